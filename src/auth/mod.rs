@@ -1,0 +1,231 @@
+//! Who is calling: roles, funder scopes, the authentication guard (Bearer header or session
+//! cookie) and one guard per group of roles, so that every route states who may call it.
+
+pub mod password;
+pub mod token;
+
+use rocket::http::Status;
+use rocket::request::{FromRequest, Outcome, Request};
+use serde::{Deserialize, Serialize};
+
+use crate::db::Db;
+use crate::error::{stash, ApiError};
+use crate::store;
+pub use token::TokenKeys;
+
+pub const SESSION_COOKIE: &str = "clausier_session";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Facilitator,
+    Contractor,
+    Funder,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Facilitator, Role::Contractor, Role::Funder];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Facilitator => "facilitator",
+            Role::Contractor => "contractor",
+            Role::Funder => "funder",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// Which structures' aggregates a funder may read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FunderScope {
+    /// Its own structure only (the default).
+    Own,
+    Structures(Vec<i64>),
+    Territory(String),
+    All,
+}
+
+impl FunderScope {
+    /// Parses the operator's `--scope` value: `structures:1,2`, `territory:93`, `all`.
+    pub fn parse(s: &str) -> Result<FunderScope, String> {
+        let s = s.trim();
+        if s.is_empty() || s == "own" {
+            return Ok(FunderScope::Own);
+        }
+        if s == "all" {
+            return Ok(FunderScope::All);
+        }
+        if let Some(list) = s.strip_prefix("structures:") {
+            let ids: Result<Vec<i64>, _> = list.split(',').map(|x| x.trim().parse()).collect();
+            return match ids {
+                Ok(ids) if !ids.is_empty() => Ok(FunderScope::Structures(ids)),
+                _ => Err(format!("scope `{s}`: structures:ID,ID expects numeric ids")),
+            };
+        }
+        if let Some(code) = s.strip_prefix("territory:") {
+            if crate::domain::territory::is_valid_departement(code) {
+                return Ok(FunderScope::Territory(code.to_string()));
+            }
+            return Err(format!("scope `{s}`: `{code}` is not a département code"));
+        }
+        Err(format!(
+            "scope `{s}`: expected structures:ID,ID, territory:CODE or all"
+        ))
+    }
+
+    pub fn to_db(&self) -> Option<String> {
+        match self {
+            FunderScope::Own => None,
+            FunderScope::All => Some("all".into()),
+            FunderScope::Structures(ids) => Some(format!(
+                "structures:{}",
+                ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+            )),
+            FunderScope::Territory(t) => Some(format!("territory:{t}")),
+        }
+    }
+}
+
+/// The authenticated user of a request. Tenant data is always read through
+/// `caller.structure_id`: it comes from the database row of the user, never from the client.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: i64,
+    pub structure_id: i64,
+    pub role: Role,
+    pub organisation_id: Option<i64>,
+    pub funder_scope: FunderScope,
+}
+
+impl Caller {
+    pub fn is_staff(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Facilitator)
+    }
+
+    /// The contractor organisation this caller acts for, if it is a contractor user.
+    pub fn contractor_org(&self) -> Option<i64> {
+        match self.role {
+            Role::Contractor => self.organisation_id,
+            _ => None,
+        }
+    }
+}
+
+fn bearer_or_cookie<'a>(req: &'a Request<'_>) -> Option<String> {
+    if let Some(h) = req.headers().get_one("Authorization") {
+        let mut parts = h.splitn(2, ' ');
+        let scheme = parts.next().unwrap_or("");
+        if scheme.eq_ignore_ascii_case("bearer") {
+            return parts.next().map(|t| t.trim().to_string());
+        }
+        return None;
+    }
+    req.cookies()
+        .get(SESSION_COOKIE)
+        .map(|c| c.value().to_string())
+}
+
+async fn authenticate(req: &Request<'_>) -> Result<Caller, ApiError> {
+    let cached = req
+        .local_cache_async(async { authenticate_uncached(req).await })
+        .await;
+    cached.clone()
+}
+
+async fn authenticate_uncached(req: &Request<'_>) -> Result<Caller, ApiError> {
+    let token = bearer_or_cookie(req)
+        .ok_or_else(|| ApiError::unauthorized("a Bearer token or a session is required"))?;
+    let keys = req
+        .rocket()
+        .state::<TokenKeys>()
+        .ok_or_else(ApiError::internal)?;
+    let claims = keys
+        .verify(&token)
+        .ok_or_else(|| ApiError::unauthorized("the token is invalid or expired"))?;
+    let user_id: i64 = claims
+        .sub
+        .parse()
+        .map_err(|_| ApiError::unauthorized("the token is invalid or expired"))?;
+    let db = req.rocket().state::<Db>().ok_or_else(ApiError::internal)?;
+    let user = db
+        .run(move |conn| store::users::find_active(conn, user_id))
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("the account no longer exists or is disabled"))?;
+    if user.structure_id != claims.sid {
+        return Err(ApiError::unauthorized("the token is invalid or expired"));
+    }
+    let role = Role::parse(&user.role).ok_or_else(ApiError::internal)?;
+    let funder_scope = match &user.funder_scope {
+        Some(s) => FunderScope::parse(s).unwrap_or(FunderScope::Own),
+        None => FunderScope::Own,
+    };
+    Ok(Caller {
+        user_id: user.id,
+        structure_id: user.structure_id,
+        role,
+        organisation_id: user.organisation_id,
+        funder_scope,
+    })
+}
+
+async fn guard(req: &Request<'_>, allowed: &[Role]) -> Outcome<Caller, ApiError> {
+    match authenticate(req).await {
+        Ok(caller) if allowed.contains(&caller.role) => Outcome::Success(caller),
+        Ok(_) => Outcome::Error(stash(req, ApiError::forbidden())),
+        Err(e) => Outcome::Error(stash(req, e)),
+    }
+}
+
+/// Declares a guard type admitting the given roles.
+macro_rules! role_guard {
+    ($(#[$doc:meta])* $name:ident, [$($role:ident),+]) => {
+        $(#[$doc])*
+        pub struct $name(pub Caller);
+
+        impl $name {
+            pub const ROLES: &'static [Role] = &[$(Role::$role),+];
+        }
+
+        #[rocket::async_trait]
+        impl<'r> FromRequest<'r> for $name {
+            type Error = ApiError;
+            async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ApiError> {
+                guard(req, Self::ROLES).await.map($name)
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = Caller;
+            fn deref(&self) -> &Caller {
+                &self.0
+            }
+        }
+    };
+}
+
+role_guard!(
+    /// Any authenticated user.
+    AnyRole, [Admin, Facilitator, Contractor, Funder]);
+role_guard!(
+    /// Administrators of a structure.
+    AdminOnly, [Admin]);
+role_guard!(
+    /// Facilitators and administrators: full rights on their structure's records.
+    Staff, [Admin, Facilitator]);
+role_guard!(
+    /// Staff, and contractors limited to their own organisation's records.
+    StaffOrContractor, [Admin, Facilitator, Contractor]);
+role_guard!(
+    /// Readers of aggregate reports: staff of the structure, funders within their scope.
+    ReportReader, [Admin, Facilitator, Funder]);
+
+/// Used by catchers: a 401 with no cached problem still gets a clear body.
+pub fn status_problem(status: Status) -> ApiError {
+    ApiError::from_status(status)
+}

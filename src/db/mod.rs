@@ -1,0 +1,153 @@
+//! Database access: one connection type over SQLite and PostgreSQL, an r2d2 pool,
+//! embedded migrations, and helpers to run blocking queries from async handlers.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::config::DatabaseUrl;
+use crate::error::ApiError;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// One connection over either backend. Queries in the portable subset are written once
+/// against it; backend-specific statements match on the variant.
+#[derive(diesel::MultiConnection)]
+pub enum Conn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+impl Conn {
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, Conn::Sqlite(_))
+    }
+}
+
+pub type DbPool = Pool<ConnectionManager<Conn>>;
+pub type PooledConn = PooledConnection<ConnectionManager<Conn>>;
+
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<Conn, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut Conn) -> Result<(), diesel::r2d2::Error> {
+        if let Conn::Sqlite(c) = conn {
+            // WAL lets readers run beside the writer; busy_timeout makes writers queue
+            // instead of failing; foreign keys are off by default in SQLite.
+            c.batch_execute(
+                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                 PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+            )
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// Builds the pool for the configured database, creating the SQLite file's folder if needed.
+pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<DbPool> {
+    let conn_url = match url {
+        DatabaseUrl::Sqlite(path) => {
+            if let Some(parent) = path.parent() {
+                if !parent.as_os_str().is_empty() {
+                    std::fs::create_dir_all(parent).map_err(|e| {
+                        anyhow::anyhow!("cannot create database folder {}: {e}", parent.display())
+                    })?;
+                }
+            }
+            path.to_string_lossy().into_owned()
+        }
+        DatabaseUrl::Postgres(url) => url.clone(),
+    };
+    let manager = ConnectionManager::<Conn>::new(conn_url);
+    let pool = Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(Duration::from_secs(10))
+        .connection_customizer(Box::new(SqlitePragmas))
+        .build(manager)
+        .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", url.redacted()))?;
+    Ok(pool)
+}
+
+/// Applies every pending migration of the connection's backend.
+pub fn run_migrations(conn: &mut Conn) -> anyhow::Result<Vec<String>> {
+    let applied = match conn {
+        Conn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        Conn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    Ok(applied.iter().map(|m| m.to_string()).collect())
+}
+
+/// A write transaction. On SQLite it starts with `BEGIN IMMEDIATE` so that a transaction
+/// that reads before it writes waits for the write lock instead of failing with SQLITE_BUSY.
+pub fn write_tx<T, E, F>(conn: &mut Conn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut Conn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        Conn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        Conn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <Conn as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            <Conn as Connection>::TransactionManager::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
+}
+
+/// Rocket state: the pool, and a way to run blocking diesel work off the async threads.
+#[derive(Clone)]
+pub struct Db {
+    pub pool: DbPool,
+}
+
+impl Db {
+    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut Conn) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        rocket::tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(|e| {
+                tracing::error!("database pool: {e}");
+                ApiError::unavailable()
+            })?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| {
+            tracing::error!("database task failed: {e}");
+            ApiError::internal()
+        })?
+    }
+
+    /// Runs `f` inside a write transaction: everything or nothing is stored.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut Conn) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |conn| write_tx(conn, f)).await
+    }
+}
+
+/// Database time: naive UTC with microsecond precision, the same on both backends.
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::{SubsecRound, Utc};
+    Utc::now().naive_utc().trunc_subsecs(6)
+}

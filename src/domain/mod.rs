@@ -1,0 +1,3 @@
+//! Pure domain rules: no I/O, plain types, unit-tested with the worked examples of DOMAIN.md.
+
+pub mod territory;

@@ -1,0 +1,204 @@
+//! One error type for the whole API, rendered as `application/problem+json` (RFC 9457).
+
+use rocket::http::{ContentType, Header, Status};
+use rocket::request::Request;
+use rocket::response::{self, Responder, Response};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiError {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// Extra members (e.g. `existing_id` on a duplicate).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub extra: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(skip)]
+    pub retry_after: Option<i64>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(status: u16, kind: &str, title: &str, detail: impl Into<String>) -> Self {
+        ApiError {
+            kind: format!("https://clausier.fr/problems/{kind}"),
+            title: title.to_string(),
+            status,
+            detail: detail.into(),
+            errors: Vec::new(),
+            extra: None,
+            retry_after: None,
+        }
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(400, "malformed-request", "Requête mal formée", detail)
+    }
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(401, "unauthorized", "Authentification requise", detail)
+    }
+    pub fn forbidden() -> Self {
+        Self::new(
+            403,
+            "forbidden",
+            "Accès refusé",
+            "your role does not allow this action",
+        )
+    }
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            404,
+            "not-found",
+            "Introuvable",
+            format!("{what} not found"),
+        )
+    }
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::new(409, "conflict", "Conflit", detail)
+    }
+    /// One broken rule on one field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::validation(vec![FieldError {
+            field: field.to_string(),
+            message: message.into(),
+        }])
+    }
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let detail = match errors.as_slice() {
+            [one] => format!("{}: {}", one.field, one.message),
+            many => format!("{} fields are invalid", many.len()),
+        };
+        let mut e = Self::new(422, "validation", "Données invalides", detail);
+        e.errors = errors;
+        e
+    }
+    pub fn too_many_attempts(retry_after: i64) -> Self {
+        let mut e = Self::new(
+            429,
+            "too-many-attempts",
+            "Trop de tentatives",
+            format!("too many failed logins; try again in {retry_after} seconds"),
+        );
+        e.retry_after = Some(retry_after);
+        e
+    }
+    pub fn unavailable() -> Self {
+        Self::new(
+            503,
+            "unavailable",
+            "Service indisponible",
+            "the database is not available; try again shortly",
+        )
+    }
+    pub fn internal() -> Self {
+        Self::new(
+            500,
+            "internal",
+            "Erreur interne",
+            "an unexpected error occurred; it has been logged",
+        )
+    }
+    pub fn from_status(status: Status) -> Self {
+        match status.code {
+            400 => Self::bad_request("the request could not be understood"),
+            401 => Self::unauthorized("a valid token is required"),
+            403 => Self::forbidden(),
+            404 => Self::not_found("resource"),
+            413 => Self::new(
+                413,
+                "too-large",
+                "Contenu trop volumineux",
+                "the body exceeds the size limit (20 MiB)",
+            ),
+            422 => Self::new(422, "validation", "Données invalides", "the body is invalid"),
+            503 => Self::unavailable(),
+            code if code >= 500 => Self::internal(),
+            code => Self::new(
+                code,
+                "http",
+                status.reason().unwrap_or("Erreur"),
+                status.reason().unwrap_or("error").to_string(),
+            ),
+        }
+    }
+
+    pub fn with_extra(mut self, key: &str, value: serde_json::Value) -> Self {
+        self.extra
+            .get_or_insert_with(serde_json::Map::new)
+            .insert(key.to_string(), value);
+        self
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status, self.title, self.detail)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => ApiError::not_found("resource"),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                ApiError::conflict("a record with the same identifier already exists")
+            }
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                ApiError::conflict("a concurrent change happened; retry the request")
+            }
+            other => {
+                tracing::error!("database error: {other}");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+impl<'r> Responder<'r, 'static> for ApiError {
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        let body = serde_json::to_string(&self).unwrap_or_else(|_| "{}".into());
+        let mut builder = Response::build();
+        builder
+            .status(Status::from_code(self.status).unwrap_or(Status::InternalServerError))
+            .header(ContentType::new("application", "problem+json"))
+            .sized_body(body.len(), std::io::Cursor::new(body));
+        if let Some(secs) = self.retry_after {
+            builder.header(Header::new("Retry-After", secs.to_string()));
+        }
+        builder.ok()
+    }
+}
+
+/// Where a guard that failed leaves its problem, for the catcher to return.
+#[derive(Default)]
+pub struct CachedProblem(pub std::sync::Mutex<Option<ApiError>>);
+
+pub fn stash(req: &Request<'_>, e: ApiError) -> (Status, ApiError) {
+    let status = Status::from_code(e.status).unwrap_or(Status::InternalServerError);
+    if let Ok(mut slot) = req.local_cache(CachedProblem::default).0.lock() {
+        *slot = Some(e.clone());
+    }
+    (status, e)
+}
+
+pub fn take_stashed(req: &Request<'_>) -> Option<ApiError> {
+    req.local_cache(CachedProblem::default)
+        .0
+        .lock()
+        .ok()
+        .and_then(|mut s| s.take())
+}

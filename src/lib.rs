@@ -1,0 +1,138 @@
+//! clausier: social insertion clauses in French public contracts.
+//!
+//! `build_rocket` assembles the whole application from a validated `Config`; the binary and
+//! the tests both use it.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod openapi;
+pub mod store;
+
+use std::time::Instant;
+
+use rocket::data::ToByteUnit;
+use rocket::fairing::{AdHoc, Fairing, Info, Kind};
+use rocket::figment::providers::{Env, Format, Toml};
+use rocket::figment::{Figment, Profile};
+use rocket::{Build, Data, Request, Response, Rocket};
+
+use crate::auth::TokenKeys;
+use crate::config::Config;
+use crate::db::Db;
+
+/// The key under which a generated JWT secret is kept in the database.
+const JWT_SECRET_KEY: &str = "jwt_secret";
+
+/// Rocket's own settings: built-in defaults (so the binary runs from any folder), raised
+/// body limits for uploads, then Rocket.toml (or ROCKET_CONFIG) and ROCKET_* variables.
+pub fn rocket_figment() -> Figment {
+    let limits = rocket::data::Limits::default()
+        .limit("json", 20.mebibytes())
+        .limit("bytes", 20.mebibytes())
+        .limit("string", 20.mebibytes())
+        .limit("data-form", 21.mebibytes())
+        .limit("file", 20.mebibytes())
+        .limit("form", 64.kibibytes());
+    let profile = Profile::from_env_or("ROCKET_PROFILE", rocket::Config::DEFAULT_PROFILE);
+    Figment::from(rocket::Config::default())
+        .merge(("limits", limits))
+        .merge(("log_level", rocket::config::LogLevel::Off))
+        .merge(("cli_colors", false))
+        .merge(Toml::file(Env::var_or("ROCKET_CONFIG", "Rocket.toml")).nested())
+        .merge(Env::prefixed("ROCKET_").ignore(&["PROFILE"]).global())
+        .select(profile)
+}
+
+/// Opens the database, applies migrations, loads the signing key, and builds the app.
+pub fn build_rocket(config: Config) -> anyhow::Result<Rocket<Build>> {
+    build_rocket_with(config, rocket_figment())
+}
+
+pub fn build_rocket_with(config: Config, figment: Figment) -> anyhow::Result<Rocket<Build>> {
+    let pool = db::build_pool(&config.database, config.database_pool_size)?;
+    let secret = {
+        let mut conn = pool
+            .get()
+            .map_err(|e| anyhow::anyhow!("cannot connect to {}: {e}", config.database.redacted()))?;
+        db::run_migrations(&mut conn)?;
+        match &config.jwt_secret {
+            Some(s) => s.clone(),
+            None => store::settings::get_or_init(&mut conn, JWT_SECRET_KEY, auth::token::generate_secret)
+                .map_err(|e| anyhow::anyhow!("cannot read or store the signing key: {e}"))?,
+        }
+    };
+    let keys = TokenKeys::new(secret.as_bytes(), config.token_ttl_seconds);
+    let v1 = api::v1_routes();
+    let spec = openapi::document(&v1);
+    let rocket = rocket::custom(figment)
+        .manage(Db { pool })
+        .manage(keys)
+        .manage(config)
+        .attach(RequestLog)
+        .attach(AdHoc::on_liftoff("announce", |rocket| {
+            Box::pin(async move {
+                let c = rocket.config();
+                tracing::info!("clausier listening on http://{}:{}", c.address, c.port);
+            })
+        }))
+        .mount("/", rocket::routes![api::health, api::ready])
+        .mount("/api/v1", v1)
+        .mount("/", openapi::routes(spec))
+        .register("/", rocket::catchers![api::problem_catcher]);
+    Ok(rocket)
+}
+
+/// One log line per request: method, route template, status, duration. The template (not the
+/// URI) is logged so that no query value or person's data ends up in the logs.
+struct RequestLog;
+
+#[derive(Clone, Copy)]
+struct Started(Option<Instant>);
+
+#[rocket::async_trait]
+impl Fairing for RequestLog {
+    fn info(&self) -> Info {
+        Info {
+            name: "request log",
+            kind: Kind::Request | Kind::Response,
+        }
+    }
+
+    async fn on_request(&self, req: &mut Request<'_>, _: &mut Data<'_>) {
+        req.local_cache(|| Started(Some(Instant::now())));
+    }
+
+    async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
+        let elapsed = req
+            .local_cache(|| Started(None))
+            .0
+            .map(|t| t.elapsed().as_secs_f64() * 1000.0)
+            .unwrap_or(0.0);
+        let route = req
+            .route()
+            .map(|r| r.uri.path().to_string())
+            .unwrap_or_else(|| "(no route)".into());
+        tracing::info!(
+            target: "clausier::request",
+            "{} {} {} {:.1}ms",
+            req.method(),
+            route,
+            res.status().code,
+            elapsed
+        );
+    }
+}
+
+/// Logs to stderr, `RUST_LOG` style filter, `info` by default.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rocket=warn,_=off,r2d2=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}

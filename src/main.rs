@@ -1,0 +1,148 @@
+//! The clausier binary: `serve` (default), `migrate`, `create-user`.
+
+use std::process::ExitCode;
+
+use clausier::auth::password::{check_password_strength, generate_password, hash_password};
+use clausier::auth::{FunderScope, Role};
+use clausier::config::Config;
+use clausier::store::users::{self, NewUser};
+use clausier::{build_rocket, db};
+
+const USAGE: &str = "usage: clausier [serve]
+       clausier migrate
+       clausier create-user --structure NAME --role admin|facilitator|contractor|funder --email E
+                            [--password P] [--organisation ID] [--scope structures:ID,ID|territory:CODE|all]
+
+Configuration: Rocket.toml and CLAUSIER_* variables (see README.md).";
+
+fn main() -> ExitCode {
+    clausier::init_logging();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        None | Some("serve") => serve(),
+        Some("migrate") => migrate(),
+        Some("create-user") => create_user(&args[1..]),
+        Some("-h") | Some("--help") | Some("help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(anyhow::anyhow!("unknown command `{other}`\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("clausier: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config() -> anyhow::Result<Config> {
+    Config::load().map_err(|e| anyhow::anyhow!(e))
+}
+
+fn serve() -> anyhow::Result<()> {
+    let config = load_config()?;
+    tracing::info!("database: {}", config.database.redacted());
+    let rocket = build_rocket(config)?;
+    rocket::execute(async move { rocket.launch().await })
+        .map(|_| ())
+        .map_err(|e| anyhow::anyhow!("server failed: {e}"))
+}
+
+fn migrate() -> anyhow::Result<()> {
+    let config = load_config()?;
+    let pool = db::build_pool(&config.database, 1)?;
+    let mut conn = pool.get()?;
+    let applied = db::run_migrations(&mut conn)?;
+    if applied.is_empty() {
+        println!("{}: up to date", config.database.redacted());
+    } else {
+        for m in applied {
+            println!("applied {m}");
+        }
+    }
+    Ok(())
+}
+
+/// Reads `--name value` pairs.
+fn flags(args: &[String]) -> anyhow::Result<std::collections::HashMap<String, String>> {
+    let mut out = std::collections::HashMap::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let name = a
+            .strip_prefix("--")
+            .ok_or_else(|| anyhow::anyhow!("unexpected argument `{a}`\n{USAGE}"))?;
+        let value = it
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("--{name} needs a value"))?;
+        out.insert(name.to_string(), value.clone());
+    }
+    Ok(out)
+}
+
+fn create_user(args: &[String]) -> anyhow::Result<()> {
+    let f = flags(args)?;
+    let get = |k: &str| f.get(k).cloned().ok_or_else(|| anyhow::anyhow!("--{k} is required\n{USAGE}"));
+    let structure = get("structure")?;
+    let role_text = get("role")?;
+    let role = Role::parse(&role_text)
+        .ok_or_else(|| anyhow::anyhow!("--role `{role_text}`: expected admin, facilitator, contractor or funder"))?;
+    let email = get("email")?;
+    if email.parse::<lettre::Address>().is_err() {
+        anyhow::bail!("--email `{email}` is not a valid email address");
+    }
+    let scope = match f.get("scope") {
+        Some(s) if role != Role::Funder => anyhow::bail!("--scope `{s}` applies to funders only"),
+        Some(s) => FunderScope::parse(s).map_err(|e| anyhow::anyhow!(e))?,
+        None => FunderScope::Own,
+    };
+    let organisation_id = match f.get("organisation") {
+        Some(s) => Some(s.parse::<i64>().map_err(|_| anyhow::anyhow!("--organisation must be a number"))?),
+        None => None,
+    };
+    if role == Role::Contractor && organisation_id.is_none() {
+        anyhow::bail!("a contractor account needs --organisation ID");
+    }
+    let (password, generated) = match f.get("password") {
+        Some(p) => (p.clone(), false),
+        None => (generate_password(), true),
+    };
+    check_password_strength(&password).map_err(|m| anyhow::anyhow!("--password {m}"))?;
+    let hash = hash_password(&password)?;
+    let config = load_config()?;
+    let pool = db::build_pool(&config.database, 1)?;
+    let mut conn = pool.get()?;
+    db::run_migrations(&mut conn)?;
+    let user = db::write_tx(&mut conn, |c| {
+        let (structure_id, _) = users::find_or_create_structure(c, structure.trim())?;
+        if let Some(org) = organisation_id {
+            if users::organisation_kind(c, structure_id, org)?.is_none() {
+                return Err(clausier::error::ApiError::invalid(
+                    "organisation",
+                    "no such organisation in this structure",
+                ));
+            }
+        }
+        users::create(
+            c,
+            NewUser {
+                structure_id,
+                email: &email,
+                password_hash: &hash,
+                role: role.as_str(),
+                organisation_id,
+                funder_scope: scope.to_db(),
+            },
+        )
+    })
+    .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+    println!(
+        "created {} {} in structure {} (id {})",
+        user.role, user.email, structure, user.structure_id
+    );
+    if generated {
+        println!("password (shown once): {password}");
+    }
+    Ok(())
+}

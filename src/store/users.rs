@@ -1,0 +1,224 @@
+//! Structures, users and the login throttle.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{login_throttle, organisations, structures, users};
+use crate::db::{now, Conn};
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    pub structure_id: i64,
+    pub email: String,
+    pub password_hash: String,
+    pub role: String,
+    pub organisation_id: Option<i64>,
+    pub funder_scope: Option<String>,
+    pub display_name: Option<String>,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UserView {
+    pub id: i64,
+    pub email: String,
+    pub role: String,
+    pub structure_id: i64,
+    pub organisation_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub funder_scope: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+impl From<User> for UserView {
+    fn from(u: User) -> Self {
+        UserView {
+            id: u.id,
+            email: u.email,
+            role: u.role,
+            structure_id: u.structure_id,
+            organisation_id: u.organisation_id,
+            funder_scope: u.funder_scope,
+            created_at: u.created_at,
+        }
+    }
+}
+
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+pub fn find_active(conn: &mut Conn, id: i64) -> Result<Option<User>, ApiError> {
+    Ok(users::table
+        .filter(users::id.eq(id))
+        .filter(users::active.eq(true))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_by_email(conn: &mut Conn, email: &str) -> Result<Option<User>, ApiError> {
+    Ok(users::table
+        .filter(users::email.eq(normalise_email(email)))
+        .filter(users::active.eq(true))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn list(
+    conn: &mut Conn,
+    structure_id: i64,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<User>, i64), ApiError> {
+    let total = users::table
+        .filter(users::structure_id.eq(structure_id))
+        .count()
+        .get_result(conn)?;
+    let items = users::table
+        .filter(users::structure_id.eq(structure_id))
+        .order(users::id)
+        .limit(limit)
+        .offset(offset)
+        .select(User::as_select())
+        .load(conn)?;
+    Ok((items, total))
+}
+
+pub struct NewUser<'a> {
+    pub structure_id: i64,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub role: &'a str,
+    pub organisation_id: Option<i64>,
+    pub funder_scope: Option<String>,
+}
+
+/// Inserts a user; a taken email is a 409.
+pub fn create(conn: &mut Conn, u: NewUser<'_>) -> Result<User, ApiError> {
+    let email = normalise_email(u.email);
+    let exists: i64 = users::table
+        .filter(users::email.eq(&email))
+        .count()
+        .get_result(conn)?;
+    if exists > 0 {
+        return Err(ApiError::conflict(format!("a user with email {email} already exists")));
+    }
+    let id: i64 = diesel::insert_into(users::table)
+        .values((
+            users::structure_id.eq(u.structure_id),
+            users::email.eq(&email),
+            users::password_hash.eq(u.password_hash),
+            users::role.eq(u.role),
+            users::organisation_id.eq(u.organisation_id),
+            users::funder_scope.eq(u.funder_scope),
+            users::active.eq(true),
+            users::created_at.eq(now()),
+        ))
+        .returning(users::id)
+        .get_result(conn)?;
+    Ok(users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)?)
+}
+
+/// The kind of an organisation of the structure, if it exists there.
+pub fn organisation_kind(
+    conn: &mut Conn,
+    structure_id: i64,
+    organisation_id: i64,
+) -> Result<Option<String>, ApiError> {
+    Ok(organisations::table
+        .filter(organisations::id.eq(organisation_id))
+        .filter(organisations::structure_id.eq(structure_id))
+        .select(organisations::kind)
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_or_create_structure(conn: &mut Conn, name: &str) -> Result<(i64, bool), ApiError> {
+    if let Some(id) = structures::table
+        .filter(structures::name.eq(name))
+        .select(structures::id)
+        .first::<i64>(conn)
+        .optional()?
+    {
+        return Ok((id, false));
+    }
+    let id = diesel::insert_into(structures::table)
+        .values((structures::name.eq(name), structures::created_at.eq(now())))
+        .returning(structures::id)
+        .get_result(conn)?;
+    Ok((id, true))
+}
+
+/// Seconds to wait before the next attempt if the email is locked out, else None.
+pub fn lockout_remaining(conn: &mut Conn, email: &str, at: NaiveDateTime) -> Result<Option<i64>, ApiError> {
+    let locked: Option<Option<NaiveDateTime>> = login_throttle::table
+        .filter(login_throttle::email.eq(normalise_email(email)))
+        .select(login_throttle::locked_until)
+        .first(conn)
+        .optional()?;
+    Ok(match locked.flatten() {
+        Some(until) if until > at => Some((until - at).num_seconds().max(1)),
+        _ => None,
+    })
+}
+
+/// Counts a failed login; returns the lockout in seconds when this failure triggers one.
+pub fn record_failure(
+    conn: &mut Conn,
+    email: &str,
+    at: NaiveDateTime,
+    max_failures: i32,
+    window_seconds: i64,
+    lockout_seconds: i64,
+) -> Result<Option<i64>, ApiError> {
+    let email = normalise_email(email);
+    let row: Option<(i32, NaiveDateTime)> = login_throttle::table
+        .filter(login_throttle::email.eq(&email))
+        .select((login_throttle::failures, login_throttle::window_started_at))
+        .first(conn)
+        .optional()?;
+    let window = chrono::Duration::seconds(window_seconds);
+    let (failures, started) = match row {
+        Some((n, started)) if at - started < window => (n + 1, started),
+        _ => (1, at),
+    };
+    let locked_until = if failures >= max_failures {
+        Some(at + chrono::Duration::seconds(lockout_seconds))
+    } else {
+        None
+    };
+    if row.is_some() {
+        diesel::update(login_throttle::table.filter(login_throttle::email.eq(&email)))
+            .set((
+                login_throttle::failures.eq(if locked_until.is_some() { 0 } else { failures }),
+                login_throttle::window_started_at.eq(started),
+                login_throttle::locked_until.eq(locked_until),
+            ))
+            .execute(conn)?;
+    } else {
+        diesel::insert_into(login_throttle::table)
+            .values((
+                login_throttle::email.eq(&email),
+                login_throttle::failures.eq(failures),
+                login_throttle::window_started_at.eq(started),
+                login_throttle::locked_until.eq(locked_until),
+            ))
+            .execute(conn)?;
+    }
+    Ok(locked_until.map(|_| lockout_seconds))
+}
+
+pub fn clear_failures(conn: &mut Conn, email: &str) -> Result<(), ApiError> {
+    diesel::delete(login_throttle::table.filter(login_throttle::email.eq(normalise_email(email))))
+        .execute(conn)?;
+    Ok(())
+}
