@@ -200,7 +200,10 @@ impl Config {
         positive("CLAUSIER_ELIGIBILITY_MONTHS", raw.eligibility_months as i64)?;
         positive("CLAUSIER_RETENTION_MONTHS", raw.retention_months as i64)?;
         positive("CLAUSIER_FTE_HOURS", raw.fte_hours as i64)?;
-        positive("CLAUSIER_SUPPRESSION_THRESHOLD", raw.suppression_threshold as i64)?;
+        positive(
+            "CLAUSIER_SUPPRESSION_THRESHOLD",
+            raw.suppression_threshold as i64,
+        )?;
         if raw.on_track_percent == 0 || raw.on_track_percent > 100 {
             return Err("CLAUSIER_ON_TRACK_PERCENT must be between 1 and 100".into());
         }
@@ -325,7 +328,10 @@ mod tests {
             DatabaseUrl::Postgres(_)
         ));
         let err = DatabaseUrl::parse("mysql://h/db").unwrap_err();
-        assert!(err.contains("CLAUSIER_DATABASE_URL") && err.contains("mysql"), "{err}");
+        assert!(
+            err.contains("CLAUSIER_DATABASE_URL") && err.contains("mysql"),
+            "{err}"
+        );
     }
 
     #[test]

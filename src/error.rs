@@ -11,8 +11,9 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// The body of a problem response.
 #[derive(Debug, Clone, Serialize)]
-pub struct ApiError {
+pub struct Problem {
     #[serde(rename = "type")]
     pub kind: String,
     pub title: String,
@@ -27,11 +28,28 @@ pub struct ApiError {
     pub retry_after: Option<i64>,
 }
 
+/// A problem, boxed so that `Result<T, ApiError>` stays small.
+#[derive(Debug, Clone)]
+pub struct ApiError(pub Box<Problem>);
+
+impl std::ops::Deref for ApiError {
+    type Target = Problem;
+    fn deref(&self) -> &Problem {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut Problem {
+        &mut self.0
+    }
+}
+
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: u16, kind: &str, title: &str, detail: impl Into<String>) -> Self {
-        ApiError {
+        ApiError(Box::new(Problem {
             kind: format!("https://clausier.fr/problems/{kind}"),
             title: title.to_string(),
             status,
@@ -39,7 +57,7 @@ impl ApiError {
             errors: Vec::new(),
             extra: None,
             retry_after: None,
-        }
+        }))
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
@@ -57,12 +75,7 @@ impl ApiError {
         )
     }
     pub fn not_found(what: &str) -> Self {
-        Self::new(
-            404,
-            "not-found",
-            "Introuvable",
-            format!("{what} not found"),
-        )
+        Self::new(404, "not-found", "Introuvable", format!("{what} not found"))
     }
     pub fn conflict(detail: impl Into<String>) -> Self {
         Self::new(409, "conflict", "Conflit", detail)
@@ -121,7 +134,12 @@ impl ApiError {
                 "Contenu trop volumineux",
                 "the body exceeds the size limit (20 MiB)",
             ),
-            422 => Self::new(422, "validation", "Données invalides", "the body is invalid"),
+            422 => Self::new(
+                422,
+                "validation",
+                "Données invalides",
+                "the body is invalid",
+            ),
             503 => Self::unavailable(),
             code if code >= 500 => Self::internal(),
             code => Self::new(
@@ -170,7 +188,7 @@ impl From<diesel::result::Error> for ApiError {
 
 impl<'r> Responder<'r, 'static> for ApiError {
     fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
-        let body = serde_json::to_string(&self).unwrap_or_else(|_| "{}".into());
+        let body = serde_json::to_string(&*self.0).unwrap_or_else(|_| "{}".into());
         let mut builder = Response::build();
         builder
             .status(Status::from_code(self.status).unwrap_or(Status::InternalServerError))

@@ -55,14 +55,18 @@ pub fn build_rocket(config: Config) -> anyhow::Result<Rocket<Build>> {
 pub fn build_rocket_with(config: Config, figment: Figment) -> anyhow::Result<Rocket<Build>> {
     let pool = db::build_pool(&config.database, config.database_pool_size)?;
     let secret = {
-        let mut conn = pool
-            .get()
-            .map_err(|e| anyhow::anyhow!("cannot connect to {}: {e}", config.database.redacted()))?;
+        let mut conn = pool.get().map_err(|e| {
+            anyhow::anyhow!("cannot connect to {}: {e}", config.database.redacted())
+        })?;
         db::run_migrations(&mut conn)?;
         match &config.jwt_secret {
             Some(s) => s.clone(),
-            None => store::settings::get_or_init(&mut conn, JWT_SECRET_KEY, auth::token::generate_secret)
-                .map_err(|e| anyhow::anyhow!("cannot read or store the signing key: {e}"))?,
+            None => store::settings::get_or_init(
+                &mut conn,
+                JWT_SECRET_KEY,
+                auth::token::generate_secret,
+            )
+            .map_err(|e| anyhow::anyhow!("cannot read or store the signing key: {e}"))?,
         }
     };
     let keys = TokenKeys::new(secret.as_bytes(), config.token_ttl_seconds);

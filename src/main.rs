@@ -83,11 +83,16 @@ fn flags(args: &[String]) -> anyhow::Result<std::collections::HashMap<String, St
 
 fn create_user(args: &[String]) -> anyhow::Result<()> {
     let f = flags(args)?;
-    let get = |k: &str| f.get(k).cloned().ok_or_else(|| anyhow::anyhow!("--{k} is required\n{USAGE}"));
+    let get = |k: &str| {
+        f.get(k)
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("--{k} is required\n{USAGE}"))
+    };
     let structure = get("structure")?;
     let role_text = get("role")?;
-    let role = Role::parse(&role_text)
-        .ok_or_else(|| anyhow::anyhow!("--role `{role_text}`: expected admin, facilitator, contractor or funder"))?;
+    let role = Role::parse(&role_text).ok_or_else(|| {
+        anyhow::anyhow!("--role `{role_text}`: expected admin, facilitator, contractor or funder")
+    })?;
     let email = get("email")?;
     if email.parse::<lettre::Address>().is_err() {
         anyhow::bail!("--email `{email}` is not a valid email address");
@@ -98,7 +103,10 @@ fn create_user(args: &[String]) -> anyhow::Result<()> {
         None => FunderScope::Own,
     };
     let organisation_id = match f.get("organisation") {
-        Some(s) => Some(s.parse::<i64>().map_err(|_| anyhow::anyhow!("--organisation must be a number"))?),
+        Some(s) => Some(
+            s.parse::<i64>()
+                .map_err(|_| anyhow::anyhow!("--organisation must be a number"))?,
+        ),
         None => None,
     };
     if role == Role::Contractor && organisation_id.is_none() {

@@ -4,7 +4,9 @@
 
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Required, ResponseBuilder};
+use utoipa::openapi::{
+    ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Required, ResponseBuilder,
+};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::access;
@@ -45,14 +47,22 @@ pub fn document(v1: &[rocket::Route]) -> OpenApi {
     let service: Vec<(rocket::http::Method, String, Option<String>)> = vec![
         (rocket::http::Method::Get, "/health".into(), None),
         (rocket::http::Method::Get, "/ready".into(), None),
-        (rocket::http::Method::Get, "/api/v1/openapi.json".into(), None),
+        (
+            rocket::http::Method::Get,
+            "/api/v1/openapi.json".into(),
+            None,
+        ),
     ];
     let api = v1.iter().map(|r| {
-        let path = format!("/api/v1{}", r.uri.path()).trim_end_matches('/').to_string();
+        let path = format!("/api/v1{}", r.uri.path())
+            .trim_end_matches('/')
+            .to_string();
         (r.method, path, r.uri.query().map(|q| q.to_string()))
     });
     for (m, rocket_path, query) in service.into_iter().chain(api) {
-        let Some(http_method) = method(m) else { continue };
+        let Some(http_method) = method(m) else {
+            continue;
+        };
         let (path, path_params) = openapi_path(&rocket_path);
         let entry = access::lookup(m.as_str(), &rocket_path);
         let (summary, roles) = match entry {
@@ -62,7 +72,12 @@ pub fn document(v1: &[rocket::Route]) -> OpenApi {
         let mut op = OperationBuilder::new()
             .summary(Some(summary))
             .description(Some(roles))
-            .response("default", ResponseBuilder::new().description("A JSON body, or an application/problem+json error").build());
+            .response(
+                "default",
+                ResponseBuilder::new()
+                    .description("A JSON body, or an application/problem+json error")
+                    .build(),
+            );
         if entry.is_some_and(|a| !a.roles.is_empty()) {
             op = op.security(SecurityRequirement::new("bearer", Vec::<String>::new()));
         }
@@ -106,7 +121,12 @@ pub fn document(v1: &[rocket::Route]) -> OpenApi {
             ComponentsBuilder::new()
                 .security_scheme(
                     "bearer",
-                    SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+                    SecurityScheme::Http(
+                        HttpBuilder::new()
+                            .scheme(HttpAuthScheme::Bearer)
+                            .bearer_format("JWT")
+                            .build(),
+                    ),
                 )
                 .build(),
         ))

@@ -16,17 +16,57 @@ pub struct Access {
 const ADMIN: &[Role] = &[Role::Admin];
 #[allow(dead_code)]
 const STAFF: &[Role] = &[Role::Admin, Role::Facilitator];
-const ANY: &[Role] = &[Role::Admin, Role::Facilitator, Role::Contractor, Role::Funder];
+const ANY: &[Role] = &[
+    Role::Admin,
+    Role::Facilitator,
+    Role::Contractor,
+    Role::Funder,
+];
 const PUBLIC: &[Role] = &[];
 
 pub const ROUTES: &[Access] = &[
-    Access { method: "GET", path: "/health", roles: PUBLIC, summary: "Liveness" },
-    Access { method: "GET", path: "/ready", roles: PUBLIC, summary: "Readiness: the database answers" },
-    Access { method: "GET", path: "/api/v1/openapi.json", roles: PUBLIC, summary: "This document" },
-    Access { method: "POST", path: "/api/v1/auth/login", roles: PUBLIC, summary: "Log in; returns a Bearer token" },
-    Access { method: "GET", path: "/api/v1/me", roles: ANY, summary: "The current user" },
-    Access { method: "POST", path: "/api/v1/users", roles: ADMIN, summary: "Create a user in the admin's structure" },
-    Access { method: "GET", path: "/api/v1/users", roles: ADMIN, summary: "Users of the admin's structure" },
+    Access {
+        method: "GET",
+        path: "/health",
+        roles: PUBLIC,
+        summary: "Liveness",
+    },
+    Access {
+        method: "GET",
+        path: "/ready",
+        roles: PUBLIC,
+        summary: "Readiness: the database answers",
+    },
+    Access {
+        method: "GET",
+        path: "/api/v1/openapi.json",
+        roles: PUBLIC,
+        summary: "This document",
+    },
+    Access {
+        method: "POST",
+        path: "/api/v1/auth/login",
+        roles: PUBLIC,
+        summary: "Log in; returns a Bearer token",
+    },
+    Access {
+        method: "GET",
+        path: "/api/v1/me",
+        roles: ANY,
+        summary: "The current user",
+    },
+    Access {
+        method: "POST",
+        path: "/api/v1/users",
+        roles: ADMIN,
+        summary: "Create a user in the admin's structure",
+    },
+    Access {
+        method: "GET",
+        path: "/api/v1/users",
+        roles: ADMIN,
+        summary: "Users of the admin's structure",
+    },
 ];
 
 /// Roles allowed on a route, if the route is in the table.

@@ -85,7 +85,9 @@ pub async fn login(
     config: &State<Config>,
 ) -> ApiResult<Json<TokenResponse>> {
     let LoginRequest { email, password } = body.0;
-    login_with(db, keys, config, email, password).await.map(Json)
+    login_with(db, keys, config, email, password)
+        .await
+        .map(Json)
 }
 
 #[derive(Serialize)]

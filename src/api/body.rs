@@ -21,9 +21,10 @@ impl<'r, T: DeserializeOwned> FromData<'r> for JsonBody<T> {
         let bytes = match data.open(limit).into_bytes().await {
             Ok(b) if b.is_complete() => b.into_inner(),
             Ok(_) => {
-                return data::Outcome::Error(stash(req, ApiError::from_status(
-                    rocket::http::Status::PayloadTooLarge,
-                )))
+                return data::Outcome::Error(stash(
+                    req,
+                    ApiError::from_status(rocket::http::Status::PayloadTooLarge),
+                ))
             }
             Err(e) => {
                 return data::Outcome::Error(stash(
@@ -94,7 +95,11 @@ pub fn parse_hundredths(text: &str) -> Option<i64> {
     {
         return None;
     }
-    let whole: i64 = if int_part.is_empty() { 0 } else { int_part.parse().ok()? };
+    let whole: i64 = if int_part.is_empty() {
+        0
+    } else {
+        int_part.parse().ok()?
+    };
     let frac: i64 = match frac_part.len() {
         0 => 0,
         1 => frac_part.parse::<i64>().ok()? * 10,
@@ -132,7 +137,12 @@ pub fn hundredths_to_json(v: i64) -> serde_json::Value {
         serde_json::Value::from(v / 100)
     } else {
         // Exact: a value with at most two decimals parses to the nearest f64.
-        let text = format!("{}{}.{:02}", if v < 0 { "-" } else { "" }, v.abs() / 100, v.abs() % 100);
+        let text = format!(
+            "{}{}.{:02}",
+            if v < 0 { "-" } else { "" },
+            v.abs() / 100,
+            v.abs() % 100
+        );
         serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
     }
 }

@@ -71,7 +71,10 @@ pub async fn create(
                 if !expected.contains(&kind.as_str()) {
                     return Err(ApiError::invalid(
                         "organisation_id",
-                        format!("the organisation is a {kind}, not one of {}", expected.join(", ")),
+                        format!(
+                            "the organisation is a {kind}, not one of {}",
+                            expected.join(", ")
+                        ),
                     ));
                 }
             }

@@ -25,7 +25,12 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Facilitator, Role::Contractor, Role::Funder];
+    pub const ALL: [Role; 4] = [
+        Role::Admin,
+        Role::Facilitator,
+        Role::Contractor,
+        Role::Funder,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -85,7 +90,10 @@ impl FunderScope {
             FunderScope::All => Some("all".into()),
             FunderScope::Structures(ids) => Some(format!(
                 "structures:{}",
-                ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+                ids.iter()
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
             )),
             FunderScope::Territory(t) => Some(format!("territory:{t}")),
         }
@@ -117,7 +125,7 @@ impl Caller {
     }
 }
 
-fn bearer_or_cookie<'a>(req: &'a Request<'_>) -> Option<String> {
+fn bearer_or_cookie(req: &Request<'_>) -> Option<String> {
     if let Some(h) = req.headers().get_one("Authorization") {
         let mut parts = h.splitn(2, ' ');
         let scheme = parts.next().unwrap_or("");

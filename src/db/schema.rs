@@ -58,4 +58,10 @@ diesel::joinable!(organisations -> structures (structure_id));
 diesel::joinable!(users -> structures (structure_id));
 diesel::joinable!(users -> organisations (organisation_id));
 
-diesel::allow_tables_to_appear_in_same_query!(structures, organisations, users, app_settings, login_throttle);
+diesel::allow_tables_to_appear_in_same_query!(
+    structures,
+    organisations,
+    users,
+    app_settings,
+    login_throttle
+);

@@ -15,7 +15,11 @@ pub fn get(conn: &mut Conn, key: &str) -> QueryResult<Option<String>> {
 
 /// Returns the stored value of `key`, storing `make()` first if there is none. Two
 /// instances starting together agree: the loser of the insert race reads the winner's value.
-pub fn get_or_init(conn: &mut Conn, key: &str, make: impl FnOnce() -> String) -> QueryResult<String> {
+pub fn get_or_init(
+    conn: &mut Conn,
+    key: &str,
+    make: impl FnOnce() -> String,
+) -> QueryResult<String> {
     if let Some(v) = get(conn, key)? {
         return Ok(v);
     }

@@ -107,7 +107,9 @@ pub fn create(conn: &mut Conn, u: NewUser<'_>) -> Result<User, ApiError> {
         .count()
         .get_result(conn)?;
     if exists > 0 {
-        return Err(ApiError::conflict(format!("a user with email {email} already exists")));
+        return Err(ApiError::conflict(format!(
+            "a user with email {email} already exists"
+        )));
     }
     let id: i64 = diesel::insert_into(users::table)
         .values((
@@ -159,7 +161,11 @@ pub fn find_or_create_structure(conn: &mut Conn, name: &str) -> Result<(i64, boo
 }
 
 /// Seconds to wait before the next attempt if the email is locked out, else None.
-pub fn lockout_remaining(conn: &mut Conn, email: &str, at: NaiveDateTime) -> Result<Option<i64>, ApiError> {
+pub fn lockout_remaining(
+    conn: &mut Conn,
+    email: &str,
+    at: NaiveDateTime,
+) -> Result<Option<i64>, ApiError> {
     let locked: Option<Option<NaiveDateTime>> = login_throttle::table
         .filter(login_throttle::email.eq(normalise_email(email)))
         .select(login_throttle::locked_until)

@@ -1,0 +1,338 @@
+#![allow(dead_code)]
+//! Test harness: each test builds the real application on a fresh database, on SQLite
+//! always and on PostgreSQL when CLAUSIER_TEST_POSTGRES_URL is set, and talks to it through
+//! HTTP requests (Rocket's local client: routing, guards, catchers and all).
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use clausier::config::Config;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use rocket::http::{ContentType, Header, Status};
+use rocket::local::blocking::Client;
+use serde_json::{json, Value};
+
+pub const PASSWORD: &str = "correct-horse-battery";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub client: Client,
+    pub backend: Backend,
+    pub database_url: String,
+    _sqlite_dir: Option<tempfile::TempDir>,
+    pg_admin: Option<(String, String)>,
+}
+
+pub struct Resp {
+    pub status: u16,
+    pub body: Value,
+    pub text: String,
+    pub content_type: Option<String>,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    /// The fields named in a validation problem.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|e| e["field"].as_str().unwrap_or("").to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+pub fn postgres_url() -> Option<String> {
+    std::env::var("CLAUSIER_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+/// Creates a fresh PostgreSQL database; returns (its URL, (server URL, name)).
+pub fn fresh_postgres_database(server_url: &str) -> (String, (String, String)) {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let name = format!(
+        "clausier_test_{}_{}_{}",
+        std::process::id(),
+        n,
+        rand_suffix()
+    );
+    let mut admin = PgConnection::establish(server_url)
+        .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {server_url}: {e}"));
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .expect("create test database");
+    let mut url = url::Url::parse(server_url).expect("postgres url");
+    url.set_path(&name);
+    (url.to_string(), (server_url.to_string(), name))
+}
+
+fn rand_suffix() -> u32 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0)
+}
+
+pub fn drop_postgres_database(server_url: &str, name: &str) {
+    if let Ok(mut admin) = PgConnection::establish(server_url) {
+        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut admin);
+    }
+}
+
+impl TestApp {
+    pub fn sqlite() -> TestApp {
+        Self::sqlite_with(|_| {})
+    }
+
+    pub fn sqlite_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let client = build_client(&url, tweak);
+        TestApp {
+            client,
+            backend: Backend::Sqlite,
+            database_url: url,
+            _sqlite_dir: Some(dir),
+            pg_admin: None,
+        }
+    }
+
+    pub fn postgres() -> Option<TestApp> {
+        Self::postgres_with(|_| {})
+    }
+
+    pub fn postgres_with(tweak: impl FnOnce(&mut Config)) -> Option<TestApp> {
+        let server = postgres_url()?;
+        let (url, admin) = fresh_postgres_database(&server);
+        let client = build_client(&url, tweak);
+        Some(TestApp {
+            client,
+            backend: Backend::Postgres,
+            database_url: url,
+            _sqlite_dir: None,
+            pg_admin: Some(admin),
+        })
+    }
+
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        content_type: Option<ContentType>,
+        body: Option<Vec<u8>>,
+    ) -> Resp {
+        let mut req = match method {
+            "GET" => self.client.get(path.to_string()),
+            "POST" => self.client.post(path.to_string()),
+            "PUT" => self.client.put(path.to_string()),
+            "DELETE" => self.client.delete(path.to_string()),
+            "PATCH" => self.client.patch(path.to_string()),
+            other => panic!("method {other}"),
+        };
+        if let Some(t) = token {
+            req = req.header(Header::new("Authorization", format!("Bearer {t}")));
+        }
+        if let Some(ct) = content_type {
+            req = req.header(ct);
+        }
+        if let Some(b) = body {
+            req = req.body(b);
+        }
+        let res = req.dispatch();
+        let status = res.status().code;
+        let content_type = res.content_type().map(|c| c.to_string());
+        let headers = res
+            .headers()
+            .iter()
+            .map(|h| (h.name().to_string(), h.value().to_string()))
+            .collect();
+        let bytes = res.into_bytes().unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Resp {
+            status,
+            body,
+            text,
+            content_type,
+            headers,
+        }
+    }
+
+    pub fn get(&self, path: &str, token: &str) -> Resp {
+        self.request("GET", path, Some(token), None, None)
+    }
+
+    pub fn post(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.request(
+            "POST",
+            path,
+            Some(token),
+            Some(ContentType::JSON),
+            Some(body.to_string().into_bytes()),
+        )
+    }
+
+    pub fn put(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.request(
+            "PUT",
+            path,
+            Some(token),
+            Some(ContentType::JSON),
+            Some(body.to_string().into_bytes()),
+        )
+    }
+
+    pub fn login(&self, email: &str, password: &str) -> Resp {
+        self.request(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            Some(ContentType::JSON),
+            Some(
+                json!({"email": email, "password": password})
+                    .to_string()
+                    .into_bytes(),
+            ),
+        )
+    }
+
+    /// Creates a structure and its first admin as the CLI does; returns the admin's token.
+    pub fn structure_admin(&self, structure: &str) -> String {
+        let email = format!("admin@{}.test", structure.to_lowercase().replace(' ', "-"));
+        self.cli_user(structure, "admin", &email, None, None);
+        self.token(&email)
+    }
+
+    /// Creates a user the way `clausier create-user` does (same store functions).
+    pub fn cli_user(
+        &self,
+        structure: &str,
+        role: &str,
+        email: &str,
+        organisation_id: Option<i64>,
+        scope: Option<&str>,
+    ) {
+        use clausier::store::users::{self, NewUser};
+        let pool = clausier::db::build_pool(
+            &clausier::config::DatabaseUrl::parse(&self.database_url).expect("url"),
+            1,
+        )
+        .expect("pool");
+        let mut conn = pool.get().expect("conn");
+        let hash = clausier::auth::password::hash_password(PASSWORD).expect("hash");
+        clausier::db::write_tx(&mut conn, |c| {
+            let (sid, _) = users::find_or_create_structure(c, structure)?;
+            users::create(
+                c,
+                NewUser {
+                    structure_id: sid,
+                    email,
+                    password_hash: &hash,
+                    role,
+                    organisation_id,
+                    funder_scope: scope.map(|s| s.to_string()),
+                },
+            )
+        })
+        .expect("create user");
+    }
+
+    pub fn token(&self, email: &str) -> String {
+        let r = self.login(email, PASSWORD);
+        assert_eq!(r.status, 200, "login {email}: {}", r.text);
+        r.body["access_token"].as_str().expect("token").to_string()
+    }
+
+    /// Creates a user through the API as `admin_token`; returns the new user's token.
+    pub fn api_user(
+        &self,
+        admin_token: &str,
+        role: &str,
+        email: &str,
+        organisation_id: Option<i64>,
+    ) -> String {
+        let r = self.post(
+            "/api/v1/users",
+            admin_token,
+            json!({"email": email, "password": PASSWORD, "role": role, "organisation_id": organisation_id}),
+        );
+        assert_eq!(r.status, 201, "create {role} {email}: {}", r.text);
+        self.token(email)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((server, name)) = self.pg_admin.take() {
+            // The client holds the pool: replace it so connections close before the drop.
+            let dummy = tempfile::tempdir().expect("tmp");
+            let url = format!("sqlite://{}", dummy.path().join("x.db").display());
+            let old = std::mem::replace(&mut self.client, build_client(&url, |_| {}));
+            drop(old);
+            drop_postgres_database(&server, &name);
+        }
+    }
+}
+
+pub fn build_client(url: &str, tweak: impl FnOnce(&mut Config)) -> Client {
+    let mut config = Config::for_database(url).expect("config");
+    config.jwt_secret = Some("test-secret-test-secret-test-secret-0123".into());
+    config.database_pool_size = 4;
+    tweak(&mut config);
+    let figment = clausier::rocket_figment().merge(("log_level", "off"));
+    let rocket = clausier::build_rocket_with(config, figment).expect("build app");
+    Client::untracked(rocket).expect("client")
+}
+
+/// Declares one test that runs on SQLite and, when configured, on PostgreSQL.
+#[macro_export]
+macro_rules! on_both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[test]
+            fn sqlite() {
+                let app = $crate::common::TestApp::sqlite();
+                let f: fn(&$crate::common::TestApp) = $body;
+                f(&app);
+            }
+            #[test]
+            fn postgres() {
+                match $crate::common::TestApp::postgres() {
+                    Some(app) => {
+                        let f: fn(&$crate::common::TestApp) = $body;
+                        f(&app);
+                    }
+                    None => eprintln!(
+                        "postgres variant of {} skipped: CLAUSIER_TEST_POSTGRES_URL is not set",
+                        stringify!($name)
+                    ),
+                }
+            }
+        }
+    };
+}
+
+pub fn status_of(r: &Resp) -> Status {
+    Status::from_code(r.status).unwrap_or(Status::InternalServerError)
+}
