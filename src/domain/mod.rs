@@ -1,3 +1,4 @@
 //! Pure domain rules: no I/O, plain types, unit-tested with the worked examples of DOMAIN.md.
 
 pub mod territory;
+pub mod units;
