@@ -19,6 +19,7 @@ pub struct User {
     pub funder_scope: Option<String>,
     pub display_name: Option<String>,
     pub active: bool,
+    pub optional_reminders_off: bool,
     pub created_at: NaiveDateTime,
 }
 
