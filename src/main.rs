@@ -10,6 +10,7 @@ use clausier::{build_rocket, db};
 
 const USAGE: &str = "usage: clausier [serve]
        clausier migrate
+       clausier anonymise
        clausier create-user --structure NAME --role admin|facilitator|contractor|funder --email E
                             [--password P] [--organisation ID] [--scope structures:ID,ID|territory:CODE|all]
 
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
         None | Some("serve") => serve(),
         Some("migrate") => migrate(),
         Some("create-user") => create_user(&args[1..]),
+        Some("anonymise") => anonymise(),
         Some("-h") | Some("--help") | Some("help") => {
             println!("{USAGE}");
             Ok(())
@@ -152,5 +154,17 @@ fn create_user(args: &[String]) -> anyhow::Result<()> {
     if generated {
         println!("password (shown once): {password}");
     }
+    Ok(())
+}
+
+/// Anonymises the people whose last activity is older than the retention period.
+fn anonymise() -> anyhow::Result<()> {
+    let config = load_config()?;
+    let pool = db::build_pool(&config.database, 1)?;
+    let mut conn = pool.get()?;
+    db::run_migrations(&mut conn)?;
+    let ids = clausier::jobs::anonymise(&mut conn, &config, chrono::Utc::now().date_naive())
+        .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+    println!("{} person(s) anonymised", ids.len());
     Ok(())
 }

@@ -14,8 +14,10 @@ pub struct Access {
 }
 
 const ADMIN: &[Role] = &[Role::Admin];
-#[allow(dead_code)]
 const STAFF: &[Role] = &[Role::Admin, Role::Facilitator];
+const STAFF_CONTRACTOR: &[Role] = &[Role::Admin, Role::Facilitator, Role::Contractor];
+#[allow(dead_code)]
+const READERS: &[Role] = &[Role::Admin, Role::Facilitator, Role::Funder];
 const ANY: &[Role] = &[
     Role::Admin,
     Role::Facilitator,

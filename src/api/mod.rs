@@ -3,6 +3,13 @@
 pub mod access;
 pub mod auth;
 pub mod body;
+pub mod clauses;
+pub mod contracts;
+pub mod hours;
+pub mod imports;
+pub mod organisations;
+pub mod participants;
+pub mod placements;
 pub mod users;
 
 use rocket::http::Status;
@@ -36,6 +43,13 @@ pub fn v1_routes() -> Vec<rocket::Route> {
     let mut r = Vec::new();
     r.extend(auth::routes());
     r.extend(users::routes());
+    r.extend(organisations::routes());
+    r.extend(contracts::routes());
+    r.extend(clauses::routes());
+    r.extend(imports::routes());
+    r.extend(participants::routes());
+    r.extend(placements::routes());
+    r.extend(hours::routes());
     r
 }
 

@@ -117,9 +117,10 @@ impl Caller {
     }
 
     /// The contractor organisation this caller acts for, if it is a contractor user.
+    /// A contractor account without an organisation sees nothing (id 0 matches no row).
     pub fn contractor_org(&self) -> Option<i64> {
         match self.role {
-            Role::Contractor => self.organisation_id,
+            Role::Contractor => Some(self.organisation_id.unwrap_or(0)),
             _ => None,
         }
     }

@@ -151,3 +151,15 @@ pub fn now() -> chrono::NaiveDateTime {
     use chrono::{SubsecRound, Utc};
     Utc::now().naive_utc().trunc_subsecs(6)
 }
+
+/// Compiles `$body` once for each backend's concrete connection, for the statements the
+/// multi-backend connection cannot express (upserts, backend-specific SQL).
+#[macro_export]
+macro_rules! per_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::Conn::Pg($c) => $body,
+            $crate::db::Conn::Sqlite($c) => $body,
+        }
+    };
+}

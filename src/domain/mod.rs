@@ -2,3 +2,4 @@
 
 pub mod territory;
 pub mod units;
+pub mod siret;

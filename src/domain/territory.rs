@@ -41,3 +41,36 @@ mod tests {
         assert_eq!(time_zone("93"), chrono_tz::Europe::Paris);
     }
 }
+
+/// The département of a French postal code: its first two digits, three overseas, and
+/// 2A/2B for Corsica (20000 to 20199 is Corse-du-Sud).
+pub fn departement_of_postal_code(code: &str) -> Option<String> {
+    let code = code.trim();
+    if code.len() != 5 || !code.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let d = if code.starts_with("97") {
+        code[..3].to_string()
+    } else if let Some(rest) = code.strip_prefix("20") {
+        let n: u32 = rest.parse().ok()?;
+        if n < 200 { "2A".into() } else { "2B".into() }
+    } else {
+        code[..2].to_string()
+    };
+    is_valid_departement(&d).then_some(d)
+}
+
+#[cfg(test)]
+mod postal_tests {
+    use super::*;
+
+    #[test]
+    fn postal_codes() {
+        assert_eq!(departement_of_postal_code("93200").as_deref(), Some("93"));
+        assert_eq!(departement_of_postal_code("97600").as_deref(), Some("976"));
+        assert_eq!(departement_of_postal_code("20000").as_deref(), Some("2A"));
+        assert_eq!(departement_of_postal_code("20200").as_deref(), Some("2B"));
+        assert_eq!(departement_of_postal_code("9320"), None);
+        assert_eq!(departement_of_postal_code("97500"), None);
+    }
+}

@@ -1,5 +1,16 @@
 //! Queries, one module per aggregate. Every function over tenant data takes the caller's
 //! structure id and filters on it: tenancy is enforced here, not in handlers.
 
+pub mod audit;
+pub mod clauses;
+pub mod contracts;
+pub mod decp;
+pub mod hours;
+pub mod milestones;
+pub mod organisations;
+pub mod participants;
+pub mod placements;
+pub mod referrals;
 pub mod settings;
+pub mod timeline;
 pub mod users;

@@ -2,5 +2,9 @@
 
 mod common;
 
+mod contracts;
+mod fixtures;
 mod foundation;
+mod hours;
+mod people;
 mod startup;

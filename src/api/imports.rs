@@ -1,0 +1,30 @@
+//! Imports of open data: DECP (données essentielles de la commande publique).
+
+use rocket::serde::json::Json;
+use rocket::State;
+
+use crate::api::body::JsonBody;
+use crate::auth::Staff;
+use crate::db::Db;
+use crate::domain::decp::parse_decp;
+use crate::error::{ApiError, ApiResult};
+use crate::store::decp::{self, ImportSummary};
+
+/// POST /api/v1/imports/decp — staff: creates or updates buyers, holders and contracts.
+/// The whole file is applied in one transaction; records that cannot be used are reported.
+#[rocket::post("/imports/decp", data = "<body>")]
+pub async fn import_decp(
+    caller: Staff,
+    body: JsonBody<serde_json::Value>,
+    db: &State<Db>,
+) -> ApiResult<Json<ImportSummary>> {
+    let parsed = parse_decp(&body.0)
+        .map_err(|why| ApiError::bad_request(format!("the body is not a DECP file: {why}")))?;
+    let sid = caller.structure_id;
+    let summary = db.write(move |c| decp::apply(c, sid, &parsed)).await?;
+    Ok(Json(summary))
+}
+
+pub fn routes() -> Vec<rocket::Route> {
+    rocket::routes![import_decp]
+}

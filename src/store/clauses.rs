@@ -1,0 +1,340 @@
+//! Clauses, their assignments, and the labour-share reference table.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::{assignments, clauses, contract_holders, labour_shares, organisations, users};
+use crate::db::{now, Conn};
+use crate::domain::calibration::LabourShareRef;
+use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = clauses)]
+pub struct Clause {
+    pub id: i64,
+    pub structure_id: i64,
+    pub contract_id: i64,
+    pub lot_number: Option<i32>,
+    pub kind: String,
+    pub status: String,
+    pub method: String,
+    pub calibration: String,
+    pub explanation: String,
+    pub computed_hours: i64,
+    pub hours_override: Option<i64>,
+    pub override_justification: Option<String>,
+    pub required_hours: i64,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub reporting_frequency: String,
+    pub penalty_per_hour_cents: Option<i64>,
+    pub referent_id: Option<i64>,
+    pub territory: String,
+    pub time_zone: String,
+    pub created_at: chrono::NaiveDateTime,
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = assignments)]
+pub struct Assignment {
+    pub id: i64,
+    #[serde(skip)]
+    pub structure_id: i64,
+    pub clause_id: i64,
+    pub contractor_id: i64,
+    pub role: String,
+    #[serde(serialize_with = "ser_hundredths")]
+    pub hours_target: i64,
+    #[serde(skip)]
+    pub created_at: chrono::NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClauseView {
+    pub id: i64,
+    pub contract_id: i64,
+    pub lot_number: Option<i32>,
+    pub kind: String,
+    pub status: String,
+    pub method: String,
+    pub calibration: serde_json::Value,
+    pub explanation: String,
+    #[serde(serialize_with = "ser_hundredths")]
+    pub computed_hours: i64,
+    #[serde(serialize_with = "ser_opt_hundredths")]
+    pub hours_override: Option<i64>,
+    pub override_justification: Option<String>,
+    #[serde(serialize_with = "ser_hundredths")]
+    pub required_hours: i64,
+    #[serde(serialize_with = "ser_hundredths")]
+    pub assigned_hours: i64,
+    #[serde(serialize_with = "ser_hundredths")]
+    pub unassigned_hours: i64,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub reporting_frequency: String,
+    #[serde(serialize_with = "ser_opt_hundredths")]
+    pub penalty_per_missing_hour_eur: Option<i64>,
+    pub referent_id: Option<i64>,
+    pub territory: String,
+    pub time_zone: String,
+    pub assignments: Vec<Assignment>,
+}
+
+pub struct NewClause {
+    pub contract_id: i64,
+    pub lot_number: Option<i32>,
+    pub kind: String,
+    pub method: String,
+    pub calibration: String,
+    pub explanation: String,
+    pub computed_hours: i64,
+    pub hours_override: Option<i64>,
+    pub override_justification: Option<String>,
+    pub required_hours: i64,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub reporting_frequency: String,
+    pub penalty_per_hour_cents: Option<i64>,
+    pub referent_id: Option<i64>,
+    pub territory: String,
+    pub time_zone: String,
+}
+
+pub fn create(conn: &mut Conn, structure_id: i64, c: &NewClause) -> Result<i64, ApiError> {
+    let at = now();
+    Ok(diesel::insert_into(clauses::table)
+        .values((
+            clauses::structure_id.eq(structure_id),
+            clauses::contract_id.eq(c.contract_id),
+            clauses::lot_number.eq(c.lot_number),
+            clauses::kind.eq(&c.kind),
+            clauses::status.eq("draft"),
+            clauses::method.eq(&c.method),
+            clauses::calibration.eq(&c.calibration),
+            clauses::explanation.eq(&c.explanation),
+            clauses::computed_hours.eq(c.computed_hours),
+            clauses::hours_override.eq(c.hours_override),
+            clauses::override_justification.eq(&c.override_justification),
+            clauses::required_hours.eq(c.required_hours),
+            clauses::starts_on.eq(c.starts_on),
+            clauses::ends_on.eq(c.ends_on),
+            clauses::reporting_frequency.eq(&c.reporting_frequency),
+            clauses::penalty_per_hour_cents.eq(c.penalty_per_hour_cents),
+            clauses::referent_id.eq(c.referent_id),
+            clauses::territory.eq(&c.territory),
+            clauses::time_zone.eq(&c.time_zone),
+            clauses::created_at.eq(at),
+            clauses::updated_at.eq(at),
+        ))
+        .returning(clauses::id)
+        .get_result(conn)?)
+}
+
+pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> Result<Clause, ApiError> {
+    clauses::table
+        .filter(clauses::id.eq(id))
+        .filter(clauses::structure_id.eq(structure_id))
+        .select(Clause::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("clause"))
+}
+
+/// Whether a contractor organisation may see the clause: it has an assignment on it or
+/// holds its contract.
+pub fn contractor_sees(conn: &mut Conn, clause: &Clause, org: i64) -> Result<bool, ApiError> {
+    let assigned: i64 = assignments::table
+        .filter(assignments::clause_id.eq(clause.id))
+        .filter(assignments::contractor_id.eq(org))
+        .count()
+        .get_result(conn)?;
+    if assigned > 0 {
+        return Ok(true);
+    }
+    let holder: i64 = contract_holders::table
+        .filter(contract_holders::contract_id.eq(clause.contract_id))
+        .filter(contract_holders::organisation_id.eq(org))
+        .count()
+        .get_result(conn)?;
+    Ok(holder > 0)
+}
+
+/// The clause if the caller may see it (contractor: `Some(org)`), else 404.
+pub fn get_visible(conn: &mut Conn, structure_id: i64, id: i64, contractor: Option<i64>) -> Result<Clause, ApiError> {
+    let clause = get(conn, structure_id, id)?;
+    if let Some(org) = contractor {
+        if !contractor_sees(conn, &clause, org)? {
+            return Err(ApiError::not_found("clause"));
+        }
+    }
+    Ok(clause)
+}
+
+pub fn assignments_of(conn: &mut Conn, clause_id: i64) -> Result<Vec<Assignment>, ApiError> {
+    Ok(assignments::table
+        .filter(assignments::clause_id.eq(clause_id))
+        .order(assignments::id)
+        .select(Assignment::as_select())
+        .load(conn)?)
+}
+
+pub fn view(conn: &mut Conn, c: Clause) -> Result<ClauseView, ApiError> {
+    let assignments = assignments_of(conn, c.id)?;
+    let assigned: i64 = assignments.iter().map(|a| a.hours_target).sum();
+    Ok(ClauseView {
+        id: c.id,
+        contract_id: c.contract_id,
+        lot_number: c.lot_number,
+        kind: c.kind,
+        status: c.status,
+        method: c.method,
+        calibration: serde_json::from_str(&c.calibration).unwrap_or(serde_json::Value::Null),
+        explanation: c.explanation,
+        computed_hours: c.computed_hours,
+        hours_override: c.hours_override,
+        override_justification: c.override_justification,
+        required_hours: c.required_hours,
+        assigned_hours: assigned,
+        unassigned_hours: (c.required_hours - assigned).max(0),
+        starts_on: c.starts_on,
+        ends_on: c.ends_on,
+        reporting_frequency: c.reporting_frequency,
+        penalty_per_missing_hour_eur: c.penalty_per_hour_cents,
+        referent_id: c.referent_id,
+        territory: c.territory,
+        time_zone: c.time_zone,
+        assignments,
+    })
+}
+
+pub fn list(
+    conn: &mut Conn,
+    structure_id: i64,
+    contractor: Option<i64>,
+    status: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Clause>, i64), ApiError> {
+    let base = || {
+        let mut q = clauses::table
+            .filter(clauses::structure_id.eq(structure_id))
+            .into_boxed();
+        if let Some(org) = contractor {
+            q = q.filter(
+                clauses::id.eq_any(
+                    assignments::table
+                        .filter(assignments::contractor_id.eq(org))
+                        .select(assignments::clause_id),
+                ),
+            );
+        }
+        if let Some(s) = status {
+            q = q.filter(clauses::status.eq(s.to_string()));
+        }
+        q
+    };
+    let total = base().count().get_result(conn)?;
+    let items = base()
+        .order(clauses::id)
+        .limit(limit)
+        .offset(offset)
+        .select(Clause::as_select())
+        .load(conn)?;
+    Ok((items, total))
+}
+
+pub fn set_status(conn: &mut Conn, id: i64, status: &str) -> Result<(), ApiError> {
+    diesel::update(clauses::table.filter(clauses::id.eq(id)))
+        .set((clauses::status.eq(status), clauses::updated_at.eq(now())))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn add_assignment(
+    conn: &mut Conn,
+    structure_id: i64,
+    clause_id: i64,
+    contractor_id: i64,
+    role: &str,
+    hours_target: i64,
+) -> Result<i64, ApiError> {
+    Ok(diesel::insert_into(assignments::table)
+        .values((
+            assignments::structure_id.eq(structure_id),
+            assignments::clause_id.eq(clause_id),
+            assignments::contractor_id.eq(contractor_id),
+            assignments::role.eq(role),
+            assignments::hours_target.eq(hours_target),
+            assignments::created_at.eq(now()),
+        ))
+        .returning(assignments::id)
+        .get_result(conn)?)
+}
+
+pub fn find_assignment(conn: &mut Conn, structure_id: i64, id: i64) -> Result<Option<Assignment>, ApiError> {
+    Ok(assignments::table
+        .filter(assignments::id.eq(id))
+        .filter(assignments::structure_id.eq(structure_id))
+        .select(Assignment::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn get_assignment(conn: &mut Conn, structure_id: i64, id: i64) -> Result<Assignment, ApiError> {
+    find_assignment(conn, structure_id, id)?.ok_or_else(|| ApiError::not_found("assignment"))
+}
+
+/// Whether the user is a facilitator or admin of the structure (a possible referent).
+pub fn is_staff_user(conn: &mut Conn, structure_id: i64, user_id: i64) -> Result<bool, ApiError> {
+    let n: i64 = users::table
+        .filter(users::id.eq(user_id))
+        .filter(users::structure_id.eq(structure_id))
+        .filter(users::role.eq_any(["admin", "facilitator"]))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+pub fn organisation_territory(conn: &mut Conn, id: i64) -> Result<Option<String>, ApiError> {
+    Ok(organisations::table
+        .filter(organisations::id.eq(id))
+        .select(organisations::territory)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
+}
+
+pub fn labour_shares(conn: &mut Conn, structure_id: i64) -> Result<Vec<LabourShareRef>, ApiError> {
+    let rows: Vec<(String, i64, String)> = labour_shares::table
+        .filter(labour_shares::structure_id.eq(structure_id))
+        .order(labour_shares::cpv_prefix)
+        .select((labour_shares::cpv_prefix, labour_shares::share_bp, labour_shares::label))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(cpv_prefix, share_bp, label)| LabourShareRef {
+            cpv_prefix,
+            share_bp,
+            label,
+        })
+        .collect())
+}
+
+pub fn replace_labour_shares(conn: &mut Conn, structure_id: i64, rows: &[LabourShareRef]) -> Result<(), ApiError> {
+    diesel::delete(labour_shares::table.filter(labour_shares::structure_id.eq(structure_id))).execute(conn)?;
+    for r in rows {
+        diesel::insert_into(labour_shares::table)
+            .values((
+                labour_shares::structure_id.eq(structure_id),
+                labour_shares::cpv_prefix.eq(&r.cpv_prefix),
+                labour_shares::share_bp.eq(r.share_bp),
+                labour_shares::label.eq(&r.label),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,316 @@
+//! Contracts (marchés) with their lots and holders.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::{assignments, clauses, contract_holders, contract_lots, contracts};
+use crate::db::{now, Conn};
+use crate::domain::units::ser_opt_hundredths;
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = contracts)]
+pub struct Contract {
+    pub id: i64,
+    pub structure_id: i64,
+    pub buyer_id: i64,
+    pub reference: String,
+    pub title: String,
+    pub kind: String,
+    pub cpv_code: Option<String>,
+    pub amount_cents: Option<i64>,
+    pub notified_on: Option<NaiveDate>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub duration_months: Option<i32>,
+    pub social_considerations: String,
+    pub environmental_considerations: String,
+    pub source: String,
+    pub fingerprint: Option<String>,
+    pub created_at: chrono::NaiveDateTime,
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = contract_lots)]
+pub struct Lot {
+    #[serde(skip)]
+    pub id: i64,
+    #[serde(skip)]
+    pub contract_id: i64,
+    pub number: i32,
+    pub title: String,
+    #[serde(rename = "amount_eur", serialize_with = "ser_opt_hundredths")]
+    pub amount_cents: Option<i64>,
+    pub cpv_code: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ContractView {
+    pub id: i64,
+    pub buyer_id: i64,
+    pub reference: String,
+    pub title: String,
+    pub kind: String,
+    pub cpv_code: Option<String>,
+    #[serde(serialize_with = "ser_opt_hundredths")]
+    pub amount_eur: Option<i64>,
+    pub notified_on: Option<NaiveDate>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub duration_months: Option<i32>,
+    pub social_considerations: Vec<String>,
+    pub environmental_considerations: Vec<String>,
+    pub lots: Vec<Lot>,
+    pub holder_ids: Vec<i64>,
+    pub source: String,
+}
+
+pub fn split_codes(s: &str) -> Vec<String> {
+    s.split(',').filter(|x| !x.is_empty()).map(str::to_string).collect()
+}
+
+pub struct NewLot {
+    pub number: i32,
+    pub title: String,
+    pub amount_cents: Option<i64>,
+    pub cpv_code: Option<String>,
+}
+
+pub struct NewContract {
+    pub buyer_id: i64,
+    pub reference: String,
+    pub title: String,
+    pub kind: String,
+    pub cpv_code: Option<String>,
+    pub amount_cents: Option<i64>,
+    pub notified_on: Option<NaiveDate>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub duration_months: Option<i32>,
+    pub social_considerations: Vec<String>,
+    pub environmental_considerations: Vec<String>,
+    pub lots: Vec<NewLot>,
+    pub holder_ids: Vec<i64>,
+    pub source: &'static str,
+    pub fingerprint: Option<String>,
+}
+
+pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> Result<Option<Contract>, ApiError> {
+    Ok(contracts::table
+        .filter(contracts::id.eq(id))
+        .filter(contracts::structure_id.eq(structure_id))
+        .select(Contract::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> Result<Contract, ApiError> {
+    find(conn, structure_id, id)?.ok_or_else(|| ApiError::not_found("contract"))
+}
+
+pub fn find_by_key(
+    conn: &mut Conn,
+    structure_id: i64,
+    buyer_id: i64,
+    reference: &str,
+) -> Result<Option<Contract>, ApiError> {
+    Ok(contracts::table
+        .filter(contracts::structure_id.eq(structure_id))
+        .filter(contracts::buyer_id.eq(buyer_id))
+        .filter(contracts::reference.eq(reference))
+        .select(Contract::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn lots(conn: &mut Conn, contract_id: i64) -> Result<Vec<Lot>, ApiError> {
+    Ok(contract_lots::table
+        .filter(contract_lots::contract_id.eq(contract_id))
+        .order(contract_lots::number)
+        .select(Lot::as_select())
+        .load(conn)?)
+}
+
+pub fn holders(conn: &mut Conn, contract_id: i64) -> Result<Vec<i64>, ApiError> {
+    Ok(contract_holders::table
+        .filter(contract_holders::contract_id.eq(contract_id))
+        .order(contract_holders::organisation_id)
+        .select(contract_holders::organisation_id)
+        .load(conn)?)
+}
+
+pub fn view(conn: &mut Conn, c: Contract) -> Result<ContractView, ApiError> {
+    let lots = lots(conn, c.id)?;
+    let holder_ids = holders(conn, c.id)?;
+    Ok(ContractView {
+        id: c.id,
+        buyer_id: c.buyer_id,
+        reference: c.reference,
+        title: c.title,
+        kind: c.kind,
+        cpv_code: c.cpv_code,
+        amount_eur: c.amount_cents,
+        notified_on: c.notified_on,
+        starts_on: c.starts_on,
+        ends_on: c.ends_on,
+        duration_months: c.duration_months,
+        social_considerations: split_codes(&c.social_considerations),
+        environmental_considerations: split_codes(&c.environmental_considerations),
+        lots,
+        holder_ids,
+        source: c.source,
+    })
+}
+
+fn write_children(conn: &mut Conn, contract_id: i64, c: &NewContract) -> Result<(), ApiError> {
+    diesel::delete(contract_lots::table.filter(contract_lots::contract_id.eq(contract_id))).execute(conn)?;
+    for lot in &c.lots {
+        diesel::insert_into(contract_lots::table)
+            .values((
+                contract_lots::contract_id.eq(contract_id),
+                contract_lots::number.eq(lot.number),
+                contract_lots::title.eq(&lot.title),
+                contract_lots::amount_cents.eq(lot.amount_cents),
+                contract_lots::cpv_code.eq(&lot.cpv_code),
+            ))
+            .execute(conn)?;
+    }
+    diesel::delete(contract_holders::table.filter(contract_holders::contract_id.eq(contract_id)))
+        .execute(conn)?;
+    let mut ids = c.holder_ids.clone();
+    ids.sort_unstable();
+    ids.dedup();
+    for org in ids {
+        diesel::insert_into(contract_holders::table)
+            .values((
+                contract_holders::contract_id.eq(contract_id),
+                contract_holders::organisation_id.eq(org),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn create(conn: &mut Conn, structure_id: i64, c: &NewContract) -> Result<i64, ApiError> {
+    if find_by_key(conn, structure_id, c.buyer_id, &c.reference)?.is_some() {
+        return Err(ApiError::conflict(format!(
+            "this buyer already has a contract with reference {}",
+            c.reference
+        )));
+    }
+    let at = now();
+    let id: i64 = diesel::insert_into(contracts::table)
+        .values((
+            contracts::structure_id.eq(structure_id),
+            contracts::buyer_id.eq(c.buyer_id),
+            contracts::reference.eq(&c.reference),
+            contracts::title.eq(&c.title),
+            contracts::kind.eq(&c.kind),
+            contracts::cpv_code.eq(&c.cpv_code),
+            contracts::amount_cents.eq(c.amount_cents),
+            contracts::notified_on.eq(c.notified_on),
+            contracts::starts_on.eq(c.starts_on),
+            contracts::ends_on.eq(c.ends_on),
+            contracts::duration_months.eq(c.duration_months),
+            contracts::social_considerations.eq(c.social_considerations.join(",")),
+            contracts::environmental_considerations.eq(c.environmental_considerations.join(",")),
+            contracts::source.eq(c.source),
+            contracts::fingerprint.eq(&c.fingerprint),
+            contracts::created_at.eq(at),
+            contracts::updated_at.eq(at),
+        ))
+        .returning(contracts::id)
+        .get_result(conn)?;
+    write_children(conn, id, c)?;
+    Ok(id)
+}
+
+/// Replaces the imported fields of an existing contract (DECP re-import).
+pub fn update_imported(conn: &mut Conn, id: i64, c: &NewContract) -> Result<(), ApiError> {
+    diesel::update(contracts::table.filter(contracts::id.eq(id)))
+        .set((
+            contracts::title.eq(&c.title),
+            contracts::kind.eq(&c.kind),
+            contracts::cpv_code.eq(&c.cpv_code),
+            contracts::amount_cents.eq(c.amount_cents),
+            contracts::notified_on.eq(c.notified_on),
+            contracts::starts_on.eq(c.starts_on),
+            contracts::ends_on.eq(c.ends_on),
+            contracts::duration_months.eq(c.duration_months),
+            contracts::social_considerations.eq(c.social_considerations.join(",")),
+            contracts::environmental_considerations.eq(c.environmental_considerations.join(",")),
+            contracts::fingerprint.eq(&c.fingerprint),
+            contracts::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    // Keep lots entered by hand; holders follow the open data.
+    diesel::delete(contract_holders::table.filter(contract_holders::contract_id.eq(id))).execute(conn)?;
+    for org in &c.holder_ids {
+        diesel::insert_into(contract_holders::table)
+            .values((contract_holders::contract_id.eq(id), contract_holders::organisation_id.eq(org)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Contracts the caller may see: all of the structure's for staff; for a contractor, those it
+/// holds or has an assignment on.
+pub fn list(
+    conn: &mut Conn,
+    structure_id: i64,
+    contractor: Option<i64>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Contract>, i64), ApiError> {
+    let base = || {
+        let mut q = contracts::table
+            .filter(contracts::structure_id.eq(structure_id))
+            .into_boxed();
+        if let Some(org) = contractor {
+            q = q.filter(
+                contracts::id
+                    .eq_any(
+                        contract_holders::table
+                            .filter(contract_holders::organisation_id.eq(org))
+                            .select(contract_holders::contract_id),
+                    )
+                    .or(contracts::id.eq_any(
+                        clauses::table
+                            .inner_join(assignments::table)
+                            .filter(assignments::contractor_id.eq(org))
+                            .select(clauses::contract_id),
+                    )),
+            );
+        }
+        q
+    };
+    let total = base().count().get_result(conn)?;
+    let items = base()
+        .order(contracts::id)
+        .limit(limit)
+        .offset(offset)
+        .select(Contract::as_select())
+        .load(conn)?;
+    Ok((items, total))
+}
+
+/// Whether a contractor organisation may see the contract.
+pub fn contractor_sees(conn: &mut Conn, contract_id: i64, org: i64) -> Result<bool, ApiError> {
+    let holder: i64 = contract_holders::table
+        .filter(contract_holders::contract_id.eq(contract_id))
+        .filter(contract_holders::organisation_id.eq(org))
+        .count()
+        .get_result(conn)?;
+    if holder > 0 {
+        return Ok(true);
+    }
+    let assigned: i64 = clauses::table
+        .inner_join(assignments::table)
+        .filter(clauses::contract_id.eq(contract_id))
+        .filter(assignments::contractor_id.eq(org))
+        .count()
+        .get_result(conn)?;
+    Ok(assigned > 0)
+}

@@ -1,0 +1,451 @@
+//! Monthly hour entries: reports, amendments, validations, their history, and the totals
+//! kept current in the same transaction (per assignment and month for progress, per
+//! placement and year for reports).
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::{assignment_month_totals, hour_entries, hour_entry_changes, placement_year_totals, placements};
+use crate::db::{now, Conn};
+use crate::domain::hours::{check_entry, EntryCheck};
+use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
+use crate::error::{ApiError, FieldError};
+use crate::per_backend;
+use crate::store::placements::Placement;
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = hour_entries)]
+pub struct HourEntry {
+    pub id: i64,
+    #[serde(skip)]
+    pub structure_id: i64,
+    pub placement_id: i64,
+    #[serde(skip)]
+    pub participant_id: i64,
+    pub month: String,
+    #[serde(serialize_with = "ser_hundredths")]
+    pub work_hours: i64,
+    #[serde(serialize_with = "ser_hundredths")]
+    pub training_hours: i64,
+    pub status: String,
+    #[serde(serialize_with = "ser_opt_hundredths")]
+    pub validated_work: Option<i64>,
+    #[serde(serialize_with = "ser_opt_hundredths")]
+    pub validated_training: Option<i64>,
+    pub amendment_reason: Option<String>,
+    pub rejection_reason: Option<String>,
+    pub submitted_by: i64,
+    pub submitted_at: chrono::NaiveDateTime,
+    pub validated_by: Option<i64>,
+    pub validated_at: Option<chrono::NaiveDateTime>,
+}
+
+impl HourEntry {
+    fn pending(&self) -> i64 {
+        if self.status == "submitted" {
+            self.work_hours + self.training_hours
+        } else {
+            0
+        }
+    }
+    fn snapshot(&self) -> String {
+        serde_json::json!({
+            "work_hours": self.work_hours,
+            "training_hours": self.training_hours,
+            "status": self.status,
+            "validated_work": self.validated_work,
+            "validated_training": self.validated_training,
+        })
+        .to_string()
+    }
+}
+
+/// What a submission did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Submitted {
+    Created,
+    Replaced,
+    Amended,
+    Unchanged,
+}
+
+pub fn find(conn: &mut Conn, placement_id: i64, month: &str) -> Result<Option<HourEntry>, ApiError> {
+    Ok(hour_entries::table
+        .filter(hour_entries::placement_id.eq(placement_id))
+        .filter(hour_entries::month.eq(month))
+        .select(HourEntry::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> Result<HourEntry, ApiError> {
+    hour_entries::table
+        .filter(hour_entries::id.eq(id))
+        .filter(hour_entries::structure_id.eq(structure_id))
+        .select(HourEntry::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("hour entry"))
+}
+
+/// Hours already reported for the person in the month on other placements (the latest
+/// figure of each entry that is not rejected).
+fn other_placements_hours(conn: &mut Conn, participant_id: i64, placement_id: i64, month: &str) -> Result<i64, ApiError> {
+    let rows: Vec<(i64, i64, String, Option<i64>, Option<i64>)> = hour_entries::table
+        .filter(hour_entries::participant_id.eq(participant_id))
+        .filter(hour_entries::month.eq(month))
+        .filter(hour_entries::placement_id.ne(placement_id))
+        .select((
+            hour_entries::work_hours,
+            hour_entries::training_hours,
+            hour_entries::status,
+            hour_entries::validated_work,
+            hour_entries::validated_training,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(w, t, status, vw, vt)| match status.as_str() {
+            "rejected" => vw.unwrap_or(0) + vt.unwrap_or(0),
+            _ => w + t,
+        })
+        .sum())
+}
+
+fn record_change(
+    conn: &mut Conn,
+    entry_id: i64,
+    user_id: i64,
+    action: &str,
+    before: Option<String>,
+    after: String,
+    reason: Option<&str>,
+) -> Result<(), ApiError> {
+    diesel::insert_into(hour_entry_changes::table)
+        .values((
+            hour_entry_changes::entry_id.eq(entry_id),
+            hour_entry_changes::at.eq(now()),
+            hour_entry_changes::user_id.eq(user_id),
+            hour_entry_changes::action.eq(action),
+            hour_entry_changes::before_value.eq(before),
+            hour_entry_changes::after_value.eq(after),
+            hour_entry_changes::reason.eq(reason),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Adds deltas to the maintained totals of an assignment and month.
+fn add_to_assignment_month(conn: &mut Conn, assignment_id: i64, month: &str, validated: i64, pending: i64) -> Result<(), ApiError> {
+    if validated == 0 && pending == 0 {
+        return Ok(());
+    }
+    per_backend!(conn, |c| {
+        diesel::insert_into(assignment_month_totals::table)
+            .values((
+                assignment_month_totals::assignment_id.eq(assignment_id),
+                assignment_month_totals::month.eq(month),
+                assignment_month_totals::validated.eq(0i64),
+                assignment_month_totals::pending.eq(0i64),
+            ))
+            .on_conflict_do_nothing()
+            .execute(c)
+    })?;
+    diesel::update(
+        assignment_month_totals::table
+            .filter(assignment_month_totals::assignment_id.eq(assignment_id))
+            .filter(assignment_month_totals::month.eq(month)),
+    )
+    .set((
+        assignment_month_totals::validated.eq(assignment_month_totals::validated + validated),
+        assignment_month_totals::pending.eq(assignment_month_totals::pending + pending),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+fn add_to_placement_year(conn: &mut Conn, p: &Placement, month: &str, work: i64, training: i64) -> Result<(), ApiError> {
+    if work == 0 && training == 0 {
+        return Ok(());
+    }
+    let year: i32 = month.get(..4).and_then(|y| y.parse().ok()).ok_or_else(ApiError::internal)?;
+    per_backend!(conn, |c| {
+        diesel::insert_into(placement_year_totals::table)
+            .values((
+                placement_year_totals::placement_id.eq(p.id),
+                placement_year_totals::year.eq(year),
+                placement_year_totals::structure_id.eq(p.structure_id),
+                placement_year_totals::work.eq(0i64),
+                placement_year_totals::training.eq(0i64),
+            ))
+            .on_conflict_do_nothing()
+            .execute(c)
+    })?;
+    diesel::update(
+        placement_year_totals::table
+            .filter(placement_year_totals::placement_id.eq(p.id))
+            .filter(placement_year_totals::year.eq(year)),
+    )
+    .set((
+        placement_year_totals::work.eq(placement_year_totals::work + work),
+        placement_year_totals::training.eq(placement_year_totals::training + training),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+pub struct Submission<'a> {
+    pub month: &'a str,
+    pub work: i64,
+    pub training: i64,
+    pub amendment_reason: Option<&'a str>,
+    pub user_id: i64,
+    pub today: NaiveDate,
+    pub monthly_cap: i64,
+}
+
+/// Records a contractor's (or facilitator's) figure for a placement and month. Errors name
+/// the field; nothing is written when one is returned.
+pub fn submit(conn: &mut Conn, p: &Placement, s: &Submission<'_>) -> Result<(Submitted, HourEntry), Vec<FieldError>> {
+    let db_err = |e: ApiError| {
+        vec![FieldError {
+            field: "database".into(),
+            message: e.detail.clone(),
+        }]
+    };
+    let other = other_placements_hours(conn, p.participant_id, p.id, s.month).map_err(db_err)?;
+    check_entry(&EntryCheck {
+        month: s.month,
+        work: s.work,
+        training: s.training,
+        placement_start: p.starts_on,
+        placement_end: p.effective_end(),
+        today: s.today,
+        other_placements_same_month: other,
+        monthly_cap: s.monthly_cap,
+    })?;
+    let existing = find(conn, p.id, s.month).map_err(db_err)?;
+    let reason = s.amendment_reason.map(str::trim).filter(|r| !r.is_empty());
+    let at = now();
+    let result = match existing {
+        None => {
+            let id: i64 = diesel::insert_into(hour_entries::table)
+                .values((
+                    hour_entries::structure_id.eq(p.structure_id),
+                    hour_entries::placement_id.eq(p.id),
+                    hour_entries::participant_id.eq(p.participant_id),
+                    hour_entries::month.eq(s.month),
+                    hour_entries::work_hours.eq(s.work),
+                    hour_entries::training_hours.eq(s.training),
+                    hour_entries::status.eq("submitted"),
+                    hour_entries::submitted_by.eq(s.user_id),
+                    hour_entries::submitted_at.eq(at),
+                ))
+                .returning(hour_entries::id)
+                .get_result(conn)
+                .map_err(|e| db_err(e.into()))?;
+            add_to_assignment_month(conn, p.assignment_id, s.month, 0, s.work + s.training).map_err(db_err)?;
+            let entry = get(conn, p.structure_id, id).map_err(db_err)?;
+            record_change(conn, id, s.user_id, "submit", None, entry.snapshot(), None).map_err(db_err)?;
+            (Submitted::Created, entry)
+        }
+        Some(e) => {
+            let same = e.work_hours == s.work && e.training_hours == s.training;
+            let locked = e.validated_work.is_some();
+            if same && e.status != "rejected" {
+                return Ok((Submitted::Unchanged, e));
+            }
+            if locked && reason.is_none() {
+                return Err(vec![FieldError {
+                    field: "amendment_reason".into(),
+                    message: "this month's figure has been validated; an amendment needs a reason".into(),
+                }]);
+            }
+            let before = e.snapshot();
+            diesel::update(hour_entries::table.filter(hour_entries::id.eq(e.id)))
+                .set((
+                    hour_entries::work_hours.eq(s.work),
+                    hour_entries::training_hours.eq(s.training),
+                    hour_entries::status.eq("submitted"),
+                    hour_entries::amendment_reason.eq(if locked { reason } else { None }),
+                    hour_entries::rejection_reason.eq(None::<String>),
+                    hour_entries::submitted_by.eq(s.user_id),
+                    hour_entries::submitted_at.eq(at),
+                ))
+                .execute(conn)
+                .map_err(|e| db_err(e.into()))?;
+            add_to_assignment_month(conn, p.assignment_id, s.month, 0, s.work + s.training - e.pending()).map_err(db_err)?;
+            let entry = get(conn, p.structure_id, e.id).map_err(db_err)?;
+            let action = if locked { "amend" } else { "replace" };
+            record_change(conn, e.id, s.user_id, action, Some(before), entry.snapshot(), reason).map_err(db_err)?;
+            (if locked { Submitted::Amended } else { Submitted::Replaced }, entry)
+        }
+    };
+    crate::store::participants::touch(conn, p.participant_id, s.today).map_err(db_err)?;
+    Ok(result)
+}
+
+/// Validates or rejects submitted entries, keeping the totals current.
+pub fn decide(
+    conn: &mut Conn,
+    structure_id: i64,
+    user_id: i64,
+    entry_ids: &[i64],
+    validate: bool,
+    reason: Option<&str>,
+) -> Result<Vec<HourEntry>, ApiError> {
+    let mut out = Vec::new();
+    for (i, id) in entry_ids.iter().enumerate() {
+        let e = hour_entries::table
+            .filter(hour_entries::id.eq(id))
+            .filter(hour_entries::structure_id.eq(structure_id))
+            .select(HourEntry::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| ApiError::invalid(&format!("entry_ids[{i}]"), format!("no hour entry {id} in your structure")))?;
+        if e.status != "submitted" {
+            return Err(ApiError::conflict(format!(
+                "entry {id} is {}; only submitted entries can be decided",
+                e.status
+            )));
+        }
+        let p = crate::store::placements::get(conn, structure_id, e.placement_id)?;
+        let before = e.snapshot();
+        let at = now();
+        if validate {
+            let (old_w, old_t) = (e.validated_work.unwrap_or(0), e.validated_training.unwrap_or(0));
+            diesel::update(hour_entries::table.filter(hour_entries::id.eq(e.id)))
+                .set((
+                    hour_entries::status.eq("validated"),
+                    hour_entries::validated_work.eq(e.work_hours),
+                    hour_entries::validated_training.eq(e.training_hours),
+                    hour_entries::validated_by.eq(user_id),
+                    hour_entries::validated_at.eq(at),
+                ))
+                .execute(conn)?;
+            add_to_assignment_month(
+                conn,
+                p.assignment_id,
+                &e.month,
+                e.work_hours + e.training_hours - old_w - old_t,
+                -e.pending(),
+            )?;
+            add_to_placement_year(conn, &p, &e.month, e.work_hours - old_w, e.training_hours - old_t)?;
+        } else if let (Some(vw), Some(vt)) = (e.validated_work, e.validated_training) {
+            // A rejected amendment: the validated figure stands.
+            diesel::update(hour_entries::table.filter(hour_entries::id.eq(e.id)))
+                .set((
+                    hour_entries::status.eq("validated"),
+                    hour_entries::work_hours.eq(vw),
+                    hour_entries::training_hours.eq(vt),
+                    hour_entries::rejection_reason.eq(reason),
+                ))
+                .execute(conn)?;
+            add_to_assignment_month(conn, p.assignment_id, &e.month, 0, -e.pending())?;
+        } else {
+            diesel::update(hour_entries::table.filter(hour_entries::id.eq(e.id)))
+                .set((hour_entries::status.eq("rejected"), hour_entries::rejection_reason.eq(reason)))
+                .execute(conn)?;
+            add_to_assignment_month(conn, p.assignment_id, &e.month, 0, -e.pending())?;
+        }
+        let entry = get(conn, structure_id, e.id)?;
+        let action = if validate { "validate" } else { "reject" };
+        record_change(conn, e.id, user_id, action, Some(before), entry.snapshot(), reason)?;
+        out.push(entry);
+    }
+    Ok(out)
+}
+
+pub struct EntryFilter {
+    pub status: Option<String>,
+    pub clause_id: Option<i64>,
+    pub placement_id: Option<i64>,
+    pub month: Option<String>,
+    pub contractor: Option<i64>,
+}
+
+pub fn list(conn: &mut Conn, structure_id: i64, f: &EntryFilter, limit: i64, offset: i64) -> Result<(Vec<HourEntry>, i64), ApiError> {
+    let base = || {
+        let mut q = hour_entries::table
+            .filter(hour_entries::structure_id.eq(structure_id))
+            .into_boxed();
+        if let Some(s) = &f.status {
+            q = q.filter(hour_entries::status.eq(s.clone()));
+        }
+        if let Some(p) = f.placement_id {
+            q = q.filter(hour_entries::placement_id.eq(p));
+        }
+        if let Some(m) = &f.month {
+            q = q.filter(hour_entries::month.eq(m.clone()));
+        }
+        if let Some(c) = f.clause_id {
+            q = q.filter(
+                hour_entries::placement_id.eq_any(placements::table.filter(placements::clause_id.eq(c)).select(placements::id)),
+            );
+        }
+        if let Some(org) = f.contractor {
+            q = q.filter(
+                hour_entries::placement_id.eq_any(
+                    placements::table
+                        .filter(placements::contractor_id.eq(org).or(placements::employer_id.eq(org)))
+                        .select(placements::id),
+                ),
+            );
+        }
+        q
+    };
+    let total = base().count().get_result(conn)?;
+    let items = base()
+        .order((hour_entries::month, hour_entries::id))
+        .limit(limit)
+        .offset(offset)
+        .select(HourEntry::as_select())
+        .load(conn)?;
+    Ok((items, total))
+}
+
+#[derive(Debug, Serialize, Queryable)]
+pub struct Change {
+    pub at: chrono::NaiveDateTime,
+    pub user_id: i64,
+    pub action: String,
+    pub before_value: Option<String>,
+    pub after_value: String,
+    pub reason: Option<String>,
+}
+
+pub fn changes(conn: &mut Conn, entry_id: i64) -> Result<Vec<Change>, ApiError> {
+    Ok(hour_entry_changes::table
+        .filter(hour_entry_changes::entry_id.eq(entry_id))
+        .order(hour_entry_changes::id)
+        .select((
+            hour_entry_changes::at,
+            hour_entry_changes::user_id,
+            hour_entry_changes::action,
+            hour_entry_changes::before_value,
+            hour_entry_changes::after_value,
+            hour_entry_changes::reason,
+        ))
+        .load(conn)?)
+}
+
+/// Validated and pending hours of each assignment for the months up to `last_month`.
+pub fn assignment_totals(conn: &mut Conn, assignment_ids: &[i64], last_month: &str) -> Result<Vec<(i64, i64, i64)>, ApiError> {
+    let rows: Vec<(i64, i64, i64)> = assignment_month_totals::table
+        .filter(assignment_month_totals::assignment_id.eq_any(assignment_ids))
+        .filter(assignment_month_totals::month.le(last_month))
+        .select((
+            assignment_month_totals::assignment_id,
+            assignment_month_totals::validated,
+            assignment_month_totals::pending,
+        ))
+        .load(conn)?;
+    let mut sums: std::collections::BTreeMap<i64, (i64, i64)> = assignment_ids.iter().map(|a| (*a, (0, 0))).collect();
+    for (a, v, p) in rows {
+        let e = sums.entry(a).or_default();
+        e.0 += v;
+        e.1 += p;
+    }
+    Ok(sums.into_iter().map(|(a, (v, p))| (a, v, p)).collect())
+}

@@ -1,0 +1,174 @@
+//! Organisations of a structure: buyers, contractors, insertion structures, funders.
+
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::{organisation_contacts, organisations};
+use crate::db::{now, Conn};
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = organisations)]
+pub struct Organisation {
+    pub id: i64,
+    pub structure_id: i64,
+    pub kind: String,
+    pub name: String,
+    pub identifier_type: Option<String>,
+    pub identifier: Option<String>,
+    pub territory: Option<String>,
+    pub siae_kind: Option<String>,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OrganisationView {
+    pub id: i64,
+    pub kind: String,
+    pub name: String,
+    pub siret: Option<String>,
+    pub identifier_type: Option<String>,
+    pub identifier: Option<String>,
+    pub territory: Option<String>,
+    pub siae_kind: Option<String>,
+}
+
+impl From<Organisation> for OrganisationView {
+    fn from(o: Organisation) -> Self {
+        let siret = match o.identifier_type.as_deref() {
+            Some("SIRET") => o.identifier.clone(),
+            _ => None,
+        };
+        OrganisationView {
+            id: o.id,
+            kind: o.kind,
+            name: o.name,
+            siret,
+            identifier_type: o.identifier_type,
+            identifier: o.identifier,
+            territory: o.territory,
+            siae_kind: o.siae_kind,
+        }
+    }
+}
+
+pub struct NewOrganisation {
+    pub kind: String,
+    pub name: String,
+    pub identifier_type: Option<String>,
+    pub identifier: Option<String>,
+    pub territory: Option<String>,
+    pub siae_kind: Option<String>,
+}
+
+pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> Result<Option<Organisation>, ApiError> {
+    Ok(organisations::table
+        .filter(organisations::id.eq(id))
+        .filter(organisations::structure_id.eq(structure_id))
+        .select(Organisation::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The organisation, or 404 when it is not one of the structure's.
+pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> Result<Organisation, ApiError> {
+    find(conn, structure_id, id)?.ok_or_else(|| ApiError::not_found("organisation"))
+}
+
+pub fn find_by_identifier(
+    conn: &mut Conn,
+    structure_id: i64,
+    identifier_type: &str,
+    identifier: &str,
+) -> Result<Option<Organisation>, ApiError> {
+    Ok(organisations::table
+        .filter(organisations::structure_id.eq(structure_id))
+        .filter(organisations::identifier_type.eq(identifier_type))
+        .filter(organisations::identifier.eq(identifier))
+        .select(Organisation::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn create(conn: &mut Conn, structure_id: i64, o: NewOrganisation) -> Result<Organisation, ApiError> {
+    if let (Some(t), Some(i)) = (&o.identifier_type, &o.identifier) {
+        if let Some(existing) = find_by_identifier(conn, structure_id, t, i)? {
+            return Err(ApiError::conflict(format!(
+                "an organisation with {t} {i} already exists in this structure"
+            ))
+            .with_extra("existing_id", existing.id.into()));
+        }
+    }
+    let id: i64 = diesel::insert_into(organisations::table)
+        .values((
+            organisations::structure_id.eq(structure_id),
+            organisations::kind.eq(&o.kind),
+            organisations::name.eq(&o.name),
+            organisations::identifier_type.eq(&o.identifier_type),
+            organisations::identifier.eq(&o.identifier),
+            organisations::territory.eq(&o.territory),
+            organisations::siae_kind.eq(&o.siae_kind),
+            organisations::created_at.eq(now()),
+        ))
+        .returning(organisations::id)
+        .get_result(conn)?;
+    get(conn, structure_id, id)
+}
+
+pub fn list(
+    conn: &mut Conn,
+    structure_id: i64,
+    kind: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Organisation>, i64), ApiError> {
+    let mut q = organisations::table
+        .filter(organisations::structure_id.eq(structure_id))
+        .into_boxed();
+    let mut c = organisations::table
+        .filter(organisations::structure_id.eq(structure_id))
+        .into_boxed();
+    if let Some(k) = kind {
+        q = q.filter(organisations::kind.eq(k.to_string()));
+        c = c.filter(organisations::kind.eq(k.to_string()));
+    }
+    let total = c.count().get_result(conn)?;
+    let items = q
+        .order(organisations::id)
+        .limit(limit)
+        .offset(offset)
+        .select(Organisation::as_select())
+        .load(conn)?;
+    Ok((items, total))
+}
+
+#[derive(Debug, Clone, Serialize, Queryable)]
+pub struct Contact {
+    pub email: String,
+    pub name: Option<String>,
+}
+
+pub fn contacts(conn: &mut Conn, organisation_id: i64) -> Result<Vec<Contact>, ApiError> {
+    Ok(organisation_contacts::table
+        .filter(organisation_contacts::organisation_id.eq(organisation_id))
+        .order(organisation_contacts::id)
+        .select((organisation_contacts::email, organisation_contacts::name))
+        .load(conn)?)
+}
+
+pub fn replace_contacts(conn: &mut Conn, organisation_id: i64, list: &[Contact]) -> Result<(), ApiError> {
+    diesel::delete(
+        organisation_contacts::table.filter(organisation_contacts::organisation_id.eq(organisation_id)),
+    )
+    .execute(conn)?;
+    for c in list {
+        diesel::insert_into(organisation_contacts::table)
+            .values((
+                organisation_contacts::organisation_id.eq(organisation_id),
+                organisation_contacts::email.eq(&c.email),
+                organisation_contacts::name.eq(&c.name),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,309 @@
+//! Participants (people in an insertion pathway), their eligibility history, and the
+//! privacy policy that decides who sees what of them.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::auth::Caller;
+use crate::db::schema::{eligibility_validations, participants, placements};
+use crate::db::{now, Conn};
+use crate::domain::eligibility::Validation;
+use crate::error::ApiError;
+use crate::store::contracts::split_codes;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = participants)]
+pub struct Participant {
+    pub id: i64,
+    pub structure_id: i64,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub birth_year: i32,
+    pub sex: String,
+    pub postal_code: Option<String>,
+    pub territory: Option<String>,
+    pub qpv: bool,
+    pub zrr: bool,
+    pub qualification_level: String,
+    pub jobseeker_id: Option<String>,
+    pub looking_for_work: bool,
+    pub wished_rome_codes: String,
+    pub licences: String,
+    pub reachable_departements: String,
+    pub available_from: Option<NaiveDate>,
+    pub last_activity_on: NaiveDate,
+    pub anonymised_at: Option<chrono::NaiveDateTime>,
+    pub created_at: chrono::NaiveDateTime,
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+pub struct NewParticipant {
+    pub first_name: String,
+    pub last_name: String,
+    pub birth_date: NaiveDate,
+    pub sex: String,
+    pub postal_code: Option<String>,
+    pub territory: Option<String>,
+    pub qpv: bool,
+    pub zrr: bool,
+    pub qualification_level: String,
+    pub jobseeker_id: Option<String>,
+    pub looking_for_work: bool,
+    pub wished_rome_codes: Vec<String>,
+    pub licences: Vec<String>,
+    pub reachable_departements: Vec<String>,
+    pub available_from: Option<NaiveDate>,
+}
+
+/// What the caller may see of a participant: everything (staff of the structure), or the
+/// name and placement data only (a contractor the person is placed with or proposed to).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParticipantAccess {
+    Full,
+    NameAndPlacements { organisation_id: i64 },
+}
+
+/// The privacy policy, in one place. Funders never reach participant routes (their guard
+/// refuses them); a contractor sees only people placed with its organisation, as
+/// contractor or employer, or proposed to one of its needs. Anyone else: 404.
+pub fn access(conn: &mut Conn, caller: &Caller, participant: &Participant) -> Result<ParticipantAccess, ApiError> {
+    if participant.structure_id != caller.structure_id {
+        return Err(ApiError::not_found("participant"));
+    }
+    if caller.is_staff() {
+        return Ok(ParticipantAccess::Full);
+    }
+    match caller.contractor_org() {
+        Some(org) if contractor_linked(conn, participant.id, org)? => {
+            Ok(ParticipantAccess::NameAndPlacements { organisation_id: org })
+        }
+        _ => Err(ApiError::not_found("participant")),
+    }
+}
+
+/// Whether the person is placed with the organisation (as contractor or employer) or
+/// proposed to one of its recruitment needs.
+pub fn contractor_linked(conn: &mut Conn, participant_id: i64, org: i64) -> Result<bool, ApiError> {
+    let placed: i64 = placements::table
+        .filter(placements::participant_id.eq(participant_id))
+        .filter(placements::contractor_id.eq(org).or(placements::employer_id.eq(org)))
+        .count()
+        .get_result(conn)?;
+    if placed > 0 {
+        return Ok(true);
+    }
+    crate::store::referrals::proposed_to_contractor(conn, participant_id, org)
+}
+
+pub fn find_in(conn: &mut Conn, structure_id: i64, id: i64) -> Result<Option<Participant>, ApiError> {
+    Ok(participants::table
+        .filter(participants::id.eq(id))
+        .filter(participants::structure_id.eq(structure_id))
+        .select(Participant::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> Result<Participant, ApiError> {
+    find_in(conn, structure_id, id)?.ok_or_else(|| ApiError::not_found("participant"))
+}
+
+/// Same last name, first name and birth date in the structure (case and accents of spacing
+/// ignored): the id of the existing person.
+pub fn find_duplicate(
+    conn: &mut Conn,
+    structure_id: i64,
+    first_name: &str,
+    last_name: &str,
+    birth_date: NaiveDate,
+) -> Result<Option<i64>, ApiError> {
+    let rows: Vec<(i64, Option<String>, Option<String>)> = participants::table
+        .filter(participants::structure_id.eq(structure_id))
+        .filter(participants::birth_date.eq(birth_date))
+        .select((participants::id, participants::first_name, participants::last_name))
+        .load(conn)?;
+    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    Ok(rows.into_iter().find_map(|(id, f, l)| {
+        (norm(f.as_deref().unwrap_or("")) == norm(first_name) && norm(l.as_deref().unwrap_or("")) == norm(last_name))
+            .then_some(id)
+    }))
+}
+
+pub fn create(conn: &mut Conn, structure_id: i64, p: &NewParticipant) -> Result<i64, ApiError> {
+    if let Some(existing) = find_duplicate(conn, structure_id, &p.first_name, &p.last_name, p.birth_date)? {
+        return Err(ApiError::conflict(
+            "a person with the same last name, first name and birth date already exists",
+        )
+        .with_extra("existing_id", existing.into()));
+    }
+    use chrono::Datelike;
+    let at = now();
+    Ok(diesel::insert_into(participants::table)
+        .values((
+            participants::structure_id.eq(structure_id),
+            participants::first_name.eq(&p.first_name),
+            participants::last_name.eq(&p.last_name),
+            participants::birth_date.eq(p.birth_date),
+            participants::birth_year.eq(p.birth_date.year()),
+            participants::sex.eq(&p.sex),
+            participants::postal_code.eq(&p.postal_code),
+            participants::territory.eq(&p.territory),
+            participants::qpv.eq(p.qpv),
+            participants::zrr.eq(p.zrr),
+            participants::qualification_level.eq(&p.qualification_level),
+            participants::jobseeker_id.eq(&p.jobseeker_id),
+            participants::looking_for_work.eq(p.looking_for_work),
+            participants::wished_rome_codes.eq(p.wished_rome_codes.join(",")),
+            participants::licences.eq(p.licences.join(",")),
+            participants::reachable_departements.eq(p.reachable_departements.join(",")),
+            participants::available_from.eq(p.available_from),
+            participants::last_activity_on.eq(at.date()),
+            participants::created_at.eq(at),
+            participants::updated_at.eq(at),
+        ))
+        .returning(participants::id)
+        .get_result(conn)?)
+}
+
+pub fn touch(conn: &mut Conn, id: i64, day: NaiveDate) -> Result<(), ApiError> {
+    diesel::update(
+        participants::table
+            .filter(participants::id.eq(id))
+            .filter(participants::last_activity_on.lt(day)),
+    )
+    .set(participants::last_activity_on.eq(day))
+    .execute(conn)?;
+    Ok(())
+}
+
+pub fn list(
+    conn: &mut Conn,
+    structure_id: i64,
+    contractor: Option<i64>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Participant>, i64), ApiError> {
+    let base = || {
+        let mut q = participants::table
+            .filter(participants::structure_id.eq(structure_id))
+            .into_boxed();
+        if let Some(org) = contractor {
+            q = q.filter(
+                participants::id
+                    .eq_any(
+                        placements::table
+                            .filter(placements::contractor_id.eq(org).or(placements::employer_id.eq(org)))
+                            .select(placements::participant_id),
+                    )
+                    .or(participants::id.eq_any(crate::store::referrals::participants_proposed_to(org))),
+            );
+        }
+        q
+    };
+    let total = base().count().get_result(conn)?;
+    let items = base()
+        .order(participants::id)
+        .limit(limit)
+        .offset(offset)
+        .select(Participant::as_select())
+        .load(conn)?;
+    Ok((items, total))
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = eligibility_validations)]
+pub struct EligibilityRow {
+    pub id: i64,
+    #[serde(skip)]
+    pub structure_id: i64,
+    pub participant_id: i64,
+    #[serde(skip)]
+    pub criteria: String,
+    pub proof: String,
+    pub justification: Option<String>,
+    pub validated_by: i64,
+    pub validated_on: NaiveDate,
+    pub valid_until: NaiveDate,
+    #[serde(skip)]
+    pub created_at: chrono::NaiveDateTime,
+}
+
+pub fn eligibility_history(conn: &mut Conn, participant_id: i64) -> Result<Vec<EligibilityRow>, ApiError> {
+    Ok(eligibility_validations::table
+        .filter(eligibility_validations::participant_id.eq(participant_id))
+        .order((eligibility_validations::validated_on, eligibility_validations::id))
+        .select(EligibilityRow::as_select())
+        .load(conn)?)
+}
+
+pub fn validations(rows: &[EligibilityRow]) -> Vec<Validation> {
+    rows.iter()
+        .map(|r| Validation {
+            id: r.id,
+            validated_on: r.validated_on,
+            valid_until: r.valid_until,
+            criteria: split_codes(&r.criteria),
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn add_eligibility(
+    conn: &mut Conn,
+    structure_id: i64,
+    participant_id: i64,
+    criteria: &[String],
+    proof: &str,
+    justification: Option<&str>,
+    validated_by: i64,
+    validated_on: NaiveDate,
+    valid_until: NaiveDate,
+) -> Result<i64, ApiError> {
+    Ok(diesel::insert_into(eligibility_validations::table)
+        .values((
+            eligibility_validations::structure_id.eq(structure_id),
+            eligibility_validations::participant_id.eq(participant_id),
+            eligibility_validations::criteria.eq(criteria.join(",")),
+            eligibility_validations::proof.eq(proof),
+            eligibility_validations::justification.eq(justification),
+            eligibility_validations::validated_by.eq(validated_by),
+            eligibility_validations::validated_on.eq(validated_on),
+            eligibility_validations::valid_until.eq(valid_until),
+            eligibility_validations::created_at.eq(now()),
+        ))
+        .returning(eligibility_validations::id)
+        .get_result(conn)?)
+}
+
+/// Removes what identifies people whose last activity is before `cutoff`; keeps what
+/// statistics need (sex, birth year, territory, QPV, qualification, criteria, placements
+/// with their stored age band, hours, outcomes). Returns the ids anonymised.
+pub fn anonymise_inactive(conn: &mut Conn, cutoff: NaiveDate) -> Result<Vec<i64>, ApiError> {
+    let ids: Vec<(i64, i64)> = participants::table
+        .filter(participants::anonymised_at.is_null())
+        .filter(participants::last_activity_on.lt(cutoff))
+        .select((participants::id, participants::structure_id))
+        .load(conn)?;
+    let at = now();
+    for (id, sid) in &ids {
+        diesel::update(participants::table.filter(participants::id.eq(id)))
+            .set((
+                participants::first_name.eq(None::<String>),
+                participants::last_name.eq(None::<String>),
+                participants::birth_date.eq(None::<NaiveDate>),
+                participants::postal_code.eq(None::<String>),
+                participants::jobseeker_id.eq(None::<String>),
+                participants::looking_for_work.eq(false),
+                participants::anonymised_at.eq(Some(at)),
+                participants::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+        diesel::update(eligibility_validations::table.filter(eligibility_validations::participant_id.eq(id)))
+            .set(eligibility_validations::justification.eq(None::<String>))
+            .execute(conn)?;
+        crate::store::audit::record(conn, *sid, None, "anonymise", "participant", *id, "retention period over")?;
+    }
+    Ok(ids.into_iter().map(|(id, _)| id).collect())
+}
