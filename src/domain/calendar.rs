@@ -1,0 +1,533 @@
+//! The execution calendar of a clause: the milestones generated from its dates and reporting
+//! frequency, their state on a given day, and the local clock of the clause's territory.
+//!
+//! Everything here works on local calendar dates; converting "now" to the territory's local
+//! date is the job of [`local_date_time`] and [`sendable_through`].
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeDelta, Timelike, Utc};
+use chrono_tz::Tz;
+
+/// Days before its due date from which a milestone shows as `due` rather than `upcoming`.
+pub const DUE_WINDOW_DAYS: i64 = 3;
+
+/// Day of the month following a reporting period on which its report is due.
+pub const REPORT_DUE_DAY: u32 = 10;
+
+/// Days before the end of a clause on which the end warning is due.
+pub const END_WARNING_DAYS: i64 = 30;
+
+/// Days after the end of a clause on which the final report is due.
+pub const FINAL_REPORT_DAYS: i64 = 30;
+
+/// How often contractors report their hours for a clause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Frequency {
+    Monthly,
+    Quarterly,
+}
+
+impl Frequency {
+    /// Parses the API code (`monthly` or `quarterly`).
+    pub fn parse(code: &str) -> Option<Frequency> {
+        match code {
+            "monthly" => Some(Frequency::Monthly),
+            "quarterly" => Some(Frequency::Quarterly),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Frequency::Monthly => "monthly",
+            Frequency::Quarterly => "quarterly",
+        }
+    }
+
+    /// Number of months in one reporting period.
+    fn months(self) -> u32 {
+        match self {
+            Frequency::Monthly => 1,
+            Frequency::Quarterly => 3,
+        }
+    }
+}
+
+/// One milestone of a clause's calendar.
+///
+/// `kind` is one of `start`, `report`, `mid_term`, `end_warning`, `final_report`; `period` is
+/// `start`, the period key of a report (`YYYY-MM` or `YYYY-Qn`), `mid`, `end` or `final`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MilestoneSpec {
+    pub kind: String,
+    pub period: String,
+    pub due_on: NaiveDate,
+}
+
+impl MilestoneSpec {
+    fn new(kind: &str, period: &str, due_on: NaiveDate) -> MilestoneSpec {
+        MilestoneSpec {
+            kind: kind.to_string(),
+            period: period.to_string(),
+            due_on,
+        }
+    }
+}
+
+/// The calendar of a clause running from `starts_on` to `ends_on` (both included), sorted by
+/// due date (milestones due the same day keep the order start, reports, mid-term, end
+/// warning, final report).
+///
+/// - `start` on the start date (obligations summary to the contractor);
+/// - one `report` per period (month or calendar quarter) that intersects the clause's dates,
+///   due on the 10th of the month following the period;
+/// - `mid_term` halfway: the start plus half the days from start to end, rounded down;
+/// - `end_warning` 30 days before the end, but never before the start (a clause shorter than
+///   30 days gets its warning on its first day);
+/// - `final_report` 30 days after the end.
+///
+/// A clause ending before it starts has no calendar (empty list).
+pub fn generate(
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    frequency: Frequency,
+) -> Vec<MilestoneSpec> {
+    if ends_on < starts_on {
+        return Vec::new();
+    }
+    let mut milestones = vec![MilestoneSpec::new("start", "start", starts_on)];
+    milestones.extend(report_milestones(starts_on, ends_on, frequency));
+    let half = (ends_on - starts_on).num_days() / 2;
+    milestones.push(MilestoneSpec::new(
+        "mid_term",
+        "mid",
+        add_days(starts_on, half),
+    ));
+    let warning = add_days(ends_on, -END_WARNING_DAYS).max(starts_on);
+    milestones.push(MilestoneSpec::new("end_warning", "end", warning));
+    milestones.push(MilestoneSpec::new(
+        "final_report",
+        "final",
+        add_days(ends_on, FINAL_REPORT_DAYS),
+    ));
+    // Stable sort: same-day milestones keep the logical order they were pushed in.
+    milestones.sort_by_key(|m| m.due_on);
+    milestones
+}
+
+/// One `report` milestone per period from the start's period to the end's period.
+fn report_milestones(
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    frequency: Frequency,
+) -> Vec<MilestoneSpec> {
+    let step = frequency.months();
+    let first = period_first_month(month_index(starts_on), frequency);
+    let last = month_index(ends_on);
+    let mut reports = Vec::new();
+    let mut period_start = first;
+    while period_start <= last {
+        let period_end = period_start + i64::from(step) - 1;
+        let (year, month) = from_month_index(period_start);
+        reports.push(MilestoneSpec::new(
+            "report",
+            &period_key_of(year, month, frequency),
+            report_due_on(period_end),
+        ));
+        period_start += i64::from(step);
+    }
+    reports
+}
+
+/// The key of the reporting period holding `date`: `YYYY-MM` (monthly) or `YYYY-Qn`
+/// (quarterly).
+pub fn period_of(date: NaiveDate, frequency: Frequency) -> String {
+    period_key_of(date.year(), date.month(), frequency)
+}
+
+fn period_key_of(year: i32, month: u32, frequency: Frequency) -> String {
+    match frequency {
+        Frequency::Monthly => format!("{year:04}-{month:02}"),
+        Frequency::Quarterly => format!("{year:04}-Q{}", (month - 1) / 3 + 1),
+    }
+}
+
+/// The months (`YYYY-MM`) a period key covers: one for `2026-03`, three for `2026-Q1`.
+/// None when the key is neither form.
+pub fn period_months(period: &str) -> Option<Vec<String>> {
+    let (year, rest) = period.split_once('-')?;
+    if year.len() != 4 || !year.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let year: i32 = year.parse().ok()?;
+    let months: Vec<u32> = match rest.strip_prefix('Q') {
+        Some(q) if q.len() == 1 => {
+            let q: u32 = q.parse().ok().filter(|q| (1..=4).contains(q))?;
+            (3 * q - 2..=3 * q).collect()
+        }
+        Some(_) => return None,
+        None if rest.len() == 2 && rest.chars().all(|c| c.is_ascii_digit()) => {
+            vec![rest.parse().ok().filter(|m| (1..=12).contains(m))?]
+        }
+        None => return None,
+    };
+    Some(months.iter().map(|m| format!("{year:04}-{m:02}")).collect())
+}
+
+/// Months counted from year 0, so that periods can be walked with plain additions.
+fn month_index(date: NaiveDate) -> i64 {
+    i64::from(date.year()) * 12 + i64::from(date.month0())
+}
+
+fn from_month_index(index: i64) -> (i32, u32) {
+    // The index comes from a valid NaiveDate (plus at most a few months): it fits.
+    let year = index.div_euclid(12) as i32;
+    let month = index.rem_euclid(12) as u32 + 1;
+    (year, month)
+}
+
+/// First month of the period holding the month `index`.
+fn period_first_month(index: i64, frequency: Frequency) -> i64 {
+    let step = i64::from(frequency.months());
+    index - index.rem_euclid(step)
+}
+
+/// The 10th of the month following the month `last_month_index`.
+fn report_due_on(last_month_index: i64) -> NaiveDate {
+    let (year, month) = from_month_index(last_month_index + 1);
+    NaiveDate::from_ymd_opt(year, month, REPORT_DUE_DAY).unwrap_or(NaiveDate::MAX)
+}
+
+/// `date` moved by `days`, saturating at the ends of chrono's calendar instead of panicking.
+pub fn add_days(date: NaiveDate, days: i64) -> NaiveDate {
+    date.checked_add_signed(TimeDelta::days(days))
+        .unwrap_or(if days < 0 {
+            NaiveDate::MIN
+        } else {
+            NaiveDate::MAX
+        })
+}
+
+/// State of a milestone on a given (local) day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MilestoneState {
+    Upcoming,
+    Due,
+    Done,
+    Overdue,
+}
+
+impl MilestoneState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MilestoneState::Upcoming => "upcoming",
+            MilestoneState::Due => "due",
+            MilestoneState::Done => "done",
+            MilestoneState::Overdue => "overdue",
+        }
+    }
+}
+
+/// Done when done; otherwise upcoming until [`DUE_WINDOW_DAYS`] days before the due date, due
+/// from then to the due date included, overdue after it.
+pub fn state(due_on: NaiveDate, done: bool, today: NaiveDate) -> MilestoneState {
+    if done {
+        MilestoneState::Done
+    } else if today < add_days(due_on, -DUE_WINDOW_DAYS) {
+        MilestoneState::Upcoming
+    } else if today <= due_on {
+        MilestoneState::Due
+    } else {
+        MilestoneState::Overdue
+    }
+}
+
+/// The wall-clock date and time in `tz` at the instant `now_utc`.
+pub fn local_date_time(now_utc: DateTime<Utc>, tz: Tz) -> NaiveDateTime {
+    now_utc.with_timezone(&tz).naive_local()
+}
+
+/// Whether something to be sent from `hour` o'clock local time on `day` may go at `now_utc`:
+/// the local date is after `day`, or is `day` and the local hour is `hour` or later.
+pub fn send_hour_reached(now_utc: DateTime<Utc>, tz: Tz, hour: u32, day: NaiveDate) -> bool {
+    let local = local_date_time(now_utc, tz);
+    local.date() > day || (local.date() == day && local.hour() >= hour)
+}
+
+/// The latest day whose sends may go at `now_utc`: the local date once the local hour has
+/// reached `hour`, the day before until then. Passing this as `today` to the reminder rules
+/// makes them return exactly what [`send_hour_reached`] allows.
+pub fn sendable_through(now_utc: DateTime<Utc>, tz: Tz, hour: u32) -> NaiveDate {
+    let local = local_date_time(now_utc, tz);
+    if local.hour() >= hour {
+        local.date()
+    } else {
+        add_days(local.date(), -1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::territory::time_zone;
+    use chrono::TimeZone;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn utc(y: i32, m: u32, day: u32, h: u32, min: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, day, h, min, 0).unwrap()
+    }
+
+    fn summary(ms: &[MilestoneSpec]) -> Vec<(String, String, NaiveDate)> {
+        ms.iter()
+            .map(|m| (m.kind.clone(), m.period.clone(), m.due_on))
+            .collect()
+    }
+
+    fn row(kind: &str, period: &str, due_on: NaiveDate) -> (String, String, NaiveDate) {
+        (kind.to_string(), period.to_string(), due_on)
+    }
+
+    #[test]
+    fn frequency_codes() {
+        assert_eq!(Frequency::parse("monthly"), Some(Frequency::Monthly));
+        assert_eq!(Frequency::parse("quarterly"), Some(Frequency::Quarterly));
+        assert_eq!(Frequency::parse("Monthly"), None);
+        assert_eq!(Frequency::parse("yearly"), None);
+        assert_eq!(Frequency::parse(""), None);
+        assert_eq!(Frequency::Quarterly.as_str(), "quarterly");
+    }
+
+    #[test]
+    fn monthly_calendar() {
+        // 15 Jan to 30 Jun 2026: 166 days from start to end, mid-term 83 days after the start.
+        let ms = generate(d(2026, 1, 15), d(2026, 6, 30), Frequency::Monthly);
+        assert_eq!(
+            summary(&ms),
+            vec![
+                row("start", "start", d(2026, 1, 15)),
+                row("report", "2026-01", d(2026, 2, 10)),
+                row("report", "2026-02", d(2026, 3, 10)),
+                row("mid_term", "mid", d(2026, 4, 8)),
+                row("report", "2026-03", d(2026, 4, 10)),
+                row("report", "2026-04", d(2026, 5, 10)),
+                row("end_warning", "end", d(2026, 5, 31)),
+                row("report", "2026-05", d(2026, 6, 10)),
+                row("report", "2026-06", d(2026, 7, 10)),
+                row("final_report", "final", d(2026, 7, 30)),
+            ]
+        );
+    }
+
+    #[test]
+    fn periods_cover_every_month_touched_across_years() {
+        // One day in November and one day in February still get their reports.
+        let ms = generate(d(2025, 11, 30), d(2026, 2, 1), Frequency::Monthly);
+        let reports: Vec<_> = ms
+            .iter()
+            .filter(|m| m.kind == "report")
+            .map(|m| (m.period.as_str(), m.due_on))
+            .collect();
+        assert_eq!(
+            reports,
+            vec![
+                ("2025-11", d(2025, 12, 10)),
+                ("2025-12", d(2026, 1, 10)),
+                ("2026-01", d(2026, 2, 10)),
+                ("2026-02", d(2026, 3, 10)),
+            ]
+        );
+    }
+
+    #[test]
+    fn quarterly_calendar() {
+        let ms = generate(d(2026, 2, 1), d(2026, 11, 30), Frequency::Quarterly);
+        let reports: Vec<_> = ms
+            .iter()
+            .filter(|m| m.kind == "report")
+            .map(|m| (m.period.as_str(), m.due_on))
+            .collect();
+        assert_eq!(
+            reports,
+            vec![
+                ("2026-Q1", d(2026, 4, 10)),
+                ("2026-Q2", d(2026, 7, 10)),
+                ("2026-Q3", d(2026, 10, 10)),
+                ("2026-Q4", d(2027, 1, 10)),
+            ]
+        );
+        let end_warning = ms.iter().find(|m| m.kind == "end_warning").unwrap();
+        assert_eq!(end_warning.due_on, d(2026, 10, 31));
+        let final_report = ms.iter().find(|m| m.kind == "final_report").unwrap();
+        assert_eq!(final_report.due_on, d(2026, 12, 30));
+        assert!(ms.windows(2).all(|w| w[0].due_on <= w[1].due_on));
+    }
+
+    #[test]
+    fn quarter_boundaries() {
+        // 31 March and 1 April fall in two quarters.
+        let ms = generate(d(2026, 3, 31), d(2026, 4, 1), Frequency::Quarterly);
+        let periods: Vec<_> = ms
+            .iter()
+            .filter(|m| m.kind == "report")
+            .map(|m| m.period.as_str())
+            .collect();
+        assert_eq!(periods, vec!["2026-Q1", "2026-Q2"]);
+    }
+
+    #[test]
+    fn one_day_and_short_clauses() {
+        let ms = generate(d(2026, 5, 20), d(2026, 5, 20), Frequency::Monthly);
+        assert_eq!(
+            summary(&ms),
+            vec![
+                row("start", "start", d(2026, 5, 20)),
+                row("mid_term", "mid", d(2026, 5, 20)),
+                row("end_warning", "end", d(2026, 5, 20)),
+                row("report", "2026-05", d(2026, 6, 10)),
+                row("final_report", "final", d(2026, 6, 19)),
+            ]
+        );
+        // Shorter than 30 days: the end warning is on the first day, not before it.
+        let ms = generate(d(2026, 5, 1), d(2026, 5, 20), Frequency::Monthly);
+        let warning = ms.iter().find(|m| m.kind == "end_warning").unwrap();
+        assert_eq!(warning.due_on, d(2026, 5, 1));
+    }
+
+    #[test]
+    fn mid_term_rounds_down() {
+        // 1 to 4 March: 3 days apart, halfway rounds down to 1 day after the start.
+        let ms = generate(d(2026, 3, 1), d(2026, 3, 4), Frequency::Monthly);
+        let mid = ms.iter().find(|m| m.kind == "mid_term").unwrap();
+        assert_eq!(mid.due_on, d(2026, 3, 2));
+        // A leap year: 1 Jan to 31 Dec 2028 is 365 days apart.
+        let ms = generate(d(2028, 1, 1), d(2028, 12, 31), Frequency::Monthly);
+        let mid = ms.iter().find(|m| m.kind == "mid_term").unwrap();
+        assert_eq!(mid.due_on, d(2028, 7, 1));
+    }
+
+    #[test]
+    fn reversed_dates_give_no_calendar() {
+        assert!(generate(d(2026, 5, 2), d(2026, 5, 1), Frequency::Monthly).is_empty());
+    }
+
+    #[test]
+    fn extreme_dates_do_not_panic() {
+        let ms = generate(NaiveDate::MAX, NaiveDate::MAX, Frequency::Monthly);
+        assert_eq!(ms.last().unwrap().due_on, NaiveDate::MAX);
+        let ms = generate(NaiveDate::MIN, NaiveDate::MIN, Frequency::Quarterly);
+        assert_eq!(ms[0].due_on, NaiveDate::MIN);
+    }
+
+    #[test]
+    fn period_keys_and_months() {
+        assert_eq!(period_of(d(2026, 3, 31), Frequency::Monthly), "2026-03");
+        assert_eq!(period_of(d(2026, 3, 31), Frequency::Quarterly), "2026-Q1");
+        assert_eq!(period_of(d(2026, 10, 1), Frequency::Quarterly), "2026-Q4");
+        assert_eq!(period_months("2026-03"), Some(vec!["2026-03".to_string()]));
+        assert_eq!(
+            period_months("2026-Q2"),
+            Some(vec![
+                "2026-04".to_string(),
+                "2026-05".to_string(),
+                "2026-06".to_string()
+            ])
+        );
+        for bad in [
+            "2026-13", "2026-00", "2026-Q5", "2026-Q0", "2026-Q12", "26-03", "2026", "2026-3",
+            "mid", "",
+        ] {
+            assert_eq!(period_months(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn states_around_the_due_date() {
+        let due = d(2026, 4, 10);
+        assert_eq!(state(due, false, d(2026, 4, 6)), MilestoneState::Upcoming);
+        assert_eq!(state(due, false, d(2026, 4, 7)), MilestoneState::Due);
+        assert_eq!(state(due, false, d(2026, 4, 10)), MilestoneState::Due);
+        assert_eq!(state(due, false, d(2026, 4, 11)), MilestoneState::Overdue);
+        assert_eq!(state(due, true, d(2026, 4, 11)), MilestoneState::Done);
+        assert_eq!(state(due, true, d(2026, 1, 1)), MilestoneState::Done);
+        assert_eq!(MilestoneState::Overdue.as_str(), "overdue");
+    }
+
+    #[test]
+    fn local_time_in_territories() {
+        // 07:30 UTC on 10 April 2026 (summer time in Paris).
+        let now = utc(2026, 4, 10, 7, 30);
+        let paris = local_date_time(now, time_zone("93"));
+        assert_eq!(paris, d(2026, 4, 10).and_hms_opt(9, 30, 0).unwrap());
+        let reunion = local_date_time(now, time_zone("974"));
+        assert_eq!(reunion, d(2026, 4, 10).and_hms_opt(11, 30, 0).unwrap());
+        let guadeloupe = local_date_time(now, time_zone("971"));
+        assert_eq!(guadeloupe, d(2026, 4, 10).and_hms_opt(3, 30, 0).unwrap());
+        // 02:00 UTC is still the day before in Cayenne (UTC-3).
+        let cayenne = local_date_time(utc(2026, 4, 10, 2, 0), time_zone("973"));
+        assert_eq!(cayenne, d(2026, 4, 9).and_hms_opt(23, 0, 0).unwrap());
+    }
+
+    #[test]
+    fn send_hour_in_paris_winter_and_summer() {
+        let paris = time_zone("75");
+        let day = d(2026, 1, 12);
+        // Winter: UTC+1, so 09:00 local is 08:00 UTC.
+        assert!(!send_hour_reached(utc(2026, 1, 12, 7, 59), paris, 9, day));
+        assert!(send_hour_reached(utc(2026, 1, 12, 8, 0), paris, 9, day));
+        // Summer: UTC+2, so 09:00 local is 07:00 UTC.
+        let day = d(2026, 7, 10);
+        assert!(!send_hour_reached(utc(2026, 7, 10, 6, 59), paris, 9, day));
+        assert!(send_hour_reached(utc(2026, 7, 10, 7, 0), paris, 9, day));
+        // Any hour of a later day; never on an earlier day.
+        assert!(send_hour_reached(utc(2026, 7, 11, 0, 0), paris, 9, day));
+        assert!(!send_hour_reached(utc(2026, 7, 9, 23, 0), paris, 9, day));
+    }
+
+    #[test]
+    fn send_hour_overseas() {
+        let day = d(2026, 4, 10);
+        // Martinique is UTC-4: 09:00 local is 13:00 UTC.
+        let martinique = time_zone("972");
+        assert!(!send_hour_reached(
+            utc(2026, 4, 10, 12, 59),
+            martinique,
+            9,
+            day
+        ));
+        assert!(send_hour_reached(
+            utc(2026, 4, 10, 13, 0),
+            martinique,
+            9,
+            day
+        ));
+        // Mayotte is UTC+3: 09:00 local is 06:00 UTC, and 22:00 UTC on the 9th is already the 10th.
+        let mayotte = time_zone("976");
+        assert!(send_hour_reached(utc(2026, 4, 10, 6, 0), mayotte, 9, day));
+        assert!(!send_hour_reached(utc(2026, 4, 9, 22, 0), mayotte, 9, day));
+        assert_eq!(local_date_time(utc(2026, 4, 9, 22, 0), mayotte).date(), day);
+    }
+
+    #[test]
+    fn sendable_through_matches_send_hour_reached() {
+        let tz = time_zone("93");
+        // Paris summer time: 06:00 UTC is 08:00, 07:00 UTC is 09:00, and 23:00 UTC is 01:00 on
+        // the 11th, before the send hour, so only the 10th's sends may go.
+        for (h, expected) in [
+            (6, d(2026, 7, 9)),
+            (7, d(2026, 7, 10)),
+            (23, d(2026, 7, 10)),
+        ] {
+            let now = utc(2026, 7, 10, h, 0);
+            assert_eq!(sendable_through(now, tz, 9), expected, "{h}h UTC");
+            for day in [d(2026, 7, 9), d(2026, 7, 10), d(2026, 7, 11)] {
+                assert_eq!(
+                    send_hour_reached(now, tz, 9, day),
+                    day <= sendable_through(now, tz, 9),
+                    "{h}h UTC, {day}"
+                );
+            }
+        }
+    }
+}

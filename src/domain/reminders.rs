@@ -1,0 +1,781 @@
+//! The reminder rules of DOMAIN.md "Milestones and reminders", each a small function over
+//! plain data that returns the reminders due on a (local) day.
+//!
+//! Choices shared by every rule:
+//! - A rule returns every reminder whose day has come (`due_on <= today`) and that still
+//!   applies, not only those due exactly today: a job that did not run for a while catches
+//!   up. Nothing here remembers what was sent; the caller's outbox de-duplicates on
+//!   [`dedup_key`], so each reminder goes once per recipient and stage. The price is that a
+//!   job stopped for weeks sends the missed stages together on its next run; facts are
+//!   computed on the day of that run, so what they say (days late, remaining hours) is true.
+//! - `today` is the local date of the clause's territory from which sends may go: pass
+//!   [`crate::domain::calendar::sendable_through`] to respect the 09:00 send hour.
+//! - `obligation` is true for the contractual reporting reminders (periodic hours reports and
+//!   the final report: contracts put penalties on late reports), which nobody may opt out of;
+//!   the other rules are service information (false: a user may opt out).
+//! - "The facilitator" is the clause's referent facilitator when it has one, otherwise the
+//!   clause's staff (its facilitators), for the caller to resolve.
+//! - `facts` are display values in French for the email template (dates as "10 avril 2026",
+//!   hours as "12,50"), plus a few keys (`period_key`) for links.
+
+use chrono::NaiveDate;
+
+use crate::domain::calendar::{add_days, END_WARNING_DAYS, FINAL_REPORT_DAYS};
+use crate::domain::next_action::{format_date_fr, format_hours_fr, period_label_fr};
+
+/// Who receives a reminder; the caller turns it into email addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recipient {
+    /// The reminder contacts of a contractor organisation (its id).
+    ContractorContacts(i64),
+    /// One facilitator (user id).
+    Facilitator(i64),
+    /// The staff of a clause (its id): its referent, or its structure's facilitators.
+    ClauseStaff(i64),
+}
+
+/// One reminder due, before de-duplication.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reminder {
+    pub rule: &'static str,
+    pub subject_type: &'static str,
+    pub subject_id: i64,
+    pub period: String,
+    pub stage: String,
+    pub recipient: Recipient,
+    /// The local day from which it may be sent.
+    pub due_on: NaiveDate,
+    /// False when the recipient may opt out.
+    pub obligation: bool,
+    /// Values the email template shows.
+    pub facts: Vec<(String, String)>,
+}
+
+/// The outbox key that makes a reminder go once per recipient and stage:
+/// `rule|subject_type:id|period|stage|email`, the email trimmed and lower-cased so that one
+/// mailbox written two ways gets one message.
+pub fn dedup_key(r: &Reminder, recipient_email: &str) -> String {
+    format!(
+        "{}|{}:{}|{}|{}|{}",
+        r.rule,
+        r.subject_type,
+        r.subject_id,
+        r.period,
+        r.stage,
+        recipient_email.trim().to_lowercase()
+    )
+}
+
+/// The clause's referent facilitator, or its staff when it has no referent.
+fn facilitator_of(clause_id: i64, referent_id: Option<i64>) -> Recipient {
+    match referent_id {
+        Some(user_id) => Recipient::Facilitator(user_id),
+        None => Recipient::ClauseStaff(clause_id),
+    }
+}
+
+/// A reminder before its recipient is chosen: the rules that tell several people build one
+/// and address a copy to each.
+struct Notice {
+    rule: &'static str,
+    subject_type: &'static str,
+    subject_id: i64,
+    period: String,
+    stage: String,
+    due_on: NaiveDate,
+    obligation: bool,
+    facts: Vec<(String, String)>,
+}
+
+impl Notice {
+    fn with_facts(self, facts: Vec<(String, String)>) -> Notice {
+        Notice { facts, ..self }
+    }
+
+    fn to(self, recipients: impl IntoIterator<Item = Recipient>) -> Vec<Reminder> {
+        recipients
+            .into_iter()
+            .map(|recipient| Reminder {
+                rule: self.rule,
+                subject_type: self.subject_type,
+                subject_id: self.subject_id,
+                period: self.period.clone(),
+                stage: self.stage.clone(),
+                recipient,
+                due_on: self.due_on,
+                obligation: self.obligation,
+                facts: self.facts.clone(),
+            })
+            .collect()
+    }
+}
+
+fn fact(key: &str, value: impl Into<String>) -> (String, String) {
+    (key.to_string(), value.into())
+}
+
+fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
+    (to - from).num_days()
+}
+
+// ---------------------------------------------------------------------------------------
+// Periodic hours reports
+
+/// Days after the due date from which the facilitator is told of a missing report.
+pub const REFERENT_ALERT_DAYS: i64 = 21;
+
+/// Contractor stages of a report and their offset from the due date, in days.
+const REPORT_STAGES: [(&str, i64); 5] = [
+    ("before_3d", -3),
+    ("due_day", 0),
+    ("late_7d", 7),
+    ("late_14d", 14),
+    ("late_21d", REFERENT_ALERT_DAYS),
+];
+
+/// One reporting period of one assignment (clause × contractor).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportPeriod {
+    pub clause_id: i64,
+    /// The clause's referent facilitator, if any.
+    pub referent_id: Option<i64>,
+    pub assignment_id: i64,
+    pub contractor_id: i64,
+    /// `YYYY-MM` or `YYYY-Qn`.
+    pub period: String,
+    pub due_on: NaiveDate,
+    /// Whether the contractor reported the period (hours entered for it).
+    pub reported: bool,
+}
+
+/// Rule `reporting_due` (obligation): the contractor is reminded 3 days before the due date,
+/// on the due date, then 7, 14 and 21 days after (stages `before_3d`, `due_day`, `late_7d`,
+/// `late_14d`, `late_21d`); at 21 days the facilitator is told too (`late_21d_referent`).
+/// Once the period is reported nothing more is due, whatever the stage.
+pub fn reporting_due(period: &ReportPeriod, today: NaiveDate) -> Vec<Reminder> {
+    if period.reported {
+        return Vec::new();
+    }
+    let contractor = Recipient::ContractorContacts(period.contractor_id);
+    let facilitator = facilitator_of(period.clause_id, period.referent_id);
+    let mut stages: Vec<(&str, i64, Recipient)> = REPORT_STAGES
+        .iter()
+        .map(|&(stage, offset)| (stage, offset, contractor))
+        .collect();
+    stages.push(("late_21d_referent", REFERENT_ALERT_DAYS, facilitator));
+    stages
+        .into_iter()
+        .filter_map(|(stage, offset, recipient)| {
+            let day = add_days(period.due_on, offset);
+            (day <= today).then(|| report_reminder(period, stage, recipient, day, today))
+        })
+        .collect()
+}
+
+fn report_reminder(
+    period: &ReportPeriod,
+    stage: &str,
+    recipient: Recipient,
+    day: NaiveDate,
+    today: NaiveDate,
+) -> Reminder {
+    Reminder {
+        rule: "reporting_due",
+        subject_type: "assignment",
+        subject_id: period.assignment_id,
+        period: period.period.clone(),
+        stage: stage.to_string(),
+        recipient,
+        due_on: day,
+        obligation: true,
+        facts: vec![
+            fact("period_key", period.period.clone()),
+            fact("period", period_label_fr(&period.period)),
+            fact("due_on", format_date_fr(period.due_on)),
+            fact(
+                "days_late",
+                days_between(period.due_on, today).max(0).to_string(),
+            ),
+        ],
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Clause milestones
+
+/// A clause and who works on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClauseParties {
+    pub clause_id: i64,
+    pub referent_id: Option<i64>,
+    /// Organisations holding an assignment of the clause.
+    pub contractor_ids: Vec<i64>,
+}
+
+impl ClauseParties {
+    fn facilitator(&self) -> Recipient {
+        facilitator_of(self.clause_id, self.referent_id)
+    }
+
+    fn contractors(&self) -> impl Iterator<Item = Recipient> + '_ {
+        self.contractor_ids
+            .iter()
+            .map(|&id| Recipient::ContractorContacts(id))
+    }
+
+    /// A notice about this clause, to be sent to each of its recipients.
+    fn notice(
+        &self,
+        rule: &'static str,
+        period: &str,
+        stage: &str,
+        due_on: NaiveDate,
+        obligation: bool,
+    ) -> Notice {
+        Notice {
+            rule,
+            subject_type: "clause",
+            subject_id: self.clause_id,
+            period: period.to_string(),
+            stage: stage.to_string(),
+            due_on,
+            obligation,
+            facts: Vec::new(),
+        }
+    }
+}
+
+/// Rule `at_risk_mid_term` (optional): from the mid-term day on, while the clause's progress
+/// status is `at_risk`, the facilitator and every contractor are told (period `mid`, stage
+/// `at_risk`); the outbox makes it go once.
+pub fn at_risk_mid_term(
+    clause: &ClauseParties,
+    progress_status: &str,
+    mid_term_day: NaiveDate,
+    today: NaiveDate,
+) -> Vec<Reminder> {
+    if progress_status != "at_risk" || today < mid_term_day {
+        return Vec::new();
+    }
+    let facts = vec![
+        fact("status", "at_risk"),
+        fact("mid_term_on", format_date_fr(mid_term_day)),
+    ];
+    let mut recipients = vec![clause.facilitator()];
+    recipients.extend(clause.contractors());
+    clause
+        .notice("at_risk_mid_term", "mid", "at_risk", mid_term_day, false)
+        .with_facts(facts)
+        .to(recipients)
+}
+
+/// Rule `end_approaching` (optional): from 30 days before the end to the end itself, when
+/// hours remain to deliver (`remaining_hours` in hundredths), the contractors and the
+/// facilitator are told how many (period `end`, stage `before_30d`). After the end the
+/// warning no longer applies: the final report takes over.
+pub fn end_approaching(
+    clause: &ClauseParties,
+    remaining_hours: i64,
+    end: NaiveDate,
+    today: NaiveDate,
+) -> Vec<Reminder> {
+    let day = add_days(end, -END_WARNING_DAYS);
+    if remaining_hours <= 0 || today < day || today > end {
+        return Vec::new();
+    }
+    let facts = vec![
+        fact("remaining_hours", format_hours_fr(remaining_hours)),
+        fact("ends_on", format_date_fr(end)),
+        fact("days_left", days_between(today, end).to_string()),
+    ];
+    let mut recipients: Vec<Recipient> = clause.contractors().collect();
+    recipients.push(clause.facilitator());
+    clause
+        .notice("end_approaching", "end", "before_30d", day, false)
+        .with_facts(facts)
+        .to(recipients)
+}
+
+/// Rule `final_report_due` (obligation): from 30 days after the end, the contractors are
+/// reminded that the final report is due (period `final`, stage `due`). The caller passes
+/// only clauses whose final report is not done.
+pub fn final_report_due(clause: &ClauseParties, end: NaiveDate, today: NaiveDate) -> Vec<Reminder> {
+    let day = add_days(end, FINAL_REPORT_DAYS);
+    if today < day {
+        return Vec::new();
+    }
+    let facts = vec![
+        fact("ends_on", format_date_fr(end)),
+        fact("due_on", format_date_fr(day)),
+    ];
+    clause
+        .notice("final_report_due", "final", "due", day, true)
+        .with_facts(facts)
+        .to(clause.contractors())
+}
+
+// ---------------------------------------------------------------------------------------
+// People
+
+/// A placement that has not started yet, with its participant's current eligibility.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacementNotStarted {
+    pub participant_id: i64,
+    pub placement_id: i64,
+    pub clause_id: i64,
+    pub referent_id: Option<i64>,
+    pub starts_on: NaiveDate,
+    /// Last valid day of the latest eligibility validation; None when there is none.
+    pub eligibility_valid_until: Option<NaiveDate>,
+}
+
+/// Rule `eligibility_expiring` (optional): while a placement has not started and the
+/// person's eligibility ends before its start (or there is none), the facilitator is told,
+/// from the day this is seen (stage `expiring`). The period is the validity's last day, so a
+/// renewal that still falls short is told again.
+pub fn eligibility_expiring(p: &PlacementNotStarted, today: NaiveDate) -> Vec<Reminder> {
+    let expires_too_soon = p.eligibility_valid_until.is_none_or(|u| u < p.starts_on);
+    if today >= p.starts_on || !expires_too_soon {
+        return Vec::new();
+    }
+    let (period, valid_until) = match p.eligibility_valid_until {
+        Some(u) => (u.to_string(), format_date_fr(u)),
+        None => ("none".to_string(), "aucune éligibilité validée".to_string()),
+    };
+    vec![Reminder {
+        rule: "eligibility_expiring",
+        subject_type: "placement",
+        subject_id: p.placement_id,
+        period,
+        stage: "expiring".to_string(),
+        recipient: facilitator_of(p.clause_id, p.referent_id),
+        due_on: today,
+        obligation: false,
+        facts: vec![
+            fact("participant_id", p.participant_id.to_string()),
+            fact("starts_on", format_date_fr(p.starts_on)),
+            fact("valid_until", valid_until),
+        ],
+    }]
+}
+
+/// A placement and its exit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacementExit {
+    pub placement_id: i64,
+    pub participant_id: i64,
+    pub clause_id: i64,
+    pub referent_id: Option<i64>,
+    /// None while the placement has no end date.
+    pub ends_on: Option<NaiveDate>,
+    /// The exit outcome code, once recorded.
+    pub outcome: Option<String>,
+}
+
+/// Rule `exit_missing` (optional): from the day after a placement's end, while it has no
+/// exit outcome, the facilitator is told (stage `missing`; the period is the end date, so a
+/// corrected end date is told again).
+pub fn exit_missing(p: &PlacementExit, today: NaiveDate) -> Vec<Reminder> {
+    let Some(ends_on) = p.ends_on else {
+        return Vec::new();
+    };
+    if p.outcome.is_some() || ends_on >= today {
+        return Vec::new();
+    }
+    vec![Reminder {
+        rule: "exit_missing",
+        subject_type: "placement",
+        subject_id: p.placement_id,
+        period: ends_on.to_string(),
+        stage: "missing".to_string(),
+        recipient: facilitator_of(p.clause_id, p.referent_id),
+        due_on: add_days(ends_on, 1),
+        obligation: false,
+        facts: vec![
+            fact("participant_id", p.participant_id.to_string()),
+            fact("ended_on", format_date_fr(ends_on)),
+        ],
+    }]
+}
+
+// ---------------------------------------------------------------------------------------
+// Referrals
+
+/// A candidate proposed to a contractor for a recruitment need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Referral {
+    pub id: i64,
+    pub need_id: i64,
+    pub contractor_id: i64,
+    /// The clause of the need's assignment, and its referent.
+    pub clause_id: i64,
+    pub referent_id: Option<i64>,
+    pub proposed_on: NaiveDate,
+    pub answered: bool,
+}
+
+/// Rule `referral_waiting` (optional): a proposal unanswered for more than `wait_days` days
+/// gets the contractor's contacts reminded and the facilitator told (stage
+/// `waiting_<wait_days>d`, period the proposal date). Calling it with several waits (7, 14)
+/// gives several stages.
+pub fn referral_waiting(r: &Referral, wait_days: u32, today: NaiveDate) -> Vec<Reminder> {
+    let day = add_days(r.proposed_on, i64::from(wait_days) + 1);
+    if r.answered || today < day {
+        return Vec::new();
+    }
+    let facts = vec![
+        fact("need_id", r.need_id.to_string()),
+        fact("proposed_on", format_date_fr(r.proposed_on)),
+        fact(
+            "days_waiting",
+            days_between(r.proposed_on, today).to_string(),
+        ),
+    ];
+    let notice = Notice {
+        rule: "referral_waiting",
+        subject_type: "referral",
+        subject_id: r.id,
+        period: r.proposed_on.to_string(),
+        stage: format!("waiting_{wait_days}d"),
+        due_on: day,
+        obligation: false,
+        facts,
+    };
+    notice.to([
+        Recipient::ContractorContacts(r.contractor_id),
+        facilitator_of(r.clause_id, r.referent_id),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn stages(rs: &[Reminder]) -> Vec<(&str, Recipient)> {
+        rs.iter().map(|r| (r.stage.as_str(), r.recipient)).collect()
+    }
+
+    fn fact_of<'a>(r: &'a Reminder, key: &str) -> &'a str {
+        r.facts
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_else(|| panic!("no fact {key}"))
+    }
+
+    /// March 2026 of assignment 5 (contractor 7, clause 3, referent 11), due 10 April.
+    fn march(reported: bool, referent_id: Option<i64>) -> ReportPeriod {
+        ReportPeriod {
+            clause_id: 3,
+            referent_id,
+            assignment_id: 5,
+            contractor_id: 7,
+            period: "2026-03".to_string(),
+            due_on: d(2026, 4, 10),
+            reported,
+        }
+    }
+
+    const CONTRACTOR: Recipient = Recipient::ContractorContacts(7);
+    const REFERENT: Recipient = Recipient::Facilitator(11);
+
+    #[test]
+    fn report_stages_day_by_day() {
+        let p = march(false, Some(11));
+        assert!(reporting_due(&p, d(2026, 4, 6)).is_empty());
+        assert_eq!(
+            stages(&reporting_due(&p, d(2026, 4, 7))),
+            vec![("before_3d", CONTRACTOR)]
+        );
+        assert_eq!(
+            stages(&reporting_due(&p, d(2026, 4, 10))),
+            vec![("before_3d", CONTRACTOR), ("due_day", CONTRACTOR)]
+        );
+        assert_eq!(reporting_due(&p, d(2026, 4, 16)).len(), 2);
+        assert_eq!(
+            reporting_due(&p, d(2026, 4, 17))
+                .last()
+                .map(|r| r.stage.as_str()),
+            Some("late_7d")
+        );
+        assert_eq!(
+            reporting_due(&p, d(2026, 4, 24))
+                .last()
+                .map(|r| r.stage.as_str()),
+            Some("late_14d")
+        );
+        assert_eq!(reporting_due(&p, d(2026, 4, 30)).len(), 4);
+        assert_eq!(
+            stages(&reporting_due(&p, d(2026, 5, 1))),
+            vec![
+                ("before_3d", CONTRACTOR),
+                ("due_day", CONTRACTOR),
+                ("late_7d", CONTRACTOR),
+                ("late_14d", CONTRACTOR),
+                ("late_21d", CONTRACTOR),
+                ("late_21d_referent", REFERENT),
+            ]
+        );
+        // Nothing beyond 21 days.
+        assert_eq!(reporting_due(&p, d(2026, 9, 1)).len(), 6);
+    }
+
+    #[test]
+    fn report_reminder_fields() {
+        let rs = reporting_due(&march(false, Some(11)), d(2026, 5, 1));
+        let late = &rs[4];
+        assert_eq!(late.rule, "reporting_due");
+        assert_eq!((late.subject_type, late.subject_id), ("assignment", 5));
+        assert_eq!(late.period, "2026-03");
+        assert_eq!(late.due_on, d(2026, 5, 1));
+        assert!(rs.iter().all(|r| r.obligation));
+        assert_eq!(rs[0].due_on, d(2026, 4, 7));
+        assert_eq!(fact_of(late, "period"), "mars 2026");
+        assert_eq!(fact_of(late, "period_key"), "2026-03");
+        assert_eq!(fact_of(late, "due_on"), "10 avril 2026");
+        assert_eq!(fact_of(late, "days_late"), "21");
+        // Before the due date nobody is late.
+        let early = &reporting_due(&march(false, None), d(2026, 4, 8))[0];
+        assert_eq!(fact_of(early, "days_late"), "0");
+    }
+
+    #[test]
+    fn reported_periods_get_nothing() {
+        for day in [
+            d(2026, 4, 7),
+            d(2026, 4, 10),
+            d(2026, 4, 20),
+            d(2026, 5, 30),
+        ] {
+            assert!(
+                reporting_due(&march(true, Some(11)), day).is_empty(),
+                "{day}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_referent_means_the_clause_staff() {
+        let rs = reporting_due(&march(false, None), d(2026, 5, 1));
+        assert_eq!(
+            rs.last().map(|r| r.recipient),
+            Some(Recipient::ClauseStaff(3))
+        );
+    }
+
+    #[test]
+    fn quarterly_period_label() {
+        let mut p = march(false, None);
+        p.period = "2026-Q1".to_string();
+        let rs = reporting_due(&p, d(2026, 4, 10));
+        assert_eq!(fact_of(&rs[0], "period"), "1er trimestre 2026");
+    }
+
+    #[test]
+    fn dedup_keys() {
+        let rs = reporting_due(&march(false, Some(11)), d(2026, 5, 1));
+        assert_eq!(
+            dedup_key(&rs[2], " Paie@Batiment-Durable.fr "),
+            "reporting_due|assignment:5|2026-03|late_7d|paie@batiment-durable.fr"
+        );
+        // Every stage has its own key, so each goes once.
+        let keys: std::collections::HashSet<_> =
+            rs.iter().map(|r| dedup_key(r, "a@b.fr")).collect();
+        assert_eq!(keys.len(), rs.len());
+    }
+
+    fn clause() -> ClauseParties {
+        ClauseParties {
+            clause_id: 3,
+            referent_id: Some(11),
+            contractor_ids: vec![7, 8],
+        }
+    }
+
+    #[test]
+    fn at_risk_at_mid_term() {
+        let mid = d(2026, 4, 8);
+        assert!(at_risk_mid_term(&clause(), "at_risk", mid, d(2026, 4, 7)).is_empty());
+        assert!(at_risk_mid_term(&clause(), "on_track", mid, d(2026, 4, 8)).is_empty());
+        assert!(at_risk_mid_term(&clause(), "completed", mid, d(2026, 5, 8)).is_empty());
+        let rs = at_risk_mid_term(&clause(), "at_risk", mid, d(2026, 4, 8));
+        assert_eq!(
+            stages(&rs),
+            vec![
+                ("at_risk", REFERENT),
+                ("at_risk", Recipient::ContractorContacts(7)),
+                ("at_risk", Recipient::ContractorContacts(8)),
+            ]
+        );
+        assert!(rs.iter().all(|r| r.period == "mid" && !r.obligation));
+        assert!(rs
+            .iter()
+            .all(|r| r.subject_type == "clause" && r.subject_id == 3));
+        assert_eq!(rs[0].due_on, mid);
+        assert_eq!(fact_of(&rs[0], "mid_term_on"), "8 avril 2026");
+        // Later, the same keys: the outbox sends it once.
+        let later = at_risk_mid_term(&clause(), "at_risk", mid, d(2026, 5, 20));
+        assert_eq!(dedup_key(&later[1], "x@y.fr"), dedup_key(&rs[1], "x@y.fr"));
+    }
+
+    #[test]
+    fn end_approaching_with_remaining_hours() {
+        let end = d(2026, 6, 30);
+        assert!(end_approaching(&clause(), 25_050, end, d(2026, 5, 30)).is_empty());
+        assert!(end_approaching(&clause(), 0, end, d(2026, 5, 31)).is_empty());
+        assert!(end_approaching(&clause(), -100, end, d(2026, 6, 1)).is_empty());
+        assert!(end_approaching(&clause(), 25_050, end, d(2026, 7, 1)).is_empty());
+        let rs = end_approaching(&clause(), 25_050, end, d(2026, 5, 31));
+        assert_eq!(
+            stages(&rs),
+            vec![
+                ("before_30d", Recipient::ContractorContacts(7)),
+                ("before_30d", Recipient::ContractorContacts(8)),
+                ("before_30d", REFERENT),
+            ]
+        );
+        assert_eq!(rs[0].due_on, d(2026, 5, 31));
+        assert_eq!(
+            (rs[0].rule, rs[0].period.as_str()),
+            ("end_approaching", "end")
+        );
+        assert!(!rs[0].obligation);
+        assert_eq!(fact_of(&rs[0], "remaining_hours"), "250,50");
+        assert_eq!(fact_of(&rs[0], "ends_on"), "30 juin 2026");
+        assert_eq!(fact_of(&rs[0], "days_left"), "30");
+        // A run on the last day still warns.
+        assert_eq!(end_approaching(&clause(), 1, end, end).len(), 3);
+    }
+
+    #[test]
+    fn final_report_after_30_days() {
+        let end = d(2026, 6, 30);
+        assert!(final_report_due(&clause(), end, d(2026, 7, 29)).is_empty());
+        let rs = final_report_due(&clause(), end, d(2026, 7, 30));
+        assert_eq!(
+            stages(&rs),
+            vec![
+                ("due", Recipient::ContractorContacts(7)),
+                ("due", Recipient::ContractorContacts(8)),
+            ]
+        );
+        assert!(rs.iter().all(|r| r.obligation && r.period == "final"));
+        assert_eq!(rs[0].due_on, d(2026, 7, 30));
+        assert_eq!(fact_of(&rs[0], "due_on"), "30 juillet 2026");
+        assert_eq!(final_report_due(&clause(), end, d(2026, 9, 1)).len(), 2);
+    }
+
+    fn not_started(valid_until: Option<NaiveDate>) -> PlacementNotStarted {
+        PlacementNotStarted {
+            participant_id: 42,
+            placement_id: 9,
+            clause_id: 3,
+            referent_id: Some(11),
+            starts_on: d(2026, 5, 4),
+            eligibility_valid_until: valid_until,
+        }
+    }
+
+    #[test]
+    fn eligibility_expiring_before_start() {
+        let today = d(2026, 4, 20);
+        // Valid on the start day, or later: nothing.
+        assert!(eligibility_expiring(&not_started(Some(d(2026, 5, 4))), today).is_empty());
+        assert!(eligibility_expiring(&not_started(Some(d(2026, 10, 1))), today).is_empty());
+        // Ends the day before the start: the facilitator is told, from today.
+        let rs = eligibility_expiring(&not_started(Some(d(2026, 5, 3))), today);
+        assert_eq!(stages(&rs), vec![("expiring", REFERENT)]);
+        let r = &rs[0];
+        assert_eq!(
+            (r.rule, r.subject_type, r.subject_id),
+            ("eligibility_expiring", "placement", 9)
+        );
+        assert_eq!(
+            (r.period.as_str(), r.due_on, r.obligation),
+            ("2026-05-03", today, false)
+        );
+        assert_eq!(fact_of(r, "valid_until"), "3 mai 2026");
+        assert_eq!(fact_of(r, "starts_on"), "4 mai 2026");
+        // No eligibility at all is told too.
+        let rs = eligibility_expiring(&not_started(None), today);
+        assert_eq!(rs[0].period, "none");
+        // Once the placement has started, this rule no longer applies.
+        assert!(eligibility_expiring(&not_started(Some(d(2026, 5, 3))), d(2026, 5, 4)).is_empty());
+    }
+
+    fn ended(ends_on: Option<NaiveDate>, outcome: Option<&str>) -> PlacementExit {
+        PlacementExit {
+            placement_id: 9,
+            participant_id: 42,
+            clause_id: 3,
+            referent_id: None,
+            ends_on,
+            outcome: outcome.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn exit_outcome_missing() {
+        let end = d(2026, 3, 31);
+        assert!(exit_missing(&ended(Some(end), None), end).is_empty());
+        assert!(exit_missing(&ended(None, None), d(2026, 12, 1)).is_empty());
+        assert!(
+            exit_missing(&ended(Some(end), Some("durable_employment")), d(2026, 4, 1)).is_empty()
+        );
+        let rs = exit_missing(&ended(Some(end), None), d(2026, 4, 1));
+        assert_eq!(stages(&rs), vec![("missing", Recipient::ClauseStaff(3))]);
+        let r = &rs[0];
+        assert_eq!(
+            (r.rule, r.subject_type, r.subject_id),
+            ("exit_missing", "placement", 9)
+        );
+        assert_eq!(
+            (r.period.as_str(), r.due_on, r.obligation),
+            ("2026-03-31", d(2026, 4, 1), false)
+        );
+        assert_eq!(fact_of(r, "ended_on"), "31 mars 2026");
+    }
+
+    fn referral(answered: bool) -> Referral {
+        Referral {
+            id: 21,
+            need_id: 4,
+            contractor_id: 7,
+            clause_id: 3,
+            referent_id: Some(11),
+            proposed_on: d(2026, 3, 2),
+            answered,
+        }
+    }
+
+    #[test]
+    fn referral_waiting_more_than_the_wait() {
+        // Proposed 2 March, 7 days' wait: 9 March is 7 days, 10 March is more.
+        assert!(referral_waiting(&referral(false), 7, d(2026, 3, 9)).is_empty());
+        let rs = referral_waiting(&referral(false), 7, d(2026, 3, 10));
+        assert_eq!(
+            stages(&rs),
+            vec![("waiting_7d", CONTRACTOR), ("waiting_7d", REFERENT)]
+        );
+        let r = &rs[0];
+        assert_eq!(
+            (r.rule, r.subject_type, r.subject_id),
+            ("referral_waiting", "referral", 21)
+        );
+        assert_eq!(
+            (r.period.as_str(), r.due_on, r.obligation),
+            ("2026-03-02", d(2026, 3, 10), false)
+        );
+        assert_eq!(fact_of(r, "days_waiting"), "8");
+        assert_eq!(fact_of(r, "proposed_on"), "2 mars 2026");
+        assert!(referral_waiting(&referral(true), 7, d(2026, 3, 20)).is_empty());
+        // Another wait is another stage.
+        let rs = referral_waiting(&referral(false), 14, d(2026, 3, 20));
+        assert_eq!(rs[0].stage, "waiting_14d");
+        assert!(referral_waiting(&referral(false), 14, d(2026, 3, 16)).is_empty());
+    }
+}
