@@ -1,8 +1,12 @@
 //! Pure domain rules: no I/O, plain types, unit-tested with the worked examples of DOMAIN.md.
 
 pub mod calendar;
+pub mod catalogue;
+pub mod eligibility;
+pub mod hours;
 pub mod matching;
 pub mod next_action;
+pub mod progress;
 pub mod reminders;
 pub mod report;
 pub mod siret;

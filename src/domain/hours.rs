@@ -1,0 +1,1309 @@
+//! Monthly hour entries (DOMAIN.md "Hours"): months, the rules of one entry, bulk import from
+//! CSV or XLSX, and the templates contractors fill in.
+
+use std::collections::HashMap;
+use std::io::Cursor;
+
+use chrono::{Datelike, Months, NaiveDate};
+use serde::Serialize;
+
+use crate::domain::units::parse_hundredths;
+use crate::error::FieldError;
+
+/// Default monthly cap on work and training hours together (208 h), in hundredths.
+pub const DEFAULT_MONTHLY_CAP: i64 = 20800;
+
+/// Hundredths of an hour as a short decimal: 3500 -> "35", 3550 -> "35.5", 3525 -> "35.25".
+pub fn format_hours(hundredths: i64) -> String {
+    let sign = if hundredths < 0 { "-" } else { "" };
+    let abs = hundredths.unsigned_abs();
+    let (whole, frac) = (abs / 100, abs % 100);
+    match frac {
+        0 => format!("{sign}{whole}"),
+        f if f % 10 == 0 => format!("{sign}{whole}.{}", f / 10),
+        f => format!("{sign}{whole}.{f:02}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Months
+
+/// Parses a month written `YYYY-MM` (exactly), years 1 to 9999.
+pub fn parse_month(s: &str) -> Option<(i32, u32)> {
+    let (year, month) = s.split_once('-')?;
+    if year.len() != 4 || month.len() != 2 {
+        return None;
+    }
+    let year = parse_digits(year)? as i32;
+    let month = parse_digits(month)?;
+    (year >= 1 && (1..=12).contains(&month)).then_some((year, month))
+}
+
+/// A string of ASCII digits only (no sign, no spaces), at most 9 of them.
+fn parse_digits(s: &str) -> Option<u32> {
+    if s.is_empty() || s.len() > 9 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+pub fn month_key(year: i32, month: u32) -> String {
+    format!("{year:04}-{month:02}")
+}
+
+/// The month of a date, as `YYYY-MM`.
+pub fn month_of(day: NaiveDate) -> String {
+    month_key(day.year(), day.month())
+}
+
+pub fn month_first_day(year: i32, month: u32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(year, month, 1)
+}
+
+pub fn month_last_day(year: i32, month: u32) -> Option<NaiveDate> {
+    month_first_day(year, month)?
+        .checked_add_months(Months::new(1))?
+        .pred_opt()
+}
+
+/// The months from the month of `from` to the month of `to`, both included, as `YYYY-MM`;
+/// empty when `to` is before `from`.
+pub fn months_between(from: NaiveDate, to: NaiveDate) -> Vec<String> {
+    let mut months = Vec::new();
+    let mut current = from.with_day(1);
+    while let Some(first) = current {
+        if first > to {
+            break;
+        }
+        months.push(month_of(first));
+        current = first.checked_add_months(Months::new(1));
+    }
+    months
+}
+
+// ---------------------------------------------------------------------------------------------
+// One entry
+
+/// What the rules of one monthly entry need to know.
+#[derive(Debug, Clone, Copy)]
+pub struct EntryCheck<'a> {
+    /// The month as given, `YYYY-MM`.
+    pub month: &'a str,
+    /// Hundredths of an hour.
+    pub work: i64,
+    pub training: i64,
+    pub placement_start: NaiveDate,
+    pub placement_end: Option<NaiveDate>,
+    pub today: NaiveDate,
+    /// Hundredths already reported or validated for the same person and month on other placements.
+    pub other_placements_same_month: i64,
+    /// Cap on work, training and other placements together for one person and month.
+    pub monthly_cap: i64,
+}
+
+fn field_error(field: &str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field: field.to_string(),
+        message: message.into(),
+    }
+}
+
+/// Checks one monthly entry; lists every broken rule.
+pub fn check_entry(c: &EntryCheck) -> Result<(), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    if let Err(message) = check_entry_month(c) {
+        errors.push(field_error("month", message));
+    }
+    if c.work < 0 {
+        errors.push(field_error("work_hours", "must not be negative"));
+    }
+    if c.training < 0 {
+        errors.push(field_error("training_hours", "must not be negative"));
+    }
+    if c.work >= 0 && c.training >= 0 {
+        if let Err(message) = check_monthly_cap(c) {
+            errors.push(field_error("work_hours", message));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+fn check_entry_month(c: &EntryCheck) -> Result<(), String> {
+    let (year, month) = parse_month(c.month).ok_or("must be a month written YYYY-MM")?;
+    let (first, last) = month_first_day(year, month)
+        .zip(month_last_day(year, month))
+        .ok_or("must be a month written YYYY-MM")?;
+    if first > c.today {
+        return Err(format!(
+            "{} is a future month (today is {})",
+            c.month, c.today
+        ));
+    }
+    let before_start = last < c.placement_start;
+    let after_end = c.placement_end.is_some_and(|end| first > end);
+    if before_start || after_end {
+        let end = c
+            .placement_end
+            .map_or("no end date".to_string(), |e| e.to_string());
+        return Err(format!(
+            "{} is outside the placement's dates ({} to {end})",
+            c.month, c.placement_start
+        ));
+    }
+    Ok(())
+}
+
+fn check_monthly_cap(c: &EntryCheck) -> Result<(), String> {
+    let own = c.work.saturating_add(c.training);
+    let total = own.saturating_add(c.other_placements_same_month);
+    if total <= c.monthly_cap {
+        return Ok(());
+    }
+    let mut message = format!(
+        "{} h of work and {} h of training",
+        format_hours(c.work),
+        format_hours(c.training)
+    );
+    if c.other_placements_same_month > 0 {
+        message.push_str(&format!(
+            ", plus {} h on this person's other placements",
+            format_hours(c.other_placements_same_month)
+        ));
+    }
+    message.push_str(&format!(
+        ", make {} h in the month, above the cap of {} h",
+        format_hours(total),
+        format_hours(c.monthly_cap)
+    ));
+    Err(message)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bulk import
+
+/// One valid row of an import file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRow {
+    /// Line as a spreadsheet shows it (header = 1).
+    pub line: usize,
+    pub placement_id: i64,
+    /// `YYYY-MM`.
+    pub month: String,
+    pub work_hours: i64,
+    pub training_hours: i64,
+}
+
+/// A problem in an import file: `field` is a column name, or `file` / `row` for the whole
+/// file or line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportError {
+    pub line: usize,
+    pub field: String,
+    pub message: String,
+}
+
+impl ImportError {
+    fn new(line: usize, field: &str, message: impl Into<String>) -> Self {
+        ImportError {
+            line,
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+const COL_PLACEMENT: &str = "placement_id";
+const COL_MONTH: &str = "month";
+const COL_WORK: &str = "work_hours";
+const COL_TRAINING: &str = "training_hours";
+const REQUIRED_COLUMNS: [&str; 4] = [COL_PLACEMENT, COL_MONTH, COL_WORK, COL_TRAINING];
+
+/// A cell as read from either format, before interpretation.
+#[derive(Debug, Clone, PartialEq)]
+enum Cell {
+    Empty,
+    Text(String),
+    Int(i64),
+    Float(f64),
+    Date(NaiveDate),
+    /// A cell of a kind that no column accepts (boolean, error, duration), described.
+    Other(String),
+}
+
+impl Cell {
+    fn text(s: &str) -> Cell {
+        let s = s.trim();
+        if s.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(s.to_string())
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Cell::Empty => "an empty cell".to_string(),
+            Cell::Text(s) => format!("'{s}'"),
+            Cell::Int(i) => i.to_string(),
+            Cell::Float(f) => f.to_string(),
+            Cell::Date(d) => format!("the date {d}"),
+            Cell::Other(what) => what.clone(),
+        }
+    }
+}
+
+/// Positions of the four columns in a row.
+struct Columns {
+    placement_id: usize,
+    month: usize,
+    work: usize,
+    training: usize,
+}
+
+fn find_columns(header: &[Cell], line: usize) -> Result<Columns, Vec<ImportError>> {
+    let names: Vec<String> = header
+        .iter()
+        .map(|c| match c {
+            Cell::Text(s) => s.trim().to_lowercase(),
+            _ => String::new(),
+        })
+        .collect();
+    let mut errors = Vec::new();
+    let mut position = |column: &str| {
+        let found: Vec<usize> = (0..names.len()).filter(|i| names[*i] == column).collect();
+        match found.as_slice() {
+            [i] => Some(*i),
+            [] => {
+                errors.push(ImportError::new(
+                    line,
+                    column,
+                    format!(
+                        "missing column {column}; the header needs {}",
+                        REQUIRED_COLUMNS.join(", ")
+                    ),
+                ));
+                None
+            }
+            _ => {
+                errors.push(ImportError::new(
+                    line,
+                    column,
+                    format!("column {column} appears more than once"),
+                ));
+                None
+            }
+        }
+    };
+    let placement_id = position(COL_PLACEMENT);
+    let month = position(COL_MONTH);
+    let work = position(COL_WORK);
+    let training = position(COL_TRAINING);
+    match (placement_id, month, work, training) {
+        (Some(placement_id), Some(month), Some(work), Some(training)) => Ok(Columns {
+            placement_id,
+            month,
+            work,
+            training,
+        }),
+        _ => Err(errors),
+    }
+}
+
+fn is_blank_row(cells: &[Cell]) -> bool {
+    cells.iter().all(|c| *c == Cell::Empty)
+}
+
+/// Reads the rows of either format: the first non-blank row is the header, blank rows are
+/// skipped, every error is collected, and a (placement, month) pair may appear only once.
+fn parse_rows<I>(rows: I) -> Result<Vec<ImportRow>, Vec<ImportError>>
+where
+    I: Iterator<Item = Result<(usize, Vec<Cell>), ImportError>>,
+{
+    let mut errors = Vec::new();
+    let mut columns: Option<Columns> = None;
+    let mut parsed = Vec::new();
+    let mut seen: HashMap<(i64, String), usize> = HashMap::new();
+    for row in rows {
+        let (line, cells) = match row {
+            Ok(row) => row,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        if is_blank_row(&cells) {
+            continue;
+        }
+        let Some(cols) = &columns else {
+            columns = Some(find_columns(&cells, line)?);
+            continue;
+        };
+        match parse_row(line, &cells, cols) {
+            Ok(row) => match seen.get(&(row.placement_id, row.month.clone())) {
+                Some(first) => errors.push(ImportError::new(
+                    line,
+                    COL_MONTH,
+                    format!(
+                        "placement {} already has a row for {} on line {first}",
+                        row.placement_id, row.month
+                    ),
+                )),
+                None => {
+                    seen.insert((row.placement_id, row.month.clone()), line);
+                    parsed.push(row);
+                }
+            },
+            Err(row_errors) => errors.extend(row_errors),
+        }
+    }
+    if columns.is_none() && errors.is_empty() {
+        errors.push(ImportError::new(1, "file", "the file is empty"));
+    } else if parsed.is_empty() && errors.is_empty() {
+        errors.push(ImportError::new(1, "file", "the file has no data rows"));
+    }
+    if errors.is_empty() {
+        Ok(parsed)
+    } else {
+        errors.sort_by_key(|e| e.line);
+        Err(errors)
+    }
+}
+
+fn parse_row(line: usize, cells: &[Cell], cols: &Columns) -> Result<ImportRow, Vec<ImportError>> {
+    let cell = |i: usize| cells.get(i).unwrap_or(&Cell::Empty);
+    let placement_id = placement_id_of(cell(cols.placement_id));
+    let month = month_of_cell(cell(cols.month));
+    let work = hours_of(cell(cols.work), true);
+    let training = hours_of(cell(cols.training), false);
+    match (placement_id, month, work, training) {
+        (Ok(placement_id), Ok(month), Ok(work_hours), Ok(training_hours)) => Ok(ImportRow {
+            line,
+            placement_id,
+            month,
+            work_hours,
+            training_hours,
+        }),
+        (p, m, w, t) => {
+            let named = [
+                (COL_PLACEMENT, p.err()),
+                (COL_MONTH, m.err()),
+                (COL_WORK, w.err()),
+                (COL_TRAINING, t.err()),
+            ];
+            Err(named
+                .into_iter()
+                .filter_map(|(field, e)| e.map(|msg| ImportError::new(line, field, msg)))
+                .collect())
+        }
+    }
+}
+
+fn placement_id_of(cell: &Cell) -> Result<i64, String> {
+    let id = match cell {
+        Cell::Empty => return Err("is required".to_string()),
+        Cell::Text(s) => s.parse::<i64>().ok(),
+        Cell::Int(i) => Some(*i),
+        // Integers up to 2^53 are exact in a float.
+        Cell::Float(f) if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 => Some(*f as i64),
+        _ => None,
+    };
+    match id {
+        Some(id) if id > 0 => Ok(id),
+        _ => Err(format!(
+            "must be a placement id (a positive whole number), got {}",
+            cell.describe()
+        )),
+    }
+}
+
+fn month_of_cell(cell: &Cell) -> Result<String, String> {
+    let month = match cell {
+        Cell::Empty => return Err("is required".to_string()),
+        Cell::Text(s) => month_from_text(s),
+        Cell::Date(d) => Some((d.year(), d.month())),
+        // A bare number in the month column of a spreadsheet is an Excel serial date.
+        Cell::Int(_) | Cell::Float(_) => excel_serial_date(cell).map(|d| (d.year(), d.month())),
+        Cell::Other(_) => None,
+    };
+    month.map(|(y, m)| month_key(y, m)).ok_or_else(|| {
+        format!(
+            "must be a month written YYYY-MM (or MM/YYYY, or a date), got {}",
+            cell.describe()
+        )
+    })
+}
+
+/// Months as people and spreadsheets write them: `YYYY-MM`, `MM/YYYY`, `YYYY-MM-DD`,
+/// `DD/MM/YYYY`, the two dates possibly followed by a time.
+fn month_from_text(s: &str) -> Option<(i32, u32)> {
+    let s = s.trim();
+    if let Some(month) = parse_month(s) {
+        return Some(month);
+    }
+    let date_part = s.split([' ', 'T']).next().unwrap_or(s);
+    if let Ok(d) = NaiveDate::parse_from_str(date_part, "%Y-%m-%d") {
+        return Some((d.year(), d.month()));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(date_part, "%d/%m/%Y") {
+        return Some((d.year(), d.month()));
+    }
+    let (month, year) = s.split_once('/')?;
+    let month = parse_digits(month).filter(|m| (1..=12).contains(m))?;
+    let year = parse_digits(year).filter(|_| year.len() == 4)? as i32;
+    (year >= 1).then_some((year, month))
+}
+
+/// The date of an Excel serial number (1900 date system), for plausible dates only.
+fn excel_serial_date(cell: &Cell) -> Option<NaiveDate> {
+    use calamine::{Data, DataType};
+    let value = match cell {
+        Cell::Int(i) => *i as f64,
+        Cell::Float(f) => *f,
+        _ => return None,
+    };
+    // 1 = 1900-01-01, 2958465 = 9999-12-31.
+    if !(1.0..2_958_466.0).contains(&value) {
+        return None;
+    }
+    Data::Float(value).as_date()
+}
+
+/// Hours in hundredths from a cell: at most two decimals, never negative.
+fn hours_of(cell: &Cell, required: bool) -> Result<i64, String> {
+    let text = match cell {
+        Cell::Empty if required => return Err("is required".to_string()),
+        Cell::Empty => return Ok(0),
+        Cell::Text(s) => s.clone(),
+        Cell::Int(i) => i.to_string(),
+        // Rust prints the shortest text that reads back as the same float, which is the
+        // decimal the person typed: 7.1 prints "7.1", 0.1 + 0.2 prints "0.30000000000000004".
+        Cell::Float(f) if f.is_finite() => format!("{f}"),
+        _ => {
+            return Err(format!(
+                "must be a number of hours, got {}",
+                cell.describe()
+            ))
+        }
+    };
+    match parse_hundredths(&text) {
+        Some(h) if h < 0 => Err("must not be negative".to_string()),
+        Some(h) => Ok(h),
+        None if looks_decimal(&text) => Err(format!(
+            "at most two decimals are allowed, got {}",
+            cell.describe()
+        )),
+        None => Err(format!(
+            "must be a number of hours, got {}",
+            cell.describe()
+        )),
+    }
+}
+
+fn looks_decimal(s: &str) -> bool {
+    let s = s.trim().trim_start_matches('-');
+    s.contains(['.', ','])
+        && s.chars().filter(|c| matches!(c, '.' | ',')).count() == 1
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+}
+
+/// Reads a CSV import: UTF-8 with or without BOM, LF or CRLF, `,` or `;` separator detected
+/// from the header line, quoted values, decimal point or comma. Lists every error.
+pub fn parse_hours_csv(bytes: &[u8]) -> Result<Vec<ImportRow>, Vec<ImportError>> {
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        vec![ImportError::new(
+            1,
+            "file",
+            "the file is not UTF-8 text; save it as \"CSV UTF-8\"",
+        )]
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(vec![ImportError::new(1, "file", "the file is empty")]);
+    }
+    let delimiter = detect_delimiter(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let mut header_width: Option<usize> = None;
+    let mut lines = LineCounter::new(text.as_bytes());
+    let rows = reader.records().map(|record| {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(1, |p| lines.line_at(p.byte()));
+            ImportError::new(line, "file", format!("unreadable CSV: {e}"))
+        })?;
+        let line = record.position().map_or(1, |p| lines.line_at(p.byte()));
+        let cells: Vec<Cell> = record.iter().map(Cell::text).collect();
+        if is_blank_row(&cells) {
+            return Ok((line, cells));
+        }
+        let width = *header_width.get_or_insert(cells.len());
+        // More values than header columns usually means a decimal comma split a number in
+        // a comma-separated file, which would shift the columns silently.
+        if cells[width.min(cells.len())..]
+            .iter()
+            .any(|c| *c != Cell::Empty)
+        {
+            return Err(ImportError::new(
+                line,
+                "row",
+                format!(
+                    "has {} values but the header has {width} columns; with ',' as separator, \
+                     write decimals with a point (7.5) or between quotes",
+                    cells.len()
+                ),
+            ));
+        }
+        Ok((line, cells))
+    });
+    parse_rows(rows)
+}
+
+/// Line numbers of CSV records. The csv crate's own line count goes wrong after CRLF and
+/// blank lines, and its byte position is where reading resumed (before any line breaks and
+/// blank lines preceding the record), so the record starts after those.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    pos: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        LineCounter {
+            text,
+            pos: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the record read from byte `resumed_at`; calls come in increasing order.
+    fn line_at(&mut self, resumed_at: u64) -> usize {
+        let mut start = usize::try_from(resumed_at)
+            .unwrap_or(usize::MAX)
+            .clamp(self.pos, self.text.len());
+        while matches!(self.text.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        for i in self.pos..start {
+            let breaks_line = match self.text[i] {
+                b'\n' => true,
+                // A lone CR (old Mac files) ends a line too; CRLF counts once, on the LF.
+                b'\r' => self.text.get(i + 1) != Some(&b'\n'),
+                _ => false,
+            };
+            if breaks_line {
+                self.line += 1;
+            }
+        }
+        self.pos = start;
+        self.line
+    }
+}
+
+/// `;` when the first non-blank line has more semicolons than commas, else `,`.
+fn detect_delimiter(text: &str) -> u8 {
+    let header = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let semicolons = header.matches(';').count();
+    let commas = header.matches(',').count();
+    if semicolons > commas {
+        b';'
+    } else {
+        b','
+    }
+}
+
+/// Reads the first worksheet of an XLSX (or XLS, ODS) workbook: numbers, text, date cells.
+pub fn parse_hours_xlsx(bytes: &[u8]) -> Result<Vec<ImportRow>, Vec<ImportError>> {
+    use calamine::Reader;
+    let unreadable = |e: &dyn std::fmt::Display| {
+        vec![ImportError::new(
+            1,
+            "file",
+            format!("the file is not a readable XLSX workbook: {e}"),
+        )]
+    };
+    let mut workbook =
+        calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
+    let range = workbook
+        .worksheet_range_at(0)
+        .ok_or_else(|| vec![ImportError::new(1, "file", "the workbook has no worksheet")])?
+        .map_err(|e| unreadable(&e))?;
+    let first_row = range.start().map_or(0, |(row, _)| row as usize);
+    let rows = range
+        .rows()
+        .enumerate()
+        .map(|(i, row)| Ok((first_row + i + 1, row.iter().map(cell_of_data).collect())));
+    parse_rows(rows)
+}
+
+fn cell_of_data(data: &calamine::Data) -> Cell {
+    use calamine::{Data, DataType};
+    match data {
+        Data::Empty => Cell::Empty,
+        Data::String(s) => Cell::text(s),
+        Data::Int(i) => Cell::Int(*i),
+        Data::Float(f) => Cell::Float(*f),
+        // A duration such as 35:30 is not hours to the hundredth; ask for a decimal number.
+        Data::DateTime(dt) if dt.is_duration() => Cell::Other(format!(
+            "the duration {data} (write hours as a decimal number)"
+        )),
+        Data::DateTime(_) | Data::DateTimeIso(_) => match data.as_date() {
+            Some(d) => Cell::Date(d),
+            None => Cell::Other(format!("the date cell {data}")),
+        },
+        Data::Bool(b) => Cell::Other(format!("the boolean {b}")),
+        Data::Error(e) => Cell::Other(format!("the error cell {e}")),
+        Data::DurationIso(d) => Cell::Other(format!("the duration {d}")),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Templates
+
+/// One line of the template a contractor fills in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateRow {
+    pub placement_id: i64,
+    /// `YYYY-MM`.
+    pub month: String,
+    pub participant: String,
+    pub job_title: String,
+    pub contractor: String,
+}
+
+const TEMPLATE_HEADER: [&str; 7] = [
+    COL_PLACEMENT,
+    COL_MONTH,
+    COL_WORK,
+    COL_TRAINING,
+    "participant",
+    "job_title",
+    "contractor",
+];
+
+/// A CSV template (`,` separated, LF): ids and months filled, hours empty.
+pub fn template_csv(rows: &[TemplateRow]) -> String {
+    let mut out = TEMPLATE_HEADER.join(",");
+    out.push('\n');
+    for row in rows {
+        let fields = [
+            row.placement_id.to_string(),
+            csv_field(&row.month),
+            String::new(),
+            String::new(),
+            csv_field(&defuse_formula(&row.participant)),
+            csv_field(&defuse_formula(&row.job_title)),
+            csv_field(&defuse_formula(&row.contractor)),
+        ];
+        out.push_str(&fields.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+fn csv_field(value: &str) -> String {
+    let needs_quotes = value.contains([',', ';', '"', '\n', '\r'])
+        || value.starts_with(' ')
+        || value.ends_with(' ');
+    if needs_quotes {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_string()
+    }
+}
+
+/// A spreadsheet opening the CSV would run text starting with = + - @ as a formula; a leading
+/// apostrophe keeps it text. Only informative columns get this, and the import ignores them.
+fn defuse_formula(value: &str) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    }
+}
+
+/// An XLSX template with the same columns: bold header, month as text, hours empty.
+pub fn template_xlsx(rows: &[TemplateRow]) -> Result<Vec<u8>, String> {
+    template_workbook(rows)
+        .and_then(|mut workbook| workbook.save_to_buffer())
+        .map_err(|e| e.to_string())
+}
+
+fn template_workbook(
+    rows: &[TemplateRow],
+) -> Result<rust_xlsxwriter::Workbook, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Heures")?;
+    let bold = Format::new().set_bold();
+    let text = Format::new().set_num_format("@");
+    let hours = Format::new().set_num_format("0.00");
+    for (col, name) in TEMPLATE_HEADER.iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, *name, &bold)?;
+    }
+    sheet.set_column_format(1, &text)?;
+    sheet.set_column_format(2, &hours)?;
+    sheet.set_column_format(3, &hours)?;
+    for (col, width) in [14, 10, 12, 14, 30, 30, 30].into_iter().enumerate() {
+        sheet.set_column_width(col as u16, width)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    for (i, row) in rows.iter().enumerate() {
+        let r = (i + 1) as u32;
+        // Ids stay well below 2^53, where floats are exact.
+        sheet.write_number(r, 0, row.placement_id as f64)?;
+        sheet.write_string_with_format(r, 1, &row.month, &text)?;
+        sheet.write_string(r, 4, &row.participant)?;
+        sheet.write_string(r, 5, &row.job_title)?;
+        sheet.write_string(r, 6, &row.contractor)?;
+    }
+    Ok(workbook)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn row(line: usize, id: i64, month: &str, work: i64, training: i64) -> ImportRow {
+        ImportRow {
+            line,
+            placement_id: id,
+            month: month.to_string(),
+            work_hours: work,
+            training_hours: training,
+        }
+    }
+
+    fn errors_of(result: Result<Vec<ImportRow>, Vec<ImportError>>) -> Vec<(usize, String)> {
+        result
+            .unwrap_err()
+            .into_iter()
+            .map(|e| (e.line, e.field))
+            .collect()
+    }
+
+    #[test]
+    fn hours_formatting() {
+        assert_eq!(format_hours(3500), "35");
+        assert_eq!(format_hours(3550), "35.5");
+        assert_eq!(format_hours(3525), "35.25");
+        assert_eq!(format_hours(5), "0.05");
+        assert_eq!(format_hours(-150), "-1.5");
+        assert_eq!(format_hours(0), "0");
+    }
+
+    #[test]
+    fn months() {
+        assert_eq!(parse_month("2026-01"), Some((2026, 1)));
+        assert_eq!(parse_month("2026-12"), Some((2026, 12)));
+        for bad in [
+            "2026-13", "2026-00", "2026-1", "26-01", "2026/01", " 2026-01", "2026-+1", "0000-01",
+            "",
+        ] {
+            assert_eq!(parse_month(bad), None, "{bad}");
+        }
+        assert_eq!(month_key(2026, 3), "2026-03");
+        assert_eq!(month_first_day(2026, 2), Some(d("2026-02-01")));
+        assert_eq!(month_last_day(2026, 2), Some(d("2026-02-28")));
+        assert_eq!(month_last_day(2028, 2), Some(d("2028-02-29")));
+        assert_eq!(month_last_day(2026, 12), Some(d("2026-12-31")));
+        assert_eq!(month_last_day(2026, 13), None);
+        assert_eq!(
+            months_between(d("2025-11-30"), d("2026-02-01")),
+            ["2025-11", "2025-12", "2026-01", "2026-02"]
+        );
+        assert_eq!(
+            months_between(d("2026-02-10"), d("2026-02-11")),
+            ["2026-02"]
+        );
+        assert!(months_between(d("2026-02-10"), d("2026-01-31")).is_empty());
+        assert_eq!(month_of(d("2026-07-14")), "2026-07");
+    }
+
+    fn entry(month: &str) -> EntryCheck<'_> {
+        EntryCheck {
+            month,
+            work: 15000,
+            training: 1000,
+            placement_start: d("2026-01-15"),
+            placement_end: Some(d("2026-06-10")),
+            today: d("2026-04-02"),
+            other_placements_same_month: 0,
+            monthly_cap: DEFAULT_MONTHLY_CAP,
+        }
+    }
+
+    fn fields(r: Result<(), Vec<FieldError>>) -> Vec<String> {
+        r.unwrap_err().into_iter().map(|e| e.field).collect()
+    }
+
+    #[test]
+    fn entry_months() {
+        assert_eq!(check_entry(&entry("2026-01")), Ok(()));
+        assert_eq!(
+            check_entry(&entry("2026-04")),
+            Ok(()),
+            "the current month is allowed"
+        );
+        assert_eq!(fields(check_entry(&entry("2026-05"))), ["month"]);
+        assert_eq!(fields(check_entry(&entry("2025-12"))), ["month"]);
+        assert_eq!(fields(check_entry(&entry("2026-4"))), ["month"]);
+        let mut c = entry("2026-06");
+        c.today = d("2026-12-01");
+        assert_eq!(
+            check_entry(&c),
+            Ok(()),
+            "the month of the end date is inside"
+        );
+        let mut c = entry("2026-07");
+        c.today = d("2026-12-01");
+        let e = check_entry(&c).unwrap_err();
+        assert!(
+            e[0].message.contains("2026-01-15 to 2026-06-10"),
+            "{}",
+            e[0].message
+        );
+        c.placement_end = None;
+        assert_eq!(check_entry(&c), Ok(()), "open-ended placement");
+    }
+
+    #[test]
+    fn entry_hours() {
+        let mut c = entry("2026-02");
+        c.work = -1;
+        c.training = -1;
+        assert_eq!(fields(check_entry(&c)), ["work_hours", "training_hours"]);
+
+        let mut c = entry("2026-02");
+        c.work = 19800;
+        c.training = 1000;
+        assert_eq!(check_entry(&c), Ok(()), "208 h exactly is allowed");
+        c.training = 1001;
+        let e = check_entry(&c).unwrap_err();
+        assert_eq!(e[0].field, "work_hours");
+        assert_eq!(
+            e[0].message,
+            "198 h of work and 10.01 h of training, make 208.01 h in the month, above the cap of 208 h"
+        );
+
+        let mut c = entry("2026-02");
+        c.work = 10000;
+        c.training = 0;
+        c.other_placements_same_month = 11000;
+        let e = check_entry(&c).unwrap_err();
+        assert!(
+            e[0].message
+                .contains("plus 110 h on this person's other placements"),
+            "{}",
+            e[0].message
+        );
+        assert!(e[0].message.contains("210 h"), "{}", e[0].message);
+
+        let mut c = entry("2027-02");
+        c.work = -5;
+        assert_eq!(fields(check_entry(&c)), ["month", "work_hours"]);
+    }
+
+    #[test]
+    fn csv_simple() {
+        let csv =
+            "placement_id,month,work_hours,training_hours\n12,2026-01,35.5,7\n13,2026-01,151.67,\n";
+        assert_eq!(
+            parse_hours_csv(csv.as_bytes()).unwrap(),
+            [
+                row(2, 12, "2026-01", 3550, 700),
+                row(3, 13, "2026-01", 15167, 0)
+            ]
+        );
+    }
+
+    #[test]
+    fn csv_semicolons_decimal_commas_bom_crlf() {
+        let csv = "\u{feff}Placement_ID ; Month;WORK_HOURS;training_hours\r\n12;2026-01;35,5;7,25\r\n\r\n13;\"2026-02\";\"151,67\";0\r\n";
+        assert_eq!(
+            parse_hours_csv(csv.as_bytes()).unwrap(),
+            [
+                row(2, 12, "2026-01", 3550, 725),
+                row(4, 13, "2026-02", 15167, 0)
+            ]
+        );
+    }
+
+    #[test]
+    fn csv_any_column_order_and_extra_columns() {
+        let csv =
+            "note,training_hours,work_hours,month,placement_id\n\"a, b\",1,2,2026-03,5\n,,,,\n  \n";
+        assert_eq!(
+            parse_hours_csv(csv.as_bytes()).unwrap(),
+            [row(2, 5, "2026-03", 200, 100)]
+        );
+    }
+
+    #[test]
+    fn csv_month_spellings() {
+        let csv = "placement_id;month;work_hours;training_hours\n\
+                   1;03/2026;1;0\n2;3/2026;1;0\n3;2026-03-31;1;0\n4;31/03/2026;1;0\n5;2026-03-01 00:00:00;1;0\n\
+                   6;2026-13;1;0\n7;31/02/2026;1;0\n8;mars 2026;1;0\n9;13/2026;1;0\n";
+        let result = parse_hours_csv(csv.as_bytes());
+        assert_eq!(
+            errors_of(result.clone()),
+            [
+                (7, "month".to_string()),
+                (8, "month".to_string()),
+                (9, "month".to_string()),
+                (10, "month".to_string())
+            ]
+        );
+        let ok = parse_hours_csv(
+            csv.lines()
+                .take(6)
+                .collect::<Vec<_>>()
+                .join("\n")
+                .as_bytes(),
+        )
+        .unwrap();
+        assert!(ok.iter().all(|r| r.month == "2026-03"), "{ok:?}");
+        assert_eq!(ok.len(), 5);
+    }
+
+    #[test]
+    fn csv_every_error_with_line_and_field() {
+        let csv = "placement_id,month,work_hours,training_hours\n\
+                   x,2026-01,1,0\n\
+                   1,,1.234,-2\n\
+                   2,2026-01,,abc\n\
+                   3,2026-01,-1,0\n\
+                   0,2026-01,1,0\n\
+                   4,2026-01,1,0\n\
+                   4,2026-01,2,0\n";
+        let errors = parse_hours_csv(csv.as_bytes()).unwrap_err();
+        let got: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.field.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (2, "placement_id"),
+                (3, "month"),
+                (3, "work_hours"),
+                (3, "training_hours"),
+                (4, "work_hours"),
+                (4, "training_hours"),
+                (5, "work_hours"),
+                (6, "placement_id"),
+                (8, "month"),
+            ]
+        );
+        assert!(
+            errors[2].message.contains("two decimals"),
+            "{}",
+            errors[2].message
+        );
+        assert_eq!(errors[3].message, "must not be negative");
+        assert_eq!(errors[4].message, "is required");
+        assert!(
+            errors[8].message.contains("line 7"),
+            "{}",
+            errors[8].message
+        );
+    }
+
+    #[test]
+    fn csv_decimal_comma_with_comma_separator_is_caught() {
+        let csv = "placement_id,month,work_hours,training_hours\n1,2026-01,35,5,0\n2,2026-01,\"35,5\",0\n";
+        let errors = parse_hours_csv(csv.as_bytes()).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!((errors[0].line, errors[0].field.as_str()), (2, "row"));
+        // Trailing empty values are harmless.
+        let csv = "placement_id,month,work_hours,training_hours\n1,2026-01,35,0,,\n";
+        assert_eq!(parse_hours_csv(csv.as_bytes()).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn csv_header_problems() {
+        let csv = "placement_id;month;hours\n1;2026-01;3\n";
+        let errors = parse_hours_csv(csv.as_bytes()).unwrap_err();
+        let got: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.field.as_str())).collect();
+        assert_eq!(got, [(1, "work_hours"), (1, "training_hours")]);
+        assert!(errors[0].message.contains("missing column work_hours"));
+
+        let csv = "placement_id,month,work_hours,training_hours,month\n";
+        assert_eq!(
+            errors_of(parse_hours_csv(csv.as_bytes())),
+            [(1, "month".to_string())]
+        );
+
+        for blank in ["", "\u{feff}", " \n\r\n", "\n\n"] {
+            assert_eq!(
+                errors_of(parse_hours_csv(blank.as_bytes())),
+                [(1, "file".to_string())]
+            );
+        }
+        let header_only = "placement_id,month,work_hours,training_hours\r\n";
+        let errors = parse_hours_csv(header_only.as_bytes()).unwrap_err();
+        assert_eq!(errors[0].message, "the file has no data rows");
+
+        let latin1 = b"placement_id;month;work_hours;training_hours\n1;2026-01;3;0;\xe9t\xe9\n";
+        let errors = parse_hours_csv(latin1).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!((errors[0].line, errors[0].field.as_str()), (1, "file"));
+    }
+
+    #[test]
+    fn csv_multiline_quoted_value_keeps_line_numbers() {
+        let csv = "placement_id,month,work_hours,training_hours,note\n1,2026-01,1,0,\"two\nlines\"\n2,2026-01,x,0,\n";
+        let errors = parse_hours_csv(csv.as_bytes()).unwrap_err();
+        assert_eq!(
+            (errors[0].line, errors[0].field.as_str()),
+            (4, "work_hours")
+        );
+    }
+
+    #[test]
+    fn csv_line_numbers_after_blank_lines_and_line_breaks() {
+        let csv = "\r\nplacement_id;month;work_hours;training_hours;note\r\n\r\n\r\n\
+                   1;2026-01;x;0;\"a\r\nb\"\r\n\r\n2;2026-01;y;0;\r\n";
+        assert_eq!(
+            errors_of(parse_hours_csv(csv.as_bytes())),
+            [(5, "work_hours".to_string()), (8, "work_hours".to_string())]
+        );
+        let old_mac =
+            "placement_id,month,work_hours,training_hours\r1,2026-01,x,0\r\r2,2026-01,y,0\r";
+        assert_eq!(
+            errors_of(parse_hours_csv(old_mac.as_bytes())),
+            [(2, "work_hours".to_string()), (4, "work_hours".to_string())]
+        );
+    }
+
+    #[test]
+    fn csv_5000_lines_with_one_bad_line() {
+        let mut csv = String::from("placement_id;month;work_hours;training_hours\r\n");
+        for i in 1..=5000 {
+            let work = if i == 3217 {
+                "12,345".to_string()
+            } else {
+                format!("{},{:02}", i % 150, i % 100)
+            };
+            csv.push_str(&format!("{i};2026-01;{work};0\r\n"));
+        }
+        let errors = parse_hours_csv(csv.as_bytes()).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].line, 3218);
+        assert_eq!(errors[0].field, "work_hours");
+        assert_eq!(
+            errors[0].message,
+            "at most two decimals are allowed, got '12,345'"
+        );
+
+        let fixed = csv.replace("12,345", "12,34");
+        let rows = parse_hours_csv(fixed.as_bytes()).unwrap();
+        assert_eq!(rows.len(), 5000);
+        assert_eq!(rows[4999], row(5001, 5000, "2026-01", 5000, 0));
+    }
+
+    #[test]
+    fn import_error_serialises() {
+        let e = ImportError::new(3, "month", "is required");
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            serde_json::json!({"line": 3, "field": "month", "message": "is required"})
+        );
+    }
+
+    fn template_rows() -> Vec<TemplateRow> {
+        vec![
+            TemplateRow {
+                placement_id: 41,
+                month: "2026-03".to_string(),
+                participant: "Durand, Léa".to_string(),
+                job_title: "Peintre \"intérieur\"".to_string(),
+                contractor: "=Bâti Nord".to_string(),
+            },
+            TemplateRow {
+                placement_id: 42,
+                month: "2026-03".to_string(),
+                participant: "Martin Ali".to_string(),
+                job_title: "Maçon".to_string(),
+                contractor: "Bâti Nord".to_string(),
+            },
+        ]
+    }
+
+    #[test]
+    fn csv_template_round_trip() {
+        let template = template_csv(&template_rows());
+        let mut lines = template.lines();
+        assert_eq!(
+            lines.next(),
+            Some("placement_id,month,work_hours,training_hours,participant,job_title,contractor")
+        );
+        assert_eq!(
+            lines.next(),
+            Some("41,2026-03,,,\"Durand, Léa\",\"Peintre \"\"intérieur\"\"\",'=Bâti Nord")
+        );
+        // Unfilled: work hours are missing on both lines.
+        assert_eq!(
+            errors_of(parse_hours_csv(template.as_bytes())),
+            [(2, "work_hours".to_string()), (3, "work_hours".to_string())]
+        );
+        let filled = template
+            .replace("41,2026-03,,", "41,2026-03,120.5,")
+            .replace("42,2026-03,,,", "42,2026-03,80,4.25,");
+        assert_eq!(
+            parse_hours_csv(filled.as_bytes()).unwrap(),
+            [
+                row(2, 41, "2026-03", 12050, 0),
+                row(3, 42, "2026-03", 8000, 425)
+            ]
+        );
+    }
+
+    #[test]
+    fn xlsx_template_round_trip() {
+        let bytes = template_xlsx(&template_rows()).unwrap();
+        assert!(bytes.starts_with(b"PK"));
+        assert_eq!(
+            errors_of(parse_hours_xlsx(&bytes)),
+            [(2, "work_hours".to_string()), (3, "work_hours".to_string())]
+        );
+
+        let mut workbook = template_workbook(&template_rows()).unwrap();
+        let sheet = workbook.worksheet_from_index(0).unwrap();
+        sheet.write_number(1, 2, 120.5).unwrap();
+        sheet.write_number(2, 2, 80.0).unwrap();
+        sheet.write_number(2, 3, 4.25).unwrap();
+        let filled = workbook.save_to_buffer().unwrap();
+        assert_eq!(
+            parse_hours_xlsx(&filled).unwrap(),
+            [
+                row(2, 41, "2026-03", 12050, 0),
+                row(3, 42, "2026-03", 8000, 425)
+            ]
+        );
+    }
+
+    #[test]
+    fn xlsx_dates_numbers_and_errors() {
+        use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet();
+        let date = Format::new().set_num_format("mmm-yy");
+        for (col, name) in ["Month", "placement_id", "WORK_HOURS", "training_hours"]
+            .iter()
+            .enumerate()
+        {
+            sheet.write_string(2, col as u16, *name).unwrap();
+        }
+        // Row 4: a date cell; row 5: an Excel serial number (46023 = 2026-01-01);
+        // row 6: text; row 7 left blank; row 8: broken values.
+        sheet
+            .write_datetime_with_format(3, 0, ExcelDateTime::from_ymd(2026, 2, 17).unwrap(), &date)
+            .unwrap();
+        sheet.write_number(3, 1, 7.0).unwrap();
+        sheet.write_number(3, 2, 7.1).unwrap();
+        sheet.write_number(4, 0, 46023.0).unwrap();
+        sheet.write_number(4, 1, 8.0).unwrap();
+        sheet.write_string(4, 2, "12,5").unwrap();
+        sheet.write_number(4, 3, 0.5).unwrap();
+        sheet.write_string(5, 0, "2026-03").unwrap();
+        sheet.write_string(5, 1, "9").unwrap();
+        sheet.write_number(5, 2, 100.0).unwrap();
+        sheet.write_string(7, 0, "2026-03").unwrap();
+        sheet.write_number(7, 1, 10.5).unwrap();
+        sheet.write_number(7, 2, 0.1 + 0.2).unwrap();
+        sheet.write_boolean(7, 3, true).unwrap();
+        let bytes = workbook.save_to_buffer().unwrap();
+
+        let errors = parse_hours_xlsx(&bytes).unwrap_err();
+        let got: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.field.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (8, "placement_id"),
+                (8, "work_hours"),
+                (8, "training_hours")
+            ]
+        );
+        assert!(
+            errors[1].message.contains("two decimals"),
+            "{}",
+            errors[1].message
+        );
+
+        // Without the broken row, every row is read.
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet();
+        for (col, name) in ["month", "placement_id", "work_hours", "training_hours"]
+            .iter()
+            .enumerate()
+        {
+            sheet.write_string(0, col as u16, *name).unwrap();
+        }
+        sheet
+            .write_datetime_with_format(1, 0, ExcelDateTime::from_ymd(2026, 2, 17).unwrap(), &date)
+            .unwrap();
+        sheet.write_number(1, 1, 7.0).unwrap();
+        sheet.write_number(1, 2, 7.1).unwrap();
+        sheet.write_number(2, 0, 46023.0).unwrap();
+        sheet.write_number(2, 1, 8.0).unwrap();
+        sheet.write_string(2, 2, "12,5").unwrap();
+        sheet.write_number(2, 3, 0.5).unwrap();
+        let bytes = workbook.save_to_buffer().unwrap();
+        assert_eq!(
+            parse_hours_xlsx(&bytes).unwrap(),
+            [row(2, 7, "2026-02", 710, 0), row(3, 8, "2026-01", 1250, 50)]
+        );
+    }
+
+    #[test]
+    fn xlsx_duration_cells_are_refused() {
+        use rust_xlsxwriter::{Format, Workbook};
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet();
+        for (col, name) in REQUIRED_COLUMNS.iter().enumerate() {
+            sheet.write_string(0, col as u16, *name).unwrap();
+        }
+        sheet.write_number(1, 0, 3.0).unwrap();
+        sheet.write_string(1, 1, "2026-01").unwrap();
+        // 35:30 as an Excel duration (days).
+        let duration = Format::new().set_num_format("[h]:mm");
+        sheet
+            .write_number_with_format(1, 2, 35.5 / 24.0, &duration)
+            .unwrap();
+        let bytes = workbook.save_to_buffer().unwrap();
+        let errors = parse_hours_xlsx(&bytes).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            (errors[0].line, errors[0].field.as_str()),
+            (2, "work_hours")
+        );
+        assert!(
+            errors[0].message.contains("duration"),
+            "{}",
+            errors[0].message
+        );
+    }
+
+    #[test]
+    fn xlsx_unreadable_or_empty() {
+        assert_eq!(
+            errors_of(parse_hours_xlsx(b"not a workbook")),
+            [(1, "file".to_string())]
+        );
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        workbook.add_worksheet();
+        let bytes = workbook.save_to_buffer().unwrap();
+        let errors = parse_hours_xlsx(&bytes).unwrap_err();
+        assert_eq!(errors[0].message, "the file is empty");
+    }
+}
