@@ -1,7 +1,9 @@
 //! Pure domain rules: no I/O, plain types, unit-tested with the worked examples of DOMAIN.md.
 
 pub mod calendar;
+pub mod calibration;
 pub mod catalogue;
+pub mod decp;
 pub mod eligibility;
 pub mod hours;
 pub mod matching;
