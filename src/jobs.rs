@@ -12,5 +12,7 @@ pub fn anonymise(conn: &mut Conn, config: &Config, today: NaiveDate) -> Result<V
     let cutoff = today
         .checked_sub_months(chrono::Months::new(config.retention_months))
         .unwrap_or(today);
-    write_tx(conn, |c| crate::store::participants::anonymise_inactive(c, cutoff))
+    write_tx(conn, |c| {
+        crate::store::participants::anonymise_inactive(c, cutoff)
+    })
 }

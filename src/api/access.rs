@@ -26,50 +26,69 @@ const ANY: &[Role] = &[
 ];
 const PUBLIC: &[Role] = &[];
 
+/// One line per route: method, path, who may call it, what it does.
+#[rustfmt::skip]
 pub const ROUTES: &[Access] = &[
-    Access {
-        method: "GET",
-        path: "/health",
-        roles: PUBLIC,
-        summary: "Liveness",
-    },
-    Access {
-        method: "GET",
-        path: "/ready",
-        roles: PUBLIC,
-        summary: "Readiness: the database answers",
-    },
-    Access {
-        method: "GET",
-        path: "/api/v1/openapi.json",
-        roles: PUBLIC,
-        summary: "This document",
-    },
-    Access {
-        method: "POST",
-        path: "/api/v1/auth/login",
-        roles: PUBLIC,
-        summary: "Log in; returns a Bearer token",
-    },
-    Access {
-        method: "GET",
-        path: "/api/v1/me",
-        roles: ANY,
-        summary: "The current user",
-    },
-    Access {
-        method: "POST",
-        path: "/api/v1/users",
-        roles: ADMIN,
-        summary: "Create a user in the admin's structure",
-    },
-    Access {
-        method: "GET",
-        path: "/api/v1/users",
-        roles: ADMIN,
-        summary: "Users of the admin's structure",
-    },
+    a("GET", "/health", PUBLIC, "Liveness"),
+    a("GET", "/ready", PUBLIC, "Readiness: the database answers"),
+    a("GET", "/api/v1/openapi.json", PUBLIC, "This document"),
+    a("POST", "/api/v1/auth/login", PUBLIC, "Log in; returns a Bearer token"),
+    a("GET", "/api/v1/me", ANY, "The current user"),
+    a("POST", "/api/v1/users", ADMIN, "Create a user in the admin's structure"),
+    a("GET", "/api/v1/users", ADMIN, "Users of the admin's structure"),
+    a("POST", "/api/v1/organisations", STAFF, "Create an organisation (buyer, contractor, insertion structure, funder)"),
+    a("GET", "/api/v1/organisations", STAFF, "Organisations of the structure"),
+    a("GET", "/api/v1/organisations/<id>", STAFF, "One organisation"),
+    a("PUT", "/api/v1/organisations/<id>/contacts", STAFF, "Replace who receives an organisation's reminders"),
+    a("GET", "/api/v1/organisations/<id>/contacts", STAFF, "Who receives an organisation's reminders"),
+    a("POST", "/api/v1/contracts", STAFF, "Create a contract with its lots and holders"),
+    a("GET", "/api/v1/contracts", STAFF_CONTRACTOR, "Contracts (a contractor: those it holds or works on)"),
+    a("GET", "/api/v1/contracts/<id>", STAFF_CONTRACTOR, "One contract (a contractor: its own only)"),
+    a("POST", "/api/v1/calibrations", STAFF, "Preview the calibration of a clause's hours; stores nothing"),
+    a("GET", "/api/v1/reference/labour-shares", STAFF, "Labour shares by CPV prefix"),
+    a("PUT", "/api/v1/reference/labour-shares", ADMIN, "Replace the labour-share reference table"),
+    a("POST", "/api/v1/contracts/<contract_id>/clauses", STAFF, "Create a clause on a contract or lot, with its calibration"),
+    a("GET", "/api/v1/clauses", STAFF_CONTRACTOR, "Clauses (a contractor: those it has an assignment on)"),
+    a("GET", "/api/v1/clauses/<id>", STAFF_CONTRACTOR, "One clause with its assignments and unassigned hours"),
+    a("POST", "/api/v1/clauses/<id>/activate", STAFF, "Activate a draft clause"),
+    a("POST", "/api/v1/clauses/<id>/complete", STAFF, "Complete an active clause"),
+    a("POST", "/api/v1/clauses/<id>/cancel", STAFF, "Cancel a draft or active clause"),
+    a("POST", "/api/v1/clauses/<id>/assignments", STAFF, "Give part of a clause's hours to a contractor"),
+    a("POST", "/api/v1/imports/decp", STAFF, "Import a DECP open-data file (contracts, buyers, holders)"),
+    a("POST", "/api/v1/participants", STAFF, "Register a person in an insertion pathway"),
+    a("GET", "/api/v1/participants", STAFF_CONTRACTOR, "People (a contractor: those placed with or proposed to it, name and placements only)"),
+    a("GET", "/api/v1/participants/<id>", STAFF_CONTRACTOR, "One person (a contractor: name and placements only, never eligibility)"),
+    a("POST", "/api/v1/participants/<id>/eligibility", STAFF, "Record an eligibility validation"),
+    a("GET", "/api/v1/participants/<id>/eligibility", STAFF, "History of eligibility validations"),
+    a("GET", "/api/v1/participants/<id>/timeline", STAFF_CONTRACTOR, "Events in date order and the next expected action"),
+    a("GET", "/api/v1/audit", ADMIN, "Audit log of reads and changes of personal data"),
+    a("POST", "/api/v1/placements", STAFF, "Place a person on an assignment"),
+    a("GET", "/api/v1/placements", STAFF_CONTRACTOR, "Placements (a contractor: its own, as contractor or employer)"),
+    a("GET", "/api/v1/placements/<id>", STAFF_CONTRACTOR, "One placement"),
+    a("POST", "/api/v1/placements/<id>/exit", STAFF, "Record the end of a placement and its outcome"),
+    a("PUT", "/api/v1/placements/<id>/hours/<month>", STAFF_CONTRACTOR, "Report (or amend) the hours of a placement for a month"),
+    a("POST", "/api/v1/hours/import", STAFF_CONTRACTOR, "Import hours from CSV or XLSX: all rows or nothing"),
+    a("GET", "/api/v1/hours/template", STAFF_CONTRACTOR, "Template listing the caller's open placements for a month"),
+    a("GET", "/api/v1/hours", STAFF_CONTRACTOR, "Hour entries (a contractor: its own placements)"),
+    a("GET", "/api/v1/hours/<id>/history", STAFF_CONTRACTOR, "Every change of an hour entry"),
+    a("POST", "/api/v1/hours/validation", STAFF, "Validate or reject hour entries"),
+    a("GET", "/api/v1/clauses/<id>/progress", STAFF_CONTRACTOR, "Progress of a clause and its assignments at a date"),
+    // Routes of later work are added here.
 ];
+
+const fn a(
+    method: &'static str,
+    path: &'static str,
+    roles: &'static [Role],
+    summary: &'static str,
+) -> Access {
+    Access {
+        method,
+        path,
+        roles,
+        summary,
+    }
+}
 
 /// Roles allowed on a route, if the route is in the table.
 pub fn lookup(method: &str, path: &str) -> Option<&'static Access> {

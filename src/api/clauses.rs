@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::api::body::{page, JsonBody, ListResponse};
 use crate::auth::{AdminOnly, Staff, StaffOrContractor};
 use crate::db::{Conn, Db};
-use crate::domain::calibration::{calibrate, CalibrationRequest, CalibrationResult, LabourShareRef};
+use crate::domain::calibration::{
+    calibrate, CalibrationRequest, CalibrationResult, LabourShareRef,
+};
 use crate::domain::catalogue::{is_code, CLAUSE_KINDS};
 use crate::domain::territory::{is_valid_departement, time_zone};
 use crate::domain::units::{ser_hundredths, Hundredths};
@@ -30,7 +32,7 @@ pub async fn preview(
     Ok(Json(result))
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 pub struct LabourShareItem {
     pub cpv_prefix: String,
     pub labour_share_percent: Hundredths,
@@ -57,7 +59,10 @@ fn shares_out(rows: Vec<LabourShareRef>) -> Vec<LabourShareOut> {
 
 /// GET /api/v1/reference/labour-shares — staff.
 #[rocket::get("/reference/labour-shares")]
-pub async fn get_labour_shares(caller: Staff, db: &State<Db>) -> ApiResult<Json<Vec<LabourShareOut>>> {
+pub async fn get_labour_shares(
+    caller: Staff,
+    db: &State<Db>,
+) -> ApiResult<Json<Vec<LabourShareOut>>> {
     let sid = caller.structure_id;
     let rows = db.run(move |c| store::labour_shares(c, sid)).await?;
     Ok(Json(shares_out(rows)))
@@ -145,7 +150,12 @@ fn method_name(req: &CalibrationRequest) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-fn build_clause(conn: &mut Conn, sid: i64, contract_id: i64, input: ClauseInput) -> Result<NewClause, ApiError> {
+fn build_clause(
+    conn: &mut Conn,
+    sid: i64,
+    contract_id: i64,
+    input: ClauseInput,
+) -> Result<NewClause, ApiError> {
     let contract = contracts::get(conn, sid, contract_id)?;
     let mut errors = Vec::new();
     let mut err = |field: &str, message: String| {
@@ -162,7 +172,10 @@ fn build_clause(conn: &mut Conn, sid: i64, contract_id: i64, input: ClauseInput)
     }
     let mut cpv = contract.cpv_code.clone();
     if let Some(n) = input.lot_number {
-        match contracts::lots(conn, contract_id)?.into_iter().find(|l| l.number == n) {
+        match contracts::lots(conn, contract_id)?
+            .into_iter()
+            .find(|l| l.number == n)
+        {
             Some(lot) => cpv = lot.cpv_code.or(cpv),
             None => err("lot_number", format!("the contract has no lot {n}")),
         }
@@ -174,7 +187,10 @@ fn build_clause(conn: &mut Conn, sid: i64, contract_id: i64, input: ClauseInput)
         err("reporting_frequency", "must be monthly or quarterly".into());
     }
     if input.penalty_per_missing_hour_eur.is_some_and(|p| p.0 < 0) {
-        err("penalty_per_missing_hour_eur", "must not be negative".into());
+        err(
+            "penalty_per_missing_hour_eur",
+            "must not be negative".into(),
+        );
     }
     let justification = input
         .override_justification
@@ -187,12 +203,18 @@ fn build_clause(conn: &mut Conn, sid: i64, contract_id: i64, input: ClauseInput)
             err("hours_override", "must be greater than 0".into());
         }
         if justification.is_none() {
-            err("override_justification", "a justification is required to override the computed hours".into());
+            err(
+                "override_justification",
+                "a justification is required to override the computed hours".into(),
+            );
         }
     }
     if let Some(r) = input.referent_id {
         if !store::is_staff_user(conn, sid, r)? {
-            err("referent_id", "must be a facilitator or admin of your structure".into());
+            err(
+                "referent_id",
+                "must be a facilitator or admin of your structure".into(),
+            );
         }
     }
     let territory = match input.territory {
@@ -201,11 +223,17 @@ fn build_clause(conn: &mut Conn, sid: i64, contract_id: i64, input: ClauseInput)
             err("territory", format!("`{t}` is not a département code"));
             None
         }
-        None => store::organisation_territory(conn, contract.buyer_id)?,
+        None => {
+            let from_buyer = store::organisation_territory(conn, contract.buyer_id)?;
+            if from_buyer.is_none() {
+                err(
+                    "territory",
+                    "is required when the buyer has no territory".into(),
+                );
+            }
+            from_buyer
+        }
     };
-    if territory.is_none() && errors.iter().all(|e| e.field != "territory") {
-        err("territory", "is required when the buyer has no territory".into());
-    }
     let shares = store::labour_shares(conn, sid)?;
     let calibration = match calibrate(&input.calibration, &shares, cpv.as_deref()) {
         Ok(c) => Some(c),
@@ -216,7 +244,8 @@ fn build_clause(conn: &mut Conn, sid: i64, contract_id: i64, input: ClauseInput)
             None
         }
     };
-    let (Some(calibration), Some(territory), true) = (calibration, territory, errors.is_empty()) else {
+    let (Some(calibration), Some(territory), true) = (calibration, territory, errors.is_empty())
+    else {
         return Err(ApiError::validation(errors));
     };
     let computed = calibration.hours * 100;
@@ -278,7 +307,10 @@ pub async fn list(
     let (items, total) = db
         .run(move |c| {
             let (rows, total) = store::list(c, sid, contractor, status.as_deref(), limit, offset)?;
-            let items = rows.into_iter().map(|r| store::view(c, r)).collect::<Result<Vec<_>, _>>()?;
+            let items = rows
+                .into_iter()
+                .map(|r| store::view(c, r))
+                .collect::<Result<Vec<_>, _>>()?;
             Ok((items, total))
         })
         .await?;
@@ -287,7 +319,11 @@ pub async fn list(
 
 /// GET /api/v1/clauses/{id} — staff; a contractor only for its own clauses.
 #[rocket::get("/clauses/<id>")]
-pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> ApiResult<Json<ClauseView>> {
+pub async fn get(
+    caller: StaffOrContractor,
+    id: i64,
+    db: &State<Db>,
+) -> ApiResult<Json<ClauseView>> {
     let sid = caller.structure_id;
     let contractor = caller.contractor_org();
     let view = db
@@ -300,7 +336,13 @@ pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> ApiResul
 }
 
 /// Moves a clause from one of `from` to `to`; any other current status is a 409.
-async fn transition(db: &Db, sid: i64, id: i64, from: &'static [&'static str], to: &'static str) -> ApiResult<Json<ClauseView>> {
+async fn transition(
+    db: &Db,
+    sid: i64,
+    id: i64,
+    from: &'static [&'static str],
+    to: &'static str,
+) -> ApiResult<Json<ClauseView>> {
     let view = db
         .write(move |c| {
             let clause = store::get(c, sid, id)?;
@@ -334,7 +376,14 @@ pub async fn complete(caller: Staff, id: i64, db: &State<Db>) -> ApiResult<Json<
 /// POST /api/v1/clauses/{id}/cancel — staff: draft or active -> cancelled.
 #[rocket::post("/clauses/<id>/cancel")]
 pub async fn cancel(caller: Staff, id: i64, db: &State<Db>) -> ApiResult<Json<ClauseView>> {
-    transition(db, caller.structure_id, id, &["draft", "active"], "cancelled").await
+    transition(
+        db,
+        caller.structure_id,
+        id,
+        &["draft", "active"],
+        "cancelled",
+    )
+    .await
 }
 
 #[derive(Deserialize)]

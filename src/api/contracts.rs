@@ -63,7 +63,11 @@ pub fn end_from_duration(start: NaiveDate, months: i32) -> Option<NaiveDate> {
         .and_then(|d| d.pred_opt())
 }
 
-fn validate(conn: &mut Conn, structure_id: i64, input: ContractInput) -> Result<NewContract, ApiError> {
+fn validate(
+    conn: &mut Conn,
+    structure_id: i64,
+    input: ContractInput,
+) -> Result<NewContract, ApiError> {
     let mut errors = Vec::new();
     let mut err = |field: String, message: &str| {
         errors.push(FieldError {
@@ -88,7 +92,10 @@ fn validate(conn: &mut Conn, structure_id: i64, input: ContractInput) -> Result<
     }
     if let Some(cpv) = &input.cpv_code {
         if !is_cpv(cpv) {
-            err("cpv_code".into(), "must be eight digits, optionally followed by -N");
+            err(
+                "cpv_code".into(),
+                "must be eight digits, optionally followed by -N",
+            );
         }
     }
     if input.amount_eur.is_some_and(|a| a.0 <= 0) {
@@ -118,17 +125,26 @@ fn validate(conn: &mut Conn, structure_id: i64, input: ContractInput) -> Result<
     let mut lots = Vec::new();
     for (i, lot) in input.lots.iter().enumerate() {
         if lot.number <= 0 || !numbers.insert(lot.number) {
-            err(format!("lots[{i}].number"), "must be a positive number, unique in the contract");
+            err(
+                format!("lots[{i}].number"),
+                "must be a positive number, unique in the contract",
+            );
         }
         if lot.amount_eur.is_some_and(|a| a.0 <= 0) {
             err(format!("lots[{i}].amount_eur"), "must be greater than 0");
         }
         if lot.cpv_code.as_deref().is_some_and(|c| !is_cpv(c)) {
-            err(format!("lots[{i}].cpv_code"), "must be eight digits, optionally followed by -N");
+            err(
+                format!("lots[{i}].cpv_code"),
+                "must be eight digits, optionally followed by -N",
+            );
         }
         lots.push(NewLot {
             number: lot.number,
-            title: lot.title.clone().unwrap_or_else(|| format!("Lot {}", lot.number)),
+            title: lot
+                .title
+                .clone()
+                .unwrap_or_else(|| format!("Lot {}", lot.number)),
             amount_cents: lot.amount_eur.map(|a| a.0),
             cpv_code: lot.cpv_code.clone(),
         });
@@ -136,7 +152,10 @@ fn validate(conn: &mut Conn, structure_id: i64, input: ContractInput) -> Result<
     for (i, id) in input.holder_ids.iter().enumerate() {
         match organisations::find(conn, structure_id, *id)? {
             Some(o) if o.kind == "contractor" || o.kind == "insertion_structure" => {}
-            _ => err(format!("holder_ids[{i}]"), "must be a contractor or insertion structure of your structure"),
+            _ => err(
+                format!("holder_ids[{i}]"),
+                "must be a contractor or insertion structure of your structure",
+            ),
         }
     }
     if !errors.is_empty() {
@@ -199,7 +218,10 @@ pub async fn list(
     let (items, total) = db
         .run(move |c| {
             let (rows, total) = store::list(c, sid, contractor, limit, offset)?;
-            let items = rows.into_iter().map(|r| store::view(c, r)).collect::<Result<Vec<_>, _>>()?;
+            let items = rows
+                .into_iter()
+                .map(|r| store::view(c, r))
+                .collect::<Result<Vec<_>, _>>()?;
             Ok((items, total))
         })
         .await?;
@@ -208,7 +230,11 @@ pub async fn list(
 
 /// GET /api/v1/contracts/{id} — staff; a contractor only for a contract it holds or works on.
 #[rocket::get("/contracts/<id>")]
-pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> ApiResult<Json<ContractView>> {
+pub async fn get(
+    caller: StaffOrContractor,
+    id: i64,
+    db: &State<Db>,
+) -> ApiResult<Json<ContractView>> {
     let sid = caller.structure_id;
     let contractor = caller.contractor_org();
     let view = db

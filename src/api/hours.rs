@@ -14,7 +14,9 @@ use crate::api::body::{page, JsonBody, ListResponse};
 use crate::auth::{Caller, Staff, StaffOrContractor};
 use crate::config::Config;
 use crate::db::{now, write_tx, Conn, Db};
-use crate::domain::hours::{month_of, parse_hours_csv, parse_hours_xlsx, parse_month, ImportError, ImportRow};
+use crate::domain::hours::{
+    month_of, parse_hours_csv, parse_hours_xlsx, parse_month, ImportError, ImportRow,
+};
 use crate::domain::progress::{progress, ProgressInput};
 use crate::domain::units::{ser_hundredths, Hundredths};
 use crate::error::{ApiError, ApiResult};
@@ -31,7 +33,10 @@ pub struct HoursInput {
 fn valid_month(month: &str) -> Result<(), ApiError> {
     match parse_month(month) {
         Some(_) => Ok(()),
-        None => Err(ApiError::invalid("month", "must be a month written YYYY-MM")),
+        None => Err(ApiError::invalid(
+            "month",
+            "must be a month written YYYY-MM",
+        )),
     }
 }
 
@@ -61,7 +66,9 @@ pub async fn put_hours(
                 today: now().date(),
                 monthly_cap: cap,
             };
-            store::submit(c, &p, &s).map(|(_, e)| e).map_err(ApiError::validation)
+            store::submit(c, &p, &s)
+                .map(|(_, e)| e)
+                .map_err(ApiError::validation)
         })
         .await?;
     Ok(Json(entry))
@@ -100,7 +107,13 @@ fn rows_problem(errors: Vec<ImportError>) -> ApiError {
 }
 
 /// Applies every row in one transaction: all stored, or nothing.
-fn import_rows(conn: &mut Conn, caller: &Caller, rows: &[ImportRow], dry_run: bool, cap: i64) -> Result<ImportSummary, ApiError> {
+fn import_rows(
+    conn: &mut Conn,
+    caller: &Caller,
+    rows: &[ImportRow],
+    dry_run: bool,
+    cap: i64,
+) -> Result<ImportSummary, ApiError> {
     let today = now().date();
     let outcome = write_tx(conn, |c| {
         let mut summary = ImportSummary {
@@ -110,13 +123,18 @@ fn import_rows(conn: &mut Conn, caller: &Caller, rows: &[ImportRow], dry_run: bo
         let mut errors = Vec::new();
         let mut cache = std::collections::HashMap::new();
         for row in rows {
-            if !cache.contains_key(&row.placement_id) {
-                let found = match placements::get_visible(c, caller.structure_id, row.placement_id, caller.contractor_org()) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = cache.entry(row.placement_id) {
+                let found = match placements::get_visible(
+                    c,
+                    caller.structure_id,
+                    row.placement_id,
+                    caller.contractor_org(),
+                ) {
                     Ok(p) => Some(p),
                     Err(e) if e.status == 404 => None,
                     Err(e) => return Err(ImportAbort::Failed(e)),
                 };
-                cache.insert(row.placement_id, found);
+                slot.insert(found);
             }
             let Some(Some(p)) = cache.get(&row.placement_id) else {
                 errors.push(ImportError {
@@ -160,16 +178,32 @@ fn import_rows(conn: &mut Conn, caller: &Caller, rows: &[ImportRow], dry_run: bo
     }
 }
 
-fn parse_upload(bytes: &[u8], content_type: Option<&ContentType>) -> Result<Vec<ImportRow>, ApiError> {
+fn parse_upload(
+    bytes: &[u8],
+    content_type: Option<&ContentType>,
+) -> Result<Vec<ImportRow>, ApiError> {
     let is_xlsx = bytes.starts_with(b"PK\x03\x04")
         || content_type.is_some_and(|ct| ct.sub().as_str().contains("spreadsheetml"));
-    let parsed = if is_xlsx { parse_hours_xlsx(bytes) } else { parse_hours_csv(bytes) };
+    let parsed = if is_xlsx {
+        parse_hours_xlsx(bytes)
+    } else {
+        parse_hours_csv(bytes)
+    };
     parsed.map_err(rows_problem)
 }
 
-async fn run_import(caller: Caller, bytes: Vec<u8>, ct: Option<ContentType>, dry_run: bool, db: &Db, cap: i64) -> ApiResult<Json<ImportSummary>> {
+async fn run_import(
+    caller: Caller,
+    bytes: Vec<u8>,
+    ct: Option<ContentType>,
+    dry_run: bool,
+    db: &Db,
+    cap: i64,
+) -> ApiResult<Json<ImportSummary>> {
     let rows = parse_upload(&bytes, ct.as_ref())?;
-    let summary = db.run(move |c| import_rows(c, &caller, &rows, dry_run, cap)).await?;
+    let summary = db
+        .run(move |c| import_rows(c, &caller, &rows, dry_run, cap))
+        .await?;
     Ok(Json(summary))
 }
 
@@ -179,7 +213,12 @@ pub struct Upload<'r> {
 }
 
 /// POST /api/v1/hours/import (multipart, field `file`) — staff; a contractor for its placements.
-#[rocket::post("/hours/import?<dry_run>", format = "multipart/form-data", data = "<form>", rank = 1)]
+#[rocket::post(
+    "/hours/import?<dry_run>",
+    format = "multipart/form-data",
+    data = "<form>",
+    rank = 1
+)]
 pub async fn import_multipart(
     caller: StaffOrContractor,
     dry_run: Option<bool>,
@@ -197,7 +236,15 @@ pub async fn import_multipart(
         .read_to_end(&mut bytes)
         .await
         .map_err(|e| ApiError::bad_request(format!("cannot read the file: {e}")))?;
-    run_import(caller.0, bytes, ct, dry_run.unwrap_or(false), db, config.monthly_hours_cap).await
+    run_import(
+        caller.0,
+        bytes,
+        ct,
+        dry_run.unwrap_or(false),
+        db,
+        config.monthly_hours_cap,
+    )
+    .await
 }
 
 /// POST /api/v1/hours/import (CSV or XLSX body) — staff; a contractor for its placements.
@@ -218,7 +265,15 @@ pub async fn import_raw(
     if !capped.is_complete() {
         return Err(ApiError::from_status(Status::PayloadTooLarge));
     }
-    run_import(caller.0, capped.into_inner(), ct.cloned(), dry_run.unwrap_or(false), db, config.monthly_hours_cap).await
+    run_import(
+        caller.0,
+        capped.into_inner(),
+        ct.cloned(),
+        dry_run.unwrap_or(false),
+        db,
+        config.monthly_hours_cap,
+    )
+    .await
 }
 
 /// A file download with its name.
@@ -231,9 +286,17 @@ pub struct Download {
 
 /// GET /api/v1/hours/template?month=&format=csv|xlsx — staff; a contractor gets its open placements.
 #[rocket::get("/hours/template?<month>&<format>")]
-pub async fn template(caller: StaffOrContractor, month: String, format: Option<String>, db: &State<Db>) -> ApiResult<Download> {
+pub async fn template(
+    caller: StaffOrContractor,
+    month: String,
+    format: Option<String>,
+    db: &State<Db>,
+) -> ApiResult<Download> {
     let Some((y, m)) = parse_month(&month) else {
-        return Err(ApiError::invalid("month", "must be a month written YYYY-MM"));
+        return Err(ApiError::invalid(
+            "month",
+            "must be a month written YYYY-MM",
+        ));
     };
     let format = format.unwrap_or_else(|| "csv".into());
     if format != "csv" && format != "xlsx" {
@@ -241,11 +304,16 @@ pub async fn template(caller: StaffOrContractor, month: String, format: Option<S
     }
     let caller = caller.0;
     let rows = db
-        .run(move |c| placements::template_rows(c, caller.structure_id, caller.contractor_org(), y, m))
+        .run(move |c| {
+            placements::template_rows(c, caller.structure_id, caller.contractor_org(), y, m)
+        })
         .await?;
     let name = format!("heures-{month}.{format}");
     let (body, content_type) = if format == "csv" {
-        (crate::domain::hours::template_csv(&rows).into_bytes(), ContentType::CSV)
+        (
+            crate::domain::hours::template_csv(&rows).into_bytes(),
+            ContentType::CSV,
+        )
     } else {
         let bytes = crate::domain::hours::template_xlsx(&rows).map_err(|e| {
             tracing::error!("xlsx template: {e}");
@@ -253,13 +321,19 @@ pub async fn template(caller: StaffOrContractor, month: String, format: Option<S
         })?;
         (
             bytes,
-            ContentType::new("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            ContentType::new(
+                "application",
+                "vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
         )
     };
     Ok(Download {
         body,
         content_type,
-        disposition: rocket::http::Header::new("Content-Disposition", format!("attachment; filename=\"{name}\"")),
+        disposition: rocket::http::Header::new(
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ),
     })
 }
 
@@ -279,7 +353,10 @@ pub async fn list(
     let (limit, offset) = page(limit, offset)?;
     if let Some(s) = &status {
         if !["submitted", "validated", "rejected"].contains(&s.as_str()) {
-            return Err(ApiError::invalid("status", "must be submitted, validated or rejected"));
+            return Err(ApiError::invalid(
+                "status",
+                "must be submitted, validated or rejected",
+            ));
         }
     }
     if let Some(m) = &month {
@@ -293,19 +370,30 @@ pub async fn list(
         contractor: caller.contractor_org(),
     };
     let sid = caller.structure_id;
-    let (items, total) = db.run(move |c| store::list(c, sid, &f, limit, offset)).await?;
+    let (items, total) = db
+        .run(move |c| store::list(c, sid, &f, limit, offset))
+        .await?;
     Ok(Json(ListResponse { items, total }))
 }
 
 /// GET /api/v1/hours/{id}/history — staff; a contractor for its own entries.
 #[rocket::get("/hours/<id>/history")]
-pub async fn history(caller: StaffOrContractor, id: i64, db: &State<Db>) -> ApiResult<Json<Vec<store::Change>>> {
+pub async fn history(
+    caller: StaffOrContractor,
+    id: i64,
+    db: &State<Db>,
+) -> ApiResult<Json<Vec<store::Change>>> {
     let caller = caller.0;
     let changes = db
         .run(move |c| {
             let e = store::get(c, caller.structure_id, id)?;
-            placements::get_visible(c, caller.structure_id, e.placement_id, caller.contractor_org())
-                .map_err(|_| ApiError::not_found("hour entry"))?;
+            placements::get_visible(
+                c,
+                caller.structure_id,
+                e.placement_id,
+                caller.contractor_org(),
+            )
+            .map_err(|_| ApiError::not_found("hour entry"))?;
             store::changes(c, id)
         })
         .await?;
@@ -321,7 +409,11 @@ pub struct Decision {
 
 /// POST /api/v1/hours/validation — staff: validate or reject one entry or a batch.
 #[rocket::post("/hours/validation", data = "<body>")]
-pub async fn decide(caller: Staff, body: JsonBody<Decision>, db: &State<Db>) -> ApiResult<Json<ListResponse<HourEntry>>> {
+pub async fn decide(
+    caller: Staff,
+    body: JsonBody<Decision>,
+    db: &State<Db>,
+) -> ApiResult<Json<ListResponse<HourEntry>>> {
     let input = body.0;
     let validate = match input.decision.as_str() {
         "validate" => true,
@@ -329,11 +421,20 @@ pub async fn decide(caller: Staff, body: JsonBody<Decision>, db: &State<Db>) -> 
         _ => return Err(ApiError::invalid("decision", "must be validate or reject")),
     };
     if input.entry_ids.is_empty() {
-        return Err(ApiError::invalid("entry_ids", "at least one entry is required"));
+        return Err(ApiError::invalid(
+            "entry_ids",
+            "at least one entry is required",
+        ));
     }
-    let reason = input.reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+    let reason = input
+        .reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
     if !validate && reason.is_none() {
-        return Err(ApiError::invalid("reason", "a reason is required to reject"));
+        return Err(ApiError::invalid(
+            "reason",
+            "a reason is required to reject",
+        ));
     }
     let (sid, uid) = (caller.structure_id, caller.user_id);
     let items = db
@@ -382,7 +483,13 @@ pub struct ClauseProgress {
 
 /// Progress of a clause at a date from the maintained totals; a contractor sees only its
 /// own assignments, and the top-level figures are then those of its assignments.
-pub fn clause_progress(conn: &mut Conn, caller: &Caller, clause_id: i64, on: NaiveDate, on_track_percent: u32) -> Result<ClauseProgress, ApiError> {
+pub fn clause_progress(
+    conn: &mut Conn,
+    caller: &Caller,
+    clause_id: i64,
+    on: NaiveDate,
+    on_track_percent: u32,
+) -> Result<ClauseProgress, ApiError> {
     let org = caller.contractor_org();
     let clause = clauses::get_visible(conn, caller.structure_id, clause_id, org)?;
     let assignments: Vec<_> = clauses::assignments_of(conn, clause.id)?
@@ -459,12 +566,15 @@ pub async fn clause_progress_route(
     config: &State<Config>,
 ) -> ApiResult<Json<ClauseProgress>> {
     let on = match on {
-        Some(s) => NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| ApiError::invalid("on", "must be a date YYYY-MM-DD"))?,
+        Some(s) => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+            .map_err(|_| ApiError::invalid("on", "must be a date YYYY-MM-DD"))?,
         None => now().date(),
     };
     let pct = config.on_track_percent;
     let caller = caller.0;
-    let p = db.run(move |c| clause_progress(c, &caller, id, on, pct)).await?;
+    let p = db
+        .run(move |c| clause_progress(c, &caller, id, on, pct))
+        .await?;
     Ok(Json(p))
 }
 

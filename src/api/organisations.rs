@@ -35,13 +35,18 @@ pub fn validate(input: OrganisationInput) -> Result<NewOrganisation, ApiError> {
         })
     };
     if !is_code(ORGANISATION_KINDS, &input.kind) {
-        err("kind", "must be one of buyer, contractor, insertion_structure, funder".into());
+        err(
+            "kind",
+            "must be one of buyer, contractor, insertion_structure, funder".into(),
+        );
     }
     let name = input.name.trim().to_string();
     if name.is_empty() {
         err("name", "must not be empty".into());
     }
-    let siret = input.siret.map(|s| s.split_whitespace().collect::<String>());
+    let siret = input
+        .siret
+        .map(|s| s.split_whitespace().collect::<String>());
     let (identifier_type, identifier) = match (siret, input.identifier_type, input.identifier) {
         (Some(s), None, None) => match check_identifier("SIRET", &s) {
             Ok(()) => (Some("SIRET".to_string()), Some(s)),
@@ -51,7 +56,10 @@ pub fn validate(input: OrganisationInput) -> Result<NewOrganisation, ApiError> {
             }
         },
         (Some(_), _, _) => {
-            err("siret", "give either siret or identifier_type and identifier".into());
+            err(
+                "siret",
+                "give either siret or identifier_type and identifier".into(),
+            );
             (None, None)
         }
         (None, Some(t), Some(i)) => {
@@ -77,14 +85,23 @@ pub fn validate(input: OrganisationInput) -> Result<NewOrganisation, ApiError> {
     };
     if let Some(t) = &input.territory {
         if !is_valid_departement(t) {
-            err("territory", format!("`{t}` is not a département code (01 to 95, 2A, 2B, 971 to 974, 976)"));
+            err(
+                "territory",
+                format!("`{t}` is not a département code (01 to 95, 2A, 2B, 971 to 974, 976)"),
+            );
         }
     }
     if let Some(k) = &input.siae_kind {
         if !is_code(SIAE_KINDS, k) {
-            err("siae_kind", "must be one of EI, AI, ACI, ETTI, EITI, GEIQ, EA, ESAT".into());
+            err(
+                "siae_kind",
+                "must be one of EI, AI, ACI, ETTI, EITI, GEIQ, EA, ESAT".into(),
+            );
         } else if input.kind != "insertion_structure" && input.kind != "contractor" {
-            err("siae_kind", "applies to insertion structures and contractors only".into());
+            err(
+                "siae_kind",
+                "applies to insertion structures and contractors only".into(),
+            );
         }
     }
     if !errors.is_empty() {
@@ -159,9 +176,15 @@ pub async fn put_contacts(
     for (i, c) in body.0.into_iter().enumerate() {
         let email = c.email.trim().to_lowercase();
         if email.parse::<lettre::Address>().is_err() {
-            return Err(ApiError::invalid(&format!("[{i}].email"), "is not a valid email address"));
+            return Err(ApiError::invalid(
+                &format!("[{i}].email"),
+                "is not a valid email address",
+            ));
         }
-        list.push(Contact { email, name: c.name });
+        list.push(Contact {
+            email,
+            name: c.name,
+        });
     }
     let sid = caller.structure_id;
     let saved = db

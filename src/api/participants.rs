@@ -16,7 +16,9 @@ use crate::domain::territory::{departement_of_postal_code, is_valid_departement}
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::contracts::split_codes;
-use crate::store::participants::{self as store, EligibilityRow, NewParticipant, Participant, ParticipantAccess};
+use crate::store::participants::{
+    self as store, EligibilityRow, NewParticipant, Participant, ParticipantAccess,
+};
 use crate::store::placements::{self, Placement};
 
 #[derive(Deserialize)]
@@ -107,7 +109,9 @@ fn validate(input: ParticipantInput) -> Result<NewParticipant, ApiError> {
         err("last_name", "must not be empty".into());
     }
     let today = now().date();
-    if input.birth_date > today || input.birth_date < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(today) {
+    if input.birth_date > today
+        || input.birth_date < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(today)
+    {
         err("birth_date", "is not a plausible birth date".into());
     }
     if input.sex != "female" && input.sex != "male" {
@@ -128,19 +132,29 @@ fn validate(input: ParticipantInput) -> Result<NewParticipant, ApiError> {
     };
     for (i, d) in input.reachable_departements.iter().enumerate() {
         if !is_valid_departement(d) {
-            err(&format!("reachable_departements[{i}]"), format!("`{d}` is not a département code"));
+            err(
+                &format!("reachable_departements[{i}]"),
+                format!("`{d}` is not a département code"),
+            );
         }
     }
     for (i, r) in input.wished_rome_codes.iter().enumerate() {
         if !is_rome_code(r) {
-            err(&format!("wished_rome_codes[{i}]"), "a ROME code is a letter and four digits (e.g. F1703)".into());
+            err(
+                &format!("wished_rome_codes[{i}]"),
+                "a ROME code is a letter and four digits (e.g. F1703)".into(),
+            );
         }
     }
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
     let clean = |v: Vec<String>| {
-        let mut v: Vec<String> = v.into_iter().map(|s| s.trim().to_uppercase()).filter(|s| !s.is_empty()).collect();
+        let mut v: Vec<String> = v
+            .into_iter()
+            .map(|s| s.trim().to_uppercase())
+            .filter(|s| !s.is_empty())
+            .collect();
         v.sort();
         v.dedup();
         v
@@ -189,9 +203,21 @@ pub fn eligibility_summary(rows: &[EligibilityRow], day: NaiveDate) -> Eligibili
 }
 
 /// The participant as the caller may see it; writes the read to the audit log.
-pub fn participant_out(conn: &mut Conn, caller: &Caller, p: Participant) -> Result<ParticipantOut, ApiError> {
+pub fn participant_out(
+    conn: &mut Conn,
+    caller: &Caller,
+    p: Participant,
+) -> Result<ParticipantOut, ApiError> {
     let access = store::access(conn, caller, &p)?;
-    audit::record(conn, p.structure_id, Some(caller.user_id), "read", "participant", p.id, "personal data")?;
+    audit::record(
+        conn,
+        p.structure_id,
+        Some(caller.user_id),
+        "read",
+        "participant",
+        p.id,
+        "personal data",
+    )?;
     Ok(match access {
         ParticipantAccess::Full => {
             let rows = store::eligibility_history(conn, p.id)?;
@@ -221,7 +247,9 @@ pub fn participant_out(conn: &mut Conn, caller: &Caller, p: Participant) -> Resu
         ParticipantAccess::NameAndPlacements { organisation_id } => {
             let placements = placements::of_participant(conn, p.id)?
                 .into_iter()
-                .filter(|pl| pl.contractor_id == organisation_id || pl.employer_id == organisation_id)
+                .filter(|pl| {
+                    pl.contractor_id == organisation_id || pl.employer_id == organisation_id
+                })
                 .collect();
             ParticipantOut::Limited(ParticipantLimitedView {
                 id: p.id,
@@ -245,7 +273,15 @@ pub async fn create(
     let out = db
         .write(move |c| {
             let id = store::create(c, caller.structure_id, &new)?;
-            audit::record(c, caller.structure_id, Some(caller.user_id), "create", "participant", id, "personal data")?;
+            audit::record(
+                c,
+                caller.structure_id,
+                Some(caller.user_id),
+                "create",
+                "participant",
+                id,
+                "personal data",
+            )?;
             let p = store::get(c, caller.structure_id, id)?;
             participant_out(c, &caller, p)
         })
@@ -265,7 +301,13 @@ pub async fn list(
     let caller = caller.0;
     let page = db
         .write(move |c| {
-            let (rows, total) = store::list(c, caller.structure_id, caller.contractor_org(), limit, offset)?;
+            let (rows, total) = store::list(
+                c,
+                caller.structure_id,
+                caller.contractor_org(),
+                limit,
+                offset,
+            )?;
             let items = rows
                 .into_iter()
                 .map(|p| participant_out(c, &caller, p))
@@ -278,7 +320,11 @@ pub async fn list(
 
 /// GET /api/v1/participants/{id} — staff; a contractor for people placed with or proposed to it.
 #[rocket::get("/participants/<id>")]
-pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> ApiResult<Json<ParticipantOut>> {
+pub async fn get(
+    caller: StaffOrContractor,
+    id: i64,
+    db: &State<Db>,
+) -> ApiResult<Json<ParticipantOut>> {
     let caller = caller.0;
     let out = db
         .write(move |c| {
@@ -314,8 +360,15 @@ pub async fn add_eligibility(
     config: &State<Config>,
 ) -> ApiResult<(Status, Json<EligibilityOut>)> {
     let input = body.0;
-    let justification = input.justification.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
-    let mut errors = check_criteria(&input.criteria, justification.as_deref()).err().unwrap_or_default();
+    let justification = input
+        .justification
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    let mut errors = check_criteria(&input.criteria, justification.as_deref())
+        .err()
+        .unwrap_or_default();
     if !is_code(PROOF_KINDS, &input.proof) {
         errors.push(FieldError {
             field: "proof".into(),
@@ -354,7 +407,15 @@ pub async fn add_eligibility(
                 until,
             )?;
             store::touch(c, id, now().date())?;
-            audit::record(c, caller.structure_id, Some(caller.user_id), "update", "participant", id, "eligibility validated")?;
+            audit::record(
+                c,
+                caller.structure_id,
+                Some(caller.user_id),
+                "update",
+                "participant",
+                id,
+                "eligibility validated",
+            )?;
             let row = store::eligibility_history(c, id)?
                 .into_iter()
                 .find(|r| r.id == eid)
@@ -370,12 +431,24 @@ pub async fn add_eligibility(
 
 /// GET /api/v1/participants/{id}/eligibility — staff: the history of validations.
 #[rocket::get("/participants/<id>/eligibility")]
-pub async fn eligibility_history(caller: Staff, id: i64, db: &State<Db>) -> ApiResult<Json<Vec<EligibilityOut>>> {
+pub async fn eligibility_history(
+    caller: Staff,
+    id: i64,
+    db: &State<Db>,
+) -> ApiResult<Json<Vec<EligibilityOut>>> {
     let caller = caller.0;
     let rows = db
         .write(move |c| {
             store::get(c, caller.structure_id, id)?;
-            audit::record(c, caller.structure_id, Some(caller.user_id), "read", "participant", id, "eligibility history")?;
+            audit::record(
+                c,
+                caller.structure_id,
+                Some(caller.user_id),
+                "read",
+                "participant",
+                id,
+                "eligibility history",
+            )?;
             store::eligibility_history(c, id)
         })
         .await?;
@@ -402,7 +475,15 @@ pub async fn timeline(
         .write(move |c| {
             let p = store::get(c, caller.structure_id, id)?;
             let access = store::access(c, &caller, &p)?;
-            audit::record(c, caller.structure_id, Some(caller.user_id), "read", "participant", id, "timeline")?;
+            audit::record(
+                c,
+                caller.structure_id,
+                Some(caller.user_id),
+                "read",
+                "participant",
+                id,
+                "timeline",
+            )?;
             crate::store::timeline::build(c, &p, access, now().date())
         })
         .await?;
@@ -420,10 +501,20 @@ pub async fn audit_log(
 ) -> ApiResult<Json<ListResponse<AuditEntry>>> {
     let (limit, offset) = page(limit, offset)?;
     let sid = caller.structure_id;
-    let (items, total) = db.run(move |c| audit::list(c, sid, participant_id, limit, offset)).await?;
+    let (items, total) = db
+        .run(move |c| audit::list(c, sid, participant_id, limit, offset))
+        .await?;
     Ok(Json(ListResponse { items, total }))
 }
 
 pub fn routes() -> Vec<rocket::Route> {
-    rocket::routes![create, list, get, add_eligibility, eligibility_history, timeline, audit_log]
+    rocket::routes![
+        create,
+        list,
+        get,
+        add_eligibility,
+        eligibility_history,
+        timeline,
+        audit_log
+    ]
 }

@@ -11,8 +11,8 @@ use crate::auth::{Staff, StaffOrContractor};
 use crate::db::{now, Conn, Db};
 use crate::domain::catalogue::{is_code, CONTRACT_TYPES, MODALITIES, OUTCOMES};
 use crate::domain::eligibility::{
-    age_band, check_placement_dates, check_weekly_hours, check_weekly_load, valid_on, PlannedPlacement,
-    MAX_WEEKLY_HOURS,
+    age_band, check_placement_dates, check_weekly_hours, check_weekly_load, valid_on,
+    PlannedPlacement, MAX_WEEKLY_HOURS,
 };
 use crate::domain::units::Hundredths;
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -43,7 +43,12 @@ fn sector_of(cpv: Option<&str>) -> String {
 
 /// Checks every rule of a new placement and stores it with its snapshot. Used by this
 /// route and by the hire of a referral.
-pub fn place(conn: &mut Conn, sid: i64, user_id: i64, input: PlacementInput) -> Result<Placement, ApiError> {
+pub fn place(
+    conn: &mut Conn,
+    sid: i64,
+    user_id: i64,
+    input: PlacementInput,
+) -> Result<Placement, ApiError> {
     let mut errors = Vec::new();
     let mut err = |field: &str, message: String| {
         errors.push(FieldError {
@@ -54,23 +59,41 @@ pub fn place(conn: &mut Conn, sid: i64, user_id: i64, input: PlacementInput) -> 
     let person = participants::find_in(conn, sid, input.participant_id)?;
     let assignment = clauses::find_assignment(conn, sid, input.assignment_id)?;
     if person.is_none() {
-        err("participant_id", "no such participant in your structure".into());
+        err(
+            "participant_id",
+            "no such participant in your structure".into(),
+        );
     }
     if assignment.is_none() {
-        err("assignment_id", "no such assignment in your structure".into());
+        err(
+            "assignment_id",
+            "no such assignment in your structure".into(),
+        );
     }
     if !is_code(MODALITIES, &input.modality) {
-        err("modality", format!("must be one of {}", crate::domain::catalogue::codes(MODALITIES).join(", ")));
+        err(
+            "modality",
+            format!(
+                "must be one of {}",
+                crate::domain::catalogue::codes(MODALITIES).join(", ")
+            ),
+        );
     }
     if !is_code(CONTRACT_TYPES, &input.contract_type) {
         err(
             "contract_type",
-            format!("must be one of {}", crate::domain::catalogue::codes(CONTRACT_TYPES).join(", ")),
+            format!(
+                "must be one of {}",
+                crate::domain::catalogue::codes(CONTRACT_TYPES).join(", ")
+            ),
         );
     }
     match organisations::find(conn, sid, input.employer_id)? {
         Some(o) if o.kind == "contractor" || o.kind == "insertion_structure" => {}
-        _ => err("employer_id", "must be a contractor or insertion structure of your structure".into()),
+        _ => err(
+            "employer_id",
+            "must be a contractor or insertion structure of your structure".into(),
+        ),
     }
     if input.job_title.trim().is_empty() {
         err("job_title", "must not be empty".into());
@@ -96,7 +119,10 @@ pub fn place(conn: &mut Conn, sid: i64, user_id: i64, input: PlacementInput) -> 
     }
     let clause = clauses::get(conn, sid, assignment.clause_id)?;
     if clause.status == "completed" || clause.status == "cancelled" {
-        return Err(ApiError::conflict(format!("the clause is {}", clause.status)));
+        return Err(ApiError::conflict(format!(
+            "the clause is {}",
+            clause.status
+        )));
     }
     let history = participants::validations(&participants::eligibility_history(conn, person.id)?);
     let eligibility = valid_on(&history, input.starts_on).cloned();
@@ -122,7 +148,8 @@ pub fn place(conn: &mut Conn, sid: i64, user_id: i64, input: PlacementInput) -> 
         ends_on: input.ends_on,
         weekly_hours: weekly,
     };
-    check_weekly_load(&existing, &new_plan, MAX_WEEKLY_HOURS).map_err(|m| ApiError::invalid("weekly_hours", m))?;
+    check_weekly_load(&existing, &new_plan, MAX_WEEKLY_HOURS)
+        .map_err(|m| ApiError::invalid("weekly_hours", m))?;
     let birth = person
         .birth_date
         .ok_or_else(|| ApiError::conflict("the person's birth date is unknown"))?;
@@ -152,7 +179,9 @@ pub fn place(conn: &mut Conn, sid: i64, user_id: i64, input: PlacementInput) -> 
         sex: person.sex.clone(),
         qualification_level: person.qualification_level.clone(),
         qpv: person.qpv,
-        criteria: eligibility.map(|e| e.criteria.join(",")).unwrap_or_default(),
+        criteria: eligibility
+            .map(|e| e.criteria.join(","))
+            .unwrap_or_default(),
         territory: clause.territory.clone(),
         buyer_id: contract.buyer_id,
         clause_kind: clause.kind.clone(),
@@ -161,13 +190,25 @@ pub fn place(conn: &mut Conn, sid: i64, user_id: i64, input: PlacementInput) -> 
     };
     let id = store::create(conn, sid, &new)?;
     participants::touch(conn, person.id, now().date())?;
-    audit::record(conn, sid, Some(user_id), "update", "participant", person.id, "placement created")?;
+    audit::record(
+        conn,
+        sid,
+        Some(user_id),
+        "update",
+        "participant",
+        person.id,
+        "placement created",
+    )?;
     store::get(conn, sid, id)
 }
 
 /// POST /api/v1/placements — staff (a derogation is a facilitator's decision).
 #[rocket::post("/placements", data = "<body>")]
-pub async fn create(caller: Staff, body: JsonBody<PlacementInput>, db: &State<Db>) -> ApiResult<(Status, Json<Placement>)> {
+pub async fn create(
+    caller: Staff,
+    body: JsonBody<PlacementInput>,
+    db: &State<Db>,
+) -> ApiResult<(Status, Json<Placement>)> {
     let (sid, uid) = (caller.structure_id, caller.user_id);
     let input = body.0;
     let p = db.write(move |c| place(c, sid, uid, input)).await?;
@@ -210,7 +251,12 @@ pub struct ExitInput {
 
 /// POST /api/v1/placements/{id}/exit — staff: records the end and its outcome.
 #[rocket::post("/placements/<id>/exit", data = "<body>")]
-pub async fn exit(caller: Staff, id: i64, body: JsonBody<ExitInput>, db: &State<Db>) -> ApiResult<Json<Placement>> {
+pub async fn exit(
+    caller: Staff,
+    id: i64,
+    body: JsonBody<ExitInput>,
+    db: &State<Db>,
+) -> ApiResult<Json<Placement>> {
     let input = body.0;
     if !is_code(OUTCOMES, &input.outcome) {
         return Err(ApiError::invalid(
@@ -223,14 +269,27 @@ pub async fn exit(caller: Staff, id: i64, body: JsonBody<ExitInput>, db: &State<
         .write(move |c| {
             let p = store::get(c, sid, id)?;
             if p.exit_outcome.is_some() {
-                return Err(ApiError::conflict("the exit of this placement is already recorded"));
+                return Err(ApiError::conflict(
+                    "the exit of this placement is already recorded",
+                ));
             }
             if input.ended_on < p.starts_on {
-                return Err(ApiError::invalid("ended_on", format!("must not be before the start ({})", p.starts_on)));
+                return Err(ApiError::invalid(
+                    "ended_on",
+                    format!("must not be before the start ({})", p.starts_on),
+                ));
             }
             store::set_exit(c, id, input.ended_on, &input.outcome)?;
             participants::touch(c, p.participant_id, now().date())?;
-            audit::record(c, sid, Some(uid), "update", "participant", p.participant_id, "placement exit")?;
+            audit::record(
+                c,
+                sid,
+                Some(uid),
+                "update",
+                "participant",
+                p.participant_id,
+                "placement exit",
+            )?;
             store::get(c, sid, id)
         })
         .await?;

@@ -53,7 +53,11 @@ pub fn departement_of_postal_code(code: &str) -> Option<String> {
         code[..3].to_string()
     } else if let Some(rest) = code.strip_prefix("20") {
         let n: u32 = rest.parse().ok()?;
-        if n < 200 { "2A".into() } else { "2B".into() }
+        if n < 200 {
+            "2A".into()
+        } else {
+            "2B".into()
+        }
     } else {
         code[..2].to_string()
     };

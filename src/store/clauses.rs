@@ -4,7 +4,9 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::schema::{assignments, clauses, contract_holders, labour_shares, organisations, users};
+use crate::db::schema::{
+    assignments, clauses, contract_holders, labour_shares, organisations, users,
+};
 use crate::db::{now, Conn};
 use crate::domain::calibration::LabourShareRef;
 use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
@@ -164,7 +166,12 @@ pub fn contractor_sees(conn: &mut Conn, clause: &Clause, org: i64) -> Result<boo
 }
 
 /// The clause if the caller may see it (contractor: `Some(org)`), else 404.
-pub fn get_visible(conn: &mut Conn, structure_id: i64, id: i64, contractor: Option<i64>) -> Result<Clause, ApiError> {
+pub fn get_visible(
+    conn: &mut Conn,
+    structure_id: i64,
+    id: i64,
+    contractor: Option<i64>,
+) -> Result<Clause, ApiError> {
     let clause = get(conn, structure_id, id)?;
     if let Some(org) = contractor {
         if !contractor_sees(conn, &clause, org)? {
@@ -275,7 +282,11 @@ pub fn add_assignment(
         .get_result(conn)?)
 }
 
-pub fn find_assignment(conn: &mut Conn, structure_id: i64, id: i64) -> Result<Option<Assignment>, ApiError> {
+pub fn find_assignment(
+    conn: &mut Conn,
+    structure_id: i64,
+    id: i64,
+) -> Result<Option<Assignment>, ApiError> {
     Ok(assignments::table
         .filter(assignments::id.eq(id))
         .filter(assignments::structure_id.eq(structure_id))
@@ -312,7 +323,11 @@ pub fn labour_shares(conn: &mut Conn, structure_id: i64) -> Result<Vec<LabourSha
     let rows: Vec<(String, i64, String)> = labour_shares::table
         .filter(labour_shares::structure_id.eq(structure_id))
         .order(labour_shares::cpv_prefix)
-        .select((labour_shares::cpv_prefix, labour_shares::share_bp, labour_shares::label))
+        .select((
+            labour_shares::cpv_prefix,
+            labour_shares::share_bp,
+            labour_shares::label,
+        ))
         .load(conn)?;
     Ok(rows
         .into_iter()
@@ -324,8 +339,13 @@ pub fn labour_shares(conn: &mut Conn, structure_id: i64) -> Result<Vec<LabourSha
         .collect())
 }
 
-pub fn replace_labour_shares(conn: &mut Conn, structure_id: i64, rows: &[LabourShareRef]) -> Result<(), ApiError> {
-    diesel::delete(labour_shares::table.filter(labour_shares::structure_id.eq(structure_id))).execute(conn)?;
+pub fn replace_labour_shares(
+    conn: &mut Conn,
+    structure_id: i64,
+    rows: &[LabourShareRef],
+) -> Result<(), ApiError> {
+    diesel::delete(labour_shares::table.filter(labour_shares::structure_id.eq(structure_id)))
+        .execute(conn)?;
     for r in rows {
         diesel::insert_into(labour_shares::table)
             .values((

@@ -68,7 +68,10 @@ pub struct ContractView {
 }
 
 pub fn split_codes(s: &str) -> Vec<String> {
-    s.split(',').filter(|x| !x.is_empty()).map(str::to_string).collect()
+    s.split(',')
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 pub struct NewLot {
@@ -165,7 +168,8 @@ pub fn view(conn: &mut Conn, c: Contract) -> Result<ContractView, ApiError> {
 }
 
 fn write_children(conn: &mut Conn, contract_id: i64, c: &NewContract) -> Result<(), ApiError> {
-    diesel::delete(contract_lots::table.filter(contract_lots::contract_id.eq(contract_id))).execute(conn)?;
+    diesel::delete(contract_lots::table.filter(contract_lots::contract_id.eq(contract_id)))
+        .execute(conn)?;
     for lot in &c.lots {
         diesel::insert_into(contract_lots::table)
             .values((
@@ -246,10 +250,14 @@ pub fn update_imported(conn: &mut Conn, id: i64, c: &NewContract) -> Result<(), 
         ))
         .execute(conn)?;
     // Keep lots entered by hand; holders follow the open data.
-    diesel::delete(contract_holders::table.filter(contract_holders::contract_id.eq(id))).execute(conn)?;
+    diesel::delete(contract_holders::table.filter(contract_holders::contract_id.eq(id)))
+        .execute(conn)?;
     for org in &c.holder_ids {
         diesel::insert_into(contract_holders::table)
-            .values((contract_holders::contract_id.eq(id), contract_holders::organisation_id.eq(org)))
+            .values((
+                contract_holders::contract_id.eq(id),
+                contract_holders::organisation_id.eq(org),
+            ))
             .execute(conn)?;
     }
     Ok(())

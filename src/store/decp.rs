@@ -50,7 +50,11 @@ fn organisation_for(
         sid,
         NewOrganisation {
             kind: kind.to_string(),
-            name: name.map(str::trim).filter(|n| !n.is_empty()).map(str::to_string).unwrap_or(fallback),
+            name: name
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_string)
+                .unwrap_or(fallback),
             identifier_type: Some(identifier_type.to_string()),
             identifier: Some(identifier.to_string()),
             territory: None,
@@ -61,7 +65,14 @@ fn organisation_for(
 }
 
 fn new_contract(conn: &mut Conn, sid: i64, r: &DecpRecord) -> Result<NewContract, ApiError> {
-    let buyer_id = organisation_for(conn, sid, "buyer", "SIRET", &r.buyer_siret, r.buyer_name.as_deref())?;
+    let buyer_id = organisation_for(
+        conn,
+        sid,
+        "buyer",
+        "SIRET",
+        &r.buyer_siret,
+        r.buyer_name.as_deref(),
+    )?;
     let mut holder_ids = Vec::new();
     for h in &r.holders {
         holder_ids.push(organisation_for(

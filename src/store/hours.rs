@@ -6,7 +6,9 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::schema::{assignment_month_totals, hour_entries, hour_entry_changes, placement_year_totals, placements};
+use crate::db::schema::{
+    assignment_month_totals, hour_entries, hour_entry_changes, placement_year_totals, placements,
+};
 use crate::db::{now, Conn};
 use crate::domain::hours::{check_entry, EntryCheck};
 use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
@@ -70,7 +72,11 @@ pub enum Submitted {
     Unchanged,
 }
 
-pub fn find(conn: &mut Conn, placement_id: i64, month: &str) -> Result<Option<HourEntry>, ApiError> {
+pub fn find(
+    conn: &mut Conn,
+    placement_id: i64,
+    month: &str,
+) -> Result<Option<HourEntry>, ApiError> {
     Ok(hour_entries::table
         .filter(hour_entries::placement_id.eq(placement_id))
         .filter(hour_entries::month.eq(month))
@@ -89,10 +95,18 @@ pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> Result<HourEntry, Api
         .ok_or_else(|| ApiError::not_found("hour entry"))
 }
 
+/// work, training, status, validated work, validated training
+type EntryFigures = (i64, i64, String, Option<i64>, Option<i64>);
+
 /// Hours already reported for the person in the month on other placements (the latest
 /// figure of each entry that is not rejected).
-fn other_placements_hours(conn: &mut Conn, participant_id: i64, placement_id: i64, month: &str) -> Result<i64, ApiError> {
-    let rows: Vec<(i64, i64, String, Option<i64>, Option<i64>)> = hour_entries::table
+fn other_placements_hours(
+    conn: &mut Conn,
+    participant_id: i64,
+    placement_id: i64,
+    month: &str,
+) -> Result<i64, ApiError> {
+    let rows: Vec<EntryFigures> = hour_entries::table
         .filter(hour_entries::participant_id.eq(participant_id))
         .filter(hour_entries::month.eq(month))
         .filter(hour_entries::placement_id.ne(placement_id))
@@ -137,7 +151,13 @@ fn record_change(
 }
 
 /// Adds deltas to the maintained totals of an assignment and month.
-fn add_to_assignment_month(conn: &mut Conn, assignment_id: i64, month: &str, validated: i64, pending: i64) -> Result<(), ApiError> {
+fn add_to_assignment_month(
+    conn: &mut Conn,
+    assignment_id: i64,
+    month: &str,
+    validated: i64,
+    pending: i64,
+) -> Result<(), ApiError> {
     if validated == 0 && pending == 0 {
         return Ok(());
     }
@@ -165,11 +185,20 @@ fn add_to_assignment_month(conn: &mut Conn, assignment_id: i64, month: &str, val
     Ok(())
 }
 
-fn add_to_placement_year(conn: &mut Conn, p: &Placement, month: &str, work: i64, training: i64) -> Result<(), ApiError> {
+fn add_to_placement_year(
+    conn: &mut Conn,
+    p: &Placement,
+    month: &str,
+    work: i64,
+    training: i64,
+) -> Result<(), ApiError> {
     if work == 0 && training == 0 {
         return Ok(());
     }
-    let year: i32 = month.get(..4).and_then(|y| y.parse().ok()).ok_or_else(ApiError::internal)?;
+    let year: i32 = month
+        .get(..4)
+        .and_then(|y| y.parse().ok())
+        .ok_or_else(ApiError::internal)?;
     per_backend!(conn, |c| {
         diesel::insert_into(placement_year_totals::table)
             .values((
@@ -207,7 +236,11 @@ pub struct Submission<'a> {
 
 /// Records a contractor's (or facilitator's) figure for a placement and month. Errors name
 /// the field; nothing is written when one is returned.
-pub fn submit(conn: &mut Conn, p: &Placement, s: &Submission<'_>) -> Result<(Submitted, HourEntry), Vec<FieldError>> {
+pub fn submit(
+    conn: &mut Conn,
+    p: &Placement,
+    s: &Submission<'_>,
+) -> Result<(Submitted, HourEntry), Vec<FieldError>> {
     let db_err = |e: ApiError| {
         vec![FieldError {
             field: "database".into(),
@@ -245,9 +278,11 @@ pub fn submit(conn: &mut Conn, p: &Placement, s: &Submission<'_>) -> Result<(Sub
                 .returning(hour_entries::id)
                 .get_result(conn)
                 .map_err(|e| db_err(e.into()))?;
-            add_to_assignment_month(conn, p.assignment_id, s.month, 0, s.work + s.training).map_err(db_err)?;
+            add_to_assignment_month(conn, p.assignment_id, s.month, 0, s.work + s.training)
+                .map_err(db_err)?;
             let entry = get(conn, p.structure_id, id).map_err(db_err)?;
-            record_change(conn, id, s.user_id, "submit", None, entry.snapshot(), None).map_err(db_err)?;
+            record_change(conn, id, s.user_id, "submit", None, entry.snapshot(), None)
+                .map_err(db_err)?;
             (Submitted::Created, entry)
         }
         Some(e) => {
@@ -259,7 +294,8 @@ pub fn submit(conn: &mut Conn, p: &Placement, s: &Submission<'_>) -> Result<(Sub
             if locked && reason.is_none() {
                 return Err(vec![FieldError {
                     field: "amendment_reason".into(),
-                    message: "this month's figure has been validated; an amendment needs a reason".into(),
+                    message: "this month's figure has been validated; an amendment needs a reason"
+                        .into(),
                 }]);
             }
             let before = e.snapshot();
@@ -275,11 +311,34 @@ pub fn submit(conn: &mut Conn, p: &Placement, s: &Submission<'_>) -> Result<(Sub
                 ))
                 .execute(conn)
                 .map_err(|e| db_err(e.into()))?;
-            add_to_assignment_month(conn, p.assignment_id, s.month, 0, s.work + s.training - e.pending()).map_err(db_err)?;
+            add_to_assignment_month(
+                conn,
+                p.assignment_id,
+                s.month,
+                0,
+                s.work + s.training - e.pending(),
+            )
+            .map_err(db_err)?;
             let entry = get(conn, p.structure_id, e.id).map_err(db_err)?;
             let action = if locked { "amend" } else { "replace" };
-            record_change(conn, e.id, s.user_id, action, Some(before), entry.snapshot(), reason).map_err(db_err)?;
-            (if locked { Submitted::Amended } else { Submitted::Replaced }, entry)
+            record_change(
+                conn,
+                e.id,
+                s.user_id,
+                action,
+                Some(before),
+                entry.snapshot(),
+                reason,
+            )
+            .map_err(db_err)?;
+            (
+                if locked {
+                    Submitted::Amended
+                } else {
+                    Submitted::Replaced
+                },
+                entry,
+            )
         }
     };
     crate::store::participants::touch(conn, p.participant_id, s.today).map_err(db_err)?;
@@ -303,7 +362,12 @@ pub fn decide(
             .select(HourEntry::as_select())
             .first(conn)
             .optional()?
-            .ok_or_else(|| ApiError::invalid(&format!("entry_ids[{i}]"), format!("no hour entry {id} in your structure")))?;
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    &format!("entry_ids[{i}]"),
+                    format!("no hour entry {id} in your structure"),
+                )
+            })?;
         if e.status != "submitted" {
             return Err(ApiError::conflict(format!(
                 "entry {id} is {}; only submitted entries can be decided",
@@ -314,7 +378,10 @@ pub fn decide(
         let before = e.snapshot();
         let at = now();
         if validate {
-            let (old_w, old_t) = (e.validated_work.unwrap_or(0), e.validated_training.unwrap_or(0));
+            let (old_w, old_t) = (
+                e.validated_work.unwrap_or(0),
+                e.validated_training.unwrap_or(0),
+            );
             diesel::update(hour_entries::table.filter(hour_entries::id.eq(e.id)))
                 .set((
                     hour_entries::status.eq("validated"),
@@ -331,7 +398,13 @@ pub fn decide(
                 e.work_hours + e.training_hours - old_w - old_t,
                 -e.pending(),
             )?;
-            add_to_placement_year(conn, &p, &e.month, e.work_hours - old_w, e.training_hours - old_t)?;
+            add_to_placement_year(
+                conn,
+                &p,
+                &e.month,
+                e.work_hours - old_w,
+                e.training_hours - old_t,
+            )?;
         } else if let (Some(vw), Some(vt)) = (e.validated_work, e.validated_training) {
             // A rejected amendment: the validated figure stands.
             diesel::update(hour_entries::table.filter(hour_entries::id.eq(e.id)))
@@ -345,13 +418,24 @@ pub fn decide(
             add_to_assignment_month(conn, p.assignment_id, &e.month, 0, -e.pending())?;
         } else {
             diesel::update(hour_entries::table.filter(hour_entries::id.eq(e.id)))
-                .set((hour_entries::status.eq("rejected"), hour_entries::rejection_reason.eq(reason)))
+                .set((
+                    hour_entries::status.eq("rejected"),
+                    hour_entries::rejection_reason.eq(reason),
+                ))
                 .execute(conn)?;
             add_to_assignment_month(conn, p.assignment_id, &e.month, 0, -e.pending())?;
         }
         let entry = get(conn, structure_id, e.id)?;
         let action = if validate { "validate" } else { "reject" };
-        record_change(conn, e.id, user_id, action, Some(before), entry.snapshot(), reason)?;
+        record_change(
+            conn,
+            e.id,
+            user_id,
+            action,
+            Some(before),
+            entry.snapshot(),
+            reason,
+        )?;
         out.push(entry);
     }
     Ok(out)
@@ -365,7 +449,13 @@ pub struct EntryFilter {
     pub contractor: Option<i64>,
 }
 
-pub fn list(conn: &mut Conn, structure_id: i64, f: &EntryFilter, limit: i64, offset: i64) -> Result<(Vec<HourEntry>, i64), ApiError> {
+pub fn list(
+    conn: &mut Conn,
+    structure_id: i64,
+    f: &EntryFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<HourEntry>, i64), ApiError> {
     let base = || {
         let mut q = hour_entries::table
             .filter(hour_entries::structure_id.eq(structure_id))
@@ -381,14 +471,22 @@ pub fn list(conn: &mut Conn, structure_id: i64, f: &EntryFilter, limit: i64, off
         }
         if let Some(c) = f.clause_id {
             q = q.filter(
-                hour_entries::placement_id.eq_any(placements::table.filter(placements::clause_id.eq(c)).select(placements::id)),
+                hour_entries::placement_id.eq_any(
+                    placements::table
+                        .filter(placements::clause_id.eq(c))
+                        .select(placements::id),
+                ),
             );
         }
         if let Some(org) = f.contractor {
             q = q.filter(
                 hour_entries::placement_id.eq_any(
                     placements::table
-                        .filter(placements::contractor_id.eq(org).or(placements::employer_id.eq(org)))
+                        .filter(
+                            placements::contractor_id
+                                .eq(org)
+                                .or(placements::employer_id.eq(org)),
+                        )
                         .select(placements::id),
                 ),
             );
@@ -431,7 +529,11 @@ pub fn changes(conn: &mut Conn, entry_id: i64) -> Result<Vec<Change>, ApiError> 
 }
 
 /// Validated and pending hours of each assignment for the months up to `last_month`.
-pub fn assignment_totals(conn: &mut Conn, assignment_ids: &[i64], last_month: &str) -> Result<Vec<(i64, i64, i64)>, ApiError> {
+pub fn assignment_totals(
+    conn: &mut Conn,
+    assignment_ids: &[i64],
+    last_month: &str,
+) -> Result<Vec<(i64, i64, i64)>, ApiError> {
     let rows: Vec<(i64, i64, i64)> = assignment_month_totals::table
         .filter(assignment_month_totals::assignment_id.eq_any(assignment_ids))
         .filter(assignment_month_totals::month.le(last_month))
@@ -441,7 +543,8 @@ pub fn assignment_totals(conn: &mut Conn, assignment_ids: &[i64], last_month: &s
             assignment_month_totals::pending,
         ))
         .load(conn)?;
-    let mut sums: std::collections::BTreeMap<i64, (i64, i64)> = assignment_ids.iter().map(|a| (*a, (0, 0))).collect();
+    let mut sums: std::collections::BTreeMap<i64, (i64, i64)> =
+        assignment_ids.iter().map(|a| (*a, (0, 0))).collect();
     for (a, v, p) in rows {
         let e = sums.entry(a).or_default();
         e.0 += v;

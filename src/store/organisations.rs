@@ -90,7 +90,11 @@ pub fn find_by_identifier(
         .optional()?)
 }
 
-pub fn create(conn: &mut Conn, structure_id: i64, o: NewOrganisation) -> Result<Organisation, ApiError> {
+pub fn create(
+    conn: &mut Conn,
+    structure_id: i64,
+    o: NewOrganisation,
+) -> Result<Organisation, ApiError> {
     if let (Some(t), Some(i)) = (&o.identifier_type, &o.identifier) {
         if let Some(existing) = find_by_identifier(conn, structure_id, t, i)? {
             return Err(ApiError::conflict(format!(
@@ -156,9 +160,14 @@ pub fn contacts(conn: &mut Conn, organisation_id: i64) -> Result<Vec<Contact>, A
         .load(conn)?)
 }
 
-pub fn replace_contacts(conn: &mut Conn, organisation_id: i64, list: &[Contact]) -> Result<(), ApiError> {
+pub fn replace_contacts(
+    conn: &mut Conn,
+    organisation_id: i64,
+    list: &[Contact],
+) -> Result<(), ApiError> {
     diesel::delete(
-        organisation_contacts::table.filter(organisation_contacts::organisation_id.eq(organisation_id)),
+        organisation_contacts::table
+            .filter(organisation_contacts::organisation_id.eq(organisation_id)),
     )
     .execute(conn)?;
     for c in list {

@@ -68,7 +68,11 @@ pub enum ParticipantAccess {
 /// The privacy policy, in one place. Funders never reach participant routes (their guard
 /// refuses them); a contractor sees only people placed with its organisation, as
 /// contractor or employer, or proposed to one of its needs. Anyone else: 404.
-pub fn access(conn: &mut Conn, caller: &Caller, participant: &Participant) -> Result<ParticipantAccess, ApiError> {
+pub fn access(
+    conn: &mut Conn,
+    caller: &Caller,
+    participant: &Participant,
+) -> Result<ParticipantAccess, ApiError> {
     if participant.structure_id != caller.structure_id {
         return Err(ApiError::not_found("participant"));
     }
@@ -77,7 +81,9 @@ pub fn access(conn: &mut Conn, caller: &Caller, participant: &Participant) -> Re
     }
     match caller.contractor_org() {
         Some(org) if contractor_linked(conn, participant.id, org)? => {
-            Ok(ParticipantAccess::NameAndPlacements { organisation_id: org })
+            Ok(ParticipantAccess::NameAndPlacements {
+                organisation_id: org,
+            })
         }
         _ => Err(ApiError::not_found("participant")),
     }
@@ -88,7 +94,11 @@ pub fn access(conn: &mut Conn, caller: &Caller, participant: &Participant) -> Re
 pub fn contractor_linked(conn: &mut Conn, participant_id: i64, org: i64) -> Result<bool, ApiError> {
     let placed: i64 = placements::table
         .filter(placements::participant_id.eq(participant_id))
-        .filter(placements::contractor_id.eq(org).or(placements::employer_id.eq(org)))
+        .filter(
+            placements::contractor_id
+                .eq(org)
+                .or(placements::employer_id.eq(org)),
+        )
         .count()
         .get_result(conn)?;
     if placed > 0 {
@@ -97,7 +107,11 @@ pub fn contractor_linked(conn: &mut Conn, participant_id: i64, org: i64) -> Resu
     crate::store::referrals::proposed_to_contractor(conn, participant_id, org)
 }
 
-pub fn find_in(conn: &mut Conn, structure_id: i64, id: i64) -> Result<Option<Participant>, ApiError> {
+pub fn find_in(
+    conn: &mut Conn,
+    structure_id: i64,
+    id: i64,
+) -> Result<Option<Participant>, ApiError> {
     Ok(participants::table
         .filter(participants::id.eq(id))
         .filter(participants::structure_id.eq(structure_id))
@@ -122,17 +136,33 @@ pub fn find_duplicate(
     let rows: Vec<(i64, Option<String>, Option<String>)> = participants::table
         .filter(participants::structure_id.eq(structure_id))
         .filter(participants::birth_date.eq(birth_date))
-        .select((participants::id, participants::first_name, participants::last_name))
+        .select((
+            participants::id,
+            participants::first_name,
+            participants::last_name,
+        ))
         .load(conn)?;
-    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let norm = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
     Ok(rows.into_iter().find_map(|(id, f, l)| {
-        (norm(f.as_deref().unwrap_or("")) == norm(first_name) && norm(l.as_deref().unwrap_or("")) == norm(last_name))
-            .then_some(id)
+        (norm(f.as_deref().unwrap_or("")) == norm(first_name)
+            && norm(l.as_deref().unwrap_or("")) == norm(last_name))
+        .then_some(id)
     }))
 }
 
 pub fn create(conn: &mut Conn, structure_id: i64, p: &NewParticipant) -> Result<i64, ApiError> {
-    if let Some(existing) = find_duplicate(conn, structure_id, &p.first_name, &p.last_name, p.birth_date)? {
+    if let Some(existing) = find_duplicate(
+        conn,
+        structure_id,
+        &p.first_name,
+        &p.last_name,
+        p.birth_date,
+    )? {
         return Err(ApiError::conflict(
             "a person with the same last name, first name and birth date already exists",
         )
@@ -194,10 +224,15 @@ pub fn list(
                 participants::id
                     .eq_any(
                         placements::table
-                            .filter(placements::contractor_id.eq(org).or(placements::employer_id.eq(org)))
+                            .filter(
+                                placements::contractor_id
+                                    .eq(org)
+                                    .or(placements::employer_id.eq(org)),
+                            )
                             .select(placements::participant_id),
                     )
-                    .or(participants::id.eq_any(crate::store::referrals::participants_proposed_to(org))),
+                    .or(participants::id
+                        .eq_any(crate::store::referrals::participants_proposed_to(org))),
             );
         }
         q
@@ -230,10 +265,16 @@ pub struct EligibilityRow {
     pub created_at: chrono::NaiveDateTime,
 }
 
-pub fn eligibility_history(conn: &mut Conn, participant_id: i64) -> Result<Vec<EligibilityRow>, ApiError> {
+pub fn eligibility_history(
+    conn: &mut Conn,
+    participant_id: i64,
+) -> Result<Vec<EligibilityRow>, ApiError> {
     Ok(eligibility_validations::table
         .filter(eligibility_validations::participant_id.eq(participant_id))
-        .order((eligibility_validations::validated_on, eligibility_validations::id))
+        .order((
+            eligibility_validations::validated_on,
+            eligibility_validations::id,
+        ))
         .select(EligibilityRow::as_select())
         .load(conn)?)
 }
@@ -300,10 +341,20 @@ pub fn anonymise_inactive(conn: &mut Conn, cutoff: NaiveDate) -> Result<Vec<i64>
                 participants::updated_at.eq(at),
             ))
             .execute(conn)?;
-        diesel::update(eligibility_validations::table.filter(eligibility_validations::participant_id.eq(id)))
-            .set(eligibility_validations::justification.eq(None::<String>))
-            .execute(conn)?;
-        crate::store::audit::record(conn, *sid, None, "anonymise", "participant", *id, "retention period over")?;
+        diesel::update(
+            eligibility_validations::table.filter(eligibility_validations::participant_id.eq(id)),
+        )
+        .set(eligibility_validations::justification.eq(None::<String>))
+        .execute(conn)?;
+        crate::store::audit::record(
+            conn,
+            *sid,
+            None,
+            "anonymise",
+            "participant",
+            *id,
+            "retention period over",
+        )?;
     }
     Ok(ids.into_iter().map(|(id, _)| id).collect())
 }

@@ -136,10 +136,17 @@ pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> Result<Placement, Api
 
 /// The placement if the caller may see it: staff always; a contractor when its organisation
 /// is the placement's contractor or employer. Else 404.
-pub fn get_visible(conn: &mut Conn, structure_id: i64, id: i64, contractor: Option<i64>) -> Result<Placement, ApiError> {
+pub fn get_visible(
+    conn: &mut Conn,
+    structure_id: i64,
+    id: i64,
+    contractor: Option<i64>,
+) -> Result<Placement, ApiError> {
     let p = get(conn, structure_id, id)?;
     match contractor {
-        Some(org) if p.contractor_id != org && p.employer_id != org => Err(ApiError::not_found("placement")),
+        Some(org) if p.contractor_id != org && p.employer_id != org => {
+            Err(ApiError::not_found("placement"))
+        }
         _ => Ok(p),
     }
 }
@@ -166,7 +173,11 @@ pub fn list(
             .filter(placements::structure_id.eq(structure_id))
             .into_boxed();
         if let Some(org) = contractor {
-            q = q.filter(placements::contractor_id.eq(org).or(placements::employer_id.eq(org)));
+            q = q.filter(
+                placements::contractor_id
+                    .eq(org)
+                    .or(placements::employer_id.eq(org)),
+            );
         }
         if let Some(p) = participant_id {
             q = q.filter(placements::participant_id.eq(p));
@@ -186,12 +197,23 @@ pub fn list(
     Ok((items, total))
 }
 
-pub fn set_exit(conn: &mut Conn, id: i64, ended_on: NaiveDate, outcome: &str) -> Result<(), ApiError> {
+pub fn set_exit(
+    conn: &mut Conn,
+    id: i64,
+    ended_on: NaiveDate,
+    outcome: &str,
+) -> Result<(), ApiError> {
     diesel::update(placements::table.filter(placements::id.eq(id)))
-        .set((placements::exit_on.eq(ended_on), placements::exit_outcome.eq(outcome)))
+        .set((
+            placements::exit_on.eq(ended_on),
+            placements::exit_outcome.eq(outcome),
+        ))
         .execute(conn)?;
     Ok(())
 }
+
+/// placement id, first name, last name, job title, contractor name
+type TemplateSource = (i64, Option<String>, Option<String>, String, String);
 
 /// The placements open during a month that the caller may report on, as template rows.
 pub fn template_rows(
@@ -213,13 +235,25 @@ pub fn template_rows(
         .inner_join(organisations::table.on(organisations::id.eq(placements::contractor_id)))
         .filter(placements::structure_id.eq(structure_id))
         .filter(placements::starts_on.le(last))
-        .filter(placements::ends_on.is_null().or(placements::ends_on.ge(first)))
-        .filter(placements::exit_on.is_null().or(placements::exit_on.ge(first)))
+        .filter(
+            placements::ends_on
+                .is_null()
+                .or(placements::ends_on.ge(first)),
+        )
+        .filter(
+            placements::exit_on
+                .is_null()
+                .or(placements::exit_on.ge(first)),
+        )
         .into_boxed();
     if let Some(org) = contractor {
-        q = q.filter(placements::contractor_id.eq(org).or(placements::employer_id.eq(org)));
+        q = q.filter(
+            placements::contractor_id
+                .eq(org)
+                .or(placements::employer_id.eq(org)),
+        );
     }
-    let rows: Vec<(i64, Option<String>, Option<String>, String, String)> = q
+    let rows: Vec<TemplateSource> = q
         .order(placements::id)
         .select((
             placements::id,
@@ -232,14 +266,16 @@ pub fn template_rows(
     let month_key = crate::domain::hours::month_key(year, month);
     Ok(rows
         .into_iter()
-        .map(|(id, first, last, job, contractor)| crate::domain::hours::TemplateRow {
-            placement_id: id,
-            month: month_key.clone(),
-            participant: format!("{} {}", first.unwrap_or_default(), last.unwrap_or_default())
-                .trim()
-                .to_string(),
-            job_title: job,
-            contractor,
-        })
+        .map(
+            |(id, first, last, job, contractor)| crate::domain::hours::TemplateRow {
+                placement_id: id,
+                month: month_key.clone(),
+                participant: format!("{} {}", first.unwrap_or_default(), last.unwrap_or_default())
+                    .trim()
+                    .to_string(),
+                job_title: job,
+                contractor,
+            },
+        )
         .collect())
 }

@@ -32,7 +32,10 @@ pub struct NextActionOut {
 impl From<NextAction> for NextActionOut {
     fn from(a: NextAction) -> Self {
         let owed_by = match &a.owed_by {
-            next_action::Party::Contractor { organisation_id, name } => {
+            next_action::Party::Contractor {
+                organisation_id,
+                name,
+            } => {
                 serde_json::json!({"kind": "contractor", "organisation_id": organisation_id, "name": name})
             }
             other => serde_json::json!({"kind": other.code()}),
@@ -57,11 +60,17 @@ pub struct Timeline {
 pub fn report_due_on(month: &str) -> Option<NaiveDate> {
     let (y, m) = parse_month(month)?;
     let first = month_first_day(y, m)?;
-    first.checked_add_months(chrono::Months::new(1))?.with_day(10)
+    first
+        .checked_add_months(chrono::Months::new(1))?
+        .with_day(10)
 }
 
 /// Months of a placement whose report is due by `today` and missing.
-fn missing_reports(p: &Placement, reported: &[String], today: NaiveDate) -> Vec<(String, NaiveDate)> {
+fn missing_reports(
+    p: &Placement,
+    reported: &[String],
+    today: NaiveDate,
+) -> Vec<(String, NaiveDate)> {
     let end = p.effective_end().unwrap_or(today).min(today);
     let mut out = Vec::new();
     let mut day = p.starts_on.with_day(1).unwrap_or(p.starts_on);
@@ -80,7 +89,12 @@ fn missing_reports(p: &Placement, reported: &[String], today: NaiveDate) -> Vec<
     out
 }
 
-pub fn build(conn: &mut Conn, person: &Participant, access: ParticipantAccess, today: NaiveDate) -> Result<Timeline, ApiError> {
+pub fn build(
+    conn: &mut Conn,
+    person: &Participant,
+    access: ParticipantAccess,
+    today: NaiveDate,
+) -> Result<Timeline, ApiError> {
     let mut events = Vec::new();
     let mut actions = Vec::new();
     let all = placements::of_participant(conn, person.id)?;
@@ -101,13 +115,17 @@ pub fn build(conn: &mut Conn, person: &Participant, access: ParticipantAccess, t
             });
         }
         let history = participants::validations(&rows);
-        let open = visible.iter().any(|p| p.effective_end().is_none_or(|e| e >= today));
+        let open = visible
+            .iter()
+            .any(|p| p.effective_end().is_none_or(|e| e >= today));
         if !open {
             if let crate::domain::eligibility::EligibilityStatus::Expired { since } =
                 crate::domain::eligibility::status_on(&history, today)
             {
                 if person.looking_for_work && person.anonymised_at.is_none() {
-                    actions.push(next_action::eligibility_renewal(since.pred_opt().unwrap_or(since)));
+                    actions.push(next_action::eligibility_renewal(
+                        since.pred_opt().unwrap_or(since),
+                    ));
                 }
             }
         }
@@ -126,7 +144,12 @@ pub fn build(conn: &mut Conn, person: &Participant, access: ParticipantAccess, t
         let entries: Vec<(String, i64, i64, String)> = hour_entries::table
             .filter(hour_entries::placement_id.eq(p.id))
             .order(hour_entries::month)
-            .select((hour_entries::month, hour_entries::work_hours, hour_entries::training_hours, hour_entries::status))
+            .select((
+                hour_entries::month,
+                hour_entries::work_hours,
+                hour_entries::training_hours,
+                hour_entries::status,
+            ))
             .load(conn)?;
         for (month, work, training, status) in &entries {
             if let Some((y, m)) = parse_month(month) {
@@ -154,7 +177,12 @@ pub fn build(conn: &mut Conn, person: &Participant, access: ParticipantAccess, t
         }
         let reported: Vec<String> = entries.iter().map(|e| e.0.clone()).collect();
         for (month, due) in missing_reports(p, &reported, today) {
-            actions.push(next_action::hours_report(p.contractor_id, &contractor, &month, due));
+            actions.push(next_action::hours_report(
+                p.contractor_id,
+                &contractor,
+                &month,
+                due,
+            ));
         }
     }
     events.sort_by(|a, b| a.date.cmp(&b.date).then(a.kind.cmp(b.kind)));

@@ -6,39 +6,67 @@ use crate::common::TestApp;
 use crate::fixtures::{self, org, SIRETS};
 use crate::on_both;
 
-on_both!(organisations_validate_and_refuse_duplicates, |app: &TestApp| {
-    let admin = app.structure_admin("PLIE");
-    let id = org(app, &admin, "buyer", "Département", Some(SIRETS[0]), Some("93"));
-    let r = app.get(&format!("/api/v1/organisations/{id}"), &admin);
-    assert_eq!(r.body["siret"], SIRETS[0]);
-    // La Poste exception.
-    org(app, &admin, "contractor", "La Poste", Some("35600000000048"), None);
-    // Duplicate identifier in one structure: 409 pointing at the existing one.
-    let r = app.post("/api/v1/organisations", &admin, json!({"kind": "buyer", "name": "Doublon", "siret": SIRETS[0]}));
-    assert_eq!(r.status, 409);
-    assert_eq!(r.body["existing_id"], id);
-    // Another structure may hold the same identifier.
-    let other = app.structure_admin("Autre");
-    org(app, &other, "buyer", "Département", Some(SIRETS[0]), Some("93"));
-    // Bad SIRET, bad territory, bad kind: 422 with fields; nothing stored.
-    let r = app.post(
-        "/api/v1/organisations",
-        &admin,
-        json!({"kind": "seller", "name": "X", "siret": "73282932000075", "territory": "975"}),
-    );
-    assert_eq!(r.status, 422);
-    let mut fields = r.error_fields();
-    fields.sort();
-    assert_eq!(fields, vec!["kind", "siret", "territory"]);
-    // Foreign holder with a VAT number; overseas territory.
-    let r = app.post(
+on_both!(
+    organisations_validate_and_refuse_duplicates,
+    |app: &TestApp| {
+        let admin = app.structure_admin("PLIE");
+        let id = org(
+            app,
+            &admin,
+            "buyer",
+            "Département",
+            Some(SIRETS[0]),
+            Some("93"),
+        );
+        let r = app.get(&format!("/api/v1/organisations/{id}"), &admin);
+        assert_eq!(r.body["siret"], SIRETS[0]);
+        // La Poste exception.
+        org(
+            app,
+            &admin,
+            "contractor",
+            "La Poste",
+            Some("35600000000048"),
+            None,
+        );
+        // Duplicate identifier in one structure: 409 pointing at the existing one.
+        let r = app.post(
+            "/api/v1/organisations",
+            &admin,
+            json!({"kind": "buyer", "name": "Doublon", "siret": SIRETS[0]}),
+        );
+        assert_eq!(r.status, 409);
+        assert_eq!(r.body["existing_id"], id);
+        // Another structure may hold the same identifier.
+        let other = app.structure_admin("Autre");
+        org(
+            app,
+            &other,
+            "buyer",
+            "Département",
+            Some(SIRETS[0]),
+            Some("93"),
+        );
+        // Bad SIRET, bad territory, bad kind: 422 with fields; nothing stored.
+        let r = app.post(
+            "/api/v1/organisations",
+            &admin,
+            json!({"kind": "seller", "name": "X", "siret": "73282932000075", "territory": "975"}),
+        );
+        assert_eq!(r.status, 422);
+        let mut fields = r.error_fields();
+        fields.sort();
+        assert_eq!(fields, vec!["kind", "siret", "territory"]);
+        // Foreign holder with a VAT number; overseas territory.
+        let r = app.post(
         "/api/v1/organisations",
         &admin,
         json!({"kind": "contractor", "name": "Bau GmbH", "identifier_type": "TVA", "identifier": "DE123456789", "territory": "976"}),
     );
-    assert_eq!(r.status, 201, "{}", r.text);
-    assert_eq!(app.get("/api/v1/organisations", &admin).body["total"], 3);
-});
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(app.get("/api/v1/organisations", &admin).body["total"], 3);
+    }
+);
 
 on_both!(contracts_with_lots_and_dates, |app: &TestApp| {
     let admin = app.structure_admin("PLIE");
@@ -79,15 +107,33 @@ on_both!(contracts_with_lots_and_dates, |app: &TestApp| {
 on_both!(calibration_worked_examples, |app: &TestApp| {
     let admin = app.structure_admin("PLIE");
     let cases = [
-        (json!({"method": "labour_share", "amount_eur": 1000000, "labour_share_percent": 50, "insertion_rate_percent": 5, "hourly_cost_eur": 30}), 833),
-        (json!({"method": "labour_share", "amount_eur": 1500000, "labour_share_percent": 70, "insertion_rate_percent": 10, "hourly_cost_eur": 30}), 3500),
-        (json!({"method": "labour_share", "insertion_rate_percent": 7, "hourly_cost_eur": 30,
+        (
+            json!({"method": "labour_share", "amount_eur": 1000000, "labour_share_percent": 50, "insertion_rate_percent": 5, "hourly_cost_eur": 30}),
+            833,
+        ),
+        (
+            json!({"method": "labour_share", "amount_eur": 1500000, "labour_share_percent": 70, "insertion_rate_percent": 10, "hourly_cost_eur": 30}),
+            3500,
+        ),
+        (
+            json!({"method": "labour_share", "insertion_rate_percent": 7, "hourly_cost_eur": 30,
                 "lots": [{"amount_eur": 200000, "labour_share_percent": 70},
                          {"amount_eur": 500000, "labour_share_percent": 50},
-                         {"amount_eur": 300000, "labour_share_percent": 20}]}), 1050),
-        (json!({"method": "per_amount", "amount_eur": 1000000, "euros_per_hour": 2000}), 500),
-        (json!({"method": "per_amount", "amount_eur": 5000, "euros_per_hour": 2000}), 3),
-        (json!({"method": "fixed", "hours": 120, "justification": "Convention avec l'acheteur"}), 120),
+                         {"amount_eur": 300000, "labour_share_percent": 20}]}),
+            1050,
+        ),
+        (
+            json!({"method": "per_amount", "amount_eur": 1000000, "euros_per_hour": 2000}),
+            500,
+        ),
+        (
+            json!({"method": "per_amount", "amount_eur": 5000, "euros_per_hour": 2000}),
+            3,
+        ),
+        (
+            json!({"method": "fixed", "hours": 120, "justification": "Convention avec l'acheteur"}),
+            120,
+        ),
     ];
     for (body, hours) in cases {
         let r = app.post("/api/v1/calibrations", &admin, body.clone());
@@ -97,7 +143,12 @@ on_both!(calibration_worked_examples, |app: &TestApp| {
     }
     let lots = app.post("/api/v1/calibrations", &admin, json!({"method": "labour_share", "insertion_rate_percent": 7, "hourly_cost_eur": 30,
         "lots": [{"amount_eur": 200000, "labour_share_percent": 70}, {"amount_eur": 500000, "labour_share_percent": 50}, {"amount_eur": 300000, "labour_share_percent": 20}]}));
-    let per_lot: Vec<i64> = lots.body["lots"].as_array().unwrap().iter().map(|l| l["hours"].as_i64().unwrap()).collect();
+    let per_lot: Vec<i64> = lots.body["lots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["hours"].as_i64().unwrap())
+        .collect();
     assert_eq!(per_lot, vec![327, 583, 140]);
     // The CPV reference table gives the share of interior painting (70 %).
     let r = app.post("/api/v1/calibrations", &admin, json!({"method": "labour_share", "amount_eur": 1500000, "cpv_code": "45442100", "insertion_rate_percent": 10, "hourly_cost_eur": 30}));
@@ -125,7 +176,11 @@ on_both!(calibration_refusals_name_the_field, |app: &TestApp| {
         assert_eq!(r.status, 422, "{field}={value}: {}", r.text);
         assert_eq!(r.error_fields(), vec![field.to_string()], "{field}={value}");
     }
-    let r = app.post("/api/v1/calibrations", &admin, json!({"method": "fixed", "hours": 100, "justification": "  "}));
+    let r = app.post(
+        "/api/v1/calibrations",
+        &admin,
+        json!({"method": "fixed", "hours": 100, "justification": "  "}),
+    );
     assert_eq!(r.status, 422);
     assert_eq!(r.error_fields(), vec!["justification"]);
     // Rounding half up: 1 000 € × 50 % × 5 % ÷ 10 € = 2.5 h -> 3.
@@ -158,9 +213,33 @@ on_both!(clauses_lifecycle_and_assignments, |app: &TestApp| {
     assert_eq!(c2.body["unassigned_hours"], 33);
     assert_eq!(c2.body["assignments"].as_array().unwrap().len(), 1);
     // Transitions.
-    assert_eq!(app.post(&format!("/api/v1/clauses/{clause2}/complete"), &w.admin, json!({})).status, 409);
-    assert_eq!(app.post(&format!("/api/v1/clauses/{clause2}/cancel"), &w.admin, json!({})).status, 200);
-    assert_eq!(app.post(&format!("/api/v1/clauses/{clause2}/activate"), &w.admin, json!({})).status, 409);
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/clauses/{clause2}/complete"),
+            &w.admin,
+            json!({})
+        )
+        .status,
+        409
+    );
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/clauses/{clause2}/cancel"),
+            &w.admin,
+            json!({})
+        )
+        .status,
+        200
+    );
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/clauses/{clause2}/activate"),
+            &w.admin,
+            json!({})
+        )
+        .status,
+        409
+    );
     // Override needs a justification.
     let r = app.post(
         &format!("/api/v1/contracts/{}/clauses", w.contract),
@@ -183,30 +262,78 @@ on_both!(clauses_lifecycle_and_assignments, |app: &TestApp| {
     assert_eq!(r.body["time_zone"], "Indian/Mayotte");
 });
 
-on_both!(contractor_reads_only_its_own_and_cannot_write, |app: &TestApp| {
-    let w = fixtures::world(app, "PLIE");
-    let a = fixtures::contractor_user(app, &w.admin, w.contractor_a, "a@batiment.test");
-    let other = org(app, &w.admin, "contractor", "Sans marché", Some(SIRETS[4]), None);
-    let z = fixtures::contractor_user(app, &w.admin, other, "z@sans.test");
-    assert_eq!(app.get(&format!("/api/v1/clauses/{}", w.clause), &a).status, 200);
-    assert_eq!(app.get(&format!("/api/v1/contracts/{}", w.contract), &a).status, 200);
-    assert_eq!(app.get("/api/v1/clauses", &a).body["total"], 1);
-    assert_eq!(app.get(&format!("/api/v1/clauses/{}", w.clause), &z).status, 404);
-    assert_eq!(app.get(&format!("/api/v1/contracts/{}", w.contract), &z).status, 404);
-    assert_eq!(app.get("/api/v1/contracts", &z).body["total"], 0);
-    let body = json!({"kind": "execution_condition", "calibration": {"method": "fixed", "hours": 10, "justification": "x"},
+on_both!(
+    contractor_reads_only_its_own_and_cannot_write,
+    |app: &TestApp| {
+        let w = fixtures::world(app, "PLIE");
+        let a = fixtures::contractor_user(app, &w.admin, w.contractor_a, "a@batiment.test");
+        let other = org(
+            app,
+            &w.admin,
+            "contractor",
+            "Sans marché",
+            Some(SIRETS[4]),
+            None,
+        );
+        let z = fixtures::contractor_user(app, &w.admin, other, "z@sans.test");
+        assert_eq!(
+            app.get(&format!("/api/v1/clauses/{}", w.clause), &a).status,
+            200
+        );
+        assert_eq!(
+            app.get(&format!("/api/v1/contracts/{}", w.contract), &a)
+                .status,
+            200
+        );
+        assert_eq!(app.get("/api/v1/clauses", &a).body["total"], 1);
+        assert_eq!(
+            app.get(&format!("/api/v1/clauses/{}", w.clause), &z).status,
+            404
+        );
+        assert_eq!(
+            app.get(&format!("/api/v1/contracts/{}", w.contract), &z)
+                .status,
+            404
+        );
+        assert_eq!(app.get("/api/v1/contracts", &z).body["total"], 0);
+        let body = json!({"kind": "execution_condition", "calibration": {"method": "fixed", "hours": 10, "justification": "x"},
                       "starts_on": "2026-01-01", "ends_on": "2026-12-31"});
-    assert_eq!(app.post(&format!("/api/v1/contracts/{}/clauses", w.contract), &a, body).status, 403);
-    assert_eq!(app.post(&format!("/api/v1/clauses/{}/cancel", w.clause), &a, json!({})).status, 403);
-    assert_eq!(app.get("/api/v1/organisations", &a).status, 403);
-    // Another structure sees none of it.
-    let other_admin = app.structure_admin("Autre PLIE");
-    assert_eq!(app.get(&format!("/api/v1/clauses/{}", w.clause), &other_admin).status, 404);
-    assert_eq!(app.get(&format!("/api/v1/contracts/{}", w.contract), &other_admin).status, 404);
-    assert_eq!(app.get("/api/v1/clauses", &other_admin).body["total"], 0);
-    let funder = app.api_user(&w.admin, "funder", "f@plie.test", None);
-    assert_eq!(app.get("/api/v1/clauses", &funder).status, 403);
-});
+        assert_eq!(
+            app.post(
+                &format!("/api/v1/contracts/{}/clauses", w.contract),
+                &a,
+                body
+            )
+            .status,
+            403
+        );
+        assert_eq!(
+            app.post(
+                &format!("/api/v1/clauses/{}/cancel", w.clause),
+                &a,
+                json!({})
+            )
+            .status,
+            403
+        );
+        assert_eq!(app.get("/api/v1/organisations", &a).status, 403);
+        // Another structure sees none of it.
+        let other_admin = app.structure_admin("Autre PLIE");
+        assert_eq!(
+            app.get(&format!("/api/v1/clauses/{}", w.clause), &other_admin)
+                .status,
+            404
+        );
+        assert_eq!(
+            app.get(&format!("/api/v1/contracts/{}", w.contract), &other_admin)
+                .status,
+            404
+        );
+        assert_eq!(app.get("/api/v1/clauses", &other_admin).body["total"], 0);
+        let funder = app.api_user(&w.admin, "funder", "f@plie.test", None);
+        assert_eq!(app.get("/api/v1/clauses", &funder).status, 403);
+    }
+);
 
 on_both!(labour_shares_reference_table, |app: &TestApp| {
     let admin = app.structure_admin("PLIE");
@@ -215,7 +342,11 @@ on_both!(labour_shares_reference_table, |app: &TestApp| {
     assert_eq!(r.status, 200);
     assert_eq!(r.body.as_array().unwrap().len(), 3);
     let table = json!([{"cpv_prefix": "9091", "labour_share_percent": 80, "label": "Nettoyage"}]);
-    assert_eq!(app.put("/api/v1/reference/labour-shares", &fac, table.clone()).status, 403);
+    assert_eq!(
+        app.put("/api/v1/reference/labour-shares", &fac, table.clone())
+            .status,
+        403
+    );
     let r = app.put("/api/v1/reference/labour-shares", &admin, table);
     assert_eq!(r.status, 200, "{}", r.text);
     let r = app.post("/api/v1/calibrations", &fac, json!({"method": "labour_share", "amount_eur": 300000, "cpv_code": "90910000", "insertion_rate_percent": 10, "hourly_cost_eur": 30}));
@@ -224,7 +355,10 @@ on_both!(labour_shares_reference_table, |app: &TestApp| {
 
 fn sample(name: &str) -> serde_json::Value {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let candidates = [dir.join("../shared/samples/decp").join(name), std::path::PathBuf::from("/work/shared/samples/decp").join(name)];
+    let candidates = [
+        dir.join("../shared/samples/decp").join(name),
+        std::path::PathBuf::from("/work/shared/samples/decp").join(name),
+    ];
     let path = candidates.iter().find(|p| p.exists()).expect("DECP sample");
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
@@ -245,7 +379,12 @@ on_both!(decp_samples_import, |app: &TestApp| {
         let r = import(app, &admin, &doc);
         assert_eq!(r.status, 200, "{name}: {}", r.text);
         assert_eq!(r.body["created"], created, "{name}: {}", r.text);
-        assert_eq!(r.body["skipped"].as_array().unwrap().len(), skipped, "{name}: {}", r.text);
+        assert_eq!(
+            r.body["skipped"].as_array().unwrap().len(),
+            skipped,
+            "{name}: {}",
+            r.text
+        );
         // A second import of the same file creates and updates nothing.
         let again = import(app, &admin, &doc);
         assert_eq!(again.body["created"], 0, "{name}");
@@ -259,49 +398,72 @@ on_both!(decp_samples_import, |app: &TestApp| {
     assert_eq!(r.status, 400);
 });
 
-on_both!(decp_generated_file_with_malformed_records, |app: &TestApp| {
-    let admin = app.structure_admin("PLIE");
-    let mut marches = Vec::new();
-    for i in 0..60 {
-        let buyer = match i % 20 {
-            7 => json!(null),
-            13 => json!({"id": "12345678901234"}),
-            _ => json!({"id": SIRETS[i % 3]}),
-        };
-        let holder = if i % 20 == 5 {
-            json!([{"titulaire": {"typeIdentifiant": "SIRET", "id": "999"}}])
-        } else {
-            json!([{"titulaire": {"typeIdentifiant": "SIRET", "id": SIRETS[3 + i % 3]}}])
-        };
-        let mut m = json!({"id": format!("2025-{i:04}"), "nature": "Marché", "objet": format!("Marché {i}"),
+on_both!(
+    decp_generated_file_with_malformed_records,
+    |app: &TestApp| {
+        let admin = app.structure_admin("PLIE");
+        let mut marches = Vec::new();
+        for i in 0..60 {
+            let buyer = match i % 20 {
+                7 => json!(null),
+                13 => json!({"id": "12345678901234"}),
+                _ => json!({"id": SIRETS[i % 3]}),
+            };
+            let holder = if i % 20 == 5 {
+                json!([{"titulaire": {"typeIdentifiant": "SIRET", "id": "999"}}])
+            } else {
+                json!([{"titulaire": {"typeIdentifiant": "SIRET", "id": SIRETS[3 + i % 3]}}])
+            };
+            let mut m = json!({"id": format!("2025-{i:04}"), "nature": "Marché", "objet": format!("Marché {i}"),
                            "codeCPV": if i % 2 == 0 {"45442100"} else {"90910000"}, "montant": 100000 + i,
                            "dateNotification": "2025-03-01", "dureeMois": 12, "titulaires": holder,
                            "considerationsSociales": {"considerationSociale": if i % 3 == 0 {vec!["Clause sociale"]} else {vec!["Pas de considération sociale"]}}});
-        if !buyer.is_null() {
-            m["acheteur"] = buyer;
+            if !buyer.is_null() {
+                m["acheteur"] = buyer;
+            }
+            marches.push(m);
         }
-        marches.push(m);
+        let doc = json!({"marches": {"marche": marches}});
+        let r = import(app, &admin, &doc);
+        assert_eq!(r.status, 200, "{}", r.text);
+        // 3 records without a buyer (7, 27, 47), 3 with an invalid buyer SIRET (13, 33, 53).
+        let skipped: Vec<i64> = r.body["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["index"].as_i64().unwrap())
+            .collect();
+        assert_eq!(skipped, vec![7, 13, 27, 33, 47, 53]);
+        assert_eq!(r.body["created"], 54);
+        let warned: Vec<i64> = r.body["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["index"].as_i64().unwrap())
+            .collect();
+        assert_eq!(warned, vec![5, 25, 45], "{}", r.body["warnings"]);
+        let contracts = app.get("/api/v1/contracts?limit=500", &admin);
+        assert_eq!(contracts.body["total"], 54);
+        let c0 = contracts.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["reference"] == "2025-0000")
+            .unwrap();
+        assert_eq!(c0["kind"], "works");
+        assert_eq!(c0["social_considerations"], json!(["clause_sociale"]));
+        assert_eq!(c0["ends_on"], "2026-02-28");
+        let c5 = contracts.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["reference"] == "2025-0005")
+            .unwrap();
+        assert_eq!(c5["holder_ids"], json!([]));
+        // Re-import with one amount changed: one update.
+        marches_changed(&doc, app, &admin);
     }
-    let doc = json!({"marches": {"marche": marches}});
-    let r = import(app, &admin, &doc);
-    assert_eq!(r.status, 200, "{}", r.text);
-    // 3 records without a buyer (7, 27, 47), 3 with an invalid buyer SIRET (13, 33, 53).
-    let skipped: Vec<i64> = r.body["skipped"].as_array().unwrap().iter().map(|s| s["index"].as_i64().unwrap()).collect();
-    assert_eq!(skipped, vec![7, 13, 27, 33, 47, 53]);
-    assert_eq!(r.body["created"], 54);
-    let warned: Vec<i64> = r.body["warnings"].as_array().unwrap().iter().map(|s| s["index"].as_i64().unwrap()).collect();
-    assert_eq!(warned, vec![5, 25, 45]);
-    let contracts = app.get("/api/v1/contracts?limit=500", &admin);
-    assert_eq!(contracts.body["total"], 54);
-    let c0 = contracts.body["items"].as_array().unwrap().iter().find(|c| c["reference"] == "2025-0000").unwrap();
-    assert_eq!(c0["kind"], "works");
-    assert_eq!(c0["social_considerations"], json!(["clause_sociale"]));
-    assert_eq!(c0["ends_on"], "2026-02-28");
-    let c5 = contracts.body["items"].as_array().unwrap().iter().find(|c| c["reference"] == "2025-0005").unwrap();
-    assert_eq!(c5["holder_ids"], json!([]));
-    // Re-import with one amount changed: one update.
-    marches_changed(&doc, app, &admin);
-});
+);
 
 fn marches_changed(doc: &serde_json::Value, app: &TestApp, admin: &str) {
     let mut doc = doc.clone();

@@ -1,3 +1,4 @@
+#![allow(dead_code)]
 //! Fixtures built through the API, as a client would.
 
 use serde_json::{json, Value};
@@ -11,10 +12,17 @@ pub const SIRETS: &[&str] = &[
     "44306184100047",
     "35600000000048",
     "38012986646850",
-    "78925245900016",
+    "78925245900019",
 ];
 
-pub fn org(app: &TestApp, token: &str, kind: &str, name: &str, siret: Option<&str>, territory: Option<&str>) -> i64 {
+pub fn org(
+    app: &TestApp,
+    token: &str,
+    kind: &str,
+    name: &str,
+    siret: Option<&str>,
+    territory: Option<&str>,
+) -> i64 {
     let r = app.post(
         "/api/v1/organisations",
         token,
@@ -43,10 +51,33 @@ pub fn world(app: &TestApp, structure: &str) -> World {
     let admin = app.structure_admin(structure);
     let slug = structure.to_lowercase().replace(' ', "-");
     let facilitator = app.api_user(&admin, "facilitator", &format!("fac@{slug}.test"), None);
-    let facilitator_id = app.get("/api/v1/me", &facilitator).body["id"].as_i64().unwrap();
-    let buyer = org(app, &admin, "buyer", "Ville de Saint-Denis", Some(SIRETS[0]), Some("93"));
-    let contractor_a = org(app, &admin, "contractor", "Bâtiment Durable", Some(SIRETS[1]), Some("93"));
-    let contractor_b = org(app, &admin, "contractor", "Peintures Réunies", Some(SIRETS[2]), Some("93"));
+    let facilitator_id = app.get("/api/v1/me", &facilitator).body["id"]
+        .as_i64()
+        .unwrap();
+    let buyer = org(
+        app,
+        &admin,
+        "buyer",
+        "Ville de Saint-Denis",
+        Some(SIRETS[0]),
+        Some("93"),
+    );
+    let contractor_a = org(
+        app,
+        &admin,
+        "contractor",
+        "Bâtiment Durable",
+        Some(SIRETS[1]),
+        Some("93"),
+    );
+    let contractor_b = org(
+        app,
+        &admin,
+        "contractor",
+        "Peintures Réunies",
+        Some(SIRETS[2]),
+        Some("93"),
+    );
     let r = app.post(
         "/api/v1/contracts",
         &admin,
@@ -57,8 +88,19 @@ pub fn world(app: &TestApp, structure: &str) -> World {
     );
     assert_eq!(r.status, 201, "contract: {}", r.text);
     let contract = r.body["id"].as_i64().unwrap();
-    let clause = clause(app, &admin, contract, "2026-01-01", "2026-12-31", Some(facilitator_id));
-    let r = app.post(&format!("/api/v1/clauses/{clause}/activate"), &admin, json!({}));
+    let clause = clause(
+        app,
+        &admin,
+        contract,
+        "2026-01-01",
+        "2026-12-31",
+        Some(facilitator_id),
+    );
+    let r = app.post(
+        &format!("/api/v1/clauses/{clause}/activate"),
+        &admin,
+        json!({}),
+    );
     assert_eq!(r.status, 200, "activate: {}", r.text);
     let assignment_a = assign(app, &admin, clause, contractor_a, "holder", 500);
     let assignment_b = assign(app, &admin, clause, contractor_b, "subcontractor", 333);
@@ -77,7 +119,14 @@ pub fn world(app: &TestApp, structure: &str) -> World {
 }
 
 /// A clause of 833 hours (1 000 000 € × 50 % × 5 % ÷ 30 €) on the contract.
-pub fn clause(app: &TestApp, token: &str, contract: i64, starts: &str, ends: &str, referent: Option<i64>) -> i64 {
+pub fn clause(
+    app: &TestApp,
+    token: &str,
+    contract: i64,
+    starts: &str,
+    ends: &str,
+    referent: Option<i64>,
+) -> i64 {
     let r = app.post(
         &format!("/api/v1/contracts/{contract}/clauses"),
         token,
@@ -91,7 +140,14 @@ pub fn clause(app: &TestApp, token: &str, contract: i64, starts: &str, ends: &st
     r.body["id"].as_i64().unwrap()
 }
 
-pub fn assign(app: &TestApp, token: &str, clause: i64, contractor: i64, role: &str, hours: i64) -> i64 {
+pub fn assign(
+    app: &TestApp,
+    token: &str,
+    clause: i64,
+    contractor: i64,
+    role: &str,
+    hours: i64,
+) -> i64 {
     let r = app.post(
         &format!("/api/v1/clauses/{clause}/assignments"),
         token,
@@ -129,7 +185,15 @@ pub fn eligible(app: &TestApp, token: &str, participant: i64, validated_on: &str
     r.body.clone()
 }
 
-pub fn place(app: &TestApp, token: &str, participant: i64, assignment: i64, employer: i64, starts: &str, ends: Option<&str>) -> i64 {
+pub fn place(
+    app: &TestApp,
+    token: &str,
+    participant: i64,
+    assignment: i64,
+    employer: i64,
+    starts: &str,
+    ends: Option<&str>,
+) -> i64 {
     let r = app.post(
         "/api/v1/placements",
         token,

@@ -12,51 +12,92 @@ fn placed(app: &TestApp) -> (World, i64, i64) {
     let w = fixtures::world(app, "PLIE");
     let p = participant(app, &w.facilitator, "Awa", "Diallo", "1990-04-02");
     eligible(app, &w.facilitator, p, "2026-01-10");
-    let pl = place(app, &w.facilitator, p, w.assignment_a, w.contractor_a, "2026-02-01", Some("2026-06-30"));
+    let pl = place(
+        app,
+        &w.facilitator,
+        p,
+        w.assignment_a,
+        w.contractor_a,
+        "2026-02-01",
+        Some("2026-06-30"),
+    );
     (w, p, pl)
 }
 
 on_both!(each_refusal_rule_names_its_field, |app: &TestApp| {
     let (w, _, pl) = placed(app);
     let a = contractor_user(app, &w.admin, w.contractor_a, "a@bd.test");
-    let put = |month: &str, body: serde_json::Value| app.put(&format!("/api/v1/placements/{pl}/hours/{month}"), &a, body);
+    let put = |month: &str, body: serde_json::Value| {
+        app.put(&format!("/api/v1/placements/{pl}/hours/{month}"), &a, body)
+    };
     let cases = [
         ("2026-03", json!({"work_hours": -1}), "work_hours"),
-        ("2026-03", json!({"work_hours": 10, "training_hours": -2}), "training_hours"),
+        (
+            "2026-03",
+            json!({"work_hours": 10, "training_hours": -2}),
+            "training_hours",
+        ),
         ("2026-03", json!({"work_hours": 10.005}), "work_hours"),
         ("2026-01", json!({"work_hours": 10}), "month"),
         ("2026-07", json!({"work_hours": 10}), "month"),
         ("2099-01", json!({"work_hours": 10}), "month"),
         ("2026-13", json!({"work_hours": 10}), "month"),
-        ("2026-03", json!({"work_hours": 200, "training_hours": 9}), "work_hours"),
+        (
+            "2026-03",
+            json!({"work_hours": 200, "training_hours": 9}),
+            "work_hours",
+        ),
         ("2026-03", json!({"training_hours": 9}), "work_hours"),
     ];
     for (month, body, field) in cases {
         let r = put(month, body.clone());
         assert_eq!(r.status, 422, "{month} {body}: {}", r.text);
-        assert!(r.error_fields().contains(&field.to_string()), "{month} {body}: {}", r.text);
+        assert!(
+            r.error_fields().contains(&field.to_string()),
+            "{month} {body}: {}",
+            r.text
+        );
     }
-    assert_eq!(app.get("/api/v1/hours", &a).body["total"], 0, "nothing stored");
+    assert_eq!(
+        app.get("/api/v1/hours", &a).body["total"],
+        0,
+        "nothing stored"
+    );
 });
 
-on_both!(monthly_cap_counts_the_persons_other_placements, |app: &TestApp| {
-    let (w, p, pl) = placed(app);
-    let r = app.post(
+on_both!(
+    monthly_cap_counts_the_persons_other_placements,
+    |app: &TestApp| {
+        let (w, p, pl) = placed(app);
+        let r = app.post(
         "/api/v1/placements",
         &w.facilitator,
         json!({"participant_id": p, "assignment_id": w.assignment_b, "modality": "training", "employer_id": w.contractor_b,
                "contract_type": "other", "job_title": "Formation", "starts_on": "2026-03-01", "ends_on": "2026-03-31", "weekly_hours": 10}),
     );
-    assert_eq!(r.status, 201, "{}", r.text);
-    let pl2 = r.body["id"].as_i64().unwrap();
-    let r = app.put(&format!("/api/v1/placements/{pl}/hours/2026-03"), &w.facilitator, json!({"work_hours": 150}));
-    assert_eq!(r.status, 200);
-    let r = app.put(&format!("/api/v1/placements/{pl2}/hours/2026-03"), &w.facilitator, json!({"work_hours": 0, "training_hours": 60}));
-    assert_eq!(r.status, 422, "{}", r.text);
-    assert_eq!(r.error_fields(), vec!["work_hours"]);
-    let r = app.put(&format!("/api/v1/placements/{pl2}/hours/2026-03"), &w.facilitator, json!({"work_hours": 0, "training_hours": 58}));
-    assert_eq!(r.status, 200, "{}", r.text);
-});
+        assert_eq!(r.status, 201, "{}", r.text);
+        let pl2 = r.body["id"].as_i64().unwrap();
+        let r = app.put(
+            &format!("/api/v1/placements/{pl}/hours/2026-03"),
+            &w.facilitator,
+            json!({"work_hours": 150}),
+        );
+        assert_eq!(r.status, 200);
+        let r = app.put(
+            &format!("/api/v1/placements/{pl2}/hours/2026-03"),
+            &w.facilitator,
+            json!({"work_hours": 0, "training_hours": 60}),
+        );
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert_eq!(r.error_fields(), vec!["work_hours"]);
+        let r = app.put(
+            &format!("/api/v1/placements/{pl2}/hours/2026-03"),
+            &w.facilitator,
+            json!({"work_hours": 0, "training_hours": 58}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+);
 
 on_both!(replace_lock_amend_revalidate, |app: &TestApp| {
     let (w, _, pl) = placed(app);
@@ -68,53 +109,129 @@ on_both!(replace_lock_amend_revalidate, |app: &TestApp| {
     let id = r.body["id"].as_i64().unwrap();
     // Replace while not validated.
     let r = app.put(&path, &a, json!({"work_hours": 120}));
-    assert_eq!((r.status, r.body["work_hours"].as_i64(), r.body["id"].as_i64()), (200, Some(120), Some(id)));
+    assert_eq!(
+        (
+            r.status,
+            r.body["work_hours"].as_i64(),
+            r.body["id"].as_i64()
+        ),
+        (200, Some(120), Some(id))
+    );
     // Contractors cannot validate.
     let decide = json!({"entry_ids": [id], "decision": "validate"});
-    assert_eq!(app.post("/api/v1/hours/validation", &a, decide.clone()).status, 403);
+    assert_eq!(
+        app.post("/api/v1/hours/validation", &a, decide.clone())
+            .status,
+        403
+    );
     let r = app.post("/api/v1/hours/validation", &w.facilitator, decide);
     assert_eq!(r.status, 200, "{}", r.text);
-    let progress = |app: &TestApp| app.get(&format!("/api/v1/clauses/{}/progress?on=2026-03-31", w.clause), &w.facilitator).body;
+    let progress = |app: &TestApp| {
+        app.get(
+            &format!("/api/v1/clauses/{}/progress?on=2026-03-31", w.clause),
+            &w.facilitator,
+        )
+        .body
+    };
     assert_eq!(progress(app)["validated_hours"], 120);
     // Locked: a change needs a reason.
     let r = app.put(&path, &a, json!({"work_hours": 130}));
     assert_eq!(r.status, 422);
     assert_eq!(r.error_fields(), vec!["amendment_reason"]);
-    let r = app.put(&path, &a, json!({"work_hours": 130, "amendment_reason": "Heures du 31 oubliées"}));
+    let r = app.put(
+        &path,
+        &a,
+        json!({"work_hours": 130, "amendment_reason": "Heures du 31 oubliées"}),
+    );
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["status"], "submitted");
     // The validated figure keeps counting until the amendment is validated.
     let p = progress(app);
-    assert_eq!((p["validated_hours"].as_i64(), p["pending_hours"].as_i64()), (Some(120), Some(130)));
-    let r = app.post("/api/v1/hours/validation", &w.facilitator, json!({"entry_ids": [id], "decision": "validate"}));
+    assert_eq!(
+        (p["validated_hours"].as_i64(), p["pending_hours"].as_i64()),
+        (Some(120), Some(130))
+    );
+    let r = app.post(
+        "/api/v1/hours/validation",
+        &w.facilitator,
+        json!({"entry_ids": [id], "decision": "validate"}),
+    );
     assert_eq!(r.status, 200);
     let p = progress(app);
-    assert_eq!((p["validated_hours"].as_i64(), p["pending_hours"].as_i64()), (Some(130), Some(0)));
+    assert_eq!(
+        (p["validated_hours"].as_i64(), p["pending_hours"].as_i64()),
+        (Some(130), Some(0))
+    );
     // Reject needs a reason; a rejected amendment leaves the validated figure.
-    app.put(&path, &a, json!({"work_hours": 150, "amendment_reason": "Erreur"}));
-    let r = app.post("/api/v1/hours/validation", &w.facilitator, json!({"entry_ids": [id], "decision": "reject"}));
+    app.put(
+        &path,
+        &a,
+        json!({"work_hours": 150, "amendment_reason": "Erreur"}),
+    );
+    let r = app.post(
+        "/api/v1/hours/validation",
+        &w.facilitator,
+        json!({"entry_ids": [id], "decision": "reject"}),
+    );
     assert_eq!(r.status, 422);
     assert_eq!(r.error_fields(), vec!["reason"]);
-    let r = app.post("/api/v1/hours/validation", &w.facilitator, json!({"entry_ids": [id], "decision": "reject", "reason": "Non justifié"}));
+    let r = app.post(
+        "/api/v1/hours/validation",
+        &w.facilitator,
+        json!({"entry_ids": [id], "decision": "reject", "reason": "Non justifié"}),
+    );
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(progress(app)["validated_hours"], 130);
     // Every change is kept.
     let h = app.get(&format!("/api/v1/hours/{id}/history"), &w.facilitator);
-    let actions: Vec<&str> = h.body.as_array().unwrap().iter().map(|c| c["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, vec!["submit", "replace", "validate", "amend", "validate", "amend", "reject"]);
+    let actions: Vec<&str> = h
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        vec!["submit", "replace", "validate", "amend", "validate", "amend", "reject"]
+    );
 });
 
 on_both!(contractor_a_cannot_report_on_b, |app: &TestApp| {
     let (w, p, _) = placed(app);
-    let plb = place(app, &w.facilitator, p, w.assignment_b, w.contractor_b, "2026-07-01", Some("2026-08-31"));
+    let plb = place(
+        app,
+        &w.facilitator,
+        p,
+        w.assignment_b,
+        w.contractor_b,
+        "2026-07-01",
+        Some("2026-08-31"),
+    );
     let a = contractor_user(app, &w.admin, w.contractor_a, "a@bd.test");
-    let r = app.put(&format!("/api/v1/placements/{plb}/hours/2026-07"), &a, json!({"work_hours": 10}));
+    let r = app.put(
+        &format!("/api/v1/placements/{plb}/hours/2026-07"),
+        &a,
+        json!({"work_hours": 10}),
+    );
     assert_eq!(r.status, 404);
     let b = contractor_user(app, &w.admin, w.contractor_b, "b@pr.test");
-    let r = app.put(&format!("/api/v1/placements/{plb}/hours/2026-07"), &b, json!({"work_hours": 10}));
+    let r = app.put(
+        &format!("/api/v1/placements/{plb}/hours/2026-07"),
+        &b,
+        json!({"work_hours": 10}),
+    );
     assert_eq!(r.status, 200);
     let id = r.body["id"].as_i64().unwrap();
-    assert_eq!(app.post("/api/v1/hours/validation", &b, json!({"entry_ids": [id], "decision": "validate"})).status, 403);
+    assert_eq!(
+        app.post(
+            "/api/v1/hours/validation",
+            &b,
+            json!({"entry_ids": [id], "decision": "validate"})
+        )
+        .status,
+        403
+    );
     assert_eq!(app.get("/api/v1/hours", &a).body["total"], 0);
 });
 
@@ -128,38 +245,55 @@ fn csv(app: &TestApp, token: &str, body: &str, dry_run: bool) -> crate::common::
     )
 }
 
-/// Many placements for one contractor: one person each, February to June 2026.
+/// Many placements for one contractor: one person each, from August 2018 to November 2026.
 fn many_placements(app: &TestApp, w: &World, n: usize) -> Vec<i64> {
     (0..n)
         .map(|i| {
-            let p = participant(app, &w.facilitator, &format!("Prénom{i}"), &format!("Nom{i}"), "1990-01-01");
-            eligible(app, &w.facilitator, p, "2026-01-10");
-            place(app, &w.facilitator, p, w.assignment_a, w.contractor_a, "2026-02-01", Some("2026-06-30"))
+            let p = participant(
+                app,
+                &w.facilitator,
+                &format!("Prénom{i}"),
+                &format!("Nom{i}"),
+                "1990-01-01",
+            );
+            eligible(app, &w.facilitator, p, "2018-07-15");
+            place(
+                app,
+                &w.facilitator,
+                p,
+                w.assignment_a,
+                w.contractor_a,
+                "2018-08-01",
+                Some("2026-11-30"),
+            )
+        })
+        .collect()
+}
+
+/// The 100 months from 2018-08 to 2026-11.
+fn months() -> Vec<String> {
+    (0..100)
+        .map(|i| {
+            let m = 7 + i;
+            format!("{}-{:02}", 2018 + m / 12, m % 12 + 1)
         })
         .collect()
 }
 
 on_both!(csv_import_all_or_nothing, |app: &TestApp| {
     let w = fixtures::world(app, "PLIE");
-    let ids = many_placements(app, &w, 4);
+    let ids = many_placements(app, &w, 50);
     let a = contractor_user(app, &w.admin, w.contractor_a, "a@bd.test");
-    // 5,000 lines: every placement, five months, repeated rows would be duplicates, so vary months
-    // across a long file by repeating identical rows (unchanged on a second pass is checked below).
+    // 5,000 data lines: 50 placements × 100 months.
     let mut body = String::from("placement_id,month,work_hours,training_hours\n");
-    let months = ["2026-02", "2026-03", "2026-04", "2026-05", "2026-06"];
-    let mut lines = 1;
-    while lines < 5000 {
-        for id in &ids {
-            for m in months {
-                if lines < 5000 {
-                    body.push_str(&format!("{id},{m},100.5,\n"));
-                    lines += 1;
-                }
-            }
+    for id in &ids {
+        for m in months() {
+            body.push_str(&format!("{id},{m},100.5,\n"));
         }
     }
-    let mut bad = body.clone();
-    bad = bad.replacen(&format!("{},2026-04,100.5,\n", ids[2]), &format!("{},2026-04,-3,\n", ids[2]), 1);
+    assert_eq!(body.lines().count(), 5001);
+    let target = format!("{},2022-04,100.5,\n", ids[20]);
+    let bad = body.replacen(&target, &format!("{},2022-04,-3,\n", ids[20]), 1);
     let bad_line = bad.lines().position(|l| l.contains(",-3,")).unwrap() + 1;
     let r = csv(app, &a, &bad, false);
     assert_eq!(r.status, 422, "{}", r.text);
@@ -167,24 +301,35 @@ on_both!(csv_import_all_or_nothing, |app: &TestApp| {
     assert_eq!(errors.len(), 1, "{}", r.text);
     assert_eq!(errors[0]["line"], bad_line);
     assert_eq!(errors[0]["field"], "work_hours");
-    assert_eq!(app.get("/api/v1/hours", &a).body["total"], 0, "nothing stored");
+    assert_eq!(
+        app.get("/api/v1/hours", &a).body["total"],
+        0,
+        "nothing stored"
+    );
     // Dry run stores nothing either.
     let r = csv(app, &a, &body, true);
     assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["accepted"], 5000);
     assert_eq!(app.get("/api/v1/hours", &a).body["total"], 0);
     let r = csv(app, &a, &body, false);
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.body["accepted"], 20);
-    assert_eq!(app.get("/api/v1/hours", &a).body["total"], 20);
+    assert_eq!(r.body["accepted"], 5000);
+    assert_eq!(app.get("/api/v1/hours", &a).body["total"], 5000);
     // Sending it again doubles nothing.
     let r = csv(app, &a, &body, false);
-    assert_eq!((r.body["accepted"].as_i64(), r.body["unchanged"].as_i64()), (Some(0), Some(4999)));
+    assert_eq!(
+        (r.body["accepted"].as_i64(), r.body["unchanged"].as_i64()),
+        (Some(0), Some(5000))
+    );
     // Semicolons, decimal commas, BOM and CRLF, as French spreadsheets write them.
     let fr = format!("\u{feff}placement_id;month;work_hours;training_hours;commentaire\r\n{};2026-02;99,25;3,5;ok\r\n", ids[0]);
     let r = csv(app, &a, &fr, false);
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["accepted"], 1);
-    let list = app.get(&format!("/api/v1/hours?placement_id={}&month=2026-02", ids[0]), &a);
+    let list = app.get(
+        &format!("/api/v1/hours?placement_id={}&month=2026-02", ids[0]),
+        &a,
+    );
     assert_eq!(list.body["items"][0]["work_hours"], 99.25);
     assert_eq!(list.body["items"][0]["training_hours"], 3.5);
 });
@@ -192,6 +337,7 @@ on_both!(csv_import_all_or_nothing, |app: &TestApp| {
 on_both!(xlsx_import_and_template, |app: &TestApp| {
     let w = fixtures::world(app, "PLIE");
     let ids = many_placements(app, &w, 2);
+    let ids: Vec<i64> = ids.into_iter().collect();
     let a = contractor_user(app, &w.admin, w.contractor_a, "a@bd.test");
     let t = app.get("/api/v1/hours/template?month=2026-03&format=csv", &a);
     assert_eq!(t.status, 200);
@@ -201,7 +347,10 @@ on_both!(xlsx_import_and_template, |app: &TestApp| {
     // Fill the template with rust_xlsxwriter the way a spreadsheet would, then import it raw.
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
-    for (c, h) in ["placement_id", "month", "work_hours", "training_hours"].iter().enumerate() {
+    for (c, h) in ["placement_id", "month", "work_hours", "training_hours"]
+        .iter()
+        .enumerate()
+    {
         sheet.write_string(0, c as u16, *h).unwrap();
     }
     for (i, id) in ids.iter().enumerate() {
@@ -215,7 +364,10 @@ on_both!(xlsx_import_and_template, |app: &TestApp| {
         "POST",
         "/api/v1/hours/import",
         Some(&a),
-        Some(ContentType::new("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
+        Some(ContentType::new(
+            "application",
+            "vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )),
         Some(bytes.clone()),
     );
     assert_eq!(r.status, 200, "{}", r.text);
@@ -244,13 +396,27 @@ on_both!(progress_status_at_the_boundaries, |app: &TestApp| {
     let _ = p;
     // Clause: 833 h over 2026 (365 days). Assignment A: 500 h.
     let put_validate = |month: &str, hours: f64| {
-        let r = app.put(&format!("/api/v1/placements/{pl}/hours/{month}"), &w.facilitator, json!({"work_hours": hours, "amendment_reason": "correction"}));
+        let r = app.put(
+            &format!("/api/v1/placements/{pl}/hours/{month}"),
+            &w.facilitator,
+            json!({"work_hours": hours, "amendment_reason": "correction"}),
+        );
         assert_eq!(r.status, 200, "{}", r.text);
         let id = r.body["id"].as_i64().unwrap();
-        let r = app.post("/api/v1/hours/validation", &w.facilitator, json!({"entry_ids": [id], "decision": "validate"}));
+        let r = app.post(
+            "/api/v1/hours/validation",
+            &w.facilitator,
+            json!({"entry_ids": [id], "decision": "validate"}),
+        );
         assert_eq!(r.status, 200);
     };
-    let at = |d: &str| app.get(&format!("/api/v1/clauses/{}/progress?on={d}", w.clause), &w.facilitator).body;
+    let at = |d: &str| {
+        app.get(
+            &format!("/api/v1/clauses/{}/progress?on={d}", w.clause),
+            &w.facilitator,
+        )
+        .body
+    };
     assert_eq!(at("2025-12-31")["status"], "not_started");
     // On 2026-03-31 (90 days of 365) expected = 833 × 90 / 365 = 205.40 h; 80 % = 164.32 h.
     let p = at("2026-03-31");
@@ -260,7 +426,10 @@ on_both!(progress_status_at_the_boundaries, |app: &TestApp| {
     put_validate("2026-03", 64.32);
     let p = at("2026-03-31");
     assert_eq!(p["validated_hours"], 164.32);
-    assert_eq!(p["status"], "on_track", "exactly 80 % of expected is on track");
+    assert_eq!(
+        p["status"], "on_track",
+        "exactly 80 % of expected is on track"
+    );
     // Assignment A (500 h): expected 123.29; 164.32 is on track.
     assert_eq!(p["assignments"][0]["status"], "on_track");
     assert_eq!(p["assignments"][1]["status"], "at_risk");
@@ -276,7 +445,10 @@ on_both!(progress_status_at_the_boundaries, |app: &TestApp| {
     assert_eq!(w2["assignments"][0]["status"], "completed", "{w2}");
     // The contractor sees only its own assignment.
     let b = contractor_user(app, &w.admin, w.contractor_b, "b@pr.test");
-    let pb = app.get(&format!("/api/v1/clauses/{}/progress?on=2026-06-30", w.clause), &b);
+    let pb = app.get(
+        &format!("/api/v1/clauses/{}/progress?on=2026-06-30", w.clause),
+        &b,
+    );
     assert_eq!(pb.status, 200);
     assert_eq!(pb.body["assignments"].as_array().unwrap().len(), 1);
     assert_eq!(pb.body["required_hours"], 333);
