@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod jobs;
 pub mod openapi;
+pub mod seed;
 pub mod store;
 
 use std::time::Instant;

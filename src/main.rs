@@ -11,6 +11,8 @@ use clausier::{build_rocket, db};
 const USAGE: &str = "usage: clausier [serve]
        clausier migrate
        clausier anonymise
+       clausier demo                      fill an empty database with a demo territory, then serve
+       clausier bench-data --scale departement|national [--years N] [--seed S]
        clausier create-user --structure NAME --role admin|facilitator|contractor|funder --email E
                             [--password P] [--organisation ID] [--scope structures:ID,ID|territory:CODE|all]
 
@@ -24,6 +26,8 @@ fn main() -> ExitCode {
         Some("migrate") => migrate(),
         Some("create-user") => create_user(&args[1..]),
         Some("anonymise") => anonymise(),
+        Some("demo") => demo(),
+        Some("bench-data") => bench_data(&args[1..]),
         Some("-h") | Some("--help") | Some("help") => {
             println!("{USAGE}");
             Ok(())
@@ -168,3 +172,115 @@ fn anonymise() -> anyhow::Result<()> {
     println!("{} person(s) anonymised", ids.len());
     Ok(())
 }
+
+/// The month before today's: the last month with hours in generated data.
+fn last_complete_month() -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let today = chrono::Utc::now().date_naive();
+    let first = today.with_day(1).unwrap_or(today);
+    first
+        .pred_opt()
+        .and_then(|d| d.with_day(1))
+        .unwrap_or(first)
+}
+
+/// Fills an empty database with a small realistic territory, prints the logins, and serves.
+fn demo() -> anyhow::Result<()> {
+    use clausier::seed::{generate, Scale, SeedOptions};
+    let config = load_config()?;
+    let pool = db::build_pool(&config.database, 1)?;
+    let mut conn = pool.get()?;
+    db::run_migrations(&mut conn)?;
+    let password = generate_password();
+    let options = SeedOptions {
+        scale: Scale::Demo,
+        years: 2,
+        seed: 2026,
+        last_month: last_complete_month(),
+        password_hash: hash_password(&password)?,
+    };
+    match generate(&mut conn, &options) {
+        Ok(report) => {
+            println!(
+                "demo data: {} contracts, {} clauses, {} people, {} placements, {} monthly reports ({} hours validated)",
+                report.contracts,
+                report.clauses,
+                report.persons,
+                report.placements,
+                report.entries,
+                report.validated_hours / 100
+            );
+            println!("logins (password for all: {password}):");
+            for (role, email) in &report.users {
+                println!("  {role:<12} {email}");
+            }
+            let year = chrono::Datelike::year(&options.last_month);
+            println!("annual report: http://127.0.0.1:8000/reports/annual/{year} (log in as the facilitator or the funder)");
+        }
+        Err(e) if e.status == 409 => {
+            println!("the database already holds data: serving it as it is")
+        }
+        Err(e) => anyhow::bail!("{}", e.detail),
+    }
+    drop(conn);
+    drop(pool);
+    serve()
+}
+
+/// Generates the benchmark data sets.
+fn bench_data(args: &[String]) -> anyhow::Result<()> {
+    use clausier::seed::{generate, Scale, SeedOptions};
+    let f = flags(args)?;
+    let scale_text = f
+        .get("scale")
+        .cloned()
+        .unwrap_or_else(|| "departement".into());
+    let scale = Scale::parse(&scale_text)
+        .filter(|s| *s != Scale::Demo)
+        .ok_or_else(|| {
+            anyhow::anyhow!("--scale `{scale_text}`: expected departement or national")
+        })?;
+    let years: u32 = f
+        .get("years")
+        .map(|y| y.parse())
+        .transpose()
+        .map_err(|_| anyhow::anyhow!("--years must be a number"))?
+        .unwrap_or(1);
+    if !(1..=10).contains(&years) {
+        anyhow::bail!("--years must be between 1 and 10");
+    }
+    let seed: u64 = f
+        .get("seed")
+        .map(|s| s.parse())
+        .transpose()
+        .map_err(|_| anyhow::anyhow!("--seed must be a number"))?
+        .unwrap_or(1);
+    let config = load_config()?;
+    let pool = db::build_pool(&config.database, 1)?;
+    let mut conn = pool.get()?;
+    db::run_migrations(&mut conn)?;
+    let options = SeedOptions {
+        scale,
+        years,
+        seed,
+        last_month: last_complete_month(),
+        password_hash: hash_password(BENCH_PASSWORD)?,
+    };
+    let r = generate(&mut conn, &options).map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+    println!(
+        "{scale_text}, years {:?}, seed {seed}: {} structures, {} organisations, {} contracts, {} clauses, {} people, {} placements, {} monthly entries, {} validated hours, in {:.1} s",
+        r.years, r.structures, r.organisations, r.contracts, r.clauses, r.persons, r.placements, r.entries, r.validated_hours / 100, r.seconds
+    );
+    println!(
+        "accounts (password `{BENCH_PASSWORD}`): {}",
+        r.users
+            .iter()
+            .map(|(_, e)| e.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(())
+}
+
+/// The password of generated benchmark accounts (local synthetic data only).
+const BENCH_PASSWORD: &str = "bench-password-2026";

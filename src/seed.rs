@@ -1,0 +1,1156 @@
+//! Synthetic data: the demo territory (`clausier demo`) and the département or national
+//! data sets of the benchmark (`clausier bench-data`). Deterministic for a given seed.
+//!
+//! Rows are written with multi-row INSERT statements built here from generated values (no
+//! outside input reaches them), with ids assigned by the generator, so one national year
+//! (about 1.2 million rows) loads in seconds on both backends. The maintained totals
+//! (per placement and year, per assignment and month) are written alongside, exactly as
+//! validations would have left them.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use chrono::{Datelike, Months, NaiveDate};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::db::schema;
+use crate::db::{write_tx, Conn};
+use crate::domain::eligibility::{age_band, valid_until};
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    Demo,
+    Departement,
+    National,
+}
+
+impl Scale {
+    pub fn parse(s: &str) -> Option<Scale> {
+        match s {
+            "demo" => Some(Scale::Demo),
+            "departement" => Some(Scale::Departement),
+            "national" => Some(Scale::National),
+            _ => None,
+        }
+    }
+}
+
+/// Sizes of one year of data.
+struct Sizes {
+    structures: usize,
+    buyers: usize,
+    contractors: usize,
+    clauses: usize,
+    persons: usize,
+    /// Share of persons (in percent) who get a second placement in the year.
+    second_placement_percent: u32,
+    /// Monthly hours relative to the base pattern, in percent: the national average is
+    /// about 440 hours a person and year, Seine-Saint-Denis about 500.
+    hours_percent: i64,
+}
+
+fn sizes(scale: Scale) -> Sizes {
+    match scale {
+        // France 2021: 58 454 contracts with a clause, 57 231 persons, 75 194 employment
+        // contracts, 3 576 project owners, about 15 000 companies.
+        Scale::National => Sizes {
+            structures: 100,
+            buyers: 3576,
+            contractors: 15000,
+            clauses: 58454,
+            persons: 57231,
+            second_placement_percent: 45,
+            hours_percent: 112,
+        },
+        // Seine-Saint-Denis: about 1.5 million hours and 3 000 persons a year.
+        Scale::Departement => Sizes {
+            structures: 1,
+            buyers: 150,
+            contractors: 700,
+            clauses: 3000,
+            persons: 3000,
+            second_placement_percent: 45,
+            hours_percent: 130,
+        },
+        Scale::Demo => Sizes {
+            structures: 1,
+            buyers: 4,
+            contractors: 10,
+            clauses: 14,
+            persons: 100,
+            second_placement_percent: 20,
+            hours_percent: 100,
+        },
+    }
+}
+
+pub struct SeedOptions {
+    pub scale: Scale,
+    pub years: u32,
+    pub seed: u64,
+    /// The last month with hours; reports of whole years use years before it.
+    pub last_month: NaiveDate,
+    /// Argon2 hash given to every generated account.
+    pub password_hash: String,
+}
+
+#[derive(Debug, Default)]
+pub struct SeedReport {
+    pub structures: usize,
+    pub organisations: usize,
+    pub contracts: usize,
+    pub clauses: usize,
+    pub persons: usize,
+    pub placements: usize,
+    pub entries: usize,
+    /// Validated hours, in hundredths.
+    pub validated_hours: i64,
+    pub years: Vec<i32>,
+    pub seconds: f64,
+    pub users: Vec<(String, String)>,
+}
+
+/// Collects rows of one table and writes them as multi-row INSERTs.
+struct Bulk {
+    table: &'static str,
+    columns: &'static str,
+    rows: Vec<String>,
+    written: usize,
+    /// No other generated table references this one.
+    leaf: bool,
+}
+
+const BATCH: usize = 400;
+
+/// Writes the pending rows of several tables, parents first, so that foreign keys hold.
+fn flush_in_order(conn: &mut Conn, tables: &mut [&mut Bulk]) -> Result<(), ApiError> {
+    for t in tables.iter_mut() {
+        t.flush(conn)?;
+    }
+    Ok(())
+}
+
+impl Bulk {
+    fn new(table: &'static str, columns: &'static str) -> Self {
+        Bulk {
+            table,
+            columns,
+            rows: Vec::new(),
+            written: 0,
+            leaf: false,
+        }
+    }
+
+    fn leaf(mut self) -> Self {
+        self.leaf = true;
+        self
+    }
+
+    /// Adds a row; tables without children write themselves when the batch is full. Tables
+    /// with children are written by `flush_in_order`, parents first.
+    fn push(&mut self, conn: &mut Conn, row: String) -> Result<(), ApiError> {
+        self.rows.push(row);
+        if self.rows.len() >= BATCH && self.leaf {
+            self.flush(conn)?;
+        }
+        Ok(())
+    }
+
+    fn full(&self) -> bool {
+        self.rows.len() >= BATCH
+    }
+
+    fn flush(&mut self, conn: &mut Conn) -> Result<(), ApiError> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES {}",
+            self.table,
+            self.columns,
+            self.rows.join(",")
+        );
+        conn.batch_execute(&sql)?;
+        self.written += self.rows.len();
+        self.rows.clear();
+        Ok(())
+    }
+}
+
+fn q(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn opt_q(s: Option<&str>) -> String {
+    s.map(q).unwrap_or_else(|| "NULL".into())
+}
+
+fn d(day: NaiveDate) -> String {
+    format!("'{day}'")
+}
+
+fn ts(day: NaiveDate) -> String {
+    format!("'{day} 08:00:00'")
+}
+
+fn b(v: bool) -> &'static str {
+    if v {
+        "TRUE"
+    } else {
+        "FALSE"
+    }
+}
+
+/// A valid SIRET (Luhn) made from a number.
+pub fn siret_for(n: u64) -> String {
+    let base = format!(
+        "{:09}{:04}",
+        100_000_000 + n % 800_000_000,
+        1 + (n / 800_000_000) % 9000
+    );
+    for check in 0..10 {
+        let candidate = format!("{base}{check}");
+        if crate::domain::siret::is_valid_siret(&candidate) {
+            return candidate;
+        }
+    }
+    format!("{base}0")
+}
+
+fn pick<'a, T>(rng: &mut StdRng, weighted: &'a [(T, u32)]) -> &'a T {
+    let total: u32 = weighted.iter().map(|(_, w)| w).sum();
+    let mut x = rng.gen_range(0..total.max(1));
+    for (v, w) in weighted {
+        if x < *w {
+            return v;
+        }
+        x -= w;
+    }
+    &weighted[0].0
+}
+
+const MODALITIES: &[(&str, u32)] = &[
+    ("direct_hire", 26),
+    ("insertion_temp_agency", 30),
+    ("intermediary_association", 9),
+    ("geiq", 8),
+    ("temp_agency", 12),
+    ("subcontract_siae", 8),
+    ("co_contract_siae", 2),
+    ("training", 5),
+];
+const CRITERIA: &[(&str, u32)] = &[
+    ("detld", 22),
+    ("deld", 12),
+    ("rsa", 20),
+    ("youth_low_qualification", 18),
+    ("low_qualification", 8),
+    ("senior", 6),
+    ("rqth", 4),
+    ("ass", 3),
+    ("qpv", 10),
+    ("refugee", 2),
+    ("pass_iae", 8),
+    ("single_parent", 2),
+    ("homeless", 1),
+];
+const QUALIFICATIONS: &[(&str, u32)] = &[
+    ("none", 38),
+    ("3", 34),
+    ("4", 18),
+    ("5", 6),
+    ("6", 3),
+    ("7", 1),
+];
+/// Trades: CPV code, share of clauses, labour share (basis points).
+const TRADES: &[((&str, i64), u32)] = &[
+    (("45442100", 7000), 14),
+    (("45262500", 5000), 16),
+    (("45223100", 2000), 6),
+    (("45210000", 4000), 18),
+    (("45233140", 3500), 10),
+    (("45310000", 4500), 6),
+    (("90910000", 8000), 12),
+    (("77310000", 6000), 8),
+    (("55520000", 5000), 4),
+    (("79710000", 7000), 6),
+];
+const FIRST_NAMES: &[&str] = &[
+    "Awa", "Karim", "Sofiane", "Léa", "Moussa", "Inès", "Mamadou", "Julie", "Yacine", "Fatou",
+    "Kevin", "Nadia", "Thomas", "Aminata", "Bilal", "Sarah", "Ibrahima", "Chloé", "Mehdi", "Aïcha",
+    "Lucas", "Samir", "Emma", "Oumar", "Nora",
+];
+const LAST_NAMES: &[&str] = &[
+    "Diallo",
+    "Martin",
+    "Benali",
+    "Traoré",
+    "Bernard",
+    "Haddad",
+    "Coulibaly",
+    "Petit",
+    "Mansouri",
+    "Camara",
+    "Dubois",
+    "Keita",
+    "Moreau",
+    "Cissé",
+    "Laurent",
+    "Sylla",
+    "Garcia",
+    "Touré",
+    "Roux",
+    "Bouzid",
+    "Fofana",
+    "Fournier",
+];
+const DEPARTEMENTS: &[&str] = &[
+    "01", "02", "06", "13", "14", "21", "25", "29", "31", "33", "34", "35", "37", "38", "42", "44",
+    "45", "49", "51", "54", "57", "59", "60", "62", "63", "67", "68", "69", "72", "74", "75", "76",
+    "77", "78", "80", "83", "84", "86", "87", "91", "92", "93", "94", "95", "971", "972", "973",
+    "974", "976",
+];
+
+struct Clause {
+    id: i64,
+    structure: usize,
+    buyer: i64,
+    contract: i64,
+    kind: &'static str,
+    sector: String,
+    territory: String,
+    assignments: Vec<(i64, i64)>,
+}
+
+struct Person {
+    id: i64,
+    structure: usize,
+    sex: &'static str,
+    birth: NaiveDate,
+    qualification: &'static str,
+    qpv: bool,
+    criteria: Vec<&'static str>,
+}
+
+fn max_id(conn: &mut Conn) -> Result<[i64; 3], ApiError> {
+    let s: Option<i64> = schema::structures::table
+        .select(diesel::dsl::max(schema::structures::id))
+        .first(conn)?;
+    let o: Option<i64> = schema::organisations::table
+        .select(diesel::dsl::max(schema::organisations::id))
+        .first(conn)?;
+    let u: Option<i64> = schema::users::table
+        .select(diesel::dsl::max(schema::users::id))
+        .first(conn)?;
+    Ok([s.unwrap_or(0), o.unwrap_or(0), u.unwrap_or(0)])
+}
+
+/// Generates the data set into an empty database (contracts and people must be absent).
+pub fn generate(conn: &mut Conn, opts: &SeedOptions) -> Result<SeedReport, ApiError> {
+    let started = Instant::now();
+    let existing: i64 = schema::placements::table.count().get_result(conn)?;
+    let contracts_existing: i64 = schema::contracts::table.count().get_result(conn)?;
+    if existing > 0 || contracts_existing > 0 {
+        return Err(ApiError::conflict(
+            "the database already holds contracts or placements; generate into an empty database",
+        ));
+    }
+    let [mut structure_id, mut org_id, mut user_id] = max_id(conn)?;
+    let mut report = write_tx(conn, |conn| {
+        fill(conn, opts, &mut structure_id, &mut org_id, &mut user_id)
+    })?;
+    if let Conn::Pg(_) = conn {
+        // Ids were given explicitly: move every sequence past them.
+        let mut sql = String::new();
+        for t in [
+            "structures",
+            "organisations",
+            "users",
+            "contracts",
+            "clauses",
+            "assignments",
+            "participants",
+            "eligibility_validations",
+            "placements",
+            "hour_entries",
+            "labour_shares",
+        ] {
+            let _ = write!(
+                sql,
+                "SELECT setval(pg_get_serial_sequence('{t}', 'id'), GREATEST((SELECT MAX(id) FROM {t}), 1));"
+            );
+        }
+        conn.batch_execute(&sql)?;
+        conn.batch_execute("ANALYZE")?;
+    } else {
+        conn.batch_execute("ANALYZE")?;
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+#[allow(clippy::too_many_lines)]
+fn fill(
+    conn: &mut Conn,
+    opts: &SeedOptions,
+    structure_id: &mut i64,
+    org_id: &mut i64,
+    user_id: &mut i64,
+) -> Result<SeedReport, ApiError> {
+    let mut rng = StdRng::seed_from_u64(opts.seed);
+    let size = sizes(opts.scale);
+    let demo = opts.scale == Scale::Demo;
+    let mut report = SeedReport::default();
+    let created = opts.last_month;
+
+    // Structures, their labour-share table and accounts.
+    let mut structures = Bulk::new("structures", "id, name, territory, created_at");
+    let mut shares = Bulk::new("labour_shares", "structure_id, cpv_prefix, share_bp, label").leaf();
+    let mut users = Bulk::new(
+        "users",
+        "id, structure_id, email, password_hash, role, organisation_id, funder_scope, display_name, active, optional_reminders_off, created_at",
+    );
+    let mut structure_ids = Vec::new();
+    let mut structure_territory = Vec::new();
+    for s in 0..size.structures {
+        *structure_id += 1;
+        let territory = if opts.scale == Scale::National {
+            DEPARTEMENTS[s % DEPARTEMENTS.len()]
+        } else {
+            "93"
+        };
+        let name = match opts.scale {
+            Scale::Demo => "Maison de l'emploi de Plaine Commune".to_string(),
+            Scale::Departement => "Facilitation Seine-Saint-Denis".to_string(),
+            Scale::National => format!("Facilitation {territory} n°{s}"),
+        };
+        structures.push(
+            conn,
+            format!(
+                "({}, {}, {}, {})",
+                structure_id,
+                q(&name),
+                q(territory),
+                ts(created)
+            ),
+        )?;
+        for r in crate::domain::calibration::default_labour_shares() {
+            shares.push(
+                conn,
+                format!(
+                    "({}, {}, {}, {})",
+                    structure_id,
+                    q(&r.cpv_prefix),
+                    r.share_bp,
+                    q(&r.label)
+                ),
+            )?;
+        }
+        structure_ids.push(*structure_id);
+        structure_territory.push(territory);
+    }
+    structures.flush(conn)?;
+    shares.flush(conn)?;
+    let domain = if demo {
+        "demo.clausier.fr"
+    } else {
+        "bench.clausier.fr"
+    };
+    let mut add_user = |conn: &mut Conn,
+                        users: &mut Bulk,
+                        sid: i64,
+                        email: String,
+                        role: &str,
+                        org: Option<i64>,
+                        scope: Option<&str>|
+     -> Result<(), ApiError> {
+        *user_id += 1;
+        users.push(
+            conn,
+            format!(
+                "({}, {}, {}, {}, {}, {}, {}, NULL, TRUE, FALSE, {})",
+                user_id,
+                sid,
+                q(&email),
+                q(&opts.password_hash),
+                q(role),
+                org.map(|o| o.to_string()).unwrap_or_else(|| "NULL".into()),
+                opt_q(scope),
+                ts(created)
+            ),
+        )?;
+        report.users.push((role.to_string(), email));
+        Ok(())
+    };
+    for (i, sid) in structure_ids.iter().enumerate() {
+        if i < 3 || demo {
+            add_user(
+                conn,
+                &mut users,
+                *sid,
+                format!("admin{i}@{domain}"),
+                "admin",
+                None,
+                None,
+            )?;
+            add_user(
+                conn,
+                &mut users,
+                *sid,
+                format!("facilitateur{i}@{domain}"),
+                "facilitator",
+                None,
+                None,
+            )?;
+        }
+    }
+    add_user(
+        conn,
+        &mut users,
+        structure_ids[0],
+        format!("financeur@{domain}"),
+        "funder",
+        None,
+        Some("all"),
+    )?;
+
+    // Organisations: buyers then contractors, spread over the structures.
+    let mut orgs = Bulk::new(
+        "organisations",
+        "id, structure_id, kind, name, identifier_type, identifier, territory, siae_kind, created_at",
+    );
+    let buyer_names = [
+        "Ville de Saint-Denis",
+        "Département de la Seine-Saint-Denis",
+        "Plaine Commune Habitat",
+        "SNCF Réseau",
+    ];
+    let contractor_names = [
+        "Bâtiment Durable",
+        "Peintures Réunies",
+        "Eiffage Construction Île-de-France",
+        "Vert Espace",
+        "Propreté Plus",
+        "ETTI Tremplin 93",
+        "GEIQ BTP 93",
+        "Régie de quartier Franc-Moisin",
+        "Structures Métalliques de l'Est",
+        "AI Solidarité Emploi",
+    ];
+    let mut buyers_of: Vec<Vec<i64>> = vec![Vec::new(); structure_ids.len()];
+    let mut contractors_of: Vec<Vec<i64>> = vec![Vec::new(); structure_ids.len()];
+    for i in 0..size.buyers {
+        *org_id += 1;
+        let s = i % structure_ids.len();
+        let name = if demo {
+            buyer_names[i % buyer_names.len()].to_string()
+        } else {
+            format!("Acheteur public {i}")
+        };
+        orgs.push(
+            conn,
+            format!(
+                "({}, {}, 'buyer', {}, 'SIRET', {}, {}, NULL, {})",
+                org_id,
+                structure_ids[s],
+                q(&name),
+                q(&siret_for(*org_id as u64)),
+                q(structure_territory[s]),
+                ts(created)
+            ),
+        )?;
+        buyers_of[s].push(*org_id);
+    }
+    for i in 0..size.contractors {
+        *org_id += 1;
+        let s = i % structure_ids.len();
+        let name = if demo {
+            contractor_names[i % contractor_names.len()].to_string()
+        } else {
+            format!("Entreprise {i}")
+        };
+        let siae = match i % 10 {
+            5 => "'ETTI'",
+            6 => "'GEIQ'",
+            7 => "'ACI'",
+            9 => "'AI'",
+            _ => "NULL",
+        };
+        let kind = if siae == "NULL" {
+            "contractor"
+        } else {
+            "insertion_structure"
+        };
+        orgs.push(
+            conn,
+            format!(
+                "({}, {}, {}, {}, 'SIRET', {}, {}, {}, {})",
+                org_id,
+                structure_ids[s],
+                q(kind),
+                q(&name),
+                q(&siret_for(*org_id as u64)),
+                q(structure_territory[s]),
+                siae,
+                ts(created)
+            ),
+        )?;
+        contractors_of[s].push(*org_id);
+    }
+    orgs.flush(conn)?;
+    users.flush(conn)?;
+    if demo {
+        // The demo's contractor account and reporting contacts.
+        let org = contractors_of[0][0];
+        add_user(
+            conn,
+            &mut users,
+            structure_ids[0],
+            format!("entreprise@{domain}"),
+            "contractor",
+            Some(org),
+            None,
+        )?;
+        users.flush(conn)?;
+        let mut contacts =
+            Bulk::new("organisation_contacts", "organisation_id, email, name").leaf();
+        for (i, o) in contractors_of[0].iter().enumerate() {
+            contacts.push(
+                conn,
+                format!(
+                    "({o}, {}, 'Responsable insertion')",
+                    q(&format!("contact{i}@entreprise.demo.clausier.fr"))
+                ),
+            )?;
+        }
+        contacts.flush(conn)?;
+    }
+    report.structures = structure_ids.len();
+    report.organisations = size.buyers + size.contractors;
+
+    let last_year = if demo {
+        opts.last_month.year()
+    } else {
+        opts.last_month.year() - 1
+    };
+    let years: Vec<i32> = (0..opts.years as i32)
+        .map(|k| last_year - opts.years as i32 + 1 + k)
+        .collect();
+    report.years = years.clone();
+
+    let mut contracts = Bulk::new(
+        "contracts",
+        "id, structure_id, buyer_id, reference, title, kind, cpv_code, amount_cents, notified_on, starts_on, ends_on, duration_months, social_considerations, environmental_considerations, source, fingerprint, created_at, updated_at",
+    );
+    let mut clauses_b = Bulk::new(
+        "clauses",
+        "id, structure_id, contract_id, lot_number, kind, status, method, calibration, explanation, computed_hours, hours_override, override_justification, required_hours, starts_on, ends_on, reporting_frequency, penalty_per_hour_cents, referent_id, territory, time_zone, created_at, updated_at",
+    );
+    let mut assignments_b = Bulk::new(
+        "assignments",
+        "id, structure_id, clause_id, contractor_id, role, hours_target, created_at",
+    );
+    let mut participants_b = Bulk::new(
+        "participants",
+        "id, structure_id, first_name, last_name, birth_date, birth_year, sex, postal_code, territory, qpv, zrr, qualification_level, jobseeker_id, looking_for_work, wished_rome_codes, licences, reachable_departements, available_from, last_activity_on, anonymised_at, created_at, updated_at",
+    );
+    let mut eligibility_b = Bulk::new(
+        "eligibility_validations",
+        "id, structure_id, participant_id, criteria, proof, justification, validated_by, validated_on, valid_until, created_at",
+    );
+    let mut placements_b = Bulk::new(
+        "placements",
+        "id, structure_id, participant_id, assignment_id, clause_id, contractor_id, employer_id, modality, contract_type, job_title, starts_on, ends_on, weekly_hours, derogation_reason, eligibility_id, age_band, sex, qualification_level, qpv, criteria, territory, buyer_id, clause_kind, sector, exit_on, exit_outcome, created_by, created_at",
+    );
+    let mut entries_b = Bulk::new(
+        "hour_entries",
+        "id, structure_id, placement_id, participant_id, month, work_hours, training_hours, status, validated_work, validated_training, amendment_reason, rejection_reason, submitted_by, submitted_at, validated_by, validated_at",
+    );
+    let mut year_totals = Bulk::new(
+        "placement_year_totals",
+        "placement_id, year, structure_id, work, training",
+    );
+    let mut month_totals: HashMap<(i64, String), (i64, i64)> = HashMap::new();
+
+    let (
+        mut contract_id,
+        mut clause_id,
+        mut assignment_id,
+        mut person_id,
+        mut eligibility_id,
+        mut placement_id,
+        mut entry_id,
+    ) = (0i64, 0i64, 0i64, 0i64, 0i64, 0i64, 0i64);
+    let staff_user = 1 + *user_id - report.users.len() as i64;
+    let mut previous_persons: Vec<Person> = Vec::new();
+
+    for &year in &years {
+        // Clauses of the year, with their contract; two more contracts without a clause per
+        // clause so that about a third of notified contracts carry a social consideration.
+        let mut clauses: Vec<Clause> = Vec::with_capacity(size.clauses);
+        let mut by_structure: Vec<Vec<usize>> = vec![Vec::new(); structure_ids.len()];
+        for i in 0..size.clauses {
+            let s = i % structure_ids.len();
+            let buyer = buyers_of[s][rng.gen_range(0..buyers_of[s].len())];
+            let (cpv, share_bp) = *pick(&mut rng, TRADES);
+            let amount_eur: i64 =
+                150_000 + (rng.gen_range(0.0f64..1.0).powi(3) * 4_000_000.0) as i64;
+            let months: u32 = rng.gen_range(10..=24);
+            let start = NaiveDate::from_ymd_opt(year, 1, 1)
+                .unwrap_or(created)
+                .checked_sub_months(Months::new(rng.gen_range(0..6)))
+                .unwrap_or(created);
+            let end = start
+                .checked_add_months(Months::new(months))
+                .and_then(|x| x.pred_opt())
+                .unwrap_or(start);
+            let notified = start.checked_sub_months(Months::new(1)).unwrap_or(start);
+            // hours = amount × share × 7 % ÷ 30 €
+            let hours =
+                (amount_eur as i128 * share_bp as i128 * 700 / (10_000 * 10_000 * 30)) as i64;
+            let required = hours.max(35) * 100;
+            let kind = *pick(
+                &mut rng,
+                &[
+                    ("execution_condition", 85),
+                    ("insertion_purpose", 5),
+                    ("reserved_contract", 5),
+                    ("award_criterion", 5),
+                ],
+            );
+            for extra in 0..3 {
+                contract_id += 1;
+                let with_clause = extra == 0;
+                let title = if with_clause {
+                    format!("Travaux et services {cpv} — marché {i}")
+                } else {
+                    format!("Fournitures et services {year}-{i}-{extra}")
+                };
+                let social = if with_clause { "clause_sociale" } else { "" };
+                let (c_cpv, c_amount) = if with_clause {
+                    (cpv, amount_eur)
+                } else {
+                    ("30190000", 60_000 + (i as i64 % 50) * 1000)
+                };
+                contracts.push(
+                    conn,
+                    format!(
+                        "({contract_id}, {}, {buyer}, {}, {}, {}, {}, {}, {}, {}, {}, {months}, {}, '', 'generated', NULL, {}, {})",
+                        structure_ids[s],
+                        q(&format!("{year}-{i:05}-{extra}")),
+                        q(&title),
+                        q(if c_cpv.starts_with("45") { "works" } else if c_cpv.starts_with("30") { "supplies" } else { "services" }),
+                        q(c_cpv),
+                        c_amount * 100,
+                        d(notified),
+                        d(start),
+                        d(end),
+                        q(social),
+                        ts(created),
+                        ts(created)
+                    ),
+                )?;
+                if !with_clause {
+                    continue;
+                }
+                clause_id += 1;
+                let calibration = format!(
+                    r#"{{"method":"labour_share","amount_eur":{amount_eur},"labour_share_percent":{},"insertion_rate_percent":7,"hourly_cost_eur":30}}"#,
+                    share_bp / 100
+                );
+                let explanation = format!(
+                    "{amount_eur} € HT × {} % × 7 % ÷ 30 € = {hours} heures d'insertion.",
+                    share_bp / 100
+                );
+                let territory = structure_territory[s];
+                clauses_b.push(
+                    conn,
+                    format!(
+                        "({clause_id}, {}, {contract_id}, NULL, {}, 'active', 'labour_share', {}, {}, {required}, NULL, NULL, {required}, {}, {}, 'monthly', 6000, NULL, {}, {}, {}, {})",
+                        structure_ids[s],
+                        q(kind),
+                        q(&calibration),
+                        q(&explanation),
+                        d(start),
+                        d(end),
+                        q(territory),
+                        q(crate::domain::territory::time_zone(territory).name()),
+                        ts(created),
+                        ts(created)
+                    ),
+                )?;
+                let holder = contractors_of[s][rng.gen_range(0..contractors_of[s].len())];
+                let mut assignments = Vec::new();
+                let split = rng.gen_range(0..10) == 0 && contractors_of[s].len() > 1;
+                let holder_target = if split { required * 7 / 10 } else { required };
+                assignment_id += 1;
+                assignments_b.push(conn, format!("({assignment_id}, {}, {clause_id}, {holder}, 'holder', {holder_target}, {})", structure_ids[s], ts(created)))?;
+                assignments.push((assignment_id, holder));
+                if split {
+                    let sub = contractors_of[s]
+                        .iter()
+                        .copied()
+                        .find(|c| *c != holder)
+                        .unwrap_or(holder);
+                    assignment_id += 1;
+                    assignments_b.push(
+                        conn,
+                        format!(
+                            "({assignment_id}, {}, {clause_id}, {sub}, 'subcontractor', {}, {})",
+                            structure_ids[s],
+                            required - holder_target,
+                            ts(created)
+                        ),
+                    )?;
+                    assignments.push((assignment_id, sub));
+                }
+                if contracts.full() || clauses_b.full() || assignments_b.full() {
+                    flush_in_order(
+                        conn,
+                        &mut [&mut contracts, &mut clauses_b, &mut assignments_b],
+                    )?;
+                }
+                by_structure[s].push(clauses.len());
+                clauses.push(Clause {
+                    id: clause_id,
+                    structure: s,
+                    buyer,
+                    contract: contract_id,
+                    kind,
+                    sector: cpv[..2].to_string(),
+                    territory: territory.to_string(),
+                    assignments,
+                });
+            }
+        }
+        report.clauses += clauses.len();
+        flush_in_order(
+            conn,
+            &mut [&mut contracts, &mut clauses_b, &mut assignments_b],
+        )?;
+
+        // People of the year: 40 % continue from the year before, the rest are new.
+        let keep = if previous_persons.is_empty() {
+            0
+        } else {
+            size.persons * 2 / 5
+        };
+        let mut persons: Vec<Person> = previous_persons.drain(..).take(keep).collect();
+        while persons.len() < size.persons {
+            person_id += 1;
+            let s = (person_id as usize) % structure_ids.len();
+            let age_pick = rng.gen_range(0..100);
+            let age = if age_pick < 30 {
+                rng.gen_range(18..26)
+            } else if age_pick < 85 {
+                rng.gen_range(26..50)
+            } else {
+                rng.gen_range(50..63)
+            };
+            let birth =
+                NaiveDate::from_ymd_opt(year - age, rng.gen_range(1..=12), rng.gen_range(1..=28))
+                    .unwrap_or(created);
+            let sex = if rng.gen_range(0..100) < 18 {
+                "female"
+            } else {
+                "male"
+            };
+            let qualification = *pick(&mut rng, QUALIFICATIONS);
+            let qpv = rng.gen_range(0..100) < 35;
+            let mut criteria = vec![*pick(&mut rng, CRITERIA)];
+            if rng.gen_range(0..3) == 0 {
+                let c = *pick(&mut rng, CRITERIA);
+                if !criteria.contains(&c) {
+                    criteria.push(c);
+                }
+            }
+            let (first, last) = if demo {
+                (
+                    FIRST_NAMES[(person_id as usize * 7) % FIRST_NAMES.len()].to_string(),
+                    format!(
+                        "{} {}",
+                        LAST_NAMES[(person_id as usize * 5) % LAST_NAMES.len()],
+                        person_id
+                    ),
+                )
+            } else {
+                (format!("P{person_id}"), format!("N{person_id}"))
+            };
+            let territory = structure_territory[s];
+            let postal = if territory.len() == 3 {
+                format!("{territory}00")
+            } else {
+                format!("{territory}100")
+            };
+            participants_b.push(
+                conn,
+                format!(
+                    "({person_id}, {}, {}, {}, {}, {}, {}, {}, {}, {}, FALSE, {}, NULL, TRUE, 'F1703', 'B', {}, NULL, {}, NULL, {}, {})",
+                    structure_ids[s],
+                    q(&first),
+                    q(&last),
+                    d(birth),
+                    birth.year(),
+                    q(sex),
+                    q(&postal),
+                    q(territory),
+                    b(qpv),
+                    q(qualification),
+                    q(territory),
+                    d(created),
+                    ts(created),
+                    ts(created)
+                ),
+            )?;
+            if participants_b.full() {
+                participants_b.flush(conn)?;
+            }
+            persons.push(Person {
+                id: person_id,
+                structure: s,
+                sex,
+                birth,
+                qualification,
+                qpv,
+                criteria,
+            });
+        }
+        report.persons += persons.len() - keep;
+        participants_b.flush(conn)?;
+
+        // Placements and monthly hours of the year.
+        let last_month_of_year = if year == opts.last_month.year() {
+            opts.last_month.month()
+        } else {
+            12
+        };
+        for person in &persons {
+            let count = if rng.gen_range(0..100) < size.second_placement_percent {
+                2
+            } else {
+                1
+            };
+            let mut month = rng.gen_range(1..=last_month_of_year.max(1));
+            for _ in 0..count {
+                if month > last_month_of_year {
+                    break;
+                }
+                let list = &by_structure[person.structure];
+                if list.is_empty() {
+                    break;
+                }
+                let clause = &clauses[list[rng.gen_range(0..list.len())]];
+                let (assignment, contractor) =
+                    clause.assignments[rng.gen_range(0..clause.assignments.len())];
+                let duration: u32 = *pick(
+                    &mut rng,
+                    &[
+                        (1u32, 18),
+                        (2, 18),
+                        (3, 16),
+                        (4, 12),
+                        (5, 10),
+                        (6, 9),
+                        (8, 7),
+                        (10, 5),
+                        (12, 5),
+                    ],
+                );
+                let start =
+                    NaiveDate::from_ymd_opt(year, month, rng.gen_range(1..=5)).unwrap_or(created);
+                let last = (month + duration - 1).min(12);
+                let end = NaiveDate::from_ymd_opt(year, last, 1)
+                    .and_then(|x| x.checked_add_months(Months::new(1)))
+                    .and_then(|x| x.pred_opt())
+                    .unwrap_or(start);
+                let modality = *pick(&mut rng, MODALITIES);
+                let contract_type = match modality {
+                    "direct_hire" => *pick(
+                        &mut rng,
+                        &[
+                            ("cdi", 20),
+                            ("cdd", 60),
+                            ("apprenticeship", 10),
+                            ("professionalisation", 10),
+                        ],
+                    ),
+                    "insertion_temp_agency" | "temp_agency" => "temp_mission",
+                    "intermediary_association" | "subcontract_siae" | "co_contract_siae" => "cddi",
+                    "geiq" => "professionalisation",
+                    _ => "other",
+                };
+                let weekly: i64 = if rng.gen_range(0..100) < 70 {
+                    3500
+                } else {
+                    rng.gen_range(15..35) * 100
+                };
+                eligibility_id += 1;
+                let validated_on = start
+                    .checked_sub_days(chrono::Days::new(rng.gen_range(0..60)))
+                    .unwrap_or(start);
+                eligibility_b.push(
+                    conn,
+                    format!(
+                        "({eligibility_id}, {}, {}, {}, 'france_travail_certificate', NULL, {staff_user}, {}, {}, {})",
+                        structure_ids[person.structure],
+                        person.id,
+                        q(&person.criteria.join(",")),
+                        d(validated_on),
+                        d(valid_until(validated_on, 6)),
+                        ts(created)
+                    ),
+                )?;
+                placement_id += 1;
+                let ended = end < opts.last_month;
+                // The demo leaves a quarter of ended placements without an outcome: reminders to send.
+                let outcome = if ended && (!demo || rng.gen_range(0..4) > 0) {
+                    Some(*pick(
+                        &mut rng,
+                        &[
+                            ("durable_employment", 25),
+                            ("transitional_employment", 35),
+                            ("positive_exit", 15),
+                            ("other", 25),
+                        ],
+                    ))
+                } else {
+                    None
+                };
+                placements_b.push(
+                    conn,
+                    format!(
+                        "({placement_id}, {}, {}, {assignment}, {}, {contractor}, {contractor}, {}, {}, {}, {}, {}, {weekly}, NULL, {eligibility_id}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {staff_user}, {})",
+                        structure_ids[clause.structure],
+                        person.id,
+                        clause.id,
+                        q(modality),
+                        q(contract_type),
+                        q(match clause.sector.as_str() { "90" => "Agent de propreté", "77" => "Ouvrier paysagiste", "45" => "Ouvrier du bâtiment", _ => "Employé polyvalent" }),
+                        d(start),
+                        d(end),
+                        q(age_band(person.birth, start).as_str()),
+                        q(person.sex),
+                        q(person.qualification),
+                        b(person.qpv),
+                        q(&person.criteria.join(",")),
+                        q(&clause.territory),
+                        clause.buyer,
+                        q(clause.kind),
+                        q(&clause.sector),
+                        if outcome.is_some() { d(end) } else { "NULL".into() },
+                        opt_q(outcome),
+                        ts(start)
+                    ),
+                )?;
+                let _ = clause.contract;
+                report.placements += 1;
+                let (mut work_year, mut training_year) = (0i64, 0i64);
+                for m in month..=last {
+                    let key = format!("{year}-{m:02}");
+                    // The demo leaves the last month unreported for some placements: late reports.
+                    let is_last_month =
+                        year == opts.last_month.year() && m == opts.last_month.month();
+                    if demo && is_last_month && rng.gen_range(0..3) == 0 {
+                        continue;
+                    }
+                    let hours = weekly * 433 / 100 * rng.gen_range(45..=95) / 100
+                        * size.hours_percent
+                        / 100;
+                    let (work, training) = if modality == "training" {
+                        (0, hours)
+                    } else if rng.gen_range(0..10) == 0 {
+                        (hours - 700, 700)
+                    } else {
+                        (hours, 0)
+                    };
+                    let status = if is_last_month && rng.gen_range(0..4) == 0 {
+                        "submitted"
+                    } else {
+                        "validated"
+                    };
+                    entry_id += 1;
+                    let validated = status == "validated";
+                    entries_b.push(
+                        conn,
+                        format!(
+                            "({entry_id}, {}, {placement_id}, {}, {}, {work}, {training}, {}, {}, {}, NULL, NULL, {staff_user}, {}, {}, {})",
+                            structure_ids[clause.structure],
+                            person.id,
+                            q(&key),
+                            q(status),
+                            if validated { work.to_string() } else { "NULL".into() },
+                            if validated { training.to_string() } else { "NULL".into() },
+                            ts(start),
+                            if validated { staff_user.to_string() } else { "NULL".into() },
+                            if validated { ts(start) } else { "NULL".into() }
+                        ),
+                    )?;
+                    report.entries += 1;
+                    let totals = month_totals.entry((assignment, key)).or_default();
+                    if validated {
+                        work_year += work;
+                        training_year += training;
+                        totals.0 += work + training;
+                    } else {
+                        totals.1 += work + training;
+                    }
+                }
+                if work_year + training_year > 0 {
+                    year_totals.push(
+                        conn,
+                        format!(
+                            "({placement_id}, {year}, {}, {work_year}, {training_year})",
+                            structure_ids[clause.structure]
+                        ),
+                    )?;
+                    report.validated_hours += work_year + training_year;
+                }
+                month = last + 1 + rng.gen_range(0..2);
+            }
+            if eligibility_b.full() || placements_b.full() || entries_b.full() {
+                flush_in_order(
+                    conn,
+                    &mut [
+                        &mut eligibility_b,
+                        &mut placements_b,
+                        &mut entries_b,
+                        &mut year_totals,
+                    ],
+                )?;
+            }
+        }
+        report.contracts += clauses.len() * 3;
+        previous_persons = persons;
+    }
+    for bulk in [
+        &mut contracts,
+        &mut clauses_b,
+        &mut assignments_b,
+        &mut participants_b,
+        &mut eligibility_b,
+        &mut placements_b,
+        &mut entries_b,
+        &mut year_totals,
+    ] {
+        bulk.flush(conn)?;
+    }
+    let mut totals_b = Bulk::new(
+        "assignment_month_totals",
+        "assignment_id, month, validated, pending",
+    );
+    let mut keys: Vec<_> = month_totals.into_iter().collect();
+    keys.sort_by(|a, b| a.0.cmp(&b.0));
+    for ((assignment, month), (validated, pending)) in keys {
+        totals_b.push(
+            conn,
+            format!("({assignment}, {}, {validated}, {pending})", q(&month)),
+        )?;
+    }
+    totals_b.flush(conn)?;
+    Ok(report)
+}
