@@ -6,6 +6,9 @@ use diesel::prelude::*;
 use crate::common::TestApp;
 use crate::on_both;
 
+/// validated work, validated training, work, training, status
+type EntryRow = (Option<i64>, Option<i64>, i64, i64, String);
+
 fn seeded(app: &TestApp, scale: Scale, seed: u64) -> clausier::seed::SeedReport {
     let pool = clausier::db::build_pool(
         &clausier::config::DatabaseUrl::parse(&app.database_url).unwrap(),
@@ -87,7 +90,7 @@ on_both!(
         .unwrap();
         let mut conn = pool.get().unwrap();
         // Independent sums in Rust over the raw entries.
-        let entries: Vec<(Option<i64>, Option<i64>, i64, i64, String)> = he::table
+        let entries: Vec<EntryRow> = he::table
             .select((
                 he::validated_work,
                 he::validated_training,
