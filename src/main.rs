@@ -198,6 +198,7 @@ fn demo() -> anyhow::Result<()> {
         seed: 2026,
         last_month: last_complete_month(),
         password_hash: hash_password(&password)?,
+        open_placements: 0,
     };
     match generate(&mut conn, &options) {
         Ok(report) => {
@@ -265,6 +266,7 @@ fn bench_data(args: &[String]) -> anyhow::Result<()> {
         seed,
         last_month: last_complete_month(),
         password_hash: hash_password(BENCH_PASSWORD)?,
+        open_placements: 5000,
     };
     let r = generate(&mut conn, &options).map_err(|e| anyhow::anyhow!("{}", e.detail))?;
     println!(

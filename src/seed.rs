@@ -97,6 +97,9 @@ pub struct SeedOptions {
     pub last_month: NaiveDate,
     /// Argon2 hash given to every generated account.
     pub password_hash: String,
+    /// Placements of the current year without any hours yet, for one contractor with an
+    /// account: what the import benchmark fills in (10 months each).
+    pub open_placements: usize,
 }
 
 #[derive(Debug, Default)]
@@ -456,6 +459,8 @@ fn fill(
     }
     structures.flush(conn)?;
     shares.flush(conn)?;
+    // The first account made below (an admin) is the author of generated validations.
+    let staff_user = *user_id + 1;
     let domain = if demo {
         "demo.clausier.fr"
     } else {
@@ -686,7 +691,6 @@ fn fill(
         mut placement_id,
         mut entry_id,
     ) = (0i64, 0i64, 0i64, 0i64, 0i64, 0i64, 0i64);
-    let staff_user = 1 + *user_id - report.users.len() as i64;
     let mut previous_persons: Vec<Person> = Vec::new();
 
     for &year in &years {
@@ -1126,6 +1130,65 @@ fn fill(
         }
         report.contracts += clauses.len() * 3;
         previous_persons = persons;
+    }
+    if opts.open_placements > 0 {
+        let first = structure_ids[0];
+        let contractor = contractors_of[0][0];
+        let start = NaiveDate::from_ymd_opt(opts.last_month.year(), 1, 1).unwrap_or(created);
+        let end = NaiveDate::from_ymd_opt(opts.last_month.year(), 12, 31).unwrap_or(created);
+        contract_id += 1;
+        contracts.push(
+            conn,
+            format!(
+                "({contract_id}, {first}, {}, 'BENCH-IMPORT', 'Marché du banc d''essai des imports', 'works', '45210000', 5000000000, {}, {}, {}, 12, 'clause_sociale', '', 'generated', NULL, {}, {})",
+                buyers_of[0][0], d(start), d(start), d(end), ts(created), ts(created)
+            ),
+        )?;
+        clause_id += 1;
+        clauses_b.push(
+            conn,
+            format!(
+                "({clause_id}, {first}, {contract_id}, NULL, 'execution_condition', 'active', 'fixed', '{{\"method\":\"fixed\",\"hours\":10000000,\"justification\":\"banc d''essai\"}}', 'Heures fixées pour le banc d''essai.', 1000000000, NULL, NULL, 1000000000, {}, {}, 'monthly', NULL, NULL, {}, {}, {}, {})",
+                d(start), d(end), q(structure_territory[0]), q(crate::domain::territory::time_zone(structure_territory[0]).name()), ts(created), ts(created)
+            ),
+        )?;
+        assignment_id += 1;
+        assignments_b.push(conn, format!("({assignment_id}, {first}, {clause_id}, {contractor}, 'holder', 1000000000, {})", ts(created)))?;
+        flush_in_order(conn, &mut [&mut contracts, &mut clauses_b, &mut assignments_b])?;
+        let validated_on = start.pred_opt().unwrap_or(start);
+        for i in 0..opts.open_placements {
+            person_id += 1;
+            let birth = NaiveDate::from_ymd_opt(1980 + (i % 30) as i32, 1 + (i % 12) as u32, 1 + (i % 28) as u32).unwrap_or(created);
+            participants_b.push(
+                conn,
+                format!(
+                    "({person_id}, {first}, {}, {}, {}, {}, 'male', '93200', '93', FALSE, FALSE, 'none', NULL, FALSE, '', '', '', NULL, {}, NULL, {}, {})",
+                    q(&format!("Import{i}")), q(&format!("Banc{i}")), d(birth), birth.year(), d(created), ts(created), ts(created)
+                ),
+            )?;
+            eligibility_id += 1;
+            eligibility_b.push(
+                conn,
+                format!(
+                    "({eligibility_id}, {first}, {person_id}, 'detld', 'france_travail_certificate', NULL, {staff_user}, {}, {}, {})",
+                    d(validated_on), d(valid_until(validated_on, 6)), ts(created)
+                ),
+            )?;
+            placement_id += 1;
+            placements_b.push(
+                conn,
+                format!(
+                    "({placement_id}, {first}, {person_id}, {assignment_id}, {clause_id}, {contractor}, {contractor}, 'direct_hire', 'cdd', 'Ouvrier du bâtiment', {}, {}, 3500, NULL, {eligibility_id}, {}, 'male', 'none', FALSE, 'detld', {}, {}, 'execution_condition', '45', NULL, NULL, {staff_user}, {})",
+                    d(start), d(end), q(age_band(birth, start).as_str()), q(structure_territory[0]), buyers_of[0][0], ts(created)
+                ),
+            )?;
+            if participants_b.full() || placements_b.full() {
+                flush_in_order(conn, &mut [&mut participants_b, &mut eligibility_b, &mut placements_b])?;
+            }
+        }
+        flush_in_order(conn, &mut [&mut participants_b, &mut eligibility_b, &mut placements_b])?;
+        add_user(conn, &mut users, first, format!("entreprise@{domain}"), "contractor", Some(contractor), None)?;
+        users.flush(conn)?;
     }
     for bulk in [
         &mut contracts,

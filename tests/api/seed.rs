@@ -22,6 +22,7 @@ fn seeded(app: &TestApp, scale: Scale, seed: u64) -> clausier::seed::SeedReport 
         seed,
         last_month: chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
         password_hash: clausier::auth::password::hash_password(crate::common::PASSWORD).unwrap(),
+        open_placements: if scale == Scale::Demo { 0 } else { 20 },
     };
     generate(&mut conn, &options).unwrap()
 }
@@ -65,6 +66,7 @@ on_both!(demo_data_is_usable_through_the_api, |app: &TestApp| {
             seed: 7,
             last_month: chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
             password_hash: String::new(),
+            open_placements: 0,
         },
     );
     assert_eq!(again.err().map(|e| e.status), Some(409));

@@ -1,0 +1,144 @@
+//! The benchmark client: logs in against a running clausier and measures one thing.
+//!
+//!   clausier-bench token  --base URL --email E --password P
+//!   clausier-bench report --base URL --email E --password P --query "year=2025" [--n 40]
+//!   clausier-bench import --base URL --email E --password P --year 2026 [--months 10]
+//!
+//! `report` prints p50/p95/max latency of sequential annual-report requests; `import` fills
+//! the contractor's hours template (every open placement, `--months` months) and posts it as
+//! one CSV, printing rows per second. bench/run.sh drives it, with wrk for throughput.
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+fn flags(args: &[String]) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if let (Some(name), Some(v)) = (a.strip_prefix("--"), it.next()) {
+            out.insert(name.to_string(), v.clone());
+        }
+    }
+    out
+}
+
+fn login(base: &str, email: &str, password: &str) -> Result<String, String> {
+    let body: serde_json::Value = ureq::post(&format!("{base}/api/v1/auth/login"))
+        .send_json(serde_json::json!({"email": email, "password": password}))
+        .map_err(|e| format!("login: {e}"))?
+        .into_json()
+        .map_err(|e| format!("login: {e}"))?;
+    body["access_token"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| "login: no token".to_string())
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn report(base: &str, token: &str, query: &str, n: usize) -> Result<(), String> {
+    let url = format!("{base}/api/v1/reports/annual?{query}");
+    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
+    let get = || -> Result<(f64, serde_json::Value), String> {
+        let t = Instant::now();
+        let body: serde_json::Value = agent
+            .get(&url)
+            .set("Authorization", &format!("Bearer {token}"))
+            .call()
+            .map_err(|e| format!("report: {e}"))?
+            .into_json()
+            .map_err(|e| format!("report: {e}"))?;
+        Ok((t.elapsed().as_secs_f64() * 1000.0, body))
+    };
+    let (_, body) = get()?;
+    for _ in 0..2 {
+        get()?;
+    }
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        times.push(get()?.0);
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "report {query}: n={n} p50={:.1}ms p95={:.1}ms max={:.1}ms hours={} beneficiaries={}",
+        percentile(&times, 50.0),
+        percentile(&times, 95.0),
+        times.last().copied().unwrap_or(0.0),
+        body["hours"],
+        body["beneficiaries"]
+    );
+    Ok(())
+}
+
+fn import(base: &str, token: &str, year: i32, months: u32) -> Result<(), String> {
+    let template = ureq::get(&format!("{base}/api/v1/hours/template?month={year}-01&format=csv"))
+        .set("Authorization", &format!("Bearer {token}"))
+        .call()
+        .map_err(|e| format!("template: {e}"))?
+        .into_string()
+        .map_err(|e| format!("template: {e}"))?;
+    let ids: Vec<&str> = template
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .collect();
+    let mut csv = String::from("placement_id,month,work_hours,training_hours\n");
+    let mut rows = 0;
+    for (i, id) in ids.iter().enumerate() {
+        for m in 1..=months {
+            csv.push_str(&format!("{id},{year}-{m:02},{}.{:02},\n", 100 + (i % 50), i % 100));
+            rows += 1;
+        }
+    }
+    let t = Instant::now();
+    let resp = ureq::post(&format!("{base}/api/v1/hours/import"))
+        .set("Authorization", &format!("Bearer {token}"))
+        .set("Content-Type", "text/csv")
+        .timeout(Duration::from_secs(600))
+        .send_string(&csv);
+    let secs = t.elapsed().as_secs_f64();
+    let body: serde_json::Value = match resp {
+        Ok(r) => r.into_json().map_err(|e| format!("import: {e}"))?,
+        Err(ureq::Error::Status(code, r)) => {
+            return Err(format!("import: {code} {}", r.into_string().unwrap_or_default().chars().take(400).collect::<String>()))
+        }
+        Err(e) => return Err(format!("import: {e}")),
+    };
+    println!(
+        "import: rows={rows} seconds={secs:.2} rows_per_second={:.0} accepted={} unchanged={}",
+        rows as f64 / secs,
+        body["accepted"],
+        body["unchanged"]
+    );
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let f = flags(args.get(1..).unwrap_or(&[]));
+    let get = |k: &str, d: &str| f.get(k).cloned().unwrap_or_else(|| d.to_string());
+    let base = get("base", "http://127.0.0.1:8000");
+    let result = login(&base, &get("email", ""), &get("password", "")).and_then(|token| match args.first().map(String::as_str) {
+        Some("token") => {
+            println!("{token}");
+            Ok(())
+        }
+        Some("report") => report(&base, &token, &get("query", "year=2025"), get("n", "40").parse().unwrap_or(40)),
+        Some("import") => import(&base, &token, get("year", "2026").parse().unwrap_or(2026), get("months", "10").parse().unwrap_or(10)),
+        _ => Err("usage: clausier-bench token|report|import --base URL --email E --password P ...".into()),
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("clausier-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
