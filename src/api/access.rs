@@ -73,6 +73,17 @@ pub const ROUTES: &[Access] = &[
     a("GET", "/api/v1/hours/<id>/history", STAFF_CONTRACTOR, "Every change of an hour entry"),
     a("POST", "/api/v1/hours/validation", STAFF, "Validate or reject hour entries"),
     a("GET", "/api/v1/clauses/<id>/progress", STAFF_CONTRACTOR, "Progress of a clause and its assignments at a date"),
+    a("POST", "/api/v1/needs", STAFF_CONTRACTOR, "Record a recruitment need (a contractor: on its own assignments)"),
+    a("GET", "/api/v1/needs", STAFF_CONTRACTOR, "Recruitment needs (a contractor: its own)"),
+    a("GET", "/api/v1/needs/<id>", STAFF_CONTRACTOR, "One recruitment need with the counts of its proposals"),
+    a("POST", "/api/v1/needs/<id>/close", STAFF_CONTRACTOR, "Stop recruiting for an open need"),
+    a("GET", "/api/v1/needs/<id>/matches", STAFF, "People of the pool ranked for a need, with score and reasons"),
+    a("POST", "/api/v1/referrals", STAFF, "Propose a person to a recruitment need"),
+    a("GET", "/api/v1/referrals", STAFF_CONTRACTOR, "Proposals (a contractor: those to its needs; name, wished jobs and availability only)"),
+    a("GET", "/api/v1/referrals/<id>", STAFF_CONTRACTOR, "One proposal with every state change"),
+    a("POST", "/api/v1/referrals/<id>/answer", STAFF_CONTRACTOR, "Answer a proposal: interview, hired (creates the placement) or declined"),
+    a("GET", "/api/v1/worklist", STAFF, "Needs short of proposals and proposals waiting for an answer: who owes what, since when"),
+    a("GET", "/api/v1/reports/referrals", STAFF, "Needs, proposals, hires and hire rate of a year, by contractor and by job"),
     // Routes of later work are added here.
 ];
 
