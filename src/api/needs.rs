@@ -244,7 +244,10 @@ fn validate(
     if input.starts_on > clause.ends_on {
         return Err(ApiError::invalid(
             "starts_on",
-            format!("must not be after the end of the clause ({})", clause.ends_on),
+            format!(
+                "must not be after the end of the clause ({})",
+                clause.ends_on
+            ),
         ));
     }
     Ok(NewNeed {
@@ -271,11 +274,7 @@ pub async fn create(
     body: JsonBody<NeedInput>,
     db: &State<Db>,
 ) -> ApiResult<(Status, Json<NeedView>)> {
-    let (sid, uid, org) = (
-        caller.structure_id,
-        caller.user_id,
-        caller.contractor_org(),
-    );
+    let (sid, uid, org) = (caller.structure_id, caller.user_id, caller.contractor_org());
     let input = body.0;
     let view = db
         .write(move |c| {
@@ -305,21 +304,17 @@ pub async fn list(
         .as_deref()
         .is_some_and(|s| !NEED_STATUSES.contains(&s))
     {
-        return Err(ApiError::invalid("status", "must be open, filled or closed"));
+        return Err(ApiError::invalid(
+            "status",
+            "must be open, filled or closed",
+        ));
     }
     let sid = caller.structure_id;
     let org = caller.contractor_org();
     let out = db
         .run(move |c| {
-            let (needs, total) = store::list(
-                c,
-                sid,
-                org,
-                status.as_deref(),
-                assignment_id,
-                limit,
-                offset,
-            )?;
+            let (needs, total) =
+                store::list(c, sid, org, status.as_deref(), assignment_id, limit, offset)?;
             Ok(ListResponse {
                 items: views(c, needs)?,
                 total,
@@ -347,7 +342,11 @@ pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> ApiResul
 /// longer recruited for (a filled need stays filled). Pending proposals keep waiting for
 /// their answer.
 #[rocket::post("/needs/<id>/close")]
-pub async fn close(caller: StaffOrContractor, id: i64, db: &State<Db>) -> ApiResult<Json<NeedView>> {
+pub async fn close(
+    caller: StaffOrContractor,
+    id: i64,
+    db: &State<Db>,
+) -> ApiResult<Json<NeedView>> {
     let sid = caller.structure_id;
     let org = caller.contractor_org();
     let view = db
@@ -426,15 +425,7 @@ pub async fn matches(
                 let Some((p, cand)) = pool.iter().find(|(p, _)| p.id == m.participant_id) else {
                     continue;
                 };
-                audit::record(
-                    c,
-                    sid,
-                    Some(uid),
-                    "read",
-                    "participant",
-                    p.id,
-                    "pool match",
-                )?;
+                audit::record(c, sid, Some(uid), "read", "participant", p.id, "pool match")?;
                 items.push(MatchView {
                     participant_id: p.id,
                     first_name: p.first_name.clone(),
@@ -447,10 +438,13 @@ pub async fn matches(
                     available_from: cand.available_from,
                     eligibility_valid_until: cand.eligibility_valid_until,
                     planned_weekly_hours_on_start: cand.planned_weekly_hours_on_start,
-                    referral: proposed.iter().find(|r| r.1 == p.id).map(|r| MatchReferral {
-                        id: r.0,
-                        state: r.2.clone(),
-                    }),
+                    referral: proposed
+                        .iter()
+                        .find(|r| r.1 == p.id)
+                        .map(|r| MatchReferral {
+                            id: r.0,
+                            state: r.2.clone(),
+                        }),
                 });
             }
             Ok(ListResponse { items, total })

@@ -257,11 +257,8 @@ pub fn participant_out(
                     pl.contractor_id == organisation_id || pl.employer_id == organisation_id
                 })
                 .collect();
-            let proposed = crate::store::referrals::proposed_to_contractor(
-                conn,
-                p.id,
-                organisation_id,
-            )?;
+            let proposed =
+                crate::store::referrals::proposed_to_contractor(conn, p.id, organisation_id)?;
             ParticipantOut::Limited(ParticipantLimitedView {
                 id: p.id,
                 first_name: p.first_name,

@@ -241,23 +241,11 @@ pub async fn list(
 ) -> ApiResult<Json<ListResponse<ReferralView>>> {
     let (limit, offset) = page(limit, offset)?;
     let state = parse_state(state.as_deref())?;
-    let (sid, uid, org) = (
-        caller.structure_id,
-        caller.user_id,
-        caller.contractor_org(),
-    );
+    let (sid, uid, org) = (caller.structure_id, caller.user_id, caller.contractor_org());
     let out = db
         .write(move |c| {
-            let (refs, total) = store::list(
-                c,
-                sid,
-                org,
-                need_id,
-                participant_id,
-                state,
-                limit,
-                offset,
-            )?;
+            let (refs, total) =
+                store::list(c, sid, org, need_id, participant_id, state, limit, offset)?;
             Ok(ListResponse {
                 items: views(c, sid, uid, refs)?,
                 total,
@@ -274,11 +262,7 @@ pub async fn get(
     id: i64,
     db: &State<Db>,
 ) -> ApiResult<Json<ReferralView>> {
-    let (sid, uid, org) = (
-        caller.structure_id,
-        caller.user_id,
-        caller.contractor_org(),
-    );
+    let (sid, uid, org) = (caller.structure_id, caller.user_id, caller.contractor_org());
     let view = db
         .write(move |c| {
             let r = store::get_visible(c, sid, id, org)?;
@@ -331,7 +315,9 @@ fn hire_input(participant_id: i64, need: &Need, o: PlacementOverrides) -> Placem
         contract_type: o.contract_type.unwrap_or_else(|| n.contract_type.clone()),
         job_title: o.job_title.unwrap_or_else(|| n.job_title.clone()),
         starts_on,
-        ends_on: o.ends_on.or_else(|| planned_end(starts_on, n.duration_months)),
+        ends_on: o
+            .ends_on
+            .or_else(|| planned_end(starts_on, n.duration_months)),
         weekly_hours: Some(o.weekly_hours.unwrap_or(Hundredths(n.weekly_hours))),
         derogation_reason: o.derogation_reason,
     }
@@ -450,11 +436,7 @@ pub async fn answer(
         ));
     }
     let hired = answer.state() == RefState::Hired;
-    let (sid, uid, org) = (
-        caller.structure_id,
-        caller.user_id,
-        caller.contractor_org(),
-    );
+    let (sid, uid, org) = (caller.structure_id, caller.user_id, caller.contractor_org());
     let out = db
         .write(move |c| record_answer(c, sid, uid, org, id, answer, overrides))
         .await?;
@@ -699,13 +681,15 @@ pub async fn report(
                 .collect();
             let refs: Vec<ReferralFact> = store::proposals_between(c, sid, start, end)?
                 .into_iter()
-                .map(|(contractor_id, rome_code, job_title, state, reason)| ReferralFact {
-                    contractor_id,
-                    rome_code,
-                    job_title,
-                    state: RefState::parse(&state).unwrap_or(RefState::Proposed),
-                    reason,
-                })
+                .map(
+                    |(contractor_id, rome_code, job_title, state, reason)| ReferralFact {
+                        contractor_id,
+                        rome_code,
+                        job_title,
+                        state: RefState::parse(&state).unwrap_or(RefState::Proposed),
+                        reason,
+                    },
+                )
                 .collect();
             let f = rules::figures(&needs, &refs);
             let mut names = HashMap::new();
@@ -737,10 +721,7 @@ pub async fn report(
             let mut body = counts_json(&f.total);
             body.insert("year".into(), year.into());
             body.insert("from".into(), from.to_string().into());
-            body.insert(
-                "to".into(),
-                to.pred_opt().unwrap_or(to).to_string().into(),
-            );
+            body.insert("to".into(), to.pred_opt().unwrap_or(to).to_string().into());
             body.insert("declines".into(), declines.into());
             body.insert("by_contractor".into(), by_contractor.into());
             body.insert("by_job".into(), by_job.into());

@@ -71,8 +71,12 @@ impl State {
 /// A contractor's answer, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
-    Interview { comment: Option<String> },
-    Hired { comment: Option<String> },
+    Interview {
+        comment: Option<String>,
+    },
+    Hired {
+        comment: Option<String>,
+    },
     Declined {
         reason: String,
         comment: Option<String>,
@@ -383,7 +387,10 @@ pub fn figures(needs: &[NeedFact], referrals: &[ReferralFact]) -> ReferralFigure
         .collect();
     for (n, key) in needs.iter().zip(&need_keys) {
         total.add_need(n);
-        by_contractor.entry(n.contractor_id).or_default().add_need(n);
+        by_contractor
+            .entry(n.contractor_id)
+            .or_default()
+            .add_need(n);
         if let Some(j) = jobs.get_mut(key) {
             j.counts.add_need(n);
         }
@@ -579,15 +586,16 @@ mod tests {
             job_title: title.into(),
             posts,
         };
-        let referral = |contractor_id, rome: Option<&str>, title: &str, state, reason: Option<&str>| {
-            ReferralFact {
-                contractor_id,
-                rome_code: rome.map(str::to_string),
-                job_title: title.into(),
-                state,
-                reason: reason.map(str::to_string),
-            }
-        };
+        let referral =
+            |contractor_id, rome: Option<&str>, title: &str, state, reason: Option<&str>| {
+                ReferralFact {
+                    contractor_id,
+                    rome_code: rome.map(str::to_string),
+                    job_title: title.into(),
+                    state,
+                    reason: reason.map(str::to_string),
+                }
+            };
         let needs = [
             need(7, Some("F1606"), "Peintre", 2),
             need(8, Some("f1606"), "Peintre en bâtiment", 1),
@@ -595,10 +603,22 @@ mod tests {
         ];
         let referrals = [
             referral(7, Some("F1606"), "Peintre", State::Hired, None),
-            referral(7, Some("F1606"), "Peintre", State::Declined, Some("no_show")),
+            referral(
+                7,
+                Some("F1606"),
+                "Peintre",
+                State::Declined,
+                Some("no_show"),
+            ),
             referral(7, Some("F1606"), "Peintre", State::Interview, None),
             referral(8, Some("F1606"), "Peintre en bâtiment", State::Hired, None),
-            referral(8, None, "agent  d'entretien", State::Declined, Some("other")),
+            referral(
+                8,
+                None,
+                "agent  d'entretien",
+                State::Declined,
+                Some("other"),
+            ),
             referral(8, None, "Agent d'entretien", State::Proposed, None),
         ];
         let f = figures(&needs, &referrals);
@@ -619,19 +639,30 @@ mod tests {
         assert_eq!((seven.0, seven.1.proposals, seven.1.hires), (7, 3, 1));
         assert_eq!(seven.1.hire_rate_tenths, Some(333));
         let eight = &f.by_contractor[1];
-        assert_eq!((eight.0, eight.1.needs, eight.1.hire_rate_tenths), (8, 2, Some(333)));
+        assert_eq!(
+            (eight.0, eight.1.needs, eight.1.hire_rate_tenths),
+            (8, 2, Some(333))
+        );
         // Same ROME code whatever the case: one job; no code: grouped by title.
         assert_eq!(f.by_job.len(), 2);
         assert_eq!(f.by_job[0].rome_code.as_deref(), Some("F1606"));
         assert_eq!(f.by_job[0].job_title, "Peintre");
         assert_eq!(
-            (f.by_job[0].counts.needs, f.by_job[0].counts.proposals, f.by_job[0].counts.hires),
+            (
+                f.by_job[0].counts.needs,
+                f.by_job[0].counts.proposals,
+                f.by_job[0].counts.hires
+            ),
             (2, 4, 2)
         );
         assert_eq!(f.by_job[0].counts.hire_rate_tenths, Some(500));
         assert_eq!(f.by_job[1].rome_code, None);
         assert_eq!(
-            (f.by_job[1].counts.needs, f.by_job[1].counts.proposals, f.by_job[1].counts.hires),
+            (
+                f.by_job[1].counts.needs,
+                f.by_job[1].counts.proposals,
+                f.by_job[1].counts.hires
+            ),
             (1, 2, 0)
         );
         assert_eq!(f.by_job[1].counts.hire_rate_tenths, Some(0));

@@ -267,11 +267,13 @@ pub fn pool(
         .filter(placements::structure_id.eq(structure_id))
         .filter(placements::starts_on.le(day))
         .filter(
-            placements::exit_on.ge(day).or(placements::exit_on.is_null().and(
-                placements::ends_on
-                    .is_null()
-                    .or(placements::ends_on.ge(day)),
-            )),
+            placements::exit_on
+                .ge(day)
+                .or(placements::exit_on.is_null().and(
+                    placements::ends_on
+                        .is_null()
+                        .or(placements::ends_on.ge(day)),
+                )),
         )
         .select((placements::participant_id, placements::weekly_hours))
         .load(conn)?;

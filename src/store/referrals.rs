@@ -440,6 +440,9 @@ pub fn proposals_between(
         .load(conn)?)
 }
 
+/// One need created in a period: (contractor id, ROME code, job title, posts).
+pub type NeedReportRow = (i64, Option<String>, String, i32);
+
 /// Needs created between `from` (included) and `to` (excluded) in a structure:
 /// (contractor id, ROME code, job title, posts).
 pub fn needs_between(
@@ -447,7 +450,7 @@ pub fn needs_between(
     structure_id: i64,
     from: chrono::NaiveDateTime,
     to: chrono::NaiveDateTime,
-) -> Result<Vec<(i64, Option<String>, String, i32)>, ApiError> {
+) -> Result<Vec<NeedReportRow>, ApiError> {
     Ok(needs::table
         .inner_join(assignments::table)
         .filter(needs::structure_id.eq(structure_id))
