@@ -337,7 +337,8 @@ fn under_placement(mut e: ApiError) -> ApiError {
 }
 
 /// Records an answer in one transaction: the state change and its event, and for a hire
-/// the placement (every placement rule checked) and the need's status.
+/// the placement (every placement rule checked) and the need's status. The change is
+/// written to the audit log of the person.
 fn record_answer(
     conn: &mut Conn,
     sid: i64,
@@ -348,6 +349,15 @@ fn record_answer(
     overrides: PlacementOverrides,
 ) -> ApiResult<AnswerOut> {
     let r = store::get_visible(conn, sid, id, org)?;
+    audit::record(
+        conn,
+        sid,
+        Some(uid),
+        "update",
+        "participant",
+        r.row.participant_id,
+        "proposal answered",
+    )?;
     let from = RefState::parse(&r.row.state).ok_or_else(ApiError::internal)?;
     let to = answer.state();
     check_transition(from, to).map_err(ApiError::conflict)?;
@@ -506,6 +516,7 @@ fn contractor_name(
 pub fn work_list(
     conn: &mut Conn,
     sid: i64,
+    user_id: i64,
     today: NaiveDate,
     wait_days: u32,
 ) -> ApiResult<Vec<WorkItem>> {
@@ -544,6 +555,15 @@ pub fn work_list(
         let name = contractor_name(conn, sid, &mut names, w.contractor_id)?;
         let action = next_action::referral_answer(w.contractor_id, &name, w.since);
         let p = participants::get(conn, sid, w.participant_id)?;
+        audit::record(
+            conn,
+            sid,
+            Some(user_id),
+            "read",
+            "participant",
+            p.id,
+            "work list",
+        )?;
         items.push(WorkItem {
             code: action.code.clone(),
             what: action.what.clone(),
@@ -592,12 +612,14 @@ pub async fn worklist(
         Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .map_err(|_| ApiError::invalid("on", "must be a date YYYY-MM-DD"))?,
     };
-    let wait = wait_days.unwrap_or(config.referral_wait_days);
-    if wait > 365 {
+    if wait_days.is_some_and(|w| w > 365) {
         return Err(ApiError::invalid("wait_days", "must be at most 365"));
     }
-    let sid = caller.structure_id;
-    let items = db.run(move |c| work_list(c, sid, today, wait)).await?;
+    let wait = wait_days.unwrap_or(config.referral_wait_days);
+    let (sid, uid) = (caller.structure_id, caller.user_id);
+    let items = db
+        .write(move |c| work_list(c, sid, uid, today, wait))
+        .await?;
     Ok(Json(WorkList {
         on: today,
         wait_days: wait,

@@ -618,3 +618,87 @@ on_both!(
     concurrent_hires_on_the_last_post_make_one_placement,
     concurrent_hires
 );
+
+/// Measurement, not a check: ranks a pool of 5 000 people (4 000 eligible on the start
+/// date) for one need. `cargo test --test api pool_timing -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn pool_timing() {
+    for app in [Some(TestApp::sqlite()), TestApp::postgres()]
+        .into_iter()
+        .flatten()
+    {
+        let w = fixtures::world(&app, "PLIE");
+        let n = need(&app, &w.facilitator, w.assignment_a, w.contractor_a, 3);
+        let pool = clausier::db::build_pool(
+            &clausier::config::DatabaseUrl::parse(&app.database_url).expect("url"),
+            1,
+        )
+        .expect("pool");
+        let mut conn = pool.get().expect("conn");
+        let sid = app.get("/api/v1/me", &w.admin).body["structure_id"]
+            .as_i64()
+            .unwrap();
+        let start = std::time::Instant::now();
+        clausier::db::write_tx(&mut conn, |c| {
+            use clausier::store::participants::{add_eligibility, create, NewParticipant};
+            for i in 0..5000i64 {
+                let id = create(
+                    c,
+                    sid,
+                    &NewParticipant {
+                        first_name: format!("P{i}"),
+                        last_name: format!("N{i}"),
+                        birth_date: chrono::NaiveDate::from_ymd_opt(1980, 1, 1).unwrap()
+                            + chrono::Duration::days(i),
+                        sex: "female".into(),
+                        postal_code: Some("93200".into()),
+                        territory: Some("93".into()),
+                        qpv: true,
+                        zrr: false,
+                        qualification_level: "3".into(),
+                        jobseeker_id: None,
+                        looking_for_work: true,
+                        wished_rome_codes: vec![
+                            ["F1606", "K2204", "H2909"][(i % 3) as usize].into()
+                        ],
+                        licences: if i % 2 == 0 { vec!["B".into()] } else { vec![] },
+                        reachable_departements: vec![["93", "75", "77"][(i % 3) as usize].into()],
+                        available_from: None,
+                    },
+                )?;
+                let validated = if i % 5 == 0 {
+                    "2026-01-01"
+                } else {
+                    "2026-11-01"
+                };
+                let on = chrono::NaiveDate::parse_from_str(validated, "%Y-%m-%d").unwrap();
+                add_eligibility(
+                    c,
+                    sid,
+                    id,
+                    &["rsa".to_string()],
+                    "caf_certificate",
+                    None,
+                    1,
+                    on,
+                    clausier::domain::eligibility::valid_until(on, 6),
+                )?;
+            }
+            Ok::<_, clausier::error::ApiError>(())
+        })
+        .expect("seed");
+        eprintln!("{:?}: seeded in {:?}", app.backend, start.elapsed());
+        for _ in 0..3 {
+            let t = std::time::Instant::now();
+            let r = app.get(&format!("/api/v1/needs/{n}/matches"), &w.facilitator);
+            assert_eq!(r.status, 200);
+            eprintln!(
+                "{:?}: matches of {} people in {:?}",
+                app.backend,
+                r.body["total"],
+                t.elapsed()
+            );
+        }
+    }
+}
