@@ -56,8 +56,8 @@ pub const ROUTES: &[Access] = &[
     a("POST", "/api/v1/clauses/<id>/assignments", STAFF, "Give part of a clause's hours to a contractor"),
     a("POST", "/api/v1/imports/decp", STAFF, "Import a DECP open-data file (contracts, buyers, holders)"),
     a("POST", "/api/v1/participants", STAFF, "Register a person in an insertion pathway"),
-    a("GET", "/api/v1/participants", STAFF_CONTRACTOR, "People (a contractor: those placed with or proposed to it, name and placements only)"),
-    a("GET", "/api/v1/participants/<id>", STAFF_CONTRACTOR, "One person (a contractor: name and placements only, never eligibility)"),
+    a("GET", "/api/v1/participants", STAFF_CONTRACTOR, "People (a contractor: those placed with it, or proposed to its needs, with limited fields)"),
+    a("GET", "/api/v1/participants/<id>", STAFF_CONTRACTOR, "One person (a contractor: name, placements or wished jobs and availability; never eligibility)"),
     a("POST", "/api/v1/participants/<id>/eligibility", STAFF, "Record an eligibility validation"),
     a("GET", "/api/v1/participants/<id>/eligibility", STAFF, "History of eligibility validations"),
     a("GET", "/api/v1/participants/<id>/timeline", STAFF_CONTRACTOR, "Events in date order and the next expected action"),
@@ -73,6 +73,17 @@ pub const ROUTES: &[Access] = &[
     a("GET", "/api/v1/hours/<id>/history", STAFF_CONTRACTOR, "Every change of an hour entry"),
     a("POST", "/api/v1/hours/validation", STAFF, "Validate or reject hour entries"),
     a("GET", "/api/v1/clauses/<id>/progress", STAFF_CONTRACTOR, "Progress of a clause and its assignments at a date"),
+    a("POST", "/api/v1/needs", STAFF_CONTRACTOR, "Record a recruitment need (a contractor: on its own assignments)"),
+    a("GET", "/api/v1/needs", STAFF_CONTRACTOR, "Recruitment needs (a contractor: its own)"),
+    a("GET", "/api/v1/needs/<id>", STAFF_CONTRACTOR, "One recruitment need with the counts of its proposals"),
+    a("POST", "/api/v1/needs/<id>/close", STAFF_CONTRACTOR, "Stop recruiting for an open need"),
+    a("GET", "/api/v1/needs/<id>/matches", STAFF, "People of the pool ranked for a need, with score and reasons"),
+    a("POST", "/api/v1/referrals", STAFF, "Propose a person to a recruitment need"),
+    a("GET", "/api/v1/referrals", STAFF_CONTRACTOR, "Proposals (a contractor: those to its needs; name, wished jobs and availability only)"),
+    a("GET", "/api/v1/referrals/<id>", STAFF_CONTRACTOR, "One proposal with every state change"),
+    a("POST", "/api/v1/referrals/<id>/answer", STAFF_CONTRACTOR, "Answer a proposal: interview, hired (creates the placement) or declined"),
+    a("GET", "/api/v1/worklist", STAFF, "Needs short of proposals and proposals waiting for an answer: who owes what, since when"),
+    a("GET", "/api/v1/reports/referrals", STAFF, "Needs, proposals, hires and hire rate of a year, by contractor and by job"),
     // Routes of later work are added here.
 ];
 

@@ -7,9 +7,11 @@ pub mod clauses;
 pub mod contracts;
 pub mod hours;
 pub mod imports;
+pub mod needs;
 pub mod organisations;
 pub mod participants;
 pub mod placements;
+pub mod referrals;
 pub mod users;
 
 use rocket::http::Status;
@@ -50,6 +52,8 @@ pub fn v1_routes() -> Vec<rocket::Route> {
     r.extend(participants::routes());
     r.extend(placements::routes());
     r.extend(hours::routes());
+    r.extend(needs::routes());
+    r.extend(referrals::routes());
     r
 }
 

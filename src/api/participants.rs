@@ -76,13 +76,19 @@ pub struct ParticipantView {
     pub eligibility: EligibilitySummary,
 }
 
-/// What a contractor sees: the name and the placements with its organisation.
+/// What a contractor sees: the name and the placements with its organisation; for a person
+/// proposed to one of its needs, also the wished jobs and the availability. Never the
+/// eligibility, its criteria or the birth date.
 #[derive(Serialize)]
 pub struct ParticipantLimitedView {
     pub id: i64,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub placements: Vec<Placement>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wished_rome_codes: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub available_from: Option<Option<NaiveDate>>,
 }
 
 #[derive(Serialize)]
@@ -251,11 +257,15 @@ pub fn participant_out(
                     pl.contractor_id == organisation_id || pl.employer_id == organisation_id
                 })
                 .collect();
+            let proposed =
+                crate::store::referrals::proposed_to_contractor(conn, p.id, organisation_id)?;
             ParticipantOut::Limited(ParticipantLimitedView {
                 id: p.id,
                 first_name: p.first_name,
                 last_name: p.last_name,
                 placements,
+                wished_rome_codes: proposed.then(|| split_codes(&p.wished_rome_codes)),
+                available_from: proposed.then_some(p.available_from),
             })
         }
     })

@@ -9,6 +9,7 @@ pub mod hours;
 pub mod matching;
 pub mod next_action;
 pub mod progress;
+pub mod referrals;
 pub mod reminders;
 pub mod report;
 pub mod siret;

@@ -7,6 +7,7 @@ pub mod contracts;
 pub mod decp;
 pub mod hours;
 pub mod milestones;
+pub mod needs;
 pub mod organisations;
 pub mod participants;
 pub mod placements;

@@ -39,3 +39,437 @@ pub fn proposed_to_contractor(
         .get_result(conn)?;
     Ok(n > 0)
 }
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::db::now;
+use crate::db::schema::{clauses, referral_events};
+use crate::domain::referrals::State;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = referrals)]
+pub struct ReferralRow {
+    pub id: i64,
+    pub structure_id: i64,
+    pub need_id: i64,
+    pub participant_id: i64,
+    pub state: String,
+    pub reason: Option<String>,
+    pub comment: Option<String>,
+    pub placement_id: Option<i64>,
+    pub proposed_by: i64,
+    pub proposed_at: chrono::NaiveDateTime,
+    pub updated_by: i64,
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+/// A referral with the contractor of its need.
+#[derive(Debug, Clone)]
+pub struct Referral {
+    pub row: ReferralRow,
+    pub contractor_id: i64,
+}
+
+/// One state change: who, when, what.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = referral_events)]
+pub struct EventRow {
+    #[serde(skip)]
+    pub id: i64,
+    #[serde(skip)]
+    pub referral_id: i64,
+    pub state: String,
+    pub reason: Option<String>,
+    pub comment: Option<String>,
+    pub user_id: i64,
+    pub at: chrono::NaiveDateTime,
+}
+
+/// The id of the proposal of this person to this need, if any.
+pub fn find_existing(
+    conn: &mut Conn,
+    need_id: i64,
+    participant_id: i64,
+) -> Result<Option<i64>, ApiError> {
+    Ok(referrals::table
+        .filter(referrals::need_id.eq(need_id))
+        .filter(referrals::participant_id.eq(participant_id))
+        .select(referrals::id)
+        .first(conn)
+        .optional()?)
+}
+
+fn add_event(
+    conn: &mut Conn,
+    referral_id: i64,
+    state: State,
+    reason: Option<&str>,
+    comment: Option<&str>,
+    user_id: i64,
+    at: chrono::NaiveDateTime,
+) -> Result<(), ApiError> {
+    diesel::insert_into(referral_events::table)
+        .values((
+            referral_events::referral_id.eq(referral_id),
+            referral_events::state.eq(state.as_str()),
+            referral_events::reason.eq(reason),
+            referral_events::comment.eq(comment),
+            referral_events::user_id.eq(user_id),
+            referral_events::at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records a proposal and its first event.
+pub fn create(
+    conn: &mut Conn,
+    structure_id: i64,
+    need_id: i64,
+    participant_id: i64,
+    user_id: i64,
+) -> Result<i64, ApiError> {
+    let at = now();
+    let id = diesel::insert_into(referrals::table)
+        .values((
+            referrals::structure_id.eq(structure_id),
+            referrals::need_id.eq(need_id),
+            referrals::participant_id.eq(participant_id),
+            referrals::state.eq(State::Proposed.as_str()),
+            referrals::proposed_by.eq(user_id),
+            referrals::proposed_at.eq(at),
+            referrals::updated_by.eq(user_id),
+            referrals::updated_at.eq(at),
+        ))
+        .returning(referrals::id)
+        .get_result(conn)?;
+    add_event(conn, id, State::Proposed, None, None, user_id, at)?;
+    Ok(id)
+}
+
+/// Moves a referral from `from` to `to` and records the event. Returns false, changing
+/// nothing, when the referral is no longer in state `from` (a concurrent answer won).
+#[allow(clippy::too_many_arguments)]
+pub fn change_state(
+    conn: &mut Conn,
+    id: i64,
+    from: State,
+    to: State,
+    reason: Option<&str>,
+    comment: Option<&str>,
+    placement_id: Option<i64>,
+    user_id: i64,
+) -> Result<bool, ApiError> {
+    let at = now();
+    let n = diesel::update(
+        referrals::table
+            .filter(referrals::id.eq(id))
+            .filter(referrals::state.eq(from.as_str())),
+    )
+    .set((
+        referrals::state.eq(to.as_str()),
+        referrals::reason.eq(reason),
+        referrals::comment.eq(comment),
+        referrals::placement_id.eq(placement_id),
+        referrals::updated_by.eq(user_id),
+        referrals::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Ok(false);
+    }
+    add_event(conn, id, to, reason, comment, user_id, at)?;
+    Ok(true)
+}
+
+/// The referral if the caller may see it: staff of its structure; a contractor when it is
+/// a proposal to one of its organisation's needs. Else 404.
+pub fn get_visible(
+    conn: &mut Conn,
+    structure_id: i64,
+    id: i64,
+    contractor: Option<i64>,
+) -> Result<Referral, ApiError> {
+    let row: Option<(ReferralRow, i64)> = referrals::table
+        .inner_join(needs::table.inner_join(assignments::table))
+        .filter(referrals::id.eq(id))
+        .filter(referrals::structure_id.eq(structure_id))
+        .select((ReferralRow::as_select(), assignments::contractor_id))
+        .first(conn)
+        .optional()?;
+    match row {
+        Some((row, contractor_id)) if contractor.is_none_or(|org| org == contractor_id) => {
+            Ok(Referral { row, contractor_id })
+        }
+        _ => Err(ApiError::not_found("referral")),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn list(
+    conn: &mut Conn,
+    structure_id: i64,
+    contractor: Option<i64>,
+    need_id: Option<i64>,
+    participant_id: Option<i64>,
+    state: Option<State>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Referral>, i64), ApiError> {
+    let base = || {
+        let mut q = referrals::table
+            .inner_join(needs::table.inner_join(assignments::table))
+            .filter(referrals::structure_id.eq(structure_id))
+            .into_boxed();
+        if let Some(org) = contractor {
+            q = q.filter(assignments::contractor_id.eq(org));
+        }
+        if let Some(n) = need_id {
+            q = q.filter(referrals::need_id.eq(n));
+        }
+        if let Some(p) = participant_id {
+            q = q.filter(referrals::participant_id.eq(p));
+        }
+        if let Some(s) = state {
+            q = q.filter(referrals::state.eq(s.as_str()));
+        }
+        q
+    };
+    let total = base().count().get_result(conn)?;
+    let rows: Vec<(ReferralRow, i64)> = base()
+        .order(referrals::id)
+        .limit(limit)
+        .offset(offset)
+        .select((ReferralRow::as_select(), assignments::contractor_id))
+        .load(conn)?;
+    Ok((
+        rows.into_iter()
+            .map(|(row, contractor_id)| Referral { row, contractor_id })
+            .collect(),
+        total,
+    ))
+}
+
+/// The events of some referrals, in the order they happened.
+pub fn events(conn: &mut Conn, referral_ids: &[i64]) -> Result<Vec<EventRow>, ApiError> {
+    let mut out = Vec::new();
+    for chunk in referral_ids.chunks(500) {
+        out.extend(
+            referral_events::table
+                .filter(referral_events::referral_id.eq_any(chunk))
+                .order((referral_events::at, referral_events::id))
+                .select(EventRow::as_select())
+                .load(conn)?,
+        );
+    }
+    out.sort_by_key(|e| (e.at, e.id));
+    Ok(out)
+}
+
+/// Every referral of one person with its need's job title (for the timeline), oldest first.
+pub fn of_participant(
+    conn: &mut Conn,
+    participant_id: i64,
+) -> Result<Vec<(Referral, String)>, ApiError> {
+    let rows: Vec<(ReferralRow, i64, String)> = referrals::table
+        .inner_join(needs::table.inner_join(assignments::table))
+        .filter(referrals::participant_id.eq(participant_id))
+        .order(referrals::id)
+        .select((
+            ReferralRow::as_select(),
+            assignments::contractor_id,
+            needs::job_title,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(row, contractor_id, job)| (Referral { row, contractor_id }, job))
+        .collect())
+}
+
+/// Hires recorded on a need.
+pub fn hires_of_need(conn: &mut Conn, need_id: i64) -> Result<i64, ApiError> {
+    Ok(referrals::table
+        .filter(referrals::need_id.eq(need_id))
+        .filter(referrals::state.eq(State::Hired.as_str()))
+        .count()
+        .get_result(conn)?)
+}
+
+/// A proposal waiting for the contractor's answer, with what the work list and the
+/// `referral_waiting` reminder rule need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiting {
+    pub referral_id: i64,
+    pub structure_id: i64,
+    pub need_id: i64,
+    pub participant_id: i64,
+    pub state: State,
+    pub contractor_id: i64,
+    pub clause_id: i64,
+    pub referent_id: Option<i64>,
+    pub job_title: String,
+    /// The day of the last state change (the proposal, or the interview answer).
+    pub since: NaiveDate,
+}
+
+impl Waiting {
+    /// The fact the reminder rule `domain::reminders::referral_waiting` takes. Its
+    /// `proposed_on` is the day of the last change, so that a planned interview without a
+    /// final answer is chased as a new wait.
+    pub fn to_reminder_fact(&self) -> crate::domain::reminders::Referral {
+        crate::domain::reminders::Referral {
+            id: self.referral_id,
+            need_id: self.need_id,
+            contractor_id: self.contractor_id,
+            clause_id: self.clause_id,
+            referent_id: self.referent_id,
+            proposed_on: self.since,
+            answered: false,
+        }
+    }
+}
+
+type WaitingRow = (
+    i64,
+    i64,
+    i64,
+    i64,
+    String,
+    chrono::NaiveDateTime,
+    i64,
+    i64,
+    Option<i64>,
+    String,
+);
+
+/// Proposals still waiting for the contractor's final answer (state `proposed` or
+/// `interview`) whose last change is older than `wait_days` days on `today` (see
+/// `domain::referrals::is_waiting`), oldest first. `structure_id` None: every structure
+/// (the reminder job); the day boundary is the UTC date of the change.
+pub fn waiting(
+    conn: &mut Conn,
+    structure_id: Option<i64>,
+    today: NaiveDate,
+    wait_days: u32,
+) -> Result<Vec<Waiting>, ApiError> {
+    // Waiting on `today` when since + wait + 1 <= today, that is since < today - wait.
+    let cutoff = crate::domain::calendar::add_days(today, -i64::from(wait_days));
+    let cutoff = cutoff.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let mut q = referrals::table
+        .inner_join(needs::table.inner_join(assignments::table.inner_join(clauses::table)))
+        .filter(referrals::state.eq_any([State::Proposed.as_str(), State::Interview.as_str()]))
+        .filter(referrals::updated_at.lt(cutoff))
+        .into_boxed();
+    if let Some(sid) = structure_id {
+        q = q.filter(referrals::structure_id.eq(sid));
+    }
+    let rows: Vec<WaitingRow> = q
+        .order((referrals::updated_at, referrals::id))
+        .select((
+            referrals::id,
+            referrals::structure_id,
+            referrals::need_id,
+            referrals::participant_id,
+            referrals::state,
+            referrals::updated_at,
+            assignments::contractor_id,
+            assignments::clause_id,
+            clauses::referent_id,
+            needs::job_title,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, sid, need_id, pid, state, at, contractor_id, clause_id, referent_id, job)| {
+                Waiting {
+                    referral_id: id,
+                    structure_id: sid,
+                    need_id,
+                    participant_id: pid,
+                    state: State::parse(&state).unwrap_or(State::Proposed),
+                    contractor_id,
+                    clause_id,
+                    referent_id,
+                    job_title: job,
+                    since: at.date(),
+                }
+            },
+        )
+        .collect())
+}
+
+/// The waiting proposals of every structure as the `referral_waiting` reminder rule takes
+/// them, for the reminder job to wire.
+pub fn waiting_for_reminders(
+    conn: &mut Conn,
+    today: NaiveDate,
+    wait_days: u32,
+) -> Result<Vec<crate::domain::reminders::Referral>, ApiError> {
+    Ok(waiting(conn, None, today, wait_days)?
+        .iter()
+        .map(Waiting::to_reminder_fact)
+        .collect())
+}
+
+/// One proposal made in a period, with its need's facts, for the referral figures.
+pub type ReportRow = (i64, Option<String>, String, String, Option<String>);
+
+/// Proposals made between `from` (included) and `to` (excluded) in a structure:
+/// (contractor id, ROME code, job title, state, reason).
+pub fn proposals_between(
+    conn: &mut Conn,
+    structure_id: i64,
+    from: chrono::NaiveDateTime,
+    to: chrono::NaiveDateTime,
+) -> Result<Vec<ReportRow>, ApiError> {
+    Ok(referrals::table
+        .inner_join(needs::table.inner_join(assignments::table))
+        .filter(referrals::structure_id.eq(structure_id))
+        .filter(referrals::proposed_at.ge(from))
+        .filter(referrals::proposed_at.lt(to))
+        .select((
+            assignments::contractor_id,
+            needs::rome_code,
+            needs::job_title,
+            referrals::state,
+            referrals::reason,
+        ))
+        .load(conn)?)
+}
+
+/// One need created in a period: (contractor id, ROME code, job title, posts).
+pub type NeedReportRow = (i64, Option<String>, String, i32);
+
+/// Needs created between `from` (included) and `to` (excluded) in a structure:
+/// (contractor id, ROME code, job title, posts).
+pub fn needs_between(
+    conn: &mut Conn,
+    structure_id: i64,
+    from: chrono::NaiveDateTime,
+    to: chrono::NaiveDateTime,
+) -> Result<Vec<NeedReportRow>, ApiError> {
+    Ok(needs::table
+        .inner_join(assignments::table)
+        .filter(needs::structure_id.eq(structure_id))
+        .filter(needs::created_at.ge(from))
+        .filter(needs::created_at.lt(to))
+        .select((
+            assignments::contractor_id,
+            needs::rome_code,
+            needs::job_title,
+            needs::posts,
+        ))
+        .load(conn)?)
+}
+
+/// (referral id, participant id, state) of every proposal to a need.
+pub fn of_need(conn: &mut Conn, need_id: i64) -> Result<Vec<(i64, i64, String)>, ApiError> {
+    Ok(referrals::table
+        .filter(referrals::need_id.eq(need_id))
+        .order(referrals::id)
+        .select((referrals::id, referrals::participant_id, referrals::state))
+        .load(conn)?)
+}

@@ -185,6 +185,43 @@ pub fn build(
             ));
         }
     }
+    // Proposals to recruitment needs (a contractor: those to its own needs), each state
+    // change an event; a proposal without a final answer is owed by the contractor since
+    // its last change.
+    let proposals: Vec<_> = crate::store::referrals::of_participant(conn, person.id)?
+        .into_iter()
+        .filter(|(r, _)| match access {
+            ParticipantAccess::Full => true,
+            ParticipantAccess::NameAndPlacements { organisation_id } => {
+                r.contractor_id == organisation_id
+            }
+        })
+        .collect();
+    let ids: Vec<i64> = proposals.iter().map(|(r, _)| r.row.id).collect();
+    let changes = crate::store::referrals::events(conn, &ids)?;
+    for (r, job) in &proposals {
+        for e in changes.iter().filter(|e| e.referral_id == r.row.id) {
+            events.push(Event {
+                date: e.at.date(),
+                kind: "referral",
+                detail: serde_json::json!({"referral_id": r.row.id, "need_id": r.row.need_id, "job_title": job,
+                                            "contractor_id": r.contractor_id, "state": e.state, "reason": e.reason}),
+            });
+        }
+        let pending = crate::domain::referrals::State::parse(&r.row.state)
+            .is_some_and(crate::domain::referrals::State::is_pending);
+        if pending {
+            let contractor: String = organisations::table
+                .filter(organisations::id.eq(r.contractor_id))
+                .select(organisations::name)
+                .first(conn)?;
+            actions.push(next_action::referral_answer(
+                r.contractor_id,
+                &contractor,
+                r.row.updated_at.date(),
+            ));
+        }
+    }
     events.sort_by(|a, b| a.date.cmp(&b.date).then(a.kind.cmp(b.kind)));
     Ok(Timeline {
         participant_id: person.id,

@@ -7,5 +7,6 @@ mod fixtures;
 mod foundation;
 mod hours;
 mod people;
+mod referrals;
 mod seed;
 mod startup;
