@@ -2,7 +2,7 @@
 //!
 //!   clausier-bench token  --base URL --email E --password P
 //!   clausier-bench report --base URL --email E --password P --query "year=2025" [--n 40]
-//!   clausier-bench import --base URL --email E --password P --year 2026 [--months 10]
+//!   clausier-bench import --base URL --email E --password P --year 2026 [--months 10] [--variant K]
 //!
 //! `report` prints p50/p95/max latency of sequential annual-report requests; `import` fills
 //! the contractor's hours template (every open placement, `--months` months) and posts it as
@@ -45,7 +45,9 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 fn report(base: &str, token: &str, query: &str, n: usize) -> Result<(), String> {
     let url = format!("{base}/api/v1/reports/annual?{query}");
-    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(60))
+        .build();
     let get = || -> Result<(f64, serde_json::Value), String> {
         let t = Instant::now();
         let body: serde_json::Value = agent
@@ -77,13 +79,15 @@ fn report(base: &str, token: &str, query: &str, n: usize) -> Result<(), String> 
     Ok(())
 }
 
-fn import(base: &str, token: &str, year: i32, months: u32) -> Result<(), String> {
-    let template = ureq::get(&format!("{base}/api/v1/hours/template?month={year}-01&format=csv"))
-        .set("Authorization", &format!("Bearer {token}"))
-        .call()
-        .map_err(|e| format!("template: {e}"))?
-        .into_string()
-        .map_err(|e| format!("template: {e}"))?;
+fn import(base: &str, token: &str, year: i32, months: u32, variant: usize) -> Result<(), String> {
+    let template = ureq::get(&format!(
+        "{base}/api/v1/hours/template?month={year}-01&format=csv"
+    ))
+    .set("Authorization", &format!("Bearer {token}"))
+    .call()
+    .map_err(|e| format!("template: {e}"))?
+    .into_string()
+    .map_err(|e| format!("template: {e}"))?;
     let ids: Vec<&str> = template
         .lines()
         .skip(1)
@@ -93,7 +97,11 @@ fn import(base: &str, token: &str, year: i32, months: u32) -> Result<(), String>
     let mut rows = 0;
     for (i, id) in ids.iter().enumerate() {
         for m in 1..=months {
-            csv.push_str(&format!("{id},{year}-{m:02},{}.{:02},\n", 100 + (i % 50), i % 100));
+            csv.push_str(&format!(
+                "{id},{year}-{m:02},{}.{:02},\n",
+                100 + (i + variant) % 50,
+                i % 100
+            ));
             rows += 1;
         }
     }
@@ -107,7 +115,14 @@ fn import(base: &str, token: &str, year: i32, months: u32) -> Result<(), String>
     let body: serde_json::Value = match resp {
         Ok(r) => r.into_json().map_err(|e| format!("import: {e}"))?,
         Err(ureq::Error::Status(code, r)) => {
-            return Err(format!("import: {code} {}", r.into_string().unwrap_or_default().chars().take(400).collect::<String>()))
+            return Err(format!(
+                "import: {code} {}",
+                r.into_string()
+                    .unwrap_or_default()
+                    .chars()
+                    .take(400)
+                    .collect::<String>()
+            ))
         }
         Err(e) => return Err(format!("import: {e}")),
     };
@@ -125,14 +140,31 @@ fn main() -> ExitCode {
     let f = flags(args.get(1..).unwrap_or(&[]));
     let get = |k: &str, d: &str| f.get(k).cloned().unwrap_or_else(|| d.to_string());
     let base = get("base", "http://127.0.0.1:8000");
-    let result = login(&base, &get("email", ""), &get("password", "")).and_then(|token| match args.first().map(String::as_str) {
+    let result = login(&base, &get("email", ""), &get("password", "")).and_then(|token| match args
+        .first()
+        .map(String::as_str)
+    {
         Some("token") => {
             println!("{token}");
             Ok(())
         }
-        Some("report") => report(&base, &token, &get("query", "year=2025"), get("n", "40").parse().unwrap_or(40)),
-        Some("import") => import(&base, &token, get("year", "2026").parse().unwrap_or(2026), get("months", "10").parse().unwrap_or(10)),
-        _ => Err("usage: clausier-bench token|report|import --base URL --email E --password P ...".into()),
+        Some("report") => report(
+            &base,
+            &token,
+            &get("query", "year=2025"),
+            get("n", "40").parse().unwrap_or(40),
+        ),
+        Some("import") => import(
+            &base,
+            &token,
+            get("year", "2026").parse().unwrap_or(2026),
+            get("months", "10").parse().unwrap_or(10),
+            get("variant", "0").parse().unwrap_or(0),
+        ),
+        _ => Err(
+            "usage: clausier-bench token|report|import --base URL --email E --password P ..."
+                .into(),
+        ),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

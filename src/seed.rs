@@ -1153,12 +1153,26 @@ fn fill(
             ),
         )?;
         assignment_id += 1;
-        assignments_b.push(conn, format!("({assignment_id}, {first}, {clause_id}, {contractor}, 'holder', 1000000000, {})", ts(created)))?;
-        flush_in_order(conn, &mut [&mut contracts, &mut clauses_b, &mut assignments_b])?;
+        assignments_b.push(
+            conn,
+            format!(
+                "({assignment_id}, {first}, {clause_id}, {contractor}, 'holder', 1000000000, {})",
+                ts(created)
+            ),
+        )?;
+        flush_in_order(
+            conn,
+            &mut [&mut contracts, &mut clauses_b, &mut assignments_b],
+        )?;
         let validated_on = start.pred_opt().unwrap_or(start);
         for i in 0..opts.open_placements {
             person_id += 1;
-            let birth = NaiveDate::from_ymd_opt(1980 + (i % 30) as i32, 1 + (i % 12) as u32, 1 + (i % 28) as u32).unwrap_or(created);
+            let birth = NaiveDate::from_ymd_opt(
+                1980 + (i % 30) as i32,
+                1 + (i % 12) as u32,
+                1 + (i % 28) as u32,
+            )
+            .unwrap_or(created);
             participants_b.push(
                 conn,
                 format!(
@@ -1183,11 +1197,25 @@ fn fill(
                 ),
             )?;
             if participants_b.full() || placements_b.full() {
-                flush_in_order(conn, &mut [&mut participants_b, &mut eligibility_b, &mut placements_b])?;
+                flush_in_order(
+                    conn,
+                    &mut [&mut participants_b, &mut eligibility_b, &mut placements_b],
+                )?;
             }
         }
-        flush_in_order(conn, &mut [&mut participants_b, &mut eligibility_b, &mut placements_b])?;
-        add_user(conn, &mut users, first, format!("entreprise@{domain}"), "contractor", Some(contractor), None)?;
+        flush_in_order(
+            conn,
+            &mut [&mut participants_b, &mut eligibility_b, &mut placements_b],
+        )?;
+        add_user(
+            conn,
+            &mut users,
+            first,
+            format!("entreprise@{domain}"),
+            "contractor",
+            Some(contractor),
+            None,
+        )?;
         users.flush(conn)?;
     }
     for bulk in [

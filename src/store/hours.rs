@@ -72,6 +72,50 @@ pub enum Submitted {
     Unchanged,
 }
 
+/// What a submission does to the entry of its month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plan {
+    Unchanged,
+    Create,
+    /// Replace the figure; `amended` when a validated figure exists (it keeps counting).
+    Replace {
+        amended: bool,
+    },
+}
+
+/// Decides what a new figure does to the existing entry: same figures change nothing; a
+/// validated figure changes only by an amendment with a reason.
+fn plan(
+    existing: Option<&HourEntry>,
+    work: i64,
+    training: i64,
+    reason: Option<&str>,
+) -> Result<Plan, FieldError> {
+    let Some(e) = existing else {
+        return Ok(Plan::Create);
+    };
+    if e.work_hours == work && e.training_hours == training && e.status != "rejected" {
+        return Ok(Plan::Unchanged);
+    }
+    let locked = e.validated_work.is_some();
+    if locked && reason.is_none() {
+        return Err(FieldError {
+            field: "amendment_reason".into(),
+            message: "this month's figure has been validated; an amendment needs a reason".into(),
+        });
+    }
+    Ok(Plan::Replace { amended: locked })
+}
+
+/// The figure an entry weighs in the monthly cap of its person: the latest reported one,
+/// or for a rejected entry the validated one it still has.
+fn cap_figure(status: &str, work: i64, training: i64, vw: Option<i64>, vt: Option<i64>) -> i64 {
+    match status {
+        "rejected" => vw.unwrap_or(0) + vt.unwrap_or(0),
+        _ => work + training,
+    }
+}
+
 pub fn find(
     conn: &mut Conn,
     placement_id: i64,
@@ -120,10 +164,7 @@ fn other_placements_hours(
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(w, t, status, vw, vt)| match status.as_str() {
-            "rejected" => vw.unwrap_or(0) + vt.unwrap_or(0),
-            _ => w + t,
-        })
+        .map(|(w, t, status, vw, vt)| cap_figure(&status, w, t, vw, vt))
         .sum())
 }
 
@@ -261,7 +302,9 @@ pub fn submit(
     let existing = find(conn, p.id, s.month).map_err(db_err)?;
     let reason = s.amendment_reason.map(str::trim).filter(|r| !r.is_empty());
     let at = now();
+    let planned = plan(existing.as_ref(), s.work, s.training, reason).map_err(|e| vec![e])?;
     let result = match existing {
+        Some(e) if planned == Plan::Unchanged => return Ok((Submitted::Unchanged, e)),
         None => {
             let id: i64 = diesel::insert_into(hour_entries::table)
                 .values((
@@ -286,18 +329,7 @@ pub fn submit(
             (Submitted::Created, entry)
         }
         Some(e) => {
-            let same = e.work_hours == s.work && e.training_hours == s.training;
-            let locked = e.validated_work.is_some();
-            if same && e.status != "rejected" {
-                return Ok((Submitted::Unchanged, e));
-            }
-            if locked && reason.is_none() {
-                return Err(vec![FieldError {
-                    field: "amendment_reason".into(),
-                    message: "this month's figure has been validated; an amendment needs a reason"
-                        .into(),
-                }]);
-            }
+            let locked = planned == Plan::Replace { amended: true };
             let before = e.snapshot();
             diesel::update(hour_entries::table.filter(hour_entries::id.eq(e.id)))
                 .set((
