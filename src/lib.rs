@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod jobs;
 pub mod openapi;
+pub mod reminders;
 pub mod store;
 
 use std::time::Instant;
@@ -71,13 +72,45 @@ pub fn build_rocket_with(config: Config, figment: Figment) -> anyhow::Result<Roc
         }
     };
     let keys = TokenKeys::new(secret.as_bytes(), config.token_ttl_seconds);
+    reminders::scheduler::check(&config)?;
+    let mailer = reminders::Mailer::from_config(&config)?;
+    tracing::info!("{}", mailer.describe());
     let v1 = api::v1_routes();
     let spec = openapi::document(&v1);
     let rocket = rocket::custom(figment)
         .manage(Db { pool })
         .manage(keys)
         .manage(config)
+        .manage(mailer)
+        .manage(reminders::scheduler::SchedulerHandle::default())
         .attach(RequestLog)
+        .attach(AdHoc::on_liftoff("scheduler", |rocket| {
+            Box::pin(async move {
+                let (Some(db), Some(config), Some(mailer), Some(handle)) = (
+                    rocket.state::<Db>(),
+                    rocket.state::<Config>(),
+                    rocket.state::<reminders::Mailer>(),
+                    rocket.state::<reminders::scheduler::SchedulerHandle>(),
+                ) else {
+                    return;
+                };
+                let started =
+                    reminders::scheduler::start(db.pool.clone(), mailer.clone(), config.clone())
+                        .await;
+                match started {
+                    Ok(Some(s)) => handle.set(s).await,
+                    Ok(None) => tracing::info!("scheduled jobs are disabled"),
+                    Err(e) => tracing::error!("cannot start the scheduler: {e:#}"),
+                }
+            })
+        }))
+        .attach(AdHoc::on_shutdown("scheduler stop", |rocket| {
+            Box::pin(async move {
+                if let Some(handle) = rocket.state::<reminders::scheduler::SchedulerHandle>() {
+                    handle.stop().await;
+                }
+            })
+        }))
         .attach(AdHoc::on_liftoff("announce", |rocket| {
             Box::pin(async move {
                 let c = rocket.config();

@@ -73,6 +73,13 @@ pub const ROUTES: &[Access] = &[
     a("GET", "/api/v1/hours/<id>/history", STAFF_CONTRACTOR, "Every change of an hour entry"),
     a("POST", "/api/v1/hours/validation", STAFF, "Validate or reject hour entries"),
     a("GET", "/api/v1/clauses/<id>/progress", STAFF_CONTRACTOR, "Progress of a clause and its assignments at a date"),
+    a("GET", "/api/v1/clauses/<id>/milestones", STAFF_CONTRACTOR, "Execution milestones of a clause with their state (upcoming, due, done, overdue)"),
+    a("POST", "/api/v1/clauses/<id>/milestones", STAFF, "Add a milestone to a clause by hand"),
+    a("POST", "/api/v1/milestones/<id>/done", STAFF, "Mark a milestone done"),
+    a("GET", "/api/v1/notifications", STAFF, "Reminder emails of the structure (queued, sent, failed)"),
+    a("POST", "/api/v1/notifications/<id>/retry", STAFF, "Queue a failed reminder email again"),
+    a("GET", "/api/v1/me/preferences", ANY, "The caller's reminder preferences"),
+    a("PUT", "/api/v1/me/preferences", ANY, "Turn the caller's optional reminders off or on"),
     // Routes of later work are added here.
 ];
 

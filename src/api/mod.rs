@@ -10,6 +10,7 @@ pub mod imports;
 pub mod organisations;
 pub mod participants;
 pub mod placements;
+pub mod reminders;
 pub mod users;
 
 use rocket::http::Status;
@@ -50,6 +51,7 @@ pub fn v1_routes() -> Vec<rocket::Route> {
     r.extend(participants::routes());
     r.extend(placements::routes());
     r.extend(hours::routes());
+    r.extend(reminders::routes());
     r
 }
 
