@@ -46,6 +46,21 @@ impl std::fmt::Display for SendError {
 
 type Transport = AsyncSmtpTransport<Tokio1Executor>;
 
+/// The pooled transport and the runtime it was created on. lettre's pool spawns a task when
+/// it is dropped: dropping it inside that runtime's context keeps a mailer dropped anywhere
+/// (after the runtime, in a destructor) from panicking.
+pub struct PooledTransport {
+    transport: Option<Transport>,
+    handle: tokio::runtime::Handle,
+}
+
+impl Drop for PooledTransport {
+    fn drop(&mut self) {
+        let _inside = self.handle.enter();
+        drop(self.transport.take());
+    }
+}
+
 /// Where emails go. Cheap to clone: the SMTP variant shares one pooled transport, created on
 /// first use inside the async runtime (lettre's pool runs a task on it).
 #[derive(Clone)]
@@ -53,7 +68,7 @@ pub enum Mailer {
     Smtp {
         config: SmtpConfig,
         from: Mailbox,
-        transport: Arc<OnceCell<Transport>>,
+        transport: Arc<OnceCell<PooledTransport>>,
     },
     Folder {
         dir: PathBuf,
@@ -150,9 +165,21 @@ impl Mailer {
             Mailer::Smtp {
                 config, transport, ..
             } => {
-                let t = transport
-                    .get_or_try_init(|| async { smtp_transport(config) })
+                let pooled = transport
+                    .get_or_try_init(|| async {
+                        Ok::<_, SendError>(PooledTransport {
+                            transport: Some(smtp_transport(config)?),
+                            handle: tokio::runtime::Handle::current(),
+                        })
+                    })
                     .await?;
+                let Some(t) = pooled.transport.as_ref() else {
+                    return Err(SendError {
+                        message: "SMTP transport closed".into(),
+                        permanent: false,
+                        unreachable: true,
+                    });
+                };
                 t.send(message).await.map(|_| ()).map_err(|e| SendError {
                     message: format!("SMTP: {e}"),
                     permanent: e.is_permanent(),

@@ -119,19 +119,25 @@ pub fn claim(
     ready_at: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<OutboxRow>, ApiError> {
-    const SQL: &str = "UPDATE outbox SET claimed_by = $1, claimed_until = $2 \
+    // SQLite serialises writers and runs the subquery once. PostgreSQL picks the rows in a
+    // materialised CTE (once, as LIMIT must), skipping rows another sender has locked, and
+    // re-checks the conditions on each row it updates.
+    const SQLITE: &str = "UPDATE outbox SET claimed_by = ?1, claimed_until = ?2 \
         WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' \
+            AND (attempts = 0 OR next_attempt_at <= ?3) \
+            AND (claimed_until IS NULL OR claimed_until < ?4) \
+            ORDER BY id LIMIT ?5) \
+        AND status = 'queued' AND (claimed_until IS NULL OR claimed_until < ?4)";
+    const POSTGRES: &str = "WITH picked AS MATERIALIZED (SELECT id FROM outbox \
+            WHERE status = 'queued' \
             AND (attempts = 0 OR next_attempt_at <= $3) \
             AND (claimed_until IS NULL OR claimed_until < $4) \
-            ORDER BY id LIMIT $5 LOCK) \
-        AND status = 'queued' AND (claimed_until IS NULL OR claimed_until < $4)";
-    let sql = if conn.is_sqlite() {
-        // SQLite takes numbered parameters as ?N, and serialises writers anyway.
-        SQL.replace('$', "?").replace(" LOCK", "")
-    } else {
-        SQL.replace(" LOCK", " FOR UPDATE SKIP LOCKED")
-    };
-    crate::per_backend!(conn, |c| diesel::sql_query(&sql)
+            ORDER BY id LIMIT $5 FOR UPDATE SKIP LOCKED) \
+        UPDATE outbox SET claimed_by = $1, claimed_until = $2 FROM picked \
+        WHERE outbox.id = picked.id AND outbox.status = 'queued' \
+            AND (outbox.claimed_until IS NULL OR outbox.claimed_until < $4)";
+    let sql = if conn.is_sqlite() { SQLITE } else { POSTGRES };
+    crate::per_backend!(conn, |c| diesel::sql_query(sql)
         .bind::<Text, _>(token)
         .bind::<Timestamp, _>(lease_until)
         .bind::<Timestamp, _>(ready_at)

@@ -7,4 +7,6 @@ mod fixtures;
 mod foundation;
 mod hours;
 mod people;
+mod reminders;
+mod smtp;
 mod startup;
