@@ -120,6 +120,9 @@ pub fn of_clause(conn: &mut Conn, clause_id: i64) -> Result<Vec<Milestone>, ApiE
         .load(conn)?)
 }
 
+/// Placement id, assignment id, start, planned end, exit date.
+type PlacementDates = (i64, i64, NaiveDate, Option<NaiveDate>, Option<NaiveDate>);
+
 /// What contractors reported on a clause: its placements (id, assignment, start, last day)
 /// and the (placement, month) pairs that have an entry not rejected.
 pub struct ClauseReports {
@@ -129,17 +132,16 @@ pub struct ClauseReports {
 
 impl ClauseReports {
     pub fn load(conn: &mut Conn, clause_id: i64) -> Result<ClauseReports, ApiError> {
-        let rows: Vec<(i64, i64, NaiveDate, Option<NaiveDate>, Option<NaiveDate>)> =
-            placements::table
-                .filter(placements::clause_id.eq(clause_id))
-                .select((
-                    placements::id,
-                    placements::assignment_id,
-                    placements::starts_on,
-                    placements::ends_on,
-                    placements::exit_on,
-                ))
-                .load(conn)?;
+        let rows: Vec<PlacementDates> = placements::table
+            .filter(placements::clause_id.eq(clause_id))
+            .select((
+                placements::id,
+                placements::assignment_id,
+                placements::starts_on,
+                placements::ends_on,
+                placements::exit_on,
+            ))
+            .load(conn)?;
         let placements: Vec<_> = rows
             .into_iter()
             .map(|(id, a, s, e, exit)| (id, a, s, exit.or(e)))

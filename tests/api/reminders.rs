@@ -901,3 +901,91 @@ fn without_smtp_emails_go_to_a_folder() {
         .collect();
     assert_eq!(files.len(), 2);
 }
+
+on_both!(
+    regenerating_a_calendar_keeps_done_and_manual_milestones,
+    |app: &TestApp| {
+        use clausier::db::schema::clauses;
+        use diesel::prelude::*;
+        let w = fixtures::world(app, "PLIE");
+        let url = format!("/api/v1/clauses/{}/milestones", w.clause);
+        let items = app.get(&url, &w.facilitator).body["items"].clone();
+        let id_of = |kind: &str, period: &str| {
+            items
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["kind"] == kind && m["period"] == period)
+                .unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        };
+        let january = id_of("report", "2026-01");
+        let r = app.post(
+            &format!("/api/v1/milestones/{january}/done"),
+            &w.facilitator,
+            json!({}),
+        );
+        assert_eq!(r.status, 200);
+        let r = app.post(
+            &url,
+            &w.facilitator,
+            json!({"kind": "visit", "label": "Visite", "due_on": "2026-12-15"}),
+        );
+        assert_eq!(r.status, 201);
+        // The clause's dates change (no route does this yet) and its calendar is regenerated.
+        let sid = app.get("/api/v1/me", &w.facilitator).body["structure_id"]
+            .as_i64()
+            .unwrap();
+        let pool =
+            clausier::db::build_pool(&DatabaseUrl::parse(&app.database_url).unwrap(), 1).unwrap();
+        let mut conn = pool.get().unwrap();
+        diesel::update(clauses::table.filter(clauses::id.eq(w.clause)))
+            .set((
+                clauses::starts_on.eq(chrono::NaiveDate::from_ymd_opt(2026, 2, 1).unwrap()),
+                clauses::ends_on.eq(chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap()),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+        clausier::db::write_tx(&mut conn, |c| {
+            let clause = clausier::store::clauses::get(c, sid, w.clause)?;
+            clausier::store::milestones::regenerate(c, &clause)
+        })
+        .unwrap();
+        let r = app.get(&format!("{url}?on=2026-03-01"), &w.facilitator);
+        let got: Vec<(String, String, String, String)> = r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["kind"].as_str().unwrap().to_string(),
+                    m["period"].as_str().unwrap().to_string(),
+                    m["due_on"].as_str().unwrap().to_string(),
+                    m["state"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let has = |kind: &str, period: &str, due: &str, state: &str| {
+            got.contains(&(kind.into(), period.into(), due.into(), state.into()))
+        };
+        assert!(has("report", "2026-01", "2026-02-10", "done"), "{got:?}");
+        assert!(has("start", "start", "2026-02-01", "done"), "{got:?}");
+        assert!(has("mid_term", "mid", "2026-06-17", "upcoming"), "{got:?}");
+        assert!(
+            has("end_warning", "end", "2026-10-01", "upcoming"),
+            "{got:?}"
+        );
+        assert!(
+            has("final_report", "final", "2026-11-30", "upcoming"),
+            "{got:?}"
+        );
+        assert!(has("visit", "", "2026-12-15", "upcoming"), "{got:?}");
+        assert!(
+            !got.iter().any(|m| m.1 == "2026-11" || m.1 == "2026-12"),
+            "{got:?}"
+        );
+        // Start, February to October, mid-term, end warning, final, the kept January, the visit.
+        assert_eq!(got.len(), 15, "{got:?}");
+    }
+);
