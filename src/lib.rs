@@ -167,8 +167,11 @@ impl Fairing for RequestLog {
 
 /// Logs to stderr, `RUST_LOG` style filter, `info` by default.
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rocket=warn,_=off,r2d2=warn"));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(
+            "info,rocket=warn,_=off,r2d2=warn,tokio_cron_scheduler=warn",
+        )
+    });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)

@@ -119,3 +119,21 @@ pub async fn start(
     sched.start().await?;
     Ok(Some(sched))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_cron_expressions_are_named() {
+        let mut config = Config::for_database("sqlite://x.db").unwrap();
+        assert!(check(&config).is_ok());
+        config.reminders_cron = Some("0 */15 * * * nonsense".into());
+        let e = check(&config).unwrap_err().to_string();
+        assert!(e.contains("CLAUSIER_REMINDERS_CRON"), "{e}");
+        config.reminders_cron = None;
+        config.anonymise_cron = Some("61 * * * * *".into());
+        let e = check(&config).unwrap_err().to_string();
+        assert!(e.contains("CLAUSIER_ANONYMISE_CRON"), "{e}");
+    }
+}

@@ -88,3 +88,95 @@ pub fn rules() -> Vec<&'static str> {
         .filter_map(|(name, _)| name.strip_suffix("/subject.txt"))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every key the job may put in a context.
+    fn full_context(stage: &str) -> BTreeMap<String, String> {
+        let keys = [
+            "greeting",
+            "optional",
+            "rule",
+            "today",
+            "contract_title",
+            "contract_reference",
+            "buyer_name",
+            "clause_starts_on",
+            "clause_ends_on",
+            "required_hours",
+            "validated_hours",
+            "expected_hours",
+            "remaining_hours",
+            "achieved_share",
+            "contractor_name",
+            "hours_target",
+            "assignment_validated",
+            "assignment_remaining",
+            "people_to_report",
+            "frequency_label",
+            "first_report_due",
+            "participant",
+            "job_title",
+            "period_key",
+            "period",
+            "due_on",
+            "days_late",
+            "status",
+            "mid_term_on",
+            "ends_on",
+            "days_left",
+            "participant_id",
+            "starts_on",
+            "valid_until",
+            "ended_on",
+            "need_id",
+            "proposed_on",
+            "days_waiting",
+        ];
+        let mut ctx: BTreeMap<String, String> = keys
+            .iter()
+            .map(|k| (k.to_string(), format!("<{k}>")))
+            .collect();
+        ctx.insert("stage".into(), stage.into());
+        ctx
+    }
+
+    #[test]
+    fn every_message_renders_in_french_with_escaped_html() {
+        assert_eq!(rules().len(), 8);
+        for rule in rules() {
+            let r = render(rule, &full_context("late_7d")).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!r.subject.is_empty() && !r.subject.contains('\n'), "{rule}");
+            assert!(
+                r.text.contains("clausier, suivi des clauses sociales"),
+                "{rule}"
+            );
+            assert!(r.html.starts_with("<!DOCTYPE html>"), "{rule}");
+            // Values are escaped in HTML, not in text.
+            assert!(!r.html.contains("<contract_title>"), "{rule}");
+            assert!(!r.html.contains("<greeting>"), "{rule}");
+            assert!(r.text.contains("<greeting>"), "{rule}");
+        }
+        for stage in [
+            "before_3d",
+            "due_day",
+            "late_14d",
+            "late_21d",
+            "late_21d_referent",
+        ] {
+            let r = render("reporting_due", &full_context(stage)).unwrap();
+            assert!(r.subject.contains("<period>"), "{stage}: {}", r.subject);
+        }
+    }
+
+    #[test]
+    fn a_missing_value_is_an_error_not_a_blank() {
+        let mut ctx = full_context("due_day");
+        ctx.remove("days_late");
+        let e = render("reporting_due", &ctx).unwrap_err();
+        assert!(e.contains("reporting_due"), "{e}");
+        assert!(render("no_such_rule", &full_context("x")).is_err());
+    }
+}

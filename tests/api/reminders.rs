@@ -316,7 +316,6 @@ on_both!(
             )
             .unwrap();
             assert_eq!(claimed.len(), 1);
-            let _ = diesel::sql_query("SELECT 1").execute(&mut conn);
         }
         // The service restarts: a new application and a new job on the same database.
         let _restarted = crate::common::build_client(&app.database_url, |_| {});
@@ -989,3 +988,70 @@ on_both!(
         assert_eq!(got.len(), 15, "{got:?}");
     }
 );
+
+on_both!(end_of_clause_and_final_report, |app: &TestApp| {
+    let smtp = SmtpServer::start();
+    let _ = scene(app);
+    let job = Runner::new(app, smtp.port);
+    let subjects_to = |to: &str| -> Vec<String> {
+        smtp.messages()
+            .iter()
+            .filter(|m| m.to == vec![to.to_string()])
+            .map(|m| m.subject())
+            .collect()
+    };
+    // Winter: 08:05 UTC is 09:05 in Paris.
+    job.run("2026-12-02T08:05:00Z");
+    let end = "Fin du marché dans 29 jours : 798 heures d'insertion restantes";
+    assert!(
+        subjects_to(PAIE).iter().any(|s| s == end),
+        "{:?}",
+        subjects_to(PAIE)
+    );
+    assert!(
+        subjects_to(FAC).iter().any(|s| s == end),
+        "{:?}",
+        subjects_to(FAC)
+    );
+    let m = smtp
+        .messages()
+        .into_iter()
+        .find(|m| m.subject() == end)
+        .unwrap();
+    assert!(
+        m.text().contains("Heures restant à réaliser : 798"),
+        "{}",
+        m.text()
+    );
+    assert!(
+        m.text().contains("se termine le 31 décembre 2026"),
+        "{}",
+        m.text()
+    );
+    let final_report =
+        "Bilan final de la clause d'insertion attendu : Réhabilitation du groupe scolaire";
+    assert!(!subjects_to(PAIE).iter().any(|s| s == final_report));
+    job.run("2027-01-30T08:05:00Z");
+    assert_eq!(
+        subjects_to(PAIE)
+            .iter()
+            .filter(|s| *s == final_report)
+            .count(),
+        1
+    );
+    let m = smtp
+        .messages()
+        .into_iter()
+        .find(|m| m.subject() == final_report)
+        .unwrap();
+    assert!(m.text().contains("Heures manquantes : 798"), "{}", m.text());
+    job.run("2027-02-15T08:05:00Z");
+    assert_eq!(
+        subjects_to(PAIE)
+            .iter()
+            .filter(|s| *s == final_report)
+            .count(),
+        1
+    );
+    assert!(unique_ids(&smtp));
+});
