@@ -301,7 +301,6 @@ on_both!(
         }
         // Another dies after claiming one row, before sending it.
         {
-            use diesel::prelude::*;
             let pool = clausier::db::build_pool(&DatabaseUrl::parse(&app.database_url).unwrap(), 1)
                 .unwrap();
             let mut conn = pool.get().unwrap();
