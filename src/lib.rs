@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod jobs;
 pub mod openapi;
+pub mod reminders;
 pub mod seed;
 pub mod store;
 
@@ -72,13 +73,45 @@ pub fn build_rocket_with(config: Config, figment: Figment) -> anyhow::Result<Roc
         }
     };
     let keys = TokenKeys::new(secret.as_bytes(), config.token_ttl_seconds);
+    reminders::scheduler::check(&config)?;
+    let mailer = reminders::Mailer::from_config(&config)?;
+    tracing::info!("{}", mailer.describe());
     let v1 = api::v1_routes();
     let spec = openapi::document(&v1);
     let rocket = rocket::custom(figment)
         .manage(Db { pool })
         .manage(keys)
         .manage(config)
+        .manage(mailer)
+        .manage(reminders::scheduler::SchedulerHandle::default())
         .attach(RequestLog)
+        .attach(AdHoc::on_liftoff("scheduler", |rocket| {
+            Box::pin(async move {
+                let (Some(db), Some(config), Some(mailer), Some(handle)) = (
+                    rocket.state::<Db>(),
+                    rocket.state::<Config>(),
+                    rocket.state::<reminders::Mailer>(),
+                    rocket.state::<reminders::scheduler::SchedulerHandle>(),
+                ) else {
+                    return;
+                };
+                let started =
+                    reminders::scheduler::start(db.pool.clone(), mailer.clone(), config.clone())
+                        .await;
+                match started {
+                    Ok(Some(s)) => handle.set(s).await,
+                    Ok(None) => tracing::info!("scheduled jobs are disabled"),
+                    Err(e) => tracing::error!("cannot start the scheduler: {e:#}"),
+                }
+            })
+        }))
+        .attach(AdHoc::on_shutdown("scheduler stop", |rocket| {
+            Box::pin(async move {
+                if let Some(handle) = rocket.state::<reminders::scheduler::SchedulerHandle>() {
+                    handle.stop().await;
+                }
+            })
+        }))
         .attach(AdHoc::on_liftoff("announce", |rocket| {
             Box::pin(async move {
                 let c = rocket.config();
@@ -135,8 +168,11 @@ impl Fairing for RequestLog {
 
 /// Logs to stderr, `RUST_LOG` style filter, `info` by default.
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rocket=warn,_=off,r2d2=warn"));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(
+            "info,rocket=warn,_=off,r2d2=warn,tokio_cron_scheduler=warn",
+        )
+    });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)

@@ -13,6 +13,7 @@ const USAGE: &str = "usage: clausier [serve]
        clausier anonymise
        clausier demo                      fill an empty database with a demo territory, then serve
        clausier bench-data --scale departement|national [--years N] [--seed S]
+       clausier reminders run [--now RFC3339]
        clausier create-user --structure NAME --role admin|facilitator|contractor|funder --email E
                             [--password P] [--organisation ID] [--scope structures:ID,ID|territory:CODE|all]
 
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         Some("anonymise") => anonymise(),
         Some("demo") => demo(),
         Some("bench-data") => bench_data(&args[1..]),
+        Some("reminders") => reminders(&args[1..]),
         Some("-h") | Some("--help") | Some("help") => {
             println!("{USAGE}");
             Ok(())
@@ -286,3 +288,58 @@ fn bench_data(args: &[String]) -> anyhow::Result<()> {
 
 /// The password of generated benchmark accounts (local synthetic data only).
 const BENCH_PASSWORD: &str = "bench-password-2026";
+/// `clausier reminders run [--now RFC3339]`: runs the reminder job once (queues what is due at
+/// `now`, sends what is ready), prints what it did, and exits.
+fn reminders(args: &[String]) -> anyhow::Result<()> {
+    match args.first().map(String::as_str) {
+        Some("run") => {}
+        _ => anyhow::bail!("expected `clausier reminders run [--now RFC3339]`\n{USAGE}"),
+    }
+    let f = flags(&args[1..])?;
+    if let Some(k) = f.keys().find(|k| k.as_str() != "now") {
+        anyhow::bail!("unknown option --{k}\n{USAGE}");
+    }
+    let now = match f.get("now") {
+        Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "--now `{s}` is not an RFC 3339 time ({e}), e.g. 2026-04-10T09:30:00+02:00"
+                )
+            })?
+            .with_timezone(&chrono::Utc),
+        None => chrono::Utc::now(),
+    };
+    let config = load_config()?;
+    let pool = db::build_pool(&config.database, 2)?;
+    {
+        let mut conn = pool.get()?;
+        db::run_migrations(&mut conn)?;
+    }
+    let mailer = clausier::reminders::Mailer::from_config(&config)?;
+    println!("{}", mailer.describe());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let report = runtime.block_on(clausier::reminders::run(&pool, &mailer, &config, now))?;
+    println!("reminders at {}", now.to_rfc3339());
+    for (rule, stage, to, subject) in &report.queued {
+        println!("queued {rule}/{stage} to {to}: {subject}");
+    }
+    for (id, to, subject) in &report.sent {
+        println!("sent #{id} to {to}: {subject}");
+    }
+    println!(
+        "{} queued, {} sent, {} to retry, {} failed",
+        report.queued.len(),
+        report.sent.len(),
+        report.retrying,
+        report.failed
+    );
+    if report.errors > 0 {
+        anyhow::bail!(
+            "{} clause(s) could not be processed (see the log)",
+            report.errors
+        );
+    }
+    Ok(())
+}

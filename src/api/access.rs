@@ -84,6 +84,13 @@ pub const ROUTES: &[Access] = &[
     a("POST", "/api/v1/referrals/<id>/answer", STAFF_CONTRACTOR, "Answer a proposal: interview, hired (creates the placement) or declined"),
     a("GET", "/api/v1/worklist", STAFF, "Needs short of proposals and proposals waiting for an answer: who owes what, since when"),
     a("GET", "/api/v1/reports/referrals", STAFF, "Needs, proposals, hires and hire rate of a year, by contractor and by job"),
+    a("GET", "/api/v1/clauses/<id>/milestones", STAFF_CONTRACTOR, "Execution milestones of a clause with their state (upcoming, due, done, overdue)"),
+    a("POST", "/api/v1/clauses/<id>/milestones", STAFF, "Add a milestone to a clause by hand"),
+    a("POST", "/api/v1/milestones/<id>/done", STAFF, "Mark a milestone done"),
+    a("GET", "/api/v1/notifications", STAFF, "Reminder emails of the structure (queued, sent, failed)"),
+    a("POST", "/api/v1/notifications/<id>/retry", STAFF, "Queue a failed reminder email again"),
+    a("GET", "/api/v1/me/preferences", ANY, "The caller's reminder preferences"),
+    a("PUT", "/api/v1/me/preferences", ANY, "Turn the caller's optional reminders off or on"),
     // Routes of later work are added here.
 ];
 

@@ -12,6 +12,7 @@ pub mod organisations;
 pub mod participants;
 pub mod placements;
 pub mod referrals;
+pub mod reminders;
 pub mod users;
 
 use rocket::http::Status;
@@ -54,6 +55,7 @@ pub fn v1_routes() -> Vec<rocket::Route> {
     r.extend(hours::routes());
     r.extend(needs::routes());
     r.extend(referrals::routes());
+    r.extend(reminders::routes());
     r
 }
 

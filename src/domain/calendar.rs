@@ -207,6 +207,79 @@ pub fn add_days(date: NaiveDate, days: i64) -> NaiveDate {
         })
 }
 
+/// The months (`YYYY-MM`) of `period` during which a placement running from `starts_on` to
+/// `ends_on` (None: open-ended) was open, in order; empty for a bad period key.
+pub fn months_open(period: &str, starts_on: NaiveDate, ends_on: Option<NaiveDate>) -> Vec<String> {
+    let Some(months) = period_months(period) else {
+        return Vec::new();
+    };
+    months
+        .into_iter()
+        .filter(|m| {
+            let Some((first, last)) = month_bounds(m) else {
+                return false;
+            };
+            starts_on <= last && ends_on.is_none_or(|e| e >= first)
+        })
+        .collect()
+}
+
+/// First and last day of a month written `YYYY-MM`.
+fn month_bounds(month: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let (y, m) = crate::domain::hours::parse_month(month)?;
+    Some((
+        crate::domain::hours::month_first_day(y, m)?,
+        crate::domain::hours::month_last_day(y, m)?,
+    ))
+}
+
+/// The last day of a reporting period (`YYYY-MM` or `YYYY-Qn`).
+pub fn period_last_day(period: &str) -> Option<NaiveDate> {
+    let months = period_months(period)?;
+    month_bounds(months.last()?).map(|(_, last)| last)
+}
+
+/// Whether a period was reported, from the (placement, month) pairs owed (each month of the
+/// period during which a placement was open) and the pairs that have an entry. None when
+/// nothing was owed (nobody to report on); otherwise whether every owed pair has an entry.
+pub fn period_reported(
+    owed: &[(i64, String)],
+    entered: &std::collections::HashSet<(i64, String)>,
+) -> Option<bool> {
+    if owed.is_empty() {
+        return None;
+    }
+    Some(owed.iter().all(|pair| entered.contains(pair)))
+}
+
+/// Whether a milestone is done on `today`:
+/// - marked done by hand (`marked_done`): always;
+/// - a manual milestone: only when marked;
+/// - `report`: once its period has ended and every owed report is in (`report_complete`,
+///   Some(true); a period in which nobody was placed owes nothing and is done once over);
+/// - `start`, `mid_term`, `end_warning`: informational dates, done once past;
+/// - `final_report` and anything else: when marked.
+pub fn is_done(
+    kind: &str,
+    manual: bool,
+    marked_done: bool,
+    due_on: NaiveDate,
+    today: NaiveDate,
+    report_complete: Option<bool>,
+) -> bool {
+    if marked_done {
+        return true;
+    }
+    if manual {
+        return false;
+    }
+    match kind {
+        "report" => report_complete == Some(true),
+        "start" | "mid_term" | "end_warning" => today > due_on,
+        _ => false,
+    }
+}
+
 /// State of a milestone on a given (local) day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MilestoneState {
@@ -529,5 +602,80 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn months_open_in_a_period() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            months_open("2026-Q1", d(2026, 2, 15), Some(d(2026, 5, 1))),
+            s(&["2026-02", "2026-03"])
+        );
+        assert_eq!(
+            months_open("2026-Q1", d(2026, 1, 31), None),
+            s(&["2026-01", "2026-02", "2026-03"])
+        );
+        assert_eq!(months_open("2026-03", d(2026, 4, 1), None), s(&[]));
+        assert_eq!(
+            months_open("2026-03", d(2026, 1, 1), Some(d(2026, 2, 28))),
+            s(&[])
+        );
+        assert_eq!(
+            months_open("2026-03", d(2026, 1, 1), Some(d(2026, 3, 1))),
+            s(&["2026-03"])
+        );
+        assert_eq!(months_open("mid", d(2026, 1, 1), None), s(&[]));
+        assert_eq!(period_last_day("2026-Q1"), Some(d(2026, 3, 31)));
+        assert_eq!(period_last_day("2026-02"), Some(d(2026, 2, 28)));
+        assert_eq!(period_last_day("final"), None);
+    }
+
+    #[test]
+    fn reported_periods_and_done_milestones() {
+        let owed = vec![(1, "2026-03".to_string()), (2, "2026-03".to_string())];
+        let mut entered = std::collections::HashSet::new();
+        assert_eq!(period_reported(&[], &entered), None);
+        entered.insert((1, "2026-03".to_string()));
+        assert_eq!(period_reported(&owed, &entered), Some(false));
+        entered.insert((2, "2026-03".to_string()));
+        assert_eq!(period_reported(&owed, &entered), Some(true));
+        let due = d(2026, 4, 10);
+        assert!(is_done(
+            "report",
+            false,
+            false,
+            due,
+            d(2026, 4, 1),
+            Some(true)
+        ));
+        assert!(!is_done(
+            "report",
+            false,
+            false,
+            due,
+            d(2026, 4, 1),
+            Some(false)
+        ));
+        assert!(!is_done("report", false, false, due, d(2026, 4, 1), None));
+        assert!(is_done(
+            "final_report",
+            false,
+            true,
+            due,
+            d(2026, 1, 1),
+            None
+        ));
+        assert!(!is_done(
+            "final_report",
+            false,
+            false,
+            due,
+            d(2027, 1, 1),
+            None
+        ));
+        assert!(!is_done("mid_term", false, false, due, due, None));
+        assert!(is_done("mid_term", false, false, due, d(2026, 4, 11), None));
+        assert!(!is_done("visit", true, false, due, d(2027, 1, 1), None));
+        assert!(is_done("visit", true, true, due, d(2026, 1, 1), None));
     }
 }

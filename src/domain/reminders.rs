@@ -399,6 +399,90 @@ pub fn exit_missing(p: &PlacementExit, today: NaiveDate) -> Vec<Reminder> {
 }
 
 // ---------------------------------------------------------------------------------------
+// Start of works
+
+/// An assignment of a clause (clause × contractor) and the clause's start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignmentStart {
+    pub clause_id: i64,
+    pub assignment_id: i64,
+    pub contractor_id: i64,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+/// Rule `obligations_summary` (optional): from the clause's start (the ordre de service) and
+/// until its end, each contractor with an assignment is sent a summary of its obligations
+/// once (period `start`, stage `summary`). An assignment added later gets its own summary.
+pub fn obligations_summary(a: &AssignmentStart, today: NaiveDate) -> Vec<Reminder> {
+    if today < a.starts_on || today > a.ends_on {
+        return Vec::new();
+    }
+    vec![Reminder {
+        rule: "obligations_summary",
+        subject_type: "assignment",
+        subject_id: a.assignment_id,
+        period: "start".to_string(),
+        stage: "summary".to_string(),
+        recipient: Recipient::ContractorContacts(a.contractor_id),
+        due_on: a.starts_on,
+        obligation: false,
+        facts: vec![
+            fact("starts_on", format_date_fr(a.starts_on)),
+            fact("ends_on", format_date_fr(a.ends_on)),
+        ],
+    }]
+}
+
+// ---------------------------------------------------------------------------------------
+// Delivery
+
+/// First delay before a failed email is tried again, in minutes.
+pub const RETRY_BASE_MINUTES: i64 = 5;
+/// Longest delay between two attempts, in minutes.
+pub const RETRY_MAX_MINUTES: i64 = 12 * 60;
+
+/// Delay before the next attempt after `attempts` failed ones (1 or more): 5 minutes, then
+/// doubling (10, 20, 40…), at most 12 hours. With the default 8 attempts, an email is given
+/// up about 10 h 35 min after its first failure.
+pub fn retry_delay_minutes(attempts: i32) -> i64 {
+    let doublings = (attempts.max(1) - 1).min(20) as u32;
+    (RETRY_BASE_MINUTES << doublings).min(RETRY_MAX_MINUTES)
+}
+
+/// Whether an email that just failed its `attempts`-th attempt is given up.
+pub fn give_up(attempts: i32, max_attempts: i32, permanent: bool) -> bool {
+    permanent || attempts >= max_attempts.max(1)
+}
+
+// ---------------------------------------------------------------------------------------
+// Catching up
+
+/// Keeps, for each rule, subject, period and recipient, only the latest stage due: when a
+/// job did not run for a while, a contractor gets the late-by-14-days reminder once, not the
+/// 3-days-before, due-day, 7 and 14 days late ones together. A stage once superseded stays
+/// superseded (the rules return every stage whose day has come), so the earlier stages are
+/// never sent later either. Order of first appearance is kept.
+pub fn latest_stages(reminders: Vec<Reminder>) -> Vec<Reminder> {
+    let mut out: Vec<Reminder> = Vec::new();
+    for r in reminders {
+        let same = out.iter_mut().find(|o| {
+            o.rule == r.rule
+                && o.subject_type == r.subject_type
+                && o.subject_id == r.subject_id
+                && o.period == r.period
+                && o.recipient == r.recipient
+        });
+        match same {
+            Some(o) if r.due_on >= o.due_on => *o = r,
+            Some(_) => {}
+            None => out.push(r),
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
 // Referrals
 
 /// A candidate proposed to a contractor for a recruitment need.
@@ -777,5 +861,76 @@ mod tests {
         let rs = referral_waiting(&referral(false), 14, d(2026, 3, 20));
         assert_eq!(rs[0].stage, "waiting_14d");
         assert!(referral_waiting(&referral(false), 14, d(2026, 3, 16)).is_empty());
+    }
+
+    #[test]
+    fn obligations_summary_from_the_start() {
+        let a = AssignmentStart {
+            clause_id: 3,
+            assignment_id: 5,
+            contractor_id: 7,
+            starts_on: d(2026, 3, 2),
+            ends_on: d(2026, 12, 31),
+        };
+        assert!(obligations_summary(&a, d(2026, 3, 1)).is_empty());
+        let rs = obligations_summary(&a, d(2026, 3, 2));
+        assert_eq!(stages(&rs), vec![("summary", CONTRACTOR)]);
+        assert_eq!(
+            (rs[0].rule, rs[0].subject_type, rs[0].subject_id),
+            ("obligations_summary", "assignment", 5)
+        );
+        assert!(!rs[0].obligation);
+        assert_eq!(fact_of(&rs[0], "starts_on"), "2 mars 2026");
+        // Activated late: still sent once while the clause runs; never after its end.
+        assert_eq!(obligations_summary(&a, d(2026, 9, 1)).len(), 1);
+        assert!(obligations_summary(&a, d(2027, 1, 1)).is_empty());
+    }
+
+    #[test]
+    fn catching_up_keeps_the_latest_stage() {
+        // A job that last ran before 7 April and runs again on 25 April.
+        let rs = reporting_due(&march(false, Some(11)), d(2026, 4, 25));
+        assert_eq!(rs.len(), 4);
+        let kept = latest_stages(rs);
+        assert_eq!(stages(&kept), vec![("late_14d", CONTRACTOR)]);
+        // On 1 May the contractor's late_21d and the referent's alert are both kept.
+        let kept = latest_stages(reporting_due(&march(false, Some(11)), d(2026, 5, 1)));
+        assert_eq!(
+            stages(&kept),
+            vec![("late_21d", CONTRACTOR), ("late_21d_referent", REFERENT)]
+        );
+        // Different periods or subjects are independent.
+        let mut april = march(false, Some(11));
+        april.period = "2026-04".to_string();
+        april.due_on = d(2026, 5, 10);
+        let mut all = reporting_due(&march(false, Some(11)), d(2026, 5, 10));
+        all.extend(reporting_due(&april, d(2026, 5, 10)));
+        let kept = latest_stages(all);
+        let summary: Vec<_> = kept
+            .iter()
+            .map(|r| (r.period.as_str(), r.stage.as_str()))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("2026-03", "late_21d"),
+                ("2026-03", "late_21d_referent"),
+                ("2026-04", "due_day")
+            ]
+        );
+    }
+
+    #[test]
+    fn retry_backoff() {
+        let delays: Vec<i64> = (1..=9).map(retry_delay_minutes).collect();
+        assert_eq!(delays, vec![5, 10, 20, 40, 80, 160, 320, 640, 720]);
+        assert_eq!(retry_delay_minutes(0), 5);
+        assert_eq!(retry_delay_minutes(1000), 720);
+        // Attempts 1 to 7 wait 635 minutes in all before the 8th and last.
+        assert_eq!((1..8).map(retry_delay_minutes).sum::<i64>(), 635);
+        assert!(!give_up(7, 8, false));
+        assert!(give_up(8, 8, false));
+        assert!(give_up(1, 8, true));
+        assert!(give_up(1, 0, false));
     }
 }

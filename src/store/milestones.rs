@@ -1,13 +1,298 @@
-//! Execution milestones of clauses (filled in by the reminders work).
+//! Execution milestones of clauses: the calendar generated from a clause's dates and reporting
+//! frequency (on activation, regenerated when they change), milestones added by hand, and
+//! their state on a day.
 
-use crate::db::Conn;
+use std::collections::HashSet;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::{hour_entries, milestones, placements};
+use crate::db::{now, Conn};
+use crate::domain::calendar::{self, Frequency};
 use crate::error::ApiError;
+use crate::store::clauses::{self, Clause};
 
-/// Called when a clause changes status, in the same transaction.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = milestones)]
+pub struct Milestone {
+    pub id: i64,
+    pub structure_id: i64,
+    pub clause_id: i64,
+    pub kind: String,
+    pub period: String,
+    pub due_on: NaiveDate,
+    pub manual: bool,
+    pub label: Option<String>,
+    pub done_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MilestoneView {
+    pub id: i64,
+    pub clause_id: i64,
+    pub kind: String,
+    /// `start`, a reporting period (`YYYY-MM`, `YYYY-Qn`), `mid`, `end`, `final`; empty for
+    /// a manual milestone.
+    pub period: String,
+    pub label: String,
+    pub due_on: NaiveDate,
+    pub manual: bool,
+    pub state: &'static str,
+    pub done_at: Option<NaiveDateTime>,
+}
+
+/// Called when a clause changes status, in the same transaction: an activated clause gets
+/// its calendar.
 pub fn on_clause_status(
-    _conn: &mut Conn,
-    _structure_id: i64,
-    _clause_id: i64,
+    conn: &mut Conn,
+    structure_id: i64,
+    clause_id: i64,
 ) -> Result<(), ApiError> {
+    let clause = clauses::get(conn, structure_id, clause_id)?;
+    if clause.status == "active" {
+        regenerate(conn, &clause)?;
+    }
     Ok(())
+}
+
+/// Brings the generated milestones of a clause in line with its dates and frequency: missing
+/// ones are added, moved ones get their new date, those no longer in the calendar are
+/// removed. Milestones done and milestones added by hand are kept as they are.
+pub fn regenerate(conn: &mut Conn, clause: &Clause) -> Result<(), ApiError> {
+    let frequency = Frequency::parse(&clause.reporting_frequency).unwrap_or(Frequency::Monthly);
+    let specs = calendar::generate(clause.starts_on, clause.ends_on, frequency);
+    let existing: Vec<Milestone> = milestones::table
+        .filter(milestones::clause_id.eq(clause.id))
+        .filter(milestones::manual.eq(false))
+        .select(Milestone::as_select())
+        .load(conn)?;
+    for m in &existing {
+        if m.done_at.is_some() {
+            continue;
+        }
+        match specs
+            .iter()
+            .find(|s| s.kind == m.kind && s.period == m.period)
+        {
+            Some(s) if s.due_on != m.due_on => {
+                diesel::update(milestones::table.filter(milestones::id.eq(m.id)))
+                    .set(milestones::due_on.eq(s.due_on))
+                    .execute(conn)?;
+            }
+            Some(_) => {}
+            None => {
+                diesel::delete(milestones::table.filter(milestones::id.eq(m.id))).execute(conn)?;
+            }
+        }
+    }
+    let at = now();
+    for s in &specs {
+        if existing
+            .iter()
+            .any(|m| m.kind == s.kind && m.period == s.period)
+        {
+            continue;
+        }
+        diesel::insert_into(milestones::table)
+            .values((
+                milestones::structure_id.eq(clause.structure_id),
+                milestones::clause_id.eq(clause.id),
+                milestones::kind.eq(&s.kind),
+                milestones::period.eq(&s.period),
+                milestones::due_on.eq(s.due_on),
+                milestones::manual.eq(false),
+                milestones::created_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The milestones of a clause, by due date.
+pub fn of_clause(conn: &mut Conn, clause_id: i64) -> Result<Vec<Milestone>, ApiError> {
+    Ok(milestones::table
+        .filter(milestones::clause_id.eq(clause_id))
+        .order((milestones::due_on, milestones::id))
+        .select(Milestone::as_select())
+        .load(conn)?)
+}
+
+/// Placement id, assignment id, start, planned end, exit date.
+type PlacementDates = (i64, i64, NaiveDate, Option<NaiveDate>, Option<NaiveDate>);
+
+/// What contractors reported on a clause: its placements (id, assignment, start, last day)
+/// and the (placement, month) pairs that have an entry not rejected.
+pub struct ClauseReports {
+    pub placements: Vec<(i64, i64, NaiveDate, Option<NaiveDate>)>,
+    pub entered: HashSet<(i64, String)>,
+}
+
+impl ClauseReports {
+    pub fn load(conn: &mut Conn, clause_id: i64) -> Result<ClauseReports, ApiError> {
+        let rows: Vec<PlacementDates> = placements::table
+            .filter(placements::clause_id.eq(clause_id))
+            .select((
+                placements::id,
+                placements::assignment_id,
+                placements::starts_on,
+                placements::ends_on,
+                placements::exit_on,
+            ))
+            .load(conn)?;
+        let placements: Vec<_> = rows
+            .into_iter()
+            .map(|(id, a, s, e, exit)| (id, a, s, exit.or(e)))
+            .collect();
+        let ids: Vec<i64> = placements.iter().map(|p| p.0).collect();
+        let entered: HashSet<(i64, String)> = hour_entries::table
+            .filter(hour_entries::placement_id.eq_any(&ids))
+            .filter(hour_entries::status.ne("rejected"))
+            .select((hour_entries::placement_id, hour_entries::month))
+            .load::<(i64, String)>(conn)?
+            .into_iter()
+            .collect();
+        Ok(ClauseReports {
+            placements,
+            entered,
+        })
+    }
+
+    /// The (placement, month) pairs of `period` owed by one assignment (or all of them).
+    pub fn owed(&self, assignment_id: Option<i64>, period: &str) -> Vec<(i64, String)> {
+        self.placements
+            .iter()
+            .filter(|p| assignment_id.is_none_or(|a| p.1 == a))
+            .flat_map(|&(id, _, start, end)| {
+                calendar::months_open(period, start, end)
+                    .into_iter()
+                    .map(move |m| (id, m))
+            })
+            .collect()
+    }
+
+    /// Whether `period` is reported: None when nothing is owed.
+    pub fn reported(&self, assignment_id: Option<i64>, period: &str) -> Option<bool> {
+        calendar::period_reported(&self.owed(assignment_id, period), &self.entered)
+    }
+}
+
+/// The milestones of a clause with their state on `today` (the clause's local date).
+pub fn list(
+    conn: &mut Conn,
+    clause: &Clause,
+    today: NaiveDate,
+) -> Result<Vec<MilestoneView>, ApiError> {
+    let rows = of_clause(conn, clause.id)?;
+    let reports = ClauseReports::load(conn, clause.id)?;
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let report_complete = if m.kind == "report" && !m.manual {
+                match calendar::period_last_day(&m.period) {
+                    Some(last) if today > last => {
+                        Some(reports.reported(None, &m.period).unwrap_or(true))
+                    }
+                    _ => None,
+                }
+            } else {
+                None
+            };
+            let done = calendar::is_done(
+                &m.kind,
+                m.manual,
+                m.done_at.is_some(),
+                m.due_on,
+                today,
+                report_complete,
+            );
+            MilestoneView {
+                id: m.id,
+                clause_id: m.clause_id,
+                label: m
+                    .label
+                    .clone()
+                    .unwrap_or_else(|| default_label(&m.kind, &m.period)),
+                kind: m.kind,
+                period: if m.manual { String::new() } else { m.period },
+                due_on: m.due_on,
+                manual: m.manual,
+                state: calendar::state(m.due_on, done, today).as_str(),
+                done_at: m.done_at,
+            }
+        })
+        .collect())
+}
+
+/// The French label of a generated milestone.
+pub fn default_label(kind: &str, period: &str) -> String {
+    use crate::domain::next_action::period_label_fr;
+    match kind {
+        "start" => "Démarrage des travaux (ordre de service)".to_string(),
+        "report" => format!("Déclaration des heures de {}", period_label_fr(period)),
+        "mid_term" => "Revue à mi-parcours".to_string(),
+        "end_warning" => "Fin du marché dans 30 jours".to_string(),
+        "final_report" => "Bilan final de la clause".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Adds a milestone by hand; returns its id.
+pub fn add_manual(
+    conn: &mut Conn,
+    clause: &Clause,
+    kind: &str,
+    label: &str,
+    due_on: NaiveDate,
+) -> Result<i64, ApiError> {
+    Ok(diesel::insert_into(milestones::table)
+        .values((
+            milestones::structure_id.eq(clause.structure_id),
+            milestones::clause_id.eq(clause.id),
+            milestones::kind.eq(kind),
+            // Manual milestones never collide with generated ones or with each other.
+            milestones::period.eq(format!("manual-{}", uuid::Uuid::new_v4())),
+            milestones::due_on.eq(due_on),
+            milestones::manual.eq(true),
+            milestones::label.eq(label),
+            milestones::created_at.eq(now()),
+        ))
+        .returning(milestones::id)
+        .get_result(conn)?)
+}
+
+pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> Result<Milestone, ApiError> {
+    milestones::table
+        .filter(milestones::id.eq(id))
+        .filter(milestones::structure_id.eq(structure_id))
+        .select(Milestone::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("milestone"))
+}
+
+/// Marks a milestone done (kept if already done).
+pub fn mark_done(conn: &mut Conn, id: i64) -> Result<(), ApiError> {
+    diesel::update(
+        milestones::table
+            .filter(milestones::id.eq(id))
+            .filter(milestones::done_at.is_null()),
+    )
+    .set(milestones::done_at.eq(now()))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Whether the final report of a clause was marked done.
+pub fn final_report_done(conn: &mut Conn, clause_id: i64) -> Result<bool, ApiError> {
+    let n: i64 = milestones::table
+        .filter(milestones::clause_id.eq(clause_id))
+        .filter(milestones::kind.eq("final_report"))
+        .filter(milestones::manual.eq(false))
+        .filter(milestones::done_at.is_not_null())
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
 }

@@ -159,6 +159,15 @@ pub fn of_participant(conn: &mut Conn, participant_id: i64) -> Result<Vec<Placem
         .load(conn)?)
 }
 
+/// The placements of a clause.
+pub fn of_clause(conn: &mut Conn, clause_id: i64) -> Result<Vec<Placement>, ApiError> {
+    Ok(placements::table
+        .filter(placements::clause_id.eq(clause_id))
+        .order(placements::id)
+        .select(Placement::as_select())
+        .load(conn)?)
+}
+
 pub fn list(
     conn: &mut Conn,
     structure_id: i64,

@@ -297,6 +297,9 @@ pub fn build_client(url: &str, tweak: impl FnOnce(&mut Config)) -> Client {
     let mut config = Config::for_database(url).expect("config");
     config.jwt_secret = Some("test-secret-test-secret-test-secret-0123".into());
     config.database_pool_size = 4;
+    // Scheduled jobs stay off in tests: they call the jobs with a chosen clock instead.
+    config.reminders_cron = None;
+    config.anonymise_cron = None;
     tweak(&mut config);
     let figment = clausier::rocket_figment().merge(("log_level", "off"));
     let rocket = clausier::build_rocket_with(config, figment).expect("build app");

@@ -8,5 +8,7 @@ mod foundation;
 mod hours;
 mod people;
 mod referrals;
+mod reminders;
 mod seed;
+mod smtp;
 mod startup;

@@ -1,0 +1,476 @@
+//! The queueing half of the reminder job: for each clause, the rules of
+//! `domain::reminders` are applied on the clause's local "sendable" day, their recipients
+//! resolved to email addresses, and each new (rule, subject, period, stage, recipient) is
+//! rendered and put in the outbox once.
+//!
+//! A rule is added by writing its pure function in `domain::reminders`, calling it in
+//! [`clause_reminders`] (or beside it for reminders that are not about a clause), giving it
+//! templates under `templates/email/<rule>/`, and listing them in `templates.rs`.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::db::{now as db_now, write_tx, Conn};
+use crate::domain::calendar::{add_days, sendable_through, DUE_WINDOW_DAYS};
+use crate::domain::hours::month_of;
+use crate::domain::next_action::{format_date_fr, format_hours_fr};
+use crate::domain::progress::{progress, ProgressInput};
+use crate::domain::reminders::{self as rules, dedup_key, Recipient, Reminder};
+use crate::domain::territory::time_zone;
+use crate::error::ApiError;
+use crate::reminders::templates;
+use crate::store::clauses::{self, Assignment, Clause};
+use crate::store::milestones::{self, ClauseReports};
+use crate::store::outbox::{self, NewOutbox};
+use crate::store::placements::Placement;
+use crate::store::reminders::{self as recipients, Addressee};
+
+/// What one queueing pass did.
+#[derive(Debug, Clone, Default)]
+pub struct Queued {
+    /// (rule, stage, recipient email, subject line) of each new outbox row.
+    pub rows: Vec<(String, String, String, String)>,
+    /// Clauses whose reminders could not be computed (logged).
+    pub errors: usize,
+}
+
+/// The time zone of a clause: its stored zone, else its territory's.
+pub fn clause_time_zone(clause: &Clause) -> Tz {
+    clause
+        .time_zone
+        .parse::<Tz>()
+        .unwrap_or_else(|_| time_zone(&clause.territory))
+}
+
+/// The stable Message-ID of an outbox row, derived from its unique key: a retry after a
+/// crash sends the same id, so a duplicate is recognisable.
+pub fn message_id(key: &str, domain: &str) -> String {
+    let digest = Sha256::digest(key.as_bytes());
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("<reminder.{hex}@{domain}>")
+}
+
+/// Queues every reminder due at `now` that is not in the outbox yet.
+pub fn queue_due(
+    conn: &mut Conn,
+    config: &Config,
+    mail_domain: &str,
+    now: DateTime<Utc>,
+) -> Result<Queued, ApiError> {
+    let mut out = Queued::default();
+    for clause in recipients::clauses_to_watch(conn)? {
+        let result = clause_reminders(conn, config, &clause, now)
+            .and_then(|candidates| queue(conn, &clause, candidates, mail_domain, now));
+        match result {
+            Ok(rows) => out.rows.extend(rows),
+            Err(e) => {
+                out.errors += 1;
+                tracing::error!("reminders of clause {}: {}", clause.id, e.detail);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One reminder addressed to one email, with the values its template shows.
+pub struct Candidate {
+    pub reminder: Reminder,
+    pub to: Addressee,
+    pub context: BTreeMap<String, String>,
+}
+
+fn set(ctx: &mut BTreeMap<String, String>, key: &str, value: impl Into<String>) {
+    ctx.insert(key.to_string(), value.into());
+}
+
+/// Everything a clause's emails may show, read once per clause.
+struct ClauseFacts {
+    today: NaiveDate,
+    assignments: Vec<Assignment>,
+    placements: Vec<Placement>,
+    reports: ClauseReports,
+    /// Validated hours per assignment up to today's month.
+    validated: BTreeMap<i64, i64>,
+    base: BTreeMap<String, String>,
+    first_report_due: Option<NaiveDate>,
+}
+
+fn clause_facts(
+    conn: &mut Conn,
+    config: &Config,
+    clause: &Clause,
+    today: NaiveDate,
+) -> Result<(ClauseFacts, crate::domain::progress::Progress), ApiError> {
+    let assignments = clauses::assignments_of(conn, clause.id)?;
+    let ids: Vec<i64> = assignments.iter().map(|a| a.id).collect();
+    let totals = crate::store::hours::assignment_totals(conn, &ids, &month_of(today))?;
+    let validated: BTreeMap<i64, i64> = totals.iter().map(|(a, v, _)| (*a, *v)).collect();
+    let pending: i64 = totals.iter().map(|(_, _, p)| p).sum();
+    let pr = progress(&ProgressInput {
+        required: clause.required_hours,
+        validated: validated.values().sum(),
+        pending,
+        starts_on: clause.starts_on,
+        ends_on: clause.ends_on,
+        on: today,
+        on_track_percent: config.on_track_percent,
+        penalty_per_hour_cents: clause.penalty_per_hour_cents,
+    });
+    let contract = crate::store::contracts::get(conn, clause.structure_id, clause.contract_id)?;
+    let buyer = recipients::organisation_name(conn, contract.buyer_id)?;
+    let total_validated: i64 = validated.values().sum();
+    let mut base = BTreeMap::new();
+    set(&mut base, "contract_title", contract.title.clone());
+    set(&mut base, "contract_reference", contract.reference.clone());
+    set(&mut base, "buyer_name", buyer);
+    set(
+        &mut base,
+        "clause_starts_on",
+        format_date_fr(clause.starts_on),
+    );
+    set(&mut base, "clause_ends_on", format_date_fr(clause.ends_on));
+    set(
+        &mut base,
+        "required_hours",
+        format_hours_fr(clause.required_hours),
+    );
+    set(
+        &mut base,
+        "validated_hours",
+        format_hours_fr(total_validated),
+    );
+    set(&mut base, "expected_hours", format_hours_fr(pr.expected));
+    set(&mut base, "remaining_hours", format_hours_fr(pr.remaining));
+    let achieved = if pr.expected > 0 {
+        // Percent with one decimal, rounded half up, in French.
+        let tenths = (total_validated * 1000 + pr.expected / 2) / pr.expected;
+        format!("{},{}", tenths / 10, tenths % 10)
+    } else {
+        "100,0".to_string()
+    };
+    set(&mut base, "achieved_share", achieved);
+    let placements = crate::store::placements::of_clause(conn, clause.id)?;
+    let reports = ClauseReports::load(conn, clause.id)?;
+    let first_report_due = milestones::of_clause(conn, clause.id)?
+        .into_iter()
+        .filter(|m| m.kind == "report" && !m.manual)
+        .map(|m| m.due_on)
+        .min();
+    Ok((
+        ClauseFacts {
+            today,
+            assignments,
+            placements,
+            reports,
+            validated,
+            base,
+            first_report_due,
+        },
+        pr,
+    ))
+}
+
+/// The reminders of one clause due on its local sendable day, addressed.
+pub fn clause_reminders(
+    conn: &mut Conn,
+    config: &Config,
+    clause: &Clause,
+    now: DateTime<Utc>,
+) -> Result<Vec<Candidate>, ApiError> {
+    let today = sendable_through(now, clause_time_zone(clause), config.reminder_hour);
+    let active = clause.status == "active";
+    if active && milestones::of_clause(conn, clause.id)?.is_empty() {
+        // A clause activated before calendars existed gets one now.
+        milestones::regenerate(conn, clause)?;
+    }
+    let (facts, pr) = clause_facts(conn, config, clause, today)?;
+    let mut due: Vec<Reminder> = Vec::new();
+    if active {
+        let ms = milestones::of_clause(conn, clause.id)?;
+        for a in &facts.assignments {
+            due.extend(rules::obligations_summary(
+                &rules::AssignmentStart {
+                    clause_id: clause.id,
+                    assignment_id: a.id,
+                    contractor_id: a.contractor_id,
+                    starts_on: clause.starts_on,
+                    ends_on: clause.ends_on,
+                },
+                today,
+            ));
+        }
+        for m in ms.iter().filter(|m| m.kind == "report" && !m.manual) {
+            if add_days(m.due_on, -DUE_WINDOW_DAYS) > today {
+                continue;
+            }
+            for a in &facts.assignments {
+                // Nobody placed in the period: nothing to report.
+                let Some(reported) = facts.reports.reported(Some(a.id), &m.period) else {
+                    continue;
+                };
+                due.extend(rules::reporting_due(
+                    &rules::ReportPeriod {
+                        clause_id: clause.id,
+                        referent_id: clause.referent_id,
+                        assignment_id: a.id,
+                        contractor_id: a.contractor_id,
+                        period: m.period.clone(),
+                        due_on: m.due_on,
+                        reported,
+                    },
+                    today,
+                ));
+            }
+        }
+        let mut contractor_ids: Vec<i64> =
+            facts.assignments.iter().map(|a| a.contractor_id).collect();
+        contractor_ids.dedup();
+        let parties = rules::ClauseParties {
+            clause_id: clause.id,
+            referent_id: clause.referent_id,
+            contractor_ids,
+        };
+        if let Some(mid) = ms.iter().find(|m| m.kind == "mid_term" && !m.manual) {
+            due.extend(rules::at_risk_mid_term(
+                &parties,
+                pr.status.as_str(),
+                mid.due_on,
+                today,
+            ));
+        }
+        due.extend(rules::end_approaching(
+            &parties,
+            pr.remaining,
+            clause.ends_on,
+            today,
+        ));
+        if !milestones::final_report_done(conn, clause.id)? {
+            due.extend(rules::final_report_due(&parties, clause.ends_on, today));
+        }
+    }
+    for p in &facts.placements {
+        if p.starts_on > today {
+            due.extend(rules::eligibility_expiring(
+                &rules::PlacementNotStarted {
+                    participant_id: p.participant_id,
+                    placement_id: p.id,
+                    clause_id: clause.id,
+                    referent_id: clause.referent_id,
+                    starts_on: p.starts_on,
+                    eligibility_valid_until: recipients::eligibility_valid_until(
+                        conn,
+                        p.participant_id,
+                    )?,
+                },
+                today,
+            ));
+        }
+        due.extend(rules::exit_missing(
+            &rules::PlacementExit {
+                placement_id: p.id,
+                participant_id: p.participant_id,
+                clause_id: clause.id,
+                referent_id: clause.referent_id,
+                ends_on: p.ends_on,
+                outcome: p.exit_outcome.clone(),
+            },
+            today,
+        ));
+    }
+    let due = rules::latest_stages(due);
+    let mut out = Vec::new();
+    for r in due {
+        for to in addressees(conn, clause, r.recipient)? {
+            if !r.obligation && to.optional_off {
+                continue;
+            }
+            let context = context(conn, clause, &facts, &r, &to)?;
+            out.push(Candidate {
+                reminder: r.clone(),
+                to,
+                context,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The email addresses of a recipient.
+fn addressees(
+    conn: &mut Conn,
+    clause: &Clause,
+    recipient: Recipient,
+) -> Result<Vec<Addressee>, ApiError> {
+    let sid = clause.structure_id;
+    match recipient {
+        Recipient::ContractorContacts(org) => recipients::contractor_addressees(conn, sid, org),
+        Recipient::Facilitator(user_id) => match recipients::staff_addressee(conn, sid, user_id)? {
+            Some(a) => Ok(vec![a]),
+            // The referent left or was disabled: the structure's staff are told instead.
+            None => recipients::structure_staff(conn, sid),
+        },
+        Recipient::ClauseStaff(_) => recipients::structure_staff(conn, sid),
+    }
+}
+
+/// The values the template of `r` shows to `to`.
+fn context(
+    conn: &mut Conn,
+    clause: &Clause,
+    facts: &ClauseFacts,
+    r: &Reminder,
+    to: &Addressee,
+) -> Result<BTreeMap<String, String>, ApiError> {
+    let mut ctx = facts.base.clone();
+    set(&mut ctx, "rule", r.rule);
+    set(&mut ctx, "stage", r.stage.clone());
+    set(
+        &mut ctx,
+        "optional",
+        if r.obligation { "non" } else { "oui" },
+    );
+    set(
+        &mut ctx,
+        "greeting",
+        match to.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            Some(name) => format!("Bonjour {name},"),
+            None => "Bonjour,".to_string(),
+        },
+    );
+    set(&mut ctx, "today", format_date_fr(facts.today));
+    let contractor_of_recipient = match r.recipient {
+        Recipient::ContractorContacts(org) => recipients::organisation_name(conn, org)?,
+        _ => String::new(),
+    };
+    set(&mut ctx, "contractor_name", contractor_of_recipient);
+    match r.subject_type {
+        "assignment" => {
+            if let Some(a) = facts.assignments.iter().find(|a| a.id == r.subject_id) {
+                let validated = facts.validated.get(&a.id).copied().unwrap_or(0);
+                set(
+                    &mut ctx,
+                    "contractor_name",
+                    recipients::organisation_name(conn, a.contractor_id)?,
+                );
+                set(&mut ctx, "hours_target", format_hours_fr(a.hours_target));
+                set(&mut ctx, "assignment_validated", format_hours_fr(validated));
+                set(
+                    &mut ctx,
+                    "assignment_remaining",
+                    format_hours_fr((a.hours_target - validated).max(0)),
+                );
+                let people: HashSet<i64> = facts
+                    .reports
+                    .owed(Some(a.id), &r.period)
+                    .into_iter()
+                    .map(|(p, _)| p)
+                    .collect();
+                set(&mut ctx, "people_to_report", people.len().to_string());
+            }
+            set(
+                &mut ctx,
+                "frequency_label",
+                match clause.reporting_frequency.as_str() {
+                    "quarterly" => "trimestrielle",
+                    _ => "mensuelle",
+                },
+            );
+            set(
+                &mut ctx,
+                "first_report_due",
+                facts
+                    .first_report_due
+                    .map(format_date_fr)
+                    .unwrap_or_default(),
+            );
+        }
+        "placement" => {
+            if let Some(p) = facts.placements.iter().find(|p| p.id == r.subject_id) {
+                set(
+                    &mut ctx,
+                    "participant",
+                    recipients::participant_label(conn, p.participant_id)?,
+                );
+                set(&mut ctx, "job_title", p.job_title.clone());
+                set(
+                    &mut ctx,
+                    "contractor_name",
+                    recipients::organisation_name(conn, p.contractor_id)?,
+                );
+            }
+        }
+        _ => {}
+    }
+    for (k, v) in &r.facts {
+        ctx.insert(k.clone(), v.clone());
+    }
+    Ok(ctx)
+}
+
+/// Renders and queues the candidates not in the outbox yet; returns what was queued.
+fn queue(
+    conn: &mut Conn,
+    clause: &Clause,
+    candidates: Vec<Candidate>,
+    mail_domain: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, String, String, String)>, ApiError> {
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<String> = candidates
+        .iter()
+        .map(|c| dedup_key(&c.reminder, &c.to.email))
+        .collect();
+    let existing = outbox::existing_keys(conn, &keys)?;
+    let mut seen = HashSet::new();
+    let mut rows = Vec::new();
+    let created_at = db_now();
+    for (c, key) in candidates.into_iter().zip(keys) {
+        if existing.contains(&key) || !seen.insert(key.clone()) {
+            continue;
+        }
+        let rendered = match templates::render(c.reminder.rule, &c.context) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!("reminder {key}: {e}");
+                continue;
+            }
+        };
+        rows.push(NewOutbox {
+            structure_id: clause.structure_id,
+            message_id: message_id(&key, mail_domain),
+            dedup_key: key,
+            rule: c.reminder.rule.to_string(),
+            subject_type: c.reminder.subject_type.to_string(),
+            subject_id: c.reminder.subject_id,
+            period: c.reminder.period.clone(),
+            stage: c.reminder.stage.clone(),
+            recipient_email: c.to.email.trim().to_lowercase(),
+            recipient_user_id: c.to.user_id,
+            subject_line: rendered.subject,
+            body_text: rendered.text,
+            body_html: rendered.html,
+            next_attempt_at: now.naive_utc(),
+            created_at,
+        });
+    }
+    write_tx(conn, |c| {
+        let mut queued = Vec::new();
+        for r in &rows {
+            if outbox::enqueue(c, r)? {
+                queued.push((
+                    r.rule.clone(),
+                    r.stage.clone(),
+                    r.recipient_email.clone(),
+                    r.subject_line.clone(),
+                ));
+            }
+        }
+        Ok(queued)
+    })
+}

@@ -1,0 +1,317 @@
+//! The outbox of reminder emails: one row per (rule, subject, period, stage, recipient),
+//! queued once whatever the number of job runs (unique `dedup_key`), claimed by one sender
+//! at a time, then sent, retried or failed.
+//!
+//! Statuses: `queued` (waiting to be sent, possibly after failed attempts), `sent`, `failed`
+//! (gave up after the configured attempts, or the server refused for good; a facilitator can
+//! retry it). A row is ready when it is queued and either never attempted or its
+//! `next_attempt_at` has come.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamp};
+use serde::Serialize;
+
+use crate::db::schema::outbox;
+use crate::db::Conn;
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub structure_id: i64,
+    pub dedup_key: String,
+    pub rule: String,
+    pub subject_type: String,
+    pub subject_id: i64,
+    pub period: String,
+    pub stage: String,
+    pub recipient_email: String,
+    pub recipient_user_id: Option<i64>,
+    pub subject_line: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub message_id: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub claimed_by: Option<String>,
+    pub claimed_until: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub sent_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+/// A row to queue.
+#[derive(Debug, Clone)]
+pub struct NewOutbox {
+    pub structure_id: i64,
+    pub dedup_key: String,
+    pub rule: String,
+    pub subject_type: String,
+    pub subject_id: i64,
+    pub period: String,
+    pub stage: String,
+    pub recipient_email: String,
+    pub recipient_user_id: Option<i64>,
+    pub subject_line: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub message_id: String,
+    pub next_attempt_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+/// The keys among `keys` already in the outbox (so that the job renders only new ones).
+pub fn existing_keys(conn: &mut Conn, keys: &[String]) -> Result<HashSet<String>, ApiError> {
+    let mut found = HashSet::new();
+    for chunk in keys.chunks(500) {
+        let rows: Vec<String> = outbox::table
+            .filter(outbox::dedup_key.eq_any(chunk))
+            .select(outbox::dedup_key)
+            .load(conn)?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+/// Queues a row unless its key is already there; true when it was queued by this call.
+pub fn enqueue(conn: &mut Conn, r: &NewOutbox) -> Result<bool, ApiError> {
+    let values = (
+        outbox::structure_id.eq(r.structure_id),
+        outbox::dedup_key.eq(&r.dedup_key),
+        outbox::rule.eq(&r.rule),
+        outbox::subject_type.eq(&r.subject_type),
+        outbox::subject_id.eq(r.subject_id),
+        outbox::period.eq(&r.period),
+        outbox::stage.eq(&r.stage),
+        outbox::recipient_email.eq(&r.recipient_email),
+        outbox::recipient_user_id.eq(r.recipient_user_id),
+        outbox::subject_line.eq(&r.subject_line),
+        outbox::body_text.eq(&r.body_text),
+        outbox::body_html.eq(&r.body_html),
+        outbox::message_id.eq(&r.message_id),
+        outbox::status.eq("queued"),
+        outbox::attempts.eq(0),
+        outbox::next_attempt_at.eq(r.next_attempt_at),
+        outbox::created_at.eq(r.created_at),
+    );
+    let n = crate::per_backend!(conn, |c| diesel::insert_into(outbox::table)
+        .values(values)
+        .on_conflict(outbox::dedup_key)
+        .do_nothing()
+        .execute(c))?;
+    Ok(n > 0)
+}
+
+/// Claims up to `limit` ready rows for `token` until `lease_until`; returns them. A row
+/// claimed by another sender whose lease has not expired (wall clock `wall_now`) is left
+/// alone. PostgreSQL skips rows another claim has locked; both backends re-check the
+/// conditions on the row they update, so two senders never claim the same row.
+pub fn claim(
+    conn: &mut Conn,
+    token: &str,
+    lease_until: NaiveDateTime,
+    wall_now: NaiveDateTime,
+    ready_at: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<OutboxRow>, ApiError> {
+    // SQLite serialises writers and runs the subquery once. PostgreSQL picks the rows in a
+    // materialised CTE (once, as LIMIT must), skipping rows another sender has locked, and
+    // re-checks the conditions on each row it updates.
+    const SQLITE: &str = "UPDATE outbox SET claimed_by = ?1, claimed_until = ?2 \
+        WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' \
+            AND (attempts = 0 OR next_attempt_at <= ?3) \
+            AND (claimed_until IS NULL OR claimed_until < ?4) \
+            ORDER BY id LIMIT ?5) \
+        AND status = 'queued' AND (claimed_until IS NULL OR claimed_until < ?4)";
+    const POSTGRES: &str = "WITH picked AS MATERIALIZED (SELECT id FROM outbox \
+            WHERE status = 'queued' \
+            AND (attempts = 0 OR next_attempt_at <= $3) \
+            AND (claimed_until IS NULL OR claimed_until < $4) \
+            ORDER BY id LIMIT $5 FOR UPDATE SKIP LOCKED) \
+        UPDATE outbox SET claimed_by = $1, claimed_until = $2 FROM picked \
+        WHERE outbox.id = picked.id AND outbox.status = 'queued' \
+            AND (outbox.claimed_until IS NULL OR outbox.claimed_until < $4)";
+    let sql = if conn.is_sqlite() { SQLITE } else { POSTGRES };
+    crate::per_backend!(conn, |c| diesel::sql_query(sql)
+        .bind::<Text, _>(token)
+        .bind::<Timestamp, _>(lease_until)
+        .bind::<Timestamp, _>(ready_at)
+        .bind::<Timestamp, _>(wall_now)
+        .bind::<BigInt, _>(limit)
+        .execute(c))?;
+    Ok(outbox::table
+        .filter(outbox::claimed_by.eq(token))
+        .filter(outbox::status.eq("queued"))
+        .order(outbox::id)
+        .select(OutboxRow::as_select())
+        .load(conn)?)
+}
+
+/// Records a delivery; false when the row was no longer claimed by `token`.
+pub fn mark_sent(
+    conn: &mut Conn,
+    id: i64,
+    token: &str,
+    sent_at: NaiveDateTime,
+) -> Result<bool, ApiError> {
+    let n = diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(id))
+            .filter(outbox::claimed_by.eq(token)),
+    )
+    .set((
+        outbox::status.eq("sent"),
+        outbox::sent_at.eq(sent_at),
+        outbox::attempts.eq(outbox::attempts + 1),
+        outbox::claimed_by.eq(None::<String>),
+        outbox::claimed_until.eq(None::<NaiveDateTime>),
+        outbox::last_error.eq(None::<String>),
+    ))
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// Records a failed attempt: queued again for `next_attempt_at`, or `failed` for good.
+pub fn mark_attempt_failed(
+    conn: &mut Conn,
+    id: i64,
+    token: &str,
+    error: &str,
+    next_attempt_at: NaiveDateTime,
+    give_up: bool,
+) -> Result<(), ApiError> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(id))
+            .filter(outbox::claimed_by.eq(token)),
+    )
+    .set((
+        outbox::status.eq(if give_up { "failed" } else { "queued" }),
+        outbox::attempts.eq(outbox::attempts + 1),
+        outbox::next_attempt_at.eq(next_attempt_at),
+        outbox::claimed_by.eq(None::<String>),
+        outbox::claimed_until.eq(None::<NaiveDateTime>),
+        outbox::last_error.eq(error),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Gives back the rows still claimed by `token` (not attempted in this run).
+pub fn release(conn: &mut Conn, token: &str) -> Result<(), ApiError> {
+    diesel::update(outbox::table.filter(outbox::claimed_by.eq(token)))
+        .set((
+            outbox::claimed_by.eq(None::<String>),
+            outbox::claimed_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// An outbox row as facilitators see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotificationView {
+    pub id: i64,
+    pub status: String,
+    pub rule: String,
+    pub subject_type: String,
+    pub subject_id: i64,
+    pub period: String,
+    pub stage: String,
+    pub recipient: String,
+    pub recipient_user_id: Option<i64>,
+    pub subject: String,
+    pub message_id: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub next_attempt_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+impl From<OutboxRow> for NotificationView {
+    fn from(r: OutboxRow) -> Self {
+        NotificationView {
+            id: r.id,
+            status: r.status,
+            rule: r.rule,
+            subject_type: r.subject_type,
+            subject_id: r.subject_id,
+            period: r.period,
+            stage: r.stage,
+            recipient: r.recipient_email,
+            recipient_user_id: r.recipient_user_id,
+            subject: r.subject_line,
+            message_id: r.message_id,
+            attempts: r.attempts,
+            last_error: r.last_error,
+            next_attempt_at: r.next_attempt_at,
+            sent_at: r.sent_at,
+            created_at: r.created_at,
+        }
+    }
+}
+
+pub const STATUSES: [&str; 3] = ["queued", "sent", "failed"];
+
+pub fn list(
+    conn: &mut Conn,
+    structure_id: i64,
+    status: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<OutboxRow>, i64), ApiError> {
+    let base = || {
+        let mut q = outbox::table
+            .filter(outbox::structure_id.eq(structure_id))
+            .into_boxed();
+        if let Some(s) = status {
+            q = q.filter(outbox::status.eq(s.to_string()));
+        }
+        q
+    };
+    let total = base().count().get_result(conn)?;
+    let items = base()
+        .order(outbox::id.desc())
+        .limit(limit)
+        .offset(offset)
+        .select(OutboxRow::as_select())
+        .load(conn)?;
+    Ok((items, total))
+}
+
+pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> Result<OutboxRow, ApiError> {
+    outbox::table
+        .filter(outbox::id.eq(id))
+        .filter(outbox::structure_id.eq(structure_id))
+        .select(OutboxRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("notification"))
+}
+
+/// Puts a failed row back in the queue with a fresh count of attempts: the next job run
+/// sends it. Anything but a failed row is a conflict.
+pub fn retry(conn: &mut Conn, structure_id: i64, id: i64) -> Result<OutboxRow, ApiError> {
+    let row = get(conn, structure_id, id)?;
+    if row.status != "failed" {
+        return Err(ApiError::conflict(format!(
+            "only a failed notification can be retried; this one is {}",
+            row.status
+        )));
+    }
+    diesel::update(outbox::table.filter(outbox::id.eq(id)))
+        .set((
+            outbox::status.eq("queued"),
+            outbox::attempts.eq(0),
+            outbox::claimed_by.eq(None::<String>),
+            outbox::claimed_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    get(conn, structure_id, id)
+}
