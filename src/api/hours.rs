@@ -20,7 +20,7 @@ use crate::domain::hours::{
 use crate::domain::progress::{progress, ProgressInput};
 use crate::domain::units::{ser_hundredths, Hundredths};
 use crate::error::{ApiError, ApiResult};
-use crate::store::hours::{self as store, EntryFilter, HourEntry, Submission, Submitted};
+use crate::store::hours::{self as store, EntryFilter, HourEntry, Submission};
 use crate::store::{clauses, placements};
 
 #[derive(Deserialize)]
@@ -114,58 +114,20 @@ fn import_rows(
     dry_run: bool,
     cap: i64,
 ) -> Result<ImportSummary, ApiError> {
-    let today = now().date();
+    let ctx = store::ImportContext {
+        structure_id: caller.structure_id,
+        contractor: caller.contractor_org(),
+        user_id: caller.user_id,
+        today: now().date(),
+        monthly_cap: cap,
+    };
     let outcome = write_tx(conn, |c| {
-        let mut summary = ImportSummary {
+        let counts = store::import_rows(c, &ctx, rows)?.map_err(ImportAbort::Rows)?;
+        let summary = ImportSummary {
+            accepted: counts.accepted,
+            unchanged: counts.unchanged,
             dry_run,
-            ..ImportSummary::default()
         };
-        let mut errors = Vec::new();
-        let mut cache = std::collections::HashMap::new();
-        for row in rows {
-            if let std::collections::hash_map::Entry::Vacant(slot) = cache.entry(row.placement_id) {
-                let found = match placements::get_visible(
-                    c,
-                    caller.structure_id,
-                    row.placement_id,
-                    caller.contractor_org(),
-                ) {
-                    Ok(p) => Some(p),
-                    Err(e) if e.status == 404 => None,
-                    Err(e) => return Err(ImportAbort::Failed(e)),
-                };
-                slot.insert(found);
-            }
-            let Some(Some(p)) = cache.get(&row.placement_id) else {
-                errors.push(ImportError {
-                    line: row.line,
-                    field: "placement_id".into(),
-                    message: format!("no placement {} that you may report on", row.placement_id),
-                });
-                continue;
-            };
-            let s = Submission {
-                month: &row.month,
-                work: row.work_hours,
-                training: row.training_hours,
-                amendment_reason: None,
-                user_id: caller.user_id,
-                today,
-                monthly_cap: cap,
-            };
-            match store::submit(c, p, &s) {
-                Ok((Submitted::Unchanged, _)) => summary.unchanged += 1,
-                Ok(_) => summary.accepted += 1,
-                Err(list) => errors.extend(list.into_iter().map(|f| ImportError {
-                    line: row.line,
-                    field: f.field,
-                    message: f.message,
-                })),
-            }
-        }
-        if !errors.is_empty() {
-            return Err(ImportAbort::Rows(errors));
-        }
         if dry_run {
             return Err(ImportAbort::DryRun(summary));
         }

@@ -10,7 +10,7 @@ use crate::db::schema::{
     assignment_month_totals, hour_entries, hour_entry_changes, placement_year_totals, placements,
 };
 use crate::db::{now, Conn};
-use crate::domain::hours::{check_entry, EntryCheck};
+use crate::domain::hours::{check_entry, EntryCheck, ImportError, ImportRow};
 use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
 use crate::error::{ApiError, FieldError};
 use crate::per_backend;
@@ -583,4 +583,320 @@ pub fn assignment_totals(
         e.1 += p;
     }
     Ok(sums.into_iter().map(|(a, (v, p))| (a, v, p)).collect())
+}
+
+/// Who imports, and under which rules.
+pub struct ImportContext {
+    pub structure_id: i64,
+    /// A contractor may only report on its own placements.
+    pub contractor: Option<i64>,
+    pub user_id: i64,
+    pub today: NaiveDate,
+    pub monthly_cap: i64,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ImportCounts {
+    pub accepted: usize,
+    pub unchanged: usize,
+}
+
+/// One decided row of an import.
+struct Decided<'a> {
+    placement: &'a Placement,
+    row: &'a ImportRow,
+    existing: Option<HourEntry>,
+    amended: bool,
+}
+
+const CHUNK: usize = 500;
+
+/// Imports many rows with the rules of `submit`, but reading what it needs in a few queries
+/// and writing in batches: a 50,000-line file is a few hundred statements, not 400,000.
+/// Rows are decided in file order against an in-memory view of the month totals, so a file
+/// that would break the monthly cap with its own rows is refused like one sent row by row.
+/// Errors list every bad row; the caller's transaction then stores nothing.
+pub fn import_rows(
+    conn: &mut Conn,
+    ctx: &ImportContext,
+    rows: &[ImportRow],
+) -> Result<Result<ImportCounts, Vec<ImportError>>, ApiError> {
+    use std::collections::{HashMap, HashSet};
+    let ids: Vec<i64> = rows
+        .iter()
+        .map(|r| r.placement_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut placements_by_id: HashMap<i64, Placement> = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        for p in placements::table
+            .filter(placements::structure_id.eq(ctx.structure_id))
+            .filter(placements::id.eq_any(chunk))
+            .select(Placement::as_select())
+            .load(conn)?
+        {
+            let visible = ctx
+                .contractor
+                .is_none_or(|org| p.contractor_id == org || p.employer_id == org);
+            if visible {
+                placements_by_id.insert(p.id, p);
+            }
+        }
+    }
+    // Every entry of the people concerned: existing figures and the monthly cap's sums.
+    let people: Vec<i64> = placements_by_id
+        .values()
+        .map(|p| p.participant_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut existing: HashMap<(i64, String), HourEntry> = HashMap::new();
+    let mut person_month: HashMap<(i64, String), i64> = HashMap::new();
+    for chunk in people.chunks(CHUNK) {
+        for e in hour_entries::table
+            .filter(hour_entries::participant_id.eq_any(chunk))
+            .select(HourEntry::as_select())
+            .load(conn)?
+        {
+            *person_month
+                .entry((e.participant_id, e.month.clone()))
+                .or_default() += cap_figure(
+                &e.status,
+                e.work_hours,
+                e.training_hours,
+                e.validated_work,
+                e.validated_training,
+            );
+            existing.insert((e.placement_id, e.month.clone()), e);
+        }
+    }
+    let mut errors = Vec::new();
+    let mut decided: Vec<Decided> = Vec::new();
+    // The stored entry of each key before this file, for the rows that change it.
+    let mut original: HashMap<(i64, String), Option<HourEntry>> = HashMap::new();
+    let mut counts = ImportCounts::default();
+    for row in rows {
+        let Some(p) = placements_by_id.get(&row.placement_id) else {
+            errors.push(ImportError {
+                line: row.line,
+                field: "placement_id".into(),
+                message: format!("no placement {} that you may report on", row.placement_id),
+            });
+            continue;
+        };
+        let key = (p.id, row.month.clone());
+        let current = existing.get(&key);
+        let own = current
+            .map(|e| {
+                cap_figure(
+                    &e.status,
+                    e.work_hours,
+                    e.training_hours,
+                    e.validated_work,
+                    e.validated_training,
+                )
+            })
+            .unwrap_or(0);
+        let month_total = person_month
+            .get(&(p.participant_id, row.month.clone()))
+            .copied()
+            .unwrap_or(0);
+        let check = check_entry(&EntryCheck {
+            month: &row.month,
+            work: row.work_hours,
+            training: row.training_hours,
+            placement_start: p.starts_on,
+            placement_end: p.effective_end(),
+            today: ctx.today,
+            other_placements_same_month: month_total - own,
+            monthly_cap: ctx.monthly_cap,
+        })
+        .map_err(|list| list.into_iter().next());
+        let planned = check
+            .and_then(|_| plan(current, row.work_hours, row.training_hours, None).map_err(Some));
+        match planned {
+            Err(e) => {
+                if let Some(e) = e {
+                    errors.push(ImportError {
+                        line: row.line,
+                        field: e.field,
+                        message: e.message,
+                    });
+                }
+            }
+            Ok(Plan::Unchanged) => counts.unchanged += 1,
+            Ok(plan) => {
+                counts.accepted += 1;
+                *person_month
+                    .entry((p.participant_id, row.month.clone()))
+                    .or_default() += row.work_hours + row.training_hours - own;
+                let before = original
+                    .entry(key.clone())
+                    .or_insert_with(|| current.cloned())
+                    .clone();
+                decided.push(Decided {
+                    placement: p,
+                    row,
+                    existing: before,
+                    amended: plan == Plan::Replace { amended: true },
+                });
+                // Later rows of the same file see this figure.
+                let entry = existing.entry(key).or_insert_with(|| HourEntry {
+                    id: 0,
+                    structure_id: p.structure_id,
+                    placement_id: p.id,
+                    participant_id: p.participant_id,
+                    month: row.month.clone(),
+                    work_hours: 0,
+                    training_hours: 0,
+                    status: "submitted".into(),
+                    validated_work: None,
+                    validated_training: None,
+                    amendment_reason: None,
+                    rejection_reason: None,
+                    submitted_by: ctx.user_id,
+                    submitted_at: now(),
+                    validated_by: None,
+                    validated_at: None,
+                });
+                entry.work_hours = row.work_hours;
+                entry.training_hours = row.training_hours;
+                entry.status = "submitted".into();
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    write_import(conn, ctx, &decided)?;
+    Ok(Ok(counts))
+}
+
+/// Writes decided rows: new entries in multi-row inserts, replacements one by one, the
+/// history in batches, and the totals once per assignment and month.
+fn write_import(conn: &mut Conn, ctx: &ImportContext, decided: &[Decided]) -> Result<(), ApiError> {
+    use std::collections::HashMap;
+    let at = now();
+    let mut pending: HashMap<(i64, String), i64> = HashMap::new();
+    let mut changes: Vec<(i64, Option<String>, String, &'static str)> = Vec::new();
+    // A file may name the same placement and month twice: only its last figure is written.
+    let mut last: HashMap<(i64, &str), &Decided> = HashMap::new();
+    for d in decided {
+        last.insert((d.placement.id, d.row.month.as_str()), d);
+    }
+    let mut creates: Vec<&Decided> = Vec::new();
+    for d in decided {
+        if !std::ptr::eq(last[&(d.placement.id, d.row.month.as_str())], d) {
+            continue;
+        }
+        let before_pending = d.existing.as_ref().map(HourEntry::pending).unwrap_or(0);
+        *pending
+            .entry((d.placement.assignment_id, d.row.month.clone()))
+            .or_default() += d.row.work_hours + d.row.training_hours - before_pending;
+        match &d.existing {
+            None => creates.push(d),
+            Some(e) => {
+                diesel::update(hour_entries::table.filter(hour_entries::id.eq(e.id)))
+                    .set((
+                        hour_entries::work_hours.eq(d.row.work_hours),
+                        hour_entries::training_hours.eq(d.row.training_hours),
+                        hour_entries::status.eq("submitted"),
+                        hour_entries::amendment_reason.eq(None::<String>),
+                        hour_entries::rejection_reason.eq(None::<String>),
+                        hour_entries::submitted_by.eq(ctx.user_id),
+                        hour_entries::submitted_at.eq(at),
+                    ))
+                    .execute(conn)?;
+                let after = serde_json::json!({"work_hours": d.row.work_hours, "training_hours": d.row.training_hours,
+                    "status": "submitted", "validated_work": e.validated_work, "validated_training": e.validated_training})
+                .to_string();
+                changes.push((
+                    e.id,
+                    Some(e.snapshot()),
+                    after,
+                    if d.amended { "amend" } else { "replace" },
+                ));
+            }
+        }
+    }
+    for chunk in creates.chunks(CHUNK) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|d| {
+                (
+                    hour_entries::structure_id.eq(d.placement.structure_id),
+                    hour_entries::placement_id.eq(d.placement.id),
+                    hour_entries::participant_id.eq(d.placement.participant_id),
+                    hour_entries::month.eq(d.row.month.as_str()),
+                    hour_entries::work_hours.eq(d.row.work_hours),
+                    hour_entries::training_hours.eq(d.row.training_hours),
+                    hour_entries::status.eq("submitted"),
+                    hour_entries::submitted_by.eq(ctx.user_id),
+                    hour_entries::submitted_at.eq(at),
+                )
+            })
+            .collect();
+        per_backend!(conn, |c| diesel::insert_into(hour_entries::table)
+            .values(&values)
+            .execute(c))?;
+        let ids: Vec<i64> = chunk.iter().map(|d| d.placement.id).collect();
+        let stored: Vec<(i64, i64, String)> = hour_entries::table
+            .filter(hour_entries::placement_id.eq_any(&ids))
+            .select((
+                hour_entries::id,
+                hour_entries::placement_id,
+                hour_entries::month,
+            ))
+            .load(conn)?;
+        let by_key: HashMap<(i64, &str), i64> = stored
+            .iter()
+            .map(|(id, p, m)| ((*p, m.as_str()), *id))
+            .collect();
+        for d in chunk {
+            if let Some(id) = by_key.get(&(d.placement.id, d.row.month.as_str())) {
+                let after = serde_json::json!({"work_hours": d.row.work_hours, "training_hours": d.row.training_hours,
+                    "status": "submitted", "validated_work": null, "validated_training": null})
+                .to_string();
+                changes.push((*id, None, after, "submit"));
+            }
+        }
+    }
+    for chunk in changes.chunks(CHUNK) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|(id, before, after, action)| {
+                (
+                    hour_entry_changes::entry_id.eq(*id),
+                    hour_entry_changes::at.eq(at),
+                    hour_entry_changes::user_id.eq(ctx.user_id),
+                    hour_entry_changes::action.eq(*action),
+                    hour_entry_changes::before_value.eq(before.as_deref()),
+                    hour_entry_changes::after_value.eq(after.as_str()),
+                )
+            })
+            .collect();
+        per_backend!(conn, |c| diesel::insert_into(hour_entry_changes::table)
+            .values(&values)
+            .execute(c))?;
+    }
+    for ((assignment, month), delta) in pending {
+        add_to_assignment_month(conn, assignment, &month, 0, delta)?;
+    }
+    let people: Vec<i64> = decided
+        .iter()
+        .map(|d| d.placement.participant_id)
+        .collect::<std::collections::HashSet<_>>()
+        .into_iter()
+        .collect();
+    for chunk in people.chunks(CHUNK) {
+        diesel::update(
+            crate::db::schema::participants::table
+                .filter(crate::db::schema::participants::id.eq_any(chunk))
+                .filter(crate::db::schema::participants::last_activity_on.lt(ctx.today)),
+        )
+        .set(crate::db::schema::participants::last_activity_on.eq(ctx.today))
+        .execute(conn)?;
+    }
+    Ok(())
 }
