@@ -281,6 +281,17 @@ pub fn clause_reminders(
             today,
         ));
     }
+    // Proposals to this clause's needs waiting for the contractor's answer.
+    for r in crate::store::referrals::waiting_for_reminders(conn, today, config.referral_wait_days)?
+        .into_iter()
+        .filter(|r| r.clause_id == clause.id)
+    {
+        due.extend(rules::referral_waiting(
+            &r,
+            config.referral_wait_days,
+            today,
+        ));
+    }
     let due = rules::latest_stages(due);
     let mut out = Vec::new();
     for r in due {

@@ -1054,3 +1054,59 @@ on_both!(end_of_clause_and_final_report, |app: &TestApp| {
     );
     assert!(unique_ids(&smtp));
 });
+
+on_both!(
+    a_proposal_waiting_for_an_answer_is_chased_once,
+    |app: &TestApp| {
+        let (w, _) = scene(app);
+        let smtp = SmtpServer::start();
+        let runner = Runner::new(app, smtp.port);
+        let p = participant(app, &w.facilitator, "Jean", "Martin", "1985-01-01");
+        let today = chrono::Utc::now().date_naive();
+        eligible(app, &w.facilitator, p, &today.to_string());
+        let starts = (today + chrono::Days::new(20))
+            .min(chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap());
+        let r = app.post(
+        "/api/v1/needs",
+        &w.facilitator,
+        json!({"assignment_id": w.assignment_a, "job_title": "Peintre", "posts": 1, "commune_code": "93066",
+               "territory": "93", "starts_on": starts, "weekly_hours": 35, "modality": "direct_hire",
+               "employer_id": w.contractor_a, "contract_type": "cddi"}),
+    );
+        assert_eq!(r.status, 201, "{}", r.text);
+        let need = r.body["id"].as_i64().unwrap();
+        let r = app.post(
+            "/api/v1/referrals",
+            &w.facilitator,
+            json!({"need_id": need, "participant_id": p}),
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        let waiting = |days: u64| format!("{}T10:00:00Z", today + chrono::Days::new(days));
+        runner.run(&waiting(7));
+        let chased = |smtp: &SmtpServer| {
+            smtp.messages()
+                .into_iter()
+                .filter(|m| m.subject().contains("Candidature sans réponse"))
+                .count()
+        };
+        assert_eq!(chased(&smtp), 0, "not before seven full days");
+        runner.run(&waiting(8));
+        runner.run(&waiting(8));
+        let sent: Vec<_> = smtp
+            .messages()
+            .into_iter()
+            .filter(|m| m.subject().contains("Candidature sans réponse"))
+            .collect();
+        assert_eq!(
+            sent.len(),
+            2,
+            "the contractor's contact and the referent, once each"
+        );
+        assert!(sent
+            .iter()
+            .any(|m| m.header("To").unwrap_or_default().contains(PAIE)));
+        assert!(sent
+            .iter()
+            .any(|m| m.header("To").unwrap_or_default().contains(FAC)));
+    }
+);
