@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod jobs;
 pub mod openapi;
+pub mod reports;
 pub mod store;
 
 use std::time::Instant;
@@ -86,6 +87,7 @@ pub fn build_rocket_with(config: Config, figment: Figment) -> anyhow::Result<Roc
         }))
         .mount("/", rocket::routes![api::health, api::ready])
         .mount("/api/v1", v1)
+        .mount("/", api::pages::routes())
         .mount("/", openapi::routes(spec))
         .register("/", rocket::catchers![api::problem_catcher]);
     Ok(rocket)

@@ -73,6 +73,13 @@ pub const ROUTES: &[Access] = &[
     a("GET", "/api/v1/hours/<id>/history", STAFF_CONTRACTOR, "Every change of an hour entry"),
     a("POST", "/api/v1/hours/validation", STAFF, "Validate or reject hour entries"),
     a("GET", "/api/v1/clauses/<id>/progress", STAFF_CONTRACTOR, "Progress of a clause and its assignments at a date"),
+    a("GET", "/api/v1/reports/annual", READERS, "Annual impact report (staff: own structure; funders: their scope, small cells suppressed)"),
+    a("GET", "/api/v1/reports/annual.csv", READERS, "Annual impact report as one long CSV table"),
+    a("GET", "/api/v1/reports/annual.xlsx", READERS, "Annual impact report as an XLSX workbook"),
+    a("GET", "/reports/annual/<year>", READERS, "Annual impact report page in French (session cookie; without one, redirects to /login)"),
+    a("GET", "/login", PUBLIC, "Login page"),
+    a("POST", "/login", PUBLIC, "Login form: sets the HttpOnly, SameSite=Strict session cookie"),
+    a("POST", "/logout", PUBLIC, "Forget the session cookie"),
     // Routes of later work are added here.
 ];
 

@@ -8,8 +8,10 @@ pub mod contracts;
 pub mod hours;
 pub mod imports;
 pub mod organisations;
+pub mod pages;
 pub mod participants;
 pub mod placements;
+pub mod reports;
 pub mod users;
 
 use rocket::http::Status;
@@ -50,6 +52,7 @@ pub fn v1_routes() -> Vec<rocket::Route> {
     r.extend(participants::routes());
     r.extend(placements::routes());
     r.extend(hours::routes());
+    r.extend(reports::routes());
     r
 }
 

@@ -11,6 +11,7 @@ pub mod organisations;
 pub mod participants;
 pub mod placements;
 pub mod referrals;
+pub mod reports;
 pub mod settings;
 pub mod timeline;
 pub mod users;
