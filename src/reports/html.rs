@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::domain::report::{
     format_hundredths_fr, format_int_fr, format_rate_fr, rate_tenths, THOUSANDS_SEPARATOR,
 };
+use crate::domain::suppression::ShownCell;
 use crate::error::ApiError;
 use crate::reports::{key_label, outcome_label, AnnualReport, ScopeLabel, BREAKDOWN_TITLES};
 
@@ -120,6 +121,20 @@ fn vertical_chart(points: &[(String, i64, String)], description: String) -> Char
         bars,
         description,
     }
+}
+
+/// Cells in reading order: age bands and qualification levels in their natural order,
+/// other breakdowns as the report lists them.
+fn display_order<'a>(name: &str, cells: &'a [ShownCell]) -> Vec<&'a ShownCell> {
+    let order: &[&str] = match name {
+        "age_band" => &["under_26", "26_49", "50_plus"],
+        "qualification" => &["none", "1", "2", "3", "4", "5", "6", "7", "8"],
+        _ => &[],
+    };
+    let rank = |key: &str| order.iter().position(|k| *k == key).unwrap_or(order.len());
+    let mut out: Vec<&ShownCell> = cells.iter().collect();
+    out.sort_by_key(|c| rank(&c.key));
+    out
 }
 
 /// A row of a breakdown table, with its inline bar (width in SVG units out of 200).
@@ -362,8 +377,8 @@ pub fn page_context(report: &AnnualReport, extras: &PageExtras) -> PageContext {
                         ),
                         _ => None,
                     },
-                    rows: cells
-                        .iter()
+                    rows: display_order(name, cells)
+                        .into_iter()
                         .map(|c| BreakdownRow {
                             key: c.key.clone(),
                             label: key_label(name, &c.key, &extras.names),

@@ -7,4 +7,5 @@ mod fixtures;
 mod foundation;
 mod hours;
 mod people;
+mod reports;
 mod startup;
