@@ -3,7 +3,7 @@
 //! partial years (read month by month), the period just before it, and the share of a
 //! clause's required hours that falls inside it.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 use crate::domain::hours::parse_month;
 
@@ -178,7 +178,8 @@ pub fn intersects(starts_on: NaiveDate, ends_on: NaiveDate, period: &Period) -> 
     starts_on <= period.end() && ends_on >= period.start() && starts_on <= ends_on
 }
 
-/// The part of a clause's required hours (hundredths) that falls inside `period`: the hours
+/// The part of a clause's required hours (hundredths) that falls inside `period` (the
+/// definition the report's SQL applies per clause, `store::reports::clause_figures`): the hours
 /// spread evenly over the clause's days, both ends included, times its days inside the
 /// period, rounded half up to the hundredth. A clause wholly inside the period keeps all
 /// its hours; one outside it gives 0; a one-day clause counts whole on its day.
@@ -194,11 +195,6 @@ pub fn prorate(required: i64, starts_on: NaiveDate, ends_on: NaiveDate, period: 
     let n = i128::from(required) * i128::from(inside);
     let d = i128::from(total);
     i64::try_from((2 * n + d) / (2 * d)).unwrap_or(i64::MAX)
-}
-
-/// The current calendar year of a date (for the default report page).
-pub fn year_of(day: NaiveDate) -> i32 {
-    day.year()
 }
 
 #[cfg(test)]

@@ -46,13 +46,13 @@ use serde::Serialize;
 use crate::auth::{Caller, FunderScope, Role};
 use crate::db::Conn;
 use crate::domain::catalogue::{is_code, CLAUSE_KINDS, OUTCOMES};
-use crate::domain::period::{prorate, Month, Period};
-use crate::domain::report::{compute, fte, headline, rate_tenths, FactRow};
+use crate::domain::period::{Month, Period};
+use crate::domain::report::{compute, fte, headline, rate_tenths, Figures};
 use crate::domain::suppression::{suppress_breakdowns, without_suppression, SuppressedBreakdowns};
 use crate::domain::territory::is_valid_departement;
 use crate::domain::units::ser_hundredths;
 use crate::error::{ApiError, FieldError};
-use crate::store::reports::{self as store, ClauseSpan, ReportScope};
+use crate::store::reports::{self as store, ClauseFigures, ReportScope};
 
 /// The query parameters as received (strings, so that a bad value is named in a 422).
 #[derive(Debug, Clone, Default)]
@@ -396,11 +396,10 @@ pub struct AnnualReport {
     pub suppression_threshold: Option<i64>,
 }
 
-/// Everything the report is computed from.
+/// The figures that do not come from the hours: read in SQL, beside the fact rows.
 #[derive(Debug, Clone, Default)]
-pub struct Inputs {
-    pub rows: Vec<FactRow>,
-    pub clauses: Vec<ClauseSpan>,
+pub struct Others {
+    pub clauses: ClauseFigures,
     pub employment_contracts: i64,
     pub exits: BTreeMap<String, i64>,
     /// (contracts notified, with a social consideration)
@@ -409,25 +408,20 @@ pub struct Inputs {
     pub previous: (i64, i64),
 }
 
-/// Computes the report from its inputs (pure).
+/// Puts the report together from the figures of the hours (`domain::report::compute` over
+/// the fact rows) and the other figures (pure).
 pub fn assemble(
     period: &Period,
-    inputs: &Inputs,
+    figures: &Figures,
+    inputs: &Others,
     fte_hours: u32,
     suppression: Option<i64>,
 ) -> AnnualReport {
-    let figures = compute(&inputs.rows);
     let fte_value = fte(figures.hours, fte_hours);
-    let required: i64 = inputs
-        .clauses
-        .iter()
-        .map(|c| prorate(c.required, c.starts_on, c.ends_on, period))
-        .fold(0i64, i64::saturating_add);
-    let contracts: std::collections::BTreeSet<i64> =
-        inputs.clauses.iter().map(|c| c.contract_id).collect();
+    let required = inputs.clauses.required;
     let breakdowns = match suppression {
         None => Some(without_suppression(&figures.breakdowns)),
-        Some(threshold) => suppress_breakdowns(&figures, threshold),
+        Some(threshold) => suppress_breakdowns(figures, threshold),
     };
     let mut exit_counts: BTreeMap<&str, i64> = OUTCOMES.iter().map(|(c, _)| (*c, 0)).collect();
     for (outcome, n) in &inputs.exits {
@@ -456,8 +450,8 @@ pub fn assemble(
         training_hours: figures.training_hours,
         fte: fte_value,
         beneficiaries: figures.beneficiaries,
-        contracts: contracts.len() as i64,
-        clauses: inputs.clauses.len() as i64,
+        contracts: inputs.clauses.contracts,
+        clauses: inputs.clauses.clauses,
         required_hours: required,
         achievement_rate: rate_tenths(figures.hours, required),
         employment_contracts: inputs.employment_contracts,
@@ -490,15 +484,23 @@ pub fn assemble(
     }
 }
 
-/// Loads the inputs of a scope and period: one query per figure.
-pub fn load_inputs(
+/// The figures of the hours: one indexed pass for the fact rows, computed here.
+pub fn load_figures(
     conn: &mut Conn,
     scope: &ReportScope,
     period: &Period,
-) -> Result<Inputs, ApiError> {
-    Ok(Inputs {
-        rows: store::fact_rows(conn, scope, period)?,
-        clauses: store::clauses_in_execution(conn, scope, period)?,
+) -> Result<Figures, ApiError> {
+    Ok(compute(&store::fact_rows(conn, scope, period)?))
+}
+
+/// The other figures: one query each, aggregated in SQL.
+pub fn load_others(
+    conn: &mut Conn,
+    scope: &ReportScope,
+    period: &Period,
+) -> Result<Others, ApiError> {
+    Ok(Others {
+        clauses: store::clause_figures(conn, scope, period)?,
         employment_contracts: store::employment_contracts(conn, scope, period)?,
         exits: store::exits(conn, scope, period)?,
         pnad: store::pnad(conn, scope, period)?,
@@ -506,7 +508,8 @@ pub fn load_inputs(
     })
 }
 
-/// Resolves the caller's scope and computes the report.
+/// Resolves the caller's scope and computes the report on one connection. (The API runs
+/// `load_figures` and `load_others` side by side on two.)
 pub fn build(
     conn: &mut Conn,
     caller: &Caller,
@@ -515,8 +518,15 @@ pub fn build(
     threshold: i64,
 ) -> Result<(AnnualReport, Resolved), ApiError> {
     let resolved = resolve(conn, caller, req, threshold)?;
-    let inputs = load_inputs(conn, &resolved.scope, &req.period)?;
-    let report = assemble(&req.period, &inputs, fte_hours, resolved.suppression);
+    let figures = load_figures(conn, &resolved.scope, &req.period)?;
+    let others = load_others(conn, &resolved.scope, &req.period)?;
+    let report = assemble(
+        &req.period,
+        &figures,
+        &others,
+        fte_hours,
+        resolved.suppression,
+    );
     Ok((report, resolved))
 }
 
@@ -593,7 +603,6 @@ pub fn outcome_label(code: &str) -> &'static str {
 mod tests {
     use super::*;
     use crate::domain::report::tests::example_rows;
-    use chrono::NaiveDate;
 
     fn raw(pairs: &[(&str, &str)]) -> RawParams {
         let mut r = RawParams::default();
@@ -687,30 +696,16 @@ mod tests {
         assert_eq!(tenths_to_json(1000).to_string(), "100");
     }
 
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
-
     #[test]
     fn assembled_figures() {
-        let inputs = Inputs {
-            rows: example_rows(),
-            clauses: vec![
-                ClauseSpan {
-                    clause_id: 1,
-                    contract_id: 10,
-                    required: 100000,
-                    starts_on: d(2025, 1, 1),
-                    ends_on: d(2025, 12, 31),
-                },
-                ClauseSpan {
-                    clause_id: 2,
-                    contract_id: 10,
-                    required: 73000,
-                    starts_on: d(2025, 1, 1),
-                    ends_on: d(2026, 12, 31),
-                },
-            ],
+        let figures = compute(&example_rows());
+        let inputs = Others {
+            // 1 000 h within 2025 and 730 h over 2025-2026 (365 of 730 days in 2025).
+            clauses: ClauseFigures {
+                clauses: 2,
+                contracts: 1,
+                required: 100000 + 36500,
+            },
             employment_contracts: 7,
             exits: [("durable_employment".to_string(), 6), ("bogus".into(), 2)]
                 .into_iter()
@@ -719,10 +714,9 @@ mod tests {
             previous: (160700, 2),
         };
         let period = Period::year(2025);
-        let r = assemble(&period, &inputs, 1607, None);
+        let r = assemble(&period, &figures, &inputs, 1607, None);
         assert_eq!((r.hours, r.beneficiaries, r.fte), (67359, 5, 42));
         assert_eq!((r.contracts, r.clauses), (1, 2));
-        // 1 000 h + 730 h × 365 / 730.
         assert_eq!(r.required_hours, 100000 + 36500);
         assert_eq!(r.achievement_rate, rate_tenths(67359, 136500));
         assert_eq!(r.exits.durable_employment, Some(6));
@@ -751,7 +745,7 @@ mod tests {
 
         // A funder: 5 beneficiaries reach the threshold of 5, small cells are hidden, and
         // so are exits of 1 to 4.
-        let f = assemble(&period, &inputs, 1607, Some(5));
+        let f = assemble(&period, &figures, &inputs, 1607, Some(5));
         let b = f.breakdowns.as_ref().unwrap();
         assert!(b.sex.iter().all(|c| c.suppressed));
         assert_eq!(f.exits.other, None);
@@ -759,7 +753,7 @@ mod tests {
         assert_eq!(f.exits.positive_exit, Some(0));
         assert_eq!((f.hours, f.beneficiaries), (r.hours, r.beneficiaries));
         // Above the scope's size: totals only.
-        let g = assemble(&period, &inputs, 1607, Some(6));
+        let g = assemble(&period, &figures, &inputs, 1607, Some(6));
         assert!(g.breakdowns.is_none());
         assert_eq!(g.headline, r.headline);
     }

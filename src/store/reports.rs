@@ -8,7 +8,7 @@
 //! API only allows for funders whose scope is a territory (then `territory` is always set)
 //! or the whole country.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::NaiveDate;
 use diesel::dsl::sql;
@@ -241,13 +241,53 @@ pub fn fact_rows(
 }
 
 /// Hours (hundredths) and beneficiaries of the scope in a period: the totals only, for the
-/// comparison with the previous period and the multi-year trend.
+/// comparison with the previous period and the multi-year trend. A period read from one
+/// source (whole years, or the months of one partial year) is summed and counted in SQL;
+/// one that mixes them counts each person once across the sources here.
 pub fn totals(
     conn: &mut Conn,
     scope: &ReportScope,
     period: &Period,
 ) -> Result<(i64, i64), ApiError> {
     let split = period.split();
+    let persons_sql = "CAST(COUNT(DISTINCT placements.participant_id) AS BIGINT)";
+    let entry_hours =
+        "COALESCE(hour_entries.validated_work, 0) + COALESCE(hour_entries.validated_training, 0)";
+    match (split.whole_years.is_empty(), split.partial.as_slice()) {
+        (false, []) => {
+            let mut q = placement_year_totals::table
+                .inner_join(placements::table)
+                .filter(placement_year_totals::year.eq_any(split.whole_years.clone()))
+                .filter((placement_year_totals::work + placement_year_totals::training).gt(0))
+                .select((
+                    sql::<BigInt>(
+                        "CAST(COALESCE(SUM(placement_year_totals.work + placement_year_totals.training), 0) AS BIGINT)",
+                    ),
+                    sql::<BigInt>(persons_sql),
+                ))
+                .into_boxed();
+            placement_scope!(q, scope, placement_year_totals::structure_id);
+            return Ok(q.get_result::<(i64, i64)>(conn)?);
+        }
+        (true, [(from, to)]) => {
+            let mut q = hour_entries::table
+                .inner_join(placements::table)
+                .filter(hour_entries::month.ge(from.to_string()))
+                .filter(hour_entries::month.le(to.to_string()))
+                .filter(hour_entries::validated_work.is_not_null())
+                .filter(sql::<diesel::sql_types::Bool>(&format!(
+                    "{entry_hours} > 0"
+                )))
+                .select((
+                    sql::<BigInt>(&format!("CAST(COALESCE(SUM({entry_hours}), 0) AS BIGINT)")),
+                    sql::<BigInt>(persons_sql),
+                ))
+                .into_boxed();
+            placement_scope!(q, scope, hour_entries::structure_id);
+            return Ok(q.get_result::<(i64, i64)>(conn)?);
+        }
+        _ => {}
+    }
     let mut rows: Vec<(i64, i64)> = Vec::new();
     if !split.whole_years.is_empty() {
         let mut q = placement_year_totals::table
@@ -267,12 +307,7 @@ pub fn totals(
             .filter(hour_entries::month.ge(from.to_string()))
             .filter(hour_entries::month.le(to.to_string()))
             .filter(hour_entries::validated_work.is_not_null())
-            .select((
-                placements::participant_id,
-                sql::<BigInt>(
-                    "COALESCE(hour_entries.validated_work, 0) + COALESCE(hour_entries.validated_training, 0)",
-                ),
-            ))
+            .select((placements::participant_id, sql::<BigInt>(entry_hours)))
             .into_boxed();
         placement_scope!(q, scope, hour_entries::structure_id);
         rows.extend(q.load::<(i64, i64)>(conn)?);
@@ -288,40 +323,72 @@ pub fn totals(
     Ok((hours, persons.len() as i64))
 }
 
-/// A clause in execution in the period, with the hours it requires of the scope: the
-/// clause's required hours, or a contractor's target when the scope names a contractor.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClauseSpan {
-    pub clause_id: i64,
-    pub contract_id: i64,
-    /// Hundredths of an hour, for the whole clause.
+/// Clauses in execution in the period and the hours they require of the scope.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClauseFigures {
+    pub clauses: i64,
+    /// Distinct contracts of those clauses.
+    pub contracts: i64,
+    /// Hundredths of an hour: each clause's hours prorated to the period, summed.
     pub required: i64,
-    pub starts_on: NaiveDate,
-    pub ends_on: NaiveDate,
 }
 
-/// Clauses in execution in the period: active or completed, their dates intersecting it.
-/// Draft and cancelled clauses are not in execution.
-pub fn clauses_in_execution(
+/// SQL for `domain::period::prorate` of one row: `required` spread evenly over the
+/// clause's days (both ends included) times its days inside the period, rounded half up to
+/// the hundredth, all of it when the clause lies inside the period. Dates are literals
+/// formatted here from `NaiveDate`s (never from input text).
+fn prorated_sql(conn: &Conn, required: &str, period: &Period) -> String {
+    let (start, end) = (
+        period.start().format("%Y-%m-%d"),
+        period.end().format("%Y-%m-%d"),
+    );
+    let (inside, total) = if conn.is_sqlite() {
+        (
+            format!(
+                "(CAST(julianday(MIN(clauses.ends_on, '{end}')) - julianday(MAX(clauses.starts_on, '{start}')) AS INTEGER) + 1)"
+            ),
+            "(CAST(julianday(clauses.ends_on) - julianday(clauses.starts_on) AS INTEGER) + 1)"
+                .to_string(),
+        )
+    } else {
+        (
+            format!(
+                "((LEAST(clauses.ends_on, DATE '{end}') - GREATEST(clauses.starts_on, DATE '{start}')) + 1)"
+            ),
+            "((clauses.ends_on - clauses.starts_on) + 1)".to_string(),
+        )
+    };
+    // A clause wholly inside the period (the common case) is decided on its dates alone.
+    format!(
+        "CAST(COALESCE(SUM(CASE WHEN {required} <= 0 THEN 0 \
+                                WHEN clauses.starts_on >= '{start}' AND clauses.ends_on <= '{end}' THEN {required} \
+                                WHEN {inside} >= {total} THEN {required} \
+                                ELSE (2 * {required} * {inside} + {total}) / (2 * {total}) END), 0) AS BIGINT)"
+    )
+}
+
+/// Clauses in execution in the period (active or completed, their dates intersecting it;
+/// draft and cancelled clauses are not in execution), their distinct contracts, and the
+/// hours they require: each clause's required hours, or a contractor's assignment target
+/// when the scope names a contractor, prorated per clause (`domain::period::prorate`) and
+/// summed in SQL: one row out, whatever the number of clauses.
+pub fn clause_figures(
     conn: &mut Conn,
     scope: &ReportScope,
     period: &Period,
-) -> Result<Vec<ClauseSpan>, ApiError> {
+) -> Result<ClauseFigures, ApiError> {
     let statuses = vec!["active".to_string(), "completed".to_string()];
-    let rows: Vec<(i64, i64, i64, NaiveDate, NaiveDate)> = match scope.contractor_id {
+    let count = || sql::<BigInt>("CAST(COUNT(*) AS BIGINT)");
+    let contracts = || sql::<BigInt>("CAST(COUNT(DISTINCT clauses.contract_id) AS BIGINT)");
+    let (clauses_n, contracts_n, required) = match scope.contractor_id {
         None => {
+            let prorated = prorated_sql(conn, "clauses.required_hours", period);
             let mut q = clauses::table
-                .inner_join(contracts::table)
                 .filter(clauses::status.eq_any(statuses))
                 .filter(clauses::starts_on.le(period.end()))
                 .filter(clauses::ends_on.ge(period.start()))
-                .select((
-                    clauses::id,
-                    clauses::contract_id,
-                    clauses::required_hours,
-                    clauses::starts_on,
-                    clauses::ends_on,
-                ))
+                .filter(clauses::starts_on.le(clauses::ends_on))
+                .select((count(), contracts(), sql::<BigInt>(&prorated)))
                 .into_boxed();
             if let Some(ids) = &scope.structures {
                 q = q.filter(clauses::structure_id.eq_any(ids.clone()));
@@ -333,24 +400,26 @@ pub fn clauses_in_execution(
                 q = q.filter(clauses::kind.eq(k.clone()));
             }
             if let Some(b) = scope.buyer_id {
-                q = q.filter(contracts::buyer_id.eq(b));
+                q = q.filter(
+                    clauses::contract_id.eq_any(
+                        contracts::table
+                            .filter(contracts::buyer_id.eq(b))
+                            .select(contracts::id),
+                    ),
+                );
             }
-            q.load(conn)?
+            q.get_result::<(i64, i64, i64)>(conn)?
         }
         Some(contractor) => {
+            let prorated = prorated_sql(conn, "assignments.hours_target", period);
             let mut q = assignments::table
-                .inner_join(clauses::table.inner_join(contracts::table))
+                .inner_join(clauses::table)
                 .filter(assignments::contractor_id.eq(contractor))
                 .filter(clauses::status.eq_any(statuses))
                 .filter(clauses::starts_on.le(period.end()))
                 .filter(clauses::ends_on.ge(period.start()))
-                .select((
-                    clauses::id,
-                    clauses::contract_id,
-                    assignments::hours_target,
-                    clauses::starts_on,
-                    clauses::ends_on,
-                ))
+                .filter(clauses::starts_on.le(clauses::ends_on))
+                .select((count(), contracts(), sql::<BigInt>(&prorated)))
                 .into_boxed();
             if let Some(ids) = &scope.structures {
                 q = q.filter(clauses::structure_id.eq_any(ids.clone()));
@@ -362,23 +431,22 @@ pub fn clauses_in_execution(
                 q = q.filter(clauses::kind.eq(k.clone()));
             }
             if let Some(b) = scope.buyer_id {
-                q = q.filter(contracts::buyer_id.eq(b));
+                q = q.filter(
+                    clauses::contract_id.eq_any(
+                        contracts::table
+                            .filter(contracts::buyer_id.eq(b))
+                            .select(contracts::id),
+                    ),
+                );
             }
-            q.load(conn)?
+            q.get_result::<(i64, i64, i64)>(conn)?
         }
     };
-    Ok(rows
-        .into_iter()
-        .map(
-            |(clause_id, contract_id, required, starts_on, ends_on)| ClauseSpan {
-                clause_id,
-                contract_id,
-                required,
-                starts_on,
-                ends_on,
-            },
-        )
-        .collect())
+    Ok(ClauseFigures {
+        clauses: clauses_n,
+        contracts: contracts_n,
+        required,
+    })
 }
 
 /// Employment contracts signed in the period: placements starting in it, except those of
@@ -421,22 +489,39 @@ pub fn exits(
     Ok(out)
 }
 
+/// The identity of a contract across structures, in SQL: buyer identifier and reference
+/// (identifiers never contain `:`), or the row id when the buyer has no identifier.
+const CONTRACT_KEY: &str = "CASE WHEN organisations.identifier IS NULL \
+     THEN 'id:' || CAST(contracts.id AS TEXT) \
+     ELSE COALESCE(organisations.identifier_type, '') || ':' || organisations.identifier || ':' || contracts.reference END";
+
 /// Contracts notified in the period and those with at least one social consideration, for
 /// the national purchasing plan indicator; every contract counts, imported ones included.
 /// A contract imported by several structures (same buyer identifier and reference) counts
-/// once; it has a social consideration when any of its copies has one.
+/// once; it has a social consideration when any of its copies has one. Counted in SQL.
 pub fn pnad(conn: &mut Conn, scope: &ReportScope, period: &Period) -> Result<(i64, i64), ApiError> {
+    // In one structure (buyer, reference) is unique: plain counts. Across structures the
+    // same contract may have been recorded by several: count identities.
+    let single_structure = scope.structures.as_ref().is_some_and(|s| s.len() == 1);
+    let (notified, with_social) = if single_structure {
+        (
+            "CAST(COUNT(*) AS BIGINT)".to_string(),
+            "CAST(COALESCE(SUM(CASE WHEN contracts.social_considerations <> '' THEN 1 ELSE 0 END), 0) AS BIGINT)"
+                .to_string(),
+        )
+    } else {
+        (
+            format!("CAST(COUNT(DISTINCT {CONTRACT_KEY}) AS BIGINT)"),
+            format!(
+                "CAST(COUNT(DISTINCT CASE WHEN contracts.social_considerations <> '' THEN {CONTRACT_KEY} END) AS BIGINT)"
+            ),
+        )
+    };
     let mut q = contracts::table
         .inner_join(organisations::table.on(organisations::id.eq(contracts::buyer_id)))
         .filter(contracts::notified_on.ge(period.start()))
         .filter(contracts::notified_on.le(period.end()))
-        .select((
-            contracts::id,
-            organisations::identifier_type,
-            organisations::identifier,
-            contracts::reference,
-            contracts::social_considerations.ne(""),
-        ))
+        .select((sql::<BigInt>(&notified), sql::<BigInt>(&with_social)))
         .into_boxed();
     if let Some(ids) = &scope.structures {
         q = q.filter(contracts::structure_id.eq_any(ids.clone()));
@@ -456,30 +541,7 @@ pub fn pnad(conn: &mut Conn, scope: &ReportScope, period: &Period) -> Result<(i6
             ),
         );
     }
-    let rows: Vec<(i64, Option<String>, Option<String>, String, bool)> = q.load(conn)?;
-    let single_structure = scope.structures.as_ref().is_some_and(|s| s.len() == 1);
-    if single_structure {
-        // (structure, buyer, reference) is unique: no copies to merge.
-        let with = rows.iter().filter(|r| r.4).count() as i64;
-        return Ok((rows.len() as i64, with));
-    }
-    let mut seen: HashMap<(String, String, String), bool> = HashMap::new();
-    let mut unique: HashMap<i64, bool> = HashMap::new();
-    for (id, id_type, identifier, reference, social) in rows {
-        match identifier {
-            Some(identifier) => {
-                let key = (id_type.unwrap_or_default(), identifier, reference);
-                let e = seen.entry(key).or_insert(false);
-                *e = *e || social;
-            }
-            None => {
-                unique.insert(id, social);
-            }
-        }
-    }
-    let notified = (seen.len() + unique.len()) as i64;
-    let with = seen.values().chain(unique.values()).filter(|s| **s).count() as i64;
-    Ok((notified, with))
+    Ok(q.get_result::<(i64, i64)>(conn)?)
 }
 
 /// Whether a structure exists.

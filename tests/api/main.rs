@@ -8,4 +8,5 @@ mod foundation;
 mod hours;
 mod people;
 mod reports;
+mod reports_bench;
 mod startup;

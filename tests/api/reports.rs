@@ -764,7 +764,7 @@ on_both!(figures_match_an_independent_computation, |app: &TestApp| {
         let s = n.to_string();
         let mut out = String::new();
         for (i, ch) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
                 out.push('\u{202F}');
             }
             out.push(ch);
@@ -1597,7 +1597,7 @@ on_both!(csv_and_xlsx_carry_the_same_figures, |app: &TestApp| {
     let value = |label: &str| {
         summary
             .rows()
-            .find(|r| r[0].to_string() == label)
+            .find(|r| r[0] == label)
             .map(|r| r[1].to_string())
             .unwrap_or_else(|| panic!("{label} missing"))
     };
@@ -1614,9 +1614,7 @@ on_both!(csv_and_xlsx_carry_the_same_figures, |app: &TestApp| {
         hundredths(&json["hours"])
     );
     let buyers = book.worksheet_range("Acheteur").unwrap();
-    assert!(buyers
-        .rows()
-        .any(|r| r[1].to_string() == "Ville de Saint-Denis"));
+    assert!(buyers.rows().any(|r| r[1] == "Ville de Saint-Denis"));
 });
 
 fn session(app: &TestApp, email: &str) -> String {

@@ -1,7 +1,7 @@
-DROP INDEX clauses_dates;
-DROP INDEX contracts_notified_all;
-DROP INDEX placements_exit_all;
-DROP INDEX placements_exit;
+DROP INDEX clauses_execution;
+DROP INDEX contracts_notified_report;
+DROP INDEX placements_structure_exits;
+DROP INDEX placements_exits;
 DROP INDEX placements_starts;
 DROP INDEX hour_entries_report;
 DROP INDEX placement_year_totals_report;
