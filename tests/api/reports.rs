@@ -1687,6 +1687,22 @@ on_both!(report_page_and_login, |app: &TestApp| {
     assert_eq!(r.status().code, 401);
     assert!(r.headers().get_one("Set-Cookie").is_none());
     assert!(r.into_string().unwrap().contains("mot de passe incorrect"));
+    // The lockout rule of the API login applies to the form.
+    for attempt in 0..6 {
+        let r = app
+            .client
+            .post("/login")
+            .header(ContentType::Form)
+            .body("email=nobody%40plie-page.test&password=wrong-password-here")
+            .dispatch();
+        if attempt < 5 {
+            assert_eq!(r.status().code, 401, "attempt {attempt}");
+        } else {
+            assert_eq!(r.status().code, 429);
+            assert!(r.headers().get_one("Retry-After").is_some());
+            assert!(r.into_string().unwrap().contains("Trop de tentatives"));
+        }
+    }
     // An off-site next is replaced by this year's report.
     let r = app
         .client

@@ -6,7 +6,8 @@
 //! SameSite=Strict (out of reach of the page's scripts).
 //!
 //! Needs the Debian packages `chromium` and `chromium-driver`; without them the test prints
-//! a skip line and passes. Run it alone with `cargo test --test browser -- --nocapture`.
+//! a skip line and passes, unless CLAUSIER_REQUIRE_BROWSER is set (CI), when it fails. Run
+//! it alone with `cargo test --test browser -- --nocapture`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -275,6 +276,10 @@ fn chromedriver() -> Option<PathBuf> {
 #[test]
 fn report_page_in_headless_chromium() {
     let Some(driver) = chromedriver().filter(|_| Path::new(CHROMIUM).exists()) else {
+        assert!(
+            std::env::var_os("CLAUSIER_REQUIRE_BROWSER").is_none(),
+            "CLAUSIER_REQUIRE_BROWSER is set but {CHROMIUM} or chromedriver is missing"
+        );
         println!(
             "report_page_in_headless_chromium skipped: {CHROMIUM} or chromedriver is not installed \
              (apt-get install chromium chromium-driver)"
