@@ -953,6 +953,27 @@ on_both!(
         let rb = report(app, t, "from=2025-12&to=2026-01");
         assert_eq!(rb["beneficiaries"], 1);
         assert_eq!(hundredths(&rb["hours"]), 4000 + 5025 + 1000 + 250 + 2000);
+        // A whole year and a month of the next, read from both sources: still one person.
+        let rm = report(app, t, "from=2025-01&to=2026-01");
+        assert_eq!(rm["beneficiaries"], 1);
+        assert_eq!(hundredths(&rm["hours"]), 5250 + 5025 + 2000);
+        assert_eq!(rm["breakdowns"]["contractor"].as_array().unwrap().len(), 2);
+        // Previous periods: two months just before (one source), and eleven months across the
+        // boundary (two sources, the person counted once).
+        let rp = report(app, t, "from=2026-01&to=2026-02");
+        assert_eq!(
+            (
+                rp["previous"]["from"].as_str(),
+                rp["previous"]["to"].as_str()
+            ),
+            (Some("2025-11"), Some("2025-12"))
+        );
+        assert_eq!(hundredths(&rp["previous"]["hours"]), 5250);
+        assert_eq!(rp["previous"]["beneficiaries"], 1);
+        let rq = report(app, t, "from=2026-02&to=2027-01");
+        assert_eq!(rq["previous"]["from"], "2025-02");
+        assert_eq!(hundredths(&rq["previous"]["hours"]), 5250 + 5025 + 2000);
+        assert_eq!(rq["previous"]["beneficiaries"], 1);
         let rd = report(app, t, "from=2025-12&to=2025-12");
         assert_eq!(hundredths(&rd["hours"]), 5250);
         let rf = report(app, t, "from=2026-02&to=2026-02");
