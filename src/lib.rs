@@ -12,6 +12,7 @@ pub mod error;
 pub mod jobs;
 pub mod openapi;
 pub mod reminders;
+pub mod reports;
 pub mod seed;
 pub mod store;
 
@@ -120,6 +121,7 @@ pub fn build_rocket_with(config: Config, figment: Figment) -> anyhow::Result<Roc
         }))
         .mount("/", rocket::routes![api::health, api::ready])
         .mount("/api/v1", v1)
+        .mount("/", api::pages::routes())
         .mount("/", openapi::routes(spec))
         .register("/", rocket::catchers![api::problem_catcher]);
     Ok(rocket)

@@ -53,6 +53,18 @@ pub fn document(v1: &[rocket::Route]) -> OpenApi {
             None,
         ),
     ];
+    // Pages for people, mounted at `/` (HTML, session cookie).
+    let pages: Vec<(rocket::http::Method, String, Option<String>)> = crate::api::pages::routes()
+        .iter()
+        .map(|r| {
+            (
+                r.method,
+                r.uri.path().to_string(),
+                r.uri.query().map(|q| q.to_string()),
+            )
+        })
+        .collect();
+    let service = service.into_iter().chain(pages);
     let api = v1.iter().map(|r| {
         let path = format!("/api/v1{}", r.uri.path())
             .trim_end_matches('/')

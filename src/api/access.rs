@@ -91,6 +91,13 @@ pub const ROUTES: &[Access] = &[
     a("POST", "/api/v1/notifications/<id>/retry", STAFF, "Queue a failed reminder email again"),
     a("GET", "/api/v1/me/preferences", ANY, "The caller's reminder preferences"),
     a("PUT", "/api/v1/me/preferences", ANY, "Turn the caller's optional reminders off or on"),
+    a("GET", "/api/v1/reports/annual", READERS, "Annual impact report (staff: own structure; funders: their scope, small cells suppressed)"),
+    a("GET", "/api/v1/reports/annual.csv", READERS, "Annual impact report as one long CSV table"),
+    a("GET", "/api/v1/reports/annual.xlsx", READERS, "Annual impact report as an XLSX workbook"),
+    a("GET", "/reports/annual/<year>", READERS, "Annual impact report page in French (session cookie; without one, redirects to /login)"),
+    a("GET", "/login", PUBLIC, "Login page"),
+    a("POST", "/login", PUBLIC, "Login form: sets the HttpOnly, SameSite=Strict session cookie"),
+    a("POST", "/logout", PUBLIC, "Forget the session cookie"),
     // Routes of later work are added here.
 ];
 

@@ -9,10 +9,12 @@ pub mod hours;
 pub mod imports;
 pub mod needs;
 pub mod organisations;
+pub mod pages;
 pub mod participants;
 pub mod placements;
 pub mod referrals;
 pub mod reminders;
+pub mod reports;
 pub mod users;
 
 use rocket::http::Status;
@@ -56,6 +58,7 @@ pub fn v1_routes() -> Vec<rocket::Route> {
     r.extend(needs::routes());
     r.extend(referrals::routes());
     r.extend(reminders::routes());
+    r.extend(reports::routes());
     r
 }
 

@@ -8,6 +8,7 @@ pub mod eligibility;
 pub mod hours;
 pub mod matching;
 pub mod next_action;
+pub mod period;
 pub mod progress;
 pub mod referrals;
 pub mod reminders;

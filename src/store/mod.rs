@@ -14,6 +14,7 @@ pub mod participants;
 pub mod placements;
 pub mod referrals;
 pub mod reminders;
+pub mod reports;
 pub mod settings;
 pub mod timeline;
 pub mod users;

@@ -9,6 +9,8 @@ mod hours;
 mod people;
 mod referrals;
 mod reminders;
+mod reports;
+mod reports_bench;
 mod seed;
 mod smtp;
 mod startup;

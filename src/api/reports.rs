@@ -1,0 +1,250 @@
+//! The annual impact report as JSON, CSV and XLSX (same parameters). Who sees what is
+//! decided in `reports::resolve`: staff their own structure unsuppressed, funders their
+//! scope with small-cell suppression; contractors are refused by the guard.
+
+use rocket::http::ContentType;
+use rocket::serde::json::Json;
+use rocket::State;
+
+use crate::auth::{Caller, ReportReader};
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use crate::reports::{self, AnnualReport, RawParams, ReportRequest, Resolved};
+use crate::store::reports as store;
+
+/// A report file with its name (CSV or XLSX).
+#[derive(rocket::Responder)]
+pub struct Download {
+    body: Vec<u8>,
+    content_type: ContentType,
+    disposition: rocket::http::Header<'static>,
+    cache: rocket::http::Header<'static>,
+}
+
+impl Download {
+    fn new(body: Vec<u8>, content_type: ContentType, name: &str) -> Download {
+        Download {
+            body,
+            content_type,
+            disposition: rocket::http::Header::new(
+                "Content-Disposition",
+                format!("attachment; filename=\"{name}\""),
+            ),
+            cache: rocket::http::Header::new("Cache-Control", "no-store"),
+        }
+    }
+}
+
+/// A computed report with what the renderers need besides it.
+pub struct Loaded {
+    pub report: AnnualReport,
+    pub resolved: Resolved,
+    /// Names of the buyers and contractors of the breakdowns and filters.
+    pub names: std::collections::BTreeMap<i64, String>,
+}
+
+/// Organisation ids a rendering names: breakdown keys and filters.
+pub fn named_ids(report: &AnnualReport, req: &ReportRequest) -> Vec<i64> {
+    let mut ids: Vec<i64> = report
+        .breakdowns
+        .as_ref()
+        .map(|b| {
+            b.buyer
+                .iter()
+                .chain(b.contractor.iter())
+                .filter_map(|c| c.key.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    ids.extend(req.buyer_id);
+    ids.extend(req.contractor_id);
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// Authorises and computes the report: the scope first, then the figures of the hours and
+/// the other figures side by side on two connections (each is one pass; together they
+/// take the time of the longer), then the names a rendering needs.
+pub async fn load(
+    caller: Caller,
+    req: ReportRequest,
+    db: &Db,
+    config: &Config,
+    with_names: bool,
+) -> ApiResult<Loaded> {
+    let (fte_hours, threshold) = (config.fte_hours, i64::from(config.suppression_threshold));
+    let request = req.clone();
+    let resolved = db
+        .run(move |c| reports::resolve(c, &caller, &request, threshold))
+        .await?;
+    let (scope, period) = (resolved.scope.clone(), req.period);
+    let figures = db.run(move |c| reports::load_figures(c, &scope, &period));
+    let scope = resolved.scope.clone();
+    let others = db.run(move |c| reports::load_others(c, &scope, &period));
+    let (figures, others) = rocket::tokio::try_join!(figures, others)?;
+    let report = reports::assemble(
+        &req.period,
+        &figures,
+        &others,
+        fte_hours,
+        resolved.suppression,
+    );
+    let names = if with_names {
+        let ids = named_ids(&report, &req);
+        db.run(move |c| store::organisation_names(c, &ids)).await?
+    } else {
+        Default::default()
+    };
+    Ok(Loaded {
+        report,
+        resolved,
+        names,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn raw(
+    year: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    territory: Option<String>,
+    buyer_id: Option<String>,
+    contractor_id: Option<String>,
+    clause_kind: Option<String>,
+    structure_id: Option<String>,
+) -> RawParams {
+    RawParams {
+        year,
+        from,
+        to,
+        territory,
+        buyer_id,
+        contractor_id,
+        clause_kind,
+        structure_id,
+    }
+}
+
+/// GET /api/v1/reports/annual — staff (own structure), funders (their scope, suppressed).
+#[rocket::get(
+    "/reports/annual?<year>&<from>&<to>&<territory>&<buyer_id>&<contractor_id>&<clause_kind>&<structure_id>"
+)]
+#[allow(clippy::too_many_arguments)]
+pub async fn annual(
+    caller: ReportReader,
+    year: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    territory: Option<String>,
+    buyer_id: Option<String>,
+    contractor_id: Option<String>,
+    clause_kind: Option<String>,
+    structure_id: Option<String>,
+    db: &State<Db>,
+    config: &State<Config>,
+) -> ApiResult<Json<AnnualReport>> {
+    let req = raw(
+        year,
+        from,
+        to,
+        territory,
+        buyer_id,
+        contractor_id,
+        clause_kind,
+        structure_id,
+    )
+    .parse()?;
+    let loaded = load(caller.0, req, db, config, false).await?;
+    Ok(Json(loaded.report))
+}
+
+/// GET /api/v1/reports/annual.csv — same parameters and readers as the JSON report.
+#[rocket::get(
+    "/reports/annual.csv?<year>&<from>&<to>&<territory>&<buyer_id>&<contractor_id>&<clause_kind>&<structure_id>"
+)]
+#[allow(clippy::too_many_arguments)]
+pub async fn annual_csv(
+    caller: ReportReader,
+    year: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    territory: Option<String>,
+    buyer_id: Option<String>,
+    contractor_id: Option<String>,
+    clause_kind: Option<String>,
+    structure_id: Option<String>,
+    db: &State<Db>,
+    config: &State<Config>,
+) -> ApiResult<Download> {
+    let req = raw(
+        year,
+        from,
+        to,
+        territory,
+        buyer_id,
+        contractor_id,
+        clause_kind,
+        structure_id,
+    )
+    .parse()?;
+    let loaded = load(caller.0, req, db, config, false).await?;
+    let body = reports::csv::render(&loaded.report).map_err(|e| {
+        tracing::error!("report csv: {e}");
+        ApiError::internal()
+    })?;
+    Ok(Download::new(
+        body.into_bytes(),
+        ContentType::new("text", "csv").with_params(("charset", "utf-8")),
+        &reports::file_name(&loaded.report, "csv"),
+    ))
+}
+
+/// GET /api/v1/reports/annual.xlsx — same parameters and readers as the JSON report.
+#[rocket::get(
+    "/reports/annual.xlsx?<year>&<from>&<to>&<territory>&<buyer_id>&<contractor_id>&<clause_kind>&<structure_id>"
+)]
+#[allow(clippy::too_many_arguments)]
+pub async fn annual_xlsx(
+    caller: ReportReader,
+    year: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    territory: Option<String>,
+    buyer_id: Option<String>,
+    contractor_id: Option<String>,
+    clause_kind: Option<String>,
+    structure_id: Option<String>,
+    db: &State<Db>,
+    config: &State<Config>,
+) -> ApiResult<Download> {
+    let req = raw(
+        year,
+        from,
+        to,
+        territory,
+        buyer_id,
+        contractor_id,
+        clause_kind,
+        structure_id,
+    )
+    .parse()?;
+    let loaded = load(caller.0, req, db, config, true).await?;
+    let body = reports::xlsx::render(&loaded.report, &loaded.names).map_err(|e| {
+        tracing::error!("report xlsx: {e}");
+        ApiError::internal()
+    })?;
+    Ok(Download::new(
+        body,
+        ContentType::new(
+            "application",
+            "vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        &reports::file_name(&loaded.report, "xlsx"),
+    ))
+}
+
+pub fn routes() -> Vec<rocket::Route> {
+    rocket::routes![annual, annual_csv, annual_xlsx]
+}

@@ -1,0 +1,498 @@
+//! The report as an HTML page in French, rendered with minijinja from `templates/report/`
+//! (embedded in the binary, so it works from any directory). Charts are inline SVG whose
+//! geometry is computed here; the page loads no script, font or image from anywhere, and
+//! prints on A4 (print stylesheet in the layout).
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use minijinja::Environment;
+use serde::Serialize;
+
+use crate::domain::report::{
+    format_hundredths_fr, format_int_fr, format_rate_fr, rate_tenths, THOUSANDS_SEPARATOR,
+};
+use crate::domain::suppression::ShownCell;
+use crate::error::ApiError;
+use crate::reports::{key_label, outcome_label, AnnualReport, ScopeLabel, BREAKDOWN_TITLES};
+
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "layout.html",
+        include_str!("../../templates/report/layout.html"),
+    ),
+    (
+        "annual.html",
+        include_str!("../../templates/report/annual.html"),
+    ),
+    (
+        "login.html",
+        include_str!("../../templates/report/login.html"),
+    ),
+    (
+        "error.html",
+        include_str!("../../templates/report/error.html"),
+    ),
+];
+
+fn environment() -> &'static Result<Environment<'static>, String> {
+    static ENV: OnceLock<Result<Environment<'static>, String>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)
+                .map_err(|e| format!("template {name}: {e}"))?;
+        }
+        Ok(env)
+    })
+}
+
+/// Renders one of the embedded templates.
+pub fn render<S: Serialize>(name: &str, context: S) -> Result<String, ApiError> {
+    let env = environment().as_ref().map_err(|e| {
+        tracing::error!("{e}");
+        ApiError::internal()
+    })?;
+    env.get_template(name)
+        .and_then(|t| t.render(context))
+        .map_err(|e| {
+            tracing::error!("rendering {name}: {e:#}");
+            ApiError::internal()
+        })
+}
+
+/// One bar of a vertical chart, geometry in SVG user units.
+#[derive(Debug, Serialize)]
+pub struct Bar {
+    pub x: i64,
+    pub y: i64,
+    pub width: i64,
+    pub height: i64,
+    pub label: String,
+    pub value: String,
+    pub label_x: i64,
+    pub label_y: i64,
+    pub value_y: i64,
+    pub current: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Chart {
+    pub width: i64,
+    pub height: i64,
+    pub baseline: i64,
+    pub bars: Vec<Bar>,
+    pub description: String,
+}
+
+/// A vertical bar chart of (label, value, text) with the last bar highlighted.
+fn vertical_chart(points: &[(String, i64, String)], description: String) -> Chart {
+    let (width, height, top, bottom, gap) = (560i64, 220i64, 24i64, 28i64, 16i64);
+    let baseline = height - bottom;
+    let max = points.iter().map(|p| p.1).max().unwrap_or(0).max(1);
+    let n = points.len().max(1) as i64;
+    let slot = width / n;
+    let bar_width = (slot - gap).max(4);
+    let bars = points
+        .iter()
+        .enumerate()
+        .map(|(i, (label, value, text))| {
+            let h =
+                (i128::from((*value).max(0)) * i128::from(baseline - top) / i128::from(max)) as i64;
+            let x = i as i64 * slot + (slot - bar_width) / 2;
+            Bar {
+                x,
+                y: baseline - h,
+                width: bar_width,
+                height: h,
+                label: label.clone(),
+                value: text.clone(),
+                label_x: x + bar_width / 2,
+                label_y: height - 8,
+                value_y: (baseline - h - 6).max(12),
+                current: i + 1 == points.len(),
+            }
+        })
+        .collect();
+    Chart {
+        width,
+        height,
+        baseline,
+        bars,
+        description,
+    }
+}
+
+/// Cells in reading order: age bands and qualification levels in their natural order,
+/// other breakdowns as the report lists them.
+fn display_order<'a>(name: &str, cells: &'a [ShownCell]) -> Vec<&'a ShownCell> {
+    let order: &[&str] = match name {
+        "age_band" => &["under_26", "26_49", "50_plus"],
+        "qualification" => &["none", "1", "2", "3", "4", "5", "6", "7", "8"],
+        _ => &[],
+    };
+    let rank = |key: &str| order.iter().position(|k| *k == key).unwrap_or(order.len());
+    let mut out: Vec<&ShownCell> = cells.iter().collect();
+    out.sort_by_key(|c| rank(&c.key));
+    out
+}
+
+/// A row of a breakdown table, with its inline bar (width in SVG units out of 200).
+#[derive(Debug, Serialize)]
+pub struct BreakdownRow {
+    pub key: String,
+    pub label: String,
+    pub persons: Option<String>,
+    pub hours: Option<String>,
+    pub bar: i64,
+    pub suppressed: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BreakdownView {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub note: Option<&'static str>,
+    pub rows: Vec<BreakdownRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Figure {
+    pub label: String,
+    pub value: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Link {
+    pub label: String,
+    pub href: String,
+}
+
+/// Everything the page shows besides the report itself.
+pub struct PageExtras {
+    /// (year, hours, beneficiaries), oldest first, ending with the report's year.
+    pub trend: Vec<(i32, i64, i64)>,
+    pub names: BTreeMap<i64, String>,
+    pub scope: ScopeLabel,
+    pub structure_name: Option<String>,
+    /// The query string of the filters (`territory=93&…`), without `year`.
+    pub filter_query: String,
+    pub filters: Vec<String>,
+    /// The year the header's link opens.
+    pub current_year: i32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PageContext {
+    pub current_year: i32,
+    pub year: i32,
+    pub title: String,
+    pub scope: String,
+    pub filters: Vec<String>,
+    pub headline: String,
+    pub figures: Vec<Figure>,
+    pub comparison: Vec<Figure>,
+    pub pnad: Vec<Figure>,
+    pub exits: Vec<Figure>,
+    pub trend: Chart,
+    pub breakdowns: Vec<BreakdownView>,
+    pub withheld: Option<String>,
+    pub suppression: Option<String>,
+    pub downloads: Vec<Link>,
+    pub previous_year: Link,
+    pub next_year: Link,
+}
+
+fn hours_fr(h: i64) -> String {
+    format!("{}{THOUSANDS_SEPARATOR}h", format_hundredths_fr(h))
+}
+
+fn whole_hours_fr(h: i64) -> String {
+    let whole = (h + 50).div_euclid(100);
+    format!("{}{THOUSANDS_SEPARATOR}h", format_int_fr(whole))
+}
+
+/// Change from `before` to `now` in percent (one decimal, signed), or None.
+fn change(now: i64, before: i64) -> Option<String> {
+    let tenths = rate_tenths(now - before, before)?;
+    let sign = if tenths > 0 { "+" } else { "" };
+    Some(format!("{sign}{}", format_rate_fr(tenths)))
+}
+
+fn query_with(base: &str, extra: &str) -> String {
+    match (base.is_empty(), extra.is_empty()) {
+        (true, _) => extra.to_string(),
+        (false, true) => base.to_string(),
+        (false, false) => format!("{base}&{extra}"),
+    }
+}
+
+/// Builds the page's context from the report and its extras.
+pub fn page_context(report: &AnnualReport, extras: &PageExtras) -> PageContext {
+    let year = report.year.unwrap_or(0);
+    let scope = match &extras.scope {
+        ScopeLabel::Structure(_) => extras
+            .structure_name
+            .clone()
+            .unwrap_or_else(|| "Votre structure".into()),
+        ScopeLabel::Structures(n) => format!("{n} structures"),
+        ScopeLabel::Territory(code) => format!("Département {code}"),
+        ScopeLabel::All => "Ensemble des structures".into(),
+    };
+    let figures = vec![
+        Figure {
+            label: "Heures d'insertion réalisées".into(),
+            value: hours_fr(report.hours),
+            note: Some(format!(
+                "dont {} de formation",
+                hours_fr(report.training_hours)
+            )),
+        },
+        Figure {
+            label: "Équivalents temps plein".into(),
+            value: format!("{} ETP", format_hundredths_fr(report.fte)),
+            note: None,
+        },
+        Figure {
+            label: "Personnes bénéficiaires".into(),
+            value: format_int_fr(report.beneficiaries),
+            note: Some("comptées une fois".into()),
+        },
+        Figure {
+            label: "Marchés en exécution".into(),
+            value: format_int_fr(report.contracts),
+            note: Some(format!(
+                "{} clause{} en exécution",
+                format_int_fr(report.clauses),
+                if report.clauses > 1 { "s" } else { "" }
+            )),
+        },
+        Figure {
+            label: "Heures exigées sur la période".into(),
+            value: hours_fr(report.required_hours),
+            note: Some("au prorata de la durée des clauses".into()),
+        },
+        Figure {
+            label: "Taux de réalisation".into(),
+            value: report
+                .achievement_rate
+                .map(format_rate_fr)
+                .unwrap_or_else(|| "sans objet".into()),
+            note: None,
+        },
+        Figure {
+            label: "Contrats de travail signés".into(),
+            value: format_int_fr(report.employment_contracts),
+            note: None,
+        },
+    ];
+    let p = &report.previous;
+    let comparison = vec![
+        Figure {
+            label: format!("Heures ({} à {})", p.from, p.to),
+            value: hours_fr(p.hours),
+            note: change(report.hours, p.hours).map(|c| format!("évolution : {c}")),
+        },
+        Figure {
+            label: "Personnes".into(),
+            value: format_int_fr(p.beneficiaries),
+            note: change(report.beneficiaries, p.beneficiaries).map(|c| format!("évolution : {c}")),
+        },
+        Figure {
+            label: "ETP".into(),
+            value: format_hundredths_fr(p.fte),
+            note: None,
+        },
+    ];
+    let pnad = vec![
+        Figure {
+            label: "Marchés notifiés sur la période".into(),
+            value: format_int_fr(report.pnad.contracts_notified),
+            note: None,
+        },
+        Figure {
+            label: "dont avec au moins une considération sociale".into(),
+            value: format_int_fr(report.pnad.with_social_consideration),
+            note: None,
+        },
+        Figure {
+            label: "Part (objectif du PNAD 2022-2025 : 30 %)".into(),
+            value: report
+                .pnad
+                .share
+                .map(format_rate_fr)
+                .unwrap_or_else(|| "sans objet".into()),
+            note: None,
+        },
+    ];
+    let exits = report
+        .exits
+        .named()
+        .into_iter()
+        .map(|(code, n)| Figure {
+            label: outcome_label(code).to_string(),
+            value: n
+                .map(format_int_fr)
+                .unwrap_or_else(|| "secret statistique".into()),
+            note: None,
+        })
+        .collect();
+    let trend_points: Vec<(String, i64, String)> = extras
+        .trend
+        .iter()
+        .map(|(y, h, _)| (y.to_string(), *h, whole_hours_fr(*h)))
+        .collect();
+    let trend_description = extras
+        .trend
+        .iter()
+        .map(|(y, h, persons)| {
+            format!(
+                "{y} : {} pour {} personne{}",
+                whole_hours_fr(*h),
+                format_int_fr(*persons),
+                if *persons > 1 { "s" } else { "" }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ; ");
+    let breakdowns = match &report.breakdowns {
+        None => Vec::new(),
+        Some(b) => b
+            .named()
+            .into_iter()
+            .zip(BREAKDOWN_TITLES)
+            .map(|((name, cells), (_, title))| {
+                let max = cells.iter().filter_map(|c| c.hours).max().unwrap_or(0).max(1);
+                BreakdownView {
+                    name,
+                    title,
+                    note: match name {
+                        "criteria" => Some(
+                            "Une personne peut relever de plusieurs critères : les lignes ne s'additionnent pas.",
+                        ),
+                        "modality" | "contract_type" | "sector" | "buyer" | "contractor"
+                        | "clause_kind" => Some(
+                            "Les heures s'additionnent ; une personne peut figurer sur plusieurs lignes.",
+                        ),
+                        _ => None,
+                    },
+                    rows: display_order(name, cells)
+                        .into_iter()
+                        .map(|c| BreakdownRow {
+                            key: c.key.clone(),
+                            label: key_label(name, &c.key, &extras.names),
+                            persons: c.persons.map(format_int_fr),
+                            hours: c.hours.map(hours_fr),
+                            bar: c
+                                .hours
+                                .map(|h| (i128::from(h) * 200 / i128::from(max)) as i64)
+                                .unwrap_or(0),
+                            suppressed: c.suppressed,
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
+    };
+    let withheld = match (report.suppression_threshold, &report.breakdowns) {
+        (Some(t), None) => Some(format!(
+            "Le périmètre compte moins de {t} personnes : les répartitions ne sont pas publiées."
+        )),
+        _ => None,
+    };
+    let suppression = report.suppression_threshold.map(|t| {
+        format!(
+            "Secret statistique : les cases de moins de {t} personnes sont masquées, ainsi que \
+             les cases nécessaires pour qu'aucune ne puisse être recalculée à partir des totaux."
+        )
+    });
+    let q = &extras.filter_query;
+    let downloads = vec![
+        Link {
+            label: "CSV".into(),
+            href: format!(
+                "/api/v1/reports/annual.csv?{}",
+                query_with(&format!("year={year}"), q)
+            ),
+        },
+        Link {
+            label: "Classeur XLSX".into(),
+            href: format!(
+                "/api/v1/reports/annual.xlsx?{}",
+                query_with(&format!("year={year}"), q)
+            ),
+        },
+        Link {
+            label: "JSON".into(),
+            href: format!(
+                "/api/v1/reports/annual?{}",
+                query_with(&format!("year={year}"), q)
+            ),
+        },
+    ];
+    let year_link = |y: i32| Link {
+        label: y.to_string(),
+        href: if q.is_empty() {
+            format!("/reports/annual/{y}")
+        } else {
+            format!("/reports/annual/{y}?{q}")
+        },
+    };
+    PageContext {
+        current_year: extras.current_year,
+        year,
+        title: format!("Bilan {year} des clauses sociales d'insertion"),
+        scope,
+        filters: extras.filters.clone(),
+        headline: report.headline.clone(),
+        figures,
+        comparison,
+        pnad,
+        exits,
+        trend: vertical_chart(&trend_points, trend_description),
+        breakdowns,
+        withheld,
+        suppression,
+        downloads,
+        previous_year: year_link(year - 1),
+        next_year: year_link(year + 1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chart_geometry() {
+        let c = vertical_chart(
+            &[
+                ("2024".into(), 50, "a".into()),
+                ("2025".into(), 100, "b".into()),
+                ("2026".into(), 0, "c".into()),
+            ],
+            String::new(),
+        );
+        assert_eq!(c.bars.len(), 3);
+        let tallest = c.baseline - 24;
+        assert_eq!(c.bars[1].height, tallest);
+        assert_eq!(c.bars[0].height, tallest / 2);
+        assert_eq!(c.bars[2].height, 0);
+        assert!(c.bars[2].current && !c.bars[0].current);
+        assert!(c.bars.iter().all(|b| b.y + b.height == c.baseline));
+        assert!(c.bars.iter().all(|b| b.x >= 0 && b.x + b.width <= c.width));
+    }
+
+    #[test]
+    fn templates_compile() {
+        assert!(environment().is_ok(), "{:?}", environment().as_ref().err());
+    }
+
+    #[test]
+    fn changes() {
+        assert_eq!(change(150, 100).as_deref(), Some("+50,0\u{202F}%"));
+        assert_eq!(change(50, 100).as_deref(), Some("-50,0\u{202F}%"));
+        assert_eq!(change(5, 0), None);
+    }
+}

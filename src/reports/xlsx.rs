@@ -1,0 +1,202 @@
+//! The report as an XLSX workbook: a summary sheet ("Synthèse") with the key figures, exits
+//! and the purchasing plan indicator, then one sheet per breakdown (code, label, persons,
+//! hours, hidden). Hours are written as numbers with two decimals; hidden cells are empty
+//! with "oui" in the last column.
+
+use std::collections::BTreeMap;
+
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+use crate::reports::{key_label, outcome_label, AnnualReport, BREAKDOWN_TITLES};
+
+/// Hundredths as a spreadsheet number (the display value of an exact decimal).
+fn number(hundredths: i64) -> f64 {
+    hundredths as f64 / 100.0
+}
+
+/// A value of the summary sheet.
+enum Value {
+    Hours(i64),
+    /// None: hidden from a funder.
+    Count(Option<i64>),
+    /// Tenths of a percent; None: nothing to divide by.
+    Share(Option<i64>),
+}
+
+fn tenths(v: i64) -> f64 {
+    v as f64 / 10.0
+}
+
+pub fn render(report: &AnnualReport, names: &BTreeMap<i64, String>) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let hours = Format::new().set_num_format("#,##0.00");
+    let count = Format::new().set_num_format("#,##0");
+    let share = Format::new().set_num_format("0.0");
+
+    let sheet = book.add_worksheet();
+    sheet.set_name("Synthèse")?;
+    sheet.set_column_width(0, 48)?;
+    sheet.set_column_width(1, 18)?;
+    sheet.write_string_with_format(0, 0, "Bilan des clauses sociales d'insertion", &bold)?;
+    sheet.write_string(1, 0, &report.headline)?;
+    sheet.write_string(2, 0, "Période")?;
+    sheet.write_string(2, 1, format!("{} à {}", report.from, report.to))?;
+    let mut lines: Vec<(String, Value)> = vec![
+        (
+            "Heures d'insertion réalisées".into(),
+            Value::Hours(report.hours),
+        ),
+        (
+            "dont heures de formation".into(),
+            Value::Hours(report.training_hours),
+        ),
+        (
+            "Équivalents temps plein (ETP)".into(),
+            Value::Hours(report.fte),
+        ),
+        (
+            "Personnes bénéficiaires".into(),
+            Value::Count(Some(report.beneficiaries)),
+        ),
+        (
+            "Marchés en exécution".into(),
+            Value::Count(Some(report.contracts)),
+        ),
+        (
+            "Clauses en exécution".into(),
+            Value::Count(Some(report.clauses)),
+        ),
+        (
+            "Heures exigées sur la période".into(),
+            Value::Hours(report.required_hours),
+        ),
+        (
+            "Taux de réalisation (%)".into(),
+            Value::Share(report.achievement_rate),
+        ),
+        (
+            "Contrats de travail signés".into(),
+            Value::Count(Some(report.employment_contracts)),
+        ),
+    ];
+    for (code, n) in report.exits.named() {
+        lines.push((
+            format!("Sorties : {}", outcome_label(code)),
+            Value::Count(n),
+        ));
+    }
+    lines.extend([
+        (
+            "Marchés notifiés sur la période".to_string(),
+            Value::Count(Some(report.pnad.contracts_notified)),
+        ),
+        (
+            "dont avec une considération sociale".into(),
+            Value::Count(Some(report.pnad.with_social_consideration)),
+        ),
+        (
+            "Part des marchés avec une considération sociale (%)".into(),
+            Value::Share(report.pnad.share),
+        ),
+        (
+            format!(
+                "Heures, période précédente ({} à {})",
+                report.previous.from, report.previous.to
+            ),
+            Value::Hours(report.previous.hours),
+        ),
+        (
+            "Personnes, période précédente".into(),
+            Value::Count(Some(report.previous.beneficiaries)),
+        ),
+        (
+            "ETP, période précédente".into(),
+            Value::Hours(report.previous.fte),
+        ),
+    ]);
+    let mut row = 3u32;
+    for (label, value) in &lines {
+        sheet.write_string(row, 0, label)?;
+        match *value {
+            Value::Hours(h) => {
+                sheet.write_number_with_format(row, 1, number(h), &hours)?;
+            }
+            Value::Count(Some(n)) => {
+                sheet.write_number_with_format(row, 1, n as f64, &count)?;
+            }
+            Value::Count(None) => {
+                sheet.write_string(row, 1, "secret statistique")?;
+            }
+            Value::Share(Some(t)) => {
+                sheet.write_number_with_format(row, 1, tenths(t), &share)?;
+            }
+            Value::Share(None) => {
+                sheet.write_string(row, 1, "sans objet")?;
+            }
+        }
+        row += 1;
+    }
+    if let Some(t) = report.suppression_threshold {
+        row += 1;
+        sheet.write_string(
+            row,
+            0,
+            format!(
+                "Secret statistique : les cases de moins de {t} personnes sont masquées, \
+                 ainsi que les cases nécessaires pour qu'elles ne puissent pas être recalculées."
+            ),
+        )?;
+        if report.breakdowns.is_none() {
+            sheet.write_string(
+                row + 1,
+                0,
+                format!("Le périmètre compte moins de {t} personnes : pas de répartition."),
+            )?;
+        }
+    }
+
+    if let Some(b) = &report.breakdowns {
+        for ((name, cells), (_, title)) in b.named().into_iter().zip(BREAKDOWN_TITLES) {
+            let sheet = book.add_worksheet();
+            // Sheet names: at most 31 characters, no : \ / ? * [ ].
+            sheet.set_name(
+                title
+                    .replace(['(', ')'], "")
+                    .chars()
+                    .take(31)
+                    .collect::<String>(),
+            )?;
+            sheet.set_column_width(0, 24)?;
+            sheet.set_column_width(1, 60)?;
+            sheet.set_column_width(2, 12)?;
+            sheet.set_column_width(3, 14)?;
+            sheet.set_column_width(4, 20)?;
+            for (col, head) in [
+                "Code",
+                "Libellé",
+                "Personnes",
+                "Heures",
+                "Secret statistique",
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                sheet.write_string_with_format(0, col as u16, head, &bold)?;
+            }
+            for (i, c) in cells.iter().enumerate() {
+                let r = i as u32 + 1;
+                sheet.write_string(r, 0, &c.key)?;
+                sheet.write_string(r, 1, key_label(name, &c.key, names))?;
+                if let Some(p) = c.persons {
+                    sheet.write_number_with_format(r, 2, p as f64, &count)?;
+                }
+                if let Some(h) = c.hours {
+                    sheet.write_number_with_format(r, 3, number(h), &hours)?;
+                }
+                sheet.write_string(r, 4, if c.suppressed { "oui" } else { "non" })?;
+            }
+        }
+    }
+    book.save_to_buffer()
+}

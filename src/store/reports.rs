@@ -1,0 +1,589 @@
+//! Queries of the annual impact report. Each figure is one indexed pass over the maintained
+//! aggregates or the placements' snapshot, never a walk over people: validated hours come
+//! from `placement_year_totals` for whole calendar years and from the validated figures of
+//! `hour_entries` (grouped by placement in SQL) for the months of partial years; every row
+//! carries the placement's snapshot, which is what the breakdowns group by.
+//!
+//! Tenancy: every query filters on `ReportScope::structures` unless it is None, which the
+//! API only allows for funders whose scope is a territory (then `territory` is always set)
+//! or the whole country.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::NaiveDate;
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+
+use crate::db::schema::{
+    assignments, clauses, contract_holders, contracts, hour_entries, organisations,
+    placement_year_totals, placements, structures,
+};
+use crate::db::Conn;
+use crate::domain::period::{Month, Period};
+use crate::domain::report::FactRow;
+use crate::error::ApiError;
+
+/// What a report covers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportScope {
+    /// The structures read; None: every structure (a funder with a territory or national
+    /// scope).
+    pub structures: Option<Vec<i64>>,
+    /// Département code: placements and clauses whose territory it is; contracts (PNAD)
+    /// whose buyer's territory it is.
+    pub territory: Option<String>,
+    pub buyer_id: Option<i64>,
+    pub contractor_id: Option<i64>,
+    pub clause_kind: Option<String>,
+}
+
+/// Applies the scope to a boxed query over `placements` (joined or not): the structure
+/// column to filter on is given, since the aggregates carry their own indexed copy.
+macro_rules! placement_scope {
+    ($q:ident, $scope:expr, $structure_col:expr) => {{
+        let s: &ReportScope = $scope;
+        if let Some(ids) = &s.structures {
+            $q = $q.filter($structure_col.eq_any(ids.clone()));
+        }
+        if let Some(t) = &s.territory {
+            $q = $q.filter(placements::territory.eq(t.clone()));
+        }
+        if let Some(b) = s.buyer_id {
+            $q = $q.filter(placements::buyer_id.eq(b));
+        }
+        if let Some(c) = s.contractor_id {
+            $q = $q.filter(placements::contractor_id.eq(c));
+        }
+        if let Some(k) = &s.clause_kind {
+            $q = $q.filter(placements::clause_kind.eq(k.clone()));
+        }
+    }};
+}
+
+/// One placement's validated hours with its snapshot, as read from the database.
+#[derive(Queryable)]
+struct FactDb {
+    placement_id: i64,
+    participant_id: i64,
+    starts_on: NaiveDate,
+    sex: String,
+    age_band: String,
+    criteria: String,
+    qualification: String,
+    qpv: bool,
+    modality: String,
+    contract_type: String,
+    sector: String,
+    buyer_id: i64,
+    contractor_id: i64,
+    clause_kind: String,
+    work: i64,
+    training: i64,
+}
+
+impl FactDb {
+    fn into_row(self) -> FactRow {
+        FactRow {
+            participant_id: self.participant_id,
+            placement_id: self.placement_id,
+            placement_start: self.starts_on,
+            sex: self.sex,
+            age_band: self.age_band,
+            criteria: self
+                .criteria
+                .split(',')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_string)
+                .collect(),
+            qualification: self.qualification,
+            qpv: self.qpv,
+            modality: self.modality,
+            contract_type: self.contract_type,
+            sector: self.sector,
+            buyer_id: self.buyer_id,
+            contractor_id: self.contractor_id,
+            clause_kind: self.clause_kind,
+            work: self.work,
+            training: self.training,
+        }
+    }
+}
+
+/// The snapshot columns of a fact row, in `FactDb` order, before the two hour columns.
+macro_rules! snapshot_columns {
+    () => {
+        (
+            placements::id,
+            placements::participant_id,
+            placements::starts_on,
+            placements::sex,
+            placements::age_band,
+            placements::criteria,
+            placements::qualification_level,
+            placements::qpv,
+            placements::modality,
+            placements::contract_type,
+            placements::sector,
+            placements::buyer_id,
+            placements::contractor_id,
+            placements::clause_kind,
+        )
+    };
+}
+
+/// Validated hours of each placement of whole calendar years, with the snapshot.
+fn year_facts(conn: &mut Conn, scope: &ReportScope, years: &[i32]) -> QueryResult<Vec<FactDb>> {
+    let (p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13) = snapshot_columns!();
+    let mut q = placement_year_totals::table
+        .inner_join(placements::table)
+        .filter(placement_year_totals::year.eq_any(years.to_vec()))
+        .select((
+            p0,
+            p1,
+            p2,
+            p3,
+            p4,
+            p5,
+            p6,
+            p7,
+            p8,
+            p9,
+            p10,
+            p11,
+            p12,
+            p13,
+            placement_year_totals::work,
+            placement_year_totals::training,
+        ))
+        .into_boxed();
+    placement_scope!(q, scope, placement_year_totals::structure_id);
+    q.load::<FactDb>(conn)
+}
+
+/// Validated hours of each placement in a run of months, summed in SQL, with the snapshot.
+/// Only entries with a validated figure count (`validated_work` is set on validation and
+/// kept while an amendment waits; pending and rejected figures never count).
+fn month_facts(
+    conn: &mut Conn,
+    scope: &ReportScope,
+    from: Month,
+    to: Month,
+) -> QueryResult<Vec<FactDb>> {
+    let (p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13) = snapshot_columns!();
+    let mut q = hour_entries::table
+        .inner_join(placements::table)
+        .filter(hour_entries::month.ge(from.to_string()))
+        .filter(hour_entries::month.le(to.to_string()))
+        .filter(hour_entries::validated_work.is_not_null())
+        .group_by(placements::id)
+        .select((
+            p0,
+            p1,
+            p2,
+            p3,
+            p4,
+            p5,
+            p6,
+            p7,
+            p8,
+            p9,
+            p10,
+            p11,
+            p12,
+            p13,
+            sql::<BigInt>("CAST(COALESCE(SUM(hour_entries.validated_work), 0) AS BIGINT)"),
+            sql::<BigInt>("CAST(COALESCE(SUM(hour_entries.validated_training), 0) AS BIGINT)"),
+        ))
+        .into_boxed();
+    placement_scope!(q, scope, hour_entries::structure_id);
+    q.load::<FactDb>(conn)
+}
+
+/// One fact row per placement with validated hours in the period (zero-hour rows dropped).
+/// A placement with hours both in whole years and in partial ones gets one row, summed.
+pub fn fact_rows(
+    conn: &mut Conn,
+    scope: &ReportScope,
+    period: &Period,
+) -> Result<Vec<FactRow>, ApiError> {
+    let split = period.split();
+    let mut facts = Vec::new();
+    if !split.whole_years.is_empty() {
+        facts.extend(year_facts(conn, scope, &split.whole_years)?);
+    }
+    for (from, to) in &split.partial {
+        facts.extend(month_facts(conn, scope, *from, *to)?);
+    }
+    let many_sources = split.whole_years.len() + split.partial.len() > 1;
+    let rows: Vec<FactRow> = if many_sources {
+        let mut by_placement: BTreeMap<i64, FactDb> = BTreeMap::new();
+        for f in facts {
+            match by_placement.get_mut(&f.placement_id) {
+                Some(seen) => {
+                    seen.work = seen.work.saturating_add(f.work);
+                    seen.training = seen.training.saturating_add(f.training);
+                }
+                None => {
+                    by_placement.insert(f.placement_id, f);
+                }
+            }
+        }
+        by_placement.into_values().map(FactDb::into_row).collect()
+    } else {
+        facts.into_iter().map(FactDb::into_row).collect()
+    };
+    Ok(rows
+        .into_iter()
+        .filter(|r| r.work.saturating_add(r.training) > 0)
+        .collect())
+}
+
+/// Hours (hundredths) and beneficiaries of the scope in a period: the totals only, for the
+/// comparison with the previous period and the multi-year trend. A period read from one
+/// source (whole years, or the months of one partial year) is summed and counted in SQL;
+/// one that mixes them counts each person once across the sources here.
+pub fn totals(
+    conn: &mut Conn,
+    scope: &ReportScope,
+    period: &Period,
+) -> Result<(i64, i64), ApiError> {
+    let split = period.split();
+    let persons_sql = "CAST(COUNT(DISTINCT placements.participant_id) AS BIGINT)";
+    let entry_hours =
+        "COALESCE(hour_entries.validated_work, 0) + COALESCE(hour_entries.validated_training, 0)";
+    match (split.whole_years.is_empty(), split.partial.as_slice()) {
+        (false, []) => {
+            let mut q = placement_year_totals::table
+                .inner_join(placements::table)
+                .filter(placement_year_totals::year.eq_any(split.whole_years.clone()))
+                .filter((placement_year_totals::work + placement_year_totals::training).gt(0))
+                .select((
+                    sql::<BigInt>(
+                        "CAST(COALESCE(SUM(placement_year_totals.work + placement_year_totals.training), 0) AS BIGINT)",
+                    ),
+                    sql::<BigInt>(persons_sql),
+                ))
+                .into_boxed();
+            placement_scope!(q, scope, placement_year_totals::structure_id);
+            return Ok(q.get_result::<(i64, i64)>(conn)?);
+        }
+        (true, [(from, to)]) => {
+            let mut q = hour_entries::table
+                .inner_join(placements::table)
+                .filter(hour_entries::month.ge(from.to_string()))
+                .filter(hour_entries::month.le(to.to_string()))
+                .filter(hour_entries::validated_work.is_not_null())
+                .filter(sql::<diesel::sql_types::Bool>(&format!(
+                    "{entry_hours} > 0"
+                )))
+                .select((
+                    sql::<BigInt>(&format!("CAST(COALESCE(SUM({entry_hours}), 0) AS BIGINT)")),
+                    sql::<BigInt>(persons_sql),
+                ))
+                .into_boxed();
+            placement_scope!(q, scope, hour_entries::structure_id);
+            return Ok(q.get_result::<(i64, i64)>(conn)?);
+        }
+        _ => {}
+    }
+    let mut rows: Vec<(i64, i64)> = Vec::new();
+    if !split.whole_years.is_empty() {
+        let mut q = placement_year_totals::table
+            .inner_join(placements::table)
+            .filter(placement_year_totals::year.eq_any(split.whole_years.clone()))
+            .select((
+                placements::participant_id,
+                placement_year_totals::work + placement_year_totals::training,
+            ))
+            .into_boxed();
+        placement_scope!(q, scope, placement_year_totals::structure_id);
+        rows.extend(q.load::<(i64, i64)>(conn)?);
+    }
+    for (from, to) in &split.partial {
+        let mut q = hour_entries::table
+            .inner_join(placements::table)
+            .filter(hour_entries::month.ge(from.to_string()))
+            .filter(hour_entries::month.le(to.to_string()))
+            .filter(hour_entries::validated_work.is_not_null())
+            .select((placements::participant_id, sql::<BigInt>(entry_hours)))
+            .into_boxed();
+        placement_scope!(q, scope, hour_entries::structure_id);
+        rows.extend(q.load::<(i64, i64)>(conn)?);
+    }
+    let mut hours: i64 = 0;
+    let mut persons: HashSet<i64> = HashSet::new();
+    for (participant, h) in rows {
+        if h > 0 {
+            hours = hours.saturating_add(h);
+            persons.insert(participant);
+        }
+    }
+    Ok((hours, persons.len() as i64))
+}
+
+/// Clauses in execution in the period and the hours they require of the scope.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClauseFigures {
+    pub clauses: i64,
+    /// Distinct contracts of those clauses.
+    pub contracts: i64,
+    /// Hundredths of an hour: each clause's hours prorated to the period, summed.
+    pub required: i64,
+}
+
+/// SQL for `domain::period::prorate` of one row: `required` spread evenly over the
+/// clause's days (both ends included) times its days inside the period, rounded half up to
+/// the hundredth, all of it when the clause lies inside the period. Dates are literals
+/// formatted here from `NaiveDate`s (never from input text).
+fn prorated_sql(conn: &Conn, required: &str, period: &Period) -> String {
+    let (start, end) = (
+        period.start().format("%Y-%m-%d"),
+        period.end().format("%Y-%m-%d"),
+    );
+    let (inside, total) = if conn.is_sqlite() {
+        (
+            format!(
+                "(CAST(julianday(MIN(clauses.ends_on, '{end}')) - julianday(MAX(clauses.starts_on, '{start}')) AS INTEGER) + 1)"
+            ),
+            "(CAST(julianday(clauses.ends_on) - julianday(clauses.starts_on) AS INTEGER) + 1)"
+                .to_string(),
+        )
+    } else {
+        (
+            format!(
+                "((LEAST(clauses.ends_on, DATE '{end}') - GREATEST(clauses.starts_on, DATE '{start}')) + 1)"
+            ),
+            "((clauses.ends_on - clauses.starts_on) + 1)".to_string(),
+        )
+    };
+    // A clause wholly inside the period (the common case) is decided on its dates alone.
+    format!(
+        "CAST(COALESCE(SUM(CASE WHEN {required} <= 0 THEN 0 \
+                                WHEN clauses.starts_on >= '{start}' AND clauses.ends_on <= '{end}' THEN {required} \
+                                WHEN {inside} >= {total} THEN {required} \
+                                ELSE (2 * {required} * {inside} + {total}) / (2 * {total}) END), 0) AS BIGINT)"
+    )
+}
+
+/// Clauses in execution in the period (active or completed, their dates intersecting it;
+/// draft and cancelled clauses are not in execution), their distinct contracts, and the
+/// hours they require: each clause's required hours, or a contractor's assignment target
+/// when the scope names a contractor, prorated per clause (`domain::period::prorate`) and
+/// summed in SQL: one row out, whatever the number of clauses.
+pub fn clause_figures(
+    conn: &mut Conn,
+    scope: &ReportScope,
+    period: &Period,
+) -> Result<ClauseFigures, ApiError> {
+    let statuses = vec!["active".to_string(), "completed".to_string()];
+    let count = || sql::<BigInt>("CAST(COUNT(*) AS BIGINT)");
+    let contracts = || sql::<BigInt>("CAST(COUNT(DISTINCT clauses.contract_id) AS BIGINT)");
+    let (clauses_n, contracts_n, required) = match scope.contractor_id {
+        None => {
+            let prorated = prorated_sql(conn, "clauses.required_hours", period);
+            let mut q = clauses::table
+                .filter(clauses::status.eq_any(statuses))
+                .filter(clauses::starts_on.le(period.end()))
+                .filter(clauses::ends_on.ge(period.start()))
+                .filter(clauses::starts_on.le(clauses::ends_on))
+                .select((count(), contracts(), sql::<BigInt>(&prorated)))
+                .into_boxed();
+            if let Some(ids) = &scope.structures {
+                q = q.filter(clauses::structure_id.eq_any(ids.clone()));
+            }
+            if let Some(t) = &scope.territory {
+                q = q.filter(clauses::territory.eq(t.clone()));
+            }
+            if let Some(k) = &scope.clause_kind {
+                q = q.filter(clauses::kind.eq(k.clone()));
+            }
+            if let Some(b) = scope.buyer_id {
+                q = q.filter(
+                    clauses::contract_id.eq_any(
+                        contracts::table
+                            .filter(contracts::buyer_id.eq(b))
+                            .select(contracts::id),
+                    ),
+                );
+            }
+            q.get_result::<(i64, i64, i64)>(conn)?
+        }
+        Some(contractor) => {
+            let prorated = prorated_sql(conn, "assignments.hours_target", period);
+            let mut q = assignments::table
+                .inner_join(clauses::table)
+                .filter(assignments::contractor_id.eq(contractor))
+                .filter(clauses::status.eq_any(statuses))
+                .filter(clauses::starts_on.le(period.end()))
+                .filter(clauses::ends_on.ge(period.start()))
+                .filter(clauses::starts_on.le(clauses::ends_on))
+                .select((count(), contracts(), sql::<BigInt>(&prorated)))
+                .into_boxed();
+            if let Some(ids) = &scope.structures {
+                q = q.filter(clauses::structure_id.eq_any(ids.clone()));
+            }
+            if let Some(t) = &scope.territory {
+                q = q.filter(clauses::territory.eq(t.clone()));
+            }
+            if let Some(k) = &scope.clause_kind {
+                q = q.filter(clauses::kind.eq(k.clone()));
+            }
+            if let Some(b) = scope.buyer_id {
+                q = q.filter(
+                    clauses::contract_id.eq_any(
+                        contracts::table
+                            .filter(contracts::buyer_id.eq(b))
+                            .select(contracts::id),
+                    ),
+                );
+            }
+            q.get_result::<(i64, i64, i64)>(conn)?
+        }
+    };
+    Ok(ClauseFigures {
+        clauses: clauses_n,
+        contracts: contracts_n,
+        required,
+    })
+}
+
+/// Employment contracts signed in the period: placements starting in it, except those of
+/// the `training` modality (training towards the job is not an employment contract).
+pub fn employment_contracts(
+    conn: &mut Conn,
+    scope: &ReportScope,
+    period: &Period,
+) -> Result<i64, ApiError> {
+    let mut q = placements::table
+        .filter(placements::starts_on.ge(period.start()))
+        .filter(placements::starts_on.le(period.end()))
+        .filter(placements::modality.ne("training"))
+        .count()
+        .into_boxed();
+    placement_scope!(q, scope, placements::structure_id);
+    Ok(q.get_result(conn)?)
+}
+
+/// Exits in the period by outcome: placements whose exit date falls in it. An exit without
+/// an outcome counts as `other`.
+pub fn exits(
+    conn: &mut Conn,
+    scope: &ReportScope,
+    period: &Period,
+) -> Result<BTreeMap<String, i64>, ApiError> {
+    let mut q = placements::table
+        .filter(placements::exit_on.ge(period.start()))
+        .filter(placements::exit_on.le(period.end()))
+        .group_by(placements::exit_outcome)
+        .select((placements::exit_outcome, diesel::dsl::count_star()))
+        .into_boxed();
+    placement_scope!(q, scope, placements::structure_id);
+    let rows: Vec<(Option<String>, i64)> = q.load(conn)?;
+    let mut out: BTreeMap<String, i64> = BTreeMap::new();
+    for (outcome, n) in rows {
+        *out.entry(outcome.unwrap_or_else(|| "other".into()))
+            .or_insert(0) += n;
+    }
+    Ok(out)
+}
+
+/// The identity of a contract across structures, in SQL: buyer identifier and reference
+/// (identifiers never contain `:`), or the row id when the buyer has no identifier.
+const CONTRACT_KEY: &str = "CASE WHEN organisations.identifier IS NULL \
+     THEN 'id:' || CAST(contracts.id AS TEXT) \
+     ELSE COALESCE(organisations.identifier_type, '') || ':' || organisations.identifier || ':' || contracts.reference END";
+
+/// Contracts notified in the period and those with at least one social consideration, for
+/// the national purchasing plan indicator; every contract counts, imported ones included.
+/// A contract imported by several structures (same buyer identifier and reference) counts
+/// once; it has a social consideration when any of its copies has one. Counted in SQL.
+pub fn pnad(conn: &mut Conn, scope: &ReportScope, period: &Period) -> Result<(i64, i64), ApiError> {
+    // In one structure (buyer, reference) is unique: plain counts. Across structures the
+    // same contract may have been recorded by several: count identities.
+    let single_structure = scope.structures.as_ref().is_some_and(|s| s.len() == 1);
+    let (notified, with_social) = if single_structure {
+        (
+            "CAST(COUNT(*) AS BIGINT)".to_string(),
+            "CAST(COALESCE(SUM(CASE WHEN contracts.social_considerations <> '' THEN 1 ELSE 0 END), 0) AS BIGINT)"
+                .to_string(),
+        )
+    } else {
+        (
+            format!("CAST(COUNT(DISTINCT {CONTRACT_KEY}) AS BIGINT)"),
+            format!(
+                "CAST(COUNT(DISTINCT CASE WHEN contracts.social_considerations <> '' THEN {CONTRACT_KEY} END) AS BIGINT)"
+            ),
+        )
+    };
+    let mut q = contracts::table
+        .inner_join(organisations::table.on(organisations::id.eq(contracts::buyer_id)))
+        .filter(contracts::notified_on.ge(period.start()))
+        .filter(contracts::notified_on.le(period.end()))
+        .select((sql::<BigInt>(&notified), sql::<BigInt>(&with_social)))
+        .into_boxed();
+    if let Some(ids) = &scope.structures {
+        q = q.filter(contracts::structure_id.eq_any(ids.clone()));
+    }
+    if let Some(t) = &scope.territory {
+        q = q.filter(organisations::territory.eq(t.clone()));
+    }
+    if let Some(b) = scope.buyer_id {
+        q = q.filter(contracts::buyer_id.eq(b));
+    }
+    if let Some(c) = scope.contractor_id {
+        q = q.filter(
+            contracts::id.eq_any(
+                contract_holders::table
+                    .filter(contract_holders::organisation_id.eq(c))
+                    .select(contract_holders::contract_id),
+            ),
+        );
+    }
+    Ok(q.get_result::<(i64, i64)>(conn)?)
+}
+
+/// Whether a structure exists.
+pub fn structure_exists(conn: &mut Conn, id: i64) -> Result<bool, ApiError> {
+    Ok(structures::table
+        .filter(structures::id.eq(id))
+        .select(structures::id)
+        .first::<i64>(conn)
+        .optional()?
+        .is_some())
+}
+
+/// The name of a structure.
+pub fn structure_name(conn: &mut Conn, id: i64) -> Result<Option<String>, ApiError> {
+    Ok(structures::table
+        .filter(structures::id.eq(id))
+        .select(structures::name)
+        .first(conn)
+        .optional()?)
+}
+
+/// The structure an organisation belongs to.
+pub fn organisation_structure(conn: &mut Conn, id: i64) -> Result<Option<i64>, ApiError> {
+    Ok(organisations::table
+        .filter(organisations::id.eq(id))
+        .select(organisations::structure_id)
+        .first(conn)
+        .optional()?)
+}
+
+/// Names of organisations (buyers and contractors of the breakdowns), by id.
+pub fn organisation_names(conn: &mut Conn, ids: &[i64]) -> Result<BTreeMap<i64, String>, ApiError> {
+    if ids.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let mut out = BTreeMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(i64, String)> = organisations::table
+            .filter(organisations::id.eq_any(chunk.to_vec()))
+            .select((organisations::id, organisations::name))
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
+}

@@ -1,0 +1,435 @@
+//! The annual report page in a real browser: starts the built binary on a free port with a
+//! fresh SQLite database, creates an admin with the CLI and data through the API, then
+//! drives headless Chromium through chromedriver (WebDriver, spoken with ureq): opens the
+//! report page, is sent to the login page, fills in the form, comes back to the report and
+//! checks the headline and key figures shown, and that the session cookie is HttpOnly and
+//! SameSite=Strict (out of reach of the page's scripts).
+//!
+//! Needs the Debian packages `chromium` and `chromium-driver`; without them the test prints
+//! a skip line and passes, unless CLAUSIER_REQUIRE_BROWSER is set (CI), when it fails. Run
+//! it alone with `cargo test --test browser -- --nocapture`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const PASSWORD: &str = "correct-horse-battery";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVERS: &[&str] = &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"];
+
+/// A child process killed when dropped.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !ready() {
+        assert!(
+            started.elapsed() < timeout,
+            "{what} did not happen in {timeout:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The JSON body of a response, whatever its status.
+fn body(result: Result<ureq::Response, ureq::Error>) -> (u16, Value) {
+    match result {
+        Ok(r) => (r.status(), r.into_json().unwrap_or(Value::Null)),
+        Err(ureq::Error::Status(code, r)) => (code, r.into_json().unwrap_or(Value::Null)),
+        Err(e) => panic!("request failed: {e}"),
+    }
+}
+
+/// A client of the clausier API.
+struct Api {
+    base: String,
+    token: String,
+}
+
+impl Api {
+    fn post(&self, path: &str, value: Value) -> Value {
+        let (status, b) = body(
+            ureq::post(&format!("{}{path}", self.base))
+                .set("Authorization", &format!("Bearer {}", self.token))
+                .send_json(value),
+        );
+        assert!((200..300).contains(&status), "POST {path}: {status} {b}");
+        b
+    }
+    fn put(&self, path: &str, value: Value) -> Value {
+        let (status, b) = body(
+            ureq::put(&format!("{}{path}", self.base))
+                .set("Authorization", &format!("Bearer {}", self.token))
+                .send_json(value),
+        );
+        assert!((200..300).contains(&status), "PUT {path}: {status} {b}");
+        b
+    }
+    fn get(&self, path: &str) -> Value {
+        let (status, b) = body(
+            ureq::get(&format!("{}{path}", self.base))
+                .set("Authorization", &format!("Bearer {}", self.token))
+                .call(),
+        );
+        assert_eq!(status, 200, "GET {path}: {b}");
+        b
+    }
+}
+
+/// A WebDriver session.
+struct Browser {
+    base: String,
+    session: String,
+}
+
+impl Browser {
+    fn call(&self, method: &str, path: &str, value: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let req = ureq::request(method, &url).timeout(Duration::from_secs(60));
+        let (status, b) = body(match value {
+            Some(v) => req.send_json(v),
+            None => req.call(),
+        });
+        assert_eq!(status, 200, "WebDriver {method} {path}: {b}");
+        b["value"].clone()
+    }
+    fn go(&self, url: &str) {
+        self.call("POST", "/url", Some(json!({ "url": url })));
+    }
+    fn url(&self) -> String {
+        self.call("GET", "/url", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+    fn find(&self, css: &str) -> String {
+        let v = self.call(
+            "POST",
+            "/element",
+            Some(json!({"using": "css selector", "value": css})),
+        );
+        v.as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no element {css}: {v}"))
+            .to_string()
+    }
+    fn text(&self, css: &str) -> String {
+        let id = self.find(css);
+        self.call("GET", &format!("/element/{id}/text"), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+    fn type_into(&self, css: &str, text: &str) {
+        let id = self.find(css);
+        self.call(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({ "text": text })),
+        );
+    }
+    fn click(&self, css: &str) {
+        let id = self.find(css);
+        self.call("POST", &format!("/element/{id}/click"), Some(json!({})));
+    }
+    fn script(&self, source: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": source, "args": []})),
+        )
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = ureq::delete(&format!("{}/session/{}", self.base, self.session)).call();
+    }
+}
+
+/// Spaces of every kind as one plain space, so that rendered text compares with the JSON.
+fn squash(text: &str) -> String {
+    text.split(|c: char| c.is_whitespace() || c == '\u{202F}' || c == '\u{A0}')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn clausier(dir: &Path, database_url: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_clausier"));
+    cmd.current_dir(dir)
+        .env_remove("ROCKET_CONFIG")
+        .env("CLAUSIER_DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Builds a small year of data through the API; returns the admin's API client.
+fn build_data(base: &str) -> Api {
+    let (status, login) = body(
+        ureq::post(&format!("{base}/api/v1/auth/login"))
+            .send_json(json!({"email": "admin@navigateur.test", "password": PASSWORD})),
+    );
+    assert_eq!(status, 200, "{login}");
+    let api = Api {
+        base: base.to_string(),
+        token: login["access_token"].as_str().unwrap().to_string(),
+    };
+    let org = |kind: &str, name: &str, siret: &str| {
+        api.post(
+            "/api/v1/organisations",
+            json!({"kind": kind, "name": name, "siret": siret, "territory": "93"}),
+        )["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let buyer = org("buyer", "Ville de Saint-Denis", "73282932000074");
+    let contractor = org("contractor", "Bâtiment Durable", "55208131766522");
+    let contract = api.post(
+        "/api/v1/contracts",
+        json!({"buyer_id": buyer, "reference": "2026-001", "title": "Groupe scolaire", "kind": "works",
+               "cpv_code": "45442100", "amount_eur": 1000000, "notified_on": "2026-01-10",
+               "starts_on": "2026-01-01", "ends_on": "2026-12-31", "social_considerations": ["clause_sociale"],
+               "holder_ids": [contractor]}),
+    )["id"]
+        .as_i64()
+        .unwrap();
+    let clause = api.post(
+        &format!("/api/v1/contracts/{contract}/clauses"),
+        json!({"kind": "execution_condition",
+               "calibration": {"method": "labour_share", "amount_eur": 1000000, "labour_share_percent": 50,
+                               "insertion_rate_percent": 5, "hourly_cost_eur": 30},
+               "starts_on": "2026-01-01", "ends_on": "2026-12-31", "reporting_frequency": "monthly"}),
+    )["id"]
+        .as_i64()
+        .unwrap();
+    api.post(&format!("/api/v1/clauses/{clause}/activate"), json!({}));
+    let assignment = api.post(
+        &format!("/api/v1/clauses/{clause}/assignments"),
+        json!({"contractor_id": contractor, "role": "holder", "hours_target": 833}),
+    )["assignments"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let mut entries = Vec::new();
+    for (i, (first, hours)) in [("Awa", 151.5), ("Binta", 140.25), ("Chloé", 120.0)]
+        .into_iter()
+        .enumerate()
+    {
+        let p = api.post(
+            "/api/v1/participants",
+            json!({"first_name": first, "last_name": "Navigateur", "birth_date": "1990-04-02",
+                   "sex": if i == 1 { "male" } else { "female" }, "postal_code": "93200", "qpv": true,
+                   "qualification_level": "3"}),
+        )["id"]
+            .as_i64()
+            .unwrap();
+        api.post(
+            &format!("/api/v1/participants/{p}/eligibility"),
+            json!({"criteria": ["rsa"], "proof": "caf_certificate", "validated_on": "2026-01-05"}),
+        );
+        let pl = api.post(
+            "/api/v1/placements",
+            json!({"participant_id": p, "assignment_id": assignment, "modality": "direct_hire",
+                   "employer_id": contractor, "contract_type": "cddi", "job_title": "Peintre",
+                   "starts_on": "2026-02-01", "ends_on": "2026-06-30"}),
+        )["id"]
+            .as_i64()
+            .unwrap();
+        for month in ["2026-03", "2026-04"] {
+            let e = api.put(
+                &format!("/api/v1/placements/{pl}/hours/{month}"),
+                json!({ "work_hours": hours }),
+            );
+            entries.push(e["id"].as_i64().unwrap());
+        }
+    }
+    api.post(
+        "/api/v1/hours/validation",
+        json!({"entry_ids": entries, "decision": "validate"}),
+    );
+    api
+}
+
+fn chromedriver() -> Option<PathBuf> {
+    CHROMEDRIVERS.iter().map(PathBuf::from).find(|p| p.exists())
+}
+
+#[test]
+fn report_page_in_headless_chromium() {
+    let Some(driver) = chromedriver().filter(|_| Path::new(CHROMIUM).exists()) else {
+        assert!(
+            std::env::var_os("CLAUSIER_REQUIRE_BROWSER").is_none(),
+            "CLAUSIER_REQUIRE_BROWSER is set but {CHROMIUM} or chromedriver is missing"
+        );
+        println!(
+            "report_page_in_headless_chromium skipped: {CHROMIUM} or chromedriver is not installed \
+             (apt-get install chromium chromium-driver)"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}", dir.path().join("clausier.db").display());
+    let out = clausier(dir.path(), &database_url)
+        .args([
+            "create-user",
+            "--structure",
+            "PLIE Navigateur",
+            "--role",
+            "admin",
+            "--email",
+            "admin@navigateur.test",
+            "--password",
+            PASSWORD,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let port = free_port();
+    let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+    let _server = Guard(
+        clausier(dir.path(), &database_url)
+            .env("ROCKET_PORT", port.to_string())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    wait_until("the server start", Duration::from_secs(30), || {
+        ureq::get(&format!("{base}/health")).call().is_ok()
+    });
+    let api = build_data(&base);
+    let report = api.get("/api/v1/reports/annual?year=2026");
+    assert_eq!(report["beneficiaries"], 3, "{report}");
+    let headline = report["headline"].as_str().unwrap().to_string();
+
+    let driver_port = free_port();
+    let _driver = Guard(
+        Command::new(driver)
+            .arg(format!("--port={driver_port}"))
+            .arg(format!(
+                "--log-path={}",
+                dir.path().join("chromedriver.log").display()
+            ))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let driver_base = format!("http://127.0.0.1:{driver_port}");
+    wait_until("chromedriver start", Duration::from_secs(30), || {
+        ureq::get(&format!("{driver_base}/status"))
+            .call()
+            .ok()
+            .and_then(|r| r.into_json::<Value>().ok())
+            .is_some_and(|v| v["value"]["ready"] == true)
+    });
+    let profile = tempfile::tempdir().unwrap();
+    let (status, created) = body(
+        ureq::post(&format!("{driver_base}/session"))
+            .timeout(Duration::from_secs(90))
+            .send_json(json!({"capabilities": {"alwaysMatch": {
+                "browserName": "chrome",
+                "goog:chromeOptions": {
+                    "binary": CHROMIUM,
+                    "args": [
+                        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                        "--no-first-run", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                        format!("--user-data-dir={}", profile.path().display()),
+                    ]
+                }
+            }}})),
+    );
+    assert_eq!(status, 200, "new WebDriver session: {created}");
+    let browser = Browser {
+        base: driver_base,
+        session: created["value"]["sessionId"]
+            .as_str()
+            .expect("session id")
+            .to_string(),
+    };
+
+    // No session: the report page sends to the login form, which comes back to it.
+    browser.go(&format!("{base}/reports/annual/2026"));
+    let at = browser.url();
+    assert!(
+        at.starts_with(&format!("{base}/login?next=")),
+        "not sent to the login page: {at}"
+    );
+    browser.type_into("#email", "admin@navigateur.test");
+    browser.type_into("#password", "wrong-password-here");
+    browser.click("#login-submit");
+    assert!(browser.text("#login-error").contains("incorrect"));
+    browser.type_into("#password", PASSWORD);
+    browser.click("#login-submit");
+    wait_until("the report page", Duration::from_secs(20), || {
+        browser.url() == format!("{base}/reports/annual/2026")
+    });
+
+    // The headline and the key figures are on the page.
+    let shown = browser.text("#headline");
+    assert_eq!(squash(&shown), squash(&headline), "headline shown");
+    let body_text = squash(&browser.text("main"));
+    let hours = clausier::domain::report::format_hundredths_fr(
+        (report["hours"].as_f64().unwrap() * 100.0).round() as i64,
+    );
+    for figure in [
+        format!("Heures d'insertion réalisées {} h", squash(&hours)),
+        "Personnes bénéficiaires 3".to_string(),
+        format!(
+            "Équivalents temps plein {} ETP",
+            clausier::domain::report::format_hundredths_fr(
+                (report["fte"].as_f64().unwrap() * 100.0).round() as i64
+            )
+        ),
+        "Marchés en exécution 1".to_string(),
+    ] {
+        assert!(body_text.contains(&figure), "{figure:?} not in {body_text}");
+    }
+    assert!(body_text.contains("Périmètre : PLIE Navigateur"));
+    // The charts are inline SVG.
+    let bars = browser.script("return document.querySelectorAll('svg.chart rect').length;");
+    assert_eq!(bars, json!(5), "one bar per year of the trend");
+
+    // The session cookie is out of the page's reach.
+    let cookie = browser.call("GET", "/cookie/clausier_session", None);
+    assert_eq!(cookie["httpOnly"], true, "{cookie}");
+    assert_eq!(cookie["sameSite"], "Strict", "{cookie}");
+    assert_eq!(cookie["path"], "/", "{cookie}");
+    assert_eq!(browser.script("return document.cookie;"), json!(""));
+
+    // Logging out leads back to the login page, and the report needs a session again.
+    browser.click("header form button");
+    wait_until("the login page", Duration::from_secs(20), || {
+        browser.url().starts_with(&format!("{base}/login"))
+    });
+    browser.go(&format!("{base}/reports/annual/2026"));
+    assert!(browser.url().starts_with(&format!("{base}/login?next=")));
+    println!("report page checked in headless Chromium: {headline}");
+}
