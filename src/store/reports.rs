@@ -135,31 +135,35 @@ macro_rules! snapshot_columns {
 
 /// Validated hours of each placement of whole calendar years, with the snapshot.
 fn year_facts(conn: &mut Conn, scope: &ReportScope, years: &[i32]) -> QueryResult<Vec<FactDb>> {
-    let (p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13) = snapshot_columns!();
-    let mut q = placement_year_totals::table
-        .inner_join(placements::table)
-        .filter(placement_year_totals::year.eq_any(years.to_vec()))
-        .select((
-            p0,
-            p1,
-            p2,
-            p3,
-            p4,
-            p5,
-            p6,
-            p7,
-            p8,
-            p9,
-            p10,
-            p11,
-            p12,
-            p13,
-            placement_year_totals::work,
-            placement_year_totals::training,
-        ))
-        .into_boxed();
-    placement_scope!(q, scope, placement_year_totals::structure_id);
-    q.load::<FactDb>(conn)
+    // Run on the concrete connection: the multi-backend row wrapper costs much memory on
+    // the ~75,000 rows of a national year.
+    crate::per_backend!(conn, |c| {
+        let (p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13) = snapshot_columns!();
+        let mut q = placement_year_totals::table
+            .inner_join(placements::table)
+            .filter(placement_year_totals::year.eq_any(years.to_vec()))
+            .select((
+                p0,
+                p1,
+                p2,
+                p3,
+                p4,
+                p5,
+                p6,
+                p7,
+                p8,
+                p9,
+                p10,
+                p11,
+                p12,
+                p13,
+                placement_year_totals::work,
+                placement_year_totals::training,
+            ))
+            .into_boxed();
+        placement_scope!(q, scope, placement_year_totals::structure_id);
+        q.load::<FactDb>(c)
+    })
 }
 
 /// Validated hours of each placement in a run of months, summed in SQL, with the snapshot.
