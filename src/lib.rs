@@ -82,6 +82,7 @@ pub fn build_rocket_with(config: Config, figment: Figment) -> anyhow::Result<Roc
     let rocket = rocket::custom(figment)
         .manage(Db { pool })
         .manage(keys)
+        .manage(auth::CallerCache::default())
         .manage(config)
         .manage(mailer)
         .manage(reminders::scheduler::SchedulerHandle::default())

@@ -161,6 +161,16 @@ async fn authenticate_uncached(req: &Request<'_>) -> Result<Caller, ApiError> {
         .sub
         .parse()
         .map_err(|_| ApiError::unauthorized("the token is invalid or expired"))?;
+    if let Some(caller) = req
+        .rocket()
+        .state::<CallerCache>()
+        .and_then(|c| c.get(user_id))
+    {
+        if caller.structure_id != claims.sid {
+            return Err(ApiError::unauthorized("the token is invalid or expired"));
+        }
+        return Ok(caller);
+    }
     let db = req.rocket().state::<Db>().ok_or_else(ApiError::internal)?;
     let user = db
         .run(move |conn| store::users::find_active(conn, user_id))
@@ -174,13 +184,45 @@ async fn authenticate_uncached(req: &Request<'_>) -> Result<Caller, ApiError> {
         Some(s) => FunderScope::parse(s).unwrap_or(FunderScope::Own),
         None => FunderScope::Own,
     };
-    Ok(Caller {
+    let caller = Caller {
         user_id: user.id,
         structure_id: user.structure_id,
         role,
         organisation_id: user.organisation_id,
         funder_scope,
-    })
+    };
+    if let Some(cache) = req.rocket().state::<CallerCache>() {
+        cache.put(caller.clone());
+    }
+    Ok(caller)
+}
+
+/// The accounts behind recent tokens, kept a few seconds so that a client's burst of requests
+/// reads its account once: a disabled account or a changed role is seen within `TTL`.
+#[derive(Default)]
+pub struct CallerCache(
+    std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, Caller)>>,
+);
+
+impl CallerCache {
+    const TTL: std::time::Duration = std::time::Duration::from_secs(5);
+    const MAX_ENTRIES: usize = 10_000;
+
+    fn get(&self, user_id: i64) -> Option<Caller> {
+        let map = self.0.lock().ok()?;
+        map.get(&user_id)
+            .filter(|(at, _)| at.elapsed() < Self::TTL)
+            .map(|(_, c)| c.clone())
+    }
+
+    fn put(&self, caller: Caller) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= Self::MAX_ENTRIES {
+                map.retain(|_, (at, _)| at.elapsed() < Self::TTL);
+            }
+            map.insert(caller.user_id, (std::time::Instant::now(), caller));
+        }
+    }
 }
 
 async fn guard(req: &Request<'_>, allowed: &[Role]) -> Outcome<Caller, ApiError> {

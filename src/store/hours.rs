@@ -609,7 +609,8 @@ struct Decided<'a> {
     amended: bool,
 }
 
-const CHUNK: usize = 500;
+/// Rows per statement: 9 values a row stays far below SQLite's 32,766 bound parameters.
+const CHUNK: usize = 1000;
 
 /// Imports many rows with the rules of `submit`, but reading what it needs in a few queries
 /// and writing in batches: a 50,000-line file is a few hundred statements, not 400,000.
@@ -837,18 +838,15 @@ fn write_import(conn: &mut Conn, ctx: &ImportContext, decided: &[Decided]) -> Re
                 )
             })
             .collect();
-        per_backend!(conn, |c| diesel::insert_into(hour_entries::table)
-            .values(&values)
-            .execute(c))?;
-        let ids: Vec<i64> = chunk.iter().map(|d| d.placement.id).collect();
-        let stored: Vec<(i64, i64, String)> = hour_entries::table
-            .filter(hour_entries::placement_id.eq_any(&ids))
-            .select((
-                hour_entries::id,
-                hour_entries::placement_id,
-                hour_entries::month,
-            ))
-            .load(conn)?;
+        let stored: Vec<(i64, i64, String)> =
+            per_backend!(conn, |c| diesel::insert_into(hour_entries::table)
+                .values(&values)
+                .returning((
+                    hour_entries::id,
+                    hour_entries::placement_id,
+                    hour_entries::month
+                ))
+                .get_results(c))?;
         let by_key: HashMap<(i64, &str), i64> = stored
             .iter()
             .map(|(id, p, m)| ((*p, m.as_str()), *id))
