@@ -610,7 +610,7 @@ struct Decided<'a> {
 }
 
 /// Rows per statement: 9 values a row stays far below SQLite's 32,766 bound parameters.
-const CHUNK: usize = 1000;
+const CHUNK: usize = 500;
 
 /// Imports many rows with the rules of `submit`, but reading what it needs in a few queries
 /// and writing in batches: a 50,000-line file is a few hundred statements, not 400,000.
