@@ -678,7 +678,7 @@ fn fill(
     );
     let mut year_totals = Bulk::new(
         "placement_year_totals",
-        "placement_id, year, structure_id, work, training",
+        "placement_id, year, structure_id, work, training, participant_id, starts_on, sex, age_band, criteria, qualification_level, qpv, modality, contract_type, sector, buyer_id, contractor_id, clause_kind, territory",
     );
     let mut month_totals: HashMap<(i64, String), (i64, i64)> = HashMap::new();
 
@@ -1108,8 +1108,21 @@ fn fill(
                     year_totals.push(
                         conn,
                         format!(
-                            "({placement_id}, {year}, {}, {work_year}, {training_year})",
-                            structure_ids[clause.structure]
+                            "({placement_id}, {year}, {}, {work_year}, {training_year}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {contractor}, {}, {})",
+                            structure_ids[clause.structure],
+                            person.id,
+                            d(start),
+                            q(person.sex),
+                            q(age_band(person.birth, start).as_str()),
+                            q(&person.criteria.join(",")),
+                            q(person.qualification),
+                            b(person.qpv),
+                            q(modality),
+                            q(contract_type),
+                            q(&clause.sector),
+                            clause.buyer,
+                            q(clause.kind),
+                            q(&clause.territory)
                         ),
                     )?;
                     report.validated_hours += work_year + training_year;

@@ -286,12 +286,26 @@ diesel::table! {
 }
 
 diesel::table! {
-    placement_year_totals (placement_id,year) {
+    placement_year_totals (placement_id, year) {
         placement_id -> BigInt,
         year -> Integer,
         structure_id -> BigInt,
         work -> BigInt,
         training -> BigInt,
+        participant_id -> BigInt,
+        starts_on -> Date,
+        sex -> Text,
+        age_band -> Text,
+        criteria -> Text,
+        qualification_level -> Text,
+        qpv -> Bool,
+        modality -> Text,
+        contract_type -> Text,
+        sector -> Text,
+        buyer_id -> BigInt,
+        contractor_id -> BigInt,
+        clause_kind -> Text,
+        territory -> Text,
     }
 }
 

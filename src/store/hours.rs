@@ -248,6 +248,21 @@ fn add_to_placement_year(
                 placement_year_totals::structure_id.eq(p.structure_id),
                 placement_year_totals::work.eq(0i64),
                 placement_year_totals::training.eq(0i64),
+                // The placement's report snapshot, so a year's report reads this table alone.
+                placement_year_totals::participant_id.eq(p.participant_id),
+                placement_year_totals::starts_on.eq(p.starts_on),
+                placement_year_totals::sex.eq(&p.sex),
+                placement_year_totals::age_band.eq(&p.age_band),
+                placement_year_totals::criteria.eq(&p.criteria),
+                placement_year_totals::qualification_level.eq(&p.qualification_level),
+                placement_year_totals::qpv.eq(p.qpv),
+                placement_year_totals::modality.eq(&p.modality),
+                placement_year_totals::contract_type.eq(&p.contract_type),
+                placement_year_totals::sector.eq(&p.sector),
+                placement_year_totals::buyer_id.eq(p.buyer_id),
+                placement_year_totals::contractor_id.eq(p.contractor_id),
+                placement_year_totals::clause_kind.eq(&p.clause_kind),
+                placement_year_totals::territory.eq(&p.territory),
             ))
             .on_conflict_do_nothing()
             .execute(c)
@@ -860,8 +875,8 @@ fn write_import(conn: &mut Conn, ctx: &ImportContext, decided: &[Decided]) -> Re
             }
         }
     }
-    for chunk in changes.chunks(CHUNK) {
-        let values: Vec<_> = chunk
+    let history = |chunk: &[(i64, Option<String>, String, &'static str)]| -> Vec<_> {
+        chunk
             .iter()
             .map(|(id, before, after, action)| {
                 (
@@ -869,14 +884,26 @@ fn write_import(conn: &mut Conn, ctx: &ImportContext, decided: &[Decided]) -> Re
                     hour_entry_changes::at.eq(at),
                     hour_entry_changes::user_id.eq(ctx.user_id),
                     hour_entry_changes::action.eq(*action),
-                    hour_entry_changes::before_value.eq(before.as_deref()),
-                    hour_entry_changes::after_value.eq(after.as_str()),
+                    hour_entry_changes::before_value.eq(before.clone()),
+                    hour_entry_changes::after_value.eq(after.clone()),
                 )
             })
-            .collect();
-        per_backend!(conn, |c| diesel::insert_into(hour_entry_changes::table)
-            .values(&values)
-            .execute(c))?;
+            .collect()
+    };
+    match conn {
+        // PostgreSQL takes the whole history in one COPY, much cheaper than inserts.
+        Conn::Pg(c) => {
+            diesel::copy_from(hour_entry_changes::table)
+                .from_insertable(history(&changes))
+                .execute(c)?;
+        }
+        Conn::Sqlite(c) => {
+            for chunk in changes.chunks(CHUNK) {
+                diesel::insert_into(hour_entry_changes::table)
+                    .values(history(chunk))
+                    .execute(c)?;
+            }
+        }
     }
     for ((assignment, month), delta) in pending {
         add_to_assignment_month(conn, assignment, &month, 0, delta)?;

@@ -61,6 +61,29 @@ macro_rules! placement_scope {
     }};
 }
 
+/// Applies the scope to a boxed query over `placement_year_totals` alone, whose rows carry the
+/// placement's snapshot.
+macro_rules! year_scope {
+    ($q:ident, $scope:expr) => {{
+        let s: &ReportScope = $scope;
+        if let Some(ids) = &s.structures {
+            $q = $q.filter(placement_year_totals::structure_id.eq_any(ids.clone()));
+        }
+        if let Some(t) = &s.territory {
+            $q = $q.filter(placement_year_totals::territory.eq(t.clone()));
+        }
+        if let Some(b) = s.buyer_id {
+            $q = $q.filter(placement_year_totals::buyer_id.eq(b));
+        }
+        if let Some(c) = s.contractor_id {
+            $q = $q.filter(placement_year_totals::contractor_id.eq(c));
+        }
+        if let Some(k) = &s.clause_kind {
+            $q = $q.filter(placement_year_totals::clause_kind.eq(k.clone()));
+        }
+    }};
+}
+
 /// One placement's validated hours with its snapshot, as read from the database.
 #[derive(Queryable)]
 struct FactDb {
@@ -136,32 +159,31 @@ macro_rules! snapshot_columns {
 /// Validated hours of each placement of whole calendar years, with the snapshot.
 fn year_facts(conn: &mut Conn, scope: &ReportScope, years: &[i32]) -> QueryResult<Vec<FactDb>> {
     // Run on the concrete connection: the multi-backend row wrapper costs much memory on
-    // the ~75,000 rows of a national year.
+    // the ~75,000 rows of a national year. One table, no join: its rows carry the snapshot.
     crate::per_backend!(conn, |c| {
-        let (p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13) = snapshot_columns!();
-        let mut q = placement_year_totals::table
-            .inner_join(placements::table)
-            .filter(placement_year_totals::year.eq_any(years.to_vec()))
+        use placement_year_totals as t;
+        let mut q = t::table
+            .filter(t::year.eq_any(years.to_vec()))
             .select((
-                p0,
-                p1,
-                p2,
-                p3,
-                p4,
-                p5,
-                p6,
-                p7,
-                p8,
-                p9,
-                p10,
-                p11,
-                p12,
-                p13,
-                placement_year_totals::work,
-                placement_year_totals::training,
+                t::placement_id,
+                t::participant_id,
+                t::starts_on,
+                t::sex,
+                t::age_band,
+                t::criteria,
+                t::qualification_level,
+                t::qpv,
+                t::modality,
+                t::contract_type,
+                t::sector,
+                t::buyer_id,
+                t::contractor_id,
+                t::clause_kind,
+                t::work,
+                t::training,
             ))
             .into_boxed();
-        placement_scope!(q, scope, placement_year_totals::structure_id);
+        year_scope!(q, scope);
         q.load::<FactDb>(c)
     })
 }
@@ -260,17 +282,18 @@ pub fn totals(
     match (split.whole_years.is_empty(), split.partial.as_slice()) {
         (false, []) => {
             let mut q = placement_year_totals::table
-                .inner_join(placements::table)
                 .filter(placement_year_totals::year.eq_any(split.whole_years.clone()))
                 .filter((placement_year_totals::work + placement_year_totals::training).gt(0))
                 .select((
                     sql::<BigInt>(
                         "CAST(COALESCE(SUM(placement_year_totals.work + placement_year_totals.training), 0) AS BIGINT)",
                     ),
-                    sql::<BigInt>(persons_sql),
+                    sql::<BigInt>(
+                        "CAST(COUNT(DISTINCT placement_year_totals.participant_id) AS BIGINT)",
+                    ),
                 ))
                 .into_boxed();
-            placement_scope!(q, scope, placement_year_totals::structure_id);
+            year_scope!(q, scope);
             return Ok(q.get_result::<(i64, i64)>(conn)?);
         }
         (true, [(from, to)]) => {
@@ -295,14 +318,13 @@ pub fn totals(
     let mut rows: Vec<(i64, i64)> = Vec::new();
     if !split.whole_years.is_empty() {
         let mut q = placement_year_totals::table
-            .inner_join(placements::table)
             .filter(placement_year_totals::year.eq_any(split.whole_years.clone()))
             .select((
-                placements::participant_id,
+                placement_year_totals::participant_id,
                 placement_year_totals::work + placement_year_totals::training,
             ))
             .into_boxed();
-        placement_scope!(q, scope, placement_year_totals::structure_id);
+        year_scope!(q, scope);
         rows.extend(q.load::<(i64, i64)>(conn)?);
     }
     for (from, to) in &split.partial {

@@ -235,11 +235,19 @@ fn populate(app: &TestApp) {
         "id, structure_id, participant_id, assignment_id, clause_id, contractor_id, employer_id, modality, contract_type, job_title, starts_on, ends_on, weekly_hours, age_band, sex, qualification_level, qpv, criteria, territory, buyer_id, clause_kind, sector, exit_on, exit_outcome, created_by, created_at",
         placement_rows.into_iter(),
     );
+    // The yearly totals carry the placement's snapshot: write the figures, then copy it.
+    sql.push_str("CREATE TEMPORARY TABLE year_raw (placement_id BIGINT, year INTEGER, structure_id BIGINT, work BIGINT, training BIGINT);\n");
     insert(
         &mut sql,
-        "placement_year_totals",
+        "year_raw",
         "placement_id, year, structure_id, work, training",
         year_rows.into_iter(),
+    );
+    sql.push_str(
+        "INSERT INTO placement_year_totals SELECT r.placement_id, r.year, r.structure_id, r.work, r.training, \
+         p.participant_id, p.starts_on, p.sex, p.age_band, p.criteria, p.qualification_level, p.qpv, p.modality, \
+         p.contract_type, p.sector, p.buyer_id, p.contractor_id, p.clause_kind, p.territory \
+         FROM year_raw r JOIN placements p ON p.id = r.placement_id;\n",
     );
     sql.push_str("COMMIT;\n");
     let started = Instant::now();
