@@ -600,13 +600,6 @@ pub fn assignment_totals(
     Ok(sums.into_iter().map(|(a, (v, p))| (a, v, p)).collect())
 }
 
-/// A value drawn from a sequence.
-#[derive(diesel::QueryableByName)]
-struct SequenceValue {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    id: i64,
-}
-
 /// Who imports, and under which rules.
 pub struct ImportContext {
     pub structure_id: i64,
@@ -843,84 +836,42 @@ fn write_import(conn: &mut Conn, ctx: &ImportContext, decided: &[Decided]) -> Re
             }
         }
     }
-    let submitted = |d: &Decided| {
-        serde_json::json!({"work_hours": d.row.work_hours, "training_hours": d.row.training_hours,
-            "status": "submitted", "validated_work": null, "validated_training": null})
-        .to_string()
-    };
-    match conn {
-        // PostgreSQL: ids taken from the sequence first, then every new entry in one COPY.
-        Conn::Pg(c) if !creates.is_empty() => {
-            let ids: Vec<SequenceValue> = diesel::sql_query(
-                "SELECT nextval(pg_get_serial_sequence('hour_entries', 'id')) AS id \
-                 FROM generate_series(1, $1)",
-            )
-            .bind::<diesel::sql_types::BigInt, _>(creates.len() as i64)
-            .load(c)?;
-            if ids.len() != creates.len() {
-                return Err(ApiError::internal());
-            }
-            let values: Vec<_> = creates
-                .iter()
-                .zip(&ids)
-                .map(|(d, id)| {
-                    (
-                        hour_entries::id.eq(id.id),
-                        hour_entries::structure_id.eq(d.placement.structure_id),
-                        hour_entries::placement_id.eq(d.placement.id),
-                        hour_entries::participant_id.eq(d.placement.participant_id),
-                        hour_entries::month.eq(d.row.month.clone()),
-                        hour_entries::work_hours.eq(d.row.work_hours),
-                        hour_entries::training_hours.eq(d.row.training_hours),
-                        hour_entries::status.eq("submitted"),
-                        hour_entries::submitted_by.eq(ctx.user_id),
-                        hour_entries::submitted_at.eq(at),
-                    )
-                })
-                .collect();
-            diesel::copy_from(hour_entries::table)
-                .from_insertable(values)
-                .execute(c)?;
-            for (d, id) in creates.iter().zip(&ids) {
-                changes.push((id.id, None, submitted(d), "submit"));
-            }
-        }
-        _ => {
-            for chunk in creates.chunks(CHUNK) {
-                let values: Vec<_> = chunk
-                    .iter()
-                    .map(|d| {
-                        (
-                            hour_entries::structure_id.eq(d.placement.structure_id),
-                            hour_entries::placement_id.eq(d.placement.id),
-                            hour_entries::participant_id.eq(d.placement.participant_id),
-                            hour_entries::month.eq(d.row.month.as_str()),
-                            hour_entries::work_hours.eq(d.row.work_hours),
-                            hour_entries::training_hours.eq(d.row.training_hours),
-                            hour_entries::status.eq("submitted"),
-                            hour_entries::submitted_by.eq(ctx.user_id),
-                            hour_entries::submitted_at.eq(at),
-                        )
-                    })
-                    .collect();
-                let stored: Vec<(i64, i64, String)> =
-                    per_backend!(conn, |c| diesel::insert_into(hour_entries::table)
-                        .values(&values)
-                        .returning((
-                            hour_entries::id,
-                            hour_entries::placement_id,
-                            hour_entries::month
-                        ))
-                        .get_results(c))?;
-                let by_key: HashMap<(i64, &str), i64> = stored
-                    .iter()
-                    .map(|(id, p, m)| ((*p, m.as_str()), *id))
-                    .collect();
-                for d in chunk {
-                    if let Some(id) = by_key.get(&(d.placement.id, d.row.month.as_str())) {
-                        changes.push((*id, None, submitted(d), "submit"));
-                    }
-                }
+    for chunk in creates.chunks(CHUNK) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|d| {
+                (
+                    hour_entries::structure_id.eq(d.placement.structure_id),
+                    hour_entries::placement_id.eq(d.placement.id),
+                    hour_entries::participant_id.eq(d.placement.participant_id),
+                    hour_entries::month.eq(d.row.month.as_str()),
+                    hour_entries::work_hours.eq(d.row.work_hours),
+                    hour_entries::training_hours.eq(d.row.training_hours),
+                    hour_entries::status.eq("submitted"),
+                    hour_entries::submitted_by.eq(ctx.user_id),
+                    hour_entries::submitted_at.eq(at),
+                )
+            })
+            .collect();
+        let stored: Vec<(i64, i64, String)> =
+            per_backend!(conn, |c| diesel::insert_into(hour_entries::table)
+                .values(&values)
+                .returning((
+                    hour_entries::id,
+                    hour_entries::placement_id,
+                    hour_entries::month
+                ))
+                .get_results(c))?;
+        let by_key: HashMap<(i64, &str), i64> = stored
+            .iter()
+            .map(|(id, p, m)| ((*p, m.as_str()), *id))
+            .collect();
+        for d in chunk {
+            if let Some(id) = by_key.get(&(d.placement.id, d.row.month.as_str())) {
+                let after = serde_json::json!({"work_hours": d.row.work_hours, "training_hours": d.row.training_hours,
+                    "status": "submitted", "validated_work": null, "validated_training": null})
+                .to_string();
+                changes.push((*id, None, after, "submit"));
             }
         }
     }
