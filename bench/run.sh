@@ -73,7 +73,7 @@ for backend in $BACKENDS; do
         url="$PG_SERVER/$db"
       fi
       say "-- $backend, $scale, $years year(s)"
-      gen=$(cd "$WORK" && CLAUSIER_DATABASE_URL="$url" "$BIN" bench-data --scale "$scale" --years "$years" --seed 1 | head -1)
+      gen=$(cd "$WORK" && CLAUSIER_DATABASE_URL="$url" "$BIN" bench-data --scale "$scale" --years "$years" --seed 1 > "$WORK/gen.txt" && head -1 "$WORK/gen.txt")
       say "  generated: $gen"
       start_server "$url"
       year=$(( $(date -u +%Y) - 1 ))
