@@ -327,6 +327,7 @@ struct Clause {
     kind: &'static str,
     sector: String,
     territory: String,
+    starts_on: NaiveDate,
     assignments: Vec<(i64, i64)>,
 }
 
@@ -707,7 +708,7 @@ fn fill(
             let months: u32 = rng.gen_range(10..=24);
             let start = NaiveDate::from_ymd_opt(year, 1, 1)
                 .unwrap_or(created)
-                .checked_sub_months(Months::new(rng.gen_range(0..6)))
+                .checked_add_months(Months::new(rng.gen_range(0..6)))
                 .unwrap_or(created);
             let end = start
                 .checked_add_months(Months::new(months))
@@ -828,6 +829,7 @@ fn fill(
                     kind,
                     sector: cpv[..2].to_string(),
                     territory: territory.to_string(),
+                    starts_on: start,
                     assignments,
                 });
             }
@@ -948,7 +950,25 @@ fn fill(
                 if list.is_empty() {
                     break;
                 }
-                let clause = &clauses[list[rng.gen_range(0..list.len())]];
+                // A clause already started on the placement's first day (clauses start between
+                // January and June, so a few draws find one).
+                let first_day = NaiveDate::from_ymd_opt(year, month, 1).unwrap_or(created);
+                let mut clause = &clauses[list[rng.gen_range(0..list.len())]];
+                for _ in 0..12 {
+                    if clause.starts_on <= first_day {
+                        break;
+                    }
+                    clause = &clauses[list[rng.gen_range(0..list.len())]];
+                }
+                if clause.starts_on > first_day {
+                    if let Some(started) = list
+                        .iter()
+                        .map(|i| &clauses[*i])
+                        .find(|c| c.starts_on <= first_day)
+                    {
+                        clause = started;
+                    }
+                }
                 let (assignment, contractor) =
                     clause.assignments[rng.gen_range(0..clause.assignments.len())];
                 let duration: u32 = *pick(
