@@ -88,6 +88,30 @@ pub fn page(limit: Option<i64>, offset: Option<i64>) -> Result<(i64, i64), ApiEr
     Ok((limit, offset))
 }
 
+/// A file to download (CSV or XLSX) with its name; never cached, since it holds the
+/// caller's data.
+#[derive(rocket::Responder)]
+pub struct Download {
+    body: Vec<u8>,
+    content_type: rocket::http::ContentType,
+    disposition: rocket::http::Header<'static>,
+    cache: rocket::http::Header<'static>,
+}
+
+impl Download {
+    pub fn new(body: Vec<u8>, content_type: rocket::http::ContentType, name: &str) -> Download {
+        Download {
+            body,
+            content_type,
+            disposition: rocket::http::Header::new(
+                "Content-Disposition",
+                format!("attachment; filename=\"{name}\""),
+            ),
+            cache: rocket::http::Header::new("Cache-Control", "no-store"),
+        }
+    }
+}
+
 #[derive(serde::Serialize)]
 pub struct ListResponse<T> {
     pub items: Vec<T>,

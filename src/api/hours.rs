@@ -10,7 +10,7 @@ use rocket::serde::json::Json;
 use rocket::State;
 use serde::{Deserialize, Serialize};
 
-use crate::api::body::{page, JsonBody, ListResponse};
+use crate::api::body::{page, Download, JsonBody, ListResponse};
 use crate::auth::{Caller, Staff, StaffOrContractor};
 use crate::config::Config;
 use crate::db::{now, write_tx, Conn, Db};
@@ -238,14 +238,6 @@ pub async fn import_raw(
     .await
 }
 
-/// A file download with its name.
-#[derive(rocket::Responder)]
-pub struct Download {
-    body: Vec<u8>,
-    content_type: ContentType,
-    disposition: rocket::http::Header<'static>,
-}
-
 /// GET /api/v1/hours/template?month=&format=csv|xlsx — staff; a contractor gets its open placements.
 #[rocket::get("/hours/template?<month>&<format>")]
 pub async fn template(
@@ -289,14 +281,7 @@ pub async fn template(
             ),
         )
     };
-    Ok(Download {
-        body,
-        content_type,
-        disposition: rocket::http::Header::new(
-            "Content-Disposition",
-            format!("attachment; filename=\"{name}\""),
-        ),
-    })
+    Ok(Download::new(body, content_type, &name))
 }
 
 /// GET /api/v1/hours — staff; a contractor sees the entries of its placements.

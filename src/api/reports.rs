@@ -6,35 +6,13 @@ use rocket::http::ContentType;
 use rocket::serde::json::Json;
 use rocket::State;
 
+use crate::api::body::Download;
 use crate::auth::{Caller, ReportReader};
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::reports::{self, AnnualReport, RawParams, ReportRequest, Resolved};
 use crate::store::reports as store;
-
-/// A report file with its name (CSV or XLSX).
-#[derive(rocket::Responder)]
-pub struct Download {
-    body: Vec<u8>,
-    content_type: ContentType,
-    disposition: rocket::http::Header<'static>,
-    cache: rocket::http::Header<'static>,
-}
-
-impl Download {
-    fn new(body: Vec<u8>, content_type: ContentType, name: &str) -> Download {
-        Download {
-            body,
-            content_type,
-            disposition: rocket::http::Header::new(
-                "Content-Disposition",
-                format!("attachment; filename=\"{name}\""),
-            ),
-            cache: rocket::http::Header::new("Cache-Control", "no-store"),
-        }
-    }
-}
 
 /// A computed report with what the renderers need besides it.
 pub struct Loaded {

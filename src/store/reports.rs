@@ -84,6 +84,32 @@ macro_rules! year_scope {
     }};
 }
 
+/// Applies the scope's structure, territory, clause-kind and buyer filters to a boxed query
+/// over `clauses` (joined or not).
+macro_rules! clause_scope {
+    ($q:ident, $scope:expr) => {{
+        let s: &ReportScope = $scope;
+        if let Some(ids) = &s.structures {
+            $q = $q.filter(clauses::structure_id.eq_any(ids.clone()));
+        }
+        if let Some(t) = &s.territory {
+            $q = $q.filter(clauses::territory.eq(t.clone()));
+        }
+        if let Some(k) = &s.clause_kind {
+            $q = $q.filter(clauses::kind.eq(k.clone()));
+        }
+        if let Some(b) = s.buyer_id {
+            $q = $q.filter(
+                clauses::contract_id.eq_any(
+                    contracts::table
+                        .filter(contracts::buyer_id.eq(b))
+                        .select(contracts::id),
+                ),
+            );
+        }
+    }};
+}
+
 /// One placement's validated hours with its snapshot, as read from the database.
 #[derive(Queryable)]
 struct FactDb {
@@ -416,24 +442,7 @@ pub fn clause_figures(
                 .filter(clauses::starts_on.le(clauses::ends_on))
                 .select((count(), contracts(), sql::<BigInt>(&prorated)))
                 .into_boxed();
-            if let Some(ids) = &scope.structures {
-                q = q.filter(clauses::structure_id.eq_any(ids.clone()));
-            }
-            if let Some(t) = &scope.territory {
-                q = q.filter(clauses::territory.eq(t.clone()));
-            }
-            if let Some(k) = &scope.clause_kind {
-                q = q.filter(clauses::kind.eq(k.clone()));
-            }
-            if let Some(b) = scope.buyer_id {
-                q = q.filter(
-                    clauses::contract_id.eq_any(
-                        contracts::table
-                            .filter(contracts::buyer_id.eq(b))
-                            .select(contracts::id),
-                    ),
-                );
-            }
+            clause_scope!(q, scope);
             q.get_result::<(i64, i64, i64)>(conn)?
         }
         Some(contractor) => {
@@ -447,24 +456,7 @@ pub fn clause_figures(
                 .filter(clauses::starts_on.le(clauses::ends_on))
                 .select((count(), contracts(), sql::<BigInt>(&prorated)))
                 .into_boxed();
-            if let Some(ids) = &scope.structures {
-                q = q.filter(clauses::structure_id.eq_any(ids.clone()));
-            }
-            if let Some(t) = &scope.territory {
-                q = q.filter(clauses::territory.eq(t.clone()));
-            }
-            if let Some(k) = &scope.clause_kind {
-                q = q.filter(clauses::kind.eq(k.clone()));
-            }
-            if let Some(b) = scope.buyer_id {
-                q = q.filter(
-                    clauses::contract_id.eq_any(
-                        contracts::table
-                            .filter(contracts::buyer_id.eq(b))
-                            .select(contracts::id),
-                    ),
-                );
-            }
+            clause_scope!(q, scope);
             q.get_result::<(i64, i64, i64)>(conn)?
         }
     };
