@@ -16,7 +16,6 @@ pub struct Access {
 const ADMIN: &[Role] = &[Role::Admin];
 const STAFF: &[Role] = &[Role::Admin, Role::Facilitator];
 const STAFF_CONTRACTOR: &[Role] = &[Role::Admin, Role::Facilitator, Role::Contractor];
-#[allow(dead_code)]
 const READERS: &[Role] = &[Role::Admin, Role::Facilitator, Role::Funder];
 const ANY: &[Role] = &[
     Role::Admin,

@@ -4,7 +4,6 @@
 pub mod password;
 pub mod token;
 
-use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 use serde::{Deserialize, Serialize};
 
@@ -275,8 +274,3 @@ role_guard!(
 role_guard!(
     /// Readers of aggregate reports: staff of the structure, funders within their scope.
     ReportReader, [Admin, Facilitator, Funder]);
-
-/// Used by catchers: a 401 with no cached problem still gets a clear body.
-pub fn status_problem(status: Status) -> ApiError {
-    ApiError::from_status(status)
-}
