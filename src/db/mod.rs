@@ -162,4 +162,19 @@ macro_rules! per_backend {
             $crate::db::Conn::Sqlite($c) => $body,
         }
     };
+    // `$mode` names the loading mode that streams rows on the backend, for `load_iter`:
+    // row by row on PostgreSQL (libpq would otherwise buffer the whole result), SQLite's
+    // only mode (it steps through rows anyway).
+    ($conn:expr, |$c:ident, $mode:ident| $body:expr) => {
+        match $conn {
+            $crate::db::Conn::Pg($c) => {
+                type $mode = diesel::pg::PgRowByRowLoadingMode;
+                $body
+            }
+            $crate::db::Conn::Sqlite($c) => {
+                type $mode = diesel::connection::DefaultLoadingMode;
+                $body
+            }
+        }
+    };
 }

@@ -17,11 +17,51 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::domain::units::ser_hundredths;
+
+/// A catalogue code of a fact row (`female`, `cddi`, `45`...). A national year is 75,000
+/// rows sharing a few dozen codes: the loader interns them (`CodeInterner`), so a row holds
+/// shared pointers rather than its own copies.
+pub type Code = Arc<str>;
+
+/// Shares one allocation per distinct code (and per distinct list of criteria) among the
+/// fact rows of a report.
+#[derive(Debug, Default)]
+pub struct CodeInterner {
+    codes: HashMap<Box<str>, Code>,
+    criteria: HashMap<Box<str>, Arc<[Code]>>,
+}
+
+impl CodeInterner {
+    pub fn code(&mut self, text: &str) -> Code {
+        if let Some(code) = self.codes.get(text) {
+            return code.clone();
+        }
+        let code: Code = text.into();
+        self.codes.insert(text.into(), code.clone());
+        code
+    }
+
+    /// The criteria of a person as stored: codes separated by commas.
+    pub fn criteria(&mut self, list: &str) -> Arc<[Code]> {
+        if let Some(codes) = self.criteria.get(list) {
+            return codes.clone();
+        }
+        let codes: Arc<[Code]> = list
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(|c| self.code(c))
+            .collect();
+        self.criteria.insert(list.into(), codes.clone());
+        codes
+    }
+}
 
 /// The validated hours of one placement in the period, with what the breakdowns need.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,21 +70,21 @@ pub struct FactRow {
     pub placement_id: i64,
     pub placement_start: NaiveDate,
     /// `female` or `male`.
-    pub sex: String,
+    pub sex: Code,
     /// `under_26`, `26_49` or `50_plus`, as stored on the placement at its start.
-    pub age_band: String,
+    pub age_band: Code,
     /// Eligibility criteria codes of the person (a person may have several).
-    pub criteria: Vec<String>,
+    pub criteria: Arc<[Code]>,
     /// `none` or `1` to `8`.
-    pub qualification: String,
+    pub qualification: Code,
     pub qpv: bool,
-    pub modality: String,
-    pub contract_type: String,
+    pub modality: Code,
+    pub contract_type: Code,
     /// CPV division (two digits) or `unknown`.
-    pub sector: String,
+    pub sector: Code,
     pub buyer_id: i64,
     pub contractor_id: i64,
-    pub clause_kind: String,
+    pub clause_kind: Code,
     /// Validated work hours in the period, hundredths.
     pub work: i64,
     /// Validated training hours in the period, hundredths.
@@ -219,12 +259,12 @@ pub fn compute(rows: &[FactRow]) -> Figures {
     );
     for p in &persons {
         let (who, id, hours) = (p.first, p.first.participant_id, p.hours);
-        sex.add_person(who.sex.as_str(), id, hours);
-        age_band.add_person(who.age_band.as_str(), id, hours);
-        for c in &who.criteria {
-            criteria.add_person(c.as_str(), id, hours);
+        sex.add_person(&*who.sex, id, hours);
+        age_band.add_person(&*who.age_band, id, hours);
+        for c in who.criteria.iter() {
+            criteria.add_person(&**c, id, hours);
         }
-        qualification.add_person(who.qualification.as_str(), id, hours);
+        qualification.add_person(&*who.qualification, id, hours);
         qpv.add_person(qpv_key(who.qpv), id, hours);
     }
     let (mut modality, mut contract_type, mut sector, mut clause_kind) =
@@ -233,12 +273,12 @@ pub fn compute(rows: &[FactRow]) -> Figures {
     let (mut hours, mut training_hours) = (0i64, 0i64);
     for &r in &counted {
         let (id, h) = (r.participant_id, r.hours());
-        modality.add_row(r.modality.as_str(), id, h);
-        contract_type.add_row(r.contract_type.as_str(), id, h);
-        sector.add_row(r.sector.as_str(), id, h);
+        modality.add_row(&*r.modality, id, h);
+        contract_type.add_row(&*r.contract_type, id, h);
+        sector.add_row(&*r.sector, id, h);
         buyer.add_row(r.buyer_id, id, h);
         contractor.add_row(r.contractor_id, id, h);
-        clause_kind.add_row(r.clause_kind.as_str(), id, h);
+        clause_kind.add_row(&*r.clause_kind, id, h);
         hours = hours.saturating_add(h);
         training_hours = training_hours.saturating_add(r.training);
     }
@@ -408,17 +448,19 @@ pub(crate) mod tests {
         let counted: Vec<&FactRow> = rows.iter().filter(|r| r.hours() > 0).collect();
         let persons = persons_of(&counted);
         let breakdowns = Breakdowns {
-            sex: person_cells(&persons, |p| vec![p.sex.clone()]),
-            age_band: person_cells(&persons, |p| vec![p.age_band.clone()]),
-            criteria: person_cells(&persons, |p| p.criteria.clone()),
-            qualification: person_cells(&persons, |p| vec![p.qualification.clone()]),
+            sex: person_cells(&persons, |p| vec![p.sex.to_string()]),
+            age_band: person_cells(&persons, |p| vec![p.age_band.to_string()]),
+            criteria: person_cells(&persons, |p| {
+                p.criteria.iter().map(|c| c.to_string()).collect()
+            }),
+            qualification: person_cells(&persons, |p| vec![p.qualification.to_string()]),
             qpv: person_cells(&persons, |p| vec![qpv_key(p.qpv).to_string()]),
-            modality: placement_cells(&counted, |r| r.modality.clone()),
-            contract_type: placement_cells(&counted, |r| r.contract_type.clone()),
-            sector: placement_cells(&counted, |r| r.sector.clone()),
+            modality: placement_cells(&counted, |r| r.modality.to_string()),
+            contract_type: placement_cells(&counted, |r| r.contract_type.to_string()),
+            sector: placement_cells(&counted, |r| r.sector.to_string()),
             buyer: placement_cells(&counted, |r| r.buyer_id),
             contractor: placement_cells(&counted, |r| r.contractor_id),
-            clause_kind: placement_cells(&counted, |r| r.clause_kind.clone()),
+            clause_kind: placement_cells(&counted, |r| r.clause_kind.to_string()),
         };
         Figures {
             hours: counted
@@ -532,7 +574,7 @@ pub(crate) mod tests {
             placement_start: at.start,
             sex: who.sex.into(),
             age_band: at.age_band.into(),
-            criteria: who.criteria.iter().map(|c| c.to_string()).collect(),
+            criteria: who.criteria.iter().map(|c| Code::from(*c)).collect(),
             qualification: who.qualification.into(),
             qpv: who.qpv,
             modality: at.modality.into(),
@@ -824,7 +866,7 @@ pub(crate) mod tests {
                 .wrapping_add(1442695040888963407);
             (seed >> 33) % n
         };
-        let pick = |list: &[&str], i: u64| list[i as usize % list.len()].to_string();
+        let pick = |list: &[&str], i: u64| Code::from(list[i as usize % list.len()]);
         for round in 0..20 {
             let n = 50 + round * 40;
             let rows: Vec<FactRow> = (0..n)

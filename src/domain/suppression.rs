@@ -274,10 +274,10 @@ mod tests {
         let mut out: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
         let person_keys = |r: &FactRow| -> Vec<String> {
             match name {
-                "sex" => vec![r.sex.clone()],
-                "age_band" => vec![r.age_band.clone()],
-                "criteria" => r.criteria.clone(),
-                "qualification" => vec![r.qualification.clone()],
+                "sex" => vec![r.sex.to_string()],
+                "age_band" => vec![r.age_band.to_string()],
+                "criteria" => r.criteria.iter().map(|c| c.to_string()).collect(),
+                "qualification" => vec![r.qualification.to_string()],
                 "qpv" => vec![if r.qpv { "qpv" } else { "not_qpv" }.to_string()],
                 _ => unreachable!(),
             }
@@ -291,12 +291,12 @@ mod tests {
         } else {
             for r in counted {
                 let k = match name {
-                    "modality" => r.modality.clone(),
-                    "contract_type" => r.contract_type.clone(),
-                    "sector" => r.sector.clone(),
+                    "modality" => r.modality.to_string(),
+                    "contract_type" => r.contract_type.to_string(),
+                    "sector" => r.sector.to_string(),
                     "buyer" => r.buyer_id.to_string(),
                     "contractor" => r.contractor_id.to_string(),
-                    "clause_kind" => r.clause_kind.clone(),
+                    "clause_kind" => r.clause_kind.to_string(),
                     _ => unreachable!(),
                 };
                 out.entry(k).or_default().insert(r.participant_id);
@@ -729,6 +729,8 @@ mod tests {
             if g.below(3) == 0 {
                 criteria.push(g.pick(&["qpv", "rsa", "single_parent"]).to_string());
             }
+            let criteria: std::sync::Arc<[crate::domain::report::Code]> =
+                criteria.iter().map(|c| c.as_str().into()).collect();
             for _ in 0..1 + g.below(3) {
                 placement += 1;
                 let start =

@@ -8,7 +8,7 @@
 //! API only allows for funders whose scope is a territory (then `territory` is always set)
 //! or the whole country.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use diesel::dsl::sql;
@@ -21,7 +21,7 @@ use crate::db::schema::{
 };
 use crate::db::Conn;
 use crate::domain::period::{Month, Period};
-use crate::domain::report::FactRow;
+use crate::domain::report::{CodeInterner, FactRow};
 use crate::error::ApiError;
 
 /// What a report covers.
@@ -131,32 +131,60 @@ struct FactDb {
     training: i64,
 }
 
-impl FactDb {
-    fn into_row(self) -> FactRow {
-        FactRow {
-            participant_id: self.participant_id,
-            placement_id: self.placement_id,
-            placement_start: self.starts_on,
-            sex: self.sex,
-            age_band: self.age_band,
-            criteria: self
-                .criteria
-                .split(',')
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-                .map(str::to_string)
-                .collect(),
-            qualification: self.qualification,
-            qpv: self.qpv,
-            modality: self.modality,
-            contract_type: self.contract_type,
-            sector: self.sector,
-            buyer_id: self.buyer_id,
-            contractor_id: self.contractor_id,
-            clause_kind: self.clause_kind,
-            work: self.work,
-            training: self.training,
+/// Collects fact rows as the database streams them: codes interned, so a national year
+/// holds one copy of each code instead of 600,000 small strings; a placement read from
+/// several sources (years, partial months) summed into one row.
+struct FactSink {
+    interner: CodeInterner,
+    rows: Vec<FactRow>,
+    /// Row of each placement, when several sources may name it.
+    merge: Option<HashMap<i64, usize>>,
+}
+
+impl FactSink {
+    fn new(many_sources: bool) -> Self {
+        FactSink {
+            interner: CodeInterner::default(),
+            rows: Vec::new(),
+            merge: many_sources.then(HashMap::new),
         }
+    }
+
+    fn push(&mut self, f: FactDb) {
+        if let Some(index) = &mut self.merge {
+            if let Some(&i) = index.get(&f.placement_id) {
+                let seen = &mut self.rows[i];
+                seen.work = seen.work.saturating_add(f.work);
+                seen.training = seen.training.saturating_add(f.training);
+                return;
+            }
+            index.insert(f.placement_id, self.rows.len());
+        }
+        let i = &mut self.interner;
+        self.rows.push(FactRow {
+            participant_id: f.participant_id,
+            placement_id: f.placement_id,
+            placement_start: f.starts_on,
+            sex: i.code(&f.sex),
+            age_band: i.code(&f.age_band),
+            criteria: i.criteria(&f.criteria),
+            qualification: i.code(&f.qualification),
+            qpv: f.qpv,
+            modality: i.code(&f.modality),
+            contract_type: i.code(&f.contract_type),
+            sector: i.code(&f.sector),
+            buyer_id: f.buyer_id,
+            contractor_id: f.contractor_id,
+            clause_kind: i.code(&f.clause_kind),
+            work: f.work,
+            training: f.training,
+        });
+    }
+
+    /// The rows with hours (zero-hour rows dropped).
+    fn into_rows(mut self) -> Vec<FactRow> {
+        self.rows.retain(|r| r.work.saturating_add(r.training) > 0);
+        self.rows
     }
 }
 
@@ -183,10 +211,15 @@ macro_rules! snapshot_columns {
 }
 
 /// Validated hours of each placement of whole calendar years, with the snapshot.
-fn year_facts(conn: &mut Conn, scope: &ReportScope, years: &[i32]) -> QueryResult<Vec<FactDb>> {
-    // Run on the concrete connection: the multi-backend row wrapper costs much memory on
-    // the ~75,000 rows of a national year. One table, no join: its rows carry the snapshot.
-    crate::per_backend!(conn, |c| {
+fn year_facts(
+    conn: &mut Conn,
+    scope: &ReportScope,
+    years: &[i32],
+    sink: &mut FactSink,
+) -> QueryResult<()> {
+    // Streamed on the concrete connection: a national year is ~75,000 rows. One table, no
+    // join: its rows carry the snapshot.
+    crate::per_backend!(conn, |c, Streamed| {
         use placement_year_totals as t;
         let mut q = t::table
             .filter(t::year.eq_any(years.to_vec()))
@@ -210,7 +243,10 @@ fn year_facts(conn: &mut Conn, scope: &ReportScope, years: &[i32]) -> QueryResul
             ))
             .into_boxed();
         year_scope!(q, scope);
-        q.load::<FactDb>(c)
+        for fact in q.load_iter::<FactDb, Streamed>(c)? {
+            sink.push(fact?);
+        }
+        Ok(())
     })
 }
 
@@ -222,35 +258,41 @@ fn month_facts(
     scope: &ReportScope,
     from: Month,
     to: Month,
-) -> QueryResult<Vec<FactDb>> {
-    let (p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13) = snapshot_columns!();
-    let mut q = hour_entries::table
-        .inner_join(placements::table)
-        .filter(hour_entries::month.ge(from.to_string()))
-        .filter(hour_entries::month.le(to.to_string()))
-        .filter(hour_entries::validated_work.is_not_null())
-        .group_by(placements::id)
-        .select((
-            p0,
-            p1,
-            p2,
-            p3,
-            p4,
-            p5,
-            p6,
-            p7,
-            p8,
-            p9,
-            p10,
-            p11,
-            p12,
-            p13,
-            sql::<BigInt>("CAST(COALESCE(SUM(hour_entries.validated_work), 0) AS BIGINT)"),
-            sql::<BigInt>("CAST(COALESCE(SUM(hour_entries.validated_training), 0) AS BIGINT)"),
-        ))
-        .into_boxed();
-    placement_scope!(q, scope, hour_entries::structure_id);
-    q.load::<FactDb>(conn)
+    sink: &mut FactSink,
+) -> QueryResult<()> {
+    crate::per_backend!(conn, |c, Streamed| {
+        let (p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13) = snapshot_columns!();
+        let mut q = hour_entries::table
+            .inner_join(placements::table)
+            .filter(hour_entries::month.ge(from.to_string()))
+            .filter(hour_entries::month.le(to.to_string()))
+            .filter(hour_entries::validated_work.is_not_null())
+            .group_by(placements::id)
+            .select((
+                p0,
+                p1,
+                p2,
+                p3,
+                p4,
+                p5,
+                p6,
+                p7,
+                p8,
+                p9,
+                p10,
+                p11,
+                p12,
+                p13,
+                sql::<BigInt>("CAST(COALESCE(SUM(hour_entries.validated_work), 0) AS BIGINT)"),
+                sql::<BigInt>("CAST(COALESCE(SUM(hour_entries.validated_training), 0) AS BIGINT)"),
+            ))
+            .into_boxed();
+        placement_scope!(q, scope, hour_entries::structure_id);
+        for fact in q.load_iter::<FactDb, Streamed>(c)? {
+            sink.push(fact?);
+        }
+        Ok(())
+    })
 }
 
 /// One fact row per placement with validated hours in the period (zero-hour rows dropped).
@@ -261,35 +303,14 @@ pub fn fact_rows(
     period: &Period,
 ) -> Result<Vec<FactRow>, ApiError> {
     let split = period.split();
-    let mut facts = Vec::new();
+    let mut sink = FactSink::new(split.whole_years.len() + split.partial.len() > 1);
     if !split.whole_years.is_empty() {
-        facts.extend(year_facts(conn, scope, &split.whole_years)?);
+        year_facts(conn, scope, &split.whole_years, &mut sink)?;
     }
     for (from, to) in &split.partial {
-        facts.extend(month_facts(conn, scope, *from, *to)?);
+        month_facts(conn, scope, *from, *to, &mut sink)?;
     }
-    let many_sources = split.whole_years.len() + split.partial.len() > 1;
-    let rows: Vec<FactRow> = if many_sources {
-        let mut by_placement: BTreeMap<i64, FactDb> = BTreeMap::new();
-        for f in facts {
-            match by_placement.get_mut(&f.placement_id) {
-                Some(seen) => {
-                    seen.work = seen.work.saturating_add(f.work);
-                    seen.training = seen.training.saturating_add(f.training);
-                }
-                None => {
-                    by_placement.insert(f.placement_id, f);
-                }
-            }
-        }
-        by_placement.into_values().map(FactDb::into_row).collect()
-    } else {
-        facts.into_iter().map(FactDb::into_row).collect()
-    };
-    Ok(rows
-        .into_iter()
-        .filter(|r| r.work.saturating_add(r.training) > 0)
-        .collect())
+    Ok(sink.into_rows())
 }
 
 /// Hours (hundredths) and beneficiaries of the scope in a period: the totals only, for the
