@@ -11,6 +11,7 @@ use crate::db::schema::{
 };
 use crate::db::{now, Conn};
 use crate::domain::hours::{check_entry, EntryCheck, ImportError, ImportRow};
+use crate::domain::period::Month;
 use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
 use crate::error::{ApiError, FieldError};
 use crate::per_backend;
@@ -44,22 +45,76 @@ pub struct HourEntry {
 }
 
 impl HourEntry {
+    fn known(&self) -> Known {
+        Known {
+            id: self.id,
+            work: self.work_hours,
+            training: self.training_hours,
+            status: status_code(&self.status),
+            validated_work: self.validated_work,
+            validated_training: self.validated_training,
+        }
+    }
+    fn pending(&self) -> i64 {
+        self.known().pending()
+    }
+    fn snapshot(&self) -> String {
+        self.known().snapshot()
+    }
+}
+
+/// The figures of an entry that the rules read: small and `Copy`, so an import can hold
+/// the entries of thousands of people at little cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Known {
+    id: i64,
+    work: i64,
+    training: i64,
+    status: &'static str,
+    validated_work: Option<i64>,
+    validated_training: Option<i64>,
+}
+
+impl Known {
+    /// Hours waiting for validation (progress counts them apart).
     fn pending(&self) -> i64 {
         if self.status == "submitted" {
-            self.work_hours + self.training_hours
+            self.work + self.training
         } else {
             0
         }
     }
+
+    /// The entry's figures as the history records them.
     fn snapshot(&self) -> String {
         serde_json::json!({
-            "work_hours": self.work_hours,
-            "training_hours": self.training_hours,
+            "work_hours": self.work,
+            "training_hours": self.training,
             "status": self.status,
             "validated_work": self.validated_work,
             "validated_training": self.validated_training,
         })
         .to_string()
+    }
+
+    /// The figure the entry weighs in the monthly cap of its person.
+    fn cap_figure(&self) -> i64 {
+        cap_figure(
+            self.status,
+            self.work,
+            self.training,
+            self.validated_work,
+            self.validated_training,
+        )
+    }
+}
+
+/// The stored status as a static code (the three values the service writes).
+fn status_code(status: &str) -> &'static str {
+    match status {
+        "validated" => "validated",
+        "rejected" => "rejected",
+        _ => "submitted",
     }
 }
 
@@ -86,7 +141,7 @@ enum Plan {
 /// Decides what a new figure does to the existing entry: same figures change nothing; a
 /// validated figure changes only by an amendment with a reason.
 fn plan(
-    existing: Option<&HourEntry>,
+    existing: Option<Known>,
     work: i64,
     training: i64,
     reason: Option<&str>,
@@ -94,7 +149,7 @@ fn plan(
     let Some(e) = existing else {
         return Ok(Plan::Create);
     };
-    if e.work_hours == work && e.training_hours == training && e.status != "rejected" {
+    if e.work == work && e.training == training && e.status != "rejected" {
         return Ok(Plan::Unchanged);
     }
     let locked = e.validated_work.is_some();
@@ -317,7 +372,13 @@ pub fn submit(
     let existing = find(conn, p.id, s.month).map_err(db_err)?;
     let reason = s.amendment_reason.map(str::trim).filter(|r| !r.is_empty());
     let at = now();
-    let planned = plan(existing.as_ref(), s.work, s.training, reason).map_err(|e| vec![e])?;
+    let planned = plan(
+        existing.as_ref().map(HourEntry::known),
+        s.work,
+        s.training,
+        reason,
+    )
+    .map_err(|e| vec![e])?;
     let result = match existing {
         Some(e) if planned == Plan::Unchanged => return Ok((Submitted::Unchanged, e)),
         None => {
@@ -616,11 +677,26 @@ pub struct ImportCounts {
     pub unchanged: usize,
 }
 
+/// id, placement, person, month, work, training, status, validated work and training.
+type StoredFigures = (
+    i64,
+    i64,
+    i64,
+    String,
+    i64,
+    i64,
+    String,
+    Option<i64>,
+    Option<i64>,
+);
+
 /// One decided row of an import.
 struct Decided<'a> {
     placement: &'a Placement,
     row: &'a ImportRow,
-    existing: Option<HourEntry>,
+    month: Month,
+    /// The stored entry before this file, if any.
+    existing: Option<Known>,
     amended: bool,
 }
 
@@ -667,30 +743,44 @@ pub fn import_rows(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let mut existing: HashMap<(i64, String), HourEntry> = HashMap::new();
-    let mut person_month: HashMap<(i64, String), i64> = HashMap::new();
+    let mut known: HashMap<(i64, Month), Known> = HashMap::new();
+    let mut person_month: HashMap<(i64, Month), i64> = HashMap::new();
     for chunk in people.chunks(CHUNK) {
-        for e in hour_entries::table
+        let stored: Vec<StoredFigures> = hour_entries::table
             .filter(hour_entries::participant_id.eq_any(chunk))
-            .select(HourEntry::as_select())
-            .load(conn)?
-        {
-            *person_month
-                .entry((e.participant_id, e.month.clone()))
-                .or_default() += cap_figure(
-                &e.status,
-                e.work_hours,
-                e.training_hours,
-                e.validated_work,
-                e.validated_training,
-            );
-            existing.insert((e.placement_id, e.month.clone()), e);
+            .select((
+                hour_entries::id,
+                hour_entries::placement_id,
+                hour_entries::participant_id,
+                hour_entries::month,
+                hour_entries::work_hours,
+                hour_entries::training_hours,
+                hour_entries::status,
+                hour_entries::validated_work,
+                hour_entries::validated_training,
+            ))
+            .load(conn)?;
+        for (id, placement, person, month, work, training, status, vw, vt) in stored {
+            // Stored months are always valid; one that is not could match no row anyway.
+            let Some(month) = Month::parse(&month) else {
+                continue;
+            };
+            let entry = Known {
+                id,
+                work,
+                training,
+                status: status_code(&status),
+                validated_work: vw,
+                validated_training: vt,
+            };
+            *person_month.entry((person, month)).or_default() += entry.cap_figure();
+            known.insert((placement, month), entry);
         }
     }
     let mut errors = Vec::new();
     let mut decided: Vec<Decided> = Vec::new();
     // The stored entry of each key before this file, for the rows that change it.
-    let mut original: HashMap<(i64, String), Option<HourEntry>> = HashMap::new();
+    let mut original: HashMap<(i64, Month), Option<Known>> = HashMap::new();
     let mut counts = ImportCounts::default();
     for row in rows {
         let Some(p) = placements_by_id.get(&row.placement_id) else {
@@ -701,22 +791,12 @@ pub fn import_rows(
             });
             continue;
         };
-        let key = (p.id, row.month.clone());
-        let current = existing.get(&key);
-        let own = current
-            .map(|e| {
-                cap_figure(
-                    &e.status,
-                    e.work_hours,
-                    e.training_hours,
-                    e.validated_work,
-                    e.validated_training,
-                )
-            })
-            .unwrap_or(0);
-        let month_total = person_month
-            .get(&(p.participant_id, row.month.clone()))
-            .copied()
+        // A month that does not parse is refused by `check_entry` below.
+        let month = Month::parse(&row.month);
+        let current = month.and_then(|m| known.get(&(p.id, m)).copied());
+        let own = current.map(|e| e.cap_figure()).unwrap_or(0);
+        let month_total = month
+            .and_then(|m| person_month.get(&(p.participant_id, m)).copied())
             .unwrap_or(0);
         let check = check_entry(&EntryCheck {
             month: &row.month,
@@ -731,8 +811,8 @@ pub fn import_rows(
         .map_err(|list| list.into_iter().next());
         let planned = check
             .and_then(|_| plan(current, row.work_hours, row.training_hours, None).map_err(Some));
-        match planned {
-            Err(e) => {
+        match (planned, month) {
+            (Err(e), _) => {
                 if let Some(e) = e {
                     errors.push(ImportError {
                         line: row.line,
@@ -741,110 +821,164 @@ pub fn import_rows(
                     });
                 }
             }
-            Ok(Plan::Unchanged) => counts.unchanged += 1,
-            Ok(plan) => {
+            (Ok(Plan::Unchanged), _) => counts.unchanged += 1,
+            // `check_entry` already refuses such a month; kept as a plain error, never a panic.
+            (Ok(_), None) => errors.push(ImportError {
+                line: row.line,
+                field: "month".into(),
+                message: "month must be written YYYY-MM".into(),
+            }),
+            (Ok(plan), Some(month)) => {
                 counts.accepted += 1;
-                *person_month
-                    .entry((p.participant_id, row.month.clone()))
-                    .or_default() += row.work_hours + row.training_hours - own;
-                let before = original
-                    .entry(key.clone())
-                    .or_insert_with(|| current.cloned())
-                    .clone();
+                *person_month.entry((p.participant_id, month)).or_default() +=
+                    row.work_hours + row.training_hours - own;
+                let before = *original.entry((p.id, month)).or_insert(current);
                 decided.push(Decided {
                     placement: p,
                     row,
+                    month,
                     existing: before,
                     amended: plan == Plan::Replace { amended: true },
                 });
                 // Later rows of the same file see this figure.
-                let entry = existing.entry(key).or_insert_with(|| HourEntry {
+                let base = current.unwrap_or(Known {
                     id: 0,
-                    structure_id: p.structure_id,
-                    placement_id: p.id,
-                    participant_id: p.participant_id,
-                    month: row.month.clone(),
-                    work_hours: 0,
-                    training_hours: 0,
-                    status: "submitted".into(),
+                    work: 0,
+                    training: 0,
+                    status: "submitted",
                     validated_work: None,
                     validated_training: None,
-                    amendment_reason: None,
-                    rejection_reason: None,
-                    submitted_by: ctx.user_id,
-                    submitted_at: now(),
-                    validated_by: None,
-                    validated_at: None,
                 });
-                entry.work_hours = row.work_hours;
-                entry.training_hours = row.training_hours;
-                entry.status = "submitted".into();
+                known.insert(
+                    (p.id, month),
+                    Known {
+                        work: row.work_hours,
+                        training: row.training_hours,
+                        status: "submitted",
+                        ..base
+                    },
+                );
             }
         }
     }
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
+    drop(known);
+    drop(original);
     write_import(conn, ctx, &decided)?;
     Ok(Ok(counts))
 }
 
-/// Writes decided rows: new entries in multi-row inserts, replacements one by one, the
-/// history in batches, and the totals once per assignment and month.
+/// Replaces the figures of existing entries, one statement per chunk: each goes back to
+/// `submitted` with the new figures (the validated ones stay until the next validation).
+fn replace_figures(
+    conn: &mut Conn,
+    rows: &[(i64, i64, i64)],
+    user_id: i64,
+    at: chrono::NaiveDateTime,
+) -> Result<(), ApiError> {
+    use diesel::sql_types::{Array, BigInt, Timestamp};
+    const SET: &str = "status = 'submitted', amendment_reason = NULL, rejection_reason = NULL";
+    match conn {
+        Conn::Pg(c) => {
+            let column = |f: fn(&(i64, i64, i64)) -> i64| rows.iter().map(f).collect::<Vec<_>>();
+            diesel::sql_query(format!(
+                "UPDATE hour_entries SET work_hours = v.work, training_hours = v.training, {SET}, \
+                 submitted_by = $4, submitted_at = $5 \
+                 FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS v(id, work, training) \
+                 WHERE hour_entries.id = v.id"
+            ))
+            .bind::<Array<BigInt>, _>(column(|r| r.0))
+            .bind::<Array<BigInt>, _>(column(|r| r.1))
+            .bind::<Array<BigInt>, _>(column(|r| r.2))
+            .bind::<BigInt, _>(user_id)
+            .bind::<Timestamp, _>(at)
+            .execute(c)?;
+        }
+        Conn::Sqlite(c) => {
+            let values = vec!["(?, ?, ?)"; rows.len()].join(", ");
+            let mut q = diesel::sql_query(format!(
+                "UPDATE hour_entries SET work_hours = v.column2, training_hours = v.column3, {SET}, \
+                 submitted_by = ?, submitted_at = ? \
+                 FROM (VALUES {values}) AS v WHERE hour_entries.id = v.column1"
+            ))
+            .into_boxed()
+            .bind::<BigInt, _>(user_id)
+            .bind::<Timestamp, _>(at);
+            for &(id, work, training) in rows {
+                q = q
+                    .bind::<BigInt, _>(id)
+                    .bind::<BigInt, _>(work)
+                    .bind::<BigInt, _>(training);
+            }
+            q.execute(c)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes decided rows: new entries in multi-row inserts, replaced figures in one update a
+/// chunk, the history in batches, and the totals once per assignment and month.
 fn write_import(conn: &mut Conn, ctx: &ImportContext, decided: &[Decided]) -> Result<(), ApiError> {
-    use std::collections::HashMap;
+    use std::collections::{HashMap, HashSet};
     let at = now();
-    let mut pending: HashMap<(i64, String), i64> = HashMap::new();
-    let mut changes: Vec<(i64, Option<String>, String, &'static str)> = Vec::new();
+    let mut pending: HashMap<(i64, Month), i64> = HashMap::new();
     // A file may name the same placement and month twice: only its last figure is written.
-    let mut last: HashMap<(i64, &str), &Decided> = HashMap::new();
+    let mut last: HashMap<(i64, Month), &Decided> = HashMap::new();
     for d in decided {
-        last.insert((d.placement.id, d.row.month.as_str()), d);
+        last.insert((d.placement.id, d.month), d);
     }
     let mut creates: Vec<&Decided> = Vec::new();
+    let mut replaces: Vec<(&Decided, Known)> = Vec::new();
     for d in decided {
-        if !std::ptr::eq(last[&(d.placement.id, d.row.month.as_str())], d) {
+        if !std::ptr::eq(last[&(d.placement.id, d.month)], d) {
             continue;
         }
-        let before_pending = d.existing.as_ref().map(HourEntry::pending).unwrap_or(0);
+        let before_pending = d.existing.map(|e| e.pending()).unwrap_or(0);
         *pending
-            .entry((d.placement.assignment_id, d.row.month.clone()))
+            .entry((d.placement.assignment_id, d.month))
             .or_default() += d.row.work_hours + d.row.training_hours - before_pending;
-        match &d.existing {
+        match d.existing {
             None => creates.push(d),
-            Some(e) => {
-                diesel::update(hour_entries::table.filter(hour_entries::id.eq(e.id)))
-                    .set((
-                        hour_entries::work_hours.eq(d.row.work_hours),
-                        hour_entries::training_hours.eq(d.row.training_hours),
-                        hour_entries::status.eq("submitted"),
-                        hour_entries::amendment_reason.eq(None::<String>),
-                        hour_entries::rejection_reason.eq(None::<String>),
-                        hour_entries::submitted_by.eq(ctx.user_id),
-                        hour_entries::submitted_at.eq(at),
-                    ))
-                    .execute(conn)?;
-                let after = serde_json::json!({"work_hours": d.row.work_hours, "training_hours": d.row.training_hours,
-                    "status": "submitted", "validated_work": e.validated_work, "validated_training": e.validated_training})
-                .to_string();
-                changes.push((
-                    e.id,
-                    Some(e.snapshot()),
-                    after,
-                    if d.amended { "amend" } else { "replace" },
-                ));
-            }
+            Some(e) => replaces.push((d, e)),
         }
     }
+    drop(last);
+    for chunk in replaces.chunks(CHUNK) {
+        let figures: Vec<(i64, i64, i64)> = chunk
+            .iter()
+            .map(|(d, e)| (e.id, d.row.work_hours, d.row.training_hours))
+            .collect();
+        replace_figures(conn, &figures, ctx.user_id, at)?;
+        let history: Vec<NewChange> = chunk
+            .iter()
+            .map(|(d, e)| NewChange {
+                entry_id: e.id,
+                before: Some(e.snapshot()),
+                after: Known {
+                    work: d.row.work_hours,
+                    training: d.row.training_hours,
+                    status: "submitted",
+                    ..*e
+                }
+                .snapshot(),
+                action: if d.amended { "amend" } else { "replace" },
+            })
+            .collect();
+        write_history(conn, ctx.user_id, at, &history)?;
+    }
     for chunk in creates.chunks(CHUNK) {
+        let months: Vec<String> = chunk.iter().map(|d| d.month.to_string()).collect();
         let values: Vec<_> = chunk
             .iter()
-            .map(|d| {
+            .zip(&months)
+            .map(|(d, month)| {
                 (
                     hour_entries::structure_id.eq(d.placement.structure_id),
                     hour_entries::placement_id.eq(d.placement.id),
                     hour_entries::participant_id.eq(d.placement.participant_id),
-                    hour_entries::month.eq(d.row.month.as_str()),
+                    hour_entries::month.eq(month.as_str()),
                     hour_entries::work_hours.eq(d.row.work_hours),
                     hour_entries::training_hours.eq(d.row.training_hours),
                     hour_entries::status.eq("submitted"),
@@ -862,56 +996,40 @@ fn write_import(conn: &mut Conn, ctx: &ImportContext, decided: &[Decided]) -> Re
                     hour_entries::month
                 ))
                 .get_results(c))?;
-        let by_key: HashMap<(i64, &str), i64> = stored
+        let ids: HashMap<(i64, &str), i64> = stored
             .iter()
             .map(|(id, p, m)| ((*p, m.as_str()), *id))
             .collect();
-        for d in chunk {
-            if let Some(id) = by_key.get(&(d.placement.id, d.row.month.as_str())) {
-                let after = serde_json::json!({"work_hours": d.row.work_hours, "training_hours": d.row.training_hours,
-                    "status": "submitted", "validated_work": null, "validated_training": null})
-                .to_string();
-                changes.push((*id, None, after, "submit"));
-            }
-        }
-    }
-    let history = |chunk: &[(i64, Option<String>, String, &'static str)]| -> Vec<_> {
-        chunk
+        let history: Vec<NewChange> = chunk
             .iter()
-            .map(|(id, before, after, action)| {
-                (
-                    hour_entry_changes::entry_id.eq(*id),
-                    hour_entry_changes::at.eq(at),
-                    hour_entry_changes::user_id.eq(ctx.user_id),
-                    hour_entry_changes::action.eq(*action),
-                    hour_entry_changes::before_value.eq(before.clone()),
-                    hour_entry_changes::after_value.eq(after.clone()),
-                )
+            .zip(&months)
+            .filter_map(|(d, month)| {
+                let id = *ids.get(&(d.placement.id, month.as_str()))?;
+                Some(NewChange {
+                    entry_id: id,
+                    before: None,
+                    after: Known {
+                        id,
+                        work: d.row.work_hours,
+                        training: d.row.training_hours,
+                        status: "submitted",
+                        validated_work: None,
+                        validated_training: None,
+                    }
+                    .snapshot(),
+                    action: "submit",
+                })
             })
-            .collect()
-    };
-    match conn {
-        // PostgreSQL takes the whole history in one COPY, much cheaper than inserts.
-        Conn::Pg(c) => {
-            diesel::copy_from(hour_entry_changes::table)
-                .from_insertable(history(&changes))
-                .execute(c)?;
-        }
-        Conn::Sqlite(c) => {
-            for chunk in changes.chunks(CHUNK) {
-                diesel::insert_into(hour_entry_changes::table)
-                    .values(history(chunk))
-                    .execute(c)?;
-            }
-        }
+            .collect();
+        write_history(conn, ctx.user_id, at, &history)?;
     }
     for ((assignment, month), delta) in pending {
-        add_to_assignment_month(conn, assignment, &month, 0, delta)?;
+        add_to_assignment_month(conn, assignment, &month.to_string(), 0, delta)?;
     }
     let people: Vec<i64> = decided
         .iter()
         .map(|d| d.placement.participant_id)
-        .collect::<std::collections::HashSet<_>>()
+        .collect::<HashSet<_>>()
         .into_iter()
         .collect();
     for chunk in people.chunks(CHUNK) {
@@ -922,6 +1040,50 @@ fn write_import(conn: &mut Conn, ctx: &ImportContext, decided: &[Decided]) -> Re
         )
         .set(crate::db::schema::participants::last_activity_on.eq(ctx.today))
         .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// One line of an entry's history, written by an import.
+struct NewChange {
+    entry_id: i64,
+    before: Option<String>,
+    after: String,
+    action: &'static str,
+}
+
+/// Writes a chunk of history lines: one `COPY` on PostgreSQL (much cheaper than an
+/// insert there), one multi-row insert on SQLite.
+fn write_history(
+    conn: &mut Conn,
+    user_id: i64,
+    at: chrono::NaiveDateTime,
+    lines: &[NewChange],
+) -> Result<(), ApiError> {
+    let rows: Vec<_> = lines
+        .iter()
+        .map(|l| {
+            (
+                hour_entry_changes::entry_id.eq(l.entry_id),
+                hour_entry_changes::at.eq(at),
+                hour_entry_changes::user_id.eq(user_id),
+                hour_entry_changes::action.eq(l.action),
+                hour_entry_changes::before_value.eq(l.before.as_deref()),
+                hour_entry_changes::after_value.eq(l.after.as_str()),
+            )
+        })
+        .collect();
+    match conn {
+        Conn::Pg(c) => {
+            diesel::copy_from(hour_entry_changes::table)
+                .from_insertable(rows)
+                .execute(c)?;
+        }
+        Conn::Sqlite(c) => {
+            diesel::insert_into(hour_entry_changes::table)
+                .values(rows)
+                .execute(c)?;
+        }
     }
     Ok(())
 }

@@ -334,6 +334,120 @@ on_both!(csv_import_all_or_nothing, |app: &TestApp| {
     assert_eq!(list.body["items"][0]["training_hours"], 3.5);
 });
 
+on_both!(
+    csv_reimport_replaces_submitted_and_rejected_figures,
+    |app: &TestApp| {
+        let (w, _, pl) = placed(app);
+        let a = contractor_user(app, &w.admin, w.contractor_a, "a@bd.test");
+        let entry = |month: &str| {
+            let r = app.get(
+                &format!("/api/v1/hours?placement_id={pl}&month={month}"),
+                &a,
+            );
+            r.body["items"][0].clone()
+        };
+        let progress = || {
+            let p = app
+                .get(
+                    &format!("/api/v1/clauses/{}/progress?on=2026-06-30", w.clause),
+                    &w.facilitator,
+                )
+                .body;
+            (p["validated_hours"].as_i64(), p["pending_hours"].as_i64())
+        };
+        let history = |id: i64| -> Vec<(String, String)> {
+            app.get(&format!("/api/v1/hours/{id}/history"), &w.facilitator)
+                .body
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| {
+                    (
+                        c["action"].as_str().unwrap().to_string(),
+                        c["after_value"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        };
+        let header = "placement_id,month,work_hours,training_hours\n";
+        let first = format!("{header}{pl},2026-02,100,\n{pl},2026-03,50,\n{pl},2026-04,40,\n");
+        let r = csv(app, &a, &first, false);
+        assert_eq!(r.body["accepted"], 3, "{}", r.text);
+        let (feb, mar, apr) = (entry("2026-02"), entry("2026-03"), entry("2026-04"));
+        let decide = |id: &serde_json::Value, body: serde_json::Value| {
+            let mut body = body;
+            body["entry_ids"] = json!([id]);
+            let r = app.post("/api/v1/hours/validation", &w.facilitator, body);
+            assert_eq!(r.status, 200, "{}", r.text);
+        };
+        decide(&feb["id"], json!({"decision": "validate"}));
+        decide(
+            &apr["id"],
+            json!({"decision": "reject", "reason": "Non justifié"}),
+        );
+        assert_eq!(progress(), (Some(100), Some(50)));
+
+        // February unchanged, March and the rejected April replaced, May new.
+        let again = format!(
+            "{header}{pl},2026-02,100,\n{pl},2026-03,60,\n{pl},2026-04,45,2\n{pl},2026-05,10,\n"
+        );
+        let r = csv(app, &a, &again, false);
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(
+            (r.body["accepted"].as_i64(), r.body["unchanged"].as_i64()),
+            (Some(3), Some(1))
+        );
+        let (mar2, apr2) = (entry("2026-03"), entry("2026-04"));
+        assert_eq!(
+            mar2["id"], mar["id"],
+            "the entry is replaced, not duplicated"
+        );
+        assert_eq!(
+            (mar2["work_hours"].as_i64(), mar2["status"].as_str()),
+            (Some(60), Some("submitted"))
+        );
+        assert_eq!(
+            (
+                apr2["work_hours"].as_i64(),
+                apr2["training_hours"].as_i64(),
+                apr2["status"].as_str()
+            ),
+            (Some(45), Some(2), Some("submitted"))
+        );
+        assert!(apr2["rejection_reason"].is_null(), "{apr2}");
+        assert_eq!(entry("2026-05")["work_hours"], 10);
+        // Validated February keeps counting; pending: 60 + 47 + 10.
+        assert_eq!(progress(), (Some(100), Some(117)));
+        let mar_history = history(mar["id"].as_i64().unwrap());
+        let actions: Vec<&str> = mar_history.iter().map(|(a, _)| a.as_str()).collect();
+        assert_eq!(actions, ["submit", "replace"]);
+        assert!(
+            mar_history[1].1.contains("\"work_hours\":6000"),
+            "{:?}",
+            mar_history
+        );
+        let apr_actions: Vec<String> = history(apr["id"].as_i64().unwrap())
+            .into_iter()
+            .map(|(a, _)| a)
+            .collect();
+        assert_eq!(apr_actions, ["submit", "reject", "replace"]);
+
+        // A validated figure is not changed by an import: the file is refused, nothing moves.
+        let change_feb = format!("{header}{pl},2026-03,61,\n{pl},2026-02,90,\n");
+        let r = csv(app, &a, &change_feb, false);
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert_eq!(r.body["errors"][0]["line"], 3, "{}", r.text);
+        assert_eq!(
+            r.body["errors"][0]["field"], "amendment_reason",
+            "{}",
+            r.text
+        );
+        assert_eq!(entry("2026-03")["work_hours"], 60);
+        assert_eq!(entry("2026-02")["work_hours"], 100);
+        assert_eq!(progress(), (Some(100), Some(117)));
+    }
+);
+
 on_both!(xlsx_import_and_template, |app: &TestApp| {
     let w = fixtures::world(app, "PLIE");
     let ids = many_placements(app, &w, 2);
