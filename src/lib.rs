@@ -80,7 +80,7 @@ pub fn build_rocket_with(config: Config, figment: Figment) -> anyhow::Result<Roc
     let v1 = api::v1_routes();
     let spec = openapi::document(&v1);
     let rocket = rocket::custom(figment)
-        .manage(Db { pool })
+        .manage(Db::new(pool))
         .manage(keys)
         .manage(auth::CallerCache::default())
         .manage(config)

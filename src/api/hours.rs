@@ -162,7 +162,14 @@ async fn run_import(
     db: &Db,
     cap: i64,
 ) -> ApiResult<Json<ImportSummary>> {
-    let rows = parse_upload(&bytes, ct.as_ref())?;
+    // Parsing 50,000 lines (or unzipping a workbook) takes tens of milliseconds: off the
+    // async workers, which would otherwise hold every request queued behind them.
+    let rows = rocket::tokio::task::spawn_blocking(move || parse_upload(&bytes, ct.as_ref()))
+        .await
+        .map_err(|e| {
+            tracing::error!("import parsing task failed: {e}");
+            ApiError::internal()
+        })??;
     let summary = db
         .run(move |c| import_rows(c, &caller, &rows, dry_run, cap))
         .await?;
@@ -438,13 +445,20 @@ pub fn clause_progress(
     on_track_percent: u32,
 ) -> Result<ClauseProgress, ApiError> {
     let org = caller.contractor_org();
-    let clause = clauses::get_visible(conn, caller.structure_id, clause_id, org)?;
-    let assignments: Vec<_> = clauses::assignments_of(conn, clause.id)?
+    let (clause, assignments) =
+        store::clause_with_totals(conn, caller.structure_id, clause_id, &month_of(on))?
+            .ok_or_else(|| ApiError::not_found("clause"))?;
+    if let Some(o) = org {
+        // A contractor sees a clause it has an assignment on, or whose contract it holds.
+        let assigned = assignments.iter().any(|(a, _, _)| a.contractor_id == o);
+        if !assigned && !clauses::contractor_sees(conn, &clause, o)? {
+            return Err(ApiError::not_found("clause"));
+        }
+    }
+    let assignments: Vec<_> = assignments
         .into_iter()
-        .filter(|a| org.is_none_or(|o| a.contractor_id == o))
+        .filter(|(a, _, _)| org.is_none_or(|o| a.contractor_id == o))
         .collect();
-    let ids: Vec<i64> = assignments.iter().map(|a| a.id).collect();
-    let totals = store::assignment_totals(conn, &ids, &month_of(on))?;
     let compute = |required: i64, validated: i64, pending: i64| {
         progress(&ProgressInput {
             required,
@@ -459,12 +473,7 @@ pub fn clause_progress(
     };
     let mut items = Vec::new();
     let (mut validated, mut pending) = (0, 0);
-    for a in &assignments {
-        let (v, p) = totals
-            .iter()
-            .find(|(id, _, _)| *id == a.id)
-            .map(|(_, v, p)| (*v, *p))
-            .unwrap_or((0, 0));
+    for &(ref a, v, p) in &assignments {
         validated += v;
         pending += p;
         let pr = compute(a.hours_target, v, p);
@@ -480,7 +489,7 @@ pub fn clause_progress(
         });
     }
     let required = match org {
-        Some(_) => assignments.iter().map(|a| a.hours_target).sum(),
+        Some(_) => assignments.iter().map(|(a, _, _)| a.hours_target).sum(),
         None => clause.required_hours,
     };
     let pr = compute(required, validated, pending);

@@ -23,7 +23,7 @@ use crate::domain::reminders::{self as rules, dedup_key, Recipient, Reminder};
 use crate::domain::territory::time_zone;
 use crate::error::ApiError;
 use crate::reminders::templates;
-use crate::store::clauses::{self, Assignment, Clause};
+use crate::store::clauses::{Assignment, Clause};
 use crate::store::milestones::{self, ClauseReports};
 use crate::store::outbox::{self, NewOutbox};
 use crate::store::placements::Placement;
@@ -105,11 +105,15 @@ fn clause_facts(
     clause: &Clause,
     today: NaiveDate,
 ) -> Result<(ClauseFacts, crate::domain::progress::Progress), ApiError> {
-    let assignments = clauses::assignments_of(conn, clause.id)?;
-    let ids: Vec<i64> = assignments.iter().map(|a| a.id).collect();
-    let totals = crate::store::hours::assignment_totals(conn, &ids, &month_of(today))?;
-    let validated: BTreeMap<i64, i64> = totals.iter().map(|(a, v, _)| (*a, *v)).collect();
-    let pending: i64 = totals.iter().map(|(_, _, p)| p).sum();
+    let (_, with_totals) = crate::store::hours::clause_with_totals(
+        conn,
+        clause.structure_id,
+        clause.id,
+        &month_of(today),
+    )?
+    .ok_or_else(|| ApiError::not_found("clause"))?;
+    let validated: BTreeMap<i64, i64> = with_totals.iter().map(|(a, v, _)| (a.id, *v)).collect();
+    let pending: i64 = with_totals.iter().map(|(_, _, p)| p).sum();
     let pr = progress(&ProgressInput {
         required: clause.required_hours,
         validated: validated.values().sum(),
@@ -163,7 +167,7 @@ fn clause_facts(
     Ok((
         ClauseFacts {
             today,
-            assignments,
+            assignments: with_totals.into_iter().map(|(a, _, _)| a).collect(),
             placements,
             reports,
             validated,

@@ -15,6 +15,7 @@ use crate::domain::period::Month;
 use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
 use crate::error::{ApiError, FieldError};
 use crate::per_backend;
+use crate::store::clauses::{Assignment, Clause};
 use crate::store::placements::Placement;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
@@ -636,29 +637,53 @@ pub fn changes(conn: &mut Conn, entry_id: i64) -> Result<Vec<Change>, ApiError> 
         .load(conn)?)
 }
 
-/// Validated and pending hours of each assignment for the months up to `last_month`.
-pub fn assignment_totals(
+/// An assignment with its validated and pending hours (hundredths).
+pub type AssignmentTotals = (Assignment, i64, i64);
+
+/// A clause of the structure with its assignments, in id order, each with its validated
+/// and pending hours up to `last_month` included (`YYYY-MM`): one query, since progress is
+/// the most polled figure. None when the structure has no such clause.
+pub fn clause_with_totals(
     conn: &mut Conn,
-    assignment_ids: &[i64],
+    structure_id: i64,
+    clause_id: i64,
     last_month: &str,
-) -> Result<Vec<(i64, i64, i64)>, ApiError> {
-    let rows: Vec<(i64, i64, i64)> = assignment_month_totals::table
-        .filter(assignment_month_totals::assignment_id.eq_any(assignment_ids))
-        .filter(assignment_month_totals::month.le(last_month))
+) -> Result<Option<(Clause, Vec<AssignmentTotals>)>, ApiError> {
+    use crate::db::schema::{assignments, clauses};
+    type Row = (Clause, Option<Assignment>, Option<i64>, Option<i64>);
+    let rows: Vec<Row> = clauses::table
+        .left_join(
+            assignments::table.left_join(
+                assignment_month_totals::table.on(assignment_month_totals::assignment_id
+                    .eq(assignments::id)
+                    .and(assignment_month_totals::month.le(last_month.to_string()))),
+            ),
+        )
+        .filter(clauses::id.eq(clause_id))
+        .filter(clauses::structure_id.eq(structure_id))
+        .order(assignments::id)
         .select((
-            assignment_month_totals::assignment_id,
-            assignment_month_totals::validated,
-            assignment_month_totals::pending,
+            Clause::as_select(),
+            Option::<Assignment>::as_select(),
+            assignment_month_totals::validated.nullable(),
+            assignment_month_totals::pending.nullable(),
         ))
         .load(conn)?;
-    let mut sums: std::collections::BTreeMap<i64, (i64, i64)> =
-        assignment_ids.iter().map(|a| (*a, (0, 0))).collect();
-    for (a, v, p) in rows {
-        let e = sums.entry(a).or_default();
-        e.0 += v;
-        e.1 += p;
+    let mut clause = None;
+    let mut out: Vec<AssignmentTotals> = Vec::new();
+    for (c, a, v, p) in rows {
+        clause.get_or_insert(c);
+        let Some(a) = a else { continue };
+        let (v, p) = (v.unwrap_or(0), p.unwrap_or(0));
+        match out.last_mut() {
+            Some(last) if last.0.id == a.id => {
+                last.1 += v;
+                last.2 += p;
+            }
+            _ => out.push((a, v, p)),
+        }
     }
-    Ok(sums.into_iter().map(|(a, (v, p))| (a, v, p)).collect())
+    Ok(clause.map(|c| (c, out)))
 }
 
 /// Who imports, and under which rules.

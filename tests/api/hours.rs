@@ -505,6 +505,111 @@ on_both!(xlsx_import_and_template, |app: &TestApp| {
     assert_eq!(r.body["unchanged"], 2);
 });
 
+on_both!(
+    progress_shows_a_contractor_only_its_own_assignments,
+    |app: &TestApp| {
+        let (w, _, pl) = placed(app);
+        let a = contractor_user(app, &w.admin, w.contractor_a, "a@bd.test");
+        let b = contractor_user(app, &w.admin, w.contractor_b, "b@pr.test");
+        let other = fixtures::org(
+            app,
+            &w.admin,
+            "contractor",
+            "Espaces Verts du Nord",
+            Some(fixtures::SIRETS[3]),
+            Some("93"),
+        );
+        let c = contractor_user(app, &w.admin, other, "c@ev.test");
+        // 10 h validated in February, 20 h in March, 5 h waiting in April.
+        for (month, hours, validate) in [
+            ("2026-02", 10, true),
+            ("2026-03", 20, true),
+            ("2026-04", 5, false),
+        ] {
+            let r = app.put(
+                &format!("/api/v1/placements/{pl}/hours/{month}"),
+                &a,
+                json!({"work_hours": hours}),
+            );
+            assert_eq!(r.status, 200, "{}", r.text);
+            if validate {
+                let id = r.body["id"].as_i64().unwrap();
+                let r = app.post(
+                    "/api/v1/hours/validation",
+                    &w.facilitator,
+                    json!({"entry_ids": [id], "decision": "validate"}),
+                );
+                assert_eq!(r.status, 200, "{}", r.text);
+            }
+        }
+        let progress = |token: &str, clause: i64, on: &str| {
+            app.get(&format!("/api/v1/clauses/{clause}/progress?on={on}"), token)
+        };
+        let assignment_ids = |body: &serde_json::Value| -> Vec<i64> {
+            body["assignments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x["assignment_id"].as_i64().unwrap())
+                .collect()
+        };
+        // Staff: the whole clause, totals up to the month of the date.
+        let all = progress(&w.facilitator, w.clause, "2026-04-30").body;
+        assert_eq!(assignment_ids(&all), [w.assignment_a, w.assignment_b]);
+        assert_eq!(
+            (
+                all["required_hours"].as_i64(),
+                all["validated_hours"].as_i64(),
+                all["pending_hours"].as_i64()
+            ),
+            (Some(833), Some(30), Some(5))
+        );
+        let february = progress(&w.facilitator, w.clause, "2026-02-28").body;
+        assert_eq!(
+            (
+                february["validated_hours"].as_i64(),
+                february["pending_hours"].as_i64()
+            ),
+            (Some(10), Some(0))
+        );
+        // A contractor: its own assignment only, and the figures are those of its assignment.
+        let mine = progress(&a, w.clause, "2026-04-30").body;
+        assert_eq!(assignment_ids(&mine), [w.assignment_a]);
+        assert_eq!(
+            (
+                mine["required_hours"].as_i64(),
+                mine["validated_hours"].as_i64()
+            ),
+            (Some(500), Some(30))
+        );
+        let theirs = progress(&b, w.clause, "2026-04-30").body;
+        assert_eq!(assignment_ids(&theirs), [w.assignment_b]);
+        assert_eq!(
+            (
+                theirs["required_hours"].as_i64(),
+                theirs["validated_hours"].as_i64(),
+                theirs["pending_hours"].as_i64()
+            ),
+            (Some(333), Some(0), Some(0))
+        );
+        // Neither assigned nor holder: the clause does not exist for it.
+        assert_eq!(progress(&c, w.clause, "2026-04-30").status, 404);
+        // A second clause of the contract, with no assignment yet: its holder A sees it, B not.
+        let second = fixtures::clause(app, &w.admin, w.contract, "2026-01-01", "2026-12-31", None);
+        let r = progress(&a, second, "2026-04-30");
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(assignment_ids(&r.body), Vec::<i64>::new());
+        assert_eq!(progress(&b, second, "2026-04-30").status, 404);
+        // Another structure's staff: 404, the same as a clause that does not exist.
+        let elsewhere = fixtures::world(app, "Autre PLIE");
+        assert_eq!(
+            progress(&elsewhere.facilitator, w.clause, "2026-04-30").status,
+            404
+        );
+        assert_eq!(progress(&w.facilitator, 999_999, "2026-04-30").status, 404);
+    }
+);
+
 on_both!(progress_status_at_the_boundaries, |app: &TestApp| {
     let (w, p, pl) = placed(app);
     let _ = p;
