@@ -651,13 +651,13 @@ pub fn clause_with_totals(
 ) -> Result<Option<(Clause, Vec<AssignmentTotals>)>, ApiError> {
     use crate::db::schema::{assignments, clauses};
     type Row = (Clause, Option<Assignment>, Option<i64>, Option<i64>);
+    // Joins kept flat: SQLite materialises a nested join (every assignment of the base).
     let rows: Vec<Row> = clauses::table
+        .left_join(assignments::table)
         .left_join(
-            assignments::table.left_join(
-                assignment_month_totals::table.on(assignment_month_totals::assignment_id
-                    .eq(assignments::id)
-                    .and(assignment_month_totals::month.le(last_month.to_string()))),
-            ),
+            assignment_month_totals::table.on(assignment_month_totals::assignment_id
+                .eq(assignments::id)
+                .and(assignment_month_totals::month.le(last_month.to_string()))),
         )
         .filter(clauses::id.eq(clause_id))
         .filter(clauses::structure_id.eq(structure_id))

@@ -1,0 +1,150 @@
+//! What the service writes to its logs, and the size of upload it takes.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use rocket::http::ContentType;
+use serde_json::json;
+
+use crate::common::{TestApp, PASSWORD};
+use crate::fixtures::{self, contractor_user, eligible, participant, place};
+use crate::on_both;
+
+/// A log sink the test can read back.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+on_both!(logs_carry_no_token_password_or_person, |app: &TestApp| {
+    let sink = Captured::default();
+    let writer = sink.clone();
+    // Everything, at every level, of the requests served on this thread (the local client
+    // runs each request's handlers and fairings here).
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let token = tracing::subscriber::with_default(subscriber, || {
+        let w = fixtures::world(app, "PLIE Logs");
+        let p = participant(
+            app,
+            &w.facilitator,
+            "Zéphyrine",
+            "Quintavalle",
+            "1987-03-14",
+        );
+        eligible(app, &w.facilitator, p, "2026-01-10");
+        let pl = place(
+            app,
+            &w.facilitator,
+            p,
+            w.assignment_a,
+            w.contractor_a,
+            "2026-02-01",
+            Some("2026-06-30"),
+        );
+        let a = contractor_user(app, &w.admin, w.contractor_a, "a@logs.test");
+        let r = app.put(
+            &format!("/api/v1/placements/{pl}/hours/2026-03"),
+            &a,
+            json!({"work_hours": 42}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        let r = app.get(&format!("/api/v1/participants/{p}"), &w.facilitator);
+        assert_eq!(r.status, 200, "{}", r.text);
+        // A refused login, a bad token and a query string that names the person.
+        let failure = app.login("a@logs.test", "not-the-password-Quintavalle");
+        assert_eq!(failure.status, 401, "{}", failure.text);
+        let r = app.get("/api/v1/participants?limit=10", "forged.token.Quintavalle");
+        assert_eq!(r.status, 401, "{}", r.text);
+        let r = app.get(
+            "/api/v1/participants?limit=Quintavalle&offset=Zephyrine",
+            &w.facilitator,
+        );
+        assert!(
+            r.text.contains("Quintavalle"),
+            "the person is in the answer: {}",
+            r.text
+        );
+        a
+    });
+    let logs = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    // The capture works: the request lines are there, with the route template.
+    assert!(
+        logs.contains("PUT /api/v1/placements/<id>/hours/<month> 200"),
+        "{logs}"
+    );
+    assert!(logs.contains("POST /api/v1/auth/login 401"), "{logs}");
+    for secret in [
+        token.as_str(),
+        PASSWORD,
+        "not-the-password",
+        "Quintavalle",
+        "Zéphyrine",
+        "Zephyrine",
+        "1987-03-14",
+        "forged.token",
+        "a@logs.test",
+    ] {
+        assert!(!logs.contains(secret), "the logs carry {secret:?}:\n{logs}");
+    }
+});
+
+on_both!(
+    an_upload_of_20_mib_is_taken_and_a_larger_one_refused,
+    |app: &TestApp| {
+        let w = fixtures::world(app, "PLIE");
+        let p = participant(app, &w.facilitator, "Awa", "Diallo", "1990-04-02");
+        eligible(app, &w.facilitator, p, "2026-01-10");
+        let pl = place(
+            app,
+            &w.facilitator,
+            p,
+            w.assignment_a,
+            w.contractor_a,
+            "2026-02-01",
+            Some("2026-06-30"),
+        );
+        let a = contractor_user(app, &w.admin, w.contractor_a, "a@bd.test");
+        // One row with a comment column long enough to bring the file to `size` bytes.
+        let file = |size: usize| {
+            let head = format!(
+                "placement_id,month,work_hours,training_hours,commentaire\n{pl},2026-03,35,0,"
+            );
+            let mut body = head.into_bytes();
+            body.resize(size - 1, b'x');
+            body.push(b'\n');
+            body
+        };
+        let import = |body: Vec<u8>| {
+            app.request(
+                "POST",
+                "/api/v1/hours/import",
+                Some(&a),
+                Some(ContentType::CSV),
+                Some(body),
+            )
+        };
+        let too_big = import(file(20 * 1024 * 1024 + 1));
+        assert_eq!(too_big.status, 413, "{}", too_big.text);
+        assert_eq!(
+            app.get("/api/v1/hours", &a).body["total"],
+            0,
+            "nothing stored"
+        );
+        let r = import(file(20 * 1024 * 1024));
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["accepted"], 1, "{}", r.text);
+        let list = app.get("/api/v1/hours?month=2026-03", &a);
+        assert_eq!(list.body["items"][0]["work_hours"], 35);
+    }
+);
