@@ -667,8 +667,8 @@ fn counts_json(c: &rules::Counts) -> serde_json::Map<String, serde_json::Value> 
 /// GET /api/v1/reports/referrals?year= — staff of the structure: needs created in the year,
 /// proposals made in it and what became of them (`hires`: proposals of the year that led to
 /// a hire; `hire_rate`: hires ÷ proposals, percent with one decimal), by contractor and by
-/// job (ROME code, or job title without one), and declines by reason. Years run on UTC
-/// timestamps.
+/// job (ROME code, or job title without one), and declines by reason. A year runs from
+/// midnight to midnight in the structure's time zone.
 #[rocket::get("/reports/referrals?<year>")]
 pub async fn report(
     caller: Staff,
@@ -688,10 +688,12 @@ pub async fn report(
     let sid = caller.structure_id;
     let out = db
         .run(move |c| {
-            let (start, end) = (from.and_hms_opt(0, 0, 0), to.and_hms_opt(0, 0, 0));
-            let (Some(start), Some(end)) = (start, end) else {
-                return Err(ApiError::internal());
-            };
+            // The structure's own year: from midnight to midnight in its département's time
+            // zone (Paris when none is recorded), the timestamps being UTC.
+            let territory = crate::store::reports::structure_territory(c, sid)?;
+            let tz = crate::domain::territory::time_zone(territory.as_deref().unwrap_or(""));
+            let start = crate::domain::calendar::day_start_utc(from, tz);
+            let end = crate::domain::calendar::day_start_utc(to, tz);
             let needs: Vec<NeedFact> = store::needs_between(c, sid, start, end)?
                 .into_iter()
                 .map(|(contractor_id, rome_code, job_title, posts)| NeedFact {

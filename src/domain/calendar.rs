@@ -314,6 +314,22 @@ pub fn state(due_on: NaiveDate, done: bool, today: NaiveDate) -> MilestoneState 
     }
 }
 
+/// The instant, as stored (UTC, naive), at which `day` begins in `tz`. Timestamps are kept in
+/// UTC; a structure's year runs from its own midnight to its own midnight.
+pub fn day_start_utc(day: NaiveDate, tz: Tz) -> NaiveDateTime {
+    use chrono::TimeZone;
+    let midnight = day.and_time(chrono::NaiveTime::MIN);
+    // A zone that skips midnight (none of France's does) starts the day at 01:00.
+    tz.from_local_datetime(&midnight)
+        .earliest()
+        .or_else(|| {
+            tz.from_local_datetime(&(midnight + TimeDelta::hours(1)))
+                .earliest()
+        })
+        .map(|t| t.naive_utc())
+        .unwrap_or(midnight)
+}
+
 /// The wall-clock date and time in `tz` at the instant `now_utc`.
 pub fn local_date_time(now_utc: DateTime<Utc>, tz: Tz) -> NaiveDateTime {
     now_utc.with_timezone(&tz).naive_local()
@@ -677,5 +693,35 @@ mod tests {
         assert!(is_done("mid_term", false, false, due, d(2026, 4, 11), None));
         assert!(!is_done("visit", true, false, due, d(2027, 1, 1), None));
         assert!(is_done("visit", true, true, due, d(2026, 1, 1), None));
+    }
+
+    #[test]
+    fn a_year_begins_at_local_midnight() {
+        let at = |y, m, d, h| {
+            NaiveDate::from_ymd_opt(y, m, d)
+                .unwrap()
+                .and_hms_opt(h, 0, 0)
+                .unwrap()
+        };
+        let jan1 = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let jul1 = NaiveDate::from_ymd_opt(2026, 7, 1).unwrap();
+        // Paris: UTC+1 in winter, UTC+2 in summer.
+        assert_eq!(
+            day_start_utc(jan1, chrono_tz::Europe::Paris),
+            at(2025, 12, 31, 23)
+        );
+        assert_eq!(
+            day_start_utc(jul1, chrono_tz::Europe::Paris),
+            at(2026, 6, 30, 22)
+        );
+        // La Réunion UTC+4, Guadeloupe UTC-4, all year.
+        assert_eq!(
+            day_start_utc(jan1, chrono_tz::Indian::Reunion),
+            at(2025, 12, 31, 20)
+        );
+        assert_eq!(
+            day_start_utc(jan1, chrono_tz::America::Guadeloupe),
+            at(2026, 1, 1, 4)
+        );
     }
 }

@@ -584,6 +584,16 @@ pub fn structure_exists(conn: &mut Conn, id: i64) -> Result<bool, ApiError> {
         .is_some())
 }
 
+/// The département of a structure, when recorded.
+pub fn structure_territory(conn: &mut Conn, id: i64) -> Result<Option<String>, ApiError> {
+    Ok(structures::table
+        .filter(structures::id.eq(id))
+        .select(structures::territory)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
+}
+
 /// The name of a structure.
 pub fn structure_name(conn: &mut Conn, id: i64) -> Result<Option<String>, ApiError> {
     Ok(structures::table

@@ -702,3 +702,44 @@ fn pool_timing() {
         }
     }
 }
+
+on_both!(
+    referral_figures_count_the_year_in_local_time,
+    |app: &TestApp| {
+        use clausier::db::schema::{needs, referrals};
+        use diesel::prelude::*;
+        let w = fixtures::world(app, "PLIE");
+        let (ideal, _, _) = three_people(app, &w);
+        let n = need(app, &w.facilitator, w.assignment_a, w.contractor_a, 1);
+        propose(app, &w.facilitator, n, ideal);
+        // Created and proposed on 1 January 2026 at 00:30 in Paris: 23:30 UTC the day before.
+        let instant = chrono::NaiveDate::from_ymd_opt(2025, 12, 31)
+            .unwrap()
+            .and_hms_opt(23, 30, 0)
+            .unwrap();
+        let pool = clausier::db::build_pool(
+            &clausier::config::DatabaseUrl::parse(&app.database_url).expect("url"),
+            1,
+        )
+        .expect("pool");
+        let mut conn = pool.get().expect("conn");
+        diesel::update(needs::table.filter(needs::id.eq(n)))
+            .set(needs::created_at.eq(instant))
+            .execute(&mut *conn)
+            .expect("need date");
+        diesel::update(referrals::table.filter(referrals::need_id.eq(n)))
+            .set(referrals::proposed_at.eq(instant))
+            .execute(&mut *conn)
+            .expect("proposal date");
+        let figures = |year: i32| {
+            let r = app.get(
+                &format!("/api/v1/reports/referrals?year={year}"),
+                &w.facilitator,
+            );
+            assert_eq!(r.status, 200, "{}", r.text);
+            (r.body["needs"].as_i64(), r.body["proposals"].as_i64())
+        };
+        assert_eq!(figures(2026), (Some(1), Some(1)));
+        assert_eq!(figures(2025), (Some(0), Some(0)));
+    }
+);
