@@ -291,7 +291,7 @@ pub async fn annual_page(
         contractor_id,
         clause_kind,
         structure_id,
-        ..RawParams::default()
+        ..<RawParams as Default>::default()
     };
     let req = match raw.parse() {
         Ok(r) => r,

@@ -82,91 +82,28 @@ pub async fn load(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn raw(
-    year: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    territory: Option<String>,
-    buyer_id: Option<String>,
-    contractor_id: Option<String>,
-    clause_kind: Option<String>,
-    structure_id: Option<String>,
-) -> RawParams {
-    RawParams {
-        year,
-        from,
-        to,
-        territory,
-        buyer_id,
-        contractor_id,
-        clause_kind,
-        structure_id,
-    }
-}
-
 /// GET /api/v1/reports/annual — staff (own structure), funders (their scope, suppressed).
-#[rocket::get(
-    "/reports/annual?<year>&<from>&<to>&<territory>&<buyer_id>&<contractor_id>&<clause_kind>&<structure_id>"
-)]
-#[allow(clippy::too_many_arguments)]
+#[rocket::get("/reports/annual?<params..>")]
 pub async fn annual(
     caller: ReportReader,
-    year: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    territory: Option<String>,
-    buyer_id: Option<String>,
-    contractor_id: Option<String>,
-    clause_kind: Option<String>,
-    structure_id: Option<String>,
+    params: RawParams,
     db: &State<Db>,
     config: &State<Config>,
 ) -> ApiResult<Json<AnnualReport>> {
-    let req = raw(
-        year,
-        from,
-        to,
-        territory,
-        buyer_id,
-        contractor_id,
-        clause_kind,
-        structure_id,
-    )
-    .parse()?;
+    let req = params.parse()?;
     let loaded = load(caller.0, req, db, config, false).await?;
     Ok(Json(loaded.report))
 }
 
 /// GET /api/v1/reports/annual.csv — same parameters and readers as the JSON report.
-#[rocket::get(
-    "/reports/annual.csv?<year>&<from>&<to>&<territory>&<buyer_id>&<contractor_id>&<clause_kind>&<structure_id>"
-)]
-#[allow(clippy::too_many_arguments)]
+#[rocket::get("/reports/annual.csv?<params..>")]
 pub async fn annual_csv(
     caller: ReportReader,
-    year: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    territory: Option<String>,
-    buyer_id: Option<String>,
-    contractor_id: Option<String>,
-    clause_kind: Option<String>,
-    structure_id: Option<String>,
+    params: RawParams,
     db: &State<Db>,
     config: &State<Config>,
 ) -> ApiResult<Download> {
-    let req = raw(
-        year,
-        from,
-        to,
-        territory,
-        buyer_id,
-        contractor_id,
-        clause_kind,
-        structure_id,
-    )
-    .parse()?;
+    let req = params.parse()?;
     let loaded = load(caller.0, req, db, config, false).await?;
     let body = reports::csv::render(&loaded.report).map_err(|e| {
         tracing::error!("report csv: {e}");
@@ -180,34 +117,14 @@ pub async fn annual_csv(
 }
 
 /// GET /api/v1/reports/annual.xlsx — same parameters and readers as the JSON report.
-#[rocket::get(
-    "/reports/annual.xlsx?<year>&<from>&<to>&<territory>&<buyer_id>&<contractor_id>&<clause_kind>&<structure_id>"
-)]
-#[allow(clippy::too_many_arguments)]
+#[rocket::get("/reports/annual.xlsx?<params..>")]
 pub async fn annual_xlsx(
     caller: ReportReader,
-    year: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    territory: Option<String>,
-    buyer_id: Option<String>,
-    contractor_id: Option<String>,
-    clause_kind: Option<String>,
-    structure_id: Option<String>,
+    params: RawParams,
     db: &State<Db>,
     config: &State<Config>,
 ) -> ApiResult<Download> {
-    let req = raw(
-        year,
-        from,
-        to,
-        territory,
-        buyer_id,
-        contractor_id,
-        clause_kind,
-        structure_id,
-    )
-    .parse()?;
+    let req = params.parse()?;
     let loaded = load(caller.0, req, db, config, true).await?;
     let body = reports::xlsx::render(&loaded.report, &loaded.names).map_err(|e| {
         tracing::error!("report xlsx: {e}");

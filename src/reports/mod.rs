@@ -55,7 +55,7 @@ use crate::error::{ApiError, FieldError};
 use crate::store::reports::{self as store, ClauseFigures, ReportScope};
 
 /// The query parameters as received (strings, so that a bad value is named in a 422).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, rocket::FromForm)]
 pub struct RawParams {
     pub year: Option<String>,
     pub from: Option<String>,
