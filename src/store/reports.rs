@@ -38,48 +38,26 @@ pub struct ReportScope {
     pub clause_kind: Option<String>,
 }
 
-/// Applies the scope to a boxed query over `placements` (joined or not): the structure
-/// column to filter on is given, since the aggregates carry their own indexed copy.
-macro_rules! placement_scope {
-    ($q:ident, $scope:expr, $structure_col:expr) => {{
+/// Applies the scope to a boxed query over a table carrying the placement's snapshot
+/// (`placements`, joined or not, or `placement_year_totals`): `$t` names that table, and the
+/// structure column to filter on is given, since the aggregates carry their own indexed copy.
+macro_rules! snapshot_scope {
+    ($q:ident, $scope:expr, $t:ident, $structure_col:expr) => {{
         let s: &ReportScope = $scope;
         if let Some(ids) = &s.structures {
             $q = $q.filter($structure_col.eq_any(ids.clone()));
         }
         if let Some(t) = &s.territory {
-            $q = $q.filter(placements::territory.eq(t.clone()));
+            $q = $q.filter($t::territory.eq(t.clone()));
         }
         if let Some(b) = s.buyer_id {
-            $q = $q.filter(placements::buyer_id.eq(b));
+            $q = $q.filter($t::buyer_id.eq(b));
         }
         if let Some(c) = s.contractor_id {
-            $q = $q.filter(placements::contractor_id.eq(c));
+            $q = $q.filter($t::contractor_id.eq(c));
         }
         if let Some(k) = &s.clause_kind {
-            $q = $q.filter(placements::clause_kind.eq(k.clone()));
-        }
-    }};
-}
-
-/// Applies the scope to a boxed query over `placement_year_totals` alone, whose rows carry the
-/// placement's snapshot.
-macro_rules! year_scope {
-    ($q:ident, $scope:expr) => {{
-        let s: &ReportScope = $scope;
-        if let Some(ids) = &s.structures {
-            $q = $q.filter(placement_year_totals::structure_id.eq_any(ids.clone()));
-        }
-        if let Some(t) = &s.territory {
-            $q = $q.filter(placement_year_totals::territory.eq(t.clone()));
-        }
-        if let Some(b) = s.buyer_id {
-            $q = $q.filter(placement_year_totals::buyer_id.eq(b));
-        }
-        if let Some(c) = s.contractor_id {
-            $q = $q.filter(placement_year_totals::contractor_id.eq(c));
-        }
-        if let Some(k) = &s.clause_kind {
-            $q = $q.filter(placement_year_totals::clause_kind.eq(k.clone()));
+            $q = $q.filter($t::clause_kind.eq(k.clone()));
         }
     }};
 }
@@ -242,7 +220,12 @@ fn year_facts(
                 t::training,
             ))
             .into_boxed();
-        year_scope!(q, scope);
+        snapshot_scope!(
+            q,
+            scope,
+            placement_year_totals,
+            placement_year_totals::structure_id
+        );
         for fact in q.load_iter::<FactDb, Streamed>(c)? {
             sink.push(fact?);
         }
@@ -287,7 +270,7 @@ fn month_facts(
                 sql::<BigInt>("CAST(COALESCE(SUM(hour_entries.validated_training), 0) AS BIGINT)"),
             ))
             .into_boxed();
-        placement_scope!(q, scope, hour_entries::structure_id);
+        snapshot_scope!(q, scope, placements, hour_entries::structure_id);
         for fact in q.load_iter::<FactDb, Streamed>(c)? {
             sink.push(fact?);
         }
@@ -340,7 +323,12 @@ pub fn totals(
                     ),
                 ))
                 .into_boxed();
-            year_scope!(q, scope);
+            snapshot_scope!(
+                q,
+                scope,
+                placement_year_totals,
+                placement_year_totals::structure_id
+            );
             return Ok(q.get_result::<(i64, i64)>(conn)?);
         }
         (true, [(from, to)]) => {
@@ -357,7 +345,7 @@ pub fn totals(
                     sql::<BigInt>(persons_sql),
                 ))
                 .into_boxed();
-            placement_scope!(q, scope, hour_entries::structure_id);
+            snapshot_scope!(q, scope, placements, hour_entries::structure_id);
             return Ok(q.get_result::<(i64, i64)>(conn)?);
         }
         _ => {}
@@ -371,7 +359,12 @@ pub fn totals(
                 placement_year_totals::work + placement_year_totals::training,
             ))
             .into_boxed();
-        year_scope!(q, scope);
+        snapshot_scope!(
+            q,
+            scope,
+            placement_year_totals,
+            placement_year_totals::structure_id
+        );
         rows.extend(q.load::<(i64, i64)>(conn)?);
     }
     for (from, to) in &split.partial {
@@ -382,7 +375,7 @@ pub fn totals(
             .filter(hour_entries::validated_work.is_not_null())
             .select((placements::participant_id, sql::<BigInt>(entry_hours)))
             .into_boxed();
-        placement_scope!(q, scope, hour_entries::structure_id);
+        snapshot_scope!(q, scope, placements, hour_entries::structure_id);
         rows.extend(q.load::<(i64, i64)>(conn)?);
     }
     let mut hours: i64 = 0;
@@ -501,7 +494,7 @@ pub fn employment_contracts(
         .filter(placements::modality.ne("training"))
         .count()
         .into_boxed();
-    placement_scope!(q, scope, placements::structure_id);
+    snapshot_scope!(q, scope, placements, placements::structure_id);
     Ok(q.get_result(conn)?)
 }
 
@@ -518,7 +511,7 @@ pub fn exits(
         .group_by(placements::exit_outcome)
         .select((placements::exit_outcome, diesel::dsl::count_star()))
         .into_boxed();
-    placement_scope!(q, scope, placements::structure_id);
+    snapshot_scope!(q, scope, placements, placements::structure_id);
     let rows: Vec<(Option<String>, i64)> = q.load(conn)?;
     let mut out: BTreeMap<String, i64> = BTreeMap::new();
     for (outcome, n) in rows {
