@@ -206,6 +206,23 @@ pub fn place(
 }
 
 /// A contractor user of an organisation; returns its token.
+/// A world with one person placed with contractor A from February to June 2026.
+pub fn placed(app: &TestApp) -> (World, i64, i64) {
+    let w = world(app, "PLIE");
+    let p = participant(app, &w.facilitator, "Awa", "Diallo", "1990-04-02");
+    eligible(app, &w.facilitator, p, "2026-01-10");
+    let pl = place(
+        app,
+        &w.facilitator,
+        p,
+        w.assignment_a,
+        w.contractor_a,
+        "2026-02-01",
+        Some("2026-06-30"),
+    );
+    (w, p, pl)
+}
+
 pub fn contractor_user(app: &TestApp, admin: &str, org: i64, email: &str) -> String {
     app.api_user(admin, "contractor", email, Some(org))
 }

@@ -4,25 +4,8 @@ use rocket::http::ContentType;
 use serde_json::json;
 
 use crate::common::TestApp;
-use crate::fixtures::{self, contractor_user, eligible, participant, place, World};
+use crate::fixtures::{self, contractor_user, eligible, participant, place, placed, World};
 use crate::on_both;
-
-/// A world with one person placed with contractor A from February to June 2026.
-fn placed(app: &TestApp) -> (World, i64, i64) {
-    let w = fixtures::world(app, "PLIE");
-    let p = participant(app, &w.facilitator, "Awa", "Diallo", "1990-04-02");
-    eligible(app, &w.facilitator, p, "2026-01-10");
-    let pl = place(
-        app,
-        &w.facilitator,
-        p,
-        w.assignment_a,
-        w.contractor_a,
-        "2026-02-01",
-        Some("2026-06-30"),
-    );
-    (w, p, pl)
-}
 
 on_both!(each_refusal_rule_names_its_field, |app: &TestApp| {
     let (w, _, pl) = placed(app);

@@ -7,7 +7,7 @@ use rocket::http::ContentType;
 use serde_json::json;
 
 use crate::common::{TestApp, PASSWORD};
-use crate::fixtures::{self, contractor_user, eligible, participant, place};
+use crate::fixtures::{self, contractor_user, eligible, participant, place, placed};
 use crate::on_both;
 
 /// A log sink the test can read back.
@@ -102,18 +102,7 @@ on_both!(logs_carry_no_token_password_or_person, |app: &TestApp| {
 on_both!(
     an_upload_of_20_mib_is_taken_and_a_larger_one_refused,
     |app: &TestApp| {
-        let w = fixtures::world(app, "PLIE");
-        let p = participant(app, &w.facilitator, "Awa", "Diallo", "1990-04-02");
-        eligible(app, &w.facilitator, p, "2026-01-10");
-        let pl = place(
-            app,
-            &w.facilitator,
-            p,
-            w.assignment_a,
-            w.contractor_a,
-            "2026-02-01",
-            Some("2026-06-30"),
-        );
+        let (w, _, pl) = placed(app);
         let a = contractor_user(app, &w.admin, w.contractor_a, "a@bd.test");
         // One row with a comment column long enough to bring the file to `size` bytes.
         let file = |size: usize| {
