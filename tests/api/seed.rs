@@ -125,3 +125,56 @@ on_both!(
         assert_eq!(month_rows.iter().map(|r| r.1).sum::<i64>(), pending);
     }
 );
+
+/// What a seeded database holds, in id order: people and monthly figures.
+type Digest = (
+    Vec<(
+        Option<String>,
+        Option<String>,
+        Option<chrono::NaiveDate>,
+        String,
+    )>,
+    Vec<(i64, String, i64, Option<i64>)>,
+);
+
+fn digest(app: &TestApp, seed: u64) -> Digest {
+    use clausier::db::schema::{hour_entries as he, participants as pa};
+    seeded(app, Scale::Demo, seed);
+    let pool = clausier::db::build_pool(
+        &clausier::config::DatabaseUrl::parse(&app.database_url).unwrap(),
+        1,
+    )
+    .unwrap();
+    let mut conn = pool.get().unwrap();
+    let people = pa::table
+        .order(pa::id)
+        .select((pa::first_name, pa::last_name, pa::birth_date, pa::sex))
+        .load(&mut *conn)
+        .unwrap();
+    let entries = he::table
+        .order(he::id)
+        .select((
+            he::placement_id,
+            he::month,
+            he::work_hours,
+            he::validated_work,
+        ))
+        .load(&mut *conn)
+        .unwrap();
+    (people, entries)
+}
+
+on_both!(the_same_seed_makes_the_same_data, |app: &TestApp| {
+    // Another empty database of the same backend.
+    let fresh = || {
+        if app.database_url.starts_with("postgres") {
+            TestApp::postgres().expect("postgres")
+        } else {
+            TestApp::sqlite()
+        }
+    };
+    let first = digest(app, 7);
+    assert!(!first.0.is_empty() && !first.1.is_empty());
+    assert_eq!(digest(&fresh(), 7), first);
+    assert_ne!(digest(&fresh(), 8), first, "another seed, other data");
+});
