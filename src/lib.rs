@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
@@ -25,6 +26,7 @@ use rocket::figment::{Figment, Profile};
 use rocket::{Build, Data, Request, Response, Rocket};
 
 use crate::auth::TokenKeys;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
 
@@ -52,11 +54,17 @@ pub fn rocket_figment() -> Figment {
 }
 
 /// Opens the database, applies migrations, loads the signing key, and builds the app.
+/// The service as run: the system clock.
 pub fn build_rocket(config: Config) -> anyhow::Result<Rocket<Build>> {
-    build_rocket_with(config, rocket_figment())
+    build_rocket_with(config, rocket_figment(), Clock::system())
 }
 
-pub fn build_rocket_with(config: Config, figment: Figment) -> anyhow::Result<Rocket<Build>> {
+/// The service on a given clock (tests choose the date they run on).
+pub fn build_rocket_with(
+    config: Config,
+    figment: Figment,
+    clock: Clock,
+) -> anyhow::Result<Rocket<Build>> {
     let pool = db::build_pool(&config.database, config.database_pool_size)?;
     let secret = {
         let mut conn = pool.get().map_err(|e| {
@@ -80,7 +88,8 @@ pub fn build_rocket_with(config: Config, figment: Figment) -> anyhow::Result<Roc
     let v1 = api::v1_routes();
     let spec = openapi::document(&v1);
     let rocket = rocket::custom(figment)
-        .manage(Db::new(pool))
+        .manage(Db::new(pool, clock.clone()))
+        .manage(clock)
         .manage(keys)
         .manage(auth::CallerCache::default())
         .manage(config)
@@ -98,8 +107,7 @@ pub fn build_rocket_with(config: Config, figment: Figment) -> anyhow::Result<Roc
                     return;
                 };
                 let started =
-                    reminders::scheduler::start(db.pool.clone(), mailer.clone(), config.clone())
-                        .await;
+                    reminders::scheduler::start(db.clone(), mailer.clone(), config.clone()).await;
                 match started {
                     Ok(Some(s)) => handle.set(s).await,
                     Ok(None) => tracing::info!("scheduled jobs are disabled"),

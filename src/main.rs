@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clausier::auth::password::{check_password_strength, generate_password, hash_password};
 use clausier::auth::{FunderScope, Role};
+use clausier::clock::Clock;
 use clausier::config::Config;
 use clausier::store::users::{self, NewUser};
 use clausier::{build_rocket, db};
@@ -170,7 +171,7 @@ fn anonymise() -> anyhow::Result<()> {
     let pool = db::build_pool(&config.database, 1)?;
     let mut conn = pool.get()?;
     db::run_migrations(&mut conn)?;
-    let ids = clausier::jobs::anonymise(&mut conn, &config, chrono::Utc::now().date_naive())
+    let ids = clausier::jobs::anonymise(&mut conn, &config, Clock::system().today())
         .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
     println!("{} person(s) anonymised", ids.len());
     Ok(())
@@ -179,7 +180,7 @@ fn anonymise() -> anyhow::Result<()> {
 /// The month before today's: the last month with hours in generated data.
 fn last_complete_month() -> chrono::NaiveDate {
     use chrono::Datelike;
-    let today = chrono::Utc::now().date_naive();
+    let today = Clock::system().today();
     let first = today.with_day(1).unwrap_or(today);
     first
         .pred_opt()
@@ -308,7 +309,7 @@ fn reminders(args: &[String]) -> anyhow::Result<()> {
                 )
             })?
             .with_timezone(&chrono::Utc),
-        None => chrono::Utc::now(),
+        None => Clock::system().now(),
     };
     let config = load_config()?;
     let pool = db::build_pool(&config.database, 2)?;

@@ -8,7 +8,7 @@ use crate::api::body::JsonBody;
 use crate::auth::password::{decoy_hash, verify_password};
 use crate::auth::{AnyRole, TokenKeys};
 use crate::config::Config;
-use crate::db::{now, Db};
+use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::store::users;
 
@@ -34,7 +34,7 @@ pub async fn login_with(
     email: String,
     password: String,
 ) -> ApiResult<TokenResponse> {
-    let at = now();
+    let at = db.clock.naive();
     let (max, window, lockout) = (
         config.login_max_failures,
         config.login_window_seconds,
@@ -60,7 +60,7 @@ pub async fn login_with(
             let e = email.clone();
             db.run(move |c| users::clear_failures(c, &e)).await?;
             let token = keys
-                .issue(u.id, u.structure_id, &u.role)
+                .issue(u.id, u.structure_id, &u.role, db.clock.now())
                 .map_err(|_| ApiError::internal())?;
             Ok(TokenResponse {
                 access_token: token,

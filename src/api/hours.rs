@@ -524,7 +524,7 @@ pub async fn clause_progress_route(
     let on = match on {
         Some(s) => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
             .map_err(|_| ApiError::invalid("on", "must be a date YYYY-MM-DD"))?,
-        None => now().date(),
+        None => db.clock.today(),
     };
     let pct = config.on_track_percent;
     let caller = caller.0;

@@ -14,8 +14,9 @@ use serde::Serialize;
 use crate::api::auth::login_with;
 use crate::api::reports::load;
 use crate::auth::{ReportReader, TokenKeys, SESSION_COOKIE};
+use crate::clock::Clock;
 use crate::config::Config;
-use crate::db::{now, Db};
+use crate::db::Db;
 use crate::domain::catalogue::{label, CLAUSE_KINDS};
 use crate::domain::period::Period;
 use crate::error::ApiError;
@@ -61,12 +62,12 @@ impl<'r> Responder<'r, 'static> for Html {
     }
 }
 
-fn current_year() -> i32 {
-    now().date().year()
+fn current_year(clock: &Clock) -> i32 {
+    clock.today().year()
 }
 
-fn default_next() -> String {
-    format!("/reports/annual/{}", current_year())
+fn default_next(clock: &Clock) -> String {
+    format!("/reports/annual/{}", current_year(clock))
 }
 
 /// `next` when it is a path of this site (`/…`, not `//host` or `/\host`), else None.
@@ -87,11 +88,17 @@ struct LoginContext<'a> {
     error: Option<String>,
 }
 
-fn login_page(status: Status, next: &str, email: &str, error: Option<String>) -> Html {
+fn login_page(
+    clock: &Clock,
+    status: Status,
+    next: &str,
+    email: &str,
+    error: Option<String>,
+) -> Html {
     let body = render(
         "login.html",
         LoginContext {
-            current_year: current_year(),
+            current_year: current_year(clock),
             next,
             email,
             error,
@@ -103,7 +110,7 @@ fn login_page(status: Status, next: &str, email: &str, error: Option<String>) ->
             body,
             retry_after: None,
         },
-        Err(e) => error_page(&e),
+        Err(e) => error_page(clock, &e),
     }
 }
 
@@ -115,7 +122,7 @@ struct ErrorContext {
 }
 
 /// A problem shown as a page.
-fn error_page(e: &ApiError) -> Html {
+fn error_page(clock: &Clock, e: &ApiError) -> Html {
     let (title, message) = match e.status {
         403 => (
             "Accès refusé",
@@ -138,7 +145,7 @@ fn error_page(e: &ApiError) -> Html {
     let body = render(
         "error.html",
         ErrorContext {
-            current_year: current_year(),
+            current_year: current_year(clock),
             title,
             message,
         },
@@ -153,14 +160,15 @@ fn error_page(e: &ApiError) -> Html {
 
 /// GET /login — public: the login form.
 #[rocket::get("/login?<next>")]
-pub fn login_form(next: Option<String>) -> Html {
-    let fallback = default_next();
+pub fn login_form(next: Option<String>, clock: &State<Clock>) -> Html {
+    let clock: &Clock = clock;
+    let fallback = default_next(clock);
     let next = next
         .as_deref()
         .and_then(local_path)
         .unwrap_or(&fallback)
         .to_string();
-    login_page(Status::Ok, &next, "", None)
+    login_page(clock, Status::Ok, &next, "", None)
 }
 
 #[derive(FromForm)]
@@ -180,8 +188,9 @@ pub async fn login_submit(
     keys: &State<TokenKeys>,
     config: &State<Config>,
 ) -> Result<Redirect, Html> {
+    let clock = &db.clock;
     let form = form.into_inner();
-    let fallback = default_next();
+    let fallback = default_next(clock);
     let next = form
         .next
         .as_deref()
@@ -192,6 +201,7 @@ pub async fn login_submit(
     let password = form.password.unwrap_or_default();
     if email.is_empty() || password.is_empty() {
         return Err(login_page(
+            clock,
             Status::UnprocessableEntity,
             &next,
             &email,
@@ -209,6 +219,7 @@ pub async fn login_submit(
             Ok(Redirect::to(next))
         }
         Err(e) if e.status == 401 => Err(login_page(
+            clock,
             Status::Unauthorized,
             &next,
             &email,
@@ -217,6 +228,7 @@ pub async fn login_submit(
         Err(e) if e.status == 429 => {
             let wait = e.retry_after.unwrap_or(60);
             let mut page = login_page(
+                clock,
                 Status::TooManyRequests,
                 &next,
                 &email,
@@ -229,7 +241,7 @@ pub async fn login_submit(
             page.retry_after = Some(wait);
             Err(page)
         }
-        Err(e) => Err(error_page(&e)),
+        Err(e) => Err(error_page(clock, &e)),
     }
 }
 
@@ -282,7 +294,7 @@ pub async fn annual_page(
             let next: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
             return Err(Redirect::to(format!("/login?next={next}")));
         }
-        Err(e) => return Ok(error_page(&e)),
+        Err(e) => return Ok(error_page(&db.clock, &e)),
     };
     let raw = RawParams {
         year: Some(year.to_string()),
@@ -295,11 +307,11 @@ pub async fn annual_page(
     };
     let req = match raw.parse() {
         Ok(r) => r,
-        Err(e) => return Ok(error_page(&e)),
+        Err(e) => return Ok(error_page(&db.clock, &e)),
     };
     let loaded = match load(caller, req.clone(), db, config, true).await {
         Ok(l) => l,
-        Err(e) => return Ok(error_page(&e)),
+        Err(e) => return Ok(error_page(&db.clock, &e)),
     };
     let report_year = req.period.from.year;
     let scope = loaded.resolved.scope.clone();
@@ -331,7 +343,7 @@ pub async fn annual_page(
         .await;
     let (trend, structure_name) = match extras {
         Ok(x) => x,
-        Err(e) => return Ok(error_page(&e)),
+        Err(e) => return Ok(error_page(&db.clock, &e)),
     };
     let name_of = |id: i64| {
         loaded
@@ -366,12 +378,12 @@ pub async fn annual_page(
         structure_name,
         filter_query: filter_query(&raw),
         filters,
-        current_year: current_year(),
+        current_year: current_year(&db.clock),
     };
     let context = page_context(&loaded.report, &extras);
     match render("annual.html", context) {
         Ok(body) => Ok(Html::ok(body)),
-        Err(e) => Ok(error_page(&e)),
+        Err(e) => Ok(error_page(&db.clock, &e)),
     }
 }
 

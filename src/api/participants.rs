@@ -98,7 +98,7 @@ pub enum ParticipantOut {
     Limited(ParticipantLimitedView),
 }
 
-fn validate(input: ParticipantInput) -> Result<NewParticipant, ApiError> {
+fn validate(input: ParticipantInput, today: NaiveDate) -> Result<NewParticipant, ApiError> {
     let mut errors = Vec::new();
     let mut err = |field: &str, message: String| {
         errors.push(FieldError {
@@ -114,7 +114,6 @@ fn validate(input: ParticipantInput) -> Result<NewParticipant, ApiError> {
     if last_name.is_empty() {
         err("last_name", "must not be empty".into());
     }
-    let today = now().date();
     if input.birth_date > today
         || input.birth_date < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(today)
     {
@@ -278,7 +277,7 @@ pub async fn create(
     body: JsonBody<ParticipantInput>,
     db: &State<Db>,
 ) -> ApiResult<(Status, Json<ParticipantOut>)> {
-    let new = validate(body.0)?;
+    let new = validate(body.0, db.clock.today())?;
     let caller = caller.0;
     let out = db
         .write(move |c| {
@@ -388,7 +387,7 @@ pub async fn add_eligibility(
             ),
         });
     }
-    if input.validated_on > now().date() {
+    if input.validated_on > db.clock.today() {
         errors.push(FieldError {
             field: "validated_on".into(),
             message: "must not be in the future".into(),

@@ -608,7 +608,7 @@ pub async fn worklist(
     config: &State<Config>,
 ) -> ApiResult<Json<WorkList>> {
     let today = match on.as_deref() {
-        None => now().date(),
+        None => db.clock.today(),
         Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .map_err(|_| ApiError::invalid("on", "must be a date YYYY-MM-DD"))?,
     };
@@ -675,7 +675,7 @@ pub async fn report(
     year: Option<i32>,
     db: &State<Db>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let year = year.unwrap_or_else(|| now().date().year());
+    let year = year.unwrap_or_else(|| db.clock.today().year());
     if !(2000..=2100).contains(&year) {
         return Err(ApiError::invalid("year", "must be between 2000 and 2100"));
     }

@@ -23,9 +23,10 @@ fn parse_date(field: &str, s: &str) -> Result<NaiveDate, ApiError> {
         .map_err(|_| ApiError::invalid(field, "must be a date YYYY-MM-DD"))
 }
 
-/// Today in the clause's territory.
+/// Today in the clause's territory, on the clock of the unit of work (`Db::run`).
 fn local_today(clause: &Clause) -> NaiveDate {
-    local_date_time(chrono::Utc::now(), clause_time_zone(clause)).date()
+    let now = crate::clock::Clock::current().now();
+    local_date_time(now, clause_time_zone(clause)).date()
 }
 
 /// GET /api/v1/clauses/{id}/milestones?on=DATE — staff; a contractor for its own clauses.

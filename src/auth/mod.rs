@@ -153,8 +153,12 @@ async fn authenticate_uncached(req: &Request<'_>) -> Result<Caller, ApiError> {
         .rocket()
         .state::<TokenKeys>()
         .ok_or_else(ApiError::internal)?;
+    let clock = req
+        .rocket()
+        .state::<crate::clock::Clock>()
+        .ok_or_else(ApiError::internal)?;
     let claims = keys
-        .verify(&token)
+        .verify(&token, clock.now())
         .ok_or_else(|| ApiError::unauthorized("the token is invalid or expired"))?;
     let user_id: i64 = claims
         .sub

@@ -30,8 +30,15 @@ impl TokenKeys {
         }
     }
 
-    pub fn issue(&self, user_id: i64, structure_id: i64, role: &str) -> anyhow::Result<String> {
-        let now = chrono::Utc::now().timestamp();
+    /// A token issued at `now` (the application's clock), valid for the configured lifetime.
+    pub fn issue(
+        &self,
+        user_id: i64,
+        structure_id: i64,
+        role: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> anyhow::Result<String> {
+        let now = now.timestamp();
         self.issue_at(user_id, structure_id, role, now, now + self.ttl_seconds)
     }
 
@@ -54,15 +61,18 @@ impl TokenKeys {
             .map_err(|e| anyhow::anyhow!("cannot sign token: {e}"))
     }
 
-    /// The claims of a valid, unexpired token signed with our key; None otherwise.
-    pub fn verify(&self, token: &str) -> Option<Claims> {
+    /// The claims of a token signed with our key and unexpired at `now` (the application's
+    /// clock, not the system's: the library's own expiry check is turned off); None otherwise.
+    pub fn verify(&self, token: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Claims> {
         let mut validation = Validation::new(Algorithm::HS256);
-        // No grace period: an expired token is refused at once.
+        validation.validate_exp = false;
         validation.leeway = 0;
         validation.set_required_spec_claims(&["exp", "sub"]);
-        decode::<Claims>(token, &self.decoding, &validation)
-            .ok()
-            .map(|d| d.claims)
+        let claims = decode::<Claims>(token, &self.decoding, &validation)
+            .ok()?
+            .claims;
+        // No grace period: an expired token is refused at once.
+        (claims.exp > now.timestamp()).then_some(claims)
     }
 }
 
@@ -80,14 +90,22 @@ mod tests {
 
     #[test]
     fn round_trip_and_refusals() {
+        use chrono::TimeZone;
         let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef", 3600);
-        let t = keys.issue(7, 3, "admin").unwrap();
-        let c = keys.verify(&t).unwrap();
+        let at = chrono::Utc.with_ymd_and_hms(2031, 6, 15, 9, 0, 0).unwrap();
+        let t = keys.issue(7, 3, "admin", at).unwrap();
+        let c = keys.verify(&t, at).unwrap();
         assert_eq!((c.sub.as_str(), c.sid, c.role.as_str()), ("7", 3, "admin"));
-        let now = chrono::Utc::now().timestamp();
+        // Valid until its last second, refused from its expiry on.
+        let last = at + chrono::Duration::seconds(3599);
+        assert!(keys.verify(&t, last).is_some());
+        assert!(keys
+            .verify(&t, last + chrono::Duration::seconds(1))
+            .is_none());
+        let now = at.timestamp();
         let expired = keys.issue_at(7, 3, "admin", now - 7200, now - 10).unwrap();
-        assert!(keys.verify(&expired).is_none());
+        assert!(keys.verify(&expired, at).is_none());
         let other = TokenKeys::new(b"another secret another secret 12", 3600);
-        assert!(other.verify(&t).is_none());
+        assert!(other.verify(&t, at).is_none());
     }
 }

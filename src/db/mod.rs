@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+use crate::clock::Clock;
 use crate::config::DatabaseUrl;
 use crate::error::ApiError;
 
@@ -117,14 +118,18 @@ pub struct Db {
     /// holding a thread, rather than in the pool, whose waiters wake in no set order (under
     /// 32 concurrent clients some waited 300 ms behind later ones).
     permits: std::sync::Arc<rocket::tokio::sync::Semaphore>,
+    /// The application's clock: each unit of work runs in its scope, so rows are stamped
+    /// with the application's time.
+    pub clock: Clock,
 }
 
 impl Db {
-    pub fn new(pool: DbPool) -> Db {
+    pub fn new(pool: DbPool, clock: Clock) -> Db {
         let permits = rocket::tokio::sync::Semaphore::new(pool.max_size() as usize);
         Db {
             pool,
             permits: std::sync::Arc::new(permits),
+            clock,
         }
     }
 
@@ -138,13 +143,14 @@ impl Db {
             tracing::error!("database permits: {e}");
             ApiError::unavailable()
         })?;
+        let clock = self.clock.clone();
         rocket::tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let mut conn = pool.get().map_err(|e| {
                 tracing::error!("database pool: {e}");
                 ApiError::unavailable()
             })?;
-            f(&mut conn)
+            clock.scope(|| f(&mut conn))
         })
         .await
         .map_err(|e| {
@@ -163,10 +169,10 @@ impl Db {
     }
 }
 
-/// Database time: naive UTC with microsecond precision, the same on both backends.
+/// Database time: the application's clock of the unit of work running on this thread (see
+/// `Db::run`), naive UTC with microsecond precision, the same on both backends.
 pub fn now() -> chrono::NaiveDateTime {
-    use chrono::{SubsecRound, Utc};
-    Utc::now().naive_utc().trunc_subsecs(6)
+    crate::clock::Clock::current().naive()
 }
 
 /// Compiles `$body` once for each backend's concrete connection, for the statements the

@@ -14,7 +14,7 @@ use chrono_tz::Tz;
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
-use crate::db::{now as db_now, write_tx, Conn};
+use crate::db::{write_tx, Conn};
 use crate::domain::calendar::{add_days, sendable_through, DUE_WINDOW_DAYS};
 use crate::domain::hours::month_of;
 use crate::domain::next_action::{format_date_fr, format_hours_fr};
@@ -444,7 +444,7 @@ fn queue(
     let existing = outbox::existing_keys(conn, &keys)?;
     let mut seen = HashSet::new();
     let mut rows = Vec::new();
-    let created_at = db_now();
+    let created_at = now.naive_utc();
     for (c, key) in candidates.into_iter().zip(keys) {
         if existing.contains(&key) || !seen.insert(key.clone()) {
             continue;

@@ -16,8 +16,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
+use crate::clock::Clock;
 use crate::config::Config;
-use crate::db::{now as wall_now, DbPool};
+use crate::db::DbPool;
 use crate::domain::reminders::{give_up, retry_delay_minutes};
 use crate::store::outbox;
 pub use mailer::Mailer;
@@ -73,6 +74,11 @@ pub async fn queue_due(
             .map_err(|e| anyhow::anyhow!("{}", e.detail))
     })
     .await
+}
+
+/// Leases are about real time between processes, whatever `now` the job was told.
+fn wall_now() -> chrono::NaiveDateTime {
+    Clock::system().naive()
 }
 
 async fn blocking<T, F>(f: F) -> anyhow::Result<T>

@@ -9,7 +9,7 @@ use tokio::sync::Mutex;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
 use crate::config::Config;
-use crate::db::DbPool;
+use crate::db::Db;
 use crate::reminders::{run, Mailer};
 
 /// Rocket state holding the running scheduler, if any.
@@ -47,25 +47,17 @@ pub fn check(config: &Config) -> anyhow::Result<()> {
 }
 
 /// Starts the scheduler with the configured jobs; None when both are disabled.
-pub async fn start(
-    pool: DbPool,
-    mailer: Mailer,
-    config: Config,
-) -> anyhow::Result<Option<JobScheduler>> {
+pub async fn start(db: Db, mailer: Mailer, config: Config) -> anyhow::Result<Option<JobScheduler>> {
     if config.reminders_cron.is_none() && config.anonymise_cron.is_none() {
         return Ok(None);
     }
     let sched = JobScheduler::new().await?;
     if let Some(expr) = config.reminders_cron.clone() {
         let running = Arc::new(AtomicBool::new(false));
-        let (pool, mailer, config) = (pool.clone(), mailer.clone(), config.clone());
+        let (db, mailer, config) = (db.clone(), mailer.clone(), config.clone());
         let job = Job::new_async(expr.as_str(), move |_, _| {
-            let (pool, mailer, config, running) = (
-                pool.clone(),
-                mailer.clone(),
-                config.clone(),
-                running.clone(),
-            );
+            let (db, mailer, config, running) =
+                (db.clone(), mailer.clone(), config.clone(), running.clone());
             Box::pin(async move {
                 // A run still going (a slow SMTP server) is not doubled; the outbox would
                 // keep the second from sending twice anyway.
@@ -73,7 +65,7 @@ pub async fn start(
                     tracing::warn!("reminders: previous run still going, this one skipped");
                     return;
                 }
-                match run(&pool, &mailer, &config, chrono::Utc::now()).await {
+                match run(&db.pool, &mailer, &config, db.clock.now()).await {
                     Ok(r) => {
                         if !r.queued.is_empty() || !r.sent.is_empty() || r.retrying + r.failed > 0 {
                             tracing::info!(
@@ -94,13 +86,14 @@ pub async fn start(
         tracing::info!("reminders scheduled: `{expr}` (UTC)");
     }
     if let Some(expr) = config.anonymise_cron.clone() {
-        let (pool, config) = (pool.clone(), config.clone());
+        let (db, config) = (db.clone(), config.clone());
         let job = Job::new_async(expr.as_str(), move |_, _| {
-            let (pool, config) = (pool.clone(), config.clone());
+            let (db, config) = (db.clone(), config.clone());
             Box::pin(async move {
                 let result = tokio::task::spawn_blocking(move || {
-                    let mut conn = pool.get().map_err(|e| e.to_string())?;
-                    crate::jobs::anonymise(&mut conn, &config, chrono::Utc::now().date_naive())
+                    let mut conn = db.pool.get().map_err(|e| e.to_string())?;
+                    db.clock
+                        .scope(|| crate::jobs::anonymise(&mut conn, &config, db.clock.today()))
                         .map_err(|e| e.detail.clone())
                 })
                 .await;

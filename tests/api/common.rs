@@ -5,6 +5,8 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use chrono::{DateTime, TimeZone, Utc};
+use clausier::clock::Clock;
 use clausier::config::Config;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use rocket::http::{ContentType, Header, Status};
@@ -19,8 +21,23 @@ pub enum Backend {
     Postgres,
 }
 
+/// The instant every test application's clock starts at: the suite runs on this date
+/// whatever the calendar says (the fixtures' clauses run through 2026).
+pub fn test_start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 27, 10, 0, 0)
+        .single()
+        .expect("a valid instant")
+}
+
+/// A new clock at `test_start()`.
+pub fn test_clock() -> Clock {
+    Clock::starting_at(test_start())
+}
+
 pub struct TestApp {
     pub client: Client,
+    /// The application's clock: tests move it instead of waiting.
+    pub clock: Clock,
     pub backend: Backend,
     pub database_url: String,
     _sqlite_dir: Option<tempfile::TempDir>,
@@ -105,9 +122,11 @@ impl TestApp {
     pub fn sqlite_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
-        let client = build_client(&url, tweak);
+        let clock = test_clock();
+        let client = build_client_on(&url, clock.clone(), tweak);
         TestApp {
             client,
+            clock,
             backend: Backend::Sqlite,
             database_url: url,
             _sqlite_dir: Some(dir),
@@ -122,9 +141,11 @@ impl TestApp {
     pub fn postgres_with(tweak: impl FnOnce(&mut Config)) -> Option<TestApp> {
         let server = postgres_url()?;
         let (url, admin) = fresh_postgres_database(&server);
-        let client = build_client(&url, tweak);
+        let clock = test_clock();
+        let client = build_client_on(&url, clock.clone(), tweak);
         Some(TestApp {
             client,
+            clock,
             backend: Backend::Postgres,
             database_url: url,
             _sqlite_dir: None,
@@ -239,21 +260,24 @@ impl TestApp {
         .expect("pool");
         let mut conn = pool.get().expect("conn");
         let hash = clausier::auth::password::hash_password(PASSWORD).expect("hash");
-        clausier::db::write_tx(&mut conn, |c| {
-            let (sid, _) = users::find_or_create_structure(c, structure)?;
-            users::create(
-                c,
-                NewUser {
-                    structure_id: sid,
-                    email,
-                    password_hash: &hash,
-                    role,
-                    organisation_id,
-                    funder_scope: scope.map(|s| s.to_string()),
-                },
-            )
-        })
-        .expect("create user");
+        self.clock
+            .scope(|| {
+                clausier::db::write_tx(&mut conn, |c| {
+                    let (sid, _) = users::find_or_create_structure(c, structure)?;
+                    users::create(
+                        c,
+                        NewUser {
+                            structure_id: sid,
+                            email,
+                            password_hash: &hash,
+                            role,
+                            organisation_id,
+                            funder_scope: scope.map(|s| s.to_string()),
+                        },
+                    )
+                })
+            })
+            .expect("create user");
     }
 
     pub fn token(&self, email: &str) -> String {
@@ -293,16 +317,27 @@ impl Drop for TestApp {
     }
 }
 
+/// An application on `url` with its own clock at `test_start()`.
 pub fn build_client(url: &str, tweak: impl FnOnce(&mut Config)) -> Client {
+    build_client_on(url, test_clock(), tweak)
+}
+
+/// The configuration every test application starts from.
+pub fn test_config(url: &str) -> Config {
     let mut config = Config::for_database(url).expect("config");
     config.jwt_secret = Some("test-secret-test-secret-test-secret-0123".into());
     config.database_pool_size = 4;
     // Scheduled jobs stay off in tests: they call the jobs with a chosen clock instead.
     config.reminders_cron = None;
     config.anonymise_cron = None;
+    config
+}
+
+pub fn build_client_on(url: &str, clock: Clock, tweak: impl FnOnce(&mut Config)) -> Client {
+    let mut config = test_config(url);
     tweak(&mut config);
     let figment = clausier::rocket_figment().merge(("log_level", "off"));
-    let rocket = clausier::build_rocket_with(config, figment).expect("build app");
+    let rocket = clausier::build_rocket_with(config, figment, clock).expect("build app");
     Client::untracked(rocket).expect("client")
 }
 

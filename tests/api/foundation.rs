@@ -70,7 +70,7 @@ on_both!(bad_tokens_are_refused, |app: &TestApp| {
     assert_eq!(app.get("/api/v1/me", "not.a.token").status, 401);
     // Signed with another key.
     let other = clausier::auth::TokenKeys::new(b"another-secret-another-secret-0123456", 3600);
-    let forged = other.issue(1, 1, "admin").unwrap();
+    let forged = other.issue(1, 1, "admin", app.clock.now()).unwrap();
     assert_eq!(app.get("/api/v1/me", &forged).status, 401);
     // Expired well in the past, signed with the right key.
     let keys = clausier::auth::TokenKeys::new(b"test-secret-test-secret-test-secret-0123", 3600);
@@ -79,14 +79,14 @@ on_both!(bad_tokens_are_refused, |app: &TestApp| {
         me.body["id"].as_i64().unwrap(),
         me.body["structure_id"].as_i64().unwrap(),
     );
-    let now = chrono::Utc::now().timestamp();
+    let now = app.clock.now().timestamp();
     let expired = keys
         .issue_at(id, sid, "admin", now - 7200, now - 3600)
         .unwrap();
     let r = app.get("/api/v1/me", &expired);
     assert_eq!(r.status, 401);
     assert_eq!(r.content_type.as_deref(), Some("application/problem+json"));
-    let valid = keys.issue(id, sid, "admin").unwrap();
+    let valid = keys.issue(id, sid, "admin", app.clock.now()).unwrap();
     assert_eq!(app.get("/api/v1/me", &valid).status, 200);
 });
 

@@ -402,7 +402,7 @@ on_both!(
             json!({"state": "hired"}),
         );
         assert_eq!(r.status, 201, "{}", r.text);
-        let today = chrono::Utc::now().date_naive();
+        let today = app.clock.today();
         let on = |days: i64| (today + chrono::Duration::days(days)).to_string();
 
         // Today: only the two-post need, short of one proposal, owed by the facilitator.
@@ -574,11 +574,9 @@ fn concurrent_hires(app: &TestApp) {
     let r2 = propose(app, &w.facilitator, n, partial);
     // A second application on the same database, with an asynchronous client, so that the
     // two answers really run at the same time.
-    let mut config = clausier::config::Config::for_database(&app.database_url).expect("config");
-    config.jwt_secret = Some("test-secret-test-secret-test-secret-0123".into());
-    config.database_pool_size = 4;
+    let config = crate::common::test_config(&app.database_url);
     let figment = clausier::rocket_figment().merge(("log_level", "off"));
-    let rocket = clausier::build_rocket_with(config, figment).expect("app");
+    let rocket = clausier::build_rocket_with(config, figment, app.clock.clone()).expect("app");
     let token = w.facilitator.clone();
     let statuses = rocket::tokio::runtime::Builder::new_multi_thread()
         .enable_all()

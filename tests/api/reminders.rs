@@ -304,7 +304,7 @@ on_both!(
             let pool = clausier::db::build_pool(&DatabaseUrl::parse(&app.database_url).unwrap(), 1)
                 .unwrap();
             let mut conn = pool.get().unwrap();
-            let wall = clausier::db::now();
+            let wall = clausier::clock::Clock::system().naive();
             let claimed = clausier::store::outbox::claim(
                 &mut conn,
                 "dead-process",
@@ -335,7 +335,7 @@ on_both!(
                 .unwrap();
             let mut conn = pool.get().unwrap();
             diesel::update(outbox::table.filter(outbox::claimed_by.eq("dead-process")))
-                .set(outbox::claimed_until.eq(clausier::db::now() - chrono::Duration::minutes(1)))
+                .set(outbox::claimed_until.eq(clausier::clock::Clock::system().naive() - chrono::Duration::minutes(1)))
                 .execute(&mut conn)
                 .unwrap();
         }
@@ -1062,7 +1062,7 @@ on_both!(
         let smtp = SmtpServer::start();
         let runner = Runner::new(app, smtp.port);
         let p = participant(app, &w.facilitator, "Jean", "Martin", "1985-01-01");
-        let today = chrono::Utc::now().date_naive();
+        let today = app.clock.today();
         eligible(app, &w.facilitator, p, &today.to_string());
         let starts = (today + chrono::Days::new(20))
             .min(chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap());

@@ -1734,7 +1734,7 @@ on_both!(report_page_and_login, |app: &TestApp| {
         ))
         .dispatch();
     assert_eq!(r.status().code, 303);
-    let this_year = chrono::Utc::now().year();
+    let this_year = app.clock.today().year();
     assert_eq!(
         r.headers().get_one("Location"),
         Some(format!("/reports/annual/{this_year}").as_str())
