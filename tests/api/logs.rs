@@ -1,39 +1,17 @@
 //! What the service writes to its logs, and the size of upload it takes.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use rocket::http::ContentType;
 use serde_json::json;
 
 use crate::common::{TestApp, PASSWORD};
 use crate::fixtures::{self, contractor_user, eligible, participant, place, placed};
+use crate::log_capture;
 use crate::on_both;
 
-/// A log sink the test can read back.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 on_both!(logs_carry_no_token_password_or_person, |app: &TestApp| {
-    let sink = Captured::default();
-    let writer = sink.clone();
-    // Everything, at every level, of the requests served on this thread (the local client
-    // runs each request's handlers and fairings here).
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let token = tracing::subscriber::with_default(subscriber, || {
+    // Everything, at every level, logged while this test's requests are served.
+    let capture = log_capture::capture();
+    let token = {
         let w = fixtures::world(app, "PLIE Logs");
         let p = participant(
             app,
@@ -76,8 +54,8 @@ on_both!(logs_carry_no_token_password_or_person, |app: &TestApp| {
             r.text
         );
         a
-    });
-    let logs = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    };
+    let logs = capture.text();
     // The capture works: the request lines are there, with the route template.
     assert!(
         logs.contains("PUT /api/v1/placements/<id>/hours/<month> 200"),

@@ -1372,9 +1372,10 @@ on_both!(
     }
 );
 
-#[test]
-fn suppression_threshold_is_configurable() {
-    let run = |app: TestApp| {
+mod suppression_threshold_is_configurable {
+    use super::*;
+
+    fn run(app: TestApp) {
         let w = small_world(&app, "PLIE Seuil", 10, 2);
         app.cli_user("PLIE Seuil", "funder", "f@seuil.test", None, None);
         let f = report(&app, &app.token("f@seuil.test"), "year=2026");
@@ -1383,11 +1384,17 @@ fn suppression_threshold_is_configurable() {
         // With a threshold of 2, a cell of 2 men is shown.
         assert_eq!(f["breakdowns"]["sex"], staff["breakdowns"]["sex"]);
         assert_eq!(f["suppression_threshold"], 2);
-    };
-    run(TestApp::sqlite_with(|c| c.suppression_threshold = 2));
-    match TestApp::postgres_with(|c| c.suppression_threshold = 2) {
-        Some(app) => run(app),
-        None => eprintln!("postgres variant skipped: CLAUSIER_TEST_POSTGRES_URL is not set"),
+    }
+
+    #[test]
+    fn sqlite() {
+        run(TestApp::sqlite_with(|c| c.suppression_threshold = 2));
+    }
+
+    #[test]
+    #[cfg_attr(not(postgres_tests), ignore = "CLAUSIER_TEST_POSTGRES_URL is not set")]
+    fn postgres() {
+        run(TestApp::postgres_required(|c| c.suppression_threshold = 2));
     }
 }
 
@@ -1835,13 +1842,9 @@ on_both!(
 );
 
 #[test]
+#[cfg_attr(not(postgres_tests), ignore = "CLAUSIER_TEST_POSTGRES_URL is not set")]
 fn same_figures_on_sqlite_and_postgres() {
-    let Some(pg) = TestApp::postgres() else {
-        eprintln!(
-            "same_figures_on_sqlite_and_postgres skipped: CLAUSIER_TEST_POSTGRES_URL is not set"
-        );
-        return;
-    };
+    let pg = TestApp::postgres_required(|_| {});
     let lite = TestApp::sqlite();
     let dl = dataset(&lite);
     let dp = dataset(&pg);
