@@ -93,6 +93,8 @@ struct RawConfig {
     reminder_hour: u32,
     reminder_max_attempts: i32,
     anonymise_cron: String,
+    public_url: String,
+    cookie_secure: Option<bool>,
 }
 
 impl Default for RawConfig {
@@ -123,6 +125,8 @@ impl Default for RawConfig {
             reminder_hour: 9,
             reminder_max_attempts: 8,
             anonymise_cron: "0 30 3 * * *".into(),
+            public_url: "http://127.0.0.1:8000".into(),
+            cookie_secure: None,
         }
     }
 }
@@ -153,6 +157,11 @@ pub struct Config {
     pub reminder_hour: u32,
     pub reminder_max_attempts: i32,
     pub anonymise_cron: Option<String>,
+    /// Where people reach the service (scheme, host and port, no path): the only `Origin`
+    /// accepted on state-changing requests, and the base of links in emails.
+    pub public_url: String,
+    /// Whether the session cookie is sent over HTTPS only.
+    pub cookie_secure: bool,
 }
 
 impl Config {
@@ -258,6 +267,10 @@ impl Config {
                 }
             }
         }
+        let public_url = public_origin(&raw.public_url)?;
+        let cookie_secure = raw
+            .cookie_secure
+            .unwrap_or_else(|| public_url.starts_with("https://"));
         Ok(Config {
             database,
             database_pool_size: raw.database_pool_size,
@@ -280,6 +293,8 @@ impl Config {
             reminder_hour: raw.reminder_hour,
             reminder_max_attempts: raw.reminder_max_attempts.max(1),
             anonymise_cron,
+            public_url,
+            cookie_secure,
         })
     }
 
@@ -290,6 +305,23 @@ impl Config {
             ..RawConfig::default()
         };
         Self::from_raw(raw)
+    }
+}
+
+/// `CLAUSIER_PUBLIC_URL` as the origin browsers send: scheme, host and port (when not the
+/// default), without a trailing slash or path.
+fn public_origin(raw: &str) -> Result<String, String> {
+    let bad = |why: &str| format!("CLAUSIER_PUBLIC_URL: `{raw}` {why}");
+    let url = url::Url::parse(raw.trim()).map_err(|e| bad(&format!("is not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("must start with http:// or https://"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("must not have a path, a query or a fragment"));
+    }
+    match url.origin() {
+        url::Origin::Tuple(..) => Ok(url.origin().ascii_serialization()),
+        url::Origin::Opaque(_) => Err(bad("has no host")),
     }
 }
 
@@ -354,5 +386,36 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.contains("CLAUSIER_REMINDERS_CRON"), "{err}");
+        let err = Config::from_raw(RawConfig {
+            public_url: "ftp://clauses.example".into(),
+            ..RawConfig::default()
+        })
+        .unwrap_err();
+        assert!(err.contains("CLAUSIER_PUBLIC_URL"), "{err}");
+    }
+
+    #[test]
+    fn public_url_decides_the_secure_cookie() {
+        let with = |url: &str, secure: Option<bool>| {
+            Config::from_raw(RawConfig {
+                public_url: url.into(),
+                cookie_secure: secure,
+                ..RawConfig::default()
+            })
+            .unwrap()
+        };
+        let local = with("http://127.0.0.1:8000", None);
+        assert_eq!(local.public_url, "http://127.0.0.1:8000");
+        assert!(!local.cookie_secure);
+        let public = with("https://clausier.example.fr/", None);
+        assert_eq!(public.public_url, "https://clausier.example.fr");
+        assert!(public.cookie_secure);
+        assert!(!with("https://clausier.example.fr", Some(false)).cookie_secure);
+        assert!(with("http://10.0.0.2:8000", Some(true)).cookie_secure);
+        assert!(Config::from_raw(RawConfig {
+            public_url: "https://clausier.example.fr/app".into(),
+            ..RawConfig::default()
+        })
+        .is_err());
     }
 }

@@ -77,6 +77,20 @@ impl ApiError {
     pub fn not_found(what: &str) -> Self {
         Self::new(404, "not-found", "Introuvable", format!("{what} not found"))
     }
+    /// A state-changing request sent with the session cookie but without the session's CSRF
+    /// token, or from another site.
+    pub fn csrf(detail: impl Into<String>) -> Self {
+        Self::new(403, "csrf", "Requête refusée", detail)
+    }
+    /// A body in another format than the route reads.
+    pub fn unsupported_media_type(expected: &str) -> Self {
+        Self::new(
+            415,
+            "unsupported-media-type",
+            "Format non pris en charge",
+            format!("le corps de la requête doit être envoyé en {expected}"),
+        )
+    }
     pub fn conflict(detail: impl Into<String>) -> Self {
         Self::new(409, "conflict", "Conflit", detail)
     }

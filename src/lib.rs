@@ -157,6 +157,10 @@ impl Fairing for RequestLog {
     }
 
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
+        // API answers carry the caller's data (people, hours): never kept by a cache.
+        if req.uri().path().starts_with("/api/") && !res.headers().contains("Cache-Control") {
+            res.set_raw_header("Cache-Control", "no-store");
+        }
         let elapsed = req
             .local_cache(|| Started(None))
             .0

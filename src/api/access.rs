@@ -32,6 +32,7 @@ pub const ROUTES: &[Access] = &[
     a("GET", "/ready", PUBLIC, "Readiness: the database answers"),
     a("GET", "/api/v1/openapi.json", PUBLIC, "This document"),
     a("POST", "/api/v1/auth/login", PUBLIC, "Log in; returns a Bearer token"),
+    a("POST", "/api/v1/auth/logout", ANY, "Log out: ends the session of the token presented"),
     a("GET", "/api/v1/me", ANY, "The current user"),
     a("POST", "/api/v1/users", ADMIN, "Create a user in the admin's structure"),
     a("GET", "/api/v1/users", ADMIN, "Users of the admin's structure"),

@@ -6,11 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::body::JsonBody;
 use crate::auth::password::{decoy_hash, verify_password};
-use crate::auth::{AnyRole, TokenKeys};
+use crate::auth::token::{random_hex, SessionOf};
+use crate::auth::{AnyRole, CallerCache, TokenKeys, SESSION_COOKIE};
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
-use crate::store::users;
+use crate::store::{sessions, users};
 
 #[derive(Deserialize)]
 pub struct LoginRequest {
@@ -23,6 +24,9 @@ pub struct TokenResponse {
     pub access_token: String,
     pub token_type: &'static str,
     pub expires_in: i64,
+    /// The session's secret, for a browser program that works with the session cookie: it
+    /// sends it back as `X-CSRF-Token` on state-changing requests.
+    pub csrf_token: String,
 }
 
 /// Checks the credentials with the lockout rule; returns the token. Shared by the API login
@@ -58,14 +62,32 @@ pub async fn login_with(
     match user {
         Some(u) if ok => {
             let e = email.clone();
-            db.run(move |c| users::clear_failures(c, &e)).await?;
+            let now = db.clock.now();
+            let expires_at = (now + chrono::Duration::seconds(keys.ttl_seconds)).naive_utc();
+            let csrf_token = random_hex::<32>();
+            let csrf = csrf_token.clone();
+            let user_id = u.id;
+            let session_id = db
+                .write(move |c| {
+                    users::clear_failures(c, &e)?;
+                    sessions::purge(c, now.naive_utc())?;
+                    sessions::open(c, user_id, &csrf, now.naive_utc(), expires_at)
+                })
+                .await?;
+            let session = SessionOf {
+                session_id,
+                user_id: u.id,
+                structure_id: u.structure_id,
+                role: u.role.clone(),
+            };
             let token = keys
-                .issue(u.id, u.structure_id, &u.role, db.clock.now())
+                .issue(&session, now)
                 .map_err(|_| ApiError::internal())?;
             Ok(TokenResponse {
                 access_token: token,
                 token_type: "Bearer",
                 expires_in: keys.ttl_seconds,
+                csrf_token,
             })
         }
         _ => {
@@ -88,6 +110,29 @@ pub async fn login(
     login_with(db, keys, config, email, password)
         .await
         .map(Json)
+}
+
+/// Ends a session: in the database for every instance, and in this instance's cache at once.
+pub async fn end_session(db: &Db, cache: &CallerCache, session_id: i64) -> ApiResult<()> {
+    let at = db.clock.naive();
+    db.write(move |c| sessions::revoke(c, session_id, at).map(|_| ()))
+        .await?;
+    cache.forget(session_id);
+    Ok(())
+}
+
+/// POST /api/v1/auth/logout — any authenticated user: ends the session of the token (or
+/// cookie) presented; the token is refused from then on.
+#[rocket::post("/auth/logout")]
+pub async fn logout(
+    caller: AnyRole,
+    db: &State<Db>,
+    cache: &State<CallerCache>,
+    cookies: &rocket::http::CookieJar<'_>,
+) -> ApiResult<rocket::http::Status> {
+    end_session(db, cache, caller.session_id).await?;
+    cookies.remove(rocket::http::Cookie::build(SESSION_COOKIE).path("/"));
+    Ok(rocket::http::Status::NoContent)
 }
 
 #[derive(Serialize)]
@@ -117,5 +162,5 @@ pub async fn me(caller: AnyRole, db: &State<Db>) -> ApiResult<Json<Me>> {
 }
 
 pub fn routes() -> Vec<rocket::Route> {
-    rocket::routes![login, me]
+    rocket::routes![login, logout, me]
 }

@@ -19,6 +19,14 @@ impl<'r, T: DeserializeOwned> FromData<'r> for JsonBody<T> {
     type Error = ApiError;
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
+        // Another declared format is refused before anything is read: `text/plain` is what a
+        // foreign page can make a browser send without asking (no CORS preflight).
+        if req.content_type().is_some_and(|ct| !is_json(ct)) {
+            return data::Outcome::Error(stash(
+                req,
+                ApiError::unsupported_media_type("JSON (Content-Type: application/json)"),
+            ));
+        }
         let limit = req.limits().get("json").unwrap_or(20.mebibytes());
         let bytes = match data.open(limit).into_bytes().await {
             Ok(b) if b.is_complete() => b.into_inner(),
@@ -40,6 +48,11 @@ impl<'r, T: DeserializeOwned> FromData<'r> for JsonBody<T> {
             Err(e) => data::Outcome::Error(stash(req, e)),
         }
     }
+}
+
+/// `application/json` or a `+json` type such as `application/merge-patch+json`.
+fn is_json(ct: &rocket::http::ContentType) -> bool {
+    ct.is_json() || (ct.top() == "application" && ct.sub().as_str().ends_with("+json"))
 }
 
 /// Parses a JSON document into `T`, naming the field that does not fit.

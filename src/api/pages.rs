@@ -11,9 +11,11 @@ use rocket::response::{self, Redirect, Responder, Response};
 use rocket::State;
 use serde::Serialize;
 
-use crate::api::auth::login_with;
+use crate::api::auth::{end_session, login_with};
 use crate::api::reports::load;
-use crate::auth::{ReportReader, TokenKeys, SESSION_COOKIE};
+use crate::auth::csrf::RequestOrigin;
+use crate::auth::token::random_hex;
+use crate::auth::{CallerCache, CookieSession, ReportReader, TokenKeys, SESSION_COOKIE};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
@@ -53,7 +55,9 @@ impl<'r> Responder<'r, 'static> for Html {
             .header(Header::new("Content-Security-Policy", CSP))
             .header(Header::new("Cache-Control", "no-store"))
             .header(Header::new("X-Content-Type-Options", "nosniff"))
-            .header(Header::new("Referrer-Policy", "no-referrer"))
+            // Nothing to other sites; to our own, the page's origin (with `no-referrer`
+            // browsers send `Origin: null` on our own forms, which the CSRF check refuses).
+            .header(Header::new("Referrer-Policy", "same-origin"))
             .sized_body(self.body.len(), std::io::Cursor::new(self.body));
         if let Some(s) = self.retry_after {
             b.header(Header::new("Retry-After", s.to_string()));
@@ -86,22 +90,26 @@ struct LoginContext<'a> {
     next: &'a str,
     email: &'a str,
     error: Option<String>,
+    csrf_token: &'a str,
 }
 
-fn login_page(
-    clock: &Clock,
-    status: Status,
-    next: &str,
-    email: &str,
-    error: Option<String>,
-) -> Html {
+/// What a login page shows besides its error.
+struct LoginFields<'a> {
+    next: &'a str,
+    email: &'a str,
+    /// The login form's secret (the `clausier_login` cookie).
+    csrf_token: &'a str,
+}
+
+fn login_page(clock: &Clock, status: Status, fields: &LoginFields, error: Option<String>) -> Html {
     let body = render(
         "login.html",
         LoginContext {
             current_year: current_year(clock),
-            next,
-            email,
+            next: fields.next,
+            email: fields.email,
             error,
+            csrf_token: fields.csrf_token,
         },
     );
     match body {
@@ -158,17 +166,45 @@ fn error_page(clock: &Clock, e: &ApiError) -> Html {
     }
 }
 
+/// The cookie holding the login form's secret: a login has no session yet, so the form's
+/// CSRF token is checked against this cookie (a site that makes a browser post the form can
+/// neither read nor set it).
+const LOGIN_CSRF_COOKIE: &str = "clausier_login";
+
+/// The login form's secret: the browser's one if it has it, else a new one (set as a cookie).
+fn login_secret(cookies: &CookieJar<'_>, config: &Config) -> String {
+    if let Some(c) = cookies.get(LOGIN_CSRF_COOKIE) {
+        return c.value().to_string();
+    }
+    let secret = random_hex::<32>();
+    cookies.add(
+        Cookie::build((LOGIN_CSRF_COOKIE, secret.clone()))
+            .http_only(true)
+            .secure(config.cookie_secure)
+            .same_site(SameSite::Strict)
+            .path("/"),
+    );
+    secret
+}
+
 /// GET /login — public: the login form.
 #[rocket::get("/login?<next>")]
-pub fn login_form(next: Option<String>, clock: &State<Clock>) -> Html {
+pub fn login_form(
+    next: Option<String>,
+    cookies: &CookieJar<'_>,
+    clock: &State<Clock>,
+    config: &State<Config>,
+) -> Html {
     let clock: &Clock = clock;
     let fallback = default_next(clock);
-    let next = next
-        .as_deref()
-        .and_then(local_path)
-        .unwrap_or(&fallback)
-        .to_string();
-    login_page(clock, Status::Ok, &next, "", None)
+    let next = next.as_deref().and_then(local_path).unwrap_or(&fallback);
+    let secret = login_secret(cookies, config);
+    let fields = LoginFields {
+        next,
+        email: "",
+        csrf_token: &secret,
+    };
+    login_page(clock, Status::Ok, &fields, None)
 }
 
 #[derive(FromForm)]
@@ -176,20 +212,70 @@ pub struct LoginForm {
     email: Option<String>,
     password: Option<String>,
     next: Option<String>,
+    csrf_token: Option<String>,
 }
 
-/// POST /login — public: checks the credentials (with the lockout rule of the API login),
-/// sets the session cookie and goes to `next` (a local path) or this year's report.
+/// A refused page request: a page for a browser, a problem for a program.
+#[derive(rocket::Responder)]
+pub enum Refused {
+    Page(Html),
+    Problem(ApiError),
+}
+
+/// Whether the client reads HTML (a browser submitting a form) rather than a problem.
+pub struct WantsHtml(bool);
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for WantsHtml {
+    type Error = std::convert::Infallible;
+    async fn from_request(req: &'r Request<'_>) -> rocket::request::Outcome<Self, Self::Error> {
+        let html = req
+            .headers()
+            .get_one("Accept")
+            .is_some_and(|a| a.contains("text/html"));
+        rocket::request::Outcome::Success(WantsHtml(html))
+    }
+}
+
+/// A CSRF refusal, as a page or a problem.
+fn forged(clock: &Clock, wants: &WantsHtml, e: ApiError) -> Refused {
+    if wants.0 {
+        let mut page = error_page(clock, &e);
+        page.status = Status::Forbidden;
+        Refused::Page(page)
+    } else {
+        Refused::Problem(e)
+    }
+}
+
+/// POST /login — public: checks the form's secret and the credentials (with the lockout rule
+/// of the API login), sets the session cookie and goes to `next` (a local path) or this
+/// year's report.
 #[rocket::post("/login", data = "<form>")]
+#[allow(clippy::too_many_arguments)]
 pub async fn login_submit(
-    form: Form<LoginForm>,
+    form: Option<Form<LoginForm>>,
     cookies: &CookieJar<'_>,
+    origin: RequestOrigin,
+    wants: WantsHtml,
     db: &State<Db>,
     keys: &State<TokenKeys>,
     config: &State<Config>,
-) -> Result<Redirect, Html> {
+) -> Result<Redirect, Refused> {
     let clock = &db.clock;
-    let form = form.into_inner();
+    let form = form.map(Form::into_inner).unwrap_or(LoginForm {
+        email: None,
+        password: None,
+        next: None,
+        csrf_token: None,
+    });
+    let secret = cookies
+        .get(LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
+    if let Err(e) = origin.check(&secret, form.csrf_token.as_deref()) {
+        return Err(forged(clock, &wants, e));
+    }
     let fallback = default_next(clock);
     let next = form
         .next
@@ -199,39 +285,42 @@ pub async fn login_submit(
         .to_string();
     let email = form.email.unwrap_or_default().trim().to_string();
     let password = form.password.unwrap_or_default();
+    let fields = LoginFields {
+        next: &next,
+        email: &email,
+        csrf_token: &secret,
+    };
     if email.is_empty() || password.is_empty() {
-        return Err(login_page(
+        return Err(Refused::Page(login_page(
             clock,
             Status::UnprocessableEntity,
-            &next,
-            &email,
+            &fields,
             Some("Renseignez votre adresse électronique et votre mot de passe.".into()),
-        ));
+        )));
     }
     match login_with(db, keys, config, email.clone(), password).await {
         Ok(token) => {
             let cookie = Cookie::build((SESSION_COOKIE, token.access_token))
                 .http_only(true)
+                .secure(config.cookie_secure)
                 .same_site(SameSite::Strict)
                 .path("/")
                 .max_age(rocket::time::Duration::seconds(token.expires_in));
             cookies.add(cookie);
             Ok(Redirect::to(next))
         }
-        Err(e) if e.status == 401 => Err(login_page(
+        Err(e) if e.status == 401 => Err(Refused::Page(login_page(
             clock,
             Status::Unauthorized,
-            &next,
-            &email,
+            &fields,
             Some("Adresse électronique ou mot de passe incorrect.".into()),
-        )),
+        ))),
         Err(e) if e.status == 429 => {
             let wait = e.retry_after.unwrap_or(60);
             let mut page = login_page(
                 clock,
                 Status::TooManyRequests,
-                &next,
-                &email,
+                &fields,
                 Some(format!(
                     "Trop de tentatives : réessayez dans {} minute{}.",
                     (wait + 59) / 60,
@@ -239,17 +328,41 @@ pub async fn login_submit(
                 )),
             );
             page.retry_after = Some(wait);
-            Err(page)
+            Err(Refused::Page(page))
         }
-        Err(e) => Err(error_page(clock, &e)),
+        Err(e) => Err(Refused::Page(error_page(clock, &e))),
     }
 }
 
-/// POST /logout — public: forgets the session cookie.
-#[rocket::post("/logout")]
-pub fn logout(cookies: &CookieJar<'_>) -> Redirect {
+#[derive(FromForm)]
+pub struct LogoutForm {
+    csrf_token: Option<String>,
+}
+
+/// POST /logout — public: ends the session of the cookie (its form's secret must match) and
+/// forgets the cookie. Without a live session there is nothing to end: back to the login.
+#[rocket::post("/logout", data = "<form>")]
+#[allow(clippy::too_many_arguments)]
+pub async fn logout(
+    form: Option<Form<LogoutForm>>,
+    session: Result<CookieSession, ApiError>,
+    origin: RequestOrigin,
+    wants: WantsHtml,
+    cookies: &CookieJar<'_>,
+    db: &State<Db>,
+    cache: &State<CallerCache>,
+) -> Result<Redirect, Refused> {
+    if let Ok(CookieSession(caller)) = session {
+        let field = form.as_ref().and_then(|f| f.csrf_token.as_deref());
+        if let Err(e) = origin.check(&caller.csrf_token, field) {
+            return Err(forged(&db.clock, &wants, e));
+        }
+        if let Err(e) = end_session(db, cache, caller.session_id).await {
+            return Err(Refused::Page(error_page(&db.clock, &e)));
+        }
+    }
     cookies.remove(Cookie::build(SESSION_COOKIE).path("/"));
-    Redirect::to("/login")
+    Ok(Redirect::to("/login"))
 }
 
 /// The page's query string, from the filters it was given (`year` is in the path).
@@ -309,6 +422,7 @@ pub async fn annual_page(
         Ok(r) => r,
         Err(e) => return Ok(error_page(&db.clock, &e)),
     };
+    let csrf_token = caller.csrf_token.clone();
     let loaded = match load(caller, req.clone(), db, config, true).await {
         Ok(l) => l,
         Err(e) => return Ok(error_page(&db.clock, &e)),
@@ -379,6 +493,7 @@ pub async fn annual_page(
         filter_query: filter_query(&raw),
         filters,
         current_year: current_year(&db.clock),
+        csrf_token,
     };
     let context = page_context(&loaded.report, &extras);
     match render("annual.html", context) {

@@ -1,6 +1,7 @@
 //! Who is calling: roles, funder scopes, the authentication guard (Bearer header or session
 //! cookie) and one guard per group of roles, so that every route states who may call it.
 
+pub mod csrf;
 pub mod password;
 pub mod token;
 
@@ -108,6 +109,9 @@ pub struct Caller {
     pub role: Role,
     pub organisation_id: Option<i64>,
     pub funder_scope: FunderScope,
+    /// The session the request belongs to, and its CSRF secret.
+    pub session_id: i64,
+    pub csrf_token: String,
 }
 
 impl Caller {
@@ -125,83 +129,90 @@ impl Caller {
     }
 }
 
-fn bearer_or_cookie(req: &Request<'_>) -> Option<String> {
+/// How a request presented its token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presented {
+    /// `Authorization: Bearer …`: a program; no cookie, so no cross-site forgery.
+    Bearer,
+    /// The session cookie: a browser, which also sends it on requests other sites make.
+    Cookie,
+}
+
+fn bearer_or_cookie(req: &Request<'_>) -> Option<(String, Presented)> {
     if let Some(h) = req.headers().get_one("Authorization") {
         let mut parts = h.splitn(2, ' ');
         let scheme = parts.next().unwrap_or("");
         if scheme.eq_ignore_ascii_case("bearer") {
-            return parts.next().map(|t| t.trim().to_string());
+            return parts
+                .next()
+                .map(|t| (t.trim().to_string(), Presented::Bearer));
         }
         return None;
     }
     req.cookies()
         .get(SESSION_COOKIE)
-        .map(|c| c.value().to_string())
+        .map(|c| (c.value().to_string(), Presented::Cookie))
 }
 
-async fn authenticate(req: &Request<'_>) -> Result<Caller, ApiError> {
+/// The caller of the request and how its token came, once per request.
+pub async fn authenticate(req: &Request<'_>) -> Result<(Caller, Presented), ApiError> {
     let cached = req
         .local_cache_async(async { authenticate_uncached(req).await })
         .await;
     cached.clone()
 }
 
-async fn authenticate_uncached(req: &Request<'_>) -> Result<Caller, ApiError> {
-    let token = bearer_or_cookie(req)
+async fn authenticate_uncached(req: &Request<'_>) -> Result<(Caller, Presented), ApiError> {
+    let invalid = || ApiError::unauthorized("the token is invalid or expired");
+    let (token, presented) = bearer_or_cookie(req)
         .ok_or_else(|| ApiError::unauthorized("a Bearer token or a session is required"))?;
-    let keys = req
-        .rocket()
-        .state::<TokenKeys>()
-        .ok_or_else(ApiError::internal)?;
-    let clock = req
-        .rocket()
-        .state::<crate::clock::Clock>()
-        .ok_or_else(ApiError::internal)?;
-    let claims = keys
-        .verify(&token, clock.now())
-        .ok_or_else(|| ApiError::unauthorized("the token is invalid or expired"))?;
-    let user_id: i64 = claims
-        .sub
-        .parse()
-        .map_err(|_| ApiError::unauthorized("the token is invalid or expired"))?;
-    if let Some(caller) = req
-        .rocket()
-        .state::<CallerCache>()
-        .and_then(|c| c.get(user_id))
-    {
-        if caller.structure_id != claims.sid {
-            return Err(ApiError::unauthorized("the token is invalid or expired"));
+    let rocket = req.rocket();
+    let keys = rocket.state::<TokenKeys>().ok_or_else(ApiError::internal)?;
+    let db = rocket.state::<Db>().ok_or_else(ApiError::internal)?;
+    let claims = keys.verify(&token, db.clock.now()).ok_or_else(invalid)?;
+    let user_id: i64 = claims.sub.parse().map_err(|_| invalid())?;
+    let session_id = claims.ses;
+    let cache = rocket.state::<CallerCache>();
+    let caller = match cache.and_then(|c| c.get(session_id)) {
+        Some(caller) => caller,
+        None => {
+            let at = db.clock.naive();
+            let (user, csrf_token) = db
+                .run(move |conn| store::sessions::find_live(conn, session_id, at))
+                .await?
+                .ok_or_else(|| {
+                    ApiError::unauthorized("the session has ended, or the account is disabled")
+                })?;
+            let role = Role::parse(&user.role).ok_or_else(ApiError::internal)?;
+            let funder_scope = match &user.funder_scope {
+                Some(s) => FunderScope::parse(s).unwrap_or(FunderScope::Own),
+                None => FunderScope::Own,
+            };
+            let caller = Caller {
+                user_id: user.id,
+                structure_id: user.structure_id,
+                role,
+                organisation_id: user.organisation_id,
+                funder_scope,
+                session_id,
+                csrf_token,
+            };
+            if let Some(cache) = cache {
+                cache.put(caller.clone());
+            }
+            caller
         }
-        return Ok(caller);
-    }
-    let db = req.rocket().state::<Db>().ok_or_else(ApiError::internal)?;
-    let user = db
-        .run(move |conn| store::users::find_active(conn, user_id))
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("the account no longer exists or is disabled"))?;
-    if user.structure_id != claims.sid {
-        return Err(ApiError::unauthorized("the token is invalid or expired"));
-    }
-    let role = Role::parse(&user.role).ok_or_else(ApiError::internal)?;
-    let funder_scope = match &user.funder_scope {
-        Some(s) => FunderScope::parse(s).unwrap_or(FunderScope::Own),
-        None => FunderScope::Own,
     };
-    let caller = Caller {
-        user_id: user.id,
-        structure_id: user.structure_id,
-        role,
-        organisation_id: user.organisation_id,
-        funder_scope,
-    };
-    if let Some(cache) = req.rocket().state::<CallerCache>() {
-        cache.put(caller.clone());
+    // The token must be the session's own (a forged pairing never matches).
+    if caller.user_id != user_id || caller.structure_id != claims.sid {
+        return Err(invalid());
     }
-    Ok(caller)
+    Ok((caller, presented))
 }
 
-/// The accounts behind recent tokens, kept a few seconds so that a client's burst of requests
-/// reads its account once: a disabled account or a changed role is seen within `TTL`.
+/// The sessions behind recent tokens, kept a few seconds so that a client's burst of requests
+/// reads its session and account once: a session ended on another instance, a disabled
+/// account or a changed role is seen within `TTL`; one ended here is forgotten at once.
 #[derive(Default)]
 pub struct CallerCache(
     std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, Caller)>>,
@@ -211,9 +222,9 @@ impl CallerCache {
     const TTL: std::time::Duration = std::time::Duration::from_secs(5);
     const MAX_ENTRIES: usize = 10_000;
 
-    fn get(&self, user_id: i64) -> Option<Caller> {
+    fn get(&self, session_id: i64) -> Option<Caller> {
         let map = self.0.lock().ok()?;
-        map.get(&user_id)
+        map.get(&session_id)
             .filter(|(at, _)| at.elapsed() < Self::TTL)
             .map(|(_, c)| c.clone())
     }
@@ -223,13 +234,29 @@ impl CallerCache {
             if map.len() >= Self::MAX_ENTRIES {
                 map.retain(|_, (at, _)| at.elapsed() < Self::TTL);
             }
-            map.insert(caller.user_id, (std::time::Instant::now(), caller));
+            map.insert(caller.session_id, (std::time::Instant::now(), caller));
+        }
+    }
+
+    /// Forgets a session at once (it was just ended on this instance).
+    pub fn forget(&self, session_id: i64) {
+        if let Ok(mut map) = self.0.lock() {
+            map.remove(&session_id);
         }
     }
 }
 
+/// Authenticates, then admits the given roles. A state-changing request that came with the
+/// session cookie must also pass the CSRF check (header `X-CSRF-Token`).
 async fn guard(req: &Request<'_>, allowed: &[Role]) -> Outcome<Caller, ApiError> {
-    match authenticate(req).await {
+    let checked = match authenticate(req).await {
+        Ok((caller, Presented::Cookie)) if csrf::is_state_changing(req.method()) => {
+            csrf::check(req, &caller.csrf_token).map(|_| caller)
+        }
+        Ok((caller, _)) => Ok(caller),
+        Err(e) => Err(e),
+    };
+    match checked {
         Ok(caller) if allowed.contains(&caller.role) => Outcome::Success(caller),
         Ok(_) => Outcome::Error(stash(req, ApiError::forbidden())),
         Err(e) => Outcome::Error(stash(req, e)),
@@ -261,6 +288,25 @@ macro_rules! role_guard {
             }
         }
     };
+}
+
+/// The caller of a request that came with the session cookie, whatever its method, for page
+/// forms that check their own CSRF field (`csrf::RequestOrigin::check`).
+pub struct CookieSession(pub Caller);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for CookieSession {
+    type Error = ApiError;
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ApiError> {
+        match authenticate(req).await {
+            Ok((caller, Presented::Cookie)) => Outcome::Success(CookieSession(caller)),
+            Ok(_) => Outcome::Error(stash(
+                req,
+                ApiError::unauthorized("this form needs the session cookie"),
+            )),
+            Err(e) => Outcome::Error(stash(req, e)),
+        }
+    }
 }
 
 role_guard!(

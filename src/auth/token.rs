@@ -8,10 +8,22 @@ use serde::{Deserialize, Serialize};
 pub struct Claims {
     /// user id
     pub sub: String,
+    /// structure id
     pub sid: i64,
+    /// session id, checked against the sessions table on every request
+    pub ses: i64,
     pub role: String,
     pub iat: i64,
     pub exp: i64,
+}
+
+/// What a token names: a session of a user of a structure.
+#[derive(Debug, Clone)]
+pub struct SessionOf {
+    pub session_id: i64,
+    pub user_id: i64,
+    pub structure_id: i64,
+    pub role: String,
 }
 
 #[derive(Clone)]
@@ -30,30 +42,23 @@ impl TokenKeys {
         }
     }
 
-    /// A token issued at `now` (the application's clock), valid for the configured lifetime.
+    /// A token of session `session` issued at `now` (the application's clock), valid for the
+    /// configured lifetime.
     pub fn issue(
         &self,
-        user_id: i64,
-        structure_id: i64,
-        role: &str,
+        session: &SessionOf,
         now: chrono::DateTime<chrono::Utc>,
     ) -> anyhow::Result<String> {
         let now = now.timestamp();
-        self.issue_at(user_id, structure_id, role, now, now + self.ttl_seconds)
+        self.issue_at(session, now, now + self.ttl_seconds)
     }
 
-    pub fn issue_at(
-        &self,
-        user_id: i64,
-        structure_id: i64,
-        role: &str,
-        iat: i64,
-        exp: i64,
-    ) -> anyhow::Result<String> {
+    pub fn issue_at(&self, session: &SessionOf, iat: i64, exp: i64) -> anyhow::Result<String> {
         let claims = Claims {
-            sub: user_id.to_string(),
-            sid: structure_id,
-            role: role.to_string(),
+            sub: session.user_id.to_string(),
+            sid: session.structure_id,
+            ses: session.session_id,
+            role: session.role.clone(),
             iat,
             exp,
         };
@@ -78,8 +83,13 @@ impl TokenKeys {
 
 /// 64 random bytes, hex encoded.
 pub fn generate_secret() -> String {
+    random_hex::<64>()
+}
+
+/// `N` random bytes from the operating system, hex encoded.
+pub fn random_hex<const N: usize>() -> String {
     use rand::RngCore;
-    let mut bytes = [0u8; 64];
+    let mut bytes = [0u8; N];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -93,9 +103,18 @@ mod tests {
         use chrono::TimeZone;
         let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef", 3600);
         let at = chrono::Utc.with_ymd_and_hms(2031, 6, 15, 9, 0, 0).unwrap();
-        let t = keys.issue(7, 3, "admin", at).unwrap();
+        let session = SessionOf {
+            session_id: 11,
+            user_id: 7,
+            structure_id: 3,
+            role: "admin".into(),
+        };
+        let t = keys.issue(&session, at).unwrap();
         let c = keys.verify(&t, at).unwrap();
-        assert_eq!((c.sub.as_str(), c.sid, c.role.as_str()), ("7", 3, "admin"));
+        assert_eq!(
+            (c.sub.as_str(), c.sid, c.ses, c.role.as_str()),
+            ("7", 3, 11, "admin")
+        );
         // Valid until its last second, refused from its expiry on.
         let last = at + chrono::Duration::seconds(3599);
         assert!(keys.verify(&t, last).is_some());
@@ -103,7 +122,7 @@ mod tests {
             .verify(&t, last + chrono::Duration::seconds(1))
             .is_none());
         let now = at.timestamp();
-        let expired = keys.issue_at(7, 3, "admin", now - 7200, now - 10).unwrap();
+        let expired = keys.issue_at(&session, now - 7200, now - 10).unwrap();
         assert!(keys.verify(&expired, at).is_none());
         let other = TokenKeys::new(b"another secret another secret 12", 3600);
         assert!(other.verify(&t, at).is_none());

@@ -47,6 +47,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     login_throttle (email) {
         email -> Text,
         failures -> Integer,
@@ -405,6 +416,7 @@ diesel::table! {
 
 diesel::joinable!(organisations -> structures (structure_id));
 diesel::joinable!(users -> structures (structure_id));
+diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(contracts -> structures (structure_id));
 diesel::joinable!(clauses -> contracts (contract_id));
@@ -423,6 +435,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     app_settings,
     login_throttle,
+    sessions,
     organisation_contacts,
     labour_shares,
     contracts,

@@ -181,11 +181,14 @@ pub struct PageExtras {
     pub filters: Vec<String>,
     /// The year the header's link opens.
     pub current_year: i32,
+    /// The session's secret, sent back by the logout form.
+    pub csrf_token: String,
 }
 
 #[derive(Debug, Serialize)]
 pub struct PageContext {
     pub current_year: i32,
+    pub csrf_token: String,
     pub year: i32,
     pub title: String,
     pub scope: String,
@@ -441,6 +444,7 @@ pub fn page_context(report: &AnnualReport, extras: &PageExtras) -> PageContext {
     };
     PageContext {
         current_year: extras.current_year,
+        csrf_token: extras.csrf_token.clone(),
         year,
         title: format!("Bilan {year} des clauses sociales d'insertion"),
         scope,

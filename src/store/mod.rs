@@ -15,6 +15,7 @@ pub mod placements;
 pub mod referrals;
 pub mod reminders;
 pub mod reports;
+pub mod sessions;
 pub mod settings;
 pub mod timeline;
 pub mod users;

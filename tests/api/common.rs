@@ -244,6 +244,35 @@ impl TestApp {
         )
     }
 
+    /// The login page's secret, as a browser gets it: the `clausier_login` cookie, also in the
+    /// form's hidden `csrf_token` field.
+    pub fn login_form_secret(&self) -> String {
+        let r = self.client.get("/login").dispatch();
+        let secret = r
+            .cookies()
+            .get("clausier_login")
+            .map(|c| c.value().to_string())
+            .expect("the login page sets its secret");
+        let body = r.into_string().unwrap_or_default();
+        assert!(
+            body.contains(&format!("name=\"csrf_token\" value=\"{secret}\"")),
+            "the form carries the secret: {body}"
+        );
+        secret
+    }
+
+    /// Posts the login form as a browser does, with the page's secret; `fields` is the
+    /// url-encoded form without it.
+    pub fn submit_login_form(&self, fields: &str) -> rocket::local::blocking::LocalResponse<'_> {
+        let secret = self.login_form_secret();
+        self.client
+            .post("/login")
+            .header(ContentType::Form)
+            .cookie(rocket::http::Cookie::new("clausier_login", secret.clone()))
+            .body(format!("{fields}&csrf_token={secret}"))
+            .dispatch()
+    }
+
     /// Creates a structure and its first admin as the CLI does; returns the admin's token.
     pub fn structure_admin(&self, structure: &str) -> String {
         let email = format!("admin@{}.test", structure.to_lowercase().replace(' ', "-"));

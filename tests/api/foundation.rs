@@ -68,26 +68,49 @@ on_both!(bad_tokens_are_refused, |app: &TestApp| {
         401
     );
     assert_eq!(app.get("/api/v1/me", "not.a.token").status, 401);
+    // The claims of a real session, to forge others from.
+    let keys = clausier::auth::TokenKeys::new(b"test-secret-test-secret-test-secret-0123", 3600);
+    let claims = keys.verify(&token, app.clock.now()).expect("a valid token");
+    let session = clausier::auth::token::SessionOf {
+        session_id: claims.ses,
+        user_id: claims.sub.parse().unwrap(),
+        structure_id: claims.sid,
+        role: "admin".into(),
+    };
     // Signed with another key.
     let other = clausier::auth::TokenKeys::new(b"another-secret-another-secret-0123456", 3600);
-    let forged = other.issue(1, 1, "admin", app.clock.now()).unwrap();
+    let forged = other.issue(&session, app.clock.now()).unwrap();
     assert_eq!(app.get("/api/v1/me", &forged).status, 401);
     // Expired well in the past, signed with the right key.
-    let keys = clausier::auth::TokenKeys::new(b"test-secret-test-secret-test-secret-0123", 3600);
-    let me = app.get("/api/v1/me", &token);
-    let (id, sid) = (
-        me.body["id"].as_i64().unwrap(),
-        me.body["structure_id"].as_i64().unwrap(),
-    );
     let now = app.clock.now().timestamp();
-    let expired = keys
-        .issue_at(id, sid, "admin", now - 7200, now - 3600)
-        .unwrap();
+    let expired = keys.issue_at(&session, now - 7200, now - 3600).unwrap();
     let r = app.get("/api/v1/me", &expired);
     assert_eq!(r.status, 401);
     assert_eq!(r.content_type.as_deref(), Some("application/problem+json"));
-    let valid = keys.issue(id, sid, "admin", app.clock.now()).unwrap();
+    // The right key, but a session that was never opened, or another user's session.
+    let unknown = clausier::auth::token::SessionOf {
+        session_id: claims.ses + 1000,
+        ..session.clone()
+    };
+    let r = app.get(
+        "/api/v1/me",
+        &keys.issue(&unknown, app.clock.now()).unwrap(),
+    );
+    assert_eq!(r.status, 401);
+    let someone_else = clausier::auth::token::SessionOf {
+        user_id: session.user_id + 1,
+        ..session.clone()
+    };
+    let r = app.get(
+        "/api/v1/me",
+        &keys.issue(&someone_else, app.clock.now()).unwrap(),
+    );
+    assert_eq!(r.status, 401);
+    let valid = keys.issue(&session, app.clock.now()).unwrap();
     assert_eq!(app.get("/api/v1/me", &valid).status, 200);
+    // The token expires on the application's clock.
+    app.clock.advance(chrono::Duration::hours(9));
+    assert_eq!(app.get("/api/v1/me", &valid).status, 401);
 });
 
 on_both!(session_cookie_is_accepted, |app: &TestApp| {

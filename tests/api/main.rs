@@ -14,5 +14,6 @@ mod reminders;
 mod reports;
 mod reports_bench;
 mod seed;
+mod sessions;
 mod smtp;
 mod startup;

@@ -1646,15 +1646,10 @@ on_both!(csv_and_xlsx_carry_the_same_figures, |app: &TestApp| {
 });
 
 fn session(app: &TestApp, email: &str) -> String {
-    let r = app
-        .client
-        .post("/login")
-        .header(ContentType::Form)
-        .body(format!(
-            "email={}&password={PASSWORD}&next=%2Freports%2Fannual%2F2026",
-            email.replace('@', "%40")
-        ))
-        .dispatch();
+    let r = app.submit_login_form(&format!(
+        "email={}&password={PASSWORD}&next=%2Freports%2Fannual%2F2026",
+        email.replace('@', "%40")
+    ));
     assert_eq!(r.status().code, 303);
     assert_eq!(
         r.headers().get_one("Location"),
@@ -1706,23 +1701,15 @@ on_both!(report_page_and_login, |app: &TestApp| {
     let (_, body, _) = page(app, "/login?next=https%3A%2F%2Fevil.example%2F", None);
     assert!(!body.contains("evil.example"));
     // Wrong password: the form again, 401.
-    let r = app
-        .client
-        .post("/login")
-        .header(ContentType::Form)
-        .body("email=fac%40plie-page.test&password=wrong-password-here&next=%2F%2Fevil.example")
-        .dispatch();
+    let r = app.submit_login_form(
+        "email=fac%40plie-page.test&password=wrong-password-here&next=%2F%2Fevil.example",
+    );
     assert_eq!(r.status().code, 401);
     assert!(r.headers().get_one("Set-Cookie").is_none());
     assert!(r.into_string().unwrap().contains("mot de passe incorrect"));
     // The lockout rule of the API login applies to the form.
     for attempt in 0..6 {
-        let r = app
-            .client
-            .post("/login")
-            .header(ContentType::Form)
-            .body("email=nobody%40plie-page.test&password=wrong-password-here")
-            .dispatch();
+        let r = app.submit_login_form("email=nobody%40plie-page.test&password=wrong-password-here");
         if attempt < 5 {
             assert_eq!(r.status().code, 401, "attempt {attempt}");
         } else {
@@ -1732,14 +1719,9 @@ on_both!(report_page_and_login, |app: &TestApp| {
         }
     }
     // An off-site next is replaced by this year's report.
-    let r = app
-        .client
-        .post("/login")
-        .header(ContentType::Form)
-        .body(format!(
-            "email=fac%40plie-page.test&password={PASSWORD}&next=%2F%2Fevil.example"
-        ))
-        .dispatch();
+    let r = app.submit_login_form(&format!(
+        "email=fac%40plie-page.test&password={PASSWORD}&next=%2F%2Fevil.example"
+    ));
     assert_eq!(r.status().code, 303);
     let this_year = app.clock.today().year();
     assert_eq!(
@@ -1783,11 +1765,20 @@ on_both!(report_page_and_login, |app: &TestApp| {
     assert_eq!(status, 200);
     assert!(body.contains(&headline));
     assert!(body.contains("Secret statistique"));
-    // Logout forgets the cookie.
+    // Logout needs the page's secret; it ends the session and forgets the cookie.
+    let (_, body, _) = page(app, "/reports/annual/2026", Some(&token));
+    let secret = body
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the logout form carries the session's secret")
+        .to_string();
     let r = app
         .client
         .post("/logout")
-        .cookie(Cookie::new("clausier_session", token))
+        .header(ContentType::Form)
+        .cookie(Cookie::new("clausier_session", token.clone()))
+        .body(format!("csrf_token={secret}"))
         .dispatch();
     assert_eq!(r.status().code, 303);
     let cleared = r.headers().get_one("Set-Cookie").unwrap();
@@ -1795,6 +1786,8 @@ on_both!(report_page_and_login, |app: &TestApp| {
         cleared.starts_with("clausier_session=") && cleared.contains("Max-Age=0"),
         "{cleared}"
     );
+    let (status, _, _) = page(app, "/reports/annual/2026", Some(&token));
+    assert_eq!(status, 303, "the old cookie opens nothing");
 });
 
 // ---------------------------------------------------------------------------------------

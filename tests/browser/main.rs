@@ -313,6 +313,8 @@ fn report_page_in_headless_chromium() {
     let _server = Guard(
         clausier(dir.path(), &database_url)
             .env("ROCKET_PORT", port.to_string())
+            // The address the browser uses: the only Origin its forms may come from.
+            .env("CLAUSIER_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

@@ -1,0 +1,72 @@
+//! Sessions: opened at login, checked on every request, revoked at logout.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{sessions, users};
+use crate::db::Conn;
+use crate::error::ApiError;
+use crate::store::users::User;
+
+/// Opens a session for `user_id` until `expires_at`; returns its id.
+pub fn open(
+    conn: &mut Conn,
+    user_id: i64,
+    csrf_token: &str,
+    at: NaiveDateTime,
+    expires_at: NaiveDateTime,
+) -> Result<i64, ApiError> {
+    Ok(diesel::insert_into(sessions::table)
+        .values((
+            sessions::user_id.eq(user_id),
+            sessions::csrf_token.eq(csrf_token),
+            sessions::created_at.eq(at),
+            sessions::expires_at.eq(expires_at),
+        ))
+        .returning(sessions::id)
+        .get_result(conn)?)
+}
+
+/// The active account behind a session that is neither revoked nor expired at `at`, with the
+/// session's CSRF secret.
+pub fn find_live(
+    conn: &mut Conn,
+    session_id: i64,
+    at: NaiveDateTime,
+) -> Result<Option<(User, String)>, ApiError> {
+    Ok(sessions::table
+        .inner_join(users::table)
+        .filter(sessions::id.eq(session_id))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(at))
+        .filter(users::active.eq(true))
+        .select((User::as_select(), sessions::csrf_token))
+        .first(conn)
+        .optional()?)
+}
+
+/// Ends a session; true when it was live.
+pub fn revoke(conn: &mut Conn, session_id: i64, at: NaiveDateTime) -> Result<bool, ApiError> {
+    let n = diesel::update(
+        sessions::table
+            .filter(sessions::id.eq(session_id))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(at))
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// Forgets sessions that ended more than a day before `at` (expired or revoked): the table
+/// keeps only what can still be presented, plus a day for investigations.
+pub fn purge(conn: &mut Conn, at: NaiveDateTime) -> Result<usize, ApiError> {
+    let before = at - chrono::Duration::days(1);
+    Ok(diesel::delete(
+        sessions::table.filter(
+            sessions::expires_at
+                .lt(before)
+                .or(sessions::revoked_at.lt(before)),
+        ),
+    )
+    .execute(conn)?)
+}
