@@ -9,13 +9,14 @@ use crate::auth::password::{decoy_hash, verify_password};
 use crate::auth::{AnyRole, TokenKeys};
 use crate::config::Config;
 use crate::db::{now, Db};
+use crate::domain::limits::{Email, Password};
 use crate::error::{ApiError, ApiResult};
 use crate::store::users;
 
 #[derive(Deserialize)]
 pub struct LoginRequest {
-    pub email: String,
-    pub password: String,
+    pub email: Email,
+    pub password: Password,
 }
 
 #[derive(Serialize)]
@@ -85,7 +86,7 @@ pub async fn login(
     config: &State<Config>,
 ) -> ApiResult<Json<TokenResponse>> {
     let LoginRequest { email, password } = body.0;
-    login_with(db, keys, config, email, password)
+    login_with(db, keys, config, email.into(), password.into())
         .await
         .map(Json)
 }
