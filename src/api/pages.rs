@@ -17,6 +17,7 @@ use crate::auth::{ReportReader, TokenKeys, SESSION_COOKIE};
 use crate::config::Config;
 use crate::db::{now, Db};
 use crate::domain::catalogue::{label, CLAUSE_KINDS};
+use crate::domain::limits::{Email, Password};
 use crate::domain::period::Period;
 use crate::error::ApiError;
 use crate::reports::html::{page_context, render, PageExtras};
@@ -190,6 +191,29 @@ pub async fn login_submit(
         .to_string();
     let email = form.email.unwrap_or_default().trim().to_string();
     let password = form.password.unwrap_or_default();
+    // The limits of the API login: a NUL or an overlong value never reaches the database.
+    let email = match Email::new(email) {
+        Ok(e) => e.into_string(),
+        Err(why) => {
+            return Err(login_page(
+                Status::UnprocessableEntity,
+                &next,
+                "",
+                Some(format!("L'adresse électronique {why}.")),
+            ))
+        }
+    };
+    let password = match Password::new(password) {
+        Ok(p) => p.into_string(),
+        Err(why) => {
+            return Err(login_page(
+                Status::UnprocessableEntity,
+                &next,
+                &email,
+                Some(format!("Le mot de passe {why}.")),
+            ))
+        }
+    };
     if email.is_empty() || password.is_empty() {
         return Err(login_page(
             Status::UnprocessableEntity,
