@@ -529,3 +529,68 @@ on_both!(dates_and_the_length_of_a_clause, |app: &TestApp| {
     refused(&r, "due_on");
     assert_eq!(total(app, &path, f), milestones);
 });
+
+on_both!(
+    decp_imports_skip_records_whose_texts_do_not_fit,
+    |app: &TestApp| {
+        let admin = app.structure_admin("PLIE");
+        let record = |id: &str, objet: &str, holder: &str| {
+            json!({"id": id, "acheteur": {"id": "21750001630040", "nom": "Ville de Paris"},
+               "objet": objet, "codeCPV": "45454000-4", "montant": 100000,
+               "dateNotification": "2024-03-01", "dureeMois": 12,
+               "titulaires": [{"id": "55204599900869", "typeIdentifiant": "SIRET",
+                               "denominationSociale": holder}]})
+        };
+        let doc = json!({"marches": {"marche": [
+            record("2024-001", "Travaux\u{0} de voirie", "Bâtiment Durable"),
+            record("2024-002", &chars(1001), "Bâtiment Durable"),
+            record("2024-003", "Entretien des espaces verts", "Bâti\u{0}ment"),
+            record("2024-004", "Nettoyage des locaux\r\nlot 2", "Propreté Services"),
+        ]}});
+        let r = app.post("/api/v1/imports/decp", &admin, doc);
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["created"], 2, "{}", r.text);
+        let skipped: Vec<(i64, String)> = r.body["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["index"].as_i64().unwrap(),
+                    s["reason"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            skipped,
+            vec![
+                (
+                    0,
+                    "objet : ne doit pas contenir de caractère nul (U+0000)".to_string()
+                ),
+                (
+                    1,
+                    "objet : ne doit pas dépasser 1000 caractères".to_string()
+                ),
+            ]
+        );
+        let contracts = app.get("/api/v1/contracts", &admin);
+        assert_eq!(contracts.body["total"], 2, "{}", contracts.text);
+        let titles: Vec<&str> = contracts.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["title"].as_str().unwrap())
+            .collect();
+        assert!(titles.contains(&"Nettoyage des locaux lot 2"), "{titles:?}");
+        // The holder whose name held a NUL was dropped, not stored.
+        let orgs = app.get("/api/v1/organisations?kind=contractor", &admin);
+        let names: Vec<&str> = orgs.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["name"].as_str().unwrap_or(""))
+            .collect();
+        assert!(names.iter().all(|n| !n.contains('\0')), "{names:?}");
+    }
+);
