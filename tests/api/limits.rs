@@ -414,6 +414,18 @@ on_both!(
         );
         assert_eq!(status, 422, "{page}");
         assert!(page.contains("caractère de contrôle"), "{page}");
+        let (status, page) = form_login(
+            app,
+            &format!("email={}&password={PASSWORD}", "a".repeat(255)),
+        );
+        assert_eq!(status, 422, "{page}");
+        assert!(
+            page.contains("ne doit pas dépasser 254 caractères"),
+            "{page}"
+        );
+        // A form far over Rocket's form limit is refused before any check, not a server error.
+        let (status, _) = form_login(app, &format!("email={}&password=x", huge()));
+        assert!((400..500).contains(&status), "{status}");
         // None of this counted as a failed attempt, and the account still logs in.
         let r = app.login("fac@plie.test", PASSWORD);
         assert_eq!(r.status, 200, "{}", r.text);
