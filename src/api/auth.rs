@@ -10,13 +10,14 @@ use crate::auth::token::{random_hex, SessionOf};
 use crate::auth::{AnyRole, CallerCache, TokenKeys, SESSION_COOKIE};
 use crate::config::Config;
 use crate::db::Db;
+use crate::domain::limits::{Email, Password};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{sessions, users};
 
 #[derive(Deserialize)]
 pub struct LoginRequest {
-    pub email: String,
-    pub password: String,
+    pub email: Email,
+    pub password: Password,
 }
 
 #[derive(Serialize)]
@@ -107,7 +108,7 @@ pub async fn login(
     config: &State<Config>,
 ) -> ApiResult<Json<TokenResponse>> {
     let LoginRequest { email, password } = body.0;
-    login_with(db, keys, config, email, password)
+    login_with(db, keys, config, email.into(), password.into())
         .await
         .map(Json)
 }

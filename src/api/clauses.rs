@@ -13,6 +13,7 @@ use crate::domain::calibration::{
     calibrate, CalibrationRequest, CalibrationResult, LabourShareRef,
 };
 use crate::domain::catalogue::{is_code, CLAUSE_KINDS};
+use crate::domain::limits::{self, check_clause_span, Code, FreeText, Label};
 use crate::domain::territory::{is_valid_departement, time_zone};
 use crate::domain::units::{ser_hundredths, Hundredths};
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -34,9 +35,9 @@ pub async fn preview(
 
 #[derive(Deserialize)]
 pub struct LabourShareItem {
-    pub cpv_prefix: String,
+    pub cpv_prefix: Code,
     pub labour_share_percent: Hundredths,
-    pub label: String,
+    pub label: Label,
 }
 
 #[derive(Serialize)]
@@ -123,24 +124,27 @@ pub async fn put_labour_shares(
     Ok(Json(shares_out(saved)))
 }
 
-fn default_frequency() -> String {
-    "monthly".into()
+fn default_frequency() -> Code {
+    // A constant of the class: it cannot be refused (the empty default would be, later).
+    Code::try_from("monthly").unwrap_or_default()
 }
 
 #[derive(Deserialize)]
 pub struct ClauseInput {
-    pub kind: String,
+    pub kind: Code,
     pub lot_number: Option<i32>,
     pub calibration: CalibrationRequest,
     pub hours_override: Option<Hundredths>,
-    pub override_justification: Option<String>,
+    pub override_justification: Option<FreeText>,
+    #[serde(deserialize_with = "limits::date")]
     pub starts_on: NaiveDate,
+    #[serde(deserialize_with = "limits::date")]
     pub ends_on: NaiveDate,
     #[serde(default = "default_frequency")]
-    pub reporting_frequency: String,
+    pub reporting_frequency: Code,
     pub penalty_per_missing_hour_eur: Option<Hundredths>,
     pub referent_id: Option<i64>,
-    pub territory: Option<String>,
+    pub territory: Option<Code>,
 }
 
 fn method_name(req: &CalibrationRequest) -> String {
@@ -182,6 +186,8 @@ fn build_clause(
     }
     if input.ends_on < input.starts_on {
         err("ends_on", "must not be before starts_on".into());
+    } else if let Err(e) = check_clause_span(input.starts_on, input.ends_on) {
+        err(&e.field, e.message);
     }
     if !["monthly", "quarterly"].contains(&input.reporting_frequency.as_str()) {
         err("reporting_frequency", "must be monthly or quarterly".into());
@@ -217,7 +223,7 @@ fn build_clause(
             );
         }
     }
-    let territory = match input.territory {
+    let territory = match input.territory.map(String::from) {
         Some(t) if is_valid_departement(&t) => Some(t),
         Some(t) => {
             err("territory", format!("`{t}` is not a département code"));
@@ -253,7 +259,7 @@ fn build_clause(
     Ok(NewClause {
         contract_id,
         lot_number: input.lot_number,
-        kind: input.kind,
+        kind: input.kind.into(),
         method: method_name(&input.calibration),
         calibration: serde_json::to_string(&input.calibration).unwrap_or_default(),
         explanation: calibration.explanation,
@@ -263,7 +269,7 @@ fn build_clause(
         required_hours: required,
         starts_on: input.starts_on,
         ends_on: input.ends_on,
-        reporting_frequency: input.reporting_frequency,
+        reporting_frequency: input.reporting_frequency.into(),
         penalty_per_hour_cents: input.penalty_per_missing_hour_eur.map(|p| p.0),
         referent_id: input.referent_id,
         time_zone: time_zone(&territory).name().to_string(),
@@ -389,7 +395,7 @@ pub async fn cancel(caller: Staff, id: i64, db: &State<Db>) -> ApiResult<Json<Cl
 #[derive(Deserialize)]
 pub struct AssignmentInput {
     pub contractor_id: i64,
-    pub role: String,
+    pub role: Code,
     pub hours_target: Hundredths,
 }
 

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use crate::api::body::{page, JsonBody, ListResponse};
 use crate::auth::{Staff, StaffOrContractor};
 use crate::db::{Conn, Db};
+use crate::domain::limits::{self, Code, Label, Title};
 use crate::domain::units::Hundredths;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::store::contracts::{self as store, ContractView, NewContract, NewLot};
@@ -20,25 +21,28 @@ const CONTRACT_KINDS: &[&str] = &["works", "services", "supplies"];
 #[derive(Deserialize)]
 pub struct LotInput {
     pub number: i32,
-    pub title: Option<String>,
+    pub title: Option<Label>,
     pub amount_eur: Option<Hundredths>,
-    pub cpv_code: Option<String>,
+    pub cpv_code: Option<Code>,
 }
 
 #[derive(Deserialize)]
 pub struct ContractInput {
     pub buyer_id: i64,
-    pub reference: String,
-    pub title: String,
-    pub kind: String,
-    pub cpv_code: Option<String>,
+    pub reference: Code,
+    pub title: Title,
+    pub kind: Code,
+    pub cpv_code: Option<Code>,
     pub amount_eur: Option<Hundredths>,
+    #[serde(default, deserialize_with = "limits::opt_date")]
     pub notified_on: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "limits::opt_date")]
     pub starts_on: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "limits::opt_date")]
     pub ends_on: Option<NaiveDate>,
     pub duration_months: Option<i32>,
     #[serde(default)]
-    pub social_considerations: Vec<String>,
+    pub social_considerations: Vec<Code>,
     #[serde(default)]
     pub lots: Vec<LotInput>,
     #[serde(default)]
@@ -113,6 +117,15 @@ fn validate(
         (Some(s), None, Some(m)) if m > 0 => end_from_duration(s, m),
         _ => None,
     };
+    if input.ends_on.is_none() && ends_on.is_some_and(|e| e > limits::MAX_DATE) {
+        err(
+            "duration_months".into(),
+            &format!(
+                "la fin calculée du marché dépasserait le {}",
+                limits::MAX_DATE
+            ),
+        );
+    }
     for (i, code) in input.social_considerations.iter().enumerate() {
         if !SOCIAL_CONSIDERATIONS.contains(&code.as_str()) {
             err(
@@ -144,9 +157,10 @@ fn validate(
             title: lot
                 .title
                 .clone()
+                .map(Into::into)
                 .unwrap_or_else(|| format!("Lot {}", lot.number)),
             amount_cents: lot.amount_eur.map(|a| a.0),
-            cpv_code: lot.cpv_code.clone(),
+            cpv_code: lot.cpv_code.clone().map(Into::into),
         });
     }
     for (i, id) in input.holder_ids.iter().enumerate() {
@@ -161,15 +175,19 @@ fn validate(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let mut social = input.social_considerations;
+    let mut social: Vec<String> = input
+        .social_considerations
+        .into_iter()
+        .map(Into::into)
+        .collect();
     social.sort();
     social.dedup();
     Ok(NewContract {
         buyer_id: input.buyer_id,
         reference,
         title: input.title.trim().to_string(),
-        kind: input.kind,
-        cpv_code: input.cpv_code,
+        kind: input.kind.into(),
+        cpv_code: input.cpv_code.map(Into::into),
         amount_cents: input.amount_eur.map(|a| a.0),
         notified_on: input.notified_on,
         starts_on: input.starts_on,

@@ -17,6 +17,7 @@ use crate::db::{now, write_tx, Conn, Db};
 use crate::domain::hours::{
     month_of, parse_hours_csv, parse_hours_xlsx, parse_month, ImportError, ImportRow,
 };
+use crate::domain::limits::{Code, FreeText};
 use crate::domain::progress::{progress, ProgressInput};
 use crate::domain::units::{ser_hundredths, Hundredths};
 use crate::error::{ApiError, ApiResult};
@@ -27,7 +28,7 @@ use crate::store::{clauses, placements};
 pub struct HoursInput {
     pub work_hours: Hundredths,
     pub training_hours: Option<Hundredths>,
-    pub amendment_reason: Option<String>,
+    pub amendment_reason: Option<FreeText>,
 }
 
 fn valid_month(month: &str) -> Result<(), ApiError> {
@@ -357,8 +358,8 @@ pub async fn history(
 #[derive(Deserialize)]
 pub struct Decision {
     pub entry_ids: Vec<i64>,
-    pub decision: String,
-    pub reason: Option<String>,
+    pub decision: Code,
+    pub reason: Option<FreeText>,
 }
 
 /// POST /api/v1/hours/validation — staff: validate or reject one entry or a batch.

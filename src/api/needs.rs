@@ -13,6 +13,7 @@ use crate::auth::{Staff, StaffOrContractor};
 use crate::db::{Conn, Db};
 use crate::domain::catalogue::{codes, is_code, CONTRACT_TYPES, MODALITIES};
 use crate::domain::eligibility::check_weekly_hours;
+use crate::domain::limits::{self, Code, Label};
 use crate::domain::matching::{rank, Need as MatchNeed};
 use crate::domain::referrals::{
     departement_of_commune, is_licence_code, MAX_DURATION_MONTHS, MAX_POSTS,
@@ -27,19 +28,20 @@ use crate::store::{audit, clauses, organisations};
 #[derive(Deserialize)]
 pub struct NeedInput {
     pub assignment_id: i64,
-    pub job_title: String,
-    pub rome_code: Option<String>,
+    pub job_title: Label,
+    pub rome_code: Option<Code>,
     pub posts: i64,
-    pub commune_code: String,
-    pub territory: String,
+    pub commune_code: Code,
+    pub territory: Code,
+    #[serde(deserialize_with = "limits::date")]
     pub starts_on: NaiveDate,
     pub weekly_hours: Hundredths,
     pub duration_months: Option<i64>,
     #[serde(default)]
-    pub licences: Vec<String>,
-    pub modality: String,
+    pub licences: Vec<Code>,
+    pub modality: Code,
     pub employer_id: i64,
-    pub contract_type: String,
+    pub contract_type: Code,
 }
 
 /// A need as the API shows it, with the counts of its proposals.
@@ -261,9 +263,9 @@ fn validate(
         weekly_hours: input.weekly_hours.0,
         duration_months: input.duration_months.and_then(|m| i32::try_from(m).ok()),
         licences,
-        modality: input.modality,
+        modality: input.modality.into(),
         employer_id: input.employer_id,
-        contract_type: input.contract_type,
+        contract_type: input.contract_type.into(),
     })
 }
 

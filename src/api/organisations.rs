@@ -9,6 +9,7 @@ use crate::api::body::{page, JsonBody, ListResponse};
 use crate::auth::Staff;
 use crate::db::Db;
 use crate::domain::catalogue::{is_code, ORGANISATION_KINDS, SIAE_KINDS};
+use crate::domain::limits::{Code, Email, Label, List, Name, MAX_CONTACTS};
 use crate::domain::siret::check_identifier;
 use crate::domain::territory::is_valid_departement;
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -16,13 +17,13 @@ use crate::store::organisations::{self as store, Contact, NewOrganisation, Organ
 
 #[derive(Deserialize)]
 pub struct OrganisationInput {
-    pub kind: String,
-    pub name: String,
-    pub siret: Option<String>,
-    pub identifier_type: Option<String>,
-    pub identifier: Option<String>,
-    pub territory: Option<String>,
-    pub siae_kind: Option<String>,
+    pub kind: Code,
+    pub name: Label,
+    pub siret: Option<Code>,
+    pub identifier_type: Option<Code>,
+    pub identifier: Option<Code>,
+    pub territory: Option<Code>,
+    pub siae_kind: Option<Code>,
 }
 
 /// Checks an organisation's fields; every broken rule is reported.
@@ -108,12 +109,12 @@ pub fn validate(input: OrganisationInput) -> Result<NewOrganisation, ApiError> {
         return Err(ApiError::validation(errors));
     }
     Ok(NewOrganisation {
-        kind: input.kind,
+        kind: input.kind.into(),
         name,
         identifier_type,
         identifier,
-        territory: input.territory,
-        siae_kind: input.siae_kind,
+        territory: input.territory.map(Into::into),
+        siae_kind: input.siae_kind.map(Into::into),
     })
 }
 
@@ -160,8 +161,8 @@ pub async fn get(caller: Staff, id: i64, db: &State<Db>) -> ApiResult<Json<Organ
 
 #[derive(Deserialize)]
 pub struct ContactInput {
-    pub email: String,
-    pub name: Option<String>,
+    pub email: Email,
+    pub name: Option<Name>,
 }
 
 /// PUT /api/v1/organisations/{id}/contacts — staff: who receives a contractor's reminders.
@@ -169,11 +170,11 @@ pub struct ContactInput {
 pub async fn put_contacts(
     caller: Staff,
     id: i64,
-    body: JsonBody<Vec<ContactInput>>,
+    body: JsonBody<List<ContactInput, { MAX_CONTACTS }>>,
     db: &State<Db>,
 ) -> ApiResult<Json<Vec<Contact>>> {
     let mut list = Vec::new();
-    for (i, c) in body.0.into_iter().enumerate() {
+    for (i, c) in body.0.into_vec().into_iter().enumerate() {
         let email = c.email.trim().to_lowercase();
         if email.parse::<lettre::Address>().is_err() {
             return Err(ApiError::invalid(
@@ -183,7 +184,7 @@ pub async fn put_contacts(
         }
         list.push(Contact {
             email,
-            name: c.name,
+            name: c.name.map(Into::into),
         });
     }
     let sid = caller.structure_id;

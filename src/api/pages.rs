@@ -20,6 +20,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::catalogue::{label, CLAUSE_KINDS};
+use crate::domain::limits::{Email, Password};
 use crate::domain::period::Period;
 use crate::error::ApiError;
 use crate::reports::html::{page_context, render, PageExtras};
@@ -285,10 +286,38 @@ pub async fn login_submit(
         .to_string();
     let email = form.email.unwrap_or_default().trim().to_string();
     let password = form.password.unwrap_or_default();
+    // The limits of the API login: a NUL or an overlong value never reaches the database.
+    let email = match Email::new(email) {
+        Ok(e) => e.into_string(),
+        Err(why) => {
+            let fields = LoginFields {
+                next: &next,
+                email: "",
+                csrf_token: &secret,
+            };
+            return Err(Refused::Page(login_page(
+                clock,
+                Status::UnprocessableEntity,
+                &fields,
+                Some(format!("L'adresse électronique {why}.")),
+            )));
+        }
+    };
     let fields = LoginFields {
         next: &next,
         email: &email,
         csrf_token: &secret,
+    };
+    let password = match Password::new(password) {
+        Ok(p) => p.into_string(),
+        Err(why) => {
+            return Err(Refused::Page(login_page(
+                clock,
+                Status::UnprocessableEntity,
+                &fields,
+                Some(format!("Le mot de passe {why}.")),
+            )))
+        }
     };
     if email.is_empty() || password.is_empty() {
         return Err(Refused::Page(login_page(

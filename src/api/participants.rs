@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::db::{now, Conn, Db};
 use crate::domain::catalogue::{is_code, PROOF_KINDS, QUALIFICATION_LEVELS};
 use crate::domain::eligibility::{check_criteria, status_on, valid_until, EligibilityStatus};
+use crate::domain::limits::{self, Code, FreeText, Name};
 use crate::domain::territory::{departement_of_postal_code, is_valid_departement};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::store::audit::{self, AuditEntry};
@@ -23,24 +24,26 @@ use crate::store::placements::{self, Placement};
 
 #[derive(Deserialize)]
 pub struct ParticipantInput {
-    pub first_name: String,
-    pub last_name: String,
+    pub first_name: Name,
+    pub last_name: Name,
+    /// Not bounded by the 1990 floor of other dates: the plausibility rule of `validate`.
     pub birth_date: NaiveDate,
-    pub sex: String,
-    pub postal_code: Option<String>,
+    pub sex: Code,
+    pub postal_code: Option<Code>,
     #[serde(default)]
     pub qpv: bool,
     #[serde(default)]
     pub zrr: bool,
-    pub qualification_level: String,
-    pub jobseeker_id: Option<String>,
+    pub qualification_level: Code,
+    pub jobseeker_id: Option<Code>,
     pub looking_for_work: Option<bool>,
     #[serde(default)]
-    pub wished_rome_codes: Vec<String>,
+    pub wished_rome_codes: Vec<Code>,
     #[serde(default)]
-    pub licences: Vec<String>,
+    pub licences: Vec<Code>,
     #[serde(default)]
-    pub reachable_departements: Vec<String>,
+    pub reachable_departements: Vec<Code>,
+    #[serde(default, deserialize_with = "limits::opt_date")]
     pub available_from: Option<NaiveDate>,
 }
 
@@ -154,7 +157,7 @@ fn validate(input: ParticipantInput, today: NaiveDate) -> Result<NewParticipant,
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let clean = |v: Vec<String>| {
+    let clean = |v: Vec<Code>| {
         let mut v: Vec<String> = v
             .into_iter()
             .map(|s| s.trim().to_uppercase())
@@ -168,13 +171,16 @@ fn validate(input: ParticipantInput, today: NaiveDate) -> Result<NewParticipant,
         first_name,
         last_name,
         birth_date: input.birth_date,
-        sex: input.sex,
-        postal_code: input.postal_code,
+        sex: input.sex.into(),
+        postal_code: input.postal_code.map(Into::into),
         territory,
         qpv: input.qpv,
         zrr: input.zrr,
-        qualification_level: input.qualification_level,
-        jobseeker_id: input.jobseeker_id.filter(|s| !s.trim().is_empty()),
+        qualification_level: input.qualification_level.into(),
+        jobseeker_id: input
+            .jobseeker_id
+            .filter(|s| !s.trim().is_empty())
+            .map(Into::into),
         looking_for_work: input.looking_for_work.unwrap_or(true),
         wished_rome_codes: clean(input.wished_rome_codes),
         licences: clean(input.licences),
@@ -346,10 +352,11 @@ pub async fn get(
 
 #[derive(Deserialize)]
 pub struct EligibilityInput {
-    pub criteria: Vec<String>,
-    pub proof: String,
+    pub criteria: Vec<Code>,
+    pub proof: Code,
+    #[serde(deserialize_with = "limits::date")]
     pub validated_on: NaiveDate,
-    pub justification: Option<String>,
+    pub justification: Option<FreeText>,
 }
 
 #[derive(Serialize)]
@@ -375,7 +382,8 @@ pub async fn add_eligibility(
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_string);
-    let mut errors = check_criteria(&input.criteria, justification.as_deref())
+    let criteria: Vec<String> = input.criteria.into_iter().map(Into::into).collect();
+    let mut errors = check_criteria(&criteria, justification.as_deref())
         .err()
         .unwrap_or_default();
     if !is_code(PROOF_KINDS, &input.proof) {
@@ -408,7 +416,7 @@ pub async fn add_eligibility(
                 c,
                 caller.structure_id,
                 id,
-                &input.criteria,
+                &criteria,
                 &input.proof,
                 justification.as_deref(),
                 caller.user_id,

@@ -14,6 +14,7 @@ use crate::domain::eligibility::{
     age_band, check_placement_dates, check_weekly_hours, check_weekly_load, valid_on,
     PlannedPlacement, MAX_WEEKLY_HOURS,
 };
+use crate::domain::limits::{self, Code, FreeText, Label};
 use crate::domain::units::Hundredths;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::store::placements::{self as store, NewPlacement, Placement};
@@ -23,14 +24,16 @@ use crate::store::{audit, clauses, contracts, organisations, participants};
 pub struct PlacementInput {
     pub participant_id: i64,
     pub assignment_id: i64,
-    pub modality: String,
+    pub modality: Code,
     pub employer_id: i64,
-    pub contract_type: String,
-    pub job_title: String,
+    pub contract_type: Code,
+    pub job_title: Label,
+    #[serde(deserialize_with = "limits::date")]
     pub starts_on: NaiveDate,
+    #[serde(default, deserialize_with = "limits::opt_date")]
     pub ends_on: Option<NaiveDate>,
     pub weekly_hours: Option<Hundredths>,
-    pub derogation_reason: Option<String>,
+    pub derogation_reason: Option<FreeText>,
 }
 
 /// The CPV division (two digits) that reports call the sector.
@@ -167,8 +170,8 @@ pub fn place(
         clause_id: clause.id,
         contractor_id: assignment.contractor_id,
         employer_id: input.employer_id,
-        modality: input.modality,
-        contract_type: input.contract_type,
+        modality: input.modality.into(),
+        contract_type: input.contract_type.into(),
         job_title: input.job_title.trim().to_string(),
         starts_on: input.starts_on,
         ends_on: input.ends_on,
@@ -245,8 +248,9 @@ pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> ApiResul
 
 #[derive(Deserialize)]
 pub struct ExitInput {
+    #[serde(deserialize_with = "limits::date")]
     pub ended_on: NaiveDate,
-    pub outcome: String,
+    pub outcome: Code,
 }
 
 /// POST /api/v1/placements/{id}/exit — staff: records the end and its outcome.

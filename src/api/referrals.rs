@@ -16,6 +16,7 @@ use crate::auth::{Staff, StaffOrContractor};
 use crate::config::Config;
 use crate::db::{now, Conn, Db};
 use crate::domain::eligibility::valid_on;
+use crate::domain::limits::{self, Code, FreeText, Label, TextError};
 use crate::domain::next_action;
 use crate::domain::referrals::{
     self as rules, check_answer, check_transition, need_status, planned_end, Answer, NeedFact,
@@ -276,22 +277,25 @@ pub async fn get(
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct PlacementOverrides {
-    pub modality: Option<String>,
+    pub modality: Option<Code>,
     pub employer_id: Option<i64>,
-    pub contract_type: Option<String>,
-    pub job_title: Option<String>,
+    pub contract_type: Option<Code>,
+    pub job_title: Option<Label>,
+    #[serde(default, deserialize_with = "limits::opt_date")]
     pub starts_on: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "limits::opt_date")]
     pub ends_on: Option<NaiveDate>,
     pub weekly_hours: Option<Hundredths>,
     /// Staff only: a placement without valid eligibility is a facilitator's decision.
-    pub derogation_reason: Option<String>,
+    pub derogation_reason: Option<FreeText>,
 }
 
 #[derive(Deserialize)]
 pub struct AnswerInput {
-    pub state: String,
-    pub reason: Option<String>,
-    pub comment: Option<String>,
+    pub state: Code,
+    /// A decline reason: a code of the list.
+    pub reason: Option<Code>,
+    pub comment: Option<FreeText>,
     pub placement: Option<PlacementOverrides>,
 }
 
@@ -302,25 +306,43 @@ pub enum AnswerOut {
     Referral(Box<ReferralView>),
 }
 
+/// A default taken from the need, in the class of the placement's field; a value stored
+/// before the limits existed may not fit it, and is named under `placement.`.
+fn from_need<T: TryFrom<String, Error = TextError>>(
+    field: &str,
+    given: Option<T>,
+    stored: &str,
+) -> ApiResult<T> {
+    match given {
+        Some(v) => Ok(v),
+        None => T::try_from(stored.to_string())
+            .map_err(|e| ApiError::invalid(&format!("placement.{field}"), e.to_string())),
+    }
+}
+
 /// The placement a hire creates: the need's defaults, then the answer's overrides. The
 /// planned end is the start plus the need's duration, unless given.
-fn hire_input(participant_id: i64, need: &Need, o: PlacementOverrides) -> PlacementInput {
+fn hire_input(
+    participant_id: i64,
+    need: &Need,
+    o: PlacementOverrides,
+) -> ApiResult<PlacementInput> {
     let n = &need.row;
     let starts_on = o.starts_on.unwrap_or(n.starts_on);
-    PlacementInput {
+    Ok(PlacementInput {
         participant_id,
         assignment_id: n.assignment_id,
-        modality: o.modality.unwrap_or_else(|| n.modality.clone()),
+        modality: from_need("modality", o.modality, &n.modality)?,
         employer_id: o.employer_id.unwrap_or(n.employer_id),
-        contract_type: o.contract_type.unwrap_or_else(|| n.contract_type.clone()),
-        job_title: o.job_title.unwrap_or_else(|| n.job_title.clone()),
+        contract_type: from_need("contract_type", o.contract_type, &n.contract_type)?,
+        job_title: from_need("job_title", o.job_title, &n.job_title)?,
         starts_on,
         ends_on: o
             .ends_on
             .or_else(|| planned_end(starts_on, n.duration_months)),
         weekly_hours: Some(o.weekly_hours.unwrap_or(Hundredths(n.weekly_hours))),
         derogation_reason: o.derogation_reason,
-    }
+    })
 }
 
 /// Field errors of the placement rules, named under `placement.` in the answer.
@@ -391,7 +413,7 @@ fn record_answer(
         };
         return Err(ApiError::conflict(format!("{why}; no further hire")));
     }
-    let input = hire_input(r.row.participant_id, &need, overrides);
+    let input = hire_input(r.row.participant_id, &need, overrides)?;
     let placement = place(conn, sid, uid, input).map_err(under_placement)?;
     if !store::change_state(
         conn,

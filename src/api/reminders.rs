@@ -11,6 +11,7 @@ use crate::api::body::{page, JsonBody, ListResponse};
 use crate::auth::{AnyRole, Staff, StaffOrContractor};
 use crate::db::Db;
 use crate::domain::calendar::local_date_time;
+use crate::domain::limits::{self, Code, Label};
 use crate::error::{ApiError, ApiResult};
 use crate::reminders::collect::clause_time_zone;
 use crate::store::clauses::{self, Clause};
@@ -52,9 +53,9 @@ pub async fn list_milestones(
 
 #[derive(Deserialize)]
 pub struct ManualMilestone {
-    pub kind: Option<String>,
-    pub label: String,
-    pub due_on: String,
+    pub kind: Option<Code>,
+    pub label: Label,
+    pub due_on: Code,
 }
 
 /// POST /api/v1/clauses/{id}/milestones — staff: adds a milestone by hand.
@@ -66,7 +67,10 @@ pub async fn add_milestone(
     db: &State<Db>,
 ) -> ApiResult<(Status, Json<MilestoneView>)> {
     let input = body.0;
-    let kind = input.kind.unwrap_or_else(|| "manual".to_string());
+    let kind = input
+        .kind
+        .map(String::from)
+        .unwrap_or_else(|| "manual".to_string());
     let kind = kind.trim().to_string();
     if kind.is_empty()
         || kind.len() > 40
@@ -84,6 +88,9 @@ pub async fn add_milestone(
         return Err(ApiError::invalid("label", "must be 1 to 200 characters"));
     }
     let due_on = parse_date("due_on", &input.due_on)?;
+    if let Some(why) = limits::date_out_of_range(due_on) {
+        return Err(ApiError::invalid("due_on", why));
+    }
     let sid = caller.structure_id;
     let view = db
         .write(move |c| {

@@ -9,13 +9,14 @@ use crate::api::body::{page, JsonBody, ListResponse};
 use crate::auth::password::{check_password_strength, hash_password};
 use crate::auth::{AdminOnly, Role};
 use crate::db::Db;
+use crate::domain::limits::{Email, Password};
 use crate::error::{ApiError, ApiResult};
 use crate::store::users::{self, NewUser, UserView};
 
 #[derive(Deserialize)]
 pub struct CreateUser {
-    pub email: String,
-    pub password: String,
+    pub email: Email,
+    pub password: Password,
     pub role: Role,
     pub organisation_id: Option<i64>,
 }

@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize, Serializer};
 
+use crate::domain::limits::{Code, FreeText, Label};
 use crate::domain::units::{ser_hundredths, Hundredths};
 use crate::error::FieldError;
 
@@ -39,7 +40,7 @@ pub enum CalibrationRequest {
         )]
         labour_share_percent: Option<Hundredths>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        cpv_code: Option<String>,
+        cpv_code: Option<Code>,
         #[serde(serialize_with = "ser")]
         insertion_rate_percent: Hundredths,
         #[serde(serialize_with = "ser")]
@@ -59,7 +60,7 @@ pub enum CalibrationRequest {
         #[serde(serialize_with = "ser")]
         hours: Hundredths,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        justification: Option<String>,
+        justification: Option<FreeText>,
     },
 }
 
@@ -75,11 +76,11 @@ pub struct CalibrationLot {
     )]
     pub labour_share_percent: Option<Hundredths>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cpv_code: Option<String>,
+    pub cpv_code: Option<Code>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<Label>,
 }
 
 /// A row of the labour-share reference table (admin-editable, keyed by CPV prefix).
@@ -689,7 +690,7 @@ mod tests {
         CalibrationLot {
             amount_eur: eur_h(amount),
             labour_share_percent: share_pct.map(eur_h),
-            cpv_code: cpv.map(str::to_string),
+            cpv_code: cpv.map(|c| c.try_into().unwrap()),
             number: None,
             title: None,
         }
@@ -756,7 +757,7 @@ mod tests {
             lot(500_000, Some(50), None),
             lot(300_000, Some(20), None),
         ];
-        lots[0].title = Some("Peinture".into());
+        lots[0].title = Some("Peinture".try_into().unwrap());
         let r = ok(&by_lots(lots, 7, 30));
         let per_lot: Vec<(i64, i64, i64)> = r
             .lots
@@ -935,7 +936,11 @@ mod tests {
     fn fixed_hours_are_rounded_half_up_and_keep_the_justification() {
         let r = ok(&CalibrationRequest::Fixed {
             hours: eur_h(1_200),
-            justification: Some("  Chantier court, volume convenu avec l'acheteur.  ".into()),
+            justification: Some(
+                "  Chantier court, volume convenu avec l'acheteur.  "
+                    .try_into()
+                    .unwrap(),
+            ),
         });
         assert_eq!((r.hours, r.exact_hours), (1_200, 120_000));
         assert_eq!(
@@ -945,18 +950,18 @@ mod tests {
         );
         let r = ok(&CalibrationRequest::Fixed {
             hours: h(12_050),
-            justification: Some("x".into()),
+            justification: Some("x".try_into().unwrap()),
         });
         assert_eq!((r.hours, r.exact_hours), (121, 12_050));
         let r = ok(&CalibrationRequest::Fixed {
             hours: h(12_049),
-            justification: Some("x".into()),
+            justification: Some("x".try_into().unwrap()),
         });
         assert_eq!((r.hours, r.exact_hours), (120, 12_049));
         assert!(plain(&r.explanation).contains("120,49 h, arrondi à 120 heures d'insertion."));
         let r = ok(&CalibrationRequest::Fixed {
             hours: h(100),
-            justification: Some("x".into()),
+            justification: Some("x".try_into().unwrap()),
         });
         assert!(plain(&r.explanation).contains(": 1 heure d'insertion."));
     }
@@ -1082,7 +1087,7 @@ mod tests {
         assert_eq!(fields(&per_amount(100, -1)), vec!["euros_per_hour"]);
         let fixed = |hours, justification: Option<&str>| CalibrationRequest::Fixed {
             hours: h(hours),
-            justification: justification.map(str::to_string),
+            justification: justification.map(|j| j.try_into().unwrap()),
         };
         assert_eq!(fields(&fixed(0, Some("x"))), vec!["hours"]);
         assert_eq!(fields(&fixed(-100, Some("x"))), vec!["hours"]);
@@ -1136,7 +1141,7 @@ mod tests {
         let t = table();
         let mut req = whole(1_500_000, None, 10, 30);
         if let CalibrationRequest::LabourShare { cpv_code, .. } = &mut req {
-            *cpv_code = Some("45442100-8".into());
+            *cpv_code = Some("45442100-8".try_into().unwrap());
         }
         let r = calibrate(&req, &t, Some("71000000-8")).unwrap();
         assert_eq!(r.hours, 3_500);
@@ -1166,7 +1171,7 @@ mod tests {
             30,
         );
         if let CalibrationRequest::LabourShare { cpv_code, .. } = &mut req {
-            *cpv_code = Some("45442100".into());
+            *cpv_code = Some("45442100".try_into().unwrap());
         }
         let r = calibrate(&req, &t, Some("45262500")).unwrap();
         assert_eq!(r.hours, 327 + 140);

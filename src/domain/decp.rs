@@ -15,6 +15,7 @@ use chrono::{Months, NaiveDate};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::domain::limits::{check_text, date_out_of_range, CODE_MAX, LABEL_MAX, TITLE_MAX};
 use crate::domain::siret::{check_identifier, is_valid_siret};
 use crate::domain::units::parse_hundredths;
 
@@ -210,6 +211,11 @@ fn read_entry(
     let buyer = read_buyer(record)?;
     let reference = read_reference(record, &buyer.0)?;
     let title = text(record.get("objet")).ok_or("no title (objet)")?;
+    stored_text("id", &reference, CODE_MAX)?;
+    stored_text("objet", &title, TITLE_MAX)?;
+    if let Some(name) = &buyer.1 {
+        stored_text("acheteur.nom", name, LABEL_MAX)?;
+    }
     let latest = LatestModifications::of(record);
 
     let cpv_code = read_cpv(record, warnings);
@@ -414,10 +420,17 @@ fn read_date(
 ) -> Option<NaiveDate> {
     let value = record.get(key).filter(|v| !v.is_null())?;
     let date = parse_date(Some(value));
-    if date.is_none() {
-        warnings.push(format!("{key} {value} is not a date (YYYY-MM-DD); ignored"));
+    match date.map(|d| (d, date_out_of_range(d))) {
+        None => {
+            warnings.push(format!("{key} {value} is not a date (YYYY-MM-DD); ignored"));
+            None
+        }
+        Some((_, Some(why))) => {
+            warnings.push(format!("{key} {value} : {why} ; date ignorée"));
+            None
+        }
+        Some((d, None)) => Some(d),
     }
-    date
 }
 
 fn read_duration(value: Option<&Value>, warnings: &mut Vec<String>) -> Option<i32> {
@@ -520,6 +533,7 @@ fn read_holder(item: &Value) -> Result<DecpHolder, String> {
         return Err(format!("{item} is not an object"));
     }
     let identifier = text(item.get("id")).ok_or("no identifier (id)")?;
+    stored_text("id", &identifier, CODE_MAX)?;
     let identifier_type = match text(item.get("typeIdentifiant")) {
         Some(t) => t.to_uppercase().replace([' ', '_'], "-"),
         // Some v1 files omit the type; a valid SIRET speaks for itself.
@@ -537,6 +551,9 @@ fn read_holder(item: &Value) -> Result<DecpHolder, String> {
     };
     check_identifier(&identifier_type, &identifier)?;
     let name = text(item.get("denominationSociale")).or_else(|| text(item.get("nom")));
+    if let Some(name) = &name {
+        stored_text("denominationSociale", name, LABEL_MAX)?;
+    }
     Ok(DecpHolder {
         identifier_type,
         identifier,
@@ -594,10 +611,26 @@ fn read_considerations(
 /// A trimmed non-empty string, or a number written as text.
 fn text(value: Option<&Value>) -> Option<String> {
     match value? {
-        Value::String(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
+        Value::String(s) => Some(single_line(s.trim())).filter(|s| !s.is_empty()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
+}
+
+/// Published titles sometimes run over several lines: each line break or tab becomes a
+/// space, as the single-line fields of the API want.
+fn single_line(s: &str) -> String {
+    if s.contains(['\t', '\n', '\r']) {
+        s.replace("\r\n", " ").replace(['\t', '\n', '\r'], " ")
+    } else {
+        s.to_string()
+    }
+}
+
+/// A text the import stores, in the class of the same field of the API (domain/limits.rs):
+/// too long, or with a NUL or a control character, it is refused with its key named.
+fn stored_text(key: &str, value: &str, max: usize) -> Result<(), String> {
+    check_text(value, max, false).map_err(|why| format!("{key} : {why}"))
 }
 
 /// Removes the spaces people put in SIRETs and amounts ("552 045 999 00869", "1 234,56").
@@ -1351,5 +1384,56 @@ mod tests {
         assert_eq!(fingerprints.len(), 42);
         // Parsing again gives the same result.
         assert_eq!(parse(generated_file()), p);
+    }
+
+    #[test]
+    fn stored_texts_keep_the_limits_of_the_api() {
+        // A NUL, a control character or an overlong text skips the record, naming the key.
+        for (extra, reason) in [
+            (
+                json!({"objet": "Travaux\u{0}"}),
+                "objet : ne doit pas contenir de caractère nul (U+0000)",
+            ),
+            (
+                json!({"objet": "x".repeat(1001)}),
+                "objet : ne doit pas dépasser 1000 caractères",
+            ),
+            (
+                json!({"id": "2024\u{7}"}),
+                "id : ne doit pas contenir de caractère de contrôle (U+0007)",
+            ),
+            (
+                json!({"acheteur": {"id": "21750001630040", "nom": "é".repeat(201)}}),
+                "acheteur.nom : ne doit pas dépasser 200 caractères",
+            ),
+        ] {
+            let p = parse(minimal(extra));
+            assert_eq!(p.records.len(), 0, "{reason}");
+            assert_eq!(p.skipped, vec![(0, reason.to_string())]);
+        }
+        // At the limit, and over several lines: one line.
+        let r = one_record(minimal(json!({"objet": "é".repeat(1000)})));
+        assert_eq!(r.title.chars().count(), 1000);
+        let r = one_record(minimal(
+            json!({"objet": "Nettoyage\r\ndes locaux\n\tlot 2"}),
+        ));
+        assert_eq!(r.title, "Nettoyage des locaux  lot 2");
+        // A holder whose name does not fit is dropped with a warning.
+        let p = parse(minimal(json!({"titulaires": [
+            {"id": "55204599900869", "typeIdentifiant": "SIRET", "denominationSociale": "Bâti\u{0}"}]})));
+        assert_eq!(p.records[0].holders, vec![]);
+        assert_eq!(
+            p.warnings,
+            vec![(
+                0,
+                "holder 1 dropped: denominationSociale : ne doit pas contenir de caractère nul (U+0000)"
+                    .to_string()
+            )]
+        );
+        // A date out of 1990-2100 is ignored with a warning.
+        let p = parse(minimal(json!({"dateNotification": "1989-12-31"})));
+        assert_eq!(p.records[0].notified_on, None);
+        assert_eq!(p.warnings.len(), 1, "{p:?}");
+        assert!(p.warnings[0].1.contains("1990-01-01"), "{p:?}");
     }
 }

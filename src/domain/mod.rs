@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod decp;
 pub mod eligibility;
 pub mod hours;
+pub mod limits;
 pub mod matching;
 pub mod next_action;
 pub mod period;

@@ -6,6 +6,7 @@ mod contracts;
 mod fixtures;
 mod foundation;
 mod hours;
+mod limits;
 mod log_capture;
 mod logs;
 mod people;
