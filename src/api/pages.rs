@@ -12,6 +12,7 @@ use rocket::State;
 use serde::Serialize;
 
 use crate::api::auth::login_with;
+use crate::api::query::{self, Param};
 use crate::api::reports::load;
 use crate::auth::{ReportReader, TokenKeys, SESSION_COOKIE};
 use crate::config::Config;
@@ -153,7 +154,12 @@ fn error_page(e: &ApiError) -> Html {
 
 /// GET /login — public: the login form.
 #[rocket::get("/login?<next>")]
-pub fn login_form(next: Option<String>) -> Html {
+pub fn login_form(next: Param<String>) -> Html {
+    let mut refused = Vec::new();
+    let next = next.take("next", &mut refused);
+    if !refused.is_empty() {
+        return error_page(&query::refused(refused));
+    }
     let fallback = default_next();
     let next = next
         .as_deref()
@@ -250,7 +256,7 @@ fn filter_query(raw: &RawParams) -> String {
         ("clause_kind", &raw.clause_kind),
         ("structure_id", &raw.structure_id),
     ] {
-        if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        if let Some(v) = value.value().map(|v| v.trim()).filter(|v| !v.is_empty()) {
             out.append_pair(name, v);
         }
     }
@@ -266,11 +272,11 @@ fn filter_query(raw: &RawParams) -> String {
 pub async fn annual_page(
     caller: Result<ReportReader, ApiError>,
     year: &str,
-    territory: Option<String>,
-    buyer_id: Option<String>,
-    contractor_id: Option<String>,
-    clause_kind: Option<String>,
-    structure_id: Option<String>,
+    territory: Param<String>,
+    buyer_id: Param<String>,
+    contractor_id: Param<String>,
+    clause_kind: Param<String>,
+    structure_id: Param<String>,
     uri: &Origin<'_>,
     db: &State<Db>,
     config: &State<Config>,
@@ -285,7 +291,7 @@ pub async fn annual_page(
         Err(e) => return Ok(error_page(&e)),
     };
     let raw = RawParams {
-        year: Some(year.to_string()),
+        year: Param::of(year.to_string()),
         territory,
         buyer_id,
         contractor_id,

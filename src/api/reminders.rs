@@ -8,6 +8,7 @@ use rocket::State;
 use serde::{Deserialize, Serialize};
 
 use crate::api::body::{page, JsonBody, ListResponse};
+use crate::api::query::{params, Param};
 use crate::auth::{AnyRole, Staff, StaffOrContractor};
 use crate::db::Db;
 use crate::domain::calendar::local_date_time;
@@ -33,10 +34,10 @@ fn local_today(clause: &Clause) -> NaiveDate {
 pub async fn list_milestones(
     caller: StaffOrContractor,
     id: i64,
-    on: Option<String>,
+    on: Param<NaiveDate>,
     db: &State<Db>,
 ) -> ApiResult<Json<ListResponse<MilestoneView>>> {
-    let on = on.map(|s| parse_date("on", &s)).transpose()?;
+    params!(on);
     let caller = caller.0;
     let items = db
         .run(move |c| {
@@ -128,11 +129,12 @@ pub async fn milestone_done(
 #[rocket::get("/notifications?<status>&<limit>&<offset>")]
 pub async fn list_notifications(
     caller: Staff,
-    status: Option<String>,
-    limit: Option<i64>,
-    offset: Option<i64>,
+    status: Param<String>,
+    limit: Param<i64>,
+    offset: Param<i64>,
     db: &State<Db>,
 ) -> ApiResult<Json<ListResponse<NotificationView>>> {
+    params!(status, limit, offset);
     let (limit, offset) = page(limit, offset)?;
     if let Some(s) = &status {
         if !STATUSES.contains(&s.as_str()) {

@@ -8,6 +8,7 @@ mod foundation;
 mod hours;
 mod logs;
 mod people;
+mod queries;
 mod referrals;
 mod reminders;
 mod reports;

@@ -1,0 +1,288 @@
+//! Issue 13, "no request can take the service down": query parameters refused when
+//! malformed (never read as absent), milestone lists paginated, the login throttle bounded
+//! and purged, and the login form's `next` checked before the redirect.
+
+use rocket::http::{ContentType, Cookie};
+use serde_json::json;
+
+use crate::common::{TestApp, PASSWORD};
+use crate::fixtures::{self, contractor_user, placed};
+use crate::on_both;
+
+/// A 422 problem naming exactly `fields`, and nothing of a list in it.
+#[track_caller]
+fn refused(app: &TestApp, path: &str, token: &str, fields: &[&str]) {
+    let r = app.get(path, token);
+    assert_eq!(r.status, 422, "{path}: {}", r.text);
+    assert_eq!(
+        r.content_type.as_deref(),
+        Some("application/problem+json"),
+        "{path}"
+    );
+    assert_eq!(r.error_fields(), fields, "{path}: {}", r.text);
+    assert!(r.body.get("items").is_none(), "{path}: {}", r.text);
+    assert_eq!(r.body["title"], "Paramètres invalides", "{path}");
+}
+
+on_both!(
+    a_malformed_filter_is_refused_not_ignored,
+    |app: &TestApp| {
+        let (w, p, pl) = placed(app);
+        let a = contractor_user(app, &w.admin, w.contractor_a, "a@bd.test");
+        let r = app.put(
+            &format!("/api/v1/placements/{pl}/hours/2026-03"),
+            &a,
+            json!({"work_hours": 42}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        // The filter applies when well formed...
+        let r = app.get(&format!("/api/v1/hours?placement_id={pl}"), &w.facilitator);
+        assert_eq!((r.status, r.body["total"].as_i64()), (200, Some(1)));
+        let r = app.get(
+            &format!("/api/v1/hours?placement_id={}", pl + 1000),
+            &w.facilitator,
+        );
+        assert_eq!((r.status, r.body["total"].as_i64()), (200, Some(0)));
+        // ...and a value that is not an id is refused, not read as "no filter".
+        refused(
+            app,
+            "/api/v1/hours?placement_id=1%20OR%201=1",
+            &w.facilitator,
+            &["placement_id"],
+        );
+        refused(app, "/api/v1/hours?clause_id=x", &a, &["clause_id"]);
+        refused(
+            app,
+            &format!("/api/v1/placements?participant_id={p}%27--"),
+            &w.facilitator,
+            &["participant_id"],
+        );
+        // Every refused parameter is named in the same problem.
+        refused(
+            app,
+            "/api/v1/hours?placement_id=%2B1&clause_id=1.5&limit=ten&offset=-",
+            &w.facilitator,
+            &["clause_id", "placement_id", "limit", "offset"],
+        );
+        // An offset beyond 64 bits is refused, not read as 0; the largest one is an empty page.
+        refused(
+            app,
+            "/api/v1/hours?offset=9223372036854775808",
+            &w.facilitator,
+            &["offset"],
+        );
+        let r = app.get("/api/v1/hours?offset=9223372036854775807", &w.facilitator);
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["items"], json!([]));
+        assert_eq!(r.body["total"], 1);
+        // limit above 500 is refused, not clamped.
+        refused(app, "/api/v1/hours?limit=501", &w.facilitator, &["limit"]);
+        // A parameter given twice is refused: which one was meant is not for us to guess.
+        refused(
+            app,
+            &format!("/api/v1/hours?placement_id={pl}&placement_id=1"),
+            &w.facilitator,
+            &["placement_id"],
+        );
+        // An empty value, as an HTML form sends an unset filter, is no filter.
+        let r = app.get("/api/v1/hours?placement_id=&status=", &w.facilitator);
+        assert_eq!((r.status, r.body["total"].as_i64()), (200, Some(1)));
+        // The problem does not echo the value (it may be a person's name).
+        let r = app.get("/api/v1/participants?limit=Diallo", &w.facilitator);
+        assert_eq!(r.status, 422);
+        assert!(!r.text.contains("Diallo"), "{}", r.text);
+        assert!(
+            r.body["detail"].as_str().unwrap().contains("« limit »"),
+            "{}",
+            r.text
+        );
+    }
+);
+
+on_both!(
+    every_query_parameter_of_every_route_is_read_strictly,
+    |app: &TestApp| {
+        let w = fixtures::world(app, "PLIE");
+        let c = w.clause;
+        // One malformed value per parameter of each GET route that takes a query.
+        let cases: Vec<(String, &str)> = vec![
+            ("/api/v1/contracts?limit=x".into(), "limit"),
+            ("/api/v1/contracts?offset=1e3".into(), "offset"),
+            ("/api/v1/clauses?limit=5.0".into(), "limit"),
+            ("/api/v1/clauses?status=active%00".into(), "status"),
+            ("/api/v1/organisations?kind=buyer%00".into(), "kind"),
+            ("/api/v1/organisations?offset=x".into(), "offset"),
+            ("/api/v1/participants?offset=x".into(), "offset"),
+            ("/api/v1/placements?assignment_id=x".into(), "assignment_id"),
+            ("/api/v1/audit?participant_id=x".into(), "participant_id"),
+            ("/api/v1/users?limit=x".into(), "limit"),
+            ("/api/v1/needs?assignment_id=x".into(), "assignment_id"),
+            ("/api/v1/needs?status=open%0A".into(), "status"),
+            ("/api/v1/needs/1/matches?offset=x".into(), "offset"),
+            ("/api/v1/referrals?need_id=x".into(), "need_id"),
+            (
+                "/api/v1/referrals?participant_id=x".into(),
+                "participant_id",
+            ),
+            ("/api/v1/referrals?state=%1B".into(), "state"),
+            ("/api/v1/worklist?on=2026-13-01".into(), "on"),
+            ("/api/v1/worklist?wait_days=-1".into(), "wait_days"),
+            ("/api/v1/worklist?wait_days=x".into(), "wait_days"),
+            ("/api/v1/reports/referrals?year=x".into(), "year"),
+            ("/api/v1/notifications?limit=x".into(), "limit"),
+            ("/api/v1/notifications?status=sent%09".into(), "status"),
+            ("/api/v1/hours?status=%00".into(), "status"),
+            ("/api/v1/hours?month=2026-3".into(), "month"),
+            (
+                "/api/v1/hours/template?month=2026-03&format=%00".into(),
+                "format",
+            ),
+            ("/api/v1/hours/template?month=x".into(), "month"),
+            ("/api/v1/hours/template".into(), "month"),
+            (format!("/api/v1/clauses/{c}/progress?on=x"), "on"),
+            (format!("/api/v1/clauses/{c}/milestones?on=26-01-01"), "on"),
+            (
+                "/api/v1/reports/annual?year=2026&buyer_id=1%20OR%201=1".into(),
+                "buyer_id",
+            ),
+            (
+                "/api/v1/reports/annual?year=2026&territory=9%003".into(),
+                "territory",
+            ),
+            (
+                "/api/v1/reports/annual?year=2026&clause_kind=%01".into(),
+                "clause_kind",
+            ),
+            ("/api/v1/reports/annual?year=2026&year=2025".into(), "year"),
+            (
+                "/api/v1/reports/annual.csv?year=2026&structure_id=%00".into(),
+                "structure_id",
+            ),
+            (
+                "/api/v1/reports/annual.xlsx?from=2026-01%00&to=2026-06".into(),
+                "from",
+            ),
+        ];
+        for (path, field) in &cases {
+            refused(app, path, &w.admin, &[field]);
+        }
+        // The same routes answer when the values are well formed (nothing above was refused
+        // for another reason).
+        for path in [
+            "/api/v1/contracts?limit=1&offset=0".to_string(),
+            "/api/v1/clauses?status=active".into(),
+            "/api/v1/organisations?kind=buyer".into(),
+            "/api/v1/referrals?state=hired".into(),
+            "/api/v1/worklist?on=2026-03-01&wait_days=10".into(),
+            "/api/v1/notifications?status=sent".into(),
+            "/api/v1/hours/template?month=2026-03&format=csv".into(),
+            format!("/api/v1/clauses/{c}/progress?on=2026-03-01"),
+            "/api/v1/reports/annual?year=2026&territory=93".into(),
+        ] {
+            let r = app.get(&path, &w.admin);
+            assert_eq!(r.status, 200, "{path}: {}", r.text);
+        }
+    }
+);
+
+on_both!(
+    query_dates_outside_1990_to_2100_are_refused,
+    |app: &TestApp| {
+        let w = fixtures::world(app, "PLIE");
+        let c = w.clause;
+        for (path, field) in [
+            (format!("/api/v1/clauses/{c}/progress?on=1989-12-31"), "on"),
+            (format!("/api/v1/clauses/{c}/progress?on=2101-01-01"), "on"),
+            (format!("/api/v1/clauses/{c}/progress?on=0001-01-01"), "on"),
+            (
+                format!("/api/v1/clauses/{c}/milestones?on=9999-12-31"),
+                "on",
+            ),
+            ("/api/v1/worklist?on=1900-01-01".into(), "on"),
+            ("/api/v1/hours?month=1989-12".into(), "month"),
+            ("/api/v1/hours?month=2101-01".into(), "month"),
+            ("/api/v1/hours/template?month=0001-01".into(), "month"),
+            ("/api/v1/reports/annual?year=1989".into(), "year"),
+            ("/api/v1/reports/annual?year=2101".into(), "year"),
+            (
+                "/api/v1/reports/annual?from=1989-12&to=1990-06".into(),
+                "from",
+            ),
+            (
+                "/api/v1/reports/annual?from=2100-01&to=2101-01".into(),
+                "to",
+            ),
+            ("/api/v1/reports/referrals?year=9999".into(), "year"),
+        ] {
+            refused(app, &path, &w.admin, &[field]);
+        }
+        // The bounds themselves are taken.
+        for path in [
+            format!("/api/v1/clauses/{c}/progress?on=1990-01-01"),
+            format!("/api/v1/clauses/{c}/progress?on=2100-12-31"),
+            "/api/v1/hours?month=2100-12".into(),
+            "/api/v1/reports/annual?from=1990-01&to=1990-12".into(),
+        ] {
+            let r = app.get(&path, &w.admin);
+            assert_eq!(r.status, 200, "{path}: {}", r.text);
+        }
+    }
+);
+
+/// The session cookie of the HTML login form.
+fn session(app: &TestApp, email: &str) -> String {
+    let r = app
+        .client
+        .post("/login")
+        .header(ContentType::Form)
+        .body(format!(
+            "email={}&password={PASSWORD}",
+            email.replace('@', "%40")
+        ))
+        .dispatch();
+    assert_eq!(r.status().code, 303);
+    let cookie = r.headers().get_one("Set-Cookie").unwrap().to_string();
+    cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("clausier_session=")
+        .to_string()
+}
+
+on_both!(pages_refuse_malformed_query_values, |app: &TestApp| {
+    let _w = fixtures::world(app, "PLIE");
+    let token = session(app, "fac@plie.test");
+    let page = |path: &str| {
+        let r = app
+            .client
+            .get(path.to_string())
+            .cookie(Cookie::new("clausier_session", token.clone()))
+            .dispatch();
+        let status = r.status().code;
+        (status, r.into_string().unwrap_or_default())
+    };
+    for (path, field) in [
+        ("/reports/annual/2026?territory=9%003", "territory"),
+        ("/reports/annual/2026?buyer_id=1%20OR%201=1", "buyer_id"),
+        ("/reports/annual/2026?structure_id=%01", "structure_id"),
+        (
+            "/reports/annual/2026?clause_kind=a&clause_kind=b",
+            "clause_kind",
+        ),
+        ("/login?next=%2Freports%00", "next"),
+    ] {
+        let (status, body) = page(path);
+        assert_eq!(status, 422, "{path}: {body}");
+        assert!(body.contains("<html lang=\"fr\">"), "{path}: {body}");
+        assert!(
+            body.contains(&format!("« {field} »"))
+                || body.contains(&format!("&laquo; {field} &raquo;")),
+            "{path}: {body}"
+        );
+    }
+    let (status, body) = page("/reports/annual/2026?territory=93");
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = page("/reports/annual/1989");
+    assert_eq!(status, 422);
+});
