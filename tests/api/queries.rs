@@ -141,6 +141,7 @@ on_both!(
             ("/api/v1/hours/template".into(), "month"),
             (format!("/api/v1/clauses/{c}/progress?on=x"), "on"),
             (format!("/api/v1/clauses/{c}/milestones?on=26-01-01"), "on"),
+            (format!("/api/v1/clauses/{c}/milestones?limit=x"), "limit"),
             (
                 "/api/v1/reports/annual?year=2026&buyer_id=1%20OR%201=1".into(),
                 "buyer_id",
@@ -285,4 +286,85 @@ on_both!(pages_refuse_malformed_query_values, |app: &TestApp| {
     assert_eq!(status, 200, "{body}");
     let (status, _) = page("/reports/annual/1989");
     assert_eq!(status, 422);
+});
+
+on_both!(milestones_are_listed_by_page, |app: &TestApp| {
+    let w = fixtures::world(app, "PLIE");
+    // Five years of monthly reports: start, 60 reports, mid-term, end warning, final report.
+    let clause = fixtures::clause(app, &w.admin, w.contract, "2022-01-01", "2026-12-31", None);
+    let r = app.post(
+        &format!("/api/v1/clauses/{clause}/activate"),
+        &w.admin,
+        json!({}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let url = format!("/api/v1/clauses/{clause}/milestones");
+    let ids = |r: &crate::common::Resp| -> Vec<i64> {
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_i64().unwrap())
+            .collect()
+    };
+    // 50 by default, with the total.
+    let first = app.get(&format!("{url}?on=2024-01-01"), &w.facilitator);
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert_eq!(first.body["total"], 64);
+    assert_eq!(ids(&first).len(), 50);
+    assert_eq!(first.body["items"][0]["kind"], "start");
+    assert_eq!(first.body["items"][0]["state"], "done");
+    // The rest, in due-date order, without overlap.
+    let rest = app.get(
+        &format!("{url}?on=2024-01-01&offset=50&limit=500"),
+        &w.facilitator,
+    );
+    assert_eq!(rest.status, 200, "{}", rest.text);
+    assert_eq!(rest.body["total"], 64);
+    assert_eq!(ids(&rest).len(), 14);
+    assert_eq!(rest.body["items"][13]["kind"], "final_report");
+    let mut all = ids(&first);
+    all.extend(ids(&rest));
+    let mut unique = all.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), 64);
+    let due = |r: &crate::common::Resp| -> Vec<String> {
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["due_on"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut dates = due(&first);
+    dates.extend(due(&rest));
+    assert!(dates.windows(2).all(|p| p[0] <= p[1]), "{dates:?}");
+    // A page in the middle; states are those of the chosen day.
+    let middle = app.get(
+        &format!("{url}?on=2024-01-01&offset=20&limit=3"),
+        &w.facilitator,
+    );
+    assert_eq!(ids(&middle), all[20..23].to_vec());
+    // Past the end: an empty page, same total.
+    let r = app.get(&format!("{url}?offset=64"), &w.facilitator);
+    assert_eq!(
+        (r.body["items"].clone(), r.body["total"].clone()),
+        (json!([]), json!(64))
+    );
+    // Bounds of the page.
+    refused(app, &format!("{url}?limit=501"), &w.facilitator, &["limit"]);
+    refused(app, &format!("{url}?limit=0"), &w.facilitator, &["limit"]);
+    refused(
+        app,
+        &format!("{url}?offset=-1"),
+        &w.facilitator,
+        &["offset"],
+    );
+    // A contractor of the clause reads the same pages; another structure nothing.
+    let a = contractor_user(app, &w.admin, w.contractor_a, "a@bd.test");
+    let r = app.get(&format!("{url}?limit=5"), &a);
+    assert_eq!((r.status, ids(&r).len()), (200, 5));
+    let other = app.structure_admin("Autre PLIE");
+    assert_eq!(app.get(&format!("{url}?limit=5"), &other).status, 404);
 });
