@@ -2,6 +2,12 @@
 //! malformed (never read as absent), milestone lists paginated, the login throttle bounded
 //! and purged, and the login form's `next` checked before the redirect.
 
+use chrono::{NaiveDate, NaiveDateTime};
+use clausier::config::DatabaseUrl;
+use clausier::db::schema::login_throttle;
+use clausier::error::ApiError;
+use clausier::store::users;
+use diesel::prelude::*;
 use rocket::http::{ContentType, Cookie};
 use serde_json::json;
 
@@ -367,4 +373,116 @@ on_both!(milestones_are_listed_by_page, |app: &TestApp| {
     assert_eq!((r.status, ids(&r).len()), (200, 5));
     let other = app.structure_admin("Autre PLIE");
     assert_eq!(app.get(&format!("{url}?limit=5"), &other).status, 404);
+});
+
+fn at(day: u32, seconds: i64) -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 3, day)
+        .and_then(|d| d.and_hms_opt(8, 0, 0))
+        .unwrap()
+        + chrono::Duration::seconds(seconds)
+}
+
+fn throttle_keys(app: &TestApp) -> Vec<String> {
+    let pool =
+        clausier::db::build_pool(&DatabaseUrl::parse(&app.database_url).unwrap(), 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    login_throttle::table
+        .select(login_throttle::email_digest)
+        .order(login_throttle::email_digest)
+        .load(&mut conn)
+        .unwrap()
+}
+
+on_both!(the_login_throttle_keeps_fixed_size_keys, |app: &TestApp| {
+    let _admin = app.structure_admin("PLIE");
+    // Twenty failed logins, each with another long address.
+    let emails: Vec<String> = (0..20)
+        .map(|i| format!("{}{i}@example.test", "x".repeat(200)))
+        .collect();
+    for email in &emails {
+        let r = app.login(email, "wrong-password-here");
+        assert_eq!(r.status, 401, "{}", r.text);
+    }
+    // A much longer one is never stored as typed either.
+    let huge = format!("{}@example.test", "y".repeat(100_000));
+    let r = app.login(&huge, "wrong-password-here");
+    assert!([401, 413, 422].contains(&r.status), "{}", r.status);
+    let keys = throttle_keys(app);
+    assert!(keys.len() == 20 || keys.len() == 21, "{}", keys.len());
+    for key in &keys {
+        assert_eq!(key.len(), 64, "{key}");
+        assert!(key.bytes().all(|b| b.is_ascii_hexdigit()), "{key}");
+    }
+    // The same address, whatever its case and surrounding spaces, is one key.
+    assert!(keys.contains(&users::throttle_key(&emails[0])));
+    assert_eq!(
+        users::throttle_key(&format!("  {}  ", emails[0].to_uppercase())),
+        users::throttle_key(&emails[0])
+    );
+    // The lockout still counts per address, and a success clears it.
+    for _ in 0..5 {
+        app.login(&emails[1], "wrong-password-here");
+    }
+    assert_eq!(app.login(&emails[1], "wrong-password-here").status, 429);
+    assert_eq!(app.login("ADMIN@plie.test", PASSWORD).status, 200);
+});
+
+on_both!(expired_throttle_rows_are_purged, |app: &TestApp| {
+    let pool =
+        clausier::db::build_pool(&DatabaseUrl::parse(&app.database_url).unwrap(), 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    let (max, window, lockout) = (5, 900, 3600);
+    let count = |conn: &mut clausier::db::Conn| -> i64 {
+        login_throttle::table.count().get_result(conn).unwrap()
+    };
+    clausier::db::write_tx(&mut conn, |c| {
+        // Ten addresses fail once at 08:00; one fails five times and is locked out for an
+        // hour; one fails at 08:14:59.
+        for i in 0..10 {
+            users::record_failure(c, &format!("p{i}@x.test"), at(1, 0), max, window, lockout)?;
+        }
+        for _ in 0..5 {
+            users::record_failure(c, "locked@x.test", at(1, 0), max, window, lockout)?;
+        }
+        users::record_failure(c, "late@x.test", at(1, 899), max, window, lockout)?;
+        Ok::<(), ApiError>(())
+    })
+    .unwrap();
+    assert_eq!(count(&mut conn), 12);
+    // At 08:15 the ten windows are over: the next failure purges them; the locked one and
+    // the late one stay.
+    clausier::db::write_tx(&mut conn, |c| {
+        users::record_failure(c, "new@x.test", at(1, 900), max, window, lockout)
+    })
+    .unwrap();
+    assert_eq!(count(&mut conn), 3);
+    let locked = clausier::db::write_tx(&mut conn, |c| {
+        users::lockout_remaining(c, "locked@x.test", at(1, 900))
+    })
+    .unwrap();
+    assert_eq!(locked, Some(2700));
+    // At 09:00 the lockout is over too: it goes with the others.
+    clausier::db::write_tx(&mut conn, |c| {
+        users::record_failure(c, "later@x.test", at(1, 3600), max, window, lockout)
+    })
+    .unwrap();
+    let keys = throttle_keys(app);
+    assert_eq!(keys, vec![users::throttle_key("later@x.test")]);
+    // The purge does a bounded amount of work per failure: 250 expired rows go 100 at a time.
+    clausier::db::write_tx(&mut conn, |c| {
+        for i in 0..250 {
+            users::record_failure(c, &format!("q{i}@x.test"), at(2, 0), max, window, lockout)?;
+        }
+        Ok::<(), ApiError>(())
+    })
+    .unwrap();
+    assert_eq!(count(&mut conn), 250);
+    let purged = |conn: &mut clausier::db::Conn, seconds: i64| {
+        clausier::db::write_tx(conn, |c| users::purge_throttle(c, at(2, seconds), window)).unwrap()
+    };
+    assert_eq!(purged(&mut conn, 899), 0);
+    assert_eq!(purged(&mut conn, 900), 100);
+    assert_eq!(purged(&mut conn, 900), 100);
+    assert_eq!(purged(&mut conn, 900), 50);
+    assert_eq!(count(&mut conn), 0);
 });
