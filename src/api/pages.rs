@@ -70,13 +70,19 @@ fn default_next() -> String {
     format!("/reports/annual/{}", current_year())
 }
 
-/// `next` when it is a path of this site (`/…`, not `//host` or `/\host`), else None.
+/// `next` when it is a path of this site that a redirect can carry, else None: it starts
+/// with a single `/` (not `//host`), has no `//` anywhere, no backslash, no space or
+/// control character, is at most 2000 bytes and parses as an origin URI (path and query).
+/// `/ /x` passed the older check and made the redirect fail with a 500 after the login.
 pub fn local_path(next: &str) -> Option<&str> {
     let ok = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.starts_with("/\\")
+        && !next.contains("//")
         && next.len() <= 2000
-        && !next.chars().any(|c| c.is_control() || c == '\\');
+        && !next
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+        && Origin::parse(next).is_ok()
+        && rocket::http::uri::Reference::parse(next).is_ok();
     ok.then_some(next)
 }
 
@@ -404,6 +410,10 @@ mod tests {
         assert_eq!(local_path("https://evil.example/"), None);
         assert_eq!(local_path("reports"), None);
         assert_eq!(local_path("/a\nb"), None);
+        assert_eq!(local_path("/ /x"), None);
+        assert_eq!(local_path("/reports//x"), None);
+        assert_eq!(local_path("/a\tb"), None);
+        assert_eq!(local_path("/a#b"), None);
         assert_eq!(local_path(""), None);
     }
 }

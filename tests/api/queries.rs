@@ -486,3 +486,53 @@ on_both!(expired_throttle_rows_are_purged, |app: &TestApp| {
     assert_eq!(purged(&mut conn, 900), 50);
     assert_eq!(count(&mut conn), 0);
 });
+
+on_both!(the_login_form_follows_only_a_local_next, |app: &TestApp| {
+    let _w = fixtures::world(app, "PLIE");
+    let login = |next: &str| {
+        let r = app
+            .client
+            .post("/login")
+            .header(ContentType::Form)
+            .body(format!(
+                "email=fac%40plie.test&password={PASSWORD}&next={next}"
+            ))
+            .dispatch();
+        let location = r.headers().get_one("Location").map(str::to_string);
+        let cookie = r.headers().get_one("Set-Cookie").is_some();
+        (r.status().code, location, cookie)
+    };
+    // A local path is followed.
+    assert_eq!(
+        login("%2Freports%2Fannual%2F2026%3Fterritory%3D93"),
+        (
+            303,
+            Some("/reports/annual/2026?territory=93".to_string()),
+            true
+        )
+    );
+    // Anything else falls back to the report of the year (its number is today's).
+    for next in [
+        "%2F%20%2Fx",
+        "/+/x",
+        "%2F%2Fevil.example%2Fx",
+        "%2Freports%2F%2Fx",
+        "%2F%5Cevil.example",
+        "%2Fa%5Cb",
+        "%2Fa%23b",
+        "https%3A%2F%2Fevil.example%2F",
+        "reports",
+    ] {
+        let (status, location, cookie) = login(next);
+        assert_eq!(status, 303, "{next}");
+        assert!(cookie, "{next}");
+        let location = location.unwrap_or_default();
+        let year = location
+            .strip_prefix("/reports/annual/")
+            .unwrap_or_else(|| panic!("{next}: {location}"));
+        assert!(
+            year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()),
+            "{next}: {location}"
+        );
+    }
+});
