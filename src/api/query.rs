@@ -16,6 +16,10 @@
 //! - longer than [`MAX_CHARS`] characters: refused;
 //! - otherwise read by the type ([`QueryValue`]): integers in range, dates `YYYY-MM-DD` and
 //!   months `YYYY-MM` between [`FIRST_YEAR`] and [`LAST_YEAR`], plain text.
+//!
+//! A new route declares each query parameter as `Param<T>` and starts with `params!(…)`;
+//! rules of its own (a status among a list, `limit` at most 500 in `body::page`) come after.
+//! Parameters a route does not declare are ignored by Rocket and never read.
 
 use chrono::NaiveDate;
 use rocket::form::{self, DataField, FromForm, Options, ValueField};
@@ -158,7 +162,10 @@ pub fn refused(errors: Vec<FieldError>) -> ApiError {
     let detail = match names.as_slice() {
         [one] => format!(
             "Le paramètre {one} de la requête est invalide : {}",
-            lower_first(&errors[0].message)
+            errors
+                .first()
+                .map(|e| lower_first(&e.message))
+                .unwrap_or_default()
         ),
         [init @ .., last] => format!(
             "Les paramètres {} et {last} de la requête sont invalides.",
