@@ -245,6 +245,18 @@ impl QueryValue for u32 {
     }
 }
 
+/// `true` or `false` (for `dry_run`-like switches: anything else is refused, so that a
+/// mistyped switch never does the opposite of what was asked).
+impl QueryValue for bool {
+    fn read(text: &str) -> Result<Self, String> {
+        match text {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err("La valeur doit être true ou false.".into()),
+        }
+    }
+}
+
 impl QueryValue for String {
     fn read(text: &str) -> Result<Self, String> {
         Ok(text.to_string())
@@ -331,6 +343,11 @@ mod tests {
         assert_eq!(read::<i64>("9223372036854775807"), Ok(Some(i64::MAX)));
         assert!(read::<u32>("-1").is_err());
         assert!(read::<u32>("4294967296").is_err());
+        assert_eq!(read::<bool>("true"), Ok(Some(true)));
+        assert_eq!(read::<bool>("false"), Ok(Some(false)));
+        for bad in ["yes", "1", "TRUE", "on"] {
+            assert!(read::<bool>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
