@@ -88,17 +88,29 @@ fn field_name(path: &str, message: &str) -> String {
     }
 }
 
-/// `limit` and `offset` of list routes: default 50, at most 500.
+/// `limit` and `offset` of list routes: default 50, at most 500 (more is refused, not
+/// clamped); both named in one 422 when out of bounds.
 pub fn page(limit: Option<i64>, offset: Option<i64>) -> Result<(i64, i64), ApiError> {
     let limit = limit.unwrap_or(50);
     let offset = offset.unwrap_or(0);
+    let mut errors = Vec::new();
     if !(1..=500).contains(&limit) {
-        return Err(ApiError::invalid("limit", "must be between 1 and 500"));
+        errors.push(FieldError {
+            field: "limit".into(),
+            message: "La valeur doit être comprise entre 1 et 500.".into(),
+        });
     }
     if offset < 0 {
-        return Err(ApiError::invalid("offset", "must not be negative"));
+        errors.push(FieldError {
+            field: "offset".into(),
+            message: "La valeur ne doit pas être négative.".into(),
+        });
     }
-    Ok((limit, offset))
+    if errors.is_empty() {
+        Ok((limit, offset))
+    } else {
+        Err(crate::api::query::refused(errors))
+    }
 }
 
 /// A file to download (CSV or XLSX) with its name; never cached, since it holds the

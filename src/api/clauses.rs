@@ -7,6 +7,7 @@ use rocket::State;
 use serde::{Deserialize, Serialize};
 
 use crate::api::body::{page, JsonBody, ListResponse};
+use crate::api::query::{params, Param};
 use crate::auth::{AdminOnly, Staff, StaffOrContractor};
 use crate::db::{Conn, Db};
 use crate::domain::calibration::{
@@ -302,11 +303,12 @@ pub async fn create(
 #[rocket::get("/clauses?<status>&<limit>&<offset>")]
 pub async fn list(
     caller: StaffOrContractor,
-    status: Option<String>,
-    limit: Option<i64>,
-    offset: Option<i64>,
+    status: Param<String>,
+    limit: Param<i64>,
+    offset: Param<i64>,
     db: &State<Db>,
 ) -> ApiResult<Json<ListResponse<ClauseView>>> {
+    params!(status, limit, offset);
     let (limit, offset) = page(limit, offset)?;
     let sid = caller.structure_id;
     let contractor = caller.contractor_org();

@@ -7,6 +7,7 @@ use rocket::State;
 use serde::Deserialize;
 
 use crate::api::body::{page, JsonBody, ListResponse};
+use crate::api::query::{params, Param};
 use crate::auth::{Staff, StaffOrContractor};
 use crate::db::{Conn, Db};
 use crate::domain::limits::{self, Code, Label, Title};
@@ -226,10 +227,11 @@ pub async fn create(
 #[rocket::get("/contracts?<limit>&<offset>")]
 pub async fn list(
     caller: StaffOrContractor,
-    limit: Option<i64>,
-    offset: Option<i64>,
+    limit: Param<i64>,
+    offset: Param<i64>,
     db: &State<Db>,
 ) -> ApiResult<Json<ListResponse<ContractView>>> {
+    params!(limit, offset);
     let (limit, offset) = page(limit, offset)?;
     let sid = caller.structure_id;
     let contractor = caller.contractor_org();

@@ -11,6 +11,7 @@ use rocket::State;
 use serde::{Deserialize, Serialize};
 
 use crate::api::body::{page, Download, JsonBody, ListResponse};
+use crate::api::query::{params, required, Param};
 use crate::auth::{Caller, Staff, StaffOrContractor};
 use crate::config::Config;
 use crate::db::{now, write_tx, Conn, Db};
@@ -18,6 +19,7 @@ use crate::domain::hours::{
     month_of, parse_hours_csv, parse_hours_xlsx, parse_month, ImportError, ImportRow,
 };
 use crate::domain::limits::{Code, FreeText};
+use crate::domain::period::Month;
 use crate::domain::progress::{progress, ProgressInput};
 use crate::domain::units::{ser_hundredths, Hundredths};
 use crate::error::{ApiError, ApiResult};
@@ -250,16 +252,13 @@ pub async fn import_raw(
 #[rocket::get("/hours/template?<month>&<format>")]
 pub async fn template(
     caller: StaffOrContractor,
-    month: String,
-    format: Option<String>,
+    month: Param<Month>,
+    format: Param<String>,
     db: &State<Db>,
 ) -> ApiResult<Download> {
-    let Some((y, m)) = parse_month(&month) else {
-        return Err(ApiError::invalid(
-            "month",
-            "must be a month written YYYY-MM",
-        ));
-    };
+    params!(month, format);
+    let month = required("month", month)?;
+    let (y, m) = month.tuple();
     let format = format.unwrap_or_else(|| "csv".into());
     if format != "csv" && format != "xlsx" {
         return Err(ApiError::invalid("format", "must be csv or xlsx"));
@@ -297,14 +296,15 @@ pub async fn template(
 #[allow(clippy::too_many_arguments)]
 pub async fn list(
     caller: StaffOrContractor,
-    status: Option<String>,
-    clause_id: Option<i64>,
-    placement_id: Option<i64>,
-    month: Option<String>,
-    limit: Option<i64>,
-    offset: Option<i64>,
+    status: Param<String>,
+    clause_id: Param<i64>,
+    placement_id: Param<i64>,
+    month: Param<Month>,
+    limit: Param<i64>,
+    offset: Param<i64>,
     db: &State<Db>,
 ) -> ApiResult<Json<ListResponse<HourEntry>>> {
+    params!(status, clause_id, placement_id, month, limit, offset);
     let (limit, offset) = page(limit, offset)?;
     if let Some(s) = &status {
         if !["submitted", "validated", "rejected"].contains(&s.as_str()) {
@@ -314,9 +314,7 @@ pub async fn list(
             ));
         }
     }
-    if let Some(m) = &month {
-        valid_month(m)?;
-    }
+    let month = month.map(|m| m.to_string());
     let f = EntryFilter {
         status,
         clause_id,
@@ -518,15 +516,12 @@ pub fn clause_progress(
 pub async fn clause_progress_route(
     caller: StaffOrContractor,
     id: i64,
-    on: Option<String>,
+    on: Param<NaiveDate>,
     db: &State<Db>,
     config: &State<Config>,
 ) -> ApiResult<Json<ClauseProgress>> {
-    let on = match on {
-        Some(s) => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
-            .map_err(|_| ApiError::invalid("on", "must be a date YYYY-MM-DD"))?,
-        None => db.clock.today(),
-    };
+    params!(on);
+    let on = on.unwrap_or_else(|| db.clock.today());
     let pct = config.on_track_percent;
     let caller = caller.0;
     let p = db

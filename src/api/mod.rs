@@ -12,6 +12,7 @@ pub mod organisations;
 pub mod pages;
 pub mod participants;
 pub mod placements;
+pub mod query;
 pub mod referrals;
 pub mod reminders;
 pub mod reports;

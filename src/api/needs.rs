@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::body::{page, JsonBody, ListResponse};
 use crate::api::participants::is_rome_code;
+use crate::api::query::{params, Param};
 use crate::auth::{Staff, StaffOrContractor};
 use crate::db::{Conn, Db};
 use crate::domain::catalogue::{codes, is_code, CONTRACT_TYPES, MODALITIES};
@@ -295,12 +296,13 @@ const NEED_STATUSES: [&str; 3] = ["open", "filled", "closed"];
 #[rocket::get("/needs?<status>&<assignment_id>&<limit>&<offset>")]
 pub async fn list(
     caller: StaffOrContractor,
-    status: Option<String>,
-    assignment_id: Option<i64>,
-    limit: Option<i64>,
-    offset: Option<i64>,
+    status: Param<String>,
+    assignment_id: Param<i64>,
+    limit: Param<i64>,
+    offset: Param<i64>,
     db: &State<Db>,
 ) -> ApiResult<Json<ListResponse<NeedView>>> {
+    params!(status, assignment_id, limit, offset);
     let (limit, offset) = page(limit, offset)?;
     if status
         .as_deref()
@@ -400,10 +402,11 @@ pub struct MatchReferral {
 pub async fn matches(
     caller: Staff,
     id: i64,
-    limit: Option<i64>,
-    offset: Option<i64>,
+    limit: Param<i64>,
+    offset: Param<i64>,
     db: &State<Db>,
 ) -> ApiResult<Json<ListResponse<MatchView>>> {
+    params!(limit, offset);
     let (limit, offset) = page(limit, offset)?;
     let (sid, uid) = (caller.structure_id, caller.user_id);
     let out = db

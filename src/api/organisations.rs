@@ -6,6 +6,7 @@ use rocket::State;
 use serde::Deserialize;
 
 use crate::api::body::{page, JsonBody, ListResponse};
+use crate::api::query::{params, Param};
 use crate::auth::Staff;
 use crate::db::Db;
 use crate::domain::catalogue::{is_code, ORGANISATION_KINDS, SIAE_KINDS};
@@ -135,11 +136,12 @@ pub async fn create(
 #[rocket::get("/organisations?<kind>&<limit>&<offset>")]
 pub async fn list(
     caller: Staff,
-    kind: Option<String>,
-    limit: Option<i64>,
-    offset: Option<i64>,
+    kind: Param<String>,
+    limit: Param<i64>,
+    offset: Param<i64>,
     db: &State<Db>,
 ) -> ApiResult<Json<ListResponse<OrganisationView>>> {
+    params!(kind, limit, offset);
     let (limit, offset) = page(limit, offset)?;
     let sid = caller.structure_id;
     let (items, total) = db

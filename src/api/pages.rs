@@ -12,6 +12,7 @@ use rocket::State;
 use serde::Serialize;
 
 use crate::api::auth::{end_session, login_with};
+use crate::api::query::{self, Param};
 use crate::api::reports::load;
 use crate::auth::csrf::RequestOrigin;
 use crate::auth::token::random_hex;
@@ -75,13 +76,19 @@ fn default_next(clock: &Clock) -> String {
     format!("/reports/annual/{}", current_year(clock))
 }
 
-/// `next` when it is a path of this site (`/…`, not `//host` or `/\host`), else None.
+/// `next` when it is a path of this site that a redirect can carry, else None: it starts
+/// with a single `/` (not `//host`), has no `//` anywhere, no backslash, no space or
+/// control character, is at most 2000 bytes and parses as an origin URI (path and query).
+/// `/ /x` passed the older check and made the redirect fail with a 500 after the login.
 pub fn local_path(next: &str) -> Option<&str> {
     let ok = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.starts_with("/\\")
+        && !next.contains("//")
         && next.len() <= 2000
-        && !next.chars().any(|c| c.is_control() || c == '\\');
+        && !next
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+        && Origin::parse(next).is_ok()
+        && rocket::http::uri::Reference::parse(next).is_ok();
     ok.then_some(next)
 }
 
@@ -191,12 +198,17 @@ fn login_secret(cookies: &CookieJar<'_>, config: &Config) -> String {
 /// GET /login — public: the login form.
 #[rocket::get("/login?<next>")]
 pub fn login_form(
-    next: Option<String>,
+    next: Param<String>,
     cookies: &CookieJar<'_>,
     clock: &State<Clock>,
     config: &State<Config>,
 ) -> Html {
     let clock: &Clock = clock;
+    let mut refused = Vec::new();
+    let next = next.take("next", &mut refused);
+    if !refused.is_empty() {
+        return error_page(clock, &query::refused(refused));
+    }
     let fallback = default_next(clock);
     let next = next.as_deref().and_then(local_path).unwrap_or(&fallback);
     let secret = login_secret(cookies, config);
@@ -404,7 +416,7 @@ fn filter_query(raw: &RawParams) -> String {
         ("clause_kind", &raw.clause_kind),
         ("structure_id", &raw.structure_id),
     ] {
-        if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        if let Some(v) = value.value().map(|v| v.trim()).filter(|v| !v.is_empty()) {
             out.append_pair(name, v);
         }
     }
@@ -420,11 +432,11 @@ fn filter_query(raw: &RawParams) -> String {
 pub async fn annual_page(
     caller: Result<ReportReader, ApiError>,
     year: &str,
-    territory: Option<String>,
-    buyer_id: Option<String>,
-    contractor_id: Option<String>,
-    clause_kind: Option<String>,
-    structure_id: Option<String>,
+    territory: Param<String>,
+    buyer_id: Param<String>,
+    contractor_id: Param<String>,
+    clause_kind: Param<String>,
+    structure_id: Param<String>,
     uri: &Origin<'_>,
     db: &State<Db>,
     config: &State<Config>,
@@ -439,7 +451,7 @@ pub async fn annual_page(
         Err(e) => return Ok(error_page(&db.clock, &e)),
     };
     let raw = RawParams {
-        year: Some(year.to_string()),
+        year: Param::of(year.to_string()),
         territory,
         buyer_id,
         contractor_id,
@@ -554,6 +566,10 @@ mod tests {
         assert_eq!(local_path("https://evil.example/"), None);
         assert_eq!(local_path("reports"), None);
         assert_eq!(local_path("/a\nb"), None);
+        assert_eq!(local_path("/ /x"), None);
+        assert_eq!(local_path("/reports//x"), None);
+        assert_eq!(local_path("/a\tb"), None);
+        assert_eq!(local_path("/a#b"), None);
         assert_eq!(local_path(""), None);
     }
 }

@@ -7,6 +7,7 @@ use rocket::State;
 use serde::{Deserialize, Serialize};
 
 use crate::api::body::{page, JsonBody, ListResponse};
+use crate::api::query::{params, Param};
 use crate::auth::{AdminOnly, Caller, Staff, StaffOrContractor};
 use crate::config::Config;
 use crate::db::{now, Conn, Db};
@@ -308,10 +309,11 @@ pub async fn create(
 #[rocket::get("/participants?<limit>&<offset>")]
 pub async fn list(
     caller: StaffOrContractor,
-    limit: Option<i64>,
-    offset: Option<i64>,
+    limit: Param<i64>,
+    offset: Param<i64>,
     db: &State<Db>,
 ) -> ApiResult<Json<ListResponse<ParticipantOut>>> {
+    params!(limit, offset);
     let (limit, offset) = page(limit, offset)?;
     let caller = caller.0;
     let page = db
@@ -511,11 +513,12 @@ pub async fn timeline(
 #[rocket::get("/audit?<participant_id>&<limit>&<offset>")]
 pub async fn audit_log(
     caller: AdminOnly,
-    participant_id: Option<i64>,
-    limit: Option<i64>,
-    offset: Option<i64>,
+    participant_id: Param<i64>,
+    limit: Param<i64>,
+    offset: Param<i64>,
     db: &State<Db>,
 ) -> ApiResult<Json<ListResponse<AuditEntry>>> {
+    params!(participant_id, limit, offset);
     let (limit, offset) = page(limit, offset)?;
     let sid = caller.structure_id;
     let (items, total) = db

@@ -7,6 +7,7 @@ use rocket::State;
 use serde::Deserialize;
 
 use crate::api::body::{page, JsonBody, ListResponse};
+use crate::api::query::{params, Param};
 use crate::auth::{Staff, StaffOrContractor};
 use crate::db::{now, Conn, Db};
 use crate::domain::catalogue::{is_code, CONTRACT_TYPES, MODALITIES, OUTCOMES};
@@ -222,12 +223,13 @@ pub async fn create(
 #[rocket::get("/placements?<participant_id>&<assignment_id>&<limit>&<offset>")]
 pub async fn list(
     caller: StaffOrContractor,
-    participant_id: Option<i64>,
-    assignment_id: Option<i64>,
-    limit: Option<i64>,
-    offset: Option<i64>,
+    participant_id: Param<i64>,
+    assignment_id: Param<i64>,
+    limit: Param<i64>,
+    offset: Param<i64>,
     db: &State<Db>,
 ) -> ApiResult<Json<ListResponse<Placement>>> {
+    params!(participant_id, assignment_id, limit, offset);
     let (limit, offset) = page(limit, offset)?;
     let sid = caller.structure_id;
     let org = caller.contractor_org();

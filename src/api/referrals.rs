@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::body::{page, JsonBody, ListResponse};
 use crate::api::placements::{place, PlacementInput};
+use crate::api::query::{params, Param, Year};
 use crate::auth::{Staff, StaffOrContractor};
 use crate::config::Config;
 use crate::db::{now, Conn, Db};
@@ -233,13 +234,14 @@ fn parse_state(state: Option<&str>) -> ApiResult<Option<RefState>> {
 #[rocket::get("/referrals?<need_id>&<participant_id>&<state>&<limit>&<offset>")]
 pub async fn list(
     caller: StaffOrContractor,
-    need_id: Option<i64>,
-    participant_id: Option<i64>,
-    state: Option<String>,
-    limit: Option<i64>,
-    offset: Option<i64>,
+    need_id: Param<i64>,
+    participant_id: Param<i64>,
+    state: Param<String>,
+    limit: Param<i64>,
+    offset: Param<i64>,
     db: &State<Db>,
 ) -> ApiResult<Json<ListResponse<ReferralView>>> {
+    params!(need_id, participant_id, state, limit, offset);
     let (limit, offset) = page(limit, offset)?;
     let state = parse_state(state.as_deref())?;
     let (sid, uid, org) = (caller.structure_id, caller.user_id, caller.contractor_org());
@@ -624,16 +626,13 @@ pub fn work_list(
 #[rocket::get("/worklist?<on>&<wait_days>")]
 pub async fn worklist(
     caller: Staff,
-    on: Option<String>,
-    wait_days: Option<u32>,
+    on: Param<NaiveDate>,
+    wait_days: Param<u32>,
     db: &State<Db>,
     config: &State<Config>,
 ) -> ApiResult<Json<WorkList>> {
-    let today = match on.as_deref() {
-        None => db.clock.today(),
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| ApiError::invalid("on", "must be a date YYYY-MM-DD"))?,
-    };
+    params!(on, wait_days);
+    let today = on.unwrap_or_else(|| db.clock.today());
     if wait_days.is_some_and(|w| w > 365) {
         return Err(ApiError::invalid("wait_days", "must be at most 365"));
     }
@@ -694,10 +693,11 @@ fn counts_json(c: &rules::Counts) -> serde_json::Map<String, serde_json::Value> 
 #[rocket::get("/reports/referrals?<year>")]
 pub async fn report(
     caller: Staff,
-    year: Option<i32>,
+    year: Param<Year>,
     db: &State<Db>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let year = year.unwrap_or_else(|| db.clock.today().year());
+    params!(year);
+    let year = year.map_or_else(|| db.clock.today().year(), |y| y.0);
     if !(2000..=2100).contains(&year) {
         return Err(ApiError::invalid("year", "must be between 2000 and 2100"));
     }

@@ -8,6 +8,7 @@ use rocket::State;
 use serde::{Deserialize, Serialize};
 
 use crate::api::body::{page, JsonBody, ListResponse};
+use crate::api::query::{params, Param};
 use crate::auth::{AnyRole, Staff, StaffOrContractor};
 use crate::db::Db;
 use crate::domain::calendar::local_date_time;
@@ -30,24 +31,27 @@ fn local_today(clause: &Clause) -> NaiveDate {
     local_date_time(now, clause_time_zone(clause)).date()
 }
 
-/// GET /api/v1/clauses/{id}/milestones?on=DATE — staff; a contractor for its own clauses.
-#[rocket::get("/clauses/<id>/milestones?<on>")]
+/// GET /api/v1/clauses/{id}/milestones?on=DATE&limit=&offset= — staff; a contractor for its
+/// own clauses. A page of the milestones by due date, with the clause's total.
+#[rocket::get("/clauses/<id>/milestones?<on>&<limit>&<offset>")]
 pub async fn list_milestones(
     caller: StaffOrContractor,
     id: i64,
-    on: Option<String>,
+    on: Param<NaiveDate>,
+    limit: Param<i64>,
+    offset: Param<i64>,
     db: &State<Db>,
 ) -> ApiResult<Json<ListResponse<MilestoneView>>> {
-    let on = on.map(|s| parse_date("on", &s)).transpose()?;
+    params!(on, limit, offset);
+    let (limit, offset) = page(limit, offset)?;
     let caller = caller.0;
-    let items = db
+    let (items, total) = db
         .run(move |c| {
             let clause = clauses::get_visible(c, caller.structure_id, id, caller.contractor_org())?;
             let today = on.unwrap_or_else(|| local_today(&clause));
-            milestones::list(c, &clause, today)
+            milestones::list(c, &clause, today, limit, offset)
         })
         .await?;
-    let total = items.len() as i64;
     Ok(Json(ListResponse { items, total }))
 }
 
@@ -107,10 +111,7 @@ fn one_milestone(
     clause: &Clause,
     id: i64,
 ) -> Result<MilestoneView, ApiError> {
-    milestones::list(c, clause, local_today(clause))?
-        .into_iter()
-        .find(|m| m.id == id)
-        .ok_or_else(|| ApiError::not_found("milestone"))
+    milestones::one(c, clause, id, local_today(clause))
 }
 
 /// POST /api/v1/milestones/{id}/done — staff: marks a milestone done.
@@ -136,11 +137,12 @@ pub async fn milestone_done(
 #[rocket::get("/notifications?<status>&<limit>&<offset>")]
 pub async fn list_notifications(
     caller: Staff,
-    status: Option<String>,
-    limit: Option<i64>,
-    offset: Option<i64>,
+    status: Param<String>,
+    limit: Param<i64>,
+    offset: Param<i64>,
     db: &State<Db>,
 ) -> ApiResult<Json<ListResponse<NotificationView>>> {
+    params!(status, limit, offset);
     let (limit, offset) = page(limit, offset)?;
     if let Some(s) = &status {
         if !STATUSES.contains(&s.as_str()) {

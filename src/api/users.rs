@@ -6,6 +6,7 @@ use rocket::State;
 use serde::Deserialize;
 
 use crate::api::body::{page, JsonBody, ListResponse};
+use crate::api::query::{params, Param};
 use crate::auth::password::{check_password_strength, hash_password};
 use crate::auth::{AdminOnly, Role};
 use crate::db::Db;
@@ -99,10 +100,11 @@ pub async fn create(
 #[rocket::get("/users?<limit>&<offset>")]
 pub async fn list(
     admin: AdminOnly,
-    limit: Option<i64>,
-    offset: Option<i64>,
+    limit: Param<i64>,
+    offset: Param<i64>,
     db: &State<Db>,
 ) -> ApiResult<Json<ListResponse<UserView>>> {
+    params!(limit, offset);
     let (limit, offset) = page(limit, offset)?;
     let sid = admin.structure_id;
     let (items, total) = db.run(move |c| users::list(c, sid, limit, offset)).await?;

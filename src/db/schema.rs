@@ -58,8 +58,8 @@ diesel::table! {
 }
 
 diesel::table! {
-    login_throttle (email) {
-        email -> Text,
+    login_throttle (email_digest) {
+        email_digest -> Text,
         failures -> Integer,
         window_started_at -> Timestamp,
         locked_until -> Nullable<Timestamp>,

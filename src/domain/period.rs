@@ -10,6 +10,17 @@ use crate::domain::hours::parse_month;
 /// The longest period a report covers, in months (ten years).
 pub const MAX_MONTHS: i64 = 120;
 
+/// The first and last years a request may name (dates, months and years of query
+/// parameters): 1 January 1990 to 31 December 2100.
+pub const FIRST_YEAR: i32 = 1990;
+pub const LAST_YEAR: i32 = 2100;
+
+/// Whether a date lies between 1 January [`FIRST_YEAR`] and 31 December [`LAST_YEAR`].
+pub fn date_in_range(date: NaiveDate) -> bool {
+    use chrono::Datelike;
+    (FIRST_YEAR..=LAST_YEAR).contains(&date.year())
+}
+
 /// A calendar month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Month {

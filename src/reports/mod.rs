@@ -43,10 +43,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::api::query::{refused, Param};
 use crate::auth::{Caller, FunderScope, Role};
 use crate::db::Conn;
 use crate::domain::catalogue::{is_code, CLAUSE_KINDS, OUTCOMES};
-use crate::domain::period::{Month, Period};
+use crate::domain::period::{Month, Period, FIRST_YEAR, LAST_YEAR};
 use crate::domain::report::{compute, fte, headline, rate_tenths, Figures};
 use crate::domain::suppression::{suppress_breakdowns, without_suppression, SuppressedBreakdowns};
 use crate::domain::territory::is_valid_departement;
@@ -54,17 +55,18 @@ use crate::domain::units::ser_hundredths;
 use crate::error::{ApiError, FieldError};
 use crate::store::reports::{self as store, ClauseFigures, ReportScope};
 
-/// The query parameters as received (strings, so that a bad value is named in a 422).
+/// The query parameters as received: text, each read strictly (`api::query::Param`: no
+/// control character, given at most once) so that a bad value is named in a 422.
 #[derive(Debug, Clone, Default, rocket::FromForm)]
 pub struct RawParams {
-    pub year: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub territory: Option<String>,
-    pub buyer_id: Option<String>,
-    pub contractor_id: Option<String>,
-    pub clause_kind: Option<String>,
-    pub structure_id: Option<String>,
+    pub year: Param<String>,
+    pub from: Param<String>,
+    pub to: Param<String>,
+    pub territory: Param<String>,
+    pub buyer_id: Param<String>,
+    pub contractor_id: Param<String>,
+    pub clause_kind: Param<String>,
+    pub structure_id: Param<String>,
 }
 
 /// Checked parameters.
@@ -78,16 +80,25 @@ pub struct ReportRequest {
     pub structure_id: Option<i64>,
 }
 
-/// A parameter, with an empty value (as an HTML form sends) taken as absent.
-fn present(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+/// A parameter's text, with an empty value (as an HTML form sends) taken as absent; a
+/// refused value is named in `errors`.
+fn present<'a>(name: &str, v: &'a Param<String>, errors: &mut Vec<FieldError>) -> Option<&'a str> {
+    v.check(name, errors)
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
 }
 
+/// A year written `YYYY`, from `FIRST_YEAR` to `LAST_YEAR`.
 fn parse_year(text: &str) -> Option<i32> {
     (text.len() == 4 && text.bytes().all(|b| b.is_ascii_digit()))
         .then(|| text.parse::<i32>().ok())
         .flatten()
-        .filter(|y| *y >= 1000)
+        .filter(|y| (FIRST_YEAR..=LAST_YEAR).contains(y))
+}
+
+/// A month written `YYYY-MM`, from `FIRST_YEAR` to `LAST_YEAR`.
+fn parse_month_in_range(text: &str) -> Option<Month> {
+    Month::parse(text).filter(|m| (FIRST_YEAR..=LAST_YEAR).contains(&m.year))
 }
 
 fn parse_id(text: &str) -> Option<i64> {
@@ -98,37 +109,59 @@ impl RawParams {
     /// Checks every parameter; all the bad ones are named in one 422.
     pub fn parse(&self) -> Result<ReportRequest, ApiError> {
         let mut errors = Vec::new();
+        let year = present("year", &self.year, &mut errors);
+        let from = present("from", &self.from, &mut errors);
+        let to = present("to", &self.to, &mut errors);
+        // A period parameter already refused is not also called missing.
+        let period_refused = !errors.is_empty();
+        let territory = present("territory", &self.territory, &mut errors).map(str::to_string);
+        let buyer_id = present("buyer_id", &self.buyer_id, &mut errors);
+        let contractor_id = present("contractor_id", &self.contractor_id, &mut errors);
+        let structure_id = present("structure_id", &self.structure_id, &mut errors);
+        let clause_kind =
+            present("clause_kind", &self.clause_kind, &mut errors).map(str::to_string);
         let mut err = |field: &str, message: &str| {
             errors.push(FieldError {
                 field: field.into(),
                 message: message.into(),
             })
         };
-        let (year, from, to) = (present(&self.year), present(&self.from), present(&self.to));
+        let years = format!("entre {FIRST_YEAR} et {LAST_YEAR}");
         let period = match (year, from, to) {
+            _ if period_refused => None,
             (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
-                err("year", "give either year or from and to, not both");
+                err(
+                    "year",
+                    "Donnez soit l'année, soit le premier et le dernier mois (from et to), pas les deux.",
+                );
                 None
             }
             (Some(y), None, None) => match parse_year(y) {
                 Some(y) => Some(Period::year(y)),
                 None => {
-                    err("year", "must be a year written YYYY");
+                    err(
+                        "year",
+                        &format!("La valeur doit être une année écrite AAAA, {years}."),
+                    );
                     None
                 }
             },
             (None, None, None) => {
-                err("year", "is required (or from and to, written YYYY-MM)");
+                err(
+                    "year",
+                    "L'année est obligatoire (ou le premier et le dernier mois, from et to, écrits AAAA-MM).",
+                );
                 None
             }
             (None, from, to) => {
-                let from_month = from.and_then(Month::parse);
-                let to_month = to.and_then(Month::parse);
+                let from_month = from.and_then(parse_month_in_range);
+                let to_month = to.and_then(parse_month_in_range);
+                let message = format!("La valeur doit être un mois écrit AAAA-MM, {years}.");
                 if from_month.is_none() {
-                    err("from", "must be a month written YYYY-MM");
+                    err("from", &message);
                 }
                 if to_month.is_none() {
-                    err("to", "must be a month written YYYY-MM");
+                    err("to", &message);
                 }
                 match (from_month, to_month) {
                     (Some(f), Some(t)) => {
@@ -136,7 +169,7 @@ impl RawParams {
                         if p.is_none() {
                             err(
                                 "to",
-                                "must not be before from, and the period must not exceed 120 months",
+                                "Le dernier mois ne doit pas précéder le premier, et la période ne doit pas dépasser 120 mois.",
                             );
                         }
                         p
@@ -145,33 +178,34 @@ impl RawParams {
                 }
             }
         };
-        let territory = present(&self.territory).map(str::to_string);
         if territory
             .as_deref()
             .is_some_and(|t| !is_valid_departement(t))
         {
-            err("territory", "must be a département code (93, 2A, 971…)");
+            err(
+                "territory",
+                "La valeur doit être un code de département (93, 2A, 971…).",
+            );
         }
-        let mut id = |field: &str, v: &Option<String>| match present(v) {
+        let mut id = |field: &str, v: Option<&str>| match v {
             Some(text) => match parse_id(text) {
                 Some(id) => Some(id),
                 None => {
-                    err(field, "must be a positive integer");
+                    err(field, "La valeur doit être un nombre entier positif.");
                     None
                 }
             },
             None => None,
         };
-        let buyer_id = id("buyer_id", &self.buyer_id);
-        let contractor_id = id("contractor_id", &self.contractor_id);
-        let structure_id = id("structure_id", &self.structure_id);
-        let clause_kind = present(&self.clause_kind).map(str::to_string);
+        let buyer_id = id("buyer_id", buyer_id);
+        let contractor_id = id("contractor_id", contractor_id);
+        let structure_id = id("structure_id", structure_id);
         if let Some(k) = &clause_kind {
             if !is_code(CLAUSE_KINDS, k) {
                 errors.push(FieldError {
                     field: "clause_kind".into(),
                     message: format!(
-                        "must be one of {}",
+                        "La valeur doit être l'un des codes {}.",
                         crate::domain::catalogue::codes(CLAUSE_KINDS).join(", ")
                     ),
                 });
@@ -186,7 +220,7 @@ impl RawParams {
                 clause_kind,
                 structure_id,
             }),
-            _ => Err(ApiError::validation(errors)),
+            _ => Err(refused(errors)),
         }
     }
 }
@@ -607,7 +641,7 @@ mod tests {
     fn raw(pairs: &[(&str, &str)]) -> RawParams {
         let mut r = RawParams::default();
         for (k, v) in pairs {
-            let v = Some(v.to_string());
+            let v = Param::of(v.to_string());
             match *k {
                 "year" => r.year = v,
                 "from" => r.from = v,

@@ -179,13 +179,57 @@ impl ClauseReports {
     }
 }
 
-/// The milestones of a clause with their state on `today` (the clause's local date).
+/// One page of the milestones of a clause (by due date), with their state on `today` (the
+/// clause's local date), and how many the clause has in all.
 pub fn list(
     conn: &mut Conn,
     clause: &Clause,
     today: NaiveDate,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<MilestoneView>, i64), ApiError> {
+    let total: i64 = milestones::table
+        .filter(milestones::clause_id.eq(clause.id))
+        .count()
+        .get_result(conn)?;
+    let rows: Vec<Milestone> = milestones::table
+        .filter(milestones::clause_id.eq(clause.id))
+        .order((milestones::due_on, milestones::id))
+        .limit(limit)
+        .offset(offset)
+        .select(Milestone::as_select())
+        .load(conn)?;
+    Ok((views(conn, clause, rows, today)?, total))
+}
+
+/// One milestone of a clause with its state on `today`.
+pub fn one(
+    conn: &mut Conn,
+    clause: &Clause,
+    id: i64,
+    today: NaiveDate,
+) -> Result<MilestoneView, ApiError> {
+    let rows: Vec<Milestone> = milestones::table
+        .filter(milestones::clause_id.eq(clause.id))
+        .filter(milestones::id.eq(id))
+        .select(Milestone::as_select())
+        .load(conn)?;
+    views(conn, clause, rows, today)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::not_found("milestone"))
+}
+
+/// Milestones of a clause with their state on `today`.
+fn views(
+    conn: &mut Conn,
+    clause: &Clause,
+    rows: Vec<Milestone>,
+    today: NaiveDate,
 ) -> Result<Vec<MilestoneView>, ApiError> {
-    let rows = of_clause(conn, clause.id)?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
     let reports = ClauseReports::load(conn, clause.id)?;
     Ok(rows
         .into_iter()

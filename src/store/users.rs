@@ -167,6 +167,21 @@ pub fn find_or_create_structure(conn: &mut Conn, name: &str) -> Result<(i64, boo
     Ok((id, true))
 }
 
+/// The login throttle's key for an email: the SHA-256 digest of the normalised email, in
+/// hex (64 characters), so that a row has the same small size whatever was submitted and
+/// the table keeps no address.
+pub fn throttle_key(email: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(normalise_email(email).as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Expired throttle rows deleted at most per recorded failure: the table is kept small and
+/// a flood of failures does not make one login pay for a large purge.
+pub const THROTTLE_PURGE_BATCH: i64 = 100;
+
 /// Seconds to wait before the next attempt if the email is locked out, else None.
 pub fn lockout_remaining(
     conn: &mut Conn,
@@ -174,7 +189,7 @@ pub fn lockout_remaining(
     at: NaiveDateTime,
 ) -> Result<Option<i64>, ApiError> {
     let locked: Option<Option<NaiveDateTime>> = login_throttle::table
-        .filter(login_throttle::email.eq(normalise_email(email)))
+        .filter(login_throttle::email_digest.eq(throttle_key(email)))
         .select(login_throttle::locked_until)
         .first(conn)
         .optional()?;
@@ -184,7 +199,37 @@ pub fn lockout_remaining(
     })
 }
 
+/// Deletes up to [`THROTTLE_PURGE_BATCH`] throttle rows that no longer count at `at`:
+/// their window is over (started `window_seconds` or more ago) and they are not locked
+/// out. Returns how many went.
+pub fn purge_throttle(
+    conn: &mut Conn,
+    at: NaiveDateTime,
+    window_seconds: i64,
+) -> Result<usize, ApiError> {
+    let window_over = at - chrono::Duration::seconds(window_seconds);
+    let expired: Vec<String> = login_throttle::table
+        .filter(login_throttle::window_started_at.le(window_over))
+        .filter(
+            login_throttle::locked_until
+                .is_null()
+                .or(login_throttle::locked_until.le(at)),
+        )
+        .select(login_throttle::email_digest)
+        .limit(THROTTLE_PURGE_BATCH)
+        .load(conn)?;
+    if expired.is_empty() {
+        return Ok(0);
+    }
+    Ok(
+        diesel::delete(login_throttle::table.filter(login_throttle::email_digest.eq_any(&expired)))
+            .execute(conn)?,
+    )
+}
+
 /// Counts a failed login; returns the lockout in seconds when this failure triggers one.
+/// Purges expired rows first (the email's own row among them when its window is over, which
+/// then starts again).
 pub fn record_failure(
     conn: &mut Conn,
     email: &str,
@@ -193,9 +238,10 @@ pub fn record_failure(
     window_seconds: i64,
     lockout_seconds: i64,
 ) -> Result<Option<i64>, ApiError> {
-    let email = normalise_email(email);
+    purge_throttle(conn, at, window_seconds)?;
+    let key = throttle_key(email);
     let row: Option<(i32, NaiveDateTime)> = login_throttle::table
-        .filter(login_throttle::email.eq(&email))
+        .filter(login_throttle::email_digest.eq(&key))
         .select((login_throttle::failures, login_throttle::window_started_at))
         .first(conn)
         .optional()?;
@@ -210,7 +256,7 @@ pub fn record_failure(
         None
     };
     if row.is_some() {
-        diesel::update(login_throttle::table.filter(login_throttle::email.eq(&email)))
+        diesel::update(login_throttle::table.filter(login_throttle::email_digest.eq(&key)))
             .set((
                 login_throttle::failures.eq(if locked_until.is_some() { 0 } else { failures }),
                 login_throttle::window_started_at.eq(started),
@@ -220,7 +266,7 @@ pub fn record_failure(
     } else {
         diesel::insert_into(login_throttle::table)
             .values((
-                login_throttle::email.eq(&email),
+                login_throttle::email_digest.eq(&key),
                 login_throttle::failures.eq(failures),
                 login_throttle::window_started_at.eq(started),
                 login_throttle::locked_until.eq(locked_until),
@@ -231,7 +277,9 @@ pub fn record_failure(
 }
 
 pub fn clear_failures(conn: &mut Conn, email: &str) -> Result<(), ApiError> {
-    diesel::delete(login_throttle::table.filter(login_throttle::email.eq(normalise_email(email))))
-        .execute(conn)?;
+    diesel::delete(
+        login_throttle::table.filter(login_throttle::email_digest.eq(throttle_key(email))),
+    )
+    .execute(conn)?;
     Ok(())
 }

@@ -10,6 +10,7 @@ mod limits;
 mod log_capture;
 mod logs;
 mod people;
+mod queries;
 mod referrals;
 mod reminders;
 mod reports;

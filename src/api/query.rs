@@ -1,0 +1,417 @@
+//! Query parameters read strictly, for every route and page.
+//!
+//! Rocket reads a query value that does not parse into an `Option<T>` as `None`: with
+//! `placement_id: Option<i64>`, `placement_id=1 OR 1=1` filtered nothing and listed the
+//! caller's whole scope, and `offset=9223372036854775808` read as 0. So every query parameter
+//! is declared as [`Param<T>`], which never fails in Rocket: it holds either the value (or its
+//! absence) or what is wrong with it, and [`params!`] turns a route's
+//! parameters into plain values, or into one 422 problem naming each bad parameter
+//! (`errors[].field` is the parameter's name).
+//!
+//! What every parameter gets, whatever its type:
+//! - absent, or given empty (`status=`, as an HTML form sends an unset filter): `None`;
+//! - given more than once: refused (which of two values was meant is not ours to guess);
+//! - a control character (NUL, any other C0 character, DEL, C1): refused; PostgreSQL cannot
+//!   even store NUL in text;
+//! - longer than [`MAX_CHARS`] characters: refused;
+//! - otherwise read by the type ([`QueryValue`]): integers in range, dates `YYYY-MM-DD` and
+//!   months `YYYY-MM` between [`FIRST_YEAR`] and [`LAST_YEAR`], plain text.
+//!
+//! A new route declares each query parameter as `Param<T>` and starts with `params!(…)`;
+//! rules of its own (a status among a list, `limit` at most 500 in `body::page`) come after.
+//! Parameters a route does not declare are ignored by Rocket and never read.
+
+use chrono::NaiveDate;
+use rocket::form::{self, DataField, FromForm, Options, ValueField};
+
+use crate::domain::period::{Month, FIRST_YEAR, LAST_YEAR};
+use crate::error::{ApiError, FieldError};
+
+/// The longest query value taken, in characters (a `next` path included).
+pub const MAX_CHARS: usize = 2000;
+
+/// One query parameter: absent, present and well-formed, or refused with a French message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Param<T>(Result<Option<T>, String>);
+
+impl<T> Param<T> {
+    /// A parameter that was not given.
+    pub fn absent() -> Self {
+        Param(Ok(None))
+    }
+
+    /// A parameter given with this value (for a page that builds parameters itself).
+    pub fn of(value: T) -> Self {
+        Param(Ok(Some(value)))
+    }
+
+    /// The value (None when absent); a refused value is added to `errors` under `name`.
+    pub fn take(self, name: &str, errors: &mut Vec<FieldError>) -> Option<T> {
+        match self.0 {
+            Ok(v) => v,
+            Err(message) => {
+                errors.push(FieldError {
+                    field: name.to_string(),
+                    message,
+                });
+                None
+            }
+        }
+    }
+
+    /// Like [`take`](Self::take), by reference.
+    pub fn check(&self, name: &str, errors: &mut Vec<FieldError>) -> Option<&T> {
+        match &self.0 {
+            Ok(v) => v.as_ref(),
+            Err(message) => {
+                errors.push(FieldError {
+                    field: name.to_string(),
+                    message: message.clone(),
+                });
+                None
+            }
+        }
+    }
+
+    /// The value when it was given and well-formed.
+    pub fn value(&self) -> Option<&T> {
+        self.0.as_ref().ok().and_then(Option::as_ref)
+    }
+}
+
+impl<T> Default for Param<T> {
+    fn default() -> Self {
+        Param::absent()
+    }
+}
+
+/// A type a query value is read into. `read` gets the text of a value that is present,
+/// not empty, not too long and free of control characters; it answers the French message
+/// of the field error when the text does not fit.
+pub trait QueryValue: Sized + Send {
+    fn read(text: &str) -> Result<Self, String>;
+}
+
+/// Checks common to every value; then the type reads it.
+fn read_value<T: QueryValue>(text: &str) -> Result<Option<T>, String> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if text.chars().any(char::is_control) {
+        return Err("La valeur ne doit pas contenir de caractère de contrôle.".into());
+    }
+    if text.chars().count() > MAX_CHARS {
+        return Err(format!(
+            "La valeur ne doit pas dépasser {MAX_CHARS} caractères."
+        ));
+    }
+    T::read(text).map(Some)
+}
+
+/// What Rocket gathers for one parameter while it reads the query string.
+pub struct ParamContext<T> {
+    value: Option<Result<Option<T>, String>>,
+    given: usize,
+}
+
+#[rocket::async_trait]
+impl<'r, T: QueryValue + 'r> FromForm<'r> for Param<T> {
+    type Context = ParamContext<T>;
+
+    fn init(_: Options) -> Self::Context {
+        ParamContext {
+            value: None,
+            given: 0,
+        }
+    }
+
+    fn push_value(ctxt: &mut Self::Context, field: ValueField<'r>) {
+        ctxt.given += 1;
+        if ctxt.value.is_none() {
+            ctxt.value = Some(read_value(field.value));
+        }
+    }
+
+    async fn push_data(ctxt: &mut Self::Context, _field: DataField<'r, '_>) {
+        ctxt.given += 1;
+        ctxt.value = Some(Err("La valeur doit être un texte, pas un fichier.".into()));
+    }
+
+    fn finalize(ctxt: Self::Context) -> form::Result<'r, Self> {
+        Ok(match (ctxt.given, ctxt.value) {
+            (0, _) | (_, None) => Param::absent(),
+            (1, Some(v)) => Param(v),
+            (_, Some(_)) => Param(Err("Le paramètre ne doit être donné qu'une fois.".into())),
+        })
+    }
+
+    fn default(_: Options) -> Option<Self> {
+        Some(Param::absent())
+    }
+}
+
+/// The 422 problem of refused query parameters, in French, naming each of them.
+pub fn refused(errors: Vec<FieldError>) -> ApiError {
+    let mut names: Vec<String> = Vec::new();
+    for e in &errors {
+        let name = format!("« {} »", e.field);
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let detail = match names.as_slice() {
+        [one] => format!(
+            "Le paramètre {one} de la requête est invalide : {}",
+            errors
+                .first()
+                .map(|e| lower_first(&e.message))
+                .unwrap_or_default()
+        ),
+        [init @ .., last] => format!(
+            "Les paramètres {} et {last} de la requête sont invalides.",
+            init.join(", ")
+        ),
+        [] => "Un paramètre de la requête est invalide.".to_string(),
+    };
+    let mut e = ApiError::new(422, "validation", "Paramètres invalides", detail);
+    e.errors = errors;
+    e
+}
+
+/// A parameter the route cannot do without: its value, or a 422 naming it.
+pub fn required<T>(name: &str, value: Option<T>) -> Result<T, ApiError> {
+    value.ok_or_else(|| {
+        refused(vec![FieldError {
+            field: name.to_string(),
+            message: "Ce paramètre est obligatoire.".into(),
+        }])
+    })
+}
+
+fn lower_first(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Turns each named [`Param`] of the calling handler into `Option<T>` (same name), or
+/// returns one 422 naming every refused parameter. For handlers answering `ApiResult`:
+///
+/// ```ignore
+/// params!(placement_id, limit, offset);
+/// let (limit, offset) = page(limit, offset)?;
+/// ```
+macro_rules! params {
+    ($($name:ident),+ $(,)?) => {
+        let mut refused_params = ::std::vec::Vec::new();
+        $( let $name = $name.take(stringify!($name), &mut refused_params); )+
+        if !refused_params.is_empty() {
+            return ::std::result::Result::Err(::std::convert::From::from(
+                $crate::api::query::refused(refused_params),
+            ));
+        }
+    };
+}
+pub(crate) use params;
+
+/// Integers: optional `-` and ASCII digits only (no `+`, spaces or `1 OR 1=1`), in range.
+fn read_integer(text: &str) -> Result<i64, String> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("La valeur doit être un nombre entier.".into());
+    }
+    text.parse::<i64>()
+        .map_err(|_| "La valeur est un nombre trop grand.".to_string())
+}
+
+impl QueryValue for i64 {
+    fn read(text: &str) -> Result<Self, String> {
+        read_integer(text)
+    }
+}
+
+impl QueryValue for u32 {
+    fn read(text: &str) -> Result<Self, String> {
+        let n = read_integer(text)?;
+        u32::try_from(n).map_err(|_| {
+            if n < 0 {
+                "La valeur ne doit pas être négative.".to_string()
+            } else {
+                "La valeur est un nombre trop grand.".to_string()
+            }
+        })
+    }
+}
+
+/// `true` or `false` (for `dry_run`-like switches: anything else is refused, so that a
+/// mistyped switch never does the opposite of what was asked).
+impl QueryValue for bool {
+    fn read(text: &str) -> Result<Self, String> {
+        match text {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err("La valeur doit être true ou false.".into()),
+        }
+    }
+}
+
+impl QueryValue for String {
+    fn read(text: &str) -> Result<Self, String> {
+        Ok(text.to_string())
+    }
+}
+
+/// A year of the range requests may name, written `YYYY`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Year(pub i32);
+
+impl QueryValue for Year {
+    fn read(text: &str) -> Result<Self, String> {
+        let year = (text.len() == 4 && text.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| text.parse::<i32>().ok())
+            .flatten()
+            .ok_or_else(|| "La valeur doit être une année écrite AAAA.".to_string())?;
+        if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
+            return Err(out_of_range("L'année"));
+        }
+        Ok(Year(year))
+    }
+}
+
+fn out_of_range(what: &str) -> String {
+    format!("{what} doit être comprise entre {FIRST_YEAR} et {LAST_YEAR}.")
+}
+
+/// A date written `YYYY-MM-DD`, from 1 January [`FIRST_YEAR`] to 31 December [`LAST_YEAR`].
+impl QueryValue for NaiveDate {
+    fn read(text: &str) -> Result<Self, String> {
+        let shape = text.len() == 10
+            && text.bytes().enumerate().all(|(i, b)| match i {
+                4 | 7 => b == b'-',
+                _ => b.is_ascii_digit(),
+            });
+        let date = shape
+            .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+            .flatten()
+            .ok_or_else(|| "La valeur doit être une date écrite AAAA-MM-JJ.".to_string())?;
+        if !crate::domain::period::date_in_range(date) {
+            return Err(out_of_range("La date"));
+        }
+        Ok(date)
+    }
+}
+
+/// A month written `YYYY-MM`, from January [`FIRST_YEAR`] to December [`LAST_YEAR`].
+impl QueryValue for Month {
+    fn read(text: &str) -> Result<Self, String> {
+        let month = crate::domain::hours::parse_month(text)
+            .and_then(|(y, m)| Month::new(y, m))
+            .ok_or_else(|| "La valeur doit être un mois écrit AAAA-MM.".to_string())?;
+        if !(FIRST_YEAR..=LAST_YEAR).contains(&month.year) {
+            return Err(out_of_range("Le mois"));
+        }
+        Ok(month)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read<T: QueryValue>(text: &str) -> Result<Option<T>, String> {
+        read_value::<T>(text)
+    }
+
+    #[test]
+    fn integers_are_read_whole_or_refused() {
+        assert_eq!(read::<i64>("42"), Ok(Some(42)));
+        assert_eq!(read::<i64>("-3"), Ok(Some(-3)));
+        assert_eq!(read::<i64>(""), Ok(None));
+        for bad in [
+            "1 OR 1=1",
+            "+4",
+            " 4",
+            "4.0",
+            "-",
+            "1e3",
+            "9223372036854775808",
+        ] {
+            assert!(read::<i64>(bad).is_err(), "{bad}");
+        }
+        assert_eq!(read::<i64>("9223372036854775807"), Ok(Some(i64::MAX)));
+        assert!(read::<u32>("-1").is_err());
+        assert!(read::<u32>("4294967296").is_err());
+        assert_eq!(read::<bool>("true"), Ok(Some(true)));
+        assert_eq!(read::<bool>("false"), Ok(Some(false)));
+        for bad in ["yes", "1", "TRUE", "on"] {
+            assert!(read::<bool>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dates_months_and_years_are_in_range() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(read::<NaiveDate>("1990-01-01"), Ok(d(1990, 1, 1)));
+        assert_eq!(read::<NaiveDate>("2100-12-31"), Ok(d(2100, 12, 31)));
+        for bad in [
+            "1989-12-31",
+            "2101-01-01",
+            "0001-01-01",
+            "2026-1-05",
+            "2026-02-30",
+            "+2026-01-01",
+            "2026-01-01T00:00",
+        ] {
+            assert!(read::<NaiveDate>(bad).is_err(), "{bad}");
+        }
+        assert_eq!(read::<Month>("2026-03"), Ok(Month::new(2026, 3)));
+        for bad in ["1989-12", "2101-01", "2026-13", "2026-3", "9999-12"] {
+            assert!(read::<Month>(bad).is_err(), "{bad}");
+        }
+        assert_eq!(read::<Year>("1990"), Ok(Some(Year(1990))));
+        for bad in ["1989", "2101", "26", "20266", "-2026"] {
+            assert!(read::<Year>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn control_characters_and_long_values_are_refused() {
+        for bad in ["a\0b", "\u{1}", "x\ny", "\t", "\u{7f}", "\u{85}"] {
+            assert!(read::<String>(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(read::<String>("déjà vu"), Ok(Some("déjà vu".into())));
+        assert!(read::<String>(&"é".repeat(MAX_CHARS)).is_ok());
+        assert!(read::<String>(&"é".repeat(MAX_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn the_problem_names_each_parameter_in_french() {
+        let e = refused(vec![FieldError {
+            field: "limit".into(),
+            message: "La valeur doit être un nombre entier.".into(),
+        }]);
+        assert_eq!(e.status, 422);
+        assert_eq!(
+            e.detail,
+            "Le paramètre « limit » de la requête est invalide : la valeur doit être un nombre entier."
+        );
+        let two = |a: &str, b: &str| {
+            vec![
+                FieldError {
+                    field: a.into(),
+                    message: "x".into(),
+                },
+                FieldError {
+                    field: b.into(),
+                    message: "y".into(),
+                },
+            ]
+        };
+        assert_eq!(
+            refused(two("limit", "offset")).detail,
+            "Les paramètres « limit » et « offset » de la requête sont invalides."
+        );
+    }
+}
