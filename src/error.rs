@@ -5,10 +5,25 @@ use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
 use serde::Serialize;
 
+/// One broken rule on one field: `code` for programs (stable), `message` for people.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct FieldError {
     pub field: String,
+    pub code: String,
     pub message: String,
+}
+
+/// The code of a rule that has no more specific one yet.
+pub const INVALID: &str = "invalid";
+
+impl FieldError {
+    pub fn new(field: &str, code: &str, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.to_string(),
+            code: code.to_string(),
+            message: message.into(),
+        }
+    }
 }
 
 /// The body of a problem response.
@@ -94,10 +109,15 @@ impl ApiError {
     pub fn conflict(detail: impl Into<String>) -> Self {
         Self::new(409, "conflict", "Conflit", detail)
     }
+    /// One broken rule on one field, with its stable code.
+    pub fn rule(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Self::validation(vec![FieldError::new(field, code, message)])
+    }
     /// One broken rule on one field.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         Self::validation(vec![FieldError {
             field: field.to_string(),
+            code: INVALID.into(),
             message: message.into(),
         }])
     }

@@ -64,6 +64,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let message = e.inner().to_string();
         ApiError::validation(vec![FieldError {
             field: field_name(&path, &message),
+            code: crate::error::INVALID.into(),
             message,
         }])
     })
@@ -97,12 +98,14 @@ pub fn page(limit: Option<i64>, offset: Option<i64>) -> Result<(i64, i64), ApiEr
     if !(1..=500).contains(&limit) {
         errors.push(FieldError {
             field: "limit".into(),
+            code: crate::error::INVALID.into(),
             message: "La valeur doit être comprise entre 1 et 500.".into(),
         });
     }
     if offset < 0 {
         errors.push(FieldError {
             field: "offset".into(),
+            code: crate::error::INVALID.into(),
             message: "La valeur ne doit pas être négative.".into(),
         });
     }

@@ -85,11 +85,13 @@ pub async fn put_labour_shares(
         if prefix.is_empty() || prefix.len() > 8 || !prefix.chars().all(|c| c.is_ascii_digit()) {
             errors.push(FieldError {
                 field: format!("[{i}].cpv_prefix"),
+                code: crate::error::INVALID.into(),
                 message: "must be 1 to 8 digits".into(),
             });
         } else if !seen.insert(prefix.clone()) {
             errors.push(FieldError {
                 field: format!("[{i}].cpv_prefix"),
+                code: crate::error::INVALID.into(),
                 message: "appears twice".into(),
             });
         }
@@ -97,12 +99,14 @@ pub async fn put_labour_shares(
         if share <= 0 || share > 10_000 {
             errors.push(FieldError {
                 field: format!("[{i}].labour_share_percent"),
+                code: crate::error::INVALID.into(),
                 message: "must be greater than 0 and at most 100".into(),
             });
         }
         if item.label.trim().is_empty() {
             errors.push(FieldError {
                 field: format!("[{i}].label"),
+                code: crate::error::INVALID.into(),
                 message: "must not be empty".into(),
             });
         }
@@ -166,6 +170,7 @@ fn build_clause(
     let mut err = |field: &str, message: String| {
         errors.push(FieldError {
             field: field.into(),
+            code: crate::error::INVALID.into(),
             message,
         })
     };
@@ -422,12 +427,14 @@ pub async fn add_assignment(
                 Some(o) if o.kind == "contractor" || o.kind == "insertion_structure" => {}
                 _ => errors.push(FieldError {
                     field: "contractor_id".into(),
+                    code: crate::error::INVALID.into(),
                     message: "must be a contractor or insertion structure of your structure".into(),
                 }),
             }
             if !["holder", "co_contractor", "subcontractor"].contains(&input.role.as_str()) {
                 errors.push(FieldError {
                     field: "role".into(),
+                    code: crate::error::INVALID.into(),
                     message: "must be holder, co_contractor or subcontractor".into(),
                 });
             }
@@ -435,11 +442,13 @@ pub async fn add_assignment(
             if input.hours_target.0 <= 0 {
                 errors.push(FieldError {
                     field: "hours_target".into(),
+                    code: crate::error::INVALID.into(),
                     message: "must be greater than 0".into(),
                 });
             } else if assigned + input.hours_target.0 > clause.required_hours {
                 errors.push(FieldError {
                     field: "hours_target".into(),
+                    code: crate::error::INVALID.into(),
                     message: format!(
                         "the targets would total {} h, more than the clause's {} h ({} h left to assign)",
                         crate::domain::units::hundredths_to_json(assigned + input.hours_target.0),

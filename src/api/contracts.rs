@@ -77,6 +77,7 @@ fn validate(
     let mut err = |field: String, message: &str| {
         errors.push(FieldError {
             field,
+            code: crate::error::INVALID.into(),
             message: message.to_string(),
         })
     };

@@ -136,6 +136,7 @@ fn validate(
     let mut err = |field: &str, message: String| {
         errors.push(FieldError {
             field: field.into(),
+            code: crate::error::INVALID.into(),
             message,
         })
     };
@@ -196,6 +197,7 @@ fn validate(
     {
         errors.push(FieldError {
             field: "duration_months".into(),
+            code: crate::error::INVALID.into(),
             message: format!("must be between 1 and {MAX_DURATION_MONTHS}"),
         });
     }
@@ -208,6 +210,7 @@ fn validate(
         if !is_licence_code(l) {
             errors.push(FieldError {
                 field: format!("licences[{i}]"),
+                code: crate::error::INVALID.into(),
                 message: "a licence code is capital letters, digits or _ (e.g. B, CACES_R482)"
                     .into(),
             });
@@ -218,12 +221,14 @@ fn validate(
     if !is_code(MODALITIES, &input.modality) {
         errors.push(FieldError {
             field: "modality".into(),
+            code: crate::error::INVALID.into(),
             message: format!("must be one of {}", codes(MODALITIES).join(", ")),
         });
     }
     if !is_code(CONTRACT_TYPES, &input.contract_type) {
         errors.push(FieldError {
             field: "contract_type".into(),
+            code: crate::error::INVALID.into(),
             message: format!("must be one of {}", codes(CONTRACT_TYPES).join(", ")),
         });
     }
@@ -231,6 +236,7 @@ fn validate(
         Some(o) if o.kind == "contractor" || o.kind == "insertion_structure" => {}
         _ => errors.push(FieldError {
             field: "employer_id".into(),
+            code: crate::error::INVALID.into(),
             message: "must be a contractor or insertion structure of your structure".into(),
         }),
     }

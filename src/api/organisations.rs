@@ -33,6 +33,7 @@ pub fn validate(input: OrganisationInput) -> Result<NewOrganisation, ApiError> {
     let mut err = |field: &str, message: String| {
         errors.push(FieldError {
             field: field.into(),
+            code: crate::error::INVALID.into(),
             message,
         })
     };

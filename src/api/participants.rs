@@ -107,6 +107,7 @@ fn validate(input: ParticipantInput, today: NaiveDate) -> Result<NewParticipant,
     let mut err = |field: &str, message: String| {
         errors.push(FieldError {
             field: field.into(),
+            code: crate::error::INVALID.into(),
             message,
         })
     };
@@ -391,6 +392,7 @@ pub async fn add_eligibility(
     if !is_code(PROOF_KINDS, &input.proof) {
         errors.push(FieldError {
             field: "proof".into(),
+            code: crate::error::INVALID.into(),
             message: format!(
                 "must be one of {}",
                 crate::domain::catalogue::codes(PROOF_KINDS).join(", ")
@@ -400,6 +402,7 @@ pub async fn add_eligibility(
     if input.validated_on > db.clock.today() {
         errors.push(FieldError {
             field: "validated_on".into(),
+            code: crate::error::INVALID.into(),
             message: "must not be in the future".into(),
         });
     }

@@ -57,6 +57,7 @@ pub fn place(
     let mut err = |field: &str, message: String| {
         errors.push(FieldError {
             field: field.into(),
+            code: crate::error::INVALID.into(),
             message,
         })
     };

@@ -52,6 +52,7 @@ impl<T> Param<T> {
             Err(message) => {
                 errors.push(FieldError {
                     field: name.to_string(),
+                    code: crate::error::INVALID.into(),
                     message,
                 });
                 None
@@ -66,6 +67,7 @@ impl<T> Param<T> {
             Err(message) => {
                 errors.push(FieldError {
                     field: name.to_string(),
+                    code: crate::error::INVALID.into(),
                     message: message.clone(),
                 });
                 None
@@ -183,6 +185,7 @@ pub fn required<T>(name: &str, value: Option<T>) -> Result<T, ApiError> {
     value.ok_or_else(|| {
         refused(vec![FieldError {
             field: name.to_string(),
+            code: crate::error::INVALID.into(),
             message: "Ce paramètre est obligatoire.".into(),
         }])
     })
@@ -390,6 +393,7 @@ mod tests {
     fn the_problem_names_each_parameter_in_french() {
         let e = refused(vec![FieldError {
             field: "limit".into(),
+            code: crate::error::INVALID.into(),
             message: "La valeur doit être un nombre entier.".into(),
         }]);
         assert_eq!(e.status, 422);
@@ -401,10 +405,12 @@ mod tests {
             vec![
                 FieldError {
                     field: a.into(),
+                    code: crate::error::INVALID.into(),
                     message: "x".into(),
                 },
                 FieldError {
                     field: b.into(),
+                    code: crate::error::INVALID.into(),
                     message: "y".into(),
                 },
             ]

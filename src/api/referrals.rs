@@ -148,6 +148,7 @@ fn propose(conn: &mut Conn, sid: i64, uid: i64, input: &ReferralInput) -> ApiRes
         Err(e) if e.status == 404 => {
             errors.push(FieldError {
                 field: "need_id".into(),
+                code: crate::error::INVALID.into(),
                 message: "no such need in your structure".into(),
             });
             None
@@ -157,6 +158,7 @@ fn propose(conn: &mut Conn, sid: i64, uid: i64, input: &ReferralInput) -> ApiRes
     if person.is_none() {
         errors.push(FieldError {
             field: "participant_id".into(),
+            code: crate::error::INVALID.into(),
             message: "no such participant in your structure".into(),
         });
     }

@@ -527,6 +527,7 @@ fn div_round_half_up(n: i128, d: i128) -> Option<i128> {
 fn field_error(field: &str, message: &str) -> FieldError {
     FieldError {
         field: field.to_string(),
+        code: crate::error::INVALID.into(),
         message: message.to_string(),
     }
 }

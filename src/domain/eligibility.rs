@@ -18,6 +18,7 @@ pub const MAX_WEEKLY_HOURS: i64 = 4800;
 fn field_error(field: impl Into<String>, message: impl Into<String>) -> FieldError {
     FieldError {
         field: field.into(),
+        code: crate::error::INVALID.into(),
         message: message.into(),
     }
 }

@@ -104,6 +104,7 @@ pub struct EntryCheck<'a> {
 fn field_error(field: &str, message: impl Into<String>) -> FieldError {
     FieldError {
         field: field.to_string(),
+        code: crate::error::INVALID.into(),
         message: message.into(),
     }
 }

@@ -311,6 +311,7 @@ pub fn check_clause_span(starts_on: NaiveDate, ends_on: NaiveDate) -> Result<(),
         Some(latest) if ends_on <= latest => Ok(()),
         latest => Err(FieldError {
             field: "ends_on".into(),
+            code: crate::error::INVALID.into(),
             message: match latest {
                 Some(latest) => format!(
                     "une clause dure au plus {MAX_CLAUSE_MONTHS} mois : elle doit finir au plus tard le {latest}"

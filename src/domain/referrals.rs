@@ -109,6 +109,7 @@ impl Answer {
 fn field_error(field: &str, message: impl Into<String>) -> FieldError {
     FieldError {
         field: field.to_string(),
+        code: crate::error::INVALID.into(),
         message: message.into(),
     }
 }

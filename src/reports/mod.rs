@@ -123,6 +123,7 @@ impl RawParams {
         let mut err = |field: &str, message: &str| {
             errors.push(FieldError {
                 field: field.into(),
+                code: crate::error::INVALID.into(),
                 message: message.into(),
             })
         };
@@ -204,6 +205,7 @@ impl RawParams {
             if !is_code(CLAUSE_KINDS, k) {
                 errors.push(FieldError {
                     field: "clause_kind".into(),
+                    code: crate::error::INVALID.into(),
                     message: format!(
                         "La valeur doit être l'un des codes {}.",
                         crate::domain::catalogue::codes(CLAUSE_KINDS).join(", ")

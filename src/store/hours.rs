@@ -157,6 +157,7 @@ fn plan(
     if locked && reason.is_none() {
         return Err(FieldError {
             field: "amendment_reason".into(),
+            code: crate::error::INVALID.into(),
             message: "this month's figure has been validated; an amendment needs a reason".into(),
         });
     }
@@ -356,6 +357,7 @@ pub fn submit(
     let db_err = |e: ApiError| {
         vec![FieldError {
             field: "database".into(),
+            code: crate::error::INVALID.into(),
             message: e.detail.clone(),
         }]
     };
