@@ -45,8 +45,13 @@ pub async fn login_with(
         config.login_window_seconds,
         config.login_lockout_seconds,
     );
+    // The attempt is counted (as a failure, until the password proves right) before the
+    // password is checked: parallel guesses cannot all slip in before the lock.
     let e = email.clone();
-    if let Some(wait) = db.run(move |c| users::lockout_remaining(c, &e, at)).await? {
+    let locked = db
+        .write(move |c| users::begin_attempt(c, &e, at, max, window, lockout))
+        .await?;
+    if let Some(wait) = locked {
         return Err(ApiError::too_many_attempts(wait));
     }
     let e = email.clone();
@@ -91,11 +96,8 @@ pub async fn login_with(
                 csrf_token,
             })
         }
-        _ => {
-            db.write(move |c| users::record_failure(c, &email, at, max, window, lockout))
-                .await?;
-            Err(ApiError::unauthorized("wrong email or password"))
-        }
+        // Already counted by `begin_attempt`.
+        _ => Err(ApiError::unauthorized("wrong email or password")),
     }
 }
 

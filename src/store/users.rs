@@ -182,23 +182,6 @@ pub fn throttle_key(email: &str) -> String {
 /// a flood of failures does not make one login pay for a large purge.
 pub const THROTTLE_PURGE_BATCH: i64 = 100;
 
-/// Seconds to wait before the next attempt if the email is locked out, else None.
-pub fn lockout_remaining(
-    conn: &mut Conn,
-    email: &str,
-    at: NaiveDateTime,
-) -> Result<Option<i64>, ApiError> {
-    let locked: Option<Option<NaiveDateTime>> = login_throttle::table
-        .filter(login_throttle::email_digest.eq(throttle_key(email)))
-        .select(login_throttle::locked_until)
-        .first(conn)
-        .optional()?;
-    Ok(match locked.flatten() {
-        Some(until) if until > at => Some((until - at).num_seconds().max(1)),
-        _ => None,
-    })
-}
-
 /// Deletes up to [`THROTTLE_PURGE_BATCH`] throttle rows that no longer count at `at`:
 /// their window is over (started `window_seconds` or more ago) and they are not locked
 /// out. Returns how many went.
@@ -227,10 +210,23 @@ pub fn purge_throttle(
     )
 }
 
-/// Counts a failed login; returns the lockout in seconds when this failure triggers one.
-/// Purges expired rows first (the email's own row among them when its window is over, which
-/// then starts again).
-pub fn record_failure(
+/// One throttle row as the attempt left it.
+#[derive(QueryableByName)]
+struct ThrottleState {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    failures: i32,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
+    locked_until: Option<NaiveDateTime>,
+}
+
+/// Counts a login attempt of `email` before its password is checked, in one statement, so
+/// that guesses sent in parallel are counted like guesses sent one after the other: the
+/// attempt is a failure until the password proves right (`clear_failures`). Returns the
+/// seconds to wait when the email is locked out (this attempt is then not checked at all):
+/// more than `max_failures` attempts within `window_seconds` lock it for `lockout_seconds`.
+/// A lockout that has ended, or a window that is over without a lockout, starts the count
+/// again.
+pub fn begin_attempt(
     conn: &mut Conn,
     email: &str,
     at: NaiveDateTime,
@@ -238,42 +234,48 @@ pub fn record_failure(
     window_seconds: i64,
     lockout_seconds: i64,
 ) -> Result<Option<i64>, ApiError> {
+    use diesel::sql_types::{Integer, Text, Timestamp};
     purge_throttle(conn, at, window_seconds)?;
     let key = throttle_key(email);
-    let row: Option<(i32, NaiveDateTime)> = login_throttle::table
-        .filter(login_throttle::email_digest.eq(&key))
-        .select((login_throttle::failures, login_throttle::window_started_at))
-        .first(conn)
-        .optional()?;
-    let window = chrono::Duration::seconds(window_seconds);
-    let (failures, started) = match row {
-        Some((n, started)) if at - started < window => (n + 1, started),
-        _ => (1, at),
-    };
-    let locked_until = if failures >= max_failures {
-        Some(at + chrono::Duration::seconds(lockout_seconds))
+    let window_start = at - chrono::Duration::seconds(window_seconds);
+    let lock_end = at + chrono::Duration::seconds(lockout_seconds);
+    // $1 key, $2 now, $3 start of the window, $4 end of a new lockout, $5 max failures.
+    const UPSERT: &str = "INSERT INTO login_throttle \
+            (email_digest, failures, window_started_at, locked_until) VALUES ($1, 1, $2, NULL) \
+        ON CONFLICT (email_digest) DO UPDATE SET \
+            failures = CASE WHEN login_throttle.locked_until <= $2 \
+                    OR (login_throttle.locked_until IS NULL \
+                        AND login_throttle.window_started_at <= $3) THEN 1 \
+                ELSE login_throttle.failures + 1 END, \
+            window_started_at = CASE WHEN login_throttle.locked_until <= $2 \
+                    OR (login_throttle.locked_until IS NULL \
+                        AND login_throttle.window_started_at <= $3) THEN $2 \
+                ELSE login_throttle.window_started_at END, \
+            locked_until = CASE WHEN login_throttle.locked_until <= $2 \
+                    OR (login_throttle.locked_until IS NULL \
+                        AND login_throttle.window_started_at <= $3) THEN NULL \
+                WHEN login_throttle.failures + 1 > $5 \
+                    THEN COALESCE(login_throttle.locked_until, $4) \
+                ELSE login_throttle.locked_until END \
+        RETURNING failures, locked_until";
+    // SQLite numbers its placeholders `?1`, PostgreSQL `$1`.
+    let sql = if conn.is_sqlite() {
+        UPSERT.replace('$', "?")
     } else {
-        None
+        UPSERT.to_string()
     };
-    if row.is_some() {
-        diesel::update(login_throttle::table.filter(login_throttle::email_digest.eq(&key)))
-            .set((
-                login_throttle::failures.eq(if locked_until.is_some() { 0 } else { failures }),
-                login_throttle::window_started_at.eq(started),
-                login_throttle::locked_until.eq(locked_until),
-            ))
-            .execute(conn)?;
-    } else {
-        diesel::insert_into(login_throttle::table)
-            .values((
-                login_throttle::email_digest.eq(&key),
-                login_throttle::failures.eq(failures),
-                login_throttle::window_started_at.eq(started),
-                login_throttle::locked_until.eq(locked_until),
-            ))
-            .execute(conn)?;
-    }
-    Ok(locked_until.map(|_| lockout_seconds))
+    let state: ThrottleState = crate::per_backend!(conn, |c| diesel::sql_query(&sql)
+        .bind::<Text, _>(&key)
+        .bind::<Timestamp, _>(at)
+        .bind::<Timestamp, _>(window_start)
+        .bind::<Timestamp, _>(lock_end)
+        .bind::<Integer, _>(max_failures)
+        .get_result(c))?;
+    Ok(match state.locked_until {
+        Some(until) if until > at => Some((until - at).num_seconds().max(1)),
+        _ if state.failures > max_failures => Some(lockout_seconds),
+        _ => None,
+    })
 }
 
 pub fn clear_failures(conn: &mut Conn, email: &str) -> Result<(), ApiError> {

@@ -431,15 +431,15 @@ on_both!(expired_throttle_rows_are_purged, |app: &TestApp| {
         login_throttle::table.count().get_result(conn).unwrap()
     };
     clausier::db::write_tx(&mut conn, |c| {
-        // Ten addresses fail once at 08:00; one fails five times and is locked out for an
+        // Ten addresses fail once at 08:00; one tries six times and is locked out for an
         // hour; one fails at 08:14:59.
         for i in 0..10 {
-            users::record_failure(c, &format!("p{i}@x.test"), at(1, 0), max, window, lockout)?;
+            users::begin_attempt(c, &format!("p{i}@x.test"), at(1, 0), max, window, lockout)?;
         }
-        for _ in 0..5 {
-            users::record_failure(c, "locked@x.test", at(1, 0), max, window, lockout)?;
+        for _ in 0..6 {
+            users::begin_attempt(c, "locked@x.test", at(1, 0), max, window, lockout)?;
         }
-        users::record_failure(c, "late@x.test", at(1, 899), max, window, lockout)?;
+        users::begin_attempt(c, "late@x.test", at(1, 899), max, window, lockout)?;
         Ok::<(), ApiError>(())
     })
     .unwrap();
@@ -447,18 +447,18 @@ on_both!(expired_throttle_rows_are_purged, |app: &TestApp| {
     // At 08:15 the ten windows are over: the next failure purges them; the locked one and
     // the late one stay.
     clausier::db::write_tx(&mut conn, |c| {
-        users::record_failure(c, "new@x.test", at(1, 900), max, window, lockout)
+        users::begin_attempt(c, "new@x.test", at(1, 900), max, window, lockout)
     })
     .unwrap();
     assert_eq!(count(&mut conn), 3);
     let locked = clausier::db::write_tx(&mut conn, |c| {
-        users::lockout_remaining(c, "locked@x.test", at(1, 900))
+        users::begin_attempt(c, "locked@x.test", at(1, 900), max, window, lockout)
     })
     .unwrap();
     assert_eq!(locked, Some(2700));
     // At 09:00 the lockout is over too: it goes with the others.
     clausier::db::write_tx(&mut conn, |c| {
-        users::record_failure(c, "later@x.test", at(1, 3600), max, window, lockout)
+        users::begin_attempt(c, "later@x.test", at(1, 3600), max, window, lockout)
     })
     .unwrap();
     let keys = throttle_keys(app);
@@ -466,7 +466,7 @@ on_both!(expired_throttle_rows_are_purged, |app: &TestApp| {
     // The purge does a bounded amount of work per failure: 250 expired rows go 100 at a time.
     clausier::db::write_tx(&mut conn, |c| {
         for i in 0..250 {
-            users::record_failure(c, &format!("q{i}@x.test"), at(2, 0), max, window, lockout)?;
+            users::begin_attempt(c, &format!("q{i}@x.test"), at(2, 0), max, window, lockout)?;
         }
         Ok::<(), ApiError>(())
     })

@@ -332,3 +332,55 @@ on_both!(
         }
     }
 );
+
+on_both!(
+    parallel_guesses_count_like_guesses_in_turn,
+    |app: &TestApp| {
+        app.structure_admin("PLIE");
+        // A second application on the same database with an asynchronous client, so that the
+        // guesses are really in flight together.
+        let config = crate::common::test_config(&app.database_url);
+        let figment = clausier::rocket_figment().merge(("log_level", "off"));
+        let rocket = clausier::build_rocket_with(config, figment, app.clock.clone()).expect("app");
+        let mut statuses = rocket::tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(4)
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(async move {
+                let client = rocket::local::asynchronous::Client::untracked(rocket)
+                    .await
+                    .expect("client");
+                let guess = |i: usize| {
+                    client
+                        .post("/api/v1/auth/login")
+                        .header(ContentType::JSON)
+                        .body(format!(
+                            r#"{{"email": "admin@plie.test", "password": "guess-number-{i}"}}"#
+                        ))
+                        .dispatch()
+                };
+                let responses = rocket::futures::future::join_all((0..30).map(guess)).await;
+                responses
+                    .iter()
+                    .map(|r| r.status().code)
+                    .collect::<Vec<_>>()
+            });
+        statuses.sort();
+        // Five guesses are checked (401); every other one is refused unchecked (429).
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 401).count(),
+            5,
+            "{statuses:?}"
+        );
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 429).count(),
+            25,
+            "{statuses:?}"
+        );
+        // The right password now waits for the end of the lockout.
+        assert_eq!(app.login("admin@plie.test", PASSWORD).status, 429);
+        app.clock.advance(chrono::Duration::minutes(16));
+        assert_eq!(app.login("admin@plie.test", PASSWORD).status, 200);
+    }
+);
