@@ -128,6 +128,12 @@ fn clause_facts(
     let buyer = recipients::organisation_name(conn, contract.buyer_id)?;
     let total_validated: i64 = validated.values().sum();
     let mut base = BTreeMap::new();
+    // Where the recipient signs in (CLAUSIER_PUBLIC_URL), for the link every email ends with.
+    set(
+        &mut base,
+        "login_url",
+        format!("{}/login", config.public_url),
+    );
     set(&mut base, "contract_title", contract.title.clone());
     set(&mut base, "contract_reference", contract.reference.clone());
     set(&mut base, "buyer_name", buyer);

@@ -96,6 +96,7 @@ mod tests {
     /// Every key the job may put in a context.
     fn full_context(stage: &str) -> BTreeMap<String, String> {
         let keys = [
+            "login_url",
             "greeting",
             "optional",
             "rule",

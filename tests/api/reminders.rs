@@ -1110,3 +1110,22 @@ on_both!(
             .any(|m| m.header("To").unwrap_or_default().contains(FAC)));
     }
 );
+
+/// Every email ends with the link to sign in, at the service's public address.
+on_both!(emails_link_to_the_public_address, |app: &TestApp| {
+    let smtp = SmtpServer::start();
+    let _ = scene(app);
+    let job = Runner::with(app, smtp.port, |c| {
+        c.public_url = "https://clausier.example.fr".into();
+    });
+    let r = job.run("2026-03-31T12:00:00Z");
+    assert_eq!(r.sent.len(), 1, "{r:?}");
+    let summary = &smtp.messages()[0];
+    assert!(
+        summary
+            .text()
+            .contains("Pour vous connecter : https://clausier.example.fr/login"),
+        "{}",
+        summary.text()
+    );
+});
