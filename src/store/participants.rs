@@ -345,7 +345,7 @@ pub fn anonymise_inactive(conn: &mut Conn, cutoff: NaiveDate) -> Result<Vec<i64>
 
 /// Erases one person's personal data wherever it is kept: identity, contact and search
 /// preferences; the free text written about them (eligibility justification, derogation,
-/// referral reasons and comments, hour rejections and amendments); the job titles of their
+/// referral comments, hour rejections and amendments); the job titles of their
 /// placements; and the emails that name them. What the indicators count stays: sex, birth
 /// year, territory, QPV, qualification, criteria, the placements' modality, contract type,
 /// dates, age band and outcome, and every hour figure.
@@ -400,19 +400,15 @@ fn erase_person(conn: &mut Conn, id: i64, at: chrono::NaiveDateTime) -> Result<(
         .filter(referrals::participant_id.eq(id))
         .select(referrals::id)
         .load(conn)?;
+    // A referral's reason is a code of the decline list (counted in the referral figures);
+    // its comment is free text.
     diesel::update(referrals::table.filter(referrals::participant_id.eq(id)))
-        .set((
-            referrals::reason.eq(None::<String>),
-            referrals::comment.eq(None::<String>),
-        ))
+        .set(referrals::comment.eq(None::<String>))
         .execute(conn)?;
     diesel::update(
         referral_events::table.filter(referral_events::referral_id.eq_any(&referral_ids)),
     )
-    .set((
-        referral_events::reason.eq(None::<String>),
-        referral_events::comment.eq(None::<String>),
-    ))
+    .set(referral_events::comment.eq(None::<String>))
     .execute(conn)?;
     crate::store::outbox::withdraw_about_person(conn, id, &placement_ids, &referral_ids)
 }

@@ -368,6 +368,15 @@ on_both!(
             assert_eq!(v[field], json!([]), "{field}: {v}");
         }
         assert_eq!(v["looking_for_work"], false, "{v}");
+        // The referral keeps its state and coded reason (figures), not its comments.
+        let r = app.get(&format!("/api/v1/referrals/{referral}"), &w.admin);
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(
+            (&r.body["state"], &r.body["reason"]),
+            (&json!("declined"), &json!("other")),
+            "{}",
+            r.text
+        );
         // The notifications are still listed, without the person, and the queued one is
         // not sent any more.
         let n = app.get("/api/v1/notifications", &w.admin);
