@@ -11,7 +11,7 @@ use crate::api::query::{params, Param};
 use crate::auth::{AdminOnly, Staff, StaffOrContractor};
 use crate::db::{Conn, Db};
 use crate::domain::calibration::{
-    calibrate, CalibrationRequest, CalibrationResult, LabourShareRef,
+    calibrate, required_hours, CalibrationRequest, CalibrationResult, LabourShareRef,
 };
 use crate::domain::catalogue::{is_code, CLAUSE_KINDS};
 use crate::domain::limits::{self, check_clause_span, Code, FreeText, Label};
@@ -211,7 +211,7 @@ fn build_clause(
         .filter(|s| !s.is_empty())
         .map(str::to_string);
     if let Some(h) = input.hours_override {
-        if h.0 <= 0 {
+        if h.0 < 0 {
             err("hours_override", "must be greater than 0".into());
         }
         if justification.is_none() {
@@ -256,12 +256,24 @@ fn build_clause(
             None
         }
     };
-    let (Some(calibration), Some(territory), true) = (calibration, territory, errors.is_empty())
+    let required = match &calibration {
+        Some(c) if input.hours_override.is_none_or(|h| h.0 >= 0) => {
+            match required_hours(c.hours, input.hours_override) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    let (Some(calibration), Some(territory), Some(required), true) =
+        (calibration, territory, required, errors.is_empty())
     else {
         return Err(ApiError::validation(errors));
     };
     let computed = calibration.hours * 100;
-    let required = input.hours_override.map(|h| h.0).unwrap_or(computed);
     Ok(NewClause {
         contract_id,
         lot_number: input.lot_number,

@@ -178,6 +178,39 @@ pub fn calibrate(
     }
 }
 
+/// The stable code of a clause whose required hours round to 0 h.
+pub const ZERO_HOURS: &str = "zero_hours";
+
+/// The required hours of a new clause, in hundredths of an hour: the facilitator's override
+/// when there is one, else the calibrated whole hours. A clause needs an hour target: one
+/// that rounds to 0 h (half up, as the calibration rounds) would show `completed` from its
+/// first day, so it is refused, on `hours_override` when the override is the figure, else on
+/// `calibration`. `calibrated` is the calibration's whole hours.
+pub fn required_hours(
+    calibrated: i64,
+    hours_override: Option<Hundredths>,
+) -> Result<i64, FieldError> {
+    match hours_override {
+        Some(h) if h.0 < 50 => Err(FieldError::new(
+            "hours_override",
+            ZERO_HOURS,
+            "Le nombre d'heures fixé par dérogation, arrondi à l'heure, est nul\u{a0}: une clause \
+             doit exiger au moins une heure d'insertion.",
+        )),
+        Some(h) => Ok(h.0),
+        None if calibrated < 1 => Err(FieldError::new(
+            "calibration",
+            ZERO_HOURS,
+            "Le calibrage donne 0\u{a0}heure d'insertion\u{a0}: une clause doit exiger au moins \
+             une heure. Vérifiez le montant et les taux, ou fixez le nombre d'heures avec une \
+             justification.",
+        )),
+        None => calibrated
+            .checked_mul(100)
+            .ok_or_else(|| too_large("calibration")),
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // labour_share
 
@@ -1316,5 +1349,56 @@ mod tests {
         assert_eq!(group_thousands(0), "0");
         assert_eq!(plain(&group_thousands(1_000)), "1 000");
         assert_eq!(plain(&group_thousands(-1_234_567)), "-1 234 567");
+    }
+
+    #[test]
+    fn required_hours_refuse_a_target_that_rounds_to_zero() {
+        // 1 000 € × 50 % × 5 % ÷ 30 € = 0,83 h, rounded to 1 h: accepted.
+        let one = ok(&whole(1_000, Some(50), 5, 30));
+        assert_eq!(one.hours, 1);
+        assert_eq!(required_hours(one.hours, None), Ok(100));
+        // 500 € × 50 % × 5 % ÷ 30 € = 0,42 h, rounded to 0 h: refused on `calibration`.
+        let zero = ok(&whole(500, Some(50), 5, 30));
+        assert_eq!(zero.hours, 0);
+        let e = required_hours(zero.hours, None).unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.code.as_str()),
+            ("calibration", ZERO_HOURS)
+        );
+        assert!(e.message.starts_with("Le calibrage donne 0"));
+        // Lots that each round to 0 h add up to 0 h.
+        let lots = ok(&by_lots(
+            vec![lot(500, Some(50), None), lot(400, Some(50), None)],
+            5,
+            30,
+        ));
+        assert_eq!(lots.hours, 0);
+        assert!(required_hours(lots.hours, None).is_err());
+        // 1 h per 2 000 €: 1 000 € give 0,5 h, rounded half up to 1 h; 998 € give 0,499 h: 0 h.
+        let per = |amount| CalibrationRequest::PerAmount {
+            amount_eur: eur_h(amount),
+            euros_per_hour: eur_h(2_000),
+        };
+        assert_eq!(ok(&per(1_000)).hours, 1);
+        assert_eq!(ok(&per(998)).hours, 0);
+        assert!(required_hours(ok(&per(998)).hours, None).is_err());
+        // A fixed 0,40 h rounds to 0 h.
+        let fixed = CalibrationRequest::Fixed {
+            hours: Hundredths(40),
+            justification: Some(FreeText::try_from("accord de l'acheteur").unwrap()),
+        };
+        assert_eq!(ok(&fixed).hours, 0);
+        assert!(required_hours(ok(&fixed).hours, None).is_err());
+        // The override is the figure when given: it replaces a 0 h calibration, and is
+        // itself refused when it rounds to 0 h.
+        assert_eq!(required_hours(0, Some(Hundredths(1_250))), Ok(1_250));
+        assert_eq!(required_hours(833, Some(Hundredths(50))), Ok(50));
+        for h in [0, 49] {
+            let e = required_hours(833, Some(Hundredths(h))).unwrap_err();
+            assert_eq!(
+                (e.field.as_str(), e.code.as_str()),
+                ("hours_override", ZERO_HOURS)
+            );
+        }
     }
 }

@@ -315,3 +315,44 @@ pub fn retry(conn: &mut Conn, structure_id: i64, id: i64) -> Result<OutboxRow, A
         .execute(conn)?;
     get(conn, structure_id, id)
 }
+
+/// Rewrites the emails about one anonymised person (reminders whose subject is one of their
+/// placements or referrals name them and their job) into a neutral notice, whatever their
+/// status; those still queued are not sent any more: they become `failed`, with the reason.
+pub fn withdraw_about_person(
+    conn: &mut Conn,
+    participant_id: i64,
+    placement_ids: &[i64],
+    referral_ids: &[i64],
+) -> Result<(), ApiError> {
+    let about = outbox::subject_type
+        .eq("placement")
+        .and(outbox::subject_id.eq_any(placement_ids))
+        .or(outbox::subject_type
+            .eq("referral")
+            .and(outbox::subject_id.eq_any(referral_ids)));
+    let text = format!(
+        "Ce message concernait la personne n° {participant_id}, dont les données personnelles \
+         ont été anonymisées au terme de la durée de conservation."
+    );
+    diesel::update(outbox::table.filter(about.clone()))
+        .set((
+            outbox::subject_line.eq("Message retiré : données personnelles anonymisées"),
+            outbox::body_html.eq(format!("<p>{text}</p>")),
+            outbox::body_text.eq(text),
+        ))
+        .execute(conn)?;
+    diesel::update(
+        outbox::table
+            .filter(about)
+            .filter(outbox::status.eq("queued")),
+    )
+    .set((
+        outbox::status.eq("failed"),
+        outbox::claimed_by.eq(None::<String>),
+        outbox::claimed_until.eq(None::<NaiveDateTime>),
+        outbox::last_error.eq("Envoi annulé : la personne a été anonymisée."),
+    ))
+    .execute(conn)?;
+    Ok(())
+}

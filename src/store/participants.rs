@@ -329,23 +329,7 @@ pub fn anonymise_inactive(conn: &mut Conn, cutoff: NaiveDate) -> Result<Vec<i64>
         .load(conn)?;
     let at = now();
     for (id, sid) in &ids {
-        diesel::update(participants::table.filter(participants::id.eq(id)))
-            .set((
-                participants::first_name.eq(None::<String>),
-                participants::last_name.eq(None::<String>),
-                participants::birth_date.eq(None::<NaiveDate>),
-                participants::postal_code.eq(None::<String>),
-                participants::jobseeker_id.eq(None::<String>),
-                participants::looking_for_work.eq(false),
-                participants::anonymised_at.eq(Some(at)),
-                participants::updated_at.eq(at),
-            ))
-            .execute(conn)?;
-        diesel::update(
-            eligibility_validations::table.filter(eligibility_validations::participant_id.eq(id)),
-        )
-        .set(eligibility_validations::justification.eq(None::<String>))
-        .execute(conn)?;
+        erase_person(conn, *id, at)?;
         crate::store::audit::record(
             conn,
             *sid,
@@ -357,4 +341,74 @@ pub fn anonymise_inactive(conn: &mut Conn, cutoff: NaiveDate) -> Result<Vec<i64>
         )?;
     }
     Ok(ids.into_iter().map(|(id, _)| id).collect())
+}
+
+/// Erases one person's personal data wherever it is kept: identity, contact and search
+/// preferences; the free text written about them (eligibility justification, derogation,
+/// referral comments, hour rejections and amendments); the job titles of their
+/// placements; and the emails that name them. What the indicators count stays: sex, birth
+/// year, territory, QPV, qualification, criteria, the placements' modality, contract type,
+/// dates, age band and outcome, and every hour figure.
+fn erase_person(conn: &mut Conn, id: i64, at: chrono::NaiveDateTime) -> Result<(), ApiError> {
+    use crate::db::schema::{hour_entries, hour_entry_changes, referral_events, referrals};
+    diesel::update(participants::table.filter(participants::id.eq(id)))
+        .set((
+            participants::first_name.eq(None::<String>),
+            participants::last_name.eq(None::<String>),
+            participants::birth_date.eq(None::<NaiveDate>),
+            participants::postal_code.eq(None::<String>),
+            participants::jobseeker_id.eq(None::<String>),
+            participants::looking_for_work.eq(false),
+            participants::wished_rome_codes.eq(""),
+            participants::licences.eq(""),
+            participants::reachable_departements.eq(""),
+            participants::available_from.eq(None::<NaiveDate>),
+            participants::anonymised_at.eq(Some(at)),
+            participants::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    diesel::update(
+        eligibility_validations::table.filter(eligibility_validations::participant_id.eq(id)),
+    )
+    .set(eligibility_validations::justification.eq(None::<String>))
+    .execute(conn)?;
+    let placement_ids: Vec<i64> = placements::table
+        .filter(placements::participant_id.eq(id))
+        .select(placements::id)
+        .load(conn)?;
+    diesel::update(placements::table.filter(placements::participant_id.eq(id)))
+        .set((
+            placements::job_title.eq(""),
+            placements::derogation_reason.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    let entry_ids = hour_entries::table
+        .filter(hour_entries::participant_id.eq(id))
+        .select(hour_entries::id);
+    diesel::update(
+        hour_entry_changes::table.filter(hour_entry_changes::entry_id.eq_any(entry_ids)),
+    )
+    .set(hour_entry_changes::reason.eq(None::<String>))
+    .execute(conn)?;
+    diesel::update(hour_entries::table.filter(hour_entries::participant_id.eq(id)))
+        .set((
+            hour_entries::amendment_reason.eq(None::<String>),
+            hour_entries::rejection_reason.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    let referral_ids: Vec<i64> = referrals::table
+        .filter(referrals::participant_id.eq(id))
+        .select(referrals::id)
+        .load(conn)?;
+    // A referral's reason is a code of the decline list (counted in the referral figures);
+    // its comment is free text.
+    diesel::update(referrals::table.filter(referrals::participant_id.eq(id)))
+        .set(referrals::comment.eq(None::<String>))
+        .execute(conn)?;
+    diesel::update(
+        referral_events::table.filter(referral_events::referral_id.eq_any(&referral_ids)),
+    )
+    .set(referral_events::comment.eq(None::<String>))
+    .execute(conn)?;
+    crate::store::outbox::withdraw_about_person(conn, id, &placement_ids, &referral_ids)
 }

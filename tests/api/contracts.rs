@@ -472,3 +472,56 @@ fn marches_changed(doc: &serde_json::Value, app: &TestApp, admin: &str) {
     assert_eq!(r.body["updated"], 1, "{}", r.text);
     assert_eq!(r.body["unchanged"], 53);
 }
+
+on_both!(clause_refuses_zero_required_hours, |app: &TestApp| {
+    let w = fixtures::world(app, "PLIE");
+    let path = format!("/api/v1/contracts/{}/clauses", w.contract);
+    let body = |calibration: serde_json::Value| {
+        json!({"kind": "execution_condition", "calibration": calibration,
+               "starts_on": "2026-01-01", "ends_on": "2026-12-31"})
+    };
+    let zero = |r: &crate::common::Resp, field: &str| {
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert_eq!(r.error_fields(), vec![field.to_string()], "{}", r.text);
+        assert_eq!(r.body["errors"][0]["code"], "zero_hours", "{}", r.text);
+        let message = r.body["errors"][0]["message"].as_str().unwrap_or("");
+        assert!(message.contains("au moins une heure"), "{message}");
+    };
+    // Every method, whenever its result rounds to 0 h: 500 € × 50 % × 5 % ÷ 30 € = 0,42 h;
+    // two lots of 0,42 h and 0,33 h each round to 0 h; 998 € at 1 h per 2 000 € = 0,499 h;
+    // a fixed 0,4 h.
+    for calibration in [
+        json!({"method": "labour_share", "amount_eur": 500, "labour_share_percent": 50,
+               "insertion_rate_percent": 5, "hourly_cost_eur": 30}),
+        json!({"method": "labour_share", "insertion_rate_percent": 5, "hourly_cost_eur": 30,
+               "lots": [{"amount_eur": 500, "labour_share_percent": 50},
+                        {"amount_eur": 400, "labour_share_percent": 50}]}),
+        json!({"method": "per_amount", "amount_eur": 998, "euros_per_hour": 2000}),
+        json!({"method": "fixed", "hours": 0.4, "justification": "Accord de l'acheteur"}),
+    ] {
+        zero(&app.post(&path, &w.admin, body(calibration)), "calibration");
+    }
+    // An override that rounds to 0 h is refused on the override.
+    for h in [0.0, 0.49] {
+        let mut b = body(json!({"method": "fixed", "hours": 10, "justification": "Accord"}));
+        b["hours_override"] = json!(h);
+        b["override_justification"] = json!("Avenant");
+        zero(&app.post(&path, &w.admin, b), "hours_override");
+    }
+    // A 0 h calibration overridden with a real target is a clause with that target.
+    let mut b = body(json!({"method": "per_amount", "amount_eur": 998, "euros_per_hour": 2000}));
+    b["hours_override"] = json!(120);
+    b["override_justification"] = json!("Accord de l'acheteur");
+    let r = app.post(&path, &w.admin, b);
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["required_hours"], 120);
+    // 1 000 € at 1 h per 2 000 € = 0,5 h, rounded half up to 1 h: accepted.
+    let r = app.post(
+        &path,
+        &w.admin,
+        body(json!({"method": "per_amount", "amount_eur": 1000, "euros_per_hour": 2000})),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["required_hours"], 1);
+    assert_eq!(app.get("/api/v1/clauses", &w.admin).body["total"], 3);
+});

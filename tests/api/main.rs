@@ -2,6 +2,7 @@
 
 mod common;
 
+mod anonymisation;
 mod contracts;
 mod fixtures;
 mod foundation;
