@@ -2,6 +2,7 @@
 
 mod common;
 
+mod concurrency;
 mod contracts;
 mod fixtures;
 mod foundation;
