@@ -479,6 +479,19 @@ pub fn decide(
     validate: bool,
     reason: Option<&str>,
 ) -> Result<Vec<HourEntry>, ApiError> {
+    // Decisions take turns with each other and with reports of the same people (see
+    // `submit`): an entry is decided once, on the figure it holds when decided.
+    let mut people = Vec::new();
+    for chunk in entry_ids.chunks(CHUNK) {
+        people.extend(
+            hour_entries::table
+                .filter(hour_entries::id.eq_any(chunk))
+                .filter(hour_entries::structure_id.eq(structure_id))
+                .select(hour_entries::participant_id)
+                .load::<i64>(conn)?,
+        );
+    }
+    crate::lock_rows!(conn, participants, &people)?;
     let mut out = Vec::new();
     for (i, id) in entry_ids.iter().enumerate() {
         let e = hour_entries::table

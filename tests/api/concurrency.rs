@@ -285,3 +285,53 @@ fn weekly_load(app: &TestApp) {
 }
 
 on_both!(concurrent_placements_keep_the_weekly_load, weekly_load);
+
+/// Two validations of one entry at the same moment: it is validated once; the progress
+/// counts its hours once.
+fn validations_of_one_entry(app: &TestApp) {
+    let (w, _, pl) = fixtures::placed(app);
+    let r = app.put(
+        &format!("/api/v1/placements/{pl}/hours/2026-03"),
+        &w.facilitator,
+        json!({"work_hours": 100}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let id = r.body["id"].as_i64().expect("entry id");
+    let body = json!({"entry_ids": [id], "decision": "validate"});
+    let answers = race(
+        app,
+        [
+            (
+                "POST",
+                "/api/v1/hours/validation".into(),
+                w.facilitator.clone(),
+                body.clone(),
+            ),
+            (
+                "POST",
+                "/api/v1/hours/validation".into(),
+                w.admin.clone(),
+                body,
+            ),
+        ],
+    );
+    assert_eq!(sorted_statuses(&answers), vec![200, 409], "{answers:?}");
+    let progress = app.get(
+        &format!("/api/v1/clauses/{}/progress?on=2026-03-31", w.clause),
+        &w.facilitator,
+    );
+    assert_eq!(
+        (
+            progress.body["validated_hours"].as_f64(),
+            progress.body["pending_hours"].as_f64()
+        ),
+        (Some(100.0), Some(0.0)),
+        "{}",
+        progress.text
+    );
+}
+
+on_both!(
+    concurrent_validations_of_one_entry_count_it_once,
+    validations_of_one_entry
+);
