@@ -109,6 +109,22 @@ impl ApiError {
     pub fn conflict(detail: impl Into<String>) -> Self {
         Self::new(409, "conflict", "Conflit", detail)
     }
+    /// Another writer changed the same data at the same moment and this change could not be
+    /// applied after it: nothing was written; the request may be sent again.
+    pub fn concurrent_update() -> Self {
+        let mut e = Self::new(
+            409,
+            "concurrent-update",
+            "Modification concurrente",
+            "une autre modification des mêmes données a eu lieu au même moment ; rien n'a été enregistré, renvoyez la requête",
+        );
+        e.errors = vec![FieldError::new(
+            "",
+            "concurrent_update",
+            "une autre modification des mêmes données a eu lieu au même moment",
+        )];
+        e
+    }
     /// One broken rule on one field, with its stable code.
     pub fn rule(field: &str, code: &str, message: impl Into<String>) -> Self {
         Self::validation(vec![FieldError::new(field, code, message)])
@@ -210,7 +226,7 @@ impl From<diesel::result::Error> for ApiError {
                 ApiError::conflict("a record with the same identifier already exists")
             }
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
-                ApiError::conflict("a concurrent change happened; retry the request")
+                ApiError::concurrent_update()
             }
             other => {
                 tracing::error!("database error: {other}");

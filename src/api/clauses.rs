@@ -430,6 +430,8 @@ pub async fn add_assignment(
     let input = body.0;
     let view = db
         .write(move |c| {
+            // Two assignments checked against the same remainder take turns.
+            crate::lock_rows!(c, clauses, [id])?;
             let clause = store::get(c, sid, id)?;
             if clause.status == "completed" || clause.status == "cancelled" {
                 return Err(ApiError::conflict(format!("the clause is {}", clause.status)));

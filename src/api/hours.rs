@@ -69,9 +69,7 @@ pub async fn put_hours(
                 today: now().date(),
                 monthly_cap: cap,
             };
-            store::submit(c, &p, &s)
-                .map(|(_, e)| e)
-                .map_err(ApiError::validation)
+            store::submit(c, &p, &s).map(|(_, e)| e)
         })
         .await?;
     Ok(Json(entry))

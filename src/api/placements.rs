@@ -140,6 +140,8 @@ pub fn place(
             ),
         ));
     }
+    // Two placements of the person checked against the same weekly load take turns.
+    crate::lock_rows!(conn, participants, [person.id])?;
     let existing: Vec<PlannedPlacement> = store::of_participant(conn, person.id)?
         .iter()
         .map(|p| PlannedPlacement {

@@ -110,6 +110,38 @@ where
     }
 }
 
+/// Locks rows of a parent table until the end of the write transaction, so that two
+/// writers that check a rule over its children (sums, duplicates, overlaps) take turns.
+/// PostgreSQL: `SELECT … FOR NO KEY UPDATE` in id order (two writers locking several rows
+/// never wait for each other crosswise; inserts of children, which take key-share locks on
+/// the parent, are not blocked). SQLite: nothing to do, a write transaction starts with
+/// `BEGIN IMMEDIATE` and holds the database's only write lock.
+#[macro_export]
+macro_rules! lock_rows {
+    ($conn:expr, $table:ident, $ids:expr) => {{
+        let result: Result<(), diesel::result::Error> = match $conn {
+            $crate::db::Conn::Pg(c) => {
+                use diesel::prelude::*;
+                use $crate::db::schema::$table;
+                let mut ids: Vec<i64> = $ids.to_vec();
+                ids.sort_unstable();
+                ids.dedup();
+                ids.chunks(1000).try_for_each(|chunk| {
+                    $table::table
+                        .filter($table::id.eq_any(chunk))
+                        .order($table::id)
+                        .select($table::id)
+                        .for_no_key_update()
+                        .load::<i64>(c)
+                        .map(|_| ())
+                })
+            }
+            $crate::db::Conn::Sqlite(_) => Ok(()),
+        };
+        result
+    }};
+}
+
 /// Rocket state: the pool, and a way to run blocking diesel work off the async threads.
 #[derive(Clone)]
 pub struct Db {

@@ -82,6 +82,42 @@ pub fn months_between(from: NaiveDate, to: NaiveDate) -> Vec<String> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Monthly cap of a person
+
+/// A placement's dates as the cap reads them: first day, last day (none: still open).
+pub type OpenPeriod = (NaiveDate, Option<NaiveDate>);
+
+/// The days of the month on which at least one of the periods is open (both ends included);
+/// a day covered by several overlapping periods counts once.
+pub fn open_days_in_month(year: i32, month: u32, periods: &[OpenPeriod]) -> u32 {
+    let (Some(first), Some(last)) = (month_first_day(year, month), month_last_day(year, month))
+    else {
+        return 0;
+    };
+    first
+        .iter_days()
+        .take_while(|day| *day <= last)
+        .filter(|day| {
+            periods
+                .iter()
+                .any(|(start, end)| start <= day && end.is_none_or(|e| *day <= e))
+        })
+        .count() as u32
+}
+
+/// A person's cap for a month, in hundredths (DOMAIN.md "Hours"): the monthly cap scaled to
+/// the days on which at least one of the person's placements is open,
+/// cap × open days ÷ days in the month, rounded down. A month that does not exist has no
+/// open day.
+pub fn person_monthly_cap(cap: i64, year: i32, month: u32, periods: &[OpenPeriod]) -> i64 {
+    let Some(days) = month_last_day(year, month).map(|d| i64::from(d.day())) else {
+        return 0;
+    };
+    let open = i64::from(open_days_in_month(year, month, periods));
+    cap.saturating_mul(open) / days
+}
+
+// ---------------------------------------------------------------------------------------------
 // One entry
 
 /// What the rules of one monthly entry need to know.
@@ -878,6 +914,58 @@ mod tests {
         );
         c.placement_end = None;
         assert_eq!(check_entry(&c), Ok(()), "open-ended placement");
+    }
+
+    #[test]
+    fn monthly_cap_scaled_to_open_days() {
+        let march =
+            |periods: &[OpenPeriod]| person_monthly_cap(DEFAULT_MONTHLY_CAP, 2026, 3, periods);
+        // Open only on 31 March: 20800 × 1 ÷ 31 = 670.9…, rounded down.
+        assert_eq!(march(&[(d("2026-03-31"), None)]), 670);
+        assert_eq!(march(&[(d("2026-03-31"), Some(d("2026-05-31")))]), 670);
+        // The whole month, or beyond it on both sides: the whole cap.
+        assert_eq!(march(&[(d("2026-01-01"), None)]), 20800);
+        assert_eq!(march(&[(d("2026-03-01"), Some(d("2026-03-31")))]), 20800);
+        // 1 to 15 March: 20800 × 15 ÷ 31 = 10064.5…
+        assert_eq!(march(&[(d("2026-03-01"), Some(d("2026-03-15")))]), 10064);
+        // Overlapping placements count each day once: 1–15 and 10–20 open 20 days.
+        assert_eq!(
+            march(&[
+                (d("2026-03-01"), Some(d("2026-03-15"))),
+                (d("2026-03-10"), Some(d("2026-03-20"))),
+            ]),
+            20800 * 20 / 31
+        );
+        assert_eq!(
+            open_days_in_month(
+                2026,
+                3,
+                &[
+                    (d("2026-03-01"), Some(d("2026-03-15"))),
+                    (d("2026-03-10"), Some(d("2026-03-20"))),
+                ]
+            ),
+            20
+        );
+        // Disjoint placements add up: 1–10 and 21–31 open 21 days.
+        assert_eq!(
+            open_days_in_month(
+                2026,
+                3,
+                &[
+                    (d("2026-03-01"), Some(d("2026-03-10"))),
+                    (d("2026-03-21"), Some(d("2026-03-31"))),
+                ]
+            ),
+            21
+        );
+        // February of 2028 has 29 days; no placement open: no hour.
+        assert_eq!(
+            person_monthly_cap(DEFAULT_MONTHLY_CAP, 2028, 2, &[(d("2028-02-29"), None)]),
+            20800 / 29
+        );
+        assert_eq!(march(&[(d("2026-04-01"), None)]), 0);
+        assert_eq!(person_monthly_cap(DEFAULT_MONTHLY_CAP, 2026, 13, &[]), 0);
     }
 
     #[test]

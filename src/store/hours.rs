@@ -10,7 +10,9 @@ use crate::db::schema::{
     assignment_month_totals, hour_entries, hour_entry_changes, placement_year_totals, placements,
 };
 use crate::db::{now, Conn};
-use crate::domain::hours::{check_entry, EntryCheck, ImportError, ImportRow};
+use crate::domain::hours::{
+    check_entry, person_monthly_cap, EntryCheck, ImportError, ImportRow, OpenPeriod,
+};
 use crate::domain::period::Month;
 use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
 use crate::error::{ApiError, FieldError};
@@ -347,21 +349,38 @@ pub struct Submission<'a> {
     pub monthly_cap: i64,
 }
 
-/// Records a contractor's (or facilitator's) figure for a placement and month. Errors name
-/// the field; nothing is written when one is returned.
+/// The person's cap for a month given as `YYYY-MM` (DOMAIN.md "Hours"), from the dates of
+/// all of the person's placements; 0 for a month that does not parse (refused anyway).
+fn person_cap(
+    conn: &mut Conn,
+    participant_id: i64,
+    month: &str,
+    cap: i64,
+) -> Result<i64, ApiError> {
+    let Some(month) = Month::parse(month) else {
+        return Ok(0);
+    };
+    let periods: Vec<OpenPeriod> = crate::store::placements::of_participant(conn, participant_id)?
+        .iter()
+        .map(|p| (p.starts_on, p.effective_end()))
+        .collect();
+    let (year, m) = month.tuple();
+    Ok(person_monthly_cap(cap, year, m, &periods))
+}
+
+/// Records a contractor's (or facilitator's) figure for a placement and month. A broken
+/// rule is a validation problem naming the field; nothing is written when an error is
+/// returned.
 pub fn submit(
     conn: &mut Conn,
     p: &Placement,
     s: &Submission<'_>,
-) -> Result<(Submitted, HourEntry), Vec<FieldError>> {
-    let db_err = |e: ApiError| {
-        vec![FieldError {
-            field: "database".into(),
-            code: crate::error::INVALID.into(),
-            message: e.detail.clone(),
-        }]
-    };
-    let other = other_placements_hours(conn, p.participant_id, p.id, s.month).map_err(db_err)?;
+) -> Result<(Submitted, HourEntry), ApiError> {
+    // The person's reports take turns: the monthly cap over all of its placements and the
+    // entry of the month are read and written by one writer at a time.
+    crate::lock_rows!(conn, participants, [p.participant_id])?;
+    let other = other_placements_hours(conn, p.participant_id, p.id, s.month)?;
+    let monthly_cap = person_cap(conn, p.participant_id, s.month, s.monthly_cap)?;
     check_entry(&EntryCheck {
         month: s.month,
         work: s.work,
@@ -370,9 +389,10 @@ pub fn submit(
         placement_end: p.effective_end(),
         today: s.today,
         other_placements_same_month: other,
-        monthly_cap: s.monthly_cap,
-    })?;
-    let existing = find(conn, p.id, s.month).map_err(db_err)?;
+        monthly_cap,
+    })
+    .map_err(ApiError::validation)?;
+    let existing = find(conn, p.id, s.month)?;
     let reason = s.amendment_reason.map(str::trim).filter(|r| !r.is_empty());
     let at = now();
     let planned = plan(
@@ -381,7 +401,7 @@ pub fn submit(
         s.training,
         reason,
     )
-    .map_err(|e| vec![e])?;
+    .map_err(|e| ApiError::validation(vec![e]))?;
     let result = match existing {
         Some(e) if planned == Plan::Unchanged => return Ok((Submitted::Unchanged, e)),
         None => {
@@ -398,13 +418,10 @@ pub fn submit(
                     hour_entries::submitted_at.eq(at),
                 ))
                 .returning(hour_entries::id)
-                .get_result(conn)
-                .map_err(|e| db_err(e.into()))?;
-            add_to_assignment_month(conn, p.assignment_id, s.month, 0, s.work + s.training)
-                .map_err(db_err)?;
-            let entry = get(conn, p.structure_id, id).map_err(db_err)?;
-            record_change(conn, id, s.user_id, "submit", None, entry.snapshot(), None)
-                .map_err(db_err)?;
+                .get_result(conn)?;
+            add_to_assignment_month(conn, p.assignment_id, s.month, 0, s.work + s.training)?;
+            let entry = get(conn, p.structure_id, id)?;
+            record_change(conn, id, s.user_id, "submit", None, entry.snapshot(), None)?;
             (Submitted::Created, entry)
         }
         Some(e) => {
@@ -420,17 +437,15 @@ pub fn submit(
                     hour_entries::submitted_by.eq(s.user_id),
                     hour_entries::submitted_at.eq(at),
                 ))
-                .execute(conn)
-                .map_err(|e| db_err(e.into()))?;
+                .execute(conn)?;
             add_to_assignment_month(
                 conn,
                 p.assignment_id,
                 s.month,
                 0,
                 s.work + s.training - e.pending(),
-            )
-            .map_err(db_err)?;
-            let entry = get(conn, p.structure_id, e.id).map_err(db_err)?;
+            )?;
+            let entry = get(conn, p.structure_id, e.id)?;
             let action = if locked { "amend" } else { "replace" };
             record_change(
                 conn,
@@ -440,8 +455,7 @@ pub fn submit(
                 Some(before),
                 entry.snapshot(),
                 reason,
-            )
-            .map_err(db_err)?;
+            )?;
             (
                 if locked {
                     Submitted::Amended
@@ -452,7 +466,7 @@ pub fn submit(
             )
         }
     };
-    crate::store::participants::touch(conn, p.participant_id, s.today).map_err(db_err)?;
+    crate::store::participants::touch(conn, p.participant_id, s.today)?;
     Ok(result)
 }
 
@@ -465,6 +479,19 @@ pub fn decide(
     validate: bool,
     reason: Option<&str>,
 ) -> Result<Vec<HourEntry>, ApiError> {
+    // Decisions take turns with each other and with reports of the same people (see
+    // `submit`): an entry is decided once, on the figure it holds when decided.
+    let mut people = Vec::new();
+    for chunk in entry_ids.chunks(CHUNK) {
+        people.extend(
+            hour_entries::table
+                .filter(hour_entries::id.eq_any(chunk))
+                .filter(hour_entries::structure_id.eq(structure_id))
+                .select(hour_entries::participant_id)
+                .load::<i64>(conn)?,
+        );
+    }
+    crate::lock_rows!(conn, participants, &people)?;
     let mut out = Vec::new();
     for (i, id) in entry_ids.iter().enumerate() {
         let e = hour_entries::table
@@ -770,6 +797,28 @@ pub fn import_rows(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
+    // Reports of these people take turns with this import (see `submit`).
+    crate::lock_rows!(conn, participants, &people)?;
+    // The dates of every placement of these people, for their monthly caps.
+    let mut periods: HashMap<i64, Vec<OpenPeriod>> = HashMap::new();
+    for chunk in people.chunks(CHUNK) {
+        let rows: Vec<(i64, NaiveDate, Option<NaiveDate>, Option<NaiveDate>)> = placements::table
+            .filter(placements::participant_id.eq_any(chunk))
+            .select((
+                placements::participant_id,
+                placements::starts_on,
+                placements::ends_on,
+                placements::exit_on,
+            ))
+            .load(conn)?;
+        for (person, starts_on, ends_on, exit_on) in rows {
+            periods
+                .entry(person)
+                .or_default()
+                .push((starts_on, exit_on.or(ends_on)));
+        }
+    }
+    let mut caps: HashMap<(i64, Month), i64> = HashMap::new();
     let mut known: HashMap<(i64, Month), Known> = HashMap::new();
     let mut person_month: HashMap<(i64, Month), i64> = HashMap::new();
     for chunk in people.chunks(CHUNK) {
@@ -825,6 +874,15 @@ pub fn import_rows(
         let month_total = month
             .and_then(|m| person_month.get(&(p.participant_id, m)).copied())
             .unwrap_or(0);
+        let monthly_cap = month.map_or(0, |m| {
+            *caps.entry((p.participant_id, m)).or_insert_with(|| {
+                let (year, number) = m.tuple();
+                let dates = periods
+                    .get(&p.participant_id)
+                    .map_or(&[][..], Vec::as_slice);
+                person_monthly_cap(ctx.monthly_cap, year, number, dates)
+            })
+        });
         let check = check_entry(&EntryCheck {
             month: &row.month,
             work: row.work_hours,
@@ -833,7 +891,7 @@ pub fn import_rows(
             placement_end: p.effective_end(),
             today: ctx.today,
             other_placements_same_month: month_total - own,
-            monthly_cap: ctx.monthly_cap,
+            monthly_cap,
         })
         .map_err(|list| list.into_iter().next());
         let planned = check

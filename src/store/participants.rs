@@ -156,6 +156,8 @@ pub fn find_duplicate(
 }
 
 pub fn create(conn: &mut Conn, structure_id: i64, p: &NewParticipant) -> Result<i64, ApiError> {
+    // Two creations of the same person take turns, so the second sees the first.
+    crate::lock_rows!(conn, structures, [structure_id])?;
     if let Some(existing) = find_duplicate(
         conn,
         structure_id,

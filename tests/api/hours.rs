@@ -655,3 +655,69 @@ on_both!(progress_status_at_the_boundaries, |app: &TestApp| {
     assert_eq!(pb.body["assignments"].as_array().unwrap().len(), 1);
     assert_eq!(pb.body["required_hours"], 333);
 });
+
+// A placement open one day of March has one day's share of the monthly cap
+// (20800 × 1 ÷ 31 = 670 hundredths), by a single report and by an import alike; a second
+// placement of the same person open from 16 March widens it to 16 days (10735 hundredths).
+on_both!(
+    the_monthly_cap_is_scaled_to_the_days_open,
+    |app: &TestApp| {
+        let w = fixtures::world(app, "PLIE");
+        let p = participant(app, &w.facilitator, "Awa", "Diallo", "1990-04-02");
+        eligible(app, &w.facilitator, p, "2026-03-10");
+        let pl = place(
+            app,
+            &w.facilitator,
+            p,
+            w.assignment_a,
+            w.contractor_a,
+            "2026-03-31",
+            Some("2026-06-30"),
+        );
+        let put = |hours: f64| {
+            app.put(
+                &format!("/api/v1/placements/{pl}/hours/2026-03"),
+                &w.facilitator,
+                json!({"work_hours": hours}),
+            )
+        };
+        let r = put(208.0);
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert_eq!(r.error_fields(), vec!["work_hours"], "{}", r.text);
+        assert!(r.text.contains("6.7 h"), "{}", r.text);
+        assert_eq!(put(6.71).status, 422);
+        let import = |hours: &str| {
+            csv(
+                app,
+                &w.facilitator,
+                &format!("placement_id,month,work_hours,training_hours\n{pl},2026-03,{hours},0\n"),
+                true,
+            )
+        };
+        let r = import("6.71");
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert_eq!(r.body["errors"][0]["field"], "work_hours", "{}", r.text);
+        assert_eq!(import("6.70").status, 200, "{}", import("6.70").text);
+        let r = put(6.7);
+        assert_eq!(r.status, 200, "{}", r.text);
+        // A second placement, with B, from 16 March: 16 days open in all.
+        let r = app.post(
+            "/api/v1/placements",
+            &w.facilitator,
+            json!({"participant_id": p, "assignment_id": w.assignment_b, "modality": "direct_hire",
+               "employer_id": w.contractor_b, "contract_type": "cddi", "job_title": "Peintre",
+               "starts_on": "2026-03-16", "ends_on": "2026-06-30", "weekly_hours": 10}),
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        let pl_b = r.body["id"].as_i64().unwrap();
+        let put_b = |hours: f64| {
+            app.put(
+                &format!("/api/v1/placements/{pl_b}/hours/2026-03"),
+                &w.facilitator,
+                json!({"work_hours": hours}),
+            )
+        };
+        assert_eq!(put_b(100.66).status, 422, "6.70 + 100.66 > 107.35");
+        assert_eq!(put_b(100.65).status, 200);
+    }
+);

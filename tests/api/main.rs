@@ -3,6 +3,7 @@
 mod common;
 
 mod anonymisation;
+mod concurrency;
 mod contracts;
 mod fixtures;
 mod foundation;
