@@ -384,3 +384,18 @@ on_both!(
         assert_eq!(app.login("admin@plie.test", PASSWORD).status, 200);
     }
 );
+
+on_both!(sessions_follow_the_clock_years_on, |app: &TestApp| {
+    app.structure_admin("PLIE");
+    let (old, _) = login(app, "admin@plie.test");
+    app.clock.advance(chrono::Duration::days(730));
+    // The token of two years ago has expired; a new login works on the new date.
+    assert_eq!(app.get("/api/v1/me", &old).status, 401);
+    let (new, _) = login(app, "admin@plie.test");
+    let r = app.get("/api/v1/me", &new);
+    assert_eq!(r.status, 200, "{}", r.text);
+    app.clock.advance(chrono::Duration::hours(7));
+    assert_eq!(app.get("/api/v1/me", &new).status, 200);
+    app.clock.advance(chrono::Duration::hours(2));
+    assert_eq!(app.get("/api/v1/me", &new).status, 401);
+});
