@@ -25,7 +25,7 @@ use crate::domain::limits::{Email, Password};
 use crate::domain::period::Period;
 use crate::error::ApiError;
 use crate::reports::html::{page_context, render, PageExtras};
-use crate::reports::{RawParams, ScopeLabel};
+use crate::reports::{self, RawParams, Report, ScopeLabel};
 use crate::store::reports as store;
 
 /// Content security policy of every page: nothing is loaded from anywhere, no script runs.
@@ -128,6 +128,16 @@ fn login_page(clock: &Clock, status: Status, fields: &LoginFields, error: Option
         },
         Err(e) => error_page(clock, &e),
     }
+}
+
+/// The page of a funder's selection under the threshold: one French sentence.
+#[derive(Serialize)]
+struct BelowThresholdContext<'a> {
+    current_year: i32,
+    csrf_token: &'a str,
+    title: String,
+    scope: &'static str,
+    sentence: &'a str,
 }
 
 #[derive(Serialize)]
@@ -468,26 +478,58 @@ pub async fn annual_page(
         Ok(l) => l,
         Err(e) => return Ok(error_page(&db.clock, &e)),
     };
+    let report = match &loaded.report {
+        Report::Shown(r) => r,
+        Report::BelowThreshold(below) => {
+            let body = render(
+                "below_threshold.html",
+                BelowThresholdContext {
+                    current_year: current_year(&db.clock),
+                    csrf_token: &csrf_token,
+                    title: format!(
+                        "Bilan {} des clauses sociales d'insertion",
+                        below.year().unwrap_or(req.period.from.year)
+                    ),
+                    scope: "secret statistique",
+                    sentence: below.sentence(),
+                },
+            );
+            return Ok(match body {
+                Ok(body) => Html::ok(body),
+                Err(e) => error_page(&db.clock, &e),
+            });
+        }
+    };
     let report_year = req.period.from.year;
-    let scope = loaded.resolved.scope.clone();
+    let resolved = loaded.resolved.clone();
     let label_scope = loaded.resolved.scope_label.clone();
-    let (hours, persons) = (loaded.report.hours, loaded.report.beneficiaries);
-    let previous = (
-        loaded.report.previous.hours,
-        loaded.report.previous.beneficiaries,
-    );
+    let (hours, persons) = (report.hours, report.beneficiaries);
+    let previous = report.previous.hours.zip(report.previous.beneficiaries);
     let extras = db
         .run(move |c| {
             let mut trend = Vec::new();
             for y in report_year - 4..=report_year {
-                let (h, p) = if y == report_year {
-                    (hours, persons)
+                let point = if y == report_year {
+                    Some((hours, persons))
                 } else if y == report_year - 1 {
                     previous
                 } else {
-                    store::totals(c, &scope, &Period::year(y))?
+                    let period = Period::year(y);
+                    let (h, p) = store::totals(c, &resolved.scope, &period)?;
+                    // A funder sees an earlier year only as that year's own report would
+                    // show it.
+                    match resolved.suppression {
+                        Some(t)
+                            if p < t || reports::selection_hidden(c, &resolved, &period, t)? =>
+                        {
+                            None
+                        }
+                        _ => Some((h, p)),
+                    }
                 };
-                trend.push((y, h, p));
+                if let Some((h, p)) = point {
+                    trend.push((y, h, p));
+                }
             }
             let structure_name = match label_scope {
                 ScopeLabel::Structure(id) => store::structure_name(c, id)?,
@@ -536,7 +578,7 @@ pub async fn annual_page(
         current_year: current_year(&db.clock),
         csrf_token,
     };
-    let context = page_context(&loaded.report, &extras);
+    let context = page_context(report, &extras);
     match render("annual.html", context) {
         Ok(body) => Ok(Html::ok(body)),
         Err(e) => Ok(error_page(&db.clock, &e)),

@@ -1,6 +1,8 @@
 //! The annual impact report as JSON, CSV and XLSX (same parameters). Who sees what is
 //! decided in `reports::resolve`: staff their own structure unsuppressed, funders their
-//! scope with small-cell suppression; contractors are refused by the guard.
+//! scope with small-cell suppression, and nothing but `below_threshold` for a selection
+//! under the threshold or on a hidden cell (`reports::disclose`); contractors are refused
+//! by the guard.
 
 use rocket::http::ContentType;
 use rocket::serde::json::Json;
@@ -11,12 +13,12 @@ use crate::auth::{Caller, ReportReader};
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
-use crate::reports::{self, AnnualReport, RawParams, ReportRequest, Resolved};
+use crate::reports::{self, AnnualReport, RawParams, Report, ReportRequest, Resolved};
 use crate::store::reports as store;
 
 /// A computed report with what the renderers need besides it.
 pub struct Loaded {
-    pub report: AnnualReport,
+    pub report: Report,
     pub resolved: Resolved,
     /// Names of the buyers and contractors of the breakdowns and filters.
     pub names: std::collections::BTreeMap<i64, String>,
@@ -62,18 +64,27 @@ pub async fn load(
     let scope = resolved.scope.clone();
     let others = db.run(move |c| reports::load_others(c, &scope, &period));
     let (figures, others) = rocket::tokio::try_join!(figures, others)?;
-    let report = reports::assemble(
-        &req.period,
-        &figures,
-        &others,
-        fte_hours,
-        resolved.suppression,
-    );
-    let names = if with_names {
-        let ids = named_ids(&report, &req);
-        db.run(move |c| store::organisation_names(c, &ids)).await?
-    } else {
-        Default::default()
+    let report = match resolved.suppression {
+        None => Report::Shown(reports::assemble(
+            &req.period,
+            &figures,
+            &others,
+            fte_hours,
+            None,
+        )),
+        // A funder: judged against the threshold and the unfiltered report's hidden cells.
+        Some(t) => {
+            let (judged, period) = (resolved.clone(), req.period);
+            db.run(move |c| reports::disclose(c, &judged, &period, &figures, others, fte_hours, t))
+                .await?
+        }
+    };
+    let names = match (&report, with_names) {
+        (Report::Shown(shown), true) => {
+            let ids = named_ids(shown, &req);
+            db.run(move |c| store::organisation_names(c, &ids)).await?
+        }
+        _ => Default::default(),
     };
     Ok(Loaded {
         report,
@@ -89,7 +100,7 @@ pub async fn annual(
     params: RawParams,
     db: &State<Db>,
     config: &State<Config>,
-) -> ApiResult<Json<AnnualReport>> {
+) -> ApiResult<Json<Report>> {
     let req = params.parse()?;
     let loaded = load(caller.0, req, db, config, false).await?;
     Ok(Json(loaded.report))

@@ -120,6 +120,13 @@ impl Period {
             .then_some(self.from.year)
     }
 
+    /// Whether the period is one or more whole calendar years (January of its first year
+    /// to December of its last): the only periods a funder may read, so that differencing
+    /// two overlapping ranges of months never isolates anyone.
+    pub fn is_whole_years(&self) -> bool {
+        self.from.month == 1 && self.to.month == 12
+    }
+
     /// The period of the same length just before this one (the previous year for a year).
     pub fn previous(&self) -> Period {
         let n = self.months();
@@ -247,6 +254,23 @@ mod tests {
         assert!(Period::new(m(2025, 2), m(2025, 1)).is_none());
         assert!(Period::new(m(2015, 1), m(2024, 12)).is_some());
         assert!(Period::new(m(2015, 1), m(2025, 1)).is_none());
+    }
+
+    #[test]
+    fn whole_years() {
+        assert!(Period::year(2025).is_whole_years());
+        assert!(Period::new(m(2024, 1), m(2025, 12))
+            .unwrap()
+            .is_whole_years());
+        assert!(!Period::new(m(2025, 1), m(2025, 11))
+            .unwrap()
+            .is_whole_years());
+        assert!(!Period::new(m(2025, 2), m(2025, 12))
+            .unwrap()
+            .is_whole_years());
+        assert!(!Period::new(m(2024, 7), m(2025, 6))
+            .unwrap()
+            .is_whole_years());
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! impact report"): a funder never sees a person, so small cells are hidden.
 //!
 //! Rules, with `threshold` (5 by default):
-//! - a scope of fewer than `threshold` beneficiaries shows its totals but no breakdown;
+//! - a scope of fewer than `threshold` beneficiaries shows no figure at all (the report
+//!   says only that it is below the threshold, `reports::disclose`); here, no breakdown;
 //! - primary rule: a cell of 1 to `threshold - 1` persons is hidden (persons and hours);
 //!   a cell of 0 persons is shown;
 //! - complementary rule: in a breakdown whose cells add up to a total the response shows,
@@ -27,8 +28,11 @@
 //!   many short of the beneficiaries) and subtract the hidden cell's hours out. So criteria
 //!   get the complementary rule too, measured like the placement breakdowns.
 //!
-//! The guarantee holds for one response (DOMAIN.md): narrowing filters that leave fewer than
-//! `threshold` persons fall under the first rule.
+//! Across responses (DOMAIN.md "A funder never sees a person"): a funder reads whole
+//! calendar years only; a filter whose population is under `threshold`, or that selects a
+//! cell the same period's unfiltered breakdown hides (primarily or as a complementary cell),
+//! gets no figure (`reports::disclose`). Territories have no breakdown in the response, but
+//! a territory filter is judged the same way, on the cells [`suppress_shared`] would hide.
 
 use serde::Serialize;
 
@@ -114,6 +118,13 @@ pub fn suppress_breakdowns(f: &Figures, threshold: i64) -> Option<SuppressedBrea
         contractor: shared(&b.contractor),
         clause_kind: shared(&b.clause_kind),
     })
+}
+
+/// Suppresses one list of cells in which a person may be in several cells (as the
+/// placement breakdowns): used for the cells of a filter that the response does not break
+/// down (territories).
+pub fn suppress_shared(cells: &[Cell], threshold: i64) -> Vec<ShownCell> {
+    suppress_cells(cells, threshold, Persons::Shared)
 }
 
 /// The breakdowns with nothing hidden, in the same shape (for readers who see persons).
@@ -667,12 +678,16 @@ mod tests {
     }
 
     #[test]
-    fn suppression_never_changes_totals() {
-        let rows = example_rows();
-        let f = compute(&rows);
-        let before = f.clone();
-        let _ = suppress_breakdowns(&f, 3);
-        assert_eq!(f, before);
+    fn shared_cells_of_a_filter_follow_the_placement_rule() {
+        // Territories: 93 has 3 persons (primary), 95 has 6 (complementary: 3 alone is not
+        // covered), 75 has 40 (shown).
+        let cells = vec![cell("75", 40, 4000), cell("93", 3, 300), cell("95", 6, 600)];
+        let s = suppress_shared(&cells, 5);
+        assert_eq!(hidden_keys(&s), ["93", "95"]);
+        assert_eq!(s[0].persons, Some(40));
+        // Nothing small: nothing hidden.
+        let cells = vec![cell("75", 40, 4000), cell("93", 5, 300)];
+        assert_eq!(hidden_keys(&suppress_shared(&cells, 5)), Vec::<&str>::new());
     }
 
     #[test]

@@ -3,18 +3,30 @@
 //! Rows: `total,all` (beneficiaries and hours), then every cell of every breakdown in the
 //! API's order (a hidden cell has empty persons and hours and `suppressed` true), then
 //! `exits,<outcome>` with the number of exits in `persons`. Hours are decimals with a point
-//! and two decimals at most, as in the JSON. Breakdowns withheld from a funder (scope under
-//! the threshold) have no rows.
+//! and two decimals at most, as in the JSON. A funder's selection under the threshold
+//! (`reports::BelowThreshold`) is one line saying so in French, and nothing else.
 
 use crate::domain::units::hundredths_to_json;
-use crate::reports::AnnualReport;
+use crate::reports::{AnnualReport, Report};
 
 fn hours_text(v: Option<i64>) -> String {
     v.map(|h| hundredths_to_json(h).to_string())
         .unwrap_or_default()
 }
 
-pub fn render(report: &AnnualReport) -> Result<String, csv::Error> {
+pub fn render(report: &Report) -> Result<String, csv::Error> {
+    match report {
+        Report::Shown(r) => render_figures(r),
+        Report::BelowThreshold(b) => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record([b.sentence()])?;
+            let bytes = w.into_inner().map_err(|e| e.into_error())?;
+            Ok(String::from_utf8_lossy(&bytes).into_owned())
+        }
+    }
+}
+
+fn render_figures(report: &AnnualReport) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["breakdown", "key", "persons", "hours", "suppressed"])?;
     w.write_record([

@@ -33,6 +33,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "error.html",
         include_str!("../../templates/report/error.html"),
     ),
+    (
+        "below_threshold.html",
+        include_str!("../../templates/report/below_threshold.html"),
+    ),
 ];
 
 fn environment() -> &'static Result<Environment<'static>, String> {
@@ -171,7 +175,8 @@ pub struct Link {
 
 /// Everything the page shows besides the report itself.
 pub struct PageExtras {
-    /// (year, hours, beneficiaries), oldest first, ending with the report's year.
+    /// (year, hours, beneficiaries), oldest first, ending with the report's year; a year
+    /// withheld from a funder is left out.
     pub trend: Vec<(i32, i64, i64)>,
     pub names: BTreeMap<i64, String>,
     pub scope: ScopeLabel,
@@ -286,25 +291,38 @@ pub fn page_context(report: &AnnualReport, extras: &PageExtras) -> PageContext {
         },
         Figure {
             label: "Contrats de travail signés".into(),
-            value: format_int_fr(report.employment_contracts),
+            value: report
+                .employment_contracts
+                .map(format_int_fr)
+                .unwrap_or_else(|| "secret statistique".into()),
             note: None,
         },
     ];
     let p = &report.previous;
+    let withheld_fr = || "secret statistique".to_string();
     let comparison = vec![
         Figure {
             label: format!("Heures ({} à {})", p.from, p.to),
-            value: hours_fr(p.hours),
-            note: change(report.hours, p.hours).map(|c| format!("évolution : {c}")),
+            value: p.hours.map(hours_fr).unwrap_or_else(withheld_fr),
+            note: p
+                .hours
+                .and_then(|h| change(report.hours, h))
+                .map(|c| format!("évolution : {c}")),
         },
         Figure {
             label: "Personnes".into(),
-            value: format_int_fr(p.beneficiaries),
-            note: change(report.beneficiaries, p.beneficiaries).map(|c| format!("évolution : {c}")),
+            value: p
+                .beneficiaries
+                .map(format_int_fr)
+                .unwrap_or_else(withheld_fr),
+            note: p
+                .beneficiaries
+                .and_then(|n| change(report.beneficiaries, n))
+                .map(|c| format!("évolution : {c}")),
         },
         Figure {
             label: "ETP".into(),
-            value: format_hundredths_fr(p.fte),
+            value: p.fte.map(format_hundredths_fr).unwrap_or_else(withheld_fr),
             note: None,
         },
     ];

@@ -32,8 +32,17 @@
 //! small-cell suppression (`domain::suppression`, threshold from the configuration); a
 //! `structure_id` or `territory` outside their scope is 404, like any record not visible
 //! to the caller. A `buyer_id` or `contractor_id` that is not an organisation of a
-//! structure the caller may read is 404 too. For funders, exits of 1 to threshold − 1
-//! placements are hidden as well (null).
+//! structure the caller may read is 404 too.
+//!
+//! A funder never sees a person, even across requests (DOMAIN.md, `disclose`):
+//! - their period is one or more whole calendar years (else 422 `funder_whole_years`);
+//! - a selection (scope and filters) of fewer than threshold persons, or whose filter
+//!   selects a cell that the same period's unfiltered breakdown hides, is answered with no
+//!   figure at all ([`BelowThreshold`]); the cells of `territory` and `structure_id`, which
+//!   have no breakdown, are judged the same way (`suppression::suppress_shared`);
+//! - exits by outcome and employment contracts are hidden for 1 to threshold − 1 distinct
+//!   persons; the previous period's totals are shown only when that period's selection
+//!   passes the same test.
 
 pub mod csv;
 pub mod html;
@@ -49,11 +58,16 @@ use crate::db::Conn;
 use crate::domain::catalogue::{is_code, CLAUSE_KINDS, OUTCOMES};
 use crate::domain::period::{Month, Period, FIRST_YEAR, LAST_YEAR};
 use crate::domain::report::{compute, fte, headline, rate_tenths, Figures};
-use crate::domain::suppression::{suppress_breakdowns, without_suppression, SuppressedBreakdowns};
+use crate::domain::suppression::{
+    suppress_breakdowns, suppress_shared, without_suppression, ShownCell, SuppressedBreakdowns,
+};
 use crate::domain::territory::is_valid_departement;
-use crate::domain::units::ser_hundredths;
+use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
 use crate::error::{ApiError, FieldError};
-use crate::store::reports::{self as store, ClauseFigures, ReportScope};
+use crate::store::reports::{self as store, ClauseFigures, Counted, ReportScope};
+
+/// The stable code of the 422 refusing a funder a period that is not whole calendar years.
+pub const FUNDER_WHOLE_YEARS: &str = "funder_whole_years";
 
 /// The query parameters as received: text, each read strictly (`api::query::Param`: no
 /// control character, given at most once) so that a bad value is named in a 422.
@@ -232,6 +246,10 @@ impl RawParams {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
     pub scope: ReportScope,
+    /// The caller's scope before the request's filters (`buyer_id`, `contractor_id`,
+    /// `clause_kind`, and a `territory` or `structure_id` narrowing it): what a funder's
+    /// unfiltered report covers. Equal to `scope` when nothing narrows it.
+    pub base: ReportScope,
     pub suppression: Option<i64>,
     /// What the scope covers, in French, for the HTML page.
     pub scope_label: ScopeLabel,
@@ -268,6 +286,13 @@ pub fn resolve(
             )
         }
         Role::Funder => {
+            if !req.period.is_whole_years() {
+                return Err(ApiError::rule(
+                    "from",
+                    FUNDER_WHOLE_YEARS,
+                    "Un financeur consulte des années civiles entières : la période doit aller de janvier à décembre (ou utilisez le paramètre year).",
+                ));
+            }
             let (structures, territory, label) = match (&caller.funder_scope, req.structure_id) {
                 (FunderScope::Own, None) => (
                     Some(vec![caller.structure_id]),
@@ -305,6 +330,13 @@ pub fn resolve(
         }
         Role::Contractor => return Err(ApiError::forbidden()),
     };
+    let base_structures = match (caller.role, &caller.funder_scope) {
+        (Role::Funder, FunderScope::Own) => Some(vec![caller.structure_id]),
+        (Role::Funder, FunderScope::Structures(ids)) => Some(ids.clone()),
+        (Role::Funder, FunderScope::Territory(_) | FunderScope::All) => None,
+        _ => structures.clone(),
+    };
+    let base_territory = scope_territory.clone();
     let territory = match (scope_territory, &req.territory) {
         (Some(code), Some(asked)) if &code != asked => return Err(not_visible("territory")),
         (Some(code), _) => Some(code),
@@ -325,14 +357,24 @@ pub fn resolve(
             }
         }
     }
-    Ok(Resolved {
-        scope: ReportScope {
-            structures,
-            territory,
-            buyer_id: req.buyer_id,
-            contractor_id: req.contractor_id,
-            clause_kind: req.clause_kind.clone(),
+    let scope = ReportScope {
+        structures,
+        territory,
+        buyer_id: req.buyer_id,
+        contractor_id: req.contractor_id,
+        clause_kind: req.clause_kind.clone(),
+    };
+    let base = match suppression {
+        Some(_) => ReportScope {
+            structures: base_structures,
+            territory: base_territory,
+            ..ReportScope::default()
         },
+        None => scope.clone(),
+    };
+    Ok(Resolved {
+        scope,
+        base,
         suppression,
         scope_label: label,
     })
@@ -360,7 +402,7 @@ fn ser_opt_tenths<S: serde::Serializer>(v: &Option<i64>, s: S) -> Result<S::Ok, 
     }
 }
 
-/// Exits by outcome; a funder sees null for 1 to threshold − 1 exits.
+/// Exits by outcome; a funder sees null where 1 to threshold − 1 distinct persons left.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Exits {
     pub durable_employment: Option<i64>,
@@ -389,15 +431,17 @@ pub struct Pnad {
     pub share: Option<i64>,
 }
 
+/// The totals of the previous period; null for a funder when that period's selection has
+/// fewer than threshold persons or selects a cell its unfiltered breakdown hides.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Previous {
     pub from: String,
     pub to: String,
-    #[serde(serialize_with = "ser_hundredths")]
-    pub hours: i64,
-    pub beneficiaries: i64,
-    #[serde(serialize_with = "ser_hundredths")]
-    pub fte: i64,
+    #[serde(serialize_with = "ser_opt_hundredths")]
+    pub hours: Option<i64>,
+    pub beneficiaries: Option<i64>,
+    #[serde(serialize_with = "ser_opt_hundredths")]
+    pub fte: Option<i64>,
 }
 
 /// The report as the API returns it (API.md "Reports"). Hours, FTE and required hours are
@@ -421,8 +465,9 @@ pub struct AnnualReport {
     pub required_hours: i64,
     #[serde(serialize_with = "ser_opt_tenths")]
     pub achievement_rate: Option<i64>,
-    pub employment_contracts: i64,
-    /// Null for a funder when the scope has fewer beneficiaries than the threshold.
+    /// Null for a funder when 1 to threshold − 1 distinct persons signed them.
+    pub employment_contracts: Option<i64>,
+    /// Always present (a funder's selection under the threshold gets a [`BelowThreshold`]).
     pub breakdowns: Option<SuppressedBreakdowns>,
     pub exits: Exits,
     pub pnad: Pnad,
@@ -430,18 +475,119 @@ pub struct AnnualReport {
     pub headline: String,
     /// The suppression threshold applied (funders); null when figures are unsuppressed.
     pub suppression_threshold: Option<i64>,
+    /// Always false here; true in a [`BelowThreshold`] answer.
+    pub below_threshold: bool,
+}
+
+/// What a funder gets for a selection under the threshold, or one whose filter selects a
+/// hidden cell: the report's fields, every figure null and every breakdown empty. Built only
+/// from the period and the threshold, so it cannot carry a figure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BelowThreshold {
+    year: Option<i32>,
+    from: String,
+    to: String,
+    hours: Option<i64>,
+    training_hours: Option<i64>,
+    fte: Option<i64>,
+    beneficiaries: Option<i64>,
+    contracts: Option<i64>,
+    clauses: Option<i64>,
+    required_hours: Option<i64>,
+    achievement_rate: Option<i64>,
+    employment_contracts: Option<i64>,
+    breakdowns: SuppressedBreakdowns,
+    exits: Exits,
+    pnad: NoPnad,
+    previous: Previous,
+    headline: String,
+    suppression_threshold: i64,
+    below_threshold: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+struct NoPnad {
+    contracts_notified: Option<i64>,
+    with_social_consideration: Option<i64>,
+    share: Option<i64>,
+}
+
+impl BelowThreshold {
+    pub fn new(period: &Period, threshold: i64) -> BelowThreshold {
+        let previous = period.previous();
+        BelowThreshold {
+            year: period.calendar_year(),
+            from: period.from.to_string(),
+            to: period.to.to_string(),
+            hours: None,
+            training_hours: None,
+            fte: None,
+            beneficiaries: None,
+            contracts: None,
+            clauses: None,
+            required_hours: None,
+            achievement_rate: None,
+            employment_contracts: None,
+            breakdowns: SuppressedBreakdowns::default(),
+            exits: Exits::default(),
+            pnad: NoPnad::default(),
+            previous: Previous {
+                from: previous.from.to_string(),
+                to: previous.to.to_string(),
+                ..Previous::default()
+            },
+            headline: below_threshold_sentence(threshold),
+            suppression_threshold: threshold,
+            below_threshold: true,
+        }
+    }
+
+    pub fn year(&self) -> Option<i32> {
+        self.year
+    }
+
+    /// The one French sentence the CSV, XLSX and HTML renderings show.
+    pub fn sentence(&self) -> &str {
+        &self.headline
+    }
+}
+
+/// The French sentence of a selection under the threshold.
+pub fn below_threshold_sentence(threshold: i64) -> String {
+    format!(
+        "Secret statistique : cette sélection concerne moins de {threshold} personnes, ou une case masquée du bilan d'ensemble ; aucun chiffre n'est publié."
+    )
+}
+
+/// A report as answered: the figures, or (funders only) nothing but the fact that the
+/// selection is below the threshold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Report {
+    Shown(AnnualReport),
+    BelowThreshold(BelowThreshold),
+}
+
+impl Report {
+    /// (year, from, to) of the period, for file names.
+    pub fn period_names(&self) -> (Option<i32>, &str, &str) {
+        match self {
+            Report::Shown(r) => (r.year, &r.from, &r.to),
+            Report::BelowThreshold(b) => (b.year, &b.from, &b.to),
+        }
+    }
 }
 
 /// The figures that do not come from the hours: read in SQL, beside the fact rows.
 #[derive(Debug, Clone, Default)]
 pub struct Others {
     pub clauses: ClauseFigures,
-    pub employment_contracts: i64,
-    pub exits: BTreeMap<String, i64>,
+    pub employment_contracts: Counted,
+    pub exits: BTreeMap<String, Counted>,
     /// (contracts notified, with a social consideration)
     pub pnad: (i64, i64),
-    /// (hours, beneficiaries) of the previous period.
-    pub previous: (i64, i64),
+    /// (hours, beneficiaries) of the previous period; None when withheld from a funder.
+    pub previous: Option<(i64, i64)>,
 }
 
 /// Puts the report together from the figures of the hours (`domain::report::compute` over
@@ -459,24 +605,32 @@ pub fn assemble(
         None => Some(without_suppression(&figures.breakdowns)),
         Some(threshold) => suppress_breakdowns(figures, threshold),
     };
-    let mut exit_counts: BTreeMap<&str, i64> = OUTCOMES.iter().map(|(c, _)| (*c, 0)).collect();
+    let mut exit_counts: BTreeMap<&str, Counted> = OUTCOMES
+        .iter()
+        .map(|(c, _)| (*c, Counted::default()))
+        .collect();
     for (outcome, n) in &inputs.exits {
         let key = if is_code(OUTCOMES, outcome) {
             outcome.as_str()
         } else {
             "other"
         };
-        *exit_counts.entry(key).or_insert(0) += n;
+        let c = exit_counts.entry(key).or_default();
+        c.placements += n.placements;
+        // Distinct persons of merged groups: the largest is a sure lower bound.
+        c.persons = c.persons.max(n.persons);
     }
-    let shown = |key: &str| {
-        let n = exit_counts.get(key).copied().unwrap_or(0);
-        match suppression {
-            Some(t) if n > 0 && n < t => None,
-            _ => Some(n),
-        }
+    // A funder sees a count only when 0 or at least threshold distinct persons are behind it.
+    let counted = |n: Counted| match suppression {
+        Some(t) if n.persons > 0 && n.persons < t => None,
+        _ => Some(n.placements),
     };
+    let shown = |key: &str| counted(exit_counts.get(key).copied().unwrap_or_default());
     let previous_period = period.previous();
-    let (prev_hours, prev_persons) = inputs.previous;
+    let previous = match (inputs.previous, suppression) {
+        (Some((_, persons)), Some(t)) if persons < t => None,
+        (p, _) => p,
+    };
     let (notified, with_social) = inputs.pnad;
     AnnualReport {
         year: period.calendar_year(),
@@ -490,7 +644,7 @@ pub fn assemble(
         clauses: inputs.clauses.clauses,
         required_hours: required,
         achievement_rate: rate_tenths(figures.hours, required),
-        employment_contracts: inputs.employment_contracts,
+        employment_contracts: counted(inputs.employment_contracts),
         breakdowns,
         exits: Exits {
             durable_employment: shown("durable_employment"),
@@ -506,9 +660,9 @@ pub fn assemble(
         previous: Previous {
             from: previous_period.from.to_string(),
             to: previous_period.to.to_string(),
-            hours: prev_hours,
-            beneficiaries: prev_persons,
-            fte: fte(prev_hours, fte_hours),
+            hours: previous.map(|(h, _)| h),
+            beneficiaries: previous.map(|(_, p)| p),
+            fte: previous.map(|(h, _)| fte(h, fte_hours)),
         },
         headline: headline(
             &period.label(),
@@ -517,7 +671,103 @@ pub fn assemble(
             figures.beneficiaries,
         ),
         suppression_threshold: suppression,
+        below_threshold: false,
     }
+}
+
+/// Whether a funder's filters select a cell hidden in the same period's unfiltered report:
+/// a buyer, contractor or clause kind whose cell that report's breakdown hides (primarily
+/// or as a complementary cell), or a territory or structure whose cell would be hidden by
+/// the same rule (`suppress_shared`, over the maintained per-year totals). The unfiltered
+/// report is computed exactly as its own request computes it. False when nothing narrows
+/// the caller's scope.
+pub fn selection_hidden(
+    conn: &mut Conn,
+    resolved: &Resolved,
+    period: &Period,
+    threshold: i64,
+) -> Result<bool, ApiError> {
+    let (scope, base) = (&resolved.scope, &resolved.base);
+    if scope == base {
+        return Ok(false);
+    }
+    let hides = |cells: &[ShownCell], key: &str| cells.iter().any(|c| c.suppressed && c.key == key);
+    let cell_filters = [
+        scope.buyer_id.map(|b| ("buyer", b.to_string())),
+        scope.contractor_id.map(|c| ("contractor", c.to_string())),
+        scope.clause_kind.clone().map(|k| ("clause_kind", k)),
+    ];
+    if cell_filters.iter().any(Option::is_some) {
+        let unfiltered = compute(&store::fact_rows(conn, base, period)?);
+        let Some(shown) = suppress_breakdowns(&unfiltered, threshold) else {
+            return Ok(true);
+        };
+        for (name, key) in cell_filters.into_iter().flatten() {
+            let cells = match name {
+                "buyer" => &shown.buyer,
+                "contractor" => &shown.contractor,
+                _ => &shown.clause_kind,
+            };
+            if hides(cells, &key) {
+                return Ok(true);
+            }
+        }
+    }
+    let narrows_territory = scope.territory.is_some() && scope.territory != base.territory;
+    let narrows_structures = scope.structures != base.structures;
+    if narrows_territory || narrows_structures {
+        let split = period.split();
+        if !split.partial.is_empty() {
+            // Funders read whole years only; anything else is not judged, so not shown.
+            return Ok(true);
+        }
+        if let (true, Some(t)) = (narrows_territory, &scope.territory) {
+            let cells = store::territory_cells(conn, base, &split.whole_years)?;
+            if hides(&suppress_shared(&cells, threshold), t) {
+                return Ok(true);
+            }
+        }
+        if let (true, Some(ids)) = (narrows_structures, &scope.structures) {
+            let cells = store::structure_cells(conn, base, &split.whole_years)?;
+            let shown = suppress_shared(&cells, threshold);
+            if ids.iter().any(|id| hides(&shown, &id.to_string())) {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// The report a funder gets (`threshold` is theirs): nothing but [`BelowThreshold`] when the
+/// selection has fewer than `threshold` persons or selects a hidden cell; otherwise the
+/// suppressed report, with the previous period's totals only when that period's selection
+/// passes the same test.
+pub fn disclose(
+    conn: &mut Conn,
+    resolved: &Resolved,
+    period: &Period,
+    figures: &Figures,
+    mut others: Others,
+    fte_hours: u32,
+    threshold: i64,
+) -> Result<Report, ApiError> {
+    if figures.beneficiaries < threshold || selection_hidden(conn, resolved, period, threshold)? {
+        return Ok(Report::BelowThreshold(BelowThreshold::new(
+            period, threshold,
+        )));
+    }
+    others.previous = match others.previous {
+        Some((_, persons)) if persons < threshold => None,
+        Some(p) if !selection_hidden(conn, resolved, &period.previous(), threshold)? => Some(p),
+        _ => None,
+    };
+    Ok(Report::Shown(assemble(
+        period,
+        figures,
+        &others,
+        fte_hours,
+        Some(threshold),
+    )))
 }
 
 /// The figures of the hours: one indexed pass for the fact rows, computed here.
@@ -540,7 +790,7 @@ pub fn load_others(
         employment_contracts: store::employment_contracts(conn, scope, period)?,
         exits: store::exits(conn, scope, period)?,
         pnad: store::pnad(conn, scope, period)?,
-        previous: store::totals(conn, scope, &period.previous())?,
+        previous: Some(store::totals(conn, scope, &period.previous())?),
     })
 }
 
@@ -552,25 +802,22 @@ pub fn build(
     req: &ReportRequest,
     fte_hours: u32,
     threshold: i64,
-) -> Result<(AnnualReport, Resolved), ApiError> {
+) -> Result<(Report, Resolved), ApiError> {
     let resolved = resolve(conn, caller, req, threshold)?;
     let figures = load_figures(conn, &resolved.scope, &req.period)?;
     let others = load_others(conn, &resolved.scope, &req.period)?;
-    let report = assemble(
-        &req.period,
-        &figures,
-        &others,
-        fte_hours,
-        resolved.suppression,
-    );
+    let report = match resolved.suppression {
+        None => Report::Shown(assemble(&req.period, &figures, &others, fte_hours, None)),
+        Some(t) => disclose(conn, &resolved, &req.period, &figures, others, fte_hours, t)?,
+    };
     Ok((report, resolved))
 }
 
 /// The file name of a download: `bilan-2025.csv`, `bilan-2025-01-2025-06.xlsx`.
-pub fn file_name(report: &AnnualReport, extension: &str) -> String {
-    match report.year {
-        Some(y) => format!("bilan-{y}.{extension}"),
-        None => format!("bilan-{}-{}.{extension}", report.from, report.to),
+pub fn file_name(report: &Report, extension: &str) -> String {
+    match report.period_names() {
+        (Some(y), _, _) => format!("bilan-{y}.{extension}"),
+        (None, from, to) => format!("bilan-{from}-{to}.{extension}"),
     }
 }
 
@@ -742,12 +989,38 @@ mod tests {
                 contracts: 1,
                 required: 100000 + 36500,
             },
-            employment_contracts: 7,
-            exits: [("durable_employment".to_string(), 6), ("bogus".into(), 2)]
-                .into_iter()
-                .collect(),
+            employment_contracts: Counted {
+                placements: 7,
+                persons: 6,
+            },
+            exits: [
+                (
+                    "durable_employment".to_string(),
+                    Counted {
+                        placements: 6,
+                        persons: 5,
+                    },
+                ),
+                (
+                    "transitional_employment".into(),
+                    // Five placements of three persons: thresholded on the persons.
+                    Counted {
+                        placements: 5,
+                        persons: 3,
+                    },
+                ),
+                (
+                    "bogus".into(),
+                    Counted {
+                        placements: 2,
+                        persons: 2,
+                    },
+                ),
+            ]
+            .into_iter()
+            .collect(),
             pnad: (8, 3),
-            previous: (160700, 2),
+            previous: Some((160700, 2)),
         };
         let period = Period::year(2025);
         let r = assemble(&period, &figures, &inputs, 1607, None);
@@ -763,7 +1036,9 @@ mod tests {
             (r.previous.from.as_str(), r.previous.to.as_str()),
             ("2024-01", "2024-12")
         );
-        assert_eq!(r.previous.fte, 100);
+        assert_eq!(r.previous.fte, Some(100));
+        assert_eq!(r.employment_contracts, Some(7));
+        assert_eq!(r.exits.transitional_employment, Some(5));
         assert_eq!(r.year, Some(2025));
         assert!(r.headline.starts_with("En 2025, "));
         assert!(r
@@ -786,12 +1061,105 @@ mod tests {
         assert!(b.sex.iter().all(|c| c.suppressed));
         assert_eq!(f.exits.other, None);
         assert_eq!(f.exits.durable_employment, Some(6));
+        assert_eq!(f.exits.transitional_employment, None);
         assert_eq!(f.exits.positive_exit, Some(0));
+        assert_eq!(f.employment_contracts, Some(7));
+        // The previous period's two persons are not shown to a funder.
+        assert_eq!(
+            (f.previous.hours, f.previous.beneficiaries, f.previous.fte),
+            (None, None, None)
+        );
         assert_eq!((f.hours, f.beneficiaries), (r.hours, r.beneficiaries));
-        // Above the scope's size: totals only.
-        let g = assemble(&period, &figures, &inputs, 1607, Some(6));
-        assert!(g.breakdowns.is_none());
-        assert_eq!(g.headline, r.headline);
+        // Six persons behind seven contracts: hidden at a threshold of 7.
+        let g = assemble(&period, &figures, &inputs, 1607, Some(7));
+        assert_eq!(g.employment_contracts, None);
+    }
+
+    /// Every number anywhere in a JSON value, with its path.
+    fn numbers(v: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Number(_) => out.push(path.to_string()),
+            serde_json::Value::Array(items) => {
+                for (i, x) in items.iter().enumerate() {
+                    numbers(x, &format!("{path}/{i}"), out);
+                }
+            }
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    numbers(x, &format!("{path}/{k}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Replaces `suppression_never_changes_totals` (which the types made impossible to
+    /// fail): a funder's shown report keeps the true totals and every key of the staff's
+    /// breakdowns, and a report below the threshold carries no figure at all while keeping
+    /// every field of the shown one.
+    #[test]
+    fn funder_report_is_true_or_empty() {
+        let figures = compute(&example_rows());
+        let inputs = Others {
+            clauses: ClauseFigures {
+                clauses: 2,
+                contracts: 1,
+                required: 1000,
+            },
+            employment_contracts: Counted {
+                placements: 9,
+                persons: 8,
+            },
+            exits: BTreeMap::new(),
+            pnad: (8, 3),
+            previous: Some((160700, 9)),
+        };
+        let period = Period::year(2025);
+        let staff = assemble(&period, &figures, &inputs, 1607, None);
+        let funder = assemble(&period, &figures, &inputs, 1607, Some(5));
+        assert_eq!(
+            (funder.hours, funder.training_hours, funder.beneficiaries),
+            (staff.hours, staff.training_hours, staff.beneficiaries)
+        );
+        let keys = |r: &AnnualReport| -> Vec<Vec<String>> {
+            r.breakdowns
+                .as_ref()
+                .map(|b| {
+                    b.named()
+                        .iter()
+                        .map(|(_, cells)| cells.iter().map(|c| c.key.clone()).collect())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        assert_eq!(keys(&funder), keys(&staff));
+        assert_eq!(funder.previous, staff.previous);
+
+        let shown = serde_json::to_value(Report::Shown(funder)).unwrap();
+        let below =
+            serde_json::to_value(Report::BelowThreshold(BelowThreshold::new(&period, 5))).unwrap();
+        let field_names = |v: &serde_json::Value| -> Vec<String> {
+            v.as_object().unwrap().keys().cloned().collect()
+        };
+        assert_eq!(field_names(&below), field_names(&shown));
+        for part in ["exits", "pnad", "previous", "breakdowns"] {
+            assert_eq!(
+                field_names(&below[part]),
+                field_names(&shown[part]),
+                "{part}"
+            );
+        }
+        let mut found = Vec::new();
+        numbers(&below, "", &mut found);
+        assert_eq!(found, ["/suppression_threshold", "/year"]);
+        assert!(below["breakdowns"]
+            .as_object()
+            .unwrap()
+            .values()
+            .all(|cells| cells == &serde_json::json!([])));
+        assert_eq!(below["below_threshold"], serde_json::json!(true));
+        assert_eq!(shown["below_threshold"], serde_json::json!(false));
+        assert_eq!(below["hours"], serde_json::Value::Null);
     }
 
     #[test]

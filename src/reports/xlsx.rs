@@ -1,13 +1,14 @@
 //! The report as an XLSX workbook: a summary sheet ("Synthèse") with the key figures, exits
 //! and the purchasing plan indicator, then one sheet per breakdown (code, label, persons,
 //! hours, hidden). Hours are written as numbers with two decimals; hidden cells are empty
-//! with "oui" in the last column.
+//! with "oui" in the last column. A funder's selection under the threshold
+//! (`reports::BelowThreshold`) is one sheet with one line saying so in French.
 
 use std::collections::BTreeMap;
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
-use crate::reports::{key_label, outcome_label, AnnualReport, BREAKDOWN_TITLES};
+use crate::reports::{key_label, outcome_label, AnnualReport, Report, BREAKDOWN_TITLES};
 
 /// Hundredths as a spreadsheet number (the display value of an exact decimal).
 fn number(hundredths: i64) -> f64 {
@@ -16,7 +17,8 @@ fn number(hundredths: i64) -> f64 {
 
 /// A value of the summary sheet.
 enum Value {
-    Hours(i64),
+    /// None: hidden from a funder.
+    Hours(Option<i64>),
     /// None: hidden from a funder.
     Count(Option<i64>),
     /// Tenths of a percent; None: nothing to divide by.
@@ -27,7 +29,23 @@ fn tenths(v: i64) -> f64 {
     v as f64 / 10.0
 }
 
-pub fn render(report: &AnnualReport, names: &BTreeMap<i64, String>) -> Result<Vec<u8>, XlsxError> {
+pub fn render(report: &Report, names: &BTreeMap<i64, String>) -> Result<Vec<u8>, XlsxError> {
+    match report {
+        Report::Shown(r) => render_figures(r, names),
+        Report::BelowThreshold(b) => {
+            let mut book = Workbook::new();
+            let sheet = book.add_worksheet();
+            sheet.set_name("Synthèse")?;
+            sheet.write_string(0, 0, b.sentence())?;
+            book.save_to_buffer()
+        }
+    }
+}
+
+fn render_figures(
+    report: &AnnualReport,
+    names: &BTreeMap<i64, String>,
+) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     let hours = Format::new().set_num_format("#,##0.00");
@@ -45,15 +63,15 @@ pub fn render(report: &AnnualReport, names: &BTreeMap<i64, String>) -> Result<Ve
     let mut lines: Vec<(String, Value)> = vec![
         (
             "Heures d'insertion réalisées".into(),
-            Value::Hours(report.hours),
+            Value::Hours(Some(report.hours)),
         ),
         (
             "dont heures de formation".into(),
-            Value::Hours(report.training_hours),
+            Value::Hours(Some(report.training_hours)),
         ),
         (
             "Équivalents temps plein (ETP)".into(),
-            Value::Hours(report.fte),
+            Value::Hours(Some(report.fte)),
         ),
         (
             "Personnes bénéficiaires".into(),
@@ -69,7 +87,7 @@ pub fn render(report: &AnnualReport, names: &BTreeMap<i64, String>) -> Result<Ve
         ),
         (
             "Heures exigées sur la période".into(),
-            Value::Hours(report.required_hours),
+            Value::Hours(Some(report.required_hours)),
         ),
         (
             "Taux de réalisation (%)".into(),
@@ -77,7 +95,7 @@ pub fn render(report: &AnnualReport, names: &BTreeMap<i64, String>) -> Result<Ve
         ),
         (
             "Contrats de travail signés".into(),
-            Value::Count(Some(report.employment_contracts)),
+            Value::Count(report.employment_contracts),
         ),
     ];
     for (code, n) in report.exits.named() {
@@ -108,7 +126,7 @@ pub fn render(report: &AnnualReport, names: &BTreeMap<i64, String>) -> Result<Ve
         ),
         (
             "Personnes, période précédente".into(),
-            Value::Count(Some(report.previous.beneficiaries)),
+            Value::Count(report.previous.beneficiaries),
         ),
         (
             "ETP, période précédente".into(),
@@ -119,14 +137,14 @@ pub fn render(report: &AnnualReport, names: &BTreeMap<i64, String>) -> Result<Ve
     for (label, value) in &lines {
         sheet.write_string(row, 0, label)?;
         match *value {
-            Value::Hours(h) => {
+            Value::Hours(Some(h)) => {
                 sheet.write_number_with_format(row, 1, number(h), &hours)?;
+            }
+            Value::Count(None) | Value::Hours(None) => {
+                sheet.write_string(row, 1, "secret statistique")?;
             }
             Value::Count(Some(n)) => {
                 sheet.write_number_with_format(row, 1, n as f64, &count)?;
-            }
-            Value::Count(None) => {
-                sheet.write_string(row, 1, "secret statistique")?;
             }
             Value::Share(Some(t)) => {
                 sheet.write_number_with_format(row, 1, tenths(t), &share)?;
@@ -147,13 +165,6 @@ pub fn render(report: &AnnualReport, names: &BTreeMap<i64, String>) -> Result<Ve
                  ainsi que les cases nécessaires pour qu'elles ne puissent pas être recalculées."
             ),
         )?;
-        if report.breakdowns.is_none() {
-            sheet.write_string(
-                row + 1,
-                0,
-                format!("Le périmètre compte moins de {t} personnes : pas de répartition."),
-            )?;
-        }
     }
 
     if let Some(b) = &report.breakdowns {

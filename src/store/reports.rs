@@ -481,44 +481,102 @@ pub fn clause_figures(
     })
 }
 
+/// A count of placements and the distinct persons behind them (what a funder's threshold
+/// is measured on).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counted {
+    pub placements: i64,
+    pub persons: i64,
+}
+
 /// Employment contracts signed in the period: placements starting in it, except those of
-/// the `training` modality (training towards the job is not an employment contract).
+/// the `training` modality (training towards the job is not an employment contract), and
+/// the distinct persons who signed them.
 pub fn employment_contracts(
     conn: &mut Conn,
     scope: &ReportScope,
     period: &Period,
-) -> Result<i64, ApiError> {
+) -> Result<Counted, ApiError> {
     let mut q = placements::table
         .filter(placements::starts_on.ge(period.start()))
         .filter(placements::starts_on.le(period.end()))
         .filter(placements::modality.ne("training"))
-        .count()
+        .select((
+            sql::<BigInt>("CAST(COUNT(*) AS BIGINT)"),
+            sql::<BigInt>("CAST(COUNT(DISTINCT placements.participant_id) AS BIGINT)"),
+        ))
         .into_boxed();
     snapshot_scope!(q, scope, placements, placements::structure_id);
-    Ok(q.get_result(conn)?)
+    let (placements, persons) = q.get_result::<(i64, i64)>(conn)?;
+    Ok(Counted {
+        placements,
+        persons,
+    })
 }
 
-/// Exits in the period by outcome: placements whose exit date falls in it. An exit without
-/// an outcome counts as `other`.
+/// Exits in the period by outcome: placements whose exit date falls in it, and the distinct
+/// persons who left. An exit without an outcome counts as `other`; where several stored
+/// values fall into one outcome, its persons are the largest of their distinct counts (a
+/// sure lower bound, so that a threshold on it never shows too few persons).
 pub fn exits(
     conn: &mut Conn,
     scope: &ReportScope,
     period: &Period,
-) -> Result<BTreeMap<String, i64>, ApiError> {
+) -> Result<BTreeMap<String, Counted>, ApiError> {
     let mut q = placements::table
         .filter(placements::exit_on.ge(period.start()))
         .filter(placements::exit_on.le(period.end()))
         .group_by(placements::exit_outcome)
-        .select((placements::exit_outcome, diesel::dsl::count_star()))
+        .select((
+            placements::exit_outcome,
+            sql::<BigInt>("CAST(COUNT(*) AS BIGINT)"),
+            sql::<BigInt>("CAST(COUNT(DISTINCT placements.participant_id) AS BIGINT)"),
+        ))
         .into_boxed();
     snapshot_scope!(q, scope, placements, placements::structure_id);
-    let rows: Vec<(Option<String>, i64)> = q.load(conn)?;
-    let mut out: BTreeMap<String, i64> = BTreeMap::new();
-    for (outcome, n) in rows {
-        *out.entry(outcome.unwrap_or_else(|| "other".into()))
-            .or_insert(0) += n;
+    let rows: Vec<(Option<String>, i64, i64)> = q.load(conn)?;
+    let mut out: BTreeMap<String, Counted> = BTreeMap::new();
+    for (outcome, n, persons) in rows {
+        let c = out
+            .entry(outcome.unwrap_or_else(|| "other".into()))
+            .or_default();
+        c.placements += n;
+        c.persons = c.persons.max(persons);
     }
     Ok(out)
+}
+
+/// Persons and hours of each territory of the scope in whole calendar years, read from the
+/// maintained per-year totals (one grouped pass): the cells a territory filter is judged on.
+pub fn territory_cells(
+    conn: &mut Conn,
+    scope: &ReportScope,
+    years: &[i32],
+) -> Result<Vec<crate::domain::report::Cell>, ApiError> {
+    use placement_year_totals as t;
+    let mut q = t::table
+        .filter(t::year.eq_any(years.to_vec()))
+        .filter((t::work + t::training).gt(0))
+        .group_by(t::territory)
+        .select((
+            t::territory,
+            sql::<BigInt>("CAST(COUNT(DISTINCT placement_year_totals.participant_id) AS BIGINT)"),
+            sql::<BigInt>(
+                "CAST(COALESCE(SUM(placement_year_totals.work + placement_year_totals.training), 0) AS BIGINT)",
+            ),
+        ))
+        .into_boxed();
+    snapshot_scope!(q, scope, placement_year_totals, t::structure_id);
+    let mut rows: Vec<(String, i64, i64)> = q.load(conn)?;
+    rows.sort();
+    Ok(rows
+        .into_iter()
+        .map(|(key, persons, hours)| crate::domain::report::Cell {
+            key,
+            persons,
+            hours,
+        })
+        .collect())
 }
 
 /// The identity of a contract across structures, in SQL: buyer identifier and reference
@@ -565,6 +623,39 @@ pub fn pnad(conn: &mut Conn, scope: &ReportScope, period: &Period) -> Result<(i6
         );
     }
     Ok(q.get_result::<(i64, i64)>(conn)?)
+}
+
+/// Persons and hours of each structure of the scope in whole calendar years, read from the
+/// maintained per-year totals (one grouped pass): the cells a `structure_id` is judged on.
+pub fn structure_cells(
+    conn: &mut Conn,
+    scope: &ReportScope,
+    years: &[i32],
+) -> Result<Vec<crate::domain::report::Cell>, ApiError> {
+    use placement_year_totals as t;
+    let mut q = t::table
+        .filter(t::year.eq_any(years.to_vec()))
+        .filter((t::work + t::training).gt(0))
+        .group_by(t::structure_id)
+        .select((
+            t::structure_id,
+            sql::<BigInt>("CAST(COUNT(DISTINCT placement_year_totals.participant_id) AS BIGINT)"),
+            sql::<BigInt>(
+                "CAST(COALESCE(SUM(placement_year_totals.work + placement_year_totals.training), 0) AS BIGINT)",
+            ),
+        ))
+        .into_boxed();
+    snapshot_scope!(q, scope, placement_year_totals, t::structure_id);
+    let mut rows: Vec<(i64, i64, i64)> = q.load(conn)?;
+    rows.sort();
+    Ok(rows
+        .into_iter()
+        .map(|(id, persons, hours)| crate::domain::report::Cell {
+            key: id.to_string(),
+            persons,
+            hours,
+        })
+        .collect())
 }
 
 /// Whether a structure exists.

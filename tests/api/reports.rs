@@ -660,6 +660,12 @@ fn report(app: &TestApp, token: &str, query: &str) -> Value {
     r.body
 }
 
+/// Any answer of the JSON report: status and body (a funder's months are a 422).
+fn answer(app: &TestApp, token: &str, query: &str) -> (u16, Value) {
+    let r = app.get(&format!("/api/v1/reports/annual?{query}"), token);
+    (r.status, r.body)
+}
+
 /// Required hours of the model's clauses prorated to a period (days inside ÷ days).
 fn required(d: &Dataset, start: NaiveDate, end: NaiveDate) -> i64 {
     d.clauses
@@ -1130,7 +1136,91 @@ on_both!(bad_parameters_are_named, |app: &TestApp| {
 /// Checks a funder's response against the staff's unsuppressed one: shown cells are true,
 /// no shown cell has 1 to threshold − 1 persons, the totals are the same, the hidden cells
 /// account for the rest, and no hidden value can be obtained by subtraction.
-fn assert_safe(staff: &Value, funder: &Value, threshold: i64) {
+/// Paths of every number in a JSON value.
+fn numbers_in(v: &Value, path: &str, out: &mut Vec<String>) {
+    match v {
+        Value::Number(_) => out.push(path.to_string()),
+        Value::Array(items) => {
+            for (i, x) in items.iter().enumerate() {
+                numbers_in(x, &format!("{path}/{i}"), out);
+            }
+        }
+        Value::Object(m) => {
+            for (k, x) in m {
+                numbers_in(x, &format!("{path}/{k}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A funder's answer below the threshold: every field of the report, no figure in any of
+/// them (the only numbers are the year and the threshold), every breakdown empty.
+fn assert_below(f: &Value) {
+    assert_eq!(f["below_threshold"], true, "{f}");
+    for key in [
+        "hours",
+        "training_hours",
+        "fte",
+        "beneficiaries",
+        "contracts",
+        "clauses",
+        "required_hours",
+        "achievement_rate",
+        "employment_contracts",
+    ] {
+        assert!(f.get(key).is_some_and(Value::is_null), "{key}: {f}");
+    }
+    for key in [
+        "durable_employment",
+        "transitional_employment",
+        "positive_exit",
+        "other",
+    ] {
+        assert!(f["exits"].get(key).is_some_and(Value::is_null), "{key}");
+    }
+    for key in ["contracts_notified", "with_social_consideration", "share"] {
+        assert!(f["pnad"].get(key).is_some_and(Value::is_null), "{key}");
+    }
+    for key in ["hours", "beneficiaries", "fte"] {
+        assert!(f["previous"].get(key).is_some_and(Value::is_null), "{key}");
+    }
+    for name in BREAKDOWNS {
+        assert_eq!(f["breakdowns"][name], json!([]), "{name}");
+    }
+    let mut found = Vec::new();
+    numbers_in(f, "", &mut found);
+    found.retain(|p| p != "/year" && p != "/suppression_threshold");
+    assert!(
+        found.is_empty(),
+        "figures in a below-threshold answer: {found:?}"
+    );
+    assert!(f["headline"].as_str().unwrap().contains("moins de"));
+}
+
+/// A count (exits, employment contracts) as a funder sees it: null when fewer than the
+/// threshold persons are behind it (surely so under `threshold` placements), else the
+/// true count or null (the distinct persons are not in the staff's answer).
+fn assert_counted(staff: &Value, funder: &Value, threshold: i64, what: &str) {
+    let truth = staff.as_i64().unwrap();
+    if truth > 0 && truth < threshold {
+        assert_eq!(funder, &Value::Null, "{what}");
+    } else {
+        assert!(funder.is_null() || funder.as_i64() == Some(truth), "{what}");
+    }
+}
+
+/// Checks a funder's answer against the staff's for the same query; returns whether the
+/// funder was shown figures. Under the threshold the answer must be below it; a shown
+/// answer carries the true totals and safely suppressed breakdowns.
+fn assert_safe(staff: &Value, funder: &Value, threshold: i64) -> bool {
+    assert_eq!(funder["suppression_threshold"], threshold);
+    let total_persons = staff["beneficiaries"].as_i64().unwrap();
+    if total_persons < threshold || funder["below_threshold"] == true {
+        assert_below(funder);
+        return false;
+    }
+    assert_eq!(funder["below_threshold"], false);
     for key in [
         "hours",
         "training_hours",
@@ -1138,25 +1228,28 @@ fn assert_safe(staff: &Value, funder: &Value, threshold: i64) {
         "fte",
         "headline",
         "pnad",
-        "previous",
         "contracts",
         "clauses",
         "required_hours",
-        "employment_contracts",
     ] {
         assert_eq!(staff[key], funder[key], "{key} is shown to funders");
     }
-    assert_eq!(funder["suppression_threshold"], threshold);
-    let total_hours = hundredths(&staff["hours"]);
-    let total_persons = staff["beneficiaries"].as_i64().unwrap();
-    if total_persons < threshold {
-        assert_eq!(
-            funder["breakdowns"],
-            Value::Null,
-            "no breakdown under the threshold"
-        );
-        return;
+    assert_counted(
+        &staff["employment_contracts"],
+        &funder["employment_contracts"],
+        threshold,
+        "employment_contracts",
+    );
+    let (sp, fp) = (&staff["previous"], &funder["previous"]);
+    assert_eq!((&sp["from"], &sp["to"]), (&fp["from"], &fp["to"]));
+    if sp["beneficiaries"].as_i64().unwrap() < threshold || fp["hours"].is_null() {
+        for key in ["hours", "beneficiaries", "fte"] {
+            assert_eq!(fp[key], Value::Null, "previous {key}");
+        }
+    } else {
+        assert_eq!(sp, fp);
     }
+    let total_hours = hundredths(&staff["hours"]);
     for name in BREAKDOWNS {
         let truth = staff["breakdowns"][name].as_array().unwrap();
         let shown = funder["breakdowns"][name].as_array().unwrap();
@@ -1225,13 +1318,9 @@ fn assert_safe(staff: &Value, funder: &Value, threshold: i64) {
         }
     }
     for (k, v) in funder["exits"].as_object().unwrap() {
-        let truth = staff["exits"][k].as_i64().unwrap();
-        if truth > 0 && truth < threshold {
-            assert_eq!(v, &Value::Null, "exits {k}");
-        } else {
-            assert_eq!(v.as_i64(), Some(truth), "exits {k}");
-        }
+        assert_counted(&staff["exits"][k], v, threshold, k);
     }
+    true
 }
 
 on_both!(
@@ -1240,19 +1329,39 @@ on_both!(
         let d = dataset(app);
         app.cli_user("PLIE Est", "funder", "funder@est.test", None, None);
         let funder = app.token("funder@est.test");
-        for query in [
-            "year=2026".to_string(),
-            "from=2026-03&to=2026-08".to_string(),
-            format!("year=2026&contractor_id={}", d.world.contractor_b),
-            "year=2026&clause_kind=reserved_contract".to_string(),
-            "year=2026&territory=75".to_string(),
-            "from=2026-10&to=2026-10".to_string(),
+        let unfiltered = report(app, &funder, "year=2026");
+        let hidden_in_unfiltered = |name: &str, key: &str| {
+            unfiltered["breakdowns"][name]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["key"] == key && c["suppressed"] == true)
+        };
+        let contractor_b = d.world.contractor_b.to_string();
+        for (query, cell) in [
+            ("year=2026".to_string(), None),
+            ("from=2026-01&to=2026-12".to_string(), None),
+            (
+                format!("year=2026&contractor_id={contractor_b}"),
+                Some(("contractor", contractor_b.as_str())),
+            ),
+            (
+                "year=2026&clause_kind=reserved_contract".to_string(),
+                Some(("clause_kind", "reserved_contract")),
+            ),
+            ("year=2026&territory=75".to_string(), None),
         ] {
             let staff = report(app, &d.world.facilitator, &query);
             let admin = report(app, &d.world.admin, &query);
             assert_eq!(staff, admin, "{query}");
             let f = report(app, &funder, &query);
-            assert_safe(&staff, &f, 5);
+            let shown = assert_safe(&staff, &f, 5);
+            // Shown exactly when the population reaches 5 and the cell is shown in the
+            // unfiltered report.
+            if let Some((name, key)) = cell {
+                let small = staff["beneficiaries"].as_i64().unwrap() < 5;
+                assert_eq!(shown, !small && !hidden_in_unfiltered(name, key), "{query}");
+            }
             // Staff see every cell.
             for name in BREAKDOWNS {
                 assert!(staff["breakdowns"][name]
@@ -1261,6 +1370,21 @@ on_both!(
                     .iter()
                     .all(|c| c["suppressed"] == false));
             }
+        }
+        // Months are for staff: a funder's period is whole calendar years.
+        for query in [
+            "from=2026-03&to=2026-08",
+            "from=2026-10&to=2026-10",
+            "from=2025-07&to=2026-06",
+        ] {
+            let r = app.get(&format!("/api/v1/reports/annual?{query}"), &funder);
+            assert_eq!(r.status, 422, "{query}");
+            assert_eq!(r.body["errors"][0]["field"], "from");
+            assert_eq!(r.body["errors"][0]["code"], "funder_whole_years");
+            assert_eq!(
+                report(app, &d.world.facilitator, query)["below_threshold"],
+                false
+            );
         }
         // The fixture has small cells: refugees (persons 5, 12, 19) and leaving child welfare.
         let f = report(app, &funder, "year=2026");
@@ -1359,13 +1483,16 @@ on_both!(
             f["breakdowns"]["modality"],
             json!([{"key": "direct_hire", "persons": 10, "hours": staff["hours"], "suppressed": false}])
         );
-        // A scope of fewer than 5 persons: totals only.
+        // A scope of fewer than 5 persons: no figure at all.
         let few = small_world(app, "PLIE Petit", 3, 1);
         app.cli_user("PLIE Petit", "funder", "f@petit.test", None, None);
         let f = report(app, &app.token("f@petit.test"), "year=2026");
-        assert_eq!(f["breakdowns"], Value::Null);
-        assert_eq!(f["beneficiaries"], 3);
-        assert_safe(&report(app, &few.facilitator, "year=2026"), &f, 5);
+        assert_below(&f);
+        assert!(!assert_safe(
+            &report(app, &few.facilitator, "year=2026"),
+            &f,
+            5
+        ));
         // The facilitator sees everything.
         let s = report(app, &few.facilitator, "year=2026");
         assert_eq!(s["breakdowns"]["sex"].as_array().unwrap().len(), 2);
@@ -1526,17 +1653,11 @@ on_both!(
             404
         );
         app.cli_user("PLIE A", "funder", "f@75.test", None, Some("territory:75"));
-        assert_eq!(
-            report(app, &app.token("f@75.test"), "year=2026")["beneficiaries"],
-            0
-        );
+        assert_below(&report(app, &app.token("f@75.test"), "year=2026"));
         app.cli_user("PLIE A", "funder", "f@all.test", None, Some("all"));
         let fall = app.token("f@all.test");
         assert_eq!(report(app, &fall, "year=2026")["beneficiaries"], 13);
-        assert_eq!(
-            report(app, &fall, "year=2026&territory=75")["beneficiaries"],
-            0
-        );
+        assert_below(&report(app, &fall, "year=2026&territory=75"));
     }
 );
 
@@ -1805,12 +1926,12 @@ on_both!(
             "from=2026-02&to=2026-07",
             "year=2026&territory=75",
         ];
-        let before: Vec<(Value, Value)> = queries
+        let before: Vec<(Value, (u16, Value))> = queries
             .iter()
             .map(|q| {
                 (
                     report(app, &d.world.facilitator, q),
-                    report(app, &funder, q),
+                    answer(app, &funder, q),
                 )
             })
             .collect();
@@ -1828,7 +1949,7 @@ on_both!(
         assert_eq!(r.body["first_name"], Value::Null, "{}", r.text);
         for (q, (staff, funder_view)) in queries.iter().zip(before) {
             assert_eq!(report(app, &d.world.facilitator, q), staff, "{q}");
-            assert_eq!(report(app, &funder, q), funder_view, "{q}");
+            assert_eq!(answer(app, &funder, q), funder_view, "{q}");
         }
         let _ = d.contract_2;
     }
@@ -1862,7 +1983,7 @@ fn same_figures_on_sqlite_and_postgres() {
         let l = report(&lite, &dl.world.facilitator, &q);
         let p = report(&pg, &dp.world.facilitator, &q);
         assert_eq!(l, p, "staff {q}");
-        assert_eq!(report(&lite, &fl, &q), report(&pg, &fp, &q), "funder {q}");
+        assert_eq!(answer(&lite, &fl, &q), answer(&pg, &fp, &q), "funder {q}");
         let csv =
             |app: &TestApp, t: &str| app.get(&format!("/api/v1/reports/annual.csv?{q}"), t).text;
         assert_eq!(
@@ -1872,3 +1993,265 @@ fn same_figures_on_sqlite_and_postgres() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Differencing attacks: a second request never reveals what the first one hid
+// ---------------------------------------------------------------------------------------
+
+/// One structure, year 2026: 12 persons with contractor A for the buyer of the 93 on an
+/// execution condition, 3 persons with contractor B on the same clause, and 2 persons with
+/// contractor A for a buyer of the 75 on a reserved contract. One more person with A leaves
+/// five placements in 2026, all to a qualifying training. 18 persons in all; every contractor,
+/// buyer, clause kind and territory has one small cell, so every cell of those breakdowns
+/// is hidden (the small one primarily, the large one as its complement).
+struct Attack {
+    w: World,
+    buyer_2: i64,
+}
+
+fn attack_world(app: &TestApp) -> Attack {
+    let w = fixtures::world(app, "PLIE Cible");
+    let t = w.facilitator.clone();
+    let buyer_2 = org(
+        app,
+        &w.admin,
+        "buyer",
+        "Ville de Paris",
+        Some(SIRETS[3]),
+        Some("75"),
+    );
+    let contract_2 = contract(
+        app,
+        &w.admin,
+        buyer_2,
+        "2026-RES",
+        "90910000",
+        "2026-02-01",
+        &["marche_reserve"],
+    );
+    let clause_2 = fixed_clause(
+        app,
+        &w.admin,
+        contract_2,
+        "reserved_contract",
+        400,
+        "2026-01-01",
+        "2026-12-31",
+    );
+    let a2 = fixtures::assign(app, &w.admin, clause_2, w.contractor_a, "holder", 400);
+    let mut entries = Vec::new();
+    let groups = [
+        (12, w.assignment_a, w.contractor_a),
+        (3, w.assignment_b, w.contractor_b),
+        (2, a2, w.contractor_a),
+    ];
+    let mut n = 0;
+    for (count, assignment, employer) in groups {
+        for _ in 0..count {
+            n += 1;
+            let p = person(
+                app,
+                &t,
+                &format!("Cible{n}"),
+                if n % 2 == 0 { "female" } else { "male" },
+                "1980-03-03",
+                false,
+                "3",
+                &["rsa"],
+                "2026-01-01",
+            );
+            let pl = placement(
+                app,
+                &t,
+                p,
+                assignment,
+                employer,
+                "direct_hire",
+                "cdi",
+                "2026-02-01",
+                None,
+            );
+            entries.push(report_hours(app, &t, pl, "2026-03", 5000 + n * 100, 0));
+        }
+    }
+    let leaver = person(
+        app,
+        &t,
+        "Partante",
+        "female",
+        "1990-04-04",
+        false,
+        "3",
+        &["rsa"],
+        "2026-01-01",
+    );
+    let mut leaver_placements = Vec::new();
+    for k in 0..5 {
+        let pl = placement(
+            app,
+            &t,
+            leaver,
+            w.assignment_a,
+            w.contractor_a,
+            "direct_hire",
+            "cdd",
+            &format!("2026-0{}-01", k + 2),
+            Some(&format!("2026-0{}-28", k + 2)),
+        );
+        entries.push(report_hours(
+            app,
+            &t,
+            pl,
+            &format!("2026-0{}", k + 2),
+            1000,
+            0,
+        ));
+        leaver_placements.push((pl, format!("2026-0{}-28", k + 2)));
+    }
+    decide(app, &t, &entries, true);
+    for (pl, on) in leaver_placements {
+        exit(app, &t, pl, &on, "positive_exit");
+    }
+    Attack { w, buyer_2 }
+}
+
+fn hidden_cell(report: &Value, name: &str, key: &str) -> bool {
+    report["breakdowns"][name]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["key"] == key && c["suppressed"] == true)
+}
+
+on_both!(filters_on_hidden_cells_reveal_nothing, |app: &TestApp| {
+    let a = attack_world(app);
+    let w = &a.w;
+    app.cli_user("PLIE Cible", "funder", "f@cible.test", None, None);
+    let funder = app.token("f@cible.test");
+    let staff = report(app, &w.facilitator, "year=2026");
+    assert_eq!(staff["beneficiaries"], 18);
+    let unfiltered = report(app, &funder, "year=2026");
+    assert!(assert_safe(&staff, &unfiltered, 5));
+    // The contractor B cell (3 persons) is hidden, and A with it; likewise buyers and
+    // clause kinds.
+    let (ca, cb) = (w.contractor_a.to_string(), w.contractor_b.to_string());
+    let (b1, b2) = (w.buyer.to_string(), a.buyer_2.to_string());
+    let cells = [
+        ("contractor", "contractor_id", cb.as_str(), 3),
+        ("contractor", "contractor_id", ca.as_str(), 15),
+        ("buyer", "buyer_id", b2.as_str(), 2),
+        ("buyer", "buyer_id", b1.as_str(), 16),
+        ("clause_kind", "clause_kind", "reserved_contract", 2),
+        ("clause_kind", "clause_kind", "execution_condition", 16),
+    ];
+    for (name, param, key, persons) in cells {
+        assert!(hidden_cell(&unfiltered, name, key), "{name}/{key}");
+        let query = format!("year=2026&{param}={key}");
+        let s = report(app, &w.facilitator, &query);
+        assert_eq!(s["beneficiaries"], persons, "{query}");
+        // Before: the group's exact totals, subtractable from the unfiltered ones.
+        let f = report(app, &funder, &query);
+        assert_below(&f);
+        assert!(!assert_safe(&s, &f, 5));
+        for format in ["annual.csv", "annual.xlsx"] {
+            let r = app.get(&format!("/api/v1/reports/{format}?{query}"), &funder);
+            assert_eq!(r.status, 200, "{format}?{query}");
+        }
+    }
+    // Territories have no breakdown, but the 75 (2 persons) and the 93 (16 persons, the
+    // complement that would give the 75 away) are judged the same way.
+    for (territory, persons) in [("75", 2), ("93", 16)] {
+        let query = format!("year=2026&territory={territory}");
+        assert_eq!(
+            report(app, &w.facilitator, &query)["beneficiaries"],
+            persons
+        );
+        assert_below(&report(app, &funder, &query));
+    }
+    // A national funder likewise, and its own scope's figures are shown.
+    app.cli_user("PLIE Cible", "funder", "f@national.test", None, Some("all"));
+    let national = app.token("f@national.test");
+    assert_eq!(report(app, &national, "year=2026")["beneficiaries"], 18);
+    for query in [
+        "year=2026&territory=75".to_string(),
+        "year=2026&territory=93".to_string(),
+        format!("year=2026&contractor_id={cb}"),
+    ] {
+        assert_below(&report(app, &national, &query));
+    }
+    // Two overlapping month ranges would isolate whoever worked in the month between
+    // them: refused, whatever the ranges.
+    for query in [
+        "from=2026-01&to=2026-02",
+        "from=2026-01&to=2026-03",
+        "from=2026-03&to=2026-12",
+        "from=2025-01&to=2026-11",
+    ] {
+        let r = app.get(&format!("/api/v1/reports/annual?{query}"), &funder);
+        assert_eq!(r.status, 422, "{query}: {}", r.text);
+        assert_eq!(
+            r.body["errors"],
+            json!([{"field": "from", "code": "funder_whole_years",
+                        "message": r.body["errors"][0]["message"]}])
+        );
+        assert!(r.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("années civiles entières"));
+        // Staff keep their months.
+        assert_eq!(answer(app, &w.facilitator, query).0, 200);
+    }
+    // Several whole years are a funder's period.
+    let two = report(app, &funder, "from=2025-01&to=2026-12");
+    assert_eq!(two["beneficiaries"], 18);
+    // Exits are thresholded on persons: five exits of one person are not shown.
+    assert_eq!(staff["exits"]["positive_exit"], 5);
+    assert_eq!(unfiltered["exits"]["positive_exit"], Value::Null);
+    assert_eq!(unfiltered["exits"]["durable_employment"], 0);
+});
+
+on_both!(below_threshold_in_every_format, |app: &TestApp| {
+    let few = small_world(app, "PLIE Menu", 4, 1);
+    app.cli_user("PLIE Menu", "funder", "f@menu.test", None, None);
+    let funder = app.token("f@menu.test");
+    // Before: totals of 4 persons.
+    assert_below(&report(app, &funder, "year=2026"));
+    assert_eq!(
+        report(app, &few.facilitator, "year=2026")["beneficiaries"],
+        4
+    );
+    let csv = app.get("/api/v1/reports/annual.csv?year=2026", &funder);
+    assert_eq!(csv.status, 200);
+    let lines: Vec<&str> = csv.text.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", csv.text);
+    assert!(lines[0].contains("moins de 5 personnes"), "{}", csv.text);
+    assert!(!lines[0].chars().any(|c| c.is_ascii_digit() && c != '5'));
+    let bytes = app
+        .client
+        .get("/api/v1/reports/annual.xlsx?year=2026")
+        .header(Header::new("Authorization", format!("Bearer {funder}")))
+        .dispatch()
+        .into_bytes()
+        .unwrap();
+    use calamine::{Reader, Xlsx};
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(book.sheet_names(), ["Synthèse"]);
+    let sheet = book.worksheet_range("Synthèse").unwrap();
+    let cells: Vec<String> = sheet.cells().map(|(_, _, c)| c.to_string()).collect();
+    assert_eq!(cells.len(), 1, "{cells:?}");
+    assert!(cells[0].contains("moins de 5 personnes"));
+    let cookie = session(app, "f@menu.test");
+    let (status, body, _) = page(app, "/reports/annual/2026", Some(&cookie));
+    assert_eq!(status, 200);
+    assert!(body.contains("id=\"below-threshold\""), "{body}");
+    assert!(body.contains("moins de 5 personnes"));
+    assert!(!body.contains("Chiffres clés"));
+    // Staff see their four persons everywhere.
+    let (status, body, _) = page(
+        app,
+        "/reports/annual/2026",
+        Some(&session(app, &format!("fac@{}.test", "plie-menu"))),
+    );
+    assert_eq!(status, 200);
+    assert!(body.contains("Chiffres clés"));
+});
