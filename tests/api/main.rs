@@ -9,6 +9,7 @@ mod hours;
 mod limits;
 mod log_capture;
 mod logs;
+mod matrix;
 mod people;
 mod queries;
 mod referrals;
