@@ -1111,7 +1111,7 @@ on_both!(
     }
 );
 
-/// Every email ends with the link to sign in, at the service's public address.
+// Every email ends with the link to sign in, at the service's public address.
 on_both!(emails_link_to_the_public_address, |app: &TestApp| {
     let smtp = SmtpServer::start();
     let _ = scene(app);
