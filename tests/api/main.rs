@@ -11,6 +11,7 @@ mod hours;
 mod limits;
 mod log_capture;
 mod logs;
+mod matrix;
 mod people;
 mod queries;
 mod referrals;
