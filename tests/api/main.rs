@@ -2,6 +2,7 @@
 
 mod common;
 
+mod contractors;
 mod contracts;
 mod fixtures;
 mod foundation;
