@@ -61,4 +61,73 @@ fn has_key(v: &Value, key: &str) -> bool {
     v.as_object().is_some_and(|o| o.contains_key(key))
 }
 
+on_both!(
+    a_co_contractor_reads_its_own_assignment_only,
+    |app: &TestApp| {
+        let w = fixtures::world(app, "PLIE");
+        let b = contractor_user(app, &w.admin, w.contractor_b, "b@peintures.test");
+        for path in [
+            format!("/api/v1/clauses/{}", w.clause),
+            "/api/v1/clauses".to_string(),
+        ] {
+            let r = app.get(&path, &b);
+            assert_eq!(r.status, 200, "{}", r.text);
+            let clause = if r.body["items"].is_array() {
+                r.body["items"][0].clone()
+            } else {
+                r.body.clone()
+            };
+            let assignments = clause["assignments"].as_array().unwrap();
+            assert_eq!(assignments.len(), 1, "{}", r.text);
+            assert_eq!(assignments[0]["contractor_id"], w.contractor_b);
+            assert_eq!(assignments[0]["hours_target"], 333);
+            // Nothing from which A's target follows.
+            assert!(!has_key(&clause, "assigned_hours"), "{}", r.text);
+            assert!(!has_key(&clause, "unassigned_hours"), "{}", r.text);
+            assert!(!r.text.contains("500"), "{}", r.text);
+        }
+        // Staff see the whole split.
+        let r = app.get(&format!("/api/v1/clauses/{}", w.clause), &w.facilitator);
+        assert_eq!(r.body["assignments"].as_array().unwrap().len(), 2);
+        assert_eq!(r.body["assigned_hours"], 833);
+        assert_eq!(r.body["unassigned_hours"], 0);
+    }
+);
 
+on_both!(
+    a_holder_without_assignment_does_not_see_the_clause,
+    |app: &TestApp| {
+        let w = fixtures::world(app, "PLIE");
+        // A second clause of A's contract, whose hours are all B's.
+        let other = fixtures::clause(app, &w.admin, w.contract, "2026-01-01", "2026-12-31", None);
+        let r = app.post(
+            &format!("/api/v1/clauses/{other}/activate"),
+            &w.admin,
+            json!({}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        fixtures::assign(app, &w.admin, other, w.contractor_b, "subcontractor", 833);
+        let a = contractor_user(app, &w.admin, w.contractor_a, "a@batiment.test");
+        for path in [
+            format!("/api/v1/clauses/{other}"),
+            format!("/api/v1/clauses/{other}/progress"),
+            format!("/api/v1/clauses/{other}/milestones"),
+        ] {
+            let r = app.get(&path, &a);
+            assert_eq!(r.status, 404, "{path}: {}", r.text);
+        }
+        // Its own clause, and B on the other one, still answer.
+        assert_eq!(
+            app.get(&format!("/api/v1/clauses/{}", w.clause), &a).status,
+            200
+        );
+        let b = contractor_user(app, &w.admin, w.contractor_b, "b@peintures.test");
+        for path in [
+            format!("/api/v1/clauses/{other}"),
+            format!("/api/v1/clauses/{other}/progress"),
+            format!("/api/v1/clauses/{other}/milestones"),
+        ] {
+            assert_eq!(app.get(&path, &b).status, 200, "{path}");
+        }
+    }
+);
