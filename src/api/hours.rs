@@ -68,6 +68,7 @@ pub async fn put_hours(
                 user_id: caller.user_id,
                 today: now().date(),
                 monthly_cap: cap,
+                disclose_other_placements: caller.is_staff(),
             };
             store::submit(c, &p, &s)
                 .map(|(_, e)| e)

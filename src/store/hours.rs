@@ -345,6 +345,8 @@ pub struct Submission<'a> {
     pub user_id: i64,
     pub today: NaiveDate,
     pub monthly_cap: i64,
+    /// Staff: a refusal by the monthly cap may show the other placements' hours.
+    pub disclose_other_placements: bool,
 }
 
 /// Records a contractor's (or facilitator's) figure for a placement and month. Errors name
@@ -371,6 +373,7 @@ pub fn submit(
         today: s.today,
         other_placements_same_month: other,
         monthly_cap: s.monthly_cap,
+        disclose_other_placements: s.disclose_other_placements,
     })?;
     let existing = find(conn, p.id, s.month).map_err(db_err)?;
     let reason = s.amendment_reason.map(str::trim).filter(|r| !r.is_empty());
@@ -834,6 +837,7 @@ pub fn import_rows(
             today: ctx.today,
             other_placements_same_month: month_total - own,
             monthly_cap: ctx.monthly_cap,
+            disclose_other_placements: ctx.contractor.is_none(),
         })
         .map_err(|list| list.into_iter().next());
         let planned = check

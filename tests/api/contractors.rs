@@ -62,6 +62,78 @@ fn has_key(v: &Value, key: &str) -> bool {
 }
 
 on_both!(
+    the_monthly_cap_refusal_shows_no_other_organisation_figure,
+    |app: &TestApp| {
+        let w = fixtures::world(app, "PLIE");
+        let person = participant(app, &w.facilitator, "Awa", "Diallo", "1990-04-02");
+        eligible(app, &w.facilitator, person, "2026-01-10");
+        let pa = place_20h(
+            app,
+            &w,
+            person,
+            w.assignment_a,
+            w.contractor_a,
+            "2026-02-01",
+            "2026-06-30",
+        );
+        let pb = place_20h(
+            app,
+            &w,
+            person,
+            w.assignment_b,
+            w.contractor_b,
+            "2026-03-01",
+            "2026-04-30",
+        );
+        let a = contractor_user(app, &w.admin, w.contractor_a, "a@batiment.test");
+        let b = contractor_user(app, &w.admin, w.contractor_b, "b@peintures.test");
+        let r = app.put(
+            &format!("/api/v1/placements/{pa}/hours/2026-03"),
+            &a,
+            json!({"work_hours": 150.25}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+
+        let r = app.put(
+            &format!("/api/v1/placements/{pb}/hours/2026-03"),
+            &b,
+            json!({"work_hours": 100}),
+        );
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert_eq!(r.body["errors"][0]["field"], "work_hours");
+        // Neither A's figure nor the month's total (from which it follows).
+        for figure in ["150", "250"] {
+            assert!(!r.text.contains(figure), "{figure} in {}", r.text);
+        }
+        assert!(r.text.contains("208 h"), "{}", r.text);
+        // The same through an import.
+        let r = app.request(
+            "POST",
+            "/api/v1/hours/import",
+            Some(&b),
+            Some(rocket::http::ContentType::CSV),
+            Some(
+                format!("placement_id,month,work_hours,training_hours\n{pb},2026-03,100,0\n")
+                    .into_bytes(),
+            ),
+        );
+        assert_eq!(r.status, 422, "{}", r.text);
+        for figure in ["150", "250"] {
+            assert!(!r.text.contains(figure), "{figure} in {}", r.text);
+        }
+
+        // Staff keep the detail.
+        let r = app.put(
+            &format!("/api/v1/placements/{pb}/hours/2026-03"),
+            &w.facilitator,
+            json!({"work_hours": 100}),
+        );
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(r.text.contains("150.25"), "{}", r.text);
+    }
+);
+
+on_both!(
     a_co_contractor_reads_its_own_assignment_only,
     |app: &TestApp| {
         let w = fixtures::world(app, "PLIE");
