@@ -437,7 +437,7 @@ fn record_answer(
     if status != need.row.status {
         needs_store::set_status(conn, need.row.id, status)?;
     }
-    Ok(AnswerOut::Placement(Box::new(placement)))
+    Ok(AnswerOut::Placement(Box::new(placement.as_seen_by(org))))
 }
 
 /// POST /api/v1/referrals/{id}/answer — staff; a contractor for proposals to its own needs.

@@ -62,6 +62,54 @@ fn has_key(v: &Value, key: &str) -> bool {
 }
 
 on_both!(
+    contractors_never_read_the_derogation_reason,
+    |app: &TestApp| {
+        let w = fixtures::world(app, "PLIE");
+        // No eligibility: the facilitator places the person on a derogation.
+        let person = participant(app, &w.facilitator, "Awa", "Diallo", "1990-04-02");
+        let reason = "Bénéficiaire du RSA, attestation CAF attendue";
+        let r = app.post(
+            "/api/v1/placements",
+            &w.facilitator,
+            json!({"participant_id": person, "assignment_id": w.assignment_a, "modality": "direct_hire",
+                   "employer_id": w.contractor_a, "contract_type": "cddi", "job_title": "Peintre",
+                   "starts_on": "2026-02-01", "ends_on": "2026-06-30", "derogation_reason": reason}),
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        let pl = r.body["id"].as_i64().unwrap();
+        let a = contractor_user(app, &w.admin, w.contractor_a, "a@batiment.test");
+
+        let one = app.get(&format!("/api/v1/placements/{pl}"), &a);
+        assert_eq!(one.status, 200, "{}", one.text);
+        assert!(!has_key(&one.body, "derogation_reason"), "{}", one.text);
+        let list = app.get("/api/v1/placements", &a);
+        assert_eq!(list.body["total"], 1, "{}", list.text);
+        assert!(
+            !has_key(&list.body["items"][0], "derogation_reason"),
+            "{}",
+            list.text
+        );
+        let person_view = app.get(&format!("/api/v1/participants/{person}"), &a);
+        assert_eq!(person_view.status, 200, "{}", person_view.text);
+        assert_eq!(person_view.body["placements"][0]["id"], pl);
+        assert!(!person_view.text.contains(reason), "{}", person_view.text);
+        assert!(!has_key(
+            &person_view.body["placements"][0],
+            "derogation_reason"
+        ));
+        let timeline = app.get(&format!("/api/v1/participants/{person}/timeline"), &a);
+        assert_eq!(timeline.status, 200, "{}", timeline.text);
+        assert!(!timeline.text.contains(reason), "{}", timeline.text);
+
+        // Staff keep it.
+        let staff = app.get(&format!("/api/v1/placements/{pl}"), &w.facilitator);
+        assert_eq!(staff.body["derogation_reason"], reason);
+        let staff = app.get(&format!("/api/v1/participants/{person}"), &w.facilitator);
+        assert_eq!(staff.status, 200);
+    }
+);
+
+on_both!(
     the_monthly_cap_refusal_shows_no_other_organisation_figure,
     |app: &TestApp| {
         let w = fixtures::world(app, "PLIE");
