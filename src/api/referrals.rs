@@ -20,8 +20,8 @@ use crate::domain::eligibility::valid_on;
 use crate::domain::limits::{self, Code, FreeText, Label, TextError};
 use crate::domain::next_action;
 use crate::domain::referrals::{
-    self as rules, check_answer, check_transition, need_status, planned_end, Answer, NeedFact,
-    ReferralFact, State as RefState,
+    self as rules, check_answer, check_own_employer, check_transition, need_status, planned_end,
+    Answer, NeedFact, ReferralFact, State as RefState,
 };
 use crate::domain::units::Hundredths;
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -471,8 +471,12 @@ pub async fn answer(
             "only a facilitator may record a derogation",
         ));
     }
-    let hired = answer.state() == RefState::Hired;
     let (sid, uid, org) = (caller.structure_id, caller.user_id, caller.contractor_org());
+    if let (Some(org), Some(employer)) = (org, overrides.employer_id) {
+        check_own_employer(org, employer)
+            .map_err(|e| under_placement(ApiError::validation(vec![e])))?;
+    }
+    let hired = answer.state() == RefState::Hired;
     let out = db
         .write(move |c| record_answer(c, sid, uid, org, id, answer, overrides))
         .await?;

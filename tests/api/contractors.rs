@@ -110,6 +110,61 @@ on_both!(
 );
 
 on_both!(
+    a_contractor_names_only_itself_as_employer,
+    |app: &TestApp| {
+        let w = fixtures::world(app, "PLIE");
+        let (_, person, referral) = proposed_to_a(app, &w);
+        let a = contractor_user(app, &w.admin, w.contractor_a, "a@batiment.test");
+        let b = contractor_user(app, &w.admin, w.contractor_b, "b@peintures.test");
+
+        // A hire naming another organisation as employer is refused, naming the rule.
+        let r = app.post(
+            &format!("/api/v1/referrals/{referral}/answer"),
+            &a,
+            json!({"state": "hired", "placement": {"employer_id": w.contractor_b}}),
+        );
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert_eq!(r.body["errors"][0]["field"], "placement.employer_id");
+        assert_eq!(r.body["errors"][0]["code"], "employer_not_own");
+        // So is a need of its own naming another employer.
+        let r = app.post(
+            "/api/v1/needs",
+            &a,
+            need_body(w.assignment_a, w.contractor_b),
+        );
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert_eq!(r.body["errors"][0]["field"], "employer_id");
+        assert_eq!(r.body["errors"][0]["code"], "employer_not_own");
+        // B never got to read the person.
+        assert_eq!(
+            app.get(&format!("/api/v1/participants/{person}"), &b)
+                .status,
+            404
+        );
+
+        // Naming itself, or nothing (the need's employer), is fine.
+        let r = app.post(
+            "/api/v1/needs",
+            &a,
+            need_body(w.assignment_a, w.contractor_a),
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        let r = app.post(
+            &format!("/api/v1/referrals/{referral}/answer"),
+            &a,
+            json!({"state": "hired", "placement": {"employer_id": w.contractor_a}}),
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(r.body["employer_id"], w.contractor_a);
+        assert_eq!(
+            app.get(&format!("/api/v1/participants/{person}"), &b)
+                .status,
+            404
+        );
+    }
+);
+
+on_both!(
     the_monthly_cap_refusal_shows_no_other_organisation_figure,
     |app: &TestApp| {
         let w = fixtures::world(app, "PLIE");
