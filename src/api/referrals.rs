@@ -49,7 +49,9 @@ pub struct ReferralView {
     pub need_id: i64,
     pub job_title: String,
     pub contractor_id: i64,
-    pub participant: ProposedPerson,
+    /// `null` for a contractor once it declined the person: it keeps the proposal's state
+    /// and dates, not who it was.
+    pub participant: Option<ProposedPerson>,
     /// `proposed`, `interview`, `hired` or `declined`.
     pub state: String,
     pub reason: Option<String>,
@@ -63,11 +65,13 @@ pub struct ReferralView {
     pub events: Vec<EventRow>,
 }
 
-/// Views of some referrals; each person shown is written to the audit log.
+/// Views of some referrals as the caller (`org`: a contractor's organisation) may see
+/// them; each person shown is written to the audit log.
 fn views(
     conn: &mut Conn,
     sid: i64,
     user_id: i64,
+    org: Option<i64>,
     refs: Vec<Referral>,
 ) -> Result<Vec<ReferralView>, ApiError> {
     let ids: Vec<i64> = refs.iter().map(|r| r.row.id).collect();
@@ -89,28 +93,35 @@ fn views(
                 t
             }
         };
-        let p = participants::get(conn, sid, row.participant_id)?;
-        audit::record(
-            conn,
-            sid,
-            Some(user_id),
-            "read",
-            "participant",
-            p.id,
-            "referral",
-        )?;
-        out.push(ReferralView {
-            id: row.id,
-            need_id: row.need_id,
-            job_title: title,
-            contractor_id: r.contractor_id,
-            participant: ProposedPerson {
+        // A contractor no longer sees who it declined.
+        let declined = RefState::parse(&row.state) == Some(RefState::Declined);
+        let participant = if org.is_some() && declined {
+            None
+        } else {
+            let p = participants::get(conn, sid, row.participant_id)?;
+            audit::record(
+                conn,
+                sid,
+                Some(user_id),
+                "read",
+                "participant",
+                p.id,
+                "referral",
+            )?;
+            Some(ProposedPerson {
                 id: p.id,
                 first_name: p.first_name,
                 last_name: p.last_name,
                 wished_rome_codes: split_codes(&p.wished_rome_codes),
                 available_from: p.available_from,
-            },
+            })
+        };
+        out.push(ReferralView {
+            id: row.id,
+            need_id: row.need_id,
+            job_title: title,
+            contractor_id: r.contractor_id,
+            participant,
             state: row.state,
             reason: row.reason,
             comment: row.comment,
@@ -125,8 +136,14 @@ fn views(
     Ok(out)
 }
 
-fn view_one(conn: &mut Conn, sid: i64, user_id: i64, r: Referral) -> ApiResult<ReferralView> {
-    views(conn, sid, user_id, vec![r])?
+fn view_one(
+    conn: &mut Conn,
+    sid: i64,
+    user_id: i64,
+    org: Option<i64>,
+    r: Referral,
+) -> ApiResult<ReferralView> {
+    views(conn, sid, user_id, org, vec![r])?
         .pop()
         .ok_or_else(ApiError::internal)
 }
@@ -217,7 +234,7 @@ pub async fn create(
         .write(move |c| {
             let id = propose(c, sid, uid, &input)?;
             let r = store::get_visible(c, sid, id, None)?;
-            view_one(c, sid, uid, r)
+            view_one(c, sid, uid, None, r)
         })
         .await?;
     Ok((Status::Created, Json(view)))
@@ -252,7 +269,7 @@ pub async fn list(
             let (refs, total) =
                 store::list(c, sid, org, need_id, participant_id, state, limit, offset)?;
             Ok(ListResponse {
-                items: views(c, sid, uid, refs)?,
+                items: views(c, sid, uid, org, refs)?,
                 total,
             })
         })
@@ -271,7 +288,7 @@ pub async fn get(
     let view = db
         .write(move |c| {
             let r = store::get_visible(c, sid, id, org)?;
-            view_one(c, sid, uid, r)
+            view_one(c, sid, uid, org, r)
         })
         .await?;
     Ok(Json(view))
@@ -403,7 +420,9 @@ fn record_answer(
             ));
         }
         let r = store::get_visible(conn, sid, id, None)?;
-        return Ok(AnswerOut::Referral(Box::new(view_one(conn, sid, uid, r)?)));
+        return Ok(AnswerOut::Referral(Box::new(view_one(
+            conn, sid, uid, org, r,
+        )?)));
     }
     needs_store::lock(conn, r.row.need_id)?;
     let need = needs_store::get_visible(conn, sid, r.row.need_id, None)?;

@@ -237,6 +237,87 @@ on_both!(
 );
 
 on_both!(
+    a_contractor_no_longer_sees_whom_it_declined,
+    |app: &TestApp| {
+        let w = fixtures::world(app, "PLIE");
+        let (_, person, referral) = proposed_to_a(app, &w);
+        let a = contractor_user(app, &w.admin, w.contractor_a, "a@batiment.test");
+        assert_eq!(
+            app.get(&format!("/api/v1/participants/{person}"), &a)
+                .status,
+            200
+        );
+        let r = app.post(
+            &format!("/api/v1/referrals/{referral}/answer"),
+            &a,
+            json!({"state": "declined", "reason": "candidate_declined"}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(!r.text.contains("Diallo"), "{}", r.text);
+
+        // The proposal stays, with its state and dates, without the person.
+        let one = app.get(&format!("/api/v1/referrals/{referral}"), &a);
+        assert_eq!(one.status, 200, "{}", one.text);
+        assert_eq!(one.body["state"], "declined");
+        assert!(one.body["updated_at"].is_string(), "{}", one.text);
+        assert!(one.body["participant"].is_null(), "{}", one.text);
+        assert!(
+            !one.text.contains("Diallo") && !one.text.contains("Awa"),
+            "{}",
+            one.text
+        );
+        let list = app.get("/api/v1/referrals", &a);
+        assert_eq!(list.body["total"], 1, "{}", list.text);
+        assert_eq!(list.body["items"][0]["state"], "declined");
+        assert!(!list.text.contains("Diallo"), "{}", list.text);
+        // The person is out of its reach.
+        assert_eq!(
+            app.get(&format!("/api/v1/participants/{person}"), &a)
+                .status,
+            404
+        );
+        assert_eq!(
+            app.get(&format!("/api/v1/participants/{person}/timeline"), &a)
+                .status,
+            404
+        );
+        let people = app.get("/api/v1/participants", &a);
+        assert_eq!(people.body["total"], 0, "{}", people.text);
+
+        // Staff still see who it was.
+        let staff = app.get(&format!("/api/v1/referrals/{referral}"), &w.facilitator);
+        assert_eq!(staff.body["participant"]["last_name"], "Diallo");
+    }
+);
+
+on_both!(
+    a_contractor_still_sees_a_declined_person_placed_with_it,
+    |app: &TestApp| {
+        let w = fixtures::world(app, "PLIE");
+        let (_, person, referral) = proposed_to_a(app, &w);
+        let a = contractor_user(app, &w.admin, w.contractor_a, "a@batiment.test");
+        place_20h(
+            app,
+            &w,
+            person,
+            w.assignment_a,
+            w.contractor_a,
+            "2026-11-02",
+            "2026-12-31",
+        );
+        let r = app.post(
+            &format!("/api/v1/referrals/{referral}/answer"),
+            &a,
+            json!({"state": "declined", "reason": "candidate_declined"}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        let p = app.get(&format!("/api/v1/participants/{person}"), &a);
+        assert_eq!(p.status, 200, "{}", p.text);
+        assert_eq!(p.body["last_name"], "Diallo");
+    }
+);
+
+on_both!(
     a_co_contractor_reads_its_own_assignment_only,
     |app: &TestApp| {
         let w = fixtures::world(app, "PLIE");
@@ -306,3 +387,25 @@ on_both!(
         }
     }
 );
+
+on_both!(a_taken_email_names_no_structure, |app: &TestApp| {
+    let plie = app.structure_admin("PLIE Nord");
+    let other = app.structure_admin("Maison de l'emploi Sud");
+    let body = json!({"email": "Claire@Example.test", "password": crate::common::PASSWORD,
+                          "role": "facilitator"});
+    assert_eq!(app.post("/api/v1/users", &plie, body.clone()).status, 201);
+    let elsewhere = app.post("/api/v1/users", &other, body.clone());
+    let here = app.post("/api/v1/users", &plie, body);
+    for r in [&elsewhere, &here] {
+        assert_eq!(r.status, 409, "{}", r.text);
+        assert_eq!(r.body["errors"][0]["field"], "email");
+        assert_eq!(r.body["errors"][0]["code"], "email_taken");
+        assert!(
+            !r.text.contains("PLIE") && !r.text.contains("Nord"),
+            "{}",
+            r.text
+        );
+    }
+    // Whether the account is in the caller's structure or another, the same answer.
+    assert_eq!(elsewhere.body, here.body);
+});
