@@ -334,7 +334,7 @@ pub async fn list(
             let (rows, total) = store::list(c, sid, contractor, status.as_deref(), limit, offset)?;
             let items = rows
                 .into_iter()
-                .map(|r| store::view(c, r))
+                .map(|r| store::view_for(c, r, contractor))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok((items, total))
         })
@@ -354,7 +354,7 @@ pub async fn get(
     let view = db
         .run(move |c| {
             let clause = store::get_visible(c, sid, id, contractor)?;
-            store::view(c, clause)
+            store::view_for(c, clause, contractor)
         })
         .await?;
     Ok(Json(view))

@@ -24,7 +24,7 @@ use crate::domain::progress::{progress, ProgressInput};
 use crate::domain::units::{ser_hundredths, Hundredths};
 use crate::error::{ApiError, ApiResult};
 use crate::store::hours::{self as store, EntryFilter, HourEntry, Submission};
-use crate::store::{clauses, placements};
+use crate::store::placements;
 
 #[derive(Deserialize)]
 pub struct HoursInput {
@@ -68,6 +68,7 @@ pub async fn put_hours(
                 user_id: caller.user_id,
                 today: now().date(),
                 monthly_cap: cap,
+                disclose_other_placements: caller.is_staff(),
             };
             store::submit(c, &p, &s).map(|(_, e)| e)
         })
@@ -446,9 +447,9 @@ pub fn clause_progress(
         store::clause_with_totals(conn, caller.structure_id, clause_id, &month_of(on))?
             .ok_or_else(|| ApiError::not_found("clause"))?;
     if let Some(o) = org {
-        // A contractor sees a clause it has an assignment on, or whose contract it holds.
-        let assigned = assignments.iter().any(|(a, _, _)| a.contractor_id == o);
-        if !assigned && !clauses::contractor_sees(conn, &clause, o)? {
+        // A contractor sees a clause it has an assignment on only (holding the contract
+        // gives no obligation on the clause).
+        if !assignments.iter().any(|(a, _, _)| a.contractor_id == o) {
             return Err(ApiError::not_found("clause"));
         }
     }

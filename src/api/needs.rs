@@ -17,7 +17,7 @@ use crate::domain::eligibility::check_weekly_hours;
 use crate::domain::limits::{self, Code, Label};
 use crate::domain::matching::{rank, Need as MatchNeed};
 use crate::domain::referrals::{
-    departement_of_commune, is_licence_code, MAX_DURATION_MONTHS, MAX_POSTS,
+    check_own_employer, departement_of_commune, is_licence_code, MAX_DURATION_MONTHS, MAX_POSTS,
 };
 use crate::domain::territory::is_valid_departement;
 use crate::domain::units::{ser_hundredths, Hundredths};
@@ -232,7 +232,12 @@ fn validate(
             message: format!("must be one of {}", codes(CONTRACT_TYPES).join(", ")),
         });
     }
+    // A contractor's need names itself as employer; another one is the facilitator's choice.
+    let own_employer = contractor.map(|org| check_own_employer(org, input.employer_id));
     match organisations::find(conn, sid, input.employer_id)? {
+        _ if own_employer.as_ref().is_some_and(Result::is_err) => {
+            errors.extend(own_employer.and_then(Result::err));
+        }
         Some(o) if o.kind == "contractor" || o.kind == "insertion_structure" => {}
         _ => errors.push(FieldError {
             field: "employer_id".into(),

@@ -263,6 +263,7 @@ pub fn participant_out(
                 .filter(|pl| {
                     pl.contractor_id == organisation_id || pl.employer_id == organisation_id
                 })
+                .map(Placement::for_contractor)
                 .collect();
             let proposed =
                 crate::store::referrals::proposed_to_contractor(conn, p.id, organisation_id)?;

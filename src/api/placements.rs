@@ -239,6 +239,7 @@ pub async fn list(
     let (items, total) = db
         .run(move |c| store::list(c, sid, org, participant_id, assignment_id, limit, offset))
         .await?;
+    let items = items.into_iter().map(|p| p.as_seen_by(org)).collect();
     Ok(Json(ListResponse { items, total }))
 }
 
@@ -248,7 +249,7 @@ pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> ApiResul
     let sid = caller.structure_id;
     let org = caller.contractor_org();
     let p = db.run(move |c| store::get_visible(c, sid, id, org)).await?;
-    Ok(Json(p))
+    Ok(Json(p.as_seen_by(org)))
 }
 
 #[derive(Deserialize)]

@@ -20,8 +20,8 @@ use crate::domain::eligibility::valid_on;
 use crate::domain::limits::{self, Code, FreeText, Label, TextError};
 use crate::domain::next_action;
 use crate::domain::referrals::{
-    self as rules, check_answer, check_transition, need_status, planned_end, Answer, NeedFact,
-    ReferralFact, State as RefState,
+    self as rules, check_answer, check_own_employer, check_transition, need_status, planned_end,
+    Answer, NeedFact, ReferralFact, State as RefState,
 };
 use crate::domain::units::Hundredths;
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -49,7 +49,9 @@ pub struct ReferralView {
     pub need_id: i64,
     pub job_title: String,
     pub contractor_id: i64,
-    pub participant: ProposedPerson,
+    /// `null` for a contractor once it declined the person: it keeps the proposal's state
+    /// and dates, not who it was.
+    pub participant: Option<ProposedPerson>,
     /// `proposed`, `interview`, `hired` or `declined`.
     pub state: String,
     pub reason: Option<String>,
@@ -63,11 +65,13 @@ pub struct ReferralView {
     pub events: Vec<EventRow>,
 }
 
-/// Views of some referrals; each person shown is written to the audit log.
+/// Views of some referrals as the caller (`org`: a contractor's organisation) may see
+/// them; each person shown is written to the audit log.
 fn views(
     conn: &mut Conn,
     sid: i64,
     user_id: i64,
+    org: Option<i64>,
     refs: Vec<Referral>,
 ) -> Result<Vec<ReferralView>, ApiError> {
     let ids: Vec<i64> = refs.iter().map(|r| r.row.id).collect();
@@ -89,28 +93,35 @@ fn views(
                 t
             }
         };
-        let p = participants::get(conn, sid, row.participant_id)?;
-        audit::record(
-            conn,
-            sid,
-            Some(user_id),
-            "read",
-            "participant",
-            p.id,
-            "referral",
-        )?;
-        out.push(ReferralView {
-            id: row.id,
-            need_id: row.need_id,
-            job_title: title,
-            contractor_id: r.contractor_id,
-            participant: ProposedPerson {
+        // A contractor no longer sees who it declined.
+        let declined = RefState::parse(&row.state) == Some(RefState::Declined);
+        let participant = if org.is_some() && declined {
+            None
+        } else {
+            let p = participants::get(conn, sid, row.participant_id)?;
+            audit::record(
+                conn,
+                sid,
+                Some(user_id),
+                "read",
+                "participant",
+                p.id,
+                "referral",
+            )?;
+            Some(ProposedPerson {
                 id: p.id,
                 first_name: p.first_name,
                 last_name: p.last_name,
                 wished_rome_codes: split_codes(&p.wished_rome_codes),
                 available_from: p.available_from,
-            },
+            })
+        };
+        out.push(ReferralView {
+            id: row.id,
+            need_id: row.need_id,
+            job_title: title,
+            contractor_id: r.contractor_id,
+            participant,
             state: row.state,
             reason: row.reason,
             comment: row.comment,
@@ -125,8 +136,14 @@ fn views(
     Ok(out)
 }
 
-fn view_one(conn: &mut Conn, sid: i64, user_id: i64, r: Referral) -> ApiResult<ReferralView> {
-    views(conn, sid, user_id, vec![r])?
+fn view_one(
+    conn: &mut Conn,
+    sid: i64,
+    user_id: i64,
+    org: Option<i64>,
+    r: Referral,
+) -> ApiResult<ReferralView> {
+    views(conn, sid, user_id, org, vec![r])?
         .pop()
         .ok_or_else(ApiError::internal)
 }
@@ -217,7 +234,7 @@ pub async fn create(
         .write(move |c| {
             let id = propose(c, sid, uid, &input)?;
             let r = store::get_visible(c, sid, id, None)?;
-            view_one(c, sid, uid, r)
+            view_one(c, sid, uid, None, r)
         })
         .await?;
     Ok((Status::Created, Json(view)))
@@ -252,7 +269,7 @@ pub async fn list(
             let (refs, total) =
                 store::list(c, sid, org, need_id, participant_id, state, limit, offset)?;
             Ok(ListResponse {
-                items: views(c, sid, uid, refs)?,
+                items: views(c, sid, uid, org, refs)?,
                 total,
             })
         })
@@ -271,7 +288,7 @@ pub async fn get(
     let view = db
         .write(move |c| {
             let r = store::get_visible(c, sid, id, org)?;
-            view_one(c, sid, uid, r)
+            view_one(c, sid, uid, org, r)
         })
         .await?;
     Ok(Json(view))
@@ -403,7 +420,9 @@ fn record_answer(
             ));
         }
         let r = store::get_visible(conn, sid, id, None)?;
-        return Ok(AnswerOut::Referral(Box::new(view_one(conn, sid, uid, r)?)));
+        return Ok(AnswerOut::Referral(Box::new(view_one(
+            conn, sid, uid, org, r,
+        )?)));
     }
     needs_store::lock(conn, r.row.need_id)?;
     let need = needs_store::get_visible(conn, sid, r.row.need_id, None)?;
@@ -437,7 +456,7 @@ fn record_answer(
     if status != need.row.status {
         needs_store::set_status(conn, need.row.id, status)?;
     }
-    Ok(AnswerOut::Placement(Box::new(placement)))
+    Ok(AnswerOut::Placement(Box::new(placement.as_seen_by(org))))
 }
 
 /// POST /api/v1/referrals/{id}/answer — staff; a contractor for proposals to its own needs.
@@ -471,8 +490,12 @@ pub async fn answer(
             "only a facilitator may record a derogation",
         ));
     }
-    let hired = answer.state() == RefState::Hired;
     let (sid, uid, org) = (caller.structure_id, caller.user_id, caller.contractor_org());
+    if let (Some(org), Some(employer)) = (org, overrides.employer_id) {
+        check_own_employer(org, employer)
+            .map_err(|e| under_placement(ApiError::validation(vec![e])))?;
+    }
+    let hired = answer.state() == RefState::Hired;
     let out = db
         .write(move |c| record_answer(c, sid, uid, org, id, answer, overrides))
         .await?;

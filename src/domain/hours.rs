@@ -135,6 +135,10 @@ pub struct EntryCheck<'a> {
     pub other_placements_same_month: i64,
     /// Cap on work, training and other placements together for one person and month.
     pub monthly_cap: i64,
+    /// Whether a refusal may show the other placements' figures (staff). A contractor's
+    /// refusal shows none of them, nor the month's total they are part of: those hours may
+    /// be another organisation's.
+    pub disclose_other_placements: bool,
 }
 
 fn field_error(field: &str, message: impl Into<String>) -> FieldError {
@@ -199,6 +203,14 @@ fn check_monthly_cap(c: &EntryCheck) -> Result<(), String> {
     let total = own.saturating_add(c.other_placements_same_month);
     if total <= c.monthly_cap {
         return Ok(());
+    }
+    if c.other_placements_same_month > 0 && !c.disclose_other_placements {
+        return Err(format!(
+            "{} h de travail et {} h de formation dépassent, avec les heures déclarées sur les autres mises en situation de la personne, le plafond mensuel de {} h",
+            format_hours(c.work),
+            format_hours(c.training),
+            format_hours(c.monthly_cap)
+        ));
     }
     let mut message = format!(
         "{} h of work and {} h of training",
@@ -879,6 +891,7 @@ mod tests {
             today: d("2026-04-02"),
             other_placements_same_month: 0,
             monthly_cap: DEFAULT_MONTHLY_CAP,
+            disclose_other_placements: true,
         }
     }
 
@@ -999,6 +1012,15 @@ mod tests {
             e[0].message
         );
         assert!(e[0].message.contains("210 h"), "{}", e[0].message);
+
+        // A contractor: no figure of the other placements, nor the total they are part of.
+        c.disclose_other_placements = false;
+        let e = check_entry(&c).unwrap_err();
+        assert_eq!(e[0].field, "work_hours");
+        assert_eq!(
+            e[0].message,
+            "100 h de travail et 0 h de formation dépassent, avec les heures déclarées sur les autres mises en situation de la personne, le plafond mensuel de 208 h"
+        );
 
         let mut c = entry("2027-02");
         c.work = -5;

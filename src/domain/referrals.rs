@@ -199,6 +199,24 @@ pub fn check_transition(from: State, to: State) -> Result<(), String> {
     }
 }
 
+/// Code of the refusal of an employer named by a contractor other than itself.
+pub const EMPLOYER_NOT_OWN: &str = "employer_not_own";
+
+/// A contractor (of a need, or answering a proposal with a hire) names only itself as
+/// employer: naming another organisation of the structure would open that organisation's
+/// access to the person and its hours. Any other employer (an ETTI, an AI, a GEIQ…) is
+/// chosen by the facilitator.
+pub fn check_own_employer(contractor: i64, employer: i64) -> Result<(), FieldError> {
+    if employer == contractor {
+        return Ok(());
+    }
+    Err(FieldError::new(
+        "employer_id",
+        EMPLOYER_NOT_OWN,
+        "une entreprise ne peut désigner qu'elle-même comme employeur ; un autre employeur est choisi par le facilitateur",
+    ))
+}
+
 /// Status of a need that is neither closed nor cancelled: `open` while hires are below the
 /// posts, then `filled`.
 pub fn need_status(posts: i64, hires: i64) -> &'static str {
@@ -680,5 +698,15 @@ mod tests {
         let empty = figures(&[], &[]);
         assert_eq!(empty.total.hire_rate_tenths, None);
         assert!(empty.by_job.is_empty() && empty.by_contractor.is_empty());
+    }
+
+    #[test]
+    fn a_contractor_names_only_itself_as_employer() {
+        assert!(check_own_employer(7, 7).is_ok());
+        let e = check_own_employer(7, 8).unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.code.as_str()),
+            ("employer_id", EMPLOYER_NOT_OWN)
+        );
     }
 }

@@ -4,9 +4,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::schema::{
-    assignments, clauses, contract_holders, labour_shares, organisations, users,
-};
+use crate::db::schema::{assignments, clauses, labour_shares, organisations, users};
 use crate::db::{now, Conn};
 use crate::domain::calibration::LabourShareRef;
 use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
@@ -71,10 +69,18 @@ pub struct ClauseView {
     pub override_justification: Option<String>,
     #[serde(serialize_with = "ser_hundredths")]
     pub required_hours: i64,
-    #[serde(serialize_with = "ser_hundredths")]
-    pub assigned_hours: i64,
-    #[serde(serialize_with = "ser_hundredths")]
-    pub unassigned_hours: i64,
+    /// The split of the hours between contractors: staff only (`None` for a contractor,
+    /// which sees its own assignment and not the others' targets).
+    #[serde(
+        serialize_with = "ser_opt_hundredths",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub assigned_hours: Option<i64>,
+    #[serde(
+        serialize_with = "ser_opt_hundredths",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub unassigned_hours: Option<i64>,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub reporting_frequency: String,
@@ -146,23 +152,16 @@ pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> Result<Clause, ApiErr
         .ok_or_else(|| ApiError::not_found("clause"))
 }
 
-/// Whether a contractor organisation may see the clause: it has an assignment on it or
-/// holds its contract.
+/// Whether a contractor organisation may see the clause: it has an assignment on it.
+/// Holding the contract is not enough: without an assignment the contractor has no
+/// obligation on the clause, and nothing of it to read.
 pub fn contractor_sees(conn: &mut Conn, clause: &Clause, org: i64) -> Result<bool, ApiError> {
     let assigned: i64 = assignments::table
         .filter(assignments::clause_id.eq(clause.id))
         .filter(assignments::contractor_id.eq(org))
         .count()
         .get_result(conn)?;
-    if assigned > 0 {
-        return Ok(true);
-    }
-    let holder: i64 = contract_holders::table
-        .filter(contract_holders::contract_id.eq(clause.contract_id))
-        .filter(contract_holders::organisation_id.eq(org))
-        .count()
-        .get_result(conn)?;
-    Ok(holder > 0)
+    Ok(assigned > 0)
 }
 
 /// The clause if the caller may see it (contractor: `Some(org)`), else 404.
@@ -190,8 +189,25 @@ pub fn assignments_of(conn: &mut Conn, clause_id: i64) -> Result<Vec<Assignment>
 }
 
 pub fn view(conn: &mut Conn, c: Clause) -> Result<ClauseView, ApiError> {
-    let assignments = assignments_of(conn, c.id)?;
+    view_for(conn, c, None)
+}
+
+/// The clause as the caller sees it: staff everything; a contractor (`Some(org)`) its own
+/// assignment only, without the other contractors' targets or the split's totals.
+pub fn view_for(
+    conn: &mut Conn,
+    c: Clause,
+    contractor: Option<i64>,
+) -> Result<ClauseView, ApiError> {
+    let mut assignments = assignments_of(conn, c.id)?;
     let assigned: i64 = assignments.iter().map(|a| a.hours_target).sum();
+    let split = match contractor {
+        Some(org) => {
+            assignments.retain(|a| a.contractor_id == org);
+            None
+        }
+        None => Some(assigned),
+    };
     Ok(ClauseView {
         id: c.id,
         contract_id: c.contract_id,
@@ -205,8 +221,8 @@ pub fn view(conn: &mut Conn, c: Clause) -> Result<ClauseView, ApiError> {
         hours_override: c.hours_override,
         override_justification: c.override_justification,
         required_hours: c.required_hours,
-        assigned_hours: assigned,
-        unassigned_hours: (c.required_hours - assigned).max(0),
+        assigned_hours: split,
+        unassigned_hours: split.map(|a| (c.required_hours - a).max(0)),
         starts_on: c.starts_on,
         ends_on: c.ends_on,
         reporting_frequency: c.reporting_frequency,

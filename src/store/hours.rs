@@ -347,6 +347,8 @@ pub struct Submission<'a> {
     pub user_id: i64,
     pub today: NaiveDate,
     pub monthly_cap: i64,
+    /// Staff: a refusal by the monthly cap may show the other placements' hours.
+    pub disclose_other_placements: bool,
 }
 
 /// The person's cap for a month given as `YYYY-MM` (DOMAIN.md "Hours"), from the dates of
@@ -390,6 +392,7 @@ pub fn submit(
         today: s.today,
         other_placements_same_month: other,
         monthly_cap,
+        disclose_other_placements: s.disclose_other_placements,
     })
     .map_err(ApiError::validation)?;
     let existing = find(conn, p.id, s.month)?;
@@ -892,6 +895,7 @@ pub fn import_rows(
             today: ctx.today,
             other_placements_same_month: month_total - own,
             monthly_cap,
+            disclose_other_placements: ctx.contractor.is_none(),
         })
         .map_err(|list| list.into_iter().next());
         let planned = check

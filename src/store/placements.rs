@@ -27,7 +27,11 @@ pub struct Placement {
     pub ends_on: Option<NaiveDate>,
     #[serde(serialize_with = "ser_hundredths")]
     pub weekly_hours: i64,
-    pub derogation_reason: Option<String>,
+    /// Eligibility information: `Some` for staff (the reason or null), `None` once
+    /// `for_contractor` removed it, and then not serialised at all.
+    #[diesel(deserialize_as = Option<String>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub derogation_reason: Option<Option<String>>,
     #[serde(skip)]
     pub eligibility_id: Option<i64>,
     pub age_band: String,
@@ -61,6 +65,22 @@ impl Placement {
     /// The last day worked: the exit date when there is one, else the planned end.
     pub fn effective_end(&self) -> Option<NaiveDate> {
         self.exit_on.or(self.ends_on)
+    }
+
+    /// The placement as a contractor may read it: without the eligibility information
+    /// (the derogation reason), which is the facilitator's.
+    pub fn for_contractor(mut self) -> Self {
+        self.derogation_reason = None;
+        self
+    }
+
+    /// The placement as `contractor` (a contractor's organisation, or None for staff) may
+    /// read it.
+    pub fn as_seen_by(self, contractor: Option<i64>) -> Self {
+        match contractor {
+            Some(_) => self.for_contractor(),
+            None => self,
+        }
     }
 }
 

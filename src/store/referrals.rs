@@ -13,19 +13,31 @@ type ProposedTo = diesel::dsl::Select<
             referrals::table,
             diesel::dsl::InnerJoin<needs::table, assignments::table>,
         >,
-        diesel::dsl::Eq<assignments::contractor_id, i64>,
+        diesel::dsl::And<
+            diesel::dsl::Eq<assignments::contractor_id, i64>,
+            diesel::dsl::NotEq<referrals::state, &'static str>,
+        >,
     >,
     referrals::participant_id,
 >;
 
-/// Ids of the people proposed to one of the organisation's needs, as a subquery.
+/// A proposal the contractor declined no longer shows it the person.
+const DECLINED: &str = "declined";
+
+/// Ids of the people proposed to one of the organisation's needs and not declined by it,
+/// as a subquery.
 pub fn participants_proposed_to(org: i64) -> ProposedTo {
     referrals::table
         .inner_join(needs::table.inner_join(assignments::table))
-        .filter(assignments::contractor_id.eq(org))
+        .filter(
+            assignments::contractor_id
+                .eq(org)
+                .and(referrals::state.ne(DECLINED)),
+        )
         .select(referrals::participant_id)
 }
 
+/// Whether the person is proposed to one of the organisation's needs, not declined by it.
 pub fn proposed_to_contractor(
     conn: &mut Conn,
     participant_id: i64,
@@ -34,6 +46,7 @@ pub fn proposed_to_contractor(
     let n: i64 = referrals::table
         .inner_join(needs::table.inner_join(assignments::table))
         .filter(assignments::contractor_id.eq(org))
+        .filter(referrals::state.ne(DECLINED))
         .filter(referrals::participant_id.eq(participant_id))
         .count()
         .get_result(conn)?;

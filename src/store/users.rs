@@ -100,7 +100,22 @@ pub struct NewUser<'a> {
     pub funder_scope: Option<String>,
 }
 
-/// Inserts a user; a taken email is a 409.
+/// Code of the refusal of an email that an account already uses.
+pub const EMAIL_TAKEN: &str = "email_taken";
+
+/// The 409 of a taken email: the same wherever the account is (this structure or another),
+/// naming neither the structure nor the account.
+pub fn email_taken() -> ApiError {
+    let mut e = ApiError::conflict("cette adresse e-mail est déjà utilisée par un compte");
+    e.errors = vec![crate::error::FieldError::new(
+        "email",
+        EMAIL_TAKEN,
+        "cette adresse e-mail est déjà utilisée par un compte",
+    )];
+    e
+}
+
+/// Inserts a user; a taken email is a 409 (`email_taken`).
 pub fn create(conn: &mut Conn, u: NewUser<'_>) -> Result<User, ApiError> {
     let email = normalise_email(u.email);
     let exists: i64 = users::table
@@ -108,9 +123,7 @@ pub fn create(conn: &mut Conn, u: NewUser<'_>) -> Result<User, ApiError> {
         .count()
         .get_result(conn)?;
     if exists > 0 {
-        return Err(ApiError::conflict(format!(
-            "a user with email {email} already exists"
-        )));
+        return Err(email_taken());
     }
     let id: i64 = diesel::insert_into(users::table)
         .values((
@@ -124,7 +137,15 @@ pub fn create(conn: &mut Conn, u: NewUser<'_>) -> Result<User, ApiError> {
             users::created_at.eq(now()),
         ))
         .returning(users::id)
-        .get_result(conn)?;
+        .get_result(conn)
+        .map_err(|e| match e {
+            // Taken meanwhile by a concurrent creation: the same answer.
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => email_taken(),
+            other => other.into(),
+        })?;
     Ok(users::table
         .find(id)
         .select(User::as_select())

@@ -577,11 +577,10 @@ on_both!(
         );
         // Neither assigned nor holder: the clause does not exist for it.
         assert_eq!(progress(&c, w.clause, "2026-04-30").status, 404);
-        // A second clause of the contract, with no assignment yet: its holder A sees it, B not.
+        // A second clause of the contract, with no assignment yet: holding the contract
+        // gives no obligation on it, so neither its holder A nor B sees it (issue 14).
         let second = fixtures::clause(app, &w.admin, w.contract, "2026-01-01", "2026-12-31", None);
-        let r = progress(&a, second, "2026-04-30");
-        assert_eq!(r.status, 200, "{}", r.text);
-        assert_eq!(assignment_ids(&r.body), Vec::<i64>::new());
+        assert_eq!(progress(&a, second, "2026-04-30").status, 404);
         assert_eq!(progress(&b, second, "2026-04-30").status, 404);
         // Another structure's staff: 404, the same as a clause that does not exist.
         let elsewhere = fixtures::world(app, "Autre PLIE");

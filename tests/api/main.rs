@@ -4,6 +4,7 @@ mod common;
 
 mod anonymisation;
 mod concurrency;
+mod contractors;
 mod contracts;
 mod fixtures;
 mod foundation;

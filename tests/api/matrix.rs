@@ -818,23 +818,9 @@ fn refusals(app: &TestApp) {
 
 on_both!(every_refusal_of_the_access_table, refusals);
 
-/// Expectations of contractor visibility that fail on the current code only because the
-/// contractors branch is not merged yet: run them with `--ignored` once it is.
-mod waits_for_the_contractors_branch {
-    use crate::common::TestApp;
-
-    #[test]
-    #[ignore = "waits for the contractors branch"]
-    fn contractor_visibility_sqlite() {
-        super::contractor_visibility(&TestApp::sqlite());
-    }
-
-    #[test]
-    #[ignore = "waits for the contractors branch"]
-    fn contractor_visibility_postgres() {
-        super::contractor_visibility(&TestApp::postgres_required(|_| {}));
-    }
-}
+on_both!(contractors_see_only_their_own_work, |app: &TestApp| {
+    contractor_visibility(app);
+});
 
 /// A contractor never sees a derogation reason, names only itself as employer when it
 /// answers `hired`, and gets 404 for a person it declined who is not placed with it.

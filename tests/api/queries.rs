@@ -362,8 +362,11 @@ on_both!(milestones_are_listed_by_page, |app: &TestApp| {
         &w.facilitator,
         &["offset"],
     );
-    // A contractor of the clause reads the same pages; another structure nothing.
+    // A contractor with an assignment on the clause reads the same pages (holding the
+    // contract is not enough, issue 14); another structure nothing.
     let a = contractor_user(app, &w.admin, w.contractor_a, "a@bd.test");
+    assert_eq!(app.get(&format!("{url}?limit=5"), &a).status, 404);
+    fixtures::assign(app, &w.admin, clause, w.contractor_a, "holder", 500);
     let r = app.get(&format!("{url}?limit=5"), &a);
     assert_eq!((r.status, ids(&r).len()), (200, 5));
     let other = app.structure_admin("Autre PLIE");
