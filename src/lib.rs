@@ -15,6 +15,7 @@ pub mod reminders;
 pub mod reports;
 pub mod seed;
 pub mod store;
+pub mod xlsx_samples;
 
 use std::time::Instant;
 

@@ -15,3 +15,4 @@ mod reports_bench;
 mod seed;
 mod smtp;
 mod startup;
+mod uploads;
