@@ -93,6 +93,8 @@ struct RawConfig {
     reminder_hour: u32,
     reminder_max_attempts: i32,
     anonymise_cron: String,
+    password_hash_concurrency: usize,
+    password_hash_queue: usize,
 }
 
 impl Default for RawConfig {
@@ -123,6 +125,8 @@ impl Default for RawConfig {
             reminder_hour: 9,
             reminder_max_attempts: 8,
             anonymise_cron: "0 30 3 * * *".into(),
+            password_hash_concurrency: 0,
+            password_hash_queue: 64,
         }
     }
 }
@@ -153,6 +157,11 @@ pub struct Config {
     pub reminder_hour: u32,
     pub reminder_max_attempts: i32,
     pub anonymise_cron: Option<String>,
+    /// Password hashes computed at once (each takes about 19 MiB and a CPU); one per CPU
+    /// unless set.
+    pub password_hash_concurrency: usize,
+    /// Password hashes that may wait for one of those; any more are refused with 503.
+    pub password_hash_queue: usize,
 }
 
 impl Config {
@@ -280,6 +289,11 @@ impl Config {
             reminder_hour: raw.reminder_hour,
             reminder_max_attempts: raw.reminder_max_attempts.max(1),
             anonymise_cron,
+            password_hash_concurrency: match raw.password_hash_concurrency {
+                0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+                n => n,
+            },
+            password_hash_queue: raw.password_hash_queue,
         })
     }
 

@@ -25,6 +25,7 @@ use rocket::figment::providers::{Env, Format, Toml};
 use rocket::figment::{Figment, Profile};
 use rocket::{Build, Data, Request, Response, Rocket};
 
+use crate::auth::password::HashLimiter;
 use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::db::Db;
@@ -80,9 +81,12 @@ pub fn build_rocket_with(config: Config, figment: Figment) -> anyhow::Result<Roc
     tracing::info!("{}", mailer.describe());
     let v1 = api::v1_routes();
     let spec = openapi::document(&v1);
+    let hash_limiter =
+        HashLimiter::new(config.password_hash_concurrency, config.password_hash_queue);
     let rocket = rocket::custom(figment)
         .manage(Db::new(pool))
         .manage(keys)
+        .manage(hash_limiter)
         .manage(auth::CallerCache::default())
         .manage(config)
         .manage(mailer)

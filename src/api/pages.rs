@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::api::auth::login_with;
 use crate::api::reports::load;
+use crate::auth::password::HashLimiter;
 use crate::auth::{ReportReader, TokenKeys, SESSION_COOKIE};
 use crate::config::Config;
 use crate::db::{now, Db};
@@ -179,6 +180,7 @@ pub async fn login_submit(
     db: &State<Db>,
     keys: &State<TokenKeys>,
     config: &State<Config>,
+    hashes: &State<HashLimiter>,
 ) -> Result<Redirect, Html> {
     let form = form.into_inner();
     let fallback = default_next();
@@ -198,7 +200,7 @@ pub async fn login_submit(
             Some("Renseignez votre adresse électronique et votre mot de passe.".into()),
         ));
     }
-    match login_with(db, keys, config, email.clone(), password).await {
+    match login_with(db, keys, config, hashes, email.clone(), password).await {
         Ok(token) => {
             let cookie = Cookie::build((SESSION_COOKIE, token.access_token))
                 .http_only(true)
@@ -227,6 +229,16 @@ pub async fn login_submit(
                 )),
             );
             page.retry_after = Some(wait);
+            Err(page)
+        }
+        Err(e) if e.kind.ends_with("/overloaded") => {
+            let mut page = login_page(
+                Status::ServiceUnavailable,
+                &next,
+                &email,
+                Some("Trop de connexions sont en cours : réessayez dans un instant.".into()),
+            );
+            page.retry_after = e.retry_after;
             Err(page)
         }
         Err(e) => Err(error_page(&e)),

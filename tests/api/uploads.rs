@@ -2,11 +2,12 @@
 //! errors, bodies over the limit, floods of logins. Each checks the answer, that nothing was
 //! stored, and that the service still answers afterwards.
 
+use clausier::auth::password::HashLimiter;
 use clausier::xlsx_samples;
 use rocket::http::ContentType;
 use serde_json::json;
 
-use crate::common::{Resp, TestApp};
+use crate::common::{Resp, TestApp, PASSWORD};
 use crate::fixtures::{contractor_user, placed};
 use crate::on_both;
 
@@ -219,3 +220,95 @@ on_both!(
         still_up_and_nothing_stored(app, &a);
     }
 );
+
+/// Logins with the hashing limiter of `app` saturated: 503 with `Retry-After: 1`, for the API
+/// and the HTML form, for known and unknown emails; nothing counted as a failure; logins
+/// work again once places are free.
+fn logins_when_hashing_is_saturated(app: &TestApp) {
+    let admin = app.structure_admin("PLIE");
+    let limiter = app
+        .client
+        .rocket()
+        .state::<HashLimiter>()
+        .expect("the limiter is managed state");
+    // The test runs with one hash at a time and one waiting: take both places.
+    let running = limiter.try_take(true).expect("a running place");
+    let waiting = limiter.try_take(false).expect("a waiting place");
+    assert!(limiter.try_take(false).is_none());
+    // More refused attempts than the lockout allows (5): none counts as a failure.
+    for email in ["admin@plie.test", "nobody@nowhere.test"] {
+        for _ in 0..6 {
+            let r = app.login(email, PASSWORD);
+            assert_eq!(r.status, 503, "{email}: {}", r.text);
+            assert_eq!(r.header("Retry-After"), Some("1"));
+            assert_eq!(r.content_type.as_deref(), Some("application/problem+json"));
+            assert_eq!(r.body["title"], "Service surchargé");
+            assert_eq!(r.body["status"], 503);
+        }
+    }
+    let form = app.request(
+        "POST",
+        "/login",
+        None,
+        Some(ContentType::Form),
+        Some(b"email=admin%40plie.test&password=correct-horse-battery".to_vec()),
+    );
+    assert_eq!(form.status, 503, "{}", form.text);
+    assert_eq!(form.header("Retry-After"), Some("1"));
+    assert!(
+        form.text.contains("Trop de connexions sont en cours"),
+        "{}",
+        form.text
+    );
+    // New accounts hash a password too.
+    let r = app.post(
+        "/api/v1/users",
+        &admin,
+        json!({"email": "fac@plie.test", "password": PASSWORD, "role": "facilitator"}),
+    );
+    assert_eq!(r.status, 503, "{}", r.text);
+    assert_eq!(r.header("Retry-After"), Some("1"));
+    // The service still answers what needs no hash.
+    assert_eq!(app.request("GET", "/health", None, None, None).status, 200);
+    assert_eq!(app.get("/api/v1/me", &admin).status, 200);
+    // A waiting place free but no running one: a login would wait for its turn, so the test
+    // frees both before logging in.
+    drop(waiting);
+    drop(running);
+    assert_eq!(limiter.free(), (1, 2));
+    let r = app.login("admin@plie.test", PASSWORD);
+    assert_eq!(r.status, 200, "not locked out: {}", r.text);
+    let r = app.login("nobody@nowhere.test", PASSWORD);
+    assert_eq!(r.status, 401, "{}", r.text);
+    assert_eq!(limiter.free(), (1, 2), "places given back");
+}
+
+fn one_hash_one_waiting(c: &mut clausier::config::Config) {
+    c.password_hash_concurrency = 1;
+    c.password_hash_queue = 1;
+}
+
+mod logins_are_refused_when_hashing_is_saturated {
+    use super::*;
+
+    #[test]
+    fn sqlite() {
+        logins_when_hashing_is_saturated(&TestApp::sqlite_with(one_hash_one_waiting));
+    }
+
+    #[test]
+    fn postgres() {
+        match TestApp::postgres_with(one_hash_one_waiting) {
+            Some(app) => logins_when_hashing_is_saturated(&app),
+            None => eprintln!("postgres variant skipped: CLAUSIER_TEST_POSTGRES_URL is not set"),
+        }
+    }
+}
+
+#[test]
+fn the_limiter_allows_one_hash_per_cpu_and_64_waiting_by_default() {
+    let app = TestApp::sqlite();
+    let limiter = app.client.rocket().state::<HashLimiter>().unwrap();
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert_eq!(limiter.free(), (cpus, cpus + 64));
+}
