@@ -95,6 +95,8 @@ struct RawConfig {
     anonymise_cron: String,
     public_url: String,
     cookie_secure: Option<bool>,
+    password_hash_concurrency: usize,
+    password_hash_queue: usize,
 }
 
 impl Default for RawConfig {
@@ -127,6 +129,8 @@ impl Default for RawConfig {
             anonymise_cron: "0 30 3 * * *".into(),
             public_url: "http://127.0.0.1:8000".into(),
             cookie_secure: None,
+            password_hash_concurrency: 0,
+            password_hash_queue: 64,
         }
     }
 }
@@ -162,6 +166,11 @@ pub struct Config {
     pub public_url: String,
     /// Whether the session cookie is sent over HTTPS only.
     pub cookie_secure: bool,
+    /// Password hashes computed at once (each takes about 19 MiB and a CPU); one per CPU
+    /// unless set.
+    pub password_hash_concurrency: usize,
+    /// Password hashes that may wait for one of those; any more are refused with 503.
+    pub password_hash_queue: usize,
 }
 
 impl Config {
@@ -295,6 +304,11 @@ impl Config {
             anonymise_cron,
             public_url,
             cookie_secure,
+            password_hash_concurrency: match raw.password_hash_concurrency {
+                0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+                n => n,
+            },
+            password_hash_queue: raw.password_hash_queue,
         })
     }
 

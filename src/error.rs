@@ -164,6 +164,21 @@ impl ApiError {
             "the database is not available; try again shortly",
         )
     }
+    /// 503 when the server refuses work it cannot take now (e.g. password hashing saturated).
+    pub fn overloaded(retry_after: i64) -> Self {
+        let mut e = Self::new(
+            503,
+            "overloaded",
+            "Service surchargé",
+            format!(
+                "trop de demandes sont en cours de traitement ; réessayez dans {retry_after} \
+                 seconde{}",
+                if retry_after > 1 { "s" } else { "" }
+            ),
+        );
+        e.retry_after = Some(retry_after);
+        e
+    }
     pub fn internal() -> Self {
         Self::new(
             500,

@@ -16,6 +16,7 @@ pub mod reminders;
 pub mod reports;
 pub mod seed;
 pub mod store;
+pub mod xlsx_samples;
 
 use std::time::Instant;
 
@@ -25,6 +26,7 @@ use rocket::figment::providers::{Env, Format, Toml};
 use rocket::figment::{Figment, Profile};
 use rocket::{Build, Data, Request, Response, Rocket};
 
+use crate::auth::password::HashLimiter;
 use crate::auth::TokenKeys;
 use crate::clock::Clock;
 use crate::config::Config;
@@ -87,10 +89,13 @@ pub fn build_rocket_with(
     tracing::info!("{}", mailer.describe());
     let v1 = api::v1_routes();
     let spec = openapi::document(&v1);
+    let hash_limiter =
+        HashLimiter::new(config.password_hash_concurrency, config.password_hash_queue);
     let rocket = rocket::custom(figment)
         .manage(Db::new(pool, clock.clone()))
         .manage(clock)
         .manage(keys)
+        .manage(hash_limiter)
         .manage(auth::CallerCache::default())
         .manage(config)
         .manage(mailer)

@@ -5,7 +5,7 @@ use rocket::State;
 use serde::{Deserialize, Serialize};
 
 use crate::api::body::JsonBody;
-use crate::auth::password::{decoy_hash, verify_password};
+use crate::auth::password::{decoy_hash, verify_password, HashLimiter};
 use crate::auth::token::{random_hex, SessionOf};
 use crate::auth::{AnyRole, CallerCache, TokenKeys, SESSION_COOKIE};
 use crate::config::Config;
@@ -31,11 +31,13 @@ pub struct TokenResponse {
 }
 
 /// Checks the credentials with the lockout rule; returns the token. Shared by the API login
-/// and the HTML login form.
+/// and the HTML login form. The password is checked under `hashes` (503 when saturated; a
+/// refused attempt is not counted as a failure).
 pub async fn login_with(
     db: &Db,
     keys: &TokenKeys,
     config: &Config,
+    hashes: &HashLimiter,
     email: String,
     password: String,
 ) -> ApiResult<TokenResponse> {
@@ -62,9 +64,9 @@ pub async fn login_with(
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| decoy_hash().to_string());
-    let ok = rocket::tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|_| ApiError::internal())?;
+    let ok = hashes
+        .run(move || verify_password(&password, &hash))
+        .await?;
     match user {
         Some(u) if ok => {
             let e = email.clone();
@@ -108,9 +110,10 @@ pub async fn login(
     db: &State<Db>,
     keys: &State<TokenKeys>,
     config: &State<Config>,
+    hashes: &State<HashLimiter>,
 ) -> ApiResult<Json<TokenResponse>> {
     let LoginRequest { email, password } = body.0;
-    login_with(db, keys, config, email.into(), password.into())
+    login_with(db, keys, config, hashes, email.into(), password.into())
         .await
         .map(Json)
 }

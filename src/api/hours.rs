@@ -16,7 +16,8 @@ use crate::auth::{Caller, Staff, StaffOrContractor};
 use crate::config::Config;
 use crate::db::{now, write_tx, Conn, Db};
 use crate::domain::hours::{
-    month_of, parse_hours_csv, parse_hours_xlsx, parse_month, ImportError, ImportRow,
+    month_of, parse_hours_csv, parse_hours_xlsx, parse_month, ImportErrors, ImportRow,
+    MAX_REPORTED_ERRORS,
 };
 use crate::domain::limits::{Code, FreeText};
 use crate::domain::period::Month;
@@ -85,7 +86,7 @@ pub struct ImportSummary {
 
 /// Why an import transaction was rolled back.
 enum ImportAbort {
-    Rows(Vec<ImportError>),
+    Rows(ImportErrors),
     DryRun(ImportSummary),
     Failed(ApiError),
 }
@@ -102,10 +103,24 @@ impl From<ApiError> for ImportAbort {
     }
 }
 
-fn rows_problem(errors: Vec<ImportError>) -> ApiError {
+/// 422 with the first errors of the file (at most `MAX_REPORTED_ERRORS`) and how many there
+/// are in all.
+fn rows_problem(errors: ImportErrors) -> ApiError {
+    let count = errors.count();
     let mut e = ApiError::validation(Vec::new());
-    e.detail = format!("{} error(s); nothing was stored", errors.len());
-    e.with_extra("errors", serde_json::to_value(errors).unwrap_or_default())
+    e.detail = match count {
+        1 => "1 erreur ; rien n'a été enregistré".to_string(),
+        n if n > MAX_REPORTED_ERRORS => format!(
+            "{n} erreurs, dont les {MAX_REPORTED_ERRORS} premières sont listées ; rien n'a été \
+             enregistré"
+        ),
+        n => format!("{n} erreurs ; rien n'a été enregistré"),
+    };
+    e.with_extra(
+        "errors",
+        serde_json::to_value(errors.into_first()).unwrap_or_default(),
+    )
+    .with_extra("error_count", count.into())
 }
 
 /// Applies every row in one transaction: all stored, or nothing.

@@ -15,6 +15,7 @@ use crate::api::auth::{end_session, login_with};
 use crate::api::query::{self, Param};
 use crate::api::reports::load;
 use crate::auth::csrf::RequestOrigin;
+use crate::auth::password::HashLimiter;
 use crate::auth::token::random_hex;
 use crate::auth::{CallerCache, CookieSession, ReportReader, TokenKeys, SESSION_COOKIE};
 use crate::clock::Clock;
@@ -284,6 +285,7 @@ pub async fn login_submit(
     db: &State<Db>,
     keys: &State<TokenKeys>,
     config: &State<Config>,
+    hashes: &State<HashLimiter>,
 ) -> Result<Redirect, Refused> {
     let clock = &db.clock;
     let form = form.map(Form::into_inner).unwrap_or(LoginForm {
@@ -349,7 +351,7 @@ pub async fn login_submit(
             Some("Renseignez votre adresse électronique et votre mot de passe.".into()),
         )));
     }
-    match login_with(db, keys, config, email.clone(), password).await {
+    match login_with(db, keys, config, hashes, email.clone(), password).await {
         Ok(token) => {
             let cookie = Cookie::build((SESSION_COOKIE, token.access_token))
                 .http_only(true)
@@ -379,6 +381,16 @@ pub async fn login_submit(
                 )),
             );
             page.retry_after = Some(wait);
+            Err(Refused::Page(page))
+        }
+        Err(e) if e.kind.ends_with("/overloaded") => {
+            let mut page = login_page(
+                clock,
+                Status::ServiceUnavailable,
+                &fields,
+                Some("Trop de connexions sont en cours : réessayez dans un instant.".into()),
+            );
+            page.retry_after = e.retry_after;
             Err(Refused::Page(page))
         }
         Err(e) => Err(Refused::Page(error_page(clock, &e))),

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::api::body::{page, JsonBody, ListResponse};
 use crate::api::query::{params, Param};
-use crate::auth::password::{check_password_strength, hash_password};
+use crate::auth::password::{check_password_strength, hash_password, HashLimiter};
 use crate::auth::{AdminOnly, Role};
 use crate::db::Db;
 use crate::domain::limits::{Email, Password};
@@ -32,6 +32,7 @@ pub async fn create(
     admin: AdminOnly,
     body: JsonBody<CreateUser>,
     db: &State<Db>,
+    hashes: &State<HashLimiter>,
 ) -> ApiResult<(Status, Json<UserView>)> {
     let input = body.0;
     if !valid_email(input.email.trim()) {
@@ -56,9 +57,9 @@ pub async fn create(
         _ => {}
     }
     let password = input.password.clone();
-    let hash = rocket::tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|_| ApiError::internal())?
+    let hash = hashes
+        .run(move || hash_password(&password))
+        .await?
         .map_err(|_| ApiError::internal())?;
     let user = db
         .write(move |c| {

@@ -8,6 +8,7 @@ use chrono::{Datelike, Months, NaiveDate};
 use serde::Serialize;
 
 use crate::domain::units::parse_hundredths;
+use crate::domain::xlsx_guard::{self, Refusal, XlsxLimits};
 use crate::error::FieldError;
 
 /// Default monthly cap on work and training hours together (208 h), in hundredths.
@@ -256,12 +257,95 @@ pub struct ImportError {
 }
 
 impl ImportError {
-    fn new(line: usize, field: &str, message: impl Into<String>) -> Self {
+    pub fn new(line: usize, field: &str, message: impl Into<String>) -> Self {
         ImportError {
             line,
             field: field.to_string(),
             message: message.into(),
         }
+    }
+}
+
+/// How many errors of an import are kept and returned; the others are only counted.
+pub const MAX_REPORTED_ERRORS: usize = 100;
+
+/// The errors of an import: every one counted, the first `MAX_REPORTED_ERRORS` by line kept
+/// (a file of a million bad lines must not become a million messages in memory). Derefs to
+/// the kept errors, in line order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportErrors {
+    kept: Vec<ImportError>,
+    count: usize,
+}
+
+impl ImportErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn one(error: ImportError) -> Self {
+        let mut errors = Self::new();
+        errors.push(error);
+        errors
+    }
+
+    /// Counts the error and keeps it if it is among the first by line (equal lines keep the
+    /// order they came in).
+    pub fn push(&mut self, error: ImportError) {
+        self.count += 1;
+        let at = self.kept.partition_point(|e| e.line <= error.line);
+        if at >= MAX_REPORTED_ERRORS {
+            return;
+        }
+        if self.kept.len() == MAX_REPORTED_ERRORS {
+            self.kept.pop();
+        }
+        self.kept.insert(at, error);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Every error found, kept or not.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// The kept errors, in line order.
+    pub fn into_first(self) -> Vec<ImportError> {
+        self.kept
+    }
+}
+
+impl std::ops::Deref for ImportErrors {
+    type Target = [ImportError];
+    fn deref(&self) -> &[ImportError] {
+        &self.kept
+    }
+}
+
+impl Extend<ImportError> for ImportErrors {
+    fn extend<T: IntoIterator<Item = ImportError>>(&mut self, iter: T) {
+        for e in iter {
+            self.push(e);
+        }
+    }
+}
+
+/// Most characters of a value quoted in an error message.
+pub const QUOTED_CHARS: usize = 50;
+
+/// A value as quoted in a message: its first `QUOTED_CHARS` characters, then "…" when cut
+/// (characters, not bytes: a cut never splits one).
+pub fn excerpt(value: &str) -> String {
+    truncate_chars(value, QUOTED_CHARS)
+}
+
+fn truncate_chars(value: &str, max: usize) -> String {
+    match value.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &value[..at]),
+        None => value.to_string(),
     }
 }
 
@@ -296,11 +380,11 @@ impl Cell {
     fn describe(&self) -> String {
         match self {
             Cell::Empty => "an empty cell".to_string(),
-            Cell::Text(s) => format!("'{s}'"),
+            Cell::Text(s) => format!("'{}'", excerpt(s)),
             Cell::Int(i) => i.to_string(),
             Cell::Float(f) => f.to_string(),
             Cell::Date(d) => format!("the date {d}"),
-            Cell::Other(what) => what.clone(),
+            Cell::Other(what) => excerpt(what),
         }
     }
 }
@@ -368,11 +452,11 @@ fn is_blank_row(cells: &[Cell]) -> bool {
 
 /// Reads the rows of either format: the first non-blank row is the header, blank rows are
 /// skipped, every error is collected, and a (placement, month) pair may appear only once.
-fn parse_rows<I>(rows: I) -> Result<Vec<ImportRow>, Vec<ImportError>>
+fn parse_rows<I>(rows: I) -> Result<Vec<ImportRow>, ImportErrors>
 where
     I: Iterator<Item = Result<(usize, Vec<Cell>), ImportError>>,
 {
-    let mut errors = Vec::new();
+    let mut errors = ImportErrors::new();
     let mut columns: Option<Columns> = None;
     let mut parsed = Vec::new();
     let mut seen: HashMap<(i64, String), usize> = HashMap::new();
@@ -388,7 +472,13 @@ where
             continue;
         }
         let Some(cols) = &columns else {
-            columns = Some(find_columns(&cells, line)?);
+            match find_columns(&cells, line) {
+                Ok(found) => columns = Some(found),
+                Err(header) => {
+                    errors.extend(header);
+                    return Err(errors);
+                }
+            }
             continue;
         };
         match parse_row(line, &cells, cols) {
@@ -417,7 +507,6 @@ where
     if errors.is_empty() {
         Ok(parsed)
     } else {
-        errors.sort_by_key(|e| e.line);
         Err(errors)
     }
 }
@@ -562,17 +651,21 @@ fn looks_decimal(s: &str) -> bool {
 
 /// Reads a CSV import: UTF-8 with or without BOM, LF or CRLF, `,` or `;` separator detected
 /// from the header line, quoted values, decimal point or comma. Lists every error.
-pub fn parse_hours_csv(bytes: &[u8]) -> Result<Vec<ImportRow>, Vec<ImportError>> {
+pub fn parse_hours_csv(bytes: &[u8]) -> Result<Vec<ImportRow>, ImportErrors> {
     let text = std::str::from_utf8(bytes).map_err(|_| {
-        vec![ImportError::new(
+        ImportErrors::one(ImportError::new(
             1,
             "file",
             "the file is not UTF-8 text; save it as \"CSV UTF-8\"",
-        )]
+        ))
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
-        return Err(vec![ImportError::new(1, "file", "the file is empty")]);
+        return Err(ImportErrors::one(ImportError::new(
+            1,
+            "file",
+            "the file is empty",
+        )));
     }
     let delimiter = detect_delimiter(text);
     let mut reader = csv::ReaderBuilder::new()
@@ -585,7 +678,11 @@ pub fn parse_hours_csv(bytes: &[u8]) -> Result<Vec<ImportRow>, Vec<ImportError>>
     let rows = reader.records().map(|record| {
         let record = record.map_err(|e| {
             let line = e.position().map_or(1, |p| lines.line_at(p.byte()));
-            ImportError::new(line, "file", format!("unreadable CSV: {e}"))
+            ImportError::new(
+                line,
+                "file",
+                format!("unreadable CSV: {}", truncate_chars(&e.to_string(), 200)),
+            )
         })?;
         let line = record.position().map_or(1, |p| lines.line_at(p.byte()));
         let cells: Vec<Cell> = record.iter().map(Cell::text).collect();
@@ -668,28 +765,158 @@ fn detect_delimiter(text: &str) -> u8 {
     }
 }
 
-/// Reads the first worksheet of an XLSX (or XLS, ODS) workbook: numbers, text, date cells.
-pub fn parse_hours_xlsx(bytes: &[u8]) -> Result<Vec<ImportRow>, Vec<ImportError>> {
-    use calamine::Reader;
-    let unreadable = |e: &dyn std::fmt::Display| {
-        vec![ImportError::new(
+/// Reads the first worksheet of an XLSX workbook: numbers, text, date cells. The workbook is
+/// checked first (`xlsx_guard`: ranges, sizes inflated, strings), then its cells are read as
+/// they stream from calamine, row by row, never as a whole range.
+pub fn parse_hours_xlsx(bytes: &[u8]) -> Result<Vec<ImportRow>, ImportErrors> {
+    let limits = XlsxLimits::default();
+    xlsx_guard::check(bytes, &limits)
+        .map_err(|r| ImportErrors::one(ImportError::new(1, "file", r.message())))?;
+    // Calamine indexes shared strings without checking (a sheet may name one the table does
+    // not have) and may panic on other inconsistencies: such a file is unreadable, not a fault
+    // of the service.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_xlsx(bytes, &limits)))
+        .unwrap_or_else(|_| Err(unreadable_xlsx(&"inconsistent workbook")))
+}
+
+fn unreadable_xlsx(e: &dyn std::fmt::Display) -> ImportErrors {
+    ImportErrors::one(unreadable_xlsx_error(e))
+}
+
+fn unreadable_xlsx_error(e: &dyn std::fmt::Display) -> ImportError {
+    ImportError::new(
+        1,
+        "file",
+        format!(
+            "the file is not a readable XLSX workbook: {}",
+            truncate_chars(&e.to_string(), 200)
+        ),
+    )
+}
+
+fn read_xlsx(bytes: &[u8], limits: &XlsxLimits) -> Result<Vec<ImportRow>, ImportErrors> {
+    use calamine::{Reader, Xlsx, XlsxError};
+    let mut workbook: Xlsx<_> =
+        calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| unreadable_xlsx(&e))?;
+    let Some(name) = workbook.sheet_names().first().cloned() else {
+        return Err(ImportErrors::one(ImportError::new(
             1,
             "file",
-            format!("the file is not a readable XLSX workbook: {e}"),
-        )]
+            "the workbook has no worksheet",
+        )));
     };
-    let mut workbook =
-        calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| vec![ImportError::new(1, "file", "the workbook has no worksheet")])?
-        .map_err(|e| unreadable(&e))?;
-    let first_row = range.start().map_or(0, |(row, _)| row as usize);
-    let rows = range
-        .rows()
-        .enumerate()
-        .map(|(i, row)| Ok((first_row + i + 1, row.iter().map(cell_of_data).collect())));
-    parse_rows(rows)
+    let rows = match workbook.worksheet_cells_reader(&name) {
+        Ok(mut reader) => parse_rows(SheetRows {
+            next_cell: move || {
+                reader
+                    .next_cell()
+                    .map(|c| {
+                        c.map(|c| {
+                            (
+                                c.get_position(),
+                                calamine::Data::from(c.get_value().clone()),
+                            )
+                        })
+                    })
+                    .map_err(|e| e.to_string())
+            },
+            pending: None,
+            finished: false,
+            limits: *limits,
+        }),
+        // A chart sheet first: no cells.
+        Err(XlsxError::NotAWorksheet(_)) => parse_rows(std::iter::empty()),
+        Err(e) => Err(unreadable_xlsx(&e)),
+    };
+    rows
+}
+
+/// A cell of a sheet as calamine streams it: its 0-based (row, column) and its value.
+type SheetCell = ((u32, u32), calamine::Data);
+
+/// The rows of a sheet from its cells as calamine streams them (in row order, as spreadsheet
+/// applications write them): one row at a time in memory, each cell's position checked
+/// against the limits as it comes. Ends after the first error.
+struct SheetRows<F> {
+    next_cell: F,
+    /// The row being gathered: its 0-based index and its cells by column.
+    pending: Option<(u32, Vec<Cell>)>,
+    finished: bool,
+    limits: XlsxLimits,
+}
+
+impl<F> Iterator for SheetRows<F>
+where
+    F: FnMut() -> Result<Option<SheetCell>, String>,
+{
+    type Item = Result<(usize, Vec<Cell>), ImportError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.finished {
+            return None;
+        }
+        loop {
+            let ((row, col), value) = match (self.next_cell)() {
+                Ok(Some(cell)) => cell,
+                Ok(None) => {
+                    self.finished = true;
+                    return self
+                        .pending
+                        .take()
+                        .map(|(row, cells)| Ok((row as usize + 1, cells)));
+                }
+                Err(e) => {
+                    self.finished = true;
+                    return Some(Err(unreadable_xlsx_error(&e)));
+                }
+            };
+            if row >= self.limits.max_rows || col >= self.limits.max_columns {
+                self.finished = true;
+                let refusal = Refusal::CellOutside {
+                    cell: xlsx_guard::cell_name(row, col),
+                    rows: self.limits.max_rows,
+                    columns: self.limits.max_columns,
+                };
+                return Some(Err(ImportError::new(1, "file", refusal.message())));
+            }
+            if value == calamine::Data::Empty {
+                continue;
+            }
+            let value = cell_of_data(&value);
+            let done = match &mut self.pending {
+                Some((current, cells)) if *current == row => {
+                    put(cells, col, value);
+                    None
+                }
+                Some((current, _)) if row < *current => {
+                    self.finished = true;
+                    return Some(Err(ImportError::new(
+                        row as usize + 1,
+                        "file",
+                        "les lignes de la feuille ne sont pas dans l'ordre ; ouvrez le classeur \
+                         dans un tableur et enregistrez-le à nouveau",
+                    )));
+                }
+                _ => {
+                    let mut cells = Vec::new();
+                    put(&mut cells, col, value);
+                    self.pending.replace((row, cells))
+                }
+            };
+            if let Some((done_row, cells)) = done {
+                return Some(Ok((done_row as usize + 1, cells)));
+            }
+        }
+    }
+}
+
+/// Puts a value in its column (below the column limit, so the row stays small).
+fn put(cells: &mut Vec<Cell>, col: u32, value: Cell) {
+    let col = col as usize;
+    if cells.len() <= col {
+        cells.resize(col + 1, Cell::Empty);
+    }
+    cells[col] = value;
 }
 
 fn cell_of_data(data: &calamine::Data) -> Cell {
@@ -701,15 +928,16 @@ fn cell_of_data(data: &calamine::Data) -> Cell {
         Data::Float(f) => Cell::Float(*f),
         // A duration such as 35:30 is not hours to the hundredth; ask for a decimal number.
         Data::DateTime(dt) if dt.is_duration() => Cell::Other(format!(
-            "the duration {data} (write hours as a decimal number)"
+            "the duration {} (write hours as a decimal number)",
+            excerpt(&data.to_string())
         )),
         Data::DateTime(_) | Data::DateTimeIso(_) => match data.as_date() {
             Some(d) => Cell::Date(d),
-            None => Cell::Other(format!("the date cell {data}")),
+            None => Cell::Other(format!("the date cell {}", excerpt(&data.to_string()))),
         },
         Data::Bool(b) => Cell::Other(format!("the boolean {b}")),
         Data::Error(e) => Cell::Other(format!("the error cell {e}")),
-        Data::DurationIso(d) => Cell::Other(format!("the duration {d}")),
+        Data::DurationIso(d) => Cell::Other(format!("the duration {}", excerpt(d))),
     }
 }
 
@@ -835,9 +1063,10 @@ mod tests {
         }
     }
 
-    fn errors_of(result: Result<Vec<ImportRow>, Vec<ImportError>>) -> Vec<(usize, String)> {
+    fn errors_of(result: Result<Vec<ImportRow>, ImportErrors>) -> Vec<(usize, String)> {
         result
             .unwrap_err()
+            .into_first()
             .into_iter()
             .map(|e| (e.line, e.field))
             .collect()
@@ -1416,5 +1645,151 @@ mod tests {
         let bytes = workbook.save_to_buffer().unwrap();
         let errors = parse_hours_xlsx(&bytes).unwrap_err();
         assert_eq!(errors[0].message, "the file is empty");
+    }
+
+    #[test]
+    fn errors_are_counted_but_only_the_first_hundred_kept() {
+        let mut errors = ImportErrors::new();
+        for line in 2..1_000_002 {
+            errors.push(ImportError::new(line, "work_hours", "is required"));
+        }
+        assert_eq!(errors.count(), 1_000_000);
+        assert_eq!(errors.len(), MAX_REPORTED_ERRORS);
+        assert_eq!((errors[0].line, errors[99].line), (2, 101));
+        // Whatever the order they come in, the first lines are kept, equal lines in order.
+        let mut errors = ImportErrors::new();
+        for line in (1..=300).rev() {
+            errors.push(ImportError::new(line, "a", ""));
+        }
+        errors.push(ImportError::new(1, "b", ""));
+        assert_eq!(errors.count(), 301);
+        let kept: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.field.as_str())).collect();
+        assert_eq!(kept[..3], [(1, "a"), (1, "b"), (2, "a")]);
+        assert_eq!(kept.len(), 100);
+        assert_eq!(kept[99], (99, "a"));
+        assert!(ImportErrors::new().is_empty());
+    }
+
+    #[test]
+    fn quoted_values_are_cut_to_fifty_characters() {
+        assert_eq!(excerpt("court"), "court");
+        let fifty = "x".repeat(50);
+        assert_eq!(excerpt(&fifty), fifty);
+        assert_eq!(excerpt(&"x".repeat(51)), format!("{fifty}…"));
+        // Characters, not bytes: accents and emoji are never split.
+        let accents = "é".repeat(60);
+        assert_eq!(excerpt(&accents), format!("{}…", "é".repeat(50)));
+        let emoji = "👷".repeat(51);
+        assert_eq!(excerpt(&emoji).chars().count(), 51);
+        assert!(excerpt(&emoji).ends_with("👷…"));
+        assert_eq!(excerpt(""), "");
+    }
+
+    #[test]
+    fn a_csv_of_many_bad_lines_keeps_a_hundred_short_messages() {
+        let mut csv = String::from("placement_id,month,work_hours,training_hours\n");
+        let cell = "9".repeat(1_000) + "x";
+        for i in 0..20_000 {
+            csv.push_str(&format!("{},2026-01,{cell},0\n", i + 1));
+        }
+        let errors = parse_hours_csv(csv.as_bytes()).unwrap_err();
+        assert_eq!(errors.count(), 20_000);
+        assert_eq!(errors.len(), 100);
+        assert_eq!((errors[0].line, errors[99].line), (2, 101));
+        assert_eq!(
+            errors[0].message,
+            format!("must be a number of hours, got '{}…'", "9".repeat(50))
+        );
+        // A cell of 2 MB is quoted by its first 50 characters.
+        let huge = "é".repeat(1_000_000);
+        let csv = format!("placement_id,month,work_hours,training_hours\n1,{huge},1,0\n");
+        let errors = parse_hours_csv(csv.as_bytes()).unwrap_err();
+        assert_eq!(errors.count(), 1);
+        assert!(errors[0].message.len() < 200, "{}", errors[0].message);
+        assert!(errors[0]
+            .message
+            .ends_with(&format!("'{}…'", "é".repeat(50))));
+    }
+
+    fn sheet_rows(
+        cells: Vec<((u32, u32), calamine::Data)>,
+    ) -> Vec<Result<(usize, Vec<Cell>), ImportError>> {
+        let mut cells = cells.into_iter();
+        SheetRows {
+            next_cell: move || Ok(cells.next()),
+            pending: None,
+            finished: false,
+            limits: XlsxLimits::default(),
+        }
+        .collect()
+    }
+
+    #[test]
+    fn sheet_rows_gather_cells_by_row_and_check_each_position() {
+        use calamine::Data;
+        let rows = sheet_rows(vec![
+            ((0, 1), Data::String("b".into())),
+            ((0, 0), Data::String("a".into())),
+            ((0, 3), Data::Empty),
+            ((4, 2), Data::Int(7)),
+        ]);
+        assert_eq!(
+            rows,
+            [
+                Ok((1, vec![Cell::Text("a".into()), Cell::Text("b".into())])),
+                Ok((5, vec![Cell::Empty, Cell::Empty, Cell::Int(7)])),
+            ]
+        );
+        // A cell past the limits ends the rows with the error, whatever came before.
+        let rows = sheet_rows(vec![
+            ((0, 0), Data::Int(1)),
+            ((1_048_575, 16_383), Data::Int(1)),
+            ((2, 0), Data::Int(1)),
+        ]);
+        assert_eq!(rows.len(), 1);
+        let Err(e) = &rows[0] else { panic!("{rows:?}") };
+        assert_eq!((e.line, e.field.as_str()), (1, "file"));
+        assert!(e.message.contains("XFD1048576"), "{}", e.message);
+        assert!(sheet_rows(vec![((99_999, 49), Data::Int(1))])[0].is_ok());
+        assert!(sheet_rows(vec![((100_000, 0), Data::Int(1))])[0].is_err());
+        assert!(sheet_rows(vec![((0, 50), Data::Int(1))])[0].is_err());
+        // Rows going back: refused rather than gathered in memory.
+        let rows = sheet_rows(vec![((3, 0), Data::Int(1)), ((1, 0), Data::Int(1))]);
+        assert_eq!(rows.len(), 1);
+        assert!(matches!(&rows[0], Err(e) if e.line == 2 && e.message.contains("dans l'ordre")));
+    }
+
+    #[test]
+    fn hostile_workbooks_are_refused_before_reading() {
+        use crate::xlsx_samples::{far_cell, workbook_parts, zip_of};
+        let workbook = |data: &str| crate::xlsx_samples::workbook(data).unwrap();
+        let errors = parse_hours_xlsx(&far_cell().unwrap()).unwrap_err();
+        assert_eq!(errors.count(), 1);
+        assert_eq!((errors[0].line, errors[0].field.as_str()), (1, "file"));
+        assert!(errors[0]
+            .message
+            .starts_with("la feuille utilise la cellule XFD1048576"));
+        // A shared string the table does not have: calamine would panic; unreadable instead.
+        let bytes = zip_of(&workbook_parts(
+            r#"<sheetData><row r="1"><c r="A1" t="s"><v>7</v></c></row></sheetData>"#,
+            "<si><t>placement_id</t></si>",
+        ))
+        .unwrap();
+        let errors = parse_hours_xlsx(&bytes).unwrap_err();
+        assert_eq!(errors[0].field, "file");
+        assert!(
+            errors[0].message.contains("not a readable XLSX"),
+            "{}",
+            errors[0].message
+        );
+        // Rows out of order.
+        let bytes = workbook(
+            r#"<row r="3"><c r="A3" t="inlineStr"><is><t>x</t></is></c></row><row r="2"><c r="A2"><v>1</v></c></row>"#,
+        );
+        let errors = parse_hours_xlsx(&bytes).unwrap_err();
+        assert!(
+            errors.iter().any(|e| e.message.contains("dans l'ordre")),
+            "{errors:?}"
+        );
     }
 }

@@ -18,3 +18,4 @@ pub mod siret;
 pub mod suppression;
 pub mod territory;
 pub mod units;
+pub mod xlsx_guard;

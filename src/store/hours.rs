@@ -11,7 +11,7 @@ use crate::db::schema::{
 };
 use crate::db::{now, Conn};
 use crate::domain::hours::{
-    check_entry, person_monthly_cap, EntryCheck, ImportError, ImportRow, OpenPeriod,
+    check_entry, person_monthly_cap, EntryCheck, ImportError, ImportErrors, ImportRow, OpenPeriod,
 };
 use crate::domain::period::Month;
 use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
@@ -764,12 +764,13 @@ const CHUNK: usize = 500;
 /// and writing in batches: a 50,000-line file is a few hundred statements, not 400,000.
 /// Rows are decided in file order against an in-memory view of the month totals, so a file
 /// that would break the monthly cap with its own rows is refused like one sent row by row.
-/// Errors list every bad row; the caller's transaction then stores nothing.
+/// Errors count every bad row (the first ones kept); the caller's transaction then stores
+/// nothing.
 pub fn import_rows(
     conn: &mut Conn,
     ctx: &ImportContext,
     rows: &[ImportRow],
-) -> Result<Result<ImportCounts, Vec<ImportError>>, ApiError> {
+) -> Result<Result<ImportCounts, ImportErrors>, ApiError> {
     use std::collections::{HashMap, HashSet};
     let ids: Vec<i64> = rows
         .iter()
@@ -856,7 +857,7 @@ pub fn import_rows(
             known.insert((placement, month), entry);
         }
     }
-    let mut errors = Vec::new();
+    let mut errors = ImportErrors::new();
     let mut decided: Vec<Decided> = Vec::new();
     // The stored entry of each key before this file, for the rows that change it.
     let mut original: HashMap<(i64, Month), Option<Known>> = HashMap::new();

@@ -282,6 +282,8 @@ on_both!(csv_import_all_or_nothing, |app: &TestApp| {
     assert_eq!(r.status, 422, "{}", r.text);
     let errors = r.body["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1, "{}", r.text);
+    assert_eq!(r.body["error_count"], 1, "{}", r.text);
+    assert_eq!(r.body["detail"], "1 erreur ; rien n'a été enregistré");
     assert_eq!(errors[0]["line"], bad_line);
     assert_eq!(errors[0]["field"], "work_hours");
     assert_eq!(
@@ -419,6 +421,7 @@ on_both!(
         let change_feb = format!("{header}{pl},2026-03,61,\n{pl},2026-02,90,\n");
         let r = csv(app, &a, &change_feb, false);
         assert_eq!(r.status, 422, "{}", r.text);
+        assert_eq!(r.body["error_count"], 1, "{}", r.text);
         assert_eq!(r.body["errors"][0]["line"], 3, "{}", r.text);
         assert_eq!(
             r.body["errors"][0]["field"], "amendment_reason",

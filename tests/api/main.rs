@@ -23,3 +23,4 @@ mod seed;
 mod sessions;
 mod smtp;
 mod startup;
+mod uploads;
