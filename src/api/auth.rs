@@ -47,6 +47,9 @@ pub async fn login_with(
         config.login_window_seconds,
         config.login_lockout_seconds,
     );
+    // A place for the hash first: a login refused because hashing is saturated (503) is
+    // not counted against the email.
+    let admission = hashes.admit()?;
     // The attempt is counted (as a failure, until the password proves right) before the
     // password is checked: parallel guesses cannot all slip in before the lock.
     let e = email.clone();
@@ -64,7 +67,7 @@ pub async fn login_with(
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| decoy_hash().to_string());
-    let ok = hashes
+    let ok = admission
         .run(move || verify_password(&password, &hash))
         .await?;
     match user {

@@ -207,12 +207,13 @@ pub struct Upload<'r> {
 )]
 pub async fn import_multipart(
     caller: StaffOrContractor,
-    dry_run: Option<bool>,
+    dry_run: Param<bool>,
     form: Form<Upload<'_>>,
     db: &State<Db>,
     config: &State<Config>,
 ) -> ApiResult<Json<ImportSummary>> {
     use rocket::tokio::io::AsyncReadExt;
+    params!(dry_run);
     let ct = form.file.content_type().cloned();
     let mut bytes = Vec::new();
     form.file
@@ -237,12 +238,13 @@ pub async fn import_multipart(
 #[rocket::post("/hours/import?<dry_run>", data = "<data>", rank = 2)]
 pub async fn import_raw(
     caller: StaffOrContractor,
-    dry_run: Option<bool>,
+    dry_run: Param<bool>,
     ct: Option<&ContentType>,
     data: Data<'_>,
     db: &State<Db>,
     config: &State<Config>,
 ) -> ApiResult<Json<ImportSummary>> {
+    params!(dry_run);
     let capped = data
         .open(20.mebibytes())
         .into_bytes()

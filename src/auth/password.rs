@@ -64,6 +64,34 @@ pub struct HashPlace {
     _running: Option<OwnedSemaphorePermit>,
 }
 
+/// A place taken for one hash, which then waits for its turn to run.
+pub struct Admission {
+    admitted: OwnedSemaphorePermit,
+    running: Arc<Semaphore>,
+}
+
+impl Admission {
+    pub async fn run<T, F>(self, hash: F) -> Result<T, HashError>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let admitted = self.admitted;
+        let running = self
+            .running
+            .acquire_owned()
+            .await
+            .map_err(|_| HashError::Failed)?;
+        tokio::task::spawn_blocking(move || {
+            let out = hash();
+            drop((running, admitted));
+            out
+        })
+        .await
+        .map_err(|_| HashError::Failed)
+    }
+}
+
 impl HashLimiter {
     /// `concurrency` hashes at once (at least one), `queue` waiting.
     pub fn new(concurrency: usize, queue: usize) -> Self {
@@ -82,24 +110,21 @@ impl HashLimiter {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
+        self.admit()?.run(hash).await
+    }
+
+    /// Takes a place for a hash to come, or refuses at once when every place is taken: a
+    /// login takes it before counting the attempt, so a refused login is not a failure.
+    pub fn admit(&self) -> Result<Admission, HashError> {
         let admitted = self
             .admitted
             .clone()
             .try_acquire_owned()
             .map_err(|_| HashError::Busy)?;
-        let running = self
-            .running
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| HashError::Failed)?;
-        tokio::task::spawn_blocking(move || {
-            let out = hash();
-            drop((running, admitted));
-            out
+        Ok(Admission {
+            admitted,
+            running: self.running.clone(),
         })
-        .await
-        .map_err(|_| HashError::Failed)
     }
 
     /// Takes a waiting place (and a running one when `running`), if one is free.

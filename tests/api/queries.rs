@@ -529,3 +529,30 @@ on_both!(the_login_form_follows_only_a_local_next, |app: &TestApp| {
         );
     }
 });
+
+on_both!(a_malformed_dry_run_writes_nothing, |app: &TestApp| {
+    let (w, _, pl) = fixtures::placed(app);
+    let csv = format!("placement_id,month,work_hours,training_hours\n{pl},2026-03,35,0\n");
+    for bad in ["yes", "1", "vrai", "true%00"] {
+        let r = app.request(
+            "POST",
+            &format!("/api/v1/hours/import?dry_run={bad}"),
+            Some(&w.facilitator),
+            Some(rocket::http::ContentType::CSV),
+            Some(csv.clone().into_bytes()),
+        );
+        assert_eq!(r.status, 422, "{bad}: {}", r.text);
+        assert_eq!(r.error_fields(), vec!["dry_run"], "{bad}");
+    }
+    assert_eq!(app.get("/api/v1/hours", &w.facilitator).body["total"], 0);
+    let r = app.request(
+        "POST",
+        "/api/v1/hours/import?dry_run=true",
+        Some(&w.facilitator),
+        Some(rocket::http::ContentType::CSV),
+        Some(csv.into_bytes()),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["dry_run"], true);
+    assert_eq!(app.get("/api/v1/hours", &w.facilitator).body["total"], 0);
+});

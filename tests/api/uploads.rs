@@ -246,20 +246,11 @@ fn logins_when_hashing_is_saturated(app: &TestApp) {
             assert_eq!(r.body["status"], 503);
         }
     }
-    let form = app.request(
-        "POST",
-        "/login",
-        None,
-        Some(ContentType::Form),
-        Some(b"email=admin%40plie.test&password=correct-horse-battery".to_vec()),
-    );
-    assert_eq!(form.status, 503, "{}", form.text);
-    assert_eq!(form.header("Retry-After"), Some("1"));
-    assert!(
-        form.text.contains("Trop de connexions sont en cours"),
-        "{}",
-        form.text
-    );
+    let form = app.submit_login_form("email=admin%40plie.test&password=correct-horse-battery");
+    assert_eq!(form.status().code, 503);
+    assert_eq!(form.headers().get_one("Retry-After"), Some("1"));
+    let text = form.into_string().unwrap_or_default();
+    assert!(text.contains("Trop de connexions sont en cours"), "{text}");
     // New accounts hash a password too.
     let r = app.post(
         "/api/v1/users",
