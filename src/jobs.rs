@@ -12,7 +12,19 @@ pub fn anonymise(conn: &mut Conn, config: &Config, today: NaiveDate) -> Result<V
     let cutoff = today
         .checked_sub_months(chrono::Months::new(config.retention_months))
         .unwrap_or(today);
-    write_tx(conn, |c| {
+    let (people, messages) = write_tx(conn, |c| {
         crate::store::participants::anonymise_inactive(c, cutoff)
-    })
+    })?;
+    // Without an SMTP server the emails were also written to the outbox folder: those
+    // copies named the person too.
+    let dir = config.data_dir.join("outbox");
+    for message_id in messages {
+        let file = crate::reminders::mailer::folder_file(&dir, &message_id);
+        match std::fs::remove_file(&file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::error!("anonymisation: cannot remove {}: {e}", file.display()),
+        }
+    }
+    Ok(people)
 }

@@ -187,18 +187,7 @@ impl Mailer {
                 })
             }
             Mailer::Folder { dir, .. } => {
-                let name: String = email
-                    .message_id
-                    .chars()
-                    .map(|c| {
-                        if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                            c
-                        } else {
-                            '_'
-                        }
-                    })
-                    .collect();
-                let path = dir.join(format!("{}.eml", name.trim_matches('_')));
+                let path = folder_file(dir, &email.message_id);
                 let write = || -> std::io::Result<()> {
                     std::fs::create_dir_all(dir)?;
                     let tmp = path.with_extension("tmp");
@@ -241,4 +230,20 @@ fn smtp_transport(c: &SmtpConfig) -> Result<Transport, SendError> {
         builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
     }
     Ok(builder.build())
+}
+
+/// The file of a message written to the outbox folder (no SMTP server): named after its
+/// Message-ID, reduced to characters every file system takes.
+pub fn folder_file(dir: &std::path::Path, message_id: &str) -> std::path::PathBuf {
+    let name: String = message_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    dir.join(format!("{}.eml", name.trim_matches('_')))
 }

@@ -319,18 +319,23 @@ pub fn retry(conn: &mut Conn, structure_id: i64, id: i64) -> Result<OutboxRow, A
 /// Rewrites the emails about one anonymised person (reminders whose subject is one of their
 /// placements or referrals name them and their job) into a neutral notice, whatever their
 /// status; those still queued are not sent any more: they become `failed`, with the reason.
+/// Returns their Message-IDs, whose copies on disk (no SMTP server) go too.
 pub fn withdraw_about_person(
     conn: &mut Conn,
     participant_id: i64,
     placement_ids: &[i64],
     referral_ids: &[i64],
-) -> Result<(), ApiError> {
+) -> Result<Vec<String>, ApiError> {
     let about = outbox::subject_type
         .eq("placement")
         .and(outbox::subject_id.eq_any(placement_ids))
         .or(outbox::subject_type
             .eq("referral")
             .and(outbox::subject_id.eq_any(referral_ids)));
+    let message_ids: Vec<String> = outbox::table
+        .filter(about.clone())
+        .select(outbox::message_id)
+        .load(conn)?;
     let text = format!(
         "Ce message concernait la personne n° {participant_id}, dont les données personnelles \
          ont été anonymisées au terme de la durée de conservation."
@@ -354,5 +359,5 @@ pub fn withdraw_about_person(
         outbox::last_error.eq("Envoi annulé : la personne a été anonymisée."),
     ))
     .execute(conn)?;
-    Ok(())
+    Ok(message_ids)
 }

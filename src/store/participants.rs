@@ -323,15 +323,21 @@ pub fn add_eligibility(
 /// Removes what identifies people whose last activity is before `cutoff`; keeps what
 /// statistics need (sex, birth year, territory, QPV, qualification, criteria, placements
 /// with their stored age band, hours, outcomes). Returns the ids anonymised.
-pub fn anonymise_inactive(conn: &mut Conn, cutoff: NaiveDate) -> Result<Vec<i64>, ApiError> {
+/// Anonymises the people inactive since before `cutoff`; returns their ids and the
+/// Message-IDs of the emails about them that were rewritten.
+pub fn anonymise_inactive(
+    conn: &mut Conn,
+    cutoff: NaiveDate,
+) -> Result<(Vec<i64>, Vec<String>), ApiError> {
     let ids: Vec<(i64, i64)> = participants::table
         .filter(participants::anonymised_at.is_null())
         .filter(participants::last_activity_on.lt(cutoff))
         .select((participants::id, participants::structure_id))
         .load(conn)?;
     let at = now();
+    let mut messages = Vec::new();
     for (id, sid) in &ids {
-        erase_person(conn, *id, at)?;
+        messages.extend(erase_person(conn, *id, at)?);
         crate::store::audit::record(
             conn,
             *sid,
@@ -342,7 +348,7 @@ pub fn anonymise_inactive(conn: &mut Conn, cutoff: NaiveDate) -> Result<Vec<i64>
             "retention period over",
         )?;
     }
-    Ok(ids.into_iter().map(|(id, _)| id).collect())
+    Ok((ids.into_iter().map(|(id, _)| id).collect(), messages))
 }
 
 /// Erases one person's personal data wherever it is kept: identity, contact and search
@@ -351,7 +357,11 @@ pub fn anonymise_inactive(conn: &mut Conn, cutoff: NaiveDate) -> Result<Vec<i64>
 /// placements; and the emails that name them. What the indicators count stays: sex, birth
 /// year, territory, QPV, qualification, criteria, the placements' modality, contract type,
 /// dates, age band and outcome, and every hour figure.
-fn erase_person(conn: &mut Conn, id: i64, at: chrono::NaiveDateTime) -> Result<(), ApiError> {
+fn erase_person(
+    conn: &mut Conn,
+    id: i64,
+    at: chrono::NaiveDateTime,
+) -> Result<Vec<String>, ApiError> {
     use crate::db::schema::{hour_entries, hour_entry_changes, referral_events, referrals};
     diesel::update(participants::table.filter(participants::id.eq(id)))
         .set((

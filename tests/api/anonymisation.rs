@@ -398,3 +398,57 @@ on_both!(
         assert_eq!(report(app), report_before);
     }
 );
+
+// Without an SMTP server, emails are also written to the outbox folder as files; the copies
+// about an anonymised person go with the rest.
+on_both!(copies_of_emails_on_disk_go_too, |app: &TestApp| {
+    let (w, p, _) = fixtures::placed(app);
+    let data = tempfile::tempdir().expect("data dir");
+    let mut config = Config::for_database(&app.database_url).expect("config");
+    config.data_dir = data.path().to_path_buf();
+    let pool = clausier::db::build_pool(&DatabaseUrl::parse(&app.database_url).expect("url"), 2)
+        .expect("pool");
+    let mailer = Mailer::from_config(&config).expect("mailer");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    // Her placement ended in June without an exit outcome: the facilitator is told, by name.
+    rt.block_on(reminders::run(
+        &pool,
+        &mailer,
+        &config,
+        at("2026-11-27T10:00:00Z"),
+    ))
+    .expect("reminder job");
+    let files = || -> Vec<String> {
+        std::fs::read_dir(data.path().join("outbox"))
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert!(
+        files()
+            .iter()
+            .any(|f| f.contains("Awa") || f.contains("Diallo")),
+        "a copy names the person: {:?}",
+        files()
+    );
+    let _ = w;
+    let mut conn = pool.get().expect("connection");
+    let today = NaiveDate::from_ymd_opt(2028, 11, 28).expect("date");
+    let ids = app
+        .clock
+        .scope(|| clausier::jobs::anonymise(&mut conn, &config, today))
+        .expect("anonymise");
+    assert_eq!(ids, vec![p]);
+    let left: Vec<String> = files()
+        .into_iter()
+        .filter(|f| f.contains("Awa") || f.contains("Diallo"))
+        .collect();
+    assert!(left.is_empty(), "copies still name her: {left:?}");
+});
