@@ -3,10 +3,16 @@
 //!   clausier-bench token  --base URL --email E --password P
 //!   clausier-bench report --base URL --email E --password P --query "year=2025" [--n 40]
 //!   clausier-bench import --base URL --email E --password P --year 2026 [--months 10] [--variant K]
+//!   clausier-bench hostile --base URL --token T --kind far-cell|blanks|huge-string|many-parts|heavy-strings [--parallel 3]
+//!   clausier-bench login-flood --base URL [--n 100]
 //!
 //! `report` prints p50/p95/max latency of sequential annual-report requests; `import` fills
 //! the contractor's hours template (every open placement, `--months` months) and posts it as
-//! one CSV, printing rows per second. bench/run.sh drives it, with wrk for throughput.
+//! one CSV, printing rows per second. `hostile` builds one of the hostile workbooks of issue 13
+//! and uploads it `--parallel` times at once, printing the answers; `login-flood` sends `--n`
+//! logins with unknown emails at once. bench/run.sh drives it, with wrk for throughput, and
+//! reads the server's peak memory around each case. Instead of `--email` and `--password`,
+//! `--token` gives a token already obtained (so that no password hash runs during a case).
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -135,37 +141,169 @@ fn import(base: &str, token: &str, year: i32, months: u32, variant: usize) -> Re
     Ok(())
 }
 
+/// The status and body of a request that may be refused.
+fn answer(result: Result<ureq::Response, ureq::Error>) -> (u16, String) {
+    match result {
+        Ok(r) => (r.status(), r.into_string().unwrap_or_default()),
+        Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap_or_default()),
+        Err(e) => (0, e.to_string()),
+    }
+}
+
+/// Statuses with their counts, in order: "422x3" or "401x66 503x34".
+fn tally(statuses: &[u16]) -> String {
+    let mut counts = std::collections::BTreeMap::new();
+    for s in statuses {
+        *counts.entry(*s).or_insert(0) += 1;
+    }
+    counts
+        .iter()
+        .map(|(s, n)| format!("{s}x{n}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn hostile(base: &str, token: &str, kind: &str, parallel: usize) -> Result<(), String> {
+    use clausier::xlsx_samples as samples;
+    let bytes = match kind {
+        "far-cell" => samples::far_cell(),
+        "blanks" => samples::blank_sheet(1 << 30),
+        "huge-string" => samples::huge_shared_string(1 << 30),
+        "many-parts" => samples::many_parts(235_000),
+        "heavy-strings" => samples::many_strings(500_000, 16),
+        other => return Err(format!("hostile: unknown kind {other}")),
+    }
+    .map_err(|e| format!("hostile: {e}"))?;
+    let bytes = std::sync::Arc::new(bytes);
+    let parallel = parallel.max(1);
+    let t = Instant::now();
+    let sends: Vec<_> = (0..parallel)
+        .map(|_| {
+            let (url, auth, bytes) = (
+                format!("{base}/api/v1/hours/import"),
+                format!("Bearer {token}"),
+                bytes.clone(),
+            );
+            std::thread::spawn(move || {
+                answer(
+                    ureq::post(&url)
+                        .set("Authorization", &auth)
+                        .set(
+                            "Content-Type",
+                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        )
+                        .timeout(Duration::from_secs(600))
+                        .send_bytes(&bytes),
+                )
+            })
+        })
+        .collect();
+    let answers: Vec<(u16, String)> = sends
+        .into_iter()
+        .map(|h| h.join().unwrap_or((0, "client thread failed".into())))
+        .collect();
+    let statuses: Vec<u16> = answers.iter().map(|a| a.0).collect();
+    let first = answers.first().map(|a| a.1.as_str()).unwrap_or_default();
+    let body: serde_json::Value = serde_json::from_str(first).unwrap_or_default();
+    println!(
+        "hostile {kind}: {} KB x{parallel} at once -> {} in {:.2}s: {}",
+        bytes.len() / 1024,
+        tally(&statuses),
+        t.elapsed().as_secs_f64(),
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or(first)
+            .chars()
+            .take(90)
+            .collect::<String>()
+    );
+    Ok(())
+}
+
+fn login_flood(base: &str, n: usize) -> Result<(), String> {
+    let n = n.max(1);
+    let start = std::sync::Arc::new(std::sync::Barrier::new(n));
+    let t = Instant::now();
+    let logins: Vec<_> = (0..n)
+        .map(|i| {
+            let (url, start) = (format!("{base}/api/v1/auth/login"), start.clone());
+            std::thread::spawn(move || {
+                let body = serde_json::json!({
+                    "email": format!("nobody{i}@flood.test"),
+                    "password": "not-a-password-1234"
+                });
+                start.wait();
+                let t = Instant::now();
+                let (status, _) = answer(
+                    ureq::post(&url)
+                        .timeout(Duration::from_secs(120))
+                        .send_json(body),
+                );
+                (status, t.elapsed().as_secs_f64() * 1000.0)
+            })
+        })
+        .collect();
+    let results: Vec<(u16, f64)> = logins
+        .into_iter()
+        .map(|h| h.join().unwrap_or((0, 0.0)))
+        .collect();
+    let statuses: Vec<u16> = results.iter().map(|r| r.0).collect();
+    let mut times: Vec<f64> = results.iter().map(|r| r.1).collect();
+    times.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "login flood: {n} unknown emails at once -> {} in {:.2}s (p50 {:.0}ms, max {:.0}ms)",
+        tally(&statuses),
+        t.elapsed().as_secs_f64(),
+        percentile(&times, 50.0),
+        times.last().copied().unwrap_or(0.0)
+    );
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let f = flags(args.get(1..).unwrap_or(&[]));
     let get = |k: &str, d: &str| f.get(k).cloned().unwrap_or_else(|| d.to_string());
     let base = get("base", "http://127.0.0.1:8000");
-    let result = login(&base, &get("email", ""), &get("password", "")).and_then(|token| match args
-        .first()
-        .map(String::as_str)
-    {
-        Some("token") => {
-            println!("{token}");
-            Ok(())
-        }
-        Some("report") => report(
-            &base,
-            &token,
-            &get("query", "year=2025"),
-            get("n", "40").parse().unwrap_or(40),
-        ),
-        Some("import") => import(
-            &base,
-            &token,
-            get("year", "2026").parse().unwrap_or(2026),
-            get("months", "10").parse().unwrap_or(10),
-            get("variant", "0").parse().unwrap_or(0),
-        ),
-        _ => Err(
-            "usage: clausier-bench token|report|import --base URL --email E --password P ..."
-                .into(),
-        ),
-    });
+    let command = args.first().map(String::as_str);
+    let token = || match f.get("token") {
+        Some(t) => Ok(t.clone()),
+        None => login(&base, &get("email", ""), &get("password", "")),
+    };
+    let result = if command == Some("login-flood") {
+        login_flood(&base, get("n", "100").parse().unwrap_or(100))
+    } else {
+        token().and_then(|token| match command {
+            Some("token") => {
+                println!("{token}");
+                Ok(())
+            }
+            Some("report") => report(
+                &base,
+                &token,
+                &get("query", "year=2025"),
+                get("n", "40").parse().unwrap_or(40),
+            ),
+            Some("import") => import(
+                &base,
+                &token,
+                get("year", "2026").parse().unwrap_or(2026),
+                get("months", "10").parse().unwrap_or(10),
+                get("variant", "0").parse().unwrap_or(0),
+            ),
+            Some("hostile") => hostile(
+                &base,
+                &token,
+                &get("kind", "far-cell"),
+                get("parallel", "3").parse().unwrap_or(3),
+            ),
+            _ => Err(
+                "usage: clausier-bench token|report|import|hostile|login-flood --base URL \
+             --email E --password P ..."
+                    .into(),
+            ),
+        })
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # The benchmark of docs/PERFORMANCE.md. Rerun it with:
 #   bench/run.sh [sqlite|postgres|both] [departement|national|all] [1|5|all]
+#   bench/run.sh hostile        (only the hostile requests of issue 13, on SQLite)
 # It builds the release binaries, generates each data set into a fresh database, starts the
 # server, and measures: generation time, annual report latency (p50/p95, sequential), hours
 # import throughput (a 50,000-line CSV through the HTTP API), clause progress throughput and
 # p99 latency at 32 concurrent authenticated clients (wrk), the same while imports run,
-# and the server's peak memory (VmHWM) for each case. Results go to stdout and bench/results.txt.
+# and the server's peak memory (VmHWM) for each case. Then the hostile requests of issue 13
+# (workbooks built by the client, never stored: a cell at XFD1048576, 1 GiB of blanks, a
+# shared string of 1 GiB, 235,000 empty parts, and within every limit 500,000 shared strings
+# of 16 letters; 100 logins with unknown emails at once), each
+# with the server's peak memory for that case alone and whether /health still answers.
+# Results go to stdout and bench/results.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+HOSTILE_ONLY=
+if [ "${1:-}" = hostile ]; then HOSTILE_ONLY=1; shift; set -- sqlite departement 1; fi
 BACKENDS=${1:-both}
 SCALES=${2:-all}
 YEARS_LIST=${3:-all}
@@ -23,7 +31,7 @@ OUT=bench/results.txt
 AUTOGROUP_FILE=/proc/sys/kernel/sched_autogroup_enabled
 AUTOGROUP_BEFORE=$(cat "$AUTOGROUP_FILE" 2>/dev/null || echo n/a)
 
-if ! command -v wrk >/dev/null; then
+if [ -z "$HOSTILE_ONLY" ] && ! command -v wrk >/dev/null; then
   apt-get update -qq && apt-get install -y -qq wrk
 fi
 cargo build --release --bins -q
@@ -35,8 +43,9 @@ SERVER_PID=
 say() { echo "$*" | tee -a "$OUT"; }
 
 start_server() {
+  # exec: the subshell becomes the server, so $SERVER_PID is the server's own id.
   (cd "$WORK" && ROCKET_PORT=$PORT CLAUSIER_DATABASE_URL="$1" CLAUSIER_REMINDERS_CRON="" \
-    CLAUSIER_ANONYMISE_CRON="" CLAUSIER_DATABASE_POOL_SIZE=8 RUST_LOG=warn "$BIN" >"$WORK/server.log" 2>&1) &
+    CLAUSIER_ANONYMISE_CRON="" CLAUSIER_DATABASE_POOL_SIZE=8 RUST_LOG=warn exec "$BIN" >"$WORK/server.log" 2>&1) &
   SERVER_PID=$!
   for _ in $(seq 1 100); do
     curl -sf "$BASE/health" >/dev/null && return 0
@@ -45,19 +54,22 @@ start_server() {
   echo "server did not start" >&2; cat "$WORK/server.log" >&2; exit 1
 }
 
-server_pid() { pgrep -f "^$BIN\$" | head -1; }
+# The server's resident memory now (VmRSS) or at its peak (VmHWM), in MB.
+server_mb() { awk -v k="$1:" '$1 == k {printf "%.0f MB", $2/1024}' "/proc/$SERVER_PID/status" 2>/dev/null || echo "n/a (server gone)"; }
+# Starts a new peak: VmHWM falls back to the current VmRSS (Linux 4.0+).
+reset_peak() { echo 5 > "/proc/$SERVER_PID/clear_refs"; }
 
 stop_server() {
-  local pid; pid=$(server_pid || true)
-  if [ -n "$pid" ]; then
-    say "  server peak memory (VmHWM): $(grep VmHWM /proc/$pid/status | awk '{printf "%.0f MB", $2/1024}')"
-    kill "$pid"; wait "$SERVER_PID" 2>/dev/null || true
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    say "  server peak memory (VmHWM): $(server_mb VmHWM)"
+    kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
   fi
+  SERVER_PID=
 }
 restore() {
-  pkill -f "^$BIN\$" || true
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
   rm -rf "$WORK"
-  if [ -w "$AUTOGROUP_FILE" ] && [ "$AUTOGROUP_BEFORE" != n/a ]; then
+  if [ -z "$HOSTILE_ONLY" ] && [ -w "$AUTOGROUP_FILE" ] && [ "$AUTOGROUP_BEFORE" != n/a ]; then
     echo "$AUTOGROUP_BEFORE" > "$AUTOGROUP_FILE"
   fi
 }
@@ -69,6 +81,35 @@ progress() {
     "$BASE/api/v1/clauses/1/progress?on=2025-06-30" > "$WORK/wrk.txt"
   say "  progress $label: $(grep 'Requests/sec' "$WORK/wrk.txt" | awk '{print $2}') req/s, p50 $(grep ' 50%' "$WORK/wrk.txt" | awk '{print $2}'), p99 $(grep ' 99%' "$WORK/wrk.txt" | awk '{print $2}'), errors: $(grep -E 'Non-2xx|Socket errors' "$WORK/wrk.txt" | tr '\n' ' ' || true)"
 }
+
+# The requests of issue 13 that took the service down, each alone on a fresh server: the
+# peak memory of the case (VmHWM reset before it), and whether /health answers after it.
+hostile_cases() {
+  local url="sqlite://$WORK/hostile.db" email=hostile@bench.clausier.fr
+  (cd "$WORK" && CLAUSIER_DATABASE_URL="$url" "$BIN" create-user --structure Bench \
+    --role facilitator --email $email --password $PASSWORD >/dev/null)
+  start_server "$url"
+  local token; token=$("$CLIENT" token --base "$BASE" --email $email --password $PASSWORD)
+  say "-- hostile requests (issue 13), sqlite; server at rest: $(server_mb VmRSS)"
+  local out kind
+  for kind in far-cell blanks huge-string many-parts heavy-strings; do
+    reset_peak
+    out=$("$CLIENT" hostile --base "$BASE" --token "$token" --kind $kind --parallel 3 2>&1 || true)
+    say "  $out"
+    say "    server peak $(server_mb VmHWM), after $(server_mb VmRSS); /health: $(curl -s -m 5 -o /dev/null -w '%{http_code}' "$BASE/health" || echo down)"
+  done
+  reset_peak
+  out=$("$CLIENT" login-flood --base "$BASE" --n 100 2>&1 || true)
+  say "  $out"
+  say "    server peak $(server_mb VmHWM), after $(server_mb VmRSS); /health: $(curl -s -m 5 -o /dev/null -w '%{http_code}' "$BASE/health" || echo down)"
+  stop_server
+}
+
+if [ -n "$HOSTILE_ONLY" ]; then
+  say "== clausier hostile requests $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB"
+  hostile_cases
+  exit 0
+fi
 
 # The kernel's autogroup scheduling shares the CPU between sessions before processes: the
 # load generator's session (wrk, the import client and the server started here) would get as
@@ -122,3 +163,4 @@ for backend in $BACKENDS; do
     done
   done
 done
+hostile_cases

@@ -131,6 +131,19 @@ pub fn huge_shared_string(size: u64) -> ZipResult<Vec<u8>> {
     )
 }
 
+/// `n` shared strings of `chars` letters each: with 500,000 of 16 letters, the most shared
+/// text a workbook may make calamine keep in memory within the limits of `xlsx_guard`.
+pub fn many_strings(n: u64, chars: usize) -> ZipResult<Vec<u8>> {
+    let one = format!("<si><t>{}</t></si>", "x".repeat(chars));
+    workbook_with_big_part(
+        "xl/sharedStrings.xml",
+        STRINGS_HEAD,
+        &one,
+        n * one.len() as u64,
+        "</sst>",
+    )
+}
+
 /// A sheet part of `size` bytes made of small elements between blanks: passes the element
 /// limit, stops at the part limit.
 pub fn big_sheet(size: u64) -> ZipResult<Vec<u8>> {
@@ -141,4 +154,19 @@ pub fn big_sheet(size: u64) -> ZipResult<Vec<u8>> {
         size,
         "</sheetData></worksheet>",
     )
+}
+
+/// A workbook of `n` empty parts besides its own (stored, not deflated): what a zip's
+/// central directory costs to list.
+pub fn many_parts(n: usize) -> ZipResult<Vec<u8>> {
+    let mut w = ZipWriter::new(Cursor::new(Vec::new()));
+    for (part, content) in workbook_parts("<sheetData/>", "") {
+        w.start_file(part.as_str(), deflated())?;
+        w.write_all(&content)?;
+    }
+    let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+    for i in 0..n {
+        w.start_file(format!("{i:x}"), stored)?;
+    }
+    Ok(w.finish()?.into_inner())
 }

@@ -61,14 +61,15 @@ pub async fn login_with(
     }
     let e = email.clone();
     let user = db.run(move |c| users::find_by_email(c, &e)).await?;
-    // Argon2 is slow on purpose: verify off the async threads, and against a decoy hash when
-    // the email is unknown so both failures cost the same.
-    let hash = user
-        .as_ref()
-        .map(|u| u.password_hash.clone())
-        .unwrap_or_else(|| decoy_hash().to_string());
+    // Argon2 is slow on purpose: verify off the async threads, under the limiter, and against
+    // a decoy hash when the email is unknown so both failures cost the same (the decoy itself
+    // is hashed once, on first use, under the limiter too).
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
     let ok = admission
-        .run(move || verify_password(&password, &hash))
+        .run(move || {
+            let hash = stored.unwrap_or_else(|| decoy_hash().to_string());
+            verify_password(&password, &hash)
+        })
         .await?;
     match user {
         Some(u) if ok => {

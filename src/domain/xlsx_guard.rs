@@ -46,6 +46,8 @@ pub struct XlsxLimits {
     pub max_attributes: usize,
     /// Entries of the shared-string table, which calamine keeps whole in memory.
     pub max_shared_strings: usize,
+    /// Characters of all the shared strings together (the rest of that memory).
+    pub max_shared_chars: usize,
     /// Records of each other kind calamine keeps in memory: cell styles, number formats,
     /// relationships, defined names, sheets.
     pub max_records: usize,
@@ -63,7 +65,8 @@ impl Default for XlsxLimits {
             max_string_chars: 32_767,
             max_element_bytes: MIB,
             max_attributes: 256,
-            max_shared_strings: 1_000_000,
+            max_shared_strings: 500_000,
+            max_shared_chars: 8_000_000,
             max_records: 100_000,
             max_parts: 10_000,
         }
@@ -108,6 +111,9 @@ pub enum Refusal {
         limit: usize,
     },
     TooManySharedStrings {
+        limit: usize,
+    },
+    SharedTextTooLong {
         limit: usize,
     },
     TooManyRecords {
@@ -178,6 +184,11 @@ impl Refusal {
             Refusal::TooManySharedStrings { limit } => format!(
                 "le classeur contient plus de {} textes différents ; enregistrez la feuille \
                  des heures seule dans un nouveau classeur",
+                thousands(*limit as u64)
+            ),
+            Refusal::SharedTextTooLong { limit } => format!(
+                "les textes du classeur dépassent {} caractères en tout ; enregistrez la \
+                 feuille des heures seule dans un nouveau classeur",
                 thousands(*limit as u64)
             ),
             Refusal::TooManyRecords { limit } => format!(
@@ -361,6 +372,7 @@ fn parsed_as_xml(name: &str) -> bool {
 #[derive(Default)]
 struct Totals {
     shared_strings: usize,
+    shared_chars: usize,
     /// xf, numFmt, Relationship, definedName, sheet.
     records: [usize; 5],
 }
@@ -373,6 +385,7 @@ pub fn check(bytes: &[u8], limits: &XlsxLimits) -> Result<(), Refusal> {
     if bytes.starts_with(&OLE_MAGIC) {
         return Err(Refusal::OleFile);
     }
+    check_directory_ends(bytes, limits)?;
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| Refusal::Unreadable)?;
     if archive.len() > limits.max_parts {
         return Err(Refusal::TooManyParts {
@@ -400,6 +413,45 @@ pub fn check(bytes: &[u8], limits: &XlsxLimits) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// Refuses, before the zip is listed, an end record announcing more parts than allowed:
+/// listing a central directory costs about 500 bytes a part, and a 20 MiB zip can announce
+/// 65,535 of them (millions with zip64). The zip reader searches the whole file, from its
+/// end, for an end record it can use, so every one that it could use is looked at: those
+/// whose comment fits in the file. Zip64 records are refused (no workbook needs one).
+fn check_directory_ends(bytes: &[u8], limits: &XlsxLimits) -> Result<(), Refusal> {
+    const END: &[u8] = b"PK\x05\x06";
+    const ZIP64_LOCATOR: &[u8] = b"PK\x06\x07";
+    let u16_at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]);
+    let too_many = Refusal::TooManyParts {
+        limit: limits.max_parts,
+    };
+    let mut from = 0;
+    while let Some(at) = bytes
+        .get(from..)
+        .and_then(|rest| rest.windows(END.len()).position(|w| w == END))
+    {
+        let o = from + at;
+        from = o + 1;
+        // The fixed part of the record is 22 bytes; the comment's length is its last field.
+        if o + 22 > bytes.len() || o + 22 + usize::from(u16_at(o + 20)) > bytes.len() {
+            continue;
+        }
+        let on_disk = u16_at(o + 8);
+        let total = u16_at(o + 10);
+        let zip64 = on_disk == u16::MAX
+            || total == u16::MAX
+            || bytes[o + 16..o + 20] == [0xFF; 4]
+            || bytes[o + 12..o + 16] == [0xFF; 4];
+        if zip64 && o >= 20 && &bytes[o - 20..o - 16] == ZIP64_LOCATOR {
+            return Err(too_many);
+        }
+        if usize::from(on_disk.max(total)) > limits.max_parts {
+            return Err(too_many);
+        }
+    }
+    Ok(())
+}
+
 fn drain<R: Read>(metered: &mut Metered<R>) -> Result<(), Refusal> {
     metered.watch_elements = false;
     match std::io::copy(metered, &mut std::io::sink()) {
@@ -417,6 +469,8 @@ struct XmlState {
     col_index: u64,
     /// Inside a shared or inline string (`si`, `is`): its text runs add up.
     in_string: bool,
+    /// Inside a shared string (`si`): its text counts in the table's total too.
+    in_shared: bool,
     /// Inside an element whose text calamine keeps (`t`, `v`, `definedName`).
     in_text: bool,
     chars: usize,
@@ -453,8 +507,12 @@ fn scan_xml<R: Read>(
             Err(_) | Ok(Event::Eof) => return Ok(()),
             Ok(Event::Start(e)) => on_start(&e, &mut state, limits, totals)?,
             Ok(Event::End(e)) => on_end(e.local_name().as_ref(), &mut state),
-            Ok(Event::Text(t)) if state.in_text => add_chars(&mut state, xml_chars(&t), limits)?,
-            Ok(Event::CData(t)) if state.in_text => add_chars(&mut state, utf8_chars(&t), limits)?,
+            Ok(Event::Text(t)) if state.in_text => {
+                add_chars(&mut state, totals, xml_chars(&t), limits)?
+            }
+            Ok(Event::CData(t)) if state.in_text => {
+                add_chars(&mut state, totals, utf8_chars(&t), limits)?
+            }
             Ok(_) => {}
         }
         xml.get_mut().get_mut().since_event = 0;
@@ -489,12 +547,25 @@ fn xml_chars(raw: &[u8]) -> usize {
     n
 }
 
-fn add_chars(state: &mut XmlState, n: usize, limits: &XlsxLimits) -> Result<(), Refusal> {
+fn add_chars(
+    state: &mut XmlState,
+    totals: &mut Totals,
+    n: usize,
+    limits: &XlsxLimits,
+) -> Result<(), Refusal> {
     state.chars = state.chars.saturating_add(n);
     if state.chars > limits.max_string_chars {
         return Err(Refusal::StringTooLong {
             limit: limits.max_string_chars,
         });
+    }
+    if state.in_shared {
+        totals.shared_chars = totals.shared_chars.saturating_add(n);
+        if totals.shared_chars > limits.max_shared_chars {
+            return Err(Refusal::SharedTextTooLong {
+                limit: limits.max_shared_chars,
+            });
+        }
     }
     Ok(())
 }
@@ -584,6 +655,7 @@ fn on_start(
                 });
             }
             state.in_string = true;
+            state.in_shared = true;
             state.chars = 0;
         }
         b"is" => {
@@ -617,7 +689,10 @@ fn on_end(name: &[u8], state: &mut XmlState) {
             state.col_index = 0;
         }
         b"c" if state.in_sheet_data => state.col_index = state.col_index.saturating_add(1),
-        b"si" | b"is" => state.in_string = false,
+        b"si" | b"is" => {
+            state.in_string = false;
+            state.in_shared = false;
+        }
         b"t" | b"v" | b"definedName" => state.in_text = false,
         _ => {}
     }
@@ -700,6 +775,7 @@ mod tests {
             max_element_bytes: 16 * 1024,
             max_attributes: 8,
             max_shared_strings: 3,
+            max_shared_chars: 500,
             max_records: 3,
             max_parts: 12,
         }
@@ -1037,5 +1113,53 @@ mod tests {
             check(&zip_of(&parts), &l),
             Err(Refusal::TooManyParts { limit: 12 })
         );
+        // Refused from the end record, before the directory is listed.
+        let many = samples::many_parts(13).unwrap();
+        assert_eq!(
+            check_directory_ends(&many, &l),
+            Err(Refusal::TooManyParts { limit: 12 })
+        );
+        assert_eq!(check_directory_ends(&many, &XlsxLimits::default()), Ok(()));
+        // An end record inside the data, as if by chance, with a comment running past the end
+        // of the file: not one the zip reader could use.
+        let mut parts = workbook_parts("<sheetData/>", "");
+        let mut fake = b"PK\x05\x06\0\0\0\0\xff\xff\xff\xff".to_vec();
+        fake.extend_from_slice(&[0; 8]);
+        fake.extend_from_slice(&u16::MAX.to_le_bytes());
+        fake.extend_from_slice(&[0; 100]);
+        parts.push(("xl/media/image1.png".into(), fake));
+        let stored = {
+            let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+            let o = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored);
+            for (name, content) in &parts {
+                w.start_file(name.as_str(), o).unwrap();
+                std::io::Write::write_all(&mut w, content).unwrap();
+            }
+            w.finish().unwrap().into_inner()
+        };
+        assert_eq!(checked(&stored), Ok(()));
+    }
+
+    #[test]
+    fn the_text_of_all_shared_strings_is_counted() {
+        let l = small();
+        let strings = |n: usize| {
+            zip_of(&workbook_parts(
+                "<sheetData/>",
+                &format!("<si><t>{}</t></si>", "x".repeat(n)).repeat(3),
+            ))
+        };
+        assert_eq!(check(&strings(166), &l), Ok(()));
+        assert_eq!(
+            check(&strings(167), &l),
+            Err(Refusal::SharedTextTooLong { limit: 500 })
+        );
+        // Inline strings are not in the table.
+        let inline = format!(
+            r#"<row><c t="inlineStr"><is><t>{}</t></is></c></row>"#,
+            "x".repeat(150)
+        );
+        assert_eq!(check(&workbook(&inline.repeat(4)), &l), Ok(()));
     }
 }

@@ -93,6 +93,12 @@ on_both!(
                 xlsx_samples::huge_shared_string(32_768).unwrap(),
                 "le classeur contient un texte de plus de 32\u{202f}767 caractères",
             ),
+            // More parts than any workbook has: refused from the zip's end record.
+            (
+                "many parts",
+                xlsx_samples::many_parts(10_001).unwrap(),
+                "le classeur contient plus de 10\u{202f}000 fichiers internes",
+            ),
             // A sheet of small elements inflating past 100 MiB.
             (
                 "big part",
