@@ -138,6 +138,28 @@ impl Browser {
             .unwrap_or_default()
             .to_string()
     }
+    /// The text of `css` once the page shows it: a click that submits a form returns before
+    /// the next page is there, so the element is waited for rather than looked up at once.
+    fn wait_for_text(&self, css: &str) -> String {
+        let mut text = None;
+        wait_until(
+            &format!("{css} on the page"),
+            Duration::from_secs(20),
+            || {
+                let found = self.call(
+                "POST",
+                "/execute/sync",
+                Some(json!({
+                    "script": "const e = document.querySelector(arguments[0]); return e ? e.textContent : null;",
+                    "args": [css]
+                })),
+            );
+                text = found.as_str().map(str::to_string);
+                text.is_some()
+            },
+        );
+        text.unwrap_or_default()
+    }
     fn type_into(&self, css: &str, text: &str) {
         let id = self.find(css);
         self.call(
@@ -387,7 +409,7 @@ fn report_page_in_headless_chromium() {
     browser.type_into("#email", "admin@navigateur.test");
     browser.type_into("#password", "wrong-password-here");
     browser.click("#login-submit");
-    assert!(browser.text("#login-error").contains("incorrect"));
+    assert!(browser.wait_for_text("#login-error").contains("incorrect"));
     browser.type_into("#password", PASSWORD);
     browser.click("#login-submit");
     wait_until("the report page", Duration::from_secs(20), || {
@@ -395,7 +417,7 @@ fn report_page_in_headless_chromium() {
     });
 
     // The headline and the key figures are on the page.
-    let shown = browser.text("#headline");
+    let shown = browser.wait_for_text("#headline");
     assert_eq!(squash(&shown), squash(&headline), "headline shown");
     let body_text = squash(&browser.text("main"));
     let hours = clausier::domain::report::format_hundredths_fr(
