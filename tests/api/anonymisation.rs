@@ -141,15 +141,20 @@ fn run_reminders(app: &TestApp, smtp: &SmtpServer, now: &str) {
         username: None,
         password: None,
     });
+    run_job(app, &config, now);
+}
+
+/// Runs the reminder job once at `now` with `config`'s mailer.
+fn run_job(app: &TestApp, config: &Config, now: &str) {
     let pool = clausier::db::build_pool(&DatabaseUrl::parse(&app.database_url).expect("url"), 2)
         .expect("pool");
-    let mailer = Mailer::from_config(&config).expect("mailer");
+    let mailer = Mailer::from_config(config).expect("mailer");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .expect("runtime");
-    rt.block_on(reminders::run(&pool, &mailer, &config, at(now)))
+    rt.block_on(reminders::run(&pool, &mailer, config, at(now)))
         .expect("reminder job");
 }
 
@@ -402,26 +407,12 @@ on_both!(
 // Without an SMTP server, emails are also written to the outbox folder as files; the copies
 // about an anonymised person go with the rest.
 on_both!(copies_of_emails_on_disk_go_too, |app: &TestApp| {
-    let (w, p, _) = fixtures::placed(app);
+    let (_, p, _) = fixtures::placed(app);
     let data = tempfile::tempdir().expect("data dir");
     let mut config = Config::for_database(&app.database_url).expect("config");
     config.data_dir = data.path().to_path_buf();
-    let pool = clausier::db::build_pool(&DatabaseUrl::parse(&app.database_url).expect("url"), 2)
-        .expect("pool");
-    let mailer = Mailer::from_config(&config).expect("mailer");
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
     // Her placement ended in June without an exit outcome: the facilitator is told, by name.
-    rt.block_on(reminders::run(
-        &pool,
-        &mailer,
-        &config,
-        at("2026-11-27T10:00:00Z"),
-    ))
-    .expect("reminder job");
+    run_job(app, &config, "2026-11-27T10:00:00Z");
     let files = || -> Vec<String> {
         std::fs::read_dir(data.path().join("outbox"))
             .map(|d| {
@@ -438,7 +429,8 @@ on_both!(copies_of_emails_on_disk_go_too, |app: &TestApp| {
         "a copy names the person: {:?}",
         files()
     );
-    let _ = w;
+    let pool = clausier::db::build_pool(&DatabaseUrl::parse(&app.database_url).expect("url"), 1)
+        .expect("pool");
     let mut conn = pool.get().expect("connection");
     let today = NaiveDate::from_ymd_opt(2028, 11, 28).expect("date");
     let ids = app

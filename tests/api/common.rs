@@ -153,6 +153,14 @@ impl TestApp {
         })
     }
 
+    /// Another application on the same database and clock, for an asynchronous client whose
+    /// requests are really in flight together.
+    pub fn second_rocket(&self) -> rocket::Rocket<rocket::Build> {
+        let figment = clausier::rocket_figment().merge(("log_level", "off"));
+        clausier::build_rocket_with(test_config(&self.database_url), figment, self.clock.clone())
+            .expect("second app")
+    }
+
     /// The PostgreSQL application of a test compiled for PostgreSQL (see build.rs): its
     /// server must be configured, or the test fails rather than passing untested.
     pub fn postgres_required(tweak: impl FnOnce(&mut Config)) -> TestApp {

@@ -574,9 +574,7 @@ fn concurrent_hires(app: &TestApp) {
     let r2 = propose(app, &w.facilitator, n, partial);
     // A second application on the same database, with an asynchronous client, so that the
     // two answers really run at the same time.
-    let config = crate::common::test_config(&app.database_url);
-    let figment = clausier::rocket_figment().merge(("log_level", "off"));
-    let rocket = clausier::build_rocket_with(config, figment, app.clock.clone()).expect("app");
+    let rocket = app.second_rocket();
     let token = w.facilitator.clone();
     let statuses = rocket::tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -339,9 +339,7 @@ on_both!(
         app.structure_admin("PLIE");
         // A second application on the same database with an asynchronous client, so that the
         // guesses are really in flight together.
-        let config = crate::common::test_config(&app.database_url);
-        let figment = clausier::rocket_figment().merge(("log_level", "off"));
-        let rocket = clausier::build_rocket_with(config, figment, app.clock.clone()).expect("app");
+        let rocket = app.second_rocket();
         let mut statuses = rocket::tokio::runtime::Builder::new_multi_thread()
             .worker_threads(4)
             .enable_all()
