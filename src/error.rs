@@ -285,3 +285,34 @@ pub fn take_stashed(req: &Request<'_>) -> Option<ApiError> {
         .ok()
         .and_then(|mut s| s.take())
 }
+
+/// The HTTP edge of the use cases: each `AppError` becomes its problem response, messages
+/// rendered from their codes.
+impl From<crate::app::AppError> for ApiError {
+    fn from(e: crate::app::AppError) -> ApiError {
+        use crate::api::messages::field_error;
+        use crate::app::AppError;
+        match e {
+            AppError::Invalid(violations) => {
+                ApiError::validation(violations.iter().map(field_error).collect())
+            }
+            AppError::NotFound(what) => ApiError::not_found(what),
+            AppError::Forbidden => ApiError::forbidden(),
+            AppError::Conflict { violation, extra } => {
+                let fe = field_error(&violation);
+                let mut err = ApiError::conflict(fe.message.clone());
+                err.errors = vec![fe];
+                for (key, value) in extra {
+                    err = err.with_extra(key, value);
+                }
+                err
+            }
+            AppError::ConcurrentUpdate => ApiError::concurrent_update(),
+            AppError::Unavailable => ApiError::unavailable(),
+            AppError::Database(cause) => {
+                tracing::error!("database error: {cause}");
+                ApiError::internal()
+            }
+        }
+    }
+}

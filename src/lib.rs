@@ -4,6 +4,7 @@
 //! the tests both use it.
 
 pub mod api;
+pub mod app;
 pub mod auth;
 pub mod clock;
 pub mod config;

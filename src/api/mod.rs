@@ -7,6 +7,7 @@ pub mod clauses;
 pub mod contracts;
 pub mod hours;
 pub mod imports;
+pub mod messages;
 pub mod needs;
 pub mod organisations;
 pub mod pages;

@@ -1,0 +1,85 @@
+//! What a use case can answer instead of its result. The HTTP edge maps each variant to a
+//! status (`impl From<AppError> for crate::error::ApiError`); nothing below it knows HTTP.
+
+use crate::domain::rule::Violation;
+
+#[derive(Debug)]
+pub enum AppError {
+    /// Broken rules of the request (422): every one found, not only the first.
+    Invalid(Vec<Violation>),
+    /// The record does not exist for this caller (404). `what` names it for the message
+    /// (`clause`, `participant`...); a record of another structure is also "not found".
+    NotFound(&'static str),
+    /// The caller's role or record-level rights do not allow this (403).
+    Forbidden,
+    /// The request contradicts the state of the data (409): a duplicate, a state change that
+    /// is not allowed. `extra` members are added to the problem (`existing_id`).
+    Conflict {
+        violation: Violation,
+        extra: Vec<(&'static str, serde_json::Value)>,
+    },
+    /// Another writer changed the same data at the same moment (409, retry).
+    ConcurrentUpdate,
+    /// The database cannot be reached now (503).
+    Unavailable,
+    /// Any other database failure (500, logged with its cause).
+    Database(diesel::result::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    /// One broken rule.
+    pub fn invalid(violation: Violation) -> AppError {
+        AppError::Invalid(vec![violation])
+    }
+
+    /// A conflict without extra members.
+    pub fn conflict(violation: Violation) -> AppError {
+        AppError::Conflict {
+            violation,
+            extra: Vec::new(),
+        }
+    }
+}
+
+impl From<Vec<Violation>> for AppError {
+    fn from(violations: Vec<Violation>) -> AppError {
+        AppError::Invalid(violations)
+    }
+}
+
+impl From<Violation> for AppError {
+    fn from(violation: Violation) -> AppError {
+        AppError::Invalid(vec![violation])
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> AppError {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                AppError::ConcurrentUpdate
+            }
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => AppError::Unavailable,
+            other => AppError::Database(other),
+        }
+    }
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AppError::Invalid(v) => write!(f, "{} broken rule(s)", v.len()),
+            AppError::NotFound(what) => write!(f, "{what} not found"),
+            AppError::Forbidden => write!(f, "forbidden"),
+            AppError::Conflict { violation, .. } => write!(f, "conflict: {}", violation.code),
+            AppError::ConcurrentUpdate => write!(f, "concurrent update"),
+            AppError::Unavailable => write!(f, "database unavailable"),
+            AppError::Database(e) => write!(f, "database error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for AppError {}

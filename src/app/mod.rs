@@ -1,0 +1,15 @@
+//! Use cases: what each route does, one function per action, grouped by aggregate.
+//!
+//! The layers, from the bottom up (each imports only those below it):
+//! - `domain`: pure rules and figures, no I/O; a broken rule is a `domain::rule::Violation`;
+//! - `store`: diesel queries; returns diesel's `QueryResult` (or a small store error), never
+//!   an HTTP status;
+//! - `app` (here): one use case per action (place a person, import hours, decide entries...),
+//!   taking `now` from the `Clock`, running the transaction, returning `AppResult`;
+//! - `api` and the pages: parse, guard, call one use case, respond. Only there does an
+//!   `AppError` become a problem response (`crate::error::ApiError`), its messages rendered
+//!   from their codes (`api::messages`).
+
+pub mod error;
+
+pub use error::{AppError, AppResult};
