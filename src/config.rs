@@ -360,7 +360,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn database_url_schemes() {
+    fn database_url_scheme_picks_the_backend_and_refuses_others() {
         assert_eq!(
             DatabaseUrl::parse("sqlite://data/x.db").unwrap(),
             DatabaseUrl::Sqlite(PathBuf::from("data/x.db"))
@@ -381,7 +381,7 @@ mod tests {
     }
 
     #[test]
-    fn password_is_redacted() {
+    fn redacted_database_url_hides_the_password() {
         let url = DatabaseUrl::parse("postgres://u:secret@h/db").unwrap();
         assert!(!url.redacted().contains("secret"));
     }

@@ -1,6 +1,9 @@
-//! The clausier binary: `serve` (default), `migrate`, `create-user`.
+//! The clausier binary: the command line (clap), each command a small function over the
+//! library. `serve` is the default when no command is given.
 
 use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
 
 use clausier::auth::password::{check_password_strength, generate_password, hash_password};
 use clausier::auth::{FunderScope, Role};
@@ -9,34 +12,115 @@ use clausier::config::Config;
 use clausier::store::users::{self, NewUser};
 use clausier::{build_rocket, db};
 
-const USAGE: &str = "usage: clausier [serve]
-       clausier migrate
-       clausier anonymise
-       clausier demo                      fill an empty database with a demo territory, then serve
-       clausier bench-data --scale departement|national [--years N] [--seed S]
-       clausier reminders run [--now RFC3339]
-       clausier create-user --structure NAME --role admin|facilitator|contractor|funder --email E
-                            [--password P] [--organisation ID] [--scope structures:ID,ID|territory:CODE|all]
+/// Social insertion clauses in French public contracts: the server and its operator commands.
+#[derive(Debug, Parser)]
+#[command(
+    name = "clausier",
+    version,
+    after_help = "Without a command, clausier serves (like `clausier serve`).\n\
+                  Configuration: Rocket.toml and CLAUSIER_* variables (see README.md)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
 
-Configuration: Rocket.toml and CLAUSIER_* variables (see README.md).";
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Apply the database migrations, then serve the API and the pages (the default)
+    Serve,
+    /// Apply the database migrations and exit
+    Migrate,
+    /// Anonymise the people inactive for longer than the retention period, and exit
+    Anonymise,
+    /// Fill an empty database with a small demo territory, print its logins, then serve
+    Demo,
+    /// Generate a benchmark data set (synthetic people, clauses and hours) into the database
+    BenchData(BenchDataArgs),
+    /// The reminder job
+    Reminders {
+        #[command(subcommand)]
+        command: RemindersCommand,
+    },
+    /// Create a user account (a generated password is printed once)
+    CreateUser(CreateUserArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct BenchDataArgs {
+    /// Size of the data set: one département or the whole country
+    #[arg(long, default_value = "departement", value_parser = ["departement", "national"])]
+    scale: String,
+    /// Number of years of hours, ending with the last complete month (1 to 10)
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10))]
+    years: u32,
+    /// Seed of the random generator (the same seed gives the same data)
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+#[derive(Debug, Subcommand)]
+enum RemindersCommand {
+    /// Run the reminder job once (queue what is due, send what is ready), print what it did
+    Run {
+        /// The time to run at, instead of now (e.g. 2026-04-10T09:05:00+02:00)
+        #[arg(long, value_name = "RFC3339", value_parser = parse_rfc3339)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct CreateUserArgs {
+    /// Name of the facilitation structure (created when it does not exist)
+    #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
+    structure: String,
+    /// Role of the account
+    #[arg(long, value_parser = ["admin", "facilitator", "contractor", "funder"])]
+    role: String,
+    /// Email address, used to log in
+    #[arg(long, value_name = "EMAIL", value_parser = parse_email)]
+    email: String,
+    /// Password (generated and printed once when absent)
+    #[arg(long, value_name = "PASSWORD", allow_hyphen_values = true)]
+    password: Option<String>,
+    /// Organisation id of a contractor account (required for contractors)
+    #[arg(long, value_name = "ID")]
+    organisation: Option<i64>,
+    /// What a funder reads: own structure (default), structures:ID,ID, territory:CODE or all
+    #[arg(long, value_name = "SCOPE", value_parser = parse_scope)]
+    scope: Option<FunderScope>,
+}
+
+fn parse_rfc3339(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("not an RFC 3339 time ({e}), e.g. 2026-04-10T09:30:00+02:00"))
+}
+
+fn parse_email(s: &str) -> Result<String, String> {
+    s.parse::<lettre::Address>()
+        .map(|_| s.to_string())
+        .map_err(|_| "not a valid email address".to_string())
+}
+
+fn parse_scope(s: &str) -> Result<FunderScope, String> {
+    FunderScope::parse(s)
+}
 
 fn main() -> ExitCode {
     limit_malloc_arenas();
     clausier::init_logging();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        None | Some("serve") => serve(),
-        Some("migrate") => migrate(),
-        Some("create-user") => create_user(&args[1..]),
-        Some("anonymise") => anonymise(),
-        Some("demo") => demo(),
-        Some("bench-data") => bench_data(&args[1..]),
-        Some("reminders") => reminders(&args[1..]),
-        Some("-h") | Some("--help") | Some("help") => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        Some(other) => Err(anyhow::anyhow!("unknown command `{other}`\n{USAGE}")),
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None | Some(Command::Serve) => serve(),
+        Some(Command::Migrate) => migrate(),
+        Some(Command::CreateUser(args)) => create_user(args),
+        Some(Command::Anonymise) => anonymise(),
+        Some(Command::Demo) => demo(),
+        Some(Command::BenchData(args)) => bench_data(args),
+        Some(Command::Reminders {
+            command: RemindersCommand::Run { now },
+        }) => reminders_run(now),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -75,55 +159,28 @@ fn migrate() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Reads `--name value` pairs.
-fn flags(args: &[String]) -> anyhow::Result<std::collections::HashMap<String, String>> {
-    let mut out = std::collections::HashMap::new();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let name = a
-            .strip_prefix("--")
-            .ok_or_else(|| anyhow::anyhow!("unexpected argument `{a}`\n{USAGE}"))?;
-        let value = it
-            .next()
-            .ok_or_else(|| anyhow::anyhow!("--{name} needs a value"))?;
-        out.insert(name.to_string(), value.clone());
-    }
-    Ok(out)
-}
-
-fn create_user(args: &[String]) -> anyhow::Result<()> {
-    let f = flags(args)?;
-    let get = |k: &str| {
-        f.get(k)
-            .cloned()
-            .ok_or_else(|| anyhow::anyhow!("--{k} is required\n{USAGE}"))
-    };
-    let structure = get("structure")?;
-    let role_text = get("role")?;
-    let role = Role::parse(&role_text).ok_or_else(|| {
-        anyhow::anyhow!("--role `{role_text}`: expected admin, facilitator, contractor or funder")
+fn create_user(args: CreateUserArgs) -> anyhow::Result<()> {
+    let CreateUserArgs {
+        structure,
+        role,
+        email,
+        password,
+        organisation: organisation_id,
+        scope,
+    } = args;
+    let role = Role::parse(&role).ok_or_else(|| {
+        anyhow::anyhow!("--role `{role}`: expected admin, facilitator, contractor or funder")
     })?;
-    let email = get("email")?;
-    if email.parse::<lettre::Address>().is_err() {
-        anyhow::bail!("--email `{email}` is not a valid email address");
-    }
-    let scope = match f.get("scope") {
-        Some(s) if role != Role::Funder => anyhow::bail!("--scope `{s}` applies to funders only"),
-        Some(s) => FunderScope::parse(s).map_err(|e| anyhow::anyhow!(e))?,
+    let scope = match scope {
+        Some(_) if role != Role::Funder => anyhow::bail!("--scope applies to funders only"),
+        Some(s) => s,
         None => FunderScope::Own,
-    };
-    let organisation_id = match f.get("organisation") {
-        Some(s) => Some(
-            s.parse::<i64>()
-                .map_err(|_| anyhow::anyhow!("--organisation must be a number"))?,
-        ),
-        None => None,
     };
     if role == Role::Contractor && organisation_id.is_none() {
         anyhow::bail!("a contractor account needs --organisation ID");
     }
-    let (password, generated) = match f.get("password") {
-        Some(p) => (p.clone(), false),
+    let (password, generated) = match password {
+        Some(p) => (p, false),
         None => (generate_password(), true),
     };
     check_password_strength(&password).map_err(|m| anyhow::anyhow!("--password {m}"))?;
@@ -220,7 +277,10 @@ fn demo() -> anyhow::Result<()> {
                 println!("  {role:<12} {email}");
             }
             let year = chrono::Datelike::year(&options.last_month);
-            println!("annual report: http://127.0.0.1:8000/reports/annual/{year} (log in as the facilitator or the funder)");
+            println!(
+                "annual report: {}/reports/annual/{year} (log in as the facilitator or the funder)",
+                config.public_url
+            );
         }
         Err(e) if e.status == 409 => {
             println!("the database already holds data: serving it as it is")
@@ -233,33 +293,18 @@ fn demo() -> anyhow::Result<()> {
 }
 
 /// Generates the benchmark data sets.
-fn bench_data(args: &[String]) -> anyhow::Result<()> {
+fn bench_data(args: BenchDataArgs) -> anyhow::Result<()> {
     use clausier::seed::{generate, Scale, SeedOptions};
-    let f = flags(args)?;
-    let scale_text = f
-        .get("scale")
-        .cloned()
-        .unwrap_or_else(|| "departement".into());
+    let BenchDataArgs {
+        scale: scale_text,
+        years,
+        seed,
+    } = args;
     let scale = Scale::parse(&scale_text)
         .filter(|s| *s != Scale::Demo)
         .ok_or_else(|| {
             anyhow::anyhow!("--scale `{scale_text}`: expected departement or national")
         })?;
-    let years: u32 = f
-        .get("years")
-        .map(|y| y.parse())
-        .transpose()
-        .map_err(|_| anyhow::anyhow!("--years must be a number"))?
-        .unwrap_or(1);
-    if !(1..=10).contains(&years) {
-        anyhow::bail!("--years must be between 1 and 10");
-    }
-    let seed: u64 = f
-        .get("seed")
-        .map(|s| s.parse())
-        .transpose()
-        .map_err(|_| anyhow::anyhow!("--seed must be a number"))?
-        .unwrap_or(1);
     let config = load_config()?;
     let pool = db::build_pool(&config.database, 1)?;
     let mut conn = pool.get()?;
@@ -292,25 +337,8 @@ fn bench_data(args: &[String]) -> anyhow::Result<()> {
 const BENCH_PASSWORD: &str = "bench-password-2026";
 /// `clausier reminders run [--now RFC3339]`: runs the reminder job once (queues what is due at
 /// `now`, sends what is ready), prints what it did, and exits.
-fn reminders(args: &[String]) -> anyhow::Result<()> {
-    match args.first().map(String::as_str) {
-        Some("run") => {}
-        _ => anyhow::bail!("expected `clausier reminders run [--now RFC3339]`\n{USAGE}"),
-    }
-    let f = flags(&args[1..])?;
-    if let Some(k) = f.keys().find(|k| k.as_str() != "now") {
-        anyhow::bail!("unknown option --{k}\n{USAGE}");
-    }
-    let now = match f.get("now") {
-        Some(s) => chrono::DateTime::parse_from_rfc3339(s)
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "--now `{s}` is not an RFC 3339 time ({e}), e.g. 2026-04-10T09:30:00+02:00"
-                )
-            })?
-            .with_timezone(&chrono::Utc),
-        None => Clock::system().now(),
-    };
+fn reminders_run(now: Option<chrono::DateTime<chrono::Utc>>) -> anyhow::Result<()> {
+    let now = now.unwrap_or_else(|| Clock::system().now());
     let config = load_config()?;
     let pool = db::build_pool(&config.database, 2)?;
     {

@@ -178,7 +178,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hash_and_verify() {
+    fn argon2id_hash_verifies_only_its_own_password() {
         let h = hash_password("correct horse battery").unwrap();
         assert!(h.starts_with("$argon2id$"));
         assert!(verify_password("correct horse battery", &h));

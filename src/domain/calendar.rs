@@ -379,7 +379,7 @@ mod tests {
     }
 
     #[test]
-    fn frequency_codes() {
+    fn frequency_codes_parse_exactly() {
         assert_eq!(Frequency::parse("monthly"), Some(Frequency::Monthly));
         assert_eq!(Frequency::parse("quarterly"), Some(Frequency::Quarterly));
         assert_eq!(Frequency::parse("Monthly"), None);
@@ -389,7 +389,7 @@ mod tests {
     }
 
     #[test]
-    fn monthly_calendar() {
+    fn monthly_calendar_has_every_stage_and_reports_due_on_the_tenth() {
         // 15 Jan to 30 Jun 2026: 166 days from start to end, mid-term 83 days after the start.
         let ms = generate(d(2026, 1, 15), d(2026, 6, 30), Frequency::Monthly);
         assert_eq!(
@@ -430,7 +430,7 @@ mod tests {
     }
 
     #[test]
-    fn quarterly_calendar() {
+    fn quarterly_calendar_reports_each_quarter_on_the_tenth_after_it() {
         let ms = generate(d(2026, 2, 1), d(2026, 11, 30), Frequency::Quarterly);
         let reports: Vec<_> = ms
             .iter()
@@ -454,7 +454,7 @@ mod tests {
     }
 
     #[test]
-    fn quarter_boundaries() {
+    fn days_either_side_of_a_quarter_end_give_two_reports() {
         // 31 March and 1 April fall in two quarters.
         let ms = generate(d(2026, 3, 31), d(2026, 4, 1), Frequency::Quarterly);
         let periods: Vec<_> = ms
@@ -575,7 +575,7 @@ mod tests {
     }
 
     #[test]
-    fn send_hour_overseas() {
+    fn send_hour_follows_overseas_time_zones() {
         let day = d(2026, 4, 10);
         // Martinique is UTC-4: 09:00 local is 13:00 UTC.
         let martinique = time_zone("972");

@@ -1,6 +1,6 @@
-//! Calibration (calibrage) of the number of insertion hours of a clause (DOMAIN.md
-//! "Calibration"). Exact integer arithmetic: amounts in cents, percentages in basis points
-//! (hundredths of a percent), hours rounded half up from the exact quotient.
+//! Calibration (calibrage) of the number of insertion hours of a clause
+//! (docs/domain.md#calibration). Exact integer arithmetic: amounts in cents, percentages in
+//! basis points (hundredths of a percent), hours rounded half up from the exact quotient.
 //!
 //! The explanation is French text for contract documents. Numbers are typeset the French
 //! way: a narrow no-break space (U+202F) between groups of thousands, a comma before the
@@ -124,7 +124,8 @@ fn ser_opt<S: Serializer>(v: &Option<Hundredths>, s: S) -> Result<S::Ok, S::Erro
     }
 }
 
-/// The three sourced trade defaults of DOMAIN.md; other trades are set by the facilitator.
+/// The three sourced trade defaults (docs/domain.md#calibration); other trades are set by
+/// the facilitator.
 pub fn default_labour_shares() -> Vec<LabourShareRef> {
     [
         ("454421", 7_000, "Travaux de peinture"),
@@ -753,7 +754,7 @@ mod tests {
             .collect()
     }
 
-    // -- DOMAIN.md worked examples --------------------------------------------------------
+    // -- worked examples of docs/domain.md#calibration ------------------------------------
 
     #[test]
     fn one_million_at_50_5_and_30_gives_833_hours() {

@@ -4,7 +4,7 @@
 /// A code list: (code, French label).
 pub type CodeList = [(&'static str, &'static str)];
 
-/// Eligibility criteria (DOMAIN.md "People"). A person is eligible with at least one.
+/// Eligibility criteria (docs/domain.md#eligibility). A person is eligible with at least one.
 pub const CRITERIA: &CodeList = &[
     ("rsa", "Bénéficiaire du RSA"),
     ("ass", "Bénéficiaire de l'ASS"),
@@ -260,7 +260,7 @@ mod tests {
     }
 
     #[test]
-    fn lookups() {
+    fn codes_match_exactly_and_have_french_labels() {
         assert!(is_code(CRITERIA, "rsa"));
         assert!(is_code(CRITERIA, "facilitator_opinion"));
         assert!(!is_code(CRITERIA, "RSA"));

@@ -1,6 +1,6 @@
 //! Reading the national open data on public contracts, DECP ("données essentielles de la
-//! commande publique"), formats v1.5 and v2, into plain contract records (DOMAIN.md "Open
-//! data: DECP").
+//! commande publique"), formats v1.5 and v2, into plain contract records
+//! (docs/domain.md#decp-import).
 //!
 //! Published files vary in shape, so the parser is lenient about structure and strict about
 //! values: a record that cannot become a contract is skipped with a reason, a holder whose
@@ -1124,7 +1124,7 @@ mod tests {
     }
 
     #[test]
-    fn dates_and_durations() {
+    fn end_date_is_notification_plus_duration_and_bad_dates_warn() {
         let r = one_record(minimal(
             json!({"dateNotification": "2024-01-31", "dureeMois": 1}),
         ));

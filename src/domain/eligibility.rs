@@ -1,4 +1,5 @@
-//! Eligibility of participants and the rules a placement must respect (DOMAIN.md "People").
+//! Eligibility of participants and the rules a placement must respect
+//! (docs/domain.md#eligibility, docs/domain.md#weekly-load).
 
 use chrono::{Datelike, Months, NaiveDate};
 
@@ -272,7 +273,7 @@ mod tests {
     }
 
     #[test]
-    fn criteria_accepted() {
+    fn known_criteria_and_a_justified_opinion_are_accepted() {
         assert_eq!(check_criteria(&strings(&["rsa"]), None), Ok(()));
         assert_eq!(
             check_criteria(&strings(&["qpv", "deld", "senior"]), None),
@@ -288,7 +289,7 @@ mod tests {
     }
 
     #[test]
-    fn criteria_refused() {
+    fn missing_unknown_repeated_criteria_and_bare_opinion_are_refused() {
         let errors = check_criteria(&[], None).unwrap_err();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].field, "criteria");
@@ -313,7 +314,7 @@ mod tests {
     }
 
     #[test]
-    fn expiry() {
+    fn validation_expires_the_day_before_the_same_date_months_later() {
         assert_eq!(valid_until(d("2026-01-15"), 6), d("2026-07-14"));
         assert_eq!(valid_until(d("2026-08-31"), 6), d("2027-02-27"));
         assert_eq!(valid_until(d("2026-01-01"), 6), d("2026-06-30"));
@@ -381,7 +382,7 @@ mod tests {
     }
 
     #[test]
-    fn age_bands() {
+    fn age_band_changes_on_the_26th_and_50th_birthdays() {
         let birth = d("2000-03-15");
         assert_eq!(age_band(birth, d("2026-03-14")), AgeBand::Under26);
         assert_eq!(age_band(birth, d("2026-03-15")), AgeBand::From26To49);
@@ -408,7 +409,7 @@ mod tests {
     }
 
     #[test]
-    fn weekly_load() {
+    fn overlapping_placements_never_exceed_the_weekly_hours() {
         let existing = vec![
             planned("2026-01-01", Some("2026-03-31"), 2000),
             planned("2026-05-01", None, 3500),
@@ -475,7 +476,7 @@ mod tests {
     }
 
     #[test]
-    fn placement_fields() {
+    fn placement_end_and_weekly_hours_are_checked() {
         assert!(check_placement_dates(d("2026-01-01"), None).is_ok());
         assert!(check_placement_dates(d("2026-01-01"), Some(d("2026-01-01"))).is_ok());
         let e = check_placement_dates(d("2026-01-02"), Some(d("2026-01-01"))).unwrap_err();

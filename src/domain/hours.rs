@@ -1,5 +1,6 @@
-//! Monthly hour entries (DOMAIN.md "Hours"): months, the rules of one entry, bulk import from
-//! CSV or XLSX, and the templates contractors fill in.
+//! Monthly hour entries (docs/domain.md#hour-entries): months, the rules of one entry, bulk
+//! import from CSV or XLSX (docs/domain.md#hours-import), and the templates contractors fill
+//! in.
 
 use std::collections::HashMap;
 use std::io::Cursor;
@@ -106,8 +107,8 @@ pub fn open_days_in_month(year: i32, month: u32, periods: &[OpenPeriod]) -> u32 
         .count() as u32
 }
 
-/// A person's cap for a month, in hundredths (DOMAIN.md "Hours"): the monthly cap scaled to
-/// the days on which at least one of the person's placements is open,
+/// A person's cap for a month, in hundredths (docs/domain.md#monthly-cap): the monthly cap
+/// scaled to the days on which at least one of the person's placements is open,
 /// cap × open days ÷ days in the month, rounded down. A month that does not exist has no
 /// open day.
 pub fn person_monthly_cap(cap: i64, year: i32, month: u32, periods: &[OpenPeriod]) -> i64 {
@@ -1073,7 +1074,7 @@ mod tests {
     }
 
     #[test]
-    fn hours_formatting() {
+    fn hours_print_with_at_most_two_decimals() {
         assert_eq!(format_hours(3500), "35");
         assert_eq!(format_hours(3550), "35.5");
         assert_eq!(format_hours(3525), "35.25");
@@ -1083,7 +1084,7 @@ mod tests {
     }
 
     #[test]
-    fn months() {
+    fn months_parse_strictly_and_list_between_dates() {
         assert_eq!(parse_month("2026-01"), Some((2026, 1)));
         assert_eq!(parse_month("2026-12"), Some((2026, 12)));
         for bad in [
@@ -1129,7 +1130,7 @@ mod tests {
     }
 
     #[test]
-    fn entry_months() {
+    fn entry_month_lies_in_the_placement_and_not_in_the_future() {
         assert_eq!(check_entry(&entry("2026-01")), Ok(()));
         assert_eq!(
             check_entry(&entry("2026-04")),
@@ -1211,7 +1212,7 @@ mod tests {
     }
 
     #[test]
-    fn entry_hours() {
+    fn entry_hours_are_non_negative_and_within_the_monthly_cap() {
         let mut c = entry("2026-02");
         c.work = -1;
         c.training = -1;
@@ -1257,7 +1258,7 @@ mod tests {
     }
 
     #[test]
-    fn csv_simple() {
+    fn csv_with_commas_and_an_empty_training_value_parses() {
         let csv =
             "placement_id,month,work_hours,training_hours\n12,2026-01,35.5,7\n13,2026-01,151.67,\n";
         assert_eq!(

@@ -349,7 +349,7 @@ mod tests {
     }
 
     #[test]
-    fn control_characters() {
+    fn control_characters_are_refused_and_line_breaks_only_where_allowed() {
         assert_eq!(check_text("a\0b", 10, true), Err(TextError::Nul));
         assert_eq!(check_text("a\0b", 10, false), Err(TextError::Nul));
         assert_eq!(check_text("a\tb\r\nc\n", 10, true), Ok(()));

@@ -1,4 +1,5 @@
-//! Pure domain rules: no I/O, plain types, unit-tested with the worked examples of DOMAIN.md.
+//! Pure domain rules: no I/O, plain types, unit-tested with worked examples. Each rule is
+//! described in docs/domain.md, which the modules link to section by section.
 //! No module here imports rocket, diesel or the HTTP error type: a broken rule is a
 //! `rule::Violation` (field, code, params).
 
@@ -15,8 +16,8 @@ pub mod period;
 pub mod progress;
 pub mod referrals;
 pub mod reminders;
-pub mod rule;
 pub mod report;
+pub mod rule;
 pub mod siret;
 pub mod suppression;
 pub mod territory;

@@ -233,7 +233,7 @@ mod tests {
     }
 
     #[test]
-    fn french_periods() {
+    fn periods_read_as_french_months_and_quarters() {
         assert_eq!(period_label_fr("2026-03"), "mars 2026");
         assert_eq!(period_label_fr("2026-Q1"), "1er trimestre 2026");
         assert_eq!(period_label_fr("2026-Q3"), "3e trimestre 2026");
@@ -243,7 +243,7 @@ mod tests {
     }
 
     #[test]
-    fn french_hours() {
+    fn hours_print_with_french_separators() {
         assert_eq!(format_hours_fr(83_300), "833");
         assert_eq!(format_hours_fr(1_250), "12,50");
         assert_eq!(format_hours_fr(123_405), "1\u{a0}234,05");
@@ -281,7 +281,7 @@ mod tests {
     }
 
     #[test]
-    fn other_sentences() {
+    fn exit_eligibility_referral_and_need_actions_read_as_french_sentences() {
         let a = exit_outcome(d(2026, 3, 31));
         assert_eq!(
             a.what,

@@ -240,7 +240,7 @@ mod tests {
     }
 
     #[test]
-    fn periods() {
+    fn period_gives_its_months_previous_period_and_label() {
         let y = Period::year(2025);
         assert_eq!(y.months(), 12);
         assert_eq!(y.calendar_year(), Some(2025));
@@ -257,7 +257,7 @@ mod tests {
     }
 
     #[test]
-    fn whole_years() {
+    fn only_january_to_december_runs_are_whole_years() {
         assert!(Period::year(2025).is_whole_years());
         assert!(Period::new(m(2024, 1), m(2025, 12))
             .unwrap()
@@ -306,7 +306,7 @@ mod tests {
     }
 
     #[test]
-    fn prorated_required_hours() {
+    fn required_hours_prorate_by_days_inside_the_period() {
         let y = Period::year(2026);
         // Wholly inside: all of it.
         assert_eq!(prorate(83300, d(2026, 1, 1), d(2026, 12, 31), &y), 83300);
@@ -330,7 +330,7 @@ mod tests {
     }
 
     #[test]
-    fn intersection() {
+    fn dates_intersect_a_period_when_they_share_a_day() {
         let y = Period::year(2026);
         assert!(intersects(d(2025, 12, 31), d(2026, 1, 1), &y));
         assert!(!intersects(d(2025, 1, 1), d(2025, 12, 31), &y));

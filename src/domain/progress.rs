@@ -1,4 +1,4 @@
-//! Progress of an assignment or a clause at a date D (DOMAIN.md "Hours").
+//! Progress of an assignment or a clause at a date D (docs/domain.md#progress).
 
 use chrono::NaiveDate;
 
@@ -155,7 +155,7 @@ mod tests {
     }
 
     #[test]
-    fn half_up_rounding() {
+    fn expected_hours_round_half_up() {
         // 1 h over 2 days, on day 1: 0.5 h exactly; 1 hundredth over 2 days: 0.5 -> 1.
         assert_eq!(
             expected_hours(100, d("2026-01-01"), d("2026-01-02"), d("2026-01-01")),
@@ -178,7 +178,7 @@ mod tests {
     }
 
     #[test]
-    fn on_track_threshold() {
+    fn on_track_from_80_percent_of_expected_hours() {
         // Day 183: expected 50 137; 80 % is 40 109.6.
         let p = progress(&input("2026-07-02", 40_110));
         assert_eq!(p.status, ProgressStatus::OnTrack);

@@ -474,7 +474,7 @@ mod tests {
     }
 
     #[test]
-    fn answers() {
+    fn answer_needs_a_known_state_and_a_reason_to_decline() {
         assert_eq!(
             check_answer("interview", None, Some(" mardi 10 h "), false),
             Ok(Answer::Interview {
@@ -524,7 +524,7 @@ mod tests {
     }
 
     #[test]
-    fn transitions() {
+    fn only_proposed_or_interviewed_referrals_change_state() {
         use State::*;
         for to in [Interview, Hired, Declined] {
             assert!(check_transition(Proposed, to).is_ok());
@@ -578,7 +578,7 @@ mod tests {
     }
 
     #[test]
-    fn communes_and_licences() {
+    fn commune_and_licence_codes_are_checked() {
         for ok in ["93066", "2A004", "2B033", "97411", "01001"] {
             assert!(is_commune_code(ok), "{ok}");
         }

@@ -1,4 +1,4 @@
-//! The reminder rules of DOMAIN.md "Milestones and reminders", each a small function over
+//! The reminder rules (docs/domain.md#reminders), each a small function over
 //! plain data that returns the reminders due on a (local) day.
 //!
 //! Choices shared by every rule:
@@ -609,7 +609,7 @@ mod tests {
     }
 
     #[test]
-    fn report_reminder_fields() {
+    fn report_reminders_carry_rule_subject_period_and_french_facts() {
         let rs = reporting_due(&march(false, Some(11)), d(2026, 5, 1));
         let late = &rs[4];
         assert_eq!(late.rule, "reporting_due");
@@ -652,7 +652,7 @@ mod tests {
     }
 
     #[test]
-    fn quarterly_period_label() {
+    fn quarterly_reminders_name_the_quarter_in_french() {
         let mut p = march(false, None);
         p.period = "2026-Q1".to_string();
         let rs = reporting_due(&p, d(2026, 4, 10));
@@ -660,7 +660,7 @@ mod tests {
     }
 
     #[test]
-    fn dedup_keys() {
+    fn each_stage_and_recipient_has_its_own_dedup_key() {
         let rs = reporting_due(&march(false, Some(11)), d(2026, 5, 1));
         assert_eq!(
             dedup_key(&rs[2], " Paie@Batiment-Durable.fr "),
@@ -803,7 +803,7 @@ mod tests {
     }
 
     #[test]
-    fn exit_outcome_missing() {
+    fn missing_exit_outcome_is_told_from_the_day_after_the_end() {
         let end = d(2026, 3, 31);
         assert!(exit_missing(&ended(Some(end), None), end).is_empty());
         assert!(exit_missing(&ended(None, None), d(2026, 12, 1)).is_empty());
@@ -921,7 +921,7 @@ mod tests {
     }
 
     #[test]
-    fn retry_backoff() {
+    fn retries_double_from_5_minutes_to_12_hours_then_give_up() {
         let delays: Vec<i64> = (1..=9).map(retry_delay_minutes).collect();
         assert_eq!(delays, vec![5, 10, 20, 40, 80, 160, 320, 640, 720]);
         assert_eq!(retry_delay_minutes(0), 5);

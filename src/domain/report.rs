@@ -1,5 +1,5 @@
-//! Indicators of the annual impact report (DOMAIN.md "Indicators of the annual impact
-//! report"): hours, training hours, beneficiaries and the eleven breakdowns, computed from
+//! Indicators of the annual impact report (docs/domain.md#annual-report, one section per
+//! figure): hours, training hours, beneficiaries and the eleven breakdowns, computed from
 //! one fact row per placement; the full-time equivalent, rates and the French headline.
 //!
 //! Rows whose validated hours (work + training) are zero are ignored everywhere: they name no
@@ -1102,8 +1102,8 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn fte_examples() {
-        // DOMAIN.md: 1 512 340 hours ÷ 1 607 = 941.0952… ETP.
+    fn fte_divides_hours_and_rounds_half_up() {
+        // docs/domain.md#figure-headline: 1 512 340 hours ÷ 1 607 = 941.0952… ETP.
         assert_eq!(fte(151_234_000, 1607), 94110);
         // National 2021 figures divide by 1 600: 25 124 684 h -> 15 702.93 (≈ 15 703 ETP).
         assert_eq!(fte(2_512_468_400, 1600), 1_570_293);
@@ -1117,7 +1117,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn rate_examples() {
+    fn rate_in_tenths_rounds_half_up_and_is_none_over_zero() {
         assert_eq!(rate_tenths(315, 1000), Some(315));
         assert_eq!(rate_tenths(1, 3), Some(333));
         assert_eq!(rate_tenths(2, 3), Some(667));
@@ -1130,7 +1130,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn french_numbers() {
+    fn numbers_print_with_french_separators() {
         let s = |t: &str| t.replace(' ', &NNBSP.to_string());
         assert_eq!(format_int_fr(0), "0");
         assert_eq!(format_int_fr(999), "999");
@@ -1146,7 +1146,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn period_labels() {
+    fn period_label_is_the_year_or_the_months() {
         assert_eq!(period_label((2025, 1), (2025, 12)), "En 2025");
         assert_eq!(period_label((2025, 1), (2025, 6)), "Du 2025-01 au 2025-06");
         assert_eq!(period_label((2024, 7), (2025, 6)), "Du 2024-07 au 2025-06");

@@ -1,5 +1,5 @@
-//! Statistical disclosure control for what funders see (DOMAIN.md "Indicators of the annual
-//! impact report"): a funder never sees a person, so small cells are hidden.
+//! Statistical disclosure control for what funders see (docs/domain.md#small-cell-suppression):
+//! a funder never sees a person, so small cells are hidden.
 //!
 //! Rules, with `threshold` (5 by default):
 //! - a scope of fewer than `threshold` beneficiaries shows no figure at all (the report
@@ -28,7 +28,7 @@
 //!   many short of the beneficiaries) and subtract the hidden cell's hours out. So criteria
 //!   get the complementary rule too, measured like the placement breakdowns.
 //!
-//! Across responses (DOMAIN.md "A funder never sees a person"): a funder reads whole
+//! Across responses (docs/domain.md#funders-threshold-rule): a funder reads whole
 //! calendar years only; a filter whose population is under `threshold`, or that selects a
 //! cell the same period's unfiltered breakdown hides (primarily or as a complementary cell),
 //! gets no figure (`reports::disclose`). Territories have no breakdown in the response, but
@@ -691,7 +691,7 @@ mod tests {
     }
 
     #[test]
-    fn json_shape() {
+    fn suppressed_cells_serialise_with_null_persons_and_hours() {
         let f = figures_with(20, 3000, |b| {
             b.sex = vec![cell("female", 2, 1050), cell("male", 18, 1950)]
         });

@@ -30,7 +30,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes() {
+    fn departement_codes_are_checked_and_give_the_time_zone() {
         for ok in ["01", "93", "2A", "971", "976", "95"] {
             assert!(is_valid_departement(ok), "{ok}");
         }
@@ -69,7 +69,7 @@ mod postal_tests {
     use super::*;
 
     #[test]
-    fn postal_codes() {
+    fn postal_code_gives_its_departement() {
         assert_eq!(departement_of_postal_code("93200").as_deref(), Some("93"));
         assert_eq!(departement_of_postal_code("97600").as_deref(), Some("976"));
         assert_eq!(departement_of_postal_code("20000").as_deref(), Some("2A"));

@@ -94,7 +94,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hundredths_parse() {
+    fn decimals_parse_into_hundredths_with_point_or_comma() {
         assert_eq!(parse_hundredths("12"), Some(1200));
         assert_eq!(parse_hundredths("12,5"), Some(1250));
         assert_eq!(parse_hundredths("0.07"), Some(7));

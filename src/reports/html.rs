@@ -487,7 +487,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn chart_geometry() {
+    fn chart_bars_scale_to_the_tallest_and_stand_on_the_baseline() {
         let c = vertical_chart(
             &[
                 ("2024".into(), 50, "a".into()),
@@ -507,12 +507,12 @@ mod tests {
     }
 
     #[test]
-    fn templates_compile() {
+    fn report_page_templates_compile() {
         assert!(environment().is_ok(), "{:?}", environment().as_ref().err());
     }
 
     #[test]
-    fn changes() {
+    fn change_is_a_signed_french_percentage_and_none_from_zero() {
         assert_eq!(change(150, 100).as_deref(), Some("+50,0\u{202F}%"));
         assert_eq!(change(50, 100).as_deref(), Some("-50,0\u{202F}%"));
         assert_eq!(change(5, 0), None);

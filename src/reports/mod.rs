@@ -2,30 +2,14 @@
 //! the figures from the store's rows with the pure rules of `domain::report` and
 //! `domain::suppression`, and the renderers (JSON through serde, CSV, XLSX, HTML).
 //!
-//! Definitions (for a period and a scope):
-//! - `hours`: validated work plus training hours of the placements in scope; pending and
-//!   rejected figures never count. `training_hours` are included in `hours`.
-//! - `fte`: hours ÷ `fte_hours` (1 607 by default), two decimals.
-//! - `beneficiaries`: distinct persons with at least one validated hour in the period,
-//!   counted once across contracts, contractors and months.
-//! - `clauses`: clauses in execution, i.e. active or completed clauses whose dates
-//!   intersect the period; `contracts`: the distinct contracts of those clauses.
-//! - `required_hours`: for each clause in execution, its required hours (or, when the report
-//!   is filtered on a contractor, that contractor's assignment target) prorated to the part
-//!   of its duration inside the period (days inside ÷ days of the clause, both ends
-//!   included, rounded half up to the hundredth per clause), summed.
-//! - `achievement_rate`: `hours` ÷ `required_hours`, a percentage with one decimal; null
-//!   when nothing is required.
-//! - `employment_contracts`: placements starting in the period, except the `training`
-//!   modality.
-//! - `exits`: placements whose exit date falls in the period, by outcome.
-//! - `pnad`: contracts notified in the period (every contract of the scope, imported ones
-//!   included) and those with at least one social consideration; `share` in percent with
-//!   one decimal. The territory filter applies to the buyer's territory, the contractor
-//!   filter to the contracts it holds; the clause-kind filter does not apply (a contract's
-//!   social considerations are not clause kinds).
-//! - `previous`: hours, beneficiaries and FTE of the period of the same length just
-//!   before (the previous year for a year).
+//! Definitions (for a period and a scope): each figure has its section in docs/domain.md, the
+//! one home of these rules: `hours` (docs/domain.md#figure-hours), `training_hours`
+//! (#figure-training-hours), `fte` (#figure-fte), `beneficiaries` (#figure-beneficiaries),
+//! `clauses` (#figure-clauses), `contracts` (#figure-contracts), `required_hours`
+//! (#figure-required-hours), `achievement_rate` (#figure-achievement-rate),
+//! `employment_contracts` (#figure-employment-contracts), `exits` (#figure-exits), `pnad`
+//! (#figure-pnad-share), `previous` (#figure-previous-period), the breakdowns
+//! (#figure-breakdowns) and the `headline` (#figure-headline).
 //!
 //! Who sees what: staff (admin, facilitator) read their own structure, unsuppressed; a
 //! `structure_id` other than theirs is 404. Funders read their `FunderScope`, always with
@@ -34,7 +18,8 @@
 //! to the caller. A `buyer_id` or `contractor_id` that is not an organisation of a
 //! structure the caller may read is 404 too.
 //!
-//! A funder never sees a person, even across requests (DOMAIN.md, `disclose`):
+//! A funder never sees a person, even across requests (docs/domain.md#funders-threshold-rule,
+//! `disclose`):
 //! - their period is one or more whole calendar years (else 422 `funder_whole_years`);
 //! - a selection (scope and filters) of fewer than threshold persons, or whose filter
 //!   selects a cell that the same period's unfiltered breakdown hides, is answered with no
@@ -911,7 +896,7 @@ mod tests {
     }
 
     #[test]
-    fn parameters() {
+    fn report_parameters_parse_and_each_bad_one_is_named() {
         let r = raw(&[("year", "2025")]).parse().unwrap();
         assert_eq!(r.period, Period::year(2025));
         let r = raw(&[("from", "2025-01"), ("to", "2025-06"), ("territory", "93")])
@@ -972,7 +957,7 @@ mod tests {
     }
 
     #[test]
-    fn tenths() {
+    fn tenths_serialise_as_decimal_numbers() {
         assert_eq!(tenths_to_json(315).to_string(), "31.5");
         assert_eq!(tenths_to_json(300).to_string(), "30");
         assert_eq!(tenths_to_json(1).to_string(), "0.1");
@@ -980,7 +965,7 @@ mod tests {
     }
 
     #[test]
-    fn assembled_figures() {
+    fn assembled_report_gives_every_figure_and_hides_small_cells_from_funders() {
         let figures = compute(&example_rows());
         let inputs = Others {
             // 1 000 h within 2025 and 730 h over 2025-2026 (365 of 730 days in 2025).
@@ -1163,7 +1148,7 @@ mod tests {
     }
 
     #[test]
-    fn labels() {
+    fn breakdown_keys_read_as_organisation_names_and_french_labels() {
         let names: BTreeMap<i64, String> = [(3, "Ville".to_string())].into_iter().collect();
         assert_eq!(key_label("buyer", "3", &names), "Ville");
         assert_eq!(key_label("buyer", "4", &names), "4");

@@ -351,7 +351,7 @@ pub struct Submission<'a> {
     pub disclose_other_placements: bool,
 }
 
-/// The person's cap for a month given as `YYYY-MM` (DOMAIN.md "Hours"), from the dates of
+/// The person's cap for a month given as `YYYY-MM` (docs/domain.md#monthly-cap), from the dates of
 /// all of the person's placements; 0 for a month that does not parse (refused anyway).
 fn person_cap(
     conn: &mut Conn,

@@ -179,7 +179,7 @@ pub fn find_or_create_structure(conn: &mut Conn, name: &str) -> Result<(i64, boo
         .values((structures::name.eq(name), structures::created_at.eq(now())))
         .returning(structures::id)
         .get_result(conn)?;
-    // A new structure starts with the sourced labour shares of DOMAIN.md.
+    // A new structure starts with the sourced labour shares (docs/domain.md#calibration).
     crate::store::clauses::replace_labour_shares(
         conn,
         id,

@@ -5,9 +5,10 @@
 use std::sync::{Arc, Barrier};
 
 use rocket::http::{ContentType, Header};
+use rocket::local::blocking::Client;
 use serde_json::{json, Value};
 
-use crate::common::{build_client_on, TestApp};
+use crate::common::TestApp;
 use crate::fixtures;
 use crate::on_both;
 
@@ -21,11 +22,10 @@ fn race(app: &TestApp, requests: [Req; 2]) -> Vec<(u16, Value)> {
     let threads: Vec<_> = requests
         .into_iter()
         .map(|(method, path, token, body)| {
-            let url = app.database_url.clone();
-            let clock = app.clock.clone();
+            let rocket = app.second_rocket();
             let barrier = barrier.clone();
             std::thread::spawn(move || {
-                let client = build_client_on(&url, clock, |_| {});
+                let client = Client::untracked(rocket).expect("client");
                 let mut req = match method {
                     "POST" => client.post(path),
                     "PUT" => client.put(path),

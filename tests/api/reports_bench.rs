@@ -1,4 +1,4 @@
-//! A national year for the annual report (DOMAIN.md orders of magnitude: 75 000 placements,
+//! A national year for the annual report (docs/domain.md#orders-of-magnitude: 75 000 placements,
 //! 57 000 persons, 58 000 contracts with a clause, 300 structures), written straight into
 //! the database, then the report timed through the library and through HTTP, national
 //! (funder `all`) and for one structure. Ignored by default; run it with

@@ -193,3 +193,147 @@ fn serve_on_postgres() {
     serve_and_login(Some(&url));
     drop_postgres_database(&server, &name);
 }
+
+/// `clausier --help` lists every command with its description, and exits 0.
+#[test]
+fn help_lists_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = clausier(dir.path()).arg("--help").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let help = String::from_utf8_lossy(&out.stdout);
+    for command in [
+        "serve",
+        "migrate",
+        "anonymise",
+        "demo",
+        "bench-data",
+        "reminders",
+        "create-user",
+        "help",
+    ] {
+        assert!(
+            help.lines()
+                .any(|l| l.trim_start().starts_with(&format!("{command} "))),
+            "{command} missing from:\n{help}"
+        );
+    }
+    assert!(
+        help.contains("Apply the database migrations and exit"),
+        "{help}"
+    );
+    assert!(help.contains("CLAUSIER_"), "{help}");
+    // Nothing was started: no database was created.
+    assert!(!dir.path().join("data").exists());
+}
+
+/// A command's `--help` lists each of its options with a description.
+#[test]
+fn a_command_help_lists_its_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = clausier(dir.path())
+        .args(["create-user", "--help"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for option in [
+        "--structure <NAME>",
+        "--role <ROLE>",
+        "--email <EMAIL>",
+        "--password <PASSWORD>",
+        "--organisation <ID>",
+        "--scope <SCOPE>",
+    ] {
+        assert!(help.contains(option), "{option} missing from:\n{help}");
+    }
+    assert!(
+        help.contains("admin, facilitator, contractor, funder"),
+        "{help}"
+    );
+
+    let out = clausier(dir.path())
+        .args(["reminders", "run", "--help"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("--now <RFC3339>"), "{help}");
+
+    let out = clausier(dir.path())
+        .args(["bench-data", "--help"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for option in ["--scale <SCALE>", "--years <YEARS>", "--seed <SEED>"] {
+        assert!(help.contains(option), "{option} missing from:\n{help}");
+    }
+    assert!(!dir.path().join("data").exists());
+}
+
+/// An unknown option, a bad value or a missing required option is refused by the parser with
+/// a message naming it and a non-zero exit, before anything is opened.
+#[test]
+fn bad_options_are_refused_with_a_non_zero_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = |args: &[&str], expected: &str| {
+        let out = clausier(dir.path()).args(args).output().unwrap();
+        assert!(!out.status.success(), "{args:?} was accepted");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expected), "{args:?}: {err}");
+    };
+    refused(&["bench-data", "--colour", "blue"], "--colour");
+    refused(&["bench-data", "--scale", "planet"], "planet");
+    refused(&["bench-data", "--years", "11"], "--years");
+    refused(&["migrate", "--now", "2026-04-10T09:05:00Z"], "--now");
+    refused(&["reminders"], "run");
+    refused(&["reminders", "run", "--now", "le 10 avril"], "--now");
+    refused(&["create-user", "--role", "admin"], "--structure");
+    refused(
+        &[
+            "create-user",
+            "--structure",
+            "PLIE",
+            "--role",
+            "boss",
+            "--email",
+            "a@plie.test",
+        ],
+        "boss",
+    );
+    refused(&["frobnicate"], "frobnicate");
+    assert!(!dir.path().join("data").exists());
+}
+
+/// `clausier demo` prints the report's address at the configured public URL, then serves.
+#[test]
+fn demo_prints_the_public_url() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let child = clausier(dir.path())
+        .arg("demo")
+        .env("ROCKET_PORT", port.to_string())
+        .env("CLAUSIER_PUBLIC_URL", "https://clauses.example.test:8443")
+        .env("CLAUSIER_REMINDERS_CRON", "")
+        .env("CLAUSIER_ANONYMISE_CRON", "")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut server = Server(child);
+    let stdout = server.0.stdout.take().unwrap();
+    let line = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find(|l| l.starts_with("annual report: "))
+        .expect("the report's address is printed");
+    assert!(
+        line.starts_with("annual report: https://clauses.example.test:8443/reports/annual/"),
+        "{line}"
+    );
+}
