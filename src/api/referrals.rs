@@ -11,22 +11,23 @@ use rocket::State;
 use serde::{Deserialize, Serialize};
 
 use crate::api::body::{page, JsonBody, ListResponse};
-use crate::api::placements::{place, PlacementInput};
 use crate::api::query::{params, Param, Year};
+use crate::app::placements::Actor;
+use crate::app::referrals::{self as app, Answered, HireOverrides};
+use crate::auth::records::may_record_derogation;
 use crate::auth::{Staff, StaffOrContractor};
 use crate::config::Config;
-use crate::db::{now, Conn, Db};
-use crate::domain::eligibility::valid_on;
-use crate::domain::limits::{self, Code, FreeText, Label, TextError};
+use crate::db::{Conn, Db};
+use crate::domain::limits::{self, Code, FreeText, Label};
 use crate::domain::next_action;
 use crate::domain::referrals::{
-    self as rules, check_answer, check_own_employer, check_transition, need_status, planned_end,
-    Answer, NeedFact, ReferralFact, State as RefState,
+    self as rules, check_answer, check_own_employer, NeedFact, ReferralFact, State as RefState,
 };
+use crate::domain::rule::Violation;
 use crate::domain::units::Hundredths;
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{ApiError, ApiResult};
 use crate::store::contracts::split_codes;
-use crate::store::needs::{self as needs_store, Need};
+use crate::store::needs as needs_store;
 use crate::store::placements::Placement;
 use crate::store::referrals::{self as store, EventRow, Referral};
 use crate::store::timeline::NextActionOut;
@@ -154,73 +155,6 @@ pub struct ReferralInput {
     pub participant_id: i64,
 }
 
-/// Checks and records a proposal: the need is open, the person exists, is not anonymised,
-/// is eligible on the need's start date and is not already proposed to it.
-fn propose(conn: &mut Conn, sid: i64, uid: i64, input: &ReferralInput) -> ApiResult<i64> {
-    let need = needs_store::get_visible(conn, sid, input.need_id, None);
-    let person = participants::find_in(conn, sid, input.participant_id)?;
-    let mut errors = Vec::new();
-    let need = match need {
-        Ok(n) => Some(n),
-        Err(e) if e.status == 404 => {
-            errors.push(FieldError {
-                field: "need_id".into(),
-                code: crate::error::INVALID.into(),
-                message: "no such need in your structure".into(),
-            });
-            None
-        }
-        Err(e) => return Err(e),
-    };
-    if person.is_none() {
-        errors.push(FieldError {
-            field: "participant_id".into(),
-            code: crate::error::INVALID.into(),
-            message: "no such participant in your structure".into(),
-        });
-    }
-    let (Some(need), Some(person)) = (need, person) else {
-        return Err(ApiError::validation(errors));
-    };
-    if need.row.status != "open" {
-        return Err(ApiError::conflict(format!(
-            "the need is {}; it takes no new proposal",
-            need.row.status
-        )));
-    }
-    if person.anonymised_at.is_some() {
-        return Err(ApiError::conflict("this person has been anonymised"));
-    }
-    if let Some(existing) = store::find_existing(conn, need.row.id, person.id)? {
-        return Err(
-            ApiError::conflict("this person is already proposed to this need")
-                .with_extra("existing_id", existing.into()),
-        );
-    }
-    let history = participants::validations(&participants::eligibility_history(conn, person.id)?);
-    if valid_on(&history, need.row.starts_on).is_none() {
-        return Err(ApiError::invalid(
-            "participant_id",
-            format!(
-                "the person has no valid eligibility on the need's start date ({})",
-                need.row.starts_on
-            ),
-        ));
-    }
-    let id = store::create(conn, sid, need.row.id, person.id, uid)?;
-    participants::touch(conn, person.id, now().date())?;
-    audit::record(
-        conn,
-        sid,
-        Some(uid),
-        "update",
-        "participant",
-        person.id,
-        "proposed to a recruitment need",
-    )?;
-    Ok(id)
-}
-
 /// POST /api/v1/referrals — staff: proposes a person to a need.
 #[rocket::post("/referrals", data = "<body>")]
 pub async fn create(
@@ -229,11 +163,16 @@ pub async fn create(
     db: &State<Db>,
 ) -> ApiResult<(Status, Json<ReferralView>)> {
     let (sid, uid) = (caller.structure_id, caller.user_id);
+    let by = Actor {
+        structure_id: sid,
+        user_id: uid,
+        today: db.clock.today(),
+    };
     let input = body.0;
     let view = db
         .write(move |c| {
-            let id = propose(c, sid, uid, &input)?;
-            let r = store::get_visible(c, sid, id, None)?;
+            let id = app::propose_person(c, &by, input.need_id, input.participant_id)?;
+            let r = app::visible_referral(c, sid, id, None)?;
             view_one(c, sid, uid, None, r)
         })
         .await?;
@@ -244,7 +183,7 @@ fn parse_state(state: Option<&str>) -> ApiResult<Option<RefState>> {
     match state {
         None => Ok(None),
         Some(s) => RefState::parse(s).map(Some).ok_or_else(|| {
-            ApiError::invalid("state", "must be proposed, interview, hired or declined")
+            crate::app::AppError::invalid(Violation::new("state", "referral_state_unknown")).into()
         }),
     }
 }
@@ -287,7 +226,7 @@ pub async fn get(
     let (sid, uid, org) = (caller.structure_id, caller.user_id, caller.contractor_org());
     let view = db
         .write(move |c| {
-            let r = store::get_visible(c, sid, id, org)?;
+            let r = app::visible_referral(c, sid, id, org)?;
             view_one(c, sid, uid, org, r)
         })
         .await?;
@@ -327,136 +266,19 @@ pub enum AnswerOut {
     Referral(Box<ReferralView>),
 }
 
-/// A default taken from the need, in the class of the placement's field; a value stored
-/// before the limits existed may not fit it, and is named under `placement.`.
-fn from_need<T: TryFrom<String, Error = TextError>>(
-    field: &str,
-    given: Option<T>,
-    stored: &str,
-) -> ApiResult<T> {
-    match given {
-        Some(v) => Ok(v),
-        None => T::try_from(stored.to_string())
-            .map_err(|e| ApiError::invalid(&format!("placement.{field}"), e.to_string())),
-    }
-}
-
-/// The placement a hire creates: the need's defaults, then the answer's overrides. The
-/// planned end is the start plus the need's duration, unless given.
-fn hire_input(
-    participant_id: i64,
-    need: &Need,
-    o: PlacementOverrides,
-) -> ApiResult<PlacementInput> {
-    let n = &need.row;
-    let starts_on = o.starts_on.unwrap_or(n.starts_on);
-    Ok(PlacementInput {
-        participant_id,
-        assignment_id: n.assignment_id,
-        modality: from_need("modality", o.modality, &n.modality)?,
-        employer_id: o.employer_id.unwrap_or(n.employer_id),
-        contract_type: from_need("contract_type", o.contract_type, &n.contract_type)?,
-        job_title: from_need("job_title", o.job_title, &n.job_title)?,
-        starts_on,
-        ends_on: o
-            .ends_on
-            .or_else(|| planned_end(starts_on, n.duration_months)),
-        weekly_hours: Some(o.weekly_hours.unwrap_or(Hundredths(n.weekly_hours))),
-        derogation_reason: o.derogation_reason,
-    })
-}
-
-/// Field errors of the placement rules, named under `placement.` in the answer.
-fn under_placement(mut e: ApiError) -> ApiError {
-    if e.status == 422 {
-        for f in e.errors.iter_mut() {
-            f.field = format!("placement.{}", f.field);
-        }
-        if let [one] = e.errors.as_slice() {
-            e.detail = format!("{}: {}", one.field, one.message);
+impl From<PlacementOverrides> for HireOverrides {
+    fn from(o: PlacementOverrides) -> HireOverrides {
+        HireOverrides {
+            modality: o.modality,
+            employer_id: o.employer_id,
+            contract_type: o.contract_type,
+            job_title: o.job_title,
+            starts_on: o.starts_on,
+            ends_on: o.ends_on,
+            weekly_hours: o.weekly_hours.map(|h| h.0),
+            derogation_reason: o.derogation_reason.map(Into::into),
         }
     }
-    e
-}
-
-/// Records an answer in one transaction: the state change and its event, and for a hire
-/// the placement (every placement rule checked) and the need's status. The change is
-/// written to the audit log of the person.
-fn record_answer(
-    conn: &mut Conn,
-    sid: i64,
-    uid: i64,
-    org: Option<i64>,
-    id: i64,
-    answer: Answer,
-    overrides: PlacementOverrides,
-) -> ApiResult<AnswerOut> {
-    let r = store::get_visible(conn, sid, id, org)?;
-    audit::record(
-        conn,
-        sid,
-        Some(uid),
-        "update",
-        "participant",
-        r.row.participant_id,
-        "proposal answered",
-    )?;
-    let from = RefState::parse(&r.row.state).ok_or_else(ApiError::internal)?;
-    let to = answer.state();
-    check_transition(from, to).map_err(ApiError::conflict)?;
-    if to != RefState::Hired {
-        if !store::change_state(
-            conn,
-            id,
-            from,
-            to,
-            answer.reason(),
-            answer.comment(),
-            None,
-            uid,
-        )? {
-            return Err(ApiError::conflict(
-                "the proposal was answered meanwhile; reload it",
-            ));
-        }
-        let r = store::get_visible(conn, sid, id, None)?;
-        return Ok(AnswerOut::Referral(Box::new(view_one(
-            conn, sid, uid, org, r,
-        )?)));
-    }
-    needs_store::lock(conn, r.row.need_id)?;
-    let need = needs_store::get_visible(conn, sid, r.row.need_id, None)?;
-    let hires = store::hires_of_need(conn, need.row.id)?;
-    let posts = i64::from(need.row.posts);
-    if need.row.status != "open" || hires >= posts {
-        let why = if need.row.status == "closed" {
-            "the need is closed".to_string()
-        } else {
-            format!("the need is filled ({hires} of {posts} posts)")
-        };
-        return Err(ApiError::conflict(format!("{why}; no further hire")));
-    }
-    let input = hire_input(r.row.participant_id, &need, overrides)?;
-    let placement = place(conn, sid, uid, input).map_err(under_placement)?;
-    if !store::change_state(
-        conn,
-        id,
-        from,
-        RefState::Hired,
-        None,
-        answer.comment(),
-        Some(placement.id),
-        uid,
-    )? {
-        return Err(ApiError::conflict(
-            "the proposal was answered meanwhile; reload it",
-        ));
-    }
-    let status = need_status(posts, hires + 1);
-    if status != need.row.status {
-        needs_store::set_status(conn, need.row.id, status)?;
-    }
-    Ok(AnswerOut::Placement(Box::new(placement.as_seen_by(org))))
 }
 
 /// POST /api/v1/referrals/{id}/answer — staff; a contractor for proposals to its own needs.
@@ -477,27 +299,43 @@ pub async fn answer(
         input.comment.as_deref(),
         overrides.is_some(),
     )
-    .map_err(ApiError::validation)?;
+    .map_err(|v| ApiError::from(crate::app::AppError::Invalid(v)))?;
     let overrides = overrides.unwrap_or_default();
-    if !caller.is_staff()
+    if !may_record_derogation(&caller)
         && overrides
             .derogation_reason
             .as_deref()
             .is_some_and(|d| !d.trim().is_empty())
     {
-        return Err(ApiError::invalid(
+        return Err(crate::app::AppError::invalid(Violation::new(
             "placement.derogation_reason",
-            "only a facilitator may record a derogation",
-        ));
+            "derogation_staff_only",
+        ))
+        .into());
     }
     let (sid, uid, org) = (caller.structure_id, caller.user_id, caller.contractor_org());
     if let (Some(org), Some(employer)) = (org, overrides.employer_id) {
-        check_own_employer(org, employer)
-            .map_err(|e| under_placement(ApiError::validation(vec![e])))?;
+        check_own_employer(org, employer).map_err(|mut e| {
+            e.field = format!("placement.{}", e.field);
+            ApiError::validation(vec![e])
+        })?;
     }
     let hired = answer.state() == RefState::Hired;
+    let by = Actor {
+        structure_id: sid,
+        user_id: uid,
+        today: db.clock.today(),
+    };
+    let overrides = HireOverrides::from(overrides);
     let out = db
-        .write(move |c| record_answer(c, sid, uid, org, id, answer, overrides))
+        .write(
+            move |c| match app::answer_referral(c, &by, org, id, answer, overrides)? {
+                Answered::Hired(p) => Ok(AnswerOut::Placement(Box::new(p))),
+                Answered::Changed(r) => Ok(AnswerOut::Referral(Box::new(view_one(
+                    c, sid, uid, org, r,
+                )?))),
+            },
+        )
         .await?;
     let status = if hired { Status::Created } else { Status::Ok };
     Ok((status, Json(out)))
