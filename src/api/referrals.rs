@@ -330,7 +330,7 @@ pub async fn answer(
     let out = db
         .write(
             move |c| match app::answer_referral(c, &by, org, id, answer, overrides)? {
-                Answered::Hired(p) => Ok(AnswerOut::Placement(Box::new(p))),
+                Answered::Hired(p) => Ok(AnswerOut::Placement(p)),
                 Answered::Changed(r) => Ok(AnswerOut::Referral(Box::new(view_one(
                     c, sid, uid, org, r,
                 )?))),

@@ -118,7 +118,7 @@ pub struct HireOverrides {
 /// What an answer did.
 pub enum Answered {
     /// A hire: the placement created.
-    Hired(Placement),
+    Hired(Box<Placement>),
     /// Another answer: the referral as it now is.
     Changed(Referral),
 }
@@ -254,5 +254,5 @@ pub fn answer_referral(
     if status != need.row.status {
         needs_store::set_status(conn, need.row.id, status)?;
     }
-    Ok(Answered::Hired(placement.as_seen_by(contractor)))
+    Ok(Answered::Hired(Box::new(placement.as_seen_by(contractor))))
 }

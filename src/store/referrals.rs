@@ -101,12 +101,12 @@ pub fn find_existing(
     need_id: i64,
     participant_id: i64,
 ) -> QueryResult<Option<i64>> {
-    Ok(referrals::table
+    referrals::table
         .filter(referrals::need_id.eq(need_id))
         .filter(referrals::participant_id.eq(participant_id))
         .select(referrals::id)
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
 fn add_event(
@@ -289,11 +289,11 @@ pub fn of_participant(
 
 /// Hires recorded on a need.
 pub fn hires_of_need(conn: &mut Conn, need_id: i64) -> QueryResult<i64> {
-    Ok(referrals::table
+    referrals::table
         .filter(referrals::need_id.eq(need_id))
         .filter(referrals::state.eq(State::Hired.as_str()))
         .count()
-        .get_result(conn)?)
+        .get_result(conn)
 }
 
 /// A proposal waiting for the contractor's answer, with what the work list and the
@@ -424,7 +424,7 @@ pub fn proposals_between(
     from: chrono::NaiveDateTime,
     to: chrono::NaiveDateTime,
 ) -> QueryResult<Vec<ReportRow>> {
-    Ok(referrals::table
+    referrals::table
         .inner_join(needs::table.inner_join(assignments::table))
         .filter(referrals::structure_id.eq(structure_id))
         .filter(referrals::proposed_at.ge(from))
@@ -436,7 +436,7 @@ pub fn proposals_between(
             referrals::state,
             referrals::reason,
         ))
-        .load(conn)?)
+        .load(conn)
 }
 
 /// One need created in a period: (contractor id, ROME code, job title, posts).
@@ -450,7 +450,7 @@ pub fn needs_between(
     from: chrono::NaiveDateTime,
     to: chrono::NaiveDateTime,
 ) -> QueryResult<Vec<NeedReportRow>> {
-    Ok(needs::table
+    needs::table
         .inner_join(assignments::table)
         .filter(needs::structure_id.eq(structure_id))
         .filter(needs::created_at.ge(from))
@@ -461,14 +461,14 @@ pub fn needs_between(
             needs::job_title,
             needs::posts,
         ))
-        .load(conn)?)
+        .load(conn)
 }
 
 /// (referral id, participant id, state) of every proposal to a need.
 pub fn of_need(conn: &mut Conn, need_id: i64) -> QueryResult<Vec<(i64, i64, String)>> {
-    Ok(referrals::table
+    referrals::table
         .filter(referrals::need_id.eq(need_id))
         .order(referrals::id)
         .select((referrals::id, referrals::participant_id, referrals::state))
-        .load(conn)?)
+        .load(conn)
 }
