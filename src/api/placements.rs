@@ -14,7 +14,7 @@ use crate::db::{write_tx, Db};
 use crate::domain::limits::{self, Code, FreeText, Label};
 use crate::domain::units::Hundredths;
 use crate::error::{ApiError, ApiResult};
-use crate::store::placements::{self as store, Placement};
+use crate::store::placements::Placement;
 
 #[derive(Deserialize, Clone)]
 pub struct PlacementInput {
@@ -80,22 +80,24 @@ pub async fn list(
 ) -> ApiResult<Json<ListResponse<Placement>>> {
     params!(participant_id, assignment_id, limit, offset);
     let (limit, offset) = page(limit, offset)?;
-    let sid = caller.structure_id;
-    let org = caller.contractor_org();
+    let caller = caller.0;
     let (items, total) = db
-        .run(move |c| store::list(c, sid, org, participant_id, assignment_id, limit, offset))
+        .run(move |c| {
+            app::list_placements(c, &caller, participant_id, assignment_id, limit, offset)
+                .map_err(ApiError::from)
+        })
         .await?;
-    let items = items.into_iter().map(|p| p.as_seen_by(org)).collect();
     Ok(Json(ListResponse { items, total }))
 }
 
 /// GET /api/v1/placements/{id} — staff; a contractor for its own placements.
 #[rocket::get("/placements/<id>")]
 pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> ApiResult<Json<Placement>> {
-    let sid = caller.structure_id;
-    let org = caller.contractor_org();
-    let p = db.run(move |c| store::get_visible(c, sid, id, org)).await?;
-    Ok(Json(p.as_seen_by(org)))
+    let caller = caller.0;
+    let p = db
+        .run(move |c| app::placement_for(c, &caller, id).map_err(ApiError::from))
+        .await?;
+    Ok(Json(p))
 }
 
 #[derive(Deserialize)]

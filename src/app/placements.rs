@@ -5,6 +5,8 @@ use chrono::NaiveDate;
 
 use crate::app::error::IntoViolation;
 use crate::app::{AppError, AppResult};
+use crate::auth::records::may_see_placement;
+use crate::auth::Caller;
 use crate::db::Conn;
 use crate::domain::catalogue::{codes, is_code, CONTRACT_TYPES, MODALITIES, OUTCOMES};
 use crate::domain::eligibility::{
@@ -227,4 +229,39 @@ pub fn record_exit(
         "placement exit",
     )?;
     store::find(conn, sid, id)?.ok_or(AppError::NotFound("placement"))
+}
+
+/// A placement the caller may see (a contractor: of its organisation, as a contractor reads
+/// it), else "not found".
+pub fn placement_for(conn: &mut Conn, caller: &Caller, id: i64) -> AppResult<Placement> {
+    store::find(conn, caller.structure_id, id)?
+        .filter(|p| may_see_placement(caller, p))
+        .map(|p| p.as_seen_by(caller.contractor_org()))
+        .ok_or(AppError::NotFound("placement"))
+}
+
+/// A page of the placements the caller may see (as it may read them), and how many there
+/// are in all.
+pub fn list_placements(
+    conn: &mut Conn,
+    caller: &Caller,
+    participant_id: Option<i64>,
+    assignment_id: Option<i64>,
+    limit: i64,
+    offset: i64,
+) -> AppResult<(Vec<Placement>, i64)> {
+    let org = caller.contractor_org();
+    let (items, total) = store::list(
+        conn,
+        caller.structure_id,
+        org,
+        participant_id,
+        assignment_id,
+        limit,
+        offset,
+    )?;
+    Ok((
+        items.into_iter().map(|p| p.as_seen_by(org)).collect(),
+        total,
+    ))
 }

@@ -2,12 +2,12 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
+use diesel::QueryResult;
 use serde::Serialize;
 
 use crate::db::schema::placements;
 use crate::db::{now, Conn};
 use crate::domain::units::ser_hundredths;
-use crate::error::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = placements)]
@@ -233,42 +233,21 @@ pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<P
         .optional()
 }
 
-pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> Result<Placement, ApiError> {
-    find(conn, structure_id, id)?.ok_or_else(|| ApiError::not_found("placement"))
-}
-
-/// The placement if the caller may see it: staff always; a contractor when its organisation
-/// is the placement's contractor or employer. Else 404.
-pub fn get_visible(
-    conn: &mut Conn,
-    structure_id: i64,
-    id: i64,
-    contractor: Option<i64>,
-) -> Result<Placement, ApiError> {
-    let p = get(conn, structure_id, id)?;
-    match contractor {
-        Some(org) if p.contractor_id != org && p.employer_id != org => {
-            Err(ApiError::not_found("placement"))
-        }
-        _ => Ok(p),
-    }
-}
-
-pub fn of_participant(conn: &mut Conn, participant_id: i64) -> Result<Vec<Placement>, ApiError> {
-    Ok(placements::table
+pub fn of_participant(conn: &mut Conn, participant_id: i64) -> QueryResult<Vec<Placement>> {
+    placements::table
         .filter(placements::participant_id.eq(participant_id))
         .order((placements::starts_on, placements::id))
         .select(Placement::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
 /// The placements of a clause.
-pub fn of_clause(conn: &mut Conn, clause_id: i64) -> Result<Vec<Placement>, ApiError> {
-    Ok(placements::table
+pub fn of_clause(conn: &mut Conn, clause_id: i64) -> QueryResult<Vec<Placement>> {
+    placements::table
         .filter(placements::clause_id.eq(clause_id))
         .order(placements::id)
         .select(Placement::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
 pub fn list(
@@ -279,7 +258,7 @@ pub fn list(
     assignment_id: Option<i64>,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<Placement>, i64), ApiError> {
+) -> QueryResult<(Vec<Placement>, i64)> {
     let base = || {
         let mut q = placements::table
             .filter(placements::structure_id.eq(structure_id))
@@ -309,12 +288,7 @@ pub fn list(
     Ok((items, total))
 }
 
-pub fn set_exit(
-    conn: &mut Conn,
-    id: i64,
-    ended_on: NaiveDate,
-    outcome: &str,
-) -> Result<(), ApiError> {
+pub fn set_exit(conn: &mut Conn, id: i64, ended_on: NaiveDate, outcome: &str) -> QueryResult<()> {
     diesel::update(placements::table.filter(placements::id.eq(id)))
         .set((
             placements::exit_on.eq(ended_on),
