@@ -13,11 +13,13 @@ use serde::{Deserialize, Serialize};
 use crate::api::body::{page, JsonBody, ListResponse};
 use crate::api::query::{params, Param, Year};
 use crate::app::placements::Actor;
-use crate::app::referrals::{self as app, Answered, HireOverrides};
+use crate::app::referrals::{
+    self as app, Answered, HireOverrides, ReferralDetails, ReferralFilter,
+};
 use crate::auth::records::may_record_derogation;
-use crate::auth::{Staff, StaffOrContractor};
+use crate::auth::{Caller, Staff, StaffOrContractor};
 use crate::config::Config;
-use crate::db::{Conn, Db};
+use crate::db::{write_tx, Conn, Db};
 use crate::domain::limits::{self, Code, FreeText, Label};
 use crate::domain::next_action;
 use crate::domain::referrals::{
@@ -29,7 +31,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::contracts::split_codes;
 use crate::store::needs as needs_store;
 use crate::store::placements::Placement;
-use crate::store::referrals::{self as store, EventRow, Referral};
+use crate::store::referrals::{self as store, EventRow};
 use crate::store::timeline::NextActionOut;
 use crate::store::{audit, organisations, participants};
 
@@ -66,87 +68,31 @@ pub struct ReferralView {
     pub events: Vec<EventRow>,
 }
 
-/// Views of some referrals as the caller (`org`: a contractor's organisation) may see
-/// them; each person shown is written to the audit log.
-fn views(
-    conn: &mut Conn,
-    sid: i64,
-    user_id: i64,
-    org: Option<i64>,
-    refs: Vec<Referral>,
-) -> Result<Vec<ReferralView>, ApiError> {
-    let ids: Vec<i64> = refs.iter().map(|r| r.row.id).collect();
-    let mut events: HashMap<i64, Vec<EventRow>> = HashMap::new();
-    for e in store::events(conn, &ids)? {
-        events.entry(e.referral_id).or_default().push(e);
+/// A referral as the route answers it.
+fn view(d: ReferralDetails) -> ReferralView {
+    let row = d.referral.row;
+    ReferralView {
+        id: row.id,
+        need_id: row.need_id,
+        job_title: d.job_title,
+        contractor_id: d.referral.contractor_id,
+        participant: d.person.map(|p| ProposedPerson {
+            id: p.id,
+            first_name: p.first_name,
+            last_name: p.last_name,
+            wished_rome_codes: split_codes(&p.wished_rome_codes),
+            available_from: p.available_from,
+        }),
+        state: row.state,
+        reason: row.reason,
+        comment: row.comment,
+        placement_id: row.placement_id,
+        proposed_by: row.proposed_by,
+        proposed_at: row.proposed_at,
+        updated_by: row.updated_by,
+        updated_at: row.updated_at,
+        events: d.events,
     }
-    let mut titles: HashMap<i64, String> = HashMap::new();
-    let mut out = Vec::with_capacity(refs.len());
-    for r in refs {
-        let row = r.row;
-        let title = match titles.get(&row.need_id) {
-            Some(t) => t.clone(),
-            None => {
-                let t = needs_store::get_visible(conn, sid, row.need_id, None)?
-                    .row
-                    .job_title;
-                titles.insert(row.need_id, t.clone());
-                t
-            }
-        };
-        // A contractor no longer sees who it declined.
-        let declined = RefState::parse(&row.state) == Some(RefState::Declined);
-        let participant = if org.is_some() && declined {
-            None
-        } else {
-            let p = participants::get(conn, sid, row.participant_id)?;
-            audit::record(
-                conn,
-                sid,
-                Some(user_id),
-                "read",
-                "participant",
-                p.id,
-                "referral",
-            )?;
-            Some(ProposedPerson {
-                id: p.id,
-                first_name: p.first_name,
-                last_name: p.last_name,
-                wished_rome_codes: split_codes(&p.wished_rome_codes),
-                available_from: p.available_from,
-            })
-        };
-        out.push(ReferralView {
-            id: row.id,
-            need_id: row.need_id,
-            job_title: title,
-            contractor_id: r.contractor_id,
-            participant,
-            state: row.state,
-            reason: row.reason,
-            comment: row.comment,
-            placement_id: row.placement_id,
-            proposed_by: row.proposed_by,
-            proposed_at: row.proposed_at,
-            updated_by: row.updated_by,
-            updated_at: row.updated_at,
-            events: events.remove(&row.id).unwrap_or_default(),
-        });
-    }
-    Ok(out)
-}
-
-fn view_one(
-    conn: &mut Conn,
-    sid: i64,
-    user_id: i64,
-    org: Option<i64>,
-    r: Referral,
-) -> ApiResult<ReferralView> {
-    views(conn, sid, user_id, org, vec![r])?
-        .pop()
-        .ok_or_else(ApiError::internal)
 }
 
 #[derive(Deserialize)]
@@ -162,21 +108,17 @@ pub async fn create(
     body: JsonBody<ReferralInput>,
     db: &State<Db>,
 ) -> ApiResult<(Status, Json<ReferralView>)> {
-    let (sid, uid) = (caller.structure_id, caller.user_id);
-    let by = Actor {
-        structure_id: sid,
-        user_id: uid,
-        today: db.clock.today(),
-    };
+    let by = actor(&caller, db);
     let input = body.0;
-    let view = db
-        .write(move |c| {
-            let id = app::propose_person(c, &by, input.need_id, input.participant_id)?;
-            let r = app::visible_referral(c, sid, id, None)?;
-            view_one(c, sid, uid, None, r)
+    let details = db
+        .run(move |c| {
+            write_tx(c, |c| {
+                app::propose(c, &by, input.need_id, input.participant_id)
+            })
+            .map_err(ApiError::from)
         })
         .await?;
-    Ok((Status::Created, Json(view)))
+    Ok((Status::Created, Json(view(details))))
 }
 
 fn parse_state(state: Option<&str>) -> ApiResult<Option<RefState>> {
@@ -202,18 +144,22 @@ pub async fn list(
     params!(need_id, participant_id, state, limit, offset);
     let (limit, offset) = page(limit, offset)?;
     let state = parse_state(state.as_deref())?;
-    let (sid, uid, org) = (caller.structure_id, caller.user_id, caller.contractor_org());
-    let out = db
-        .write(move |c| {
-            let (refs, total) =
-                store::list(c, sid, org, need_id, participant_id, state, limit, offset)?;
-            Ok(ListResponse {
-                items: views(c, sid, uid, org, refs)?,
-                total,
-            })
+    let (by, org) = (actor(&caller, db), caller.contractor_org());
+    let f = ReferralFilter {
+        need_id,
+        participant_id,
+        state,
+    };
+    let (details, total) = db
+        .run(move |c| {
+            write_tx(c, |c| app::list_referrals(c, &by, org, f, limit, offset))
+                .map_err(ApiError::from)
         })
         .await?;
-    Ok(Json(out))
+    Ok(Json(ListResponse {
+        items: details.into_iter().map(view).collect(),
+        total,
+    }))
 }
 
 /// GET /api/v1/referrals/{id} — staff; a contractor for proposals to its own needs.
@@ -223,14 +169,20 @@ pub async fn get(
     id: i64,
     db: &State<Db>,
 ) -> ApiResult<Json<ReferralView>> {
-    let (sid, uid, org) = (caller.structure_id, caller.user_id, caller.contractor_org());
-    let view = db
-        .write(move |c| {
-            let r = app::visible_referral(c, sid, id, org)?;
-            view_one(c, sid, uid, org, r)
-        })
+    let (by, org) = (actor(&caller, db), caller.contractor_org());
+    let details = db
+        .run(move |c| write_tx(c, |c| app::referral_for(c, &by, org, id)).map_err(ApiError::from))
         .await?;
-    Ok(Json(view))
+    Ok(Json(view(details)))
+}
+
+/// Who acts, for the use cases.
+fn actor(caller: &Caller, db: &Db) -> Actor {
+    Actor {
+        structure_id: caller.structure_id,
+        user_id: caller.user_id,
+        today: db.clock.today(),
+    }
 }
 
 /// What a hire may change of the need's placement defaults.
@@ -313,7 +265,7 @@ pub async fn answer(
         ))
         .into());
     }
-    let (sid, uid, org) = (caller.structure_id, caller.user_id, caller.contractor_org());
+    let org = caller.contractor_org();
     if let (Some(org), Some(employer)) = (org, overrides.employer_id) {
         check_own_employer(org, employer).map_err(|mut e| {
             e.field = format!("placement.{}", e.field);
@@ -321,22 +273,20 @@ pub async fn answer(
         })?;
     }
     let hired = answer.state() == RefState::Hired;
-    let by = Actor {
-        structure_id: sid,
-        user_id: uid,
-        today: db.clock.today(),
-    };
+    let by = actor(&caller, db);
     let overrides = HireOverrides::from(overrides);
     let out = db
-        .write(
-            move |c| match app::answer_referral(c, &by, org, id, answer, overrides)? {
-                Answered::Hired(p) => Ok(AnswerOut::Placement(p)),
-                Answered::Changed(r) => Ok(AnswerOut::Referral(Box::new(view_one(
-                    c, sid, uid, org, r,
-                )?))),
-            },
-        )
+        .run(move |c| {
+            write_tx(c, |c| {
+                app::answer_referral(c, &by, org, id, answer, overrides)
+            })
+            .map_err(ApiError::from)
+        })
         .await?;
+    let out = match out {
+        Answered::Hired(p) => AnswerOut::Placement(p),
+        Answered::Changed(d) => AnswerOut::Referral(Box::new(view(*d))),
+    };
     let status = if hired { Status::Created } else { Status::Ok };
     Ok((status, Json(out)))
 }

@@ -1,6 +1,8 @@
 //! Referrals: proposing a person to a need, and answering a proposal (an interview, a
 //! decline, or a hire, which places the person through `app::placements::place_person`).
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 
 use crate::app::placements::{place_person, Actor, PlacementRequest};
@@ -12,8 +14,9 @@ use crate::domain::limits::{Code, Label, TextError};
 use crate::domain::referrals::{check_transition, need_status, planned_end, Answer, State};
 use crate::domain::rule::Violation;
 use crate::store::needs::{self as needs_store, Need};
+use crate::store::participants::Participant;
 use crate::store::placements::Placement;
-use crate::store::referrals::{self as store, Referral};
+use crate::store::referrals::{self as store, EventRow, Referral};
 use crate::store::{audit, participants};
 
 /// Whether an error says "not found", whichever layer it comes from.
@@ -36,6 +39,131 @@ pub fn visible_referral(
     store::find(conn, structure_id, id)?
         .filter(|r| contractor_sees_referral(contractor, r.contractor_id))
         .ok_or(AppError::NotFound("referral"))
+}
+
+/// A referral with what a reader sees of it.
+pub struct ReferralDetails {
+    pub referral: Referral,
+    /// The need's job title.
+    pub job_title: String,
+    /// The person proposed; none for a contractor once it declined the person (it keeps the
+    /// proposal's state and dates, not who it was).
+    pub person: Option<Participant>,
+    /// Every state change, in order.
+    pub events: Vec<EventRow>,
+}
+
+/// Some referrals as `contractor` (None: staff) may see them; each person shown is written
+/// to the audit log of `by`.
+pub fn referral_details(
+    conn: &mut Conn,
+    by: &Actor,
+    contractor: Option<i64>,
+    refs: Vec<Referral>,
+) -> AppResult<Vec<ReferralDetails>> {
+    let sid = by.structure_id;
+    let ids: Vec<i64> = refs.iter().map(|r| r.row.id).collect();
+    let mut events: HashMap<i64, Vec<EventRow>> = HashMap::new();
+    for e in store::events(conn, &ids)? {
+        events.entry(e.referral_id).or_default().push(e);
+    }
+    let mut titles: HashMap<i64, String> = HashMap::new();
+    let mut out = Vec::with_capacity(refs.len());
+    for r in refs {
+        let title = match titles.get(&r.row.need_id) {
+            Some(t) => t.clone(),
+            None => {
+                let t = needs_store::get_visible(conn, sid, r.row.need_id, None)?
+                    .row
+                    .job_title;
+                titles.insert(r.row.need_id, t.clone());
+                t
+            }
+        };
+        let declined = State::parse(&r.row.state) == Some(State::Declined);
+        let person = if contractor.is_some() && declined {
+            None
+        } else {
+            let p = participants::get(conn, sid, r.row.participant_id)?;
+            audit::record(
+                conn,
+                sid,
+                Some(by.user_id),
+                "read",
+                "participant",
+                p.id,
+                "referral",
+            )?;
+            Some(p)
+        };
+        let events = events.remove(&r.row.id).unwrap_or_default();
+        out.push(ReferralDetails {
+            referral: r,
+            job_title: title,
+            person,
+            events,
+        });
+    }
+    Ok(out)
+}
+
+/// One referral `contractor` (None: staff) may see, with its details, else "not found".
+pub fn referral_for(
+    conn: &mut Conn,
+    by: &Actor,
+    contractor: Option<i64>,
+    id: i64,
+) -> AppResult<ReferralDetails> {
+    let r = visible_referral(conn, by.structure_id, id, contractor)?;
+    one(referral_details(conn, by, contractor, vec![r])?)
+}
+
+/// The only item of a list of one.
+fn one(mut details: Vec<ReferralDetails>) -> AppResult<ReferralDetails> {
+    details.pop().ok_or(AppError::NotFound("referral"))
+}
+
+/// Filters of a referral list.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReferralFilter {
+    pub need_id: Option<i64>,
+    pub participant_id: Option<i64>,
+    pub state: Option<State>,
+}
+
+/// A page of the referrals `contractor` (None: staff) may see, with their details, and how
+/// many there are in all.
+pub fn list_referrals(
+    conn: &mut Conn,
+    by: &Actor,
+    contractor: Option<i64>,
+    f: ReferralFilter,
+    limit: i64,
+    offset: i64,
+) -> AppResult<(Vec<ReferralDetails>, i64)> {
+    let (refs, total) = store::list(
+        conn,
+        by.structure_id,
+        contractor,
+        f.need_id,
+        f.participant_id,
+        f.state,
+        limit,
+        offset,
+    )?;
+    Ok((referral_details(conn, by, contractor, refs)?, total))
+}
+
+/// Proposes a person to a need (`propose_person`) and reads the new referral back as staff
+/// see it.
+pub fn propose(
+    conn: &mut Conn,
+    by: &Actor,
+    need_id: i64,
+    participant_id: i64,
+) -> AppResult<ReferralDetails> {
+    let id = propose_person(conn, by, need_id, participant_id)?;
+    referral_for(conn, by, None, id)
 }
 
 /// Checks and records a proposal, inside the caller's transaction: the need is open, the
@@ -119,8 +247,8 @@ pub struct HireOverrides {
 pub enum Answered {
     /// A hire: the placement created.
     Hired(Box<Placement>),
-    /// Another answer: the referral as it now is.
-    Changed(Referral),
+    /// Another answer: the referral as it now is, as the caller sees it.
+    Changed(Box<ReferralDetails>),
 }
 
 /// A default taken from the need, in the class of the placement's field; a value stored
@@ -220,7 +348,9 @@ pub fn answer_referral(
         if !changed {
             return Err(answered_meanwhile());
         }
-        return Ok(Answered::Changed(visible_referral(conn, sid, id, None)?));
+        let r = visible_referral(conn, sid, id, None)?;
+        let details = one(referral_details(conn, by, contractor, vec![r])?)?;
+        return Ok(Answered::Changed(Box::new(details)));
     }
     needs_store::lock(conn, r.row.need_id)?;
     let need = needs_store::get_visible(conn, sid, r.row.need_id, None)?;
