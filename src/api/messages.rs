@@ -63,7 +63,8 @@ pub fn render(v: &Violation) -> String {
         | "eligibility_missing_on_need_start"
         | "referral_answered_meanwhile"
         | "need_full"
-        | "derogation_staff_only") => referrals_message(code, v),
+        | "derogation_staff_only"
+        | "employer_not_own") => referrals_message(code, v),
         other => {
             // A code without its message is a defect of this catalogue: say so in the logs
             // and still answer something a person can read.
@@ -224,6 +225,9 @@ fn referrals_message(code: &str, v: &Violation) -> String {
             None => "the need is closed; no further hire".into(),
         },
         "derogation_staff_only" => "only a facilitator may record a derogation".into(),
+        "employer_not_own" => "une entreprise ne peut désigner qu'elle-même comme employeur ; un \
+                               autre employeur est choisi par le facilitateur"
+            .into(),
         _ => String::new(),
     }
 }
@@ -280,6 +284,14 @@ mod tests {
         assert_eq!(
             render(&v),
             "100 h de travail et 0 h de formation dépassent, avec les heures déclarées sur les autres mises en situation de la personne, le plafond mensuel de 208 h"
+        );
+    }
+
+    #[test]
+    fn a_contractor_naming_another_employer_reads_the_facilitator_s_role() {
+        assert_eq!(
+            render(&Violation::new("employer_id", "employer_not_own")),
+            "une entreprise ne peut désigner qu'elle-même comme employeur ; un autre employeur est choisi par le facilitateur"
         );
     }
 

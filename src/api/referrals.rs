@@ -267,10 +267,8 @@ pub async fn answer(
     }
     let org = caller.contractor_org();
     if let (Some(org), Some(employer)) = (org, overrides.employer_id) {
-        check_own_employer(org, employer).map_err(|mut e| {
-            e.field = format!("placement.{}", e.field);
-            ApiError::validation(vec![e])
-        })?;
+        check_own_employer(org, employer)
+            .map_err(|v| ApiError::from(crate::app::AppError::invalid(v.under("placement"))))?;
     }
     let hired = answer.state() == RefState::Hired;
     let by = actor(&caller, db);

@@ -11,7 +11,6 @@ use crate::domain::calendar::add_days;
 use crate::domain::catalogue::{is_code, CodeList};
 use crate::domain::report::rate_tenths;
 use crate::domain::rule::Violation;
-use crate::error::FieldError;
 
 /// Why a contractor declines a proposed person. `other` needs a comment.
 pub const DECLINE_REASONS: &CodeList = &[
@@ -188,15 +187,11 @@ pub const EMPLOYER_NOT_OWN: &str = "employer_not_own";
 /// employer: naming another organisation of the structure would open that organisation's
 /// access to the person and its hours. Any other employer (an ETTI, an AI, a GEIQ…) is
 /// chosen by the facilitator.
-pub fn check_own_employer(contractor: i64, employer: i64) -> Result<(), FieldError> {
+pub fn check_own_employer(contractor: i64, employer: i64) -> Result<(), Violation> {
     if employer == contractor {
         return Ok(());
     }
-    Err(FieldError::new(
-        "employer_id",
-        EMPLOYER_NOT_OWN,
-        "une entreprise ne peut désigner qu'elle-même comme employeur ; un autre employeur est choisi par le facilitateur",
-    ))
+    Err(Violation::new("employer_id", EMPLOYER_NOT_OWN))
 }
 
 /// Status of a need that is neither closed nor cancelled: `open` while hires are below the
@@ -688,7 +683,7 @@ mod tests {
         assert!(check_own_employer(7, 7).is_ok());
         let e = check_own_employer(7, 8).unwrap_err();
         assert_eq!(
-            (e.field.as_str(), e.code.as_str()),
+            (e.field.as_str(), e.code),
             ("employer_id", EMPLOYER_NOT_OWN)
         );
     }
