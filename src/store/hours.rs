@@ -639,16 +639,21 @@ pub fn write_history(
         })
         .collect();
     match conn {
-        Conn::Pg(c) => {
+        // A few lines (a monthly report, a decision): one insert, one round trip, where a
+        // `COPY` takes two.
+        Conn::Pg(c) if rows.len() > FEW_LINES => {
             diesel::copy_from(hour_entry_changes::table)
                 .from_insertable(rows)
                 .execute(c)?;
         }
-        Conn::Sqlite(c) => {
-            diesel::insert_into(hour_entry_changes::table)
+        _ => {
+            per_backend!(conn, |c| diesel::insert_into(hour_entry_changes::table)
                 .values(rows)
-                .execute(c)?;
+                .execute(c))?;
         }
     }
     Ok(())
 }
+
+/// Up to this many history lines are inserted rather than copied (PostgreSQL).
+const FEW_LINES: usize = 8;
