@@ -313,6 +313,9 @@ impl From<crate::app::AppError> for ApiError {
                 tracing::error!("database error: {cause}");
                 ApiError::internal()
             }
+            // --- Hours, placements, referrals, clause progress ---
+            AppError::InvalidRows(errors) => crate::api::messages::rows_problem(errors),
+            AppError::Passed(e) => *e,
         }
     }
 }

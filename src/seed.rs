@@ -21,6 +21,7 @@ use crate::db::schema;
 use crate::db::{write_tx, Conn};
 use crate::domain::eligibility::{age_band, valid_until};
 use crate::error::ApiError;
+use crate::store::placements::PlacementSnapshot;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scale {
@@ -121,7 +122,7 @@ pub struct SeedReport {
 /// Collects rows of one table and writes them as multi-row INSERTs.
 struct Bulk {
     table: &'static str,
-    columns: &'static str,
+    columns: String,
     rows: Vec<String>,
     written: usize,
     /// No other generated table references this one.
@@ -139,10 +140,10 @@ fn flush_in_order(conn: &mut Conn, tables: &mut [&mut Bulk]) -> Result<(), ApiEr
 }
 
 impl Bulk {
-    fn new(table: &'static str, columns: &'static str) -> Self {
+    fn new(table: &'static str, columns: impl Into<String>) -> Self {
         Bulk {
             table,
-            columns,
+            columns: columns.into(),
             rows: Vec::new(),
             written: 0,
             leaf: false,
@@ -671,7 +672,10 @@ fn fill(
     );
     let mut placements_b = Bulk::new(
         "placements",
-        "id, structure_id, participant_id, assignment_id, clause_id, contractor_id, employer_id, modality, contract_type, job_title, starts_on, ends_on, weekly_hours, derogation_reason, eligibility_id, age_band, sex, qualification_level, qpv, criteria, territory, buyer_id, clause_kind, sector, exit_on, exit_outcome, created_by, created_at",
+        format!(
+            "id, structure_id, assignment_id, clause_id, employer_id, job_title, ends_on, weekly_hours, derogation_reason, eligibility_id, exit_on, exit_outcome, created_by, created_at, {}",
+            PlacementSnapshot::COLUMNS
+        ),
     );
     let mut entries_b = Bulk::new(
         "hour_entries",
@@ -679,7 +683,10 @@ fn fill(
     );
     let mut year_totals = Bulk::new(
         "placement_year_totals",
-        "placement_id, year, structure_id, work, training, participant_id, starts_on, sex, age_band, criteria, qualification_level, qpv, modality, contract_type, sector, buyer_id, contractor_id, clause_kind, territory",
+        format!(
+            "placement_id, year, structure_id, work, training, {}",
+            PlacementSnapshot::COLUMNS
+        ),
     );
     let mut month_totals: HashMap<(i64, String), (i64, i64)> = HashMap::new();
 
@@ -1045,27 +1052,31 @@ fn fill(
                 } else {
                     None
                 };
+                let snapshot = PlacementSnapshot {
+                    participant_id: person.id,
+                    starts_on: start,
+                    sex: person.sex.to_string(),
+                    age_band: age_band(person.birth, start).as_str().to_string(),
+                    criteria: person.criteria.join(","),
+                    qualification_level: person.qualification.to_string(),
+                    qpv: person.qpv,
+                    modality: modality.to_string(),
+                    contract_type: contract_type.to_string(),
+                    sector: clause.sector.clone(),
+                    buyer_id: clause.buyer,
+                    contractor_id: contractor,
+                    clause_kind: clause.kind.to_string(),
+                    territory: clause.territory.clone(),
+                };
+                let snapshot_sql = snapshot.sql_values(q, d, |v| b(v).to_string());
                 placements_b.push(
                     conn,
                     format!(
-                        "({placement_id}, {}, {}, {assignment}, {}, {contractor}, {contractor}, {}, {}, {}, {}, {}, {weekly}, NULL, {eligibility_id}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {staff_user}, {})",
+                        "({placement_id}, {}, {assignment}, {}, {contractor}, {}, {}, {weekly}, NULL, {eligibility_id}, {}, {}, {staff_user}, {}, {snapshot_sql})",
                         structure_ids[clause.structure],
-                        person.id,
                         clause.id,
-                        q(modality),
-                        q(contract_type),
                         q(match clause.sector.as_str() { "90" => "Agent de propreté", "77" => "Ouvrier paysagiste", "45" => "Ouvrier du bâtiment", _ => "Employé polyvalent" }),
-                        d(start),
                         d(end),
-                        q(age_band(person.birth, start).as_str()),
-                        q(person.sex),
-                        q(person.qualification),
-                        b(person.qpv),
-                        q(&person.criteria.join(",")),
-                        q(&clause.territory),
-                        clause.buyer,
-                        q(clause.kind),
-                        q(&clause.sector),
                         if outcome.is_some() { d(end) } else { "NULL".into() },
                         opt_q(outcome),
                         ts(start)
@@ -1128,21 +1139,8 @@ fn fill(
                     year_totals.push(
                         conn,
                         format!(
-                            "({placement_id}, {year}, {}, {work_year}, {training_year}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {contractor}, {}, {})",
+                            "({placement_id}, {year}, {}, {work_year}, {training_year}, {snapshot_sql})",
                             structure_ids[clause.structure],
-                            person.id,
-                            d(start),
-                            q(person.sex),
-                            q(age_band(person.birth, start).as_str()),
-                            q(&person.criteria.join(",")),
-                            q(person.qualification),
-                            b(person.qpv),
-                            q(modality),
-                            q(contract_type),
-                            q(&clause.sector),
-                            clause.buyer,
-                            q(clause.kind),
-                            q(&clause.territory)
                         ),
                     )?;
                     report.validated_hours += work_year + training_year;
@@ -1222,11 +1220,27 @@ fn fill(
                 ),
             )?;
             placement_id += 1;
+            let snapshot = PlacementSnapshot {
+                participant_id: person_id,
+                starts_on: start,
+                sex: "male".into(),
+                age_band: age_band(birth, start).as_str().to_string(),
+                criteria: "detld".into(),
+                qualification_level: "none".into(),
+                qpv: false,
+                modality: "direct_hire".into(),
+                contract_type: "cdd".into(),
+                sector: "45".into(),
+                buyer_id: buyers_of[0][0],
+                contractor_id: contractor,
+                clause_kind: "execution_condition".into(),
+                territory: structure_territory[0].to_string(),
+            };
             placements_b.push(
                 conn,
                 format!(
-                    "({placement_id}, {first}, {person_id}, {assignment_id}, {clause_id}, {contractor}, {contractor}, 'direct_hire', 'cdd', 'Ouvrier du bâtiment', {}, {}, 3500, NULL, {eligibility_id}, {}, 'male', 'none', FALSE, 'detld', {}, {}, 'execution_condition', '45', NULL, NULL, {staff_user}, {})",
-                    d(start), d(end), q(age_band(birth, start).as_str()), q(structure_territory[0]), buyers_of[0][0], ts(created)
+                    "({placement_id}, {first}, {assignment_id}, {clause_id}, {contractor}, 'Ouvrier du bâtiment', {}, 3500, NULL, {eligibility_id}, NULL, NULL, {staff_user}, {}, {})",
+                    d(end), ts(created), snapshot.sql_values(q, d, |v| b(v).to_string())
                 ),
             )?;
             if participants_b.full() || placements_b.full() {

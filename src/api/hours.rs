@@ -11,37 +11,25 @@ use rocket::State;
 use serde::{Deserialize, Serialize};
 
 use crate::api::body::{page, Download, JsonBody, ListResponse};
+use crate::api::messages::rows_problem;
 use crate::api::query::{params, required, Param};
+use crate::app::hours::{self as app, HourRules, MonthFigures};
 use crate::auth::{Caller, Staff, StaffOrContractor};
 use crate::config::Config;
-use crate::db::{now, write_tx, Conn, Db};
-use crate::domain::hours::{
-    month_of, parse_hours_csv, parse_hours_xlsx, parse_month, ImportErrors, ImportRow,
-    MAX_REPORTED_ERRORS,
-};
+use crate::db::Db;
+use crate::domain::hours::{parse_hours_csv, parse_hours_xlsx, ImportRow};
 use crate::domain::limits::{Code, FreeText};
 use crate::domain::period::Month;
-use crate::domain::progress::{progress, ProgressInput};
+use crate::domain::rule::Violation;
 use crate::domain::units::{ser_hundredths, Hundredths};
 use crate::error::{ApiError, ApiResult};
-use crate::store::hours::{self as store, EntryFilter, HourEntry, Submission};
-use crate::store::placements;
+use crate::store::hours::{self as store, EntryFilter, HourEntry};
 
 #[derive(Deserialize)]
 pub struct HoursInput {
     pub work_hours: Hundredths,
     pub training_hours: Option<Hundredths>,
     pub amendment_reason: Option<FreeText>,
-}
-
-fn valid_month(month: &str) -> Result<(), ApiError> {
-    match parse_month(month) {
-        Some(_) => Ok(()),
-        None => Err(ApiError::invalid(
-            "month",
-            "must be a month written YYYY-MM",
-        )),
-    }
 }
 
 /// PUT /api/v1/placements/{id}/hours/{month} — staff; a contractor for its own placements.
@@ -54,24 +42,21 @@ pub async fn put_hours(
     db: &State<Db>,
     config: &State<Config>,
 ) -> ApiResult<Json<HourEntry>> {
-    valid_month(&month)?;
     let input = body.0;
-    let cap = config.monthly_hours_cap;
+    let rules = HourRules {
+        today: db.clock.today(),
+        monthly_cap: config.monthly_hours_cap,
+    };
+    let now = db.clock.naive();
     let caller = caller.0;
     let entry = db
-        .write(move |c| {
-            let p = placements::get_visible(c, caller.structure_id, id, caller.contractor_org())?;
-            let s = Submission {
-                month: &month,
+        .run(move |c| {
+            let figures = MonthFigures {
                 work: input.work_hours.0,
                 training: input.training_hours.map(|h| h.0).unwrap_or(0),
                 amendment_reason: input.amendment_reason.as_deref(),
-                user_id: caller.user_id,
-                today: now().date(),
-                monthly_cap: cap,
-                disclose_other_placements: caller.is_staff(),
             };
-            store::submit(c, &p, &s).map(|(_, e)| e)
+            app::report_month(c, &caller, id, &month, &figures, &rules, now).map_err(ApiError::from)
         })
         .await?;
     Ok(Json(entry))
@@ -82,79 +67,6 @@ pub struct ImportSummary {
     pub accepted: usize,
     pub unchanged: usize,
     pub dry_run: bool,
-}
-
-/// Why an import transaction was rolled back.
-enum ImportAbort {
-    Rows(ImportErrors),
-    DryRun(ImportSummary),
-    Failed(ApiError),
-}
-
-impl From<diesel::result::Error> for ImportAbort {
-    fn from(e: diesel::result::Error) -> Self {
-        ImportAbort::Failed(e.into())
-    }
-}
-
-impl From<ApiError> for ImportAbort {
-    fn from(e: ApiError) -> Self {
-        ImportAbort::Failed(e)
-    }
-}
-
-/// 422 with the first errors of the file (at most `MAX_REPORTED_ERRORS`) and how many there
-/// are in all.
-fn rows_problem(errors: ImportErrors) -> ApiError {
-    let count = errors.count();
-    let mut e = ApiError::validation(Vec::new());
-    e.detail = match count {
-        1 => "1 erreur ; rien n'a été enregistré".to_string(),
-        n if n > MAX_REPORTED_ERRORS => format!(
-            "{n} erreurs, dont les {MAX_REPORTED_ERRORS} premières sont listées ; rien n'a été \
-             enregistré"
-        ),
-        n => format!("{n} erreurs ; rien n'a été enregistré"),
-    };
-    e.with_extra(
-        "errors",
-        serde_json::to_value(errors.into_first()).unwrap_or_default(),
-    )
-    .with_extra("error_count", count.into())
-}
-
-/// Applies every row in one transaction: all stored, or nothing.
-fn import_rows(
-    conn: &mut Conn,
-    caller: &Caller,
-    rows: &[ImportRow],
-    dry_run: bool,
-    cap: i64,
-) -> Result<ImportSummary, ApiError> {
-    let ctx = store::ImportContext {
-        structure_id: caller.structure_id,
-        contractor: caller.contractor_org(),
-        user_id: caller.user_id,
-        today: now().date(),
-        monthly_cap: cap,
-    };
-    let outcome = write_tx(conn, |c| {
-        let counts = store::import_rows(c, &ctx, rows)?.map_err(ImportAbort::Rows)?;
-        let summary = ImportSummary {
-            accepted: counts.accepted,
-            unchanged: counts.unchanged,
-            dry_run,
-        };
-        if dry_run {
-            return Err(ImportAbort::DryRun(summary));
-        }
-        Ok(summary)
-    });
-    match outcome {
-        Ok(s) | Err(ImportAbort::DryRun(s)) => Ok(s),
-        Err(ImportAbort::Rows(errors)) => Err(rows_problem(errors)),
-        Err(ImportAbort::Failed(e)) => Err(e),
-    }
 }
 
 fn parse_upload(
@@ -187,10 +99,21 @@ async fn run_import(
             tracing::error!("import parsing task failed: {e}");
             ApiError::internal()
         })??;
-    let summary = db
-        .run(move |c| import_rows(c, &caller, &rows, dry_run, cap))
+    let rules = HourRules {
+        today: db.clock.today(),
+        monthly_cap: cap,
+    };
+    let now = db.clock.naive();
+    let counts = db
+        .run(move |c| {
+            app::import_hours(c, &caller, &rows, dry_run, &rules, now).map_err(ApiError::from)
+        })
         .await?;
-    Ok(Json(summary))
+    Ok(Json(ImportSummary {
+        accepted: counts.accepted,
+        unchanged: counts.unchanged,
+        dry_run,
+    }))
 }
 
 #[derive(rocket::FromForm)]
@@ -274,16 +197,13 @@ pub async fn template(
 ) -> ApiResult<Download> {
     params!(month, format);
     let month = required("month", month)?;
-    let (y, m) = month.tuple();
     let format = format.unwrap_or_else(|| "csv".into());
     if format != "csv" && format != "xlsx" {
-        return Err(ApiError::invalid("format", "must be csv or xlsx"));
+        return Err(app_invalid(Violation::new("format", "hours_format")));
     }
     let caller = caller.0;
     let rows = db
-        .run(move |c| {
-            placements::template_rows(c, caller.structure_id, caller.contractor_org(), y, m)
-        })
+        .run(move |c| app::template_rows(c, &caller, month).map_err(ApiError::from))
         .await?;
     let name = format!("heures-{month}.{format}");
     let (body, content_type) = if format == "csv" {
@@ -322,25 +242,16 @@ pub async fn list(
 ) -> ApiResult<Json<ListResponse<HourEntry>>> {
     params!(status, clause_id, placement_id, month, limit, offset);
     let (limit, offset) = page(limit, offset)?;
-    if let Some(s) = &status {
-        if !["submitted", "validated", "rejected"].contains(&s.as_str()) {
-            return Err(ApiError::invalid(
-                "status",
-                "must be submitted, validated or rejected",
-            ));
-        }
-    }
-    let month = month.map(|m| m.to_string());
     let f = EntryFilter {
         status,
         clause_id,
         placement_id,
-        month,
-        contractor: caller.contractor_org(),
+        month: month.map(|m| m.to_string()),
+        contractor: None,
     };
-    let sid = caller.structure_id;
+    let caller = caller.0;
     let (items, total) = db
-        .run(move |c| store::list(c, sid, &f, limit, offset))
+        .run(move |c| app::list_entries(c, &caller, f, limit, offset).map_err(ApiError::from))
         .await?;
     Ok(Json(ListResponse { items, total }))
 }
@@ -354,17 +265,7 @@ pub async fn history(
 ) -> ApiResult<Json<Vec<store::Change>>> {
     let caller = caller.0;
     let changes = db
-        .run(move |c| {
-            let e = store::get(c, caller.structure_id, id)?;
-            placements::get_visible(
-                c,
-                caller.structure_id,
-                e.placement_id,
-                caller.contractor_org(),
-            )
-            .map_err(|_| ApiError::not_found("hour entry"))?;
-            store::changes(c, id)
-        })
+        .run(move |c| app::entry_history(c, &caller, id).map_err(ApiError::from))
         .await?;
     Ok(Json(changes))
 }
@@ -384,33 +285,28 @@ pub async fn decide(
     db: &State<Db>,
 ) -> ApiResult<Json<ListResponse<HourEntry>>> {
     let input = body.0;
-    let validate = match input.decision.as_str() {
-        "validate" => true,
-        "reject" => false,
-        _ => return Err(ApiError::invalid("decision", "must be validate or reject")),
-    };
-    if input.entry_ids.is_empty() {
-        return Err(ApiError::invalid(
-            "entry_ids",
-            "at least one entry is required",
-        ));
-    }
-    let reason = input
-        .reason
-        .map(|r| r.trim().to_string())
-        .filter(|r| !r.is_empty());
-    if !validate && reason.is_none() {
-        return Err(ApiError::invalid(
-            "reason",
-            "a reason is required to reject",
-        ));
-    }
-    let (sid, uid) = (caller.structure_id, caller.user_id);
+    let now = db.clock.naive();
+    let caller = caller.0;
     let items = db
-        .write(move |c| store::decide(c, sid, uid, &input.entry_ids, validate, reason.as_deref()))
+        .run(move |c| {
+            app::decide_entries(
+                c,
+                &caller,
+                &input.entry_ids,
+                input.decision.as_str(),
+                input.reason.as_deref(),
+                now,
+            )
+            .map_err(ApiError::from)
+        })
         .await?;
     let total = items.len() as i64;
     Ok(Json(ListResponse { items, total }))
+}
+
+/// One broken rule found while parsing a request, as its problem.
+fn app_invalid(v: Violation) -> ApiError {
+    crate::app::AppError::invalid(v).into()
 }
 
 #[derive(Serialize)]
@@ -450,81 +346,34 @@ pub struct ClauseProgress {
     pub assignments: Vec<AssignmentProgress>,
 }
 
-/// Progress of a clause at a date from the maintained totals; a contractor sees only its
-/// own assignments, and the top-level figures are then those of its assignments.
-pub fn clause_progress(
-    conn: &mut Conn,
-    caller: &Caller,
-    clause_id: i64,
-    on: NaiveDate,
-    on_track_percent: u32,
-) -> Result<ClauseProgress, ApiError> {
-    let org = caller.contractor_org();
-    let (clause, assignments) =
-        store::clause_with_totals(conn, caller.structure_id, clause_id, &month_of(on))?
-            .ok_or_else(|| ApiError::not_found("clause"))?;
-    if let Some(o) = org {
-        // A contractor sees a clause it has an assignment on only (holding the contract
-        // gives no obligation on the clause).
-        if !assignments.iter().any(|(a, _, _)| a.contractor_id == o) {
-            return Err(ApiError::not_found("clause"));
-        }
+/// The progress of a clause as the route answers it.
+fn progress_response(view: crate::app::progress::ClauseProgressView) -> ClauseProgress {
+    let p = view.progress;
+    ClauseProgress {
+        clause_id: view.clause.id,
+        on: p.on,
+        required_hours: p.required,
+        validated_hours: p.validated,
+        pending_hours: p.pending,
+        expected_hours: p.progress.expected,
+        expected_share: p.expected_share,
+        status: p.progress.status.as_str(),
+        penalty_exposure_eur: p.progress.penalty_exposure_cents,
+        assignments: p
+            .assignments
+            .iter()
+            .map(|a| AssignmentProgress {
+                assignment_id: a.hours.assignment_id,
+                contractor_id: a.hours.contractor_id,
+                hours_target: a.hours.hours_target,
+                validated_hours: a.hours.validated,
+                pending_hours: a.hours.pending,
+                expected_hours: a.progress.expected,
+                status: a.progress.status.as_str(),
+                penalty_exposure_eur: a.progress.penalty_exposure_cents,
+            })
+            .collect(),
     }
-    let assignments: Vec<_> = assignments
-        .into_iter()
-        .filter(|(a, _, _)| org.is_none_or(|o| a.contractor_id == o))
-        .collect();
-    let compute = |required: i64, validated: i64, pending: i64| {
-        progress(&ProgressInput {
-            required,
-            validated,
-            pending,
-            starts_on: clause.starts_on,
-            ends_on: clause.ends_on,
-            on,
-            on_track_percent,
-            penalty_per_hour_cents: clause.penalty_per_hour_cents,
-        })
-    };
-    let mut items = Vec::new();
-    let (mut validated, mut pending) = (0, 0);
-    for &(ref a, v, p) in &assignments {
-        validated += v;
-        pending += p;
-        let pr = compute(a.hours_target, v, p);
-        items.push(AssignmentProgress {
-            assignment_id: a.id,
-            contractor_id: a.contractor_id,
-            hours_target: a.hours_target,
-            validated_hours: v,
-            pending_hours: p,
-            expected_hours: pr.expected,
-            status: pr.status.as_str(),
-            penalty_exposure_eur: pr.penalty_exposure_cents,
-        });
-    }
-    let required = match org {
-        Some(_) => assignments.iter().map(|(a, _, _)| a.hours_target).sum(),
-        None => clause.required_hours,
-    };
-    let pr = compute(required, validated, pending);
-    let expected_share = if required > 0 {
-        ((pr.expected * 1000 + required / 2) / required) as f64 / 10.0
-    } else {
-        0.0
-    };
-    Ok(ClauseProgress {
-        clause_id: clause.id,
-        on,
-        required_hours: required,
-        validated_hours: validated,
-        pending_hours: pending,
-        expected_hours: pr.expected,
-        expected_share,
-        status: pr.status.as_str(),
-        penalty_exposure_eur: pr.penalty_exposure_cents,
-        assignments: items,
-    })
 }
 
 /// GET /api/v1/clauses/{id}/progress?on=DATE — staff; a contractor for its own assignments.
@@ -540,10 +389,20 @@ pub async fn clause_progress_route(
     let on = on.unwrap_or_else(|| db.clock.today());
     let pct = config.on_track_percent;
     let caller = caller.0;
-    let p = db
-        .run(move |c| clause_progress(c, &caller, id, on, pct))
+    let view = db
+        .run(move |c| {
+            crate::app::progress::clause_progress(
+                c,
+                caller.structure_id,
+                caller.contractor_org(),
+                id,
+                on,
+                pct,
+            )
+            .map_err(ApiError::from)
+        })
         .await?;
-    Ok(Json(p))
+    Ok(Json(progress_response(view)))
 }
 
 pub fn routes() -> Vec<rocket::Route> {

@@ -233,7 +233,10 @@ fn validate(
         });
     }
     // A contractor's need names itself as employer; another one is the facilitator's choice.
-    let own_employer = contractor.map(|org| check_own_employer(org, input.employer_id));
+    let own_employer = contractor.map(|org| {
+        check_own_employer(org, input.employer_id)
+            .map_err(|v| crate::api::messages::field_error(&v))
+    });
     match organisations::find(conn, sid, input.employer_id)? {
         _ if own_employer.as_ref().is_some_and(Result::is_err) => {
             errors.extend(own_employer.and_then(Result::err));

@@ -11,24 +11,27 @@ use rocket::State;
 use serde::{Deserialize, Serialize};
 
 use crate::api::body::{page, JsonBody, ListResponse};
-use crate::api::placements::{place, PlacementInput};
 use crate::api::query::{params, Param, Year};
-use crate::auth::{Staff, StaffOrContractor};
+use crate::app::placements::Actor;
+use crate::app::referrals::{
+    self as app, Answered, HireOverrides, ReferralDetails, ReferralFilter,
+};
+use crate::auth::records::may_record_derogation;
+use crate::auth::{Caller, Staff, StaffOrContractor};
 use crate::config::Config;
-use crate::db::{now, Conn, Db};
-use crate::domain::eligibility::valid_on;
-use crate::domain::limits::{self, Code, FreeText, Label, TextError};
+use crate::db::{write_tx, Conn, Db};
+use crate::domain::limits::{self, Code, FreeText, Label};
 use crate::domain::next_action;
 use crate::domain::referrals::{
-    self as rules, check_answer, check_own_employer, check_transition, need_status, planned_end,
-    Answer, NeedFact, ReferralFact, State as RefState,
+    self as rules, check_answer, check_own_employer, NeedFact, ReferralFact, State as RefState,
 };
+use crate::domain::rule::Violation;
 use crate::domain::units::Hundredths;
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{ApiError, ApiResult};
 use crate::store::contracts::split_codes;
-use crate::store::needs::{self as needs_store, Need};
+use crate::store::needs as needs_store;
 use crate::store::placements::Placement;
-use crate::store::referrals::{self as store, EventRow, Referral};
+use crate::store::referrals::{self as store, EventRow};
 use crate::store::timeline::NextActionOut;
 use crate::store::{audit, organisations, participants};
 
@@ -65,160 +68,37 @@ pub struct ReferralView {
     pub events: Vec<EventRow>,
 }
 
-/// Views of some referrals as the caller (`org`: a contractor's organisation) may see
-/// them; each person shown is written to the audit log.
-fn views(
-    conn: &mut Conn,
-    sid: i64,
-    user_id: i64,
-    org: Option<i64>,
-    refs: Vec<Referral>,
-) -> Result<Vec<ReferralView>, ApiError> {
-    let ids: Vec<i64> = refs.iter().map(|r| r.row.id).collect();
-    let mut events: HashMap<i64, Vec<EventRow>> = HashMap::new();
-    for e in store::events(conn, &ids)? {
-        events.entry(e.referral_id).or_default().push(e);
+/// A referral as the route answers it.
+fn view(d: ReferralDetails) -> ReferralView {
+    let row = d.referral.row;
+    ReferralView {
+        id: row.id,
+        need_id: row.need_id,
+        job_title: d.job_title,
+        contractor_id: d.referral.contractor_id,
+        participant: d.person.map(|p| ProposedPerson {
+            id: p.id,
+            first_name: p.first_name,
+            last_name: p.last_name,
+            wished_rome_codes: split_codes(&p.wished_rome_codes),
+            available_from: p.available_from,
+        }),
+        state: row.state,
+        reason: row.reason,
+        comment: row.comment,
+        placement_id: row.placement_id,
+        proposed_by: row.proposed_by,
+        proposed_at: row.proposed_at,
+        updated_by: row.updated_by,
+        updated_at: row.updated_at,
+        events: d.events,
     }
-    let mut titles: HashMap<i64, String> = HashMap::new();
-    let mut out = Vec::with_capacity(refs.len());
-    for r in refs {
-        let row = r.row;
-        let title = match titles.get(&row.need_id) {
-            Some(t) => t.clone(),
-            None => {
-                let t = needs_store::get_visible(conn, sid, row.need_id, None)?
-                    .row
-                    .job_title;
-                titles.insert(row.need_id, t.clone());
-                t
-            }
-        };
-        // A contractor no longer sees who it declined.
-        let declined = RefState::parse(&row.state) == Some(RefState::Declined);
-        let participant = if org.is_some() && declined {
-            None
-        } else {
-            let p = participants::get(conn, sid, row.participant_id)?;
-            audit::record(
-                conn,
-                sid,
-                Some(user_id),
-                "read",
-                "participant",
-                p.id,
-                "referral",
-            )?;
-            Some(ProposedPerson {
-                id: p.id,
-                first_name: p.first_name,
-                last_name: p.last_name,
-                wished_rome_codes: split_codes(&p.wished_rome_codes),
-                available_from: p.available_from,
-            })
-        };
-        out.push(ReferralView {
-            id: row.id,
-            need_id: row.need_id,
-            job_title: title,
-            contractor_id: r.contractor_id,
-            participant,
-            state: row.state,
-            reason: row.reason,
-            comment: row.comment,
-            placement_id: row.placement_id,
-            proposed_by: row.proposed_by,
-            proposed_at: row.proposed_at,
-            updated_by: row.updated_by,
-            updated_at: row.updated_at,
-            events: events.remove(&row.id).unwrap_or_default(),
-        });
-    }
-    Ok(out)
-}
-
-fn view_one(
-    conn: &mut Conn,
-    sid: i64,
-    user_id: i64,
-    org: Option<i64>,
-    r: Referral,
-) -> ApiResult<ReferralView> {
-    views(conn, sid, user_id, org, vec![r])?
-        .pop()
-        .ok_or_else(ApiError::internal)
 }
 
 #[derive(Deserialize)]
 pub struct ReferralInput {
     pub need_id: i64,
     pub participant_id: i64,
-}
-
-/// Checks and records a proposal: the need is open, the person exists, is not anonymised,
-/// is eligible on the need's start date and is not already proposed to it.
-fn propose(conn: &mut Conn, sid: i64, uid: i64, input: &ReferralInput) -> ApiResult<i64> {
-    let need = needs_store::get_visible(conn, sid, input.need_id, None);
-    let person = participants::find_in(conn, sid, input.participant_id)?;
-    let mut errors = Vec::new();
-    let need = match need {
-        Ok(n) => Some(n),
-        Err(e) if e.status == 404 => {
-            errors.push(FieldError {
-                field: "need_id".into(),
-                code: crate::error::INVALID.into(),
-                message: "no such need in your structure".into(),
-            });
-            None
-        }
-        Err(e) => return Err(e),
-    };
-    if person.is_none() {
-        errors.push(FieldError {
-            field: "participant_id".into(),
-            code: crate::error::INVALID.into(),
-            message: "no such participant in your structure".into(),
-        });
-    }
-    let (Some(need), Some(person)) = (need, person) else {
-        return Err(ApiError::validation(errors));
-    };
-    if need.row.status != "open" {
-        return Err(ApiError::conflict(format!(
-            "the need is {}; it takes no new proposal",
-            need.row.status
-        )));
-    }
-    if person.anonymised_at.is_some() {
-        return Err(ApiError::conflict("this person has been anonymised"));
-    }
-    if let Some(existing) = store::find_existing(conn, need.row.id, person.id)? {
-        return Err(
-            ApiError::conflict("this person is already proposed to this need")
-                .with_extra("existing_id", existing.into()),
-        );
-    }
-    let history = participants::validations(&participants::eligibility_history(conn, person.id)?);
-    if valid_on(&history, need.row.starts_on).is_none() {
-        return Err(ApiError::invalid(
-            "participant_id",
-            format!(
-                "the person has no valid eligibility on the need's start date ({})",
-                need.row.starts_on
-            ),
-        ));
-    }
-    let id = store::create(conn, sid, need.row.id, person.id, uid)?;
-    participants::touch(conn, person.id, now().date())?;
-    audit::record(
-        conn,
-        sid,
-        Some(uid),
-        "update",
-        "participant",
-        person.id,
-        "proposed to a recruitment need",
-    )?;
-    Ok(id)
 }
 
 /// POST /api/v1/referrals — staff: proposes a person to a need.
@@ -228,23 +108,24 @@ pub async fn create(
     body: JsonBody<ReferralInput>,
     db: &State<Db>,
 ) -> ApiResult<(Status, Json<ReferralView>)> {
-    let (sid, uid) = (caller.structure_id, caller.user_id);
+    let by = actor(&caller, db);
     let input = body.0;
-    let view = db
-        .write(move |c| {
-            let id = propose(c, sid, uid, &input)?;
-            let r = store::get_visible(c, sid, id, None)?;
-            view_one(c, sid, uid, None, r)
+    let details = db
+        .run(move |c| {
+            write_tx(c, |c| {
+                app::propose(c, &by, input.need_id, input.participant_id)
+            })
+            .map_err(ApiError::from)
         })
         .await?;
-    Ok((Status::Created, Json(view)))
+    Ok((Status::Created, Json(view(details))))
 }
 
 fn parse_state(state: Option<&str>) -> ApiResult<Option<RefState>> {
     match state {
         None => Ok(None),
         Some(s) => RefState::parse(s).map(Some).ok_or_else(|| {
-            ApiError::invalid("state", "must be proposed, interview, hired or declined")
+            crate::app::AppError::invalid(Violation::new("state", "referral_state_unknown")).into()
         }),
     }
 }
@@ -263,18 +144,22 @@ pub async fn list(
     params!(need_id, participant_id, state, limit, offset);
     let (limit, offset) = page(limit, offset)?;
     let state = parse_state(state.as_deref())?;
-    let (sid, uid, org) = (caller.structure_id, caller.user_id, caller.contractor_org());
-    let out = db
-        .write(move |c| {
-            let (refs, total) =
-                store::list(c, sid, org, need_id, participant_id, state, limit, offset)?;
-            Ok(ListResponse {
-                items: views(c, sid, uid, org, refs)?,
-                total,
-            })
+    let (by, org) = (actor(&caller, db), caller.contractor_org());
+    let f = ReferralFilter {
+        need_id,
+        participant_id,
+        state,
+    };
+    let (details, total) = db
+        .run(move |c| {
+            write_tx(c, |c| app::list_referrals(c, &by, org, f, limit, offset))
+                .map_err(ApiError::from)
         })
         .await?;
-    Ok(Json(out))
+    Ok(Json(ListResponse {
+        items: details.into_iter().map(view).collect(),
+        total,
+    }))
 }
 
 /// GET /api/v1/referrals/{id} — staff; a contractor for proposals to its own needs.
@@ -284,14 +169,20 @@ pub async fn get(
     id: i64,
     db: &State<Db>,
 ) -> ApiResult<Json<ReferralView>> {
-    let (sid, uid, org) = (caller.structure_id, caller.user_id, caller.contractor_org());
-    let view = db
-        .write(move |c| {
-            let r = store::get_visible(c, sid, id, org)?;
-            view_one(c, sid, uid, org, r)
-        })
+    let (by, org) = (actor(&caller, db), caller.contractor_org());
+    let details = db
+        .run(move |c| write_tx(c, |c| app::referral_for(c, &by, org, id)).map_err(ApiError::from))
         .await?;
-    Ok(Json(view))
+    Ok(Json(view(details)))
+}
+
+/// Who acts, for the use cases.
+fn actor(caller: &Caller, db: &Db) -> Actor {
+    Actor {
+        structure_id: caller.structure_id,
+        user_id: caller.user_id,
+        today: db.clock.today(),
+    }
 }
 
 /// What a hire may change of the need's placement defaults.
@@ -327,136 +218,19 @@ pub enum AnswerOut {
     Referral(Box<ReferralView>),
 }
 
-/// A default taken from the need, in the class of the placement's field; a value stored
-/// before the limits existed may not fit it, and is named under `placement.`.
-fn from_need<T: TryFrom<String, Error = TextError>>(
-    field: &str,
-    given: Option<T>,
-    stored: &str,
-) -> ApiResult<T> {
-    match given {
-        Some(v) => Ok(v),
-        None => T::try_from(stored.to_string())
-            .map_err(|e| ApiError::invalid(&format!("placement.{field}"), e.to_string())),
-    }
-}
-
-/// The placement a hire creates: the need's defaults, then the answer's overrides. The
-/// planned end is the start plus the need's duration, unless given.
-fn hire_input(
-    participant_id: i64,
-    need: &Need,
-    o: PlacementOverrides,
-) -> ApiResult<PlacementInput> {
-    let n = &need.row;
-    let starts_on = o.starts_on.unwrap_or(n.starts_on);
-    Ok(PlacementInput {
-        participant_id,
-        assignment_id: n.assignment_id,
-        modality: from_need("modality", o.modality, &n.modality)?,
-        employer_id: o.employer_id.unwrap_or(n.employer_id),
-        contract_type: from_need("contract_type", o.contract_type, &n.contract_type)?,
-        job_title: from_need("job_title", o.job_title, &n.job_title)?,
-        starts_on,
-        ends_on: o
-            .ends_on
-            .or_else(|| planned_end(starts_on, n.duration_months)),
-        weekly_hours: Some(o.weekly_hours.unwrap_or(Hundredths(n.weekly_hours))),
-        derogation_reason: o.derogation_reason,
-    })
-}
-
-/// Field errors of the placement rules, named under `placement.` in the answer.
-fn under_placement(mut e: ApiError) -> ApiError {
-    if e.status == 422 {
-        for f in e.errors.iter_mut() {
-            f.field = format!("placement.{}", f.field);
-        }
-        if let [one] = e.errors.as_slice() {
-            e.detail = format!("{}: {}", one.field, one.message);
+impl From<PlacementOverrides> for HireOverrides {
+    fn from(o: PlacementOverrides) -> HireOverrides {
+        HireOverrides {
+            modality: o.modality,
+            employer_id: o.employer_id,
+            contract_type: o.contract_type,
+            job_title: o.job_title,
+            starts_on: o.starts_on,
+            ends_on: o.ends_on,
+            weekly_hours: o.weekly_hours.map(|h| h.0),
+            derogation_reason: o.derogation_reason.map(Into::into),
         }
     }
-    e
-}
-
-/// Records an answer in one transaction: the state change and its event, and for a hire
-/// the placement (every placement rule checked) and the need's status. The change is
-/// written to the audit log of the person.
-fn record_answer(
-    conn: &mut Conn,
-    sid: i64,
-    uid: i64,
-    org: Option<i64>,
-    id: i64,
-    answer: Answer,
-    overrides: PlacementOverrides,
-) -> ApiResult<AnswerOut> {
-    let r = store::get_visible(conn, sid, id, org)?;
-    audit::record(
-        conn,
-        sid,
-        Some(uid),
-        "update",
-        "participant",
-        r.row.participant_id,
-        "proposal answered",
-    )?;
-    let from = RefState::parse(&r.row.state).ok_or_else(ApiError::internal)?;
-    let to = answer.state();
-    check_transition(from, to).map_err(ApiError::conflict)?;
-    if to != RefState::Hired {
-        if !store::change_state(
-            conn,
-            id,
-            from,
-            to,
-            answer.reason(),
-            answer.comment(),
-            None,
-            uid,
-        )? {
-            return Err(ApiError::conflict(
-                "the proposal was answered meanwhile; reload it",
-            ));
-        }
-        let r = store::get_visible(conn, sid, id, None)?;
-        return Ok(AnswerOut::Referral(Box::new(view_one(
-            conn, sid, uid, org, r,
-        )?)));
-    }
-    needs_store::lock(conn, r.row.need_id)?;
-    let need = needs_store::get_visible(conn, sid, r.row.need_id, None)?;
-    let hires = store::hires_of_need(conn, need.row.id)?;
-    let posts = i64::from(need.row.posts);
-    if need.row.status != "open" || hires >= posts {
-        let why = if need.row.status == "closed" {
-            "the need is closed".to_string()
-        } else {
-            format!("the need is filled ({hires} of {posts} posts)")
-        };
-        return Err(ApiError::conflict(format!("{why}; no further hire")));
-    }
-    let input = hire_input(r.row.participant_id, &need, overrides)?;
-    let placement = place(conn, sid, uid, input).map_err(under_placement)?;
-    if !store::change_state(
-        conn,
-        id,
-        from,
-        RefState::Hired,
-        None,
-        answer.comment(),
-        Some(placement.id),
-        uid,
-    )? {
-        return Err(ApiError::conflict(
-            "the proposal was answered meanwhile; reload it",
-        ));
-    }
-    let status = need_status(posts, hires + 1);
-    if status != need.row.status {
-        needs_store::set_status(conn, need.row.id, status)?;
-    }
-    Ok(AnswerOut::Placement(Box::new(placement.as_seen_by(org))))
 }
 
 /// POST /api/v1/referrals/{id}/answer — staff; a contractor for proposals to its own needs.
@@ -477,28 +251,40 @@ pub async fn answer(
         input.comment.as_deref(),
         overrides.is_some(),
     )
-    .map_err(ApiError::validation)?;
+    .map_err(|v| ApiError::from(crate::app::AppError::Invalid(v)))?;
     let overrides = overrides.unwrap_or_default();
-    if !caller.is_staff()
+    if !may_record_derogation(&caller)
         && overrides
             .derogation_reason
             .as_deref()
             .is_some_and(|d| !d.trim().is_empty())
     {
-        return Err(ApiError::invalid(
+        return Err(crate::app::AppError::invalid(Violation::new(
             "placement.derogation_reason",
-            "only a facilitator may record a derogation",
-        ));
+            "derogation_staff_only",
+        ))
+        .into());
     }
-    let (sid, uid, org) = (caller.structure_id, caller.user_id, caller.contractor_org());
+    let org = caller.contractor_org();
     if let (Some(org), Some(employer)) = (org, overrides.employer_id) {
         check_own_employer(org, employer)
-            .map_err(|e| under_placement(ApiError::validation(vec![e])))?;
+            .map_err(|v| ApiError::from(crate::app::AppError::invalid(v.under("placement"))))?;
     }
     let hired = answer.state() == RefState::Hired;
+    let by = actor(&caller, db);
+    let overrides = HireOverrides::from(overrides);
     let out = db
-        .write(move |c| record_answer(c, sid, uid, org, id, answer, overrides))
+        .run(move |c| {
+            write_tx(c, |c| {
+                app::answer_referral(c, &by, org, id, answer, overrides)
+            })
+            .map_err(ApiError::from)
+        })
         .await?;
+    let out = match out {
+        Answered::Hired(p) => AnswerOut::Placement(p),
+        Answered::Changed(d) => AnswerOut::Referral(Box::new(view(*d))),
+    };
     let status = if hired { Status::Created } else { Status::Ok };
     Ok((status, Json(out)))
 }

@@ -24,6 +24,14 @@ pub enum AppError {
     Unavailable,
     /// Any other database failure (500, logged with its cause).
     Database(diesel::result::Error),
+    // --- Hours, placements, referrals, clause progress ---
+    /// Broken rules of the lines of a file (422): every bad line counted, the first ones
+    /// kept with their line numbers; nothing was stored.
+    InvalidRows(crate::domain::hours::ImportErrors),
+    /// Transitional: the answer of a store function of an aggregate not layered on this
+    /// branch yet (it still returns the HTTP error type), passed through unchanged. Unused
+    /// once those functions return diesel's result; then delete it with its `From`.
+    Passed(Box<crate::error::ApiError>),
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -78,8 +86,38 @@ impl std::fmt::Display for AppError {
             AppError::ConcurrentUpdate => write!(f, "concurrent update"),
             AppError::Unavailable => write!(f, "database unavailable"),
             AppError::Database(e) => write!(f, "database error: {e}"),
+            AppError::InvalidRows(errors) => write!(f, "{} bad line(s)", errors.count()),
+            AppError::Passed(e) => write!(f, "{e}"),
         }
     }
 }
 
 impl std::error::Error for AppError {}
+
+// --- Hours, placements, referrals, clause progress ---
+
+/// Transitional (see `AppError::Passed`).
+impl From<crate::error::ApiError> for AppError {
+    fn from(e: crate::error::ApiError) -> AppError {
+        AppError::Passed(Box::new(e))
+    }
+}
+
+/// A broken rule as checks not yet layered on this branch report it (a `FieldError` with
+/// its message) or as layered ones do (a `Violation`): the same `Violation` either way.
+pub trait IntoViolation {
+    fn into_violation(self) -> Violation;
+}
+
+impl IntoViolation for Violation {
+    fn into_violation(self) -> Violation {
+        self
+    }
+}
+
+impl IntoViolation for crate::error::FieldError {
+    fn into_violation(self) -> Violation {
+        // Its message is already written: carried as the `reason` the catalogue shows.
+        Violation::new(self.field, "invalid").with("reason", self.message)
+    }
+}

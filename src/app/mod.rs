@@ -11,5 +11,10 @@
 //!   from their codes (`api::messages`).
 
 pub mod error;
+// --- Hours, placements, referrals, clause progress ---
+pub mod hours;
+pub mod placements;
+pub mod progress;
+pub mod referrals;
 
 pub use error::{AppError, AppResult};

@@ -3,6 +3,7 @@
 
 pub mod csrf;
 pub mod password;
+pub mod records;
 pub mod token;
 
 use rocket::request::{FromRequest, Outcome, Request};

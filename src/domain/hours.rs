@@ -8,9 +8,10 @@ use std::io::Cursor;
 use chrono::{Datelike, Months, NaiveDate};
 use serde::Serialize;
 
+use crate::domain::period::Month;
+use crate::domain::rule::Violation;
 use crate::domain::units::parse_hundredths;
 use crate::domain::xlsx_guard::{self, Refusal, XlsxLimits};
-use crate::error::FieldError;
 
 /// Default monthly cap on work and training hours together (208 h), in hundredths.
 pub const DEFAULT_MONTHLY_CAP: i64 = 20800;
@@ -143,29 +144,21 @@ pub struct EntryCheck<'a> {
     pub disclose_other_placements: bool,
 }
 
-fn field_error(field: &str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        field: field.to_string(),
-        code: crate::error::INVALID.into(),
-        message: message.into(),
-    }
-}
-
 /// Checks one monthly entry; lists every broken rule.
-pub fn check_entry(c: &EntryCheck) -> Result<(), Vec<FieldError>> {
+pub fn check_entry(c: &EntryCheck) -> Result<(), Vec<Violation>> {
     let mut errors = Vec::new();
-    if let Err(message) = check_entry_month(c) {
-        errors.push(field_error("month", message));
+    if let Err(v) = check_entry_month(c) {
+        errors.push(v);
     }
     if c.work < 0 {
-        errors.push(field_error("work_hours", "must not be negative"));
+        errors.push(Violation::new("work_hours", "negative_hours"));
     }
     if c.training < 0 {
-        errors.push(field_error("training_hours", "must not be negative"));
+        errors.push(Violation::new("training_hours", "negative_hours"));
     }
     if c.work >= 0 && c.training >= 0 {
-        if let Err(message) = check_monthly_cap(c) {
-            errors.push(field_error("work_hours", message));
+        if let Err(v) = check_monthly_cap(c) {
+            errors.push(v);
         }
     }
     if errors.is_empty() {
@@ -175,62 +168,399 @@ pub fn check_entry(c: &EntryCheck) -> Result<(), Vec<FieldError>> {
     }
 }
 
-fn check_entry_month(c: &EntryCheck) -> Result<(), String> {
-    let (year, month) = parse_month(c.month).ok_or("must be a month written YYYY-MM")?;
+fn check_entry_month(c: &EntryCheck) -> Result<(), Violation> {
+    let malformed = || Violation::new("month", "month_malformed");
+    let (year, month) = parse_month(c.month).ok_or_else(malformed)?;
     let (first, last) = month_first_day(year, month)
         .zip(month_last_day(year, month))
-        .ok_or("must be a month written YYYY-MM")?;
+        .ok_or_else(malformed)?;
     if first > c.today {
-        return Err(format!(
-            "{} is a future month (today is {})",
-            c.month, c.today
-        ));
+        return Err(Violation::new("month", "month_in_future")
+            .with("month", c.month)
+            .with("today", c.today));
     }
     let before_start = last < c.placement_start;
     let after_end = c.placement_end.is_some_and(|end| first > end);
     if before_start || after_end {
-        let end = c
-            .placement_end
-            .map_or("no end date".to_string(), |e| e.to_string());
-        return Err(format!(
-            "{} is outside the placement's dates ({} to {end})",
-            c.month, c.placement_start
-        ));
+        let v = Violation::new("month", "month_outside_placement")
+            .with("month", c.month)
+            .with("starts_on", c.placement_start);
+        return Err(match c.placement_end {
+            Some(end) => v.with("ends_on", end),
+            None => v,
+        });
     }
     Ok(())
 }
 
-fn check_monthly_cap(c: &EntryCheck) -> Result<(), String> {
+fn check_monthly_cap(c: &EntryCheck) -> Result<(), Violation> {
     let own = c.work.saturating_add(c.training);
     let total = own.saturating_add(c.other_placements_same_month);
     if total <= c.monthly_cap {
         return Ok(());
     }
+    let figures = |code| {
+        Violation::new("work_hours", code)
+            .with("work", format_hours(c.work))
+            .with("training", format_hours(c.training))
+    };
     if c.other_placements_same_month > 0 && !c.disclose_other_placements {
-        return Err(format!(
-            "{} h de travail et {} h de formation dépassent, avec les heures déclarées sur les autres mises en situation de la personne, le plafond mensuel de {} h",
-            format_hours(c.work),
-            format_hours(c.training),
-            format_hours(c.monthly_cap)
+        // A contractor: no figure of the other placements, nor the total they are part of.
+        return Err(figures("above_monthly_cap_with_other_placements")
+            .with("cap", format_hours(c.monthly_cap)));
+    }
+    let v = figures("above_monthly_cap");
+    let v = if c.other_placements_same_month > 0 {
+        v.with("other", format_hours(c.other_placements_same_month))
+    } else {
+        v
+    };
+    Err(v
+        .with("total", format_hours(total))
+        .with("cap", format_hours(c.monthly_cap)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The state of an entry, and what a batch of new figures does to the entries
+
+/// The status of an entry (stored as the same text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryStatus {
+    Submitted,
+    Validated,
+    Rejected,
+}
+
+impl EntryStatus {
+    /// The stored text; anything unknown reads as submitted (the service writes only these).
+    pub fn parse(text: &str) -> EntryStatus {
+        match text {
+            "validated" => EntryStatus::Validated,
+            "rejected" => EntryStatus::Rejected,
+            _ => EntryStatus::Submitted,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryStatus::Submitted => "submitted",
+            EntryStatus::Validated => "validated",
+            EntryStatus::Rejected => "rejected",
+        }
+    }
+}
+
+/// The figures of an entry that the rules read: small and `Copy`, so a batch can hold the
+/// entries of thousands of people at little cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryFigures {
+    pub id: i64,
+    pub work: i64,
+    pub training: i64,
+    pub status: EntryStatus,
+    pub validated_work: Option<i64>,
+    pub validated_training: Option<i64>,
+}
+
+impl EntryFigures {
+    /// Hours waiting for validation (progress counts them apart).
+    pub fn pending(&self) -> i64 {
+        if self.status == EntryStatus::Submitted {
+            self.work + self.training
+        } else {
+            0
+        }
+    }
+
+    /// The figure the entry weighs in the monthly cap of its person: the latest reported
+    /// one, or for a rejected entry the validated one it still has.
+    pub fn cap_figure(&self) -> i64 {
+        match self.status {
+            EntryStatus::Rejected => {
+                self.validated_work.unwrap_or(0) + self.validated_training.unwrap_or(0)
+            }
+            _ => self.work + self.training,
+        }
+    }
+
+    /// The entry once a new figure replaced this one: submitted again, validated figures
+    /// kept until the next validation.
+    pub fn replaced_by(&self, work: i64, training: i64) -> EntryFigures {
+        EntryFigures {
+            work,
+            training,
+            status: EntryStatus::Submitted,
+            ..*self
+        }
+    }
+
+    /// A new entry's figures.
+    pub fn new_entry(id: i64, work: i64, training: i64) -> EntryFigures {
+        EntryFigures {
+            id,
+            work,
+            training,
+            status: EntryStatus::Submitted,
+            validated_work: None,
+            validated_training: None,
+        }
+    }
+
+    /// The entry's figures as the history records them.
+    pub fn snapshot(&self) -> String {
+        serde_json::json!({
+            "work_hours": self.work,
+            "training_hours": self.training,
+            "status": self.status.as_str(),
+            "validated_work": self.validated_work,
+            "validated_training": self.validated_training,
+        })
+        .to_string()
+    }
+}
+
+/// What a new figure does to the entry of its month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FigurePlan {
+    Unchanged,
+    Create,
+    /// Replace the figure; `amended` when a validated figure exists (it keeps counting).
+    Replace {
+        amended: bool,
+    },
+}
+
+/// Decides what a new figure does to the existing entry: same figures change nothing; a
+/// validated figure changes only by an amendment with a reason.
+pub fn plan_figure(
+    existing: Option<&EntryFigures>,
+    work: i64,
+    training: i64,
+    reason: Option<&str>,
+) -> Result<FigurePlan, Violation> {
+    let Some(e) = existing else {
+        return Ok(FigurePlan::Create);
+    };
+    if e.work == work && e.training == training && e.status != EntryStatus::Rejected {
+        return Ok(FigurePlan::Unchanged);
+    }
+    let locked = e.validated_work.is_some();
+    if locked && reason.is_none() {
+        return Err(Violation::new(
+            "amendment_reason",
+            "amendment_reason_required",
         ));
     }
-    let mut message = format!(
-        "{} h of work and {} h of training",
-        format_hours(c.work),
-        format_hours(c.training)
-    );
-    if c.other_placements_same_month > 0 {
-        message.push_str(&format!(
-            ", plus {} h on this person's other placements",
-            format_hours(c.other_placements_same_month)
-        ));
+    Ok(FigurePlan::Replace { amended: locked })
+}
+
+/// A placement's dates and person, as the planner reads them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlacementDates {
+    pub id: i64,
+    pub participant_id: i64,
+    pub starts_on: NaiveDate,
+    /// Last day (none: still open).
+    pub ends_on: Option<NaiveDate>,
+}
+
+/// A stored entry, as the planner reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredEntry {
+    pub placement_id: i64,
+    pub participant_id: i64,
+    pub month: Month,
+    pub figures: EntryFigures,
+}
+
+/// One line of a batch: a monthly report is a batch of one, an import file a batch of its
+/// rows.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchLine<'a> {
+    pub placement_id: i64,
+    /// The placement, when the caller may report on it.
+    pub placement: Option<&'a PlacementDates>,
+    /// The month as given, `YYYY-MM`.
+    pub month: &'a str,
+    pub work: i64,
+    pub training: i64,
+    /// Trimmed, never empty.
+    pub amendment_reason: Option<&'a str>,
+}
+
+/// The rules a batch runs under.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchRules {
+    pub today: NaiveDate,
+    /// The monthly cap setting, before scaling to each person's open days.
+    pub monthly_cap: i64,
+    /// Whether a refusal may show the other placements' figures (staff).
+    pub disclose_other_placements: bool,
+}
+
+/// What one line of a batch does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineDecision {
+    /// Broken rules: the whole batch is refused.
+    Refused(Vec<Violation>),
+    /// The same figures as the entry already holds: nothing to write.
+    Unchanged,
+    /// A figure to write.
+    Write(EntryWrite),
+}
+
+/// A figure to write for a placement and month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryWrite {
+    pub placement_id: i64,
+    pub month: Month,
+    pub work: i64,
+    pub training: i64,
+    /// The stored entry before this batch, if any (none: a new entry).
+    pub before: Option<EntryFigures>,
+    /// A validated figure is amended (the reason is kept with it).
+    pub amended: bool,
+}
+
+impl EntryWrite {
+    /// What the write adds to the hours waiting for validation of its month.
+    pub fn pending_delta(&self) -> i64 {
+        self.work + self.training - self.before.map_or(0, |e| e.pending())
     }
-    message.push_str(&format!(
-        ", make {} h in the month, above the cap of {} h",
-        format_hours(total),
-        format_hours(c.monthly_cap)
-    ));
-    Err(message)
+}
+
+/// Decides the lines of a batch in order against an in-memory view of the entries and of
+/// each person's month totals, so that a batch which would break the monthly cap with its own
+/// lines is refused like lines sent one by one.
+pub struct BatchPlanner<'a> {
+    rules: BatchRules,
+    /// Each person's placements' dates, for the monthly cap.
+    periods: &'a HashMap<i64, Vec<OpenPeriod>>,
+    caps: HashMap<(i64, Month), i64>,
+    /// The entry of each placement and month, as the lines decided so far left it.
+    known: HashMap<(i64, Month), EntryFigures>,
+    /// The stored entry of each placement and month before the batch.
+    original: HashMap<(i64, Month), Option<EntryFigures>>,
+    /// The cap figure of each person and month over all placements.
+    person_month: HashMap<(i64, Month), i64>,
+}
+
+impl<'a> BatchPlanner<'a> {
+    pub fn new(
+        rules: BatchRules,
+        periods: &'a HashMap<i64, Vec<OpenPeriod>>,
+        stored: impl IntoIterator<Item = StoredEntry>,
+    ) -> BatchPlanner<'a> {
+        let mut known = HashMap::new();
+        let mut person_month: HashMap<(i64, Month), i64> = HashMap::new();
+        for e in stored {
+            *person_month.entry((e.participant_id, e.month)).or_default() += e.figures.cap_figure();
+            known.insert((e.placement_id, e.month), e.figures);
+        }
+        BatchPlanner {
+            rules,
+            periods,
+            caps: HashMap::new(),
+            known,
+            original: HashMap::new(),
+            person_month,
+        }
+    }
+
+    /// The person's cap for the month, scaled to the days its placements are open.
+    fn cap(&mut self, person: i64, month: Month) -> i64 {
+        let (setting, periods) = (self.rules.monthly_cap, self.periods);
+        *self.caps.entry((person, month)).or_insert_with(|| {
+            let (year, number) = month.tuple();
+            let dates = periods.get(&person).map_or(&[][..], Vec::as_slice);
+            person_monthly_cap(setting, year, number, dates)
+        })
+    }
+
+    /// The entry of a placement and month as the lines decided so far left it.
+    pub fn current(&self, placement_id: i64, month: Month) -> Option<&EntryFigures> {
+        self.known.get(&(placement_id, month))
+    }
+
+    /// Decides one line; later lines see its figure.
+    pub fn decide(&mut self, line: &BatchLine<'_>) -> LineDecision {
+        let Some(p) = line.placement else {
+            return LineDecision::Refused(vec![Violation::new(
+                "placement_id",
+                "placement_unknown",
+            )
+            .with("placement_id", line.placement_id)]);
+        };
+        // A month that does not parse is refused by `check_entry` below.
+        let month = Month::parse(line.month);
+        let current = month.and_then(|m| self.known.get(&(p.id, m)).copied());
+        let own = current.map_or(0, |e| e.cap_figure());
+        let month_total = month
+            .and_then(|m| self.person_month.get(&(p.participant_id, m)).copied())
+            .unwrap_or(0);
+        let monthly_cap = month.map_or(0, |m| self.cap(p.participant_id, m));
+        let checked = check_entry(&EntryCheck {
+            month: line.month,
+            work: line.work,
+            training: line.training,
+            placement_start: p.starts_on,
+            placement_end: p.ends_on,
+            today: self.rules.today,
+            other_placements_same_month: month_total - own,
+            monthly_cap,
+            disclose_other_placements: self.rules.disclose_other_placements,
+        });
+        if let Err(violations) = checked {
+            return LineDecision::Refused(violations);
+        }
+        let planned = match plan_figure(
+            current.as_ref(),
+            line.work,
+            line.training,
+            line.amendment_reason,
+        ) {
+            Ok(plan) => plan,
+            Err(v) => return LineDecision::Refused(vec![v]),
+        };
+        let Some(month) = month else {
+            // `check_entry` already refuses such a month; kept as a refusal, never a panic.
+            return LineDecision::Refused(vec![Violation::new("month", "month_malformed")]);
+        };
+        if planned == FigurePlan::Unchanged {
+            return LineDecision::Unchanged;
+        }
+        *self
+            .person_month
+            .entry((p.participant_id, month))
+            .or_default() += line.work + line.training - own;
+        let before = *self.original.entry((p.id, month)).or_insert(current);
+        let base = current.unwrap_or(EntryFigures::new_entry(0, 0, 0));
+        self.known
+            .insert((p.id, month), base.replaced_by(line.work, line.training));
+        LineDecision::Write(EntryWrite {
+            placement_id: p.id,
+            month,
+            work: line.work,
+            training: line.training,
+            before,
+            amended: planned == FigurePlan::Replace { amended: true },
+        })
+    }
+}
+
+/// The writes a batch leaves: a batch may name the same placement and month twice, only its
+/// last figure is written (with the entry as it was before the batch). In batch order.
+pub fn last_writes(writes: &[EntryWrite]) -> Vec<EntryWrite> {
+    let mut last: HashMap<(i64, Month), usize> = HashMap::new();
+    for (i, w) in writes.iter().enumerate() {
+        last.insert((w.placement_id, w.month), i);
+    }
+    writes
+        .iter()
+        .enumerate()
+        .filter(|(i, w)| last[&(w.placement_id, w.month)] == *i)
+        .map(|(_, w)| *w)
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -255,6 +585,10 @@ pub struct ImportError {
     pub line: usize,
     pub field: String,
     pub message: String,
+    /// A broken rule of the line's entry: its message is rendered from its code at the HTTP
+    /// edge (`api::messages`), into `message`.
+    #[serde(skip)]
+    pub rule: Option<Violation>,
 }
 
 impl ImportError {
@@ -263,6 +597,17 @@ impl ImportError {
             line,
             field: field.to_string(),
             message: message.into(),
+            rule: None,
+        }
+    }
+
+    /// A broken rule of the entry a line reports.
+    pub fn rule(line: usize, violation: Violation) -> Self {
+        ImportError {
+            line,
+            field: violation.field.clone(),
+            message: String::new(),
+            rule: Some(violation),
         }
     }
 }
@@ -1125,7 +1470,7 @@ mod tests {
         }
     }
 
-    fn fields(r: Result<(), Vec<FieldError>>) -> Vec<String> {
+    fn fields(r: Result<(), Vec<Violation>>) -> Vec<String> {
         r.unwrap_err().into_iter().map(|e| e.field).collect()
     }
 
@@ -1150,11 +1495,9 @@ mod tests {
         let mut c = entry("2026-07");
         c.today = d("2026-12-01");
         let e = check_entry(&c).unwrap_err();
-        assert!(
-            e[0].message.contains("2026-01-15 to 2026-06-10"),
-            "{}",
-            e[0].message
-        );
+        assert_eq!(e[0].code, "month_outside_placement");
+        assert_eq!(e[0].param("starts_on"), Some("2026-01-15"));
+        assert_eq!(e[0].param("ends_on"), Some("2026-06-10"));
         c.placement_end = None;
         assert_eq!(check_entry(&c), Ok(()), "open-ended placement");
     }
@@ -1211,6 +1554,157 @@ mod tests {
         assert_eq!(person_monthly_cap(DEFAULT_MONTHLY_CAP, 2026, 13, &[]), 0);
     }
 
+    fn planner_rules() -> BatchRules {
+        BatchRules {
+            today: d("2026-04-02"),
+            monthly_cap: DEFAULT_MONTHLY_CAP,
+            disclose_other_placements: true,
+        }
+    }
+
+    static PLACEMENT: std::sync::LazyLock<PlacementDates> =
+        std::sync::LazyLock::new(|| PlacementDates {
+            id: 7,
+            participant_id: 70,
+            starts_on: d("2026-01-01"),
+            ends_on: None,
+        });
+
+    fn line<'a>(month: &'a str, work: i64, reason: Option<&'a str>) -> BatchLine<'a> {
+        BatchLine {
+            placement_id: PLACEMENT.id,
+            placement: Some(&*PLACEMENT),
+            month,
+            work,
+            training: 0,
+            amendment_reason: reason,
+        }
+    }
+
+    fn stored(month: &str, work: i64, validated: Option<i64>) -> StoredEntry {
+        StoredEntry {
+            placement_id: PLACEMENT.id,
+            participant_id: PLACEMENT.participant_id,
+            month: Month::parse(month).unwrap(),
+            figures: EntryFigures {
+                id: 1,
+                work,
+                training: 0,
+                status: if validated.is_some() {
+                    EntryStatus::Validated
+                } else {
+                    EntryStatus::Submitted
+                },
+                validated_work: validated,
+                validated_training: validated.map(|_| 0),
+            },
+        }
+    }
+
+    #[test]
+    fn batch_planner_creates_replaces_or_leaves_an_entry_unchanged() {
+        let periods = HashMap::from([(70, vec![(PLACEMENT.starts_on, None)])]);
+        let mut planner =
+            BatchPlanner::new(planner_rules(), &periods, [stored("2026-02", 5000, None)]);
+        let LineDecision::Write(created) = planner.decide(&line("2026-03", 4000, None)) else {
+            panic!("a new month is a new entry");
+        };
+        assert_eq!((created.before, created.amended), (None, false));
+        assert_eq!(created.pending_delta(), 4000);
+        assert_eq!(
+            planner.decide(&line("2026-02", 5000, None)),
+            LineDecision::Unchanged
+        );
+        let LineDecision::Write(replaced) = planner.decide(&line("2026-02", 6000, None)) else {
+            panic!("a new figure replaces a submitted one");
+        };
+        assert_eq!(replaced.before.map(|e| e.work), Some(5000));
+        assert_eq!(replaced.pending_delta(), 1000);
+        // Later lines see the figure of earlier ones.
+        assert_eq!(
+            planner.decide(&line("2026-03", 4000, None)),
+            LineDecision::Unchanged
+        );
+    }
+
+    #[test]
+    fn batch_planner_changes_a_validated_figure_only_by_an_amendment_with_a_reason() {
+        let periods = HashMap::from([(70, vec![(PLACEMENT.starts_on, None)])]);
+        let mut planner = BatchPlanner::new(
+            planner_rules(),
+            &periods,
+            [stored("2026-02", 5000, Some(5000))],
+        );
+        let LineDecision::Refused(v) = planner.decide(&line("2026-02", 6000, None)) else {
+            panic!("no reason, no amendment");
+        };
+        assert_eq!(
+            (v[0].field.as_str(), v[0].code),
+            ("amendment_reason", "amendment_reason_required")
+        );
+        let LineDecision::Write(w) = planner.decide(&line("2026-02", 6000, Some("erreur"))) else {
+            panic!("an amendment with a reason");
+        };
+        assert!(w.amended);
+        assert_eq!(
+            w.pending_delta(),
+            6000,
+            "a validated entry had nothing pending"
+        );
+    }
+
+    #[test]
+    fn batch_planner_counts_the_batch_s_own_lines_in_the_monthly_cap() {
+        let periods = HashMap::from([(70, vec![(PLACEMENT.starts_on, None)])]);
+        let other = PlacementDates {
+            id: 8,
+            ..*PLACEMENT
+        };
+        let mut planner = BatchPlanner::new(planner_rules(), &periods, Vec::new());
+        assert!(matches!(
+            planner.decide(&line("2026-03", 15000, None)),
+            LineDecision::Write(_)
+        ));
+        let mut second = line("2026-03", 6000, None);
+        second.placement_id = other.id;
+        second.placement = Some(&other);
+        let LineDecision::Refused(v) = planner.decide(&second) else {
+            panic!("150 h + 60 h are above the cap of 208 h");
+        };
+        assert_eq!(v[0].code, "above_monthly_cap");
+        assert_eq!(v[0].param("other"), Some("150"));
+        let unknown = BatchLine {
+            placement: None,
+            placement_id: 99,
+            ..line("2026-03", 1, None)
+        };
+        let LineDecision::Refused(v) = planner.decide(&unknown) else {
+            panic!("an unknown placement is refused");
+        };
+        assert_eq!(
+            (v[0].code, v[0].param("placement_id")),
+            ("placement_unknown", Some("99"))
+        );
+    }
+
+    #[test]
+    fn last_writes_keep_the_last_figure_of_each_month_with_the_entry_before_the_batch() {
+        let month = Month::parse("2026-03").unwrap();
+        let w = |work| EntryWrite {
+            placement_id: 7,
+            month,
+            work,
+            training: 0,
+            before: None,
+            amended: false,
+        };
+        let other = EntryWrite {
+            placement_id: 8,
+            ..w(10)
+        };
+        assert_eq!(last_writes(&[w(1), other, w(2)]), [other, w(2)]);
+    }
+
     #[test]
     fn entry_hours_are_non_negative_and_within_the_monthly_cap() {
         let mut c = entry("2026-02");
@@ -1225,9 +1719,15 @@ mod tests {
         c.training = 1001;
         let e = check_entry(&c).unwrap_err();
         assert_eq!(e[0].field, "work_hours");
+        assert_eq!(e[0].code, "above_monthly_cap");
         assert_eq!(
-            e[0].message,
-            "198 h of work and 10.01 h of training, make 208.01 h in the month, above the cap of 208 h"
+            e[0].params,
+            [
+                ("work", "198".to_string()),
+                ("training", "10.01".to_string()),
+                ("total", "208.01".to_string()),
+                ("cap", "208".to_string()),
+            ]
         );
 
         let mut c = entry("2026-02");
@@ -1235,22 +1735,16 @@ mod tests {
         c.training = 0;
         c.other_placements_same_month = 11000;
         let e = check_entry(&c).unwrap_err();
-        assert!(
-            e[0].message
-                .contains("plus 110 h on this person's other placements"),
-            "{}",
-            e[0].message
-        );
-        assert!(e[0].message.contains("210 h"), "{}", e[0].message);
+        assert_eq!(e[0].param("other"), Some("110"));
+        assert_eq!(e[0].param("total"), Some("210"));
 
         // A contractor: no figure of the other placements, nor the total they are part of.
         c.disclose_other_placements = false;
         let e = check_entry(&c).unwrap_err();
         assert_eq!(e[0].field, "work_hours");
-        assert_eq!(
-            e[0].message,
-            "100 h de travail et 0 h de formation dépassent, avec les heures déclarées sur les autres mises en situation de la personne, le plafond mensuel de 208 h"
-        );
+        assert_eq!(e[0].code, "above_monthly_cap_with_other_placements");
+        assert_eq!(e[0].param("other"), None);
+        assert_eq!(e[0].param("total"), None);
 
         let mut c = entry("2027-02");
         c.work = -5;

@@ -115,6 +115,100 @@ pub fn progress(i: &ProgressInput) -> Progress {
     }
 }
 
+/// What a clause's progress reads of the clause itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClauseTerms {
+    /// Hours the whole clause requires (hundredths).
+    pub required: i64,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub penalty_per_hour_cents: Option<i64>,
+}
+
+/// An assignment's target and its hours up to D's month (hundredths).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AssignmentHours {
+    pub assignment_id: i64,
+    pub contractor_id: i64,
+    pub hours_target: i64,
+    pub validated: i64,
+    pub pending: i64,
+}
+
+/// The progress of one assignment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AssignmentProgress {
+    pub hours: AssignmentHours,
+    pub progress: Progress,
+}
+
+/// The progress of a clause at D, over the assignments given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClauseProgress {
+    pub on: NaiveDate,
+    pub required: i64,
+    pub validated: i64,
+    pub pending: i64,
+    pub progress: Progress,
+    /// Expected share of the required hours at D, percent with one decimal.
+    pub expected_share: f64,
+    pub assignments: Vec<AssignmentProgress>,
+}
+
+/// The progress of a clause at `on` (DOMAIN.md "Hours"): each assignment against its target,
+/// and the clause's figures summed over the assignments given. `whole_clause`: they are all
+/// of the clause's, and the clause's required hours apply; else (a contractor's view of its
+/// own assignments) the sum of their targets does.
+pub fn clause_progress(
+    terms: &ClauseTerms,
+    assignments: &[AssignmentHours],
+    whole_clause: bool,
+    on: NaiveDate,
+    on_track_percent: u32,
+) -> ClauseProgress {
+    let compute = |required: i64, validated: i64, pending: i64| {
+        progress(&ProgressInput {
+            required,
+            validated,
+            pending,
+            starts_on: terms.starts_on,
+            ends_on: terms.ends_on,
+            on,
+            on_track_percent,
+            penalty_per_hour_cents: terms.penalty_per_hour_cents,
+        })
+    };
+    let items: Vec<AssignmentProgress> = assignments
+        .iter()
+        .map(|a| AssignmentProgress {
+            hours: *a,
+            progress: compute(a.hours_target, a.validated, a.pending),
+        })
+        .collect();
+    let validated = assignments.iter().map(|a| a.validated).sum();
+    let pending = assignments.iter().map(|a| a.pending).sum();
+    let required = if whole_clause {
+        terms.required
+    } else {
+        assignments.iter().map(|a| a.hours_target).sum()
+    };
+    let pr = compute(required, validated, pending);
+    let expected_share = if required > 0 {
+        ((pr.expected * 1000 + required / 2) / required) as f64 / 10.0
+    } else {
+        0.0
+    };
+    ClauseProgress {
+        on,
+        required,
+        validated,
+        pending,
+        progress: pr,
+        expected_share,
+        assignments: items,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +229,73 @@ mod tests {
             on_track_percent: DEFAULT_ON_TRACK_PERCENT,
             penalty_per_hour_cents: None,
         }
+    }
+
+    #[test]
+    fn clause_progress_sums_the_assignments_given_against_the_clause_or_their_targets() {
+        let terms = ClauseTerms {
+            required: 83300,
+            starts_on: d("2026-01-01"),
+            ends_on: d("2026-12-31"),
+            penalty_per_hour_cents: Some(3000),
+        };
+        let a = AssignmentHours {
+            assignment_id: 1,
+            contractor_id: 10,
+            hours_target: 50000,
+            validated: 10000,
+            pending: 2000,
+        };
+        let b = AssignmentHours {
+            assignment_id: 2,
+            contractor_id: 20,
+            hours_target: 33300,
+            validated: 5000,
+            pending: 0,
+        };
+        let on = d("2026-07-01");
+        let whole = clause_progress(&terms, &[a, b], true, on, 80);
+        assert_eq!(
+            (whole.required, whole.validated, whole.pending),
+            (83300, 15000, 2000)
+        );
+        assert_eq!(whole.assignments.len(), 2);
+        assert_eq!(
+            whole.assignments[0].progress,
+            progress(&ProgressInput {
+                required: 50000,
+                validated: 10000,
+                pending: 2000,
+                starts_on: terms.starts_on,
+                ends_on: terms.ends_on,
+                on,
+                on_track_percent: 80,
+                penalty_per_hour_cents: Some(3000),
+            })
+        );
+        let expected = whole.progress.expected;
+        assert_eq!(
+            whole.expected_share,
+            ((expected * 1000 + 83300 / 2) / 83300) as f64 / 10.0
+        );
+        // A contractor's view: its assignments' targets are what is required.
+        let own = clause_progress(&terms, &[a], false, on, 80);
+        assert_eq!(
+            (own.required, own.validated, own.pending),
+            (50000, 10000, 2000)
+        );
+        // No hours required: no expected share.
+        let none = clause_progress(
+            &ClauseTerms {
+                required: 0,
+                ..terms
+            },
+            &[],
+            true,
+            on,
+            80,
+        );
+        assert_eq!(none.expected_share, 0.0);
     }
 
     #[test]

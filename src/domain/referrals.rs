@@ -10,7 +10,7 @@ use chrono::{Months, NaiveDate};
 use crate::domain::calendar::add_days;
 use crate::domain::catalogue::{is_code, CodeList};
 use crate::domain::report::rate_tenths;
-use crate::error::FieldError;
+use crate::domain::rule::Violation;
 
 /// Why a contractor declines a proposed person. `other` needs a comment.
 pub const DECLINE_REASONS: &CodeList = &[
@@ -106,14 +106,6 @@ impl Answer {
     }
 }
 
-fn field_error(field: &str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        field: field.to_string(),
-        code: crate::error::INVALID.into(),
-        message: message.into(),
-    }
-}
-
 /// Checks the body of an answer: `state` is `interview`, `hired` or `declined`; a decline
 /// needs a reason from [`DECLINE_REASONS`], and `other` a comment; a reason goes only with a
 /// decline, placement overrides only with a hire. Blank comments count as none.
@@ -122,7 +114,7 @@ pub fn check_answer(
     reason: Option<&str>,
     comment: Option<&str>,
     has_placement_overrides: bool,
-) -> Result<Answer, Vec<FieldError>> {
+) -> Result<Answer, Vec<Violation>> {
     let mut errors = Vec::new();
     let comment = comment
         .map(str::trim)
@@ -132,40 +124,32 @@ pub fn check_answer(
     let target = match State::parse(state) {
         Some(s) if s != State::Proposed => Some(s),
         _ => {
-            errors.push(field_error(
-                "state",
-                "must be one of interview, hired, declined",
-            ));
+            errors.push(Violation::new("state", "answer_state_unknown"));
             None
         }
     };
     if target == Some(State::Declined) {
         match reason {
-            None => errors.push(field_error(
-                "reason",
-                format!(
-                    "a reason is required to decline: one of {}",
-                    crate::domain::catalogue::codes(DECLINE_REASONS).join(", ")
-                ),
+            None => errors.push(Violation::new("reason", "decline_reason_required").with(
+                "codes",
+                crate::domain::catalogue::codes(DECLINE_REASONS).join(", "),
             )),
-            Some(r) if !is_code(DECLINE_REASONS, r) => errors.push(field_error(
-                "reason",
-                format!(
-                    "must be one of {}",
-                    crate::domain::catalogue::codes(DECLINE_REASONS).join(", ")
-                ),
-            )),
-            Some("other") if comment.is_none() => errors.push(field_error(
-                "comment",
-                "the reason `other` needs a comment saying why",
-            )),
+            Some(r) if !is_code(DECLINE_REASONS, r) => {
+                errors.push(Violation::new("reason", "decline_reason_unknown").with(
+                    "codes",
+                    crate::domain::catalogue::codes(DECLINE_REASONS).join(", "),
+                ))
+            }
+            Some("other") if comment.is_none() => {
+                errors.push(Violation::new("comment", "decline_comment_required"))
+            }
             Some(_) => {}
         }
     } else if target.is_some() && reason.is_some() {
-        errors.push(field_error("reason", "a reason goes only with declined"));
+        errors.push(Violation::new("reason", "reason_only_with_declined"));
     }
     if has_placement_overrides && target.is_some() && target != Some(State::Hired) {
-        errors.push(field_error("placement", "placement goes only with hired"));
+        errors.push(Violation::new("placement", "placement_only_with_hired"));
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -182,20 +166,17 @@ pub fn check_answer(
 
 /// Whether a proposal in state `from` may take the answer `to`: from `proposed` any answer,
 /// from `interview` a hire or a decline; nothing after a final state. The error is the
-/// sentence of the 409.
-pub fn check_transition(from: State, to: State) -> Result<(), String> {
+/// rule of the 409.
+pub fn check_transition(from: State, to: State) -> Result<(), Violation> {
     match (from, to) {
         (State::Proposed, State::Interview | State::Hired | State::Declined)
         | (State::Interview, State::Hired | State::Declined) => Ok(()),
-        (f, _) if f.is_final() => Err(format!(
-            "this proposal is already {}; it takes no further answer",
-            f.as_str()
-        )),
-        (f, t) => Err(format!(
-            "a proposal in state {} cannot become {}",
-            f.as_str(),
-            t.as_str()
-        )),
+        (f, _) if f.is_final() => {
+            Err(Violation::new("state", "referral_already_final").with("state", f.as_str()))
+        }
+        (f, t) => Err(Violation::new("state", "referral_transition_refused")
+            .with("from", f.as_str())
+            .with("to", t.as_str())),
     }
 }
 
@@ -206,15 +187,11 @@ pub const EMPLOYER_NOT_OWN: &str = "employer_not_own";
 /// employer: naming another organisation of the structure would open that organisation's
 /// access to the person and its hours. Any other employer (an ETTI, an AI, a GEIQ…) is
 /// chosen by the facilitator.
-pub fn check_own_employer(contractor: i64, employer: i64) -> Result<(), FieldError> {
+pub fn check_own_employer(contractor: i64, employer: i64) -> Result<(), Violation> {
     if employer == contractor {
         return Ok(());
     }
-    Err(FieldError::new(
-        "employer_id",
-        EMPLOYER_NOT_OWN,
-        "une entreprise ne peut désigner qu'elle-même comme employeur ; un autre employeur est choisi par le facilitateur",
-    ))
+    Err(Violation::new("employer_id", EMPLOYER_NOT_OWN))
 }
 
 /// Status of a need that is neither closed nor cancelled: `open` while hires are below the
@@ -469,7 +446,7 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
     }
 
-    fn fields(e: Vec<FieldError>) -> Vec<String> {
+    fn fields(e: Vec<Violation>) -> Vec<String> {
         e.into_iter().map(|f| f.field).collect()
     }
 
@@ -535,7 +512,8 @@ mod tests {
         for from in [Hired, Declined] {
             for to in [Interview, Hired, Declined] {
                 let e = check_transition(from, to).unwrap_err();
-                assert!(e.contains(from.as_str()), "{e}");
+                assert_eq!(e.code, "referral_already_final");
+                assert_eq!(e.param("state"), Some(from.as_str()), "{e:?}");
             }
         }
         assert!(Proposed.is_pending() && Interview.is_pending());
@@ -705,7 +683,7 @@ mod tests {
         assert!(check_own_employer(7, 7).is_ok());
         let e = check_own_employer(7, 8).unwrap_err();
         assert_eq!(
-            (e.field.as_str(), e.code.as_str()),
+            (e.field.as_str(), e.code),
             ("employer_id", EMPLOYER_NOT_OWN)
         );
     }

@@ -16,9 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::config::Config;
 use crate::db::{write_tx, Conn};
 use crate::domain::calendar::{add_days, sendable_through, DUE_WINDOW_DAYS};
-use crate::domain::hours::month_of;
 use crate::domain::next_action::{format_date_fr, format_hours_fr};
-use crate::domain::progress::{progress, ProgressInput};
 use crate::domain::reminders::{self as rules, dedup_key, Recipient, Reminder};
 use crate::domain::territory::time_zone;
 use crate::error::ApiError;
@@ -105,25 +103,23 @@ fn clause_facts(
     clause: &Clause,
     today: NaiveDate,
 ) -> Result<(ClauseFacts, crate::domain::progress::Progress), ApiError> {
-    let (_, with_totals) = crate::store::hours::clause_with_totals(
+    // The clause's progress as the progress route computes it (every assignment).
+    let view = crate::app::progress::clause_progress(
         conn,
         clause.structure_id,
+        None,
         clause.id,
-        &month_of(today),
-    )?
-    .ok_or_else(|| ApiError::not_found("clause"))?;
-    let validated: BTreeMap<i64, i64> = with_totals.iter().map(|(a, v, _)| (a.id, *v)).collect();
-    let pending: i64 = with_totals.iter().map(|(_, _, p)| p).sum();
-    let pr = progress(&ProgressInput {
-        required: clause.required_hours,
-        validated: validated.values().sum(),
-        pending,
-        starts_on: clause.starts_on,
-        ends_on: clause.ends_on,
-        on: today,
-        on_track_percent: config.on_track_percent,
-        penalty_per_hour_cents: clause.penalty_per_hour_cents,
-    });
+        today,
+        config.on_track_percent,
+    )
+    .map_err(ApiError::from)?;
+    let validated: BTreeMap<i64, i64> = view
+        .progress
+        .assignments
+        .iter()
+        .map(|a| (a.hours.assignment_id, a.hours.validated))
+        .collect();
+    let pr = view.progress.progress;
     let contract = crate::store::contracts::get(conn, clause.structure_id, clause.contract_id)?;
     let buyer = recipients::organisation_name(conn, contract.buyer_id)?;
     let total_validated: i64 = validated.values().sum();
@@ -173,7 +169,7 @@ fn clause_facts(
     Ok((
         ClauseFacts {
             today,
-            assignments: with_totals.into_iter().map(|(a, _, _)| a).collect(),
+            assignments: view.assignments,
             placements,
             reports,
             validated,

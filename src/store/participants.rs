@@ -104,7 +104,11 @@ pub fn contractor_linked(conn: &mut Conn, participant_id: i64, org: i64) -> Resu
     if placed > 0 {
         return Ok(true);
     }
-    crate::store::referrals::proposed_to_contractor(conn, participant_id, org)
+    Ok(crate::store::referrals::proposed_to_contractor(
+        conn,
+        participant_id,
+        org,
+    )?)
 }
 
 pub fn find_in(

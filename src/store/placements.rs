@@ -2,12 +2,12 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
+use diesel::QueryResult;
 use serde::Serialize;
 
 use crate::db::schema::placements;
 use crate::db::{now, Conn};
 use crate::domain::units::ser_hundredths;
-use crate::error::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = placements)]
@@ -84,108 +84,170 @@ impl Placement {
     }
 }
 
-/// Everything a new placement stores, including the snapshot reports group by.
-pub struct NewPlacement {
+/// The 14 columns of a placement that reports group and count by (who, when, what kind of
+/// work, for whom): written once on the placement and copied on each of its year totals
+/// (`placement_year_totals`), so that a year's report reads one table. Every writer of
+/// these columns (a new placement, the year totals, the data generator) writes this type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacementSnapshot {
     pub participant_id: i64,
-    pub assignment_id: i64,
-    pub clause_id: i64,
-    pub contractor_id: i64,
-    pub employer_id: i64,
+    pub starts_on: NaiveDate,
+    pub sex: String,
+    pub age_band: String,
+    /// Eligibility criteria codes, comma-separated.
+    pub criteria: String,
+    pub qualification_level: String,
+    pub qpv: bool,
     pub modality: String,
     pub contract_type: String,
+    /// CPV division of the lot or contract (two digits), or `unknown`.
+    pub sector: String,
+    pub buyer_id: i64,
+    pub contractor_id: i64,
+    pub clause_kind: String,
+    pub territory: String,
+}
+
+impl PlacementSnapshot {
+    /// The snapshot's columns, in the order of `sql_values` (the same names in both tables).
+    pub const COLUMNS: &'static str = "participant_id, starts_on, sex, age_band, criteria, \
+        qualification_level, qpv, modality, contract_type, sector, buyer_id, contractor_id, \
+        clause_kind, territory";
+
+    /// The snapshot as SQL literals in `COLUMNS` order, for a generated multi-row insert;
+    /// `text` quotes a string, `day` a date, `boolean` a flag.
+    pub fn sql_values(
+        &self,
+        text: impl Fn(&str) -> String,
+        day: impl Fn(NaiveDate) -> String,
+        boolean: impl Fn(bool) -> String,
+    ) -> String {
+        [
+            self.participant_id.to_string(),
+            day(self.starts_on),
+            text(&self.sex),
+            text(&self.age_band),
+            text(&self.criteria),
+            text(&self.qualification_level),
+            boolean(self.qpv),
+            text(&self.modality),
+            text(&self.contract_type),
+            text(&self.sector),
+            self.buyer_id.to_string(),
+            self.contractor_id.to_string(),
+            text(&self.clause_kind),
+            text(&self.territory),
+        ]
+        .join(", ")
+    }
+}
+
+/// The snapshot's values for an insert into `$table` (`placements` or
+/// `placement_year_totals`, whose snapshot columns have the same names).
+#[macro_export]
+macro_rules! snapshot_values {
+    ($table:ident, $s:expr) => {{
+        let s: &$crate::store::placements::PlacementSnapshot = $s;
+        (
+            $table::participant_id.eq(s.participant_id),
+            $table::starts_on.eq(s.starts_on),
+            $table::sex.eq(&s.sex),
+            $table::age_band.eq(&s.age_band),
+            $table::criteria.eq(&s.criteria),
+            $table::qualification_level.eq(&s.qualification_level),
+            $table::qpv.eq(s.qpv),
+            $table::modality.eq(&s.modality),
+            $table::contract_type.eq(&s.contract_type),
+            $table::sector.eq(&s.sector),
+            $table::buyer_id.eq(s.buyer_id),
+            $table::contractor_id.eq(s.contractor_id),
+            $table::clause_kind.eq(&s.clause_kind),
+            $table::territory.eq(&s.territory),
+        )
+    }};
+}
+
+impl Placement {
+    /// The placement's report snapshot.
+    pub fn snapshot(&self) -> PlacementSnapshot {
+        PlacementSnapshot {
+            participant_id: self.participant_id,
+            starts_on: self.starts_on,
+            sex: self.sex.clone(),
+            age_band: self.age_band.clone(),
+            criteria: self.criteria.clone(),
+            qualification_level: self.qualification_level.clone(),
+            qpv: self.qpv,
+            modality: self.modality.clone(),
+            contract_type: self.contract_type.clone(),
+            sector: self.sector.clone(),
+            buyer_id: self.buyer_id,
+            contractor_id: self.contractor_id,
+            clause_kind: self.clause_kind.clone(),
+            territory: self.territory.clone(),
+        }
+    }
+}
+
+/// Everything a new placement stores: its own columns and the snapshot reports group by.
+pub struct NewPlacement {
+    pub snapshot: PlacementSnapshot,
+    pub assignment_id: i64,
+    pub clause_id: i64,
+    pub employer_id: i64,
     pub job_title: String,
-    pub starts_on: NaiveDate,
     pub ends_on: Option<NaiveDate>,
     pub weekly_hours: i64,
     pub derogation_reason: Option<String>,
     pub eligibility_id: Option<i64>,
-    pub age_band: String,
-    pub sex: String,
-    pub qualification_level: String,
-    pub qpv: bool,
-    pub criteria: String,
-    pub territory: String,
-    pub buyer_id: i64,
-    pub clause_kind: String,
-    pub sector: String,
     pub created_by: i64,
 }
 
-pub fn create(conn: &mut Conn, structure_id: i64, p: &NewPlacement) -> Result<i64, ApiError> {
-    Ok(diesel::insert_into(placements::table)
+pub fn create(conn: &mut Conn, structure_id: i64, p: &NewPlacement) -> QueryResult<i64> {
+    diesel::insert_into(placements::table)
         .values((
             placements::structure_id.eq(structure_id),
-            placements::participant_id.eq(p.participant_id),
+            crate::snapshot_values!(placements, &p.snapshot),
             placements::assignment_id.eq(p.assignment_id),
             placements::clause_id.eq(p.clause_id),
-            placements::contractor_id.eq(p.contractor_id),
             placements::employer_id.eq(p.employer_id),
-            placements::modality.eq(&p.modality),
-            placements::contract_type.eq(&p.contract_type),
             placements::job_title.eq(&p.job_title),
-            placements::starts_on.eq(p.starts_on),
             placements::ends_on.eq(p.ends_on),
             placements::weekly_hours.eq(p.weekly_hours),
             placements::derogation_reason.eq(&p.derogation_reason),
             placements::eligibility_id.eq(p.eligibility_id),
-            placements::age_band.eq(&p.age_band),
-            placements::sex.eq(&p.sex),
-            placements::qualification_level.eq(&p.qualification_level),
-            placements::qpv.eq(p.qpv),
-            placements::criteria.eq(&p.criteria),
-            placements::territory.eq(&p.territory),
-            placements::buyer_id.eq(p.buyer_id),
-            placements::clause_kind.eq(&p.clause_kind),
-            placements::sector.eq(&p.sector),
             placements::created_by.eq(p.created_by),
             placements::created_at.eq(now()),
         ))
         .returning(placements::id)
-        .get_result(conn)?)
+        .get_result(conn)
 }
 
-pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> Result<Placement, ApiError> {
+/// The placement of the structure, if any.
+pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<Placement>> {
     placements::table
         .filter(placements::id.eq(id))
         .filter(placements::structure_id.eq(structure_id))
         .select(Placement::as_select())
         .first(conn)
-        .optional()?
-        .ok_or_else(|| ApiError::not_found("placement"))
+        .optional()
 }
 
-/// The placement if the caller may see it: staff always; a contractor when its organisation
-/// is the placement's contractor or employer. Else 404.
-pub fn get_visible(
-    conn: &mut Conn,
-    structure_id: i64,
-    id: i64,
-    contractor: Option<i64>,
-) -> Result<Placement, ApiError> {
-    let p = get(conn, structure_id, id)?;
-    match contractor {
-        Some(org) if p.contractor_id != org && p.employer_id != org => {
-            Err(ApiError::not_found("placement"))
-        }
-        _ => Ok(p),
-    }
-}
-
-pub fn of_participant(conn: &mut Conn, participant_id: i64) -> Result<Vec<Placement>, ApiError> {
-    Ok(placements::table
+pub fn of_participant(conn: &mut Conn, participant_id: i64) -> QueryResult<Vec<Placement>> {
+    placements::table
         .filter(placements::participant_id.eq(participant_id))
         .order((placements::starts_on, placements::id))
         .select(Placement::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
 /// The placements of a clause.
-pub fn of_clause(conn: &mut Conn, clause_id: i64) -> Result<Vec<Placement>, ApiError> {
-    Ok(placements::table
+pub fn of_clause(conn: &mut Conn, clause_id: i64) -> QueryResult<Vec<Placement>> {
+    placements::table
         .filter(placements::clause_id.eq(clause_id))
         .order(placements::id)
         .select(Placement::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
 pub fn list(
@@ -196,7 +258,7 @@ pub fn list(
     assignment_id: Option<i64>,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<Placement>, i64), ApiError> {
+) -> QueryResult<(Vec<Placement>, i64)> {
     let base = || {
         let mut q = placements::table
             .filter(placements::structure_id.eq(structure_id))
@@ -226,12 +288,7 @@ pub fn list(
     Ok((items, total))
 }
 
-pub fn set_exit(
-    conn: &mut Conn,
-    id: i64,
-    ended_on: NaiveDate,
-    outcome: &str,
-) -> Result<(), ApiError> {
+pub fn set_exit(conn: &mut Conn, id: i64, ended_on: NaiveDate, outcome: &str) -> QueryResult<()> {
     diesel::update(placements::table.filter(placements::id.eq(id)))
         .set((
             placements::exit_on.eq(ended_on),
@@ -251,7 +308,7 @@ pub fn template_rows(
     contractor: Option<i64>,
     year: i32,
     month: u32,
-) -> Result<Vec<crate::domain::hours::TemplateRow>, ApiError> {
+) -> QueryResult<Vec<crate::domain::hours::TemplateRow>> {
     use crate::db::schema::{organisations, participants};
     let (Some(first), Some(last)) = (
         crate::domain::hours::month_first_day(year, month),

@@ -1,10 +1,10 @@
 //! Referrals of people to recruitment needs.
 
 use diesel::prelude::*;
+use diesel::QueryResult;
 
 use crate::db::schema::{assignments, needs, referrals};
 use crate::db::Conn;
-use crate::error::ApiError;
 
 /// The subquery of `participants_proposed_to`.
 type ProposedTo = diesel::dsl::Select<
@@ -38,11 +38,7 @@ pub fn participants_proposed_to(org: i64) -> ProposedTo {
 }
 
 /// Whether the person is proposed to one of the organisation's needs, not declined by it.
-pub fn proposed_to_contractor(
-    conn: &mut Conn,
-    participant_id: i64,
-    org: i64,
-) -> Result<bool, ApiError> {
+pub fn proposed_to_contractor(conn: &mut Conn, participant_id: i64, org: i64) -> QueryResult<bool> {
     let n: i64 = referrals::table
         .inner_join(needs::table.inner_join(assignments::table))
         .filter(assignments::contractor_id.eq(org))
@@ -104,13 +100,13 @@ pub fn find_existing(
     conn: &mut Conn,
     need_id: i64,
     participant_id: i64,
-) -> Result<Option<i64>, ApiError> {
-    Ok(referrals::table
+) -> QueryResult<Option<i64>> {
+    referrals::table
         .filter(referrals::need_id.eq(need_id))
         .filter(referrals::participant_id.eq(participant_id))
         .select(referrals::id)
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
 fn add_event(
@@ -121,7 +117,7 @@ fn add_event(
     comment: Option<&str>,
     user_id: i64,
     at: chrono::NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> QueryResult<()> {
     diesel::insert_into(referral_events::table)
         .values((
             referral_events::referral_id.eq(referral_id),
@@ -142,7 +138,7 @@ pub fn create(
     need_id: i64,
     participant_id: i64,
     user_id: i64,
-) -> Result<i64, ApiError> {
+) -> QueryResult<i64> {
     let at = now();
     let id = diesel::insert_into(referrals::table)
         .values((
@@ -173,7 +169,7 @@ pub fn change_state(
     comment: Option<&str>,
     placement_id: Option<i64>,
     user_id: i64,
-) -> Result<bool, ApiError> {
+) -> QueryResult<bool> {
     let at = now();
     let n = diesel::update(
         referrals::table
@@ -196,14 +192,9 @@ pub fn change_state(
     Ok(true)
 }
 
-/// The referral if the caller may see it: staff of its structure; a contractor when it is
-/// a proposal to one of its organisation's needs. Else 404.
-pub fn get_visible(
-    conn: &mut Conn,
-    structure_id: i64,
-    id: i64,
-    contractor: Option<i64>,
-) -> Result<Referral, ApiError> {
+/// The referral of the structure with the contractor of its need, if any. Who may see it
+/// is `auth::records::contractor_sees_referral`.
+pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<Referral>> {
     let row: Option<(ReferralRow, i64)> = referrals::table
         .inner_join(needs::table.inner_join(assignments::table))
         .filter(referrals::id.eq(id))
@@ -211,12 +202,7 @@ pub fn get_visible(
         .select((ReferralRow::as_select(), assignments::contractor_id))
         .first(conn)
         .optional()?;
-    match row {
-        Some((row, contractor_id)) if contractor.is_none_or(|org| org == contractor_id) => {
-            Ok(Referral { row, contractor_id })
-        }
-        _ => Err(ApiError::not_found("referral")),
-    }
+    Ok(row.map(|(row, contractor_id)| Referral { row, contractor_id }))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -229,7 +215,7 @@ pub fn list(
     state: Option<State>,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<Referral>, i64), ApiError> {
+) -> QueryResult<(Vec<Referral>, i64)> {
     let base = || {
         let mut q = referrals::table
             .inner_join(needs::table.inner_join(assignments::table))
@@ -265,7 +251,7 @@ pub fn list(
 }
 
 /// The events of some referrals, in the order they happened.
-pub fn events(conn: &mut Conn, referral_ids: &[i64]) -> Result<Vec<EventRow>, ApiError> {
+pub fn events(conn: &mut Conn, referral_ids: &[i64]) -> QueryResult<Vec<EventRow>> {
     let mut out = Vec::new();
     for chunk in referral_ids.chunks(500) {
         out.extend(
@@ -284,7 +270,7 @@ pub fn events(conn: &mut Conn, referral_ids: &[i64]) -> Result<Vec<EventRow>, Ap
 pub fn of_participant(
     conn: &mut Conn,
     participant_id: i64,
-) -> Result<Vec<(Referral, String)>, ApiError> {
+) -> QueryResult<Vec<(Referral, String)>> {
     let rows: Vec<(ReferralRow, i64, String)> = referrals::table
         .inner_join(needs::table.inner_join(assignments::table))
         .filter(referrals::participant_id.eq(participant_id))
@@ -302,12 +288,12 @@ pub fn of_participant(
 }
 
 /// Hires recorded on a need.
-pub fn hires_of_need(conn: &mut Conn, need_id: i64) -> Result<i64, ApiError> {
-    Ok(referrals::table
+pub fn hires_of_need(conn: &mut Conn, need_id: i64) -> QueryResult<i64> {
+    referrals::table
         .filter(referrals::need_id.eq(need_id))
         .filter(referrals::state.eq(State::Hired.as_str()))
         .count()
-        .get_result(conn)?)
+        .get_result(conn)
 }
 
 /// A proposal waiting for the contractor's answer, with what the work list and the
@@ -366,7 +352,7 @@ pub fn waiting(
     structure_id: Option<i64>,
     today: NaiveDate,
     wait_days: u32,
-) -> Result<Vec<Waiting>, ApiError> {
+) -> QueryResult<Vec<Waiting>> {
     // Waiting on `today` when since + wait + 1 <= today, that is since < today - wait.
     let cutoff = crate::domain::calendar::add_days(today, -i64::from(wait_days));
     let cutoff = cutoff.and_hms_opt(0, 0, 0).unwrap_or_default();
@@ -420,7 +406,7 @@ pub fn waiting_for_reminders(
     conn: &mut Conn,
     today: NaiveDate,
     wait_days: u32,
-) -> Result<Vec<crate::domain::reminders::Referral>, ApiError> {
+) -> QueryResult<Vec<crate::domain::reminders::Referral>> {
     Ok(waiting(conn, None, today, wait_days)?
         .iter()
         .map(Waiting::to_reminder_fact)
@@ -437,8 +423,8 @@ pub fn proposals_between(
     structure_id: i64,
     from: chrono::NaiveDateTime,
     to: chrono::NaiveDateTime,
-) -> Result<Vec<ReportRow>, ApiError> {
-    Ok(referrals::table
+) -> QueryResult<Vec<ReportRow>> {
+    referrals::table
         .inner_join(needs::table.inner_join(assignments::table))
         .filter(referrals::structure_id.eq(structure_id))
         .filter(referrals::proposed_at.ge(from))
@@ -450,7 +436,7 @@ pub fn proposals_between(
             referrals::state,
             referrals::reason,
         ))
-        .load(conn)?)
+        .load(conn)
 }
 
 /// One need created in a period: (contractor id, ROME code, job title, posts).
@@ -463,8 +449,8 @@ pub fn needs_between(
     structure_id: i64,
     from: chrono::NaiveDateTime,
     to: chrono::NaiveDateTime,
-) -> Result<Vec<NeedReportRow>, ApiError> {
-    Ok(needs::table
+) -> QueryResult<Vec<NeedReportRow>> {
+    needs::table
         .inner_join(assignments::table)
         .filter(needs::structure_id.eq(structure_id))
         .filter(needs::created_at.ge(from))
@@ -475,14 +461,14 @@ pub fn needs_between(
             needs::job_title,
             needs::posts,
         ))
-        .load(conn)?)
+        .load(conn)
 }
 
 /// (referral id, participant id, state) of every proposal to a need.
-pub fn of_need(conn: &mut Conn, need_id: i64) -> Result<Vec<(i64, i64, String)>, ApiError> {
-    Ok(referrals::table
+pub fn of_need(conn: &mut Conn, need_id: i64) -> QueryResult<Vec<(i64, i64, String)>> {
+    referrals::table
         .filter(referrals::need_id.eq(need_id))
         .order(referrals::id)
         .select((referrals::id, referrals::participant_id, referrals::state))
-        .load(conn)?)
+        .load(conn)
 }

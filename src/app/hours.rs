@@ -1,0 +1,569 @@
+//! Hours: a monthly report, an import file, the decisions of facilitators, an entry's
+//! history. A monthly report is a batch of one: both writers run the batch planner of
+//! `domain::hours` and the one writer below.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use crate::app::{AppError, AppResult};
+use crate::auth::records::{may_see_other_placements_hours, may_see_placement};
+use crate::auth::Caller;
+use crate::db::{write_tx, Conn};
+use crate::domain::hours::{
+    last_writes, BatchLine, BatchPlanner, BatchRules, EntryFigures, EntryWrite, ImportError,
+    ImportErrors, ImportRow, LineDecision, PlacementDates, TemplateRow,
+};
+use crate::domain::period::Month;
+use crate::domain::rule::Violation;
+use crate::store::hours::{
+    self as store, EntryFilter, HourEntry, NewChange, NewEntry, Replacement,
+};
+use crate::store::placements::{self as placements, Placement};
+
+/// The settings and the day a report is checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct HourRules {
+    pub today: NaiveDate,
+    /// The monthly cap setting (hundredths), before scaling to each person's open days.
+    pub monthly_cap: i64,
+}
+
+/// The figures of one monthly report.
+#[derive(Debug, Clone, Copy)]
+pub struct MonthFigures<'a> {
+    pub work: i64,
+    pub training: i64,
+    pub amendment_reason: Option<&'a str>,
+}
+
+/// What an import did (or would do, on a dry run).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ImportCounts {
+    pub accepted: usize,
+    pub unchanged: usize,
+}
+
+/// A placement the caller may see, or "not found".
+fn visible_placement(conn: &mut Conn, caller: &Caller, id: i64) -> AppResult<Placement> {
+    placements::find(conn, caller.structure_id, id)?
+        .filter(|p| may_see_placement(caller, p))
+        .ok_or(AppError::NotFound("placement"))
+}
+
+/// Records a contractor's (or facilitator's) figure for a placement and month, in one
+/// transaction; every broken rule of the figure is returned, and nothing is written then.
+pub fn report_month(
+    conn: &mut Conn,
+    caller: &Caller,
+    placement_id: i64,
+    month: &str,
+    figures: &MonthFigures<'_>,
+    rules: &HourRules,
+    now: NaiveDateTime,
+) -> AppResult<HourEntry> {
+    if Month::parse(month).is_none() {
+        return Err(Violation::new("month", "month_malformed").into());
+    }
+    write_tx(conn, |c| {
+        let p = visible_placement(c, caller, placement_id)?;
+        let reason = figures
+            .amendment_reason
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        let line = LineInput {
+            placement_id,
+            month,
+            work: figures.work,
+            training: figures.training,
+            reason,
+        };
+        let mut refused = Vec::new();
+        let placements = HashMap::from([(p.id, p)]);
+        write_batch(
+            c,
+            caller,
+            &placements,
+            &[line],
+            rules,
+            now,
+            Some(month),
+            |_, violations| refused = violations,
+        )?;
+        if !refused.is_empty() {
+            return Err(AppError::Invalid(refused));
+        }
+        store::find(c, placement_id, month)?.ok_or(AppError::NotFound("hour entry"))
+    })
+}
+
+/// Why an import transaction was rolled back.
+enum ImportAbort {
+    DryRun(ImportCounts),
+    Failed(AppError),
+}
+
+impl From<diesel::result::Error> for ImportAbort {
+    fn from(e: diesel::result::Error) -> Self {
+        ImportAbort::Failed(e.into())
+    }
+}
+
+impl From<AppError> for ImportAbort {
+    fn from(e: AppError) -> Self {
+        ImportAbort::Failed(e)
+    }
+}
+
+/// Imports the rows of a file in one transaction: all stored, or nothing (a dry run stores
+/// nothing and says what would be). Rows are decided in file order as a batch, so a file
+/// that would break the monthly cap with its own rows is refused like one sent row by row;
+/// every bad row is counted (the first ones kept, one broken rule each).
+pub fn import_hours(
+    conn: &mut Conn,
+    caller: &Caller,
+    rows: &[ImportRow],
+    dry_run: bool,
+    rules: &HourRules,
+    now: NaiveDateTime,
+) -> AppResult<ImportCounts> {
+    let outcome = write_tx(conn, |c| {
+        let ids: Vec<i64> = rows
+            .iter()
+            .map(|r| r.placement_id)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let placements: HashMap<i64, Placement> =
+            store::visible_placements(c, caller.structure_id, &ids, caller.contractor_org())?
+                .into_iter()
+                .map(|p| (p.id, p))
+                .collect();
+        let lines: Vec<LineInput<'_>> = rows
+            .iter()
+            .map(|r| LineInput {
+                placement_id: r.placement_id,
+                month: &r.month,
+                work: r.work_hours,
+                training: r.training_hours,
+                reason: None,
+            })
+            .collect();
+        let mut errors = ImportErrors::new();
+        let counts = write_batch(
+            c,
+            caller,
+            &placements,
+            &lines,
+            rules,
+            now,
+            None,
+            |i, violations| {
+                if let Some(v) = violations.into_iter().next() {
+                    errors.push(ImportError::rule(rows[i].line, v));
+                }
+            },
+        )?;
+        if !errors.is_empty() {
+            return Err(ImportAbort::Failed(AppError::InvalidRows(errors)));
+        }
+        if dry_run {
+            return Err(ImportAbort::DryRun(counts));
+        }
+        Ok(counts)
+    });
+    match outcome {
+        Ok(counts) | Err(ImportAbort::DryRun(counts)) => Ok(counts),
+        Err(ImportAbort::Failed(e)) => Err(e),
+    }
+}
+
+/// One line of a batch as the writers give it.
+#[derive(Debug, Clone, Copy)]
+struct LineInput<'a> {
+    placement_id: i64,
+    month: &'a str,
+    work: i64,
+    training: i64,
+    /// Trimmed, never empty.
+    reason: Option<&'a str>,
+}
+
+/// Decides every line of a batch and, when none is refused, writes them: new entries in
+/// multi-row inserts, replaced figures in one update a chunk, the history in batches, the
+/// totals once per assignment and month, the people's last activity. A refused line is
+/// given to `refused` (its index and its broken rules) and nothing is written. `month`
+/// narrows the entries read to one month (a single report).
+#[allow(clippy::too_many_arguments)]
+fn write_batch(
+    conn: &mut Conn,
+    caller: &Caller,
+    placements: &HashMap<i64, Placement>,
+    lines: &[LineInput<'_>],
+    rules: &HourRules,
+    now: NaiveDateTime,
+    month: Option<&str>,
+    mut refused: impl FnMut(usize, Vec<Violation>),
+) -> AppResult<ImportCounts> {
+    let people: Vec<i64> = placements
+        .values()
+        .map(|p| p.participant_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    // The person's reports take turns: the monthly cap over all of its placements and the
+    // entries of the month are read and written by one writer at a time.
+    crate::lock_rows!(conn, participants, &people)?;
+    let periods = store::periods_of_people(conn, &people)?;
+    let stored = store::entries_of_people(conn, &people, month)?;
+    let dates: HashMap<i64, PlacementDates> = placements
+        .values()
+        .map(|p| {
+            let d = PlacementDates {
+                id: p.id,
+                participant_id: p.participant_id,
+                starts_on: p.starts_on,
+                ends_on: p.effective_end(),
+            };
+            (p.id, d)
+        })
+        .collect();
+    let mut planner = BatchPlanner::new(
+        BatchRules {
+            today: rules.today,
+            monthly_cap: rules.monthly_cap,
+            disclose_other_placements: may_see_other_placements_hours(caller),
+        },
+        &periods,
+        stored,
+    );
+    drop(people);
+    let mut counts = ImportCounts::default();
+    let mut writes: Vec<EntryWrite> = Vec::new();
+    let mut reasons: HashMap<(i64, Month), &str> = HashMap::new();
+    let mut any_refused = false;
+    for (i, l) in lines.iter().enumerate() {
+        let line = BatchLine {
+            placement_id: l.placement_id,
+            placement: dates.get(&l.placement_id),
+            month: l.month,
+            work: l.work,
+            training: l.training,
+            amendment_reason: l.reason,
+        };
+        match planner.decide(&line) {
+            LineDecision::Refused(violations) => {
+                any_refused = true;
+                refused(i, violations);
+            }
+            LineDecision::Unchanged => counts.unchanged += 1,
+            LineDecision::Write(w) => {
+                counts.accepted += 1;
+                if let Some(r) = l.reason.filter(|_| w.amended) {
+                    reasons.insert((w.placement_id, w.month), r);
+                }
+                writes.push(w);
+            }
+        }
+    }
+    drop(planner);
+    if any_refused {
+        return Ok(counts);
+    }
+    write_entries(
+        conn,
+        caller.user_id,
+        placements,
+        &last_writes(&writes),
+        &reasons,
+        rules.today,
+        now,
+    )?;
+    Ok(counts)
+}
+
+/// Writes decided figures (the last of each placement and month) with their history and
+/// totals.
+fn write_entries(
+    conn: &mut Conn,
+    user_id: i64,
+    placements: &HashMap<i64, Placement>,
+    writes: &[EntryWrite],
+    reasons: &HashMap<(i64, Month), &str>,
+    today: NaiveDate,
+    at: NaiveDateTime,
+) -> AppResult<()> {
+    let reason_of = |w: &EntryWrite| {
+        if w.amended {
+            reasons.get(&(w.placement_id, w.month)).copied()
+        } else {
+            None
+        }
+    };
+    let mut pending: HashMap<(i64, Month), i64> = HashMap::new();
+    let mut creates: Vec<&EntryWrite> = Vec::new();
+    let mut replaces: Vec<&EntryWrite> = Vec::new();
+    for w in writes {
+        let p = &placements[&w.placement_id];
+        *pending.entry((p.assignment_id, w.month)).or_default() += w.pending_delta();
+        match w.before {
+            None => creates.push(w),
+            Some(_) => replaces.push(w),
+        }
+    }
+    for chunk in replaces.chunks(store::CHUNK) {
+        let figures: Vec<Replacement<'_>> = chunk
+            .iter()
+            .filter_map(|w| {
+                Some(Replacement {
+                    id: w.before?.id,
+                    work: w.work,
+                    training: w.training,
+                    amendment_reason: reason_of(w),
+                })
+            })
+            .collect();
+        store::replace_figures(conn, &figures, user_id, at)?;
+        let history: Vec<NewChange<'_>> = chunk
+            .iter()
+            .filter_map(|w| {
+                let e = w.before?;
+                Some(NewChange {
+                    entry_id: e.id,
+                    before: Some(e.snapshot()),
+                    after: e.replaced_by(w.work, w.training).snapshot(),
+                    action: if w.amended { "amend" } else { "replace" },
+                    reason: reason_of(w),
+                })
+            })
+            .collect();
+        store::write_history(conn, user_id, at, &history)?;
+    }
+    for chunk in creates.chunks(store::CHUNK) {
+        let news: Vec<NewEntry> = chunk
+            .iter()
+            .map(|w| {
+                let p = &placements[&w.placement_id];
+                NewEntry {
+                    structure_id: p.structure_id,
+                    placement_id: p.id,
+                    participant_id: p.participant_id,
+                    month: w.month.to_string(),
+                    work: w.work,
+                    training: w.training,
+                }
+            })
+            .collect();
+        let ids: HashMap<(i64, String), i64> = store::insert_entries(conn, &news, user_id, at)?
+            .into_iter()
+            .map(|(id, placement, month)| ((placement, month), id))
+            .collect();
+        let history: Vec<NewChange<'_>> = news
+            .iter()
+            .filter_map(|n| {
+                let id = *ids.get(&(n.placement_id, n.month.clone()))?;
+                Some(NewChange {
+                    entry_id: id,
+                    before: None,
+                    after: EntryFigures::new_entry(id, n.work, n.training).snapshot(),
+                    action: "submit",
+                    reason: None,
+                })
+            })
+            .collect();
+        store::write_history(conn, user_id, at, &history)?;
+    }
+    for ((assignment, month), delta) in pending {
+        store::add_to_assignment_month(conn, assignment, &month.to_string(), 0, delta)?;
+    }
+    let people: Vec<i64> = writes
+        .iter()
+        .map(|w| placements[&w.placement_id].participant_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    store::touch_people(conn, &people, today)?;
+    Ok(())
+}
+
+/// A facilitator's decision on submitted entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryDecision {
+    Validate,
+    Reject,
+}
+
+impl EntryDecision {
+    /// The decision as the request names it.
+    pub fn parse(text: &str) -> Result<EntryDecision, Violation> {
+        match text {
+            "validate" => Ok(EntryDecision::Validate),
+            "reject" => Ok(EntryDecision::Reject),
+            _ => Err(Violation::new("decision", "decision_unknown")),
+        }
+    }
+}
+
+/// Validates or rejects submitted entries of the caller's structure in one transaction,
+/// keeping the totals current; the entries as they are after it, in the order given.
+pub fn decide_entries(
+    conn: &mut Conn,
+    caller: &Caller,
+    entry_ids: &[i64],
+    decision: &str,
+    reason: Option<&str>,
+    now: NaiveDateTime,
+) -> AppResult<Vec<HourEntry>> {
+    let decision = EntryDecision::parse(decision)?;
+    if entry_ids.is_empty() {
+        return Err(Violation::new("entry_ids", "entry_ids_required").into());
+    }
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if decision == EntryDecision::Reject && reason.is_none() {
+        return Err(Violation::new("reason", "rejection_reason_required").into());
+    }
+    let (structure_id, user_id) = (caller.structure_id, caller.user_id);
+    write_tx(conn, |c| {
+        // Decisions take turns with each other and with reports of the same people: an
+        // entry is decided once, on the figure it holds when decided.
+        let people = store::people_of_entries(c, structure_id, entry_ids)?;
+        crate::lock_rows!(c, participants, &people)?;
+        let mut out = Vec::with_capacity(entry_ids.len());
+        for (i, &id) in entry_ids.iter().enumerate() {
+            let e = store::get(c, structure_id, id)?.ok_or_else(|| {
+                AppError::invalid(
+                    Violation::new(format!("entry_ids[{i}]"), "entry_unknown").with("entry_id", id),
+                )
+            })?;
+            if e.status != "submitted" {
+                return Err(AppError::conflict(
+                    Violation::new(format!("entry_ids[{i}]"), "entry_not_submitted")
+                        .with("entry_id", id)
+                        .with("status", &e.status),
+                ));
+            }
+            let p = placements::find(c, structure_id, e.placement_id)?
+                .ok_or(AppError::NotFound("placement"))?;
+            let month = Month::parse(&e.month).ok_or(AppError::NotFound("hour entry"))?;
+            let before = e.figures();
+            match (decision, e.validated_work, e.validated_training) {
+                (EntryDecision::Validate, _, _) => {
+                    let (old_w, old_t) = (
+                        e.validated_work.unwrap_or(0),
+                        e.validated_training.unwrap_or(0),
+                    );
+                    store::validate(c, &e, user_id, now)?;
+                    store::add_to_assignment_month(
+                        c,
+                        p.assignment_id,
+                        &e.month,
+                        e.work_hours + e.training_hours - old_w - old_t,
+                        -before.pending(),
+                    )?;
+                    store::add_to_placement_year(
+                        c,
+                        &p,
+                        month,
+                        e.work_hours - old_w,
+                        e.training_hours - old_t,
+                    )?;
+                }
+                (EntryDecision::Reject, Some(vw), Some(vt)) => {
+                    // A rejected amendment: the validated figure stands.
+                    store::restore_validated(c, e.id, vw, vt, reason)?;
+                    store::add_to_assignment_month(
+                        c,
+                        p.assignment_id,
+                        &e.month,
+                        0,
+                        -before.pending(),
+                    )?;
+                }
+                (EntryDecision::Reject, _, _) => {
+                    store::reject(c, e.id, reason)?;
+                    store::add_to_assignment_month(
+                        c,
+                        p.assignment_id,
+                        &e.month,
+                        0,
+                        -before.pending(),
+                    )?;
+                }
+            }
+            let entry =
+                store::get(c, structure_id, e.id)?.ok_or(AppError::NotFound("hour entry"))?;
+            let action = match decision {
+                EntryDecision::Validate => "validate",
+                EntryDecision::Reject => "reject",
+            };
+            store::write_history(
+                c,
+                user_id,
+                now,
+                &[NewChange {
+                    entry_id: e.id,
+                    before: Some(before.snapshot()),
+                    after: entry.figures().snapshot(),
+                    action,
+                    reason,
+                }],
+            )?;
+            out.push(entry);
+        }
+        Ok(out)
+    })
+}
+
+/// The history of an entry the caller may see (a contractor: of its own placements).
+pub fn entry_history(conn: &mut Conn, caller: &Caller, id: i64) -> AppResult<Vec<store::Change>> {
+    let e = store::get(conn, caller.structure_id, id)?.ok_or(AppError::NotFound("hour entry"))?;
+    let visible = placements::find(conn, caller.structure_id, e.placement_id)?
+        .is_some_and(|p| may_see_placement(caller, &p));
+    if !visible {
+        return Err(AppError::NotFound("hour entry"));
+    }
+    Ok(store::changes(conn, id)?)
+}
+
+/// The statuses an entry list may be filtered on.
+const STATUSES: [&str; 3] = ["submitted", "validated", "rejected"];
+
+/// A page of the entries the caller may see, and how many there are in all.
+pub fn list_entries(
+    conn: &mut Conn,
+    caller: &Caller,
+    mut filter: EntryFilter,
+    limit: i64,
+    offset: i64,
+) -> AppResult<(Vec<HourEntry>, i64)> {
+    if let Some(s) = &filter.status {
+        if !STATUSES.contains(&s.as_str()) {
+            return Err(Violation::new("status", "entry_status").into());
+        }
+    }
+    filter.contractor = caller.contractor_org();
+    Ok(store::list(
+        conn,
+        caller.structure_id,
+        &filter,
+        limit,
+        offset,
+    )?)
+}
+
+/// The rows of a month's template: the placements open in the month that the caller may
+/// report on.
+pub fn template_rows(
+    conn: &mut Conn,
+    caller: &Caller,
+    month: Month,
+) -> AppResult<Vec<TemplateRow>> {
+    let (y, m) = month.tuple();
+    Ok(placements::template_rows(
+        conn,
+        caller.structure_id,
+        caller.contractor_org(),
+        y,
+        m,
+    )?)
+}

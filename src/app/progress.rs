@@ -1,0 +1,66 @@
+//! The progress of a clause at a date, from the maintained totals: the one computation the
+//! progress route and the reminders read.
+
+use chrono::NaiveDate;
+
+use crate::app::{AppError, AppResult};
+use crate::auth::records::{contractor_sees_assignment, contractor_sees_clause};
+use crate::db::Conn;
+use crate::domain::hours::month_of;
+use crate::domain::progress::{self, AssignmentHours, ClauseTerms};
+use crate::store::clauses::{Assignment, Clause};
+use crate::store::hours as store;
+
+/// A clause, the assignments the caller sees, and their progress.
+pub struct ClauseProgressView {
+    pub clause: Clause,
+    /// The assignments seen, in id order.
+    pub assignments: Vec<Assignment>,
+    pub progress: progress::ClauseProgress,
+}
+
+/// Progress of a clause of the structure at `on`; `contractor` (a contractor's organisation)
+/// sees only its own assignments, and the clause's figures are then those of its assignments;
+/// a clause it has no assignment on is "not found".
+pub fn clause_progress(
+    conn: &mut Conn,
+    structure_id: i64,
+    contractor: Option<i64>,
+    clause_id: i64,
+    on: NaiveDate,
+    on_track_percent: u32,
+) -> AppResult<ClauseProgressView> {
+    let (clause, totals) = store::clause_with_totals(conn, structure_id, clause_id, &month_of(on))?
+        .ok_or(AppError::NotFound("clause"))?;
+    let contractors: Vec<i64> = totals.iter().map(|(a, _, _)| a.contractor_id).collect();
+    if !contractor_sees_clause(contractor, &contractors) {
+        return Err(AppError::NotFound("clause"));
+    }
+    let (assignments, hours): (Vec<Assignment>, Vec<AssignmentHours>) = totals
+        .into_iter()
+        .filter(|(a, _, _)| contractor_sees_assignment(contractor, a.contractor_id))
+        .map(|(a, validated, pending)| {
+            let hours = AssignmentHours {
+                assignment_id: a.id,
+                contractor_id: a.contractor_id,
+                hours_target: a.hours_target,
+                validated,
+                pending,
+            };
+            (a, hours)
+        })
+        .unzip();
+    let terms = ClauseTerms {
+        required: clause.required_hours,
+        starts_on: clause.starts_on,
+        ends_on: clause.ends_on,
+        penalty_per_hour_cents: clause.penalty_per_hour_cents,
+    };
+    let figures =
+        progress::clause_progress(&terms, &hours, contractor.is_none(), on, on_track_percent);
+    Ok(ClauseProgressView {
+        clause,
+        assignments,
+        progress: figures,
+    })
+}
