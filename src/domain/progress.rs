@@ -155,7 +155,7 @@ pub struct ClauseProgress {
     pub assignments: Vec<AssignmentProgress>,
 }
 
-/// The progress of a clause at `on` (DOMAIN.md "Hours"): each assignment against its target,
+/// The progress of a clause at `on` (docs/domain.md#progress): each assignment against its target,
 /// and the clause's figures summed over the assignments given. `whole_clause`: they are all
 /// of the clause's, and the clause's required hours apply; else (a contractor's view of its
 /// own assignments) the sum of their targets does.
