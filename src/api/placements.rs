@@ -104,11 +104,11 @@ pub fn place(
         err("job_title", "must not be empty".into());
     }
     if let Err(e) = check_placement_dates(input.starts_on, input.ends_on) {
-        errors.push(e);
+        errors.push(crate::api::messages::field_error(&e));
     }
     let weekly = input.weekly_hours.map(|h| h.0).unwrap_or(3500);
     if let Err(e) = check_weekly_hours(weekly) {
-        errors.push(e);
+        errors.push(crate::api::messages::field_error(&e));
     }
     let derogation = input
         .derogation_reason

@@ -86,7 +86,8 @@ fn views(
         let title = match titles.get(&row.need_id) {
             Some(t) => t.clone(),
             None => {
-                let t = needs_store::get_visible(conn, sid, row.need_id, None)?
+                let t = crate::auth::records::visible_need(conn, sid, row.need_id, None)
+                    .map_err(ApiError::from)?
                     .row
                     .job_title;
                 titles.insert(row.need_id, t.clone());
@@ -157,7 +158,8 @@ pub struct ReferralInput {
 /// Checks and records a proposal: the need is open, the person exists, is not anonymised,
 /// is eligible on the need's start date and is not already proposed to it.
 fn propose(conn: &mut Conn, sid: i64, uid: i64, input: &ReferralInput) -> ApiResult<i64> {
-    let need = needs_store::get_visible(conn, sid, input.need_id, None);
+    let need =
+        crate::auth::records::visible_need(conn, sid, input.need_id, None).map_err(ApiError::from);
     let person = participants::find_in(conn, sid, input.participant_id)?;
     let mut errors = Vec::new();
     let need = match need {
@@ -425,7 +427,8 @@ fn record_answer(
         )?)));
     }
     needs_store::lock(conn, r.row.need_id)?;
-    let need = needs_store::get_visible(conn, sid, r.row.need_id, None)?;
+    let need = crate::auth::records::visible_need(conn, sid, r.row.need_id, None)
+        .map_err(ApiError::from)?;
     let hires = store::hires_of_need(conn, need.row.id)?;
     let posts = i64::from(need.row.posts);
     if need.row.status != "open" || hires >= posts {

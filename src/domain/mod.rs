@@ -1,6 +1,6 @@
 //! Pure domain rules: no I/O, plain types, unit-tested with the worked examples of DOMAIN.md.
-//! No module here imports rocket, diesel or the HTTP error type: a broken rule is a
-//! `rule::Violation` (field, code, params).
+//! No module here imports the web framework, the database layer or the HTTP error type: a
+//! broken rule is a `rule::Violation` (field, code, params).
 
 pub mod calendar;
 pub mod calibration;
@@ -15,8 +15,8 @@ pub mod period;
 pub mod progress;
 pub mod referrals;
 pub mod reminders;
-pub mod rule;
 pub mod report;
+pub mod rule;
 pub mod siret;
 pub mod suppression;
 pub mod territory;

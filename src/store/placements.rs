@@ -171,7 +171,7 @@ pub fn get_visible(
     }
 }
 
-pub fn of_participant(conn: &mut Conn, participant_id: i64) -> Result<Vec<Placement>, ApiError> {
+pub fn of_participant(conn: &mut Conn, participant_id: i64) -> diesel::QueryResult<Vec<Placement>> {
     Ok(placements::table
         .filter(placements::participant_id.eq(participant_id))
         .order((placements::starts_on, placements::id))

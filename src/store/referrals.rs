@@ -42,7 +42,7 @@ pub fn proposed_to_contractor(
     conn: &mut Conn,
     participant_id: i64,
     org: i64,
-) -> Result<bool, ApiError> {
+) -> diesel::QueryResult<bool> {
     let n: i64 = referrals::table
         .inner_join(needs::table.inner_join(assignments::table))
         .filter(assignments::contractor_id.eq(org))
@@ -265,7 +265,7 @@ pub fn list(
 }
 
 /// The events of some referrals, in the order they happened.
-pub fn events(conn: &mut Conn, referral_ids: &[i64]) -> Result<Vec<EventRow>, ApiError> {
+pub fn events(conn: &mut Conn, referral_ids: &[i64]) -> diesel::QueryResult<Vec<EventRow>> {
     let mut out = Vec::new();
     for chunk in referral_ids.chunks(500) {
         out.extend(
@@ -284,7 +284,7 @@ pub fn events(conn: &mut Conn, referral_ids: &[i64]) -> Result<Vec<EventRow>, Ap
 pub fn of_participant(
     conn: &mut Conn,
     participant_id: i64,
-) -> Result<Vec<(Referral, String)>, ApiError> {
+) -> diesel::QueryResult<Vec<(Referral, String)>> {
     let rows: Vec<(ReferralRow, i64, String)> = referrals::table
         .inner_join(needs::table.inner_join(assignments::table))
         .filter(referrals::participant_id.eq(participant_id))
@@ -479,7 +479,7 @@ pub fn needs_between(
 }
 
 /// (referral id, participant id, state) of every proposal to a need.
-pub fn of_need(conn: &mut Conn, need_id: i64) -> Result<Vec<(i64, i64, String)>, ApiError> {
+pub fn of_need(conn: &mut Conn, need_id: i64) -> diesel::QueryResult<Vec<(i64, i64, String)>> {
     Ok(referrals::table
         .filter(referrals::need_id.eq(need_id))
         .order(referrals::id)

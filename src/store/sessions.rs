@@ -5,7 +5,6 @@ use diesel::prelude::*;
 
 use crate::db::schema::{sessions, users};
 use crate::db::Conn;
-use crate::error::ApiError;
 use crate::store::users::User;
 
 /// Opens a session for `user_id` until `expires_at`; returns its id.
@@ -15,7 +14,7 @@ pub fn open(
     csrf_token: &str,
     at: NaiveDateTime,
     expires_at: NaiveDateTime,
-) -> Result<i64, ApiError> {
+) -> QueryResult<i64> {
     Ok(diesel::insert_into(sessions::table)
         .values((
             sessions::user_id.eq(user_id),
@@ -33,7 +32,7 @@ pub fn find_live(
     conn: &mut Conn,
     session_id: i64,
     at: NaiveDateTime,
-) -> Result<Option<(User, String)>, ApiError> {
+) -> QueryResult<Option<(User, String)>> {
     Ok(sessions::table
         .inner_join(users::table)
         .filter(sessions::id.eq(session_id))
@@ -46,7 +45,7 @@ pub fn find_live(
 }
 
 /// Ends a session; true when it was live.
-pub fn revoke(conn: &mut Conn, session_id: i64, at: NaiveDateTime) -> Result<bool, ApiError> {
+pub fn revoke(conn: &mut Conn, session_id: i64, at: NaiveDateTime) -> QueryResult<bool> {
     let n = diesel::update(
         sessions::table
             .filter(sessions::id.eq(session_id))
@@ -59,7 +58,7 @@ pub fn revoke(conn: &mut Conn, session_id: i64, at: NaiveDateTime) -> Result<boo
 
 /// Forgets sessions that ended more than a day before `at` (expired or revoked): the table
 /// keeps only what can still be presented, plus a day for investigations.
-pub fn purge(conn: &mut Conn, at: NaiveDateTime) -> Result<usize, ApiError> {
+pub fn purge(conn: &mut Conn, at: NaiveDateTime) -> QueryResult<usize> {
     let before = at - chrono::Duration::days(1);
     Ok(diesel::delete(
         sessions::table.filter(
