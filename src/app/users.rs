@@ -64,7 +64,7 @@ pub fn create_user(
                 ));
             }
         }
-        users::create::<AppError>(
+        Ok(users::insert(
             c,
             NewUser {
                 structure_id,
@@ -74,7 +74,7 @@ pub fn create_user(
                 organisation_id: input.organisation_id,
                 funder_scope: None,
             },
-        )
+        )?)
     })
 }
 

@@ -117,13 +117,15 @@ impl From<diesel::result::Error> for CreateUserError {
     }
 }
 
-/// Inserts a user; a taken email is `CreateUserError::EmailTaken`, whatever the caller's
-/// error type (a use case's `AppError`, the command line's).
-pub fn create<E: From<CreateUserError>>(conn: &mut Conn, u: NewUser<'_>) -> Result<User, E> {
-    insert(conn, u).map_err(E::from)
+/// `insert` with its refusal as a problem response: kept only for the callers outside the
+/// layers that cannot change in this step (`main.rs`'s `create-user`, the test helper
+/// `TestApp::cli_user`); use cases call `insert`.
+pub fn create(conn: &mut Conn, u: NewUser<'_>) -> Result<User, crate::error::ApiError> {
+    insert(conn, u).map_err(crate::error::ApiError::from)
 }
 
-fn insert(conn: &mut Conn, u: NewUser<'_>) -> Result<User, CreateUserError> {
+/// Inserts a user; a taken email is `CreateUserError::EmailTaken`.
+pub fn insert(conn: &mut Conn, u: NewUser<'_>) -> Result<User, CreateUserError> {
     let email = normalise_email(u.email);
     let exists: i64 = users::table
         .filter(users::email.eq(&email))
