@@ -1324,10 +1324,7 @@ mod tests {
         let zero = ok(&whole(500, Some(50), 5, 30));
         assert_eq!(zero.hours, 0);
         let e = required_hours(zero.hours, None).unwrap_err();
-        assert_eq!(
-            (e.field.as_str(), e.code),
-            ("calibration", ZERO_HOURS)
-        );
+        assert_eq!((e.field.as_str(), e.code), ("calibration", ZERO_HOURS));
         // Lots that each round to 0 h add up to 0 h.
         let lots = ok(&by_lots(
             vec![lot(500, Some(50), None), lot(400, Some(50), None)],
@@ -1357,10 +1354,7 @@ mod tests {
         assert_eq!(required_hours(833, Some(Hundredths(50))), Ok(50));
         for h in [0, 49] {
             let e = required_hours(833, Some(Hundredths(h))).unwrap_err();
-            assert_eq!(
-                (e.field.as_str(), e.code),
-                ("hours_override", ZERO_HOURS)
-            );
+            assert_eq!((e.field.as_str(), e.code), ("hours_override", ZERO_HOURS));
         }
     }
 }
