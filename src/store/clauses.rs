@@ -113,7 +113,7 @@ pub struct NewClause {
 
 pub fn create(conn: &mut Conn, structure_id: i64, c: &NewClause) -> QueryResult<i64> {
     let at = now();
-    Ok(diesel::insert_into(clauses::table)
+    diesel::insert_into(clauses::table)
         .values((
             clauses::structure_id.eq(structure_id),
             clauses::contract_id.eq(c.contract_id),
@@ -138,7 +138,7 @@ pub fn create(conn: &mut Conn, structure_id: i64, c: &NewClause) -> QueryResult<
             clauses::updated_at.eq(at),
         ))
         .returning(clauses::id)
-        .get_result(conn)?)
+        .get_result(conn)
 }
 
 /// The clause of the structure, if any.
@@ -172,11 +172,11 @@ pub fn has_assignment(conn: &mut Conn, clause: &Clause, org: i64) -> QueryResult
 }
 
 pub fn assignments_of(conn: &mut Conn, clause_id: i64) -> QueryResult<Vec<Assignment>> {
-    Ok(assignments::table
+    assignments::table
         .filter(assignments::clause_id.eq(clause_id))
         .order(assignments::id)
         .select(Assignment::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
 pub fn view(conn: &mut Conn, c: Clause) -> QueryResult<ClauseView> {
@@ -272,7 +272,7 @@ pub fn add_assignment(
     role: &str,
     hours_target: i64,
 ) -> QueryResult<i64> {
-    Ok(diesel::insert_into(assignments::table)
+    diesel::insert_into(assignments::table)
         .values((
             assignments::structure_id.eq(structure_id),
             assignments::clause_id.eq(clause_id),
@@ -282,7 +282,7 @@ pub fn add_assignment(
             assignments::created_at.eq(now()),
         ))
         .returning(assignments::id)
-        .get_result(conn)?)
+        .get_result(conn)
 }
 
 pub fn find_assignment(
@@ -290,12 +290,12 @@ pub fn find_assignment(
     structure_id: i64,
     id: i64,
 ) -> QueryResult<Option<Assignment>> {
-    Ok(assignments::table
+    assignments::table
         .filter(assignments::id.eq(id))
         .filter(assignments::structure_id.eq(structure_id))
         .select(Assignment::as_select())
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
 /// Whether the user is a facilitator or admin of the structure (a possible referent).

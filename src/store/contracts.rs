@@ -100,12 +100,12 @@ pub struct NewContract {
 }
 
 pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<Contract>> {
-    Ok(contracts::table
+    contracts::table
         .filter(contracts::id.eq(id))
         .filter(contracts::structure_id.eq(structure_id))
         .select(Contract::as_select())
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
 /// The contract of the structure; diesel's `NotFound` when there is none.
@@ -119,29 +119,29 @@ pub fn find_by_key(
     buyer_id: i64,
     reference: &str,
 ) -> QueryResult<Option<Contract>> {
-    Ok(contracts::table
+    contracts::table
         .filter(contracts::structure_id.eq(structure_id))
         .filter(contracts::buyer_id.eq(buyer_id))
         .filter(contracts::reference.eq(reference))
         .select(Contract::as_select())
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
 pub fn lots(conn: &mut Conn, contract_id: i64) -> QueryResult<Vec<Lot>> {
-    Ok(contract_lots::table
+    contract_lots::table
         .filter(contract_lots::contract_id.eq(contract_id))
         .order(contract_lots::number)
         .select(Lot::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
 pub fn holders(conn: &mut Conn, contract_id: i64) -> QueryResult<Vec<i64>> {
-    Ok(contract_holders::table
+    contract_holders::table
         .filter(contract_holders::contract_id.eq(contract_id))
         .order(contract_holders::organisation_id)
         .select(contract_holders::organisation_id)
-        .load(conn)?)
+        .load(conn)
 }
 
 pub fn view(conn: &mut Conn, c: Contract) -> QueryResult<ContractView> {

@@ -108,11 +108,11 @@ pub fn regenerate(conn: &mut Conn, clause: &Clause) -> QueryResult<()> {
 
 /// The milestones of a clause, by due date.
 pub fn of_clause(conn: &mut Conn, clause_id: i64) -> QueryResult<Vec<Milestone>> {
-    Ok(milestones::table
+    milestones::table
         .filter(milestones::clause_id.eq(clause_id))
         .order((milestones::due_on, milestones::id))
         .select(Milestone::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
 /// Placement id, assignment id, start, planned end, exit date.
@@ -283,7 +283,7 @@ pub fn add_manual(
     label: &str,
     due_on: NaiveDate,
 ) -> QueryResult<i64> {
-    Ok(diesel::insert_into(milestones::table)
+    diesel::insert_into(milestones::table)
         .values((
             milestones::structure_id.eq(clause.structure_id),
             milestones::clause_id.eq(clause.id),
@@ -296,7 +296,7 @@ pub fn add_manual(
             milestones::created_at.eq(now()),
         ))
         .returning(milestones::id)
-        .get_result(conn)?)
+        .get_result(conn)
 }
 
 /// The milestone of the structure, if any.

@@ -61,7 +61,7 @@ pub struct NewNeed {
 }
 
 pub fn create(conn: &mut Conn, structure_id: i64, n: &NewNeed, user_id: i64) -> QueryResult<i64> {
-    Ok(diesel::insert_into(needs::table)
+    diesel::insert_into(needs::table)
         .values((
             needs::structure_id.eq(structure_id),
             needs::assignment_id.eq(n.assignment_id),
@@ -82,7 +82,7 @@ pub fn create(conn: &mut Conn, structure_id: i64, n: &NewNeed, user_id: i64) -> 
             needs::created_at.eq(now()),
         ))
         .returning(needs::id)
-        .get_result(conn)?)
+        .get_result(conn)
 }
 
 fn with_assignment(rows: Vec<(NeedRow, i64, i64)>) -> Vec<Need> {

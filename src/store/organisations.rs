@@ -61,12 +61,12 @@ pub struct NewOrganisation {
 }
 
 pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<Organisation>> {
-    Ok(organisations::table
+    organisations::table
         .filter(organisations::id.eq(id))
         .filter(organisations::structure_id.eq(structure_id))
         .select(Organisation::as_select())
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
 pub fn find_by_identifier(
@@ -75,13 +75,13 @@ pub fn find_by_identifier(
     identifier_type: &str,
     identifier: &str,
 ) -> QueryResult<Option<Organisation>> {
-    Ok(organisations::table
+    organisations::table
         .filter(organisations::structure_id.eq(structure_id))
         .filter(organisations::identifier_type.eq(identifier_type))
         .filter(organisations::identifier.eq(identifier))
         .select(Organisation::as_select())
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
 /// Inserts an organisation (the duplicate-identifier rule is the use case's:
@@ -137,11 +137,11 @@ pub struct Contact {
 }
 
 pub fn contacts(conn: &mut Conn, organisation_id: i64) -> QueryResult<Vec<Contact>> {
-    Ok(organisation_contacts::table
+    organisation_contacts::table
         .filter(organisation_contacts::organisation_id.eq(organisation_id))
         .order(organisation_contacts::id)
         .select((organisation_contacts::email, organisation_contacts::name))
-        .load(conn)?)
+        .load(conn)
 }
 
 pub fn replace_contacts(

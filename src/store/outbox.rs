@@ -143,12 +143,12 @@ pub fn claim(
         .bind::<Timestamp, _>(wall_now)
         .bind::<BigInt, _>(limit)
         .execute(c))?;
-    Ok(outbox::table
+    outbox::table
         .filter(outbox::claimed_by.eq(token))
         .filter(outbox::status.eq("queued"))
         .order(outbox::id)
         .select(OutboxRow::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
 /// Records a delivery; false when the row was no longer claimed by `token`.

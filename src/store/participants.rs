@@ -82,12 +82,12 @@ pub fn contractor_linked(conn: &mut Conn, participant_id: i64, org: i64) -> Quer
 }
 
 pub fn find_in(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<Participant>> {
-    Ok(participants::table
+    participants::table
         .filter(participants::id.eq(id))
         .filter(participants::structure_id.eq(structure_id))
         .select(Participant::as_select())
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
 /// The person of the structure; diesel's `NotFound` when there is none.
@@ -136,7 +136,7 @@ pub fn lock_structure(conn: &mut Conn, structure_id: i64) -> QueryResult<()> {
 pub fn create(conn: &mut Conn, structure_id: i64, p: &NewParticipant) -> QueryResult<i64> {
     use chrono::Datelike;
     let at = now();
-    Ok(diesel::insert_into(participants::table)
+    diesel::insert_into(participants::table)
         .values((
             participants::structure_id.eq(structure_id),
             participants::first_name.eq(&p.first_name),
@@ -160,7 +160,7 @@ pub fn create(conn: &mut Conn, structure_id: i64, p: &NewParticipant) -> QueryRe
             participants::updated_at.eq(at),
         ))
         .returning(participants::id)
-        .get_result(conn)?)
+        .get_result(conn)
 }
 
 pub fn touch(conn: &mut Conn, id: i64, day: NaiveDate) -> QueryResult<()> {
@@ -235,14 +235,14 @@ pub fn eligibility_history(
     conn: &mut Conn,
     participant_id: i64,
 ) -> QueryResult<Vec<EligibilityRow>> {
-    Ok(eligibility_validations::table
+    eligibility_validations::table
         .filter(eligibility_validations::participant_id.eq(participant_id))
         .order((
             eligibility_validations::validated_on,
             eligibility_validations::id,
         ))
         .select(EligibilityRow::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
 pub fn validations(rows: &[EligibilityRow]) -> Vec<Validation> {
@@ -268,7 +268,7 @@ pub fn add_eligibility(
     validated_on: NaiveDate,
     valid_until: NaiveDate,
 ) -> QueryResult<i64> {
-    Ok(diesel::insert_into(eligibility_validations::table)
+    diesel::insert_into(eligibility_validations::table)
         .values((
             eligibility_validations::structure_id.eq(structure_id),
             eligibility_validations::participant_id.eq(participant_id),
@@ -281,7 +281,7 @@ pub fn add_eligibility(
             eligibility_validations::created_at.eq(now()),
         ))
         .returning(eligibility_validations::id)
-        .get_result(conn)?)
+        .get_result(conn)
 }
 
 /// Removes what identifies people whose last activity is before `cutoff`; keeps what

@@ -172,11 +172,11 @@ pub fn get_visible(
 }
 
 pub fn of_participant(conn: &mut Conn, participant_id: i64) -> diesel::QueryResult<Vec<Placement>> {
-    Ok(placements::table
+    placements::table
         .filter(placements::participant_id.eq(participant_id))
         .order((placements::starts_on, placements::id))
         .select(Placement::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
 /// The placements of a clause.

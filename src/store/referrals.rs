@@ -480,9 +480,9 @@ pub fn needs_between(
 
 /// (referral id, participant id, state) of every proposal to a need.
 pub fn of_need(conn: &mut Conn, need_id: i64) -> diesel::QueryResult<Vec<(i64, i64, String)>> {
-    Ok(referrals::table
+    referrals::table
         .filter(referrals::need_id.eq(need_id))
         .order(referrals::id)
         .select((referrals::id, referrals::participant_id, referrals::state))
-        .load(conn)?)
+        .load(conn)
 }

@@ -24,11 +24,11 @@ pub struct Addressee {
 /// Clauses whose reminders the job computes: active ones (every rule) and completed ones
 /// (the rules about people), across structures.
 pub fn clauses_to_watch(conn: &mut Conn) -> QueryResult<Vec<Clause>> {
-    Ok(clauses::table
+    clauses::table
         .filter(clauses::status.eq_any(["active", "completed"]))
         .order(clauses::id)
         .select(Clause::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
 /// Users of the structure by lower-cased email: (id, display name, optional reminders off).
@@ -37,7 +37,7 @@ fn user_by_email(
     structure_id: i64,
     email: &str,
 ) -> QueryResult<Option<(i64, Option<String>, bool)>> {
-    Ok(users::table
+    users::table
         .filter(users::structure_id.eq(structure_id))
         .filter(users::email.eq(email.trim().to_lowercase()))
         .filter(users::active.eq(true))
@@ -47,7 +47,7 @@ fn user_by_email(
             users::optional_reminders_off,
         ))
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
 /// The reminder contacts of a contractor organisation; when it named none, its active

@@ -324,7 +324,7 @@ pub fn totals(conn: &mut Conn, scope: &ReportScope, period: &Period) -> QueryRes
                 placement_year_totals,
                 placement_year_totals::structure_id
             );
-            return Ok(q.get_result::<(i64, i64)>(conn)?);
+            return q.get_result::<(i64, i64)>(conn);
         }
         (true, [(from, to)]) => {
             let mut q = hour_entries::table
@@ -341,7 +341,7 @@ pub fn totals(conn: &mut Conn, scope: &ReportScope, period: &Period) -> QueryRes
                 ))
                 .into_boxed();
             snapshot_scope!(q, scope, placements, hour_entries::structure_id);
-            return Ok(q.get_result::<(i64, i64)>(conn)?);
+            return q.get_result::<(i64, i64)>(conn);
         }
         _ => {}
     }
@@ -637,7 +637,7 @@ pub fn pnad(conn: &mut Conn, scope: &ReportScope, period: &Period) -> QueryResul
             ),
         );
     }
-    Ok(q.get_result::<(i64, i64)>(conn)?)
+    q.get_result::<(i64, i64)>(conn)
 }
 
 /// Whether a structure exists.
@@ -662,20 +662,20 @@ pub fn structure_territory(conn: &mut Conn, id: i64) -> QueryResult<Option<Strin
 
 /// The name of a structure.
 pub fn structure_name(conn: &mut Conn, id: i64) -> QueryResult<Option<String>> {
-    Ok(structures::table
+    structures::table
         .filter(structures::id.eq(id))
         .select(structures::name)
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
 /// The structure an organisation belongs to.
 pub fn organisation_structure(conn: &mut Conn, id: i64) -> QueryResult<Option<i64>> {
-    Ok(organisations::table
+    organisations::table
         .filter(organisations::id.eq(id))
         .select(organisations::structure_id)
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
 /// Names of organisations (buyers and contractors of the breakdowns), by id.

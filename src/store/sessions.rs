@@ -15,7 +15,7 @@ pub fn open(
     at: NaiveDateTime,
     expires_at: NaiveDateTime,
 ) -> QueryResult<i64> {
-    Ok(diesel::insert_into(sessions::table)
+    diesel::insert_into(sessions::table)
         .values((
             sessions::user_id.eq(user_id),
             sessions::csrf_token.eq(csrf_token),
@@ -23,7 +23,7 @@ pub fn open(
             sessions::expires_at.eq(expires_at),
         ))
         .returning(sessions::id)
-        .get_result(conn)?)
+        .get_result(conn)
 }
 
 /// The active account behind a session that is neither revoked nor expired at `at`, with the
@@ -33,7 +33,7 @@ pub fn find_live(
     session_id: i64,
     at: NaiveDateTime,
 ) -> QueryResult<Option<(User, String)>> {
-    Ok(sessions::table
+    sessions::table
         .inner_join(users::table)
         .filter(sessions::id.eq(session_id))
         .filter(sessions::revoked_at.is_null())
@@ -41,7 +41,7 @@ pub fn find_live(
         .filter(users::active.eq(true))
         .select((User::as_select(), sessions::csrf_token))
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
 /// Ends a session; true when it was live.
@@ -60,12 +60,12 @@ pub fn revoke(conn: &mut Conn, session_id: i64, at: NaiveDateTime) -> QueryResul
 /// keeps only what can still be presented, plus a day for investigations.
 pub fn purge(conn: &mut Conn, at: NaiveDateTime) -> QueryResult<usize> {
     let before = at - chrono::Duration::days(1);
-    Ok(diesel::delete(
+    diesel::delete(
         sessions::table.filter(
             sessions::expires_at
                 .lt(before)
                 .or(sessions::revoked_at.lt(before)),
         ),
     )
-    .execute(conn)?)
+    .execute(conn)
 }

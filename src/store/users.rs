@@ -53,21 +53,21 @@ pub fn normalise_email(email: &str) -> String {
 }
 
 pub fn find_active(conn: &mut Conn, id: i64) -> QueryResult<Option<User>> {
-    Ok(users::table
+    users::table
         .filter(users::id.eq(id))
         .filter(users::active.eq(true))
         .select(User::as_select())
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
 pub fn find_by_email(conn: &mut Conn, email: &str) -> QueryResult<Option<User>> {
-    Ok(users::table
+    users::table
         .filter(users::email.eq(normalise_email(email)))
         .filter(users::active.eq(true))
         .select(User::as_select())
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
 pub fn list(
@@ -167,12 +167,12 @@ pub fn organisation_kind(
     structure_id: i64,
     organisation_id: i64,
 ) -> QueryResult<Option<String>> {
-    Ok(organisations::table
+    organisations::table
         .filter(organisations::id.eq(organisation_id))
         .filter(organisations::structure_id.eq(structure_id))
         .select(organisations::kind)
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
 pub fn find_or_create_structure(conn: &mut Conn, name: &str) -> QueryResult<(i64, bool)> {
@@ -234,10 +234,8 @@ pub fn purge_throttle(
     if expired.is_empty() {
         return Ok(0);
     }
-    Ok(
-        diesel::delete(login_throttle::table.filter(login_throttle::email_digest.eq_any(&expired)))
-            .execute(conn)?,
-    )
+    diesel::delete(login_throttle::table.filter(login_throttle::email_digest.eq_any(&expired)))
+        .execute(conn)
 }
 
 /// One throttle row as the attempt left it.
