@@ -296,8 +296,11 @@ pub fn change_status(
             ));
         }
         store::set_status(c, id, to)?;
-        milestones::on_clause_status(c, structure_id, id)?;
         let clause = get(c, structure_id, id)?;
+        // An activated clause gets its calendar, in the same transaction.
+        if clause.status == "active" {
+            milestones::regenerate(c, &clause)?;
+        }
         Ok(store::view(c, clause)?)
     })
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::db::schema::{hour_entries, milestones, placements};
 use crate::db::{now, Conn};
 use crate::domain::calendar::{self, Frequency};
-use crate::store::clauses::{self, Clause};
+use crate::store::clauses::Clause;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = milestones)]
@@ -41,16 +41,6 @@ pub struct MilestoneView {
     pub manual: bool,
     pub state: &'static str,
     pub done_at: Option<NaiveDateTime>,
-}
-
-/// Called when a clause changes status, in the same transaction: an activated clause gets
-/// its calendar.
-pub fn on_clause_status(conn: &mut Conn, structure_id: i64, clause_id: i64) -> QueryResult<()> {
-    let clause = clauses::get(conn, structure_id, clause_id)?;
-    if clause.status == "active" {
-        regenerate(conn, &clause)?;
-    }
-    Ok(())
 }
 
 /// Brings the generated milestones of a clause in line with its dates and frequency: missing
