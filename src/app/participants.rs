@@ -134,6 +134,25 @@ pub fn eligibility_summary(rows: &[EligibilityRow], day: NaiveDate) -> Eligibili
     }
 }
 
+/// Writes a read or change of a person's data to the audit log, in the caller's name.
+fn audit_person(
+    conn: &mut Conn,
+    caller: &Caller,
+    action: &str,
+    id: i64,
+    detail: &str,
+) -> diesel::QueryResult<()> {
+    audit::record(
+        conn,
+        caller.structure_id,
+        Some(caller.user_id),
+        action,
+        "participant",
+        id,
+        detail,
+    )
+}
+
 /// The person of the caller's structure, or not found.
 fn get(conn: &mut Conn, structure_id: i64, id: i64) -> AppResult<Participant> {
     store::find_in(conn, structure_id, id)?.ok_or(AppError::NotFound("participant"))
@@ -146,15 +165,7 @@ pub fn participant_out(
     p: Participant,
 ) -> AppResult<ParticipantOut> {
     let access = records::participant_access(conn, caller, &p)?;
-    audit::record(
-        conn,
-        p.structure_id,
-        Some(caller.user_id),
-        "read",
-        "participant",
-        p.id,
-        "personal data",
-    )?;
+    audit_person(conn, caller, "read", p.id, "personal data")?;
     Ok(match access {
         ParticipantAccess::Full => {
             let rows = store::eligibility_history(conn, p.id)?;
@@ -222,15 +233,7 @@ pub fn register_participant(
             });
         }
         let id = store::create(c, sid, &new)?;
-        audit::record(
-            c,
-            sid,
-            Some(caller.user_id),
-            "create",
-            "participant",
-            id,
-            "personal data",
-        )?;
+        audit_person(c, caller, "create", id, "personal data")?;
         let p = get(c, sid, id)?;
         participant_out(c, caller, p)
     })
@@ -334,15 +337,7 @@ pub fn validate_eligibility(
             until,
         )?;
         store::touch(c, id, now().date())?;
-        audit::record(
-            c,
-            caller.structure_id,
-            Some(caller.user_id),
-            "update",
-            "participant",
-            id,
-            "eligibility validated",
-        )?;
+        audit_person(c, caller, "update", id, "eligibility validated")?;
         let row = store::eligibility_history(c, id)?
             .into_iter()
             .find(|r| r.id == eid)
@@ -362,15 +357,7 @@ pub fn eligibility_history(
 ) -> AppResult<Vec<EligibilityOut>> {
     let rows = write_tx(conn, |c| {
         get(c, caller.structure_id, id)?;
-        audit::record(
-            c,
-            caller.structure_id,
-            Some(caller.user_id),
-            "read",
-            "participant",
-            id,
-            "eligibility history",
-        )?;
+        audit_person(c, caller, "read", id, "eligibility history")?;
         Ok::<_, AppError>(store::eligibility_history(c, id)?)
     })?;
     Ok(rows
@@ -388,15 +375,7 @@ pub fn participant_timeline(conn: &mut Conn, caller: &Caller, id: i64) -> AppRes
     write_tx(conn, |c| {
         let p = get(c, caller.structure_id, id)?;
         let access = records::participant_access(c, caller, &p)?;
-        audit::record(
-            c,
-            caller.structure_id,
-            Some(caller.user_id),
-            "read",
-            "participant",
-            id,
-            "timeline",
-        )?;
+        audit_person(c, caller, "read", id, "timeline")?;
         Ok(timeline::build(c, &p, access, now().date())?)
     })
 }
