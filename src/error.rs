@@ -319,3 +319,11 @@ impl From<crate::app::AppError> for ApiError {
         }
     }
 }
+
+/// The command line creates users through the store directly: a taken email is the same 409
+/// as through the API.
+impl From<crate::store::users::CreateUserError> for ApiError {
+    fn from(e: crate::store::users::CreateUserError) -> ApiError {
+        crate::app::AppError::from(e).into()
+    }
+}

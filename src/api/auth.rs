@@ -5,14 +5,14 @@ use rocket::State;
 use serde::{Deserialize, Serialize};
 
 use crate::api::body::JsonBody;
-use crate::auth::password::{decoy_hash, verify_password, HashLimiter};
-use crate::auth::token::{random_hex, SessionOf};
+use crate::app::sessions as app;
+use crate::auth::login::{end_session, login_with};
+use crate::auth::password::HashLimiter;
 use crate::auth::{AnyRole, CallerCache, TokenKeys, SESSION_COOKIE};
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::limits::{Email, Password};
 use crate::error::{ApiError, ApiResult};
-use crate::store::{sessions, users};
 
 #[derive(Deserialize)]
 pub struct LoginRequest {
@@ -30,83 +30,6 @@ pub struct TokenResponse {
     pub csrf_token: String,
 }
 
-/// Checks the credentials with the lockout rule; returns the token. Shared by the API login
-/// and the HTML login form. The password is checked under `hashes` (503 when saturated; a
-/// refused attempt is not counted as a failure).
-pub async fn login_with(
-    db: &Db,
-    keys: &TokenKeys,
-    config: &Config,
-    hashes: &HashLimiter,
-    email: String,
-    password: String,
-) -> ApiResult<TokenResponse> {
-    let at = db.clock.naive();
-    let (max, window, lockout) = (
-        config.login_max_failures,
-        config.login_window_seconds,
-        config.login_lockout_seconds,
-    );
-    // A place for the hash first: a login refused because hashing is saturated (503) is
-    // not counted against the email.
-    let admission = hashes.admit()?;
-    // The attempt is counted (as a failure, until the password proves right) before the
-    // password is checked: parallel guesses cannot all slip in before the lock.
-    let e = email.clone();
-    let locked = db
-        .write(move |c| users::begin_attempt(c, &e, at, max, window, lockout))
-        .await?;
-    if let Some(wait) = locked {
-        return Err(ApiError::too_many_attempts(wait));
-    }
-    let e = email.clone();
-    let user = db.run(move |c| users::find_by_email(c, &e)).await?;
-    // Argon2 is slow on purpose: verify off the async threads, under the limiter, and against
-    // a decoy hash when the email is unknown so both failures cost the same (the decoy itself
-    // is hashed once, on first use, under the limiter too).
-    let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let ok = admission
-        .run(move || {
-            let hash = stored.unwrap_or_else(|| decoy_hash().to_string());
-            verify_password(&password, &hash)
-        })
-        .await?;
-    match user {
-        Some(u) if ok => {
-            let e = email.clone();
-            let now = db.clock.now();
-            let expires_at = (now + chrono::Duration::seconds(keys.ttl_seconds)).naive_utc();
-            let csrf_token = random_hex::<32>();
-            let csrf = csrf_token.clone();
-            let user_id = u.id;
-            let session_id = db
-                .write(move |c| {
-                    users::clear_failures(c, &e)?;
-                    sessions::purge(c, now.naive_utc())?;
-                    sessions::open(c, user_id, &csrf, now.naive_utc(), expires_at)
-                })
-                .await?;
-            let session = SessionOf {
-                session_id,
-                user_id: u.id,
-                structure_id: u.structure_id,
-                role: u.role.clone(),
-            };
-            let token = keys
-                .issue(&session, now)
-                .map_err(|_| ApiError::internal())?;
-            Ok(TokenResponse {
-                access_token: token,
-                token_type: "Bearer",
-                expires_in: keys.ttl_seconds,
-                csrf_token,
-            })
-        }
-        // Already counted by `begin_attempt`.
-        _ => Err(ApiError::unauthorized("wrong email or password")),
-    }
-}
-
 /// POST /api/v1/auth/login — anyone.
 #[rocket::post("/auth/login", data = "<body>")]
 pub async fn login(
@@ -117,18 +40,13 @@ pub async fn login(
     hashes: &State<HashLimiter>,
 ) -> ApiResult<Json<TokenResponse>> {
     let LoginRequest { email, password } = body.0;
-    login_with(db, keys, config, hashes, email.into(), password.into())
-        .await
-        .map(Json)
-}
-
-/// Ends a session: in the database for every instance, and in this instance's cache at once.
-pub async fn end_session(db: &Db, cache: &CallerCache, session_id: i64) -> ApiResult<()> {
-    let at = db.clock.naive();
-    db.write(move |c| sessions::revoke(c, session_id, at).map(|_| ()))
-        .await?;
-    cache.forget(session_id);
-    Ok(())
+    let issued = login_with(db, keys, config, hashes, email.into(), password.into()).await?;
+    Ok(Json(TokenResponse {
+        access_token: issued.access_token,
+        token_type: "Bearer",
+        expires_in: issued.expires_in,
+        csrf_token: issued.csrf_token,
+    }))
 }
 
 /// POST /api/v1/auth/logout — any authenticated user: ends the session of the token (or
@@ -159,7 +77,7 @@ pub struct Me {
 pub async fn me(caller: AnyRole, db: &State<Db>) -> ApiResult<Json<Me>> {
     let id = caller.user_id;
     let u = db
-        .run(move |c| users::find_active(c, id))
+        .run(move |c| Ok(app::current_user(c, id)?))
         .await?
         .ok_or_else(|| ApiError::unauthorized("the account no longer exists"))?;
     Ok(Json(Me {

@@ -5,6 +5,8 @@ use rocket::data::{self, Data, FromData, ToByteUnit};
 use rocket::request::Request;
 use serde::de::DeserializeOwned;
 
+use crate::api::messages::field_error;
+use crate::domain::rule::Violation;
 pub use crate::domain::units::{
     hundredths_to_json, parse_hundredths, ser_hundredths, ser_opt_hundredths, Hundredths,
 };
@@ -96,18 +98,14 @@ pub fn page(limit: Option<i64>, offset: Option<i64>) -> Result<(i64, i64), ApiEr
     let offset = offset.unwrap_or(0);
     let mut errors = Vec::new();
     if !(1..=500).contains(&limit) {
-        errors.push(FieldError {
-            field: "limit".into(),
-            code: crate::error::INVALID.into(),
-            message: "La valeur doit être comprise entre 1 et 500.".into(),
-        });
+        errors.push(field_error(
+            &Violation::new("limit", "limit_out_of_range")
+                .with("min", 1)
+                .with("max", 500),
+        ));
     }
     if offset < 0 {
-        errors.push(FieldError {
-            field: "offset".into(),
-            code: crate::error::INVALID.into(),
-            message: "La valeur ne doit pas être négative.".into(),
-        });
+        errors.push(field_error(&Violation::new("offset", "offset_negative")));
     }
     if errors.is_empty() {
         Ok((limit, offset))

@@ -8,7 +8,7 @@ use crate::auth::Staff;
 use crate::db::Db;
 use crate::domain::decp::parse_decp;
 use crate::error::{ApiError, ApiResult};
-use crate::store::decp::{self, ImportSummary};
+use crate::store::decp::ImportSummary;
 
 /// POST /api/v1/imports/decp — staff: creates or updates buyers, holders and contracts.
 /// The whole file is applied in one transaction; records that cannot be used are reported.
@@ -21,7 +21,9 @@ pub async fn import_decp(
     let parsed = parse_decp(&body.0)
         .map_err(|why| ApiError::bad_request(format!("the body is not a DECP file: {why}")))?;
     let sid = caller.structure_id;
-    let summary = db.write(move |c| decp::apply(c, sid, &parsed)).await?;
+    let summary = db
+        .run(move |c| Ok(crate::app::contracts::import_decp(c, sid, &parsed)?))
+        .await?;
     Ok(Json(summary))
 }
 

@@ -65,6 +65,219 @@ pub fn render(v: &Violation) -> String {
         | "need_full"
         | "derogation_staff_only"
         | "employer_not_own") => referrals_message(code, v),
+        // --- clauses, calibration, contracts, participants, eligibility, needs,
+        // organisations, users, sessions, reports, reminders, outbox (core layer) ---
+        "clause_too_long" => match v.param("latest") {
+            Some(latest) => format!(
+                "une clause dure au plus {} mois : elle doit finir au plus tard le {latest}",
+                p("months")
+            ),
+            None => format!("une clause dure au plus {} mois", p("months")),
+        },
+        "zero_hours" if v.field == "hours_override" => {
+            "Le nombre d'heures fixé par dérogation, arrondi à l'heure, est nul\u{a0}: une clause \
+             doit exiger au moins une heure d'insertion."
+                .into()
+        }
+        "zero_hours" => {
+            "Le calibrage donne 0\u{a0}heure d'insertion\u{a0}: une clause doit exiger \
+             au moins une heure. Vérifiez le montant et les taux, ou fixez le nombre d'heures avec \
+             une justification."
+                .into()
+        }
+        "amount_or_lots_required" => "give either amount_eur or lots".into(),
+        "amount_and_lots" => "give either amount_eur or lots, not both".into(),
+        "lots_empty" => "must contain at least one lot".into(),
+        "share_given_per_lot" => "give the labour share of each lot (lots[].labour_share_percent) \
+             when calibrating by lots"
+            .into(),
+        "labour_share_without_cpv" => "is required: no CPV code is known to look it up in the \
+             labour-share reference table"
+            .into(),
+        "labour_share_not_in_table" => format!(
+            "is required: the labour-share reference table has no entry for CPV code {}",
+            p("cpv")
+        ),
+        "cpv_malformed" => {
+            "must be a CPV code: 8 digits, optionally followed by a dash and a check digit".into()
+        }
+        "fixed_hours_justification_required" => {
+            "is required: a fixed number of hours needs a written justification".into()
+        }
+        "too_large_to_compute" => "is too large to compute a number of hours".into(),
+        "not_positive" => "must be greater than 0".into(),
+        "percent_out_of_range" => "must be greater than 0 and at most 100".into(),
+        "criteria_required" => "at least one criterion is required".into(),
+        "criterion_unknown" => format!("unknown criterion '{}'", p("criterion")),
+        "criterion_repeated" => format!("criterion '{}' is given twice", p("criterion")),
+        "justification_required" => format!(
+            "a justification is required with the criterion {}",
+            p("criterion")
+        ),
+        "weekly_hours_above_max" => format!("must not exceed {} h", p("max")),
+        "ends_before_start" => match v.param("starts_on") {
+            Some(start) => format!("must not be before starts_on ({start})"),
+            None => "must not be before starts_on".into(),
+        },
+        "cpv_prefix_malformed" => "must be 1 to 8 digits".into(),
+        "cpv_prefix_repeated" => "appears twice".into(),
+        "empty" => "must not be empty".into(),
+        "negative" => "must not be negative".into(),
+        "clause_kind_unknown" => "must be one of execution_condition, award_criterion, \
+             reserved_contract, insertion_purpose"
+            .into(),
+        "lot_unknown" => format!("the contract has no lot {}", p("lot")),
+        "frequency_unknown" => "must be monthly or quarterly".into(),
+        "override_justification_required" => {
+            "a justification is required to override the computed hours".into()
+        }
+        "referent_not_staff" => "must be a facilitator or admin of your structure".into(),
+        "territory_unknown" => format!("`{}` is not a département code", p("territory")),
+        "territory_required" => "is required when the buyer has no territory".into(),
+        "clause_status_transition" => {
+            format!("a {} clause cannot become {}", p("status"), p("to"))
+        }
+        "organisation_not_contractor" => {
+            "must be a contractor or insertion structure of your structure".into()
+        }
+        "assignment_role_unknown" => "must be holder, co_contractor or subcontractor".into(),
+        "above_clause_hours" => format!(
+            "the targets would total {} h, more than the clause's {} h ({} h left to assign)",
+            p("total"),
+            p("required"),
+            p("left")
+        ),
+        "assignment_exists" => "this contractor already has an assignment on the clause".into(),
+        "email_taken" => "cette adresse e-mail est déjà utilisée par un compte".into(),
+        "organisation_not_buyer" => "the organisation is not a buyer".into(),
+        "organisation_unknown" => "no such organisation in your structure".into(),
+        "reference_length" => format!("must have 1 to {} characters", p("max")),
+        "contract_kind_unknown" => "must be one of works, services, supplies".into(),
+        "cpv_code_malformed" => "must be eight digits, optionally followed by -N".into(),
+        "duration_out_of_range" => format!("must be between 1 and {}", p("max")),
+        "computed_end_too_late" => {
+            format!("la fin calculée du marché dépasserait le {}", p("max"))
+        }
+        "social_consideration_unknown" => {
+            "must be one of clause_sociale, critere_social, marche_reserve".into()
+        }
+        "lot_number_invalid" => "must be a positive number, unique in the contract".into(),
+        "contract_reference_taken" => format!(
+            "this buyer already has a contract with reference {}",
+            p("reference")
+        ),
+        "birth_date_implausible" => "is not a plausible birth date".into(),
+        "sex_unknown" => "must be female or male".into(),
+        "qualification_level_unknown" => "must be none or 1 to 8".into(),
+        "postal_code_unknown" => format!("`{}` is not a French postal code", p("postal_code")),
+        "rome_code_malformed" => format!(
+            "a ROME code is a letter and four digits (e.g. {})",
+            v.param("example").unwrap_or("F1703")
+        ),
+        "proof_unknown" => format!("must be one of {}", p("allowed")),
+        "date_in_future" => "must not be in the future".into(),
+        "participant_anonymised" => "this person has been anonymised".into(),
+        "participant_duplicate" => {
+            "a person with the same last name, first name and birth date already exists".into()
+        }
+        "organisation_kind_unknown" => {
+            "must be one of buyer, contractor, insertion_structure, funder".into()
+        }
+        "identifier_invalid" => p("reason"),
+        "siret_or_identifier" => "give either siret or identifier_type and identifier".into(),
+        "required_with" => format!("is required with {}", p("other")),
+        "departement_unknown" => format!(
+            "`{}` is not a département code (01 to 95, 2A, 2B, 971 to 974, 976)",
+            p("territory")
+        ),
+        "siae_kind_unknown" => "must be one of EI, AI, ACI, ETTI, EITI, GEIQ, EA, ESAT".into(),
+        "siae_kind_not_applicable" => "applies to insertion structures and contractors only".into(),
+        "organisation_identifier_taken" => format!(
+            "an organisation with {} {} already exists in this structure",
+            p("identifier_type"),
+            p("identifier")
+        ),
+        "email_malformed" => "is not a valid email address".into(),
+        "date_malformed" => "must be a date YYYY-MM-DD".into(),
+        "date_out_of_range" => format!(
+            "doit être comprise entre le {} et le {}",
+            p("min"),
+            p("max")
+        ),
+        "milestone_kind_malformed" => {
+            "must be a short code of lower-case letters, digits and _".into()
+        }
+        "label_length" => format!("must be 1 to {} characters", p("max")),
+        "notification_status_unknown" => "must be one of queued, sent, failed".into(),
+        "notification_not_failed" => format!(
+            "only a failed notification can be retried; this one is {}",
+            p("status")
+        ),
+        "posts_out_of_range" => format!("must be between 1 and {}", p("max")),
+        "commune_code_malformed" => "an INSEE commune code is five characters (e.g. 93066)".into(),
+        "commune_outside_territory" => format!(
+            "commune {} is not in département {}",
+            p("commune"),
+            p("territory")
+        ),
+        "licence_code_malformed" => {
+            "a licence code is capital letters, digits or _ (e.g. B, CACES_R482)".into()
+        }
+        "starts_after_clause_end" => {
+            format!("must not be after the end of the clause ({})", p("ends_on"))
+        }
+        "need_status_unknown" => "must be open, filled or closed".into(),
+        "need_already_closed" => format!("the need is already {}", p("status")),
+        "password_weak" => p("reason"),
+        "organisation_required" => {
+            "a contractor account needs the id of its contractor or insertion structure".into()
+        }
+        "organisation_not_allowed" => {
+            "only contractor and funder accounts belong to an organisation".into()
+        }
+        "organisation_kind_mismatch" => format!(
+            "the organisation is a {}, not one of {}",
+            p("kind"),
+            p("expected")
+        ),
+        "funder_whole_years" => "Un financeur consulte des années civiles entières : la période \
+             doit aller de janvier à décembre (ou utilisez le paramètre year)."
+            .into(),
+        "period_year_and_months" => "Donnez soit l'année, soit le premier et le dernier mois \
+             (from et to), pas les deux."
+            .into(),
+        "period_year_malformed" => format!(
+            "La valeur doit être une année écrite AAAA, entre {} et {}.",
+            p("min"),
+            p("max")
+        ),
+        "period_required" => "L'année est obligatoire (ou le premier et le dernier mois, from \
+             et to, écrits AAAA-MM)."
+            .into(),
+        "period_month_malformed" => format!(
+            "La valeur doit être un mois écrit AAAA-MM, entre {} et {}.",
+            p("min"),
+            p("max")
+        ),
+        "period_invalid" => format!(
+            "Le dernier mois ne doit pas précéder le premier, et la période ne doit pas \
+             dépasser {} mois.",
+            p("max_months")
+        ),
+        "departement_code_malformed" => {
+            "La valeur doit être un code de département (93, 2A, 971…).".into()
+        }
+        "id_not_positive" => "La valeur doit être un nombre entier positif.".into(),
+        "report_clause_kind_unknown" => {
+            format!("La valeur doit être l'un des codes {}.", p("allowed"))
+        }
+        "limit_out_of_range" => format!(
+            "La valeur doit être comprise entre {} et {}.",
+            p("min"),
+            p("max")
+        ),
+        "offset_negative" => "La valeur ne doit pas être négative.".into(),
+        "param_required" => "Ce paramètre est obligatoire.".into(),
         other => {
             // A code without its message is a defect of this catalogue: say so in the logs
             // and still answer something a person can read.
@@ -165,9 +378,13 @@ fn placements_message(code: &str, v: &Violation) -> String {
     let p = |name: &str| v.param(name).unwrap_or("").to_string();
     match code {
         "participant_unknown" => "no such participant in your structure".into(),
-        "assignment_unknown" => "no such assignment in your structure".into(),
+        "assignment_unknown" => match v.param("scope") {
+            Some("organisation") => "no such assignment of your organisation".into(),
+            _ => "no such assignment in your structure".into(),
+        },
         "modality_unknown" | "contract_type_unknown" | "outcome_unknown" => {
-            format!("must be one of {}", p("codes"))
+            let codes = v.param("codes").or(v.param("allowed")).unwrap_or("");
+            format!("must be one of {codes}")
         }
         "employer_not_eligible" => {
             "must be a contractor or insertion structure of your structure".into()
@@ -311,6 +528,143 @@ mod tests {
         assert_eq!(
             render(&v),
             "2025-12 is outside the placement's dates (2026-01-15 to no end date)"
+        );
+    }
+
+    /// The codes of clauses, calibration, contracts, participants, eligibility, needs,
+    /// organisations, users, reports, reminders and the outbox (core layer).
+    const CORE_CODES: &[&str] = &[
+        "clause_too_long",
+        "zero_hours",
+        "amount_or_lots_required",
+        "amount_and_lots",
+        "lots_empty",
+        "share_given_per_lot",
+        "labour_share_without_cpv",
+        "labour_share_not_in_table",
+        "cpv_malformed",
+        "fixed_hours_justification_required",
+        "too_large_to_compute",
+        "not_positive",
+        "percent_out_of_range",
+        "criteria_required",
+        "criterion_unknown",
+        "criterion_repeated",
+        "justification_required",
+        "weekly_hours_above_max",
+        "ends_before_start",
+        "cpv_prefix_malformed",
+        "cpv_prefix_repeated",
+        "empty",
+        "negative",
+        "clause_kind_unknown",
+        "lot_unknown",
+        "frequency_unknown",
+        "override_justification_required",
+        "referent_not_staff",
+        "territory_unknown",
+        "territory_required",
+        "clause_status_transition",
+        "clause_closed",
+        "organisation_not_contractor",
+        "assignment_role_unknown",
+        "above_clause_hours",
+        "assignment_exists",
+        "email_taken",
+        "organisation_not_buyer",
+        "organisation_unknown",
+        "reference_length",
+        "contract_kind_unknown",
+        "cpv_code_malformed",
+        "duration_out_of_range",
+        "computed_end_too_late",
+        "social_consideration_unknown",
+        "lot_number_invalid",
+        "contract_reference_taken",
+        "birth_date_implausible",
+        "sex_unknown",
+        "qualification_level_unknown",
+        "postal_code_unknown",
+        "rome_code_malformed",
+        "proof_unknown",
+        "date_in_future",
+        "participant_anonymised",
+        "participant_duplicate",
+        "organisation_kind_unknown",
+        "identifier_invalid",
+        "siret_or_identifier",
+        "required_with",
+        "departement_unknown",
+        "siae_kind_unknown",
+        "siae_kind_not_applicable",
+        "organisation_identifier_taken",
+        "email_malformed",
+        "date_malformed",
+        "date_out_of_range",
+        "milestone_kind_malformed",
+        "label_length",
+        "notification_status_unknown",
+        "notification_not_failed",
+        "assignment_unknown",
+        "posts_out_of_range",
+        "commune_code_malformed",
+        "commune_outside_territory",
+        "licence_code_malformed",
+        "modality_unknown",
+        "contract_type_unknown",
+        "employer_not_own",
+        "starts_after_clause_end",
+        "need_status_unknown",
+        "need_already_closed",
+        "password_weak",
+        "organisation_required",
+        "organisation_not_allowed",
+        "organisation_kind_mismatch",
+        "funder_whole_years",
+        "period_year_and_months",
+        "period_year_malformed",
+        "period_required",
+        "period_month_malformed",
+        "period_invalid",
+        "departement_code_malformed",
+        "id_not_positive",
+        "report_clause_kind_unknown",
+        "limit_out_of_range",
+        "offset_negative",
+        "param_required",
+    ];
+
+    #[test]
+    fn every_core_code_has_its_own_message() {
+        let fallback = render(&Violation::new("x", "no_such_code_here"));
+        for code in CORE_CODES {
+            let v = Violation::new("x", code)
+                .with("reason", "r")
+                .with("status", "s");
+            assert_ne!(render(&v), fallback, "{code} has no message");
+        }
+    }
+
+    #[test]
+    fn messages_are_todays_sentences_built_from_their_params() {
+        let v = Violation::new("ends_on", "clause_too_long")
+            .with("months", 240)
+            .with("latest", "2045-12-31");
+        assert_eq!(
+            render(&v),
+            "une clause dure au plus 240 mois : elle doit finir au plus tard le 2045-12-31"
+        );
+        let v = Violation::new("weekly_hours", "weekly_hours_above_max").with("max", "48");
+        assert_eq!(render(&v), "must not exceed 48 h");
+        let v = Violation::new("calibration", "zero_hours");
+        assert!(render(&v).starts_with("Le calibrage donne 0"));
+        let v = Violation::new("hours_override", "zero_hours");
+        assert!(render(&v).starts_with("Le nombre d'heures fixé par dérogation"));
+        let v = Violation::new("", "employer_not_own");
+        assert_eq!(
+            render(&v),
+            "une entreprise ne peut désigner qu'elle-même comme employeur ; un autre employeur \
+             est choisi par le facilitateur"
         );
     }
 }

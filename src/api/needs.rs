@@ -8,23 +8,15 @@ use rocket::State;
 use serde::{Deserialize, Serialize};
 
 use crate::api::body::{page, JsonBody, ListResponse};
-use crate::api::participants::is_rome_code;
 use crate::api::query::{params, Param};
+use crate::app::needs as app;
 use crate::auth::{Staff, StaffOrContractor};
-use crate::db::{Conn, Db};
-use crate::domain::catalogue::{codes, is_code, CONTRACT_TYPES, MODALITIES};
-use crate::domain::eligibility::check_weekly_hours;
+use crate::db::Db;
 use crate::domain::limits::{self, Code, Label};
-use crate::domain::matching::{rank, Need as MatchNeed};
-use crate::domain::referrals::{
-    check_own_employer, departement_of_commune, is_licence_code, MAX_DURATION_MONTHS, MAX_POSTS,
-};
-use crate::domain::territory::is_valid_departement;
 use crate::domain::units::{ser_hundredths, Hundredths};
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::ApiResult;
 use crate::store::contracts::split_codes;
-use crate::store::needs::{self as store, Need, NewNeed, ProposalCounts};
-use crate::store::{audit, clauses, organisations};
+use crate::store::needs::{Need, ProposalCounts};
 
 #[derive(Deserialize)]
 pub struct NeedInput {
@@ -105,185 +97,6 @@ pub fn need_view(n: Need, counts: ProposalCounts) -> NeedView {
     }
 }
 
-fn views(conn: &mut Conn, needs: Vec<Need>) -> Result<Vec<NeedView>, ApiError> {
-    let ids: Vec<i64> = needs.iter().map(|n| n.row.id).collect();
-    let counts = store::proposal_counts(conn, &ids)?;
-    Ok(needs
-        .into_iter()
-        .map(|n| {
-            let c = counts.get(&n.row.id).copied().unwrap_or_default();
-            need_view(n, c)
-        })
-        .collect())
-}
-
-/// One view, counts included.
-pub fn view_of(conn: &mut Conn, need: Need) -> Result<NeedView, ApiError> {
-    views(conn, vec![need])?
-        .pop()
-        .ok_or_else(ApiError::internal)
-}
-
-/// Checks a need: every field, the assignment (a contractor: one of its own), the employer,
-/// and that the clause still runs. Field errors come together.
-fn validate(
-    conn: &mut Conn,
-    sid: i64,
-    contractor: Option<i64>,
-    input: NeedInput,
-) -> Result<NewNeed, ApiError> {
-    let mut errors = Vec::new();
-    let mut err = |field: &str, message: String| {
-        errors.push(FieldError {
-            field: field.into(),
-            code: crate::error::INVALID.into(),
-            message,
-        })
-    };
-    let assignment = clauses::find_assignment(conn, sid, input.assignment_id)?
-        .filter(|a| contractor.is_none_or(|org| org == a.contractor_id));
-    if assignment.is_none() {
-        let whose = if contractor.is_some() {
-            "of your organisation"
-        } else {
-            "in your structure"
-        };
-        err("assignment_id", format!("no such assignment {whose}"));
-    }
-    let job_title = input.job_title.trim().to_string();
-    if job_title.is_empty() {
-        err("job_title", "must not be empty".into());
-    }
-    let rome_code = input
-        .rome_code
-        .as_deref()
-        .map(|r| r.trim().to_uppercase())
-        .filter(|r| !r.is_empty());
-    if rome_code.as_deref().is_some_and(|r| !is_rome_code(r)) {
-        err(
-            "rome_code",
-            "a ROME code is a letter and four digits (e.g. F1606)".into(),
-        );
-    }
-    if !(1..=MAX_POSTS).contains(&input.posts) {
-        err("posts", format!("must be between 1 and {MAX_POSTS}"));
-    }
-    let territory = input.territory.trim().to_uppercase();
-    let territory_ok = is_valid_departement(&territory);
-    if !territory_ok {
-        err(
-            "territory",
-            format!("`{}` is not a département code", input.territory),
-        );
-    }
-    let commune_code = input.commune_code.trim().to_uppercase();
-    match departement_of_commune(&commune_code) {
-        None => err(
-            "commune_code",
-            "an INSEE commune code is five characters (e.g. 93066)".into(),
-        ),
-        Some(d) if territory_ok && d != territory => err(
-            "commune_code",
-            format!("commune {commune_code} is not in département {territory}"),
-        ),
-        Some(_) => {}
-    }
-    if let Err(e) = check_weekly_hours(input.weekly_hours.0) {
-        errors.push(e);
-    }
-    if input
-        .duration_months
-        .is_some_and(|m| !(1..=MAX_DURATION_MONTHS).contains(&m))
-    {
-        errors.push(FieldError {
-            field: "duration_months".into(),
-            code: crate::error::INVALID.into(),
-            message: format!("must be between 1 and {MAX_DURATION_MONTHS}"),
-        });
-    }
-    let mut licences: Vec<String> = input
-        .licences
-        .iter()
-        .map(|l| l.trim().to_uppercase())
-        .collect();
-    for (i, l) in licences.iter().enumerate() {
-        if !is_licence_code(l) {
-            errors.push(FieldError {
-                field: format!("licences[{i}]"),
-                code: crate::error::INVALID.into(),
-                message: "a licence code is capital letters, digits or _ (e.g. B, CACES_R482)"
-                    .into(),
-            });
-        }
-    }
-    licences.sort();
-    licences.dedup();
-    if !is_code(MODALITIES, &input.modality) {
-        errors.push(FieldError {
-            field: "modality".into(),
-            code: crate::error::INVALID.into(),
-            message: format!("must be one of {}", codes(MODALITIES).join(", ")),
-        });
-    }
-    if !is_code(CONTRACT_TYPES, &input.contract_type) {
-        errors.push(FieldError {
-            field: "contract_type".into(),
-            code: crate::error::INVALID.into(),
-            message: format!("must be one of {}", codes(CONTRACT_TYPES).join(", ")),
-        });
-    }
-    // A contractor's need names itself as employer; another one is the facilitator's choice.
-    let own_employer = contractor.map(|org| {
-        check_own_employer(org, input.employer_id)
-            .map_err(|v| crate::api::messages::field_error(&v))
-    });
-    match organisations::find(conn, sid, input.employer_id)? {
-        _ if own_employer.as_ref().is_some_and(Result::is_err) => {
-            errors.extend(own_employer.and_then(Result::err));
-        }
-        Some(o) if o.kind == "contractor" || o.kind == "insertion_structure" => {}
-        _ => errors.push(FieldError {
-            field: "employer_id".into(),
-            code: crate::error::INVALID.into(),
-            message: "must be a contractor or insertion structure of your structure".into(),
-        }),
-    }
-    let (Some(assignment), true) = (assignment, errors.is_empty()) else {
-        return Err(ApiError::validation(errors));
-    };
-    let clause = clauses::get(conn, sid, assignment.clause_id)?;
-    if clause.status == "completed" || clause.status == "cancelled" {
-        return Err(ApiError::conflict(format!(
-            "the clause is {}",
-            clause.status
-        )));
-    }
-    if input.starts_on > clause.ends_on {
-        return Err(ApiError::invalid(
-            "starts_on",
-            format!(
-                "must not be after the end of the clause ({})",
-                clause.ends_on
-            ),
-        ));
-    }
-    Ok(NewNeed {
-        assignment_id: assignment.id,
-        job_title,
-        rome_code,
-        posts: i32::try_from(input.posts).unwrap_or(1),
-        commune_code,
-        territory,
-        starts_on: input.starts_on,
-        weekly_hours: input.weekly_hours.0,
-        duration_months: input.duration_months.and_then(|m| i32::try_from(m).ok()),
-        licences,
-        modality: input.modality.into(),
-        employer_id: input.employer_id,
-        contract_type: input.contract_type.into(),
-    })
-}
-
 /// POST /api/v1/needs — staff; a contractor for its own assignments.
 #[rocket::post("/needs", data = "<body>")]
 pub async fn create(
@@ -294,17 +107,10 @@ pub async fn create(
     let (sid, uid, org) = (caller.structure_id, caller.user_id, caller.contractor_org());
     let input = body.0;
     let view = db
-        .write(move |c| {
-            let new = validate(c, sid, org, input)?;
-            let id = store::create(c, sid, &new, uid)?;
-            let need = store::get_visible(c, sid, id, None)?;
-            view_of(c, need)
-        })
+        .run(move |c| Ok(app::create_need(c, sid, uid, org, input)?))
         .await?;
     Ok((Status::Created, Json(view)))
 }
-
-const NEED_STATUSES: [&str; 3] = ["open", "filled", "closed"];
 
 /// GET /api/v1/needs — staff; a contractor sees the needs of its own assignments.
 #[rocket::get("/needs?<status>&<assignment_id>&<limit>&<offset>")]
@@ -318,25 +124,13 @@ pub async fn list(
 ) -> ApiResult<Json<ListResponse<NeedView>>> {
     params!(status, assignment_id, limit, offset);
     let (limit, offset) = page(limit, offset)?;
-    if status
-        .as_deref()
-        .is_some_and(|s| !NEED_STATUSES.contains(&s))
-    {
-        return Err(ApiError::invalid(
-            "status",
-            "must be open, filled or closed",
-        ));
-    }
     let sid = caller.structure_id;
     let org = caller.contractor_org();
     let out = db
         .run(move |c| {
-            let (needs, total) =
-                store::list(c, sid, org, status.as_deref(), assignment_id, limit, offset)?;
-            Ok(ListResponse {
-                items: views(c, needs)?,
-                total,
-            })
+            let (items, total) =
+                app::list_needs(c, sid, org, status.as_deref(), assignment_id, limit, offset)?;
+            Ok(ListResponse { items, total })
         })
         .await?;
     Ok(Json(out))
@@ -347,12 +141,7 @@ pub async fn list(
 pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> ApiResult<Json<NeedView>> {
     let sid = caller.structure_id;
     let org = caller.contractor_org();
-    let view = db
-        .run(move |c| {
-            let need = store::get_visible(c, sid, id, org)?;
-            view_of(c, need)
-        })
-        .await?;
+    let view = db.run(move |c| Ok(app::need(c, sid, id, org)?)).await?;
     Ok(Json(view))
 }
 
@@ -368,18 +157,7 @@ pub async fn close(
     let sid = caller.structure_id;
     let org = caller.contractor_org();
     let view = db
-        .write(move |c| {
-            let need = store::get_visible(c, sid, id, org)?;
-            if need.row.status != "open" {
-                return Err(ApiError::conflict(format!(
-                    "the need is already {}",
-                    need.row.status
-                )));
-            }
-            store::set_status(c, id, "closed")?;
-            let need = store::get_visible(c, sid, id, None)?;
-            view_of(c, need)
-        })
+        .run(move |c| Ok(app::close_need(c, sid, id, org)?))
         .await?;
     Ok(Json(view))
 }
@@ -423,52 +201,10 @@ pub async fn matches(
     params!(limit, offset);
     let (limit, offset) = page(limit, offset)?;
     let (sid, uid) = (caller.structure_id, caller.user_id);
-    let out = db
-        .write(move |c| {
-            let need = store::get_visible(c, sid, id, None)?;
-            let pool = store::pool(c, sid, need.row.starts_on)?;
-            let wanted = MatchNeed {
-                rome_code: need.row.rome_code.clone(),
-                territory: need.row.territory.clone(),
-                starts_on: need.row.starts_on,
-                licences: split_codes(&need.row.licences),
-            };
-            let candidates: Vec<_> = pool.iter().map(|(_, cand)| cand.clone()).collect();
-            let ranked = rank(&wanted, &candidates);
-            let total = i64::try_from(ranked.len()).unwrap_or(i64::MAX);
-            let proposed = crate::store::referrals::of_need(c, id)?;
-            let start = usize::try_from(offset).unwrap_or(usize::MAX);
-            let take = usize::try_from(limit).unwrap_or(0);
-            let mut items = Vec::new();
-            for m in ranked.into_iter().skip(start).take(take) {
-                let Some((p, cand)) = pool.iter().find(|(p, _)| p.id == m.participant_id) else {
-                    continue;
-                };
-                audit::record(c, sid, Some(uid), "read", "participant", p.id, "pool match")?;
-                items.push(MatchView {
-                    participant_id: p.id,
-                    first_name: p.first_name.clone(),
-                    last_name: p.last_name.clone(),
-                    score: m.score,
-                    reasons: m.reasons,
-                    wished_rome_codes: cand.wished_rome_codes.clone(),
-                    reachable_departements: cand.reachable_departements.clone(),
-                    licences: cand.licences.clone(),
-                    available_from: cand.available_from,
-                    eligibility_valid_until: cand.eligibility_valid_until,
-                    planned_weekly_hours_on_start: cand.planned_weekly_hours_on_start,
-                    referral: proposed
-                        .iter()
-                        .find(|r| r.1 == p.id)
-                        .map(|r| MatchReferral {
-                            id: r.0,
-                            state: r.2.clone(),
-                        }),
-                });
-            }
-            Ok(ListResponse { items, total })
-        })
+    let (items, total) = db
+        .run(move |c| Ok(app::match_pool(c, sid, uid, id, limit, offset)?))
         .await?;
+    let out = ListResponse { items, total };
     Ok(Json(out))
 }
 

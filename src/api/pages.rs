@@ -11,10 +11,10 @@ use rocket::response::{self, Redirect, Responder, Response};
 use rocket::State;
 use serde::Serialize;
 
-use crate::api::auth::{end_session, login_with};
 use crate::api::query::{self, Param};
-use crate::api::reports::load;
+use crate::app::reports::{annual_report, page_extras};
 use crate::auth::csrf::RequestOrigin;
+use crate::auth::login::{end_session, login_with};
 use crate::auth::password::HashLimiter;
 use crate::auth::token::random_hex;
 use crate::auth::{CallerCache, CookieSession, ReportReader, TokenKeys, SESSION_COOKIE};
@@ -23,11 +23,9 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::domain::catalogue::{label, CLAUSE_KINDS};
 use crate::domain::limits::{Email, Password};
-use crate::domain::period::Period;
 use crate::error::ApiError;
 use crate::reports::html::{page_context, render, PageExtras};
-use crate::reports::{self, RawParams, Report, ScopeLabel};
-use crate::store::reports as store;
+use crate::reports::{RawParams, Report, ScopeLabel};
 
 /// Content security policy of every page: nothing is loaded from anywhere, no script runs.
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
@@ -486,7 +484,11 @@ pub async fn annual_page(
         Err(e) => return Ok(error_page(&db.clock, &e)),
     };
     let csrf_token = caller.csrf_token.clone();
-    let loaded = match load(caller, req.clone(), db, config, true).await {
+    let threshold = i64::from(config.suppression_threshold);
+    let loaded = match annual_report(db, caller, req.clone(), config.fte_hours, threshold, true)
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(l) => l,
         Err(e) => return Ok(error_page(&db.clock, &e)),
     };
@@ -513,43 +515,11 @@ pub async fn annual_page(
         }
     };
     let report_year = req.period.from.year;
-    let resolved = loaded.resolved.clone();
-    let label_scope = loaded.resolved.scope_label.clone();
-    let (hours, persons) = (report.hours, report.beneficiaries);
+    let current = (report.hours, report.beneficiaries);
     let previous = report.previous.hours.zip(report.previous.beneficiaries);
-    let extras = db
-        .run(move |c| {
-            let mut trend = Vec::new();
-            for y in report_year - 4..=report_year {
-                let point = if y == report_year {
-                    Some((hours, persons))
-                } else if y == report_year - 1 {
-                    previous
-                } else {
-                    let period = Period::year(y);
-                    let (h, p) = store::totals(c, &resolved.scope, &period)?;
-                    // A funder sees an earlier year only as that year's own report would
-                    // show it.
-                    match resolved.suppression {
-                        Some(t)
-                            if p < t || reports::selection_hidden(c, &resolved, &period, t)? =>
-                        {
-                            None
-                        }
-                        _ => Some((h, p)),
-                    }
-                };
-                if let Some((h, p)) = point {
-                    trend.push((y, h, p));
-                }
-            }
-            let structure_name = match label_scope {
-                ScopeLabel::Structure(id) => store::structure_name(c, id)?,
-                _ => None,
-            };
-            Ok((trend, structure_name))
-        })
-        .await;
+    let extras = page_extras(db, loaded.resolved.clone(), report_year, current, previous)
+        .await
+        .map_err(ApiError::from);
     let (trend, structure_name) = match extras {
         Ok(x) => x,
         Err(e) => return Ok(error_page(&db.clock, &e)),

@@ -183,11 +183,9 @@ pub fn refused(errors: Vec<FieldError>) -> ApiError {
 /// A parameter the route cannot do without: its value, or a 422 naming it.
 pub fn required<T>(name: &str, value: Option<T>) -> Result<T, ApiError> {
     value.ok_or_else(|| {
-        refused(vec![FieldError {
-            field: name.to_string(),
-            code: crate::error::INVALID.into(),
-            message: "Ce paramètre est obligatoire.".into(),
-        }])
+        refused(vec![crate::api::messages::field_error(
+            &crate::domain::rule::Violation::new(name, "param_required"),
+        )])
     })
 }
 

@@ -1,52 +1,23 @@
 //! The annual impact report as JSON, CSV and XLSX (same parameters). Who sees what is
-//! decided in `reports::resolve`: staff their own structure unsuppressed, funders their
+//! decided in `app::reports::resolve`: staff their own structure unsuppressed, funders their
 //! scope with small-cell suppression, and nothing but `below_threshold` for a selection
-//! under the threshold or on a hidden cell (`reports::disclose`); contractors are refused
-//! by the guard.
+//! under the threshold or on a hidden cell (`app::reports::disclose`); contractors are
+//! refused by the guard.
 
 use rocket::http::ContentType;
 use rocket::serde::json::Json;
 use rocket::State;
 
 use crate::api::body::Download;
+use crate::app::reports::{self as app, Loaded};
 use crate::auth::{Caller, ReportReader};
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
-use crate::reports::{self, AnnualReport, RawParams, Report, ReportRequest, Resolved};
-use crate::store::reports as store;
+use crate::reports::{self, RawParams, Report, ReportRequest};
 
-/// A computed report with what the renderers need besides it.
-pub struct Loaded {
-    pub report: Report,
-    pub resolved: Resolved,
-    /// Names of the buyers and contractors of the breakdowns and filters.
-    pub names: std::collections::BTreeMap<i64, String>,
-}
-
-/// Organisation ids a rendering names: breakdown keys and filters.
-pub fn named_ids(report: &AnnualReport, req: &ReportRequest) -> Vec<i64> {
-    let mut ids: Vec<i64> = report
-        .breakdowns
-        .as_ref()
-        .map(|b| {
-            b.buyer
-                .iter()
-                .chain(b.contractor.iter())
-                .filter_map(|c| c.key.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    ids.extend(req.buyer_id);
-    ids.extend(req.contractor_id);
-    ids.sort_unstable();
-    ids.dedup();
-    ids
-}
-
-/// Authorises and computes the report: the scope first, then the figures of the hours and
-/// the other figures side by side on two connections (each is one pass; together they
-/// take the time of the longer), then the names a rendering needs.
+/// Authorises and computes the report (`app::reports::annual_report`) with the figures of
+/// the configuration.
 pub async fn load(
     caller: Caller,
     req: ReportRequest,
@@ -55,42 +26,7 @@ pub async fn load(
     with_names: bool,
 ) -> ApiResult<Loaded> {
     let (fte_hours, threshold) = (config.fte_hours, i64::from(config.suppression_threshold));
-    let request = req.clone();
-    let resolved = db
-        .run(move |c| reports::resolve(c, &caller, &request, threshold))
-        .await?;
-    let (scope, period) = (resolved.scope.clone(), req.period);
-    let figures = db.run(move |c| reports::load_figures(c, &scope, &period));
-    let scope = resolved.scope.clone();
-    let others = db.run(move |c| reports::load_others(c, &scope, &period));
-    let (figures, others) = rocket::tokio::try_join!(figures, others)?;
-    let report = match resolved.suppression {
-        None => Report::Shown(reports::assemble(
-            &req.period,
-            &figures,
-            &others,
-            fte_hours,
-            None,
-        )),
-        // A funder: judged against the threshold and the unfiltered report's hidden cells.
-        Some(t) => {
-            let (judged, period) = (resolved.clone(), req.period);
-            db.run(move |c| reports::disclose(c, &judged, &period, &figures, others, fte_hours, t))
-                .await?
-        }
-    };
-    let names = match (&report, with_names) {
-        (Report::Shown(shown), true) => {
-            let ids = named_ids(shown, &req);
-            db.run(move |c| store::organisation_names(c, &ids)).await?
-        }
-        _ => Default::default(),
-    };
-    Ok(Loaded {
-        report,
-        resolved,
-        names,
-    })
+    Ok(app::annual_report(db, caller, req, fte_hours, threshold, with_names).await?)
 }
 
 /// GET /api/v1/reports/annual — staff (own structure), funders (their scope, suppressed).

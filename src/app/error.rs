@@ -76,6 +76,20 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
+// --- users (core layer) ---
+
+impl From<crate::store::users::CreateUserError> for AppError {
+    fn from(e: crate::store::users::CreateUserError) -> AppError {
+        use crate::store::users::CreateUserError;
+        match e {
+            CreateUserError::EmailTaken => {
+                AppError::conflict(Violation::new("email", crate::store::users::EMAIL_TAKEN))
+            }
+            CreateUserError::Database(e) => e.into(),
+        }
+    }
+}
+
 impl std::fmt::Display for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -10,7 +10,16 @@
 //!   `AppError` become a problem response (`crate::error::ApiError`), its messages rendered
 //!   from their codes (`api::messages`).
 
+pub mod clauses;
+pub mod contracts;
 pub mod error;
+pub mod needs;
+pub mod organisations;
+pub mod participants;
+pub mod reminders;
+pub mod reports;
+pub mod sessions;
+pub mod users;
 // --- Hours, placements, referrals, clause progress ---
 pub mod hours;
 pub mod placements;

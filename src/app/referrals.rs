@@ -73,7 +73,7 @@ pub fn referral_details(
         let title = match titles.get(&r.row.need_id) {
             Some(t) => t.clone(),
             None => {
-                let t = needs_store::get_visible(conn, sid, r.row.need_id, None)?
+                let t = crate::auth::records::visible_need(conn, sid, r.row.need_id, None)?
                     .row
                     .job_title;
                 titles.insert(r.row.need_id, t.clone());
@@ -176,7 +176,7 @@ pub fn propose_person(
     participant_id: i64,
 ) -> AppResult<i64> {
     let sid = by.structure_id;
-    let need = needs_store::get_visible(conn, sid, need_id, None).map_err(AppError::from);
+    let need = crate::auth::records::visible_need(conn, sid, need_id, None);
     let person = participants::find_in(conn, sid, participant_id)?;
     let mut errors = Vec::new();
     let need = match need {
@@ -353,7 +353,7 @@ pub fn answer_referral(
         return Ok(Answered::Changed(Box::new(details)));
     }
     needs_store::lock(conn, r.row.need_id)?;
-    let need = needs_store::get_visible(conn, sid, r.row.need_id, None)?;
+    let need = crate::auth::records::visible_need(conn, sid, r.row.need_id, None)?;
     let hires = store::hires_of_need(conn, need.row.id)?;
     let posts = i64::from(need.row.posts);
     if need.row.status != "open" || hires >= posts {

@@ -2,6 +2,7 @@
 //! cookie) and one guard per group of roles, so that every route states who may call it.
 
 pub mod csrf;
+pub mod login;
 pub mod password;
 pub mod records;
 pub mod token;
@@ -179,7 +180,7 @@ async fn authenticate_uncached(req: &Request<'_>) -> Result<(Caller, Presented),
         None => {
             let at = db.clock.naive();
             let (user, csrf_token) = db
-                .run(move |conn| store::sessions::find_live(conn, session_id, at))
+                .run(move |conn| Ok(store::sessions::find_live(conn, session_id, at)?))
                 .await?
                 .ok_or_else(|| {
                     ApiError::unauthorized("the session has ended, or the account is disabled")

@@ -1,8 +1,14 @@
-//! Record-level access: what a caller may see or do on one record, beyond its role. The role
-//! guards (`auth::Staff`, `auth::StaffOrContractor`...) say who may call a route; these say
-//! which records of its structure the caller reaches through it.
+//! Record-level access: what a caller may see or do of one record, next to the role guards
+//! (`auth`), so that all authorisation has one home. A record the caller may not see is
+//! answered as absent (404), never as forbidden, so that its existence does not leak.
 
+use crate::app::{AppError, AppResult};
 use crate::auth::Caller;
+use crate::db::Conn;
+use crate::store::clauses::{self, Clause};
+use crate::store::contracts::{self, Contract};
+use crate::store::needs::{self, Need};
+use crate::store::participants::{self, Participant, ParticipantAccess};
 
 // --- Placements, hour entries, referrals, clause progress ---
 
@@ -60,4 +66,84 @@ pub fn contractor_sees_referral(contractor: Option<i64>, need_contractor: i64) -
 /// eligibility is a facilitator's decision).
 pub fn may_record_derogation(caller: &Caller) -> bool {
     caller.is_staff()
+}
+
+// ---------------------------------------------------------------------------------------
+// clauses, contracts, participants, needs (core layer)
+
+/// The clause if the caller may see it: staff of its structure (`contractor` None); a
+/// contractor (`Some(org)`) only with an assignment on it. Holding the contract is not
+/// enough: without an assignment the contractor has no obligation on the clause, and nothing
+/// of it to read.
+pub fn visible_clause(
+    conn: &mut Conn,
+    structure_id: i64,
+    id: i64,
+    contractor: Option<i64>,
+) -> AppResult<Clause> {
+    let clause = clauses::find(conn, structure_id, id)?.ok_or(AppError::NotFound("clause"))?;
+    if let Some(org) = contractor {
+        if !clauses::has_assignment(conn, &clause, org)? {
+            return Err(AppError::NotFound("clause"));
+        }
+    }
+    Ok(clause)
+}
+
+/// The contract if the caller may see it: staff of its structure; a contractor that holds
+/// it or has an assignment on one of its clauses.
+pub fn visible_contract(
+    conn: &mut Conn,
+    structure_id: i64,
+    id: i64,
+    contractor: Option<i64>,
+) -> AppResult<Contract> {
+    let contract =
+        contracts::find(conn, structure_id, id)?.ok_or(AppError::NotFound("contract"))?;
+    if let Some(org) = contractor {
+        if !contracts::holds_or_assigned(conn, id, org)? {
+            return Err(AppError::NotFound("contract"));
+        }
+    }
+    Ok(contract)
+}
+
+/// The need if the caller may see it: staff of its structure; a contractor when the need
+/// is on one of its organisation's assignments.
+pub fn visible_need(
+    conn: &mut Conn,
+    structure_id: i64,
+    id: i64,
+    contractor: Option<i64>,
+) -> AppResult<Need> {
+    match needs::find(conn, structure_id, id)? {
+        Some(n) if contractor.is_none_or(|org| org == n.contractor_id) => Ok(n),
+        _ => Err(AppError::NotFound("need")),
+    }
+}
+
+/// What the caller may see of a participant, the privacy policy in one place. Funders never
+/// reach participant routes (their guard refuses them); staff of the structure see
+/// everything; a contractor sees the name and placement data of people placed with its
+/// organisation, as contractor or employer, or proposed to one of its needs. Anyone else:
+/// not found.
+pub fn participant_access(
+    conn: &mut Conn,
+    caller: &Caller,
+    participant: &Participant,
+) -> AppResult<ParticipantAccess> {
+    if participant.structure_id != caller.structure_id {
+        return Err(AppError::NotFound("participant"));
+    }
+    if caller.is_staff() {
+        return Ok(ParticipantAccess::Full);
+    }
+    match caller.contractor_org() {
+        Some(org) if participants::contractor_linked(conn, participant.id, org)? => {
+            Ok(ParticipantAccess::NameAndPlacements {
+                organisation_id: org,
+            })
+        }
+        _ => Err(AppError::NotFound("participant")),
+    }
 }

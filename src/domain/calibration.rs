@@ -10,8 +10,8 @@
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::domain::limits::{Code, FreeText, Label};
+use crate::domain::rule::Violation;
 use crate::domain::units::{ser_hundredths, Hundredths};
-use crate::error::FieldError;
 
 /// Separates groups of thousands.
 const THOUSANDS_SEP: char = '\u{202F}';
@@ -148,7 +148,7 @@ pub fn calibrate(
     req: &CalibrationRequest,
     shares: &[LabourShareRef],
     contract_cpv: Option<&str>,
-) -> Result<CalibrationResult, Vec<FieldError>> {
+) -> Result<CalibrationResult, Vec<Violation>> {
     match req {
         CalibrationRequest::LabourShare {
             amount_eur,
@@ -190,22 +190,11 @@ pub const ZERO_HOURS: &str = "zero_hours";
 pub fn required_hours(
     calibrated: i64,
     hours_override: Option<Hundredths>,
-) -> Result<i64, FieldError> {
+) -> Result<i64, Violation> {
     match hours_override {
-        Some(h) if h.0 < 50 => Err(FieldError::new(
-            "hours_override",
-            ZERO_HOURS,
-            "Le nombre d'heures fixé par dérogation, arrondi à l'heure, est nul\u{a0}: une clause \
-             doit exiger au moins une heure d'insertion.",
-        )),
+        Some(h) if h.0 < 50 => Err(Violation::new("hours_override", ZERO_HOURS)),
         Some(h) => Ok(h.0),
-        None if calibrated < 1 => Err(FieldError::new(
-            "calibration",
-            ZERO_HOURS,
-            "Le calibrage donne 0\u{a0}heure d'insertion\u{a0}: une clause doit exiger au moins \
-             une heure. Vérifiez le montant et les taux, ou fixez le nombre d'heures avec une \
-             justification.",
-        )),
+        None if calibrated < 1 => Err(Violation::new("calibration", ZERO_HOURS)),
         None => calibrated
             .checked_mul(100)
             .ok_or_else(|| too_large("calibration")),
@@ -241,7 +230,7 @@ fn calibrate_labour_share(
     inputs: &LabourShareInputs,
     amount: Option<Hundredths>,
     lots: Option<&[CalibrationLot]>,
-) -> Result<CalibrationResult, Vec<FieldError>> {
+) -> Result<CalibrationResult, Vec<Violation>> {
     let mut errors = Vec::new();
     check_percent("insertion_rate_percent", inputs.insertion_rate, &mut errors);
     check_positive("hourly_cost_eur", inputs.hourly_cost, &mut errors);
@@ -250,14 +239,11 @@ fn calibrate_labour_share(
     }
     match (amount, lots) {
         (None, None) => {
-            errors.push(field_error("amount_eur", "give either amount_eur or lots"));
+            errors.push(Violation::new("amount_eur", "amount_or_lots_required"));
             Err(errors)
         }
         (Some(_), Some(_)) => {
-            errors.push(field_error(
-                "lots",
-                "give either amount_eur or lots, not both",
-            ));
+            errors.push(Violation::new("lots", "amount_and_lots"));
             Err(errors)
         }
         (Some(amount), None) => calibrate_whole(inputs, amount, errors),
@@ -268,8 +254,8 @@ fn calibrate_labour_share(
 fn calibrate_whole(
     inputs: &LabourShareInputs,
     amount: Hundredths,
-    mut errors: Vec<FieldError>,
-) -> Result<CalibrationResult, Vec<FieldError>> {
+    mut errors: Vec<Violation>,
+) -> Result<CalibrationResult, Vec<Violation>> {
     check_positive("amount_eur", amount, &mut errors);
     let cpv = inputs.request_cpv.or(inputs.contract_cpv);
     let share = resolve_share(
@@ -299,15 +285,15 @@ fn calibrate_whole(
 fn calibrate_lots(
     inputs: &LabourShareInputs,
     lots: &[CalibrationLot],
-    mut errors: Vec<FieldError>,
-) -> Result<CalibrationResult, Vec<FieldError>> {
+    mut errors: Vec<Violation>,
+) -> Result<CalibrationResult, Vec<Violation>> {
     if lots.is_empty() {
-        errors.push(field_error("lots", "must contain at least one lot"));
+        errors.push(Violation::new("lots", "lots_empty"));
     }
     if inputs.request_share.is_some() {
-        errors.push(field_error(
+        errors.push(Violation::new(
             "labour_share_percent",
-            "give the labour share of each lot (lots[].labour_share_percent) when calibrating by lots",
+            "share_given_per_lot",
         ));
     }
     let mut shares = Vec::with_capacity(lots.len());
@@ -372,7 +358,7 @@ fn labour_share_hours(
     amount: Hundredths,
     share_bp: i64,
     inputs: &LabourShareInputs,
-) -> Result<Computed, Vec<FieldError>> {
+) -> Result<Computed, Vec<Violation>> {
     compute(
         &[amount.0, share_bp, inputs.insertion_rate.0],
         &[inputs.hourly_cost.0, 100_000_000],
@@ -387,7 +373,7 @@ fn resolve_share<'a>(
     cpv: Option<&str>,
     shares: &'a [LabourShareRef],
     field: &str,
-    errors: &mut Vec<FieldError>,
+    errors: &mut Vec<Violation>,
 ) -> Option<Share<'a>> {
     if let Some(given) = given {
         check_percent(field, given, errors);
@@ -397,10 +383,7 @@ fn resolve_share<'a>(
         });
     }
     let Some(cpv) = cpv else {
-        errors.push(field_error(
-            field,
-            "is required: no CPV code is known to look it up in the labour-share reference table",
-        ));
+        errors.push(Violation::new(field, "labour_share_without_cpv"));
         return None;
     };
     match lookup_labour_share(shares, cpv) {
@@ -409,13 +392,7 @@ fn resolve_share<'a>(
             reference: Some(reference),
         }),
         None => {
-            errors.push(field_error(
-                field,
-                &format!(
-                    "is required: the labour-share reference table has no entry for CPV code {}",
-                    cpv.trim()
-                ),
-            ));
+            errors.push(Violation::new(field, "labour_share_not_in_table").with("cpv", cpv.trim()));
             None
         }
     }
@@ -453,12 +430,9 @@ fn cpv_digits(code: &str) -> Option<&str> {
     (digits_ok && check_ok).then_some(digits)
 }
 
-fn check_cpv(field: &str, code: &str, errors: &mut Vec<FieldError>) {
+fn check_cpv(field: &str, code: &str, errors: &mut Vec<Violation>) {
     if cpv_digits(code).is_none() {
-        errors.push(field_error(
-            field,
-            "must be a CPV code: 8 digits, optionally followed by a dash and a check digit",
-        ));
+        errors.push(Violation::new(field, "cpv_malformed"));
     }
 }
 
@@ -468,7 +442,7 @@ fn check_cpv(field: &str, code: &str, errors: &mut Vec<FieldError>) {
 fn calibrate_per_amount(
     amount: Hundredths,
     euros_per_hour: Hundredths,
-) -> Result<CalibrationResult, Vec<FieldError>> {
+) -> Result<CalibrationResult, Vec<Violation>> {
     let mut errors = Vec::new();
     check_positive("amount_eur", amount, &mut errors);
     check_positive("euros_per_hour", euros_per_hour, &mut errors);
@@ -495,14 +469,14 @@ fn calibrate_per_amount(
 fn calibrate_fixed(
     hours: Hundredths,
     justification: Option<&str>,
-) -> Result<CalibrationResult, Vec<FieldError>> {
+) -> Result<CalibrationResult, Vec<Violation>> {
     let mut errors = Vec::new();
     check_positive("hours", hours, &mut errors);
     let justification = justification.map(str::trim).unwrap_or("");
     if justification.is_empty() {
-        errors.push(field_error(
+        errors.push(Violation::new(
             "justification",
-            "is required: a fixed number of hours needs a written justification",
+            "fixed_hours_justification_required",
         ));
     }
     if !errors.is_empty() {
@@ -558,27 +532,19 @@ fn div_round_half_up(n: i128, d: i128) -> Option<i128> {
 // ---------------------------------------------------------------------------------------
 // validation helpers
 
-fn field_error(field: &str, message: &str) -> FieldError {
-    FieldError {
-        field: field.to_string(),
-        code: crate::error::INVALID.into(),
-        message: message.to_string(),
-    }
+fn too_large(field: &str) -> Violation {
+    Violation::new(field, "too_large_to_compute")
 }
 
-fn too_large(field: &str) -> FieldError {
-    field_error(field, "is too large to compute a number of hours")
-}
-
-fn check_positive(field: &str, value: Hundredths, errors: &mut Vec<FieldError>) {
+fn check_positive(field: &str, value: Hundredths, errors: &mut Vec<Violation>) {
     if value.0 <= 0 {
-        errors.push(field_error(field, "must be greater than 0"));
+        errors.push(Violation::new(field, "not_positive"));
     }
 }
 
-fn check_percent(field: &str, value: Hundredths, errors: &mut Vec<FieldError>) {
+fn check_percent(field: &str, value: Hundredths, errors: &mut Vec<Violation>) {
     if value.0 <= 0 || value.0 > FULL_PERCENT_BP {
-        errors.push(field_error(field, "must be greater than 0 and at most 100"));
+        errors.push(Violation::new(field, "percent_out_of_range"));
     }
 }
 
@@ -1067,7 +1033,7 @@ mod tests {
         let errors = calibrate(&neither, &[], None).unwrap_err();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].field, "amount_eur");
-        assert!(errors[0].message.contains("lots"));
+        assert_eq!(errors[0].code, "amount_or_lots_required");
 
         let mut both = by_lots(vec![lot(1_000, Some(50), None)], 5, 30);
         if let CalibrationRequest::LabourShare { amount_eur, .. } = &mut both {
@@ -1229,15 +1195,12 @@ mod tests {
         let errors = calibrate(&whole(1_000_000, None, 5, 30), &t, Some("71000000-8")).unwrap_err();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].field, "labour_share_percent");
-        assert!(
-            errors[0].message.contains("71000000-8"),
-            "{}",
-            errors[0].message
-        );
+        assert_eq!(errors[0].code, "labour_share_not_in_table");
+        assert_eq!(errors[0].param("cpv"), Some("71000000-8"));
 
         let errors = calibrate(&whole(1_000_000, None, 5, 30), &t, None).unwrap_err();
         assert_eq!(errors[0].field, "labour_share_percent");
-        assert!(errors[0].message.contains("no CPV code"));
+        assert_eq!(errors[0].code, "labour_share_without_cpv");
 
         let req = by_lots(
             vec![
@@ -1362,11 +1325,7 @@ mod tests {
         let zero = ok(&whole(500, Some(50), 5, 30));
         assert_eq!(zero.hours, 0);
         let e = required_hours(zero.hours, None).unwrap_err();
-        assert_eq!(
-            (e.field.as_str(), e.code.as_str()),
-            ("calibration", ZERO_HOURS)
-        );
-        assert!(e.message.starts_with("Le calibrage donne 0"));
+        assert_eq!((e.field.as_str(), e.code), ("calibration", ZERO_HOURS));
         // Lots that each round to 0 h add up to 0 h.
         let lots = ok(&by_lots(
             vec![lot(500, Some(50), None), lot(400, Some(50), None)],
@@ -1396,10 +1355,7 @@ mod tests {
         assert_eq!(required_hours(833, Some(Hundredths(50))), Ok(50));
         for h in [0, 49] {
             let e = required_hours(833, Some(Hundredths(h))).unwrap_err();
-            assert_eq!(
-                (e.field.as_str(), e.code.as_str()),
-                ("hours_override", ZERO_HOURS)
-            );
+            assert_eq!((e.field.as_str(), e.code), ("hours_override", ZERO_HOURS));
         }
     }
 }

@@ -181,6 +181,12 @@ pub const PROOF_KINDS: &CodeList = &[
 ];
 
 /// True when `code` is one of the codes of `list` (exact, case-sensitive).
+/// A ROME code (the job directory of France Travail): one letter and four digits (F1703).
+pub fn is_rome_code(code: &str) -> bool {
+    let b = code.as_bytes();
+    b.len() == 5 && b[0].is_ascii_alphabetic() && b[1..].iter().all(u8::is_ascii_digit)
+}
+
 pub fn is_code(list: &CodeList, code: &str) -> bool {
     list.iter().any(|(c, _)| *c == code)
 }

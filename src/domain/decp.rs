@@ -315,7 +315,7 @@ fn read_cpv(record: &Map<String, Value>, warnings: &mut Vec<String>) -> Option<S
 }
 
 /// 8 digits, optionally followed by a dash and a check digit.
-fn is_cpv_code(code: &str) -> bool {
+pub fn is_cpv_code(code: &str) -> bool {
     let (digits, check) = match code.split_once('-') {
         Some((d, c)) => (d, Some(c)),
         None => (code, None),
@@ -456,7 +456,7 @@ fn read_duration(value: Option<&Value>, warnings: &mut Vec<String>) -> Option<i3
 }
 
 /// The day before the same day `months` later: 2024-05-15 + 48 months → 2028-05-14.
-fn end_date(start: Option<NaiveDate>, months: Option<i32>) -> Option<NaiveDate> {
+pub fn end_date(start: Option<NaiveDate>, months: Option<i32>) -> Option<NaiveDate> {
     let months = u32::try_from(months?).ok()?;
     start?.checked_add_months(Months::new(months))?.pred_opt()
 }

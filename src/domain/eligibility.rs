@@ -5,7 +5,7 @@ use chrono::{Datelike, Months, NaiveDate};
 
 use crate::domain::catalogue::{is_code, CRITERIA};
 use crate::domain::hours::format_hours;
-use crate::error::FieldError;
+use crate::domain::rule::Violation;
 
 /// The criterion that needs a written justification.
 pub const FACILITATOR_OPINION: &str = "facilitator_opinion";
@@ -16,46 +16,35 @@ pub const DEFAULT_VALIDITY_MONTHS: u32 = 6;
 /// Most planned hours a week, in hundredths (48 h, the legal weekly maximum).
 pub const MAX_WEEKLY_HOURS: i64 = 4800;
 
-fn field_error(field: impl Into<String>, message: impl Into<String>) -> FieldError {
-    FieldError {
-        field: field.into(),
-        code: crate::error::INVALID.into(),
-        message: message.into(),
-    }
-}
-
 /// Checks the criteria of an eligibility validation: at least one, all known, no duplicate,
 /// and a justification when the facilitator's reasoned opinion is one of them.
 pub fn check_criteria(
     criteria: &[String],
     justification: Option<&str>,
-) -> Result<(), Vec<FieldError>> {
+) -> Result<(), Vec<Violation>> {
     let mut errors = Vec::new();
     if criteria.is_empty() {
-        errors.push(field_error(
-            "criteria",
-            "at least one criterion is required",
-        ));
+        errors.push(Violation::new("criteria", "criteria_required"));
     }
     for (i, code) in criteria.iter().enumerate() {
         if !is_code(CRITERIA, code) {
-            errors.push(field_error(
-                format!("criteria[{i}]"),
-                format!("unknown criterion '{code}'"),
-            ));
+            errors.push(
+                Violation::new(format!("criteria[{i}]"), "criterion_unknown")
+                    .with("criterion", code),
+            );
         } else if criteria[..i].contains(code) {
-            errors.push(field_error(
-                format!("criteria[{i}]"),
-                format!("criterion '{code}' is given twice"),
-            ));
+            errors.push(
+                Violation::new(format!("criteria[{i}]"), "criterion_repeated")
+                    .with("criterion", code),
+            );
         }
     }
     let needs_justification = criteria.iter().any(|c| c == FACILITATOR_OPINION);
     if needs_justification && justification.is_none_or(|j| j.trim().is_empty()) {
-        errors.push(field_error(
-            "justification",
-            "a justification is required with the criterion facilitator_opinion",
-        ));
+        errors.push(
+            Violation::new("justification", "justification_required")
+                .with("criterion", FACILITATOR_OPINION),
+        );
     }
     if errors.is_empty() {
         Ok(())
@@ -231,25 +220,22 @@ pub fn check_weekly_load(
 pub fn check_placement_dates(
     starts_on: NaiveDate,
     ends_on: Option<NaiveDate>,
-) -> Result<(), FieldError> {
+) -> Result<(), Violation> {
     match ends_on {
-        Some(end) if end < starts_on => Err(field_error(
-            "ends_on",
-            format!("must not be before starts_on ({starts_on})"),
-        )),
+        Some(end) if end < starts_on => {
+            Err(Violation::new("ends_on", "ends_before_start").with("starts_on", starts_on))
+        }
         _ => Ok(()),
     }
 }
 
 /// Planned weekly hours (hundredths): more than 0 and at most 48 h.
-pub fn check_weekly_hours(hours: i64) -> Result<(), FieldError> {
+pub fn check_weekly_hours(hours: i64) -> Result<(), Violation> {
     if hours <= 0 {
-        Err(field_error("weekly_hours", "must be greater than 0"))
+        Err(Violation::new("weekly_hours", "not_positive"))
     } else if hours > MAX_WEEKLY_HOURS {
-        Err(field_error(
-            "weekly_hours",
-            format!("must not exceed {} h", format_hours(MAX_WEEKLY_HOURS)),
-        ))
+        Err(Violation::new("weekly_hours", "weekly_hours_above_max")
+            .with("max", format_hours(MAX_WEEKLY_HOURS)))
     } else {
         Ok(())
     }
@@ -298,12 +284,13 @@ mod tests {
         assert_eq!(errors.len(), 2);
         assert_eq!(errors[0].field, "criteria[1]");
         assert!(
-            errors[0].message.contains("unicorn"),
-            "{}",
-            errors[0].message
+            errors[0].code == "criterion_unknown"
+                && errors[0].param("criterion") == Some("unicorn"),
+            "{:?}",
+            errors[0]
         );
         assert_eq!(errors[1].field, "criteria[2]");
-        assert!(errors[1].message.contains("twice"));
+        assert_eq!(errors[1].code, "criterion_repeated");
 
         for justification in [None, Some(""), Some("   \n")] {
             let errors =
@@ -486,7 +473,8 @@ mod tests {
         assert_eq!(check_weekly_hours(0).unwrap_err().field, "weekly_hours");
         assert_eq!(check_weekly_hours(-100).unwrap_err().field, "weekly_hours");
         let e = check_weekly_hours(4801).unwrap_err();
-        assert_eq!(e.message, "must not exceed 48 h");
+        assert_eq!(e.code, "weekly_hours_above_max");
+        assert_eq!(e.param("max"), Some("48"));
         assert_eq!(birth_year(d("1990-12-31")), 1990);
     }
 }

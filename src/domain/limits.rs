@@ -14,7 +14,7 @@ use chrono::{Months, NaiveDate};
 use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::error::FieldError;
+use crate::domain::rule::Violation;
 
 /// Names of persons and contacts.
 pub const NAME_MAX: usize = 100;
@@ -306,19 +306,16 @@ pub fn latest_clause_end(starts_on: NaiveDate) -> Option<NaiveDate> {
 }
 
 /// A clause lasts at most 240 months: from 2026-01-01, it ends on 2045-12-31 at the latest.
-pub fn check_clause_span(starts_on: NaiveDate, ends_on: NaiveDate) -> Result<(), FieldError> {
+pub fn check_clause_span(starts_on: NaiveDate, ends_on: NaiveDate) -> Result<(), Violation> {
     match latest_clause_end(starts_on) {
         Some(latest) if ends_on <= latest => Ok(()),
-        latest => Err(FieldError {
-            field: "ends_on".into(),
-            code: crate::error::INVALID.into(),
-            message: match latest {
-                Some(latest) => format!(
-                    "une clause dure au plus {MAX_CLAUSE_MONTHS} mois : elle doit finir au plus tard le {latest}"
-                ),
-                None => format!("une clause dure au plus {MAX_CLAUSE_MONTHS} mois"),
-            },
-        }),
+        latest => {
+            let v = Violation::new("ends_on", "clause_too_long").with("months", MAX_CLAUSE_MONTHS);
+            Err(match latest {
+                Some(latest) => v.with("latest", latest),
+                None => v,
+            })
+        }
     }
 }
 
@@ -466,10 +463,8 @@ mod tests {
         assert!(check_clause_span(d("2026-01-01"), d("2026-01-01")).is_ok());
         let e = check_clause_span(d("2026-01-01"), d("2046-01-31")).unwrap_err();
         assert_eq!(e.field, "ends_on");
-        assert_eq!(
-            e.message,
-            "une clause dure au plus 240 mois : elle doit finir au plus tard le 2045-12-31"
-        );
+        assert_eq!(e.code, "clause_too_long");
+        assert_eq!(e.param("latest"), Some("2045-12-31"));
         assert!(check_clause_span(d("2026-01-01"), d("2046-01-01")).is_err());
         // The incident: a clause from year 1 to 9999.
         assert!(check_clause_span(d("0001-01-01"), d("9999-12-31")).is_err());

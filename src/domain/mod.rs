@@ -1,7 +1,7 @@
 //! Pure domain rules: no I/O, plain types, unit-tested with worked examples. Each rule is
 //! described in docs/domain.md, which the modules link to section by section.
-//! No module here imports rocket, diesel or the HTTP error type: a broken rule is a
-//! `rule::Violation` (field, code, params).
+//! No module here imports the web framework, the database layer or the HTTP error type: a
+//! broken rule is a `rule::Violation` (field, code, params).
 
 pub mod calendar;
 pub mod calibration;

@@ -324,13 +324,15 @@ fn addressees(
 ) -> Result<Vec<Addressee>, ApiError> {
     let sid = clause.structure_id;
     match recipient {
-        Recipient::ContractorContacts(org) => recipients::contractor_addressees(conn, sid, org),
+        Recipient::ContractorContacts(org) => {
+            Ok(recipients::contractor_addressees(conn, sid, org)?)
+        }
         Recipient::Facilitator(user_id) => match recipients::staff_addressee(conn, sid, user_id)? {
             Some(a) => Ok(vec![a]),
             // The referent left or was disabled: the structure's staff are told instead.
-            None => recipients::structure_staff(conn, sid),
+            None => Ok(recipients::structure_staff(conn, sid)?),
         },
-        Recipient::ClauseStaff(_) => recipients::structure_staff(conn, sid),
+        Recipient::ClauseStaff(_) => Ok(recipients::structure_staff(conn, sid)?),
     }
 }
 

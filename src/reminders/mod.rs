@@ -118,7 +118,7 @@ pub async fn deliver(
                     now.naive_utc(),
                     CLAIM_BATCH,
                 )
-                .map_err(|e| anyhow::anyhow!("{}", e.detail))
+                .map_err(|e| anyhow::anyhow!("outbox: {e}"))
             })
             .await?
         };
@@ -148,7 +148,7 @@ pub async fn deliver(
                     let marked = blocking(move || {
                         let mut conn = pool.get()?;
                         outbox::mark_sent(&mut conn, id, &token, wall_now())
-                            .map_err(|e| anyhow::anyhow!("{}", e.detail))
+                            .map_err(|e| anyhow::anyhow!("outbox: {e}"))
                     })
                     .await?;
                     if !marked {
@@ -171,7 +171,7 @@ pub async fn deliver(
                     blocking(move || {
                         let mut conn = pool.get()?;
                         outbox::mark_attempt_failed(&mut conn, id, &token, &message, next, abandon)
-                            .map_err(|e| anyhow::anyhow!("{}", e.detail))
+                            .map_err(|e| anyhow::anyhow!("outbox: {e}"))
                     })
                     .await?;
                     if abandon {
@@ -190,7 +190,7 @@ pub async fn deliver(
         let pool = pool.clone();
         blocking(move || {
             let mut conn = pool.get()?;
-            outbox::release(&mut conn, &token).map_err(|e| anyhow::anyhow!("{}", e.detail))
+            outbox::release(&mut conn, &token).map_err(|e| anyhow::anyhow!("outbox: {e}"))
         })
         .await?;
         if stop {

@@ -37,19 +37,17 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::api::messages::field_error;
 use crate::api::query::{refused, Param};
-use crate::auth::{Caller, FunderScope, Role};
-use crate::db::Conn;
 use crate::domain::catalogue::{is_code, CLAUSE_KINDS, OUTCOMES};
 use crate::domain::period::{Month, Period, FIRST_YEAR, LAST_YEAR};
-use crate::domain::report::{compute, fte, headline, rate_tenths, Figures};
-use crate::domain::suppression::{
-    suppress_breakdowns, suppress_shared, without_suppression, ShownCell, SuppressedBreakdowns,
-};
+use crate::domain::report::{fte, headline, rate_tenths, Figures};
+use crate::domain::rule::Violation;
+use crate::domain::suppression::{suppress_breakdowns, without_suppression, SuppressedBreakdowns};
 use crate::domain::territory::is_valid_departement;
 use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
 use crate::error::{ApiError, FieldError};
-use crate::store::reports::{self as store, ClauseFigures, Counted, ReportScope};
+use crate::store::reports::{ClauseFigures, Counted, ReportScope};
 
 /// The stable code of the 422 refusing a funder a period that is not whole calendar years.
 pub const FUNDER_WHOLE_YEARS: &str = "funder_whole_years";
@@ -119,58 +117,39 @@ impl RawParams {
         let structure_id = present("structure_id", &self.structure_id, &mut errors);
         let clause_kind =
             present("clause_kind", &self.clause_kind, &mut errors).map(str::to_string);
-        let mut err = |field: &str, message: &str| {
-            errors.push(FieldError {
-                field: field.into(),
-                code: crate::error::INVALID.into(),
-                message: message.into(),
-            })
-        };
-        let years = format!("entre {FIRST_YEAR} et {LAST_YEAR}");
+        let mut err = |v: Violation| errors.push(field_error(&v));
+        let in_range = |v: Violation| v.with("min", FIRST_YEAR).with("max", LAST_YEAR);
         let period = match (year, from, to) {
             _ if period_refused => None,
             (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
-                err(
-                    "year",
-                    "Donnez soit l'année, soit le premier et le dernier mois (from et to), pas les deux.",
-                );
+                err(Violation::new("year", "period_year_and_months"));
                 None
             }
             (Some(y), None, None) => match parse_year(y) {
                 Some(y) => Some(Period::year(y)),
                 None => {
-                    err(
-                        "year",
-                        &format!("La valeur doit être une année écrite AAAA, {years}."),
-                    );
+                    err(in_range(Violation::new("year", "period_year_malformed")));
                     None
                 }
             },
             (None, None, None) => {
-                err(
-                    "year",
-                    "L'année est obligatoire (ou le premier et le dernier mois, from et to, écrits AAAA-MM).",
-                );
+                err(Violation::new("year", "period_required"));
                 None
             }
             (None, from, to) => {
                 let from_month = from.and_then(parse_month_in_range);
                 let to_month = to.and_then(parse_month_in_range);
-                let message = format!("La valeur doit être un mois écrit AAAA-MM, {years}.");
                 if from_month.is_none() {
-                    err("from", &message);
+                    err(in_range(Violation::new("from", "period_month_malformed")));
                 }
                 if to_month.is_none() {
-                    err("to", &message);
+                    err(in_range(Violation::new("to", "period_month_malformed")));
                 }
                 match (from_month, to_month) {
                     (Some(f), Some(t)) => {
                         let p = Period::new(f, t);
                         if p.is_none() {
-                            err(
-                                "to",
-                                "Le dernier mois ne doit pas précéder le premier, et la période ne doit pas dépasser 120 mois.",
-                            );
+                            err(Violation::new("to", "period_invalid").with("max_months", 120));
                         }
                         p
                     }
@@ -182,16 +161,13 @@ impl RawParams {
             .as_deref()
             .is_some_and(|t| !is_valid_departement(t))
         {
-            err(
-                "territory",
-                "La valeur doit être un code de département (93, 2A, 971…).",
-            );
+            err(Violation::new("territory", "departement_code_malformed"));
         }
         let mut id = |field: &str, v: Option<&str>| match v {
             Some(text) => match parse_id(text) {
                 Some(id) => Some(id),
                 None => {
-                    err(field, "La valeur doit être un nombre entier positif.");
+                    err(Violation::new(field, "id_not_positive"));
                     None
                 }
             },
@@ -202,14 +178,12 @@ impl RawParams {
         let structure_id = id("structure_id", structure_id);
         if let Some(k) = &clause_kind {
             if !is_code(CLAUSE_KINDS, k) {
-                errors.push(FieldError {
-                    field: "clause_kind".into(),
-                    code: crate::error::INVALID.into(),
-                    message: format!(
-                        "La valeur doit être l'un des codes {}.",
-                        crate::domain::catalogue::codes(CLAUSE_KINDS).join(", ")
+                err(
+                    Violation::new("clause_kind", "report_clause_kind_unknown").with(
+                        "allowed",
+                        crate::domain::catalogue::codes(CLAUSE_KINDS).join(", "),
                     ),
-                });
+                );
             }
         }
         match (period, errors.is_empty()) {
@@ -246,123 +220,6 @@ pub enum ScopeLabel {
     Structures(usize),
     Territory(String),
     All,
-}
-
-/// Resolves what the caller may read with these parameters; 404 when a `structure_id`,
-/// `territory`, `buyer_id` or `contractor_id` is outside the caller's scope; 403 for a role
-/// that reads no report.
-pub fn resolve(
-    conn: &mut Conn,
-    caller: &Caller,
-    req: &ReportRequest,
-    threshold: i64,
-) -> Result<Resolved, ApiError> {
-    let not_visible = |what: &str| ApiError::not_found(what);
-    let (structures, scope_territory, suppression, mut label) = match caller.role {
-        Role::Admin | Role::Facilitator => {
-            if req.structure_id.is_some_and(|s| s != caller.structure_id) {
-                return Err(not_visible("structure"));
-            }
-            (
-                Some(vec![caller.structure_id]),
-                None,
-                None,
-                ScopeLabel::Structure(caller.structure_id),
-            )
-        }
-        Role::Funder => {
-            if !req.period.is_whole_years() {
-                return Err(ApiError::rule(
-                    "from",
-                    FUNDER_WHOLE_YEARS,
-                    "Un financeur consulte des années civiles entières : la période doit aller de janvier à décembre (ou utilisez le paramètre year).",
-                ));
-            }
-            let (structures, territory, label) = match (&caller.funder_scope, req.structure_id) {
-                (FunderScope::Own, None) => (
-                    Some(vec![caller.structure_id]),
-                    None,
-                    ScopeLabel::Structure(caller.structure_id),
-                ),
-                (FunderScope::Own, Some(s)) if s == caller.structure_id => {
-                    (Some(vec![s]), None, ScopeLabel::Structure(s))
-                }
-                (FunderScope::Structures(ids), None) => {
-                    let label = match ids.as_slice() {
-                        [one] => ScopeLabel::Structure(*one),
-                        many => ScopeLabel::Structures(many.len()),
-                    };
-                    (Some(ids.clone()), None, label)
-                }
-                (FunderScope::Structures(ids), Some(s)) if ids.contains(&s) => {
-                    (Some(vec![s]), None, ScopeLabel::Structure(s))
-                }
-                (FunderScope::Territory(code), None) => (
-                    None,
-                    Some(code.clone()),
-                    ScopeLabel::Territory(code.clone()),
-                ),
-                (FunderScope::Territory(code), Some(s)) if store::structure_exists(conn, s)? => {
-                    (Some(vec![s]), Some(code.clone()), ScopeLabel::Structure(s))
-                }
-                (FunderScope::All, None) => (None, None, ScopeLabel::All),
-                (FunderScope::All, Some(s)) if store::structure_exists(conn, s)? => {
-                    (Some(vec![s]), None, ScopeLabel::Structure(s))
-                }
-                _ => return Err(not_visible("structure")),
-            };
-            (structures, territory, Some(threshold), label)
-        }
-        Role::Contractor => return Err(ApiError::forbidden()),
-    };
-    let base_structures = match (caller.role, &caller.funder_scope) {
-        (Role::Funder, FunderScope::Own) => Some(vec![caller.structure_id]),
-        (Role::Funder, FunderScope::Structures(ids)) => Some(ids.clone()),
-        (Role::Funder, FunderScope::Territory(_) | FunderScope::All) => None,
-        _ => structures.clone(),
-    };
-    let base_territory = scope_territory.clone();
-    let territory = match (scope_territory, &req.territory) {
-        (Some(code), Some(asked)) if &code != asked => return Err(not_visible("territory")),
-        (Some(code), _) => Some(code),
-        (None, asked) => asked.clone(),
-    };
-    if let (Some(t), ScopeLabel::Structures(_) | ScopeLabel::All) = (&req.territory, &label) {
-        label = ScopeLabel::Territory(t.clone());
-    }
-    for (field, id) in [("buyer", req.buyer_id), ("contractor", req.contractor_id)] {
-        if let Some(id) = id {
-            let visible = match (store::organisation_structure(conn, id)?, &structures) {
-                (None, _) => false,
-                (Some(_), None) => true,
-                (Some(s), Some(ids)) => ids.contains(&s),
-            };
-            if !visible {
-                return Err(not_visible(field));
-            }
-        }
-    }
-    let scope = ReportScope {
-        structures,
-        territory,
-        buyer_id: req.buyer_id,
-        contractor_id: req.contractor_id,
-        clause_kind: req.clause_kind.clone(),
-    };
-    let base = match suppression {
-        Some(_) => ReportScope {
-            structures: base_structures,
-            territory: base_territory,
-            ..ReportScope::default()
-        },
-        None => scope.clone(),
-    };
-    Ok(Resolved {
-        scope,
-        base,
-        suppression,
-        scope_label: label,
-    })
 }
 
 /// A share in tenths of a percent as a JSON number with one decimal (`31.5`).
@@ -660,144 +517,6 @@ pub fn assemble(
     }
 }
 
-/// Whether a funder's filters select a cell hidden in the same period's unfiltered report:
-/// a buyer, contractor or clause kind whose cell that report's breakdown hides (primarily
-/// or as a complementary cell), or a territory or structure whose cell would be hidden by
-/// the same rule (`suppress_shared`, over the maintained per-year totals). The unfiltered
-/// report is computed exactly as its own request computes it. False when nothing narrows
-/// the caller's scope.
-pub fn selection_hidden(
-    conn: &mut Conn,
-    resolved: &Resolved,
-    period: &Period,
-    threshold: i64,
-) -> Result<bool, ApiError> {
-    let (scope, base) = (&resolved.scope, &resolved.base);
-    if scope == base {
-        return Ok(false);
-    }
-    let hides = |cells: &[ShownCell], key: &str| cells.iter().any(|c| c.suppressed && c.key == key);
-    let cell_filters = [
-        scope.buyer_id.map(|b| ("buyer", b.to_string())),
-        scope.contractor_id.map(|c| ("contractor", c.to_string())),
-        scope.clause_kind.clone().map(|k| ("clause_kind", k)),
-    ];
-    if cell_filters.iter().any(Option::is_some) {
-        let unfiltered = compute(&store::fact_rows(conn, base, period)?);
-        let Some(shown) = suppress_breakdowns(&unfiltered, threshold) else {
-            return Ok(true);
-        };
-        for (name, key) in cell_filters.into_iter().flatten() {
-            let cells = match name {
-                "buyer" => &shown.buyer,
-                "contractor" => &shown.contractor,
-                _ => &shown.clause_kind,
-            };
-            if hides(cells, &key) {
-                return Ok(true);
-            }
-        }
-    }
-    let narrows_territory = scope.territory.is_some() && scope.territory != base.territory;
-    let narrows_structures = scope.structures != base.structures;
-    if narrows_territory || narrows_structures {
-        let split = period.split();
-        if !split.partial.is_empty() {
-            // Funders read whole years only; anything else is not judged, so not shown.
-            return Ok(true);
-        }
-        if let (true, Some(t)) = (narrows_territory, &scope.territory) {
-            let cells = store::territory_cells(conn, base, &split.whole_years)?;
-            if hides(&suppress_shared(&cells, threshold), t) {
-                return Ok(true);
-            }
-        }
-        if let (true, Some(ids)) = (narrows_structures, &scope.structures) {
-            let cells = store::structure_cells(conn, base, &split.whole_years)?;
-            let shown = suppress_shared(&cells, threshold);
-            if ids.iter().any(|id| hides(&shown, &id.to_string())) {
-                return Ok(true);
-            }
-        }
-    }
-    Ok(false)
-}
-
-/// The report a funder gets (`threshold` is theirs): nothing but [`BelowThreshold`] when the
-/// selection has fewer than `threshold` persons or selects a hidden cell; otherwise the
-/// suppressed report, with the previous period's totals only when that period's selection
-/// passes the same test.
-pub fn disclose(
-    conn: &mut Conn,
-    resolved: &Resolved,
-    period: &Period,
-    figures: &Figures,
-    mut others: Others,
-    fte_hours: u32,
-    threshold: i64,
-) -> Result<Report, ApiError> {
-    if figures.beneficiaries < threshold || selection_hidden(conn, resolved, period, threshold)? {
-        return Ok(Report::BelowThreshold(BelowThreshold::new(
-            period, threshold,
-        )));
-    }
-    others.previous = match others.previous {
-        Some((_, persons)) if persons < threshold => None,
-        Some(p) if !selection_hidden(conn, resolved, &period.previous(), threshold)? => Some(p),
-        _ => None,
-    };
-    Ok(Report::Shown(assemble(
-        period,
-        figures,
-        &others,
-        fte_hours,
-        Some(threshold),
-    )))
-}
-
-/// The figures of the hours: one indexed pass for the fact rows, computed here.
-pub fn load_figures(
-    conn: &mut Conn,
-    scope: &ReportScope,
-    period: &Period,
-) -> Result<Figures, ApiError> {
-    Ok(compute(&store::fact_rows(conn, scope, period)?))
-}
-
-/// The other figures: one query each, aggregated in SQL.
-pub fn load_others(
-    conn: &mut Conn,
-    scope: &ReportScope,
-    period: &Period,
-) -> Result<Others, ApiError> {
-    Ok(Others {
-        clauses: store::clause_figures(conn, scope, period)?,
-        employment_contracts: store::employment_contracts(conn, scope, period)?,
-        exits: store::exits(conn, scope, period)?,
-        pnad: store::pnad(conn, scope, period)?,
-        previous: Some(store::totals(conn, scope, &period.previous())?),
-    })
-}
-
-/// Resolves the caller's scope and computes the report on one connection. (The API runs
-/// `load_figures` and `load_others` side by side on two.)
-pub fn build(
-    conn: &mut Conn,
-    caller: &Caller,
-    req: &ReportRequest,
-    fte_hours: u32,
-    threshold: i64,
-) -> Result<(Report, Resolved), ApiError> {
-    let resolved = resolve(conn, caller, req, threshold)?;
-    let figures = load_figures(conn, &resolved.scope, &req.period)?;
-    let others = load_others(conn, &resolved.scope, &req.period)?;
-    let report = match resolved.suppression {
-        None => Report::Shown(assemble(&req.period, &figures, &others, fte_hours, None)),
-        Some(t) => disclose(conn, &resolved, &req.period, &figures, others, fte_hours, t)?,
-    };
-    Ok((report, resolved))
-}
-
 /// The file name of a download: `bilan-2025.csv`, `bilan-2025-01-2025-06.xlsx`.
 pub fn file_name(report: &Report, extension: &str) -> String {
     match report.period_names() {
@@ -870,6 +589,7 @@ pub fn outcome_label(code: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::report::compute;
     use crate::domain::report::tests::example_rows;
 
     fn raw(pairs: &[(&str, &str)]) -> RawParams {

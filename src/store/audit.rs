@@ -5,7 +5,6 @@ use serde::Serialize;
 
 use crate::db::schema::audit_log;
 use crate::db::{now, Conn};
-use crate::error::ApiError;
 
 pub fn record(
     conn: &mut Conn,
@@ -15,7 +14,7 @@ pub fn record(
     entity: &str,
     entity_id: i64,
     detail: &str,
-) -> Result<(), ApiError> {
+) -> QueryResult<()> {
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::structure_id.eq(structure_id),
@@ -47,7 +46,7 @@ pub fn list(
     participant_id: Option<i64>,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<AuditEntry>, i64), ApiError> {
+) -> QueryResult<(Vec<AuditEntry>, i64)> {
     let base = || {
         let mut q = audit_log::table
             .filter(audit_log::structure_id.eq(structure_id))

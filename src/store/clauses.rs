@@ -8,7 +8,6 @@ use crate::db::schema::{assignments, clauses, labour_shares, organisations, user
 use crate::db::{now, Conn};
 use crate::domain::calibration::LabourShareRef;
 use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
-use crate::error::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = clauses)]
@@ -112,9 +111,9 @@ pub struct NewClause {
     pub time_zone: String,
 }
 
-pub fn create(conn: &mut Conn, structure_id: i64, c: &NewClause) -> Result<i64, ApiError> {
+pub fn create(conn: &mut Conn, structure_id: i64, c: &NewClause) -> QueryResult<i64> {
     let at = now();
-    Ok(diesel::insert_into(clauses::table)
+    diesel::insert_into(clauses::table)
         .values((
             clauses::structure_id.eq(structure_id),
             clauses::contract_id.eq(c.contract_id),
@@ -139,23 +138,31 @@ pub fn create(conn: &mut Conn, structure_id: i64, c: &NewClause) -> Result<i64, 
             clauses::updated_at.eq(at),
         ))
         .returning(clauses::id)
-        .get_result(conn)?)
+        .get_result(conn)
 }
 
-pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> Result<Clause, ApiError> {
+/// The clause of the structure, if any.
+pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<Clause>> {
     clauses::table
         .filter(clauses::id.eq(id))
         .filter(clauses::structure_id.eq(structure_id))
         .select(Clause::as_select())
         .first(conn)
-        .optional()?
-        .ok_or_else(|| ApiError::not_found("clause"))
+        .optional()
 }
 
-/// Whether a contractor organisation may see the clause: it has an assignment on it.
-/// Holding the contract is not enough: without an assignment the contractor has no
-/// obligation on the clause, and nothing of it to read.
-pub fn contractor_sees(conn: &mut Conn, clause: &Clause, org: i64) -> Result<bool, ApiError> {
+/// The clause of the structure; diesel's `NotFound` when there is none.
+pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Clause> {
+    clauses::table
+        .filter(clauses::id.eq(id))
+        .filter(clauses::structure_id.eq(structure_id))
+        .select(Clause::as_select())
+        .first(conn)
+}
+
+/// Whether the organisation has an assignment on the clause (what a contractor may see of
+/// a clause is decided in `auth::records`).
+pub fn has_assignment(conn: &mut Conn, clause: &Clause, org: i64) -> QueryResult<bool> {
     let assigned: i64 = assignments::table
         .filter(assignments::clause_id.eq(clause.id))
         .filter(assignments::contractor_id.eq(org))
@@ -164,41 +171,21 @@ pub fn contractor_sees(conn: &mut Conn, clause: &Clause, org: i64) -> Result<boo
     Ok(assigned > 0)
 }
 
-/// The clause if the caller may see it (contractor: `Some(org)`), else 404.
-pub fn get_visible(
-    conn: &mut Conn,
-    structure_id: i64,
-    id: i64,
-    contractor: Option<i64>,
-) -> Result<Clause, ApiError> {
-    let clause = get(conn, structure_id, id)?;
-    if let Some(org) = contractor {
-        if !contractor_sees(conn, &clause, org)? {
-            return Err(ApiError::not_found("clause"));
-        }
-    }
-    Ok(clause)
-}
-
-pub fn assignments_of(conn: &mut Conn, clause_id: i64) -> Result<Vec<Assignment>, ApiError> {
-    Ok(assignments::table
+pub fn assignments_of(conn: &mut Conn, clause_id: i64) -> QueryResult<Vec<Assignment>> {
+    assignments::table
         .filter(assignments::clause_id.eq(clause_id))
         .order(assignments::id)
         .select(Assignment::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
-pub fn view(conn: &mut Conn, c: Clause) -> Result<ClauseView, ApiError> {
+pub fn view(conn: &mut Conn, c: Clause) -> QueryResult<ClauseView> {
     view_for(conn, c, None)
 }
 
 /// The clause as the caller sees it: staff everything; a contractor (`Some(org)`) its own
 /// assignment only, without the other contractors' targets or the split's totals.
-pub fn view_for(
-    conn: &mut Conn,
-    c: Clause,
-    contractor: Option<i64>,
-) -> Result<ClauseView, ApiError> {
+pub fn view_for(conn: &mut Conn, c: Clause, contractor: Option<i64>) -> QueryResult<ClauseView> {
     let mut assignments = assignments_of(conn, c.id)?;
     let assigned: i64 = assignments.iter().map(|a| a.hours_target).sum();
     let split = match contractor {
@@ -241,7 +228,7 @@ pub fn list(
     status: Option<&str>,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<Clause>, i64), ApiError> {
+) -> QueryResult<(Vec<Clause>, i64)> {
     let base = || {
         let mut q = clauses::table
             .filter(clauses::structure_id.eq(structure_id))
@@ -270,7 +257,7 @@ pub fn list(
     Ok((items, total))
 }
 
-pub fn set_status(conn: &mut Conn, id: i64, status: &str) -> Result<(), ApiError> {
+pub fn set_status(conn: &mut Conn, id: i64, status: &str) -> QueryResult<()> {
     diesel::update(clauses::table.filter(clauses::id.eq(id)))
         .set((clauses::status.eq(status), clauses::updated_at.eq(now())))
         .execute(conn)?;
@@ -284,8 +271,8 @@ pub fn add_assignment(
     contractor_id: i64,
     role: &str,
     hours_target: i64,
-) -> Result<i64, ApiError> {
-    Ok(diesel::insert_into(assignments::table)
+) -> QueryResult<i64> {
+    diesel::insert_into(assignments::table)
         .values((
             assignments::structure_id.eq(structure_id),
             assignments::clause_id.eq(clause_id),
@@ -295,28 +282,24 @@ pub fn add_assignment(
             assignments::created_at.eq(now()),
         ))
         .returning(assignments::id)
-        .get_result(conn)?)
+        .get_result(conn)
 }
 
 pub fn find_assignment(
     conn: &mut Conn,
     structure_id: i64,
     id: i64,
-) -> Result<Option<Assignment>, ApiError> {
-    Ok(assignments::table
+) -> QueryResult<Option<Assignment>> {
+    assignments::table
         .filter(assignments::id.eq(id))
         .filter(assignments::structure_id.eq(structure_id))
         .select(Assignment::as_select())
         .first(conn)
-        .optional()?)
-}
-
-pub fn get_assignment(conn: &mut Conn, structure_id: i64, id: i64) -> Result<Assignment, ApiError> {
-    find_assignment(conn, structure_id, id)?.ok_or_else(|| ApiError::not_found("assignment"))
+        .optional()
 }
 
 /// Whether the user is a facilitator or admin of the structure (a possible referent).
-pub fn is_staff_user(conn: &mut Conn, structure_id: i64, user_id: i64) -> Result<bool, ApiError> {
+pub fn is_staff_user(conn: &mut Conn, structure_id: i64, user_id: i64) -> QueryResult<bool> {
     let n: i64 = users::table
         .filter(users::id.eq(user_id))
         .filter(users::structure_id.eq(structure_id))
@@ -326,7 +309,7 @@ pub fn is_staff_user(conn: &mut Conn, structure_id: i64, user_id: i64) -> Result
     Ok(n > 0)
 }
 
-pub fn organisation_territory(conn: &mut Conn, id: i64) -> Result<Option<String>, ApiError> {
+pub fn organisation_territory(conn: &mut Conn, id: i64) -> QueryResult<Option<String>> {
     Ok(organisations::table
         .filter(organisations::id.eq(id))
         .select(organisations::territory)
@@ -335,7 +318,7 @@ pub fn organisation_territory(conn: &mut Conn, id: i64) -> Result<Option<String>
         .flatten())
 }
 
-pub fn labour_shares(conn: &mut Conn, structure_id: i64) -> Result<Vec<LabourShareRef>, ApiError> {
+pub fn labour_shares(conn: &mut Conn, structure_id: i64) -> QueryResult<Vec<LabourShareRef>> {
     let rows: Vec<(String, i64, String)> = labour_shares::table
         .filter(labour_shares::structure_id.eq(structure_id))
         .order(labour_shares::cpv_prefix)
@@ -359,7 +342,7 @@ pub fn replace_labour_shares(
     conn: &mut Conn,
     structure_id: i64,
     rows: &[LabourShareRef],
-) -> Result<(), ApiError> {
+) -> QueryResult<()> {
     diesel::delete(labour_shares::table.filter(labour_shares::structure_id.eq(structure_id)))
         .execute(conn)?;
     for r in rows {

@@ -7,7 +7,6 @@ use serde::Serialize;
 use crate::db::schema::{assignments, clauses, contract_holders, contract_lots, contracts};
 use crate::db::{now, Conn};
 use crate::domain::units::ser_opt_hundredths;
-use crate::error::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = contracts)]
@@ -100,17 +99,18 @@ pub struct NewContract {
     pub fingerprint: Option<String>,
 }
 
-pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> Result<Option<Contract>, ApiError> {
-    Ok(contracts::table
+pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<Contract>> {
+    contracts::table
         .filter(contracts::id.eq(id))
         .filter(contracts::structure_id.eq(structure_id))
         .select(Contract::as_select())
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
-pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> Result<Contract, ApiError> {
-    find(conn, structure_id, id)?.ok_or_else(|| ApiError::not_found("contract"))
+/// The contract of the structure; diesel's `NotFound` when there is none.
+pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Contract> {
+    find(conn, structure_id, id)?.ok_or(diesel::result::Error::NotFound)
 }
 
 pub fn find_by_key(
@@ -118,33 +118,33 @@ pub fn find_by_key(
     structure_id: i64,
     buyer_id: i64,
     reference: &str,
-) -> Result<Option<Contract>, ApiError> {
-    Ok(contracts::table
+) -> QueryResult<Option<Contract>> {
+    contracts::table
         .filter(contracts::structure_id.eq(structure_id))
         .filter(contracts::buyer_id.eq(buyer_id))
         .filter(contracts::reference.eq(reference))
         .select(Contract::as_select())
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
-pub fn lots(conn: &mut Conn, contract_id: i64) -> Result<Vec<Lot>, ApiError> {
-    Ok(contract_lots::table
+pub fn lots(conn: &mut Conn, contract_id: i64) -> QueryResult<Vec<Lot>> {
+    contract_lots::table
         .filter(contract_lots::contract_id.eq(contract_id))
         .order(contract_lots::number)
         .select(Lot::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
-pub fn holders(conn: &mut Conn, contract_id: i64) -> Result<Vec<i64>, ApiError> {
-    Ok(contract_holders::table
+pub fn holders(conn: &mut Conn, contract_id: i64) -> QueryResult<Vec<i64>> {
+    contract_holders::table
         .filter(contract_holders::contract_id.eq(contract_id))
         .order(contract_holders::organisation_id)
         .select(contract_holders::organisation_id)
-        .load(conn)?)
+        .load(conn)
 }
 
-pub fn view(conn: &mut Conn, c: Contract) -> Result<ContractView, ApiError> {
+pub fn view(conn: &mut Conn, c: Contract) -> QueryResult<ContractView> {
     let lots = lots(conn, c.id)?;
     let holder_ids = holders(conn, c.id)?;
     Ok(ContractView {
@@ -167,7 +167,7 @@ pub fn view(conn: &mut Conn, c: Contract) -> Result<ContractView, ApiError> {
     })
 }
 
-fn write_children(conn: &mut Conn, contract_id: i64, c: &NewContract) -> Result<(), ApiError> {
+fn write_children(conn: &mut Conn, contract_id: i64, c: &NewContract) -> QueryResult<()> {
     diesel::delete(contract_lots::table.filter(contract_lots::contract_id.eq(contract_id)))
         .execute(conn)?;
     for lot in &c.lots {
@@ -197,13 +197,7 @@ fn write_children(conn: &mut Conn, contract_id: i64, c: &NewContract) -> Result<
     Ok(())
 }
 
-pub fn create(conn: &mut Conn, structure_id: i64, c: &NewContract) -> Result<i64, ApiError> {
-    if find_by_key(conn, structure_id, c.buyer_id, &c.reference)?.is_some() {
-        return Err(ApiError::conflict(format!(
-            "this buyer already has a contract with reference {}",
-            c.reference
-        )));
-    }
+pub fn create(conn: &mut Conn, structure_id: i64, c: &NewContract) -> QueryResult<i64> {
     let at = now();
     let id: i64 = diesel::insert_into(contracts::table)
         .values((
@@ -232,7 +226,7 @@ pub fn create(conn: &mut Conn, structure_id: i64, c: &NewContract) -> Result<i64
 }
 
 /// Replaces the imported fields of an existing contract (DECP re-import).
-pub fn update_imported(conn: &mut Conn, id: i64, c: &NewContract) -> Result<(), ApiError> {
+pub fn update_imported(conn: &mut Conn, id: i64, c: &NewContract) -> QueryResult<()> {
     diesel::update(contracts::table.filter(contracts::id.eq(id)))
         .set((
             contracts::title.eq(&c.title),
@@ -271,7 +265,7 @@ pub fn list(
     contractor: Option<i64>,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<Contract>, i64), ApiError> {
+) -> QueryResult<(Vec<Contract>, i64)> {
     let base = || {
         let mut q = contracts::table
             .filter(contracts::structure_id.eq(structure_id))
@@ -304,8 +298,9 @@ pub fn list(
     Ok((items, total))
 }
 
-/// Whether a contractor organisation may see the contract.
-pub fn contractor_sees(conn: &mut Conn, contract_id: i64, org: i64) -> Result<bool, ApiError> {
+/// Whether the organisation holds the contract or has an assignment on one of its clauses
+/// (what a contractor may see of a contract is decided in `auth::records`).
+pub fn holds_or_assigned(conn: &mut Conn, contract_id: i64, org: i64) -> QueryResult<bool> {
     let holder: i64 = contract_holders::table
         .filter(contract_holders::contract_id.eq(contract_id))
         .filter(contract_holders::organisation_id.eq(org))

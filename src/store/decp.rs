@@ -1,11 +1,13 @@
-//! Writes a parsed DECP file: buyers, holders and contracts, keyed by buyer SIRET and `id`.
+//! Writes a parsed DECP file: buyers, holders and contracts, keyed by buyer SIRET and `id`
+//! (what each record does, create, update or nothing, is decided in
+//! `app::contracts::import_decp`).
 
+use diesel::QueryResult;
 use serde::Serialize;
 
 use crate::db::Conn;
 use crate::domain::decp::{DecpParse, DecpRecord};
-use crate::error::ApiError;
-use crate::store::contracts::{self, NewContract};
+use crate::store::contracts::NewContract;
 use crate::store::organisations::{self, NewOrganisation};
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
@@ -37,7 +39,7 @@ fn organisation_for(
     identifier_type: &str,
     identifier: &str,
     name: Option<&str>,
-) -> Result<i64, ApiError> {
+) -> QueryResult<i64> {
     if let Some(o) = organisations::find_by_identifier(conn, sid, identifier_type, identifier)? {
         return Ok(o.id);
     }
@@ -64,7 +66,8 @@ fn organisation_for(
     Ok(org.id)
 }
 
-fn new_contract(conn: &mut Conn, sid: i64, r: &DecpRecord) -> Result<NewContract, ApiError> {
+/// The contract of a record, its buyer and holders found by identifier or created.
+pub fn new_contract(conn: &mut Conn, sid: i64, r: &DecpRecord) -> QueryResult<NewContract> {
     let buyer_id = organisation_for(
         conn,
         sid,
@@ -104,9 +107,10 @@ fn new_contract(conn: &mut Conn, sid: i64, r: &DecpRecord) -> Result<NewContract
     })
 }
 
-/// Applies the parsed file in the caller's transaction.
-pub fn apply(conn: &mut Conn, sid: i64, parsed: &DecpParse) -> Result<ImportSummary, ApiError> {
-    let mut summary = ImportSummary {
+/// The summary of a parsed file before any record is applied: its skipped records and
+/// warnings.
+pub fn summary_of(parsed: &DecpParse) -> ImportSummary {
+    ImportSummary {
         skipped: parsed
             .skipped
             .iter()
@@ -124,24 +128,5 @@ pub fn apply(conn: &mut Conn, sid: i64, parsed: &DecpParse) -> Result<ImportSumm
             })
             .collect(),
         ..ImportSummary::default()
-    };
-    for r in &parsed.records {
-        let new = new_contract(conn, sid, r)?;
-        match contracts::find_by_key(conn, sid, new.buyer_id, &new.reference)? {
-            None => {
-                contracts::create(conn, sid, &new)?;
-                summary.created += 1;
-            }
-            Some(existing) if existing.fingerprint.as_deref() == Some(r.fingerprint.as_str()) => {
-                summary.unchanged += 1;
-            }
-            Some(existing) => {
-                contracts::update_imported(conn, existing.id, &new)?;
-                summary.updated += 1;
-            }
-        }
     }
-    summary.skipped.sort_by_key(|s| s.index);
-    summary.warnings.sort_by_key(|w| w.index);
-    Ok(summary)
 }

@@ -11,8 +11,7 @@ use serde::Serialize;
 use crate::db::schema::{hour_entries, milestones, placements};
 use crate::db::{now, Conn};
 use crate::domain::calendar::{self, Frequency};
-use crate::error::ApiError;
-use crate::store::clauses::{self, Clause};
+use crate::store::clauses::Clause;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = milestones)]
@@ -44,24 +43,10 @@ pub struct MilestoneView {
     pub done_at: Option<NaiveDateTime>,
 }
 
-/// Called when a clause changes status, in the same transaction: an activated clause gets
-/// its calendar.
-pub fn on_clause_status(
-    conn: &mut Conn,
-    structure_id: i64,
-    clause_id: i64,
-) -> Result<(), ApiError> {
-    let clause = clauses::get(conn, structure_id, clause_id)?;
-    if clause.status == "active" {
-        regenerate(conn, &clause)?;
-    }
-    Ok(())
-}
-
 /// Brings the generated milestones of a clause in line with its dates and frequency: missing
 /// ones are added, moved ones get their new date, those no longer in the calendar are
 /// removed. Milestones done and milestones added by hand are kept as they are.
-pub fn regenerate(conn: &mut Conn, clause: &Clause) -> Result<(), ApiError> {
+pub fn regenerate(conn: &mut Conn, clause: &Clause) -> QueryResult<()> {
     let frequency = Frequency::parse(&clause.reporting_frequency).unwrap_or(Frequency::Monthly);
     let specs = calendar::generate(clause.starts_on, clause.ends_on, frequency);
     let existing: Vec<Milestone> = milestones::table
@@ -112,12 +97,12 @@ pub fn regenerate(conn: &mut Conn, clause: &Clause) -> Result<(), ApiError> {
 }
 
 /// The milestones of a clause, by due date.
-pub fn of_clause(conn: &mut Conn, clause_id: i64) -> Result<Vec<Milestone>, ApiError> {
-    Ok(milestones::table
+pub fn of_clause(conn: &mut Conn, clause_id: i64) -> QueryResult<Vec<Milestone>> {
+    milestones::table
         .filter(milestones::clause_id.eq(clause_id))
         .order((milestones::due_on, milestones::id))
         .select(Milestone::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
 /// Placement id, assignment id, start, planned end, exit date.
@@ -131,7 +116,7 @@ pub struct ClauseReports {
 }
 
 impl ClauseReports {
-    pub fn load(conn: &mut Conn, clause_id: i64) -> Result<ClauseReports, ApiError> {
+    pub fn load(conn: &mut Conn, clause_id: i64) -> QueryResult<ClauseReports> {
         let rows: Vec<PlacementDates> = placements::table
             .filter(placements::clause_id.eq(clause_id))
             .select((
@@ -187,7 +172,7 @@ pub fn list(
     today: NaiveDate,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<MilestoneView>, i64), ApiError> {
+) -> QueryResult<(Vec<MilestoneView>, i64)> {
     let total: i64 = milestones::table
         .filter(milestones::clause_id.eq(clause.id))
         .count()
@@ -202,22 +187,19 @@ pub fn list(
     Ok((views(conn, clause, rows, today)?, total))
 }
 
-/// One milestone of a clause with its state on `today`.
+/// One milestone of a clause with its state on `today`, if the clause has it.
 pub fn one(
     conn: &mut Conn,
     clause: &Clause,
     id: i64,
     today: NaiveDate,
-) -> Result<MilestoneView, ApiError> {
+) -> QueryResult<Option<MilestoneView>> {
     let rows: Vec<Milestone> = milestones::table
         .filter(milestones::clause_id.eq(clause.id))
         .filter(milestones::id.eq(id))
         .select(Milestone::as_select())
         .load(conn)?;
-    views(conn, clause, rows, today)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| ApiError::not_found("milestone"))
+    Ok(views(conn, clause, rows, today)?.into_iter().next())
 }
 
 /// Milestones of a clause with their state on `today`.
@@ -226,7 +208,7 @@ fn views(
     clause: &Clause,
     rows: Vec<Milestone>,
     today: NaiveDate,
-) -> Result<Vec<MilestoneView>, ApiError> {
+) -> QueryResult<Vec<MilestoneView>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -290,8 +272,8 @@ pub fn add_manual(
     kind: &str,
     label: &str,
     due_on: NaiveDate,
-) -> Result<i64, ApiError> {
-    Ok(diesel::insert_into(milestones::table)
+) -> QueryResult<i64> {
+    diesel::insert_into(milestones::table)
         .values((
             milestones::structure_id.eq(clause.structure_id),
             milestones::clause_id.eq(clause.id),
@@ -304,21 +286,21 @@ pub fn add_manual(
             milestones::created_at.eq(now()),
         ))
         .returning(milestones::id)
-        .get_result(conn)?)
+        .get_result(conn)
 }
 
-pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> Result<Milestone, ApiError> {
+/// The milestone of the structure, if any.
+pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<Milestone>> {
     milestones::table
         .filter(milestones::id.eq(id))
         .filter(milestones::structure_id.eq(structure_id))
         .select(Milestone::as_select())
         .first(conn)
-        .optional()?
-        .ok_or_else(|| ApiError::not_found("milestone"))
+        .optional()
 }
 
 /// Marks a milestone done (kept if already done).
-pub fn mark_done(conn: &mut Conn, id: i64) -> Result<(), ApiError> {
+pub fn mark_done(conn: &mut Conn, id: i64) -> QueryResult<()> {
     diesel::update(
         milestones::table
             .filter(milestones::id.eq(id))
@@ -330,7 +312,7 @@ pub fn mark_done(conn: &mut Conn, id: i64) -> Result<(), ApiError> {
 }
 
 /// Whether the final report of a clause was marked done.
-pub fn final_report_done(conn: &mut Conn, clause_id: i64) -> Result<bool, ApiError> {
+pub fn final_report_done(conn: &mut Conn, clause_id: i64) -> QueryResult<bool> {
     let n: i64 = milestones::table
         .filter(milestones::clause_id.eq(clause_id))
         .filter(milestones::kind.eq("final_report"))

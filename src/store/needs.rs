@@ -10,7 +10,6 @@ use crate::db::schema::{assignments, eligibility_validations, needs, participant
 use crate::db::{now, Conn};
 use crate::domain::matching::Candidate;
 use crate::domain::referrals::State;
-use crate::error::ApiError;
 use crate::store::contracts::split_codes;
 use crate::store::participants::Participant;
 
@@ -61,13 +60,8 @@ pub struct NewNeed {
     pub contract_type: String,
 }
 
-pub fn create(
-    conn: &mut Conn,
-    structure_id: i64,
-    n: &NewNeed,
-    user_id: i64,
-) -> Result<i64, ApiError> {
-    Ok(diesel::insert_into(needs::table)
+pub fn create(conn: &mut Conn, structure_id: i64, n: &NewNeed, user_id: i64) -> QueryResult<i64> {
+    diesel::insert_into(needs::table)
         .values((
             needs::structure_id.eq(structure_id),
             needs::assignment_id.eq(n.assignment_id),
@@ -88,7 +82,7 @@ pub fn create(
             needs::created_at.eq(now()),
         ))
         .returning(needs::id)
-        .get_result(conn)?)
+        .get_result(conn)
 }
 
 fn with_assignment(rows: Vec<(NeedRow, i64, i64)>) -> Vec<Need> {
@@ -101,14 +95,9 @@ fn with_assignment(rows: Vec<(NeedRow, i64, i64)>) -> Vec<Need> {
         .collect()
 }
 
-/// The need if the caller may see it: staff of its structure; a contractor when the need
-/// is on one of its organisation's assignments. Else 404.
-pub fn get_visible(
-    conn: &mut Conn,
-    structure_id: i64,
-    id: i64,
-    contractor: Option<i64>,
-) -> Result<Need, ApiError> {
+/// The need of the structure with its assignment's contractor and clause, if any (what a
+/// contractor may see of a need is decided in `auth::records`).
+pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<Need>> {
     let row: Option<(NeedRow, i64, i64)> = needs::table
         .inner_join(assignments::table)
         .filter(needs::id.eq(id))
@@ -120,23 +109,20 @@ pub fn get_visible(
         ))
         .first(conn)
         .optional()?;
-    match with_assignment(row.into_iter().collect()).pop() {
-        Some(n) if contractor.is_none_or(|org| org == n.contractor_id) => Ok(n),
-        _ => Err(ApiError::not_found("need")),
-    }
+    Ok(with_assignment(row.into_iter().collect()).pop())
 }
 
 /// Takes the need's row lock for the rest of the transaction (PostgreSQL: a no-op update
 /// locks the row; SQLite: the write transaction already holds the database lock), so that
 /// two hires on the last post are decided one after the other.
-pub fn lock(conn: &mut Conn, id: i64) -> Result<(), ApiError> {
+pub fn lock(conn: &mut Conn, id: i64) -> QueryResult<()> {
     diesel::update(needs::table.filter(needs::id.eq(id)))
         .set(needs::status.eq(needs::status))
         .execute(conn)?;
     Ok(())
 }
 
-pub fn set_status(conn: &mut Conn, id: i64, status: &str) -> Result<(), ApiError> {
+pub fn set_status(conn: &mut Conn, id: i64, status: &str) -> QueryResult<()> {
     diesel::update(needs::table.filter(needs::id.eq(id)))
         .set(needs::status.eq(status))
         .execute(conn)?;
@@ -152,7 +138,7 @@ pub fn list(
     assignment_id: Option<i64>,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<Need>, i64), ApiError> {
+) -> QueryResult<(Vec<Need>, i64)> {
     let base = || {
         let mut q = needs::table
             .inner_join(assignments::table)
@@ -184,7 +170,7 @@ pub fn list(
 }
 
 /// The open needs of a structure (for the work list).
-pub fn open(conn: &mut Conn, structure_id: i64) -> Result<Vec<Need>, ApiError> {
+pub fn open(conn: &mut Conn, structure_id: i64) -> QueryResult<Vec<Need>> {
     let rows = needs::table
         .inner_join(assignments::table)
         .filter(needs::structure_id.eq(structure_id))
@@ -211,7 +197,7 @@ pub struct ProposalCounts {
 pub fn proposal_counts(
     conn: &mut Conn,
     need_ids: &[i64],
-) -> Result<HashMap<i64, ProposalCounts>, ApiError> {
+) -> QueryResult<HashMap<i64, ProposalCounts>> {
     use crate::db::schema::referrals;
     let mut out: HashMap<i64, ProposalCounts> = HashMap::new();
     for chunk in need_ids.chunks(500) {
@@ -240,7 +226,7 @@ pub fn pool(
     conn: &mut Conn,
     structure_id: i64,
     day: NaiveDate,
-) -> Result<Vec<(Participant, Candidate)>, ApiError> {
+) -> QueryResult<Vec<(Participant, Candidate)>> {
     let validations: Vec<(i64, i64, NaiveDate, NaiveDate)> = eligibility_validations::table
         .filter(eligibility_validations::structure_id.eq(structure_id))
         .filter(eligibility_validations::validated_on.le(day))

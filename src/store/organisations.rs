@@ -5,7 +5,6 @@ use serde::Serialize;
 
 use crate::db::schema::{organisation_contacts, organisations};
 use crate::db::{now, Conn};
-use crate::error::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = organisations)]
@@ -61,18 +60,13 @@ pub struct NewOrganisation {
     pub siae_kind: Option<String>,
 }
 
-pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> Result<Option<Organisation>, ApiError> {
-    Ok(organisations::table
+pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<Organisation>> {
+    organisations::table
         .filter(organisations::id.eq(id))
         .filter(organisations::structure_id.eq(structure_id))
         .select(Organisation::as_select())
         .first(conn)
-        .optional()?)
-}
-
-/// The organisation, or 404 when it is not one of the structure's.
-pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> Result<Organisation, ApiError> {
-    find(conn, structure_id, id)?.ok_or_else(|| ApiError::not_found("organisation"))
+        .optional()
 }
 
 pub fn find_by_identifier(
@@ -80,29 +74,19 @@ pub fn find_by_identifier(
     structure_id: i64,
     identifier_type: &str,
     identifier: &str,
-) -> Result<Option<Organisation>, ApiError> {
-    Ok(organisations::table
+) -> QueryResult<Option<Organisation>> {
+    organisations::table
         .filter(organisations::structure_id.eq(structure_id))
         .filter(organisations::identifier_type.eq(identifier_type))
         .filter(organisations::identifier.eq(identifier))
         .select(Organisation::as_select())
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
-pub fn create(
-    conn: &mut Conn,
-    structure_id: i64,
-    o: NewOrganisation,
-) -> Result<Organisation, ApiError> {
-    if let (Some(t), Some(i)) = (&o.identifier_type, &o.identifier) {
-        if let Some(existing) = find_by_identifier(conn, structure_id, t, i)? {
-            return Err(ApiError::conflict(format!(
-                "an organisation with {t} {i} already exists in this structure"
-            ))
-            .with_extra("existing_id", existing.id.into()));
-        }
-    }
+/// Inserts an organisation (the duplicate-identifier rule is the use case's:
+/// `app::organisations`).
+pub fn create(conn: &mut Conn, structure_id: i64, o: NewOrganisation) -> QueryResult<Organisation> {
     let id: i64 = diesel::insert_into(organisations::table)
         .values((
             organisations::structure_id.eq(structure_id),
@@ -116,7 +100,7 @@ pub fn create(
         ))
         .returning(organisations::id)
         .get_result(conn)?;
-    get(conn, structure_id, id)
+    find(conn, structure_id, id)?.ok_or(diesel::result::Error::NotFound)
 }
 
 pub fn list(
@@ -125,7 +109,7 @@ pub fn list(
     kind: Option<&str>,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<Organisation>, i64), ApiError> {
+) -> QueryResult<(Vec<Organisation>, i64)> {
     let mut q = organisations::table
         .filter(organisations::structure_id.eq(structure_id))
         .into_boxed();
@@ -152,19 +136,19 @@ pub struct Contact {
     pub name: Option<String>,
 }
 
-pub fn contacts(conn: &mut Conn, organisation_id: i64) -> Result<Vec<Contact>, ApiError> {
-    Ok(organisation_contacts::table
+pub fn contacts(conn: &mut Conn, organisation_id: i64) -> QueryResult<Vec<Contact>> {
+    organisation_contacts::table
         .filter(organisation_contacts::organisation_id.eq(organisation_id))
         .order(organisation_contacts::id)
         .select((organisation_contacts::email, organisation_contacts::name))
-        .load(conn)?)
+        .load(conn)
 }
 
 pub fn replace_contacts(
     conn: &mut Conn,
     organisation_id: i64,
     list: &[Contact],
-) -> Result<(), ApiError> {
+) -> QueryResult<()> {
     diesel::delete(
         organisation_contacts::table
             .filter(organisation_contacts::organisation_id.eq(organisation_id)),

@@ -16,7 +16,6 @@ use serde::Serialize;
 
 use crate::db::schema::outbox;
 use crate::db::Conn;
-use crate::error::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = outbox)]
@@ -66,7 +65,7 @@ pub struct NewOutbox {
 }
 
 /// The keys among `keys` already in the outbox (so that the job renders only new ones).
-pub fn existing_keys(conn: &mut Conn, keys: &[String]) -> Result<HashSet<String>, ApiError> {
+pub fn existing_keys(conn: &mut Conn, keys: &[String]) -> QueryResult<HashSet<String>> {
     let mut found = HashSet::new();
     for chunk in keys.chunks(500) {
         let rows: Vec<String> = outbox::table
@@ -79,7 +78,7 @@ pub fn existing_keys(conn: &mut Conn, keys: &[String]) -> Result<HashSet<String>
 }
 
 /// Queues a row unless its key is already there; true when it was queued by this call.
-pub fn enqueue(conn: &mut Conn, r: &NewOutbox) -> Result<bool, ApiError> {
+pub fn enqueue(conn: &mut Conn, r: &NewOutbox) -> QueryResult<bool> {
     let values = (
         outbox::structure_id.eq(r.structure_id),
         outbox::dedup_key.eq(&r.dedup_key),
@@ -118,7 +117,7 @@ pub fn claim(
     wall_now: NaiveDateTime,
     ready_at: NaiveDateTime,
     limit: i64,
-) -> Result<Vec<OutboxRow>, ApiError> {
+) -> QueryResult<Vec<OutboxRow>> {
     // SQLite serialises writers and runs the subquery once. PostgreSQL picks the rows in a
     // materialised CTE (once, as LIMIT must), skipping rows another sender has locked, and
     // re-checks the conditions on each row it updates.
@@ -144,12 +143,12 @@ pub fn claim(
         .bind::<Timestamp, _>(wall_now)
         .bind::<BigInt, _>(limit)
         .execute(c))?;
-    Ok(outbox::table
+    outbox::table
         .filter(outbox::claimed_by.eq(token))
         .filter(outbox::status.eq("queued"))
         .order(outbox::id)
         .select(OutboxRow::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
 /// Records a delivery; false when the row was no longer claimed by `token`.
@@ -158,7 +157,7 @@ pub fn mark_sent(
     id: i64,
     token: &str,
     sent_at: NaiveDateTime,
-) -> Result<bool, ApiError> {
+) -> QueryResult<bool> {
     let n = diesel::update(
         outbox::table
             .filter(outbox::id.eq(id))
@@ -184,7 +183,7 @@ pub fn mark_attempt_failed(
     error: &str,
     next_attempt_at: NaiveDateTime,
     give_up: bool,
-) -> Result<(), ApiError> {
+) -> QueryResult<()> {
     diesel::update(
         outbox::table
             .filter(outbox::id.eq(id))
@@ -203,7 +202,7 @@ pub fn mark_attempt_failed(
 }
 
 /// Gives back the rows still claimed by `token` (not attempted in this run).
-pub fn release(conn: &mut Conn, token: &str) -> Result<(), ApiError> {
+pub fn release(conn: &mut Conn, token: &str) -> QueryResult<()> {
     diesel::update(outbox::table.filter(outbox::claimed_by.eq(token)))
         .set((
             outbox::claimed_by.eq(None::<String>),
@@ -265,7 +264,7 @@ pub fn list(
     status: Option<&str>,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<OutboxRow>, i64), ApiError> {
+) -> QueryResult<(Vec<OutboxRow>, i64)> {
     let base = || {
         let mut q = outbox::table
             .filter(outbox::structure_id.eq(structure_id))
@@ -285,26 +284,19 @@ pub fn list(
     Ok((items, total))
 }
 
-pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> Result<OutboxRow, ApiError> {
+/// The notification of the structure, if any.
+pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<OutboxRow>> {
     outbox::table
         .filter(outbox::id.eq(id))
         .filter(outbox::structure_id.eq(structure_id))
         .select(OutboxRow::as_select())
         .first(conn)
-        .optional()?
-        .ok_or_else(|| ApiError::not_found("notification"))
+        .optional()
 }
 
-/// Puts a failed row back in the queue with a fresh count of attempts: the next job run
-/// sends it. Anything but a failed row is a conflict.
-pub fn retry(conn: &mut Conn, structure_id: i64, id: i64) -> Result<OutboxRow, ApiError> {
-    let row = get(conn, structure_id, id)?;
-    if row.status != "failed" {
-        return Err(ApiError::conflict(format!(
-            "only a failed notification can be retried; this one is {}",
-            row.status
-        )));
-    }
+/// Puts a row back in the queue with a fresh count of attempts: the next job run sends it
+/// (only a failed row may be retried: `app::reminders::retry_notification` decides).
+pub fn requeue(conn: &mut Conn, id: i64) -> QueryResult<()> {
     diesel::update(outbox::table.filter(outbox::id.eq(id)))
         .set((
             outbox::status.eq("queued"),
@@ -313,7 +305,7 @@ pub fn retry(conn: &mut Conn, structure_id: i64, id: i64) -> Result<OutboxRow, A
             outbox::claimed_until.eq(None::<NaiveDateTime>),
         ))
         .execute(conn)?;
-    get(conn, structure_id, id)
+    Ok(())
 }
 
 /// Rewrites the emails about one anonymised person (reminders whose subject is one of their
@@ -325,7 +317,7 @@ pub fn withdraw_about_person(
     participant_id: i64,
     placement_ids: &[i64],
     referral_ids: &[i64],
-) -> Result<Vec<String>, ApiError> {
+) -> QueryResult<Vec<String>> {
     let about = outbox::subject_type
         .eq("placement")
         .and(outbox::subject_id.eq_any(placement_ids))

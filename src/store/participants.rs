@@ -5,11 +5,9 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::auth::Caller;
 use crate::db::schema::{eligibility_validations, participants, placements};
 use crate::db::{now, Conn};
 use crate::domain::eligibility::Validation;
-use crate::error::ApiError;
 use crate::store::contracts::split_codes;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -65,33 +63,9 @@ pub enum ParticipantAccess {
     NameAndPlacements { organisation_id: i64 },
 }
 
-/// The privacy policy, in one place. Funders never reach participant routes (their guard
-/// refuses them); a contractor sees only people placed with its organisation, as
-/// contractor or employer, or proposed to one of its needs. Anyone else: 404.
-pub fn access(
-    conn: &mut Conn,
-    caller: &Caller,
-    participant: &Participant,
-) -> Result<ParticipantAccess, ApiError> {
-    if participant.structure_id != caller.structure_id {
-        return Err(ApiError::not_found("participant"));
-    }
-    if caller.is_staff() {
-        return Ok(ParticipantAccess::Full);
-    }
-    match caller.contractor_org() {
-        Some(org) if contractor_linked(conn, participant.id, org)? => {
-            Ok(ParticipantAccess::NameAndPlacements {
-                organisation_id: org,
-            })
-        }
-        _ => Err(ApiError::not_found("participant")),
-    }
-}
-
 /// Whether the person is placed with the organisation (as contractor or employer) or
 /// proposed to one of its recruitment needs.
-pub fn contractor_linked(conn: &mut Conn, participant_id: i64, org: i64) -> Result<bool, ApiError> {
+pub fn contractor_linked(conn: &mut Conn, participant_id: i64, org: i64) -> QueryResult<bool> {
     let placed: i64 = placements::table
         .filter(placements::participant_id.eq(participant_id))
         .filter(
@@ -111,21 +85,18 @@ pub fn contractor_linked(conn: &mut Conn, participant_id: i64, org: i64) -> Resu
     )?)
 }
 
-pub fn find_in(
-    conn: &mut Conn,
-    structure_id: i64,
-    id: i64,
-) -> Result<Option<Participant>, ApiError> {
-    Ok(participants::table
+pub fn find_in(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<Participant>> {
+    participants::table
         .filter(participants::id.eq(id))
         .filter(participants::structure_id.eq(structure_id))
         .select(Participant::as_select())
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
-pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> Result<Participant, ApiError> {
-    find_in(conn, structure_id, id)?.ok_or_else(|| ApiError::not_found("participant"))
+/// The person of the structure; diesel's `NotFound` when there is none.
+pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Participant> {
+    find_in(conn, structure_id, id)?.ok_or(diesel::result::Error::NotFound)
 }
 
 /// Same last name, first name and birth date in the structure (case and accents of spacing
@@ -136,7 +107,7 @@ pub fn find_duplicate(
     first_name: &str,
     last_name: &str,
     birth_date: NaiveDate,
-) -> Result<Option<i64>, ApiError> {
+) -> QueryResult<Option<i64>> {
     let rows: Vec<(i64, Option<String>, Option<String>)> = participants::table
         .filter(participants::structure_id.eq(structure_id))
         .filter(participants::birth_date.eq(birth_date))
@@ -159,24 +130,17 @@ pub fn find_duplicate(
     }))
 }
 
-pub fn create(conn: &mut Conn, structure_id: i64, p: &NewParticipant) -> Result<i64, ApiError> {
-    // Two creations of the same person take turns, so the second sees the first.
-    crate::lock_rows!(conn, structures, [structure_id])?;
-    if let Some(existing) = find_duplicate(
-        conn,
-        structure_id,
-        &p.first_name,
-        &p.last_name,
-        p.birth_date,
-    )? {
-        return Err(ApiError::conflict(
-            "a person with the same last name, first name and birth date already exists",
-        )
-        .with_extra("existing_id", existing.into()));
-    }
+/// Takes the structure's row lock for the rest of the transaction: two creations of the
+/// same person take turns, so the second sees the first.
+pub fn lock_structure(conn: &mut Conn, structure_id: i64) -> QueryResult<()> {
+    crate::lock_rows!(conn, structures, [structure_id])
+}
+
+/// Inserts a person (the duplicate rule is the use case's: `app::participants`).
+pub fn create(conn: &mut Conn, structure_id: i64, p: &NewParticipant) -> QueryResult<i64> {
     use chrono::Datelike;
     let at = now();
-    Ok(diesel::insert_into(participants::table)
+    diesel::insert_into(participants::table)
         .values((
             participants::structure_id.eq(structure_id),
             participants::first_name.eq(&p.first_name),
@@ -200,10 +164,10 @@ pub fn create(conn: &mut Conn, structure_id: i64, p: &NewParticipant) -> Result<
             participants::updated_at.eq(at),
         ))
         .returning(participants::id)
-        .get_result(conn)?)
+        .get_result(conn)
 }
 
-pub fn touch(conn: &mut Conn, id: i64, day: NaiveDate) -> Result<(), ApiError> {
+pub fn touch(conn: &mut Conn, id: i64, day: NaiveDate) -> QueryResult<()> {
     diesel::update(
         participants::table
             .filter(participants::id.eq(id))
@@ -220,7 +184,7 @@ pub fn list(
     contractor: Option<i64>,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<Participant>, i64), ApiError> {
+) -> QueryResult<(Vec<Participant>, i64)> {
     let base = || {
         let mut q = participants::table
             .filter(participants::structure_id.eq(structure_id))
@@ -274,15 +238,15 @@ pub struct EligibilityRow {
 pub fn eligibility_history(
     conn: &mut Conn,
     participant_id: i64,
-) -> Result<Vec<EligibilityRow>, ApiError> {
-    Ok(eligibility_validations::table
+) -> QueryResult<Vec<EligibilityRow>> {
+    eligibility_validations::table
         .filter(eligibility_validations::participant_id.eq(participant_id))
         .order((
             eligibility_validations::validated_on,
             eligibility_validations::id,
         ))
         .select(EligibilityRow::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
 pub fn validations(rows: &[EligibilityRow]) -> Vec<Validation> {
@@ -307,8 +271,8 @@ pub fn add_eligibility(
     validated_by: i64,
     validated_on: NaiveDate,
     valid_until: NaiveDate,
-) -> Result<i64, ApiError> {
-    Ok(diesel::insert_into(eligibility_validations::table)
+) -> QueryResult<i64> {
+    diesel::insert_into(eligibility_validations::table)
         .values((
             eligibility_validations::structure_id.eq(structure_id),
             eligibility_validations::participant_id.eq(participant_id),
@@ -321,7 +285,7 @@ pub fn add_eligibility(
             eligibility_validations::created_at.eq(now()),
         ))
         .returning(eligibility_validations::id)
-        .get_result(conn)?)
+        .get_result(conn)
 }
 
 /// Removes what identifies people whose last activity is before `cutoff`; keeps what
@@ -332,7 +296,7 @@ pub fn add_eligibility(
 pub fn anonymise_inactive(
     conn: &mut Conn,
     cutoff: NaiveDate,
-) -> Result<(Vec<i64>, Vec<String>), ApiError> {
+) -> QueryResult<(Vec<i64>, Vec<String>)> {
     let ids: Vec<(i64, i64)> = participants::table
         .filter(participants::anonymised_at.is_null())
         .filter(participants::last_activity_on.lt(cutoff))
@@ -361,11 +325,7 @@ pub fn anonymise_inactive(
 /// placements; and the emails that name them. What the indicators count stays: sex, birth
 /// year, territory, QPV, qualification, criteria, the placements' modality, contract type,
 /// dates, age band and outcome, and every hour figure.
-fn erase_person(
-    conn: &mut Conn,
-    id: i64,
-    at: chrono::NaiveDateTime,
-) -> Result<Vec<String>, ApiError> {
+fn erase_person(conn: &mut Conn, id: i64, at: chrono::NaiveDateTime) -> QueryResult<Vec<String>> {
     use crate::db::schema::{hour_entries, hour_entry_changes, referral_events, referrals};
     diesel::update(participants::table.filter(participants::id.eq(id)))
         .set((

@@ -9,7 +9,6 @@ use crate::db::schema::{
     clauses, eligibility_validations, organisation_contacts, organisations, participants, users,
 };
 use crate::db::Conn;
-use crate::error::ApiError;
 use crate::store::clauses::Clause;
 
 /// One email address a reminder goes to.
@@ -24,12 +23,12 @@ pub struct Addressee {
 
 /// Clauses whose reminders the job computes: active ones (every rule) and completed ones
 /// (the rules about people), across structures.
-pub fn clauses_to_watch(conn: &mut Conn) -> Result<Vec<Clause>, ApiError> {
-    Ok(clauses::table
+pub fn clauses_to_watch(conn: &mut Conn) -> QueryResult<Vec<Clause>> {
+    clauses::table
         .filter(clauses::status.eq_any(["active", "completed"]))
         .order(clauses::id)
         .select(Clause::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
 /// Users of the structure by lower-cased email: (id, display name, optional reminders off).
@@ -37,8 +36,8 @@ fn user_by_email(
     conn: &mut Conn,
     structure_id: i64,
     email: &str,
-) -> Result<Option<(i64, Option<String>, bool)>, ApiError> {
-    Ok(users::table
+) -> QueryResult<Option<(i64, Option<String>, bool)>> {
+    users::table
         .filter(users::structure_id.eq(structure_id))
         .filter(users::email.eq(email.trim().to_lowercase()))
         .filter(users::active.eq(true))
@@ -48,7 +47,7 @@ fn user_by_email(
             users::optional_reminders_off,
         ))
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
 /// The reminder contacts of a contractor organisation; when it named none, its active
@@ -57,7 +56,7 @@ pub fn contractor_addressees(
     conn: &mut Conn,
     structure_id: i64,
     organisation_id: i64,
-) -> Result<Vec<Addressee>, ApiError> {
+) -> QueryResult<Vec<Addressee>> {
     let in_structure: i64 = organisations::table
         .filter(organisations::id.eq(organisation_id))
         .filter(organisations::structure_id.eq(structure_id))
@@ -124,7 +123,7 @@ pub fn staff_addressee(
     conn: &mut Conn,
     structure_id: i64,
     user_id: i64,
-) -> Result<Option<Addressee>, ApiError> {
+) -> QueryResult<Option<Addressee>> {
     let row: Option<UserRow> = users::table
         .filter(users::id.eq(user_id))
         .filter(users::structure_id.eq(structure_id))
@@ -142,7 +141,7 @@ pub fn staff_addressee(
 }
 
 /// The structure's facilitators; its admins when it has no facilitator.
-pub fn structure_staff(conn: &mut Conn, structure_id: i64) -> Result<Vec<Addressee>, ApiError> {
+pub fn structure_staff(conn: &mut Conn, structure_id: i64) -> QueryResult<Vec<Addressee>> {
     for role in ["facilitator", "admin"] {
         let rows: Vec<UserRow> = users::table
             .filter(users::structure_id.eq(structure_id))
@@ -163,7 +162,7 @@ pub fn structure_staff(conn: &mut Conn, structure_id: i64) -> Result<Vec<Address
     Ok(Vec::new())
 }
 
-pub fn organisation_name(conn: &mut Conn, id: i64) -> Result<String, ApiError> {
+pub fn organisation_name(conn: &mut Conn, id: i64) -> QueryResult<String> {
     Ok(organisations::table
         .filter(organisations::id.eq(id))
         .select(organisations::name)
@@ -174,7 +173,7 @@ pub fn organisation_name(conn: &mut Conn, id: i64) -> Result<String, ApiError> {
 
 /// How an email names a person: first name and initial ("Awa D."), or the file number once
 /// the person is anonymised.
-pub fn participant_label(conn: &mut Conn, id: i64) -> Result<String, ApiError> {
+pub fn participant_label(conn: &mut Conn, id: i64) -> QueryResult<String> {
     let row: Option<(Option<String>, Option<String>)> = participants::table
         .filter(participants::id.eq(id))
         .select((participants::first_name, participants::last_name))
@@ -197,7 +196,7 @@ pub fn participant_label(conn: &mut Conn, id: i64) -> Result<String, ApiError> {
 pub fn eligibility_valid_until(
     conn: &mut Conn,
     participant_id: i64,
-) -> Result<Option<NaiveDate>, ApiError> {
+) -> QueryResult<Option<NaiveDate>> {
     let days: Vec<NaiveDate> = eligibility_validations::table
         .filter(eligibility_validations::participant_id.eq(participant_id))
         .select(eligibility_validations::valid_until)
@@ -206,14 +205,14 @@ pub fn eligibility_valid_until(
 }
 
 /// Turns optional reminders off or on for a user.
-pub fn set_optional_off(conn: &mut Conn, user_id: i64, off: bool) -> Result<(), ApiError> {
+pub fn set_optional_off(conn: &mut Conn, user_id: i64, off: bool) -> QueryResult<()> {
     diesel::update(users::table.filter(users::id.eq(user_id)))
         .set(users::optional_reminders_off.eq(off))
         .execute(conn)?;
     Ok(())
 }
 
-pub fn optional_off(conn: &mut Conn, user_id: i64) -> Result<bool, ApiError> {
+pub fn optional_off(conn: &mut Conn, user_id: i64) -> QueryResult<bool> {
     Ok(users::table
         .filter(users::id.eq(user_id))
         .select(users::optional_reminders_off)

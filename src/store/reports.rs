@@ -22,7 +22,6 @@ use crate::db::schema::{
 use crate::db::Conn;
 use crate::domain::period::{Month, Period};
 use crate::domain::report::{CodeInterner, FactRow};
-use crate::error::ApiError;
 
 /// What a report covers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -284,7 +283,7 @@ pub fn fact_rows(
     conn: &mut Conn,
     scope: &ReportScope,
     period: &Period,
-) -> Result<Vec<FactRow>, ApiError> {
+) -> QueryResult<Vec<FactRow>> {
     let split = period.split();
     let mut sink = FactSink::new(split.whole_years.len() + split.partial.len() > 1);
     if !split.whole_years.is_empty() {
@@ -300,11 +299,7 @@ pub fn fact_rows(
 /// comparison with the previous period and the multi-year trend. A period read from one
 /// source (whole years, or the months of one partial year) is summed and counted in SQL;
 /// one that mixes them counts each person once across the sources here.
-pub fn totals(
-    conn: &mut Conn,
-    scope: &ReportScope,
-    period: &Period,
-) -> Result<(i64, i64), ApiError> {
+pub fn totals(conn: &mut Conn, scope: &ReportScope, period: &Period) -> QueryResult<(i64, i64)> {
     let split = period.split();
     let persons_sql = "CAST(COUNT(DISTINCT placements.participant_id) AS BIGINT)";
     let entry_hours =
@@ -329,7 +324,7 @@ pub fn totals(
                 placement_year_totals,
                 placement_year_totals::structure_id
             );
-            return Ok(q.get_result::<(i64, i64)>(conn)?);
+            return q.get_result::<(i64, i64)>(conn);
         }
         (true, [(from, to)]) => {
             let mut q = hour_entries::table
@@ -346,7 +341,7 @@ pub fn totals(
                 ))
                 .into_boxed();
             snapshot_scope!(q, scope, placements, hour_entries::structure_id);
-            return Ok(q.get_result::<(i64, i64)>(conn)?);
+            return q.get_result::<(i64, i64)>(conn);
         }
         _ => {}
     }
@@ -442,7 +437,7 @@ pub fn clause_figures(
     conn: &mut Conn,
     scope: &ReportScope,
     period: &Period,
-) -> Result<ClauseFigures, ApiError> {
+) -> QueryResult<ClauseFigures> {
     let statuses = vec!["active".to_string(), "completed".to_string()];
     let count = || sql::<BigInt>("CAST(COUNT(*) AS BIGINT)");
     let contracts = || sql::<BigInt>("CAST(COUNT(DISTINCT clauses.contract_id) AS BIGINT)");
@@ -496,7 +491,7 @@ pub fn employment_contracts(
     conn: &mut Conn,
     scope: &ReportScope,
     period: &Period,
-) -> Result<Counted, ApiError> {
+) -> QueryResult<Counted> {
     let mut q = placements::table
         .filter(placements::starts_on.ge(period.start()))
         .filter(placements::starts_on.le(period.end()))
@@ -522,7 +517,7 @@ pub fn exits(
     conn: &mut Conn,
     scope: &ReportScope,
     period: &Period,
-) -> Result<BTreeMap<String, Counted>, ApiError> {
+) -> QueryResult<BTreeMap<String, Counted>> {
     let mut q = placements::table
         .filter(placements::exit_on.ge(period.start()))
         .filter(placements::exit_on.le(period.end()))
@@ -546,37 +541,57 @@ pub fn exits(
     Ok(out)
 }
 
-/// Persons and hours of each territory of the scope in whole calendar years, read from the
-/// maintained per-year totals (one grouped pass): the cells a territory filter is judged on.
-pub fn territory_cells(
+/// What the cells of `year_cells` are keyed by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellsBy {
+    /// The département of each placement: the cells a territory filter is judged on.
+    Territory,
+    /// The structure (its id as the key): the cells a `structure_id` is judged on.
+    Structure,
+}
+
+/// Persons and hours of each territory or structure of the scope in whole calendar years,
+/// read from the maintained per-year totals (one grouped pass), in the order of the key.
+pub fn year_cells(
     conn: &mut Conn,
     scope: &ReportScope,
     years: &[i32],
-) -> Result<Vec<crate::domain::report::Cell>, ApiError> {
+    by: CellsBy,
+) -> QueryResult<Vec<crate::domain::report::Cell>> {
     use placement_year_totals as t;
-    let mut q = t::table
-        .filter(t::year.eq_any(years.to_vec()))
-        .filter((t::work + t::training).gt(0))
-        .group_by(t::territory)
-        .select((
-            t::territory,
-            sql::<BigInt>("CAST(COUNT(DISTINCT placement_year_totals.participant_id) AS BIGINT)"),
-            sql::<BigInt>(
-                "CAST(COALESCE(SUM(placement_year_totals.work + placement_year_totals.training), 0) AS BIGINT)",
-            ),
-        ))
-        .into_boxed();
-    snapshot_scope!(q, scope, placement_year_totals, t::structure_id);
-    let mut rows: Vec<(String, i64, i64)> = q.load(conn)?;
-    rows.sort();
-    Ok(rows
-        .into_iter()
-        .map(|(key, persons, hours)| crate::domain::report::Cell {
-            key,
-            persons,
-            hours,
-        })
-        .collect())
+    // The same query grouped by one column or the other (their types differ).
+    macro_rules! cells {
+        ($column:expr, $key:ty) => {{
+            let mut q = t::table
+                .filter(t::year.eq_any(years.to_vec()))
+                .filter((t::work + t::training).gt(0))
+                .group_by($column)
+                .select((
+                    $column,
+                    sql::<BigInt>(
+                        "CAST(COUNT(DISTINCT placement_year_totals.participant_id) AS BIGINT)",
+                    ),
+                    sql::<BigInt>(
+                        "CAST(COALESCE(SUM(placement_year_totals.work + placement_year_totals.training), 0) AS BIGINT)",
+                    ),
+                ))
+                .into_boxed();
+            snapshot_scope!(q, scope, placement_year_totals, t::structure_id);
+            let mut rows: Vec<($key, i64, i64)> = q.load(conn)?;
+            rows.sort();
+            rows.into_iter()
+                .map(|(key, persons, hours)| crate::domain::report::Cell {
+                    key: key.to_string(),
+                    persons,
+                    hours,
+                })
+                .collect()
+        }};
+    }
+    Ok(match by {
+        CellsBy::Territory => cells!(t::territory, String),
+        CellsBy::Structure => cells!(t::structure_id, i64),
+    })
 }
 
 /// The identity of a contract across structures, in SQL: buyer identifier and reference
@@ -587,7 +602,7 @@ pub fn territory_cells(
 /// structures (the same buyer's DECP file imported by both) counts once in each: merging
 /// them across structures cost more than the rest of a national report together (a
 /// distinct count over 150,000 keys), for a case that should stay rare.
-pub fn pnad(conn: &mut Conn, scope: &ReportScope, period: &Period) -> Result<(i64, i64), ApiError> {
+pub fn pnad(conn: &mut Conn, scope: &ReportScope, period: &Period) -> QueryResult<(i64, i64)> {
     let mut q = contracts::table
         .filter(contracts::notified_on.ge(period.start()))
         .filter(contracts::notified_on.le(period.end()))
@@ -622,44 +637,11 @@ pub fn pnad(conn: &mut Conn, scope: &ReportScope, period: &Period) -> Result<(i6
             ),
         );
     }
-    Ok(q.get_result::<(i64, i64)>(conn)?)
-}
-
-/// Persons and hours of each structure of the scope in whole calendar years, read from the
-/// maintained per-year totals (one grouped pass): the cells a `structure_id` is judged on.
-pub fn structure_cells(
-    conn: &mut Conn,
-    scope: &ReportScope,
-    years: &[i32],
-) -> Result<Vec<crate::domain::report::Cell>, ApiError> {
-    use placement_year_totals as t;
-    let mut q = t::table
-        .filter(t::year.eq_any(years.to_vec()))
-        .filter((t::work + t::training).gt(0))
-        .group_by(t::structure_id)
-        .select((
-            t::structure_id,
-            sql::<BigInt>("CAST(COUNT(DISTINCT placement_year_totals.participant_id) AS BIGINT)"),
-            sql::<BigInt>(
-                "CAST(COALESCE(SUM(placement_year_totals.work + placement_year_totals.training), 0) AS BIGINT)",
-            ),
-        ))
-        .into_boxed();
-    snapshot_scope!(q, scope, placement_year_totals, t::structure_id);
-    let mut rows: Vec<(i64, i64, i64)> = q.load(conn)?;
-    rows.sort();
-    Ok(rows
-        .into_iter()
-        .map(|(id, persons, hours)| crate::domain::report::Cell {
-            key: id.to_string(),
-            persons,
-            hours,
-        })
-        .collect())
+    q.get_result::<(i64, i64)>(conn)
 }
 
 /// Whether a structure exists.
-pub fn structure_exists(conn: &mut Conn, id: i64) -> Result<bool, ApiError> {
+pub fn structure_exists(conn: &mut Conn, id: i64) -> QueryResult<bool> {
     Ok(structures::table
         .filter(structures::id.eq(id))
         .select(structures::id)
@@ -669,7 +651,7 @@ pub fn structure_exists(conn: &mut Conn, id: i64) -> Result<bool, ApiError> {
 }
 
 /// The département of a structure, when recorded.
-pub fn structure_territory(conn: &mut Conn, id: i64) -> Result<Option<String>, ApiError> {
+pub fn structure_territory(conn: &mut Conn, id: i64) -> QueryResult<Option<String>> {
     Ok(structures::table
         .filter(structures::id.eq(id))
         .select(structures::territory)
@@ -679,25 +661,25 @@ pub fn structure_territory(conn: &mut Conn, id: i64) -> Result<Option<String>, A
 }
 
 /// The name of a structure.
-pub fn structure_name(conn: &mut Conn, id: i64) -> Result<Option<String>, ApiError> {
-    Ok(structures::table
+pub fn structure_name(conn: &mut Conn, id: i64) -> QueryResult<Option<String>> {
+    structures::table
         .filter(structures::id.eq(id))
         .select(structures::name)
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
 /// The structure an organisation belongs to.
-pub fn organisation_structure(conn: &mut Conn, id: i64) -> Result<Option<i64>, ApiError> {
-    Ok(organisations::table
+pub fn organisation_structure(conn: &mut Conn, id: i64) -> QueryResult<Option<i64>> {
+    organisations::table
         .filter(organisations::id.eq(id))
         .select(organisations::structure_id)
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
 /// Names of organisations (buyers and contractors of the breakdowns), by id.
-pub fn organisation_names(conn: &mut Conn, ids: &[i64]) -> Result<BTreeMap<i64, String>, ApiError> {
+pub fn organisation_names(conn: &mut Conn, ids: &[i64]) -> QueryResult<BTreeMap<i64, String>> {
     if ids.is_empty() {
         return Ok(BTreeMap::new());
     }

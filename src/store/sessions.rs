@@ -5,7 +5,6 @@ use diesel::prelude::*;
 
 use crate::db::schema::{sessions, users};
 use crate::db::Conn;
-use crate::error::ApiError;
 use crate::store::users::User;
 
 /// Opens a session for `user_id` until `expires_at`; returns its id.
@@ -15,8 +14,8 @@ pub fn open(
     csrf_token: &str,
     at: NaiveDateTime,
     expires_at: NaiveDateTime,
-) -> Result<i64, ApiError> {
-    Ok(diesel::insert_into(sessions::table)
+) -> QueryResult<i64> {
+    diesel::insert_into(sessions::table)
         .values((
             sessions::user_id.eq(user_id),
             sessions::csrf_token.eq(csrf_token),
@@ -24,7 +23,7 @@ pub fn open(
             sessions::expires_at.eq(expires_at),
         ))
         .returning(sessions::id)
-        .get_result(conn)?)
+        .get_result(conn)
 }
 
 /// The active account behind a session that is neither revoked nor expired at `at`, with the
@@ -33,8 +32,8 @@ pub fn find_live(
     conn: &mut Conn,
     session_id: i64,
     at: NaiveDateTime,
-) -> Result<Option<(User, String)>, ApiError> {
-    Ok(sessions::table
+) -> QueryResult<Option<(User, String)>> {
+    sessions::table
         .inner_join(users::table)
         .filter(sessions::id.eq(session_id))
         .filter(sessions::revoked_at.is_null())
@@ -42,11 +41,11 @@ pub fn find_live(
         .filter(users::active.eq(true))
         .select((User::as_select(), sessions::csrf_token))
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
 /// Ends a session; true when it was live.
-pub fn revoke(conn: &mut Conn, session_id: i64, at: NaiveDateTime) -> Result<bool, ApiError> {
+pub fn revoke(conn: &mut Conn, session_id: i64, at: NaiveDateTime) -> QueryResult<bool> {
     let n = diesel::update(
         sessions::table
             .filter(sessions::id.eq(session_id))
@@ -59,14 +58,14 @@ pub fn revoke(conn: &mut Conn, session_id: i64, at: NaiveDateTime) -> Result<boo
 
 /// Forgets sessions that ended more than a day before `at` (expired or revoked): the table
 /// keeps only what can still be presented, plus a day for investigations.
-pub fn purge(conn: &mut Conn, at: NaiveDateTime) -> Result<usize, ApiError> {
+pub fn purge(conn: &mut Conn, at: NaiveDateTime) -> QueryResult<usize> {
     let before = at - chrono::Duration::days(1);
-    Ok(diesel::delete(
+    diesel::delete(
         sessions::table.filter(
             sessions::expires_at
                 .lt(before)
                 .or(sessions::revoked_at.lt(before)),
         ),
     )
-    .execute(conn)?)
+    .execute(conn)
 }

@@ -9,7 +9,6 @@ use crate::db::schema::{hour_entries, organisations};
 use crate::db::Conn;
 use crate::domain::hours::{month_first_day, month_key, parse_month};
 use crate::domain::next_action::{self, NextAction};
-use crate::error::ApiError;
 use crate::store::contracts::split_codes;
 use crate::store::participants::{self, Participant, ParticipantAccess};
 use crate::store::placements::{self, Placement};
@@ -94,7 +93,7 @@ pub fn build(
     person: &Participant,
     access: ParticipantAccess,
     today: NaiveDate,
-) -> Result<Timeline, ApiError> {
+) -> QueryResult<Timeline> {
     let mut events = Vec::new();
     let mut actions = Vec::new();
     let all = placements::of_participant(conn, person.id)?;

@@ -5,7 +5,6 @@ use diesel::prelude::*;
 
 use crate::db::schema::{login_throttle, organisations, structures, users};
 use crate::db::{now, Conn};
-use crate::error::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -53,22 +52,22 @@ pub fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-pub fn find_active(conn: &mut Conn, id: i64) -> Result<Option<User>, ApiError> {
-    Ok(users::table
+pub fn find_active(conn: &mut Conn, id: i64) -> QueryResult<Option<User>> {
+    users::table
         .filter(users::id.eq(id))
         .filter(users::active.eq(true))
         .select(User::as_select())
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
-pub fn find_by_email(conn: &mut Conn, email: &str) -> Result<Option<User>, ApiError> {
-    Ok(users::table
+pub fn find_by_email(conn: &mut Conn, email: &str) -> QueryResult<Option<User>> {
+    users::table
         .filter(users::email.eq(normalise_email(email)))
         .filter(users::active.eq(true))
         .select(User::as_select())
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
 pub fn list(
@@ -76,7 +75,7 @@ pub fn list(
     structure_id: i64,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<User>, i64), ApiError> {
+) -> QueryResult<(Vec<User>, i64)> {
     let total = users::table
         .filter(users::structure_id.eq(structure_id))
         .count()
@@ -103,27 +102,37 @@ pub struct NewUser<'a> {
 /// Code of the refusal of an email that an account already uses.
 pub const EMAIL_TAKEN: &str = "email_taken";
 
-/// The 409 of a taken email: the same wherever the account is (this structure or another),
-/// naming neither the structure nor the account.
-pub fn email_taken() -> ApiError {
-    let mut e = ApiError::conflict("cette adresse e-mail est déjà utilisée par un compte");
-    e.errors = vec![crate::error::FieldError::new(
-        "email",
-        EMAIL_TAKEN,
-        "cette adresse e-mail est déjà utilisée par un compte",
-    )];
-    e
+/// Why a user could not be inserted: the one store error with a meaning of its own, since a
+/// concurrent creation of the same email is only seen as a unique violation.
+#[derive(Debug)]
+pub enum CreateUserError {
+    /// An account already uses the email (in this structure or another).
+    EmailTaken,
+    Database(diesel::result::Error),
 }
 
-/// Inserts a user; a taken email is a 409 (`email_taken`).
-pub fn create(conn: &mut Conn, u: NewUser<'_>) -> Result<User, ApiError> {
+impl From<diesel::result::Error> for CreateUserError {
+    fn from(e: diesel::result::Error) -> CreateUserError {
+        CreateUserError::Database(e)
+    }
+}
+
+/// `insert` with its refusal as a problem response: kept only for the callers outside the
+/// layers that cannot change in this step (`main.rs`'s `create-user`, the test helper
+/// `TestApp::cli_user`); use cases call `insert`.
+pub fn create(conn: &mut Conn, u: NewUser<'_>) -> Result<User, crate::error::ApiError> {
+    insert(conn, u).map_err(crate::error::ApiError::from)
+}
+
+/// Inserts a user; a taken email is `CreateUserError::EmailTaken`.
+pub fn insert(conn: &mut Conn, u: NewUser<'_>) -> Result<User, CreateUserError> {
     let email = normalise_email(u.email);
     let exists: i64 = users::table
         .filter(users::email.eq(&email))
         .count()
         .get_result(conn)?;
     if exists > 0 {
-        return Err(email_taken());
+        return Err(CreateUserError::EmailTaken);
     }
     let id: i64 = diesel::insert_into(users::table)
         .values((
@@ -143,8 +152,8 @@ pub fn create(conn: &mut Conn, u: NewUser<'_>) -> Result<User, ApiError> {
             diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::UniqueViolation,
                 _,
-            ) => email_taken(),
-            other => other.into(),
+            ) => CreateUserError::EmailTaken,
+            other => CreateUserError::Database(other),
         })?;
     Ok(users::table
         .find(id)
@@ -157,16 +166,16 @@ pub fn organisation_kind(
     conn: &mut Conn,
     structure_id: i64,
     organisation_id: i64,
-) -> Result<Option<String>, ApiError> {
-    Ok(organisations::table
+) -> QueryResult<Option<String>> {
+    organisations::table
         .filter(organisations::id.eq(organisation_id))
         .filter(organisations::structure_id.eq(structure_id))
         .select(organisations::kind)
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
-pub fn find_or_create_structure(conn: &mut Conn, name: &str) -> Result<(i64, bool), ApiError> {
+pub fn find_or_create_structure(conn: &mut Conn, name: &str) -> QueryResult<(i64, bool)> {
     if let Some(id) = structures::table
         .filter(structures::name.eq(name))
         .select(structures::id)
@@ -210,7 +219,7 @@ pub fn purge_throttle(
     conn: &mut Conn,
     at: NaiveDateTime,
     window_seconds: i64,
-) -> Result<usize, ApiError> {
+) -> QueryResult<usize> {
     let window_over = at - chrono::Duration::seconds(window_seconds);
     let expired: Vec<String> = login_throttle::table
         .filter(login_throttle::window_started_at.le(window_over))
@@ -225,10 +234,8 @@ pub fn purge_throttle(
     if expired.is_empty() {
         return Ok(0);
     }
-    Ok(
-        diesel::delete(login_throttle::table.filter(login_throttle::email_digest.eq_any(&expired)))
-            .execute(conn)?,
-    )
+    diesel::delete(login_throttle::table.filter(login_throttle::email_digest.eq_any(&expired)))
+        .execute(conn)
 }
 
 /// One throttle row as the attempt left it.
@@ -254,7 +261,7 @@ pub fn begin_attempt(
     max_failures: i32,
     window_seconds: i64,
     lockout_seconds: i64,
-) -> Result<Option<i64>, ApiError> {
+) -> QueryResult<Option<i64>> {
     use diesel::sql_types::{Integer, Text, Timestamp};
     purge_throttle(conn, at, window_seconds)?;
     let key = throttle_key(email);
@@ -299,7 +306,7 @@ pub fn begin_attempt(
     })
 }
 
-pub fn clear_failures(conn: &mut Conn, email: &str) -> Result<(), ApiError> {
+pub fn clear_failures(conn: &mut Conn, email: &str) -> QueryResult<()> {
     diesel::delete(
         login_throttle::table.filter(login_throttle::email_digest.eq(throttle_key(email))),
     )

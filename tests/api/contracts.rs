@@ -525,3 +525,59 @@ on_both!(clause_refuses_zero_required_hours, |app: &TestApp| {
     assert_eq!(r.body["required_hours"], 1);
     assert_eq!(app.get("/api/v1/clauses", &w.admin).body["total"], 3);
 });
+
+on_both!(
+    refusals_of_contracts_and_clauses_carry_specific_codes,
+    |app: &TestApp| {
+        let w = fixtures::world(app, "Codes");
+        let code = |r: &crate::common::Resp, field: &str| {
+            r.body["errors"]
+                .as_array()
+                .and_then(|errors| errors.iter().find(|e| e["field"] == field))
+                .map(|e| e["code"].as_str().unwrap_or("").to_string())
+                .unwrap_or_default()
+        };
+        // The same buyer and reference again: 409, its code and today's sentence.
+        let r = app.post(
+            "/api/v1/contracts",
+            &w.admin,
+            json!({"buyer_id": w.buyer, "reference": "2026-001", "title": "Encore", "kind": "works"}),
+        );
+        assert_eq!(r.status, 409, "{}", r.text);
+        assert_eq!(code(&r, "reference"), "contract_reference_taken");
+        assert_eq!(
+            r.body["detail"],
+            "this buyer already has a contract with reference 2026-001"
+        );
+        // Field rules: one code each, never `invalid`.
+        let r = app.post(
+            "/api/v1/contracts",
+            &w.admin,
+            json!({"buyer_id": w.contractor_a, "reference": "X", "title": " ", "kind": "works",
+                   "cpv_code": "4544", "duration_months": 0}),
+        );
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert_eq!(code(&r, "buyer_id"), "organisation_not_buyer");
+        assert_eq!(code(&r, "title"), "empty");
+        assert_eq!(code(&r, "cpv_code"), "cpv_code_malformed");
+        assert_eq!(code(&r, "duration_months"), "duration_out_of_range");
+        // An active clause cannot be activated again.
+        let r = app.post(
+            &format!("/api/v1/clauses/{}/activate", w.clause),
+            &w.admin,
+            json!({}),
+        );
+        assert_eq!(r.status, 409, "{}", r.text);
+        assert_eq!(code(&r, "status"), "clause_status_transition");
+        assert_eq!(r.body["detail"], "a active clause cannot become active");
+        // A second assignment of the same contractor.
+        let r = app.post(
+            &format!("/api/v1/clauses/{}/assignments", w.clause),
+            &w.admin,
+            json!({"contractor_id": w.contractor_a, "role": "holder", "hours_target": 0}),
+        );
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert_eq!(code(&r, "hours_target"), "not_positive");
+        assert_eq!(r.body["errors"][0]["message"], "must be greater than 0");
+    }
+);

@@ -1,0 +1,398 @@
+//! Use cases of participants: registering a person (one per name and birth date in a
+//! structure), reading them as the caller may, their eligibility validations, their timeline
+//! and the audit log of personal data. Every read or change of personal data is audited.
+
+use chrono::NaiveDate;
+
+use crate::api::participants::{
+    EligibilityInput, EligibilityOut, EligibilitySummary, ParticipantInput, ParticipantLimitedView,
+    ParticipantOut, ParticipantView,
+};
+use crate::app::{AppError, AppResult};
+use crate::auth::{records, Caller};
+use crate::db::{now, write_tx, Conn};
+use crate::domain::catalogue::{codes, is_code, is_rome_code, PROOF_KINDS, QUALIFICATION_LEVELS};
+use crate::domain::eligibility::{
+    check_criteria, status_on, valid_on, valid_until, EligibilityStatus,
+};
+use crate::domain::limits::Code;
+use crate::domain::rule::Violation;
+use crate::domain::territory::{departement_of_postal_code, is_valid_departement};
+use crate::store::audit::{self, AuditEntry};
+use crate::store::contracts::split_codes;
+use crate::store::participants::{
+    self as store, EligibilityRow, NewParticipant, Participant, ParticipantAccess,
+};
+use crate::store::placements::{self, Placement};
+use crate::store::timeline::{self, Timeline};
+
+/// Checks a person's data: the person to record, or every broken rule.
+pub fn validate(input: ParticipantInput, today: NaiveDate) -> AppResult<NewParticipant> {
+    let mut errors = Vec::new();
+    let first_name = input.first_name.trim().to_string();
+    let last_name = input.last_name.trim().to_string();
+    if first_name.is_empty() {
+        errors.push(Violation::new("first_name", "empty"));
+    }
+    if last_name.is_empty() {
+        errors.push(Violation::new("last_name", "empty"));
+    }
+    if input.birth_date > today
+        || input.birth_date < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(today)
+    {
+        errors.push(Violation::new("birth_date", "birth_date_implausible"));
+    }
+    if input.sex != "female" && input.sex != "male" {
+        errors.push(Violation::new("sex", "sex_unknown"));
+    }
+    if !is_code(QUALIFICATION_LEVELS, &input.qualification_level) {
+        errors.push(Violation::new(
+            "qualification_level",
+            "qualification_level_unknown",
+        ));
+    }
+    let territory = match &input.postal_code {
+        Some(pc) => match departement_of_postal_code(pc) {
+            Some(d) => Some(d),
+            None => {
+                errors.push(
+                    Violation::new("postal_code", "postal_code_unknown")
+                        .with("postal_code", pc.as_str()),
+                );
+                None
+            }
+        },
+        None => None,
+    };
+    for (i, d) in input.reachable_departements.iter().enumerate() {
+        if !is_valid_departement(d) {
+            errors.push(
+                Violation::new(format!("reachable_departements[{i}]"), "territory_unknown")
+                    .with("territory", d.as_str()),
+            );
+        }
+    }
+    for (i, r) in input.wished_rome_codes.iter().enumerate() {
+        if !is_rome_code(r) {
+            errors.push(Violation::new(
+                format!("wished_rome_codes[{i}]"),
+                "rome_code_malformed",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let clean = |v: Vec<Code>| {
+        let mut v: Vec<String> = v
+            .into_iter()
+            .map(|s| s.trim().to_uppercase())
+            .filter(|s| !s.is_empty())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    Ok(NewParticipant {
+        first_name,
+        last_name,
+        birth_date: input.birth_date,
+        sex: input.sex.into(),
+        postal_code: input.postal_code.map(Into::into),
+        territory,
+        qpv: input.qpv,
+        zrr: input.zrr,
+        qualification_level: input.qualification_level.into(),
+        jobseeker_id: input
+            .jobseeker_id
+            .filter(|s| !s.trim().is_empty())
+            .map(Into::into),
+        looking_for_work: input.looking_for_work.unwrap_or(true),
+        wished_rome_codes: clean(input.wished_rome_codes),
+        licences: clean(input.licences),
+        reachable_departements: clean(input.reachable_departements),
+        available_from: input.available_from,
+    })
+}
+
+/// The eligibility of a person on a day, from their validations.
+pub fn eligibility_summary(rows: &[EligibilityRow], day: NaiveDate) -> EligibilitySummary {
+    let history = store::validations(rows);
+    let status = status_on(&history, day);
+    let current = valid_on(&history, day);
+    EligibilitySummary {
+        status: status.as_str(),
+        valid_until: match status {
+            EligibilityStatus::Valid { until } => Some(until),
+            _ => None,
+        },
+        expired_since: match status {
+            EligibilityStatus::Expired { since } => Some(since),
+            _ => None,
+        },
+        criteria: current.map(|v| v.criteria.clone()).unwrap_or_default(),
+    }
+}
+
+/// Writes a read or change of a person's data to the audit log, in the caller's name.
+fn audit_person(
+    conn: &mut Conn,
+    caller: &Caller,
+    action: &str,
+    id: i64,
+    detail: &str,
+) -> diesel::QueryResult<()> {
+    audit::record(
+        conn,
+        caller.structure_id,
+        Some(caller.user_id),
+        action,
+        "participant",
+        id,
+        detail,
+    )
+}
+
+/// The person of the caller's structure, or not found.
+fn get(conn: &mut Conn, structure_id: i64, id: i64) -> AppResult<Participant> {
+    store::find_in(conn, structure_id, id)?.ok_or(AppError::NotFound("participant"))
+}
+
+/// The participant as the caller may see it; writes the read to the audit log.
+pub fn participant_out(
+    conn: &mut Conn,
+    caller: &Caller,
+    p: Participant,
+) -> AppResult<ParticipantOut> {
+    let access = records::participant_access(conn, caller, &p)?;
+    audit_person(conn, caller, "read", p.id, "personal data")?;
+    Ok(match access {
+        ParticipantAccess::Full => {
+            let rows = store::eligibility_history(conn, p.id)?;
+            let eligibility = eligibility_summary(&rows, now().date());
+            ParticipantOut::Full(Box::new(ParticipantView {
+                id: p.id,
+                first_name: p.first_name,
+                last_name: p.last_name,
+                birth_date: p.birth_date,
+                birth_year: p.birth_year,
+                sex: p.sex,
+                postal_code: p.postal_code,
+                territory: p.territory,
+                qpv: p.qpv,
+                zrr: p.zrr,
+                qualification_level: p.qualification_level,
+                jobseeker_id: p.jobseeker_id,
+                looking_for_work: p.looking_for_work,
+                wished_rome_codes: split_codes(&p.wished_rome_codes),
+                licences: split_codes(&p.licences),
+                reachable_departements: split_codes(&p.reachable_departements),
+                available_from: p.available_from,
+                anonymised: p.anonymised_at.is_some(),
+                eligibility,
+            }))
+        }
+        ParticipantAccess::NameAndPlacements { organisation_id } => {
+            let placements = placements::of_participant(conn, p.id)?
+                .into_iter()
+                .filter(|pl| {
+                    pl.contractor_id == organisation_id || pl.employer_id == organisation_id
+                })
+                .map(Placement::for_contractor)
+                .collect();
+            let proposed =
+                crate::store::referrals::proposed_to_contractor(conn, p.id, organisation_id)?;
+            ParticipantOut::Limited(ParticipantLimitedView {
+                id: p.id,
+                first_name: p.first_name,
+                last_name: p.last_name,
+                placements,
+                wished_rome_codes: proposed.then(|| split_codes(&p.wished_rome_codes)),
+                available_from: proposed.then_some(p.available_from),
+            })
+        }
+    })
+}
+
+/// Registers a person, already checked by `validate`: one person per last name, first name
+/// and birth date in a structure (`participant_duplicate`, with the existing id).
+pub fn register_participant(
+    conn: &mut Conn,
+    caller: &Caller,
+    new: NewParticipant,
+) -> AppResult<ParticipantOut> {
+    write_tx(conn, |c| {
+        let sid = caller.structure_id;
+        store::lock_structure(c, sid)?;
+        if let Some(existing) =
+            store::find_duplicate(c, sid, &new.first_name, &new.last_name, new.birth_date)?
+        {
+            return Err(AppError::Conflict {
+                violation: Violation::new("", "participant_duplicate"),
+                extra: vec![("existing_id", existing.into())],
+            });
+        }
+        let id = store::create(c, sid, &new)?;
+        audit_person(c, caller, "create", id, "personal data")?;
+        let p = get(c, sid, id)?;
+        participant_out(c, caller, p)
+    })
+}
+
+/// One page of the people the caller may see (a contractor: placed with or proposed to it),
+/// each read audited.
+pub fn list_participants(
+    conn: &mut Conn,
+    caller: &Caller,
+    limit: i64,
+    offset: i64,
+) -> AppResult<(Vec<ParticipantOut>, i64)> {
+    write_tx(conn, |c| {
+        let (rows, total) = store::list(
+            c,
+            caller.structure_id,
+            caller.contractor_org(),
+            limit,
+            offset,
+        )?;
+        let items = rows
+            .into_iter()
+            .map(|p| participant_out(c, caller, p))
+            .collect::<AppResult<Vec<_>>>()?;
+        Ok((items, total))
+    })
+}
+
+/// One person as the caller may see them, the read audited.
+pub fn read_participant(conn: &mut Conn, caller: &Caller, id: i64) -> AppResult<ParticipantOut> {
+    write_tx(conn, |c| {
+        let p = get(c, caller.structure_id, id)?;
+        participant_out(c, caller, p)
+    })
+}
+
+/// Checks an eligibility validation before anything is read: the criteria, the kind of
+/// proof, a validation date not after `today`. Returns the trimmed justification.
+pub fn check_eligibility(
+    input: &EligibilityInput,
+    today: NaiveDate,
+) -> AppResult<(Vec<String>, Option<String>)> {
+    let justification = input
+        .justification
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    let criteria: Vec<String> = input
+        .criteria
+        .iter()
+        .map(|c| c.as_str().to_string())
+        .collect();
+    let mut errors = check_criteria(&criteria, justification.as_deref())
+        .err()
+        .unwrap_or_default();
+    if !is_code(PROOF_KINDS, &input.proof) {
+        errors.push(
+            Violation::new("proof", "proof_unknown").with("allowed", codes(PROOF_KINDS).join(", ")),
+        );
+    }
+    if input.validated_on > today {
+        errors.push(Violation::new("validated_on", "date_in_future"));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    Ok((criteria, justification))
+}
+
+/// Records an eligibility validation of a person, valid `validity_months` months; refused
+/// on an anonymised person (`participant_anonymised`).
+pub fn validate_eligibility(
+    conn: &mut Conn,
+    caller: &Caller,
+    id: i64,
+    input: EligibilityInput,
+    today: NaiveDate,
+    validity_months: u32,
+) -> AppResult<EligibilityOut> {
+    let (criteria, justification) = check_eligibility(&input, today)?;
+    let until = valid_until(input.validated_on, validity_months);
+    write_tx(conn, |c| {
+        let p = get(c, caller.structure_id, id)?;
+        if p.anonymised_at.is_some() {
+            return Err(AppError::conflict(Violation::new(
+                "",
+                "participant_anonymised",
+            )));
+        }
+        let eid = store::add_eligibility(
+            c,
+            caller.structure_id,
+            id,
+            &criteria,
+            &input.proof,
+            justification.as_deref(),
+            caller.user_id,
+            input.validated_on,
+            until,
+        )?;
+        store::touch(c, id, now().date())?;
+        audit_person(c, caller, "update", id, "eligibility validated")?;
+        let row = store::eligibility_history(c, id)?
+            .into_iter()
+            .find(|r| r.id == eid)
+            .ok_or(AppError::Database(diesel::result::Error::NotFound))?;
+        Ok(EligibilityOut {
+            criteria: split_codes(&row.criteria),
+            row,
+        })
+    })
+}
+
+/// The history of a person's eligibility validations, the read audited.
+pub fn eligibility_history(
+    conn: &mut Conn,
+    caller: &Caller,
+    id: i64,
+) -> AppResult<Vec<EligibilityOut>> {
+    let rows = write_tx(conn, |c| {
+        get(c, caller.structure_id, id)?;
+        audit_person(c, caller, "read", id, "eligibility history")?;
+        Ok::<_, AppError>(store::eligibility_history(c, id)?)
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|row| EligibilityOut {
+            criteria: split_codes(&row.criteria),
+            row,
+        })
+        .collect())
+}
+
+/// A person's timeline as the caller may see it (a contractor: its own placements and
+/// referrals, no eligibility), the read audited.
+pub fn participant_timeline(conn: &mut Conn, caller: &Caller, id: i64) -> AppResult<Timeline> {
+    write_tx(conn, |c| {
+        let p = get(c, caller.structure_id, id)?;
+        let access = records::participant_access(c, caller, &p)?;
+        audit_person(c, caller, "read", id, "timeline")?;
+        Ok(timeline::build(c, &p, access, now().date())?)
+    })
+}
+
+/// One page of the audit log of personal data (optionally of one person).
+pub fn audit_log(
+    conn: &mut Conn,
+    structure_id: i64,
+    participant_id: Option<i64>,
+    limit: i64,
+    offset: i64,
+) -> AppResult<(Vec<AuditEntry>, i64)> {
+    Ok(audit::list(
+        conn,
+        structure_id,
+        participant_id,
+        limit,
+        offset,
+    )?)
+}

@@ -1,0 +1,400 @@
+//! The report's orchestration: who reads what (the scope of the caller and the funder's
+//! rules), the figures read from the store, and what a funder is shown of them (small-cell
+//! suppression, `disclose`). The report itself is put together in `reports::assemble`
+//! (pure) and rendered by `reports::{csv, xlsx, html}`.
+
+use std::collections::BTreeMap;
+
+use diesel::QueryResult;
+
+use crate::app::{AppError, AppResult};
+use crate::auth::{Caller, FunderScope, Role};
+use crate::db::{Conn, Db};
+use crate::domain::period::Period;
+use crate::domain::report::{compute, Figures};
+use crate::domain::rule::Violation;
+use crate::domain::suppression::{suppress_breakdowns, suppress_shared, ShownCell};
+use crate::reports::{
+    assemble, AnnualReport, BelowThreshold, Others, Report, ReportRequest, Resolved, ScopeLabel,
+    FUNDER_WHOLE_YEARS,
+};
+use crate::store::reports::{self as store, ReportScope};
+
+/// Resolves what the caller may read with these parameters; 404 when a `structure_id`,
+/// `territory`, `buyer_id` or `contractor_id` is outside the caller's scope; 403 for a role
+/// that reads no report.
+pub fn resolve(
+    conn: &mut Conn,
+    caller: &Caller,
+    req: &ReportRequest,
+    threshold: i64,
+) -> AppResult<Resolved> {
+    let not_visible = |what: &'static str| AppError::NotFound(what);
+    let (structures, scope_territory, suppression, mut label) = match caller.role {
+        Role::Admin | Role::Facilitator => {
+            if req.structure_id.is_some_and(|s| s != caller.structure_id) {
+                return Err(not_visible("structure"));
+            }
+            (
+                Some(vec![caller.structure_id]),
+                None,
+                None,
+                ScopeLabel::Structure(caller.structure_id),
+            )
+        }
+        Role::Funder => {
+            if !req.period.is_whole_years() {
+                return Err(AppError::invalid(Violation::new(
+                    "from",
+                    FUNDER_WHOLE_YEARS,
+                )));
+            }
+            let (structures, territory, label) = match (&caller.funder_scope, req.structure_id) {
+                (FunderScope::Own, None) => (
+                    Some(vec![caller.structure_id]),
+                    None,
+                    ScopeLabel::Structure(caller.structure_id),
+                ),
+                (FunderScope::Own, Some(s)) if s == caller.structure_id => {
+                    (Some(vec![s]), None, ScopeLabel::Structure(s))
+                }
+                (FunderScope::Structures(ids), None) => {
+                    let label = match ids.as_slice() {
+                        [one] => ScopeLabel::Structure(*one),
+                        many => ScopeLabel::Structures(many.len()),
+                    };
+                    (Some(ids.clone()), None, label)
+                }
+                (FunderScope::Structures(ids), Some(s)) if ids.contains(&s) => {
+                    (Some(vec![s]), None, ScopeLabel::Structure(s))
+                }
+                (FunderScope::Territory(code), None) => (
+                    None,
+                    Some(code.clone()),
+                    ScopeLabel::Territory(code.clone()),
+                ),
+                (FunderScope::Territory(code), Some(s)) if store::structure_exists(conn, s)? => {
+                    (Some(vec![s]), Some(code.clone()), ScopeLabel::Structure(s))
+                }
+                (FunderScope::All, None) => (None, None, ScopeLabel::All),
+                (FunderScope::All, Some(s)) if store::structure_exists(conn, s)? => {
+                    (Some(vec![s]), None, ScopeLabel::Structure(s))
+                }
+                _ => return Err(not_visible("structure")),
+            };
+            (structures, territory, Some(threshold), label)
+        }
+        Role::Contractor => return Err(AppError::Forbidden),
+    };
+    let base_structures = match (caller.role, &caller.funder_scope) {
+        (Role::Funder, FunderScope::Own) => Some(vec![caller.structure_id]),
+        (Role::Funder, FunderScope::Structures(ids)) => Some(ids.clone()),
+        (Role::Funder, FunderScope::Territory(_) | FunderScope::All) => None,
+        _ => structures.clone(),
+    };
+    let base_territory = scope_territory.clone();
+    let territory = match (scope_territory, &req.territory) {
+        (Some(code), Some(asked)) if &code != asked => return Err(not_visible("territory")),
+        (Some(code), _) => Some(code),
+        (None, asked) => asked.clone(),
+    };
+    if let (Some(t), ScopeLabel::Structures(_) | ScopeLabel::All) = (&req.territory, &label) {
+        label = ScopeLabel::Territory(t.clone());
+    }
+    for (field, id) in [("buyer", req.buyer_id), ("contractor", req.contractor_id)] {
+        if let Some(id) = id {
+            let visible = match (store::organisation_structure(conn, id)?, &structures) {
+                (None, _) => false,
+                (Some(_), None) => true,
+                (Some(s), Some(ids)) => ids.contains(&s),
+            };
+            if !visible {
+                return Err(not_visible(field));
+            }
+        }
+    }
+    let scope = ReportScope {
+        structures,
+        territory,
+        buyer_id: req.buyer_id,
+        contractor_id: req.contractor_id,
+        clause_kind: req.clause_kind.clone(),
+    };
+    let base = match suppression {
+        Some(_) => ReportScope {
+            structures: base_structures,
+            territory: base_territory,
+            ..ReportScope::default()
+        },
+        None => scope.clone(),
+    };
+    Ok(Resolved {
+        scope,
+        base,
+        suppression,
+        scope_label: label,
+    })
+}
+
+/// Whether a funder's filters select a cell hidden in the same period's unfiltered report:
+/// a buyer, contractor or clause kind whose cell that report's breakdown hides (primarily
+/// or as a complementary cell), or a territory or structure whose cell would be hidden by
+/// the same rule (`suppress_shared`, over the maintained per-year totals). The unfiltered
+/// report is computed exactly as its own request computes it. False when nothing narrows
+/// the caller's scope.
+pub fn selection_hidden(
+    conn: &mut Conn,
+    resolved: &Resolved,
+    period: &Period,
+    threshold: i64,
+) -> QueryResult<bool> {
+    let (scope, base) = (&resolved.scope, &resolved.base);
+    if scope == base {
+        return Ok(false);
+    }
+    let hides = |cells: &[ShownCell], key: &str| cells.iter().any(|c| c.suppressed && c.key == key);
+    let cell_filters = [
+        scope.buyer_id.map(|b| ("buyer", b.to_string())),
+        scope.contractor_id.map(|c| ("contractor", c.to_string())),
+        scope.clause_kind.clone().map(|k| ("clause_kind", k)),
+    ];
+    if cell_filters.iter().any(Option::is_some) {
+        let unfiltered = compute(&store::fact_rows(conn, base, period)?);
+        let Some(shown) = suppress_breakdowns(&unfiltered, threshold) else {
+            return Ok(true);
+        };
+        for (name, key) in cell_filters.into_iter().flatten() {
+            let cells = match name {
+                "buyer" => &shown.buyer,
+                "contractor" => &shown.contractor,
+                _ => &shown.clause_kind,
+            };
+            if hides(cells, &key) {
+                return Ok(true);
+            }
+        }
+    }
+    let narrows_territory = scope.territory.is_some() && scope.territory != base.territory;
+    let narrows_structures = scope.structures != base.structures;
+    if narrows_territory || narrows_structures {
+        let split = period.split();
+        if !split.partial.is_empty() {
+            // Funders read whole years only; anything else is not judged, so not shown.
+            return Ok(true);
+        }
+        if let (true, Some(t)) = (narrows_territory, &scope.territory) {
+            let cells =
+                store::year_cells(conn, base, &split.whole_years, store::CellsBy::Territory)?;
+            if hides(&suppress_shared(&cells, threshold), t) {
+                return Ok(true);
+            }
+        }
+        if let (true, Some(ids)) = (narrows_structures, &scope.structures) {
+            let cells =
+                store::year_cells(conn, base, &split.whole_years, store::CellsBy::Structure)?;
+            let shown = suppress_shared(&cells, threshold);
+            if ids.iter().any(|id| hides(&shown, &id.to_string())) {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// The report a funder gets (`threshold` is theirs): nothing but [`BelowThreshold`] when the
+/// selection has fewer than `threshold` persons or selects a hidden cell; otherwise the
+/// suppressed report, with the previous period's totals only when that period's selection
+/// passes the same test.
+pub fn disclose(
+    conn: &mut Conn,
+    resolved: &Resolved,
+    period: &Period,
+    figures: &Figures,
+    mut others: Others,
+    fte_hours: u32,
+    threshold: i64,
+) -> QueryResult<Report> {
+    if figures.beneficiaries < threshold || selection_hidden(conn, resolved, period, threshold)? {
+        return Ok(Report::BelowThreshold(BelowThreshold::new(
+            period, threshold,
+        )));
+    }
+    others.previous = match others.previous {
+        Some((_, persons)) if persons < threshold => None,
+        Some(p) if !selection_hidden(conn, resolved, &period.previous(), threshold)? => Some(p),
+        _ => None,
+    };
+    Ok(Report::Shown(assemble(
+        period,
+        figures,
+        &others,
+        fte_hours,
+        Some(threshold),
+    )))
+}
+
+/// The figures of the hours: one indexed pass for the fact rows, computed here.
+pub fn load_figures(conn: &mut Conn, scope: &ReportScope, period: &Period) -> QueryResult<Figures> {
+    Ok(compute(&store::fact_rows(conn, scope, period)?))
+}
+
+/// The other figures: one query each, aggregated in SQL.
+pub fn load_others(conn: &mut Conn, scope: &ReportScope, period: &Period) -> QueryResult<Others> {
+    Ok(Others {
+        clauses: store::clause_figures(conn, scope, period)?,
+        employment_contracts: store::employment_contracts(conn, scope, period)?,
+        exits: store::exits(conn, scope, period)?,
+        pnad: store::pnad(conn, scope, period)?,
+        previous: Some(store::totals(conn, scope, &period.previous())?),
+    })
+}
+
+/// Resolves the caller's scope and computes the report on one connection. (The API runs
+/// `load_figures` and `load_others` side by side on two.)
+pub fn build(
+    conn: &mut Conn,
+    caller: &Caller,
+    req: &ReportRequest,
+    fte_hours: u32,
+    threshold: i64,
+) -> AppResult<(Report, Resolved)> {
+    let resolved = resolve(conn, caller, req, threshold)?;
+    let figures = load_figures(conn, &resolved.scope, &req.period)?;
+    let others = load_others(conn, &resolved.scope, &req.period)?;
+    let report = match resolved.suppression {
+        None => Report::Shown(assemble(&req.period, &figures, &others, fte_hours, None)),
+        Some(t) => disclose(conn, &resolved, &req.period, &figures, others, fte_hours, t)?,
+    };
+    Ok((report, resolved))
+}
+
+/// Runs one unit of work on a connection of the pool, its failure an `AppError` (a pool that
+/// cannot give a connection is `Unavailable`).
+async fn on<T, F>(db: &Db, f: F) -> AppResult<T>
+where
+    F: FnOnce(&mut Conn) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    match db.run(move |c| Ok(f(c))).await {
+        Ok(result) => result,
+        Err(e) if e.status == 503 => Err(AppError::Unavailable),
+        Err(e) => {
+            tracing::error!("report unit of work: {e}");
+            Err(AppError::Database(
+                diesel::result::Error::BrokenTransactionManager,
+            ))
+        }
+    }
+}
+
+/// A computed report with what the renderers need besides it.
+pub struct Loaded {
+    pub report: Report,
+    pub resolved: Resolved,
+    /// Names of the buyers and contractors of the breakdowns and filters.
+    pub names: BTreeMap<i64, String>,
+}
+
+/// Organisation ids a rendering names: breakdown keys and filters.
+pub fn named_ids(report: &AnnualReport, req: &ReportRequest) -> Vec<i64> {
+    let mut ids: Vec<i64> = report
+        .breakdowns
+        .as_ref()
+        .map(|b| {
+            b.buyer
+                .iter()
+                .chain(b.contractor.iter())
+                .filter_map(|c| c.key.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    ids.extend(req.buyer_id);
+    ids.extend(req.contractor_id);
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The annual report as the caller may read it: the scope first, then the figures of the
+/// hours and the other figures side by side on two connections (each is one pass; together
+/// they take the time of the longer), then what a funder is shown, then the names a
+/// rendering needs (`with_names`).
+pub async fn annual_report(
+    db: &Db,
+    caller: Caller,
+    req: ReportRequest,
+    fte_hours: u32,
+    threshold: i64,
+    with_names: bool,
+) -> AppResult<Loaded> {
+    let request = req.clone();
+    let resolved = on(db, move |c| resolve(c, &caller, &request, threshold)).await?;
+    let (scope, period) = (resolved.scope.clone(), req.period);
+    let figures = on(db, move |c| Ok(load_figures(c, &scope, &period)?));
+    let scope = resolved.scope.clone();
+    let others = on(db, move |c| Ok(load_others(c, &scope, &period)?));
+    let (figures, others) = rocket::tokio::try_join!(figures, others)?;
+    let report = match resolved.suppression {
+        None => Report::Shown(assemble(&req.period, &figures, &others, fte_hours, None)),
+        // A funder: judged against the threshold and the unfiltered report's hidden cells.
+        Some(t) => {
+            let (judged, period) = (resolved.clone(), req.period);
+            on(db, move |c| {
+                Ok(disclose(
+                    c, &judged, &period, &figures, others, fte_hours, t,
+                )?)
+            })
+            .await?
+        }
+    };
+    let names = match (&report, with_names) {
+        (Report::Shown(shown), true) => {
+            let ids = named_ids(shown, &req);
+            on(db, move |c| Ok(store::organisation_names(c, &ids)?)).await?
+        }
+        _ => Default::default(),
+    };
+    Ok(Loaded {
+        report,
+        resolved,
+        names,
+    })
+}
+
+/// What the report page adds to a shown report: the totals of the five years up to the
+/// report's (an earlier year only as that year's own report would show it to a funder),
+/// and the name of the structure the scope covers.
+pub async fn page_extras(
+    db: &Db,
+    resolved: Resolved,
+    report_year: i32,
+    current: (i64, i64),
+    previous: Option<(i64, i64)>,
+) -> AppResult<(Vec<(i32, i64, i64)>, Option<String>)> {
+    on(db, move |c| {
+        let mut trend = Vec::new();
+        for y in report_year - 4..=report_year {
+            let point = if y == report_year {
+                Some(current)
+            } else if y == report_year - 1 {
+                previous
+            } else {
+                let period = Period::year(y);
+                let (h, p) = store::totals(c, &resolved.scope, &period)?;
+                match resolved.suppression {
+                    Some(t) if p < t || selection_hidden(c, &resolved, &period, t)? => None,
+                    _ => Some((h, p)),
+                }
+            };
+            if let Some((h, p)) = point {
+                trend.push((y, h, p));
+            }
+        }
+        let structure_name = match resolved.scope_label {
+            ScopeLabel::Structure(id) => store::structure_name(c, id)?,
+            _ => None,
+        };
+        Ok((trend, structure_name))
+    })
+    .await
+}
