@@ -19,7 +19,7 @@ use crate::store::organisations;
 pub const SOCIAL_CONSIDERATIONS: &[&str] = &["clause_sociale", "critere_social", "marche_reserve"];
 const CONTRACT_KINDS: &[&str] = &["works", "services", "supplies"];
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LotInput {
     pub number: i32,
     pub title: Option<Label>,
@@ -27,7 +27,7 @@ pub struct LotInput {
     pub cpv_code: Option<Code>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ContractInput {
     pub buyer_id: i64,
     pub reference: Code,

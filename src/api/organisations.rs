@@ -16,7 +16,7 @@ use crate::domain::territory::is_valid_departement;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::store::organisations::{self as store, Contact, NewOrganisation, OrganisationView};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct OrganisationInput {
     pub kind: Code,
     pub name: Label,
@@ -162,7 +162,7 @@ pub async fn get(caller: Staff, id: i64, db: &State<Db>) -> ApiResult<Json<Organ
     Ok(Json(org.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ContactInput {
     pub email: Email,
     pub name: Option<Name>,

@@ -23,7 +23,7 @@ use crate::store::participants::{
 };
 use crate::store::placements::{self, Placement};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ParticipantInput {
     pub first_name: Name,
     pub last_name: Name,
@@ -48,7 +48,7 @@ pub struct ParticipantInput {
     pub available_from: Option<NaiveDate>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct EligibilitySummary {
     pub status: &'static str,
     pub valid_until: Option<NaiveDate>,
@@ -57,7 +57,7 @@ pub struct EligibilitySummary {
 }
 
 /// What staff see of a participant.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ParticipantView {
     pub id: i64,
     pub first_name: Option<String>,
@@ -83,7 +83,7 @@ pub struct ParticipantView {
 /// What a contractor sees: the name and the placements with its organisation; for a person
 /// proposed to one of its needs, also the wished jobs and the availability. Never the
 /// eligibility, its criteria or the birth date.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ParticipantLimitedView {
     pub id: i64,
     pub first_name: Option<String>,
@@ -95,7 +95,7 @@ pub struct ParticipantLimitedView {
     pub available_from: Option<Option<NaiveDate>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum ParticipantOut {
     Full(Box<ParticipantView>),
@@ -354,7 +354,7 @@ pub async fn get(
     Ok(Json(out))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct EligibilityInput {
     pub criteria: Vec<Code>,
     pub proof: Code,
@@ -363,7 +363,7 @@ pub struct EligibilityInput {
     pub justification: Option<FreeText>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct EligibilityOut {
     #[serde(flatten)]
     pub row: EligibilityRow,

@@ -21,7 +21,7 @@ use crate::error::{ApiError, ApiResult, FieldError};
 use crate::store::placements::{self as store, NewPlacement, Placement};
 use crate::store::{audit, clauses, contracts, organisations, participants};
 
-#[derive(Deserialize, Clone)]
+#[derive(Deserialize, Clone, utoipa::ToSchema)]
 pub struct PlacementInput {
     pub participant_id: i64,
     pub assignment_id: i64,
@@ -252,7 +252,7 @@ pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> ApiResul
     Ok(Json(p.as_seen_by(org)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ExitInput {
     #[serde(deserialize_with = "limits::date")]
     pub ended_on: NaiveDate,
