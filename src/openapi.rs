@@ -15,7 +15,7 @@ use utoipa::openapi::path::{
     HttpMethod, OperationBuilder, Parameter, ParameterBuilder, ParameterIn,
 };
 use utoipa::openapi::request_body::{RequestBody, RequestBodyBuilder};
-use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::schema::{ArrayBuilder, ArrayItems, KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, RefOr,
@@ -115,7 +115,9 @@ impl Schemas {
     /// `T` as a component; a reference to it.
     fn named<T: ToSchema>(&mut self) -> RefOr<Schema> {
         self.deps::<T>();
-        self.0.insert(T::name().into_owned(), T::schema());
+        let mut schema = T::schema();
+        fix_formats(&mut schema);
+        self.0.insert(T::name().into_owned(), schema);
         Ref::from_schema_name(T::name()).into()
     }
 
@@ -123,13 +125,16 @@ impl Schemas {
     /// dependencies as components.
     fn inline<T: ToSchema>(&mut self) -> RefOr<Schema> {
         self.deps::<T>();
-        T::schema()
+        let mut schema = T::schema();
+        fix_formats(&mut schema);
+        schema
     }
 
     fn deps<T: ToSchema>(&mut self) {
         let mut found = Vec::new();
         T::schemas(&mut found);
-        for (name, schema) in found {
+        for (name, mut schema) in found {
+            fix_formats(&mut schema);
             self.0.insert(name, schema);
         }
     }
@@ -160,7 +165,7 @@ fn integer() -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::Integer)
         .format(Some(SchemaFormat::KnownFormat(
-            utoipa::openapi::KnownFormat::Int64,
+            KnownFormat::Int64,
         )))
 }
 
@@ -174,7 +179,7 @@ fn query_text() -> ObjectBuilder {
 fn query_date() -> ObjectBuilder {
     string()
         .format(Some(SchemaFormat::KnownFormat(
-            utoipa::openapi::KnownFormat::Date,
+            KnownFormat::Date,
         )))
         .pattern(Some("^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))
         .description(Some(format!(
@@ -233,6 +238,8 @@ pub struct Described {
     responses: Vec<(u16, Response)>,
     /// A page for people: refusals are pages too (or problems for a program).
     page: bool,
+    /// Problems of a form of their own, by status (the rows refused by an import).
+    problems: Vec<(u16, RefOr<Schema>)>,
 }
 
 impl Described {
@@ -668,6 +675,7 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                     )
                     .build(),
             );
+            d.problems.push((422, import_problem(s)));
             d.json(
                 200,
                 "Every row accepted (or, with dry_run, would be)",
@@ -846,6 +854,43 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
     })
 }
 
+/// The 422 of an import: the refused rows (`{line, field, message}`, the first 100) and
+/// their count, or the field errors of a refused parameter or file. A component of its own
+/// (`ImportProblem`), with the members of `Problem`.
+fn import_problem(s: &mut Schemas) -> RefOr<Schema> {
+    s.named::<crate::domain::hours::ImportError>();
+    let text = || string();
+    let schema = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property("type", text())
+        .required("type")
+        .property("title", text())
+        .required("title")
+        .property("status", integer())
+        .required("status")
+        .property("detail", text())
+        .required("detail")
+        .property(
+            "errors",
+            ArrayBuilder::new().max_items(Some(100)).items(
+                utoipa::openapi::schema::AnyOfBuilder::new()
+                    .item(Ref::from_schema_name("ImportError"))
+                    .item(Ref::from_schema_name("FieldError")),
+            ),
+        )
+        .property(
+            "error_count",
+            integer()
+                .minimum(Some(1))
+                .description(Some("How many rows were refused (all are, when one is)")),
+        )
+        .description(Some(
+            "A refused import: nothing was stored. Each refused row names its line.",
+        ));
+    s.0.insert("ImportProblem".into(), schema.into());
+    Ref::from_schema_name("ImportProblem").into()
+}
+
 fn form_body(properties: Value) -> RequestBody {
     RequestBodyBuilder::new()
         .content(
@@ -952,7 +997,7 @@ fn problem_statuses(entry: Option<&access::Access>, method: &str, d: &Described)
     statuses
 }
 
-fn problem_response(status: u16, page: bool) -> Response {
+fn problem_response(status: u16, page: bool, schema: Option<RefOr<Schema>>) -> Response {
     let reason = rocket::http::Status::from_code(status)
         .and_then(|s| s.reason())
         .unwrap_or("Error");
@@ -961,7 +1006,9 @@ fn problem_response(status: u16, page: bool) -> Response {
         .content(
             PROBLEM,
             ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("Problem")))
+                .schema(Some(
+                    schema.unwrap_or_else(|| Ref::from_schema_name("Problem").into()),
+                ))
                 .build(),
         );
     if page {
@@ -1039,7 +1086,15 @@ pub fn document(v1: &[rocket::Route]) -> OpenApi {
             if described.responses.iter().any(|(s, _)| *s == status) {
                 continue;
             }
-            op = op.response(status.to_string(), problem_response(status, described.page));
+            let schema = described
+                .problems
+                .iter()
+                .find(|(s, _)| *s == status)
+                .map(|(_, schema)| schema.clone());
+            op = op.response(
+                status.to_string(),
+                problem_response(status, described.page, schema),
+            );
         }
         paths.add_path_operation(openapi_path(&rocket_path), vec![method], op.build());
     }
@@ -1073,7 +1128,7 @@ pub fn document(v1: &[rocket::Route]) -> OpenApi {
         .components(Some(components.build()))
         .build();
     doc.servers = None;
-    fix_formats(doc)
+    doc
 }
 
 /// `GET /api/v1/clauses/<id>` -> `get_api_v1_clauses_id`
@@ -1090,31 +1145,33 @@ fn operation_id(method: &str, path: &str) -> String {
 
 /// Times are written without an offset (`2026-11-27T10:00:00`, UTC): not the RFC 3339
 /// `date-time` format that chrono's schema names, so the format is replaced by a pattern.
-fn fix_formats(doc: OpenApi) -> OpenApi {
-    fn walk(v: &mut Value) {
-        match v {
-            Value::Object(map) => {
-                if map.get("format").and_then(Value::as_str) == Some("date-time") {
-                    map.remove("format");
-                    map.insert(
-                        "pattern".into(),
-                        json!("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?$"),
-                    );
-                    map.entry("description").or_insert(json!(
-                        "A UTC time written YYYY-MM-DDTHH:MM:SS, without an offset"
-                    ));
-                }
-                for (_, child) in map.iter_mut() {
-                    walk(child);
-                }
+fn fix_formats(schema: &mut RefOr<Schema>) {
+    let RefOr::T(schema) = schema else {
+        return;
+    };
+    match schema {
+        Schema::Object(o) => {
+            if o.format == Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)) {
+                o.format = None;
+                o.pattern = Some(
+                    "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?$".into(),
+                );
+                o.description.get_or_insert_with(|| {
+                    "A UTC time written YYYY-MM-DDTHH:MM:SS, without an offset".into()
+                });
             }
-            Value::Array(items) => items.iter_mut().for_each(walk),
-            _ => {}
+            o.properties.values_mut().for_each(fix_formats);
         }
+        Schema::Array(a) => {
+            if let ArrayItems::RefOrSchema(items) = &mut a.items {
+                fix_formats(items);
+            }
+        }
+        Schema::OneOf(x) => x.items.iter_mut().for_each(fix_formats),
+        Schema::AllOf(x) => x.items.iter_mut().for_each(fix_formats),
+        Schema::AnyOf(x) => x.items.iter_mut().for_each(fix_formats),
+        _ => {}
     }
-    let mut value = serde_json::to_value(&doc).expect("a serialisable document");
-    walk(&mut value);
-    serde_json::from_value(value).expect("the document reads back")
 }
 
 /// Swagger UI at /docs and the document at /api/v1/openapi.json.

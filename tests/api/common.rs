@@ -552,7 +552,7 @@ impl OpenApiCheck {
         };
         let errors: Vec<String> = validator
             .iter_errors(body)
-            .map(|e| format!("at {}: {e}", e.instance_path))
+            .map(|e| format!("at {}: {e}", e.instance_path()))
             .collect();
         if errors.is_empty() {
             Ok(())
