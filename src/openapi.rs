@@ -15,7 +15,9 @@ use utoipa::openapi::path::{
     HttpMethod, OperationBuilder, Parameter, ParameterBuilder, ParameterIn,
 };
 use utoipa::openapi::request_body::{RequestBody, RequestBodyBuilder};
-use utoipa::openapi::schema::{ArrayBuilder, ArrayItems, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::schema::{
+    ArrayBuilder, ArrayItems, KnownFormat, ObjectBuilder, SchemaFormat, Type,
+};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, RefOr,
@@ -164,9 +166,7 @@ fn string() -> ObjectBuilder {
 fn integer() -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::Integer)
-        .format(Some(SchemaFormat::KnownFormat(
-            KnownFormat::Int64,
-        )))
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
 }
 
 /// Text of a query parameter: at most 2000 characters, no control character.
@@ -176,20 +176,24 @@ fn query_text() -> ObjectBuilder {
         .pattern(Some("^[^\\u0000-\\u001F\\u007F-\\u009F]*$"))
 }
 
+/// Years 1990 to 2100, as the query and body readers take them.
+const YEARS: &str = "(199[0-9]|20[0-9]{2}|2100)";
+
+/// A date of a query: empty is taken as absent.
 fn query_date() -> ObjectBuilder {
     string()
-        .format(Some(SchemaFormat::KnownFormat(
-            KnownFormat::Date,
+        .pattern(Some(format!(
+            "^({YEARS}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))?$"
         )))
-        .pattern(Some("^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))
         .description(Some(format!(
             "A date written YYYY-MM-DD, from {FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31."
         )))
 }
 
+/// A month of a path, or of a query (where empty is taken as absent).
 fn month_text() -> ObjectBuilder {
     string()
-        .pattern(Some("^[0-9]{4}-(0[1-9]|1[0-2])$"))
+        .pattern(Some(format!("^({YEARS}-(0[1-9]|1[0-2]))?$")))
         .description(Some(format!(
             "A month written YYYY-MM, from {FIRST_YEAR}-01 to {LAST_YEAR}-12."
         )))
@@ -246,6 +250,18 @@ impl Described {
     fn query(mut self, name: &str, schema: impl Into<RefOr<Schema>>, description: &str) -> Self {
         self.params
             .push(param(name, ParameterIn::Query, schema, description));
+        self
+    }
+
+    fn required_query(
+        mut self,
+        name: &str,
+        schema: impl Into<RefOr<Schema>>,
+        description: &str,
+    ) -> Self {
+        let mut p = param(name, ParameterIn::Query, schema, description);
+        p.required = Required::True;
+        self.params.push(p);
         self
     }
 
@@ -342,8 +358,10 @@ impl Described {
     }
 
     fn empty(mut self, status: u16, description: &str) -> Self {
-        self.responses
-            .push((status, ResponseBuilder::new().description(description).build()));
+        self.responses.push((
+            status,
+            ResponseBuilder::new().description(description).build(),
+        ));
         self
     }
 
@@ -443,8 +461,8 @@ pub fn describe(method: &str, path: &str) -> Option<Described> {
 
 fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described> {
     use crate::api::{
-        auth, clauses, contracts, hours, needs, organisations, participants, placements,
-        referrals, reminders, users,
+        auth, clauses, contracts, hours, needs, organisations, participants, placements, referrals,
+        reminders, users,
     };
     use crate::store;
     let d = Described::default();
@@ -456,20 +474,24 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
         ("GET", "/api/v1/openapi.json") => d.json(
             200,
             "This OpenAPI 3.1 document",
-            raw(json!({"type": "object", "required": ["openapi", "paths"], "properties": {
-                "openapi": {"type": "string"}, "paths": {"type": "object"}}})),
+            raw(
+                json!({"type": "object", "required": ["openapi", "paths"], "properties": {
+                "openapi": {"type": "string"}, "paths": {"type": "object"}}}),
+            ),
         ),
-        ("POST", "/api/v1/auth/login") => d
-            .json_body(s.named::<auth::LoginRequest>())
-            .json(200, "A Bearer token", s.named::<auth::TokenResponse>()),
+        ("POST", "/api/v1/auth/login") => d.json_body(s.named::<auth::LoginRequest>()).json(
+            200,
+            "A Bearer token",
+            s.named::<auth::TokenResponse>(),
+        ),
         ("POST", "/api/v1/auth/logout") => d.empty(204, "The session is ended"),
         ("GET", "/api/v1/me") => d.json(200, "The current user", s.named::<auth::Me>()),
-        ("POST", "/api/v1/users") => d
-            .json_body(s.named::<users::CreateUser>())
-            .json(201, created, s.named::<store::users::UserView>()),
-        ("GET", "/api/v1/users") => d
-            .paged()
-            .json(200, ok, s.list::<store::users::UserView>()),
+        ("POST", "/api/v1/users") => d.json_body(s.named::<users::CreateUser>()).json(
+            201,
+            created,
+            s.named::<store::users::UserView>(),
+        ),
+        ("GET", "/api/v1/users") => d.paged().json(200, ok, s.list::<store::users::UserView>()),
         ("POST", "/api/v1/organisations") => d
             .json_body(s.named::<organisations::OrganisationInput>())
             .json(
@@ -484,36 +506,32 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "Only organisations of this kind (buyer, contractor, insertion_structure, funder…)",
             )
             .paged()
-            .json(
-                200,
-                ok,
-                s.list::<store::organisations::OrganisationView>(),
-            ),
-        ("GET", "/api/v1/organisations/<id>") => d.id("organisation").json(
-            200,
-            ok,
-            s.named::<store::organisations::OrganisationView>(),
-        ),
+            .json(200, ok, s.list::<store::organisations::OrganisationView>()),
+        ("GET", "/api/v1/organisations/<id>") => {
+            d.id("organisation")
+                .json(200, ok, s.named::<store::organisations::OrganisationView>())
+        }
         ("PUT", "/api/v1/organisations/<id>/contacts") => d
             .id("organisation")
             .json_body(s.inline::<List<organisations::ContactInput, { limits::MAX_CONTACTS }>>())
             .json(200, ok, s.array::<store::organisations::Contact>()),
-        ("GET", "/api/v1/organisations/<id>/contacts") => d.id("organisation").json(
-            200,
-            ok,
-            s.array::<store::organisations::Contact>(),
-        ),
-        ("POST", "/api/v1/contracts") => d
-            .json_body(s.named::<contracts::ContractInput>())
-            .json(201, created, s.named::<store::contracts::ContractView>()),
-        ("GET", "/api/v1/contracts") => d
-            .paged()
-            .json(200, ok, s.list::<store::contracts::ContractView>()),
-        ("GET", "/api/v1/contracts/<id>") => d.id("contract").json(
-            200,
-            ok,
+        ("GET", "/api/v1/organisations/<id>/contacts") => {
+            d.id("organisation")
+                .json(200, ok, s.array::<store::organisations::Contact>())
+        }
+        ("POST", "/api/v1/contracts") => d.json_body(s.named::<contracts::ContractInput>()).json(
+            201,
+            created,
             s.named::<store::contracts::ContractView>(),
         ),
+        ("GET", "/api/v1/contracts") => {
+            d.paged()
+                .json(200, ok, s.list::<store::contracts::ContractView>())
+        }
+        ("GET", "/api/v1/contracts/<id>") => {
+            d.id("contract")
+                .json(200, ok, s.named::<store::contracts::ContractView>())
+        }
         ("POST", "/api/v1/calibrations") => d
             .json_body(s.named::<crate::domain::calibration::CalibrationRequest>())
             .json(
@@ -591,25 +609,31 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             .id("person")
             .json_body(s.named::<participants::EligibilityInput>())
             .json(201, created, s.named::<participants::EligibilityOut>()),
-        ("GET", "/api/v1/participants/<id>/eligibility") => d.id("person").json(
-            200,
-            ok,
-            s.array::<participants::EligibilityOut>(),
-        ),
-        ("GET", "/api/v1/participants/<id>/timeline") => d.id("person").json(
-            200,
-            ok,
-            s.named::<store::timeline::Timeline>(),
-        ),
+        ("GET", "/api/v1/participants/<id>/eligibility") => {
+            d.id("person")
+                .json(200, ok, s.array::<participants::EligibilityOut>())
+        }
+        ("GET", "/api/v1/participants/<id>/timeline") => {
+            d.id("person")
+                .json(200, ok, s.named::<store::timeline::Timeline>())
+        }
         ("GET", "/api/v1/audit") => d
-            .query("participant_id", integer(), "Only entries about this person")
+            .query(
+                "participant_id",
+                integer(),
+                "Only entries about this person",
+            )
             .paged()
             .json(200, ok, s.list::<store::audit::AuditEntry>()),
         ("POST", "/api/v1/placements") => d
             .json_body(s.named::<placements::PlacementInput>())
             .json(201, created, s.named::<store::placements::Placement>()),
         ("GET", "/api/v1/placements") => d
-            .query("participant_id", integer(), "Only placements of this person")
+            .query(
+                "participant_id",
+                integer(),
+                "Only placements of this person",
+            )
             .query(
                 "assignment_id",
                 integer(),
@@ -617,24 +641,23 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             )
             .paged()
             .json(200, ok, s.list::<store::placements::Placement>()),
-        ("GET", "/api/v1/placements/<id>") => d.id("placement").json(
-            200,
-            ok,
-            s.named::<store::placements::Placement>(),
-        ),
+        ("GET", "/api/v1/placements/<id>") => {
+            d.id("placement")
+                .json(200, ok, s.named::<store::placements::Placement>())
+        }
         ("POST", "/api/v1/placements/<id>/exit") => d
             .id("placement")
             .json_body(s.named::<placements::ExitInput>())
             .json(200, ok, s.named::<store::placements::Placement>()),
         ("PUT", "/api/v1/placements/<id>/hours/<month>") => d
             .id("placement")
-            .path("month", month_text(), "The month of the hours")
+            .path(
+                "month",
+                string().pattern(Some(format!("^{YEARS}-(0[1-9]|1[0-2])$"))),
+                "The month of the hours, YYYY-MM",
+            )
             .json_body(s.named::<hours::HoursInput>())
-            .json(
-                200,
-                "The hour entry",
-                s.named::<store::hours::HourEntry>(),
-            ),
+            .json(200, "The hour entry", s.named::<store::hours::HourEntry>()),
         ("POST", "/api/v1/hours/import") => {
             let mut d = d.query(
                 "dry_run",
@@ -683,7 +706,11 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             )
         }
         ("GET", "/api/v1/hours/template") => d
-            .query("month", month_text(), "The month to report (required)")
+            .required_query(
+                "month",
+                string().pattern(Some(format!("^{YEARS}-(0[1-9]|1[0-2])$"))),
+                "The month to report, YYYY-MM",
+            )
             .query(
                 "format",
                 string().enum_values(Some(["csv", "xlsx"])),
@@ -701,25 +728,28 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             .query("month", month_text(), "Only entries of this month")
             .paged()
             .json(200, ok, s.list::<store::hours::HourEntry>()),
-        ("GET", "/api/v1/hours/<id>/history") => d.id("hour entry").json(
+        ("GET", "/api/v1/hours/<id>/history") => {
+            d.id("hour entry")
+                .json(200, ok, s.array::<store::hours::Change>())
+        }
+        ("POST", "/api/v1/hours/validation") => d.json_body(s.named::<hours::Decision>()).json(
             200,
-            ok,
-            s.array::<store::hours::Change>(),
+            "The entries decided",
+            s.list::<store::hours::HourEntry>(),
         ),
-        ("POST", "/api/v1/hours/validation") => d
-            .json_body(s.named::<hours::Decision>())
-            .json(
-                200,
-                "The entries decided",
-                s.list::<store::hours::HourEntry>(),
-            ),
         ("GET", "/api/v1/clauses/<id>/progress") => d
             .id("clause")
-            .query("on", query_date(), "The date of the progress (today by default)")
+            .query(
+                "on",
+                query_date(),
+                "The date of the progress (today by default)",
+            )
             .json(200, ok, s.named::<hours::ClauseProgress>()),
-        ("POST", "/api/v1/needs") => d
-            .json_body(s.named::<needs::NeedInput>())
-            .json(201, created, s.named::<needs::NeedView>()),
+        ("POST", "/api/v1/needs") => d.json_body(s.named::<needs::NeedInput>()).json(
+            201,
+            created,
+            s.named::<needs::NeedView>(),
+        ),
         ("GET", "/api/v1/needs") => d
             .query(
                 "status",
@@ -734,20 +764,23 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             d.id("need")
                 .json(200, "The closed need", s.named::<needs::NeedView>())
         }
-        ("GET", "/api/v1/needs/<id>/matches") => d
-            .id("need")
-            .paged()
-            .json(200, ok, s.list::<needs::MatchView>()),
-        ("POST", "/api/v1/referrals") => d
-            .json_body(s.named::<referrals::ReferralInput>())
-            .json(201, created, s.named::<referrals::ReferralView>()),
+        ("GET", "/api/v1/needs/<id>/matches") => {
+            d.id("need")
+                .paged()
+                .json(200, ok, s.list::<needs::MatchView>())
+        }
+        ("POST", "/api/v1/referrals") => d.json_body(s.named::<referrals::ReferralInput>()).json(
+            201,
+            created,
+            s.named::<referrals::ReferralView>(),
+        ),
         ("GET", "/api/v1/referrals") => d
             .query("need_id", integer(), "Only proposals to this need")
             .query("participant_id", integer(), "Only proposals of this person")
             .query(
                 "state",
-                query_text(),
-                "Only proposals in this state (proposed, interview, hired, declined)",
+                string().enum_values(Some(["proposed", "interview", "hired", "declined"])),
+                "Only proposals in this state",
             )
             .paged()
             .json(200, ok, s.list::<referrals::ReferralView>()),
@@ -763,10 +796,14 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 .json(201, "Hired: the placement created", answer)
         }
         ("GET", "/api/v1/worklist") => d
-            .query("on", query_date(), "The date of the list (today by default)")
+            .query(
+                "on",
+                query_date(),
+                "The date of the list (today by default)",
+            )
             .query(
                 "wait_days",
-                integer().minimum(Some(0)).maximum(Some(u32::MAX)),
+                integer().minimum(Some(0)).maximum(Some(365)),
                 "Days an answer may wait before it is owed",
             )
             .json(200, ok, s.named::<referrals::WorkList>()),
@@ -779,7 +816,11 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             .json(200, ok, referral_report()),
         ("GET", "/api/v1/clauses/<id>/milestones") => d
             .id("clause")
-            .query("on", query_date(), "The date the states are read at (today by default)")
+            .query(
+                "on",
+                query_date(),
+                "The date the states are read at (today by default)",
+            )
             .paged()
             .json(200, ok, s.list::<store::milestones::MilestoneView>()),
         ("POST", "/api/v1/clauses/<id>/milestones") => d
@@ -804,12 +845,12 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             "The email, queued again",
             s.named::<store::outbox::NotificationView>(),
         ),
-        ("GET", "/api/v1/me/preferences") => {
-            d.json(200, ok, s.named::<reminders::Preferences>())
-        }
-        ("PUT", "/api/v1/me/preferences") => d
-            .json_body(s.named::<reminders::Preferences>())
-            .json(200, ok, s.named::<reminders::Preferences>()),
+        ("GET", "/api/v1/me/preferences") => d.json(200, ok, s.named::<reminders::Preferences>()),
+        ("PUT", "/api/v1/me/preferences") => d.json_body(s.named::<reminders::Preferences>()).json(
+            200,
+            ok,
+            s.named::<reminders::Preferences>(),
+        ),
         ("GET", "/api/v1/reports/annual") => report_params(d).json(
             200,
             "The report, or for a funder under the threshold its suppressed form",
@@ -896,7 +937,9 @@ fn form_body(properties: Value) -> RequestBody {
         .content(
             "application/x-www-form-urlencoded",
             ContentBuilder::new()
-                .schema(Some(raw(json!({"type": "object", "properties": properties}))))
+                .schema(Some(raw(
+                    json!({"type": "object", "properties": properties}),
+                )))
                 .build(),
         )
         .build()
@@ -960,10 +1003,12 @@ fn http_method(m: rocket::http::Method) -> Option<HttpMethod> {
 fn openapi_path(rocket_path: &str) -> String {
     rocket_path
         .split('/')
-        .map(|seg| match seg.strip_prefix('<').and_then(|s| s.strip_suffix('>')) {
-            Some(name) => format!("{{{}}}", name.trim_end_matches("..")),
-            None => seg.to_string(),
-        })
+        .map(
+            |seg| match seg.strip_prefix('<').and_then(|s| s.strip_suffix('>')) {
+                Some(name) => format!("{{{}}}", name.trim_end_matches("..")),
+                None => seg.to_string(),
+            },
+        )
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -972,7 +1017,10 @@ fn openapi_path(rocket_path: &str) -> String {
 fn problem_statuses(entry: Option<&access::Access>, method: &str, d: &Described) -> Vec<u16> {
     let mut statuses = Vec::new();
     let authenticated = entry.is_some_and(|a| !a.roles.is_empty());
-    let has_query = d.params.iter().any(|p| p.parameter_in == ParameterIn::Query);
+    let has_query = d
+        .params
+        .iter()
+        .any(|p| p.parameter_in == ParameterIn::Query);
     let has_path = d.params.iter().any(|p| p.parameter_in == ParameterIn::Path);
     if d.body.is_some() {
         statuses.extend([400, 413, 415]);
@@ -990,6 +1038,10 @@ fn problem_statuses(entry: Option<&access::Access>, method: &str, d: &Described)
     }
     if entry.is_some_and(|a| a.path == "/api/v1/auth/login" || a.path == "/login") {
         statuses.extend([401, 429]);
+    }
+    // The login and logout forms check the page's anti-forgery secret.
+    if entry.is_some_and(|a| a.path == "/login" || a.path == "/logout") && method == "POST" {
+        statuses.push(403);
     }
     statuses.extend([500, 503]);
     statuses.sort_unstable();
@@ -1039,7 +1091,10 @@ pub fn document(v1: &[rocket::Route]) -> OpenApi {
     let service = [
         (rocket::http::Method::Get, "/health".to_string()),
         (rocket::http::Method::Get, "/ready".to_string()),
-        (rocket::http::Method::Get, "/api/v1/openapi.json".to_string()),
+        (
+            rocket::http::Method::Get,
+            "/api/v1/openapi.json".to_string(),
+        ),
     ];
     let pages = crate::api::pages::routes()
         .into_iter()
@@ -1234,7 +1289,9 @@ mod tests {
             for (method, op) in item.as_object().unwrap() {
                 let responses = op["responses"].as_object().unwrap();
                 assert!(
-                    responses.keys().any(|s| s.starts_with('2') || s.starts_with('3')),
+                    responses
+                        .keys()
+                        .any(|s| s.starts_with('2') || s.starts_with('3')),
                     "{method} {path}: no successful answer"
                 );
                 assert!(

@@ -241,7 +241,13 @@ impl TestApp {
         bytes: &[u8],
     ) {
         let media = content_type
-            .map(|c| c.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+            .map(|c| {
+                c.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
             .unwrap_or_default();
         if media != "application/json" && media != "application/problem+json" {
             return;
@@ -460,9 +466,8 @@ macro_rules! on_both {
 /// The served OpenAPI document and the validators of its response schemas.
 pub struct OpenApiCheck {
     pub doc: Value,
-    validators: std::sync::Mutex<
-        std::collections::HashMap<String, std::sync::Arc<jsonschema::Validator>>,
-    >,
+    validators:
+        std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<jsonschema::Validator>>>,
 }
 
 impl OpenApiCheck {
@@ -544,9 +549,9 @@ impl OpenApiCheck {
                     if let Value::Object(map) = &mut root {
                         map.insert("components".into(), self.doc["components"].clone());
                     }
-                    std::sync::Arc::new(jsonschema::draft202012::new(&root).unwrap_or_else(
-                        |e| panic!("{route} {status}: the document's schema does not compile: {e}"),
-                    ))
+                    std::sync::Arc::new(jsonschema::draft202012::new(&root).unwrap_or_else(|e| {
+                        panic!("{route} {status}: the document's schema does not compile: {e}")
+                    }))
                 })
                 .clone()
         };

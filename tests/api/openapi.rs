@@ -59,7 +59,9 @@ on_both!(
             assert!(op.is_object(), "{} {template} is missing", a.method);
             let responses = op["responses"].as_object().unwrap();
             assert!(
-                responses.keys().any(|s| s.starts_with('2') || s.starts_with('3')),
+                responses
+                    .keys()
+                    .any(|s| s.starts_with('2') || s.starts_with('3')),
                 "{} {template}: no successful answer",
                 a.method
             );
@@ -141,61 +143,68 @@ on_both!(
     }
 );
 
-on_both!(an_answer_that_drifts_from_the_document_is_caught, |app: &TestApp| {
-    let check = app.openapi();
-    // A well-formed problem passes.
-    let problem = json!({
-        "type": "https://clausier.fr/problems/not-found",
-        "title": "Introuvable",
-        "status": 404,
-        "detail": "clause not found"
-    });
-    check
-        .check(
-            "GET",
-            "/api/v1/clauses/7",
-            404,
-            "application/problem+json",
-            &problem,
-        )
-        .unwrap();
-    // A user without its email, a status never answered, a media type never answered.
-    let e = check
-        .check(
-            "GET",
-            "/api/v1/me",
-            200,
-            "application/json",
-            &json!({"id": 1, "role": "admin", "structure_id": 1, "organisation_id": null}),
-        )
-        .unwrap_err();
-    assert!(e.contains("GET /api/v1/me answered 200"), "{e}");
-    assert!(e.contains("email"), "{e}");
-    let e = check
-        .check("GET", "/api/v1/me", 418, "application/json", &json!({}))
-        .unwrap_err();
-    assert!(e.contains("does not describe"), "{e}");
-    let e = check
-        .check(
-            "GET",
-            "/api/v1/reports/annual.csv",
-            200,
-            "application/json",
-            &json!({}),
-        )
-        .unwrap_err();
-    assert!(e.contains("as application/json"), "{e}");
-    // The most literal template wins.
-    assert_eq!(
-        check.template("GET", "/api/v1/reports/annual.csv").as_deref(),
-        Some("/api/v1/reports/annual.csv")
-    );
-    assert_eq!(
-        check.template("GET", "/api/v1/hours/template").as_deref(),
-        Some("/api/v1/hours/template")
-    );
-    assert_eq!(
-        check.template("PUT", "/api/v1/placements/3/hours/2026-10").as_deref(),
-        Some("/api/v1/placements/{id}/hours/{month}")
-    );
-});
+on_both!(
+    an_answer_that_drifts_from_the_document_is_caught,
+    |app: &TestApp| {
+        let check = app.openapi();
+        // A well-formed problem passes.
+        let problem = json!({
+            "type": "https://clausier.fr/problems/not-found",
+            "title": "Introuvable",
+            "status": 404,
+            "detail": "clause not found"
+        });
+        check
+            .check(
+                "GET",
+                "/api/v1/clauses/7",
+                404,
+                "application/problem+json",
+                &problem,
+            )
+            .unwrap();
+        // A user without its email, a status never answered, a media type never answered.
+        let e = check
+            .check(
+                "GET",
+                "/api/v1/me",
+                200,
+                "application/json",
+                &json!({"id": 1, "role": "admin", "structure_id": 1, "organisation_id": null}),
+            )
+            .unwrap_err();
+        assert!(e.contains("GET /api/v1/me answered 200"), "{e}");
+        assert!(e.contains("email"), "{e}");
+        let e = check
+            .check("GET", "/api/v1/me", 418, "application/json", &json!({}))
+            .unwrap_err();
+        assert!(e.contains("does not describe"), "{e}");
+        let e = check
+            .check(
+                "GET",
+                "/api/v1/reports/annual.csv",
+                200,
+                "application/json",
+                &json!({}),
+            )
+            .unwrap_err();
+        assert!(e.contains("as application/json"), "{e}");
+        // The most literal template wins.
+        assert_eq!(
+            check
+                .template("GET", "/api/v1/reports/annual.csv")
+                .as_deref(),
+            Some("/api/v1/reports/annual.csv")
+        );
+        assert_eq!(
+            check.template("GET", "/api/v1/hours/template").as_deref(),
+            Some("/api/v1/hours/template")
+        );
+        assert_eq!(
+            check
+                .template("PUT", "/api/v1/placements/3/hours/2026-10")
+                .as_deref(),
+            Some("/api/v1/placements/{id}/hours/{month}")
+        );
+    }
+);
