@@ -6,7 +6,7 @@ use rocket::response::{self, Responder, Response};
 use serde::Serialize;
 
 /// One broken rule on one field: `code` for programs (stable), `message` for people.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub code: String,
@@ -27,7 +27,7 @@ impl FieldError {
 }
 
 /// The body of a problem response.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: String,
@@ -37,9 +37,11 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
     /// Extra members (e.g. `existing_id` on a duplicate).
+    #[schema(ignore)]
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub extra: Option<serde_json::Map<String, serde_json::Value>>,
     #[serde(skip)]
+    #[schema(ignore)]
     pub retry_after: Option<i64>,
 }
 

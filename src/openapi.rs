@@ -1,17 +1,993 @@
-//! The OpenAPI document, built from the mounted routes themselves so that it describes
-//! every route, with who may call each (from `api::access`). Served at
-//! `/api/v1/openapi.json`; the docs page at `/docs` uses vendored Swagger UI assets.
+//! The OpenAPI 3.1 document, built from the mounted routes themselves so that it describes
+//! every route, with who may call each (from `api::access`), and with the schemas of the
+//! types the handlers read and answer (utoipa's `ToSchema` derives on those types, so that
+//! the document cannot drift from the code). Served at `/api/v1/openapi.json`; the docs page
+//! at `/docs` uses vendored Swagger UI assets.
+//!
+//! Each route's parameters, body and responses are described once here, in [`describe`]:
+//! a table keyed by the method and path of `access::ROUTES`, so that the handlers stay as
+//! they are. The API tests validate every JSON response against this document.
 
-use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+use utoipa::openapi::path::{
+    HttpMethod, OperationBuilder, Parameter, ParameterBuilder, ParameterIn,
+};
+use utoipa::openapi::request_body::{RequestBody, RequestBodyBuilder};
+use utoipa::openapi::schema::{
+    ArrayBuilder, ArrayItems, KnownFormat, ObjectBuilder, SchemaFormat, Type,
+};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
-    ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Required, ResponseBuilder,
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, RefOr,
+    Required, Response, ResponseBuilder, Schema,
 };
+use utoipa::{PartialSchema, ToSchema};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::api;
 use crate::api::access;
+use crate::api::body::ListResponse;
+use crate::domain::limits::{self, List, Text};
+use crate::domain::period::{FIRST_YEAR, LAST_YEAR};
+use crate::domain::units::Hundredths;
+use crate::error::Problem;
 
-fn method(m: rocket::http::Method) -> Option<HttpMethod> {
+// ---------------------------------------------------------------------------------------
+// schemas of the custom-deserialized types: their real wire form
+
+/// Single-line text: no C0 control character, no DEL.
+const SINGLE_LINE: &str = "^[^\\u0000-\\u001F\\u007F]*$";
+/// Multi-line text: tab, line feed and carriage return allowed.
+const MULTI_LINE: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$";
+
+impl<const MAX: usize, const MULTILINE: bool> PartialSchema for Text<MAX, MULTILINE> {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .max_length(Some(MAX))
+            .pattern(Some(if MULTILINE { MULTI_LINE } else { SINGLE_LINE }))
+            .description(Some(format!(
+                "At most {MAX} characters{}.",
+                if MULTILINE {
+                    "; no control character but tab and line breaks"
+                } else {
+                    ", on one line, without control characters"
+                }
+            )))
+            .into()
+    }
+}
+
+impl<const MAX: usize, const MULTILINE: bool> ToSchema for Text<MAX, MULTILINE> {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed(match (MAX, MULTILINE) {
+            (limits::NAME_MAX, false) => "Name",
+            (limits::LABEL_MAX, false) => "Label",
+            (limits::TITLE_MAX, false) => "Title",
+            (limits::FREE_TEXT_MAX, true) => "FreeText",
+            (limits::EMAIL_MAX, false) => "Email",
+            (limits::PASSWORD_MAX, false) => "Password",
+            (limits::CODE_MAX, false) => "Code",
+            _ => "Text",
+        })
+    }
+}
+
+impl PartialSchema for Hundredths {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Number)
+            .description(Some(
+                "A decimal number with at most two decimals (euros with cents, or hours with \
+                 hundredths), held as an integer number of hundredths.",
+            ))
+            .examples([json!(12.5)])
+            .into()
+    }
+}
+
+impl ToSchema for Hundredths {}
+
+impl<T: ToSchema, const MAX: usize> PartialSchema for List<T, MAX> {
+    fn schema() -> RefOr<Schema> {
+        ArrayBuilder::new()
+            .items(T::schema())
+            .max_items(Some(MAX))
+            .into()
+    }
+}
+
+impl<T: ToSchema, const MAX: usize> ToSchema for List<T, MAX> {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((T::name().into_owned(), T::schema()));
+        T::schemas(schemas);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// the document
+
+/// The schemas of the document's components, gathered while routes are described.
+#[derive(Default)]
+struct Schemas(BTreeMap<String, RefOr<Schema>>);
+
+impl Schemas {
+    /// `T` as a component; a reference to it.
+    fn named<T: ToSchema>(&mut self) -> RefOr<Schema> {
+        self.deps::<T>();
+        let mut schema = T::schema();
+        fix_formats(&mut schema);
+        self.0.insert(T::name().into_owned(), schema);
+        Ref::from_schema_name(T::name()).into()
+    }
+
+    /// `T`'s own schema inline (for generic wrappers such as `ListResponse<T>`), its
+    /// dependencies as components.
+    fn inline<T: ToSchema>(&mut self) -> RefOr<Schema> {
+        self.deps::<T>();
+        let mut schema = T::schema();
+        fix_formats(&mut schema);
+        schema
+    }
+
+    fn deps<T: ToSchema>(&mut self) {
+        let mut found = Vec::new();
+        T::schemas(&mut found);
+        for (name, mut schema) in found {
+            fix_formats(&mut schema);
+            self.0.insert(name, schema);
+        }
+    }
+
+    /// `{items: [T], total}` of the list routes.
+    fn list<T: ToSchema>(&mut self) -> RefOr<Schema> {
+        self.named::<T>();
+        self.inline::<ListResponse<T>>()
+    }
+
+    /// A JSON array of `T`.
+    fn array<T: ToSchema>(&mut self) -> RefOr<Schema> {
+        let item = self.named::<T>();
+        ArrayBuilder::new().items(item).into()
+    }
+}
+
+/// A schema written by hand as JSON (for answers built as JSON values).
+fn raw(value: Value) -> RefOr<Schema> {
+    serde_json::from_value(value).expect("a valid schema")
+}
+
+fn string() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::String)
+}
+
+fn integer() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+}
+
+/// Text of a query parameter: at most 2000 characters, no control character.
+fn query_text() -> ObjectBuilder {
+    string()
+        .max_length(Some(api::query::MAX_CHARS))
+        .pattern(Some("^[^\\u0000-\\u001F\\u007F-\\u009F]*$"))
+}
+
+/// Years 1990 to 2100, as the query and body readers take them.
+const YEARS: &str = "(199[0-9]|20[0-9]{2}|2100)";
+
+/// A date of a query: empty is taken as absent.
+fn query_date() -> ObjectBuilder {
+    string()
+        .pattern(Some(format!(
+            "^({YEARS}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))?$"
+        )))
+        .description(Some(format!(
+            "A date written YYYY-MM-DD, from {FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31."
+        )))
+}
+
+/// A month of a path, or of a query (where empty is taken as absent).
+fn month_text() -> ObjectBuilder {
+    string()
+        .pattern(Some(format!("^({YEARS}-(0[1-9]|1[0-2]))?$")))
+        .description(Some(format!(
+            "A month written YYYY-MM, from {FIRST_YEAR}-01 to {LAST_YEAR}-12."
+        )))
+        .examples([json!("2026-10")])
+}
+
+fn year() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(FIRST_YEAR))
+        .maximum(Some(LAST_YEAR))
+        .examples([json!(2026)])
+}
+
+fn param(
+    name: &str,
+    at: ParameterIn,
+    schema: impl Into<RefOr<Schema>>,
+    description: &str,
+) -> Parameter {
+    let required = if at == ParameterIn::Path {
+        Required::True
+    } else {
+        Required::False
+    };
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(at)
+        .required(required)
+        .schema(Some(schema))
+        .description(Some(description))
+        .build()
+}
+
+const CSV: &str = "text/csv";
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const HTML: &str = "text/html";
+const JSON: &str = "application/json";
+const PROBLEM: &str = "application/problem+json";
+
+/// What one route reads and answers, besides who may call it.
+#[derive(Default)]
+pub struct Described {
+    params: Vec<Parameter>,
+    body: Option<RequestBody>,
+    responses: Vec<(u16, Response)>,
+    /// A page for people: refusals are pages too (or problems for a program).
+    page: bool,
+    /// Problems of a form of their own, by status (the rows refused by an import).
+    problems: Vec<(u16, RefOr<Schema>)>,
+}
+
+impl Described {
+    fn query(mut self, name: &str, schema: impl Into<RefOr<Schema>>, description: &str) -> Self {
+        self.params
+            .push(param(name, ParameterIn::Query, schema, description));
+        self
+    }
+
+    fn required_query(
+        mut self,
+        name: &str,
+        schema: impl Into<RefOr<Schema>>,
+        description: &str,
+    ) -> Self {
+        let mut p = param(name, ParameterIn::Query, schema, description);
+        p.required = Required::True;
+        self.params.push(p);
+        self
+    }
+
+    fn path(mut self, name: &str, schema: impl Into<RefOr<Schema>>, description: &str) -> Self {
+        self.params
+            .push(param(name, ParameterIn::Path, schema, description));
+        self
+    }
+
+    /// The `id` path parameter: the record's identifier.
+    fn id(self, what: &str) -> Self {
+        self.path("id", integer(), &format!("Identifier of the {what}"))
+    }
+
+    /// `limit` (1 to 500, default 50) and `offset` (0 or more) of the list routes.
+    fn paged(self) -> Self {
+        self.query(
+            "limit",
+            integer()
+                .minimum(Some(1))
+                .maximum(Some(500))
+                .default(Some(json!(50))),
+            "How many items at most (1 to 500; 50 by default)",
+        )
+        .query(
+            "offset",
+            integer().minimum(Some(0)).default(Some(json!(0))),
+            "How many items to skip",
+        )
+    }
+
+    fn json_body(mut self, schema: RefOr<Schema>) -> Self {
+        self.body = Some(
+            RequestBodyBuilder::new()
+                .required(Some(Required::True))
+                .content(JSON, ContentBuilder::new().schema(Some(schema)).build())
+                .build(),
+        );
+        self
+    }
+
+    fn json(mut self, status: u16, description: &str, schema: RefOr<Schema>) -> Self {
+        self.responses.push((
+            status,
+            ResponseBuilder::new()
+                .description(description)
+                .content(JSON, ContentBuilder::new().schema(Some(schema)).build())
+                .build(),
+        ));
+        self
+    }
+
+    fn file(mut self, status: u16, description: &str, types: &[&str]) -> Self {
+        let mut r = ResponseBuilder::new().description(description).header(
+            "Content-Disposition",
+            utoipa::openapi::HeaderBuilder::new()
+                .schema(string())
+                .description(Some("attachment; filename=\"…\""))
+                .build(),
+        );
+        for t in types {
+            r = r.content(
+                *t,
+                ContentBuilder::new()
+                    .schema(Some(string().content_media_type(*t)))
+                    .build(),
+            );
+        }
+        self.responses.push((status, r.build()));
+        self
+    }
+
+    fn html(mut self, status: u16, description: &str) -> Self {
+        self.responses.push((status, html_response(description)));
+        self.page = true;
+        self
+    }
+
+    fn redirect(mut self, status: u16, description: &str) -> Self {
+        self.responses.push((
+            status,
+            ResponseBuilder::new()
+                .description(description)
+                .header(
+                    "Location",
+                    utoipa::openapi::HeaderBuilder::new()
+                        .schema(string())
+                        .description(Some("Where to go next"))
+                        .build(),
+                )
+                .build(),
+        ));
+        self
+    }
+
+    fn empty(mut self, status: u16, description: &str) -> Self {
+        self.responses.push((
+            status,
+            ResponseBuilder::new().description(description).build(),
+        ));
+        self
+    }
+
+    /// Whether the route reads a body (so that it can refuse one).
+    pub fn has_body(&self) -> bool {
+        self.body.is_some()
+    }
+
+    /// The statuses of its successful answers.
+    pub fn success_statuses(&self) -> Vec<u16> {
+        self.responses.iter().map(|(s, _)| *s).collect()
+    }
+}
+
+fn html_response(description: &str) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            HTML,
+            ContentBuilder::new()
+                .schema(Some(string().content_media_type(HTML)))
+                .build(),
+        )
+        .build()
+}
+
+fn status_body(value: &str) -> RefOr<Schema> {
+    raw(json!({
+        "type": "object",
+        "required": ["status"],
+        "properties": {"status": {"type": "string", "enum": [value]}}
+    }))
+}
+
+/// The referral report: needs, proposals and hires of a year, in total, by contractor and
+/// by job, and declines by reason (an answer built as JSON by its handler).
+fn referral_report() -> RefOr<Schema> {
+    let names = [
+        "needs",
+        "posts",
+        "proposals",
+        "interviews",
+        "hires",
+        "declined",
+        "pending",
+    ];
+    let counts = |extra: Value, extra_required: &[&str]| {
+        let mut properties = serde_json::Map::new();
+        for n in names {
+            properties.insert(n.into(), json!({"type": "integer", "minimum": 0}));
+        }
+        properties.insert(
+            "hire_rate".into(),
+            json!({
+                "type": ["number", "null"],
+                "description": "Hires per proposal, percent with one decimal; null without proposals"
+            }),
+        );
+        if let Value::Object(extra) = extra {
+            properties.extend(extra);
+        }
+        let mut required: Vec<&str> = names.to_vec();
+        required.push("hire_rate");
+        required.extend(extra_required);
+        json!({"type": "object", "required": required, "properties": properties})
+    };
+    let by_contractor = counts(
+        json!({"contractor_id": {"type": "integer"}, "name": {"type": ["string", "null"]}}),
+        &["contractor_id", "name"],
+    );
+    let by_job = counts(
+        json!({"rome_code": {"type": ["string", "null"]}, "job_title": {"type": ["string", "null"]}}),
+        &["rome_code", "job_title"],
+    );
+    raw(counts(
+        json!({
+            "year": {"type": "integer"},
+            "from": {"type": "string", "format": "date"},
+            "to": {"type": "string", "format": "date"},
+            "declines": {
+                "type": "object",
+                "description": "Declined proposals by reason code",
+                "additionalProperties": {"type": "integer", "minimum": 0}
+            },
+            "by_contractor": {"type": "array", "items": by_contractor},
+            "by_job": {"type": "array", "items": by_job}
+        }),
+        &["year", "from", "to", "declines", "by_contractor", "by_job"],
+    ))
+}
+
+/// The parameters, body and answers of each route of `access::ROUTES`; `None` for a route
+/// that is not described (a test fails then).
+pub fn describe(method: &str, path: &str) -> Option<Described> {
+    describe_with(method, path, &mut Schemas::default())
+}
+
+fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described> {
+    use crate::api::{
+        auth, clauses, contracts, hours, needs, organisations, participants, placements, referrals,
+        reminders, users,
+    };
+    use crate::store;
+    let d = Described::default();
+    let ok = "Done";
+    let created = "Created";
+    Some(match (method, path) {
+        ("GET", "/health") => d.json(200, "The service runs", status_body("ok")),
+        ("GET", "/ready") => d.json(200, "The database answers", status_body("ready")),
+        ("GET", "/api/v1/openapi.json") => d.json(
+            200,
+            "This OpenAPI 3.1 document",
+            raw(
+                json!({"type": "object", "required": ["openapi", "paths"], "properties": {
+                "openapi": {"type": "string"}, "paths": {"type": "object"}}}),
+            ),
+        ),
+        ("POST", "/api/v1/auth/login") => d.json_body(s.named::<auth::LoginRequest>()).json(
+            200,
+            "A Bearer token",
+            s.named::<auth::TokenResponse>(),
+        ),
+        ("POST", "/api/v1/auth/logout") => d.empty(204, "The session is ended"),
+        ("GET", "/api/v1/me") => d.json(200, "The current user", s.named::<auth::Me>()),
+        ("POST", "/api/v1/users") => d.json_body(s.named::<users::CreateUser>()).json(
+            201,
+            created,
+            s.named::<store::users::UserView>(),
+        ),
+        ("GET", "/api/v1/users") => d.paged().json(200, ok, s.list::<store::users::UserView>()),
+        ("POST", "/api/v1/organisations") => d
+            .json_body(s.named::<organisations::OrganisationInput>())
+            .json(
+                201,
+                created,
+                s.named::<store::organisations::OrganisationView>(),
+            ),
+        ("GET", "/api/v1/organisations") => d
+            .query(
+                "kind",
+                query_text(),
+                "Only organisations of this kind (buyer, contractor, insertion_structure, funder…)",
+            )
+            .paged()
+            .json(200, ok, s.list::<store::organisations::OrganisationView>()),
+        ("GET", "/api/v1/organisations/<id>") => {
+            d.id("organisation")
+                .json(200, ok, s.named::<store::organisations::OrganisationView>())
+        }
+        ("PUT", "/api/v1/organisations/<id>/contacts") => d
+            .id("organisation")
+            .json_body(s.inline::<List<organisations::ContactInput, { limits::MAX_CONTACTS }>>())
+            .json(200, ok, s.array::<store::organisations::Contact>()),
+        ("GET", "/api/v1/organisations/<id>/contacts") => {
+            d.id("organisation")
+                .json(200, ok, s.array::<store::organisations::Contact>())
+        }
+        ("POST", "/api/v1/contracts") => d.json_body(s.named::<contracts::ContractInput>()).json(
+            201,
+            created,
+            s.named::<store::contracts::ContractView>(),
+        ),
+        ("GET", "/api/v1/contracts") => {
+            d.paged()
+                .json(200, ok, s.list::<store::contracts::ContractView>())
+        }
+        ("GET", "/api/v1/contracts/<id>") => {
+            d.id("contract")
+                .json(200, ok, s.named::<store::contracts::ContractView>())
+        }
+        ("POST", "/api/v1/calibrations") => d
+            .json_body(s.named::<crate::domain::calibration::CalibrationRequest>())
+            .json(
+                200,
+                "The calibration; nothing is stored",
+                s.named::<crate::domain::calibration::CalibrationResult>(),
+            ),
+        ("GET", "/api/v1/reference/labour-shares") => {
+            d.json(200, ok, s.array::<clauses::LabourShareOut>())
+        }
+        ("PUT", "/api/v1/reference/labour-shares") => d
+            .json_body(s.array::<clauses::LabourShareItem>())
+            .json(200, ok, s.array::<clauses::LabourShareOut>()),
+        ("POST", "/api/v1/contracts/<contract_id>/clauses") => d
+            .path("contract_id", integer(), "Identifier of the contract")
+            .json_body(s.named::<clauses::ClauseInput>())
+            .json(201, created, s.named::<store::clauses::ClauseView>()),
+        ("GET", "/api/v1/clauses") => d
+            .query(
+                "status",
+                query_text(),
+                "Only clauses in this state (draft, active, completed, cancelled)",
+            )
+            .paged()
+            .json(200, ok, s.list::<store::clauses::ClauseView>()),
+        ("GET", "/api/v1/clauses/<id>") => {
+            d.id("clause")
+                .json(200, ok, s.named::<store::clauses::ClauseView>())
+        }
+        (
+            "POST",
+            "/api/v1/clauses/<id>/activate"
+            | "/api/v1/clauses/<id>/complete"
+            | "/api/v1/clauses/<id>/cancel",
+        ) => d.id("clause").json(
+            200,
+            "The clause in its new state",
+            s.named::<store::clauses::ClauseView>(),
+        ),
+        ("POST", "/api/v1/clauses/<id>/assignments") => d
+            .id("clause")
+            .json_body(s.named::<clauses::AssignmentInput>())
+            .json(
+                201,
+                "The clause with its assignments",
+                s.named::<store::clauses::ClauseView>(),
+            ),
+        ("POST", "/api/v1/imports/decp") => d
+            .json_body(raw(json!({
+                "description": "A DECP open-data file: an object whose `marches` holds the \
+                                records (a list, or an object holding `marche`)",
+                "type": "object",
+                "required": ["marches"],
+                "properties": {"marches": {"type": ["array", "object"]}}
+            })))
+            .json(
+                200,
+                "What was created, updated, left as it was or skipped",
+                s.named::<store::decp::ImportSummary>(),
+            ),
+        ("POST", "/api/v1/participants") => d
+            .json_body(s.named::<participants::ParticipantInput>())
+            .json(201, created, s.named::<participants::ParticipantOut>()),
+        ("GET", "/api/v1/participants") => d.paged().json(
+            200,
+            "Full records for staff, limited ones for a contractor",
+            s.list::<participants::ParticipantOut>(),
+        ),
+        ("GET", "/api/v1/participants/<id>") => d.id("person").json(
+            200,
+            "The full record for staff, a limited one for a contractor",
+            s.named::<participants::ParticipantOut>(),
+        ),
+        ("POST", "/api/v1/participants/<id>/eligibility") => d
+            .id("person")
+            .json_body(s.named::<participants::EligibilityInput>())
+            .json(201, created, s.named::<participants::EligibilityOut>()),
+        ("GET", "/api/v1/participants/<id>/eligibility") => {
+            d.id("person")
+                .json(200, ok, s.array::<participants::EligibilityOut>())
+        }
+        ("GET", "/api/v1/participants/<id>/timeline") => {
+            d.id("person")
+                .json(200, ok, s.named::<store::timeline::Timeline>())
+        }
+        ("GET", "/api/v1/audit") => d
+            .query(
+                "participant_id",
+                integer(),
+                "Only entries about this person",
+            )
+            .paged()
+            .json(200, ok, s.list::<store::audit::AuditEntry>()),
+        ("POST", "/api/v1/placements") => d
+            .json_body(s.named::<placements::PlacementInput>())
+            .json(201, created, s.named::<store::placements::Placement>()),
+        ("GET", "/api/v1/placements") => d
+            .query(
+                "participant_id",
+                integer(),
+                "Only placements of this person",
+            )
+            .query(
+                "assignment_id",
+                integer(),
+                "Only placements on this assignment",
+            )
+            .paged()
+            .json(200, ok, s.list::<store::placements::Placement>()),
+        ("GET", "/api/v1/placements/<id>") => {
+            d.id("placement")
+                .json(200, ok, s.named::<store::placements::Placement>())
+        }
+        ("POST", "/api/v1/placements/<id>/exit") => d
+            .id("placement")
+            .json_body(s.named::<placements::ExitInput>())
+            .json(200, ok, s.named::<store::placements::Placement>()),
+        ("PUT", "/api/v1/placements/<id>/hours/<month>") => d
+            .id("placement")
+            .path(
+                "month",
+                string().pattern(Some(format!("^{YEARS}-(0[1-9]|1[0-2])$"))),
+                "The month of the hours, YYYY-MM",
+            )
+            .json_body(s.named::<hours::HoursInput>())
+            .json(200, "The hour entry", s.named::<store::hours::HourEntry>()),
+        ("POST", "/api/v1/hours/import") => {
+            let mut d = d.query(
+                "dry_run",
+                ObjectBuilder::new().schema_type(Type::Boolean),
+                "true: check every row and store nothing",
+            );
+            d.body = Some(
+                RequestBodyBuilder::new()
+                    .required(Some(Required::True))
+                    .description(Some(
+                        "The CSV (semicolon- or comma-separated, UTF-8) or XLSX file of the \
+                         template: raw, or as the `file` field of a multipart form",
+                    ))
+                    .content(
+                        "multipart/form-data",
+                        ContentBuilder::new()
+                            .schema(Some(raw(json!({
+                                "type": "object",
+                                "required": ["file"],
+                                "properties": {"file": {
+                                    "type": "string",
+                                    "contentMediaType": "application/octet-stream"
+                                }}
+                            }))))
+                            .build(),
+                    )
+                    .content(
+                        CSV,
+                        ContentBuilder::new()
+                            .schema(Some(string().content_media_type(CSV)))
+                            .build(),
+                    )
+                    .content(
+                        XLSX,
+                        ContentBuilder::new()
+                            .schema(Some(string().content_media_type(XLSX)))
+                            .build(),
+                    )
+                    .build(),
+            );
+            d.problems.push((422, import_problem(s)));
+            d.json(
+                200,
+                "Every row accepted (or, with dry_run, would be)",
+                s.named::<hours::ImportSummary>(),
+            )
+        }
+        ("GET", "/api/v1/hours/template") => d
+            .required_query(
+                "month",
+                string().pattern(Some(format!("^{YEARS}-(0[1-9]|1[0-2])$"))),
+                "The month to report, YYYY-MM",
+            )
+            .query(
+                "format",
+                string().enum_values(Some(["csv", "xlsx"])),
+                "csv (by default) or xlsx",
+            )
+            .file(200, "The template", &[CSV, XLSX]),
+        ("GET", "/api/v1/hours") => d
+            .query(
+                "status",
+                string().enum_values(Some(["submitted", "validated", "rejected"])),
+                "Only entries in this state",
+            )
+            .query("clause_id", integer(), "Only entries of this clause")
+            .query("placement_id", integer(), "Only entries of this placement")
+            .query("month", month_text(), "Only entries of this month")
+            .paged()
+            .json(200, ok, s.list::<store::hours::HourEntry>()),
+        ("GET", "/api/v1/hours/<id>/history") => {
+            d.id("hour entry")
+                .json(200, ok, s.array::<store::hours::Change>())
+        }
+        ("POST", "/api/v1/hours/validation") => d.json_body(s.named::<hours::Decision>()).json(
+            200,
+            "The entries decided",
+            s.list::<store::hours::HourEntry>(),
+        ),
+        ("GET", "/api/v1/clauses/<id>/progress") => d
+            .id("clause")
+            .query(
+                "on",
+                query_date(),
+                "The date of the progress (today by default)",
+            )
+            .json(200, ok, s.named::<hours::ClauseProgress>()),
+        ("POST", "/api/v1/needs") => d.json_body(s.named::<needs::NeedInput>()).json(
+            201,
+            created,
+            s.named::<needs::NeedView>(),
+        ),
+        ("GET", "/api/v1/needs") => d
+            .query(
+                "status",
+                string().enum_values(Some(["open", "filled", "closed"])),
+                "Only needs in this state",
+            )
+            .query("assignment_id", integer(), "Only needs of this assignment")
+            .paged()
+            .json(200, ok, s.list::<needs::NeedView>()),
+        ("GET", "/api/v1/needs/<id>") => d.id("need").json(200, ok, s.named::<needs::NeedView>()),
+        ("POST", "/api/v1/needs/<id>/close") => {
+            d.id("need")
+                .json(200, "The closed need", s.named::<needs::NeedView>())
+        }
+        ("GET", "/api/v1/needs/<id>/matches") => {
+            d.id("need")
+                .paged()
+                .json(200, ok, s.list::<needs::MatchView>())
+        }
+        ("POST", "/api/v1/referrals") => d.json_body(s.named::<referrals::ReferralInput>()).json(
+            201,
+            created,
+            s.named::<referrals::ReferralView>(),
+        ),
+        ("GET", "/api/v1/referrals") => d
+            .query("need_id", integer(), "Only proposals to this need")
+            .query("participant_id", integer(), "Only proposals of this person")
+            .query(
+                "state",
+                string().enum_values(Some(["proposed", "interview", "hired", "declined"])),
+                "Only proposals in this state",
+            )
+            .paged()
+            .json(200, ok, s.list::<referrals::ReferralView>()),
+        ("GET", "/api/v1/referrals/<id>") => {
+            d.id("proposal")
+                .json(200, ok, s.named::<referrals::ReferralView>())
+        }
+        ("POST", "/api/v1/referrals/<id>/answer") => {
+            let answer = s.named::<referrals::AnswerOut>();
+            d.id("proposal")
+                .json_body(s.named::<referrals::AnswerInput>())
+                .json(200, "The proposal in its new state", answer.clone())
+                .json(201, "Hired: the placement created", answer)
+        }
+        ("GET", "/api/v1/worklist") => d
+            .query(
+                "on",
+                query_date(),
+                "The date of the list (today by default)",
+            )
+            .query(
+                "wait_days",
+                integer().minimum(Some(0)).maximum(Some(365)),
+                "Days an answer may wait before it is owed",
+            )
+            .json(200, ok, s.named::<referrals::WorkList>()),
+        ("GET", "/api/v1/reports/referrals") => d
+            .query(
+                "year",
+                year().minimum(Some(2000)),
+                "The calendar year (this year by default)",
+            )
+            .json(200, ok, referral_report()),
+        ("GET", "/api/v1/clauses/<id>/milestones") => d
+            .id("clause")
+            .query(
+                "on",
+                query_date(),
+                "The date the states are read at (today by default)",
+            )
+            .paged()
+            .json(200, ok, s.list::<store::milestones::MilestoneView>()),
+        ("POST", "/api/v1/clauses/<id>/milestones") => d
+            .id("clause")
+            .json_body(s.named::<reminders::ManualMilestone>())
+            .json(201, created, s.named::<store::milestones::MilestoneView>()),
+        ("POST", "/api/v1/milestones/<id>/done") => d.id("milestone").json(
+            200,
+            "The milestone, done",
+            s.named::<store::milestones::MilestoneView>(),
+        ),
+        ("GET", "/api/v1/notifications") => d
+            .query(
+                "status",
+                string().enum_values(Some(crate::store::outbox::STATUSES)),
+                "Only emails in this state",
+            )
+            .paged()
+            .json(200, ok, s.list::<store::outbox::NotificationView>()),
+        ("POST", "/api/v1/notifications/<id>/retry") => d.id("email").json(
+            200,
+            "The email, queued again",
+            s.named::<store::outbox::NotificationView>(),
+        ),
+        ("GET", "/api/v1/me/preferences") => d.json(200, ok, s.named::<reminders::Preferences>()),
+        ("PUT", "/api/v1/me/preferences") => d.json_body(s.named::<reminders::Preferences>()).json(
+            200,
+            ok,
+            s.named::<reminders::Preferences>(),
+        ),
+        ("GET", "/api/v1/reports/annual") => report_params(d).json(
+            200,
+            "The report, or for a funder under the threshold its suppressed form",
+            s.named::<crate::reports::Report>(),
+        ),
+        ("GET", "/api/v1/reports/annual.csv") => {
+            report_params(d).file(200, "The report as one long table", &[CSV])
+        }
+        ("GET", "/api/v1/reports/annual.xlsx") => {
+            report_params(d).file(200, "The report as a workbook", &[XLSX])
+        }
+        ("GET", "/reports/annual/<year>") => {
+            let d = d.path("year", year(), "The calendar year");
+            report_filters(d)
+                .html(200, "The report page")
+                .redirect(303, "No session: to the login page")
+        }
+        ("GET", "/login") => d
+            .query(
+                "next",
+                query_text(),
+                "A local path to go to after logging in",
+            )
+            .html(200, "The login page"),
+        ("POST", "/login") => {
+            let mut d = d;
+            d.body = Some(form_body(json!({
+                "email": {"type": "string"},
+                "password": {"type": "string"},
+                "next": {"type": "string"},
+                "csrf_token": {"type": "string"}
+            })));
+            d.redirect(303, "Logged in: to `next` or the report")
+                .html(200, "The login page again, with what went wrong")
+        }
+        ("POST", "/logout") => {
+            let mut d = d;
+            d.body = Some(form_body(json!({"csrf_token": {"type": "string"}})));
+            d.redirect(303, "Logged out: to the login page")
+        }
+        _ => return None,
+    })
+}
+
+/// The 422 of an import: the refused rows (`{line, field, message}`, the first 100) and
+/// their count, or the field errors of a refused parameter or file. A component of its own
+/// (`ImportProblem`), with the members of `Problem`.
+fn import_problem(s: &mut Schemas) -> RefOr<Schema> {
+    s.named::<crate::domain::hours::ImportError>();
+    let text = || string();
+    let schema = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property("type", text())
+        .required("type")
+        .property("title", text())
+        .required("title")
+        .property("status", integer())
+        .required("status")
+        .property("detail", text())
+        .required("detail")
+        .property(
+            "errors",
+            ArrayBuilder::new().max_items(Some(100)).items(
+                utoipa::openapi::schema::AnyOfBuilder::new()
+                    .item(Ref::from_schema_name("ImportError"))
+                    .item(Ref::from_schema_name("FieldError")),
+            ),
+        )
+        .property(
+            "error_count",
+            integer()
+                .minimum(Some(1))
+                .description(Some("How many rows were refused (all are, when one is)")),
+        )
+        .description(Some(
+            "A refused import: nothing was stored. Each refused row names its line.",
+        ));
+    s.0.insert("ImportProblem".into(), schema.into());
+    Ref::from_schema_name("ImportProblem").into()
+}
+
+fn form_body(properties: Value) -> RequestBody {
+    RequestBodyBuilder::new()
+        .content(
+            "application/x-www-form-urlencoded",
+            ContentBuilder::new()
+                .schema(Some(raw(
+                    json!({"type": "object", "properties": properties}),
+                )))
+                .build(),
+        )
+        .build()
+}
+
+/// The filters shared by the report's answers and page.
+fn report_filters(d: Described) -> Described {
+    d.query(
+        "territory",
+        query_text(),
+        "Only this territory (a département code, e.g. 93)",
+    )
+    .query("buyer_id", integer(), "Only contracts of this buyer")
+    .query(
+        "contractor_id",
+        integer(),
+        "Only hours worked for this contractor",
+    )
+    .query(
+        "clause_kind",
+        query_text(),
+        "Only clauses of this kind (e.g. execution, reserved)",
+    )
+    .query(
+        "structure_id",
+        integer(),
+        "A funder reading several structures: only this one",
+    )
+}
+
+/// The eight parameters of the annual report.
+fn report_params(d: Described) -> Described {
+    let d = d
+        .query(
+            "year",
+            year(),
+            "The calendar year (this year by default; not with from/to)",
+        )
+        .query(
+            "from",
+            month_text(),
+            "First month of a period (with `to`, instead of `year`)",
+        )
+        .query("to", month_text(), "Last month of a period (with `from`)");
+    report_filters(d)
+}
+
+fn http_method(m: rocket::http::Method) -> Option<HttpMethod> {
     use rocket::http::Method as M;
     Some(match m {
         M::Get => HttpMethod::Get,
@@ -23,99 +999,171 @@ fn method(m: rocket::http::Method) -> Option<HttpMethod> {
     })
 }
 
-/// `/api/v1/clauses/<id>/progress` -> (`/api/v1/clauses/{id}/progress`, ["id"])
-fn openapi_path(rocket_path: &str) -> (String, Vec<String>) {
-    let mut names = Vec::new();
-    let segments: Vec<String> = rocket_path
+/// `/api/v1/clauses/<id>/progress` -> `/api/v1/clauses/{id}/progress`
+fn openapi_path(rocket_path: &str) -> String {
+    rocket_path
         .split('/')
-        .map(|seg| {
-            if let Some(name) = seg.strip_prefix('<').and_then(|s| s.strip_suffix('>')) {
-                let name = name.trim_end_matches("..").to_string();
-                names.push(name.clone());
-                format!("{{{name}}}")
-            } else {
-                seg.to_string()
-            }
-        })
-        .collect();
-    (segments.join("/"), names)
+        .map(
+            |seg| match seg.strip_prefix('<').and_then(|s| s.strip_suffix('>')) {
+                Some(name) => format!("{{{}}}", name.trim_end_matches("..")),
+                None => seg.to_string(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
-/// The document for the routes mounted at `/api/v1` plus the service routes.
+/// The problem statuses a route can answer, from who may call it and what it reads.
+fn problem_statuses(entry: Option<&access::Access>, method: &str, d: &Described) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    let authenticated = entry.is_some_and(|a| !a.roles.is_empty());
+    let has_query = d
+        .params
+        .iter()
+        .any(|p| p.parameter_in == ParameterIn::Query);
+    let has_path = d.params.iter().any(|p| p.parameter_in == ParameterIn::Path);
+    if d.body.is_some() {
+        statuses.extend([400, 413, 415]);
+    }
+    if authenticated {
+        statuses.extend([401, 403, 404]);
+    } else if has_path {
+        statuses.push(404);
+    }
+    if authenticated && matches!(method, "POST" | "PUT") {
+        statuses.push(409);
+    }
+    if d.body.is_some() || has_query || has_path {
+        statuses.push(422);
+    }
+    if entry.is_some_and(|a| a.path == "/api/v1/auth/login" || a.path == "/login") {
+        statuses.extend([401, 429]);
+    }
+    // The login and logout forms check the page's anti-forgery secret.
+    if entry.is_some_and(|a| a.path == "/login" || a.path == "/logout") && method == "POST" {
+        statuses.push(403);
+    }
+    statuses.extend([500, 503]);
+    statuses.sort_unstable();
+    statuses.dedup();
+    statuses
+}
+
+fn problem_response(status: u16, page: bool, schema: Option<RefOr<Schema>>) -> Response {
+    let reason = rocket::http::Status::from_code(status)
+        .and_then(|s| s.reason())
+        .unwrap_or("Error");
+    let mut r = ResponseBuilder::new()
+        .description(format!("{reason}: a problem (RFC 9457)"))
+        .content(
+            PROBLEM,
+            ContentBuilder::new()
+                .schema(Some(
+                    schema.unwrap_or_else(|| Ref::from_schema_name("Problem").into()),
+                ))
+                .build(),
+        );
+    if page {
+        r = r.content(
+            HTML,
+            ContentBuilder::new()
+                .schema(Some(string().content_media_type(HTML)))
+                .build(),
+        );
+    }
+    if matches!(status, 429 | 503) {
+        r = r.header(
+            "Retry-After",
+            utoipa::openapi::HeaderBuilder::new()
+                .schema(integer())
+                .description(Some("Seconds to wait before trying again"))
+                .build(),
+        );
+    }
+    r.build()
+}
+
+/// The document for the routes mounted at `/api/v1` plus the service routes and pages.
 pub fn document(v1: &[rocket::Route]) -> OpenApi {
+    let mut schemas = Schemas::default();
+    schemas.named::<Problem>();
     let mut paths = Paths::new();
-    let service: Vec<(rocket::http::Method, String, Option<String>)> = vec![
-        (rocket::http::Method::Get, "/health".into(), None),
-        (rocket::http::Method::Get, "/ready".into(), None),
+    let service = [
+        (rocket::http::Method::Get, "/health".to_string()),
+        (rocket::http::Method::Get, "/ready".to_string()),
         (
             rocket::http::Method::Get,
-            "/api/v1/openapi.json".into(),
-            None,
+            "/api/v1/openapi.json".to_string(),
         ),
     ];
-    // Pages for people, mounted at `/` (HTML, session cookie).
-    let pages: Vec<(rocket::http::Method, String, Option<String>)> = crate::api::pages::routes()
-        .iter()
-        .map(|r| {
-            (
-                r.method,
-                r.uri.path().to_string(),
-                r.uri.query().map(|q| q.to_string()),
-            )
-        })
-        .collect();
-    let service = service.into_iter().chain(pages);
+    let pages = crate::api::pages::routes()
+        .into_iter()
+        .map(|r| (r.method, r.uri.path().to_string()));
     let api = v1.iter().map(|r| {
         let path = format!("/api/v1{}", r.uri.path())
             .trim_end_matches('/')
             .to_string();
-        (r.method, path, r.uri.query().map(|q| q.to_string()))
+        (r.method, path)
     });
-    for (m, rocket_path, query) in service.into_iter().chain(api) {
-        let Some(http_method) = method(m) else {
+    let mut seen = std::collections::HashSet::new();
+    for (m, rocket_path) in service.into_iter().chain(pages).chain(api) {
+        let Some(method) = http_method(m) else {
             continue;
         };
-        let (path, path_params) = openapi_path(&rocket_path);
+        // Two handlers of one route (the multipart and the raw hours import) are one
+        // operation.
+        if !seen.insert((m, rocket_path.clone())) {
+            continue;
+        }
         let entry = access::lookup(m.as_str(), &rocket_path);
         let (summary, roles) = match entry {
             Some(a) => (a.summary.to_string(), access::describe(a.roles)),
             None => (rocket_path.clone(), "Roles: see the API guide.".to_string()),
         };
+        let described = describe_with(m.as_str(), &rocket_path, &mut schemas).unwrap_or_default();
         let mut op = OperationBuilder::new()
             .summary(Some(summary))
             .description(Some(roles))
-            .response(
-                "default",
-                ResponseBuilder::new()
-                    .description("A JSON body, or an application/problem+json error")
-                    .build(),
-            );
+            .operation_id(Some(operation_id(m.as_str(), &rocket_path)));
         if entry.is_some_and(|a| !a.roles.is_empty()) {
             op = op.security(SecurityRequirement::new("bearer", Vec::<String>::new()));
         }
-        for name in path_params {
-            op = op.parameter(
-                ParameterBuilder::new()
-                    .name(name)
-                    .parameter_in(ParameterIn::Path)
-                    .required(Required::True)
-                    .build(),
+        for p in described.params.iter().cloned() {
+            op = op.parameter(p);
+        }
+        if let Some(body) = described.body.clone() {
+            op = op.request_body(Some(body));
+        }
+        for (status, response) in described.responses.iter().cloned() {
+            op = op.response(status.to_string(), response);
+        }
+        for status in problem_statuses(entry, m.as_str(), &described) {
+            if described.responses.iter().any(|(s, _)| *s == status) {
+                continue;
+            }
+            let schema = described
+                .problems
+                .iter()
+                .find(|(s, _)| *s == status)
+                .map(|(_, schema)| schema.clone());
+            op = op.response(
+                status.to_string(),
+                problem_response(status, described.page, schema),
             );
         }
-        if let Some(q) = query {
-            for seg in q.split('&') {
-                if let Some(name) = seg.strip_prefix('<').and_then(|s| s.strip_suffix('>')) {
-                    op = op.parameter(
-                        ParameterBuilder::new()
-                            .name(name.trim_end_matches(".."))
-                            .parameter_in(ParameterIn::Query)
-                            .required(Required::False)
-                            .build(),
-                    );
-                }
-            }
-        }
-        paths.add_path_operation(path, vec![http_method], op.build());
+        paths.add_path_operation(openapi_path(&rocket_path), vec![method], op.build());
+    }
+    let mut components = ComponentsBuilder::new().security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .build(),
+        ),
+    );
+    for (name, schema) in schemas.0 {
+        components = components.schema(name, schema);
     }
     let mut doc = OpenApiBuilder::new()
         .info(
@@ -124,27 +1172,61 @@ pub fn document(v1: &[rocket::Route]) -> OpenApi {
                 .version(env!("CARGO_PKG_VERSION"))
                 .description(Some(
                     "Clauses sociales d'insertion: clauses, parcours, heures, relances et bilans. \
-                     Errors are application/problem+json (RFC 9457).",
+                     Errors are application/problem+json (RFC 9457): `errors` lists each broken \
+                     rule as {field, code, message}, `code` stable for programs, `message` in \
+                     French for people. Amounts are decimal euros and hours decimal hours, with \
+                     at most two decimals.",
                 ))
                 .build(),
         )
         .paths(paths)
-        .components(Some(
-            ComponentsBuilder::new()
-                .security_scheme(
-                    "bearer",
-                    SecurityScheme::Http(
-                        HttpBuilder::new()
-                            .scheme(HttpAuthScheme::Bearer)
-                            .bearer_format("JWT")
-                            .build(),
-                    ),
-                )
-                .build(),
-        ))
+        .components(Some(components.build()))
         .build();
     doc.servers = None;
     doc
+}
+
+/// `GET /api/v1/clauses/<id>` -> `get_api_v1_clauses_id`
+fn operation_id(method: &str, path: &str) -> String {
+    let mut id = method.to_ascii_lowercase();
+    for part in path.split(|c: char| !c.is_ascii_alphanumeric()) {
+        if !part.is_empty() {
+            id.push('_');
+            id.push_str(part);
+        }
+    }
+    id
+}
+
+/// Times are written without an offset (`2026-11-27T10:00:00`, UTC): not the RFC 3339
+/// `date-time` format that chrono's schema names, so the format is replaced by a pattern.
+fn fix_formats(schema: &mut RefOr<Schema>) {
+    let RefOr::T(schema) = schema else {
+        return;
+    };
+    match schema {
+        Schema::Object(o) => {
+            if o.format == Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)) {
+                o.format = None;
+                o.pattern = Some(
+                    "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?$".into(),
+                );
+                o.description.get_or_insert_with(|| {
+                    "A UTC time written YYYY-MM-DDTHH:MM:SS, without an offset".into()
+                });
+            }
+            o.properties.values_mut().for_each(fix_formats);
+        }
+        Schema::Array(a) => {
+            if let ArrayItems::RefOrSchema(items) = &mut a.items {
+                fix_formats(items);
+            }
+        }
+        Schema::OneOf(x) => x.items.iter_mut().for_each(fix_formats),
+        Schema::AllOf(x) => x.items.iter_mut().for_each(fix_formats),
+        Schema::AnyOf(x) => x.items.iter_mut().for_each(fix_formats),
+        _ => {}
+    }
 }
 
 /// Swagger UI at /docs and the document at /api/v1/openapi.json.
@@ -152,4 +1234,71 @@ pub fn routes(doc: OpenApi) -> Vec<rocket::Route> {
     SwaggerUi::new("/docs/<_..>")
         .url("/api/v1/openapi.json", doc)
         .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_of_the_access_table_describes_its_body_and_answers() {
+        for a in access::ROUTES {
+            let d = describe(a.method, a.path)
+                .unwrap_or_else(|| panic!("{} {} is not described", a.method, a.path));
+            assert!(
+                !d.success_statuses().is_empty(),
+                "{} {} has no successful answer described",
+                a.method,
+                a.path
+            );
+            if matches!(a.method, "POST" | "PUT") {
+                let bodiless = [
+                    "/api/v1/auth/logout",
+                    "/api/v1/clauses/<id>/activate",
+                    "/api/v1/clauses/<id>/complete",
+                    "/api/v1/clauses/<id>/cancel",
+                    "/api/v1/needs/<id>/close",
+                    "/api/v1/milestones/<id>/done",
+                    "/api/v1/notifications/<id>/retry",
+                ];
+                assert_eq!(
+                    d.has_body(),
+                    !bodiless.contains(&a.path),
+                    "{} {}: its body is not described as it is read",
+                    a.method,
+                    a.path
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_mounted_route_is_described_with_schemas_that_resolve() {
+        let v1 = crate::api::v1_routes();
+        let doc = serde_json::to_value(document(&v1)).unwrap();
+        let text = doc.to_string();
+        let components = &doc["components"]["schemas"];
+        for piece in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+            let name = piece.split('"').next().unwrap();
+            assert!(
+                components.get(name).is_some(),
+                "{name} is referenced but not among the components"
+            );
+        }
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let responses = op["responses"].as_object().unwrap();
+                assert!(
+                    responses
+                        .keys()
+                        .any(|s| s.starts_with('2') || s.starts_with('3')),
+                    "{method} {path}: no successful answer"
+                );
+                assert!(
+                    !responses.contains_key("default"),
+                    "{method} {path}: a default answer instead of statuses"
+                );
+            }
+        }
+    }
 }

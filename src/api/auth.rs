@@ -14,13 +14,13 @@ use crate::db::Db;
 use crate::domain::limits::{Email, Password};
 use crate::error::{ApiError, ApiResult};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     pub email: Email,
     pub password: Password,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
     pub access_token: String,
     pub token_type: &'static str,
@@ -63,7 +63,7 @@ pub async fn logout(
     Ok(rocket::http::Status::NoContent)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Me {
     pub id: i64,
     pub email: String,

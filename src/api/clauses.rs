@@ -32,16 +32,17 @@ pub async fn preview(
     Ok(Json(result))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LabourShareItem {
     pub cpv_prefix: Code,
     pub labour_share_percent: Hundredths,
     pub label: Label,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct LabourShareOut {
     pub cpv_prefix: String,
+    #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub labour_share_percent: i64,
     pub label: String,
@@ -88,7 +89,7 @@ fn default_frequency() -> Code {
     Code::try_from("monthly").unwrap_or_default()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ClauseInput {
     pub kind: Code,
     pub lot_number: Option<i32>,
@@ -196,7 +197,7 @@ pub async fn cancel(caller: Staff, id: i64, db: &State<Db>) -> ApiResult<Json<Cl
     transition(db, caller.structure_id, id, ClauseChange::Cancel).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct AssignmentInput {
     pub contractor_id: i64,
     pub role: Code,

@@ -17,7 +17,7 @@ use crate::domain::units::Hundredths;
 use crate::error::ApiResult;
 use crate::store::contracts::ContractView;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LotInput {
     pub number: i32,
     pub title: Option<Label>,
@@ -25,7 +25,7 @@ pub struct LotInput {
     pub cpv_code: Option<Code>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ContractInput {
     pub buyer_id: i64,
     pub reference: Code,

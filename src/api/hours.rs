@@ -25,7 +25,7 @@ use crate::domain::units::{ser_hundredths, Hundredths};
 use crate::error::{ApiError, ApiResult};
 use crate::store::hours::{self as store, EntryFilter, HourEntry};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct HoursInput {
     pub work_hours: Hundredths,
     pub training_hours: Option<Hundredths>,
@@ -62,7 +62,8 @@ pub async fn put_hours(
     Ok(Json(entry))
 }
 
-#[derive(Serialize, Default)]
+#[derive(Serialize, Default, utoipa::ToSchema)]
+#[schema(as = HoursImportSummary)]
 pub struct ImportSummary {
     pub accepted: usize,
     pub unchanged: usize,
@@ -270,7 +271,7 @@ pub async fn history(
     Ok(Json(changes))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct Decision {
     pub entry_ids: Vec<i64>,
     pub decision: Code,
@@ -309,38 +310,48 @@ fn app_invalid(v: Violation) -> ApiError {
     crate::app::AppError::invalid(v).into()
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AssignmentProgress {
     pub assignment_id: i64,
     pub contractor_id: i64,
+    #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub hours_target: i64,
+    #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub validated_hours: i64,
+    #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub pending_hours: i64,
+    #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub expected_hours: i64,
     pub status: &'static str,
+    #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub penalty_exposure_eur: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ClauseProgress {
     pub clause_id: i64,
     pub on: NaiveDate,
+    #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub required_hours: i64,
+    #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub validated_hours: i64,
+    #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub pending_hours: i64,
+    #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub expected_hours: i64,
     /// Expected share of the required hours at this date, percent with one decimal.
     pub expected_share: f64,
     pub status: &'static str,
+    #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub penalty_exposure_eur: i64,
     pub assignments: Vec<AssignmentProgress>,

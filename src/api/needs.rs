@@ -18,7 +18,7 @@ use crate::error::ApiResult;
 use crate::store::contracts::split_codes;
 use crate::store::needs::{Need, ProposalCounts};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NeedInput {
     pub assignment_id: i64,
     pub job_title: Label,
@@ -38,7 +38,7 @@ pub struct NeedInput {
 }
 
 /// A need as the API shows it, with the counts of its proposals.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct NeedView {
     pub id: i64,
     pub assignment_id: i64,
@@ -50,6 +50,7 @@ pub struct NeedView {
     pub commune_code: String,
     pub territory: String,
     pub starts_on: NaiveDate,
+    #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub weekly_hours: i64,
     pub duration_months: Option<i32>,
@@ -163,7 +164,7 @@ pub async fn close(
 }
 
 /// One person of the pool ranked for a need.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct MatchView {
     pub participant_id: i64,
     pub first_name: Option<String>,
@@ -176,13 +177,14 @@ pub struct MatchView {
     pub licences: Vec<String>,
     pub available_from: Option<NaiveDate>,
     pub eligibility_valid_until: Option<NaiveDate>,
+    #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub planned_weekly_hours_on_start: i64,
     /// The proposal of this person to this need, if already made.
     pub referral: Option<MatchReferral>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct MatchReferral {
     pub id: i64,
     pub state: String,

@@ -14,7 +14,7 @@ use crate::domain::limits::{Code, Email, Label, List, Name, MAX_CONTACTS};
 use crate::error::ApiResult;
 use crate::store::organisations::{Contact, OrganisationView};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct OrganisationInput {
     pub kind: Code,
     pub name: Label,
@@ -77,7 +77,7 @@ pub async fn get(caller: Staff, id: i64, db: &State<Db>) -> ApiResult<Json<Organ
     Ok(Json(org.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ContactInput {
     pub email: Email,
     pub name: Option<Name>,

@@ -18,7 +18,7 @@ use crate::store::audit::AuditEntry;
 use crate::store::participants::EligibilityRow;
 use crate::store::placements::Placement;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ParticipantInput {
     pub first_name: Name,
     pub last_name: Name,
@@ -43,7 +43,7 @@ pub struct ParticipantInput {
     pub available_from: Option<NaiveDate>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct EligibilitySummary {
     pub status: &'static str,
     pub valid_until: Option<NaiveDate>,
@@ -52,7 +52,7 @@ pub struct EligibilitySummary {
 }
 
 /// What staff see of a participant.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ParticipantView {
     pub id: i64,
     pub first_name: Option<String>,
@@ -78,7 +78,7 @@ pub struct ParticipantView {
 /// What a contractor sees: the name and the placements with its organisation; for a person
 /// proposed to one of its needs, also the wished jobs and the availability. Never the
 /// eligibility, its criteria or the birth date.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ParticipantLimitedView {
     pub id: i64,
     pub first_name: Option<String>,
@@ -90,7 +90,7 @@ pub struct ParticipantLimitedView {
     pub available_from: Option<Option<NaiveDate>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum ParticipantOut {
     Full(Box<ParticipantView>),
@@ -147,7 +147,7 @@ pub async fn get(
     Ok(Json(out))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct EligibilityInput {
     pub criteria: Vec<Code>,
     pub proof: Code,
@@ -156,7 +156,7 @@ pub struct EligibilityInput {
     pub justification: Option<FreeText>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct EligibilityOut {
     #[serde(flatten)]
     pub row: EligibilityRow,

@@ -16,7 +16,7 @@ use crate::domain::units::Hundredths;
 use crate::error::{ApiError, ApiResult};
 use crate::store::placements::Placement;
 
-#[derive(Deserialize, Clone)]
+#[derive(Deserialize, Clone, utoipa::ToSchema)]
 pub struct PlacementInput {
     pub participant_id: i64,
     pub assignment_id: i64,
@@ -100,7 +100,7 @@ pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> ApiResul
     Ok(Json(p))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ExitInput {
     #[serde(deserialize_with = "limits::date")]
     pub ended_on: NaiveDate,

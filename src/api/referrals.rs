@@ -37,7 +37,7 @@ use crate::store::{audit, organisations, participants};
 
 /// What anyone allowed to see a proposal sees of the person: name, wished jobs and
 /// availability. Never the eligibility, its criteria or the birth date.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ProposedPerson {
     pub id: i64,
     pub first_name: Option<String>,
@@ -46,7 +46,7 @@ pub struct ProposedPerson {
     pub available_from: Option<NaiveDate>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ReferralView {
     pub id: i64,
     pub need_id: i64,
@@ -95,7 +95,7 @@ fn view(d: ReferralDetails) -> ReferralView {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ReferralInput {
     pub need_id: i64,
     pub participant_id: i64,
@@ -186,7 +186,7 @@ fn actor(caller: &Caller, db: &Db) -> Actor {
 }
 
 /// What a hire may change of the need's placement defaults.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlacementOverrides {
     pub modality: Option<Code>,
@@ -202,7 +202,7 @@ pub struct PlacementOverrides {
     pub derogation_reason: Option<FreeText>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct AnswerInput {
     pub state: Code,
     /// A decline reason: a code of the list.
@@ -211,7 +211,7 @@ pub struct AnswerInput {
     pub placement: Option<PlacementOverrides>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum AnswerOut {
     Placement(Box<Placement>),
@@ -292,7 +292,7 @@ pub async fn answer(
 // ---------------------------------------------------------------------------------------
 // Work list
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct WorkPerson {
     pub id: i64,
     pub first_name: Option<String>,
@@ -301,11 +301,12 @@ pub struct WorkPerson {
 
 /// One thing someone owes: a need short of proposals (the facilitator), or a proposal
 /// waiting for the contractor's answer.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct WorkItem {
     /// `proposals_needed` or `referral_answer`.
     pub code: String,
     pub what: String,
+    #[schema(value_type = Object)]
     pub owed_by: serde_json::Value,
     pub since: NaiveDate,
     pub days: i64,
@@ -321,7 +322,7 @@ pub struct WorkItem {
     pub participant: Option<WorkPerson>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct WorkList {
     pub on: NaiveDate,
     pub wait_days: u32,

@@ -47,7 +47,7 @@ pub async fn list_milestones(
     Ok(Json(ListResponse { items, total }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ManualMilestone {
     pub kind: Option<Code>,
     pub label: Label,
@@ -128,7 +128,7 @@ pub async fn retry_notification(
     Ok(Json(row.into()))
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Preferences {
     /// True: no reminder that is not an obligation (reporting reminders always go).
     pub optional_reminders_off: bool,

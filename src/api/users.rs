@@ -15,7 +15,7 @@ use crate::domain::limits::{Email, Password};
 use crate::error::{ApiError, ApiResult};
 use crate::store::users::UserView;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct CreateUser {
     pub email: Email,
     pub password: Password,

@@ -21,7 +21,7 @@ const UNIT_SPACE: char = '\u{00A0}';
 const FULL_PERCENT_BP: i64 = 10_000;
 
 /// What a calibration is computed from; stored with the clause as JSON for audit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum CalibrationRequest {
     /// amount × labour share × insertion rate ÷ loaded hourly cost, for the whole contract
@@ -65,7 +65,7 @@ pub enum CalibrationRequest {
 }
 
 /// One lot of a `labour_share` calibration by lots.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CalibrationLot {
     #[serde(serialize_with = "ser")]
     pub amount_eur: Hundredths,
@@ -91,11 +91,12 @@ pub struct LabourShareRef {
     pub label: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CalibrationResult {
     /// Whole hours, rounded half up: the clause's required hours.
     pub hours: i64,
     /// Hundredths of an hour, rounded half up: the figure before rounding to whole hours.
+    #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub exact_hours: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -103,12 +104,14 @@ pub struct CalibrationResult {
     pub explanation: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LotResult {
     pub hours: i64,
+    #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub exact_hours: i64,
     /// The share used (given, or taken from the reference table).
+    #[schema(value_type = f64)]
     #[serde(rename = "labour_share_percent", serialize_with = "ser_hundredths")]
     pub labour_share_bp: i64,
 }

@@ -580,7 +580,7 @@ pub struct ImportRow {
 
 /// A problem in an import file: `field` is a column name, or `file` / `row` for the whole
 /// file or line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ImportError {
     pub line: usize,
     pub field: String,

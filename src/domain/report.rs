@@ -103,16 +103,17 @@ impl FactRow {
 }
 
 /// One cell of a breakdown: persons and hours (hundredths) under one key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Cell {
     pub key: String,
     pub persons: i64,
+    #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub hours: i64,
 }
 
 /// The breakdowns of the report, each sorted by key (buyer and contractor ids numerically).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Breakdowns {
     pub sex: Vec<Cell>,
     pub age_band: Vec<Cell>,

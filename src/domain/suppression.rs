@@ -43,17 +43,18 @@ use crate::domain::units::ser_opt_hundredths;
 pub const DEFAULT_THRESHOLD: i64 = 5;
 
 /// A breakdown cell as a response shows it: `persons` and `hours` are None when suppressed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ShownCell {
     pub key: String,
     pub persons: Option<i64>,
+    #[schema(value_type = Option<f64>)]
     #[serde(serialize_with = "ser_opt_hundredths")]
     pub hours: Option<i64>,
     pub suppressed: bool,
 }
 
 /// The breakdowns as a response shows them, in the API's order.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SuppressedBreakdowns {
     pub sex: Vec<ShownCell>,
     pub age_band: Vec<ShownCell>,

@@ -245,7 +245,7 @@ fn ser_opt_tenths<S: serde::Serializer>(v: &Option<i64>, s: S) -> Result<S::Ok, 
 }
 
 /// Exits by outcome; a funder sees null where 1 to threshold − 1 distinct persons left.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Exits {
     pub durable_employment: Option<i64>,
     pub transitional_employment: Option<i64>,
@@ -264,47 +264,55 @@ impl Exits {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Pnad {
     pub contracts_notified: i64,
     pub with_social_consideration: i64,
     /// Tenths of a percent; null when no contract was notified.
+    #[schema(value_type = Option<f64>)]
     #[serde(serialize_with = "ser_opt_tenths")]
     pub share: Option<i64>,
 }
 
 /// The totals of the previous period; null for a funder when that period's selection has
 /// fewer than threshold persons or selects a cell its unfiltered breakdown hides.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Previous {
     pub from: String,
     pub to: String,
+    #[schema(value_type = Option<f64>)]
     #[serde(serialize_with = "ser_opt_hundredths")]
     pub hours: Option<i64>,
     pub beneficiaries: Option<i64>,
+    #[schema(value_type = Option<f64>)]
     #[serde(serialize_with = "ser_opt_hundredths")]
     pub fte: Option<i64>,
 }
 
 /// The report as the API returns it (API.md "Reports"). Hours, FTE and required hours are
 /// held in hundredths, rates in tenths of a percent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AnnualReport {
     /// The calendar year when the period is one; null otherwise.
     pub year: Option<i32>,
     pub from: String,
     pub to: String,
+    #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub hours: i64,
+    #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub training_hours: i64,
+    #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub fte: i64,
     pub beneficiaries: i64,
     pub contracts: i64,
     pub clauses: i64,
+    #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub required_hours: i64,
+    #[schema(value_type = Option<f64>)]
     #[serde(serialize_with = "ser_opt_tenths")]
     pub achievement_rate: Option<i64>,
     /// Null for a funder when 1 to threshold − 1 distinct persons signed them.
@@ -324,7 +332,7 @@ pub struct AnnualReport {
 /// What a funder gets for a selection under the threshold, or one whose filter selects a
 /// hidden cell: the report's fields, every figure null and every breakdown empty. Built only
 /// from the period and the threshold, so it cannot carry a figure.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct BelowThreshold {
     year: Option<i32>,
     from: String,
@@ -347,7 +355,7 @@ pub struct BelowThreshold {
     below_threshold: bool,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 struct NoPnad {
     contracts_notified: Option<i64>,
     with_social_consideration: Option<i64>,
@@ -403,7 +411,7 @@ pub fn below_threshold_sentence(threshold: i64) -> String {
 
 /// A report as answered: the figures, or (funders only) nothing but the fact that the
 /// selection is below the threshold.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum Report {
     Shown(AnnualReport),

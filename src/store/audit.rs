@@ -29,7 +29,7 @@ pub fn record(
     Ok(())
 }
 
-#[derive(Debug, Serialize, Queryable)]
+#[derive(Debug, Serialize, Queryable, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub id: i64,
     pub user_id: Option<i64>,

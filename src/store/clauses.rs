@@ -36,7 +36,7 @@ pub struct Clause {
     pub updated_at: chrono::NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = assignments)]
 pub struct Assignment {
     pub id: i64,
@@ -45,13 +45,14 @@ pub struct Assignment {
     pub clause_id: i64,
     pub contractor_id: i64,
     pub role: String,
+    #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub hours_target: i64,
     #[serde(skip)]
     pub created_at: chrono::NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ClauseView {
     pub id: i64,
     pub contract_id: i64,
@@ -59,22 +60,28 @@ pub struct ClauseView {
     pub kind: String,
     pub status: String,
     pub method: String,
+    #[schema(value_type = crate::domain::calibration::CalibrationRequest)]
     pub calibration: serde_json::Value,
     pub explanation: String,
+    #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub computed_hours: i64,
+    #[schema(value_type = Option<f64>)]
     #[serde(serialize_with = "ser_opt_hundredths")]
     pub hours_override: Option<i64>,
     pub override_justification: Option<String>,
+    #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub required_hours: i64,
     /// The split of the hours between contractors: staff only (`None` for a contractor,
     /// which sees its own assignment and not the others' targets).
+    #[schema(value_type = Option<f64>)]
     #[serde(
         serialize_with = "ser_opt_hundredths",
         skip_serializing_if = "Option::is_none"
     )]
     pub assigned_hours: Option<i64>,
+    #[schema(value_type = Option<f64>)]
     #[serde(
         serialize_with = "ser_opt_hundredths",
         skip_serializing_if = "Option::is_none"
@@ -83,6 +90,7 @@ pub struct ClauseView {
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub reporting_frequency: String,
+    #[schema(value_type = Option<f64>)]
     #[serde(serialize_with = "ser_opt_hundredths")]
     pub penalty_per_missing_hour_eur: Option<i64>,
     pub referent_id: Option<i64>,

@@ -31,7 +31,7 @@ pub struct Contract {
     pub updated_at: chrono::NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = contract_lots)]
 pub struct Lot {
     #[serde(skip)]
@@ -40,12 +40,13 @@ pub struct Lot {
     pub contract_id: i64,
     pub number: i32,
     pub title: String,
+    #[schema(value_type = Option<f64>)]
     #[serde(rename = "amount_eur", serialize_with = "ser_opt_hundredths")]
     pub amount_cents: Option<i64>,
     pub cpv_code: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ContractView {
     pub id: i64,
     pub buyer_id: i64,
@@ -53,6 +54,7 @@ pub struct ContractView {
     pub title: String,
     pub kind: String,
     pub cpv_code: Option<String>,
+    #[schema(value_type = Option<f64>)]
     #[serde(serialize_with = "ser_opt_hundredths")]
     pub amount_eur: Option<i64>,
     pub notified_on: Option<NaiveDate>,

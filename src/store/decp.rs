@@ -10,19 +10,22 @@ use crate::domain::decp::{DecpParse, DecpRecord};
 use crate::store::contracts::NewContract;
 use crate::store::organisations::{self, NewOrganisation};
 
-#[derive(Debug, Serialize, PartialEq, Eq)]
+#[derive(Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = DecpSkipped)]
 pub struct Skipped {
     pub index: usize,
     pub reason: String,
 }
 
-#[derive(Debug, Serialize, PartialEq, Eq)]
+#[derive(Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = DecpWarning)]
 pub struct Warning {
     pub index: usize,
     pub message: String,
 }
 
-#[derive(Debug, Serialize, Default)]
+#[derive(Debug, Serialize, Default, utoipa::ToSchema)]
+#[schema(as = DecpImportSummary)]
 pub struct ImportSummary {
     pub created: usize,
     pub updated: usize,

@@ -21,7 +21,7 @@ use crate::per_backend;
 use crate::store::clauses::{Assignment, Clause};
 use crate::store::placements::Placement;
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = hour_entries)]
 pub struct HourEntry {
     pub id: i64,
@@ -31,13 +31,17 @@ pub struct HourEntry {
     #[serde(skip)]
     pub participant_id: i64,
     pub month: String,
+    #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub work_hours: i64,
+    #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub training_hours: i64,
     pub status: String,
+    #[schema(value_type = Option<f64>)]
     #[serde(serialize_with = "ser_opt_hundredths")]
     pub validated_work: Option<i64>,
+    #[schema(value_type = Option<f64>)]
     #[serde(serialize_with = "ser_opt_hundredths")]
     pub validated_training: Option<i64>,
     pub amendment_reason: Option<String>,
@@ -533,7 +537,7 @@ pub fn list(
     Ok((items, total))
 }
 
-#[derive(Debug, Serialize, Queryable)]
+#[derive(Debug, Serialize, Queryable, utoipa::ToSchema)]
 pub struct Change {
     pub at: chrono::NaiveDateTime,
     pub user_id: i64,

@@ -28,7 +28,7 @@ pub struct Milestone {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MilestoneView {
     pub id: i64,
     pub clause_id: i64,

@@ -20,7 +20,7 @@ pub struct Organisation {
     pub created_at: chrono::NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OrganisationView {
     pub id: i64,
     pub kind: String,
@@ -130,7 +130,7 @@ pub fn list(
     Ok((items, total))
 }
 
-#[derive(Debug, Clone, Serialize, Queryable)]
+#[derive(Debug, Clone, Serialize, Queryable, utoipa::ToSchema)]
 pub struct Contact {
     pub email: String,
     pub name: Option<String>,

@@ -213,7 +213,7 @@ pub fn release(conn: &mut Conn, token: &str) -> QueryResult<()> {
 }
 
 /// An outbox row as facilitators see it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct NotificationView {
     pub id: i64,
     pub status: String,

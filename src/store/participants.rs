@@ -217,7 +217,7 @@ pub fn list(
     Ok((items, total))
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = eligibility_validations)]
 pub struct EligibilityRow {
     pub id: i64,

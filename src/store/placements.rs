@@ -9,7 +9,7 @@ use crate::db::schema::placements;
 use crate::db::{now, Conn};
 use crate::domain::units::ser_hundredths;
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = placements)]
 pub struct Placement {
     pub id: i64,
@@ -25,6 +25,7 @@ pub struct Placement {
     pub job_title: String,
     pub starts_on: NaiveDate,
     pub ends_on: Option<NaiveDate>,
+    #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub weekly_hours: i64,
     /// Eligibility information: `Some` for staff (the reason or null), `None` once

@@ -81,7 +81,7 @@ pub struct Referral {
 }
 
 /// One state change: who, when, what.
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = referral_events)]
 pub struct EventRow {
     #[serde(skip)]

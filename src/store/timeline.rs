@@ -13,17 +13,22 @@ use crate::store::contracts::split_codes;
 use crate::store::participants::{self, Participant, ParticipantAccess};
 use crate::store::placements::{self, Placement};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = TimelineEvent)]
 pub struct Event {
     pub date: NaiveDate,
     pub kind: &'static str,
+    /// What happened, by kind of event.
+    #[schema(value_type = Object)]
     pub detail: serde_json::Value,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NextActionOut {
     pub what: String,
     pub code: String,
+    /// Who owes the action: `{kind}`, with `organisation_id` and `name` for a contractor.
+    #[schema(value_type = Object)]
     pub owed_by: serde_json::Value,
     pub since: NaiveDate,
 }
@@ -48,7 +53,7 @@ impl From<NextAction> for NextActionOut {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Timeline {
     pub participant_id: i64,
     pub events: Vec<Event>,

@@ -42,6 +42,9 @@ pub struct TestApp {
     pub database_url: String,
     _sqlite_dir: Option<tempfile::TempDir>,
     pg_admin: Option<(String, String)>,
+    /// The served OpenAPI document, fetched at the first request: every JSON answer is
+    /// checked against it.
+    openapi: std::sync::OnceLock<OpenApiCheck>,
 }
 
 pub struct Resp {
@@ -131,6 +134,7 @@ impl TestApp {
             database_url: url,
             _sqlite_dir: Some(dir),
             pg_admin: None,
+            openapi: Default::default(),
         }
     }
 
@@ -150,6 +154,7 @@ impl TestApp {
             database_url: url,
             _sqlite_dir: None,
             pg_admin: Some(admin),
+            openapi: Default::default(),
         })
     }
 
@@ -205,12 +210,60 @@ impl TestApp {
         let bytes = res.into_bytes().unwrap_or_default();
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        self.check_response(method, path, status, content_type.as_deref(), &bytes);
         Resp {
             status,
             body,
             text,
             content_type,
             headers,
+        }
+    }
+
+    /// The served OpenAPI document (fetched once per application).
+    pub fn openapi(&self) -> &OpenApiCheck {
+        self.openapi.get_or_init(|| {
+            let r = self.client.get("/api/v1/openapi.json").dispatch();
+            assert_eq!(r.status(), Status::Ok, "the OpenAPI document is served");
+            let doc: Value = r.into_json().expect("the OpenAPI document is JSON");
+            OpenApiCheck::new(doc)
+        })
+    }
+
+    /// Panics when a JSON answer does not match the document's schema for its method, path
+    /// template and status (or when that status or media type is not described at all).
+    fn check_response(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        content_type: Option<&str>,
+        bytes: &[u8],
+    ) {
+        let media = content_type
+            .map(|c| {
+                c.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .unwrap_or_default();
+        if media != "application/json" && media != "application/problem+json" {
+            return;
+        }
+        let path = path.split('?').next().unwrap_or(path);
+        if path == "/api/v1/openapi.json" {
+            return;
+        }
+        let Ok(body) = serde_json::from_slice::<Value>(bytes) else {
+            panic!(
+                "{method} {path} answered {status} with {media} that is not JSON: {}",
+                String::from_utf8_lossy(bytes)
+            );
+        };
+        if let Err(why) = self.openapi().check(method, path, status, &media, &body) {
+            panic!("{why}\nbody: {body}");
         }
     }
 
@@ -408,6 +461,113 @@ macro_rules! on_both {
             }
         }
     };
+}
+
+/// The served OpenAPI document and the validators of its response schemas.
+pub struct OpenApiCheck {
+    pub doc: Value,
+    validators:
+        std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<jsonschema::Validator>>>,
+}
+
+impl OpenApiCheck {
+    pub fn new(doc: Value) -> OpenApiCheck {
+        OpenApiCheck {
+            doc,
+            validators: Default::default(),
+        }
+    }
+
+    /// The document's path template for a request path: the one whose literal segments
+    /// match, the most literal one when several do (`/reports/annual.csv` before
+    /// `/reports/{year}`). None for a path the document does not describe.
+    pub fn template(&self, method: &str, path: &str) -> Option<String> {
+        let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+        let method = method.to_ascii_lowercase();
+        self.doc["paths"]
+            .as_object()?
+            .iter()
+            .filter(|(_, item)| item.get(&method).is_some())
+            .filter_map(|(template, _)| {
+                let parts: Vec<&str> = template.split('/').collect();
+                if parts.len() != segments.len() {
+                    return None;
+                }
+                let mut literal = 0;
+                for (p, s) in parts.iter().zip(&segments) {
+                    if p.starts_with('{') && p.ends_with('}') {
+                        if s.is_empty() {
+                            return None;
+                        }
+                    } else if p == s {
+                        literal += 1;
+                    } else {
+                        return None;
+                    }
+                }
+                Some((literal, template.clone()))
+            })
+            .max_by_key(|(literal, _)| *literal)
+            .map(|(_, t)| t)
+    }
+
+    /// Checks one answer; the error names the route, the status and what does not match.
+    pub fn check(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        media: &str,
+        body: &Value,
+    ) -> Result<(), String> {
+        let Some(template) = self.template(method, path) else {
+            // Not a route of the document (an unknown path answered 404).
+            return Ok(());
+        };
+        let route = format!("{method} {template}");
+        let op = &self.doc["paths"][&template][method.to_ascii_lowercase()];
+        let Some(response) = op["responses"].get(status.to_string()) else {
+            return Err(format!(
+                "{route} answered {status}, a status the OpenAPI document does not describe"
+            ));
+        };
+        let Some(schema) = response["content"].get(media).map(|c| &c["schema"]) else {
+            return Err(format!(
+                "{route} answered {status} as {media}, which the OpenAPI document does not describe"
+            ));
+        };
+        if schema.is_null() {
+            return Ok(());
+        }
+        let key = format!("{route} {status} {media}");
+        let validator = {
+            let mut cache = self.validators.lock().unwrap_or_else(|e| e.into_inner());
+            cache
+                .entry(key)
+                .or_insert_with(|| {
+                    let mut root = schema.clone();
+                    if let Value::Object(map) = &mut root {
+                        map.insert("components".into(), self.doc["components"].clone());
+                    }
+                    std::sync::Arc::new(jsonschema::draft202012::new(&root).unwrap_or_else(|e| {
+                        panic!("{route} {status}: the document's schema does not compile: {e}")
+                    }))
+                })
+                .clone()
+        };
+        let errors: Vec<String> = validator
+            .iter_errors(body)
+            .map(|e| format!("at {}: {e}", e.instance_path()))
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{route} answered {status} with a body that does not match the OpenAPI document: {}",
+                errors.join("; ")
+            ))
+        }
+    }
 }
 
 pub fn status_of(r: &Resp) -> Status {

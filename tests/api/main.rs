@@ -14,6 +14,7 @@ mod limits;
 mod log_capture;
 mod logs;
 mod matrix;
+mod openapi;
 mod people;
 mod queries;
 mod referrals;

@@ -1,0 +1,210 @@
+//! The OpenAPI document describes every route with its parameters, body and answers, and
+//! the test client checks every JSON answer against it (`common::OpenApiCheck`).
+
+use serde_json::{json, Value};
+
+use crate::common::*;
+use crate::on_both;
+
+/// Every schema object under `value`, with where it is.
+fn schemas<'a>(at: String, value: &'a Value, out: &mut Vec<(String, &'a Value)>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let here = format!("{at}/{k}");
+                if k == "schema" || k == "items" {
+                    out.push((here.clone(), v));
+                }
+                if k == "properties" {
+                    if let Value::Object(props) = v {
+                        for (name, p) in props {
+                            out.push((format!("{here}/{name}"), p));
+                        }
+                    }
+                }
+                schemas(here, v, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                schemas(format!("{at}/{i}"), v, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+on_both!(
+    the_document_is_openapi_3_1_and_describes_every_body_and_answer,
+    |app: &TestApp| {
+        let doc = &app.openapi().doc;
+        assert!(
+            doc["openapi"].as_str().unwrap().starts_with("3.1"),
+            "{}",
+            doc["openapi"]
+        );
+        for a in clausier::api::access::ROUTES {
+            let template = a
+                .path
+                .split('/')
+                .map(
+                    |s| match s.strip_prefix('<').and_then(|s| s.strip_suffix('>')) {
+                        Some(n) => format!("{{{n}}}"),
+                        None => s.to_string(),
+                    },
+                )
+                .collect::<Vec<_>>()
+                .join("/");
+            let op = &doc["paths"][&template][a.method.to_lowercase()];
+            assert!(op.is_object(), "{} {template} is missing", a.method);
+            let responses = op["responses"].as_object().unwrap();
+            assert!(
+                responses
+                    .keys()
+                    .any(|s| s.starts_with('2') || s.starts_with('3')),
+                "{} {template}: no successful answer",
+                a.method
+            );
+            for (status, r) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    // The problem schema, or an import's, whose errors are refused rows.
+                    let schema = &r["content"]["application/problem+json"]["schema"];
+                    assert!(
+                        schema["$ref"] == "#/components/schemas/Problem"
+                            || schema["$ref"] == "#/components/schemas/ImportProblem",
+                        "{} {template} {status}: {schema}",
+                        a.method
+                    );
+                }
+            }
+            // Each parameter of the path is listed with its type.
+            for name in template
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            {
+                let p = op["parameters"]
+                    .as_array()
+                    .and_then(|ps| ps.iter().find(|p| p["name"] == name))
+                    .unwrap_or_else(|| panic!("{} {template}: no parameter {name}", a.method));
+                assert_eq!(p["in"], "path");
+                assert!(p["schema"]["type"].is_string(), "{name}: {p}");
+            }
+        }
+        // The report's eight parameters, one by one.
+        let report = &doc["paths"]["/api/v1/reports/annual"]["get"]["parameters"];
+        let names: Vec<&str> = report
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "year",
+                "from",
+                "to",
+                "territory",
+                "buyer_id",
+                "contractor_id",
+                "clause_kind",
+                "structure_id"
+            ]
+        );
+        // No schema is an empty `{}`: each says what it holds.
+        let mut found = Vec::new();
+        schemas(String::new(), doc, &mut found);
+        assert!(found.len() > 100, "{}", found.len());
+        for (at, schema) in found {
+            assert!(
+                schema.as_object().is_some_and(|m| !m.is_empty()),
+                "an empty schema at {at}"
+            );
+        }
+        // The limits of the text classes are in the schemas.
+        let components = &doc["components"]["schemas"];
+        assert_eq!(components["Name"]["maxLength"], 100);
+        assert_eq!(components["FreeText"]["maxLength"], 2000);
+        assert_eq!(components["Code"]["maxLength"], 64);
+        let problem = &components["Problem"];
+        assert_eq!(
+            problem["properties"]["errors"]["items"]["$ref"],
+            "#/components/schemas/FieldError"
+        );
+        for field in ["field", "code", "message"] {
+            assert!(
+                components["FieldError"]["required"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!(field)),
+                "{field}"
+            );
+        }
+    }
+);
+
+on_both!(
+    an_answer_that_drifts_from_the_document_is_caught,
+    |app: &TestApp| {
+        let check = app.openapi();
+        // A well-formed problem passes.
+        let problem = json!({
+            "type": "https://clausier.fr/problems/not-found",
+            "title": "Introuvable",
+            "status": 404,
+            "detail": "clause not found"
+        });
+        check
+            .check(
+                "GET",
+                "/api/v1/clauses/7",
+                404,
+                "application/problem+json",
+                &problem,
+            )
+            .unwrap();
+        // A user without its email, a status never answered, a media type never answered.
+        let e = check
+            .check(
+                "GET",
+                "/api/v1/me",
+                200,
+                "application/json",
+                &json!({"id": 1, "role": "admin", "structure_id": 1, "organisation_id": null}),
+            )
+            .unwrap_err();
+        assert!(e.contains("GET /api/v1/me answered 200"), "{e}");
+        assert!(e.contains("email"), "{e}");
+        let e = check
+            .check("GET", "/api/v1/me", 418, "application/json", &json!({}))
+            .unwrap_err();
+        assert!(e.contains("does not describe"), "{e}");
+        let e = check
+            .check(
+                "GET",
+                "/api/v1/reports/annual.csv",
+                200,
+                "application/json",
+                &json!({}),
+            )
+            .unwrap_err();
+        assert!(e.contains("as application/json"), "{e}");
+        // The most literal template wins.
+        assert_eq!(
+            check
+                .template("GET", "/api/v1/reports/annual.csv")
+                .as_deref(),
+            Some("/api/v1/reports/annual.csv")
+        );
+        assert_eq!(
+            check.template("GET", "/api/v1/hours/template").as_deref(),
+            Some("/api/v1/hours/template")
+        );
+        assert_eq!(
+            check
+                .template("PUT", "/api/v1/placements/3/hours/2026-10")
+                .as_deref(),
+            Some("/api/v1/placements/{id}/hours/{month}")
+        );
+    }
+);
