@@ -448,6 +448,78 @@ fn report_page_in_headless_chromium() {
     assert_eq!(cookie["path"], "/", "{cookie}");
     assert_eq!(browser.script("return document.cookie;"), json!(""));
 
+    // No link to a year that has not started (the server runs on today's date: 2026 is the
+    // report's year, so the link exists only while 2027 has begun).
+    let next = browser.script("return document.querySelectorAll('a[rel=next]').length;");
+    let current_year: i32 = browser
+        .script("return new Date().getFullYear();")
+        .as_i64()
+        .unwrap_or_default() as i32;
+    assert_eq!(
+        next,
+        json!(i32::from(current_year > 2026)),
+        "next-year link"
+    );
+    // Sectors are named, not numbered.
+    assert!(!body_text.contains("Division CPV"), "{body_text}");
+
+    let shots = std::env::var_os("CLAUSIER_BROWSER_SHOTS").map(PathBuf::from);
+    let shoot = |name: &str| {
+        if let Some(dir) = &shots {
+            let png = browser.call("GET", "/screenshot", None);
+            let bytes = base64_decode(png.as_str().unwrap_or_default());
+            std::fs::write(dir.join(name), bytes).unwrap();
+        }
+    };
+    let resize = |width: u32| {
+        browser.call(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": width, "height": 900})),
+        );
+    };
+    resize(1280);
+    shoot("report-1280.png");
+    // At 390 px (a phone), the text of no two header cells of a table overlaps, and nothing
+    // sticks out of the page sideways but inside a scrolling box.
+    resize(390);
+    shoot("report-390.png");
+    let overlaps = browser.script(
+        "const out = [];
+         const box = (el) => { const r = document.createRange(); r.selectNodeContents(el);
+                               return r.getBoundingClientRect(); };
+         for (const t of document.querySelectorAll('table')) {
+           const cells = [...t.querySelectorAll('thead th, thead td')]
+             .filter((c) => c.offsetParent !== null && c.textContent.trim() !== '');
+           for (let i = 0; i < cells.length; i++) for (let j = i + 1; j < cells.length; j++) {
+             const a = box(cells[i]), b = box(cells[j]);
+             if (a.left < b.right - 0.5 && b.left < a.right - 0.5
+                 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5)
+               out.push(cells[i].textContent.trim() + ' / ' + cells[j].textContent.trim());
+           }
+         }
+         return out;",
+    );
+    assert_eq!(overlaps, json!([]), "header cells overlapping at 390 px");
+    browser.script("document.querySelector('#breakdowns').scrollIntoView(); return 0;");
+    shoot("report-390-breakdowns.png");
+    let wide =
+        browser.script("return document.documentElement.scrollWidth <= window.innerWidth + 1;");
+    assert_eq!(wide, json!(true), "the page scrolls sideways at 390 px");
+    resize(1280);
+    // Printed on A4, the report takes few pages.
+    let pdf = browser.call(
+        "POST",
+        "/print",
+        Some(json!({"page": {"width": 21.0, "height": 29.7}, "background": true})),
+    );
+    let pdf = base64_decode(pdf.as_str().unwrap_or_default());
+    if let Some(dir) = &shots {
+        std::fs::write(dir.join("report.pdf"), &pdf).unwrap();
+    }
+    let pages = count_pdf_pages(&pdf);
+    assert!((1..=4).contains(&pages), "printed on {pages} A4 pages");
+
     // Logging out leads back to the login page, and the report needs a session again.
     browser.click("header form button");
     wait_until("the login page", Duration::from_secs(20), || {
@@ -456,4 +528,19 @@ fn report_page_in_headless_chromium() {
     browser.go(&format!("{base}/reports/annual/2026"));
     assert!(browser.url().starts_with(&format!("{base}/login?next=")));
     println!("report page checked in headless Chromium: {headline}");
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .expect("base64 from WebDriver")
+}
+
+/// The pages of a PDF written by Chromium: its page objects (`/Type /Page`, not `/Pages`).
+fn count_pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    text.match_indices("/Type /Page")
+        .filter(|(i, _)| !text[i + 10..].starts_with('s'))
+        .count()
 }
