@@ -463,6 +463,75 @@ fn report_page_in_headless_chromium() {
     // Sectors are named, not numbered.
     assert!(!body_text.contains("Division CPV"), "{body_text}");
 
+    check_layout(&browser, "report");
+
+    // Logging out leads back to the login page, and the report needs a session again.
+    browser.click("header form button");
+    wait_until("the login page", Duration::from_secs(20), || {
+        browser.url().starts_with(&format!("{base}/login"))
+    });
+    browser.go(&format!("{base}/reports/annual/2026"));
+    assert!(browser.url().starts_with(&format!("{base}/login?next=")));
+
+    // The demo's report (a year of a small territory, on today's date): same checks.
+    let demo_dir = tempfile::tempdir().unwrap();
+    let demo_url = format!("sqlite://{}", demo_dir.path().join("demo.db").display());
+    let demo_port = free_port();
+    let demo_base = format!("http://127.0.0.1:{demo_port}");
+    let mut demo = clausier(demo_dir.path(), &demo_url)
+        .arg("demo")
+        .env("ROCKET_PORT", demo_port.to_string())
+        .env("CLAUSIER_PUBLIC_URL", &demo_base)
+        .env("CLAUSIER_REMINDERS_CRON", "")
+        .env("CLAUSIER_ANONYMISE_CRON", "")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(demo.stdout.take().unwrap());
+    let _demo = Guard(demo);
+    let (mut password, mut facilitator, mut report_url) = (None, None, None);
+    let mut line = String::new();
+    while report_url.is_none() {
+        line.clear();
+        let read = std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+        assert!(
+            read > 0,
+            "the demo ended before printing its report address"
+        );
+        if let Some(rest) = line.split("password for all: ").nth(1) {
+            password = Some(rest.trim().trim_end_matches("):").to_string());
+        } else if let Some(rest) = line.trim().strip_prefix("facilitator") {
+            facilitator = Some(rest.trim().to_string());
+        } else if let Some(rest) = line.strip_prefix("annual report: ") {
+            report_url = rest.split_whitespace().next().map(str::to_string);
+        }
+    }
+    let (password, facilitator, report_url) = (
+        password.expect("demo password"),
+        facilitator.expect("demo facilitator"),
+        report_url.unwrap(),
+    );
+    wait_until("the demo server", Duration::from_secs(60), || {
+        ureq::get(&format!("{demo_base}/health")).call().is_ok()
+    });
+    browser.go(&report_url);
+    browser.type_into("#email", &facilitator);
+    browser.type_into("#password", &password);
+    browser.click("#login-submit");
+    wait_until("the demo report", Duration::from_secs(20), || {
+        browser.url() == report_url
+    });
+    browser.wait_for_text("#headline");
+    check_layout(&browser, "demo");
+    println!("report page checked in headless Chromium: {headline}");
+}
+
+/// The report page open in `browser`: at 390 px the text of no two header cells of a table
+/// overlaps and the page does not scroll sideways; printed on A4, it takes at most 4 pages.
+/// With `CLAUSIER_BROWSER_SHOTS=DIR`, the screenshots (1280 and 390 px) and the PDF are kept
+/// there, named after `name`.
+fn check_layout(browser: &Browser, name: &str) {
     let shots = std::env::var_os("CLAUSIER_BROWSER_SHOTS").map(PathBuf::from);
     let shoot = |name: &str| {
         if let Some(dir) = &shots {
@@ -479,11 +548,11 @@ fn report_page_in_headless_chromium() {
         );
     };
     resize(1280);
-    shoot("report-1280.png");
+    shoot(&format!("{name}-1280.png"));
     // At 390 px (a phone), the text of no two header cells of a table overlaps, and nothing
     // sticks out of the page sideways but inside a scrolling box.
     resize(390);
-    shoot("report-390.png");
+    shoot(&format!("{name}-390.png"));
     let overlaps = browser.script(
         "const out = [];
          const box = (el) => { const r = document.createRange(); r.selectNodeContents(el);
@@ -500,12 +569,20 @@ fn report_page_in_headless_chromium() {
          }
          return out;",
     );
-    assert_eq!(overlaps, json!([]), "header cells overlapping at 390 px");
+    assert_eq!(
+        overlaps,
+        json!([]),
+        "{name}: header cells overlapping at 390 px"
+    );
     browser.script("document.querySelector('#breakdowns').scrollIntoView(); return 0;");
-    shoot("report-390-breakdowns.png");
+    shoot(&format!("{name}-390-breakdowns.png"));
     let wide =
         browser.script("return document.documentElement.scrollWidth <= window.innerWidth + 1;");
-    assert_eq!(wide, json!(true), "the page scrolls sideways at 390 px");
+    assert_eq!(
+        wide,
+        json!(true),
+        "{name}: the page scrolls sideways at 390 px"
+    );
     resize(1280);
     // Printed on A4, the report takes few pages.
     let pdf = browser.call(
@@ -515,19 +592,14 @@ fn report_page_in_headless_chromium() {
     );
     let pdf = base64_decode(pdf.as_str().unwrap_or_default());
     if let Some(dir) = &shots {
-        std::fs::write(dir.join("report.pdf"), &pdf).unwrap();
+        std::fs::write(dir.join(format!("{name}.pdf")), &pdf).unwrap();
     }
     let pages = count_pdf_pages(&pdf);
-    assert!((1..=4).contains(&pages), "printed on {pages} A4 pages");
-
-    // Logging out leads back to the login page, and the report needs a session again.
-    browser.click("header form button");
-    wait_until("the login page", Duration::from_secs(20), || {
-        browser.url().starts_with(&format!("{base}/login"))
-    });
-    browser.go(&format!("{base}/reports/annual/2026"));
-    assert!(browser.url().starts_with(&format!("{base}/login?next=")));
-    println!("report page checked in headless Chromium: {headline}");
+    println!("{name}: printed on {pages} A4 pages");
+    assert!(
+        (1..=4).contains(&pages),
+        "{name}: printed on {pages} A4 pages"
+    );
 }
 
 fn base64_decode(text: &str) -> Vec<u8> {
@@ -540,7 +612,13 @@ fn base64_decode(text: &str) -> Vec<u8> {
 /// The pages of a PDF written by Chromium: its page objects (`/Type /Page`, not `/Pages`).
 fn count_pdf_pages(pdf: &[u8]) -> usize {
     let text = String::from_utf8_lossy(pdf);
-    text.match_indices("/Type /Page")
-        .filter(|(i, _)| !text[i + 10..].starts_with('s'))
+    const PAGE: &str = "/Type /Page";
+    text.match_indices(PAGE)
+        .filter(|(i, _)| {
+            !text[i + PAGE.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic())
+        })
         .count()
 }
