@@ -68,6 +68,10 @@ pub fn build_rocket_with(
     figment: Figment,
     clock: Clock,
 ) -> anyhow::Result<Rocket<Build>> {
+    // Rocket logs through the `log` crate and installs its own logger when none is set: send
+    // its records to `tracing` instead, where `log_filter` keeps one line per request. (The
+    // binary's `init_logging` has already done so; this covers embedders such as the tests.)
+    let _ = tracing_log::LogTracer::init();
     let pool = db::build_pool(&config.database, config.database_pool_size)?;
     let secret = {
         let mut conn = pool.get().map_err(|e| {
@@ -187,15 +191,42 @@ impl Fairing for RequestLog {
     }
 }
 
-/// Logs to stderr, `RUST_LOG` style filter, `info` by default.
-pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new(
-            "info,rocket=warn,_=off,r2d2=warn,tokio_cron_scheduler=warn",
-        )
+/// Whether a log record is one of Rocket's remarks about a request: the guard that failed
+/// (with a debug dump of its error, which may quote what the client sent), the catcher chosen,
+/// "no matching routes", a client that left mid-download (targets ending in `::_`: Rocket's
+/// indented lines, its generated route code included), and the request's URI with its query
+/// (`rocket::server` at `info`). The request line of `RequestLog` says all of that in one line
+/// (method, route template, status) without the query; server errors are logged by our code
+/// with their cause (database errors in `src/error.rs`), and a handler's panic by the panic
+/// hook. Rocket's warnings and errors that are not about one request (a connection that
+/// failed, the launch, the shutdown) stay.
+pub fn is_rocket_request_remark(meta: &tracing::Metadata<'_>) -> bool {
+    let target = meta.target();
+    target == "_"
+        || target.ends_with("::_")
+        || (target.starts_with("rocket::server") && *meta.level() > tracing::Level::WARN)
+}
+
+/// The filter of the service's logs: `RUST_LOG` (default `info`, Rocket's own lines from
+/// `warn`), without Rocket's per-request remarks, so that each request logs one line.
+pub fn log_filter<S>() -> impl tracing_subscriber::layer::Filter<S>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    use tracing_subscriber::filter::{filter_fn, FilterExt};
+    let env = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("info,rocket=warn,r2d2=warn,tokio_cron_scheduler=warn")
     });
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    env.and(filter_fn(|meta| !is_rocket_request_remark(meta)))
+}
+
+/// Logs to stdout, one line per request, `RUST_LOG` style filter, `info` by default.
+pub fn init_logging() {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
+    let layer = tracing_subscriber::fmt::layer()
         .with_target(false)
-        .try_init();
+        .with_filter(log_filter());
+    let _ = tracing_subscriber::registry().with(layer).try_init();
 }

@@ -8,6 +8,7 @@ pub mod calibration;
 pub mod catalogue;
 pub mod decp;
 pub mod eligibility;
+pub mod french;
 pub mod hours;
 pub mod limits;
 pub mod matching;

@@ -161,9 +161,11 @@ fn clause_facts(
     set(&mut base, "achieved_share", achieved);
     let placements = crate::store::placements::of_clause(conn, clause.id)?;
     let reports = ClauseReports::load(conn, clause.id)?;
+    // The first report still to come: a clause activated late in its execution has
+    // reporting milestones already past (they are reminded as late reports, not announced).
     let first_report_due = milestones::of_clause(conn, clause.id)?
         .into_iter()
-        .filter(|m| m.kind == "report" && !m.manual)
+        .filter(|m| m.kind == "report" && !m.manual && m.due_on >= today)
         .map(|m| m.due_on)
         .min();
     Ok((

@@ -41,6 +41,10 @@ fn environment() -> &'static Environment<'static> {
         env.set_lstrip_blocks(true);
         // A fact missing from the context is an error, not an empty figure in an email.
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // `{{ period|de }}`: "d'avril 2026", "de mai 2026", "du 1er trimestre 2026".
+        env.add_filter("de", |label: String| {
+            crate::domain::french::de_period(&label)
+        });
         for (name, source) in TEMPLATES {
             if let Err(e) = env.add_template(name, source) {
                 // Templates are part of the binary and checked by tests; a broken one makes

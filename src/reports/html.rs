@@ -209,7 +209,8 @@ pub struct PageContext {
     pub suppression: Option<String>,
     pub downloads: Vec<Link>,
     pub previous_year: Link,
-    pub next_year: Link,
+    /// None when the next year has not started (its report would be empty).
+    pub next_year: Option<Link>,
 }
 
 fn hours_fr(h: i64) -> String {
@@ -478,7 +479,7 @@ pub fn page_context(report: &AnnualReport, extras: &PageExtras) -> PageContext {
         suppression,
         downloads,
         previous_year: year_link(year - 1),
-        next_year: year_link(year + 1),
+        next_year: (year < extras.current_year).then(|| year_link(year + 1)),
     }
 }
 

@@ -577,7 +577,11 @@ pub fn key_label(breakdown: &str, key: &str, names: &BTreeMap<i64, String>) -> S
         "contract_type" => from(CONTRACT_TYPES),
         "sector" => match key {
             "unknown" => Some("Non renseigné".to_string()),
-            k => Some(format!("Division CPV {k}")),
+            k => Some(
+                crate::domain::french::cpv_division_name(k)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("Division CPV {k}")),
+            ),
         },
         "buyer" | "contractor" => key
             .parse::<i64>()
@@ -885,6 +889,7 @@ mod tests {
             key_label("modality", "geiq", &names),
             "Mise à disposition par un GEIQ"
         );
-        assert_eq!(key_label("sector", "45", &names), "Division CPV 45");
+        assert_eq!(key_label("sector", "45", &names), "Travaux de construction");
+        assert_eq!(key_label("sector", "46", &names), "Division CPV 46");
     }
 }

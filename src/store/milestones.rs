@@ -257,7 +257,10 @@ pub fn default_label(kind: &str, period: &str) -> String {
     use crate::domain::next_action::period_label_fr;
     match kind {
         "start" => "Démarrage des travaux (ordre de service)".to_string(),
-        "report" => format!("Déclaration des heures de {}", period_label_fr(period)),
+        "report" => format!(
+            "Déclaration des heures {}",
+            crate::domain::french::de_period(&period_label_fr(period))
+        ),
         "mid_term" => "Revue à mi-parcours".to_string(),
         "end_warning" => "Fin du marché dans 30 jours".to_string(),
         "final_report" => "Bilan final de la clause".to_string(),

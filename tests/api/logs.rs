@@ -114,3 +114,66 @@ on_both!(
         assert_eq!(list.body["items"][0]["work_hours"], 35);
     }
 );
+
+on_both!(
+    a_refused_request_or_a_download_logs_one_line_at_info,
+    |app: &TestApp| {
+        let w = fixtures::world(app, "PLIE Une ligne");
+        let fac = w.facilitator.as_str();
+        let capture = log_capture::capture_this_thread();
+        let mut seen = Vec::new();
+        let mut check = |what: &str, status: u16, r: crate::common::Resp| {
+            assert_eq!(r.status, status, "{what}: {}", r.text);
+            let text = capture.text();
+            let lines: Vec<&str> = text.lines().collect();
+            assert_eq!(lines.len(), 1, "{what}: one line, not\n{text}");
+            let line = lines[0];
+            assert!(line.contains(" INFO "), "{what}: at INFO: {line}");
+            assert!(line.contains(&format!(" {status} ")), "{what}: {line}");
+            for dump in ["{", "Error(", "Some(", "WARN", "ERROR"] {
+                assert!(!line.contains(dump), "{what}: no {dump:?} in {line}");
+            }
+            seen.push(line.to_string());
+            capture.clear();
+        };
+        capture.clear();
+        check("404", 404, app.get("/api/v1/no-such-thing", fac));
+        check("401", 401, app.get("/api/v1/me", "forged.token"));
+        // A body that is not JSON (400), and JSON of the wrong form (422).
+        for (status, what, bytes) in [
+            (400, "malformed JSON", &b"{\"first_name\": "[..]),
+            (422, "JSON of the wrong form", &b"{\"first_name\": 5}"[..]),
+        ] {
+            let r = app.request(
+                "POST",
+                "/api/v1/participants",
+                Some(fac),
+                Some(ContentType::JSON),
+                Some(bytes.to_vec()),
+            );
+            check(what, status, r);
+        }
+        check(
+            "415",
+            415,
+            app.request(
+                "POST",
+                "/api/v1/participants",
+                Some(fac),
+                Some(ContentType::Text),
+                Some(b"first_name=Ana".to_vec()),
+            ),
+        );
+        check(
+            "CSV",
+            200,
+            app.get("/api/v1/reports/annual.csv?year=2026", fac),
+        );
+        check(
+            "XLSX",
+            200,
+            app.get("/api/v1/reports/annual.xlsx?year=2026", fac),
+        );
+        assert_eq!(seen.len(), 7);
+    }
+);

@@ -136,9 +136,10 @@ on_both!(a_month_of_reminders_each_once, |app: &TestApp| {
         summary.subject(),
         "Vos obligations d'insertion pour le marché 2026-001 : 500 heures"
     );
+    // The first report still to come on the day it is written (not 10 February, past).
     assert!(summary
         .text()
-        .contains("première déclaration attendue le 10 février 2026"));
+        .contains("première déclaration attendue le 10 avril 2026"));
     let mut got: Vec<(String, String, String)> = Vec::new();
     let mut day = chrono::NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
     let last = chrono::NaiveDate::from_ymd_opt(2026, 5, 2).unwrap();
@@ -250,7 +251,7 @@ on_both!(a_month_of_reminders_each_once, |app: &TestApp| {
     let new: Vec<String> = smtp.since(before).iter().map(|m| m.subject()).collect();
     assert_eq!(
         new,
-        vec!["Heures d'insertion de avril 2026 à déclarer avant le 10 mai 2026".to_string()]
+        vec!["Heures d'insertion d'avril 2026 à déclarer avant le 10 mai 2026".to_string()]
     );
     // Milestones and their states.
     let r = app.get(
@@ -1129,3 +1130,65 @@ on_both!(emails_link_to_the_public_address, |app: &TestApp| {
         summary.text()
     );
 });
+
+// A clause activated late in its execution (the world's clause of 2026, activated on
+// 1 December 2026): its obligations summary announces the next report due, in French, never
+// one already past; the milestones and the reporting emails elide "de" before a vowel.
+on_both!(
+    the_obligations_of_a_late_clause_announce_the_next_report,
+    |app: &TestApp| {
+        app.clock.set(at("2026-12-01T08:00:00Z"));
+        let (w, _) = scene(app);
+        let smtp = SmtpServer::start();
+        let job = Runner::new(app, smtp.port);
+        job.run("2026-12-01T10:00:00Z");
+        let summary = smtp
+            .messages()
+            .into_iter()
+            .find(|m| m.subject().starts_with("Vos obligations"))
+            .expect("an obligations summary");
+        for body in [summary.text(), summary.html()] {
+            assert!(
+                body.contains("première déclaration attendue le")
+                    && body.contains("10 décembre 2026"),
+                "{body}"
+            );
+            assert!(body.contains("de Bâtiment Durable"), "{body}");
+            for english in ["March", "December", "January"] {
+                assert!(!body.contains(english), "{body}");
+            }
+        }
+        let late: Vec<String> = smtp
+            .messages()
+            .into_iter()
+            .map(|m| m.subject())
+            .filter(|s| s.contains("avril") || s.contains("octobre") || s.contains("août"))
+            .collect();
+        assert!(!late.is_empty(), "late reports of April, August, October");
+        for s in &late {
+            assert!(
+                !s.contains("de avril") && !s.contains("de octobre") && !s.contains("de août"),
+                "{s}"
+            );
+        }
+        let r = app.get(
+            &format!("/api/v1/clauses/{}/milestones?limit=50", w.clause),
+            &w.facilitator,
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        let labels: Vec<&str> = r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|m| m["label"].as_str())
+            .collect();
+        for want in [
+            "Déclaration des heures d'avril 2026",
+            "Déclaration des heures d'août 2026",
+            "Déclaration des heures d'octobre 2026",
+            "Déclaration des heures de mai 2026",
+        ] {
+            assert!(labels.contains(&want), "{want} in {labels:?}");
+        }
+    }
+);

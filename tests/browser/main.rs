@@ -448,6 +448,23 @@ fn report_page_in_headless_chromium() {
     assert_eq!(cookie["path"], "/", "{cookie}");
     assert_eq!(browser.script("return document.cookie;"), json!(""));
 
+    // No link to a year that has not started (the server runs on today's date: 2026 is the
+    // report's year, so the link exists only while 2027 has begun).
+    let next = browser.script("return document.querySelectorAll('a[rel=next]').length;");
+    let current_year: i32 = browser
+        .script("return new Date().getFullYear();")
+        .as_i64()
+        .unwrap_or_default() as i32;
+    assert_eq!(
+        next,
+        json!(i32::from(current_year > 2026)),
+        "next-year link"
+    );
+    // Sectors are named, not numbered.
+    assert!(!body_text.contains("Division CPV"), "{body_text}");
+
+    check_layout(&browser, "report");
+
     // Logging out leads back to the login page, and the report needs a session again.
     browser.click("header form button");
     wait_until("the login page", Duration::from_secs(20), || {
@@ -455,5 +472,153 @@ fn report_page_in_headless_chromium() {
     });
     browser.go(&format!("{base}/reports/annual/2026"));
     assert!(browser.url().starts_with(&format!("{base}/login?next=")));
+
+    // The demo's report (a year of a small territory, on today's date): same checks.
+    let demo_dir = tempfile::tempdir().unwrap();
+    let demo_url = format!("sqlite://{}", demo_dir.path().join("demo.db").display());
+    let demo_port = free_port();
+    let demo_base = format!("http://127.0.0.1:{demo_port}");
+    let mut demo = clausier(demo_dir.path(), &demo_url)
+        .arg("demo")
+        .env("ROCKET_PORT", demo_port.to_string())
+        .env("CLAUSIER_PUBLIC_URL", &demo_base)
+        .env("CLAUSIER_REMINDERS_CRON", "")
+        .env("CLAUSIER_ANONYMISE_CRON", "")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(demo.stdout.take().unwrap());
+    let _demo = Guard(demo);
+    let (mut password, mut facilitator, mut report_url) = (None, None, None);
+    let mut line = String::new();
+    while report_url.is_none() {
+        line.clear();
+        let read = std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+        assert!(
+            read > 0,
+            "the demo ended before printing its report address"
+        );
+        if let Some(rest) = line.split("password for all: ").nth(1) {
+            password = Some(rest.trim().trim_end_matches("):").to_string());
+        } else if let Some(rest) = line.trim().strip_prefix("facilitator") {
+            facilitator = Some(rest.trim().to_string());
+        } else if let Some(rest) = line.strip_prefix("annual report: ") {
+            report_url = rest.split_whitespace().next().map(str::to_string);
+        }
+    }
+    let (password, facilitator, report_url) = (
+        password.expect("demo password"),
+        facilitator.expect("demo facilitator"),
+        report_url.unwrap(),
+    );
+    wait_until("the demo server", Duration::from_secs(60), || {
+        ureq::get(&format!("{demo_base}/health")).call().is_ok()
+    });
+    browser.go(&report_url);
+    browser.type_into("#email", &facilitator);
+    browser.type_into("#password", &password);
+    browser.click("#login-submit");
+    wait_until("the demo report", Duration::from_secs(20), || {
+        browser.url() == report_url
+    });
+    browser.wait_for_text("#headline");
+    check_layout(&browser, "demo");
     println!("report page checked in headless Chromium: {headline}");
+}
+
+/// The report page open in `browser`: at 390 px the text of no two header cells of a table
+/// overlaps and the page does not scroll sideways; printed on A4, it takes at most 4 pages.
+/// With `CLAUSIER_BROWSER_SHOTS=DIR`, the screenshots (1280 and 390 px) and the PDF are kept
+/// there, named after `name`.
+fn check_layout(browser: &Browser, name: &str) {
+    let shots = std::env::var_os("CLAUSIER_BROWSER_SHOTS").map(PathBuf::from);
+    let shoot = |name: &str| {
+        if let Some(dir) = &shots {
+            let png = browser.call("GET", "/screenshot", None);
+            let bytes = base64_decode(png.as_str().unwrap_or_default());
+            std::fs::write(dir.join(name), bytes).unwrap();
+        }
+    };
+    let resize = |width: u32| {
+        browser.call(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": width, "height": 900})),
+        );
+    };
+    resize(1280);
+    shoot(&format!("{name}-1280.png"));
+    // At 390 px (a phone), the text of no two header cells of a table overlaps, and nothing
+    // sticks out of the page sideways but inside a scrolling box.
+    resize(390);
+    shoot(&format!("{name}-390.png"));
+    let overlaps = browser.script(
+        "const out = [];
+         const box = (el) => { const r = document.createRange(); r.selectNodeContents(el);
+                               return r.getBoundingClientRect(); };
+         for (const t of document.querySelectorAll('table')) {
+           const cells = [...t.querySelectorAll('thead th, thead td')]
+             .filter((c) => c.offsetParent !== null && c.textContent.trim() !== '');
+           for (let i = 0; i < cells.length; i++) for (let j = i + 1; j < cells.length; j++) {
+             const a = box(cells[i]), b = box(cells[j]);
+             if (a.left < b.right - 0.5 && b.left < a.right - 0.5
+                 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5)
+               out.push(cells[i].textContent.trim() + ' / ' + cells[j].textContent.trim());
+           }
+         }
+         return out;",
+    );
+    assert_eq!(
+        overlaps,
+        json!([]),
+        "{name}: header cells overlapping at 390 px"
+    );
+    browser.script("document.querySelector('#breakdowns').scrollIntoView(); return 0;");
+    shoot(&format!("{name}-390-breakdowns.png"));
+    let wide =
+        browser.script("return document.documentElement.scrollWidth <= window.innerWidth + 1;");
+    assert_eq!(
+        wide,
+        json!(true),
+        "{name}: the page scrolls sideways at 390 px"
+    );
+    resize(1280);
+    // Printed on A4, the report takes few pages.
+    let pdf = browser.call(
+        "POST",
+        "/print",
+        Some(json!({"page": {"width": 21.0, "height": 29.7}, "background": true})),
+    );
+    let pdf = base64_decode(pdf.as_str().unwrap_or_default());
+    if let Some(dir) = &shots {
+        std::fs::write(dir.join(format!("{name}.pdf")), &pdf).unwrap();
+    }
+    let pages = count_pdf_pages(&pdf);
+    println!("{name}: printed on {pages} A4 pages");
+    assert!(
+        (1..=4).contains(&pages),
+        "{name}: printed on {pages} A4 pages"
+    );
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .expect("base64 from WebDriver")
+}
+
+/// The pages of a PDF written by Chromium: its page objects (`/Type /Page`, not `/Pages`).
+fn count_pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    const PAGE: &str = "/Type /Page";
+    text.match_indices(PAGE)
+        .filter(|(i, _)| {
+            !text[i + PAGE.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic())
+        })
+        .count()
 }
