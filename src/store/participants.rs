@@ -78,11 +78,7 @@ pub fn contractor_linked(conn: &mut Conn, participant_id: i64, org: i64) -> Quer
     if placed > 0 {
         return Ok(true);
     }
-    Ok(crate::store::referrals::proposed_to_contractor(
-        conn,
-        participant_id,
-        org,
-    )?)
+    crate::store::referrals::proposed_to_contractor(conn, participant_id, org)
 }
 
 pub fn find_in(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<Participant>> {
