@@ -189,17 +189,14 @@ fn create_user(args: CreateUserArgs) -> anyhow::Result<()> {
     let pool = db::build_pool(&config.database, 1)?;
     let mut conn = pool.get()?;
     db::run_migrations(&mut conn)?;
-    let user = db::write_tx(&mut conn, |c| {
+    let user = db::write_tx(&mut conn, |c| -> anyhow::Result<_> {
         let (structure_id, _) = users::find_or_create_structure(c, structure.trim())?;
         if let Some(org) = organisation_id {
             if users::organisation_kind(c, structure_id, org)?.is_none() {
-                return Err(clausier::error::ApiError::invalid(
-                    "organisation",
-                    "no such organisation in this structure",
-                ));
+                anyhow::bail!("organisation: no such organisation in this structure");
             }
         }
-        users::create(
+        users::insert(
             c,
             NewUser {
                 structure_id,
@@ -210,8 +207,11 @@ fn create_user(args: CreateUserArgs) -> anyhow::Result<()> {
                 funder_scope: scope.to_db(),
             },
         )
-    })
-    .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+        .map_err(|e| match e {
+            users::CreateUserError::EmailTaken => anyhow::anyhow!("email: already taken"),
+            users::CreateUserError::Database(e) => e.into(),
+        })
+    })?;
     println!(
         "created {} {} in structure {} (id {})",
         user.role, user.email, structure, user.structure_id

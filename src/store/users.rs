@@ -117,13 +117,6 @@ impl From<diesel::result::Error> for CreateUserError {
     }
 }
 
-/// `insert` with its refusal as a problem response: kept only for the callers outside the
-/// layers that cannot change in this step (`main.rs`'s `create-user`, the test helper
-/// `TestApp::cli_user`); use cases call `insert`.
-pub fn create(conn: &mut Conn, u: NewUser<'_>) -> Result<User, crate::error::ApiError> {
-    insert(conn, u).map_err(crate::error::ApiError::from)
-}
-
 /// Inserts a user; a taken email is `CreateUserError::EmailTaken`.
 pub fn insert(conn: &mut Conn, u: NewUser<'_>) -> Result<User, CreateUserError> {
     let email = normalise_email(u.email);

@@ -362,7 +362,7 @@ impl TestApp {
             .scope(|| {
                 clausier::db::write_tx(&mut conn, |c| {
                     let (sid, _) = users::find_or_create_structure(c, structure)?;
-                    users::create(
+                    users::insert(
                         c,
                         NewUser {
                             structure_id: sid,
