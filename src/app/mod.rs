@@ -10,6 +10,7 @@
 //!   `AppError` become a problem response (`crate::error::ApiError`), its messages rendered
 //!   from their codes (`api::messages`).
 
+pub mod activity;
 pub mod clauses;
 pub mod contracts;
 pub mod error;

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 
+use crate::app::activity::{person_changed, Writer};
 use crate::app::error::IntoViolation;
 use crate::app::{AppError, AppResult};
 use crate::auth::records::may_see_placement;
@@ -15,7 +16,7 @@ use crate::domain::eligibility::{
 };
 use crate::domain::rule::Violation;
 use crate::store::placements::{self as store, NewPlacement, Placement, PlacementSnapshot};
-use crate::store::{audit, clauses, contracts, organisations, participants};
+use crate::store::{clauses, contracts, organisations, participants};
 
 /// Weekly hours of a placement when none are given (35 h).
 pub const DEFAULT_WEEKLY_HOURS: i64 = 3500;
@@ -43,6 +44,17 @@ pub struct Actor {
     pub structure_id: i64,
     pub user_id: i64,
     pub today: NaiveDate,
+}
+
+impl Actor {
+    /// The same caller as the writer of a person's activity.
+    pub fn writer(&self) -> Writer {
+        Writer {
+            structure_id: self.structure_id,
+            user_id: self.user_id,
+            today: self.today,
+        }
+    }
 }
 
 /// The CPV division (two digits) that reports call the sector.
@@ -178,16 +190,7 @@ pub fn place_person(conn: &mut Conn, by: &Actor, input: PlacementRequest) -> App
         created_by: by.user_id,
     };
     let id = store::create(conn, sid, &new)?;
-    participants::touch(conn, person.id, by.today)?;
-    audit::record(
-        conn,
-        sid,
-        Some(by.user_id),
-        "update",
-        "participant",
-        person.id,
-        "placement created",
-    )?;
+    person_changed(conn, by.writer(), person.id, "placement created")?;
     store::find(conn, sid, id)?.ok_or(AppError::NotFound("placement"))
 }
 
@@ -218,16 +221,7 @@ pub fn record_exit(
             .into());
     }
     store::set_exit(conn, id, ended_on, outcome)?;
-    participants::touch(conn, p.participant_id, by.today)?;
-    audit::record(
-        conn,
-        sid,
-        Some(by.user_id),
-        "update",
-        "participant",
-        p.participant_id,
-        "placement exit",
-    )?;
+    person_changed(conn, by.writer(), p.participant_id, "placement exit")?;
     store::find(conn, sid, id)?.ok_or(AppError::NotFound("placement"))
 }
 

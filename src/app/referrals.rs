@@ -216,13 +216,9 @@ pub fn propose_person(
         );
     }
     let id = store::create(conn, sid, need.row.id, person.id, by.user_id)?;
-    participants::touch(conn, person.id, by.today)?;
-    audit::record(
+    crate::app::activity::person_changed(
         conn,
-        sid,
-        Some(by.user_id),
-        "update",
-        "participant",
+        by.writer(),
         person.id,
         "proposed to a recruitment need",
     )?;
