@@ -444,3 +444,70 @@ on_both!(copies_of_emails_on_disk_go_too, |app: &TestApp| {
         .collect();
     assert!(left.is_empty(), "copies still name her: {left:?}");
 });
+
+// Hours reported on a placement are the person's activity: reported one by one (PUT) or in a
+// file, they move the retention period on; a person with nothing since is anonymised.
+on_both!(
+    reported_hours_keep_a_person_from_anonymisation,
+    |app: &TestApp| {
+        let w = fixtures::world(app, "PLIE Activité");
+        let fac = &w.facilitator;
+        let mut placements = Vec::new();
+        let mut people = Vec::new();
+        for (first, last) in [
+            ("Anaïs", "Ferrand"),
+            ("Basile", "Guérin"),
+            ("Céleste", "Huet"),
+        ] {
+            let p = participant(app, fac, first, last, "1991-05-06");
+            eligible(app, fac, p, "2026-01-10");
+            people.push(p);
+            placements.push(place(
+                app,
+                fac,
+                p,
+                w.assignment_a,
+                w.contractor_a,
+                "2026-02-01",
+                None,
+            ));
+        }
+        contractor_user(app, &w.admin, w.contractor_a, "chef@activite.test");
+        // Three weeks after everything was recorded (2026-11-27), the November hours.
+        let later = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 18, 9, 0, 0).unwrap();
+        app.clock.set(later);
+        let a = app.token("chef@activite.test");
+        let r = app.put(
+            &format!("/api/v1/placements/{}/hours/2026-11", placements[0]),
+            &a,
+            json!({"work_hours": 70}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        let file = format!(
+            "placement_id,month,work_hours,training_hours\n{},2026-11,35,0\n",
+            placements[1]
+        );
+        let r = app.request(
+            "POST",
+            "/api/v1/hours/import",
+            Some(&a),
+            Some(rocket::http::ContentType::CSV),
+            Some(file.into_bytes()),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["accepted"], 1, "{}", r.text);
+
+        // 24 months after 2026-11-27, not yet after 2026-12-18.
+        let config = Config::for_database(&app.database_url).expect("config");
+        let pool =
+            clausier::db::build_pool(&DatabaseUrl::parse(&app.database_url).expect("url"), 1)
+                .expect("pool");
+        let mut conn = pool.get().expect("connection");
+        let today = NaiveDate::from_ymd_opt(2028, 11, 28).expect("date");
+        let ids = app
+            .clock
+            .scope(|| clausier::jobs::anonymise(&mut conn, &config, today))
+            .expect("anonymise");
+        assert_eq!(ids, vec![people[2]], "only the person with no hours since");
+    }
+);
