@@ -52,9 +52,8 @@ pub fn hours_report(
     period_key: &str,
     since: NaiveDate,
 ) -> NextAction {
-    // "de mars 2026" but "du 1er trimestre 2026".
-    let article = if period_key.contains('Q') { "du" } else { "de" };
-    let period = format!("{article} {}", period_label_fr(period_key));
+    // "de mars 2026", "d'avril 2026", "du 1er trimestre 2026".
+    let period = crate::domain::french::de_period(&period_label_fr(period_key));
     NextAction {
         what: format!(
             "relevé d'heures {period} attendu de {contractor_name} depuis le {}",
@@ -264,6 +263,22 @@ mod tests {
             "relevé d'heures de mars 2026 attendu de Bâtiment Durable depuis le 10 avril 2026"
         );
         assert_eq!(a.code, "hours_report");
+        let april = hours_report(7, "Bâtiment Durable", "2026-04", d(2026, 5, 10));
+        assert!(
+            april
+                .what
+                .starts_with("relevé d'heures d'avril 2026 attendu"),
+            "{}",
+            april.what
+        );
+        let quarter = hours_report(7, "Bâtiment Durable", "2026-Q1", d(2026, 4, 10));
+        assert!(
+            quarter
+                .what
+                .starts_with("relevé d'heures du 1er trimestre 2026"),
+            "{}",
+            quarter.what
+        );
         assert_eq!(
             a.owed_by,
             Party::Contractor {
