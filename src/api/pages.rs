@@ -559,6 +559,7 @@ pub async fn annual_page(
         filters,
         current_year: current_year(&db.clock),
         csrf_token,
+        edited_on: crate::domain::next_action::format_date_fr(db.clock.today()),
     };
     let context = page_context(report, &extras);
     match render("annual.html", context) {

@@ -188,11 +188,14 @@ pub struct PageExtras {
     pub current_year: i32,
     /// The session's secret, sent back by the logout form.
     pub csrf_token: String,
+    /// The day the page is edited, in French ("27 novembre 2026"): printed with the report.
+    pub edited_on: String,
 }
 
 #[derive(Debug, Serialize)]
 pub struct PageContext {
     pub current_year: i32,
+    pub edited_on: String,
     pub csrf_token: String,
     pub year: i32,
     pub title: String,
@@ -463,6 +466,7 @@ pub fn page_context(report: &AnnualReport, extras: &PageExtras) -> PageContext {
     };
     PageContext {
         current_year: extras.current_year,
+        edited_on: extras.edited_on.clone(),
         csrf_token: extras.csrf_token.clone(),
         year,
         title: format!("Bilan {year} des clauses sociales d'insertion"),

@@ -1857,6 +1857,8 @@ on_both!(report_page_and_login, |app: &TestApp| {
     let headline = json["headline"].as_str().unwrap().replace('\'', "&#x27;");
     assert!(body.contains(&headline), "{headline} not in the page");
     assert!(body.contains("PLIE Page"));
+    // The edition date, from the application's clock (2026-11-27), printed with the report.
+    assert!(body.contains("Édité le 27 novembre 2026"), "{body}");
     assert!(body.contains("<svg class=\"chart\""));
     assert!(body.contains("@media print") && body.contains("size: A4"));
     // Nothing from the internet: no script, no link out (the only URL is the SVG namespace).
