@@ -377,6 +377,13 @@ on_both!(csv_import_line_errors_carry_their_codes, |app: &TestApp| {
         .as_str()
         .unwrap_or("")
         .is_empty());
+    // The served document requires the code on every line error.
+    let doc = app.request("GET", "/api/v1/openapi.json", None, None, None);
+    let schema = &doc.body["components"]["schemas"]["ImportError"];
+    let required = schema["required"].as_array().unwrap();
+    for member in ["line", "field", "code", "message"] {
+        assert!(required.iter().any(|r| r == member), "{member}: {schema}");
+    }
 });
 
 on_both!(
