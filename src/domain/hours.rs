@@ -591,8 +591,9 @@ pub struct ImportError {
     /// empty until then.
     pub message: String,
     /// The broken rule itself: its field, code and the values its message needs.
+    /// (Boxed: a line error stays small in the results that carry it.)
     #[serde(skip)]
-    pub rule: Violation,
+    pub rule: Box<Violation>,
 }
 
 impl ImportError {
@@ -603,7 +604,7 @@ impl ImportError {
             field: violation.field.clone(),
             code: violation.code,
             message: String::new(),
-            rule: violation,
+            rule: Box::new(violation),
         }
     }
 }
