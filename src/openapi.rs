@@ -895,7 +895,7 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
     })
 }
 
-/// The 422 of an import: the refused rows (`{line, field, message}`, the first 100) and
+/// The 422 of an import: the refused rows (`{line, field, code, message}`, the first 100) and
 /// their count, or the field errors of a refused parameter or file. A component of its own
 /// (`ImportProblem`), with the members of `Problem`.
 fn import_problem(s: &mut Schemas) -> RefOr<Schema> {

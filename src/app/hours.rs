@@ -160,7 +160,7 @@ pub fn import_hours(
             None,
             |i, violations| {
                 if let Some(v) = violations.into_iter().next() {
-                    errors.push(ImportError::rule(rows[i].line, v));
+                    errors.push(ImportError::new(rows[i].line, v));
                 }
             },
         )?;

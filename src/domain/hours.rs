@@ -579,35 +579,32 @@ pub struct ImportRow {
 }
 
 /// A problem in an import file: `field` is a column name, or `file` / `row` for the whole
-/// file or line.
+/// file or line; `code` says which rule the line breaks, for programs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ImportError {
     pub line: usize,
     pub field: String,
+    /// Stable machine code of the broken rule (`hours_too_many_decimals`).
+    #[schema(value_type = String)]
+    pub code: &'static str,
+    /// The sentence people read, rendered from `rule` at the HTTP edge (`api::messages`);
+    /// empty until then.
     pub message: String,
-    /// A broken rule of the line's entry: its message is rendered from its code at the HTTP
-    /// edge (`api::messages`), into `message`.
+    /// The broken rule itself: its field, code and the values its message needs.
+    /// (Boxed: a line error stays small in the results that carry it.)
     #[serde(skip)]
-    pub rule: Option<Violation>,
+    pub rule: Box<Violation>,
 }
 
 impl ImportError {
-    pub fn new(line: usize, field: &str, message: impl Into<String>) -> Self {
-        ImportError {
-            line,
-            field: field.to_string(),
-            message: message.into(),
-            rule: None,
-        }
-    }
-
-    /// A broken rule of the entry a line reports.
-    pub fn rule(line: usize, violation: Violation) -> Self {
+    /// The broken rule `violation` on line `line`.
+    pub fn new(line: usize, violation: Violation) -> Self {
         ImportError {
             line,
             field: violation.field.clone(),
+            code: violation.code,
             message: String::new(),
-            rule: Some(violation),
+            rule: Box::new(violation),
         }
     }
 }
@@ -709,8 +706,9 @@ enum Cell {
     Int(i64),
     Float(f64),
     Date(NaiveDate),
-    /// A cell of a kind that no column accepts (boolean, error, duration), described.
-    Other(String),
+    /// A cell of a kind that no column accepts: its kind (`boolean`, `error_cell`,
+    /// `duration`, `duration_iso`, `date_cell`) and its value.
+    Other(&'static str, String),
 }
 
 impl Cell {
@@ -723,15 +721,18 @@ impl Cell {
         }
     }
 
-    fn describe(&self) -> String {
-        match self {
-            Cell::Empty => "an empty cell".to_string(),
-            Cell::Text(s) => format!("'{}'", excerpt(s)),
-            Cell::Int(i) => i.to_string(),
-            Cell::Float(f) => f.to_string(),
-            Cell::Date(d) => format!("the date {d}"),
-            Cell::Other(what) => excerpt(what),
-        }
+    /// Adds what the cell holds to a violation: `got_kind` (`empty`, `text`, `number`,
+    /// `date` or an `Other` kind) and `got`, its value (cut by `excerpt` when text).
+    fn describe(&self, v: Violation) -> Violation {
+        let (kind, value) = match self {
+            Cell::Empty => ("empty", String::new()),
+            Cell::Text(s) => ("text", excerpt(s)),
+            Cell::Int(i) => ("number", i.to_string()),
+            Cell::Float(f) => ("number", f.to_string()),
+            Cell::Date(d) => ("date", d.to_string()),
+            Cell::Other(kind, value) => (*kind, value.clone()),
+        };
+        v.with("got_kind", kind).with("got", value)
     }
 }
 
@@ -759,19 +760,16 @@ fn find_columns(header: &[Cell], line: usize) -> Result<Columns, Vec<ImportError
             [] => {
                 errors.push(ImportError::new(
                     line,
-                    column,
-                    format!(
-                        "missing column {column}; the header needs {}",
-                        REQUIRED_COLUMNS.join(", ")
-                    ),
+                    Violation::new(column, "column_missing")
+                        .with("column", column)
+                        .with("required", REQUIRED_COLUMNS.join(", ")),
                 ));
                 None
             }
             _ => {
                 errors.push(ImportError::new(
                     line,
-                    column,
-                    format!("column {column} appears more than once"),
+                    Violation::new(column, "column_duplicated").with("column", column),
                 ));
                 None
             }
@@ -831,11 +829,10 @@ where
             Ok(row) => match seen.get(&(row.placement_id, row.month.clone())) {
                 Some(first) => errors.push(ImportError::new(
                     line,
-                    COL_MONTH,
-                    format!(
-                        "placement {} already has a row for {} on line {first}",
-                        row.placement_id, row.month
-                    ),
+                    Violation::new(COL_MONTH, "row_duplicated")
+                        .with("placement_id", row.placement_id)
+                        .with("month", &row.month)
+                        .with("first_line", first),
                 )),
                 None => {
                     seen.insert((row.placement_id, row.month.clone()), line);
@@ -846,9 +843,12 @@ where
         }
     }
     if columns.is_none() && errors.is_empty() {
-        errors.push(ImportError::new(1, "file", "the file is empty"));
+        errors.push(ImportError::new(1, Violation::new("file", "file_empty")));
     } else if parsed.is_empty() && errors.is_empty() {
-        errors.push(ImportError::new(1, "file", "the file has no data rows"));
+        errors.push(ImportError::new(
+            1,
+            Violation::new("file", "file_no_data_rows"),
+        ));
     }
     if errors.is_empty() {
         Ok(parsed)
@@ -880,15 +880,20 @@ fn parse_row(line: usize, cells: &[Cell], cols: &Columns) -> Result<ImportRow, V
             ];
             Err(named
                 .into_iter()
-                .filter_map(|(field, e)| e.map(|msg| ImportError::new(line, field, msg)))
+                .filter_map(|(field, e)| e.map(|v| ImportError::new(line, v.under(field))))
                 .collect())
         }
     }
 }
 
-fn placement_id_of(cell: &Cell) -> Result<i64, String> {
+/// A broken rule of one cell, before its column is known (`field` empty).
+fn cell_rule(code: &'static str) -> Violation {
+    Violation::new("", code)
+}
+
+fn placement_id_of(cell: &Cell) -> Result<i64, Violation> {
     let id = match cell {
-        Cell::Empty => return Err("is required".to_string()),
+        Cell::Empty => return Err(cell_rule("cell_required")),
         Cell::Text(s) => s.parse::<i64>().ok(),
         Cell::Int(i) => Some(*i),
         // Integers up to 2^53 are exact in a float.
@@ -897,28 +902,22 @@ fn placement_id_of(cell: &Cell) -> Result<i64, String> {
     };
     match id {
         Some(id) if id > 0 => Ok(id),
-        _ => Err(format!(
-            "must be a placement id (a positive whole number), got {}",
-            cell.describe()
-        )),
+        _ => Err(cell.describe(cell_rule("placement_id_malformed"))),
     }
 }
 
-fn month_of_cell(cell: &Cell) -> Result<String, String> {
+fn month_of_cell(cell: &Cell) -> Result<String, Violation> {
     let month = match cell {
-        Cell::Empty => return Err("is required".to_string()),
+        Cell::Empty => return Err(cell_rule("cell_required")),
         Cell::Text(s) => month_from_text(s),
         Cell::Date(d) => Some((d.year(), d.month())),
         // A bare number in the month column of a spreadsheet is an Excel serial date.
         Cell::Int(_) | Cell::Float(_) => excel_serial_date(cell).map(|d| (d.year(), d.month())),
-        Cell::Other(_) => None,
+        Cell::Other(..) => None,
     };
-    month.map(|(y, m)| month_key(y, m)).ok_or_else(|| {
-        format!(
-            "must be a month written YYYY-MM (or MM/YYYY, or a date), got {}",
-            cell.describe()
-        )
-    })
+    month
+        .map(|(y, m)| month_key(y, m))
+        .ok_or_else(|| cell.describe(cell_rule("month_cell_malformed")))
 }
 
 /// Months as people and spreadsheets write them: `YYYY-MM`, `MM/YYYY`, `YYYY-MM-DD`,
@@ -957,33 +956,22 @@ fn excel_serial_date(cell: &Cell) -> Option<NaiveDate> {
 }
 
 /// Hours in hundredths from a cell: at most two decimals, never negative.
-fn hours_of(cell: &Cell, required: bool) -> Result<i64, String> {
+fn hours_of(cell: &Cell, required: bool) -> Result<i64, Violation> {
     let text = match cell {
-        Cell::Empty if required => return Err("is required".to_string()),
+        Cell::Empty if required => return Err(cell_rule("cell_required")),
         Cell::Empty => return Ok(0),
         Cell::Text(s) => s.clone(),
         Cell::Int(i) => i.to_string(),
         // Rust prints the shortest text that reads back as the same float, which is the
         // decimal the person typed: 7.1 prints "7.1", 0.1 + 0.2 prints "0.30000000000000004".
         Cell::Float(f) if f.is_finite() => format!("{f}"),
-        _ => {
-            return Err(format!(
-                "must be a number of hours, got {}",
-                cell.describe()
-            ))
-        }
+        _ => return Err(cell.describe(cell_rule("hours_not_a_number"))),
     };
     match parse_hundredths(&text) {
-        Some(h) if h < 0 => Err("must not be negative".to_string()),
+        Some(h) if h < 0 => Err(cell_rule("negative_hours")),
         Some(h) => Ok(h),
-        None if looks_decimal(&text) => Err(format!(
-            "at most two decimals are allowed, got {}",
-            cell.describe()
-        )),
-        None => Err(format!(
-            "must be a number of hours, got {}",
-            cell.describe()
-        )),
+        None if looks_decimal(&text) => Err(cell.describe(cell_rule("hours_too_many_decimals"))),
+        None => Err(cell.describe(cell_rule("hours_not_a_number"))),
     }
 }
 
@@ -999,18 +987,13 @@ fn looks_decimal(s: &str) -> bool {
 /// from the header line, quoted values, decimal point or comma. Lists every error.
 pub fn parse_hours_csv(bytes: &[u8]) -> Result<Vec<ImportRow>, ImportErrors> {
     let text = std::str::from_utf8(bytes).map_err(|_| {
-        ImportErrors::one(ImportError::new(
-            1,
-            "file",
-            "the file is not UTF-8 text; save it as \"CSV UTF-8\"",
-        ))
+        ImportErrors::one(ImportError::new(1, Violation::new("file", "file_not_utf8")))
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
         return Err(ImportErrors::one(ImportError::new(
             1,
-            "file",
-            "the file is empty",
+            Violation::new("file", "file_empty"),
         )));
     }
     let delimiter = detect_delimiter(text);
@@ -1026,8 +1009,8 @@ pub fn parse_hours_csv(bytes: &[u8]) -> Result<Vec<ImportRow>, ImportErrors> {
             let line = e.position().map_or(1, |p| lines.line_at(p.byte()));
             ImportError::new(
                 line,
-                "file",
-                format!("unreadable CSV: {}", truncate_chars(&e.to_string(), 200)),
+                Violation::new("file", "csv_unreadable")
+                    .with("error", truncate_chars(&e.to_string(), 200)),
             )
         })?;
         let line = record.position().map_or(1, |p| lines.line_at(p.byte()));
@@ -1044,12 +1027,9 @@ pub fn parse_hours_csv(bytes: &[u8]) -> Result<Vec<ImportRow>, ImportErrors> {
         {
             return Err(ImportError::new(
                 line,
-                "row",
-                format!(
-                    "has {} values but the header has {width} columns; with ',' as separator, \
-                     write decimals with a point (7.5) or between quotes",
-                    cells.len()
-                ),
+                Violation::new("row", "row_too_many_values")
+                    .with("values", cells.len())
+                    .with("columns", width),
             ));
         }
         Ok((line, cells))
@@ -1117,7 +1097,7 @@ fn detect_delimiter(text: &str) -> u8 {
 pub fn parse_hours_xlsx(bytes: &[u8]) -> Result<Vec<ImportRow>, ImportErrors> {
     let limits = XlsxLimits::default();
     xlsx_guard::check(bytes, &limits)
-        .map_err(|r| ImportErrors::one(ImportError::new(1, "file", r.message())))?;
+        .map_err(|r| ImportErrors::one(ImportError::new(1, r.violation())))?;
     // Calamine indexes shared strings without checking (a sheet may name one the table does
     // not have) and may panic on other inconsistencies: such a file is unreadable, not a fault
     // of the service.
@@ -1132,11 +1112,8 @@ fn unreadable_xlsx(e: &dyn std::fmt::Display) -> ImportErrors {
 fn unreadable_xlsx_error(e: &dyn std::fmt::Display) -> ImportError {
     ImportError::new(
         1,
-        "file",
-        format!(
-            "the file is not a readable XLSX workbook: {}",
-            truncate_chars(&e.to_string(), 200)
-        ),
+        Violation::new("file", "xlsx_unreadable")
+            .with("error", truncate_chars(&e.to_string(), 200)),
     )
 }
 
@@ -1147,8 +1124,7 @@ fn read_xlsx(bytes: &[u8], limits: &XlsxLimits) -> Result<Vec<ImportRow>, Import
     let Some(name) = workbook.sheet_names().first().cloned() else {
         return Err(ImportErrors::one(ImportError::new(
             1,
-            "file",
-            "the workbook has no worksheet",
+            Violation::new("file", "xlsx_no_worksheet"),
         )));
     };
     let rows = match workbook.worksheet_cells_reader(&name) {
@@ -1223,7 +1199,7 @@ where
                     rows: self.limits.max_rows,
                     columns: self.limits.max_columns,
                 };
-                return Some(Err(ImportError::new(1, "file", refusal.message())));
+                return Some(Err(ImportError::new(1, refusal.violation())));
             }
             if value == calamine::Data::Empty {
                 continue;
@@ -1238,9 +1214,7 @@ where
                     self.finished = true;
                     return Some(Err(ImportError::new(
                         row as usize + 1,
-                        "file",
-                        "les lignes de la feuille ne sont pas dans l'ordre ; ouvrez le classeur \
-                         dans un tableur et enregistrez-le à nouveau",
+                        Violation::new("file", "xlsx_rows_out_of_order"),
                     )));
                 }
                 _ => {
@@ -1273,17 +1247,16 @@ fn cell_of_data(data: &calamine::Data) -> Cell {
         Data::Int(i) => Cell::Int(*i),
         Data::Float(f) => Cell::Float(*f),
         // A duration such as 35:30 is not hours to the hundredth; ask for a decimal number.
-        Data::DateTime(dt) if dt.is_duration() => Cell::Other(format!(
-            "the duration {} (write hours as a decimal number)",
-            excerpt(&data.to_string())
-        )),
+        Data::DateTime(dt) if dt.is_duration() => {
+            Cell::Other("duration", excerpt(&data.to_string()))
+        }
         Data::DateTime(_) | Data::DateTimeIso(_) => match data.as_date() {
             Some(d) => Cell::Date(d),
-            None => Cell::Other(format!("the date cell {}", excerpt(&data.to_string()))),
+            None => Cell::Other("date_cell", excerpt(&data.to_string())),
         },
-        Data::Bool(b) => Cell::Other(format!("the boolean {b}")),
-        Data::Error(e) => Cell::Other(format!("the error cell {e}")),
-        Data::DurationIso(d) => Cell::Other(format!("the duration {}", excerpt(d))),
+        Data::Bool(b) => Cell::Other("boolean", b.to_string()),
+        Data::Error(e) => Cell::Other("error_cell", e.to_string()),
+        Data::DurationIso(d) => Cell::Other("duration_iso", excerpt(d)),
     }
 }
 
@@ -1407,6 +1380,15 @@ mod tests {
             work_hours: work,
             training_hours: training,
         }
+    }
+
+    /// The errors of a refused file, each message rendered as the HTTP edge renders it.
+    fn rendered(result: Result<Vec<ImportRow>, ImportErrors>) -> ImportErrors {
+        let mut errors = result.unwrap_err();
+        for e in &mut errors.kept {
+            e.message = crate::api::messages::render(&e.rule);
+        }
+        errors
     }
 
     fn errors_of(result: Result<Vec<ImportRow>, ImportErrors>) -> Vec<(usize, String)> {
@@ -1823,7 +1805,7 @@ mod tests {
                    0,2026-01,1,0\n\
                    4,2026-01,1,0\n\
                    4,2026-01,2,0\n";
-        let errors = parse_hours_csv(csv.as_bytes()).unwrap_err();
+        let errors = rendered(parse_hours_csv(csv.as_bytes()));
         let got: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.field.as_str())).collect();
         assert_eq!(
             got,
@@ -1856,7 +1838,7 @@ mod tests {
     #[test]
     fn csv_decimal_comma_with_comma_separator_is_caught() {
         let csv = "placement_id,month,work_hours,training_hours\n1,2026-01,35,5,0\n2,2026-01,\"35,5\",0\n";
-        let errors = parse_hours_csv(csv.as_bytes()).unwrap_err();
+        let errors = rendered(parse_hours_csv(csv.as_bytes()));
         assert_eq!(errors.len(), 1);
         assert_eq!((errors[0].line, errors[0].field.as_str()), (2, "row"));
         // Trailing empty values are harmless.
@@ -1867,7 +1849,7 @@ mod tests {
     #[test]
     fn csv_header_problems() {
         let csv = "placement_id;month;hours\n1;2026-01;3\n";
-        let errors = parse_hours_csv(csv.as_bytes()).unwrap_err();
+        let errors = rendered(parse_hours_csv(csv.as_bytes()));
         let got: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.field.as_str())).collect();
         assert_eq!(got, [(1, "work_hours"), (1, "training_hours")]);
         assert!(errors[0].message.contains("missing column work_hours"));
@@ -1885,11 +1867,11 @@ mod tests {
             );
         }
         let header_only = "placement_id,month,work_hours,training_hours\r\n";
-        let errors = parse_hours_csv(header_only.as_bytes()).unwrap_err();
+        let errors = rendered(parse_hours_csv(header_only.as_bytes()));
         assert_eq!(errors[0].message, "the file has no data rows");
 
         let latin1 = b"placement_id;month;work_hours;training_hours\n1;2026-01;3;0;\xe9t\xe9\n";
-        let errors = parse_hours_csv(latin1).unwrap_err();
+        let errors = rendered(parse_hours_csv(latin1));
         assert_eq!(errors.len(), 1);
         assert_eq!((errors[0].line, errors[0].field.as_str()), (1, "file"));
     }
@@ -1897,7 +1879,7 @@ mod tests {
     #[test]
     fn csv_multiline_quoted_value_keeps_line_numbers() {
         let csv = "placement_id,month,work_hours,training_hours,note\n1,2026-01,1,0,\"two\nlines\"\n2,2026-01,x,0,\n";
-        let errors = parse_hours_csv(csv.as_bytes()).unwrap_err();
+        let errors = rendered(parse_hours_csv(csv.as_bytes()));
         assert_eq!(
             (errors[0].line, errors[0].field.as_str()),
             (4, "work_hours")
@@ -1931,7 +1913,7 @@ mod tests {
             };
             csv.push_str(&format!("{i};2026-01;{work};0\r\n"));
         }
-        let errors = parse_hours_csv(csv.as_bytes()).unwrap_err();
+        let errors = rendered(parse_hours_csv(csv.as_bytes()));
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].line, 3218);
         assert_eq!(errors[0].field, "work_hours");
@@ -1948,10 +1930,10 @@ mod tests {
 
     #[test]
     fn import_error_serialises() {
-        let e = ImportError::new(3, "month", "is required");
+        let e = ImportError::new(3, Violation::new("month", "cell_required"));
         assert_eq!(
             serde_json::to_value(&e).unwrap(),
-            serde_json::json!({"line": 3, "field": "month", "message": "is required"})
+            serde_json::json!({"line": 3, "field": "month", "code": "cell_required", "message": ""})
         );
     }
 
@@ -2059,7 +2041,7 @@ mod tests {
         sheet.write_boolean(7, 3, true).unwrap();
         let bytes = workbook.save_to_buffer().unwrap();
 
-        let errors = parse_hours_xlsx(&bytes).unwrap_err();
+        let errors = rendered(parse_hours_xlsx(&bytes));
         let got: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.field.as_str())).collect();
         assert_eq!(
             got,
@@ -2116,7 +2098,7 @@ mod tests {
             .write_number_with_format(1, 2, 35.5 / 24.0, &duration)
             .unwrap();
         let bytes = workbook.save_to_buffer().unwrap();
-        let errors = parse_hours_xlsx(&bytes).unwrap_err();
+        let errors = rendered(parse_hours_xlsx(&bytes));
         assert_eq!(errors.len(), 1);
         assert_eq!(
             (errors[0].line, errors[0].field.as_str()),
@@ -2138,7 +2120,7 @@ mod tests {
         let mut workbook = rust_xlsxwriter::Workbook::new();
         workbook.add_worksheet();
         let bytes = workbook.save_to_buffer().unwrap();
-        let errors = parse_hours_xlsx(&bytes).unwrap_err();
+        let errors = rendered(parse_hours_xlsx(&bytes));
         assert_eq!(errors[0].message, "the file is empty");
     }
 
@@ -2146,7 +2128,10 @@ mod tests {
     fn errors_are_counted_but_only_the_first_hundred_kept() {
         let mut errors = ImportErrors::new();
         for line in 2..1_000_002 {
-            errors.push(ImportError::new(line, "work_hours", "is required"));
+            errors.push(ImportError::new(
+                line,
+                Violation::new("work_hours", "cell_required"),
+            ));
         }
         assert_eq!(errors.count(), 1_000_000);
         assert_eq!(errors.len(), MAX_REPORTED_ERRORS);
@@ -2154,9 +2139,9 @@ mod tests {
         // Whatever the order they come in, the first lines are kept, equal lines in order.
         let mut errors = ImportErrors::new();
         for line in (1..=300).rev() {
-            errors.push(ImportError::new(line, "a", ""));
+            errors.push(ImportError::new(line, Violation::new("a", "cell_required")));
         }
-        errors.push(ImportError::new(1, "b", ""));
+        errors.push(ImportError::new(1, Violation::new("b", "cell_required")));
         assert_eq!(errors.count(), 301);
         let kept: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.field.as_str())).collect();
         assert_eq!(kept[..3], [(1, "a"), (1, "b"), (2, "a")]);
@@ -2187,7 +2172,7 @@ mod tests {
         for i in 0..20_000 {
             csv.push_str(&format!("{},2026-01,{cell},0\n", i + 1));
         }
-        let errors = parse_hours_csv(csv.as_bytes()).unwrap_err();
+        let errors = rendered(parse_hours_csv(csv.as_bytes()));
         assert_eq!(errors.count(), 20_000);
         assert_eq!(errors.len(), 100);
         assert_eq!((errors[0].line, errors[99].line), (2, 101));
@@ -2198,7 +2183,7 @@ mod tests {
         // A cell of 2 MB is quoted by its first 50 characters.
         let huge = "é".repeat(1_000_000);
         let csv = format!("placement_id,month,work_hours,training_hours\n1,{huge},1,0\n");
-        let errors = parse_hours_csv(csv.as_bytes()).unwrap_err();
+        let errors = rendered(parse_hours_csv(csv.as_bytes()));
         assert_eq!(errors.count(), 1);
         assert!(errors[0].message.len() < 200, "{}", errors[0].message);
         assert!(errors[0]
@@ -2216,6 +2201,12 @@ mod tests {
             finished: false,
             limits: XlsxLimits::default(),
         }
+        .map(|row| {
+            row.map_err(|mut e| {
+                e.message = crate::api::messages::render(&e.rule);
+                e
+            })
+        })
         .collect()
     }
 
@@ -2258,7 +2249,7 @@ mod tests {
     fn hostile_workbooks_are_refused_before_reading() {
         use crate::xlsx_samples::{far_cell, workbook_parts, zip_of};
         let workbook = |data: &str| crate::xlsx_samples::workbook(data).unwrap();
-        let errors = parse_hours_xlsx(&far_cell().unwrap()).unwrap_err();
+        let errors = rendered(parse_hours_xlsx(&far_cell().unwrap()));
         assert_eq!(errors.count(), 1);
         assert_eq!((errors[0].line, errors[0].field.as_str()), (1, "file"));
         assert!(errors[0]
@@ -2270,7 +2261,7 @@ mod tests {
             "<si><t>placement_id</t></si>",
         ))
         .unwrap();
-        let errors = parse_hours_xlsx(&bytes).unwrap_err();
+        let errors = rendered(parse_hours_xlsx(&bytes));
         assert_eq!(errors[0].field, "file");
         assert!(
             errors[0].message.contains("not a readable XLSX"),
@@ -2281,7 +2272,7 @@ mod tests {
         let bytes = workbook(
             r#"<row r="3"><c r="A3" t="inlineStr"><is><t>x</t></is></c></row><row r="2"><c r="A2"><v>1</v></c></row>"#,
         );
-        let errors = parse_hours_xlsx(&bytes).unwrap_err();
+        let errors = rendered(parse_hours_xlsx(&bytes));
         assert!(
             errors.iter().any(|e| e.message.contains("dans l'ordre")),
             "{errors:?}"

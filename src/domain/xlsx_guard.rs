@@ -24,6 +24,8 @@ use std::io::{BufReader, Cursor, Read};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
+use crate::domain::rule::Violation;
+
 const MIB: u64 = 1024 * 1024;
 
 /// What an upload may contain. `Default` gives the limits of the service.
@@ -122,95 +124,60 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    /// The French sentence for the `file` field of the import errors.
-    pub fn message(&self) -> String {
+    /// The refusal as a broken rule of the `file` field: a stable code and the values its
+    /// message needs (rendered at the HTTP edge, `api::messages`).
+    pub fn violation(&self) -> Violation {
+        let file = |code| Violation::new("file", code);
         match self {
-            Refusal::Unreadable => "le fichier n'est pas un classeur XLSX lisible (archive \
-                 endommagée, chiffrée ou d'un autre format) ; enregistrez-le au format XLSX"
-                .to_string(),
-            Refusal::OleFile => "le fichier est un classeur Excel 97-2003 (XLS) ou un classeur \
-                 protégé par un mot de passe ; enregistrez-le au format XLSX, sans mot de passe"
-                .to_string(),
-            Refusal::TooManyParts { limit } => format!(
-                "le classeur contient plus de {} fichiers internes ; enregistrez la feuille des \
-                 heures seule dans un nouveau classeur",
-                thousands(*limit as u64)
-            ),
-            Refusal::PartTooLarge { limit_mib } => format!(
-                "une partie du classeur dépasse {limit_mib} Mio une fois décompressée ; \
-                 enregistrez la feuille des heures seule dans un nouveau classeur"
-            ),
-            Refusal::TotalTooLarge { limit_mib } => format!(
-                "le classeur dépasse {limit_mib} Mio une fois décompressé ; enregistrez la \
-                 feuille des heures seule dans un nouveau classeur"
-            ),
+            Refusal::Unreadable => file("xlsx_archive_unreadable"),
+            Refusal::OleFile => file("xlsx_ole_file"),
+            Refusal::TooManyParts { limit } => file("xlsx_too_many_parts").with("limit", limit),
+            Refusal::PartTooLarge { limit_mib } => {
+                file("xlsx_part_too_large").with("limit_mib", limit_mib)
+            }
+            Refusal::TotalTooLarge { limit_mib } => {
+                file("xlsx_total_too_large").with("limit_mib", limit_mib)
+            }
             Refusal::DeclaredRange {
                 range,
                 rows,
                 columns,
-            } => format!(
-                "la feuille déclare la plage {}, au-delà des limites d'un import \
-                 ({} lignes, {columns} colonnes : jusqu'à {}) ; supprimez les lignes et \
-                 colonnes inutiles ou copiez les données dans un nouveau classeur",
-                super::hours::excerpt(range),
-                thousands(u64::from(*rows)),
-                cell_name(rows.saturating_sub(1), columns.saturating_sub(1)),
-            ),
+            } => file("xlsx_declared_range")
+                .with("range", super::hours::excerpt(range))
+                .with("rows", rows)
+                .with("columns", columns)
+                .with(
+                    "last_cell",
+                    cell_name(rows.saturating_sub(1), columns.saturating_sub(1)),
+                ),
             Refusal::CellOutside {
                 cell,
                 rows,
                 columns,
-            } => format!(
-                "la feuille utilise la cellule {}, au-delà des limites d'un import \
-                 ({} lignes, {columns} colonnes : jusqu'à {}) ; supprimez les lignes et \
-                 colonnes inutiles ou copiez les données dans un nouveau classeur",
-                super::hours::excerpt(cell),
-                thousands(u64::from(*rows)),
-                cell_name(rows.saturating_sub(1), columns.saturating_sub(1)),
-            ),
-            Refusal::StringTooLong { limit } => format!(
-                "le classeur contient un texte de plus de {} caractères, la limite d'une \
-                 cellule d'Excel",
-                thousands(*limit as u64)
-            ),
-            Refusal::ElementTooLarge { limit_mib } => format!(
-                "le classeur contient un élément XML de plus de {limit_mib} Mio ; il n'a pas \
-                 été enregistré par un tableur"
-            ),
-            Refusal::TooManyAttributes { limit } => format!(
-                "le classeur contient un élément XML de plus de {limit} attributs ; il n'a pas \
-                 été enregistré par un tableur"
-            ),
-            Refusal::TooManySharedStrings { limit } => format!(
-                "le classeur contient plus de {} textes différents ; enregistrez la feuille \
-                 des heures seule dans un nouveau classeur",
-                thousands(*limit as u64)
-            ),
-            Refusal::SharedTextTooLong { limit } => format!(
-                "les textes du classeur dépassent {} caractères en tout ; enregistrez la \
-                 feuille des heures seule dans un nouveau classeur",
-                thousands(*limit as u64)
-            ),
-            Refusal::TooManyRecords { limit } => format!(
-                "le classeur contient plus de {} styles, formats, feuilles ou noms définis ; \
-                 enregistrez la feuille des heures seule dans un nouveau classeur",
-                thousands(*limit as u64)
-            ),
+            } => file("xlsx_cell_outside")
+                .with("cell", super::hours::excerpt(cell))
+                .with("rows", rows)
+                .with("columns", columns)
+                .with(
+                    "last_cell",
+                    cell_name(rows.saturating_sub(1), columns.saturating_sub(1)),
+                ),
+            Refusal::StringTooLong { limit } => file("xlsx_string_too_long").with("limit", limit),
+            Refusal::ElementTooLarge { limit_mib } => {
+                file("xlsx_element_too_large").with("limit_mib", limit_mib)
+            }
+            Refusal::TooManyAttributes { limit } => {
+                file("xlsx_too_many_attributes").with("limit", limit)
+            }
+            Refusal::TooManySharedStrings { limit } => {
+                file("xlsx_too_many_shared_strings").with("limit", limit)
+            }
+            Refusal::SharedTextTooLong { limit } => {
+                file("xlsx_shared_text_too_long").with("limit", limit)
+            }
+            Refusal::TooManyRecords { limit } => file("xlsx_too_many_records").with("limit", limit),
         }
     }
-}
-
-/// 100000 -> "100 000" (narrow no-break space, as French typography writes thousands).
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('\u{202f}');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The name of a cell from its 0-based row and column: (0, 0) -> A1, (99999, 49) -> AX100000.
@@ -740,6 +707,11 @@ mod tests {
         samples::zip_of(parts).unwrap()
     }
 
+    /// The sentence a person reads for a refusal, as the HTTP edge renders it.
+    fn message(refusal: &Refusal) -> String {
+        crate::api::messages::render(&refusal.violation())
+    }
+
     /// The zip with every entry declaring one byte uncompressed, in its local header and in
     /// the central directory.
     fn declare_sizes_of_one_byte(mut zip: Vec<u8>) -> Vec<u8> {
@@ -801,8 +773,6 @@ mod tests {
         assert_eq!(cell_name(0, 0), "A1");
         assert_eq!(cell_name(99_999, 49), "AX100000");
         assert_eq!(cell_name(1_048_575, 16_383), "XFD1048576");
-        assert_eq!(thousands(100_000), "100\u{202f}000");
-        assert_eq!(thousands(999), "999");
     }
 
     #[test]
@@ -852,7 +822,7 @@ mod tests {
             }
         );
         assert_eq!(
-            refusal.message(),
+            message(&refusal),
             "la feuille utilise la cellule XFD1048576, au-delà des limites d'un import \
              (100\u{202f}000 lignes, 50 colonnes : jusqu'à AX100000) ; supprimez les lignes et \
              colonnes inutiles ou copiez les données dans un nouveau classeur"
@@ -929,9 +899,7 @@ mod tests {
                 columns: 50
             }
         );
-        assert!(refusal
-            .message()
-            .starts_with("la feuille déclare la plage A1:XFD1048576"));
+        assert!(message(&refusal).starts_with("la feuille déclare la plage A1:XFD1048576"));
         assert!(checked(&sheet("A1:AY1")).is_err());
         assert!(checked(&sheet("A100001")).is_err());
         assert!(checked(&sheet("A1:A99999999999")).is_err());
@@ -1026,7 +994,7 @@ mod tests {
         let s = format!("<si><t>{}</t></si>", "x".repeat(32_768));
         let refusal = checked(&strings(&s)).unwrap_err();
         assert_eq!(
-            refusal.message(),
+            message(&refusal),
             "le classeur contient un texte de plus de 32\u{202f}767 caractères, la limite \
              d'une cellule d'Excel"
         );

@@ -319,6 +319,73 @@ on_both!(csv_import_all_or_nothing, |app: &TestApp| {
     assert_eq!(list.body["items"][0]["training_hours"], 3.5);
 });
 
+on_both!(csv_import_line_errors_carry_their_codes, |app: &TestApp| {
+    let (w, _, pl) = placed(app);
+    let a = contractor_user(app, &w.admin, w.contractor_a, "a@bd.test");
+    // Three kinds of bad lines: too many decimals, a month that is not one, a missing
+    // placement id (and a duplicate of line 2, a fourth kind).
+    let body = format!(
+        "placement_id,month,work_hours,training_hours\n\
+             {pl},2026-01,7.125,0\n\
+             {pl},janvier,10,0\n\
+             ,2026-03,10,0\n\
+             {pl},2026-04,10,0\n\
+             {pl},2026-04,12,0\n"
+    );
+    let r = csv(app, &a, &body, false);
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.body["error_count"], 4, "{}", r.text);
+    let errors = r.body["errors"].as_array().unwrap();
+    let seen: Vec<(i64, &str, &str)> = errors
+        .iter()
+        .map(|e| {
+            assert!(
+                !e["message"].as_str().unwrap_or("").is_empty(),
+                "{}",
+                r.text
+            );
+            (
+                e["line"].as_i64().unwrap(),
+                e["field"].as_str().unwrap(),
+                e["code"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (2, "work_hours", "hours_too_many_decimals"),
+            (3, "month", "month_cell_malformed"),
+            (4, "placement_id", "cell_required"),
+            (6, "month", "row_duplicated"),
+        ],
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        errors[0]["message"],
+        "at most two decimals are allowed, got '7.125'"
+    );
+    // A line that reads well but breaks an entry's rule carries that rule's code.
+    let body = format!("placement_id,month,work_hours,training_hours\n{pl},2030-01,10,0\n");
+    let r = csv(app, &a, &body, true);
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.body["errors"][0]["line"], 2, "{}", r.text);
+    assert_eq!(r.body["errors"][0]["field"], "month", "{}", r.text);
+    assert_eq!(r.body["errors"][0]["code"], "month_in_future", "{}", r.text);
+    assert!(!r.body["errors"][0]["message"]
+        .as_str()
+        .unwrap_or("")
+        .is_empty());
+    // The served document requires the code on every line error.
+    let doc = app.request("GET", "/api/v1/openapi.json", None, None, None);
+    let schema = &doc.body["components"]["schemas"]["ImportError"];
+    let required = schema["required"].as_array().unwrap();
+    for member in ["line", "field", "code", "message"] {
+        assert!(required.iter().any(|r| r == member), "{member}: {schema}");
+    }
+});
+
 on_both!(
     csv_reimport_replaces_submitted_and_rejected_figures,
     |app: &TestApp| {
