@@ -8,7 +8,7 @@ use rocket::State;
 use crate::api::body::{page, JsonBody, ListResponse};
 use crate::api::query::{params, Param};
 use crate::app::needs as app;
-pub use crate::app::needs::{need_view, MatchReferral, MatchView, NeedInput, NeedView};
+pub use crate::app::needs::{MatchView, NeedInput, NeedView};
 use crate::auth::{Staff, StaffOrContractor};
 use crate::db::Db;
 use crate::error::ApiResult;

@@ -8,8 +8,7 @@ use crate::api::body::{page, JsonBody, ListResponse};
 use crate::api::query::{params, Param};
 use crate::app::participants as app;
 pub use crate::app::participants::{
-    EligibilityInput, EligibilityOut, EligibilitySummary, ParticipantInput, ParticipantLimitedView,
-    ParticipantOut, ParticipantView,
+    EligibilityInput, EligibilityOut, ParticipantInput, ParticipantOut,
 };
 use crate::auth::{AdminOnly, Staff, StaffOrContractor};
 use crate::config::Config;
