@@ -12,6 +12,8 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod jobs;
+#[cfg(test)]
+mod layers;
 pub mod openapi;
 pub mod reminders;
 pub mod reports;

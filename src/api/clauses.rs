@@ -1,19 +1,18 @@
 //! Calibration previews, the labour-share reference table, clauses and their assignments.
 
-use chrono::NaiveDate;
 use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::State;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::api::body::{page, JsonBody, ListResponse};
 use crate::api::query::{params, Param};
 use crate::app::clauses::{self as app, ClauseChange};
+pub use crate::app::clauses::{AssignmentInput, ClauseInput, LabourShareItem};
 use crate::auth::{AdminOnly, Staff, StaffOrContractor};
 use crate::db::Db;
 use crate::domain::calibration::{CalibrationRequest, CalibrationResult, LabourShareRef};
-use crate::domain::limits::{self, Code, FreeText, Label};
-use crate::domain::units::{ser_hundredths, Hundredths};
+use crate::domain::units::ser_hundredths;
 use crate::error::ApiResult;
 use crate::store::clauses::ClauseView;
 
@@ -30,13 +29,6 @@ pub async fn preview(
         .run(move |c| Ok(app::preview_calibration(c, sid, &request)?))
         .await?;
     Ok(Json(result))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct LabourShareItem {
-    pub cpv_prefix: Code,
-    pub labour_share_percent: Hundredths,
-    pub label: Label,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -82,29 +74,6 @@ pub async fn put_labour_shares(
         .run(move |c| Ok(app::replace_labour_shares(c, sid, items)?))
         .await?;
     Ok(Json(shares_out(saved)))
-}
-
-fn default_frequency() -> Code {
-    // A constant of the class: it cannot be refused (the empty default would be, later).
-    Code::try_from("monthly").unwrap_or_default()
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct ClauseInput {
-    pub kind: Code,
-    pub lot_number: Option<i32>,
-    pub calibration: CalibrationRequest,
-    pub hours_override: Option<Hundredths>,
-    pub override_justification: Option<FreeText>,
-    #[serde(deserialize_with = "limits::date")]
-    pub starts_on: NaiveDate,
-    #[serde(deserialize_with = "limits::date")]
-    pub ends_on: NaiveDate,
-    #[serde(default = "default_frequency")]
-    pub reporting_frequency: Code,
-    pub penalty_per_missing_hour_eur: Option<Hundredths>,
-    pub referent_id: Option<i64>,
-    pub territory: Option<Code>,
 }
 
 /// POST /api/v1/contracts/{id}/clauses — staff.
@@ -195,13 +164,6 @@ pub async fn complete(caller: Staff, id: i64, db: &State<Db>) -> ApiResult<Json<
 #[rocket::post("/clauses/<id>/cancel")]
 pub async fn cancel(caller: Staff, id: i64, db: &State<Db>) -> ApiResult<Json<ClauseView>> {
     transition(db, caller.structure_id, id, ClauseChange::Cancel).await
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct AssignmentInput {
-    pub contractor_id: i64,
-    pub role: Code,
-    pub hours_target: Hundredths,
 }
 
 /// POST /api/v1/clauses/{id}/assignments — staff: gives part of the hours to a contractor.

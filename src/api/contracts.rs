@@ -1,52 +1,18 @@
 //! Contracts with their lots and holders.
 
-use chrono::NaiveDate;
 use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::State;
-use serde::Deserialize;
 
 use crate::api::body::{page, JsonBody, ListResponse};
 use crate::api::query::{params, Param};
 use crate::app::contracts as app;
+pub use crate::app::contracts::ContractInput;
 pub use crate::app::contracts::SOCIAL_CONSIDERATIONS;
 use crate::auth::{Staff, StaffOrContractor};
 use crate::db::Db;
-use crate::domain::limits::{self, Code, Label, Title};
-use crate::domain::units::Hundredths;
 use crate::error::ApiResult;
 use crate::store::contracts::ContractView;
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct LotInput {
-    pub number: i32,
-    pub title: Option<Label>,
-    pub amount_eur: Option<Hundredths>,
-    pub cpv_code: Option<Code>,
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct ContractInput {
-    pub buyer_id: i64,
-    pub reference: Code,
-    pub title: Title,
-    pub kind: Code,
-    pub cpv_code: Option<Code>,
-    pub amount_eur: Option<Hundredths>,
-    #[serde(default, deserialize_with = "limits::opt_date")]
-    pub notified_on: Option<NaiveDate>,
-    #[serde(default, deserialize_with = "limits::opt_date")]
-    pub starts_on: Option<NaiveDate>,
-    #[serde(default, deserialize_with = "limits::opt_date")]
-    pub ends_on: Option<NaiveDate>,
-    pub duration_months: Option<i32>,
-    #[serde(default)]
-    pub social_considerations: Vec<Code>,
-    #[serde(default)]
-    pub lots: Vec<LotInput>,
-    #[serde(default)]
-    pub holder_ids: Vec<i64>,
-}
 
 /// POST /api/v1/contracts — staff.
 #[rocket::post("/contracts", data = "<body>")]

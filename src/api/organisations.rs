@@ -3,27 +3,16 @@
 use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::State;
-use serde::Deserialize;
 
 use crate::api::body::{page, JsonBody, ListResponse};
 use crate::api::query::{params, Param};
 use crate::app::organisations as app;
+pub use crate::app::organisations::{ContactInput, OrganisationInput};
 use crate::auth::Staff;
 use crate::db::Db;
-use crate::domain::limits::{Code, Email, Label, List, Name, MAX_CONTACTS};
+use crate::domain::limits::{List, MAX_CONTACTS};
 use crate::error::ApiResult;
 use crate::store::organisations::{Contact, OrganisationView};
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct OrganisationInput {
-    pub kind: Code,
-    pub name: Label,
-    pub siret: Option<Code>,
-    pub identifier_type: Option<Code>,
-    pub identifier: Option<Code>,
-    pub territory: Option<Code>,
-    pub siae_kind: Option<Code>,
-}
 
 /// POST /api/v1/organisations — staff.
 #[rocket::post("/organisations", data = "<body>")]
@@ -75,12 +64,6 @@ pub async fn get(caller: Staff, id: i64, db: &State<Db>) -> ApiResult<Json<Organ
     let sid = caller.structure_id;
     let org = db.run(move |c| Ok(app::organisation(c, sid, id)?)).await?;
     Ok(Json(org.into()))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct ContactInput {
-    pub email: Email,
-    pub name: Option<Name>,
 }
 
 /// PUT /api/v1/organisations/{id}/contacts — staff: who receives a contractor's reminders.

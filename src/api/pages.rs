@@ -12,6 +12,7 @@ use rocket::State;
 use serde::Serialize;
 
 use crate::api::query::{self, Param};
+use crate::api::report_params::RawParams;
 use crate::app::reports::{annual_report, page_extras};
 use crate::auth::csrf::RequestOrigin;
 use crate::auth::login::{end_session, login_with};
@@ -25,7 +26,7 @@ use crate::domain::catalogue::{label, CLAUSE_KINDS};
 use crate::domain::limits::{Email, Password};
 use crate::error::ApiError;
 use crate::reports::html::{page_context, render, PageExtras};
-use crate::reports::{RawParams, Report, ScopeLabel};
+use crate::reports::{Report, ScopeLabel};
 
 /// Content security policy of every page: nothing is loaded from anywhere, no script runs.
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \

@@ -1,101 +1,20 @@
 //! Participants, their eligibility, their timeline, and the audit log of personal data.
 
-use chrono::NaiveDate;
 use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::State;
-use serde::{Deserialize, Serialize};
 
 use crate::api::body::{page, JsonBody, ListResponse};
 use crate::api::query::{params, Param};
 use crate::app::participants as app;
+pub use crate::app::participants::{
+    EligibilityInput, EligibilityOut, ParticipantInput, ParticipantOut,
+};
 use crate::auth::{AdminOnly, Staff, StaffOrContractor};
 use crate::config::Config;
 use crate::db::Db;
-use crate::domain::limits::{self, Code, FreeText, Name};
 use crate::error::ApiResult;
 use crate::store::audit::AuditEntry;
-use crate::store::participants::EligibilityRow;
-use crate::store::placements::Placement;
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct ParticipantInput {
-    pub first_name: Name,
-    pub last_name: Name,
-    /// Not bounded by the 1990 floor of other dates: the plausibility rule of `validate`.
-    pub birth_date: NaiveDate,
-    pub sex: Code,
-    pub postal_code: Option<Code>,
-    #[serde(default)]
-    pub qpv: bool,
-    #[serde(default)]
-    pub zrr: bool,
-    pub qualification_level: Code,
-    pub jobseeker_id: Option<Code>,
-    pub looking_for_work: Option<bool>,
-    #[serde(default)]
-    pub wished_rome_codes: Vec<Code>,
-    #[serde(default)]
-    pub licences: Vec<Code>,
-    #[serde(default)]
-    pub reachable_departements: Vec<Code>,
-    #[serde(default, deserialize_with = "limits::opt_date")]
-    pub available_from: Option<NaiveDate>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct EligibilitySummary {
-    pub status: &'static str,
-    pub valid_until: Option<NaiveDate>,
-    pub expired_since: Option<NaiveDate>,
-    pub criteria: Vec<String>,
-}
-
-/// What staff see of a participant.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ParticipantView {
-    pub id: i64,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub birth_date: Option<NaiveDate>,
-    pub birth_year: i32,
-    pub sex: String,
-    pub postal_code: Option<String>,
-    pub territory: Option<String>,
-    pub qpv: bool,
-    pub zrr: bool,
-    pub qualification_level: String,
-    pub jobseeker_id: Option<String>,
-    pub looking_for_work: bool,
-    pub wished_rome_codes: Vec<String>,
-    pub licences: Vec<String>,
-    pub reachable_departements: Vec<String>,
-    pub available_from: Option<NaiveDate>,
-    pub anonymised: bool,
-    pub eligibility: EligibilitySummary,
-}
-
-/// What a contractor sees: the name and the placements with its organisation; for a person
-/// proposed to one of its needs, also the wished jobs and the availability. Never the
-/// eligibility, its criteria or the birth date.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ParticipantLimitedView {
-    pub id: i64,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub placements: Vec<Placement>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub wished_rome_codes: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub available_from: Option<Option<NaiveDate>>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-#[serde(untagged)]
-pub enum ParticipantOut {
-    Full(Box<ParticipantView>),
-    Limited(ParticipantLimitedView),
-}
 
 /// A ROME code: one letter and four digits.
 pub use crate::domain::catalogue::is_rome_code;
@@ -145,22 +64,6 @@ pub async fn get(
         .run(move |c| Ok(app::read_participant(c, &caller, id)?))
         .await?;
     Ok(Json(out))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct EligibilityInput {
-    pub criteria: Vec<Code>,
-    pub proof: Code,
-    #[serde(deserialize_with = "limits::date")]
-    pub validated_on: NaiveDate,
-    pub justification: Option<FreeText>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct EligibilityOut {
-    #[serde(flatten)]
-    pub row: EligibilityRow,
-    pub criteria: Vec<String>,
 }
 
 /// POST /api/v1/participants/{id}/eligibility — staff: records a validation.

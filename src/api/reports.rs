@@ -9,12 +9,13 @@ use rocket::serde::json::Json;
 use rocket::State;
 
 use crate::api::body::Download;
+use crate::api::report_params::RawParams;
 use crate::app::reports::{self as app, Loaded};
 use crate::auth::{Caller, ReportReader};
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
-use crate::reports::{self, RawParams, Report, ReportRequest};
+use crate::reports::{self, Report, ReportRequest};
 
 /// Authorises and computes the report (`app::reports::annual_report`) with the figures of
 /// the configuration.

@@ -3,25 +3,16 @@
 use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::State;
-use serde::Deserialize;
 
 use crate::api::body::{page, JsonBody, ListResponse};
 use crate::api::query::{params, Param};
 use crate::app::users as app;
+pub use crate::app::users::CreateUser;
 use crate::auth::password::{hash_password, HashLimiter};
-use crate::auth::{AdminOnly, Role};
+use crate::auth::AdminOnly;
 use crate::db::Db;
-use crate::domain::limits::{Email, Password};
 use crate::error::{ApiError, ApiResult};
 use crate::store::users::UserView;
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct CreateUser {
-    pub email: Email,
-    pub password: Password,
-    pub role: Role,
-    pub organisation_id: Option<i64>,
-}
 
 pub use crate::app::users::valid_email;
 

@@ -1,7 +1,6 @@
 //! Use cases of clauses: the calibration preview, the labour-share reference table, creating
 //! a clause from its calibration, its status changes and the contractors' assignments.
 
-use crate::api::clauses::{AssignmentInput, ClauseInput, LabourShareItem};
 use crate::app::{AppError, AppResult};
 use crate::auth::records;
 use crate::db::{write_tx, Conn};
@@ -10,11 +9,52 @@ use crate::domain::calibration::{
 };
 use crate::domain::catalogue::{is_code, CLAUSE_KINDS};
 use crate::domain::limits::check_clause_span;
+use crate::domain::limits::{self, Code, FreeText, Label};
 use crate::domain::rule::Violation;
 use crate::domain::territory::{is_valid_departement, time_zone};
 use crate::domain::units::hundredths_to_json;
+use crate::domain::units::Hundredths;
 use crate::store::clauses::{self as store, Clause, ClauseView, NewClause};
 use crate::store::{contracts, milestones, organisations};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct LabourShareItem {
+    pub cpv_prefix: Code,
+    pub labour_share_percent: Hundredths,
+    pub label: Label,
+}
+
+fn default_frequency() -> Code {
+    // A constant of the class: it cannot be refused (the empty default would be, later).
+    Code::try_from("monthly").unwrap_or_default()
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ClauseInput {
+    pub kind: Code,
+    pub lot_number: Option<i32>,
+    pub calibration: CalibrationRequest,
+    pub hours_override: Option<Hundredths>,
+    pub override_justification: Option<FreeText>,
+    #[serde(deserialize_with = "limits::date")]
+    pub starts_on: NaiveDate,
+    #[serde(deserialize_with = "limits::date")]
+    pub ends_on: NaiveDate,
+    #[serde(default = "default_frequency")]
+    pub reporting_frequency: Code,
+    pub penalty_per_missing_hour_eur: Option<Hundredths>,
+    pub referent_id: Option<i64>,
+    pub territory: Option<Code>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct AssignmentInput {
+    pub contractor_id: i64,
+    pub role: Code,
+    pub hours_target: Hundredths,
+}
 
 /// Computes the hours of a calibration request with the structure's reference table,
 /// storing nothing.

@@ -1,15 +1,49 @@
 //! Use cases of contracts (with their lots and holders) and of the DECP import.
 
-use crate::api::contracts::ContractInput;
 use crate::app::{AppError, AppResult};
 use crate::auth::records;
 use crate::db::{write_tx, Conn};
 use crate::domain::decp::{end_date, is_cpv_code, DecpParse};
 use crate::domain::limits;
+use crate::domain::limits::{Code, Label, Title};
 use crate::domain::rule::Violation;
+use crate::domain::units::Hundredths;
 use crate::store::contracts::{self as store, ContractView, NewContract, NewLot};
 use crate::store::decp::{self, ImportSummary};
 use crate::store::organisations;
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct LotInput {
+    pub number: i32,
+    pub title: Option<Label>,
+    pub amount_eur: Option<Hundredths>,
+    pub cpv_code: Option<Code>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ContractInput {
+    pub buyer_id: i64,
+    pub reference: Code,
+    pub title: Title,
+    pub kind: Code,
+    pub cpv_code: Option<Code>,
+    pub amount_eur: Option<Hundredths>,
+    #[serde(default, deserialize_with = "limits::opt_date")]
+    pub notified_on: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "limits::opt_date")]
+    pub starts_on: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "limits::opt_date")]
+    pub ends_on: Option<NaiveDate>,
+    pub duration_months: Option<i32>,
+    #[serde(default)]
+    pub social_considerations: Vec<Code>,
+    #[serde(default)]
+    pub lots: Vec<LotInput>,
+    #[serde(default)]
+    pub holder_ids: Vec<i64>,
+}
 
 /// The social considerations a contract may state.
 pub const SOCIAL_CONSIDERATIONS: &[&str] = &["clause_sociale", "critere_social", "marche_reserve"];

@@ -9,6 +9,9 @@
 //! - `api` and the pages: parse, guard, call one use case, respond. Only there does an
 //!   `AppError` become a problem response (`crate::error::ApiError`), its messages rendered
 //!   from their codes (`api::messages`).
+//!
+//! The request and response types of a use case live next to it (`app::contracts::ContractInput`);
+//! the handlers import them. `src/layers.rs` checks these rules on the sources.
 
 pub mod activity;
 pub mod clauses;

@@ -1,14 +1,32 @@
 //! Use cases of organisations (buyers, contractors, insertion structures, funders) and of
 //! the contacts who receive a contractor's reminders.
 
-use crate::api::organisations::{ContactInput, OrganisationInput};
 use crate::app::{AppError, AppResult};
 use crate::db::{write_tx, Conn};
 use crate::domain::catalogue::{is_code, ORGANISATION_KINDS, SIAE_KINDS};
+use crate::domain::limits::{Code, Email, Label, Name};
 use crate::domain::rule::Violation;
 use crate::domain::siret::check_identifier;
 use crate::domain::territory::is_valid_departement;
 use crate::store::organisations::{self as store, Contact, NewOrganisation, Organisation};
+use serde::Deserialize;
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct OrganisationInput {
+    pub kind: Code,
+    pub name: Label,
+    pub siret: Option<Code>,
+    pub identifier_type: Option<Code>,
+    pub identifier: Option<Code>,
+    pub territory: Option<Code>,
+    pub siae_kind: Option<Code>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ContactInput {
+    pub email: Email,
+    pub name: Option<Name>,
+}
 
 /// Checks an organisation's fields; every broken rule is reported.
 pub fn validate(input: OrganisationInput) -> AppResult<NewOrganisation> {

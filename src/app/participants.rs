@@ -2,12 +2,10 @@
 //! structure), reading them as the caller may, their eligibility validations, their timeline
 //! and the audit log of personal data. Every read or change of personal data is audited.
 
+use crate::domain::limits::{self, FreeText, Name};
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
-use crate::api::participants::{
-    EligibilityInput, EligibilityOut, EligibilitySummary, ParticipantInput, ParticipantLimitedView,
-    ParticipantOut, ParticipantView,
-};
 use crate::app::{AppError, AppResult};
 use crate::auth::{records, Caller};
 use crate::db::{now, write_tx, Conn};
@@ -25,6 +23,101 @@ use crate::store::participants::{
 };
 use crate::store::placements::{self, Placement};
 use crate::store::timeline::{self, Timeline};
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ParticipantInput {
+    pub first_name: Name,
+    pub last_name: Name,
+    /// Not bounded by the 1990 floor of other dates: the plausibility rule of `validate`.
+    pub birth_date: NaiveDate,
+    pub sex: Code,
+    pub postal_code: Option<Code>,
+    #[serde(default)]
+    pub qpv: bool,
+    #[serde(default)]
+    pub zrr: bool,
+    pub qualification_level: Code,
+    pub jobseeker_id: Option<Code>,
+    pub looking_for_work: Option<bool>,
+    #[serde(default)]
+    pub wished_rome_codes: Vec<Code>,
+    #[serde(default)]
+    pub licences: Vec<Code>,
+    #[serde(default)]
+    pub reachable_departements: Vec<Code>,
+    #[serde(default, deserialize_with = "limits::opt_date")]
+    pub available_from: Option<NaiveDate>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct EligibilitySummary {
+    pub status: &'static str,
+    pub valid_until: Option<NaiveDate>,
+    pub expired_since: Option<NaiveDate>,
+    pub criteria: Vec<String>,
+}
+
+/// What staff see of a participant.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ParticipantView {
+    pub id: i64,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub birth_year: i32,
+    pub sex: String,
+    pub postal_code: Option<String>,
+    pub territory: Option<String>,
+    pub qpv: bool,
+    pub zrr: bool,
+    pub qualification_level: String,
+    pub jobseeker_id: Option<String>,
+    pub looking_for_work: bool,
+    pub wished_rome_codes: Vec<String>,
+    pub licences: Vec<String>,
+    pub reachable_departements: Vec<String>,
+    pub available_from: Option<NaiveDate>,
+    pub anonymised: bool,
+    pub eligibility: EligibilitySummary,
+}
+
+/// What a contractor sees: the name and the placements with its organisation; for a person
+/// proposed to one of its needs, also the wished jobs and the availability. Never the
+/// eligibility, its criteria or the birth date.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ParticipantLimitedView {
+    pub id: i64,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub placements: Vec<Placement>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wished_rome_codes: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub available_from: Option<Option<NaiveDate>>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum ParticipantOut {
+    Full(Box<ParticipantView>),
+    Limited(ParticipantLimitedView),
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct EligibilityInput {
+    pub criteria: Vec<Code>,
+    pub proof: Code,
+    #[serde(deserialize_with = "limits::date")]
+    pub validated_on: NaiveDate,
+    pub justification: Option<FreeText>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct EligibilityOut {
+    #[serde(flatten)]
+    pub row: EligibilityRow,
+    pub criteria: Vec<String>,
+}
 
 /// Checks a person's data: the person to record, or every broken rule.
 pub fn validate(input: ParticipantInput, today: NaiveDate) -> AppResult<NewParticipant> {

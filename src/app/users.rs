@@ -1,12 +1,21 @@
 //! Use cases of accounts, managed by the administrators of a structure.
 
-use crate::api::users::CreateUser;
 use crate::app::{AppError, AppResult};
 use crate::auth::password::check_password_strength;
 use crate::auth::Role;
 use crate::db::{write_tx, Conn};
+use crate::domain::limits::{Email, Password};
 use crate::domain::rule::Violation;
 use crate::store::users::{self, NewUser, User};
+use serde::Deserialize;
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CreateUser {
+    pub email: Email,
+    pub password: Password,
+    pub role: Role,
+    pub organisation_id: Option<i64>,
+}
 
 /// Whether the text is an email address.
 pub fn valid_email(email: &str) -> bool {
