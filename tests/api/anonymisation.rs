@@ -332,15 +332,11 @@ on_both!(
         // Anonymisation as the scheduled job and the command run it, on the day the first
         // person's 24 months of retention are over (last activity 2026-11-27).
         let config = Config::for_database(&app.database_url).expect("config");
-        let pool =
-            clausier::db::build_pool(&DatabaseUrl::parse(&app.database_url).expect("url"), 1)
-                .expect("pool");
-        let mut conn = pool.get().expect("connection");
-        let today = NaiveDate::from_ymd_opt(2028, 11, 28).expect("date");
-        let ids = app
-            .clock
-            .scope(|| clausier::jobs::anonymise(&mut conn, &config, today))
-            .expect("anonymise");
+        let ids = anonymise_on(
+            app,
+            &config,
+            NaiveDate::from_ymd_opt(2028, 11, 28).expect("date"),
+        );
         assert_eq!(ids, vec![p]);
 
         let after = dump(app);
@@ -429,14 +425,11 @@ on_both!(copies_of_emails_on_disk_go_too, |app: &TestApp| {
         "a copy names the person: {:?}",
         files()
     );
-    let pool = clausier::db::build_pool(&DatabaseUrl::parse(&app.database_url).expect("url"), 1)
-        .expect("pool");
-    let mut conn = pool.get().expect("connection");
-    let today = NaiveDate::from_ymd_opt(2028, 11, 28).expect("date");
-    let ids = app
-        .clock
-        .scope(|| clausier::jobs::anonymise(&mut conn, &config, today))
-        .expect("anonymise");
+    let ids = anonymise_on(
+        app,
+        &config,
+        NaiveDate::from_ymd_opt(2028, 11, 28).expect("date"),
+    );
     assert_eq!(ids, vec![p]);
     let left: Vec<String> = files()
         .into_iter()
@@ -499,15 +492,22 @@ on_both!(
 
         // 24 months after 2026-11-27, not yet after 2026-12-18.
         let config = Config::for_database(&app.database_url).expect("config");
-        let pool =
-            clausier::db::build_pool(&DatabaseUrl::parse(&app.database_url).expect("url"), 1)
-                .expect("pool");
-        let mut conn = pool.get().expect("connection");
-        let today = NaiveDate::from_ymd_opt(2028, 11, 28).expect("date");
-        let ids = app
-            .clock
-            .scope(|| clausier::jobs::anonymise(&mut conn, &config, today))
-            .expect("anonymise");
+        let ids = anonymise_on(
+            app,
+            &config,
+            NaiveDate::from_ymd_opt(2028, 11, 28).expect("date"),
+        );
         assert_eq!(ids, vec![people[2]], "only the person with no hours since");
     }
 );
+
+/// Runs the anonymisation as the scheduled job and the command do, on `today`; the people
+/// anonymised.
+fn anonymise_on(app: &TestApp, config: &Config, today: NaiveDate) -> Vec<i64> {
+    let pool = clausier::db::build_pool(&DatabaseUrl::parse(&app.database_url).expect("url"), 1)
+        .expect("pool");
+    let mut conn = pool.get().expect("connection");
+    app.clock
+        .scope(|| clausier::jobs::anonymise(&mut conn, config, today))
+        .expect("anonymise")
+}
