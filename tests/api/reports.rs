@@ -1859,6 +1859,16 @@ on_both!(report_page_and_login, |app: &TestApp| {
     assert!(body.contains("PLIE Page"));
     // The edition date, from the application's clock (2026-11-27), printed with the report.
     assert!(body.contains("Édité le 27 novembre 2026"), "{body}");
+    // No link to a year that has not started; the year before links to this one.
+    assert!(!body.contains("rel=\"next\""), "{body}");
+    let (status, before, _) = page(app, "/reports/annual/2025", Some(&token));
+    assert_eq!(status, 200);
+    assert!(
+        before
+            .replace("&#x2f;", "/")
+            .contains("href=\"/reports/annual/2026\" rel=\"next\""),
+        "{before}"
+    );
     assert!(body.contains("<svg class=\"chart\""));
     assert!(body.contains("@media print") && body.contains("size: A4"));
     // Nothing from the internet: no script, no link out (the only URL is the SVG namespace).
