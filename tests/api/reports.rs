@@ -219,20 +219,10 @@ fn age_band(birth: NaiveDate, on: NaiveDate) -> &'static str {
     }
 }
 
-/// A structure with two contracts (one clause each: 833 h of execution condition split
-/// between contractors A and B, and 400 h of reserved contract for A), 24 persons, about 30
-/// placements and 200 monthly entries in 2026, validated, pending, rejected or amended.
-fn dataset(app: &TestApp) -> Dataset {
-    let w = fixtures::world(app, "PLIE Est");
-    let t = w.facilitator.clone();
-    let buyer_2 = org(
-        app,
-        &w.admin,
-        "buyer",
-        "Département",
-        Some(SIRETS[3]),
-        Some("75"),
-    );
+/// A second buyer (`name`, in the 75) with a reserved contract of 2026 whose clause of 400 h
+/// is all contractor A's; returns the buyer, the contract, the clause and A's assignment.
+fn reserved_contract_of_a(app: &TestApp, w: &World, name: &str) -> (i64, i64, i64, i64) {
+    let buyer_2 = org(app, &w.admin, "buyer", name, Some(SIRETS[3]), Some("75"));
     let contract_2 = contract(
         app,
         &w.admin,
@@ -252,6 +242,16 @@ fn dataset(app: &TestApp) -> Dataset {
         "2026-12-31",
     );
     let a2 = fixtures::assign(app, &w.admin, clause_2, w.contractor_a, "holder", 400);
+    (buyer_2, contract_2, clause_2, a2)
+}
+
+/// A structure with two contracts (one clause each: 833 h of execution condition split
+/// between contractors A and B, and 400 h of reserved contract for A), 24 persons, about 30
+/// placements and 200 monthly entries in 2026, validated, pending, rejected or amended.
+fn dataset(app: &TestApp) -> Dataset {
+    let w = fixtures::world(app, "PLIE Est");
+    let t = w.facilitator.clone();
+    let (buyer_2, contract_2, clause_2, a2) = reserved_contract_of_a(app, &w, "Département");
     // (assignment, contractor, buyer, sector, clause kind)
     let slots = [
         (
@@ -2024,33 +2024,7 @@ struct Attack {
 fn attack_world(app: &TestApp) -> Attack {
     let w = fixtures::world(app, "PLIE Cible");
     let t = w.facilitator.clone();
-    let buyer_2 = org(
-        app,
-        &w.admin,
-        "buyer",
-        "Ville de Paris",
-        Some(SIRETS[3]),
-        Some("75"),
-    );
-    let contract_2 = contract(
-        app,
-        &w.admin,
-        buyer_2,
-        "2026-RES",
-        "90910000",
-        "2026-02-01",
-        &["marche_reserve"],
-    );
-    let clause_2 = fixed_clause(
-        app,
-        &w.admin,
-        contract_2,
-        "reserved_contract",
-        400,
-        "2026-01-01",
-        "2026-12-31",
-    );
-    let a2 = fixtures::assign(app, &w.admin, clause_2, w.contractor_a, "holder", 400);
+    let (buyer_2, _, _, a2) = reserved_contract_of_a(app, &w, "Ville de Paris");
     let mut entries = Vec::new();
     let groups = [
         (12, w.assignment_a, w.contractor_a),
