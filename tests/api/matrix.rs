@@ -766,49 +766,32 @@ fn refusals(app: &TestApp) {
                 continue;
             }
             let Some(kind) = kind else { continue };
-            // A record of the other structure.
-            {
-                if let Some(other) = id_of(&m.s2, kind, false) {
-                    let r = send(
-                        app,
-                        route.method,
-                        &url(route, other, &probe.query),
-                        Some(t),
-                        &probe.body,
-                    );
-                    if r.status != 404 {
-                        fail(
-                            &mut failures,
-                            route,
-                            role.as_str(),
-                            "404 (other structure)",
-                            &r,
-                        );
-                    }
-                    checked += 1;
-                }
-            }
-            // Contractor A asking for contractor B's record.
+            // A record of the other structure, and for contractor A one of contractor B.
+            let mut others = vec![(
+                id_of(&m.s2, kind, false),
+                role.as_str(),
+                "404 (other structure)",
+            )];
             if role == Role::Contractor {
-                if let Some(other) = id_of(&m.s1, kind, true) {
-                    let r = send(
-                        app,
-                        route.method,
-                        &url(route, other, &probe.query),
-                        Some(t),
-                        &probe.body,
-                    );
-                    if r.status != 404 {
-                        fail(
-                            &mut failures,
-                            route,
-                            "contractor A",
-                            "404 (contractor B's record)",
-                            &r,
-                        );
-                    }
-                    checked += 1;
+                others.push((
+                    id_of(&m.s1, kind, true),
+                    "contractor A",
+                    "404 (contractor B's record)",
+                ));
+            }
+            for (other, who, expected) in others {
+                let Some(other) = other else { continue };
+                let r = send(
+                    app,
+                    route.method,
+                    &url(route, other, &probe.query),
+                    Some(t),
+                    &probe.body,
+                );
+                if r.status != 404 {
+                    fail(&mut failures, route, who, expected, &r);
                 }
+                checked += 1;
             }
         }
     }
