@@ -175,12 +175,7 @@ async fn authenticate_uncached(req: &Request<'_>) -> Result<(Caller, Presented),
     let user_id: i64 = claims.sub.parse().map_err(|_| invalid())?;
     let session_id = claims.ses;
     let cache = rocket.state::<CallerCache>();
-    // A cached caller counts only for the token's own user: on SQLite the id of a purged
-    // session can be given again to a new one within the cache's few seconds.
-    let cached = cache
-        .and_then(|c| c.get(session_id))
-        .filter(|c| c.user_id == user_id && c.structure_id == claims.sid);
-    let caller = match cached {
+    let caller = match cache.and_then(|c| c.get(session_id)) {
         Some(caller) => caller,
         None => {
             let at = db.clock.naive();
