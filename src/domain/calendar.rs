@@ -378,6 +378,23 @@ mod tests {
         (kind.to_string(), period.to_string(), due_on)
     }
 
+    /// The report milestones, as (period, due date).
+    fn reports(ms: &[MilestoneSpec]) -> Vec<(&str, NaiveDate)> {
+        ms.iter()
+            .filter(|m| m.kind == "report")
+            .map(|m| (m.period.as_str(), m.due_on))
+            .collect()
+    }
+
+    fn dates(days: &[NaiveDate]) -> Vec<String> {
+        days.iter().map(|day| day.to_string()).collect()
+    }
+
+    /// The due date of the milestone of a kind that comes once in a calendar.
+    fn due_on(ms: &[MilestoneSpec], kind: &str) -> NaiveDate {
+        ms.iter().find(|m| m.kind == kind).unwrap().due_on
+    }
+
     #[test]
     fn frequency_codes_parse_exactly() {
         assert_eq!(Frequency::parse("monthly"), Some(Frequency::Monthly));
@@ -413,43 +430,25 @@ mod tests {
     fn periods_cover_every_month_touched_across_years() {
         // One day in November and one day in February still get their reports.
         let ms = generate(d(2025, 11, 30), d(2026, 2, 1), Frequency::Monthly);
-        let reports: Vec<_> = ms
-            .iter()
-            .filter(|m| m.kind == "report")
-            .map(|m| (m.period.as_str(), m.due_on))
-            .collect();
+        let (periods, due): (Vec<_>, Vec<_>) = reports(&ms).into_iter().unzip();
+        assert_eq!(periods, ["2025-11", "2025-12", "2026-01", "2026-02"]);
         assert_eq!(
-            reports,
-            vec![
-                ("2025-11", d(2025, 12, 10)),
-                ("2025-12", d(2026, 1, 10)),
-                ("2026-01", d(2026, 2, 10)),
-                ("2026-02", d(2026, 3, 10)),
-            ]
+            dates(&due),
+            ["2025-12-10", "2026-01-10", "2026-02-10", "2026-03-10"]
         );
     }
 
     #[test]
     fn quarterly_calendar_reports_each_quarter_on_the_tenth_after_it() {
         let ms = generate(d(2026, 2, 1), d(2026, 11, 30), Frequency::Quarterly);
-        let reports: Vec<_> = ms
-            .iter()
-            .filter(|m| m.kind == "report")
-            .map(|m| (m.period.as_str(), m.due_on))
-            .collect();
+        assert_eq!(due_on(&ms, "end_warning"), d(2026, 10, 31));
+        assert_eq!(due_on(&ms, "final_report"), d(2026, 12, 30));
+        let (periods, due): (Vec<_>, Vec<_>) = reports(&ms).into_iter().unzip();
+        assert_eq!(periods, ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]);
         assert_eq!(
-            reports,
-            vec![
-                ("2026-Q1", d(2026, 4, 10)),
-                ("2026-Q2", d(2026, 7, 10)),
-                ("2026-Q3", d(2026, 10, 10)),
-                ("2026-Q4", d(2027, 1, 10)),
-            ]
+            dates(&due),
+            ["2026-04-10", "2026-07-10", "2026-10-10", "2027-01-10"]
         );
-        let end_warning = ms.iter().find(|m| m.kind == "end_warning").unwrap();
-        assert_eq!(end_warning.due_on, d(2026, 10, 31));
-        let final_report = ms.iter().find(|m| m.kind == "final_report").unwrap();
-        assert_eq!(final_report.due_on, d(2026, 12, 30));
         assert!(ms.windows(2).all(|w| w[0].due_on <= w[1].due_on));
     }
 
@@ -457,43 +456,34 @@ mod tests {
     fn days_either_side_of_a_quarter_end_give_two_reports() {
         // 31 March and 1 April fall in two quarters.
         let ms = generate(d(2026, 3, 31), d(2026, 4, 1), Frequency::Quarterly);
-        let periods: Vec<_> = ms
-            .iter()
-            .filter(|m| m.kind == "report")
-            .map(|m| m.period.as_str())
-            .collect();
+        let periods: Vec<_> = reports(&ms).into_iter().map(|(period, _)| period).collect();
         assert_eq!(periods, vec!["2026-Q1", "2026-Q2"]);
     }
 
     #[test]
     fn one_day_and_short_clauses() {
+        let expected = vec![
+            row("start", "start", d(2026, 5, 20)),
+            row("mid_term", "mid", d(2026, 5, 20)),
+            row("end_warning", "end", d(2026, 5, 20)),
+            row("report", "2026-05", d(2026, 6, 10)),
+            row("final_report", "final", d(2026, 6, 19)),
+        ];
         let ms = generate(d(2026, 5, 20), d(2026, 5, 20), Frequency::Monthly);
-        assert_eq!(
-            summary(&ms),
-            vec![
-                row("start", "start", d(2026, 5, 20)),
-                row("mid_term", "mid", d(2026, 5, 20)),
-                row("end_warning", "end", d(2026, 5, 20)),
-                row("report", "2026-05", d(2026, 6, 10)),
-                row("final_report", "final", d(2026, 6, 19)),
-            ]
-        );
+        assert_eq!(summary(&ms), expected);
         // Shorter than 30 days: the end warning is on the first day, not before it.
         let ms = generate(d(2026, 5, 1), d(2026, 5, 20), Frequency::Monthly);
-        let warning = ms.iter().find(|m| m.kind == "end_warning").unwrap();
-        assert_eq!(warning.due_on, d(2026, 5, 1));
+        assert_eq!(due_on(&ms, "end_warning"), d(2026, 5, 1));
     }
 
     #[test]
     fn mid_term_rounds_down() {
         // 1 to 4 March: 3 days apart, halfway rounds down to 1 day after the start.
         let ms = generate(d(2026, 3, 1), d(2026, 3, 4), Frequency::Monthly);
-        let mid = ms.iter().find(|m| m.kind == "mid_term").unwrap();
-        assert_eq!(mid.due_on, d(2026, 3, 2));
+        assert_eq!(due_on(&ms, "mid_term"), d(2026, 3, 2));
         // A leap year: 1 Jan to 31 Dec 2028 is 365 days apart.
         let ms = generate(d(2028, 1, 1), d(2028, 12, 31), Frequency::Monthly);
-        let mid = ms.iter().find(|m| m.kind == "mid_term").unwrap();
-        assert_eq!(mid.due_on, d(2028, 7, 1));
+        assert_eq!(due_on(&ms, "mid_term"), d(2028, 7, 1));
     }
 
     #[test]
@@ -656,43 +646,22 @@ mod tests {
         entered.insert((2, "2026-03".to_string()));
         assert_eq!(period_reported(&owed, &entered), Some(true));
         let due = d(2026, 4, 10);
-        assert!(is_done(
-            "report",
-            false,
-            false,
-            due,
-            d(2026, 4, 1),
-            Some(true)
-        ));
-        assert!(!is_done(
-            "report",
-            false,
-            false,
-            due,
-            d(2026, 4, 1),
-            Some(false)
-        ));
-        assert!(!is_done("report", false, false, due, d(2026, 4, 1), None));
-        assert!(is_done(
-            "final_report",
-            false,
-            true,
-            due,
-            d(2026, 1, 1),
-            None
-        ));
-        assert!(!is_done(
-            "final_report",
-            false,
-            false,
-            due,
-            d(2027, 1, 1),
-            None
-        ));
-        assert!(!is_done("mid_term", false, false, due, due, None));
-        assert!(is_done("mid_term", false, false, due, d(2026, 4, 11), None));
-        assert!(!is_done("visit", true, false, due, d(2027, 1, 1), None));
-        assert!(is_done("visit", true, true, due, d(2026, 1, 1), None));
+        // (kind, is a visit, marked done, today, period reported) -> done
+        let cases = [
+            (("report", false, false, d(2026, 4, 1), Some(true)), true),
+            (("report", false, false, d(2026, 4, 1), Some(false)), false),
+            (("report", false, false, d(2026, 4, 1), None), false),
+            (("final_report", false, true, d(2026, 1, 1), None), true),
+            (("final_report", false, false, d(2027, 1, 1), None), false),
+            (("mid_term", false, false, due, None), false),
+            (("mid_term", false, false, d(2026, 4, 11), None), true),
+            (("visit", true, false, d(2027, 1, 1), None), false),
+            (("visit", true, true, d(2026, 1, 1), None), true),
+        ];
+        for ((kind, visit, marked, today, reported), done) in cases {
+            let got = is_done(kind, visit, marked, due, today, reported);
+            assert_eq!(got, done, "{kind} {visit} {marked} {today} {reported:?}");
+        }
     }
 
     #[test]
@@ -705,23 +674,13 @@ mod tests {
         };
         let jan1 = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
         let jul1 = NaiveDate::from_ymd_opt(2026, 7, 1).unwrap();
+        let (paris, reunion) = (chrono_tz::Europe::Paris, chrono_tz::Indian::Reunion);
+        let guadeloupe = chrono_tz::America::Guadeloupe;
         // Paris: UTC+1 in winter, UTC+2 in summer.
-        assert_eq!(
-            day_start_utc(jan1, chrono_tz::Europe::Paris),
-            at(2025, 12, 31, 23)
-        );
-        assert_eq!(
-            day_start_utc(jul1, chrono_tz::Europe::Paris),
-            at(2026, 6, 30, 22)
-        );
+        assert_eq!(day_start_utc(jan1, paris), at(2025, 12, 31, 23));
+        assert_eq!(day_start_utc(jul1, paris), at(2026, 6, 30, 22));
         // La Réunion UTC+4, Guadeloupe UTC-4, all year.
-        assert_eq!(
-            day_start_utc(jan1, chrono_tz::Indian::Reunion),
-            at(2025, 12, 31, 20)
-        );
-        assert_eq!(
-            day_start_utc(jan1, chrono_tz::America::Guadeloupe),
-            at(2026, 1, 1, 4)
-        );
+        assert_eq!(day_start_utc(jan1, reunion), at(2025, 12, 31, 20));
+        assert_eq!(day_start_utc(jan1, guadeloupe), at(2026, 1, 1, 4));
     }
 }

@@ -679,15 +679,78 @@ mod tests {
         Hundredths(euros * 100)
     }
 
-    fn whole(amount: i64, share_pct: Option<i64>, rate_pct: i64, cost: i64) -> CalibrationRequest {
+    /// A labour-share request on the whole amount, every figure in hundredths.
+    fn labour_share(
+        amount: Hundredths,
+        share: Option<Hundredths>,
+        rate: Hundredths,
+        cost: Hundredths,
+    ) -> CalibrationRequest {
         CalibrationRequest::LabourShare {
-            amount_eur: Some(eur_h(amount)),
-            labour_share_percent: share_pct.map(eur_h),
+            amount_eur: Some(amount),
+            labour_share_percent: share,
             cpv_code: None,
-            insertion_rate_percent: eur_h(rate_pct),
-            hourly_cost_eur: eur_h(cost),
+            insertion_rate_percent: rate,
+            hourly_cost_eur: cost,
             lots: None,
         }
+    }
+
+    /// A labour-share request on the whole amount, in whole euros and percents.
+    fn whole(amount: i64, share_pct: Option<i64>, rate_pct: i64, cost: i64) -> CalibrationRequest {
+        labour_share(
+            eur_h(amount),
+            share_pct.map(eur_h),
+            eur_h(rate_pct),
+            eur_h(cost),
+        )
+    }
+
+    fn per_amount(amount: Hundredths, euros_per_hour: Hundredths) -> CalibrationRequest {
+        CalibrationRequest::PerAmount {
+            amount_eur: amount,
+            euros_per_hour,
+        }
+    }
+
+    fn fixed(hours: Hundredths, justification: Option<&str>) -> CalibrationRequest {
+        CalibrationRequest::Fixed {
+            hours,
+            justification: justification.map(|j| j.try_into().unwrap()),
+        }
+    }
+
+    /// Hours, exact hours and explanation (no-break spaces as plain spaces) of a result.
+    fn outcome(r: &CalibrationResult) -> (i64, i64, String) {
+        (r.hours, r.exact_hours, plain(&r.explanation))
+    }
+
+    /// Sets the request-level labour share of a labour-share request.
+    fn with_share(mut req: CalibrationRequest, share: Hundredths) -> CalibrationRequest {
+        if let CalibrationRequest::LabourShare {
+            labour_share_percent,
+            ..
+        } = &mut req
+        {
+            *labour_share_percent = Some(share);
+        }
+        req
+    }
+
+    /// Sets the request-level amount of a labour-share request.
+    fn with_amount(mut req: CalibrationRequest, amount: Option<Hundredths>) -> CalibrationRequest {
+        if let CalibrationRequest::LabourShare { amount_eur, .. } = &mut req {
+            *amount_eur = amount;
+        }
+        req
+    }
+
+    /// Sets the request-level CPV code of a labour-share request.
+    fn with_cpv(mut req: CalibrationRequest, cpv: &str) -> CalibrationRequest {
+        if let CalibrationRequest::LabourShare { cpv_code, .. } = &mut req {
+            *cpv_code = Some(cpv.try_into().unwrap());
+        }
+        req
     }
 
     fn lot(amount: i64, share_pct: Option<i64>, cpv: Option<&str>) -> CalibrationLot {
@@ -742,16 +805,29 @@ mod tests {
             .starts_with("1\u{202F}000\u{202F}000\u{00A0}€ HT"));
     }
 
+    /// Worked examples (docs/domain.md#calibration and rounding): what each shows, the
+    /// request, its hours, exact hours in hundredths, and explanation.
     #[test]
-    fn one_and_a_half_million_at_70_10_and_30_gives_3500_hours() {
-        let r = ok(&whole(1_500_000, Some(70), 10, 30));
-        assert_eq!(r.hours, 3_500);
-        assert_eq!(r.exact_hours, 350_000);
-        assert_eq!(
-            plain(&r.explanation),
-            "1 500 000 € HT × 70 % (part de main-d'œuvre) × 10 % (taux d'insertion) \
-             ÷ 30 € (coût horaire chargé) = 3 500 heures d'insertion."
-        );
+    #[rustfmt::skip]
+    fn worked_examples_give_the_hours_and_their_explanation() {
+        let examples = [
+            ("one and a half million at 70 %, 10 % and 30 € give 3 500 hours", whole(1_500_000, Some(70), 10, 30), 3_500, 350_000,
+             "1 500 000 € HT × 70 % (part de main-d'œuvre) × 10 % (taux d'insertion) ÷ 30 € (coût horaire chargé) = 3 500 heures d'insertion."),
+            ("per amount: one hour per 2 000 €, rounded", per_amount(eur_h(575_000), eur_h(2_000)), 288, 28_750,
+             "575 000 € HT ÷ 2 000 € (montant par heure d'insertion) = 287,50 h, arrondi à 288 heures d'insertion."),
+            // 100 000 € × 33,33 % × 7,5 % ÷ 27,50 € = 90.9 h
+            ("decimal percentages and costs are exact", labour_share(eur_h(100_000), Some(h(3_333)), h(750), h(2_750)), 91, 9_090,
+             "100 000 € HT × 33,33 % (part de main-d'œuvre) × 7,5 % (taux d'insertion) ÷ 27,50 € (coût horaire chargé) = 90,90 h, arrondi à 91 heures d'insertion."),
+            ("per amount: one hour per 2 000 €, exact", per_amount(eur_h(1_000_000), eur_h(2_000)), 500, 50_000,
+             "1 000 000 € HT ÷ 2 000 € (montant par heure d'insertion) = 500 heures d'insertion."),
+            // 1 € ÷ 8 € = 0.125 h -> 0.13 in hundredths, 0 hours.
+            ("hundredths round half up too", per_amount(eur_h(1), eur_h(8)), 0, 13,
+             "1 € HT ÷ 8 € (montant par heure d'insertion) = 0,13 h, arrondi à 0 heure d'insertion."),
+        ];
+        for (what, request, hours, exact_hours, explanation) in examples {
+            let r = ok(&request);
+            assert_eq!(outcome(&r), (hours, exact_hours, explanation.into()), "{what}");
+        }
     }
 
     #[test]
@@ -814,28 +890,6 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn per_amount_one_hour_per_2000_euros() {
-        let r = ok(&CalibrationRequest::PerAmount {
-            amount_eur: eur_h(575_000),
-            euros_per_hour: eur_h(2_000),
-        });
-        assert_eq!((r.hours, r.exact_hours), (288, 28_750));
-        assert_eq!(
-            plain(&r.explanation),
-            "575 000 € HT ÷ 2 000 € (montant par heure d'insertion) = 287,50 h, arrondi à 288 heures d'insertion."
-        );
-        let r = ok(&CalibrationRequest::PerAmount {
-            amount_eur: eur_h(1_000_000),
-            euros_per_hour: eur_h(2_000),
-        });
-        assert_eq!((r.hours, r.exact_hours), (500, 50_000));
-        assert_eq!(
-            plain(&r.explanation),
-            "1 000 000 € HT ÷ 2 000 € (montant par heure d'insertion) = 500 heures d'insertion."
-        );
-    }
-
     // -- rounding ----------------------------------------------------------------------------
 
     #[test]
@@ -844,93 +898,34 @@ mod tests {
         let r = ok(&whole(1_050, Some(100), 10, 30));
         assert_eq!((r.hours, r.exact_hours), (4, 350));
         // 1 001 € ÷ 2 € = 500.5 h
-        let r = ok(&CalibrationRequest::PerAmount {
-            amount_eur: eur_h(1_001),
-            euros_per_hour: eur_h(2),
-        });
+        let r = ok(&per_amount(eur_h(1_001), eur_h(2)));
         assert_eq!((r.hours, r.exact_hours), (501, 50_050));
     }
 
     #[test]
     fn just_below_half_rounds_down_even_when_hundredths_round_up() {
         // 1 049,99 € × 100 % × 10 % ÷ 30 € = 3.49997 h: 3.50 in hundredths, but 3 hours.
-        let req = CalibrationRequest::LabourShare {
-            amount_eur: Some(h(104_999)),
-            labour_share_percent: Some(eur_h(100)),
-            cpv_code: None,
-            insertion_rate_percent: eur_h(10),
-            hourly_cost_eur: eur_h(30),
-            lots: None,
-        };
-        let r = ok(&req);
-        assert_eq!((r.hours, r.exact_hours), (3, 350));
-        assert_eq!(
-            plain(&r.explanation),
-            "1 049,99 € HT × 100 % (part de main-d'œuvre) × 10 % (taux d'insertion) \
-             ÷ 30 € (coût horaire chargé) = 3,50 h, arrondi à 3 heures d'insertion."
-        );
+        let explanation = "1 049,99 € HT × 100 % (part de main-d'œuvre) × 10 % (taux d'insertion) \
+             ÷ 30 € (coût horaire chargé) = 3,50 h, arrondi à 3 heures d'insertion.";
+        let r = ok(&labour_share(
+            h(104_999),
+            Some(eur_h(100)),
+            eur_h(10),
+            eur_h(30),
+        ));
+        assert_eq!(outcome(&r), (3, 350, explanation.into()));
         // 1 000,99 € ÷ 2 € = 500.495 h: 500.50 in hundredths, 500 hours.
-        let r = ok(&CalibrationRequest::PerAmount {
-            amount_eur: h(100_099),
-            euros_per_hour: eur_h(2),
-        });
+        let r = ok(&per_amount(h(100_099), eur_h(2)));
         assert_eq!((r.hours, r.exact_hours), (500, 50_050));
     }
 
     #[test]
-    fn hundredths_round_half_up_too() {
-        // 1 € ÷ 8 € = 0.125 h -> 0.13 in hundredths, 0 hours.
-        let r = ok(&CalibrationRequest::PerAmount {
-            amount_eur: eur_h(1),
-            euros_per_hour: eur_h(8),
-        });
-        assert_eq!((r.hours, r.exact_hours), (0, 13));
-        assert_eq!(
-            plain(&r.explanation),
-            "1 € HT ÷ 8 € (montant par heure d'insertion) = 0,13 h, arrondi à 0 heure d'insertion."
-        );
-    }
-
-    #[test]
-    fn decimal_percentages_and_costs_are_exact() {
-        // 100 000 € × 33,33 % × 7,5 % ÷ 27,50 € = 90.9 h
-        let req = CalibrationRequest::LabourShare {
-            amount_eur: Some(eur_h(100_000)),
-            labour_share_percent: Some(h(3_333)),
-            cpv_code: None,
-            insertion_rate_percent: h(750),
-            hourly_cost_eur: h(2_750),
-            lots: None,
-        };
-        let r = ok(&req);
-        assert_eq!((r.hours, r.exact_hours), (91, 9_090));
-        assert_eq!(
-            plain(&r.explanation),
-            "100 000 € HT × 33,33 % (part de main-d'œuvre) × 7,5 % (taux d'insertion) \
-             ÷ 27,50 € (coût horaire chargé) = 90,90 h, arrondi à 91 heures d'insertion."
-        );
-    }
-
-    #[test]
     fn very_large_amounts_do_not_overflow() {
-        let r = ok(&CalibrationRequest::LabourShare {
-            amount_eur: Some(h(999_999_999_999_999)),
-            labour_share_percent: Some(eur_h(100)),
-            cpv_code: None,
-            insertion_rate_percent: eur_h(100),
-            hourly_cost_eur: h(1),
-            lots: None,
-        });
+        let huge = h(999_999_999_999_999);
+        let r = ok(&labour_share(huge, Some(eur_h(100)), eur_h(100), h(1)));
         assert_eq!(r.hours, 999_999_999_999_999);
         assert_eq!(r.exact_hours, 99_999_999_999_999_900);
-        let overflow = calibrate(
-            &CalibrationRequest::PerAmount {
-                amount_eur: h(i64::MAX),
-                euros_per_hour: h(1),
-            },
-            &[],
-            None,
-        );
+        let overflow = calibrate(&per_amount(h(i64::MAX), h(1)), &[], None);
         assert_eq!(overflow.unwrap_err()[0].field, "amount_eur");
     }
 
@@ -938,35 +933,17 @@ mod tests {
 
     #[test]
     fn fixed_hours_are_rounded_half_up_and_keep_the_justification() {
-        let r = ok(&CalibrationRequest::Fixed {
-            hours: eur_h(1_200),
-            justification: Some(
-                "  Chantier court, volume convenu avec l'acheteur.  "
-                    .try_into()
-                    .unwrap(),
-            ),
-        });
-        assert_eq!((r.hours, r.exact_hours), (1_200, 120_000));
-        assert_eq!(
-            plain(&r.explanation),
-            "Nombre d'heures fixé directement : 1 200 heures d'insertion.\n\
-             Justification : Chantier court, volume convenu avec l'acheteur."
-        );
-        let r = ok(&CalibrationRequest::Fixed {
-            hours: h(12_050),
-            justification: Some("x".try_into().unwrap()),
-        });
+        let justification = "  Chantier court, volume convenu avec l'acheteur.  ";
+        let explanation = "Nombre d'heures fixé directement : 1 200 heures d'insertion.\n\
+             Justification : Chantier court, volume convenu avec l'acheteur.";
+        let r = ok(&fixed(eur_h(1_200), Some(justification)));
+        assert_eq!(outcome(&r), (1_200, 120_000, explanation.into()));
+        let r = ok(&fixed(h(12_050), Some("x")));
         assert_eq!((r.hours, r.exact_hours), (121, 12_050));
-        let r = ok(&CalibrationRequest::Fixed {
-            hours: h(12_049),
-            justification: Some("x".try_into().unwrap()),
-        });
+        let r = ok(&fixed(h(12_049), Some("x")));
         assert_eq!((r.hours, r.exact_hours), (120, 12_049));
         assert!(plain(&r.explanation).contains("120,49 h, arrondi à 120 heures d'insertion."));
-        let r = ok(&CalibrationRequest::Fixed {
-            hours: h(100),
-            justification: Some("x".try_into().unwrap()),
-        });
+        let r = ok(&fixed(h(100), Some("x")));
         assert!(plain(&r.explanation).contains(": 1 heure d'insertion."));
     }
 
@@ -974,46 +951,29 @@ mod tests {
 
     #[test]
     fn labour_share_refusals_name_their_fields() {
-        assert_eq!(fields(&whole(0, Some(50), 5, 30)), vec!["amount_eur"]);
-        assert_eq!(fields(&whole(-1, Some(50), 5, 30)), vec!["amount_eur"]);
-        assert_eq!(
-            fields(&whole(1_000, Some(0), 5, 30)),
-            vec!["labour_share_percent"]
-        );
-        assert_eq!(
-            fields(&whole(1_000, Some(101), 5, 30)),
-            vec!["labour_share_percent"]
-        );
-        assert_eq!(
-            fields(&whole(1_000, Some(50), 0, 30)),
-            vec!["insertion_rate_percent"]
-        );
-        assert_eq!(
-            fields(&whole(1_000, Some(50), -5, 30)),
-            vec!["insertion_rate_percent"]
-        );
-        assert_eq!(
-            fields(&whole(1_000, Some(50), 101, 30)),
-            vec!["insertion_rate_percent"]
-        );
-        assert_eq!(
-            fields(&whole(1_000, Some(50), 5, 0)),
-            vec!["hourly_cost_eur"]
-        );
-        assert_eq!(
-            fields(&whole(1_000, Some(50), 5, -30)),
-            vec!["hourly_cost_eur"]
-        );
+        // (amount €, labour share %, insertion rate %, hourly cost €) -> the field refused
+        let refused = [
+            ((0, Some(50), 5, 30), "amount_eur"),
+            ((-1, Some(50), 5, 30), "amount_eur"),
+            ((1_000, Some(0), 5, 30), "labour_share_percent"),
+            ((1_000, Some(101), 5, 30), "labour_share_percent"),
+            ((1_000, Some(50), 0, 30), "insertion_rate_percent"),
+            ((1_000, Some(50), -5, 30), "insertion_rate_percent"),
+            ((1_000, Some(50), 101, 30), "insertion_rate_percent"),
+            ((1_000, Some(50), 5, 0), "hourly_cost_eur"),
+            ((1_000, Some(50), 5, -30), "hourly_cost_eur"),
+        ];
+        for ((amount, share, rate, cost), field) in refused {
+            let req = whole(amount, share, rate, cost);
+            assert_eq!(
+                fields(&req),
+                vec![field],
+                "{amount} {share:?} {rate} {cost}"
+            );
+        }
         // 100 % is allowed, 100.01 % is not.
         assert!(calibrate(&whole(1_000, Some(100), 100, 30), &[], None).is_ok());
-        let mut req = whole(1_000, Some(50), 5, 30);
-        if let CalibrationRequest::LabourShare {
-            labour_share_percent,
-            ..
-        } = &mut req
-        {
-            *labour_share_percent = Some(h(10_001));
-        }
+        let req = with_share(whole(1_000, Some(50), 5, 30), h(10_001));
         assert_eq!(fields(&req), vec!["labour_share_percent"]);
         // Every error is reported at once.
         assert_eq!(
@@ -1029,19 +989,16 @@ mod tests {
 
     #[test]
     fn amount_or_lots_but_not_both_nor_neither() {
-        let mut neither = whole(1_000, Some(50), 5, 30);
-        if let CalibrationRequest::LabourShare { amount_eur, .. } = &mut neither {
-            *amount_eur = None;
-        }
+        let neither = with_amount(whole(1_000, Some(50), 5, 30), None);
         let errors = calibrate(&neither, &[], None).unwrap_err();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].field, "amount_eur");
         assert_eq!(errors[0].code, "amount_or_lots_required");
 
-        let mut both = by_lots(vec![lot(1_000, Some(50), None)], 5, 30);
-        if let CalibrationRequest::LabourShare { amount_eur, .. } = &mut both {
-            *amount_eur = Some(eur_h(1_000));
-        }
+        let both = with_amount(
+            by_lots(vec![lot(1_000, Some(50), None)], 5, 30),
+            Some(eur_h(1_000)),
+        );
         assert_eq!(fields(&both), vec!["lots"]);
 
         assert_eq!(fields(&by_lots(vec![], 5, 30)), vec!["lots"]);
@@ -1069,35 +1026,26 @@ mod tests {
             ]
         );
         // A request-level share is ambiguous with lots.
-        let mut req = by_lots(vec![lot(1_000, Some(50), None)], 5, 30);
-        if let CalibrationRequest::LabourShare {
-            labour_share_percent,
-            ..
-        } = &mut req
-        {
-            *labour_share_percent = Some(eur_h(50));
-        }
+        let req = with_share(by_lots(vec![lot(1_000, Some(50), None)], 5, 30), eur_h(50));
         assert_eq!(fields(&req), vec!["labour_share_percent"]);
     }
 
     #[test]
     fn per_amount_and_fixed_refusals() {
-        let per_amount = |amount, per_hour| CalibrationRequest::PerAmount {
-            amount_eur: h(amount),
-            euros_per_hour: h(per_hour),
-        };
-        assert_eq!(fields(&per_amount(0, 200_000)), vec!["amount_eur"]);
-        assert_eq!(fields(&per_amount(100, 0)), vec!["euros_per_hour"]);
-        assert_eq!(fields(&per_amount(100, -1)), vec!["euros_per_hour"]);
-        let fixed = |hours, justification: Option<&str>| CalibrationRequest::Fixed {
-            hours: h(hours),
-            justification: justification.map(|j| j.try_into().unwrap()),
-        };
-        assert_eq!(fields(&fixed(0, Some("x"))), vec!["hours"]);
-        assert_eq!(fields(&fixed(-100, Some("x"))), vec!["hours"]);
-        assert_eq!(fields(&fixed(100, None)), vec!["justification"]);
-        assert_eq!(fields(&fixed(100, Some(" \n\t "))), vec!["justification"]);
-        assert_eq!(fields(&fixed(0, Some(""))), vec!["hours", "justification"]);
+        assert_eq!(fields(&per_amount(h(0), h(200_000))), vec!["amount_eur"]);
+        assert_eq!(fields(&per_amount(h(100), h(0))), vec!["euros_per_hour"]);
+        assert_eq!(fields(&per_amount(h(100), h(-1))), vec!["euros_per_hour"]);
+        assert_eq!(fields(&fixed(h(0), Some("x"))), vec!["hours"]);
+        assert_eq!(fields(&fixed(h(-100), Some("x"))), vec!["hours"]);
+        assert_eq!(fields(&fixed(h(100), None)), vec!["justification"]);
+        assert_eq!(
+            fields(&fixed(h(100), Some(" \n\t "))),
+            vec!["justification"]
+        );
+        assert_eq!(
+            fields(&fixed(h(0), Some(""))),
+            vec!["hours", "justification"]
+        );
     }
 
     // -- CPV reference ----------------------------------------------------------------------
@@ -1143,10 +1091,7 @@ mod tests {
     #[test]
     fn missing_share_comes_from_the_request_cpv_then_the_contract_cpv() {
         let t = table();
-        let mut req = whole(1_500_000, None, 10, 30);
-        if let CalibrationRequest::LabourShare { cpv_code, .. } = &mut req {
-            *cpv_code = Some("45442100-8".try_into().unwrap());
-        }
+        let req = with_cpv(whole(1_500_000, None, 10, 30), "45442100-8");
         let r = calibrate(&req, &t, Some("71000000-8")).unwrap();
         assert_eq!(r.hours, 3_500);
         assert_eq!(
@@ -1166,17 +1111,11 @@ mod tests {
         assert!(!r.explanation.contains("référentiel"));
 
         // Lots: the lot's CPV, else the request's, else the contract's.
-        let mut req = by_lots(
-            vec![
-                lot(200_000, None, None),
-                lot(300_000, None, Some("45223100")),
-            ],
-            7,
-            30,
-        );
-        if let CalibrationRequest::LabourShare { cpv_code, .. } = &mut req {
-            *cpv_code = Some("45442100".try_into().unwrap());
-        }
+        let lots = vec![
+            lot(200_000, None, None),
+            lot(300_000, None, Some("45223100")),
+        ];
+        let req = with_cpv(by_lots(lots, 7, 30), "45442100");
         let r = calibrate(&req, &t, Some("45262500")).unwrap();
         assert_eq!(r.hours, 327 + 140);
         let r = calibrate(
@@ -1338,18 +1277,12 @@ mod tests {
         assert_eq!(lots.hours, 0);
         assert!(required_hours(lots.hours, None).is_err());
         // 1 h per 2 000 €: 1 000 € give 0,5 h, rounded half up to 1 h; 998 € give 0,499 h: 0 h.
-        let per = |amount| CalibrationRequest::PerAmount {
-            amount_eur: eur_h(amount),
-            euros_per_hour: eur_h(2_000),
-        };
+        let per = |amount| per_amount(eur_h(amount), eur_h(2_000));
         assert_eq!(ok(&per(1_000)).hours, 1);
         assert_eq!(ok(&per(998)).hours, 0);
         assert!(required_hours(ok(&per(998)).hours, None).is_err());
         // A fixed 0,40 h rounds to 0 h.
-        let fixed = CalibrationRequest::Fixed {
-            hours: Hundredths(40),
-            justification: Some(FreeText::try_from("accord de l'acheteur").unwrap()),
-        };
+        let fixed = fixed(Hundredths(40), Some("accord de l'acheteur"));
         assert_eq!(ok(&fixed).hours, 0);
         assert!(required_hours(ok(&fixed).hours, None).is_err());
         // The override is the figure when given: it replaces a 0 h calibration, and is

@@ -1391,6 +1391,11 @@ mod tests {
         errors
     }
 
+    /// Fails with the whole message when it does not mention `part`.
+    fn assert_mentions(message: &str, part: &str) {
+        assert!(message.contains(part), "{message}");
+    }
+
     fn errors_of(result: Result<Vec<ImportRow>, ImportErrors>) -> Vec<(usize, String)> {
         result
             .unwrap_err()
@@ -1402,12 +1407,8 @@ mod tests {
 
     #[test]
     fn hours_print_with_at_most_two_decimals() {
-        assert_eq!(format_hours(3500), "35");
-        assert_eq!(format_hours(3550), "35.5");
-        assert_eq!(format_hours(3525), "35.25");
-        assert_eq!(format_hours(5), "0.05");
-        assert_eq!(format_hours(-150), "-1.5");
-        assert_eq!(format_hours(0), "0");
+        let printed = [3500, 3550, 3525, 5, -150, 0].map(format_hours);
+        assert_eq!(printed, ["35", "35.5", "35.25", "0.05", "-1.5", "0"]);
     }
 
     #[test]
@@ -1734,38 +1735,22 @@ mod tests {
     }
 
     #[test]
-    fn csv_with_commas_and_an_empty_training_value_parses() {
-        let csv =
-            "placement_id,month,work_hours,training_hours\n12,2026-01,35.5,7\n13,2026-01,151.67,\n";
-        assert_eq!(
-            parse_hours_csv(csv.as_bytes()).unwrap(),
-            [
-                row(2, 12, "2026-01", 3550, 700),
-                row(3, 13, "2026-01", 15167, 0)
-            ]
-        );
-    }
-
-    #[test]
-    fn csv_semicolons_decimal_commas_bom_crlf() {
-        let csv = "\u{feff}Placement_ID ; Month;WORK_HOURS;training_hours\r\n12;2026-01;35,5;7,25\r\n\r\n13;\"2026-02\";\"151,67\";0\r\n";
-        assert_eq!(
-            parse_hours_csv(csv.as_bytes()).unwrap(),
-            [
-                row(2, 12, "2026-01", 3550, 725),
-                row(4, 13, "2026-02", 15167, 0)
-            ]
-        );
-    }
-
-    #[test]
-    fn csv_any_column_order_and_extra_columns() {
-        let csv =
-            "note,training_hours,work_hours,month,placement_id\n\"a, b\",1,2,2026-03,5\n,,,,\n  \n";
-        assert_eq!(
-            parse_hours_csv(csv.as_bytes()).unwrap(),
-            [row(2, 5, "2026-03", 200, 100)]
-        );
+    #[rustfmt::skip]
+    fn csv_layouts_that_parse() {
+        let layouts = [
+            ("commas and an empty training value",
+             "placement_id,month,work_hours,training_hours\n12,2026-01,35.5,7\n13,2026-01,151.67,\n",
+             vec![row(2, 12, "2026-01", 3550, 700), row(3, 13, "2026-01", 15167, 0)]),
+            ("semicolons, decimal commas, a byte order mark, CRLF and a blank line",
+             "\u{feff}Placement_ID ; Month;WORK_HOURS;training_hours\r\n12;2026-01;35,5;7,25\r\n\r\n13;\"2026-02\";\"151,67\";0\r\n",
+             vec![row(2, 12, "2026-01", 3550, 725), row(4, 13, "2026-02", 15167, 0)]),
+            ("any column order, extra columns, empty and blank lines",
+             "note,training_hours,work_hours,month,placement_id\n\"a, b\",1,2,2026-03,5\n,,,,\n  \n",
+             vec![row(2, 5, "2026-03", 200, 100)]),
+        ];
+        for (what, csv, expected) in layouts {
+            assert_eq!(parse_hours_csv(csv.as_bytes()).unwrap(), expected, "{what}");
+        }
     }
 
     #[test]
@@ -1821,18 +1806,10 @@ mod tests {
                 (8, "month"),
             ]
         );
-        assert!(
-            errors[2].message.contains("two decimals"),
-            "{}",
-            errors[2].message
-        );
+        assert_mentions(&errors[2].message, "two decimals");
         assert_eq!(errors[3].message, "must not be negative");
         assert_eq!(errors[4].message, "is required");
-        assert!(
-            errors[8].message.contains("line 7"),
-            "{}",
-            errors[8].message
-        );
+        assert_mentions(&errors[8].message, "line 7");
     }
 
     #[test]
@@ -1956,6 +1933,42 @@ mod tests {
         ]
     }
 
+    /// The template of `template_rows` read back: unfilled, work hours are missing on both
+    /// lines; filled with 120.5 h, and 80 h with 4.25 h of training, both lines are read.
+    fn assert_template_read_back(
+        unfilled: Result<Vec<ImportRow>, ImportErrors>,
+        filled: Result<Vec<ImportRow>, ImportErrors>,
+    ) {
+        let missing = [(2, "work_hours".to_string()), (3, "work_hours".to_string())];
+        assert_eq!(errors_of(unfilled), missing);
+        let read = [
+            row(2, 41, "2026-03", 12050, 0),
+            row(3, 42, "2026-03", 8000, 425),
+        ];
+        assert_eq!(filled.unwrap(), read);
+    }
+
+    /// Writes a header on `header_row` and two rows below it: a date cell of February 2026
+    /// with 7 and 7.1, then an Excel serial number (46023 = 2026-01-01) with 8, "12,5" and 0.5.
+    fn write_dated_rows(sheet: &mut rust_xlsxwriter::Worksheet, header_row: u32, names: [&str; 4]) {
+        use rust_xlsxwriter::{ExcelDateTime, Format};
+        for (col, name) in names.iter().enumerate() {
+            sheet.write_string(header_row, col as u16, *name).unwrap();
+        }
+        let (dated, serial) = (header_row + 1, header_row + 2);
+        let date = Format::new().set_num_format("mmm-yy");
+        let february = ExcelDateTime::from_ymd(2026, 2, 17).unwrap();
+        sheet
+            .write_datetime_with_format(dated, 0, february, &date)
+            .unwrap();
+        sheet.write_number(dated, 1, 7.0).unwrap();
+        sheet.write_number(dated, 2, 7.1).unwrap();
+        sheet.write_number(serial, 0, 46023.0).unwrap();
+        sheet.write_number(serial, 1, 8.0).unwrap();
+        sheet.write_string(serial, 2, "12,5").unwrap();
+        sheet.write_number(serial, 3, 0.5).unwrap();
+    }
+
     #[test]
     fn csv_template_round_trip() {
         let template = template_csv(&template_rows());
@@ -1968,20 +1981,12 @@ mod tests {
             lines.next(),
             Some("41,2026-03,,,\"Durand, Léa\",\"Peintre \"\"intérieur\"\"\",'=Bâti Nord")
         );
-        // Unfilled: work hours are missing on both lines.
-        assert_eq!(
-            errors_of(parse_hours_csv(template.as_bytes())),
-            [(2, "work_hours".to_string()), (3, "work_hours".to_string())]
-        );
         let filled = template
             .replace("41,2026-03,,", "41,2026-03,120.5,")
             .replace("42,2026-03,,,", "42,2026-03,80,4.25,");
-        assert_eq!(
-            parse_hours_csv(filled.as_bytes()).unwrap(),
-            [
-                row(2, 41, "2026-03", 12050, 0),
-                row(3, 42, "2026-03", 8000, 425)
-            ]
+        assert_template_read_back(
+            parse_hours_csv(template.as_bytes()),
+            parse_hours_csv(filled.as_bytes()),
         );
     }
 
@@ -1989,49 +1994,27 @@ mod tests {
     fn xlsx_template_round_trip() {
         let bytes = template_xlsx(&template_rows()).unwrap();
         assert!(bytes.starts_with(b"PK"));
-        assert_eq!(
-            errors_of(parse_hours_xlsx(&bytes)),
-            [(2, "work_hours".to_string()), (3, "work_hours".to_string())]
-        );
-
         let mut workbook = template_workbook(&template_rows()).unwrap();
         let sheet = workbook.worksheet_from_index(0).unwrap();
         sheet.write_number(1, 2, 120.5).unwrap();
         sheet.write_number(2, 2, 80.0).unwrap();
         sheet.write_number(2, 3, 4.25).unwrap();
         let filled = workbook.save_to_buffer().unwrap();
-        assert_eq!(
-            parse_hours_xlsx(&filled).unwrap(),
-            [
-                row(2, 41, "2026-03", 12050, 0),
-                row(3, 42, "2026-03", 8000, 425)
-            ]
-        );
+        assert_template_read_back(parse_hours_xlsx(&bytes), parse_hours_xlsx(&filled));
     }
 
     #[test]
     fn xlsx_dates_numbers_and_errors() {
-        use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+        use rust_xlsxwriter::Workbook;
         let mut workbook = Workbook::new();
         let sheet = workbook.add_worksheet();
-        let date = Format::new().set_num_format("mmm-yy");
-        for (col, name) in ["Month", "placement_id", "WORK_HOURS", "training_hours"]
-            .iter()
-            .enumerate()
-        {
-            sheet.write_string(2, col as u16, *name).unwrap();
-        }
-        // Row 4: a date cell; row 5: an Excel serial number (46023 = 2026-01-01);
+        // Header on row 3 (any case); row 4: a date cell; row 5: an Excel serial number;
         // row 6: text; row 7 left blank; row 8: broken values.
-        sheet
-            .write_datetime_with_format(3, 0, ExcelDateTime::from_ymd(2026, 2, 17).unwrap(), &date)
-            .unwrap();
-        sheet.write_number(3, 1, 7.0).unwrap();
-        sheet.write_number(3, 2, 7.1).unwrap();
-        sheet.write_number(4, 0, 46023.0).unwrap();
-        sheet.write_number(4, 1, 8.0).unwrap();
-        sheet.write_string(4, 2, "12,5").unwrap();
-        sheet.write_number(4, 3, 0.5).unwrap();
+        write_dated_rows(
+            sheet,
+            2,
+            ["Month", "placement_id", "WORK_HOURS", "training_hours"],
+        );
         sheet.write_string(5, 0, "2026-03").unwrap();
         sheet.write_string(5, 1, "9").unwrap();
         sheet.write_number(5, 2, 100.0).unwrap();
@@ -2051,30 +2034,15 @@ mod tests {
                 (8, "training_hours")
             ]
         );
-        assert!(
-            errors[1].message.contains("two decimals"),
-            "{}",
-            errors[1].message
-        );
+        assert_mentions(&errors[1].message, "two decimals");
 
         // Without the broken row, every row is read.
         let mut workbook = Workbook::new();
-        let sheet = workbook.add_worksheet();
-        for (col, name) in ["month", "placement_id", "work_hours", "training_hours"]
-            .iter()
-            .enumerate()
-        {
-            sheet.write_string(0, col as u16, *name).unwrap();
-        }
-        sheet
-            .write_datetime_with_format(1, 0, ExcelDateTime::from_ymd(2026, 2, 17).unwrap(), &date)
-            .unwrap();
-        sheet.write_number(1, 1, 7.0).unwrap();
-        sheet.write_number(1, 2, 7.1).unwrap();
-        sheet.write_number(2, 0, 46023.0).unwrap();
-        sheet.write_number(2, 1, 8.0).unwrap();
-        sheet.write_string(2, 2, "12,5").unwrap();
-        sheet.write_number(2, 3, 0.5).unwrap();
+        write_dated_rows(
+            workbook.add_worksheet(),
+            0,
+            ["month", "placement_id", "work_hours", "training_hours"],
+        );
         let bytes = workbook.save_to_buffer().unwrap();
         assert_eq!(
             parse_hours_xlsx(&bytes).unwrap(),
@@ -2104,11 +2072,7 @@ mod tests {
             (errors[0].line, errors[0].field.as_str()),
             (2, "work_hours")
         );
-        assert!(
-            errors[0].message.contains("duration"),
-            "{}",
-            errors[0].message
-        );
+        assert_mentions(&errors[0].message, "duration");
     }
 
     #[test]
@@ -2263,11 +2227,7 @@ mod tests {
         .unwrap();
         let errors = rendered(parse_hours_xlsx(&bytes));
         assert_eq!(errors[0].field, "file");
-        assert!(
-            errors[0].message.contains("not a readable XLSX"),
-            "{}",
-            errors[0].message
-        );
+        assert_mentions(&errors[0].message, "not a readable XLSX");
         // Rows out of order.
         let bytes = workbook(
             r#"<row r="3"><c r="A3" t="inlineStr"><is><t>x</t></is></c></row><row r="2"><c r="A2"><v>1</v></c></row>"#,

@@ -220,12 +220,8 @@ mod tests {
 
     #[test]
     fn french_months_and_dates() {
-        assert_eq!(month_name_fr(1), "janvier");
-        assert_eq!(month_name_fr(2), "février");
-        assert_eq!(month_name_fr(8), "août");
-        assert_eq!(month_name_fr(12), "décembre");
-        assert_eq!(month_name_fr(0), "");
-        assert_eq!(month_name_fr(13), "");
+        let names = [1, 2, 8, 12, 0, 13].map(month_name_fr);
+        assert_eq!(names, ["janvier", "février", "août", "décembre", "", ""]);
         assert_eq!(format_date_fr(d(2026, 4, 10)), "10 avril 2026");
         assert_eq!(format_date_fr(d(2026, 5, 1)), "1er mai 2026");
         assert_eq!(format_date_fr(d(2026, 12, 31)), "31 décembre 2026");
@@ -243,16 +239,18 @@ mod tests {
 
     #[test]
     fn hours_print_with_french_separators() {
-        assert_eq!(format_hours_fr(83_300), "833");
-        assert_eq!(format_hours_fr(1_250), "12,50");
-        assert_eq!(format_hours_fr(123_405), "1\u{a0}234,05");
-        assert_eq!(format_hours_fr(150_000_000), "1\u{a0}500\u{a0}000");
-        assert_eq!(format_hours_fr(0), "0");
-        assert_eq!(format_hours_fr(-5), "-0,05");
+        // Thousands are separated by no-break spaces (written as plain spaces here).
+        let printed = [83_300, 1_250, 123_405, 150_000_000, 0, -5].map(format_hours_fr);
+        let expected = ["833", "12,50", "1 234,05", "1 500 000", "0", "-0,05"];
+        assert_eq!(printed, expected.map(|e| e.replace(' ', "\u{a0}")));
         assert_eq!(
             format_hours_fr(i64::MIN),
             "-92\u{a0}233\u{a0}720\u{a0}368\u{a0}547\u{a0}758,08"
         );
+    }
+
+    fn assert_starts_with(sentence: &str, start: &str) {
+        assert!(sentence.starts_with(start), "{sentence}");
     }
 
     #[test]
@@ -264,21 +262,9 @@ mod tests {
         );
         assert_eq!(a.code, "hours_report");
         let april = hours_report(7, "Bâtiment Durable", "2026-04", d(2026, 5, 10));
-        assert!(
-            april
-                .what
-                .starts_with("relevé d'heures d'avril 2026 attendu"),
-            "{}",
-            april.what
-        );
+        assert_starts_with(&april.what, "relevé d'heures d'avril 2026 attendu");
         let quarter = hours_report(7, "Bâtiment Durable", "2026-Q1", d(2026, 4, 10));
-        assert!(
-            quarter
-                .what
-                .starts_with("relevé d'heures du 1er trimestre 2026"),
-            "{}",
-            quarter.what
-        );
+        assert_starts_with(&quarter.what, "relevé d'heures du 1er trimestre 2026");
         assert_eq!(
             a.owed_by,
             Party::Contractor {
@@ -296,49 +282,23 @@ mod tests {
     }
 
     #[test]
+    #[rustfmt::skip]
     fn exit_eligibility_referral_and_need_actions_read_as_french_sentences() {
-        let a = exit_outcome(d(2026, 3, 31));
-        assert_eq!(
-            a.what,
-            "résultat de sortie à renseigner depuis le 31 mars 2026 (fin de la mise en situation)"
-        );
-        assert_eq!(
-            (a.code.as_str(), a.owed_by.code()),
-            ("exit_outcome", "facilitator")
-        );
-        assert_eq!(a.since, d(2026, 3, 31));
-
-        let a = eligibility_renewal(d(2026, 9, 30));
-        assert_eq!(
-            a.what,
-            "justificatifs d'éligibilité à renouveler depuis le 1er octobre 2026 (éligibilité valable jusqu'au 30 septembre 2026)"
-        );
-        assert_eq!(
-            (a.code.as_str(), a.owed_by.code()),
-            ("eligibility_renewal", "participant")
-        );
-        assert_eq!(a.since, d(2026, 10, 1));
-
-        let a = referral_answer(3, "Nettoyage Plus", d(2026, 3, 2));
-        assert_eq!(
-            a.what,
-            "réponse à la candidature proposée attendue de Nettoyage Plus depuis le 2 mars 2026"
-        );
-        assert_eq!(
-            (a.code.as_str(), a.owed_by.code()),
-            ("referral_answer", "contractor")
-        );
-
-        let a = proposals_needed(d(2026, 2, 16));
-        assert_eq!(
-            a.what,
-            "candidatures à proposer pour le besoin de recrutement ouvert le 16 février 2026"
-        );
-        assert_eq!(
-            (a.code.as_str(), a.owed_by.code()),
-            ("proposals_needed", "facilitator")
-        );
-        assert_eq!(a.since, d(2026, 2, 16));
+        // (action, (its code, who owes it, since when), its sentence)
+        let actions = [
+            (exit_outcome(d(2026, 3, 31)), ("exit_outcome", "facilitator", d(2026, 3, 31)),
+             "résultat de sortie à renseigner depuis le 31 mars 2026 (fin de la mise en situation)"),
+            (eligibility_renewal(d(2026, 9, 30)), ("eligibility_renewal", "participant", d(2026, 10, 1)),
+             "justificatifs d'éligibilité à renouveler depuis le 1er octobre 2026 (éligibilité valable jusqu'au 30 septembre 2026)"),
+            (referral_answer(3, "Nettoyage Plus", d(2026, 3, 2)), ("referral_answer", "contractor", d(2026, 3, 2)),
+             "réponse à la candidature proposée attendue de Nettoyage Plus depuis le 2 mars 2026"),
+            (proposals_needed(d(2026, 2, 16)), ("proposals_needed", "facilitator", d(2026, 2, 16)),
+             "candidatures à proposer pour le besoin de recrutement ouvert le 16 février 2026"),
+        ];
+        for (a, (code, owed_by, since), what) in actions {
+            assert_eq!(a.what, what);
+            assert_eq!((a.code.as_str(), a.owed_by.code(), a.since), (code, owed_by, since), "{what}");
+        }
     }
 
     #[test]

@@ -641,28 +641,13 @@ mod tests {
             (8, 2, Some(333))
         );
         // Same ROME code whatever the case: one job; no code: grouped by title.
+        let job_counts = |c: &Counts| (c.needs, c.proposals, c.hires, c.hire_rate_tenths);
         assert_eq!(f.by_job.len(), 2);
         assert_eq!(f.by_job[0].rome_code.as_deref(), Some("F1606"));
         assert_eq!(f.by_job[0].job_title, "Peintre");
-        assert_eq!(
-            (
-                f.by_job[0].counts.needs,
-                f.by_job[0].counts.proposals,
-                f.by_job[0].counts.hires
-            ),
-            (2, 4, 2)
-        );
-        assert_eq!(f.by_job[0].counts.hire_rate_tenths, Some(500));
+        assert_eq!(job_counts(&f.by_job[0].counts), (2, 4, 2, Some(500)));
         assert_eq!(f.by_job[1].rome_code, None);
-        assert_eq!(
-            (
-                f.by_job[1].counts.needs,
-                f.by_job[1].counts.proposals,
-                f.by_job[1].counts.hires
-            ),
-            (1, 2, 0)
-        );
-        assert_eq!(f.by_job[1].counts.hire_rate_tenths, Some(0));
+        assert_eq!(job_counts(&f.by_job[1].counts), (1, 2, 0, Some(0)));
         assert_eq!(
             f.declines,
             vec![

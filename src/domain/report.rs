@@ -589,48 +589,28 @@ pub(crate) mod tests {
         }
     }
 
-    const P1: Who = Who {
-        id: 1,
-        sex: "female",
-        criteria: &["rsa", "qpv"],
-        qualification: "3",
-        qpv: true,
-    };
-    const P2: Who = Who {
-        id: 2,
-        sex: "male",
-        criteria: &["deld"],
-        qualification: "none",
-        qpv: false,
-    };
-    const P3: Who = Who {
-        id: 3,
-        sex: "female",
-        criteria: &["rsa"],
-        qualification: "4",
-        qpv: false,
-    };
-    const P4: Who = Who {
-        id: 4,
-        sex: "male",
-        criteria: &["facilitator_opinion"],
-        qualification: "3",
-        qpv: true,
-    };
-    const P5: Who = Who {
-        id: 5,
-        sex: "female",
-        criteria: &["rsa"],
-        qualification: "none",
-        qpv: false,
-    };
-    const P6: Who = Who {
-        id: 6,
-        sex: "male",
-        criteria: &["senior", "rsa", "rsa"],
-        qualification: "1",
-        qpv: false,
-    };
+    const fn who(
+        id: i64,
+        sex: &'static str,
+        criteria: &'static [&'static str],
+        qualification: &'static str,
+        qpv: bool,
+    ) -> Who {
+        Who {
+            id,
+            sex,
+            criteria,
+            qualification,
+            qpv,
+        }
+    }
+
+    const P1: Who = who(1, "female", &["rsa", "qpv"], "3", true);
+    const P2: Who = who(2, "male", &["deld"], "none", false);
+    const P3: Who = who(3, "female", &["rsa"], "4", false);
+    const P4: Who = who(4, "male", &["facilitator_opinion"], "3", true);
+    const P5: Who = who(5, "female", &["rsa"], "none", false);
+    const P6: Who = who(6, "male", &["senior", "rsa", "rsa"], "1", false);
 
     #[allow(clippy::too_many_arguments)]
     fn at(
@@ -668,181 +648,26 @@ pub(crate) mod tests {
     ///   the row of 31 comes first.
     /// - P5 has only a zero-hour row: not a beneficiary, in no cell.
     /// - P6 lists `rsa` twice: counted once in it.
+    #[rustfmt::skip]
     pub(crate) fn example_rows() -> Vec<FactRow> {
         let ex = "execution_condition";
         vec![
-            row(
-                &P1,
-                at(
-                    10,
-                    date(2025, 3, 1),
-                    "26_49",
-                    "direct_hire",
-                    "cdi",
-                    "45",
-                    (100, 200),
-                    ex,
-                    (10000, 0),
-                ),
-            ),
-            row(
-                &P1,
-                at(
-                    11,
-                    date(2025, 1, 15),
-                    "under_26",
-                    "insertion_temp_agency",
-                    "temp_mission",
-                    "45",
-                    (100, 201),
-                    ex,
-                    (5000, 1000),
-                ),
-            ),
-            row(
-                &P1,
-                at(
-                    12,
-                    date(2024, 11, 1),
-                    "50_plus",
-                    "geiq",
-                    "cdd",
-                    "90",
-                    (101, 299),
-                    "award_criterion",
-                    (0, 0),
-                ),
-            ),
-            row(
-                &P2,
-                at(
-                    20,
-                    date(2025, 2, 1),
-                    "50_plus",
-                    "direct_hire",
-                    "cdd",
-                    "45",
-                    (100, 200),
-                    ex,
-                    (20050, 0),
-                ),
-            ),
-            row(
-                &P2,
-                at(
-                    21,
-                    date(2025, 2, 1),
-                    "50_plus",
-                    "training",
-                    "cdd",
-                    "45",
-                    (100, 200),
-                    ex,
-                    (0, 3025),
-                ),
-            ),
-            row(
-                &P3,
-                at(
-                    31,
-                    date(2025, 5, 10),
-                    "under_26",
-                    "subcontract_siae",
-                    "cddi",
-                    "90",
-                    (101, 202),
-                    "reserved_contract",
-                    (1234, 0),
-                ),
-            ),
-            row(
-                &P3,
-                at(
-                    30,
-                    date(2025, 5, 10),
-                    "26_49",
-                    "subcontract_siae",
-                    "cddi",
-                    "90",
-                    (101, 202),
-                    "reserved_contract",
-                    (7000, 0),
-                ),
-            ),
-            row(
-                &P4,
-                at(
-                    40,
-                    date(2025, 4, 1),
-                    "26_49",
-                    "geiq",
-                    "professionalisation",
-                    "unknown",
-                    (102, 203),
-                    ex,
-                    (12000, 2000),
-                ),
-            ),
-            row(
-                &P5,
-                at(
-                    50,
-                    date(2025, 1, 1),
-                    "under_26",
-                    "direct_hire",
-                    "cdi",
-                    "45",
-                    (100, 200),
-                    ex,
-                    (0, 0),
-                ),
-            ),
-            row(
-                &P6,
-                at(
-                    60,
-                    date(2025, 6, 1),
-                    "50_plus",
-                    "direct_hire",
-                    "cdi",
-                    "45",
-                    (100, 201),
-                    ex,
-                    (4000, 0),
-                ),
-            ),
-            row(
-                &P6,
-                at(
-                    61,
-                    date(2025, 7, 1),
-                    "50_plus",
-                    "temp_agency",
-                    "temp_mission",
-                    "45",
-                    (102, 203),
-                    ex,
-                    (1550, 0),
-                ),
-            ),
-            row(
-                &P4,
-                at(
-                    41,
-                    date(2025, 9, 1),
-                    "26_49",
-                    "geiq",
-                    "professionalisation",
-                    "unknown",
-                    (102, 203),
-                    ex,
-                    (0, 500),
-                ),
-            ),
+            row(&P1, at(10, date(2025, 3, 1), "26_49", "direct_hire", "cdi", "45", (100, 200), ex, (10000, 0))),
+            row(&P1, at(11, date(2025, 1, 15), "under_26", "insertion_temp_agency", "temp_mission", "45", (100, 201), ex, (5000, 1000))),
+            row(&P1, at(12, date(2024, 11, 1), "50_plus", "geiq", "cdd", "90", (101, 299), "award_criterion", (0, 0))),
+            row(&P2, at(20, date(2025, 2, 1), "50_plus", "direct_hire", "cdd", "45", (100, 200), ex, (20050, 0))),
+            row(&P2, at(21, date(2025, 2, 1), "50_plus", "training", "cdd", "45", (100, 200), ex, (0, 3025))),
+            row(&P3, at(31, date(2025, 5, 10), "under_26", "subcontract_siae", "cddi", "90", (101, 202), "reserved_contract", (1234, 0))),
+            row(&P3, at(30, date(2025, 5, 10), "26_49", "subcontract_siae", "cddi", "90", (101, 202), "reserved_contract", (7000, 0))),
+            row(&P4, at(40, date(2025, 4, 1), "26_49", "geiq", "professionalisation", "unknown", (102, 203), ex, (12000, 2000))),
+            row(&P5, at(50, date(2025, 1, 1), "under_26", "direct_hire", "cdi", "45", (100, 200), ex, (0, 0))),
+            row(&P6, at(60, date(2025, 6, 1), "50_plus", "direct_hire", "cdi", "45", (100, 201), ex, (4000, 0))),
+            row(&P6, at(61, date(2025, 7, 1), "50_plus", "temp_agency", "temp_mission", "45", (102, 203), ex, (1550, 0))),
+            row(&P4, at(41, date(2025, 9, 1), "26_49", "geiq", "professionalisation", "unknown", (102, 203), ex, (0, 500))),
         ]
     }
 
-    fn cells(list: &[(&str, i64, i64)]) -> Vec<Cell> {
+    pub(crate) fn cells(list: &[(&str, i64, i64)]) -> Vec<Cell> {
         list.iter()
             .map(|&(key, persons, hours)| Cell {
                 key: key.into(),
@@ -903,81 +728,30 @@ pub(crate) mod tests {
         assert_eq!(f.hours, 67359);
         assert_eq!(f.training_hours, 1000 + 3025 + 2000 + 500);
         assert_eq!(f.beneficiaries, 5);
-        let b = &f.breakdowns;
-        assert_eq!(b.sex, cells(&[("female", 2, 24234), ("male", 3, 43125)]));
-        assert_eq!(
-            b.age_band,
-            cells(&[
-                ("26_49", 2, 8234 + 14500),
-                ("50_plus", 2, 23075 + 5550),
-                ("under_26", 1, 16000)
-            ])
-        );
-        assert_eq!(
-            b.criteria,
-            cells(&[
-                ("deld", 1, 23075),
-                ("facilitator_opinion", 1, 14500),
-                ("qpv", 1, 16000),
-                ("rsa", 3, 16000 + 8234 + 5550),
-                ("senior", 1, 5550),
-            ])
-        );
-        assert_eq!(
-            b.qualification,
-            cells(&[
-                ("1", 1, 5550),
-                ("3", 2, 30500),
-                ("4", 1, 8234),
-                ("none", 1, 23075)
-            ])
-        );
-        assert_eq!(b.qpv, cells(&[("not_qpv", 3, 36859), ("qpv", 2, 30500)]));
-        assert_eq!(
-            b.modality,
-            cells(&[
-                ("direct_hire", 3, 34050),
-                ("geiq", 1, 14500),
-                ("insertion_temp_agency", 1, 6000),
-                ("subcontract_siae", 1, 8234),
-                ("temp_agency", 1, 1550),
-                ("training", 1, 3025),
-            ])
-        );
-        assert_eq!(
-            b.contract_type,
-            cells(&[
-                ("cdd", 1, 23075),
-                ("cddi", 1, 8234),
-                ("cdi", 2, 14000),
-                ("professionalisation", 1, 14500),
-                ("temp_mission", 2, 7550),
-            ])
-        );
-        assert_eq!(
-            b.sector,
-            cells(&[("45", 3, 44625), ("90", 1, 8234), ("unknown", 1, 14500)])
-        );
-        assert_eq!(
-            b.buyer,
-            cells(&[("100", 3, 43075), ("101", 1, 8234), ("102", 2, 16050)])
-        );
-        assert_eq!(
-            b.contractor,
-            cells(&[
-                ("200", 2, 33075),
-                ("201", 2, 10000),
-                ("202", 1, 8234),
-                ("203", 2, 16050)
-            ])
-        );
-        assert_eq!(
-            b.clause_kind,
-            cells(&[
-                ("execution_condition", 4, 59125),
-                ("reserved_contract", 1, 8234)
-            ])
-        );
+        // Each breakdown in the API's order, with its cells (key, persons, hours).
+        #[rustfmt::skip]
+        let expected: [(&str, &[(&str, i64, i64)]); 11] = [
+            ("sex", &[("female", 2, 24234), ("male", 3, 43125)]),
+            ("age_band", &[("26_49", 2, 8234 + 14500), ("50_plus", 2, 23075 + 5550), ("under_26", 1, 16000)]),
+            ("criteria", &[("deld", 1, 23075), ("facilitator_opinion", 1, 14500), ("qpv", 1, 16000),
+                           ("rsa", 3, 16000 + 8234 + 5550), ("senior", 1, 5550)]),
+            ("qualification", &[("1", 1, 5550), ("3", 2, 30500), ("4", 1, 8234), ("none", 1, 23075)]),
+            ("qpv", &[("not_qpv", 3, 36859), ("qpv", 2, 30500)]),
+            ("modality", &[("direct_hire", 3, 34050), ("geiq", 1, 14500), ("insertion_temp_agency", 1, 6000),
+                           ("subcontract_siae", 1, 8234), ("temp_agency", 1, 1550), ("training", 1, 3025)]),
+            ("contract_type", &[("cdd", 1, 23075), ("cddi", 1, 8234), ("cdi", 2, 14000),
+                                ("professionalisation", 1, 14500), ("temp_mission", 2, 7550)]),
+            ("sector", &[("45", 3, 44625), ("90", 1, 8234), ("unknown", 1, 14500)]),
+            ("buyer", &[("100", 3, 43075), ("101", 1, 8234), ("102", 2, 16050)]),
+            ("contractor", &[("200", 2, 33075), ("201", 2, 10000), ("202", 1, 8234), ("203", 2, 16050)]),
+            ("clause_kind", &[("execution_condition", 4, 59125), ("reserved_contract", 1, 8234)]),
+        ];
+        for ((name, list), (computed_name, computed)) in
+            expected.into_iter().zip(f.breakdowns.named())
+        {
+            assert_eq!(name, computed_name);
+            assert_eq!(*computed, cells(list), "{name}");
+        }
     }
 
     #[test]
@@ -1032,69 +806,19 @@ pub(crate) mod tests {
 
     #[test]
     fn training_only_rows_count() {
-        let rows = [row(
-            &P2,
-            at(
-                21,
-                date(2025, 2, 1),
-                "50_plus",
-                "training",
-                "cdd",
-                "45",
-                (1, 1),
-                "x",
-                (0, 700),
-            ),
-        )];
+        #[rustfmt::skip]
+        let rows = [row(&P2, at(21, date(2025, 2, 1), "50_plus", "training", "cdd", "45", (1, 1), "x", (0, 700)))];
         let f = compute(&rows);
         assert_eq!((f.hours, f.training_hours, f.beneficiaries), (700, 700, 1));
     }
 
     #[test]
     fn ids_sort_as_numbers() {
+        #[rustfmt::skip]
         let rows = [
-            row(
-                &P1,
-                at(
-                    1,
-                    date(2025, 1, 1),
-                    "26_49",
-                    "direct_hire",
-                    "cdi",
-                    "45",
-                    (10, 9),
-                    "x",
-                    (100, 0),
-                ),
-            ),
-            row(
-                &P1,
-                at(
-                    2,
-                    date(2025, 1, 1),
-                    "26_49",
-                    "direct_hire",
-                    "cdi",
-                    "45",
-                    (9, 10),
-                    "x",
-                    (100, 0),
-                ),
-            ),
-            row(
-                &P1,
-                at(
-                    3,
-                    date(2025, 1, 1),
-                    "26_49",
-                    "direct_hire",
-                    "cdi",
-                    "45",
-                    (100, 2),
-                    "x",
-                    (100, 0),
-                ),
-            ),
+            row(&P1, at(1, date(2025, 1, 1), "26_49", "direct_hire", "cdi", "45", (10, 9), "x", (100, 0))),
+            row(&P1, at(2, date(2025, 1, 1), "26_49", "direct_hire", "cdi", "45", (9, 10), "x", (100, 0))),
+            row(&P1, at(3, date(2025, 1, 1), "26_49", "direct_hire", "cdi", "45", (100, 2), "x", (100, 0))),
         ];
         let f = compute(&rows);
         let keys = |list: &[Cell]| list.iter().map(|c| c.key.clone()).collect::<Vec<_>>();

@@ -213,7 +213,7 @@ mod tests {
     use chrono::NaiveDate;
 
     use super::*;
-    use crate::domain::report::tests::example_rows;
+    use crate::domain::report::tests::{cells, example_rows};
     use crate::domain::report::{compute, FactRow};
 
     const SPLIT: [&str; 4] = ["sex", "age_band", "qualification", "qpv"];
@@ -230,14 +230,6 @@ mod tests {
         "clause_kind",
     ];
 
-    fn cell(key: &str, persons: i64, hours: i64) -> Cell {
-        Cell {
-            key: key.into(),
-            persons,
-            hours,
-        }
-    }
-
     fn figures_with(beneficiaries: i64, hours: i64, set: impl FnOnce(&mut Breakdowns)) -> Figures {
         let mut f = Figures {
             hours,
@@ -247,6 +239,31 @@ mod tests {
         };
         set(&mut f.breakdowns);
         f
+    }
+
+    /// Suppression at the usual threshold of five, checked to leave nothing recoverable.
+    fn suppressed_at_five(f: &Figures) -> SuppressedBreakdowns {
+        let s = suppress_breakdowns(f, 5).unwrap();
+        assert_unrecoverable(f, &s, 5, None);
+        s
+    }
+
+    fn shown(key: &str, persons: i64, hours: i64) -> ShownCell {
+        ShownCell {
+            key: key.into(),
+            persons: Some(persons),
+            hours: Some(hours),
+            suppressed: false,
+        }
+    }
+
+    fn hidden(key: &str) -> ShownCell {
+        ShownCell {
+            key: key.into(),
+            persons: None,
+            hours: None,
+            suppressed: true,
+        }
     }
 
     fn hidden_keys(cells: &[ShownCell]) -> Vec<&str> {
@@ -417,203 +434,104 @@ mod tests {
     }
 
     #[test]
-    fn small_cell_hidden_zero_shown() {
-        let f = figures_with(30, 300_000, |b| {
-            b.modality = vec![
-                cell("direct_hire", 20, 200_000),
-                cell("geiq", 0, 0),
-                cell("insertion_temp_agency", 10, 96_000),
-                cell("training", 1, 4_000),
-            ];
-        });
-        let s = suppress_breakdowns(&f, 5).unwrap();
-        assert_eq!(
-            s.modality,
-            vec![
-                ShownCell {
-                    key: "direct_hire".into(),
-                    persons: Some(20),
-                    hours: Some(200_000),
-                    suppressed: false
-                },
-                ShownCell {
-                    key: "geiq".into(),
-                    persons: Some(0),
-                    hours: Some(0),
-                    suppressed: false
-                },
-                // Complementary: the smallest other non-empty cell.
-                ShownCell {
-                    key: "insertion_temp_agency".into(),
-                    persons: None,
-                    hours: None,
-                    suppressed: true
-                },
-                ShownCell {
-                    key: "training".into(),
-                    persons: None,
-                    hours: None,
-                    suppressed: true
-                },
-            ]
-        );
-        assert_unrecoverable(&f, &s, 5, None);
-    }
-
-    #[test]
     fn cells_of_one_to_four_are_hidden_five_shown() {
         for persons in 1..=4 {
             let f = figures_with(25, 2500, |b| {
-                b.criteria = vec![
-                    cell("rsa", persons, 100),
-                    cell("deld", 5, 500),
-                    cell("senior", 20, 2000),
-                ];
+                b.criteria = cells(&[
+                    ("rsa", persons, 100),
+                    ("deld", 5, 500),
+                    ("senior", 20, 2000),
+                ]);
             });
             let s = suppress_breakdowns(&f, 5).unwrap();
             assert!(s.criteria[0].suppressed, "{persons}");
             assert!(!s.criteria[2].suppressed);
         }
         let f = figures_with(25, 2500, |b| {
-            b.sex = vec![cell("female", 5, 500), cell("male", 20, 2000)]
+            b.sex = cells(&[("female", 5, 500), ("male", 20, 2000)])
         });
-        let s = suppress_breakdowns(&f, 5).unwrap();
-        assert_eq!(hidden_keys(&s.sex), Vec::<&str>::new());
-        assert_unrecoverable(&f, &s, 5, None);
+        assert_eq!(hidden_keys(&suppressed_at_five(&f).sex), Vec::<&str>::new());
     }
 
-    #[test]
-    fn split_breakdown_hidden_cells_summing_to_threshold_are_enough() {
-        // 2 + 3 persons hidden: at least two cells, five persons, nothing more to hide.
-        let f = figures_with(40, 4000, |b| {
-            b.qualification = vec![
-                cell("1", 2, 200),
-                cell("3", 3, 300),
-                cell("4", 15, 1500),
-                cell("none", 20, 2000),
-            ];
-        });
-        let s = suppress_breakdowns(&f, 5).unwrap();
-        assert_eq!(hidden_keys(&s.qualification), ["1", "3"]);
-        assert_unrecoverable(&f, &s, 5, None);
-    }
+    /// The breakdown a worked example fills in.
+    type Pick = fn(&mut Breakdowns) -> &mut Vec<Cell>;
 
     #[test]
-    fn complementary_rule_hides_next_smallest_until_covered() {
-        // One cell of 1 person: alone it is total minus the others; with the 2-person cell
-        // still only 3 persons; the 6-person cell (fewer hours than the other 6) makes 9.
-        let f = figures_with(43, 4300, |b| {
-            b.qualification = vec![
-                cell("1", 1, 100),
-                cell("2", 2, 200),
-                cell("3", 6, 600),
-                cell("4", 6, 500),
-                cell("none", 28, 2900),
-            ];
-        });
-        let s = suppress_breakdowns(&f, 5).unwrap();
-        assert_eq!(hidden_keys(&s.qualification), ["1", "2", "4"]);
-        assert_unrecoverable(&f, &s, 5, None);
+    #[rustfmt::skip]
+    fn worked_examples_on_one_breakdown_hide_what_cannot_be_shown() {
+        // (what it shows, breakdown, persons and hours in scope, its cells, the keys hidden at 5)
+        let examples: &[(&str, Pick, i64, i64, &[(&str, i64, i64)], &[&str])] = &[
+            // The empty cell is shown (zero persons); the complementary cell is the smallest
+            // other non-empty one. Shown cells carry their true figures (assert_unrecoverable).
+            ("small cell hidden, zero shown", |b| &mut b.modality,
+             30, 300_000, &[("direct_hire", 20, 200_000), ("geiq", 0, 0), ("insertion_temp_agency", 10, 96_000), ("training", 1, 4_000)],
+             &["insertion_temp_agency", "training"]),
+            // 2 + 3 persons hidden: at least two cells, five persons, nothing more to hide.
+            ("split breakdown: hidden cells summing to the threshold are enough", |b| &mut b.qualification,
+             40, 4000, &[("1", 2, 200), ("3", 3, 300), ("4", 15, 1500), ("none", 20, 2000)], &["1", "3"]),
+            // One cell of 1 person: alone it is total minus the others; with the 2-person cell
+            // still only 3 persons; the 6-person cell (fewer hours than the other 6) makes 9.
+            ("complementary rule hides the next smallest until covered", |b| &mut b.qualification,
+             43, 4300, &[("1", 1, 100), ("2", 2, 200), ("3", 6, 600), ("4", 6, 500), ("none", 28, 2900)], &["1", "2", "4"]),
+            // 3 + 3 persons hidden may be the same three persons working in two modalities:
+            // their hours would be recovered for three persons, so a larger cell is hidden too.
+            ("placement breakdowns need a large hidden cell", |b| &mut b.modality,
+             40, 4000, &[("direct_hire", 30, 3400), ("geiq", 3, 200), ("training", 3, 100), ("temp_agency", 6, 300)],
+             &["geiq", "training", "temp_agency"]),
+            // Everyone has exactly one criterion, so the cells happen to add up: the reader sees
+            // 36 of 40 persons in shown cells and one hidden cell of at most 4 persons, so it
+            // holds exactly the 4 others, and the hours would follow by subtraction. Hence the
+            // complementary rule on criteria too.
+            ("criteria with one criterion each cannot be subtracted out", |b| &mut b.criteria,
+             40, 4000, &[("deld", 4, 400), ("rsa", 30, 3000), ("senior", 6, 600)], &["deld", "senior"]),
+        ];
+        for &(what, pick, beneficiaries, hours, list, expected) in examples {
+            let f = figures_with(beneficiaries, hours, |b| *pick(b) = cells(list));
+            let s = suppressed_at_five(&f);
+            // The other breakdowns are empty: every hidden key is from the one filled in.
+            let hidden: Vec<&str> = s.named().into_iter().flat_map(|(_, c)| hidden_keys(c)).collect();
+            assert_eq!(hidden, expected, "{what}");
+        }
     }
 
     #[test]
     fn ties_are_broken_by_hours_then_key() {
         let f = figures_with(21, 2100, |b| {
-            b.qpv = vec![
-                cell("not_qpv", 8, 800),
-                cell("qpv", 8, 800),
-                cell("x", 1, 100),
-                cell("y", 4, 400),
-            ];
-            b.sex = vec![
-                cell("a", 8, 900),
-                cell("b", 8, 800),
-                cell("c", 1, 100),
-                cell("d", 4, 400),
-            ];
+            b.qpv = cells(&[
+                ("not_qpv", 8, 800),
+                ("qpv", 8, 800),
+                ("x", 1, 100),
+                ("y", 4, 400),
+            ]);
+            b.sex = cells(&[("a", 8, 900), ("b", 8, 800), ("c", 1, 100), ("d", 4, 400)]);
         });
         let s = suppress_breakdowns(&f, 5).unwrap();
         // 1 + 4 = 5 persons over two cells: covered without a complementary cell.
         assert_eq!(hidden_keys(&s.qpv), ["x", "y"]);
         let f = figures_with(20, 2000, |b| {
-            b.qpv = vec![
-                cell("b", 8, 800),
-                cell("a", 8, 800),
-                cell("c", 3, 300),
-                cell("d", 1, 100),
-            ];
-            b.sex = vec![
-                cell("a", 8, 900),
-                cell("b", 8, 800),
-                cell("c", 3, 300),
-                cell("d", 1, 100),
-            ];
+            b.qpv = cells(&[("b", 8, 800), ("a", 8, 800), ("c", 3, 300), ("d", 1, 100)]);
+            b.sex = cells(&[("a", 8, 900), ("b", 8, 800), ("c", 3, 300), ("d", 1, 100)]);
         });
         let s = suppress_breakdowns(&f, 5).unwrap();
-        assert_eq!(
-            hidden_keys(&s.qpv),
-            ["a", "c", "d"],
-            "same persons and hours: key a first"
-        );
-        assert_eq!(
-            hidden_keys(&s.sex),
-            ["b", "c", "d"],
-            "same persons: fewer hours first"
-        );
+        let same_persons_and_hours = hidden_keys(&s.qpv);
+        assert_eq!(same_persons_and_hours, ["a", "c", "d"], "key a first");
+        let same_persons = hidden_keys(&s.sex);
+        assert_eq!(same_persons, ["b", "c", "d"], "fewer hours first");
     }
 
     #[test]
     fn whole_breakdown_suppressed_when_needed() {
         // 7 persons: 3 women and 4 men, both small.
         let f = figures_with(7, 700, |b| {
-            b.sex = vec![cell("female", 3, 300), cell("male", 4, 400)];
+            b.sex = cells(&[("female", 3, 300), ("male", 4, 400)]);
             // 4 in QPV is small; the other cell must go too, or 7 - 3 would give it away.
-            b.qpv = vec![cell("not_qpv", 3, 300), cell("qpv", 4, 400)];
-            b.modality = vec![cell("direct_hire", 7, 600), cell("training", 2, 100)];
+            b.qpv = cells(&[("not_qpv", 3, 300), ("qpv", 4, 400)]);
+            b.modality = cells(&[("direct_hire", 7, 600), ("training", 2, 100)]);
         });
-        let s = suppress_breakdowns(&f, 5).unwrap();
+        let s = suppressed_at_five(&f);
         assert!(s.sex.iter().all(|c| c.suppressed));
         assert!(s.qpv.iter().all(|c| c.suppressed));
         assert!(s.modality.iter().all(|c| c.suppressed));
-        assert_unrecoverable(&f, &s, 5, None);
-    }
-
-    #[test]
-    fn placement_breakdowns_need_a_large_hidden_cell() {
-        // 3 + 3 persons hidden may be the same three persons working in two modalities:
-        // their hours would be recovered for three persons, so a larger cell is hidden too.
-        let f = figures_with(40, 4000, |b| {
-            b.modality = vec![
-                cell("direct_hire", 30, 3400),
-                cell("geiq", 3, 200),
-                cell("training", 3, 100),
-                cell("temp_agency", 6, 300),
-            ];
-        });
-        let s = suppress_breakdowns(&f, 5).unwrap();
-        assert_eq!(
-            hidden_keys(&s.modality),
-            ["geiq", "training", "temp_agency"]
-        );
-        assert_unrecoverable(&f, &s, 5, None);
-    }
-
-    #[test]
-    fn criteria_with_one_criterion_each_cannot_be_subtracted_out() {
-        // Everyone has exactly one criterion, so the cells happen to add up: the reader sees
-        // 36 of 40 persons in shown cells and one hidden cell of at most 4 persons, so it
-        // holds exactly the 4 others, and the hours would follow by subtraction. Hence the
-        // complementary rule on criteria too.
-        let f = figures_with(40, 4000, |b| {
-            b.criteria = vec![
-                cell("deld", 4, 400),
-                cell("rsa", 30, 3000),
-                cell("senior", 6, 600),
-            ];
-        });
-        let s = suppress_breakdowns(&f, 5).unwrap();
-        assert_eq!(hidden_keys(&s.criteria), ["deld", "senior"]);
-        assert_unrecoverable(&f, &s, 5, None);
     }
 
     #[test]
@@ -651,26 +569,7 @@ mod tests {
         // Buyer 101 (1 person), then 102 (2 persons, fewer than 100's 3).
         assert_eq!(
             s.buyer,
-            vec![
-                ShownCell {
-                    key: "100".into(),
-                    persons: Some(3),
-                    hours: Some(43075),
-                    suppressed: false
-                },
-                ShownCell {
-                    key: "101".into(),
-                    persons: None,
-                    hours: None,
-                    suppressed: true
-                },
-                ShownCell {
-                    key: "102".into(),
-                    persons: None,
-                    hours: None,
-                    suppressed: true
-                },
-            ]
+            [shown("100", 3, 43075), hidden("101"), hidden("102")]
         );
         assert_unrecoverable(&f, &s, 2, Some(&rows));
         // Threshold 1 hides nothing.
@@ -682,19 +581,22 @@ mod tests {
     fn shared_cells_of_a_filter_follow_the_placement_rule() {
         // Territories: 93 has 3 persons (primary), 95 has 6 (complementary: 3 alone is not
         // covered), 75 has 40 (shown).
-        let cells = vec![cell("75", 40, 4000), cell("93", 3, 300), cell("95", 6, 600)];
-        let s = suppress_shared(&cells, 5);
+        let territories = cells(&[("75", 40, 4000), ("93", 3, 300), ("95", 6, 600)]);
+        let s = suppress_shared(&territories, 5);
         assert_eq!(hidden_keys(&s), ["93", "95"]);
         assert_eq!(s[0].persons, Some(40));
         // Nothing small: nothing hidden.
-        let cells = vec![cell("75", 40, 4000), cell("93", 5, 300)];
-        assert_eq!(hidden_keys(&suppress_shared(&cells, 5)), Vec::<&str>::new());
+        let territories = cells(&[("75", 40, 4000), ("93", 5, 300)]);
+        assert_eq!(
+            hidden_keys(&suppress_shared(&territories, 5)),
+            Vec::<&str>::new()
+        );
     }
 
     #[test]
     fn suppressed_cells_serialise_with_null_persons_and_hours() {
         let f = figures_with(20, 3000, |b| {
-            b.sex = vec![cell("female", 2, 1050), cell("male", 18, 1950)]
+            b.sex = cells(&[("female", 2, 1050), ("male", 18, 1950)])
         });
         let s = suppress_breakdowns(&f, 5).unwrap();
         let v = serde_json::to_value(&s.sex).unwrap();
