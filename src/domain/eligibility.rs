@@ -401,63 +401,39 @@ mod tests {
             planned("2026-01-01", Some("2026-03-31"), 2000),
             planned("2026-05-01", None, 3500),
         ];
+        // A new placement beside the existing ones, under the 48 h cap.
+        let load = |existing: &[PlannedPlacement], start, end, hours| {
+            check_weekly_load(existing, &planned(start, end, hours), 4800)
+        };
         // Fits beside the first one: 20 + 28 = 48 h exactly.
         assert_eq!(
-            check_weekly_load(
-                &existing,
-                &planned("2026-02-01", Some("2026-04-30"), 2800),
-                4800
-            ),
+            load(&existing, "2026-02-01", Some("2026-04-30"), 2800),
             Ok(())
         );
         // Overlaps the first by one day with too many hours.
-        let err = check_weekly_load(
-            &existing,
-            &planned("2026-03-31", Some("2026-04-30"), 2801),
-            4800,
-        )
-        .unwrap_err();
+        let err = load(&existing, "2026-03-31", Some("2026-04-30"), 2801).unwrap_err();
         assert!(err.contains("2026-03-31"), "{err}");
         assert!(err.contains("48.01 h") && err.contains("48 h"), "{err}");
         // Ends the day before the first one starts: no overlap.
         assert_eq!(
-            check_weekly_load(
-                &existing,
-                &planned("2025-06-01", Some("2025-12-31"), 4800),
-                4800
-            ),
+            load(&existing, "2025-06-01", Some("2025-12-31"), 4800),
             Ok(())
         );
         // Open-ended new placement meets the open-ended existing one later.
-        let err =
-            check_weekly_load(&existing, &planned("2026-04-01", None, 1400), 4800).unwrap_err();
+        let err = load(&existing, "2026-04-01", None, 1400).unwrap_err();
         assert!(err.contains("2026-05-01") && err.contains("49 h"), "{err}");
         // The existing open-ended one runs forever.
-        let err = check_weekly_load(
-            &existing,
-            &planned("2040-01-01", Some("2040-01-31"), 1500),
-            4800,
-        )
-        .unwrap_err();
+        let err = load(&existing, "2040-01-01", Some("2040-01-31"), 1500).unwrap_err();
         assert!(err.contains("50 h"), "{err}");
         // Three-way overlap, each pair fitting but not the three together.
         let existing = vec![
             planned("2026-01-01", Some("2026-01-31"), 2000),
             planned("2026-01-20", Some("2026-02-28"), 2000),
         ];
-        let err = check_weekly_load(
-            &existing,
-            &planned("2026-01-10", Some("2026-01-25"), 1000),
-            4800,
-        )
-        .unwrap_err();
+        let err = load(&existing, "2026-01-10", Some("2026-01-25"), 1000).unwrap_err();
         assert!(err.contains("2026-01-20") && err.contains("50 h"), "{err}");
         assert_eq!(
-            check_weekly_load(
-                &existing,
-                &planned("2026-01-10", Some("2026-01-19"), 2800),
-                4800
-            ),
+            load(&existing, "2026-01-10", Some("2026-01-19"), 2800),
             Ok(())
         );
     }

@@ -543,6 +543,27 @@ mod tests {
         rs.iter().map(|r| (r.stage.as_str(), r.recipient)).collect()
     }
 
+    /// What a reminder is about: rule, subject type and id, period, due date, obligation.
+    fn identity(r: &Reminder) -> (&str, &str, i64, &str, NaiveDate, bool) {
+        let Reminder {
+            rule,
+            subject_type,
+            subject_id,
+            period,
+            due_on,
+            obligation,
+            ..
+        } = r;
+        (
+            rule,
+            subject_type,
+            *subject_id,
+            period,
+            *due_on,
+            *obligation,
+        )
+    }
+
     fn fact_of<'a>(r: &'a Reminder, key: &str) -> &'a str {
         r.facts
             .iter()
@@ -775,12 +796,15 @@ mod tests {
         assert_eq!(stages(&rs), vec![("expiring", REFERENT)]);
         let r = &rs[0];
         assert_eq!(
-            (r.rule, r.subject_type, r.subject_id),
-            ("eligibility_expiring", "placement", 9)
-        );
-        assert_eq!(
-            (r.period.as_str(), r.due_on, r.obligation),
-            ("2026-05-03", today, false)
+            identity(r),
+            (
+                "eligibility_expiring",
+                "placement",
+                9,
+                "2026-05-03",
+                today,
+                false
+            )
         );
         assert_eq!(fact_of(r, "valid_until"), "3 mai 2026");
         assert_eq!(fact_of(r, "starts_on"), "4 mai 2026");
@@ -814,12 +838,15 @@ mod tests {
         assert_eq!(stages(&rs), vec![("missing", Recipient::ClauseStaff(3))]);
         let r = &rs[0];
         assert_eq!(
-            (r.rule, r.subject_type, r.subject_id),
-            ("exit_missing", "placement", 9)
-        );
-        assert_eq!(
-            (r.period.as_str(), r.due_on, r.obligation),
-            ("2026-03-31", d(2026, 4, 1), false)
+            identity(r),
+            (
+                "exit_missing",
+                "placement",
+                9,
+                "2026-03-31",
+                d(2026, 4, 1),
+                false
+            )
         );
         assert_eq!(fact_of(r, "ended_on"), "31 mars 2026");
     }
@@ -847,12 +874,15 @@ mod tests {
         );
         let r = &rs[0];
         assert_eq!(
-            (r.rule, r.subject_type, r.subject_id),
-            ("referral_waiting", "referral", 21)
-        );
-        assert_eq!(
-            (r.period.as_str(), r.due_on, r.obligation),
-            ("2026-03-02", d(2026, 3, 10), false)
+            identity(r),
+            (
+                "referral_waiting",
+                "referral",
+                21,
+                "2026-03-02",
+                d(2026, 3, 10),
+                false
+            )
         );
         assert_eq!(fact_of(r, "days_waiting"), "8");
         assert_eq!(fact_of(r, "proposed_on"), "2 mars 2026");

@@ -937,15 +937,22 @@ mod tests {
         ));
     }
 
+    /// A workbook with an empty sheet and these shared strings.
+    fn with_shared_strings(shared_strings: &str) -> Vec<u8> {
+        zip_of(&workbook_parts("<sheetData/>", shared_strings))
+    }
+
+    /// Checks with the service's limits a sample that stays under 2 MiB zipped.
+    fn checked_small_sample(bytes: Vec<u8>) -> Result<(), Refusal> {
+        assert!(bytes.len() < 2 << 20, "{}", bytes.len());
+        checked(&bytes)
+    }
+
     #[test]
     fn a_gibibyte_of_whitespace_stops_at_the_first_mebibyte() {
         // ~1 MB of zip inflating to 1 GiB of blanks between two tags of the sheet.
-        let bytes = samples::blank_sheet(1 << 30).unwrap();
-        assert!(bytes.len() < 2 << 20, "{}", bytes.len());
-        assert_eq!(
-            checked(&bytes),
-            Err(Refusal::ElementTooLarge { limit_mib: 1 })
-        );
+        let refusal = checked_small_sample(samples::blank_sheet(1 << 30).unwrap());
+        assert_eq!(refusal, Err(Refusal::ElementTooLarge { limit_mib: 1 }));
     }
 
     #[test]
@@ -959,7 +966,7 @@ mod tests {
 
     #[test]
     fn a_huge_shared_string_is_refused() {
-        let strings = |s: &str| zip_of(&workbook_parts("<sheetData/>", s));
+        let strings = with_shared_strings;
         let l = small();
         let si = |s: &str| strings(&format!("<si><t>{s}</t></si>"));
         assert_eq!(check(&si(&"é".repeat(200)), &l), Ok(()));
@@ -998,23 +1005,14 @@ mod tests {
             "le classeur contient un texte de plus de 32\u{202f}767 caractères, la limite \
              d'une cellule d'Excel"
         );
-        let huge = samples::huge_shared_string(512 << 20).unwrap();
-        assert!(huge.len() < 2 << 20, "{}", huge.len());
-        assert_eq!(
-            checked(&huge),
-            Err(Refusal::StringTooLong { limit: 32_767 })
-        );
+        let huge = checked_small_sample(samples::huge_shared_string(512 << 20).unwrap());
+        assert_eq!(huge, Err(Refusal::StringTooLong { limit: 32_767 }));
     }
 
     #[test]
     fn records_and_shared_strings_are_counted() {
         let l = small();
-        let strings = |n: usize| {
-            zip_of(&workbook_parts(
-                "<sheetData/>",
-                &"<si><t>a</t></si>".repeat(n),
-            ))
-        };
+        let strings = |n: usize| with_shared_strings(&"<si><t>a</t></si>".repeat(n));
         assert_eq!(check(&strings(3), &l), Ok(()));
         assert_eq!(
             check(&strings(4), &l),
@@ -1113,10 +1111,8 @@ mod tests {
     fn the_text_of_all_shared_strings_is_counted() {
         let l = small();
         let strings = |n: usize| {
-            zip_of(&workbook_parts(
-                "<sheetData/>",
-                &format!("<si><t>{}</t></si>", "x".repeat(n)).repeat(3),
-            ))
+            let three_of_n = format!("<si><t>{}</t></si>", "x".repeat(n)).repeat(3);
+            with_shared_strings(&three_of_n)
         };
         assert_eq!(check(&strings(166), &l), Ok(()));
         assert_eq!(
