@@ -667,7 +667,10 @@ pub(crate) mod tests {
         ]
     }
 
-    pub(crate) fn cells(list: &[(&str, i64, i64)]) -> Vec<Cell> {
+    /// Cells written as (key, persons, hours).
+    pub(crate) type CellRows<'a> = &'a [(&'a str, i64, i64)];
+
+    pub(crate) fn cells(list: CellRows) -> Vec<Cell> {
         list.iter()
             .map(|&(key, persons, hours)| Cell {
                 key: key.into(),
@@ -730,7 +733,7 @@ pub(crate) mod tests {
         assert_eq!(f.beneficiaries, 5);
         // Each breakdown in the API's order, with its cells (key, persons, hours).
         #[rustfmt::skip]
-        let expected: [(&str, &[(&str, i64, i64)]); 11] = [
+        let expected: [(&str, CellRows); 11] = [
             ("sex", &[("female", 2, 24234), ("male", 3, 43125)]),
             ("age_band", &[("26_49", 2, 8234 + 14500), ("50_plus", 2, 23075 + 5550), ("under_26", 1, 16000)]),
             ("criteria", &[("deld", 1, 23075), ("facilitator_opinion", 1, 14500), ("qpv", 1, 16000),

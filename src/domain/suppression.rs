@@ -213,7 +213,7 @@ mod tests {
     use chrono::NaiveDate;
 
     use super::*;
-    use crate::domain::report::tests::{cells, example_rows};
+    use crate::domain::report::tests::{cells, example_rows, CellRows};
     use crate::domain::report::{compute, FactRow};
 
     const SPLIT: [&str; 4] = ["sex", "age_band", "qualification", "qpv"];
@@ -456,11 +456,15 @@ mod tests {
     /// The breakdown a worked example fills in.
     type Pick = fn(&mut Breakdowns) -> &mut Vec<Cell>;
 
+    /// What a worked example shows, the breakdown it fills in, the persons and hours in
+    /// scope, the breakdown's cells, and the keys hidden at threshold 5.
+    type WorkedExample<'a> = (&'a str, Pick, i64, i64, CellRows<'a>, &'a [&'a str]);
+
     #[test]
     #[rustfmt::skip]
     fn worked_examples_on_one_breakdown_hide_what_cannot_be_shown() {
         // (what it shows, breakdown, persons and hours in scope, its cells, the keys hidden at 5)
-        let examples: &[(&str, Pick, i64, i64, &[(&str, i64, i64)], &[&str])] = &[
+        let examples: &[WorkedExample] = &[
             // The empty cell is shown (zero persons); the complementary cell is the smallest
             // other non-empty one. Shown cells carry their true figures (assert_unrecoverable).
             ("small cell hidden, zero shown", |b| &mut b.modality,

@@ -445,8 +445,7 @@ on_both!(
     |app: &TestApp| {
         let w = fixtures::world(app, "PLIE Activité");
         let fac = &w.facilitator;
-        let mut placements = Vec::new();
-        let mut people = Vec::new();
+        let (mut placements, mut people) = (Vec::new(), Vec::new());
         for (first, last) in [
             ("Anaïs", "Ferrand"),
             ("Basile", "Guérin"),
@@ -480,13 +479,7 @@ on_both!(
             "placement_id,month,work_hours,training_hours\n{},2026-11,35,0\n",
             placements[1]
         );
-        let r = app.request(
-            "POST",
-            "/api/v1/hours/import",
-            Some(&a),
-            Some(rocket::http::ContentType::CSV),
-            Some(file.into_bytes()),
-        );
+        let r = app.import_hours_csv(&a, file);
         assert_eq!(r.status, 200, "{}", r.text);
         assert_eq!(r.body["accepted"], 1, "{}", r.text);
 

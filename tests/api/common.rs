@@ -62,6 +62,12 @@ impl Resp {
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+    /// Fails unless the answer is a validation problem (422) naming exactly these fields.
+    pub fn assert_refused_on(&self, fields: &[&str]) {
+        assert_eq!(self.status, 422, "{}", self.text);
+        assert_eq!(self.error_fields(), fields, "{}", self.text);
+    }
+
     /// The fields named in a validation problem.
     pub fn error_fields(&self) -> Vec<String> {
         self.body["errors"]
@@ -271,24 +277,30 @@ impl TestApp {
         self.request("GET", path, Some(token), None, None)
     }
 
+    fn send_json(&self, method: &str, path: &str, token: &str, body: Value) -> Resp {
+        let json = Some(body.to_string().into_bytes());
+        self.request(method, path, Some(token), Some(ContentType::JSON), json)
+    }
+
     pub fn post(&self, path: &str, token: &str, body: Value) -> Resp {
-        self.request(
-            "POST",
-            path,
-            Some(token),
-            Some(ContentType::JSON),
-            Some(body.to_string().into_bytes()),
-        )
+        self.send_json("POST", path, token, body)
     }
 
     pub fn put(&self, path: &str, token: &str, body: Value) -> Resp {
-        self.request(
-            "PUT",
-            path,
-            Some(token),
-            Some(ContentType::JSON),
-            Some(body.to_string().into_bytes()),
-        )
+        self.send_json("PUT", path, token, body)
+    }
+
+    /// A GET that must answer 200; the failure names the path and shows the answer.
+    pub fn get_ok(&self, path: &str, token: &str) -> Resp {
+        let r = self.get(path, token);
+        assert_eq!(r.status, 200, "{path}: {}", r.text);
+        r
+    }
+
+    /// Imports an hours CSV file (POST /api/v1/hours/import).
+    pub fn import_hours_csv(&self, token: &str, csv: impl Into<Vec<u8>>) -> Resp {
+        let (path, csv_type) = ("/api/v1/hours/import", Some(ContentType::CSV));
+        self.request("POST", path, Some(token), csv_type, Some(csv.into()))
     }
 
     pub fn login(&self, email: &str, password: &str) -> Resp {
@@ -376,6 +388,38 @@ impl TestApp {
                 })
             })
             .expect("create user");
+    }
+
+    /// POSTs a new record that must be created (201); returns its id. `what` names it in
+    /// the failure message.
+    pub fn create(&self, path: &str, token: &str, body: Value, what: &str) -> i64 {
+        let r = self.post(path, token, body);
+        assert_eq!(r.status, 201, "{what}: {}", r.text);
+        r.body["id"].as_i64().expect("the id of the new record")
+    }
+
+    /// Runs `requests` with an asynchronous client of a second application on the same
+    /// database, on a multi-threaded runtime, so that the requests it sends together are
+    /// really in flight together.
+    pub fn in_parallel<T, F>(
+        &self,
+        requests: impl FnOnce(rocket::local::asynchronous::Client) -> F,
+    ) -> T
+    where
+        F: std::future::Future<Output = T>,
+    {
+        let rocket = self.second_rocket();
+        rocket::tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(4)
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(async move {
+                let client = rocket::local::asynchronous::Client::untracked(rocket)
+                    .await
+                    .expect("client");
+                requests(client).await
+            })
     }
 
     pub fn token(&self, email: &str) -> String {
@@ -572,4 +616,14 @@ impl OpenApiCheck {
 
 pub fn status_of(r: &Resp) -> Status {
     Status::from_code(r.status).unwrap_or(Status::InternalServerError)
+}
+
+/// The session id a `Set-Cookie: clausier_session=…; …` header carries.
+pub fn session_cookie_value(set_cookie: &str) -> String {
+    set_cookie
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("clausier_session=")
+        .to_string()
 }

@@ -166,15 +166,7 @@ on_both!(
 fn monthly_cap_across_contractors(app: &TestApp) {
     let (w, p, pl_a) = fixtures::placed(app);
     // 35 h and 10 h a week: within the weekly limit together.
-    let r = app.post(
-        "/api/v1/placements",
-        &w.facilitator,
-        json!({"participant_id": p, "assignment_id": w.assignment_b, "modality": "direct_hire",
-               "employer_id": w.contractor_b, "contract_type": "cddi", "job_title": "Peintre",
-               "starts_on": "2026-02-01", "ends_on": "2026-06-30", "weekly_hours": 10}),
-    );
-    assert_eq!(r.status, 201, "{}", r.text);
-    let pl_b = r.body["id"].as_i64().expect("placement id");
+    let pl_b = fixtures::placed_with_b_ten_hours_a_week(app, &w, p, "2026-02-01");
     let user_a = fixtures::contractor_user(app, &w.admin, w.contractor_a, "a@bati.test");
     let user_b = fixtures::contractor_user(app, &w.admin, w.contractor_b, "b@peint.test");
     let answers = race(

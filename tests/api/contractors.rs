@@ -190,12 +190,7 @@ on_both!(
         );
         let a = contractor_user(app, &w.admin, w.contractor_a, "a@batiment.test");
         let b = contractor_user(app, &w.admin, w.contractor_b, "b@peintures.test");
-        let r = app.put(
-            &format!("/api/v1/placements/{pa}/hours/2026-03"),
-            &a,
-            json!({"work_hours": 150.25}),
-        );
-        assert_eq!(r.status, 200, "{}", r.text);
+        fixtures::report_work(app, &a, pa, "2026-03", 150.25);
 
         let r = app.put(
             &format!("/api/v1/placements/{pb}/hours/2026-03"),
@@ -210,16 +205,8 @@ on_both!(
         }
         assert!(r.text.contains("208 h"), "{}", r.text);
         // The same through an import.
-        let r = app.request(
-            "POST",
-            "/api/v1/hours/import",
-            Some(&b),
-            Some(rocket::http::ContentType::CSV),
-            Some(
-                format!("placement_id,month,work_hours,training_hours\n{pb},2026-03,100,0\n")
-                    .into_bytes(),
-            ),
-        );
+        let csv = format!("placement_id,month,work_hours,training_hours\n{pb},2026-03,100,0\n");
+        let r = app.import_hours_csv(&b, csv);
         assert_eq!(r.status, 422, "{}", r.text);
         for figure in ["150", "250"] {
             assert!(!r.text.contains(figure), "{figure} in {}", r.text);
@@ -356,12 +343,7 @@ on_both!(
         let w = fixtures::world(app, "PLIE");
         // A second clause of A's contract, whose hours are all B's.
         let other = fixtures::clause(app, &w.admin, w.contract, "2026-01-01", "2026-12-31", None);
-        let r = app.post(
-            &format!("/api/v1/clauses/{other}/activate"),
-            &w.admin,
-            json!({}),
-        );
-        assert_eq!(r.status, 200, "{}", r.text);
+        fixtures::activate(app, &w.admin, other);
         fixtures::assign(app, &w.admin, other, w.contractor_b, "subcontractor", 833);
         let a = contractor_user(app, &w.admin, w.contractor_a, "a@batiment.test");
         for path in [

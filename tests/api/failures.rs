@@ -1,7 +1,6 @@
 //! A failing database is the server's failure: answered 5xx with a problem that shows
 //! nothing of the database, never a refusal of the request (4xx), and nothing is written.
 
-use rocket::http::ContentType;
 use serde_json::json;
 
 use crate::common::{Resp, TestApp};
@@ -88,13 +87,7 @@ on_both!(
         assert_server_problem(&r);
 
         let file = format!("placement_id,month,work_hours,training_hours\n{pl},2026-04,20,\n");
-        let r = app.request(
-            "POST",
-            "/api/v1/hours/import",
-            Some(&a),
-            Some(ContentType::CSV),
-            Some(file.into_bytes()),
-        );
+        let r = app.import_hours_csv(&a, file);
         assert_server_problem(&r);
 
         // Nothing was written: no entry, no pending hour in the clause's progress.

@@ -23,13 +23,13 @@ pub fn org(
     siret: Option<&str>,
     territory: Option<&str>,
 ) -> i64 {
-    let r = app.post(
+    let body = json!({"kind": kind, "name": name, "siret": siret, "territory": territory});
+    app.create(
         "/api/v1/organisations",
         token,
-        json!({"kind": kind, "name": name, "siret": siret, "territory": territory}),
-    );
-    assert_eq!(r.status, 201, "organisation {name}: {}", r.text);
-    r.body["id"].as_i64().unwrap()
+        body,
+        &format!("organisation {name}"),
+    )
 }
 
 pub struct World {
@@ -54,30 +54,13 @@ pub fn world(app: &TestApp, structure: &str) -> World {
     let facilitator_id = app.get("/api/v1/me", &facilitator).body["id"]
         .as_i64()
         .unwrap();
-    let buyer = org(
-        app,
-        &admin,
-        "buyer",
-        "Ville de Saint-Denis",
-        Some(SIRETS[0]),
-        Some("93"),
-    );
-    let contractor_a = org(
-        app,
-        &admin,
-        "contractor",
-        "Bâtiment Durable",
-        Some(SIRETS[1]),
-        Some("93"),
-    );
-    let contractor_b = org(
-        app,
-        &admin,
-        "contractor",
-        "Peintures Réunies",
-        Some(SIRETS[2]),
-        Some("93"),
-    );
+    // The buyer and the two contractors, all in Seine-Saint-Denis.
+    let [buyer, contractor_a, contractor_b] = [
+        ("buyer", "Ville de Saint-Denis", SIRETS[0]),
+        ("contractor", "Bâtiment Durable", SIRETS[1]),
+        ("contractor", "Peintures Réunies", SIRETS[2]),
+    ]
+    .map(|(kind, name, siret)| org(app, &admin, kind, name, Some(siret), Some("93")));
     let r = app.post(
         "/api/v1/contracts",
         &admin,
@@ -96,12 +79,7 @@ pub fn world(app: &TestApp, structure: &str) -> World {
         "2026-12-31",
         Some(facilitator_id),
     );
-    let r = app.post(
-        &format!("/api/v1/clauses/{clause}/activate"),
-        &admin,
-        json!({}),
-    );
-    assert_eq!(r.status, 200, "activate: {}", r.text);
+    activate(app, &admin, clause);
     let assignment_a = assign(app, &admin, clause, contractor_a, "holder", 500);
     let assignment_b = assign(app, &admin, clause, contractor_b, "subcontractor", 333);
     World {
@@ -118,6 +96,16 @@ pub fn world(app: &TestApp, structure: &str) -> World {
     }
 }
 
+/// Activates a draft clause; it must be accepted.
+pub fn activate(app: &TestApp, admin: &str, clause: i64) {
+    let r = app.post(
+        &format!("/api/v1/clauses/{clause}/activate"),
+        admin,
+        json!({}),
+    );
+    assert_eq!(r.status, 200, "activate: {}", r.text);
+}
+
 /// A clause of 833 hours (1 000 000 € × 50 % × 5 % ÷ 30 €) on the contract.
 pub fn clause(
     app: &TestApp,
@@ -127,17 +115,17 @@ pub fn clause(
     ends: &str,
     referent: Option<i64>,
 ) -> i64 {
-    let r = app.post(
-        &format!("/api/v1/contracts/{contract}/clauses"),
-        token,
-        json!({"kind": "execution_condition",
+    let body = json!({"kind": "execution_condition",
                "calibration": {"method": "labour_share", "amount_eur": 1000000, "labour_share_percent": 50,
                                "insertion_rate_percent": 5, "hourly_cost_eur": 30},
                "starts_on": starts, "ends_on": ends, "reporting_frequency": "monthly",
-               "penalty_per_missing_hour_eur": 60, "referent_id": referent}),
-    );
-    assert_eq!(r.status, 201, "clause: {}", r.text);
-    r.body["id"].as_i64().unwrap()
+               "penalty_per_missing_hour_eur": 60, "referent_id": referent});
+    app.create(
+        &format!("/api/v1/contracts/{contract}/clauses"),
+        token,
+        body,
+        "clause",
+    )
 }
 
 pub fn assign(
@@ -165,14 +153,9 @@ pub fn assign(
 }
 
 pub fn participant(app: &TestApp, token: &str, first: &str, last: &str, birth: &str) -> i64 {
-    let r = app.post(
-        "/api/v1/participants",
-        token,
-        json!({"first_name": first, "last_name": last, "birth_date": birth, "sex": "female",
-               "postal_code": "93200", "qpv": true, "qualification_level": "3"}),
-    );
-    assert_eq!(r.status, 201, "participant: {}", r.text);
-    r.body["id"].as_i64().unwrap()
+    let body = json!({"first_name": first, "last_name": last, "birth_date": birth, "sex": "female",
+                      "postal_code": "93200", "qpv": true, "qualification_level": "3"});
+    app.create("/api/v1/participants", token, body, "participant")
 }
 
 pub fn eligible(app: &TestApp, token: &str, participant: i64, validated_on: &str) -> Value {
@@ -194,35 +177,118 @@ pub fn place(
     starts: &str,
     ends: Option<&str>,
 ) -> i64 {
-    let r = app.post(
-        "/api/v1/placements",
-        token,
-        json!({"participant_id": participant, "assignment_id": assignment, "modality": "direct_hire",
-               "employer_id": employer, "contract_type": "cddi", "job_title": "Peintre en bâtiment",
-               "starts_on": starts, "ends_on": ends}),
-    );
-    assert_eq!(r.status, 201, "placement: {}", r.text);
-    r.body["id"].as_i64().unwrap()
+    let body = json!({"participant_id": participant, "assignment_id": assignment, "modality": "direct_hire",
+                      "employer_id": employer, "contract_type": "cddi", "job_title": "Peintre en bâtiment",
+                      "starts_on": starts, "ends_on": ends});
+    app.create("/api/v1/placements", token, body, "placement")
 }
 
-/// A contractor user of an organisation; returns its token.
+/// A person created by the world's facilitator, eligible from `eligible_on`, placed in an
+/// assignment with its contractor from `starts` to `ends`; returns (participant, placement).
+pub fn person_placed(
+    app: &TestApp,
+    w: &World,
+    (first, last, born): (&str, &str, &str),
+    eligible_on: &str,
+    (assignment, contractor): (i64, i64),
+    (starts, ends): (&str, Option<&str>),
+) -> (i64, i64) {
+    let p = participant(app, &w.facilitator, first, last, born);
+    eligible(app, &w.facilitator, p, eligible_on);
+    let pl = place(app, &w.facilitator, p, assignment, contractor, starts, ends);
+    (p, pl)
+}
+
+/// `person_placed` with contractor A.
+pub fn person_placed_with_a(
+    app: &TestApp,
+    w: &World,
+    person: (&str, &str, &str),
+    eligible_on: &str,
+    dates: (&str, Option<&str>),
+) -> (i64, i64) {
+    let with_a = (w.assignment_a, w.contractor_a);
+    person_placed(app, w, person, eligible_on, with_a, dates)
+}
+
+/// A proposal of a person for a recruitment need; returns the referral's id.
+pub fn propose(app: &TestApp, token: &str, need: i64, participant: i64) -> i64 {
+    let body = json!({"need_id": need, "participant_id": participant});
+    app.create("/api/v1/referrals", token, body, "referral")
+}
+
+/// Awa Diallo, born 1990-04-02: the person most tests follow.
+pub const AWA: (&str, &str, &str) = ("Awa", "Diallo", "1990-04-02");
+
 /// A world with one person placed with contractor A from February to June 2026.
 pub fn placed(app: &TestApp) -> (World, i64, i64) {
     let w = world(app, "PLIE");
-    let p = participant(app, &w.facilitator, "Awa", "Diallo", "1990-04-02");
-    eligible(app, &w.facilitator, p, "2026-01-10");
-    let pl = place(
-        app,
-        &w.facilitator,
-        p,
-        w.assignment_a,
-        w.contractor_a,
-        "2026-02-01",
-        Some("2026-06-30"),
-    );
+    let (p, pl) = placed_feb_to_june(app, &w);
     (w, p, pl)
 }
 
+/// Awa, eligible from 10 January, placed with contractor A from February to June 2026.
+pub fn placed_feb_to_june(app: &TestApp, w: &World) -> (i64, i64) {
+    let february_to_june = ("2026-02-01", Some("2026-06-30"));
+    person_placed_with_a(app, w, AWA, "2026-01-10", february_to_june)
+}
+
+/// A second placement of a person, with contractor B, 10 h a week from `starts` to the end
+/// of June 2026; returns its id.
+pub fn placed_with_b_ten_hours_a_week(app: &TestApp, w: &World, person: i64, starts: &str) -> i64 {
+    let r = app.post(
+        "/api/v1/placements",
+        &w.facilitator,
+        json!({"participant_id": person, "assignment_id": w.assignment_b, "modality": "direct_hire",
+               "employer_id": w.contractor_b, "contract_type": "cddi", "job_title": "Peintre",
+               "starts_on": starts, "ends_on": "2026-06-30", "weekly_hours": 10}),
+    );
+    assert_eq!(r.status, 201, "placement with B: {}", r.text);
+    r.body["id"].as_i64().expect("placement id")
+}
+
+/// Reports work hours for a month of a placement; the report must be accepted. Returns the
+/// entry's id.
+pub fn report_work(
+    app: &TestApp,
+    token: &str,
+    placement: i64,
+    month: &str,
+    work_hours: f64,
+) -> i64 {
+    let r = app.put(
+        &format!("/api/v1/placements/{placement}/hours/{month}"),
+        token,
+        json!({"work_hours": work_hours}),
+    );
+    assert_eq!(r.status, 200, "hours of {month}: {}", r.text);
+    r.body["id"].as_i64().expect("entry id")
+}
+
+/// Validates an hours entry; the validation must be accepted.
+pub fn validate(app: &TestApp, token: &str, entry: i64) {
+    let r = app.post(
+        "/api/v1/hours/validation",
+        token,
+        json!({"entry_ids": [entry], "decision": "validate"}),
+    );
+    assert_eq!(r.status, 200, "validation: {}", r.text);
+}
+
+/// Adds to a workbook a sheet with the header of an hours import, as a spreadsheet would
+/// have it, for the caller to fill in from row 1.
+pub fn hours_sheet(book: &mut rust_xlsxwriter::Workbook) -> &mut rust_xlsxwriter::Worksheet {
+    let sheet = book.add_worksheet();
+    for (c, h) in ["placement_id", "month", "work_hours", "training_hours"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    sheet
+}
+
+/// A contractor user of an organisation; returns its token.
 pub fn contractor_user(app: &TestApp, admin: &str, org: i64, email: &str) -> String {
     app.api_user(admin, "contractor", email, Some(org))
 }

@@ -4,7 +4,7 @@ use rocket::http::ContentType;
 use serde_json::json;
 
 use crate::common::TestApp;
-use crate::fixtures::{self, contractor_user, eligible, participant, place, placed, World};
+use crate::fixtures::{self, contractor_user, eligible, participant, place, placed, World, AWA};
 use crate::on_both;
 
 on_both!(each_refusal_rule_names_its_field, |app: &TestApp| {
@@ -52,14 +52,9 @@ on_both!(
     monthly_cap_counts_the_persons_other_placements,
     |app: &TestApp| {
         let (w, p, pl) = placed(app);
-        let r = app.post(
-        "/api/v1/placements",
-        &w.facilitator,
-        json!({"participant_id": p, "assignment_id": w.assignment_b, "modality": "training", "employer_id": w.contractor_b,
-               "contract_type": "other", "job_title": "Formation", "starts_on": "2026-03-01", "ends_on": "2026-03-31", "weekly_hours": 10}),
-    );
-        assert_eq!(r.status, 201, "{}", r.text);
-        let pl2 = r.body["id"].as_i64().unwrap();
+        let training = json!({"participant_id": p, "assignment_id": w.assignment_b, "modality": "training", "employer_id": w.contractor_b,
+               "contract_type": "other", "job_title": "Formation", "starts_on": "2026-03-01", "ends_on": "2026-03-31", "weekly_hours": 10});
+        let pl2 = app.create("/api/v1/placements", &w.facilitator, training, "training");
         let r = app.put(
             &format!("/api/v1/placements/{pl}/hours/2026-03"),
             &w.facilitator,
@@ -513,13 +508,7 @@ on_both!(xlsx_import_and_template, |app: &TestApp| {
     assert_eq!(x.status, 200);
     // Fill the template with rust_xlsxwriter the way a spreadsheet would, then import it raw.
     let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    for (c, h) in ["placement_id", "month", "work_hours", "training_hours"]
-        .iter()
-        .enumerate()
-    {
-        sheet.write_string(0, c as u16, *h).unwrap();
-    }
+    let sheet = fixtures::hours_sheet(&mut book);
     for (i, id) in ids.iter().enumerate() {
         let row = (i + 1) as u32;
         sheet.write_number(row, 0, *id as f64).unwrap();
@@ -579,20 +568,9 @@ on_both!(
             ("2026-03", 20, true),
             ("2026-04", 5, false),
         ] {
-            let r = app.put(
-                &format!("/api/v1/placements/{pl}/hours/{month}"),
-                &a,
-                json!({"work_hours": hours}),
-            );
-            assert_eq!(r.status, 200, "{}", r.text);
+            let entry = fixtures::report_work(app, &a, pl, month, hours as f64);
             if validate {
-                let id = r.body["id"].as_i64().unwrap();
-                let r = app.post(
-                    "/api/v1/hours/validation",
-                    &w.facilitator,
-                    json!({"entry_ids": [id], "decision": "validate"}),
-                );
-                assert_eq!(r.status, 200, "{}", r.text);
+                fixtures::validate(app, &w.facilitator, entry);
             }
         }
         let progress = |token: &str, clause: i64, on: &str| {
@@ -732,16 +710,12 @@ on_both!(
     the_monthly_cap_is_scaled_to_the_days_open,
     |app: &TestApp| {
         let w = fixtures::world(app, "PLIE");
-        let p = participant(app, &w.facilitator, "Awa", "Diallo", "1990-04-02");
-        eligible(app, &w.facilitator, p, "2026-03-10");
-        let pl = place(
+        let (p, pl) = fixtures::person_placed_with_a(
             app,
-            &w.facilitator,
-            p,
-            w.assignment_a,
-            w.contractor_a,
-            "2026-03-31",
-            Some("2026-06-30"),
+            &w,
+            AWA,
+            "2026-03-10",
+            ("2026-03-31", Some("2026-06-30")),
         );
         let put = |hours: f64| {
             app.put(
@@ -770,15 +744,7 @@ on_both!(
         let r = put(6.7);
         assert_eq!(r.status, 200, "{}", r.text);
         // A second placement, with B, from 16 March: 16 days open in all.
-        let r = app.post(
-            "/api/v1/placements",
-            &w.facilitator,
-            json!({"participant_id": p, "assignment_id": w.assignment_b, "modality": "direct_hire",
-               "employer_id": w.contractor_b, "contract_type": "cddi", "job_title": "Peintre",
-               "starts_on": "2026-03-16", "ends_on": "2026-06-30", "weekly_hours": 10}),
-        );
-        assert_eq!(r.status, 201, "{}", r.text);
-        let pl_b = r.body["id"].as_i64().unwrap();
+        let pl_b = fixtures::placed_with_b_ten_hours_a_week(app, &w, p, "2026-03-16");
         let put_b = |hours: f64| {
             app.put(
                 &format!("/api/v1/placements/{pl_b}/hours/2026-03"),

@@ -65,13 +65,7 @@ fn proposal(app: &TestApp) -> (World, i64, String) {
     );
     assert_eq!(r.status, 201, "need: {}", r.text);
     let need = r.body["id"].as_i64().unwrap();
-    let r = app.post(
-        "/api/v1/referrals",
-        &w.facilitator,
-        json!({"need_id": need, "participant_id": p}),
-    );
-    assert_eq!(r.status, 201, "referral: {}", r.text);
-    let id = r.body["id"].as_i64().unwrap();
+    let id = fixtures::propose(app, &w.facilitator, need, p);
     let a = fixtures::contractor_user(app, &w.admin, w.contractor_a, "a@bd.test");
     (w, id, a)
 }
@@ -303,30 +297,19 @@ on_both!(
             json!({"state": "interview", "comment": "Entretien\0 mardi"}),
         );
         refused(&r, "comment");
+        let interview_with = |comment: String| {
+            answer(
+                app,
+                &a,
+                id,
+                json!({"state": "interview", "comment": comment}),
+            )
+        };
         for bad in ["Mardi \u{7} 10 h", "Mardi \u{1b}[31m", "Mardi\u{7f}"] {
-            refused(
-                &answer(app, &a, id, json!({"state": "interview", "comment": bad})),
-                "comment",
-            );
+            refused(&interview_with(bad.to_string()), "comment");
         }
-        refused(
-            &answer(
-                app,
-                &a,
-                id,
-                json!({"state": "interview", "comment": chars(2001)}),
-            ),
-            "comment",
-        );
-        refused(
-            &answer(
-                app,
-                &a,
-                id,
-                json!({"state": "interview", "comment": huge()}),
-            ),
-            "comment",
-        );
+        refused(&interview_with(chars(2001)), "comment");
+        refused(&interview_with(huge()), "comment");
         let got = app.get(&path, &w.facilitator);
         assert_eq!(got.body["state"], "proposed", "{}", got.text);
         assert!(got.body["comment"].is_null());

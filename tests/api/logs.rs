@@ -1,10 +1,9 @@
 //! What the service writes to its logs, and the size of upload it takes.
 
 use rocket::http::ContentType;
-use serde_json::json;
 
 use crate::common::{TestApp, PASSWORD};
-use crate::fixtures::{self, contractor_user, eligible, participant, place, placed};
+use crate::fixtures::{self, contractor_user, person_placed_with_a, placed};
 use crate::log_capture;
 use crate::on_both;
 
@@ -13,30 +12,11 @@ on_both!(logs_carry_no_token_password_or_person, |app: &TestApp| {
     let capture = log_capture::capture();
     let token = {
         let w = fixtures::world(app, "PLIE Logs");
-        let p = participant(
-            app,
-            &w.facilitator,
-            "Zéphyrine",
-            "Quintavalle",
-            "1987-03-14",
-        );
-        eligible(app, &w.facilitator, p, "2026-01-10");
-        let pl = place(
-            app,
-            &w.facilitator,
-            p,
-            w.assignment_a,
-            w.contractor_a,
-            "2026-02-01",
-            Some("2026-06-30"),
-        );
+        let person = ("Zéphyrine", "Quintavalle", "1987-03-14");
+        let february_to_june = ("2026-02-01", Some("2026-06-30"));
+        let (p, pl) = person_placed_with_a(app, &w, person, "2026-01-10", february_to_june);
         let a = contractor_user(app, &w.admin, w.contractor_a, "a@logs.test");
-        let r = app.put(
-            &format!("/api/v1/placements/{pl}/hours/2026-03"),
-            &a,
-            json!({"work_hours": 42}),
-        );
-        assert_eq!(r.status, 200, "{}", r.text);
+        fixtures::report_work(app, &a, pl, "2026-03", 42.0);
         let r = app.get(&format!("/api/v1/participants/{p}"), &w.facilitator);
         assert_eq!(r.status, 200, "{}", r.text);
         // A refused login, a bad token and a query string that names the person.

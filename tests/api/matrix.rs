@@ -18,7 +18,7 @@ use rocket::http::ContentType;
 use serde_json::{json, Value};
 
 use crate::common::{Backend, Resp, TestApp, PASSWORD};
-use crate::fixtures::{self, contractor_user, eligible, World};
+use crate::fixtures::{self, contractor_user, eligible, propose, World};
 use crate::on_both;
 
 /// Start of the needs of the matrix (the world's clauses run through 2026).
@@ -186,16 +186,6 @@ fn need(app: &TestApp, token: &str, assignment: i64, employer: i64, job: &str) -
     r.body["id"].as_i64().unwrap()
 }
 
-fn propose(app: &TestApp, token: &str, need: i64, participant: i64) -> i64 {
-    let r = app.post(
-        "/api/v1/referrals",
-        token,
-        json!({"need_id": need, "participant_id": participant}),
-    );
-    assert_eq!(r.status, 201, "referral: {}", r.text);
-    r.body["id"].as_i64().unwrap()
-}
-
 /// A draft clause of 833 hours on the side's main contract.
 fn draft_clause(app: &TestApp, s: &Side) -> i64 {
     fixtures::clause(
@@ -210,12 +200,7 @@ fn draft_clause(app: &TestApp, s: &Side) -> i64 {
 
 fn active_clause(app: &TestApp, s: &Side) -> i64 {
     let c = draft_clause(app, s);
-    let r = app.post(
-        &format!("/api/v1/clauses/{c}/activate"),
-        &s.w.admin,
-        json!({}),
-    );
-    assert_eq!(r.status, 200, "activate: {}", r.text);
+    fixtures::activate(app, &s.w.admin, c);
     c
 }
 
@@ -329,12 +314,7 @@ fn side(app: &TestApp, name: &str, tag: &str, work_a: i64, work_b: i64) -> Side 
     assert_eq!(r.status, 201, "contract of B: {}", r.text);
     let contract_b = r.body["id"].as_i64().unwrap();
     let clause_b = fixtures::clause(app, &w.admin, contract_b, "2026-01-01", "2026-12-31", None);
-    let r = app.post(
-        &format!("/api/v1/clauses/{clause_b}/activate"),
-        &w.admin,
-        json!({}),
-    );
-    assert_eq!(r.status, 200, "activate: {}", r.text);
+    fixtures::activate(app, &w.admin, clause_b);
     fixtures::assign(app, &w.admin, clause_b, w.contractor_b, "holder", 400);
     let b = own(
         w.contractor_b,

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::common::TestApp;
-use crate::fixtures::{self, contractor_user, eligible, participant, place};
+use crate::fixtures::{self, contractor_user, eligible, participant, place, AWA};
 use crate::on_both;
 
 on_both!(
@@ -256,17 +256,8 @@ on_both!(
     timeline_orders_events_and_names_next_action,
     |app: &TestApp| {
         let w = fixtures::world(app, "PLIE");
-        let p = participant(app, &w.facilitator, "Awa", "Diallo", "1990-04-02");
-        eligible(app, &w.facilitator, p, "2026-01-10");
-        let pl = place(
-            app,
-            &w.facilitator,
-            p,
-            w.assignment_a,
-            w.contractor_a,
-            "2026-02-01",
-            Some("2026-04-30"),
-        );
+        let february_to_april = ("2026-02-01", Some("2026-04-30"));
+        let (p, pl) = fixtures::person_placed_with_a(app, &w, AWA, "2026-01-10", february_to_april);
         let r = app.put(
             &format!("/api/v1/placements/{pl}/hours/2026-02"),
             &w.facilitator,

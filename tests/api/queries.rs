@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use rocket::http::Cookie;
 use serde_json::json;
 
-use crate::common::{TestApp, PASSWORD};
+use crate::common::{session_cookie_value, TestApp, PASSWORD};
 use crate::fixtures::{self, contractor_user, placed};
 use crate::on_both;
 
@@ -35,12 +35,7 @@ on_both!(
     |app: &TestApp| {
         let (w, p, pl) = placed(app);
         let a = contractor_user(app, &w.admin, w.contractor_a, "a@bd.test");
-        let r = app.put(
-            &format!("/api/v1/placements/{pl}/hours/2026-03"),
-            &a,
-            json!({"work_hours": 42}),
-        );
-        assert_eq!(r.status, 200, "{}", r.text);
+        fixtures::report_work(app, &a, pl, "2026-03", 42.0);
         // The filter applies when well formed...
         let r = app.get(&format!("/api/v1/hours?placement_id={pl}"), &w.facilitator);
         assert_eq!((r.status, r.body["total"].as_i64()), (200, Some(1)));
@@ -186,8 +181,7 @@ on_both!(
             format!("/api/v1/clauses/{c}/progress?on=2026-03-01"),
             "/api/v1/reports/annual?year=2026&territory=93".into(),
         ] {
-            let r = app.get(&path, &w.admin);
-            assert_eq!(r.status, 200, "{path}: {}", r.text);
+            app.get_ok(&path, &w.admin);
         }
     }
 );
@@ -230,8 +224,7 @@ on_both!(
             "/api/v1/hours?month=2100-12".into(),
             "/api/v1/reports/annual?from=1990-01&to=1990-12".into(),
         ] {
-            let r = app.get(&path, &w.admin);
-            assert_eq!(r.status, 200, "{path}: {}", r.text);
+            app.get_ok(&path, &w.admin);
         }
     }
 );
@@ -244,12 +237,7 @@ fn session(app: &TestApp, email: &str) -> String {
     ));
     assert_eq!(r.status().code, 303);
     let cookie = r.headers().get_one("Set-Cookie").unwrap().to_string();
-    cookie
-        .split(';')
-        .next()
-        .unwrap()
-        .trim_start_matches("clausier_session=")
-        .to_string()
+    session_cookie_value(&cookie)
 }
 
 on_both!(pages_refuse_malformed_query_values, |app: &TestApp| {
@@ -293,12 +281,7 @@ on_both!(milestones_are_listed_by_page, |app: &TestApp| {
     let w = fixtures::world(app, "PLIE");
     // Five years of monthly reports: start, 60 reports, mid-term, end warning, final report.
     let clause = fixtures::clause(app, &w.admin, w.contract, "2022-01-01", "2026-12-31", None);
-    let r = app.post(
-        &format!("/api/v1/clauses/{clause}/activate"),
-        &w.admin,
-        json!({}),
-    );
-    assert_eq!(r.status, 200, "{}", r.text);
+    fixtures::activate(app, &w.admin, clause);
     let url = format!("/api/v1/clauses/{clause}/milestones");
     let ids = |r: &crate::common::Resp| -> Vec<i64> {
         r.body["items"]

@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::common::TestApp;
-use crate::fixtures::{self, contractor_user, eligible, World};
+use crate::fixtures::{self, contractor_user, eligible, propose, World};
 use crate::on_both;
 
 /// Start of the needs below; the world's clause runs through 2026.
@@ -41,16 +41,6 @@ fn need(app: &TestApp, token: &str, assignment: i64, employer: i64, posts: i64) 
         need_body(assignment, employer, posts),
     );
     assert_eq!(r.status, 201, "need: {}", r.text);
-    r.body["id"].as_i64().unwrap()
-}
-
-fn propose(app: &TestApp, token: &str, need: i64, participant: i64) -> i64 {
-    let r = app.post(
-        "/api/v1/referrals",
-        token,
-        json!({"need_id": need, "participant_id": participant}),
-    );
-    assert_eq!(r.status, 201, "referral: {}", r.text);
     r.body["id"].as_i64().unwrap()
 }
 
@@ -574,32 +564,24 @@ fn concurrent_hires(app: &TestApp) {
     let r2 = propose(app, &w.facilitator, n, partial);
     // A second application on the same database, with an asynchronous client, so that the
     // two answers really run at the same time.
-    let rocket = app.second_rocket();
     let token = w.facilitator.clone();
-    let statuses = rocket::tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(async move {
-            let client = rocket::local::asynchronous::Client::untracked(rocket)
-                .await
-                .expect("client");
-            let hire = |id: i64| {
-                client
-                    .post(format!("/api/v1/referrals/{id}/answer"))
-                    .header(rocket::http::ContentType::JSON)
-                    .header(rocket::http::Header::new(
-                        "Authorization",
-                        format!("Bearer {token}"),
-                    ))
-                    .body(r#"{"state": "hired"}"#)
-                    .dispatch()
-            };
-            let (a, b) = rocket::tokio::join!(hire(r1), hire(r2));
-            let mut s = vec![a.status().code, b.status().code];
-            s.sort();
-            s
-        });
+    let statuses = app.in_parallel(|client| async move {
+        let hire = |id: i64| {
+            client
+                .post(format!("/api/v1/referrals/{id}/answer"))
+                .header(rocket::http::ContentType::JSON)
+                .header(rocket::http::Header::new(
+                    "Authorization",
+                    format!("Bearer {token}"),
+                ))
+                .body(r#"{"state": "hired"}"#)
+                .dispatch()
+        };
+        let (a, b) = rocket::tokio::join!(hire(r1), hire(r2));
+        let mut s = vec![a.status().code, b.status().code];
+        s.sort();
+        s
+    });
     assert_eq!(statuses, vec![201, 409]);
     let placements = format!("/api/v1/placements?assignment_id={}", w.assignment_a);
     assert_eq!(app.get(&placements, &w.facilitator).body["total"], 1);

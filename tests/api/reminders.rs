@@ -11,7 +11,7 @@ use clausier::reminders::{self, JobReport, Mailer};
 use serde_json::json;
 
 use crate::common::TestApp;
-use crate::fixtures::{self, eligible, participant, place, World};
+use crate::fixtures::{self, eligible, participant, World};
 use crate::on_both;
 use crate::smtp::SmtpServer;
 
@@ -87,35 +87,14 @@ fn scene(app: &TestApp) -> (World, i64) {
         json!([{"email": PAIE, "name": "Service paie"}]),
     );
     assert_eq!(r.status, 200, "{}", r.text);
-    let p = participant(app, &w.facilitator, "Awa", "Diallo", "1990-04-02");
-    eligible(app, &w.facilitator, p, "2026-01-10");
-    let pl = place(
-        app,
-        &w.facilitator,
-        p,
-        w.assignment_a,
-        w.contractor_a,
-        "2026-02-01",
-        Some("2026-06-30"),
-    );
+    let (_, pl) = fixtures::placed_feb_to_june(app, &w);
     report_and_validate(app, &w, pl, "2026-02", 35);
     (w, pl)
 }
 
 fn report_and_validate(app: &TestApp, w: &World, placement: i64, month: &str, hours: i64) {
-    let r = app.put(
-        &format!("/api/v1/placements/{placement}/hours/{month}"),
-        &w.facilitator,
-        json!({"work_hours": hours}),
-    );
-    assert_eq!(r.status, 200, "{}", r.text);
-    let id = r.body["id"].as_i64().unwrap();
-    let r = app.post(
-        "/api/v1/hours/validation",
-        &w.facilitator,
-        json!({"entry_ids": [id], "decision": "validate"}),
-    );
-    assert_eq!(r.status, 200, "{}", r.text);
+    let entry = fixtures::report_work(app, &w.facilitator, placement, month, hours as f64);
+    fixtures::validate(app, &w.facilitator, entry);
 }
 
 fn unique_ids(smtp: &SmtpServer) -> bool {
@@ -525,22 +504,15 @@ on_both!(each_territory_gets_its_own_local_hour, |app: &TestApp| {
     let smtp = SmtpServer::start();
     let (w, _) = scene(app);
     // A second clause in Mayotte (UTC+3), with its own contractor and contact.
-    let buyer = fixtures::org(
-        app,
-        &w.admin,
-        "buyer",
-        "Département de Mayotte",
-        Some(fixtures::SIRETS[3]),
-        Some("976"),
-    );
-    let builder = fixtures::org(
-        app,
-        &w.admin,
-        "contractor",
-        "Constructions de Mamoudzou",
-        Some(fixtures::SIRETS[4]),
-        Some("976"),
-    );
+    let [buyer, builder] = [
+        ("buyer", "Département de Mayotte", fixtures::SIRETS[3]),
+        (
+            "contractor",
+            "Constructions de Mamoudzou",
+            fixtures::SIRETS[4],
+        ),
+    ]
+    .map(|(kind, name, siret)| fixtures::org(app, &w.admin, kind, name, Some(siret), Some("976")));
     let r = app.put(
         &format!("/api/v1/organisations/{builder}/contacts"),
         &w.admin,
@@ -566,27 +538,12 @@ on_both!(each_territory_gets_its_own_local_hour, |app: &TestApp| {
     );
     let c = app.get(&format!("/api/v1/clauses/{clause}"), &w.admin);
     assert_eq!(c.body["time_zone"], "Indian/Mayotte");
-    assert_eq!(
-        app.post(
-            &format!("/api/v1/clauses/{clause}/activate"),
-            &w.admin,
-            json!({})
-        )
-        .status,
-        200
-    );
+    fixtures::activate(app, &w.admin, clause);
     let assignment = fixtures::assign(app, &w.admin, clause, builder, "holder", 400);
-    let p = participant(app, &w.facilitator, "Zaïna", "Abdou", "1995-06-01");
-    eligible(app, &w.facilitator, p, "2026-01-10");
-    let pl = place(
-        app,
-        &w.facilitator,
-        p,
-        assignment,
-        builder,
-        "2026-02-01",
-        Some("2026-06-30"),
-    );
+    let zaina = ("Zaïna", "Abdou", "1995-06-01");
+    let feb_to_june = ("2026-02-01", Some("2026-06-30"));
+    let with_builder = (assignment, builder);
+    let (_, pl) = fixtures::person_placed(app, &w, zaina, "2026-01-10", with_builder, feb_to_june);
     report_and_validate(app, &w, pl, "2026-02", 20);
     let job = Runner::new(app, smtp.port);
     job.run("2026-04-06T12:00:00Z");
@@ -1076,12 +1033,7 @@ on_both!(
     );
         assert_eq!(r.status, 201, "{}", r.text);
         let need = r.body["id"].as_i64().unwrap();
-        let r = app.post(
-            "/api/v1/referrals",
-            &w.facilitator,
-            json!({"need_id": need, "participant_id": p}),
-        );
-        assert_eq!(r.status, 201, "{}", r.text);
+        fixtures::propose(app, &w.facilitator, need, p);
         let waiting = |days: u64| format!("{}T10:00:00Z", today + chrono::Days::new(days));
         runner.run(&waiting(7));
         let chased = |smtp: &SmtpServer| {

@@ -10,7 +10,7 @@ use chrono::{Datelike, NaiveDate};
 use rocket::http::{ContentType, Cookie, Header};
 use serde_json::{json, Value};
 
-use crate::common::{TestApp, PASSWORD};
+use crate::common::{session_cookie_value, TestApp, PASSWORD};
 use crate::fixtures::{self, org, World, SIRETS};
 use crate::on_both;
 
@@ -1781,12 +1781,7 @@ fn session(app: &TestApp, email: &str) -> String {
     for attr in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=28800"] {
         assert!(cookie.contains(attr), "{cookie} lacks {attr}");
     }
-    cookie
-        .split(';')
-        .next()
-        .unwrap()
-        .trim_start_matches("clausier_session=")
-        .to_string()
+    session_cookie_value(&cookie)
 }
 
 fn page(app: &TestApp, path: &str, token: Option<&str>) -> (u16, String, Option<String>) {

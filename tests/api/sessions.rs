@@ -339,31 +339,22 @@ on_both!(
         app.structure_admin("PLIE");
         // A second application on the same database with an asynchronous client, so that the
         // guesses are really in flight together.
-        let rocket = app.second_rocket();
-        let mut statuses = rocket::tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(4)
-            .enable_all()
-            .build()
-            .expect("runtime")
-            .block_on(async move {
-                let client = rocket::local::asynchronous::Client::untracked(rocket)
-                    .await
-                    .expect("client");
-                let guess = |i: usize| {
-                    client
-                        .post("/api/v1/auth/login")
-                        .header(ContentType::JSON)
-                        .body(format!(
-                            r#"{{"email": "admin@plie.test", "password": "guess-number-{i}"}}"#
-                        ))
-                        .dispatch()
-                };
-                let responses = rocket::futures::future::join_all((0..30).map(guess)).await;
-                responses
-                    .iter()
-                    .map(|r| r.status().code)
-                    .collect::<Vec<_>>()
-            });
+        let mut statuses = app.in_parallel(|client| async move {
+            let guess = |i: usize| {
+                client
+                    .post("/api/v1/auth/login")
+                    .header(ContentType::JSON)
+                    .body(format!(
+                        r#"{{"email": "admin@plie.test", "password": "guess-number-{i}"}}"#
+                    ))
+                    .dispatch()
+            };
+            let responses = rocket::futures::future::join_all((0..30).map(guess)).await;
+            responses
+                .iter()
+                .map(|r| r.status().code)
+                .collect::<Vec<_>>()
+        });
         statuses.sort();
         // Five guesses are checked (401); every other one is refused unchecked (429).
         assert_eq!(

@@ -1,10 +1,26 @@
 //! The binary itself: configuration errors at start-up, `migrate`, `create-user`, and a real
 //! server on a TCP port, run from a folder that has no Rocket.toml.
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use crate::common::{drop_postgres_database, fresh_postgres_database, postgres_url};
+
+#[path = "../support/process.rs"]
+mod process;
+use process::{create_admin_args, free_port, run_ok, spawn_demo, wait_until, ChildGuard};
+
+/// Runs `check` with the URL of a fresh PostgreSQL database, dropped afterwards; skipped
+/// (with a line saying so) when CLAUSIER_TEST_POSTGRES_URL is not set.
+fn on_fresh_postgres(variant: &str, check: impl FnOnce(&str)) {
+    let Some(server) = postgres_url() else {
+        eprintln!("postgres variant of {variant} skipped: CLAUSIER_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let (url, (server, name)) = fresh_postgres_database(&server);
+    check(&url);
+    drop_postgres_database(&server, &name);
+}
 
 fn clausier(dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_clausier"));
@@ -16,15 +32,22 @@ fn clausier(dir: &std::path::Path) -> Command {
     cmd
 }
 
+/// Starts the binary with one setting; it must refuse to start. Returns what it printed on
+/// stderr.
+fn start_refused_with(dir: &std::path::Path, setting: &str, value: &str) -> String {
+    let out = clausier(dir).env(setting, value).output().unwrap();
+    assert!(!out.status.success(), "{setting}={value} was accepted");
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
 #[test]
 fn unknown_database_scheme_stops_start_up() {
     let dir = tempfile::tempdir().unwrap();
-    let out = clausier(dir.path())
-        .env("CLAUSIER_DATABASE_URL", "mysql://localhost/clausier")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = start_refused_with(
+        dir.path(),
+        "CLAUSIER_DATABASE_URL",
+        "mysql://localhost/clausier",
+    );
     assert!(
         err.contains("CLAUSIER_DATABASE_URL") && err.contains("mysql"),
         "{err}"
@@ -36,41 +59,27 @@ fn unknown_database_scheme_stops_start_up() {
 #[test]
 fn bad_setting_is_named() {
     let dir = tempfile::tempdir().unwrap();
-    let out = clausier(dir.path())
-        .env("CLAUSIER_SMTP_TLS", "ssl2")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("CLAUSIER_SMTP_TLS"));
-    let out = clausier(dir.path())
-        .env("CLAUSIER_TOKEN_TTL_SECONDS", "soon")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr)
-        .to_lowercase()
-        .contains("token_ttl_seconds"));
+    let err = start_refused_with(dir.path(), "CLAUSIER_SMTP_TLS", "ssl2");
+    assert!(err.contains("CLAUSIER_SMTP_TLS"), "{err}");
+    let err = start_refused_with(dir.path(), "CLAUSIER_TOKEN_TTL_SECONDS", "soon");
+    assert!(err.to_lowercase().contains("token_ttl_seconds"), "{err}");
 }
 
 fn migrate_twice(dir: &std::path::Path, url: &str) {
-    let out = clausier(dir)
-        .arg("migrate")
-        .env("CLAUSIER_DATABASE_URL", url)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let first = String::from_utf8_lossy(&out.stdout).to_string();
+    let migrate = || {
+        let out = clausier(dir)
+            .arg("migrate")
+            .env("CLAUSIER_DATABASE_URL", url)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let first = migrate();
     assert!(first.contains("applied"), "{first}");
-    let out = clausier(dir)
-        .arg("migrate")
-        .env("CLAUSIER_DATABASE_URL", url)
-        .output()
-        .unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("up to date"));
+    let second = migrate();
+    assert!(second.contains("up to date"), "{second}");
 }
 
 #[test]
@@ -82,30 +91,10 @@ fn migrations_on_sqlite() {
 
 #[test]
 fn migrations_on_postgres() {
-    let Some(server) = postgres_url() else {
-        eprintln!("postgres variant of migrations skipped: CLAUSIER_TEST_POSTGRES_URL is not set");
-        return;
-    };
-    let (url, (server, name)) = fresh_postgres_database(&server);
-    let dir = tempfile::tempdir().unwrap();
-    migrate_twice(dir.path(), &url);
-    drop_postgres_database(&server, &name);
-}
-
-struct Server(Child);
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    on_fresh_postgres("migrations", |url| {
+        let dir = tempfile::tempdir().unwrap();
+        migrate_twice(dir.path(), url);
+    });
 }
 
 /// create-user, then serve on a real port, log in, and read /me.
@@ -118,23 +107,7 @@ fn serve_and_login(database_url: Option<&str>) {
         c
     };
     let mut cmd = with_db(clausier(dir.path()));
-    let out = cmd
-        .args([
-            "create-user",
-            "--structure",
-            "PLIE Nord",
-            "--role",
-            "admin",
-            "--email",
-            "boss@plie.test",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run_ok(cmd.args(create_admin_args("PLIE Nord", "boss@plie.test")));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let password = stdout
         .lines()
@@ -149,16 +122,11 @@ fn serve_and_login(database_url: Option<&str>) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let _server = Server(child);
+    let _server = ChildGuard(child);
     let base = format!("http://127.0.0.1:{port}");
-    let started = Instant::now();
-    while ureq::get(&format!("{base}/health")).call().is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until("the server start", Duration::from_secs(20), || {
+        ureq::get(&format!("{base}/health")).call().is_ok()
+    });
     let login: serde_json::Value = ureq::post(&format!("{base}/api/v1/auth/login"))
         .send_json(serde_json::json!({"email": "boss@plie.test", "password": password}))
         .unwrap()
@@ -185,36 +153,17 @@ fn serve_on_sqlite_from_any_folder() {
 
 #[test]
 fn serve_on_postgres() {
-    let Some(server) = postgres_url() else {
-        eprintln!("postgres variant of serve skipped: CLAUSIER_TEST_POSTGRES_URL is not set");
-        return;
-    };
-    let (url, (server, name)) = fresh_postgres_database(&server);
-    serve_and_login(Some(&url));
-    drop_postgres_database(&server, &name);
+    on_fresh_postgres("serve", |url| serve_and_login(Some(url)));
 }
 
 /// `clausier --help` lists every command with its description, and exits 0.
 #[test]
 fn help_lists_every_command() {
     let dir = tempfile::tempdir().unwrap();
-    let out = clausier(dir.path()).arg("--help").output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run_ok(clausier(dir.path()).arg("--help"));
     let help = String::from_utf8_lossy(&out.stdout);
-    for command in [
-        "serve",
-        "migrate",
-        "anonymise",
-        "demo",
-        "bench-data",
-        "reminders",
-        "create-user",
-        "help",
-    ] {
+    let commands = "serve migrate anonymise demo bench-data reminders create-user help";
+    for command in commands.split_whitespace() {
         assert!(
             help.lines()
                 .any(|l| l.trim_start().starts_with(&format!("{command} "))),
@@ -234,11 +183,7 @@ fn help_lists_every_command() {
 #[test]
 fn a_command_help_lists_its_options() {
     let dir = tempfile::tempdir().unwrap();
-    let out = clausier(dir.path())
-        .args(["create-user", "--help"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let out = run_ok(clausier(dir.path()).args(["create-user", "--help"]));
     let help = String::from_utf8_lossy(&out.stdout);
     for option in [
         "--structure <NAME>",
@@ -315,17 +260,8 @@ fn demo_prints_the_public_url() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let child = clausier(dir.path())
-        .arg("demo")
-        .env("ROCKET_PORT", port.to_string())
-        .env("CLAUSIER_PUBLIC_URL", "https://clauses.example.test:8443")
-        .env("CLAUSIER_REMINDERS_CRON", "")
-        .env("CLAUSIER_ANONYMISE_CRON", "")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut server = Server(child);
+    let public_url = "https://clauses.example.test:8443";
+    let mut server = ChildGuard(spawn_demo(&mut clausier(dir.path()), port, public_url));
     let stdout = server.0.stdout.take().unwrap();
     let line = BufReader::new(stdout)
         .lines()

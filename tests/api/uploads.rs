@@ -8,7 +8,7 @@ use rocket::http::ContentType;
 use serde_json::json;
 
 use crate::common::{Resp, TestApp, PASSWORD};
-use crate::fixtures::{contractor_user, placed};
+use crate::fixtures::{self, contractor_user, placed};
 use crate::on_both;
 
 const XLSX: (&str, &str) = (
@@ -127,13 +127,7 @@ on_both!(
         // Workbooks are still read: a well-formed one naming an unknown placement is refused
         // on that row (whatever today's date).
         let mut book = rust_xlsxwriter::Workbook::new();
-        let sheet = book.add_worksheet();
-        for (c, h) in ["placement_id", "month", "work_hours", "training_hours"]
-            .iter()
-            .enumerate()
-        {
-            sheet.write_string(0, c as u16, *h).unwrap();
-        }
+        let sheet = fixtures::hours_sheet(&mut book);
         sheet.write_number(1, 0, 999_999.0).unwrap();
         sheet.write_string(1, 1, "2026-03").unwrap();
         sheet.write_number(1, 2, 10.0).unwrap();
@@ -157,13 +151,7 @@ on_both!(
             csv.push_str(&format!("{pl},2026-03,beaucoup,0\n"));
         }
         assert!(csv.len() < 20 << 20);
-        let r = app.request(
-            "POST",
-            "/api/v1/hours/import",
-            Some(&a),
-            Some(ContentType::CSV),
-            Some(csv.into_bytes()),
-        );
+        let r = app.import_hours_csv(&a, csv);
         assert_eq!(r.status, 422, "{}", &r.text[..r.text.len().min(500)]);
         assert_eq!(r.body["error_count"], 5_001);
         let errors = r.body["errors"].as_array().unwrap();

@@ -10,8 +10,8 @@
 //! it alone with `cargo test --test browser -- --nocapture`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
@@ -19,34 +19,9 @@ const PASSWORD: &str = "correct-horse-battery";
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVERS: &[&str] = &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"];
 
-/// A child process killed when dropped.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !ready() {
-        assert!(
-            started.elapsed() < timeout,
-            "{what} did not happen in {timeout:?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
+#[path = "../support/process.rs"]
+mod process;
+use process::{create_admin_args, free_port, run_ok, spawn_demo, wait_until, ChildGuard as Guard};
 
 /// The JSON body of a response, whatever its status.
 fn body(result: Result<ureq::Response, ureq::Error>) -> (u16, Value) {
@@ -64,32 +39,31 @@ struct Api {
 }
 
 impl Api {
-    fn post(&self, path: &str, value: Value) -> Value {
-        let (status, b) = body(
-            ureq::post(&format!("{}{path}", self.base))
-                .set("Authorization", &format!("Bearer {}", self.token))
-                .send_json(value),
-        );
-        assert!((200..300).contains(&status), "POST {path}: {status} {b}");
+    /// Sends a request with the token; the answer must be a success (`expected`, or any 2xx).
+    fn send(&self, method: &str, path: &str, value: Option<Value>, expected: Option<u16>) -> Value {
+        let request = ureq::request(method, &format!("{}{path}", self.base))
+            .set("Authorization", &format!("Bearer {}", self.token));
+        let (status, b) = body(match value {
+            Some(v) => request.send_json(v),
+            None => request.call(),
+        });
+        match expected {
+            Some(code) => assert_eq!(status, code, "{method} {path}: {b}"),
+            None => assert!(
+                (200..300).contains(&status),
+                "{method} {path}: {status} {b}"
+            ),
+        }
         b
+    }
+    fn post(&self, path: &str, value: Value) -> Value {
+        self.send("POST", path, Some(value), None)
     }
     fn put(&self, path: &str, value: Value) -> Value {
-        let (status, b) = body(
-            ureq::put(&format!("{}{path}", self.base))
-                .set("Authorization", &format!("Bearer {}", self.token))
-                .send_json(value),
-        );
-        assert!((200..300).contains(&status), "PUT {path}: {status} {b}");
-        b
+        self.send("PUT", path, Some(value), None)
     }
     fn get(&self, path: &str) -> Value {
-        let (status, b) = body(
-            ureq::get(&format!("{}{path}", self.base))
-                .set("Authorization", &format!("Bearer {}", self.token))
-                .call(),
-        );
-        assert_eq!(status, 200, "GET {path}: {b}");
-        b
+        self.send("GET", path, None, Some(200))
     }
 }
 
@@ -310,24 +284,13 @@ fn report_page_in_headless_chromium() {
     };
     let dir = tempfile::tempdir().unwrap();
     let database_url = format!("sqlite://{}", dir.path().join("clausier.db").display());
-    let out = clausier(dir.path(), &database_url)
-        .args([
-            "create-user",
-            "--structure",
-            "PLIE Navigateur",
-            "--role",
-            "admin",
-            "--email",
-            "admin@navigateur.test",
-            "--password",
-            PASSWORD,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    run_ok(
+        clausier(dir.path(), &database_url)
+            .args(create_admin_args(
+                "PLIE Navigateur",
+                "admin@navigateur.test",
+            ))
+            .args(["--password", PASSWORD]),
     );
 
     let port = free_port();
@@ -466,16 +429,11 @@ fn report_page_in_headless_chromium() {
     let demo_url = format!("sqlite://{}", demo_dir.path().join("demo.db").display());
     let demo_port = free_port();
     let demo_base = format!("http://127.0.0.1:{demo_port}");
-    let mut demo = clausier(demo_dir.path(), &demo_url)
-        .arg("demo")
-        .env("ROCKET_PORT", demo_port.to_string())
-        .env("CLAUSIER_PUBLIC_URL", &demo_base)
-        .env("CLAUSIER_REMINDERS_CRON", "")
-        .env("CLAUSIER_ANONYMISE_CRON", "")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut demo = spawn_demo(
+        &mut clausier(demo_dir.path(), &demo_url),
+        demo_port,
+        &demo_base,
+    );
     let mut out = std::io::BufReader::new(demo.stdout.take().unwrap());
     let _demo = Guard(demo);
     let (mut password, mut facilitator, mut report_url) = (None, None, None);
