@@ -16,6 +16,7 @@ pub mod placements;
 pub mod query;
 pub mod referrals;
 pub mod reminders;
+pub mod reply;
 pub mod report_params;
 pub mod reports;
 pub mod users;

@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::body::{page, JsonBody, ListResponse};
 use crate::api::query::{params, Param};
+use crate::api::reply::{Answer, Created, Listed};
 use crate::app::reminders as app;
 use crate::auth::{AnyRole, Staff, StaffOrContractor};
 use crate::db::Db;
 use crate::domain::limits::{Code, Label};
-use crate::error::ApiResult;
 use crate::store::milestones::MilestoneView;
 use crate::store::outbox::NotificationView;
 
@@ -27,7 +27,7 @@ pub async fn list_milestones(
     limit: Param<i64>,
     offset: Param<i64>,
     db: &State<Db>,
-) -> ApiResult<Json<ListResponse<MilestoneView>>> {
+) -> Listed<MilestoneView> {
     params!(on, limit, offset);
     let (limit, offset) = page(limit, offset)?;
     let caller = caller.0;
@@ -51,6 +51,8 @@ pub async fn list_milestones(
 pub struct ManualMilestone {
     pub kind: Option<Code>,
     pub label: Label,
+    /// Read by the use case (`date_malformed`, `date_out_of_range`): a date.
+    #[schema(value_type = String, format = Date)]
     pub due_on: Code,
 }
 
@@ -61,7 +63,7 @@ pub async fn add_milestone(
     id: i64,
     body: JsonBody<ManualMilestone>,
     db: &State<Db>,
-) -> ApiResult<(Status, Json<MilestoneView>)> {
+) -> Created<MilestoneView> {
     let input = body.0;
     let new = app::check_manual_milestone(input.kind.as_deref(), &input.label, &input.due_on)?;
     let sid = caller.structure_id;
@@ -73,11 +75,7 @@ pub async fn add_milestone(
 
 /// POST /api/v1/milestones/{id}/done — staff: marks a milestone done.
 #[rocket::post("/milestones/<id>/done")]
-pub async fn milestone_done(
-    caller: Staff,
-    id: i64,
-    db: &State<Db>,
-) -> ApiResult<Json<MilestoneView>> {
+pub async fn milestone_done(caller: Staff, id: i64, db: &State<Db>) -> Answer<MilestoneView> {
     let sid = caller.structure_id;
     let view = db
         .run(move |c| Ok(app::mark_milestone_done(c, sid, id)?))
@@ -93,7 +91,7 @@ pub async fn list_notifications(
     limit: Param<i64>,
     offset: Param<i64>,
     db: &State<Db>,
-) -> ApiResult<Json<ListResponse<NotificationView>>> {
+) -> Listed<NotificationView> {
     params!(status, limit, offset);
     let (limit, offset) = page(limit, offset)?;
     let sid = caller.structure_id;
@@ -120,7 +118,7 @@ pub async fn retry_notification(
     caller: Staff,
     id: i64,
     db: &State<Db>,
-) -> ApiResult<Json<NotificationView>> {
+) -> Answer<NotificationView> {
     let sid = caller.structure_id;
     let row = db
         .run(move |c| Ok(app::retry_notification(c, sid, id)?))
@@ -136,7 +134,7 @@ pub struct Preferences {
 
 /// GET /api/v1/me/preferences — any user.
 #[rocket::get("/me/preferences")]
-pub async fn get_preferences(caller: AnyRole, db: &State<Db>) -> ApiResult<Json<Preferences>> {
+pub async fn get_preferences(caller: AnyRole, db: &State<Db>) -> Answer<Preferences> {
     let uid = caller.user_id;
     let off = db
         .run(move |c| Ok(app::optional_reminders_off(c, uid)?))
@@ -152,7 +150,7 @@ pub async fn put_preferences(
     caller: AnyRole,
     body: JsonBody<Preferences>,
     db: &State<Db>,
-) -> ApiResult<Json<Preferences>> {
+) -> Answer<Preferences> {
     let uid = caller.user_id;
     let off = body.0.optional_reminders_off;
     db.run(move |c| Ok(app::set_optional_reminders_off(c, uid, off)?))
