@@ -496,43 +496,44 @@ fn decp_file() -> RefOr<Schema> {
         "description": "The records: a list, or one record; what is not an object is \
                         skipped and reported"
     });
+    // One flat alternative per accepted frame: utoipa keeps `required` and `maxProperties`
+    // of an object, not a nested `anyOf` or `not`.
+    let container = |key: &str| {
+        json!({
+            "type": "object",
+            "description": "The records under `marche` (contracts) and `contrat-concession` \
+                            (concessions, skipped)",
+            "required": [key],
+            "properties": {"marche": records, "contrat-concession": records}
+        })
+    };
+    let lone_record = |key: &str| {
+        json!({
+            "type": "object",
+            "description": "One record on its own (some hand-made files)",
+            "required": [key]
+        })
+    };
+    let mut marches = vec![
+        json!({
+            "type": "array",
+            "description": "The records; each may also be wrapped as {\"marche\": record}",
+            "items": {
+                "type": any_value,
+                "description": "A record, or {\"marche\": record}; an item that is not an \
+                                object is skipped and reported"
+            }
+        }),
+        container("marche"),
+        container("contrat-concession"),
+        json!({"type": "object", "maxProperties": 0, "description": "No record"}),
+    ];
+    marches.extend(["id", "objet", "acheteur", "uid"].map(lone_record));
     raw(json!({
         "description": "A DECP open-data file (données essentielles de la commande publique)",
         "type": "object",
         "required": ["marches"],
-        "properties": {"marches": {"anyOf": [
-            {
-                "type": "array",
-                "description": "The records; each may also be wrapped as {\"marche\": record}",
-                "items": {
-                    "type": any_value,
-                    "description": "A record, or {\"marche\": record}; an item that is not \
-                                    an object is skipped and reported"
-                }
-            },
-            {
-                "type": "object",
-                "description": "The records under `marche` (contracts) and \
-                                `contrat-concession` (concessions, skipped); empty: no record",
-                "properties": {"marche": records, "contrat-concession": records},
-                "anyOf": [
-                    {"required": ["marche"]},
-                    {"required": ["contrat-concession"]},
-                    {"maxProperties": 0}
-                ]
-            },
-            {
-                "type": "object",
-                "description": "One record on its own (some hand-made files)",
-                "not": {"required": ["marche"]},
-                "anyOf": [
-                    {"required": ["id"]},
-                    {"required": ["objet"]},
-                    {"required": ["acheteur"]},
-                    {"required": ["uid"]}
-                ]
-            }
-        ]}},
+        "properties": {"marches": {"anyOf": marches}},
         "examples": [{"marches": {"marche": [{
             "id": "2026-0042",
             "objet": "Construction d'un groupe scolaire",
