@@ -16,7 +16,7 @@ use utoipa::openapi::path::{
 };
 use utoipa::openapi::request_body::{RequestBody, RequestBodyBuilder};
 use utoipa::openapi::schema::{
-    ArrayBuilder, ArrayItems, KnownFormat, ObjectBuilder, SchemaFormat, Type,
+    ArrayBuilder, ArrayItems, KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type,
 };
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
@@ -48,6 +48,10 @@ impl<const MAX: usize, const MULTILINE: bool> PartialSchema for Text<MAX, MULTIL
             .schema_type(Type::String)
             .max_length(Some(MAX))
             .pattern(Some(if MULTILINE { MULTI_LINE } else { SINGLE_LINE }))
+            // What an email field must hold (checked by the use cases).
+            .format(
+                (MAX == limits::EMAIL_MAX).then_some(SchemaFormat::KnownFormat(KnownFormat::Email)),
+            )
             .description(Some(format!(
                 "At most {MAX} characters{}.",
                 if MULTILINE {
@@ -123,6 +127,36 @@ impl Schemas {
         Ref::from_schema_name(T::name()).into()
     }
 
+    /// `T` as a component read from a request body, with its dependencies: the readers
+    /// take dates from 1990 to 2100 only, so its dates say so (`bound_dates`).
+    fn input<T: ToSchema>(&mut self) -> RefOr<Schema> {
+        let mut found = Vec::new();
+        T::schemas(&mut found);
+        found.push((T::name().into_owned(), T::schema()));
+        for (name, mut schema) in found {
+            fix_formats(&mut schema);
+            bound_dates(&mut schema);
+            self.0.insert(name, schema);
+        }
+        Ref::from_schema_name(T::name()).into()
+    }
+
+    /// Replaces the schema of `property` in the component `component`: for a rule that the
+    /// use case checks and the field's type does not carry. False when there is no such
+    /// property (a test checks that every refinement applies).
+    fn refine(&mut self, component: &str, property: &str, schema: ObjectBuilder) -> bool {
+        let Some(RefOr::T(Schema::Object(o))) = self.0.get_mut(component) else {
+            return false;
+        };
+        match o.properties.get_mut(property) {
+            Some(p) => {
+                *p = schema.into();
+                true
+            }
+            None => false,
+        }
+    }
+
     /// `T`'s own schema inline (for generic wrappers such as `ListResponse<T>`), its
     /// dependencies as components.
     fn inline<T: ToSchema>(&mut self) -> RefOr<Schema> {
@@ -145,6 +179,12 @@ impl Schemas {
     fn list<T: ToSchema>(&mut self) -> RefOr<Schema> {
         self.named::<T>();
         self.inline::<ListResponse<T>>()
+    }
+
+    /// A JSON array of `T` read from a request body.
+    fn input_array<T: ToSchema>(&mut self) -> RefOr<Schema> {
+        let item = self.input::<T>();
+        ArrayBuilder::new().items(item).into()
     }
 
     /// A JSON array of `T`.
@@ -179,15 +219,34 @@ fn query_text() -> ObjectBuilder {
 /// Years 1990 to 2100, as the query and body readers take them.
 const YEARS: &str = "(199[0-9]|20[0-9]{2}|2100)";
 
+/// The leap years among them (2100 is not one).
+const LEAP_YEARS: &str = "(199[26]|20([02468][048]|[13579][26]))";
+
+/// A real day of those years written YYYY-MM-DD: the readers refuse 2026-02-30 or 2025-02-29,
+/// so the pattern does too.
+fn day_pattern() -> String {
+    format!(
+        "({YEARS}-(0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])\
+         |{YEARS}-(0[469]|11)-(0[1-9]|[12][0-9]|30)\
+         |{YEARS}-02-(0[1-9]|1[0-9]|2[0-8])\
+         |{LEAP_YEARS}-02-29)"
+    )
+}
+
+fn day_description() -> String {
+    format!("A date written YYYY-MM-DD, from {FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31.")
+}
+
 /// A date of a query: empty is taken as absent.
 fn query_date() -> ObjectBuilder {
     string()
-        .pattern(Some(format!(
-            "^({YEARS}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))?$"
-        )))
-        .description(Some(format!(
-            "A date written YYYY-MM-DD, from {FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31."
-        )))
+        .pattern(Some(format!("^({})?$", day_pattern())))
+        .description(Some(day_description()))
+}
+
+/// The identifier of a record: a positive integer.
+fn id() -> ObjectBuilder {
+    integer().minimum(Some(1)).examples([json!(7)])
 }
 
 /// A month of a path, or of a query (where empty is taken as absent).
@@ -206,6 +265,27 @@ fn year() -> ObjectBuilder {
         .minimum(Some(FIRST_YEAR))
         .maximum(Some(LAST_YEAR))
         .examples([json!(2026)])
+}
+
+/// `schema`, or the empty text: an enumeration gains `""`, a number or a switch becomes
+/// "this, or a text of no character" (text patterns already allow the empty text).
+fn or_empty(schema: RefOr<Schema>) -> RefOr<Schema> {
+    let RefOr::T(Schema::Object(mut o)) = schema else {
+        return schema;
+    };
+    match &o.schema_type {
+        SchemaType::Type(Type::String) => {
+            if let Some(values) = &mut o.enum_values {
+                values.push(json!(""));
+            }
+        }
+        SchemaType::Type(t @ (Type::Integer | Type::Number | Type::Boolean)) => {
+            o.schema_type = SchemaType::Array(vec![t.clone(), Type::String]);
+            o.max_length = Some(0);
+        }
+        _ => {}
+    }
+    RefOr::T(Schema::Object(o))
 }
 
 fn param(
@@ -247,7 +327,10 @@ pub struct Described {
 }
 
 impl Described {
+    /// An optional query parameter. Given empty (`status=`, as an HTML form sends an unset
+    /// filter) it is taken as absent, so its schema allows the empty value too.
     fn query(mut self, name: &str, schema: impl Into<RefOr<Schema>>, description: &str) -> Self {
+        let schema = or_empty(schema.into());
         self.params
             .push(param(name, ParameterIn::Query, schema, description));
         self
@@ -273,7 +356,7 @@ impl Described {
 
     /// The `id` path parameter: the record's identifier.
     fn id(self, what: &str) -> Self {
-        self.path("id", integer(), &format!("Identifier of the {what}"))
+        self.path("id", id(), &format!("Identifier of the {what}"))
     }
 
     /// `limit` (1 to 500, default 50) and `offset` (0 or more) of the list routes.
@@ -396,6 +479,73 @@ fn status_body(value: &str) -> RefOr<Schema> {
     }))
 }
 
+/// A DECP file as `domain::decp::parse_decp` reads it. Its records are read leniently (one
+/// that cannot become a contract is skipped and reported, not refused), so only the frame is
+/// described: what makes the body "not a DECP file" (400).
+fn decp_file() -> RefOr<Schema> {
+    let any_value = json!(["object", "array", "string", "number", "boolean", "null"]);
+    let record = json!({
+        "type": any_value,
+        "description": "One contract record, an object (v1.5 or v2: id, objet, acheteur, titulaires, \
+                        montant, dateNotification, dureeMois…); a record that cannot be \
+                        imported is skipped with its reason"
+    });
+    let records = json!({
+        "type": any_value,
+        "items": record,
+        "description": "The records: a list, or one record; what is not an object is \
+                        skipped and reported"
+    });
+    // One flat alternative per accepted frame: utoipa keeps `required` and `maxProperties`
+    // of an object, not a nested `anyOf` or `not`.
+    let container = |key: &str| {
+        json!({
+            "type": "object",
+            "description": "The records under `marche` (contracts) and `contrat-concession` \
+                            (concessions, skipped)",
+            "required": [key],
+            "properties": {"marche": records, "contrat-concession": records}
+        })
+    };
+    let lone_record = |key: &str| {
+        json!({
+            "type": "object",
+            "description": "One record on its own (some hand-made files)",
+            "required": [key]
+        })
+    };
+    let mut marches = vec![
+        json!({
+            "type": "array",
+            "description": "The records; each may also be wrapped as {\"marche\": record}",
+            "items": {
+                "type": any_value,
+                "description": "A record, or {\"marche\": record}; an item that is not an \
+                                object is skipped and reported"
+            }
+        }),
+        container("marche"),
+        container("contrat-concession"),
+        json!({"type": "object", "maxProperties": 0, "description": "No record"}),
+    ];
+    marches.extend(["id", "objet", "acheteur", "uid"].map(lone_record));
+    raw(json!({
+        "description": "A DECP open-data file (données essentielles de la commande publique)",
+        "type": "object",
+        "required": ["marches"],
+        "properties": {"marches": {"anyOf": marches}},
+        "examples": [{"marches": {"marche": [{
+            "id": "2026-0042",
+            "objet": "Construction d'un groupe scolaire",
+            "acheteur": {"id": "21930066500016"},
+            "montant": 1250000,
+            "dateNotification": "2026-03-02",
+            "dureeMois": 24,
+            "titulaires": [{"id": "55204944776279", "typeIdentifiant": "SIRET"}]
+        }]}}]
+    }))
+}
+
 /// The referral report: needs, proposals and hires of a year, in total, by contractor and
 /// by job, and declines by reason (an answer built as JSON by its handler).
 fn referral_report() -> RefOr<Schema> {
@@ -479,21 +629,21 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "openapi": {"type": "string"}, "paths": {"type": "object"}}}),
             ),
         ),
-        ("POST", "/api/v1/auth/login") => d.json_body(s.named::<auth::LoginRequest>()).json(
+        ("POST", "/api/v1/auth/login") => d.json_body(s.input::<auth::LoginRequest>()).json(
             200,
             "A Bearer token",
             s.named::<auth::TokenResponse>(),
         ),
         ("POST", "/api/v1/auth/logout") => d.empty(204, "The session is ended"),
         ("GET", "/api/v1/me") => d.json(200, "The current user", s.named::<auth::Me>()),
-        ("POST", "/api/v1/users") => d.json_body(s.named::<users::CreateUser>()).json(
+        ("POST", "/api/v1/users") => d.json_body(s.input::<users::CreateUser>()).json(
             201,
             created,
             s.named::<store::users::UserView>(),
         ),
         ("GET", "/api/v1/users") => d.paged().json(200, ok, s.list::<store::users::UserView>()),
         ("POST", "/api/v1/organisations") => d
-            .json_body(s.named::<organisations::OrganisationInput>())
+            .json_body(s.input::<organisations::OrganisationInput>())
             .json(
                 201,
                 created,
@@ -519,7 +669,7 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             d.id("organisation")
                 .json(200, ok, s.array::<store::organisations::Contact>())
         }
-        ("POST", "/api/v1/contracts") => d.json_body(s.named::<contracts::ContractInput>()).json(
+        ("POST", "/api/v1/contracts") => d.json_body(s.input::<contracts::ContractInput>()).json(
             201,
             created,
             s.named::<store::contracts::ContractView>(),
@@ -533,7 +683,7 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 .json(200, ok, s.named::<store::contracts::ContractView>())
         }
         ("POST", "/api/v1/calibrations") => d
-            .json_body(s.named::<crate::domain::calibration::CalibrationRequest>())
+            .json_body(s.input::<crate::domain::calibration::CalibrationRequest>())
             .json(
                 200,
                 "The calibration; nothing is stored",
@@ -543,11 +693,11 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             d.json(200, ok, s.array::<clauses::LabourShareOut>())
         }
         ("PUT", "/api/v1/reference/labour-shares") => d
-            .json_body(s.array::<clauses::LabourShareItem>())
+            .json_body(s.input_array::<clauses::LabourShareItem>())
             .json(200, ok, s.array::<clauses::LabourShareOut>()),
         ("POST", "/api/v1/contracts/<contract_id>/clauses") => d
-            .path("contract_id", integer(), "Identifier of the contract")
-            .json_body(s.named::<clauses::ClauseInput>())
+            .path("contract_id", id(), "Identifier of the contract")
+            .json_body(s.input::<clauses::ClauseInput>())
             .json(201, created, s.named::<store::clauses::ClauseView>()),
         ("GET", "/api/v1/clauses") => d
             .query(
@@ -573,27 +723,19 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
         ),
         ("POST", "/api/v1/clauses/<id>/assignments") => d
             .id("clause")
-            .json_body(s.named::<clauses::AssignmentInput>())
+            .json_body(s.input::<clauses::AssignmentInput>())
             .json(
                 201,
                 "The clause with its assignments",
                 s.named::<store::clauses::ClauseView>(),
             ),
-        ("POST", "/api/v1/imports/decp") => d
-            .json_body(raw(json!({
-                "description": "A DECP open-data file: an object whose `marches` holds the \
-                                records (a list, or an object holding `marche`)",
-                "type": "object",
-                "required": ["marches"],
-                "properties": {"marches": {"type": ["array", "object"]}}
-            })))
-            .json(
-                200,
-                "What was created, updated, left as it was or skipped",
-                s.named::<store::decp::ImportSummary>(),
-            ),
+        ("POST", "/api/v1/imports/decp") => d.json_body(decp_file()).json(
+            200,
+            "What was created, updated, left as it was or skipped",
+            s.named::<store::decp::ImportSummary>(),
+        ),
         ("POST", "/api/v1/participants") => d
-            .json_body(s.named::<participants::ParticipantInput>())
+            .json_body(s.input::<participants::ParticipantInput>())
             .json(201, created, s.named::<participants::ParticipantOut>()),
         ("GET", "/api/v1/participants") => d.paged().json(
             200,
@@ -607,7 +749,7 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
         ),
         ("POST", "/api/v1/participants/<id>/eligibility") => d
             .id("person")
-            .json_body(s.named::<participants::EligibilityInput>())
+            .json_body(s.input::<participants::EligibilityInput>())
             .json(201, created, s.named::<participants::EligibilityOut>()),
         ("GET", "/api/v1/participants/<id>/eligibility") => {
             d.id("person")
@@ -618,27 +760,15 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 .json(200, ok, s.named::<store::timeline::Timeline>())
         }
         ("GET", "/api/v1/audit") => d
-            .query(
-                "participant_id",
-                integer(),
-                "Only entries about this person",
-            )
+            .query("participant_id", id(), "Only entries about this person")
             .paged()
             .json(200, ok, s.list::<store::audit::AuditEntry>()),
         ("POST", "/api/v1/placements") => d
-            .json_body(s.named::<placements::PlacementInput>())
+            .json_body(s.input::<placements::PlacementInput>())
             .json(201, created, s.named::<store::placements::Placement>()),
         ("GET", "/api/v1/placements") => d
-            .query(
-                "participant_id",
-                integer(),
-                "Only placements of this person",
-            )
-            .query(
-                "assignment_id",
-                integer(),
-                "Only placements on this assignment",
-            )
+            .query("participant_id", id(), "Only placements of this person")
+            .query("assignment_id", id(), "Only placements on this assignment")
             .paged()
             .json(200, ok, s.list::<store::placements::Placement>()),
         ("GET", "/api/v1/placements/<id>") => {
@@ -647,7 +777,7 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
         }
         ("POST", "/api/v1/placements/<id>/exit") => d
             .id("placement")
-            .json_body(s.named::<placements::ExitInput>())
+            .json_body(s.input::<placements::ExitInput>())
             .json(200, ok, s.named::<store::placements::Placement>()),
         ("PUT", "/api/v1/placements/<id>/hours/<month>") => d
             .id("placement")
@@ -656,7 +786,7 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 string().pattern(Some(format!("^{YEARS}-(0[1-9]|1[0-2])$"))),
                 "The month of the hours, YYYY-MM",
             )
-            .json_body(s.named::<hours::HoursInput>())
+            .json_body(s.input::<hours::HoursInput>())
             .json(200, "The hour entry", s.named::<store::hours::HourEntry>()),
         ("POST", "/api/v1/hours/import") => {
             let mut d = d.query(
@@ -723,8 +853,8 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 string().enum_values(Some(["submitted", "validated", "rejected"])),
                 "Only entries in this state",
             )
-            .query("clause_id", integer(), "Only entries of this clause")
-            .query("placement_id", integer(), "Only entries of this placement")
+            .query("clause_id", id(), "Only entries of this clause")
+            .query("placement_id", id(), "Only entries of this placement")
             .query("month", month_text(), "Only entries of this month")
             .paged()
             .json(200, ok, s.list::<store::hours::HourEntry>()),
@@ -732,7 +862,7 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             d.id("hour entry")
                 .json(200, ok, s.array::<store::hours::Change>())
         }
-        ("POST", "/api/v1/hours/validation") => d.json_body(s.named::<hours::Decision>()).json(
+        ("POST", "/api/v1/hours/validation") => d.json_body(s.input::<hours::Decision>()).json(
             200,
             "The entries decided",
             s.list::<store::hours::HourEntry>(),
@@ -745,7 +875,7 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "The date of the progress (today by default)",
             )
             .json(200, ok, s.named::<hours::ClauseProgress>()),
-        ("POST", "/api/v1/needs") => d.json_body(s.named::<needs::NeedInput>()).json(
+        ("POST", "/api/v1/needs") => d.json_body(s.input::<needs::NeedInput>()).json(
             201,
             created,
             s.named::<needs::NeedView>(),
@@ -756,7 +886,7 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 string().enum_values(Some(["open", "filled", "closed"])),
                 "Only needs in this state",
             )
-            .query("assignment_id", integer(), "Only needs of this assignment")
+            .query("assignment_id", id(), "Only needs of this assignment")
             .paged()
             .json(200, ok, s.list::<needs::NeedView>()),
         ("GET", "/api/v1/needs/<id>") => d.id("need").json(200, ok, s.named::<needs::NeedView>()),
@@ -769,14 +899,14 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 .paged()
                 .json(200, ok, s.list::<needs::MatchView>())
         }
-        ("POST", "/api/v1/referrals") => d.json_body(s.named::<referrals::ReferralInput>()).json(
+        ("POST", "/api/v1/referrals") => d.json_body(s.input::<referrals::ReferralInput>()).json(
             201,
             created,
             s.named::<referrals::ReferralView>(),
         ),
         ("GET", "/api/v1/referrals") => d
-            .query("need_id", integer(), "Only proposals to this need")
-            .query("participant_id", integer(), "Only proposals of this person")
+            .query("need_id", id(), "Only proposals to this need")
+            .query("participant_id", id(), "Only proposals of this person")
             .query(
                 "state",
                 string().enum_values(Some(["proposed", "interview", "hired", "declined"])),
@@ -791,7 +921,7 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
         ("POST", "/api/v1/referrals/<id>/answer") => {
             let answer = s.named::<referrals::AnswerOut>();
             d.id("proposal")
-                .json_body(s.named::<referrals::AnswerInput>())
+                .json_body(s.input::<referrals::AnswerInput>())
                 .json(200, "The proposal in its new state", answer.clone())
                 .json(201, "Hired: the placement created", answer)
         }
@@ -825,7 +955,7 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             .json(200, ok, s.list::<store::milestones::MilestoneView>()),
         ("POST", "/api/v1/clauses/<id>/milestones") => d
             .id("clause")
-            .json_body(s.named::<reminders::ManualMilestone>())
+            .json_body(s.input::<reminders::ManualMilestone>())
             .json(201, created, s.named::<store::milestones::MilestoneView>()),
         ("POST", "/api/v1/milestones/<id>/done") => d.id("milestone").json(
             200,
@@ -846,7 +976,7 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             s.named::<store::outbox::NotificationView>(),
         ),
         ("GET", "/api/v1/me/preferences") => d.json(200, ok, s.named::<reminders::Preferences>()),
-        ("PUT", "/api/v1/me/preferences") => d.json_body(s.named::<reminders::Preferences>()).json(
+        ("PUT", "/api/v1/me/preferences") => d.json_body(s.input::<reminders::Preferences>()).json(
             200,
             ok,
             s.named::<reminders::Preferences>(),
@@ -893,6 +1023,38 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
         }
         _ => return None,
     })
+}
+
+/// Rules of body fields that the use cases check and the fields' types do not carry, said
+/// in the document so that a body valid by the document is not refused for them. Answers
+/// the refinements that found no such field (a test wants none).
+fn refine_inputs(s: &mut Schemas) -> Vec<&'static str> {
+    let password = string()
+        .min_length(Some(crate::auth::password::MIN_CHARS))
+        .max_length(Some(limits::PASSWORD_MAX))
+        .pattern(Some(SINGLE_LINE))
+        .description(Some(format!(
+            "At least {} characters, on one line.",
+            crate::auth::password::MIN_CHARS
+        )));
+    let hours_target = ObjectBuilder::new()
+        .schema_type(Type::Number)
+        .exclusive_minimum(Some(0))
+        .description(Some(
+            "The hours given to the contractor: more than 0, with at most two decimals; all \
+             the assignments of a clause total at most its hours.",
+        ))
+        .examples([json!(350)]);
+    let mut missed = Vec::new();
+    for (component, property, schema) in [
+        ("CreateUser", "password", password),
+        ("AssignmentInput", "hours_target", hours_target),
+    ] {
+        if !s.refine(component, property, schema) {
+            missed.push(property);
+        }
+    }
+    missed
 }
 
 /// The 422 of an import: the refused rows (`{line, field, code, message}`, the first 100) and
@@ -952,10 +1114,10 @@ fn report_filters(d: Described) -> Described {
         query_text(),
         "Only this territory (a département code, e.g. 93)",
     )
-    .query("buyer_id", integer(), "Only contracts of this buyer")
+    .query("buyer_id", id(), "Only contracts of this buyer")
     .query(
         "contractor_id",
-        integer(),
+        id(),
         "Only hours worked for this contractor",
     )
     .query(
@@ -965,7 +1127,7 @@ fn report_filters(d: Described) -> Described {
     )
     .query(
         "structure_id",
-        integer(),
+        id(),
         "A funder reading several structures: only this one",
     )
 }
@@ -976,14 +1138,20 @@ fn report_params(d: Described) -> Described {
         .query(
             "year",
             year(),
-            "The calendar year (this year by default; not with from/to)",
+            "The calendar year. Give either `year`, or both `from` and `to`: one of the two \
+             is required, and `year` with `from` or `to` is refused (422, \
+             period_year_and_months)",
         )
         .query(
             "from",
             month_text(),
-            "First month of a period (with `to`, instead of `year`)",
+            "First month of a period of at most 120 months: with `to`, never with `year`",
         )
-        .query("to", month_text(), "Last month of a period (with `from`)");
+        .query(
+            "to",
+            month_text(),
+            "Last month of the period, not before `from`: with `from`, never with `year`",
+        );
     report_filters(d)
 }
 
@@ -1127,6 +1295,10 @@ pub fn document(v1: &[rocket::Route]) -> OpenApi {
             .operation_id(Some(operation_id(m.as_str(), &rocket_path)));
         if entry.is_some_and(|a| !a.roles.is_empty()) {
             op = op.security(SecurityRequirement::new("bearer", Vec::<String>::new()));
+            // A page is also asked for without a token: it then sends to the login page.
+            if described.page {
+                op = op.security(SecurityRequirement::default());
+            }
         }
         for p in described.params.iter().cloned() {
             op = op.parameter(p);
@@ -1152,6 +1324,9 @@ pub fn document(v1: &[rocket::Route]) -> OpenApi {
             );
         }
         paths.add_path_operation(openapi_path(&rocket_path), vec![method], op.build());
+    }
+    for missed in refine_inputs(&mut schemas) {
+        tracing::warn!("OpenAPI: no body field {missed} to refine");
     }
     let mut components = ComponentsBuilder::new().security_scheme(
         "bearer",
@@ -1229,6 +1404,31 @@ fn fix_formats(schema: &mut RefOr<Schema>) {
     }
 }
 
+/// Dates of a request body: only the days of 1990 to 2100 are taken (`limits::date`).
+fn bound_dates(schema: &mut RefOr<Schema>) {
+    let RefOr::T(schema) = schema else {
+        return;
+    };
+    match schema {
+        Schema::Object(o) => {
+            if o.format == Some(SchemaFormat::KnownFormat(KnownFormat::Date)) {
+                o.pattern = Some(format!("^{}$", day_pattern()));
+                o.description = Some(day_description());
+            }
+            o.properties.values_mut().for_each(bound_dates);
+        }
+        Schema::Array(a) => {
+            if let ArrayItems::RefOrSchema(items) = &mut a.items {
+                bound_dates(items);
+            }
+        }
+        Schema::OneOf(x) => x.items.iter_mut().for_each(bound_dates),
+        Schema::AllOf(x) => x.items.iter_mut().for_each(bound_dates),
+        Schema::AnyOf(x) => x.items.iter_mut().for_each(bound_dates),
+        _ => {}
+    }
+}
+
 /// Swagger UI at /docs and the document at /api/v1/openapi.json.
 pub fn routes(doc: OpenApi) -> Vec<rocket::Route> {
     SwaggerUi::new("/docs/<_..>")
@@ -1269,6 +1469,42 @@ mod tests {
                     a.path
                 );
             }
+        }
+    }
+
+    #[test]
+    fn every_refinement_of_a_body_field_finds_its_field() {
+        let mut s = Schemas::default();
+        for a in access::ROUTES {
+            describe_with(a.method, a.path, &mut s);
+        }
+        assert_eq!(refine_inputs(&mut s), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn the_day_pattern_takes_real_days_of_1990_to_2100_only() {
+        let schema = json!({"type": "string", "pattern": format!("^{}$", day_pattern())});
+        let re = jsonschema::validator_for(&schema).unwrap();
+        for good in [
+            "1990-01-01",
+            "2100-12-31",
+            "2024-02-29",
+            "2000-02-29",
+            "2026-04-30",
+        ] {
+            assert!(re.is_valid(&json!(good)), "{good}");
+        }
+        for bad in [
+            "1989-12-31",
+            "2101-01-01",
+            "2026-02-30",
+            "2025-02-29",
+            "2100-02-29",
+            "2026-04-31",
+            "2026-1-05",
+            "",
+        ] {
+            assert!(!re.is_valid(&json!(bad)), "{bad}");
         }
     }
 

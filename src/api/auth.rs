@@ -5,6 +5,7 @@ use rocket::State;
 use serde::{Deserialize, Serialize};
 
 use crate::api::body::JsonBody;
+use crate::api::reply::Answer;
 use crate::app::sessions as app;
 use crate::auth::login::{end_session, login_with};
 use crate::auth::password::HashLimiter;
@@ -38,7 +39,7 @@ pub async fn login(
     keys: &State<TokenKeys>,
     config: &State<Config>,
     hashes: &State<HashLimiter>,
-) -> ApiResult<Json<TokenResponse>> {
+) -> Answer<TokenResponse> {
     let LoginRequest { email, password } = body.0;
     let issued = login_with(db, keys, config, hashes, email.into(), password.into()).await?;
     Ok(Json(TokenResponse {
@@ -74,7 +75,7 @@ pub struct Me {
 
 /// GET /api/v1/me — any authenticated user.
 #[rocket::get("/me")]
-pub async fn me(caller: AnyRole, db: &State<Db>) -> ApiResult<Json<Me>> {
+pub async fn me(caller: AnyRole, db: &State<Db>) -> Answer<Me> {
     let id = caller.user_id;
     let u = db
         .run(move |c| Ok(app::current_user(c, id)?))

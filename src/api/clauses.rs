@@ -1,19 +1,18 @@
 //! Calibration previews, the labour-share reference table, clauses and their assignments.
 
-use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::State;
 use serde::Serialize;
 
-use crate::api::body::{page, JsonBody, ListResponse};
-use crate::api::query::{params, Param};
+use crate::api::body::JsonBody;
+use crate::api::query::{params, Page, Paging, Param};
+use crate::api::reply::{self, Answer, Created, Listed};
 use crate::app::clauses::{self as app, ClauseChange};
 pub use crate::app::clauses::{AssignmentInput, ClauseInput, LabourShareItem};
 use crate::auth::{AdminOnly, Staff, StaffOrContractor};
 use crate::db::Db;
 use crate::domain::calibration::{CalibrationRequest, CalibrationResult, LabourShareRef};
 use crate::domain::units::ser_hundredths;
-use crate::error::ApiResult;
 use crate::store::clauses::ClauseView;
 
 /// POST /api/v1/calibrations — staff: computes the hours of a clause, stores nothing.
@@ -22,13 +21,9 @@ pub async fn preview(
     caller: Staff,
     body: JsonBody<CalibrationRequest>,
     db: &State<Db>,
-) -> ApiResult<Json<CalibrationResult>> {
-    let sid = caller.structure_id;
-    let request = body.0;
-    let result = db
-        .run(move |c| Ok(app::preview_calibration(c, sid, &request)?))
-        .await?;
-    Ok(Json(result))
+) -> Answer<CalibrationResult> {
+    let (sid, request) = (caller.structure_id, body.0);
+    reply::json(db, move |c| app::preview_calibration(c, sid, &request)).await
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -52,10 +47,7 @@ fn shares_out(rows: Vec<LabourShareRef>) -> Vec<LabourShareOut> {
 
 /// GET /api/v1/reference/labour-shares — staff.
 #[rocket::get("/reference/labour-shares")]
-pub async fn get_labour_shares(
-    caller: Staff,
-    db: &State<Db>,
-) -> ApiResult<Json<Vec<LabourShareOut>>> {
+pub async fn get_labour_shares(caller: Staff, db: &State<Db>) -> Answer<Vec<LabourShareOut>> {
     let sid = caller.structure_id;
     let rows = db.run(move |c| Ok(app::labour_shares(c, sid)?)).await?;
     Ok(Json(shares_out(rows)))
@@ -67,7 +59,7 @@ pub async fn put_labour_shares(
     caller: AdminOnly,
     body: JsonBody<Vec<LabourShareItem>>,
     db: &State<Db>,
-) -> ApiResult<Json<Vec<LabourShareOut>>> {
+) -> Answer<Vec<LabourShareOut>> {
     let sid = caller.structure_id;
     let items = body.0;
     let saved = db
@@ -83,86 +75,55 @@ pub async fn create(
     contract_id: i64,
     body: JsonBody<ClauseInput>,
     db: &State<Db>,
-) -> ApiResult<(Status, Json<ClauseView>)> {
-    let sid = caller.structure_id;
-    let input = body.0;
-    let view = db
-        .run(move |c| Ok(app::create_clause(c, sid, contract_id, input)?))
-        .await?;
-    Ok((Status::Created, Json(view)))
+) -> Created<ClauseView> {
+    let (sid, input) = (caller.structure_id, body.0);
+    reply::created(db, move |c| app::create_clause(c, sid, contract_id, input)).await
 }
 
 /// GET /api/v1/clauses — staff; a contractor sees the clauses it has an assignment on.
-#[rocket::get("/clauses?<status>&<limit>&<offset>")]
+#[rocket::get("/clauses?<status>&<paging..>")]
 pub async fn list(
     caller: StaffOrContractor,
     status: Param<String>,
-    limit: Param<i64>,
-    offset: Param<i64>,
+    paging: Paging,
     db: &State<Db>,
-) -> ApiResult<Json<ListResponse<ClauseView>>> {
-    params!(status, limit, offset);
-    let (limit, offset) = page(limit, offset)?;
-    let sid = caller.structure_id;
-    let contractor = caller.contractor_org();
-    let (items, total) = db
-        .run(move |c| {
-            Ok(app::list_clauses(
-                c,
-                sid,
-                contractor,
-                status.as_deref(),
-                limit,
-                offset,
-            )?)
-        })
-        .await?;
-    Ok(Json(ListResponse { items, total }))
+) -> Listed<ClauseView> {
+    params!(status, paging);
+    let (sid, org) = (caller.structure_id, caller.contractor_org());
+    let Page { limit, offset } = paging;
+    reply::page(db, move |c| {
+        app::list_clauses(c, sid, org, status.as_deref(), limit, offset)
+    })
+    .await
 }
 
 /// GET /api/v1/clauses/{id} — staff; a contractor only for its own clauses.
 #[rocket::get("/clauses/<id>")]
-pub async fn get(
-    caller: StaffOrContractor,
-    id: i64,
-    db: &State<Db>,
-) -> ApiResult<Json<ClauseView>> {
-    let sid = caller.structure_id;
-    let contractor = caller.contractor_org();
-    let view = db
-        .run(move |c| Ok(app::clause_view(c, sid, id, contractor)?))
-        .await?;
-    Ok(Json(view))
+pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> Answer<ClauseView> {
+    let (sid, org) = (caller.structure_id, caller.contractor_org());
+    reply::json(db, move |c| app::clause_view(c, sid, id, org)).await
 }
 
 /// Runs one status change of a clause.
-async fn transition(
-    db: &Db,
-    sid: i64,
-    id: i64,
-    change: ClauseChange,
-) -> ApiResult<Json<ClauseView>> {
-    let view = db
-        .run(move |c| Ok(app::change_status(c, sid, id, change)?))
-        .await?;
-    Ok(Json(view))
+async fn transition(db: &Db, sid: i64, id: i64, change: ClauseChange) -> Answer<ClauseView> {
+    reply::json(db, move |c| app::change_status(c, sid, id, change)).await
 }
 
 /// POST /api/v1/clauses/{id}/activate — staff: draft -> active.
 #[rocket::post("/clauses/<id>/activate")]
-pub async fn activate(caller: Staff, id: i64, db: &State<Db>) -> ApiResult<Json<ClauseView>> {
+pub async fn activate(caller: Staff, id: i64, db: &State<Db>) -> Answer<ClauseView> {
     transition(db, caller.structure_id, id, ClauseChange::Activate).await
 }
 
 /// POST /api/v1/clauses/{id}/complete — staff: active -> completed.
 #[rocket::post("/clauses/<id>/complete")]
-pub async fn complete(caller: Staff, id: i64, db: &State<Db>) -> ApiResult<Json<ClauseView>> {
+pub async fn complete(caller: Staff, id: i64, db: &State<Db>) -> Answer<ClauseView> {
     transition(db, caller.structure_id, id, ClauseChange::Complete).await
 }
 
 /// POST /api/v1/clauses/{id}/cancel — staff: draft or active -> cancelled.
 #[rocket::post("/clauses/<id>/cancel")]
-pub async fn cancel(caller: Staff, id: i64, db: &State<Db>) -> ApiResult<Json<ClauseView>> {
+pub async fn cancel(caller: Staff, id: i64, db: &State<Db>) -> Answer<ClauseView> {
     transition(db, caller.structure_id, id, ClauseChange::Cancel).await
 }
 
@@ -173,13 +134,9 @@ pub async fn add_assignment(
     id: i64,
     body: JsonBody<AssignmentInput>,
     db: &State<Db>,
-) -> ApiResult<(Status, Json<ClauseView>)> {
-    let sid = caller.structure_id;
-    let input = body.0;
-    let view = db
-        .run(move |c| Ok(app::assign_hours(c, sid, id, input)?))
-        .await?;
-    Ok((Status::Created, Json(view)))
+) -> Created<ClauseView> {
+    let (sid, input) = (caller.structure_id, body.0);
+    reply::created(db, move |c| app::assign_hours(c, sid, id, input)).await
 }
 
 pub fn routes() -> Vec<rocket::Route> {

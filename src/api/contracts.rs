@@ -1,17 +1,15 @@
 //! Contracts with their lots and holders.
 
-use rocket::http::Status;
-use rocket::serde::json::Json;
 use rocket::State;
 
-use crate::api::body::{page, JsonBody, ListResponse};
-use crate::api::query::{params, Param};
+use crate::api::body::JsonBody;
+use crate::api::query::{params, Paging};
+use crate::api::reply::{self, Answer, Created, Listed};
 use crate::app::contracts as app;
 pub use crate::app::contracts::ContractInput;
 pub use crate::app::contracts::SOCIAL_CONSIDERATIONS;
 use crate::auth::{Staff, StaffOrContractor};
 use crate::db::Db;
-use crate::error::ApiResult;
 use crate::store::contracts::ContractView;
 
 /// POST /api/v1/contracts — staff.
@@ -20,46 +18,31 @@ pub async fn create(
     caller: Staff,
     body: JsonBody<ContractInput>,
     db: &State<Db>,
-) -> ApiResult<(Status, Json<ContractView>)> {
-    let sid = caller.structure_id;
-    let input = body.0;
-    let view = db
-        .run(move |c| Ok(app::create_contract(c, sid, input)?))
-        .await?;
-    Ok((Status::Created, Json(view)))
+) -> Created<ContractView> {
+    let (sid, input) = (caller.structure_id, body.0);
+    reply::created(db, move |c| app::create_contract(c, sid, input)).await
 }
 
 /// GET /api/v1/contracts — staff; a contractor sees the contracts it holds or works on.
-#[rocket::get("/contracts?<limit>&<offset>")]
+#[rocket::get("/contracts?<paging..>")]
 pub async fn list(
     caller: StaffOrContractor,
-    limit: Param<i64>,
-    offset: Param<i64>,
+    paging: Paging,
     db: &State<Db>,
-) -> ApiResult<Json<ListResponse<ContractView>>> {
-    params!(limit, offset);
-    let (limit, offset) = page(limit, offset)?;
-    let sid = caller.structure_id;
-    let contractor = caller.contractor_org();
-    let (items, total) = db
-        .run(move |c| Ok(app::list_contracts(c, sid, contractor, limit, offset)?))
-        .await?;
-    Ok(Json(ListResponse { items, total }))
+) -> Listed<ContractView> {
+    params!(paging);
+    let (sid, org) = (caller.structure_id, caller.contractor_org());
+    reply::page(db, move |c| {
+        app::list_contracts(c, sid, org, paging.limit, paging.offset)
+    })
+    .await
 }
 
 /// GET /api/v1/contracts/{id} — staff; a contractor only for a contract it holds or works on.
 #[rocket::get("/contracts/<id>")]
-pub async fn get(
-    caller: StaffOrContractor,
-    id: i64,
-    db: &State<Db>,
-) -> ApiResult<Json<ContractView>> {
-    let sid = caller.structure_id;
-    let contractor = caller.contractor_org();
-    let view = db
-        .run(move |c| Ok(app::contract_view(c, sid, id, contractor)?))
-        .await?;
-    Ok(Json(view))
+pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> Answer<ContractView> {
+    let (sid, org) = (caller.structure_id, caller.contractor_org());
+    reply::json(db, move |c| app::contract_view(c, sid, id, org)).await
 }
 
 pub fn routes() -> Vec<rocket::Route> {

@@ -10,9 +10,10 @@ use rocket::serde::json::Json;
 use rocket::State;
 use serde::{Deserialize, Serialize};
 
-use crate::api::body::{page, Download, JsonBody, ListResponse};
+use crate::api::body::{Download, JsonBody, ListResponse};
 use crate::api::messages::rows_problem;
-use crate::api::query::{params, required, Param};
+use crate::api::query::{params, required, Id, Paging, Param};
+use crate::api::reply::{self, Answer, Listed};
 use crate::app::hours::{self as app, HourRules, MonthFigures};
 use crate::auth::{Caller, Staff, StaffOrContractor};
 use crate::config::Config;
@@ -41,7 +42,7 @@ pub async fn put_hours(
     body: JsonBody<HoursInput>,
     db: &State<Db>,
     config: &State<Config>,
-) -> ApiResult<Json<HourEntry>> {
+) -> Answer<HourEntry> {
     let input = body.0;
     let rules = HourRules {
         today: db.clock.today(),
@@ -49,17 +50,15 @@ pub async fn put_hours(
     };
     let now = db.clock.naive();
     let caller = caller.0;
-    let entry = db
-        .run(move |c| {
-            let figures = MonthFigures {
-                work: input.work_hours.0,
-                training: input.training_hours.map(|h| h.0).unwrap_or(0),
-                amendment_reason: input.amendment_reason.as_deref(),
-            };
-            app::report_month(c, &caller, id, &month, &figures, &rules, now).map_err(ApiError::from)
-        })
-        .await?;
-    Ok(Json(entry))
+    reply::json(db, move |c| {
+        let figures = MonthFigures {
+            work: input.work_hours.0,
+            training: input.training_hours.map(|h| h.0).unwrap_or(0),
+            amendment_reason: input.amendment_reason.as_deref(),
+        };
+        app::report_month(c, &caller, id, &month, &figures, &rules, now)
+    })
+    .await
 }
 
 #[derive(Serialize, Default, utoipa::ToSchema)]
@@ -91,7 +90,7 @@ async fn run_import(
     dry_run: bool,
     db: &Db,
     cap: i64,
-) -> ApiResult<Json<ImportSummary>> {
+) -> Answer<ImportSummary> {
     // Parsing 50,000 lines (or unzipping a workbook) takes tens of milliseconds: off the
     // async workers, which would otherwise hold every request queued behind them.
     let rows = rocket::tokio::task::spawn_blocking(move || parse_upload(&bytes, ct.as_ref()))
@@ -105,11 +104,10 @@ async fn run_import(
         monthly_cap: cap,
     };
     let now = db.clock.naive();
-    let counts = db
-        .run(move |c| {
-            app::import_hours(c, &caller, &rows, dry_run, &rules, now).map_err(ApiError::from)
-        })
-        .await?;
+    let counts = reply::call(db, move |c| {
+        app::import_hours(c, &caller, &rows, dry_run, &rules, now)
+    })
+    .await?;
     Ok(Json(ImportSummary {
         accepted: counts.accepted,
         unchanged: counts.unchanged,
@@ -135,7 +133,7 @@ pub async fn import_multipart(
     form: Form<Upload<'_>>,
     db: &State<Db>,
     config: &State<Config>,
-) -> ApiResult<Json<ImportSummary>> {
+) -> Answer<ImportSummary> {
     use rocket::tokio::io::AsyncReadExt;
     params!(dry_run);
     let ct = form.file.content_type().cloned();
@@ -167,7 +165,7 @@ pub async fn import_raw(
     data: Data<'_>,
     db: &State<Db>,
     config: &State<Config>,
-) -> ApiResult<Json<ImportSummary>> {
+) -> Answer<ImportSummary> {
     params!(dry_run);
     let capped = data
         .open(20.mebibytes())
@@ -203,9 +201,7 @@ pub async fn template(
         return Err(app_invalid(Violation::new("format", "hours_format")));
     }
     let caller = caller.0;
-    let rows = db
-        .run(move |c| app::template_rows(c, &caller, month).map_err(ApiError::from))
-        .await?;
+    let rows = reply::call(db, move |c| app::template_rows(c, &caller, month)).await?;
     let name = format!("heures-{month}.{format}");
     let (body, content_type) = if format == "csv" {
         (
@@ -229,32 +225,29 @@ pub async fn template(
 }
 
 /// GET /api/v1/hours — staff; a contractor sees the entries of its placements.
-#[rocket::get("/hours?<status>&<clause_id>&<placement_id>&<month>&<limit>&<offset>")]
-#[allow(clippy::too_many_arguments)]
+#[rocket::get("/hours?<status>&<clause_id>&<placement_id>&<month>&<paging..>")]
 pub async fn list(
     caller: StaffOrContractor,
     status: Param<String>,
-    clause_id: Param<i64>,
-    placement_id: Param<i64>,
+    clause_id: Param<Id>,
+    placement_id: Param<Id>,
     month: Param<Month>,
-    limit: Param<i64>,
-    offset: Param<i64>,
+    paging: Paging,
     db: &State<Db>,
-) -> ApiResult<Json<ListResponse<HourEntry>>> {
-    params!(status, clause_id, placement_id, month, limit, offset);
-    let (limit, offset) = page(limit, offset)?;
+) -> Listed<HourEntry> {
+    params!(status, clause_id, placement_id, month, paging);
     let f = EntryFilter {
         status,
-        clause_id,
-        placement_id,
+        clause_id: clause_id.map(i64::from),
+        placement_id: placement_id.map(i64::from),
         month: month.map(|m| m.to_string()),
         contractor: None,
     };
     let caller = caller.0;
-    let (items, total) = db
-        .run(move |c| app::list_entries(c, &caller, f, limit, offset).map_err(ApiError::from))
-        .await?;
-    Ok(Json(ListResponse { items, total }))
+    reply::page(db, move |c| {
+        app::list_entries(c, &caller, f, paging.limit, paging.offset)
+    })
+    .await
 }
 
 /// GET /api/v1/hours/{id}/history — staff; a contractor for its own entries.
@@ -263,12 +256,9 @@ pub async fn history(
     caller: StaffOrContractor,
     id: i64,
     db: &State<Db>,
-) -> ApiResult<Json<Vec<store::Change>>> {
+) -> Answer<Vec<store::Change>> {
     let caller = caller.0;
-    let changes = db
-        .run(move |c| app::entry_history(c, &caller, id).map_err(ApiError::from))
-        .await?;
-    Ok(Json(changes))
+    reply::json(db, move |c| app::entry_history(c, &caller, id)).await
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -280,27 +270,15 @@ pub struct Decision {
 
 /// POST /api/v1/hours/validation — staff: validate or reject one entry or a batch.
 #[rocket::post("/hours/validation", data = "<body>")]
-pub async fn decide(
-    caller: Staff,
-    body: JsonBody<Decision>,
-    db: &State<Db>,
-) -> ApiResult<Json<ListResponse<HourEntry>>> {
+pub async fn decide(caller: Staff, body: JsonBody<Decision>, db: &State<Db>) -> Listed<HourEntry> {
     let input = body.0;
     let now = db.clock.naive();
     let caller = caller.0;
-    let items = db
-        .run(move |c| {
-            app::decide_entries(
-                c,
-                &caller,
-                &input.entry_ids,
-                input.decision.as_str(),
-                input.reason.as_deref(),
-                now,
-            )
-            .map_err(ApiError::from)
-        })
-        .await?;
+    let items = reply::call(db, move |c| {
+        let reason = input.reason.as_deref();
+        app::decide_entries(c, &caller, &input.entry_ids, &input.decision, reason, now)
+    })
+    .await?;
     let total = items.len() as i64;
     Ok(Json(ListResponse { items, total }))
 }
@@ -358,32 +336,34 @@ pub struct ClauseProgress {
 }
 
 /// The progress of a clause as the route answers it.
-fn progress_response(view: crate::app::progress::ClauseProgressView) -> ClauseProgress {
-    let p = view.progress;
-    ClauseProgress {
-        clause_id: view.clause.id,
-        on: p.on,
-        required_hours: p.required,
-        validated_hours: p.validated,
-        pending_hours: p.pending,
-        expected_hours: p.progress.expected,
-        expected_share: p.expected_share,
-        status: p.progress.status.as_str(),
-        penalty_exposure_eur: p.progress.penalty_exposure_cents,
-        assignments: p
-            .assignments
-            .iter()
-            .map(|a| AssignmentProgress {
-                assignment_id: a.hours.assignment_id,
-                contractor_id: a.hours.contractor_id,
-                hours_target: a.hours.hours_target,
-                validated_hours: a.hours.validated,
-                pending_hours: a.hours.pending,
-                expected_hours: a.progress.expected,
-                status: a.progress.status.as_str(),
-                penalty_exposure_eur: a.progress.penalty_exposure_cents,
-            })
-            .collect(),
+impl From<crate::app::progress::ClauseProgressView> for ClauseProgress {
+    fn from(view: crate::app::progress::ClauseProgressView) -> ClauseProgress {
+        let p = view.progress;
+        ClauseProgress {
+            clause_id: view.clause.id,
+            on: p.on,
+            required_hours: p.required,
+            validated_hours: p.validated,
+            pending_hours: p.pending,
+            expected_hours: p.progress.expected,
+            expected_share: p.expected_share,
+            status: p.progress.status.as_str(),
+            penalty_exposure_eur: p.progress.penalty_exposure_cents,
+            assignments: p
+                .assignments
+                .iter()
+                .map(|a| AssignmentProgress {
+                    assignment_id: a.hours.assignment_id,
+                    contractor_id: a.hours.contractor_id,
+                    hours_target: a.hours.hours_target,
+                    validated_hours: a.hours.validated,
+                    pending_hours: a.hours.pending,
+                    expected_hours: a.progress.expected,
+                    status: a.progress.status.as_str(),
+                    penalty_exposure_eur: a.progress.penalty_exposure_cents,
+                })
+                .collect(),
+        }
     }
 }
 
@@ -395,25 +375,15 @@ pub async fn clause_progress_route(
     on: Param<NaiveDate>,
     db: &State<Db>,
     config: &State<Config>,
-) -> ApiResult<Json<ClauseProgress>> {
+) -> Answer<ClauseProgress> {
     params!(on);
     let on = on.unwrap_or_else(|| db.clock.today());
     let pct = config.on_track_percent;
-    let caller = caller.0;
-    let view = db
-        .run(move |c| {
-            crate::app::progress::clause_progress(
-                c,
-                caller.structure_id,
-                caller.contractor_org(),
-                id,
-                on,
-                pct,
-            )
-            .map_err(ApiError::from)
-        })
-        .await?;
-    Ok(Json(progress_response(view)))
+    let (sid, org) = (caller.structure_id, caller.contractor_org());
+    reply::json(db, move |c| {
+        crate::app::progress::clause_progress(c, sid, org, id, on, pct)
+    })
+    .await
 }
 
 pub fn routes() -> Vec<rocket::Route> {

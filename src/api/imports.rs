@@ -4,10 +4,11 @@ use rocket::serde::json::Json;
 use rocket::State;
 
 use crate::api::body::JsonBody;
+use crate::api::reply::Answer;
 use crate::auth::Staff;
 use crate::db::Db;
 use crate::domain::decp::parse_decp;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiError;
 use crate::store::decp::ImportSummary;
 
 /// POST /api/v1/imports/decp — staff: creates or updates buyers, holders and contracts.
@@ -17,7 +18,7 @@ pub async fn import_decp(
     caller: Staff,
     body: JsonBody<serde_json::Value>,
     db: &State<Db>,
-) -> ApiResult<Json<ImportSummary>> {
+) -> Answer<ImportSummary> {
     let parsed = parse_decp(&body.0)
         .map_err(|why| ApiError::bad_request(format!("the body is not a DECP file: {why}")))?;
     let sid = caller.structure_id;

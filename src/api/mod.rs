@@ -16,6 +16,7 @@ pub mod placements;
 pub mod query;
 pub mod referrals;
 pub mod reminders;
+pub mod reply;
 pub mod report_params;
 pub mod reports;
 pub mod users;
@@ -48,21 +49,22 @@ pub async fn ready(db: &State<Db>) -> Result<Json<Value>, ApiError> {
 
 /// Every API route, mounted under /api/v1.
 pub fn v1_routes() -> Vec<rocket::Route> {
-    let mut r = Vec::new();
-    r.extend(auth::routes());
-    r.extend(users::routes());
-    r.extend(organisations::routes());
-    r.extend(contracts::routes());
-    r.extend(clauses::routes());
-    r.extend(imports::routes());
-    r.extend(participants::routes());
-    r.extend(placements::routes());
-    r.extend(hours::routes());
-    r.extend(needs::routes());
-    r.extend(referrals::routes());
-    r.extend(reminders::routes());
-    r.extend(reports::routes());
-    r
+    let resources: [fn() -> Vec<rocket::Route>; 13] = [
+        auth::routes,
+        users::routes,
+        organisations::routes,
+        contracts::routes,
+        clauses::routes,
+        imports::routes,
+        participants::routes,
+        placements::routes,
+        hours::routes,
+        needs::routes,
+        referrals::routes,
+        reminders::routes,
+        reports::routes,
+    ];
+    resources.into_iter().flat_map(|routes| routes()).collect()
 }
 
 /// Errors Rocket raises itself (no route, guard failures, bad query values) as problems.

@@ -1,11 +1,10 @@
 //! Participants, their eligibility, their timeline, and the audit log of personal data.
 
-use rocket::http::Status;
-use rocket::serde::json::Json;
 use rocket::State;
 
-use crate::api::body::{page, JsonBody, ListResponse};
-use crate::api::query::{params, Param};
+use crate::api::body::JsonBody;
+use crate::api::query::{params, Id, Paging, Param};
+use crate::api::reply::{self, Answer, Created, Listed};
 use crate::app::participants as app;
 pub use crate::app::participants::{
     EligibilityInput, EligibilityOut, ParticipantInput, ParticipantOut,
@@ -13,7 +12,6 @@ pub use crate::app::participants::{
 use crate::auth::{AdminOnly, Staff, StaffOrContractor};
 use crate::config::Config;
 use crate::db::Db;
-use crate::error::ApiResult;
 use crate::store::audit::AuditEntry;
 
 /// A ROME code: one letter and four digits.
@@ -25,45 +23,32 @@ pub async fn create(
     caller: Staff,
     body: JsonBody<ParticipantInput>,
     db: &State<Db>,
-) -> ApiResult<(Status, Json<ParticipantOut>)> {
+) -> Created<ParticipantOut> {
     let new = app::validate(body.0, db.clock.today())?;
     let caller = caller.0;
-    let out = db
-        .run(move |c| Ok(app::register_participant(c, &caller, new)?))
-        .await?;
-    Ok((Status::Created, Json(out)))
+    reply::created(db, move |c| app::register_participant(c, &caller, new)).await
 }
 
 /// GET /api/v1/participants — staff; a contractor sees the people placed with or proposed to it.
-#[rocket::get("/participants?<limit>&<offset>")]
+#[rocket::get("/participants?<paging..>")]
 pub async fn list(
     caller: StaffOrContractor,
-    limit: Param<i64>,
-    offset: Param<i64>,
+    paging: Paging,
     db: &State<Db>,
-) -> ApiResult<Json<ListResponse<ParticipantOut>>> {
-    params!(limit, offset);
-    let (limit, offset) = page(limit, offset)?;
+) -> Listed<ParticipantOut> {
+    params!(paging);
     let caller = caller.0;
-    let (items, total) = db
-        .run(move |c| Ok(app::list_participants(c, &caller, limit, offset)?))
-        .await?;
-    let page = ListResponse { items, total };
-    Ok(Json(page))
+    reply::page(db, move |c| {
+        app::list_participants(c, &caller, paging.limit, paging.offset)
+    })
+    .await
 }
 
 /// GET /api/v1/participants/{id} — staff; a contractor for people placed with or proposed to it.
 #[rocket::get("/participants/<id>")]
-pub async fn get(
-    caller: StaffOrContractor,
-    id: i64,
-    db: &State<Db>,
-) -> ApiResult<Json<ParticipantOut>> {
+pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> Answer<ParticipantOut> {
     let caller = caller.0;
-    let out = db
-        .run(move |c| Ok(app::read_participant(c, &caller, id)?))
-        .await?;
-    Ok(Json(out))
+    reply::json(db, move |c| app::read_participant(c, &caller, id)).await
 }
 
 /// POST /api/v1/participants/{id}/eligibility — staff: records a validation.
@@ -74,19 +59,15 @@ pub async fn add_eligibility(
     body: JsonBody<EligibilityInput>,
     db: &State<Db>,
     config: &State<Config>,
-) -> ApiResult<(Status, Json<EligibilityOut>)> {
+) -> Created<EligibilityOut> {
     let input = body.0;
     let today = db.clock.today();
     let months = config.eligibility_months;
     let caller = caller.0;
-    let out = db
-        .run(move |c| {
-            Ok(app::validate_eligibility(
-                c, &caller, id, input, today, months,
-            )?)
-        })
-        .await?;
-    Ok((Status::Created, Json(out)))
+    reply::created(db, move |c| {
+        app::validate_eligibility(c, &caller, id, input, today, months)
+    })
+    .await
 }
 
 /// GET /api/v1/participants/{id}/eligibility — staff: the history of validations.
@@ -95,12 +76,9 @@ pub async fn eligibility_history(
     caller: Staff,
     id: i64,
     db: &State<Db>,
-) -> ApiResult<Json<Vec<EligibilityOut>>> {
+) -> Answer<Vec<EligibilityOut>> {
     let caller = caller.0;
-    let out = db
-        .run(move |c| Ok(app::eligibility_history(c, &caller, id)?))
-        .await?;
-    Ok(Json(out))
+    reply::json(db, move |c| app::eligibility_history(c, &caller, id)).await
 }
 
 /// GET /api/v1/participants/{id}/timeline — staff; a contractor for its own people, without
@@ -110,30 +88,25 @@ pub async fn timeline(
     caller: StaffOrContractor,
     id: i64,
     db: &State<Db>,
-) -> ApiResult<Json<crate::store::timeline::Timeline>> {
+) -> Answer<crate::store::timeline::Timeline> {
     let caller = caller.0;
-    let out = db
-        .run(move |c| Ok(app::participant_timeline(c, &caller, id)?))
-        .await?;
-    Ok(Json(out))
+    reply::json(db, move |c| app::participant_timeline(c, &caller, id)).await
 }
 
 /// GET /api/v1/audit — admin: who read or changed personal data.
-#[rocket::get("/audit?<participant_id>&<limit>&<offset>")]
+#[rocket::get("/audit?<participant_id>&<paging..>")]
 pub async fn audit_log(
     caller: AdminOnly,
-    participant_id: Param<i64>,
-    limit: Param<i64>,
-    offset: Param<i64>,
+    participant_id: Param<Id>,
+    paging: Paging,
     db: &State<Db>,
-) -> ApiResult<Json<ListResponse<AuditEntry>>> {
-    params!(participant_id, limit, offset);
-    let (limit, offset) = page(limit, offset)?;
-    let sid = caller.structure_id;
-    let (items, total) = db
-        .run(move |c| Ok(app::audit_log(c, sid, participant_id, limit, offset)?))
-        .await?;
-    Ok(Json(ListResponse { items, total }))
+) -> Listed<AuditEntry> {
+    params!(participant_id, paging);
+    let (sid, person) = (caller.structure_id, participant_id.map(i64::from));
+    reply::page(db, move |c| {
+        app::audit_log(c, sid, person, paging.limit, paging.offset)
+    })
+    .await
 }
 
 pub fn routes() -> Vec<rocket::Route> {

@@ -1,19 +1,17 @@
 //! Placements of participants on assignments, and their exit.
 
 use chrono::NaiveDate;
-use rocket::http::Status;
-use rocket::serde::json::Json;
 use rocket::State;
 use serde::Deserialize;
 
-use crate::api::body::{page, JsonBody, ListResponse};
-use crate::api::query::{params, Param};
+use crate::api::body::JsonBody;
+use crate::api::query::{params, Id, Page, Paging, Param};
+use crate::api::reply::{self, Answer, Created, Listed};
 use crate::app::placements::{self as app, Actor, PlacementRequest};
 use crate::auth::{Staff, StaffOrContractor};
 use crate::db::{write_tx, Db};
 use crate::domain::limits::{self, Code, FreeText, Label};
 use crate::domain::units::Hundredths;
-use crate::error::{ApiError, ApiResult};
 use crate::store::placements::Placement;
 
 #[derive(Deserialize, Clone, utoipa::ToSchema)]
@@ -55,49 +53,43 @@ pub async fn create(
     caller: Staff,
     body: JsonBody<PlacementInput>,
     db: &State<Db>,
-) -> ApiResult<(Status, Json<Placement>)> {
+) -> Created<Placement> {
     let by = Actor {
         structure_id: caller.structure_id,
         user_id: caller.user_id,
         today: db.clock.today(),
     };
     let input = PlacementRequest::from(body.0);
-    let p = db
-        .run(move |c| write_tx(c, |c| app::place_person(c, &by, input)).map_err(ApiError::from))
-        .await?;
-    Ok((Status::Created, Json(p)))
+    reply::created(db, move |c| {
+        write_tx(c, |c| app::place_person(c, &by, input))
+    })
+    .await
 }
 
 /// GET /api/v1/placements — staff; a contractor sees the placements of its organisation.
-#[rocket::get("/placements?<participant_id>&<assignment_id>&<limit>&<offset>")]
+#[rocket::get("/placements?<participant_id>&<assignment_id>&<paging..>")]
 pub async fn list(
     caller: StaffOrContractor,
-    participant_id: Param<i64>,
-    assignment_id: Param<i64>,
-    limit: Param<i64>,
-    offset: Param<i64>,
+    participant_id: Param<Id>,
+    assignment_id: Param<Id>,
+    paging: Paging,
     db: &State<Db>,
-) -> ApiResult<Json<ListResponse<Placement>>> {
-    params!(participant_id, assignment_id, limit, offset);
-    let (limit, offset) = page(limit, offset)?;
+) -> Listed<Placement> {
+    params!(participant_id, assignment_id, paging);
     let caller = caller.0;
-    let (items, total) = db
-        .run(move |c| {
-            app::list_placements(c, &caller, participant_id, assignment_id, limit, offset)
-                .map_err(ApiError::from)
-        })
-        .await?;
-    Ok(Json(ListResponse { items, total }))
+    let (person, assignment) = (participant_id.map(i64::from), assignment_id.map(i64::from));
+    let Page { limit, offset } = paging;
+    reply::page(db, move |c| {
+        app::list_placements(c, &caller, person, assignment, limit, offset)
+    })
+    .await
 }
 
 /// GET /api/v1/placements/{id} — staff; a contractor for its own placements.
 #[rocket::get("/placements/<id>")]
-pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> ApiResult<Json<Placement>> {
+pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> Answer<Placement> {
     let caller = caller.0;
-    let p = db
-        .run(move |c| app::placement_for(c, &caller, id).map_err(ApiError::from))
-        .await?;
-    Ok(Json(p))
+    reply::json(db, move |c| app::placement_for(c, &caller, id)).await
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -114,22 +106,19 @@ pub async fn exit(
     id: i64,
     body: JsonBody<ExitInput>,
     db: &State<Db>,
-) -> ApiResult<Json<Placement>> {
+) -> Answer<Placement> {
     let input = body.0;
     let by = Actor {
         structure_id: caller.structure_id,
         user_id: caller.user_id,
         today: db.clock.today(),
     };
-    let p = db
-        .run(move |c| {
-            write_tx(c, |c| {
-                app::record_exit(c, &by, id, input.ended_on, &input.outcome)
-            })
-            .map_err(ApiError::from)
+    reply::json(db, move |c| {
+        write_tx(c, |c| {
+            app::record_exit(c, &by, id, input.ended_on, &input.outcome)
         })
-        .await?;
-    Ok(Json(p))
+    })
+    .await
 }
 
 pub fn routes() -> Vec<rocket::Route> {

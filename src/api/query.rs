@@ -246,6 +246,64 @@ impl QueryValue for u32 {
     }
 }
 
+/// The identifier of a record named in a filter (`?clause_id=7`): a positive integer, since
+/// no record has a zero or negative id (`clause_id=-5` is refused, not an empty list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Id(pub i64);
+
+impl QueryValue for Id {
+    fn read(text: &str) -> Result<Self, String> {
+        match read_integer(text)? {
+            id if id > 0 => Ok(Id(id)),
+            _ => Err("La valeur doit être un nombre entier positif.".into()),
+        }
+    }
+}
+
+impl From<Id> for i64 {
+    fn from(id: Id) -> i64 {
+        id.0
+    }
+}
+
+/// `limit` and `offset` of a list route, gathered by `?<paging..>` and read like the other
+/// parameters; `params!` turns it into a [`Page`].
+#[derive(Debug, Default, rocket::FromForm)]
+pub struct Paging {
+    limit: Param<i64>,
+    offset: Param<i64>,
+}
+
+/// The slice of a list to answer: at most `limit` items after the first `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Paging {
+    /// For `params!`, listed last: a malformed value is named like any other; the bounds
+    /// (`body::page`) are checked only when every parameter was well-formed, as before.
+    pub fn take(self, _name: &str, errors: &mut Vec<FieldError>) -> Page {
+        let limit = self.limit.take("limit", errors);
+        let offset = self.offset.take("offset", errors);
+        let fallback = Page {
+            limit: 50,
+            offset: 0,
+        };
+        if !errors.is_empty() {
+            return fallback;
+        }
+        match crate::api::body::page(limit, offset) {
+            Ok((limit, offset)) => Page { limit, offset },
+            Err(mut refused) => {
+                errors.append(&mut refused.errors);
+                fallback
+            }
+        }
+    }
+}
+
 /// `true` or `false` (for `dry_run`-like switches: anything else is refused, so that a
 /// mistyped switch never does the opposite of what was asked).
 impl QueryValue for bool {
@@ -342,6 +400,10 @@ mod tests {
             assert!(read::<i64>(bad).is_err(), "{bad}");
         }
         assert_eq!(read::<i64>("9223372036854775807"), Ok(Some(i64::MAX)));
+        assert_eq!(read::<Id>("7"), Ok(Some(Id(7))));
+        for bad in ["0", "-5", "-9223372036854775808", "x"] {
+            assert!(read::<Id>(bad).is_err(), "{bad}");
+        }
         assert!(read::<u32>("-1").is_err());
         assert!(read::<u32>("4294967296").is_err());
         assert_eq!(read::<bool>("true"), Ok(Some(true)));

@@ -10,8 +10,9 @@ use rocket::serde::json::Json;
 use rocket::State;
 use serde::{Deserialize, Serialize};
 
-use crate::api::body::{page, JsonBody, ListResponse};
-use crate::api::query::{params, Param, Year};
+use crate::api::body::JsonBody;
+use crate::api::query::{params, Id, Page, Paging, Param, Year};
+use crate::api::reply::{self, Answer, Created, Listed};
 use crate::app::placements::Actor;
 use crate::app::referrals::{
     self as app, Answered, HireOverrides, ReferralDetails, ReferralFilter,
@@ -69,29 +70,31 @@ pub struct ReferralView {
 }
 
 /// A referral as the route answers it.
-fn view(d: ReferralDetails) -> ReferralView {
-    let row = d.referral.row;
-    ReferralView {
-        id: row.id,
-        need_id: row.need_id,
-        job_title: d.job_title,
-        contractor_id: d.referral.contractor_id,
-        participant: d.person.map(|p| ProposedPerson {
-            id: p.id,
-            first_name: p.first_name,
-            last_name: p.last_name,
-            wished_rome_codes: split_codes(&p.wished_rome_codes),
-            available_from: p.available_from,
-        }),
-        state: row.state,
-        reason: row.reason,
-        comment: row.comment,
-        placement_id: row.placement_id,
-        proposed_by: row.proposed_by,
-        proposed_at: row.proposed_at,
-        updated_by: row.updated_by,
-        updated_at: row.updated_at,
-        events: d.events,
+impl From<ReferralDetails> for ReferralView {
+    fn from(d: ReferralDetails) -> ReferralView {
+        let row = d.referral.row;
+        ReferralView {
+            id: row.id,
+            need_id: row.need_id,
+            job_title: d.job_title,
+            contractor_id: d.referral.contractor_id,
+            participant: d.person.map(|p| ProposedPerson {
+                id: p.id,
+                first_name: p.first_name,
+                last_name: p.last_name,
+                wished_rome_codes: split_codes(&p.wished_rome_codes),
+                available_from: p.available_from,
+            }),
+            state: row.state,
+            reason: row.reason,
+            comment: row.comment,
+            placement_id: row.placement_id,
+            proposed_by: row.proposed_by,
+            proposed_at: row.proposed_at,
+            updated_by: row.updated_by,
+            updated_at: row.updated_at,
+            events: d.events,
+        }
     }
 }
 
@@ -107,18 +110,15 @@ pub async fn create(
     caller: Staff,
     body: JsonBody<ReferralInput>,
     db: &State<Db>,
-) -> ApiResult<(Status, Json<ReferralView>)> {
+) -> Created<ReferralView> {
     let by = actor(&caller, db);
     let input = body.0;
-    let details = db
-        .run(move |c| {
-            write_tx(c, |c| {
-                app::propose(c, &by, input.need_id, input.participant_id)
-            })
-            .map_err(ApiError::from)
+    reply::created(db, move |c| {
+        write_tx(c, |c| {
+            app::propose(c, &by, input.need_id, input.participant_id)
         })
-        .await?;
-    Ok((Status::Created, Json(view(details))))
+    })
+    .await
 }
 
 fn parse_state(state: Option<&str>) -> ApiResult<Option<RefState>> {
@@ -131,49 +131,38 @@ fn parse_state(state: Option<&str>) -> ApiResult<Option<RefState>> {
 }
 
 /// GET /api/v1/referrals — staff; a contractor sees the proposals to its own needs.
-#[rocket::get("/referrals?<need_id>&<participant_id>&<state>&<limit>&<offset>")]
+#[rocket::get("/referrals?<need_id>&<participant_id>&<state>&<paging..>")]
 pub async fn list(
     caller: StaffOrContractor,
-    need_id: Param<i64>,
-    participant_id: Param<i64>,
+    need_id: Param<Id>,
+    participant_id: Param<Id>,
     state: Param<String>,
-    limit: Param<i64>,
-    offset: Param<i64>,
+    paging: Paging,
     db: &State<Db>,
-) -> ApiResult<Json<ListResponse<ReferralView>>> {
-    params!(need_id, participant_id, state, limit, offset);
-    let (limit, offset) = page(limit, offset)?;
+) -> Listed<ReferralView> {
+    params!(need_id, participant_id, state, paging);
     let state = parse_state(state.as_deref())?;
     let (by, org) = (actor(&caller, db), caller.contractor_org());
     let f = ReferralFilter {
-        need_id,
-        participant_id,
+        need_id: need_id.map(i64::from),
+        participant_id: participant_id.map(i64::from),
         state,
     };
-    let (details, total) = db
-        .run(move |c| {
-            write_tx(c, |c| app::list_referrals(c, &by, org, f, limit, offset))
-                .map_err(ApiError::from)
-        })
-        .await?;
-    Ok(Json(ListResponse {
-        items: details.into_iter().map(view).collect(),
-        total,
-    }))
+    let Page { limit, offset } = paging;
+    reply::page(db, move |c| {
+        write_tx(c, |c| app::list_referrals(c, &by, org, f, limit, offset))
+    })
+    .await
 }
 
 /// GET /api/v1/referrals/{id} — staff; a contractor for proposals to its own needs.
 #[rocket::get("/referrals/<id>")]
-pub async fn get(
-    caller: StaffOrContractor,
-    id: i64,
-    db: &State<Db>,
-) -> ApiResult<Json<ReferralView>> {
+pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> Answer<ReferralView> {
     let (by, org) = (actor(&caller, db), caller.contractor_org());
-    let details = db
-        .run(move |c| write_tx(c, |c| app::referral_for(c, &by, org, id)).map_err(ApiError::from))
-        .await?;
-    Ok(Json(view(details)))
+    reply::json(db, move |c| {
+        write_tx(c, |c| app::referral_for(c, &by, org, id))
+    })
+    .await
 }
 
 /// Who acts, for the use cases.
@@ -242,7 +231,7 @@ pub async fn answer(
     id: i64,
     body: JsonBody<AnswerInput>,
     db: &State<Db>,
-) -> ApiResult<(Status, Json<AnswerOut>)> {
+) -> Created<AnswerOut> {
     let input = body.0;
     let overrides = input.placement;
     let answer = check_answer(
@@ -283,7 +272,7 @@ pub async fn answer(
         .await?;
     let out = match out {
         Answered::Hired(p) => AnswerOut::Placement(p),
-        Answered::Changed(d) => AnswerOut::Referral(Box::new(view(*d))),
+        Answered::Changed(d) => AnswerOut::Referral(Box::new(ReferralView::from(*d))),
     };
     let status = if hired { Status::Created } else { Status::Ok };
     Ok((status, Json(out)))
@@ -442,7 +431,7 @@ pub async fn worklist(
     wait_days: Param<u32>,
     db: &State<Db>,
     config: &State<Config>,
-) -> ApiResult<Json<WorkList>> {
+) -> Answer<WorkList> {
     params!(on, wait_days);
     let today = on.unwrap_or_else(|| db.clock.today());
     if wait_days.is_some_and(|w| w > 365) {
@@ -503,11 +492,7 @@ fn counts_json(c: &rules::Counts) -> serde_json::Map<String, serde_json::Value> 
 /// job (ROME code, or job title without one), and declines by reason. A year runs from
 /// midnight to midnight in the structure's time zone.
 #[rocket::get("/reports/referrals?<year>")]
-pub async fn report(
-    caller: Staff,
-    year: Param<Year>,
-    db: &State<Db>,
-) -> ApiResult<Json<serde_json::Value>> {
+pub async fn report(caller: Staff, year: Param<Year>, db: &State<Db>) -> Answer<serde_json::Value> {
     params!(year);
     let year = year.map_or_else(|| db.clock.today().year(), |y| y.0);
     if !(2000..=2100).contains(&year) {

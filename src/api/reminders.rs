@@ -2,55 +2,45 @@
 //! reminder preferences.
 
 use chrono::NaiveDate;
-use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::State;
 use serde::{Deserialize, Serialize};
 
-use crate::api::body::{page, JsonBody, ListResponse};
-use crate::api::query::{params, Param};
+use crate::api::body::JsonBody;
+use crate::api::query::{params, Page, Paging, Param};
+use crate::api::reply::{self, Answer, Created, Listed};
 use crate::app::reminders as app;
 use crate::auth::{AnyRole, Staff, StaffOrContractor};
 use crate::db::Db;
 use crate::domain::limits::{Code, Label};
-use crate::error::ApiResult;
 use crate::store::milestones::MilestoneView;
 use crate::store::outbox::NotificationView;
 
 /// GET /api/v1/clauses/{id}/milestones?on=DATE&limit=&offset= — staff; a contractor for its
 /// own clauses. A page of the milestones by due date, with the clause's total.
-#[rocket::get("/clauses/<id>/milestones?<on>&<limit>&<offset>")]
+#[rocket::get("/clauses/<id>/milestones?<on>&<paging..>")]
 pub async fn list_milestones(
     caller: StaffOrContractor,
     id: i64,
     on: Param<NaiveDate>,
-    limit: Param<i64>,
-    offset: Param<i64>,
+    paging: Paging,
     db: &State<Db>,
-) -> ApiResult<Json<ListResponse<MilestoneView>>> {
-    params!(on, limit, offset);
-    let (limit, offset) = page(limit, offset)?;
-    let caller = caller.0;
-    let (items, total) = db
-        .run(move |c| {
-            Ok(app::list_milestones(
-                c,
-                caller.structure_id,
-                caller.contractor_org(),
-                id,
-                on,
-                limit,
-                offset,
-            )?)
-        })
-        .await?;
-    Ok(Json(ListResponse { items, total }))
+) -> Listed<MilestoneView> {
+    params!(on, paging);
+    let (sid, org) = (caller.structure_id, caller.contractor_org());
+    let Page { limit, offset } = paging;
+    reply::page(db, move |c| {
+        app::list_milestones(c, sid, org, id, on, limit, offset)
+    })
+    .await
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ManualMilestone {
     pub kind: Option<Code>,
     pub label: Label,
+    /// Read by the use case (`date_malformed`, `date_out_of_range`): a date.
+    #[schema(value_type = String, format = Date)]
     pub due_on: Code,
 }
 
@@ -61,57 +51,34 @@ pub async fn add_milestone(
     id: i64,
     body: JsonBody<ManualMilestone>,
     db: &State<Db>,
-) -> ApiResult<(Status, Json<MilestoneView>)> {
+) -> Created<MilestoneView> {
     let input = body.0;
     let new = app::check_manual_milestone(input.kind.as_deref(), &input.label, &input.due_on)?;
     let sid = caller.structure_id;
-    let view = db
-        .run(move |c| Ok(app::add_milestone(c, sid, id, new)?))
-        .await?;
-    Ok((Status::Created, Json(view)))
+    reply::created(db, move |c| app::add_milestone(c, sid, id, new)).await
 }
 
 /// POST /api/v1/milestones/{id}/done — staff: marks a milestone done.
 #[rocket::post("/milestones/<id>/done")]
-pub async fn milestone_done(
-    caller: Staff,
-    id: i64,
-    db: &State<Db>,
-) -> ApiResult<Json<MilestoneView>> {
+pub async fn milestone_done(caller: Staff, id: i64, db: &State<Db>) -> Answer<MilestoneView> {
     let sid = caller.structure_id;
-    let view = db
-        .run(move |c| Ok(app::mark_milestone_done(c, sid, id)?))
-        .await?;
-    Ok(Json(view))
+    reply::json(db, move |c| app::mark_milestone_done(c, sid, id)).await
 }
 
 /// GET /api/v1/notifications?status=queued|sent|failed — staff of the structure.
-#[rocket::get("/notifications?<status>&<limit>&<offset>")]
+#[rocket::get("/notifications?<status>&<paging..>")]
 pub async fn list_notifications(
     caller: Staff,
     status: Param<String>,
-    limit: Param<i64>,
-    offset: Param<i64>,
+    paging: Paging,
     db: &State<Db>,
-) -> ApiResult<Json<ListResponse<NotificationView>>> {
-    params!(status, limit, offset);
-    let (limit, offset) = page(limit, offset)?;
+) -> Listed<NotificationView> {
+    params!(status, paging);
     let sid = caller.structure_id;
-    let (rows, total) = db
-        .run(move |c| {
-            Ok(app::list_notifications(
-                c,
-                sid,
-                status.as_deref(),
-                limit,
-                offset,
-            )?)
-        })
-        .await?;
-    Ok(Json(ListResponse {
-        items: rows.into_iter().map(Into::into).collect(),
-        total,
-    }))
+    reply::page(db, move |c| {
+        app::list_notifications(c, sid, status.as_deref(), paging.limit, paging.offset)
+    })
+    .await
 }
 
 /// POST /api/v1/notifications/{id}/retry — staff: a failed email goes back to the queue.
@@ -120,12 +87,9 @@ pub async fn retry_notification(
     caller: Staff,
     id: i64,
     db: &State<Db>,
-) -> ApiResult<Json<NotificationView>> {
+) -> Answer<NotificationView> {
     let sid = caller.structure_id;
-    let row = db
-        .run(move |c| Ok(app::retry_notification(c, sid, id)?))
-        .await?;
-    Ok(Json(row.into()))
+    reply::json(db, move |c| app::retry_notification(c, sid, id)).await
 }
 
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
@@ -136,11 +100,9 @@ pub struct Preferences {
 
 /// GET /api/v1/me/preferences — any user.
 #[rocket::get("/me/preferences")]
-pub async fn get_preferences(caller: AnyRole, db: &State<Db>) -> ApiResult<Json<Preferences>> {
+pub async fn get_preferences(caller: AnyRole, db: &State<Db>) -> Answer<Preferences> {
     let uid = caller.user_id;
-    let off = db
-        .run(move |c| Ok(app::optional_reminders_off(c, uid)?))
-        .await?;
+    let off = reply::call(db, move |c| app::optional_reminders_off(c, uid)).await?;
     Ok(Json(Preferences {
         optional_reminders_off: off,
     }))
@@ -152,11 +114,10 @@ pub async fn put_preferences(
     caller: AnyRole,
     body: JsonBody<Preferences>,
     db: &State<Db>,
-) -> ApiResult<Json<Preferences>> {
+) -> Answer<Preferences> {
     let uid = caller.user_id;
     let off = body.0.optional_reminders_off;
-    db.run(move |c| Ok(app::set_optional_reminders_off(c, uid, off)?))
-        .await?;
+    reply::call(db, move |c| app::set_optional_reminders_off(c, uid, off)).await?;
     Ok(Json(Preferences {
         optional_reminders_off: off,
     }))

@@ -9,6 +9,7 @@ use rocket::serde::json::Json;
 use rocket::State;
 
 use crate::api::body::Download;
+use crate::api::reply::Answer;
 use crate::api::report_params::RawParams;
 use crate::app::reports::{self as app, Loaded};
 use crate::auth::{Caller, ReportReader};
@@ -37,7 +38,7 @@ pub async fn annual(
     params: RawParams,
     db: &State<Db>,
     config: &State<Config>,
-) -> ApiResult<Json<Report>> {
+) -> Answer<Report> {
     let req = params.parse()?;
     let loaded = load(caller.0, req, db, config, false).await?;
     Ok(Json(loaded.report))

@@ -1,17 +1,16 @@
 //! Accounts of a structure, managed by its administrators.
 
-use rocket::http::Status;
-use rocket::serde::json::Json;
 use rocket::State;
 
-use crate::api::body::{page, JsonBody, ListResponse};
-use crate::api::query::{params, Param};
+use crate::api::body::JsonBody;
+use crate::api::query::{params, Paging};
+use crate::api::reply::{self, Created, Listed};
 use crate::app::users as app;
 pub use crate::app::users::CreateUser;
 use crate::auth::password::{hash_password, HashLimiter};
 use crate::auth::AdminOnly;
 use crate::db::Db;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiError;
 use crate::store::users::UserView;
 
 pub use crate::app::users::valid_email;
@@ -23,7 +22,7 @@ pub async fn create(
     body: JsonBody<CreateUser>,
     db: &State<Db>,
     hashes: &State<HashLimiter>,
-) -> ApiResult<(Status, Json<UserView>)> {
+) -> Created<UserView> {
     let input = body.0;
     app::check_new_user(&input)?;
     let structure_id = admin.structure_id;
@@ -32,30 +31,21 @@ pub async fn create(
         .run(move || hash_password(&password))
         .await?
         .map_err(|_| ApiError::internal())?;
-    let user = db
-        .run(move |c| Ok(app::create_user(c, structure_id, &input, &hash)?))
-        .await?;
-    Ok((Status::Created, Json(user.into())))
+    reply::created(db, move |c| {
+        app::create_user(c, structure_id, &input, &hash)
+    })
+    .await
 }
 
 /// GET /api/v1/users — admin, its own structure's accounts.
-#[rocket::get("/users?<limit>&<offset>")]
-pub async fn list(
-    admin: AdminOnly,
-    limit: Param<i64>,
-    offset: Param<i64>,
-    db: &State<Db>,
-) -> ApiResult<Json<ListResponse<UserView>>> {
-    params!(limit, offset);
-    let (limit, offset) = page(limit, offset)?;
+#[rocket::get("/users?<paging..>")]
+pub async fn list(admin: AdminOnly, paging: Paging, db: &State<Db>) -> Listed<UserView> {
+    params!(paging);
     let sid = admin.structure_id;
-    let (items, total) = db
-        .run(move |c| Ok(app::list_users(c, sid, limit, offset)?))
-        .await?;
-    Ok(Json(ListResponse {
-        items: items.into_iter().map(Into::into).collect(),
-        total,
-    }))
+    reply::page(db, move |c| {
+        app::list_users(c, sid, paging.limit, paging.offset)
+    })
+    .await
 }
 
 pub fn routes() -> Vec<rocket::Route> {

@@ -165,9 +165,12 @@ pub fn generate_password() -> String {
         .collect()
 }
 
+/// The fewest characters a new password may have.
+pub const MIN_CHARS: usize = 10;
+
 /// Password policy for accounts created through the API or the CLI.
 pub fn check_password_strength(password: &str) -> Result<(), &'static str> {
-    if password.chars().count() < 10 {
+    if password.chars().count() < MIN_CHARS {
         return Err("must be at least 10 characters");
     }
     Ok(())

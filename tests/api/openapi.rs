@@ -208,3 +208,137 @@ on_both!(
         );
     }
 );
+
+/// Whether `schema` says what it holds: a reference, a type, a choice of schemas or values.
+fn says_what_it_holds(schema: &Value) -> bool {
+    ["$ref", "type", "anyOf", "oneOf", "allOf", "enum"]
+        .iter()
+        .any(|k| schema.get(k).is_some())
+}
+
+on_both!(
+    every_operation_describes_its_answer_body_and_parameters_with_schemas,
+    |app: &TestApp| {
+        let doc = &app.openapi().doc;
+        let mut operations = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                operations += 1;
+                let responses = op["responses"].as_object().unwrap();
+                let success: Vec<_> = responses
+                    .iter()
+                    .filter(|(s, _)| s.starts_with('2'))
+                    .collect();
+                // Only a page form answers nothing but a redirect.
+                assert!(
+                    !success.is_empty() || path == "/logout",
+                    "{method} {path}: no 2xx answer"
+                );
+                for (status, r) in success {
+                    if status == "204" {
+                        assert!(r.get("content").is_none(), "{method} {path} 204: {r}");
+                        continue;
+                    }
+                    let content = r["content"].as_object();
+                    assert!(
+                        content.is_some_and(|c| !c.is_empty()),
+                        "{method} {path} {status}: no body described"
+                    );
+                    for (media, c) in content.unwrap() {
+                        assert!(
+                            says_what_it_holds(&c["schema"]),
+                            "{method} {path} {status} {media}: schema {}",
+                            c["schema"]
+                        );
+                    }
+                }
+                for p in op["parameters"].as_array().into_iter().flatten() {
+                    assert!(
+                        p["schema"]["type"].is_string() || p["schema"]["type"].is_array(),
+                        "{method} {path}: parameter {} has no typed schema: {p}",
+                        p["name"]
+                    );
+                    assert!(p["description"].is_string(), "{method} {path}: {p}");
+                }
+                if let Some(body) = op.get("requestBody") {
+                    for (media, c) in body["content"].as_object().unwrap() {
+                        assert!(
+                            says_what_it_holds(&c["schema"]),
+                            "{method} {path} body {media}: schema {}",
+                            c["schema"]
+                        );
+                    }
+                }
+            }
+        }
+        assert!(operations > 60, "{operations}");
+        // The rules a body must meet, beyond its types, are in the document.
+        let components = &doc["components"]["schemas"];
+        let password = &components["CreateUser"]["properties"]["password"];
+        assert_eq!(password["minLength"], 10, "{password}");
+        let target = &components["AssignmentInput"]["properties"]["hours_target"];
+        assert_eq!(target["exclusiveMinimum"], 0, "{target}");
+        let due_on = &components["ManualMilestone"]["properties"]["due_on"];
+        assert_eq!(due_on["format"], "date", "{due_on}");
+        assert!(
+            due_on["pattern"].as_str().unwrap().contains("2100"),
+            "{due_on}"
+        );
+        let decp = &doc["paths"]["/api/v1/imports/decp"]["post"]["requestBody"]["content"]
+            ["application/json"]["schema"];
+        let frames = decp["properties"]["marches"]["anyOf"].as_array().unwrap();
+        assert!(
+            frames.iter().any(|f| f["required"] == json!(["marche"])),
+            "{decp}"
+        );
+    }
+);
+
+on_both!(
+    a_filter_naming_no_possible_record_is_refused_as_the_document_says,
+    |app: &TestApp| {
+        let w = crate::fixtures::world(app, "Filtres");
+        let doc = &app.openapi().doc;
+        let hours = &doc["paths"]["/api/v1/hours"]["get"]["parameters"];
+        let clause_id = hours
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "clause_id")
+            .unwrap();
+        assert_eq!(clause_id["schema"]["minimum"], 1, "{clause_id}");
+        for (path, field) in [
+            ("/api/v1/hours?clause_id=-5", "clause_id"),
+            ("/api/v1/hours?placement_id=0", "placement_id"),
+            ("/api/v1/placements?participant_id=-1", "participant_id"),
+            ("/api/v1/placements?assignment_id=0", "assignment_id"),
+            (
+                "/api/v1/needs?assignment_id=-9223372036854775808",
+                "assignment_id",
+            ),
+            ("/api/v1/referrals?need_id=0", "need_id"),
+            ("/api/v1/audit?participant_id=-3", "participant_id"),
+        ] {
+            let r = app.get(path, &w.admin);
+            assert_eq!(r.status, 422, "{path}: {}", r.text);
+            assert_eq!(r.error_fields(), [field], "{path}: {}", r.text);
+            assert_eq!(r.body["errors"][0]["code"], "invalid", "{path}");
+        }
+        // An empty value is an unset filter, as the document allows; a positive id filters.
+        let r = app.get("/api/v1/hours?clause_id=&limit=", &w.admin);
+        assert_eq!(r.status, 200, "{}", r.text);
+        let r = app.get(&format!("/api/v1/hours?clause_id={}", w.clause), &w.admin);
+        assert_eq!(
+            (r.status, r.body["total"].as_i64()),
+            (200, Some(0)),
+            "{}",
+            r.text
+        );
+        // limit and offset are still checked together, after the other parameters.
+        let r = app.get("/api/v1/hours?limit=0&offset=-1", &w.admin);
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert_eq!(r.error_fields(), ["limit", "offset"], "{}", r.text);
+        let r = app.get("/api/v1/hours?clause_id=x&limit=0", &w.admin);
+        assert_eq!(r.error_fields(), ["clause_id"], "{}", r.text);
+    }
+);
