@@ -14,6 +14,7 @@ pub mod pages;
 pub mod participants;
 pub mod placements;
 pub mod query;
+pub mod reference;
 pub mod referrals;
 pub mod reminders;
 pub mod report_params;
@@ -62,6 +63,7 @@ pub fn v1_routes() -> Vec<rocket::Route> {
     r.extend(referrals::routes());
     r.extend(reminders::routes());
     r.extend(reports::routes());
+    r.extend(reference::routes());
     r
 }
 
