@@ -695,6 +695,17 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
         ("PUT", "/api/v1/reference/labour-shares") => d
             .json_body(s.input_array::<clauses::LabourShareItem>())
             .json(200, ok, s.array::<clauses::LabourShareOut>()),
+        ("GET", "/api/v1/reference/<list>") => d
+            .path(
+                "list",
+                string().enum_values(Some(crate::app::reference::LIST_NAMES)),
+                "Name of the list; another name: 404",
+            )
+            .json(
+                200,
+                "The codes of the list with their French labels, in order",
+                s.array::<crate::app::reference::ReferenceItem>(),
+            ),
         ("POST", "/api/v1/contracts/<contract_id>/clauses") => d
             .path("contract_id", id(), "Identifier of the contract")
             .json_body(s.input::<clauses::ClauseInput>())

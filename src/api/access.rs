@@ -47,6 +47,7 @@ pub const ROUTES: &[Access] = &[
     a("POST", "/api/v1/calibrations", STAFF, "Preview the calibration of a clause's hours; stores nothing"),
     a("GET", "/api/v1/reference/labour-shares", STAFF, "Labour shares by CPV prefix"),
     a("PUT", "/api/v1/reference/labour-shares", ADMIN, "Replace the labour-share reference table"),
+    a("GET", "/api/v1/reference/<list>", ANY, "A reference list of codes with their French labels (clause kinds with a description)"),
     a("POST", "/api/v1/contracts/<contract_id>/clauses", STAFF, "Create a clause on a contract or lot, with its calibration"),
     a("GET", "/api/v1/clauses", STAFF_CONTRACTOR, "Clauses (a contractor: those it has an assignment on)"),
     a("GET", "/api/v1/clauses/<id>", STAFF_CONTRACTOR, "One clause with its assignments and unassigned hours"),

@@ -14,6 +14,7 @@ pub mod pages;
 pub mod participants;
 pub mod placements;
 pub mod query;
+pub mod reference;
 pub mod referrals;
 pub mod reminders;
 pub mod reply;
@@ -49,7 +50,7 @@ pub async fn ready(db: &State<Db>) -> Result<Json<Value>, ApiError> {
 
 /// Every API route, mounted under /api/v1.
 pub fn v1_routes() -> Vec<rocket::Route> {
-    let resources: [fn() -> Vec<rocket::Route>; 13] = [
+    let resources: [fn() -> Vec<rocket::Route>; 14] = [
         auth::routes,
         users::routes,
         organisations::routes,
@@ -63,6 +64,7 @@ pub fn v1_routes() -> Vec<rocket::Route> {
         referrals::routes,
         reminders::routes,
         reports::routes,
+        reference::routes,
     ];
     resources.into_iter().flat_map(|routes| routes()).collect()
 }

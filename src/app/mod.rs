@@ -20,6 +20,7 @@ pub mod error;
 pub mod needs;
 pub mod organisations;
 pub mod participants;
+pub mod reference;
 pub mod reminders;
 pub mod reports;
 pub mod sessions;

@@ -118,6 +118,27 @@ pub const CLAUSE_KINDS: &CodeList = &[
     ),
 ];
 
+/// What each clause kind is for and when to use it, one French line each (shown beside the
+/// label when a kind is chosen).
+pub const CLAUSE_KIND_DESCRIPTIONS: &CodeList = &[
+    (
+        "execution_condition",
+        "Heures d'insertion imposées au titulaire pendant l'exécution d'un marché ordinaire de travaux ou de services : le cas le plus courant.",
+    ),
+    (
+        "award_criterion",
+        "Le volet insertion des offres est noté parmi les critères de choix ; en complément d'une condition d'exécution, quand l'insertion doit départager les candidats.",
+    ),
+    (
+        "reserved_contract",
+        "Mise en concurrence réservée aux SIAE, entreprises adaptées ou ESAT, quand ces structures peuvent exécuter seules la prestation.",
+    ),
+    (
+        "insertion_purpose",
+        "Marché dont l'objet même est l'insertion et la qualification de personnes (chantier ou parcours d'insertion) ; jamais pour un marché ordinaire de travaux ou de services.",
+    ),
+];
+
 /// Kinds of insertion or sheltered-work structures (codes are upper case, as in the API).
 pub const SIAE_KINDS: &CodeList = &[
     ("EI", "Entreprise d'insertion"),

@@ -17,6 +17,7 @@ mod matrix;
 mod openapi;
 mod people;
 mod queries;
+mod reference;
 mod referrals;
 mod reminders;
 mod reports;

@@ -76,7 +76,7 @@ enum Kind {
 fn kind_of(route: &Access) -> Option<Kind> {
     let path = route.path;
     let at = path.find('<')?;
-    if path[at..].starts_with("<year>") {
+    if path[at..].starts_with("<year>") || path[at..].starts_with("<list>") {
         return None;
     }
     let before = path[..at].trim_end_matches('/');
@@ -123,6 +123,7 @@ fn fill(path: &str, id: i64) -> String {
         .replace("<contract_id>", &id.to_string())
         .replace("<month>", "2026-04")
         .replace("<year>", "2026")
+        .replace("<list>", "clause-kinds")
 }
 
 fn slug(name: &str) -> String {
@@ -474,6 +475,7 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
                    "insertion_rate_percent": 5, "hourly_cost_eur": 30}),
         ),
         ("GET", "/api/v1/reference/labour-shares") => get(),
+        ("GET", "/api/v1/reference/<list>") => get(),
         ("PUT", "/api/v1/reference/labour-shares") => json_call(
             200,
             json!([{"cpv_prefix": "9091", "labour_share_percent": 80, "label": "Nettoyage"}]),
