@@ -79,7 +79,7 @@ pub async fn me(caller: AnyRole, db: &State<Db>) -> ApiResult<Json<Me>> {
     let u = db
         .run(move |c| Ok(app::current_user(c, id)?))
         .await?
-        .ok_or_else(|| ApiError::unauthorized("the account no longer exists"))?;
+        .ok_or_else(|| ApiError::unauthorized("account_gone"))?;
     Ok(Json(Me {
         id: u.id,
         email: u.email,

@@ -56,7 +56,7 @@ pub async fn put_hours(
                 training: input.training_hours.map(|h| h.0).unwrap_or(0),
                 amendment_reason: input.amendment_reason.as_deref(),
             };
-            app::report_month(c, &caller, id, &month, &figures, &rules, now).map_err(ApiError::from)
+            app::report_month(c, &caller, id, &month, &figures, &rules, now)
         })
         .await?;
     Ok(Json(entry))
@@ -106,9 +106,7 @@ async fn run_import(
     };
     let now = db.clock.naive();
     let counts = db
-        .run(move |c| {
-            app::import_hours(c, &caller, &rows, dry_run, &rules, now).map_err(ApiError::from)
-        })
+        .run(move |c| app::import_hours(c, &caller, &rows, dry_run, &rules, now))
         .await?;
     Ok(Json(ImportSummary {
         accepted: counts.accepted,
@@ -143,10 +141,10 @@ pub async fn import_multipart(
     form.file
         .open()
         .await
-        .map_err(|e| ApiError::bad_request(format!("cannot read the file: {e}")))?
+        .map_err(upload_unreadable)?
         .read_to_end(&mut bytes)
         .await
-        .map_err(|e| ApiError::bad_request(format!("cannot read the file: {e}")))?;
+        .map_err(upload_unreadable)?;
     run_import(
         caller.0,
         bytes,
@@ -156,6 +154,12 @@ pub async fn import_multipart(
         config.monthly_hours_cap,
     )
     .await
+}
+
+/// An upload that could not be read to its end (the cause logged, not shown).
+fn upload_unreadable(e: std::io::Error) -> ApiError {
+    tracing::info!("cannot read the upload: {e}");
+    ApiError::malformed(crate::domain::rule::Violation::new("", "upload_unreadable"))
 }
 
 /// POST /api/v1/hours/import (CSV or XLSX body) — staff; a contractor for its placements.
@@ -173,7 +177,7 @@ pub async fn import_raw(
         .open(20.mebibytes())
         .into_bytes()
         .await
-        .map_err(|e| ApiError::bad_request(format!("cannot read the body: {e}")))?;
+        .map_err(upload_unreadable)?;
     if !capped.is_complete() {
         return Err(ApiError::from_status(Status::PayloadTooLarge));
     }
@@ -204,7 +208,7 @@ pub async fn template(
     }
     let caller = caller.0;
     let rows = db
-        .run(move |c| app::template_rows(c, &caller, month).map_err(ApiError::from))
+        .run(move |c| app::template_rows(c, &caller, month))
         .await?;
     let name = format!("heures-{month}.{format}");
     let (body, content_type) = if format == "csv" {
@@ -252,7 +256,7 @@ pub async fn list(
     };
     let caller = caller.0;
     let (items, total) = db
-        .run(move |c| app::list_entries(c, &caller, f, limit, offset).map_err(ApiError::from))
+        .run(move |c| app::list_entries(c, &caller, f, limit, offset))
         .await?;
     Ok(Json(ListResponse { items, total }))
 }
@@ -265,9 +269,7 @@ pub async fn history(
     db: &State<Db>,
 ) -> ApiResult<Json<Vec<store::Change>>> {
     let caller = caller.0;
-    let changes = db
-        .run(move |c| app::entry_history(c, &caller, id).map_err(ApiError::from))
-        .await?;
+    let changes = db.run(move |c| app::entry_history(c, &caller, id)).await?;
     Ok(Json(changes))
 }
 
@@ -298,7 +300,6 @@ pub async fn decide(
                 input.reason.as_deref(),
                 now,
             )
-            .map_err(ApiError::from)
         })
         .await?;
     let total = items.len() as i64;
@@ -410,7 +411,6 @@ pub async fn clause_progress_route(
                 on,
                 pct,
             )
-            .map_err(ApiError::from)
         })
         .await?;
     Ok(Json(progress_response(view)))

@@ -13,7 +13,7 @@ use crate::auth::{Staff, StaffOrContractor};
 use crate::db::{write_tx, Db};
 use crate::domain::limits::{self, Code, FreeText, Label};
 use crate::domain::units::Hundredths;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::store::placements::Placement;
 
 #[derive(Deserialize, Clone, utoipa::ToSchema)]
@@ -63,7 +63,7 @@ pub async fn create(
     };
     let input = PlacementRequest::from(body.0);
     let p = db
-        .run(move |c| write_tx(c, |c| app::place_person(c, &by, input)).map_err(ApiError::from))
+        .run(move |c| write_tx(c, |c| app::place_person(c, &by, input)))
         .await?;
     Ok((Status::Created, Json(p)))
 }
@@ -84,7 +84,6 @@ pub async fn list(
     let (items, total) = db
         .run(move |c| {
             app::list_placements(c, &caller, participant_id, assignment_id, limit, offset)
-                .map_err(ApiError::from)
         })
         .await?;
     Ok(Json(ListResponse { items, total }))
@@ -94,9 +93,7 @@ pub async fn list(
 #[rocket::get("/placements/<id>")]
 pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> ApiResult<Json<Placement>> {
     let caller = caller.0;
-    let p = db
-        .run(move |c| app::placement_for(c, &caller, id).map_err(ApiError::from))
-        .await?;
+    let p = db.run(move |c| app::placement_for(c, &caller, id)).await?;
     Ok(Json(p))
 }
 
@@ -126,7 +123,6 @@ pub async fn exit(
             write_tx(c, |c| {
                 app::record_exit(c, &by, id, input.ended_on, &input.outcome)
             })
-            .map_err(ApiError::from)
         })
         .await?;
     Ok(Json(p))

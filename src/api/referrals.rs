@@ -115,7 +115,6 @@ pub async fn create(
             write_tx(c, |c| {
                 app::propose(c, &by, input.need_id, input.participant_id)
             })
-            .map_err(ApiError::from)
         })
         .await?;
     Ok((Status::Created, Json(view(details))))
@@ -151,10 +150,7 @@ pub async fn list(
         state,
     };
     let (details, total) = db
-        .run(move |c| {
-            write_tx(c, |c| app::list_referrals(c, &by, org, f, limit, offset))
-                .map_err(ApiError::from)
-        })
+        .run(move |c| write_tx(c, |c| app::list_referrals(c, &by, org, f, limit, offset)))
         .await?;
     Ok(Json(ListResponse {
         items: details.into_iter().map(view).collect(),
@@ -171,7 +167,7 @@ pub async fn get(
 ) -> ApiResult<Json<ReferralView>> {
     let (by, org) = (actor(&caller, db), caller.contractor_org());
     let details = db
-        .run(move |c| write_tx(c, |c| app::referral_for(c, &by, org, id)).map_err(ApiError::from))
+        .run(move |c| write_tx(c, |c| app::referral_for(c, &by, org, id)))
         .await?;
     Ok(Json(view(details)))
 }
@@ -278,7 +274,6 @@ pub async fn answer(
             write_tx(c, |c| {
                 app::answer_referral(c, &by, org, id, answer, overrides)
             })
-            .map_err(ApiError::from)
         })
         .await?;
     let out = match out {
@@ -355,7 +350,7 @@ pub fn work_list(
     user_id: i64,
     today: NaiveDate,
     wait_days: u32,
-) -> ApiResult<Vec<WorkItem>> {
+) -> crate::app::AppResult<Vec<WorkItem>> {
     let mut names = HashMap::new();
     let mut items = Vec::new();
     let open = needs_store::open(conn, sid)?;
@@ -446,7 +441,10 @@ pub async fn worklist(
     params!(on, wait_days);
     let today = on.unwrap_or_else(|| db.clock.today());
     if wait_days.is_some_and(|w| w > 365) {
-        return Err(ApiError::invalid("wait_days", "must be at most 365"));
+        return Err(ApiError::rule(
+            crate::domain::rule::Violation::new("wait_days", "wait_days_out_of_range")
+                .with("max", 365),
+        ));
     }
     let wait = wait_days.unwrap_or(config.referral_wait_days);
     let (sid, uid) = (caller.structure_id, caller.user_id);
@@ -497,6 +495,13 @@ fn counts_json(c: &rules::Counts) -> serde_json::Map<String, serde_json::Value> 
     m
 }
 
+/// The years the referrals report covers.
+fn year_refused() -> crate::domain::rule::Violation {
+    crate::domain::rule::Violation::new("year", "year_malformed")
+        .with("min", 2000)
+        .with("max", 2100)
+}
+
 /// GET /api/v1/reports/referrals?year= — staff of the structure: needs created in the year,
 /// proposals made in it and what became of them (`hires`: proposals of the year that led to
 /// a hire; `hire_rate`: hires ÷ proposals, percent with one decimal), by contractor and by
@@ -511,13 +516,13 @@ pub async fn report(
     params!(year);
     let year = year.map_or_else(|| db.clock.today().year(), |y| y.0);
     if !(2000..=2100).contains(&year) {
-        return Err(ApiError::invalid("year", "must be between 2000 and 2100"));
+        return Err(ApiError::rule(year_refused()));
     }
     let (Some(from), Some(to)) = (
         NaiveDate::from_ymd_opt(year, 1, 1),
         NaiveDate::from_ymd_opt(year + 1, 1, 1),
     ) else {
-        return Err(ApiError::invalid("year", "is not a valid year"));
+        return Err(ApiError::rule(year_refused()));
     };
     let sid = caller.structure_id;
     let out = db

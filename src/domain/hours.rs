@@ -1822,14 +1822,17 @@ mod tests {
             ]
         );
         assert!(
-            errors[2].message.contains("two decimals"),
+            errors[2].message.contains("deux décimales"),
             "{}",
             errors[2].message
         );
-        assert_eq!(errors[3].message, "must not be negative");
-        assert_eq!(errors[4].message, "is required");
+        assert_eq!(
+            errors[3].message,
+            "le nombre d'heures ne peut pas être négatif"
+        );
+        assert_eq!(errors[4].message, "cette cellule est obligatoire");
         assert!(
-            errors[8].message.contains("line 7"),
+            errors[8].message.contains("(ligne 7)"),
             "{}",
             errors[8].message
         );
@@ -1852,7 +1855,9 @@ mod tests {
         let errors = rendered(parse_hours_csv(csv.as_bytes()));
         let got: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.field.as_str())).collect();
         assert_eq!(got, [(1, "work_hours"), (1, "training_hours")]);
-        assert!(errors[0].message.contains("missing column work_hours"));
+        assert!(errors[0]
+            .message
+            .contains("la colonne « work_hours » manque"));
 
         let csv = "placement_id,month,work_hours,training_hours,month\n";
         assert_eq!(
@@ -1868,7 +1873,10 @@ mod tests {
         }
         let header_only = "placement_id,month,work_hours,training_hours\r\n";
         let errors = rendered(parse_hours_csv(header_only.as_bytes()));
-        assert_eq!(errors[0].message, "the file has no data rows");
+        assert_eq!(
+            errors[0].message,
+            "le fichier ne contient aucune ligne de données sous l'en-tête"
+        );
 
         let latin1 = b"placement_id;month;work_hours;training_hours\n1;2026-01;3;0;\xe9t\xe9\n";
         let errors = rendered(parse_hours_csv(latin1));
@@ -1919,7 +1927,8 @@ mod tests {
         assert_eq!(errors[0].field, "work_hours");
         assert_eq!(
             errors[0].message,
-            "at most two decimals are allowed, got '12,345'"
+            "deux décimales au plus sont acceptées (par exemple 7,25) ; la cellule contient \
+             « 12,345 »"
         );
 
         let fixed = csv.replace("12,345", "12,34");
@@ -2052,7 +2061,7 @@ mod tests {
             ]
         );
         assert!(
-            errors[1].message.contains("two decimals"),
+            errors[1].message.contains("deux décimales"),
             "{}",
             errors[1].message
         );
@@ -2105,7 +2114,7 @@ mod tests {
             (2, "work_hours")
         );
         assert!(
-            errors[0].message.contains("duration"),
+            errors[0].message.contains("la durée"),
             "{}",
             errors[0].message
         );
@@ -2121,7 +2130,7 @@ mod tests {
         workbook.add_worksheet();
         let bytes = workbook.save_to_buffer().unwrap();
         let errors = rendered(parse_hours_xlsx(&bytes));
-        assert_eq!(errors[0].message, "the file is empty");
+        assert_eq!(errors[0].message, "le fichier est vide");
     }
 
     #[test]
@@ -2178,17 +2187,25 @@ mod tests {
         assert_eq!((errors[0].line, errors[99].line), (2, 101));
         assert_eq!(
             errors[0].message,
-            format!("must be a number of hours, got '{}…'", "9".repeat(50))
+            format!(
+                "la cellule doit contenir un nombre d'heures (la virgule décimale est acceptée \
+                 : 7,5) ; elle contient « {}… »",
+                "9".repeat(50)
+            )
         );
         // A cell of 2 MB is quoted by its first 50 characters.
         let huge = "é".repeat(1_000_000);
         let csv = format!("placement_id,month,work_hours,training_hours\n1,{huge},1,0\n");
         let errors = rendered(parse_hours_csv(csv.as_bytes()));
         assert_eq!(errors.count(), 1);
-        assert!(errors[0].message.len() < 200, "{}", errors[0].message);
+        assert!(
+            errors[0].message.chars().count() < 200,
+            "{}",
+            errors[0].message
+        );
         assert!(errors[0]
             .message
-            .ends_with(&format!("'{}…'", "é".repeat(50))));
+            .ends_with(&format!("« {}… »", "é".repeat(50))));
     }
 
     fn sheet_rows(
@@ -2264,7 +2281,7 @@ mod tests {
         let errors = rendered(parse_hours_xlsx(&bytes));
         assert_eq!(errors[0].field, "file");
         assert!(
-            errors[0].message.contains("not a readable XLSX"),
+            errors[0].message.contains("pas un classeur XLSX lisible"),
             "{}",
             errors[0].message
         );

@@ -1,6 +1,8 @@
 //! Company identifiers: SIRET (French establishments) and the other identifier types that
 //! the national open data (DECP) allows for holders without a SIRET.
 
+use crate::domain::rule::Violation;
+
 /// Identifier types accepted for an organisation (the DECP `typeIdentifiant` values).
 pub const IDENTIFIER_TYPES: &[&str] =
     &["SIRET", "TVA", "TAHITI", "RIDET", "FRWF", "IREP", "HORS-UE"];
@@ -44,40 +46,37 @@ fn luhn_sum(digits: &[u32]) -> u32 {
 
 /// Checks an identifier against its type. SIRET: `is_valid_siret`. Other types: not empty,
 /// at most 32 characters, no whitespace; a TVA number starts with two letters (country code).
-/// The error message says what is wrong, for an API field error or an import warning.
-pub fn check_identifier(identifier_type: &str, identifier: &str) -> Result<(), String> {
+/// The error is the broken rule (reported on `identifier`, or `identifier_type` for an
+/// unknown type), its message written by the catalogue of the HTTP edge.
+pub fn check_identifier(identifier_type: &str, identifier: &str) -> Result<(), Violation> {
+    let refused = |code| {
+        Violation::new("identifier", code)
+            .with("identifier_type", identifier_type)
+            .with("identifier", identifier)
+    };
     if !IDENTIFIER_TYPES.contains(&identifier_type) {
-        return Err(format!(
-            "unknown identifier type {identifier_type:?}; expected one of {}",
-            IDENTIFIER_TYPES.join(", ")
-        ));
+        return Err(Violation::new("identifier_type", "identifier_type_unknown")
+            .with("identifier_type", identifier_type)
+            .with("allowed", IDENTIFIER_TYPES.join(", ")));
     }
     if identifier_type == "SIRET" {
         return if is_valid_siret(identifier) {
             Ok(())
         } else {
-            Err(format!(
-                "{identifier:?} is not a valid SIRET (14 digits with a valid check digit)"
-            ))
+            Err(refused("siret_malformed"))
         };
     }
     if identifier.is_empty() {
-        return Err(format!("the {identifier_type} identifier is empty"));
+        return Err(refused("identifier_empty"));
     }
     if identifier.chars().count() > MAX_IDENTIFIER_CHARS {
-        return Err(format!(
-            "the {identifier_type} identifier is longer than {MAX_IDENTIFIER_CHARS} characters"
-        ));
+        return Err(refused("identifier_too_long").with("max", MAX_IDENTIFIER_CHARS));
     }
     if identifier.chars().any(char::is_whitespace) {
-        return Err(format!(
-            "the {identifier_type} identifier {identifier:?} contains whitespace"
-        ));
+        return Err(refused("identifier_whitespace"));
     }
     if identifier_type == "TVA" && !starts_with_two_letters(identifier) {
-        return Err(format!(
-            "the TVA number {identifier:?} does not start with a two-letter country code"
-        ));
+        return Err(refused("vat_country_missing"));
     }
     Ok(())
 }
@@ -162,34 +161,34 @@ mod tests {
     #[test]
     fn identifiers_by_type() {
         assert_eq!(check_identifier("SIRET", "73282932000074"), Ok(()));
-        assert!(check_identifier("SIRET", "73282932000075")
-            .unwrap_err()
-            .contains("not a valid SIRET"));
+        assert!(
+            check_identifier("SIRET", "73282932000075")
+                .unwrap_err()
+                .code
+                == "siret_malformed"
+        );
         assert_eq!(check_identifier("TVA", "DE814864138"), Ok(()));
         assert_eq!(check_identifier("TVA", "FR40303265045"), Ok(()));
-        assert!(check_identifier("TVA", "814864138")
-            .unwrap_err()
-            .contains("country code"));
+        assert!(check_identifier("TVA", "814864138").unwrap_err().code == "vat_country_missing");
         assert!(check_identifier("TVA", "D1814864138").is_err());
         assert_eq!(check_identifier("TAHITI", "A12345"), Ok(()));
         assert_eq!(check_identifier("RIDET", "1234567.001"), Ok(()));
         assert_eq!(check_identifier("FRWF", "123"), Ok(()));
         assert_eq!(check_identifier("IREP", "987654"), Ok(()));
         assert_eq!(check_identifier("HORS-UE", "US-12-3456789"), Ok(()));
-        assert!(check_identifier("HORS-UE", "")
-            .unwrap_err()
-            .contains("empty"));
-        assert!(check_identifier("HORS-UE", "12 34")
-            .unwrap_err()
-            .contains("whitespace"));
+        assert!(check_identifier("HORS-UE", "").unwrap_err().code == "identifier_empty");
+        assert!(check_identifier("HORS-UE", "12 34").unwrap_err().code == "identifier_whitespace");
         assert!(check_identifier("IREP", "1\t2").is_err());
         assert_eq!(check_identifier("IREP", &"9".repeat(32)), Ok(()));
-        assert!(check_identifier("IREP", &"9".repeat(33))
-            .unwrap_err()
-            .contains("32"));
-        assert!(check_identifier("DUNS", "123456789")
-            .unwrap_err()
-            .contains("unknown identifier type"));
+        assert!(
+            check_identifier("IREP", &"9".repeat(33))
+                .unwrap_err()
+                .param("max")
+                == Some("32")
+        );
+        assert!(
+            check_identifier("DUNS", "123456789").unwrap_err().code == "identifier_type_unknown"
+        );
         assert!(check_identifier("siret", "73282932000074").is_err());
     }
 }
