@@ -11,6 +11,7 @@ use rocket::State;
 use serde::{Deserialize, Serialize};
 
 use crate::api::body::{page, JsonBody, ListResponse};
+use crate::api::messages::field_error;
 use crate::api::query::{params, Param, Year};
 use crate::app::placements::Actor;
 use crate::app::referrals::{
@@ -441,10 +442,10 @@ pub async fn worklist(
     params!(on, wait_days);
     let today = on.unwrap_or_else(|| db.clock.today());
     if wait_days.is_some_and(|w| w > 365) {
-        return Err(ApiError::rule(
-            crate::domain::rule::Violation::new("wait_days", "wait_days_out_of_range")
+        return Err(crate::api::query::refused(vec![field_error(
+            &crate::domain::rule::Violation::new("wait_days", "wait_days_out_of_range")
                 .with("max", 365),
-        ));
+        )]));
     }
     let wait = wait_days.unwrap_or(config.referral_wait_days);
     let (sid, uid) = (caller.structure_id, caller.user_id);
@@ -516,13 +517,17 @@ pub async fn report(
     params!(year);
     let year = year.map_or_else(|| db.clock.today().year(), |y| y.0);
     if !(2000..=2100).contains(&year) {
-        return Err(ApiError::rule(year_refused()));
+        return Err(crate::api::query::refused(vec![field_error(
+            &year_refused(),
+        )]));
     }
     let (Some(from), Some(to)) = (
         NaiveDate::from_ymd_opt(year, 1, 1),
         NaiveDate::from_ymd_opt(year + 1, 1, 1),
     ) else {
-        return Err(ApiError::rule(year_refused()));
+        return Err(crate::api::query::refused(vec![field_error(
+            &year_refused(),
+        )]));
     };
     let sid = caller.structure_id;
     let out = db

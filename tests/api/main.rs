@@ -18,6 +18,7 @@ mod openapi;
 mod people;
 mod queries;
 mod referrals;
+mod refusals;
 mod reminders;
 mod reports;
 mod reports_bench;
