@@ -26,7 +26,7 @@ pub async fn preview(
     let sid = caller.structure_id;
     let request = body.0;
     let result = db
-        .run(move |c| Ok(app::preview_calibration(c, sid, &request)?))
+        .run(move |c| app::preview_calibration(c, sid, &request))
         .await?;
     Ok(Json(result))
 }
@@ -57,7 +57,7 @@ pub async fn get_labour_shares(
     db: &State<Db>,
 ) -> ApiResult<Json<Vec<LabourShareOut>>> {
     let sid = caller.structure_id;
-    let rows = db.run(move |c| Ok(app::labour_shares(c, sid)?)).await?;
+    let rows = db.run(move |c| app::labour_shares(c, sid)).await?;
     Ok(Json(shares_out(rows)))
 }
 
@@ -71,7 +71,7 @@ pub async fn put_labour_shares(
     let sid = caller.structure_id;
     let items = body.0;
     let saved = db
-        .run(move |c| Ok(app::replace_labour_shares(c, sid, items)?))
+        .run(move |c| app::replace_labour_shares(c, sid, items))
         .await?;
     Ok(Json(shares_out(saved)))
 }
@@ -87,7 +87,7 @@ pub async fn create(
     let sid = caller.structure_id;
     let input = body.0;
     let view = db
-        .run(move |c| Ok(app::create_clause(c, sid, contract_id, input)?))
+        .run(move |c| app::create_clause(c, sid, contract_id, input))
         .await?;
     Ok((Status::Created, Json(view)))
 }
@@ -106,16 +106,7 @@ pub async fn list(
     let sid = caller.structure_id;
     let contractor = caller.contractor_org();
     let (items, total) = db
-        .run(move |c| {
-            Ok(app::list_clauses(
-                c,
-                sid,
-                contractor,
-                status.as_deref(),
-                limit,
-                offset,
-            )?)
-        })
+        .run(move |c| app::list_clauses(c, sid, contractor, status.as_deref(), limit, offset))
         .await?;
     Ok(Json(ListResponse { items, total }))
 }
@@ -130,7 +121,7 @@ pub async fn get(
     let sid = caller.structure_id;
     let contractor = caller.contractor_org();
     let view = db
-        .run(move |c| Ok(app::clause_view(c, sid, id, contractor)?))
+        .run(move |c| app::clause_view(c, sid, id, contractor))
         .await?;
     Ok(Json(view))
 }
@@ -143,7 +134,7 @@ async fn transition(
     change: ClauseChange,
 ) -> ApiResult<Json<ClauseView>> {
     let view = db
-        .run(move |c| Ok(app::change_status(c, sid, id, change)?))
+        .run(move |c| app::change_status(c, sid, id, change))
         .await?;
     Ok(Json(view))
 }
@@ -177,7 +168,7 @@ pub async fn add_assignment(
     let sid = caller.structure_id;
     let input = body.0;
     let view = db
-        .run(move |c| Ok(app::assign_hours(c, sid, id, input)?))
+        .run(move |c| app::assign_hours(c, sid, id, input))
         .await?;
     Ok((Status::Created, Json(view)))
 }

@@ -23,9 +23,7 @@ pub async fn create(
 ) -> ApiResult<(Status, Json<ContractView>)> {
     let sid = caller.structure_id;
     let input = body.0;
-    let view = db
-        .run(move |c| Ok(app::create_contract(c, sid, input)?))
-        .await?;
+    let view = db.run(move |c| app::create_contract(c, sid, input)).await?;
     Ok((Status::Created, Json(view)))
 }
 
@@ -42,7 +40,7 @@ pub async fn list(
     let sid = caller.structure_id;
     let contractor = caller.contractor_org();
     let (items, total) = db
-        .run(move |c| Ok(app::list_contracts(c, sid, contractor, limit, offset)?))
+        .run(move |c| app::list_contracts(c, sid, contractor, limit, offset))
         .await?;
     Ok(Json(ListResponse { items, total }))
 }
@@ -57,7 +55,7 @@ pub async fn get(
     let sid = caller.structure_id;
     let contractor = caller.contractor_org();
     let view = db
-        .run(move |c| Ok(app::contract_view(c, sid, id, contractor)?))
+        .run(move |c| app::contract_view(c, sid, id, contractor))
         .await?;
     Ok(Json(view))
 }

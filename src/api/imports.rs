@@ -24,7 +24,7 @@ pub async fn import_decp(
     })?;
     let sid = caller.structure_id;
     let summary = db
-        .run(move |c| Ok(crate::app::contracts::import_decp(c, sid, &parsed)?))
+        .run(move |c| crate::app::contracts::import_decp(c, sid, &parsed))
         .await?;
     Ok(Json(summary))
 }

@@ -23,7 +23,7 @@ pub async fn create(
     let (sid, uid, org) = (caller.structure_id, caller.user_id, caller.contractor_org());
     let input = body.0;
     let view = db
-        .run(move |c| Ok(app::create_need(c, sid, uid, org, input)?))
+        .run(move |c| app::create_need(c, sid, uid, org, input))
         .await?;
     Ok((Status::Created, Json(view)))
 }
@@ -57,7 +57,7 @@ pub async fn list(
 pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> ApiResult<Json<NeedView>> {
     let sid = caller.structure_id;
     let org = caller.contractor_org();
-    let view = db.run(move |c| Ok(app::need(c, sid, id, org)?)).await?;
+    let view = db.run(move |c| app::need(c, sid, id, org)).await?;
     Ok(Json(view))
 }
 
@@ -72,9 +72,7 @@ pub async fn close(
 ) -> ApiResult<Json<NeedView>> {
     let sid = caller.structure_id;
     let org = caller.contractor_org();
-    let view = db
-        .run(move |c| Ok(app::close_need(c, sid, id, org)?))
-        .await?;
+    let view = db.run(move |c| app::close_need(c, sid, id, org)).await?;
     Ok(Json(view))
 }
 
@@ -92,7 +90,7 @@ pub async fn matches(
     let (limit, offset) = page(limit, offset)?;
     let (sid, uid) = (caller.structure_id, caller.user_id);
     let (items, total) = db
-        .run(move |c| Ok(app::match_pool(c, sid, uid, id, limit, offset)?))
+        .run(move |c| app::match_pool(c, sid, uid, id, limit, offset))
         .await?;
     let out = ListResponse { items, total };
     Ok(Json(out))

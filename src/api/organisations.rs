@@ -24,7 +24,7 @@ pub async fn create(
     let new = app::validate(body.0)?;
     let sid = caller.structure_id;
     let org = db
-        .run(move |c| Ok(app::create_organisation(c, sid, new)?))
+        .run(move |c| app::create_organisation(c, sid, new))
         .await?;
     Ok((Status::Created, Json(org.into())))
 }
@@ -42,15 +42,7 @@ pub async fn list(
     let (limit, offset) = page(limit, offset)?;
     let sid = caller.structure_id;
     let (items, total) = db
-        .run(move |c| {
-            Ok(app::list_organisations(
-                c,
-                sid,
-                kind.as_deref(),
-                limit,
-                offset,
-            )?)
-        })
+        .run(move |c| app::list_organisations(c, sid, kind.as_deref(), limit, offset))
         .await?;
     Ok(Json(ListResponse {
         items: items.into_iter().map(Into::into).collect(),
@@ -62,7 +54,7 @@ pub async fn list(
 #[rocket::get("/organisations/<id>")]
 pub async fn get(caller: Staff, id: i64, db: &State<Db>) -> ApiResult<Json<OrganisationView>> {
     let sid = caller.structure_id;
-    let org = db.run(move |c| Ok(app::organisation(c, sid, id)?)).await?;
+    let org = db.run(move |c| app::organisation(c, sid, id)).await?;
     Ok(Json(org.into()))
 }
 
@@ -77,7 +69,7 @@ pub async fn put_contacts(
     let list = app::check_contacts(body.0.into_vec())?;
     let sid = caller.structure_id;
     let saved = db
-        .run(move |c| Ok(app::replace_contacts(c, sid, id, list)?))
+        .run(move |c| app::replace_contacts(c, sid, id, list))
         .await?;
     Ok(Json(saved))
 }
@@ -86,7 +78,7 @@ pub async fn put_contacts(
 #[rocket::get("/organisations/<id>/contacts")]
 pub async fn get_contacts(caller: Staff, id: i64, db: &State<Db>) -> ApiResult<Json<Vec<Contact>>> {
     let sid = caller.structure_id;
-    let list = db.run(move |c| Ok(app::contacts(c, sid, id)?)).await?;
+    let list = db.run(move |c| app::contacts(c, sid, id)).await?;
     Ok(Json(list))
 }
 

@@ -29,7 +29,7 @@ pub async fn create(
     let new = app::validate(body.0, db.clock.today())?;
     let caller = caller.0;
     let out = db
-        .run(move |c| Ok(app::register_participant(c, &caller, new)?))
+        .run(move |c| app::register_participant(c, &caller, new))
         .await?;
     Ok((Status::Created, Json(out)))
 }
@@ -46,7 +46,7 @@ pub async fn list(
     let (limit, offset) = page(limit, offset)?;
     let caller = caller.0;
     let (items, total) = db
-        .run(move |c| Ok(app::list_participants(c, &caller, limit, offset)?))
+        .run(move |c| app::list_participants(c, &caller, limit, offset))
         .await?;
     let page = ListResponse { items, total };
     Ok(Json(page))
@@ -61,7 +61,7 @@ pub async fn get(
 ) -> ApiResult<Json<ParticipantOut>> {
     let caller = caller.0;
     let out = db
-        .run(move |c| Ok(app::read_participant(c, &caller, id)?))
+        .run(move |c| app::read_participant(c, &caller, id))
         .await?;
     Ok(Json(out))
 }
@@ -80,11 +80,7 @@ pub async fn add_eligibility(
     let months = config.eligibility_months;
     let caller = caller.0;
     let out = db
-        .run(move |c| {
-            Ok(app::validate_eligibility(
-                c, &caller, id, input, today, months,
-            )?)
-        })
+        .run(move |c| app::validate_eligibility(c, &caller, id, input, today, months))
         .await?;
     Ok((Status::Created, Json(out)))
 }
@@ -98,7 +94,7 @@ pub async fn eligibility_history(
 ) -> ApiResult<Json<Vec<EligibilityOut>>> {
     let caller = caller.0;
     let out = db
-        .run(move |c| Ok(app::eligibility_history(c, &caller, id)?))
+        .run(move |c| app::eligibility_history(c, &caller, id))
         .await?;
     Ok(Json(out))
 }
@@ -113,7 +109,7 @@ pub async fn timeline(
 ) -> ApiResult<Json<crate::store::timeline::Timeline>> {
     let caller = caller.0;
     let out = db
-        .run(move |c| Ok(app::participant_timeline(c, &caller, id)?))
+        .run(move |c| app::participant_timeline(c, &caller, id))
         .await?;
     Ok(Json(out))
 }
@@ -131,7 +127,7 @@ pub async fn audit_log(
     let (limit, offset) = page(limit, offset)?;
     let sid = caller.structure_id;
     let (items, total) = db
-        .run(move |c| Ok(app::audit_log(c, sid, participant_id, limit, offset)?))
+        .run(move |c| app::audit_log(c, sid, participant_id, limit, offset))
         .await?;
     Ok(Json(ListResponse { items, total }))
 }

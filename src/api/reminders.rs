@@ -33,7 +33,7 @@ pub async fn list_milestones(
     let caller = caller.0;
     let (items, total) = db
         .run(move |c| {
-            Ok(app::list_milestones(
+            app::list_milestones(
                 c,
                 caller.structure_id,
                 caller.contractor_org(),
@@ -41,7 +41,7 @@ pub async fn list_milestones(
                 on,
                 limit,
                 offset,
-            )?)
+            )
         })
         .await?;
     Ok(Json(ListResponse { items, total }))
@@ -65,9 +65,7 @@ pub async fn add_milestone(
     let input = body.0;
     let new = app::check_manual_milestone(input.kind.as_deref(), &input.label, &input.due_on)?;
     let sid = caller.structure_id;
-    let view = db
-        .run(move |c| Ok(app::add_milestone(c, sid, id, new)?))
-        .await?;
+    let view = db.run(move |c| app::add_milestone(c, sid, id, new)).await?;
     Ok((Status::Created, Json(view)))
 }
 
@@ -80,7 +78,7 @@ pub async fn milestone_done(
 ) -> ApiResult<Json<MilestoneView>> {
     let sid = caller.structure_id;
     let view = db
-        .run(move |c| Ok(app::mark_milestone_done(c, sid, id)?))
+        .run(move |c| app::mark_milestone_done(c, sid, id))
         .await?;
     Ok(Json(view))
 }
@@ -98,15 +96,7 @@ pub async fn list_notifications(
     let (limit, offset) = page(limit, offset)?;
     let sid = caller.structure_id;
     let (rows, total) = db
-        .run(move |c| {
-            Ok(app::list_notifications(
-                c,
-                sid,
-                status.as_deref(),
-                limit,
-                offset,
-            )?)
-        })
+        .run(move |c| app::list_notifications(c, sid, status.as_deref(), limit, offset))
         .await?;
     Ok(Json(ListResponse {
         items: rows.into_iter().map(Into::into).collect(),
@@ -122,9 +112,7 @@ pub async fn retry_notification(
     db: &State<Db>,
 ) -> ApiResult<Json<NotificationView>> {
     let sid = caller.structure_id;
-    let row = db
-        .run(move |c| Ok(app::retry_notification(c, sid, id)?))
-        .await?;
+    let row = db.run(move |c| app::retry_notification(c, sid, id)).await?;
     Ok(Json(row.into()))
 }
 
@@ -138,9 +126,7 @@ pub struct Preferences {
 #[rocket::get("/me/preferences")]
 pub async fn get_preferences(caller: AnyRole, db: &State<Db>) -> ApiResult<Json<Preferences>> {
     let uid = caller.user_id;
-    let off = db
-        .run(move |c| Ok(app::optional_reminders_off(c, uid)?))
-        .await?;
+    let off = db.run(move |c| app::optional_reminders_off(c, uid)).await?;
     Ok(Json(Preferences {
         optional_reminders_off: off,
     }))
@@ -155,7 +141,7 @@ pub async fn put_preferences(
 ) -> ApiResult<Json<Preferences>> {
     let uid = caller.user_id;
     let off = body.0.optional_reminders_off;
-    db.run(move |c| Ok(app::set_optional_reminders_off(c, uid, off)?))
+    db.run(move |c| app::set_optional_reminders_off(c, uid, off))
         .await?;
     Ok(Json(Preferences {
         optional_reminders_off: off,

@@ -33,7 +33,7 @@ pub async fn create(
         .await?
         .map_err(|_| ApiError::internal())?;
     let user = db
-        .run(move |c| Ok(app::create_user(c, structure_id, &input, &hash)?))
+        .run(move |c| app::create_user(c, structure_id, &input, &hash))
         .await?;
     Ok((Status::Created, Json(user.into())))
 }
@@ -50,7 +50,7 @@ pub async fn list(
     let (limit, offset) = page(limit, offset)?;
     let sid = admin.structure_id;
     let (items, total) = db
-        .run(move |c| Ok(app::list_users(c, sid, limit, offset)?))
+        .run(move |c| app::list_users(c, sid, limit, offset))
         .await?;
     Ok(Json(ListResponse {
         items: items.into_iter().map(Into::into).collect(),

@@ -43,13 +43,13 @@ pub async fn login_with(
     // password is checked: parallel guesses cannot all slip in before the lock.
     let e = email.clone();
     let locked = db
-        .run(move |c| Ok(app::begin_login_attempt(c, &e, at, max, window, lockout)?))
+        .run(move |c| app::begin_login_attempt(c, &e, at, max, window, lockout))
         .await?;
     if let Some(wait) = locked {
         return Err(AppError::TooManyAttempts { retry_after: wait });
     }
     let e = email.clone();
-    let user = db.run(move |c| Ok(app::account_of(c, &e)?)).await?;
+    let user = db.run(move |c| app::account_of(c, &e)).await?;
     // Argon2 is slow on purpose: verify off the async threads, under the limiter, and against
     // a decoy hash when the email is unknown so both failures cost the same (the decoy itself
     // is hashed once, on first use, under the limiter too).
@@ -69,16 +69,7 @@ pub async fn login_with(
             let csrf = csrf_token.clone();
             let user_id = u.id;
             let session_id = db
-                .run(move |c| {
-                    Ok(app::open_session(
-                        c,
-                        &e,
-                        user_id,
-                        &csrf,
-                        now.naive_utc(),
-                        expires_at,
-                    )?)
-                })
+                .run(move |c| app::open_session(c, &e, user_id, &csrf, now.naive_utc(), expires_at))
                 .await?;
             let session = SessionOf {
                 session_id,
@@ -101,8 +92,7 @@ pub async fn login_with(
 /// Ends a session: in the database for every instance, and in this instance's cache at once.
 pub async fn end_session(db: &Db, cache: &CallerCache, session_id: i64) -> AppResult<()> {
     let at = db.clock.naive();
-    db.run(move |c| Ok(app::end_session(c, session_id, at)?))
-        .await?;
+    db.run(move |c| app::end_session(c, session_id, at)).await?;
     cache.forget(session_id);
     Ok(())
 }

@@ -465,7 +465,7 @@ on_both!(
             ),
             (
                 "twice a column",
-                format!("{header}").replace("\n", ",month\n"),
+                header.to_string().replace("\n", ",month\n"),
             ),
             ("empty file", String::new()),
             ("header only", header.to_string()),
