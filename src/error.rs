@@ -5,25 +5,15 @@ use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
 use serde::Serialize;
 
+use crate::api::messages;
+use crate::domain::rule::Violation;
+
 /// One broken rule on one field: `code` for programs (stable), `message` for people.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub code: String,
     pub message: String,
-}
-
-/// The code of a rule that has no more specific one yet.
-pub const INVALID: &str = "invalid";
-
-impl FieldError {
-    pub fn new(field: &str, code: &str, message: impl Into<String>) -> FieldError {
-        FieldError {
-            field: field.to_string(),
-            code: code.to_string(),
-            message: message.into(),
-        }
-    }
 }
 
 /// The body of a problem response.
@@ -34,6 +24,9 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
+    /// Stable code of the problem (`token_invalid`, `validation`...), documented with its
+    /// message in docs/errors.md.
+    pub code: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
     /// Extra members (e.g. `existing_id` on a duplicate).
@@ -43,6 +36,10 @@ pub struct Problem {
     #[serde(skip)]
     #[schema(ignore)]
     pub retry_after: Option<i64>,
+    /// The methods a 405 lists in its `Allow` header.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub allow: Option<String>,
 }
 
 /// A problem, boxed so that `Result<T, ApiError>` stays small.
@@ -65,155 +62,155 @@ impl std::ops::DerefMut for ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
-    pub fn new(status: u16, kind: &str, title: &str, detail: impl Into<String>) -> Self {
+    /// The problem of `code`: status, title and detail from the catalogue
+    /// (`api::messages`), the code's params in `rule`.
+    pub fn coded(status: u16, kind: &str, rule: Violation) -> Self {
         ApiError(Box::new(Problem {
             kind: format!("https://clausier.fr/problems/{kind}"),
-            title: title.to_string(),
+            title: messages::title(rule.code, status).to_string(),
             status,
-            detail: detail.into(),
+            detail: messages::sentence(&messages::render(&rule)),
+            code: rule.code.to_string(),
             errors: Vec::new(),
             extra: None,
             retry_after: None,
+            allow: None,
         }))
     }
 
-    pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(400, "malformed-request", "Requête mal formée", detail)
+    /// The problem of a code without params, with the status the catalogue gives it.
+    fn of(kind: &str, code: &'static str) -> Self {
+        let status = messages::entry(code).map_or(500, |e| e.status);
+        Self::coded(status, kind, Violation::new("", code))
     }
-    pub fn unauthorized(detail: impl Into<String>) -> Self {
-        Self::new(401, "unauthorized", "Authentification requise", detail)
+
+    /// 400: the request cannot be read (`json_malformed`, `body_unreadable`...).
+    pub fn malformed(rule: Violation) -> Self {
+        Self::coded(400, "malformed-request", rule)
+    }
+    /// 401 with the reason's code (`credentials_wrong`, `token_invalid`...).
+    pub fn unauthorized(code: &'static str) -> Self {
+        Self::of("unauthorized", code)
     }
     pub fn forbidden() -> Self {
-        Self::new(
-            403,
-            "forbidden",
-            "Accès refusé",
-            "your role does not allow this action",
-        )
+        Self::of("forbidden", "forbidden")
     }
+    /// 404 for a record: `what` is its name in `AppError::NotFound` (`clause`...).
     pub fn not_found(what: &str) -> Self {
-        Self::new(404, "not-found", "Introuvable", format!("{what} not found"))
+        Self::coded(
+            404,
+            "not-found",
+            Violation::new("", "not_found").with("what", what),
+        )
     }
     /// A state-changing request sent with the session cookie but without the session's CSRF
-    /// token, or from another site.
-    pub fn csrf(detail: impl Into<String>) -> Self {
-        Self::new(403, "csrf", "Requête refusée", detail)
+    /// token (`csrf_token_mismatch`), or from another site (`csrf_other_site`).
+    pub fn csrf(code: &'static str) -> Self {
+        Self::of("csrf", code)
     }
-    /// A body in another format than the route reads.
-    pub fn unsupported_media_type(expected: &str) -> Self {
-        Self::new(
+    /// A body in another format than the route reads; `accepted` names the format.
+    pub fn unsupported_media_type(accepted: &str) -> Self {
+        Self::coded(
             415,
             "unsupported-media-type",
-            "Format non pris en charge",
-            format!("le corps de la requête doit être envoyé en {expected}"),
+            Violation::new("", "media_type_unsupported").with("accepted", accepted),
         )
     }
-    pub fn conflict(detail: impl Into<String>) -> Self {
-        Self::new(409, "conflict", "Conflit", detail)
+    /// 409 for one broken rule of the data's state, the rule as the problem's only error.
+    pub fn conflict(rule: Violation) -> Self {
+        let fe = messages::field_error(&rule);
+        let mut e = Self::coded(409, "conflict", rule);
+        e.errors = vec![fe];
+        e
     }
     /// Another writer changed the same data at the same moment and this change could not be
     /// applied after it: nothing was written; the request may be sent again.
     pub fn concurrent_update() -> Self {
-        let mut e = Self::new(
-            409,
-            "concurrent-update",
-            "Modification concurrente",
-            "une autre modification des mêmes données a eu lieu au même moment ; rien n'a été enregistré, renvoyez la requête",
-        );
-        e.errors = vec![FieldError::new(
+        let mut e = Self::of("concurrent-update", "concurrent_update");
+        e.detail = "Une autre modification des mêmes données a eu lieu au même moment ; rien \
+                    n'a été enregistré, envoyez la requête à nouveau."
+            .into();
+        e.errors = vec![messages::field_error(&Violation::new(
             "",
             "concurrent_update",
-            "une autre modification des mêmes données a eu lieu au même moment",
-        )];
+        ))];
         e
     }
-    /// One broken rule on one field, with its stable code.
-    pub fn rule(field: &str, code: &str, message: impl Into<String>) -> Self {
-        Self::validation(vec![FieldError::new(field, code, message)])
+    /// 422 for one broken rule.
+    pub fn rule(rule: Violation) -> Self {
+        Self::validation(vec![messages::field_error(&rule)])
     }
-    /// One broken rule on one field.
-    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::validation(vec![FieldError {
-            field: field.to_string(),
-            code: INVALID.into(),
-            message: message.into(),
-        }])
-    }
+    /// 422 with every broken rule, each with its field, code and message.
     pub fn validation(errors: Vec<FieldError>) -> Self {
-        let detail = match errors.as_slice() {
-            [one] => format!("{}: {}", one.field, one.message),
-            many => format!("{} fields are invalid", many.len()),
+        let mut e = Self::of("validation", "validation");
+        e.detail = match errors.as_slice() {
+            [] => e.detail.clone(),
+            [one] if one.field.is_empty() => messages::sentence(&one.message),
+            [one] => messages::sentence(&format!("champ « {} » : {}", one.field, one.message)),
+            many => format!("{} champs sont à corriger.", many.len()),
         };
-        let mut e = Self::new(422, "validation", "Données invalides", detail);
         e.errors = errors;
         e
     }
     pub fn too_many_attempts(retry_after: i64) -> Self {
-        let mut e = Self::new(
+        let mut e = Self::coded(
             429,
             "too-many-attempts",
-            "Trop de tentatives",
-            format!("too many failed logins; try again in {retry_after} seconds"),
+            Violation::new("", "too_many_attempts").with("retry_after", retry_after),
         );
         e.retry_after = Some(retry_after);
         e
     }
     pub fn unavailable() -> Self {
-        Self::new(
-            503,
-            "unavailable",
-            "Service indisponible",
-            "the database is not available; try again shortly",
-        )
+        Self::of("unavailable", "unavailable")
     }
     /// 503 when the server refuses work it cannot take now (e.g. password hashing saturated).
     pub fn overloaded(retry_after: i64) -> Self {
-        let mut e = Self::new(
+        let mut e = Self::coded(
             503,
             "overloaded",
-            "Service surchargé",
-            format!(
-                "trop de demandes sont en cours de traitement ; réessayez dans {retry_after} \
-                 seconde{}",
-                if retry_after > 1 { "s" } else { "" }
-            ),
+            Violation::new("", "overloaded").with("retry_after", retry_after),
         );
         e.retry_after = Some(retry_after);
         e
     }
     pub fn internal() -> Self {
-        Self::new(
-            500,
-            "internal",
-            "Erreur interne",
-            "an unexpected error occurred; it has been logged",
-        )
+        Self::of("internal", "internal")
     }
+    /// 405 for a path that other methods serve; `allowed` goes in the `Allow` header.
+    pub fn method_not_allowed(method: &str, allowed: &[String]) -> Self {
+        let list = allowed.join(", ");
+        let mut e = Self::coded(
+            405,
+            "method-not-allowed",
+            Violation::new("", "method_not_allowed")
+                .with("method", method)
+                .with("allowed", &list),
+        );
+        e.allow = Some(list);
+        e
+    }
+    /// The problem of a status Rocket raises itself (no route, a guard or a parameter that
+    /// failed without saying why).
     pub fn from_status(status: Status) -> Self {
         match status.code {
-            400 => Self::bad_request("the request could not be understood"),
-            401 => Self::unauthorized("a valid token is required"),
+            400 => Self::of("malformed-request", "request_malformed"),
+            401 => Self::unauthorized("authentication_required"),
             403 => Self::forbidden(),
-            404 => Self::not_found("resource"),
-            413 => Self::new(
+            404 => Self::of("not-found", "route_unknown"),
+            413 => Self::coded(
                 413,
                 "too-large",
-                "Contenu trop volumineux",
-                "the body exceeds the size limit (20 MiB)",
+                Violation::new("", "body_too_large").with("limit", "20 Mio"),
             ),
-            422 => Self::new(
-                422,
-                "validation",
-                "Données invalides",
-                "the body is invalid",
-            ),
+            415 => Self::unsupported_media_type("JSON (Content-Type: application/json)"),
+            422 => Self::of("validation", "request_unprocessable"),
             503 => Self::unavailable(),
             code if code >= 500 => Self::internal(),
-            code => Self::new(
+            code => Self::coded(
                 code,
                 "http",
-                status.reason().unwrap_or("Erreur"),
-                status.reason().unwrap_or("error").to_string(),
+                Violation::new("", "http_error").with("status", code),
             ),
         }
     }
@@ -240,7 +237,7 @@ impl From<diesel::result::Error> for ApiError {
         match e {
             Error::NotFound => ApiError::not_found("resource"),
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                ApiError::conflict("a record with the same identifier already exists")
+                ApiError::of("conflict", "record_exists")
             }
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 ApiError::concurrent_update()
@@ -263,6 +260,9 @@ impl<'r> Responder<'r, 'static> for ApiError {
             .sized_body(body.len(), std::io::Cursor::new(body));
         if let Some(secs) = self.retry_after {
             builder.header(Header::new("Retry-After", secs.to_string()));
+        }
+        if let Some(methods) = &self.allow {
+            builder.header(Header::new("Allow", methods.clone()));
         }
         builder.ok()
     }
@@ -301,9 +301,7 @@ impl From<crate::app::AppError> for ApiError {
             AppError::NotFound(what) => ApiError::not_found(what),
             AppError::Forbidden => ApiError::forbidden(),
             AppError::Conflict { violation, extra } => {
-                let fe = field_error(&violation);
-                let mut err = ApiError::conflict(fe.message.clone());
-                err.errors = vec![fe];
+                let mut err = ApiError::conflict(violation);
                 for (key, value) in extra {
                     err = err.with_extra(key, value);
                 }
@@ -315,6 +313,10 @@ impl From<crate::app::AppError> for ApiError {
                 tracing::error!("database error: {cause}");
                 ApiError::internal()
             }
+            AppError::Internal => ApiError::internal(),
+            AppError::Overloaded { retry_after } => ApiError::overloaded(retry_after),
+            AppError::CredentialsWrong => ApiError::unauthorized("credentials_wrong"),
+            AppError::TooManyAttempts { retry_after } => ApiError::too_many_attempts(retry_after),
             // --- Hours, placements, referrals, clause progress ---
             AppError::InvalidRows(errors) => crate::api::messages::rows_problem(errors),
             AppError::Passed(e) => *e,
@@ -327,5 +329,19 @@ impl From<crate::app::AppError> for ApiError {
 impl From<crate::store::users::CreateUserError> for ApiError {
     fn from(e: crate::store::users::CreateUserError) -> ApiError {
         crate::app::AppError::from(e).into()
+    }
+}
+
+/// Password hashing refused (saturated) or failed, at the HTTP edge.
+impl From<crate::auth::password::HashError> for ApiError {
+    fn from(e: crate::auth::password::HashError) -> ApiError {
+        crate::app::AppError::from(e).into()
+    }
+}
+
+/// A page whose template could not be rendered (logged where it failed).
+impl From<crate::reports::html::RenderError> for ApiError {
+    fn from(_: crate::reports::html::RenderError) -> ApiError {
+        ApiError::internal()
     }
 }

@@ -40,7 +40,7 @@ fn mentions(code: &str, word: &str) -> bool {
 fn lower_layers_never_import_the_layers_above_them() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     // (directory, words its code must not mention)
-    let rules: [(&str, &[&str]); 5] = [
+    let rules: [(&str, &[&str]); 8] = [
         (
             "domain",
             &["crate::api", "rocket", "crate::error", "ApiError", "diesel"],
@@ -52,13 +52,23 @@ fn lower_layers_never_import_the_layers_above_them() {
         ("app", &["crate::api"]),
         ("reports", &["crate::api"]),
         ("reminders", &["crate::api"]),
+        // Below the HTTP edge, failures are the application's (`AppError`) or their own.
+        ("db", &["crate::api", "crate::error", "ApiError"]),
+        ("reports", &["crate::error", "ApiError"]),
+        ("auth", &["crate::error", "ApiError"]),
     ];
+    // The request guards answer Rocket with the problem a refused request gets: HTTP by
+    // nature.
+    let http_guards = ["auth/mod.rs", "auth/csrf.rs"];
     let mut found = Vec::new();
     for (dir, words) in rules {
         let mut files = Vec::new();
         sources(&root.join(dir), &mut files);
         assert!(!files.is_empty(), "no source file under src/{dir}");
         for file in files {
+            if http_guards.iter().any(|g| file.ends_with(g)) {
+                continue;
+            }
             let text = std::fs::read_to_string(&file).expect("a readable source file");
             let shown = file
                 .strip_prefix(&root)

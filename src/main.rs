@@ -183,7 +183,12 @@ fn create_user(args: CreateUserArgs) -> anyhow::Result<()> {
         Some(p) => (p, false),
         None => (generate_password(), true),
     };
-    check_password_strength(&password).map_err(|m| anyhow::anyhow!("--password {m}"))?;
+    check_password_strength(&password).map_err(|_| {
+        anyhow::anyhow!(
+            "--password needs at least {} characters",
+            clausier::auth::password::PASSWORD_MIN_CHARS
+        )
+    })?;
     let hash = hash_password(&password)?;
     let config = load_config()?;
     let pool = db::build_pool(&config.database, 1)?;

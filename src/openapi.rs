@@ -1041,12 +1041,12 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
 /// the refinements that found no such field (a test wants none).
 fn refine_inputs(s: &mut Schemas) -> Vec<&'static str> {
     let password = string()
-        .min_length(Some(crate::auth::password::MIN_CHARS))
+        .min_length(Some(crate::auth::password::PASSWORD_MIN_CHARS))
         .max_length(Some(limits::PASSWORD_MAX))
         .pattern(Some(SINGLE_LINE))
         .description(Some(format!(
             "At least {} characters, on one line.",
-            crate::auth::password::MIN_CHARS
+            crate::auth::password::PASSWORD_MIN_CHARS
         )));
     let hours_target = ObjectBuilder::new()
         .schema_type(Type::Number)

@@ -361,9 +361,10 @@ pub fn generate(conn: &mut Conn, opts: &SeedOptions) -> Result<SeedReport, ApiEr
     let existing: i64 = schema::placements::table.count().get_result(conn)?;
     let contracts_existing: i64 = schema::contracts::table.count().get_result(conn)?;
     if existing > 0 || contracts_existing > 0 {
-        return Err(ApiError::conflict(
-            "the database already holds contracts or placements; generate into an empty database",
-        ));
+        return Err(ApiError::conflict(crate::domain::rule::Violation::new(
+            "",
+            "database_not_empty",
+        )));
     }
     let [mut structure_id, mut org_id, mut user_id] = max_id(conn)?;
     let mut report = write_tx(conn, |conn| {

@@ -78,9 +78,9 @@ pub struct Me {
 pub async fn me(caller: AnyRole, db: &State<Db>) -> Answer<Me> {
     let id = caller.user_id;
     let u = db
-        .run(move |c| Ok(app::current_user(c, id)?))
+        .run(move |c| app::current_user(c, id))
         .await?
-        .ok_or_else(|| ApiError::unauthorized("the account no longer exists"))?;
+        .ok_or_else(|| ApiError::unauthorized("account_gone"))?;
     Ok(Json(Me {
         id: u.id,
         email: u.email,

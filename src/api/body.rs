@@ -10,7 +10,7 @@ use crate::domain::rule::Violation;
 pub use crate::domain::units::{
     hundredths_to_json, parse_hundredths, ser_hundredths, ser_opt_hundredths, Hundredths,
 };
-use crate::error::{stash, ApiError, FieldError};
+use crate::error::{stash, ApiError};
 
 /// A JSON body: not JSON at all is 400; a missing, unknown-variant or wrong-typed field is
 /// 422 with the field's path.
@@ -39,10 +39,11 @@ impl<'r, T: DeserializeOwned> FromData<'r> for JsonBody<T> {
                 ))
             }
             Err(e) => {
+                tracing::info!("cannot read the body: {e}");
                 return data::Outcome::Error(stash(
                     req,
-                    ApiError::bad_request(format!("cannot read the body: {e}")),
-                ))
+                    ApiError::malformed(Violation::new("", "body_unreadable")),
+                ));
             }
         };
         match parse_json(&bytes) {
@@ -57,38 +58,156 @@ fn is_json(ct: &rocket::http::ContentType) -> bool {
     ct.is_json() || (ct.top() == "application" && ct.sub().as_str().ends_with("+json"))
 }
 
-/// Parses a JSON document into `T`, naming the field that does not fit.
+/// Parses a JSON document into `T`, naming the field that does not fit and saying, in the
+/// catalogue's words, what it takes.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::malformed(
+            Violation::new("", "json_malformed")
+                .with("line", e.line())
+                .with("column", e.column()),
+        )
+    })?;
+    serde_path_to_error::deserialize(&value).map_err(|e| {
         let path = e.path().to_string();
         let message = e.inner().to_string();
-        ApiError::validation(vec![FieldError {
-            field: field_name(&path, &message),
-            code: crate::error::INVALID.into(),
-            message,
-        }])
+        let field = field_name(&path, &message);
+        let given = value_at(&value, &path);
+        ApiError::validation(vec![field_error(&serde_rule(field, &message, given))])
     })
 }
 
-/// serde reports a missing field on its parent; name the field itself.
+/// The broken rule of a serde message: serde's own wording (`missing field`, `unknown
+/// variant`, `invalid type`), chrono's date errors, or the code a domain type gives as its
+/// message (`too_long max=200`).
+fn serde_rule(field: String, message: &str, given: Option<&serde_json::Value>) -> Violation {
+    let got = given.map(shown);
+    let with_got = |v: Violation| match &got {
+        Some(g) => v.with("got", g),
+        None => v,
+    };
+    if message.starts_with("missing field `") {
+        return Violation::new(field, "required");
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant `") {
+        let (variant, allowed) = rest.split_once('`').unwrap_or((rest, ""));
+        return Violation::new(field, "value_not_allowed")
+            .with("got", variant)
+            .with("allowed", backquoted(allowed).join(", "));
+    }
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let allowed = rest.split_once('`').map_or("", |(_, a)| a);
+        return Violation::new(field, "field_unknown")
+            .with("allowed", backquoted(allowed).join(", "));
+    }
+    if message.starts_with("invalid type:")
+        || message.starts_with("invalid value:")
+        || message.starts_with("invalid length")
+    {
+        let expected = message.rsplit_once("expected ").map_or("", |(_, e)| e);
+        return with_got(Violation::new(field, "value_type").with("accepted", accepted(expected)));
+    }
+    const CHRONO: [&str; 6] = [
+        "input contains invalid characters",
+        "premature end of input",
+        "input is out of range",
+        "trailing input",
+        "input is not enough for unique date and time",
+        "no possible date and time matching input",
+    ];
+    if CHRONO.contains(&message) {
+        let v = Violation::new(field, "date_malformed");
+        return match given.and_then(|g| g.as_str()) {
+            Some(text) => v.with("got", text),
+            None => v,
+        };
+    }
+    let mut words = message.split(' ');
+    if let Some(code) = words
+        .next()
+        .and_then(|c| crate::api::messages::entry(c).map(|e| e.code))
+    {
+        return words.fold(Violation::new(field, code), |v, pair| {
+            match pair.split_once('=') {
+                Some((name, value)) => match crate::api::messages::entry(code)
+                    .and_then(|e| e.params.iter().find(|p| **p == name))
+                {
+                    Some(name) => v.with(name, value),
+                    None => v,
+                },
+                None => v,
+            }
+        });
+    }
+    tracing::info!(field = %field, "serde message without a code: {message}");
+    with_got(Violation::new(field, "value_refused"))
+}
+
+/// serde reports a missing or unknown field on its parent; name the field itself.
 fn field_name(path: &str, message: &str) -> String {
     let parent = if path == "." { "" } else { path };
-    if let Some(rest) = message.strip_prefix("missing field `") {
-        if let Some(name) = rest.split('`').next() {
-            return if parent.is_empty() {
-                name.to_string()
-            } else {
-                format!("{parent}.{name}")
-            };
-        }
+    let named = message
+        .strip_prefix("missing field `")
+        .or_else(|| message.strip_prefix("unknown field `"));
+    if let Some(name) = named.and_then(|rest| rest.split('`').next()) {
+        let parent = parent.strip_suffix(&format!(".{name}")).unwrap_or(parent);
+        let parent = if parent == name { "" } else { parent };
+        return if parent.is_empty() {
+            name.to_string()
+        } else {
+            format!("{parent}.{name}")
+        };
     }
     if parent.is_empty() {
         "body".to_string()
     } else {
         parent.to_string()
     }
+}
+
+/// The names between backquotes in serde's "expected one of `a`, `b`".
+fn backquoted(text: &str) -> Vec<&str> {
+    text.split('`').skip(1).step_by(2).collect()
+}
+
+/// What serde expected, as the catalogue's `accepted` param of `value_type`.
+fn accepted(expected: &str) -> &'static str {
+    match expected.trim() {
+        "f64" | "f32" | "a number" => "number",
+        "i64" | "i32" | "i16" | "u64" | "u32" | "u16" | "u8" | "usize" | "an integer" => "integer",
+        "a string" | "string" => "text",
+        "a boolean" => "boolean",
+        e if e.starts_with("a sequence") || e.starts_with("a list") => "list",
+        e if e.starts_with("struct ") || e.starts_with("a map") => "object",
+        e if e.contains("date") => "date",
+        _ => "other",
+    }
+}
+
+/// A JSON value as a message quotes it: a string's text, or the value's JSON.
+fn shown(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => format!("« {s} »"),
+        other => other.to_string(),
+    }
+}
+
+/// The value at a serde path (`lots[0].amount`), if the document has it.
+fn value_at<'a>(value: &'a serde_json::Value, path: &str) -> Option<&'a serde_json::Value> {
+    if path == "." {
+        return Some(value);
+    }
+    path.split('.').try_fold(value, |v, part| {
+        let (name, indexes) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        let mut v = if name.is_empty() { v } else { v.get(name)? };
+        for index in indexes.split(['[', ']']).filter(|s| !s.is_empty()) {
+            v = v.get(index.parse::<usize>().ok()?)?;
+        }
+        Some(v)
+    })
 }
 
 /// `limit` and `offset` of list routes: default 50, at most 500 (more is refused, not
@@ -168,5 +287,57 @@ mod tests {
         assert_eq!(e.errors[0].field, "user.email");
         let e = parse_json::<Outer>(b"{not json").unwrap_err();
         assert_eq!(e.status, 400);
+        assert_eq!(e.code, "json_malformed");
+    }
+
+    #[test]
+    fn serde_refusals_become_the_catalogue_s_codes() {
+        use serde::Deserialize;
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        #[serde(deny_unknown_fields)]
+        struct Body {
+            hours: f64,
+            born: chrono::NaiveDate,
+            sex: Sex,
+            #[serde(default)]
+            lots: Vec<u32>,
+        }
+        #[derive(Debug, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        enum Sex {
+            Female,
+            Male,
+        }
+        let refused = |json: &str| {
+            let e = parse_json::<Body>(json.as_bytes()).unwrap_err();
+            (
+                e.errors[0].field.clone(),
+                e.errors[0].code.clone(),
+                e.errors[0].message.clone(),
+            )
+        };
+        let (field, code, message) =
+            refused(r#"{"hours": "56,5", "born": "1995-04-12", "sex": "male"}"#);
+        assert_eq!((field.as_str(), code.as_str()), ("hours", "value_type"));
+        assert!(
+            message.contains("56.5") && message.contains("« 56,5 »"),
+            "{message}"
+        );
+        let (field, code, message) =
+            refused(r#"{"hours": 1, "born": "12/04/1995", "sex": "male"}"#);
+        assert_eq!((field.as_str(), code.as_str()), ("born", "date_malformed"));
+        assert!(message.contains("s'écrit 1995-04-12"), "{message}");
+        let (_, code, message) = refused(r#"{"hours": 1, "born": "1995-04-12", "sex": "x"}"#);
+        assert_eq!(code, "value_not_allowed");
+        assert!(message.contains("« female » (femme)"), "{message}");
+        let (field, code, _) = refused(r#"{"hours": 1, "sex": "male"}"#);
+        assert_eq!((field.as_str(), code.as_str()), ("born", "required"));
+        let (field, code, _) =
+            refused(r#"{"hours": 1, "born": "1995-04-12", "sex": "male", "x": 1}"#);
+        assert_eq!((field.as_str(), code.as_str()), ("x", "field_unknown"));
+        let (field, code, _) =
+            refused(r#"{"hours": 1, "born": "1995-04-12", "sex": "male", "lots": [1, -2]}"#);
+        assert_eq!((field.as_str(), code.as_str()), ("lots[1]", "value_type"));
     }
 }

@@ -49,7 +49,7 @@ fn shares_out(rows: Vec<LabourShareRef>) -> Vec<LabourShareOut> {
 #[rocket::get("/reference/labour-shares")]
 pub async fn get_labour_shares(caller: Staff, db: &State<Db>) -> Answer<Vec<LabourShareOut>> {
     let sid = caller.structure_id;
-    let rows = db.run(move |c| Ok(app::labour_shares(c, sid)?)).await?;
+    let rows = db.run(move |c| app::labour_shares(c, sid)).await?;
     Ok(Json(shares_out(rows)))
 }
 
@@ -63,7 +63,7 @@ pub async fn put_labour_shares(
     let sid = caller.structure_id;
     let items = body.0;
     let saved = db
-        .run(move |c| Ok(app::replace_labour_shares(c, sid, items)?))
+        .run(move |c| app::replace_labour_shares(c, sid, items))
         .await?;
     Ok(Json(shares_out(saved)))
 }

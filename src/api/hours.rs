@@ -141,10 +141,10 @@ pub async fn import_multipart(
     form.file
         .open()
         .await
-        .map_err(|e| ApiError::bad_request(format!("cannot read the file: {e}")))?
+        .map_err(upload_unreadable)?
         .read_to_end(&mut bytes)
         .await
-        .map_err(|e| ApiError::bad_request(format!("cannot read the file: {e}")))?;
+        .map_err(upload_unreadable)?;
     run_import(
         caller.0,
         bytes,
@@ -154,6 +154,12 @@ pub async fn import_multipart(
         config.monthly_hours_cap,
     )
     .await
+}
+
+/// An upload that could not be read to its end (the cause logged, not shown).
+fn upload_unreadable(e: std::io::Error) -> ApiError {
+    tracing::info!("cannot read the upload: {e}");
+    ApiError::malformed(crate::domain::rule::Violation::new("", "upload_unreadable"))
 }
 
 /// POST /api/v1/hours/import (CSV or XLSX body) — staff; a contractor for its placements.
@@ -171,7 +177,7 @@ pub async fn import_raw(
         .open(20.mebibytes())
         .into_bytes()
         .await
-        .map_err(|e| ApiError::bad_request(format!("cannot read the body: {e}")))?;
+        .map_err(upload_unreadable)?;
     if !capped.is_complete() {
         return Err(ApiError::from_status(Status::PayloadTooLarge));
     }

@@ -19,11 +19,13 @@ pub async fn import_decp(
     body: JsonBody<serde_json::Value>,
     db: &State<Db>,
 ) -> Answer<ImportSummary> {
-    let parsed = parse_decp(&body.0)
-        .map_err(|why| ApiError::bad_request(format!("the body is not a DECP file: {why}")))?;
+    let parsed = parse_decp(&body.0).map_err(|why| {
+        tracing::info!("not a DECP file: {why}");
+        ApiError::malformed(crate::domain::rule::Violation::new("", "decp_unreadable"))
+    })?;
     let sid = caller.structure_id;
     let summary = db
-        .run(move |c| Ok(crate::app::contracts::import_decp(c, sid, &parsed)?))
+        .run(move |c| crate::app::contracts::import_decp(c, sid, &parsed))
         .await?;
     Ok(Json(summary))
 }

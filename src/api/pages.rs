@@ -126,7 +126,7 @@ fn login_page(clock: &Clock, status: Status, fields: &LoginFields, error: Option
             body,
             retry_after: None,
         },
-        Err(e) => error_page(clock, &e),
+        Err(e) => error_page(clock, &e.into()),
     }
 }
 
@@ -143,37 +143,40 @@ struct BelowThresholdContext<'a> {
 #[derive(Serialize)]
 struct ErrorContext {
     current_year: i32,
-    title: &'static str,
+    title: String,
     message: String,
+    /// Each refused field with its message, from the catalogue.
+    errors: Vec<String>,
 }
 
-/// A problem shown as a page.
+/// A problem shown as a page: the report's own words for a refused access, else the
+/// problem's title and detail from the catalogue, with each refused field.
 fn error_page(clock: &Clock, e: &ApiError) -> Html {
     let (title, message) = match e.status {
         403 => (
-            "Accès refusé",
+            "Accès refusé".to_string(),
             "Votre compte ne donne pas accès aux bilans.".to_string(),
         ),
         404 => (
-            "Introuvable",
+            "Introuvable".to_string(),
             "Ce bilan n'existe pas ou ne fait pas partie de votre périmètre.".to_string(),
         ),
-        422 => ("Paramètres invalides", e.detail.clone()),
-        503 => (
-            "Service indisponible",
-            "La base de données ne répond pas ; réessayez dans un instant.".to_string(),
-        ),
-        _ => (
-            "Erreur",
-            "Une erreur inattendue s'est produite ; elle a été enregistrée.".to_string(),
-        ),
+        _ => (e.title.clone(), e.detail.clone()),
+    };
+    let errors = match e.errors.as_slice() {
+        [] | [_] => Vec::new(),
+        many => many
+            .iter()
+            .map(|f| format!("« {} » : {}", f.field, f.message))
+            .collect(),
     };
     let body = render(
         "error.html",
         ErrorContext {
             current_year: current_year(clock),
-            title,
+            title: title.clone(),
             message,
+            errors,
         },
     )
     .unwrap_or_else(|_| format!("<!DOCTYPE html><title>{title}</title><p>{title}</p>"));
@@ -350,7 +353,10 @@ pub async fn login_submit(
             Some("Renseignez votre adresse électronique et votre mot de passe.".into()),
         )));
     }
-    match login_with(db, keys, config, hashes, email.clone(), password).await {
+    match login_with(db, keys, config, hashes, email.clone(), password)
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(token) => {
             let cookie = Cookie::build((SESSION_COOKIE, token.access_token))
                 .http_only(true)
@@ -420,7 +426,7 @@ pub async fn logout(
             return Err(forged(&db.clock, &wants, e));
         }
         if let Err(e) = end_session(db, cache, caller.session_id).await {
-            return Err(Refused::Page(error_page(&db.clock, &e)));
+            return Err(Refused::Page(error_page(&db.clock, &e.into())));
         }
     }
     cookies.remove(Cookie::build(SESSION_COOKIE).path("/"));
@@ -511,7 +517,7 @@ pub async fn annual_page(
             );
             return Ok(match body {
                 Ok(body) => Html::ok(body),
-                Err(e) => error_page(&db.clock, &e),
+                Err(e) => error_page(&db.clock, &e.into()),
             });
         }
     };
@@ -565,7 +571,7 @@ pub async fn annual_page(
     let context = page_context(report, &extras);
     match render("annual.html", context) {
         Ok(body) => Ok(Html::ok(body)),
-        Err(e) => Ok(error_page(&db.clock, &e)),
+        Err(e) => Ok(error_page(&db.clock, &e.into())),
     }
 }
 

@@ -24,15 +24,18 @@
 use chrono::NaiveDate;
 use rocket::form::{self, DataField, FromForm, Options, ValueField};
 
+use crate::api::messages::field_error;
 use crate::domain::period::{Month, FIRST_YEAR, LAST_YEAR};
+use crate::domain::rule::Violation;
 use crate::error::{ApiError, FieldError};
 
 /// The longest query value taken, in characters (a `next` path included).
 pub const MAX_CHARS: usize = 2000;
 
-/// One query parameter: absent, present and well-formed, or refused with a French message.
+/// One query parameter: absent, present and well-formed, or refused with its broken rule
+/// (its field named when the handler takes it).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Param<T>(Result<Option<T>, String>);
+pub struct Param<T>(Result<Option<T>, Violation>);
 
 impl<T> Param<T> {
     /// A parameter that was not given.
@@ -49,12 +52,9 @@ impl<T> Param<T> {
     pub fn take(self, name: &str, errors: &mut Vec<FieldError>) -> Option<T> {
         match self.0 {
             Ok(v) => v,
-            Err(message) => {
-                errors.push(FieldError {
-                    field: name.to_string(),
-                    code: crate::error::INVALID.into(),
-                    message,
-                });
+            Err(mut rule) => {
+                rule.field = name.to_string();
+                errors.push(field_error(&rule));
                 None
             }
         }
@@ -64,12 +64,10 @@ impl<T> Param<T> {
     pub fn check(&self, name: &str, errors: &mut Vec<FieldError>) -> Option<&T> {
         match &self.0 {
             Ok(v) => v.as_ref(),
-            Err(message) => {
-                errors.push(FieldError {
-                    field: name.to_string(),
-                    code: crate::error::INVALID.into(),
-                    message: message.clone(),
-                });
+            Err(rule) => {
+                let mut rule = rule.clone();
+                rule.field = name.to_string();
+                errors.push(field_error(&rule));
                 None
             }
         }
@@ -88,31 +86,34 @@ impl<T> Default for Param<T> {
 }
 
 /// A type a query value is read into. `read` gets the text of a value that is present,
-/// not empty, not too long and free of control characters; it answers the French message
-/// of the field error when the text does not fit.
+/// not empty, not too long and free of control characters; it answers the broken rule
+/// (field left empty) when the text does not fit.
 pub trait QueryValue: Sized + Send {
-    fn read(text: &str) -> Result<Self, String>;
+    fn read(text: &str) -> Result<Self, Violation>;
+}
+
+/// The rule a query value breaks (its field is the parameter's name, set when taken).
+fn broken(code: &'static str) -> Violation {
+    Violation::new("", code)
 }
 
 /// Checks common to every value; then the type reads it.
-fn read_value<T: QueryValue>(text: &str) -> Result<Option<T>, String> {
+fn read_value<T: QueryValue>(text: &str) -> Result<Option<T>, Violation> {
     if text.is_empty() {
         return Ok(None);
     }
     if text.chars().any(char::is_control) {
-        return Err("La valeur ne doit pas contenir de caractère de contrôle.".into());
+        return Err(broken("control_character"));
     }
     if text.chars().count() > MAX_CHARS {
-        return Err(format!(
-            "La valeur ne doit pas dépasser {MAX_CHARS} caractères."
-        ));
+        return Err(broken("too_long").with("max", MAX_CHARS));
     }
     T::read(text).map(Some)
 }
 
 /// What Rocket gathers for one parameter while it reads the query string.
 pub struct ParamContext<T> {
-    value: Option<Result<Option<T>, String>>,
+    value: Option<Result<Option<T>, Violation>>,
     given: usize,
 }
 
@@ -136,14 +137,14 @@ impl<'r, T: QueryValue + 'r> FromForm<'r> for Param<T> {
 
     async fn push_data(ctxt: &mut Self::Context, _field: DataField<'r, '_>) {
         ctxt.given += 1;
-        ctxt.value = Some(Err("La valeur doit être un texte, pas un fichier.".into()));
+        ctxt.value = Some(Err(broken("param_not_text")));
     }
 
     fn finalize(ctxt: Self::Context) -> form::Result<'r, Self> {
         Ok(match (ctxt.given, ctxt.value) {
             (0, _) | (_, None) => Param::absent(),
             (1, Some(v)) => Param(v),
-            (_, Some(_)) => Param(Err("Le paramètre ne doit être donné qu'une fois.".into())),
+            (_, Some(_)) => Param(Err(broken("param_repeated"))),
         })
     }
 
@@ -163,19 +164,21 @@ pub fn refused(errors: Vec<FieldError>) -> ApiError {
     }
     let detail = match names.as_slice() {
         [one] => format!(
-            "Le paramètre {one} de la requête est invalide : {}",
+            "Paramètre {one} de l'adresse : {}",
             errors
                 .first()
                 .map(|e| lower_first(&e.message))
                 .unwrap_or_default()
         ),
         [init @ .., last] => format!(
-            "Les paramètres {} et {last} de la requête sont invalides.",
+            "Les paramètres {} et {last} de l'adresse sont à corriger.",
             init.join(", ")
         ),
-        [] => "Un paramètre de la requête est invalide.".to_string(),
+        [] => "Un paramètre de l'adresse est à corriger.".to_string(),
     };
-    let mut e = ApiError::new(422, "validation", "Paramètres invalides", detail);
+    let detail = crate::api::messages::sentence(&detail);
+    let mut e = ApiError::coded(422, "validation", Violation::new("", "query_refused"));
+    e.detail = detail;
     e.errors = errors;
     e
 }
@@ -218,29 +221,28 @@ macro_rules! params {
 pub(crate) use params;
 
 /// Integers: optional `-` and ASCII digits only (no `+`, spaces or `1 OR 1=1`), in range.
-fn read_integer(text: &str) -> Result<i64, String> {
+fn read_integer(text: &str) -> Result<i64, Violation> {
     let digits = text.strip_prefix('-').unwrap_or(text);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err("La valeur doit être un nombre entier.".into());
+        return Err(broken("integer_malformed"));
     }
-    text.parse::<i64>()
-        .map_err(|_| "La valeur est un nombre trop grand.".to_string())
+    text.parse::<i64>().map_err(|_| broken("integer_too_large"))
 }
 
 impl QueryValue for i64 {
-    fn read(text: &str) -> Result<Self, String> {
+    fn read(text: &str) -> Result<Self, Violation> {
         read_integer(text)
     }
 }
 
 impl QueryValue for u32 {
-    fn read(text: &str) -> Result<Self, String> {
+    fn read(text: &str) -> Result<Self, Violation> {
         let n = read_integer(text)?;
         u32::try_from(n).map_err(|_| {
             if n < 0 {
-                "La valeur ne doit pas être négative.".to_string()
+                broken("negative")
             } else {
-                "La valeur est un nombre trop grand.".to_string()
+                broken("integer_too_large")
             }
         })
     }
@@ -252,10 +254,10 @@ impl QueryValue for u32 {
 pub struct Id(pub i64);
 
 impl QueryValue for Id {
-    fn read(text: &str) -> Result<Self, String> {
+    fn read(text: &str) -> Result<Self, Violation> {
         match read_integer(text)? {
             id if id > 0 => Ok(Id(id)),
-            _ => Err("La valeur doit être un nombre entier positif.".into()),
+            _ => Err(broken("id_not_positive")),
         }
     }
 }
@@ -307,17 +309,17 @@ impl Paging {
 /// `true` or `false` (for `dry_run`-like switches: anything else is refused, so that a
 /// mistyped switch never does the opposite of what was asked).
 impl QueryValue for bool {
-    fn read(text: &str) -> Result<Self, String> {
+    fn read(text: &str) -> Result<Self, Violation> {
         match text {
             "true" => Ok(true),
             "false" => Ok(false),
-            _ => Err("La valeur doit être true ou false.".into()),
+            _ => Err(broken("boolean_malformed")),
         }
     }
 }
 
 impl QueryValue for String {
-    fn read(text: &str) -> Result<Self, String> {
+    fn read(text: &str) -> Result<Self, Violation> {
         Ok(text.to_string())
     }
 }
@@ -327,25 +329,27 @@ impl QueryValue for String {
 pub struct Year(pub i32);
 
 impl QueryValue for Year {
-    fn read(text: &str) -> Result<Self, String> {
+    fn read(text: &str) -> Result<Self, Violation> {
+        let refused = || {
+            broken("year_malformed")
+                .with("min", FIRST_YEAR)
+                .with("max", LAST_YEAR)
+        };
         let year = (text.len() == 4 && text.bytes().all(|b| b.is_ascii_digit()))
             .then(|| text.parse::<i32>().ok())
             .flatten()
-            .ok_or_else(|| "La valeur doit être une année écrite AAAA.".to_string())?;
+            .ok_or_else(refused)?;
         if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
-            return Err(out_of_range("L'année"));
+            return Err(refused());
         }
         Ok(Year(year))
     }
 }
 
-fn out_of_range(what: &str) -> String {
-    format!("{what} doit être comprise entre {FIRST_YEAR} et {LAST_YEAR}.")
-}
-
 /// A date written `YYYY-MM-DD`, from 1 January [`FIRST_YEAR`] to 31 December [`LAST_YEAR`].
 impl QueryValue for NaiveDate {
-    fn read(text: &str) -> Result<Self, String> {
+    fn read(text: &str) -> Result<Self, Violation> {
+        let (min, max) = (format!("{FIRST_YEAR}-01-01"), format!("{LAST_YEAR}-12-31"));
         let shape = text.len() == 10
             && text.bytes().enumerate().all(|(i, b)| match i {
                 4 | 7 => b == b'-',
@@ -354,9 +358,14 @@ impl QueryValue for NaiveDate {
         let date = shape
             .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
             .flatten()
-            .ok_or_else(|| "La valeur doit être une date écrite AAAA-MM-JJ.".to_string())?;
+            .ok_or_else(|| {
+                // The value is not echoed: a query may end up in logs, and it may be a name.
+                broken("date_malformed").with("min", &min).with("max", &max)
+            })?;
         if !crate::domain::period::date_in_range(date) {
-            return Err(out_of_range("La date"));
+            return Err(broken("date_out_of_range")
+                .with("min", min)
+                .with("max", max));
         }
         Ok(date)
     }
@@ -364,12 +373,19 @@ impl QueryValue for NaiveDate {
 
 /// A month written `YYYY-MM`, from January [`FIRST_YEAR`] to December [`LAST_YEAR`].
 impl QueryValue for Month {
-    fn read(text: &str) -> Result<Self, String> {
+    fn read(text: &str) -> Result<Self, Violation> {
+        let (min, max) = (format!("{FIRST_YEAR}-01"), format!("{LAST_YEAR}-12"));
         let month = crate::domain::hours::parse_month(text)
             .and_then(|(y, m)| Month::new(y, m))
-            .ok_or_else(|| "La valeur doit être un mois écrit AAAA-MM.".to_string())?;
+            .ok_or_else(|| {
+                broken("month_malformed")
+                    .with("min", &min)
+                    .with("max", &max)
+            })?;
         if !(FIRST_YEAR..=LAST_YEAR).contains(&month.year) {
-            return Err(out_of_range("Le mois"));
+            return Err(broken("month_out_of_range")
+                .with("min", min)
+                .with("max", max));
         }
         Ok(month)
     }
@@ -379,7 +395,7 @@ impl QueryValue for Month {
 mod tests {
     use super::*;
 
-    fn read<T: QueryValue>(text: &str) -> Result<Option<T>, String> {
+    fn read<T: QueryValue>(text: &str) -> Result<Option<T>, Violation> {
         read_value::<T>(text)
     }
 
@@ -451,33 +467,27 @@ mod tests {
 
     #[test]
     fn the_problem_names_each_parameter_in_french() {
-        let e = refused(vec![FieldError {
-            field: "limit".into(),
-            code: crate::error::INVALID.into(),
-            message: "La valeur doit être un nombre entier.".into(),
-        }]);
+        let refusal = |field: &str, code| field_error(&Violation::new(field, code));
+        let e = refused(vec![refusal("limit", "integer_malformed")]);
         assert_eq!(e.status, 422);
+        assert_eq!(e.title, "Paramètres refusés");
         assert_eq!(
             e.detail,
-            "Le paramètre « limit » de la requête est invalide : la valeur doit être un nombre entier."
+            "Paramètre « limit » de l'adresse : la valeur doit être un nombre entier écrit en \
+             chiffres, par exemple 12."
         );
-        let two = |a: &str, b: &str| {
-            vec![
-                FieldError {
-                    field: a.into(),
-                    code: crate::error::INVALID.into(),
-                    message: "x".into(),
-                },
-                FieldError {
-                    field: b.into(),
-                    code: crate::error::INVALID.into(),
-                    message: "y".into(),
-                },
-            ]
-        };
+        let e = refused(vec![
+            refusal("limit", "integer_malformed"),
+            refusal("offset", "negative"),
+        ]);
         assert_eq!(
-            refused(two("limit", "offset")).detail,
-            "Les paramètres « limit » et « offset » de la requête sont invalides."
+            e.detail,
+            "Les paramètres « limit » et « offset » de l'adresse sont à corriger."
+        );
+        assert_eq!(
+            read::<Year>("20266").unwrap_err().code,
+            "year_malformed",
+            "a value's rule has its code"
         );
     }
 }

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::body::JsonBody;
 use crate::api::query::{params, Id, Page, Paging, Param, Year};
 use crate::api::reply::{self, Answer, Created, Listed};
+use crate::api::messages::field_error;
 use crate::app::placements::Actor;
 use crate::app::referrals::{
     self as app, Answered, HireOverrides, ReferralDetails, ReferralFilter,
@@ -267,7 +268,6 @@ pub async fn answer(
             write_tx(c, |c| {
                 app::answer_referral(c, &by, org, id, answer, overrides)
             })
-            .map_err(ApiError::from)
         })
         .await?;
     let out = match out {
@@ -344,7 +344,7 @@ pub fn work_list(
     user_id: i64,
     today: NaiveDate,
     wait_days: u32,
-) -> ApiResult<Vec<WorkItem>> {
+) -> crate::app::AppResult<Vec<WorkItem>> {
     let mut names = HashMap::new();
     let mut items = Vec::new();
     let open = needs_store::open(conn, sid)?;
@@ -435,7 +435,10 @@ pub async fn worklist(
     params!(on, wait_days);
     let today = on.unwrap_or_else(|| db.clock.today());
     if wait_days.is_some_and(|w| w > 365) {
-        return Err(ApiError::invalid("wait_days", "must be at most 365"));
+        return Err(crate::api::query::refused(vec![field_error(
+            &crate::domain::rule::Violation::new("wait_days", "wait_days_out_of_range")
+                .with("max", 365),
+        )]));
     }
     let wait = wait_days.unwrap_or(config.referral_wait_days);
     let (sid, uid) = (caller.structure_id, caller.user_id);
@@ -486,6 +489,13 @@ fn counts_json(c: &rules::Counts) -> serde_json::Map<String, serde_json::Value> 
     m
 }
 
+/// The years the referrals report covers.
+fn year_refused() -> crate::domain::rule::Violation {
+    crate::domain::rule::Violation::new("year", "year_malformed")
+        .with("min", 2000)
+        .with("max", 2100)
+}
+
 /// GET /api/v1/reports/referrals?year= — staff of the structure: needs created in the year,
 /// proposals made in it and what became of them (`hires`: proposals of the year that led to
 /// a hire; `hire_rate`: hires ÷ proposals, percent with one decimal), by contractor and by
@@ -496,13 +506,17 @@ pub async fn report(caller: Staff, year: Param<Year>, db: &State<Db>) -> Answer<
     params!(year);
     let year = year.map_or_else(|| db.clock.today().year(), |y| y.0);
     if !(2000..=2100).contains(&year) {
-        return Err(ApiError::invalid("year", "must be between 2000 and 2100"));
+        return Err(crate::api::query::refused(vec![field_error(
+            &year_refused(),
+        )]));
     }
     let (Some(from), Some(to)) = (
         NaiveDate::from_ymd_opt(year, 1, 1),
         NaiveDate::from_ymd_opt(year + 1, 1, 1),
     ) else {
-        return Err(ApiError::invalid("year", "is not a valid year"));
+        return Err(crate::api::query::refused(vec![field_error(
+            &year_refused(),
+        )]));
     };
     let sid = caller.structure_id;
     let out = db

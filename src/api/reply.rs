@@ -7,7 +7,8 @@ use rocket::serde::json::Json;
 
 use crate::api::body::ListResponse;
 use crate::db::{Conn, Db};
-use crate::error::{ApiError, ApiResult};
+use crate::app::AppError;
+use crate::error::ApiResult;
 
 /// Runs `use_case` on a pooled connection; its error (application, store) becomes the
 /// problem answered.
@@ -15,9 +16,9 @@ pub async fn call<T, E, F>(db: &Db, use_case: F) -> ApiResult<T>
 where
     F: FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
-    ApiError: From<E>,
+    AppError: From<E>,
 {
-    db.run(move |c| use_case(c).map_err(ApiError::from)).await
+    Ok(db.run(move |c| use_case(c).map_err(AppError::from)).await?)
 }
 
 /// 200 with what the use case returns, in the form the route answers (`View: From<Row>`).
@@ -26,7 +27,7 @@ where
     F: FnOnce(&mut Conn) -> Result<Row, E> + Send + 'static,
     Row: Send + 'static,
     View: From<Row>,
-    ApiError: From<E>,
+    AppError: From<E>,
 {
     Ok(Json(View::from(call(db, use_case).await?)))
 }
@@ -37,7 +38,7 @@ where
     F: FnOnce(&mut Conn) -> Result<Row, E> + Send + 'static,
     Row: Send + 'static,
     View: From<Row>,
-    ApiError: From<E>,
+    AppError: From<E>,
 {
     Ok((Status::Created, json(db, use_case).await?))
 }
@@ -48,7 +49,7 @@ where
     F: FnOnce(&mut Conn) -> Result<(Vec<Row>, i64), E> + Send + 'static,
     Row: Send + 'static,
     View: From<Row>,
-    ApiError: From<E>,
+    AppError: From<E>,
 {
     let (rows, total) = call(db, use_case).await?;
     Ok(Json(ListResponse {

@@ -24,6 +24,14 @@ pub enum AppError {
     Unavailable,
     /// Any other database failure (500, logged with its cause).
     Database(diesel::result::Error),
+    /// A failure that is no one's request's fault (500, logged where it happened).
+    Internal,
+    /// The server refuses work it cannot take now (503, retry after this many seconds).
+    Overloaded { retry_after: i64 },
+    /// A login with a wrong email or password (401).
+    CredentialsWrong,
+    /// Too many failed logins for an email (429, retry after this many seconds).
+    TooManyAttempts { retry_after: i64 },
     // --- Hours, placements, referrals, clause progress ---
     /// Broken rules of the lines of a file (422): every bad line counted, the first ones
     /// kept with their line numbers; nothing was stored.
@@ -100,6 +108,12 @@ impl std::fmt::Display for AppError {
             AppError::ConcurrentUpdate => write!(f, "concurrent update"),
             AppError::Unavailable => write!(f, "database unavailable"),
             AppError::Database(e) => write!(f, "database error: {e}"),
+            AppError::Internal => write!(f, "internal error"),
+            AppError::Overloaded { retry_after } => write!(f, "overloaded ({retry_after} s)"),
+            AppError::CredentialsWrong => write!(f, "wrong email or password"),
+            AppError::TooManyAttempts { retry_after } => {
+                write!(f, "too many attempts ({retry_after} s)")
+            }
             AppError::InvalidRows(errors) => write!(f, "{} bad line(s)", errors.count()),
             AppError::Passed(e) => write!(f, "{e}"),
         }
@@ -117,8 +131,7 @@ impl From<crate::error::ApiError> for AppError {
     }
 }
 
-/// A broken rule as checks not yet layered on this branch report it (a `FieldError` with
-/// its message) or as layered ones do (a `Violation`): the same `Violation` either way.
+/// A broken rule as the checks report it: a `Violation`.
 pub trait IntoViolation {
     fn into_violation(self) -> Violation;
 }
@@ -126,12 +139,5 @@ pub trait IntoViolation {
 impl IntoViolation for Violation {
     fn into_violation(self) -> Violation {
         self
-    }
-}
-
-impl IntoViolation for crate::error::FieldError {
-    fn into_violation(self) -> Violation {
-        // Its message is already written: carried as the `reason` the catalogue shows.
-        Violation::new(self.field, "invalid").with("reason", self.message)
     }
 }

@@ -41,8 +41,12 @@ pub fn validate(input: OrganisationInput) -> AppResult<NewOrganisation> {
     let siret = input
         .siret
         .map(|s| s.split_whitespace().collect::<String>());
-    let refused = |field: &str, reason: String| {
-        Violation::new(field, "identifier_invalid").with("reason", reason)
+    // The identifier's rule, reported on the field the caller filled.
+    let refused = |field: &str, mut rule: Violation| {
+        if rule.field == "identifier" {
+            rule.field = field.to_string();
+        }
+        rule
     };
     let (identifier_type, identifier) = match (siret, input.identifier_type, input.identifier) {
         (Some(s), None, None) => match check_identifier("SIRET", &s) {

@@ -145,9 +145,7 @@ pub fn place_person(conn: &mut Conn, by: &Actor, input: PlacementRequest) -> App
         ends_on: input.ends_on,
         weekly_hours: weekly,
     };
-    check_weekly_load(&existing, &new_plan, MAX_WEEKLY_HOURS).map_err(|m| {
-        AppError::invalid(Violation::new("weekly_hours", "invalid").with("reason", m))
-    })?;
+    check_weekly_load(&existing, &new_plan, MAX_WEEKLY_HOURS).map_err(AppError::invalid)?;
     let birth = person
         .birth_date
         .ok_or_else(|| AppError::conflict(Violation::new("", "birth_date_unknown")))?;

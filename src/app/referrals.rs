@@ -256,11 +256,8 @@ fn from_need<T: TryFrom<String, Error = TextError>>(
 ) -> AppResult<T> {
     match given {
         Some(v) => Ok(v),
-        None => T::try_from(stored.to_string()).map_err(|e| {
-            AppError::invalid(
-                Violation::new(format!("placement.{field}"), "invalid").with("reason", e),
-            )
-        }),
+        None => T::try_from(stored.to_string())
+            .map_err(|e| AppError::invalid(e.violation(format!("placement.{field}")))),
     }
 }
 

@@ -275,16 +275,7 @@ where
     F: FnOnce(&mut Conn) -> AppResult<T> + Send + 'static,
     T: Send + 'static,
 {
-    match db.run(move |c| Ok(f(c))).await {
-        Ok(result) => result,
-        Err(e) if e.status == 503 => Err(AppError::Unavailable),
-        Err(e) => {
-            tracing::error!("report unit of work: {e}");
-            Err(AppError::Database(
-                diesel::result::Error::BrokenTransactionManager,
-            ))
-        }
-    }
+    db.run(f).await
 }
 
 /// A computed report with what the renderers need besides it.

@@ -31,8 +31,10 @@ pub fn check_new_user(input: &CreateUser) -> AppResult<()> {
             "email_malformed",
         )));
     }
-    check_password_strength(&input.password).map_err(|reason| {
-        AppError::invalid(Violation::new("password", "password_weak").with("reason", reason))
+    check_password_strength(&input.password).map_err(|code| {
+        AppError::invalid(
+            Violation::new("password", code).with("min", crate::auth::password::PASSWORD_MIN_CHARS),
+        )
     })?;
     match (input.role == Role::Contractor, input.organisation_id) {
         (true, None) => Err(AppError::invalid(Violation::new(

@@ -50,16 +50,12 @@ impl RequestOrigin {
         let presented = field.or(self.header.as_deref());
         if let Some(origin) = &self.origin {
             if origin.trim_end_matches('/') != self.public_url {
-                return Err(ApiError::csrf(
-                    "la requête vient d'un autre site que clausier",
-                ));
+                return Err(ApiError::csrf("csrf_other_site"));
             }
         }
         match presented {
             Some(p) if !expected.is_empty() && same_secret(p, expected) => Ok(()),
-            _ => Err(ApiError::csrf(
-                "le jeton anti-falsification (X-CSRF-Token ou csrf_token) manque ou ne correspond pas à la session",
-            )),
+            _ => Err(ApiError::csrf("csrf_token_mismatch")),
         }
     }
 }

@@ -3,12 +3,12 @@
 //! (`app::sessions`), the token issued.
 
 use crate::app::sessions as app;
+use crate::app::{AppError, AppResult};
 use crate::auth::password::{decoy_hash, verify_password, HashLimiter};
 use crate::auth::token::{random_hex, SessionOf};
 use crate::auth::{CallerCache, TokenKeys};
 use crate::config::Config;
 use crate::db::Db;
-use crate::error::{ApiError, ApiResult};
 
 /// A token issued by a login, with the session's CSRF secret.
 pub struct Issued {
@@ -29,7 +29,7 @@ pub async fn login_with(
     hashes: &HashLimiter,
     email: String,
     password: String,
-) -> ApiResult<Issued> {
+) -> AppResult<Issued> {
     let at = db.clock.naive();
     let (max, window, lockout) = (
         config.login_max_failures,
@@ -43,13 +43,13 @@ pub async fn login_with(
     // password is checked: parallel guesses cannot all slip in before the lock.
     let e = email.clone();
     let locked = db
-        .run(move |c| Ok(app::begin_login_attempt(c, &e, at, max, window, lockout)?))
+        .run(move |c| app::begin_login_attempt(c, &e, at, max, window, lockout))
         .await?;
     if let Some(wait) = locked {
-        return Err(ApiError::too_many_attempts(wait));
+        return Err(AppError::TooManyAttempts { retry_after: wait });
     }
     let e = email.clone();
-    let user = db.run(move |c| Ok(app::account_of(c, &e)?)).await?;
+    let user = db.run(move |c| app::account_of(c, &e)).await?;
     // Argon2 is slow on purpose: verify off the async threads, under the limiter, and against
     // a decoy hash when the email is unknown so both failures cost the same (the decoy itself
     // is hashed once, on first use, under the limiter too).
@@ -69,16 +69,7 @@ pub async fn login_with(
             let csrf = csrf_token.clone();
             let user_id = u.id;
             let session_id = db
-                .run(move |c| {
-                    Ok(app::open_session(
-                        c,
-                        &e,
-                        user_id,
-                        &csrf,
-                        now.naive_utc(),
-                        expires_at,
-                    )?)
-                })
+                .run(move |c| app::open_session(c, &e, user_id, &csrf, now.naive_utc(), expires_at))
                 .await?;
             let session = SessionOf {
                 session_id,
@@ -86,9 +77,7 @@ pub async fn login_with(
                 structure_id: u.structure_id,
                 role: u.role.clone(),
             };
-            let token = keys
-                .issue(&session, now)
-                .map_err(|_| ApiError::internal())?;
+            let token = keys.issue(&session, now).map_err(|_| AppError::Internal)?;
             Ok(Issued {
                 access_token: token,
                 expires_in: keys.ttl_seconds,
@@ -96,15 +85,14 @@ pub async fn login_with(
             })
         }
         // Already counted by `begin_attempt`.
-        _ => Err(ApiError::unauthorized("wrong email or password")),
+        _ => Err(AppError::CredentialsWrong),
     }
 }
 
 /// Ends a session: in the database for every instance, and in this instance's cache at once.
-pub async fn end_session(db: &Db, cache: &CallerCache, session_id: i64) -> ApiResult<()> {
+pub async fn end_session(db: &Db, cache: &CallerCache, session_id: i64) -> AppResult<()> {
     let at = db.clock.naive();
-    db.run(move |c| Ok(app::end_session(c, session_id, at)?))
-        .await?;
+    db.run(move |c| app::end_session(c, session_id, at)).await?;
     cache.forget(session_id);
     Ok(())
 }

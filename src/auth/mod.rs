@@ -165,9 +165,9 @@ pub async fn authenticate(req: &Request<'_>) -> Result<(Caller, Presented), ApiE
 }
 
 async fn authenticate_uncached(req: &Request<'_>) -> Result<(Caller, Presented), ApiError> {
-    let invalid = || ApiError::unauthorized("the token is invalid or expired");
-    let (token, presented) = bearer_or_cookie(req)
-        .ok_or_else(|| ApiError::unauthorized("a Bearer token or a session is required"))?;
+    let invalid = || ApiError::unauthorized("token_invalid");
+    let (token, presented) =
+        bearer_or_cookie(req).ok_or_else(|| ApiError::unauthorized("authentication_required"))?;
     let rocket = req.rocket();
     let keys = rocket.state::<TokenKeys>().ok_or_else(ApiError::internal)?;
     let db = rocket.state::<Db>().ok_or_else(ApiError::internal)?;
@@ -182,9 +182,7 @@ async fn authenticate_uncached(req: &Request<'_>) -> Result<(Caller, Presented),
             let (user, csrf_token) = db
                 .run(move |conn| Ok(store::sessions::find_live(conn, session_id, at)?))
                 .await?
-                .ok_or_else(|| {
-                    ApiError::unauthorized("the session has ended, or the account is disabled")
-                })?;
+                .ok_or_else(|| ApiError::unauthorized("session_ended"))?;
             let role = Role::parse(&user.role).ok_or_else(ApiError::internal)?;
             let funder_scope = match &user.funder_scope {
                 Some(s) => FunderScope::parse(s).unwrap_or(FunderScope::Own),
@@ -304,7 +302,7 @@ impl<'r> FromRequest<'r> for CookieSession {
             Ok((caller, Presented::Cookie)) => Outcome::Success(CookieSession(caller)),
             Ok(_) => Outcome::Error(stash(
                 req,
-                ApiError::unauthorized("this form needs the session cookie"),
+                ApiError::unauthorized("session_cookie_required"),
             )),
             Err(e) => Outcome::Error(stash(req, e)),
         }

@@ -39,11 +39,11 @@ pub struct HashLimiter {
 }
 
 /// The answer to a hash refused or failed: 503 with `Retry-After: 1` when busy.
-impl From<HashError> for crate::error::ApiError {
+impl From<HashError> for crate::app::AppError {
     fn from(e: HashError) -> Self {
         match e {
-            HashError::Busy => crate::error::ApiError::overloaded(1),
-            HashError::Failed => crate::error::ApiError::internal(),
+            HashError::Busy => crate::app::AppError::Overloaded { retry_after: 1 },
+            HashError::Failed => crate::app::AppError::Internal,
         }
     }
 }
@@ -166,12 +166,12 @@ pub fn generate_password() -> String {
 }
 
 /// The fewest characters a new password may have.
-pub const MIN_CHARS: usize = 10;
+pub const PASSWORD_MIN_CHARS: usize = 10;
 
-/// Password policy for accounts created through the API or the CLI.
+/// Password policy for accounts created through the API or the CLI: the broken rule's code.
 pub fn check_password_strength(password: &str) -> Result<(), &'static str> {
-    if password.chars().count() < MIN_CHARS {
-        return Err("must be at least 10 characters");
+    if password.chars().count() < PASSWORD_MIN_CHARS {
+        return Err("password_too_short");
     }
     Ok(())
 }

@@ -10,9 +10,9 @@ use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+use crate::app::{AppError, AppResult};
 use crate::clock::Clock;
 use crate::config::DatabaseUrl;
-use crate::error::ApiError;
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -165,36 +165,38 @@ impl Db {
         }
     }
 
-    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    /// Runs `f` on a pooled connection off the async threads. No permit or no connection is
+    /// `AppError::Unavailable`; a task that died is `AppError::Internal`.
+    pub async fn run<T, F>(&self, f: F) -> AppResult<T>
     where
-        F: FnOnce(&mut Conn) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut Conn) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
         let pool = self.pool.clone();
         let permit = self.permits.clone().acquire_owned().await.map_err(|e| {
             tracing::error!("database permits: {e}");
-            ApiError::unavailable()
+            AppError::Unavailable
         })?;
         let clock = self.clock.clone();
         rocket::tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let mut conn = pool.get().map_err(|e| {
                 tracing::error!("database pool: {e}");
-                ApiError::unavailable()
+                AppError::Unavailable
             })?;
             clock.scope(|| f(&mut conn))
         })
         .await
         .map_err(|e| {
             tracing::error!("database task failed: {e}");
-            ApiError::internal()
+            AppError::Internal
         })?
     }
 
     /// Runs `f` inside a write transaction: everything or nothing is stored.
-    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    pub async fn write<T, F>(&self, f: F) -> AppResult<T>
     where
-        F: FnOnce(&mut Conn) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut Conn) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
         self.run(move |conn| write_tx(conn, f)).await

@@ -549,7 +549,8 @@ fn read_holder(item: &Value) -> Result<DecpHolder, String> {
     } else {
         identifier
     };
-    check_identifier(&identifier_type, &identifier)?;
+    check_identifier(&identifier_type, &identifier)
+        .map_err(|v| format!("identifier {identifier:?} refused: {}", v.code))?;
     let name = text(item.get("denominationSociale")).or_else(|| text(item.get("nom")));
     if let Some(name) = &name {
         stored_text("denominationSociale", name, LABEL_MAX)?;
@@ -1033,11 +1034,14 @@ mod tests {
         assert_eq!(p.records[0].holders.len(), 1);
         let messages: Vec<&str> = p.warnings.iter().map(|(_, m)| m.as_str()).collect();
         assert_eq!(messages.len(), 6, "{messages:?}");
-        assert!(messages[0].starts_with("holder 2 dropped") && messages[0].contains("SIRET"));
         assert!(
-            messages[1].starts_with("holder 3 dropped") && messages[1].contains("country code")
+            messages[0].starts_with("holder 2 dropped") && messages[0].contains("siret_malformed")
         );
-        assert!(messages[2].contains("unknown identifier type"));
+        assert!(
+            messages[1].starts_with("holder 3 dropped")
+                && messages[1].contains("vat_country_missing")
+        );
+        assert!(messages[2].contains("identifier_type_unknown"));
         assert!(messages[3].contains("no identifier"));
         assert!(messages[4].contains("typeIdentifiant"));
         assert!(messages[5].starts_with("holder 7 dropped"));

@@ -188,7 +188,7 @@ pub fn check_weekly_load(
     existing: &[PlannedPlacement],
     new: &PlannedPlacement,
     max_weekly: i64,
-) -> Result<(), String> {
+) -> Result<(), Violation> {
     // The total only rises when a placement starts, so its maximum over the new span is
     // reached on the new start or on the start of an existing placement inside the span.
     let mut days: Vec<NaiveDate> = std::iter::once(new.starts_on)
@@ -205,12 +205,10 @@ pub fn check_weekly_load(
                 sum.saturating_add(p.weekly_hours)
             });
         if total > max_weekly {
-            return Err(format!(
-                "on {day} the planned weekly hours of this person's placements would total {} h, \
-                 above the limit of {} h",
-                format_hours(total),
-                format_hours(max_weekly)
-            ));
+            return Err(Violation::new("weekly_hours", "weekly_load_above_max")
+                .with("on", day)
+                .with("total", format_hours(total))
+                .with("max", format_hours(max_weekly)));
         }
     }
     Ok(())
@@ -249,6 +247,16 @@ pub fn birth_year(birth_date: NaiveDate) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A weekly-load refusal's values, as its message shows them.
+    fn shown(v: &Violation) -> String {
+        format!(
+            "on {}: {} h, above {} h",
+            v.param("on").unwrap_or(""),
+            v.param("total").unwrap_or(""),
+            v.param("max").unwrap_or("")
+        )
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -411,7 +419,7 @@ mod tests {
             Ok(())
         );
         // Overlaps the first by one day with too many hours.
-        let err = load(&existing, "2026-03-31", Some("2026-04-30"), 2801).unwrap_err();
+        let err = shown(&load(&existing, "2026-03-31", Some("2026-04-30"), 2801).unwrap_err());
         assert!(err.contains("2026-03-31"), "{err}");
         assert!(err.contains("48.01 h") && err.contains("48 h"), "{err}");
         // Ends the day before the first one starts: no overlap.
@@ -420,17 +428,17 @@ mod tests {
             Ok(())
         );
         // Open-ended new placement meets the open-ended existing one later.
-        let err = load(&existing, "2026-04-01", None, 1400).unwrap_err();
+        let err = shown(&load(&existing, "2026-04-01", None, 1400).unwrap_err());
         assert!(err.contains("2026-05-01") && err.contains("49 h"), "{err}");
         // The existing open-ended one runs forever.
-        let err = load(&existing, "2040-01-01", Some("2040-01-31"), 1500).unwrap_err();
+        let err = shown(&load(&existing, "2040-01-01", Some("2040-01-31"), 1500).unwrap_err());
         assert!(err.contains("50 h"), "{err}");
         // Three-way overlap, each pair fitting but not the three together.
         let existing = vec![
             planned("2026-01-01", Some("2026-01-31"), 2000),
             planned("2026-01-20", Some("2026-02-28"), 2000),
         ];
-        let err = load(&existing, "2026-01-10", Some("2026-01-25"), 1000).unwrap_err();
+        let err = shown(&load(&existing, "2026-01-10", Some("2026-01-25"), 1000).unwrap_err());
         assert!(err.contains("2026-01-20") && err.contains("50 h"), "{err}");
         assert_eq!(
             load(&existing, "2026-01-10", Some("2026-01-19"), 2800),

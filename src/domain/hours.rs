@@ -1806,10 +1806,10 @@ mod tests {
                 (8, "month"),
             ]
         );
-        assert_mentions(&errors[2].message, "two decimals");
-        assert_eq!(errors[3].message, "must not be negative");
-        assert_eq!(errors[4].message, "is required");
-        assert_mentions(&errors[8].message, "line 7");
+        assert_mentions(&errors[2].message, "deux décimales");
+        assert_eq!(errors[3].message, "le nombre d'heures ne peut pas être négatif");
+        assert_eq!(errors[4].message, "cette cellule est obligatoire");
+        assert_mentions(&errors[8].message, "(ligne 7)");
     }
 
     #[test]
@@ -1829,7 +1829,9 @@ mod tests {
         let errors = rendered(parse_hours_csv(csv.as_bytes()));
         let got: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.field.as_str())).collect();
         assert_eq!(got, [(1, "work_hours"), (1, "training_hours")]);
-        assert!(errors[0].message.contains("missing column work_hours"));
+        assert!(errors[0]
+            .message
+            .contains("la colonne « work_hours » manque"));
 
         let csv = "placement_id,month,work_hours,training_hours,month\n";
         assert_eq!(
@@ -1845,7 +1847,10 @@ mod tests {
         }
         let header_only = "placement_id,month,work_hours,training_hours\r\n";
         let errors = rendered(parse_hours_csv(header_only.as_bytes()));
-        assert_eq!(errors[0].message, "the file has no data rows");
+        assert_eq!(
+            errors[0].message,
+            "le fichier ne contient aucune ligne de données sous l'en-tête"
+        );
 
         let latin1 = b"placement_id;month;work_hours;training_hours\n1;2026-01;3;0;\xe9t\xe9\n";
         let errors = rendered(parse_hours_csv(latin1));
@@ -1896,7 +1901,8 @@ mod tests {
         assert_eq!(errors[0].field, "work_hours");
         assert_eq!(
             errors[0].message,
-            "at most two decimals are allowed, got '12,345'"
+            "deux décimales au plus sont acceptées (par exemple 7,25) ; la cellule contient \
+             « 12,345 »"
         );
 
         let fixed = csv.replace("12,345", "12,34");
@@ -2034,7 +2040,7 @@ mod tests {
                 (8, "training_hours")
             ]
         );
-        assert_mentions(&errors[1].message, "two decimals");
+        assert_mentions(&errors[1].message, "deux décimales");
 
         // Without the broken row, every row is read.
         let mut workbook = Workbook::new();
@@ -2072,7 +2078,7 @@ mod tests {
             (errors[0].line, errors[0].field.as_str()),
             (2, "work_hours")
         );
-        assert_mentions(&errors[0].message, "duration");
+        assert_mentions(&errors[0].message, "la durée");
     }
 
     #[test]
@@ -2085,7 +2091,7 @@ mod tests {
         workbook.add_worksheet();
         let bytes = workbook.save_to_buffer().unwrap();
         let errors = rendered(parse_hours_xlsx(&bytes));
-        assert_eq!(errors[0].message, "the file is empty");
+        assert_eq!(errors[0].message, "le fichier est vide");
     }
 
     #[test]
@@ -2142,17 +2148,25 @@ mod tests {
         assert_eq!((errors[0].line, errors[99].line), (2, 101));
         assert_eq!(
             errors[0].message,
-            format!("must be a number of hours, got '{}…'", "9".repeat(50))
+            format!(
+                "la cellule doit contenir un nombre d'heures (la virgule décimale est acceptée \
+                 : 7,5) ; elle contient « {}… »",
+                "9".repeat(50)
+            )
         );
         // A cell of 2 MB is quoted by its first 50 characters.
         let huge = "é".repeat(1_000_000);
         let csv = format!("placement_id,month,work_hours,training_hours\n1,{huge},1,0\n");
         let errors = rendered(parse_hours_csv(csv.as_bytes()));
         assert_eq!(errors.count(), 1);
-        assert!(errors[0].message.len() < 200, "{}", errors[0].message);
+        assert!(
+            errors[0].message.chars().count() < 200,
+            "{}",
+            errors[0].message
+        );
         assert!(errors[0]
             .message
-            .ends_with(&format!("'{}…'", "é".repeat(50))));
+            .ends_with(&format!("« {}… »", "é".repeat(50))));
     }
 
     fn sheet_rows(
@@ -2227,7 +2241,7 @@ mod tests {
         .unwrap();
         let errors = rendered(parse_hours_xlsx(&bytes));
         assert_eq!(errors[0].field, "file");
-        assert_mentions(&errors[0].message, "not a readable XLSX");
+        assert_mentions(&errors[0].message, "pas un classeur XLSX lisible");
         // Rows out of order.
         let bytes = workbook(
             r#"<row r="3"><c r="A3" t="inlineStr"><is><t>x</t></is></c></row><row r="2"><c r="A2"><v>1</v></c></row>"#,

@@ -68,6 +68,29 @@ pub enum TextError {
 }
 
 impl TextError {
+    /// The broken rule, on `field`.
+    pub fn violation(&self, field: impl Into<String>) -> crate::domain::rule::Violation {
+        let v = crate::domain::rule::Violation::new(field, self.code());
+        match self {
+            TextError::TooLong { max } => v.with("max", max),
+            TextError::Nul => v,
+            TextError::LineBreak(c) | TextError::Control(c) => {
+                v.with("character", format!("U+{:04X}", u32::from(*c)))
+            }
+        }
+    }
+
+    /// The code and params of the rule, as a serde message: the HTTP edge reads them back
+    /// (`too_long max=200`) and writes the catalogue's sentence.
+    pub fn serde_message(&self) -> String {
+        self.violation("")
+            .params
+            .iter()
+            .fold(self.code().to_string(), |m, (name, value)| {
+                format!("{m} {name}={value}")
+            })
+    }
+
     /// A stable machine code.
     pub fn code(&self) -> &'static str {
         match self {
@@ -223,7 +246,7 @@ impl<const MAX: usize, const MULTILINE: bool> Serialize for Text<MAX, MULTILINE>
 impl<'de, const MAX: usize, const MULTILINE: bool> Deserialize<'de> for Text<MAX, MULTILINE> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        Self::new(text).map_err(serde::de::Error::custom)
+        Self::new(text).map_err(|e| serde::de::Error::custom(e.serde_message()))
     }
 }
 
@@ -240,7 +263,9 @@ pub fn date_out_of_range(date: NaiveDate) -> Option<String> {
 pub fn date<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
     let date = NaiveDate::deserialize(d)?;
     match date_out_of_range(date) {
-        Some(why) => Err(serde::de::Error::custom(why)),
+        Some(_) => Err(serde::de::Error::custom(format!(
+            "date_out_of_range min={MIN_DATE} max={MAX_DATE}"
+        ))),
         None => Ok(date),
     }
 }
@@ -281,9 +306,7 @@ impl<'de, T: Deserialize<'de>, const MAX: usize> Deserialize<'de> for List<T, MA
                 let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(MAX));
                 while let Some(item) = seq.next_element()? {
                     if items.len() == MAX {
-                        return Err(serde::de::Error::custom(format!(
-                            "ne doit pas compter plus de {MAX} éléments"
-                        )));
+                        return Err(serde::de::Error::custom(format!("list_too_long max={MAX}")));
                     }
                     items.push(item);
                 }
@@ -396,7 +419,7 @@ mod tests {
         let ok: Name = serde_json::from_str(&format!("\"{}\"", "a".repeat(100))).unwrap();
         assert_eq!(ok.len(), 100);
         let e = serde_json::from_value::<Name>("a".repeat(101).into()).unwrap_err();
-        assert_eq!(e.to_string(), "ne doit pas dépasser 100 caractères");
+        assert_eq!(e.to_string(), "too_long max=100");
         assert!(serde_json::from_str::<Name>("\"a\\u0000\"").is_err());
         assert!(serde_json::from_str::<Name>("\"a\\nb\"").is_err());
         let c: FreeText = serde_json::from_str("\"a\\n\\tb\"").unwrap();
@@ -433,7 +456,7 @@ mod tests {
         let e = serde_json::from_str::<Body>(r#"{"on": "9999-12-31"}"#).unwrap_err();
         assert!(
             e.to_string()
-                .starts_with("doit être comprise entre le 1990-01-01 et le 2100-12-31"),
+                .starts_with("date_out_of_range min=1990-01-01 max=2100-12-31"),
             "{e}"
         );
         assert!(
@@ -446,11 +469,7 @@ mod tests {
         let ok: List<u8, 3> = serde_json::from_str("[1, 2, 3]").unwrap();
         assert_eq!(ok.into_vec(), vec![1, 2, 3]);
         let e = serde_json::from_str::<List<u8, 3>>("[1, 2, 3, 4]").unwrap_err();
-        assert!(
-            e.to_string()
-                .starts_with("ne doit pas compter plus de 3 éléments"),
-            "{e}"
-        );
+        assert!(e.to_string().starts_with("list_too_long max=3"), "{e}");
         let empty: List<u8, 3> = serde_json::from_str("[]").unwrap();
         assert!(empty.0.is_empty());
     }

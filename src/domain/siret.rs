@@ -1,6 +1,8 @@
 //! Company identifiers: SIRET (French establishments) and the other identifier types that
 //! the national open data (DECP) allows for holders without a SIRET.
 
+use crate::domain::rule::Violation;
+
 /// Identifier types accepted for an organisation (the DECP `typeIdentifiant` values).
 pub const IDENTIFIER_TYPES: &[&str] =
     &["SIRET", "TVA", "TAHITI", "RIDET", "FRWF", "IREP", "HORS-UE"];
@@ -44,40 +46,37 @@ fn luhn_sum(digits: &[u32]) -> u32 {
 
 /// Checks an identifier against its type. SIRET: `is_valid_siret`. Other types: not empty,
 /// at most 32 characters, no whitespace; a TVA number starts with two letters (country code).
-/// The error message says what is wrong, for an API field error or an import warning.
-pub fn check_identifier(identifier_type: &str, identifier: &str) -> Result<(), String> {
+/// The error is the broken rule (reported on `identifier`, or `identifier_type` for an
+/// unknown type), its message written by the catalogue of the HTTP edge.
+pub fn check_identifier(identifier_type: &str, identifier: &str) -> Result<(), Violation> {
+    let refused = |code| {
+        Violation::new("identifier", code)
+            .with("identifier_type", identifier_type)
+            .with("identifier", identifier)
+    };
     if !IDENTIFIER_TYPES.contains(&identifier_type) {
-        return Err(format!(
-            "unknown identifier type {identifier_type:?}; expected one of {}",
-            IDENTIFIER_TYPES.join(", ")
-        ));
+        return Err(Violation::new("identifier_type", "identifier_type_unknown")
+            .with("identifier_type", identifier_type)
+            .with("allowed", IDENTIFIER_TYPES.join(", ")));
     }
     if identifier_type == "SIRET" {
         return if is_valid_siret(identifier) {
             Ok(())
         } else {
-            Err(format!(
-                "{identifier:?} is not a valid SIRET (14 digits with a valid check digit)"
-            ))
+            Err(refused("siret_malformed"))
         };
     }
     if identifier.is_empty() {
-        return Err(format!("the {identifier_type} identifier is empty"));
+        return Err(refused("identifier_empty"));
     }
     if identifier.chars().count() > MAX_IDENTIFIER_CHARS {
-        return Err(format!(
-            "the {identifier_type} identifier is longer than {MAX_IDENTIFIER_CHARS} characters"
-        ));
+        return Err(refused("identifier_too_long").with("max", MAX_IDENTIFIER_CHARS));
     }
     if identifier.chars().any(char::is_whitespace) {
-        return Err(format!(
-            "the {identifier_type} identifier {identifier:?} contains whitespace"
-        ));
+        return Err(refused("identifier_whitespace"));
     }
     if identifier_type == "TVA" && !starts_with_two_letters(identifier) {
-        return Err(format!(
-            "the TVA number {identifier:?} does not start with a two-letter country code"
-        ));
+        return Err(refused("vat_country_missing"));
     }
     Ok(())
 }
@@ -179,20 +178,22 @@ mod tests {
                 "{kind} {identifier}"
             );
         }
-        // (type, identifier, what the refusal says)
+        // (type, identifier, the refusal's code)
         let refused = [
-            ("SIRET", "73282932000075".to_string(), "not a valid SIRET"),
-            ("TVA", "814864138".into(), "country code"),
-            ("HORS-UE", "".into(), "empty"),
-            ("HORS-UE", "12 34".into(), "whitespace"),
-            ("IREP", "9".repeat(33), "32"),
-            ("DUNS", "123456789".into(), "unknown identifier type"),
+            ("SIRET", "73282932000075".to_string(), "siret_malformed"),
+            ("TVA", "814864138".into(), "vat_country_missing"),
+            ("HORS-UE", "".into(), "identifier_empty"),
+            ("HORS-UE", "12 34".into(), "identifier_whitespace"),
+            ("IREP", "9".repeat(33), "identifier_too_long"),
+            ("DUNS", "123456789".into(), "identifier_type_unknown"),
         ];
-        for (kind, identifier, says) in &refused {
+        for (kind, identifier, code) in &refused {
             let refusal = check_identifier(kind, identifier).unwrap_err();
-            assert!(refusal.contains(says), "{kind} {identifier}: {refusal}");
+            assert_eq!(refusal.code, *code, "{kind} {identifier}: {refusal:?}");
         }
         assert!(check_identifier("TVA", "D1814864138").is_err());
+        let too_long = check_identifier("IREP", &"9".repeat(33)).unwrap_err();
+        assert_eq!(too_long.param("max"), Some("32"));
         assert!(check_identifier("IREP", "1\t2").is_err());
         assert!(check_identifier("siret", "73282932000074").is_err());
     }

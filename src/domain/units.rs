@@ -49,15 +49,15 @@ impl<'de> Deserialize<'de> for Hundredths {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let n = f64::deserialize(d)?;
         if !n.is_finite() {
-            return Err(serde::de::Error::custom("must be a finite number"));
+            return Err(serde::de::Error::custom("number_out_of_range"));
         }
         let text = format!("{n}");
         if text.contains('e') {
-            return Err(serde::de::Error::custom("number out of range"));
+            return Err(serde::de::Error::custom("number_out_of_range"));
         }
         parse_hundredths(&text)
             .map(Hundredths)
-            .ok_or_else(|| serde::de::Error::custom("at most two decimals are allowed"))
+            .ok_or_else(|| serde::de::Error::custom("decimals_too_many"))
     }
 }
 

@@ -13,7 +13,6 @@ use crate::domain::report::{
     format_hundredths_fr, format_int_fr, format_rate_fr, rate_tenths, THOUSANDS_SEPARATOR,
 };
 use crate::domain::suppression::ShownCell;
-use crate::error::ApiError;
 use crate::reports::{key_label, outcome_label, AnnualReport, ScopeLabel, BREAKDOWN_TITLES};
 
 const TEMPLATES: &[(&str, &str)] = &[
@@ -51,17 +50,30 @@ fn environment() -> &'static Result<Environment<'static>, String> {
     })
 }
 
+/// A template that could not be rendered: a defect of the templates, logged where it
+/// happened; the page answers 500.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RenderError;
+
+impl std::fmt::Display for RenderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a page template could not be rendered")
+    }
+}
+
+impl std::error::Error for RenderError {}
+
 /// Renders one of the embedded templates.
-pub fn render<S: Serialize>(name: &str, context: S) -> Result<String, ApiError> {
+pub fn render<S: Serialize>(name: &str, context: S) -> Result<String, RenderError> {
     let env = environment().as_ref().map_err(|e| {
         tracing::error!("{e}");
-        ApiError::internal()
+        RenderError
     })?;
     env.get_template(name)
         .and_then(|t| t.render(context))
         .map_err(|e| {
             tracing::error!("rendering {name}: {e:#}");
-            ApiError::internal()
+            RenderError
         })
 }
 

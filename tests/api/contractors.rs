@@ -219,7 +219,7 @@ on_both!(
             json!({"work_hours": 100}),
         );
         assert_eq!(r.status, 422, "{}", r.text);
-        assert!(r.text.contains("150.25"), "{}", r.text);
+        assert!(r.text.contains("150,25"), "{}", r.text);
     }
 );
 

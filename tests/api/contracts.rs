@@ -541,7 +541,7 @@ on_both!(
         assert_eq!(code(&r, "reference"), "contract_reference_taken");
         assert_eq!(
             r.body["detail"],
-            "this buyer already has a contract with reference 2026-001"
+            "Cet acheteur a déjà un marché de référence « 2026-001 »."
         );
         // Field rules: one code each, never `invalid`.
         let r = app.post(
@@ -563,7 +563,10 @@ on_both!(
         );
         assert_eq!(r.status, 409, "{}", r.text);
         assert_eq!(code(&r, "status"), "clause_status_transition");
-        assert_eq!(r.body["detail"], "a active clause cannot become active");
+        assert_eq!(
+            r.body["detail"],
+            "Une clause active ne peut pas devenir active."
+        );
         // A second assignment of the same contractor.
         let r = app.post(
             &format!("/api/v1/clauses/{}/assignments", w.clause),
@@ -572,6 +575,9 @@ on_both!(
         );
         assert_eq!(r.status, 422, "{}", r.text);
         assert_eq!(code(&r, "hours_target"), "not_positive");
-        assert_eq!(r.body["errors"][0]["message"], "must be greater than 0");
+        assert_eq!(
+            r.body["errors"][0]["message"],
+            "la valeur doit être supérieure à 0"
+        );
     }
 );

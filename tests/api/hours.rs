@@ -359,7 +359,7 @@ on_both!(csv_import_line_errors_carry_their_codes, |app: &TestApp| {
     );
     assert_eq!(
         errors[0]["message"],
-        "at most two decimals are allowed, got '7.125'"
+        "deux décimales au plus sont acceptées (par exemple 7,25) ; la cellule contient « 7.125 »"
     );
     // A line that reads well but breaks an entry's rule carries that rule's code.
     let body = format!("placement_id,month,work_hours,training_hours\n{pl},2030-01,10,0\n");
@@ -727,7 +727,7 @@ on_both!(
         let r = put(208.0);
         assert_eq!(r.status, 422, "{}", r.text);
         assert_eq!(r.error_fields(), vec!["work_hours"], "{}", r.text);
-        assert!(r.text.contains("6.7 h"), "{}", r.text);
+        assert!(r.text.contains("6,7 h"), "{}", r.text);
         assert_eq!(put(6.71).status, 422);
         let import = |hours: &str| {
             csv(

@@ -22,7 +22,7 @@ fn refused(r: &Resp, field: &str) {
     let start: String = r.text.chars().take(500).collect();
     assert_eq!(r.status, 422, "{field}: {start}");
     assert_eq!(r.error_fields(), vec![field.to_string()], "{}", r.text);
-    assert_eq!(r.body["title"], "Données invalides");
+    assert_eq!(r.body["title"], "Données refusées");
 }
 
 fn total(app: &TestApp, path: &str, token: &str) -> i64 {

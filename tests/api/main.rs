@@ -19,6 +19,7 @@ mod people;
 mod queries;
 mod reference;
 mod referrals;
+mod refusals;
 mod reminders;
 mod reports;
 mod reports_bench;

@@ -152,7 +152,8 @@ on_both!(
             "type": "https://clausier.fr/problems/not-found",
             "title": "Introuvable",
             "status": 404,
-            "detail": "clause not found"
+            "detail": "Cette clause n'existe pas ou ne fait pas partie de votre périmètre.",
+            "code": "not_found"
         });
         check
             .check(

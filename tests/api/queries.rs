@@ -27,7 +27,7 @@ fn refused(app: &TestApp, path: &str, token: &str, fields: &[&str]) {
     );
     assert_eq!(r.error_fields(), fields, "{path}: {}", r.text);
     assert!(r.body.get("items").is_none(), "{path}: {}", r.text);
-    assert_eq!(r.body["title"], "Paramètres invalides", "{path}");
+    assert_eq!(r.body["title"], "Paramètres refusés", "{path}");
 }
 
 on_both!(

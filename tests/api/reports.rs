@@ -1883,7 +1883,7 @@ on_both!(report_page_and_login, |app: &TestApp| {
     // Bad and foreign parameters: pages, not JSON.
     let (status, body, _) = page(app, "/reports/annual/20x6", Some(&token));
     assert_eq!(status, 422);
-    assert!(body.contains("Paramètres invalides"));
+    assert!(body.contains("Paramètres refusés"));
     let (status, _, _) = page(app, "/reports/annual/2026?structure_id=999", Some(&token));
     assert_eq!(status, 404);
     // A funder's page shows the secret cells.

@@ -162,7 +162,7 @@ on_both!(
         assert_eq!(errors[0]["field"], "work_hours");
         let message = errors[0]["message"].as_str().unwrap();
         assert!(
-            message.ends_with(&format!("'{}…'", "é".repeat(50))),
+            message.ends_with(&format!("« {}… »", "é".repeat(50))),
             "{message}"
         );
         assert!(r.text.len() < 64 * 1024, "{} bytes", r.text.len());
