@@ -244,7 +244,7 @@ pub async fn list(
     params!(status, clause_id, placement_id, month, limit, offset);
     let (limit, offset) = page(limit, offset)?;
     let f = EntryFilter {
-        status,
+        status: None,
         clause_id,
         placement_id,
         month: month.map(|m| m.to_string()),
@@ -252,7 +252,7 @@ pub async fn list(
     };
     let caller = caller.0;
     let (items, total) = db
-        .run(move |c| app::list_entries(c, &caller, f, limit, offset).map_err(ApiError::from))
+        .run(move |c| app::list_entries(c, &caller, status.as_deref(), f, limit, offset).map_err(ApiError::from))
         .await?;
     Ok(Json(ListResponse { items, total }))
 }

@@ -8,6 +8,7 @@ use crate::domain::limits;
 use crate::domain::limits::{Code, Label, Title};
 use crate::domain::rule::Violation;
 use crate::domain::units::Hundredths;
+use crate::domain::vocabulary::OrganisationKind;
 use crate::store::contracts::{self as store, ContractView, NewContract, NewLot};
 use crate::store::decp::{self, ImportSummary};
 use crate::store::organisations;
@@ -55,7 +56,7 @@ const MAX_DURATION_MONTHS: i32 = 600;
 fn validate(conn: &mut Conn, structure_id: i64, input: ContractInput) -> AppResult<NewContract> {
     let mut errors = Vec::new();
     match organisations::find(conn, structure_id, input.buyer_id)? {
-        Some(o) if o.kind == "buyer" => {}
+        Some(o) if o.kind == OrganisationKind::Buyer => {}
         Some(_) => errors.push(Violation::new("buyer_id", "organisation_not_buyer")),
         None => errors.push(Violation::new("buyer_id", "organisation_unknown")),
     }
@@ -141,7 +142,7 @@ fn validate(conn: &mut Conn, structure_id: i64, input: ContractInput) -> AppResu
     }
     for (i, id) in input.holder_ids.iter().enumerate() {
         match organisations::find(conn, structure_id, *id)? {
-            Some(o) if o.kind == "contractor" || o.kind == "insertion_structure" => {}
+            Some(o) if o.kind.delivers_hours() => {}
             _ => errors.push(Violation::new(
                 format!("holder_ids[{i}]"),
                 "organisation_not_contractor",

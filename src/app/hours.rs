@@ -14,6 +14,7 @@ use crate::domain::hours::{
     last_writes, BatchLine, BatchPlanner, BatchRules, EntryFigures, EntryWrite, ImportError,
     ImportErrors, ImportRow, LineDecision, PlacementDates, TemplateRow,
 };
+use crate::domain::hours::EntryStatus;
 use crate::domain::period::Month;
 use crate::domain::rule::Violation;
 use crate::store::hours::{
@@ -435,7 +436,7 @@ pub fn decide_entries(
                     Violation::new(format!("entry_ids[{i}]"), "entry_unknown").with("entry_id", id),
                 )
             })?;
-            if e.status != "submitted" {
+            if e.status != EntryStatus::Submitted {
                 return Err(AppError::conflict(
                     Violation::new(format!("entry_ids[{i}]"), "entry_not_submitted")
                         .with("entry_id", id)
@@ -525,21 +526,18 @@ pub fn entry_history(conn: &mut Conn, caller: &Caller, id: i64) -> AppResult<Vec
     Ok(store::changes(conn, id)?)
 }
 
-/// The statuses an entry list may be filtered on.
-const STATUSES: [&str; 3] = ["submitted", "validated", "rejected"];
-
 /// A page of the entries the caller may see, and how many there are in all.
 pub fn list_entries(
     conn: &mut Conn,
     caller: &Caller,
+    status: Option<&str>,
     mut filter: EntryFilter,
     limit: i64,
     offset: i64,
 ) -> AppResult<(Vec<HourEntry>, i64)> {
-    if let Some(s) = &filter.status {
-        if !STATUSES.contains(&s.as_str()) {
-            return Err(Violation::new("status", "entry_status").into());
-        }
+    if let Some(s) = status {
+        filter.status =
+            Some(EntryStatus::parse(s).ok_or_else(|| Violation::new("status", "entry_status"))?);
     }
     filter.contractor = caller.contractor_org();
     Ok(store::list(

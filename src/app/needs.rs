@@ -247,7 +247,7 @@ fn validate(
         contractor.is_some_and(|org| check_own_employer(org, input.employer_id).is_err());
     match organisations::find(conn, sid, input.employer_id)? {
         _ if own_employer_broken => errors.push(Violation::new("employer_id", EMPLOYER_NOT_OWN)),
-        Some(o) if o.kind == "contractor" || o.kind == "insertion_structure" => {}
+        Some(o) if o.kind.delivers_hours() => {}
         _ => errors.push(Violation::new("employer_id", "organisation_not_contractor")),
     }
     let (Some(assignment), true) = (assignment, errors.is_empty()) else {
@@ -255,7 +255,7 @@ fn validate(
     };
     let clause =
         clauses::find(conn, sid, assignment.clause_id)?.ok_or(AppError::NotFound("clause"))?;
-    if clause.status == "completed" || clause.status == "cancelled" {
+    if clause.status.is_closed() {
         return Err(AppError::conflict(
             Violation::new("", "clause_closed").with("status", &clause.status),
         ));

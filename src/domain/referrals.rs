@@ -26,37 +26,18 @@ pub const MAX_POSTS: i64 = 500;
 /// Longest planned duration of a need, in months.
 pub const MAX_DURATION_MONTHS: i64 = 120;
 
-/// The life of a proposal: `proposed` by the facilitator, then the contractor's answers
-/// `interview` (planned), `hired` or `declined`. The last two are final.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum State {
-    Proposed,
-    Interview,
-    Hired,
-    Declined,
+crate::domain::vocabulary::vocabulary! {
+    /// The life of a proposal: `proposed` by the facilitator, then the contractor's answers
+    /// `interview` (planned), `hired` or `declined`. The last two are final.
+    pub enum State ("referral state") {
+        Proposed = "proposed",
+        Interview = "interview",
+        Hired = "hired",
+        Declined = "declined",
+    }
 }
 
 impl State {
-    pub const ALL: [State; 4] = [
-        State::Proposed,
-        State::Interview,
-        State::Hired,
-        State::Declined,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Proposed => "proposed",
-            State::Interview => "interview",
-            State::Hired => "hired",
-            State::Declined => "declined",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<State> {
-        State::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-
     /// Hired and declined proposals take no further answer.
     pub fn is_final(self) -> bool {
         matches!(self, State::Hired | State::Declined)

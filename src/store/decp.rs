@@ -9,6 +9,7 @@ use crate::db::Conn;
 use crate::domain::decp::{DecpParse, DecpRecord};
 use crate::store::contracts::NewContract;
 use crate::store::organisations::{self, NewOrganisation};
+use crate::domain::vocabulary::OrganisationKind;
 
 #[derive(Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[schema(as = DecpSkipped)]
@@ -38,7 +39,7 @@ pub struct ImportSummary {
 fn organisation_for(
     conn: &mut Conn,
     sid: i64,
-    kind: &str,
+    kind: OrganisationKind,
     identifier_type: &str,
     identifier: &str,
     name: Option<&str>,
@@ -47,14 +48,14 @@ fn organisation_for(
         return Ok(o.id);
     }
     let fallback = match kind {
-        "buyer" => format!("Acheteur {identifier}"),
+        OrganisationKind::Buyer => format!("Acheteur {identifier}"),
         _ => format!("Titulaire {identifier}"),
     };
     let org = organisations::create(
         conn,
         sid,
         NewOrganisation {
-            kind: kind.to_string(),
+            kind,
             name: name
                 .map(str::trim)
                 .filter(|n| !n.is_empty())
@@ -74,7 +75,7 @@ pub fn new_contract(conn: &mut Conn, sid: i64, r: &DecpRecord) -> QueryResult<Ne
     let buyer_id = organisation_for(
         conn,
         sid,
-        "buyer",
+        OrganisationKind::Buyer,
         "SIRET",
         &r.buyer_siret,
         r.buyer_name.as_deref(),
@@ -84,7 +85,7 @@ pub fn new_contract(conn: &mut Conn, sid: i64, r: &DecpRecord) -> QueryResult<Ne
         holder_ids.push(organisation_for(
             conn,
             sid,
-            "contractor",
+            OrganisationKind::Contractor,
             &h.identifier_type,
             &h.identifier,
             h.name.as_deref(),

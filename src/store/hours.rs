@@ -37,7 +37,7 @@ pub struct HourEntry {
     #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub training_hours: i64,
-    pub status: String,
+    pub status: EntryStatus,
     #[schema(value_type = Option<f64>)]
     #[serde(serialize_with = "ser_opt_hundredths")]
     pub validated_work: Option<i64>,
@@ -59,7 +59,7 @@ impl HourEntry {
             id: self.id,
             work: self.work_hours,
             training: self.training_hours,
-            status: EntryStatus::parse(&self.status),
+            status: self.status,
             validated_work: self.validated_work,
             validated_training: self.validated_training,
         }
@@ -146,7 +146,7 @@ type StoredFigures = (
     String,
     i64,
     i64,
-    String,
+    EntryStatus,
     Option<i64>,
     Option<i64>,
 );
@@ -192,7 +192,7 @@ pub fn entries_of_people(
                     id,
                     work,
                     training,
-                    status: EntryStatus::parse(&status),
+                    status,
                     validated_work: vw,
                     validated_training: vt,
                 },
@@ -232,7 +232,7 @@ pub fn insert_entries(
                     hour_entries::month.eq(e.month.as_str()),
                     hour_entries::work_hours.eq(e.work),
                     hour_entries::training_hours.eq(e.training),
-                    hour_entries::status.eq("submitted"),
+                    hour_entries::status.eq(EntryStatus::Submitted),
                     hour_entries::submitted_by.eq(user_id),
                     hour_entries::submitted_at.eq(at),
                 )
@@ -362,7 +362,7 @@ pub fn validate(
 ) -> QueryResult<()> {
     diesel::update(hour_entries::table.filter(hour_entries::id.eq(e.id)))
         .set((
-            hour_entries::status.eq("validated"),
+            hour_entries::status.eq(EntryStatus::Validated),
             hour_entries::validated_work.eq(e.work_hours),
             hour_entries::validated_training.eq(e.training_hours),
             hour_entries::validated_by.eq(user_id),
@@ -382,7 +382,7 @@ pub fn restore_validated(
 ) -> QueryResult<()> {
     diesel::update(hour_entries::table.filter(hour_entries::id.eq(id)))
         .set((
-            hour_entries::status.eq("validated"),
+            hour_entries::status.eq(EntryStatus::Validated),
             hour_entries::work_hours.eq(work),
             hour_entries::training_hours.eq(training),
             hour_entries::rejection_reason.eq(reason),
@@ -394,7 +394,7 @@ pub fn restore_validated(
 pub fn reject(conn: &mut Conn, id: i64, reason: Option<&str>) -> QueryResult<()> {
     diesel::update(hour_entries::table.filter(hour_entries::id.eq(id)))
         .set((
-            hour_entries::status.eq("rejected"),
+            hour_entries::status.eq(EntryStatus::Rejected),
             hour_entries::rejection_reason.eq(reason),
         ))
         .execute(conn)?;
@@ -476,7 +476,7 @@ pub fn add_to_placement_year(
 }
 
 pub struct EntryFilter {
-    pub status: Option<String>,
+    pub status: Option<EntryStatus>,
     pub clause_id: Option<i64>,
     pub placement_id: Option<i64>,
     pub month: Option<String>,
@@ -495,7 +495,7 @@ pub fn list(
             .filter(hour_entries::structure_id.eq(structure_id))
             .into_boxed();
         if let Some(s) = &f.status {
-            q = q.filter(hour_entries::status.eq(s.clone()));
+            q = q.filter(hour_entries::status.eq(*s));
         }
         if let Some(p) = f.placement_id {
             q = q.filter(hour_entries::placement_id.eq(p));

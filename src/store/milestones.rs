@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::db::schema::{hour_entries, milestones, placements};
 use crate::db::{now, Conn};
-use crate::domain::calendar::{self, Frequency};
+use crate::domain::calendar;
 use crate::store::clauses::Clause;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -47,7 +47,7 @@ pub struct MilestoneView {
 /// ones are added, moved ones get their new date, those no longer in the calendar are
 /// removed. Milestones done and milestones added by hand are kept as they are.
 pub fn regenerate(conn: &mut Conn, clause: &Clause) -> QueryResult<()> {
-    let frequency = Frequency::parse(&clause.reporting_frequency).unwrap_or(Frequency::Monthly);
+    let frequency = clause.reporting_frequency;
     let specs = calendar::generate(clause.starts_on, clause.ends_on, frequency);
     let existing: Vec<Milestone> = milestones::table
         .filter(milestones::clause_id.eq(clause.id))

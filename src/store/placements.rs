@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::db::schema::placements;
 use crate::db::{now, Conn};
 use crate::domain::units::ser_hundredths;
+use crate::domain::vocabulary::{ClauseKind, ContractType, ExitOutcome, Modality, QualificationLevel};
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = placements)]
@@ -20,8 +21,8 @@ pub struct Placement {
     pub clause_id: i64,
     pub contractor_id: i64,
     pub employer_id: i64,
-    pub modality: String,
-    pub contract_type: String,
+    pub modality: Modality,
+    pub contract_type: ContractType,
     pub job_title: String,
     pub starts_on: NaiveDate,
     pub ends_on: Option<NaiveDate>,
@@ -39,7 +40,7 @@ pub struct Placement {
     #[serde(skip)]
     pub sex: String,
     #[serde(skip)]
-    pub qualification_level: String,
+    pub qualification_level: QualificationLevel,
     #[serde(skip)]
     pub qpv: bool,
     #[serde(skip)]
@@ -49,13 +50,13 @@ pub struct Placement {
     #[serde(skip)]
     pub buyer_id: i64,
     #[serde(skip)]
-    pub clause_kind: String,
+    pub clause_kind: ClauseKind,
     #[serde(skip)]
     pub sector: String,
     #[serde(rename = "ended_on")]
     pub exit_on: Option<NaiveDate>,
     #[serde(rename = "outcome")]
-    pub exit_outcome: Option<String>,
+    pub exit_outcome: Option<ExitOutcome>,
     #[serde(skip)]
     pub created_by: i64,
     #[serde(skip)]
@@ -97,15 +98,15 @@ pub struct PlacementSnapshot {
     pub age_band: String,
     /// Eligibility criteria codes, comma-separated.
     pub criteria: String,
-    pub qualification_level: String,
+    pub qualification_level: QualificationLevel,
     pub qpv: bool,
-    pub modality: String,
-    pub contract_type: String,
+    pub modality: Modality,
+    pub contract_type: ContractType,
     /// CPV division of the lot or contract (two digits), or `unknown`.
     pub sector: String,
     pub buyer_id: i64,
     pub contractor_id: i64,
-    pub clause_kind: String,
+    pub clause_kind: ClauseKind,
     pub territory: String,
 }
 
@@ -129,14 +130,14 @@ impl PlacementSnapshot {
             text(&self.sex),
             text(&self.age_band),
             text(&self.criteria),
-            text(&self.qualification_level),
+            text(self.qualification_level.as_str()),
             boolean(self.qpv),
-            text(&self.modality),
-            text(&self.contract_type),
+            text(self.modality.as_str()),
+            text(self.contract_type.as_str()),
             text(&self.sector),
             self.buyer_id.to_string(),
             self.contractor_id.to_string(),
-            text(&self.clause_kind),
+            text(self.clause_kind.as_str()),
             text(&self.territory),
         ]
         .join(", ")
@@ -289,7 +290,12 @@ pub fn list(
     Ok((items, total))
 }
 
-pub fn set_exit(conn: &mut Conn, id: i64, ended_on: NaiveDate, outcome: &str) -> QueryResult<()> {
+pub fn set_exit(
+    conn: &mut Conn,
+    id: i64,
+    ended_on: NaiveDate,
+    outcome: ExitOutcome,
+) -> QueryResult<()> {
     diesel::update(placements::table.filter(placements::id.eq(id)))
         .set((
             placements::exit_on.eq(ended_on),
