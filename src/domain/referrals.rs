@@ -3,6 +3,7 @@
 //! shows, and the referral figures of the year. Matching itself is in
 //! [`crate::domain::matching`].
 
+use crate::domain::vocabulary::NeedStatus;
 use std::collections::BTreeMap;
 
 use chrono::{Months, NaiveDate};
@@ -178,11 +179,7 @@ pub fn check_own_employer(contractor: i64, employer: i64) -> Result<(), Violatio
 /// Status of a need that is neither closed nor cancelled: `open` while hires are below the
 /// posts, then `filled`.
 pub fn need_status(posts: i64, hires: i64) -> &'static str {
-    if hires >= posts {
-        "filled"
-    } else {
-        "open"
-    }
+    NeedStatus::after_hires(posts, hires).as_str()
 }
 
 /// An open need lacks proposals while the people still in the running (proposed or

@@ -26,14 +26,15 @@ impl fmt::Display for UnknownCode {
 
 impl std::error::Error for UnknownCode {}
 
-/// Declares a vocabulary: the enum with serde and OpenAPI under its codes, `ALL` in order,
+/// Declares a vocabulary: the enum with serde and OpenAPI under its codes (taken as `tt`: a
+/// `literal` fragment reaches utoipa's derive wrapped in a group it does not read), `ALL` in order,
 /// `as_str`, `parse`, `FromStr` / `TryFrom<String>` (refusing with [`UnknownCode`]) and
 /// `Display` (the code).
 macro_rules! vocabulary {
     (
         $(#[$meta:meta])*
         pub enum $name:ident ($what:literal) {
-            $( $(#[$vmeta:meta])* $variant:ident = $code:literal ),+ $(,)?
+            $( $(#[$vmeta:meta])* $variant:ident = $code:tt ),+ $(,)?
         }
     ) => {
         $(#[$meta])*
@@ -304,6 +305,17 @@ vocabulary! {
     }
 }
 
+impl NeedStatus {
+    /// An open need with as many hires as posts is filled.
+    pub fn after_hires(posts: i64, hires: i64) -> NeedStatus {
+        if hires >= posts {
+            NeedStatus::Filled
+        } else {
+            NeedStatus::Open
+        }
+    }
+}
+
 vocabulary! {
     /// The state of a message in the outbox.
     pub enum OutboxStatus ("outbox status") {
@@ -376,6 +388,25 @@ mod vocabulary_tests {
         round_trips(&Frequency::ALL);
         round_trips(&EntryStatus::ALL);
         round_trips(&State::ALL);
+    }
+
+    /// The OpenAPI schema of a vocabulary: a string enum of exactly its codes, in order.
+    fn schema_lists_codes<T: utoipa::PartialSchema>(codes: &[&str]) {
+        let schema = serde_json::to_value(T::schema()).unwrap();
+        assert_eq!(schema["type"], "string", "{schema}");
+        assert_eq!(schema["enum"], serde_json::json!(codes), "{schema}");
+    }
+
+    #[test]
+    fn openapi_schemas_list_the_codes() {
+        schema_lists_codes::<Role>(&Role::ALL.map(Role::as_str));
+        schema_lists_codes::<SiaeKind>(&SiaeKind::ALL.map(SiaeKind::as_str));
+        schema_lists_codes::<QualificationLevel>(&QualificationLevel::ALL.map(QualificationLevel::as_str));
+        schema_lists_codes::<Modality>(&Modality::ALL.map(Modality::as_str));
+        schema_lists_codes::<NeedStatus>(&NeedStatus::ALL.map(NeedStatus::as_str));
+        schema_lists_codes::<State>(&State::ALL.map(State::as_str));
+        schema_lists_codes::<EntryStatus>(&EntryStatus::ALL.map(EntryStatus::as_str));
+        schema_lists_codes::<Frequency>(&Frequency::ALL.map(Frequency::as_str));
     }
 
     #[test]
