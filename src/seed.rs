@@ -22,7 +22,7 @@ use crate::db::{write_tx, Conn};
 use crate::domain::eligibility::{age_band, valid_until};
 use crate::domain::hours::EntryStatus;
 use crate::domain::vocabulary::{
-    ClauseKind, ContractType, ExitOutcome, Modality, OrganisationKind, QualificationLevel, Role,
+    ClauseKind, ContractKind, ContractType, ExitOutcome, Modality, OrganisationKind, QualificationLevel, Role,
 };
 use crate::error::ApiError;
 use crate::store::placements::PlacementSnapshot;
@@ -760,7 +760,7 @@ fn fill(
                         structure_ids[s],
                         q(&format!("{year}-{i:05}-{extra}")),
                         q(&title),
-                        q(if c_cpv.starts_with("45") { "works" } else if c_cpv.starts_with("30") { "supplies" } else { "services" }),
+                        q(if c_cpv.starts_with("45") { ContractKind::Works } else if c_cpv.starts_with("30") { ContractKind::Supplies } else { ContractKind::Services }.as_str()),
                         q(c_cpv),
                         c_amount * 100,
                         d(notified),

@@ -50,6 +50,9 @@ macro_rules! vocabulary {
             /// Every value, in the order of the vocabulary.
             pub const ALL: [$name; [$($code),+].len()] = [$($name::$variant),+];
 
+            /// The codes of `ALL`, in the same order.
+            pub const CODES: [&'static str; [$($code),+].len()] = [$($code),+];
+
             /// The code, as stored and as the API spells it.
             pub const fn as_str(self) -> &'static str {
                 match self {

@@ -9,7 +9,7 @@ use crate::db::Conn;
 use crate::domain::decp::{DecpParse, DecpRecord};
 use crate::store::contracts::NewContract;
 use crate::store::organisations::{self, NewOrganisation};
-use crate::domain::vocabulary::OrganisationKind;
+use crate::domain::vocabulary::{ContractKind, ContractSource, OrganisationKind};
 
 #[derive(Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[schema(as = DecpSkipped)]
@@ -95,7 +95,8 @@ pub fn new_contract(conn: &mut Conn, sid: i64, r: &DecpRecord) -> QueryResult<Ne
         buyer_id,
         reference: r.reference.clone(),
         title: r.title.clone(),
-        kind: r.kind.clone(),
+        // The parser writes one of the three codes, services when in doubt.
+        kind: ContractKind::parse(&r.kind).unwrap_or(ContractKind::Services),
         cpv_code: r.cpv_code.clone(),
         amount_cents: r.amount_cents,
         notified_on: r.notified_on,
@@ -106,7 +107,7 @@ pub fn new_contract(conn: &mut Conn, sid: i64, r: &DecpRecord) -> QueryResult<Ne
         environmental_considerations: r.environmental_considerations.clone(),
         lots: Vec::new(),
         holder_ids,
-        source: "decp",
+        source: ContractSource::Decp,
         fingerprint: Some(r.fingerprint.clone()),
     })
 }

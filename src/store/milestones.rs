@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::db::schema::{hour_entries, milestones, placements};
 use crate::db::{now, Conn};
 use crate::domain::calendar;
+use crate::domain::hours::EntryStatus;
 use crate::store::clauses::Clause;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -134,7 +135,7 @@ impl ClauseReports {
         let ids: Vec<i64> = placements.iter().map(|p| p.0).collect();
         let entered: HashSet<(i64, String)> = hour_entries::table
             .filter(hour_entries::placement_id.eq_any(&ids))
-            .filter(hour_entries::status.ne("rejected"))
+            .filter(hour_entries::status.ne(EntryStatus::Rejected))
             .select((hour_entries::placement_id, hour_entries::month))
             .load::<(i64, String)>(conn)?
             .into_iter()

@@ -22,6 +22,7 @@ use crate::db::schema::{
 use crate::db::Conn;
 use crate::domain::period::{Month, Period};
 use crate::domain::report::{CodeInterner, FactRow};
+use crate::domain::vocabulary::ClauseStatus;
 
 /// What a report covers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -438,7 +439,7 @@ pub fn clause_figures(
     scope: &ReportScope,
     period: &Period,
 ) -> QueryResult<ClauseFigures> {
-    let statuses = vec!["active".to_string(), "completed".to_string()];
+    let statuses = [ClauseStatus::Active, ClauseStatus::Completed];
     let count = || sql::<BigInt>("CAST(COUNT(*) AS BIGINT)");
     let contracts = || sql::<BigInt>("CAST(COUNT(DISTINCT clauses.contract_id) AS BIGINT)");
     let (clauses_n, contracts_n, required) = match scope.contractor_id {
