@@ -247,7 +247,7 @@ pub async fn list(
         status: None,
         clause_id,
         placement_id,
-        month: month.map(|m| m.to_string()),
+        month,
         contractor: None,
     };
     let caller = caller.0;

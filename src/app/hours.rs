@@ -63,9 +63,9 @@ pub fn report_month(
     rules: &HourRules,
     now: NaiveDateTime,
 ) -> AppResult<HourEntry> {
-    if Month::parse(month).is_none() {
+    let Some(parsed_month) = Month::parse(month) else {
         return Err(Violation::new("month", "month_malformed").into());
-    }
+    };
     write_tx(conn, |c| {
         let p = visible_placement(c, caller, placement_id)?;
         let reason = figures
@@ -88,13 +88,13 @@ pub fn report_month(
             &[line],
             rules,
             now,
-            Some(month),
+            Some(parsed_month),
             |_, violations| refused = violations,
         )?;
         if !refused.is_empty() {
             return Err(AppError::Invalid(refused));
         }
-        store::find(c, placement_id, month)?.ok_or(AppError::NotFound("hour entry"))
+        store::find(c, placement_id, parsed_month)?.ok_or(AppError::NotFound("hour entry"))
     })
 }
 
@@ -203,7 +203,7 @@ fn write_batch(
     lines: &[LineInput<'_>],
     rules: &HourRules,
     now: NaiveDateTime,
-    month: Option<&str>,
+    month: Option<Month>,
     mut refused: impl FnMut(usize, Vec<Violation>),
 ) -> AppResult<ImportCounts> {
     let people: Vec<i64> = placements
@@ -349,20 +349,20 @@ fn write_entries(
                     structure_id: p.structure_id,
                     placement_id: p.id,
                     participant_id: p.participant_id,
-                    month: w.month.to_string(),
+                    month: w.month,
                     work: w.work,
                     training: w.training,
                 }
             })
             .collect();
-        let ids: HashMap<(i64, String), i64> = store::insert_entries(conn, &news, user_id, at)?
+        let ids: HashMap<(i64, Month), i64> = store::insert_entries(conn, &news, user_id, at)?
             .into_iter()
             .map(|(id, placement, month)| ((placement, month), id))
             .collect();
         let history: Vec<NewChange<'_>> = news
             .iter()
             .filter_map(|n| {
-                let id = *ids.get(&(n.placement_id, n.month.clone()))?;
+                let id = *ids.get(&(n.placement_id, n.month))?;
                 Some(NewChange {
                     entry_id: id,
                     before: None,
@@ -375,7 +375,7 @@ fn write_entries(
         store::write_history(conn, user_id, at, &history)?;
     }
     for ((assignment, month), delta) in pending {
-        store::add_to_assignment_month(conn, assignment, &month.to_string(), 0, delta)?;
+        store::add_to_assignment_month(conn, assignment, month, 0, delta)?;
     }
     let people: Vec<i64> = writes
         .iter()
@@ -445,7 +445,7 @@ pub fn decide_entries(
             }
             let p = placements::find(c, structure_id, e.placement_id)?
                 .ok_or(AppError::NotFound("placement"))?;
-            let month = Month::parse(&e.month).ok_or(AppError::NotFound("hour entry"))?;
+            let month = e.month;
             let before = e.figures();
             match (decision, e.validated_work, e.validated_training) {
                 (EntryDecision::Validate, _, _) => {
@@ -457,7 +457,7 @@ pub fn decide_entries(
                     store::add_to_assignment_month(
                         c,
                         p.assignment_id,
-                        &e.month,
+                        e.month,
                         e.work_hours + e.training_hours - old_w - old_t,
                         -before.pending(),
                     )?;
@@ -475,7 +475,7 @@ pub fn decide_entries(
                     store::add_to_assignment_month(
                         c,
                         p.assignment_id,
-                        &e.month,
+                        e.month,
                         0,
                         -before.pending(),
                     )?;
@@ -485,7 +485,7 @@ pub fn decide_entries(
                     store::add_to_assignment_month(
                         c,
                         p.assignment_id,
-                        &e.month,
+                        e.month,
                         0,
                         -before.pending(),
                     )?;
@@ -556,12 +556,10 @@ pub fn template_rows(
     caller: &Caller,
     month: Month,
 ) -> AppResult<Vec<TemplateRow>> {
-    let (y, m) = month.tuple();
     Ok(placements::template_rows(
         conn,
         caller.structure_id,
         caller.contractor_org(),
-        y,
-        m,
+        month,
     )?)
 }

@@ -30,7 +30,9 @@ pub struct HourEntry {
     pub placement_id: i64,
     #[serde(skip)]
     pub participant_id: i64,
-    pub month: String,
+    /// `YYYY-MM`.
+    #[schema(value_type = String, example = "2026-04")]
+    pub month: Month,
     #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub work_hours: i64,
@@ -69,7 +71,7 @@ impl HourEntry {
 /// Rows per statement: 9 values a row stays far below SQLite's 32,766 bound parameters.
 pub const CHUNK: usize = 500;
 
-pub fn find(conn: &mut Conn, placement_id: i64, month: &str) -> QueryResult<Option<HourEntry>> {
+pub fn find(conn: &mut Conn, placement_id: i64, month: Month) -> QueryResult<Option<HourEntry>> {
     hour_entries::table
         .filter(hour_entries::placement_id.eq(placement_id))
         .filter(hour_entries::month.eq(month))
@@ -143,7 +145,7 @@ type StoredFigures = (
     i64,
     i64,
     i64,
-    String,
+    Month,
     i64,
     i64,
     EntryStatus,
@@ -156,7 +158,7 @@ type StoredFigures = (
 pub fn entries_of_people(
     conn: &mut Conn,
     people: &[i64],
-    month: Option<&str>,
+    month: Option<Month>,
 ) -> QueryResult<Vec<StoredEntry>> {
     let mut out = Vec::new();
     for chunk in people.chunks(CHUNK) {
@@ -164,7 +166,7 @@ pub fn entries_of_people(
             .filter(hour_entries::participant_id.eq_any(chunk))
             .into_boxed();
         if let Some(m) = month {
-            q = q.filter(hour_entries::month.eq(m.to_string()));
+            q = q.filter(hour_entries::month.eq(m));
         }
         let stored: Vec<StoredFigures> = q
             .select((
@@ -180,10 +182,6 @@ pub fn entries_of_people(
             ))
             .load(conn)?;
         for (id, placement, person, month, work, training, status, vw, vt) in stored {
-            // Stored months are always valid; one that is not could match no line anyway.
-            let Some(month) = Month::parse(&month) else {
-                continue;
-            };
             out.push(StoredEntry {
                 placement_id: placement,
                 participant_id: person,
@@ -207,7 +205,7 @@ pub struct NewEntry {
     pub structure_id: i64,
     pub placement_id: i64,
     pub participant_id: i64,
-    pub month: String,
+    pub month: Month,
     pub work: i64,
     pub training: i64,
 }
@@ -219,7 +217,7 @@ pub fn insert_entries(
     entries: &[NewEntry],
     user_id: i64,
     at: chrono::NaiveDateTime,
-) -> QueryResult<Vec<(i64, i64, String)>> {
+) -> QueryResult<Vec<(i64, i64, Month)>> {
     let mut out = Vec::with_capacity(entries.len());
     for chunk in entries.chunks(CHUNK) {
         let values: Vec<_> = chunk
@@ -229,7 +227,7 @@ pub fn insert_entries(
                     hour_entries::structure_id.eq(e.structure_id),
                     hour_entries::placement_id.eq(e.placement_id),
                     hour_entries::participant_id.eq(e.participant_id),
-                    hour_entries::month.eq(e.month.as_str()),
+                    hour_entries::month.eq(e.month),
                     hour_entries::work_hours.eq(e.work),
                     hour_entries::training_hours.eq(e.training),
                     hour_entries::status.eq(EntryStatus::Submitted),
@@ -238,7 +236,7 @@ pub fn insert_entries(
                 )
             })
             .collect();
-        let stored: Vec<(i64, i64, String)> =
+        let stored: Vec<(i64, i64, Month)> =
             per_backend!(conn, |c| diesel::insert_into(hour_entries::table)
                 .values(&values)
                 .returning((
@@ -405,7 +403,7 @@ pub fn reject(conn: &mut Conn, id: i64, reason: Option<&str>) -> QueryResult<()>
 pub fn add_to_assignment_month(
     conn: &mut Conn,
     assignment_id: i64,
-    month: &str,
+    month: Month,
     validated: i64,
     pending: i64,
 ) -> QueryResult<()> {
@@ -479,7 +477,7 @@ pub struct EntryFilter {
     pub status: Option<EntryStatus>,
     pub clause_id: Option<i64>,
     pub placement_id: Option<i64>,
-    pub month: Option<String>,
+    pub month: Option<Month>,
     pub contractor: Option<i64>,
 }
 
@@ -501,7 +499,7 @@ pub fn list(
             q = q.filter(hour_entries::placement_id.eq(p));
         }
         if let Some(m) = &f.month {
-            q = q.filter(hour_entries::month.eq(m.clone()));
+            q = q.filter(hour_entries::month.eq(*m));
         }
         if let Some(c) = f.clause_id {
             q = q.filter(

@@ -313,14 +313,10 @@ pub fn template_rows(
     conn: &mut Conn,
     structure_id: i64,
     contractor: Option<i64>,
-    year: i32,
-    month: u32,
+    month: crate::domain::period::Month,
 ) -> QueryResult<Vec<crate::domain::hours::TemplateRow>> {
     use crate::db::schema::{organisations, participants};
-    let (Some(first), Some(last)) = (
-        crate::domain::hours::month_first_day(year, month),
-        crate::domain::hours::month_last_day(year, month),
-    ) else {
+    let (Some(first), Some(last)) = (month.first_day(), month.last_day()) else {
         return Ok(Vec::new());
     };
     let mut q = placements::table
@@ -356,7 +352,8 @@ pub fn template_rows(
             organisations::name,
         ))
         .load(conn)?;
-    let month_key = crate::domain::hours::month_key(year, month);
+    // The template is a file: its month cell is text.
+    let month_key = month.to_string();
     Ok(rows
         .into_iter()
         .map(
