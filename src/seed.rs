@@ -22,7 +22,8 @@ use crate::db::{write_tx, Conn};
 use crate::domain::eligibility::{age_band, valid_until};
 use crate::domain::hours::EntryStatus;
 use crate::domain::vocabulary::{
-    ClauseKind, ContractKind, ContractType, ExitOutcome, Modality, OrganisationKind, QualificationLevel, Role,
+    ClauseKind, ContractKind, ContractType, ExitOutcome, Modality, OrganisationKind,
+    QualificationLevel, Role,
 };
 use crate::error::ApiError;
 use crate::store::placements::PlacementSnapshot;

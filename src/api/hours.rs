@@ -252,7 +252,10 @@ pub async fn list(
     };
     let caller = caller.0;
     let (items, total) = db
-        .run(move |c| app::list_entries(c, &caller, status.as_deref(), f, limit, offset).map_err(ApiError::from))
+        .run(move |c| {
+            app::list_entries(c, &caller, status.as_deref(), f, limit, offset)
+                .map_err(ApiError::from)
+        })
         .await?;
     Ok(Json(ListResponse { items, total }))
 }

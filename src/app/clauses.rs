@@ -4,10 +4,10 @@
 use crate::app::{AppError, AppResult};
 use crate::auth::records;
 use crate::db::{write_tx, Conn};
+use crate::domain::calendar::Frequency;
 use crate::domain::calibration::{
     calibrate, required_hours, CalibrationRequest, CalibrationResult, LabourShareRef,
 };
-use crate::domain::calendar::Frequency;
 use crate::domain::limits::check_clause_span;
 use crate::domain::limits::{self, Code, FreeText, Label};
 use crate::domain::rule::Violation;
@@ -218,8 +218,7 @@ fn build_clause(
         territory,
         required,
         errors.is_empty(),
-    )
-    else {
+    ) else {
         return Err(AppError::Invalid(errors));
     };
     let computed = calibration.hours * 100;

@@ -10,11 +10,11 @@ use crate::app::{AppError, AppResult};
 use crate::auth::records::{may_see_other_placements_hours, may_see_placement};
 use crate::auth::Caller;
 use crate::db::{write_tx, Conn};
+use crate::domain::hours::EntryStatus;
 use crate::domain::hours::{
     last_writes, BatchLine, BatchPlanner, BatchRules, EntryFigures, EntryWrite, ImportError,
     ImportErrors, ImportRow, LineDecision, PlacementDates, TemplateRow,
 };
-use crate::domain::hours::EntryStatus;
 use crate::domain::period::Month;
 use crate::domain::rule::Violation;
 use crate::store::hours::{
@@ -440,7 +440,7 @@ pub fn decide_entries(
                 return Err(AppError::conflict(
                     Violation::new(format!("entry_ids[{i}]"), "entry_not_submitted")
                         .with("entry_id", id)
-                        .with("status", &e.status),
+                        .with("status", e.status),
                 ));
             }
             let p = placements::find(c, structure_id, e.placement_id)?

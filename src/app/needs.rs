@@ -5,11 +5,10 @@ use crate::app::{AppError, AppResult};
 use crate::auth::records;
 use crate::db::{write_tx, Conn};
 use crate::domain::catalogue::{codes, is_rome_code, CONTRACT_TYPES, MODALITIES};
-use crate::domain::referrals::State;
-use crate::domain::vocabulary::{ContractType, Modality, NeedStatus};
 use crate::domain::eligibility::check_weekly_hours;
 use crate::domain::limits::{self, Code, Label};
 use crate::domain::matching::{rank, Need as MatchNeed};
+use crate::domain::referrals::State;
 use crate::domain::referrals::{
     check_own_employer, departement_of_commune, is_licence_code, EMPLOYER_NOT_OWN,
     MAX_DURATION_MONTHS, MAX_POSTS,
@@ -17,6 +16,7 @@ use crate::domain::referrals::{
 use crate::domain::rule::Violation;
 use crate::domain::territory::is_valid_departement;
 use crate::domain::units::{ser_hundredths, Hundredths};
+use crate::domain::vocabulary::{ContractType, Modality, NeedStatus};
 use crate::store::contracts::split_codes;
 use crate::store::needs::ProposalCounts;
 use crate::store::needs::{self as store, Need, NewNeed};
@@ -262,7 +262,7 @@ fn validate(
         clauses::find(conn, sid, assignment.clause_id)?.ok_or(AppError::NotFound("clause"))?;
     if clause.status.is_closed() {
         return Err(AppError::conflict(
-            Violation::new("", "clause_closed").with("status", &clause.status),
+            Violation::new("", "clause_closed").with("status", clause.status),
         ));
     }
     if input.starts_on > clause.ends_on {
@@ -314,12 +314,13 @@ pub fn list_needs(
     limit: i64,
     offset: i64,
 ) -> AppResult<(Vec<NeedView>, i64)> {
-    let status = match status {
-        Some(code) => Some(NeedStatus::parse(code).ok_or_else(|| {
-            AppError::invalid(Violation::new("status", "need_status_unknown"))
-        })?),
-        None => None,
-    };
+    let status =
+        match status {
+            Some(code) => Some(NeedStatus::parse(code).ok_or_else(|| {
+                AppError::invalid(Violation::new("status", "need_status_unknown"))
+            })?),
+            None => None,
+        };
     let (needs, total) = store::list(
         conn,
         structure_id,

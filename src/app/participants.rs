@@ -10,13 +10,13 @@ use crate::app::{AppError, AppResult};
 use crate::auth::{records, Caller};
 use crate::db::{now, write_tx, Conn};
 use crate::domain::catalogue::{codes, is_code, is_rome_code, PROOF_KINDS};
-use crate::domain::vocabulary::QualificationLevel;
 use crate::domain::eligibility::{
     check_criteria, status_on, valid_on, valid_until, EligibilityStatus,
 };
 use crate::domain::limits::Code;
 use crate::domain::rule::Violation;
 use crate::domain::territory::{departement_of_postal_code, is_valid_departement};
+use crate::domain::vocabulary::QualificationLevel;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::contracts::split_codes;
 use crate::store::participants::{

@@ -10,12 +10,12 @@ use crate::auth::records::may_see_placement;
 use crate::auth::Caller;
 use crate::db::Conn;
 use crate::domain::catalogue::{codes, CONTRACT_TYPES, MODALITIES, OUTCOMES};
-use crate::domain::vocabulary::{ContractType, ExitOutcome, Modality};
 use crate::domain::eligibility::{
     age_band, check_placement_dates, check_weekly_hours, check_weekly_load, valid_on,
     PlannedPlacement, MAX_WEEKLY_HOURS,
 };
 use crate::domain::rule::Violation;
+use crate::domain::vocabulary::{ContractType, ExitOutcome, Modality};
 use crate::store::placements::{self as store, NewPlacement, Placement, PlacementSnapshot};
 use crate::store::{clauses, contracts, organisations, participants};
 
@@ -129,7 +129,7 @@ pub fn place_person(conn: &mut Conn, by: &Actor, input: PlacementRequest) -> App
     let clause = clauses::get(conn, sid, assignment.clause_id)?;
     if clause.status.is_closed() {
         return Err(AppError::conflict(
-            Violation::new("", "clause_closed").with("status", &clause.status),
+            Violation::new("", "clause_closed").with("status", clause.status),
         ));
     }
     let history = participants::validations(&participants::eligibility_history(conn, person.id)?);

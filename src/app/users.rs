@@ -3,10 +3,10 @@
 use crate::app::{AppError, AppResult};
 use crate::auth::password::check_password_strength;
 use crate::auth::Role;
-use crate::domain::vocabulary::OrganisationKind;
 use crate::db::{write_tx, Conn};
 use crate::domain::limits::{Email, Password};
 use crate::domain::rule::Violation;
+use crate::domain::vocabulary::OrganisationKind;
 use crate::store::users::{self, NewUser, User};
 use serde::Deserialize;
 

@@ -351,10 +351,7 @@ mod vocabulary_tests {
         for value in all {
             let code = value.to_string();
             assert_eq!(code.parse::<T>(), Ok(*value));
-            assert_eq!(
-                serde_json::to_string(value).unwrap(),
-                format!("\"{code}\"")
-            );
+            assert_eq!(serde_json::to_string(value).unwrap(), format!("\"{code}\""));
             assert_eq!(
                 serde_json::from_str::<T>(&format!("\"{code}\"")).unwrap(),
                 *value
@@ -404,7 +401,9 @@ mod vocabulary_tests {
     fn openapi_schemas_list_the_codes() {
         schema_lists_codes::<Role>(&Role::ALL.map(Role::as_str));
         schema_lists_codes::<SiaeKind>(&SiaeKind::ALL.map(SiaeKind::as_str));
-        schema_lists_codes::<QualificationLevel>(&QualificationLevel::ALL.map(QualificationLevel::as_str));
+        schema_lists_codes::<QualificationLevel>(
+            &QualificationLevel::ALL.map(QualificationLevel::as_str),
+        );
         schema_lists_codes::<Modality>(&Modality::ALL.map(Modality::as_str));
         schema_lists_codes::<NeedStatus>(&NeedStatus::ALL.map(NeedStatus::as_str));
         schema_lists_codes::<State>(&State::ALL.map(State::as_str));
@@ -453,7 +452,11 @@ mod vocabulary_tests {
             OrganisationKind::as_str,
         );
         same(catalogue::SIAE_KINDS, &SiaeKind::ALL, SiaeKind::as_str);
-        same(catalogue::CLAUSE_KINDS, &ClauseKind::ALL, ClauseKind::as_str);
+        same(
+            catalogue::CLAUSE_KINDS,
+            &ClauseKind::ALL,
+            ClauseKind::as_str,
+        );
         same(catalogue::MODALITIES, &Modality::ALL, Modality::as_str);
         same(
             catalogue::CONTRACT_TYPES,
@@ -467,7 +470,10 @@ mod vocabulary_tests {
         );
         same(catalogue::OUTCOMES, &ExitOutcome::ALL, ExitOutcome::as_str);
         assert_eq!(Modality::DirectHire.label(), "Embauche directe");
-        assert_eq!(SiaeKind::Etti.label(), "Entreprise de travail temporaire d'insertion");
+        assert_eq!(
+            SiaeKind::Etti.label(),
+            "Entreprise de travail temporaire d'insertion"
+        );
         assert_eq!(ExitOutcome::PositiveExit.label(), "Sortie positive");
     }
 }

@@ -8,8 +8,10 @@ use crate::db::schema::{assignments, clauses, labour_shares, organisations, user
 use crate::db::{now, Conn};
 use crate::domain::calendar::Frequency;
 use crate::domain::calibration::LabourShareRef;
-use crate::domain::vocabulary::{AssignmentRole, CalibrationMethod, ClauseKind, ClauseStatus, Role};
 use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
+use crate::domain::vocabulary::{
+    AssignmentRole, CalibrationMethod, ClauseKind, ClauseStatus, Role,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = clauses)]

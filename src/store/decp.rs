@@ -7,9 +7,9 @@ use serde::Serialize;
 
 use crate::db::Conn;
 use crate::domain::decp::{DecpParse, DecpRecord};
+use crate::domain::vocabulary::{ContractKind, ContractSource, OrganisationKind};
 use crate::store::contracts::NewContract;
 use crate::store::organisations::{self, NewOrganisation};
-use crate::domain::vocabulary::{ContractKind, ContractSource, OrganisationKind};
 
 #[derive(Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[schema(as = DecpSkipped)]

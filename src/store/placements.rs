@@ -8,7 +8,9 @@ use serde::Serialize;
 use crate::db::schema::placements;
 use crate::db::{now, Conn};
 use crate::domain::units::ser_hundredths;
-use crate::domain::vocabulary::{ClauseKind, ContractType, ExitOutcome, Modality, QualificationLevel};
+use crate::domain::vocabulary::{
+    ClauseKind, ContractType, ExitOutcome, Modality, QualificationLevel,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = placements)]
@@ -178,14 +180,14 @@ impl Placement {
             sex: self.sex.clone(),
             age_band: self.age_band.clone(),
             criteria: self.criteria.clone(),
-            qualification_level: self.qualification_level.clone(),
+            qualification_level: self.qualification_level,
             qpv: self.qpv,
-            modality: self.modality.clone(),
-            contract_type: self.contract_type.clone(),
+            modality: self.modality,
+            contract_type: self.contract_type,
             sector: self.sector.clone(),
             buyer_id: self.buyer_id,
             contractor_id: self.contractor_id,
-            clause_kind: self.clause_kind.clone(),
+            clause_kind: self.clause_kind,
             territory: self.territory.clone(),
         }
     }
