@@ -20,6 +20,11 @@ use rand::{Rng, SeedableRng};
 use crate::db::schema;
 use crate::db::{write_tx, Conn};
 use crate::domain::eligibility::{age_band, valid_until};
+use crate::domain::hours::EntryStatus;
+use crate::domain::vocabulary::{
+    ClauseKind, ContractKind, ContractType, ExitOutcome, Modality, OrganisationKind,
+    QualificationLevel, Role,
+};
 use crate::error::ApiError;
 use crate::store::placements::PlacementSnapshot;
 
@@ -238,15 +243,15 @@ fn pick<'a, T>(rng: &mut StdRng, weighted: &'a [(T, u32)]) -> &'a T {
     &weighted[0].0
 }
 
-const MODALITIES: &[(&str, u32)] = &[
-    ("direct_hire", 26),
-    ("insertion_temp_agency", 30),
-    ("intermediary_association", 9),
-    ("geiq", 8),
-    ("temp_agency", 12),
-    ("subcontract_siae", 8),
-    ("co_contract_siae", 2),
-    ("training", 5),
+const MODALITIES: &[(Modality, u32)] = &[
+    (Modality::DirectHire, 26),
+    (Modality::InsertionTempAgency, 30),
+    (Modality::IntermediaryAssociation, 9),
+    (Modality::Geiq, 8),
+    (Modality::TempAgency, 12),
+    (Modality::SubcontractSiae, 8),
+    (Modality::CoContractSiae, 2),
+    (Modality::Training, 5),
 ];
 const CRITERIA: &[(&str, u32)] = &[
     ("detld", 22),
@@ -263,13 +268,13 @@ const CRITERIA: &[(&str, u32)] = &[
     ("single_parent", 2),
     ("homeless", 1),
 ];
-const QUALIFICATIONS: &[(&str, u32)] = &[
-    ("none", 38),
-    ("3", 34),
-    ("4", 18),
-    ("5", 6),
-    ("6", 3),
-    ("7", 1),
+const QUALIFICATIONS: &[(QualificationLevel, u32)] = &[
+    (QualificationLevel::NoDiploma, 38),
+    (QualificationLevel::Level3, 34),
+    (QualificationLevel::Level4, 18),
+    (QualificationLevel::Level5, 6),
+    (QualificationLevel::Level6, 3),
+    (QualificationLevel::Level7, 1),
 ];
 /// Trades: CPV code, share of clauses, labour share (basis points).
 const TRADES: &[((&str, i64), u32)] = &[
@@ -325,7 +330,7 @@ struct Clause {
     structure: usize,
     buyer: i64,
     contract: i64,
-    kind: &'static str,
+    kind: ClauseKind,
     sector: String,
     territory: String,
     starts_on: NaiveDate,
@@ -337,7 +342,7 @@ struct Person {
     structure: usize,
     sex: &'static str,
     birth: NaiveDate,
-    qualification: &'static str,
+    qualification: QualificationLevel,
     qpv: bool,
     criteria: Vec<&'static str>,
 }
@@ -473,7 +478,7 @@ fn fill(
                         users: &mut Bulk,
                         sid: i64,
                         email: String,
-                        role: &str,
+                        role: Role,
                         org: Option<i64>,
                         scope: Option<&str>|
      -> Result<(), ApiError> {
@@ -486,7 +491,7 @@ fn fill(
                 sid,
                 q(&email),
                 q(&opts.password_hash),
-                q(role),
+                q(role.as_str()),
                 org.map(|o| o.to_string()).unwrap_or_else(|| "NULL".into()),
                 opt_q(scope),
                 ts(created)
@@ -502,7 +507,7 @@ fn fill(
                 &mut users,
                 *sid,
                 format!("admin{i}@{domain}"),
-                "admin",
+                Role::Admin,
                 None,
                 None,
             )?;
@@ -511,7 +516,7 @@ fn fill(
                 &mut users,
                 *sid,
                 format!("facilitateur{i}@{domain}"),
-                "facilitator",
+                Role::Facilitator,
                 None,
                 None,
             )?;
@@ -522,7 +527,7 @@ fn fill(
         &mut users,
         structure_ids[0],
         format!("financeur@{domain}"),
-        "funder",
+        Role::Funder,
         None,
         Some("all"),
     )?;
@@ -590,9 +595,9 @@ fn fill(
             _ => "NULL",
         };
         let kind = if siae == "NULL" {
-            "contractor"
+            OrganisationKind::Contractor
         } else {
-            "insertion_structure"
+            OrganisationKind::InsertionStructure
         };
         orgs.push(
             conn,
@@ -600,7 +605,7 @@ fn fill(
                 "({}, {}, {}, {}, 'SIRET', {}, {}, {}, {})",
                 org_id,
                 structure_ids[s],
-                q(kind),
+                q(kind.as_str()),
                 q(&name),
                 q(&siret_for(*org_id as u64)),
                 q(structure_territory[s]),
@@ -620,7 +625,7 @@ fn fill(
             &mut users,
             structure_ids[0],
             format!("entreprise@{domain}"),
-            "contractor",
+            Role::Contractor,
             Some(org),
             None,
         )?;
@@ -730,10 +735,10 @@ fn fill(
             let kind = *pick(
                 &mut rng,
                 &[
-                    ("execution_condition", 85),
-                    ("insertion_purpose", 5),
-                    ("reserved_contract", 5),
-                    ("award_criterion", 5),
+                    (ClauseKind::ExecutionCondition, 85),
+                    (ClauseKind::InsertionPurpose, 5),
+                    (ClauseKind::ReservedContract, 5),
+                    (ClauseKind::AwardCriterion, 5),
                 ],
             );
             for extra in 0..3 {
@@ -757,7 +762,7 @@ fn fill(
                         structure_ids[s],
                         q(&format!("{year}-{i:05}-{extra}")),
                         q(&title),
-                        q(if c_cpv.starts_with("45") { "works" } else if c_cpv.starts_with("30") { "supplies" } else { "services" }),
+                        q(if c_cpv.starts_with("45") { ContractKind::Works } else if c_cpv.starts_with("30") { ContractKind::Supplies } else { ContractKind::Services }.as_str()),
                         q(c_cpv),
                         c_amount * 100,
                         d(notified),
@@ -786,7 +791,7 @@ fn fill(
                     format!(
                         "({clause_id}, {}, {contract_id}, NULL, {}, 'active', 'labour_share', {}, {}, {required}, NULL, NULL, {required}, {}, {}, 'monthly', 6000, NULL, {}, {}, {}, {})",
                         structure_ids[s],
-                        q(kind),
+                        q(kind.as_str()),
                         q(&calibration),
                         q(&explanation),
                         d(start),
@@ -914,7 +919,7 @@ fn fill(
                     q(&postal),
                     q(territory),
                     b(qpv),
-                    q(qualification),
+                    q(qualification.as_str()),
                     q(territory),
                     d(created),
                     ts(created),
@@ -1002,19 +1007,23 @@ fn fill(
                     .unwrap_or(start);
                 let modality = *pick(&mut rng, MODALITIES);
                 let contract_type = match modality {
-                    "direct_hire" => *pick(
+                    Modality::DirectHire => *pick(
                         &mut rng,
                         &[
-                            ("cdi", 20),
-                            ("cdd", 60),
-                            ("apprenticeship", 10),
-                            ("professionalisation", 10),
+                            (ContractType::Cdi, 20),
+                            (ContractType::Cdd, 60),
+                            (ContractType::Apprenticeship, 10),
+                            (ContractType::Professionalisation, 10),
                         ],
                     ),
-                    "insertion_temp_agency" | "temp_agency" => "temp_mission",
-                    "intermediary_association" | "subcontract_siae" | "co_contract_siae" => "cddi",
-                    "geiq" => "professionalisation",
-                    _ => "other",
+                    Modality::InsertionTempAgency | Modality::TempAgency => {
+                        ContractType::TempMission
+                    }
+                    Modality::IntermediaryAssociation
+                    | Modality::SubcontractSiae
+                    | Modality::CoContractSiae => ContractType::Cddi,
+                    Modality::Geiq => ContractType::Professionalisation,
+                    Modality::Training => ContractType::Other,
                 };
                 let weekly: i64 = if rng.gen_range(0..100) < 70 {
                     3500
@@ -1044,10 +1053,10 @@ fn fill(
                     Some(*pick(
                         &mut rng,
                         &[
-                            ("durable_employment", 25),
-                            ("transitional_employment", 35),
-                            ("positive_exit", 15),
-                            ("other", 25),
+                            (ExitOutcome::DurableEmployment, 25),
+                            (ExitOutcome::TransitionalEmployment, 35),
+                            (ExitOutcome::PositiveExit, 15),
+                            (ExitOutcome::Other, 25),
                         ],
                     ))
                 } else {
@@ -1059,14 +1068,14 @@ fn fill(
                     sex: person.sex.to_string(),
                     age_band: age_band(person.birth, start).as_str().to_string(),
                     criteria: person.criteria.join(","),
-                    qualification_level: person.qualification.to_string(),
+                    qualification_level: person.qualification,
                     qpv: person.qpv,
-                    modality: modality.to_string(),
-                    contract_type: contract_type.to_string(),
+                    modality,
+                    contract_type,
                     sector: clause.sector.clone(),
                     buyer_id: clause.buyer,
                     contractor_id: contractor,
-                    clause_kind: clause.kind.to_string(),
+                    clause_kind: clause.kind,
                     territory: clause.territory.clone(),
                 };
                 let snapshot_sql = snapshot.sql_values(q, d, |v| b(v).to_string());
@@ -1079,7 +1088,7 @@ fn fill(
                         q(match clause.sector.as_str() { "90" => "Agent de propreté", "77" => "Ouvrier paysagiste", "45" => "Ouvrier du bâtiment", _ => "Employé polyvalent" }),
                         d(end),
                         if outcome.is_some() { d(end) } else { "NULL".into() },
-                        opt_q(outcome),
+                        opt_q(outcome.map(ExitOutcome::as_str)),
                         ts(start)
                     ),
                 )?;
@@ -1097,7 +1106,7 @@ fn fill(
                     let hours = weekly * 433 / 100 * rng.gen_range(45..=95) / 100
                         * size.hours_percent
                         / 100;
-                    let (work, training) = if modality == "training" {
+                    let (work, training) = if modality == Modality::Training {
                         (0, hours)
                     } else if rng.gen_range(0..10) == 0 {
                         (hours - 700, 700)
@@ -1105,12 +1114,12 @@ fn fill(
                         (hours, 0)
                     };
                     let status = if is_last_month && rng.gen_range(0..4) == 0 {
-                        "submitted"
+                        EntryStatus::Submitted
                     } else {
-                        "validated"
+                        EntryStatus::Validated
                     };
                     entry_id += 1;
-                    let validated = status == "validated";
+                    let validated = status == EntryStatus::Validated;
                     entries_b.push(
                         conn,
                         format!(
@@ -1118,7 +1127,7 @@ fn fill(
                             structure_ids[clause.structure],
                             person.id,
                             q(&key),
-                            q(status),
+                            q(status.as_str()),
                             if validated { work.to_string() } else { "NULL".into() },
                             if validated { training.to_string() } else { "NULL".into() },
                             ts(start),
@@ -1227,14 +1236,14 @@ fn fill(
                 sex: "male".into(),
                 age_band: age_band(birth, start).as_str().to_string(),
                 criteria: "detld".into(),
-                qualification_level: "none".into(),
+                qualification_level: QualificationLevel::NoDiploma,
                 qpv: false,
-                modality: "direct_hire".into(),
-                contract_type: "cdd".into(),
+                modality: Modality::DirectHire,
+                contract_type: ContractType::Cdd,
                 sector: "45".into(),
                 buyer_id: buyers_of[0][0],
                 contractor_id: contractor,
-                clause_kind: "execution_condition".into(),
+                clause_kind: ClauseKind::ExecutionCondition,
                 territory: structure_territory[0].to_string(),
             };
             placements_b.push(
@@ -1260,7 +1269,7 @@ fn fill(
             &mut users,
             first,
             format!("entreprise@{domain}"),
-            "contractor",
+            Role::Contractor,
             Some(contractor),
             None,
         )?;

@@ -68,7 +68,7 @@ pub async fn logout(
 pub struct Me {
     pub id: i64,
     pub email: String,
-    pub role: String,
+    pub role: crate::auth::Role,
     pub structure_id: i64,
     pub organisation_id: Option<i64>,
 }

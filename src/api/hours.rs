@@ -243,15 +243,15 @@ pub async fn list(
 ) -> Listed<HourEntry> {
     params!(status, clause_id, placement_id, month, paging);
     let f = EntryFilter {
-        status,
+        status: None,
         clause_id: clause_id.map(i64::from),
         placement_id: placement_id.map(i64::from),
-        month: month.map(|m| m.to_string()),
+        month,
         contractor: None,
     };
     let caller = caller.0;
     reply::page(db, move |c| {
-        app::list_entries(c, &caller, f, paging.limit, paging.offset)
+        app::list_entries(c, &caller, status.as_deref(), f, paging.limit, paging.offset)
     })
     .await
 }

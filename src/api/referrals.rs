@@ -58,7 +58,7 @@ pub struct ReferralView {
     /// and dates, not who it was.
     pub participant: Option<ProposedPerson>,
     /// `proposed`, `interview`, `hired` or `declined`.
-    pub state: String,
+    pub state: RefState,
     pub reason: Option<String>,
     pub comment: Option<String>,
     pub placement_id: Option<i64>,
@@ -543,7 +543,7 @@ pub async fn report(caller: Staff, year: Param<Year>, db: &State<Db>) -> Answer<
                         contractor_id,
                         rome_code,
                         job_title,
-                        state: RefState::parse(&state).unwrap_or(RefState::Proposed),
+                        state,
                         reason,
                     },
                 )

@@ -4,16 +4,17 @@
 use crate::app::{AppError, AppResult};
 use crate::auth::records;
 use crate::db::{write_tx, Conn};
+use crate::domain::calendar::Frequency;
 use crate::domain::calibration::{
     calibrate, required_hours, CalibrationRequest, CalibrationResult, LabourShareRef,
 };
-use crate::domain::catalogue::{is_code, CLAUSE_KINDS};
 use crate::domain::limits::check_clause_span;
 use crate::domain::limits::{self, Code, FreeText, Label};
 use crate::domain::rule::Violation;
 use crate::domain::territory::{is_valid_departement, time_zone};
 use crate::domain::units::hundredths_to_json;
 use crate::domain::units::Hundredths;
+use crate::domain::vocabulary::{AssignmentRole, ClauseKind, ClauseStatus};
 use crate::store::clauses::{self as store, Clause, ClauseView, NewClause};
 use crate::store::{contracts, milestones, organisations};
 use chrono::NaiveDate;
@@ -28,11 +29,12 @@ pub struct LabourShareItem {
 
 fn default_frequency() -> Code {
     // A constant of the class: it cannot be refused (the empty default would be, later).
-    Code::try_from("monthly").unwrap_or_default()
+    Code::try_from(Frequency::Monthly.as_str()).unwrap_or_default()
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ClauseInput {
+    #[schema(value_type = ClauseKind)]
     pub kind: Code,
     pub lot_number: Option<i32>,
     pub calibration: CalibrationRequest,
@@ -43,6 +45,7 @@ pub struct ClauseInput {
     #[serde(deserialize_with = "limits::date")]
     pub ends_on: NaiveDate,
     #[serde(default = "default_frequency")]
+    #[schema(value_type = Frequency)]
     pub reporting_frequency: Code,
     pub penalty_per_missing_hour_eur: Option<Hundredths>,
     pub referent_id: Option<i64>,
@@ -52,6 +55,7 @@ pub struct ClauseInput {
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct AssignmentInput {
     pub contractor_id: i64,
+    #[schema(value_type = AssignmentRole)]
     pub role: Code,
     pub hours_target: Hundredths,
 }
@@ -114,13 +118,6 @@ pub fn replace_labour_shares(
     })
 }
 
-fn method_name(req: &CalibrationRequest) -> String {
-    serde_json::to_value(req)
-        .ok()
-        .and_then(|v| v.get("method").and_then(|m| m.as_str()).map(str::to_string))
-        .unwrap_or_else(|| "unknown".into())
-}
-
 /// Checks a clause request against its contract and calibrates it: the clause to insert,
 /// or every broken rule.
 fn build_clause(
@@ -132,7 +129,8 @@ fn build_clause(
     let contract =
         contracts::find(conn, sid, contract_id)?.ok_or(AppError::NotFound("contract"))?;
     let mut errors = Vec::new();
-    if !is_code(CLAUSE_KINDS, &input.kind) {
+    let kind = ClauseKind::parse(&input.kind);
+    if kind.is_none() {
         errors.push(Violation::new("kind", "clause_kind_unknown"));
     }
     let mut cpv = contract.cpv_code.clone();
@@ -150,7 +148,8 @@ fn build_clause(
     } else if let Err(v) = check_clause_span(input.starts_on, input.ends_on) {
         errors.push(v);
     }
-    if !["monthly", "quarterly"].contains(&input.reporting_frequency.as_str()) {
+    let frequency = Frequency::parse(&input.reporting_frequency);
+    if frequency.is_none() {
         errors.push(Violation::new("reporting_frequency", "frequency_unknown"));
     }
     if input.penalty_per_missing_hour_eur.is_some_and(|p| p.0 < 0) {
@@ -212,17 +211,22 @@ fn build_clause(
         }
         _ => None,
     };
-    let (Some(calibration), Some(territory), Some(required), true) =
-        (calibration, territory, required, errors.is_empty())
-    else {
+    let (Some(kind), Some(frequency), Some(calibration), Some(territory), Some(required), true) = (
+        kind,
+        frequency,
+        calibration,
+        territory,
+        required,
+        errors.is_empty(),
+    ) else {
         return Err(AppError::Invalid(errors));
     };
     let computed = calibration.hours * 100;
     Ok(NewClause {
         contract_id,
         lot_number: input.lot_number,
-        kind: input.kind.into(),
-        method: method_name(&input.calibration),
+        kind,
+        method: input.calibration.method(),
         calibration: serde_json::to_string(&input.calibration).unwrap_or_default(),
         explanation: calibration.explanation,
         computed_hours: computed,
@@ -231,7 +235,7 @@ fn build_clause(
         required_hours: required,
         starts_on: input.starts_on,
         ends_on: input.ends_on,
-        reporting_frequency: input.reporting_frequency.into(),
+        reporting_frequency: frequency,
         penalty_per_hour_cents: input.penalty_per_missing_hour_eur.map(|p| p.0),
         referent_id: input.referent_id,
         time_zone: time_zone(&territory).name().to_string(),
@@ -300,19 +304,19 @@ pub enum ClauseChange {
 }
 
 impl ClauseChange {
-    fn from(self) -> &'static [&'static str] {
+    fn from(self) -> &'static [ClauseStatus] {
         match self {
-            ClauseChange::Activate => &["draft"],
-            ClauseChange::Complete => &["active"],
-            ClauseChange::Cancel => &["draft", "active"],
+            ClauseChange::Activate => &[ClauseStatus::Draft],
+            ClauseChange::Complete => &[ClauseStatus::Active],
+            ClauseChange::Cancel => &[ClauseStatus::Draft, ClauseStatus::Active],
         }
     }
 
-    fn to(self) -> &'static str {
+    fn to(self) -> ClauseStatus {
         match self {
-            ClauseChange::Activate => "active",
-            ClauseChange::Complete => "completed",
-            ClauseChange::Cancel => "cancelled",
+            ClauseChange::Activate => ClauseStatus::Active,
+            ClauseChange::Complete => ClauseStatus::Completed,
+            ClauseChange::Cancel => ClauseStatus::Cancelled,
         }
     }
 }
@@ -328,17 +332,17 @@ pub fn change_status(
     write_tx(conn, |c| {
         let clause = get(c, structure_id, id)?;
         let to = change.to();
-        if !change.from().contains(&clause.status.as_str()) {
+        if !change.from().contains(&clause.status) {
             return Err(AppError::conflict(
                 Violation::new("status", "clause_status_transition")
-                    .with("status", &clause.status)
+                    .with("status", clause.status)
                     .with("to", to),
             ));
         }
         store::set_status(c, id, to)?;
         let clause = get(c, structure_id, id)?;
         // An activated clause gets its calendar, in the same transaction.
-        if clause.status == "active" {
+        if clause.status == ClauseStatus::Active {
             milestones::regenerate(c, &clause)?;
         }
         Ok(store::view(c, clause)?)
@@ -357,20 +361,21 @@ pub fn assign_hours(
         // Two assignments checked against the same remainder take turns.
         crate::lock_rows!(c, clauses, [id])?;
         let clause = get(c, structure_id, id)?;
-        if clause.status == "completed" || clause.status == "cancelled" {
+        if clause.status.is_closed() {
             return Err(AppError::conflict(
-                Violation::new("", "clause_closed").with("status", &clause.status),
+                Violation::new("", "clause_closed").with("status", clause.status),
             ));
         }
         let mut errors = Vec::new();
         match organisations::find(c, structure_id, input.contractor_id)? {
-            Some(o) if o.kind == "contractor" || o.kind == "insertion_structure" => {}
+            Some(o) if o.kind.delivers_hours() => {}
             _ => errors.push(Violation::new(
                 "contractor_id",
                 "organisation_not_contractor",
             )),
         }
-        if !["holder", "co_contractor", "subcontractor"].contains(&input.role.as_str()) {
+        let role = AssignmentRole::parse(&input.role);
+        if role.is_none() {
             errors.push(Violation::new("role", "assignment_role_unknown"));
         }
         let assignments = store::assignments_of(c, id)?;
@@ -385,9 +390,9 @@ pub fn assign_hours(
                     .with("left", hundredths_to_json(clause.required_hours - assigned)),
             );
         }
-        if !errors.is_empty() {
+        let (Some(role), true) = (role, errors.is_empty()) else {
             return Err(AppError::Invalid(errors));
-        }
+        };
         if assignments
             .iter()
             .any(|a| a.contractor_id == input.contractor_id)
@@ -402,7 +407,7 @@ pub fn assign_hours(
             structure_id,
             id,
             input.contractor_id,
-            &input.role,
+            role,
             input.hours_target.0,
         )?;
         let clause = get(c, structure_id, id)?;

@@ -8,6 +8,7 @@ use crate::domain::limits;
 use crate::domain::limits::{Code, Label, Title};
 use crate::domain::rule::Violation;
 use crate::domain::units::Hundredths;
+use crate::domain::vocabulary::{ContractKind, ContractSource, OrganisationKind};
 use crate::store::contracts::{self as store, ContractView, NewContract, NewLot};
 use crate::store::decp::{self, ImportSummary};
 use crate::store::organisations;
@@ -27,6 +28,7 @@ pub struct ContractInput {
     pub buyer_id: i64,
     pub reference: Code,
     pub title: Title,
+    #[schema(value_type = ContractKind)]
     pub kind: Code,
     pub cpv_code: Option<Code>,
     pub amount_eur: Option<Hundredths>,
@@ -47,7 +49,6 @@ pub struct ContractInput {
 
 /// The social considerations a contract may state.
 pub const SOCIAL_CONSIDERATIONS: &[&str] = &["clause_sociale", "critere_social", "marche_reserve"];
-const CONTRACT_KINDS: &[&str] = &["works", "services", "supplies"];
 /// Longest duration accepted, in months.
 const MAX_DURATION_MONTHS: i32 = 600;
 
@@ -55,7 +56,7 @@ const MAX_DURATION_MONTHS: i32 = 600;
 fn validate(conn: &mut Conn, structure_id: i64, input: ContractInput) -> AppResult<NewContract> {
     let mut errors = Vec::new();
     match organisations::find(conn, structure_id, input.buyer_id)? {
-        Some(o) if o.kind == "buyer" => {}
+        Some(o) if o.kind == OrganisationKind::Buyer => {}
         Some(_) => errors.push(Violation::new("buyer_id", "organisation_not_buyer")),
         None => errors.push(Violation::new("buyer_id", "organisation_unknown")),
     }
@@ -66,7 +67,8 @@ fn validate(conn: &mut Conn, structure_id: i64, input: ContractInput) -> AppResu
     if input.title.trim().is_empty() {
         errors.push(Violation::new("title", "empty"));
     }
-    if !CONTRACT_KINDS.contains(&input.kind.as_str()) {
+    let kind = ContractKind::parse(&input.kind);
+    if kind.is_none() {
         errors.push(Violation::new("kind", "contract_kind_unknown"));
     }
     if input.cpv_code.as_deref().is_some_and(|c| !is_cpv_code(c)) {
@@ -141,16 +143,16 @@ fn validate(conn: &mut Conn, structure_id: i64, input: ContractInput) -> AppResu
     }
     for (i, id) in input.holder_ids.iter().enumerate() {
         match organisations::find(conn, structure_id, *id)? {
-            Some(o) if o.kind == "contractor" || o.kind == "insertion_structure" => {}
+            Some(o) if o.kind.delivers_hours() => {}
             _ => errors.push(Violation::new(
                 format!("holder_ids[{i}]"),
                 "organisation_not_contractor",
             )),
         }
     }
-    if !errors.is_empty() {
+    let (Some(kind), true) = (kind, errors.is_empty()) else {
         return Err(AppError::Invalid(errors));
-    }
+    };
     let mut social: Vec<String> = input
         .social_considerations
         .into_iter()
@@ -162,7 +164,7 @@ fn validate(conn: &mut Conn, structure_id: i64, input: ContractInput) -> AppResu
         buyer_id: input.buyer_id,
         reference,
         title: input.title.trim().to_string(),
-        kind: input.kind.into(),
+        kind,
         cpv_code: input.cpv_code.map(Into::into),
         amount_cents: input.amount_eur.map(|a| a.0),
         notified_on: input.notified_on,
@@ -173,7 +175,7 @@ fn validate(conn: &mut Conn, structure_id: i64, input: ContractInput) -> AppResu
         environmental_considerations: Vec::new(),
         lots,
         holder_ids: input.holder_ids,
-        source: "manual",
+        source: ContractSource::Manual,
         fingerprint: None,
     })
 }

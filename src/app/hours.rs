@@ -10,6 +10,7 @@ use crate::app::{AppError, AppResult};
 use crate::auth::records::{may_see_other_placements_hours, may_see_placement};
 use crate::auth::Caller;
 use crate::db::{write_tx, Conn};
+use crate::domain::hours::EntryStatus;
 use crate::domain::hours::{
     last_writes, BatchLine, BatchPlanner, BatchRules, EntryFigures, EntryWrite, ImportError,
     ImportErrors, ImportRow, LineDecision, PlacementDates, TemplateRow,
@@ -62,9 +63,9 @@ pub fn report_month(
     rules: &HourRules,
     now: NaiveDateTime,
 ) -> AppResult<HourEntry> {
-    if Month::parse(month).is_none() {
+    let Some(parsed_month) = Month::parse(month) else {
         return Err(Violation::new("month", "month_malformed").into());
-    }
+    };
     write_tx(conn, |c| {
         let p = visible_placement(c, caller, placement_id)?;
         let reason = figures
@@ -87,13 +88,13 @@ pub fn report_month(
             &[line],
             rules,
             now,
-            Some(month),
+            Some(parsed_month),
             |_, violations| refused = violations,
         )?;
         if !refused.is_empty() {
             return Err(AppError::Invalid(refused));
         }
-        store::find(c, placement_id, month)?.ok_or(AppError::NotFound("hour entry"))
+        store::find(c, placement_id, parsed_month)?.ok_or(AppError::NotFound("hour entry"))
     })
 }
 
@@ -202,7 +203,7 @@ fn write_batch(
     lines: &[LineInput<'_>],
     rules: &HourRules,
     now: NaiveDateTime,
-    month: Option<&str>,
+    month: Option<Month>,
     mut refused: impl FnMut(usize, Vec<Violation>),
 ) -> AppResult<ImportCounts> {
     let people: Vec<i64> = placements
@@ -348,20 +349,20 @@ fn write_entries(
                     structure_id: p.structure_id,
                     placement_id: p.id,
                     participant_id: p.participant_id,
-                    month: w.month.to_string(),
+                    month: w.month,
                     work: w.work,
                     training: w.training,
                 }
             })
             .collect();
-        let ids: HashMap<(i64, String), i64> = store::insert_entries(conn, &news, user_id, at)?
+        let ids: HashMap<(i64, Month), i64> = store::insert_entries(conn, &news, user_id, at)?
             .into_iter()
             .map(|(id, placement, month)| ((placement, month), id))
             .collect();
         let history: Vec<NewChange<'_>> = news
             .iter()
             .filter_map(|n| {
-                let id = *ids.get(&(n.placement_id, n.month.clone()))?;
+                let id = *ids.get(&(n.placement_id, n.month))?;
                 Some(NewChange {
                     entry_id: id,
                     before: None,
@@ -374,7 +375,7 @@ fn write_entries(
         store::write_history(conn, user_id, at, &history)?;
     }
     for ((assignment, month), delta) in pending {
-        store::add_to_assignment_month(conn, assignment, &month.to_string(), 0, delta)?;
+        store::add_to_assignment_month(conn, assignment, month, 0, delta)?;
     }
     let people: Vec<i64> = writes
         .iter()
@@ -435,16 +436,16 @@ pub fn decide_entries(
                     Violation::new(format!("entry_ids[{i}]"), "entry_unknown").with("entry_id", id),
                 )
             })?;
-            if e.status != "submitted" {
+            if e.status != EntryStatus::Submitted {
                 return Err(AppError::conflict(
                     Violation::new(format!("entry_ids[{i}]"), "entry_not_submitted")
                         .with("entry_id", id)
-                        .with("status", &e.status),
+                        .with("status", e.status),
                 ));
             }
             let p = placements::find(c, structure_id, e.placement_id)?
                 .ok_or(AppError::NotFound("placement"))?;
-            let month = Month::parse(&e.month).ok_or(AppError::NotFound("hour entry"))?;
+            let month = e.month;
             let before = e.figures();
             match (decision, e.validated_work, e.validated_training) {
                 (EntryDecision::Validate, _, _) => {
@@ -456,7 +457,7 @@ pub fn decide_entries(
                     store::add_to_assignment_month(
                         c,
                         p.assignment_id,
-                        &e.month,
+                        e.month,
                         e.work_hours + e.training_hours - old_w - old_t,
                         -before.pending(),
                     )?;
@@ -474,7 +475,7 @@ pub fn decide_entries(
                     store::add_to_assignment_month(
                         c,
                         p.assignment_id,
-                        &e.month,
+                        e.month,
                         0,
                         -before.pending(),
                     )?;
@@ -484,7 +485,7 @@ pub fn decide_entries(
                     store::add_to_assignment_month(
                         c,
                         p.assignment_id,
-                        &e.month,
+                        e.month,
                         0,
                         -before.pending(),
                     )?;
@@ -525,21 +526,18 @@ pub fn entry_history(conn: &mut Conn, caller: &Caller, id: i64) -> AppResult<Vec
     Ok(store::changes(conn, id)?)
 }
 
-/// The statuses an entry list may be filtered on.
-const STATUSES: [&str; 3] = ["submitted", "validated", "rejected"];
-
 /// A page of the entries the caller may see, and how many there are in all.
 pub fn list_entries(
     conn: &mut Conn,
     caller: &Caller,
+    status: Option<&str>,
     mut filter: EntryFilter,
     limit: i64,
     offset: i64,
 ) -> AppResult<(Vec<HourEntry>, i64)> {
-    if let Some(s) = &filter.status {
-        if !STATUSES.contains(&s.as_str()) {
-            return Err(Violation::new("status", "entry_status").into());
-        }
+    if let Some(s) = status {
+        filter.status =
+            Some(EntryStatus::parse(s).ok_or_else(|| Violation::new("status", "entry_status"))?);
     }
     filter.contractor = caller.contractor_org();
     Ok(store::list(
@@ -558,12 +556,10 @@ pub fn template_rows(
     caller: &Caller,
     month: Month,
 ) -> AppResult<Vec<TemplateRow>> {
-    let (y, m) = month.tuple();
     Ok(placements::template_rows(
         conn,
         caller.structure_id,
         caller.contractor_org(),
-        y,
-        m,
+        month,
     )?)
 }

@@ -4,10 +4,11 @@
 use crate::app::{AppError, AppResult};
 use crate::auth::records;
 use crate::db::{write_tx, Conn};
-use crate::domain::catalogue::{codes, is_code, is_rome_code, CONTRACT_TYPES, MODALITIES};
+use crate::domain::catalogue::{codes, is_rome_code, CONTRACT_TYPES, MODALITIES};
 use crate::domain::eligibility::check_weekly_hours;
 use crate::domain::limits::{self, Code, Label};
 use crate::domain::matching::{rank, Need as MatchNeed};
+use crate::domain::referrals::State;
 use crate::domain::referrals::{
     check_own_employer, departement_of_commune, is_licence_code, EMPLOYER_NOT_OWN,
     MAX_DURATION_MONTHS, MAX_POSTS,
@@ -15,6 +16,7 @@ use crate::domain::referrals::{
 use crate::domain::rule::Violation;
 use crate::domain::territory::is_valid_departement;
 use crate::domain::units::{ser_hundredths, Hundredths};
+use crate::domain::vocabulary::{ContractType, Modality, NeedStatus};
 use crate::store::contracts::split_codes;
 use crate::store::needs::ProposalCounts;
 use crate::store::needs::{self as store, Need, NewNeed};
@@ -36,8 +38,10 @@ pub struct NeedInput {
     pub duration_months: Option<i64>,
     #[serde(default)]
     pub licences: Vec<Code>,
+    #[schema(value_type = Modality)]
     pub modality: Code,
     pub employer_id: i64,
+    #[schema(value_type = ContractType)]
     pub contract_type: Code,
 }
 
@@ -59,11 +63,11 @@ pub struct NeedView {
     pub weekly_hours: i64,
     pub duration_months: Option<i32>,
     pub licences: Vec<String>,
-    pub modality: String,
+    pub modality: Modality,
     pub employer_id: i64,
-    pub contract_type: String,
+    pub contract_type: ContractType,
     /// `open`, `filled` (hires reached the posts) or `closed`.
-    pub status: String,
+    pub status: NeedStatus,
     pub proposals: i64,
     /// Proposed or in interview: still in the running.
     pub pending: i64,
@@ -126,11 +130,8 @@ pub struct MatchView {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct MatchReferral {
     pub id: i64,
-    pub state: String,
+    pub state: State,
 }
-
-/// The statuses a need can have.
-pub const NEED_STATUSES: [&str; 3] = ["open", "filled", "closed"];
 
 fn views(conn: &mut Conn, needs: Vec<Need>) -> AppResult<Vec<NeedView>> {
     let ids: Vec<i64> = needs.iter().map(|n| n.row.id).collect();
@@ -230,13 +231,15 @@ fn validate(
     }
     licences.sort();
     licences.dedup();
-    if !is_code(MODALITIES, &input.modality) {
+    let modality = Modality::parse(&input.modality);
+    if modality.is_none() {
         errors.push(
             Violation::new("modality", "modality_unknown")
                 .with("allowed", codes(MODALITIES).join(", ")),
         );
     }
-    if !is_code(CONTRACT_TYPES, &input.contract_type) {
+    let contract_type = ContractType::parse(&input.contract_type);
+    if contract_type.is_none() {
         errors.push(
             Violation::new("contract_type", "contract_type_unknown")
                 .with("allowed", codes(CONTRACT_TYPES).join(", ")),
@@ -247,17 +250,19 @@ fn validate(
         contractor.is_some_and(|org| check_own_employer(org, input.employer_id).is_err());
     match organisations::find(conn, sid, input.employer_id)? {
         _ if own_employer_broken => errors.push(Violation::new("employer_id", EMPLOYER_NOT_OWN)),
-        Some(o) if o.kind == "contractor" || o.kind == "insertion_structure" => {}
+        Some(o) if o.kind.delivers_hours() => {}
         _ => errors.push(Violation::new("employer_id", "organisation_not_contractor")),
     }
-    let (Some(assignment), true) = (assignment, errors.is_empty()) else {
+    let (Some(assignment), Some(modality), Some(contract_type), true) =
+        (assignment, modality, contract_type, errors.is_empty())
+    else {
         return Err(AppError::Invalid(errors));
     };
     let clause =
         clauses::find(conn, sid, assignment.clause_id)?.ok_or(AppError::NotFound("clause"))?;
-    if clause.status == "completed" || clause.status == "cancelled" {
+    if clause.status.is_closed() {
         return Err(AppError::conflict(
-            Violation::new("", "clause_closed").with("status", &clause.status),
+            Violation::new("", "clause_closed").with("status", clause.status),
         ));
     }
     if input.starts_on > clause.ends_on {
@@ -276,9 +281,9 @@ fn validate(
         weekly_hours: input.weekly_hours.0,
         duration_months: input.duration_months.and_then(|m| i32::try_from(m).ok()),
         licences,
-        modality: input.modality.into(),
+        modality,
         employer_id: input.employer_id,
-        contract_type: input.contract_type.into(),
+        contract_type,
     })
 }
 
@@ -309,12 +314,13 @@ pub fn list_needs(
     limit: i64,
     offset: i64,
 ) -> AppResult<(Vec<NeedView>, i64)> {
-    if status.is_some_and(|s| !NEED_STATUSES.contains(&s)) {
-        return Err(AppError::invalid(Violation::new(
-            "status",
-            "need_status_unknown",
-        )));
-    }
+    let status =
+        match status {
+            Some(code) => Some(NeedStatus::parse(code).ok_or_else(|| {
+                AppError::invalid(Violation::new("status", "need_status_unknown"))
+            })?),
+            None => None,
+        };
     let (needs, total) = store::list(
         conn,
         structure_id,
@@ -348,12 +354,12 @@ pub fn close_need(
 ) -> AppResult<NeedView> {
     write_tx(conn, |c| {
         let need = records::visible_need(c, structure_id, id, contractor)?;
-        if need.row.status != "open" {
+        if need.row.status != NeedStatus::Open {
             return Err(AppError::conflict(
-                Violation::new("", "need_already_closed").with("status", &need.row.status),
+                Violation::new("", "need_already_closed").with("status", need.row.status),
             ));
         }
-        store::set_status(c, id, "closed")?;
+        store::set_status(c, id, NeedStatus::Closed)?;
         let need = records::visible_need(c, structure_id, id, None)?;
         view_of(c, need)
     })
@@ -415,7 +421,7 @@ pub fn match_pool(
                     .find(|r| r.1 == p.id)
                     .map(|r| MatchReferral {
                         id: r.0,
-                        state: r.2.clone(),
+                        state: r.2,
                     }),
             });
         }

@@ -3,22 +3,24 @@
 
 use crate::app::{AppError, AppResult};
 use crate::db::{write_tx, Conn};
-use crate::domain::catalogue::{is_code, ORGANISATION_KINDS, SIAE_KINDS};
 use crate::domain::limits::{Code, Email, Label, Name};
 use crate::domain::rule::Violation;
 use crate::domain::siret::check_identifier;
 use crate::domain::territory::is_valid_departement;
+use crate::domain::vocabulary::{OrganisationKind, SiaeKind};
 use crate::store::organisations::{self as store, Contact, NewOrganisation, Organisation};
 use serde::Deserialize;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct OrganisationInput {
+    #[schema(value_type = OrganisationKind)]
     pub kind: Code,
     pub name: Label,
     pub siret: Option<Code>,
     pub identifier_type: Option<Code>,
     pub identifier: Option<Code>,
     pub territory: Option<Code>,
+    #[schema(value_type = Option<SiaeKind>)]
     pub siae_kind: Option<Code>,
 }
 
@@ -31,7 +33,8 @@ pub struct ContactInput {
 /// Checks an organisation's fields; every broken rule is reported.
 pub fn validate(input: OrganisationInput) -> AppResult<NewOrganisation> {
     let mut errors = Vec::new();
-    if !is_code(ORGANISATION_KINDS, &input.kind) {
+    let kind = OrganisationKind::parse(&input.kind);
+    if kind.is_none() {
         errors.push(Violation::new("kind", "organisation_kind_unknown"));
     }
     let name = input.name.trim().to_string();
@@ -92,23 +95,28 @@ pub fn validate(input: OrganisationInput) -> AppResult<NewOrganisation> {
             );
         }
     }
-    if let Some(k) = &input.siae_kind {
-        if !is_code(SIAE_KINDS, k) {
+    let siae_kind = match input.siae_kind.as_deref().map(SiaeKind::parse) {
+        Some(None) => {
             errors.push(Violation::new("siae_kind", "siae_kind_unknown"));
-        } else if input.kind != "insertion_structure" && input.kind != "contractor" {
-            errors.push(Violation::new("siae_kind", "siae_kind_not_applicable"));
+            None
         }
-    }
-    if !errors.is_empty() {
+        Some(Some(_)) if !kind.is_some_and(OrganisationKind::delivers_hours) => {
+            errors.push(Violation::new("siae_kind", "siae_kind_not_applicable"));
+            None
+        }
+        Some(Some(siae_kind)) => Some(siae_kind),
+        None => None,
+    };
+    let (Some(kind), true) = (kind, errors.is_empty()) else {
         return Err(AppError::Invalid(errors));
-    }
+    };
     Ok(NewOrganisation {
-        kind: input.kind.into(),
+        kind,
         name,
         identifier_type,
         identifier,
         territory: input.territory.map(Into::into),
-        siae_kind: input.siae_kind.map(Into::into),
+        siae_kind,
     })
 }
 
@@ -142,6 +150,14 @@ pub fn list_organisations(
     limit: i64,
     offset: i64,
 ) -> AppResult<(Vec<Organisation>, i64)> {
+    // A kind outside the vocabulary matches no organisation, as the text filter did.
+    let kind = match kind {
+        Some(code) => match OrganisationKind::parse(code) {
+            Some(kind) => Some(kind),
+            None => return Ok((Vec::new(), 0)),
+        },
+        None => None,
+    };
     Ok(store::list(conn, structure_id, kind, limit, offset)?)
 }
 

@@ -9,13 +9,14 @@ use serde::{Deserialize, Serialize};
 use crate::app::{AppError, AppResult};
 use crate::auth::{records, Caller};
 use crate::db::{now, write_tx, Conn};
-use crate::domain::catalogue::{codes, is_code, is_rome_code, PROOF_KINDS, QUALIFICATION_LEVELS};
+use crate::domain::catalogue::{codes, is_code, is_rome_code, PROOF_KINDS};
 use crate::domain::eligibility::{
     check_criteria, status_on, valid_on, valid_until, EligibilityStatus,
 };
 use crate::domain::limits::Code;
 use crate::domain::rule::Violation;
 use crate::domain::territory::{departement_of_postal_code, is_valid_departement};
+use crate::domain::vocabulary::QualificationLevel;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::contracts::split_codes;
 use crate::store::participants::{
@@ -36,6 +37,7 @@ pub struct ParticipantInput {
     pub qpv: bool,
     #[serde(default)]
     pub zrr: bool,
+    #[schema(value_type = QualificationLevel)]
     pub qualification_level: Code,
     pub jobseeker_id: Option<Code>,
     pub looking_for_work: Option<bool>,
@@ -70,7 +72,7 @@ pub struct ParticipantView {
     pub territory: Option<String>,
     pub qpv: bool,
     pub zrr: bool,
-    pub qualification_level: String,
+    pub qualification_level: QualificationLevel,
     pub jobseeker_id: Option<String>,
     pub looking_for_work: bool,
     pub wished_rome_codes: Vec<String>,
@@ -138,7 +140,8 @@ pub fn validate(input: ParticipantInput, today: NaiveDate) -> AppResult<NewParti
     if input.sex != "female" && input.sex != "male" {
         errors.push(Violation::new("sex", "sex_unknown"));
     }
-    if !is_code(QUALIFICATION_LEVELS, &input.qualification_level) {
+    let qualification_level = QualificationLevel::parse(&input.qualification_level);
+    if qualification_level.is_none() {
         errors.push(Violation::new(
             "qualification_level",
             "qualification_level_unknown",
@@ -173,9 +176,9 @@ pub fn validate(input: ParticipantInput, today: NaiveDate) -> AppResult<NewParti
             ));
         }
     }
-    if !errors.is_empty() {
+    let (Some(qualification_level), true) = (qualification_level, errors.is_empty()) else {
         return Err(AppError::Invalid(errors));
-    }
+    };
     let clean = |v: Vec<Code>| {
         let mut v: Vec<String> = v
             .into_iter()
@@ -195,7 +198,7 @@ pub fn validate(input: ParticipantInput, today: NaiveDate) -> AppResult<NewParti
         territory,
         qpv: input.qpv,
         zrr: input.zrr,
-        qualification_level: input.qualification_level.into(),
+        qualification_level: qualification_level.as_str().to_string(),
         jobseeker_id: input
             .jobseeker_id
             .filter(|s| !s.trim().is_empty())

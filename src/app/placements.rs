@@ -9,12 +9,13 @@ use crate::app::{AppError, AppResult};
 use crate::auth::records::may_see_placement;
 use crate::auth::Caller;
 use crate::db::Conn;
-use crate::domain::catalogue::{codes, is_code, CONTRACT_TYPES, MODALITIES, OUTCOMES};
+use crate::domain::catalogue::{codes, CONTRACT_TYPES, MODALITIES, OUTCOMES};
 use crate::domain::eligibility::{
     age_band, check_placement_dates, check_weekly_hours, check_weekly_load, valid_on,
     PlannedPlacement, MAX_WEEKLY_HOURS,
 };
 use crate::domain::rule::Violation;
+use crate::domain::vocabulary::{ContractType, ExitOutcome, Modality};
 use crate::store::placements::{self as store, NewPlacement, Placement, PlacementSnapshot};
 use crate::store::{clauses, contracts, organisations, participants};
 
@@ -79,20 +80,22 @@ pub fn place_person(conn: &mut Conn, by: &Actor, input: PlacementRequest) -> App
     if assignment.is_none() {
         errors.push(Violation::new("assignment_id", "assignment_unknown"));
     }
-    if !is_code(MODALITIES, &input.modality) {
+    let modality = Modality::parse(&input.modality);
+    if modality.is_none() {
         errors.push(
             Violation::new("modality", "modality_unknown")
                 .with("codes", codes(MODALITIES).join(", ")),
         );
     }
-    if !is_code(CONTRACT_TYPES, &input.contract_type) {
+    let contract_type = ContractType::parse(&input.contract_type);
+    if contract_type.is_none() {
         errors.push(
             Violation::new("contract_type", "contract_type_unknown")
                 .with("codes", codes(CONTRACT_TYPES).join(", ")),
         );
     }
     match organisations::find(conn, sid, input.employer_id)? {
-        Some(o) if o.kind == "contractor" || o.kind == "insertion_structure" => {}
+        Some(o) if o.kind.delivers_hours() => {}
         _ => errors.push(Violation::new("employer_id", "employer_not_eligible")),
     }
     if input.job_title.trim().is_empty() {
@@ -111,16 +114,22 @@ pub fn place_person(conn: &mut Conn, by: &Actor, input: PlacementRequest) -> App
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_string);
-    let (Some(person), Some(assignment), true) = (person, assignment, errors.is_empty()) else {
+    let (Some(person), Some(assignment), Some(modality), Some(contract_type), true) = (
+        person,
+        assignment,
+        modality,
+        contract_type,
+        errors.is_empty(),
+    ) else {
         return Err(AppError::Invalid(errors));
     };
     if person.anonymised_at.is_some() {
         return Err(AppError::conflict(Violation::new("", "person_anonymised")));
     }
     let clause = clauses::get(conn, sid, assignment.clause_id)?;
-    if clause.status == "completed" || clause.status == "cancelled" {
+    if clause.status.is_closed() {
         return Err(AppError::conflict(
-            Violation::new("", "clause_closed").with("status", &clause.status),
+            Violation::new("", "clause_closed").with("status", clause.status),
         ));
     }
     let history = participants::validations(&participants::eligibility_history(conn, person.id)?);
@@ -167,14 +176,14 @@ pub fn place_person(conn: &mut Conn, by: &Actor, input: PlacementRequest) -> App
                 .as_ref()
                 .map(|e| e.criteria.join(","))
                 .unwrap_or_default(),
-            qualification_level: person.qualification_level.clone(),
+            qualification_level: person.qualification_level,
             qpv: person.qpv,
-            modality: input.modality,
-            contract_type: input.contract_type,
+            modality,
+            contract_type,
             sector: sector_of(lot_cpv.as_deref().or(contract.cpv_code.as_deref())),
             buyer_id: contract.buyer_id,
             contractor_id: assignment.contractor_id,
-            clause_kind: clause.kind.clone(),
+            clause_kind: clause.kind,
             territory: clause.territory.clone(),
         },
         assignment_id: assignment.id,
@@ -200,11 +209,11 @@ pub fn record_exit(
     ended_on: NaiveDate,
     outcome: &str,
 ) -> AppResult<Placement> {
-    if !is_code(OUTCOMES, outcome) {
+    let Some(outcome) = ExitOutcome::parse(outcome) else {
         return Err(Violation::new("outcome", "outcome_unknown")
             .with("codes", codes(OUTCOMES).join(", "))
             .into());
-    }
+    };
     let sid = by.structure_id;
     let p = store::find(conn, sid, id)?.ok_or(AppError::NotFound("placement"))?;
     if p.exit_outcome.is_some() {

@@ -11,8 +11,9 @@ use crate::auth::records::contractor_sees_referral;
 use crate::db::Conn;
 use crate::domain::eligibility::valid_on;
 use crate::domain::limits::{Code, Label, TextError};
-use crate::domain::referrals::{check_transition, need_status, planned_end, Answer, State};
+use crate::domain::referrals::{check_transition, planned_end, Answer, State};
 use crate::domain::rule::Violation;
+use crate::domain::vocabulary::NeedStatus;
 use crate::store::needs::{self as needs_store, Need};
 use crate::store::participants::Participant;
 use crate::store::placements::Placement;
@@ -80,7 +81,7 @@ pub fn referral_details(
                 t
             }
         };
-        let declined = State::parse(&r.row.state) == Some(State::Declined);
+        let declined = r.row.state == State::Declined;
         let person = if contractor.is_some() && declined {
             None
         } else {
@@ -193,9 +194,9 @@ pub fn propose_person(
     let (Some(need), Some(person)) = (need, person) else {
         return Err(AppError::Invalid(errors));
     };
-    if need.row.status != "open" {
+    if need.row.status != NeedStatus::Open {
         return Err(AppError::conflict(
-            Violation::new("need_id", "need_not_open").with("status", &need.row.status),
+            Violation::new("need_id", "need_not_open").with("status", need.row.status),
         ));
     }
     if person.anonymised_at.is_some() {
@@ -269,9 +270,13 @@ fn hire_request(participant_id: i64, need: &Need, o: HireOverrides) -> AppResult
     Ok(PlacementRequest {
         participant_id,
         assignment_id: n.assignment_id,
-        modality: from_need("modality", o.modality, &n.modality)?.into(),
+        modality: o
+            .modality
+            .map_or_else(|| n.modality.as_str().to_string(), String::from),
         employer_id: o.employer_id.unwrap_or(n.employer_id),
-        contract_type: from_need("contract_type", o.contract_type, &n.contract_type)?.into(),
+        contract_type: o
+            .contract_type
+            .map_or_else(|| n.contract_type.as_str().to_string(), String::from),
         job_title: from_need("job_title", o.job_title, &n.job_title)?.into(),
         starts_on,
         ends_on: o
@@ -318,11 +323,7 @@ pub fn answer_referral(
         r.row.participant_id,
         "proposal answered",
     )?;
-    let from = State::parse(&r.row.state).ok_or_else(|| {
-        AppError::Database(diesel::result::Error::DeserializationError(
-            format!("unknown referral state {}", r.row.state).into(),
-        ))
-    })?;
+    let from = r.row.state;
     let to = answer.state();
     check_transition(from, to).map_err(AppError::conflict)?;
     let answered_meanwhile =
@@ -349,9 +350,9 @@ pub fn answer_referral(
     let need = crate::auth::records::visible_need(conn, sid, r.row.need_id, None)?;
     let hires = store::hires_of_need(conn, need.row.id)?;
     let posts = i64::from(need.row.posts);
-    if need.row.status != "open" || hires >= posts {
+    if need.row.status != NeedStatus::Open || hires >= posts {
         let v = Violation::new("", "need_full");
-        let v = if need.row.status == "closed" {
+        let v = if need.row.status == NeedStatus::Closed {
             v
         } else {
             v.with("hires", hires).with("posts", posts)
@@ -373,7 +374,7 @@ pub fn answer_referral(
     if !changed {
         return Err(answered_meanwhile());
     }
-    let status = need_status(posts, hires + 1);
+    let status = NeedStatus::after_hires(posts, hires + 1);
     if status != need.row.status {
         needs_store::set_status(conn, need.row.id, status)?;
     }

@@ -9,10 +9,11 @@ use crate::db::{write_tx, Conn};
 use crate::domain::calendar::local_date_time;
 use crate::domain::limits;
 use crate::domain::rule::Violation;
+use crate::domain::vocabulary::OutboxStatus;
 use crate::reminders::collect::clause_time_zone;
 use crate::store::clauses::{self, Clause};
 use crate::store::milestones::{self, MilestoneView};
-use crate::store::outbox::{self, OutboxRow, STATUSES};
+use crate::store::outbox::{self, OutboxRow};
 use crate::store::reminders as prefs;
 
 /// Today in the clause's territory, on the clock of the unit of work (`Db::run`).
@@ -129,14 +130,12 @@ pub fn list_notifications(
     limit: i64,
     offset: i64,
 ) -> AppResult<(Vec<OutboxRow>, i64)> {
-    if let Some(s) = status {
-        if !STATUSES.contains(&s) {
-            return Err(AppError::invalid(Violation::new(
-                "status",
-                "notification_status_unknown",
-            )));
-        }
-    }
+    let status = match status {
+        Some(code) => Some(OutboxStatus::parse(code).ok_or_else(|| {
+            AppError::invalid(Violation::new("status", "notification_status_unknown"))
+        })?),
+        None => None,
+    };
     Ok(outbox::list(conn, structure_id, status, limit, offset)?)
 }
 
@@ -145,9 +144,9 @@ pub fn list_notifications(
 pub fn retry_notification(conn: &mut Conn, structure_id: i64, id: i64) -> AppResult<OutboxRow> {
     write_tx(conn, |c| {
         let row = outbox::find(c, structure_id, id)?.ok_or(AppError::NotFound("notification"))?;
-        if row.status != "failed" {
+        if row.status != OutboxStatus::Failed {
             return Err(AppError::conflict(
-                Violation::new("", "notification_not_failed").with("status", &row.status),
+                Violation::new("", "notification_not_failed").with("status", row.status),
             ));
         }
         outbox::requeue(c, id)?;

@@ -6,6 +6,7 @@ use crate::auth::Role;
 use crate::db::{write_tx, Conn};
 use crate::domain::limits::{Email, Password};
 use crate::domain::rule::Violation;
+use crate::domain::vocabulary::OrganisationKind;
 use crate::store::users::{self, NewUser, User};
 use serde::Deserialize;
 
@@ -63,11 +64,15 @@ pub fn create_user(
             let kind = users::organisation_kind(c, structure_id, org)?.ok_or_else(|| {
                 AppError::invalid(Violation::new("organisation_id", "organisation_unknown"))
             })?;
-            let expected: &[&str] = match input.role {
-                Role::Contractor => &["contractor", "insertion_structure"],
-                _ => &["funder"],
+            let expected: &[OrganisationKind] = match input.role {
+                Role::Contractor => &[
+                    OrganisationKind::Contractor,
+                    OrganisationKind::InsertionStructure,
+                ],
+                _ => &[OrganisationKind::Funder],
             };
-            if !expected.contains(&kind.as_str()) {
+            if !expected.contains(&kind) {
+                let expected: Vec<&str> = expected.iter().map(|k| k.as_str()).collect();
                 return Err(AppError::invalid(
                     Violation::new("organisation_id", "organisation_kind_mismatch")
                         .with("kind", kind)

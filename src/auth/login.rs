@@ -75,7 +75,7 @@ pub async fn login_with(
                 session_id,
                 user_id: u.id,
                 structure_id: u.structure_id,
-                role: u.role.clone(),
+                role: u.role.to_string(),
             };
             let token = keys.issue(&session, now).map_err(|_| AppError::Internal)?;
             Ok(Issued {

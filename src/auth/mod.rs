@@ -8,7 +8,6 @@ pub mod records;
 pub mod token;
 
 use rocket::request::{FromRequest, Outcome, Request};
-use serde::{Deserialize, Serialize};
 
 use crate::db::Db;
 use crate::error::{stash, ApiError};
@@ -17,36 +16,7 @@ pub use token::TokenKeys;
 
 pub const SESSION_COOKIE: &str = "clausier_session";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Facilitator,
-    Contractor,
-    Funder,
-}
-
-impl Role {
-    pub const ALL: [Role; 4] = [
-        Role::Admin,
-        Role::Facilitator,
-        Role::Contractor,
-        Role::Funder,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Facilitator => "facilitator",
-            Role::Contractor => "contractor",
-            Role::Funder => "funder",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-}
+pub use crate::domain::vocabulary::Role;
 
 /// Which structures' aggregates a funder may read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,7 +153,7 @@ async fn authenticate_uncached(req: &Request<'_>) -> Result<(Caller, Presented),
                 .run(move |conn| Ok(store::sessions::find_live(conn, session_id, at)?))
                 .await?
                 .ok_or_else(|| ApiError::unauthorized("session_ended"))?;
-            let role = Role::parse(&user.role).ok_or_else(ApiError::internal)?;
+            let role = user.role;
             let funder_scope = match &user.funder_scope {
                 Some(s) => FunderScope::parse(s).unwrap_or(FunderScope::Own),
                 None => FunderScope::Own,

@@ -19,30 +19,15 @@ pub const END_WARNING_DAYS: i64 = 30;
 /// Days after the end of a clause on which the final report is due.
 pub const FINAL_REPORT_DAYS: i64 = 30;
 
-/// How often contractors report their hours for a clause.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Frequency {
-    Monthly,
-    Quarterly,
+crate::domain::vocabulary::vocabulary! {
+    /// How often contractors report their hours for a clause.
+    pub enum Frequency ("reporting frequency") {
+        Monthly = "monthly",
+        Quarterly = "quarterly",
+    }
 }
 
 impl Frequency {
-    /// Parses the API code (`monthly` or `quarterly`).
-    pub fn parse(code: &str) -> Option<Frequency> {
-        match code {
-            "monthly" => Some(Frequency::Monthly),
-            "quarterly" => Some(Frequency::Quarterly),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Frequency::Monthly => "monthly",
-            Frequency::Quarterly => "quarterly",
-        }
-    }
-
     /// Number of months in one reporting period.
     fn months(self) -> u32 {
         match self {

@@ -7,6 +7,7 @@
 //! decimals, and a no-break space (U+00A0) before a unit, `%`, `€` or `:`, so that a number
 //! never breaks across lines.
 
+use crate::domain::vocabulary::CalibrationMethod;
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::domain::limits::{Code, FreeText, Label};
@@ -19,6 +20,17 @@ const THOUSANDS_SEP: char = '\u{202F}';
 const UNIT_SPACE: char = '\u{00A0}';
 /// 100 % in basis points.
 const FULL_PERCENT_BP: i64 = 10_000;
+
+impl CalibrationRequest {
+    /// The method, as stored in its own column of the clause.
+    pub fn method(&self) -> CalibrationMethod {
+        match self {
+            CalibrationRequest::LabourShare { .. } => CalibrationMethod::LabourShare,
+            CalibrationRequest::PerAmount { .. } => CalibrationMethod::PerAmount,
+            CalibrationRequest::Fixed { .. } => CalibrationMethod::Fixed,
+        }
+    }
+}
 
 /// What a calibration is computed from; stored with the clause as JSON for audit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -223,30 +223,12 @@ fn check_monthly_cap(c: &EntryCheck) -> Result<(), Violation> {
 // ---------------------------------------------------------------------------------------------
 // The state of an entry, and what a batch of new figures does to the entries
 
-/// The status of an entry (stored as the same text).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EntryStatus {
-    Submitted,
-    Validated,
-    Rejected,
-}
-
-impl EntryStatus {
-    /// The stored text; anything unknown reads as submitted (the service writes only these).
-    pub fn parse(text: &str) -> EntryStatus {
-        match text {
-            "validated" => EntryStatus::Validated,
-            "rejected" => EntryStatus::Rejected,
-            _ => EntryStatus::Submitted,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EntryStatus::Submitted => "submitted",
-            EntryStatus::Validated => "validated",
-            EntryStatus::Rejected => "rejected",
-        }
+crate::domain::vocabulary::vocabulary! {
+    /// The status of an entry (stored as the same text).
+    pub enum EntryStatus ("hour entry status") {
+        Submitted = "submitted",
+        Validated = "validated",
+        Rejected = "rejected",
     }
 }
 

@@ -23,4 +23,5 @@ pub mod siret;
 pub mod suppression;
 pub mod territory;
 pub mod units;
+pub mod vocabulary;
 pub mod xlsx_guard;

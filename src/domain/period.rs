@@ -78,6 +78,31 @@ impl std::fmt::Display for Month {
     }
 }
 
+impl std::str::FromStr for Month {
+    type Err = crate::domain::vocabulary::UnknownCode;
+    /// `YYYY-MM`, as [`Month::parse`]; anything else is refused.
+    fn from_str(text: &str) -> Result<Month, Self::Err> {
+        Month::parse(text).ok_or_else(|| crate::domain::vocabulary::UnknownCode {
+            vocabulary: "month",
+            code: text.to_string(),
+        })
+    }
+}
+
+/// A month is `YYYY-MM` in JSON, as in the database and the files.
+impl serde::Serialize for Month {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Month {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Month, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// A report period: whole months from `from` to `to`, both included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Period {

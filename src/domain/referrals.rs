@@ -3,6 +3,7 @@
 //! shows, and the referral figures of the year. Matching itself is in
 //! [`crate::domain::matching`].
 
+use crate::domain::vocabulary::NeedStatus;
 use std::collections::BTreeMap;
 
 use chrono::{Months, NaiveDate};
@@ -26,37 +27,18 @@ pub const MAX_POSTS: i64 = 500;
 /// Longest planned duration of a need, in months.
 pub const MAX_DURATION_MONTHS: i64 = 120;
 
-/// The life of a proposal: `proposed` by the facilitator, then the contractor's answers
-/// `interview` (planned), `hired` or `declined`. The last two are final.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum State {
-    Proposed,
-    Interview,
-    Hired,
-    Declined,
+crate::domain::vocabulary::vocabulary! {
+    /// The life of a proposal: `proposed` by the facilitator, then the contractor's answers
+    /// `interview` (planned), `hired` or `declined`. The last two are final.
+    pub enum State ("referral state") {
+        Proposed = "proposed",
+        Interview = "interview",
+        Hired = "hired",
+        Declined = "declined",
+    }
 }
 
 impl State {
-    pub const ALL: [State; 4] = [
-        State::Proposed,
-        State::Interview,
-        State::Hired,
-        State::Declined,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Proposed => "proposed",
-            State::Interview => "interview",
-            State::Hired => "hired",
-            State::Declined => "declined",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<State> {
-        State::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-
     /// Hired and declined proposals take no further answer.
     pub fn is_final(self) -> bool {
         matches!(self, State::Hired | State::Declined)
@@ -197,11 +179,7 @@ pub fn check_own_employer(contractor: i64, employer: i64) -> Result<(), Violatio
 /// Status of a need that is neither closed nor cancelled: `open` while hires are below the
 /// posts, then `filled`.
 pub fn need_status(posts: i64, hires: i64) -> &'static str {
-    if hires >= posts {
-        "filled"
-    } else {
-        "open"
-    }
+    NeedStatus::after_hires(posts, hires).as_str()
 }
 
 /// An open need lacks proposals while the people still in the running (proposed or

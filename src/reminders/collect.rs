@@ -15,10 +15,11 @@ use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 use crate::db::{write_tx, Conn};
-use crate::domain::calendar::{add_days, sendable_through, DUE_WINDOW_DAYS};
+use crate::domain::calendar::{add_days, sendable_through, Frequency, DUE_WINDOW_DAYS};
 use crate::domain::next_action::{format_date_fr, format_hours_fr};
 use crate::domain::reminders::{self as rules, dedup_key, Recipient, Reminder};
 use crate::domain::territory::time_zone;
+use crate::domain::vocabulary::ClauseStatus;
 use crate::error::ApiError;
 use crate::reminders::templates;
 use crate::store::clauses::{Assignment, Clause};
@@ -190,7 +191,7 @@ pub fn clause_reminders(
     now: DateTime<Utc>,
 ) -> Result<Vec<Candidate>, ApiError> {
     let today = sendable_through(now, clause_time_zone(clause), config.reminder_hour);
-    let active = clause.status == "active";
+    let active = clause.status == ClauseStatus::Active;
     if active && milestones::of_clause(conn, clause.id)?.is_empty() {
         // A clause activated before calendars existed gets one now.
         milestones::regenerate(conn, clause)?;
@@ -284,7 +285,7 @@ pub fn clause_reminders(
                 clause_id: clause.id,
                 referent_id: clause.referent_id,
                 ends_on: p.ends_on,
-                outcome: p.exit_outcome.clone(),
+                outcome: p.exit_outcome.map(|o| o.as_str().to_string()),
             },
             today,
         ));
@@ -395,9 +396,9 @@ fn context(
             set(
                 &mut ctx,
                 "frequency_label",
-                match clause.reporting_frequency.as_str() {
-                    "quarterly" => "trimestrielle",
-                    _ => "mensuelle",
+                match clause.reporting_frequency {
+                    Frequency::Quarterly => "trimestrielle",
+                    Frequency::Monthly => "mensuelle",
                 },
             );
             set(

@@ -6,8 +6,12 @@ use serde::Serialize;
 
 use crate::db::schema::{assignments, clauses, labour_shares, organisations, users};
 use crate::db::{now, Conn};
+use crate::domain::calendar::Frequency;
 use crate::domain::calibration::LabourShareRef;
 use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
+use crate::domain::vocabulary::{
+    AssignmentRole, CalibrationMethod, ClauseKind, ClauseStatus, Role,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = clauses)]
@@ -16,9 +20,9 @@ pub struct Clause {
     pub structure_id: i64,
     pub contract_id: i64,
     pub lot_number: Option<i32>,
-    pub kind: String,
-    pub status: String,
-    pub method: String,
+    pub kind: ClauseKind,
+    pub status: ClauseStatus,
+    pub method: CalibrationMethod,
     pub calibration: String,
     pub explanation: String,
     pub computed_hours: i64,
@@ -27,7 +31,7 @@ pub struct Clause {
     pub required_hours: i64,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
-    pub reporting_frequency: String,
+    pub reporting_frequency: Frequency,
     pub penalty_per_hour_cents: Option<i64>,
     pub referent_id: Option<i64>,
     pub territory: String,
@@ -44,7 +48,7 @@ pub struct Assignment {
     pub structure_id: i64,
     pub clause_id: i64,
     pub contractor_id: i64,
-    pub role: String,
+    pub role: AssignmentRole,
     #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub hours_target: i64,
@@ -57,9 +61,9 @@ pub struct ClauseView {
     pub id: i64,
     pub contract_id: i64,
     pub lot_number: Option<i32>,
-    pub kind: String,
-    pub status: String,
-    pub method: String,
+    pub kind: ClauseKind,
+    pub status: ClauseStatus,
+    pub method: CalibrationMethod,
     #[schema(value_type = crate::domain::calibration::CalibrationRequest)]
     pub calibration: serde_json::Value,
     pub explanation: String,
@@ -89,7 +93,7 @@ pub struct ClauseView {
     pub unassigned_hours: Option<i64>,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
-    pub reporting_frequency: String,
+    pub reporting_frequency: Frequency,
     #[schema(value_type = Option<f64>)]
     #[serde(serialize_with = "ser_opt_hundredths")]
     pub penalty_per_missing_hour_eur: Option<i64>,
@@ -102,8 +106,8 @@ pub struct ClauseView {
 pub struct NewClause {
     pub contract_id: i64,
     pub lot_number: Option<i32>,
-    pub kind: String,
-    pub method: String,
+    pub kind: ClauseKind,
+    pub method: CalibrationMethod,
     pub calibration: String,
     pub explanation: String,
     pub computed_hours: i64,
@@ -112,7 +116,7 @@ pub struct NewClause {
     pub required_hours: i64,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
-    pub reporting_frequency: String,
+    pub reporting_frequency: Frequency,
     pub penalty_per_hour_cents: Option<i64>,
     pub referent_id: Option<i64>,
     pub territory: String,
@@ -127,7 +131,7 @@ pub fn create(conn: &mut Conn, structure_id: i64, c: &NewClause) -> QueryResult<
             clauses::contract_id.eq(c.contract_id),
             clauses::lot_number.eq(c.lot_number),
             clauses::kind.eq(&c.kind),
-            clauses::status.eq("draft"),
+            clauses::status.eq(ClauseStatus::Draft),
             clauses::method.eq(&c.method),
             clauses::calibration.eq(&c.calibration),
             clauses::explanation.eq(&c.explanation),
@@ -265,7 +269,7 @@ pub fn list(
     Ok((items, total))
 }
 
-pub fn set_status(conn: &mut Conn, id: i64, status: &str) -> QueryResult<()> {
+pub fn set_status(conn: &mut Conn, id: i64, status: ClauseStatus) -> QueryResult<()> {
     diesel::update(clauses::table.filter(clauses::id.eq(id)))
         .set((clauses::status.eq(status), clauses::updated_at.eq(now())))
         .execute(conn)?;
@@ -277,7 +281,7 @@ pub fn add_assignment(
     structure_id: i64,
     clause_id: i64,
     contractor_id: i64,
-    role: &str,
+    role: AssignmentRole,
     hours_target: i64,
 ) -> QueryResult<i64> {
     diesel::insert_into(assignments::table)
@@ -311,7 +315,7 @@ pub fn is_staff_user(conn: &mut Conn, structure_id: i64, user_id: i64) -> QueryR
     let n: i64 = users::table
         .filter(users::id.eq(user_id))
         .filter(users::structure_id.eq(structure_id))
-        .filter(users::role.eq_any(["admin", "facilitator"]))
+        .filter(users::role.eq_any([Role::Admin, Role::Facilitator]))
         .count()
         .get_result(conn)?;
     Ok(n > 0)

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::db::schema::{assignments, clauses, contract_holders, contract_lots, contracts};
 use crate::db::{now, Conn};
 use crate::domain::units::ser_opt_hundredths;
+use crate::domain::vocabulary::{ContractKind, ContractSource};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = contracts)]
@@ -16,7 +17,7 @@ pub struct Contract {
     pub buyer_id: i64,
     pub reference: String,
     pub title: String,
-    pub kind: String,
+    pub kind: ContractKind,
     pub cpv_code: Option<String>,
     pub amount_cents: Option<i64>,
     pub notified_on: Option<NaiveDate>,
@@ -25,7 +26,7 @@ pub struct Contract {
     pub duration_months: Option<i32>,
     pub social_considerations: String,
     pub environmental_considerations: String,
-    pub source: String,
+    pub source: ContractSource,
     pub fingerprint: Option<String>,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
@@ -52,7 +53,7 @@ pub struct ContractView {
     pub buyer_id: i64,
     pub reference: String,
     pub title: String,
-    pub kind: String,
+    pub kind: ContractKind,
     pub cpv_code: Option<String>,
     #[schema(value_type = Option<f64>)]
     #[serde(serialize_with = "ser_opt_hundredths")]
@@ -65,7 +66,7 @@ pub struct ContractView {
     pub environmental_considerations: Vec<String>,
     pub lots: Vec<Lot>,
     pub holder_ids: Vec<i64>,
-    pub source: String,
+    pub source: ContractSource,
 }
 
 pub fn split_codes(s: &str) -> Vec<String> {
@@ -86,7 +87,7 @@ pub struct NewContract {
     pub buyer_id: i64,
     pub reference: String,
     pub title: String,
-    pub kind: String,
+    pub kind: ContractKind,
     pub cpv_code: Option<String>,
     pub amount_cents: Option<i64>,
     pub notified_on: Option<NaiveDate>,
@@ -97,7 +98,7 @@ pub struct NewContract {
     pub environmental_considerations: Vec<String>,
     pub lots: Vec<NewLot>,
     pub holder_ids: Vec<i64>,
-    pub source: &'static str,
+    pub source: ContractSource,
     pub fingerprint: Option<String>,
 }
 

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::db::Conn;
 use crate::domain::decp::{DecpParse, DecpRecord};
+use crate::domain::vocabulary::{ContractKind, ContractSource, OrganisationKind};
 use crate::store::contracts::NewContract;
 use crate::store::organisations::{self, NewOrganisation};
 
@@ -38,7 +39,7 @@ pub struct ImportSummary {
 fn organisation_for(
     conn: &mut Conn,
     sid: i64,
-    kind: &str,
+    kind: OrganisationKind,
     identifier_type: &str,
     identifier: &str,
     name: Option<&str>,
@@ -47,14 +48,14 @@ fn organisation_for(
         return Ok(o.id);
     }
     let fallback = match kind {
-        "buyer" => format!("Acheteur {identifier}"),
+        OrganisationKind::Buyer => format!("Acheteur {identifier}"),
         _ => format!("Titulaire {identifier}"),
     };
     let org = organisations::create(
         conn,
         sid,
         NewOrganisation {
-            kind: kind.to_string(),
+            kind,
             name: name
                 .map(str::trim)
                 .filter(|n| !n.is_empty())
@@ -74,7 +75,7 @@ pub fn new_contract(conn: &mut Conn, sid: i64, r: &DecpRecord) -> QueryResult<Ne
     let buyer_id = organisation_for(
         conn,
         sid,
-        "buyer",
+        OrganisationKind::Buyer,
         "SIRET",
         &r.buyer_siret,
         r.buyer_name.as_deref(),
@@ -84,7 +85,7 @@ pub fn new_contract(conn: &mut Conn, sid: i64, r: &DecpRecord) -> QueryResult<Ne
         holder_ids.push(organisation_for(
             conn,
             sid,
-            "contractor",
+            OrganisationKind::Contractor,
             &h.identifier_type,
             &h.identifier,
             h.name.as_deref(),
@@ -94,7 +95,8 @@ pub fn new_contract(conn: &mut Conn, sid: i64, r: &DecpRecord) -> QueryResult<Ne
         buyer_id,
         reference: r.reference.clone(),
         title: r.title.clone(),
-        kind: r.kind.clone(),
+        // The parser writes one of the three codes, services when in doubt.
+        kind: ContractKind::parse(&r.kind).unwrap_or(ContractKind::Services),
         cpv_code: r.cpv_code.clone(),
         amount_cents: r.amount_cents,
         notified_on: r.notified_on,
@@ -105,7 +107,7 @@ pub fn new_contract(conn: &mut Conn, sid: i64, r: &DecpRecord) -> QueryResult<Ne
         environmental_considerations: r.environmental_considerations.clone(),
         lots: Vec::new(),
         holder_ids,
-        source: "decp",
+        source: ContractSource::Decp,
         fingerprint: Some(r.fingerprint.clone()),
     })
 }

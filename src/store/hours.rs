@@ -30,14 +30,16 @@ pub struct HourEntry {
     pub placement_id: i64,
     #[serde(skip)]
     pub participant_id: i64,
-    pub month: String,
+    /// `YYYY-MM`.
+    #[schema(value_type = String, example = "2026-04")]
+    pub month: Month,
     #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub work_hours: i64,
     #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub training_hours: i64,
-    pub status: String,
+    pub status: EntryStatus,
     #[schema(value_type = Option<f64>)]
     #[serde(serialize_with = "ser_opt_hundredths")]
     pub validated_work: Option<i64>,
@@ -59,7 +61,7 @@ impl HourEntry {
             id: self.id,
             work: self.work_hours,
             training: self.training_hours,
-            status: EntryStatus::parse(&self.status),
+            status: self.status,
             validated_work: self.validated_work,
             validated_training: self.validated_training,
         }
@@ -69,7 +71,7 @@ impl HourEntry {
 /// Rows per statement: 9 values a row stays far below SQLite's 32,766 bound parameters.
 pub const CHUNK: usize = 500;
 
-pub fn find(conn: &mut Conn, placement_id: i64, month: &str) -> QueryResult<Option<HourEntry>> {
+pub fn find(conn: &mut Conn, placement_id: i64, month: Month) -> QueryResult<Option<HourEntry>> {
     hour_entries::table
         .filter(hour_entries::placement_id.eq(placement_id))
         .filter(hour_entries::month.eq(month))
@@ -143,10 +145,10 @@ type StoredFigures = (
     i64,
     i64,
     i64,
-    String,
+    Month,
     i64,
     i64,
-    String,
+    EntryStatus,
     Option<i64>,
     Option<i64>,
 );
@@ -156,7 +158,7 @@ type StoredFigures = (
 pub fn entries_of_people(
     conn: &mut Conn,
     people: &[i64],
-    month: Option<&str>,
+    month: Option<Month>,
 ) -> QueryResult<Vec<StoredEntry>> {
     let mut out = Vec::new();
     for chunk in people.chunks(CHUNK) {
@@ -164,7 +166,7 @@ pub fn entries_of_people(
             .filter(hour_entries::participant_id.eq_any(chunk))
             .into_boxed();
         if let Some(m) = month {
-            q = q.filter(hour_entries::month.eq(m.to_string()));
+            q = q.filter(hour_entries::month.eq(m));
         }
         let stored: Vec<StoredFigures> = q
             .select((
@@ -180,10 +182,6 @@ pub fn entries_of_people(
             ))
             .load(conn)?;
         for (id, placement, person, month, work, training, status, vw, vt) in stored {
-            // Stored months are always valid; one that is not could match no line anyway.
-            let Some(month) = Month::parse(&month) else {
-                continue;
-            };
             out.push(StoredEntry {
                 placement_id: placement,
                 participant_id: person,
@@ -192,7 +190,7 @@ pub fn entries_of_people(
                     id,
                     work,
                     training,
-                    status: EntryStatus::parse(&status),
+                    status,
                     validated_work: vw,
                     validated_training: vt,
                 },
@@ -207,7 +205,7 @@ pub struct NewEntry {
     pub structure_id: i64,
     pub placement_id: i64,
     pub participant_id: i64,
-    pub month: String,
+    pub month: Month,
     pub work: i64,
     pub training: i64,
 }
@@ -219,7 +217,7 @@ pub fn insert_entries(
     entries: &[NewEntry],
     user_id: i64,
     at: chrono::NaiveDateTime,
-) -> QueryResult<Vec<(i64, i64, String)>> {
+) -> QueryResult<Vec<(i64, i64, Month)>> {
     let mut out = Vec::with_capacity(entries.len());
     for chunk in entries.chunks(CHUNK) {
         let values: Vec<_> = chunk
@@ -229,16 +227,16 @@ pub fn insert_entries(
                     hour_entries::structure_id.eq(e.structure_id),
                     hour_entries::placement_id.eq(e.placement_id),
                     hour_entries::participant_id.eq(e.participant_id),
-                    hour_entries::month.eq(e.month.as_str()),
+                    hour_entries::month.eq(e.month),
                     hour_entries::work_hours.eq(e.work),
                     hour_entries::training_hours.eq(e.training),
-                    hour_entries::status.eq("submitted"),
+                    hour_entries::status.eq(EntryStatus::Submitted),
                     hour_entries::submitted_by.eq(user_id),
                     hour_entries::submitted_at.eq(at),
                 )
             })
             .collect();
-        let stored: Vec<(i64, i64, String)> =
+        let stored: Vec<(i64, i64, Month)> =
             per_backend!(conn, |c| diesel::insert_into(hour_entries::table)
                 .values(&values)
                 .returning((
@@ -362,7 +360,7 @@ pub fn validate(
 ) -> QueryResult<()> {
     diesel::update(hour_entries::table.filter(hour_entries::id.eq(e.id)))
         .set((
-            hour_entries::status.eq("validated"),
+            hour_entries::status.eq(EntryStatus::Validated),
             hour_entries::validated_work.eq(e.work_hours),
             hour_entries::validated_training.eq(e.training_hours),
             hour_entries::validated_by.eq(user_id),
@@ -382,7 +380,7 @@ pub fn restore_validated(
 ) -> QueryResult<()> {
     diesel::update(hour_entries::table.filter(hour_entries::id.eq(id)))
         .set((
-            hour_entries::status.eq("validated"),
+            hour_entries::status.eq(EntryStatus::Validated),
             hour_entries::work_hours.eq(work),
             hour_entries::training_hours.eq(training),
             hour_entries::rejection_reason.eq(reason),
@@ -394,7 +392,7 @@ pub fn restore_validated(
 pub fn reject(conn: &mut Conn, id: i64, reason: Option<&str>) -> QueryResult<()> {
     diesel::update(hour_entries::table.filter(hour_entries::id.eq(id)))
         .set((
-            hour_entries::status.eq("rejected"),
+            hour_entries::status.eq(EntryStatus::Rejected),
             hour_entries::rejection_reason.eq(reason),
         ))
         .execute(conn)?;
@@ -405,7 +403,7 @@ pub fn reject(conn: &mut Conn, id: i64, reason: Option<&str>) -> QueryResult<()>
 pub fn add_to_assignment_month(
     conn: &mut Conn,
     assignment_id: i64,
-    month: &str,
+    month: Month,
     validated: i64,
     pending: i64,
 ) -> QueryResult<()> {
@@ -476,10 +474,10 @@ pub fn add_to_placement_year(
 }
 
 pub struct EntryFilter {
-    pub status: Option<String>,
+    pub status: Option<EntryStatus>,
     pub clause_id: Option<i64>,
     pub placement_id: Option<i64>,
-    pub month: Option<String>,
+    pub month: Option<Month>,
     pub contractor: Option<i64>,
 }
 
@@ -495,13 +493,13 @@ pub fn list(
             .filter(hour_entries::structure_id.eq(structure_id))
             .into_boxed();
         if let Some(s) = &f.status {
-            q = q.filter(hour_entries::status.eq(s.clone()));
+            q = q.filter(hour_entries::status.eq(*s));
         }
         if let Some(p) = f.placement_id {
             q = q.filter(hour_entries::placement_id.eq(p));
         }
         if let Some(m) = &f.month {
-            q = q.filter(hour_entries::month.eq(m.clone()));
+            q = q.filter(hour_entries::month.eq(*m));
         }
         if let Some(c) = f.clause_id {
             q = q.filter(

@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use crate::db::schema::{hour_entries, milestones, placements};
 use crate::db::{now, Conn};
-use crate::domain::calendar::{self, Frequency};
+use crate::domain::calendar;
+use crate::domain::hours::EntryStatus;
 use crate::store::clauses::Clause;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -47,7 +48,7 @@ pub struct MilestoneView {
 /// ones are added, moved ones get their new date, those no longer in the calendar are
 /// removed. Milestones done and milestones added by hand are kept as they are.
 pub fn regenerate(conn: &mut Conn, clause: &Clause) -> QueryResult<()> {
-    let frequency = Frequency::parse(&clause.reporting_frequency).unwrap_or(Frequency::Monthly);
+    let frequency = clause.reporting_frequency;
     let specs = calendar::generate(clause.starts_on, clause.ends_on, frequency);
     let existing: Vec<Milestone> = milestones::table
         .filter(milestones::clause_id.eq(clause.id))
@@ -134,7 +135,7 @@ impl ClauseReports {
         let ids: Vec<i64> = placements.iter().map(|p| p.0).collect();
         let entered: HashSet<(i64, String)> = hour_entries::table
             .filter(hour_entries::placement_id.eq_any(&ids))
-            .filter(hour_entries::status.ne("rejected"))
+            .filter(hour_entries::status.ne(EntryStatus::Rejected))
             .select((hour_entries::placement_id, hour_entries::month))
             .load::<(i64, String)>(conn)?
             .into_iter()

@@ -19,3 +19,4 @@ pub mod sessions;
 pub mod settings;
 pub mod timeline;
 pub mod users;
+pub mod vocabulary;

@@ -10,6 +10,7 @@ use crate::db::schema::{assignments, eligibility_validations, needs, participant
 use crate::db::{now, Conn};
 use crate::domain::matching::Candidate;
 use crate::domain::referrals::State;
+use crate::domain::vocabulary::{ContractType, Modality, NeedStatus};
 use crate::store::contracts::split_codes;
 use crate::store::participants::Participant;
 
@@ -28,10 +29,10 @@ pub struct NeedRow {
     pub weekly_hours: i64,
     pub duration_months: Option<i32>,
     pub licences: String,
-    pub modality: String,
+    pub modality: Modality,
     pub employer_id: i64,
-    pub contract_type: String,
-    pub status: String,
+    pub contract_type: ContractType,
+    pub status: NeedStatus,
     pub created_by: i64,
     pub created_at: chrono::NaiveDateTime,
 }
@@ -55,9 +56,9 @@ pub struct NewNeed {
     pub weekly_hours: i64,
     pub duration_months: Option<i32>,
     pub licences: Vec<String>,
-    pub modality: String,
+    pub modality: Modality,
     pub employer_id: i64,
-    pub contract_type: String,
+    pub contract_type: ContractType,
 }
 
 pub fn create(conn: &mut Conn, structure_id: i64, n: &NewNeed, user_id: i64) -> QueryResult<i64> {
@@ -74,10 +75,10 @@ pub fn create(conn: &mut Conn, structure_id: i64, n: &NewNeed, user_id: i64) -> 
             needs::weekly_hours.eq(n.weekly_hours),
             needs::duration_months.eq(n.duration_months),
             needs::licences.eq(n.licences.join(",")),
-            needs::modality.eq(&n.modality),
+            needs::modality.eq(n.modality),
             needs::employer_id.eq(n.employer_id),
-            needs::contract_type.eq(&n.contract_type),
-            needs::status.eq("open"),
+            needs::contract_type.eq(n.contract_type),
+            needs::status.eq(NeedStatus::Open),
             needs::created_by.eq(user_id),
             needs::created_at.eq(now()),
         ))
@@ -122,7 +123,7 @@ pub fn lock(conn: &mut Conn, id: i64) -> QueryResult<()> {
     Ok(())
 }
 
-pub fn set_status(conn: &mut Conn, id: i64, status: &str) -> QueryResult<()> {
+pub fn set_status(conn: &mut Conn, id: i64, status: NeedStatus) -> QueryResult<()> {
     diesel::update(needs::table.filter(needs::id.eq(id)))
         .set(needs::status.eq(status))
         .execute(conn)?;
@@ -134,7 +135,7 @@ pub fn list(
     conn: &mut Conn,
     structure_id: i64,
     contractor: Option<i64>,
-    status: Option<&str>,
+    status: Option<NeedStatus>,
     assignment_id: Option<i64>,
     limit: i64,
     offset: i64,
@@ -148,7 +149,7 @@ pub fn list(
             q = q.filter(assignments::contractor_id.eq(org));
         }
         if let Some(s) = status {
-            q = q.filter(needs::status.eq(s.to_string()));
+            q = q.filter(needs::status.eq(s));
         }
         if let Some(a) = assignment_id {
             q = q.filter(needs::assignment_id.eq(a));
@@ -174,7 +175,7 @@ pub fn open(conn: &mut Conn, structure_id: i64) -> QueryResult<Vec<Need>> {
     let rows = needs::table
         .inner_join(assignments::table)
         .filter(needs::structure_id.eq(structure_id))
-        .filter(needs::status.eq("open"))
+        .filter(needs::status.eq(NeedStatus::Open))
         .order(needs::id)
         .select((
             NeedRow::as_select(),
@@ -201,16 +202,16 @@ pub fn proposal_counts(
     use crate::db::schema::referrals;
     let mut out: HashMap<i64, ProposalCounts> = HashMap::new();
     for chunk in need_ids.chunks(500) {
-        let rows: Vec<(i64, String)> = referrals::table
+        let rows: Vec<(i64, State)> = referrals::table
             .filter(referrals::need_id.eq_any(chunk))
             .select((referrals::need_id, referrals::state))
             .load(conn)?;
         for (need, state) in rows {
             let c = out.entry(need).or_default();
             c.total += 1;
-            match State::parse(&state) {
-                Some(State::Hired) => c.hires += 1,
-                Some(State::Declined) => c.declined += 1,
+            match state {
+                State::Hired => c.hires += 1,
+                State::Declined => c.declined += 1,
                 _ => c.pending += 1,
             }
         }

@@ -5,31 +5,32 @@ use serde::Serialize;
 
 use crate::db::schema::{organisation_contacts, organisations};
 use crate::db::{now, Conn};
+use crate::domain::vocabulary::{OrganisationKind, SiaeKind};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = organisations)]
 pub struct Organisation {
     pub id: i64,
     pub structure_id: i64,
-    pub kind: String,
+    pub kind: OrganisationKind,
     pub name: String,
     pub identifier_type: Option<String>,
     pub identifier: Option<String>,
     pub territory: Option<String>,
-    pub siae_kind: Option<String>,
+    pub siae_kind: Option<SiaeKind>,
     pub created_at: chrono::NaiveDateTime,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OrganisationView {
     pub id: i64,
-    pub kind: String,
+    pub kind: OrganisationKind,
     pub name: String,
     pub siret: Option<String>,
     pub identifier_type: Option<String>,
     pub identifier: Option<String>,
     pub territory: Option<String>,
-    pub siae_kind: Option<String>,
+    pub siae_kind: Option<SiaeKind>,
 }
 
 impl From<Organisation> for OrganisationView {
@@ -52,12 +53,12 @@ impl From<Organisation> for OrganisationView {
 }
 
 pub struct NewOrganisation {
-    pub kind: String,
+    pub kind: OrganisationKind,
     pub name: String,
     pub identifier_type: Option<String>,
     pub identifier: Option<String>,
     pub territory: Option<String>,
-    pub siae_kind: Option<String>,
+    pub siae_kind: Option<SiaeKind>,
 }
 
 pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<Organisation>> {
@@ -106,7 +107,7 @@ pub fn create(conn: &mut Conn, structure_id: i64, o: NewOrganisation) -> QueryRe
 pub fn list(
     conn: &mut Conn,
     structure_id: i64,
-    kind: Option<&str>,
+    kind: Option<OrganisationKind>,
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<Organisation>, i64)> {
@@ -117,8 +118,8 @@ pub fn list(
         .filter(organisations::structure_id.eq(structure_id))
         .into_boxed();
     if let Some(k) = kind {
-        q = q.filter(organisations::kind.eq(k.to_string()));
-        c = c.filter(organisations::kind.eq(k.to_string()));
+        q = q.filter(organisations::kind.eq(k));
+        c = c.filter(organisations::kind.eq(k));
     }
     let total = c.count().get_result(conn)?;
     let items = q

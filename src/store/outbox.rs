@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::db::schema::outbox;
 use crate::db::Conn;
+use crate::domain::vocabulary::OutboxStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = outbox)]
@@ -34,7 +35,7 @@ pub struct OutboxRow {
     pub body_text: String,
     pub body_html: String,
     pub message_id: String,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub claimed_by: Option<String>,
@@ -93,7 +94,7 @@ pub fn enqueue(conn: &mut Conn, r: &NewOutbox) -> QueryResult<bool> {
         outbox::body_text.eq(&r.body_text),
         outbox::body_html.eq(&r.body_html),
         outbox::message_id.eq(&r.message_id),
-        outbox::status.eq("queued"),
+        outbox::status.eq(OutboxStatus::Queued),
         outbox::attempts.eq(0),
         outbox::next_attempt_at.eq(r.next_attempt_at),
         outbox::created_at.eq(r.created_at),
@@ -145,7 +146,7 @@ pub fn claim(
         .execute(c))?;
     outbox::table
         .filter(outbox::claimed_by.eq(token))
-        .filter(outbox::status.eq("queued"))
+        .filter(outbox::status.eq(OutboxStatus::Queued))
         .order(outbox::id)
         .select(OutboxRow::as_select())
         .load(conn)
@@ -164,7 +165,7 @@ pub fn mark_sent(
             .filter(outbox::claimed_by.eq(token)),
     )
     .set((
-        outbox::status.eq("sent"),
+        outbox::status.eq(OutboxStatus::Sent),
         outbox::sent_at.eq(sent_at),
         outbox::attempts.eq(outbox::attempts + 1),
         outbox::claimed_by.eq(None::<String>),
@@ -190,7 +191,11 @@ pub fn mark_attempt_failed(
             .filter(outbox::claimed_by.eq(token)),
     )
     .set((
-        outbox::status.eq(if give_up { "failed" } else { "queued" }),
+        outbox::status.eq(if give_up {
+            OutboxStatus::Failed
+        } else {
+            OutboxStatus::Queued
+        }),
         outbox::attempts.eq(outbox::attempts + 1),
         outbox::next_attempt_at.eq(next_attempt_at),
         outbox::claimed_by.eq(None::<String>),
@@ -216,7 +221,7 @@ pub fn release(conn: &mut Conn, token: &str) -> QueryResult<()> {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct NotificationView {
     pub id: i64,
-    pub status: String,
+    pub status: OutboxStatus,
     pub rule: String,
     pub subject_type: String,
     pub subject_id: i64,
@@ -256,12 +261,13 @@ impl From<OutboxRow> for NotificationView {
     }
 }
 
-pub const STATUSES: [&str; 3] = ["queued", "sent", "failed"];
+/// The statuses' codes, for the OpenAPI document.
+pub const STATUSES: [&str; 3] = OutboxStatus::CODES;
 
 pub fn list(
     conn: &mut Conn,
     structure_id: i64,
-    status: Option<&str>,
+    status: Option<OutboxStatus>,
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<OutboxRow>, i64)> {
@@ -270,7 +276,7 @@ pub fn list(
             .filter(outbox::structure_id.eq(structure_id))
             .into_boxed();
         if let Some(s) = status {
-            q = q.filter(outbox::status.eq(s.to_string()));
+            q = q.filter(outbox::status.eq(s));
         }
         q
     };
@@ -299,7 +305,7 @@ pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<O
 pub fn requeue(conn: &mut Conn, id: i64) -> QueryResult<()> {
     diesel::update(outbox::table.filter(outbox::id.eq(id)))
         .set((
-            outbox::status.eq("queued"),
+            outbox::status.eq(OutboxStatus::Queued),
             outbox::attempts.eq(0),
             outbox::claimed_by.eq(None::<String>),
             outbox::claimed_until.eq(None::<NaiveDateTime>),
@@ -342,10 +348,10 @@ pub fn withdraw_about_person(
     diesel::update(
         outbox::table
             .filter(about)
-            .filter(outbox::status.eq("queued")),
+            .filter(outbox::status.eq(OutboxStatus::Queued)),
     )
     .set((
-        outbox::status.eq("failed"),
+        outbox::status.eq(OutboxStatus::Failed),
         outbox::claimed_by.eq(None::<String>),
         outbox::claimed_until.eq(None::<NaiveDateTime>),
         outbox::last_error.eq("Envoi annulé : la personne a été anonymisée."),

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::db::schema::{eligibility_validations, participants, placements};
 use crate::db::{now, Conn};
 use crate::domain::eligibility::Validation;
+use crate::domain::vocabulary::QualificationLevel;
 use crate::store::contracts::split_codes;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -24,7 +25,7 @@ pub struct Participant {
     pub territory: Option<String>,
     pub qpv: bool,
     pub zrr: bool,
-    pub qualification_level: String,
+    pub qualification_level: QualificationLevel,
     pub jobseeker_id: Option<String>,
     pub looking_for_work: bool,
     pub wished_rome_codes: String,

@@ -8,6 +8,9 @@ use serde::Serialize;
 use crate::db::schema::placements;
 use crate::db::{now, Conn};
 use crate::domain::units::ser_hundredths;
+use crate::domain::vocabulary::{
+    ClauseKind, ContractType, ExitOutcome, Modality, QualificationLevel,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = placements)]
@@ -20,8 +23,8 @@ pub struct Placement {
     pub clause_id: i64,
     pub contractor_id: i64,
     pub employer_id: i64,
-    pub modality: String,
-    pub contract_type: String,
+    pub modality: Modality,
+    pub contract_type: ContractType,
     pub job_title: String,
     pub starts_on: NaiveDate,
     pub ends_on: Option<NaiveDate>,
@@ -39,7 +42,7 @@ pub struct Placement {
     #[serde(skip)]
     pub sex: String,
     #[serde(skip)]
-    pub qualification_level: String,
+    pub qualification_level: QualificationLevel,
     #[serde(skip)]
     pub qpv: bool,
     #[serde(skip)]
@@ -49,13 +52,13 @@ pub struct Placement {
     #[serde(skip)]
     pub buyer_id: i64,
     #[serde(skip)]
-    pub clause_kind: String,
+    pub clause_kind: ClauseKind,
     #[serde(skip)]
     pub sector: String,
     #[serde(rename = "ended_on")]
     pub exit_on: Option<NaiveDate>,
     #[serde(rename = "outcome")]
-    pub exit_outcome: Option<String>,
+    pub exit_outcome: Option<ExitOutcome>,
     #[serde(skip)]
     pub created_by: i64,
     #[serde(skip)]
@@ -97,15 +100,15 @@ pub struct PlacementSnapshot {
     pub age_band: String,
     /// Eligibility criteria codes, comma-separated.
     pub criteria: String,
-    pub qualification_level: String,
+    pub qualification_level: QualificationLevel,
     pub qpv: bool,
-    pub modality: String,
-    pub contract_type: String,
+    pub modality: Modality,
+    pub contract_type: ContractType,
     /// CPV division of the lot or contract (two digits), or `unknown`.
     pub sector: String,
     pub buyer_id: i64,
     pub contractor_id: i64,
-    pub clause_kind: String,
+    pub clause_kind: ClauseKind,
     pub territory: String,
 }
 
@@ -129,14 +132,14 @@ impl PlacementSnapshot {
             text(&self.sex),
             text(&self.age_band),
             text(&self.criteria),
-            text(&self.qualification_level),
+            text(self.qualification_level.as_str()),
             boolean(self.qpv),
-            text(&self.modality),
-            text(&self.contract_type),
+            text(self.modality.as_str()),
+            text(self.contract_type.as_str()),
             text(&self.sector),
             self.buyer_id.to_string(),
             self.contractor_id.to_string(),
-            text(&self.clause_kind),
+            text(self.clause_kind.as_str()),
             text(&self.territory),
         ]
         .join(", ")
@@ -177,14 +180,14 @@ impl Placement {
             sex: self.sex.clone(),
             age_band: self.age_band.clone(),
             criteria: self.criteria.clone(),
-            qualification_level: self.qualification_level.clone(),
+            qualification_level: self.qualification_level,
             qpv: self.qpv,
-            modality: self.modality.clone(),
-            contract_type: self.contract_type.clone(),
+            modality: self.modality,
+            contract_type: self.contract_type,
             sector: self.sector.clone(),
             buyer_id: self.buyer_id,
             contractor_id: self.contractor_id,
-            clause_kind: self.clause_kind.clone(),
+            clause_kind: self.clause_kind,
             territory: self.territory.clone(),
         }
     }
@@ -289,7 +292,12 @@ pub fn list(
     Ok((items, total))
 }
 
-pub fn set_exit(conn: &mut Conn, id: i64, ended_on: NaiveDate, outcome: &str) -> QueryResult<()> {
+pub fn set_exit(
+    conn: &mut Conn,
+    id: i64,
+    ended_on: NaiveDate,
+    outcome: ExitOutcome,
+) -> QueryResult<()> {
     diesel::update(placements::table.filter(placements::id.eq(id)))
         .set((
             placements::exit_on.eq(ended_on),
@@ -307,14 +315,10 @@ pub fn template_rows(
     conn: &mut Conn,
     structure_id: i64,
     contractor: Option<i64>,
-    year: i32,
-    month: u32,
+    month: crate::domain::period::Month,
 ) -> QueryResult<Vec<crate::domain::hours::TemplateRow>> {
     use crate::db::schema::{organisations, participants};
-    let (Some(first), Some(last)) = (
-        crate::domain::hours::month_first_day(year, month),
-        crate::domain::hours::month_last_day(year, month),
-    ) else {
+    let (Some(first), Some(last)) = (month.first_day(), month.last_day()) else {
         return Ok(Vec::new());
     };
     let mut q = placements::table
@@ -350,7 +354,8 @@ pub fn template_rows(
             organisations::name,
         ))
         .load(conn)?;
-    let month_key = crate::domain::hours::month_key(year, month);
+    // The template is a file: its month cell is text.
+    let month_key = month.to_string();
     Ok(rows
         .into_iter()
         .map(

@@ -15,14 +15,14 @@ type ProposedTo = diesel::dsl::Select<
         >,
         diesel::dsl::And<
             diesel::dsl::Eq<assignments::contractor_id, i64>,
-            diesel::dsl::NotEq<referrals::state, &'static str>,
+            diesel::dsl::NotEq<referrals::state, State>,
         >,
     >,
     referrals::participant_id,
 >;
 
 /// A proposal the contractor declined no longer shows it the person.
-const DECLINED: &str = "declined";
+const DECLINED: State = State::Declined;
 
 /// Ids of the people proposed to one of the organisation's needs and not declined by it,
 /// as a subquery.
@@ -63,7 +63,7 @@ pub struct ReferralRow {
     pub structure_id: i64,
     pub need_id: i64,
     pub participant_id: i64,
-    pub state: String,
+    pub state: State,
     pub reason: Option<String>,
     pub comment: Option<String>,
     pub placement_id: Option<i64>,
@@ -88,7 +88,7 @@ pub struct EventRow {
     pub id: i64,
     #[serde(skip)]
     pub referral_id: i64,
-    pub state: String,
+    pub state: State,
     pub reason: Option<String>,
     pub comment: Option<String>,
     pub user_id: i64,
@@ -121,7 +121,7 @@ fn add_event(
     diesel::insert_into(referral_events::table)
         .values((
             referral_events::referral_id.eq(referral_id),
-            referral_events::state.eq(state.as_str()),
+            referral_events::state.eq(state),
             referral_events::reason.eq(reason),
             referral_events::comment.eq(comment),
             referral_events::user_id.eq(user_id),
@@ -145,7 +145,7 @@ pub fn create(
             referrals::structure_id.eq(structure_id),
             referrals::need_id.eq(need_id),
             referrals::participant_id.eq(participant_id),
-            referrals::state.eq(State::Proposed.as_str()),
+            referrals::state.eq(State::Proposed),
             referrals::proposed_by.eq(user_id),
             referrals::proposed_at.eq(at),
             referrals::updated_by.eq(user_id),
@@ -174,10 +174,10 @@ pub fn change_state(
     let n = diesel::update(
         referrals::table
             .filter(referrals::id.eq(id))
-            .filter(referrals::state.eq(from.as_str())),
+            .filter(referrals::state.eq(from)),
     )
     .set((
-        referrals::state.eq(to.as_str()),
+        referrals::state.eq(to),
         referrals::reason.eq(reason),
         referrals::comment.eq(comment),
         referrals::placement_id.eq(placement_id),
@@ -231,7 +231,7 @@ pub fn list(
             q = q.filter(referrals::participant_id.eq(p));
         }
         if let Some(s) = state {
-            q = q.filter(referrals::state.eq(s.as_str()));
+            q = q.filter(referrals::state.eq(s));
         }
         q
     };
@@ -291,7 +291,7 @@ pub fn of_participant(
 pub fn hires_of_need(conn: &mut Conn, need_id: i64) -> QueryResult<i64> {
     referrals::table
         .filter(referrals::need_id.eq(need_id))
-        .filter(referrals::state.eq(State::Hired.as_str()))
+        .filter(referrals::state.eq(State::Hired))
         .count()
         .get_result(conn)
 }
@@ -335,7 +335,7 @@ type WaitingRow = (
     i64,
     i64,
     i64,
-    String,
+    State,
     chrono::NaiveDateTime,
     i64,
     i64,
@@ -358,7 +358,7 @@ pub fn waiting(
     let cutoff = cutoff.and_hms_opt(0, 0, 0).unwrap_or_default();
     let mut q = referrals::table
         .inner_join(needs::table.inner_join(assignments::table.inner_join(clauses::table)))
-        .filter(referrals::state.eq_any([State::Proposed.as_str(), State::Interview.as_str()]))
+        .filter(referrals::state.eq_any([State::Proposed, State::Interview]))
         .filter(referrals::updated_at.lt(cutoff))
         .into_boxed();
     if let Some(sid) = structure_id {
@@ -388,7 +388,7 @@ pub fn waiting(
                     structure_id: sid,
                     need_id,
                     participant_id: pid,
-                    state: State::parse(&state).unwrap_or(State::Proposed),
+                    state,
                     contractor_id,
                     clause_id,
                     referent_id,
@@ -414,7 +414,7 @@ pub fn waiting_for_reminders(
 }
 
 /// One proposal made in a period, with its need's facts, for the referral figures.
-pub type ReportRow = (i64, Option<String>, String, String, Option<String>);
+pub type ReportRow = (i64, Option<String>, String, State, Option<String>);
 
 /// Proposals made between `from` (included) and `to` (excluded) in a structure:
 /// (contractor id, ROME code, job title, state, reason).
@@ -465,7 +465,7 @@ pub fn needs_between(
 }
 
 /// (referral id, participant id, state) of every proposal to a need.
-pub fn of_need(conn: &mut Conn, need_id: i64) -> QueryResult<Vec<(i64, i64, String)>> {
+pub fn of_need(conn: &mut Conn, need_id: i64) -> QueryResult<Vec<(i64, i64, State)>> {
     referrals::table
         .filter(referrals::need_id.eq(need_id))
         .order(referrals::id)

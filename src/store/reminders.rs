@@ -9,6 +9,7 @@ use crate::db::schema::{
     clauses, eligibility_validations, organisation_contacts, organisations, participants, users,
 };
 use crate::db::Conn;
+use crate::domain::vocabulary::{ClauseStatus, Role};
 use crate::store::clauses::Clause;
 
 /// One email address a reminder goes to.
@@ -25,7 +26,7 @@ pub struct Addressee {
 /// (the rules about people), across structures.
 pub fn clauses_to_watch(conn: &mut Conn) -> QueryResult<Vec<Clause>> {
     clauses::table
-        .filter(clauses::status.eq_any(["active", "completed"]))
+        .filter(clauses::status.eq_any([ClauseStatus::Active, ClauseStatus::Completed]))
         .order(clauses::id)
         .select(Clause::as_select())
         .load(conn)
@@ -75,7 +76,7 @@ pub fn contractor_addressees(
         let rows: Vec<(i64, String, Option<String>, bool)> = users::table
             .filter(users::structure_id.eq(structure_id))
             .filter(users::organisation_id.eq(organisation_id))
-            .filter(users::role.eq("contractor"))
+            .filter(users::role.eq(Role::Contractor))
             .filter(users::active.eq(true))
             .order(users::id)
             .select((
@@ -127,7 +128,7 @@ pub fn staff_addressee(
     let row: Option<UserRow> = users::table
         .filter(users::id.eq(user_id))
         .filter(users::structure_id.eq(structure_id))
-        .filter(users::role.eq_any(["admin", "facilitator"]))
+        .filter(users::role.eq_any([Role::Admin, Role::Facilitator]))
         .filter(users::active.eq(true))
         .select((
             users::id,
@@ -142,7 +143,7 @@ pub fn staff_addressee(
 
 /// The structure's facilitators; its admins when it has no facilitator.
 pub fn structure_staff(conn: &mut Conn, structure_id: i64) -> QueryResult<Vec<Addressee>> {
-    for role in ["facilitator", "admin"] {
+    for role in [Role::Facilitator, Role::Admin] {
         let rows: Vec<UserRow> = users::table
             .filter(users::structure_id.eq(structure_id))
             .filter(users::role.eq(role))

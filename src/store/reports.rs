@@ -22,6 +22,7 @@ use crate::db::schema::{
 use crate::db::Conn;
 use crate::domain::period::{Month, Period};
 use crate::domain::report::{CodeInterner, FactRow};
+use crate::domain::vocabulary::ClauseStatus;
 
 /// What a report covers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -246,8 +247,8 @@ fn month_facts(
         let (p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13) = snapshot_columns!();
         let mut q = hour_entries::table
             .inner_join(placements::table)
-            .filter(hour_entries::month.ge(from.to_string()))
-            .filter(hour_entries::month.le(to.to_string()))
+            .filter(hour_entries::month.ge(from))
+            .filter(hour_entries::month.le(to))
             .filter(hour_entries::validated_work.is_not_null())
             .group_by(placements::id)
             .select((
@@ -329,8 +330,8 @@ pub fn totals(conn: &mut Conn, scope: &ReportScope, period: &Period) -> QueryRes
         (true, [(from, to)]) => {
             let mut q = hour_entries::table
                 .inner_join(placements::table)
-                .filter(hour_entries::month.ge(from.to_string()))
-                .filter(hour_entries::month.le(to.to_string()))
+                .filter(hour_entries::month.ge(from))
+                .filter(hour_entries::month.le(to))
                 .filter(hour_entries::validated_work.is_not_null())
                 .filter(sql::<diesel::sql_types::Bool>(&format!(
                     "{entry_hours} > 0"
@@ -365,8 +366,8 @@ pub fn totals(conn: &mut Conn, scope: &ReportScope, period: &Period) -> QueryRes
     for (from, to) in &split.partial {
         let mut q = hour_entries::table
             .inner_join(placements::table)
-            .filter(hour_entries::month.ge(from.to_string()))
-            .filter(hour_entries::month.le(to.to_string()))
+            .filter(hour_entries::month.ge(from))
+            .filter(hour_entries::month.le(to))
             .filter(hour_entries::validated_work.is_not_null())
             .select((placements::participant_id, sql::<BigInt>(entry_hours)))
             .into_boxed();
@@ -438,7 +439,7 @@ pub fn clause_figures(
     scope: &ReportScope,
     period: &Period,
 ) -> QueryResult<ClauseFigures> {
-    let statuses = vec!["active".to_string(), "completed".to_string()];
+    let statuses = [ClauseStatus::Active, ClauseStatus::Completed];
     let count = || sql::<BigInt>("CAST(COUNT(*) AS BIGINT)");
     let contracts = || sql::<BigInt>("CAST(COUNT(DISTINCT clauses.contract_id) AS BIGINT)");
     let (clauses_n, contracts_n, required) = match scope.contractor_id {

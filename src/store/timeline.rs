@@ -212,9 +212,7 @@ pub fn build(
                                             "contractor_id": r.contractor_id, "state": e.state, "reason": e.reason}),
             });
         }
-        let pending = crate::domain::referrals::State::parse(&r.row.state)
-            .is_some_and(crate::domain::referrals::State::is_pending);
-        if pending {
+        if r.row.state.is_pending() {
             let contractor: String = organisations::table
                 .filter(organisations::id.eq(r.contractor_id))
                 .select(organisations::name)

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::{login_throttle, organisations, structures, users};
 use crate::db::{now, Conn};
+use crate::domain::vocabulary::{OrganisationKind, Role};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -13,7 +14,7 @@ pub struct User {
     pub structure_id: i64,
     pub email: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub organisation_id: Option<i64>,
     pub funder_scope: Option<String>,
     pub display_name: Option<String>,
@@ -26,7 +27,7 @@ pub struct User {
 pub struct UserView {
     pub id: i64,
     pub email: String,
-    pub role: String,
+    pub role: Role,
     pub structure_id: i64,
     pub organisation_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -159,7 +160,7 @@ pub fn organisation_kind(
     conn: &mut Conn,
     structure_id: i64,
     organisation_id: i64,
-) -> QueryResult<Option<String>> {
+) -> QueryResult<Option<OrganisationKind>> {
     organisations::table
         .filter(organisations::id.eq(organisation_id))
         .filter(organisations::structure_id.eq(structure_id))
