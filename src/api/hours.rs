@@ -251,7 +251,14 @@ pub async fn list(
     };
     let caller = caller.0;
     reply::page(db, move |c| {
-        app::list_entries(c, &caller, status.as_deref(), f, paging.limit, paging.offset)
+        app::list_entries(
+            c,
+            &caller,
+            status.as_deref(),
+            f,
+            paging.limit,
+            paging.offset,
+        )
     })
     .await
 }

@@ -11,9 +11,9 @@ use rocket::State;
 use serde::{Deserialize, Serialize};
 
 use crate::api::body::JsonBody;
+use crate::api::messages::field_error;
 use crate::api::query::{params, Id, Page, Paging, Param, Year};
 use crate::api::reply::{self, Answer, Created, Listed};
-use crate::api::messages::field_error;
 use crate::app::placements::Actor;
 use crate::app::referrals::{
     self as app, Answered, HireOverrides, ReferralDetails, ReferralFilter,

@@ -6,8 +6,8 @@ use rocket::http::Status;
 use rocket::serde::json::Json;
 
 use crate::api::body::ListResponse;
-use crate::db::{Conn, Db};
 use crate::app::AppError;
+use crate::db::{Conn, Db};
 use crate::error::ApiResult;
 
 /// Runs `use_case` on a pooled connection; its error (application, store) becomes the

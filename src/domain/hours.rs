@@ -1789,7 +1789,10 @@ mod tests {
             ]
         );
         assert_mentions(&errors[2].message, "deux décimales");
-        assert_eq!(errors[3].message, "le nombre d'heures ne peut pas être négatif");
+        assert_eq!(
+            errors[3].message,
+            "le nombre d'heures ne peut pas être négatif"
+        );
         assert_eq!(errors[4].message, "cette cellule est obligatoire");
         assert_mentions(&errors[8].message, "(ligne 7)");
     }

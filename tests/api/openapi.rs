@@ -323,7 +323,7 @@ on_both!(
             let r = app.get(path, &w.admin);
             assert_eq!(r.status, 422, "{path}: {}", r.text);
             assert_eq!(r.error_fields(), [field], "{path}: {}", r.text);
-            assert_eq!(r.body["errors"][0]["code"], "invalid", "{path}");
+            assert_eq!(r.body["errors"][0]["code"], "id_not_positive", "{path}");
         }
         // An empty value is an unset filter, as the document allows; a positive id filters.
         let r = app.get("/api/v1/hours?clause_id=&limit=", &w.admin);
