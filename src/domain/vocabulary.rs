@@ -164,10 +164,12 @@ vocabulary! {
 }
 
 vocabulary! {
-    /// Where a contract comes from: typed in, or imported from the DECP open data.
+    /// Where a contract comes from: typed in, imported from the DECP open data, or written by
+    /// the data generator (`clausier demo`, the benchmark's data sets).
     pub enum ContractSource ("contract source") {
         Manual = "manual",
         Decp = "decp",
+        Generated = "generated",
     }
 }
 
