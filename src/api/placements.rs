@@ -12,14 +12,17 @@ use crate::auth::{Staff, StaffOrContractor};
 use crate::db::{write_tx, Db};
 use crate::domain::limits::{self, Code, FreeText, Label};
 use crate::domain::units::Hundredths;
+use crate::domain::vocabulary::{ContractType, ExitOutcome, Modality};
 use crate::store::placements::Placement;
 
 #[derive(Deserialize, Clone, utoipa::ToSchema)]
 pub struct PlacementInput {
     pub participant_id: i64,
     pub assignment_id: i64,
+    #[schema(value_type = Modality)]
     pub modality: Code,
     pub employer_id: i64,
+    #[schema(value_type = ContractType)]
     pub contract_type: Code,
     pub job_title: Label,
     #[serde(deserialize_with = "limits::date")]
@@ -96,6 +99,7 @@ pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> Answer<P
 pub struct ExitInput {
     #[serde(deserialize_with = "limits::date")]
     pub ended_on: NaiveDate,
+    #[schema(value_type = ExitOutcome)]
     pub outcome: Code,
 }
 

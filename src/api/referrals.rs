@@ -29,6 +29,7 @@ use crate::domain::referrals::{
 };
 use crate::domain::rule::Violation;
 use crate::domain::units::Hundredths;
+use crate::domain::vocabulary::{ContractType, Modality};
 use crate::error::{ApiError, ApiResult};
 use crate::store::contracts::split_codes;
 use crate::store::needs as needs_store;
@@ -179,8 +180,10 @@ fn actor(caller: &Caller, db: &Db) -> Actor {
 #[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlacementOverrides {
+    #[schema(value_type = Option<Modality>)]
     pub modality: Option<Code>,
     pub employer_id: Option<i64>,
+    #[schema(value_type = Option<ContractType>)]
     pub contract_type: Option<Code>,
     pub job_title: Option<Label>,
     #[serde(default, deserialize_with = "limits::opt_date")]
