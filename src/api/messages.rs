@@ -142,32 +142,10 @@ pub fn title(code: &str, status: u16) -> &'static str {
 
 // --- Helpers that write values the French way ---
 
-const MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-
 /// "2026-04-12" -> "12 avril 2026" ("1er" for the first); other text unchanged.
 fn date(text: &str) -> String {
     match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        Ok(d) => {
-            use chrono::Datelike;
-            let day = match d.day() {
-                1 => "1er".to_string(),
-                n => n.to_string(),
-            };
-            format!("{day} {} {}", MONTHS[d.month0() as usize], d.year())
-        }
+        Ok(d) => crate::domain::next_action::format_date_fr(d),
         Err(_) => text.to_string(),
     }
 }
@@ -175,7 +153,9 @@ fn date(text: &str) -> String {
 /// "2026-04" -> "avril 2026"; other text unchanged.
 fn month(text: &str) -> String {
     match crate::domain::hours::parse_month(text) {
-        Some((y, m)) if (1..=12).contains(&m) => format!("{} {y}", MONTHS[m as usize - 1]),
+        Some((y, m)) if (1..=12).contains(&m) => {
+            format!("{} {y}", crate::domain::next_action::month_name_fr(m))
+        }
         _ => text.to_string(),
     }
 }
