@@ -250,22 +250,37 @@ fn last_complete_month() -> chrono::NaiveDate {
         .unwrap_or(first)
 }
 
-/// Fills an empty database with a small realistic territory, prints the logins, and serves.
+/// Fills an empty database with a small realistic territory dated from today, prints the
+/// logins, and serves. A database that already holds contracts or placements is served as
+/// it is; one made by `create-user` with a single structure gets the demo in that structure;
+/// one with several structures and no data is refused (whose would the demo be?).
 fn demo() -> anyhow::Result<()> {
-    use clausier::seed::{generate, Scale, SeedOptions};
+    use clausier::seed::{existing, generate, Existing, Scale, SeedOptions};
     let config = load_config()?;
     let pool = db::build_pool(&config.database, 1)?;
     let mut conn = pool.get()?;
     db::run_migrations(&mut conn)?;
+    let state = existing(&mut conn).map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+    if let Existing::SeveralStructures(n) = state {
+        anyhow::bail!(
+            "demo: the database has {n} structures and no contracts yet, so the demo cannot \
+             tell whose it would be; run it on a new database (see README.md, \"Start the \
+             demo again from scratch\")"
+        );
+    }
     let password = generate_password();
     let options = SeedOptions {
         scale: Scale::Demo,
         years: 2,
         seed: 2026,
         last_month: last_complete_month(),
+        today: Clock::system().today(),
         password_hash: hash_password(&password)?,
         open_placements: 0,
     };
+    if let Existing::OneEmptyStructure(id) = state {
+        println!("the demo goes into the database's only structure (id {id}): its accounts see it");
+    }
     match generate(&mut conn, &options) {
         Ok(report) => {
             println!(
@@ -319,6 +334,7 @@ fn bench_data(args: BenchDataArgs) -> anyhow::Result<()> {
         years,
         seed,
         last_month: last_complete_month(),
+        today: Clock::system().today(),
         password_hash: hash_password(BENCH_PASSWORD)?,
         open_placements: 5000,
     };

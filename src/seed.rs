@@ -101,6 +101,9 @@ pub struct SeedOptions {
     pub seed: u64,
     /// The last month with hours; reports of whole years use years before it.
     pub last_month: NaiveDate,
+    /// The generator's today (the demo's clock): no entry is submitted or validated after
+    /// it, and the demo's dates are counted from its month.
+    pub today: NaiveDate,
     /// Argon2 hash given to every generated account.
     pub password_hash: String,
     /// Placements of the current year without any hours yet, for one contractor with an
@@ -289,11 +292,6 @@ const TRADES: &[((&str, i64), u32)] = &[
     (("55520000", 5000), 4),
     (("79710000", 7000), 6),
 ];
-const FIRST_NAMES: &[&str] = &[
-    "Awa", "Karim", "Sofiane", "Léa", "Moussa", "Inès", "Mamadou", "Julie", "Yacine", "Fatou",
-    "Kevin", "Nadia", "Thomas", "Aminata", "Bilal", "Sarah", "Ibrahima", "Chloé", "Mehdi", "Aïcha",
-    "Lucas", "Samir", "Emma", "Oumar", "Nora",
-];
 const LAST_NAMES: &[&str] = &[
     "Diallo",
     "Martin",
@@ -360,20 +358,65 @@ fn max_id(conn: &mut Conn) -> Result<[i64; 3], ApiError> {
     Ok([s.unwrap_or(0), o.unwrap_or(0), u.unwrap_or(0)])
 }
 
-/// Generates the data set into an empty database (contracts and people must be absent).
+/// What a database holds before generation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    /// No structure at all.
+    Empty,
+    /// One structure (made by `create-user`) without contracts or placements: the demo
+    /// goes into it, so that its accounts see the demo.
+    OneEmptyStructure(i64),
+    /// Several structures and no contracts or placements: the demo cannot tell whose it is.
+    SeveralStructures(i64),
+    /// Contracts or placements exist: nothing is generated.
+    HasData,
+}
+
+/// Looks at what the database holds, to decide where generated data may go.
+pub fn existing(conn: &mut Conn) -> Result<Existing, ApiError> {
+    let placements: i64 = schema::placements::table.count().get_result(conn)?;
+    let contracts: i64 = schema::contracts::table.count().get_result(conn)?;
+    if placements > 0 || contracts > 0 {
+        return Ok(Existing::HasData);
+    }
+    let structures: Vec<i64> = schema::structures::table
+        .select(schema::structures::id)
+        .order(schema::structures::id)
+        .load(conn)?;
+    Ok(match structures.as_slice() {
+        [] => Existing::Empty,
+        [only] => Existing::OneEmptyStructure(*only),
+        several => Existing::SeveralStructures(several.len() as i64),
+    })
+}
+
+/// Generates the data set into a database without contracts or people. The demo goes into
+/// the database's only structure when there is one (an admin made before `demo` sees it),
+/// and is refused when there are several; benchmark data sets make their own structures.
 pub fn generate(conn: &mut Conn, opts: &SeedOptions) -> Result<SeedReport, ApiError> {
     let started = Instant::now();
-    let existing: i64 = schema::placements::table.count().get_result(conn)?;
-    let contracts_existing: i64 = schema::contracts::table.count().get_result(conn)?;
-    if existing > 0 || contracts_existing > 0 {
-        return Err(ApiError::conflict(crate::domain::rule::Violation::new(
+    let not_empty = || {
+        ApiError::conflict(crate::domain::rule::Violation::new(
             "",
             "database_not_empty",
-        )));
-    }
+        ))
+    };
+    let into_structure = match existing(conn)? {
+        Existing::HasData => return Err(not_empty()),
+        Existing::SeveralStructures(_) if opts.scale == Scale::Demo => return Err(not_empty()),
+        Existing::OneEmptyStructure(id) if opts.scale == Scale::Demo => Some(id),
+        _ => None,
+    };
     let [mut structure_id, mut org_id, mut user_id] = max_id(conn)?;
     let mut report = write_tx(conn, |conn| {
-        fill(conn, opts, &mut structure_id, &mut org_id, &mut user_id)
+        fill(
+            conn,
+            opts,
+            into_structure,
+            &mut structure_id,
+            &mut org_id,
+            &mut user_id,
+        )
     })?;
     if let Conn::Pg(_) = conn {
         // Ids were given explicitly: move every sequence past them.
@@ -390,6 +433,7 @@ pub fn generate(conn: &mut Conn, opts: &SeedOptions) -> Result<SeedReport, ApiEr
             "placements",
             "hour_entries",
             "labour_shares",
+            "needs",
         ] {
             let _ = write!(
                 sql,
@@ -409,6 +453,7 @@ pub fn generate(conn: &mut Conn, opts: &SeedOptions) -> Result<SeedReport, ApiEr
 fn fill(
     conn: &mut Conn,
     opts: &SeedOptions,
+    into_structure: Option<i64>,
     structure_id: &mut i64,
     org_id: &mut i64,
     user_id: &mut i64,
@@ -417,7 +462,12 @@ fn fill(
     let size = sizes(opts.scale);
     let demo = opts.scale == Scale::Demo;
     let mut report = SeedReport::default();
-    let created = opts.last_month;
+    // The demo's organisations and accounts exist from the start of its history.
+    let created = if demo {
+        demo_month(opts.today, -DEMO_HISTORY_MONTHS)
+    } else {
+        opts.last_month
+    };
 
     // Structures, their labour-share table and accounts.
     let mut structures = Bulk::new("structures", "id, name, territory, created_at");
@@ -428,7 +478,12 @@ fn fill(
     );
     let mut structure_ids = Vec::new();
     let mut structure_territory = Vec::new();
-    for s in 0..size.structures {
+    if let Some(id) = into_structure {
+        // The structure of the accounts made before the demo (it has its labour shares).
+        structure_ids.push(id);
+        structure_territory.push("93");
+    }
+    for s in 0..size.structures - structure_ids.len() {
         *structure_id += 1;
         let territory = if opts.scale == Scale::National {
             DEPARTEMENTS[s % DEPARTEMENTS.len()]
@@ -645,12 +700,19 @@ fn fill(
     }
     report.structures = structure_ids.len();
     report.organisations = size.buyers + size.contractors;
+    if demo {
+        let orgs = DemoOrganisations {
+            structure: structure_ids[0],
+            buyers: buyers_of[0].clone(),
+            contractors: contractors_of[0].clone(),
+            staff_user,
+        };
+        demo_activity(conn, opts, &mut rng, &orgs, &mut report)?;
+        return Ok(report);
+    }
 
-    let last_year = if demo {
-        opts.last_month.year()
-    } else {
-        opts.last_month.year() - 1
-    };
+    // Benchmark data sets: whole years, ending with the year before the last month's.
+    let last_year = opts.last_month.year() - 1;
     let years: Vec<i32> = (0..opts.years as i32)
         .map(|k| last_year - opts.years as i32 + 1 + k)
         .collect();
@@ -888,18 +950,7 @@ fn fill(
                     criteria.push(c);
                 }
             }
-            let (first, last) = if demo {
-                (
-                    FIRST_NAMES[(person_id as usize * 7) % FIRST_NAMES.len()].to_string(),
-                    format!(
-                        "{} {}",
-                        LAST_NAMES[(person_id as usize * 5) % LAST_NAMES.len()],
-                        person_id
-                    ),
-                )
-            } else {
-                (format!("P{person_id}"), format!("N{person_id}"))
-            };
+            let (first, last) = (format!("P{person_id}"), format!("N{person_id}"));
             let territory = structure_territory[s];
             let postal = if territory.len() == 3 {
                 format!("{territory}00")
@@ -1048,8 +1099,7 @@ fn fill(
                 )?;
                 placement_id += 1;
                 let ended = end < opts.last_month;
-                // The demo leaves a quarter of ended placements without an outcome: reminders to send.
-                let outcome = if ended && (!demo || rng.gen_range(0..4) > 0) {
+                let outcome = if ended {
                     Some(*pick(
                         &mut rng,
                         &[
@@ -1097,12 +1147,8 @@ fn fill(
                 let (mut work_year, mut training_year) = (0i64, 0i64);
                 for m in month..=last {
                     let key = format!("{year}-{m:02}");
-                    // The demo leaves the last month unreported for some placements: late reports.
                     let is_last_month =
                         year == opts.last_month.year() && m == opts.last_month.month();
-                    if demo && is_last_month && rng.gen_range(0..3) == 0 {
-                        continue;
-                    }
                     let hours = weekly * 433 / 100 * rng.gen_range(45..=95) / 100
                         * size.hours_percent
                         / 100;
@@ -1120,6 +1166,10 @@ fn fill(
                     };
                     entry_id += 1;
                     let validated = status == EntryStatus::Validated;
+                    // Hours are declared after their month, and validated after that.
+                    let (submitted_on, validated_on) = NaiveDate::from_ymd_opt(year, m, 1)
+                        .map(|first| declared_on(first, entry_id, opts.today))
+                        .unwrap_or((start, start));
                     entries_b.push(
                         conn,
                         format!(
@@ -1130,9 +1180,9 @@ fn fill(
                             q(status.as_str()),
                             if validated { work.to_string() } else { "NULL".into() },
                             if validated { training.to_string() } else { "NULL".into() },
-                            ts(start),
+                            ts(submitted_on),
                             if validated { staff_user.to_string() } else { "NULL".into() },
-                            if validated { ts(start) } else { "NULL".into() }
+                            if validated { ts(validated_on) } else { "NULL".into() }
                         ),
                     )?;
                     report.entries += 1;
@@ -1301,4 +1351,779 @@ fn fill(
     }
     totals_b.flush(conn)?;
     Ok(report)
+}
+
+/// The days an entry of the month starting `first` was declared and validated: declared in
+/// the first days of the following month, validated one to four days later, never after
+/// `today` (deterministic: `n` spreads the days without drawing from the generator).
+pub fn declared_on(first: NaiveDate, n: i64, today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let next_month = first.checked_add_months(Months::new(1)).unwrap_or(first);
+    let submitted = next_month + chrono::Days::new(n.rem_euclid(5) as u64);
+    let validated = submitted + chrono::Days::new(1 + n.rem_euclid(4) as u64);
+    (submitted.min(today), validated.min(today))
+}
+
+// ---------------------------------------------------------------------------------------
+// The demo territory
+
+/// How far back the demo's history goes, in months before the current one.
+const DEMO_HISTORY_MONTHS: i32 = 26;
+
+/// The first day of the month `offset` months from the month of `today`.
+pub fn demo_month(today: NaiveDate, offset: i32) -> NaiveDate {
+    let first = today.with_day(1).unwrap_or(today);
+    let moved = if offset >= 0 {
+        first.checked_add_months(Months::new(offset.unsigned_abs()))
+    } else {
+        first.checked_sub_months(Months::new(offset.unsigned_abs()))
+    };
+    moved.unwrap_or(first)
+}
+
+/// The last day of the month starting `first`.
+fn month_last_day(first: NaiveDate) -> NaiveDate {
+    first
+        .checked_add_months(Months::new(1))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(first)
+}
+
+/// One contract of the demo with its clause. Dates are counted from the current month, so
+/// that the demo is true on whatever day it is made.
+struct DemoClause {
+    title: &'static str,
+    cpv: &'static str,
+    /// Labour share of the trade, in basis points (the calibration's).
+    share_bp: i64,
+    buyer: usize,
+    /// Index in the demo's contractors (0 has the contractor account).
+    holder: usize,
+    kind: ClauseKind,
+    /// First month of the clause, in months before the current month.
+    months_ago: i32,
+    /// Duration in months.
+    months: i32,
+    /// What the demo leaves undone on it, so that reminders and lists show something.
+    gap: DemoGap,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum DemoGap {
+    None,
+    /// The month before last is not reported for one person: a late report.
+    LateReport,
+    /// Last month is not reported for one person (late from the 10th).
+    LastMonthMissing,
+    /// Last month's hours of every other person wait for validation.
+    WaitingValidation,
+}
+
+/// Buyers: 0 Ville de Saint-Denis, 1 the Département, 2 Plaine Commune Habitat, 3 SNCF
+/// Réseau. Holders: 0 Bâtiment Durable, 1 Peintures Réunies, 2 Eiffage, 3 Vert Espace,
+/// 4 Propreté Plus, 7 the régie de quartier (an ACI), 8 Structures Métalliques, 9 the AI;
+/// the ETTI (5) and the GEIQ (6) employ people placed with the holders.
+///
+/// Six clauses ended at least two months ago (completed, final report done); eight run
+/// today, none ending within 30 days. The first reminder run therefore sends one summary of
+/// obligations per running clause (8), the late reports of two contractors, and at most
+/// three emails to the facilitator (a late report at 21 days, a missing exit outcome).
+const DEMO_CLAUSES: &[DemoClause] = &[
+    DemoClause {
+        title: "Réhabilitation du groupe scolaire Pasteur",
+        cpv: "45210000",
+        share_bp: 4000,
+        buyer: 0,
+        holder: 2,
+        kind: ClauseKind::ExecutionCondition,
+        months_ago: 25,
+        months: 12,
+        gap: DemoGap::None,
+    },
+    DemoClause {
+        title: "Entretien des espaces verts du parc de la Légion d'honneur",
+        cpv: "77310000",
+        share_bp: 6000,
+        buyer: 0,
+        holder: 3,
+        kind: ClauseKind::ExecutionCondition,
+        months_ago: 24,
+        months: 14,
+        gap: DemoGap::None,
+    },
+    DemoClause {
+        title: "Nettoyage des locaux du siège départemental",
+        cpv: "90910000",
+        share_bp: 8000,
+        buyer: 1,
+        holder: 4,
+        kind: ClauseKind::ExecutionCondition,
+        months_ago: 22,
+        months: 12,
+        gap: DemoGap::None,
+    },
+    DemoClause {
+        title: "Peinture des parties communes de la cité Gabriel-Péri",
+        cpv: "45442100",
+        share_bp: 7000,
+        buyer: 2,
+        holder: 1,
+        kind: ClauseKind::ExecutionCondition,
+        months_ago: 20,
+        months: 15,
+        gap: DemoGap::None,
+    },
+    DemoClause {
+        title: "Charpente métallique de la halle de maintenance de Saint-Denis",
+        cpv: "45223100",
+        share_bp: 2000,
+        buyer: 3,
+        holder: 8,
+        kind: ClauseKind::ExecutionCondition,
+        months_ago: 18,
+        months: 14,
+        gap: DemoGap::None,
+    },
+    DemoClause {
+        title: "Construction de 40 logements rue Gaston-Philippe",
+        cpv: "45210000",
+        share_bp: 4000,
+        buyer: 2,
+        holder: 0,
+        kind: ClauseKind::ExecutionCondition,
+        months_ago: 16,
+        months: 13,
+        gap: DemoGap::None,
+    },
+    DemoClause {
+        title: "Rénovation de 120 logements du quartier Franc-Moisin, gros œuvre",
+        cpv: "45262500",
+        share_bp: 5000,
+        buyer: 2,
+        holder: 0,
+        kind: ClauseKind::ExecutionCondition,
+        months_ago: 15,
+        months: 21,
+        gap: DemoGap::WaitingValidation,
+    },
+    DemoClause {
+        title: "Voirie et réseaux de la ZAC Pleyel",
+        cpv: "45233140",
+        share_bp: 3500,
+        buyer: 0,
+        holder: 2,
+        kind: ClauseKind::ExecutionCondition,
+        months_ago: 13,
+        months: 20,
+        gap: DemoGap::LastMonthMissing,
+    },
+    DemoClause {
+        title: "Électricité des équipements sportifs de la ville",
+        cpv: "45310000",
+        share_bp: 4500,
+        buyer: 0,
+        holder: 8,
+        kind: ClauseKind::ExecutionCondition,
+        months_ago: 11,
+        months: 18,
+        gap: DemoGap::None,
+    },
+    DemoClause {
+        title: "Extension du collège Iqbal-Masih",
+        cpv: "45210000",
+        share_bp: 4000,
+        buyer: 1,
+        holder: 0,
+        kind: ClauseKind::ExecutionCondition,
+        months_ago: 9,
+        months: 18,
+        gap: DemoGap::LateReport,
+    },
+    DemoClause {
+        title: "Peinture et revêtements de la résidence Floréal",
+        cpv: "45442100",
+        share_bp: 7000,
+        buyer: 2,
+        holder: 1,
+        kind: ClauseKind::ExecutionCondition,
+        months_ago: 7,
+        months: 16,
+        gap: DemoGap::WaitingValidation,
+    },
+    DemoClause {
+        title: "Nettoyage des gares de la ligne D",
+        cpv: "90910000",
+        share_bp: 8000,
+        buyer: 3,
+        holder: 4,
+        kind: ClauseKind::ExecutionCondition,
+        months_ago: 6,
+        months: 18,
+        gap: DemoGap::None,
+    },
+    DemoClause {
+        title: "Entretien des espaces verts du quartier des Cosmonautes",
+        cpv: "77310000",
+        share_bp: 6000,
+        buyer: 0,
+        holder: 7,
+        kind: ClauseKind::InsertionPurpose,
+        months_ago: 4,
+        months: 20,
+        gap: DemoGap::None,
+    },
+    DemoClause {
+        title: "Nettoyage des locaux municipaux, marché réservé",
+        cpv: "90910000",
+        share_bp: 8000,
+        buyer: 0,
+        holder: 9,
+        kind: ClauseKind::ReservedContract,
+        months_ago: 3,
+        months: 24,
+        gap: DemoGap::None,
+    },
+];
+
+const FEMALE_FIRST_NAMES: &[&str] = &[
+    "Awa", "Léa", "Inès", "Julie", "Fatou", "Nadia", "Aminata", "Sarah", "Chloé", "Aïcha",
+    "Emma", "Nora", "Yasmine", "Mariam", "Sandrine", "Kadiatou", "Samia", "Laura",
+];
+const MALE_FIRST_NAMES: &[&str] = &[
+    "Karim", "Sofiane", "Moussa", "Mamadou", "Yacine", "Kevin", "Thomas", "Bilal", "Ibrahima",
+    "Mehdi", "Lucas", "Samir", "Oumar", "Julien", "Rachid", "Adama", "Nicolas", "Djibril",
+    "Hugo", "Mohamed", "Ousmane", "Anthony",
+];
+/// Communes of Plaine Commune: postal code.
+const DEMO_POSTAL_CODES: &[&str] = &[
+    "93200", "93210", "93300", "93800", "93240", "93430", "93380", "93450", "93120",
+];
+
+/// The organisations and the author account the demo's activity refers to.
+struct DemoOrganisations {
+    structure: i64,
+    buyers: Vec<i64>,
+    contractors: Vec<i64>,
+    staff_user: i64,
+}
+
+/// A person of the demo: a coherent first name for the sex, a surname, no number.
+fn demo_person_name(
+    rng: &mut StdRng,
+    female: bool,
+    used: &mut std::collections::HashSet<(usize, usize)>,
+) -> (String, String) {
+    let firsts = if female {
+        FEMALE_FIRST_NAMES
+    } else {
+        MALE_FIRST_NAMES
+    };
+    // Draw until the pair is new (there are hundreds of pairs for about a hundred people).
+    for _ in 0..64 {
+        let pair = (rng.gen_range(0..firsts.len()), rng.gen_range(0..LAST_NAMES.len()));
+        if used.insert((pair.0 + if female { 100 } else { 0 }, pair.1)) {
+            return (firsts[pair.0].to_string(), LAST_NAMES[pair.1].to_string());
+        }
+    }
+    (firsts[0].to_string(), LAST_NAMES[0].to_string())
+}
+
+/// The job a person holds in a trade (CPV division).
+fn job_title(sector: &str) -> &'static str {
+    match sector {
+        "90" => "Agent de propreté",
+        "77" => "Ouvrier paysagiste",
+        "45" => "Ouvrier du bâtiment",
+        "55" => "Commis de cuisine",
+        _ => "Employé polyvalent",
+    }
+}
+
+/// The job a person wishes (ROME code) in a trade.
+fn rome_code(sector: &str) -> &'static str {
+    match sector {
+        "90" => "K2204",
+        "77" => "A1203",
+        _ => "F1703",
+    }
+}
+
+/// How a person is employed on a clause of `holder` (index in the demo's contractors), and
+/// by whom: (modality, contract type, employer index).
+fn demo_employment(rng: &mut StdRng, holder: usize, sector: &str) -> (Modality, ContractType, usize) {
+    match holder {
+        7 => (Modality::DirectHire, ContractType::Cddi, holder),
+        9 => (Modality::IntermediaryAssociation, ContractType::Cddi, holder),
+        _ => match rng.gen_range(0..100) {
+            0..=39 => (
+                Modality::DirectHire,
+                *pick(
+                    rng,
+                    &[
+                        (ContractType::Cdd, 70),
+                        (ContractType::Cdi, 15),
+                        (ContractType::Apprenticeship, 15),
+                    ],
+                ),
+                holder,
+            ),
+            40..=79 => (Modality::InsertionTempAgency, ContractType::TempMission, 5),
+            _ if sector == "45" => (Modality::Geiq, ContractType::Professionalisation, 6),
+            _ => (Modality::DirectHire, ContractType::Cdd, holder),
+        },
+    }
+}
+
+/// Writes the demo's contracts, clauses (with their calendars), people, placements and
+/// monthly hours, counted back from `opts.today`:
+/// - every figure of a clause follows its required hours: each month of its execution up to
+///   last month carries about required × rate ÷ duration validated hours, the rate between
+///   90 % and 112 %, so that realised ÷ expected stays between 40 % and 130 %;
+/// - people work in succession on a clause's posts (two to seven months each); those of the
+///   running clauses still work this month, so the current month's template has rows;
+/// - hours are declared in the first days of the following month and validated a few days
+///   later, never after today;
+/// - the gaps of `DEMO_CLAUSES` leave a late report, a month not reported, entries waiting
+///   for validation, and one ended placement has no exit outcome;
+/// - two needs without proposals fill the work list.
+#[allow(clippy::too_many_lines)]
+fn demo_activity(
+    conn: &mut Conn,
+    opts: &SeedOptions,
+    rng: &mut StdRng,
+    orgs: &DemoOrganisations,
+    report: &mut SeedReport,
+) -> Result<(), ApiError> {
+    let today = opts.today;
+    let current = demo_month(today, 0);
+    let last_month = demo_month(today, -1);
+    let month_before = demo_month(today, -2);
+    let sid = orgs.structure;
+    let staff = orgs.staff_user;
+    let territory = "93";
+    let zone = crate::domain::territory::time_zone(territory).name();
+
+    let mut contracts = Bulk::new(
+        "contracts",
+        "id, structure_id, buyer_id, reference, title, kind, cpv_code, amount_cents, notified_on, starts_on, ends_on, duration_months, social_considerations, environmental_considerations, source, fingerprint, created_at, updated_at",
+    );
+    let mut clauses_b = Bulk::new(
+        "clauses",
+        "id, structure_id, contract_id, lot_number, kind, status, method, calibration, explanation, computed_hours, hours_override, override_justification, required_hours, starts_on, ends_on, reporting_frequency, penalty_per_hour_cents, referent_id, territory, time_zone, created_at, updated_at",
+    );
+    let mut assignments_b = Bulk::new(
+        "assignments",
+        "id, structure_id, clause_id, contractor_id, role, hours_target, created_at",
+    );
+    let mut participants_b = Bulk::new(
+        "participants",
+        "id, structure_id, first_name, last_name, birth_date, birth_year, sex, postal_code, territory, qpv, zrr, qualification_level, jobseeker_id, looking_for_work, wished_rome_codes, licences, reachable_departements, available_from, last_activity_on, anonymised_at, created_at, updated_at",
+    );
+    let mut eligibility_b = Bulk::new(
+        "eligibility_validations",
+        "id, structure_id, participant_id, criteria, proof, justification, validated_by, validated_on, valid_until, created_at",
+    );
+    let mut placements_b = Bulk::new(
+        "placements",
+        format!(
+            "id, structure_id, assignment_id, clause_id, employer_id, job_title, ends_on, weekly_hours, derogation_reason, eligibility_id, exit_on, exit_outcome, created_by, created_at, {}",
+            PlacementSnapshot::COLUMNS
+        ),
+    );
+    let mut entries_b = Bulk::new(
+        "hour_entries",
+        "id, structure_id, placement_id, participant_id, month, work_hours, training_hours, status, validated_work, validated_training, amendment_reason, rejection_reason, submitted_by, submitted_at, validated_by, validated_at",
+    );
+    let mut year_totals_b = Bulk::new(
+        "placement_year_totals",
+        format!(
+            "placement_id, year, structure_id, work, training, {}",
+            PlacementSnapshot::COLUMNS
+        ),
+    );
+    let mut month_totals: std::collections::BTreeMap<(i64, String), (i64, i64)> =
+        std::collections::BTreeMap::new();
+    let mut used_names = std::collections::HashSet::new();
+    let mut years = std::collections::BTreeSet::new();
+    // Whether the one placement left without an exit outcome was chosen yet.
+    let mut exit_left_open = false;
+    let (mut person_id, mut eligibility_id, mut placement_id, mut entry_id) = (0i64, 0, 0, 0);
+    // (clause id, assignment id, holder index, running) for needs and calendars.
+    let mut written: Vec<(i64, i64, usize, bool)> = Vec::new();
+
+    for (i, spec) in DEMO_CLAUSES.iter().enumerate() {
+        let contract_id = 3 * i as i64 + 1;
+        let clause_id = i as i64 + 1;
+        let assignment_id = i as i64 + 1;
+        let starts_on = demo_month(today, -spec.months_ago);
+        let end_month = demo_month(today, spec.months - 1 - spec.months_ago);
+        let ends_on = month_last_day(end_month);
+        let notified = starts_on
+            .checked_sub_months(Months::new(2))
+            .unwrap_or(starts_on);
+        let running = ends_on >= today;
+        let buyer = orgs.buyers[spec.buyer % orgs.buyers.len()];
+        let holder = orgs.contractors[spec.holder % orgs.contractors.len()];
+        // hours = amount × labour share × 7 % ÷ 30 € (the calibration's labour-share method).
+        let amount_eur: i64 = rng.gen_range(15..=45) * 100_000;
+        let hours =
+            (amount_eur as i128 * spec.share_bp as i128 * 700 / (10_000 * 10_000 * 30)) as i64;
+        let required = hours * 100;
+        let sector = &spec.cpv[..2];
+        for extra in 0..3 {
+            let id = contract_id + extra;
+            let with_clause = extra == 0;
+            let (title, cpv, amount) = if with_clause {
+                (spec.title.to_string(), spec.cpv, amount_eur)
+            } else {
+                (
+                    format!("Fournitures de bureau et petit matériel, lot {}", extra),
+                    "30190000",
+                    40_000 + 5_000 * i as i64,
+                )
+            };
+            let kind = if cpv.starts_with("45") {
+                ContractKind::Works
+            } else if cpv.starts_with("30") {
+                ContractKind::Supplies
+            } else {
+                ContractKind::Services
+            };
+            contracts.push(
+                conn,
+                format!(
+                    "({id}, {sid}, {buyer}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, '', 'generated', NULL, {}, {})",
+                    q(&format!("{}-PC-{:03}", starts_on.year(), 3 * i + extra as usize + 1)),
+                    q(&title),
+                    q(kind.as_str()),
+                    q(cpv),
+                    amount * 100,
+                    d(notified),
+                    d(starts_on),
+                    d(ends_on),
+                    spec.months,
+                    q(if with_clause { "clause_sociale" } else { "" }),
+                    ts(notified),
+                    ts(notified)
+                ),
+            )?;
+        }
+        let calibration = format!(
+            r#"{{"method":"labour_share","amount_eur":{amount_eur},"labour_share_percent":{},"insertion_rate_percent":7,"hourly_cost_eur":30}}"#,
+            spec.share_bp / 100
+        );
+        let explanation = format!(
+            "{amount_eur} € HT × {} % × 7 % ÷ 30 € = {hours} heures d'insertion.",
+            spec.share_bp / 100
+        );
+        clauses_b.push(
+            conn,
+            format!(
+                "({clause_id}, {sid}, {contract_id}, NULL, {}, {}, 'labour_share', {}, {}, {required}, NULL, NULL, {required}, {}, {}, 'monthly', 6000, NULL, {}, {}, {}, {})",
+                q(spec.kind.as_str()),
+                q(if running { "active" } else { "completed" }),
+                q(&calibration),
+                q(&explanation),
+                d(starts_on),
+                d(ends_on),
+                q(territory),
+                q(zone),
+                ts(notified),
+                ts(notified)
+            ),
+        )?;
+        assignments_b.push(
+            conn,
+            format!(
+                "({assignment_id}, {sid}, {clause_id}, {holder}, 'holder', {required}, {})",
+                ts(notified)
+            ),
+        )?;
+        written.push((clause_id, assignment_id, spec.holder, running));
+        report.contracts += 3;
+        report.clauses += 1;
+
+        // Monthly hours the clause needs to reach its rate, shared by its posts (at most
+        // 125 h each, under a full-time month of 151.67 h even with the monthly spread).
+        let rate_percent: i64 = if !running {
+            rng.gen_range(92..=110)
+        } else if spec.months_ago >= 9 {
+            rng.gen_range(102..=112)
+        } else {
+            rng.gen_range(92..=104)
+        };
+        let per_month = required * rate_percent / 100 / i64::from(spec.months);
+        let posts = (per_month + 12_499) / 12_500;
+        let per_post = per_month / posts.max(1);
+        let weekly = ((per_post * 115 / 433 + 499) / 500 * 500).clamp(1000, 3500);
+        // The last month a placement may cover: the clause's end; running clauses stop
+        // taking new people after the current month.
+        let last_start = if running { current } else { end_month };
+        for post in 0..posts {
+            let mut month = starts_on;
+            while month <= last_start && month <= end_month {
+                let length = rng.gen_range(2..=7u32);
+                let last = month
+                    .checked_add_months(Months::new(length - 1))
+                    .unwrap_or(month)
+                    .min(end_month);
+                let start = (month + chrono::Days::new(rng.gen_range(0..4))).min(today);
+                let end = month_last_day(last);
+
+                // The person.
+                person_id += 1;
+                let female = rng.gen_range(0..100) < 28;
+                let (first_name, last_name) = demo_person_name(rng, female, &mut used_names);
+                let age = match rng.gen_range(0..100) {
+                    0..=29 => rng.gen_range(18..26),
+                    30..=84 => rng.gen_range(26..50),
+                    _ => rng.gen_range(50..62),
+                };
+                let birth = NaiveDate::from_ymd_opt(
+                    start.year() - age,
+                    rng.gen_range(1..=12),
+                    rng.gen_range(1..=28),
+                )
+                .unwrap_or(start);
+                let sex = if female { "female" } else { "male" };
+                let qualification = *pick(rng, QUALIFICATIONS);
+                let qpv = rng.gen_range(0..100) < 45;
+                let mut criteria = vec![*pick(rng, CRITERIA)];
+                if rng.gen_range(0..3) == 0 {
+                    let c = *pick(rng, CRITERIA);
+                    if !criteria.contains(&c) {
+                        criteria.push(c);
+                    }
+                }
+                let validated_on = start
+                    .checked_sub_days(chrono::Days::new(rng.gen_range(7..45)))
+                    .unwrap_or(start);
+                let known_since = validated_on
+                    .checked_sub_days(chrono::Days::new(rng.gen_range(10..90)))
+                    .unwrap_or(validated_on);
+                let postal = DEMO_POSTAL_CODES[rng.gen_range(0..DEMO_POSTAL_CODES.len())];
+                participants_b.push(
+                    conn,
+                    format!(
+                        "({person_id}, {sid}, {}, {}, {}, {}, {}, {}, {territory_q}, {}, FALSE, {}, NULL, {}, {}, 'B', {territory_q}, NULL, {}, NULL, {}, {})",
+                        q(&first_name),
+                        q(&last_name),
+                        d(birth),
+                        birth.year(),
+                        q(sex),
+                        q(postal),
+                        b(qpv),
+                        q(qualification.as_str()),
+                        // Still placed: not looking for work.
+                        b(end < today),
+                        q(rome_code(sector)),
+                        d(end.min(today)),
+                        ts(known_since),
+                        ts(known_since),
+                        territory_q = q(territory),
+                    ),
+                )?;
+                report.persons += 1;
+
+                eligibility_id += 1;
+                eligibility_b.push(
+                    conn,
+                    format!(
+                        "({eligibility_id}, {sid}, {person_id}, {}, 'france_travail_certificate', NULL, {staff}, {}, {}, {})",
+                        q(&criteria.join(",")),
+                        d(validated_on),
+                        d(valid_until(validated_on, 6)),
+                        ts(validated_on)
+                    ),
+                )?;
+
+                // The placement; an ended one has its exit outcome, but one.
+                placement_id += 1;
+                let (modality, contract_type, employer) = demo_employment(rng, spec.holder, sector);
+                let employer = orgs.contractors[employer % orgs.contractors.len()];
+                let ended = end < today;
+                let outcome = if !ended {
+                    None
+                } else if !exit_left_open && last == last_month {
+                    exit_left_open = true;
+                    None
+                } else {
+                    Some(*pick(
+                        rng,
+                        &[
+                            (ExitOutcome::DurableEmployment, 25),
+                            (ExitOutcome::TransitionalEmployment, 35),
+                            (ExitOutcome::PositiveExit, 15),
+                            (ExitOutcome::Other, 25),
+                        ],
+                    ))
+                };
+                let snapshot = PlacementSnapshot {
+                    participant_id: person_id,
+                    starts_on: start,
+                    sex: sex.to_string(),
+                    age_band: age_band(birth, start).as_str().to_string(),
+                    criteria: criteria.join(","),
+                    qualification_level: qualification,
+                    qpv,
+                    modality,
+                    contract_type,
+                    sector: sector.to_string(),
+                    buyer_id: buyer,
+                    contractor_id: holder,
+                    clause_kind: spec.kind,
+                    territory: territory.to_string(),
+                };
+                let snapshot_sql = snapshot.sql_values(q, d, |v| b(v).to_string());
+                placements_b.push(
+                    conn,
+                    format!(
+                        "({placement_id}, {sid}, {assignment_id}, {clause_id}, {employer}, {}, {}, {weekly}, NULL, {eligibility_id}, {}, {}, {staff}, {}, {snapshot_sql})",
+                        q(job_title(sector)),
+                        d(end),
+                        if outcome.is_some() { d(end) } else { "NULL".into() },
+                        opt_q(outcome.map(ExitOutcome::as_str)),
+                        ts(validated_on.max(start.pred_opt().unwrap_or(start)))
+                    ),
+                )?;
+                report.placements += 1;
+
+                // Its months up to last month, declared after each month's end.
+                let mut by_year: std::collections::BTreeMap<i32, (i64, i64)> =
+                    std::collections::BTreeMap::new();
+                let mut m = month;
+                while m <= last && m < current {
+                    let this = m;
+                    m = m.checked_add_months(Months::new(1)).unwrap_or(current);
+                    let first_post = post == 0;
+                    let status = match spec.gap {
+                        DemoGap::LateReport if first_post && this == month_before => continue,
+                        DemoGap::LastMonthMissing if first_post && this == last_month => continue,
+                        DemoGap::WaitingValidation if this == last_month && post % 2 == 0 => {
+                            EntryStatus::Submitted
+                        }
+                        _ => EntryStatus::Validated,
+                    };
+                    let hours = per_post * rng.gen_range(90..=110) / 100;
+                    let (work, training) = if rng.gen_range(0..10) == 0 {
+                        (hours - 700, 700)
+                    } else {
+                        (hours, 0)
+                    };
+                    entry_id += 1;
+                    let key = format!("{}-{:02}", this.year(), this.month());
+                    let (submitted_on, validated_on) = declared_on(this, entry_id, today);
+                    let validated = status == EntryStatus::Validated;
+                    entries_b.push(
+                        conn,
+                        format!(
+                            "({entry_id}, {sid}, {placement_id}, {person_id}, {}, {work}, {training}, {}, {}, {}, NULL, NULL, {staff}, {}, {}, {})",
+                            q(&key),
+                            q(status.as_str()),
+                            if validated { work.to_string() } else { "NULL".into() },
+                            if validated { training.to_string() } else { "NULL".into() },
+                            ts(submitted_on),
+                            if validated { staff.to_string() } else { "NULL".into() },
+                            if validated { ts(validated_on) } else { "NULL".into() }
+                        ),
+                    )?;
+                    report.entries += 1;
+                    let totals = month_totals.entry((assignment_id, key)).or_default();
+                    if validated {
+                        totals.0 += work + training;
+                        let year = by_year.entry(this.year()).or_default();
+                        year.0 += work;
+                        year.1 += training;
+                    } else {
+                        totals.1 += work + training;
+                    }
+                }
+                for (year, (work, training)) in by_year {
+                    year_totals_b.push(
+                        conn,
+                        format!("({placement_id}, {year}, {sid}, {work}, {training}, {snapshot_sql})"),
+                    )?;
+                    report.validated_hours += work + training;
+                    years.insert(year);
+                }
+                month = last.checked_add_months(Months::new(1)).unwrap_or(last);
+                if month > last_start {
+                    break;
+                }
+            }
+        }
+    }
+    for bulk in [
+        &mut contracts,
+        &mut clauses_b,
+        &mut assignments_b,
+        &mut participants_b,
+        &mut eligibility_b,
+        &mut placements_b,
+        &mut entries_b,
+        &mut year_totals_b,
+    ] {
+        bulk.flush(conn)?;
+    }
+    let mut totals_b = Bulk::new(
+        "assignment_month_totals",
+        "assignment_id, month, validated, pending",
+    );
+    for ((assignment, month), (validated, pending)) in month_totals {
+        totals_b.push(
+            conn,
+            format!("({assignment}, {}, {validated}, {pending})", q(&month)),
+        )?;
+    }
+    totals_b.flush(conn)?;
+    report.years = years.into_iter().collect();
+
+    // Every clause's calendar of milestones, as activation makes it; a completed clause's
+    // final report was delivered three weeks after its end.
+    for &(clause_id, _, _, running) in &written {
+        let clause: crate::store::clauses::Clause = schema::clauses::table
+            .filter(schema::clauses::id.eq(clause_id))
+            .select(crate::store::clauses::Clause::as_select())
+            .first(conn)?;
+        crate::store::milestones::regenerate(conn, &clause)?;
+        if !running {
+            let delivered = clause.ends_on + chrono::Days::new(21);
+            diesel::update(
+                schema::milestones::table
+                    .filter(schema::milestones::clause_id.eq(clause_id))
+                    .filter(schema::milestones::kind.eq("final_report")),
+            )
+            .set(schema::milestones::done_at.eq(delivered.and_hms_opt(8, 0, 0)))
+            .execute(conn)?;
+        }
+    }
+
+    // Two needs of running clauses without any proposal yet: the work list's first items.
+    let mut needs = Bulk::new(
+        "needs",
+        "id, structure_id, assignment_id, job_title, rome_code, posts, commune_code, territory, starts_on, weekly_hours, duration_months, licences, modality, employer_id, contract_type, status, created_by, created_at",
+    );
+    let running: Vec<&(i64, i64, usize, bool)> = written.iter().filter(|w| w.3).collect();
+    let with_account = running.iter().find(|w| w.2 == 0);
+    for (n, w) in with_account.into_iter().chain(running.last()).enumerate() {
+        let spec = &DEMO_CLAUSES[(w.0 - 1) as usize];
+        let created_on = today
+            .checked_sub_days(chrono::Days::new(4 + 3 * n as u64))
+            .unwrap_or(today);
+        needs.push(
+            conn,
+            format!(
+                "({}, {sid}, {}, {}, {}, {}, '93066', '93', {}, 3500, 6, '', 'direct_hire', {}, 'cdd', 'open', {staff}, {})",
+                n + 1,
+                w.1,
+                q(job_title(&spec.cpv[..2])),
+                q(rome_code(&spec.cpv[..2])),
+                2 - n,
+                d(demo_month(today, 1)),
+                orgs.contractors[spec.holder % orgs.contractors.len()],
+                ts(created_on)
+            ),
+        )?;
+    }
+    needs.flush(conn)?;
+    Ok(())
 }

@@ -6,6 +6,7 @@ mod anonymisation;
 mod concurrency;
 mod contractors;
 mod contracts;
+mod demo;
 mod failures;
 mod fixtures;
 mod foundation;

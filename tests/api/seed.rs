@@ -21,6 +21,7 @@ fn seeded(app: &TestApp, scale: Scale, seed: u64) -> clausier::seed::SeedReport 
         years: 1,
         seed,
         last_month: chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap(),
         password_hash: clausier::auth::password::hash_password(crate::common::PASSWORD).unwrap(),
         open_placements: if scale == Scale::Demo { 0 } else { 20 },
     };
@@ -65,6 +66,7 @@ on_both!(demo_data_is_usable_through_the_api, |app: &TestApp| {
             years: 1,
             seed: 7,
             last_month: chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+            today: chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap(),
             password_hash: String::new(),
             open_placements: 0,
         },
