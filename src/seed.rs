@@ -97,6 +97,7 @@ fn sizes(scale: Scale) -> Sizes {
 
 pub struct SeedOptions {
     pub scale: Scale,
+    /// Years of benchmark data; the demo's history is always its last 26 months.
     pub years: u32,
     pub seed: u64,
     /// The last month with hours; reports of whole years use years before it.
@@ -1585,13 +1586,13 @@ const DEMO_CLAUSES: &[DemoClause] = &[
 ];
 
 const FEMALE_FIRST_NAMES: &[&str] = &[
-    "Awa", "Léa", "Inès", "Julie", "Fatou", "Nadia", "Aminata", "Sarah", "Chloé", "Aïcha",
-    "Emma", "Nora", "Yasmine", "Mariam", "Sandrine", "Kadiatou", "Samia", "Laura",
+    "Awa", "Léa", "Inès", "Julie", "Fatou", "Nadia", "Aminata", "Sarah", "Chloé", "Aïcha", "Emma",
+    "Nora", "Yasmine", "Mariam", "Sandrine", "Kadiatou", "Samia", "Laura",
 ];
 const MALE_FIRST_NAMES: &[&str] = &[
     "Karim", "Sofiane", "Moussa", "Mamadou", "Yacine", "Kevin", "Thomas", "Bilal", "Ibrahima",
-    "Mehdi", "Lucas", "Samir", "Oumar", "Julien", "Rachid", "Adama", "Nicolas", "Djibril",
-    "Hugo", "Mohamed", "Ousmane", "Anthony",
+    "Mehdi", "Lucas", "Samir", "Oumar", "Julien", "Rachid", "Adama", "Nicolas", "Djibril", "Hugo",
+    "Mohamed", "Ousmane", "Anthony",
 ];
 /// Communes of Plaine Commune: postal code.
 const DEMO_POSTAL_CODES: &[&str] = &[
@@ -1619,7 +1620,10 @@ fn demo_person_name(
     };
     // Draw until the pair is new (there are hundreds of pairs for about a hundred people).
     for _ in 0..64 {
-        let pair = (rng.gen_range(0..firsts.len()), rng.gen_range(0..LAST_NAMES.len()));
+        let pair = (
+            rng.gen_range(0..firsts.len()),
+            rng.gen_range(0..LAST_NAMES.len()),
+        );
         if used.insert((pair.0 + if female { 100 } else { 0 }, pair.1)) {
             return (firsts[pair.0].to_string(), LAST_NAMES[pair.1].to_string());
         }
@@ -1649,10 +1653,18 @@ fn rome_code(sector: &str) -> &'static str {
 
 /// How a person is employed on a clause of `holder` (index in the demo's contractors), and
 /// by whom: (modality, contract type, employer index).
-fn demo_employment(rng: &mut StdRng, holder: usize, sector: &str) -> (Modality, ContractType, usize) {
+fn demo_employment(
+    rng: &mut StdRng,
+    holder: usize,
+    sector: &str,
+) -> (Modality, ContractType, usize) {
     match holder {
         7 => (Modality::DirectHire, ContractType::Cddi, holder),
-        9 => (Modality::IntermediaryAssociation, ContractType::Cddi, holder),
+        9 => (
+            Modality::IntermediaryAssociation,
+            ContractType::Cddi,
+            holder,
+        ),
         _ => match rng.gen_range(0..100) {
             0..=39 => (
                 Modality::DirectHire,
@@ -2040,7 +2052,9 @@ fn demo_activity(
                 for (year, (work, training)) in by_year {
                     year_totals_b.push(
                         conn,
-                        format!("({placement_id}, {year}, {sid}, {work}, {training}, {snapshot_sql})"),
+                        format!(
+                            "({placement_id}, {year}, {sid}, {work}, {training}, {snapshot_sql})"
+                        ),
                     )?;
                     report.validated_hours += work + training;
                     years.insert(year);
@@ -2126,4 +2140,56 @@ fn demo_activity(
     }
     needs.flush(conn)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn hours_are_declared_after_their_month_and_never_after_today() {
+        let today = day(2026, 11, 27);
+        for n in 0..20 {
+            let (submitted, validated) = declared_on(day(2026, 9, 1), n, today);
+            assert!(submitted >= day(2026, 10, 1) && submitted <= day(2026, 10, 5));
+            assert!(validated > submitted && validated <= day(2026, 10, 9));
+            // Last month's hours, on the second day of the month: not later than today.
+            let (submitted, validated) = declared_on(day(2026, 10, 1), n, day(2026, 11, 2));
+            assert!(submitted >= day(2026, 11, 1) && submitted <= day(2026, 11, 2));
+            assert!(validated >= submitted && validated <= day(2026, 11, 2));
+        }
+        // December's hours are declared in January of the next year.
+        assert_eq!(declared_on(day(2025, 12, 1), 0, today).0, day(2026, 1, 1));
+    }
+
+    #[test]
+    fn demo_months_count_from_today_across_years() {
+        assert_eq!(demo_month(day(2026, 1, 31), 0), day(2026, 1, 1));
+        assert_eq!(demo_month(day(2026, 1, 31), -1), day(2025, 12, 1));
+        assert_eq!(demo_month(day(2026, 1, 31), -26), day(2023, 11, 1));
+        assert_eq!(demo_month(day(2026, 11, 27), 2), day(2027, 1, 1));
+        assert_eq!(month_last_day(day(2028, 2, 1)), day(2028, 2, 29));
+    }
+
+    #[test]
+    fn running_demo_clauses_end_after_the_warning_and_ended_ones_are_reported() {
+        for c in DEMO_CLAUSES {
+            let end_offset = c.months - 1 - c.months_ago;
+            // Running clauses end two months or more after the current one: never within
+            // the 30 days of the end warning; ended ones ended two months or more ago, past
+            // the 30 days of their final report.
+            assert!(end_offset >= 2 || end_offset <= -2, "{}", c.title);
+            assert!(c.months_ago <= DEMO_HISTORY_MONTHS, "{}", c.title);
+        }
+        let running = DEMO_CLAUSES
+            .iter()
+            .filter(|c| c.months - 1 - c.months_ago >= 2)
+            .count();
+        // One obligations summary per running clause on the first run, within 15 emails.
+        assert!(running <= 9, "{running}");
+    }
 }
