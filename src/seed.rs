@@ -1369,6 +1369,8 @@ pub fn declared_on(first: NaiveDate, n: i64, today: NaiveDate) -> (NaiveDate, Na
 
 /// How far back the demo's history goes, in months before the current one.
 const DEMO_HISTORY_MONTHS: i32 = 26;
+/// People in the demo's files: those placed on its clauses, then people not placed yet.
+const DEMO_PEOPLE: usize = 110;
 
 /// The first day of the month `offset` months from the month of `today`.
 pub fn demo_month(today: NaiveDate, offset: i32) -> NaiveDate {
@@ -1788,7 +1790,7 @@ fn demo_activity(
                 (spec.title.to_string(), spec.cpv, amount_eur)
             } else {
                 (
-                    format!("Fournitures de bureau et petit matériel, lot {}", extra),
+                    format!("Fournitures de bureau et petit matériel, lot {extra}"),
                     "30190000",
                     40_000 + 5_000 * i as i64,
                 )
@@ -2065,6 +2067,54 @@ fn demo_activity(
                 }
             }
         }
+    }
+    // People met in the last months and not placed yet (eligible, looking for work): the
+    // demo has about a hundred and ten people whatever the draws above.
+    while report.persons < DEMO_PEOPLE {
+        person_id += 1;
+        let female = rng.gen_range(0..100) < 35;
+        let (first_name, last_name) = demo_person_name(rng, female, &mut used_names);
+        let birth = NaiveDate::from_ymd_opt(
+            today.year() - rng.gen_range(19..58),
+            rng.gen_range(1..=12),
+            rng.gen_range(1..=28),
+        )
+        .unwrap_or(today);
+        let known_since = today
+            .checked_sub_days(chrono::Days::new(rng.gen_range(10..120)))
+            .unwrap_or(today);
+        let validated_on = known_since + chrono::Days::new(rng.gen_range(1..10));
+        let criteria = *pick(rng, CRITERIA);
+        participants_b.push(
+            conn,
+            format!(
+                "({person_id}, {sid}, {}, {}, {}, {}, {}, {}, '93', {}, FALSE, {}, NULL, TRUE, 'F1703', 'B', '93', {}, {}, NULL, {}, {})",
+                q(&first_name),
+                q(&last_name),
+                d(birth),
+                birth.year(),
+                q(if female { "female" } else { "male" }),
+                q(DEMO_POSTAL_CODES[rng.gen_range(0..DEMO_POSTAL_CODES.len())]),
+                b(rng.gen_range(0..100) < 45),
+                q(pick(rng, QUALIFICATIONS).as_str()),
+                d(today),
+                d(validated_on),
+                ts(known_since),
+                ts(known_since)
+            ),
+        )?;
+        eligibility_id += 1;
+        eligibility_b.push(
+            conn,
+            format!(
+                "({eligibility_id}, {sid}, {person_id}, {}, 'france_travail_certificate', NULL, {staff}, {}, {}, {})",
+                q(criteria),
+                d(validated_on),
+                d(valid_until(validated_on, 6)),
+                ts(validated_on)
+            ),
+        )?;
+        report.persons += 1;
     }
     for bulk in [
         &mut contracts,
