@@ -7,6 +7,7 @@ mod concurrency;
 mod contractors;
 mod contracts;
 mod failures;
+mod files_fr;
 mod fixtures;
 mod foundation;
 mod hours;
