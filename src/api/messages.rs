@@ -1016,8 +1016,8 @@ pub static CATALOGUE: &[Entry] = &[
         &["got_kind", "got"],
         |a| {
             format!(
-            "la cellule doit contenir un mois écrit AAAA-MM ou MM/AAAA, ou une date JJ/MM/AAAA ; \
-             elle contient {}",
+            "la cellule doit contenir un mois écrit AAAA-MM, MM/AAAA ou « mars 2026 », ou une \
+             date JJ/MM/AAAA ; elle contient {}",
             got(a)
         )
         },

@@ -78,8 +78,8 @@ pub async fn annual_xlsx(
     config: &State<Config>,
 ) -> ApiResult<Download> {
     let req = params.parse()?;
-    let loaded = load(caller.0, req, db, config, true).await?;
-    let body = reports::xlsx::render(&loaded.report, &loaded.names).map_err(|e| {
+    let loaded = load(caller.0, req.clone(), db, config, true).await?;
+    let body = reports::xlsx::render(&loaded.report, &loaded.names, &req).map_err(|e| {
         tracing::error!("report xlsx: {e}");
         ApiError::internal()
     })?;

@@ -930,10 +930,15 @@ fn month_of_cell(cell: &Cell) -> Result<String, Violation> {
 }
 
 /// Months as people and spreadsheets write them: `YYYY-MM`, `MM/YYYY`, `YYYY-MM-DD`,
-/// `DD/MM/YYYY`, the two dates possibly followed by a time.
+/// `DD/MM/YYYY`, the two dates possibly followed by a time, and a French month name with
+/// its year (`mars 2026`, or `mars-26` as French Excel shows and saves a `2026-03` it took
+/// for a date).
 fn month_from_text(s: &str) -> Option<(i32, u32)> {
     let s = s.trim();
     if let Some(month) = parse_month(s) {
+        return Some(month);
+    }
+    if let Some(month) = french_month_name(s) {
         return Some(month);
     }
     let date_part = s.split([' ', 'T']).next().unwrap_or(s);
@@ -947,6 +952,39 @@ fn month_from_text(s: &str) -> Option<(i32, u32)> {
     let month = parse_digits(month).filter(|m| (1..=12).contains(m))?;
     let year = parse_digits(year).filter(|_| year.len() == 4)? as i32;
     (year >= 1).then_some((year, month))
+}
+
+/// French month names, full and as French spreadsheets shorten them, accents folded
+/// (`spreadsheet::header_key`).
+const FRENCH_MONTHS: [&[&str]; 12] = [
+    &["janvier", "janv"],
+    &["fevrier", "fevr", "fev"],
+    &["mars"],
+    &["avril", "avr"],
+    &["mai"],
+    &["juin"],
+    &["juillet", "juil"],
+    &["aout"],
+    &["septembre", "sept"],
+    &["octobre", "oct"],
+    &["novembre", "nov"],
+    &["decembre", "dec"],
+];
+
+/// `mars 2026`, `Mars-2026`, `mars-26`, `févr.-26`: a month name, a space or hyphen, and a
+/// year of four digits or two (20YY).
+fn french_month_name(s: &str) -> Option<(i32, u32)> {
+    let at = s.rfind([' ', '-'])?;
+    let (name, year) = (header_key(&s[..at]), &s[at + 1..]);
+    let month = FRENCH_MONTHS
+        .iter()
+        .position(|names| names.contains(&name.as_str()))?;
+    let year = match year.len() {
+        4 => parse_digits(year)? as i32,
+        2 => 2000 + parse_digits(year)? as i32,
+        _ => return None,
+    };
+    Some((year, month as u32 + 1))
 }
 
 /// The date of an Excel serial number (1900 date system), for plausible dates only.
@@ -1805,7 +1843,7 @@ mod tests {
     fn csv_month_spellings() {
         let csv = "placement_id;month;work_hours;training_hours\n\
                    1;03/2026;1;0\n2;3/2026;1;0\n3;2026-03-31;1;0\n4;31/03/2026;1;0\n5;2026-03-01 00:00:00;1;0\n\
-                   6;2026-13;1;0\n7;31/02/2026;1;0\n8;mars 2026;1;0\n9;13/2026;1;0\n";
+                   6;2026-13;1;0\n7;31/02/2026;1;0\n8;marsh 2026;1;0\n9;13/2026;1;0\n";
         let result = parse_hours_csv(csv.as_bytes());
         assert_eq!(
             errors_of(result.clone()),
@@ -1826,6 +1864,28 @@ mod tests {
         .unwrap();
         assert!(ok.iter().all(|r| r.month == "2026-03"), "{ok:?}");
         assert_eq!(ok.len(), 5);
+    }
+
+    #[test]
+    fn csv_french_month_names_as_spreadsheets_save_them() {
+        let csv = "N° mise en situation;Mois;Heures de travail;Heures de formation\n\
+                   1;mars 2026;1;0\n2;mars-26;1;0\n3;Févr.-26;1;0\n4;déc.-2025;1;0\n\
+                   5;août 2026;1;0\n6;juil.-26;1;0\n7;mars 26 2026;1;0\n8;mars-6;1;0\n";
+        let result = parse_hours_csv(csv.as_bytes());
+        assert_eq!(
+            errors_of(result),
+            [(8, "month".to_string()), (9, "month".to_string())]
+        );
+        let ok: String = csv.lines().take(7).map(|l| format!("{l}\n")).collect();
+        let months: Vec<String> = parse_hours_csv(ok.as_bytes())
+            .unwrap()
+            .into_iter()
+            .map(|r| r.month)
+            .collect();
+        assert_eq!(
+            months,
+            ["2026-03", "2026-03", "2026-02", "2025-12", "2026-08", "2026-07"]
+        );
     }
 
     #[test]

@@ -184,6 +184,42 @@ on_both!(
             assert!(row[5].chars().any(char::is_alphabetic), "{row:?}");
         }
 
+        // The workbook likewise: the filter by name, labels and names beside the codes.
+        let bytes = download(
+            app,
+            &format!("/api/v1/reports/annual.xlsx?year=2026&buyer_id={}", w.buyer),
+            fac,
+        );
+        use calamine::{Reader, Xlsx};
+        let mut book: Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let mut pairs = |sheet: &str, first: usize| -> Vec<(String, String)> {
+            book.worksheet_range(sheet)
+                .unwrap()
+                .rows()
+                .map(|r| {
+                    let cell = |i: usize| r.get(i).map(|c| c.to_string()).unwrap_or_default();
+                    (cell(first), cell(first + 1))
+                })
+                .collect()
+        };
+        let summary = pairs("Synthèse", 0);
+        assert!(
+            summary.contains(&("Acheteur".into(), "Ville de Saint-Denis".into())),
+            "{summary:?}"
+        );
+        let contractors = pairs("Entreprise", 0);
+        assert!(
+            contractors.contains(&(w.contractor_b.to_string(), "Peintures Réunies".into())),
+            "{contractors:?}"
+        );
+        assert!(contractors.contains(&("Code".into(), "Libellé".into())));
+        let criteria = pairs("Critères d'éligibilité", 0);
+        assert!(
+            criteria.contains(&("rsa".into(), "Bénéficiaire du RSA".into())),
+            "{criteria:?}"
+        );
+
         // `fr` by name is the default form.
         let named = app.get_ok("/api/v1/reports/annual.csv?year=2026&dialect=fr", fac);
         assert_eq!(named.text, app.get_ok("/api/v1/reports/annual.csv?year=2026", fac).text);
