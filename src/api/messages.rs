@@ -1016,10 +1016,10 @@ pub static CATALOGUE: &[Entry] = &[
         &["got_kind", "got"],
         |a| {
             format!(
-            "la cellule doit contenir un mois écrit AAAA-MM, MM/AAAA ou « mars 2026 », ou une \
+                "la cellule doit contenir un mois écrit AAAA-MM, MM/AAAA ou « mars 2026 », ou une \
              date JJ/MM/AAAA ; elle contient {}",
-            got(a)
-        )
+                got(a)
+            )
         },
     ),
     rule(

@@ -9,8 +9,8 @@ use rocket::serde::json::Json;
 use rocket::State;
 
 use crate::api::body::Download;
-use crate::api::reply::Answer;
 use crate::api::query::Param;
+use crate::api::reply::Answer;
 use crate::api::report_params::RawParams;
 use crate::app::reports::{self as app, Loaded};
 use crate::auth::{Caller, ReportReader};

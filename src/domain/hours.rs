@@ -2091,7 +2091,9 @@ mod tests {
         // The French form: byte-order mark, `;`, French headers, names beside the id; filled
         // with decimal commas as a French spreadsheet writes them.
         let template = template_csv(&template_rows(), CsvDialect::French);
-        let body = template.strip_prefix('\u{feff}').expect("a byte-order mark");
+        let body = template
+            .strip_prefix('\u{feff}')
+            .expect("a byte-order mark");
         let mut lines = body.lines();
         assert_eq!(
             lines.next(),
@@ -2145,10 +2147,12 @@ mod tests {
 
     #[test]
     fn french_and_english_headers_name_the_same_columns() {
-        let french = "Heures de formation;MOIS;n° mise en situation;Personne;Poste;HEURES DE TRAVAIL\n\
+        let french =
+            "Heures de formation;MOIS;n° mise en situation;Personne;Poste;HEURES DE TRAVAIL\n\
                       1,5;2026-01;12;Léa Durand;Maçon;35,5\n";
         let english = "training_hours,month,placement_id,work_hours\n1.5,2026-01,12,35.5\n";
-        let mixed = "N° mise en situation;month;Heures de travail;training_hours\n12;2026-01;35,5;1,5\n";
+        let mixed =
+            "N° mise en situation;month;Heures de travail;training_hours\n12;2026-01;35,5;1,5\n";
         for csv in [french, english, mixed] {
             assert_eq!(
                 parse_hours_csv(csv.as_bytes()).unwrap(),
@@ -2158,20 +2162,37 @@ mod tests {
         }
         // A column named twice, in two languages, is refused; a missing one is named in the
         // file's language.
-        let twice = "N° mise en situation;placement_id;Mois;Heures de travail;Heures de formation\n";
+        let twice =
+            "N° mise en situation;placement_id;Mois;Heures de travail;Heures de formation\n";
         let errors = rendered(parse_hours_csv(twice.as_bytes()));
-        assert_eq!((errors[0].field.as_str(), errors[0].code), ("placement_id", "column_duplicated"));
-        assert!(errors[0].message.contains("« N° mise en situation »"), "{}", errors[0].message);
-        let missing = "N° mise en situation;Mois;Heures de travail\n1;2026-01;3\n";
-        let errors = rendered(parse_hours_csv(missing.as_bytes()));
-        assert_eq!(errors.len(), 1);
-        assert_eq!((errors[0].field.as_str(), errors[0].code), ("training_hours", "column_missing"));
+        assert_eq!(
+            (errors[0].field.as_str(), errors[0].code),
+            ("placement_id", "column_duplicated")
+        );
         assert!(
-            errors[0].message.contains("la colonne « Heures de formation » manque"),
+            errors[0].message.contains("« N° mise en situation »"),
             "{}",
             errors[0].message
         );
-        assert!(errors[0].message.contains("« Mois »"), "{}", errors[0].message);
+        let missing = "N° mise en situation;Mois;Heures de travail\n1;2026-01;3\n";
+        let errors = rendered(parse_hours_csv(missing.as_bytes()));
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            (errors[0].field.as_str(), errors[0].code),
+            ("training_hours", "column_missing")
+        );
+        assert!(
+            errors[0]
+                .message
+                .contains("la colonne « Heures de formation » manque"),
+            "{}",
+            errors[0].message
+        );
+        assert!(
+            errors[0].message.contains("« Mois »"),
+            "{}",
+            errors[0].message
+        );
     }
 
     #[test]

@@ -27,7 +27,14 @@ const HEADER_FR: [&str; 6] = [
     "Secret statistique",
 ];
 
-const HEADER_STANDARD: [&str; 6] = ["breakdown", "key", "persons", "hours", "suppressed", "label"];
+const HEADER_STANDARD: [&str; 6] = [
+    "breakdown",
+    "key",
+    "persons",
+    "hours",
+    "suppressed",
+    "label",
+];
 
 /// One line of the table, before it is written in a dialect.
 struct Line<'a> {

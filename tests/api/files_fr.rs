@@ -118,9 +118,15 @@ on_both!(
                 .clone()
         };
         assert_eq!(label_of("Sexe", "female"), "Femmes");
-        assert_eq!(label_of("Critères d'éligibilité", "rsa"), "Bénéficiaire du RSA");
+        assert_eq!(
+            label_of("Critères d'éligibilité", "rsa"),
+            "Bénéficiaire du RSA"
+        );
         assert_eq!(label_of("Tranche d'âge", "26_49"), "26 à 49 ans");
-        assert_eq!(label_of("Type de contrat", "cddi"), "CDD d'insertion (CDDI)");
+        assert_eq!(
+            label_of("Type de contrat", "cddi"),
+            "CDD d'insertion (CDDI)"
+        );
         assert_eq!(
             label_of("Type de clause", "execution_condition"),
             "Condition d'exécution (art. L2112-2)"
@@ -151,7 +157,14 @@ on_both!(
         let std_rows = standard_rows(&r.text);
         assert_eq!(
             std_rows[0],
-            ["breakdown", "key", "persons", "hours", "suppressed", "label"]
+            [
+                "breakdown",
+                "key",
+                "persons",
+                "hours",
+                "suppressed",
+                "label"
+            ]
         );
         assert_eq!(
             std_rows[1],
@@ -222,7 +235,10 @@ on_both!(
 
         // `fr` by name is the default form.
         let named = app.get_ok("/api/v1/reports/annual.csv?year=2026&dialect=fr", fac);
-        assert_eq!(named.text, app.get_ok("/api/v1/reports/annual.csv?year=2026", fac).text);
+        assert_eq!(
+            named.text,
+            app.get_ok("/api/v1/reports/annual.csv?year=2026", fac).text
+        );
     }
 );
 
@@ -238,7 +254,10 @@ on_both!(an_unknown_dialect_is_refused_in_french, |app: &TestApp| {
         let error = &r.body["errors"][0];
         assert_eq!(error["code"], "csv_dialect_unknown", "{path}");
         let message = error["message"].as_str().unwrap();
-        assert!(message.contains("« fr »") && message.contains("« standard »"), "{message}");
+        assert!(
+            message.contains("« fr »") && message.contains("« standard »"),
+            "{message}"
+        );
         assert!(message.contains("virgule décimale"), "{message}");
     }
     // With another bad parameter: both in one answer.
@@ -308,7 +327,14 @@ on_both!(
         assert_eq!(rows[0], TEMPLATE_HEADER);
         assert_eq!(
             rows[1],
-            [&awa.to_string(), "Awa Diallo", "Peintre en bâtiment", "2026-03", "", ""]
+            [
+                &awa.to_string(),
+                "Awa Diallo",
+                "Peintre en bâtiment",
+                "2026-03",
+                "",
+                ""
+            ]
         );
         assert_eq!(rows.len(), 2);
         let filled = r.text.replace("2026-03;;", "2026-03;56,5;");

@@ -1680,7 +1680,14 @@ on_both!(csv_and_xlsx_carry_the_same_figures, |app: &TestApp| {
     let mut rows = csv::Reader::from_reader(r.text.as_bytes());
     assert_eq!(
         rows.headers().unwrap().iter().collect::<Vec<_>>(),
-        ["breakdown", "key", "persons", "hours", "suppressed", "label"]
+        [
+            "breakdown",
+            "key",
+            "persons",
+            "hours",
+            "suppressed",
+            "label"
+        ]
     );
     let mut seen = 0;
     for row in rows.records() {
