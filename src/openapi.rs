@@ -1162,12 +1162,12 @@ fn report_filters(d: Described) -> Described {
     )
 }
 
-/// The eight parameters of the annual report.
 /// The `dialect` of a CSV download (`domain::spreadsheet::CsvDialect`).
 fn csv_dialect() -> ObjectBuilder {
     string().enum_values(Some(crate::domain::spreadsheet::CsvDialect::CODES))
 }
 
+/// The eight parameters of the annual report.
 fn report_params(d: Described) -> Described {
     let d = d
         .query(

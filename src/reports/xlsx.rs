@@ -1,9 +1,9 @@
 //! The report as an XLSX workbook: a summary sheet ("Synthèse") with the period, the filters
 //! (organisations by name, the clause kind by its label), the key figures, exits and the
 //! purchasing plan indicator, then one sheet per breakdown (code, French label or the
-//! organisation's name, persons, hours, hidden). Hours are written as numbers with two decimals; hidden cells are empty
-//! with "oui" in the last column. A funder's selection under the threshold
-//! (`reports::BelowThreshold`) is one sheet with one line saying so in French.
+//! organisation's name, persons, hours, hidden). Hours are written as numbers with two
+//! decimals; hidden cells are empty with "oui" in the last column. A funder's selection under
+//! the threshold (`reports::BelowThreshold`) is one sheet with one line saying so in French.
 
 use std::collections::BTreeMap;
 
