@@ -857,6 +857,16 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 string().enum_values(Some(["csv", "xlsx"])),
                 "csv (by default) or xlsx",
             )
+            .query(
+                "dialect",
+                csv_dialect(),
+                "The CSV's form: `fr` (by default) for a French spreadsheet: UTF-8 with a \
+                 byte-order mark, `;`, decimal comma, the columns `N° mise en situation;\
+                 Personne;Poste;Mois;Heures de travail;Heures de formation`; `standard`: `,`, \
+                 decimal point, `placement_id,month,work_hours,training_hours,participant,\
+                 job_title,contractor,label`. Any other value is refused (422, \
+                 csv_dialect_unknown). The XLSX has the French columns",
+            )
             .file(200, "The template", &[CSV, XLSX]),
         ("GET", "/api/v1/hours") => d
             .query(
@@ -997,9 +1007,18 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             "The report, or for a funder under the threshold its suppressed form",
             s.named::<crate::reports::Report>(),
         ),
-        ("GET", "/api/v1/reports/annual.csv") => {
-            report_params(d).file(200, "The report as one long table", &[CSV])
-        }
+        ("GET", "/api/v1/reports/annual.csv") => report_params(d)
+            .query(
+                "dialect",
+                csv_dialect(),
+                "The CSV's form: `fr` (by default) for a French spreadsheet: UTF-8 with a \
+                 byte-order mark, `;`, decimal comma, the columns `Ventilation;Code;Libellé;\
+                 Personnes;Heures;Secret statistique` (the French label of each code, the \
+                 organisation's name beside a buyer's or contractor's id); `standard`: `,`, \
+                 decimal point, `breakdown,key,persons,hours,suppressed,label`. Any other \
+                 value is refused (422, csv_dialect_unknown)",
+            )
+            .file(200, "The report as one long table", &[CSV]),
         ("GET", "/api/v1/reports/annual.xlsx") => {
             report_params(d).file(200, "The report as a workbook", &[XLSX])
         }
@@ -1141,6 +1160,11 @@ fn report_filters(d: Described) -> Described {
         id(),
         "A funder reading several structures: only this one",
     )
+}
+
+/// The `dialect` of a CSV download (`domain::spreadsheet::CsvDialect`).
+fn csv_dialect() -> ObjectBuilder {
+    string().enum_values(Some(crate::domain::spreadsheet::CsvDialect::CODES))
 }
 
 /// The eight parameters of the annual report.

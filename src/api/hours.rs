@@ -22,6 +22,7 @@ use crate::domain::hours::{parse_hours_csv, parse_hours_xlsx, ImportRow};
 use crate::domain::limits::{Code, FreeText};
 use crate::domain::period::Month;
 use crate::domain::rule::Violation;
+use crate::domain::spreadsheet::CsvDialect;
 use crate::domain::units::{ser_hundredths, Hundredths};
 use crate::error::{ApiError, ApiResult};
 use crate::store::hours::{self as store, EntryFilter, HourEntry};
@@ -192,15 +193,18 @@ pub async fn import_raw(
     .await
 }
 
-/// GET /api/v1/hours/template?month=&format=csv|xlsx — staff; a contractor gets its open placements.
-#[rocket::get("/hours/template?<month>&<format>")]
+/// GET /api/v1/hours/template?month=&format=csv|xlsx&dialect=fr|standard — staff; a
+/// contractor gets its open placements. The CSV is in the French spreadsheet form unless
+/// `dialect=standard` (`domain::spreadsheet`); the XLSX has the French columns.
+#[rocket::get("/hours/template?<month>&<format>&<dialect>")]
 pub async fn template(
     caller: StaffOrContractor,
     month: Param<Month>,
     format: Param<String>,
+    dialect: Param<CsvDialect>,
     db: &State<Db>,
 ) -> ApiResult<Download> {
-    params!(month, format);
+    params!(month, format, dialect);
     let month = required("month", month)?;
     let format = format.unwrap_or_else(|| "csv".into());
     if format != "csv" && format != "xlsx" {
@@ -210,8 +214,9 @@ pub async fn template(
     let rows = reply::call(db, move |c| app::template_rows(c, &caller, month)).await?;
     let name = format!("heures-{month}.{format}");
     let (body, content_type) = if format == "csv" {
+        let dialect = dialect.unwrap_or_default();
         (
-            crate::domain::hours::template_csv(&rows).into_bytes(),
+            crate::domain::hours::template_csv(&rows, dialect).into_bytes(),
             ContentType::CSV,
         )
     } else {

@@ -886,6 +886,12 @@ pub static CATALOGUE: &[Entry] = &[
     rule("hours_format", 422, "format", &[], |_| {
         format!("le format doit être {}", codes_with_labels("csv, xlsx"))
     }),
+    rule("csv_dialect_unknown", 422, "dialect", &[], |_| {
+        "la forme du fichier CSV doit être « fr » (pour un tableur français : point-virgule, \
+         virgule décimale, en-têtes en français ; c'est la forme par défaut) ou « standard » \
+         (virgule, point décimal, en-têtes en anglais)"
+            .into()
+    }),
     rule("entry_status", 422, "status", &[], |_| {
         format!(
             "le statut doit être {}",
@@ -1010,10 +1016,10 @@ pub static CATALOGUE: &[Entry] = &[
         &["got_kind", "got"],
         |a| {
             format!(
-            "la cellule doit contenir un mois écrit AAAA-MM ou MM/AAAA, ou une date JJ/MM/AAAA ; \
-             elle contient {}",
-            got(a)
-        )
+                "la cellule doit contenir un mois écrit AAAA-MM, MM/AAAA ou « mars 2026 », ou une \
+             date JJ/MM/AAAA ; elle contient {}",
+                got(a)
+            )
         },
     ),
     rule(

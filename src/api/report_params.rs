@@ -2,10 +2,11 @@
 //! every bad one named in one 422, into the checked `reports::ReportRequest`.
 
 use crate::api::messages::field_error;
-use crate::api::query::{refused, Param};
+use crate::api::query::{refused, Param, QueryValue};
 use crate::domain::catalogue::{is_code, CLAUSE_KINDS};
 use crate::domain::period::{Month, Period, FIRST_YEAR, LAST_YEAR};
 use crate::domain::rule::Violation;
+use crate::domain::spreadsheet::CsvDialect;
 use crate::domain::territory::is_valid_departement;
 use crate::error::{ApiError, FieldError};
 use crate::reports::ReportRequest;
@@ -49,15 +50,39 @@ fn parse_id(text: &str) -> Option<i64> {
     text.parse::<i64>().ok().filter(|id| *id > 0)
 }
 
+/// The `dialect` of a CSV download: `fr` (the French spreadsheet form, by default) or
+/// `standard`; anything else is 422 `csv_dialect_unknown`.
+impl QueryValue for CsvDialect {
+    fn read(text: &str) -> Result<Self, Violation> {
+        CsvDialect::from_code(text).ok_or_else(|| Violation::new("", "csv_dialect_unknown"))
+    }
+}
+
 impl RawParams {
     /// Checks every parameter; all the bad ones are named in one 422.
     pub fn parse(&self) -> Result<ReportRequest, ApiError> {
+        self.parse_after(Vec::new())
+    }
+
+    /// Checks the CSV's `dialect` with every other parameter: all the bad ones in one 422.
+    pub fn parse_with_dialect(
+        &self,
+        dialect: Param<CsvDialect>,
+    ) -> Result<(ReportRequest, CsvDialect), ApiError> {
         let mut errors = Vec::new();
+        let dialect = dialect.take("dialect", &mut errors);
+        let req = self.parse_after(errors)?;
+        Ok((req, dialect.unwrap_or_default()))
+    }
+
+    /// Checks every parameter after the ones already refused in `errors`.
+    fn parse_after(&self, mut errors: Vec<FieldError>) -> Result<ReportRequest, ApiError> {
+        let refused_before = errors.len();
         let year = present("year", &self.year, &mut errors);
         let from = present("from", &self.from, &mut errors);
         let to = present("to", &self.to, &mut errors);
         // A period parameter already refused is not also called missing.
-        let period_refused = !errors.is_empty();
+        let period_refused = errors.len() > refused_before;
         let territory = present("territory", &self.territory, &mut errors).map(str::to_string);
         let buyer_id = present("buyer_id", &self.buyer_id, &mut errors);
         let contractor_id = present("contractor_id", &self.contractor_id, &mut errors);

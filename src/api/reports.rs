@@ -9,12 +9,14 @@ use rocket::serde::json::Json;
 use rocket::State;
 
 use crate::api::body::Download;
+use crate::api::query::Param;
 use crate::api::reply::Answer;
 use crate::api::report_params::RawParams;
 use crate::app::reports::{self as app, Loaded};
 use crate::auth::{Caller, ReportReader};
 use crate::config::Config;
 use crate::db::Db;
+use crate::domain::spreadsheet::CsvDialect;
 use crate::error::{ApiError, ApiResult};
 use crate::reports::{self, Report, ReportRequest};
 
@@ -44,22 +46,24 @@ pub async fn annual(
     Ok(Json(loaded.report))
 }
 
-/// GET /api/v1/reports/annual.csv — same parameters and readers as the JSON report.
-#[rocket::get("/reports/annual.csv?<params..>")]
+/// GET /api/v1/reports/annual.csv — same parameters and readers as the JSON report, and
+/// `dialect`: the French spreadsheet form by default, `standard` for programs.
+#[rocket::get("/reports/annual.csv?<dialect>&<params..>")]
 pub async fn annual_csv(
     caller: ReportReader,
+    dialect: Param<CsvDialect>,
     params: RawParams,
     db: &State<Db>,
     config: &State<Config>,
 ) -> ApiResult<Download> {
-    let req = params.parse()?;
-    let loaded = load(caller.0, req, db, config, false).await?;
-    let body = reports::csv::render(&loaded.report).map_err(|e| {
+    let (req, dialect) = params.parse_with_dialect(dialect)?;
+    let loaded = load(caller.0, req, db, config, true).await?;
+    let body = reports::csv::render(&loaded.report, &loaded.names, dialect).map_err(|e| {
         tracing::error!("report csv: {e}");
         ApiError::internal()
     })?;
     Ok(Download::new(
-        body.into_bytes(),
+        body,
         ContentType::new("text", "csv").with_params(("charset", "utf-8")),
         &reports::file_name(&loaded.report, "csv"),
     ))
@@ -74,8 +78,8 @@ pub async fn annual_xlsx(
     config: &State<Config>,
 ) -> ApiResult<Download> {
     let req = params.parse()?;
-    let loaded = load(caller.0, req, db, config, true).await?;
-    let body = reports::xlsx::render(&loaded.report, &loaded.names).map_err(|e| {
+    let loaded = load(caller.0, req.clone(), db, config, true).await?;
+    let body = reports::xlsx::render(&loaded.report, &loaded.names, &req).map_err(|e| {
         tracing::error!("report xlsx: {e}");
         ApiError::internal()
     })?;

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::domain::period::Month;
 use crate::domain::rule::Violation;
+use crate::domain::spreadsheet::{header_key, CsvDialect};
 use crate::domain::units::parse_hundredths;
 use crate::domain::xlsx_guard::{self, Refusal, XlsxLimits};
 
@@ -678,7 +679,17 @@ const COL_PLACEMENT: &str = "placement_id";
 const COL_MONTH: &str = "month";
 const COL_WORK: &str = "work_hours";
 const COL_TRAINING: &str = "training_hours";
-const REQUIRED_COLUMNS: [&str; 4] = [COL_PLACEMENT, COL_MONTH, COL_WORK, COL_TRAINING];
+
+/// The columns an import reads, each as (its English name, which is also the field its
+/// errors name, and its French name, as the template's header writes it). A header names a
+/// column in either language, case, accents and punctuation aside (`spreadsheet::header_key`).
+/// Other columns (the template's `Personne` and `Poste`, notes) are ignored.
+const IMPORT_COLUMNS: [(&str, &str); 4] = [
+    (COL_PLACEMENT, "N° mise en situation"),
+    (COL_MONTH, "Mois"),
+    (COL_WORK, "Heures de travail"),
+    (COL_TRAINING, "Heures de formation"),
+];
 
 /// A cell as read from either format, before interpretation.
 #[derive(Debug, Clone, PartialEq)]
@@ -727,40 +738,56 @@ struct Columns {
 }
 
 fn find_columns(header: &[Cell], line: usize) -> Result<Columns, Vec<ImportError>> {
-    let names: Vec<String> = header
+    let keys: Vec<String> = header
         .iter()
         .map(|c| match c {
-            Cell::Text(s) => s.trim().to_lowercase(),
+            Cell::Text(s) => header_key(s),
             _ => String::new(),
         })
         .collect();
+    let names_one = |name: &str| keys.contains(&header_key(name));
+    // Errors name the columns in the file's language: English when it uses an English name
+    // and no French one, French otherwise (as in the template).
+    let english = IMPORT_COLUMNS.iter().any(|(en, _)| names_one(en))
+        && !IMPORT_COLUMNS.iter().any(|(_, fr)| names_one(fr));
+    let shown = |(en, fr): (&'static str, &'static str)| if english { en } else { fr };
+    let other = |(en, fr): (&'static str, &'static str)| if english { fr } else { en };
+    let required = format!(
+        "{} (ou leurs noms {} : {})",
+        IMPORT_COLUMNS
+            .map(|c| format!("« {} »", shown(c)))
+            .join(", "),
+        if english { "français" } else { "anglais" },
+        IMPORT_COLUMNS.map(other).join(", ")
+    );
     let mut errors = Vec::new();
-    let mut position = |column: &str| {
-        let found: Vec<usize> = (0..names.len()).filter(|i| names[*i] == column).collect();
+    let mut position = |(en, fr): (&'static str, &'static str)| {
+        let (en_key, fr_key) = (header_key(en), header_key(fr));
+        let found: Vec<usize> = (0..keys.len())
+            .filter(|i| keys[*i] == en_key || keys[*i] == fr_key)
+            .collect();
+        let column = shown((en, fr));
         match found.as_slice() {
             [i] => Some(*i),
             [] => {
                 errors.push(ImportError::new(
                     line,
-                    Violation::new(column, "column_missing")
+                    Violation::new(en, "column_missing")
                         .with("column", column)
-                        .with("required", REQUIRED_COLUMNS.join(", ")),
+                        .with("required", &required),
                 ));
                 None
             }
             _ => {
                 errors.push(ImportError::new(
                     line,
-                    Violation::new(column, "column_duplicated").with("column", column),
+                    Violation::new(en, "column_duplicated").with("column", column),
                 ));
                 None
             }
         }
     };
-    let placement_id = position(COL_PLACEMENT);
-    let month = position(COL_MONTH);
-    let work = position(COL_WORK);
-    let training = position(COL_TRAINING);
+    let [placement_id, month, work, training] = IMPORT_COLUMNS.map(&mut position);
     match (placement_id, month, work, training) {
         (Some(placement_id), Some(month), Some(work), Some(training)) => Ok(Columns {
             placement_id,
@@ -903,10 +930,15 @@ fn month_of_cell(cell: &Cell) -> Result<String, Violation> {
 }
 
 /// Months as people and spreadsheets write them: `YYYY-MM`, `MM/YYYY`, `YYYY-MM-DD`,
-/// `DD/MM/YYYY`, the two dates possibly followed by a time.
+/// `DD/MM/YYYY`, the two dates possibly followed by a time, and a French month name with
+/// its year (`mars 2026`, or `mars-26` as French Excel shows and saves a `2026-03` it took
+/// for a date).
 fn month_from_text(s: &str) -> Option<(i32, u32)> {
     let s = s.trim();
     if let Some(month) = parse_month(s) {
+        return Some(month);
+    }
+    if let Some(month) = french_month_name(s) {
         return Some(month);
     }
     let date_part = s.split([' ', 'T']).next().unwrap_or(s);
@@ -920,6 +952,39 @@ fn month_from_text(s: &str) -> Option<(i32, u32)> {
     let month = parse_digits(month).filter(|m| (1..=12).contains(m))?;
     let year = parse_digits(year).filter(|_| year.len() == 4)? as i32;
     (year >= 1).then_some((year, month))
+}
+
+/// French month names, full and as French spreadsheets shorten them, accents folded
+/// (`spreadsheet::header_key`).
+const FRENCH_MONTHS: [&[&str]; 12] = [
+    &["janvier", "janv"],
+    &["fevrier", "fevr", "fev"],
+    &["mars"],
+    &["avril", "avr"],
+    &["mai"],
+    &["juin"],
+    &["juillet", "juil"],
+    &["aout"],
+    &["septembre", "sept"],
+    &["octobre", "oct"],
+    &["novembre", "nov"],
+    &["decembre", "dec"],
+];
+
+/// `mars 2026`, `Mars-2026`, `mars-26`, `févr.-26`: a month name, a space or hyphen, and a
+/// year of four digits or two (20YY).
+fn french_month_name(s: &str) -> Option<(i32, u32)> {
+    let at = s.rfind([' ', '-'])?;
+    let (name, year) = (header_key(&s[..at]), &s[at + 1..]);
+    let month = FRENCH_MONTHS
+        .iter()
+        .position(|names| names.contains(&name.as_str()))?;
+    let year = match year.len() {
+        4 => parse_digits(year)? as i32,
+        2 => 2000 + parse_digits(year)? as i32,
+        _ => return None,
+    };
+    Some((year, month as u32 + 1))
 }
 
 /// The date of an Excel serial number (1900 date system), for plausible dates only.
@@ -1256,7 +1321,19 @@ pub struct TemplateRow {
     pub contractor: String,
 }
 
-const TEMPLATE_HEADER: [&str; 7] = [
+/// The template's columns in the French form (CSV `fr` and XLSX): what a site manager opens.
+const TEMPLATE_HEADER_FR: [&str; 6] = [
+    "N° mise en situation",
+    "Personne",
+    "Poste",
+    "Mois",
+    "Heures de travail",
+    "Heures de formation",
+];
+
+/// The template's columns in the `standard` CSV form: the columns programs read, and the
+/// row's `label` last.
+const TEMPLATE_HEADER_STANDARD: [&str; 8] = [
     COL_PLACEMENT,
     COL_MONTH,
     COL_WORK,
@@ -1264,23 +1341,51 @@ const TEMPLATE_HEADER: [&str; 7] = [
     "participant",
     "job_title",
     "contractor",
+    "label",
 ];
 
-/// A CSV template (`,` separated, LF): ids and months filled, hours empty.
-pub fn template_csv(rows: &[TemplateRow]) -> String {
-    let mut out = TEMPLATE_HEADER.join(",");
+impl TemplateRow {
+    /// What the line is about, in words: the person and the job.
+    fn label(&self) -> String {
+        format!("{} — {}", self.participant, self.job_title)
+    }
+}
+
+/// A CSV template, ids, names and months filled, hours empty: in the French form (`;`,
+/// byte-order mark, French headers) or the standard one (`,`, English headers, `label`
+/// last). Names are defused (`defuse_formula`): the import ignores those columns.
+pub fn template_csv(rows: &[TemplateRow], dialect: CsvDialect) -> String {
+    let separator = char::from(dialect.delimiter()).to_string();
+    let mut out = dialect.preamble().to_string();
+    let header: &[&str] = match dialect {
+        CsvDialect::French => &TEMPLATE_HEADER_FR,
+        CsvDialect::Standard => &TEMPLATE_HEADER_STANDARD,
+    };
+    out.push_str(&header.join(&separator));
     out.push('\n');
     for row in rows {
-        let fields = [
-            row.placement_id.to_string(),
-            csv_field(&row.month),
-            String::new(),
-            String::new(),
-            csv_field(&defuse_formula(&row.participant)),
-            csv_field(&defuse_formula(&row.job_title)),
-            csv_field(&defuse_formula(&row.contractor)),
-        ];
-        out.push_str(&fields.join(","));
+        let text = |value: &str| csv_field(&defuse_formula(value));
+        let fields = match dialect {
+            CsvDialect::French => vec![
+                row.placement_id.to_string(),
+                text(&row.participant),
+                text(&row.job_title),
+                csv_field(&row.month),
+                String::new(),
+                String::new(),
+            ],
+            CsvDialect::Standard => vec![
+                row.placement_id.to_string(),
+                csv_field(&row.month),
+                String::new(),
+                String::new(),
+                text(&row.participant),
+                text(&row.job_title),
+                text(&row.contractor),
+                text(&row.label()),
+            ],
+        };
+        out.push_str(&fields.join(&separator));
         out.push('\n');
     }
     out
@@ -1324,13 +1429,13 @@ fn template_workbook(
     let bold = Format::new().set_bold();
     let text = Format::new().set_num_format("@");
     let hours = Format::new().set_num_format("0.00");
-    for (col, name) in TEMPLATE_HEADER.iter().enumerate() {
+    for (col, name) in TEMPLATE_HEADER_FR.iter().enumerate() {
         sheet.write_string_with_format(0, col as u16, *name, &bold)?;
     }
-    sheet.set_column_format(1, &text)?;
-    sheet.set_column_format(2, &hours)?;
-    sheet.set_column_format(3, &hours)?;
-    for (col, width) in [14, 10, 12, 14, 30, 30, 30].into_iter().enumerate() {
+    sheet.set_column_format(3, &text)?;
+    sheet.set_column_format(4, &hours)?;
+    sheet.set_column_format(5, &hours)?;
+    for (col, width) in [20, 30, 30, 10, 18, 20].into_iter().enumerate() {
         sheet.set_column_width(col as u16, width)?;
     }
     sheet.set_freeze_panes(1, 0)?;
@@ -1338,10 +1443,9 @@ fn template_workbook(
         let r = (i + 1) as u32;
         // Ids stay well below 2^53, where floats are exact.
         sheet.write_number(r, 0, row.placement_id as f64)?;
-        sheet.write_string_with_format(r, 1, &row.month, &text)?;
-        sheet.write_string(r, 4, &row.participant)?;
-        sheet.write_string(r, 5, &row.job_title)?;
-        sheet.write_string(r, 6, &row.contractor)?;
+        sheet.write_string(r, 1, &row.participant)?;
+        sheet.write_string(r, 2, &row.job_title)?;
+        sheet.write_string_with_format(r, 3, &row.month, &text)?;
     }
     Ok(workbook)
 }
@@ -1739,7 +1843,7 @@ mod tests {
     fn csv_month_spellings() {
         let csv = "placement_id;month;work_hours;training_hours\n\
                    1;03/2026;1;0\n2;3/2026;1;0\n3;2026-03-31;1;0\n4;31/03/2026;1;0\n5;2026-03-01 00:00:00;1;0\n\
-                   6;2026-13;1;0\n7;31/02/2026;1;0\n8;mars 2026;1;0\n9;13/2026;1;0\n";
+                   6;2026-13;1;0\n7;31/02/2026;1;0\n8;marsh 2026;1;0\n9;13/2026;1;0\n";
         let result = parse_hours_csv(csv.as_bytes());
         assert_eq!(
             errors_of(result.clone()),
@@ -1760,6 +1864,28 @@ mod tests {
         .unwrap();
         assert!(ok.iter().all(|r| r.month == "2026-03"), "{ok:?}");
         assert_eq!(ok.len(), 5);
+    }
+
+    #[test]
+    fn csv_french_month_names_as_spreadsheets_save_them() {
+        let csv = "N° mise en situation;Mois;Heures de travail;Heures de formation\n\
+                   1;mars 2026;1;0\n2;mars-26;1;0\n3;Févr.-26;1;0\n4;déc.-2025;1;0\n\
+                   5;août 2026;1;0\n6;juil.-26;1;0\n7;mars 26 2026;1;0\n8;mars-6;1;0\n";
+        let result = parse_hours_csv(csv.as_bytes());
+        assert_eq!(
+            errors_of(result),
+            [(8, "month".to_string()), (9, "month".to_string())]
+        );
+        let ok: String = csv.lines().take(7).map(|l| format!("{l}\n")).collect();
+        let months: Vec<String> = parse_hours_csv(ok.as_bytes())
+            .unwrap()
+            .into_iter()
+            .map(|r| r.month)
+            .collect();
+        assert_eq!(
+            months,
+            ["2026-03", "2026-03", "2026-02", "2025-12", "2026-08", "2026-07"]
+        );
     }
 
     #[test]
@@ -1962,15 +2088,40 @@ mod tests {
 
     #[test]
     fn csv_template_round_trip() {
-        let template = template_csv(&template_rows());
-        let mut lines = template.lines();
+        // The French form: byte-order mark, `;`, French headers, names beside the id; filled
+        // with decimal commas as a French spreadsheet writes them.
+        let template = template_csv(&template_rows(), CsvDialect::French);
+        let body = template
+            .strip_prefix('\u{feff}')
+            .expect("a byte-order mark");
+        let mut lines = body.lines();
         assert_eq!(
             lines.next(),
-            Some("placement_id,month,work_hours,training_hours,participant,job_title,contractor")
+            Some("N° mise en situation;Personne;Poste;Mois;Heures de travail;Heures de formation")
         );
         assert_eq!(
             lines.next(),
-            Some("41,2026-03,,,\"Durand, Léa\",\"Peintre \"\"intérieur\"\"\",'=Bâti Nord")
+            Some("41;\"Durand, Léa\";\"Peintre \"\"intérieur\"\"\";2026-03;;")
+        );
+        assert_eq!(lines.next(), Some("42;Martin Ali;Maçon;2026-03;;"));
+        let filled = template
+            .replace("2026-03;;\n", "2026-03;120,5;\n")
+            .replace("Maçon;2026-03;120,5;", "Maçon;2026-03;80;4,25");
+        assert_template_read_back(
+            parse_hours_csv(template.as_bytes()),
+            parse_hours_csv(filled.as_bytes()),
+        );
+
+        // The standard form: today's columns, then `label`.
+        let template = template_csv(&template_rows(), CsvDialect::Standard);
+        let mut lines = template.lines();
+        assert_eq!(
+            lines.next(),
+            Some("placement_id,month,work_hours,training_hours,participant,job_title,contractor,label")
+        );
+        assert_eq!(
+            lines.next(),
+            Some("41,2026-03,,,\"Durand, Léa\",\"Peintre \"\"intérieur\"\"\",'=Bâti Nord,\"Durand, Léa — Peintre \"\"intérieur\"\"\"")
         );
         let filled = template
             .replace("41,2026-03,,", "41,2026-03,120.5,")
@@ -1987,11 +2138,61 @@ mod tests {
         assert!(bytes.starts_with(b"PK"));
         let mut workbook = template_workbook(&template_rows()).unwrap();
         let sheet = workbook.worksheet_from_index(0).unwrap();
-        sheet.write_number(1, 2, 120.5).unwrap();
-        sheet.write_number(2, 2, 80.0).unwrap();
-        sheet.write_number(2, 3, 4.25).unwrap();
+        sheet.write_number(1, 4, 120.5).unwrap();
+        sheet.write_number(2, 4, 80.0).unwrap();
+        sheet.write_number(2, 5, 4.25).unwrap();
         let filled = workbook.save_to_buffer().unwrap();
         assert_template_read_back(parse_hours_xlsx(&bytes), parse_hours_xlsx(&filled));
+    }
+
+    #[test]
+    fn french_and_english_headers_name_the_same_columns() {
+        let french =
+            "Heures de formation;MOIS;n° mise en situation;Personne;Poste;HEURES DE TRAVAIL\n\
+                      1,5;2026-01;12;Léa Durand;Maçon;35,5\n";
+        let english = "training_hours,month,placement_id,work_hours\n1.5,2026-01,12,35.5\n";
+        let mixed =
+            "N° mise en situation;month;Heures de travail;training_hours\n12;2026-01;35,5;1,5\n";
+        for csv in [french, english, mixed] {
+            assert_eq!(
+                parse_hours_csv(csv.as_bytes()).unwrap(),
+                [row(2, 12, "2026-01", 3550, 150)],
+                "{csv}"
+            );
+        }
+        // A column named twice, in two languages, is refused; a missing one is named in the
+        // file's language.
+        let twice =
+            "N° mise en situation;placement_id;Mois;Heures de travail;Heures de formation\n";
+        let errors = rendered(parse_hours_csv(twice.as_bytes()));
+        assert_eq!(
+            (errors[0].field.as_str(), errors[0].code),
+            ("placement_id", "column_duplicated")
+        );
+        assert!(
+            errors[0].message.contains("« N° mise en situation »"),
+            "{}",
+            errors[0].message
+        );
+        let missing = "N° mise en situation;Mois;Heures de travail\n1;2026-01;3\n";
+        let errors = rendered(parse_hours_csv(missing.as_bytes()));
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            (errors[0].field.as_str(), errors[0].code),
+            ("training_hours", "column_missing")
+        );
+        assert!(
+            errors[0]
+                .message
+                .contains("la colonne « Heures de formation » manque"),
+            "{}",
+            errors[0].message
+        );
+        assert!(
+            errors[0].message.contains("« Mois »"),
+            "{}",
+            errors[0].message
+        );
     }
 
     #[test]
@@ -2046,7 +2247,7 @@ mod tests {
         use rust_xlsxwriter::{Format, Workbook};
         let mut workbook = Workbook::new();
         let sheet = workbook.add_worksheet();
-        for (col, name) in REQUIRED_COLUMNS.iter().enumerate() {
+        for (col, (name, _)) in IMPORT_COLUMNS.iter().enumerate() {
             sheet.write_string(0, col as u16, *name).unwrap();
         }
         sheet.write_number(1, 0, 3.0).unwrap();

@@ -20,6 +20,7 @@ pub mod reminders;
 pub mod report;
 pub mod rule;
 pub mod siret;
+pub mod spreadsheet;
 pub mod suppression;
 pub mod territory;
 pub mod units;

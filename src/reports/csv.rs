@@ -1,63 +1,212 @@
-//! The report as one long CSV table: `breakdown,key,persons,hours,suppressed`.
+//! The report as one long CSV table, in one of two forms (`domain::spreadsheet::CsvDialect`).
+//!
+//! - French spreadsheet form (by default): byte-order mark, `;`, decimal comma, the columns
+//!   `Ventilation;Code;Libellé;Personnes;Heures;Secret statistique`: the breakdown's French
+//!   title, the code (an organisation's id for buyers and contractors), its French label (the
+//!   organisation's name), and `oui`/`non`.
+//! - `standard`: `breakdown,key,persons,hours,suppressed,label`, hours with a decimal point,
+//!   as programs read it before the French form existed, with the French label last.
 //!
 //! Rows: `total,all` (beneficiaries and hours), then every cell of every breakdown in the
-//! API's order (a hidden cell has empty persons and hours and `suppressed` true), then
-//! `exits,<outcome>` with the number of exits in `persons`. Hours are decimals with a point
-//! and two decimals at most, as in the JSON. A funder's selection under the threshold
-//! (`reports::BelowThreshold`) is one line saying so in French, and nothing else.
+//! API's order (a hidden cell has empty persons and hours and is marked suppressed), then
+//! `exits,<outcome>` with the number of exits in `persons`. Hours have two decimals at most,
+//! as in the JSON. A funder's selection under the threshold (`reports::BelowThreshold`) is
+//! one line saying so in French, and nothing else.
 
-use crate::domain::units::hundredths_to_json;
-use crate::reports::{AnnualReport, Report};
+use std::collections::BTreeMap;
 
-fn hours_text(v: Option<i64>) -> String {
-    v.map(|h| hundredths_to_json(h).to_string())
-        .unwrap_or_default()
+use crate::domain::spreadsheet::CsvDialect;
+use crate::reports::{key_label, outcome_label, AnnualReport, Report, BREAKDOWN_TITLES};
+
+const HEADER_FR: [&str; 6] = [
+    "Ventilation",
+    "Code",
+    "Libellé",
+    "Personnes",
+    "Heures",
+    "Secret statistique",
+];
+
+const HEADER_STANDARD: [&str; 6] = [
+    "breakdown",
+    "key",
+    "persons",
+    "hours",
+    "suppressed",
+    "label",
+];
+
+/// One line of the table, before it is written in a dialect.
+struct Line<'a> {
+    breakdown: &'a str,
+    /// The breakdown's French title.
+    title: &'a str,
+    key: &'a str,
+    label: String,
+    persons: Option<i64>,
+    /// Hundredths.
+    hours: Option<i64>,
+    suppressed: bool,
 }
 
-pub fn render(report: &Report) -> Result<String, csv::Error> {
-    match report {
-        Report::Shown(r) => render_figures(r),
-        Report::BelowThreshold(b) => {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            w.write_record([b.sentence()])?;
-            let bytes = w.into_inner().map_err(|e| e.into_error())?;
-            Ok(String::from_utf8_lossy(&bytes).into_owned())
+impl Line<'_> {
+    fn fields(&self, dialect: CsvDialect) -> [String; 6] {
+        let persons = self.persons.map(|p| p.to_string()).unwrap_or_default();
+        let hours = self.hours.map(|h| dialect.hours(h)).unwrap_or_default();
+        let suppressed = dialect.yes_no(self.suppressed).to_string();
+        match dialect {
+            CsvDialect::French => [
+                self.title.to_string(),
+                self.key.to_string(),
+                self.label.clone(),
+                persons,
+                hours,
+                suppressed,
+            ],
+            CsvDialect::Standard => [
+                self.breakdown.to_string(),
+                self.key.to_string(),
+                persons,
+                hours,
+                suppressed,
+                self.label.clone(),
+            ],
         }
     }
 }
 
-fn render_figures(report: &AnnualReport) -> Result<String, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["breakdown", "key", "persons", "hours", "suppressed"])?;
-    w.write_record([
-        "total".to_string(),
-        "all".to_string(),
-        report.beneficiaries.to_string(),
-        hours_text(Some(report.hours)),
-        "false".to_string(),
-    ])?;
+fn writer(dialect: CsvDialect) -> csv::Writer<Vec<u8>> {
+    let mut out = Vec::new();
+    out.extend_from_slice(dialect.preamble().as_bytes());
+    csv::WriterBuilder::new()
+        .delimiter(dialect.delimiter())
+        .from_writer(out)
+}
+
+fn finish(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, csv::Error> {
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// The report as CSV bytes; `names` are the organisations' names by id.
+pub fn render(
+    report: &Report,
+    names: &BTreeMap<i64, String>,
+    dialect: CsvDialect,
+) -> Result<Vec<u8>, csv::Error> {
+    match report {
+        Report::Shown(r) => render_figures(r, names, dialect),
+        Report::BelowThreshold(b) => {
+            let mut w = writer(dialect);
+            w.write_record([b.sentence()])?;
+            finish(w)
+        }
+    }
+}
+
+fn render_figures(
+    report: &AnnualReport,
+    names: &BTreeMap<i64, String>,
+    dialect: CsvDialect,
+) -> Result<Vec<u8>, csv::Error> {
+    let mut lines = vec![Line {
+        breakdown: "total",
+        title: "Total",
+        key: "all",
+        label: "Ensemble des personnes".to_string(),
+        persons: Some(report.beneficiaries),
+        hours: Some(report.hours),
+        suppressed: false,
+    }];
     if let Some(b) = &report.breakdowns {
-        for (name, cells) in b.named() {
+        for ((name, cells), (_, title)) in b.named().into_iter().zip(BREAKDOWN_TITLES) {
             for c in cells {
-                w.write_record([
-                    name.to_string(),
-                    c.key.clone(),
-                    c.persons.map(|p| p.to_string()).unwrap_or_default(),
-                    hours_text(c.hours),
-                    c.suppressed.to_string(),
-                ])?;
+                lines.push(Line {
+                    breakdown: name,
+                    title,
+                    key: &c.key,
+                    label: key_label(name, &c.key, names),
+                    persons: c.persons,
+                    hours: c.hours,
+                    suppressed: c.suppressed,
+                });
             }
         }
     }
     for (outcome, n) in report.exits.named() {
-        w.write_record([
-            "exits".to_string(),
-            outcome.to_string(),
-            n.map(|p| p.to_string()).unwrap_or_default(),
-            String::new(),
-            n.is_none().to_string(),
-        ])?;
+        lines.push(Line {
+            breakdown: "exits",
+            title: "Sorties",
+            key: outcome,
+            label: outcome_label(outcome).to_string(),
+            persons: n,
+            hours: None,
+            suppressed: n.is_none(),
+        });
     }
-    let bytes = w.into_inner().map_err(|e| e.into_error())?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    let mut w = writer(dialect);
+    w.write_record(match dialect {
+        CsvDialect::French => HEADER_FR,
+        CsvDialect::Standard => HEADER_STANDARD,
+    })?;
+    for line in &lines {
+        w.write_record(line.fields(dialect))?;
+    }
+    finish(w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::period::Period;
+    use crate::domain::report::compute;
+    use crate::domain::report::tests::example_rows;
+    use crate::reports::{assemble, Others};
+
+    fn example() -> Report {
+        let figures = compute(&example_rows());
+        Report::Shown(assemble(
+            &Period::year(2025),
+            &figures,
+            &Others::default(),
+            1607,
+            None,
+        ))
+    }
+
+    #[test]
+    fn french_form_has_a_byte_order_mark_semicolons_decimal_commas_and_labels() {
+        let bytes = render(&example(), &BTreeMap::new(), CsvDialect::French).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        let body = text.strip_prefix('\u{feff}').expect("a byte-order mark");
+        let mut lines = body.lines();
+        assert_eq!(
+            lines.next(),
+            Some("Ventilation;Code;Libellé;Personnes;Heures;Secret statistique")
+        );
+        // 673.59 h for 5 persons in the example rows.
+        assert_eq!(
+            lines.next(),
+            Some("Total;all;Ensemble des personnes;5;673,59;non")
+        );
+        assert!(body.contains("\nSexe;female;Femmes;"), "{body}");
+        assert!(body.contains("\nSorties;durable_employment;Emploi durable;0;;non"));
+        assert!(!body.contains("673.59"));
+    }
+
+    #[test]
+    fn standard_form_keeps_the_old_columns_and_adds_the_label_last() {
+        let bytes = render(&example(), &BTreeMap::new(), CsvDialect::Standard).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(
+            lines.next(),
+            Some("breakdown,key,persons,hours,suppressed,label")
+        );
+        assert_eq!(
+            lines.next(),
+            Some("total,all,5,673.59,false,Ensemble des personnes")
+        );
+        assert!(text.contains("\nsex,female,"), "{text}");
+        assert!(text.contains(",false,Femmes\n"), "{text}");
+    }
 }

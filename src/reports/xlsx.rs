@@ -1,14 +1,38 @@
-//! The report as an XLSX workbook: a summary sheet ("Synthèse") with the key figures, exits
-//! and the purchasing plan indicator, then one sheet per breakdown (code, label, persons,
-//! hours, hidden). Hours are written as numbers with two decimals; hidden cells are empty
-//! with "oui" in the last column. A funder's selection under the threshold
-//! (`reports::BelowThreshold`) is one sheet with one line saying so in French.
+//! The report as an XLSX workbook: a summary sheet ("Synthèse") with the period, the filters
+//! (organisations by name, the clause kind by its label), the key figures, exits and the
+//! purchasing plan indicator, then one sheet per breakdown (code, French label or the
+//! organisation's name, persons, hours, hidden). Hours are written as numbers with two
+//! decimals; hidden cells are empty with "oui" in the last column. A funder's selection under
+//! the threshold (`reports::BelowThreshold`) is one sheet with one line saying so in French.
 
 use std::collections::BTreeMap;
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
-use crate::reports::{key_label, outcome_label, AnnualReport, Report, BREAKDOWN_TITLES};
+use crate::domain::catalogue::{label, CLAUSE_KINDS};
+use crate::reports::{
+    key_label, outcome_label, AnnualReport, Report, ReportRequest, BREAKDOWN_TITLES,
+};
+
+/// The filters of the request, in French, organisations by name and codes by label.
+fn selection(req: &ReportRequest, names: &BTreeMap<i64, String>) -> Vec<(&'static str, String)> {
+    let name = |id: i64| names.get(&id).cloned().unwrap_or_else(|| id.to_string());
+    let mut lines = Vec::new();
+    if let Some(t) = &req.territory {
+        lines.push(("Département", t.clone()));
+    }
+    if let Some(id) = req.buyer_id {
+        lines.push(("Acheteur", name(id)));
+    }
+    if let Some(id) = req.contractor_id {
+        lines.push(("Entreprise", name(id)));
+    }
+    if let Some(kind) = &req.clause_kind {
+        let text = label(CLAUSE_KINDS, kind).unwrap_or(kind).to_string();
+        lines.push(("Type de clause", text));
+    }
+    lines
+}
 
 /// Hundredths as a spreadsheet number (the display value of an exact decimal).
 fn number(hundredths: i64) -> f64 {
@@ -29,9 +53,15 @@ fn tenths(v: i64) -> f64 {
     v as f64 / 10.0
 }
 
-pub fn render(report: &Report, names: &BTreeMap<i64, String>) -> Result<Vec<u8>, XlsxError> {
+/// The workbook; `names` are the organisations' names by id, `req` the request whose
+/// filters the summary names.
+pub fn render(
+    report: &Report,
+    names: &BTreeMap<i64, String>,
+    req: &ReportRequest,
+) -> Result<Vec<u8>, XlsxError> {
     match report {
-        Report::Shown(r) => render_figures(r, names),
+        Report::Shown(r) => render_figures(r, names, req),
         Report::BelowThreshold(b) => {
             let mut book = Workbook::new();
             let sheet = book.add_worksheet();
@@ -45,6 +75,7 @@ pub fn render(report: &Report, names: &BTreeMap<i64, String>) -> Result<Vec<u8>,
 fn render_figures(
     report: &AnnualReport,
     names: &BTreeMap<i64, String>,
+    req: &ReportRequest,
 ) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
@@ -60,6 +91,12 @@ fn render_figures(
     sheet.write_string(1, 0, &report.headline)?;
     sheet.write_string(2, 0, "Période")?;
     sheet.write_string(2, 1, format!("{} à {}", report.from, report.to))?;
+    let mut row = 3u32;
+    for (what, value) in selection(req, names) {
+        sheet.write_string(row, 0, what)?;
+        sheet.write_string(row, 1, value)?;
+        row += 1;
+    }
     let mut lines: Vec<(String, Value)> = vec![
         (
             "Heures d'insertion réalisées".into(),
@@ -133,7 +170,6 @@ fn render_figures(
             Value::Hours(report.previous.fte),
         ),
     ]);
-    let mut row = 3u32;
     for (label, value) in &lines {
         sheet.write_string(row, 0, label)?;
         match *value {

@@ -8,6 +8,7 @@ mod contractors;
 mod contracts;
 mod demo;
 mod failures;
+mod files_fr;
 mod fixtures;
 mod foundation;
 mod hours;

@@ -509,6 +509,8 @@ on_both!(
         walk.seen("template month", &r);
         let r = app.get("/api/v1/hours/template?month=2026-03&format=pdf", &a);
         walk.seen("template format", &r);
+        let r = app.get("/api/v1/hours/template?month=2026-03&dialect=excel", &a);
+        walk.seen("template dialect", &r);
         let r = app.get("/api/v1/hours/template", &a);
         walk.refused("template without month", &r, 422, "param_required");
 

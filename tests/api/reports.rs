@@ -1669,7 +1669,8 @@ on_both!(csv_and_xlsx_carry_the_same_figures, |app: &TestApp| {
     let d = dataset(app);
     let fac = &d.world.facilitator;
     let json = report(app, fac, "year=2026");
-    let r = app.get("/api/v1/reports/annual.csv?year=2026", fac);
+    // The standard form (the French one is read in files_fr.rs): the old columns, `label` last.
+    let r = app.get("/api/v1/reports/annual.csv?year=2026&dialect=standard", fac);
     assert_eq!(r.status, 200);
     assert!(r.content_type.as_deref().unwrap().starts_with("text/csv"));
     assert_eq!(
@@ -1679,12 +1680,20 @@ on_both!(csv_and_xlsx_carry_the_same_figures, |app: &TestApp| {
     let mut rows = csv::Reader::from_reader(r.text.as_bytes());
     assert_eq!(
         rows.headers().unwrap().iter().collect::<Vec<_>>(),
-        ["breakdown", "key", "persons", "hours", "suppressed"]
+        [
+            "breakdown",
+            "key",
+            "persons",
+            "hours",
+            "suppressed",
+            "label"
+        ]
     );
     let mut seen = 0;
     for row in rows.records() {
         let row = row.unwrap();
         let (b, k) = (&row[0], &row[1]);
+        assert!(!row[5].is_empty() && row[5] != row[1], "{row:?}");
         match b {
             "total" => {
                 assert_eq!(
@@ -1716,8 +1725,22 @@ on_both!(csv_and_xlsx_carry_the_same_figures, |app: &TestApp| {
     // A funder's CSV: hidden cells are empty and marked.
     app.cli_user("PLIE Est", "funder", "f@csv.test", None, None);
     let f = app.token("f@csv.test");
+    let r = app.get("/api/v1/reports/annual.csv?year=2026&dialect=standard", &f);
+    assert!(
+        r.text.contains(
+            "criteria,refugee,,,true,Réfugié ou bénéficiaire d'une protection internationale"
+        ),
+        "{}",
+        r.text
+    );
     let r = app.get("/api/v1/reports/annual.csv?year=2026", &f);
-    assert!(r.text.contains("criteria,refugee,,,true"), "{}", r.text);
+    assert!(
+        r.text.contains(
+            "Critères d'éligibilité;refugee;Réfugié ou bénéficiaire d'une protection internationale;;;oui"
+        ),
+        "{}",
+        r.text
+    );
 
     let r = app.get("/api/v1/reports/annual.xlsx?from=2026-01&to=2026-06", fac);
     assert_eq!(r.status, 200);
