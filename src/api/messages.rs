@@ -535,10 +535,23 @@ pub static CATALOGUE: &[Entry] = &[
             .into()
     }),
     problem("not_found", 404, "Introuvable", &["what"], |a| {
-        format!(
-            "{} n'existe pas ou ne fait pas partie de votre périmètre",
-            record(a.p("what"))
-        )
+        match a.p("what") {
+            // Every role reads every list: name the ones there are.
+            "reference list" => {
+                let names: Vec<String> = crate::app::reference::LIST_NAMES
+                    .iter()
+                    .map(|n| quoted(n))
+                    .collect();
+                format!(
+                    "cette liste de référence n'existe pas ; les listes sont {}",
+                    or_list(&names)
+                )
+            }
+            what => format!(
+                "{} n'existe pas ou ne fait pas partie de votre périmètre",
+                record(what)
+            ),
+        }
     }),
     problem("route_unknown", 404, "Introuvable", &[], |_| {
         "aucune page ni route ne répond à cette adresse ; les routes de l'API sont décrites \
