@@ -2,7 +2,11 @@
 //! every problem reads French (title, detail, each field's and line's message: not empty, none
 //! of the English words of `messages::ENGLISH_WORDS`), and every code it carries is one of the
 //! catalogue's (so documented in docs/errors.md). The codes the walk meets are compared with
-//! the catalogue: the ones no step produces are listed in `NOT_WALKED`, which must stay exact.
+//! the catalogue: every code is met, but those of `UNREACHABLE_BY_HTTP` (no request can give
+//! them: each has its reason); the gaps would be listed in `NOT_WALKED`, which stays exact.
+//! States are built through the API as a client would (a conflict, a full need, another
+//! placement the same month), and through the jobs a scheduler runs (reminders,
+//! anonymisation), on the test clock.
 
 use std::collections::BTreeSet;
 
@@ -14,37 +18,10 @@ use crate::common::{Resp, TestApp};
 use crate::fixtures::{contractor_user, placed, World, SIRETS};
 use crate::on_both;
 
-/// Codes of the catalogue that this walk does not produce yet: the gaps, listed so that they
-/// show. Their messages are rendered by `api::messages::tests`, and many are met by the
-/// resource tests of this suite, which do not report here. The comparison is exact: a code
-/// the walk comes to produce must leave this list.
-const NOT_WALKED: &[&str] = &[
-    "account_gone",
-    "birth_date_unknown",
-    "body_unreadable",
-    "concurrent_update",
-    "csv_unreadable",
-    "database_not_empty",
-    "decp_unreadable",
-    "funder_whole_years",
-    "http_error",
-    "internal",
-    "label_length",
-    "milestone_kind_malformed",
-    "notification_not_failed",
-    "overloaded",
-    "param_not_text",
-    "participant_anonymised",
-    "person_anonymised",
-    "record_exists",
-    "referral_answered_meanwhile",
-    "request_malformed",
-    "session_cookie_required",
-    "unavailable",
-    "upload_unreadable",
-    "value_refused",
-    "xlsx_total_too_large",
-];
+/// Codes of the catalogue that this walk does not produce yet, besides those of
+/// `UNREACHABLE_BY_HTTP`: none. The comparison is exact: a new code of the catalogue needs
+/// its step here (or its reason there).
+const NOT_WALKED: &[&str] = &[];
 
 /// The codes met so far, and what the checks found wrong: every refusal is checked, and the
 /// walk fails at its end with all the faults together.
@@ -469,6 +446,9 @@ on_both!(
         hours_with_state(&ctx, &mut walk);
         workbooks(&ctx, &mut walk);
         sessions(&ctx, &mut walk);
+        reminders_and_reports(&ctx, &mut walk);
+        // Last: the anonymisation job empties the people.
+        anonymised(&ctx, &mut walk);
 
         // --- The walk against the catalogue ---
         assert!(walk.faults.is_empty(), "{}", walk.faults.join("\n\n"));
@@ -1288,6 +1268,11 @@ fn workbooks(c: &Ctx, walk: &mut Walk) {
             "xlsx_part_too_large",
         ),
         (
+            "parts of 270 MiB",
+            inflating_to_270_mib(),
+            "xlsx_total_too_large",
+        ),
+        (
             "a declared range",
             sheet("<dimension ref=\"A1:B200000\"/><sheetData/>"),
             "xlsx_declared_range",
@@ -1367,13 +1352,206 @@ fn sessions(c: &Ctx, walk: &mut Walk) {
     walk.refused("no CSRF secret", &r, 403, "csrf_token_mismatch");
 }
 
-/// Codes of the catalogue that no request can produce, each with the reason; a unit test of
-/// the module named produces each one.
+/// Codes of the catalogue that no request can produce, each with the reason (their messages
+/// are rendered by `api::messages::tests` like every code).
 const UNREACHABLE_BY_HTTP: &[(&str, &str)] = &[
+    // Produced by no request, whatever it holds: ----------------------------------------
     // domain::calibration: amounts have 13 digits at most and percentages 100 %, so the
     // largest calibration (about 10^15 h) fits an i64; the rule guards the arithmetic.
     (
         "too_large_to_compute",
         "no accepted amount overflows the computation",
     ),
+    // app::placements: every person has a birth date until anonymised, and an anonymised
+    // person is refused first (person_anonymised).
+    ("birth_date_unknown", "a guard behind person_anonymised"),
+    // api::query: a query value is text; a data field only exists in a form body.
+    ("param_not_text", "the query string holds no data field"),
+    // auth::CookieSession: its one route (POST /logout) ignores a missing cookie session.
+    (
+        "session_cookie_required",
+        "POST /logout redirects without a session",
+    ),
+    // domain::hours: the file is checked as UTF-8 and read flexibly before the CSV reader,
+    // which then has nothing left to fail on.
+    (
+        "csv_unreadable",
+        "a guard behind file_not_utf8 and row_too_many_values",
+    ),
+    // api::body: every body type's serde message carries a code; this is the fallback.
+    (
+        "value_refused",
+        "the fallback of a serde message without a code",
+    ),
+    // api::auth: no route deletes an account; an operator's deletion in the database is
+    // the one way to a live token without its account.
+    ("account_gone", "no request deletes an account"),
+    // The transport, not the request: ----------------------------------------------------
+    (
+        "body_unreadable",
+        "the connection breaks while the body is read",
+    ),
+    (
+        "upload_unreadable",
+        "the connection breaks while the upload is read",
+    ),
+    (
+        "http_error",
+        "a status Rocket raises without a code of its own: no route gives one",
+    ),
+    // The server's state, not the request: ----------------------------------------------
+    ("internal", "a defect or a database failure, logged"),
+    ("unavailable", "the database cannot be reached"),
+    (
+        "overloaded",
+        "password hashing saturated (tests/api/uploads.rs saturates it)",
+    ),
+    // Two writers at the same moment (tests/api/concurrency.rs races them): --------------
+    (
+        "concurrent_update",
+        "a serialization failure between two transactions",
+    ),
+    ("record_exists", "a unique index hit by a concurrent insert"),
+    (
+        "referral_answered_meanwhile",
+        "another answer between the check and the write",
+    ),
+    // The command line: -------------------------------------------------------------------
+    (
+        "database_not_empty",
+        "`clausier demo` on a database that holds data",
+    ),
 ];
+
+/// Milestones, notifications, the DECP import and a funder's report.
+fn reminders_and_reports(c: &Ctx, walk: &mut Walk) {
+    let (app, w) = (c.app, c.w);
+    let milestone = |body: Value| {
+        app.post(
+            &format!("/api/v1/clauses/{}/milestones", w.clause),
+            &w.facilitator,
+            body,
+        )
+    };
+    let r =
+        milestone(json!({"kind": "Visite de chantier", "label": "Visite", "due_on": "2026-12-01"}));
+    walk.refused("a milestone's kind", &r, 422, "milestone_kind_malformed");
+    let r = milestone(json!({"label": " ", "due_on": "2026-12-01"}));
+    walk.refused("a milestone's label", &r, 422, "label_length");
+
+    // The reminders job queues the messages due today; one not failed cannot be retried.
+    let config = crate::common::test_config(&app.database_url);
+    let pool = clausier::db::build_pool(
+        &clausier::config::DatabaseUrl::parse(&app.database_url).expect("url"),
+        1,
+    )
+    .expect("pool");
+    let mailer = clausier::reminders::Mailer::from_config(&config).expect("mailer");
+    let runtime = rocket::tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime
+        .block_on(clausier::reminders::queue_due(
+            &pool,
+            &mailer,
+            &config,
+            app.clock.now(),
+        ))
+        .expect("reminders queued");
+    let r = app.get("/api/v1/notifications", &w.facilitator);
+    let queued = r.body["items"][0]["id"].as_i64().unwrap_or(0);
+    let r = app.post(
+        &format!("/api/v1/notifications/{queued}/retry"),
+        &w.facilitator,
+        json!({}),
+    );
+    walk.refused(
+        "a queued message retried",
+        &r,
+        409,
+        "notification_not_failed",
+    );
+
+    let r = app.post(
+        "/api/v1/imports/decp",
+        &w.facilitator,
+        json!({"contracts": []}),
+    );
+    walk.refused("not a DECP file", &r, 400, "decp_unreadable");
+
+    app.cli_user("PLIE", "funder", "funder@refus.test", None, None);
+    let funder = app.token("funder@refus.test");
+    let r = app.get("/api/v1/reports/annual?from=2026-03&to=2026-08", &funder);
+    walk.refused("a funder's months", &r, 422, "funder_whole_years");
+
+    // A multipart form without its boundary: Rocket cannot split it.
+    let r = app.request(
+        "POST",
+        "/api/v1/hours/import",
+        Some(c.a),
+        Some(ContentType::new("multipart", "form-data")),
+        Some(b"--x\r\n".to_vec()),
+    );
+    walk.met("a form without boundary", &r, "request_malformed");
+}
+
+/// Everyone anonymised (the job run as of 2040): nothing more is recorded about them.
+fn anonymised(c: &Ctx, walk: &mut Walk) {
+    let (app, w) = (c.app, c.w);
+    let config = crate::common::test_config(&app.database_url);
+    let pool = clausier::db::build_pool(
+        &clausier::config::DatabaseUrl::parse(&app.database_url).expect("url"),
+        1,
+    )
+    .expect("pool");
+    let mut conn = pool.get().expect("connection");
+    let today = chrono::NaiveDate::from_ymd_opt(2040, 1, 1).expect("a date");
+    let ids = app
+        .clock
+        .scope(|| clausier::jobs::anonymise(&mut conn, &config, today))
+        .expect("anonymised");
+    assert!(ids.contains(&c.p), "{ids:?}");
+    let r = app.post(
+        &format!("/api/v1/participants/{}/eligibility", c.p),
+        &w.facilitator,
+        json!({"criteria": ["rsa"], "proof": "caf_certificate", "validated_on": "2026-01-10"}),
+    );
+    walk.refused(
+        "an anonymised person's eligibility",
+        &r,
+        409,
+        "participant_anonymised",
+    );
+    let r = app.post(
+        "/api/v1/placements",
+        &w.facilitator,
+        json!({"participant_id": c.p,
+        "assignment_id": w.assignment_a, "modality": "direct_hire",
+        "employer_id": w.contractor_a, "contract_type": "cddi", "job_title": "Peintre",
+        "starts_on": "2026-07-01", "weekly_hours": 1}),
+    );
+    walk.refused("an anonymised person placed", &r, 409, "person_anonymised");
+}
+
+/// A workbook of 270 MiB once inflated, in parts of 90 MiB: written in pieces, it is held
+/// deflated only (about 300 KiB).
+fn inflating_to_270_mib() -> Vec<u8> {
+    use std::io::Write;
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, content) in clausier::xlsx_samples::workbook_parts("<sheetData/>", "") {
+        zip.start_file(name, options).expect("part");
+        zip.write_all(&content).expect("part");
+    }
+    let mebibyte = vec![b'0'; 1 << 20];
+    for part in 0..3 {
+        zip.start_file(format!("xl/media/filler{part}.bin"), options)
+            .expect("part");
+        for _ in 0..90 {
+            zip.write_all(&mebibyte).expect("part");
+        }
+    }
+    zip.finish().expect("zip").into_inner()
+}
