@@ -1479,6 +1479,7 @@ fn reminders_and_reports(c: &Ctx, walk: &mut Walk) {
         json!({"contracts": []}),
     );
     walk.refused("not a DECP file", &r, 400, "decp_unreadable");
+    decp_reports(c, walk);
 
     app.cli_user("PLIE", "funder", "funder@refus.test", None, None);
     let funder = app.token("funder@refus.test");
@@ -1554,4 +1555,66 @@ fn inflating_to_270_mib() -> Vec<u8> {
         }
     }
     zip.finish().expect("zip").into_inner()
+}
+
+/// A DECP file with a record of each kind that is skipped, and records whose values are
+/// ignored: the summary (200) gives each its key, its code and a French message.
+fn decp_reports(c: &Ctx, walk: &mut Walk) {
+    let buyer = json!({"id": "21750001630040", "nom": "Ville de Paris"});
+    let record = |id: &str, extra: Value| {
+        let mut r = json!({"id": id, "acheteur": buyer, "objet": "Voirie", "montant": 1000,
+                           "codeCPV": "45233140-2", "dateNotification": "2024-03-01",
+                           "dureeMois": 12});
+        for (k, v) in extra.as_object().into_iter().flatten() {
+            r[k] = v.clone();
+        }
+        r
+    };
+    let doc = json!({"marches": [
+        42,
+        record("C1", json!({"nature": "Concession de travaux"})),
+        record("C2", json!({"objet": null})),
+        record("C3", json!({"montant": "beaucoup"})),
+        record("C4", json!({"montant": 10.125})),
+        record("C5", json!({"montant": -5})),
+        record("C6", json!({"codeCPV": "45", "dateNotification": "hier", "dureeMois": 5000,
+            "considerationsSociales": ["Insertion"],
+            "titulaires": [{"id": "12 34", "typeIdentifiant": "HORS-UE"}]})),
+        record("C7", json!({"codeCPV": null, "dateNotification": "1989-12-31"})),
+    ]});
+    let r = c.app.post("/api/v1/imports/decp", &c.w.facilitator, doc);
+    assert_eq!(r.status, 200, "{}", r.text);
+    let mut met = BTreeSet::new();
+    for (list, text) in [("skipped", "reason"), ("warnings", "message")] {
+        for item in r.body[list].as_array().into_iter().flatten() {
+            let code = item["code"].as_str().unwrap_or("");
+            let message = item[text].as_str().unwrap_or("");
+            if entry(code).is_none() || message.trim().is_empty() || english_word(message).is_some()
+            {
+                walk.faults.push(format!("DECP {list}: {item}"));
+            }
+            met.insert(code.to_string());
+        }
+    }
+    for code in [
+        "decp_record_not_object",
+        "decp_concession",
+        "decp_missing",
+        "decp_amount_malformed",
+        "decp_amount_decimals",
+        "decp_amount_negative",
+        "decp_cpv_ignored",
+        "decp_date_ignored",
+        "decp_duration_ignored",
+        "decp_consideration_ignored",
+        "decp_holder_dropped",
+        "decp_kind_taken_as_services",
+        "decp_date_out_of_range",
+    ] {
+        if !met.contains(code) {
+            walk.faults
+                .push(format!("DECP: {code} not among {met:?}: {}", r.text));
+        }
+    }
+    walk.codes.extend(met);
 }
