@@ -4,6 +4,7 @@ use rocket::serde::json::Json;
 use rocket::State;
 
 use crate::api::body::JsonBody;
+use crate::api::messages::render;
 use crate::api::reply::Answer;
 use crate::auth::Staff;
 use crate::db::Db;
@@ -24,9 +25,15 @@ pub async fn import_decp(
         ApiError::malformed(crate::domain::rule::Violation::new("", "decp_unreadable"))
     })?;
     let sid = caller.structure_id;
-    let summary = db
+    let mut summary = db
         .run(move |c| crate::app::contracts::import_decp(c, sid, &parsed))
         .await?;
+    for s in &mut summary.skipped {
+        s.reason = render(&s.rule);
+    }
+    for w in &mut summary.warnings {
+        w.message = render(&w.rule);
+    }
     Ok(Json(summary))
 }
 

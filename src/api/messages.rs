@@ -535,10 +535,23 @@ pub static CATALOGUE: &[Entry] = &[
             .into()
     }),
     problem("not_found", 404, "Introuvable", &["what"], |a| {
-        format!(
-            "{} n'existe pas ou ne fait pas partie de votre périmètre",
-            record(a.p("what"))
-        )
+        match a.p("what") {
+            // Every role reads every list: name the ones there are.
+            "reference list" => {
+                let names: Vec<String> = crate::app::reference::LIST_NAMES
+                    .iter()
+                    .map(|n| quoted(n))
+                    .collect();
+                format!(
+                    "cette liste de référence n'existe pas ; les listes sont {}",
+                    or_list(&names)
+                )
+            }
+            what => format!(
+                "{} n'existe pas ou ne fait pas partie de votre périmètre",
+                record(what)
+            ),
+        }
     }),
     problem("route_unknown", 404, "Introuvable", &[], |_| {
         "aucune page ni route ne répond à cette adresse ; les routes de l'API sont décrites \
@@ -2068,6 +2081,107 @@ pub static CATALOGUE: &[Entry] = &[
     rule("offset_negative", 422, "offset", &[], |_| {
         "La valeur ne doit pas être négative.".into()
     }),
+    // --- The DECP import: records skipped and values ignored, reported in its 200 summary
+    // (`skipped[].reason`, `warnings[].message`), the key of the file as the field ---
+    rule("decp_record_not_object", 200, "skipped", &[], |_| {
+        "l'entrée n'est pas un objet JSON : elle n'est pas importée".into()
+    }),
+    rule("decp_concession", 200, "skipped", &[], |_| {
+        "c'est un contrat de concession : seuls les marchés publics sont importés".into()
+    }),
+    rule("decp_missing", 200, "skipped, warnings", &[], |a| {
+        format!("la clé {} manque ou est vide", quoted(a.field()))
+    }),
+    rule("decp_amount_malformed", 200, "skipped", &["value"], |a| {
+        format!(
+            "{} n'est pas un montant en euros (un nombre, par exemple 1234,56 ou \"1 234,56\") : \
+             le marché n'est pas importé",
+            quoted(a.p("value"))
+        )
+    }),
+    rule("decp_amount_decimals", 200, "skipped", &["value"], |a| {
+        format!(
+            "le montant {} a plus de deux décimales : le marché n'est pas importé",
+            quoted(a.p("value"))
+        )
+    }),
+    rule("decp_amount_negative", 200, "skipped", &["value"], |a| {
+        format!(
+            "le montant {} est négatif : le marché n'est pas importé",
+            quoted(a.p("value"))
+        )
+    }),
+    rule("decp_cpv_ignored", 200, "warnings", &["value"], |a| {
+        format!(
+            "{} n'est pas un code CPV (8 chiffres, puis un tiret et un chiffre de contrôle \
+             facultatifs, par exemple 45442100-8) : le code est ignoré",
+            quoted(a.p("value"))
+        )
+    }),
+    rule("decp_kind_taken_as_services", 200, "warnings", &[], |_| {
+        "ni le code CPV ni la nature ne disent le type de marché : il est compté comme un \
+         marché de services"
+            .into()
+    }),
+    rule("decp_date_ignored", 200, "warnings", &["value"], |a| {
+        format!(
+            "{} n'est pas une date écrite AAAA-MM-JJ (par exemple 2026-04-12) : la date est \
+             ignorée",
+            quoted(a.p("value"))
+        )
+    }),
+    rule(
+        "decp_date_out_of_range",
+        200,
+        "warnings",
+        &["value", "min", "max"],
+        |a| {
+            format!(
+                "la date {} n'est pas comprise entre le {} et le {} : elle est ignorée",
+                quoted(a.p("value")),
+                date(a.p("min")),
+                date(a.p("max"))
+            )
+        },
+    ),
+    rule(
+        "decp_duration_ignored",
+        200,
+        "warnings",
+        &["value", "max"],
+        |a| {
+            format!(
+                "{} n'est pas un nombre de mois de 1 à {} : la durée est ignorée",
+                quoted(a.p("value")),
+                thousands(a.p("max"))
+            )
+        },
+    ),
+    rule(
+        "decp_consideration_ignored",
+        200,
+        "warnings",
+        &["value"],
+        |a| {
+            format!(
+                "{} n'est pas une considération connue (par exemple « Clause sociale », « Critère \
+             social », « Marché réservé » ou « Clause environnementale ») : elle est ignorée",
+                quoted(a.p("value"))
+            )
+        },
+    ),
+    rule("decp_holder_dropped", 200, "warnings", &["cause"], |a| {
+        // The holder's own rule (an identifier refused, a key missing), with its params.
+        let why = match entry(a.p("cause")) {
+            Some(cause) => render(&Violation {
+                field: a.field().to_string(),
+                code: cause.code,
+                params: a.0.params.clone(),
+            }),
+            None => quoted(a.p("cause")),
+        };
+        format!("ce titulaire n'est pas importé : {why}")
+    }),
 ];
 
 /// 422 with the first errors of a file (at most `MAX_REPORTED_ERRORS`), each line's broken
@@ -2200,7 +2314,9 @@ mod tests {
                     e.code
                 );
             }
-            assert!((400..600).contains(&e.status), "{}", e.code);
+            // The DECP import reports what it skipped or ignored in its 200 summary.
+            let reported = e.code.starts_with("decp_") && e.status == 200;
+            assert!(reported || (400..600).contains(&e.status), "{}", e.code);
             assert!(!sentence(&message).is_empty());
         }
         assert_eq!(

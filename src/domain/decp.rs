@@ -15,17 +15,22 @@ use chrono::{Months, NaiveDate};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::domain::limits::{check_text, date_out_of_range, CODE_MAX, LABEL_MAX, TITLE_MAX};
+use crate::domain::limits::{
+    check_text, date_out_of_range, CODE_MAX, LABEL_MAX, MAX_DATE, MIN_DATE, TITLE_MAX,
+};
+use crate::domain::rule::Violation;
 use crate::domain::siret::{check_identifier, is_valid_siret};
 use crate::domain::units::parse_hundredths;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecpParse {
     pub records: Vec<DecpRecord>,
-    /// (record index, reason) of the entries that are not imported.
-    pub skipped: Vec<(usize, String)>,
-    /// (record index, message) of what was dropped or ignored within imported records.
-    pub warnings: Vec<(usize, String)>,
+    /// (record index, why) of the entries that are not imported: the key of the record at
+    /// fault as the field, a code of the catalogue (`api::messages`).
+    pub skipped: Vec<(usize, Violation)>,
+    /// (record index, what) of what was dropped or ignored within imported records, the
+    /// same way.
+    pub warnings: Vec<(usize, Violation)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -200,17 +205,17 @@ fn wrapped_list<'a>(value: Option<&'a Value>, key: &str) -> Vec<&'a Value> {
 fn read_entry(
     entry: Entry,
     index: usize,
-    warnings: &mut Vec<String>,
-) -> Result<DecpRecord, String> {
+    warnings: &mut Vec<Violation>,
+) -> Result<DecpRecord, Violation> {
     let Value::Object(record) = entry.value else {
-        return Err("not a JSON object".to_string());
+        return Err(Violation::new("", "decp_record_not_object"));
     };
     if entry.under_concession_key || is_concession(record) {
-        return Err("concession contract (contrat de concession): not imported".to_string());
+        return Err(Violation::new("", "decp_concession"));
     }
     let buyer = read_buyer(record)?;
     let reference = read_reference(record, &buyer.0)?;
-    let title = text(record.get("objet")).ok_or("no title (objet)")?;
+    let title = text(record.get("objet")).ok_or_else(|| Violation::new("objet", "decp_missing"))?;
     stored_text("id", &reference, CODE_MAX)?;
     stored_text("objet", &title, TITLE_MAX)?;
     if let Some(name) = &buyer.1 {
@@ -230,14 +235,14 @@ fn read_entry(
         record.get("considerationsSociales"),
         "considerationSociale",
         SOCIAL,
-        "social consideration",
+        "considerationsSociales",
         warnings,
     );
     let environmental_considerations = read_considerations(
         record.get("considerationsEnvironnementales"),
         "considerationEnvironnementale",
         ENVIRONMENTAL,
-        "environmental consideration",
+        "considerationsEnvironnementales",
         warnings,
     );
 
@@ -275,21 +280,21 @@ fn is_concession(record: &Map<String, Value>) -> bool {
 }
 
 /// (SIRET, name) of the buyer, or the reason the record is skipped.
-fn read_buyer(record: &Map<String, Value>) -> Result<(String, Option<String>), String> {
+fn read_buyer(record: &Map<String, Value>) -> Result<(String, Option<String>), Violation> {
     let buyer = record.get("acheteur");
     let siret = buyer
         .and_then(|b| text(b.get("id")))
         .map(|s| without_spaces(&s))
-        .ok_or("no buyer SIRET (acheteur.id)")?;
+        .ok_or_else(|| Violation::new("acheteur.id", "decp_missing"))?;
     if !is_valid_siret(&siret) {
-        return Err(format!("invalid buyer SIRET {siret:?} (acheteur.id)"));
+        return Err(Violation::new("acheteur.id", "siret_malformed").with("identifier", &siret));
     }
     let name = buyer.and_then(|b| text(b.get("nom")));
     Ok((siret, name))
 }
 
 /// `id`; v1.5 records may give only `uid`, the buyer's SIRET followed by `id`.
-fn read_reference(record: &Map<String, Value>, buyer_siret: &str) -> Result<String, String> {
+fn read_reference(record: &Map<String, Value>, buyer_siret: &str) -> Result<String, Violation> {
     if let Some(id) = text(record.get("id")) {
         return Ok(id);
     }
@@ -301,15 +306,15 @@ fn read_reference(record: &Map<String, Value>, buyer_siret: &str) -> Result<Stri
                 .to_string()
         })
         .filter(|r| !r.is_empty())
-        .ok_or_else(|| "no contract reference (id)".to_string())
+        .ok_or_else(|| Violation::new("id", "decp_missing"))
 }
 
-fn read_cpv(record: &Map<String, Value>, warnings: &mut Vec<String>) -> Option<String> {
+fn read_cpv(record: &Map<String, Value>, warnings: &mut Vec<Violation>) -> Option<String> {
     let code = text(record.get("codeCPV"))?;
     if is_cpv_code(&code) {
         Some(code)
     } else {
-        warnings.push(format!("codeCPV {code:?} is not a CPV code; ignored"));
+        warnings.push(Violation::new("codeCPV", "decp_cpv_ignored").with("value", excerpt(&code)));
         None
     }
 }
@@ -330,7 +335,7 @@ pub fn is_cpv_code(code: &str) -> bool {
 fn contract_kind(
     cpv: Option<&str>,
     record: &Map<String, Value>,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Violation>,
 ) -> &'static str {
     if let Some(division) = cpv
         .and_then(|c| c.get(..2))
@@ -358,31 +363,32 @@ fn contract_kind(
             return "services";
         }
     }
-    warnings.push("no CPV code nor nature to tell the kind of contract; taken as services".into());
+    warnings.push(Violation::new("nature", "decp_kind_taken_as_services"));
     "services"
 }
 
 /// Euros with at most two decimals, as a JSON number or a string ("1 234,56"), to cents.
 /// None when absent; Err (the record is skipped) when not such an amount.
-fn read_amount(value: Option<&Value>) -> Result<Option<i64>, String> {
+fn read_amount(value: Option<&Value>) -> Result<Option<i64>, Violation> {
+    let refused = |code, raw: &str| Violation::new("montant", code).with("value", excerpt(raw));
     let raw = match value {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::Number(n)) => n.to_string(),
         Some(Value::String(s)) => without_spaces(s),
-        Some(other) => return Err(format!("amount (montant) {other} is not a number")),
+        Some(other) => return Err(refused("decp_amount_malformed", &other.to_string())),
     };
     if raw.is_empty() {
         return Ok(None);
     }
     let cents = parse_hundredths(&raw).ok_or_else(|| {
         if has_more_than_two_decimals(&raw) {
-            format!("amount (montant) {raw} has more than two decimals")
+            refused("decp_amount_decimals", &raw)
         } else {
-            format!("amount (montant) {raw:?} is not an amount in euros")
+            refused("decp_amount_malformed", &raw)
         }
     })?;
     if cents < 0 {
-        return Err(format!("amount (montant) {raw} is negative"));
+        return Err(refused("decp_amount_negative", &raw));
     }
     Ok(Some(cents))
 }
@@ -416,24 +422,30 @@ fn parse_date(value: Option<&Value>) -> Option<NaiveDate> {
 fn read_date(
     record: &Map<String, Value>,
     key: &str,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Violation>,
 ) -> Option<NaiveDate> {
     let value = record.get(key).filter(|v| !v.is_null())?;
     let date = parse_date(Some(value));
+    let shown = excerpt(&text(Some(value)).unwrap_or_else(|| value.to_string()));
     match date.map(|d| (d, date_out_of_range(d))) {
         None => {
-            warnings.push(format!("{key} {value} is not a date (YYYY-MM-DD); ignored"));
+            warnings.push(Violation::new(key, "decp_date_ignored").with("value", shown));
             None
         }
-        Some((_, Some(why))) => {
-            warnings.push(format!("{key} {value} : {why} ; date ignorée"));
+        Some((_, Some(_))) => {
+            warnings.push(
+                Violation::new(key, "decp_date_out_of_range")
+                    .with("value", shown)
+                    .with("min", MIN_DATE)
+                    .with("max", MAX_DATE),
+            );
             None
         }
         Some((d, None)) => Some(d),
     }
 }
 
-fn read_duration(value: Option<&Value>, warnings: &mut Vec<String>) -> Option<i32> {
+fn read_duration(value: Option<&Value>, warnings: &mut Vec<Violation>) -> Option<i32> {
     let value = value.filter(|v| !v.is_null())?;
     let months = match value {
         Value::Number(n) => n.as_i64().or_else(|| {
@@ -447,9 +459,12 @@ fn read_duration(value: Option<&Value>, warnings: &mut Vec<String>) -> Option<i3
     match months {
         Some(m) if (1..=MAX_DURATION_MONTHS).contains(&m) => i32::try_from(m).ok(),
         _ => {
-            warnings.push(format!(
-                "dureeMois {value} is not a number of months between 1 and {MAX_DURATION_MONTHS}; ignored"
-            ));
+            let shown = excerpt(&text(Some(value)).unwrap_or_else(|| value.to_string()));
+            warnings.push(
+                Violation::new("dureeMois", "decp_duration_ignored")
+                    .with("value", shown)
+                    .with("max", MAX_DURATION_MONTHS),
+            );
             None
         }
     }
@@ -513,7 +528,7 @@ fn is_set(value: &Value) -> bool {
 // ---------------------------------------------------------------------------------------
 // holders and considerations
 
-fn read_holders(value: Option<&Value>, warnings: &mut Vec<String>) -> Vec<DecpHolder> {
+fn read_holders(value: Option<&Value>, warnings: &mut Vec<Violation>) -> Vec<DecpHolder> {
     let mut holders: Vec<DecpHolder> = Vec::new();
     for (position, item) in wrapped_list(value, "titulaire").into_iter().enumerate() {
         match read_holder(item) {
@@ -522,35 +537,43 @@ fn read_holders(value: Option<&Value>, warnings: &mut Vec<String>) -> Vec<DecpHo
                     holders.push(holder);
                 }
             }
-            Err(reason) => warnings.push(format!("holder {} dropped: {reason}", position + 1)),
+            // The holder's own rule, on its place in the list; the message says it is dropped.
+            Err(why) => warnings.push(Violation {
+                field: match why.field.as_str() {
+                    "" => format!("titulaires[{position}]"),
+                    f => format!("titulaires[{position}].{f}"),
+                },
+                code: "decp_holder_dropped",
+                params: std::iter::once(("cause", why.code.to_string()))
+                    .chain(why.params)
+                    .collect(),
+            }),
         }
     }
     holders
 }
 
-fn read_holder(item: &Value) -> Result<DecpHolder, String> {
+fn read_holder(item: &Value) -> Result<DecpHolder, Violation> {
     if !item.is_object() {
-        return Err(format!("{item} is not an object"));
+        return Err(Violation::new("", "decp_record_not_object"));
     }
-    let identifier = text(item.get("id")).ok_or("no identifier (id)")?;
+    let identifier = text(item.get("id")).ok_or_else(|| Violation::new("id", "decp_missing"))?;
     stored_text("id", &identifier, CODE_MAX)?;
     let identifier_type = match text(item.get("typeIdentifiant")) {
         Some(t) => t.to_uppercase().replace([' ', '_'], "-"),
         // Some v1 files omit the type; a valid SIRET speaks for itself.
         None if is_valid_siret(&without_spaces(&identifier)) => "SIRET".to_string(),
-        None => {
-            return Err(format!(
-                "no identifier type (typeIdentifiant) for {identifier:?}"
-            ))
-        }
+        None => return Err(Violation::new("typeIdentifiant", "decp_missing")),
     };
     let identifier = if identifier_type == "SIRET" {
         without_spaces(&identifier)
     } else {
         identifier
     };
-    check_identifier(&identifier_type, &identifier)
-        .map_err(|v| format!("identifier {identifier:?} refused: {}", v.code))?;
+    check_identifier(&identifier_type, &identifier).map_err(|v| Violation {
+        field: "id".into(),
+        ..v
+    })?;
     let name = text(item.get("denominationSociale")).or_else(|| text(item.get("nom")));
     if let Some(name) = &name {
         stored_text("denominationSociale", name, LABEL_MAX)?;
@@ -584,8 +607,8 @@ fn read_considerations(
     value: Option<&Value>,
     inner_key: &str,
     vocabulary: Vocabulary,
-    what: &str,
-    warnings: &mut Vec<String>,
+    what: &'static str,
+    warnings: &mut Vec<Violation>,
 ) -> Vec<String> {
     let mut codes: Vec<String> = Vec::new();
     for item in wrapped_list(value, inner_key) {
@@ -600,7 +623,9 @@ fn read_considerations(
                 }
             }
             Some((_, None)) => {}
-            None => warnings.push(format!("unknown {what} {label:?}; ignored")),
+            None => warnings.push(
+                Violation::new(what, "decp_consideration_ignored").with("value", excerpt(&label)),
+            ),
         }
     }
     codes
@@ -630,8 +655,16 @@ fn single_line(s: &str) -> String {
 
 /// A text the import stores, in the class of the same field of the API (domain/limits.rs):
 /// too long, or with a NUL or a control character, it is refused with its key named.
-fn stored_text(key: &str, value: &str, max: usize) -> Result<(), String> {
-    check_text(value, max, false).map_err(|why| format!("{key} : {why}"))
+fn stored_text(key: &str, value: &str, max: usize) -> Result<(), Violation> {
+    check_text(value, max, false).map_err(|why| why.violation(key))
+}
+
+/// A value of the file as a message shows it: its first 50 characters.
+fn excerpt(value: &str) -> String {
+    match value.char_indices().nth(50) {
+        Some((end, _)) => format!("{}…", &value[..end]),
+        None => value.to_string(),
+    }
 }
 
 /// Removes the spaces people put in SIRETs and amounts ("552 045 999 00869", "1 234,56").
@@ -722,8 +755,17 @@ mod tests {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
 
-    fn indexes(list: &[(usize, String)]) -> Vec<usize> {
+    fn indexes(list: &[(usize, Violation)]) -> Vec<usize> {
         list.iter().map(|(i, _)| *i).collect()
+    }
+
+    /// A rule as a test reads it: "field code name=value…".
+    fn said(v: &Violation) -> String {
+        v.params
+            .iter()
+            .fold(format!("{} {}", v.field, v.code), |s, (name, value)| {
+                format!("{s} {name}={value}")
+            })
     }
 
     /// A valid SIRET: 13 digits and the Luhn check digit.
@@ -744,7 +786,7 @@ mod tests {
         let expected_indexes: Vec<usize> = expected.iter().map(|(i, _)| *i).collect();
         assert_eq!(indexes(&p.skipped), expected_indexes, "{p:?}");
         for ((_, reason), (_, part)) in p.skipped.iter().zip(expected) {
-            assert!(reason.contains(part), "{reason}");
+            assert!(said(reason).contains(part), "{reason:?}");
         }
     }
 
@@ -814,7 +856,10 @@ mod tests {
     fn sample_with_modifications() {
         let p = parse(sample("v2-marches-with-modifications.json"));
         assert_eq!(p.records.len(), 1);
-        assert_skipped(&p, &[(0, "invalid buyer SIRET \"21750001630066\"")]);
+        assert_skipped(
+            &p,
+            &[(0, "acheteur.id siret_malformed identifier=21750001630066")],
+        );
         let r = &p.records[0];
         assert_eq!(r.index, 1);
         assert_eq!(r.reference, "TEST2022Bis");
@@ -827,7 +872,7 @@ mod tests {
         assert_eq!(p.warnings.len(), 1);
         assert_eq!(p.warnings[0].0, 1);
         assert!(
-            p.warnings[0].1.contains("868768687576575"),
+            said(&p.warnings[0].1).contains("868768687576575"),
             "{:?}",
             p.warnings
         );
@@ -847,7 +892,11 @@ mod tests {
         assert_eq!(p.records.len(), 1);
         assert_skipped(
             &p,
-            &[(0, "concession"), (1, "concession"), (2, "buyer SIRET")],
+            &[
+                (0, "decp_concession"),
+                (1, "decp_concession"),
+                (2, "acheteur.id siret_malformed"),
+            ],
         );
         assert_eq!(p.records[0].index, 3);
         assert_eq!(p.records[0].reference, "TEST2022Bis");
@@ -857,7 +906,10 @@ mod tests {
     fn sample_v1_paquet() {
         let p = parse(sample("v1-paquet.json"));
         assert_eq!(p.records.len(), 1);
-        assert_skipped(&p, &[(1, "no buyer"), (2, "concession")]);
+        assert_skipped(
+            &p,
+            &[(1, "acheteur.id decp_missing"), (2, "decp_concession")],
+        );
         assert_eq!(p.warnings, vec![]);
         let r = &p.records[0];
         assert_eq!(r.index, 0);
@@ -978,7 +1030,7 @@ mod tests {
         assert_eq!(p.records[0].cpv_code, None);
         assert_eq!(p.records[0].kind, "works");
         assert_eq!(p.warnings.len(), 1);
-        assert!(p.warnings[0].1.contains("codeCPV"));
+        assert!(said(&p.warnings[0].1).starts_with("codeCPV decp_cpv_ignored"));
     }
 
     #[test]
@@ -1032,19 +1084,15 @@ mod tests {
             "55204599900869",
         ]})));
         assert_eq!(p.records[0].holders.len(), 1);
-        let messages: Vec<&str> = p.warnings.iter().map(|(_, m)| m.as_str()).collect();
+        let messages: Vec<String> = p.warnings.iter().map(|(_, m)| said(m)).collect();
         assert_eq!(messages.len(), 6, "{messages:?}");
-        assert!(
-            messages[0].starts_with("holder 2 dropped") && messages[0].contains("siret_malformed")
-        );
-        assert!(
-            messages[1].starts_with("holder 3 dropped")
-                && messages[1].contains("vat_country_missing")
-        );
+        let dropped = "decp_holder_dropped cause=";
+        assert!(messages[0].starts_with(&format!("titulaires[1].id {dropped}siret_malformed")));
+        assert!(messages[1].starts_with(&format!("titulaires[2].id {dropped}vat_country_missing")));
         assert!(messages[2].contains("identifier_type_unknown"));
-        assert!(messages[3].contains("no identifier"));
-        assert!(messages[4].contains("typeIdentifiant"));
-        assert!(messages[5].starts_with("holder 7 dropped"));
+        assert!(messages[3].starts_with(&format!("titulaires[4].id {dropped}decp_missing")));
+        assert!(messages[4].starts_with("titulaires[5].typeIdentifiant"));
+        assert!(messages[5].starts_with(&format!("titulaires[6] {dropped}decp_record_not_object")));
         assert!(p.warnings.iter().all(|(i, _)| *i == 0));
     }
 
@@ -1087,7 +1135,10 @@ mod tests {
             vec!["critere_environnemental"]
         );
         assert_eq!(p.warnings.len(), 1);
-        assert!(p.warnings[0].1.contains("\"Insertion\""));
+        assert_eq!(
+            said(&p.warnings[0].1),
+            "considerationsSociales decp_consideration_ignored value=Insertion"
+        );
     }
 
     #[test]
@@ -1113,17 +1164,21 @@ mod tests {
         assert_eq!(amount(json!(null)).records[0].amount_cents, None);
         assert_eq!(amount(json!("")).records[0].amount_cents, None);
         for (bad, why) in [
-            (json!(1234.567), "more than two decimals"),
-            (json!("1234,567"), "more than two decimals"),
-            (json!("beaucoup"), "not an amount"),
-            (json!(-5), "negative"),
-            (json!(1e30), "not an amount"),
-            (json!(true), "not a number"),
+            (json!(1234.567), "decp_amount_decimals"),
+            (json!("1234,567"), "decp_amount_decimals"),
+            (json!("beaucoup"), "decp_amount_malformed"),
+            (json!(-5), "decp_amount_negative"),
+            (json!(1e30), "decp_amount_malformed"),
+            (json!(true), "decp_amount_malformed"),
         ] {
             let p = amount(bad.clone());
             assert_eq!(p.records.len(), 0, "{bad}");
             assert_eq!(p.skipped.len(), 1);
-            assert!(p.skipped[0].1.contains(why), "{bad}: {}", p.skipped[0].1);
+            let reason = said(&p.skipped[0].1);
+            assert!(
+                reason.starts_with(&format!("montant {why}")),
+                "{bad}: {reason}"
+            );
         }
     }
 
@@ -1154,8 +1209,8 @@ mod tests {
             (None, None, None, None)
         );
         assert_eq!(p.warnings.len(), 2);
-        assert!(p.warnings[0].1.contains("dateNotification"));
-        assert!(p.warnings[1].1.contains("dureeMois"));
+        assert!(said(&p.warnings[0].1).starts_with("dateNotification decp_date_ignored"));
+        assert!(said(&p.warnings[1].1).starts_with("dureeMois decp_duration_ignored"));
     }
 
     #[test]
@@ -1202,17 +1257,24 @@ mod tests {
         let skipped = |doc: Value| {
             let p = parse(doc);
             assert_eq!(p.records.len(), 0);
-            p.skipped[0].1.clone()
+            said(&p.skipped[0].1)
         };
-        assert!(skipped(minimal(json!({"acheteur": null}))).contains("no buyer"));
-        assert!(skipped(minimal(json!({"acheteur": {"nom": "Ville"}}))).contains("no buyer"));
+        let no_buyer = "acheteur.id decp_missing";
+        assert_eq!(skipped(minimal(json!({"acheteur": null}))), no_buyer);
+        assert_eq!(
+            skipped(minimal(json!({"acheteur": {"nom": "Ville"}}))),
+            no_buyer
+        );
         assert!(
             skipped(minimal(json!({"acheteur": {"id": "12345678901234"}})))
-                .contains("invalid buyer SIRET")
+                .starts_with("acheteur.id siret_malformed")
         );
-        assert!(skipped(minimal(json!({"id": null}))).contains("reference"));
-        assert!(skipped(minimal(json!({"objet": "  "}))).contains("title"));
-        assert!(skipped(json!({"marches": [42]})).contains("not a JSON object"));
+        assert_eq!(skipped(minimal(json!({"id": null}))), "id decp_missing");
+        assert_eq!(
+            skipped(minimal(json!({"objet": "  "}))),
+            "objet decp_missing"
+        );
+        assert_eq!(skipped(json!({"marches": [42]})), " decp_record_not_object");
         // v1.5 uid without id: the reference is what follows the buyer's SIRET.
         let r = one_record(minimal(json!({"id": null, "uid": "217500016300402024-77"})));
         assert_eq!(r.reference, "2024-77");
@@ -1238,10 +1300,10 @@ mod tests {
         ] {
             let p = parse(json!({ "marches": [concession.clone()] }));
             assert_eq!(p.records.len(), 0, "{concession}");
-            assert!(p.skipped[0].1.contains("concession"));
+            assert_eq!(p.skipped[0].1.code, "decp_concession");
         }
         let p = parse(json!({"marches": [{"contrat-concession": {"id": "C5"}}]}));
-        assert!(p.skipped[0].1.contains("concession"));
+        assert_eq!(p.skipped[0].1.code, "decp_concession");
     }
 
     #[test]
@@ -1370,18 +1432,18 @@ mod tests {
         assert_eq!(skipped, expected);
         for (index, reason) in &p.skipped {
             let expected = match index % 10 {
-                3 => "no buyer",
-                5 => "invalid buyer SIRET",
-                _ => "concession",
+                3 => "acheteur.id decp_missing",
+                5 => "acheteur.id siret_malformed",
+                _ => "decp_concession",
             };
-            assert!(reason.contains(expected), "{index}: {reason}");
+            assert!(said(reason).contains(expected), "{index}: {reason:?}");
         }
 
         assert_eq!(indexes(&p.warnings), malformed(7));
         assert!(p
             .warnings
             .iter()
-            .all(|(_, m)| m.starts_with("holder 2 dropped") && m.contains("\"1234\"")));
+            .all(|(_, m)| said(m).starts_with("titulaires[1]") && said(m).contains("1234")));
 
         let fingerprints: std::collections::HashSet<&str> =
             p.records.iter().map(|r| r.fingerprint.as_str()).collect();
@@ -1394,26 +1456,25 @@ mod tests {
     fn stored_texts_keep_the_limits_of_the_api() {
         // A NUL, a control character or an overlong text skips the record, naming the key.
         for (extra, reason) in [
-            (
-                json!({"objet": "Travaux\u{0}"}),
-                "objet : ne doit pas contenir de caractère nul (U+0000)",
-            ),
+            (json!({"objet": "Travaux\u{0}"}), "objet nul_character"),
             (
                 json!({"objet": "x".repeat(1001)}),
-                "objet : ne doit pas dépasser 1000 caractères",
+                "objet too_long max=1000",
             ),
             (
                 json!({"id": "2024\u{7}"}),
-                "id : ne doit pas contenir de caractère de contrôle (U+0007)",
+                "id control_character character=U+0007",
             ),
             (
                 json!({"acheteur": {"id": "21750001630040", "nom": "é".repeat(201)}}),
-                "acheteur.nom : ne doit pas dépasser 200 caractères",
+                "acheteur.nom too_long max=200",
             ),
         ] {
             let p = parse(minimal(extra));
             assert_eq!(p.records.len(), 0, "{reason}");
-            assert_eq!(p.skipped, vec![(0, reason.to_string())]);
+            let skipped: Vec<(usize, String)> =
+                p.skipped.iter().map(|(i, v)| (*i, said(v))).collect();
+            assert_eq!(skipped, vec![(0, reason.to_string())]);
         }
         // At the limit, and over several lines: one line.
         let r = one_record(minimal(json!({"objet": "é".repeat(1000)})));
@@ -1426,11 +1487,13 @@ mod tests {
         let p = parse(minimal(json!({"titulaires": [
             {"id": "55204599900869", "typeIdentifiant": "SIRET", "denominationSociale": "Bâti\u{0}"}]})));
         assert_eq!(p.records[0].holders, vec![]);
+        let warnings: Vec<(usize, String)> =
+            p.warnings.iter().map(|(i, v)| (*i, said(v))).collect();
         assert_eq!(
-            p.warnings,
+            warnings,
             vec![(
                 0,
-                "holder 1 dropped: denominationSociale : ne doit pas contenir de caractère nul (U+0000)"
+                "titulaires[0].denominationSociale decp_holder_dropped cause=nul_character"
                     .to_string()
             )]
         );
@@ -1438,6 +1501,6 @@ mod tests {
         let p = parse(minimal(json!({"dateNotification": "1989-12-31"})));
         assert_eq!(p.records[0].notified_on, None);
         assert_eq!(p.warnings.len(), 1, "{p:?}");
-        assert!(p.warnings[0].1.contains("1990-01-01"), "{p:?}");
+        assert!(said(&p.warnings[0].1).contains("min=1990-01-01"), "{p:?}");
     }
 }

@@ -48,13 +48,12 @@ pub struct Hundredths(pub i64);
 impl<'de> Deserialize<'de> for Hundredths {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let n = f64::deserialize(d)?;
-        if !n.is_finite() {
+        // Thirteen digits before the point at most (what `parse_hundredths` reads): a larger
+        // number is out of range, not a number with too many decimals.
+        if !n.is_finite() || n.abs() >= 1e13 {
             return Err(serde::de::Error::custom("number_out_of_range"));
         }
         let text = format!("{n}");
-        if text.contains('e') {
-            return Err(serde::de::Error::custom("number_out_of_range"));
-        }
         parse_hundredths(&text)
             .map(Hundredths)
             .ok_or_else(|| serde::de::Error::custom("decimals_too_many"))

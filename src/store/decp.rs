@@ -7,22 +7,36 @@ use serde::Serialize;
 
 use crate::db::Conn;
 use crate::domain::decp::{DecpParse, DecpRecord};
+use crate::domain::rule::Violation;
 use crate::domain::vocabulary::{ContractKind, ContractSource, OrganisationKind};
 use crate::store::contracts::NewContract;
 use crate::store::organisations::{self, NewOrganisation};
 
+/// A record not imported: its index, the key at fault, the code of the catalogue and, once
+/// rendered at the HTTP edge (`api::imports`), the French reason.
 #[derive(Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[schema(as = DecpSkipped)]
 pub struct Skipped {
     pub index: usize,
+    pub field: String,
+    pub code: &'static str,
     pub reason: String,
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub rule: Violation,
 }
 
+/// What was dropped or ignored within an imported record, the same way.
 #[derive(Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[schema(as = DecpWarning)]
 pub struct Warning {
     pub index: usize,
+    pub field: String,
+    pub code: &'static str,
     pub message: String,
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub rule: Violation,
 }
 
 #[derive(Debug, Serialize, Default, utoipa::ToSchema)]
@@ -119,17 +133,23 @@ pub fn summary_of(parsed: &DecpParse) -> ImportSummary {
         skipped: parsed
             .skipped
             .iter()
-            .map(|(index, reason)| Skipped {
+            .map(|(index, rule)| Skipped {
                 index: *index,
-                reason: reason.clone(),
+                field: rule.field.clone(),
+                code: rule.code,
+                reason: String::new(),
+                rule: rule.clone(),
             })
             .collect(),
         warnings: parsed
             .warnings
             .iter()
-            .map(|(index, message)| Warning {
+            .map(|(index, rule)| Warning {
                 index: *index,
-                message: message.clone(),
+                field: rule.field.clone(),
+                code: rule.code,
+                message: String::new(),
+                rule: rule.clone(),
             })
             .collect(),
         ..ImportSummary::default()

@@ -539,29 +539,28 @@ on_both!(
         let r = app.post("/api/v1/imports/decp", &admin, doc);
         assert_eq!(r.status, 200, "{}", r.text);
         assert_eq!(r.body["created"], 2, "{}", r.text);
-        let skipped: Vec<(i64, String)> = r.body["skipped"]
+        let skipped: Vec<(i64, String, String)> = r.body["skipped"]
             .as_array()
             .unwrap()
             .iter()
             .map(|s| {
                 (
                     s["index"].as_i64().unwrap(),
-                    s["reason"].as_str().unwrap().to_string(),
+                    s["field"].as_str().unwrap().to_string(),
+                    s["code"].as_str().unwrap().to_string(),
                 )
             })
             .collect();
         assert_eq!(
             skipped,
             vec![
-                (
-                    0,
-                    "objet : ne doit pas contenir de caractère nul (U+0000)".to_string()
-                ),
-                (
-                    1,
-                    "objet : ne doit pas dépasser 1000 caractères".to_string()
-                ),
+                (0, "objet".to_string(), "nul_character".to_string()),
+                (1, "objet".to_string(), "too_long".to_string()),
             ]
+        );
+        assert_eq!(
+            r.body["skipped"][0]["reason"],
+            "le texte ne doit pas contenir de caractère nul (U+0000)"
         );
         let contracts = app.get("/api/v1/contracts", &admin);
         assert_eq!(contracts.body["total"], 2, "{}", contracts.text);
