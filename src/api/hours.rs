@@ -24,7 +24,7 @@ use crate::domain::period::Month;
 use crate::domain::rule::Violation;
 use crate::domain::units::{ser_hundredths, Hundredths};
 use crate::error::{ApiError, ApiResult};
-use crate::store::hours::{self as store, EntryFilter, HourEntry};
+use crate::store::hours::{EntryFilter, HourEntry};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct HoursInput {
@@ -240,7 +240,7 @@ pub async fn list(
     month: Param<Month>,
     paging: Paging,
     db: &State<Db>,
-) -> Listed<HourEntry> {
+) -> Listed<crate::store::hours::HourEntryView> {
     params!(status, clause_id, placement_id, month, paging);
     let f = EntryFilter {
         status: None,
@@ -269,7 +269,7 @@ pub async fn history(
     caller: StaffOrContractor,
     id: i64,
     db: &State<Db>,
-) -> Answer<Vec<store::Change>> {
+) -> Answer<Vec<crate::store::history::HistoryEntry>> {
     let caller = caller.0;
     reply::json(db, move |c| app::entry_history(c, &caller, id)).await
 }

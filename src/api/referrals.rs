@@ -29,7 +29,7 @@ use crate::domain::referrals::{
 };
 use crate::domain::rule::Violation;
 use crate::domain::units::Hundredths;
-use crate::domain::vocabulary::{ContractType, Modality};
+use crate::domain::vocabulary::{ContractType, HistoryAction, Modality};
 use crate::error::{ApiError, ApiResult};
 use crate::store::contracts::split_codes;
 use crate::store::needs as needs_store;
@@ -387,7 +387,7 @@ pub fn work_list(
             conn,
             sid,
             Some(user_id),
-            "read",
+            HistoryAction::Read,
             "participant",
             p.id,
             "work list",

@@ -16,7 +16,7 @@ use crate::domain::referrals::{
 use crate::domain::rule::Violation;
 use crate::domain::territory::is_valid_departement;
 use crate::domain::units::{ser_hundredths, Hundredths};
-use crate::domain::vocabulary::{ContractType, Modality, NeedStatus};
+use crate::domain::vocabulary::{ContractType, HistoryAction, Modality, NeedStatus};
 use crate::store::contracts::split_codes;
 use crate::store::needs::ProposalCounts;
 use crate::store::needs::{self as store, Need, NewNeed};
@@ -399,7 +399,7 @@ pub fn match_pool(
                 c,
                 structure_id,
                 Some(user_id),
-                "read",
+                HistoryAction::Read,
                 "participant",
                 p.id,
                 "pool match",

@@ -13,7 +13,7 @@ use crate::domain::eligibility::valid_on;
 use crate::domain::limits::{Code, Label, TextError};
 use crate::domain::referrals::{check_transition, planned_end, Answer, State};
 use crate::domain::rule::Violation;
-use crate::domain::vocabulary::NeedStatus;
+use crate::domain::vocabulary::{HistoryAction, NeedStatus};
 use crate::store::needs::{self as needs_store, Need};
 use crate::store::participants::Participant;
 use crate::store::placements::Placement;
@@ -90,7 +90,7 @@ pub fn referral_details(
                 conn,
                 sid,
                 Some(by.user_id),
-                "read",
+                HistoryAction::Read,
                 "participant",
                 p.id,
                 "referral",
@@ -318,7 +318,7 @@ pub fn answer_referral(
         conn,
         sid,
         Some(by.user_id),
-        "update",
+        HistoryAction::Update,
         "participant",
         r.row.participant_id,
         "proposal answered",
