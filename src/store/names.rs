@@ -1,5 +1,13 @@
 //! How records are named for people beside their ids (`participant_name`, `clause_label`,
-//! ...): the names themselves come from joins in the query of each view.
+//! ...), and the lookups of a page's names: one query for all the rows of a page, never
+//! one a row.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use crate::db::schema::{clauses, contracts, organisations};
+use crate::db::Conn;
 
 /// A person's name: first name then last name; None once anonymised (both erased).
 pub fn person_name(first: Option<String>, last: Option<String>) -> Option<String> {
@@ -19,6 +27,40 @@ pub fn clause_label(reference: &str, title: &str, lot_number: Option<i32>) -> St
         Some(lot) => format!("{reference} lot {lot} — {title}"),
         None => format!("{reference} — {title}"),
     }
+}
+
+/// The names of these organisations, in one query.
+pub fn organisation_names(conn: &mut Conn, ids: &[i64]) -> QueryResult<HashMap<i64, String>> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(organisations::table
+        .filter(organisations::id.eq_any(&ids))
+        .select((organisations::id, organisations::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// The labels of these clauses, in one query.
+pub fn clause_labels(conn: &mut Conn, ids: &[i64]) -> QueryResult<HashMap<i64, String>> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let rows: Vec<(i64, Option<i32>, String, String)> = clauses::table
+        .inner_join(contracts::table)
+        .filter(clauses::id.eq_any(&ids))
+        .select((
+            clauses::id,
+            clauses::lot_number,
+            contracts::reference,
+            contracts::title,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, lot, reference, title)| (id, clause_label(&reference, &title, lot)))
+        .collect())
 }
 
 #[cfg(test)]
