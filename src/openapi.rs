@@ -781,10 +781,10 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             .query("participant_id", id(), "Only placements of this person")
             .query("assignment_id", id(), "Only placements on this assignment")
             .paged()
-            .json(200, ok, s.list::<store::placements::Placement>()),
+            .json(200, ok, s.list::<store::placements::PlacementView>()),
         ("GET", "/api/v1/placements/<id>") => {
             d.id("placement")
-                .json(200, ok, s.named::<store::placements::Placement>())
+                .json(200, ok, s.named::<store::placements::PlacementView>())
         }
         ("POST", "/api/v1/placements/<id>/exit") => d
             .id("placement")
