@@ -13,6 +13,7 @@ mod hours;
 mod limits;
 mod log_capture;
 mod logs;
+mod names;
 mod matrix;
 mod openapi;
 mod people;
