@@ -52,10 +52,30 @@ impl By {
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct FieldChange {
     pub field: String,
-    #[schema(value_type = Object)]
+    #[schema(schema_with = any_value)]
     pub before: Value,
-    #[schema(value_type = Object)]
+    #[schema(schema_with = any_value)]
     pub after: Value,
+}
+
+/// The schema of a field's value in a history: whatever JSON the field holds.
+fn any_value() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([
+            Type::String,
+            Type::Number,
+            Type::Integer,
+            Type::Boolean,
+            Type::Array,
+            Type::Object,
+            Type::Null,
+        ]))
+        .description(Some(
+            "The field's value: a number (hours in hours), a text or date, a list of codes, \
+             or null when not set",
+        ))
+        .build()
 }
 
 /// One line of a record's history.
