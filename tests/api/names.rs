@@ -108,6 +108,11 @@ on_both!(placements_clauses_and_contracts_are_named, |app: &TestApp| {
     // A contractor sees its own assignment only, named.
     expect_clause(&app.get_ok(&clause, &a_user).body, 1);
 
+    let progress = app.get_ok(&format!("{clause}/progress"), &w.facilitator);
+    assert_eq!(progress.body["clause_label"], CLAUSE_LABEL);
+    assert_eq!(progress.body["assignments"][0]["contractor_name"], CONTRACTOR_A);
+    assert_eq!(progress.body["assignments"][1]["contractor_name"], CONTRACTOR_B);
+
     let contract = app.get_ok(&format!("/api/v1/contracts/{}", w.contract), &w.facilitator);
     assert_eq!(contract.body["buyer_name"], BUYER);
     assert_eq!(contract.body["holder_ids"], json!([w.contractor_a]));
