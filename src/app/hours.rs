@@ -522,11 +522,7 @@ pub fn decide_entries(
 }
 
 /// The history of an entry the caller may see (a contractor: of its own placements).
-pub fn entry_history(
-    conn: &mut Conn,
-    caller: &Caller,
-    id: i64,
-) -> AppResult<Vec<HistoryEntry>> {
+pub fn entry_history(conn: &mut Conn, caller: &Caller, id: i64) -> AppResult<Vec<HistoryEntry>> {
     let e = store::get(conn, caller.structure_id, id)?.ok_or(AppError::NotFound("hour entry"))?;
     let visible = placements::find(conn, caller.structure_id, e.placement_id)?
         .is_some_and(|p| may_see_placement(caller, &p));

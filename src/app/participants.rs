@@ -465,7 +465,13 @@ pub fn validate_eligibility(
             until,
         )?;
         store::touch(c, id, now().date())?;
-        audit_person(c, caller, HistoryAction::Update, id, "eligibility validated")?;
+        audit_person(
+            c,
+            caller,
+            HistoryAction::Update,
+            id,
+            "eligibility validated",
+        )?;
         let (row, name, email) = store::eligibility_history_named(c, id)?
             .into_iter()
             .find(|(r, _, _)| r.id == eid)

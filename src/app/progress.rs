@@ -83,7 +83,14 @@ pub fn clause_progress_named(
     on: NaiveDate,
     on_track_percent: u32,
 ) -> AppResult<NamedProgress> {
-    let view = clause_progress(conn, structure_id, contractor, clause_id, on, on_track_percent)?;
+    let view = clause_progress(
+        conn,
+        structure_id,
+        contractor,
+        clause_id,
+        on,
+        on_track_percent,
+    )?;
     let clause_label = names::clause_labels(conn, &[view.clause.id])?
         .remove(&view.clause.id)
         .unwrap_or_default();

@@ -162,18 +162,19 @@ fn clause_names(
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, lot, reference, title, buyer_id, buyer_name, name, email)| {
-            let referent_name = email.map(|email| {
-                crate::store::history::By::user(0, name, email).name
-            });
-            let names = ClauseNames {
-                label: crate::store::names::clause_label(&reference, &title, lot),
-                buyer_id,
-                buyer_name,
-                referent_name,
-            };
-            (id, names)
-        })
+        .map(
+            |(id, lot, reference, title, buyer_id, buyer_name, name, email)| {
+                let referent_name =
+                    email.map(|email| crate::store::history::By::user(0, name, email).name);
+                let names = ClauseNames {
+                    label: crate::store::names::clause_label(&reference, &title, lot),
+                    buyer_id,
+                    buyer_name,
+                    referent_name,
+                };
+                (id, names)
+            },
+        )
         .collect())
 }
 

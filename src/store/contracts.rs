@@ -171,7 +171,10 @@ pub fn views(conn: &mut Conn, contracts: Vec<Contract>) -> QueryResult<Vec<Contr
             organisations::table.on(organisations::id.eq(contract_holders::organisation_id)),
         )
         .filter(contract_holders::contract_id.eq_any(&ids))
-        .order((contract_holders::contract_id, contract_holders::organisation_id))
+        .order((
+            contract_holders::contract_id,
+            contract_holders::organisation_id,
+        ))
         .select((
             contract_holders::contract_id,
             contract_holders::organisation_id,

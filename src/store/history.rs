@@ -92,7 +92,10 @@ pub struct HistoryEntry {
 
 /// The fields whose value differs between two states of a record (a field absent from one
 /// side is null there), in field name order.
-pub fn changes_between(before: &Map<String, Value>, after: &Map<String, Value>) -> Vec<FieldChange> {
+pub fn changes_between(
+    before: &Map<String, Value>,
+    after: &Map<String, Value>,
+) -> Vec<FieldChange> {
     let mut fields: Vec<&String> = before.keys().chain(after.keys()).collect();
     fields.sort();
     fields.dedup();
@@ -141,7 +144,8 @@ mod tests {
 
     #[test]
     fn only_the_fields_that_differ_are_changes() {
-        let before = object(json!({"work_hours": 56, "status": "submitted", "validated_work": null}));
+        let before =
+            object(json!({"work_hours": 56, "status": "submitted", "validated_work": null}));
         let after = object(json!({"work_hours": 56, "status": "validated", "validated_work": 56}));
         let changes = changes_between(&before, &after);
         assert_eq!(
@@ -172,7 +176,9 @@ mod tests {
     #[test]
     fn stored_hundredths_read_as_hours() {
         let o = object_in_hours(
-            Some(r#"{"work_hours":5650,"training_hours":0,"status":"submitted","validated_work":null}"#),
+            Some(
+                r#"{"work_hours":5650,"training_hours":0,"status":"submitted","validated_work":null}"#,
+            ),
             &["work_hours", "training_hours", "validated_work"],
         );
         assert_eq!(o["work_hours"], json!(56.5));
@@ -189,7 +195,10 @@ mod tests {
             By::user(3, Some("Awa Diop".into()), "awa@x.fr".into()).name,
             "Awa Diop"
         );
-        assert_eq!(By::user(3, Some(" ".into()), "awa@x.fr".into()).name, "awa@x.fr");
+        assert_eq!(
+            By::user(3, Some(" ".into()), "awa@x.fr".into()).name,
+            "awa@x.fr"
+        );
         let service = By::user_or_service(None, None, None);
         assert_eq!(service.id, None);
         assert_eq!(service.name, SERVICE_NAME);

@@ -16,12 +16,12 @@ use crate::db::schema::{
 use crate::db::Conn;
 use crate::domain::hours::{EntryFigures, EntryStatus, OpenPeriod, StoredEntry};
 use crate::domain::period::Month;
-use crate::domain::vocabulary::HistoryAction;
 use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
+use crate::domain::vocabulary::HistoryAction;
 use crate::per_backend;
 use crate::store::clauses::{Assignment, Clause};
-use crate::store::names::{clause_label, person_name};
 use crate::store::history::{changes_between, object_in_hours, By, HistoryEntry};
+use crate::store::names::{clause_label, person_name};
 use crate::store::placements::Placement;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
@@ -571,7 +571,17 @@ pub fn list(
     let items = rows
         .into_iter()
         .map(
-            |(entry, first, last, contractor_id, contractor_name, clause_id, lot, reference, title)| {
+            |(
+                entry,
+                first,
+                last,
+                contractor_id,
+                contractor_name,
+                clause_id,
+                lot,
+                reference,
+                title,
+            )| {
                 HourEntryView {
                     entry,
                     participant_name: person_name(first, last),
@@ -627,17 +637,19 @@ pub fn changes(conn: &mut Conn, entry_id: i64) -> QueryResult<Vec<HistoryEntry>>
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(at, user_id, name, email, action, before, after, reason)| {
-            let before = object_in_hours(before.as_deref(), &HOUR_FIELDS);
-            let after = object_in_hours(Some(&after), &HOUR_FIELDS);
-            HistoryEntry {
-                at,
-                by: By::user(user_id, name, email),
-                action,
-                reason,
-                changes: changes_between(&before, &after),
-            }
-        })
+        .map(
+            |(at, user_id, name, email, action, before, after, reason)| {
+                let before = object_in_hours(before.as_deref(), &HOUR_FIELDS);
+                let after = object_in_hours(Some(&after), &HOUR_FIELDS);
+                HistoryEntry {
+                    at,
+                    by: By::user(user_id, name, email),
+                    action,
+                    reason,
+                    changes: changes_between(&before, &after),
+                }
+            },
+        )
         .collect())
 }
 

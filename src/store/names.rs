@@ -80,6 +80,9 @@ mod tests {
     #[test]
     fn a_clause_is_its_contract_reference_and_title() {
         assert_eq!(clause_label("M-12", "Voirie", None), "M-12 — Voirie");
-        assert_eq!(clause_label("M-12", "Voirie", Some(2)), "M-12 lot 2 — Voirie");
+        assert_eq!(
+            clause_label("M-12", "Voirie", Some(2)),
+            "M-12 lot 2 — Voirie"
+        );
     }
 }

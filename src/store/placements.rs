@@ -105,7 +105,14 @@ pub struct PlacementView {
 }
 
 /// placement id, first name, last name, lot, contract reference and title
-type PlacementNameRow = (i64, Option<String>, Option<String>, Option<i32>, String, String);
+type PlacementNameRow = (
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<i32>,
+    String,
+    String,
+);
 
 /// These placements with their names: two queries whatever their number.
 pub fn named(conn: &mut Conn, items: Vec<Placement>) -> QueryResult<Vec<PlacementView>> {
@@ -128,7 +135,13 @@ pub fn named(conn: &mut Conn, items: Vec<Placement>) -> QueryResult<Vec<Placemen
         .load(conn)?;
     let mut people = std::collections::HashMap::new();
     for (id, first, last, lot, reference, title) in rows {
-        people.insert(id, (person_name(first, last), clause_label(&reference, &title, lot)));
+        people.insert(
+            id,
+            (
+                person_name(first, last),
+                clause_label(&reference, &title, lot),
+            ),
+        );
     }
     let organisations: Vec<i64> = items
         .iter()
@@ -139,8 +152,7 @@ pub fn named(conn: &mut Conn, items: Vec<Placement>) -> QueryResult<Vec<Placemen
     Ok(items
         .into_iter()
         .map(|placement| {
-            let (participant_name, clause_label) =
-                people.remove(&placement.id).unwrap_or_default();
+            let (participant_name, clause_label) = people.remove(&placement.id).unwrap_or_default();
             PlacementView {
                 participant_name,
                 contractor_name: name_of(placement.contractor_id),

@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use crate::db::schema::hour_entries;
 use crate::db::Conn;
-use crate::domain::period::Month;
 use crate::domain::next_action::{self, NextAction};
+use crate::domain::period::Month;
 use crate::store::contracts::split_codes;
 use crate::store::participants::{self, Participant, ParticipantAccess};
 use crate::store::placements::{self, Placement};
