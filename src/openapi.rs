@@ -781,10 +781,10 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             .query("participant_id", id(), "Only placements of this person")
             .query("assignment_id", id(), "Only placements on this assignment")
             .paged()
-            .json(200, ok, s.list::<store::placements::Placement>()),
+            .json(200, ok, s.list::<store::placements::PlacementView>()),
         ("GET", "/api/v1/placements/<id>") => {
             d.id("placement")
-                .json(200, ok, s.named::<store::placements::Placement>())
+                .json(200, ok, s.named::<store::placements::PlacementView>())
         }
         ("POST", "/api/v1/placements/<id>/exit") => d
             .id("placement")
@@ -878,10 +878,10 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             .query("placement_id", id(), "Only entries of this placement")
             .query("month", month_text(), "Only entries of this month")
             .paged()
-            .json(200, ok, s.list::<store::hours::HourEntry>()),
+            .json(200, ok, s.list::<store::hours::HourEntryView>()),
         ("GET", "/api/v1/hours/<id>/history") => {
             d.id("hour entry")
-                .json(200, ok, s.array::<store::hours::Change>())
+                .json(200, ok, s.array::<store::history::HistoryEntry>())
         }
         ("POST", "/api/v1/hours/validation") => d.json_body(s.input::<hours::Decision>()).json(
             200,

@@ -25,7 +25,7 @@ use crate::domain::rule::Violation;
 use crate::domain::spreadsheet::CsvDialect;
 use crate::domain::units::{ser_hundredths, Hundredths};
 use crate::error::{ApiError, ApiResult};
-use crate::store::hours::{self as store, EntryFilter, HourEntry};
+use crate::store::hours::{EntryFilter, HourEntry};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct HoursInput {
@@ -245,7 +245,7 @@ pub async fn list(
     month: Param<Month>,
     paging: Paging,
     db: &State<Db>,
-) -> Listed<HourEntry> {
+) -> Listed<crate::store::hours::HourEntryView> {
     params!(status, clause_id, placement_id, month, paging);
     let f = EntryFilter {
         status: None,
@@ -274,7 +274,7 @@ pub async fn history(
     caller: StaffOrContractor,
     id: i64,
     db: &State<Db>,
-) -> Answer<Vec<store::Change>> {
+) -> Answer<Vec<crate::store::history::HistoryEntry>> {
     let caller = caller.0;
     reply::json(db, move |c| app::entry_history(c, &caller, id)).await
 }
@@ -310,6 +310,7 @@ fn app_invalid(v: Violation) -> ApiError {
 pub struct AssignmentProgress {
     pub assignment_id: i64,
     pub contractor_id: i64,
+    pub contractor_name: String,
     #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub hours_target: i64,
@@ -331,6 +332,8 @@ pub struct AssignmentProgress {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ClauseProgress {
     pub clause_id: i64,
+    /// The clause's contract reference and title (and lot).
+    pub clause_label: String,
     pub on: NaiveDate,
     #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
@@ -354,11 +357,14 @@ pub struct ClauseProgress {
 }
 
 /// The progress of a clause as the route answers it.
-impl From<crate::app::progress::ClauseProgressView> for ClauseProgress {
-    fn from(view: crate::app::progress::ClauseProgressView) -> ClauseProgress {
+impl From<crate::app::progress::NamedProgress> for ClauseProgress {
+    fn from(named: crate::app::progress::NamedProgress) -> ClauseProgress {
+        let view = named.view;
         let p = view.progress;
+        let name_of = |id: i64| named.contractor_names.get(&id).cloned().unwrap_or_default();
         ClauseProgress {
             clause_id: view.clause.id,
+            clause_label: named.clause_label,
             on: p.on,
             required_hours: p.required,
             validated_hours: p.validated,
@@ -373,6 +379,7 @@ impl From<crate::app::progress::ClauseProgressView> for ClauseProgress {
                 .map(|a| AssignmentProgress {
                     assignment_id: a.hours.assignment_id,
                     contractor_id: a.hours.contractor_id,
+                    contractor_name: name_of(a.hours.contractor_id),
                     hours_target: a.hours.hours_target,
                     validated_hours: a.hours.validated,
                     pending_hours: a.hours.pending,
@@ -399,7 +406,7 @@ pub async fn clause_progress_route(
     let pct = config.on_track_percent;
     let (sid, org) = (caller.structure_id, caller.contractor_org());
     reply::json(db, move |c| {
-        crate::app::progress::clause_progress(c, sid, org, id, on, pct)
+        crate::app::progress::clause_progress_named(c, sid, org, id, on, pct)
     })
     .await
 }

@@ -13,7 +13,7 @@ use crate::db::{write_tx, Db};
 use crate::domain::limits::{self, Code, FreeText, Label};
 use crate::domain::units::Hundredths;
 use crate::domain::vocabulary::{ContractType, ExitOutcome, Modality};
-use crate::store::placements::Placement;
+use crate::store::placements::{Placement, PlacementView};
 
 #[derive(Deserialize, Clone, utoipa::ToSchema)]
 pub struct PlacementInput {
@@ -77,7 +77,7 @@ pub async fn list(
     assignment_id: Param<Id>,
     paging: Paging,
     db: &State<Db>,
-) -> Listed<Placement> {
+) -> Listed<PlacementView> {
     params!(participant_id, assignment_id, paging);
     let caller = caller.0;
     let (person, assignment) = (participant_id.map(i64::from), assignment_id.map(i64::from));
@@ -90,7 +90,7 @@ pub async fn list(
 
 /// GET /api/v1/placements/{id} — staff; a contractor for its own placements.
 #[rocket::get("/placements/<id>")]
-pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> Answer<Placement> {
+pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> Answer<PlacementView> {
     let caller = caller.0;
     reply::json(db, move |c| app::placement_for(c, &caller, id)).await
 }

@@ -29,7 +29,7 @@ use crate::domain::referrals::{
 };
 use crate::domain::rule::Violation;
 use crate::domain::units::Hundredths;
-use crate::domain::vocabulary::{ContractType, Modality};
+use crate::domain::vocabulary::{ContractType, HistoryAction, Modality};
 use crate::error::{ApiError, ApiResult};
 use crate::store::contracts::split_codes;
 use crate::store::needs as needs_store;
@@ -69,12 +69,18 @@ pub struct ReferralView {
     pub updated_at: chrono::NaiveDateTime,
     /// Every state change: who and when.
     pub events: Vec<EventRow>,
+    pub contractor_name: String,
+    /// First and last name; null where `participant` is null or once anonymised.
+    pub participant_name: Option<String>,
 }
 
 /// A referral as the route answers it.
 impl From<ReferralDetails> for ReferralView {
     fn from(d: ReferralDetails) -> ReferralView {
         let row = d.referral.row;
+        let participant_name = d.person.as_ref().and_then(|p| {
+            crate::store::names::person_name(p.first_name.clone(), p.last_name.clone())
+        });
         ReferralView {
             id: row.id,
             need_id: row.need_id,
@@ -96,6 +102,8 @@ impl From<ReferralDetails> for ReferralView {
             updated_by: row.updated_by,
             updated_at: row.updated_at,
             events: d.events,
+            contractor_name: d.contractor_name,
+            participant_name,
         }
     }
 }
@@ -312,6 +320,9 @@ pub struct WorkItem {
     pub referral_id: Option<i64>,
     pub state: Option<String>,
     pub participant: Option<WorkPerson>,
+    pub contractor_name: String,
+    /// The person's first and last name, for a proposal waiting for an answer.
+    pub participant_name: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -361,6 +372,7 @@ pub fn work_list(
         }
         let since = n.row.created_at.date();
         let action = next_action::proposals_needed(since);
+        let contractor = contractor_name(conn, sid, &mut names, n.contractor_id)?;
         items.push(WorkItem {
             code: action.code.clone(),
             what: action.what.clone(),
@@ -377,6 +389,8 @@ pub fn work_list(
             referral_id: None,
             state: None,
             participant: None,
+            contractor_name: contractor,
+            participant_name: None,
         });
     }
     for w in store::waiting(conn, Some(sid), today, wait_days)? {
@@ -387,7 +401,7 @@ pub fn work_list(
             conn,
             sid,
             Some(user_id),
-            "read",
+            HistoryAction::Read,
             "participant",
             p.id,
             "work list",
@@ -407,11 +421,16 @@ pub fn work_list(
             pending: None,
             referral_id: Some(w.referral_id),
             state: Some(w.state.as_str().to_string()),
+            participant_name: crate::store::names::person_name(
+                p.first_name.clone(),
+                p.last_name.clone(),
+            ),
             participant: Some(WorkPerson {
                 id: p.id,
                 first_name: p.first_name,
                 last_name: p.last_name,
             }),
+            contractor_name: name,
         });
     }
     items.sort_by(|a, b| {

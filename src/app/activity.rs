@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use diesel::QueryResult;
 
 use crate::db::Conn;
+use crate::domain::vocabulary::HistoryAction;
 use crate::store::{audit, participants};
 
 /// Who writes, for the audit log and the activity day.
@@ -22,7 +23,7 @@ pub fn person_changed(conn: &mut Conn, by: Writer, person_id: i64, what: &str) -
         conn,
         by.structure_id,
         Some(by.user_id),
-        "update",
+        HistoryAction::Update,
         "participant",
         person_id,
         what,

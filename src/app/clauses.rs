@@ -274,11 +274,7 @@ pub fn list_clauses(
     offset: i64,
 ) -> AppResult<(Vec<ClauseView>, i64)> {
     let (rows, total) = store::list(conn, structure_id, contractor, status, limit, offset)?;
-    let items = rows
-        .into_iter()
-        .map(|r| store::view_for(conn, r, contractor))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((items, total))
+    Ok((store::views_for(conn, rows, contractor)?, total))
 }
 
 /// One clause as the caller may see it.

@@ -209,11 +209,7 @@ pub fn list_contracts(
     offset: i64,
 ) -> AppResult<(Vec<ContractView>, i64)> {
     let (rows, total) = store::list(conn, structure_id, contractor, limit, offset)?;
-    let items = rows
-        .into_iter()
-        .map(|r| store::view(conn, r))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((items, total))
+    Ok((store::views(conn, rows)?, total))
 }
 
 /// One contract, if the caller may see it.

@@ -17,6 +17,8 @@ use crate::domain::hours::{
 };
 use crate::domain::period::Month;
 use crate::domain::rule::Violation;
+use crate::domain::vocabulary::HistoryAction;
+use crate::store::history::HistoryEntry;
 use crate::store::hours::{
     self as store, EntryFilter, HourEntry, NewChange, NewEntry, Replacement,
 };
@@ -333,7 +335,11 @@ fn write_entries(
                     entry_id: e.id,
                     before: Some(e.snapshot()),
                     after: e.replaced_by(w.work, w.training).snapshot(),
-                    action: if w.amended { "amend" } else { "replace" },
+                    action: if w.amended {
+                        HistoryAction::Amend
+                    } else {
+                        HistoryAction::Replace
+                    },
                     reason: reason_of(w),
                 })
             })
@@ -367,7 +373,7 @@ fn write_entries(
                     entry_id: id,
                     before: None,
                     after: EntryFigures::new_entry(id, n.work, n.training).snapshot(),
-                    action: "submit",
+                    action: HistoryAction::Submit,
                     reason: None,
                 })
             })
@@ -494,8 +500,8 @@ pub fn decide_entries(
             let entry =
                 store::get(c, structure_id, e.id)?.ok_or(AppError::NotFound("hour entry"))?;
             let action = match decision {
-                EntryDecision::Validate => "validate",
-                EntryDecision::Reject => "reject",
+                EntryDecision::Validate => HistoryAction::Validate,
+                EntryDecision::Reject => HistoryAction::Reject,
             };
             store::write_history(
                 c,
@@ -516,7 +522,7 @@ pub fn decide_entries(
 }
 
 /// The history of an entry the caller may see (a contractor: of its own placements).
-pub fn entry_history(conn: &mut Conn, caller: &Caller, id: i64) -> AppResult<Vec<store::Change>> {
+pub fn entry_history(conn: &mut Conn, caller: &Caller, id: i64) -> AppResult<Vec<HistoryEntry>> {
     let e = store::get(conn, caller.structure_id, id)?.ok_or(AppError::NotFound("hour entry"))?;
     let visible = placements::find(conn, caller.structure_id, e.placement_id)?
         .is_some_and(|p| may_see_placement(caller, &p));
@@ -534,7 +540,7 @@ pub fn list_entries(
     mut filter: EntryFilter,
     limit: i64,
     offset: i64,
-) -> AppResult<(Vec<HourEntry>, i64)> {
+) -> AppResult<(Vec<store::HourEntryView>, i64)> {
     if let Some(s) = status {
         filter.status =
             Some(EntryStatus::parse(s).ok_or_else(|| Violation::new("status", "entry_status"))?);

@@ -16,8 +16,9 @@ use crate::domain::referrals::{
 use crate::domain::rule::Violation;
 use crate::domain::territory::is_valid_departement;
 use crate::domain::units::{ser_hundredths, Hundredths};
-use crate::domain::vocabulary::{ContractType, Modality, NeedStatus};
+use crate::domain::vocabulary::{ContractType, HistoryAction, Modality, NeedStatus};
 use crate::store::contracts::split_codes;
+use crate::store::names;
 use crate::store::needs::ProposalCounts;
 use crate::store::needs::{self as store, Need, NewNeed};
 use crate::store::{audit, clauses, organisations};
@@ -75,9 +76,20 @@ pub struct NeedView {
     pub declined: i64,
     pub created_by: i64,
     pub created_at: chrono::NaiveDateTime,
+    pub contractor_name: String,
+    pub employer_name: String,
+    /// The clause's contract reference and title (and lot).
+    pub clause_label: String,
 }
 
-pub fn need_view(n: Need, counts: ProposalCounts) -> NeedView {
+/// The names a need view shows beside its ids.
+pub struct NeedNames {
+    pub contractor_name: String,
+    pub employer_name: String,
+    pub clause_label: String,
+}
+
+pub fn need_view(n: Need, counts: ProposalCounts, names: NeedNames) -> NeedView {
     let r = n.row;
     NeedView {
         id: r.id,
@@ -103,6 +115,9 @@ pub fn need_view(n: Need, counts: ProposalCounts) -> NeedView {
         declined: counts.declined,
         created_by: r.created_by,
         created_at: r.created_at,
+        contractor_name: names.contractor_name,
+        employer_name: names.employer_name,
+        clause_label: names.clause_label,
     }
 }
 
@@ -136,11 +151,24 @@ pub struct MatchReferral {
 fn views(conn: &mut Conn, needs: Vec<Need>) -> AppResult<Vec<NeedView>> {
     let ids: Vec<i64> = needs.iter().map(|n| n.row.id).collect();
     let counts = store::proposal_counts(conn, &ids)?;
+    let organisations: Vec<i64> = needs
+        .iter()
+        .flat_map(|n| [n.contractor_id, n.row.employer_id])
+        .collect();
+    let org_names = names::organisation_names(conn, &organisations)?;
+    let clauses: Vec<i64> = needs.iter().map(|n| n.clause_id).collect();
+    let labels = names::clause_labels(conn, &clauses)?;
+    let name_of = |id: i64| org_names.get(&id).cloned().unwrap_or_default();
     Ok(needs
         .into_iter()
         .map(|n| {
             let c = counts.get(&n.row.id).copied().unwrap_or_default();
-            need_view(n, c)
+            let named = NeedNames {
+                contractor_name: name_of(n.contractor_id),
+                employer_name: name_of(n.row.employer_id),
+                clause_label: labels.get(&n.clause_id).cloned().unwrap_or_default(),
+            };
+            need_view(n, c, named)
         })
         .collect())
 }
@@ -399,7 +427,7 @@ pub fn match_pool(
                 c,
                 structure_id,
                 Some(user_id),
-                "read",
+                HistoryAction::Read,
                 "participant",
                 p.id,
                 "pool match",

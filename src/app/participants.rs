@@ -16,9 +16,10 @@ use crate::domain::eligibility::{
 use crate::domain::limits::Code;
 use crate::domain::rule::Violation;
 use crate::domain::territory::{departement_of_postal_code, is_valid_departement};
-use crate::domain::vocabulary::QualificationLevel;
+use crate::domain::vocabulary::{HistoryAction, QualificationLevel};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::contracts::split_codes;
+use crate::store::history::{By, FieldChange, HistoryEntry};
 use crate::store::participants::{
     self as store, EligibilityRow, NewParticipant, Participant, ParticipantAccess,
 };
@@ -114,11 +115,42 @@ pub struct EligibilityInput {
     pub justification: Option<FreeText>,
 }
 
+/// A validation of eligibility, which is also a line of the person's eligibility history
+/// (`at`, `by`, `action`, `reason`: its justification, `changes`: what it set).
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct EligibilityOut {
     #[serde(flatten)]
     pub row: EligibilityRow,
     pub criteria: Vec<String>,
+    #[serde(flatten)]
+    pub history: HistoryEntry,
+}
+
+/// A validation with who made it, in the shape of every history line.
+fn eligibility_out(row: EligibilityRow, by: By) -> EligibilityOut {
+    let criteria = split_codes(&row.criteria);
+    let set = |field: &str, after: serde_json::Value| FieldChange {
+        field: field.to_string(),
+        before: serde_json::Value::Null,
+        after,
+    };
+    let history = HistoryEntry {
+        at: row.created_at,
+        by,
+        action: HistoryAction::Validate,
+        reason: row.justification.clone(),
+        changes: vec![
+            set("criteria", serde_json::json!(criteria)),
+            set("proof", serde_json::json!(row.proof)),
+            set("validated_on", serde_json::json!(row.validated_on)),
+            set("valid_until", serde_json::json!(row.valid_until)),
+        ],
+    };
+    EligibilityOut {
+        row,
+        criteria,
+        history,
+    }
 }
 
 /// Checks a person's data: the person to record, or every broken rule.
@@ -234,7 +266,7 @@ pub fn eligibility_summary(rows: &[EligibilityRow], day: NaiveDate) -> Eligibili
 fn audit_person(
     conn: &mut Conn,
     caller: &Caller,
-    action: &str,
+    action: HistoryAction,
     id: i64,
     detail: &str,
 ) -> diesel::QueryResult<()> {
@@ -261,7 +293,7 @@ pub fn participant_out(
     p: Participant,
 ) -> AppResult<ParticipantOut> {
     let access = records::participant_access(conn, caller, &p)?;
-    audit_person(conn, caller, "read", p.id, "personal data")?;
+    audit_person(conn, caller, HistoryAction::Read, p.id, "personal data")?;
     Ok(match access {
         ParticipantAccess::Full => {
             let rows = store::eligibility_history(conn, p.id)?;
@@ -329,7 +361,7 @@ pub fn register_participant(
             });
         }
         let id = store::create(c, sid, &new)?;
-        audit_person(c, caller, "create", id, "personal data")?;
+        audit_person(c, caller, HistoryAction::Create, id, "personal data")?;
         let p = get(c, sid, id)?;
         participant_out(c, caller, p)
     })
@@ -433,15 +465,18 @@ pub fn validate_eligibility(
             until,
         )?;
         store::touch(c, id, now().date())?;
-        audit_person(c, caller, "update", id, "eligibility validated")?;
-        let row = store::eligibility_history(c, id)?
+        audit_person(
+            c,
+            caller,
+            HistoryAction::Update,
+            id,
+            "eligibility validated",
+        )?;
+        let (row, name, email) = store::eligibility_history_named(c, id)?
             .into_iter()
-            .find(|r| r.id == eid)
+            .find(|(r, _, _)| r.id == eid)
             .ok_or(AppError::Database(diesel::result::Error::NotFound))?;
-        Ok(EligibilityOut {
-            criteria: split_codes(&row.criteria),
-            row,
-        })
+        Ok(eligibility_out(row, By::user(caller.user_id, name, email)))
     })
 }
 
@@ -453,14 +488,14 @@ pub fn eligibility_history(
 ) -> AppResult<Vec<EligibilityOut>> {
     let rows = write_tx(conn, |c| {
         get(c, caller.structure_id, id)?;
-        audit_person(c, caller, "read", id, "eligibility history")?;
-        Ok::<_, AppError>(store::eligibility_history(c, id)?)
+        audit_person(c, caller, HistoryAction::Read, id, "eligibility history")?;
+        Ok::<_, AppError>(store::eligibility_history_named(c, id)?)
     })?;
     Ok(rows
         .into_iter()
-        .map(|row| EligibilityOut {
-            criteria: split_codes(&row.criteria),
-            row,
+        .map(|(row, name, email)| {
+            let by = By::user(row.validated_by, name, email);
+            eligibility_out(row, by)
         })
         .collect())
 }
@@ -471,7 +506,7 @@ pub fn participant_timeline(conn: &mut Conn, caller: &Caller, id: i64) -> AppRes
     write_tx(conn, |c| {
         let p = get(c, caller.structure_id, id)?;
         let access = records::participant_access(c, caller, &p)?;
-        audit_person(c, caller, "read", id, "timeline")?;
+        audit_person(c, caller, HistoryAction::Read, id, "timeline")?;
         Ok(timeline::build(c, &p, access, now().date())?)
     })
 }

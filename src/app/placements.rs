@@ -16,7 +16,9 @@ use crate::domain::eligibility::{
 };
 use crate::domain::rule::Violation;
 use crate::domain::vocabulary::{ContractType, ExitOutcome, Modality};
-use crate::store::placements::{self as store, NewPlacement, Placement, PlacementSnapshot};
+use crate::store::placements::{
+    self as store, NewPlacement, Placement, PlacementSnapshot, PlacementView,
+};
 use crate::store::{clauses, contracts, organisations, participants};
 
 /// Weekly hours of a placement when none are given (35 h).
@@ -234,10 +236,13 @@ pub fn record_exit(
 
 /// A placement the caller may see (a contractor: of its organisation, as a contractor reads
 /// it), else "not found".
-pub fn placement_for(conn: &mut Conn, caller: &Caller, id: i64) -> AppResult<Placement> {
-    store::find(conn, caller.structure_id, id)?
+pub fn placement_for(conn: &mut Conn, caller: &Caller, id: i64) -> AppResult<PlacementView> {
+    let p = store::find(conn, caller.structure_id, id)?
         .filter(|p| may_see_placement(caller, p))
         .map(|p| p.as_seen_by(caller.contractor_org()))
+        .ok_or(AppError::NotFound("placement"))?;
+    store::named(conn, vec![p])?
+        .pop()
         .ok_or(AppError::NotFound("placement"))
 }
 
@@ -250,7 +255,7 @@ pub fn list_placements(
     assignment_id: Option<i64>,
     limit: i64,
     offset: i64,
-) -> AppResult<(Vec<Placement>, i64)> {
+) -> AppResult<(Vec<PlacementView>, i64)> {
     let org = caller.contractor_org();
     let (items, total) = store::list(
         conn,
@@ -261,8 +266,6 @@ pub fn list_placements(
         limit,
         offset,
     )?;
-    Ok((
-        items.into_iter().map(|p| p.as_seen_by(org)).collect(),
-        total,
-    ))
+    let items = items.into_iter().map(|p| p.as_seen_by(org)).collect();
+    Ok((store::named(conn, items)?, total))
 }

@@ -10,6 +10,7 @@ use crate::domain::hours::month_of;
 use crate::domain::progress::{self, AssignmentHours, ClauseTerms};
 use crate::store::clauses::{Assignment, Clause};
 use crate::store::hours as store;
+use crate::store::names;
 
 /// A clause, the assignments the caller sees, and their progress.
 pub struct ClauseProgressView {
@@ -62,5 +63,42 @@ pub fn clause_progress(
         clause,
         assignments,
         progress: figures,
+    })
+}
+
+/// A clause's progress as people read it: with the clause's label and each assignment's
+/// contractor named (two more queries; the reminders read `clause_progress` alone).
+pub struct NamedProgress {
+    pub view: ClauseProgressView,
+    pub clause_label: String,
+    pub contractor_names: std::collections::HashMap<i64, String>,
+}
+
+/// `clause_progress` with the names a person reads beside the ids.
+pub fn clause_progress_named(
+    conn: &mut Conn,
+    structure_id: i64,
+    contractor: Option<i64>,
+    clause_id: i64,
+    on: NaiveDate,
+    on_track_percent: u32,
+) -> AppResult<NamedProgress> {
+    let view = clause_progress(
+        conn,
+        structure_id,
+        contractor,
+        clause_id,
+        on,
+        on_track_percent,
+    )?;
+    let clause_label = names::clause_labels(conn, &[view.clause.id])?
+        .remove(&view.clause.id)
+        .unwrap_or_default();
+    let contractors: Vec<i64> = view.assignments.iter().map(|a| a.contractor_id).collect();
+    let contractor_names = names::organisation_names(conn, &contractors)?;
+    Ok(NamedProgress {
+        view,
+        clause_label,
+        contractor_names,
     })
 }

@@ -13,7 +13,7 @@ use crate::domain::eligibility::valid_on;
 use crate::domain::limits::{Code, Label, TextError};
 use crate::domain::referrals::{check_transition, planned_end, Answer, State};
 use crate::domain::rule::Violation;
-use crate::domain::vocabulary::NeedStatus;
+use crate::domain::vocabulary::{HistoryAction, NeedStatus};
 use crate::store::needs::{self as needs_store, Need};
 use crate::store::participants::Participant;
 use crate::store::placements::Placement;
@@ -52,6 +52,8 @@ pub struct ReferralDetails {
     pub person: Option<Participant>,
     /// Every state change, in order.
     pub events: Vec<EventRow>,
+    /// The name of the contractor the person is proposed to.
+    pub contractor_name: String,
 }
 
 /// Some referrals as `contractor` (None: staff) may see them; each person shown is written
@@ -68,6 +70,8 @@ pub fn referral_details(
     for e in store::events(conn, &ids)? {
         events.entry(e.referral_id).or_default().push(e);
     }
+    let contractors: Vec<i64> = refs.iter().map(|r| r.contractor_id).collect();
+    let contractor_names = crate::store::names::organisation_names(conn, &contractors)?;
     let mut titles: HashMap<i64, String> = HashMap::new();
     let mut out = Vec::with_capacity(refs.len());
     for r in refs {
@@ -90,7 +94,7 @@ pub fn referral_details(
                 conn,
                 sid,
                 Some(by.user_id),
-                "read",
+                HistoryAction::Read,
                 "participant",
                 p.id,
                 "referral",
@@ -98,11 +102,16 @@ pub fn referral_details(
             Some(p)
         };
         let events = events.remove(&r.row.id).unwrap_or_default();
+        let contractor_name = contractor_names
+            .get(&r.contractor_id)
+            .cloned()
+            .unwrap_or_default();
         out.push(ReferralDetails {
             referral: r,
             job_title: title,
             person,
             events,
+            contractor_name,
         });
     }
     Ok(out)
@@ -318,7 +327,7 @@ pub fn answer_referral(
         conn,
         sid,
         Some(by.user_id),
-        "update",
+        HistoryAction::Update,
         "participant",
         r.row.participant_id,
         "proposal answered",

@@ -330,6 +330,28 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// What a line of a record's history, or of the personal-data audit, says was done.
+    /// The codes are today's texts of the hour history and of the audit log.
+    pub enum HistoryAction ("history action") {
+        /// Hours reported for a month that had none.
+        Submit = "submit",
+        /// Hours reported again before any decision.
+        Replace = "replace",
+        /// A validated figure changed, with its reason.
+        Amend = "amend",
+        /// Hours or an eligibility validated.
+        Validate = "validate",
+        Reject = "reject",
+        Create = "create",
+        /// Personal data read (audit log).
+        Read = "read",
+        Update = "update",
+        /// Personal data erased at the end of the retention period.
+        Anonymise = "anonymise",
+    }
+}
+
 #[cfg(test)]
 mod vocabulary_tests {
     use super::*;

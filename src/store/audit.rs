@@ -3,14 +3,16 @@
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::schema::audit_log;
+use crate::db::schema::{audit_log, users};
 use crate::db::{now, Conn};
+use crate::domain::vocabulary::HistoryAction;
+use crate::store::history::{By, FieldChange};
 
 pub fn record(
     conn: &mut Conn,
     structure_id: i64,
     user_id: Option<i64>,
-    action: &str,
+    action: HistoryAction,
     entity: &str,
     entity_id: i64,
     detail: &str,
@@ -29,16 +31,36 @@ pub fn record(
     Ok(())
 }
 
-#[derive(Debug, Serialize, Queryable, utoipa::ToSchema)]
+/// A line of the audit log, in the one history shape (`at`, `by`, `action`, `reason`,
+/// `changes`) with what it concerns. The log keeps who read or wrote which person and why,
+/// not the values: `changes` is empty and `reason` null.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub id: i64,
-    pub user_id: Option<i64>,
     pub at: chrono::NaiveDateTime,
-    pub action: String,
+    /// The user; `id` null for the service itself (anonymisation).
+    pub by: By,
+    pub action: HistoryAction,
+    pub reason: Option<String>,
+    pub changes: Vec<FieldChange>,
     pub entity: String,
     pub entity_id: i64,
+    /// Which data was read or written (`timeline`, `eligibility history`...).
     pub detail: String,
 }
+
+/// id, user id, at, action, entity, entity id, detail, user's display name and email
+type AuditRow = (
+    i64,
+    Option<i64>,
+    chrono::NaiveDateTime,
+    HistoryAction,
+    String,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+);
 
 pub fn list(
     conn: &mut Conn,
@@ -49,6 +71,7 @@ pub fn list(
 ) -> QueryResult<(Vec<AuditEntry>, i64)> {
     let base = || {
         let mut q = audit_log::table
+            .left_join(users::table.on(audit_log::user_id.eq(users::id.nullable())))
             .filter(audit_log::structure_id.eq(structure_id))
             .into_boxed();
         if let Some(p) = participant_id {
@@ -59,7 +82,7 @@ pub fn list(
         q
     };
     let total = base().count().get_result(conn)?;
-    let items = base()
+    let rows: Vec<AuditRow> = base()
         .order(audit_log::id.desc())
         .limit(limit)
         .offset(offset)
@@ -71,7 +94,25 @@ pub fn list(
             audit_log::entity,
             audit_log::entity_id,
             audit_log::detail,
+            users::display_name.nullable(),
+            users::email.nullable(),
         ))
         .load(conn)?;
+    let items = rows
+        .into_iter()
+        .map(
+            |(id, user_id, at, action, entity, entity_id, detail, name, email)| AuditEntry {
+                id,
+                at,
+                by: By::user_or_service(user_id, name, email),
+                action,
+                reason: None,
+                changes: Vec::new(),
+                entity,
+                entity_id,
+                detail,
+            },
+        )
+        .collect();
     Ok((items, total))
 }

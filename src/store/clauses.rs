@@ -100,7 +100,100 @@ pub struct ClauseView {
     pub referent_id: Option<i64>,
     pub territory: String,
     pub time_zone: String,
-    pub assignments: Vec<Assignment>,
+    pub assignments: Vec<AssignmentView>,
+    /// How people name the clause: its contract's reference and title (and lot).
+    pub clause_label: String,
+    pub buyer_id: i64,
+    pub buyer_name: String,
+    /// The referent's display name, else their email; null without a referent.
+    pub referent_name: Option<String>,
+}
+
+/// An assignment with its contractor named.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AssignmentView {
+    #[serde(flatten)]
+    pub assignment: Assignment,
+    pub contractor_name: String,
+}
+
+/// What a clause view names beside ids: label, buyer, referent.
+struct ClauseNames {
+    label: String,
+    buyer_id: i64,
+    buyer_name: String,
+    referent_name: Option<String>,
+}
+
+/// clause id, lot, contract reference and title, buyer id and name, referent's display name
+/// and email
+type ClauseNameRow = (
+    i64,
+    Option<i32>,
+    String,
+    String,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+/// The names of these clauses, in one query.
+fn clause_names(
+    conn: &mut Conn,
+    ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, ClauseNames>> {
+    use crate::db::schema::contracts;
+    let rows: Vec<ClauseNameRow> = clauses::table
+        .inner_join(contracts::table)
+        .inner_join(organisations::table.on(organisations::id.eq(contracts::buyer_id)))
+        .left_join(users::table.on(clauses::referent_id.eq(users::id.nullable())))
+        .filter(clauses::id.eq_any(ids))
+        .select((
+            clauses::id,
+            clauses::lot_number,
+            contracts::reference,
+            contracts::title,
+            contracts::buyer_id,
+            organisations::name,
+            users::display_name.nullable(),
+            users::email.nullable(),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, lot, reference, title, buyer_id, buyer_name, name, email)| {
+                let referent_name =
+                    email.map(|email| crate::store::history::By::user(0, name, email).name);
+                let names = ClauseNames {
+                    label: crate::store::names::clause_label(&reference, &title, lot),
+                    buyer_id,
+                    buyer_name,
+                    referent_name,
+                };
+                (id, names)
+            },
+        )
+        .collect())
+}
+
+/// The assignments of these clauses with their contractors' names, in one query, in id
+/// order.
+fn assignments_named(conn: &mut Conn, clause_ids: &[i64]) -> QueryResult<Vec<AssignmentView>> {
+    let rows: Vec<(Assignment, String)> = assignments::table
+        .inner_join(organisations::table.on(organisations::id.eq(assignments::contractor_id)))
+        .filter(assignments::clause_id.eq_any(clause_ids))
+        .order(assignments::id)
+        .select((Assignment::as_select(), organisations::name))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(assignment, contractor_name)| AssignmentView {
+            assignment,
+            contractor_name,
+        })
+        .collect())
 }
 
 pub struct NewClause {
@@ -198,39 +291,66 @@ pub fn view(conn: &mut Conn, c: Clause) -> QueryResult<ClauseView> {
 /// The clause as the caller sees it: staff everything; a contractor (`Some(org)`) its own
 /// assignment only, without the other contractors' targets or the split's totals.
 pub fn view_for(conn: &mut Conn, c: Clause, contractor: Option<i64>) -> QueryResult<ClauseView> {
-    let mut assignments = assignments_of(conn, c.id)?;
-    let assigned: i64 = assignments.iter().map(|a| a.hours_target).sum();
-    let split = match contractor {
-        Some(org) => {
-            assignments.retain(|a| a.contractor_id == org);
-            None
-        }
-        None => Some(assigned),
-    };
-    Ok(ClauseView {
-        id: c.id,
-        contract_id: c.contract_id,
-        lot_number: c.lot_number,
-        kind: c.kind,
-        status: c.status,
-        method: c.method,
-        calibration: serde_json::from_str(&c.calibration).unwrap_or(serde_json::Value::Null),
-        explanation: c.explanation,
-        computed_hours: c.computed_hours,
-        hours_override: c.hours_override,
-        override_justification: c.override_justification,
-        required_hours: c.required_hours,
-        assigned_hours: split,
-        unassigned_hours: split.map(|a| (c.required_hours - a).max(0)),
-        starts_on: c.starts_on,
-        ends_on: c.ends_on,
-        reporting_frequency: c.reporting_frequency,
-        penalty_per_missing_hour_eur: c.penalty_per_hour_cents,
-        referent_id: c.referent_id,
-        territory: c.territory,
-        time_zone: c.time_zone,
-        assignments,
-    })
+    let mut views = views_for(conn, vec![c], contractor)?;
+    views.pop().ok_or(diesel::result::Error::NotFound)
+}
+
+/// Clauses as the caller sees them (see `view_for`), with their names and assignments in
+/// two queries whatever their number.
+pub fn views_for(
+    conn: &mut Conn,
+    clauses: Vec<Clause>,
+    contractor: Option<i64>,
+) -> QueryResult<Vec<ClauseView>> {
+    let ids: Vec<i64> = clauses.iter().map(|c| c.id).collect();
+    let mut names = clause_names(conn, &ids)?;
+    let all_assignments = assignments_named(conn, &ids)?;
+    let mut out = Vec::with_capacity(clauses.len());
+    for c in clauses {
+        let mut assignments: Vec<AssignmentView> = all_assignments
+            .iter()
+            .filter(|a| a.assignment.clause_id == c.id)
+            .cloned()
+            .collect();
+        let assigned: i64 = assignments.iter().map(|a| a.assignment.hours_target).sum();
+        let split = match contractor {
+            Some(org) => {
+                assignments.retain(|a| a.assignment.contractor_id == org);
+                None
+            }
+            None => Some(assigned),
+        };
+        let n = names.remove(&c.id).ok_or(diesel::result::Error::NotFound)?;
+        out.push(ClauseView {
+            id: c.id,
+            contract_id: c.contract_id,
+            lot_number: c.lot_number,
+            kind: c.kind,
+            status: c.status,
+            method: c.method,
+            calibration: serde_json::from_str(&c.calibration).unwrap_or(serde_json::Value::Null),
+            explanation: c.explanation,
+            computed_hours: c.computed_hours,
+            hours_override: c.hours_override,
+            override_justification: c.override_justification,
+            required_hours: c.required_hours,
+            assigned_hours: split,
+            unassigned_hours: split.map(|a| (c.required_hours - a).max(0)),
+            starts_on: c.starts_on,
+            ends_on: c.ends_on,
+            reporting_frequency: c.reporting_frequency,
+            penalty_per_missing_hour_eur: c.penalty_per_hour_cents,
+            referent_id: c.referent_id,
+            territory: c.territory,
+            time_zone: c.time_zone,
+            assignments,
+            clause_label: n.label,
+            buyer_id: n.buyer_id,
+            buyer_name: n.buyer_name,
+            referent_name: n.referent_name,
+        });
+    }
+    Ok(out)
 }
 
 pub fn list(

@@ -67,6 +67,9 @@ pub struct ContractView {
     pub lots: Vec<Lot>,
     pub holder_ids: Vec<i64>,
     pub source: ContractSource,
+    pub buyer_name: String,
+    /// The holders' names, in the order of `holder_ids`.
+    pub holder_names: Vec<String>,
 }
 
 pub fn split_codes(s: &str) -> Vec<String> {
@@ -148,26 +151,77 @@ pub fn holders(conn: &mut Conn, contract_id: i64) -> QueryResult<Vec<i64>> {
 }
 
 pub fn view(conn: &mut Conn, c: Contract) -> QueryResult<ContractView> {
-    let lots = lots(conn, c.id)?;
-    let holder_ids = holders(conn, c.id)?;
-    Ok(ContractView {
-        id: c.id,
-        buyer_id: c.buyer_id,
-        reference: c.reference,
-        title: c.title,
-        kind: c.kind,
-        cpv_code: c.cpv_code,
-        amount_eur: c.amount_cents,
-        notified_on: c.notified_on,
-        starts_on: c.starts_on,
-        ends_on: c.ends_on,
-        duration_months: c.duration_months,
-        social_considerations: split_codes(&c.social_considerations),
-        environmental_considerations: split_codes(&c.environmental_considerations),
-        lots,
-        holder_ids,
-        source: c.source,
-    })
+    let mut views = views(conn, vec![c])?;
+    views.pop().ok_or(diesel::result::Error::NotFound)
+}
+
+/// Contracts with their lots, holders and names: three queries whatever their number.
+pub fn views(conn: &mut Conn, contracts: Vec<Contract>) -> QueryResult<Vec<ContractView>> {
+    use crate::db::schema::organisations;
+    use std::collections::HashMap;
+    let ids: Vec<i64> = contracts.iter().map(|c| c.id).collect();
+    let buyer_ids: Vec<i64> = contracts.iter().map(|c| c.buyer_id).collect();
+    let all_lots: Vec<Lot> = contract_lots::table
+        .filter(contract_lots::contract_id.eq_any(&ids))
+        .order((contract_lots::contract_id, contract_lots::number))
+        .select(Lot::as_select())
+        .load(conn)?;
+    let all_holders: Vec<(i64, i64, String)> = contract_holders::table
+        .inner_join(
+            organisations::table.on(organisations::id.eq(contract_holders::organisation_id)),
+        )
+        .filter(contract_holders::contract_id.eq_any(&ids))
+        .order((
+            contract_holders::contract_id,
+            contract_holders::organisation_id,
+        ))
+        .select((
+            contract_holders::contract_id,
+            contract_holders::organisation_id,
+            organisations::name,
+        ))
+        .load(conn)?;
+    let buyers: HashMap<i64, String> = organisations::table
+        .filter(organisations::id.eq_any(&buyer_ids))
+        .select((organisations::id, organisations::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(contracts
+        .into_iter()
+        .map(|c| {
+            let lots = all_lots
+                .iter()
+                .filter(|l| l.contract_id == c.id)
+                .cloned()
+                .collect();
+            let (holder_ids, holder_names) = all_holders
+                .iter()
+                .filter(|h| h.0 == c.id)
+                .map(|h| (h.1, h.2.clone()))
+                .unzip();
+            ContractView {
+                id: c.id,
+                buyer_id: c.buyer_id,
+                reference: c.reference,
+                title: c.title,
+                kind: c.kind,
+                cpv_code: c.cpv_code,
+                amount_eur: c.amount_cents,
+                notified_on: c.notified_on,
+                starts_on: c.starts_on,
+                ends_on: c.ends_on,
+                duration_months: c.duration_months,
+                social_considerations: split_codes(&c.social_considerations),
+                environmental_considerations: split_codes(&c.environmental_considerations),
+                lots,
+                holder_ids,
+                source: c.source,
+                buyer_name: buyers.get(&c.buyer_id).cloned().unwrap_or_default(),
+                holder_names,
+            }
+        })
+        .collect())
 }
 
 fn write_children(conn: &mut Conn, contract_id: i64, c: &NewContract) -> QueryResult<()> {

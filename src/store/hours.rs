@@ -17,8 +17,11 @@ use crate::db::Conn;
 use crate::domain::hours::{EntryFigures, EntryStatus, OpenPeriod, StoredEntry};
 use crate::domain::period::Month;
 use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
+use crate::domain::vocabulary::HistoryAction;
 use crate::per_backend;
 use crate::store::clauses::{Assignment, Clause};
+use crate::store::history::{changes_between, object_in_hours, By, HistoryEntry};
+use crate::store::names::{clause_label, person_name};
 use crate::store::placements::Placement;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
@@ -481,15 +484,50 @@ pub struct EntryFilter {
     pub contractor: Option<i64>,
 }
 
+/// An entry as people read it in a list: with the person, the contractor and the clause
+/// named beside their ids.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HourEntryView {
+    #[serde(flatten)]
+    pub entry: HourEntry,
+    /// First and last name; null once the person is anonymised.
+    pub participant_name: Option<String>,
+    pub contractor_id: i64,
+    pub contractor_name: String,
+    pub clause_id: i64,
+    /// The contract's reference and title (and lot).
+    pub clause_label: String,
+}
+
+/// entry, first name, last name, contractor id and name, clause id, lot, contract reference
+/// and title
+type EntryRow = (
+    HourEntry,
+    Option<String>,
+    Option<String>,
+    i64,
+    String,
+    i64,
+    Option<i32>,
+    String,
+    String,
+);
+
+/// A page of the entries (named, in one query with joins) and how many match in all.
 pub fn list(
     conn: &mut Conn,
     structure_id: i64,
     f: &EntryFilter,
     limit: i64,
     offset: i64,
-) -> QueryResult<(Vec<HourEntry>, i64)> {
+) -> QueryResult<(Vec<HourEntryView>, i64)> {
+    use crate::db::schema::{clauses, contracts, organisations, participants};
     let base = || {
         let mut q = hour_entries::table
+            .inner_join(placements::table.inner_join(participants::table))
+            .inner_join(clauses::table.on(clauses::id.eq(placements::clause_id)))
+            .inner_join(contracts::table.on(contracts::id.eq(clauses::contract_id)))
+            .inner_join(organisations::table.on(organisations::id.eq(placements::contractor_id)))
             .filter(hour_entries::structure_id.eq(structure_id))
             .into_boxed();
         if let Some(s) = &f.status {
@@ -502,62 +540,117 @@ pub fn list(
             q = q.filter(hour_entries::month.eq(*m));
         }
         if let Some(c) = f.clause_id {
-            q = q.filter(
-                hour_entries::placement_id.eq_any(
-                    placements::table
-                        .filter(placements::clause_id.eq(c))
-                        .select(placements::id),
-                ),
-            );
+            q = q.filter(placements::clause_id.eq(c));
         }
         if let Some(org) = f.contractor {
             q = q.filter(
-                hour_entries::placement_id.eq_any(
-                    placements::table
-                        .filter(
-                            placements::contractor_id
-                                .eq(org)
-                                .or(placements::employer_id.eq(org)),
-                        )
-                        .select(placements::id),
-                ),
+                placements::contractor_id
+                    .eq(org)
+                    .or(placements::employer_id.eq(org)),
             );
         }
         q
     };
     let total = base().count().get_result(conn)?;
-    let items = base()
+    let rows: Vec<EntryRow> = base()
         .order((hour_entries::month, hour_entries::id))
         .limit(limit)
         .offset(offset)
-        .select(HourEntry::as_select())
+        .select((
+            HourEntry::as_select(),
+            participants::first_name,
+            participants::last_name,
+            placements::contractor_id,
+            organisations::name,
+            clauses::id,
+            clauses::lot_number,
+            contracts::reference,
+            contracts::title,
+        ))
         .load(conn)?;
+    let items = rows
+        .into_iter()
+        .map(
+            |(
+                entry,
+                first,
+                last,
+                contractor_id,
+                contractor_name,
+                clause_id,
+                lot,
+                reference,
+                title,
+            )| {
+                HourEntryView {
+                    entry,
+                    participant_name: person_name(first, last),
+                    contractor_id,
+                    contractor_name,
+                    clause_id,
+                    clause_label: clause_label(&reference, &title, lot),
+                }
+            },
+        )
+        .collect();
     Ok((items, total))
 }
 
-#[derive(Debug, Serialize, Queryable, utoipa::ToSchema)]
-pub struct Change {
-    pub at: chrono::NaiveDateTime,
-    pub user_id: i64,
-    pub action: String,
-    pub before_value: Option<String>,
-    pub after_value: String,
-    pub reason: Option<String>,
-}
+/// The figures of an entry that are hours (stored as hundredths in its history snapshots).
+const HOUR_FIELDS: [&str; 4] = [
+    "work_hours",
+    "training_hours",
+    "validated_work",
+    "validated_training",
+];
 
-pub fn changes(conn: &mut Conn, entry_id: i64) -> QueryResult<Vec<Change>> {
-    hour_entry_changes::table
+/// at, user id, display name, email, action, before, after, reason
+type ChangeRow = (
+    chrono::NaiveDateTime,
+    i64,
+    Option<String>,
+    String,
+    HistoryAction,
+    Option<String>,
+    String,
+    Option<String>,
+);
+
+/// The history of an entry in the one history shape, oldest first, with the name of each
+/// writer (one query) and the figures in hours.
+pub fn changes(conn: &mut Conn, entry_id: i64) -> QueryResult<Vec<HistoryEntry>> {
+    use crate::db::schema::users;
+    let rows: Vec<ChangeRow> = hour_entry_changes::table
+        .inner_join(users::table.on(users::id.eq(hour_entry_changes::user_id)))
         .filter(hour_entry_changes::entry_id.eq(entry_id))
         .order(hour_entry_changes::id)
         .select((
             hour_entry_changes::at,
             hour_entry_changes::user_id,
+            users::display_name,
+            users::email,
             hour_entry_changes::action,
             hour_entry_changes::before_value,
             hour_entry_changes::after_value,
             hour_entry_changes::reason,
         ))
-        .load(conn)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(at, user_id, name, email, action, before, after, reason)| {
+                let before = object_in_hours(before.as_deref(), &HOUR_FIELDS);
+                let after = object_in_hours(Some(&after), &HOUR_FIELDS);
+                HistoryEntry {
+                    at,
+                    by: By::user(user_id, name, email),
+                    action,
+                    reason,
+                    changes: changes_between(&before, &after),
+                }
+            },
+        )
+        .collect())
 }
 
 /// An assignment with its validated and pending hours (hundredths).
@@ -614,7 +707,7 @@ pub struct NewChange<'a> {
     pub entry_id: i64,
     pub before: Option<String>,
     pub after: String,
-    pub action: &'static str,
+    pub action: HistoryAction,
     pub reason: Option<&'a str>,
 }
 

@@ -33,6 +33,8 @@ pub struct Milestone {
 pub struct MilestoneView {
     pub id: i64,
     pub clause_id: i64,
+    /// The clause's contract reference and title (and lot).
+    pub clause_label: String,
     pub kind: String,
     /// `start`, a reporting period (`YYYY-MM`, `YYYY-Qn`), `mid`, `end`, `final`; empty for
     /// a manual milestone.
@@ -214,6 +216,9 @@ fn views(
         return Ok(Vec::new());
     }
     let reports = ClauseReports::load(conn, clause.id)?;
+    let clause_label = crate::store::names::clause_labels(conn, &[clause.id])?
+        .remove(&clause.id)
+        .unwrap_or_default();
     Ok(rows
         .into_iter()
         .map(|m| {
@@ -238,6 +243,7 @@ fn views(
             MilestoneView {
                 id: m.id,
                 clause_id: m.clause_id,
+                clause_label: clause_label.clone(),
                 label: m
                     .label
                     .clone()

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::db::schema::{eligibility_validations, participants, placements};
 use crate::db::{now, Conn};
 use crate::domain::eligibility::Validation;
-use crate::domain::vocabulary::QualificationLevel;
+use crate::domain::vocabulary::{HistoryAction, QualificationLevel};
 use crate::store::contracts::split_codes;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -246,6 +246,28 @@ pub fn eligibility_history(
         .load(conn)
 }
 
+/// The validations of a person with the name of who validated each (one query), in the
+/// order of `eligibility_history`: display name, email.
+pub fn eligibility_history_named(
+    conn: &mut Conn,
+    participant_id: i64,
+) -> QueryResult<Vec<(EligibilityRow, Option<String>, String)>> {
+    use crate::db::schema::users;
+    eligibility_validations::table
+        .inner_join(users::table.on(users::id.eq(eligibility_validations::validated_by)))
+        .filter(eligibility_validations::participant_id.eq(participant_id))
+        .order((
+            eligibility_validations::validated_on,
+            eligibility_validations::id,
+        ))
+        .select((
+            EligibilityRow::as_select(),
+            users::display_name,
+            users::email,
+        ))
+        .load(conn)
+}
+
 pub fn validations(rows: &[EligibilityRow]) -> Vec<Validation> {
     rows.iter()
         .map(|r| Validation {
@@ -307,7 +329,7 @@ pub fn anonymise_inactive(
             conn,
             *sid,
             None,
-            "anonymise",
+            HistoryAction::Anonymise,
             "participant",
             *id,
             "retention period over",

@@ -88,6 +88,84 @@ impl Placement {
     }
 }
 
+/// A placement as people read it: the person, organisations and clause named beside their
+/// ids.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PlacementView {
+    #[serde(flatten)]
+    pub placement: Placement,
+    /// First and last name; null once the person is anonymised.
+    pub participant_name: Option<String>,
+    pub contractor_name: String,
+    pub employer_name: String,
+    pub buyer_id: i64,
+    pub buyer_name: String,
+    /// The clause's contract reference and title (and lot).
+    pub clause_label: String,
+}
+
+/// placement id, first name, last name, lot, contract reference and title
+type PlacementNameRow = (
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<i32>,
+    String,
+    String,
+);
+
+/// These placements with their names: two queries whatever their number.
+pub fn named(conn: &mut Conn, items: Vec<Placement>) -> QueryResult<Vec<PlacementView>> {
+    use crate::db::schema::{clauses, contracts, participants};
+    use crate::store::names::{clause_label, organisation_names, person_name};
+    let ids: Vec<i64> = items.iter().map(|p| p.id).collect();
+    let rows: Vec<PlacementNameRow> = placements::table
+        .inner_join(participants::table)
+        .inner_join(clauses::table.on(clauses::id.eq(placements::clause_id)))
+        .inner_join(contracts::table.on(contracts::id.eq(clauses::contract_id)))
+        .filter(placements::id.eq_any(&ids))
+        .select((
+            placements::id,
+            participants::first_name,
+            participants::last_name,
+            clauses::lot_number,
+            contracts::reference,
+            contracts::title,
+        ))
+        .load(conn)?;
+    let mut people = std::collections::HashMap::new();
+    for (id, first, last, lot, reference, title) in rows {
+        people.insert(
+            id,
+            (
+                person_name(first, last),
+                clause_label(&reference, &title, lot),
+            ),
+        );
+    }
+    let organisations: Vec<i64> = items
+        .iter()
+        .flat_map(|p| [p.contractor_id, p.employer_id, p.buyer_id])
+        .collect();
+    let org_names = organisation_names(conn, &organisations)?;
+    let name_of = |id: i64| org_names.get(&id).cloned().unwrap_or_default();
+    Ok(items
+        .into_iter()
+        .map(|placement| {
+            let (participant_name, clause_label) = people.remove(&placement.id).unwrap_or_default();
+            PlacementView {
+                participant_name,
+                contractor_name: name_of(placement.contractor_id),
+                employer_name: name_of(placement.employer_id),
+                buyer_id: placement.buyer_id,
+                buyer_name: name_of(placement.buyer_id),
+                clause_label,
+                placement,
+            }
+        })
+        .collect())
+}
+
 /// The 14 columns of a placement that reports group and count by (who, when, what kind of
 /// work, for whom): written once on the placement and copied on each of its year totals
 /// (`placement_year_totals`), so that a year's report reads one table. Every writer of

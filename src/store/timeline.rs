@@ -5,10 +5,10 @@ use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::schema::{hour_entries, organisations};
+use crate::db::schema::hour_entries;
 use crate::db::Conn;
-use crate::domain::hours::{month_first_day, month_key, parse_month};
 use crate::domain::next_action::{self, NextAction};
+use crate::domain::period::Month;
 use crate::store::contracts::split_codes;
 use crate::store::participants::{self, Participant, ParticipantAccess};
 use crate::store::placements::{self, Placement};
@@ -61,34 +61,30 @@ pub struct Timeline {
 }
 
 /// The report due date of a month: the 10th of the following month.
-pub fn report_due_on(month: &str) -> Option<NaiveDate> {
-    let (y, m) = parse_month(month)?;
-    let first = month_first_day(y, m)?;
-    first
-        .checked_add_months(chrono::Months::new(1))?
-        .with_day(10)
+pub fn report_due_on(month: Month) -> Option<NaiveDate> {
+    month.plus(1).first_day()?.with_day(10)
+}
+
+/// The month of a day.
+fn month_of(day: NaiveDate) -> Option<Month> {
+    Month::new(day.year(), day.month())
 }
 
 /// Months of a placement whose report is due by `today` and missing.
-fn missing_reports(
-    p: &Placement,
-    reported: &[String],
-    today: NaiveDate,
-) -> Vec<(String, NaiveDate)> {
+fn missing_reports(p: &Placement, reported: &[Month], today: NaiveDate) -> Vec<(Month, NaiveDate)> {
     let end = p.effective_end().unwrap_or(today).min(today);
+    let (Some(first), Some(last)) = (month_of(p.starts_on), month_of(end)) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
-    let mut day = p.starts_on.with_day(1).unwrap_or(p.starts_on);
-    while day <= end {
-        let key = month_key(day.year(), day.month());
-        if let Some(due) = report_due_on(&key) {
-            if due <= today && !reported.contains(&key) {
-                out.push((key, due));
+    let mut month = first;
+    while month <= last {
+        if let Some(due) = report_due_on(month) {
+            if due <= today && !reported.contains(&month) {
+                out.push((month, due));
             }
         }
-        match day.checked_add_months(chrono::Months::new(1)) {
-            Some(next) => day = next,
-            None => break,
-        }
+        month = month.plus(1);
     }
     out
 }
@@ -134,18 +130,19 @@ pub fn build(
             }
         }
     }
-    for p in &visible {
-        let contractor: String = organisations::table
-            .filter(organisations::id.eq(p.contractor_id))
-            .select(organisations::name)
-            .first(conn)?;
+    let named = placements::named(conn, visible.clone())?;
+    for (p, names) in visible.iter().zip(&named) {
+        let contractor = names.contractor_name.clone();
         events.push(Event {
             date: p.starts_on,
             kind: "placement_start",
             detail: serde_json::json!({"placement_id": p.id, "job_title": p.job_title, "contractor_id": p.contractor_id,
-                                        "contractor": contractor, "modality": p.modality, "contract_type": p.contract_type}),
+                                        "contractor": contractor, "contractor_name": contractor,
+                                        "employer_id": p.employer_id, "employer_name": names.employer_name,
+                                        "clause_id": p.clause_id, "clause_label": names.clause_label,
+                                        "modality": p.modality, "contract_type": p.contract_type}),
         });
-        let entries: Vec<(String, i64, i64, String)> = hour_entries::table
+        let entries: Vec<(Month, i64, i64, String)> = hour_entries::table
             .filter(hour_entries::placement_id.eq(p.id))
             .order(hour_entries::month)
             .select((
@@ -156,16 +153,14 @@ pub fn build(
             ))
             .load(conn)?;
         for (month, work, training, status) in &entries {
-            if let Some((y, m)) = parse_month(month) {
-                if let Some(date) = month_first_day(y, m) {
-                    events.push(Event {
-                        date,
-                        kind: "hours",
-                        detail: serde_json::json!({"placement_id": p.id, "month": month,
-                            "work_hours": crate::domain::units::hundredths_to_json(*work),
-                            "training_hours": crate::domain::units::hundredths_to_json(*training), "status": status}),
-                    });
-                }
+            if let Some(date) = month.first_day() {
+                events.push(Event {
+                    date,
+                    kind: "hours",
+                    detail: serde_json::json!({"placement_id": p.id, "month": month,
+                        "work_hours": crate::domain::units::hundredths_to_json(*work),
+                        "training_hours": crate::domain::units::hundredths_to_json(*training), "status": status}),
+                });
             }
         }
         if let (Some(end), Some(outcome)) = (p.exit_on, &p.exit_outcome) {
@@ -179,12 +174,12 @@ pub fn build(
                 actions.push(next_action::exit_outcome(end));
             }
         }
-        let reported: Vec<String> = entries.iter().map(|e| e.0.clone()).collect();
+        let reported: Vec<Month> = entries.iter().map(|e| e.0).collect();
         for (month, due) in missing_reports(p, &reported, today) {
             actions.push(next_action::hours_report(
                 p.contractor_id,
                 &contractor,
-                &month,
+                &month.to_string(),
                 due,
             ));
         }
@@ -203,20 +198,23 @@ pub fn build(
         .collect();
     let ids: Vec<i64> = proposals.iter().map(|(r, _)| r.row.id).collect();
     let changes = crate::store::referrals::events(conn, &ids)?;
+    let contractors: Vec<i64> = proposals.iter().map(|(r, _)| r.contractor_id).collect();
+    let contractor_names = crate::store::names::organisation_names(conn, &contractors)?;
     for (r, job) in &proposals {
         for e in changes.iter().filter(|e| e.referral_id == r.row.id) {
             events.push(Event {
                 date: e.at.date(),
                 kind: "referral",
                 detail: serde_json::json!({"referral_id": r.row.id, "need_id": r.row.need_id, "job_title": job,
-                                            "contractor_id": r.contractor_id, "state": e.state, "reason": e.reason}),
+                                            "contractor_id": r.contractor_id, "contractor_name": contractor_names.get(&r.contractor_id),
+                                            "state": e.state, "reason": e.reason}),
             });
         }
         if r.row.state.is_pending() {
-            let contractor: String = organisations::table
-                .filter(organisations::id.eq(r.contractor_id))
-                .select(organisations::name)
-                .first(conn)?;
+            let contractor = contractor_names
+                .get(&r.contractor_id)
+                .cloned()
+                .unwrap_or_default();
             actions.push(next_action::referral_answer(
                 r.contractor_id,
                 &contractor,

@@ -15,7 +15,7 @@ use crate::domain::period::Month;
 use crate::domain::referrals::State;
 use crate::domain::vocabulary::{
     AssignmentRole, CalibrationMethod, ClauseKind, ClauseStatus, ContractKind, ContractSource,
-    ContractType, ExitOutcome, Modality, NeedStatus, OrganisationKind, OutboxStatus,
+    ContractType, ExitOutcome, HistoryAction, Modality, NeedStatus, OrganisationKind, OutboxStatus,
     QualificationLevel, Role, SiaeKind,
 };
 
@@ -113,6 +113,7 @@ text_column!(
     OutboxStatus,
     EntryStatus,
     State,
+    HistoryAction,
 );
 
 // A month is its `YYYY-MM` text, which also sorts as months do (range filters rely on it).

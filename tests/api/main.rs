@@ -16,6 +16,7 @@ mod limits;
 mod log_capture;
 mod logs;
 mod matrix;
+mod names;
 mod openapi;
 mod people;
 mod queries;

@@ -1,0 +1,206 @@
+//! The one shape of every record's history: when, who, what was done, why, and which
+//! fields went from what to what (`{at, by: {id, name}, action, reason, changes: [{field,
+//! before, after}]}`). Hour entries, eligibility validations and the personal-data audit
+//! answer in it; the corrections of issue 17 write into it too.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::domain::units::hundredths_to_json;
+use crate::domain::vocabulary::HistoryAction;
+
+/// Who did it: a user, or the service itself (`id` null) for an automatic action such as
+/// the anonymisation at the end of the retention period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = HistoryBy)]
+pub struct By {
+    pub id: Option<i64>,
+    /// The user's display name, else their email address.
+    pub name: String,
+}
+
+/// How the service names itself when nobody clicked.
+pub const SERVICE_NAME: &str = "clausier (traitement automatique)";
+
+impl By {
+    /// A user as people know them: the display name when there is one, else the email.
+    pub fn user(id: i64, display_name: Option<String>, email: String) -> By {
+        let name = display_name
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())
+            .unwrap_or(email);
+        By { id: Some(id), name }
+    }
+
+    /// A line that a user may or may not have written (`None`: the service).
+    pub fn user_or_service(
+        id: Option<i64>,
+        display_name: Option<String>,
+        email: Option<String>,
+    ) -> By {
+        match (id, email) {
+            (Some(id), Some(email)) => By::user(id, display_name, email),
+            _ => By {
+                id: None,
+                name: SERVICE_NAME.to_string(),
+            },
+        }
+    }
+}
+
+/// One field of a record, before and after (null: not set, or the record did not exist).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct FieldChange {
+    pub field: String,
+    #[schema(schema_with = any_value)]
+    pub before: Value,
+    #[schema(schema_with = any_value)]
+    pub after: Value,
+}
+
+/// The schema of a field's value in a history: whatever JSON the field holds.
+fn any_value() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([
+            Type::String,
+            Type::Number,
+            Type::Integer,
+            Type::Boolean,
+            Type::Array,
+            Type::Object,
+            Type::Null,
+        ]))
+        .description(Some(
+            "The field's value: a number (hours in hours), a text or date, a list of codes, \
+             or null when not set",
+        ))
+        .build()
+}
+
+/// One line of a record's history.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HistoryEntry {
+    pub at: chrono::NaiveDateTime,
+    pub by: By,
+    pub action: HistoryAction,
+    /// The reason given (an amendment, a rejection, a justification), null when none.
+    pub reason: Option<String>,
+    /// The fields that changed; hours in hours (56.5), never hundredths.
+    pub changes: Vec<FieldChange>,
+}
+
+/// The fields whose value differs between two states of a record (a field absent from one
+/// side is null there), in field name order.
+pub fn changes_between(
+    before: &Map<String, Value>,
+    after: &Map<String, Value>,
+) -> Vec<FieldChange> {
+    let mut fields: Vec<&String> = before.keys().chain(after.keys()).collect();
+    fields.sort();
+    fields.dedup();
+    fields
+        .into_iter()
+        .filter_map(|field| {
+            let b = before.get(field).cloned().unwrap_or(Value::Null);
+            let a = after.get(field).cloned().unwrap_or(Value::Null);
+            (b != a).then(|| FieldChange {
+                field: field.clone(),
+                before: b,
+                after: a,
+            })
+        })
+        .collect()
+}
+
+/// A stored JSON object (a history snapshot) with the integer hundredths of `hour_fields`
+/// written as hours; anything that is not an object reads as empty.
+pub fn object_in_hours(stored: Option<&str>, hour_fields: &[&str]) -> Map<String, Value> {
+    let mut object = match stored.map(serde_json::from_str::<Value>) {
+        Some(Ok(Value::Object(o))) => o,
+        _ => Map::new(),
+    };
+    for field in hour_fields {
+        if let Some(v) = object.get_mut(*field) {
+            if let Some(hundredths) = v.as_i64() {
+                *v = hundredths_to_json(hundredths);
+            }
+        }
+    }
+    object
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn object(v: Value) -> Map<String, Value> {
+        match v {
+            Value::Object(o) => o,
+            _ => Map::new(),
+        }
+    }
+
+    #[test]
+    fn only_the_fields_that_differ_are_changes() {
+        let before =
+            object(json!({"work_hours": 56, "status": "submitted", "validated_work": null}));
+        let after = object(json!({"work_hours": 56, "status": "validated", "validated_work": 56}));
+        let changes = changes_between(&before, &after);
+        assert_eq!(
+            changes,
+            vec![
+                FieldChange {
+                    field: "status".into(),
+                    before: json!("submitted"),
+                    after: json!("validated")
+                },
+                FieldChange {
+                    field: "validated_work".into(),
+                    before: Value::Null,
+                    after: json!(56)
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_new_record_changes_every_field_it_sets_from_null() {
+        let after = object(json!({"work_hours": 10, "training_hours": 0}));
+        let changes = changes_between(&Map::new(), &after);
+        assert_eq!(changes.len(), 2);
+        assert!(changes.iter().all(|c| c.before.is_null()));
+    }
+
+    #[test]
+    fn stored_hundredths_read_as_hours() {
+        let o = object_in_hours(
+            Some(
+                r#"{"work_hours":5650,"training_hours":0,"status":"submitted","validated_work":null}"#,
+            ),
+            &["work_hours", "training_hours", "validated_work"],
+        );
+        assert_eq!(o["work_hours"], json!(56.5));
+        assert_eq!(o["training_hours"], json!(0));
+        assert_eq!(o["validated_work"], Value::Null);
+        assert_eq!(o["status"], json!("submitted"));
+        assert!(object_in_hours(None, &["work_hours"]).is_empty());
+        assert!(object_in_hours(Some("not json"), &["work_hours"]).is_empty());
+    }
+
+    #[test]
+    fn a_user_is_named_by_display_name_else_email_and_nobody_is_the_service() {
+        assert_eq!(
+            By::user(3, Some("Awa Diop".into()), "awa@x.fr".into()).name,
+            "Awa Diop"
+        );
+        assert_eq!(
+            By::user(3, Some(" ".into()), "awa@x.fr".into()).name,
+            "awa@x.fr"
+        );
+        let service = By::user_or_service(None, None, None);
+        assert_eq!(service.id, None);
+        assert_eq!(service.name, SERVICE_NAME);
+    }
+}
