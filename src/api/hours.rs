@@ -19,6 +19,7 @@ use crate::auth::{Caller, Staff, StaffOrContractor};
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::hours::{parse_hours_csv, parse_hours_xlsx, ImportRow};
+use crate::domain::ids::{AssignmentId, ClauseId, HourEntryId, OrganisationId, PlacementId};
 use crate::domain::limits::{Code, FreeText};
 use crate::domain::period::Month;
 use crate::domain::rule::Violation;
@@ -37,7 +38,7 @@ pub struct HoursInput {
 #[rocket::put("/placements/<id>/hours/<month>", data = "<body>")]
 pub async fn put_hours(
     caller: StaffOrContractor,
-    id: i64,
+    id: PlacementId,
     month: String,
     body: JsonBody<HoursInput>,
     db: &State<Db>,
@@ -235,8 +236,8 @@ pub async fn template(
 pub async fn list(
     caller: StaffOrContractor,
     status: Param<String>,
-    clause_id: Param<Id>,
-    placement_id: Param<Id>,
+    clause_id: Param<ClauseId>,
+    placement_id: Param<PlacementId>,
     month: Param<Month>,
     paging: Paging,
     db: &State<Db>,
@@ -244,8 +245,8 @@ pub async fn list(
     params!(status, clause_id, placement_id, month, paging);
     let f = EntryFilter {
         status: None,
-        clause_id: clause_id.map(i64::from),
-        placement_id: placement_id.map(i64::from),
+        clause_id: clause_id,
+        placement_id: placement_id,
         month,
         contractor: None,
     };
@@ -267,7 +268,7 @@ pub async fn list(
 #[rocket::get("/hours/<id>/history")]
 pub async fn history(
     caller: StaffOrContractor,
-    id: i64,
+    id: HourEntryId,
     db: &State<Db>,
 ) -> Answer<Vec<store::Change>> {
     let caller = caller.0;
@@ -276,7 +277,7 @@ pub async fn history(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct Decision {
-    pub entry_ids: Vec<i64>,
+    pub entry_ids: Vec<HourEntryId>,
     pub decision: Code,
     pub reason: Option<FreeText>,
 }
@@ -303,8 +304,8 @@ fn app_invalid(v: Violation) -> ApiError {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct AssignmentProgress {
-    pub assignment_id: i64,
-    pub contractor_id: i64,
+    pub assignment_id: AssignmentId,
+    pub contractor_id: OrganisationId,
     #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub hours_target: i64,
@@ -325,7 +326,7 @@ pub struct AssignmentProgress {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ClauseProgress {
-    pub clause_id: i64,
+    pub clause_id: ClauseId,
     pub on: NaiveDate,
     #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
@@ -366,8 +367,8 @@ impl From<crate::app::progress::ClauseProgressView> for ClauseProgress {
                 .assignments
                 .iter()
                 .map(|a| AssignmentProgress {
-                    assignment_id: a.hours.assignment_id,
-                    contractor_id: a.hours.contractor_id,
+                    assignment_id: AssignmentId(a.hours.assignment_id),
+                    contractor_id: OrganisationId(a.hours.contractor_id),
                     hours_target: a.hours.hours_target,
                     validated_hours: a.hours.validated,
                     pending_hours: a.hours.pending,
@@ -384,7 +385,7 @@ impl From<crate::app::progress::ClauseProgressView> for ClauseProgress {
 #[rocket::get("/clauses/<id>/progress?<on>")]
 pub async fn clause_progress_route(
     caller: StaffOrContractor,
-    id: i64,
+    id: ClauseId,
     on: Param<NaiveDate>,
     db: &State<Db>,
     config: &State<Config>,

@@ -546,10 +546,10 @@ pub async fn annual_page(
         filters.push(format!("Département {t}"));
     }
     if let Some(b) = req.buyer_id {
-        filters.push(format!("Acheteur : {}", name_of(b)));
+        filters.push(format!("Acheteur : {}", name_of(b.0)));
     }
     if let Some(c) = req.contractor_id {
-        filters.push(format!("Entreprise : {}", name_of(c)));
+        filters.push(format!("Entreprise : {}", name_of(c.0)));
     }
     if let Some(k) = &req.clause_kind {
         filters.push(format!(

@@ -4,6 +4,7 @@
 use crate::api::messages::field_error;
 use crate::api::query::{refused, Param};
 use crate::domain::catalogue::{is_code, CLAUSE_KINDS};
+use crate::domain::ids::{OrganisationId, StructureId};
 use crate::domain::period::{Month, Period, FIRST_YEAR, LAST_YEAR};
 use crate::domain::rule::Violation;
 use crate::domain::territory::is_valid_departement;
@@ -120,9 +121,9 @@ impl RawParams {
             },
             None => None,
         };
-        let buyer_id = id("buyer_id", buyer_id);
-        let contractor_id = id("contractor_id", contractor_id);
-        let structure_id = id("structure_id", structure_id);
+        let buyer_id = id("buyer_id", buyer_id).map(OrganisationId);
+        let contractor_id = id("contractor_id", contractor_id).map(OrganisationId);
+        let structure_id = id("structure_id", structure_id).map(StructureId);
         if let Some(k) = &clause_kind {
             if !is_code(CLAUSE_KINDS, k) {
                 err(

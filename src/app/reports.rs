@@ -299,8 +299,8 @@ pub fn named_ids(report: &AnnualReport, req: &ReportRequest) -> Vec<i64> {
                 .collect()
         })
         .unwrap_or_default();
-    ids.extend(req.buyer_id);
-    ids.extend(req.contractor_id);
+    ids.extend(req.buyer_id.map(i64::from));
+    ids.extend(req.contractor_id.map(i64::from));
     ids.sort_unstable();
     ids.dedup();
     ids

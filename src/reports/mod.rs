@@ -38,6 +38,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::domain::catalogue::{is_code, CLAUSE_KINDS, OUTCOMES};
+use crate::domain::ids::{OrganisationId, StructureId};
 use crate::domain::period::Period;
 use crate::domain::report::{fte, headline, rate_tenths, Figures};
 use crate::domain::suppression::{suppress_breakdowns, without_suppression, SuppressedBreakdowns};
@@ -52,10 +53,10 @@ pub const FUNDER_WHOLE_YEARS: &str = "funder_whole_years";
 pub struct ReportRequest {
     pub period: Period,
     pub territory: Option<String>,
-    pub buyer_id: Option<i64>,
-    pub contractor_id: Option<i64>,
+    pub buyer_id: Option<OrganisationId>,
+    pub contractor_id: Option<OrganisationId>,
     pub clause_kind: Option<String>,
-    pub structure_id: Option<i64>,
+    pub structure_id: Option<StructureId>,
 }
 
 /// Who reads the report: the scope of the queries and the suppression threshold (None:
@@ -74,7 +75,7 @@ pub struct Resolved {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScopeLabel {
-    Structure(i64),
+    Structure(StructureId),
     Structures(usize),
     Territory(String),
     All,

@@ -5,14 +5,15 @@ use serde::Serialize;
 
 use crate::db::schema::audit_log;
 use crate::db::{now, Conn};
+use crate::domain::ids::{ParticipantId, StructureId, UserId};
 
 pub fn record(
     conn: &mut Conn,
-    structure_id: i64,
-    user_id: Option<i64>,
+    structure_id: StructureId,
+    user_id: Option<UserId>,
     action: &str,
     entity: &str,
-    entity_id: i64,
+    entity_id: impl Into<i64>,
     detail: &str,
 ) -> QueryResult<()> {
     diesel::insert_into(audit_log::table)
@@ -22,7 +23,7 @@ pub fn record(
             audit_log::at.eq(now()),
             audit_log::action.eq(action),
             audit_log::entity.eq(entity),
-            audit_log::entity_id.eq(entity_id),
+            audit_log::entity_id.eq(entity_id.into()),
             audit_log::detail.eq(detail),
         ))
         .execute(conn)?;
@@ -42,8 +43,8 @@ pub struct AuditEntry {
 
 pub fn list(
     conn: &mut Conn,
-    structure_id: i64,
-    participant_id: Option<i64>,
+    structure_id: StructureId,
+    participant_id: Option<ParticipantId>,
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<AuditEntry>, i64)> {
@@ -54,7 +55,7 @@ pub fn list(
         if let Some(p) = participant_id {
             q = q
                 .filter(audit_log::entity.eq("participant"))
-                .filter(audit_log::entity_id.eq(p));
+                .filter(audit_log::entity_id.eq(p.0));
         }
         q
     };

@@ -8,6 +8,7 @@ use crate::db::schema::{assignments, clauses, labour_shares, organisations, user
 use crate::db::{now, Conn};
 use crate::domain::calendar::Frequency;
 use crate::domain::calibration::LabourShareRef;
+use crate::domain::ids::{AssignmentId, ClauseId, ContractId, OrganisationId, StructureId, UserId};
 use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
 use crate::domain::vocabulary::{
     AssignmentRole, CalibrationMethod, ClauseKind, ClauseStatus, Role,
@@ -16,9 +17,9 @@ use crate::domain::vocabulary::{
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = clauses)]
 pub struct Clause {
-    pub id: i64,
-    pub structure_id: i64,
-    pub contract_id: i64,
+    pub id: ClauseId,
+    pub structure_id: StructureId,
+    pub contract_id: ContractId,
     pub lot_number: Option<i32>,
     pub kind: ClauseKind,
     pub status: ClauseStatus,
@@ -33,7 +34,7 @@ pub struct Clause {
     pub ends_on: NaiveDate,
     pub reporting_frequency: Frequency,
     pub penalty_per_hour_cents: Option<i64>,
-    pub referent_id: Option<i64>,
+    pub referent_id: Option<UserId>,
     pub territory: String,
     pub time_zone: String,
     pub created_at: chrono::NaiveDateTime,
@@ -43,11 +44,11 @@ pub struct Clause {
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = assignments)]
 pub struct Assignment {
-    pub id: i64,
+    pub id: AssignmentId,
     #[serde(skip)]
-    pub structure_id: i64,
-    pub clause_id: i64,
-    pub contractor_id: i64,
+    pub structure_id: StructureId,
+    pub clause_id: ClauseId,
+    pub contractor_id: OrganisationId,
     pub role: AssignmentRole,
     #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
@@ -58,8 +59,8 @@ pub struct Assignment {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ClauseView {
-    pub id: i64,
-    pub contract_id: i64,
+    pub id: ClauseId,
+    pub contract_id: ContractId,
     pub lot_number: Option<i32>,
     pub kind: ClauseKind,
     pub status: ClauseStatus,
@@ -97,14 +98,14 @@ pub struct ClauseView {
     #[schema(value_type = Option<f64>)]
     #[serde(serialize_with = "ser_opt_hundredths")]
     pub penalty_per_missing_hour_eur: Option<i64>,
-    pub referent_id: Option<i64>,
+    pub referent_id: Option<UserId>,
     pub territory: String,
     pub time_zone: String,
     pub assignments: Vec<Assignment>,
 }
 
 pub struct NewClause {
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     pub lot_number: Option<i32>,
     pub kind: ClauseKind,
     pub method: CalibrationMethod,
@@ -118,12 +119,12 @@ pub struct NewClause {
     pub ends_on: NaiveDate,
     pub reporting_frequency: Frequency,
     pub penalty_per_hour_cents: Option<i64>,
-    pub referent_id: Option<i64>,
+    pub referent_id: Option<UserId>,
     pub territory: String,
     pub time_zone: String,
 }
 
-pub fn create(conn: &mut Conn, structure_id: i64, c: &NewClause) -> QueryResult<i64> {
+pub fn create(conn: &mut Conn, structure_id: StructureId, c: &NewClause) -> QueryResult<ClauseId> {
     let at = now();
     diesel::insert_into(clauses::table)
         .values((
@@ -154,7 +155,11 @@ pub fn create(conn: &mut Conn, structure_id: i64, c: &NewClause) -> QueryResult<
 }
 
 /// The clause of the structure, if any.
-pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<Clause>> {
+pub fn find(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    id: ClauseId,
+) -> QueryResult<Option<Clause>> {
     clauses::table
         .filter(clauses::id.eq(id))
         .filter(clauses::structure_id.eq(structure_id))
@@ -164,7 +169,7 @@ pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<C
 }
 
 /// The clause of the structure; diesel's `NotFound` when there is none.
-pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Clause> {
+pub fn get(conn: &mut Conn, structure_id: StructureId, id: ClauseId) -> QueryResult<Clause> {
     clauses::table
         .filter(clauses::id.eq(id))
         .filter(clauses::structure_id.eq(structure_id))
@@ -174,7 +179,7 @@ pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Clause> {
 
 /// Whether the organisation has an assignment on the clause (what a contractor may see of
 /// a clause is decided in `auth::records`).
-pub fn has_assignment(conn: &mut Conn, clause: &Clause, org: i64) -> QueryResult<bool> {
+pub fn has_assignment(conn: &mut Conn, clause: &Clause, org: OrganisationId) -> QueryResult<bool> {
     let assigned: i64 = assignments::table
         .filter(assignments::clause_id.eq(clause.id))
         .filter(assignments::contractor_id.eq(org))
@@ -183,7 +188,7 @@ pub fn has_assignment(conn: &mut Conn, clause: &Clause, org: i64) -> QueryResult
     Ok(assigned > 0)
 }
 
-pub fn assignments_of(conn: &mut Conn, clause_id: i64) -> QueryResult<Vec<Assignment>> {
+pub fn assignments_of(conn: &mut Conn, clause_id: ClauseId) -> QueryResult<Vec<Assignment>> {
     assignments::table
         .filter(assignments::clause_id.eq(clause_id))
         .order(assignments::id)
@@ -197,7 +202,11 @@ pub fn view(conn: &mut Conn, c: Clause) -> QueryResult<ClauseView> {
 
 /// The clause as the caller sees it: staff everything; a contractor (`Some(org)`) its own
 /// assignment only, without the other contractors' targets or the split's totals.
-pub fn view_for(conn: &mut Conn, c: Clause, contractor: Option<i64>) -> QueryResult<ClauseView> {
+pub fn view_for(
+    conn: &mut Conn,
+    c: Clause,
+    contractor: Option<OrganisationId>,
+) -> QueryResult<ClauseView> {
     let mut assignments = assignments_of(conn, c.id)?;
     let assigned: i64 = assignments.iter().map(|a| a.hours_target).sum();
     let split = match contractor {
@@ -235,8 +244,8 @@ pub fn view_for(conn: &mut Conn, c: Clause, contractor: Option<i64>) -> QueryRes
 
 pub fn list(
     conn: &mut Conn,
-    structure_id: i64,
-    contractor: Option<i64>,
+    structure_id: StructureId,
+    contractor: Option<OrganisationId>,
     status: Option<&str>,
     limit: i64,
     offset: i64,
@@ -269,7 +278,7 @@ pub fn list(
     Ok((items, total))
 }
 
-pub fn set_status(conn: &mut Conn, id: i64, status: ClauseStatus) -> QueryResult<()> {
+pub fn set_status(conn: &mut Conn, id: ClauseId, status: ClauseStatus) -> QueryResult<()> {
     diesel::update(clauses::table.filter(clauses::id.eq(id)))
         .set((clauses::status.eq(status), clauses::updated_at.eq(now())))
         .execute(conn)?;
@@ -278,12 +287,12 @@ pub fn set_status(conn: &mut Conn, id: i64, status: ClauseStatus) -> QueryResult
 
 pub fn add_assignment(
     conn: &mut Conn,
-    structure_id: i64,
-    clause_id: i64,
-    contractor_id: i64,
+    structure_id: StructureId,
+    clause_id: ClauseId,
+    contractor_id: OrganisationId,
     role: AssignmentRole,
     hours_target: i64,
-) -> QueryResult<i64> {
+) -> QueryResult<AssignmentId> {
     diesel::insert_into(assignments::table)
         .values((
             assignments::structure_id.eq(structure_id),
@@ -299,8 +308,8 @@ pub fn add_assignment(
 
 pub fn find_assignment(
     conn: &mut Conn,
-    structure_id: i64,
-    id: i64,
+    structure_id: StructureId,
+    id: AssignmentId,
 ) -> QueryResult<Option<Assignment>> {
     assignments::table
         .filter(assignments::id.eq(id))
@@ -311,7 +320,11 @@ pub fn find_assignment(
 }
 
 /// Whether the user is a facilitator or admin of the structure (a possible referent).
-pub fn is_staff_user(conn: &mut Conn, structure_id: i64, user_id: i64) -> QueryResult<bool> {
+pub fn is_staff_user(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    user_id: UserId,
+) -> QueryResult<bool> {
     let n: i64 = users::table
         .filter(users::id.eq(user_id))
         .filter(users::structure_id.eq(structure_id))
@@ -321,7 +334,7 @@ pub fn is_staff_user(conn: &mut Conn, structure_id: i64, user_id: i64) -> QueryR
     Ok(n > 0)
 }
 
-pub fn organisation_territory(conn: &mut Conn, id: i64) -> QueryResult<Option<String>> {
+pub fn organisation_territory(conn: &mut Conn, id: OrganisationId) -> QueryResult<Option<String>> {
     Ok(organisations::table
         .filter(organisations::id.eq(id))
         .select(organisations::territory)
@@ -330,7 +343,10 @@ pub fn organisation_territory(conn: &mut Conn, id: i64) -> QueryResult<Option<St
         .flatten())
 }
 
-pub fn labour_shares(conn: &mut Conn, structure_id: i64) -> QueryResult<Vec<LabourShareRef>> {
+pub fn labour_shares(
+    conn: &mut Conn,
+    structure_id: StructureId,
+) -> QueryResult<Vec<LabourShareRef>> {
     let rows: Vec<(String, i64, String)> = labour_shares::table
         .filter(labour_shares::structure_id.eq(structure_id))
         .order(labour_shares::cpv_prefix)
@@ -352,7 +368,7 @@ pub fn labour_shares(conn: &mut Conn, structure_id: i64) -> QueryResult<Vec<Labo
 
 pub fn replace_labour_shares(
     conn: &mut Conn,
-    structure_id: i64,
+    structure_id: StructureId,
     rows: &[LabourShareRef],
 ) -> QueryResult<()> {
     diesel::delete(labour_shares::table.filter(labour_shares::structure_id.eq(structure_id)))

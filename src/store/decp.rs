@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::db::Conn;
 use crate::domain::decp::{DecpParse, DecpRecord};
+use crate::domain::ids::{OrganisationId, StructureId};
 use crate::domain::vocabulary::{ContractKind, ContractSource, OrganisationKind};
 use crate::store::contracts::NewContract;
 use crate::store::organisations::{self, NewOrganisation};
@@ -38,12 +39,12 @@ pub struct ImportSummary {
 /// The organisation with this identifier, created with `kind` when missing.
 fn organisation_for(
     conn: &mut Conn,
-    sid: i64,
+    sid: StructureId,
     kind: OrganisationKind,
     identifier_type: &str,
     identifier: &str,
     name: Option<&str>,
-) -> QueryResult<i64> {
+) -> QueryResult<OrganisationId> {
     if let Some(o) = organisations::find_by_identifier(conn, sid, identifier_type, identifier)? {
         return Ok(o.id);
     }
@@ -71,7 +72,7 @@ fn organisation_for(
 }
 
 /// The contract of a record, its buyer and holders found by identifier or created.
-pub fn new_contract(conn: &mut Conn, sid: i64, r: &DecpRecord) -> QueryResult<NewContract> {
+pub fn new_contract(conn: &mut Conn, sid: StructureId, r: &DecpRecord) -> QueryResult<NewContract> {
     let buyer_id = organisation_for(
         conn,
         sid,

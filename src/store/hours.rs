@@ -15,6 +15,10 @@ use crate::db::schema::{
 };
 use crate::db::Conn;
 use crate::domain::hours::{EntryFigures, EntryStatus, OpenPeriod, StoredEntry};
+use crate::domain::ids::{
+    AssignmentId, ClauseId, HourEntryId, OrganisationId, ParticipantId, PlacementId, StructureId,
+    UserId,
+};
 use crate::domain::period::Month;
 use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
 use crate::per_backend;
@@ -24,12 +28,12 @@ use crate::store::placements::Placement;
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = hour_entries)]
 pub struct HourEntry {
-    pub id: i64,
+    pub id: HourEntryId,
     #[serde(skip)]
-    pub structure_id: i64,
-    pub placement_id: i64,
+    pub structure_id: StructureId,
+    pub placement_id: PlacementId,
     #[serde(skip)]
-    pub participant_id: i64,
+    pub participant_id: ParticipantId,
     /// `YYYY-MM`.
     #[schema(value_type = String, example = "2026-04")]
     pub month: Month,
@@ -48,9 +52,9 @@ pub struct HourEntry {
     pub validated_training: Option<i64>,
     pub amendment_reason: Option<String>,
     pub rejection_reason: Option<String>,
-    pub submitted_by: i64,
+    pub submitted_by: UserId,
     pub submitted_at: chrono::NaiveDateTime,
-    pub validated_by: Option<i64>,
+    pub validated_by: Option<UserId>,
     pub validated_at: Option<chrono::NaiveDateTime>,
 }
 
@@ -58,7 +62,7 @@ impl HourEntry {
     /// The figures the rules read.
     pub fn figures(&self) -> EntryFigures {
         EntryFigures {
-            id: self.id,
+            id: self.id.0,
             work: self.work_hours,
             training: self.training_hours,
             status: self.status,
@@ -71,7 +75,11 @@ impl HourEntry {
 /// Rows per statement: 9 values a row stays far below SQLite's 32,766 bound parameters.
 pub const CHUNK: usize = 500;
 
-pub fn find(conn: &mut Conn, placement_id: i64, month: Month) -> QueryResult<Option<HourEntry>> {
+pub fn find(
+    conn: &mut Conn,
+    placement_id: PlacementId,
+    month: Month,
+) -> QueryResult<Option<HourEntry>> {
     hour_entries::table
         .filter(hour_entries::placement_id.eq(placement_id))
         .filter(hour_entries::month.eq(month))
@@ -81,7 +89,11 @@ pub fn find(conn: &mut Conn, placement_id: i64, month: Month) -> QueryResult<Opt
 }
 
 /// The entry of the structure, if any.
-pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<HourEntry>> {
+pub fn get(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    id: HourEntryId,
+) -> QueryResult<Option<HourEntry>> {
     hour_entries::table
         .filter(hour_entries::id.eq(id))
         .filter(hour_entries::structure_id.eq(structure_id))
@@ -94,9 +106,9 @@ pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<Ho
 /// those it is the contractor or employer of).
 pub fn visible_placements(
     conn: &mut Conn,
-    structure_id: i64,
-    ids: &[i64],
-    contractor: Option<i64>,
+    structure_id: StructureId,
+    ids: &[PlacementId],
+    contractor: Option<OrganisationId>,
 ) -> QueryResult<Vec<Placement>> {
     let mut out = Vec::new();
     for chunk in ids.chunks(CHUNK) {
@@ -117,7 +129,7 @@ pub fn visible_placements(
 /// The dates of every placement of these people, for their monthly caps.
 pub fn periods_of_people(
     conn: &mut Conn,
-    people: &[i64],
+    people: &[ParticipantId],
 ) -> QueryResult<HashMap<i64, Vec<OpenPeriod>>> {
     let mut periods: HashMap<i64, Vec<OpenPeriod>> = HashMap::new();
     for chunk in people.chunks(CHUNK) {
@@ -157,7 +169,7 @@ type StoredFigures = (
 /// figures and the monthly cap's sums.
 pub fn entries_of_people(
     conn: &mut Conn,
-    people: &[i64],
+    people: &[ParticipantId],
     month: Option<Month>,
 ) -> QueryResult<Vec<StoredEntry>> {
     let mut out = Vec::new();
@@ -202,9 +214,9 @@ pub fn entries_of_people(
 
 /// A new entry to insert.
 pub struct NewEntry {
-    pub structure_id: i64,
-    pub placement_id: i64,
-    pub participant_id: i64,
+    pub structure_id: StructureId,
+    pub placement_id: PlacementId,
+    pub participant_id: ParticipantId,
     pub month: Month,
     pub work: i64,
     pub training: i64,
@@ -215,9 +227,9 @@ pub struct NewEntry {
 pub fn insert_entries(
     conn: &mut Conn,
     entries: &[NewEntry],
-    user_id: i64,
+    user_id: UserId,
     at: chrono::NaiveDateTime,
-) -> QueryResult<Vec<(i64, i64, Month)>> {
+) -> QueryResult<Vec<(HourEntryId, PlacementId, Month)>> {
     let mut out = Vec::with_capacity(entries.len());
     for chunk in entries.chunks(CHUNK) {
         let values: Vec<_> = chunk
@@ -236,7 +248,7 @@ pub fn insert_entries(
                 )
             })
             .collect();
-        let stored: Vec<(i64, i64, Month)> =
+        let stored: Vec<(HourEntryId, PlacementId, Month)> =
             per_backend!(conn, |c| diesel::insert_into(hour_entries::table)
                 .values(&values)
                 .returning((
@@ -252,7 +264,7 @@ pub fn insert_entries(
 
 /// A new figure for an existing entry.
 pub struct Replacement<'a> {
-    pub id: i64,
+    pub id: HourEntryId,
     pub work: i64,
     pub training: i64,
     /// The reason of an amendment of a validated figure (kept on the entry).
@@ -264,7 +276,7 @@ pub struct Replacement<'a> {
 pub fn replace_figures(
     conn: &mut Conn,
     rows: &[Replacement<'_>],
-    user_id: i64,
+    user_id: UserId,
     at: chrono::NaiveDateTime,
 ) -> QueryResult<()> {
     use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamp};
@@ -284,7 +296,7 @@ pub fn replace_figures(
                      FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[]) \
                      AS v(id, work, training, reason) WHERE hour_entries.id = v.id"
                 ))
-                .bind::<Array<BigInt>, _>(column(|r| r.id))
+                .bind::<Array<BigInt>, _>(column(|r| r.id.0))
                 .bind::<Array<BigInt>, _>(column(|r| r.work))
                 .bind::<Array<BigInt>, _>(column(|r| r.training))
                 .bind::<Array<Nullable<Text>>, _>(reasons)
@@ -317,7 +329,7 @@ pub fn replace_figures(
 }
 
 /// Moves the last activity of these people to `day` (never back).
-pub fn touch_people(conn: &mut Conn, people: &[i64], day: NaiveDate) -> QueryResult<()> {
+pub fn touch_people(conn: &mut Conn, people: &[ParticipantId], day: NaiveDate) -> QueryResult<()> {
     use crate::db::schema::participants;
     for chunk in people.chunks(CHUNK) {
         diesel::update(
@@ -334,9 +346,9 @@ pub fn touch_people(conn: &mut Conn, people: &[i64], day: NaiveDate) -> QueryRes
 /// The people of these entries of the structure (one per entry found).
 pub fn people_of_entries(
     conn: &mut Conn,
-    structure_id: i64,
-    entry_ids: &[i64],
-) -> QueryResult<Vec<i64>> {
+    structure_id: StructureId,
+    entry_ids: &[HourEntryId],
+) -> QueryResult<Vec<ParticipantId>> {
     let mut people = Vec::new();
     for chunk in entry_ids.chunks(CHUNK) {
         people.extend(
@@ -344,7 +356,7 @@ pub fn people_of_entries(
                 .filter(hour_entries::id.eq_any(chunk))
                 .filter(hour_entries::structure_id.eq(structure_id))
                 .select(hour_entries::participant_id)
-                .load::<i64>(conn)?,
+                .load::<ParticipantId>(conn)?,
         );
     }
     Ok(people)
@@ -355,7 +367,7 @@ pub fn people_of_entries(
 pub fn validate(
     conn: &mut Conn,
     e: &HourEntry,
-    user_id: i64,
+    user_id: UserId,
     at: chrono::NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(hour_entries::table.filter(hour_entries::id.eq(e.id)))
@@ -373,7 +385,7 @@ pub fn validate(
 /// A rejected amendment: the entry goes back to its validated figures.
 pub fn restore_validated(
     conn: &mut Conn,
-    id: i64,
+    id: HourEntryId,
     work: i64,
     training: i64,
     reason: Option<&str>,
@@ -389,7 +401,7 @@ pub fn restore_validated(
     Ok(())
 }
 
-pub fn reject(conn: &mut Conn, id: i64, reason: Option<&str>) -> QueryResult<()> {
+pub fn reject(conn: &mut Conn, id: HourEntryId, reason: Option<&str>) -> QueryResult<()> {
     diesel::update(hour_entries::table.filter(hour_entries::id.eq(id)))
         .set((
             hour_entries::status.eq(EntryStatus::Rejected),
@@ -402,7 +414,7 @@ pub fn reject(conn: &mut Conn, id: i64, reason: Option<&str>) -> QueryResult<()>
 /// Adds deltas to the maintained totals of an assignment and month.
 pub fn add_to_assignment_month(
     conn: &mut Conn,
-    assignment_id: i64,
+    assignment_id: AssignmentId,
     month: Month,
     validated: i64,
     pending: i64,
@@ -475,15 +487,15 @@ pub fn add_to_placement_year(
 
 pub struct EntryFilter {
     pub status: Option<EntryStatus>,
-    pub clause_id: Option<i64>,
-    pub placement_id: Option<i64>,
+    pub clause_id: Option<ClauseId>,
+    pub placement_id: Option<PlacementId>,
     pub month: Option<Month>,
-    pub contractor: Option<i64>,
+    pub contractor: Option<OrganisationId>,
 }
 
 pub fn list(
     conn: &mut Conn,
-    structure_id: i64,
+    structure_id: StructureId,
     f: &EntryFilter,
     limit: i64,
     offset: i64,
@@ -538,14 +550,14 @@ pub fn list(
 #[derive(Debug, Serialize, Queryable, utoipa::ToSchema)]
 pub struct Change {
     pub at: chrono::NaiveDateTime,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub action: String,
     pub before_value: Option<String>,
     pub after_value: String,
     pub reason: Option<String>,
 }
 
-pub fn changes(conn: &mut Conn, entry_id: i64) -> QueryResult<Vec<Change>> {
+pub fn changes(conn: &mut Conn, entry_id: HourEntryId) -> QueryResult<Vec<Change>> {
     hour_entry_changes::table
         .filter(hour_entry_changes::entry_id.eq(entry_id))
         .order(hour_entry_changes::id)
@@ -568,8 +580,8 @@ pub type AssignmentTotals = (Assignment, i64, i64);
 /// the most polled figure. None when the structure has no such clause.
 pub fn clause_with_totals(
     conn: &mut Conn,
-    structure_id: i64,
-    clause_id: i64,
+    structure_id: StructureId,
+    clause_id: ClauseId,
     last_month: &str,
 ) -> QueryResult<Option<(Clause, Vec<AssignmentTotals>)>> {
     use crate::db::schema::{assignments, clauses};
@@ -611,7 +623,7 @@ pub fn clause_with_totals(
 
 /// One line of an entry's history.
 pub struct NewChange<'a> {
-    pub entry_id: i64,
+    pub entry_id: HourEntryId,
     pub before: Option<String>,
     pub after: String,
     pub action: &'static str,
@@ -622,7 +634,7 @@ pub struct NewChange<'a> {
 /// insert there), one multi-row insert on SQLite.
 pub fn write_history(
     conn: &mut Conn,
-    user_id: i64,
+    user_id: UserId,
     at: chrono::NaiveDateTime,
     lines: &[NewChange<'_>],
 ) -> QueryResult<()> {

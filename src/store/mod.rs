@@ -6,6 +6,7 @@ pub mod clauses;
 pub mod contracts;
 pub mod decp;
 pub mod hours;
+pub mod ids;
 pub mod milestones;
 pub mod needs;
 pub mod organisations;

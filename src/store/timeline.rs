@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::db::schema::{hour_entries, organisations};
 use crate::db::Conn;
 use crate::domain::hours::{month_first_day, month_key, parse_month};
+use crate::domain::ids::ReferralId;
 use crate::domain::next_action::{self, NextAction};
 use crate::store::contracts::split_codes;
 use crate::store::participants::{self, Participant, ParticipantAccess};
@@ -182,7 +183,7 @@ pub fn build(
         let reported: Vec<String> = entries.iter().map(|e| e.0.clone()).collect();
         for (month, due) in missing_reports(p, &reported, today) {
             actions.push(next_action::hours_report(
-                p.contractor_id,
+                p.contractor_id.0,
                 &contractor,
                 &month,
                 due,
@@ -201,7 +202,7 @@ pub fn build(
             }
         })
         .collect();
-    let ids: Vec<i64> = proposals.iter().map(|(r, _)| r.row.id).collect();
+    let ids: Vec<ReferralId> = proposals.iter().map(|(r, _)| r.row.id).collect();
     let changes = crate::store::referrals::events(conn, &ids)?;
     for (r, job) in &proposals {
         for e in changes.iter().filter(|e| e.referral_id == r.row.id) {
@@ -218,7 +219,7 @@ pub fn build(
                 .select(organisations::name)
                 .first(conn)?;
             actions.push(next_action::referral_answer(
-                r.contractor_id,
+                r.contractor_id.0,
                 &contractor,
                 r.row.updated_at.date(),
             ));
@@ -226,7 +227,7 @@ pub fn build(
     }
     events.sort_by(|a, b| a.date.cmp(&b.date).then(a.kind.cmp(b.kind)));
     Ok(Timeline {
-        participant_id: person.id,
+        participant_id: person.id.0,
         events,
         next_action: next_action::earliest(actions).map(Into::into),
     })

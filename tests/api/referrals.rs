@@ -614,9 +614,11 @@ fn pool_timing() {
         )
         .expect("pool");
         let mut conn = pool.get().expect("conn");
-        let sid = app.get("/api/v1/me", &w.admin).body["structure_id"]
-            .as_i64()
-            .unwrap();
+        let sid = clausier::domain::ids::StructureId(
+            app.get("/api/v1/me", &w.admin).body["structure_id"]
+                .as_i64()
+                .unwrap(),
+        );
         let start = std::time::Instant::now();
         clausier::db::write_tx(&mut conn, |c| {
             use clausier::store::participants::{add_eligibility, create, NewParticipant};
@@ -658,7 +660,7 @@ fn pool_timing() {
                     &["rsa".to_string()],
                     "caf_certificate",
                     None,
-                    1,
+                    clausier::domain::ids::UserId(1),
                     on,
                     clausier::domain::eligibility::valid_until(on, 6),
                 )?;
