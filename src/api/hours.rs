@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::body::{Download, JsonBody, ListResponse};
 use crate::api::messages::rows_problem;
-use crate::api::query::{params, required, Id, Paging, Param};
+use crate::api::query::{params, required, Paging, Param};
 use crate::api::reply::{self, Answer, Listed};
 use crate::app::hours::{self as app, HourRules, MonthFigures};
 use crate::auth::{Caller, Staff, StaffOrContractor};

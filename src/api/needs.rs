@@ -4,7 +4,7 @@
 use rocket::State;
 
 use crate::api::body::JsonBody;
-use crate::api::query::{params, Id, Page, Paging, Param};
+use crate::api::query::{params, Page, Paging, Param};
 use crate::api::reply::{self, Answer, Created, Listed};
 use crate::app::needs as app;
 pub use crate::app::needs::{MatchView, NeedInput, NeedView};

@@ -3,7 +3,7 @@
 use rocket::State;
 
 use crate::api::body::JsonBody;
-use crate::api::query::{params, Id, Paging, Param};
+use crate::api::query::{params, Paging, Param};
 use crate::api::reply::{self, Answer, Created, Listed};
 use crate::app::participants as app;
 pub use crate::app::participants::{

@@ -5,7 +5,7 @@ use rocket::State;
 use serde::Deserialize;
 
 use crate::api::body::JsonBody;
-use crate::api::query::{params, Id, Page, Paging, Param};
+use crate::api::query::{params, Page, Paging, Param};
 use crate::api::reply::{self, Answer, Created, Listed};
 use crate::app::placements::{self as app, Actor, PlacementRequest};
 use crate::auth::{Staff, StaffOrContractor};

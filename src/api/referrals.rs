@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::body::JsonBody;
 use crate::api::messages::field_error;
-use crate::api::query::{params, Id, Page, Paging, Param, Year};
+use crate::api::query::{params, Page, Paging, Param, Year};
 use crate::api::reply::{self, Answer, Created, Listed};
 use crate::app::placements::Actor;
 use crate::app::referrals::{

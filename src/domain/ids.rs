@@ -27,7 +27,6 @@ macro_rules! id_type {
         }
     )+};
 }
-pub(crate) use id_type;
 
 id_type!(
     /// A structure: the tenant (a facilitation team) every record belongs to.
