@@ -199,7 +199,7 @@ pub fn validate(input: ParticipantInput, today: NaiveDate) -> AppResult<NewParti
         territory,
         qpv: input.qpv,
         zrr: input.zrr,
-        qualification_level: qualification_level.as_str().to_string(),
+        qualification_level,
         jobseeker_id: input
             .jobseeker_id
             .filter(|s| !s.trim().is_empty())

@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use crate::app::{AppError, AppResult};
 use crate::auth::records::{contractor_sees_assignment, contractor_sees_clause};
 use crate::db::Conn;
-use crate::domain::hours::month_of;
 use crate::domain::ids::{ClauseId, OrganisationId, StructureId};
+use crate::domain::period::Month;
 use crate::domain::progress::{self, AssignmentHours, ClauseTerms};
 use crate::store::clauses::{Assignment, Clause};
 use crate::store::hours as store;
@@ -31,7 +31,7 @@ pub fn clause_progress(
     on: NaiveDate,
     on_track_percent: u32,
 ) -> AppResult<ClauseProgressView> {
-    let (clause, totals) = store::clause_with_totals(conn, structure_id, clause_id, &month_of(on))?
+    let (clause, totals) = store::clause_with_totals(conn, structure_id, clause_id, Month::of(on))?
         .ok_or(AppError::NotFound("clause"))?;
     let contractors: Vec<OrganisationId> = totals.iter().map(|(a, _, _)| a.contractor_id).collect();
     if !contractor_sees_clause(contractor, &contractors) {

@@ -156,7 +156,7 @@ pub fn selection_hidden(
     let cell_filters = [
         scope.buyer_id.map(|b| ("buyer", b.to_string())),
         scope.contractor_id.map(|c| ("contractor", c.to_string())),
-        scope.clause_kind.clone().map(|k| ("clause_kind", k)),
+        scope.clause_kind.map(|k| ("clause_kind", k.to_string())),
     ];
     if cell_filters.iter().any(Option::is_some) {
         let unfiltered = compute(&store::fact_rows(conn, base, period)?);

@@ -289,7 +289,7 @@ pub fn clause_reminders(
                 clause_id: clause.id.0,
                 referent_id: clause.referent_id.map(i64::from),
                 ends_on: p.ends_on,
-                outcome: p.exit_outcome.map(|o| o.as_str().to_string()),
+                outcome: p.exit_outcome,
             },
             today,
         ));

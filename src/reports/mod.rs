@@ -43,6 +43,7 @@ use crate::domain::period::Period;
 use crate::domain::report::{fte, headline, rate_tenths, Figures};
 use crate::domain::suppression::{suppress_breakdowns, without_suppression, SuppressedBreakdowns};
 use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
+use crate::domain::vocabulary::ClauseKind;
 use crate::store::reports::{ClauseFigures, Counted, ReportScope};
 
 /// The stable code of the 422 refusing a funder a period that is not whole calendar years.
@@ -55,7 +56,7 @@ pub struct ReportRequest {
     pub territory: Option<String>,
     pub buyer_id: Option<OrganisationId>,
     pub contractor_id: Option<OrganisationId>,
-    pub clause_kind: Option<String>,
+    pub clause_kind: Option<ClauseKind>,
     pub structure_id: Option<StructureId>,
 }
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::db::Conn;
 use crate::domain::decp::{DecpParse, DecpRecord};
 use crate::domain::ids::{OrganisationId, StructureId};
-use crate::domain::vocabulary::{ContractKind, ContractSource, OrganisationKind};
+use crate::domain::vocabulary::{ContractSource, OrganisationKind};
 use crate::store::contracts::NewContract;
 use crate::store::organisations::{self, NewOrganisation};
 
@@ -97,7 +97,7 @@ pub fn new_contract(conn: &mut Conn, sid: StructureId, r: &DecpRecord) -> QueryR
         reference: r.reference.clone(),
         title: r.title.clone(),
         // The parser writes one of the three codes, services when in doubt.
-        kind: ContractKind::parse(&r.kind).unwrap_or(ContractKind::Services),
+        kind: r.kind,
         cpv_code: r.cpv_code.clone(),
         amount_cents: r.amount_cents,
         notified_on: r.notified_on,

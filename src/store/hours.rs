@@ -576,13 +576,13 @@ pub fn changes(conn: &mut Conn, entry_id: HourEntryId) -> QueryResult<Vec<Change
 pub type AssignmentTotals = (Assignment, i64, i64);
 
 /// A clause of the structure with its assignments, in id order, each with its validated
-/// and pending hours up to `last_month` included (`YYYY-MM`): one query, since progress is
+/// and pending hours up to `last_month` included: one query, since progress is
 /// the most polled figure. None when the structure has no such clause.
 pub fn clause_with_totals(
     conn: &mut Conn,
     structure_id: StructureId,
     clause_id: ClauseId,
-    last_month: &str,
+    last_month: Month,
 ) -> QueryResult<Option<(Clause, Vec<AssignmentTotals>)>> {
     use crate::db::schema::{assignments, clauses};
     type Row = (Clause, Option<Assignment>, Option<i64>, Option<i64>);
@@ -592,7 +592,7 @@ pub fn clause_with_totals(
         .left_join(
             assignment_month_totals::table.on(assignment_month_totals::assignment_id
                 .eq(assignments::id)
-                .and(assignment_month_totals::month.le(last_month.to_string()))),
+                .and(assignment_month_totals::month.le(last_month))),
         )
         .filter(clauses::id.eq(clause_id))
         .filter(clauses::structure_id.eq(structure_id))

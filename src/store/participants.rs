@@ -48,7 +48,7 @@ pub struct NewParticipant {
     pub territory: Option<String>,
     pub qpv: bool,
     pub zrr: bool,
-    pub qualification_level: String,
+    pub qualification_level: QualificationLevel,
     pub jobseeker_id: Option<String>,
     pub looking_for_work: bool,
     pub wished_rome_codes: Vec<String>,

@@ -23,7 +23,7 @@ use crate::db::Conn;
 use crate::domain::ids::{OrganisationId, StructureId};
 use crate::domain::period::{Month, Period};
 use crate::domain::report::{CodeInterner, FactRow};
-use crate::domain::vocabulary::ClauseStatus;
+use crate::domain::vocabulary::{ClauseKind, ClauseStatus};
 
 /// What a report covers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,7 +36,7 @@ pub struct ReportScope {
     pub territory: Option<String>,
     pub buyer_id: Option<OrganisationId>,
     pub contractor_id: Option<OrganisationId>,
-    pub clause_kind: Option<String>,
+    pub clause_kind: Option<ClauseKind>,
 }
 
 /// Applies the scope to a boxed query over a table carrying the placement's snapshot
@@ -58,7 +58,7 @@ macro_rules! snapshot_scope {
             $q = $q.filter($t::contractor_id.eq(c));
         }
         if let Some(k) = &s.clause_kind {
-            $q = $q.filter($t::clause_kind.eq(k.clone()));
+            $q = $q.filter($t::clause_kind.eq(*k));
         }
     }};
 }
@@ -75,7 +75,7 @@ macro_rules! clause_scope {
             $q = $q.filter(clauses::territory.eq(t.clone()));
         }
         if let Some(k) = &s.clause_kind {
-            $q = $q.filter(clauses::kind.eq(k.clone()));
+            $q = $q.filter(clauses::kind.eq(*k));
         }
         if let Some(b) = s.buyer_id {
             $q = $q.filter(

@@ -636,7 +636,8 @@ fn pool_timing() {
                         territory: Some("93".into()),
                         qpv: true,
                         zrr: false,
-                        qualification_level: "3".into(),
+                        qualification_level:
+                            clausier::domain::vocabulary::QualificationLevel::Level3,
                         jobseeker_id: None,
                         looking_for_work: true,
                         wished_rome_codes: vec![
