@@ -5,10 +5,15 @@ use chrono::NaiveDate;
 
 use crate::config::Config;
 use crate::db::{write_tx, Conn};
+use crate::domain::ids::ParticipantId;
 use crate::error::ApiError;
 
 /// Anonymises people whose last activity is older than the retention period.
-pub fn anonymise(conn: &mut Conn, config: &Config, today: NaiveDate) -> Result<Vec<i64>, ApiError> {
+pub fn anonymise(
+    conn: &mut Conn,
+    config: &Config,
+    today: NaiveDate,
+) -> Result<Vec<ParticipantId>, ApiError> {
     let cutoff = today
         .checked_sub_months(chrono::Months::new(config.retention_months))
         .unwrap_or(today);

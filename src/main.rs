@@ -3,12 +3,14 @@
 
 use std::process::ExitCode;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
 
 use clausier::auth::password::{check_password_strength, generate_password, hash_password};
 use clausier::auth::{FunderScope, Role};
 use clausier::clock::Clock;
 use clausier::config::Config;
+use clausier::domain::ids::OrganisationId;
 use clausier::store::users::{self, NewUser};
 use clausier::{build_rocket, db};
 
@@ -75,8 +77,8 @@ struct CreateUserArgs {
     #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
     structure: String,
     /// Role of the account
-    #[arg(long, value_parser = ["admin", "facilitator", "contractor", "funder"])]
-    role: String,
+    #[arg(long, value_parser = PossibleValuesParser::new(Role::CODES).try_map(|r| r.parse::<Role>()))]
+    role: Role,
     /// Email address, used to log in
     #[arg(long, value_name = "EMAIL", value_parser = parse_email)]
     email: String,
@@ -84,8 +86,8 @@ struct CreateUserArgs {
     #[arg(long, value_name = "PASSWORD", allow_hyphen_values = true)]
     password: Option<String>,
     /// Organisation id of a contractor account (required for contractors)
-    #[arg(long, value_name = "ID")]
-    organisation: Option<i64>,
+    #[arg(long, value_name = "ID", value_parser = |id: &str| id.parse().map(OrganisationId))]
+    organisation: Option<OrganisationId>,
     /// What a funder reads: own structure (default), structures:ID,ID, territory:CODE or all
     #[arg(long, value_name = "SCOPE", value_parser = parse_scope)]
     scope: Option<FunderScope>,
@@ -168,9 +170,6 @@ fn create_user(args: CreateUserArgs) -> anyhow::Result<()> {
         organisation: organisation_id,
         scope,
     } = args;
-    let role = Role::parse(&role).ok_or_else(|| {
-        anyhow::anyhow!("--role `{role}`: expected admin, facilitator, contractor or funder")
-    })?;
     let scope = match scope {
         Some(_) if role != Role::Funder => anyhow::bail!("--scope applies to funders only"),
         Some(s) => s,
@@ -207,7 +206,7 @@ fn create_user(args: CreateUserArgs) -> anyhow::Result<()> {
                 structure_id,
                 email: &email,
                 password_hash: &hash,
-                role: role.as_str(),
+                role,
                 organisation_id,
                 funder_scope: scope.to_db(),
             },

@@ -12,6 +12,7 @@ use crate::auth::password::HashLimiter;
 use crate::auth::{AnyRole, CallerCache, TokenKeys, SESSION_COOKIE};
 use crate::config::Config;
 use crate::db::Db;
+use crate::domain::ids::{OrganisationId, StructureId, UserId};
 use crate::domain::limits::{Email, Password};
 use crate::error::{ApiError, ApiResult};
 
@@ -66,11 +67,11 @@ pub async fn logout(
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Me {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub role: crate::auth::Role,
-    pub structure_id: i64,
-    pub organisation_id: Option<i64>,
+    pub structure_id: StructureId,
+    pub organisation_id: Option<OrganisationId>,
 }
 
 /// GET /api/v1/me — any authenticated user.

@@ -12,6 +12,7 @@ pub use crate::app::clauses::{AssignmentInput, ClauseInput, LabourShareItem};
 use crate::auth::{AdminOnly, Staff, StaffOrContractor};
 use crate::db::Db;
 use crate::domain::calibration::{CalibrationRequest, CalibrationResult, LabourShareRef};
+use crate::domain::ids::{ClauseId, ContractId, StructureId};
 use crate::domain::units::ser_hundredths;
 use crate::store::clauses::ClauseView;
 
@@ -72,7 +73,7 @@ pub async fn put_labour_shares(
 #[rocket::post("/contracts/<contract_id>/clauses", data = "<body>")]
 pub async fn create(
     caller: Staff,
-    contract_id: i64,
+    contract_id: ContractId,
     body: JsonBody<ClauseInput>,
     db: &State<Db>,
 ) -> Created<ClauseView> {
@@ -99,31 +100,36 @@ pub async fn list(
 
 /// GET /api/v1/clauses/{id} — staff; a contractor only for its own clauses.
 #[rocket::get("/clauses/<id>")]
-pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> Answer<ClauseView> {
+pub async fn get(caller: StaffOrContractor, id: ClauseId, db: &State<Db>) -> Answer<ClauseView> {
     let (sid, org) = (caller.structure_id, caller.contractor_org());
     reply::json(db, move |c| app::clause_view(c, sid, id, org)).await
 }
 
 /// Runs one status change of a clause.
-async fn transition(db: &Db, sid: i64, id: i64, change: ClauseChange) -> Answer<ClauseView> {
+async fn transition(
+    db: &Db,
+    sid: StructureId,
+    id: ClauseId,
+    change: ClauseChange,
+) -> Answer<ClauseView> {
     reply::json(db, move |c| app::change_status(c, sid, id, change)).await
 }
 
 /// POST /api/v1/clauses/{id}/activate — staff: draft -> active.
 #[rocket::post("/clauses/<id>/activate")]
-pub async fn activate(caller: Staff, id: i64, db: &State<Db>) -> Answer<ClauseView> {
+pub async fn activate(caller: Staff, id: ClauseId, db: &State<Db>) -> Answer<ClauseView> {
     transition(db, caller.structure_id, id, ClauseChange::Activate).await
 }
 
 /// POST /api/v1/clauses/{id}/complete — staff: active -> completed.
 #[rocket::post("/clauses/<id>/complete")]
-pub async fn complete(caller: Staff, id: i64, db: &State<Db>) -> Answer<ClauseView> {
+pub async fn complete(caller: Staff, id: ClauseId, db: &State<Db>) -> Answer<ClauseView> {
     transition(db, caller.structure_id, id, ClauseChange::Complete).await
 }
 
 /// POST /api/v1/clauses/{id}/cancel — staff: draft or active -> cancelled.
 #[rocket::post("/clauses/<id>/cancel")]
-pub async fn cancel(caller: Staff, id: i64, db: &State<Db>) -> Answer<ClauseView> {
+pub async fn cancel(caller: Staff, id: ClauseId, db: &State<Db>) -> Answer<ClauseView> {
     transition(db, caller.structure_id, id, ClauseChange::Cancel).await
 }
 
@@ -131,7 +137,7 @@ pub async fn cancel(caller: Staff, id: i64, db: &State<Db>) -> Answer<ClauseView
 #[rocket::post("/clauses/<id>/assignments", data = "<body>")]
 pub async fn add_assignment(
     caller: Staff,
-    id: i64,
+    id: ClauseId,
     body: JsonBody<AssignmentInput>,
     db: &State<Db>,
 ) -> Created<ClauseView> {

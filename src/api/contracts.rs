@@ -10,6 +10,7 @@ pub use crate::app::contracts::ContractInput;
 pub use crate::app::contracts::SOCIAL_CONSIDERATIONS;
 use crate::auth::{Staff, StaffOrContractor};
 use crate::db::Db;
+use crate::domain::ids::ContractId;
 use crate::store::contracts::ContractView;
 
 /// POST /api/v1/contracts — staff.
@@ -40,7 +41,11 @@ pub async fn list(
 
 /// GET /api/v1/contracts/{id} — staff; a contractor only for a contract it holds or works on.
 #[rocket::get("/contracts/<id>")]
-pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> Answer<ContractView> {
+pub async fn get(
+    caller: StaffOrContractor,
+    id: ContractId,
+    db: &State<Db>,
+) -> Answer<ContractView> {
     let (sid, org) = (caller.structure_id, caller.contractor_org());
     reply::json(db, move |c| app::contract_view(c, sid, id, org)).await
 }

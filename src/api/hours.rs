@@ -12,13 +12,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::body::{Download, JsonBody, ListResponse};
 use crate::api::messages::rows_problem;
-use crate::api::query::{params, required, Id, Paging, Param};
+use crate::api::query::{params, required, Paging, Param};
 use crate::api::reply::{self, Answer, Listed};
 use crate::app::hours::{self as app, HourRules, MonthFigures};
 use crate::auth::{Caller, Staff, StaffOrContractor};
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::hours::{parse_hours_csv, parse_hours_xlsx, ImportRow};
+use crate::domain::ids::{AssignmentId, ClauseId, HourEntryId, OrganisationId, PlacementId};
 use crate::domain::limits::{Code, FreeText};
 use crate::domain::period::Month;
 use crate::domain::rule::Violation;
@@ -38,7 +39,7 @@ pub struct HoursInput {
 #[rocket::put("/placements/<id>/hours/<month>", data = "<body>")]
 pub async fn put_hours(
     caller: StaffOrContractor,
-    id: i64,
+    id: PlacementId,
     month: String,
     body: JsonBody<HoursInput>,
     db: &State<Db>,
@@ -240,8 +241,8 @@ pub async fn template(
 pub async fn list(
     caller: StaffOrContractor,
     status: Param<String>,
-    clause_id: Param<Id>,
-    placement_id: Param<Id>,
+    clause_id: Param<ClauseId>,
+    placement_id: Param<PlacementId>,
     month: Param<Month>,
     paging: Paging,
     db: &State<Db>,
@@ -249,8 +250,8 @@ pub async fn list(
     params!(status, clause_id, placement_id, month, paging);
     let f = EntryFilter {
         status: None,
-        clause_id: clause_id.map(i64::from),
-        placement_id: placement_id.map(i64::from),
+        clause_id: clause_id,
+        placement_id: placement_id,
         month,
         contractor: None,
     };
@@ -272,7 +273,7 @@ pub async fn list(
 #[rocket::get("/hours/<id>/history")]
 pub async fn history(
     caller: StaffOrContractor,
-    id: i64,
+    id: HourEntryId,
     db: &State<Db>,
 ) -> Answer<Vec<crate::store::history::HistoryEntry>> {
     let caller = caller.0;
@@ -281,7 +282,7 @@ pub async fn history(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct Decision {
-    pub entry_ids: Vec<i64>,
+    pub entry_ids: Vec<HourEntryId>,
     pub decision: Code,
     pub reason: Option<FreeText>,
 }
@@ -308,8 +309,8 @@ fn app_invalid(v: Violation) -> ApiError {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct AssignmentProgress {
-    pub assignment_id: i64,
-    pub contractor_id: i64,
+    pub assignment_id: AssignmentId,
+    pub contractor_id: OrganisationId,
     pub contractor_name: String,
     #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
@@ -331,7 +332,7 @@ pub struct AssignmentProgress {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ClauseProgress {
-    pub clause_id: i64,
+    pub clause_id: ClauseId,
     /// The clause's contract reference and title (and lot).
     pub clause_label: String,
     pub on: NaiveDate,
@@ -361,7 +362,8 @@ impl From<crate::app::progress::NamedProgress> for ClauseProgress {
     fn from(named: crate::app::progress::NamedProgress) -> ClauseProgress {
         let view = named.view;
         let p = view.progress;
-        let name_of = |id: i64| named.contractor_names.get(&id).cloned().unwrap_or_default();
+        let name_of =
+            |id: OrganisationId| named.contractor_names.get(&id).cloned().unwrap_or_default();
         ClauseProgress {
             clause_id: view.clause.id,
             clause_label: named.clause_label,
@@ -377,9 +379,9 @@ impl From<crate::app::progress::NamedProgress> for ClauseProgress {
                 .assignments
                 .iter()
                 .map(|a| AssignmentProgress {
-                    assignment_id: a.hours.assignment_id,
-                    contractor_id: a.hours.contractor_id,
-                    contractor_name: name_of(a.hours.contractor_id),
+                    assignment_id: AssignmentId(a.hours.assignment_id),
+                    contractor_id: OrganisationId(a.hours.contractor_id),
+                    contractor_name: name_of(OrganisationId(a.hours.contractor_id)),
                     hours_target: a.hours.hours_target,
                     validated_hours: a.hours.validated,
                     pending_hours: a.hours.pending,
@@ -396,7 +398,7 @@ impl From<crate::app::progress::NamedProgress> for ClauseProgress {
 #[rocket::get("/clauses/<id>/progress?<on>")]
 pub async fn clause_progress_route(
     caller: StaffOrContractor,
-    id: i64,
+    id: ClauseId,
     on: Param<NaiveDate>,
     db: &State<Db>,
     config: &State<Config>,

@@ -4,12 +4,13 @@
 use rocket::State;
 
 use crate::api::body::JsonBody;
-use crate::api::query::{params, Id, Page, Paging, Param};
+use crate::api::query::{params, Page, Paging, Param};
 use crate::api::reply::{self, Answer, Created, Listed};
 use crate::app::needs as app;
 pub use crate::app::needs::{MatchView, NeedInput, NeedView};
 use crate::auth::{Staff, StaffOrContractor};
 use crate::db::Db;
+use crate::domain::ids::{AssignmentId, NeedId};
 
 /// POST /api/v1/needs — staff; a contractor for its own assignments.
 #[rocket::post("/needs", data = "<body>")]
@@ -28,13 +29,12 @@ pub async fn create(
 pub async fn list(
     caller: StaffOrContractor,
     status: Param<String>,
-    assignment_id: Param<Id>,
+    assignment_id: Param<AssignmentId>,
     paging: Paging,
     db: &State<Db>,
 ) -> Listed<NeedView> {
     params!(status, assignment_id, paging);
     let (sid, org) = (caller.structure_id, caller.contractor_org());
-    let assignment_id = assignment_id.map(i64::from);
     let Page { limit, offset } = paging;
     reply::page(db, move |c| {
         app::list_needs(c, sid, org, status.as_deref(), assignment_id, limit, offset)
@@ -44,7 +44,7 @@ pub async fn list(
 
 /// GET /api/v1/needs/{id} — staff; a contractor for its own needs.
 #[rocket::get("/needs/<id>")]
-pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> Answer<NeedView> {
+pub async fn get(caller: StaffOrContractor, id: NeedId, db: &State<Db>) -> Answer<NeedView> {
     let (sid, org) = (caller.structure_id, caller.contractor_org());
     reply::json(db, move |c| app::need(c, sid, id, org)).await
 }
@@ -53,7 +53,7 @@ pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> Answer<N
 /// longer recruited for (a filled need stays filled). Pending proposals keep waiting for
 /// their answer.
 #[rocket::post("/needs/<id>/close")]
-pub async fn close(caller: StaffOrContractor, id: i64, db: &State<Db>) -> Answer<NeedView> {
+pub async fn close(caller: StaffOrContractor, id: NeedId, db: &State<Db>) -> Answer<NeedView> {
     let (sid, org) = (caller.structure_id, caller.contractor_org());
     reply::json(db, move |c| app::close_need(c, sid, id, org)).await
 }
@@ -61,7 +61,12 @@ pub async fn close(caller: StaffOrContractor, id: i64, db: &State<Db>) -> Answer
 /// GET /api/v1/needs/{id}/matches — staff: the pool ranked for the need (see
 /// `domain::matching::rank` for the score). Each person listed is written to the audit log.
 #[rocket::get("/needs/<id>/matches?<paging..>")]
-pub async fn matches(caller: Staff, id: i64, paging: Paging, db: &State<Db>) -> Listed<MatchView> {
+pub async fn matches(
+    caller: Staff,
+    id: NeedId,
+    paging: Paging,
+    db: &State<Db>,
+) -> Listed<MatchView> {
     params!(paging);
     let (sid, uid) = (caller.structure_id, caller.user_id);
     reply::page(db, move |c| {

@@ -9,6 +9,7 @@ use crate::app::organisations as app;
 pub use crate::app::organisations::{ContactInput, OrganisationInput};
 use crate::auth::Staff;
 use crate::db::Db;
+use crate::domain::ids::OrganisationId;
 use crate::domain::limits::{List, MAX_CONTACTS};
 use crate::store::organisations::{Contact, OrganisationView};
 
@@ -42,7 +43,7 @@ pub async fn list(
 
 /// GET /api/v1/organisations/{id} — staff.
 #[rocket::get("/organisations/<id>")]
-pub async fn get(caller: Staff, id: i64, db: &State<Db>) -> Answer<OrganisationView> {
+pub async fn get(caller: Staff, id: OrganisationId, db: &State<Db>) -> Answer<OrganisationView> {
     let sid = caller.structure_id;
     reply::json(db, move |c| app::organisation(c, sid, id)).await
 }
@@ -51,7 +52,7 @@ pub async fn get(caller: Staff, id: i64, db: &State<Db>) -> Answer<OrganisationV
 #[rocket::put("/organisations/<id>/contacts", data = "<body>")]
 pub async fn put_contacts(
     caller: Staff,
-    id: i64,
+    id: OrganisationId,
     body: JsonBody<List<ContactInput, { MAX_CONTACTS }>>,
     db: &State<Db>,
 ) -> Answer<Vec<Contact>> {
@@ -62,7 +63,11 @@ pub async fn put_contacts(
 
 /// GET /api/v1/organisations/{id}/contacts — staff.
 #[rocket::get("/organisations/<id>/contacts")]
-pub async fn get_contacts(caller: Staff, id: i64, db: &State<Db>) -> Answer<Vec<Contact>> {
+pub async fn get_contacts(
+    caller: Staff,
+    id: OrganisationId,
+    db: &State<Db>,
+) -> Answer<Vec<Contact>> {
     let sid = caller.structure_id;
     reply::json(db, move |c| app::contacts(c, sid, id)).await
 }

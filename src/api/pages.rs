@@ -22,7 +22,6 @@ use crate::auth::{CallerCache, CookieSession, ReportReader, TokenKeys, SESSION_C
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
-use crate::domain::catalogue::{label, CLAUSE_KINDS};
 use crate::domain::limits::{Email, Password};
 use crate::error::ApiError;
 use crate::reports::html::{page_context, render, PageExtras};
@@ -546,16 +545,13 @@ pub async fn annual_page(
         filters.push(format!("Département {t}"));
     }
     if let Some(b) = req.buyer_id {
-        filters.push(format!("Acheteur : {}", name_of(b)));
+        filters.push(format!("Acheteur : {}", name_of(b.0)));
     }
     if let Some(c) = req.contractor_id {
-        filters.push(format!("Entreprise : {}", name_of(c)));
+        filters.push(format!("Entreprise : {}", name_of(c.0)));
     }
     if let Some(k) = &req.clause_kind {
-        filters.push(format!(
-            "Clause : {}",
-            label(CLAUSE_KINDS, k).unwrap_or(k.as_str())
-        ));
+        filters.push(format!("Clause : {}", k.label()));
     }
     let extras = PageExtras {
         trend,

@@ -3,7 +3,7 @@
 use rocket::State;
 
 use crate::api::body::JsonBody;
-use crate::api::query::{params, Id, Paging, Param};
+use crate::api::query::{params, Paging, Param};
 use crate::api::reply::{self, Answer, Created, Listed};
 use crate::app::participants as app;
 pub use crate::app::participants::{
@@ -12,6 +12,7 @@ pub use crate::app::participants::{
 use crate::auth::{AdminOnly, Staff, StaffOrContractor};
 use crate::config::Config;
 use crate::db::Db;
+use crate::domain::ids::ParticipantId;
 use crate::store::audit::AuditEntry;
 
 /// A ROME code: one letter and four digits.
@@ -46,7 +47,11 @@ pub async fn list(
 
 /// GET /api/v1/participants/{id} — staff; a contractor for people placed with or proposed to it.
 #[rocket::get("/participants/<id>")]
-pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> Answer<ParticipantOut> {
+pub async fn get(
+    caller: StaffOrContractor,
+    id: ParticipantId,
+    db: &State<Db>,
+) -> Answer<ParticipantOut> {
     let caller = caller.0;
     reply::json(db, move |c| app::read_participant(c, &caller, id)).await
 }
@@ -55,7 +60,7 @@ pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> Answer<P
 #[rocket::post("/participants/<id>/eligibility", data = "<body>")]
 pub async fn add_eligibility(
     caller: Staff,
-    id: i64,
+    id: ParticipantId,
     body: JsonBody<EligibilityInput>,
     db: &State<Db>,
     config: &State<Config>,
@@ -74,7 +79,7 @@ pub async fn add_eligibility(
 #[rocket::get("/participants/<id>/eligibility")]
 pub async fn eligibility_history(
     caller: Staff,
-    id: i64,
+    id: ParticipantId,
     db: &State<Db>,
 ) -> Answer<Vec<EligibilityOut>> {
     let caller = caller.0;
@@ -86,7 +91,7 @@ pub async fn eligibility_history(
 #[rocket::get("/participants/<id>/timeline")]
 pub async fn timeline(
     caller: StaffOrContractor,
-    id: i64,
+    id: ParticipantId,
     db: &State<Db>,
 ) -> Answer<crate::store::timeline::Timeline> {
     let caller = caller.0;
@@ -97,12 +102,12 @@ pub async fn timeline(
 #[rocket::get("/audit?<participant_id>&<paging..>")]
 pub async fn audit_log(
     caller: AdminOnly,
-    participant_id: Param<Id>,
+    participant_id: Param<ParticipantId>,
     paging: Paging,
     db: &State<Db>,
 ) -> Listed<AuditEntry> {
     params!(participant_id, paging);
-    let (sid, person) = (caller.structure_id, participant_id.map(i64::from));
+    let (sid, person) = (caller.structure_id, participant_id);
     reply::page(db, move |c| {
         app::audit_log(c, sid, person, paging.limit, paging.offset)
     })

@@ -5,11 +5,12 @@ use rocket::State;
 use serde::Deserialize;
 
 use crate::api::body::JsonBody;
-use crate::api::query::{params, Id, Page, Paging, Param};
+use crate::api::query::{params, Page, Paging, Param};
 use crate::api::reply::{self, Answer, Created, Listed};
 use crate::app::placements::{self as app, Actor, PlacementRequest};
 use crate::auth::{Staff, StaffOrContractor};
 use crate::db::{write_tx, Db};
+use crate::domain::ids::{AssignmentId, OrganisationId, ParticipantId, PlacementId};
 use crate::domain::limits::{self, Code, FreeText, Label};
 use crate::domain::units::Hundredths;
 use crate::domain::vocabulary::{ContractType, ExitOutcome, Modality};
@@ -17,11 +18,11 @@ use crate::store::placements::{Placement, PlacementView};
 
 #[derive(Deserialize, Clone, utoipa::ToSchema)]
 pub struct PlacementInput {
-    pub participant_id: i64,
-    pub assignment_id: i64,
+    pub participant_id: ParticipantId,
+    pub assignment_id: AssignmentId,
     #[schema(value_type = Modality)]
     pub modality: Code,
-    pub employer_id: i64,
+    pub employer_id: OrganisationId,
     #[schema(value_type = ContractType)]
     pub contract_type: Code,
     pub job_title: Label,
@@ -73,24 +74,27 @@ pub async fn create(
 #[rocket::get("/placements?<participant_id>&<assignment_id>&<paging..>")]
 pub async fn list(
     caller: StaffOrContractor,
-    participant_id: Param<Id>,
-    assignment_id: Param<Id>,
+    participant_id: Param<ParticipantId>,
+    assignment_id: Param<AssignmentId>,
     paging: Paging,
     db: &State<Db>,
 ) -> Listed<PlacementView> {
     params!(participant_id, assignment_id, paging);
     let caller = caller.0;
-    let (person, assignment) = (participant_id.map(i64::from), assignment_id.map(i64::from));
     let Page { limit, offset } = paging;
     reply::page(db, move |c| {
-        app::list_placements(c, &caller, person, assignment, limit, offset)
+        app::list_placements(c, &caller, participant_id, assignment_id, limit, offset)
     })
     .await
 }
 
 /// GET /api/v1/placements/{id} — staff; a contractor for its own placements.
 #[rocket::get("/placements/<id>")]
-pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> Answer<PlacementView> {
+pub async fn get(
+    caller: StaffOrContractor,
+    id: PlacementId,
+    db: &State<Db>,
+) -> Answer<PlacementView> {
     let caller = caller.0;
     reply::json(db, move |c| app::placement_for(c, &caller, id)).await
 }
@@ -107,7 +111,7 @@ pub struct ExitInput {
 #[rocket::post("/placements/<id>/exit", data = "<body>")]
 pub async fn exit(
     caller: Staff,
-    id: i64,
+    id: PlacementId,
     body: JsonBody<ExitInput>,
     db: &State<Db>,
 ) -> Answer<Placement> {

@@ -23,8 +23,13 @@
 
 use chrono::NaiveDate;
 use rocket::form::{self, DataField, FromForm, Options, ValueField};
+use rocket::request::FromParam;
 
 use crate::api::messages::field_error;
+use crate::domain::ids::{
+    AssignmentId, ClauseId, ContractId, HourEntryId, NeedId, OrganisationId, ParticipantId,
+    PlacementId, ReferralId, StructureId, UserId,
+};
 use crate::domain::period::{Month, FIRST_YEAR, LAST_YEAR};
 use crate::domain::rule::Violation;
 use crate::error::{ApiError, FieldError};
@@ -267,6 +272,40 @@ impl From<Id> for i64 {
         id.0
     }
 }
+
+/// The typed ids of `domain::ids`, read like [`Id`] in a query (`?clause_id=7`) and like
+/// Rocket's `i64` in a path (`/clauses/<id>`), so that a handler gets the kind of id its
+/// use case takes.
+macro_rules! typed_ids {
+    ($($id:ident),+ $(,)?) => {$(
+        impl QueryValue for $id {
+            fn read(text: &str) -> Result<Self, Violation> {
+                Id::read(text).map(|Id(id)| $id(id))
+            }
+        }
+
+        impl<'a> FromParam<'a> for $id {
+            type Error = <i64 as FromParam<'a>>::Error;
+            fn from_param(param: &'a str) -> Result<Self, Self::Error> {
+                i64::from_param(param).map($id)
+            }
+        }
+    )+};
+}
+
+typed_ids!(
+    StructureId,
+    OrganisationId,
+    UserId,
+    ParticipantId,
+    ContractId,
+    ClauseId,
+    AssignmentId,
+    PlacementId,
+    HourEntryId,
+    NeedId,
+    ReferralId,
+);
 
 /// `limit` and `offset` of a list route, gathered by `?<paging..>` and read like the other
 /// parameters; `params!` turns it into a [`Page`].

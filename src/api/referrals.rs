@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::body::JsonBody;
 use crate::api::messages::field_error;
-use crate::api::query::{params, Id, Page, Paging, Param, Year};
+use crate::api::query::{params, Page, Paging, Param, Year};
 use crate::api::reply::{self, Answer, Created, Listed};
 use crate::app::placements::Actor;
 use crate::app::referrals::{
@@ -22,6 +22,9 @@ use crate::auth::records::may_record_derogation;
 use crate::auth::{Caller, Staff, StaffOrContractor};
 use crate::config::Config;
 use crate::db::{write_tx, Conn, Db};
+use crate::domain::ids::{
+    NeedId, OrganisationId, ParticipantId, PlacementId, ReferralId, StructureId, UserId,
+};
 use crate::domain::limits::{self, Code, FreeText, Label};
 use crate::domain::next_action;
 use crate::domain::referrals::{
@@ -42,7 +45,7 @@ use crate::store::{audit, organisations, participants};
 /// availability. Never the eligibility, its criteria or the birth date.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ProposedPerson {
-    pub id: i64,
+    pub id: ParticipantId,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub wished_rome_codes: Vec<String>,
@@ -51,10 +54,10 @@ pub struct ProposedPerson {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ReferralView {
-    pub id: i64,
-    pub need_id: i64,
+    pub id: ReferralId,
+    pub need_id: NeedId,
     pub job_title: String,
-    pub contractor_id: i64,
+    pub contractor_id: OrganisationId,
     /// `null` for a contractor once it declined the person: it keeps the proposal's state
     /// and dates, not who it was.
     pub participant: Option<ProposedPerson>,
@@ -62,10 +65,10 @@ pub struct ReferralView {
     pub state: RefState,
     pub reason: Option<String>,
     pub comment: Option<String>,
-    pub placement_id: Option<i64>,
-    pub proposed_by: i64,
+    pub placement_id: Option<PlacementId>,
+    pub proposed_by: UserId,
     pub proposed_at: chrono::NaiveDateTime,
-    pub updated_by: i64,
+    pub updated_by: UserId,
     pub updated_at: chrono::NaiveDateTime,
     /// Every state change: who and when.
     pub events: Vec<EventRow>,
@@ -110,8 +113,8 @@ impl From<ReferralDetails> for ReferralView {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ReferralInput {
-    pub need_id: i64,
-    pub participant_id: i64,
+    pub need_id: NeedId,
+    pub participant_id: ParticipantId,
 }
 
 /// POST /api/v1/referrals — staff: proposes a person to a need.
@@ -144,8 +147,8 @@ fn parse_state(state: Option<&str>) -> ApiResult<Option<RefState>> {
 #[rocket::get("/referrals?<need_id>&<participant_id>&<state>&<paging..>")]
 pub async fn list(
     caller: StaffOrContractor,
-    need_id: Param<Id>,
-    participant_id: Param<Id>,
+    need_id: Param<NeedId>,
+    participant_id: Param<ParticipantId>,
     state: Param<String>,
     paging: Paging,
     db: &State<Db>,
@@ -154,8 +157,8 @@ pub async fn list(
     let state = parse_state(state.as_deref())?;
     let (by, org) = (actor(&caller, db), caller.contractor_org());
     let f = ReferralFilter {
-        need_id: need_id.map(i64::from),
-        participant_id: participant_id.map(i64::from),
+        need_id: need_id,
+        participant_id: participant_id,
         state,
     };
     let Page { limit, offset } = paging;
@@ -167,7 +170,11 @@ pub async fn list(
 
 /// GET /api/v1/referrals/{id} — staff; a contractor for proposals to its own needs.
 #[rocket::get("/referrals/<id>")]
-pub async fn get(caller: StaffOrContractor, id: i64, db: &State<Db>) -> Answer<ReferralView> {
+pub async fn get(
+    caller: StaffOrContractor,
+    id: ReferralId,
+    db: &State<Db>,
+) -> Answer<ReferralView> {
     let (by, org) = (actor(&caller, db), caller.contractor_org());
     reply::json(db, move |c| {
         write_tx(c, |c| app::referral_for(c, &by, org, id))
@@ -190,7 +197,7 @@ fn actor(caller: &Caller, db: &Db) -> Actor {
 pub struct PlacementOverrides {
     #[schema(value_type = Option<Modality>)]
     pub modality: Option<Code>,
-    pub employer_id: Option<i64>,
+    pub employer_id: Option<OrganisationId>,
     #[schema(value_type = Option<ContractType>)]
     pub contract_type: Option<Code>,
     pub job_title: Option<Label>,
@@ -240,7 +247,7 @@ impl From<PlacementOverrides> for HireOverrides {
 #[rocket::post("/referrals/<id>/answer", data = "<body>")]
 pub async fn answer(
     caller: StaffOrContractor,
-    id: i64,
+    id: ReferralId,
     body: JsonBody<AnswerInput>,
     db: &State<Db>,
 ) -> Created<AnswerOut> {
@@ -268,7 +275,7 @@ pub async fn answer(
     }
     let org = caller.contractor_org();
     if let (Some(org), Some(employer)) = (org, overrides.employer_id) {
-        check_own_employer(org, employer)
+        check_own_employer(org.0, employer.0)
             .map_err(|v| ApiError::from(crate::app::AppError::invalid(v.under("placement"))))?;
     }
     let hired = answer.state() == RefState::Hired;
@@ -294,7 +301,7 @@ pub async fn answer(
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct WorkPerson {
-    pub id: i64,
+    pub id: ParticipantId,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
 }
@@ -310,14 +317,14 @@ pub struct WorkItem {
     pub owed_by: serde_json::Value,
     pub since: NaiveDate,
     pub days: i64,
-    pub need_id: i64,
+    pub need_id: NeedId,
     pub job_title: String,
-    pub contractor_id: i64,
+    pub contractor_id: OrganisationId,
     pub starts_on: Option<NaiveDate>,
     pub posts: Option<i32>,
     pub hires: Option<i64>,
     pub pending: Option<i64>,
-    pub referral_id: Option<i64>,
+    pub referral_id: Option<ReferralId>,
     pub state: Option<String>,
     pub participant: Option<WorkPerson>,
     pub contractor_name: String,
@@ -335,9 +342,9 @@ pub struct WorkList {
 
 fn contractor_name(
     conn: &mut Conn,
-    sid: i64,
-    cache: &mut HashMap<i64, String>,
-    id: i64,
+    sid: StructureId,
+    cache: &mut HashMap<OrganisationId, String>,
+    id: OrganisationId,
 ) -> ApiResult<String> {
     if let Some(n) = cache.get(&id) {
         return Ok(n.clone());
@@ -354,15 +361,15 @@ fn contractor_name(
 /// `wait_days` days; each with who owes the next action and since when, oldest first.
 pub fn work_list(
     conn: &mut Conn,
-    sid: i64,
-    user_id: i64,
+    sid: StructureId,
+    user_id: UserId,
     today: NaiveDate,
     wait_days: u32,
 ) -> crate::app::AppResult<Vec<WorkItem>> {
     let mut names = HashMap::new();
     let mut items = Vec::new();
     let open = needs_store::open(conn, sid)?;
-    let ids: Vec<i64> = open.iter().map(|n| n.row.id).collect();
+    let ids: Vec<NeedId> = open.iter().map(|n| n.row.id).collect();
     let counts = needs_store::proposal_counts(conn, &ids)?;
     for n in open {
         let c = counts.get(&n.row.id).copied().unwrap_or_default();
@@ -395,7 +402,7 @@ pub fn work_list(
     }
     for w in store::waiting(conn, Some(sid), today, wait_days)? {
         let name = contractor_name(conn, sid, &mut names, w.contractor_id)?;
-        let action = next_action::referral_answer(w.contractor_id, &name, w.since);
+        let action = next_action::referral_answer(w.contractor_id.0, &name, w.since);
         let p = participants::get(conn, sid, w.participant_id)?;
         audit::record(
             conn,
@@ -578,7 +585,7 @@ pub async fn report(caller: Staff, year: Param<Year>, db: &State<Db>) -> Answer<
                 m.insert("contractor_id".into(), (*id).into());
                 m.insert(
                     "name".into(),
-                    contractor_name(c, sid, &mut names, *id)?.into(),
+                    contractor_name(c, sid, &mut names, OrganisationId(*id))?.into(),
                 );
                 by_contractor.push(serde_json::Value::Object(m));
             }

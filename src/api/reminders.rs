@@ -12,6 +12,7 @@ use crate::api::reply::{self, Answer, Created, Listed};
 use crate::app::reminders as app;
 use crate::auth::{AnyRole, Staff, StaffOrContractor};
 use crate::db::Db;
+use crate::domain::ids::ClauseId;
 use crate::domain::limits::{Code, Label};
 use crate::store::milestones::MilestoneView;
 use crate::store::outbox::NotificationView;
@@ -21,7 +22,7 @@ use crate::store::outbox::NotificationView;
 #[rocket::get("/clauses/<id>/milestones?<on>&<paging..>")]
 pub async fn list_milestones(
     caller: StaffOrContractor,
-    id: i64,
+    id: ClauseId,
     on: Param<NaiveDate>,
     paging: Paging,
     db: &State<Db>,
@@ -48,7 +49,7 @@ pub struct ManualMilestone {
 #[rocket::post("/clauses/<id>/milestones", data = "<body>")]
 pub async fn add_milestone(
     caller: Staff,
-    id: i64,
+    id: ClauseId,
     body: JsonBody<ManualMilestone>,
     db: &State<Db>,
 ) -> Created<MilestoneView> {

@@ -3,11 +3,12 @@
 
 use crate::api::messages::field_error;
 use crate::api::query::{refused, Param, QueryValue};
-use crate::domain::catalogue::{is_code, CLAUSE_KINDS};
+use crate::domain::ids::{OrganisationId, StructureId};
 use crate::domain::period::{Month, Period, FIRST_YEAR, LAST_YEAR};
 use crate::domain::rule::Violation;
 use crate::domain::spreadsheet::CsvDialect;
 use crate::domain::territory::is_valid_departement;
+use crate::domain::vocabulary::ClauseKind;
 use crate::error::{ApiError, FieldError};
 use crate::reports::ReportRequest;
 
@@ -145,19 +146,17 @@ impl RawParams {
             },
             None => None,
         };
-        let buyer_id = id("buyer_id", buyer_id);
-        let contractor_id = id("contractor_id", contractor_id);
-        let structure_id = id("structure_id", structure_id);
-        if let Some(k) = &clause_kind {
-            if !is_code(CLAUSE_KINDS, k) {
-                err(
-                    Violation::new("clause_kind", "report_clause_kind_unknown").with(
-                        "allowed",
-                        crate::domain::catalogue::codes(CLAUSE_KINDS).join(", "),
-                    ),
-                );
+        let buyer_id = id("buyer_id", buyer_id).map(OrganisationId);
+        let contractor_id = id("contractor_id", contractor_id).map(OrganisationId);
+        let structure_id = id("structure_id", structure_id).map(StructureId);
+        let clause_kind = clause_kind.and_then(|k| {
+            let kind = ClauseKind::parse(&k);
+            if kind.is_none() {
+                err(Violation::new("clause_kind", "report_clause_kind_unknown")
+                    .with("allowed", ClauseKind::CODES.join(", ")));
             }
-        }
+            kind
+        });
         match (period, errors.is_empty()) {
             (Some(period), true) => Ok(ReportRequest {
                 period,

@@ -8,6 +8,7 @@ use crate::domain::calendar::Frequency;
 use crate::domain::calibration::{
     calibrate, required_hours, CalibrationRequest, CalibrationResult, LabourShareRef,
 };
+use crate::domain::ids::{ClauseId, ContractId, OrganisationId, StructureId, UserId};
 use crate::domain::limits::check_clause_span;
 use crate::domain::limits::{self, Code, FreeText, Label};
 use crate::domain::rule::Violation;
@@ -48,13 +49,13 @@ pub struct ClauseInput {
     #[schema(value_type = Frequency)]
     pub reporting_frequency: Code,
     pub penalty_per_missing_hour_eur: Option<Hundredths>,
-    pub referent_id: Option<i64>,
+    pub referent_id: Option<UserId>,
     pub territory: Option<Code>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct AssignmentInput {
-    pub contractor_id: i64,
+    pub contractor_id: OrganisationId,
     #[schema(value_type = AssignmentRole)]
     pub role: Code,
     pub hours_target: Hundredths,
@@ -64,7 +65,7 @@ pub struct AssignmentInput {
 /// storing nothing.
 pub fn preview_calibration(
     conn: &mut Conn,
-    structure_id: i64,
+    structure_id: StructureId,
     request: &CalibrationRequest,
 ) -> AppResult<CalibrationResult> {
     let shares = store::labour_shares(conn, structure_id)?;
@@ -72,14 +73,14 @@ pub fn preview_calibration(
 }
 
 /// The structure's labour-share reference table.
-pub fn labour_shares(conn: &mut Conn, structure_id: i64) -> AppResult<Vec<LabourShareRef>> {
+pub fn labour_shares(conn: &mut Conn, structure_id: StructureId) -> AppResult<Vec<LabourShareRef>> {
     Ok(store::labour_shares(conn, structure_id)?)
 }
 
 /// Replaces the structure's labour-share reference table; every broken row is reported.
 pub fn replace_labour_shares(
     conn: &mut Conn,
-    structure_id: i64,
+    structure_id: StructureId,
     items: Vec<LabourShareItem>,
 ) -> AppResult<Vec<LabourShareRef>> {
     let mut errors = Vec::new();
@@ -122,8 +123,8 @@ pub fn replace_labour_shares(
 /// or every broken rule.
 fn build_clause(
     conn: &mut Conn,
-    sid: i64,
-    contract_id: i64,
+    sid: StructureId,
+    contract_id: ContractId,
     input: ClauseInput,
 ) -> AppResult<NewClause> {
     let contract =
@@ -244,15 +245,15 @@ fn build_clause(
 }
 
 /// The clause of the structure, or not found.
-pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> AppResult<Clause> {
+pub fn get(conn: &mut Conn, structure_id: StructureId, id: ClauseId) -> AppResult<Clause> {
     store::find(conn, structure_id, id)?.ok_or(AppError::NotFound("clause"))
 }
 
 /// Creates a draft clause on a contract, its hours calibrated.
 pub fn create_clause(
     conn: &mut Conn,
-    structure_id: i64,
-    contract_id: i64,
+    structure_id: StructureId,
+    contract_id: ContractId,
     input: ClauseInput,
 ) -> AppResult<ClauseView> {
     write_tx(conn, |c| {
@@ -267,8 +268,8 @@ pub fn create_clause(
 /// as it may see them, and how many there are.
 pub fn list_clauses(
     conn: &mut Conn,
-    structure_id: i64,
-    contractor: Option<i64>,
+    structure_id: StructureId,
+    contractor: Option<OrganisationId>,
     status: Option<&str>,
     limit: i64,
     offset: i64,
@@ -280,9 +281,9 @@ pub fn list_clauses(
 /// One clause as the caller may see it.
 pub fn clause_view(
     conn: &mut Conn,
-    structure_id: i64,
-    id: i64,
-    contractor: Option<i64>,
+    structure_id: StructureId,
+    id: ClauseId,
+    contractor: Option<OrganisationId>,
 ) -> AppResult<ClauseView> {
     let clause = records::visible_clause(conn, structure_id, id, contractor)?;
     Ok(store::view_for(conn, clause, contractor)?)
@@ -321,8 +322,8 @@ impl ClauseChange {
 /// conflict (`clause_status_transition`).
 pub fn change_status(
     conn: &mut Conn,
-    structure_id: i64,
-    id: i64,
+    structure_id: StructureId,
+    id: ClauseId,
     change: ClauseChange,
 ) -> AppResult<ClauseView> {
     write_tx(conn, |c| {
@@ -349,8 +350,8 @@ pub fn change_status(
 /// clause's required hours, one assignment per contractor, none on a closed clause.
 pub fn assign_hours(
     conn: &mut Conn,
-    structure_id: i64,
-    id: i64,
+    structure_id: StructureId,
+    id: ClauseId,
     input: AssignmentInput,
 ) -> AppResult<ClauseView> {
     write_tx(conn, |c| {

@@ -4,6 +4,7 @@ use crate::app::{AppError, AppResult};
 use crate::auth::records;
 use crate::db::{write_tx, Conn};
 use crate::domain::decp::{end_date, is_cpv_code, DecpParse};
+use crate::domain::ids::{ContractId, OrganisationId, StructureId};
 use crate::domain::limits;
 use crate::domain::limits::{Code, Label, Title};
 use crate::domain::rule::Violation;
@@ -25,7 +26,7 @@ pub struct LotInput {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ContractInput {
-    pub buyer_id: i64,
+    pub buyer_id: OrganisationId,
     pub reference: Code,
     pub title: Title,
     #[schema(value_type = ContractKind)]
@@ -44,7 +45,7 @@ pub struct ContractInput {
     #[serde(default)]
     pub lots: Vec<LotInput>,
     #[serde(default)]
-    pub holder_ids: Vec<i64>,
+    pub holder_ids: Vec<OrganisationId>,
 }
 
 /// The social considerations a contract may state.
@@ -53,7 +54,11 @@ pub const SOCIAL_CONSIDERATIONS: &[&str] = &["clause_sociale", "critere_social",
 const MAX_DURATION_MONTHS: i32 = 600;
 
 /// Checks a contract request: the contract to insert, or every broken rule.
-fn validate(conn: &mut Conn, structure_id: i64, input: ContractInput) -> AppResult<NewContract> {
+fn validate(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    input: ContractInput,
+) -> AppResult<NewContract> {
     let mut errors = Vec::new();
     match organisations::find(conn, structure_id, input.buyer_id)? {
         Some(o) if o.kind == OrganisationKind::Buyer => {}
@@ -183,7 +188,7 @@ fn validate(conn: &mut Conn, structure_id: i64, input: ContractInput) -> AppResu
 /// Records a contract; a buyer has one contract per reference (`contract_reference_taken`).
 pub fn create_contract(
     conn: &mut Conn,
-    structure_id: i64,
+    structure_id: StructureId,
     input: ContractInput,
 ) -> AppResult<ContractView> {
     write_tx(conn, |c| {
@@ -203,8 +208,8 @@ pub fn create_contract(
 /// One page of the contracts the caller may see (a contractor: those it holds or works on).
 pub fn list_contracts(
     conn: &mut Conn,
-    structure_id: i64,
-    contractor: Option<i64>,
+    structure_id: StructureId,
+    contractor: Option<OrganisationId>,
     limit: i64,
     offset: i64,
 ) -> AppResult<(Vec<ContractView>, i64)> {
@@ -215,9 +220,9 @@ pub fn list_contracts(
 /// One contract, if the caller may see it.
 pub fn contract_view(
     conn: &mut Conn,
-    structure_id: i64,
-    id: i64,
-    contractor: Option<i64>,
+    structure_id: StructureId,
+    id: ContractId,
+    contractor: Option<OrganisationId>,
 ) -> AppResult<ContractView> {
     let contract = records::visible_contract(conn, structure_id, id, contractor)?;
     Ok(store::view(conn, contract)?)
@@ -227,7 +232,7 @@ pub fn contract_view(
 /// updated, unchanged records counted.
 pub fn import_decp(
     conn: &mut Conn,
-    structure_id: i64,
+    structure_id: StructureId,
     parsed: &DecpParse,
 ) -> AppResult<ImportSummary> {
     write_tx(conn, |c| {

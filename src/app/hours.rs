@@ -15,6 +15,7 @@ use crate::domain::hours::{
     last_writes, BatchLine, BatchPlanner, BatchRules, EntryFigures, EntryWrite, ImportError,
     ImportErrors, ImportRow, LineDecision, PlacementDates, TemplateRow,
 };
+use crate::domain::ids::{AssignmentId, HourEntryId, ParticipantId, PlacementId, UserId};
 use crate::domain::period::Month;
 use crate::domain::rule::Violation;
 use crate::domain::vocabulary::HistoryAction;
@@ -48,7 +49,7 @@ pub struct ImportCounts {
 }
 
 /// A placement the caller may see, or "not found".
-fn visible_placement(conn: &mut Conn, caller: &Caller, id: i64) -> AppResult<Placement> {
+fn visible_placement(conn: &mut Conn, caller: &Caller, id: PlacementId) -> AppResult<Placement> {
     placements::find(conn, caller.structure_id, id)?
         .filter(|p| may_see_placement(caller, p))
         .ok_or(AppError::NotFound("placement"))
@@ -59,7 +60,7 @@ fn visible_placement(conn: &mut Conn, caller: &Caller, id: i64) -> AppResult<Pla
 pub fn report_month(
     conn: &mut Conn,
     caller: &Caller,
-    placement_id: i64,
+    placement_id: PlacementId,
     month: &str,
     figures: &MonthFigures<'_>,
     rules: &HourRules,
@@ -82,7 +83,7 @@ pub fn report_month(
             reason,
         };
         let mut refused = Vec::new();
-        let placements = HashMap::from([(p.id, p)]);
+        let placements = HashMap::from([(p.id.0, p)]);
         write_batch(
             c,
             caller,
@@ -131,21 +132,21 @@ pub fn import_hours(
     now: NaiveDateTime,
 ) -> AppResult<ImportCounts> {
     let outcome = write_tx(conn, |c| {
-        let ids: Vec<i64> = rows
+        let ids: Vec<PlacementId> = rows
             .iter()
-            .map(|r| r.placement_id)
+            .map(|r| PlacementId(r.placement_id))
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
         let placements: HashMap<i64, Placement> =
             store::visible_placements(c, caller.structure_id, &ids, caller.contractor_org())?
                 .into_iter()
-                .map(|p| (p.id, p))
+                .map(|p| (p.id.0, p))
                 .collect();
         let lines: Vec<LineInput<'_>> = rows
             .iter()
             .map(|r| LineInput {
-                placement_id: r.placement_id,
+                placement_id: PlacementId(r.placement_id),
                 month: &r.month,
                 work: r.work_hours,
                 training: r.training_hours,
@@ -184,7 +185,7 @@ pub fn import_hours(
 /// One line of a batch as the writers give it.
 #[derive(Debug, Clone, Copy)]
 struct LineInput<'a> {
-    placement_id: i64,
+    placement_id: PlacementId,
     month: &'a str,
     work: i64,
     training: i64,
@@ -208,7 +209,7 @@ fn write_batch(
     month: Option<Month>,
     mut refused: impl FnMut(usize, Vec<Violation>),
 ) -> AppResult<ImportCounts> {
-    let people: Vec<i64> = placements
+    let people: Vec<ParticipantId> = placements
         .values()
         .map(|p| p.participant_id)
         .collect::<HashSet<_>>()
@@ -223,12 +224,12 @@ fn write_batch(
         .values()
         .map(|p| {
             let d = PlacementDates {
-                id: p.id,
-                participant_id: p.participant_id,
+                id: p.id.0,
+                participant_id: p.participant_id.0,
                 starts_on: p.starts_on,
                 ends_on: p.effective_end(),
             };
-            (p.id, d)
+            (p.id.0, d)
         })
         .collect();
     let mut planner = BatchPlanner::new(
@@ -247,8 +248,8 @@ fn write_batch(
     let mut any_refused = false;
     for (i, l) in lines.iter().enumerate() {
         let line = BatchLine {
-            placement_id: l.placement_id,
-            placement: dates.get(&l.placement_id),
+            placement_id: l.placement_id.0,
+            placement: dates.get(&l.placement_id.0),
             month: l.month,
             work: l.work,
             training: l.training,
@@ -289,7 +290,7 @@ fn write_batch(
 /// totals.
 fn write_entries(
     conn: &mut Conn,
-    user_id: i64,
+    user_id: UserId,
     placements: &HashMap<i64, Placement>,
     writes: &[EntryWrite],
     reasons: &HashMap<(i64, Month), &str>,
@@ -303,7 +304,7 @@ fn write_entries(
             None
         }
     };
-    let mut pending: HashMap<(i64, Month), i64> = HashMap::new();
+    let mut pending: HashMap<(AssignmentId, Month), i64> = HashMap::new();
     let mut creates: Vec<&EntryWrite> = Vec::new();
     let mut replaces: Vec<&EntryWrite> = Vec::new();
     for w in writes {
@@ -319,7 +320,7 @@ fn write_entries(
             .iter()
             .filter_map(|w| {
                 Some(Replacement {
-                    id: w.before?.id,
+                    id: HourEntryId(w.before?.id),
                     work: w.work,
                     training: w.training,
                     amendment_reason: reason_of(w),
@@ -332,7 +333,7 @@ fn write_entries(
             .filter_map(|w| {
                 let e = w.before?;
                 Some(NewChange {
-                    entry_id: e.id,
+                    entry_id: HourEntryId(e.id),
                     before: Some(e.snapshot()),
                     after: e.replaced_by(w.work, w.training).snapshot(),
                     action: if w.amended {
@@ -361,10 +362,11 @@ fn write_entries(
                 }
             })
             .collect();
-        let ids: HashMap<(i64, Month), i64> = store::insert_entries(conn, &news, user_id, at)?
-            .into_iter()
-            .map(|(id, placement, month)| ((placement, month), id))
-            .collect();
+        let ids: HashMap<(PlacementId, Month), HourEntryId> =
+            store::insert_entries(conn, &news, user_id, at)?
+                .into_iter()
+                .map(|(id, placement, month)| ((placement, month), id))
+                .collect();
         let history: Vec<NewChange<'_>> = news
             .iter()
             .filter_map(|n| {
@@ -372,7 +374,7 @@ fn write_entries(
                 Some(NewChange {
                     entry_id: id,
                     before: None,
-                    after: EntryFigures::new_entry(id, n.work, n.training).snapshot(),
+                    after: EntryFigures::new_entry(id.0, n.work, n.training).snapshot(),
                     action: HistoryAction::Submit,
                     reason: None,
                 })
@@ -383,7 +385,7 @@ fn write_entries(
     for ((assignment, month), delta) in pending {
         store::add_to_assignment_month(conn, assignment, month, 0, delta)?;
     }
-    let people: Vec<i64> = writes
+    let people: Vec<ParticipantId> = writes
         .iter()
         .map(|w| placements[&w.placement_id].participant_id)
         .collect::<HashSet<_>>()
@@ -416,7 +418,7 @@ impl EntryDecision {
 pub fn decide_entries(
     conn: &mut Conn,
     caller: &Caller,
-    entry_ids: &[i64],
+    entry_ids: &[HourEntryId],
     decision: &str,
     reason: Option<&str>,
     now: NaiveDateTime,
@@ -439,7 +441,8 @@ pub fn decide_entries(
         for (i, &id) in entry_ids.iter().enumerate() {
             let e = store::get(c, structure_id, id)?.ok_or_else(|| {
                 AppError::invalid(
-                    Violation::new(format!("entry_ids[{i}]"), "entry_unknown").with("entry_id", id),
+                    Violation::new(format!("entry_ids[{i}]"), "entry_unknown")
+                        .with("entry_id", id.0),
                 )
             })?;
             if e.status != EntryStatus::Submitted {
@@ -522,7 +525,11 @@ pub fn decide_entries(
 }
 
 /// The history of an entry the caller may see (a contractor: of its own placements).
-pub fn entry_history(conn: &mut Conn, caller: &Caller, id: i64) -> AppResult<Vec<HistoryEntry>> {
+pub fn entry_history(
+    conn: &mut Conn,
+    caller: &Caller,
+    id: HourEntryId,
+) -> AppResult<Vec<HistoryEntry>> {
     let e = store::get(conn, caller.structure_id, id)?.ok_or(AppError::NotFound("hour entry"))?;
     let visible = placements::find(conn, caller.structure_id, e.placement_id)?
         .is_some_and(|p| may_see_placement(caller, &p));

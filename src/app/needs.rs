@@ -6,6 +6,9 @@ use crate::auth::records;
 use crate::db::{write_tx, Conn};
 use crate::domain::catalogue::{codes, is_rome_code, CONTRACT_TYPES, MODALITIES};
 use crate::domain::eligibility::check_weekly_hours;
+use crate::domain::ids::{
+    AssignmentId, ClauseId, NeedId, OrganisationId, ParticipantId, ReferralId, StructureId, UserId,
+};
 use crate::domain::limits::{self, Code, Label};
 use crate::domain::matching::{rank, Need as MatchNeed};
 use crate::domain::referrals::State;
@@ -27,7 +30,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NeedInput {
-    pub assignment_id: i64,
+    pub assignment_id: AssignmentId,
     pub job_title: Label,
     pub rome_code: Option<Code>,
     pub posts: i64,
@@ -41,7 +44,7 @@ pub struct NeedInput {
     pub licences: Vec<Code>,
     #[schema(value_type = Modality)]
     pub modality: Code,
-    pub employer_id: i64,
+    pub employer_id: OrganisationId,
     #[schema(value_type = ContractType)]
     pub contract_type: Code,
 }
@@ -49,10 +52,10 @@ pub struct NeedInput {
 /// A need as the API shows it, with the counts of its proposals.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct NeedView {
-    pub id: i64,
-    pub assignment_id: i64,
-    pub clause_id: i64,
-    pub contractor_id: i64,
+    pub id: NeedId,
+    pub assignment_id: AssignmentId,
+    pub clause_id: ClauseId,
+    pub contractor_id: OrganisationId,
     pub job_title: String,
     pub rome_code: Option<String>,
     pub posts: i32,
@@ -65,7 +68,7 @@ pub struct NeedView {
     pub duration_months: Option<i32>,
     pub licences: Vec<String>,
     pub modality: Modality,
-    pub employer_id: i64,
+    pub employer_id: OrganisationId,
     pub contract_type: ContractType,
     /// `open`, `filled` (hires reached the posts) or `closed`.
     pub status: NeedStatus,
@@ -74,7 +77,7 @@ pub struct NeedView {
     pub pending: i64,
     pub hires: i64,
     pub declined: i64,
-    pub created_by: i64,
+    pub created_by: UserId,
     pub created_at: chrono::NaiveDateTime,
     pub contractor_name: String,
     pub employer_name: String,
@@ -124,7 +127,7 @@ pub fn need_view(n: Need, counts: ProposalCounts, names: NeedNames) -> NeedView 
 /// One person of the pool ranked for a need.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct MatchView {
-    pub participant_id: i64,
+    pub participant_id: ParticipantId,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     /// Out of 7: `job` 3, `place` 2, `available` 1, `licences` 1.
@@ -144,21 +147,21 @@ pub struct MatchView {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct MatchReferral {
-    pub id: i64,
+    pub id: ReferralId,
     pub state: State,
 }
 
 fn views(conn: &mut Conn, needs: Vec<Need>) -> AppResult<Vec<NeedView>> {
-    let ids: Vec<i64> = needs.iter().map(|n| n.row.id).collect();
+    let ids: Vec<NeedId> = needs.iter().map(|n| n.row.id).collect();
     let counts = store::proposal_counts(conn, &ids)?;
-    let organisations: Vec<i64> = needs
+    let organisations: Vec<OrganisationId> = needs
         .iter()
         .flat_map(|n| [n.contractor_id, n.row.employer_id])
         .collect();
     let org_names = names::organisation_names(conn, &organisations)?;
-    let clauses: Vec<i64> = needs.iter().map(|n| n.clause_id).collect();
+    let clauses: Vec<ClauseId> = needs.iter().map(|n| n.clause_id).collect();
     let labels = names::clause_labels(conn, &clauses)?;
-    let name_of = |id: i64| org_names.get(&id).cloned().unwrap_or_default();
+    let name_of = |id: OrganisationId| org_names.get(&id).cloned().unwrap_or_default();
     Ok(needs
         .into_iter()
         .map(|n| {
@@ -184,8 +187,8 @@ pub fn view_of(conn: &mut Conn, need: Need) -> AppResult<NeedView> {
 /// and that the clause still runs. Field errors come together.
 fn validate(
     conn: &mut Conn,
-    sid: i64,
-    contractor: Option<i64>,
+    sid: StructureId,
+    contractor: Option<OrganisationId>,
     input: NeedInput,
 ) -> AppResult<NewNeed> {
     let mut errors = Vec::new();
@@ -275,7 +278,7 @@ fn validate(
     }
     // A contractor's need names itself as employer; another one is the facilitator's choice.
     let own_employer_broken =
-        contractor.is_some_and(|org| check_own_employer(org, input.employer_id).is_err());
+        contractor.is_some_and(|org| check_own_employer(org.0, input.employer_id.0).is_err());
     match organisations::find(conn, sid, input.employer_id)? {
         _ if own_employer_broken => errors.push(Violation::new("employer_id", EMPLOYER_NOT_OWN)),
         Some(o) if o.kind.delivers_hours() => {}
@@ -318,9 +321,9 @@ fn validate(
 /// Records a need on an assignment (a contractor: one of its own).
 pub fn create_need(
     conn: &mut Conn,
-    structure_id: i64,
-    user_id: i64,
-    contractor: Option<i64>,
+    structure_id: StructureId,
+    user_id: UserId,
+    contractor: Option<OrganisationId>,
     input: NeedInput,
 ) -> AppResult<NeedView> {
     write_tx(conn, |c| {
@@ -335,10 +338,10 @@ pub fn create_need(
 #[allow(clippy::too_many_arguments)]
 pub fn list_needs(
     conn: &mut Conn,
-    structure_id: i64,
-    contractor: Option<i64>,
+    structure_id: StructureId,
+    contractor: Option<OrganisationId>,
     status: Option<&str>,
-    assignment_id: Option<i64>,
+    assignment_id: Option<AssignmentId>,
     limit: i64,
     offset: i64,
 ) -> AppResult<(Vec<NeedView>, i64)> {
@@ -364,9 +367,9 @@ pub fn list_needs(
 /// One need as the caller may see it.
 pub fn need(
     conn: &mut Conn,
-    structure_id: i64,
-    id: i64,
-    contractor: Option<i64>,
+    structure_id: StructureId,
+    id: NeedId,
+    contractor: Option<OrganisationId>,
 ) -> AppResult<NeedView> {
     let need = records::visible_need(conn, structure_id, id, contractor)?;
     view_of(conn, need)
@@ -376,9 +379,9 @@ pub fn need(
 /// proposals keep waiting for their answer).
 pub fn close_need(
     conn: &mut Conn,
-    structure_id: i64,
-    id: i64,
-    contractor: Option<i64>,
+    structure_id: StructureId,
+    id: NeedId,
+    contractor: Option<OrganisationId>,
 ) -> AppResult<NeedView> {
     write_tx(conn, |c| {
         let need = records::visible_need(c, structure_id, id, contractor)?;
@@ -397,9 +400,9 @@ pub fn close_need(
 /// person listed is written to the audit log.
 pub fn match_pool(
     conn: &mut Conn,
-    structure_id: i64,
-    user_id: i64,
-    id: i64,
+    structure_id: StructureId,
+    user_id: UserId,
+    id: NeedId,
     limit: i64,
     offset: i64,
 ) -> AppResult<(Vec<MatchView>, i64)> {
@@ -420,7 +423,7 @@ pub fn match_pool(
         let take = usize::try_from(limit).unwrap_or(0);
         let mut items = Vec::new();
         for m in ranked.into_iter().skip(start).take(take) {
-            let Some((p, cand)) = pool.iter().find(|(p, _)| p.id == m.participant_id) else {
+            let Some((p, cand)) = pool.iter().find(|(p, _)| p.id.0 == m.participant_id) else {
                 continue;
             };
             audit::record(

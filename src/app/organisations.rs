@@ -3,6 +3,7 @@
 
 use crate::app::{AppError, AppResult};
 use crate::db::{write_tx, Conn};
+use crate::domain::ids::{OrganisationId, StructureId};
 use crate::domain::limits::{Code, Email, Label, Name};
 use crate::domain::rule::Violation;
 use crate::domain::siret::check_identifier;
@@ -124,7 +125,7 @@ pub fn validate(input: OrganisationInput) -> AppResult<NewOrganisation> {
 /// in a structure (`organisation_identifier_taken`, with the existing id).
 pub fn create_organisation(
     conn: &mut Conn,
-    structure_id: i64,
+    structure_id: StructureId,
     new: NewOrganisation,
 ) -> AppResult<Organisation> {
     write_tx(conn, |c| {
@@ -134,7 +135,7 @@ pub fn create_organisation(
                     violation: Violation::new("identifier", "organisation_identifier_taken")
                         .with("identifier_type", t)
                         .with("identifier", i),
-                    extra: vec![("existing_id", existing.id.into())],
+                    extra: vec![("existing_id", existing.id.0.into())],
                 });
             }
         }
@@ -145,7 +146,7 @@ pub fn create_organisation(
 /// One page of the structure's organisations, optionally of one kind.
 pub fn list_organisations(
     conn: &mut Conn,
-    structure_id: i64,
+    structure_id: StructureId,
     kind: Option<&str>,
     limit: i64,
     offset: i64,
@@ -162,7 +163,11 @@ pub fn list_organisations(
 }
 
 /// One organisation of the structure, or not found.
-pub fn organisation(conn: &mut Conn, structure_id: i64, id: i64) -> AppResult<Organisation> {
+pub fn organisation(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    id: OrganisationId,
+) -> AppResult<Organisation> {
     store::find(conn, structure_id, id)?.ok_or(AppError::NotFound("organisation"))
 }
 
@@ -188,8 +193,8 @@ pub fn check_contacts(items: Vec<ContactInput>) -> AppResult<Vec<Contact>> {
 /// Replaces the contacts of an organisation of the structure.
 pub fn replace_contacts(
     conn: &mut Conn,
-    structure_id: i64,
-    id: i64,
+    structure_id: StructureId,
+    id: OrganisationId,
     contacts: Vec<Contact>,
 ) -> AppResult<Vec<Contact>> {
     write_tx(conn, |c| {
@@ -200,7 +205,11 @@ pub fn replace_contacts(
 }
 
 /// The contacts of an organisation of the structure.
-pub fn contacts(conn: &mut Conn, structure_id: i64, id: i64) -> AppResult<Vec<Contact>> {
+pub fn contacts(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    id: OrganisationId,
+) -> AppResult<Vec<Contact>> {
     organisation(conn, structure_id, id)?;
     Ok(store::contacts(conn, id)?)
 }

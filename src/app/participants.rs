@@ -2,6 +2,7 @@
 //! structure), reading them as the caller may, their eligibility validations, their timeline
 //! and the audit log of personal data. Every read or change of personal data is audited.
 
+use crate::domain::ids::{ParticipantId, StructureId};
 use crate::domain::limits::{self, FreeText, Name};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -63,7 +64,7 @@ pub struct EligibilitySummary {
 /// What staff see of a participant.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ParticipantView {
-    pub id: i64,
+    pub id: ParticipantId,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub birth_date: Option<NaiveDate>,
@@ -89,7 +90,7 @@ pub struct ParticipantView {
 /// eligibility, its criteria or the birth date.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ParticipantLimitedView {
-    pub id: i64,
+    pub id: ParticipantId,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub placements: Vec<Placement>,
@@ -230,7 +231,7 @@ pub fn validate(input: ParticipantInput, today: NaiveDate) -> AppResult<NewParti
         territory,
         qpv: input.qpv,
         zrr: input.zrr,
-        qualification_level: qualification_level.as_str().to_string(),
+        qualification_level,
         jobseeker_id: input
             .jobseeker_id
             .filter(|s| !s.trim().is_empty())
@@ -267,7 +268,7 @@ fn audit_person(
     conn: &mut Conn,
     caller: &Caller,
     action: HistoryAction,
-    id: i64,
+    id: ParticipantId,
     detail: &str,
 ) -> diesel::QueryResult<()> {
     audit::record(
@@ -282,7 +283,7 @@ fn audit_person(
 }
 
 /// The person of the caller's structure, or not found.
-fn get(conn: &mut Conn, structure_id: i64, id: i64) -> AppResult<Participant> {
+fn get(conn: &mut Conn, structure_id: StructureId, id: ParticipantId) -> AppResult<Participant> {
     store::find_in(conn, structure_id, id)?.ok_or(AppError::NotFound("participant"))
 }
 
@@ -357,7 +358,7 @@ pub fn register_participant(
         {
             return Err(AppError::Conflict {
                 violation: Violation::new("", "participant_duplicate"),
-                extra: vec![("existing_id", existing.into())],
+                extra: vec![("existing_id", existing.0.into())],
             });
         }
         let id = store::create(c, sid, &new)?;
@@ -392,7 +393,11 @@ pub fn list_participants(
 }
 
 /// One person as the caller may see them, the read audited.
-pub fn read_participant(conn: &mut Conn, caller: &Caller, id: i64) -> AppResult<ParticipantOut> {
+pub fn read_participant(
+    conn: &mut Conn,
+    caller: &Caller,
+    id: ParticipantId,
+) -> AppResult<ParticipantOut> {
     write_tx(conn, |c| {
         let p = get(c, caller.structure_id, id)?;
         participant_out(c, caller, p)
@@ -438,7 +443,7 @@ pub fn check_eligibility(
 pub fn validate_eligibility(
     conn: &mut Conn,
     caller: &Caller,
-    id: i64,
+    id: ParticipantId,
     input: EligibilityInput,
     today: NaiveDate,
     validity_months: u32,
@@ -484,7 +489,7 @@ pub fn validate_eligibility(
 pub fn eligibility_history(
     conn: &mut Conn,
     caller: &Caller,
-    id: i64,
+    id: ParticipantId,
 ) -> AppResult<Vec<EligibilityOut>> {
     let rows = write_tx(conn, |c| {
         get(c, caller.structure_id, id)?;
@@ -502,7 +507,11 @@ pub fn eligibility_history(
 
 /// A person's timeline as the caller may see it (a contractor: its own placements and
 /// referrals, no eligibility), the read audited.
-pub fn participant_timeline(conn: &mut Conn, caller: &Caller, id: i64) -> AppResult<Timeline> {
+pub fn participant_timeline(
+    conn: &mut Conn,
+    caller: &Caller,
+    id: ParticipantId,
+) -> AppResult<Timeline> {
     write_tx(conn, |c| {
         let p = get(c, caller.structure_id, id)?;
         let access = records::participant_access(c, caller, &p)?;
@@ -514,8 +523,8 @@ pub fn participant_timeline(conn: &mut Conn, caller: &Caller, id: i64) -> AppRes
 /// One page of the audit log of personal data (optionally of one person).
 pub fn audit_log(
     conn: &mut Conn,
-    structure_id: i64,
-    participant_id: Option<i64>,
+    structure_id: StructureId,
+    participant_id: Option<ParticipantId>,
     limit: i64,
     offset: i64,
 ) -> AppResult<(Vec<AuditEntry>, i64)> {

@@ -14,6 +14,9 @@ use crate::domain::eligibility::{
     age_band, check_placement_dates, check_weekly_hours, check_weekly_load, valid_on,
     PlannedPlacement, MAX_WEEKLY_HOURS,
 };
+use crate::domain::ids::{
+    AssignmentId, OrganisationId, ParticipantId, PlacementId, StructureId, UserId,
+};
 use crate::domain::rule::Violation;
 use crate::domain::vocabulary::{ContractType, ExitOutcome, Modality};
 use crate::store::placements::{
@@ -28,10 +31,10 @@ pub const DEFAULT_WEEKLY_HOURS: i64 = 3500;
 /// hire's overrides).
 #[derive(Debug, Clone)]
 pub struct PlacementRequest {
-    pub participant_id: i64,
-    pub assignment_id: i64,
+    pub participant_id: ParticipantId,
+    pub assignment_id: AssignmentId,
     pub modality: String,
-    pub employer_id: i64,
+    pub employer_id: OrganisationId,
     pub contract_type: String,
     pub job_title: String,
     pub starts_on: NaiveDate,
@@ -44,8 +47,8 @@ pub struct PlacementRequest {
 /// Who places, and when.
 #[derive(Debug, Clone, Copy)]
 pub struct Actor {
-    pub structure_id: i64,
-    pub user_id: i64,
+    pub structure_id: StructureId,
+    pub user_id: UserId,
     pub today: NaiveDate,
 }
 
@@ -170,7 +173,7 @@ pub fn place_person(conn: &mut Conn, by: &Actor, input: PlacementRequest) -> App
     };
     let new = NewPlacement {
         snapshot: PlacementSnapshot {
-            participant_id: person.id,
+            participant_id: person.id.0,
             starts_on: input.starts_on,
             sex: person.sex.clone(),
             age_band: age_band(birth, input.starts_on).as_str().to_string(),
@@ -183,8 +186,8 @@ pub fn place_person(conn: &mut Conn, by: &Actor, input: PlacementRequest) -> App
             modality,
             contract_type,
             sector: sector_of(lot_cpv.as_deref().or(contract.cpv_code.as_deref())),
-            buyer_id: contract.buyer_id,
-            contractor_id: assignment.contractor_id,
+            buyer_id: contract.buyer_id.0,
+            contractor_id: assignment.contractor_id.0,
             clause_kind: clause.kind,
             territory: clause.territory.clone(),
         },
@@ -207,7 +210,7 @@ pub fn place_person(conn: &mut Conn, by: &Actor, input: PlacementRequest) -> App
 pub fn record_exit(
     conn: &mut Conn,
     by: &Actor,
-    id: i64,
+    id: PlacementId,
     ended_on: NaiveDate,
     outcome: &str,
 ) -> AppResult<Placement> {
@@ -236,7 +239,11 @@ pub fn record_exit(
 
 /// A placement the caller may see (a contractor: of its organisation, as a contractor reads
 /// it), else "not found".
-pub fn placement_for(conn: &mut Conn, caller: &Caller, id: i64) -> AppResult<PlacementView> {
+pub fn placement_for(
+    conn: &mut Conn,
+    caller: &Caller,
+    id: PlacementId,
+) -> AppResult<PlacementView> {
     let p = store::find(conn, caller.structure_id, id)?
         .filter(|p| may_see_placement(caller, p))
         .map(|p| p.as_seen_by(caller.contractor_org()))
@@ -251,8 +258,8 @@ pub fn placement_for(conn: &mut Conn, caller: &Caller, id: i64) -> AppResult<Pla
 pub fn list_placements(
     conn: &mut Conn,
     caller: &Caller,
-    participant_id: Option<i64>,
-    assignment_id: Option<i64>,
+    participant_id: Option<ParticipantId>,
+    assignment_id: Option<AssignmentId>,
     limit: i64,
     offset: i64,
 ) -> AppResult<(Vec<PlacementView>, i64)> {

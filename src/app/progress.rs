@@ -6,7 +6,8 @@ use chrono::NaiveDate;
 use crate::app::{AppError, AppResult};
 use crate::auth::records::{contractor_sees_assignment, contractor_sees_clause};
 use crate::db::Conn;
-use crate::domain::hours::month_of;
+use crate::domain::ids::{ClauseId, OrganisationId, StructureId};
+use crate::domain::period::Month;
 use crate::domain::progress::{self, AssignmentHours, ClauseTerms};
 use crate::store::clauses::{Assignment, Clause};
 use crate::store::hours as store;
@@ -25,15 +26,15 @@ pub struct ClauseProgressView {
 /// a clause it has no assignment on is "not found".
 pub fn clause_progress(
     conn: &mut Conn,
-    structure_id: i64,
-    contractor: Option<i64>,
-    clause_id: i64,
+    structure_id: StructureId,
+    contractor: Option<OrganisationId>,
+    clause_id: ClauseId,
     on: NaiveDate,
     on_track_percent: u32,
 ) -> AppResult<ClauseProgressView> {
-    let (clause, totals) = store::clause_with_totals(conn, structure_id, clause_id, &month_of(on))?
+    let (clause, totals) = store::clause_with_totals(conn, structure_id, clause_id, Month::of(on))?
         .ok_or(AppError::NotFound("clause"))?;
-    let contractors: Vec<i64> = totals.iter().map(|(a, _, _)| a.contractor_id).collect();
+    let contractors: Vec<OrganisationId> = totals.iter().map(|(a, _, _)| a.contractor_id).collect();
     if !contractor_sees_clause(contractor, &contractors) {
         return Err(AppError::NotFound("clause"));
     }
@@ -42,8 +43,8 @@ pub fn clause_progress(
         .filter(|(a, _, _)| contractor_sees_assignment(contractor, a.contractor_id))
         .map(|(a, validated, pending)| {
             let hours = AssignmentHours {
-                assignment_id: a.id,
-                contractor_id: a.contractor_id,
+                assignment_id: a.id.0,
+                contractor_id: a.contractor_id.0,
                 hours_target: a.hours_target,
                 validated,
                 pending,
@@ -71,15 +72,15 @@ pub fn clause_progress(
 pub struct NamedProgress {
     pub view: ClauseProgressView,
     pub clause_label: String,
-    pub contractor_names: std::collections::HashMap<i64, String>,
+    pub contractor_names: std::collections::HashMap<OrganisationId, String>,
 }
 
 /// `clause_progress` with the names a person reads beside the ids.
 pub fn clause_progress_named(
     conn: &mut Conn,
-    structure_id: i64,
-    contractor: Option<i64>,
-    clause_id: i64,
+    structure_id: StructureId,
+    contractor: Option<OrganisationId>,
+    clause_id: ClauseId,
     on: NaiveDate,
     on_track_percent: u32,
 ) -> AppResult<NamedProgress> {
@@ -94,7 +95,8 @@ pub fn clause_progress_named(
     let clause_label = names::clause_labels(conn, &[view.clause.id])?
         .remove(&view.clause.id)
         .unwrap_or_default();
-    let contractors: Vec<i64> = view.assignments.iter().map(|a| a.contractor_id).collect();
+    let contractors: Vec<OrganisationId> =
+        view.assignments.iter().map(|a| a.contractor_id).collect();
     let contractor_names = names::organisation_names(conn, &contractors)?;
     Ok(NamedProgress {
         view,

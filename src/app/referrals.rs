@@ -10,6 +10,7 @@ use crate::app::{AppError, AppResult};
 use crate::auth::records::contractor_sees_referral;
 use crate::db::Conn;
 use crate::domain::eligibility::valid_on;
+use crate::domain::ids::{NeedId, OrganisationId, ParticipantId, ReferralId, StructureId};
 use crate::domain::limits::{Code, Label, TextError};
 use crate::domain::referrals::{check_transition, planned_end, Answer, State};
 use crate::domain::rule::Violation;
@@ -33,9 +34,9 @@ fn is_not_found(e: &AppError) -> bool {
 /// The referral if `contractor` (None: staff) may see it, else "not found".
 pub fn visible_referral(
     conn: &mut Conn,
-    structure_id: i64,
-    id: i64,
-    contractor: Option<i64>,
+    structure_id: StructureId,
+    id: ReferralId,
+    contractor: Option<OrganisationId>,
 ) -> AppResult<Referral> {
     store::find(conn, structure_id, id)?
         .filter(|r| contractor_sees_referral(contractor, r.contractor_id))
@@ -61,18 +62,18 @@ pub struct ReferralDetails {
 pub fn referral_details(
     conn: &mut Conn,
     by: &Actor,
-    contractor: Option<i64>,
+    contractor: Option<OrganisationId>,
     refs: Vec<Referral>,
 ) -> AppResult<Vec<ReferralDetails>> {
     let sid = by.structure_id;
-    let ids: Vec<i64> = refs.iter().map(|r| r.row.id).collect();
-    let mut events: HashMap<i64, Vec<EventRow>> = HashMap::new();
+    let ids: Vec<ReferralId> = refs.iter().map(|r| r.row.id).collect();
+    let mut events: HashMap<ReferralId, Vec<EventRow>> = HashMap::new();
     for e in store::events(conn, &ids)? {
         events.entry(e.referral_id).or_default().push(e);
     }
-    let contractors: Vec<i64> = refs.iter().map(|r| r.contractor_id).collect();
+    let contractors: Vec<OrganisationId> = refs.iter().map(|r| r.contractor_id).collect();
     let contractor_names = crate::store::names::organisation_names(conn, &contractors)?;
-    let mut titles: HashMap<i64, String> = HashMap::new();
+    let mut titles: HashMap<NeedId, String> = HashMap::new();
     let mut out = Vec::with_capacity(refs.len());
     for r in refs {
         let title = match titles.get(&r.row.need_id) {
@@ -121,8 +122,8 @@ pub fn referral_details(
 pub fn referral_for(
     conn: &mut Conn,
     by: &Actor,
-    contractor: Option<i64>,
-    id: i64,
+    contractor: Option<OrganisationId>,
+    id: ReferralId,
 ) -> AppResult<ReferralDetails> {
     let r = visible_referral(conn, by.structure_id, id, contractor)?;
     one(referral_details(conn, by, contractor, vec![r])?)
@@ -136,8 +137,8 @@ fn one(mut details: Vec<ReferralDetails>) -> AppResult<ReferralDetails> {
 /// Filters of a referral list.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ReferralFilter {
-    pub need_id: Option<i64>,
-    pub participant_id: Option<i64>,
+    pub need_id: Option<NeedId>,
+    pub participant_id: Option<ParticipantId>,
     pub state: Option<State>,
 }
 
@@ -146,7 +147,7 @@ pub struct ReferralFilter {
 pub fn list_referrals(
     conn: &mut Conn,
     by: &Actor,
-    contractor: Option<i64>,
+    contractor: Option<OrganisationId>,
     f: ReferralFilter,
     limit: i64,
     offset: i64,
@@ -169,8 +170,8 @@ pub fn list_referrals(
 pub fn propose(
     conn: &mut Conn,
     by: &Actor,
-    need_id: i64,
-    participant_id: i64,
+    need_id: NeedId,
+    participant_id: ParticipantId,
 ) -> AppResult<ReferralDetails> {
     let id = propose_person(conn, by, need_id, participant_id)?;
     referral_for(conn, by, None, id)
@@ -182,9 +183,9 @@ pub fn propose(
 pub fn propose_person(
     conn: &mut Conn,
     by: &Actor,
-    need_id: i64,
-    participant_id: i64,
-) -> AppResult<i64> {
+    need_id: NeedId,
+    participant_id: ParticipantId,
+) -> AppResult<ReferralId> {
     let sid = by.structure_id;
     let need = crate::auth::records::visible_need(conn, sid, need_id, None);
     let person = participants::find_in(conn, sid, participant_id)?;
@@ -214,7 +215,7 @@ pub fn propose_person(
     if let Some(existing) = store::find_existing(conn, need.row.id, person.id)? {
         return Err(AppError::Conflict {
             violation: Violation::new("participant_id", "already_proposed"),
-            extra: vec![("existing_id", existing.into())],
+            extra: vec![("existing_id", existing.0.into())],
         });
     }
     let history = participants::validations(&participants::eligibility_history(conn, person.id)?);
@@ -239,7 +240,7 @@ pub fn propose_person(
 #[derive(Debug, Default)]
 pub struct HireOverrides {
     pub modality: Option<Code>,
-    pub employer_id: Option<i64>,
+    pub employer_id: Option<OrganisationId>,
     pub contract_type: Option<Code>,
     pub job_title: Option<Label>,
     pub starts_on: Option<NaiveDate>,
@@ -273,7 +274,11 @@ fn from_need<T: TryFrom<String, Error = TextError>>(
 
 /// The placement a hire creates: the need's defaults, then the answer's overrides. The
 /// planned end is the start plus the need's duration, unless given.
-fn hire_request(participant_id: i64, need: &Need, o: HireOverrides) -> AppResult<PlacementRequest> {
+fn hire_request(
+    participant_id: ParticipantId,
+    need: &Need,
+    o: HireOverrides,
+) -> AppResult<PlacementRequest> {
     let n = &need.row;
     let starts_on = o.starts_on.unwrap_or(n.starts_on);
     Ok(PlacementRequest {
@@ -316,8 +321,8 @@ fn under_placement(e: AppError) -> AppError {
 pub fn answer_referral(
     conn: &mut Conn,
     by: &Actor,
-    contractor: Option<i64>,
-    id: i64,
+    contractor: Option<OrganisationId>,
+    id: ReferralId,
     answer: Answer,
     overrides: HireOverrides,
 ) -> AppResult<Answered> {

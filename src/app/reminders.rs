@@ -7,6 +7,7 @@ use crate::app::{AppError, AppResult};
 use crate::auth::records;
 use crate::db::{write_tx, Conn};
 use crate::domain::calendar::local_date_time;
+use crate::domain::ids::{ClauseId, OrganisationId, StructureId, UserId};
 use crate::domain::limits;
 use crate::domain::rule::Violation;
 use crate::domain::vocabulary::OutboxStatus;
@@ -22,7 +23,7 @@ fn local_today(clause: &Clause) -> NaiveDate {
     local_date_time(now, clause_time_zone(clause)).date()
 }
 
-fn clause(conn: &mut Conn, structure_id: i64, id: i64) -> AppResult<Clause> {
+fn clause(conn: &mut Conn, structure_id: StructureId, id: ClauseId) -> AppResult<Clause> {
     clauses::find(conn, structure_id, id)?.ok_or(AppError::NotFound("clause"))
 }
 
@@ -34,9 +35,9 @@ fn one_milestone(conn: &mut Conn, clause: &Clause, id: i64) -> AppResult<Milesto
 /// (default: today in the clause's territory), and how many the clause has.
 pub fn list_milestones(
     conn: &mut Conn,
-    structure_id: i64,
-    contractor: Option<i64>,
-    id: i64,
+    structure_id: StructureId,
+    contractor: Option<OrganisationId>,
+    id: ClauseId,
     on: Option<NaiveDate>,
     limit: i64,
     offset: i64,
@@ -97,8 +98,8 @@ pub fn check_manual_milestone(
 /// Adds a milestone by hand to a clause of the structure.
 pub fn add_milestone(
     conn: &mut Conn,
-    structure_id: i64,
-    id: i64,
+    structure_id: StructureId,
+    id: ClauseId,
     m: NewManualMilestone,
 ) -> AppResult<MilestoneView> {
     write_tx(conn, |c| {
@@ -111,7 +112,7 @@ pub fn add_milestone(
 /// Marks a milestone of the structure done (kept if already done).
 pub fn mark_milestone_done(
     conn: &mut Conn,
-    structure_id: i64,
+    structure_id: StructureId,
     id: i64,
 ) -> AppResult<MilestoneView> {
     write_tx(conn, |c| {
@@ -125,7 +126,7 @@ pub fn mark_milestone_done(
 /// One page of the structure's notifications, optionally of one status.
 pub fn list_notifications(
     conn: &mut Conn,
-    structure_id: i64,
+    structure_id: StructureId,
     status: Option<&str>,
     limit: i64,
     offset: i64,
@@ -141,7 +142,11 @@ pub fn list_notifications(
 
 /// Puts a failed notification back in the queue with a fresh count of attempts: the next
 /// job run sends it. Anything but a failed notification is a conflict.
-pub fn retry_notification(conn: &mut Conn, structure_id: i64, id: i64) -> AppResult<OutboxRow> {
+pub fn retry_notification(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    id: i64,
+) -> AppResult<OutboxRow> {
     write_tx(conn, |c| {
         let row = outbox::find(c, structure_id, id)?.ok_or(AppError::NotFound("notification"))?;
         if row.status != OutboxStatus::Failed {
@@ -155,11 +160,11 @@ pub fn retry_notification(conn: &mut Conn, structure_id: i64, id: i64) -> AppRes
 }
 
 /// Whether the user turned optional reminders off.
-pub fn optional_reminders_off(conn: &mut Conn, user_id: i64) -> AppResult<bool> {
+pub fn optional_reminders_off(conn: &mut Conn, user_id: UserId) -> AppResult<bool> {
     Ok(prefs::optional_off(conn, user_id)?)
 }
 
 /// Turns the user's optional reminders off or on.
-pub fn set_optional_reminders_off(conn: &mut Conn, user_id: i64, off: bool) -> AppResult<()> {
+pub fn set_optional_reminders_off(conn: &mut Conn, user_id: UserId, off: bool) -> AppResult<()> {
     write_tx(conn, |c| Ok(prefs::set_optional_off(c, user_id, off)?))
 }

@@ -156,7 +156,7 @@ pub fn selection_hidden(
     let cell_filters = [
         scope.buyer_id.map(|b| ("buyer", b.to_string())),
         scope.contractor_id.map(|c| ("contractor", c.to_string())),
-        scope.clause_kind.clone().map(|k| ("clause_kind", k)),
+        scope.clause_kind.map(|k| ("clause_kind", k.to_string())),
     ];
     if cell_filters.iter().any(Option::is_some) {
         let unfiltered = compute(&store::fact_rows(conn, base, period)?);
@@ -299,8 +299,8 @@ pub fn named_ids(report: &AnnualReport, req: &ReportRequest) -> Vec<i64> {
                 .collect()
         })
         .unwrap_or_default();
-    ids.extend(req.buyer_id);
-    ids.extend(req.contractor_id);
+    ids.extend(req.buyer_id.map(i64::from));
+    ids.extend(req.contractor_id.map(i64::from));
     ids.sort_unstable();
     ids.dedup();
     ids

@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 
 use crate::app::AppResult;
 use crate::db::{write_tx, Conn};
+use crate::domain::ids::{SessionId, UserId};
 use crate::store::users::User;
 use crate::store::{sessions, users};
 
@@ -42,11 +43,11 @@ pub fn account_of(conn: &mut Conn, email: &str) -> AppResult<Option<User>> {
 pub fn open_session(
     conn: &mut Conn,
     email: &str,
-    user_id: i64,
+    user_id: UserId,
     csrf_token: &str,
     now: NaiveDateTime,
     expires_at: NaiveDateTime,
-) -> AppResult<i64> {
+) -> AppResult<SessionId> {
     write_tx(conn, |c| {
         users::clear_failures(c, email)?;
         sessions::purge(c, now)?;
@@ -55,7 +56,7 @@ pub fn open_session(
 }
 
 /// Ends a session in the database, for every instance.
-pub fn end_session(conn: &mut Conn, session_id: i64, at: NaiveDateTime) -> AppResult<()> {
+pub fn end_session(conn: &mut Conn, session_id: SessionId, at: NaiveDateTime) -> AppResult<()> {
     write_tx(conn, |c| {
         sessions::revoke(c, session_id, at)?;
         Ok(())
@@ -63,6 +64,6 @@ pub fn end_session(conn: &mut Conn, session_id: i64, at: NaiveDateTime) -> AppRe
 }
 
 /// The caller's account, if still active.
-pub fn current_user(conn: &mut Conn, user_id: i64) -> AppResult<Option<User>> {
+pub fn current_user(conn: &mut Conn, user_id: UserId) -> AppResult<Option<User>> {
     Ok(users::find_active(conn, user_id)?)
 }

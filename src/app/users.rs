@@ -4,6 +4,7 @@ use crate::app::{AppError, AppResult};
 use crate::auth::password::check_password_strength;
 use crate::auth::Role;
 use crate::db::{write_tx, Conn};
+use crate::domain::ids::{OrganisationId, StructureId};
 use crate::domain::limits::{Email, Password};
 use crate::domain::rule::Violation;
 use crate::domain::vocabulary::OrganisationKind;
@@ -15,7 +16,7 @@ pub struct CreateUser {
     pub email: Email,
     pub password: Password,
     pub role: Role,
-    pub organisation_id: Option<i64>,
+    pub organisation_id: Option<OrganisationId>,
 }
 
 /// Whether the text is an email address.
@@ -55,7 +56,7 @@ pub fn check_new_user(input: &CreateUser) -> AppResult<()> {
 /// used by one account only (`email_taken`).
 pub fn create_user(
     conn: &mut Conn,
-    structure_id: i64,
+    structure_id: StructureId,
     input: &CreateUser,
     password_hash: &str,
 ) -> AppResult<User> {
@@ -86,7 +87,7 @@ pub fn create_user(
                 structure_id,
                 email: &input.email,
                 password_hash,
-                role: input.role.as_str(),
+                role: input.role,
                 organisation_id: input.organisation_id,
                 funder_scope: None,
             },
@@ -97,7 +98,7 @@ pub fn create_user(
 /// One page of the structure's accounts.
 pub fn list_users(
     conn: &mut Conn,
-    structure_id: i64,
+    structure_id: StructureId,
     limit: i64,
     offset: i64,
 ) -> AppResult<(Vec<User>, i64)> {

@@ -9,6 +9,7 @@ use crate::auth::token::{random_hex, SessionOf};
 use crate::auth::{CallerCache, TokenKeys};
 use crate::config::Config;
 use crate::db::Db;
+use crate::domain::ids::SessionId;
 
 /// A token issued by a login, with the session's CSRF secret.
 pub struct Issued {
@@ -90,7 +91,7 @@ pub async fn login_with(
 }
 
 /// Ends a session: in the database for every instance, and in this instance's cache at once.
-pub async fn end_session(db: &Db, cache: &CallerCache, session_id: i64) -> AppResult<()> {
+pub async fn end_session(db: &Db, cache: &CallerCache, session_id: SessionId) -> AppResult<()> {
     let at = db.clock.naive();
     db.run(move |c| app::end_session(c, session_id, at)).await?;
     cache.forget(session_id);

@@ -10,6 +10,7 @@ pub mod token;
 use rocket::request::{FromRequest, Outcome, Request};
 
 use crate::db::Db;
+use crate::domain::ids::{OrganisationId, SessionId, StructureId, UserId};
 use crate::error::{stash, ApiError};
 use crate::store;
 pub use token::TokenKeys;
@@ -23,7 +24,7 @@ pub use crate::domain::vocabulary::Role;
 pub enum FunderScope {
     /// Its own structure only (the default).
     Own,
-    Structures(Vec<i64>),
+    Structures(Vec<StructureId>),
     Territory(String),
     All,
 }
@@ -39,7 +40,10 @@ impl FunderScope {
             return Ok(FunderScope::All);
         }
         if let Some(list) = s.strip_prefix("structures:") {
-            let ids: Result<Vec<i64>, _> = list.split(',').map(|x| x.trim().parse()).collect();
+            let ids: Result<Vec<StructureId>, _> = list
+                .split(',')
+                .map(|x| x.trim().parse().map(StructureId))
+                .collect();
             return match ids {
                 Ok(ids) if !ids.is_empty() => Ok(FunderScope::Structures(ids)),
                 _ => Err(format!("scope `{s}`: structures:ID,ID expects numeric ids")),
@@ -76,13 +80,13 @@ impl FunderScope {
 /// `caller.structure_id`: it comes from the database row of the user, never from the client.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub user_id: i64,
-    pub structure_id: i64,
+    pub user_id: UserId,
+    pub structure_id: StructureId,
     pub role: Role,
-    pub organisation_id: Option<i64>,
+    pub organisation_id: Option<OrganisationId>,
     pub funder_scope: FunderScope,
     /// The session the request belongs to, and its CSRF secret.
-    pub session_id: i64,
+    pub session_id: SessionId,
     pub csrf_token: String,
 }
 
@@ -93,9 +97,9 @@ impl Caller {
 
     /// The contractor organisation this caller acts for, if it is a contractor user.
     /// A contractor account without an organisation sees nothing (id 0 matches no row).
-    pub fn contractor_org(&self) -> Option<i64> {
+    pub fn contractor_org(&self) -> Option<OrganisationId> {
         match self.role {
-            Role::Contractor => Some(self.organisation_id.unwrap_or(0)),
+            Role::Contractor => Some(self.organisation_id.unwrap_or(OrganisationId(0))),
             _ => None,
         }
     }
@@ -142,7 +146,7 @@ async fn authenticate_uncached(req: &Request<'_>) -> Result<(Caller, Presented),
     let keys = rocket.state::<TokenKeys>().ok_or_else(ApiError::internal)?;
     let db = rocket.state::<Db>().ok_or_else(ApiError::internal)?;
     let claims = keys.verify(&token, db.clock.now()).ok_or_else(invalid)?;
-    let user_id: i64 = claims.sub.parse().map_err(|_| invalid())?;
+    let user_id = claims.sub.parse().map(UserId).map_err(|_| invalid())?;
     let session_id = claims.ses;
     let cache = rocket.state::<CallerCache>();
     let caller = match cache.and_then(|c| c.get(session_id)) {
@@ -185,14 +189,14 @@ async fn authenticate_uncached(req: &Request<'_>) -> Result<(Caller, Presented),
 /// account or a changed role is seen within `TTL`; one ended here is forgotten at once.
 #[derive(Default)]
 pub struct CallerCache(
-    std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, Caller)>>,
+    std::sync::Mutex<std::collections::HashMap<SessionId, (std::time::Instant, Caller)>>,
 );
 
 impl CallerCache {
     const TTL: std::time::Duration = std::time::Duration::from_secs(5);
     const MAX_ENTRIES: usize = 10_000;
 
-    fn get(&self, session_id: i64) -> Option<Caller> {
+    fn get(&self, session_id: SessionId) -> Option<Caller> {
         let map = self.0.lock().ok()?;
         map.get(&session_id)
             .filter(|(at, _)| at.elapsed() < Self::TTL)
@@ -209,7 +213,7 @@ impl CallerCache {
     }
 
     /// Forgets a session at once (it was just ended on this instance).
-    pub fn forget(&self, session_id: i64) {
+    pub fn forget(&self, session_id: SessionId) {
         if let Ok(mut map) = self.0.lock() {
             map.remove(&session_id);
         }

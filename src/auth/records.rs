@@ -5,6 +5,7 @@
 use crate::app::{AppError, AppResult};
 use crate::auth::Caller;
 use crate::db::Conn;
+use crate::domain::ids::{ClauseId, ContractId, NeedId, OrganisationId, StructureId};
 use crate::store::clauses::{self, Clause};
 use crate::store::contracts::{self, Contract};
 use crate::store::needs::{self, Need};
@@ -14,15 +15,15 @@ use crate::store::participants::{self, Participant, ParticipantAccess};
 
 /// A placement's parties, as access reads them.
 pub trait PlacementParties {
-    fn contractor_id(&self) -> i64;
-    fn employer_id(&self) -> i64;
+    fn contractor_id(&self) -> OrganisationId;
+    fn employer_id(&self) -> OrganisationId;
 }
 
 impl PlacementParties for crate::store::placements::Placement {
-    fn contractor_id(&self) -> i64 {
+    fn contractor_id(&self) -> OrganisationId {
         self.contractor_id
     }
-    fn employer_id(&self) -> i64 {
+    fn employer_id(&self) -> OrganisationId {
         self.employer_id
     }
 }
@@ -30,7 +31,10 @@ impl PlacementParties for crate::store::placements::Placement {
 /// Whether `contractor` (a contractor's organisation, or None for staff) may see a placement,
 /// its hour entries and report hours on it: staff always; a contractor when its organisation
 /// is the placement's contractor or employer.
-pub fn contractor_sees_placement(contractor: Option<i64>, p: &impl PlacementParties) -> bool {
+pub fn contractor_sees_placement(
+    contractor: Option<OrganisationId>,
+    p: &impl PlacementParties,
+) -> bool {
     contractor.is_none_or(|org| p.contractor_id() == org || p.employer_id() == org)
 }
 
@@ -47,18 +51,27 @@ pub fn may_see_other_placements_hours(caller: &Caller) -> bool {
 
 /// Whether a contractor (or staff, None) sees a clause: staff always; a contractor only when
 /// it has an assignment on it (holding the contract gives no obligation on the clause).
-pub fn contractor_sees_clause(contractor: Option<i64>, assignment_contractors: &[i64]) -> bool {
+pub fn contractor_sees_clause(
+    contractor: Option<OrganisationId>,
+    assignment_contractors: &[OrganisationId],
+) -> bool {
     contractor.is_none_or(|org| assignment_contractors.contains(&org))
 }
 
 /// Whether a contractor (or staff, None) sees an assignment of a clause: its own only.
-pub fn contractor_sees_assignment(contractor: Option<i64>, assignment_contractor: i64) -> bool {
+pub fn contractor_sees_assignment(
+    contractor: Option<OrganisationId>,
+    assignment_contractor: OrganisationId,
+) -> bool {
     contractor.is_none_or(|org| assignment_contractor == org)
 }
 
 /// Whether a contractor (or staff, None) sees a referral: staff of its structure always; a
 /// contractor when it is a proposal to one of its organisation's needs.
-pub fn contractor_sees_referral(contractor: Option<i64>, need_contractor: i64) -> bool {
+pub fn contractor_sees_referral(
+    contractor: Option<OrganisationId>,
+    need_contractor: OrganisationId,
+) -> bool {
     contractor.is_none_or(|org| org == need_contractor)
 }
 
@@ -77,9 +90,9 @@ pub fn may_record_derogation(caller: &Caller) -> bool {
 /// of it to read.
 pub fn visible_clause(
     conn: &mut Conn,
-    structure_id: i64,
-    id: i64,
-    contractor: Option<i64>,
+    structure_id: StructureId,
+    id: ClauseId,
+    contractor: Option<OrganisationId>,
 ) -> AppResult<Clause> {
     let clause = clauses::find(conn, structure_id, id)?.ok_or(AppError::NotFound("clause"))?;
     if let Some(org) = contractor {
@@ -94,9 +107,9 @@ pub fn visible_clause(
 /// it or has an assignment on one of its clauses.
 pub fn visible_contract(
     conn: &mut Conn,
-    structure_id: i64,
-    id: i64,
-    contractor: Option<i64>,
+    structure_id: StructureId,
+    id: ContractId,
+    contractor: Option<OrganisationId>,
 ) -> AppResult<Contract> {
     let contract =
         contracts::find(conn, structure_id, id)?.ok_or(AppError::NotFound("contract"))?;
@@ -112,9 +125,9 @@ pub fn visible_contract(
 /// is on one of its organisation's assignments.
 pub fn visible_need(
     conn: &mut Conn,
-    structure_id: i64,
-    id: i64,
-    contractor: Option<i64>,
+    structure_id: StructureId,
+    id: NeedId,
+    contractor: Option<OrganisationId>,
 ) -> AppResult<Need> {
     match needs::find(conn, structure_id, id)? {
         Some(n) if contractor.is_none_or(|org| org == n.contractor_id) => Ok(n),

@@ -1,6 +1,7 @@
 //! Signed session tokens (JWT, HS256). The secret comes from configuration, or is generated
 //! once and kept in the database so that every instance sharing it accepts the same tokens.
 
+use crate::domain::ids::{SessionId, StructureId, UserId};
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -9,9 +10,9 @@ pub struct Claims {
     /// user id
     pub sub: String,
     /// structure id
-    pub sid: i64,
+    pub sid: StructureId,
     /// session id, checked against the sessions table on every request
-    pub ses: i64,
+    pub ses: SessionId,
     pub role: String,
     pub iat: i64,
     pub exp: i64,
@@ -20,9 +21,9 @@ pub struct Claims {
 /// What a token names: a session of a user of a structure.
 #[derive(Debug, Clone)]
 pub struct SessionOf {
-    pub session_id: i64,
-    pub user_id: i64,
-    pub structure_id: i64,
+    pub session_id: SessionId,
+    pub user_id: UserId,
+    pub structure_id: StructureId,
     pub role: String,
 }
 
@@ -104,16 +105,16 @@ mod tests {
         let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef", 3600);
         let at = chrono::Utc.with_ymd_and_hms(2031, 6, 15, 9, 0, 0).unwrap();
         let session = SessionOf {
-            session_id: 11,
-            user_id: 7,
-            structure_id: 3,
+            session_id: SessionId(11),
+            user_id: UserId(7),
+            structure_id: StructureId(3),
             role: "admin".into(),
         };
         let t = keys.issue(&session, at).unwrap();
         let c = keys.verify(&t, at).unwrap();
         assert_eq!(
             (c.sub.as_str(), c.sid, c.ses, c.role.as_str()),
-            ("7", 3, 11, "admin")
+            ("7", StructureId(3), SessionId(11), "admin")
         );
         // Valid until its last second, refused from its expiry on.
         let last = at + chrono::Duration::seconds(3599);

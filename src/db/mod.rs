@@ -123,7 +123,8 @@ macro_rules! lock_rows {
             $crate::db::Conn::Pg(c) => {
                 use diesel::prelude::*;
                 use $crate::db::schema::$table;
-                let mut ids: Vec<i64> = $ids.to_vec();
+                // Typed ids or plain integers alike.
+                let mut ids: Vec<i64> = $ids.iter().map(|&id| i64::from(id)).collect();
                 ids.sort_unstable();
                 ids.dedup();
                 ids.chunks(1000).try_for_each(|chunk| {

@@ -21,6 +21,7 @@ use crate::domain::limits::{
 use crate::domain::rule::Violation;
 use crate::domain::siret::{check_identifier, is_valid_siret};
 use crate::domain::units::parse_hundredths;
+use crate::domain::vocabulary::ContractKind;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecpParse {
@@ -42,7 +43,7 @@ pub struct DecpRecord {
     pub reference: String,
     pub title: String,
     /// `works`, `services` or `supplies`.
-    pub kind: String,
+    pub kind: ContractKind,
     pub cpv_code: Option<String>,
     pub amount_cents: Option<i64>,
     pub notified_on: Option<NaiveDate>,
@@ -252,7 +253,7 @@ fn read_entry(
         buyer_name: buyer.1,
         reference,
         title,
-        kind: kind.to_string(),
+        kind,
         cpv_code,
         amount_cents,
         notified_on,
@@ -336,35 +337,35 @@ fn contract_kind(
     cpv: Option<&str>,
     record: &Map<String, Value>,
     warnings: &mut Vec<Violation>,
-) -> &'static str {
+) -> ContractKind {
     if let Some(division) = cpv
         .and_then(|c| c.get(..2))
         .and_then(|d| d.parse::<u32>().ok())
     {
         return match division {
-            45 => "works",
-            3..=44 | 48 => "supplies",
-            _ => "services",
+            45 => ContractKind::Works,
+            3..=44 | 48 => ContractKind::Supplies,
+            _ => ContractKind::Services,
         };
     }
     let hints = [text(record.get("nature")), text(record.get("ccag"))];
     for hint in hints.iter().flatten().map(|h| fold(h)) {
         if hint.contains("travaux") {
-            return "works";
+            return ContractKind::Works;
         }
         if (hint.contains("fourniture") && !hint.contains("service")) || hint.contains("industriel")
         {
-            return "supplies";
+            return ContractKind::Supplies;
         }
         if hint.contains("service")
             || hint.contains("intellectuelle")
             || hint.contains("maitrise d'oeuvre")
         {
-            return "services";
+            return ContractKind::Services;
         }
     }
     warnings.push(Violation::new("nature", "decp_kind_taken_as_services"));
-    "services"
+    ContractKind::Services
 }
 
 /// Euros with at most two decimals, as a JSON number or a string ("1 234,56"), to cents.
@@ -829,7 +830,7 @@ mod tests {
         assert_eq!(r.buyer_name, None);
         assert_eq!(r.reference, "Exemple1");
         assert_eq!(r.title, "exemple marche");
-        assert_eq!(r.kind, "works");
+        assert_eq!(r.kind.as_str(), "works");
         assert_eq!(r.cpv_code.as_deref(), Some("45000000-7"));
         assert_eq!(r.amount_cents, Some(57_500_000));
         assert_eq!(r.notified_on, Some(date("2024-05-15")));
@@ -917,7 +918,7 @@ mod tests {
         assert_eq!(r.buyer_name.as_deref(), Some("Ville de Rennes"));
         assert_eq!(r.reference, "2010-3452112");
         assert_eq!(r.title, "Entretien des jardins municipaux");
-        assert_eq!(r.kind, "services");
+        assert_eq!(r.kind.as_str(), "services");
         assert_eq!(r.amount_cents, Some(12_700_000));
         assert_eq!(r.notified_on, Some(date("2007-08-13")));
         assert_eq!(r.ends_on, Some(date("2009-08-12")));
@@ -975,7 +976,7 @@ mod tests {
         for r in &parsed {
             assert_eq!(r, &parsed[0]);
         }
-        assert_eq!(parsed[0].kind, "services");
+        assert_eq!(parsed[0].kind.as_str(), "services");
         assert_eq!(parsed[0].amount_cents, Some(4_500_050));
     }
 
@@ -993,7 +994,7 @@ mod tests {
             ("77313000", "services"),
         ] {
             assert_eq!(
-                one_record(minimal(json!({"codeCPV": cpv}))).kind,
+                one_record(minimal(json!({"codeCPV": cpv}))).kind.as_str(),
                 kind,
                 "{cpv}"
             );
@@ -1009,7 +1010,7 @@ mod tests {
                 .unwrap()
                 .remove("codeCPV");
             let p = parse(doc);
-            (p.records[0].kind.clone(), p.warnings.len())
+            (p.records[0].kind.as_str().to_string(), p.warnings.len())
         };
         assert_eq!(
             kind_of(json!({"nature": "Marché de travaux"})),
@@ -1028,7 +1029,7 @@ mod tests {
         // A malformed CPV is ignored with a warning, and the kind guessed.
         let p = parse(minimal(json!({"codeCPV": "4500", "ccag": "Travaux"})));
         assert_eq!(p.records[0].cpv_code, None);
-        assert_eq!(p.records[0].kind, "works");
+        assert_eq!(p.records[0].kind.as_str(), "works");
         assert_eq!(p.warnings.len(), 1);
         assert!(said(&p.warnings[0].1).starts_with("codeCPV decp_cpv_ignored"));
     }
@@ -1409,7 +1410,7 @@ mod tests {
         for r in &p.records {
             assert_eq!(r.reference, format!("G-{:03}", r.index));
             assert_eq!(
-                r.kind,
+                r.kind.as_str(),
                 if r.index % 2 == 0 {
                     "works"
                 } else {

@@ -10,6 +10,7 @@ pub mod decp;
 pub mod eligibility;
 pub mod french;
 pub mod hours;
+pub mod ids;
 pub mod limits;
 pub mod matching;
 pub mod next_action;

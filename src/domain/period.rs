@@ -38,6 +38,15 @@ impl Month {
     }
 
     /// `YYYY-MM`, as the API writes months.
+    /// The month of a day.
+    pub fn of(day: NaiveDate) -> Month {
+        use chrono::Datelike;
+        Month {
+            year: day.year(),
+            month: day.month(),
+        }
+    }
+
     pub fn parse(text: &str) -> Option<Month> {
         let (year, month) = parse_month(text.trim())?;
         Month::new(year, month)

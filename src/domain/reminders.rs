@@ -22,6 +22,7 @@ use chrono::NaiveDate;
 
 use crate::domain::calendar::{add_days, END_WARNING_DAYS, FINAL_REPORT_DAYS};
 use crate::domain::next_action::{format_date_fr, format_hours_fr, period_label_fr};
+use crate::domain::vocabulary::ExitOutcome;
 
 /// Who receives a reminder; the caller turns it into email addresses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -368,8 +369,8 @@ pub struct PlacementExit {
     pub referent_id: Option<i64>,
     /// None while the placement has no end date.
     pub ends_on: Option<NaiveDate>,
-    /// The exit outcome code, once recorded.
-    pub outcome: Option<String>,
+    /// The exit outcome, once recorded.
+    pub outcome: Option<ExitOutcome>,
 }
 
 /// Rule `exit_missing` (optional): from the day after a placement's end, while it has no
@@ -822,7 +823,7 @@ mod tests {
             clause_id: 3,
             referent_id: None,
             ends_on,
-            outcome: outcome.map(str::to_string),
+            outcome: outcome.map(|o| o.parse().expect("an exit outcome")),
         }
     }
 

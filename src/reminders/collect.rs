@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::config::Config;
 use crate::db::{write_tx, Conn};
 use crate::domain::calendar::{add_days, sendable_through, Frequency, DUE_WINDOW_DAYS};
+use crate::domain::ids::{OrganisationId, UserId};
 use crate::domain::next_action::{format_date_fr, format_hours_fr};
 use crate::domain::reminders::{self as rules, dedup_key, Recipient, Reminder};
 use crate::domain::territory::time_zone;
@@ -203,9 +204,9 @@ pub fn clause_reminders(
         for a in &facts.assignments {
             due.extend(rules::obligations_summary(
                 &rules::AssignmentStart {
-                    clause_id: clause.id,
-                    assignment_id: a.id,
-                    contractor_id: a.contractor_id,
+                    clause_id: clause.id.0,
+                    assignment_id: a.id.0,
+                    contractor_id: a.contractor_id.0,
                     starts_on: clause.starts_on,
                     ends_on: clause.ends_on,
                 },
@@ -223,10 +224,10 @@ pub fn clause_reminders(
                 };
                 due.extend(rules::reporting_due(
                     &rules::ReportPeriod {
-                        clause_id: clause.id,
-                        referent_id: clause.referent_id,
-                        assignment_id: a.id,
-                        contractor_id: a.contractor_id,
+                        clause_id: clause.id.0,
+                        referent_id: clause.referent_id.map(i64::from),
+                        assignment_id: a.id.0,
+                        contractor_id: a.contractor_id.0,
                         period: m.period.clone(),
                         due_on: m.due_on,
                         reported,
@@ -235,12 +236,15 @@ pub fn clause_reminders(
                 ));
             }
         }
-        let mut contractor_ids: Vec<i64> =
-            facts.assignments.iter().map(|a| a.contractor_id).collect();
+        let mut contractor_ids: Vec<i64> = facts
+            .assignments
+            .iter()
+            .map(|a| a.contractor_id.0)
+            .collect();
         contractor_ids.dedup();
         let parties = rules::ClauseParties {
-            clause_id: clause.id,
-            referent_id: clause.referent_id,
+            clause_id: clause.id.0,
+            referent_id: clause.referent_id.map(i64::from),
             contractor_ids,
         };
         if let Some(mid) = ms.iter().find(|m| m.kind == "mid_term" && !m.manual) {
@@ -265,10 +269,10 @@ pub fn clause_reminders(
         if p.starts_on > today {
             due.extend(rules::eligibility_expiring(
                 &rules::PlacementNotStarted {
-                    participant_id: p.participant_id,
-                    placement_id: p.id,
-                    clause_id: clause.id,
-                    referent_id: clause.referent_id,
+                    participant_id: p.participant_id.0,
+                    placement_id: p.id.0,
+                    clause_id: clause.id.0,
+                    referent_id: clause.referent_id.map(i64::from),
                     starts_on: p.starts_on,
                     eligibility_valid_until: recipients::eligibility_valid_until(
                         conn,
@@ -280,12 +284,12 @@ pub fn clause_reminders(
         }
         due.extend(rules::exit_missing(
             &rules::PlacementExit {
-                placement_id: p.id,
-                participant_id: p.participant_id,
-                clause_id: clause.id,
-                referent_id: clause.referent_id,
+                placement_id: p.id.0,
+                participant_id: p.participant_id.0,
+                clause_id: clause.id.0,
+                referent_id: clause.referent_id.map(i64::from),
                 ends_on: p.ends_on,
-                outcome: p.exit_outcome.map(|o| o.as_str().to_string()),
+                outcome: p.exit_outcome,
             },
             today,
         ));
@@ -293,7 +297,7 @@ pub fn clause_reminders(
     // Proposals to this clause's needs waiting for the contractor's answer.
     for r in crate::store::referrals::waiting_for_reminders(conn, today, config.referral_wait_days)?
         .into_iter()
-        .filter(|r| r.clause_id == clause.id)
+        .filter(|r| r.clause_id == clause.id.0)
     {
         due.extend(rules::referral_waiting(
             &r,
@@ -327,14 +331,18 @@ fn addressees(
 ) -> Result<Vec<Addressee>, ApiError> {
     let sid = clause.structure_id;
     match recipient {
-        Recipient::ContractorContacts(org) => {
-            Ok(recipients::contractor_addressees(conn, sid, org)?)
+        Recipient::ContractorContacts(org) => Ok(recipients::contractor_addressees(
+            conn,
+            sid,
+            OrganisationId(org),
+        )?),
+        Recipient::Facilitator(user_id) => {
+            match recipients::staff_addressee(conn, sid, UserId(user_id))? {
+                Some(a) => Ok(vec![a]),
+                // The referent left or was disabled: the structure's staff are told instead.
+                None => Ok(recipients::structure_staff(conn, sid)?),
+            }
         }
-        Recipient::Facilitator(user_id) => match recipients::staff_addressee(conn, sid, user_id)? {
-            Some(a) => Ok(vec![a]),
-            // The referent left or was disabled: the structure's staff are told instead.
-            None => Ok(recipients::structure_staff(conn, sid)?),
-        },
         Recipient::ClauseStaff(_) => Ok(recipients::structure_staff(conn, sid)?),
     }
 }
@@ -365,14 +373,16 @@ fn context(
     );
     set(&mut ctx, "today", format_date_fr(facts.today));
     let contractor_of_recipient = match r.recipient {
-        Recipient::ContractorContacts(org) => recipients::organisation_name(conn, org)?,
+        Recipient::ContractorContacts(org) => {
+            recipients::organisation_name(conn, OrganisationId(org))?
+        }
         _ => String::new(),
     };
     set(&mut ctx, "contractor_name", contractor_of_recipient);
     match r.subject_type {
         "assignment" => {
-            if let Some(a) = facts.assignments.iter().find(|a| a.id == r.subject_id) {
-                let validated = facts.validated.get(&a.id).copied().unwrap_or(0);
+            if let Some(a) = facts.assignments.iter().find(|a| a.id.0 == r.subject_id) {
+                let validated = facts.validated.get(&a.id.0).copied().unwrap_or(0);
                 set(
                     &mut ctx,
                     "contractor_name",
@@ -411,7 +421,7 @@ fn context(
             );
         }
         "placement" => {
-            if let Some(p) = facts.placements.iter().find(|p| p.id == r.subject_id) {
+            if let Some(p) = facts.placements.iter().find(|p| p.id.0 == r.subject_id) {
                 set(
                     &mut ctx,
                     "participant",
@@ -473,7 +483,7 @@ fn queue(
             period: c.reminder.period.clone(),
             stage: c.reminder.stage.clone(),
             recipient_email: c.to.email.trim().to_lowercase(),
-            recipient_user_id: c.to.user_id,
+            recipient_user_id: c.to.user_id.map(i64::from),
             subject_line: rendered.subject,
             body_text: rendered.text,
             body_html: rendered.html,

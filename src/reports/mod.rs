@@ -38,10 +38,12 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::domain::catalogue::{is_code, CLAUSE_KINDS, OUTCOMES};
+use crate::domain::ids::{OrganisationId, StructureId};
 use crate::domain::period::Period;
 use crate::domain::report::{fte, headline, rate_tenths, Figures};
 use crate::domain::suppression::{suppress_breakdowns, without_suppression, SuppressedBreakdowns};
 use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
+use crate::domain::vocabulary::ClauseKind;
 use crate::store::reports::{ClauseFigures, Counted, ReportScope};
 
 /// The stable code of the 422 refusing a funder a period that is not whole calendar years.
@@ -52,10 +54,10 @@ pub const FUNDER_WHOLE_YEARS: &str = "funder_whole_years";
 pub struct ReportRequest {
     pub period: Period,
     pub territory: Option<String>,
-    pub buyer_id: Option<i64>,
-    pub contractor_id: Option<i64>,
-    pub clause_kind: Option<String>,
-    pub structure_id: Option<i64>,
+    pub buyer_id: Option<OrganisationId>,
+    pub contractor_id: Option<OrganisationId>,
+    pub clause_kind: Option<ClauseKind>,
+    pub structure_id: Option<StructureId>,
 }
 
 /// Who reads the report: the scope of the queries and the suppression threshold (None:
@@ -74,7 +76,7 @@ pub struct Resolved {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScopeLabel {
-    Structure(i64),
+    Structure(StructureId),
     Structures(usize),
     Territory(String),
     All,

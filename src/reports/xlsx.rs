@@ -22,13 +22,15 @@ fn selection(req: &ReportRequest, names: &BTreeMap<i64, String>) -> Vec<(&'stati
         lines.push(("Département", t.clone()));
     }
     if let Some(id) = req.buyer_id {
-        lines.push(("Acheteur", name(id)));
+        lines.push(("Acheteur", name(id.0)));
     }
     if let Some(id) = req.contractor_id {
-        lines.push(("Entreprise", name(id)));
+        lines.push(("Entreprise", name(id.0)));
     }
     if let Some(kind) = &req.clause_kind {
-        let text = label(CLAUSE_KINDS, kind).unwrap_or(kind).to_string();
+        let text = label(CLAUSE_KINDS, kind.as_str())
+            .unwrap_or(kind.as_str())
+            .to_string();
         lines.push(("Type de clause", text));
     }
     lines

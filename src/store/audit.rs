@@ -5,16 +5,17 @@ use serde::Serialize;
 
 use crate::db::schema::{audit_log, users};
 use crate::db::{now, Conn};
+use crate::domain::ids::{ParticipantId, StructureId, UserId};
 use crate::domain::vocabulary::HistoryAction;
 use crate::store::history::{By, FieldChange};
 
 pub fn record(
     conn: &mut Conn,
-    structure_id: i64,
-    user_id: Option<i64>,
+    structure_id: StructureId,
+    user_id: Option<UserId>,
     action: HistoryAction,
     entity: &str,
-    entity_id: i64,
+    entity_id: impl Into<i64>,
     detail: &str,
 ) -> QueryResult<()> {
     diesel::insert_into(audit_log::table)
@@ -24,7 +25,7 @@ pub fn record(
             audit_log::at.eq(now()),
             audit_log::action.eq(action),
             audit_log::entity.eq(entity),
-            audit_log::entity_id.eq(entity_id),
+            audit_log::entity_id.eq(entity_id.into()),
             audit_log::detail.eq(detail),
         ))
         .execute(conn)?;
@@ -64,8 +65,8 @@ type AuditRow = (
 
 pub fn list(
     conn: &mut Conn,
-    structure_id: i64,
-    participant_id: Option<i64>,
+    structure_id: StructureId,
+    participant_id: Option<ParticipantId>,
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<AuditEntry>, i64)> {
@@ -77,7 +78,7 @@ pub fn list(
         if let Some(p) = participant_id {
             q = q
                 .filter(audit_log::entity.eq("participant"))
-                .filter(audit_log::entity_id.eq(p));
+                .filter(audit_log::entity_id.eq(p.0));
         }
         q
     };
@@ -104,7 +105,7 @@ pub fn list(
             |(id, user_id, at, action, entity, entity_id, detail, name, email)| AuditEntry {
                 id,
                 at,
-                by: By::user_or_service(user_id, name, email),
+                by: By::user_or_service(user_id.map(UserId), name, email),
                 action,
                 reason: None,
                 changes: Vec::new(),

@@ -8,6 +8,7 @@ use crate::db::schema::{assignments, clauses, labour_shares, organisations, user
 use crate::db::{now, Conn};
 use crate::domain::calendar::Frequency;
 use crate::domain::calibration::LabourShareRef;
+use crate::domain::ids::{AssignmentId, ClauseId, ContractId, OrganisationId, StructureId, UserId};
 use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
 use crate::domain::vocabulary::{
     AssignmentRole, CalibrationMethod, ClauseKind, ClauseStatus, Role,
@@ -16,9 +17,9 @@ use crate::domain::vocabulary::{
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = clauses)]
 pub struct Clause {
-    pub id: i64,
-    pub structure_id: i64,
-    pub contract_id: i64,
+    pub id: ClauseId,
+    pub structure_id: StructureId,
+    pub contract_id: ContractId,
     pub lot_number: Option<i32>,
     pub kind: ClauseKind,
     pub status: ClauseStatus,
@@ -33,7 +34,7 @@ pub struct Clause {
     pub ends_on: NaiveDate,
     pub reporting_frequency: Frequency,
     pub penalty_per_hour_cents: Option<i64>,
-    pub referent_id: Option<i64>,
+    pub referent_id: Option<UserId>,
     pub territory: String,
     pub time_zone: String,
     pub created_at: chrono::NaiveDateTime,
@@ -43,11 +44,11 @@ pub struct Clause {
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = assignments)]
 pub struct Assignment {
-    pub id: i64,
+    pub id: AssignmentId,
     #[serde(skip)]
-    pub structure_id: i64,
-    pub clause_id: i64,
-    pub contractor_id: i64,
+    pub structure_id: StructureId,
+    pub clause_id: ClauseId,
+    pub contractor_id: OrganisationId,
     pub role: AssignmentRole,
     #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
@@ -58,8 +59,8 @@ pub struct Assignment {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ClauseView {
-    pub id: i64,
-    pub contract_id: i64,
+    pub id: ClauseId,
+    pub contract_id: ContractId,
     pub lot_number: Option<i32>,
     pub kind: ClauseKind,
     pub status: ClauseStatus,
@@ -97,13 +98,13 @@ pub struct ClauseView {
     #[schema(value_type = Option<f64>)]
     #[serde(serialize_with = "ser_opt_hundredths")]
     pub penalty_per_missing_hour_eur: Option<i64>,
-    pub referent_id: Option<i64>,
+    pub referent_id: Option<UserId>,
     pub territory: String,
     pub time_zone: String,
     pub assignments: Vec<AssignmentView>,
     /// How people name the clause: its contract's reference and title (and lot).
     pub clause_label: String,
-    pub buyer_id: i64,
+    pub buyer_id: OrganisationId,
     pub buyer_name: String,
     /// The referent's display name, else their email; null without a referent.
     pub referent_name: Option<String>,
@@ -120,7 +121,7 @@ pub struct AssignmentView {
 /// What a clause view names beside ids: label, buyer, referent.
 struct ClauseNames {
     label: String,
-    buyer_id: i64,
+    buyer_id: OrganisationId,
     buyer_name: String,
     referent_name: Option<String>,
 }
@@ -128,11 +129,11 @@ struct ClauseNames {
 /// clause id, lot, contract reference and title, buyer id and name, referent's display name
 /// and email
 type ClauseNameRow = (
-    i64,
+    ClauseId,
     Option<i32>,
     String,
     String,
-    i64,
+    OrganisationId,
     String,
     Option<String>,
     Option<String>,
@@ -141,8 +142,8 @@ type ClauseNameRow = (
 /// The names of these clauses, in one query.
 fn clause_names(
     conn: &mut Conn,
-    ids: &[i64],
-) -> QueryResult<std::collections::HashMap<i64, ClauseNames>> {
+    ids: &[ClauseId],
+) -> QueryResult<std::collections::HashMap<ClauseId, ClauseNames>> {
     use crate::db::schema::contracts;
     let rows: Vec<ClauseNameRow> = clauses::table
         .inner_join(contracts::table)
@@ -165,7 +166,7 @@ fn clause_names(
         .map(
             |(id, lot, reference, title, buyer_id, buyer_name, name, email)| {
                 let referent_name =
-                    email.map(|email| crate::store::history::By::user(0, name, email).name);
+                    email.map(|email| crate::store::history::user_name(name, email));
                 let names = ClauseNames {
                     label: crate::store::names::clause_label(&reference, &title, lot),
                     buyer_id,
@@ -180,7 +181,7 @@ fn clause_names(
 
 /// The assignments of these clauses with their contractors' names, in one query, in id
 /// order.
-fn assignments_named(conn: &mut Conn, clause_ids: &[i64]) -> QueryResult<Vec<AssignmentView>> {
+fn assignments_named(conn: &mut Conn, clause_ids: &[ClauseId]) -> QueryResult<Vec<AssignmentView>> {
     let rows: Vec<(Assignment, String)> = assignments::table
         .inner_join(organisations::table.on(organisations::id.eq(assignments::contractor_id)))
         .filter(assignments::clause_id.eq_any(clause_ids))
@@ -197,7 +198,7 @@ fn assignments_named(conn: &mut Conn, clause_ids: &[i64]) -> QueryResult<Vec<Ass
 }
 
 pub struct NewClause {
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     pub lot_number: Option<i32>,
     pub kind: ClauseKind,
     pub method: CalibrationMethod,
@@ -211,12 +212,12 @@ pub struct NewClause {
     pub ends_on: NaiveDate,
     pub reporting_frequency: Frequency,
     pub penalty_per_hour_cents: Option<i64>,
-    pub referent_id: Option<i64>,
+    pub referent_id: Option<UserId>,
     pub territory: String,
     pub time_zone: String,
 }
 
-pub fn create(conn: &mut Conn, structure_id: i64, c: &NewClause) -> QueryResult<i64> {
+pub fn create(conn: &mut Conn, structure_id: StructureId, c: &NewClause) -> QueryResult<ClauseId> {
     let at = now();
     diesel::insert_into(clauses::table)
         .values((
@@ -247,7 +248,11 @@ pub fn create(conn: &mut Conn, structure_id: i64, c: &NewClause) -> QueryResult<
 }
 
 /// The clause of the structure, if any.
-pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<Clause>> {
+pub fn find(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    id: ClauseId,
+) -> QueryResult<Option<Clause>> {
     clauses::table
         .filter(clauses::id.eq(id))
         .filter(clauses::structure_id.eq(structure_id))
@@ -257,7 +262,7 @@ pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<C
 }
 
 /// The clause of the structure; diesel's `NotFound` when there is none.
-pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Clause> {
+pub fn get(conn: &mut Conn, structure_id: StructureId, id: ClauseId) -> QueryResult<Clause> {
     clauses::table
         .filter(clauses::id.eq(id))
         .filter(clauses::structure_id.eq(structure_id))
@@ -267,7 +272,7 @@ pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Clause> {
 
 /// Whether the organisation has an assignment on the clause (what a contractor may see of
 /// a clause is decided in `auth::records`).
-pub fn has_assignment(conn: &mut Conn, clause: &Clause, org: i64) -> QueryResult<bool> {
+pub fn has_assignment(conn: &mut Conn, clause: &Clause, org: OrganisationId) -> QueryResult<bool> {
     let assigned: i64 = assignments::table
         .filter(assignments::clause_id.eq(clause.id))
         .filter(assignments::contractor_id.eq(org))
@@ -276,7 +281,7 @@ pub fn has_assignment(conn: &mut Conn, clause: &Clause, org: i64) -> QueryResult
     Ok(assigned > 0)
 }
 
-pub fn assignments_of(conn: &mut Conn, clause_id: i64) -> QueryResult<Vec<Assignment>> {
+pub fn assignments_of(conn: &mut Conn, clause_id: ClauseId) -> QueryResult<Vec<Assignment>> {
     assignments::table
         .filter(assignments::clause_id.eq(clause_id))
         .order(assignments::id)
@@ -290,7 +295,11 @@ pub fn view(conn: &mut Conn, c: Clause) -> QueryResult<ClauseView> {
 
 /// The clause as the caller sees it: staff everything; a contractor (`Some(org)`) its own
 /// assignment only, without the other contractors' targets or the split's totals.
-pub fn view_for(conn: &mut Conn, c: Clause, contractor: Option<i64>) -> QueryResult<ClauseView> {
+pub fn view_for(
+    conn: &mut Conn,
+    c: Clause,
+    contractor: Option<OrganisationId>,
+) -> QueryResult<ClauseView> {
     let mut views = views_for(conn, vec![c], contractor)?;
     views.pop().ok_or(diesel::result::Error::NotFound)
 }
@@ -300,9 +309,9 @@ pub fn view_for(conn: &mut Conn, c: Clause, contractor: Option<i64>) -> QueryRes
 pub fn views_for(
     conn: &mut Conn,
     clauses: Vec<Clause>,
-    contractor: Option<i64>,
+    contractor: Option<OrganisationId>,
 ) -> QueryResult<Vec<ClauseView>> {
-    let ids: Vec<i64> = clauses.iter().map(|c| c.id).collect();
+    let ids: Vec<ClauseId> = clauses.iter().map(|c| c.id).collect();
     let mut names = clause_names(conn, &ids)?;
     let all_assignments = assignments_named(conn, &ids)?;
     let mut out = Vec::with_capacity(clauses.len());
@@ -355,8 +364,8 @@ pub fn views_for(
 
 pub fn list(
     conn: &mut Conn,
-    structure_id: i64,
-    contractor: Option<i64>,
+    structure_id: StructureId,
+    contractor: Option<OrganisationId>,
     status: Option<&str>,
     limit: i64,
     offset: i64,
@@ -389,7 +398,7 @@ pub fn list(
     Ok((items, total))
 }
 
-pub fn set_status(conn: &mut Conn, id: i64, status: ClauseStatus) -> QueryResult<()> {
+pub fn set_status(conn: &mut Conn, id: ClauseId, status: ClauseStatus) -> QueryResult<()> {
     diesel::update(clauses::table.filter(clauses::id.eq(id)))
         .set((clauses::status.eq(status), clauses::updated_at.eq(now())))
         .execute(conn)?;
@@ -398,12 +407,12 @@ pub fn set_status(conn: &mut Conn, id: i64, status: ClauseStatus) -> QueryResult
 
 pub fn add_assignment(
     conn: &mut Conn,
-    structure_id: i64,
-    clause_id: i64,
-    contractor_id: i64,
+    structure_id: StructureId,
+    clause_id: ClauseId,
+    contractor_id: OrganisationId,
     role: AssignmentRole,
     hours_target: i64,
-) -> QueryResult<i64> {
+) -> QueryResult<AssignmentId> {
     diesel::insert_into(assignments::table)
         .values((
             assignments::structure_id.eq(structure_id),
@@ -419,8 +428,8 @@ pub fn add_assignment(
 
 pub fn find_assignment(
     conn: &mut Conn,
-    structure_id: i64,
-    id: i64,
+    structure_id: StructureId,
+    id: AssignmentId,
 ) -> QueryResult<Option<Assignment>> {
     assignments::table
         .filter(assignments::id.eq(id))
@@ -431,7 +440,11 @@ pub fn find_assignment(
 }
 
 /// Whether the user is a facilitator or admin of the structure (a possible referent).
-pub fn is_staff_user(conn: &mut Conn, structure_id: i64, user_id: i64) -> QueryResult<bool> {
+pub fn is_staff_user(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    user_id: UserId,
+) -> QueryResult<bool> {
     let n: i64 = users::table
         .filter(users::id.eq(user_id))
         .filter(users::structure_id.eq(structure_id))
@@ -441,7 +454,7 @@ pub fn is_staff_user(conn: &mut Conn, structure_id: i64, user_id: i64) -> QueryR
     Ok(n > 0)
 }
 
-pub fn organisation_territory(conn: &mut Conn, id: i64) -> QueryResult<Option<String>> {
+pub fn organisation_territory(conn: &mut Conn, id: OrganisationId) -> QueryResult<Option<String>> {
     Ok(organisations::table
         .filter(organisations::id.eq(id))
         .select(organisations::territory)
@@ -450,7 +463,10 @@ pub fn organisation_territory(conn: &mut Conn, id: i64) -> QueryResult<Option<St
         .flatten())
 }
 
-pub fn labour_shares(conn: &mut Conn, structure_id: i64) -> QueryResult<Vec<LabourShareRef>> {
+pub fn labour_shares(
+    conn: &mut Conn,
+    structure_id: StructureId,
+) -> QueryResult<Vec<LabourShareRef>> {
     let rows: Vec<(String, i64, String)> = labour_shares::table
         .filter(labour_shares::structure_id.eq(structure_id))
         .order(labour_shares::cpv_prefix)
@@ -472,7 +488,7 @@ pub fn labour_shares(conn: &mut Conn, structure_id: i64) -> QueryResult<Vec<Labo
 
 pub fn replace_labour_shares(
     conn: &mut Conn,
-    structure_id: i64,
+    structure_id: StructureId,
     rows: &[LabourShareRef],
 ) -> QueryResult<()> {
     diesel::delete(labour_shares::table.filter(labour_shares::structure_id.eq(structure_id)))

@@ -6,15 +6,16 @@ use serde::Serialize;
 
 use crate::db::schema::{assignments, clauses, contract_holders, contract_lots, contracts};
 use crate::db::{now, Conn};
+use crate::domain::ids::{ContractId, OrganisationId, StructureId};
 use crate::domain::units::ser_opt_hundredths;
 use crate::domain::vocabulary::{ContractKind, ContractSource};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = contracts)]
 pub struct Contract {
-    pub id: i64,
-    pub structure_id: i64,
-    pub buyer_id: i64,
+    pub id: ContractId,
+    pub structure_id: StructureId,
+    pub buyer_id: OrganisationId,
     pub reference: String,
     pub title: String,
     pub kind: ContractKind,
@@ -38,7 +39,7 @@ pub struct Lot {
     #[serde(skip)]
     pub id: i64,
     #[serde(skip)]
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     pub number: i32,
     pub title: String,
     #[schema(value_type = Option<f64>)]
@@ -49,8 +50,8 @@ pub struct Lot {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ContractView {
-    pub id: i64,
-    pub buyer_id: i64,
+    pub id: ContractId,
+    pub buyer_id: OrganisationId,
     pub reference: String,
     pub title: String,
     pub kind: ContractKind,
@@ -65,7 +66,7 @@ pub struct ContractView {
     pub social_considerations: Vec<String>,
     pub environmental_considerations: Vec<String>,
     pub lots: Vec<Lot>,
-    pub holder_ids: Vec<i64>,
+    pub holder_ids: Vec<OrganisationId>,
     pub source: ContractSource,
     pub buyer_name: String,
     /// The holders' names, in the order of `holder_ids`.
@@ -87,7 +88,7 @@ pub struct NewLot {
 }
 
 pub struct NewContract {
-    pub buyer_id: i64,
+    pub buyer_id: OrganisationId,
     pub reference: String,
     pub title: String,
     pub kind: ContractKind,
@@ -100,12 +101,16 @@ pub struct NewContract {
     pub social_considerations: Vec<String>,
     pub environmental_considerations: Vec<String>,
     pub lots: Vec<NewLot>,
-    pub holder_ids: Vec<i64>,
+    pub holder_ids: Vec<OrganisationId>,
     pub source: ContractSource,
     pub fingerprint: Option<String>,
 }
 
-pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<Contract>> {
+pub fn find(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    id: ContractId,
+) -> QueryResult<Option<Contract>> {
     contracts::table
         .filter(contracts::id.eq(id))
         .filter(contracts::structure_id.eq(structure_id))
@@ -115,14 +120,14 @@ pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<C
 }
 
 /// The contract of the structure; diesel's `NotFound` when there is none.
-pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Contract> {
+pub fn get(conn: &mut Conn, structure_id: StructureId, id: ContractId) -> QueryResult<Contract> {
     find(conn, structure_id, id)?.ok_or(diesel::result::Error::NotFound)
 }
 
 pub fn find_by_key(
     conn: &mut Conn,
-    structure_id: i64,
-    buyer_id: i64,
+    structure_id: StructureId,
+    buyer_id: OrganisationId,
     reference: &str,
 ) -> QueryResult<Option<Contract>> {
     contracts::table
@@ -134,7 +139,7 @@ pub fn find_by_key(
         .optional()
 }
 
-pub fn lots(conn: &mut Conn, contract_id: i64) -> QueryResult<Vec<Lot>> {
+pub fn lots(conn: &mut Conn, contract_id: ContractId) -> QueryResult<Vec<Lot>> {
     contract_lots::table
         .filter(contract_lots::contract_id.eq(contract_id))
         .order(contract_lots::number)
@@ -142,7 +147,7 @@ pub fn lots(conn: &mut Conn, contract_id: i64) -> QueryResult<Vec<Lot>> {
         .load(conn)
 }
 
-pub fn holders(conn: &mut Conn, contract_id: i64) -> QueryResult<Vec<i64>> {
+pub fn holders(conn: &mut Conn, contract_id: ContractId) -> QueryResult<Vec<OrganisationId>> {
     contract_holders::table
         .filter(contract_holders::contract_id.eq(contract_id))
         .order(contract_holders::organisation_id)
@@ -159,14 +164,14 @@ pub fn view(conn: &mut Conn, c: Contract) -> QueryResult<ContractView> {
 pub fn views(conn: &mut Conn, contracts: Vec<Contract>) -> QueryResult<Vec<ContractView>> {
     use crate::db::schema::organisations;
     use std::collections::HashMap;
-    let ids: Vec<i64> = contracts.iter().map(|c| c.id).collect();
-    let buyer_ids: Vec<i64> = contracts.iter().map(|c| c.buyer_id).collect();
+    let ids: Vec<ContractId> = contracts.iter().map(|c| c.id).collect();
+    let buyer_ids: Vec<OrganisationId> = contracts.iter().map(|c| c.buyer_id).collect();
     let all_lots: Vec<Lot> = contract_lots::table
         .filter(contract_lots::contract_id.eq_any(&ids))
         .order((contract_lots::contract_id, contract_lots::number))
         .select(Lot::as_select())
         .load(conn)?;
-    let all_holders: Vec<(i64, i64, String)> = contract_holders::table
+    let all_holders: Vec<(ContractId, OrganisationId, String)> = contract_holders::table
         .inner_join(
             organisations::table.on(organisations::id.eq(contract_holders::organisation_id)),
         )
@@ -181,10 +186,10 @@ pub fn views(conn: &mut Conn, contracts: Vec<Contract>) -> QueryResult<Vec<Contr
             organisations::name,
         ))
         .load(conn)?;
-    let buyers: HashMap<i64, String> = organisations::table
+    let buyers: HashMap<OrganisationId, String> = organisations::table
         .filter(organisations::id.eq_any(&buyer_ids))
         .select((organisations::id, organisations::name))
-        .load::<(i64, String)>(conn)?
+        .load::<(OrganisationId, String)>(conn)?
         .into_iter()
         .collect();
     Ok(contracts
@@ -224,7 +229,7 @@ pub fn views(conn: &mut Conn, contracts: Vec<Contract>) -> QueryResult<Vec<Contr
         .collect())
 }
 
-fn write_children(conn: &mut Conn, contract_id: i64, c: &NewContract) -> QueryResult<()> {
+fn write_children(conn: &mut Conn, contract_id: ContractId, c: &NewContract) -> QueryResult<()> {
     diesel::delete(contract_lots::table.filter(contract_lots::contract_id.eq(contract_id)))
         .execute(conn)?;
     for lot in &c.lots {
@@ -254,9 +259,13 @@ fn write_children(conn: &mut Conn, contract_id: i64, c: &NewContract) -> QueryRe
     Ok(())
 }
 
-pub fn create(conn: &mut Conn, structure_id: i64, c: &NewContract) -> QueryResult<i64> {
+pub fn create(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    c: &NewContract,
+) -> QueryResult<ContractId> {
     let at = now();
-    let id: i64 = diesel::insert_into(contracts::table)
+    let id: ContractId = diesel::insert_into(contracts::table)
         .values((
             contracts::structure_id.eq(structure_id),
             contracts::buyer_id.eq(c.buyer_id),
@@ -283,7 +292,7 @@ pub fn create(conn: &mut Conn, structure_id: i64, c: &NewContract) -> QueryResul
 }
 
 /// Replaces the imported fields of an existing contract (DECP re-import).
-pub fn update_imported(conn: &mut Conn, id: i64, c: &NewContract) -> QueryResult<()> {
+pub fn update_imported(conn: &mut Conn, id: ContractId, c: &NewContract) -> QueryResult<()> {
     diesel::update(contracts::table.filter(contracts::id.eq(id)))
         .set((
             contracts::title.eq(&c.title),
@@ -318,8 +327,8 @@ pub fn update_imported(conn: &mut Conn, id: i64, c: &NewContract) -> QueryResult
 /// holds or has an assignment on.
 pub fn list(
     conn: &mut Conn,
-    structure_id: i64,
-    contractor: Option<i64>,
+    structure_id: StructureId,
+    contractor: Option<OrganisationId>,
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<Contract>, i64)> {
@@ -357,7 +366,11 @@ pub fn list(
 
 /// Whether the organisation holds the contract or has an assignment on one of its clauses
 /// (what a contractor may see of a contract is decided in `auth::records`).
-pub fn holds_or_assigned(conn: &mut Conn, contract_id: i64, org: i64) -> QueryResult<bool> {
+pub fn holds_or_assigned(
+    conn: &mut Conn,
+    contract_id: ContractId,
+    org: OrganisationId,
+) -> QueryResult<bool> {
     let holder: i64 = contract_holders::table
         .filter(contract_holders::contract_id.eq(contract_id))
         .filter(contract_holders::organisation_id.eq(org))

@@ -7,8 +7,9 @@ use serde::Serialize;
 
 use crate::db::Conn;
 use crate::domain::decp::{DecpParse, DecpRecord};
+use crate::domain::ids::{OrganisationId, StructureId};
 use crate::domain::rule::Violation;
-use crate::domain::vocabulary::{ContractKind, ContractSource, OrganisationKind};
+use crate::domain::vocabulary::{ContractSource, OrganisationKind};
 use crate::store::contracts::NewContract;
 use crate::store::organisations::{self, NewOrganisation};
 
@@ -52,12 +53,12 @@ pub struct ImportSummary {
 /// The organisation with this identifier, created with `kind` when missing.
 fn organisation_for(
     conn: &mut Conn,
-    sid: i64,
+    sid: StructureId,
     kind: OrganisationKind,
     identifier_type: &str,
     identifier: &str,
     name: Option<&str>,
-) -> QueryResult<i64> {
+) -> QueryResult<OrganisationId> {
     if let Some(o) = organisations::find_by_identifier(conn, sid, identifier_type, identifier)? {
         return Ok(o.id);
     }
@@ -85,7 +86,7 @@ fn organisation_for(
 }
 
 /// The contract of a record, its buyer and holders found by identifier or created.
-pub fn new_contract(conn: &mut Conn, sid: i64, r: &DecpRecord) -> QueryResult<NewContract> {
+pub fn new_contract(conn: &mut Conn, sid: StructureId, r: &DecpRecord) -> QueryResult<NewContract> {
     let buyer_id = organisation_for(
         conn,
         sid,
@@ -110,7 +111,7 @@ pub fn new_contract(conn: &mut Conn, sid: i64, r: &DecpRecord) -> QueryResult<Ne
         reference: r.reference.clone(),
         title: r.title.clone(),
         // The parser writes one of the three codes, services when in doubt.
-        kind: ContractKind::parse(&r.kind).unwrap_or(ContractKind::Services),
+        kind: r.kind,
         cpv_code: r.cpv_code.clone(),
         amount_cents: r.amount_cents,
         notified_on: r.notified_on,

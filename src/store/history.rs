@@ -6,6 +6,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::domain::ids::UserId;
 use crate::domain::units::hundredths_to_json;
 use crate::domain::vocabulary::HistoryAction;
 
@@ -14,7 +15,7 @@ use crate::domain::vocabulary::HistoryAction;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[schema(as = HistoryBy)]
 pub struct By {
-    pub id: Option<i64>,
+    pub id: Option<UserId>,
     /// The user's display name, else their email address.
     pub name: String,
 }
@@ -22,19 +23,26 @@ pub struct By {
 /// How the service names itself when nobody clicked.
 pub const SERVICE_NAME: &str = "clausier (traitement automatique)";
 
+/// A user as people know them: the display name when there is one, else the email.
+pub fn user_name(display_name: Option<String>, email: String) -> String {
+    display_name
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .unwrap_or(email)
+}
+
 impl By {
     /// A user as people know them: the display name when there is one, else the email.
-    pub fn user(id: i64, display_name: Option<String>, email: String) -> By {
-        let name = display_name
-            .map(|n| n.trim().to_string())
-            .filter(|n| !n.is_empty())
-            .unwrap_or(email);
-        By { id: Some(id), name }
+    pub fn user(id: UserId, display_name: Option<String>, email: String) -> By {
+        By {
+            id: Some(id),
+            name: user_name(display_name, email),
+        }
     }
 
     /// A line that a user may or may not have written (`None`: the service).
     pub fn user_or_service(
-        id: Option<i64>,
+        id: Option<UserId>,
         display_name: Option<String>,
         email: Option<String>,
     ) -> By {
@@ -192,11 +200,11 @@ mod tests {
     #[test]
     fn a_user_is_named_by_display_name_else_email_and_nobody_is_the_service() {
         assert_eq!(
-            By::user(3, Some("Awa Diop".into()), "awa@x.fr".into()).name,
+            By::user(UserId(3), Some("Awa Diop".into()), "awa@x.fr".into()).name,
             "Awa Diop"
         );
         assert_eq!(
-            By::user(3, Some(" ".into()), "awa@x.fr".into()).name,
+            By::user(UserId(3), Some(" ".into()), "awa@x.fr".into()).name,
             "awa@x.fr"
         );
         let service = By::user_or_service(None, None, None);

@@ -15,6 +15,10 @@ use crate::db::schema::{
 };
 use crate::db::Conn;
 use crate::domain::hours::{EntryFigures, EntryStatus, OpenPeriod, StoredEntry};
+use crate::domain::ids::{
+    AssignmentId, ClauseId, HourEntryId, OrganisationId, ParticipantId, PlacementId, StructureId,
+    UserId,
+};
 use crate::domain::period::Month;
 use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
 use crate::domain::vocabulary::HistoryAction;
@@ -27,12 +31,12 @@ use crate::store::placements::Placement;
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = hour_entries)]
 pub struct HourEntry {
-    pub id: i64,
+    pub id: HourEntryId,
     #[serde(skip)]
-    pub structure_id: i64,
-    pub placement_id: i64,
+    pub structure_id: StructureId,
+    pub placement_id: PlacementId,
     #[serde(skip)]
-    pub participant_id: i64,
+    pub participant_id: ParticipantId,
     /// `YYYY-MM`.
     #[schema(value_type = String, example = "2026-04")]
     pub month: Month,
@@ -51,9 +55,9 @@ pub struct HourEntry {
     pub validated_training: Option<i64>,
     pub amendment_reason: Option<String>,
     pub rejection_reason: Option<String>,
-    pub submitted_by: i64,
+    pub submitted_by: UserId,
     pub submitted_at: chrono::NaiveDateTime,
-    pub validated_by: Option<i64>,
+    pub validated_by: Option<UserId>,
     pub validated_at: Option<chrono::NaiveDateTime>,
 }
 
@@ -61,7 +65,7 @@ impl HourEntry {
     /// The figures the rules read.
     pub fn figures(&self) -> EntryFigures {
         EntryFigures {
-            id: self.id,
+            id: self.id.0,
             work: self.work_hours,
             training: self.training_hours,
             status: self.status,
@@ -74,7 +78,11 @@ impl HourEntry {
 /// Rows per statement: 9 values a row stays far below SQLite's 32,766 bound parameters.
 pub const CHUNK: usize = 500;
 
-pub fn find(conn: &mut Conn, placement_id: i64, month: Month) -> QueryResult<Option<HourEntry>> {
+pub fn find(
+    conn: &mut Conn,
+    placement_id: PlacementId,
+    month: Month,
+) -> QueryResult<Option<HourEntry>> {
     hour_entries::table
         .filter(hour_entries::placement_id.eq(placement_id))
         .filter(hour_entries::month.eq(month))
@@ -84,7 +92,11 @@ pub fn find(conn: &mut Conn, placement_id: i64, month: Month) -> QueryResult<Opt
 }
 
 /// The entry of the structure, if any.
-pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<HourEntry>> {
+pub fn get(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    id: HourEntryId,
+) -> QueryResult<Option<HourEntry>> {
     hour_entries::table
         .filter(hour_entries::id.eq(id))
         .filter(hour_entries::structure_id.eq(structure_id))
@@ -97,9 +109,9 @@ pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<Ho
 /// those it is the contractor or employer of).
 pub fn visible_placements(
     conn: &mut Conn,
-    structure_id: i64,
-    ids: &[i64],
-    contractor: Option<i64>,
+    structure_id: StructureId,
+    ids: &[PlacementId],
+    contractor: Option<OrganisationId>,
 ) -> QueryResult<Vec<Placement>> {
     let mut out = Vec::new();
     for chunk in ids.chunks(CHUNK) {
@@ -120,7 +132,7 @@ pub fn visible_placements(
 /// The dates of every placement of these people, for their monthly caps.
 pub fn periods_of_people(
     conn: &mut Conn,
-    people: &[i64],
+    people: &[ParticipantId],
 ) -> QueryResult<HashMap<i64, Vec<OpenPeriod>>> {
     let mut periods: HashMap<i64, Vec<OpenPeriod>> = HashMap::new();
     for chunk in people.chunks(CHUNK) {
@@ -160,7 +172,7 @@ type StoredFigures = (
 /// figures and the monthly cap's sums.
 pub fn entries_of_people(
     conn: &mut Conn,
-    people: &[i64],
+    people: &[ParticipantId],
     month: Option<Month>,
 ) -> QueryResult<Vec<StoredEntry>> {
     let mut out = Vec::new();
@@ -205,9 +217,9 @@ pub fn entries_of_people(
 
 /// A new entry to insert.
 pub struct NewEntry {
-    pub structure_id: i64,
-    pub placement_id: i64,
-    pub participant_id: i64,
+    pub structure_id: StructureId,
+    pub placement_id: PlacementId,
+    pub participant_id: ParticipantId,
     pub month: Month,
     pub work: i64,
     pub training: i64,
@@ -218,9 +230,9 @@ pub struct NewEntry {
 pub fn insert_entries(
     conn: &mut Conn,
     entries: &[NewEntry],
-    user_id: i64,
+    user_id: UserId,
     at: chrono::NaiveDateTime,
-) -> QueryResult<Vec<(i64, i64, Month)>> {
+) -> QueryResult<Vec<(HourEntryId, PlacementId, Month)>> {
     let mut out = Vec::with_capacity(entries.len());
     for chunk in entries.chunks(CHUNK) {
         let values: Vec<_> = chunk
@@ -239,7 +251,7 @@ pub fn insert_entries(
                 )
             })
             .collect();
-        let stored: Vec<(i64, i64, Month)> =
+        let stored: Vec<(HourEntryId, PlacementId, Month)> =
             per_backend!(conn, |c| diesel::insert_into(hour_entries::table)
                 .values(&values)
                 .returning((
@@ -255,7 +267,7 @@ pub fn insert_entries(
 
 /// A new figure for an existing entry.
 pub struct Replacement<'a> {
-    pub id: i64,
+    pub id: HourEntryId,
     pub work: i64,
     pub training: i64,
     /// The reason of an amendment of a validated figure (kept on the entry).
@@ -267,7 +279,7 @@ pub struct Replacement<'a> {
 pub fn replace_figures(
     conn: &mut Conn,
     rows: &[Replacement<'_>],
-    user_id: i64,
+    user_id: UserId,
     at: chrono::NaiveDateTime,
 ) -> QueryResult<()> {
     use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamp};
@@ -287,7 +299,7 @@ pub fn replace_figures(
                      FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[]) \
                      AS v(id, work, training, reason) WHERE hour_entries.id = v.id"
                 ))
-                .bind::<Array<BigInt>, _>(column(|r| r.id))
+                .bind::<Array<BigInt>, _>(column(|r| r.id.0))
                 .bind::<Array<BigInt>, _>(column(|r| r.work))
                 .bind::<Array<BigInt>, _>(column(|r| r.training))
                 .bind::<Array<Nullable<Text>>, _>(reasons)
@@ -320,7 +332,7 @@ pub fn replace_figures(
 }
 
 /// Moves the last activity of these people to `day` (never back).
-pub fn touch_people(conn: &mut Conn, people: &[i64], day: NaiveDate) -> QueryResult<()> {
+pub fn touch_people(conn: &mut Conn, people: &[ParticipantId], day: NaiveDate) -> QueryResult<()> {
     use crate::db::schema::participants;
     for chunk in people.chunks(CHUNK) {
         diesel::update(
@@ -337,9 +349,9 @@ pub fn touch_people(conn: &mut Conn, people: &[i64], day: NaiveDate) -> QueryRes
 /// The people of these entries of the structure (one per entry found).
 pub fn people_of_entries(
     conn: &mut Conn,
-    structure_id: i64,
-    entry_ids: &[i64],
-) -> QueryResult<Vec<i64>> {
+    structure_id: StructureId,
+    entry_ids: &[HourEntryId],
+) -> QueryResult<Vec<ParticipantId>> {
     let mut people = Vec::new();
     for chunk in entry_ids.chunks(CHUNK) {
         people.extend(
@@ -347,7 +359,7 @@ pub fn people_of_entries(
                 .filter(hour_entries::id.eq_any(chunk))
                 .filter(hour_entries::structure_id.eq(structure_id))
                 .select(hour_entries::participant_id)
-                .load::<i64>(conn)?,
+                .load::<ParticipantId>(conn)?,
         );
     }
     Ok(people)
@@ -358,7 +370,7 @@ pub fn people_of_entries(
 pub fn validate(
     conn: &mut Conn,
     e: &HourEntry,
-    user_id: i64,
+    user_id: UserId,
     at: chrono::NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(hour_entries::table.filter(hour_entries::id.eq(e.id)))
@@ -376,7 +388,7 @@ pub fn validate(
 /// A rejected amendment: the entry goes back to its validated figures.
 pub fn restore_validated(
     conn: &mut Conn,
-    id: i64,
+    id: HourEntryId,
     work: i64,
     training: i64,
     reason: Option<&str>,
@@ -392,7 +404,7 @@ pub fn restore_validated(
     Ok(())
 }
 
-pub fn reject(conn: &mut Conn, id: i64, reason: Option<&str>) -> QueryResult<()> {
+pub fn reject(conn: &mut Conn, id: HourEntryId, reason: Option<&str>) -> QueryResult<()> {
     diesel::update(hour_entries::table.filter(hour_entries::id.eq(id)))
         .set((
             hour_entries::status.eq(EntryStatus::Rejected),
@@ -405,7 +417,7 @@ pub fn reject(conn: &mut Conn, id: i64, reason: Option<&str>) -> QueryResult<()>
 /// Adds deltas to the maintained totals of an assignment and month.
 pub fn add_to_assignment_month(
     conn: &mut Conn,
-    assignment_id: i64,
+    assignment_id: AssignmentId,
     month: Month,
     validated: i64,
     pending: i64,
@@ -478,10 +490,10 @@ pub fn add_to_placement_year(
 
 pub struct EntryFilter {
     pub status: Option<EntryStatus>,
-    pub clause_id: Option<i64>,
-    pub placement_id: Option<i64>,
+    pub clause_id: Option<ClauseId>,
+    pub placement_id: Option<PlacementId>,
     pub month: Option<Month>,
-    pub contractor: Option<i64>,
+    pub contractor: Option<OrganisationId>,
 }
 
 /// An entry as people read it in a list: with the person, the contractor and the clause
@@ -516,7 +528,7 @@ type EntryRow = (
 /// A page of the entries (named, in one query with joins) and how many match in all.
 pub fn list(
     conn: &mut Conn,
-    structure_id: i64,
+    structure_id: StructureId,
     f: &EntryFilter,
     limit: i64,
     offset: i64,
@@ -607,7 +619,7 @@ const HOUR_FIELDS: [&str; 4] = [
 /// at, user id, display name, email, action, before, after, reason
 type ChangeRow = (
     chrono::NaiveDateTime,
-    i64,
+    UserId,
     Option<String>,
     String,
     HistoryAction,
@@ -618,7 +630,7 @@ type ChangeRow = (
 
 /// The history of an entry in the one history shape, oldest first, with the name of each
 /// writer (one query) and the figures in hours.
-pub fn changes(conn: &mut Conn, entry_id: i64) -> QueryResult<Vec<HistoryEntry>> {
+pub fn changes(conn: &mut Conn, entry_id: HourEntryId) -> QueryResult<Vec<HistoryEntry>> {
     use crate::db::schema::users;
     let rows: Vec<ChangeRow> = hour_entry_changes::table
         .inner_join(users::table.on(users::id.eq(hour_entry_changes::user_id)))
@@ -657,13 +669,13 @@ pub fn changes(conn: &mut Conn, entry_id: i64) -> QueryResult<Vec<HistoryEntry>>
 pub type AssignmentTotals = (Assignment, i64, i64);
 
 /// A clause of the structure with its assignments, in id order, each with its validated
-/// and pending hours up to `last_month` included (`YYYY-MM`): one query, since progress is
+/// and pending hours up to `last_month` included: one query, since progress is
 /// the most polled figure. None when the structure has no such clause.
 pub fn clause_with_totals(
     conn: &mut Conn,
-    structure_id: i64,
-    clause_id: i64,
-    last_month: &str,
+    structure_id: StructureId,
+    clause_id: ClauseId,
+    last_month: Month,
 ) -> QueryResult<Option<(Clause, Vec<AssignmentTotals>)>> {
     use crate::db::schema::{assignments, clauses};
     type Row = (Clause, Option<Assignment>, Option<i64>, Option<i64>);
@@ -673,7 +685,7 @@ pub fn clause_with_totals(
         .left_join(
             assignment_month_totals::table.on(assignment_month_totals::assignment_id
                 .eq(assignments::id)
-                .and(assignment_month_totals::month.le(last_month.to_string()))),
+                .and(assignment_month_totals::month.le(last_month))),
         )
         .filter(clauses::id.eq(clause_id))
         .filter(clauses::structure_id.eq(structure_id))
@@ -704,7 +716,7 @@ pub fn clause_with_totals(
 
 /// One line of an entry's history.
 pub struct NewChange<'a> {
-    pub entry_id: i64,
+    pub entry_id: HourEntryId,
     pub before: Option<String>,
     pub after: String,
     pub action: HistoryAction,
@@ -715,7 +727,7 @@ pub struct NewChange<'a> {
 /// insert there), one multi-row insert on SQLite.
 pub fn write_history(
     conn: &mut Conn,
-    user_id: i64,
+    user_id: UserId,
     at: chrono::NaiveDateTime,
     lines: &[NewChange<'_>],
 ) -> QueryResult<()> {

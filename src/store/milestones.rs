@@ -12,14 +12,15 @@ use crate::db::schema::{hour_entries, milestones, placements};
 use crate::db::{now, Conn};
 use crate::domain::calendar;
 use crate::domain::hours::EntryStatus;
+use crate::domain::ids::{AssignmentId, ClauseId, StructureId};
 use crate::store::clauses::Clause;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = milestones)]
 pub struct Milestone {
     pub id: i64,
-    pub structure_id: i64,
-    pub clause_id: i64,
+    pub structure_id: StructureId,
+    pub clause_id: ClauseId,
     pub kind: String,
     pub period: String,
     pub due_on: NaiveDate,
@@ -32,7 +33,7 @@ pub struct Milestone {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MilestoneView {
     pub id: i64,
-    pub clause_id: i64,
+    pub clause_id: ClauseId,
     /// The clause's contract reference and title (and lot).
     pub clause_label: String,
     pub kind: String,
@@ -100,7 +101,7 @@ pub fn regenerate(conn: &mut Conn, clause: &Clause) -> QueryResult<()> {
 }
 
 /// The milestones of a clause, by due date.
-pub fn of_clause(conn: &mut Conn, clause_id: i64) -> QueryResult<Vec<Milestone>> {
+pub fn of_clause(conn: &mut Conn, clause_id: ClauseId) -> QueryResult<Vec<Milestone>> {
     milestones::table
         .filter(milestones::clause_id.eq(clause_id))
         .order((milestones::due_on, milestones::id))
@@ -109,17 +110,23 @@ pub fn of_clause(conn: &mut Conn, clause_id: i64) -> QueryResult<Vec<Milestone>>
 }
 
 /// Placement id, assignment id, start, planned end, exit date.
-type PlacementDates = (i64, i64, NaiveDate, Option<NaiveDate>, Option<NaiveDate>);
+type PlacementDates = (
+    i64,
+    AssignmentId,
+    NaiveDate,
+    Option<NaiveDate>,
+    Option<NaiveDate>,
+);
 
 /// What contractors reported on a clause: its placements (id, assignment, start, last day)
 /// and the (placement, month) pairs that have an entry not rejected.
 pub struct ClauseReports {
-    pub placements: Vec<(i64, i64, NaiveDate, Option<NaiveDate>)>,
+    pub placements: Vec<(i64, AssignmentId, NaiveDate, Option<NaiveDate>)>,
     pub entered: HashSet<(i64, String)>,
 }
 
 impl ClauseReports {
-    pub fn load(conn: &mut Conn, clause_id: i64) -> QueryResult<ClauseReports> {
+    pub fn load(conn: &mut Conn, clause_id: ClauseId) -> QueryResult<ClauseReports> {
         let rows: Vec<PlacementDates> = placements::table
             .filter(placements::clause_id.eq(clause_id))
             .select((
@@ -149,7 +156,7 @@ impl ClauseReports {
     }
 
     /// The (placement, month) pairs of `period` owed by one assignment (or all of them).
-    pub fn owed(&self, assignment_id: Option<i64>, period: &str) -> Vec<(i64, String)> {
+    pub fn owed(&self, assignment_id: Option<AssignmentId>, period: &str) -> Vec<(i64, String)> {
         self.placements
             .iter()
             .filter(|p| assignment_id.is_none_or(|a| p.1 == a))
@@ -162,7 +169,7 @@ impl ClauseReports {
     }
 
     /// Whether `period` is reported: None when nothing is owed.
-    pub fn reported(&self, assignment_id: Option<i64>, period: &str) -> Option<bool> {
+    pub fn reported(&self, assignment_id: Option<AssignmentId>, period: &str) -> Option<bool> {
         calendar::period_reported(&self.owed(assignment_id, period), &self.entered)
     }
 }
@@ -300,7 +307,7 @@ pub fn add_manual(
 }
 
 /// The milestone of the structure, if any.
-pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<Milestone>> {
+pub fn find(conn: &mut Conn, structure_id: StructureId, id: i64) -> QueryResult<Option<Milestone>> {
     milestones::table
         .filter(milestones::id.eq(id))
         .filter(milestones::structure_id.eq(structure_id))
@@ -322,7 +329,7 @@ pub fn mark_done(conn: &mut Conn, id: i64) -> QueryResult<()> {
 }
 
 /// Whether the final report of a clause was marked done.
-pub fn final_report_done(conn: &mut Conn, clause_id: i64) -> QueryResult<bool> {
+pub fn final_report_done(conn: &mut Conn, clause_id: ClauseId) -> QueryResult<bool> {
     let n: i64 = milestones::table
         .filter(milestones::clause_id.eq(clause_id))
         .filter(milestones::kind.eq("final_report"))

@@ -7,6 +7,7 @@ pub mod contracts;
 pub mod decp;
 pub mod history;
 pub mod hours;
+pub mod ids;
 pub mod milestones;
 pub mod names;
 pub mod needs;

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::{clauses, contracts, organisations};
 use crate::db::Conn;
+use crate::domain::ids::{ClauseId, OrganisationId};
 
 /// A person's name: first name then last name; None once anonymised (both erased).
 pub fn person_name(first: Option<String>, last: Option<String>) -> Option<String> {
@@ -30,24 +31,27 @@ pub fn clause_label(reference: &str, title: &str, lot_number: Option<i32>) -> St
 }
 
 /// The names of these organisations, in one query.
-pub fn organisation_names(conn: &mut Conn, ids: &[i64]) -> QueryResult<HashMap<i64, String>> {
+pub fn organisation_names(
+    conn: &mut Conn,
+    ids: &[OrganisationId],
+) -> QueryResult<HashMap<OrganisationId, String>> {
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
     Ok(organisations::table
         .filter(organisations::id.eq_any(&ids))
         .select((organisations::id, organisations::name))
-        .load::<(i64, String)>(conn)?
+        .load::<(OrganisationId, String)>(conn)?
         .into_iter()
         .collect())
 }
 
 /// The labels of these clauses, in one query.
-pub fn clause_labels(conn: &mut Conn, ids: &[i64]) -> QueryResult<HashMap<i64, String>> {
+pub fn clause_labels(conn: &mut Conn, ids: &[ClauseId]) -> QueryResult<HashMap<ClauseId, String>> {
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
-    let rows: Vec<(i64, Option<i32>, String, String)> = clauses::table
+    let rows: Vec<(ClauseId, Option<i32>, String, String)> = clauses::table
         .inner_join(contracts::table)
         .filter(clauses::id.eq_any(&ids))
         .select((

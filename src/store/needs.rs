@@ -8,6 +8,9 @@ use diesel::prelude::*;
 
 use crate::db::schema::{assignments, eligibility_validations, needs, participants, placements};
 use crate::db::{now, Conn};
+use crate::domain::ids::{
+    AssignmentId, ClauseId, NeedId, OrganisationId, ParticipantId, StructureId, UserId,
+};
 use crate::domain::matching::Candidate;
 use crate::domain::referrals::State;
 use crate::domain::vocabulary::{ContractType, Modality, NeedStatus};
@@ -17,9 +20,9 @@ use crate::store::participants::Participant;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = needs)]
 pub struct NeedRow {
-    pub id: i64,
-    pub structure_id: i64,
-    pub assignment_id: i64,
+    pub id: NeedId,
+    pub structure_id: StructureId,
+    pub assignment_id: AssignmentId,
     pub job_title: String,
     pub rome_code: Option<String>,
     pub posts: i32,
@@ -30,10 +33,10 @@ pub struct NeedRow {
     pub duration_months: Option<i32>,
     pub licences: String,
     pub modality: Modality,
-    pub employer_id: i64,
+    pub employer_id: OrganisationId,
     pub contract_type: ContractType,
     pub status: NeedStatus,
-    pub created_by: i64,
+    pub created_by: UserId,
     pub created_at: chrono::NaiveDateTime,
 }
 
@@ -41,12 +44,12 @@ pub struct NeedRow {
 #[derive(Debug, Clone)]
 pub struct Need {
     pub row: NeedRow,
-    pub contractor_id: i64,
-    pub clause_id: i64,
+    pub contractor_id: OrganisationId,
+    pub clause_id: ClauseId,
 }
 
 pub struct NewNeed {
-    pub assignment_id: i64,
+    pub assignment_id: AssignmentId,
     pub job_title: String,
     pub rome_code: Option<String>,
     pub posts: i32,
@@ -57,11 +60,16 @@ pub struct NewNeed {
     pub duration_months: Option<i32>,
     pub licences: Vec<String>,
     pub modality: Modality,
-    pub employer_id: i64,
+    pub employer_id: OrganisationId,
     pub contract_type: ContractType,
 }
 
-pub fn create(conn: &mut Conn, structure_id: i64, n: &NewNeed, user_id: i64) -> QueryResult<i64> {
+pub fn create(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    n: &NewNeed,
+    user_id: UserId,
+) -> QueryResult<NeedId> {
     diesel::insert_into(needs::table)
         .values((
             needs::structure_id.eq(structure_id),
@@ -86,7 +94,7 @@ pub fn create(conn: &mut Conn, structure_id: i64, n: &NewNeed, user_id: i64) -> 
         .get_result(conn)
 }
 
-fn with_assignment(rows: Vec<(NeedRow, i64, i64)>) -> Vec<Need> {
+fn with_assignment(rows: Vec<(NeedRow, OrganisationId, ClauseId)>) -> Vec<Need> {
     rows.into_iter()
         .map(|(row, contractor_id, clause_id)| Need {
             row,
@@ -98,8 +106,8 @@ fn with_assignment(rows: Vec<(NeedRow, i64, i64)>) -> Vec<Need> {
 
 /// The need of the structure with its assignment's contractor and clause, if any (what a
 /// contractor may see of a need is decided in `auth::records`).
-pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<Need>> {
-    let row: Option<(NeedRow, i64, i64)> = needs::table
+pub fn find(conn: &mut Conn, structure_id: StructureId, id: NeedId) -> QueryResult<Option<Need>> {
+    let row: Option<(NeedRow, OrganisationId, ClauseId)> = needs::table
         .inner_join(assignments::table)
         .filter(needs::id.eq(id))
         .filter(needs::structure_id.eq(structure_id))
@@ -116,14 +124,14 @@ pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<N
 /// Takes the need's row lock for the rest of the transaction (PostgreSQL: a no-op update
 /// locks the row; SQLite: the write transaction already holds the database lock), so that
 /// two hires on the last post are decided one after the other.
-pub fn lock(conn: &mut Conn, id: i64) -> QueryResult<()> {
+pub fn lock(conn: &mut Conn, id: NeedId) -> QueryResult<()> {
     diesel::update(needs::table.filter(needs::id.eq(id)))
         .set(needs::status.eq(needs::status))
         .execute(conn)?;
     Ok(())
 }
 
-pub fn set_status(conn: &mut Conn, id: i64, status: NeedStatus) -> QueryResult<()> {
+pub fn set_status(conn: &mut Conn, id: NeedId, status: NeedStatus) -> QueryResult<()> {
     diesel::update(needs::table.filter(needs::id.eq(id)))
         .set(needs::status.eq(status))
         .execute(conn)?;
@@ -133,10 +141,10 @@ pub fn set_status(conn: &mut Conn, id: i64, status: NeedStatus) -> QueryResult<(
 #[allow(clippy::too_many_arguments)]
 pub fn list(
     conn: &mut Conn,
-    structure_id: i64,
-    contractor: Option<i64>,
+    structure_id: StructureId,
+    contractor: Option<OrganisationId>,
     status: Option<NeedStatus>,
-    assignment_id: Option<i64>,
+    assignment_id: Option<AssignmentId>,
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<Need>, i64)> {
@@ -171,7 +179,7 @@ pub fn list(
 }
 
 /// The open needs of a structure (for the work list).
-pub fn open(conn: &mut Conn, structure_id: i64) -> QueryResult<Vec<Need>> {
+pub fn open(conn: &mut Conn, structure_id: StructureId) -> QueryResult<Vec<Need>> {
     let rows = needs::table
         .inner_join(assignments::table)
         .filter(needs::structure_id.eq(structure_id))
@@ -197,12 +205,12 @@ pub struct ProposalCounts {
 
 pub fn proposal_counts(
     conn: &mut Conn,
-    need_ids: &[i64],
-) -> QueryResult<HashMap<i64, ProposalCounts>> {
+    need_ids: &[NeedId],
+) -> QueryResult<HashMap<NeedId, ProposalCounts>> {
     use crate::db::schema::referrals;
-    let mut out: HashMap<i64, ProposalCounts> = HashMap::new();
+    let mut out: HashMap<NeedId, ProposalCounts> = HashMap::new();
     for chunk in need_ids.chunks(500) {
-        let rows: Vec<(i64, State)> = referrals::table
+        let rows: Vec<(NeedId, State)> = referrals::table
             .filter(referrals::need_id.eq_any(chunk))
             .select((referrals::need_id, referrals::state))
             .load(conn)?;
@@ -225,22 +233,23 @@ pub fn proposal_counts(
 /// People without a covering validation are left out here already, as `rank` would.
 pub fn pool(
     conn: &mut Conn,
-    structure_id: i64,
+    structure_id: StructureId,
     day: NaiveDate,
 ) -> QueryResult<Vec<(Participant, Candidate)>> {
-    let validations: Vec<(i64, i64, NaiveDate, NaiveDate)> = eligibility_validations::table
-        .filter(eligibility_validations::structure_id.eq(structure_id))
-        .filter(eligibility_validations::validated_on.le(day))
-        .filter(eligibility_validations::valid_until.ge(day))
-        .select((
-            eligibility_validations::participant_id,
-            eligibility_validations::id,
-            eligibility_validations::validated_on,
-            eligibility_validations::valid_until,
-        ))
-        .load(conn)?;
+    let validations: Vec<(ParticipantId, i64, NaiveDate, NaiveDate)> =
+        eligibility_validations::table
+            .filter(eligibility_validations::structure_id.eq(structure_id))
+            .filter(eligibility_validations::validated_on.le(day))
+            .filter(eligibility_validations::valid_until.ge(day))
+            .select((
+                eligibility_validations::participant_id,
+                eligibility_validations::id,
+                eligibility_validations::validated_on,
+                eligibility_validations::valid_until,
+            ))
+            .load(conn)?;
     // The latest covering validation of each person, by validation date then id.
-    let mut covering: HashMap<i64, (NaiveDate, i64, NaiveDate)> = HashMap::new();
+    let mut covering: HashMap<ParticipantId, (NaiveDate, i64, NaiveDate)> = HashMap::new();
     for (pid, vid, from, until) in validations {
         let slot = covering.entry(pid).or_insert((from, vid, until));
         if (from, vid) > (slot.0, slot.1) {
@@ -250,7 +259,7 @@ pub fn pool(
     if covering.is_empty() {
         return Ok(Vec::new());
     }
-    let active: Vec<(i64, i64)> = placements::table
+    let active: Vec<(ParticipantId, i64)> = placements::table
         .filter(placements::structure_id.eq(structure_id))
         .filter(placements::starts_on.le(day))
         .filter(
@@ -264,7 +273,7 @@ pub fn pool(
         )
         .select((placements::participant_id, placements::weekly_hours))
         .load(conn)?;
-    let mut weekly: HashMap<i64, i64> = HashMap::new();
+    let mut weekly: HashMap<ParticipantId, i64> = HashMap::new();
     for (pid, hours) in active {
         *weekly.entry(pid).or_default() += hours;
     }
@@ -280,7 +289,7 @@ pub fn pool(
         .filter_map(|p| {
             let (from, _, until) = *covering.get(&p.id)?;
             let candidate = Candidate {
-                participant_id: p.id,
+                participant_id: p.id.0,
                 wished_rome_codes: split_codes(&p.wished_rome_codes),
                 reachable_departements: split_codes(&p.reachable_departements),
                 available_from: p.available_from,

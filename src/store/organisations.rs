@@ -5,13 +5,14 @@ use serde::Serialize;
 
 use crate::db::schema::{organisation_contacts, organisations};
 use crate::db::{now, Conn};
+use crate::domain::ids::{OrganisationId, StructureId};
 use crate::domain::vocabulary::{OrganisationKind, SiaeKind};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = organisations)]
 pub struct Organisation {
-    pub id: i64,
-    pub structure_id: i64,
+    pub id: OrganisationId,
+    pub structure_id: StructureId,
     pub kind: OrganisationKind,
     pub name: String,
     pub identifier_type: Option<String>,
@@ -23,7 +24,7 @@ pub struct Organisation {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OrganisationView {
-    pub id: i64,
+    pub id: OrganisationId,
     pub kind: OrganisationKind,
     pub name: String,
     pub siret: Option<String>,
@@ -61,7 +62,11 @@ pub struct NewOrganisation {
     pub siae_kind: Option<SiaeKind>,
 }
 
-pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<Organisation>> {
+pub fn find(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    id: OrganisationId,
+) -> QueryResult<Option<Organisation>> {
     organisations::table
         .filter(organisations::id.eq(id))
         .filter(organisations::structure_id.eq(structure_id))
@@ -72,7 +77,7 @@ pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<O
 
 pub fn find_by_identifier(
     conn: &mut Conn,
-    structure_id: i64,
+    structure_id: StructureId,
     identifier_type: &str,
     identifier: &str,
 ) -> QueryResult<Option<Organisation>> {
@@ -87,8 +92,12 @@ pub fn find_by_identifier(
 
 /// Inserts an organisation (the duplicate-identifier rule is the use case's:
 /// `app::organisations`).
-pub fn create(conn: &mut Conn, structure_id: i64, o: NewOrganisation) -> QueryResult<Organisation> {
-    let id: i64 = diesel::insert_into(organisations::table)
+pub fn create(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    o: NewOrganisation,
+) -> QueryResult<Organisation> {
+    let id: OrganisationId = diesel::insert_into(organisations::table)
         .values((
             organisations::structure_id.eq(structure_id),
             organisations::kind.eq(&o.kind),
@@ -106,7 +115,7 @@ pub fn create(conn: &mut Conn, structure_id: i64, o: NewOrganisation) -> QueryRe
 
 pub fn list(
     conn: &mut Conn,
-    structure_id: i64,
+    structure_id: StructureId,
     kind: Option<OrganisationKind>,
     limit: i64,
     offset: i64,
@@ -137,7 +146,7 @@ pub struct Contact {
     pub name: Option<String>,
 }
 
-pub fn contacts(conn: &mut Conn, organisation_id: i64) -> QueryResult<Vec<Contact>> {
+pub fn contacts(conn: &mut Conn, organisation_id: OrganisationId) -> QueryResult<Vec<Contact>> {
     organisation_contacts::table
         .filter(organisation_contacts::organisation_id.eq(organisation_id))
         .order(organisation_contacts::id)
@@ -147,7 +156,7 @@ pub fn contacts(conn: &mut Conn, organisation_id: i64) -> QueryResult<Vec<Contac
 
 pub fn replace_contacts(
     conn: &mut Conn,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     list: &[Contact],
 ) -> QueryResult<()> {
     diesel::delete(

@@ -16,13 +16,14 @@ use serde::Serialize;
 
 use crate::db::schema::outbox;
 use crate::db::Conn;
+use crate::domain::ids::{ParticipantId, StructureId};
 use crate::domain::vocabulary::OutboxStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = outbox)]
 pub struct OutboxRow {
     pub id: i64,
-    pub structure_id: i64,
+    pub structure_id: StructureId,
     pub dedup_key: String,
     pub rule: String,
     pub subject_type: String,
@@ -48,7 +49,7 @@ pub struct OutboxRow {
 /// A row to queue.
 #[derive(Debug, Clone)]
 pub struct NewOutbox {
-    pub structure_id: i64,
+    pub structure_id: StructureId,
     pub dedup_key: String,
     pub rule: String,
     pub subject_type: String,
@@ -266,7 +267,7 @@ pub const STATUSES: [&str; 3] = OutboxStatus::CODES;
 
 pub fn list(
     conn: &mut Conn,
-    structure_id: i64,
+    structure_id: StructureId,
     status: Option<OutboxStatus>,
     limit: i64,
     offset: i64,
@@ -291,7 +292,7 @@ pub fn list(
 }
 
 /// The notification of the structure, if any.
-pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<OutboxRow>> {
+pub fn find(conn: &mut Conn, structure_id: StructureId, id: i64) -> QueryResult<Option<OutboxRow>> {
     outbox::table
         .filter(outbox::id.eq(id))
         .filter(outbox::structure_id.eq(structure_id))
@@ -320,7 +321,7 @@ pub fn requeue(conn: &mut Conn, id: i64) -> QueryResult<()> {
 /// Returns their Message-IDs, whose copies on disk (no SMTP server) go too.
 pub fn withdraw_about_person(
     conn: &mut Conn,
-    participant_id: i64,
+    participant_id: ParticipantId,
     placement_ids: &[i64],
     referral_ids: &[i64],
 ) -> QueryResult<Vec<String>> {

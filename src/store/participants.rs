@@ -8,14 +8,15 @@ use serde::Serialize;
 use crate::db::schema::{eligibility_validations, participants, placements};
 use crate::db::{now, Conn};
 use crate::domain::eligibility::Validation;
+use crate::domain::ids::{OrganisationId, ParticipantId, StructureId, UserId};
 use crate::domain::vocabulary::{HistoryAction, QualificationLevel};
 use crate::store::contracts::split_codes;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = participants)]
 pub struct Participant {
-    pub id: i64,
-    pub structure_id: i64,
+    pub id: ParticipantId,
+    pub structure_id: StructureId,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub birth_date: Option<NaiveDate>,
@@ -47,7 +48,7 @@ pub struct NewParticipant {
     pub territory: Option<String>,
     pub qpv: bool,
     pub zrr: bool,
-    pub qualification_level: String,
+    pub qualification_level: QualificationLevel,
     pub jobseeker_id: Option<String>,
     pub looking_for_work: bool,
     pub wished_rome_codes: Vec<String>,
@@ -61,12 +62,16 @@ pub struct NewParticipant {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParticipantAccess {
     Full,
-    NameAndPlacements { organisation_id: i64 },
+    NameAndPlacements { organisation_id: OrganisationId },
 }
 
 /// Whether the person is placed with the organisation (as contractor or employer) or
 /// proposed to one of its recruitment needs.
-pub fn contractor_linked(conn: &mut Conn, participant_id: i64, org: i64) -> QueryResult<bool> {
+pub fn contractor_linked(
+    conn: &mut Conn,
+    participant_id: ParticipantId,
+    org: OrganisationId,
+) -> QueryResult<bool> {
     let placed: i64 = placements::table
         .filter(placements::participant_id.eq(participant_id))
         .filter(
@@ -82,7 +87,11 @@ pub fn contractor_linked(conn: &mut Conn, participant_id: i64, org: i64) -> Quer
     crate::store::referrals::proposed_to_contractor(conn, participant_id, org)
 }
 
-pub fn find_in(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<Participant>> {
+pub fn find_in(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    id: ParticipantId,
+) -> QueryResult<Option<Participant>> {
     participants::table
         .filter(participants::id.eq(id))
         .filter(participants::structure_id.eq(structure_id))
@@ -92,7 +101,11 @@ pub fn find_in(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Optio
 }
 
 /// The person of the structure; diesel's `NotFound` when there is none.
-pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Participant> {
+pub fn get(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    id: ParticipantId,
+) -> QueryResult<Participant> {
     find_in(conn, structure_id, id)?.ok_or(diesel::result::Error::NotFound)
 }
 
@@ -100,12 +113,12 @@ pub fn get(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Participa
 /// ignored): the id of the existing person.
 pub fn find_duplicate(
     conn: &mut Conn,
-    structure_id: i64,
+    structure_id: StructureId,
     first_name: &str,
     last_name: &str,
     birth_date: NaiveDate,
-) -> QueryResult<Option<i64>> {
-    let rows: Vec<(i64, Option<String>, Option<String>)> = participants::table
+) -> QueryResult<Option<ParticipantId>> {
+    let rows: Vec<(ParticipantId, Option<String>, Option<String>)> = participants::table
         .filter(participants::structure_id.eq(structure_id))
         .filter(participants::birth_date.eq(birth_date))
         .select((
@@ -129,12 +142,16 @@ pub fn find_duplicate(
 
 /// Takes the structure's row lock for the rest of the transaction: two creations of the
 /// same person take turns, so the second sees the first.
-pub fn lock_structure(conn: &mut Conn, structure_id: i64) -> QueryResult<()> {
+pub fn lock_structure(conn: &mut Conn, structure_id: StructureId) -> QueryResult<()> {
     crate::lock_rows!(conn, structures, [structure_id])
 }
 
 /// Inserts a person (the duplicate rule is the use case's: `app::participants`).
-pub fn create(conn: &mut Conn, structure_id: i64, p: &NewParticipant) -> QueryResult<i64> {
+pub fn create(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    p: &NewParticipant,
+) -> QueryResult<ParticipantId> {
     use chrono::Datelike;
     let at = now();
     diesel::insert_into(participants::table)
@@ -164,7 +181,7 @@ pub fn create(conn: &mut Conn, structure_id: i64, p: &NewParticipant) -> QueryRe
         .get_result(conn)
 }
 
-pub fn touch(conn: &mut Conn, id: i64, day: NaiveDate) -> QueryResult<()> {
+pub fn touch(conn: &mut Conn, id: ParticipantId, day: NaiveDate) -> QueryResult<()> {
     diesel::update(
         participants::table
             .filter(participants::id.eq(id))
@@ -177,8 +194,8 @@ pub fn touch(conn: &mut Conn, id: i64, day: NaiveDate) -> QueryResult<()> {
 
 pub fn list(
     conn: &mut Conn,
-    structure_id: i64,
-    contractor: Option<i64>,
+    structure_id: StructureId,
+    contractor: Option<OrganisationId>,
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<Participant>, i64)> {
@@ -219,13 +236,13 @@ pub fn list(
 pub struct EligibilityRow {
     pub id: i64,
     #[serde(skip)]
-    pub structure_id: i64,
-    pub participant_id: i64,
+    pub structure_id: StructureId,
+    pub participant_id: ParticipantId,
     #[serde(skip)]
     pub criteria: String,
     pub proof: String,
     pub justification: Option<String>,
-    pub validated_by: i64,
+    pub validated_by: UserId,
     pub validated_on: NaiveDate,
     pub valid_until: NaiveDate,
     #[serde(skip)]
@@ -234,7 +251,7 @@ pub struct EligibilityRow {
 
 pub fn eligibility_history(
     conn: &mut Conn,
-    participant_id: i64,
+    participant_id: ParticipantId,
 ) -> QueryResult<Vec<EligibilityRow>> {
     eligibility_validations::table
         .filter(eligibility_validations::participant_id.eq(participant_id))
@@ -250,7 +267,7 @@ pub fn eligibility_history(
 /// order of `eligibility_history`: display name, email.
 pub fn eligibility_history_named(
     conn: &mut Conn,
-    participant_id: i64,
+    participant_id: ParticipantId,
 ) -> QueryResult<Vec<(EligibilityRow, Option<String>, String)>> {
     use crate::db::schema::users;
     eligibility_validations::table
@@ -282,12 +299,12 @@ pub fn validations(rows: &[EligibilityRow]) -> Vec<Validation> {
 #[allow(clippy::too_many_arguments)]
 pub fn add_eligibility(
     conn: &mut Conn,
-    structure_id: i64,
-    participant_id: i64,
+    structure_id: StructureId,
+    participant_id: ParticipantId,
     criteria: &[String],
     proof: &str,
     justification: Option<&str>,
-    validated_by: i64,
+    validated_by: UserId,
     validated_on: NaiveDate,
     valid_until: NaiveDate,
 ) -> QueryResult<i64> {
@@ -315,8 +332,8 @@ pub fn add_eligibility(
 pub fn anonymise_inactive(
     conn: &mut Conn,
     cutoff: NaiveDate,
-) -> QueryResult<(Vec<i64>, Vec<String>)> {
-    let ids: Vec<(i64, i64)> = participants::table
+) -> QueryResult<(Vec<ParticipantId>, Vec<String>)> {
+    let ids: Vec<(ParticipantId, StructureId)> = participants::table
         .filter(participants::anonymised_at.is_null())
         .filter(participants::last_activity_on.lt(cutoff))
         .select((participants::id, participants::structure_id))
@@ -331,7 +348,7 @@ pub fn anonymise_inactive(
             None,
             HistoryAction::Anonymise,
             "participant",
-            *id,
+            id.0,
             "retention period over",
         )?;
     }
@@ -344,7 +361,11 @@ pub fn anonymise_inactive(
 /// placements; and the emails that name them. What the indicators count stays: sex, birth
 /// year, territory, QPV, qualification, criteria, the placements' modality, contract type,
 /// dates, age band and outcome, and every hour figure.
-fn erase_person(conn: &mut Conn, id: i64, at: chrono::NaiveDateTime) -> QueryResult<Vec<String>> {
+fn erase_person(
+    conn: &mut Conn,
+    id: ParticipantId,
+    at: chrono::NaiveDateTime,
+) -> QueryResult<Vec<String>> {
     use crate::db::schema::{hour_entries, hour_entry_changes, referral_events, referrals};
     diesel::update(participants::table.filter(participants::id.eq(id)))
         .set((

@@ -7,6 +7,9 @@ use serde::Serialize;
 
 use crate::db::schema::placements;
 use crate::db::{now, Conn};
+use crate::domain::ids::{
+    AssignmentId, ClauseId, OrganisationId, ParticipantId, PlacementId, StructureId, UserId,
+};
 use crate::domain::units::ser_hundredths;
 use crate::domain::vocabulary::{
     ClauseKind, ContractType, ExitOutcome, Modality, QualificationLevel,
@@ -15,14 +18,14 @@ use crate::domain::vocabulary::{
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = placements)]
 pub struct Placement {
-    pub id: i64,
+    pub id: PlacementId,
     #[serde(skip)]
-    pub structure_id: i64,
-    pub participant_id: i64,
-    pub assignment_id: i64,
-    pub clause_id: i64,
-    pub contractor_id: i64,
-    pub employer_id: i64,
+    pub structure_id: StructureId,
+    pub participant_id: ParticipantId,
+    pub assignment_id: AssignmentId,
+    pub clause_id: ClauseId,
+    pub contractor_id: OrganisationId,
+    pub employer_id: OrganisationId,
     pub modality: Modality,
     pub contract_type: ContractType,
     pub job_title: String,
@@ -50,7 +53,7 @@ pub struct Placement {
     #[serde(skip)]
     pub territory: String,
     #[serde(skip)]
-    pub buyer_id: i64,
+    pub buyer_id: OrganisationId,
     #[serde(skip)]
     pub clause_kind: ClauseKind,
     #[serde(skip)]
@@ -60,7 +63,7 @@ pub struct Placement {
     #[serde(rename = "outcome")]
     pub exit_outcome: Option<ExitOutcome>,
     #[serde(skip)]
-    pub created_by: i64,
+    pub created_by: UserId,
     #[serde(skip)]
     pub created_at: chrono::NaiveDateTime,
 }
@@ -80,7 +83,7 @@ impl Placement {
 
     /// The placement as `contractor` (a contractor's organisation, or None for staff) may
     /// read it.
-    pub fn as_seen_by(self, contractor: Option<i64>) -> Self {
+    pub fn as_seen_by(self, contractor: Option<OrganisationId>) -> Self {
         match contractor {
             Some(_) => self.for_contractor(),
             None => self,
@@ -98,7 +101,7 @@ pub struct PlacementView {
     pub participant_name: Option<String>,
     pub contractor_name: String,
     pub employer_name: String,
-    pub buyer_id: i64,
+    pub buyer_id: OrganisationId,
     pub buyer_name: String,
     /// The clause's contract reference and title (and lot).
     pub clause_label: String,
@@ -106,7 +109,7 @@ pub struct PlacementView {
 
 /// placement id, first name, last name, lot, contract reference and title
 type PlacementNameRow = (
-    i64,
+    PlacementId,
     Option<String>,
     Option<String>,
     Option<i32>,
@@ -118,7 +121,7 @@ type PlacementNameRow = (
 pub fn named(conn: &mut Conn, items: Vec<Placement>) -> QueryResult<Vec<PlacementView>> {
     use crate::db::schema::{clauses, contracts, participants};
     use crate::store::names::{clause_label, organisation_names, person_name};
-    let ids: Vec<i64> = items.iter().map(|p| p.id).collect();
+    let ids: Vec<PlacementId> = items.iter().map(|p| p.id).collect();
     let rows: Vec<PlacementNameRow> = placements::table
         .inner_join(participants::table)
         .inner_join(clauses::table.on(clauses::id.eq(placements::clause_id)))
@@ -143,12 +146,12 @@ pub fn named(conn: &mut Conn, items: Vec<Placement>) -> QueryResult<Vec<Placemen
             ),
         );
     }
-    let organisations: Vec<i64> = items
+    let organisations: Vec<OrganisationId> = items
         .iter()
         .flat_map(|p| [p.contractor_id, p.employer_id, p.buyer_id])
         .collect();
     let org_names = organisation_names(conn, &organisations)?;
-    let name_of = |id: i64| org_names.get(&id).cloned().unwrap_or_default();
+    let name_of = |id: OrganisationId| org_names.get(&id).cloned().unwrap_or_default();
     Ok(items
         .into_iter()
         .map(|placement| {
@@ -253,7 +256,7 @@ impl Placement {
     /// The placement's report snapshot.
     pub fn snapshot(&self) -> PlacementSnapshot {
         PlacementSnapshot {
-            participant_id: self.participant_id,
+            participant_id: self.participant_id.0,
             starts_on: self.starts_on,
             sex: self.sex.clone(),
             age_band: self.age_band.clone(),
@@ -263,8 +266,8 @@ impl Placement {
             modality: self.modality,
             contract_type: self.contract_type,
             sector: self.sector.clone(),
-            buyer_id: self.buyer_id,
-            contractor_id: self.contractor_id,
+            buyer_id: self.buyer_id.0,
+            contractor_id: self.contractor_id.0,
             clause_kind: self.clause_kind,
             territory: self.territory.clone(),
         }
@@ -274,18 +277,22 @@ impl Placement {
 /// Everything a new placement stores: its own columns and the snapshot reports group by.
 pub struct NewPlacement {
     pub snapshot: PlacementSnapshot,
-    pub assignment_id: i64,
-    pub clause_id: i64,
-    pub employer_id: i64,
+    pub assignment_id: AssignmentId,
+    pub clause_id: ClauseId,
+    pub employer_id: OrganisationId,
     pub job_title: String,
     pub ends_on: Option<NaiveDate>,
     pub weekly_hours: i64,
     pub derogation_reason: Option<String>,
     pub eligibility_id: Option<i64>,
-    pub created_by: i64,
+    pub created_by: UserId,
 }
 
-pub fn create(conn: &mut Conn, structure_id: i64, p: &NewPlacement) -> QueryResult<i64> {
+pub fn create(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    p: &NewPlacement,
+) -> QueryResult<PlacementId> {
     diesel::insert_into(placements::table)
         .values((
             placements::structure_id.eq(structure_id),
@@ -306,7 +313,11 @@ pub fn create(conn: &mut Conn, structure_id: i64, p: &NewPlacement) -> QueryResu
 }
 
 /// The placement of the structure, if any.
-pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<Placement>> {
+pub fn find(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    id: PlacementId,
+) -> QueryResult<Option<Placement>> {
     placements::table
         .filter(placements::id.eq(id))
         .filter(placements::structure_id.eq(structure_id))
@@ -315,7 +326,10 @@ pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<P
         .optional()
 }
 
-pub fn of_participant(conn: &mut Conn, participant_id: i64) -> QueryResult<Vec<Placement>> {
+pub fn of_participant(
+    conn: &mut Conn,
+    participant_id: ParticipantId,
+) -> QueryResult<Vec<Placement>> {
     placements::table
         .filter(placements::participant_id.eq(participant_id))
         .order((placements::starts_on, placements::id))
@@ -324,7 +338,7 @@ pub fn of_participant(conn: &mut Conn, participant_id: i64) -> QueryResult<Vec<P
 }
 
 /// The placements of a clause.
-pub fn of_clause(conn: &mut Conn, clause_id: i64) -> QueryResult<Vec<Placement>> {
+pub fn of_clause(conn: &mut Conn, clause_id: ClauseId) -> QueryResult<Vec<Placement>> {
     placements::table
         .filter(placements::clause_id.eq(clause_id))
         .order(placements::id)
@@ -334,10 +348,10 @@ pub fn of_clause(conn: &mut Conn, clause_id: i64) -> QueryResult<Vec<Placement>>
 
 pub fn list(
     conn: &mut Conn,
-    structure_id: i64,
-    contractor: Option<i64>,
-    participant_id: Option<i64>,
-    assignment_id: Option<i64>,
+    structure_id: StructureId,
+    contractor: Option<OrganisationId>,
+    participant_id: Option<ParticipantId>,
+    assignment_id: Option<AssignmentId>,
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<Placement>, i64)> {
@@ -372,7 +386,7 @@ pub fn list(
 
 pub fn set_exit(
     conn: &mut Conn,
-    id: i64,
+    id: PlacementId,
     ended_on: NaiveDate,
     outcome: ExitOutcome,
 ) -> QueryResult<()> {
@@ -391,8 +405,8 @@ type TemplateSource = (i64, Option<String>, Option<String>, String, String);
 /// The placements open during a month that the caller may report on, as template rows.
 pub fn template_rows(
     conn: &mut Conn,
-    structure_id: i64,
-    contractor: Option<i64>,
+    structure_id: StructureId,
+    contractor: Option<OrganisationId>,
     month: crate::domain::period::Month,
 ) -> QueryResult<Vec<crate::domain::hours::TemplateRow>> {
     use crate::db::schema::{organisations, participants};

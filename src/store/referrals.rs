@@ -5,6 +5,9 @@ use diesel::QueryResult;
 
 use crate::db::schema::{assignments, needs, referrals};
 use crate::db::Conn;
+use crate::domain::ids::{
+    ClauseId, NeedId, OrganisationId, ParticipantId, PlacementId, ReferralId, StructureId, UserId,
+};
 
 /// The subquery of `participants_proposed_to`.
 type ProposedTo = diesel::dsl::Select<
@@ -26,7 +29,7 @@ const DECLINED: State = State::Declined;
 
 /// Ids of the people proposed to one of the organisation's needs and not declined by it,
 /// as a subquery.
-pub fn participants_proposed_to(org: i64) -> ProposedTo {
+pub fn participants_proposed_to(org: OrganisationId) -> ProposedTo {
     referrals::table
         .inner_join(needs::table.inner_join(assignments::table))
         .filter(
@@ -38,7 +41,11 @@ pub fn participants_proposed_to(org: i64) -> ProposedTo {
 }
 
 /// Whether the person is proposed to one of the organisation's needs, not declined by it.
-pub fn proposed_to_contractor(conn: &mut Conn, participant_id: i64, org: i64) -> QueryResult<bool> {
+pub fn proposed_to_contractor(
+    conn: &mut Conn,
+    participant_id: ParticipantId,
+    org: OrganisationId,
+) -> QueryResult<bool> {
     let n: i64 = referrals::table
         .inner_join(needs::table.inner_join(assignments::table))
         .filter(assignments::contractor_id.eq(org))
@@ -59,17 +66,17 @@ use crate::domain::referrals::State;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = referrals)]
 pub struct ReferralRow {
-    pub id: i64,
-    pub structure_id: i64,
-    pub need_id: i64,
-    pub participant_id: i64,
+    pub id: ReferralId,
+    pub structure_id: StructureId,
+    pub need_id: NeedId,
+    pub participant_id: ParticipantId,
     pub state: State,
     pub reason: Option<String>,
     pub comment: Option<String>,
-    pub placement_id: Option<i64>,
-    pub proposed_by: i64,
+    pub placement_id: Option<PlacementId>,
+    pub proposed_by: UserId,
     pub proposed_at: chrono::NaiveDateTime,
-    pub updated_by: i64,
+    pub updated_by: UserId,
     pub updated_at: chrono::NaiveDateTime,
 }
 
@@ -77,7 +84,7 @@ pub struct ReferralRow {
 #[derive(Debug, Clone)]
 pub struct Referral {
     pub row: ReferralRow,
-    pub contractor_id: i64,
+    pub contractor_id: OrganisationId,
 }
 
 /// One state change: who, when, what.
@@ -87,20 +94,20 @@ pub struct EventRow {
     #[serde(skip)]
     pub id: i64,
     #[serde(skip)]
-    pub referral_id: i64,
+    pub referral_id: ReferralId,
     pub state: State,
     pub reason: Option<String>,
     pub comment: Option<String>,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub at: chrono::NaiveDateTime,
 }
 
 /// The id of the proposal of this person to this need, if any.
 pub fn find_existing(
     conn: &mut Conn,
-    need_id: i64,
-    participant_id: i64,
-) -> QueryResult<Option<i64>> {
+    need_id: NeedId,
+    participant_id: ParticipantId,
+) -> QueryResult<Option<ReferralId>> {
     referrals::table
         .filter(referrals::need_id.eq(need_id))
         .filter(referrals::participant_id.eq(participant_id))
@@ -111,11 +118,11 @@ pub fn find_existing(
 
 fn add_event(
     conn: &mut Conn,
-    referral_id: i64,
+    referral_id: ReferralId,
     state: State,
     reason: Option<&str>,
     comment: Option<&str>,
-    user_id: i64,
+    user_id: UserId,
     at: chrono::NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::insert_into(referral_events::table)
@@ -134,11 +141,11 @@ fn add_event(
 /// Records a proposal and its first event.
 pub fn create(
     conn: &mut Conn,
-    structure_id: i64,
-    need_id: i64,
-    participant_id: i64,
-    user_id: i64,
-) -> QueryResult<i64> {
+    structure_id: StructureId,
+    need_id: NeedId,
+    participant_id: ParticipantId,
+    user_id: UserId,
+) -> QueryResult<ReferralId> {
     let at = now();
     let id = diesel::insert_into(referrals::table)
         .values((
@@ -162,13 +169,13 @@ pub fn create(
 #[allow(clippy::too_many_arguments)]
 pub fn change_state(
     conn: &mut Conn,
-    id: i64,
+    id: ReferralId,
     from: State,
     to: State,
     reason: Option<&str>,
     comment: Option<&str>,
-    placement_id: Option<i64>,
-    user_id: i64,
+    placement_id: Option<PlacementId>,
+    user_id: UserId,
 ) -> QueryResult<bool> {
     let at = now();
     let n = diesel::update(
@@ -194,8 +201,12 @@ pub fn change_state(
 
 /// The referral of the structure with the contractor of its need, if any. Who may see it
 /// is `auth::records::contractor_sees_referral`.
-pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<Referral>> {
-    let row: Option<(ReferralRow, i64)> = referrals::table
+pub fn find(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    id: ReferralId,
+) -> QueryResult<Option<Referral>> {
+    let row: Option<(ReferralRow, OrganisationId)> = referrals::table
         .inner_join(needs::table.inner_join(assignments::table))
         .filter(referrals::id.eq(id))
         .filter(referrals::structure_id.eq(structure_id))
@@ -208,10 +219,10 @@ pub fn find(conn: &mut Conn, structure_id: i64, id: i64) -> QueryResult<Option<R
 #[allow(clippy::too_many_arguments)]
 pub fn list(
     conn: &mut Conn,
-    structure_id: i64,
-    contractor: Option<i64>,
-    need_id: Option<i64>,
-    participant_id: Option<i64>,
+    structure_id: StructureId,
+    contractor: Option<OrganisationId>,
+    need_id: Option<NeedId>,
+    participant_id: Option<ParticipantId>,
     state: Option<State>,
     limit: i64,
     offset: i64,
@@ -236,7 +247,7 @@ pub fn list(
         q
     };
     let total = base().count().get_result(conn)?;
-    let rows: Vec<(ReferralRow, i64)> = base()
+    let rows: Vec<(ReferralRow, OrganisationId)> = base()
         .order(referrals::id)
         .limit(limit)
         .offset(offset)
@@ -251,7 +262,7 @@ pub fn list(
 }
 
 /// The events of some referrals, in the order they happened.
-pub fn events(conn: &mut Conn, referral_ids: &[i64]) -> QueryResult<Vec<EventRow>> {
+pub fn events(conn: &mut Conn, referral_ids: &[ReferralId]) -> QueryResult<Vec<EventRow>> {
     let mut out = Vec::new();
     for chunk in referral_ids.chunks(500) {
         out.extend(
@@ -269,9 +280,9 @@ pub fn events(conn: &mut Conn, referral_ids: &[i64]) -> QueryResult<Vec<EventRow
 /// Every referral of one person with its need's job title (for the timeline), oldest first.
 pub fn of_participant(
     conn: &mut Conn,
-    participant_id: i64,
+    participant_id: ParticipantId,
 ) -> QueryResult<Vec<(Referral, String)>> {
-    let rows: Vec<(ReferralRow, i64, String)> = referrals::table
+    let rows: Vec<(ReferralRow, OrganisationId, String)> = referrals::table
         .inner_join(needs::table.inner_join(assignments::table))
         .filter(referrals::participant_id.eq(participant_id))
         .order(referrals::id)
@@ -288,7 +299,7 @@ pub fn of_participant(
 }
 
 /// Hires recorded on a need.
-pub fn hires_of_need(conn: &mut Conn, need_id: i64) -> QueryResult<i64> {
+pub fn hires_of_need(conn: &mut Conn, need_id: NeedId) -> QueryResult<i64> {
     referrals::table
         .filter(referrals::need_id.eq(need_id))
         .filter(referrals::state.eq(State::Hired))
@@ -300,14 +311,14 @@ pub fn hires_of_need(conn: &mut Conn, need_id: i64) -> QueryResult<i64> {
 /// `referral_waiting` reminder rule need.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Waiting {
-    pub referral_id: i64,
-    pub structure_id: i64,
-    pub need_id: i64,
-    pub participant_id: i64,
+    pub referral_id: ReferralId,
+    pub structure_id: StructureId,
+    pub need_id: NeedId,
+    pub participant_id: ParticipantId,
     pub state: State,
-    pub contractor_id: i64,
-    pub clause_id: i64,
-    pub referent_id: Option<i64>,
+    pub contractor_id: OrganisationId,
+    pub clause_id: ClauseId,
+    pub referent_id: Option<UserId>,
     pub job_title: String,
     /// The day of the last state change (the proposal, or the interview answer).
     pub since: NaiveDate,
@@ -319,11 +330,11 @@ impl Waiting {
     /// final answer is chased as a new wait.
     pub fn to_reminder_fact(&self) -> crate::domain::reminders::Referral {
         crate::domain::reminders::Referral {
-            id: self.referral_id,
-            need_id: self.need_id,
-            contractor_id: self.contractor_id,
-            clause_id: self.clause_id,
-            referent_id: self.referent_id,
+            id: self.referral_id.0,
+            need_id: self.need_id.0,
+            contractor_id: self.contractor_id.0,
+            clause_id: self.clause_id.0,
+            referent_id: self.referent_id.map(|u| u.0),
             proposed_on: self.since,
             answered: false,
         }
@@ -331,15 +342,15 @@ impl Waiting {
 }
 
 type WaitingRow = (
-    i64,
-    i64,
-    i64,
-    i64,
+    ReferralId,
+    StructureId,
+    NeedId,
+    ParticipantId,
     State,
     chrono::NaiveDateTime,
-    i64,
-    i64,
-    Option<i64>,
+    OrganisationId,
+    ClauseId,
+    Option<UserId>,
     String,
 );
 
@@ -349,7 +360,7 @@ type WaitingRow = (
 /// (the reminder job); the day boundary is the UTC date of the change.
 pub fn waiting(
     conn: &mut Conn,
-    structure_id: Option<i64>,
+    structure_id: Option<StructureId>,
     today: NaiveDate,
     wait_days: u32,
 ) -> QueryResult<Vec<Waiting>> {
@@ -420,7 +431,7 @@ pub type ReportRow = (i64, Option<String>, String, State, Option<String>);
 /// (contractor id, ROME code, job title, state, reason).
 pub fn proposals_between(
     conn: &mut Conn,
-    structure_id: i64,
+    structure_id: StructureId,
     from: chrono::NaiveDateTime,
     to: chrono::NaiveDateTime,
 ) -> QueryResult<Vec<ReportRow>> {
@@ -446,7 +457,7 @@ pub type NeedReportRow = (i64, Option<String>, String, i32);
 /// (contractor id, ROME code, job title, posts).
 pub fn needs_between(
     conn: &mut Conn,
-    structure_id: i64,
+    structure_id: StructureId,
     from: chrono::NaiveDateTime,
     to: chrono::NaiveDateTime,
 ) -> QueryResult<Vec<NeedReportRow>> {
@@ -465,7 +476,10 @@ pub fn needs_between(
 }
 
 /// (referral id, participant id, state) of every proposal to a need.
-pub fn of_need(conn: &mut Conn, need_id: i64) -> QueryResult<Vec<(i64, i64, State)>> {
+pub fn of_need(
+    conn: &mut Conn,
+    need_id: NeedId,
+) -> QueryResult<Vec<(ReferralId, ParticipantId, State)>> {
     referrals::table
         .filter(referrals::need_id.eq(need_id))
         .order(referrals::id)

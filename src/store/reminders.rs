@@ -9,6 +9,7 @@ use crate::db::schema::{
     clauses, eligibility_validations, organisation_contacts, organisations, participants, users,
 };
 use crate::db::Conn;
+use crate::domain::ids::{OrganisationId, ParticipantId, StructureId, UserId};
 use crate::domain::vocabulary::{ClauseStatus, Role};
 use crate::store::clauses::Clause;
 
@@ -16,7 +17,7 @@ use crate::store::clauses::Clause;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Addressee {
     pub email: String,
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub name: Option<String>,
     /// The user behind this address turned optional reminders off.
     pub optional_off: bool,
@@ -35,9 +36,9 @@ pub fn clauses_to_watch(conn: &mut Conn) -> QueryResult<Vec<Clause>> {
 /// Users of the structure by lower-cased email: (id, display name, optional reminders off).
 fn user_by_email(
     conn: &mut Conn,
-    structure_id: i64,
+    structure_id: StructureId,
     email: &str,
-) -> QueryResult<Option<(i64, Option<String>, bool)>> {
+) -> QueryResult<Option<(UserId, Option<String>, bool)>> {
     users::table
         .filter(users::structure_id.eq(structure_id))
         .filter(users::email.eq(email.trim().to_lowercase()))
@@ -55,8 +56,8 @@ fn user_by_email(
 /// contractor users. A contact who is also a user inherits the user's opt-out.
 pub fn contractor_addressees(
     conn: &mut Conn,
-    structure_id: i64,
-    organisation_id: i64,
+    structure_id: StructureId,
+    organisation_id: OrganisationId,
 ) -> QueryResult<Vec<Addressee>> {
     let in_structure: i64 = organisations::table
         .filter(organisations::id.eq(organisation_id))
@@ -73,7 +74,7 @@ pub fn contractor_addressees(
         .load(conn)?;
     let mut out = Vec::new();
     if contacts.is_empty() {
-        let rows: Vec<(i64, String, Option<String>, bool)> = users::table
+        let rows: Vec<(UserId, String, Option<String>, bool)> = users::table
             .filter(users::structure_id.eq(structure_id))
             .filter(users::organisation_id.eq(organisation_id))
             .filter(users::role.eq(Role::Contractor))
@@ -108,7 +109,7 @@ pub fn contractor_addressees(
     Ok(out)
 }
 
-type UserRow = (i64, String, Option<String>, bool);
+type UserRow = (UserId, String, Option<String>, bool);
 
 fn addressee((id, email, name, off): UserRow) -> Addressee {
     Addressee {
@@ -122,8 +123,8 @@ fn addressee((id, email, name, off): UserRow) -> Addressee {
 /// One staff user of the structure, if active.
 pub fn staff_addressee(
     conn: &mut Conn,
-    structure_id: i64,
-    user_id: i64,
+    structure_id: StructureId,
+    user_id: UserId,
 ) -> QueryResult<Option<Addressee>> {
     let row: Option<UserRow> = users::table
         .filter(users::id.eq(user_id))
@@ -142,7 +143,7 @@ pub fn staff_addressee(
 }
 
 /// The structure's facilitators; its admins when it has no facilitator.
-pub fn structure_staff(conn: &mut Conn, structure_id: i64) -> QueryResult<Vec<Addressee>> {
+pub fn structure_staff(conn: &mut Conn, structure_id: StructureId) -> QueryResult<Vec<Addressee>> {
     for role in [Role::Facilitator, Role::Admin] {
         let rows: Vec<UserRow> = users::table
             .filter(users::structure_id.eq(structure_id))
@@ -163,7 +164,7 @@ pub fn structure_staff(conn: &mut Conn, structure_id: i64) -> QueryResult<Vec<Ad
     Ok(Vec::new())
 }
 
-pub fn organisation_name(conn: &mut Conn, id: i64) -> QueryResult<String> {
+pub fn organisation_name(conn: &mut Conn, id: OrganisationId) -> QueryResult<String> {
     Ok(organisations::table
         .filter(organisations::id.eq(id))
         .select(organisations::name)
@@ -174,7 +175,7 @@ pub fn organisation_name(conn: &mut Conn, id: i64) -> QueryResult<String> {
 
 /// How an email names a person: first name and initial ("Awa D."), or the file number once
 /// the person is anonymised.
-pub fn participant_label(conn: &mut Conn, id: i64) -> QueryResult<String> {
+pub fn participant_label(conn: &mut Conn, id: ParticipantId) -> QueryResult<String> {
     let row: Option<(Option<String>, Option<String>)> = participants::table
         .filter(participants::id.eq(id))
         .select((participants::first_name, participants::last_name))
@@ -196,7 +197,7 @@ pub fn participant_label(conn: &mut Conn, id: i64) -> QueryResult<String> {
 /// The last valid day of a person's latest eligibility validation.
 pub fn eligibility_valid_until(
     conn: &mut Conn,
-    participant_id: i64,
+    participant_id: ParticipantId,
 ) -> QueryResult<Option<NaiveDate>> {
     let days: Vec<NaiveDate> = eligibility_validations::table
         .filter(eligibility_validations::participant_id.eq(participant_id))
@@ -206,14 +207,14 @@ pub fn eligibility_valid_until(
 }
 
 /// Turns optional reminders off or on for a user.
-pub fn set_optional_off(conn: &mut Conn, user_id: i64, off: bool) -> QueryResult<()> {
+pub fn set_optional_off(conn: &mut Conn, user_id: UserId, off: bool) -> QueryResult<()> {
     diesel::update(users::table.filter(users::id.eq(user_id)))
         .set(users::optional_reminders_off.eq(off))
         .execute(conn)?;
     Ok(())
 }
 
-pub fn optional_off(conn: &mut Conn, user_id: i64) -> QueryResult<bool> {
+pub fn optional_off(conn: &mut Conn, user_id: UserId) -> QueryResult<bool> {
     Ok(users::table
         .filter(users::id.eq(user_id))
         .select(users::optional_reminders_off)

@@ -20,22 +20,23 @@ use crate::db::schema::{
     placement_year_totals, placements, structures,
 };
 use crate::db::Conn;
+use crate::domain::ids::{OrganisationId, StructureId};
 use crate::domain::period::{Month, Period};
 use crate::domain::report::{CodeInterner, FactRow};
-use crate::domain::vocabulary::ClauseStatus;
+use crate::domain::vocabulary::{ClauseKind, ClauseStatus};
 
 /// What a report covers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReportScope {
     /// The structures read; None: every structure (a funder with a territory or national
     /// scope).
-    pub structures: Option<Vec<i64>>,
+    pub structures: Option<Vec<StructureId>>,
     /// Département code: placements and clauses whose territory it is; contracts (PNAD)
     /// whose buyer's territory it is.
     pub territory: Option<String>,
-    pub buyer_id: Option<i64>,
-    pub contractor_id: Option<i64>,
-    pub clause_kind: Option<String>,
+    pub buyer_id: Option<OrganisationId>,
+    pub contractor_id: Option<OrganisationId>,
+    pub clause_kind: Option<ClauseKind>,
 }
 
 /// Applies the scope to a boxed query over a table carrying the placement's snapshot
@@ -57,7 +58,7 @@ macro_rules! snapshot_scope {
             $q = $q.filter($t::contractor_id.eq(c));
         }
         if let Some(k) = &s.clause_kind {
-            $q = $q.filter($t::clause_kind.eq(k.clone()));
+            $q = $q.filter($t::clause_kind.eq(*k));
         }
     }};
 }
@@ -74,7 +75,7 @@ macro_rules! clause_scope {
             $q = $q.filter(clauses::territory.eq(t.clone()));
         }
         if let Some(k) = &s.clause_kind {
-            $q = $q.filter(clauses::kind.eq(k.clone()));
+            $q = $q.filter(clauses::kind.eq(*k));
         }
         if let Some(b) = s.buyer_id {
             $q = $q.filter(
@@ -642,7 +643,7 @@ pub fn pnad(conn: &mut Conn, scope: &ReportScope, period: &Period) -> QueryResul
 }
 
 /// Whether a structure exists.
-pub fn structure_exists(conn: &mut Conn, id: i64) -> QueryResult<bool> {
+pub fn structure_exists(conn: &mut Conn, id: StructureId) -> QueryResult<bool> {
     Ok(structures::table
         .filter(structures::id.eq(id))
         .select(structures::id)
@@ -652,7 +653,7 @@ pub fn structure_exists(conn: &mut Conn, id: i64) -> QueryResult<bool> {
 }
 
 /// The département of a structure, when recorded.
-pub fn structure_territory(conn: &mut Conn, id: i64) -> QueryResult<Option<String>> {
+pub fn structure_territory(conn: &mut Conn, id: StructureId) -> QueryResult<Option<String>> {
     Ok(structures::table
         .filter(structures::id.eq(id))
         .select(structures::territory)
@@ -662,7 +663,7 @@ pub fn structure_territory(conn: &mut Conn, id: i64) -> QueryResult<Option<Strin
 }
 
 /// The name of a structure.
-pub fn structure_name(conn: &mut Conn, id: i64) -> QueryResult<Option<String>> {
+pub fn structure_name(conn: &mut Conn, id: StructureId) -> QueryResult<Option<String>> {
     structures::table
         .filter(structures::id.eq(id))
         .select(structures::name)
@@ -671,7 +672,10 @@ pub fn structure_name(conn: &mut Conn, id: i64) -> QueryResult<Option<String>> {
 }
 
 /// The structure an organisation belongs to.
-pub fn organisation_structure(conn: &mut Conn, id: i64) -> QueryResult<Option<i64>> {
+pub fn organisation_structure(
+    conn: &mut Conn,
+    id: OrganisationId,
+) -> QueryResult<Option<StructureId>> {
     organisations::table
         .filter(organisations::id.eq(id))
         .select(organisations::structure_id)

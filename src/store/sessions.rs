@@ -5,16 +5,17 @@ use diesel::prelude::*;
 
 use crate::db::schema::{sessions, users};
 use crate::db::Conn;
+use crate::domain::ids::{SessionId, UserId};
 use crate::store::users::User;
 
 /// Opens a session for `user_id` until `expires_at`; returns its id.
 pub fn open(
     conn: &mut Conn,
-    user_id: i64,
+    user_id: UserId,
     csrf_token: &str,
     at: NaiveDateTime,
     expires_at: NaiveDateTime,
-) -> QueryResult<i64> {
+) -> QueryResult<SessionId> {
     diesel::insert_into(sessions::table)
         .values((
             sessions::user_id.eq(user_id),
@@ -30,7 +31,7 @@ pub fn open(
 /// session's CSRF secret.
 pub fn find_live(
     conn: &mut Conn,
-    session_id: i64,
+    session_id: SessionId,
     at: NaiveDateTime,
 ) -> QueryResult<Option<(User, String)>> {
     sessions::table
@@ -45,7 +46,7 @@ pub fn find_live(
 }
 
 /// Ends a session; true when it was live.
-pub fn revoke(conn: &mut Conn, session_id: i64, at: NaiveDateTime) -> QueryResult<bool> {
+pub fn revoke(conn: &mut Conn, session_id: SessionId, at: NaiveDateTime) -> QueryResult<bool> {
     let n = diesel::update(
         sessions::table
             .filter(sessions::id.eq(session_id))

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::db::schema::hour_entries;
 use crate::db::Conn;
+use crate::domain::ids::{OrganisationId, ReferralId};
 use crate::domain::next_action::{self, NextAction};
 use crate::domain::period::Month;
 use crate::store::contracts::split_codes;
@@ -177,7 +178,7 @@ pub fn build(
         let reported: Vec<Month> = entries.iter().map(|e| e.0).collect();
         for (month, due) in missing_reports(p, &reported, today) {
             actions.push(next_action::hours_report(
-                p.contractor_id,
+                p.contractor_id.0,
                 &contractor,
                 &month.to_string(),
                 due,
@@ -196,9 +197,9 @@ pub fn build(
             }
         })
         .collect();
-    let ids: Vec<i64> = proposals.iter().map(|(r, _)| r.row.id).collect();
+    let ids: Vec<ReferralId> = proposals.iter().map(|(r, _)| r.row.id).collect();
     let changes = crate::store::referrals::events(conn, &ids)?;
-    let contractors: Vec<i64> = proposals.iter().map(|(r, _)| r.contractor_id).collect();
+    let contractors: Vec<OrganisationId> = proposals.iter().map(|(r, _)| r.contractor_id).collect();
     let contractor_names = crate::store::names::organisation_names(conn, &contractors)?;
     for (r, job) in &proposals {
         for e in changes.iter().filter(|e| e.referral_id == r.row.id) {
@@ -216,7 +217,7 @@ pub fn build(
                 .cloned()
                 .unwrap_or_default();
             actions.push(next_action::referral_answer(
-                r.contractor_id,
+                r.contractor_id.0,
                 &contractor,
                 r.row.updated_at.date(),
             ));
@@ -224,7 +225,7 @@ pub fn build(
     }
     events.sort_by(|a, b| a.date.cmp(&b.date).then(a.kind.cmp(b.kind)));
     Ok(Timeline {
-        participant_id: person.id,
+        participant_id: person.id.0,
         events,
         next_action: next_action::earliest(actions).map(Into::into),
     })

@@ -5,17 +5,18 @@ use diesel::prelude::*;
 
 use crate::db::schema::{login_throttle, organisations, structures, users};
 use crate::db::{now, Conn};
+use crate::domain::ids::{OrganisationId, StructureId, UserId};
 use crate::domain::vocabulary::{OrganisationKind, Role};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct User {
-    pub id: i64,
-    pub structure_id: i64,
+    pub id: UserId,
+    pub structure_id: StructureId,
     pub email: String,
     pub password_hash: String,
     pub role: Role,
-    pub organisation_id: Option<i64>,
+    pub organisation_id: Option<OrganisationId>,
     pub funder_scope: Option<String>,
     pub display_name: Option<String>,
     pub active: bool,
@@ -25,11 +26,11 @@ pub struct User {
 
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct UserView {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub role: Role,
-    pub structure_id: i64,
-    pub organisation_id: Option<i64>,
+    pub structure_id: StructureId,
+    pub organisation_id: Option<OrganisationId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub funder_scope: Option<String>,
     pub created_at: NaiveDateTime,
@@ -53,7 +54,7 @@ pub fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-pub fn find_active(conn: &mut Conn, id: i64) -> QueryResult<Option<User>> {
+pub fn find_active(conn: &mut Conn, id: UserId) -> QueryResult<Option<User>> {
     users::table
         .filter(users::id.eq(id))
         .filter(users::active.eq(true))
@@ -73,7 +74,7 @@ pub fn find_by_email(conn: &mut Conn, email: &str) -> QueryResult<Option<User>> 
 
 pub fn list(
     conn: &mut Conn,
-    structure_id: i64,
+    structure_id: StructureId,
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<User>, i64)> {
@@ -92,11 +93,11 @@ pub fn list(
 }
 
 pub struct NewUser<'a> {
-    pub structure_id: i64,
+    pub structure_id: StructureId,
     pub email: &'a str,
     pub password_hash: &'a str,
-    pub role: &'a str,
-    pub organisation_id: Option<i64>,
+    pub role: Role,
+    pub organisation_id: Option<OrganisationId>,
     pub funder_scope: Option<String>,
 }
 
@@ -128,7 +129,7 @@ pub fn insert(conn: &mut Conn, u: NewUser<'_>) -> Result<User, CreateUserError> 
     if exists > 0 {
         return Err(CreateUserError::EmailTaken);
     }
-    let id: i64 = diesel::insert_into(users::table)
+    let id: UserId = diesel::insert_into(users::table)
         .values((
             users::structure_id.eq(u.structure_id),
             users::email.eq(&email),
@@ -158,8 +159,8 @@ pub fn insert(conn: &mut Conn, u: NewUser<'_>) -> Result<User, CreateUserError> 
 /// The kind of an organisation of the structure, if it exists there.
 pub fn organisation_kind(
     conn: &mut Conn,
-    structure_id: i64,
-    organisation_id: i64,
+    structure_id: StructureId,
+    organisation_id: OrganisationId,
 ) -> QueryResult<Option<OrganisationKind>> {
     organisations::table
         .filter(organisations::id.eq(organisation_id))
@@ -169,11 +170,11 @@ pub fn organisation_kind(
         .optional()
 }
 
-pub fn find_or_create_structure(conn: &mut Conn, name: &str) -> QueryResult<(i64, bool)> {
+pub fn find_or_create_structure(conn: &mut Conn, name: &str) -> QueryResult<(StructureId, bool)> {
     if let Some(id) = structures::table
         .filter(structures::name.eq(name))
         .select(structures::id)
-        .first::<i64>(conn)
+        .first::<StructureId>(conn)
         .optional()?
     {
         return Ok((id, false));

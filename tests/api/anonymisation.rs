@@ -503,4 +503,7 @@ fn anonymise_on(app: &TestApp, config: &Config, today: NaiveDate) -> Vec<i64> {
     app.clock
         .scope(|| clausier::jobs::anonymise(&mut conn, config, today))
         .expect("anonymise")
+        .into_iter()
+        .map(i64::from)
+        .collect()
 }

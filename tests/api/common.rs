@@ -362,6 +362,7 @@ impl TestApp {
         organisation_id: Option<i64>,
         scope: Option<&str>,
     ) {
+        use clausier::domain::ids::OrganisationId;
         use clausier::store::users::{self, NewUser};
         let pool = clausier::db::build_pool(
             &clausier::config::DatabaseUrl::parse(&self.database_url).expect("url"),
@@ -380,8 +381,8 @@ impl TestApp {
                             structure_id: sid,
                             email,
                             password_hash: &hash,
-                            role,
-                            organisation_id,
+                            role: role.parse().expect("a role"),
+                            organisation_id: organisation_id.map(OrganisationId),
                             funder_scope: scope.map(|s| s.to_string()),
                         },
                     )

@@ -73,7 +73,7 @@ on_both!(bad_tokens_are_refused, |app: &TestApp| {
     let claims = keys.verify(&token, app.clock.now()).expect("a valid token");
     let session = clausier::auth::token::SessionOf {
         session_id: claims.ses,
-        user_id: claims.sub.parse().unwrap(),
+        user_id: clausier::domain::ids::UserId(claims.sub.parse().unwrap()),
         structure_id: claims.sid,
         role: "admin".into(),
     };
@@ -89,7 +89,7 @@ on_both!(bad_tokens_are_refused, |app: &TestApp| {
     assert_eq!(r.content_type.as_deref(), Some("application/problem+json"));
     // The right key, but a session that was never opened, or another user's session.
     let unknown = clausier::auth::token::SessionOf {
-        session_id: claims.ses + 1000,
+        session_id: clausier::domain::ids::SessionId(claims.ses.0 + 1000),
         ..session.clone()
     };
     let r = app.get(
@@ -98,7 +98,7 @@ on_both!(bad_tokens_are_refused, |app: &TestApp| {
     );
     assert_eq!(r.status, 401);
     let someone_else = clausier::auth::token::SessionOf {
-        user_id: session.user_id + 1,
+        user_id: clausier::domain::ids::UserId(session.user_id.0 + 1),
         ..session.clone()
     };
     let r = app.get(

@@ -614,9 +614,11 @@ fn pool_timing() {
         )
         .expect("pool");
         let mut conn = pool.get().expect("conn");
-        let sid = app.get("/api/v1/me", &w.admin).body["structure_id"]
-            .as_i64()
-            .unwrap();
+        let sid = clausier::domain::ids::StructureId(
+            app.get("/api/v1/me", &w.admin).body["structure_id"]
+                .as_i64()
+                .unwrap(),
+        );
         let start = std::time::Instant::now();
         clausier::db::write_tx(&mut conn, |c| {
             use clausier::store::participants::{add_eligibility, create, NewParticipant};
@@ -634,7 +636,8 @@ fn pool_timing() {
                         territory: Some("93".into()),
                         qpv: true,
                         zrr: false,
-                        qualification_level: "3".into(),
+                        qualification_level:
+                            clausier::domain::vocabulary::QualificationLevel::Level3,
                         jobseeker_id: None,
                         looking_for_work: true,
                         wished_rome_codes: vec![
@@ -658,7 +661,7 @@ fn pool_timing() {
                     &["rsa".to_string()],
                     "caf_certificate",
                     None,
-                    1,
+                    clausier::domain::ids::UserId(1),
                     on,
                     clausier::domain::eligibility::valid_until(on, 6),
                 )?;

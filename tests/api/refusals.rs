@@ -1514,7 +1514,10 @@ fn anonymised(c: &Ctx, walk: &mut Walk) {
         .clock
         .scope(|| clausier::jobs::anonymise(&mut conn, &config, today))
         .expect("anonymised");
-    assert!(ids.contains(&c.p), "{ids:?}");
+    assert!(
+        ids.contains(&clausier::domain::ids::ParticipantId(c.p)),
+        "{ids:?}"
+    );
     let r = app.post(
         &format!("/api/v1/participants/{}/eligibility", c.p),
         &w.facilitator,

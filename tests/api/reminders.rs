@@ -890,9 +890,11 @@ on_both!(
         );
         assert_eq!(r.status, 201);
         // The clause's dates change (no route does this yet) and its calendar is regenerated.
-        let sid = app.get("/api/v1/me", &w.facilitator).body["structure_id"]
-            .as_i64()
-            .unwrap();
+        let sid = clausier::domain::ids::StructureId(
+            app.get("/api/v1/me", &w.facilitator).body["structure_id"]
+                .as_i64()
+                .unwrap(),
+        );
         let pool =
             clausier::db::build_pool(&DatabaseUrl::parse(&app.database_url).unwrap(), 1).unwrap();
         let mut conn = pool.get().unwrap();
@@ -904,7 +906,8 @@ on_both!(
             .execute(&mut conn)
             .unwrap();
         clausier::db::write_tx(&mut conn, |c| {
-            let clause = clausier::store::clauses::get(c, sid, w.clause)?;
+            let clause =
+                clausier::store::clauses::get(c, sid, clausier::domain::ids::ClauseId(w.clause))?;
             clausier::store::milestones::regenerate(c, &clause)
         })
         .unwrap();
