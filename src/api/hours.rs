@@ -250,8 +250,8 @@ pub async fn list(
     params!(status, clause_id, placement_id, month, paging);
     let f = EntryFilter {
         status: None,
-        clause_id: clause_id,
-        placement_id: placement_id,
+        clause_id,
+        placement_id,
         month,
         contractor: None,
     };

@@ -157,8 +157,8 @@ pub async fn list(
     let state = parse_state(state.as_deref())?;
     let (by, org) = (actor(&caller, db), caller.contractor_org());
     let f = ReferralFilter {
-        need_id: need_id,
-        participant_id: participant_id,
+        need_id,
+        participant_id,
         state,
     };
     let Page { limit, offset } = paging;

@@ -118,7 +118,7 @@ pub fn resolve(
         territory,
         buyer_id: req.buyer_id,
         contractor_id: req.contractor_id,
-        clause_kind: req.clause_kind.clone(),
+        clause_kind: req.clause_kind,
     };
     let base = match suppression {
         Some(_) => ReportScope {
