@@ -263,8 +263,8 @@ fn demo() -> anyhow::Result<()> {
     if let Existing::SeveralStructures(n) = state {
         anyhow::bail!(
             "demo: the database has {n} structures and no contracts yet, so the demo cannot \
-             tell whose it would be; run it on a new database (see README.md, \"Start the \
-             demo again from scratch\")"
+             tell whose it would be; run it on a new database (README.md, \"Try the demo\": \
+             start again from scratch)"
         );
     }
     let password = generate_password();
