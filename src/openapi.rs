@@ -871,7 +871,7 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
         ("GET", "/api/v1/hours") => d
             .query(
                 "status",
-                string().enum_values(Some(["submitted", "validated", "rejected"])),
+                string().enum_values(Some(crate::domain::hours::EntryStatus::CODES)),
                 "Only entries in this state",
             )
             .query("clause_id", id(), "Only entries of this clause")
@@ -904,7 +904,7 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
         ("GET", "/api/v1/needs") => d
             .query(
                 "status",
-                string().enum_values(Some(["open", "filled", "closed"])),
+                string().enum_values(Some(crate::domain::vocabulary::NeedStatus::CODES)),
                 "Only needs in this state",
             )
             .query("assignment_id", id(), "Only needs of this assignment")
@@ -930,7 +930,7 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             .query("participant_id", id(), "Only proposals of this person")
             .query(
                 "state",
-                string().enum_values(Some(["proposed", "interview", "hired", "declined"])),
+                string().enum_values(Some(crate::domain::referrals::State::CODES)),
                 "Only proposals in this state",
             )
             .paged()

@@ -23,7 +23,7 @@ use crate::domain::eligibility::{age_band, valid_until};
 use crate::domain::hours::EntryStatus;
 use crate::domain::vocabulary::{
     ClauseKind, ContractKind, ContractType, ExitOutcome, Modality, OrganisationKind,
-    QualificationLevel, Role,
+    QualificationLevel, Role, Sex,
 };
 use crate::error::ApiError;
 use crate::store::placements::PlacementSnapshot;
@@ -339,7 +339,7 @@ struct Clause {
 struct Person {
     id: i64,
     structure: usize,
-    sex: &'static str,
+    sex: Sex,
     birth: NaiveDate,
     qualification: QualificationLevel,
     qpv: bool,
@@ -938,9 +938,9 @@ fn fill(
                 NaiveDate::from_ymd_opt(year - age, rng.gen_range(1..=12), rng.gen_range(1..=28))
                     .unwrap_or(created);
             let sex = if rng.gen_range(0..100) < 18 {
-                "female"
+                Sex::Female
             } else {
-                "male"
+                Sex::Male
             };
             let qualification = *pick(&mut rng, QUALIFICATIONS);
             let qpv = rng.gen_range(0..100) < 35;
@@ -967,7 +967,7 @@ fn fill(
                     q(&last),
                     d(birth),
                     birth.year(),
-                    q(sex),
+                    q(sex.as_str()),
                     q(&postal),
                     q(territory),
                     b(qpv),
@@ -1116,7 +1116,7 @@ fn fill(
                 let snapshot = PlacementSnapshot {
                     participant_id: person.id,
                     starts_on: start,
-                    sex: person.sex.to_string(),
+                    sex: person.sex,
                     age_band: age_band(person.birth, start).as_str().to_string(),
                     criteria: person.criteria.join(","),
                     qualification_level: person.qualification,
@@ -1284,7 +1284,7 @@ fn fill(
             let snapshot = PlacementSnapshot {
                 participant_id: person_id,
                 starts_on: start,
-                sex: "male".into(),
+                sex: Sex::Male,
                 age_band: age_band(birth, start).as_str().to_string(),
                 criteria: "detld".into(),
                 qualification_level: QualificationLevel::NoDiploma,
@@ -1898,7 +1898,7 @@ fn demo_activity(
                     rng.gen_range(1..=28),
                 )
                 .unwrap_or(start);
-                let sex = if female { "female" } else { "male" };
+                let sex = if female { Sex::Female } else { Sex::Male };
                 let qualification = *pick(rng, QUALIFICATIONS);
                 let qpv = rng.gen_range(0..100) < 45;
                 let mut criteria = vec![*pick(rng, CRITERIA)];
@@ -1923,7 +1923,7 @@ fn demo_activity(
                         q(&last_name),
                         d(birth),
                         birth.year(),
-                        q(sex),
+                        q(sex.as_str()),
                         q(postal),
                         b(qpv),
                         q(qualification.as_str()),
@@ -1974,7 +1974,7 @@ fn demo_activity(
                 let snapshot = PlacementSnapshot {
                     participant_id: person_id,
                     starts_on: start,
-                    sex: sex.to_string(),
+                    sex,
                     age_band: age_band(birth, start).as_str().to_string(),
                     criteria: criteria.join(","),
                     qualification_level: qualification,

@@ -10,14 +10,14 @@ use serde::{Deserialize, Serialize};
 use crate::app::{AppError, AppResult};
 use crate::auth::{records, Caller};
 use crate::db::{now, write_tx, Conn};
-use crate::domain::catalogue::{codes, is_code, is_rome_code, PROOF_KINDS};
+use crate::domain::catalogue::{codes, is_rome_code, PROOF_KINDS};
 use crate::domain::eligibility::{
     check_criteria, status_on, valid_on, valid_until, EligibilityStatus,
 };
 use crate::domain::limits::Code;
 use crate::domain::rule::Violation;
 use crate::domain::territory::{departement_of_postal_code, is_valid_departement};
-use crate::domain::vocabulary::{HistoryAction, QualificationLevel};
+use crate::domain::vocabulary::{HistoryAction, ProofKind, QualificationLevel, Sex};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::contracts::split_codes;
 use crate::store::history::{By, FieldChange, HistoryEntry};
@@ -33,6 +33,7 @@ pub struct ParticipantInput {
     pub last_name: Name,
     /// Not bounded by the 1990 floor of other dates: the plausibility rule of `validate`.
     pub birth_date: NaiveDate,
+    #[schema(value_type = Sex)]
     pub sex: Code,
     pub postal_code: Option<Code>,
     #[serde(default)]
@@ -69,7 +70,7 @@ pub struct ParticipantView {
     pub last_name: Option<String>,
     pub birth_date: Option<NaiveDate>,
     pub birth_year: i32,
-    pub sex: String,
+    pub sex: Sex,
     pub postal_code: Option<String>,
     pub territory: Option<String>,
     pub qpv: bool,
@@ -110,6 +111,7 @@ pub enum ParticipantOut {
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct EligibilityInput {
     pub criteria: Vec<Code>,
+    #[schema(value_type = ProofKind)]
     pub proof: Code,
     #[serde(deserialize_with = "limits::date")]
     pub validated_on: NaiveDate,
@@ -170,7 +172,8 @@ pub fn validate(input: ParticipantInput, today: NaiveDate) -> AppResult<NewParti
     {
         errors.push(Violation::new("birth_date", "birth_date_implausible"));
     }
-    if input.sex != "female" && input.sex != "male" {
+    let sex = Sex::parse(&input.sex);
+    if sex.is_none() {
         errors.push(Violation::new("sex", "sex_unknown"));
     }
     let qualification_level = QualificationLevel::parse(&input.qualification_level);
@@ -209,7 +212,7 @@ pub fn validate(input: ParticipantInput, today: NaiveDate) -> AppResult<NewParti
             ));
         }
     }
-    let (Some(qualification_level), true) = (qualification_level, errors.is_empty()) else {
+    let (Some(sex), Some(qualification_level), true) = (sex, qualification_level, errors.is_empty()) else {
         return Err(AppError::Invalid(errors));
     };
     let clean = |v: Vec<Code>| {
@@ -226,7 +229,7 @@ pub fn validate(input: ParticipantInput, today: NaiveDate) -> AppResult<NewParti
         first_name,
         last_name,
         birth_date: input.birth_date,
-        sex: input.sex.into(),
+        sex,
         postal_code: input.postal_code.map(Into::into),
         territory,
         qpv: input.qpv,
@@ -405,11 +408,12 @@ pub fn read_participant(
 }
 
 /// Checks an eligibility validation before anything is read: the criteria, the kind of
-/// proof, a validation date not after `today`. Returns the trimmed justification.
+/// proof, a validation date not after `today`. Returns the proof and the trimmed
+/// justification.
 pub fn check_eligibility(
     input: &EligibilityInput,
     today: NaiveDate,
-) -> AppResult<(Vec<String>, Option<String>)> {
+) -> AppResult<(Vec<String>, ProofKind, Option<String>)> {
     let justification = input
         .justification
         .as_deref()
@@ -424,7 +428,8 @@ pub fn check_eligibility(
     let mut errors = check_criteria(&criteria, justification.as_deref())
         .err()
         .unwrap_or_default();
-    if !is_code(PROOF_KINDS, &input.proof) {
+    let proof = ProofKind::parse(&input.proof);
+    if proof.is_none() {
         errors.push(
             Violation::new("proof", "proof_unknown").with("allowed", codes(PROOF_KINDS).join(", ")),
         );
@@ -432,10 +437,10 @@ pub fn check_eligibility(
     if input.validated_on > today {
         errors.push(Violation::new("validated_on", "date_in_future"));
     }
-    if !errors.is_empty() {
+    let (Some(proof), true) = (proof, errors.is_empty()) else {
         return Err(AppError::Invalid(errors));
-    }
-    Ok((criteria, justification))
+    };
+    Ok((criteria, proof, justification))
 }
 
 /// Records an eligibility validation of a person, valid `validity_months` months; refused
@@ -448,7 +453,7 @@ pub fn validate_eligibility(
     today: NaiveDate,
     validity_months: u32,
 ) -> AppResult<EligibilityOut> {
-    let (criteria, justification) = check_eligibility(&input, today)?;
+    let (criteria, proof, justification) = check_eligibility(&input, today)?;
     let until = valid_until(input.validated_on, validity_months);
     write_tx(conn, |c| {
         let p = get(c, caller.structure_id, id)?;
@@ -463,7 +468,7 @@ pub fn validate_eligibility(
             caller.structure_id,
             id,
             &criteria,
-            &input.proof,
+            proof,
             justification.as_deref(),
             caller.user_id,
             input.validated_on,

@@ -175,7 +175,7 @@ pub fn place_person(conn: &mut Conn, by: &Actor, input: PlacementRequest) -> App
         snapshot: PlacementSnapshot {
             participant_id: person.id.0,
             starts_on: input.starts_on,
-            sex: person.sex.clone(),
+            sex: person.sex,
             age_band: age_band(birth, input.starts_on).as_str().to_string(),
             criteria: eligibility
                 .as_ref()

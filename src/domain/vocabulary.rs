@@ -352,6 +352,36 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// The sex of a person, as the impact report counts it.
+    pub enum Sex ("sex") {
+        Female = "female",
+        Male = "male",
+    }
+}
+
+vocabulary! {
+    /// The kind of document that proves an eligibility (catalogue `PROOF_KINDS`).
+    pub enum ProofKind ("proof kind") {
+        CafCertificate = "caf_certificate",
+        FranceTravailCertificate = "france_travail_certificate",
+        MdphDecision = "mdph_decision",
+        PassIae = "pass_iae",
+        SchoolCertificate = "school_certificate",
+        IdentityDocument = "identity_document",
+        ProofOfAddress = "proof_of_address",
+        SocialWorkerReport = "social_worker_report",
+        FacilitatorInterview = "facilitator_interview",
+        Other = "other",
+    }
+}
+
+impl ProofKind {
+    pub fn label(self) -> &'static str {
+        catalogue_label(catalogue::PROOF_KINDS, self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod vocabulary_tests {
     use super::*;
@@ -409,6 +439,8 @@ mod vocabulary_tests {
         round_trips(&ExitOutcome::ALL);
         round_trips(&NeedStatus::ALL);
         round_trips(&OutboxStatus::ALL);
+        round_trips(&Sex::ALL);
+        round_trips(&ProofKind::ALL);
         round_trips(&Frequency::ALL);
         round_trips(&EntryStatus::ALL);
         round_trips(&State::ALL);
@@ -433,6 +465,8 @@ mod vocabulary_tests {
         schema_lists_codes::<State>(&State::ALL.map(State::as_str));
         schema_lists_codes::<EntryStatus>(&EntryStatus::ALL.map(EntryStatus::as_str));
         schema_lists_codes::<Frequency>(&Frequency::ALL.map(Frequency::as_str));
+        schema_lists_codes::<Sex>(&Sex::ALL.map(Sex::as_str));
+        schema_lists_codes::<ProofKind>(&ProofKind::ALL.map(ProofKind::as_str));
     }
 
     #[test]
@@ -454,6 +488,7 @@ mod vocabulary_tests {
             codes(&Frequency::ALL.map(Frequency::as_str)),
             ["monthly", "quarterly"]
         );
+        assert_eq!(codes(&Sex::ALL.map(Sex::as_str)), ["female", "male"]);
         assert_eq!(
             codes(&NeedStatus::ALL.map(NeedStatus::as_str)),
             ["open", "filled", "closed"]
@@ -493,6 +528,8 @@ mod vocabulary_tests {
             QualificationLevel::as_str,
         );
         same(catalogue::OUTCOMES, &ExitOutcome::ALL, ExitOutcome::as_str);
+        same(catalogue::PROOF_KINDS, &ProofKind::ALL, ProofKind::as_str);
+        assert_eq!(ProofKind::CafCertificate.label(), "Attestation CAF ou MSA");
         assert_eq!(Modality::DirectHire.label(), "Embauche directe");
         assert_eq!(
             SiaeKind::Etti.label(),

@@ -9,7 +9,7 @@ use crate::db::schema::{eligibility_validations, participants, placements};
 use crate::db::{now, Conn};
 use crate::domain::eligibility::Validation;
 use crate::domain::ids::{OrganisationId, ParticipantId, StructureId, UserId};
-use crate::domain::vocabulary::{HistoryAction, QualificationLevel};
+use crate::domain::vocabulary::{HistoryAction, ProofKind, QualificationLevel, Sex};
 use crate::store::contracts::split_codes;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -21,7 +21,7 @@ pub struct Participant {
     pub last_name: Option<String>,
     pub birth_date: Option<NaiveDate>,
     pub birth_year: i32,
-    pub sex: String,
+    pub sex: Sex,
     pub postal_code: Option<String>,
     pub territory: Option<String>,
     pub qpv: bool,
@@ -43,7 +43,7 @@ pub struct NewParticipant {
     pub first_name: String,
     pub last_name: String,
     pub birth_date: NaiveDate,
-    pub sex: String,
+    pub sex: Sex,
     pub postal_code: Option<String>,
     pub territory: Option<String>,
     pub qpv: bool,
@@ -240,7 +240,7 @@ pub struct EligibilityRow {
     pub participant_id: ParticipantId,
     #[serde(skip)]
     pub criteria: String,
-    pub proof: String,
+    pub proof: ProofKind,
     pub justification: Option<String>,
     pub validated_by: UserId,
     pub validated_on: NaiveDate,
@@ -302,7 +302,7 @@ pub fn add_eligibility(
     structure_id: StructureId,
     participant_id: ParticipantId,
     criteria: &[String],
-    proof: &str,
+    proof: ProofKind,
     justification: Option<&str>,
     validated_by: UserId,
     validated_on: NaiveDate,

@@ -12,7 +12,7 @@ use crate::domain::ids::{
 };
 use crate::domain::units::ser_hundredths;
 use crate::domain::vocabulary::{
-    ClauseKind, ContractType, ExitOutcome, Modality, QualificationLevel,
+    ClauseKind, ContractType, ExitOutcome, Modality, QualificationLevel, Sex,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
@@ -43,7 +43,7 @@ pub struct Placement {
     pub eligibility_id: Option<i64>,
     pub age_band: String,
     #[serde(skip)]
-    pub sex: String,
+    pub sex: Sex,
     #[serde(skip)]
     pub qualification_level: QualificationLevel,
     #[serde(skip)]
@@ -177,7 +177,7 @@ pub fn named(conn: &mut Conn, items: Vec<Placement>) -> QueryResult<Vec<Placemen
 pub struct PlacementSnapshot {
     pub participant_id: i64,
     pub starts_on: NaiveDate,
-    pub sex: String,
+    pub sex: Sex,
     pub age_band: String,
     /// Eligibility criteria codes, comma-separated.
     pub criteria: String,
@@ -210,7 +210,7 @@ impl PlacementSnapshot {
         [
             self.participant_id.to_string(),
             day(self.starts_on),
-            text(&self.sex),
+            text(self.sex.as_str()),
             text(&self.age_band),
             text(&self.criteria),
             text(self.qualification_level.as_str()),
@@ -258,7 +258,7 @@ impl Placement {
         PlacementSnapshot {
             participant_id: self.participant_id.0,
             starts_on: self.starts_on,
-            sex: self.sex.clone(),
+            sex: self.sex,
             age_band: self.age_band.clone(),
             criteria: self.criteria.clone(),
             qualification_level: self.qualification_level,

@@ -16,7 +16,7 @@ use crate::domain::referrals::State;
 use crate::domain::vocabulary::{
     AssignmentRole, CalibrationMethod, ClauseKind, ClauseStatus, ContractKind, ContractSource,
     ContractType, ExitOutcome, HistoryAction, Modality, NeedStatus, OrganisationKind, OutboxStatus,
-    QualificationLevel, Role, SiaeKind,
+    ProofKind, QualificationLevel, Role, Sex, SiaeKind,
 };
 
 macro_rules! text_column {
@@ -114,6 +114,8 @@ text_column!(
     EntryStatus,
     State,
     HistoryAction,
+    Sex,
+    ProofKind,
 );
 
 // A month is its `YYYY-MM` text, which also sorts as months do (range filters rely on it).

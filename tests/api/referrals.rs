@@ -631,7 +631,7 @@ fn pool_timing() {
                         last_name: format!("N{i}"),
                         birth_date: chrono::NaiveDate::from_ymd_opt(1980, 1, 1).unwrap()
                             + chrono::Duration::days(i),
-                        sex: "female".into(),
+                        sex: clausier::domain::vocabulary::Sex::Female,
                         postal_code: Some("93200".into()),
                         territory: Some("93".into()),
                         qpv: true,
@@ -659,7 +659,7 @@ fn pool_timing() {
                     sid,
                     id,
                     &["rsa".to_string()],
-                    "caf_certificate",
+                    clausier::domain::vocabulary::ProofKind::CafCertificate,
                     None,
                     clausier::domain::ids::UserId(1),
                     on,
