@@ -176,7 +176,7 @@ pub fn place_person(conn: &mut Conn, by: &Actor, input: PlacementRequest) -> App
             participant_id: person.id.0,
             starts_on: input.starts_on,
             sex: person.sex,
-            age_band: age_band(birth, input.starts_on).as_str().to_string(),
+            age_band: age_band(birth, input.starts_on),
             criteria: eligibility
                 .as_ref()
                 .map(|e| e.criteria.join(","))

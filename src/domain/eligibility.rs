@@ -128,29 +128,8 @@ pub fn status_on(history: &[Validation], day: NaiveDate) -> EligibilityStatus {
     }
 }
 
-/// Age bands of the impact report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AgeBand {
-    Under26,
-    From26To49,
-    From50,
-}
-
-impl AgeBand {
-    pub const ALL: [AgeBand; 3] = [AgeBand::Under26, AgeBand::From26To49, AgeBand::From50];
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            AgeBand::Under26 => "under_26",
-            AgeBand::From26To49 => "26_49",
-            AgeBand::From50 => "50_plus",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<AgeBand> {
-        AgeBand::ALL.into_iter().find(|b| b.as_str() == code)
-    }
-}
+/// Age bands of the impact report (a vocabulary: stored and sent as its code).
+pub use crate::domain::vocabulary::AgeBand;
 
 /// Age in whole years on a day (0 before birth).
 pub fn age_on(birth_date: NaiveDate, on: NaiveDate) -> u32 {

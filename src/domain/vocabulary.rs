@@ -361,6 +361,16 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// The age band of a person on a placement's first day, as the impact report counts it
+    /// (`domain::eligibility::age_band`).
+    pub enum AgeBand ("age band") {
+        Under26 = "under_26",
+        From26To49 = "26_49",
+        From50 = "50_plus",
+    }
+}
+
+vocabulary! {
     /// The kind of document that proves an eligibility (catalogue `PROOF_KINDS`).
     pub enum ProofKind ("proof kind") {
         CafCertificate = "caf_certificate",
@@ -440,6 +450,7 @@ mod vocabulary_tests {
         round_trips(&NeedStatus::ALL);
         round_trips(&OutboxStatus::ALL);
         round_trips(&Sex::ALL);
+        round_trips(&AgeBand::ALL);
         round_trips(&ProofKind::ALL);
         round_trips(&Frequency::ALL);
         round_trips(&EntryStatus::ALL);
@@ -466,6 +477,7 @@ mod vocabulary_tests {
         schema_lists_codes::<EntryStatus>(&EntryStatus::ALL.map(EntryStatus::as_str));
         schema_lists_codes::<Frequency>(&Frequency::ALL.map(Frequency::as_str));
         schema_lists_codes::<Sex>(&Sex::ALL.map(Sex::as_str));
+        schema_lists_codes::<AgeBand>(&AgeBand::ALL.map(AgeBand::as_str));
         schema_lists_codes::<ProofKind>(&ProofKind::ALL.map(ProofKind::as_str));
     }
 
@@ -489,6 +501,10 @@ mod vocabulary_tests {
             ["monthly", "quarterly"]
         );
         assert_eq!(codes(&Sex::ALL.map(Sex::as_str)), ["female", "male"]);
+        assert_eq!(
+            codes(&AgeBand::ALL.map(AgeBand::as_str)),
+            ["under_26", "26_49", "50_plus"]
+        );
         assert_eq!(
             codes(&NeedStatus::ALL.map(NeedStatus::as_str)),
             ["open", "filled", "closed"]

@@ -12,7 +12,7 @@ use crate::domain::ids::{
 };
 use crate::domain::units::ser_hundredths;
 use crate::domain::vocabulary::{
-    ClauseKind, ContractType, ExitOutcome, Modality, QualificationLevel, Sex,
+    ClauseKind, ContractType, ExitOutcome, Modality, AgeBand, QualificationLevel, Sex,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
@@ -41,7 +41,8 @@ pub struct Placement {
     pub derogation_reason: Option<Option<String>>,
     #[serde(skip)]
     pub eligibility_id: Option<i64>,
-    pub age_band: String,
+    #[schema(value_type = AgeBand)]
+    pub age_band: AgeBand,
     #[serde(skip)]
     pub sex: Sex,
     #[serde(skip)]
@@ -178,7 +179,7 @@ pub struct PlacementSnapshot {
     pub participant_id: i64,
     pub starts_on: NaiveDate,
     pub sex: Sex,
-    pub age_band: String,
+    pub age_band: AgeBand,
     /// Eligibility criteria codes, comma-separated.
     pub criteria: String,
     pub qualification_level: QualificationLevel,
@@ -211,7 +212,7 @@ impl PlacementSnapshot {
             self.participant_id.to_string(),
             day(self.starts_on),
             text(self.sex.as_str()),
-            text(&self.age_band),
+            text(self.age_band.as_str()),
             text(&self.criteria),
             text(self.qualification_level.as_str()),
             boolean(self.qpv),
@@ -259,7 +260,7 @@ impl Placement {
             participant_id: self.participant_id.0,
             starts_on: self.starts_on,
             sex: self.sex,
-            age_band: self.age_band.clone(),
+            age_band: self.age_band,
             criteria: self.criteria.clone(),
             qualification_level: self.qualification_level,
             qpv: self.qpv,

@@ -14,7 +14,7 @@ use crate::domain::hours::EntryStatus;
 use crate::domain::period::Month;
 use crate::domain::referrals::State;
 use crate::domain::vocabulary::{
-    AssignmentRole, CalibrationMethod, ClauseKind, ClauseStatus, ContractKind, ContractSource,
+    AgeBand, AssignmentRole, CalibrationMethod, ClauseKind, ClauseStatus, ContractKind, ContractSource,
     ContractType, ExitOutcome, HistoryAction, Modality, NeedStatus, OrganisationKind, OutboxStatus,
     ProofKind, QualificationLevel, Role, Sex, SiaeKind,
 };
@@ -115,6 +115,7 @@ text_column!(
     State,
     HistoryAction,
     Sex,
+    AgeBand,
     ProofKind,
 );
 
