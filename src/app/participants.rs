@@ -212,7 +212,9 @@ pub fn validate(input: ParticipantInput, today: NaiveDate) -> AppResult<NewParti
             ));
         }
     }
-    let (Some(sex), Some(qualification_level), true) = (sex, qualification_level, errors.is_empty()) else {
+    let (Some(sex), Some(qualification_level), true) =
+        (sex, qualification_level, errors.is_empty())
+    else {
         return Err(AppError::Invalid(errors));
     };
     let clean = |v: Vec<Code>| {

@@ -12,7 +12,7 @@ use crate::domain::ids::{
 };
 use crate::domain::units::ser_hundredths;
 use crate::domain::vocabulary::{
-    ClauseKind, ContractType, ExitOutcome, Modality, AgeBand, QualificationLevel, Sex,
+    AgeBand, ClauseKind, ContractType, ExitOutcome, Modality, QualificationLevel, Sex,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]

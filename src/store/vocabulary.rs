@@ -14,9 +14,9 @@ use crate::domain::hours::EntryStatus;
 use crate::domain::period::Month;
 use crate::domain::referrals::State;
 use crate::domain::vocabulary::{
-    AgeBand, AssignmentRole, CalibrationMethod, ClauseKind, ClauseStatus, ContractKind, ContractSource,
-    ContractType, ExitOutcome, HistoryAction, Modality, NeedStatus, OrganisationKind, OutboxStatus,
-    ProofKind, QualificationLevel, Role, Sex, SiaeKind,
+    AgeBand, AssignmentRole, CalibrationMethod, ClauseKind, ClauseStatus, ContractKind,
+    ContractSource, ContractType, ExitOutcome, HistoryAction, Modality, NeedStatus,
+    OrganisationKind, OutboxStatus, ProofKind, QualificationLevel, Role, Sex, SiaeKind,
 };
 
 macro_rules! text_column {
