@@ -91,6 +91,23 @@ pub fn render(v: &Violation) -> String {
     }
 }
 
+/// The predicate of a refused text on the login page, after the field's name: `rule` is the
+/// code of the text check (`too_long`, `nul_character`, `line_break`, `control_character`).
+fn text_rule(a: &Args) -> String {
+    match a.p("rule") {
+        "too_long" => format!("ne doit pas dépasser {} caractères", thousands(a.p("max"))),
+        "nul_character" => "ne doit pas contenir de caractère nul (U+0000)".into(),
+        "line_break" => format!(
+            "doit tenir sur une seule ligne, sans tabulation ni saut de ligne ({})",
+            a.p("character")
+        ),
+        _ => format!(
+            "ne doit pas contenir de caractère de contrôle ({})",
+            a.p("character")
+        ),
+    }
+}
+
 /// The catalogue's entry of `code`.
 pub fn entry(code: &str) -> Option<&'static Entry> {
     CATALOGUE.iter().find(|e| e.code == code)
@@ -523,6 +540,43 @@ pub static CATALOGUE: &[Entry] = &[
         &[],
         |_| "l'adresse e-mail ou le mot de passe est incorrect".into(),
     ),
+    // The login page (`POST /login`): each message is shown as a sentence on the page.
+    rule(
+        "login_email_refused",
+        422,
+        "email (page de connexion)",
+        &["rule", "max", "character"],
+        |a| format!("l'adresse électronique {}", text_rule(a)),
+    ),
+    rule(
+        "login_password_refused",
+        422,
+        "password (page de connexion)",
+        &["rule", "max", "character"],
+        |a| format!("le mot de passe {}", text_rule(a)),
+    ),
+    rule("login_fields_missing", 422, "page de connexion", &[], |_| {
+        "renseignez votre adresse électronique et votre mot de passe".into()
+    }),
+    rule("login_credentials_wrong", 401, "page de connexion", &[], |_| {
+        "adresse électronique ou mot de passe incorrect".into()
+    }),
+    rule(
+        "login_too_many_attempts",
+        429,
+        "page de connexion",
+        &["minutes"],
+        |a| {
+            let plural = if a.p("minutes") == "1" { "" } else { "s" };
+            format!(
+                "trop de tentatives : réessayez dans {} minute{plural}",
+                a.p("minutes")
+            )
+        },
+    ),
+    rule("login_overloaded", 503, "page de connexion", &[], |_| {
+        "trop de connexions sont en cours : réessayez dans un instant".into()
+    }),
     problem("forbidden", 403, "Accès refusé", &[], |_| {
         "votre rôle ne permet pas cette action".into()
     }),
