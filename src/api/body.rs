@@ -297,7 +297,11 @@ mod tests {
         assert_eq!(e.status, 422);
         assert_eq!(e.errors[0].field, "value");
         assert_eq!(e.errors[0].code, "value_refused");
-        assert!(e.errors[0].message.contains("beaucoup"), "{}", e.errors[0].message);
+        assert!(
+            e.errors[0].message.contains("beaucoup"),
+            "{}",
+            e.errors[0].message
+        );
     }
 
     #[test]

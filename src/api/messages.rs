@@ -520,20 +520,6 @@ pub static CATALOGUE: &[Entry] = &[
         |_| "la session est terminée ou le compte est désactivé ; connectez-vous à nouveau".into(),
     ),
     problem(
-        "session_cookie_required",
-        401,
-        "Authentification requise",
-        &[],
-        |_| {
-            "ce formulaire s'envoie avec le cookie de session : connectez-vous d'abord par la \
-             page de connexion"
-                .into()
-        },
-    ),
-    problem("account_gone", 401, "Authentification requise", &[], |_| {
-        "ce compte n'existe plus ; connectez-vous avec un autre compte".into()
-    }),
-    problem(
         "credentials_wrong",
         401,
         "Authentification refusée",
@@ -555,12 +541,20 @@ pub static CATALOGUE: &[Entry] = &[
         &["rule", "max", "character"],
         |a| format!("le mot de passe {}", text_rule(a)),
     ),
-    rule("login_fields_missing", 422, "page de connexion", &[], |_| {
-        "renseignez votre adresse électronique et votre mot de passe".into()
-    }),
-    rule("login_credentials_wrong", 401, "page de connexion", &[], |_| {
-        "adresse électronique ou mot de passe incorrect".into()
-    }),
+    rule(
+        "login_fields_missing",
+        422,
+        "page de connexion",
+        &[],
+        |_| "renseignez votre adresse électronique et votre mot de passe".into(),
+    ),
+    rule(
+        "login_credentials_wrong",
+        401,
+        "page de connexion",
+        &[],
+        |_| "adresse électronique ou mot de passe incorrect".into(),
+    ),
     rule(
         "login_too_many_attempts",
         429,
@@ -810,9 +804,6 @@ pub static CATALOGUE: &[Entry] = &[
     rule("param_repeated", 422, "paramètres", &[], |_| {
         "le paramètre ne doit être donné qu'une fois".into()
     }),
-    rule("param_not_text", 422, "paramètres", &[], |_| {
-        "la valeur doit être un texte, pas un fichier".into()
-    }),
     rule("integer_malformed", 422, "paramètres", &[], |_| {
         "la valeur doit être un nombre entier écrit en chiffres, par exemple 12".into()
     }),
@@ -1055,11 +1046,6 @@ pub static CATALOGUE: &[Entry] = &[
     rule("file_not_utf8", 422, "file", &[], |_| {
         "le fichier n'est pas un texte UTF-8 ; enregistrez-le au format « CSV UTF-8 »".into()
     }),
-    rule("csv_unreadable", 422, "file", &[], |_| {
-        "le fichier CSV est illisible (guillemets non refermés ou lignes coupées) ; \
-         enregistrez-le à nouveau au format « CSV UTF-8 »"
-            .into()
-    }),
     rule("cell_required", 422, "colonnes du fichier", &[], |_| {
         "cette cellule est obligatoire".into()
     }),
@@ -1289,9 +1275,6 @@ pub static CATALOGUE: &[Entry] = &[
              éligibilité, ou indiquez le motif d'une dérogation (derogation_reason)",
             date(a.p("on"))
         )
-    }),
-    rule("birth_date_unknown", 409, "", &[], |_| {
-        "la date de naissance de la personne n'est pas connue ; complétez sa fiche d'abord".into()
     }),
     rule("exit_already_recorded", 409, "", &[], |_| {
         "la sortie de cette mise en situation est déjà enregistrée".into()

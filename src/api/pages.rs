@@ -116,10 +116,10 @@ fn login_message(v: Violation) -> String {
 
 /// The login page's refusal `code` of a text field, with the text check's own rule and values.
 fn text_refused(field: &str, code: &'static str, why: &TextError) -> Violation {
-    why.violation(field)
-        .params
-        .into_iter()
-        .fold(Violation::new(field, code).with("rule", why.code()), |v, (name, value)| v.with(name, value))
+    why.violation(field).params.into_iter().fold(
+        Violation::new(field, code).with("rule", why.code()),
+        |v, (name, value)| v.with(name, value),
+    )
 }
 
 fn login_page(clock: &Clock, status: Status, fields: &LoginFields, error: Option<String>) -> Html {
@@ -338,7 +338,11 @@ pub async fn login_submit(
                 clock,
                 Status::UnprocessableEntity,
                 &fields,
-                Some(login_message(text_refused("email", "login_email_refused", &why))),
+                Some(login_message(text_refused(
+                    "email",
+                    "login_email_refused",
+                    &why,
+                ))),
             )));
         }
     };
