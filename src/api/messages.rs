@@ -2320,12 +2320,40 @@ mod tests {
         for (i, name) in e.params.iter().enumerate() {
             let sample = format!("{}", 101 + i);
             v = v.with(name, &sample);
-            // `got_kind`, `accepted` and `scope` choose a wording, `what` a record's name.
-            if !["got_kind", "accepted", "scope", "what"].contains(name) {
+            // `got_kind`, `accepted` and `scope` choose a wording, `what` a record's name;
+            // `rule` chooses the wording and with it the one value it shows (tested apart).
+            let chosen = e.params.contains(&"rule");
+            if !chosen && !["got_kind", "accepted", "scope", "what"].contains(name) {
                 shown.push((*name, sample));
             }
         }
         (v, shown)
+    }
+
+    #[test]
+    fn the_login_page_names_the_refused_text_rule() {
+        let email = |rule: &str| Violation::new("email", "login_email_refused").with("rule", rule);
+        assert_eq!(
+            sentence(&render(&email("too_long").with("max", 1254))),
+            "L'adresse électronique ne doit pas dépasser 1\u{202f}254 caractères."
+        );
+        assert_eq!(
+            render(&email("nul_character")),
+            "l'adresse électronique ne doit pas contenir de caractère nul (U+0000)"
+        );
+        let password = |rule: &str| {
+            Violation::new("password", "login_password_refused")
+                .with("rule", rule)
+                .with("character", "U+0009")
+        };
+        assert!(render(&password("line_break"))
+            .starts_with("le mot de passe doit tenir sur une seule ligne"));
+        assert!(render(&password("control_character")).ends_with("de contrôle (U+0009)"));
+        let wait = |minutes: i64| {
+            render(&Violation::new("", "login_too_many_attempts").with("minutes", minutes))
+        };
+        assert!(wait(1).ends_with("dans 1 minute"), "{}", wait(1));
+        assert!(wait(15).ends_with("dans 15 minutes"), "{}", wait(15));
     }
 
     #[test]
