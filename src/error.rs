@@ -345,3 +345,89 @@ impl From<crate::reports::html::RenderError> for ApiError {
         ApiError::internal()
     }
 }
+
+/// The mapping of the server's own failures to their codes: these states (a database that
+/// does not answer, two writers at once, a saturated hasher) are not a client's to make, so
+/// the codes are produced here from the errors that yield them.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::AppError;
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    fn database_error(kind: DatabaseErrorKind) -> Error {
+        Error::DatabaseError(kind, Box::new("the database's own message".to_string()))
+    }
+
+    /// Status, code and detail of a problem; the detail is checked French and non-empty.
+    fn answer(e: ApiError) -> (u16, String) {
+        assert!(!e.detail.trim().is_empty(), "{e}");
+        assert_eq!(crate::api::messages::english_word(&e.detail), None, "{e}");
+        assert!(
+            crate::api::messages::entry(&e.code).is_some(),
+            "{} is not in the catalogue",
+            e.code
+        );
+        (e.status, e.code.clone())
+    }
+
+    fn pair(status: u16, code: &str) -> (u16, String) {
+        (status, code.to_string())
+    }
+
+    #[test]
+    fn a_unique_index_hit_is_record_exists() {
+        let e = ApiError::from(database_error(DatabaseErrorKind::UniqueViolation));
+        assert_eq!(answer(e), pair(409, "record_exists"));
+    }
+
+    #[test]
+    fn a_serialization_failure_is_concurrent_update() {
+        let direct = ApiError::from(database_error(DatabaseErrorKind::SerializationFailure));
+        assert_eq!(answer(direct), pair(409, "concurrent_update"));
+        let app = AppError::from(database_error(DatabaseErrorKind::SerializationFailure));
+        let e = ApiError::from(app);
+        assert_eq!(e.errors[0].code, "concurrent_update");
+        assert_eq!(answer(e), pair(409, "concurrent_update"));
+    }
+
+    #[test]
+    fn a_database_out_of_reach_is_unavailable() {
+        // A closed connection, and what `Db::run` answers when the pool gives no connection.
+        let closed = AppError::from(database_error(DatabaseErrorKind::ClosedConnection));
+        assert!(matches!(closed, AppError::Unavailable), "{closed:?}");
+        assert_eq!(answer(closed.into()), pair(503, "unavailable"));
+        assert_eq!(
+            answer(ApiError::from_status(Status::ServiceUnavailable)),
+            pair(503, "unavailable")
+        );
+    }
+
+    #[test]
+    fn any_other_failure_is_internal_and_shows_nothing_of_it() {
+        let failed = AppError::from(database_error(DatabaseErrorKind::CheckViolation));
+        let e = ApiError::from(failed);
+        assert!(!e.detail.contains("the database's own message"), "{e}");
+        assert_eq!(answer(e), pair(500, "internal"));
+        assert_eq!(answer(AppError::Internal.into()), pair(500, "internal"));
+        assert_eq!(
+            answer(ApiError::from(Error::RollbackTransaction)),
+            pair(500, "internal")
+        );
+    }
+
+    #[test]
+    fn a_saturated_hasher_is_overloaded_with_its_delay() {
+        let e = ApiError::from(crate::auth::password::HashError::Busy);
+        assert_eq!(e.retry_after, Some(1));
+        assert_eq!(answer(e), pair(503, "overloaded"));
+    }
+
+    #[test]
+    fn a_status_without_a_code_of_its_own_is_http_error() {
+        let e = ApiError::from_status(Status::ImATeapot);
+        assert_eq!(e.errors.len(), 0);
+        assert!(e.detail.contains("418"), "{e}");
+        assert_eq!(answer(e), pair(418, "http_error"));
+    }
+}

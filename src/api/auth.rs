@@ -81,7 +81,8 @@ pub async fn me(caller: AnyRole, db: &State<Db>) -> Answer<Me> {
     let u = db
         .run(move |c| app::current_user(c, id))
         .await?
-        .ok_or_else(|| ApiError::unauthorized("account_gone"))?;
+        // Authentication has just read the account: gone since, it is a session that ended.
+        .ok_or_else(|| ApiError::unauthorized("session_ended"))?;
     Ok(Json(Me {
         id: u.id,
         email: u.email,

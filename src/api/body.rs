@@ -38,19 +38,20 @@ impl<'r, T: DeserializeOwned> FromData<'r> for JsonBody<T> {
                     ApiError::from_status(rocket::http::Status::PayloadTooLarge),
                 ))
             }
-            Err(e) => {
-                tracing::info!("cannot read the body: {e}");
-                return data::Outcome::Error(stash(
-                    req,
-                    ApiError::malformed(Violation::new("", "body_unreadable")),
-                ));
-            }
+            Err(e) => return data::Outcome::Error(stash(req, body_unreadable(e))),
         };
         match parse_json(&bytes) {
             Ok(v) => data::Outcome::Success(JsonBody(v)),
             Err(e) => data::Outcome::Error(stash(req, e)),
         }
     }
+}
+
+/// A body that could not be read to its end: the connection broke (the cause logged, not
+/// shown).
+fn body_unreadable(e: std::io::Error) -> ApiError {
+    tracing::info!("cannot read the body: {e}");
+    ApiError::malformed(Violation::new("", "body_unreadable"))
 }
 
 /// `application/json` or a `+json` type such as `application/merge-patch+json`.
@@ -266,6 +267,42 @@ pub struct ListResponse<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_body_cut_short_is_body_unreadable() {
+        let broken = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
+        let e = body_unreadable(broken);
+        assert_eq!((e.status, e.code.as_str()), (400, "body_unreadable"));
+        assert!(e.detail.contains("envoyez la requête à nouveau"), "{e}");
+        assert!(!e.detail.contains("reset"), "{e}");
+    }
+
+    #[test]
+    fn a_serde_message_without_a_code_is_value_refused() {
+        use serde::Deserialize;
+        // An untagged enum's refusal is serde's own sentence, with no code to read back.
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        #[serde(untagged)]
+        enum NumberOrFlag {
+            Number(u32),
+            Flag(bool),
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Body {
+            value: NumberOrFlag,
+        }
+        let e = parse_json::<Body>(br#"{"value": "beaucoup"}"#).unwrap_err();
+        assert_eq!(e.status, 422);
+        assert_eq!(e.errors[0].field, "value");
+        assert_eq!(e.errors[0].code, "value_refused");
+        assert!(
+            e.errors[0].message.contains("beaucoup"),
+            "{}",
+            e.errors[0].message
+        );
+    }
 
     #[test]
     fn missing_field_is_named() {

@@ -425,3 +425,14 @@ pub fn routes() -> Vec<rocket::Route> {
         clause_progress_route
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_upload_cut_short_is_upload_unreadable() {
+        let broken = std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "stream ended");
+        let e = super::upload_unreadable(broken);
+        assert_eq!((e.status, e.code.as_str()), (400, "upload_unreadable"));
+        assert!(e.detail.contains("envoyez-le à nouveau"), "{e}");
+    }
+}

@@ -91,6 +91,23 @@ pub fn render(v: &Violation) -> String {
     }
 }
 
+/// The predicate of a refused text on the login page, after the field's name: `rule` is the
+/// code of the text check (`too_long`, `nul_character`, `line_break`, `control_character`).
+fn text_rule(a: &Args) -> String {
+    match a.p("rule") {
+        "too_long" => format!("ne doit pas dépasser {} caractères", thousands(a.p("max"))),
+        "nul_character" => "ne doit pas contenir de caractère nul (U+0000)".into(),
+        "line_break" => format!(
+            "doit tenir sur une seule ligne, sans tabulation ni saut de ligne ({})",
+            a.p("character")
+        ),
+        _ => format!(
+            "ne doit pas contenir de caractère de contrôle ({})",
+            a.p("character")
+        ),
+    }
+}
+
 /// The catalogue's entry of `code`.
 pub fn entry(code: &str) -> Option<&'static Entry> {
     CATALOGUE.iter().find(|e| e.code == code)
@@ -503,26 +520,57 @@ pub static CATALOGUE: &[Entry] = &[
         |_| "la session est terminée ou le compte est désactivé ; connectez-vous à nouveau".into(),
     ),
     problem(
-        "session_cookie_required",
-        401,
-        "Authentification requise",
-        &[],
-        |_| {
-            "ce formulaire s'envoie avec le cookie de session : connectez-vous d'abord par la \
-             page de connexion"
-                .into()
-        },
-    ),
-    problem("account_gone", 401, "Authentification requise", &[], |_| {
-        "ce compte n'existe plus ; connectez-vous avec un autre compte".into()
-    }),
-    problem(
         "credentials_wrong",
         401,
         "Authentification refusée",
         &[],
         |_| "l'adresse e-mail ou le mot de passe est incorrect".into(),
     ),
+    // The login page (`POST /login`): each message is shown as a sentence on the page.
+    rule(
+        "login_email_refused",
+        422,
+        "email (page de connexion)",
+        &["rule", "max", "character"],
+        |a| format!("l'adresse électronique {}", text_rule(a)),
+    ),
+    rule(
+        "login_password_refused",
+        422,
+        "password (page de connexion)",
+        &["rule", "max", "character"],
+        |a| format!("le mot de passe {}", text_rule(a)),
+    ),
+    rule(
+        "login_fields_missing",
+        422,
+        "page de connexion",
+        &[],
+        |_| "renseignez votre adresse électronique et votre mot de passe".into(),
+    ),
+    rule(
+        "login_credentials_wrong",
+        401,
+        "page de connexion",
+        &[],
+        |_| "adresse électronique ou mot de passe incorrect".into(),
+    ),
+    rule(
+        "login_too_many_attempts",
+        429,
+        "page de connexion",
+        &["minutes"],
+        |a| {
+            let plural = if a.p("minutes") == "1" { "" } else { "s" };
+            format!(
+                "trop de tentatives : réessayez dans {} minute{plural}",
+                a.p("minutes")
+            )
+        },
+    ),
+    rule("login_overloaded", 503, "page de connexion", &[], |_| {
+        "trop de connexions sont en cours : réessayez dans un instant".into()
+    }),
     problem("forbidden", 403, "Accès refusé", &[], |_| {
         "votre rôle ne permet pas cette action".into()
     }),
@@ -755,9 +803,6 @@ pub static CATALOGUE: &[Entry] = &[
     }),
     rule("param_repeated", 422, "paramètres", &[], |_| {
         "le paramètre ne doit être donné qu'une fois".into()
-    }),
-    rule("param_not_text", 422, "paramètres", &[], |_| {
-        "la valeur doit être un texte, pas un fichier".into()
     }),
     rule("integer_malformed", 422, "paramètres", &[], |_| {
         "la valeur doit être un nombre entier écrit en chiffres, par exemple 12".into()
@@ -1001,11 +1046,6 @@ pub static CATALOGUE: &[Entry] = &[
     rule("file_not_utf8", 422, "file", &[], |_| {
         "le fichier n'est pas un texte UTF-8 ; enregistrez-le au format « CSV UTF-8 »".into()
     }),
-    rule("csv_unreadable", 422, "file", &[], |_| {
-        "le fichier CSV est illisible (guillemets non refermés ou lignes coupées) ; \
-         enregistrez-le à nouveau au format « CSV UTF-8 »"
-            .into()
-    }),
     rule("cell_required", 422, "colonnes du fichier", &[], |_| {
         "cette cellule est obligatoire".into()
     }),
@@ -1235,9 +1275,6 @@ pub static CATALOGUE: &[Entry] = &[
              éligibilité, ou indiquez le motif d'une dérogation (derogation_reason)",
             date(a.p("on"))
         )
-    }),
-    rule("birth_date_unknown", 409, "", &[], |_| {
-        "la date de naissance de la personne n'est pas connue ; complétez sa fiche d'abord".into()
     }),
     rule("exit_already_recorded", 409, "", &[], |_| {
         "la sortie de cette mise en situation est déjà enregistrée".into()
@@ -2283,12 +2320,40 @@ mod tests {
         for (i, name) in e.params.iter().enumerate() {
             let sample = format!("{}", 101 + i);
             v = v.with(name, &sample);
-            // `got_kind`, `accepted` and `scope` choose a wording, `what` a record's name.
-            if !["got_kind", "accepted", "scope", "what"].contains(name) {
+            // `got_kind`, `accepted` and `scope` choose a wording, `what` a record's name;
+            // `rule` chooses the wording and with it the one value it shows (tested apart).
+            let chosen = e.params.contains(&"rule");
+            if !chosen && !["got_kind", "accepted", "scope", "what"].contains(name) {
                 shown.push((*name, sample));
             }
         }
         (v, shown)
+    }
+
+    #[test]
+    fn the_login_page_names_the_refused_text_rule() {
+        let email = |rule: &str| Violation::new("email", "login_email_refused").with("rule", rule);
+        assert_eq!(
+            sentence(&render(&email("too_long").with("max", 1254))),
+            "L'adresse électronique ne doit pas dépasser 1\u{202f}254 caractères."
+        );
+        assert_eq!(
+            render(&email("nul_character")),
+            "l'adresse électronique ne doit pas contenir de caractère nul (U+0000)"
+        );
+        let password = |rule: &str| {
+            Violation::new("password", "login_password_refused")
+                .with("rule", rule)
+                .with("character", "U+0009")
+        };
+        assert!(render(&password("line_break"))
+            .starts_with("le mot de passe doit tenir sur une seule ligne"));
+        assert!(render(&password("control_character")).ends_with("de contrôle (U+0009)"));
+        let wait = |minutes: i64| {
+            render(&Violation::new("", "login_too_many_attempts").with("minutes", minutes))
+        };
+        assert!(wait(1).ends_with("dans 1 minute"), "{}", wait(1));
+        assert!(wait(15).ends_with("dans 15 minutes"), "{}", wait(15));
     }
 
     #[test]

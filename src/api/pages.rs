@@ -22,7 +22,8 @@ use crate::auth::{CallerCache, CookieSession, ReportReader, TokenKeys, SESSION_C
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
-use crate::domain::limits::{Email, Password};
+use crate::domain::limits::{Email, Password, TextError};
+use crate::domain::rule::Violation;
 use crate::error::ApiError;
 use crate::reports::html::{page_context, render, PageExtras};
 use crate::reports::{Report, ScopeLabel};
@@ -106,6 +107,19 @@ struct LoginFields<'a> {
     email: &'a str,
     /// The login form's secret (the `clausier_login` cookie).
     csrf_token: &'a str,
+}
+
+/// A message of the login page, from the catalogue, as a sentence.
+fn login_message(v: Violation) -> String {
+    crate::api::messages::sentence(&crate::api::messages::render(&v))
+}
+
+/// The login page's refusal `code` of a text field, with the text check's own rule and values.
+fn text_refused(field: &str, code: &'static str, why: &TextError) -> Violation {
+    why.violation(field).params.into_iter().fold(
+        Violation::new(field, code).with("rule", why.code()),
+        |v, (name, value)| v.with(name, value),
+    )
 }
 
 fn login_page(clock: &Clock, status: Status, fields: &LoginFields, error: Option<String>) -> Html {
@@ -324,7 +338,11 @@ pub async fn login_submit(
                 clock,
                 Status::UnprocessableEntity,
                 &fields,
-                Some(format!("L'adresse électronique {why}.")),
+                Some(login_message(text_refused(
+                    "email",
+                    "login_email_refused",
+                    &why,
+                ))),
             )));
         }
     };
@@ -340,7 +358,11 @@ pub async fn login_submit(
                 clock,
                 Status::UnprocessableEntity,
                 &fields,
-                Some(format!("Le mot de passe {why}.")),
+                Some(login_message(text_refused(
+                    "password",
+                    "login_password_refused",
+                    &why,
+                ))),
             )))
         }
     };
@@ -349,7 +371,7 @@ pub async fn login_submit(
             clock,
             Status::UnprocessableEntity,
             &fields,
-            Some("Renseignez votre adresse électronique et votre mot de passe.".into()),
+            Some(login_message(Violation::new("", "login_fields_missing"))),
         )));
     }
     match login_with(db, keys, config, hashes, email.clone(), password)
@@ -370,7 +392,7 @@ pub async fn login_submit(
             clock,
             Status::Unauthorized,
             &fields,
-            Some("Adresse électronique ou mot de passe incorrect.".into()),
+            Some(login_message(Violation::new("", "login_credentials_wrong"))),
         ))),
         Err(e) if e.status == 429 => {
             let wait = e.retry_after.unwrap_or(60);
@@ -378,10 +400,8 @@ pub async fn login_submit(
                 clock,
                 Status::TooManyRequests,
                 &fields,
-                Some(format!(
-                    "Trop de tentatives : réessayez dans {} minute{}.",
-                    (wait + 59) / 60,
-                    if wait > 60 { "s" } else { "" }
+                Some(login_message(
+                    Violation::new("", "login_too_many_attempts").with("minutes", (wait + 59) / 60),
                 )),
             );
             page.retry_after = Some(wait);
@@ -392,7 +412,7 @@ pub async fn login_submit(
                 clock,
                 Status::ServiceUnavailable,
                 &fields,
-                Some("Trop de connexions sont en cours : réessayez dans un instant.".into()),
+                Some(login_message(Violation::new("", "login_overloaded"))),
             );
             page.retry_after = e.retry_after;
             Err(Refused::Page(page))

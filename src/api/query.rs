@@ -142,7 +142,9 @@ impl<'r, T: QueryValue + 'r> FromForm<'r> for Param<T> {
 
     async fn push_data(ctxt: &mut Self::Context, _field: DataField<'r, '_>) {
         ctxt.given += 1;
-        ctxt.value = Some(Err(broken("param_not_text")));
+        // A query string holds text only; a data field comes from a form body, which no route
+        // reads into a `Param`: its value is refused like any value of the wrong form.
+        ctxt.value = Some(Err(broken("value_refused")));
     }
 
     fn finalize(ctxt: Self::Context) -> form::Result<'r, Self> {

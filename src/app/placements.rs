@@ -162,7 +162,11 @@ pub fn place_person(conn: &mut Conn, by: &Actor, input: PlacementRequest) -> App
     check_weekly_load(&existing, &new_plan, MAX_WEEKLY_HOURS).map_err(AppError::invalid)?;
     let birth = person
         .birth_date
-        .ok_or_else(|| AppError::conflict(Violation::new("", "birth_date_unknown")))?;
+        // Only anonymisation clears a birth date, and an anonymised person is refused above.
+        .ok_or_else(|| {
+            tracing::error!("a person that is not anonymised has no birth date");
+            AppError::Internal
+        })?;
     let contract = contracts::get(conn, sid, clause.contract_id)?;
     let lot_cpv = match clause.lot_number {
         Some(n) => contracts::lots(conn, contract.id)?

@@ -274,9 +274,11 @@ impl<'r> FromRequest<'r> for CookieSession {
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ApiError> {
         match authenticate(req).await {
             Ok((caller, Presented::Cookie)) => Outcome::Success(CookieSession(caller)),
+            // A token instead of the cookie: its one route (POST /logout) goes on without a
+            // session, so this problem is never answered.
             Ok(_) => Outcome::Error(stash(
                 req,
-                ApiError::unauthorized("session_cookie_required"),
+                ApiError::unauthorized("authentication_required"),
             )),
             Err(e) => Outcome::Error(stash(req, e)),
         }

@@ -938,7 +938,11 @@ mod tests {
         assert_eq!(r.hours, 999_999_999_999_999);
         assert_eq!(r.exact_hours, 99_999_999_999_999_900);
         let overflow = calibrate(&per_amount(h(i64::MAX), h(1)), &[], None);
-        assert_eq!(overflow.unwrap_err()[0].field, "amount_eur");
+        let refused = overflow.unwrap_err();
+        assert_eq!(
+            (refused[0].field.as_str(), refused[0].code),
+            ("amount_eur", "too_large_to_compute")
+        );
     }
 
     // -- fixed ---------------------------------------------------------------------------------

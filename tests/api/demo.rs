@@ -14,6 +14,11 @@ use crate::on_both;
 
 /// Generates the demo into the app's database with `today` as its day.
 fn demo_on(app: &TestApp, today: NaiveDate) -> Result<SeedReport, u16> {
+    demo_answer(app, today).map_err(|e| e.status)
+}
+
+/// `clausier demo` on the test's database: its report, or its refusal with its code.
+fn demo_answer(app: &TestApp, today: NaiveDate) -> Result<SeedReport, clausier::error::ApiError> {
     let pool = clausier::db::build_pool(
         &clausier::config::DatabaseUrl::parse(&app.database_url).unwrap(),
         1,
@@ -30,7 +35,7 @@ fn demo_on(app: &TestApp, today: NaiveDate) -> Result<SeedReport, u16> {
         password_hash: clausier::auth::password::hash_password(PASSWORD).unwrap(),
         open_placements: 0,
     };
-    generate(&mut conn, &options).map_err(|e| e.status)
+    generate(&mut conn, &options)
 }
 
 fn login_of(report: &SeedReport, role: &str) -> String {
@@ -303,7 +308,11 @@ on_both!(the_demo_goes_into_the_only_structure, |app: &TestApp| {
         report.persons
     );
     // Run again: the database holds data now.
-    assert_eq!(demo_on(app, today).err(), Some(409));
+    let refused = demo_answer(app, today).expect_err("a second demo is refused");
+    assert_eq!(
+        (refused.status, refused.code.as_str()),
+        (409, "database_not_empty")
+    );
 });
 
 on_both!(the_demo_refuses_several_structures, |app: &TestApp| {

@@ -2,15 +2,17 @@
 //! every problem reads French (title, detail, each field's and line's message: not empty, none
 //! of the English words of `messages::ENGLISH_WORDS`), and every code it carries is one of the
 //! catalogue's (so documented in docs/errors.md). The codes the walk meets are compared with
-//! the catalogue: every code is met, but those of `UNREACHABLE_BY_HTTP` (no request can give
-//! them: each has its reason); the gaps would be listed in `NOT_WALKED`, which stays exact.
+//! the catalogue: every code is met, but those of `PRODUCED_ELSEWHERE` (no request of the walk
+//! gives them: each names the test that does); the gaps would be listed in `NOT_WALKED`,
+//! which stays exact. The login page's refusals are pages: their sentences are checked.
 //! States are built through the API as a client would (a conflict, a full need, another
 //! placement the same month), and through the jobs a scheduler runs (reminders,
 //! anonymisation), on the test clock.
 
 use std::collections::BTreeSet;
 
-use clausier::api::messages::{english_word, entry, CATALOGUE};
+use clausier::api::messages::{english_word, entry, render, sentence, CATALOGUE};
+use clausier::domain::rule::Violation;
 use rocket::http::ContentType;
 use serde_json::{json, Value};
 
@@ -19,8 +21,8 @@ use crate::fixtures::{contractor_user, placed, World, SIRETS};
 use crate::on_both;
 
 /// Codes of the catalogue that this walk does not produce yet, besides those of
-/// `UNREACHABLE_BY_HTTP`: none. The comparison is exact: a new code of the catalogue needs
-/// its step here (or its reason there).
+/// `PRODUCED_ELSEWHERE`: none. The comparison is exact: a new code of the catalogue needs
+/// its step here (or its test there).
 const NOT_WALKED: &[&str] = &[];
 
 /// The codes met so far, and what the checks found wrong: every refusal is checked, and the
@@ -70,6 +72,25 @@ impl Walk {
                 .push(format!("{what}: {}: {}", faults.join("; "), r.text));
         }
         self.codes.extend(here);
+    }
+
+    /// Checks a refused login page: its status, and that it shows the catalogue's message of
+    /// `rule` as a sentence.
+    fn page(&mut self, what: &str, page: (u16, String), status: u16, rule: Violation) {
+        let (got, html) = page;
+        // The template escapes apostrophes and quotes; compare the text a person reads.
+        let text = html
+            .replace("&#x27;", "'")
+            .replace("&#39;", "'")
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&");
+        let message = sentence(&render(&rule));
+        if got != status || !text.contains(&message) {
+            self.faults.push(format!(
+                "{what}: status {got} (expected {status}), « {message} » expected on the page: {html}"
+            ));
+        }
+        self.codes.insert(rule.code.to_string());
     }
 
     /// Checks a refusal of any client-error status that carries `code`.
@@ -448,6 +469,7 @@ on_both!(
         hours_with_state(&ctx, &mut walk);
         workbooks(&ctx, &mut walk);
         sessions(&ctx, &mut walk);
+        login_page(&ctx, &mut walk);
         reminders_and_reports(&ctx, &mut walk);
         // Last: the anonymisation job empties the people.
         anonymised(&ctx, &mut walk);
@@ -456,10 +478,10 @@ on_both!(
         assert!(walk.faults.is_empty(), "{}", walk.faults.join("\n\n"));
         let catalogue: BTreeSet<&str> = CATALOGUE.iter().map(|e| e.code).collect();
         let walked: BTreeSet<&str> = walk.codes.iter().map(String::as_str).collect();
-        let unreachable: BTreeSet<&str> = UNREACHABLE_BY_HTTP.iter().map(|(c, _)| *c).collect();
+        let elsewhere: BTreeSet<&str> = PRODUCED_ELSEWHERE.iter().map(|(c, _)| *c).collect();
         let not_walked: Vec<&str> = catalogue
             .difference(&walked)
-            .filter(|c| !unreachable.contains(*c))
+            .filter(|c| !elsewhere.contains(*c))
             .copied()
             .collect();
         let listed: Vec<&str> = NOT_WALKED.to_vec();
@@ -467,9 +489,15 @@ on_both!(
             not_walked, listed,
             "NOT_WALKED must list exactly the catalogue's codes this walk does not produce"
         );
-        for code in &unreachable {
+        assert_eq!(
+            elsewhere.len(),
+            PRODUCED_ELSEWHERE.len(),
+            "PRODUCED_ELSEWHERE lists a code twice"
+        );
+        for (code, test) in PRODUCED_ELSEWHERE {
             assert!(entry(code).is_some(), "{code} is not in the catalogue");
-            assert!(!walked.contains(code), "{code} is walked: not unreachable");
+            assert!(!walked.contains(code), "{code} is walked: not elsewhere");
+            assert!(!test.trim().is_empty(), "{code} names no test");
         }
     }
 );
@@ -1097,6 +1125,18 @@ fn needs_and_referrals(c: &Ctx, walk: &mut Walk) {
         422,
         "derogation_staff_only",
     );
+    // Another answer between the check and the write: the write then finds the referral no
+    // longer in the state it was read in. A trigger that skips every update of a referral
+    // makes the write find nothing, as after that other answer.
+    skip_referral_updates(app, true);
+    let r = answer(first, json!({"state": "interview"}));
+    skip_referral_updates(app, false);
+    walk.refused(
+        "an answer written after another",
+        &r,
+        409,
+        "referral_answered_meanwhile",
+    );
     let r = answer(first, json!({"state": "interview"}));
     assert!(r.status < 300, "{}", r.text);
     let r = answer(first, json!({"state": "interview"}));
@@ -1120,6 +1160,35 @@ fn needs_and_referrals(c: &Ctx, walk: &mut Walk) {
     walk.refused("a filled need closed", &r, 409, "need_already_closed");
     let r = propose(one_post, zoe);
     walk.refused("a proposal to a filled need", &r, 409, "need_not_open");
+}
+
+/// Creates (`true`) or drops a trigger that makes every update of a referral change nothing,
+/// through raw SQL on the test's database.
+fn skip_referral_updates(app: &TestApp, skip: bool) {
+    use diesel::connection::SimpleConnection;
+    let pool = clausier::db::build_pool(
+        &clausier::config::DatabaseUrl::parse(&app.database_url).expect("url"),
+        1,
+    )
+    .expect("pool");
+    let mut conn = pool.get().expect("connection");
+    let sql = match (&mut *conn, skip) {
+        (clausier::db::Conn::Sqlite(c), true) => c.batch_execute(
+            "CREATE TRIGGER referrals_skip BEFORE UPDATE ON referrals \
+             BEGIN SELECT RAISE(IGNORE); END;",
+        ),
+        (clausier::db::Conn::Sqlite(c), false) => c.batch_execute("DROP TRIGGER referrals_skip;"),
+        (clausier::db::Conn::Pg(c), true) => c.batch_execute(
+            "CREATE FUNCTION referrals_skip() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN RETURN NULL; END; $$; \
+             CREATE TRIGGER referrals_skip BEFORE UPDATE ON referrals \
+             FOR EACH ROW EXECUTE FUNCTION referrals_skip();",
+        ),
+        (clausier::db::Conn::Pg(c), false) => c.batch_execute(
+            "DROP TRIGGER referrals_skip ON referrals; DROP FUNCTION referrals_skip();",
+        ),
+    };
+    sql.expect("the trigger on referrals");
 }
 
 /// Hours that need a state: another placement of the month, a validated figure, the lines
@@ -1354,76 +1423,114 @@ fn sessions(c: &Ctx, walk: &mut Walk) {
     walk.refused("no CSRF secret", &r, 403, "csrf_token_mismatch");
 }
 
-/// Codes of the catalogue that no request can produce, each with the reason (their messages
-/// are rendered by `api::messages::tests` like every code).
-const UNREACHABLE_BY_HTTP: &[(&str, &str)] = &[
-    // Produced by no request, whatever it holds: ----------------------------------------
-    // domain::calibration: amounts have 13 digits at most and percentages 100 %, so the
-    // largest calibration (about 10^15 h) fits an i64; the rule guards the arithmetic.
+/// Codes that no request of this walk produces, each with the test that does: a server's
+/// own state (a database out of reach, a saturated hasher), the transport (a connection cut
+/// while a body is read), the command line, a JSON shape no body type has yet. The
+/// comparison is exact: every code of the catalogue is walked or listed here, never both.
+const PRODUCED_ELSEWHERE: &[(&str, &str)] = &[
     (
         "too_large_to_compute",
-        "no accepted amount overflows the computation",
+        "domain::calibration::tests::very_large_amounts_do_not_overflow",
     ),
-    // app::placements: every person has a birth date until anonymised, and an anonymised
-    // person is refused first (person_anonymised).
-    ("birth_date_unknown", "a guard behind person_anonymised"),
-    // api::query: a query value is text; a data field only exists in a form body.
-    ("param_not_text", "the query string holds no data field"),
-    // auth::CookieSession: its one route (POST /logout) ignores a missing cookie session.
-    (
-        "session_cookie_required",
-        "POST /logout redirects without a session",
-    ),
-    // domain::hours: the file is checked as UTF-8 and read flexibly before the CSV reader,
-    // which then has nothing left to fail on.
-    (
-        "csv_unreadable",
-        "a guard behind file_not_utf8 and row_too_many_values",
-    ),
-    // api::body: every body type's serde message carries a code; this is the fallback.
     (
         "value_refused",
-        "the fallback of a serde message without a code",
+        "api::body::tests::a_serde_message_without_a_code_is_value_refused",
     ),
-    // api::auth: no route deletes an account; an operator's deletion in the database is
-    // the one way to a live token without its account.
-    ("account_gone", "no request deletes an account"),
-    // The transport, not the request: ----------------------------------------------------
     (
         "body_unreadable",
-        "the connection breaks while the body is read",
+        "api::body::tests::a_body_cut_short_is_body_unreadable",
     ),
     (
         "upload_unreadable",
-        "the connection breaks while the upload is read",
+        "api::hours::tests::an_upload_cut_short_is_upload_unreadable",
     ),
     (
         "http_error",
-        "a status Rocket raises without a code of its own: no route gives one",
+        "error::tests::a_status_without_a_code_of_its_own_is_http_error",
     ),
-    // The server's state, not the request: ----------------------------------------------
-    ("internal", "a defect or a database failure, logged"),
-    ("unavailable", "the database cannot be reached"),
+    (
+        "internal",
+        "error::tests::any_other_failure_is_internal_and_shows_nothing_of_it",
+    ),
+    (
+        "unavailable",
+        "error::tests::a_database_out_of_reach_is_unavailable",
+    ),
     (
         "overloaded",
-        "password hashing saturated (tests/api/uploads.rs saturates it)",
+        "error::tests::a_saturated_hasher_is_overloaded_with_its_delay",
     ),
-    // Two writers at the same moment (tests/api/concurrency.rs races them): --------------
+    (
+        "login_overloaded",
+        "tests/api/uploads.rs logins_when_hashing_is_saturated",
+    ),
     (
         "concurrent_update",
-        "a serialization failure between two transactions",
+        "error::tests::a_serialization_failure_is_concurrent_update",
     ),
-    ("record_exists", "a unique index hit by a concurrent insert"),
     (
-        "referral_answered_meanwhile",
-        "another answer between the check and the write",
+        "record_exists",
+        "error::tests::a_unique_index_hit_is_record_exists",
     ),
-    // The command line: -------------------------------------------------------------------
     (
         "database_not_empty",
-        "`clausier demo` on a database that holds data",
+        "tests/api/demo.rs the_demo_goes_into_the_only_structure",
     ),
 ];
+
+/// The login page's refusals, each a page with the catalogue's sentence.
+fn login_page(c: &Ctx, walk: &mut Walk) {
+    let app = c.app;
+    let submit = |fields: &str| {
+        let r = app.submit_login_form(fields);
+        let status = r.status().code;
+        (status, r.into_string().unwrap_or_default())
+    };
+    walk.page(
+        "a login form without its fields",
+        submit("email=&password="),
+        422,
+        Violation::new("", "login_fields_missing"),
+    );
+    walk.page(
+        "a login form with a NUL in the email",
+        submit("email=walk%40plie.test%00&password=x"),
+        422,
+        Violation::new("email", "login_email_refused").with("rule", "nul_character"),
+    );
+    walk.page(
+        "a login form with a line break in the password",
+        submit("email=walk%40plie.test&password=a%0Ab"),
+        422,
+        Violation::new("password", "login_password_refused")
+            .with("rule", "line_break")
+            .with("character", "U+000A"),
+    );
+    walk.page(
+        "a login form with a wrong password",
+        submit("email=walk%40plie.test&password=wrong-password"),
+        401,
+        Violation::new("", "login_credentials_wrong"),
+    );
+    // Past the lockout (5 failures), the attempts of this email wait.
+    for _ in 0..5 {
+        submit("email=walk%40plie.test&password=wrong-password");
+    }
+    let r = app.submit_login_form("email=walk%40plie.test&password=wrong-password");
+    let wait: i64 = r
+        .headers()
+        .get_one("Retry-After")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let minutes = (wait + 59) / 60;
+    let last = (r.status().code, r.into_string().unwrap_or_default());
+    walk.page(
+        "a login form past the lockout",
+        last,
+        429,
+        Violation::new("", "login_too_many_attempts").with("minutes", minutes),
+    );
+}
 
 /// Milestones, notifications, the DECP import and a funder's report.
 fn reminders_and_reports(c: &Ctx, walk: &mut Walk) {
