@@ -195,6 +195,168 @@ impl Bulk {
     }
 }
 
+/// The writers of the tables both generators fill (the bench data sets and the demo), with
+/// their column lists; `flush_all` writes what is pending, parents first.
+struct Tables {
+    contracts: Bulk,
+    clauses: Bulk,
+    assignments: Bulk,
+    participants: Bulk,
+    eligibility: Bulk,
+    placements: Bulk,
+    entries: Bulk,
+    year_totals: Bulk,
+}
+
+impl Tables {
+    fn new() -> Self {
+        Tables {
+            contracts: Bulk::new(
+                "contracts",
+                "id, structure_id, buyer_id, reference, title, kind, cpv_code, amount_cents, notified_on, starts_on, ends_on, duration_months, social_considerations, environmental_considerations, source, fingerprint, created_at, updated_at",
+            ),
+            clauses: Bulk::new(
+                "clauses",
+                "id, structure_id, contract_id, lot_number, kind, status, method, calibration, explanation, computed_hours, hours_override, override_justification, required_hours, starts_on, ends_on, reporting_frequency, penalty_per_hour_cents, referent_id, territory, time_zone, created_at, updated_at",
+            ),
+            assignments: Bulk::new(
+                "assignments",
+                "id, structure_id, clause_id, contractor_id, role, hours_target, created_at",
+            ),
+            participants: Bulk::new(
+                "participants",
+                "id, structure_id, first_name, last_name, birth_date, birth_year, sex, postal_code, territory, qpv, zrr, qualification_level, jobseeker_id, looking_for_work, wished_rome_codes, licences, reachable_departements, available_from, last_activity_on, anonymised_at, created_at, updated_at",
+            ),
+            eligibility: Bulk::new(
+                "eligibility_validations",
+                "id, structure_id, participant_id, criteria, proof, justification, validated_by, validated_on, valid_until, created_at",
+            ),
+            placements: Bulk::new(
+                "placements",
+                format!(
+                    "id, structure_id, assignment_id, clause_id, employer_id, job_title, ends_on, weekly_hours, derogation_reason, eligibility_id, exit_on, exit_outcome, created_by, created_at, {}",
+                    PlacementSnapshot::COLUMNS
+                ),
+            ),
+            entries: Bulk::new(
+                "hour_entries",
+                "id, structure_id, placement_id, participant_id, month, work_hours, training_hours, status, validated_work, validated_training, amendment_reason, rejection_reason, submitted_by, submitted_at, validated_by, validated_at",
+            ),
+            year_totals: Bulk::new(
+                "placement_year_totals",
+                format!(
+                    "placement_id, year, structure_id, work, training, {}",
+                    PlacementSnapshot::COLUMNS
+                ),
+            ),
+        }
+    }
+
+    /// Writes the pending contracts, clauses and assignments, parents first.
+    fn flush_contracts(&mut self, conn: &mut Conn) -> Result<(), ApiError> {
+        flush_in_order(
+            conn,
+            &mut [
+                &mut self.contracts,
+                &mut self.clauses,
+                &mut self.assignments,
+            ],
+        )
+    }
+
+    /// Writes the pending participants, their eligibility validations and placements.
+    fn flush_people(&mut self, conn: &mut Conn) -> Result<(), ApiError> {
+        flush_in_order(
+            conn,
+            &mut [
+                &mut self.participants,
+                &mut self.eligibility,
+                &mut self.placements,
+            ],
+        )
+    }
+
+    /// Writes every pending row, parents before children.
+    fn flush_all(&mut self, conn: &mut Conn) -> Result<(), ApiError> {
+        flush_in_order(
+            conn,
+            &mut [
+                &mut self.contracts,
+                &mut self.clauses,
+                &mut self.assignments,
+                &mut self.participants,
+                &mut self.eligibility,
+                &mut self.placements,
+                &mut self.entries,
+                &mut self.year_totals,
+            ],
+        )
+    }
+}
+
+/// Writes the per-assignment month totals, in key order.
+fn write_month_totals(
+    conn: &mut Conn,
+    totals: impl IntoIterator<Item = ((i64, String), (i64, i64))>,
+) -> Result<(), ApiError> {
+    let mut totals_b = Bulk::new(
+        "assignment_month_totals",
+        "assignment_id, month, validated, pending",
+    );
+    let mut keys: Vec<_> = totals.into_iter().collect();
+    keys.sort_by(|a, b| a.0.cmp(&b.0));
+    for ((assignment, month), (validated, pending)) in keys {
+        totals_b.push(
+            conn,
+            format!("({assignment}, {}, {validated}, {pending})", q(&month)),
+        )?;
+    }
+    totals_b.flush(conn)
+}
+
+/// One month's hour entry of a placement, as both generators write it.
+struct HourEntryRow<'a> {
+    id: i64,
+    structure_id: i64,
+    placement_id: i64,
+    participant_id: i64,
+    /// `YYYY-MM`.
+    month: &'a str,
+    work: i64,
+    training: i64,
+    status: EntryStatus,
+    submitted_on: NaiveDate,
+    validated_on: NaiveDate,
+    /// Declares the entry and, once validated, validates it.
+    staff: i64,
+}
+
+/// Writes an hour entry; the validated hours, validator and date are set only once validated.
+fn write_hour_entry(conn: &mut Conn, entries: &mut Bulk, e: &HourEntryRow) -> Result<(), ApiError> {
+    let validated = e.status == EntryStatus::Validated;
+    let or_null = |value: String| if validated { value } else { "NULL".into() };
+    entries.push(
+        conn,
+        format!(
+            "({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, NULL, NULL, {}, {}, {}, {})",
+            e.id,
+            e.structure_id,
+            e.placement_id,
+            e.participant_id,
+            q(e.month),
+            e.work,
+            e.training,
+            q(e.status.as_str()),
+            or_null(e.work.to_string()),
+            or_null(e.training.to_string()),
+            e.staff,
+            ts(e.submitted_on),
+            or_null(e.staff.to_string()),
+            or_null(ts(e.validated_on)),
+        ),
+    )
+}
+
 fn q(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
@@ -719,44 +881,7 @@ fn fill(
         .collect();
     report.years = years.clone();
 
-    let mut contracts = Bulk::new(
-        "contracts",
-        "id, structure_id, buyer_id, reference, title, kind, cpv_code, amount_cents, notified_on, starts_on, ends_on, duration_months, social_considerations, environmental_considerations, source, fingerprint, created_at, updated_at",
-    );
-    let mut clauses_b = Bulk::new(
-        "clauses",
-        "id, structure_id, contract_id, lot_number, kind, status, method, calibration, explanation, computed_hours, hours_override, override_justification, required_hours, starts_on, ends_on, reporting_frequency, penalty_per_hour_cents, referent_id, territory, time_zone, created_at, updated_at",
-    );
-    let mut assignments_b = Bulk::new(
-        "assignments",
-        "id, structure_id, clause_id, contractor_id, role, hours_target, created_at",
-    );
-    let mut participants_b = Bulk::new(
-        "participants",
-        "id, structure_id, first_name, last_name, birth_date, birth_year, sex, postal_code, territory, qpv, zrr, qualification_level, jobseeker_id, looking_for_work, wished_rome_codes, licences, reachable_departements, available_from, last_activity_on, anonymised_at, created_at, updated_at",
-    );
-    let mut eligibility_b = Bulk::new(
-        "eligibility_validations",
-        "id, structure_id, participant_id, criteria, proof, justification, validated_by, validated_on, valid_until, created_at",
-    );
-    let mut placements_b = Bulk::new(
-        "placements",
-        format!(
-            "id, structure_id, assignment_id, clause_id, employer_id, job_title, ends_on, weekly_hours, derogation_reason, eligibility_id, exit_on, exit_outcome, created_by, created_at, {}",
-            PlacementSnapshot::COLUMNS
-        ),
-    );
-    let mut entries_b = Bulk::new(
-        "hour_entries",
-        "id, structure_id, placement_id, participant_id, month, work_hours, training_hours, status, validated_work, validated_training, amendment_reason, rejection_reason, submitted_by, submitted_at, validated_by, validated_at",
-    );
-    let mut year_totals = Bulk::new(
-        "placement_year_totals",
-        format!(
-            "placement_id, year, structure_id, work, training, {}",
-            PlacementSnapshot::COLUMNS
-        ),
-    );
+    let mut tables = Tables::new();
     let mut month_totals: HashMap<(i64, String), (i64, i64)> = HashMap::new();
 
     let (
@@ -818,7 +943,7 @@ fn fill(
                 } else {
                     ("30190000", 60_000 + (i as i64 % 50) * 1000)
                 };
-                contracts.push(
+                tables.contracts.push(
                     conn,
                     format!(
                         "({contract_id}, {}, {buyer}, {}, {}, {}, {}, {}, {}, {}, {}, {months}, {}, '', 'generated', NULL, {}, {})",
@@ -849,7 +974,7 @@ fn fill(
                     share_bp / 100
                 );
                 let territory = structure_territory[s];
-                clauses_b.push(
+                tables.clauses.push(
                     conn,
                     format!(
                         "({clause_id}, {}, {contract_id}, NULL, {}, 'active', 'labour_share', {}, {}, {required}, NULL, NULL, {required}, {}, {}, 'monthly', 6000, NULL, {}, {}, {}, {})",
@@ -870,7 +995,7 @@ fn fill(
                 let split = rng.gen_range(0..10) == 0 && contractors_of[s].len() > 1;
                 let holder_target = if split { required * 7 / 10 } else { required };
                 assignment_id += 1;
-                assignments_b.push(conn, format!("({assignment_id}, {}, {clause_id}, {holder}, 'holder', {holder_target}, {})", structure_ids[s], ts(created)))?;
+                tables.assignments.push(conn, format!("({assignment_id}, {}, {clause_id}, {holder}, 'holder', {holder_target}, {})", structure_ids[s], ts(created)))?;
                 assignments.push((assignment_id, holder));
                 if split {
                     let sub = contractors_of[s]
@@ -879,7 +1004,7 @@ fn fill(
                         .find(|c| *c != holder)
                         .unwrap_or(holder);
                     assignment_id += 1;
-                    assignments_b.push(
+                    tables.assignments.push(
                         conn,
                         format!(
                             "({assignment_id}, {}, {clause_id}, {sub}, 'subcontractor', {}, {})",
@@ -890,11 +1015,8 @@ fn fill(
                     )?;
                     assignments.push((assignment_id, sub));
                 }
-                if contracts.full() || clauses_b.full() || assignments_b.full() {
-                    flush_in_order(
-                        conn,
-                        &mut [&mut contracts, &mut clauses_b, &mut assignments_b],
-                    )?;
+                if tables.contracts.full() || tables.clauses.full() || tables.assignments.full() {
+                    tables.flush_contracts(conn)?;
                 }
                 by_structure[s].push(clauses.len());
                 clauses.push(Clause {
@@ -911,10 +1033,7 @@ fn fill(
             }
         }
         report.clauses += clauses.len();
-        flush_in_order(
-            conn,
-            &mut [&mut contracts, &mut clauses_b, &mut assignments_b],
-        )?;
+        tables.flush_contracts(conn)?;
 
         // People of the year: 40 % continue from the year before, the rest are new.
         let keep = if previous_persons.is_empty() {
@@ -958,7 +1077,7 @@ fn fill(
             } else {
                 format!("{territory}100")
             };
-            participants_b.push(
+            tables.participants.push(
                 conn,
                 format!(
                     "({person_id}, {}, {}, {}, {}, {}, {}, {}, {}, {}, FALSE, {}, NULL, TRUE, 'F1703', 'B', {}, NULL, {}, NULL, {}, {})",
@@ -978,8 +1097,8 @@ fn fill(
                     ts(created)
                 ),
             )?;
-            if participants_b.full() {
-                participants_b.flush(conn)?;
+            if tables.participants.full() {
+                tables.participants.flush(conn)?;
             }
             persons.push(Person {
                 id: person_id,
@@ -992,7 +1111,7 @@ fn fill(
             });
         }
         report.persons += persons.len() - keep;
-        participants_b.flush(conn)?;
+        tables.participants.flush(conn)?;
 
         // Placements and monthly hours of the year.
         let last_month_of_year = if year == opts.last_month.year() {
@@ -1086,7 +1205,7 @@ fn fill(
                 let validated_on = start
                     .checked_sub_days(chrono::Days::new(rng.gen_range(0..60)))
                     .unwrap_or(start);
-                eligibility_b.push(
+                tables.eligibility.push(
                     conn,
                     format!(
                         "({eligibility_id}, {}, {}, {}, 'france_travail_certificate', NULL, {staff_user}, {}, {}, {})",
@@ -1130,7 +1249,7 @@ fn fill(
                     territory: clause.territory.clone(),
                 };
                 let snapshot_sql = snapshot.sql_values(q, d, |v| b(v).to_string());
-                placements_b.push(
+                tables.placements.push(
                     conn,
                     format!(
                         "({placement_id}, {}, {assignment}, {}, {contractor}, {}, {}, {weekly}, NULL, {eligibility_id}, {}, {}, {staff_user}, {}, {snapshot_sql})",
@@ -1171,20 +1290,22 @@ fn fill(
                     let (submitted_on, validated_on) = NaiveDate::from_ymd_opt(year, m, 1)
                         .map(|first| declared_on(first, entry_id, opts.today))
                         .unwrap_or((start, start));
-                    entries_b.push(
+                    write_hour_entry(
                         conn,
-                        format!(
-                            "({entry_id}, {}, {placement_id}, {}, {}, {work}, {training}, {}, {}, {}, NULL, NULL, {staff_user}, {}, {}, {})",
-                            structure_ids[clause.structure],
-                            person.id,
-                            q(&key),
-                            q(status.as_str()),
-                            if validated { work.to_string() } else { "NULL".into() },
-                            if validated { training.to_string() } else { "NULL".into() },
-                            ts(submitted_on),
-                            if validated { staff_user.to_string() } else { "NULL".into() },
-                            if validated { ts(validated_on) } else { "NULL".into() }
-                        ),
+                        &mut tables.entries,
+                        &HourEntryRow {
+                            id: entry_id,
+                            structure_id: structure_ids[clause.structure],
+                            placement_id,
+                            participant_id: person.id,
+                            month: &key,
+                            work,
+                            training,
+                            status,
+                            submitted_on,
+                            validated_on,
+                            staff: staff_user,
+                        },
                     )?;
                     report.entries += 1;
                     let totals = month_totals.entry((assignment, key)).or_default();
@@ -1197,7 +1318,7 @@ fn fill(
                     }
                 }
                 if work_year + training_year > 0 {
-                    year_totals.push(
+                    tables.year_totals.push(
                         conn,
                         format!(
                             "({placement_id}, {year}, {}, {work_year}, {training_year}, {snapshot_sql})",
@@ -1208,14 +1329,14 @@ fn fill(
                 }
                 month = last + 1 + rng.gen_range(0..2);
             }
-            if eligibility_b.full() || placements_b.full() || entries_b.full() {
+            if tables.eligibility.full() || tables.placements.full() || tables.entries.full() {
                 flush_in_order(
                     conn,
                     &mut [
-                        &mut eligibility_b,
-                        &mut placements_b,
-                        &mut entries_b,
-                        &mut year_totals,
+                        &mut tables.eligibility,
+                        &mut tables.placements,
+                        &mut tables.entries,
+                        &mut tables.year_totals,
                     ],
                 )?;
             }
@@ -1229,7 +1350,7 @@ fn fill(
         let start = NaiveDate::from_ymd_opt(opts.last_month.year(), 1, 1).unwrap_or(created);
         let end = NaiveDate::from_ymd_opt(opts.last_month.year(), 12, 31).unwrap_or(created);
         contract_id += 1;
-        contracts.push(
+        tables.contracts.push(
             conn,
             format!(
                 "({contract_id}, {first}, {}, 'BENCH-IMPORT', 'Marché du banc d''essai des imports', 'works', '45210000', 5000000000, {}, {}, {}, 12, 'clause_sociale', '', 'generated', NULL, {}, {})",
@@ -1237,7 +1358,7 @@ fn fill(
             ),
         )?;
         clause_id += 1;
-        clauses_b.push(
+        tables.clauses.push(
             conn,
             format!(
                 "({clause_id}, {first}, {contract_id}, NULL, 'execution_condition', 'active', 'fixed', '{{\"method\":\"fixed\",\"hours\":10000000,\"justification\":\"banc d''essai\"}}', 'Heures fixées pour le banc d''essai.', 1000000000, NULL, NULL, 1000000000, {}, {}, 'monthly', NULL, NULL, {}, {}, {}, {})",
@@ -1245,17 +1366,14 @@ fn fill(
             ),
         )?;
         assignment_id += 1;
-        assignments_b.push(
+        tables.assignments.push(
             conn,
             format!(
                 "({assignment_id}, {first}, {clause_id}, {contractor}, 'holder', 1000000000, {})",
                 ts(created)
             ),
         )?;
-        flush_in_order(
-            conn,
-            &mut [&mut contracts, &mut clauses_b, &mut assignments_b],
-        )?;
+        tables.flush_contracts(conn)?;
         let validated_on = start.pred_opt().unwrap_or(start);
         for i in 0..opts.open_placements {
             person_id += 1;
@@ -1265,7 +1383,7 @@ fn fill(
                 1 + (i % 28) as u32,
             )
             .unwrap_or(created);
-            participants_b.push(
+            tables.participants.push(
                 conn,
                 format!(
                     "({person_id}, {first}, {}, {}, {}, {}, 'male', '93200', '93', FALSE, FALSE, 'none', NULL, FALSE, '', '', '', NULL, {}, NULL, {}, {})",
@@ -1273,7 +1391,7 @@ fn fill(
                 ),
             )?;
             eligibility_id += 1;
-            eligibility_b.push(
+            tables.eligibility.push(
                 conn,
                 format!(
                     "({eligibility_id}, {first}, {person_id}, 'detld', 'france_travail_certificate', NULL, {staff_user}, {}, {}, {})",
@@ -1297,24 +1415,18 @@ fn fill(
                 clause_kind: ClauseKind::ExecutionCondition,
                 territory: structure_territory[0].to_string(),
             };
-            placements_b.push(
+            tables.placements.push(
                 conn,
                 format!(
                     "({placement_id}, {first}, {assignment_id}, {clause_id}, {contractor}, 'Ouvrier du bâtiment', {}, 3500, NULL, {eligibility_id}, NULL, NULL, {staff_user}, {}, {})",
                     d(end), ts(created), snapshot.sql_values(q, d, |v| b(v).to_string())
                 ),
             )?;
-            if participants_b.full() || placements_b.full() {
-                flush_in_order(
-                    conn,
-                    &mut [&mut participants_b, &mut eligibility_b, &mut placements_b],
-                )?;
+            if tables.participants.full() || tables.placements.full() {
+                tables.flush_people(conn)?;
             }
         }
-        flush_in_order(
-            conn,
-            &mut [&mut participants_b, &mut eligibility_b, &mut placements_b],
-        )?;
+        tables.flush_people(conn)?;
         add_user(
             conn,
             &mut users,
@@ -1326,31 +1438,8 @@ fn fill(
         )?;
         users.flush(conn)?;
     }
-    for bulk in [
-        &mut contracts,
-        &mut clauses_b,
-        &mut assignments_b,
-        &mut participants_b,
-        &mut eligibility_b,
-        &mut placements_b,
-        &mut entries_b,
-        &mut year_totals,
-    ] {
-        bulk.flush(conn)?;
-    }
-    let mut totals_b = Bulk::new(
-        "assignment_month_totals",
-        "assignment_id, month, validated, pending",
-    );
-    let mut keys: Vec<_> = month_totals.into_iter().collect();
-    keys.sort_by(|a, b| a.0.cmp(&b.0));
-    for ((assignment, month), (validated, pending)) in keys {
-        totals_b.push(
-            conn,
-            format!("({assignment}, {}, {validated}, {pending})", q(&month)),
-        )?;
-    }
-    totals_b.flush(conn)?;
+    tables.flush_all(conn)?;
+    write_month_totals(conn, month_totals)?;
     Ok(report)
 }
 
@@ -1716,44 +1805,7 @@ fn demo_activity(
     let territory = "93";
     let zone = crate::domain::territory::time_zone(territory).name();
 
-    let mut contracts = Bulk::new(
-        "contracts",
-        "id, structure_id, buyer_id, reference, title, kind, cpv_code, amount_cents, notified_on, starts_on, ends_on, duration_months, social_considerations, environmental_considerations, source, fingerprint, created_at, updated_at",
-    );
-    let mut clauses_b = Bulk::new(
-        "clauses",
-        "id, structure_id, contract_id, lot_number, kind, status, method, calibration, explanation, computed_hours, hours_override, override_justification, required_hours, starts_on, ends_on, reporting_frequency, penalty_per_hour_cents, referent_id, territory, time_zone, created_at, updated_at",
-    );
-    let mut assignments_b = Bulk::new(
-        "assignments",
-        "id, structure_id, clause_id, contractor_id, role, hours_target, created_at",
-    );
-    let mut participants_b = Bulk::new(
-        "participants",
-        "id, structure_id, first_name, last_name, birth_date, birth_year, sex, postal_code, territory, qpv, zrr, qualification_level, jobseeker_id, looking_for_work, wished_rome_codes, licences, reachable_departements, available_from, last_activity_on, anonymised_at, created_at, updated_at",
-    );
-    let mut eligibility_b = Bulk::new(
-        "eligibility_validations",
-        "id, structure_id, participant_id, criteria, proof, justification, validated_by, validated_on, valid_until, created_at",
-    );
-    let mut placements_b = Bulk::new(
-        "placements",
-        format!(
-            "id, structure_id, assignment_id, clause_id, employer_id, job_title, ends_on, weekly_hours, derogation_reason, eligibility_id, exit_on, exit_outcome, created_by, created_at, {}",
-            PlacementSnapshot::COLUMNS
-        ),
-    );
-    let mut entries_b = Bulk::new(
-        "hour_entries",
-        "id, structure_id, placement_id, participant_id, month, work_hours, training_hours, status, validated_work, validated_training, amendment_reason, rejection_reason, submitted_by, submitted_at, validated_by, validated_at",
-    );
-    let mut year_totals_b = Bulk::new(
-        "placement_year_totals",
-        format!(
-            "placement_id, year, structure_id, work, training, {}",
-            PlacementSnapshot::COLUMNS
-        ),
-    );
+    let mut tables = Tables::new();
     let mut month_totals: std::collections::BTreeMap<(i64, String), (i64, i64)> =
         std::collections::BTreeMap::new();
     let mut used_names = std::collections::HashSet::new();
@@ -1802,7 +1854,7 @@ fn demo_activity(
             } else {
                 ContractKind::Services
             };
-            contracts.push(
+            tables.contracts.push(
                 conn,
                 format!(
                     "({id}, {sid}, {buyer}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, '', 'generated', NULL, {}, {})",
@@ -1829,7 +1881,7 @@ fn demo_activity(
             "{amount_eur} € HT × {} % × 7 % ÷ 30 € = {hours} heures d'insertion.",
             spec.share_bp / 100
         );
-        clauses_b.push(
+        tables.clauses.push(
             conn,
             format!(
                 "({clause_id}, {sid}, {contract_id}, NULL, {}, {}, 'labour_share', {}, {}, {required}, NULL, NULL, {required}, {}, {}, 'monthly', 6000, NULL, {}, {}, {}, {})",
@@ -1845,7 +1897,7 @@ fn demo_activity(
                 ts(notified)
             ),
         )?;
-        assignments_b.push(
+        tables.assignments.push(
             conn,
             format!(
                 "({assignment_id}, {sid}, {clause_id}, {holder}, 'holder', {required}, {})",
@@ -1915,7 +1967,7 @@ fn demo_activity(
                     .checked_sub_days(chrono::Days::new(rng.gen_range(10..90)))
                     .unwrap_or(validated_on);
                 let postal = DEMO_POSTAL_CODES[rng.gen_range(0..DEMO_POSTAL_CODES.len())];
-                participants_b.push(
+                tables.participants.push(
                     conn,
                     format!(
                         "({person_id}, {sid}, {}, {}, {}, {}, {}, {}, {territory_q}, {}, FALSE, {}, NULL, {}, {}, 'B', {territory_q}, NULL, {}, NULL, {}, {})",
@@ -1939,7 +1991,7 @@ fn demo_activity(
                 report.persons += 1;
 
                 eligibility_id += 1;
-                eligibility_b.push(
+                tables.eligibility.push(
                     conn,
                     format!(
                         "({eligibility_id}, {sid}, {person_id}, {}, 'france_travail_certificate', NULL, {staff}, {}, {}, {})",
@@ -1988,7 +2040,7 @@ fn demo_activity(
                     territory: territory.to_string(),
                 };
                 let snapshot_sql = snapshot.sql_values(q, d, |v| b(v).to_string());
-                placements_b.push(
+                tables.placements.push(
                     conn,
                     format!(
                         "({placement_id}, {sid}, {assignment_id}, {clause_id}, {employer}, {}, {}, {weekly}, NULL, {eligibility_id}, {}, {}, {staff}, {}, {snapshot_sql})",
@@ -2027,18 +2079,22 @@ fn demo_activity(
                     let key = format!("{}-{:02}", this.year(), this.month());
                     let (submitted_on, validated_on) = declared_on(this, entry_id, today);
                     let validated = status == EntryStatus::Validated;
-                    entries_b.push(
+                    write_hour_entry(
                         conn,
-                        format!(
-                            "({entry_id}, {sid}, {placement_id}, {person_id}, {}, {work}, {training}, {}, {}, {}, NULL, NULL, {staff}, {}, {}, {})",
-                            q(&key),
-                            q(status.as_str()),
-                            if validated { work.to_string() } else { "NULL".into() },
-                            if validated { training.to_string() } else { "NULL".into() },
-                            ts(submitted_on),
-                            if validated { staff.to_string() } else { "NULL".into() },
-                            if validated { ts(validated_on) } else { "NULL".into() }
-                        ),
+                        &mut tables.entries,
+                        &HourEntryRow {
+                            id: entry_id,
+                            structure_id: sid,
+                            placement_id,
+                            participant_id: person_id,
+                            month: &key,
+                            work,
+                            training,
+                            status,
+                            submitted_on,
+                            validated_on,
+                            staff,
+                        },
                     )?;
                     report.entries += 1;
                     let totals = month_totals.entry((assignment_id, key)).or_default();
@@ -2052,7 +2108,7 @@ fn demo_activity(
                     }
                 }
                 for (year, (work, training)) in by_year {
-                    year_totals_b.push(
+                    tables.year_totals.push(
                         conn,
                         format!(
                             "({placement_id}, {year}, {sid}, {work}, {training}, {snapshot_sql})"
@@ -2085,7 +2141,7 @@ fn demo_activity(
             .unwrap_or(today);
         let validated_on = known_since + chrono::Days::new(rng.gen_range(1..10));
         let criteria = *pick(rng, CRITERIA);
-        participants_b.push(
+        tables.participants.push(
             conn,
             format!(
                 "({person_id}, {sid}, {}, {}, {}, {}, {}, {}, '93', {}, FALSE, {}, NULL, TRUE, 'F1703', 'B', '93', {}, {}, NULL, {}, {})",
@@ -2104,7 +2160,7 @@ fn demo_activity(
             ),
         )?;
         eligibility_id += 1;
-        eligibility_b.push(
+        tables.eligibility.push(
             conn,
             format!(
                 "({eligibility_id}, {sid}, {person_id}, {}, 'france_travail_certificate', NULL, {staff}, {}, {}, {})",
@@ -2116,29 +2172,8 @@ fn demo_activity(
         )?;
         report.persons += 1;
     }
-    for bulk in [
-        &mut contracts,
-        &mut clauses_b,
-        &mut assignments_b,
-        &mut participants_b,
-        &mut eligibility_b,
-        &mut placements_b,
-        &mut entries_b,
-        &mut year_totals_b,
-    ] {
-        bulk.flush(conn)?;
-    }
-    let mut totals_b = Bulk::new(
-        "assignment_month_totals",
-        "assignment_id, month, validated, pending",
-    );
-    for ((assignment, month), (validated, pending)) in month_totals {
-        totals_b.push(
-            conn,
-            format!("({assignment}, {}, {validated}, {pending})", q(&month)),
-        )?;
-    }
-    totals_b.flush(conn)?;
+    tables.flush_all(conn)?;
+    write_month_totals(conn, month_totals)?;
     report.years = years.into_iter().collect();
 
     // Every clause's calendar of milestones, as activation makes it; a completed clause's
