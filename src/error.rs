@@ -136,6 +136,11 @@ impl ApiError {
         ))];
         e
     }
+    /// The `If-Match` of a write no longer names the record's version: someone changed it
+    /// since it was read; nothing was written.
+    pub fn precondition_failed() -> Self {
+        Self::of("precondition-failed", "precondition_failed")
+    }
     /// 422 for one broken rule.
     pub fn rule(rule: Violation) -> Self {
         Self::validation(vec![messages::field_error(&rule)])
@@ -308,6 +313,7 @@ impl From<crate::app::AppError> for ApiError {
                 err
             }
             AppError::ConcurrentUpdate => ApiError::concurrent_update(),
+            AppError::PreconditionFailed => ApiError::precondition_failed(),
             AppError::Unavailable => ApiError::unavailable(),
             AppError::Database(cause) => {
                 tracing::error!("database error: {cause}");

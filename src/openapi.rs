@@ -324,6 +324,10 @@ pub struct Described {
     page: bool,
     /// Problems of a form of their own, by status (the rows refused by an import).
     problems: Vec<(u16, RefOr<Schema>)>,
+    /// Its JSON answers carry the record's `ETag` (its version).
+    etag: bool,
+    /// A write of a versioned record: it takes `If-Match` and can answer 412.
+    if_match: bool,
 }
 
 impl Described {
@@ -359,6 +363,27 @@ impl Described {
         self.path("id", id(), &format!("Identifier of the {what}"))
     }
 
+    /// A single record's GET: its answer carries the record's version as `ETag`. Call
+    /// before `json`.
+    fn etag(mut self) -> Self {
+        self.etag = true;
+        self
+    }
+
+    /// A correction of a versioned record: an optional `If-Match` (412 when it names
+    /// another version) and the new `ETag` in the answer. Call before `json`.
+    fn if_match(mut self) -> Self {
+        self.params.push(param(
+            "If-Match",
+            ParameterIn::Header,
+            string(),
+            "The record's ETag as read (`\"3\"`): the write is refused with 412 if the \
+             record changed since",
+        ));
+        self.if_match = true;
+        self.etag()
+    }
+
     /// `limit` (1 to 500, default 50) and `offset` (0 or more) of the list routes.
     fn paged(self) -> Self {
         self.query(
@@ -387,13 +412,21 @@ impl Described {
     }
 
     fn json(mut self, status: u16, description: &str, schema: RefOr<Schema>) -> Self {
-        self.responses.push((
-            status,
-            ResponseBuilder::new()
-                .description(description)
-                .content(JSON, ContentBuilder::new().schema(Some(schema)).build())
-                .build(),
-        ));
+        let mut r = ResponseBuilder::new()
+            .description(description)
+            .content(JSON, ContentBuilder::new().schema(Some(schema)).build());
+        if self.etag {
+            r = r.header(
+                "ETag",
+                utoipa::openapi::HeaderBuilder::new()
+                    .schema(string())
+                    .description(Some(
+                        "The record's version, to send back in If-Match with a correction",
+                    ))
+                    .build(),
+            );
+        }
+        self.responses.push((status, r.build()));
         self
     }
 
@@ -1233,8 +1266,11 @@ fn problem_statuses(entry: Option<&access::Access>, method: &str, d: &Described)
     } else if has_path {
         statuses.push(404);
     }
-    if authenticated && matches!(method, "POST" | "PUT") {
+    if authenticated && matches!(method, "POST" | "PUT" | "PATCH" | "DELETE") {
         statuses.push(409);
+    }
+    if d.if_match {
+        statuses.push(412);
     }
     if d.body.is_some() || has_query || has_path {
         statuses.push(422);

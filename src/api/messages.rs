@@ -672,6 +672,17 @@ pub static CATALOGUE: &[Entry] = &[
         |_| "une autre modification des mêmes données a eu lieu au même moment".into(),
     ),
     problem(
+        "precondition_failed",
+        412,
+        "Version dépassée",
+        &[],
+        |_| {
+            "l'enregistrement a été modifié depuis que vous l'avez lu ; relisez-le, puis \
+             refaites votre modification"
+                .into()
+        },
+    ),
+    problem(
         "too_many_attempts",
         429,
         "Trop de tentatives",

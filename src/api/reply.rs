@@ -3,11 +3,15 @@
 //! "read, guard, call, answer" without repeating the plumbing.
 
 use rocket::http::Status;
+use rocket::request::{self, FromRequest, Request};
+use rocket::response::{self, Responder, Response};
 use rocket::serde::json::Json;
 
 use crate::api::body::ListResponse;
+use crate::app::versioned::Versioned;
 use crate::app::AppError;
 use crate::db::{Conn, Db};
+use crate::domain::version::IfMatch;
 use crate::error::ApiResult;
 
 /// Runs `use_case` on a pooled connection; its error (application, store) becomes the
@@ -57,6 +61,54 @@ where
         total,
     }))
 }
+
+/// 200 with a record and its `ETag` (its version): a single record's GET, or the record
+/// after a correction.
+pub async fn tagged<Row, View, E, F>(db: &Db, use_case: F) -> ApiResult<Tagged<View>>
+where
+    F: FnOnce(&mut Conn) -> Result<Versioned<Row>, E> + Send + 'static,
+    Row: Send + 'static,
+    View: From<Row>,
+    AppError: From<E>,
+{
+    let v = call(db, use_case).await?;
+    Ok(Tagged {
+        body: Json(View::from(v.record)),
+        etag: v.version.etag(),
+    })
+}
+
+/// A JSON answer with its `ETag` header.
+pub struct Tagged<T> {
+    pub body: Json<T>,
+    pub etag: String,
+}
+
+impl<'r, T: serde::Serialize> Responder<'r, 'static> for Tagged<T> {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        Response::build_from(self.body.respond_to(req)?)
+            .raw_header("ETag", self.etag)
+            .ok()
+    }
+}
+
+/// The `If-Match` header of a write, if any (`None`: the write is unconditional).
+pub struct IfMatchHeader(pub Option<IfMatch>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for IfMatchHeader {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, Self::Error> {
+        let values: Vec<&str> = req.headers().get("If-Match").collect();
+        // Several If-Match lines are one list (RFC 9110 §5.3).
+        let header = (!values.is_empty()).then(|| IfMatch::parse(&values.join(",")));
+        request::Outcome::Success(IfMatchHeader(header))
+    }
+}
+
+/// What a route answering one record with its version returns.
+pub type TaggedAnswer<T> = ApiResult<Tagged<T>>;
 
 /// What a route answering JSON returns.
 pub type Answer<T> = ApiResult<Json<T>>;

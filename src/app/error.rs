@@ -20,6 +20,8 @@ pub enum AppError {
     },
     /// Another writer changed the same data at the same moment (409, retry).
     ConcurrentUpdate,
+    /// The write's `If-Match` no longer names the record's version (412): nothing written.
+    PreconditionFailed,
     /// The database cannot be reached now (503).
     Unavailable,
     /// Any other database failure (500, logged with its cause).
@@ -106,6 +108,7 @@ impl std::fmt::Display for AppError {
             AppError::Forbidden => write!(f, "forbidden"),
             AppError::Conflict { violation, .. } => write!(f, "conflict: {}", violation.code),
             AppError::ConcurrentUpdate => write!(f, "concurrent update"),
+            AppError::PreconditionFailed => write!(f, "precondition failed"),
             AppError::Unavailable => write!(f, "database unavailable"),
             AppError::Database(e) => write!(f, "database error: {e}"),
             AppError::Internal => write!(f, "internal error"),

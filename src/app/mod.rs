@@ -25,6 +25,7 @@ pub mod reminders;
 pub mod reports;
 pub mod sessions;
 pub mod users;
+pub mod versioned;
 // --- Hours, placements, referrals, clause progress ---
 pub mod hours;
 pub mod placements;

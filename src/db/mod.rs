@@ -236,3 +236,25 @@ macro_rules! per_backend {
         }
     };
 }
+
+/// Raises a correctable record's version from `read` to the next one, in the write
+/// transaction: `UPDATE … SET version = version + 1 WHERE id = … AND version = read`.
+/// `Ok(false)`: the record is no longer at `read` (another writer came first; on PostgreSQL
+/// the second of two concurrent writers waits for the first and then finds no row), so
+/// two writes of the same version never both succeed.
+#[macro_export]
+macro_rules! claim_version {
+    ($conn:expr, $table:ident, $id:expr, $read:expr) => {{
+        use diesel::prelude::*;
+        use $crate::db::schema::$table;
+        let read: $crate::domain::version::Version = $read;
+        diesel::update(
+            $table::table
+                .filter($table::id.eq(i64::from($id)))
+                .filter($table::version.eq(read.0)),
+        )
+        .set($table::version.eq($table::version + 1))
+        .execute($conn)
+        .map(|rows| rows == 1)
+    }};
+}

@@ -20,6 +20,7 @@ diesel::table! {
         territory -> Nullable<Text>,
         siae_kind -> Nullable<Text>,
         created_at -> Timestamp,
+        version -> BigInt,
     }
 }
 
@@ -36,6 +37,7 @@ diesel::table! {
         active -> Bool,
         optional_reminders_off -> Bool,
         created_at -> Timestamp,
+        version -> BigInt,
     }
 }
 
@@ -105,6 +107,7 @@ diesel::table! {
         fingerprint -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        version -> BigInt,
     }
 }
 
@@ -150,6 +153,7 @@ diesel::table! {
         time_zone -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        version -> BigInt,
     }
 }
 
@@ -162,6 +166,7 @@ diesel::table! {
         role -> Text,
         hours_target -> BigInt,
         created_at -> Timestamp,
+        version -> BigInt,
     }
 }
 
@@ -189,6 +194,7 @@ diesel::table! {
         anonymised_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        version -> BigInt,
     }
 }
 
@@ -204,6 +210,7 @@ diesel::table! {
         validated_on -> Date,
         valid_until -> Date,
         created_at -> Timestamp,
+        version -> BigInt,
     }
 }
 
@@ -237,6 +244,7 @@ diesel::table! {
         exit_outcome -> Nullable<Text>,
         created_by -> BigInt,
         created_at -> Timestamp,
+        version -> BigInt,
     }
 }
 
@@ -414,6 +422,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    record_changes (id) {
+        id -> BigInt,
+        structure_id -> BigInt,
+        entity -> Text,
+        entity_id -> BigInt,
+        at -> Timestamp,
+        user_id -> Nullable<BigInt>,
+        action -> Text,
+        reason -> Nullable<Text>,
+        changes -> Text,
+    }
+}
+
 diesel::joinable!(organisations -> structures (structure_id));
 diesel::joinable!(users -> structures (structure_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -433,6 +455,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     structures,
     organisations,
     users,
+    record_changes,
     app_settings,
     login_throttle,
     sessions,

@@ -349,6 +349,21 @@ vocabulary! {
         Update = "update",
         /// Personal data erased at the end of the retention period.
         Anonymise = "anonymise",
+        /// A data-entry error fixed (issue 17): the fields before and after.
+        Correct = "correct",
+        /// A record entered by mistake cancelled, with its reason.
+        Cancel = "cancel",
+        /// A validation entered by mistake withdrawn, with its reason.
+        Withdraw = "withdraw",
+        /// A record without dependants deleted.
+        Delete = "delete",
+        /// Required hours computed again (a new calibration or an override).
+        Recalibrate = "recalibrate",
+        /// The work handed over to another contractor (an assignment replaced).
+        HandOver = "hand_over",
+        /// An account switched off, or on again.
+        Deactivate = "deactivate",
+        Reactivate = "reactivate",
     }
 }
 

@@ -3,10 +3,13 @@
 //! before, after}]}`). Hour entries, eligibility validations and the personal-data audit
 //! answer in it; the corrections of issue 17 write into it too.
 
+use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::domain::ids::UserId;
+use crate::db::schema::{record_changes, users};
+use crate::db::Conn;
+use crate::domain::ids::{StructureId, UserId};
 use crate::domain::units::hundredths_to_json;
 use crate::domain::vocabulary::HistoryAction;
 
@@ -57,7 +60,7 @@ impl By {
 }
 
 /// One field of a record, before and after (null: not set, or the record did not exist).
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct FieldChange {
     pub field: String,
     #[schema(schema_with = any_value)]
@@ -136,6 +139,121 @@ pub fn object_in_hours(stored: Option<&str>, hour_fields: &[&str]) -> Map<String
         }
     }
     object
+}
+
+/// The kinds of record whose corrections are kept in `record_changes`, as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKind {
+    Organisation,
+    User,
+    Contract,
+    Clause,
+    Assignment,
+    Participant,
+    Eligibility,
+    Placement,
+}
+
+impl RecordKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Organisation => "organisation",
+            RecordKind::User => "user",
+            RecordKind::Contract => "contract",
+            RecordKind::Clause => "clause",
+            RecordKind::Assignment => "assignment",
+            RecordKind::Participant => "participant",
+            RecordKind::Eligibility => "eligibility",
+            RecordKind::Placement => "placement",
+        }
+    }
+}
+
+/// One line to write into a record's history.
+pub struct NewHistoryLine<'a> {
+    pub structure_id: StructureId,
+    pub kind: RecordKind,
+    /// The record's id (any typed id, as its integer).
+    pub record_id: i64,
+    pub at: chrono::NaiveDateTime,
+    /// None: the service itself.
+    pub by: Option<UserId>,
+    pub action: HistoryAction,
+    pub reason: Option<&'a str>,
+    pub changes: &'a [FieldChange],
+}
+
+/// Writes one line of a record's history (in the caller's transaction).
+pub fn record(conn: &mut Conn, line: NewHistoryLine<'_>) -> QueryResult<()> {
+    let changes = serde_json::to_string(line.changes).unwrap_or_else(|_| "[]".into());
+    diesel::insert_into(record_changes::table)
+        .values((
+            record_changes::structure_id.eq(line.structure_id),
+            record_changes::entity.eq(line.kind.as_str()),
+            record_changes::entity_id.eq(line.record_id),
+            record_changes::at.eq(line.at),
+            record_changes::user_id.eq(line.by),
+            record_changes::action.eq(line.action.as_str()),
+            record_changes::reason.eq(line.reason),
+            record_changes::changes.eq(changes),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// A record's history, oldest first, each line with who wrote it named.
+pub fn history_of(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    kind: RecordKind,
+    record_id: i64,
+) -> QueryResult<Vec<HistoryEntry>> {
+    type Line = (
+        chrono::NaiveDateTime,
+        Option<UserId>,
+        Option<String>,
+        Option<String>,
+        String,
+        Option<String>,
+        String,
+    );
+    let rows: Vec<Line> = record_changes::table
+        .left_join(users::table.on(users::id.nullable().eq(record_changes::user_id)))
+        .filter(record_changes::structure_id.eq(structure_id))
+        .filter(record_changes::entity.eq(kind.as_str()))
+        .filter(record_changes::entity_id.eq(record_id))
+        .order(record_changes::id)
+        .select((
+            record_changes::at,
+            record_changes::user_id,
+            users::display_name.nullable(),
+            users::email.nullable(),
+            record_changes::action,
+            record_changes::reason,
+            record_changes::changes,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(at, user_id, display_name, email, action, reason, changes)| HistoryEntry {
+                at,
+                by: By::user_or_service(user_id, display_name, email),
+                // Only this module writes the column, from the enum.
+                action: HistoryAction::parse(&action).unwrap_or(HistoryAction::Update),
+                reason,
+                changes: serde_json::from_str(&changes).unwrap_or_default(),
+            },
+        )
+        .collect())
+}
+
+/// A view of a record as the object its history compares: its JSON fields by name.
+pub fn fields_of<T: Serialize>(view: &T) -> Map<String, Value> {
+    match serde_json::to_value(view) {
+        Ok(Value::Object(o)) => o,
+        _ => Map::new(),
+    }
 }
 
 #[cfg(test)]

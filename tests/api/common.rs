@@ -188,6 +188,19 @@ impl TestApp {
         content_type: Option<ContentType>,
         body: Option<Vec<u8>>,
     ) -> Resp {
+        self.request_with(method, path, token, content_type, body, &[])
+    }
+
+    /// A request with more headers (`If-Match`...).
+    pub fn request_with(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        content_type: Option<ContentType>,
+        body: Option<Vec<u8>>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
         let mut req = match method {
             "GET" => self.client.get(path.to_string()),
             "POST" => self.client.post(path.to_string()),
@@ -201,6 +214,9 @@ impl TestApp {
         }
         if let Some(ct) = content_type {
             req = req.header(ct);
+        }
+        for (name, value) in headers {
+            req = req.header(Header::new(name.to_string(), value.to_string()));
         }
         if let Some(b) = body {
             req = req.body(b);
@@ -288,6 +304,38 @@ impl TestApp {
 
     pub fn put(&self, path: &str, token: &str, body: Value) -> Resp {
         self.send_json("PUT", path, token, body)
+    }
+
+    /// A correction (`PATCH`, JSON merge patch), with the `If-Match` given if any.
+    pub fn patch(&self, path: &str, token: &str, body: Value, if_match: Option<&str>) -> Resp {
+        let ct = ContentType::new("application", "merge-patch+json");
+        let headers: Vec<(&str, &str)> = if_match.map(|t| ("If-Match", t)).into_iter().collect();
+        let json = Some(body.to_string().into_bytes());
+        self.request_with("PATCH", path, Some(token), Some(ct), json, &headers)
+    }
+
+    /// A POST with the `If-Match` given if any (a cancellation, a withdrawal...).
+    pub fn post_if_match(
+        &self,
+        path: &str,
+        token: &str,
+        body: Value,
+        if_match: Option<&str>,
+    ) -> Resp {
+        let headers: Vec<(&str, &str)> = if_match.map(|t| ("If-Match", t)).into_iter().collect();
+        let json = Some(body.to_string().into_bytes());
+        self.request_with(
+            "POST",
+            path,
+            Some(token),
+            Some(ContentType::JSON),
+            json,
+            &headers,
+        )
+    }
+
+    pub fn delete(&self, path: &str, token: &str) -> Resp {
+        self.request("DELETE", path, Some(token), None, None)
     }
 
     /// A GET that must answer 200; the failure names the path and shows the answer.
