@@ -644,8 +644,8 @@ pub fn describe(method: &str, path: &str) -> Option<Described> {
 
 fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described> {
     use crate::api::{
-        auth, clauses, contracts, hours, needs, organisations, participants, placements, referrals,
-        reminders, users,
+        assignments, auth, clauses, contracts, eligibility, hours, needs, organisations,
+        participants, placements, referrals, reminders, users,
     };
     use crate::store;
     let d = Described::default();
@@ -690,9 +690,23 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             )
             .paged()
             .json(200, ok, s.list::<store::organisations::OrganisationView>()),
-        ("GET", "/api/v1/organisations/<id>") => {
+        ("GET", "/api/v1/organisations/<id>") => d.id("organisation").etag().json(
+            200,
+            ok,
+            s.named::<store::organisations::OrganisationView>(),
+        ),
+        ("PATCH", "/api/v1/organisations/<id>") => d
+            .id("organisation")
+            .if_match()
+            .json_body(s.input::<organisations::OrganisationPatch>())
+            .json(
+                200,
+                "The organisation corrected",
+                s.named::<store::organisations::OrganisationView>(),
+            ),
+        ("GET", "/api/v1/organisations/<id>/history") => {
             d.id("organisation")
-                .json(200, ok, s.named::<store::organisations::OrganisationView>())
+                .json(200, ok, s.array::<store::history::HistoryEntry>())
         }
         ("PUT", "/api/v1/organisations/<id>/contacts") => d
             .id("organisation")
@@ -773,6 +787,37 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "The clause with its assignments",
                 s.named::<store::clauses::ClauseView>(),
             ),
+        ("GET", "/api/v1/assignments/<id>") => {
+            d.id("assignment")
+                .etag()
+                .json(200, ok, s.named::<store::assignments::AssignmentOut>())
+        }
+        ("PATCH", "/api/v1/assignments/<id>") => d
+            .id("assignment")
+            .if_match()
+            .json_body(s.input::<assignments::AssignmentPatch>())
+            .json(
+                200,
+                "The assignment corrected",
+                s.named::<store::assignments::AssignmentOut>(),
+            ),
+        ("POST", "/api/v1/assignments/<id>/replace") => d
+            .id("assignment")
+            .if_match()
+            .json_body(s.input::<assignments::ReplaceInput>())
+            .json(
+                201,
+                "The assignment ended and the new one; the ETag is the ended one's",
+                s.named::<assignments::Replacement>(),
+            ),
+        ("DELETE", "/api/v1/assignments/<id>") => d
+            .id("assignment")
+            .if_match()
+            .empty(204, "The assignment is deleted"),
+        ("GET", "/api/v1/assignments/<id>/history") => {
+            d.id("assignment")
+                .json(200, ok, s.array::<store::history::HistoryEntry>())
+        }
         ("POST", "/api/v1/imports/decp") => d.json_body(decp_file()).json(
             200,
             "What was created, updated, left as it was or skipped",
@@ -799,6 +844,21 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             d.id("person")
                 .json(200, ok, s.array::<participants::EligibilityOut>())
         }
+        ("POST", "/api/v1/participants/<pid>/eligibility/<id>/withdraw") => d
+            .path("pid", id(), "Identifier of the person")
+            .id("eligibility validation")
+            .if_match()
+            .json_body(s.input::<eligibility::WithdrawInput>())
+            .json(
+                200,
+                "The validation withdrawn, the person's eligibility and the placements whose \
+                 criteria changed",
+                s.named::<eligibility::Withdrawal>(),
+            ),
+        ("GET", "/api/v1/participants/<pid>/eligibility/<id>/history") => d
+            .path("pid", id(), "Identifier of the person")
+            .id("eligibility validation")
+            .json(200, ok, s.array::<store::history::HistoryEntry>()),
         ("GET", "/api/v1/participants/<id>/timeline") => {
             d.id("person")
                 .json(200, ok, s.named::<store::timeline::Timeline>())

@@ -349,7 +349,9 @@ fn organisation_kind(code: &str) -> String {
 /// The record a 404 names, with its demonstrative: "cette clause".
 fn record(what: &str) -> String {
     match what {
+        "assignment" => "cette affectation".into(),
         "clause" => "cette clause".into(),
+        "eligibility" => "cette validation d'éligibilité".into(),
         "contract" => "ce marché".into(),
         "hour entry" => "cette déclaration d'heures".into(),
         "milestone" => "cette échéance".into(),
@@ -1627,6 +1629,88 @@ pub static CATALOGUE: &[Entry] = &[
     rule("assignment_exists", 409, "organisation_id", &[], |_| {
         "cette entreprise a déjà une affectation sur la clause".into()
     }),
+    // --- Corrections of assignments ---
+    rule(
+        "assignment_ended",
+        422,
+        "starts_on, ends_on",
+        &["ends_on"],
+        |a| {
+            format!(
+                "l'affectation a pris fin le {} : la mise en situation doit commencer et se \
+                 terminer au plus tard ce jour-là",
+                date(a.p("ends_on"))
+            )
+        },
+    ),
+    rule(
+        "assignment_end_outside_clause",
+        422,
+        "ends_on",
+        &["starts_on", "ends_on"],
+        |a| {
+            format!(
+                "la date de fin de l'affectation doit être comprise entre le début ({}) et la \
+                 fin ({}) de la clause",
+                date(a.p("starts_on")),
+                date(a.p("ends_on"))
+            )
+        },
+    ),
+    rule(
+        "assignment_open_placements",
+        409,
+        "ends_on",
+        &["placements", "ends_on"],
+        |a| {
+            format!(
+                "des mises en situation de l'affectation se poursuivent après le {} (n° {}) : \
+                 enregistrez d'abord leur sortie, ou choisissez une date de fin plus tardive",
+                date(a.p("ends_on")),
+                a.p("placements")
+            )
+        },
+    ),
+    rule("assignment_already_ended", 409, "", &["ends_on"], |a| {
+        format!(
+            "l'affectation a déjà été remplacée et a pris fin le {}",
+            date(a.p("ends_on"))
+        )
+    }),
+    rule("assignment_has_placements", 409, "", &["count"], |a| {
+        format!(
+            "l'affectation porte {} : elle ne peut pas être supprimée ; remplacez-la pour \
+             la terminer",
+            count(a.p("count"), "mise en situation", "mises en situation")
+        )
+    }),
+    rule("assignment_has_needs", 409, "", &["count"], |a| {
+        format!(
+            "l'affectation porte {} de recrutement : elle ne peut pas être supprimée",
+            count(a.p("count"), "besoin", "besoins")
+        )
+    }),
+    // --- Withdrawal of an eligibility validation ---
+    rule("eligibility_already_withdrawn", 409, "", &["on"], |a| {
+        format!(
+            "cette validation d'éligibilité a déjà été retirée le {}",
+            date(a.p("on"))
+        )
+    }),
+    rule(
+        "eligibility_withdraw_blocked",
+        409,
+        "",
+        &["placements"],
+        |a| {
+            format!(
+                "des mises en situation commencées reposent sur cette validation et aucune \
+                 autre ne couvre leur premier jour (n° {}) : enregistrez d'abord une autre \
+                 validation d'éligibilité valable à ces dates",
+                a.p("placements")
+            )
+        },
+    ),
     // --- Contracts ---
     rule("organisation_not_buyer", 422, "buyer_id", &[], |_| {
         "l'organisation n'est pas un acheteur".into()

@@ -1,10 +1,12 @@
 //! HTTP API: one module per resource, each with `routes()`, mounted under `/api/v1`.
 
 pub mod access;
+pub mod assignments;
 pub mod auth;
 pub mod body;
 pub mod clauses;
 pub mod contracts;
+pub mod eligibility;
 pub mod hours;
 pub mod imports;
 pub mod messages;
@@ -50,7 +52,7 @@ pub async fn ready(db: &State<Db>) -> Result<Json<Value>, ApiError> {
 
 /// Every API route, mounted under /api/v1.
 pub fn v1_routes() -> Vec<rocket::Route> {
-    let resources: [fn() -> Vec<rocket::Route>; 14] = [
+    let resources: [fn() -> Vec<rocket::Route>; 16] = [
         auth::routes,
         users::routes,
         organisations::routes,
@@ -65,6 +67,8 @@ pub fn v1_routes() -> Vec<rocket::Route> {
         reminders::routes,
         reports::routes,
         reference::routes,
+        assignments::routes,
+        eligibility::routes,
     ];
     resources.into_iter().flat_map(|routes| routes()).collect()
 }

@@ -4,13 +4,14 @@ use rocket::State;
 
 use crate::api::body::JsonBody;
 use crate::api::query::{params, Paging, Param};
-use crate::api::reply::{self, Answer, Created, Listed};
+use crate::api::reply::{self, Answer, Created, IfMatchHeader, Listed, TaggedAnswer};
 use crate::app::organisations as app;
-pub use crate::app::organisations::{ContactInput, OrganisationInput};
-use crate::auth::Staff;
+pub use crate::app::organisations::{ContactInput, OrganisationInput, OrganisationPatch};
+use crate::auth::{Staff, StaffOrContractor};
 use crate::db::Db;
 use crate::domain::ids::OrganisationId;
 use crate::domain::limits::{List, MAX_CONTACTS};
+use crate::store::history::HistoryEntry;
 use crate::store::organisations::{Contact, OrganisationView};
 
 /// POST /api/v1/organisations — staff.
@@ -41,37 +42,77 @@ pub async fn list(
     .await
 }
 
-/// GET /api/v1/organisations/{id} — staff.
+/// GET /api/v1/organisations/{id} — staff; with its `ETag`.
 #[rocket::get("/organisations/<id>")]
-pub async fn get(caller: Staff, id: OrganisationId, db: &State<Db>) -> Answer<OrganisationView> {
+pub async fn get(
+    caller: Staff,
+    id: OrganisationId,
+    db: &State<Db>,
+) -> TaggedAnswer<OrganisationView> {
     let sid = caller.structure_id;
-    reply::json(db, move |c| app::organisation(c, sid, id)).await
+    reply::tagged(db, move |c| app::organisation_versioned(c, sid, id)).await
 }
 
-/// PUT /api/v1/organisations/{id}/contacts — staff: who receives a contractor's reminders.
+/// PATCH /api/v1/organisations/{id} — staff: corrects name, identifiers, territory, SIAE kind.
+#[rocket::patch("/organisations/<id>", data = "<body>")]
+pub async fn patch(
+    caller: Staff,
+    id: OrganisationId,
+    if_match: IfMatchHeader,
+    body: JsonBody<OrganisationPatch>,
+    db: &State<Db>,
+) -> TaggedAnswer<OrganisationView> {
+    let caller = caller.0;
+    reply::tagged(db, move |c| {
+        app::correct_organisation(c, &caller, id, body.0, if_match.0)
+    })
+    .await
+}
+
+/// GET /api/v1/organisations/{id}/history — staff.
+#[rocket::get("/organisations/<id>/history")]
+pub async fn history(
+    caller: Staff,
+    id: OrganisationId,
+    db: &State<Db>,
+) -> Answer<Vec<HistoryEntry>> {
+    let sid = caller.structure_id;
+    reply::json(db, move |c| app::organisation_history(c, sid, id)).await
+}
+
+/// PUT /api/v1/organisations/{id}/contacts — staff; a contractor for its own organisation:
+/// who receives a contractor's reminders.
 #[rocket::put("/organisations/<id>/contacts", data = "<body>")]
 pub async fn put_contacts(
-    caller: Staff,
+    caller: StaffOrContractor,
     id: OrganisationId,
     body: JsonBody<List<ContactInput, { MAX_CONTACTS }>>,
     db: &State<Db>,
 ) -> Answer<Vec<Contact>> {
     let list = app::check_contacts(body.0.into_vec())?;
-    let sid = caller.structure_id;
-    reply::json(db, move |c| app::replace_contacts(c, sid, id, list)).await
+    let caller = caller.0;
+    reply::json(db, move |c| app::replace_contacts(c, &caller, id, list)).await
 }
 
-/// GET /api/v1/organisations/{id}/contacts — staff.
+/// GET /api/v1/organisations/{id}/contacts — staff; a contractor for its own organisation.
 #[rocket::get("/organisations/<id>/contacts")]
 pub async fn get_contacts(
-    caller: Staff,
+    caller: StaffOrContractor,
     id: OrganisationId,
     db: &State<Db>,
 ) -> Answer<Vec<Contact>> {
-    let sid = caller.structure_id;
-    reply::json(db, move |c| app::contacts(c, sid, id)).await
+    let caller = caller.0;
+    reply::json(db, move |c| app::contacts(c, &caller, id)).await
 }
 
 pub fn routes() -> Vec<rocket::Route> {
-    rocket::routes![create, list, get, put_contacts, get_contacts]
+    rocket::routes![
+        create,
+        list,
+        get,
+        patch,
+        history,
+        put_contacts,
+        get_contacts
+    ]
 }

@@ -14,6 +14,7 @@
 //! the handlers import them. `src/layers.rs` checks these rules on the sources.
 
 pub mod activity;
+pub mod assignments;
 pub mod clauses;
 pub mod contracts;
 pub mod error;
@@ -26,6 +27,7 @@ pub mod reports;
 pub mod sessions;
 pub mod users;
 pub mod versioned;
+pub mod withdrawals;
 // --- Hours, placements, referrals, clause progress ---
 pub mod hours;
 pub mod placements;

@@ -1,15 +1,23 @@
 //! Use cases of organisations (buyers, contractors, insertion structures, funders) and of
 //! the contacts who receive a contractor's reminders.
 
+use crate::app::versioned::{check_if_match, claimed, Versioned};
 use crate::app::{AppError, AppResult};
-use crate::db::{write_tx, Conn};
+use crate::auth::records::contractor_sees_organisation;
+use crate::auth::Caller;
+use crate::db::{now, write_tx, Conn};
 use crate::domain::ids::{OrganisationId, StructureId};
 use crate::domain::limits::{Code, Email, Label, Name};
+use crate::domain::patch::{apply, not_null, Patch};
 use crate::domain::rule::Violation;
 use crate::domain::siret::check_identifier;
 use crate::domain::territory::is_valid_departement;
-use crate::domain::vocabulary::{OrganisationKind, SiaeKind};
-use crate::store::organisations::{self as store, Contact, NewOrganisation, Organisation};
+use crate::domain::version::{IfMatch, Version};
+use crate::domain::vocabulary::{HistoryAction, OrganisationKind, SiaeKind};
+use crate::store::history::{self, changes_between, fields_of, HistoryEntry, RecordKind};
+use crate::store::organisations::{
+    self as store, Contact, NewOrganisation, Organisation, OrganisationView,
+};
 use serde::Deserialize;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -23,6 +31,33 @@ pub struct OrganisationInput {
     pub territory: Option<Code>,
     #[schema(value_type = Option<SiaeKind>)]
     pub siae_kind: Option<Code>,
+}
+
+/// A correction of an organisation (JSON merge patch): a field absent stays, `null` clears an
+/// optional one. Its kind is not correctable (a typo's record is created again).
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationPatch {
+    #[serde(default, deserialize_with = "crate::domain::patch::present")]
+    #[schema(value_type = Option<Label>)]
+    pub name: Patch<Label>,
+    /// A SIRET replaces any other identifier.
+    #[serde(default, deserialize_with = "crate::domain::patch::present")]
+    #[schema(value_type = Option<Code>)]
+    pub siret: Patch<Code>,
+    /// With `identifier`, for an organisation without a SIRET (replaces the SIRET).
+    #[serde(default, deserialize_with = "crate::domain::patch::present")]
+    #[schema(value_type = Option<Code>)]
+    pub identifier_type: Patch<Code>,
+    #[serde(default, deserialize_with = "crate::domain::patch::present")]
+    #[schema(value_type = Option<Code>)]
+    pub identifier: Patch<Code>,
+    #[serde(default, deserialize_with = "crate::domain::patch::present")]
+    #[schema(value_type = Option<Code>)]
+    pub territory: Patch<Code>,
+    #[serde(default, deserialize_with = "crate::domain::patch::present")]
+    #[schema(value_type = Option<SiaeKind>)]
+    pub siae_kind: Patch<Code>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -121,6 +156,16 @@ pub fn validate(input: OrganisationInput) -> AppResult<NewOrganisation> {
     })
 }
 
+/// The refusal of an identifier another organisation of the structure holds.
+fn identifier_taken(t: &str, i: &str, existing: OrganisationId) -> AppError {
+    AppError::Conflict {
+        violation: Violation::new("identifier", "organisation_identifier_taken")
+            .with("identifier_type", t)
+            .with("identifier", i),
+        extra: vec![("existing_id", existing.0.into())],
+    }
+}
+
 /// Records an organisation, already checked by `validate`: one organisation per identifier
 /// in a structure (`organisation_identifier_taken`, with the existing id).
 pub fn create_organisation(
@@ -131,12 +176,7 @@ pub fn create_organisation(
     write_tx(conn, |c| {
         if let (Some(t), Some(i)) = (&new.identifier_type, &new.identifier) {
             if let Some(existing) = store::find_by_identifier(c, structure_id, t, i)? {
-                return Err(AppError::Conflict {
-                    violation: Violation::new("identifier", "organisation_identifier_taken")
-                        .with("identifier_type", t)
-                        .with("identifier", i),
-                    extra: vec![("existing_id", existing.id.0.into())],
-                });
+                return Err(identifier_taken(t, i, existing.id));
             }
         }
         Ok(store::create(c, structure_id, new)?)
@@ -171,6 +211,160 @@ pub fn organisation(
     store::find(conn, structure_id, id)?.ok_or(AppError::NotFound("organisation"))
 }
 
+/// One organisation of the structure with its version (the `ETag` of its GET).
+pub fn organisation_versioned(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    id: OrganisationId,
+) -> AppResult<Versioned<Organisation>> {
+    let o = organisation(conn, structure_id, id)?;
+    let version = Version(o.version);
+    Ok(Versioned::new(o, version))
+}
+
+/// A stored text back into the input type it was checked as (it passed the same limits).
+fn stored<T: TryFrom<String>>(text: String) -> AppResult<T> {
+    T::try_from(text).map_err(|_| {
+        tracing::error!("a stored organisation field no longer fits its limits");
+        AppError::Internal
+    })
+}
+
+/// The creation input an organisation would have after `patch`: its current fields, each
+/// replaced by the patch's when given. A SIRET and another identifier exclude each other: a
+/// patch naming one replaces the other (naming both is refused by `validate`).
+fn merged(current: &Organisation, patch: OrganisationPatch) -> AppResult<OrganisationInput> {
+    let mut errors = Vec::new();
+    let name = not_null("name", patch.name).unwrap_or_else(|v| {
+        errors.push(v);
+        None
+    });
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let is_siret = current.identifier_type.as_deref() == Some("SIRET");
+    let code = |t: Option<String>| t.map(stored::<Code>).transpose();
+    let (cur_siret, cur_type, cur_id) = if is_siret {
+        (code(current.identifier.clone())?, None, None)
+    } else {
+        (
+            None,
+            code(current.identifier_type.clone())?,
+            code(current.identifier.clone())?,
+        )
+    };
+    let touches_siret = patch.siret.is_some();
+    let touches_other = patch.identifier_type.is_some() || patch.identifier.is_some();
+    let siret = apply(cur_siret, patch.siret);
+    let identifier_type = apply(cur_type, patch.identifier_type);
+    let identifier = apply(cur_id, patch.identifier);
+    let (siret, identifier_type, identifier) = match (touches_siret, touches_other) {
+        // A new SIRET replaces the other identifier; cleared, the other one stays.
+        (true, false) if siret.is_some() => (siret, None, None),
+        (true, false) => (None, identifier_type, identifier),
+        // Another identifier replaces the SIRET.
+        (false, true) if identifier_type.is_some() || identifier.is_some() => {
+            (None, identifier_type, identifier)
+        }
+        _ => (siret, identifier_type, identifier),
+    };
+    Ok(OrganisationInput {
+        kind: stored(current.kind.as_str().to_string())?,
+        name: match name {
+            Some(n) => n,
+            None => stored(current.name.clone())?,
+        },
+        siret,
+        identifier_type,
+        identifier,
+        territory: apply(code(current.territory.clone())?, patch.territory),
+        siae_kind: apply(
+            code(current.siae_kind.map(|k| k.as_str().to_string()))?,
+            patch.siae_kind,
+        ),
+    })
+}
+
+/// Corrects an organisation of the structure: the same checks as its creation on the
+/// fields it would have, one organisation per identifier (409 with the other's id), the
+/// caller's `If-Match` (412), and a line of its history. A correction that changes nothing
+/// answers the organisation as it is.
+pub fn correct_organisation(
+    conn: &mut Conn,
+    caller: &Caller,
+    id: OrganisationId,
+    patch: OrganisationPatch,
+    if_match: Option<IfMatch>,
+) -> AppResult<Versioned<Organisation>> {
+    let sid = caller.structure_id;
+    write_tx(conn, |c| {
+        let before = organisation(c, sid, id)?;
+        check_if_match(if_match.as_ref(), Version(before.version))?;
+        let new = validate(merged(&before, patch)?)?;
+        if let (Some(t), Some(i)) = (&new.identifier_type, &new.identifier) {
+            if let Some(existing) = store::find_by_identifier(c, sid, t, i)? {
+                if existing.id != id {
+                    return Err(identifier_taken(t, i, existing.id));
+                }
+            }
+        }
+        let before_fields = fields_of(&OrganisationView::from(before.clone()));
+        let mut after = before.clone();
+        after.name.clone_from(&new.name);
+        after.identifier_type.clone_from(&new.identifier_type);
+        after.identifier.clone_from(&new.identifier);
+        after.territory.clone_from(&new.territory);
+        after.siae_kind = new.siae_kind;
+        let changes = changes_between(&before_fields, &fields_of(&OrganisationView::from(after)));
+        if changes.is_empty() {
+            return Ok(Versioned::new(before.clone(), Version(before.version)));
+        }
+        claimed(
+            crate::claim_version!(c, organisations, id, Version(before.version))?,
+            if_match.as_ref(),
+        )?;
+        store::update(c, id, &new)?;
+        history::record(
+            c,
+            history::NewHistoryLine {
+                structure_id: sid,
+                kind: RecordKind::Organisation,
+                record_id: id.0,
+                at: now(),
+                by: Some(caller.user_id),
+                action: HistoryAction::Correct,
+                reason: None,
+                changes: &changes,
+            },
+        )?;
+        organisation_versioned(c, sid, id)
+    })
+}
+
+/// The history of an organisation of the structure, oldest first.
+pub fn organisation_history(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    id: OrganisationId,
+) -> AppResult<Vec<HistoryEntry>> {
+    organisation(conn, structure_id, id)?;
+    Ok(history::history_of(
+        conn,
+        structure_id,
+        RecordKind::Organisation,
+        id.0,
+    )?)
+}
+
+/// The organisation whose contacts the caller may read or replace: staff any of their
+/// structure; a contractor its own only (any other is unknown to it).
+fn contacts_owner(conn: &mut Conn, caller: &Caller, id: OrganisationId) -> AppResult<Organisation> {
+    if !contractor_sees_organisation(caller.contractor_org(), id) {
+        return Err(AppError::NotFound("organisation"));
+    }
+    organisation(conn, caller.structure_id, id)
+}
+
 /// Checks the contacts of an organisation: a valid email each (the first refusal only).
 pub fn check_contacts(items: Vec<ContactInput>) -> AppResult<Vec<Contact>> {
     let mut list = Vec::new();
@@ -190,26 +384,22 @@ pub fn check_contacts(items: Vec<ContactInput>) -> AppResult<Vec<Contact>> {
     Ok(list)
 }
 
-/// Replaces the contacts of an organisation of the structure.
+/// Replaces the contacts of an organisation the caller may manage (a contractor: its own).
 pub fn replace_contacts(
     conn: &mut Conn,
-    structure_id: StructureId,
+    caller: &Caller,
     id: OrganisationId,
     contacts: Vec<Contact>,
 ) -> AppResult<Vec<Contact>> {
     write_tx(conn, |c| {
-        organisation(c, structure_id, id)?;
+        contacts_owner(c, caller, id)?;
         store::replace_contacts(c, id, &contacts)?;
         Ok(store::contacts(c, id)?)
     })
 }
 
-/// The contacts of an organisation of the structure.
-pub fn contacts(
-    conn: &mut Conn,
-    structure_id: StructureId,
-    id: OrganisationId,
-) -> AppResult<Vec<Contact>> {
-    organisation(conn, structure_id, id)?;
+/// The contacts of an organisation the caller may manage (a contractor: its own).
+pub fn contacts(conn: &mut Conn, caller: &Caller, id: OrganisationId) -> AppResult<Vec<Contact>> {
+    contacts_owner(conn, caller, id)?;
     Ok(store::contacts(conn, id)?)
 }

@@ -137,6 +137,12 @@ pub fn place_person(conn: &mut Conn, by: &Actor, input: PlacementRequest) -> App
             Violation::new("", "clause_closed").with("status", clause.status),
         ));
     }
+    crate::app::assignments::check_placement_within(
+        conn,
+        assignment.id,
+        input.starts_on,
+        input.ends_on,
+    )?;
     let history = participants::validations(&participants::eligibility_history(conn, person.id)?);
     let eligibility = valid_on(&history, input.starts_on).cloned();
     if eligibility.is_none() && derogation.is_none() {

@@ -66,6 +66,15 @@ pub fn contractor_sees_assignment(
     contractor.is_none_or(|org| assignment_contractor == org)
 }
 
+/// Whether a contractor (or staff, None) may read and replace an organisation's reminder
+/// contacts: staff any organisation of the structure; a contractor its own only.
+pub fn contractor_sees_organisation(
+    contractor: Option<OrganisationId>,
+    organisation: OrganisationId,
+) -> bool {
+    contractor.is_none_or(|org| org == organisation)
+}
+
 /// Whether a contractor (or staff, None) sees a referral: staff of its structure always; a
 /// contractor when it is a proposal to one of its organisation's needs.
 pub fn contractor_sees_referral(

@@ -167,6 +167,7 @@ diesel::table! {
         hours_target -> BigInt,
         created_at -> Timestamp,
         version -> BigInt,
+        ends_on -> Nullable<Date>,
     }
 }
 
@@ -211,6 +212,9 @@ diesel::table! {
         valid_until -> Date,
         created_at -> Timestamp,
         version -> BigInt,
+        withdrawn_at -> Nullable<Timestamp>,
+        withdrawn_by -> Nullable<BigInt>,
+        withdraw_reason -> Nullable<Text>,
     }
 }
 

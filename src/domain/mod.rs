@@ -3,6 +3,7 @@
 //! No module here imports the web framework, the database layer or the HTTP error type: a
 //! broken rule is a `rule::Violation` (field, code, params).
 
+pub mod assignments;
 pub mod calendar;
 pub mod calibration;
 pub mod catalogue;
@@ -28,4 +29,5 @@ pub mod territory;
 pub mod units;
 pub mod version;
 pub mod vocabulary;
+pub mod withdrawal;
 pub mod xlsx_guard;

@@ -1,6 +1,7 @@
 //! Queries, one module per aggregate. Every function over tenant data takes the caller's
 //! structure id and filters on it: tenancy is enforced here, not in handlers.
 
+pub mod assignments;
 pub mod audit;
 pub mod clauses;
 pub mod contracts;
@@ -23,3 +24,4 @@ pub mod settings;
 pub mod timeline;
 pub mod users;
 pub mod vocabulary;
+pub mod withdrawals;

@@ -239,6 +239,7 @@ pub fn pool(
     let validations: Vec<(ParticipantId, i64, NaiveDate, NaiveDate)> =
         eligibility_validations::table
             .filter(eligibility_validations::structure_id.eq(structure_id))
+            .filter(eligibility_validations::withdrawn_at.is_null())
             .filter(eligibility_validations::validated_on.le(day))
             .filter(eligibility_validations::valid_until.ge(day))
             .select((

@@ -20,6 +20,8 @@ pub struct Organisation {
     pub territory: Option<String>,
     pub siae_kind: Option<SiaeKind>,
     pub created_at: chrono::NaiveDateTime,
+    /// Raised by each correction: the `ETag` of its GET.
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -111,6 +113,21 @@ pub fn create(
         .returning(organisations::id)
         .get_result(conn)?;
     find(conn, structure_id, id)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// Writes the correctable fields of an organisation (its kind stays); the version is raised
+/// by the caller's `claim_version!`.
+pub fn update(conn: &mut Conn, id: OrganisationId, o: &NewOrganisation) -> QueryResult<()> {
+    diesel::update(organisations::table.filter(organisations::id.eq(id)))
+        .set((
+            organisations::name.eq(&o.name),
+            organisations::identifier_type.eq(&o.identifier_type),
+            organisations::identifier.eq(&o.identifier),
+            organisations::territory.eq(&o.territory),
+            organisations::siae_kind.eq(&o.siae_kind),
+        ))
+        .execute(conn)
+        .map(|_| ())
 }
 
 pub fn list(

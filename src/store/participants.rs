@@ -247,14 +247,20 @@ pub struct EligibilityRow {
     pub valid_until: NaiveDate,
     #[serde(skip)]
     pub created_at: chrono::NaiveDateTime,
+    /// When it was withdrawn as a data-entry error, and why (it no longer counts); null
+    /// while it counts.
+    pub withdrawn_at: Option<chrono::NaiveDateTime>,
+    pub withdraw_reason: Option<String>,
 }
 
+/// The validations of a person that count (not withdrawn).
 pub fn eligibility_history(
     conn: &mut Conn,
     participant_id: ParticipantId,
 ) -> QueryResult<Vec<EligibilityRow>> {
     eligibility_validations::table
         .filter(eligibility_validations::participant_id.eq(participant_id))
+        .filter(eligibility_validations::withdrawn_at.is_null())
         .order((
             eligibility_validations::validated_on,
             eligibility_validations::id,

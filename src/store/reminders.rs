@@ -201,6 +201,7 @@ pub fn eligibility_valid_until(
 ) -> QueryResult<Option<NaiveDate>> {
     let days: Vec<NaiveDate> = eligibility_validations::table
         .filter(eligibility_validations::participant_id.eq(participant_id))
+        .filter(eligibility_validations::withdrawn_at.is_null())
         .select(eligibility_validations::valid_until)
         .load(conn)?;
     Ok(days.into_iter().max())
