@@ -70,6 +70,7 @@ enum Kind {
     Referral,
     Milestone,
     Notification,
+    Assignment,
 }
 
 /// The kind of record a route's `<id>` names: the path segment before the first placeholder.
@@ -92,6 +93,7 @@ fn kind_of(route: &Access) -> Option<Kind> {
         "referrals" => Kind::Referral,
         "milestones" => Kind::Milestone,
         "notifications" => Kind::Notification,
+        "assignments" => Kind::Assignment,
         other => panic!(
             "{} {}: the matrix does not know which record `{other}` names; add it to kind_of",
             route.method, route.path
@@ -115,10 +117,43 @@ fn id_of(side: &Side, kind: Kind, of_b: bool) -> Option<i64> {
         Kind::Milestone if !of_b => side.milestone,
         Kind::Notification if !of_b => side.notification,
         Kind::Milestone | Kind::Notification => return None,
+        Kind::Assignment if of_b => side.w.assignment_b,
+        Kind::Assignment => side.w.assignment_a,
+    })
+}
+
+thread_local! {
+    /// The eligibility validation recorded for each person of the matrix (the routes of one
+    /// validation name the person and the validation), per test: each test runs on its
+    /// thread with its own database.
+    static VALIDATIONS: std::cell::RefCell<Vec<(i64, i64)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn remember_validation(participant: i64, validation: &Value) {
+    if let Some(v) = validation["id"].as_i64() {
+        VALIDATIONS.with(|list| list.borrow_mut().push((participant, v)));
+    }
+}
+
+fn validation_of(participant: i64) -> i64 {
+    VALIDATIONS.with(|list| {
+        list.borrow()
+            .iter()
+            .rev()
+            .find(|(p, _)| *p == participant)
+            .map_or(0, |(_, v)| *v)
     })
 }
 
 fn fill(path: &str, id: i64) -> String {
+    // A person's validation: `<pid>` the person, `<id>` the validation.
+    let path = if path.contains("<pid>") {
+        path.replace("<id>", &validation_of(id).to_string())
+            .replace("<pid>", &id.to_string())
+    } else {
+        path.to_string()
+    };
     path.replace("<id>", &id.to_string())
         .replace("<contract_id>", &id.to_string())
         .replace("<month>", "2026-04")
@@ -264,7 +299,7 @@ fn side(app: &TestApp, name: &str, tag: &str, work_a: i64, work_b: i64) -> Side 
 
     let own = |who: i64, assignment: i64, mark: &str, work: i64, contract: i64, clause: i64| {
         let p = person(app, &w.facilitator, "Awa", mark);
-        eligible(app, &w.facilitator, p, "2026-01-10");
+        remember_validation(p, &eligible(app, &w.facilitator, p, "2026-01-10"));
         let pl = placement(
             app,
             &w.facilitator,
@@ -608,6 +643,31 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
             with_id(
                 json_call(200, json!({})),
                 failed_notification(app, structure, w.clause),
+            )
+        }
+        ("PATCH", "/api/v1/organisations/<id>") => json_call(200, json!({"territory": "93"})),
+        ("GET", "/api/v1/organisations/<id>/history")
+        | ("GET", "/api/v1/assignments/<id>")
+        | ("GET", "/api/v1/assignments/<id>/history")
+        | ("GET", "/api/v1/participants/<pid>/eligibility/<id>/history") => get(),
+        ("PATCH", "/api/v1/assignments/<id>") => json_call(200, json!({"hours_target": 500})),
+        ("POST", "/api/v1/assignments/<id>/replace") => with_id(
+            json_call(
+                201,
+                json!({"contractor_id": w.contractor_b, "ends_on": "2026-06-30"}),
+            ),
+            fixtures::assign(app, &w.admin, draft_clause(app, s), w.contractor_a, "holder", 100),
+        ),
+        ("DELETE", "/api/v1/assignments/<id>") => with_id(
+            call(204, Body::None),
+            fixtures::assign(app, &w.admin, draft_clause(app, s), w.contractor_a, "holder", 100),
+        ),
+        ("POST", "/api/v1/participants/<pid>/eligibility/<id>/withdraw") => {
+            let p = person(app, &w.facilitator, "Noa", &format!("Retrait {n}"));
+            remember_validation(p, &eligible(app, &w.facilitator, p, "2026-11-01"));
+            with_id(
+                json_call(200, json!({"reason": "Erreur de saisie"})),
+                p,
             )
         }
         ("GET", "/api/v1/reports/annual")

@@ -471,6 +471,7 @@ on_both!(
         sessions(&ctx, &mut walk);
         login_page(&ctx, &mut walk);
         reminders_and_reports(&ctx, &mut walk);
+        corrections_of_records(&ctx, &mut walk);
         // Last: the anonymisation job empties the people.
         anonymised(&ctx, &mut walk);
 
@@ -1477,6 +1478,135 @@ const PRODUCED_ELSEWHERE: &[(&str, &str)] = &[
         "tests/api/demo.rs the_demo_goes_into_the_only_structure",
     ),
 ];
+
+/// Corrections of organisations, assignments and eligibility validations (issue 17): a
+/// stale If-Match, the hand-over of an assignment, its deletion, a withdrawal. On records of
+/// their own, so that the later steps find the world as it was.
+fn corrections_of_records(c: &Ctx, walk: &mut Walk) {
+    let (app, w) = (c.app, c.w);
+    let fac = &w.facilitator;
+    let r = app.patch(
+        &format!("/api/v1/organisations/{}", w.contractor_b),
+        fac,
+        json!({"name": "Peintures Réunies"}),
+        Some("\"99\""),
+    );
+    walk.refused("a stale If-Match", &r, 412, "precondition_failed");
+    let r = app.delete(&format!("/api/v1/assignments/{}", w.assignment_a), fac);
+    walk.refused(
+        "an assignment with placements deleted",
+        &r,
+        409,
+        "assignment_has_placements",
+    );
+    let c_org = app.create(
+        "/api/v1/organisations",
+        &w.admin,
+        json!({"kind": "contractor", "name": "Relève", "identifier_type": "HORS-UE",
+               "identifier": "RELEVE1", "territory": "93"}),
+        "contractor C",
+    );
+    let replace = |assignment: i64, ends_on: &str| {
+        app.post(
+            &format!("/api/v1/assignments/{assignment}/replace"),
+            fac,
+            json!({"contractor_id": c_org, "ends_on": ends_on}),
+        )
+    };
+    let r = replace(w.assignment_a, "2026-03-31");
+    walk.refused(
+        "a hand-over before a placement's end",
+        &r,
+        409,
+        "assignment_open_placements",
+    );
+    let r = replace(w.assignment_a, "2027-06-30");
+    walk.refused(
+        "a hand-over after the clause",
+        &r,
+        422,
+        "assignment_end_outside_clause",
+    );
+    // A clause of its own: an assignment handed over, then one with a need.
+    let clause =
+        crate::fixtures::clause(app, &w.admin, w.contract, "2026-01-01", "2026-12-31", None);
+    let spare = crate::fixtures::assign(app, &w.admin, clause, w.contractor_a, "holder", 100);
+    crate::fixtures::activate(app, &w.admin, clause);
+    let r = replace(spare, "2026-06-30");
+    assert_eq!(r.status, 201, "{}", r.text);
+    let taken_over = r.body["replacement"]["id"].as_i64().unwrap_or(0);
+    let r = replace(spare, "2026-06-30");
+    walk.refused("a hand-over twice", &r, 409, "assignment_already_ended");
+    let r = app.post(
+        "/api/v1/placements",
+        fac,
+        json!({"participant_id": c.p, "assignment_id": spare, "modality": "direct_hire",
+               "employer_id": w.contractor_a, "contract_type": "cddi", "job_title": "Peintre",
+               "starts_on": "2026-07-01", "ends_on": "2026-07-31", "weekly_hours": 1}),
+    );
+    walk.refused(
+        "a placement after its assignment's end",
+        &r,
+        422,
+        "assignment_ended",
+    );
+    let r = app.post(
+        "/api/v1/needs",
+        fac,
+        json!({"assignment_id": taken_over, "job_title": "Plaquiste", "posts": 1,
+               "commune_code": "93066", "territory": "93", "starts_on": "2026-12-14",
+               "weekly_hours": 35, "modality": "direct_hire", "employer_id": c_org,
+               "contract_type": "cddi"}),
+    );
+    assert_eq!(r.status, 201, "need: {}", r.text);
+    let r = app.delete(&format!("/api/v1/assignments/{taken_over}"), fac);
+    walk.refused(
+        "an assignment with a need deleted",
+        &r,
+        409,
+        "assignment_has_needs",
+    );
+    // Withdrawals: a validation a started placement rests on alone, one withdrawn twice.
+    let q = crate::fixtures::participant(app, fac, "Inès", "Retrait", "1991-03-03");
+    let first = crate::fixtures::eligible(app, fac, q, "2026-01-10")["id"]
+        .as_i64()
+        .unwrap_or(0);
+    crate::fixtures::place(
+        app,
+        fac,
+        q,
+        w.assignment_b,
+        w.contractor_b,
+        "2026-02-01",
+        Some("2026-03-31"),
+    );
+    let withdraw = |v: i64| {
+        app.post(
+            &format!("/api/v1/participants/{q}/eligibility/{v}/withdraw"),
+            fac,
+            json!({"reason": "Saisie en double"}),
+        )
+    };
+    let r = withdraw(first);
+    walk.refused(
+        "a withdrawal under a started placement",
+        &r,
+        409,
+        "eligibility_withdraw_blocked",
+    );
+    let later = crate::fixtures::eligible(app, fac, q, "2026-11-02")["id"]
+        .as_i64()
+        .unwrap_or(0);
+    let r = withdraw(later);
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = withdraw(later);
+    walk.refused(
+        "a withdrawal twice",
+        &r,
+        409,
+        "eligibility_already_withdrawn",
+    );
+}
 
 /// The login page's refusals, each a page with the catalogue's sentence.
 fn login_page(c: &Ctx, walk: &mut Walk) {
