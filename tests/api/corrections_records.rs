@@ -683,3 +683,123 @@ on_both!(
         refused(&r, 422, "eligibility_missing");
     }
 );
+
+/// Sends two requests at the same moment from two applications on the app's database (as two
+/// instances would), each with its `If-Match`; the statuses and bodies, in request order.
+fn race(
+    app: &TestApp,
+    requests: [(&'static str, String, Value, Option<&'static str>); 2],
+) -> Vec<(u16, Value)> {
+    use rocket::http::{ContentType, Header};
+    use std::sync::{Arc, Barrier};
+    let barrier = Arc::new(Barrier::new(2));
+    let token = app.token("fac@plie.test");
+    let threads: Vec<_> = requests
+        .into_iter()
+        .map(|(method, path, body, if_match)| {
+            let rocket = app.second_rocket();
+            let barrier = barrier.clone();
+            let token = token.clone();
+            std::thread::spawn(move || {
+                let client = rocket::local::blocking::Client::untracked(rocket).expect("client");
+                let mut req = match method {
+                    "PATCH" => client.patch(path),
+                    _ => client.post(path),
+                };
+                req = req
+                    .header(ContentType::JSON)
+                    .header(Header::new("Authorization", format!("Bearer {token}")))
+                    .body(body.to_string());
+                if let Some(tag) = if_match {
+                    req = req.header(Header::new("If-Match", tag));
+                }
+                barrier.wait();
+                let res = req.dispatch();
+                let status = res.status().code;
+                (status, res.into_json::<Value>().unwrap_or(Value::Null))
+            })
+        })
+        .collect();
+    threads
+        .into_iter()
+        .map(|t| t.join().expect("request thread"))
+        .collect()
+}
+
+on_both!(
+    two_corrections_of_the_same_version_never_both_succeed,
+    |app: &TestApp| {
+        let w = fixtures::world(app, "PLIE");
+        let path = format!("/api/v1/assignments/{}", w.assignment_a);
+        let answers = race(
+            app,
+            [
+                (
+                    "PATCH",
+                    path.clone(),
+                    json!({"hours_target": 400}),
+                    Some("\"1\""),
+                ),
+                (
+                    "PATCH",
+                    path.clone(),
+                    json!({"hours_target": 450}),
+                    Some("\"1\""),
+                ),
+            ],
+        );
+        let mut statuses: Vec<u16> = answers.iter().map(|(s, _)| *s).collect();
+        statuses.sort();
+        assert_eq!(statuses, [200, 412], "{answers:?}");
+        let r = app.get_ok(&path, &w.facilitator);
+        assert_eq!(r.header("etag"), Some("\"2\""));
+        let won = answers
+            .iter()
+            .find(|(s, _)| *s == 200)
+            .map(|(_, b)| b["hours_target"].clone());
+        assert_eq!(Some(r.body["hours_target"].clone()), won);
+        assert_eq!(
+            history(app, &format!("{path}/history"), &w.facilitator).len(),
+            1
+        );
+
+        // Two hand-overs of the same assignment: one ends it, the other finds it ended.
+        let c = contractor_c(app, &w);
+        let d = org(
+            app,
+            &w.admin,
+            "contractor",
+            "Dépannage Express",
+            Some(SIRETS[3]),
+            Some("93"),
+        );
+        let replace = format!("{path}/replace");
+        let answers = race(
+            app,
+            [
+                (
+                    "POST",
+                    replace.clone(),
+                    json!({"contractor_id": c, "ends_on": "2026-06-30"}),
+                    None,
+                ),
+                (
+                    "POST",
+                    replace.clone(),
+                    json!({"contractor_id": d, "ends_on": "2026-06-30"}),
+                    None,
+                ),
+            ],
+        );
+        let mut statuses: Vec<u16> = answers.iter().map(|(s, _)| *s).collect();
+        statuses.sort();
+        assert_eq!(statuses, [201, 409], "{answers:?}");
+        let clause = app.get_ok(&format!("/api/v1/clauses/{}", w.clause), &w.admin);
+        assert_eq!(
+            clause.body["assignments"].as_array().map(Vec::len),
+            Some(3),
+            "{}",
+            clause.text
+        );
+    }
+);
