@@ -392,7 +392,10 @@ fn erase_person(
     diesel::update(
         eligibility_validations::table.filter(eligibility_validations::participant_id.eq(id)),
     )
-    .set(eligibility_validations::justification.eq(None::<String>))
+    .set((
+        eligibility_validations::justification.eq(None::<String>),
+        eligibility_validations::withdraw_reason.eq(None::<String>),
+    ))
     .execute(conn)?;
     let placement_ids: Vec<i64> = placements::table
         .filter(placements::participant_id.eq(id))
