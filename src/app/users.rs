@@ -315,21 +315,14 @@ fn send_link(
     at: NaiveDateTime,
 ) -> AppResult<()> {
     let token = links::new_token();
+    let digest = links::digest(&token);
     let expires_at = at + chrono::Duration::hours(links::VALID_HOURS);
-    let row = users::replace_password_token(
-        c,
-        user.id,
-        &links::digest(&token),
-        purpose.as_str(),
-        at,
-        expires_at,
-    )?;
-    let mail = links::email(
-        purpose,
-        &user.email,
-        &links::url(&target.public_url, &token),
-    );
-    let key = format!("{}:{row}", links::OUTBOX_RULE);
+    users::replace_password_token(c, user.id, &digest, purpose.as_str(), at, expires_at)?;
+    let link = links::url(&target.public_url, &token);
+    let mail = links::email(purpose, &user.email, &link);
+    // One email per link (SQLite may give a deleted row's id again): keyed by a digest of
+    // the stored digest, which leads back to nothing.
+    let key = format!("{}:{}", links::OUTBOX_RULE, links::digest(&digest));
     outbox::enqueue(
         c,
         &NewOutbox {
