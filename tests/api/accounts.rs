@@ -231,7 +231,8 @@ on_both!(
         // Admins only; another structure's account does not exist for them.
         let other = app.structure_admin("Autre");
         let fac2 = app.api_user(&admin, "facilitator", "fac2@plie.test", None);
-        for token in [&fac2] {
+        let funder = app.api_user(&admin, "funder", "f@plie.test", None);
+        for token in [&fac2, &funder] {
             assert_eq!(app.get(&url, token).status, 403);
             assert_eq!(
                 app.patch(&url, token, json!({"active": false}), None)
@@ -600,4 +601,29 @@ on_both!(reset_requests_are_throttled_like_logins, |app: &TestApp| {
     // Resets never lock the logins out.
     assert_eq!(app.login("admin@plie.test", PASSWORD).status, 200);
     assert_eq!(link_emails(app).len(), 5);
+});
+
+on_both!(a_password_link_is_never_logged, |app: &TestApp| {
+    let _admin = app.structure_admin("PLIE");
+    let capture = crate::log_capture::capture();
+    let r = app.request(
+        "POST",
+        "/api/v1/auth/password-reset",
+        None,
+        Some(ContentType::JSON),
+        Some(json!({"email": "admin@plie.test"}).to_string().into_bytes()),
+    );
+    assert_eq!(r.status, 202, "{}", r.text);
+    let token = last_token(app);
+    assert_eq!(open_page(app, &token).0, 200);
+    assert_eq!(submit_page(app, &token, "court", "court").0, 422);
+    assert_eq!(submit_page(app, &token, NEW_PASSWORD, NEW_PASSWORD).0, 200);
+    assert_eq!(open_page(app, &token).0, 404);
+    let _sent = deliver(app);
+    let logs = capture.text();
+    assert!(logs.contains("GET /password/<token> 200"), "{logs}");
+    assert!(logs.contains("POST /password/<token> 200"), "{logs}");
+    for secret in [token.as_str(), &token[..16], NEW_PASSWORD] {
+        assert!(!logs.contains(secret), "the logs carry {secret:?}:\n{logs}");
+    }
 });
