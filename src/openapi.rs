@@ -1585,6 +1585,7 @@ mod tests {
                     "/api/v1/needs/<id>/close",
                     "/api/v1/milestones/<id>/done",
                     "/api/v1/notifications/<id>/retry",
+                    "/api/v1/users/<id>/invitation",
                 ];
                 assert_eq!(
                     d.has_body(),
