@@ -675,6 +675,39 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             s.named::<store::users::UserView>(),
         ),
         ("GET", "/api/v1/users") => d.paged().json(200, ok, s.list::<store::users::UserView>()),
+        ("GET", "/api/v1/users/<id>") => {
+            d.id("user")
+                .etag()
+                .json(200, ok, s.named::<store::users::UserView>())
+        }
+        ("PATCH", "/api/v1/users/<id>") => d
+            .id("user")
+            .if_match()
+            .json_body(s.input::<users::UserPatch>())
+            .json(
+                200,
+                "The account as changed",
+                s.named::<store::users::UserView>(),
+            ),
+        ("GET", "/api/v1/users/<id>/history") => {
+            d.id("user")
+                .json(200, ok, s.array::<store::history::HistoryEntry>())
+        }
+        ("POST", "/api/v1/users/<id>/invitation") => d.id("user").json(
+            202,
+            "The email with the link is queued",
+            s.named::<users::LinkQueued>(),
+        ),
+        ("PUT", "/api/v1/me/password") => d
+            .json_body(s.input::<auth::PasswordChange>())
+            .empty(204, "The password is changed; the other sessions are ended"),
+        ("POST", "/api/v1/auth/password-reset") => {
+            d.json_body(s.input::<auth::PasswordResetRequest>()).json(
+                202,
+                "The same answer whether the email has an account or not",
+                s.named::<users::LinkQueued>(),
+            )
+        }
         ("POST", "/api/v1/organisations") => d
             .json_body(s.input::<organisations::OrganisationInput>())
             .json(
@@ -1144,6 +1177,18 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             d.body = Some(form_body(json!({"csrf_token": {"type": "string"}})));
             d.redirect(303, "Logged out: to the login page")
         }
+        ("GET", "/password/<token>") => d
+            .path("token", string(), "The token of the emailed link")
+            .html(200, "The form to choose a password"),
+        ("POST", "/password/<token>") => {
+            let mut d = d.path("token", string(), "The token of the emailed link");
+            d.body = Some(form_body(json!({
+                "password": {"type": "string"},
+                "password_confirmation": {"type": "string"},
+                "csrf_token": {"type": "string"}
+            })));
+            d.html(200, "The password is set")
+        }
         _ => return None,
     })
 }
@@ -1152,14 +1197,16 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
 /// in the document so that a body valid by the document is not refused for them. Answers
 /// the refinements that found no such field (a test wants none).
 fn refine_inputs(s: &mut Schemas) -> Vec<&'static str> {
-    let password = string()
-        .min_length(Some(crate::auth::password::PASSWORD_MIN_CHARS))
-        .max_length(Some(limits::PASSWORD_MAX))
-        .pattern(Some(SINGLE_LINE))
-        .description(Some(format!(
-            "At least {} characters, on one line.",
-            crate::auth::password::PASSWORD_MIN_CHARS
-        )));
+    let password = || {
+        string()
+            .min_length(Some(crate::auth::password::PASSWORD_MIN_CHARS))
+            .max_length(Some(limits::PASSWORD_MAX))
+            .pattern(Some(SINGLE_LINE))
+            .description(Some(format!(
+                "At least {} characters, on one line.",
+                crate::auth::password::PASSWORD_MIN_CHARS
+            )))
+    };
     let hours_target = ObjectBuilder::new()
         .schema_type(Type::Number)
         .exclusive_minimum(Some(0))
@@ -1170,7 +1217,8 @@ fn refine_inputs(s: &mut Schemas) -> Vec<&'static str> {
         .examples([json!(350)]);
     let mut missed = Vec::new();
     for (component, property, schema) in [
-        ("CreateUser", "password", password),
+        ("CreateUser", "password", password()),
+        ("PasswordChange", "new_password", password()),
         ("AssignmentInput", "hours_target", hours_target),
     ] {
         if !s.refine(component, property, schema) {
@@ -1338,8 +1386,14 @@ fn problem_statuses(entry: Option<&access::Access>, method: &str, d: &Described)
     if entry.is_some_and(|a| a.path == "/api/v1/auth/login" || a.path == "/login") {
         statuses.extend([401, 429]);
     }
+    if entry.is_some_and(|a| a.path == "/api/v1/auth/password-reset") {
+        statuses.push(429);
+    }
     // The login and logout forms check the page's anti-forgery secret.
-    if entry.is_some_and(|a| a.path == "/login" || a.path == "/logout") && method == "POST" {
+    if entry
+        .is_some_and(|a| a.path == "/login" || a.path == "/logout" || a.path == "/password/<token>")
+        && method == "POST"
+    {
         statuses.push(403);
     }
     statuses.extend([500, 503]);
@@ -1591,6 +1645,7 @@ mod tests {
                     "/api/v1/needs/<id>/close",
                     "/api/v1/milestones/<id>/done",
                     "/api/v1/notifications/<id>/retry",
+                    "/api/v1/users/<id>/invitation",
                 ];
                 assert_eq!(
                     d.has_body(),

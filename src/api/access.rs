@@ -36,6 +36,12 @@ pub const ROUTES: &[Access] = &[
     a("GET", "/api/v1/me", ANY, "The current user"),
     a("POST", "/api/v1/users", ADMIN, "Create a user in the admin's structure"),
     a("GET", "/api/v1/users", ADMIN, "Users of the admin's structure"),
+    a("GET", "/api/v1/users/<id>", ADMIN, "One user of the admin's structure, with its ETag"),
+    a("PATCH", "/api/v1/users/<id>", ADMIN, "Switch an account off or on, change its role or organisation"),
+    a("GET", "/api/v1/users/<id>/history", ADMIN, "Every change of an account"),
+    a("POST", "/api/v1/users/<id>/invitation", ADMIN, "Email the account a link to choose its password"),
+    a("PUT", "/api/v1/me/password", ANY, "Change one's own password; the other sessions end"),
+    a("POST", "/api/v1/auth/password-reset", PUBLIC, "Ask for a link to choose a new password (same answer for any email)"),
     a("POST", "/api/v1/organisations", STAFF, "Create an organisation (buyer, contractor, insertion structure, funder)"),
     a("GET", "/api/v1/organisations", STAFF, "Organisations of the structure"),
     a("GET", "/api/v1/organisations/<id>", STAFF, "One organisation"),
@@ -108,6 +114,8 @@ pub const ROUTES: &[Access] = &[
     a("GET", "/login", PUBLIC, "Login page"),
     a("POST", "/login", PUBLIC, "Login form: sets the HttpOnly, SameSite=Strict session cookie"),
     a("POST", "/logout", PUBLIC, "Forget the session cookie"),
+    a("GET", "/password/<token>", PUBLIC, "Page of a password link: the form to choose a password"),
+    a("POST", "/password/<token>", PUBLIC, "Password link form: sets the password, uses the link up, ends the account's sessions"),
     // Routes of later work are added here.
 ];
 

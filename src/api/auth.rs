@@ -1,11 +1,13 @@
 //! Login and the current user.
 
+use rocket::response::status::Accepted;
 use rocket::serde::json::Json;
 use rocket::State;
 use serde::{Deserialize, Serialize};
 
 use crate::api::body::JsonBody;
 use crate::api::reply::Answer;
+use crate::api::users::LinkQueued;
 use crate::app::sessions as app;
 use crate::auth::login::{end_session, login_with};
 use crate::auth::password::HashLimiter;
@@ -15,6 +17,7 @@ use crate::db::Db;
 use crate::domain::ids::{OrganisationId, StructureId, UserId};
 use crate::domain::limits::{Email, Password};
 use crate::error::{ApiError, ApiResult};
+use crate::reminders::Mailer;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
@@ -92,6 +95,65 @@ pub async fn me(caller: AnyRole, db: &State<Db>) -> Answer<Me> {
     }))
 }
 
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: Password,
+    pub new_password: Password,
+}
+
+/// PUT /api/v1/me/password — any authenticated user: changes its own password; its other
+/// sessions end, the one of this request goes on.
+#[rocket::put("/me/password", data = "<body>")]
+pub async fn change_password(
+    caller: AnyRole,
+    body: JsonBody<PasswordChange>,
+    db: &State<Db>,
+    hashes: &State<HashLimiter>,
+    cache: &State<CallerCache>,
+) -> ApiResult<rocket::http::Status> {
+    let PasswordChange {
+        current_password,
+        new_password,
+    } = body.0;
+    crate::auth::login::change_password(
+        db,
+        hashes,
+        cache,
+        &caller,
+        current_password.into(),
+        new_password.into(),
+    )
+    .await?;
+    Ok(rocket::http::Status::NoContent)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetRequest {
+    pub email: Email,
+}
+
+/// The one answer of a reset request, whether the email has an account or not.
+pub const RESET_ANSWER: &str = "Si un compte actif correspond à cette adresse, un lien pour                                 choisir un nouveau mot de passe lui est envoyé par courriel ;                                 il reste valable 48 heures.";
+
+/// POST /api/v1/auth/password-reset — anyone: emails a link to choose a new password to the
+/// account of the email, if there is one; the answer is the same either way. Throttled per
+/// email like logins (429).
+#[rocket::post("/auth/password-reset", data = "<body>")]
+pub async fn password_reset(
+    body: JsonBody<PasswordResetRequest>,
+    db: &State<Db>,
+    config: &State<Config>,
+    mailer: &State<Mailer>,
+) -> ApiResult<Accepted<Json<LinkQueued>>> {
+    let email: String = body.0.email.into();
+    crate::auth::login::request_password_reset(db, config, mailer.domain(), email).await?;
+    Ok(Accepted(Json(LinkQueued {
+        message: RESET_ANSWER.into(),
+    })))
+}
+
 pub fn routes() -> Vec<rocket::Route> {
-    rocket::routes![login, logout, me]
+    rocket::routes![login, logout, me, change_password, password_reset]
 }

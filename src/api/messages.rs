@@ -2036,6 +2036,44 @@ pub static CATALOGUE: &[Entry] = &[
             a.p("min")
         )
     }),
+    rule(
+        "current_password_wrong",
+        422,
+        "current_password",
+        &[],
+        |_| "le mot de passe actuel n'est pas le bon".into(),
+    ),
+    rule(
+        "password_mismatch",
+        422,
+        "password_confirmation (page du mot de passe)",
+        &[],
+        |_| "les deux mots de passe saisis ne sont pas identiques".into(),
+    ),
+    rule(
+        "password_link_invalid",
+        404,
+        "page du mot de passe",
+        &[],
+        |_| {
+            "ce lien n'est plus valable : il a déjà servi, il a expiré (un lien reste valable \
+             48 heures) ou un lien plus récent l'a remplacé ; demandez un nouveau lien"
+                .into()
+        },
+    ),
+    rule("own_account_change", 409, "active, role", &[], |_| {
+        "vous ne pouvez ni désactiver votre propre compte ni lui retirer le rôle \
+         d'administrateur ; demandez-le à un autre administrateur"
+            .into()
+    }),
+    rule("last_admin", 409, "active, role", &[], |_| {
+        "ce compte est le dernier administrateur actif de la structure : nommez d'abord un \
+         autre administrateur"
+            .into()
+    }),
+    rule("account_inactive", 409, "", &[], |_| {
+        "ce compte est désactivé : réactivez-le avant de l'inviter".into()
+    }),
     rule("organisation_required", 422, "organisation_id", &[], |_| {
         "un compte entreprise indique le numéro de son entreprise ou de sa structure d'insertion \
          (organisation_id)"

@@ -14,6 +14,7 @@ pub mod needs;
 pub mod organisations;
 pub mod pages;
 pub mod participants;
+pub mod password;
 pub mod placements;
 pub mod query;
 pub mod reference;

@@ -40,6 +40,15 @@ pub struct Html {
 }
 
 impl Html {
+    /// A page with its status (the password page's).
+    pub(crate) fn with_status(status: Status, body: String) -> Html {
+        Html {
+            status,
+            body,
+            retry_after: None,
+        }
+    }
+
     fn ok(body: String) -> Html {
         Html {
             status: Status::Ok,
@@ -164,7 +173,7 @@ struct ErrorContext {
 
 /// A problem shown as a page: the report's own words for a refused access, else the
 /// problem's title and detail from the catalogue, with each refused field.
-fn error_page(clock: &Clock, e: &ApiError) -> Html {
+pub(crate) fn error_page(clock: &Clock, e: &ApiError) -> Html {
     let (title, message) = match e.status {
         403 => (
             "Accès refusé".to_string(),
@@ -203,10 +212,10 @@ fn error_page(clock: &Clock, e: &ApiError) -> Html {
 /// The cookie holding the login form's secret: a login has no session yet, so the form's
 /// CSRF token is checked against this cookie (a site that makes a browser post the form can
 /// neither read nor set it).
-const LOGIN_CSRF_COOKIE: &str = "clausier_login";
+pub(crate) const LOGIN_CSRF_COOKIE: &str = "clausier_login";
 
 /// The login form's secret: the browser's one if it has it, else a new one (set as a cookie).
-fn login_secret(cookies: &CookieJar<'_>, config: &Config) -> String {
+pub(crate) fn login_secret(cookies: &CookieJar<'_>, config: &Config) -> String {
     if let Some(c) = cookies.get(LOGIN_CSRF_COOKIE) {
         return c.value().to_string();
     }
@@ -277,7 +286,7 @@ impl<'r> rocket::request::FromRequest<'r> for WantsHtml {
 }
 
 /// A CSRF refusal, as a page or a problem.
-fn forged(clock: &Clock, wants: &WantsHtml, e: ApiError) -> Refused {
+pub(crate) fn forged(clock: &Clock, wants: &WantsHtml, e: ApiError) -> Refused {
     if wants.0 {
         let mut page = error_page(clock, &e);
         page.status = Status::Forbidden;
@@ -592,7 +601,9 @@ pub async fn annual_page(
 }
 
 pub fn routes() -> Vec<rocket::Route> {
-    rocket::routes![login_form, login_submit, logout, annual_page]
+    let mut routes = rocket::routes![login_form, login_submit, logout, annual_page];
+    routes.extend(crate::api::password::routes());
+    routes
 }
 
 #[cfg(test)]

@@ -67,3 +67,19 @@ pub fn end_session(conn: &mut Conn, session_id: SessionId, at: NaiveDateTime) ->
 pub fn current_user(conn: &mut Conn, user_id: UserId) -> AppResult<Option<User>> {
     Ok(users::find_active(conn, user_id)?)
 }
+
+/// Replaces a user's password (already hashed): every other session of the user ends, and
+/// its password links are void. Returns the sessions ended.
+pub fn set_password(
+    conn: &mut Conn,
+    user_id: UserId,
+    password_hash: &str,
+    keep: SessionId,
+    at: NaiveDateTime,
+) -> AppResult<Vec<SessionId>> {
+    write_tx(conn, |c| {
+        users::set_password_hash(c, user_id, password_hash)?;
+        users::delete_password_tokens(c, user_id)?;
+        Ok(sessions::revoke_all_of(c, user_id, Some(keep), at)?)
+    })
+}

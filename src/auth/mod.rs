@@ -2,6 +2,7 @@
 //! cookie) and one guard per group of roles, so that every route states who may call it.
 
 pub mod csrf;
+pub mod links;
 pub mod login;
 pub mod password;
 pub mod records;
@@ -149,7 +150,8 @@ async fn authenticate_uncached(req: &Request<'_>) -> Result<(Caller, Presented),
     let user_id = claims.sub.parse().map(UserId).map_err(|_| invalid())?;
     let session_id = claims.ses;
     let cache = rocket.state::<CallerCache>();
-    let caller = match cache.and_then(|c| c.get(session_id)) {
+    let now = db.clock.now();
+    let caller = match cache.and_then(|c| c.get(session_id, now)) {
         Some(caller) => caller,
         None => {
             let at = db.clock.naive();
@@ -172,7 +174,7 @@ async fn authenticate_uncached(req: &Request<'_>) -> Result<(Caller, Presented),
                 csrf_token,
             };
             if let Some(cache) = cache {
-                cache.put(caller.clone());
+                cache.put(caller.clone(), now);
             }
             caller
         }
@@ -187,28 +189,35 @@ async fn authenticate_uncached(req: &Request<'_>) -> Result<(Caller, Presented),
 /// The sessions behind recent tokens, kept a few seconds so that a client's burst of requests
 /// reads its session and account once: a session ended on another instance, a disabled
 /// account or a changed role is seen within `TTL`; one ended here is forgotten at once.
+/// Ages are read on the application's clock (`Db::clock`), so that tests move it instead of
+/// waiting; a clock set back makes every entry stale.
 #[derive(Default)]
 pub struct CallerCache(
-    std::sync::Mutex<std::collections::HashMap<SessionId, (std::time::Instant, Caller)>>,
+    std::sync::Mutex<std::collections::HashMap<SessionId, (chrono::DateTime<chrono::Utc>, Caller)>>,
 );
 
 impl CallerCache {
-    const TTL: std::time::Duration = std::time::Duration::from_secs(5);
+    /// How long an entry is trusted: the longest a change made on another instance waits.
+    pub const TTL: chrono::TimeDelta = chrono::TimeDelta::seconds(5);
     const MAX_ENTRIES: usize = 10_000;
 
-    fn get(&self, session_id: SessionId) -> Option<Caller> {
+    fn fresh(at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> bool {
+        at <= now && now - at < Self::TTL
+    }
+
+    fn get(&self, session_id: SessionId, now: chrono::DateTime<chrono::Utc>) -> Option<Caller> {
         let map = self.0.lock().ok()?;
         map.get(&session_id)
-            .filter(|(at, _)| at.elapsed() < Self::TTL)
+            .filter(|(at, _)| Self::fresh(*at, now))
             .map(|(_, c)| c.clone())
     }
 
-    fn put(&self, caller: Caller) {
+    fn put(&self, caller: Caller, now: chrono::DateTime<chrono::Utc>) {
         if let Ok(mut map) = self.0.lock() {
             if map.len() >= Self::MAX_ENTRIES {
-                map.retain(|_, (at, _)| at.elapsed() < Self::TTL);
+                map.retain(|_, (at, _)| Self::fresh(*at, now));
             }
-            map.insert(caller.session_id, (std::time::Instant::now(), caller));
+            map.insert(caller.session_id, (now, caller));
         }
     }
 
@@ -216,6 +225,14 @@ impl CallerCache {
     pub fn forget(&self, session_id: SessionId) {
         if let Ok(mut map) = self.0.lock() {
             map.remove(&session_id);
+        }
+    }
+
+    /// Forgets every session of a user at once (its account, role or password changed on
+    /// this instance).
+    pub fn forget_user(&self, user_id: UserId) {
+        if let Ok(mut map) = self.0.lock() {
+            map.retain(|_, (_, c)| c.user_id != user_id);
         }
     }
 }
@@ -300,3 +317,37 @@ role_guard!(
 role_guard!(
     /// Readers of aggregate reports: staff of the structure, funders within their scope.
     ReportReader, [Admin, Facilitator, Funder]);
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+
+    fn caller(session: i64, user: i64) -> Caller {
+        Caller {
+            user_id: UserId(user),
+            structure_id: StructureId(1),
+            role: Role::Admin,
+            organisation_id: None,
+            funder_scope: FunderScope::Own,
+            session_id: SessionId(session),
+            csrf_token: String::new(),
+        }
+    }
+
+    #[test]
+    fn an_entry_is_trusted_five_seconds_of_the_application_clock() {
+        use chrono::TimeZone;
+        let t0 = chrono::Utc.with_ymd_and_hms(2026, 12, 2, 10, 0, 0).unwrap();
+        let cache = CallerCache::default();
+        cache.put(caller(1, 7), t0);
+        cache.put(caller(2, 8), t0);
+        let s = |n: i64| chrono::Duration::milliseconds(n);
+        assert!(cache.get(SessionId(1), t0 + s(4_999)).is_some());
+        assert!(cache.get(SessionId(1), t0 + s(5_000)).is_none());
+        // A clock set back trusts nothing it stored later.
+        assert!(cache.get(SessionId(1), t0 - s(1)).is_none());
+        cache.forget_user(UserId(7));
+        assert!(cache.get(SessionId(1), t0).is_none());
+        assert!(cache.get(SessionId(2), t0).is_some());
+    }
+}

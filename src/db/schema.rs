@@ -42,6 +42,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    password_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        purpose -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     app_settings (key) {
         key -> Text,
         value -> Text,
@@ -443,6 +454,7 @@ diesel::table! {
 diesel::joinable!(organisations -> structures (structure_id));
 diesel::joinable!(users -> structures (structure_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(password_tokens -> users (user_id));
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(contracts -> structures (structure_id));
 diesel::joinable!(clauses -> contracts (contract_id));
@@ -463,6 +475,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     app_settings,
     login_throttle,
     sessions,
+    password_tokens,
     organisation_contacts,
     labour_shares,
     contracts,

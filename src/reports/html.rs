@@ -36,6 +36,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "below_threshold.html",
         include_str!("../../templates/report/below_threshold.html"),
     ),
+    (
+        "password.html",
+        include_str!("../../templates/report/password.html"),
+    ),
 ];
 
 fn environment() -> &'static Result<Environment<'static>, String> {

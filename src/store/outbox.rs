@@ -174,6 +174,15 @@ pub fn mark_sent(
         outbox::last_error.eq(None::<String>),
     ))
     .execute(conn)?;
+    // An email carrying a password link keeps no copy of it once sent.
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(id))
+            .filter(outbox::rule.eq(crate::auth::links::OUTBOX_RULE))
+            .filter(outbox::status.eq(OutboxStatus::Sent)),
+    )
+    .set((outbox::body_text.eq(""), outbox::body_html.eq("")))
+    .execute(conn)?;
     Ok(n > 0)
 }
 

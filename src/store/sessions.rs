@@ -70,3 +70,27 @@ pub fn purge(conn: &mut Conn, at: NaiveDateTime) -> QueryResult<usize> {
     )
     .execute(conn)
 }
+
+/// Ends every live session of a user but `keep` (the caller's own, when it changes its own
+/// password); returns the sessions ended, for the instance's cache to forget them at once.
+pub fn revoke_all_of(
+    conn: &mut Conn,
+    user_id: UserId,
+    keep: Option<SessionId>,
+    at: NaiveDateTime,
+) -> QueryResult<Vec<SessionId>> {
+    let mut live = sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::revoked_at.is_null())
+        .into_boxed();
+    if let Some(keep) = keep {
+        live = live.filter(sessions::id.ne(keep));
+    }
+    let ids: Vec<SessionId> = live.select(sessions::id).load(conn)?;
+    if !ids.is_empty() {
+        diesel::update(sessions::table.filter(sessions::id.eq_any(&ids)))
+            .set(sessions::revoked_at.eq(at))
+            .execute(conn)?;
+    }
+    Ok(ids)
+}

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{login_throttle, organisations, structures, users};
+use crate::db::schema::{login_throttle, organisations, password_tokens, structures, users};
 use crate::db::{now, Conn};
 use crate::domain::ids::{OrganisationId, StructureId, UserId};
 use crate::domain::vocabulary::{OrganisationKind, Role};
@@ -22,6 +22,7 @@ pub struct User {
     pub active: bool,
     pub optional_reminders_off: bool,
     pub created_at: NaiveDateTime,
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -33,6 +34,8 @@ pub struct UserView {
     pub organisation_id: Option<OrganisationId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub funder_scope: Option<String>,
+    /// False once an administrator has switched the account off: it can no longer log in.
+    pub active: bool,
     pub created_at: NaiveDateTime,
 }
 
@@ -45,6 +48,7 @@ impl From<User> for UserView {
             structure_id: u.structure_id,
             organisation_id: u.organisation_id,
             funder_scope: u.funder_scope,
+            active: u.active,
             created_at: u.created_at,
         }
     }
@@ -307,4 +311,124 @@ pub fn clear_failures(conn: &mut Conn, email: &str) -> QueryResult<()> {
     )
     .execute(conn)?;
     Ok(())
+}
+
+/// A user of the structure, active or not.
+pub fn find_in_structure(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    id: UserId,
+) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::id.eq(id))
+        .filter(users::structure_id.eq(structure_id))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Sets an account's role, organisation and whether it is active (its version is claimed
+/// apart, by `claim_version!`).
+pub fn update_account(
+    conn: &mut Conn,
+    id: UserId,
+    role: Role,
+    organisation_id: Option<OrganisationId>,
+    active: bool,
+) -> QueryResult<()> {
+    diesel::update(users::table.filter(users::id.eq(id)))
+        .set((
+            users::role.eq(role),
+            users::organisation_id.eq(organisation_id),
+            users::active.eq(active),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Replaces an account's password hash.
+pub fn set_password_hash(conn: &mut Conn, id: UserId, password_hash: &str) -> QueryResult<()> {
+    diesel::update(users::table.filter(users::id.eq(id)))
+        .set(users::password_hash.eq(password_hash))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The active administrators of a structure other than `but`.
+pub fn other_active_admins(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    but: UserId,
+) -> QueryResult<i64> {
+    users::table
+        .filter(users::structure_id.eq(structure_id))
+        .filter(users::role.eq(Role::Admin))
+        .filter(users::active.eq(true))
+        .filter(users::id.ne(but))
+        .count()
+        .get_result(conn)
+}
+
+/// A link to choose a password, as stored (its token's digest only).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = password_tokens)]
+pub struct PasswordToken {
+    pub id: i64,
+    pub user_id: UserId,
+    pub token_hash: String,
+    pub purpose: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+/// Stores a new link of `user_id` and deletes its older ones (a newer link voids them), and
+/// the links of anyone that expired; returns the new row's id.
+pub fn replace_password_token(
+    conn: &mut Conn,
+    user_id: UserId,
+    token_hash: &str,
+    purpose: &str,
+    at: NaiveDateTime,
+    expires_at: NaiveDateTime,
+) -> QueryResult<i64> {
+    diesel::delete(
+        password_tokens::table.filter(
+            password_tokens::user_id
+                .eq(user_id)
+                .or(password_tokens::expires_at.le(at)),
+        ),
+    )
+    .execute(conn)?;
+    diesel::insert_into(password_tokens::table)
+        .values((
+            password_tokens::user_id.eq(user_id),
+            password_tokens::token_hash.eq(token_hash),
+            password_tokens::purpose.eq(purpose),
+            password_tokens::created_at.eq(at),
+            password_tokens::expires_at.eq(expires_at),
+        ))
+        .returning(password_tokens::id)
+        .get_result(conn)
+}
+
+/// The link of this digest, unexpired at `at`, with its account if still active.
+pub fn find_password_token(
+    conn: &mut Conn,
+    token_hash: &str,
+    at: NaiveDateTime,
+) -> QueryResult<Option<(PasswordToken, User)>> {
+    password_tokens::table
+        .inner_join(users::table)
+        .filter(password_tokens::token_hash.eq(token_hash))
+        .filter(password_tokens::expires_at.gt(at))
+        .filter(users::active.eq(true))
+        .select((PasswordToken::as_select(), User::as_select()))
+        .first(conn)
+        .optional()
+}
+
+/// Deletes every link of a user (one was used, or the account changed).
+pub fn delete_password_tokens(conn: &mut Conn, user_id: UserId) -> QueryResult<usize> {
+    diesel::delete(password_tokens::table.filter(password_tokens::user_id.eq(user_id)))
+        .execute(conn)
 }

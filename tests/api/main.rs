@@ -2,6 +2,7 @@
 
 mod common;
 
+mod accounts;
 mod anonymisation;
 mod concurrency;
 mod contractors;

@@ -43,6 +43,8 @@ struct Side {
     /// Contractor B's user (B's records exist for A to be refused them).
     _b_user: String,
     funder: String,
+    /// The funder's account: the record of the routes of `/users/<id>`.
+    funder_id: i64,
     emails: [String; 4],
     milestone: i64,
     notification: i64,
@@ -71,13 +73,17 @@ enum Kind {
     Milestone,
     Notification,
     Assignment,
+    User,
 }
 
 /// The kind of record a route's `<id>` names: the path segment before the first placeholder.
 fn kind_of(route: &Access) -> Option<Kind> {
     let path = route.path;
     let at = path.find('<')?;
-    if path[at..].starts_with("<year>") || path[at..].starts_with("<list>") {
+    if path[at..].starts_with("<year>")
+        || path[at..].starts_with("<list>")
+        || path[at..].starts_with("<token>")
+    {
         return None;
     }
     let before = path[..at].trim_end_matches('/');
@@ -94,6 +100,7 @@ fn kind_of(route: &Access) -> Option<Kind> {
         "milestones" => Kind::Milestone,
         "notifications" => Kind::Notification,
         "assignments" => Kind::Assignment,
+        "users" => Kind::User,
         other => panic!(
             "{} {}: the matrix does not know which record `{other}` names; add it to kind_of",
             route.method, route.path
@@ -143,6 +150,8 @@ fn validation_of(participant: i64) -> i64 {
             .rev()
             .find(|(p, _)| *p == participant)
             .map_or(0, |(_, v)| *v)
+        Kind::User if !of_b => side.funder_id,
+        Kind::Milestone | Kind::Notification | Kind::User => return None,
     })
 }
 
@@ -159,6 +168,7 @@ fn fill(path: &str, id: i64) -> String {
         .replace("<month>", "2026-04")
         .replace("<year>", "2026")
         .replace("<list>", "clause-kinds")
+        .replace("<token>", &"0".repeat(64))
 }
 
 fn slug(name: &str) -> String {
@@ -291,6 +301,7 @@ fn side(app: &TestApp, name: &str, tag: &str, work_a: i64, work_b: i64) -> Side 
     let a_user = contractor_user(app, &w.admin, w.contractor_a, &emails[2]);
     let b_user = contractor_user(app, &w.admin, w.contractor_b, &format!("b@{s}.test"));
     let funder = app.api_user(&w.admin, "funder", &emails[3], None);
+    let funder_id = app.get("/api/v1/me", &funder).body["id"].as_i64().unwrap();
     let tag_a = format!("Alpha{tag}");
     let tag_b = format!("Beta{tag}");
     let structure_id = app.get("/api/v1/me", &w.admin).body["structure_id"]
@@ -373,6 +384,7 @@ fn side(app: &TestApp, name: &str, tag: &str, work_a: i64, work_b: i64) -> Side 
         a_user,
         _b_user: b_user,
         funder,
+        funder_id,
         emails,
         milestone,
         notification,
@@ -485,6 +497,22 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
             json!({"email": format!("new{n}@nord.test"), "password": PASSWORD, "role": "facilitator"}),
         ),
         ("GET", "/api/v1/users") => get(),
+        ("GET", "/api/v1/users/<id>") | ("GET", "/api/v1/users/<id>/history") => get(),
+        // Nothing to change: the account stays as it is (the changes: tests/api/accounts.rs).
+        ("PATCH", "/api/v1/users/<id>") => json_call(200, json!({})),
+        ("POST", "/api/v1/users/<id>/invitation") => call(202, Body::None),
+        // The same password again: the caller's other sessions end, its token goes on.
+        ("PUT", "/api/v1/me/password") => json_call(
+            204,
+            json!({"current_password": PASSWORD, "new_password": PASSWORD}),
+        ),
+        ("POST", "/api/v1/auth/password-reset") => {
+            json_call(202, json!({"email": format!("personne{n}@nord.test")}))
+        }
+        // A link's page without a valid link says so, and its form without the page's secret
+        // is refused (a link's successes: tests/api/accounts.rs).
+        ("GET", "/password/<token>") => call(404, Body::None),
+        ("POST", "/password/<token>") => call(403, Body::None),
         ("POST", "/api/v1/organisations") => json_call(
             201,
             json!({"kind": "contractor", "name": format!("Entreprise {r}"),

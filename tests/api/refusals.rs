@@ -470,6 +470,7 @@ on_both!(
         workbooks(&ctx, &mut walk);
         sessions(&ctx, &mut walk);
         login_page(&ctx, &mut walk);
+        accounts(&ctx, &mut walk);
         reminders_and_reports(&ctx, &mut walk);
         corrections_of_records(&ctx, &mut walk);
         // Last: the anonymisation job empties the people.
@@ -1477,6 +1478,14 @@ const PRODUCED_ELSEWHERE: &[(&str, &str)] = &[
         "database_not_empty",
         "tests/api/demo.rs the_demo_goes_into_the_only_structure",
     ),
+    (
+        "last_admin",
+        "tests/api/accounts.rs no_admin_removes_itself_or_the_last_admin",
+    ),
+    (
+        "password_mismatch",
+        "tests/api/accounts.rs reset_links_are_single_use_expire_and_the_newest_wins",
+    ),
 ];
 
 /// Corrections of organisations, assignments and eligibility validations (issue 17): a
@@ -1859,4 +1868,76 @@ fn decp_reports(c: &Ctx, walk: &mut Walk) {
         }
     }
     walk.codes.extend(met);
+}
+
+/// Accounts: an admin's own account, a password change, an invitation of an account switched
+/// off, the page of a link that no longer serves.
+fn accounts(c: &Ctx, walk: &mut Walk) {
+    let (app, w) = (c.app, c.w);
+    let me = app.get("/api/v1/me", &w.admin).body["id"]
+        .as_i64()
+        .unwrap_or(0);
+    let r = app.patch(
+        &format!("/api/v1/users/{me}"),
+        &w.admin,
+        json!({"active": false}),
+        None,
+    );
+    walk.refused(
+        "an admin switching itself off",
+        &r,
+        409,
+        "own_account_change",
+    );
+    let r = app.patch(
+        &format!("/api/v1/users/{me}"),
+        &w.admin,
+        json!({"role": "admin"}),
+        Some("\"99\""),
+    );
+    walk.refused("a stale If-Match", &r, 412, "precondition_failed");
+    let r = app.put(
+        "/api/v1/me/password",
+        &w.facilitator,
+        json!({"current_password": "pas le bon", "new_password": "une-phrase-de-passe"}),
+    );
+    walk.refused(
+        "a wrong current password",
+        &r,
+        422,
+        "current_password_wrong",
+    );
+    let gone = app.api_user(&w.admin, "facilitator", "parti@plie.test", None);
+    let gone = app.get("/api/v1/me", &gone).body["id"]
+        .as_i64()
+        .unwrap_or(0);
+    let r = app.patch(
+        &format!("/api/v1/users/{gone}"),
+        &w.admin,
+        json!({"active": false}),
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = app.post(
+        &format!("/api/v1/users/{gone}/invitation"),
+        &w.admin,
+        json!({}),
+    );
+    walk.refused(
+        "an invitation of an account switched off",
+        &r,
+        409,
+        "account_inactive",
+    );
+    let page = app
+        .client
+        .get(format!("/password/{}", "0".repeat(64)))
+        .dispatch();
+    let page = (page.status().code, page.into_string().unwrap_or_default());
+    walk.page(
+        "the page of an unknown link",
+        page,
+        404,
+        Violation::new("", "password_link_invalid"),
+    );
 }
