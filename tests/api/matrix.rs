@@ -123,7 +123,8 @@ fn id_of(side: &Side, kind: Kind, of_b: bool) -> Option<i64> {
         Kind::Referral => o.referral,
         Kind::Milestone if !of_b => side.milestone,
         Kind::Notification if !of_b => side.notification,
-        Kind::Milestone | Kind::Notification => return None,
+        Kind::User if !of_b => side.funder_id,
+        Kind::Milestone | Kind::Notification | Kind::User => return None,
         Kind::Assignment if of_b => side.w.assignment_b,
         Kind::Assignment => side.w.assignment_a,
     })
@@ -150,8 +151,6 @@ fn validation_of(participant: i64) -> i64 {
             .rev()
             .find(|(p, _)| *p == participant)
             .map_or(0, |(_, v)| *v)
-        Kind::User if !of_b => side.funder_id,
-        Kind::Milestone | Kind::Notification | Kind::User => return None,
     })
 }
 
