@@ -1543,6 +1543,7 @@ on_both!(funders_never_reach_personal_routes, |app: &TestApp| {
             .path
             .replace("<id>", "1")
             .replace("<contract_id>", "1")
+            .replace("<pid>", "1")
             .replace("<month>", "2026-03")
             .replace("<year>", "2026");
         let r = app.request(
