@@ -438,26 +438,53 @@ fn clause_cpv(conn: &mut Conn, contract: &Contract, lot: Option<i32>) -> AppResu
     Ok(cpv)
 }
 
-/// What the calibration of each clause of a contract would give once its amount went from
-/// `from` to `to` (the current amounts before and after an amendment), in hundredths of an
-/// hour (whole hours), beside its required hours now. Cancelled clauses are left out.
+/// What the calibration of each clause of a contract would give with its current amount
+/// (`amendments` recorded), in hundredths of an hour (whole hours), beside its required
+/// hours now. Each calibration is scaled from the contract's amount when it was made (at the
+/// clause's creation or its latest new calibration: the notified amount with the amendments
+/// recorded before) to the current one (`calibration::with_amended_amount`). Cancelled
+/// clauses are left out.
 pub fn recalibrations(
     conn: &mut Conn,
     structure_id: StructureId,
     contract: &Contract,
-    from: Option<i64>,
-    to: Option<i64>,
+    amendments: &[crate::store::contracts::Amendment],
 ) -> AppResult<Vec<ClauseRecalibration>> {
+    use crate::domain::amendments::current_terms;
     let shares = store::labour_shares(conn, structure_id)?;
+    let terms_until = |at: chrono::NaiveDateTime| {
+        let before: Vec<_> = amendments
+            .iter()
+            .filter(|a| a.created_at <= at)
+            .map(|a| a.terms())
+            .collect();
+        current_terms(contract.amount_cents, contract.ends_on, &before).amount_cents
+    };
+    let now_amount = terms_until(chrono::NaiveDateTime::MAX);
     let mut out = Vec::new();
     for clause in store::of_contract(conn, contract.id)? {
         if clause.status == ClauseStatus::Cancelled {
             continue;
         }
+        let calibrated_at = history::history_of(
+            conn,
+            structure_id,
+            RecordKind::Clause,
+            clause.id.into(),
+        )?
+        .into_iter()
+        // The calibration itself replaced (an override leaves it as it was made).
+        .filter(|h| {
+            h.action == HistoryAction::Recalibrate
+                && h.changes.iter().any(|ch| ch.field == "calibration")
+        })
+        .map(|h| h.at)
+        .max()
+        .unwrap_or(clause.created_at);
         let recalibrated = match serde_json::from_str::<CalibrationRequest>(&clause.calibration) {
             Ok(request) => {
-                let base = from.or_else(|| calibrated_amount(&request));
-                let request = match (base, to) {
+                let base = terms_until(calibrated_at).or_else(|| calibrated_amount(&request));
+                let request = match (base, now_amount) {
                     (Some(base), Some(to)) => with_amended_amount(&request, base, to),
                     _ => request,
                 };

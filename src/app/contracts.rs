@@ -684,13 +684,8 @@ pub fn amend_contract(
             .find(|a| a.id == amendment_id)
             .cloned()
             .ok_or(AppError::NotFound("amendment"))?;
-        let clauses = crate::app::clauses::recalibrations(
-            c,
-            structure_id,
-            &row,
-            before.current_amount_eur,
-            after.current_amount_eur,
-        )?;
+        let clauses =
+            crate::app::clauses::recalibrations(c, structure_id, &row, &after.amendments)?;
         Ok(AmendmentOutcome { amendment, clauses })
     })
 }
