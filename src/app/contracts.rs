@@ -246,7 +246,8 @@ pub fn import_decp(
             let new = decp::new_contract(c, structure_id, r)?;
             match store::find_by_key(c, structure_id, new.buyer_id, &new.reference)? {
                 None => {
-                    store::create(c, structure_id, &new)?;
+                    let id = store::create(c, structure_id, &new)?;
+                    decp::record_modifications(c, structure_id, id, r)?;
                     summary.created += 1;
                 }
                 Some(existing)
@@ -256,6 +257,8 @@ pub fn import_decp(
                 }
                 Some(existing) => {
                     store::update_imported(c, existing.id, &new)?;
+                    // Each modification of the open data is an amendment.
+                    decp::record_modifications(c, structure_id, existing.id, r)?;
                     summary.updated += 1;
                 }
             }

@@ -376,6 +376,8 @@ pub fn update_imported(conn: &mut Conn, id: ContractId, c: &NewContract) -> Quer
             contracts::environmental_considerations.eq(c.environmental_considerations.join(",")),
             contracts::fingerprint.eq(&c.fingerprint),
             contracts::updated_at.eq(now()),
+            // A new state of the contract: its ETag changes.
+            contracts::version.eq(contracts::version + 1),
         ))
         .execute(conn)?;
     // Keep lots entered by hand; holders follow the open data.

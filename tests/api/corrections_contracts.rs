@@ -626,3 +626,66 @@ on_both!(
             .any(|c| c["field"] == "ends_on" && c["after"] == "2027-03-31"));
     }
 );
+
+on_both!(the_decp_import_records_each_modification_as_an_amendment, |app: &TestApp| {
+    let admin = app.structure_admin("PLIE");
+    let doc = |modifications: Value| {
+        json!({"marches": {"marche": [
+            {"id": "DECP-1", "acheteur": {"id": crate::fixtures::SIRETS[0]}, "nature": "Marché",
+             "objet": "Voirie", "codeCPV": "45233140-2", "dureeMois": 12,
+             "dateNotification": "2026-01-15", "montant": 100000,
+             "modifications": modifications}
+        ]}})
+    };
+    let first = json!([{"modification": {"id": 1, "dateNotificationModification": "2026-03-01",
+        "montant": 120000, "objetModification": "Travaux supplémentaires"}}]);
+    let r = app.post("/api/v1/imports/decp", &admin, doc(first.clone()));
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["created"], 1, "{}", r.text);
+    let list = app.get_ok("/api/v1/contracts", &admin);
+    let id = list.body["items"][0]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/contracts/{id}");
+    let c = app.get_ok(&path, &admin);
+    // The notified amount stays; the modification is an amendment.
+    assert_eq!(c.body["amount_eur"], json!(100000));
+    assert_eq!(c.body["current_amount_eur"], json!(120000));
+    assert_eq!(c.body["ends_on"], "2027-01-14");
+    let amendments = c.body["amendments"].as_array().unwrap();
+    assert_eq!(amendments.len(), 1, "{}", c.text);
+    assert_eq!(amendments[0]["number"], "1");
+    assert_eq!(amendments[0]["source"], "decp");
+    assert_eq!(amendments[0]["signed_on"], "2026-03-01");
+    assert_eq!(amendments[0]["reason"], "Travaux supplémentaires");
+
+    // The same file again: nothing changes.
+    let r = app.post("/api/v1/imports/decp", &admin, doc(first.clone()));
+    assert_eq!(r.body["unchanged"], 1, "{}", r.text);
+    let etag = app.get_ok(&path, &admin).header("etag").unwrap().to_string();
+
+    // A newer file with a second modification: one more amendment, the first kept once.
+    let mut both = first.as_array().unwrap().clone();
+    both.push(json!({"modification": {"id": 2, "dateNotificationModification": "2026-09-01",
+        "dureeMois": 18}}));
+    let r = app.post("/api/v1/imports/decp", &admin, doc(Value::Array(both)));
+    assert_eq!(r.body["updated"], 1, "{}", r.text);
+    let c = app.get_ok(&path, &admin);
+    assert_ne!(c.header("etag").unwrap(), etag);
+    let numbers: Vec<&str> = c.body["amendments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(numbers, ["1", "2"]);
+    assert_eq!(c.body["amount_eur"], json!(100000));
+    assert_eq!(c.body["current_amount_eur"], json!(120000));
+    assert_eq!(c.body["current_ends_on"], "2027-07-14");
+    let h = app.get_ok(&format!("{path}/history"), &admin);
+    let actions: Vec<&str> = h.body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["amend", "amend"]);
+});
