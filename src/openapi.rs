@@ -711,11 +711,11 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             d.paged()
                 .json(200, ok, s.list::<store::contracts::ContractView>())
         }
-        ("GET", "/api/v1/contracts/<id>") => d.id("contract").etag().json(
-            200,
-            ok,
-            s.named::<store::contracts::ContractView>(),
-        ),
+        ("GET", "/api/v1/contracts/<id>") => {
+            d.id("contract")
+                .etag()
+                .json(200, ok, s.named::<store::contracts::ContractView>())
+        }
         ("PATCH", "/api/v1/contracts/<id>") => d
             .id("contract")
             .json_body(s.input::<contracts::ContractPatch>())
@@ -773,11 +773,11 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             )
             .paged()
             .json(200, ok, s.list::<store::clauses::ClauseView>()),
-        ("GET", "/api/v1/clauses/<id>") => d.id("clause").etag().json(
-            200,
-            ok,
-            s.named::<store::clauses::ClauseView>(),
-        ),
+        ("GET", "/api/v1/clauses/<id>") => {
+            d.id("clause")
+                .etag()
+                .json(200, ok, s.named::<store::clauses::ClauseView>())
+        }
         ("PATCH", "/api/v1/clauses/<id>") => d
             .id("clause")
             .json_body(s.input::<clauses::ClausePatch>())

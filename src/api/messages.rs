@@ -1722,18 +1722,12 @@ pub static CATALOGUE: &[Entry] = &[
             )
         },
     ),
-    rule(
-        "amendment_number_taken",
-        409,
-        "number",
-        &["number"],
-        |a| {
-            format!(
-                "ce marché a déjà un avenant numéroté {}",
-                quoted(a.p("number"))
-            )
-        },
-    ),
+    rule("amendment_number_taken", 409, "number", &["number"], |a| {
+        format!(
+            "ce marché a déjà un avenant numéroté {}",
+            quoted(a.p("number"))
+        )
+    }),
     rule(
         "below_assigned_hours",
         422,

@@ -11,20 +11,20 @@ use crate::domain::calibration::{
     calibrate, calibrated_amount, required_hours, with_amended_amount, CalibrationRequest,
     CalibrationResult, LabourShareRef,
 };
-use crate::domain::patch::{apply, not_null, present, Patch};
-use crate::domain::version::{IfMatch, Version};
-use crate::domain::vocabulary::HistoryAction;
-use crate::store::contracts::Contract;
-use crate::store::history::{self, changes_between, fields_of, HistoryEntry, RecordKind};
 use crate::domain::ids::{ClauseId, ContractId, OrganisationId, StructureId, UserId};
 use crate::domain::limits::check_clause_span;
 use crate::domain::limits::{self, Code, FreeText, Label};
+use crate::domain::patch::{apply, not_null, present, Patch};
 use crate::domain::rule::Violation;
 use crate::domain::territory::{is_valid_departement, time_zone};
 use crate::domain::units::hundredths_to_json;
 use crate::domain::units::Hundredths;
+use crate::domain::version::{IfMatch, Version};
+use crate::domain::vocabulary::HistoryAction;
 use crate::domain::vocabulary::{AssignmentRole, ClauseKind, ClauseStatus};
 use crate::store::clauses::{self as store, Clause, ClauseView, NewClause};
+use crate::store::contracts::Contract;
+use crate::store::history::{self, changes_between, fields_of, HistoryEntry, RecordKind};
 use crate::store::{contracts, milestones, organisations};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -466,21 +466,17 @@ pub fn recalibrations(
         if clause.status == ClauseStatus::Cancelled {
             continue;
         }
-        let calibrated_at = history::history_of(
-            conn,
-            structure_id,
-            RecordKind::Clause,
-            clause.id.into(),
-        )?
-        .into_iter()
-        // The calibration itself replaced (an override leaves it as it was made).
-        .filter(|h| {
-            h.action == HistoryAction::Recalibrate
-                && h.changes.iter().any(|ch| ch.field == "calibration")
-        })
-        .map(|h| h.at)
-        .max()
-        .unwrap_or(clause.created_at);
+        let calibrated_at =
+            history::history_of(conn, structure_id, RecordKind::Clause, clause.id.into())?
+                .into_iter()
+                // The calibration itself replaced (an override leaves it as it was made).
+                .filter(|h| {
+                    h.action == HistoryAction::Recalibrate
+                        && h.changes.iter().any(|ch| ch.field == "calibration")
+                })
+                .map(|h| h.at)
+                .max()
+                .unwrap_or(clause.created_at);
         let recalibrated = match serde_json::from_str::<CalibrationRequest>(&clause.calibration) {
             Ok(request) => {
                 let base = terms_until(calibrated_at).or_else(|| calibrated_amount(&request));
@@ -569,7 +565,10 @@ pub fn clause_versioned(
 ) -> AppResult<Versioned<ClauseView>> {
     let clause = records::visible_clause(conn, structure_id, id, contractor)?;
     let version = Version(clause.version);
-    Ok(Versioned::new(store::view_for(conn, clause, contractor)?, version))
+    Ok(Versioned::new(
+        store::view_for(conn, clause, contractor)?,
+        version,
+    ))
 }
 
 /// The fields of a clause a recalibration changes.
@@ -603,8 +602,12 @@ pub fn correct_clause(
         let mut errors = Vec::new();
         let starts_on = keep(&mut errors, "starts_on", patch.starts_on).unwrap_or(row.starts_on);
         let ends_on = keep(&mut errors, "ends_on", patch.ends_on).unwrap_or(row.ends_on);
-        let frequency = keep(&mut errors, "reporting_frequency", patch.reporting_frequency)
-            .unwrap_or_else(|| Code::try_from(row.reporting_frequency.as_str()).unwrap_or_default());
+        let frequency = keep(
+            &mut errors,
+            "reporting_frequency",
+            patch.reporting_frequency,
+        )
+        .unwrap_or_else(|| Code::try_from(row.reporting_frequency.as_str()).unwrap_or_default());
         let new_calibration = keep(&mut errors, "calibration", patch.calibration);
         let recalibrating = new_calibration.is_some() || patch.hours_override.is_some();
         if matches!(patch.hours_override, Some(Some(_)))
@@ -697,7 +700,9 @@ pub fn correct_clause(
             .map(str::to_string);
         let at = crate::db::now();
         if recalibrating && !hours.is_empty() {
-            let why = reason.clone().or_else(|| after_row.override_justification.clone());
+            let why = reason
+                .clone()
+                .or_else(|| after_row.override_justification.clone());
             history::record(
                 c,
                 history::NewHistoryLine {

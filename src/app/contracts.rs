@@ -403,7 +403,11 @@ fn merged(current: &ContractView, patch: ContractPatch) -> Result<ContractInput,
 }
 
 /// The contract of the structure with its version.
-fn versioned(conn: &mut Conn, sid: StructureId, id: ContractId) -> AppResult<Versioned<ContractView>> {
+fn versioned(
+    conn: &mut Conn,
+    sid: StructureId,
+    id: ContractId,
+) -> AppResult<Versioned<ContractView>> {
     let contract = store::find(conn, sid, id)?.ok_or(AppError::NotFound("contract"))?;
     let version = Version(contract.version);
     Ok(Versioned::new(store::view(conn, contract)?, version))
@@ -457,7 +461,8 @@ pub fn correct_contract(
             _ => return Err(AppError::Invalid(errors)),
         };
         if (new.buyer_id, new.reference.as_str()) != (row.buyer_id, row.reference.as_str()) {
-            if let Some(other) = store::find_by_key(c, structure_id, new.buyer_id, &new.reference)? {
+            if let Some(other) = store::find_by_key(c, structure_id, new.buyer_id, &new.reference)?
+            {
                 if other.id != id {
                     return Err(AppError::conflict(
                         Violation::new("reference", "contract_reference_taken")
@@ -467,8 +472,11 @@ pub fn correct_contract(
             }
         }
         let probe = new_view_fields(&before, &new);
-        if changes_between(&fields_of(&comparable(&before)), &fields_of(&comparable(&probe)))
-            .is_empty()
+        if changes_between(
+            &fields_of(&comparable(&before)),
+            &fields_of(&comparable(&probe)),
+        )
+        .is_empty()
         {
             return versioned(c, structure_id, id);
         }

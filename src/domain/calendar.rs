@@ -730,7 +730,13 @@ mod tests {
         assert_eq!(day_start_utc(jan1, guadeloupe), at(2026, 1, 1, 4));
     }
 
-    fn planned(id: i64, kind: &str, period: &str, due_on: NaiveDate, done: bool) -> PlannedMilestone {
+    fn planned(
+        id: i64,
+        kind: &str,
+        period: &str,
+        due_on: NaiveDate,
+        done: bool,
+    ) -> PlannedMilestone {
         PlannedMilestone {
             id,
             kind: kind.to_string(),
@@ -759,8 +765,14 @@ mod tests {
             vec![
                 // The end warning (31 May) moves to 1 August; the June report stays on
                 // 10 July; the final report moves from 30 July to 30 September.
-                CalendarChange::Move { id: 7, due_on: d(2026, 8, 1) },
-                CalendarChange::Move { id: 10, due_on: d(2026, 9, 30) },
+                CalendarChange::Move {
+                    id: 7,
+                    due_on: d(2026, 8, 1)
+                },
+                CalendarChange::Move {
+                    id: 10,
+                    due_on: d(2026, 9, 30)
+                },
                 CalendarChange::Add(MilestoneSpec::new("report", "2026-07", d(2026, 8, 10))),
                 CalendarChange::Add(MilestoneSpec::new("report", "2026-08", d(2026, 9, 10))),
             ]

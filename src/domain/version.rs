@@ -53,7 +53,7 @@ impl IfMatch {
             IfMatch::Any => true,
             IfMatch::Tags(tags) => {
                 let etag = current.etag();
-                tags.iter().any(|t| *t == etag)
+                tags.contains(&etag)
             }
         }
     }

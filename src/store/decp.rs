@@ -7,11 +7,11 @@ use serde::Serialize;
 
 use crate::db::Conn;
 use crate::domain::decp::{DecpParse, DecpRecord};
+use crate::domain::ids::ContractId;
 use crate::domain::ids::{OrganisationId, StructureId};
 use crate::domain::rule::Violation;
-use crate::domain::vocabulary::{ContractSource, OrganisationKind};
-use crate::domain::ids::ContractId;
 use crate::domain::vocabulary::HistoryAction;
+use crate::domain::vocabulary::{ContractSource, OrganisationKind};
 use crate::store::contracts::{self, NewAmendment, NewContract};
 use crate::store::history::{self, FieldChange, NewHistoryLine, RecordKind};
 use crate::store::organisations::{self, NewOrganisation};

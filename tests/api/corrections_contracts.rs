@@ -60,7 +60,12 @@ on_both!(a_contract_is_corrected_with_a_reason, |app: &TestApp| {
 
     // Refusals: no reason, broken rules of creation, a null where a value is required, a
     // field that does not exist.
-    let r = app.patch(&path, &w.facilitator, json!({"title": "Réhabilitation"}), None);
+    let r = app.patch(
+        &path,
+        &w.facilitator,
+        json!({"title": "Réhabilitation"}),
+        None,
+    );
     assert_refused(&r, 422, Some("reason"), "required");
     let r = app.patch(
         &path,
@@ -96,10 +101,20 @@ on_both!(a_contract_is_corrected_with_a_reason, |app: &TestApp| {
 
     // Who may: not a contractor (403), not another structure (404).
     let holder = contractor_user(app, &w.admin, w.contractor_a, "a@plie.test");
-    let r = app.patch(&path, &holder, json!({"title": "X", "reason": "Saisie"}), None);
+    let r = app.patch(
+        &path,
+        &holder,
+        json!({"title": "X", "reason": "Saisie"}),
+        None,
+    );
     assert_refused(&r, 403, None, "forbidden");
     let other = app.structure_admin("Autre");
-    let r = app.patch(&path, &other, json!({"title": "X", "reason": "Saisie"}), None);
+    let r = app.patch(
+        &path,
+        &other,
+        json!({"title": "X", "reason": "Saisie"}),
+        None,
+    );
     assert_eq!(r.status, 404, "{}", r.text);
     let r = app.get(&format!("{path}/history"), &other);
     assert_eq!(r.status, 404, "{}", r.text);
@@ -196,124 +211,128 @@ fn amend(app: &TestApp, token: &str, w: &World, body: Value) -> Resp {
     )
 }
 
-on_both!(an_amendment_changes_the_current_terms_only, |app: &TestApp| {
-    let w = world(app, "PLIE");
-    // 1 000 000 € × 50 % × 5 % ÷ 30 € = 833 h; with 1 200 000 €, 1 000 h.
-    let r = amend(
-        app,
-        &w.facilitator,
-        &w,
-        json!({"number": "1", "signed_on": "2026-03-01", "amount_eur": 1200000,
+on_both!(
+    an_amendment_changes_the_current_terms_only,
+    |app: &TestApp| {
+        let w = world(app, "PLIE");
+        // 1 000 000 € × 50 % × 5 % ÷ 30 € = 833 h; with 1 200 000 €, 1 000 h.
+        let r = amend(
+            app,
+            &w.facilitator,
+            &w,
+            json!({"number": "1", "signed_on": "2026-03-01", "amount_eur": 1200000,
                "reason": "Travaux supplémentaires en toiture"}),
-    );
-    assert_eq!(r.status, 201, "{}", r.text);
-    assert_eq!(r.body["amendment"]["number"], "1");
-    assert_eq!(r.body["amendment"]["amount_eur"], json!(1200000));
-    assert_eq!(r.body["amendment"]["source"], "manual");
-    assert_eq!(
-        r.body["clauses"],
-        json!([{"clause_id": w.clause, "required_hours": 833, "recalibrated_hours": 1000}])
-    );
-    // Not applied: the clause keeps its hours.
-    let clause = app.get_ok(&clause_path(&w), &w.facilitator);
-    assert_eq!(clause.body["required_hours"], json!(833));
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(r.body["amendment"]["number"], "1");
+        assert_eq!(r.body["amendment"]["amount_eur"], json!(1200000));
+        assert_eq!(r.body["amendment"]["source"], "manual");
+        assert_eq!(
+            r.body["clauses"],
+            json!([{"clause_id": w.clause, "required_hours": 833, "recalibrated_hours": 1000}])
+        );
+        // Not applied: the clause keeps its hours.
+        let clause = app.get_ok(&clause_path(&w), &w.facilitator);
+        assert_eq!(clause.body["required_hours"], json!(833));
 
-    let r = app.get_ok(&contract_path(&w), &w.facilitator);
-    assert_eq!(r.header("etag"), Some("\"2\""));
-    assert_eq!(r.body["amount_eur"], json!(1000000));
-    assert_eq!(r.body["current_amount_eur"], json!(1200000));
-    assert_eq!(r.body["ends_on"], "2026-12-31");
-    assert_eq!(r.body["current_ends_on"], "2026-12-31");
+        let r = app.get_ok(&contract_path(&w), &w.facilitator);
+        assert_eq!(r.header("etag"), Some("\"2\""));
+        assert_eq!(r.body["amount_eur"], json!(1000000));
+        assert_eq!(r.body["current_amount_eur"], json!(1200000));
+        assert_eq!(r.body["ends_on"], "2026-12-31");
+        assert_eq!(r.body["current_ends_on"], "2026-12-31");
 
-    // A second amendment moves the end (a duration counted from the start): the clause
-    // still counts 833 h, its calibration 1 000 h with the current amount.
-    let r = amend(
-        app,
-        &w.facilitator,
-        &w,
-        json!({"number": "2", "signed_on": "2026-06-01", "duration_months": 15,
+        // A second amendment moves the end (a duration counted from the start): the clause
+        // still counts 833 h, its calibration 1 000 h with the current amount.
+        let r = amend(
+            app,
+            &w.facilitator,
+            &w,
+            json!({"number": "2", "signed_on": "2026-06-01", "duration_months": 15,
                "reason": "Prolongation de trois mois"}),
-    );
-    assert_eq!(r.status, 201, "{}", r.text);
-    assert_eq!(r.body["amendment"]["ends_on"], "2027-03-31");
-    assert_eq!(r.body["clauses"][0]["recalibrated_hours"], json!(1000));
-    let r = app.get_ok(&contract_path(&w), &w.facilitator);
-    assert_eq!(r.body["current_ends_on"], "2027-03-31");
-    assert_eq!(r.body["ends_on"], "2026-12-31");
-    let numbers: Vec<&str> = r.body["amendments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["number"].as_str().unwrap())
-        .collect();
-    assert_eq!(numbers, ["1", "2"]);
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(r.body["amendment"]["ends_on"], "2027-03-31");
+        assert_eq!(r.body["clauses"][0]["recalibrated_hours"], json!(1000));
+        let r = app.get_ok(&contract_path(&w), &w.facilitator);
+        assert_eq!(r.body["current_ends_on"], "2027-03-31");
+        assert_eq!(r.body["ends_on"], "2026-12-31");
+        let numbers: Vec<&str> = r.body["amendments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["number"].as_str().unwrap())
+            .collect();
+        assert_eq!(numbers, ["1", "2"]);
 
-    // Refusals.
-    let r = amend(
-        app,
-        &w.facilitator,
-        &w,
-        json!({"number": "1", "signed_on": "2026-07-01", "amount_eur": 1300000, "reason": "Doublon"}),
-    );
-    assert_refused(&r, 409, Some("number"), "amendment_number_taken");
-    let r = amend(
-        app,
-        &w.facilitator,
-        &w,
-        json!({"number": "3", "signed_on": "2025-11-01", "amount_eur": 1300000, "reason": "Avant"}),
-    );
-    assert_refused(&r, 422, Some("signed_on"), "amendment_before_notification");
-    let r = amend(
-        app,
-        &w.facilitator,
-        &w,
-        json!({"number": "3", "signed_on": "2026-07-01", "reason": "Rien"}),
-    );
-    assert_refused(&r, 422, Some("amount_eur"), "amendment_empty");
-    let r = amend(
-        app,
-        &w.facilitator,
-        &w,
-        json!({"number": "3", "signed_on": "2026-07-01", "amount_eur": 1300000}),
-    );
-    assert_refused(&r, 422, Some("reason"), "required");
-    let r = amend(
-        app,
-        &w.facilitator,
-        &w,
-        json!({"number": "3", "signed_on": "2026-07-01", "ends_on": "2025-01-01", "reason": "x"}),
-    );
-    assert_refused(&r, 422, Some("ends_on"), "ends_before_start");
-    let holder = contractor_user(app, &w.admin, w.contractor_a, "a@plie.test");
-    let body = json!({"number": "3", "signed_on": "2026-07-01", "amount_eur": 1300000, "reason": "x"});
-    let r = amend(app, &holder, &w, body.clone());
-    assert_refused(&r, 403, None, "forbidden");
-    // The holder still reads its contract, with the amendments.
-    let r = app.get_ok(&contract_path(&w), &holder);
-    assert_eq!(r.body["current_amount_eur"], json!(1200000));
-    let other = app.structure_admin("Autre");
-    let r = amend(app, &other, &w, body);
-    assert_eq!(r.status, 404, "{}", r.text);
+        // Refusals.
+        let r = amend(
+            app,
+            &w.facilitator,
+            &w,
+            json!({"number": "1", "signed_on": "2026-07-01", "amount_eur": 1300000, "reason": "Doublon"}),
+        );
+        assert_refused(&r, 409, Some("number"), "amendment_number_taken");
+        let r = amend(
+            app,
+            &w.facilitator,
+            &w,
+            json!({"number": "3", "signed_on": "2025-11-01", "amount_eur": 1300000, "reason": "Avant"}),
+        );
+        assert_refused(&r, 422, Some("signed_on"), "amendment_before_notification");
+        let r = amend(
+            app,
+            &w.facilitator,
+            &w,
+            json!({"number": "3", "signed_on": "2026-07-01", "reason": "Rien"}),
+        );
+        assert_refused(&r, 422, Some("amount_eur"), "amendment_empty");
+        let r = amend(
+            app,
+            &w.facilitator,
+            &w,
+            json!({"number": "3", "signed_on": "2026-07-01", "amount_eur": 1300000}),
+        );
+        assert_refused(&r, 422, Some("reason"), "required");
+        let r = amend(
+            app,
+            &w.facilitator,
+            &w,
+            json!({"number": "3", "signed_on": "2026-07-01", "ends_on": "2025-01-01", "reason": "x"}),
+        );
+        assert_refused(&r, 422, Some("ends_on"), "ends_before_start");
+        let holder = contractor_user(app, &w.admin, w.contractor_a, "a@plie.test");
+        let body =
+            json!({"number": "3", "signed_on": "2026-07-01", "amount_eur": 1300000, "reason": "x"});
+        let r = amend(app, &holder, &w, body.clone());
+        assert_refused(&r, 403, None, "forbidden");
+        // The holder still reads its contract, with the amendments.
+        let r = app.get_ok(&contract_path(&w), &holder);
+        assert_eq!(r.body["current_amount_eur"], json!(1200000));
+        let other = app.structure_admin("Autre");
+        let r = amend(app, &other, &w, body);
+        assert_eq!(r.status, 404, "{}", r.text);
 
-    // The history: one `amend` line per amendment, with its reason and the terms changed.
-    let r = app.get_ok(&format!("{}/history", contract_path(&w)), &w.admin);
-    let lines = r.body.as_array().unwrap();
-    assert_eq!(lines.len(), 2, "{}", r.text);
-    assert_eq!(lines[0]["action"], "amend");
-    assert_eq!(lines[0]["reason"], "Travaux supplémentaires en toiture");
-    assert!(lines[0]["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|c| c["field"] == "current_amount_eur"
-            && c["before"] == json!(1000000)
-            && c["after"] == json!(1200000)));
-    assert!(lines[1]["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|c| c["field"] == "current_ends_on" && c["after"] == "2027-03-31"));
-});
+        // The history: one `amend` line per amendment, with its reason and the terms changed.
+        let r = app.get_ok(&format!("{}/history", contract_path(&w)), &w.admin);
+        let lines = r.body.as_array().unwrap();
+        assert_eq!(lines.len(), 2, "{}", r.text);
+        assert_eq!(lines[0]["action"], "amend");
+        assert_eq!(lines[0]["reason"], "Travaux supplémentaires en toiture");
+        assert!(lines[0]["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["field"] == "current_amount_eur"
+                && c["before"] == json!(1000000)
+                && c["after"] == json!(1200000)));
+        assert!(lines[1]["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["field"] == "current_ends_on" && c["after"] == "2027-03-31"));
+    }
+);
 
 on_both!(a_clause_is_corrected_and_recalibrated, |app: &TestApp| {
     let w = world(app, "PLIE");
@@ -337,7 +356,12 @@ on_both!(a_clause_is_corrected_and_recalibrated, |app: &TestApp| {
         None,
     );
     assert_refused(&r, 422, Some("hours_override"), "below_assigned_hours");
-    let r = app.patch(&path, &w.facilitator, json!({"ends_on": "2025-06-30"}), None);
+    let r = app.patch(
+        &path,
+        &w.facilitator,
+        json!({"ends_on": "2025-06-30"}),
+        None,
+    );
     assert_refused(&r, 422, Some("ends_on"), "ends_before_start");
     let r = app.patch(
         &path,
@@ -349,10 +373,20 @@ on_both!(a_clause_is_corrected_and_recalibrated, |app: &TestApp| {
     let r = app.patch(&path, &w.facilitator, json!({"starts_on": null}), None);
     assert_refused(&r, 422, Some("starts_on"), "required");
     let holder = contractor_user(app, &w.admin, w.contractor_a, "a@plie.test");
-    let r = app.patch(&path, &holder, json!({"penalty_per_missing_hour_eur": 80}), None);
+    let r = app.patch(
+        &path,
+        &holder,
+        json!({"penalty_per_missing_hour_eur": 80}),
+        None,
+    );
     assert_refused(&r, 403, None, "forbidden");
     let other = app.structure_admin("Autre");
-    let r = app.patch(&path, &other, json!({"penalty_per_missing_hour_eur": 80}), None);
+    let r = app.patch(
+        &path,
+        &other,
+        json!({"penalty_per_missing_hour_eur": 80}),
+        None,
+    );
     assert_eq!(r.status, 404, "{}", r.text);
     let r = app.get(&format!("{path}/history"), &other);
     assert_eq!(r.status, 404, "{}", r.text);
@@ -530,7 +564,11 @@ on_both!(
         assert_eq!(r.body["clauses"][0]["recalibrated_hours"], json!(1000));
 
         // The clause recalibrated with a justification: the figure of the amendment.
-        let etag = app.get_ok(&clause_path(&w), &w.facilitator).header("etag").unwrap().to_string();
+        let etag = app
+            .get_ok(&clause_path(&w), &w.facilitator)
+            .header("etag")
+            .unwrap()
+            .to_string();
         let r = app.patch(
             &clause_path(&w),
             &w.facilitator,
@@ -601,7 +639,11 @@ on_both!(
             .map(|m| (m.to.clone(), m.subject()))
             .collect();
         let distinct: HashSet<&(Vec<String>, String)> = sent.iter().collect();
-        assert_eq!(distinct.len(), sent.len(), "a reminder sent twice: {sent:?}");
+        assert_eq!(
+            distinct.len(),
+            sent.len(),
+            "a reminder sent twice: {sent:?}"
+        );
 
         // The history of the clause: the recalibration with its justification and the
         // former figure, then the new end.
@@ -627,65 +669,75 @@ on_both!(
     }
 );
 
-on_both!(the_decp_import_records_each_modification_as_an_amendment, |app: &TestApp| {
-    let admin = app.structure_admin("PLIE");
-    let doc = |modifications: Value| {
-        json!({"marches": {"marche": [
-            {"id": "DECP-1", "acheteur": {"id": crate::fixtures::SIRETS[0]}, "nature": "Marché",
-             "objet": "Voirie", "codeCPV": "45233140-2", "dureeMois": 12,
-             "dateNotification": "2026-01-15", "montant": 100000,
-             "modifications": modifications}
-        ]}})
-    };
-    let first = json!([{"modification": {"id": 1, "dateNotificationModification": "2026-03-01",
+on_both!(
+    the_decp_import_records_each_modification_as_an_amendment,
+    |app: &TestApp| {
+        let admin = app.structure_admin("PLIE");
+        let doc = |modifications: Value| {
+            json!({"marches": {"marche": [
+                {"id": "DECP-1", "acheteur": {"id": crate::fixtures::SIRETS[0]}, "nature": "Marché",
+                 "objet": "Voirie", "codeCPV": "45233140-2", "dureeMois": 12,
+                 "dateNotification": "2026-01-15", "montant": 100000,
+                 "modifications": modifications}
+            ]}})
+        };
+        let first = json!([{"modification": {"id": 1, "dateNotificationModification": "2026-03-01",
         "montant": 120000, "objetModification": "Travaux supplémentaires"}}]);
-    let r = app.post("/api/v1/imports/decp", &admin, doc(first.clone()));
-    assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.body["created"], 1, "{}", r.text);
-    let list = app.get_ok("/api/v1/contracts", &admin);
-    let id = list.body["items"][0]["id"].as_i64().unwrap();
-    let path = format!("/api/v1/contracts/{id}");
-    let c = app.get_ok(&path, &admin);
-    // The notified amount stays; the modification is an amendment.
-    assert_eq!(c.body["amount_eur"], json!(100000));
-    assert_eq!(c.body["current_amount_eur"], json!(120000));
-    assert_eq!(c.body["ends_on"], "2027-01-14");
-    let amendments = c.body["amendments"].as_array().unwrap();
-    assert_eq!(amendments.len(), 1, "{}", c.text);
-    assert_eq!(amendments[0]["number"], "1");
-    assert_eq!(amendments[0]["source"], "decp");
-    assert_eq!(amendments[0]["signed_on"], "2026-03-01");
-    assert_eq!(amendments[0]["reason"], "Travaux supplémentaires");
+        let r = app.post("/api/v1/imports/decp", &admin, doc(first.clone()));
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["created"], 1, "{}", r.text);
+        let list = app.get_ok("/api/v1/contracts", &admin);
+        let id = list.body["items"][0]["id"].as_i64().unwrap();
+        let path = format!("/api/v1/contracts/{id}");
+        let c = app.get_ok(&path, &admin);
+        // The notified amount stays; the modification is an amendment.
+        assert_eq!(c.body["amount_eur"], json!(100000));
+        assert_eq!(c.body["current_amount_eur"], json!(120000));
+        assert_eq!(c.body["ends_on"], "2027-01-14");
+        let amendments = c.body["amendments"].as_array().unwrap();
+        assert_eq!(amendments.len(), 1, "{}", c.text);
+        assert_eq!(amendments[0]["number"], "1");
+        assert_eq!(amendments[0]["source"], "decp");
+        assert_eq!(amendments[0]["signed_on"], "2026-03-01");
+        assert_eq!(amendments[0]["reason"], "Travaux supplémentaires");
 
-    // The same file again: nothing changes.
-    let r = app.post("/api/v1/imports/decp", &admin, doc(first.clone()));
-    assert_eq!(r.body["unchanged"], 1, "{}", r.text);
-    let etag = app.get_ok(&path, &admin).header("etag").unwrap().to_string();
+        // The same file again: nothing changes.
+        let r = app.post("/api/v1/imports/decp", &admin, doc(first.clone()));
+        assert_eq!(r.body["unchanged"], 1, "{}", r.text);
+        let etag = app
+            .get_ok(&path, &admin)
+            .header("etag")
+            .unwrap()
+            .to_string();
 
-    // A newer file with a second modification: one more amendment, the first kept once.
-    let mut both = first.as_array().unwrap().clone();
-    both.push(json!({"modification": {"id": 2, "dateNotificationModification": "2026-09-01",
-        "dureeMois": 18}}));
-    let r = app.post("/api/v1/imports/decp", &admin, doc(Value::Array(both)));
-    assert_eq!(r.body["updated"], 1, "{}", r.text);
-    let c = app.get_ok(&path, &admin);
-    assert_ne!(c.header("etag").unwrap(), etag);
-    let numbers: Vec<&str> = c.body["amendments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["number"].as_str().unwrap())
-        .collect();
-    assert_eq!(numbers, ["1", "2"]);
-    assert_eq!(c.body["amount_eur"], json!(100000));
-    assert_eq!(c.body["current_amount_eur"], json!(120000));
-    assert_eq!(c.body["current_ends_on"], "2027-07-14");
-    let h = app.get_ok(&format!("{path}/history"), &admin);
-    let actions: Vec<&str> = h.body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["action"].as_str().unwrap())
-        .collect();
-    assert_eq!(actions, ["amend", "amend"]);
-});
+        // A newer file with a second modification: one more amendment, the first kept once.
+        let mut both = first.as_array().unwrap().clone();
+        both.push(
+            json!({"modification": {"id": 2, "dateNotificationModification": "2026-09-01",
+        "dureeMois": 18}}),
+        );
+        let r = app.post("/api/v1/imports/decp", &admin, doc(Value::Array(both)));
+        assert_eq!(r.body["updated"], 1, "{}", r.text);
+        let c = app.get_ok(&path, &admin);
+        assert_ne!(c.header("etag").unwrap(), etag);
+        let numbers: Vec<&str> = c.body["amendments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["number"].as_str().unwrap())
+            .collect();
+        assert_eq!(numbers, ["1", "2"]);
+        assert_eq!(c.body["amount_eur"], json!(100000));
+        assert_eq!(c.body["current_amount_eur"], json!(120000));
+        assert_eq!(c.body["current_ends_on"], "2027-07-14");
+        let h = app.get_ok(&format!("{path}/history"), &admin);
+        let actions: Vec<&str> = h
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(actions, ["amend", "amend"]);
+    }
+);

@@ -721,13 +721,22 @@ fn contracts_and_clauses(c: &Ctx, walk: &mut Walk) {
 
     // Corrections and amendments (issue 17).
     let amend = |id: i64, body: Value| {
-        app.post(&format!("/api/v1/contracts/{id}/amendments"), &w.admin, body)
+        app.post(
+            &format!("/api/v1/contracts/{id}/amendments"),
+            &w.admin,
+            body,
+        )
     };
     let r = amend(
         w.contract,
         json!({"number": "A1", "signed_on": "2026-03-01", "reason": "Rien"}),
     );
-    walk.refused("an amendment that changes nothing", &r, 422, "amendment_empty");
+    walk.refused(
+        "an amendment that changes nothing",
+        &r,
+        422,
+        "amendment_empty",
+    );
     let r = amend(
         w.contract,
         json!({"number": "A1", "signed_on": "2025-01-01", "amount_eur": 5, "reason": "Tôt"}),
@@ -743,7 +752,12 @@ fn contracts_and_clauses(c: &Ctx, walk: &mut Walk) {
     let r = amend(lots_contract, body.clone());
     assert_eq!(r.status, 201, "{}", r.text);
     let r = amend(lots_contract, body);
-    walk.refused("an amendment number taken", &r, 409, "amendment_number_taken");
+    walk.refused(
+        "an amendment number taken",
+        &r,
+        409,
+        "amendment_number_taken",
+    );
     let clause_path = format!("/api/v1/clauses/{}", w.clause);
     let r = app.patch(
         &clause_path,
