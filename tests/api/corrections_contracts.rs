@@ -741,3 +741,50 @@ on_both!(
         assert_eq!(actions, ["amend", "amend"]);
     }
 );
+
+/// Two corrections of the same version at the same moment: one is written, the other gets
+/// 412 and changes nothing.
+fn concurrent_corrections(app: &TestApp) {
+    let w = world(app, "PLIE");
+    let token = w.facilitator.clone();
+    let (contract, clause) = (w.contract, w.clause);
+    let statuses = app.in_parallel(|client| async move {
+        let patch = |path: String, body: &'static str| {
+            client
+                .patch(path)
+                .header(rocket::http::ContentType::JSON)
+                .header(rocket::http::Header::new(
+                    "Authorization",
+                    format!("Bearer {token}"),
+                ))
+                .header(rocket::http::Header::new("If-Match", "\"1\""))
+                .body(body)
+                .dispatch()
+        };
+        let contract_path = format!("/api/v1/contracts/{contract}");
+        let clause_path = format!("/api/v1/clauses/{clause}");
+        let (a, b, c, d) = rocket::tokio::join!(
+            patch(contract_path.clone(), r#"{"title": "Un", "reason": "Premier"}"#),
+            patch(contract_path, r#"{"title": "Deux", "reason": "Second"}"#),
+            patch(clause_path.clone(), r#"{"penalty_per_missing_hour_eur": 70}"#),
+            patch(clause_path, r#"{"penalty_per_missing_hour_eur": 90}"#),
+        );
+        let mut on_contract = vec![a.status().code, b.status().code];
+        on_contract.sort();
+        let mut on_clause = vec![c.status().code, d.status().code];
+        on_clause.sort();
+        (on_contract, on_clause)
+    });
+    assert_eq!(statuses, (vec![200, 412], vec![200, 412]));
+    let r = app.get_ok(&contract_path(&w), &w.facilitator);
+    assert_eq!(r.header("etag"), Some("\"2\""));
+    let h = app.get_ok(&format!("{}/history", contract_path(&w)), &w.facilitator);
+    assert_eq!(h.body.as_array().unwrap().len(), 1, "{}", h.text);
+    let h = app.get_ok(&format!("{}/history", clause_path(&w)), &w.facilitator);
+    assert_eq!(h.body.as_array().unwrap().len(), 1, "{}", h.text);
+}
+
+on_both!(
+    two_corrections_of_the_same_version_never_both_succeed,
+    concurrent_corrections
+);
