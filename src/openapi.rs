@@ -760,8 +760,30 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
         }
         ("GET", "/api/v1/contracts/<id>") => {
             d.id("contract")
+                .etag()
                 .json(200, ok, s.named::<store::contracts::ContractView>())
         }
+        ("PATCH", "/api/v1/contracts/<id>") => d
+            .id("contract")
+            .json_body(s.input::<contracts::ContractPatch>())
+            .if_match()
+            .json(
+                200,
+                "The contract corrected",
+                s.named::<store::contracts::ContractView>(),
+            ),
+        ("GET", "/api/v1/contracts/<id>/history") => {
+            d.id("contract")
+                .json(200, ok, s.array::<store::history::HistoryEntry>())
+        }
+        ("POST", "/api/v1/contracts/<id>/amendments") => d
+            .id("contract")
+            .json_body(s.input::<contracts::AmendmentInput>())
+            .json(
+                201,
+                "The amendment, and the hours each clause's calibration would give (not applied)",
+                s.named::<contracts::AmendmentOutcome>(),
+            ),
         ("POST", "/api/v1/calibrations") => d
             .json_body(s.input::<crate::domain::calibration::CalibrationRequest>())
             .json(
@@ -800,7 +822,21 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             .json(200, ok, s.list::<store::clauses::ClauseView>()),
         ("GET", "/api/v1/clauses/<id>") => {
             d.id("clause")
+                .etag()
                 .json(200, ok, s.named::<store::clauses::ClauseView>())
+        }
+        ("PATCH", "/api/v1/clauses/<id>") => d
+            .id("clause")
+            .json_body(s.input::<clauses::ClausePatch>())
+            .if_match()
+            .json(
+                200,
+                "The clause corrected",
+                s.named::<store::clauses::ClauseView>(),
+            ),
+        ("GET", "/api/v1/clauses/<id>/history") => {
+            d.id("clause")
+                .json(200, ok, s.array::<store::history::HistoryEntry>())
         }
         (
             "POST",

@@ -6,15 +6,16 @@ use serde::Serialize;
 
 use crate::api::body::JsonBody;
 use crate::api::query::{params, Page, Paging, Param};
-use crate::api::reply::{self, Answer, Created, Listed};
+use crate::api::reply::{self, Answer, Created, IfMatchHeader, Listed, TaggedAnswer};
 use crate::app::clauses::{self as app, ClauseChange};
-pub use crate::app::clauses::{AssignmentInput, ClauseInput, LabourShareItem};
+pub use crate::app::clauses::{AssignmentInput, ClauseInput, ClausePatch, LabourShareItem};
 use crate::auth::{AdminOnly, Staff, StaffOrContractor};
 use crate::db::Db;
 use crate::domain::calibration::{CalibrationRequest, CalibrationResult, LabourShareRef};
 use crate::domain::ids::{ClauseId, ContractId, StructureId};
 use crate::domain::units::ser_hundredths;
 use crate::store::clauses::ClauseView;
+use crate::store::history::HistoryEntry;
 
 /// POST /api/v1/calibrations — staff: computes the hours of a clause, stores nothing.
 #[rocket::post("/calibrations", data = "<body>")]
@@ -98,11 +99,39 @@ pub async fn list(
     .await
 }
 
-/// GET /api/v1/clauses/{id} — staff; a contractor only for its own clauses.
+/// GET /api/v1/clauses/{id} — staff; a contractor only for its own clauses. Answers the
+/// clause's version as `ETag`.
 #[rocket::get("/clauses/<id>")]
-pub async fn get(caller: StaffOrContractor, id: ClauseId, db: &State<Db>) -> Answer<ClauseView> {
+pub async fn get(
+    caller: StaffOrContractor,
+    id: ClauseId,
+    db: &State<Db>,
+) -> TaggedAnswer<ClauseView> {
     let (sid, org) = (caller.structure_id, caller.contractor_org());
-    reply::json(db, move |c| app::clause_view(c, sid, id, org)).await
+    reply::tagged(db, move |c| app::clause_versioned(c, sid, id, org)).await
+}
+
+/// PATCH /api/v1/clauses/{id} — staff: dates, referent, frequency, penalty, required hours.
+#[rocket::patch("/clauses/<id>", data = "<body>")]
+pub async fn correct(
+    caller: Staff,
+    id: ClauseId,
+    if_match: IfMatchHeader,
+    body: JsonBody<ClausePatch>,
+    db: &State<Db>,
+) -> TaggedAnswer<ClauseView> {
+    let (sid, by, patch) = (caller.structure_id, caller.user_id, body.0);
+    reply::tagged(db, move |c| {
+        app::correct_clause(c, sid, by, id, patch, if_match.0)
+    })
+    .await
+}
+
+/// GET /api/v1/clauses/{id}/history — staff: corrections and recalibrations.
+#[rocket::get("/clauses/<id>/history")]
+pub async fn history(caller: Staff, id: ClauseId, db: &State<Db>) -> Answer<Vec<HistoryEntry>> {
+    let sid = caller.structure_id;
+    reply::json(db, move |c| app::clause_history(c, sid, id)).await
 }
 
 /// Runs one status change of a clause.
@@ -153,6 +182,8 @@ pub fn routes() -> Vec<rocket::Route> {
         create,
         list,
         get,
+        correct,
+        history,
         activate,
         complete,
         cancel,

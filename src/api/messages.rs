@@ -1782,6 +1782,50 @@ pub static CATALOGUE: &[Entry] = &[
             )
         },
     ),
+    // --- Corrections of contracts and clauses, amendments ---
+    rule(
+        "amendment_empty",
+        422,
+        "amount_eur, ends_on, duration_months",
+        &[],
+        |_| {
+            "l'avenant ne change rien : indiquez le nouveau montant, la nouvelle date de fin \
+             ou la nouvelle durée du marché"
+                .into()
+        },
+    ),
+    rule(
+        "amendment_before_notification",
+        422,
+        "signed_on",
+        &["notified_on"],
+        |a| {
+            format!(
+                "l'avenant ne peut pas être signé avant la notification du marché ({})",
+                date(a.p("notified_on"))
+            )
+        },
+    ),
+    rule("amendment_number_taken", 409, "number", &["number"], |a| {
+        format!(
+            "ce marché a déjà un avenant numéroté {}",
+            quoted(a.p("number"))
+        )
+    }),
+    rule(
+        "below_assigned_hours",
+        422,
+        "hours_override, calibration",
+        &["required", "assigned"],
+        |a| {
+            format!(
+                "la clause demanderait {} h, moins que les {} h déjà réparties entre les \
+                 entreprises : réduisez d'abord leurs objectifs",
+                decimal(a.p("required")),
+                decimal(a.p("assigned"))
+            )
+        },
+    ),
     // --- Participants and eligibility ---
     rule("birth_date_implausible", 422, "birth_date", &[], |_| {
         "cette date de naissance n'est pas plausible ; vérifiez l'année".into()

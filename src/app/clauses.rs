@@ -1,22 +1,30 @@
 //! Use cases of clauses: the calibration preview, the labour-share reference table, creating
 //! a clause from its calibration, its status changes and the contractors' assignments.
 
+use crate::app::contracts::ClauseRecalibration;
+use crate::app::versioned::{check_if_match, claimed, Versioned};
 use crate::app::{AppError, AppResult};
 use crate::auth::records;
 use crate::db::{write_tx, Conn};
-use crate::domain::calendar::Frequency;
+use crate::domain::calendar::{local_date_time, Frequency};
 use crate::domain::calibration::{
-    calibrate, required_hours, CalibrationRequest, CalibrationResult, LabourShareRef,
+    calibrate, calibrated_amount, required_hours, with_amended_amount, CalibrationRequest,
+    CalibrationResult, LabourShareRef,
 };
 use crate::domain::ids::{ClauseId, ContractId, OrganisationId, StructureId, UserId};
 use crate::domain::limits::check_clause_span;
 use crate::domain::limits::{self, Code, FreeText, Label};
+use crate::domain::patch::{apply, not_null, present, Patch};
 use crate::domain::rule::Violation;
 use crate::domain::territory::{is_valid_departement, time_zone};
 use crate::domain::units::hundredths_to_json;
 use crate::domain::units::Hundredths;
+use crate::domain::version::{IfMatch, Version};
+use crate::domain::vocabulary::HistoryAction;
 use crate::domain::vocabulary::{AssignmentRole, ClauseKind, ClauseStatus};
 use crate::store::clauses::{self as store, Clause, ClauseView, NewClause};
+use crate::store::contracts::Contract;
+use crate::store::history::{self, changes_between, fields_of, HistoryEntry, RecordKind};
 use crate::store::{contracts, milestones, organisations};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -410,4 +418,369 @@ pub fn assign_hours(
         let clause = get(c, structure_id, id)?;
         Ok(store::view(c, clause)?)
     })
+}
+
+// ---------------------------------------------------------------------------------------
+// Corrections and recalibrations (issue 17)
+
+/// The CPV code a clause's calibration looks its labour share up with: its lot's, else its
+/// contract's.
+fn clause_cpv(conn: &mut Conn, contract: &Contract, lot: Option<i32>) -> AppResult<Option<String>> {
+    let mut cpv = contract.cpv_code.clone();
+    if let Some(n) = lot {
+        if let Some(l) = contracts::lots(conn, contract.id)?
+            .into_iter()
+            .find(|l| l.number == n)
+        {
+            cpv = l.cpv_code.or(cpv);
+        }
+    }
+    Ok(cpv)
+}
+
+/// What the calibration of each clause of a contract would give with its current amount
+/// (`amendments` recorded), in hundredths of an hour (whole hours), beside its required
+/// hours now. Each calibration is scaled from the contract's amount when it was made (at the
+/// clause's creation or its latest new calibration: the notified amount with the amendments
+/// recorded before) to the current one (`calibration::with_amended_amount`). Cancelled
+/// clauses are left out.
+pub fn recalibrations(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    contract: &Contract,
+    amendments: &[crate::store::contracts::Amendment],
+) -> AppResult<Vec<ClauseRecalibration>> {
+    use crate::domain::amendments::current_terms;
+    let shares = store::labour_shares(conn, structure_id)?;
+    let terms_until = |at: chrono::NaiveDateTime| {
+        let before: Vec<_> = amendments
+            .iter()
+            .filter(|a| a.created_at <= at)
+            .map(|a| a.terms())
+            .collect();
+        current_terms(contract.amount_cents, contract.ends_on, &before).amount_cents
+    };
+    let now_amount = terms_until(chrono::NaiveDateTime::MAX);
+    let mut out = Vec::new();
+    for clause in store::of_contract(conn, contract.id)? {
+        if clause.status == ClauseStatus::Cancelled {
+            continue;
+        }
+        let calibrated_at =
+            history::history_of(conn, structure_id, RecordKind::Clause, clause.id.into())?
+                .into_iter()
+                // The calibration itself replaced (an override leaves it as it was made).
+                .filter(|h| {
+                    h.action == HistoryAction::Recalibrate
+                        && h.changes.iter().any(|ch| ch.field == "calibration")
+                })
+                .map(|h| h.at)
+                .max()
+                .unwrap_or(clause.created_at);
+        let recalibrated = match serde_json::from_str::<CalibrationRequest>(&clause.calibration) {
+            Ok(request) => {
+                let base = terms_until(calibrated_at).or_else(|| calibrated_amount(&request));
+                let request = match (base, now_amount) {
+                    (Some(base), Some(to)) => with_amended_amount(&request, base, to),
+                    _ => request,
+                };
+                let cpv = clause_cpv(conn, contract, clause.lot_number)?;
+                calibrate(&request, &shares, cpv.as_deref())
+                    .map(|r| r.hours.saturating_mul(100))
+                    .unwrap_or(clause.computed_hours)
+            }
+            Err(_) => clause.computed_hours,
+        };
+        out.push(ClauseRecalibration {
+            clause_id: clause.id,
+            required_hours: clause.required_hours,
+            recalibrated_hours: recalibrated,
+        });
+    }
+    Ok(out)
+}
+
+/// A date of a partial update: absent (unchanged), null (refused: dates are required) or a
+/// date of the range.
+fn patch_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Patch<NaiveDate>, D::Error> {
+    limits::opt_date(d).map(Some)
+}
+
+/// A correction of a clause (JSON merge patch): its dates, referent, reporting frequency
+/// and penalty; its required hours by a new calibration or an override with its
+/// justification (`hours_override: null` goes back to the calibration's figure). The rules
+/// of creation hold.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClausePatch {
+    #[serde(default, deserialize_with = "patch_date")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub starts_on: Patch<NaiveDate>,
+    #[serde(default, deserialize_with = "patch_date")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub ends_on: Patch<NaiveDate>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Frequency>)]
+    pub reporting_frequency: Patch<Code>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<f64>)]
+    pub penalty_per_missing_hour_eur: Patch<Hundredths>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub referent_id: Patch<UserId>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<CalibrationRequest>)]
+    pub calibration: Patch<CalibrationRequest>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<f64>)]
+    pub hours_override: Patch<Hundredths>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub override_justification: Patch<FreeText>,
+    /// Why the clause is corrected (kept in its history).
+    #[schema(value_type = Option<String>)]
+    pub reason: Option<FreeText>,
+}
+
+fn keep<T>(errors: &mut Vec<Violation>, field: &str, patch: Patch<T>) -> Option<T> {
+    not_null(field, patch).unwrap_or_else(|v| {
+        errors.push(v);
+        None
+    })
+}
+
+/// The clause of the structure with its version.
+fn versioned(conn: &mut Conn, sid: StructureId, id: ClauseId) -> AppResult<Versioned<ClauseView>> {
+    let clause = get(conn, sid, id)?;
+    let version = Version(clause.version);
+    Ok(Versioned::new(store::view(conn, clause)?, version))
+}
+
+/// One clause as the caller may see it, with its version (its `ETag`).
+pub fn clause_versioned(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    id: ClauseId,
+    contractor: Option<OrganisationId>,
+) -> AppResult<Versioned<ClauseView>> {
+    let clause = records::visible_clause(conn, structure_id, id, contractor)?;
+    let version = Version(clause.version);
+    Ok(Versioned::new(
+        store::view_for(conn, clause, contractor)?,
+        version,
+    ))
+}
+
+/// The fields of a clause a recalibration changes.
+const HOURS_FIELDS: &[&str] = &[
+    "calibration",
+    "computed_hours",
+    "explanation",
+    "hours_override",
+    "method",
+    "override_justification",
+    "required_hours",
+];
+
+/// Corrects a clause with the rules of its creation. A new calibration or override writes
+/// a `recalibrate` line in its history (the former figures in it), other fields a
+/// `correct` line; new dates or frequency regenerate the future part of its calendar (an
+/// active clause's), so that milestones done or past and the reminders already queued stay
+/// as they are. Required hours below the targets already assigned are refused.
+pub fn correct_clause(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    by: UserId,
+    id: ClauseId,
+    patch: ClausePatch,
+    if_match: Option<IfMatch>,
+) -> AppResult<Versioned<ClauseView>> {
+    write_tx(conn, |c| {
+        let row = get(c, structure_id, id)?;
+        check_if_match(if_match.as_ref(), Version(row.version))?;
+        let before = store::view(c, row.clone())?;
+        let mut errors = Vec::new();
+        let starts_on = keep(&mut errors, "starts_on", patch.starts_on).unwrap_or(row.starts_on);
+        let ends_on = keep(&mut errors, "ends_on", patch.ends_on).unwrap_or(row.ends_on);
+        let frequency = keep(
+            &mut errors,
+            "reporting_frequency",
+            patch.reporting_frequency,
+        )
+        .unwrap_or_else(|| Code::try_from(row.reporting_frequency.as_str()).unwrap_or_default());
+        let new_calibration = keep(&mut errors, "calibration", patch.calibration);
+        let recalibrating = new_calibration.is_some() || patch.hours_override.is_some();
+        if matches!(patch.hours_override, Some(Some(_)))
+            && !matches!(&patch.override_justification, Some(Some(j)) if !j.trim().is_empty())
+        {
+            errors.push(Violation::new(
+                "override_justification",
+                "override_justification_required",
+            ));
+        }
+        let current_calibration: CalibrationRequest =
+            serde_json::from_str(&row.calibration).map_err(|_| AppError::Internal)?;
+        let input = ClauseInput {
+            kind: Code::try_from(row.kind.as_str()).unwrap_or_default(),
+            lot_number: row.lot_number,
+            calibration: new_calibration.clone().unwrap_or(current_calibration),
+            hours_override: apply(row.hours_override.map(Hundredths), patch.hours_override),
+            override_justification: apply(
+                row.override_justification
+                    .clone()
+                    .and_then(|j| FreeText::try_from(j).ok()),
+                patch.override_justification,
+            ),
+            starts_on,
+            ends_on,
+            reporting_frequency: frequency,
+            penalty_per_missing_hour_eur: apply(
+                row.penalty_per_hour_cents.map(Hundredths),
+                patch.penalty_per_missing_hour_eur,
+            ),
+            referent_id: apply(row.referent_id, patch.referent_id),
+            territory: Code::try_from(row.territory.clone()).ok(),
+        };
+        let built = build_clause(c, structure_id, row.contract_id, input);
+        let mut new = match built {
+            Ok(n) if errors.is_empty() => n,
+            Ok(_) => return Err(AppError::Invalid(errors)),
+            Err(AppError::Invalid(list)) => {
+                errors.extend(list);
+                return Err(AppError::Invalid(errors));
+            }
+            Err(e) => return Err(e),
+        };
+        if new_calibration.is_none() {
+            // The calibration stays as computed then (the reference table may have changed
+            // since): only the override can move the figure.
+            new.method = row.method;
+            new.calibration = row.calibration.clone();
+            new.explanation = row.explanation.clone();
+            new.computed_hours = row.computed_hours;
+            new.required_hours = new.hours_override.unwrap_or(row.computed_hours);
+        }
+        let assigned: i64 = store::assignments_of(c, id)?
+            .iter()
+            .map(|a| a.hours_target)
+            .sum();
+        if new.required_hours < assigned {
+            let field = if new.hours_override.is_some() {
+                "hours_override"
+            } else {
+                "calibration"
+            };
+            return Err(AppError::Invalid(vec![Violation::new(
+                field,
+                "below_assigned_hours",
+            )
+            .with("required", hundredths_to_json(new.required_hours))
+            .with("assigned", hundredths_to_json(assigned))]));
+        }
+        if unchanged(&row, &new) {
+            // Nothing to correct: answered as it is, its version kept.
+            return versioned(c, structure_id, id);
+        }
+        claimed(
+            crate::claim_version!(c, clauses, id, Version(row.version))?,
+            if_match.as_ref(),
+        )?;
+        store::correct(c, id, &new)?;
+        let after_row = get(c, structure_id, id)?;
+        let after = store::view(c, after_row.clone())?;
+        let changes = changes_between(&fields_of(&before), &fields_of(&after));
+        let (hours, others): (Vec<_>, Vec<_>) = changes
+            .into_iter()
+            .partition(|ch| HOURS_FIELDS.contains(&ch.field.as_str()));
+        let reason = patch
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_string);
+        let at = crate::db::now();
+        if recalibrating && !hours.is_empty() {
+            let why = reason
+                .clone()
+                .or_else(|| after_row.override_justification.clone());
+            history::record(
+                c,
+                history::NewHistoryLine {
+                    structure_id,
+                    kind: RecordKind::Clause,
+                    record_id: id.into(),
+                    at,
+                    by: Some(by),
+                    action: HistoryAction::Recalibrate,
+                    reason: why.as_deref(),
+                    changes: &hours,
+                },
+            )?;
+        }
+        let rest: Vec<_> = if recalibrating {
+            others
+        } else {
+            hours.into_iter().chain(others).collect()
+        };
+        let rest: Vec<_> = rest
+            .into_iter()
+            .filter(|ch| !matches!(ch.field.as_str(), "unassigned_hours"))
+            .collect();
+        if !rest.is_empty() {
+            history::record(
+                c,
+                history::NewHistoryLine {
+                    structure_id,
+                    kind: RecordKind::Clause,
+                    record_id: id.into(),
+                    at,
+                    by: Some(by),
+                    action: HistoryAction::Correct,
+                    reason: reason.as_deref(),
+                    changes: &rest,
+                },
+            )?;
+        }
+        let calendar_moved = after_row.starts_on != row.starts_on
+            || after_row.ends_on != row.ends_on
+            || after_row.reporting_frequency != row.reporting_frequency;
+        if calendar_moved && after_row.status == ClauseStatus::Active {
+            let now = crate::clock::Clock::current().now();
+            let tz = crate::reminders::collect::clause_time_zone(&after_row);
+            let today = local_date_time(now, tz).date();
+            milestones::regenerate_future(c, &after_row, today)?;
+        }
+        versioned(c, structure_id, id)
+    })
+}
+
+/// Whether a corrected clause is the clause as it is.
+fn unchanged(row: &Clause, new: &NewClause) -> bool {
+    row.method == new.method
+        && row.calibration == new.calibration
+        && row.explanation == new.explanation
+        && row.computed_hours == new.computed_hours
+        && row.hours_override == new.hours_override
+        && row.override_justification == new.override_justification
+        && row.required_hours == new.required_hours
+        && row.starts_on == new.starts_on
+        && row.ends_on == new.ends_on
+        && row.reporting_frequency == new.reporting_frequency
+        && row.penalty_per_hour_cents == new.penalty_per_hour_cents
+        && row.referent_id == new.referent_id
+}
+
+/// The history of a clause (corrections and recalibrations), oldest first.
+pub fn clause_history(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    id: ClauseId,
+) -> AppResult<Vec<HistoryEntry>> {
+    get(conn, structure_id, id)?;
+    Ok(history::history_of(
+        conn,
+        structure_id,
+        RecordKind::Clause,
+        id.into(),
+    )?)
 }

@@ -123,6 +123,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    contract_amendments (id) {
+        id -> BigInt,
+        structure_id -> BigInt,
+        contract_id -> BigInt,
+        number -> Text,
+        signed_on -> Date,
+        amount_cents -> Nullable<BigInt>,
+        ends_on -> Nullable<Date>,
+        duration_months -> Nullable<Integer>,
+        reason -> Nullable<Text>,
+        source -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     contract_lots (id) {
         id -> BigInt,
         contract_id -> BigInt,
@@ -472,6 +489,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     users,
     record_changes,
+    contract_amendments,
     app_settings,
     login_throttle,
     sessions,

@@ -339,6 +339,67 @@ pub fn sendable_through(now_utc: DateTime<Utc>, tz: Tz, hour: u32) -> NaiveDate 
     }
 }
 
+/// A milestone of a clause's calendar as it is stored: whether it is done, for the changes
+/// of a corrected calendar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedMilestone {
+    pub id: i64,
+    pub kind: String,
+    pub period: String,
+    pub due_on: NaiveDate,
+    pub done: bool,
+}
+
+/// One change that brings a calendar in line with new dates or a new frequency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CalendarChange {
+    /// A milestone of the new calendar that the clause did not have.
+    Add(MilestoneSpec),
+    /// A future milestone still in the new calendar, on its new date.
+    Move { id: i64, due_on: NaiveDate },
+    /// A future milestone no longer in the new calendar.
+    Remove { id: i64 },
+}
+
+/// The changes that regenerate the future part of a calendar (`planned`, the generated
+/// milestones only) after its clause's dates or frequency changed, on `today` (the clause's
+/// local date):
+/// - a milestone done, or due before today, stays as it is (the past is not rewritten, and
+///   what was reminded of it stays true);
+/// - a future milestone not done takes the date of the same milestone (kind and period) of
+///   the new calendar, or is removed when the new calendar no longer has it;
+/// - a milestone of the new calendar due today or later that the clause does not have is
+///   added; one due before today is not (its moment has passed).
+///
+/// The changes come in the order of `planned`, then the additions in the new calendar's.
+pub fn future_changes(
+    planned: &[PlannedMilestone],
+    new: &[MilestoneSpec],
+    today: NaiveDate,
+) -> Vec<CalendarChange> {
+    let same = |m: &PlannedMilestone, s: &MilestoneSpec| m.kind == s.kind && m.period == s.period;
+    let mut changes = Vec::new();
+    for m in planned {
+        if m.done || m.due_on < today {
+            continue;
+        }
+        match new.iter().find(|s| same(m, s)) {
+            Some(s) if s.due_on != m.due_on => changes.push(CalendarChange::Move {
+                id: m.id,
+                due_on: s.due_on,
+            }),
+            Some(_) => {}
+            None => changes.push(CalendarChange::Remove { id: m.id }),
+        }
+    }
+    for s in new {
+        if s.due_on >= today && !planned.iter().any(|m| same(m, s)) {
+            changes.push(CalendarChange::Add(s.clone()));
+        }
+    }
+    changes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -667,5 +728,103 @@ mod tests {
         // La Réunion UTC+4, Guadeloupe UTC-4, all year.
         assert_eq!(day_start_utc(jan1, reunion), at(2025, 12, 31, 20));
         assert_eq!(day_start_utc(jan1, guadeloupe), at(2026, 1, 1, 4));
+    }
+
+    fn planned(
+        id: i64,
+        kind: &str,
+        period: &str,
+        due_on: NaiveDate,
+        done: bool,
+    ) -> PlannedMilestone {
+        PlannedMilestone {
+            id,
+            kind: kind.to_string(),
+            period: period.to_string(),
+            due_on,
+            done,
+        }
+    }
+
+    #[test]
+    fn an_extended_end_keeps_the_past_and_the_done_and_adds_the_new_months() {
+        // A clause of January to June 2026, seen on 15 May 2026, extended to 31 August.
+        let old = generate(d(2026, 1, 15), d(2026, 6, 30), Frequency::Monthly);
+        let mut planned: Vec<PlannedMilestone> = old
+            .iter()
+            .enumerate()
+            .map(|(i, m)| planned(i as i64 + 1, &m.kind, &m.period, m.due_on, false))
+            .collect();
+        // The April report (due 10 May) is done; the May report (due 10 June) is done early.
+        planned[5].done = true;
+        planned[7].done = true;
+        let new = generate(d(2026, 1, 15), d(2026, 8, 31), Frequency::Monthly);
+        let changes = future_changes(&planned, &new, d(2026, 5, 15));
+        assert_eq!(
+            changes,
+            vec![
+                // The end warning (31 May) moves to 1 August; the June report stays on
+                // 10 July; the final report moves from 30 July to 30 September.
+                CalendarChange::Move {
+                    id: 7,
+                    due_on: d(2026, 8, 1)
+                },
+                CalendarChange::Move {
+                    id: 10,
+                    due_on: d(2026, 9, 30)
+                },
+                CalendarChange::Add(MilestoneSpec::new("report", "2026-07", d(2026, 8, 10))),
+                CalendarChange::Add(MilestoneSpec::new("report", "2026-08", d(2026, 9, 10))),
+            ]
+        );
+        // The mid-term review (8 April) is past: it keeps its date though the new
+        // calendar would put it on 9 May.
+        assert!(!changes
+            .iter()
+            .any(|c| matches!(c, CalendarChange::Move { id: 4, .. })));
+    }
+
+    #[test]
+    fn a_shortened_clause_removes_only_its_future_milestones_not_done() {
+        let planned = vec![
+            planned(1, "report", "2026-03", d(2026, 4, 10), false),
+            planned(2, "report", "2026-05", d(2026, 6, 10), false),
+            planned(3, "report", "2026-06", d(2026, 7, 10), true),
+            planned(4, "report", "2026-07", d(2026, 8, 10), false),
+        ];
+        // Now ending on 31 May: June and July are no longer reporting periods.
+        let new = vec![
+            MilestoneSpec::new("report", "2026-03", d(2026, 4, 10)),
+            MilestoneSpec::new("report", "2026-05", d(2026, 6, 10)),
+        ];
+        assert_eq!(
+            future_changes(&planned, &new, d(2026, 5, 20)),
+            vec![CalendarChange::Remove { id: 4 }]
+        );
+    }
+
+    #[test]
+    fn a_new_frequency_adds_future_periods_only_and_due_today_is_future() {
+        let planned = vec![
+            planned(1, "report", "2026-01", d(2026, 2, 10), false),
+            planned(2, "report", "2026-02", d(2026, 3, 10), false),
+            planned(3, "report", "2026-03", d(2026, 4, 10), false),
+        ];
+        let new = vec![MilestoneSpec::new("report", "2026-Q1", d(2026, 4, 10))];
+        // On 10 March: January's report is past and stays; February's is due today, so it
+        // is part of the future and goes, as does March's; the quarter is added.
+        assert_eq!(
+            future_changes(&planned, &new, d(2026, 3, 10)),
+            vec![
+                CalendarChange::Remove { id: 2 },
+                CalendarChange::Remove { id: 3 },
+                CalendarChange::Add(MilestoneSpec::new("report", "2026-Q1", d(2026, 4, 10))),
+            ]
+        );
+        // A period of the new calendar already past is not added.
+        assert_eq!(
+            future_changes(&[], &new, d(2026, 4, 11)),
+            Vec::<CalendarChange>::new()
+        );
     }
 }

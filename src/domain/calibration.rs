@@ -216,6 +216,62 @@ pub fn required_hours(
     }
 }
 
+/// The calibration of a clause with its contract's amount changed by an amendment, from
+/// `from_cents` (the amount the calibration was made against) to `to_cents`: each amount of
+/// the calibration (the whole one, or each lot's) is scaled by `to / from`, rounded half up
+/// to the cent, so that a clause calibrated on the whole contract gets exactly the new
+/// amount and one calibrated on a lot or a part of it keeps its share. A `fixed` calibration
+/// does not follow the amount; nor does any when `from_cents` is not positive.
+///
+/// Worked example: a clause calibrated on 1 000 000,00 € when the contract is amended from
+/// 1 000 000,00 € to 1 200 000,00 € is recalibrated on 1 200 000,00 €; a lot of
+/// 250 000,00 € of it on 300 000,00 €.
+pub fn with_amended_amount(
+    req: &CalibrationRequest,
+    from_cents: i64,
+    to_cents: i64,
+) -> CalibrationRequest {
+    let scale = |amount: Hundredths| -> Hundredths {
+        if from_cents <= 0 {
+            return amount;
+        }
+        let num = i128::from(amount.0) * i128::from(to_cents);
+        let den = i128::from(from_cents);
+        let scaled = (2 * num + den).div_euclid(2 * den);
+        Hundredths(i64::try_from(scaled).unwrap_or(i64::MAX))
+    };
+    let mut out = req.clone();
+    match &mut out {
+        CalibrationRequest::LabourShare {
+            amount_eur, lots, ..
+        } => {
+            *amount_eur = amount_eur.map(scale);
+            for lot in lots.iter_mut().flatten() {
+                lot.amount_eur = scale(lot.amount_eur);
+            }
+        }
+        CalibrationRequest::PerAmount { amount_eur, .. } => *amount_eur = scale(*amount_eur),
+        CalibrationRequest::Fixed { .. } => {}
+    }
+    out
+}
+
+/// The total amount a calibration was made against (the whole amount, or the lots' sum);
+/// None for a `fixed` calibration.
+pub fn calibrated_amount(req: &CalibrationRequest) -> Option<i64> {
+    match req {
+        CalibrationRequest::LabourShare {
+            amount_eur, lots, ..
+        } => match (amount_eur, lots) {
+            (Some(a), _) => Some(a.0),
+            (None, Some(lots)) => Some(lots.iter().map(|l| l.amount_eur.0).sum()),
+            (None, None) => None,
+        },
+        CalibrationRequest::PerAmount { amount_eur, .. } => Some(amount_eur.0),
+        CalibrationRequest::Fixed { .. } => None,
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // labour_share
 
@@ -1309,5 +1365,53 @@ mod tests {
             let e = required_hours(833, Some(Hundredths(h))).unwrap_err();
             assert_eq!((e.field.as_str(), e.code), ("hours_override", ZERO_HOURS));
         }
+    }
+
+    #[test]
+    fn an_amended_amount_scales_every_amount_of_the_calibration() {
+        let whole = CalibrationRequest::PerAmount {
+            amount_eur: Hundredths(100_000_000),
+            euros_per_hour: Hundredths(10_000),
+        };
+        // 1 000 000 € amended to 1 200 000 €: the clause now counts 1 200 000 €.
+        assert_eq!(
+            with_amended_amount(&whole, 100_000_000, 120_000_000),
+            CalibrationRequest::PerAmount {
+                amount_eur: Hundredths(120_000_000),
+                euros_per_hour: Hundredths(10_000),
+            }
+        );
+        let lot = |cents| CalibrationLot {
+            amount_eur: Hundredths(cents),
+            labour_share_percent: Some(Hundredths(5_000)),
+            cpv_code: None,
+            number: None,
+            title: None,
+        };
+        let lots = CalibrationRequest::LabourShare {
+            amount_eur: None,
+            labour_share_percent: None,
+            cpv_code: None,
+            insertion_rate_percent: Hundredths(500),
+            hourly_cost_eur: Hundredths(3_500),
+            lots: Some(vec![lot(25_000_000), lot(33_333)]),
+        };
+        // × 1,2: 250 000 € becomes 300 000 €; 333,33 € becomes 399,996 €, rounded to 400,00 €.
+        let CalibrationRequest::LabourShare { lots: Some(l), .. } =
+            with_amended_amount(&lots, 100_000_000, 120_000_000)
+        else {
+            panic!("still by lots");
+        };
+        assert_eq!(l[0].amount_eur, Hundredths(30_000_000));
+        assert_eq!(l[1].amount_eur, Hundredths(40_000));
+        assert_eq!(calibrated_amount(&lots), Some(25_033_333));
+        // Fixed hours do not follow the amount, nor anything scaled from nothing.
+        let fixed = CalibrationRequest::Fixed {
+            hours: Hundredths(50_000),
+            justification: None,
+        };
+        assert_eq!(with_amended_amount(&fixed, 100, 200), fixed);
+        assert_eq!(calibrated_amount(&fixed), None);
+        assert_eq!(with_amended_amount(&whole, 0, 200), whole);
     }
 }

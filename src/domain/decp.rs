@@ -55,8 +55,28 @@ pub struct DecpRecord {
     pub social_considerations: Vec<String>,
     /// `clause_environnementale`, `critere_environnemental`.
     pub environmental_considerations: Vec<String>,
+    /// The modifications of the open data (avenants), oldest first: each is recorded as an
+    /// amendment of the contract, which keeps the notified amount and duration above.
+    pub modifications: Vec<DecpModification>,
     /// Hex FNV-1a 64 of the normalised fields: equal for an unchanged record.
     pub fingerprint: String,
+}
+
+/// One modification of a DECP record: a contract amendment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DecpModification {
+    /// Its `id` in the file (else its rank, oldest first, from 1), unique in the record.
+    pub number: String,
+    /// Its notification date (v1.5: signature date), else its publication date, else the
+    /// contract's notification date.
+    pub signed_on: NaiveDate,
+    /// The contract's new amount.
+    pub amount_cents: Option<i64>,
+    /// The contract's new duration in months, and the last day it gives from the start.
+    pub duration_months: Option<i32>,
+    pub ends_on: Option<NaiveDate>,
+    /// `objetModification`, when given.
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -226,11 +246,13 @@ fn read_entry(
 
     let cpv_code = read_cpv(record, warnings);
     let kind = contract_kind(cpv_code.as_deref(), record, warnings);
-    let amount_cents = read_amount(latest.field(record, "montant"))?;
+    // The notified amount and duration: the modifications are amendments of their own.
+    let amount_cents = read_amount(record.get("montant"))?;
     let notified_on = read_date(record, "dateNotification", warnings);
-    let duration_months = read_duration(latest.field(record, "dureeMois"), warnings);
+    let duration_months = read_duration(record.get("dureeMois"), warnings);
     let starts_on = notified_on;
     let ends_on = end_date(starts_on, duration_months);
+    let modifications = latest.amendments(starts_on, notified_on, warnings)?;
     let holders = read_holders(latest.field(record, "titulaires"), warnings);
     let social_considerations = read_considerations(
         record.get("considerationsSociales"),
@@ -263,6 +285,7 @@ fn read_entry(
         holders,
         social_considerations,
         environmental_considerations,
+        modifications,
         fingerprint: String::new(),
     };
     out.fingerprint = fingerprint(&out);
@@ -507,6 +530,44 @@ impl<'a> LatestModifications<'a> {
         }
     }
 
+    /// The modifications as amendments, oldest first. An amount that is not one skips the
+    /// record (as the record's own would); a modification without any date takes the
+    /// contract's notification date, and is left out when there is none.
+    fn amendments(
+        &self,
+        starts_on: Option<NaiveDate>,
+        notified_on: Option<NaiveDate>,
+        warnings: &mut Vec<Violation>,
+    ) -> Result<Vec<DecpModification>, Violation> {
+        let mut out: Vec<DecpModification> = Vec::new();
+        for (rank, m) in self.latest_first.iter().rev().enumerate() {
+            let amount_cents = read_amount(m.get("montant"))?;
+            let duration_months = read_duration(m.get("dureeMois"), warnings);
+            let signed_on = parse_date(m.get("dateNotificationModification"))
+                .or_else(|| parse_date(m.get("dateSignatureModification")))
+                .or_else(|| parse_date(m.get("datePublicationDonneesModification")))
+                .or(notified_on);
+            let Some(signed_on) = signed_on else {
+                continue;
+            };
+            let mut number = text(m.get("id")).unwrap_or_else(|| (rank + 1).to_string());
+            if out.iter().any(|o| o.number == number) {
+                number = format!("{number}-{}", rank + 1);
+            }
+            number = number.chars().take(CODE_MAX).collect();
+            out.push(DecpModification {
+                number,
+                signed_on,
+                amount_cents,
+                duration_months,
+                ends_on: end_date(starts_on, duration_months),
+                reason: text(m.get("objetModification"))
+                    .map(|r| r.chars().take(TITLE_MAX).collect()),
+            });
+        }
+        Ok(out)
+    }
+
     /// The value of `key` in the latest modification that sets it, else in the record.
     fn field(&self, record: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
         self.latest_first
@@ -721,6 +782,7 @@ fn fingerprint(r: &DecpRecord) -> String {
         holders,
         social,
         environmental,
+        r.modifications,
     ]);
     format!("{:016x}", fnv1a_64(canonical.to_string().as_bytes()))
 }
@@ -864,10 +926,22 @@ mod tests {
         let r = &p.records[0];
         assert_eq!(r.index, 1);
         assert_eq!(r.reference, "TEST2022Bis");
-        // The modification replaces the amount, the duration and the holders.
-        assert_eq!(r.amount_cents, Some(12_345_787));
-        assert_eq!(r.duration_months, Some(12));
-        assert_eq!(r.ends_on, Some(date("2025-05-14")));
+        // The contract keeps its notified amount and duration; the modification is an
+        // amendment (amount, duration and the end it gives) and replaces the holders.
+        assert_eq!(r.amount_cents, Some(57_500_000));
+        assert_eq!(r.duration_months, Some(48));
+        assert_eq!(r.ends_on, Some(date("2028-05-14")));
+        assert_eq!(
+            r.modifications,
+            vec![DecpModification {
+                number: "1".into(),
+                signed_on: date("2022-10-18"),
+                amount_cents: Some(12_345_787),
+                duration_months: Some(12),
+                ends_on: Some(date("2025-05-14")),
+                reason: None,
+            }]
+        );
         // Its only holder has a 15-digit "SIRET": dropped, with a warning on the record.
         assert_eq!(r.holders, vec![]);
         assert_eq!(p.warnings.len(), 1);
@@ -1215,42 +1289,63 @@ mod tests {
     }
 
     #[test]
-    fn the_latest_modification_wins_field_by_field() {
-        // Listed out of order: the latest by notification date wins, whatever its position;
-        // a field the latest one does not set comes from the previous one that does.
+    fn each_modification_is_an_amendment_oldest_first() {
+        // Listed out of order: they come by notification date whatever their position; the
+        // holders are those of the latest modification that sets them.
         let r = one_record(minimal(json!({"modifications": [
             {"modification": {"id": 3, "dateNotificationModification": "2025-06-01",
-                "datePublicationDonneesModification": "2025-06-02", "dureeMois": 30}},
+                "datePublicationDonneesModification": "2025-06-02", "dureeMois": 30,
+                "objetModification": "Prolongation"}},
             {"modification": {"id": 1, "dateNotificationModification": "2024-06-01",
                 "datePublicationDonneesModification": "2024-06-02", "montant": 1_100_000, "dureeMois": 18,
                 "titulaires": [{"titulaire": {"id": "81223113200026", "typeIdentifiant": "SIRET"}}]}},
             {"modification": {"id": 2, "dateNotificationModification": "2025-01-01",
                 "datePublicationDonneesModification": "2025-01-02", "montant": 1_200_000, "titulaires": []}},
         ]})));
-        assert_eq!(r.duration_months, Some(30));
-        assert_eq!(r.amount_cents, Some(120_000_000));
+        // The notified terms stay.
+        assert_eq!(r.duration_months, Some(12));
+        assert_eq!(r.amount_cents, Some(100_000_000));
+        assert_eq!(r.ends_on, Some(date("2025-02-28")));
         assert_eq!(r.holders[0].identifier, "81223113200026");
-        assert_eq!(r.ends_on, Some(date("2026-08-31")));
+        let m = &r.modifications;
+        let numbers: Vec<&str> = m.iter().map(|m| m.number.as_str()).collect();
+        assert_eq!(numbers, ["1", "2", "3"]);
+        assert_eq!(m[0].amount_cents, Some(110_000_000));
+        assert_eq!(m[0].ends_on, Some(date("2025-08-31")));
+        assert_eq!(m[1].amount_cents, Some(120_000_000));
+        assert_eq!(m[1].duration_months, None);
+        assert_eq!(m[2].signed_on, date("2025-06-01"));
+        assert_eq!(m[2].ends_on, Some(date("2026-08-31")));
+        assert_eq!(m[2].reason.as_deref(), Some("Prolongation"));
 
-        // Same notification dates: the publication date decides, then the order.
+        // Same notification dates: the publication date decides, then the order; without
+        // an id, the rank is the number.
         let r = one_record(minimal(json!({"modifications": [
             {"dateNotificationModification": "2025-01-01", "datePublicationDonneesModification": "2025-01-05", "montant": 2},
             {"dateNotificationModification": "2025-01-01", "datePublicationDonneesModification": "2025-01-03", "montant": 3},
         ]})));
-        assert_eq!(r.amount_cents, Some(200));
+        let amounts: Vec<_> = r.modifications.iter().map(|m| m.amount_cents).collect();
+        assert_eq!(amounts, [Some(300), Some(200)]);
+        assert_eq!(r.modifications[1].number, "2");
+        // Without dates: the contract's notification date.
         let r = one_record(minimal(
             json!({"modifications": [{"montant": 4}, {"montant": 5}]}),
         ));
-        assert_eq!(r.amount_cents, Some(500));
+        assert_eq!(r.modifications[1].amount_cents, Some(500));
+        assert_eq!(r.modifications[1].signed_on, date("2024-03-01"));
         // v1.5: dateSignatureModification.
         let r = one_record(minimal(json!({"modifications": [
             {"dateSignatureModification": "2020-02-01", "montant": 6},
             {"dateSignatureModification": "2020-01-01", "montant": 7},
         ]})));
-        assert_eq!(r.amount_cents, Some(600));
-        // An invalid amount in the latest modification skips the record.
+        assert_eq!(r.modifications[1].amount_cents, Some(600));
+        // An invalid amount in a modification skips the record.
         let p = parse(minimal(json!({"modifications": [{"montant": "n/a"}]})));
         assert_eq!(p.skipped.len(), 1);
+        // The modifications are part of the fingerprint.
+        let a = one_record(minimal(json!({"modifications": [{"montant": 4}]})));
+        let b = one_record(minimal(json!({"modifications": [{"montant": 5}]})));
+        assert_ne!(a.fingerprint, b.fingerprint);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! No module here imports the web framework, the database layer or the HTTP error type: a
 //! broken rule is a `rule::Violation` (field, code, params).
 
+pub mod amendments;
 pub mod assignments;
 pub mod calendar;
 pub mod calibration;

@@ -39,6 +39,8 @@ pub struct Clause {
     pub time_zone: String,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
+    /// Raised by each correction: the `ETag` of the clause.
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
@@ -504,4 +506,36 @@ pub fn replace_labour_shares(
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// Writes the corrected fields of a clause (in the caller's transaction; its version is
+/// raised by `claim_version!` before).
+pub fn correct(conn: &mut Conn, id: ClauseId, c: &NewClause) -> QueryResult<()> {
+    diesel::update(clauses::table.filter(clauses::id.eq(id)))
+        .set((
+            clauses::method.eq(&c.method),
+            clauses::calibration.eq(&c.calibration),
+            clauses::explanation.eq(&c.explanation),
+            clauses::computed_hours.eq(c.computed_hours),
+            clauses::hours_override.eq(c.hours_override),
+            clauses::override_justification.eq(&c.override_justification),
+            clauses::required_hours.eq(c.required_hours),
+            clauses::starts_on.eq(c.starts_on),
+            clauses::ends_on.eq(c.ends_on),
+            clauses::reporting_frequency.eq(&c.reporting_frequency),
+            clauses::penalty_per_hour_cents.eq(c.penalty_per_hour_cents),
+            clauses::referent_id.eq(c.referent_id),
+            clauses::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The clauses of a contract, in id order.
+pub fn of_contract(conn: &mut Conn, contract_id: ContractId) -> QueryResult<Vec<Clause>> {
+    clauses::table
+        .filter(clauses::contract_id.eq(contract_id))
+        .order(clauses::id)
+        .select(Clause::as_select())
+        .load(conn)
 }

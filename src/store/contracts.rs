@@ -4,9 +4,12 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::schema::{assignments, clauses, contract_holders, contract_lots, contracts};
+use crate::db::schema::{
+    assignments, clauses, contract_amendments, contract_holders, contract_lots, contracts,
+};
 use crate::db::{now, Conn};
-use crate::domain::ids::{ContractId, OrganisationId, StructureId};
+use crate::domain::amendments::{current_terms, AmendmentTerms};
+use crate::domain::ids::{ContractId, OrganisationId, StructureId, UserId};
 use crate::domain::units::ser_opt_hundredths;
 use crate::domain::vocabulary::{ContractKind, ContractSource};
 
@@ -31,6 +34,44 @@ pub struct Contract {
     pub fingerprint: Option<String>,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
+    /// Raised by each correction or amendment: the `ETag` of the contract.
+    pub version: i64,
+}
+
+/// An amendment (avenant) of a contract: what it changed, from the day it was signed.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
+#[diesel(table_name = contract_amendments)]
+pub struct Amendment {
+    pub id: i64,
+    #[serde(skip)]
+    pub structure_id: StructureId,
+    pub contract_id: ContractId,
+    /// The amendment's number (its `id` in the open data).
+    pub number: String,
+    pub signed_on: NaiveDate,
+    /// The contract's new total amount; null when the amendment does not change it.
+    #[schema(value_type = Option<f64>)]
+    #[serde(rename = "amount_eur", serialize_with = "ser_opt_hundredths")]
+    pub amount_cents: Option<i64>,
+    /// The contract's new last day; null when the amendment does not change it.
+    pub ends_on: Option<NaiveDate>,
+    pub duration_months: Option<i32>,
+    pub reason: Option<String>,
+    /// `manual` (entered by staff) or `decp` (a modification of the open data).
+    pub source: ContractSource,
+    #[serde(skip)]
+    pub created_by: Option<UserId>,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+impl Amendment {
+    pub fn terms(&self) -> AmendmentTerms {
+        AmendmentTerms {
+            signed_on: self.signed_on,
+            amount_cents: self.amount_cents,
+            ends_on: self.ends_on,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
@@ -71,6 +112,15 @@ pub struct ContractView {
     pub buyer_name: String,
     /// The holders' names, in the order of `holder_ids`.
     pub holder_names: Vec<String>,
+    /// The amount as amended: that of the latest amendment changing it, else `amount_eur`
+    /// (the notified amount, which amendments leave as it was).
+    #[schema(value_type = Option<f64>)]
+    #[serde(serialize_with = "ser_opt_hundredths")]
+    pub current_amount_eur: Option<i64>,
+    /// The last day as amended, else `ends_on`.
+    pub current_ends_on: Option<NaiveDate>,
+    /// The amendments, by signature date.
+    pub amendments: Vec<Amendment>,
 }
 
 pub fn split_codes(s: &str) -> Vec<String> {
@@ -192,6 +242,15 @@ pub fn views(conn: &mut Conn, contracts: Vec<Contract>) -> QueryResult<Vec<Contr
         .load::<(OrganisationId, String)>(conn)?
         .into_iter()
         .collect();
+    let all_amendments: Vec<Amendment> = contract_amendments::table
+        .filter(contract_amendments::contract_id.eq_any(&ids))
+        .order((
+            contract_amendments::contract_id,
+            contract_amendments::signed_on,
+            contract_amendments::id,
+        ))
+        .select(Amendment::as_select())
+        .load(conn)?;
     Ok(contracts
         .into_iter()
         .map(|c| {
@@ -205,6 +264,13 @@ pub fn views(conn: &mut Conn, contracts: Vec<Contract>) -> QueryResult<Vec<Contr
                 .filter(|h| h.0 == c.id)
                 .map(|h| (h.1, h.2.clone()))
                 .unzip();
+            let amendments: Vec<Amendment> = all_amendments
+                .iter()
+                .filter(|a| a.contract_id == c.id)
+                .cloned()
+                .collect();
+            let terms: Vec<AmendmentTerms> = amendments.iter().map(Amendment::terms).collect();
+            let current = current_terms(c.amount_cents, c.ends_on, &terms);
             ContractView {
                 id: c.id,
                 buyer_id: c.buyer_id,
@@ -224,6 +290,9 @@ pub fn views(conn: &mut Conn, contracts: Vec<Contract>) -> QueryResult<Vec<Contr
                 source: c.source,
                 buyer_name: buyers.get(&c.buyer_id).cloned().unwrap_or_default(),
                 holder_names,
+                current_amount_eur: current.amount_cents,
+                current_ends_on: current.ends_on,
+                amendments,
             }
         })
         .collect())
@@ -307,6 +376,8 @@ pub fn update_imported(conn: &mut Conn, id: ContractId, c: &NewContract) -> Quer
             contracts::environmental_considerations.eq(c.environmental_considerations.join(",")),
             contracts::fingerprint.eq(&c.fingerprint),
             contracts::updated_at.eq(now()),
+            // A new state of the contract: its ETag changes.
+            contracts::version.eq(contracts::version + 1),
         ))
         .execute(conn)?;
     // Keep lots entered by hand; holders follow the open data.
@@ -386,4 +457,82 @@ pub fn holds_or_assigned(
         .count()
         .get_result(conn)?;
     Ok(assigned > 0)
+}
+
+/// Replaces the fields, lots and holders of a contract (a correction, in the caller's
+/// transaction; its version is raised by `claim_version!` before).
+pub fn correct(conn: &mut Conn, id: ContractId, c: &NewContract) -> QueryResult<()> {
+    diesel::update(contracts::table.filter(contracts::id.eq(id)))
+        .set((
+            contracts::buyer_id.eq(c.buyer_id),
+            contracts::reference.eq(&c.reference),
+            contracts::title.eq(&c.title),
+            contracts::kind.eq(&c.kind),
+            contracts::cpv_code.eq(&c.cpv_code),
+            contracts::amount_cents.eq(c.amount_cents),
+            contracts::notified_on.eq(c.notified_on),
+            contracts::starts_on.eq(c.starts_on),
+            contracts::ends_on.eq(c.ends_on),
+            contracts::duration_months.eq(c.duration_months),
+            contracts::social_considerations.eq(c.social_considerations.join(",")),
+            contracts::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    write_children(conn, id, c)
+}
+
+/// An amendment to record.
+pub struct NewAmendment<'a> {
+    pub structure_id: StructureId,
+    pub contract_id: ContractId,
+    pub number: &'a str,
+    pub signed_on: NaiveDate,
+    pub amount_cents: Option<i64>,
+    pub ends_on: Option<NaiveDate>,
+    pub duration_months: Option<i32>,
+    pub reason: Option<&'a str>,
+    pub source: ContractSource,
+    pub created_by: Option<UserId>,
+}
+
+pub fn add_amendment(conn: &mut Conn, a: &NewAmendment<'_>) -> QueryResult<i64> {
+    diesel::insert_into(contract_amendments::table)
+        .values((
+            contract_amendments::structure_id.eq(a.structure_id),
+            contract_amendments::contract_id.eq(a.contract_id),
+            contract_amendments::number.eq(a.number),
+            contract_amendments::signed_on.eq(a.signed_on),
+            contract_amendments::amount_cents.eq(a.amount_cents),
+            contract_amendments::ends_on.eq(a.ends_on),
+            contract_amendments::duration_months.eq(a.duration_months),
+            contract_amendments::reason.eq(a.reason),
+            contract_amendments::source.eq(a.source),
+            contract_amendments::created_by.eq(a.created_by),
+            contract_amendments::created_at.eq(now()),
+        ))
+        .returning(contract_amendments::id)
+        .get_result(conn)
+}
+
+/// The amendments of a contract, by signature date then as recorded.
+pub fn amendments_of(conn: &mut Conn, contract_id: ContractId) -> QueryResult<Vec<Amendment>> {
+    contract_amendments::table
+        .filter(contract_amendments::contract_id.eq(contract_id))
+        .order((contract_amendments::signed_on, contract_amendments::id))
+        .select(Amendment::as_select())
+        .load(conn)
+}
+
+/// The amendment of a contract with this number, if any.
+pub fn find_amendment(
+    conn: &mut Conn,
+    contract_id: ContractId,
+    number: &str,
+) -> QueryResult<Option<Amendment>> {
+    contract_amendments::table
+        .filter(contract_amendments::contract_id.eq(contract_id))
+        .filter(contract_amendments::number.eq(number))
+        .select(Amendment::as_select())
+        .first(conn)
+        .optional()
 }

@@ -7,10 +7,13 @@ use serde::Serialize;
 
 use crate::db::Conn;
 use crate::domain::decp::{DecpParse, DecpRecord};
+use crate::domain::ids::ContractId;
 use crate::domain::ids::{OrganisationId, StructureId};
 use crate::domain::rule::Violation;
+use crate::domain::vocabulary::HistoryAction;
 use crate::domain::vocabulary::{ContractSource, OrganisationKind};
-use crate::store::contracts::NewContract;
+use crate::store::contracts::{self, NewAmendment, NewContract};
+use crate::store::history::{self, FieldChange, NewHistoryLine, RecordKind};
 use crate::store::organisations::{self, NewOrganisation};
 
 /// A record not imported: its index, the key at fault, the code of the catalogue and, once
@@ -155,4 +158,58 @@ pub fn summary_of(parsed: &DecpParse) -> ImportSummary {
             .collect(),
         ..ImportSummary::default()
     }
+}
+
+/// The reason of an amendment read from the open data without `objetModification`.
+pub const DECP_AMENDMENT_REASON: &str = "Modification publiée dans les données essentielles";
+
+/// Records the modifications of a record the contract does not have yet (by number) as its
+/// amendments, each with a line of its history; returns how many were added.
+pub fn record_modifications(
+    conn: &mut Conn,
+    sid: StructureId,
+    contract_id: ContractId,
+    r: &DecpRecord,
+) -> QueryResult<usize> {
+    let mut added = 0;
+    for m in &r.modifications {
+        if contracts::find_amendment(conn, contract_id, &m.number)?.is_some() {
+            continue;
+        }
+        let reason = m.reason.as_deref().unwrap_or(DECP_AMENDMENT_REASON);
+        contracts::add_amendment(
+            conn,
+            &NewAmendment {
+                structure_id: sid,
+                contract_id,
+                number: &m.number,
+                signed_on: m.signed_on,
+                amount_cents: m.amount_cents,
+                ends_on: m.ends_on,
+                duration_months: m.duration_months,
+                reason: Some(reason),
+                source: ContractSource::Decp,
+                created_by: None,
+            },
+        )?;
+        history::record(
+            conn,
+            NewHistoryLine {
+                structure_id: sid,
+                kind: RecordKind::Contract,
+                record_id: contract_id.into(),
+                at: crate::db::now(),
+                by: None,
+                action: HistoryAction::Amend,
+                reason: Some(reason),
+                changes: &[FieldChange {
+                    field: "amendment".into(),
+                    before: serde_json::Value::Null,
+                    after: serde_json::Value::String(m.number.clone()),
+                }],
+            },
+        )?;
+        added += 1;
+    }
+    Ok(added)
 }

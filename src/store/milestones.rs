@@ -100,6 +100,57 @@ pub fn regenerate(conn: &mut Conn, clause: &Clause) -> QueryResult<()> {
     Ok(())
 }
 
+/// Regenerates the future part of a clause's generated calendar after its dates or
+/// frequency changed (`calendar::future_changes`): milestones done or due before `today`
+/// (the clause's local date) stay as they are, future ones move or go, new ones are added.
+/// Milestones added by hand are kept. Returns how many milestones changed.
+pub fn regenerate_future(conn: &mut Conn, clause: &Clause, today: NaiveDate) -> QueryResult<usize> {
+    let specs = calendar::generate(clause.starts_on, clause.ends_on, clause.reporting_frequency);
+    let planned: Vec<calendar::PlannedMilestone> = milestones::table
+        .filter(milestones::clause_id.eq(clause.id))
+        .filter(milestones::manual.eq(false))
+        .order(milestones::id)
+        .select(Milestone::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|m| calendar::PlannedMilestone {
+            id: m.id,
+            kind: m.kind,
+            period: m.period,
+            due_on: m.due_on,
+            done: m.done_at.is_some(),
+        })
+        .collect();
+    let changes = calendar::future_changes(&planned, &specs, today);
+    let at = now();
+    for change in &changes {
+        match change {
+            calendar::CalendarChange::Move { id, due_on } => {
+                diesel::update(milestones::table.filter(milestones::id.eq(id)))
+                    .set(milestones::due_on.eq(due_on))
+                    .execute(conn)?;
+            }
+            calendar::CalendarChange::Remove { id } => {
+                diesel::delete(milestones::table.filter(milestones::id.eq(id))).execute(conn)?;
+            }
+            calendar::CalendarChange::Add(s) => {
+                diesel::insert_into(milestones::table)
+                    .values((
+                        milestones::structure_id.eq(clause.structure_id),
+                        milestones::clause_id.eq(clause.id),
+                        milestones::kind.eq(&s.kind),
+                        milestones::period.eq(&s.period),
+                        milestones::due_on.eq(s.due_on),
+                        milestones::manual.eq(false),
+                        milestones::created_at.eq(at),
+                    ))
+                    .execute(conn)?;
+            }
+        }
+    }
+    Ok(changes.len())
+}
+
 /// The milestones of a clause, by due date.
 pub fn of_clause(conn: &mut Conn, clause_id: ClauseId) -> QueryResult<Vec<Milestone>> {
     milestones::table

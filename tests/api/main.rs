@@ -7,6 +7,7 @@ mod anonymisation;
 mod concurrency;
 mod contractors;
 mod contracts;
+mod corrections_contracts;
 mod corrections_records;
 mod demo;
 mod failures;

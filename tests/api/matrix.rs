@@ -531,6 +531,22 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
                    "social_considerations": ["clause_sociale"], "holder_ids": [w.contractor_a]}),
         ),
         ("GET", "/api/v1/contracts") | ("GET", "/api/v1/contracts/<id>") => get(),
+        ("PATCH", "/api/v1/contracts/<id>") => json_call(
+            200,
+            json!({"title": format!("Marché corrigé {n}"), "reason": "Faute de frappe"}),
+        ),
+        ("GET", "/api/v1/contracts/<id>/history") | ("GET", "/api/v1/clauses/<id>/history") => {
+            get()
+        }
+        ("POST", "/api/v1/contracts/<id>/amendments") => json_call(
+            201,
+            json!({"number": format!("AV-{n}"), "signed_on": "2026-11-20", "amount_eur": 1100000,
+                   "reason": "Travaux supplémentaires"}),
+        ),
+        ("PATCH", "/api/v1/clauses/<id>") => json_call(
+            200,
+            json!({"penalty_per_missing_hour_eur": 75, "reason": "Pénalité du CCAP"}),
+        ),
         ("POST", "/api/v1/calibrations") => json_call(
             200,
             json!({"method": "labour_share", "amount_eur": 1000000, "labour_share_percent": 50,

@@ -720,6 +720,66 @@ fn contracts_and_clauses(c: &Ctx, walk: &mut Walk) {
     );
     assert_eq!(r.status, 201, "{}", r.text);
     let lots_contract = r.body["id"].as_i64().unwrap_or(0);
+
+    // Corrections and amendments (issue 17).
+    let amend = |id: i64, body: Value| {
+        app.post(
+            &format!("/api/v1/contracts/{id}/amendments"),
+            &w.admin,
+            body,
+        )
+    };
+    let r = amend(
+        w.contract,
+        json!({"number": "A1", "signed_on": "2026-03-01", "reason": "Rien"}),
+    );
+    walk.refused(
+        "an amendment that changes nothing",
+        &r,
+        422,
+        "amendment_empty",
+    );
+    let r = amend(
+        w.contract,
+        json!({"number": "A1", "signed_on": "2025-01-01", "amount_eur": 5, "reason": "Tôt"}),
+    );
+    walk.refused(
+        "an amendment before the notification",
+        &r,
+        422,
+        "amendment_before_notification",
+    );
+    let body = json!({"number": "A1", "signed_on": "2026-03-01", "amount_eur": 200000,
+        "reason": "Avenant"});
+    let r = amend(lots_contract, body.clone());
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r = amend(lots_contract, body);
+    walk.refused(
+        "an amendment number taken",
+        &r,
+        409,
+        "amendment_number_taken",
+    );
+    let clause_path = format!("/api/v1/clauses/{}", w.clause);
+    let r = app.patch(
+        &clause_path,
+        &w.admin,
+        json!({"hours_override": 1, "override_justification": "Moins"}),
+        None,
+    );
+    walk.refused(
+        "required hours below the targets",
+        &r,
+        422,
+        "below_assigned_hours",
+    );
+    let r = app.patch(
+        &clause_path,
+        &w.admin,
+        json!({"penalty_per_missing_hour_eur": 1}),
+        Some("\"999\""),
+    );
+    walk.refused("a stale If-Match", &r, 412, "precondition_failed");
     let clauses = format!("/api/v1/contracts/{lots_contract}/clauses");
     let r = app.post(
         &clauses,
