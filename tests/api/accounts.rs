@@ -627,3 +627,58 @@ on_both!(a_password_link_is_never_logged, |app: &TestApp| {
         assert!(!logs.contains(secret), "the logs carry {secret:?}:\n{logs}");
     }
 });
+
+on_both!(
+    two_admins_demoting_each_other_at_once_leave_one,
+    |app: &TestApp| {
+        let a = app.structure_admin("PLIE");
+        let b = app.api_user(&a, "admin", "b@plie.test", None);
+        let (a_id, b_id) = (id_of(app, &a), id_of(app, &b));
+        let statuses = app.in_parallel(|client| async move {
+            let demote = |token: String, id: i64| {
+                let client = &client;
+                async move {
+                    client
+                        .patch(format!("/api/v1/users/{id}"))
+                        .header(ContentType::JSON)
+                        .header(rocket::http::Header::new(
+                            "Authorization",
+                            format!("Bearer {token}"),
+                        ))
+                        .body(r#"{"role": "facilitator"}"#)
+                        .dispatch()
+                        .await
+                        .status()
+                        .code
+                }
+            };
+            let (x, y) = rocket::tokio::join!(demote(a.clone(), b_id), demote(b.clone(), a_id));
+            let mut s = vec![x, y];
+            s.sort();
+            s
+        });
+        // The second to come finds itself the last admin (409), or, when its session was
+        // read after the first change, no admin any more (403): never two demotions.
+        assert!(
+            statuses == vec![200, 409] || statuses == vec![200, 403],
+            "{statuses:?}"
+        );
+        // Whoever's request came first demoted the other: one admin is left.
+        let mut seen = Vec::new();
+        for email in ["admin@plie.test", "b@plie.test"] {
+            let r = app.get("/api/v1/users", &app.token(email));
+            if r.status == 200 {
+                let admins = r.body["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|u| u["role"] == "admin" && u["active"] == true)
+                    .count();
+                assert_eq!(admins, 1, "{}", r.text);
+            }
+            seen.push(r.status);
+        }
+        seen.sort();
+        assert_eq!(seen, vec![200, 403]);
+    }
+);
