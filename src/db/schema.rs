@@ -245,6 +245,7 @@ diesel::table! {
         created_by -> BigInt,
         created_at -> Timestamp,
         version -> BigInt,
+        cancelled_at -> Nullable<Timestamp>,
     }
 }
 
