@@ -7,8 +7,8 @@ use serde::Deserialize;
 use crate::api::body::JsonBody;
 use crate::api::query::{params, Page, Paging, Param};
 use crate::api::reply::{self, Answer, Created, IfMatchHeader, Listed, TaggedAnswer};
-use crate::app::placements::{self as app, Actor, PlacementRequest};
 pub use crate::app::placements::PlacementPatch;
+use crate::app::placements::{self as app, Actor, PlacementRequest};
 use crate::auth::{Staff, StaffOrContractor};
 use crate::db::{write_tx, Db};
 use crate::domain::ids::{AssignmentId, OrganisationId, ParticipantId, PlacementId};
@@ -154,11 +154,7 @@ pub async fn cancel(
 
 /// GET /api/v1/placements/{id}/history — staff: the corrections of a placement.
 #[rocket::get("/placements/<id>/history")]
-pub async fn history(
-    caller: Staff,
-    id: PlacementId,
-    db: &State<Db>,
-) -> Answer<Vec<HistoryEntry>> {
+pub async fn history(caller: Staff, id: PlacementId, db: &State<Db>) -> Answer<Vec<HistoryEntry>> {
     let sid = caller.structure_id;
     reply::json(db, move |c| app::placement_history(c, sid, id)).await
 }

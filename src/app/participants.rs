@@ -7,24 +7,24 @@ use crate::domain::limits::{self, FreeText, Name};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::app::versioned::{check_if_match, claimed, Versioned};
 use crate::app::{AppError, AppResult};
 use crate::auth::{records, Caller};
 use crate::db::{now, write_tx, Conn};
 use crate::domain::catalogue::{codes, is_rome_code, PROOF_KINDS};
+use crate::domain::corrections::{touches_snapshot, PERSON_SNAPSHOT_FIELDS};
+use crate::domain::eligibility::age_band;
 use crate::domain::eligibility::{
     check_criteria, status_on, valid_on, valid_until, EligibilityStatus,
 };
 use crate::domain::limits::Code;
+use crate::domain::patch::{apply, not_null, present, Patch};
 use crate::domain::rule::Violation;
 use crate::domain::territory::{departement_of_postal_code, is_valid_departement};
+use crate::domain::version::{IfMatch, Version};
 use crate::domain::vocabulary::{HistoryAction, ProofKind, QualificationLevel, Sex};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::contracts::split_codes;
-use crate::app::versioned::{check_if_match, claimed, Versioned};
-use crate::domain::corrections::{touches_snapshot, PERSON_SNAPSHOT_FIELDS};
-use crate::domain::eligibility::age_band;
-use crate::domain::patch::{apply, not_null, present, Patch};
-use crate::domain::version::{IfMatch, Version};
 use crate::store::history::{
     self, changes_between, fields_of, By, FieldChange, HistoryEntry, NewHistoryLine, RecordKind,
 };
@@ -494,8 +494,11 @@ fn merged(p: &Participant, patch: ParticipantPatch) -> AppResult<ParticipantInpu
     let sex = required(&mut errors, "sex", patch.sex);
     let qpv = required(&mut errors, "qpv", patch.qpv);
     let zrr = required(&mut errors, "zrr", patch.zrr);
-    let qualification_level =
-        required(&mut errors, "qualification_level", patch.qualification_level);
+    let qualification_level = required(
+        &mut errors,
+        "qualification_level",
+        patch.qualification_level,
+    );
     let looking_for_work = required(&mut errors, "looking_for_work", patch.looking_for_work);
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
@@ -630,7 +633,13 @@ pub fn correct_participant(
             },
         )?;
         store::touch(c, id, today)?;
-        audit_person(c, caller, HistoryAction::Correct, id, "personal data corrected")?;
+        audit_person(
+            c,
+            caller,
+            HistoryAction::Correct,
+            id,
+            "personal data corrected",
+        )?;
         let p = get(c, sid, id)?;
         let version = Version(p.version);
         Ok(Versioned::new(participant_out(c, caller, p)?, version))

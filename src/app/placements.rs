@@ -5,36 +5,36 @@ use chrono::NaiveDate;
 
 use crate::app::activity::{person_changed, Writer};
 use crate::app::error::IntoViolation;
+use crate::app::versioned::{check_if_match, claimed, Versioned};
 use crate::app::{AppError, AppResult};
 use crate::auth::records::may_see_placement;
 use crate::auth::Caller;
+use crate::db::write_tx;
 use crate::db::Conn;
 use crate::domain::catalogue::{codes, CONTRACT_TYPES, MODALITIES, OUTCOMES};
+use crate::domain::corrections::{months_outside, patch_date};
 use crate::domain::eligibility::{
     age_band, check_placement_dates, check_weekly_hours, check_weekly_load, valid_on,
     PlannedPlacement, MAX_WEEKLY_HOURS,
 };
+use crate::domain::hours::{EntryFigures, EntryStatus};
 use crate::domain::ids::{
     AssignmentId, OrganisationId, ParticipantId, PlacementId, StructureId, UserId,
 };
-use crate::domain::rule::Violation;
-use crate::domain::vocabulary::{ContractType, ExitOutcome, Modality};
-use crate::store::placements::{
-    self as store, NewPlacement, Placement, PlacementSnapshot, PlacementView,
-};
-use crate::store::history::{
-    self, changes_between, fields_of, HistoryEntry, NewHistoryLine, RecordKind,
-};
-use crate::store::{clauses, contracts, hours, organisations, participants};
-use crate::app::versioned::{check_if_match, claimed, Versioned};
-use crate::db::write_tx;
-use crate::domain::corrections::{months_outside, patch_date};
-use crate::domain::hours::{EntryFigures, EntryStatus};
 use crate::domain::limits::{Code, Label};
 use crate::domain::patch::{apply, not_null, present, Patch};
+use crate::domain::rule::Violation;
 use crate::domain::units::Hundredths;
 use crate::domain::version::{IfMatch, Version};
 use crate::domain::vocabulary::HistoryAction;
+use crate::domain::vocabulary::{ContractType, ExitOutcome, Modality};
+use crate::store::history::{
+    self, changes_between, fields_of, HistoryEntry, NewHistoryLine, RecordKind,
+};
+use crate::store::placements::{
+    self as store, NewPlacement, Placement, PlacementSnapshot, PlacementView,
+};
+use crate::store::{clauses, contracts, hours, organisations, participants};
 use serde::Deserialize;
 
 /// Weekly hours of a placement when none are given (35 h).
@@ -314,7 +314,10 @@ pub fn placement_for(
 /// A cancelled placement takes no more writes (409 `placement_cancelled`).
 fn refuse_cancelled(p: &Placement) -> AppResult<()> {
     match p.cancelled_at {
-        Some(_) => Err(AppError::conflict(Violation::new("", "placement_cancelled"))),
+        Some(_) => Err(AppError::conflict(Violation::new(
+            "",
+            "placement_cancelled",
+        ))),
         None => Ok(()),
     }
 }
@@ -477,9 +480,16 @@ pub fn correct_placement(
         }
         // Every month of hours stays inside the new dates.
         let last_day = ended_on.or(ends_on);
-        let outside = months_outside(&store::months_with_hours(c, id, false)?, starts_on, last_day);
+        let outside = months_outside(
+            &store::months_with_hours(c, id, false)?,
+            starts_on,
+            last_day,
+        );
         if !outside.is_empty() {
-            let field = if outside.iter().any(|m| m.last_day().is_some_and(|d| d < starts_on)) {
+            let field = if outside
+                .iter()
+                .any(|m| m.last_day().is_some_and(|d| d < starts_on))
+            {
                 "starts_on"
             } else if ended_on.is_some() {
                 "ended_on"

@@ -31,7 +31,11 @@ pub fn touches_snapshot<'a>(
 /// The months among `months` that fall wholly outside a placement running from `starts_on`
 /// to `last_day` (None: no end), in order, each once: the hours reported for them would no
 /// longer belong to the placement.
-pub fn months_outside(months: &[Month], starts_on: NaiveDate, last_day: Option<NaiveDate>) -> Vec<Month> {
+pub fn months_outside(
+    months: &[Month],
+    starts_on: NaiveDate,
+    last_day: Option<NaiveDate>,
+) -> Vec<Month> {
     let mut out: Vec<Month> = months
         .iter()
         .copied()
@@ -69,11 +73,20 @@ mod tests {
 
     #[test]
     fn a_corrected_sex_or_birth_date_touches_the_snapshot_a_corrected_name_does_not() {
-        assert!(touches_snapshot(["first_name", "sex"], PERSON_SNAPSHOT_FIELDS));
+        assert!(touches_snapshot(
+            ["first_name", "sex"],
+            PERSON_SNAPSHOT_FIELDS
+        ));
         assert!(touches_snapshot(["birth_date"], PERSON_SNAPSHOT_FIELDS));
         assert!(touches_snapshot(["qpv"], PERSON_SNAPSHOT_FIELDS));
-        assert!(touches_snapshot(["qualification_level"], PERSON_SNAPSHOT_FIELDS));
-        assert!(!touches_snapshot(["first_name", "postal_code"], PERSON_SNAPSHOT_FIELDS));
+        assert!(touches_snapshot(
+            ["qualification_level"],
+            PERSON_SNAPSHOT_FIELDS
+        ));
+        assert!(!touches_snapshot(
+            ["first_name", "postal_code"],
+            PERSON_SNAPSHOT_FIELDS
+        ));
         assert!(!touches_snapshot([], PERSON_SNAPSHOT_FIELDS));
         assert!(touches_snapshot(["starts_on"], PLACEMENT_SNAPSHOT_FIELDS));
         assert!(!touches_snapshot(["job_title"], PLACEMENT_SNAPSHOT_FIELDS));
@@ -92,7 +105,12 @@ mod tests {
 
     #[test]
     fn an_earlier_end_leaves_the_later_months_outside_in_order_and_once() {
-        let months = [month(2026, 6), month(2026, 3), month(2026, 5), month(2026, 6)];
+        let months = [
+            month(2026, 6),
+            month(2026, 3),
+            month(2026, 5),
+            month(2026, 6),
+        ];
         assert_eq!(
             months_outside(&months, day(2026, 3, 1), Some(day(2026, 4, 30))),
             vec![month(2026, 5), month(2026, 6)]

@@ -76,6 +76,7 @@ pub fn contractor_linked(
 ) -> QueryResult<bool> {
     let placed: i64 = placements::table
         .filter(placements::participant_id.eq(participant_id))
+        .filter(placements::cancelled_at.is_null())
         .filter(
             placements::contractor_id
                 .eq(org)
@@ -275,6 +276,7 @@ pub fn list(
                 participants::id
                     .eq_any(
                         placements::table
+                            .filter(placements::cancelled_at.is_null())
                             .filter(
                                 placements::contractor_id
                                     .eq(org)

@@ -500,11 +500,9 @@ pub fn write_snapshot(
     diesel::update(placements::table.filter(placements::id.eq(id)))
         .set(crate::snapshot_values!(placements, snapshot))
         .execute(conn)?;
-    diesel::update(
-        placement_year_totals::table.filter(placement_year_totals::placement_id.eq(id)),
-    )
-    .set(crate::snapshot_values!(placement_year_totals, snapshot))
-    .execute(conn)?;
+    diesel::update(placement_year_totals::table.filter(placement_year_totals::placement_id.eq(id)))
+        .set(crate::snapshot_values!(placement_year_totals, snapshot))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -552,16 +550,15 @@ pub fn months_with_hours(
 ) -> QueryResult<Vec<crate::domain::period::Month>> {
     use crate::db::schema::hour_entries;
     use crate::domain::hours::EntryStatus;
-    let rows: Vec<(crate::domain::period::Month, EntryStatus, Option<i64>)> =
-        hour_entries::table
-            .filter(hour_entries::placement_id.eq(id))
-            .order(hour_entries::month)
-            .select((
-                hour_entries::month,
-                hour_entries::status,
-                hour_entries::validated_work,
-            ))
-            .load(conn)?;
+    let rows: Vec<(crate::domain::period::Month, EntryStatus, Option<i64>)> = hour_entries::table
+        .filter(hour_entries::placement_id.eq(id))
+        .order(hour_entries::month)
+        .select((
+            hour_entries::month,
+            hour_entries::status,
+            hour_entries::validated_work,
+        ))
+        .load(conn)?;
     Ok(rows
         .into_iter()
         .filter(|(_, status, validated)| {

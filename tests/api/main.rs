@@ -6,6 +6,7 @@ mod anonymisation;
 mod concurrency;
 mod contractors;
 mod contracts;
+mod corrections_people;
 mod demo;
 mod failures;
 mod files_fr;

@@ -1469,6 +1469,18 @@ const PRODUCED_ELSEWHERE: &[(&str, &str)] = &[
         "error::tests::a_serialization_failure_is_concurrent_update",
     ),
     (
+        "placement_cancelled",
+        "tests/api/corrections_people.rs a_placement_entered_by_mistake_is_cancelled",
+    ),
+    (
+        "placement_has_validated_hours",
+        "tests/api/corrections_people.rs a_placement_entered_by_mistake_is_cancelled",
+    ),
+    (
+        "hours_outside_new_dates",
+        "tests/api/corrections_people.rs a_placement_is_corrected_under_the_rules_of_creation",
+    ),
+    (
         "record_exists",
         "error::tests::a_unique_index_hit_is_record_exists",
     ),
