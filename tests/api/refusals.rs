@@ -946,6 +946,18 @@ fn people_and_placements(c: &Ctx, walk: &mut Walk) {
         "qualification_level": "3"}),
     );
     walk.refused("the same person", &r, 409, "participant_duplicate");
+    let r = app.patch(
+        &format!("/api/v1/participants/{}", c.p),
+        &w.facilitator,
+        json!({"zrr": true}),
+        Some("\"0\""),
+    );
+    walk.refused(
+        "a correction of a person read long ago",
+        &r,
+        412,
+        "precondition_failed",
+    );
     let r = app.post("/api/v1/participants", &w.facilitator, json!({
         "first_name": "Jean", "last_name": "Rome", "birth_date": "1990-04-02", "sex": "male",
         "qualification_level": "3", "wished_rome_codes": ["F17"], "reachable_departements": ["99"]}));
