@@ -222,13 +222,12 @@ struct Posted {
     validated: Vec<(&'static str, i64)>,
 }
 
+/// Report cells by breakdown and key: (persons, hours).
+type Cells = BTreeMap<(String, String), (i64, i64)>;
+
 /// The report's figures recomputed from what was posted: per breakdown and key, (persons,
 /// hours), and the totals.
-fn recompute(
-    people: &[Posted],
-    from: &str,
-    to: &str,
-) -> (BTreeMap<(String, String), (i64, i64)>, i64, i64) {
+fn recompute(people: &[Posted], from: &str, to: &str) -> (Cells, i64, i64) {
     let mut cells: BTreeMap<(String, String), (Vec<usize>, i64)> = BTreeMap::new();
     let (mut hours, mut persons) = (0, 0);
     for (i, p) in people.iter().enumerate() {
@@ -265,7 +264,7 @@ fn recompute(
 const RECOMPUTED: &[&str] = &["sex", "age_band", "qpv", "qualification"];
 
 /// The report's JSON cells of the recomputed breakdowns, those with persons.
-fn json_cells(report: &Value) -> BTreeMap<(String, String), (i64, i64)> {
+fn json_cells(report: &Value) -> Cells {
     let mut out = BTreeMap::new();
     for b in RECOMPUTED {
         for c in report["breakdowns"][b].as_array().expect("breakdown") {
@@ -283,7 +282,7 @@ fn json_cells(report: &Value) -> BTreeMap<(String, String), (i64, i64)> {
 }
 
 /// The same cells read from the CSV (standard dialect), and its total row.
-fn csv_cells(text: &str) -> (BTreeMap<(String, String), (i64, i64)>, (i64, i64)) {
+fn csv_cells(text: &str) -> (Cells, (i64, i64)) {
     let mut out = BTreeMap::new();
     let mut total = (0, 0);
     let mut rows = csv::Reader::from_reader(text.as_bytes());
@@ -300,30 +299,48 @@ fn csv_cells(text: &str) -> (BTreeMap<(String, String), (i64, i64)>, (i64, i64))
     (out, total)
 }
 
-/// The annual report, JSON and CSV, equals the recomputation from what was posted.
+/// The annual reports of 2025 and 2026, JSON and CSV, equal the recomputation from what
+/// was posted.
 fn assert_report_is(app: &TestApp, token: &str, people: &[Posted]) {
-    let (cells, hours, persons) = recompute(people, "2026-01", "2026-12");
-    let r = app.get_ok("/api/v1/reports/annual?year=2026", token);
-    assert_eq!(
-        r.body["hours"].as_f64().unwrap() as i64,
-        hours,
-        "{}",
-        r.text
+    for year in [2025, 2026] {
+        let (from, to) = (format!("{year}-01"), format!("{year}-12"));
+        let (cells, hours, persons) = recompute(people, &from, &to);
+        let r = app.get_ok(&format!("/api/v1/reports/annual?year={year}"), token);
+        let figure = |r: &Resp| r.body["hours"].as_f64().unwrap() as i64;
+        assert_eq!(figure(&r), hours, "{year}: {}", r.text);
+        assert_eq!(r.body["beneficiaries"], persons, "{year}");
+        assert_eq!(json_cells(&r.body), cells, "JSON of {year}");
+        let path = format!("/api/v1/reports/annual.csv?year={year}&dialect=standard");
+        let (csv, total) = csv_cells(&app.get_ok(&path, token).text);
+        assert_eq!(csv, cells, "CSV of {year}");
+        assert_eq!(total, (persons, hours), "CSV total of {year}");
+        // A run of months reads the hour entries with the placements' snapshot.
+        let (from, to) = (format!("{year}-03"), format!("{year}-11"));
+        let (cells, hours, _) = recompute(people, &from, &to);
+        let r = app.get_ok(
+            &format!("/api/v1/reports/annual?from={from}&to={to}"),
+            token,
+        );
+        assert_eq!(figure(&r), hours, "{from} to {to}");
+        assert_eq!(json_cells(&r.body), cells, "JSON of {from} to {to}");
+    }
+}
+
+/// An assignment of contractor A on a contract and clause running from 2025 to 2026.
+fn assignment_over_two_years(app: &TestApp, w: &World) -> i64 {
+    let r = app.post(
+        "/api/v1/contracts",
+        &w.admin,
+        json!({"buyer_id": w.buyer, "reference": "2025-007", "title": "Entretien des voiries",
+               "kind": "works", "cpv_code": "45233141", "amount_eur": 1000000, "notified_on": "2024-12-01",
+               "starts_on": "2025-01-01", "ends_on": "2026-12-31", "social_considerations": ["clause_sociale"],
+               "holder_ids": [w.contractor_a]}),
     );
-    assert_eq!(r.body["beneficiaries"], persons);
-    assert_eq!(json_cells(&r.body), cells, "JSON of the year");
-    let csv = app.get_ok(
-        "/api/v1/reports/annual.csv?year=2026&dialect=standard",
-        token,
-    );
-    let (csv, total) = csv_cells(&csv.text);
-    assert_eq!(csv, cells, "CSV of the year");
-    assert_eq!(total, (persons, hours));
-    // A run of months reads the hour entries with the placements' snapshot.
-    let (cells, hours, _) = recompute(people, "2026-02", "2026-10");
-    let r = app.get_ok("/api/v1/reports/annual?from=2026-02&to=2026-10", token);
-    assert_eq!(r.body["hours"].as_f64().unwrap() as i64, hours);
-    assert_eq!(json_cells(&r.body), cells, "JSON of February to October");
+    assert_eq!(r.status, 201, "contract: {}", r.text);
+    let contract = r.body["id"].as_i64().unwrap();
+    let clause = fixtures::clause(app, &w.admin, contract, "2025-01-01", "2026-12-31", None);
+    fixtures::activate(app, &w.admin, clause);
+    fixtures::assign(app, &w.admin, clause, w.contractor_a, "holder", 500)
 }
 
 on_both!(
@@ -350,6 +367,15 @@ on_both!(
                 validated: vec![("2026-03", 80)],
             },
         ];
+        // Sofia: 24 at the start of her placement, hours in 2025 and 2026.
+        people.push(Posted {
+            sex: "female",
+            birth: "2000-11-20",
+            qpv: true,
+            qualification: "5",
+            starts_on: "2025-10-01",
+            validated: vec![("2025-10", 50), ("2025-11", 60), ("2026-02", 40)],
+        });
         let awa = person(app, fac, AWA, "female", true, "3");
         let marc = person(
             app,
@@ -369,6 +395,24 @@ on_both!(
             }
             placements.push(pl);
         }
+        let sofia = person(
+            app,
+            fac,
+            ("Sofia", "Benali", "2000-11-20"),
+            "female",
+            true,
+            "5",
+        );
+        eligible(app, fac, sofia, "2025-09-15");
+        let two_years = assignment_over_two_years(app, &w);
+        let body = json!({"participant_id": sofia, "assignment_id": two_years, "modality": "direct_hire",
+                          "employer_id": w.contractor_a, "contract_type": "cdd", "job_title": "Cantonnière",
+                          "starts_on": "2025-10-01", "ends_on": "2026-03-31", "weekly_hours": 20});
+        let sofia_placement = app.create("/api/v1/placements", fac, body, "placement");
+        for (month, h) in &people[2].validated {
+            let e = report_work(app, fac, sofia_placement, month, *h as f64);
+            validate(app, fac, e);
+        }
         // Hours waiting for validation count nowhere.
         report_work(app, fac, placements[1], "2026-04", 40.0);
         assert_report_is(app, fac, &people);
@@ -384,6 +428,16 @@ on_both!(
         people[0].birth = "2001-09-15";
         people[0].qpv = false;
         people[0].qualification = "4";
+        // Sofia was 50 at the start of hers, and a man.
+        let r = app.patch(
+            &person_path(sofia),
+            fac,
+            json!({"sex": "male", "birth_date": "1975-05-05"}),
+            None,
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        people[2].sex = "male";
+        people[2].birth = "1975-05-05";
         assert_report_is(app, fac, &people);
         // The placement shows its new age band; its territory stays the clause's.
         let pl = app.get_ok(&placement_path(placements[0]), fac);
