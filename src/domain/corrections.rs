@@ -1,6 +1,6 @@
-//! Rules of the corrections of people and placements (issue 17): which corrected fields
-//! change what reports count, and which months of hours a placement's new dates would leave
-//! outside.
+//! Rules of the corrections of people and placements (issue 17,
+//! docs/domain.md#corrections-of-people-and-placements): which corrected fields change what
+//! reports count, and which months of hours a placement's new dates would leave outside.
 
 use chrono::NaiveDate;
 use serde::Deserializer;
