@@ -462,37 +462,70 @@ on_both!(
     }
 );
 
-/// Two facilitators correct the same person at the same moment with the same `If-Match`:
-/// exactly one wins, the other gets 412 (PostgreSQL, two threads).
-#[test]
-#[cfg_attr(not(postgres_tests), ignore = "CLAUSIER_TEST_POSTGRES_URL is not set")]
-fn two_corrections_of_the_same_version_never_both_succeed() {
-    let app = TestApp::postgres_required(|_| {});
-    let w = fixtures::world(&app, "PLIE");
-    let id = fixtures::participant(&app, &w.facilitator, AWA.0, AWA.1, AWA.2);
-    let token = w.facilitator.clone();
-    let statuses = app.in_parallel(|client| async move {
-        let correct = |first: &'static str| {
+/// Two corrections of `path` sent at the same moment with the same `If-Match` ("1"), on a
+/// second application over the same database: their statuses, sorted.
+fn two_corrections_at_once(
+    app: &TestApp,
+    token: &str,
+    path: String,
+    bodies: [Value; 2],
+) -> Vec<u16> {
+    let token = token.to_string();
+    app.in_parallel(|client| async move {
+        let correct = |body: &Value| {
             client
-                .patch(person_path(id))
+                .patch(path.clone())
                 .header(rocket::http::ContentType::JSON)
                 .header(rocket::http::Header::new(
                     "Authorization",
                     format!("Bearer {token}"),
                 ))
                 .header(rocket::http::Header::new("If-Match", "\"1\""))
-                .body(json!({ "first_name": first }).to_string())
+                .body(body.to_string())
                 .dispatch()
         };
-        let (a, b) = rocket::tokio::join!(correct("Awa-Marie"), correct("Aminata"));
+        let (a, b) = rocket::tokio::join!(correct(&bodies[0]), correct(&bodies[1]));
         let mut s = vec![a.status().code, b.status().code];
         s.sort();
         s
-    });
-    assert_eq!(statuses, vec![200, 412]);
+    })
+}
+
+/// Two facilitators correct the same person, then the same placement, at the same moment
+/// with the same `If-Match`: each time exactly one wins, the other gets 412 (PostgreSQL, two
+/// threads).
+#[test]
+#[cfg_attr(not(postgres_tests), ignore = "CLAUSIER_TEST_POSTGRES_URL is not set")]
+fn two_corrections_of_the_same_version_never_both_succeed() {
+    let app = TestApp::postgres_required(|_| {});
+    let (w, id, pl) = placed(&app);
+    let fac = &w.facilitator;
     let path = person_path(id);
-    assert_eq!(etag(&app, &path, &w.facilitator), "\"2\"");
-    assert_eq!(history(&app, &path, &w.facilitator).len(), 1);
+    let statuses = two_corrections_at_once(
+        &app,
+        fac,
+        path.clone(),
+        [
+            json!({"first_name": "Awa-Marie"}),
+            json!({"first_name": "Aminata"}),
+        ],
+    );
+    assert_eq!(statuses, vec![200, 412]);
+    assert_eq!(etag(&app, &path, fac), "\"2\"");
+    assert_eq!(history(&app, &path, fac).len(), 1);
+    let path = placement_path(pl);
+    let statuses = two_corrections_at_once(
+        &app,
+        fac,
+        path.clone(),
+        [
+            json!({"weekly_hours": 30}),
+            json!({"job_title": "Peintre décorateur"}),
+        ],
+    );
+    assert_eq!(statuses, vec![200, 412]);
+    assert_eq!(etag(&app, &path, fac), "\"2\"");
+    assert_eq!(history(&app, &path, fac).len(), 1);
 }
 
 // ---------------------------------------------------------------------------------------
