@@ -900,11 +900,24 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             "Full records for staff, limited ones for a contractor",
             s.list::<participants::ParticipantOut>(),
         ),
-        ("GET", "/api/v1/participants/<id>") => d.id("person").json(
+        ("GET", "/api/v1/participants/<id>") => d.id("person").etag().json(
             200,
             "The full record for staff, a limited one for a contractor",
             s.named::<participants::ParticipantOut>(),
         ),
+        ("PATCH", "/api/v1/participants/<id>") => d
+            .id("person")
+            .json_body(s.input::<participants::ParticipantPatch>())
+            .if_match()
+            .json(
+                200,
+                "The corrected record",
+                s.named::<participants::ParticipantOut>(),
+            ),
+        ("GET", "/api/v1/participants/<id>/history") => {
+            d.id("person")
+                .json(200, ok, s.array::<store::history::HistoryEntry>())
+        }
         ("POST", "/api/v1/participants/<id>/eligibility") => d
             .id("person")
             .json_body(s.input::<participants::EligibilityInput>())
@@ -938,7 +951,7 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             .json(200, ok, s.list::<store::audit::AuditEntry>()),
         ("POST", "/api/v1/placements") => d
             .json_body(s.input::<placements::PlacementInput>())
-            .json(201, created, s.named::<store::placements::Placement>()),
+            .json(201, created, s.named::<store::placements::PlacementView>()),
         ("GET", "/api/v1/placements") => d
             .query("participant_id", id(), "Only placements of this person")
             .query("assignment_id", id(), "Only placements on this assignment")
@@ -946,12 +959,35 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             .json(200, ok, s.list::<store::placements::PlacementView>()),
         ("GET", "/api/v1/placements/<id>") => {
             d.id("placement")
+                .etag()
                 .json(200, ok, s.named::<store::placements::PlacementView>())
+        }
+        ("PATCH", "/api/v1/placements/<id>") => d
+            .id("placement")
+            .json_body(s.input::<placements::PlacementPatch>())
+            .if_match()
+            .json(
+                200,
+                "The corrected placement",
+                s.named::<store::placements::PlacementView>(),
+            ),
+        ("POST", "/api/v1/placements/<id>/cancel") => d
+            .id("placement")
+            .json_body(s.input::<placements::CancelInput>())
+            .if_match()
+            .json(
+                200,
+                "The cancelled placement",
+                s.named::<store::placements::PlacementView>(),
+            ),
+        ("GET", "/api/v1/placements/<id>/history") => {
+            d.id("placement")
+                .json(200, ok, s.array::<store::history::HistoryEntry>())
         }
         ("POST", "/api/v1/placements/<id>/exit") => d
             .id("placement")
             .json_body(s.input::<placements::ExitInput>())
-            .json(200, ok, s.named::<store::placements::Placement>()),
+            .json(200, ok, s.named::<store::placements::PlacementView>()),
         ("PUT", "/api/v1/placements/<id>/hours/<month>") => d
             .id("placement")
             .path(

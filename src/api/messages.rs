@@ -167,6 +167,14 @@ fn date(text: &str) -> String {
     }
 }
 
+/// Months written `YYYY-MM, YYYY-MM`, in words (« mars 2026, avril 2026 »).
+fn months(list: &str) -> String {
+    list.split(',')
+        .map(|m| month(m.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// "2026-04" -> "avril 2026"; other text unchanged.
 fn month(text: &str) -> String {
     match crate::domain::hours::parse_month(text) {
@@ -1292,6 +1300,29 @@ pub static CATALOGUE: &[Entry] = &[
     rule("exit_already_recorded", 409, "", &[], |_| {
         "la sortie de cette mise en situation est déjà enregistrée".into()
     }),
+    rule("placement_cancelled", 409, "", &[], |_| {
+        "cette mise en situation a été annulée ; elle ne peut plus être modifiée".into()
+    }),
+    rule("placement_has_validated_hours", 409, "", &["months"], |a| {
+        format!(
+            "des heures de cette mise en situation sont déjà validées ({}) : elle ne peut plus \
+             être annulée ; corrigez plutôt ses dates ou sa sortie",
+            months(a.p("months"))
+        )
+    }),
+    rule(
+        "hours_outside_new_dates",
+        422,
+        "starts_on",
+        &["months"],
+        |a| {
+            format!(
+                "des heures sont déclarées pour des mois qui seraient en dehors des nouvelles \
+                 dates ({}) ; corrigez ou rejetez d'abord ces heures",
+                months(a.p("months"))
+            )
+        },
+    ),
     rule("ended_before_start", 422, "ended_on", &["starts_on"], |a| {
         format!(
             "la date de fin ne peut pas précéder le début ({})",

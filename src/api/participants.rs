@@ -4,16 +4,17 @@ use rocket::State;
 
 use crate::api::body::JsonBody;
 use crate::api::query::{params, Paging, Param};
-use crate::api::reply::{self, Answer, Created, Listed};
+use crate::api::reply::{self, Answer, Created, IfMatchHeader, Listed, TaggedAnswer};
 use crate::app::participants as app;
 pub use crate::app::participants::{
-    EligibilityInput, EligibilityOut, ParticipantInput, ParticipantOut,
+    EligibilityInput, EligibilityOut, ParticipantInput, ParticipantOut, ParticipantPatch,
 };
 use crate::auth::{AdminOnly, Staff, StaffOrContractor};
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::ids::ParticipantId;
 use crate::store::audit::AuditEntry;
+use crate::store::history::HistoryEntry;
 
 /// A ROME code: one letter and four digits.
 pub use crate::domain::catalogue::is_rome_code;
@@ -45,15 +46,43 @@ pub async fn list(
     .await
 }
 
-/// GET /api/v1/participants/{id} — staff; a contractor for people placed with or proposed to it.
+/// GET /api/v1/participants/{id} — staff; a contractor for people placed with or proposed to
+/// it. With the record's `ETag`.
 #[rocket::get("/participants/<id>")]
 pub async fn get(
     caller: StaffOrContractor,
     id: ParticipantId,
     db: &State<Db>,
-) -> Answer<ParticipantOut> {
+) -> TaggedAnswer<ParticipantOut> {
     let caller = caller.0;
-    reply::json(db, move |c| app::read_participant(c, &caller, id)).await
+    reply::tagged(db, move |c| app::read_participant(c, &caller, id)).await
+}
+
+/// PATCH /api/v1/participants/{id} — staff: corrects a person (merge semantics, `If-Match`).
+#[rocket::patch("/participants/<id>", data = "<body>")]
+pub async fn correct(
+    caller: Staff,
+    id: ParticipantId,
+    body: JsonBody<ParticipantPatch>,
+    if_match: IfMatchHeader,
+    db: &State<Db>,
+) -> TaggedAnswer<ParticipantOut> {
+    let (caller, patch) = (caller.0, body.0);
+    reply::tagged(db, move |c| {
+        app::correct_participant(c, &caller, id, patch, if_match.0)
+    })
+    .await
+}
+
+/// GET /api/v1/participants/{id}/history — staff: the corrections of a person.
+#[rocket::get("/participants/<id>/history")]
+pub async fn history(
+    caller: Staff,
+    id: ParticipantId,
+    db: &State<Db>,
+) -> Answer<Vec<HistoryEntry>> {
+    let caller = caller.0;
+    reply::json(db, move |c| app::participant_history(c, &caller, id)).await
 }
 
 /// POST /api/v1/participants/{id}/eligibility — staff: records a validation.
@@ -119,6 +148,8 @@ pub fn routes() -> Vec<rocket::Route> {
         create,
         list,
         get,
+        correct,
+        history,
         add_eligibility,
         eligibility_history,
         timeline,

@@ -6,7 +6,8 @@ use serde::Deserialize;
 
 use crate::api::body::JsonBody;
 use crate::api::query::{params, Page, Paging, Param};
-use crate::api::reply::{self, Answer, Created, Listed};
+use crate::api::reply::{self, Answer, Created, IfMatchHeader, Listed, TaggedAnswer};
+pub use crate::app::placements::PlacementPatch;
 use crate::app::placements::{self as app, Actor, PlacementRequest};
 use crate::auth::{Staff, StaffOrContractor};
 use crate::db::{write_tx, Db};
@@ -14,7 +15,8 @@ use crate::domain::ids::{AssignmentId, OrganisationId, ParticipantId, PlacementI
 use crate::domain::limits::{self, Code, FreeText, Label};
 use crate::domain::units::Hundredths;
 use crate::domain::vocabulary::{ContractType, ExitOutcome, Modality};
-use crate::store::placements::{Placement, PlacementView};
+use crate::store::history::HistoryEntry;
+use crate::store::placements::PlacementView;
 
 #[derive(Deserialize, Clone, utoipa::ToSchema)]
 pub struct PlacementInput {
@@ -57,17 +59,25 @@ pub async fn create(
     caller: Staff,
     body: JsonBody<PlacementInput>,
     db: &State<Db>,
-) -> Created<Placement> {
-    let by = Actor {
+) -> Created<PlacementView> {
+    let by = actor(&caller, db);
+    let input = PlacementRequest::from(body.0);
+    reply::created(db, move |c| {
+        write_tx(c, |c| {
+            let p = app::place_person(c, &by, input)?;
+            app::placement_view(c, p)
+        })
+    })
+    .await
+}
+
+/// The staff caller as the writer of a placement, today.
+fn actor(caller: &Staff, db: &Db) -> Actor {
+    Actor {
         structure_id: caller.structure_id,
         user_id: caller.user_id,
         today: db.clock.today(),
-    };
-    let input = PlacementRequest::from(body.0);
-    reply::created(db, move |c| {
-        write_tx(c, |c| app::place_person(c, &by, input))
-    })
-    .await
+    }
 }
 
 /// GET /api/v1/placements — staff; a contractor sees the placements of its organisation.
@@ -88,15 +98,65 @@ pub async fn list(
     .await
 }
 
-/// GET /api/v1/placements/{id} — staff; a contractor for its own placements.
+/// GET /api/v1/placements/{id} — staff; a contractor for its own placements. With the
+/// record's `ETag`.
 #[rocket::get("/placements/<id>")]
 pub async fn get(
     caller: StaffOrContractor,
     id: PlacementId,
     db: &State<Db>,
-) -> Answer<PlacementView> {
+) -> TaggedAnswer<PlacementView> {
     let caller = caller.0;
-    reply::json(db, move |c| app::placement_for(c, &caller, id)).await
+    reply::tagged(db, move |c| app::placement_for(c, &caller, id)).await
+}
+
+/// PATCH /api/v1/placements/{id} — staff: corrects a placement or its exit (merge
+/// semantics, `If-Match`).
+#[rocket::patch("/placements/<id>", data = "<body>")]
+pub async fn correct(
+    caller: Staff,
+    id: PlacementId,
+    body: JsonBody<PlacementPatch>,
+    if_match: IfMatchHeader,
+    db: &State<Db>,
+) -> TaggedAnswer<PlacementView> {
+    let by = actor(&caller, db);
+    let patch = body.0;
+    reply::tagged(db, move |c| {
+        app::correct_placement(c, &by, id, patch, if_match.0)
+    })
+    .await
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelInput {
+    /// Why the placement was entered by mistake (kept in its history).
+    pub reason: FreeText,
+}
+
+/// POST /api/v1/placements/{id}/cancel — staff: cancels a placement entered by mistake.
+#[rocket::post("/placements/<id>/cancel", data = "<body>")]
+pub async fn cancel(
+    caller: Staff,
+    id: PlacementId,
+    body: JsonBody<CancelInput>,
+    if_match: IfMatchHeader,
+    db: &State<Db>,
+) -> TaggedAnswer<PlacementView> {
+    let by = actor(&caller, db);
+    let reason = body.0.reason;
+    reply::tagged(db, move |c| {
+        app::cancel_placement(c, &by, id, &reason, if_match.0)
+    })
+    .await
+}
+
+/// GET /api/v1/placements/{id}/history — staff: the corrections of a placement.
+#[rocket::get("/placements/<id>/history")]
+pub async fn history(caller: Staff, id: PlacementId, db: &State<Db>) -> Answer<Vec<HistoryEntry>> {
+    let sid = caller.structure_id;
+    reply::json(db, move |c| app::placement_history(c, sid, id)).await
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -114,21 +174,18 @@ pub async fn exit(
     id: PlacementId,
     body: JsonBody<ExitInput>,
     db: &State<Db>,
-) -> Answer<Placement> {
+) -> Answer<PlacementView> {
     let input = body.0;
-    let by = Actor {
-        structure_id: caller.structure_id,
-        user_id: caller.user_id,
-        today: db.clock.today(),
-    };
+    let by = actor(&caller, db);
     reply::json(db, move |c| {
         write_tx(c, |c| {
-            app::record_exit(c, &by, id, input.ended_on, &input.outcome)
+            let p = app::record_exit(c, &by, id, input.ended_on, &input.outcome)?;
+            app::placement_view(c, p)
         })
     })
     .await
 }
 
 pub fn routes() -> Vec<rocket::Route> {
-    rocket::routes![create, list, get, exit]
+    rocket::routes![create, list, get, correct, cancel, history, exit]
 }

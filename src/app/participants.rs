@@ -7,20 +7,27 @@ use crate::domain::limits::{self, FreeText, Name};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::app::versioned::{check_if_match, claimed, Versioned};
 use crate::app::{AppError, AppResult};
 use crate::auth::{records, Caller};
 use crate::db::{now, write_tx, Conn};
 use crate::domain::catalogue::{codes, is_rome_code, PROOF_KINDS};
+use crate::domain::corrections::{touches_snapshot, PERSON_SNAPSHOT_FIELDS};
+use crate::domain::eligibility::age_band;
 use crate::domain::eligibility::{
     check_criteria, status_on, valid_on, valid_until, EligibilityStatus,
 };
 use crate::domain::limits::Code;
+use crate::domain::patch::{apply, not_null, present, Patch};
 use crate::domain::rule::Violation;
 use crate::domain::territory::{departement_of_postal_code, is_valid_departement};
+use crate::domain::version::{IfMatch, Version};
 use crate::domain::vocabulary::{HistoryAction, ProofKind, QualificationLevel, Sex};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::contracts::split_codes;
-use crate::store::history::{By, FieldChange, HistoryEntry};
+use crate::store::history::{
+    self, changes_between, fields_of, By, FieldChange, HistoryEntry, NewHistoryLine, RecordKind,
+};
 use crate::store::participants::{
     self as store, EligibilityRow, NewParticipant, Participant, ParticipantAccess,
 };
@@ -292,6 +299,33 @@ fn get(conn: &mut Conn, structure_id: StructureId, id: ParticipantId) -> AppResu
     store::find_in(conn, structure_id, id)?.ok_or(AppError::NotFound("participant"))
 }
 
+/// Everything staff see of a person (nothing audited here: the callers do).
+fn full_view(conn: &mut Conn, p: Participant) -> AppResult<ParticipantView> {
+    let rows = store::eligibility_history(conn, p.id)?;
+    let eligibility = eligibility_summary(&rows, now().date());
+    Ok(ParticipantView {
+        id: p.id,
+        first_name: p.first_name,
+        last_name: p.last_name,
+        birth_date: p.birth_date,
+        birth_year: p.birth_year,
+        sex: p.sex,
+        postal_code: p.postal_code,
+        territory: p.territory,
+        qpv: p.qpv,
+        zrr: p.zrr,
+        qualification_level: p.qualification_level,
+        jobseeker_id: p.jobseeker_id,
+        looking_for_work: p.looking_for_work,
+        wished_rome_codes: split_codes(&p.wished_rome_codes),
+        licences: split_codes(&p.licences),
+        reachable_departements: split_codes(&p.reachable_departements),
+        available_from: p.available_from,
+        anonymised: p.anonymised_at.is_some(),
+        eligibility,
+    })
+}
+
 /// The participant as the caller may see it; writes the read to the audit log.
 pub fn participant_out(
     conn: &mut Conn,
@@ -301,31 +335,7 @@ pub fn participant_out(
     let access = records::participant_access(conn, caller, &p)?;
     audit_person(conn, caller, HistoryAction::Read, p.id, "personal data")?;
     Ok(match access {
-        ParticipantAccess::Full => {
-            let rows = store::eligibility_history(conn, p.id)?;
-            let eligibility = eligibility_summary(&rows, now().date());
-            ParticipantOut::Full(Box::new(ParticipantView {
-                id: p.id,
-                first_name: p.first_name,
-                last_name: p.last_name,
-                birth_date: p.birth_date,
-                birth_year: p.birth_year,
-                sex: p.sex,
-                postal_code: p.postal_code,
-                territory: p.territory,
-                qpv: p.qpv,
-                zrr: p.zrr,
-                qualification_level: p.qualification_level,
-                jobseeker_id: p.jobseeker_id,
-                looking_for_work: p.looking_for_work,
-                wished_rome_codes: split_codes(&p.wished_rome_codes),
-                licences: split_codes(&p.licences),
-                reachable_departements: split_codes(&p.reachable_departements),
-                available_from: p.available_from,
-                anonymised: p.anonymised_at.is_some(),
-                eligibility,
-            }))
-        }
+        ParticipantAccess::Full => ParticipantOut::Full(Box::new(full_view(conn, p)?)),
         ParticipantAccess::NameAndPlacements { organisation_id } => {
             let placements = placements::of_participant(conn, p.id)?
                 .into_iter()
@@ -397,15 +407,280 @@ pub fn list_participants(
     })
 }
 
-/// One person as the caller may see them, the read audited.
+/// One person as the caller may see them, with their version; the read audited.
 pub fn read_participant(
     conn: &mut Conn,
     caller: &Caller,
     id: ParticipantId,
-) -> AppResult<ParticipantOut> {
+) -> AppResult<Versioned<ParticipantOut>> {
     write_tx(conn, |c| {
         let p = get(c, caller.structure_id, id)?;
-        participant_out(c, caller, p)
+        let version = Version(p.version);
+        Ok(Versioned::new(participant_out(c, caller, p)?, version))
+    })
+}
+
+/// A correction of a person (`PATCH`, merge semantics): every field of creation, each
+/// optional; `null` clears an optional field and is refused on a required one.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParticipantPatch {
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub first_name: Patch<Name>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub last_name: Patch<Name>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub birth_date: Patch<NaiveDate>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Sex>)]
+    pub sex: Patch<Code>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub postal_code: Patch<Code>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<bool>)]
+    pub qpv: Patch<bool>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<bool>)]
+    pub zrr: Patch<bool>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<QualificationLevel>)]
+    pub qualification_level: Patch<Code>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub jobseeker_id: Patch<Code>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<bool>)]
+    pub looking_for_work: Patch<bool>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub wished_rome_codes: Patch<Vec<Code>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub licences: Patch<Vec<Code>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub reachable_departements: Patch<Vec<Code>>,
+    #[serde(default, deserialize_with = "crate::domain::corrections::patch_date")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub available_from: Patch<NaiveDate>,
+}
+
+/// A stored code list as the input of `validate` reads it.
+fn codes_of(stored: &str) -> AppResult<Vec<Code>> {
+    split_codes(stored)
+        .into_iter()
+        .map(|c| Code::new(c).map_err(|_| AppError::Internal))
+        .collect()
+}
+
+/// A stored text as the input of `validate` reads it.
+fn text_of<T: TryFrom<String>>(stored: Option<String>) -> AppResult<Option<T>> {
+    stored
+        .map(|t| T::try_from(t).map_err(|_| AppError::Internal))
+        .transpose()
+}
+
+/// The person's current data with the patch applied, as a creation input: the same
+/// `validate` then checks it. A required field cleared is a violation of its own.
+fn merged(p: &Participant, patch: ParticipantPatch) -> AppResult<ParticipantInput> {
+    let mut errors = Vec::new();
+    let first_name = required(&mut errors, "first_name", patch.first_name);
+    let last_name = required(&mut errors, "last_name", patch.last_name);
+    let birth_date = required(&mut errors, "birth_date", patch.birth_date);
+    let sex = required(&mut errors, "sex", patch.sex);
+    let qpv = required(&mut errors, "qpv", patch.qpv);
+    let zrr = required(&mut errors, "zrr", patch.zrr);
+    let qualification_level = required(
+        &mut errors,
+        "qualification_level",
+        patch.qualification_level,
+    );
+    let looking_for_work = required(&mut errors, "looking_for_work", patch.looking_for_work);
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let list = |current: &str, v: Patch<Vec<Code>>| -> AppResult<Vec<Code>> {
+        match v {
+            None => codes_of(current),
+            Some(v) => Ok(v.unwrap_or_default()),
+        }
+    };
+    let current_name = |n: &Option<String>| text_of::<Name>(n.clone());
+    Ok(ParticipantInput {
+        first_name: match first_name {
+            Some(n) => n,
+            None => current_name(&p.first_name)?.ok_or(AppError::Internal)?,
+        },
+        last_name: match last_name {
+            Some(n) => n,
+            None => current_name(&p.last_name)?.ok_or(AppError::Internal)?,
+        },
+        birth_date: match birth_date {
+            Some(d) => d,
+            None => p.birth_date.ok_or(AppError::Internal)?,
+        },
+        sex: match sex {
+            Some(s) => s,
+            None => Code::new(p.sex.as_str().to_string()).map_err(|_| AppError::Internal)?,
+        },
+        postal_code: match patch.postal_code {
+            None => text_of(p.postal_code.clone())?,
+            Some(v) => v,
+        },
+        qpv: qpv.unwrap_or(p.qpv),
+        zrr: zrr.unwrap_or(p.zrr),
+        qualification_level: match qualification_level {
+            Some(q) => q,
+            None => Code::new(p.qualification_level.as_str().to_string())
+                .map_err(|_| AppError::Internal)?,
+        },
+        jobseeker_id: match patch.jobseeker_id {
+            None => text_of(p.jobseeker_id.clone())?,
+            Some(v) => v,
+        },
+        looking_for_work: Some(looking_for_work.unwrap_or(p.looking_for_work)),
+        wished_rome_codes: list(&p.wished_rome_codes, patch.wished_rome_codes)?,
+        licences: list(&p.licences, patch.licences)?,
+        reachable_departements: list(&p.reachable_departements, patch.reachable_departements)?,
+        available_from: apply(p.available_from, patch.available_from),
+    })
+}
+
+/// A field of a patch that cannot be cleared: its new value if given, the violation
+/// `required` collected if cleared.
+fn required<T>(errors: &mut Vec<Violation>, field: &str, patch: Patch<T>) -> Option<T> {
+    not_null(field, patch).unwrap_or_else(|e| {
+        errors.push(e);
+        None
+    })
+}
+
+/// Corrects a person: the same rules as a registration (every broken rule listed, the
+/// duplicate rule against the other people), `If-Match` checked, the version raised. A
+/// correction of what reports count (sex, birth date, QPV, qualification) re-snapshots
+/// their placements and yearly totals in the same transaction. The correction is written
+/// to the person's history and to the audit log; an anonymised person cannot be corrected.
+pub fn correct_participant(
+    conn: &mut Conn,
+    caller: &Caller,
+    id: ParticipantId,
+    patch: ParticipantPatch,
+    if_match: Option<IfMatch>,
+) -> AppResult<Versioned<ParticipantOut>> {
+    let today = now().date();
+    write_tx(conn, |c| {
+        let sid = caller.structure_id;
+        let p = get(c, sid, id)?;
+        check_if_match(if_match.as_ref(), Version(p.version))?;
+        if p.anonymised_at.is_some() {
+            return Err(AppError::conflict(Violation::new(
+                "",
+                "participant_anonymised",
+            )));
+        }
+        let corrected = validate(merged(&p, patch)?, today)?;
+        store::lock_structure(c, sid)?;
+        if let Some(existing) = store::find_duplicate_other(
+            c,
+            sid,
+            &corrected.first_name,
+            &corrected.last_name,
+            corrected.birth_date,
+            id,
+        )? {
+            return Err(AppError::Conflict {
+                violation: Violation::new("", "participant_duplicate"),
+                extra: vec![("existing_id", existing.0.into())],
+            });
+        }
+        let version = Version(p.version);
+        let before = fields_of(&full_view(c, p)?);
+        store::update(c, id, &corrected)?;
+        let after_row = get(c, sid, id)?;
+        let after = fields_of(&full_view(c, after_row.clone())?);
+        let changes = changes_between(&before, &after);
+        if changes.is_empty() {
+            // Nothing changed: the same record and version, no history line.
+            audit_person(c, caller, HistoryAction::Read, id, "personal data")?;
+            let out = participant_out(c, caller, after_row)?;
+            return Ok(Versioned::new(out, version));
+        }
+        claimed(
+            crate::claim_version!(c, participants, id, version)?,
+            if_match.as_ref(),
+        )?;
+        if touches_snapshot(
+            changes.iter().map(|ch| ch.field.as_str()),
+            PERSON_SNAPSHOT_FIELDS,
+        ) {
+            resnapshot_person(c, &after_row)?;
+        }
+        history::record(
+            c,
+            NewHistoryLine {
+                structure_id: sid,
+                kind: RecordKind::Participant,
+                record_id: id.0,
+                at: now(),
+                by: Some(caller.user_id),
+                action: HistoryAction::Correct,
+                reason: None,
+                changes: &changes,
+            },
+        )?;
+        store::touch(c, id, today)?;
+        audit_person(
+            c,
+            caller,
+            HistoryAction::Correct,
+            id,
+            "personal data corrected",
+        )?;
+        let p = get(c, sid, id)?;
+        let version = Version(p.version);
+        Ok(Versioned::new(participant_out(c, caller, p)?, version))
+    })
+}
+
+/// Takes the person's corrected facts into the report snapshot of each of their placements
+/// and of its yearly totals (the age band on each placement's first day, as at creation).
+fn resnapshot_person(conn: &mut Conn, person: &Participant) -> AppResult<()> {
+    let birth = person.birth_date.ok_or(AppError::Internal)?;
+    for pl in placements::all_of_participant(conn, person.id)? {
+        let current = pl.snapshot();
+        let snapshot = placements::PlacementSnapshot {
+            sex: person.sex,
+            age_band: age_band(birth, pl.starts_on),
+            qpv: person.qpv,
+            qualification_level: person.qualification_level,
+            ..current.clone()
+        };
+        if snapshot != current {
+            placements::write_snapshot(conn, pl.id, &snapshot)?;
+        }
+    }
+    Ok(())
+}
+
+/// The history of a person's corrections, the read audited.
+pub fn participant_history(
+    conn: &mut Conn,
+    caller: &Caller,
+    id: ParticipantId,
+) -> AppResult<Vec<HistoryEntry>> {
+    write_tx(conn, |c| {
+        get(c, caller.structure_id, id)?;
+        audit_person(c, caller, HistoryAction::Read, id, "history")?;
+        Ok(history::history_of(
+            c,
+            caller.structure_id,
+            RecordKind::Participant,
+            id.0,
+        )?)
     })
 }
 

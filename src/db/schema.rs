@@ -277,6 +277,7 @@ diesel::table! {
         created_by -> BigInt,
         created_at -> Timestamp,
         version -> BigInt,
+        cancelled_at -> Nullable<Timestamp>,
     }
 }
 

@@ -118,6 +118,8 @@ pub fn visible_placements(
         for p in placements::table
             .filter(placements::structure_id.eq(structure_id))
             .filter(placements::id.eq_any(chunk))
+            // A cancelled placement takes no more hours.
+            .filter(placements::cancelled_at.is_null())
             .select(Placement::as_select())
             .load(conn)?
         {
@@ -138,6 +140,7 @@ pub fn periods_of_people(
     for chunk in people.chunks(CHUNK) {
         let rows: Vec<(i64, NaiveDate, Option<NaiveDate>, Option<NaiveDate>)> = placements::table
             .filter(placements::participant_id.eq_any(chunk))
+            .filter(placements::cancelled_at.is_null())
             .select((
                 placements::participant_id,
                 placements::starts_on,

@@ -180,6 +180,7 @@ impl ClauseReports {
     pub fn load(conn: &mut Conn, clause_id: ClauseId) -> QueryResult<ClauseReports> {
         let rows: Vec<PlacementDates> = placements::table
             .filter(placements::clause_id.eq(clause_id))
+            .filter(placements::cancelled_at.is_null())
             .select((
                 placements::id,
                 placements::assignment_id,

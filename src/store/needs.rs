@@ -262,6 +262,7 @@ pub fn pool(
     }
     let active: Vec<(ParticipantId, i64)> = placements::table
         .filter(placements::structure_id.eq(structure_id))
+        .filter(placements::cancelled_at.is_null())
         .filter(placements::starts_on.le(day))
         .filter(
             placements::exit_on

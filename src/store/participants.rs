@@ -37,6 +37,8 @@ pub struct Participant {
     pub anonymised_at: Option<chrono::NaiveDateTime>,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
+    /// The record's version (its ETag), raised by each correction.
+    pub version: i64,
 }
 
 pub struct NewParticipant {
@@ -74,6 +76,7 @@ pub fn contractor_linked(
 ) -> QueryResult<bool> {
     let placed: i64 = placements::table
         .filter(placements::participant_id.eq(participant_id))
+        .filter(placements::cancelled_at.is_null())
         .filter(
             placements::contractor_id
                 .eq(org)
@@ -140,6 +143,39 @@ pub fn find_duplicate(
     }))
 }
 
+/// Another person than `except` with the same last name, first name and birth date in the
+/// structure (the duplicate rule of a correction).
+pub fn find_duplicate_other(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    first_name: &str,
+    last_name: &str,
+    birth_date: NaiveDate,
+    except: ParticipantId,
+) -> QueryResult<Option<ParticipantId>> {
+    let rows: Vec<(ParticipantId, Option<String>, Option<String>)> = participants::table
+        .filter(participants::structure_id.eq(structure_id))
+        .filter(participants::birth_date.eq(birth_date))
+        .filter(participants::id.ne(except))
+        .select((
+            participants::id,
+            participants::first_name,
+            participants::last_name,
+        ))
+        .load(conn)?;
+    let norm = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    Ok(rows.into_iter().find_map(|(id, f, l)| {
+        (norm(f.as_deref().unwrap_or("")) == norm(first_name)
+            && norm(l.as_deref().unwrap_or("")) == norm(last_name))
+        .then_some(id)
+    }))
+}
+
 /// Takes the structure's row lock for the rest of the transaction: two creations of the
 /// same person take turns, so the second sees the first.
 pub fn lock_structure(conn: &mut Conn, structure_id: StructureId) -> QueryResult<()> {
@@ -181,6 +217,38 @@ pub fn create(
         .get_result(conn)
 }
 
+/// Writes a person's corrected fields (already checked by the use case; the version is
+/// raised apart, by `claim_version!`).
+pub fn update(conn: &mut Conn, id: ParticipantId, p: &NewParticipant) -> QueryResult<()> {
+    use chrono::Datelike;
+    diesel::update(participants::table.filter(participants::id.eq(id)))
+        .set((
+            (
+                participants::first_name.eq(&p.first_name),
+                participants::last_name.eq(&p.last_name),
+                participants::birth_date.eq(p.birth_date),
+                participants::birth_year.eq(p.birth_date.year()),
+                participants::sex.eq(&p.sex),
+                participants::postal_code.eq(&p.postal_code),
+                participants::territory.eq(&p.territory),
+                participants::qpv.eq(p.qpv),
+                participants::zrr.eq(p.zrr),
+            ),
+            (
+                participants::qualification_level.eq(&p.qualification_level),
+                participants::jobseeker_id.eq(&p.jobseeker_id),
+                participants::looking_for_work.eq(p.looking_for_work),
+                participants::wished_rome_codes.eq(p.wished_rome_codes.join(",")),
+                participants::licences.eq(p.licences.join(",")),
+                participants::reachable_departements.eq(p.reachable_departements.join(",")),
+                participants::available_from.eq(p.available_from),
+                participants::updated_at.eq(now()),
+            ),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn touch(conn: &mut Conn, id: ParticipantId, day: NaiveDate) -> QueryResult<()> {
     diesel::update(
         participants::table
@@ -208,6 +276,7 @@ pub fn list(
                 participants::id
                     .eq_any(
                         placements::table
+                            .filter(placements::cancelled_at.is_null())
                             .filter(
                                 placements::contractor_id
                                     .eq(org)

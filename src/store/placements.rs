@@ -67,6 +67,12 @@ pub struct Placement {
     pub created_by: UserId,
     #[serde(skip)]
     pub created_at: chrono::NaiveDateTime,
+    /// The record's version (its ETag), raised by each correction.
+    #[serde(skip)]
+    pub version: i64,
+    /// When the placement was cancelled as entered by mistake (null: it stands); a
+    /// cancelled placement counts nowhere (reports, progress, lists).
+    pub cancelled_at: Option<chrono::NaiveDateTime>,
 }
 
 impl Placement {
@@ -327,12 +333,27 @@ pub fn find(
         .optional()
 }
 
+/// Every placement of a person, the cancelled ones too (a correction of the person
+/// re-snapshots them all).
+pub fn all_of_participant(
+    conn: &mut Conn,
+    participant_id: ParticipantId,
+) -> QueryResult<Vec<Placement>> {
+    placements::table
+        .filter(placements::participant_id.eq(participant_id))
+        .order(placements::id)
+        .select(Placement::as_select())
+        .load(conn)
+}
+
+/// The placements of a person that stand (not cancelled), by start.
 pub fn of_participant(
     conn: &mut Conn,
     participant_id: ParticipantId,
 ) -> QueryResult<Vec<Placement>> {
     placements::table
         .filter(placements::participant_id.eq(participant_id))
+        .filter(placements::cancelled_at.is_null())
         .order((placements::starts_on, placements::id))
         .select(Placement::as_select())
         .load(conn)
@@ -342,6 +363,7 @@ pub fn of_participant(
 pub fn of_clause(conn: &mut Conn, clause_id: ClauseId) -> QueryResult<Vec<Placement>> {
     placements::table
         .filter(placements::clause_id.eq(clause_id))
+        .filter(placements::cancelled_at.is_null())
         .order(placements::id)
         .select(Placement::as_select())
         .load(conn)
@@ -359,6 +381,7 @@ pub fn list(
     let base = || {
         let mut q = placements::table
             .filter(placements::structure_id.eq(structure_id))
+            .filter(placements::cancelled_at.is_null())
             .into_boxed();
         if let Some(org) = contractor {
             q = q.filter(
@@ -418,6 +441,7 @@ pub fn template_rows(
         .inner_join(participants::table)
         .inner_join(organisations::table.on(organisations::id.eq(placements::contractor_id)))
         .filter(placements::structure_id.eq(structure_id))
+        .filter(placements::cancelled_at.is_null())
         .filter(placements::starts_on.le(last))
         .filter(
             placements::ends_on
@@ -463,4 +487,98 @@ pub fn template_rows(
             },
         )
         .collect())
+}
+
+/// Writes a placement's report snapshot again, on the placement and on each of its yearly
+/// totals (which carry the same columns), after a correction of the person or the placement.
+pub fn write_snapshot(
+    conn: &mut Conn,
+    id: PlacementId,
+    snapshot: &PlacementSnapshot,
+) -> QueryResult<()> {
+    use crate::db::schema::placement_year_totals;
+    diesel::update(placements::table.filter(placements::id.eq(id)))
+        .set(crate::snapshot_values!(placements, snapshot))
+        .execute(conn)?;
+    diesel::update(placement_year_totals::table.filter(placement_year_totals::placement_id.eq(id)))
+        .set(crate::snapshot_values!(placement_year_totals, snapshot))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A placement's corrected own fields (its snapshot is written by `write_snapshot`; the
+/// version is raised apart, by `claim_version!`).
+pub struct CorrectedPlacement {
+    pub employer_id: OrganisationId,
+    pub job_title: String,
+    pub ends_on: Option<NaiveDate>,
+    pub weekly_hours: i64,
+    pub eligibility_id: Option<i64>,
+    pub exit_on: Option<NaiveDate>,
+    pub exit_outcome: Option<ExitOutcome>,
+}
+
+pub fn correct(conn: &mut Conn, id: PlacementId, p: &CorrectedPlacement) -> QueryResult<()> {
+    diesel::update(placements::table.filter(placements::id.eq(id)))
+        .set((
+            placements::employer_id.eq(p.employer_id),
+            placements::job_title.eq(&p.job_title),
+            placements::ends_on.eq(p.ends_on),
+            placements::weekly_hours.eq(p.weekly_hours),
+            placements::eligibility_id.eq(p.eligibility_id),
+            placements::exit_on.eq(p.exit_on),
+            placements::exit_outcome.eq(p.exit_outcome),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Marks a placement cancelled at `at`.
+pub fn cancel(conn: &mut Conn, id: PlacementId, at: chrono::NaiveDateTime) -> QueryResult<()> {
+    diesel::update(placements::table.filter(placements::id.eq(id)))
+        .set(placements::cancelled_at.eq(Some(at)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The months of a placement's hour entries that hold hours: reported and not rejected, or
+/// with a validated figure (`validated_only`: only the latter).
+pub fn months_with_hours(
+    conn: &mut Conn,
+    id: PlacementId,
+    validated_only: bool,
+) -> QueryResult<Vec<crate::domain::period::Month>> {
+    use crate::db::schema::hour_entries;
+    use crate::domain::hours::EntryStatus;
+    let rows: Vec<(crate::domain::period::Month, EntryStatus, Option<i64>)> = hour_entries::table
+        .filter(hour_entries::placement_id.eq(id))
+        .order(hour_entries::month)
+        .select((
+            hour_entries::month,
+            hour_entries::status,
+            hour_entries::validated_work,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, status, validated)| {
+            validated.is_some() || (!validated_only && *status != EntryStatus::Rejected)
+        })
+        .map(|(m, _, _)| m)
+        .collect())
+}
+
+/// The entries of a placement waiting for validation (a cancellation rejects them).
+pub fn submitted_entries(
+    conn: &mut Conn,
+    id: PlacementId,
+) -> QueryResult<Vec<crate::store::hours::HourEntry>> {
+    use crate::db::schema::hour_entries;
+    use crate::domain::hours::EntryStatus;
+    hour_entries::table
+        .filter(hour_entries::placement_id.eq(id))
+        .filter(hour_entries::status.eq(EntryStatus::Submitted))
+        .order(hour_entries::id)
+        .select(crate::store::hours::HourEntry::as_select())
+        .load(conn)
 }

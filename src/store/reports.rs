@@ -248,6 +248,7 @@ fn month_facts(
         let (p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13) = snapshot_columns!();
         let mut q = hour_entries::table
             .inner_join(placements::table)
+            .filter(placements::cancelled_at.is_null())
             .filter(hour_entries::month.ge(from))
             .filter(hour_entries::month.le(to))
             .filter(hour_entries::validated_work.is_not_null())
@@ -331,6 +332,7 @@ pub fn totals(conn: &mut Conn, scope: &ReportScope, period: &Period) -> QueryRes
         (true, [(from, to)]) => {
             let mut q = hour_entries::table
                 .inner_join(placements::table)
+                .filter(placements::cancelled_at.is_null())
                 .filter(hour_entries::month.ge(from))
                 .filter(hour_entries::month.le(to))
                 .filter(hour_entries::validated_work.is_not_null())
@@ -367,6 +369,7 @@ pub fn totals(conn: &mut Conn, scope: &ReportScope, period: &Period) -> QueryRes
     for (from, to) in &split.partial {
         let mut q = hour_entries::table
             .inner_join(placements::table)
+            .filter(placements::cancelled_at.is_null())
             .filter(hour_entries::month.ge(from))
             .filter(hour_entries::month.le(to))
             .filter(hour_entries::validated_work.is_not_null())
@@ -498,6 +501,7 @@ pub fn employment_contracts(
         .filter(placements::starts_on.ge(period.start()))
         .filter(placements::starts_on.le(period.end()))
         .filter(placements::modality.ne("training"))
+        .filter(placements::cancelled_at.is_null())
         .select((
             sql::<BigInt>("CAST(COUNT(*) AS BIGINT)"),
             sql::<BigInt>("CAST(COUNT(DISTINCT placements.participant_id) AS BIGINT)"),
@@ -523,6 +527,7 @@ pub fn exits(
     let mut q = placements::table
         .filter(placements::exit_on.ge(period.start()))
         .filter(placements::exit_on.le(period.end()))
+        .filter(placements::cancelled_at.is_null())
         .group_by(placements::exit_outcome)
         .select((
             placements::exit_outcome,

@@ -8,6 +8,7 @@ mod concurrency;
 mod contractors;
 mod contracts;
 mod corrections_contracts;
+mod corrections_people;
 mod corrections_records;
 mod demo;
 mod failures;

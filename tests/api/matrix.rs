@@ -589,7 +589,12 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
         ("GET", "/api/v1/participants")
         | ("GET", "/api/v1/participants/<id>")
         | ("GET", "/api/v1/participants/<id>/eligibility")
-        | ("GET", "/api/v1/participants/<id>/timeline") => get(),
+        | ("GET", "/api/v1/participants/<id>/timeline")
+        | ("GET", "/api/v1/participants/<id>/history") => get(),
+        ("PATCH", "/api/v1/participants/<id>") => {
+            let p = person(app, &w.facilitator, "Rose", &format!("Corrigee {n}"));
+            with_id(json_call(200, json!({"looking_for_work": false})), p)
+        }
         ("POST", "/api/v1/participants/<id>/eligibility") => json_call(
             201,
             json!({"criteria": ["rsa"], "proof": "caf_certificate", "validated_on": "2026-11-20"}),
@@ -606,6 +611,17 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
             )
         }
         ("GET", "/api/v1/placements") | ("GET", "/api/v1/placements/<id>") => get(),
+        ("PATCH", "/api/v1/placements/<id>") | ("POST", "/api/v1/placements/<id>/cancel") => {
+            let p = person(app, &w.facilitator, "Rose", &format!("Corrigee {n}"));
+            eligible(app, &w.facilitator, p, "2026-01-10");
+            let pl = placement(app, &w.facilitator, p, w.assignment_a, w.contractor_a, "Maçon");
+            let body = match route.method {
+                "PATCH" => json!({"job_title": "Maçon coffreur"}),
+                _ => json!({"reason": "Saisie en double"}),
+            };
+            with_id(json_call(200, body), pl)
+        }
+        ("GET", "/api/v1/placements/<id>/history") => get(),
         ("POST", "/api/v1/placements/<id>/exit") => {
             let p = person(app, &w.facilitator, "Lina", &format!("Sortie {n}"));
             eligible(app, &w.facilitator, p, "2026-01-10");

@@ -1008,6 +1008,18 @@ fn people_and_placements(c: &Ctx, walk: &mut Walk) {
         "qualification_level": "3"}),
     );
     walk.refused("the same person", &r, 409, "participant_duplicate");
+    let r = app.patch(
+        &format!("/api/v1/participants/{}", c.p),
+        &w.facilitator,
+        json!({"zrr": true}),
+        Some("\"0\""),
+    );
+    walk.refused(
+        "a correction of a person read long ago",
+        &r,
+        412,
+        "precondition_failed",
+    );
     let r = app.post("/api/v1/participants", &w.facilitator, json!({
         "first_name": "Jean", "last_name": "Rome", "birth_date": "1990-04-02", "sex": "male",
         "qualification_level": "3", "wished_rome_codes": ["F17"], "reachable_departements": ["99"]}));
@@ -1529,6 +1541,18 @@ const PRODUCED_ELSEWHERE: &[(&str, &str)] = &[
     (
         "concurrent_update",
         "error::tests::a_serialization_failure_is_concurrent_update",
+    ),
+    (
+        "placement_cancelled",
+        "tests/api/corrections_people.rs a_placement_entered_by_mistake_is_cancelled",
+    ),
+    (
+        "placement_has_validated_hours",
+        "tests/api/corrections_people.rs a_placement_entered_by_mistake_is_cancelled",
+    ),
+    (
+        "hours_outside_new_dates",
+        "tests/api/corrections_people.rs a_placement_is_corrected_under_the_rules_of_creation",
     ),
     (
         "record_exists",
