@@ -364,6 +364,8 @@ vocabulary! {
         /// An account switched off, or on again.
         Deactivate = "deactivate",
         Reactivate = "reactivate",
+        /// A proposal answered by the contractor (interview, hired, declined).
+        Answer = "answer",
     }
 }
 
