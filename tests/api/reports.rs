@@ -944,6 +944,19 @@ on_both!(
         let contractors = r["breakdowns"]["contractor"].as_array().unwrap();
         assert_eq!(contractors.len(), 2);
         assert!(contractors.iter().all(|c| c["persons"] == 1));
+        // Buyer and contractor cells name the organisation of their key; codes do not.
+        let organisations = r["breakdowns"]["buyer"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(contractors);
+        for cell in organisations {
+            let id = cell["key"].as_str().unwrap();
+            let org = app.get(&format!("/api/v1/organisations/{id}"), t);
+            assert_eq!(org.status, 200, "{}", org.text);
+            assert!(org.body["name"].is_string());
+            assert_eq!(cell["label"], org.body["name"], "{cell}");
+        }
         assert_eq!(
             r["breakdowns"]["sex"],
             json!([{"key": "female", "persons": 1, "hours": 70.25, "suppressed": false}])
