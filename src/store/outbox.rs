@@ -4,7 +4,8 @@
 //!
 //! Statuses: `queued` (waiting to be sent, possibly after failed attempts), `sent`, `failed`
 //! (gave up after the configured attempts, or the server refused for good; a facilitator can
-//! retry it). A row is ready when it is queued and either never attempted or its
+//! retry it), `digested` (never sent alone: it went within the digest whose Message-ID it
+//! bears, see `reminders::collect`). A row is ready when it is queued and either never attempted or its
 //! `next_attempt_at` has come.
 
 use std::collections::HashSet;
@@ -17,7 +18,7 @@ use serde::Serialize;
 use crate::db::schema::outbox;
 use crate::db::Conn;
 use crate::domain::ids::{ParticipantId, StructureId};
-use crate::domain::vocabulary::OutboxStatus;
+use crate::domain::vocabulary::{OutboxStatus, ReminderRule};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = outbox)]
@@ -25,7 +26,7 @@ pub struct OutboxRow {
     pub id: i64,
     pub structure_id: StructureId,
     pub dedup_key: String,
-    pub rule: String,
+    pub rule: ReminderRule,
     pub subject_type: String,
     pub subject_id: i64,
     pub period: String,
@@ -51,7 +52,7 @@ pub struct OutboxRow {
 pub struct NewOutbox {
     pub structure_id: StructureId,
     pub dedup_key: String,
-    pub rule: String,
+    pub rule: ReminderRule,
     pub subject_type: String,
     pub subject_id: i64,
     pub period: String,
@@ -81,10 +82,16 @@ pub fn existing_keys(conn: &mut Conn, keys: &[String]) -> QueryResult<HashSet<St
 
 /// Queues a row unless its key is already there; true when it was queued by this call.
 pub fn enqueue(conn: &mut Conn, r: &NewOutbox) -> QueryResult<bool> {
+    enqueue_as(conn, r, OutboxStatus::Queued)
+}
+
+/// Writes a row with `status` unless its key is already there (`digested`: a reminder sent
+/// within a digest, kept so that it goes once); true when written by this call.
+pub fn enqueue_as(conn: &mut Conn, r: &NewOutbox, status: OutboxStatus) -> QueryResult<bool> {
     let values = (
         outbox::structure_id.eq(r.structure_id),
         outbox::dedup_key.eq(&r.dedup_key),
-        outbox::rule.eq(&r.rule),
+        outbox::rule.eq(r.rule),
         outbox::subject_type.eq(&r.subject_type),
         outbox::subject_id.eq(r.subject_id),
         outbox::period.eq(&r.period),
@@ -95,7 +102,7 @@ pub fn enqueue(conn: &mut Conn, r: &NewOutbox) -> QueryResult<bool> {
         outbox::body_text.eq(&r.body_text),
         outbox::body_html.eq(&r.body_html),
         outbox::message_id.eq(&r.message_id),
-        outbox::status.eq(OutboxStatus::Queued),
+        outbox::status.eq(status),
         outbox::attempts.eq(0),
         outbox::next_attempt_at.eq(r.next_attempt_at),
         outbox::created_at.eq(r.created_at),
@@ -223,7 +230,7 @@ pub fn release(conn: &mut Conn, token: &str) -> QueryResult<()> {
 pub struct NotificationView {
     pub id: i64,
     pub status: OutboxStatus,
-    pub rule: String,
+    pub rule: ReminderRule,
     pub subject_type: String,
     pub subject_id: i64,
     pub period: String,
@@ -263,7 +270,7 @@ impl From<OutboxRow> for NotificationView {
 }
 
 /// The statuses' codes, for the OpenAPI document.
-pub const STATUSES: [&str; 3] = OutboxStatus::CODES;
+pub const STATUSES: [&str; 4] = OutboxStatus::CODES;
 
 pub fn list(
     conn: &mut Conn,
@@ -331,10 +338,17 @@ pub fn withdraw_about_person(
         .or(outbox::subject_type
             .eq("referral")
             .and(outbox::subject_id.eq_any(referral_ids)));
-    let message_ids: Vec<String> = outbox::table
+    let mut message_ids: Vec<String> = outbox::table
         .filter(about.clone())
         .select(outbox::message_id)
         .load(conn)?;
+    message_ids.sort();
+    message_ids.dedup();
+    // A reminder sent within a digest shares the digest's Message-ID: the digest, which
+    // names the person too, is withdrawn with it.
+    let about = about.or(outbox::rule
+        .eq(ReminderRule::Digest)
+        .and(outbox::message_id.eq_any(message_ids.clone())));
     let text = format!(
         "Ce message concernait la personne n° {participant_id}, dont les données personnelles \
          ont été anonymisées au terme de la durée de conservation."
