@@ -413,7 +413,7 @@ pub async fn clause_progress_route(
     let pct = config.on_track_percent;
     let (sid, org) = (caller.structure_id, caller.contractor_org());
     reply::json(db, move |c| {
-        crate::app::progress::clause_progress_named(c, sid, org, id, on, pct)
+        crate::app::progress::clause_progress(c, sid, org, id, on, pct)?.named(c)
     })
     .await
 }
