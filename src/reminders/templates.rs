@@ -68,9 +68,14 @@ pub struct Rendered {
 /// Renders the message of `rule` with the given values (all text, already formatted in
 /// French).
 pub fn render(rule: &str, context: &BTreeMap<String, String>) -> Result<Rendered, String> {
+    render_with(rule, context)
+}
+
+/// The subject (on one line), text and HTML of the templates under `dir`.
+fn render_with<S: serde::Serialize>(dir: &str, context: &S) -> Result<Rendered, String> {
     let env = environment();
     let one = |part: &str| -> Result<String, String> {
-        let name = format!("{rule}/{part}");
+        let name = format!("{dir}/{part}");
         env.get_template(&name)
             .and_then(|t| t.render(context))
             .map_err(|e| format!("template {name}: {e:#}"))
@@ -93,7 +98,6 @@ pub fn render_digest(
     context: &BTreeMap<String, String>,
     parts: &[&Rendered],
 ) -> Result<Rendered, String> {
-    let env = environment();
     let mut ctx: BTreeMap<String, minijinja::Value> = context
         .iter()
         .map(|(k, v)| (k.clone(), minijinja::Value::from(v.clone())))
@@ -111,21 +115,7 @@ pub fn render_digest(
         })
         .collect();
     ctx.insert("parts".into(), minijinja::Value::from(shown));
-    let one = |part: &str| -> Result<String, String> {
-        let name = format!("digest/{part}");
-        env.get_template(&name)
-            .and_then(|t| t.render(&ctx))
-            .map_err(|e| format!("template {name}: {e:#}"))
-    };
-    let subject = one("subject.txt")?
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    Ok(Rendered {
-        subject,
-        text: one("body.txt")?,
-        html: one("body.html")?,
-    })
+    render_with("digest", &ctx)
 }
 
 /// The rules that have templates (the digest is not one).
