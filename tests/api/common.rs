@@ -691,11 +691,4 @@ pub fn csv_rows(text: &str, delimiter: u8) -> Vec<Vec<String>> {
 }
 
 /// The header of the report CSV in its `standard` form: the old columns, then `label`.
-pub const STANDARD_REPORT_HEADER: [&str; 6] = [
-    "breakdown",
-    "key",
-    "persons",
-    "hours",
-    "suppressed",
-    "label",
-];
+pub const STANDARD_REPORT_HEADER: &str = "breakdown,key,persons,hours,suppressed,label";

@@ -141,7 +141,7 @@ on_both!(
         // The standard form: the old columns exactly, then `label`; the same rows.
         let r = app.get_ok("/api/v1/reports/annual.csv?year=2026&dialect=standard", fac);
         let std_rows = standard_rows(&r.text);
-        assert_eq!(std_rows[0], STANDARD_REPORT_HEADER);
+        assert_eq!(std_rows[0].join(","), STANDARD_REPORT_HEADER);
         assert_eq!(
             std_rows[1],
             [
