@@ -582,7 +582,8 @@ mod tests {
             event(3, State::Hired, None, None),
         ];
         let lines = history_lines(events.iter().map(|e| (e, by(e.id))), Some(PlacementId(40)));
-        let summary: Vec<(HistoryAction, Vec<(String, Value, Value)>)> = lines
+        type Line = (HistoryAction, Vec<(String, Value, Value)>);
+        let summary: Vec<Line> = lines
             .iter()
             .map(|l| {
                 (

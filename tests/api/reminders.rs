@@ -979,7 +979,7 @@ on_both!(end_of_clause_and_final_report, |app: &TestApp| {
         smtp.messages()
             .iter()
             .filter(|m| m.to == vec![to.to_string()])
-            .flat_map(|m| carried(&m))
+            .flat_map(carried)
             .collect()
     };
     // Winter: 08:05 UTC is 09:05 in Paris.
