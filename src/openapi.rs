@@ -996,7 +996,11 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "The month of the hours, YYYY-MM",
             )
             .json_body(s.input::<hours::HoursInput>())
-            .json(200, "The hour entry", s.named::<store::hours::HourEntry>()),
+            .json(
+                200,
+                "The hour entry",
+                s.named::<store::hours::HourEntryView>(),
+            ),
         ("POST", "/api/v1/hours/import") => {
             let mut d = d.query(
                 "dry_run",
@@ -1084,7 +1088,7 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
         ("POST", "/api/v1/hours/validation") => d.json_body(s.input::<hours::Decision>()).json(
             200,
             "The entries decided",
-            s.list::<store::hours::HourEntry>(),
+            s.list::<store::hours::HourEntryView>(),
         ),
         ("GET", "/api/v1/clauses/<id>/progress") => d
             .id("clause")

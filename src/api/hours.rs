@@ -26,7 +26,7 @@ use crate::domain::rule::Violation;
 use crate::domain::spreadsheet::CsvDialect;
 use crate::domain::units::{ser_hundredths, Hundredths};
 use crate::error::{ApiError, ApiResult};
-use crate::store::hours::{EntryFilter, HourEntry};
+use crate::store::hours::{EntryFilter, HourEntryView};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct HoursInput {
@@ -44,7 +44,7 @@ pub async fn put_hours(
     body: JsonBody<HoursInput>,
     db: &State<Db>,
     config: &State<Config>,
-) -> Answer<HourEntry> {
+) -> Answer<HourEntryView> {
     let input = body.0;
     let rules = HourRules {
         today: db.clock.today(),
@@ -246,7 +246,7 @@ pub async fn list(
     month: Param<Month>,
     paging: Paging,
     db: &State<Db>,
-) -> Listed<crate::store::hours::HourEntryView> {
+) -> Listed<HourEntryView> {
     params!(status, clause_id, placement_id, month, paging);
     let f = EntryFilter {
         status: None,
@@ -254,6 +254,7 @@ pub async fn list(
         placement_id,
         month,
         contractor: None,
+        entry_ids: None,
     };
     let caller = caller.0;
     reply::page(db, move |c| {
@@ -289,7 +290,11 @@ pub struct Decision {
 
 /// POST /api/v1/hours/validation — staff: validate or reject one entry or a batch.
 #[rocket::post("/hours/validation", data = "<body>")]
-pub async fn decide(caller: Staff, body: JsonBody<Decision>, db: &State<Db>) -> Listed<HourEntry> {
+pub async fn decide(
+    caller: Staff,
+    body: JsonBody<Decision>,
+    db: &State<Db>,
+) -> Listed<HourEntryView> {
     let input = body.0;
     let now = db.clock.naive();
     let caller = caller.0;
@@ -408,7 +413,7 @@ pub async fn clause_progress_route(
     let pct = config.on_track_percent;
     let (sid, org) = (caller.structure_id, caller.contractor_org());
     reply::json(db, move |c| {
-        crate::app::progress::clause_progress_named(c, sid, org, id, on, pct)
+        crate::app::progress::clause_progress(c, sid, org, id, on, pct)?.named(c)
     })
     .await
 }

@@ -271,6 +271,7 @@ const LABELLED_CODES: &CodeList = &[
     ("queued", "en attente d'envoi"),
     ("sent", "envoyé"),
     ("failed", "en échec"),
+    ("digested", "envoyé dans un récapitulatif"),
     ("open", "ouvert"),
     ("filled", "pourvu"),
     ("closed", "fermé"),
@@ -339,6 +340,7 @@ fn notification_status(code: &str) -> String {
         "queued" => "en attente d'envoi".into(),
         "sent" => "envoyé".into(),
         "failed" => "en échec".into(),
+        "digested" => "envoyé dans un récapitulatif".into(),
         other => quoted(other),
     }
 }

@@ -28,7 +28,7 @@ use rocket::request::FromParam;
 use crate::api::messages::field_error;
 use crate::domain::ids::{
     AssignmentId, ClauseId, ContractId, HourEntryId, NeedId, OrganisationId, ParticipantId,
-    PlacementId, ReferralId, StructureId, UserId,
+    PlacementId, ReferralId, SessionId, StructureId, UserId,
 };
 use crate::domain::period::{Month, FIRST_YEAR, LAST_YEAR};
 use crate::domain::rule::Violation;
@@ -279,7 +279,7 @@ impl From<Id> for i64 {
 /// Rocket's `i64` in a path (`/clauses/<id>`), so that a handler gets the kind of id its
 /// use case takes.
 macro_rules! typed_ids {
-    ($($id:ident),+ $(,)?) => {$(
+    ($( $(#[$doc:meta])* $id:ident ),+ $(,)?) => {$(
         impl QueryValue for $id {
             fn read(text: &str) -> Result<Self, Violation> {
                 Id::read(text).map(|Id(id)| $id(id))
@@ -295,19 +295,7 @@ macro_rules! typed_ids {
     )+};
 }
 
-typed_ids!(
-    StructureId,
-    OrganisationId,
-    UserId,
-    ParticipantId,
-    ContractId,
-    ClauseId,
-    AssignmentId,
-    PlacementId,
-    HourEntryId,
-    NeedId,
-    ReferralId,
-);
+crate::domain::ids::for_each_id_type!(typed_ids);
 
 /// `limit` and `offset` of a list route, gathered by `?<paging..>` and read like the other
 /// parameters; `params!` turns it into a [`Page`].

@@ -35,9 +35,10 @@ use crate::domain::units::Hundredths;
 use crate::domain::vocabulary::{ContractType, HistoryAction, Modality};
 use crate::error::{ApiError, ApiResult};
 use crate::store::contracts::split_codes;
+use crate::store::history::HistoryEntry;
 use crate::store::needs as needs_store;
 use crate::store::placements::Placement;
-use crate::store::referrals::{self as store, EventRow};
+use crate::store::referrals as store;
 use crate::store::timeline::NextActionOut;
 use crate::store::{audit, organisations, participants};
 
@@ -70,8 +71,10 @@ pub struct ReferralView {
     pub proposed_at: chrono::NaiveDateTime,
     pub updated_by: UserId,
     pub updated_at: chrono::NaiveDateTime,
-    /// Every state change: who and when.
-    pub events: Vec<EventRow>,
+    /// Every state change in the one history shape: the proposal (`create`), then each
+    /// answer (`answer`) with the change of `state` (and of the decline `reason` code, of
+    /// `placement_id` for a hire); the comment given with an answer is the line's `reason`.
+    pub events: Vec<HistoryEntry>,
     pub contractor_name: String,
     /// First and last name; null where `participant` is null or once anonymised.
     pub participant_name: Option<String>,

@@ -42,7 +42,7 @@ pub async fn annual(
     config: &State<Config>,
 ) -> Answer<Report> {
     let req = params.parse()?;
-    let loaded = load(caller.0, req, db, config, false).await?;
+    let loaded = load(caller.0, req, db, config, true).await?;
     Ok(Json(loaded.report))
 }
 

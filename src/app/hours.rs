@@ -21,7 +21,7 @@ use crate::domain::rule::Violation;
 use crate::domain::vocabulary::HistoryAction;
 use crate::store::history::HistoryEntry;
 use crate::store::hours::{
-    self as store, EntryFilter, HourEntry, NewChange, NewEntry, Replacement,
+    self as store, EntryFilter, HourEntry, HourEntryView, NewChange, NewEntry, Replacement,
 };
 use crate::store::placements::{self as placements, Placement};
 
@@ -65,7 +65,7 @@ pub fn report_month(
     figures: &MonthFigures<'_>,
     rules: &HourRules,
     now: NaiveDateTime,
-) -> AppResult<HourEntry> {
+) -> AppResult<HourEntryView> {
     let Some(parsed_month) = Month::parse(month) else {
         return Err(Violation::new("month", "month_malformed").into());
     };
@@ -97,8 +97,38 @@ pub fn report_month(
         if !refused.is_empty() {
             return Err(AppError::Invalid(refused));
         }
-        store::find(c, placement_id, parsed_month)?.ok_or(AppError::NotFound("hour entry"))
+        let entry =
+            store::find(c, placement_id, parsed_month)?.ok_or(AppError::NotFound("hour entry"))?;
+        one_named(named_entries(c, caller, vec![entry])?)
     })
+}
+
+/// Entries named as the list names them (the person, the contractor, the clause beside
+/// their ids), in the order given.
+pub fn named_entries(
+    conn: &mut Conn,
+    caller: &Caller,
+    entries: Vec<HourEntry>,
+) -> AppResult<Vec<HourEntryView>> {
+    let ids: Vec<HourEntryId> = entries.iter().map(|e| e.id).collect();
+    let filter = EntryFilter {
+        status: None,
+        clause_id: None,
+        placement_id: None,
+        month: None,
+        contractor: None,
+        entry_ids: Some(ids.clone()),
+    };
+    let (views, _) = store::list(conn, caller.structure_id, &filter, ids.len() as i64, 0)?;
+    let mut by_id: HashMap<HourEntryId, HourEntryView> =
+        views.into_iter().map(|v| (v.entry.id, v)).collect();
+    ids.iter()
+        .map(|id| by_id.remove(id).ok_or(AppError::NotFound("hour entry")))
+        .collect()
+}
+
+fn one_named(mut views: Vec<HourEntryView>) -> AppResult<HourEntryView> {
+    views.pop().ok_or(AppError::NotFound("hour entry"))
 }
 
 /// Why an import transaction was rolled back.
@@ -422,7 +452,7 @@ pub fn decide_entries(
     decision: &str,
     reason: Option<&str>,
     now: NaiveDateTime,
-) -> AppResult<Vec<HourEntry>> {
+) -> AppResult<Vec<HourEntryView>> {
     let decision = EntryDecision::parse(decision)?;
     if entry_ids.is_empty() {
         return Err(Violation::new("entry_ids", "entry_ids_required").into());
@@ -520,7 +550,7 @@ pub fn decide_entries(
             )?;
             out.push(entry);
         }
-        Ok(out)
+        named_entries(c, caller, out)
     })
 }
 

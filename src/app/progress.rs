@@ -75,32 +75,19 @@ pub struct NamedProgress {
     pub contractor_names: std::collections::HashMap<OrganisationId, String>,
 }
 
-/// `clause_progress` with the names a person reads beside the ids.
-pub fn clause_progress_named(
-    conn: &mut Conn,
-    structure_id: StructureId,
-    contractor: Option<OrganisationId>,
-    clause_id: ClauseId,
-    on: NaiveDate,
-    on_track_percent: u32,
-) -> AppResult<NamedProgress> {
-    let view = clause_progress(
-        conn,
-        structure_id,
-        contractor,
-        clause_id,
-        on,
-        on_track_percent,
-    )?;
-    let clause_label = names::clause_labels(conn, &[view.clause.id])?
-        .remove(&view.clause.id)
-        .unwrap_or_default();
-    let contractors: Vec<OrganisationId> =
-        view.assignments.iter().map(|a| a.contractor_id).collect();
-    let contractor_names = names::organisation_names(conn, &contractors)?;
-    Ok(NamedProgress {
-        view,
-        clause_label,
-        contractor_names,
-    })
+impl ClauseProgressView {
+    /// The progress with the names a person reads beside the ids.
+    pub fn named(self, conn: &mut Conn) -> AppResult<NamedProgress> {
+        let clause_label = names::clause_labels(conn, &[self.clause.id])?
+            .remove(&self.clause.id)
+            .unwrap_or_default();
+        let contractors: Vec<OrganisationId> =
+            self.assignments.iter().map(|a| a.contractor_id).collect();
+        let contractor_names = names::organisation_names(conn, &contractors)?;
+        Ok(NamedProgress {
+            view: self,
+            clause_label,
+            contractor_names,
+        })
+    }
 }

@@ -10,15 +10,18 @@ use crate::app::{AppError, AppResult};
 use crate::auth::records::contractor_sees_referral;
 use crate::db::Conn;
 use crate::domain::eligibility::valid_on;
-use crate::domain::ids::{NeedId, OrganisationId, ParticipantId, ReferralId, StructureId};
+use crate::domain::ids::{
+    NeedId, OrganisationId, ParticipantId, PlacementId, ReferralId, StructureId,
+};
 use crate::domain::limits::{Code, Label, TextError};
 use crate::domain::referrals::{check_transition, planned_end, Answer, State};
 use crate::domain::rule::Violation;
 use crate::domain::vocabulary::{HistoryAction, NeedStatus};
+use crate::store::history::HistoryEntry;
 use crate::store::needs::{self as needs_store, Need};
 use crate::store::participants::Participant;
 use crate::store::placements::Placement;
-use crate::store::referrals::{self as store, EventRow, Referral};
+use crate::store::referrals::{self as store, Referral};
 use crate::store::{audit, participants};
 
 /// Whether an error says "not found", whichever layer it comes from.
@@ -51,8 +54,8 @@ pub struct ReferralDetails {
     /// The person proposed; none for a contractor once it declined the person (it keeps the
     /// proposal's state and dates, not who it was).
     pub person: Option<Participant>,
-    /// Every state change, in order.
-    pub events: Vec<EventRow>,
+    /// Every state change, in order, in the one history shape.
+    pub events: Vec<HistoryEntry>,
     /// The name of the contractor the person is proposed to.
     pub contractor_name: String,
 }
@@ -66,11 +69,11 @@ pub fn referral_details(
     refs: Vec<Referral>,
 ) -> AppResult<Vec<ReferralDetails>> {
     let sid = by.structure_id;
-    let ids: Vec<ReferralId> = refs.iter().map(|r| r.row.id).collect();
-    let mut events: HashMap<ReferralId, Vec<EventRow>> = HashMap::new();
-    for e in store::events(conn, &ids)? {
-        events.entry(e.referral_id).or_default().push(e);
-    }
+    let ids: Vec<(ReferralId, Option<PlacementId>)> = refs
+        .iter()
+        .map(|r| (r.row.id, r.row.placement_id))
+        .collect();
+    let mut events = store::histories(conn, &ids)?;
     let contractors: Vec<OrganisationId> = refs.iter().map(|r| r.contractor_id).collect();
     let contractor_names = crate::store::names::organisation_names(conn, &contractors)?;
     let mut titles: HashMap<NeedId, String> = HashMap::new();

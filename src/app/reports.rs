@@ -338,10 +338,13 @@ pub async fn annual_report(
             .await?
         }
     };
-    let names = match (&report, with_names) {
+    let mut report = report;
+    let names = match (&mut report, with_names) {
         (Report::Shown(shown), true) => {
             let ids = named_ids(shown, &req);
-            on(db, move |c| Ok(store::organisation_names(c, &ids)?)).await?
+            let names = on(db, move |c| Ok(store::organisation_names(c, &ids)?)).await?;
+            crate::reports::name_organisation_cells(shown, &names);
+            names
         }
         _ => Default::default(),
     };

@@ -1320,7 +1320,7 @@ pub struct TemplateRow {
 }
 
 /// The template's columns in the French form (CSV `fr` and XLSX): what a site manager opens.
-const TEMPLATE_HEADER_FR: [&str; 6] = [
+pub const TEMPLATE_HEADER_FR: [&str; 6] = [
     "N° mise en situation",
     "Personne",
     "Poste",

@@ -28,32 +28,44 @@ macro_rules! id_type {
     )+};
 }
 
-id_type!(
-    /// A structure: the tenant (a facilitation team) every record belongs to.
-    StructureId,
-    /// An organisation a structure deals with (buyer, contractor, insertion structure, funder).
-    OrganisationId,
-    /// A user account.
-    UserId,
-    /// A login session (its cookie or token names it).
-    SessionId,
-    /// A person followed on an insertion pathway.
-    ParticipantId,
-    /// A public contract.
-    ContractId,
-    /// An insertion clause of a contract.
-    ClauseId,
-    /// A contractor's assignment to a clause.
-    AssignmentId,
-    /// A placement of a participant on an assignment.
-    PlacementId,
-    /// A month's hours of a placement.
-    HourEntryId,
-    /// A contractor's need for people.
-    NeedId,
-    /// A participant proposed for a need.
-    ReferralId,
-);
+/// Calls `$then!` with the one list of the id types, each with its doc comment: the domain
+/// declares them (`id_type!`), the store maps them to BIGINT columns (`store::ids`) and the
+/// HTTP edge reads them from paths and queries (`api::query`), so that a new id type is
+/// added in one place.
+macro_rules! for_each_id_type {
+    ($then:ident) => {
+        $then!(
+            /// A structure: the tenant (a facilitation team) every record belongs to.
+            StructureId,
+            /// An organisation a structure deals with (buyer, contractor, insertion structure,
+            /// funder).
+            OrganisationId,
+            /// A user account.
+            UserId,
+            /// A login session (its cookie or token names it).
+            SessionId,
+            /// A person followed on an insertion pathway.
+            ParticipantId,
+            /// A public contract.
+            ContractId,
+            /// An insertion clause of a contract.
+            ClauseId,
+            /// A contractor's assignment to a clause.
+            AssignmentId,
+            /// A placement of a participant on an assignment.
+            PlacementId,
+            /// A month's hours of a placement.
+            HourEntryId,
+            /// A contractor's need for people.
+            NeedId,
+            /// A participant proposed for a need.
+            ReferralId,
+        );
+    };
+}
+pub(crate) use for_each_id_type;
+
+for_each_id_type!(id_type);
 
 #[cfg(test)]
 mod ids_tests {

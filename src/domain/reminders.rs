@@ -22,7 +22,7 @@ use chrono::NaiveDate;
 
 use crate::domain::calendar::{add_days, END_WARNING_DAYS, FINAL_REPORT_DAYS};
 use crate::domain::next_action::{format_date_fr, format_hours_fr, period_label_fr};
-use crate::domain::vocabulary::ExitOutcome;
+use crate::domain::vocabulary::{ExitOutcome, ReminderRule};
 
 /// Who receives a reminder; the caller turns it into email addresses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +38,7 @@ pub enum Recipient {
 /// One reminder due, before de-duplication.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reminder {
-    pub rule: &'static str,
+    pub rule: ReminderRule,
     pub subject_type: &'static str,
     pub subject_id: i64,
     pub period: String,
@@ -78,7 +78,7 @@ fn facilitator_of(clause_id: i64, referent_id: Option<i64>) -> Recipient {
 /// A reminder before its recipient is chosen: the rules that tell several people build one
 /// and address a copy to each.
 struct Notice {
-    rule: &'static str,
+    rule: ReminderRule,
     subject_type: &'static str,
     subject_id: i64,
     period: String,
@@ -181,7 +181,7 @@ fn report_reminder(
     today: NaiveDate,
 ) -> Reminder {
     Reminder {
-        rule: "reporting_due",
+        rule: ReminderRule::ReportingDue,
         subject_type: "assignment",
         subject_id: period.assignment_id,
         period: period.period.clone(),
@@ -227,7 +227,7 @@ impl ClauseParties {
     /// A notice about this clause, to be sent to each of its recipients.
     fn notice(
         &self,
-        rule: &'static str,
+        rule: ReminderRule,
         period: &str,
         stage: &str,
         due_on: NaiveDate,
@@ -265,7 +265,13 @@ pub fn at_risk_mid_term(
     let mut recipients = vec![clause.facilitator()];
     recipients.extend(clause.contractors());
     clause
-        .notice("at_risk_mid_term", "mid", "at_risk", mid_term_day, false)
+        .notice(
+            ReminderRule::AtRiskMidTerm,
+            "mid",
+            "at_risk",
+            mid_term_day,
+            false,
+        )
         .with_facts(facts)
         .to(recipients)
 }
@@ -292,7 +298,13 @@ pub fn end_approaching(
     let mut recipients: Vec<Recipient> = clause.contractors().collect();
     recipients.push(clause.facilitator());
     clause
-        .notice("end_approaching", "end", "before_30d", day, false)
+        .notice(
+            ReminderRule::EndApproaching,
+            "end",
+            "before_30d",
+            day,
+            false,
+        )
         .with_facts(facts)
         .to(recipients)
 }
@@ -310,7 +322,7 @@ pub fn final_report_due(clause: &ClauseParties, end: NaiveDate, today: NaiveDate
         fact("due_on", format_date_fr(day)),
     ];
     clause
-        .notice("final_report_due", "final", "due", day, true)
+        .notice(ReminderRule::FinalReportDue, "final", "due", day, true)
         .with_facts(facts)
         .to(clause.contractors())
 }
@@ -344,7 +356,7 @@ pub fn eligibility_expiring(p: &PlacementNotStarted, today: NaiveDate) -> Vec<Re
         None => ("none".to_string(), "aucune éligibilité validée".to_string()),
     };
     vec![Reminder {
-        rule: "eligibility_expiring",
+        rule: ReminderRule::EligibilityExpiring,
         subject_type: "placement",
         subject_id: p.placement_id,
         period,
@@ -384,7 +396,7 @@ pub fn exit_missing(p: &PlacementExit, today: NaiveDate) -> Vec<Reminder> {
         return Vec::new();
     }
     vec![Reminder {
-        rule: "exit_missing",
+        rule: ReminderRule::ExitMissing,
         subject_type: "placement",
         subject_id: p.placement_id,
         period: ends_on.to_string(),
@@ -420,7 +432,7 @@ pub fn obligations_summary(a: &AssignmentStart, today: NaiveDate) -> Vec<Reminde
         return Vec::new();
     }
     vec![Reminder {
-        rule: "obligations_summary",
+        rule: ReminderRule::ObligationsSummary,
         subject_type: "assignment",
         subject_id: a.assignment_id,
         period: "start".to_string(),
@@ -484,6 +496,51 @@ pub fn latest_stages(reminders: Vec<Reminder>) -> Vec<Reminder> {
 }
 
 // ---------------------------------------------------------------------------------------
+// Digests
+
+/// The most emails one recipient gets from one run of the job: with more new reminders than
+/// this, the recipient gets them all in one digest instead.
+pub const MOST_EMAILS_PER_RUN: usize = 3;
+
+/// How a run sends the new reminders of one recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sending<T> {
+    /// One email for this reminder.
+    Alone(T),
+    /// One email, the digest, for all these reminders (in the order they came).
+    Digest(Vec<T>),
+}
+
+/// Groups the new reminders of a run by recipient (`recipient_of` gives a key: the email,
+/// lower-cased, of a structure): a recipient with at most `most` reminders gets each alone,
+/// one with more gets one digest of them all. So nobody gets more than `most` emails from
+/// one run, and 40 late clauses make one email, not 40. Recipients keep the order of their
+/// first reminder, and each recipient's reminders their order.
+pub fn plan_sending<T, K: PartialEq>(
+    reminders: Vec<T>,
+    most: usize,
+    recipient_of: impl Fn(&T) -> K,
+) -> Vec<Sending<T>> {
+    let mut groups: Vec<(K, Vec<T>)> = Vec::new();
+    for r in reminders {
+        let key = recipient_of(&r);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, group)) => group.push(r),
+            None => groups.push((key, vec![r])),
+        }
+    }
+    let mut out = Vec::new();
+    for (_, group) in groups {
+        if group.len() > most {
+            out.push(Sending::Digest(group));
+        } else {
+            out.extend(group.into_iter().map(Sending::Alone));
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
 // Referrals
 
 /// A candidate proposed to a contractor for a recruitment need.
@@ -517,7 +574,7 @@ pub fn referral_waiting(r: &Referral, wait_days: u32, today: NaiveDate) -> Vec<R
         ),
     ];
     let notice = Notice {
-        rule: "referral_waiting",
+        rule: ReminderRule::ReferralWaiting,
         subject_type: "referral",
         subject_id: r.id,
         period: r.proposed_on.to_string(),
@@ -556,7 +613,7 @@ mod tests {
             ..
         } = r;
         (
-            rule,
+            rule.as_str(),
             subject_type,
             *subject_id,
             period,
@@ -634,7 +691,7 @@ mod tests {
     fn report_reminders_carry_rule_subject_period_and_french_facts() {
         let rs = reporting_due(&march(false, Some(11)), d(2026, 5, 1));
         let late = &rs[4];
-        assert_eq!(late.rule, "reporting_due");
+        assert_eq!(late.rule, ReminderRule::ReportingDue);
         assert_eq!((late.subject_type, late.subject_id), ("assignment", 5));
         assert_eq!(late.period, "2026-03");
         assert_eq!(late.due_on, d(2026, 5, 1));
@@ -746,7 +803,7 @@ mod tests {
         );
         assert_eq!(rs[0].due_on, d(2026, 5, 31));
         assert_eq!(
-            (rs[0].rule, rs[0].period.as_str()),
+            (rs[0].rule.as_str(), rs[0].period.as_str()),
             ("end_approaching", "end")
         );
         assert!(!rs[0].obligation);
@@ -907,7 +964,7 @@ mod tests {
         let rs = obligations_summary(&a, d(2026, 3, 2));
         assert_eq!(stages(&rs), vec![("summary", CONTRACTOR)]);
         assert_eq!(
-            (rs[0].rule, rs[0].subject_type, rs[0].subject_id),
+            (rs[0].rule.as_str(), rs[0].subject_type, rs[0].subject_id),
             ("obligations_summary", "assignment", 5)
         );
         assert!(!rs[0].obligation);
@@ -949,6 +1006,32 @@ mod tests {
                 ("2026-04", "due_day")
             ]
         );
+    }
+
+    #[test]
+    fn a_recipient_with_more_than_three_reminders_gets_one_digest() {
+        // 40 late clauses for one facilitator, 2 reminders for a contractor, 3 for another.
+        let mut reminders: Vec<(&str, i64)> = (1..=40).map(|i| ("fac@x.fr", i)).collect();
+        reminders.insert(1, ("a@x.fr", 101));
+        reminders.push(("a@x.fr", 102));
+        reminders.extend([("b@x.fr", 201), ("b@x.fr", 202), ("b@x.fr", 203)]);
+        let plan = plan_sending(reminders, MOST_EMAILS_PER_RUN, |r| r.0);
+        assert_eq!(plan.len(), 1 + 2 + 3);
+        match &plan[0] {
+            Sending::Digest(all) => {
+                assert_eq!(all.len(), 40);
+                assert_eq!(all[0].1, 1);
+                assert_eq!(all[39].1, 40);
+            }
+            other => panic!("a digest first, not {other:?}"),
+        }
+        assert_eq!(plan[1], Sending::Alone(("a@x.fr", 101)));
+        assert_eq!(plan[2], Sending::Alone(("a@x.fr", 102)));
+        assert_eq!(plan[5], Sending::Alone(("b@x.fr", 203)));
+        // Four for one recipient: one digest of four.
+        let plan = plan_sending(vec![1, 2, 3, 4], 3, |_| "same");
+        assert_eq!(plan, vec![Sending::Digest(vec![1, 2, 3, 4])]);
+        assert!(plan_sending(Vec::<i32>::new(), 3, |_| 0).is_empty());
     }
 
     #[test]

@@ -51,6 +51,10 @@ pub struct ShownCell {
     #[serde(serialize_with = "ser_opt_hundredths")]
     pub hours: Option<i64>,
     pub suppressed: bool,
+    /// Buyer and contractor cells only: the organisation's name (the key is its id); absent
+    /// from the other breakdowns, whose keys are codes of the reference lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 /// The breakdowns as a response shows them, in the API's order.
@@ -202,6 +206,7 @@ fn render(cells: &[Cell], hidden: &[bool]) -> Vec<ShownCell> {
             persons: (!h).then_some(c.persons),
             hours: (!h).then_some(c.hours),
             suppressed: h,
+            label: None,
         })
         .collect()
 }
@@ -254,6 +259,7 @@ mod tests {
             persons: Some(persons),
             hours: Some(hours),
             suppressed: false,
+            label: None,
         }
     }
 
@@ -263,6 +269,7 @@ mod tests {
             persons: None,
             hours: None,
             suppressed: true,
+            label: None,
         }
     }
 

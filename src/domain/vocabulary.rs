@@ -327,6 +327,25 @@ vocabulary! {
         Queued = "queued",
         Sent = "sent",
         Failed = "failed",
+        /// Not sent alone: gathered with the recipient's other reminders of the run into
+        /// one digest (the row's `message_id` is the digest's).
+        Digested = "digested",
+    }
+}
+
+vocabulary! {
+    /// The rule behind an outbox email (docs/domain.md#reminders); `digest` gathers the
+    /// reminders of one run for a recipient who has more than three.
+    pub enum ReminderRule ("reminder rule") {
+        ObligationsSummary = "obligations_summary",
+        ReportingDue = "reporting_due",
+        AtRiskMidTerm = "at_risk_mid_term",
+        EndApproaching = "end_approaching",
+        FinalReportDue = "final_report_due",
+        EligibilityExpiring = "eligibility_expiring",
+        ExitMissing = "exit_missing",
+        ReferralWaiting = "referral_waiting",
+        Digest = "digest",
     }
 }
 
@@ -364,6 +383,8 @@ vocabulary! {
         /// An account switched off, or on again.
         Deactivate = "deactivate",
         Reactivate = "reactivate",
+        /// A proposal answered by the contractor (interview, hired, declined).
+        Answer = "answer",
     }
 }
 
@@ -464,6 +485,7 @@ mod vocabulary_tests {
         round_trips(&ExitOutcome::ALL);
         round_trips(&NeedStatus::ALL);
         round_trips(&OutboxStatus::ALL);
+        round_trips(&ReminderRule::ALL);
         round_trips(&Sex::ALL);
         round_trips(&AgeBand::ALL);
         round_trips(&ProofKind::ALL);

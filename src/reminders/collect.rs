@@ -18,9 +18,9 @@ use crate::db::{write_tx, Conn};
 use crate::domain::calendar::{add_days, sendable_through, Frequency, DUE_WINDOW_DAYS};
 use crate::domain::ids::{OrganisationId, UserId};
 use crate::domain::next_action::{format_date_fr, format_hours_fr};
-use crate::domain::reminders::{self as rules, dedup_key, Recipient, Reminder};
+use crate::domain::reminders::{self as rules, dedup_key, Recipient, Reminder, Sending};
 use crate::domain::territory::time_zone;
-use crate::domain::vocabulary::ClauseStatus;
+use crate::domain::vocabulary::{ClauseStatus, OutboxStatus, ReminderRule};
 use crate::error::ApiError;
 use crate::reminders::templates;
 use crate::store::clauses::{Assignment, Clause};
@@ -54,7 +54,9 @@ pub fn message_id(key: &str, domain: &str) -> String {
     format!("<reminder.{hex}@{domain}>")
 }
 
-/// Queues every reminder due at `now` that is not in the outbox yet.
+/// Queues every reminder due at `now` that is not in the outbox yet: each alone, or, for a
+/// recipient with more than [`rules::MOST_EMAILS_PER_RUN`] of them, all in one digest
+/// (`rules::plan_sending`).
 pub fn queue_due(
     conn: &mut Conn,
     config: &Config,
@@ -62,18 +64,134 @@ pub fn queue_due(
     now: DateTime<Utc>,
 ) -> Result<Queued, ApiError> {
     let mut out = Queued::default();
+    let mut new: Vec<Prepared> = Vec::new();
+    let mut seen = HashSet::new();
     for clause in recipients::clauses_to_watch(conn)? {
         let result = clause_reminders(conn, config, &clause, now)
-            .and_then(|candidates| queue(conn, &clause, candidates, mail_domain, now));
+            .and_then(|candidates| prepare(conn, &clause, candidates, mail_domain, now));
         match result {
-            Ok(rows) => out.rows.extend(rows),
+            Ok(rows) => new.extend(
+                rows.into_iter()
+                    .filter(|p| seen.insert(p.row.dedup_key.clone())),
+            ),
             Err(e) => {
                 out.errors += 1;
                 tracing::error!("reminders of clause {}: {}", clause.id, e.detail);
             }
         }
     }
+    let plan = rules::plan_sending(new, rules::MOST_EMAILS_PER_RUN, |p| {
+        (p.row.structure_id, p.row.recipient_email.clone())
+    });
+    for sending in plan {
+        let result = match sending {
+            Sending::Alone(p) => write_tx(conn, |c| {
+                Ok(if outbox::enqueue(c, &p.row)? {
+                    vec![queued_line(&p.row)]
+                } else {
+                    Vec::new()
+                })
+            }),
+            Sending::Digest(parts) => queue_digest(conn, parts, mail_domain, now),
+        };
+        match result {
+            Ok(rows) => out.rows.extend(rows),
+            Err(e) => {
+                out.errors += 1;
+                tracing::error!("reminders: {}", e.detail);
+            }
+        }
+    }
     Ok(out)
+}
+
+/// A new reminder rendered for its recipient: its outbox row, and what a digest shows of it.
+pub struct Prepared {
+    pub row: NewOutbox,
+    /// The message without greeting and footer, for a digest.
+    pub part: templates::Rendered,
+    pub obligation: bool,
+    /// The values every message to this recipient shares (greeting, link, day).
+    pub context: BTreeMap<String, String>,
+}
+
+fn queued_line(r: &NewOutbox) -> (String, String, String, String) {
+    (
+        r.rule.to_string(),
+        r.stage.clone(),
+        r.recipient_email.clone(),
+        r.subject_line.clone(),
+    )
+}
+
+/// Queues one digest of `parts` (one recipient's new reminders of the run): each reminder
+/// is kept as `digested` under the digest's Message-ID, so that it goes once, and the
+/// digest alone is sent. Reminders another run queued meanwhile are left out of it.
+fn queue_digest(
+    conn: &mut Conn,
+    parts: Vec<Prepared>,
+    mail_domain: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, String, String, String)>, ApiError> {
+    let Some(first) = parts.first() else {
+        return Ok(Vec::new());
+    };
+    let (structure_id, email) = (first.row.structure_id, first.row.recipient_email.clone());
+    let user_id = first.row.recipient_user_id;
+    let mut context = first.context.clone();
+    let joined: Vec<&str> = parts.iter().map(|p| p.row.dedup_key.as_str()).collect();
+    let digest = Sha256::digest(joined.join("\n").as_bytes());
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let day = now.date_naive();
+    let key = format!("digest|{structure_id}|{day}|{hex}|{email}");
+    let digest_message_id = message_id(&key, mail_domain);
+    write_tx(conn, |c| {
+        let mut kept = Vec::new();
+        for p in &parts {
+            let mut row = p.row.clone();
+            row.message_id = digest_message_id.clone();
+            if outbox::enqueue_as(c, &row, OutboxStatus::Digested)? {
+                kept.push(p);
+            }
+        }
+        if kept.is_empty() {
+            return Ok(Vec::new());
+        }
+        let obligation = kept.iter().any(|p| p.obligation);
+        set(
+            &mut context,
+            "optional",
+            if obligation { "non" } else { "oui" },
+        );
+        set(&mut context, "count", kept.len().to_string());
+        let shown: Vec<&templates::Rendered> = kept.iter().map(|p| &p.part).collect();
+        let rendered = templates::render_digest(&context, &shown).map_err(|e| {
+            tracing::error!("reminder {key}: {e}");
+            ApiError::internal()
+        })?;
+        let row = NewOutbox {
+            structure_id,
+            message_id: digest_message_id.clone(),
+            dedup_key: key.clone(),
+            rule: ReminderRule::Digest,
+            subject_type: "recipient".to_string(),
+            subject_id: user_id.unwrap_or(0),
+            period: day.to_string(),
+            stage: "digest".to_string(),
+            recipient_email: email.clone(),
+            recipient_user_id: user_id,
+            subject_line: rendered.subject,
+            body_text: rendered.text,
+            body_html: rendered.html,
+            next_attempt_at: now.naive_utc(),
+            created_at: now.naive_utc(),
+        };
+        Ok(if outbox::enqueue(c, &row)? {
+            vec![queued_line(&row)]
+        } else {
+            Vec::new()
+        })
+    })
 }
 
 /// One reminder addressed to one email, with the values its template shows.
@@ -356,7 +474,8 @@ fn context(
     to: &Addressee,
 ) -> Result<BTreeMap<String, String>, ApiError> {
     let mut ctx = facts.base.clone();
-    set(&mut ctx, "rule", r.rule);
+    set(&mut ctx, "rule", r.rule.as_str());
+    set(&mut ctx, "digest_part", "non");
     set(&mut ctx, "stage", r.stage.clone());
     set(
         &mut ctx,
@@ -443,14 +562,14 @@ fn context(
     Ok(ctx)
 }
 
-/// Renders and queues the candidates not in the outbox yet; returns what was queued.
-fn queue(
+/// Renders the candidates not in the outbox yet, each alone and as a digest's part.
+fn prepare(
     conn: &mut Conn,
     clause: &Clause,
     candidates: Vec<Candidate>,
     mail_domain: &str,
     now: DateTime<Utc>,
-) -> Result<Vec<(String, String, String, String)>, ApiError> {
+) -> Result<Vec<Prepared>, ApiError> {
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
@@ -466,43 +585,44 @@ fn queue(
         if existing.contains(&key) || !seen.insert(key.clone()) {
             continue;
         }
-        let rendered = match templates::render(c.reminder.rule, &c.context) {
+        let rule = c.reminder.rule.as_str();
+        let mut part_context = c.context.clone();
+        set(&mut part_context, "digest_part", "oui");
+        let rendered = templates::render(rule, &c.context)
+            .and_then(|alone| Ok((alone, templates::render(rule, &part_context)?)));
+        let (rendered, part) = match rendered {
             Ok(r) => r,
             Err(e) => {
                 tracing::error!("reminder {key}: {e}");
                 continue;
             }
         };
-        rows.push(NewOutbox {
-            structure_id: clause.structure_id,
-            message_id: message_id(&key, mail_domain),
-            dedup_key: key,
-            rule: c.reminder.rule.to_string(),
-            subject_type: c.reminder.subject_type.to_string(),
-            subject_id: c.reminder.subject_id,
-            period: c.reminder.period.clone(),
-            stage: c.reminder.stage.clone(),
-            recipient_email: c.to.email.trim().to_lowercase(),
-            recipient_user_id: c.to.user_id.map(i64::from),
-            subject_line: rendered.subject,
-            body_text: rendered.text,
-            body_html: rendered.html,
-            next_attempt_at: now.naive_utc(),
-            created_at,
+        let shared = ["greeting", "login_url", "today"]
+            .into_iter()
+            .filter_map(|k| c.context.get(k).map(|v| (k.to_string(), v.clone())))
+            .collect();
+        rows.push(Prepared {
+            row: NewOutbox {
+                structure_id: clause.structure_id,
+                message_id: message_id(&key, mail_domain),
+                dedup_key: key,
+                rule: c.reminder.rule,
+                subject_type: c.reminder.subject_type.to_string(),
+                subject_id: c.reminder.subject_id,
+                period: c.reminder.period.clone(),
+                stage: c.reminder.stage.clone(),
+                recipient_email: c.to.email.trim().to_lowercase(),
+                recipient_user_id: c.to.user_id.map(i64::from),
+                subject_line: rendered.subject,
+                body_text: rendered.text,
+                body_html: rendered.html,
+                next_attempt_at: now.naive_utc(),
+                created_at,
+            },
+            part,
+            obligation: c.reminder.obligation,
+            context: shared,
         });
     }
-    write_tx(conn, |c| {
-        let mut queued = Vec::new();
-        for r in &rows {
-            if outbox::enqueue(c, r)? {
-                queued.push((
-                    r.rule.clone(),
-                    r.stage.clone(),
-                    r.recipient_email.clone(),
-                    r.subject_line.clone(),
-                ));
-            }
-        }
-        Ok(queued)
-    })
+    Ok(rows)
 }

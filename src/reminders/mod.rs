@@ -133,11 +133,11 @@ pub async fn deliver(
                 break;
             }
             let email = mailer::Email {
-                to: row.recipient_email.clone(),
-                subject: row.subject_line.clone(),
-                text: row.body_text.clone(),
-                html: row.body_html.clone(),
-                message_id: row.message_id.clone(),
+                to: row.message.recipient_email.clone(),
+                subject: row.message.subject_line.clone(),
+                text: row.message.body_text.clone(),
+                html: row.message.body_html.clone(),
+                message_id: row.message.message_id.clone(),
             };
             let outcome = mailer.send(&email).await;
             let pool = pool.clone();
@@ -156,7 +156,7 @@ pub async fn deliver(
                     }
                     report
                         .sent
-                        .push((id, row.recipient_email, row.subject_line));
+                        .push((id, row.message.recipient_email, row.message.subject_line));
                 }
                 Err(e) => {
                     let attempts = row.attempts + 1;

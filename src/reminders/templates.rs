@@ -21,8 +21,9 @@ macro_rules! email_templates {
     };
 }
 
-/// Every template, by name.
+/// Every template, by name (`digest`: a recipient's reminders of one run in one email).
 const TEMPLATES: &[(&str, &str)] = email_templates!(
+    "digest",
     "obligations_summary",
     "reporting_due",
     "at_risk_mid_term",
@@ -67,9 +68,14 @@ pub struct Rendered {
 /// Renders the message of `rule` with the given values (all text, already formatted in
 /// French).
 pub fn render(rule: &str, context: &BTreeMap<String, String>) -> Result<Rendered, String> {
+    render_with(rule, context)
+}
+
+/// The subject (on one line), text and HTML of the templates under `dir`.
+fn render_with<S: serde::Serialize>(dir: &str, context: &S) -> Result<Rendered, String> {
     let env = environment();
     let one = |part: &str| -> Result<String, String> {
-        let name = format!("{rule}/{part}");
+        let name = format!("{dir}/{part}");
         env.get_template(&name)
             .and_then(|t| t.render(context))
             .map_err(|e| format!("template {name}: {e:#}"))
@@ -85,11 +91,39 @@ pub fn render(rule: &str, context: &BTreeMap<String, String>) -> Result<Rendered
     })
 }
 
-/// The rules that have templates.
+/// Renders the digest of `parts` (each a reminder rendered with `digest_part` = "oui": its
+/// content without greeting and footer); `context` holds `greeting`, `login_url`, `today`,
+/// `optional` and `count`.
+pub fn render_digest(
+    context: &BTreeMap<String, String>,
+    parts: &[&Rendered],
+) -> Result<Rendered, String> {
+    let mut ctx: BTreeMap<String, minijinja::Value> = context
+        .iter()
+        .map(|(k, v)| (k.clone(), minijinja::Value::from(v.clone())))
+        .collect();
+    ctx.insert("digest_part".into(), minijinja::Value::from("non"));
+    let shown: Vec<minijinja::Value> = parts
+        .iter()
+        .map(|p| {
+            minijinja::context! {
+                subject => p.subject.clone(),
+                text => p.text.trim().to_string(),
+                // Rendered by our own templates, values escaped there.
+                html => minijinja::Value::from_safe_string(p.html.trim().to_string()),
+            }
+        })
+        .collect();
+    ctx.insert("parts".into(), minijinja::Value::from(shown));
+    render_with("digest", &ctx)
+}
+
+/// The rules that have templates (the digest is not one).
 pub fn rules() -> Vec<&'static str> {
     TEMPLATES
         .iter()
         .filter_map(|(name, _)| name.strip_suffix("/subject.txt"))
+        .filter(|rule| *rule != "digest")
         .collect()
 }
 
@@ -139,12 +173,14 @@ mod tests {
             "need_id",
             "proposed_on",
             "days_waiting",
+            "digest_part",
         ];
         let mut ctx: BTreeMap<String, String> = keys
             .iter()
             .map(|k| (k.to_string(), format!("<{k}>")))
             .collect();
         ctx.insert("stage".into(), stage.into());
+        ctx.insert("digest_part".into(), "non".into());
         ctx
     }
 
@@ -174,6 +210,63 @@ mod tests {
             let r = render("reporting_due", &full_context(stage)).unwrap();
             assert!(r.subject.contains("<period>"), "{stage}: {}", r.subject);
         }
+    }
+
+    #[test]
+    fn a_digest_gathers_the_contents_without_their_greetings_and_footers() {
+        let mut part_ctx = full_context("late_7d");
+        part_ctx.insert("digest_part".into(), "oui".into());
+        part_ctx.insert("contract_title".into(), "Voirie & réseaux".into());
+        let parts: Vec<Rendered> = [
+            "reporting_due",
+            "exit_missing",
+            "referral_waiting",
+            "end_approaching",
+        ]
+        .into_iter()
+        .map(|rule| render(rule, &part_ctx).unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+        for p in &parts {
+            assert!(!p.text.contains("<greeting>"), "{}", p.text);
+            assert!(
+                !p.text.contains("clausier, suivi des clauses"),
+                "{}",
+                p.text
+            );
+            assert!(!p.html.contains("<!DOCTYPE"), "{}", p.html);
+        }
+        let ctx: BTreeMap<String, String> = [
+            ("greeting", "Bonjour Awa,"),
+            ("login_url", "https://clausier.test/login"),
+            ("today", "2 décembre 2026"),
+            ("optional", "non"),
+            ("count", "4"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let shown: Vec<&Rendered> = parts.iter().collect();
+        let d = render_digest(&ctx, &shown).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            d.subject,
+            "Récapitulatif : 4 rappels clausier du 2 décembre 2026"
+        );
+        assert_eq!(d.text.matches("Bonjour Awa,").count(), 1);
+        assert_eq!(
+            d.text
+                .matches("clausier, suivi des clauses sociales")
+                .count(),
+            1
+        );
+        for p in &parts {
+            assert!(d.text.contains(&p.subject), "{}", p.subject);
+        }
+        assert!(d.text.contains("4. "), "{}", d.text);
+        assert!(d.html.starts_with("<!DOCTYPE html>"));
+        assert_eq!(d.html.matches("<!DOCTYPE").count(), 1);
+        // Escaped once, in the part: never twice, never raw.
+        assert!(d.html.contains("Voirie &amp; réseaux"), "{}", d.html);
+        assert!(!d.html.contains("&amp;amp;"));
     }
 
     #[test]

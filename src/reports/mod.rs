@@ -453,6 +453,18 @@ pub fn key_label(breakdown: &str, key: &str, names: &BTreeMap<i64, String>) -> S
     found.unwrap_or_else(|| key.to_string())
 }
 
+/// Names the buyer and contractor cells of the breakdowns (`label`: the organisation's
+/// name, else its id as written in the key), as the CSV, XLSX and page do.
+pub fn name_organisation_cells(report: &mut AnnualReport, names: &BTreeMap<i64, String>) {
+    if let Some(b) = report.breakdowns.as_mut() {
+        for (breakdown, cells) in [("buyer", &mut b.buyer), ("contractor", &mut b.contractor)] {
+            for cell in cells.iter_mut() {
+                cell.label = Some(key_label(breakdown, &cell.key, names));
+            }
+        }
+    }
+}
+
 /// French label of an exit outcome.
 pub fn outcome_label(code: &str) -> &'static str {
     crate::domain::catalogue::label(OUTCOMES, code).unwrap_or("Autre sortie")

@@ -497,6 +497,8 @@ pub struct EntryFilter {
     pub placement_id: Option<PlacementId>,
     pub month: Option<Month>,
     pub contractor: Option<OrganisationId>,
+    /// Only these entries (a write's answer, named as the list names them).
+    pub entry_ids: Option<Vec<HourEntryId>>,
 }
 
 /// An entry as people read it in a list: with the person, the contractor and the clause
@@ -556,6 +558,9 @@ pub fn list(
         }
         if let Some(c) = f.clause_id {
             q = q.filter(placements::clause_id.eq(c));
+        }
+        if let Some(ids) = &f.entry_ids {
+            q = q.filter(hour_entries::id.eq_any(ids.clone()));
         }
         if let Some(org) = f.contractor {
             q = q.filter(

@@ -13,7 +13,7 @@ use crate::domain::ids::{
 };
 
 macro_rules! bigint_column {
-    ($($id:ty),+ $(,)?) => {$(
+    ($( $(#[$doc:meta])* $id:ident ),+ $(,)?) => {$(
         impl AsExpression<BigInt> for $id {
             type Expression = AsExprOf<i64, BigInt>;
             fn as_expression(self) -> Self::Expression {
@@ -86,17 +86,4 @@ macro_rules! bigint_column {
     )+};
 }
 
-bigint_column!(
-    StructureId,
-    OrganisationId,
-    UserId,
-    SessionId,
-    ParticipantId,
-    ContractId,
-    ClauseId,
-    AssignmentId,
-    PlacementId,
-    HourEntryId,
-    NeedId,
-    ReferralId,
-);
+crate::domain::ids::for_each_id_type!(bigint_column);

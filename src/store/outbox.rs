@@ -4,7 +4,8 @@
 //!
 //! Statuses: `queued` (waiting to be sent, possibly after failed attempts), `sent`, `failed`
 //! (gave up after the configured attempts, or the server refused for good; a facilitator can
-//! retry it). A row is ready when it is queued and either never attempted or its
+//! retry it), `digested` (never sent alone: it went within the digest whose Message-ID it
+//! bears, see `reminders::collect`). A row is ready when it is queued and either never attempted or its
 //! `next_attempt_at` has come.
 
 use std::collections::HashSet;
@@ -17,41 +18,30 @@ use serde::Serialize;
 use crate::db::schema::outbox;
 use crate::db::Conn;
 use crate::domain::ids::{ParticipantId, StructureId};
-use crate::domain::vocabulary::OutboxStatus;
+use crate::domain::vocabulary::{OutboxStatus, ReminderRule};
 
+/// A row of the outbox: the message as queued, and where its sending stands.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = outbox)]
 pub struct OutboxRow {
     pub id: i64,
-    pub structure_id: StructureId,
-    pub dedup_key: String,
-    pub rule: String,
-    pub subject_type: String,
-    pub subject_id: i64,
-    pub period: String,
-    pub stage: String,
-    pub recipient_email: String,
-    pub recipient_user_id: Option<i64>,
-    pub subject_line: String,
-    pub body_text: String,
-    pub body_html: String,
-    pub message_id: String,
+    #[diesel(embed)]
+    pub message: NewOutbox,
     pub status: OutboxStatus,
     pub attempts: i32,
-    pub next_attempt_at: NaiveDateTime,
     pub claimed_by: Option<String>,
     pub claimed_until: Option<NaiveDateTime>,
     pub last_error: Option<String>,
     pub sent_at: Option<NaiveDateTime>,
-    pub created_at: NaiveDateTime,
 }
 
-/// A row to queue.
-#[derive(Debug, Clone)]
+/// A row to queue: the message, whom it goes to, what it is about and when it may go.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = outbox)]
 pub struct NewOutbox {
     pub structure_id: StructureId,
     pub dedup_key: String,
-    pub rule: String,
+    pub rule: ReminderRule,
     pub subject_type: String,
     pub subject_id: i64,
     pub period: String,
@@ -81,25 +71,13 @@ pub fn existing_keys(conn: &mut Conn, keys: &[String]) -> QueryResult<HashSet<St
 
 /// Queues a row unless its key is already there; true when it was queued by this call.
 pub fn enqueue(conn: &mut Conn, r: &NewOutbox) -> QueryResult<bool> {
-    let values = (
-        outbox::structure_id.eq(r.structure_id),
-        outbox::dedup_key.eq(&r.dedup_key),
-        outbox::rule.eq(&r.rule),
-        outbox::subject_type.eq(&r.subject_type),
-        outbox::subject_id.eq(r.subject_id),
-        outbox::period.eq(&r.period),
-        outbox::stage.eq(&r.stage),
-        outbox::recipient_email.eq(&r.recipient_email),
-        outbox::recipient_user_id.eq(r.recipient_user_id),
-        outbox::subject_line.eq(&r.subject_line),
-        outbox::body_text.eq(&r.body_text),
-        outbox::body_html.eq(&r.body_html),
-        outbox::message_id.eq(&r.message_id),
-        outbox::status.eq(OutboxStatus::Queued),
-        outbox::attempts.eq(0),
-        outbox::next_attempt_at.eq(r.next_attempt_at),
-        outbox::created_at.eq(r.created_at),
-    );
+    enqueue_as(conn, r, OutboxStatus::Queued)
+}
+
+/// Writes a row with `status` unless its key is already there (`digested`: a reminder sent
+/// within a digest, kept so that it goes once); true when written by this call.
+pub fn enqueue_as(conn: &mut Conn, r: &NewOutbox, status: OutboxStatus) -> QueryResult<bool> {
+    let values = (r, outbox::status.eq(status), outbox::attempts.eq(0));
     let n = crate::per_backend!(conn, |c| diesel::insert_into(outbox::table)
         .values(values)
         .on_conflict(outbox::dedup_key)
@@ -232,7 +210,7 @@ pub fn release(conn: &mut Conn, token: &str) -> QueryResult<()> {
 pub struct NotificationView {
     pub id: i64,
     pub status: OutboxStatus,
-    pub rule: String,
+    pub rule: ReminderRule,
     pub subject_type: String,
     pub subject_id: i64,
     pub period: String,
@@ -249,10 +227,11 @@ pub struct NotificationView {
 }
 
 impl From<OutboxRow> for NotificationView {
-    fn from(r: OutboxRow) -> Self {
+    fn from(row: OutboxRow) -> Self {
+        let r = row.message;
         NotificationView {
-            id: r.id,
-            status: r.status,
+            id: row.id,
+            status: row.status,
             rule: r.rule,
             subject_type: r.subject_type,
             subject_id: r.subject_id,
@@ -262,17 +241,17 @@ impl From<OutboxRow> for NotificationView {
             recipient_user_id: r.recipient_user_id,
             subject: r.subject_line,
             message_id: r.message_id,
-            attempts: r.attempts,
-            last_error: r.last_error,
+            attempts: row.attempts,
+            last_error: row.last_error,
             next_attempt_at: r.next_attempt_at,
-            sent_at: r.sent_at,
+            sent_at: row.sent_at,
             created_at: r.created_at,
         }
     }
 }
 
 /// The statuses' codes, for the OpenAPI document.
-pub const STATUSES: [&str; 3] = OutboxStatus::CODES;
+pub const STATUSES: [&str; 4] = OutboxStatus::CODES;
 
 pub fn list(
     conn: &mut Conn,
@@ -340,10 +319,17 @@ pub fn withdraw_about_person(
         .or(outbox::subject_type
             .eq("referral")
             .and(outbox::subject_id.eq_any(referral_ids)));
-    let message_ids: Vec<String> = outbox::table
+    let mut message_ids: Vec<String> = outbox::table
         .filter(about.clone())
         .select(outbox::message_id)
         .load(conn)?;
+    message_ids.sort();
+    message_ids.dedup();
+    // A reminder sent within a digest shares the digest's Message-ID: the digest, which
+    // names the person too, is withdrawn with it.
+    let about = about.or(outbox::rule
+        .eq(ReminderRule::Digest)
+        .and(outbox::message_id.eq_any(message_ids.clone())));
     let text = format!(
         "Ce message concernait la personne n° {participant_id}, dont les données personnelles \
          ont été anonymisées au terme de la durée de conservation."

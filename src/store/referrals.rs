@@ -57,11 +57,13 @@ pub fn proposed_to_contractor(
 }
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde_json::{json, Map};
 
 use crate::db::now;
-use crate::db::schema::{clauses, referral_events};
+use crate::db::schema::{clauses, referral_events, users};
 use crate::domain::referrals::State;
+use crate::domain::vocabulary::HistoryAction;
+use crate::store::history::{changes_between, By, HistoryEntry};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = referrals)]
@@ -87,13 +89,11 @@ pub struct Referral {
     pub contractor_id: OrganisationId,
 }
 
-/// One state change: who, when, what.
-#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
+/// One state change as stored: who, when, what.
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = referral_events)]
 pub struct EventRow {
-    #[serde(skip)]
     pub id: i64,
-    #[serde(skip)]
     pub referral_id: ReferralId,
     pub state: State,
     pub reason: Option<String>,
@@ -275,6 +275,69 @@ pub fn events(conn: &mut Conn, referral_ids: &[ReferralId]) -> QueryResult<Vec<E
     }
     out.sort_by_key(|e| (e.at, e.id));
     Ok(out)
+}
+
+/// The history of some referrals in the one history shape, each referral's lines in the
+/// order they happened (see `history_lines`).
+pub fn histories(
+    conn: &mut Conn,
+    referrals: &[(ReferralId, Option<PlacementId>)],
+) -> QueryResult<std::collections::HashMap<ReferralId, Vec<HistoryEntry>>> {
+    let ids: Vec<ReferralId> = referrals.iter().map(|(id, _)| *id).collect();
+    let mut named: Vec<(EventRow, Option<String>, String)> = Vec::new();
+    for chunk in ids.chunks(500) {
+        named.extend(
+            referral_events::table
+                .inner_join(users::table.on(users::id.eq(referral_events::user_id)))
+                .filter(referral_events::referral_id.eq_any(chunk))
+                .select((EventRow::as_select(), users::display_name, users::email))
+                .load::<(EventRow, Option<String>, String)>(conn)?,
+        );
+    }
+    named.sort_by_key(|(e, _, _)| (e.at, e.id));
+    let mut out = std::collections::HashMap::new();
+    for (id, placement_id) in referrals {
+        let events = named.iter().filter(|(e, _, _)| e.referral_id == *id).map(
+            |(e, display_name, email)| {
+                (e, By::user(e.user_id, display_name.clone(), email.clone()))
+            },
+        );
+        out.insert(*id, history_lines(events, *placement_id));
+    }
+    Ok(out)
+}
+
+/// A referral's events, oldest first, as history lines (docs/domain.md, "Proposals"):
+/// the proposal is a `create`, each answer an `answer`; the changes are those of the
+/// referral's `state`, of its decline `reason` code and, for the hire, of its
+/// `placement_id` (null before); the comment written with an answer is the line's `reason`.
+pub fn history_lines<'a>(
+    events: impl Iterator<Item = (&'a EventRow, By)>,
+    placement_id: Option<PlacementId>,
+) -> Vec<HistoryEntry> {
+    let mut before = Map::new();
+    let mut out = Vec::new();
+    for (e, by) in events {
+        let mut after = Map::new();
+        after.insert("state".into(), json!(e.state));
+        after.insert("reason".into(), json!(e.reason));
+        let hired = e.state == State::Hired;
+        let placement = if hired { placement_id } else { None };
+        after.insert("placement_id".into(), json!(placement));
+        out.push(HistoryEntry {
+            at: e.at,
+            by,
+            action: if out.is_empty() {
+                HistoryAction::Create
+            } else {
+                HistoryAction::Answer
+            },
+            reason: e.comment.clone(),
+            changes: changes_between(&before, &after),
+        });
+        before = after;
+    }
+    out
 }
 
 /// Every referral of one person with its need's job title (for the timeline), oldest first.
@@ -485,4 +548,88 @@ pub fn of_need(
         .order(referrals::id)
         .select((referrals::id, referrals::participant_id, referrals::state))
         .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn event(id: i64, state: State, reason: Option<&str>, comment: Option<&str>) -> EventRow {
+        EventRow {
+            id,
+            referral_id: ReferralId(7),
+            state,
+            reason: reason.map(Into::into),
+            comment: comment.map(Into::into),
+            user_id: UserId(id),
+            at: NaiveDate::from_ymd_opt(2026, 3, id as u32)
+                .unwrap()
+                .and_hms_opt(9, 0, 0)
+                .unwrap(),
+        }
+    }
+
+    fn by(id: i64) -> By {
+        By::user(UserId(id), Some(format!("Personne {id}")), "x@y.fr".into())
+    }
+
+    #[test]
+    fn a_hire_reads_as_a_proposal_then_answers_changing_state_and_placement() {
+        let events = [
+            event(1, State::Proposed, None, None),
+            event(2, State::Interview, None, Some("Entretien mardi")),
+            event(3, State::Hired, None, None),
+        ];
+        let lines = history_lines(events.iter().map(|e| (e, by(e.id))), Some(PlacementId(40)));
+        type Line = (HistoryAction, Vec<(String, Value, Value)>);
+        let summary: Vec<Line> = lines
+            .iter()
+            .map(|l| {
+                (
+                    l.action,
+                    l.changes
+                        .iter()
+                        .map(|c| (c.field.clone(), c.before.clone(), c.after.clone()))
+                        .collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (
+                    HistoryAction::Create,
+                    vec![("state".into(), Value::Null, json!("proposed"))]
+                ),
+                (
+                    HistoryAction::Answer,
+                    vec![("state".into(), json!("proposed"), json!("interview"))]
+                ),
+                (
+                    HistoryAction::Answer,
+                    vec![
+                        ("placement_id".into(), Value::Null, json!(40)),
+                        ("state".into(), json!("interview"), json!("hired")),
+                    ]
+                ),
+            ]
+        );
+        assert_eq!(lines[1].reason.as_deref(), Some("Entretien mardi"));
+        assert_eq!(lines[0].reason, None);
+        assert_eq!(lines[2].by.name, "Personne 3");
+    }
+
+    #[test]
+    fn a_decline_changes_the_state_and_sets_the_reason_code_with_the_comment_as_reason() {
+        let events = [
+            event(1, State::Proposed, None, None),
+            event(2, State::Declined, Some("other"), Some("Déménage")),
+        ];
+        let lines = history_lines(events.iter().map(|e| (e, by(e.id))), None);
+        let fields: Vec<&str> = lines[1].changes.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(fields, vec!["reason", "state"]);
+        assert_eq!(lines[1].changes[0].after, json!("other"));
+        assert_eq!(lines[1].reason.as_deref(), Some("Déménage"));
+    }
 }

@@ -16,7 +16,8 @@ use crate::domain::referrals::State;
 use crate::domain::vocabulary::{
     AgeBand, AssignmentRole, CalibrationMethod, ClauseKind, ClauseStatus, ContractKind,
     ContractSource, ContractType, ExitOutcome, HistoryAction, Modality, NeedStatus,
-    OrganisationKind, OutboxStatus, ProofKind, QualificationLevel, Role, Sex, SiaeKind,
+    OrganisationKind, OutboxStatus, ProofKind, QualificationLevel, ReminderRule, Role, Sex,
+    SiaeKind,
 };
 
 macro_rules! text_column {
@@ -111,6 +112,7 @@ text_column!(
     ExitOutcome,
     NeedStatus,
     OutboxStatus,
+    ReminderRule,
     EntryStatus,
     State,
     HistoryAction,

@@ -676,3 +676,19 @@ pub fn session_cookie_value(set_cookie: &str) -> String {
         .trim_start_matches("clausier_session=")
         .to_string()
 }
+
+/// The rows of a CSV file (the header row first) split on `delimiter`, every row as wide as
+/// the first.
+pub fn csv_rows(text: &str, delimiter: u8) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(false)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+/// The header of the report CSV in its `standard` form: the old columns, then `label`.
+pub const STANDARD_REPORT_HEADER: &str = "breakdown,key,persons,hours,suppressed,label";

@@ -6,7 +6,7 @@
 use rocket::http::ContentType;
 use serde_json::Value;
 
-use crate::common::TestApp;
+use crate::common::{csv_rows, TestApp, STANDARD_REPORT_HEADER};
 use crate::fixtures::{self, contractor_user, World};
 use crate::on_both;
 
@@ -18,27 +18,13 @@ fn french_rows(text: &str) -> Vec<Vec<String>> {
     let body = text
         .strip_prefix(BOM)
         .unwrap_or_else(|| panic!("no byte-order mark: {text}"));
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(b';')
-        .has_headers(false)
-        .flexible(false)
-        .from_reader(body.as_bytes());
-    reader
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_string).collect())
-        .collect()
+    csv_rows(body, b';')
 }
 
 /// The rows of a standard CSV download, read with `,`, the header first.
 fn standard_rows(text: &str) -> Vec<Vec<String>> {
     assert!(!text.starts_with(BOM), "{text}");
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(text.as_bytes());
-    reader
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_string).collect())
-        .collect()
+    csv_rows(text, b',')
 }
 
 /// Hours written with a decimal comma (`56,5`, `1234,25`, `7`) in hundredths; fails on any
@@ -155,17 +141,7 @@ on_both!(
         // The standard form: the old columns exactly, then `label`; the same rows.
         let r = app.get_ok("/api/v1/reports/annual.csv?year=2026&dialect=standard", fac);
         let std_rows = standard_rows(&r.text);
-        assert_eq!(
-            std_rows[0],
-            [
-                "breakdown",
-                "key",
-                "persons",
-                "hours",
-                "suppressed",
-                "label"
-            ]
-        );
+        assert_eq!(std_rows[0].join(","), STANDARD_REPORT_HEADER);
         assert_eq!(
             std_rows[1],
             [
@@ -300,14 +276,8 @@ fn download(app: &TestApp, path: &str, token: &str) -> Vec<u8> {
         .unwrap()
 }
 
-const TEMPLATE_HEADER: [&str; 6] = [
-    "N° mise en situation",
-    "Personne",
-    "Poste",
-    "Mois",
-    "Heures de travail",
-    "Heures de formation",
-];
+/// The French template's header, as the domain writes it.
+const TEMPLATE_HEADER: [&str; 6] = clausier::domain::hours::TEMPLATE_HEADER_FR;
 
 on_both!(
     templates_come_back_filled_in_french_or_english,

@@ -16,6 +16,7 @@ mod files_fr;
 mod fixtures;
 mod foundation;
 mod hours;
+mod hours_named;
 mod limits;
 mod log_capture;
 mod logs;

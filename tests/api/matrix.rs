@@ -263,7 +263,7 @@ fn failed_notification(app: &TestApp, structure_id: i64, clause: i64) -> i64 {
         "INSERT INTO outbox (id, structure_id, dedup_key, rule, subject_type, subject_id, period, \
          stage, recipient_email, subject_line, body_text, body_html, message_id, status, attempts, \
          next_attempt_at, last_error, created_at) VALUES ({id}, {structure_id}, 'matrix-{id}', \
-         'report_due', 'clause', {clause}, '2026-10', 'due', 'paie@matrix.test', 'Relance', \
+         'reporting_due', 'clause', {clause}, '2026-10', 'due', 'paie@matrix.test', 'Relance', \
          'Relance', '<p>Relance</p>', '<matrix-{id}@clausier>', 'failed', 2, \
          '2026-11-27 10:00:00', '451 refusé', '2026-11-27 10:00:00')"
     );

@@ -334,17 +334,48 @@ on_both!(
         let one = app.get(&format!("/api/v1/referrals/{r1}"), &w.facilitator);
         assert_eq!(one.body["state"], "hired");
         assert_eq!(one.body["placement_id"], placement);
+        // The events in the one history shape: the proposal, then each answer changing
+        // `state` (the hire also `placement_id`), the answer's comment as the reason.
         let events = one.body["events"].as_array().unwrap();
-        let states: Vec<&str> = events
+        let actions: Vec<&str> = events
             .iter()
-            .map(|e| e["state"].as_str().unwrap())
+            .map(|e| e["action"].as_str().unwrap())
             .collect();
-        assert_eq!(states, vec!["proposed", "interview", "hired"]);
+        assert_eq!(actions, vec!["create", "answer", "answer"]);
+        let state_changes: Vec<(Value, Value)> = events
+            .iter()
+            .map(|e| {
+                let c = e["changes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|c| c["field"] == "state")
+                    .unwrap();
+                (c["before"].clone(), c["after"].clone())
+            })
+            .collect();
+        assert_eq!(
+            state_changes,
+            vec![
+                (Value::Null, json!("proposed")),
+                (json!("proposed"), json!("interview")),
+                (json!("interview"), json!("hired")),
+            ]
+        );
+        assert_eq!(
+            events[2]["changes"][0],
+            json!({"field": "placement_id", "before": null, "after": placement})
+        );
         assert!(events
             .iter()
-            .all(|e| e["user_id"].is_i64() && e["at"].is_string()));
-        assert_eq!(events[0]["user_id"], w.facilitator_id);
-        assert_ne!(events[1]["user_id"], w.facilitator_id);
+            .all(|e| e["by"]["id"].is_i64() && e["by"]["name"].is_string() && e["at"].is_string()));
+        assert_eq!(events[1]["reason"], "Mardi 10 h");
+        assert_eq!(events[0]["reason"], Value::Null);
+        assert_eq!(events[0]["by"]["id"], w.facilitator_id);
+        assert_ne!(events[1]["by"]["id"], w.facilitator_id);
+        assert!(events
+            .iter()
+            .all(|e| e.get("user_id").is_none() && e.get("state").is_none()));
 
         // A second hire on the full need: 409, nothing created.
         let r = answer(r2, json!({"state": "hired"}));

@@ -36,6 +36,13 @@ struct Walk {
 impl Walk {
     /// Checks one refusal: its status, French texts, documented codes, and that `code` is
     /// among them (the problem's own, a field's or a line's).
+    /// `refused` for each of `codes`: one answer carrying them all.
+    fn refused_each(&mut self, what: &str, r: &Resp, status: u16, codes: &[&str]) {
+        for code in codes {
+            self.refused(what, r, status, code);
+        }
+    }
+
     fn refused(&mut self, what: &str, r: &Resp, status: u16, code: &str) {
         let mut faults = Vec::new();
         if r.status != status {
@@ -690,17 +697,20 @@ fn contracts_and_clauses(c: &Ctx, walk: &mut Walk) {
         "lots": [{"number": 0, "amount_eur": 10}],
         "holder_ids": [w.buyer]}),
     );
-    for code in [
-        "organisation_unknown",
-        "reference_length",
-        "contract_kind_unknown",
-        "ends_before_start",
-        "social_consideration_unknown",
-        "lot_number_invalid",
-        "organisation_not_contractor",
-    ] {
-        walk.refused("a contract", &r, 422, code);
-    }
+    walk.refused_each(
+        "a contract",
+        &r,
+        422,
+        &[
+            "organisation_unknown",
+            "reference_length",
+            "contract_kind_unknown",
+            "ends_before_start",
+            "social_consideration_unknown",
+            "lot_number_invalid",
+            "organisation_not_contractor",
+        ],
+    );
     let r = contract(
         json!({"buyer_id": w.buyer, "reference": "Y", "title": "T", "kind": "works",
         "starts_on": "2099-01-01", "duration_months": 600}),
@@ -790,18 +800,21 @@ fn contracts_and_clauses(c: &Ctx, walk: &mut Walk) {
         "starts_on": "2026-01-01", "ends_on": "2060-01-01", "reporting_frequency": "hourly",
         "penalty_per_missing_hour_eur": -1, "referent_id": 999999, "territory": "99"}),
     );
-    for code in [
-        "clause_kind_unknown",
-        "lot_unknown",
-        "clause_too_long",
-        "frequency_unknown",
-        "negative",
-        "override_justification_required",
-        "referent_not_staff",
-        "territory_unknown",
-    ] {
-        walk.refused("a clause", &r, 422, code);
-    }
+    walk.refused_each(
+        "a clause",
+        &r,
+        422,
+        &[
+            "clause_kind_unknown",
+            "lot_unknown",
+            "clause_too_long",
+            "frequency_unknown",
+            "negative",
+            "override_justification_required",
+            "referent_not_staff",
+            "territory_unknown",
+        ],
+    );
     // A buyer without territory and no territory given.
     let buyer = organisation_id(
         app,
@@ -1032,18 +1045,21 @@ fn people_and_placements(c: &Ctx, walk: &mut Walk) {
         "employer_id": w.buyer, "contract_type": "forever", "job_title": " ",
         "starts_on": "2026-05-01", "ends_on": "2026-04-01", "weekly_hours": 60}),
     );
-    for code in [
-        "participant_unknown",
-        "assignment_unknown",
-        "modality_unknown",
-        "contract_type_unknown",
-        "employer_not_eligible",
-        "job_title_empty",
-        "ends_before_start",
-        "weekly_hours_above_max",
-    ] {
-        walk.refused("a placement", &r, 422, code);
-    }
+    walk.refused_each(
+        "a placement",
+        &r,
+        422,
+        &[
+            "participant_unknown",
+            "assignment_unknown",
+            "modality_unknown",
+            "contract_type_unknown",
+            "employer_not_eligible",
+            "job_title_empty",
+            "ends_before_start",
+            "weekly_hours_above_max",
+        ],
+    );
     // Léa has no eligibility.
     let lea = crate::fixtures::participant(app, &w.facilitator, "Léa", "Sans", "1992-05-06");
     let r = place(
@@ -1084,20 +1100,23 @@ fn needs_and_referrals(c: &Ctx, walk: &mut Walk) {
         "starts_on": "2026-12-01", "weekly_hours": 60, "licences": ["CACES R482"],
         "modality": "magic", "employer_id": w.buyer, "contract_type": "forever"}),
     );
-    for code in [
-        "assignment_unknown",
-        "rome_code_malformed",
-        "posts_out_of_range",
-        "territory_unknown",
-        "commune_code_malformed",
-        "weekly_hours_above_max",
-        "licence_code_malformed",
-        "modality_unknown",
-        "contract_type_unknown",
-        "organisation_not_contractor",
-    ] {
-        walk.refused("a need", &r, 422, code);
-    }
+    walk.refused_each(
+        "a need",
+        &r,
+        422,
+        &[
+            "assignment_unknown",
+            "rome_code_malformed",
+            "posts_out_of_range",
+            "territory_unknown",
+            "commune_code_malformed",
+            "weekly_hours_above_max",
+            "licence_code_malformed",
+            "modality_unknown",
+            "contract_type_unknown",
+            "organisation_not_contractor",
+        ],
+    );
     let r = need(
         c.a,
         json!({"assignment_id": w.assignment_a, "job_title": "Peintre",

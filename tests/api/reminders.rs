@@ -13,7 +13,29 @@ use serde_json::json;
 use crate::common::TestApp;
 use crate::fixtures::{self, eligible, participant, World};
 use crate::on_both;
-use crate::smtp::SmtpServer;
+use crate::smtp::{Received, SmtpServer};
+
+/// The subjects an email carries: its own, or for a digest (a recipient's reminders of one
+/// run gathered in one email) the numbered subjects of the reminders it holds.
+fn carried(m: &Received) -> Vec<String> {
+    let subject = m.subject();
+    if !subject.starts_with("Récapitulatif : ") {
+        return vec![subject];
+    }
+    m.text()
+        .lines()
+        .filter_map(|l| {
+            let (n, rest) = l.split_once(". ")?;
+            n.parse::<u32>().ok()?;
+            Some(rest.trim().to_string())
+        })
+        .collect()
+}
+
+/// Whether the email, or one of the reminders of a digest, has a subject that `test` accepts.
+fn carries(m: &Received, test: impl Fn(&str) -> bool) -> bool {
+    carried(m).iter().any(|s| test(s))
+}
 
 const PAIE: &str = "paie@batiment-durable.test";
 const FAC: &str = "fac@plie.test";
@@ -783,14 +805,14 @@ fn the_scheduler_triggers_the_job() {
         && !smtp
             .messages()
             .iter()
-            .any(|m| m.subject().starts_with("Vos obligations"))
+            .any(|m| carries(m, |s| s.starts_with("Vos obligations")))
     {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     assert!(
         smtp.messages()
             .iter()
-            .any(|m| m.subject().starts_with("Vos obligations")),
+            .any(|m| carries(m, |s| s.starts_with("Vos obligations"))),
         "no email from the scheduler"
     );
     std::thread::sleep(std::time::Duration::from_millis(1500));
@@ -957,7 +979,7 @@ on_both!(end_of_clause_and_final_report, |app: &TestApp| {
         smtp.messages()
             .iter()
             .filter(|m| m.to == vec![to.to_string()])
-            .map(|m| m.subject())
+            .flat_map(carried)
             .collect()
     };
     // Winter: 08:05 UTC is 09:05 in Paris.
@@ -976,7 +998,7 @@ on_both!(end_of_clause_and_final_report, |app: &TestApp| {
     let m = smtp
         .messages()
         .into_iter()
-        .find(|m| m.subject() == end)
+        .find(|m| carries(m, |s| s == end))
         .unwrap();
     assert!(
         m.text().contains("Heures restant à réaliser : 798"),
@@ -1002,7 +1024,7 @@ on_both!(end_of_clause_and_final_report, |app: &TestApp| {
     let m = smtp
         .messages()
         .into_iter()
-        .find(|m| m.subject() == final_report)
+        .find(|m| carries(m, |s| s == final_report))
         .unwrap();
     assert!(m.text().contains("Heures manquantes : 798"), "{}", m.text());
     job.run("2027-02-15T08:05:00Z");
@@ -1100,7 +1122,7 @@ on_both!(
         let summary = smtp
             .messages()
             .into_iter()
-            .find(|m| m.subject().starts_with("Vos obligations"))
+            .find(|m| carries(m, |s| s.starts_with("Vos obligations")))
             .expect("an obligations summary");
         for body in [summary.text(), summary.html()] {
             assert!(
@@ -1109,14 +1131,20 @@ on_both!(
                 "{body}"
             );
             assert!(body.contains("de Bâtiment Durable"), "{body}");
+            // Whole words: "Marché" is French.
             for english in ["March", "December", "January"] {
-                assert!(!body.contains(english), "{body}");
+                assert!(
+                    !body
+                        .split(|c: char| !c.is_alphabetic())
+                        .any(|w| w == english),
+                    "{body}"
+                );
             }
         }
         let late: Vec<String> = smtp
             .messages()
             .into_iter()
-            .map(|m| m.subject())
+            .flat_map(|m| carried(&m))
             .filter(|s| s.contains("avril") || s.contains("octobre") || s.contains("août"))
             .collect();
         assert!(!late.is_empty(), "late reports of April, August, October");
@@ -1145,5 +1173,95 @@ on_both!(
         ] {
             assert!(labels.contains(&want), "{want} in {labels:?}");
         }
+    }
+);
+
+// A recipient with more than three new reminders in one run gets one digest of them all,
+// never 7 emails; each reminder is kept once in the outbox as `digested`, under the
+// digest's Message-ID, so that the next runs do not send it again.
+on_both!(
+    many_reminders_for_one_recipient_make_one_digest,
+    |app: &TestApp| {
+        app.clock.set(at("2026-12-01T08:00:00Z"));
+        let (w, _) = scene(app);
+        let smtp = SmtpServer::start();
+        let job = Runner::new(app, smtp.port);
+        let report = job.run("2026-12-01T10:00:00Z");
+        let mut per_recipient: std::collections::HashMap<String, usize> = Default::default();
+        for m in smtp.messages() {
+            for to in &m.to {
+                *per_recipient.entry(to.clone()).or_default() += 1;
+            }
+        }
+        assert!(per_recipient.values().all(|&n| n <= 3), "{per_recipient:?}");
+        let to_paie: Vec<_> = smtp
+            .messages()
+            .into_iter()
+            .filter(|m| m.to == vec![PAIE.to_string()])
+            .collect();
+        assert_eq!(to_paie.len(), 1, "one digest for the payroll contact");
+        let digest = &to_paie[0];
+        assert_eq!(
+            digest.subject(),
+            "Récapitulatif : 7 rappels clausier du 1er décembre 2026"
+        );
+        let parts = carried(digest);
+        assert_eq!(parts.len(), 7, "{parts:?}");
+        assert!(parts[0].starts_with("Vos obligations"), "{parts:?}");
+        assert_eq!(
+            parts.iter().filter(|s| s.starts_with("Retard de")).count(),
+            4,
+            "{parts:?}"
+        );
+        let text = digest.text();
+        assert_eq!(text.matches("Bonjour Service paie,").count(), 1, "{text}");
+        assert_eq!(
+            text.matches("clausier, suivi des clauses sociales d'insertion")
+                .count(),
+            1
+        );
+        // Reporting is an obligation: the digest cannot be switched off.
+        assert!(text.contains("obligation contractuelle"), "{text}");
+        let html = digest.html();
+        assert_eq!(html.matches("<!DOCTYPE html>").count(), 1);
+        assert_eq!(html.matches("<h2").count(), 7);
+        assert!(report
+            .queued
+            .iter()
+            .any(|(rule, stage, to, _)| rule == "digest" && stage == "digest" && to == PAIE));
+
+        // The outbox keeps the seven reminders, digested, under the digest's Message-ID.
+        let r = app.get(
+            "/api/v1/notifications?status=digested&limit=100",
+            &w.facilitator,
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        let digested: Vec<&serde_json::Value> = r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["recipient"] == PAIE)
+            .collect();
+        assert_eq!(digested.len(), 7, "{}", r.text);
+        assert!(digested
+            .iter()
+            .all(|n| n["message_id"] == digest.message_id().as_str() && n["rule"] != "digest"));
+        let sent = app.get(
+            "/api/v1/notifications?status=sent&limit=100",
+            &w.facilitator,
+        );
+        let digests: Vec<&serde_json::Value> = sent.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["rule"] == "digest")
+            .collect();
+        assert!(digests.iter().any(|n| n["recipient"] == PAIE));
+
+        // The next run, the same day: nothing again.
+        let before = smtp.count();
+        job.run("2026-12-01T10:30:00Z");
+        assert_eq!(smtp.count(), before);
+        assert!(unique_ids(&smtp));
     }
 );

@@ -10,7 +10,7 @@ use chrono::{Datelike, NaiveDate};
 use rocket::http::{ContentType, Cookie, Header};
 use serde_json::{json, Value};
 
-use crate::common::{session_cookie_value, TestApp, PASSWORD};
+use crate::common::{csv_rows, session_cookie_value, TestApp, PASSWORD, STANDARD_REPORT_HEADER};
 use crate::fixtures::{self, org, World, SIRETS};
 use crate::on_both;
 
@@ -944,6 +944,19 @@ on_both!(
         let contractors = r["breakdowns"]["contractor"].as_array().unwrap();
         assert_eq!(contractors.len(), 2);
         assert!(contractors.iter().all(|c| c["persons"] == 1));
+        // Buyer and contractor cells name the organisation of their key; codes do not.
+        let organisations = r["breakdowns"]["buyer"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(contractors);
+        for cell in organisations {
+            let id = cell["key"].as_str().unwrap();
+            let org = app.get(&format!("/api/v1/organisations/{id}"), t);
+            assert_eq!(org.status, 200, "{}", org.text);
+            assert!(org.body["name"].is_string());
+            assert_eq!(cell["label"], org.body["name"], "{cell}");
+        }
         assert_eq!(
             r["breakdowns"]["sex"],
             json!([{"key": "female", "persons": 1, "hours": 70.25, "suppressed": false}])
@@ -1678,22 +1691,11 @@ on_both!(csv_and_xlsx_carry_the_same_figures, |app: &TestApp| {
         r.header("Content-Disposition"),
         Some("attachment; filename=\"bilan-2026.csv\"")
     );
-    let mut rows = csv::Reader::from_reader(r.text.as_bytes());
-    assert_eq!(
-        rows.headers().unwrap().iter().collect::<Vec<_>>(),
-        [
-            "breakdown",
-            "key",
-            "persons",
-            "hours",
-            "suppressed",
-            "label"
-        ]
-    );
+    let rows = csv_rows(&r.text, b',');
+    assert_eq!(rows[0].join(","), STANDARD_REPORT_HEADER);
     let mut seen = 0;
-    for row in rows.records() {
-        let row = row.unwrap();
-        let (b, k) = (&row[0], &row[1]);
+    for row in &rows[1..] {
+        let (b, k) = (row[0].as_str(), row[1].as_str());
         assert!(!row[5].is_empty() && row[5] != row[1], "{row:?}");
         match b {
             "total" => {
