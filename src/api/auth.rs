@@ -166,8 +166,7 @@ fn reset_refused(e: AppError) -> ApiError {
             let mut problem = ApiError::coded(
                 429,
                 "too-many-attempts",
-                Violation::new("", "too_many_reset_requests")
-                    .with("retry_after", retry_after),
+                Violation::new("", "too_many_reset_requests").with("retry_after", retry_after),
             );
             problem.retry_after = Some(retry_after);
             problem

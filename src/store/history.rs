@@ -410,7 +410,10 @@ mod tests {
         assert!(out[..2]
             .iter()
             .all(|c| c.before.is_null() && c.after.is_null()));
-        assert_eq!((&out[2].before, &out[2].after), (&json!(true), &json!(false)));
+        assert_eq!(
+            (&out[2].before, &out[2].after),
+            (&json!(true), &json!(false))
+        );
         // Nothing personal: the stored text is kept as it is; unreadable: emptied.
         assert_eq!(without_personal_values(&stored, &["sex"]), stored);
         assert_eq!(without_personal_values("Awa Diallo", &["sex"]), "[]");

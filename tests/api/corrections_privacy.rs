@@ -25,7 +25,14 @@ const MARKER: &str = "MARQUEUR-PRIVE-3F";
 const KEPT_LAST: &str = "Ronceray";
 
 /// What no history may hold once the person is anonymised.
-const PERSONAL: &[&str] = &[FIRST, CORRECTED_FIRST, LAST, JOBSEEKER, MARKER, "1988-07-14"];
+const PERSONAL: &[&str] = &[
+    FIRST,
+    CORRECTED_FIRST,
+    LAST,
+    JOBSEEKER,
+    MARKER,
+    "1988-07-14",
+];
 
 #[derive(QueryableByName)]
 struct Line {
@@ -157,10 +164,8 @@ on_both!(
         let lines = stored_lines(app);
         for entity in ["participant", "eligibility", "placement"] {
             assert!(
-                lines
-                    .iter()
-                    .any(|l| l.entity == entity
-                        && !personal_in(&format!("{:?} {}", l.reason, l.changes)).is_empty()),
+                lines.iter().any(|l| l.entity == entity
+                    && !personal_in(&format!("{:?} {}", l.reason, l.changes)).is_empty()),
                 "no {entity} line names her"
             );
         }
@@ -235,7 +240,10 @@ on_both!(
         let cancel = h.iter().find(|l| l["action"] == "cancel").expect("cancel");
         assert!(cancel["reason"].is_null(), "{text}");
         assert_eq!(cancel["by"]["id"], w.facilitator_id);
-        assert!(change(cancel, "cancelled_at")["after"].is_string(), "{text}");
+        assert!(
+            change(cancel, "cancelled_at")["after"].is_string(),
+            "{text}"
+        );
 
         // The table holds none of it; the other person's correction is whole.
         let lines = stored_lines(app);
