@@ -9,6 +9,7 @@ use crate::api::body::JsonBody;
 use crate::api::reply::Answer;
 use crate::api::users::LinkQueued;
 use crate::app::sessions as app;
+use crate::app::AppError;
 use crate::auth::login::{end_session, login_with};
 use crate::auth::password::HashLimiter;
 use crate::auth::{AnyRole, CallerCache, TokenKeys, SESSION_COOKIE};
@@ -16,6 +17,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::domain::ids::{OrganisationId, StructureId, UserId};
 use crate::domain::limits::{Email, Password};
+use crate::domain::rule::Violation;
 use crate::error::{ApiError, ApiResult};
 use crate::reminders::Mailer;
 
@@ -148,10 +150,29 @@ pub async fn password_reset(
     mailer: &State<Mailer>,
 ) -> ApiResult<Accepted<Json<LinkQueued>>> {
     let email: String = body.0.email.into();
-    crate::auth::login::request_password_reset(db, config, mailer.domain(), email).await?;
+    crate::auth::login::request_password_reset(db, config, mailer.domain(), email)
+        .await
+        .map_err(reset_refused)?;
     Ok(Accepted(Json(LinkQueued {
         message: RESET_ANSWER.into(),
     })))
+}
+
+/// The problem of a refused reset request: a throttled one has its own code
+/// (`too_many_reset_requests`), not the login's, whose sentence speaks of failed logins.
+fn reset_refused(e: AppError) -> ApiError {
+    match e {
+        AppError::TooManyAttempts { retry_after } => {
+            let mut problem = ApiError::coded(
+                429,
+                "too-many-attempts",
+                Violation::new("", "too_many_reset_requests").with("retry_after", retry_after),
+            );
+            problem.retry_after = Some(retry_after);
+            problem
+        }
+        other => other.into(),
+    }
 }
 
 pub fn routes() -> Vec<rocket::Route> {

@@ -707,6 +707,19 @@ pub static CATALOGUE: &[Entry] = &[
         },
     ),
     problem(
+        "too_many_reset_requests",
+        429,
+        "Trop de demandes",
+        &["retry_after"],
+        |a| {
+            format!(
+                "trop de demandes de réinitialisation du mot de passe ont été faites pour cette \
+                 adresse e-mail ; réessayez dans {}",
+                count(a.p("retry_after"), "seconde", "secondes")
+            )
+        },
+    ),
+    problem(
         "overloaded",
         503,
         "Service surchargé",

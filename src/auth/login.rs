@@ -217,7 +217,8 @@ pub async fn set_password_through_link(
 
 /// A reset asked for with an email, throttled like logins (its own count per email, so that
 /// resets never lock the logins out): a link goes to the account of the email, if any; the
-/// answer is the same whether there is one or not.
+/// answer is the same whether there is one or not. Refused with `TooManyAttempts`, which
+/// the route answers as `too_many_reset_requests`.
 pub async fn request_password_reset(
     db: &Db,
     config: &Config,

@@ -248,6 +248,71 @@ pub fn history_of(
         .collect())
 }
 
+/// Takes a person's personal data out of the history lines of `kind` about `record_ids`
+/// (in the caller's transaction, the anonymisation's): the free-text `reason` of each line
+/// goes, and so do the values, before and after, of the `personal` fields among its changes.
+/// The field names stay, and so does every other value (what was done, when, by whom, the
+/// figures). Returns how many lines were rewritten.
+pub fn forget_personal_data(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    kind: RecordKind,
+    record_ids: &[i64],
+    personal: &[&str],
+) -> QueryResult<usize> {
+    if record_ids.is_empty() {
+        return Ok(0);
+    }
+    let lines: Vec<(i64, Option<String>, String)> = record_changes::table
+        .filter(record_changes::structure_id.eq(structure_id))
+        .filter(record_changes::entity.eq(kind.as_str()))
+        .filter(record_changes::entity_id.eq_any(record_ids))
+        .select((
+            record_changes::id,
+            record_changes::reason,
+            record_changes::changes,
+        ))
+        .load(conn)?;
+    let mut rewritten = 0;
+    for (id, reason, stored) in lines {
+        let changes = without_personal_values(&stored, personal);
+        if reason.is_none() && changes == stored {
+            continue;
+        }
+        diesel::update(record_changes::table.filter(record_changes::id.eq(id)))
+            .set((
+                record_changes::reason.eq(None::<String>),
+                record_changes::changes.eq(changes),
+            ))
+            .execute(conn)?;
+        rewritten += 1;
+    }
+    Ok(rewritten)
+}
+
+/// A stored list of changes with the values of the `personal` fields set to null; a list
+/// that cannot be read (never written so) is emptied rather than kept.
+fn without_personal_values(stored: &str, personal: &[&str]) -> String {
+    let Ok(mut changes) = serde_json::from_str::<Vec<FieldChange>>(stored) else {
+        return "[]".into();
+    };
+    let mut blanked = false;
+    for change in changes
+        .iter_mut()
+        .filter(|c| personal.contains(&c.field.as_str()))
+    {
+        if !change.before.is_null() || !change.after.is_null() {
+            change.before = Value::Null;
+            change.after = Value::Null;
+            blanked = true;
+        }
+    }
+    if !blanked {
+        return stored.to_string();
+    }
+    serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into())
+}
+
 /// A view of a record as the object its history compares: its JSON fields by name.
 pub fn fields_of<T: Serialize>(view: &T) -> Map<String, Value> {
     match serde_json::to_value(view) {
@@ -313,6 +378,45 @@ mod tests {
         assert_eq!(o["status"], json!("submitted"));
         assert!(object_in_hours(None, &["work_hours"]).is_empty());
         assert!(object_in_hours(Some("not json"), &["work_hours"]).is_empty());
+    }
+
+    #[test]
+    fn personal_values_are_blanked_and_the_rest_kept() {
+        let stored = serde_json::to_string(&[
+            FieldChange {
+                field: "first_name".into(),
+                before: json!("Awa"),
+                after: json!("Awa-Marie"),
+            },
+            FieldChange {
+                field: "postal_code".into(),
+                before: json!("93200"),
+                after: Value::Null,
+            },
+            FieldChange {
+                field: "qpv".into(),
+                before: json!(true),
+                after: json!(false),
+            },
+        ])
+        .unwrap();
+        let out: Vec<FieldChange> = serde_json::from_str(&without_personal_values(
+            &stored,
+            &["first_name", "postal_code", "last_name"],
+        ))
+        .unwrap();
+        let fields: Vec<&str> = out.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(fields, ["first_name", "postal_code", "qpv"]);
+        assert!(out[..2]
+            .iter()
+            .all(|c| c.before.is_null() && c.after.is_null()));
+        assert_eq!(
+            (&out[2].before, &out[2].after),
+            (&json!(true), &json!(false))
+        );
+        // Nothing personal: the stored text is kept as it is; unreadable: emptied.
+        assert_eq!(without_personal_values(&stored, &["sex"]), stored);
+        assert_eq!(without_personal_values("Awa Diallo", &["sex"]), "[]");
     }
 
     #[test]

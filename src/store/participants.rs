@@ -11,6 +11,7 @@ use crate::domain::eligibility::Validation;
 use crate::domain::ids::{OrganisationId, ParticipantId, StructureId, UserId};
 use crate::domain::vocabulary::{HistoryAction, ProofKind, QualificationLevel, Sex};
 use crate::store::contracts::split_codes;
+use crate::store::history::RecordKind;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = participants)]
@@ -416,7 +417,7 @@ pub fn anonymise_inactive(
     let at = now();
     let mut messages = Vec::new();
     for (id, sid) in &ids {
-        messages.extend(erase_person(conn, *id, at)?);
+        messages.extend(erase_person(conn, *sid, *id, at)?);
         crate::store::audit::record(
             conn,
             *sid,
@@ -430,14 +431,42 @@ pub fn anonymise_inactive(
     Ok((ids.into_iter().map(|(id, _)| id).collect(), messages))
 }
 
+/// The fields of a person that the anonymisation erases, by their names in the person's
+/// record and history (`record_changes` lines of kind `participant`). What the indicators
+/// count is not among them: sex, birth year, territory, QPV, ZRR, qualification level.
+pub const PERSONAL_FIELDS: &[&str] = &[
+    "first_name",
+    "last_name",
+    "birth_date",
+    "postal_code",
+    "jobseeker_id",
+    "looking_for_work",
+    "wished_rome_codes",
+    "licences",
+    "reachable_departements",
+    "available_from",
+];
+
+/// The fields of a person's placement that name or describe them (free text), erased by
+/// the anonymisation, by their names in the placement's history.
+pub const PLACEMENT_PERSONAL_FIELDS: &[&str] =
+    &["participant_name", "job_title", "derogation_reason"];
+
+/// The free-text fields of a person's eligibility validation, erased by the anonymisation,
+/// by their names in the validation's history.
+pub const ELIGIBILITY_PERSONAL_FIELDS: &[&str] = &["justification", "withdraw_reason"];
+
 /// Erases one person's personal data wherever it is kept: identity, contact and search
 /// preferences; the free text written about them (eligibility justification, derogation,
 /// referral comments, hour rejections and amendments); the job titles of their
-/// placements; and the emails that name them. What the indicators count stays: sex, birth
-/// year, territory, QPV, qualification, criteria, the placements' modality, contract type,
-/// dates, age band and outcome, and every hour figure.
+/// placements; the histories of their corrections (the values of the fields above, the
+/// reasons given about them, their placements and validations); and the emails that name
+/// them. What the indicators count stays: sex, birth year, territory, QPV, qualification,
+/// criteria, the placements' modality, contract type, dates, age band and outcome, and
+/// every hour figure.
 fn erase_person(
     conn: &mut Conn,
+    sid: StructureId,
     id: ParticipantId,
     at: chrono::NaiveDateTime,
 ) -> QueryResult<Vec<String>> {
@@ -470,6 +499,25 @@ fn erase_person(
         .filter(placements::participant_id.eq(id))
         .select(placements::id)
         .load(conn)?;
+    let validation_ids: Vec<i64> = eligibility_validations::table
+        .filter(eligibility_validations::participant_id.eq(id))
+        .select(eligibility_validations::id)
+        .load(conn)?;
+    for (kind, ids, fields) in [
+        (RecordKind::Participant, &vec![id.0], PERSONAL_FIELDS),
+        (
+            RecordKind::Placement,
+            &placement_ids,
+            PLACEMENT_PERSONAL_FIELDS,
+        ),
+        (
+            RecordKind::Eligibility,
+            &validation_ids,
+            ELIGIBILITY_PERSONAL_FIELDS,
+        ),
+    ] {
+        crate::store::history::forget_personal_data(conn, sid, kind, ids, fields)?;
+    }
     diesel::update(placements::table.filter(placements::participant_id.eq(id)))
         .set((
             placements::job_title.eq(""),

@@ -9,6 +9,7 @@ mod contractors;
 mod contracts;
 mod corrections_contracts;
 mod corrections_people;
+mod corrections_privacy;
 mod corrections_records;
 mod demo;
 mod failures;

@@ -2043,4 +2043,28 @@ fn accounts(c: &Ctx, walk: &mut Walk) {
         404,
         Violation::new("", "password_link_invalid"),
     );
+    let ask_reset = || {
+        app.request(
+            "POST",
+            "/api/v1/auth/password-reset",
+            None,
+            Some(ContentType::JSON),
+            Some(
+                json!({"email": "oubli@refus.test"})
+                    .to_string()
+                    .into_bytes(),
+            ),
+        )
+    };
+    for _ in 0..12 {
+        if ask_reset().status == 429 {
+            break;
+        }
+    }
+    walk.refused(
+        "too many password reset requests",
+        &ask_reset(),
+        429,
+        "too_many_reset_requests",
+    );
 }
