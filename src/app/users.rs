@@ -322,14 +322,14 @@ fn send_link(
     let mail = links::email(purpose, &user.email, &link);
     // One email per link (SQLite may give a deleted row's id again): keyed by a digest of
     // the stored digest, which leads back to nothing.
-    let key = format!("{}:{}", links::OUTBOX_RULE, links::digest(&digest));
+    let key = format!("{}:{}", links::OUTBOX_RULE.as_str(), links::digest(&digest));
     outbox::enqueue(
         c,
         &NewOutbox {
             structure_id: user.structure_id,
             message_id: crate::reminders::collect::message_id(&key, &target.mail_domain),
             dedup_key: key,
-            rule: links::OUTBOX_RULE.into(),
+            rule: links::OUTBOX_RULE,
             subject_type: "user".into(),
             subject_id: i64::from(user.id),
             period: String::new(),

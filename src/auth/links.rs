@@ -12,7 +12,8 @@ use crate::auth::token::random_hex;
 pub const VALID_HOURS: i64 = 48;
 
 /// The outbox rule of the emails carrying a link: their body is erased once sent.
-pub const OUTBOX_RULE: &str = "password_link";
+pub const OUTBOX_RULE: crate::domain::vocabulary::ReminderRule =
+    crate::domain::vocabulary::ReminderRule::PasswordLink;
 
 /// Why a link was sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -346,6 +346,9 @@ vocabulary! {
         ExitMissing = "exit_missing",
         ReferralWaiting = "referral_waiting",
         Digest = "digest",
+        /// Not a reminder: an invitation or password-reset link, sent alone, its body erased
+        /// from the outbox once sent.
+        PasswordLink = "password_link",
     }
 }
 

@@ -764,9 +764,15 @@ fn concurrent_corrections(app: &TestApp) {
         let contract_path = format!("/api/v1/contracts/{contract}");
         let clause_path = format!("/api/v1/clauses/{clause}");
         let (a, b, c, d) = rocket::tokio::join!(
-            patch(contract_path.clone(), r#"{"title": "Un", "reason": "Premier"}"#),
+            patch(
+                contract_path.clone(),
+                r#"{"title": "Un", "reason": "Premier"}"#
+            ),
             patch(contract_path, r#"{"title": "Deux", "reason": "Second"}"#),
-            patch(clause_path.clone(), r#"{"penalty_per_missing_hour_eur": 70}"#),
+            patch(
+                clause_path.clone(),
+                r#"{"penalty_per_missing_hour_eur": 70}"#
+            ),
             patch(clause_path, r#"{"penalty_per_missing_hour_eur": 90}"#),
         );
         let mut on_contract = vec![a.status().code, b.status().code];
