@@ -500,12 +500,6 @@ pub fn recalibrations(
     Ok(out)
 }
 
-/// A date of a partial update: absent (unchanged), null (refused: dates are required) or a
-/// date of the range.
-fn patch_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Patch<NaiveDate>, D::Error> {
-    limits::opt_date(d).map(Some)
-}
-
 /// A correction of a clause (JSON merge patch): its dates, referent, reporting frequency
 /// and penalty; its required hours by a new calibration or an override with its
 /// justification (`hours_override: null` goes back to the calibration's figure). The rules
@@ -513,10 +507,10 @@ fn patch_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Patch<NaiveDate>
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClausePatch {
-    #[serde(default, deserialize_with = "patch_date")]
+    #[serde(default, deserialize_with = "crate::domain::corrections::patch_date")]
     #[schema(value_type = Option<NaiveDate>)]
     pub starts_on: Patch<NaiveDate>,
-    #[serde(default, deserialize_with = "patch_date")]
+    #[serde(default, deserialize_with = "crate::domain::corrections::patch_date")]
     #[schema(value_type = Option<NaiveDate>)]
     pub ends_on: Patch<NaiveDate>,
     #[serde(default, deserialize_with = "present")]

@@ -19,7 +19,7 @@ use crate::store::decp::{self, ImportSummary};
 use crate::store::history::{self, changes_between, fields_of, HistoryEntry, RecordKind};
 use crate::store::organisations;
 use chrono::NaiveDate;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct LotInput {
@@ -272,11 +272,6 @@ pub fn import_decp(
 // ---------------------------------------------------------------------------------------
 // Corrections and amendments (issue 17)
 
-/// A date of a partial update: absent (unchanged), null (cleared) or a date of the range.
-fn patch_date<'de, D: Deserializer<'de>>(d: D) -> Result<Patch<NaiveDate>, D::Error> {
-    limits::opt_date(d).map(Some)
-}
-
 /// A correction of a contract's data-entry errors (JSON merge patch): a field absent is
 /// unchanged, `null` clears an optional one; the rules of creation hold. `reason` is
 /// required.
@@ -301,13 +296,13 @@ pub struct ContractPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<f64>)]
     pub amount_eur: Patch<Hundredths>,
-    #[serde(default, deserialize_with = "patch_date")]
+    #[serde(default, deserialize_with = "crate::domain::corrections::patch_date")]
     #[schema(value_type = Option<NaiveDate>)]
     pub notified_on: Patch<NaiveDate>,
-    #[serde(default, deserialize_with = "patch_date")]
+    #[serde(default, deserialize_with = "crate::domain::corrections::patch_date")]
     #[schema(value_type = Option<NaiveDate>)]
     pub starts_on: Patch<NaiveDate>,
-    #[serde(default, deserialize_with = "patch_date")]
+    #[serde(default, deserialize_with = "crate::domain::corrections::patch_date")]
     #[schema(value_type = Option<NaiveDate>)]
     pub ends_on: Patch<NaiveDate>,
     #[serde(default, deserialize_with = "present")]

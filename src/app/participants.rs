@@ -368,9 +368,14 @@ pub fn register_participant(
     write_tx(conn, |c| {
         let sid = caller.structure_id;
         store::lock_structure(c, sid)?;
-        if let Some(existing) =
-            store::find_duplicate(c, sid, &new.first_name, &new.last_name, new.birth_date)?
-        {
+        if let Some(existing) = store::find_duplicate(
+            c,
+            sid,
+            &new.first_name,
+            &new.last_name,
+            new.birth_date,
+            None,
+        )? {
             return Err(AppError::Conflict {
                 violation: Violation::new("", "participant_duplicate"),
                 extra: vec![("existing_id", existing.0.into())],
@@ -584,13 +589,13 @@ pub fn correct_participant(
         }
         let corrected = validate(merged(&p, patch)?, today)?;
         store::lock_structure(c, sid)?;
-        if let Some(existing) = store::find_duplicate_other(
+        if let Some(existing) = store::find_duplicate(
             c,
             sid,
             &corrected.first_name,
             &corrected.last_name,
             corrected.birth_date,
-            id,
+            Some(id),
         )? {
             return Err(AppError::Conflict {
                 violation: Violation::new("", "participant_duplicate"),

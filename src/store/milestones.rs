@@ -85,19 +85,30 @@ pub fn regenerate(conn: &mut Conn, clause: &Clause) -> QueryResult<()> {
         {
             continue;
         }
-        diesel::insert_into(milestones::table)
-            .values((
-                milestones::structure_id.eq(clause.structure_id),
-                milestones::clause_id.eq(clause.id),
-                milestones::kind.eq(&s.kind),
-                milestones::period.eq(&s.period),
-                milestones::due_on.eq(s.due_on),
-                milestones::manual.eq(false),
-                milestones::created_at.eq(at),
-            ))
-            .execute(conn)?;
+        insert_generated(conn, clause, s, at)?;
     }
     Ok(())
+}
+
+/// Inserts one milestone of the generated calendar.
+fn insert_generated(
+    conn: &mut Conn,
+    clause: &Clause,
+    s: &calendar::MilestoneSpec,
+    at: chrono::NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(milestones::table)
+        .values((
+            milestones::structure_id.eq(clause.structure_id),
+            milestones::clause_id.eq(clause.id),
+            milestones::kind.eq(&s.kind),
+            milestones::period.eq(&s.period),
+            milestones::due_on.eq(s.due_on),
+            milestones::manual.eq(false),
+            milestones::created_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// Regenerates the future part of a clause's generated calendar after its dates or
@@ -134,17 +145,7 @@ pub fn regenerate_future(conn: &mut Conn, clause: &Clause, today: NaiveDate) -> 
                 diesel::delete(milestones::table.filter(milestones::id.eq(id))).execute(conn)?;
             }
             calendar::CalendarChange::Add(s) => {
-                diesel::insert_into(milestones::table)
-                    .values((
-                        milestones::structure_id.eq(clause.structure_id),
-                        milestones::clause_id.eq(clause.id),
-                        milestones::kind.eq(&s.kind),
-                        milestones::period.eq(&s.period),
-                        milestones::due_on.eq(s.due_on),
-                        milestones::manual.eq(false),
-                        milestones::created_at.eq(at),
-                    ))
-                    .execute(conn)?;
+                insert_generated(conn, clause, s, at)?;
             }
         }
     }

@@ -114,50 +114,23 @@ pub fn get(
 }
 
 /// Same last name, first name and birth date in the structure (case and accents of spacing
-/// ignored): the id of the existing person.
+/// ignored): the id of the existing person other than `except` (the person being corrected).
 pub fn find_duplicate(
     conn: &mut Conn,
     structure_id: StructureId,
     first_name: &str,
     last_name: &str,
     birth_date: NaiveDate,
+    except: Option<ParticipantId>,
 ) -> QueryResult<Option<ParticipantId>> {
-    let rows: Vec<(ParticipantId, Option<String>, Option<String>)> = participants::table
+    let mut query = participants::table
         .filter(participants::structure_id.eq(structure_id))
         .filter(participants::birth_date.eq(birth_date))
-        .select((
-            participants::id,
-            participants::first_name,
-            participants::last_name,
-        ))
-        .load(conn)?;
-    let norm = |s: &str| {
-        s.split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase()
-    };
-    Ok(rows.into_iter().find_map(|(id, f, l)| {
-        (norm(f.as_deref().unwrap_or("")) == norm(first_name)
-            && norm(l.as_deref().unwrap_or("")) == norm(last_name))
-        .then_some(id)
-    }))
-}
-
-/// Another person than `except` with the same last name, first name and birth date in the
-/// structure (the duplicate rule of a correction).
-pub fn find_duplicate_other(
-    conn: &mut Conn,
-    structure_id: StructureId,
-    first_name: &str,
-    last_name: &str,
-    birth_date: NaiveDate,
-    except: ParticipantId,
-) -> QueryResult<Option<ParticipantId>> {
-    let rows: Vec<(ParticipantId, Option<String>, Option<String>)> = participants::table
-        .filter(participants::structure_id.eq(structure_id))
-        .filter(participants::birth_date.eq(birth_date))
-        .filter(participants::id.ne(except))
+        .into_boxed();
+    if let Some(except) = except {
+        query = query.filter(participants::id.ne(except));
+    }
+    let rows: Vec<(ParticipantId, Option<String>, Option<String>)> = query
         .select((
             participants::id,
             participants::first_name,
