@@ -390,6 +390,10 @@ pub fn correct_placement(
         let p = store::find(c, sid, id)?.ok_or(AppError::NotFound("placement"))?;
         check_if_match(if_match.as_ref(), Version(p.version))?;
         refuse_cancelled(&p)?;
+        // Takes turns with the person's hour reports and decisions, which lock the person
+        // too: the months reported and the yearly totals read here stay as read until the
+        // commit, and a total created meanwhile cannot keep the former snapshot.
+        crate::lock_rows!(c, participants, [p.participant_id])?;
         let mut errors = Vec::new();
         let starts_on = kept(&mut errors, "starts_on", patch.starts_on, p.starts_on);
         let ends_on = apply(p.ends_on, patch.ends_on);
