@@ -87,7 +87,7 @@ fn report(base: &str, token: &str, query: &str, n: usize) -> Result<(), String> 
 
 fn import(base: &str, token: &str, year: i32, months: u32, variant: usize) -> Result<(), String> {
     let template = ureq::get(&format!(
-        "{base}/api/v1/hours/template?month={year}-01&format=csv"
+        "{base}/api/v1/hours/template?month={year}-01&format=csv&dialect=standard"
     ))
     .set("Authorization", &format!("Bearer {token}"))
     .call()
