@@ -543,13 +543,6 @@ fn keep<T>(errors: &mut Vec<Violation>, field: &str, patch: Patch<T>) -> Option<
     })
 }
 
-/// The clause of the structure with its version.
-fn versioned(conn: &mut Conn, sid: StructureId, id: ClauseId) -> AppResult<Versioned<ClauseView>> {
-    let clause = get(conn, sid, id)?;
-    let version = Version(clause.version);
-    Ok(Versioned::new(store::view(conn, clause)?, version))
-}
-
 /// One clause as the caller may see it, with its version (its `ETag`).
 pub fn clause_versioned(
     conn: &mut Conn,
@@ -673,7 +666,7 @@ pub fn correct_clause(
         }
         if unchanged(&row, &new) {
             // Nothing to correct: answered as it is, its version kept.
-            return versioned(c, structure_id, id);
+            return clause_versioned(c, structure_id, id, None);
         }
         claimed(
             crate::claim_version!(c, clauses, id, Version(row.version))?,
@@ -744,7 +737,7 @@ pub fn correct_clause(
             let today = local_date_time(now, tz).date();
             milestones::regenerate_future(c, &after_row, today)?;
         }
-        versioned(c, structure_id, id)
+        clause_versioned(c, structure_id, id, None)
     })
 }
 

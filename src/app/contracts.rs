@@ -397,17 +397,6 @@ fn merged(current: &ContractView, patch: ContractPatch) -> Result<ContractInput,
     }
 }
 
-/// The contract of the structure with its version.
-fn versioned(
-    conn: &mut Conn,
-    sid: StructureId,
-    id: ContractId,
-) -> AppResult<Versioned<ContractView>> {
-    let contract = store::find(conn, sid, id)?.ok_or(AppError::NotFound("contract"))?;
-    let version = Version(contract.version);
-    Ok(Versioned::new(store::view(conn, contract)?, version))
-}
-
 /// One contract with its version (its `ETag`), if the caller may see it.
 pub fn contract_versioned(
     conn: &mut Conn,
@@ -473,14 +462,14 @@ pub fn correct_contract(
         )
         .is_empty()
         {
-            return versioned(c, structure_id, id);
+            return contract_versioned(c, structure_id, id, None);
         }
         claimed(
             crate::claim_version!(c, contracts, id, Version(row.version))?,
             if_match.as_ref(),
         )?;
         store::correct(c, id, &new)?;
-        let after = versioned(c, structure_id, id)?.record;
+        let after = contract_versioned(c, structure_id, id, None)?.record;
         let changes = changes_between(&fields_of(&before), &fields_of(&after));
         history::record(
             c,
@@ -495,7 +484,7 @@ pub fn correct_contract(
                 changes: &changes,
             },
         )?;
-        versioned(c, structure_id, id)
+        contract_versioned(c, structure_id, id, None)
     })
 }
 
@@ -664,7 +653,7 @@ pub fn amend_contract(
                 created_by: Some(by),
             },
         )?;
-        let after = versioned(c, structure_id, id)?.record;
+        let after = contract_versioned(c, structure_id, id, None)?.record;
         let mut changes = amendment_changes(&before, &after);
         changes.push(history::FieldChange {
             field: "amendment".into(),
