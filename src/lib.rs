@@ -15,6 +15,7 @@ pub mod jobs;
 #[cfg(test)]
 mod layers;
 pub mod openapi;
+pub mod pages;
 pub mod reminders;
 pub mod reports;
 pub mod seed;
@@ -142,7 +143,7 @@ pub fn build_rocket_with(
         }))
         .mount("/", rocket::routes![api::health, api::ready])
         .mount("/api/v1", v1)
-        .mount("/", api::pages::routes())
+        .mount("/", pages::routes())
         .mount("/", openapi::routes(spec))
         .register("/", rocket::catchers![api::problem_catcher]);
     Ok(rocket)

@@ -1265,6 +1265,24 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             })));
             d.html(200, "The password is set")
         }
+        ("GET", "/password/forgot") => d.html(200, "The form asking for the account's email"),
+        ("POST", "/password/forgot") => {
+            let mut d = d;
+            d.body = Some(form_body(json!({
+                "email": {"type": "string"},
+                "csrf_token": {"type": "string"}
+            })));
+            d.html(
+                200,
+                "The same answer for any email: a link is sent if an account has it",
+            )
+        }
+        ("GET", "/static/clausier.css") => d.file(200, "The stylesheet", &["text/css"]),
+        ("GET", "/static/htmx.min.js") => d.file(200, "htmx", &["text/javascript"]),
+        ("GET", "/") => d
+            .query("fait", query_text(), "The change just made, for its notice")
+            .html(200, "Staff: the home page")
+            .redirect(303, "Others: to their home; no session: to the login page"),
         _ => return None,
     })
 }
@@ -1465,12 +1483,13 @@ fn problem_statuses(entry: Option<&access::Access>, method: &str, d: &Described)
     if entry.is_some_and(|a| a.path == "/api/v1/auth/password-reset") {
         statuses.push(429);
     }
-    // The login and logout forms check the page's anti-forgery secret.
-    if entry
-        .is_some_and(|a| a.path == "/login" || a.path == "/logout" || a.path == "/password/<token>")
-        && method == "POST"
-    {
+    // Every page form (a POST outside the API) checks the page's anti-forgery secret.
+    if entry.is_some_and(|a| !a.path.starts_with("/api/")) && method == "POST" {
         statuses.push(403);
+    }
+    // A forgotten-password request is throttled like the API's.
+    if entry.is_some_and(|a| a.path == "/password/forgot") && method == "POST" {
+        statuses.push(429);
     }
     statuses.extend([500, 503]);
     statuses.sort_unstable();
@@ -1525,7 +1544,7 @@ pub fn document(v1: &[rocket::Route]) -> OpenApi {
             "/api/v1/openapi.json".to_string(),
         ),
     ];
-    let pages = crate::api::pages::routes()
+    let pages = crate::pages::routes()
         .into_iter()
         .map(|r| (r.method, r.uri.path().to_string()));
     let api = v1.iter().map(|r| {

@@ -126,6 +126,11 @@ pub const ROUTES: &[Access] = &[
     a("POST", "/logout", PUBLIC, "Forget the session cookie"),
     a("GET", "/password/<token>", PUBLIC, "Page of a password link: the form to choose a password"),
     a("POST", "/password/<token>", PUBLIC, "Password link form: sets the password, uses the link up, ends the account's sessions"),
+    a("GET", "/password/forgot", PUBLIC, "Forgotten password page: asks for the email to send a link to"),
+    a("POST", "/password/forgot", PUBLIC, "Forgotten password form: emails a link if an account has the address (same answer either way)"),
+    a("GET", "/static/clausier.css", PUBLIC, "The pages' stylesheet"),
+    a("GET", "/static/htmx.min.js", PUBLIC, "htmx, vendored, for the pages' partial updates"),
+    a("GET", "/", ANY, "Home page of the caller's role (staff: work waiting; contractor: its sites; funder: the report); without a session, the login"),
     // Routes of later work are added here.
 ];
 

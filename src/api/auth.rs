@@ -160,7 +160,7 @@ pub async fn password_reset(
 
 /// The problem of a refused reset request: a throttled one has its own code
 /// (`too_many_reset_requests`), not the login's, whose sentence speaks of failed logins.
-fn reset_refused(e: AppError) -> ApiError {
+pub(crate) fn reset_refused(e: AppError) -> ApiError {
     match e {
         AppError::TooManyAttempts { retry_after } => {
             let mut problem = ApiError::coded(

@@ -1,4 +1,4 @@
-//! Logging in and out, shared by the API (`api::auth`) and the pages (`api::pages`): the
+//! Logging in and out, shared by the API (`api::auth`) and the pages (`pages::login`): the
 //! lockout rule, the password checked under the hash limiter, the session opened or ended
 //! (`app::sessions`), the token issued.
 

@@ -692,3 +692,67 @@ pub fn csv_rows(text: &str, delimiter: u8) -> Vec<Vec<String>> {
 
 /// The header of the report CSV in its `standard` form: the old columns, then `label`.
 pub const STANDARD_REPORT_HEADER: &str = "breakdown,key,persons,hours,suppressed,label";
+
+/// A browser's session on the pages: the session cookie (the user's token) and the secret
+/// its forms carry (read from a page, as a browser gets it).
+pub struct PageSession {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl TestApp {
+    /// Logs `email` in (password `PASSWORD` of the fixtures) and reads its forms' secret from
+    /// the home page's logout form.
+    pub fn page_session(&self, token: &str) -> PageSession {
+        let mut s = PageSession {
+            cookie: token.to_string(),
+            csrf: String::new(),
+        };
+        let home = self.page_get("/", &s);
+        let page = if home.status == 303 {
+            let to = home.header("Location").unwrap_or("/").to_string();
+            self.page_get(&to, &s)
+        } else {
+            home
+        };
+        s.csrf = hidden_value(&page.text, "csrf_token")
+            .unwrap_or_else(|| panic!("no csrf_token on the home page: {}", page.text));
+        s
+    }
+
+    /// GET of a page with the session cookie (no Bearer token), as a browser sends it.
+    pub fn page_get(&self, path: &str, s: &PageSession) -> Resp {
+        let cookie = format!("clausier_session={}", s.cookie);
+        self.request_with("GET", path, None, None, None, &[("Cookie", &cookie)])
+    }
+
+    /// POST of a page form (url-encoded `fields`), with the session's secret added.
+    pub fn page_post(&self, path: &str, s: &PageSession, fields: &[(&str, &str)]) -> Resp {
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        form.append_pair("csrf_token", &s.csrf);
+        for (k, v) in fields {
+            form.append_pair(k, v);
+        }
+        self.page_post_raw(path, s, form.finish())
+    }
+
+    /// POST of a url-encoded body as is (no secret added: a forged form).
+    pub fn page_post_raw(&self, path: &str, s: &PageSession, body: String) -> Resp {
+        let cookie = format!("clausier_session={}", s.cookie);
+        self.request_with(
+            "POST",
+            path,
+            None,
+            Some(ContentType::Form),
+            Some(body.into_bytes()),
+            &[("Cookie", &cookie)],
+        )
+    }
+}
+
+/// The value of the first hidden input named `name` in an HTML page.
+pub fn hidden_value(html: &str, name: &str) -> Option<String> {
+    let at = html.find(&format!("name=\"{name}\" value=\""))?;
+    let rest = &html[at + name.len() + 15..];
+    Some(rest[..rest.find('"')?].to_string())
+}

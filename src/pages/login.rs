@@ -28,9 +28,7 @@ use crate::error::ApiError;
 use crate::reports::html::{page_context, render, PageExtras};
 use crate::reports::{Report, ScopeLabel};
 
-/// Content security policy of every page: nothing is loaded from anywhere, no script runs.
-const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
-                   form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+use crate::pages::CSP;
 
 /// An HTML page with its status and the headers every page carries.
 pub struct Html {
@@ -40,8 +38,13 @@ pub struct Html {
 }
 
 impl Html {
-    /// A page with its status (the password page's).
-    pub(crate) fn with_status(status: Status, body: String) -> Html {
+    /// Changes the page's status (a refusal page answered as 403).
+    pub fn set_status(&mut self, status: Status) {
+        self.status = status;
+    }
+
+    /// A page with its status.
+    pub fn with_status(status: Status, body: String) -> Html {
         Html {
             status,
             body,
@@ -81,8 +84,9 @@ fn current_year(clock: &Clock) -> i32 {
     clock.today().year()
 }
 
-fn default_next(clock: &Clock) -> String {
-    format!("/reports/annual/{}", current_year(clock))
+/// Where a login without `next` goes: the home of the user's role.
+fn default_next(_clock: &Clock) -> String {
+    "/".to_string()
 }
 
 /// `next` when it is a path of this site that a redirect can carry, else None: it starts
@@ -173,7 +177,7 @@ struct ErrorContext {
 
 /// A problem shown as a page: the report's own words for a refused access, else the
 /// problem's title and detail from the catalogue, with each refused field.
-pub(crate) fn error_page(clock: &Clock, e: &ApiError) -> Html {
+pub fn error_page(clock: &Clock, e: &ApiError) -> Html {
     let (title, message) = match e.status {
         403 => (
             "Accès refusé".to_string(),
@@ -601,9 +605,7 @@ pub async fn annual_page(
 }
 
 pub fn routes() -> Vec<rocket::Route> {
-    let mut routes = rocket::routes![login_form, login_submit, logout, annual_page];
-    routes.extend(crate::api::password::routes());
-    routes
+    rocket::routes![login_form, login_submit, logout, annual_page]
 }
 
 #[cfg(test)]

@@ -10,9 +10,6 @@ use rocket::State;
 use serde::Serialize;
 
 use crate::api::messages::{render as message, sentence};
-use crate::api::pages::{
-    error_page, forged, login_secret, Html, Refused, WantsHtml, LOGIN_CSRF_COOKIE,
-};
 use crate::app::AppError;
 use crate::auth::csrf::RequestOrigin;
 use crate::auth::login::{set_password_through_link, LinkRefused};
@@ -22,6 +19,9 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::domain::rule::Violation;
 use crate::error::ApiError;
+use crate::pages::login::{
+    error_page, forged, login_secret, Html, Refused, WantsHtml, LOGIN_CSRF_COOKIE,
+};
 use crate::reports::html::render;
 
 #[derive(Serialize)]
@@ -162,5 +162,104 @@ pub async fn submit(
 }
 
 pub fn routes() -> Vec<rocket::Route> {
-    rocket::routes![form, submit]
+    rocket::routes![form, submit, forgot_form, forgot_submit]
+}
+
+#[derive(Serialize)]
+struct ForgotContext<'a> {
+    title: &'static str,
+    csrf_token: &'a str,
+    email: &'a str,
+    errors: crate::pages::FieldErrors,
+    /// The answer once asked (the same for any email).
+    sent: Option<&'static str>,
+}
+
+fn forgot_page(db: &Db, status: Status, c: ForgotContext<'_>) -> Html {
+    match crate::pages::render("forgot.html", &c, false) {
+        Ok(body) => Html::with_status(status, body),
+        Err(e) => error_page(&db.clock, &e.into()),
+    }
+}
+
+/// GET /password/forgot — public: asks for the email of the account to send a link to.
+#[rocket::get("/password/forgot")]
+pub fn forgot_form(cookies: &CookieJar<'_>, db: &State<Db>, config: &State<Config>) -> Html {
+    let secret = login_secret(cookies, config);
+    forgot_page(
+        db,
+        Status::Ok,
+        ForgotContext {
+            title: "Mot de passe oublié",
+            csrf_token: &secret,
+            email: "",
+            errors: Default::default(),
+            sent: None,
+        },
+    )
+}
+
+#[derive(FromForm)]
+pub struct ForgotForm {
+    email: Option<String>,
+    csrf_token: Option<String>,
+}
+
+/// POST /password/forgot — public: emails a link to the account of the address, if there is
+/// one (the same answer either way, throttled per address like the API's reset request).
+#[rocket::post("/password/forgot", data = "<form>")]
+pub async fn forgot_submit(
+    form: Option<Form<ForgotForm>>,
+    cookies: &CookieJar<'_>,
+    origin: RequestOrigin,
+    wants: WantsHtml,
+    db: &State<Db>,
+    config: &State<Config>,
+    mailer: &State<crate::reminders::mailer::Mailer>,
+) -> Result<Html, Refused> {
+    let secret = cookies
+        .get(LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
+    let (email, token) = form
+        .map(|f| (f.email.clone(), f.csrf_token.clone()))
+        .unwrap_or((None, None));
+    if let Err(e) = origin.check(&secret, token.as_deref()) {
+        return Err(forged(&db.clock, &wants, e));
+    }
+    let typed = email.unwrap_or_default().trim().to_string();
+    let mut c = ForgotContext {
+        title: "Mot de passe oublié",
+        csrf_token: &secret,
+        email: &typed,
+        errors: Default::default(),
+        sent: None,
+    };
+    let checked = match crate::domain::limits::Email::new(typed.clone()) {
+        Ok(e) if !typed.is_empty() => e.into_string(),
+        Ok(_) => {
+            c.errors.add("email", &Violation::new("email", "required"));
+            return Ok(forgot_page(db, Status::UnprocessableEntity, c));
+        }
+        Err(why) => {
+            c.email = "";
+            c.errors.add("email", &why.violation("email"));
+            return Ok(forgot_page(db, Status::UnprocessableEntity, c));
+        }
+    };
+    match crate::auth::login::request_password_reset(db, config, mailer.domain(), checked).await {
+        Ok(()) => {
+            c.sent = crate::pages::notice(Some("lien-envoye"));
+            Ok(forgot_page(db, Status::Ok, c))
+        }
+        Err(e) => {
+            let problem = crate::api::auth::reset_refused(e);
+            c.errors = crate::pages::FieldErrors::of_problem(&problem);
+            Ok(forgot_page(
+                db,
+                Status::from_code(problem.status).unwrap_or(Status::Ok),
+                c,
+            ))
+        }
+    }
 }
