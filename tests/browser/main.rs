@@ -269,98 +269,168 @@ fn chromedriver() -> Option<PathBuf> {
     CHROMEDRIVERS.iter().map(PathBuf::from).find(|p| p.exists())
 }
 
+/// A running service on a fresh SQLite database with its first admin, chromedriver, and a
+/// headless Chromium session driven through it; everything stops when dropped.
+pub struct Stage {
+    pub base: String,
+    pub dir: tempfile::TempDir,
+    pub browser: Browser,
+    _profile: tempfile::TempDir,
+    _driver: Guard,
+    _server: Guard,
+}
+
+impl Stage {
+    /// Starts everything, or `None` (with a skip line) when Chromium or chromedriver is not
+    /// installed and CLAUSIER_REQUIRE_BROWSER is not set.
+    pub fn start(test: &str) -> Option<Stage> {
+        let Some(driver) = chromedriver().filter(|_| Path::new(CHROMIUM).exists()) else {
+            assert!(
+                std::env::var_os("CLAUSIER_REQUIRE_BROWSER").is_none(),
+                "CLAUSIER_REQUIRE_BROWSER is set but {CHROMIUM} or chromedriver is missing"
+            );
+            println!(
+                "{test} skipped: {CHROMIUM} or chromedriver is not installed \
+                 (apt-get install chromium chromium-driver)"
+            );
+            return None;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let database_url = format!("sqlite://{}", dir.path().join("clausier.db").display());
+        run_ok(
+            clausier(dir.path(), &database_url)
+                .args(create_admin_args(
+                    "PLIE Navigateur",
+                    "admin@navigateur.test",
+                ))
+                .args(["--password", PASSWORD]),
+        );
+        let port = free_port();
+        let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+        let server = Guard(
+            clausier(dir.path(), &database_url)
+                .env("ROCKET_PORT", port.to_string())
+                // The address the browser uses: the only Origin its forms may come from.
+                .env("CLAUSIER_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+                .env("CLAUSIER_REMINDERS_CRON", "")
+                .env("CLAUSIER_ANONYMISE_CRON", "")
+                .stdout(Stdio::null())
+                .stderr(log)
+                .spawn()
+                .unwrap(),
+        );
+        let base = format!("http://127.0.0.1:{port}");
+        wait_until("the server start", Duration::from_secs(30), || {
+            ureq::get(&format!("{base}/health")).call().is_ok()
+        });
+        let driver_port = free_port();
+        let driver = Guard(
+            Command::new(driver)
+                .arg(format!("--port={driver_port}"))
+                .arg(format!(
+                    "--log-path={}",
+                    dir.path().join("chromedriver.log").display()
+                ))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let driver_base = format!("http://127.0.0.1:{driver_port}");
+        wait_until("chromedriver start", Duration::from_secs(30), || {
+            ureq::get(&format!("{driver_base}/status"))
+                .call()
+                .ok()
+                .and_then(|r| r.into_json::<Value>().ok())
+                .is_some_and(|v| v["value"]["ready"] == true)
+        });
+        let profile = tempfile::tempdir().unwrap();
+        let (status, created) = body(
+            ureq::post(&format!("{driver_base}/session"))
+                .timeout(Duration::from_secs(90))
+                .send_json(json!({"capabilities": {"alwaysMatch": {
+                    "browserName": "chrome",
+                    "goog:chromeOptions": {
+                        "binary": CHROMIUM,
+                        "args": [
+                            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                            "--no-first-run", "--disable-background-networking",
+                            "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                            "--lang=fr-FR",
+                            format!("--user-data-dir={}", profile.path().display()),
+                        ]
+                    }
+                }}})),
+        );
+        assert_eq!(status, 200, "new WebDriver session: {created}");
+        let browser = Browser {
+            base: driver_base,
+            session: created["value"]["sessionId"]
+                .as_str()
+                .expect("session id")
+                .to_string(),
+        };
+        // axe runs as an asynchronous script: give it time on a busy machine.
+        browser.call("POST", "/timeouts", Some(json!({"script": 60000})));
+        Some(Stage {
+            base,
+            dir,
+            browser,
+            _profile: profile,
+            _driver: driver,
+            _server: server,
+        })
+    }
+
+    /// The full address of a path of the service.
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Runs `clausier` with the stage's database (a CLI command: reminders, users...).
+    pub fn cli(&self, args: &[&str]) -> String {
+        let database_url = format!("sqlite://{}", self.dir.path().join("clausier.db").display());
+        let out = run_ok(
+            clausier(self.dir.path(), &database_url)
+                .env("CLAUSIER_PUBLIC_URL", &self.base)
+                .args(args),
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Logs in through the login page as `email` and waits to leave it.
+    pub fn login(&self, email: &str) {
+        let b = &self.browser;
+        b.go(&self.at("/login"));
+        b.type_into("#email", email);
+        b.type_into("#password", PASSWORD);
+        b.click("#login-submit");
+        wait_until("leaving the login page", Duration::from_secs(20), || {
+            !b.url().contains("/login")
+        });
+    }
+
+    /// Logs out with the header's button.
+    pub fn logout(&self) {
+        self.browser.click("header form button");
+        wait_until("the login page", Duration::from_secs(20), || {
+            self.browser.url().contains("/login")
+        });
+    }
+}
+
 #[test]
 fn report_page_in_headless_chromium() {
-    let Some(driver) = chromedriver().filter(|_| Path::new(CHROMIUM).exists()) else {
-        assert!(
-            std::env::var_os("CLAUSIER_REQUIRE_BROWSER").is_none(),
-            "CLAUSIER_REQUIRE_BROWSER is set but {CHROMIUM} or chromedriver is missing"
-        );
-        println!(
-            "report_page_in_headless_chromium skipped: {CHROMIUM} or chromedriver is not installed \
-             (apt-get install chromium chromium-driver)"
-        );
+    let Some(stage) = Stage::start("report_page_in_headless_chromium") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let database_url = format!("sqlite://{}", dir.path().join("clausier.db").display());
-    run_ok(
-        clausier(dir.path(), &database_url)
-            .args(create_admin_args(
-                "PLIE Navigateur",
-                "admin@navigateur.test",
-            ))
-            .args(["--password", PASSWORD]),
-    );
-
-    let port = free_port();
-    let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
-    let _server = Guard(
-        clausier(dir.path(), &database_url)
-            .env("ROCKET_PORT", port.to_string())
-            // The address the browser uses: the only Origin its forms may come from.
-            .env("CLAUSIER_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap(),
-    );
-    let base = format!("http://127.0.0.1:{port}");
-    wait_until("the server start", Duration::from_secs(30), || {
-        ureq::get(&format!("{base}/health")).call().is_ok()
-    });
+    let base = stage.base.clone();
     let api = build_data(&base);
     let report = api.get("/api/v1/reports/annual?year=2026");
     assert_eq!(report["beneficiaries"], 3, "{report}");
     let headline = report["headline"].as_str().unwrap().to_string();
-
-    let driver_port = free_port();
-    let _driver = Guard(
-        Command::new(driver)
-            .arg(format!("--port={driver_port}"))
-            .arg(format!(
-                "--log-path={}",
-                dir.path().join("chromedriver.log").display()
-            ))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let driver_base = format!("http://127.0.0.1:{driver_port}");
-    wait_until("chromedriver start", Duration::from_secs(30), || {
-        ureq::get(&format!("{driver_base}/status"))
-            .call()
-            .ok()
-            .and_then(|r| r.into_json::<Value>().ok())
-            .is_some_and(|v| v["value"]["ready"] == true)
-    });
-    let profile = tempfile::tempdir().unwrap();
-    let (status, created) = body(
-        ureq::post(&format!("{driver_base}/session"))
-            .timeout(Duration::from_secs(90))
-            .send_json(json!({"capabilities": {"alwaysMatch": {
-                "browserName": "chrome",
-                "goog:chromeOptions": {
-                    "binary": CHROMIUM,
-                    "args": [
-                        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                        "--no-first-run", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-                        format!("--user-data-dir={}", profile.path().display()),
-                    ]
-                }
-            }}})),
-    );
-    assert_eq!(status, 200, "new WebDriver session: {created}");
-    let browser = Browser {
-        base: driver_base,
-        session: created["value"]["sessionId"]
-            .as_str()
-            .expect("session id")
-            .to_string(),
-    };
+    let browser = &stage.browser;
 
     // No session: the report page sends to the login form, which comes back to it.
     browser.go(&format!("{base}/reports/annual/2026"));
@@ -369,6 +439,7 @@ fn report_page_in_headless_chromium() {
         at.starts_with(&format!("{base}/login?next=")),
         "not sent to the login page: {at}"
     );
+    check_page(browser, "login");
     browser.type_into("#email", "admin@navigateur.test");
     browser.type_into("#password", "wrong-password-here");
     browser.click("#login-submit");
@@ -414,7 +485,14 @@ fn report_page_in_headless_chromium() {
     // Sectors are named, not numbered.
     assert!(!body_text.contains("Division CPV"), "{body_text}");
 
-    check_layout(&browser, "report");
+    check_layout(browser, "report");
+    check_page(browser, "report");
+
+    // The staff's home: what waits for them.
+    browser.go(&format!("{base}/"));
+    assert!(browser.wait_for_text("main h1").contains("Accueil"));
+    assert!(squash(&browser.text("main")).contains("Aucun chiffre n'attend votre validation."));
+    check_page(browser, "home-staff");
 
     // Logging out leads back to the login page, and the report needs a session again.
     browser.click("header form button");
@@ -423,6 +501,15 @@ fn report_page_in_headless_chromium() {
     });
     browser.go(&format!("{base}/reports/annual/2026"));
     assert!(browser.url().starts_with(&format!("{base}/login?next=")));
+
+    // A forgotten password: the login page links to the form, which answers the same for
+    // any address.
+    browser.click("a[href='/password/forgot']");
+    browser.wait_for_text("main h1");
+    check_page(browser, "forgot-password");
+    browser.type_into("#f-email", "personne@nulle-part.test");
+    browser.click("main form button");
+    assert!(browser.wait_for_text(".notice").contains("Si un compte actif correspond"));
 
     // The demo's report (a year of a small territory, on today's date): same checks.
     let demo_dir = tempfile::tempdir().unwrap();
@@ -469,16 +556,15 @@ fn report_page_in_headless_chromium() {
         browser.url() == report_url
     });
     browser.wait_for_text("#headline");
-    check_layout(&browser, "demo");
+    check_layout(browser, "demo");
     println!("report page checked in headless Chromium: {headline}");
 }
 
 /// The report page open in `browser`: at 390 px the text of no two header cells of a table
 /// overlaps and the page does not scroll sideways; printed on A4, it takes at most 4 pages.
-/// With `CLAUSIER_BROWSER_SHOTS=DIR`, the screenshots (1280 and 390 px) and the PDF are kept
-/// there, named after `name`.
+/// The screenshots (1280 and 390 px) and the PDF are kept in `shots_dir()`, named after `name`.
 fn check_layout(browser: &Browser, name: &str) {
-    let shots = std::env::var_os("CLAUSIER_BROWSER_SHOTS").map(PathBuf::from);
+    let shots = Some(shots_dir());
     let shoot = |name: &str| {
         if let Some(dir) = &shots {
             let png = browser.call("GET", "/screenshot", None);
@@ -567,4 +653,105 @@ fn count_pdf_pages(pdf: &[u8]) -> usize {
                 .is_some_and(|c| c.is_ascii_alphabetic())
         })
         .count()
+}
+
+/// Where the screenshots go: `CLAUSIER_BROWSER_SHOTS`, else `screenshots/` at the top of the
+/// repository (ignored by git; `.ci/run` leaves it in place to be looked at).
+pub fn shots_dir() -> PathBuf {
+    let dir = std::env::var_os("CLAUSIER_BROWSER_SHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// axe-core's script, installed by `npm ci` (package-lock.json); without it the check is
+/// skipped with a line, unless CLAUSIER_REQUIRE_BROWSER is set (CI), when the test fails.
+fn axe_source() -> Option<&'static str> {
+    static SOURCE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    SOURCE
+        .get_or_init(|| {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/axe-core/axe.min.js");
+            match std::fs::read_to_string(&path) {
+                Ok(source) => Some(source),
+                Err(e) => {
+                    assert!(
+                        std::env::var_os("CLAUSIER_REQUIRE_BROWSER").is_none(),
+                        "{}: {e} (run `npm ci` at the top of the repository)",
+                        path.display()
+                    );
+                    println!("axe-core is not installed (npm ci): accessibility not checked");
+                    None
+                }
+            }
+        })
+        .as_deref()
+}
+
+/// The serious and critical accessibility violations axe-core finds on the page open in
+/// `browser` (WCAG 2.1 A and AA rules and axe's best practices), one line each.
+fn axe_violations(browser: &Browser) -> Vec<String> {
+    let Some(source) = axe_source() else {
+        return Vec::new();
+    };
+    let loaded = browser.call(
+        "POST",
+        "/execute/sync",
+        Some(json!({"script": format!("{source}\nreturn typeof window.axe;"), "args": []})),
+    );
+    assert_eq!(loaded, json!("object"), "axe-core did not load");
+    let found = browser.call(
+        "POST",
+        "/execute/async",
+        Some(json!({"script": "const done = arguments[arguments.length - 1];
+            window.axe.run(document, {resultTypes: ['violations']})
+              .then((r) => done(r.violations
+                .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+                .map((v) => v.id + ' (' + v.impact + '): ' + v.help + ' at '
+                  + v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join(', '))))
+              .catch((e) => done(['axe failed: ' + e]));", "args": []})),
+    );
+    found
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .unwrap_or_else(|| vec![format!("axe answered {found}")])
+}
+
+/// The page open in `browser`, at 1280 px and at 390 px (a phone): a screenshot of each in
+/// `shots_dir()` (`<name>-1280.png`, `<name>-390.png`), no serious or critical axe-core
+/// violation at either width, and at 390 px nothing sticks out sideways.
+pub fn check_page(browser: &Browser, name: &str) {
+    let dir = shots_dir();
+    let mut problems = Vec::new();
+    for width in [1280u32, 390] {
+        browser.call(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": width, "height": 900})),
+        );
+        let png = browser.call("GET", "/screenshot", None);
+        std::fs::write(
+            dir.join(format!("{name}-{width}.png")),
+            base64_decode(png.as_str().unwrap_or_default()),
+        )
+        .unwrap();
+        problems.extend(
+            axe_violations(browser)
+                .into_iter()
+                .map(|v| format!("{width} px: {v}")),
+        );
+        if width == 390 {
+            let fits = browser
+                .script("return document.documentElement.scrollWidth <= window.innerWidth + 1;");
+            if fits != json!(true) {
+                problems.push("390 px: the page scrolls sideways".to_string());
+            }
+        }
+    }
+    browser.call(
+        "POST",
+        "/window/rect",
+        Some(json!({"width": 1280, "height": 900})),
+    );
+    assert!(problems.is_empty(), "{name}:\n{}", problems.join("\n"));
 }
