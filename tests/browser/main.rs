@@ -509,7 +509,9 @@ fn report_page_in_headless_chromium() {
     check_page(browser, "forgot-password");
     browser.type_into("#f-email", "personne@nulle-part.test");
     browser.click("main form button");
-    assert!(browser.wait_for_text(".notice").contains("Si un compte actif correspond"));
+    assert!(browser
+        .wait_for_text(".notice")
+        .contains("Si un compte actif correspond"));
 
     // The demo's report (a year of a small territory, on today's date): same checks.
     let demo_dir = tempfile::tempdir().unwrap();
@@ -671,7 +673,8 @@ fn axe_source() -> Option<&'static str> {
     static SOURCE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
     SOURCE
         .get_or_init(|| {
-            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/axe-core/axe.min.js");
+            let path =
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/axe-core/axe.min.js");
             match std::fs::read_to_string(&path) {
                 Ok(source) => Some(source),
                 Err(e) => {
@@ -703,17 +706,23 @@ fn axe_violations(browser: &Browser) -> Vec<String> {
     let found = browser.call(
         "POST",
         "/execute/async",
-        Some(json!({"script": "const done = arguments[arguments.length - 1];
+        Some(
+            json!({"script": "const done = arguments[arguments.length - 1];
             window.axe.run(document, {resultTypes: ['violations']})
               .then((r) => done(r.violations
                 .filter((v) => v.impact === 'serious' || v.impact === 'critical')
                 .map((v) => v.id + ' (' + v.impact + '): ' + v.help + ' at '
                   + v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join(', '))))
-              .catch((e) => done(['axe failed: ' + e]));", "args": []})),
+              .catch((e) => done(['axe failed: ' + e]));", "args": []}),
+        ),
     );
     found
         .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_else(|| vec![format!("axe answered {found}")])
 }
 
