@@ -33,7 +33,7 @@ fn body(result: Result<ureq::Response, ureq::Error>) -> (u16, Value) {
 }
 
 /// A client of the clausier API.
-struct Api {
+pub struct Api {
     base: String,
     token: String,
 }
@@ -68,7 +68,7 @@ impl Api {
 }
 
 /// A WebDriver session.
-struct Browser {
+pub struct Browser {
     base: String,
     session: String,
 }
