@@ -19,6 +19,8 @@ const PASSWORD: &str = "correct-horse-battery";
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVERS: &[&str] = &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"];
 
+mod workspace;
+
 #[path = "../support/process.rs"]
 mod process;
 use process::{create_admin_args, free_port, run_ok, spawn_demo, wait_until, ChildGuard as Guard};
@@ -763,4 +765,12 @@ pub fn check_page(browser: &Browser, name: &str) {
         Some(json!({"width": 1280, "height": 900})),
     );
     assert!(problems.is_empty(), "{name}:\n{}", problems.join("\n"));
+}
+
+/// An email file as text: quoted-printable decoded (headers and bodies alike), so that
+/// French words and links read as they were written.
+pub fn decode_email(raw: &[u8]) -> String {
+    let decoded = quoted_printable::decode(raw, quoted_printable::ParseMode::Robust)
+        .unwrap_or_else(|_| raw.to_vec());
+    String::from_utf8_lossy(&decoded).into_owned()
 }
