@@ -295,6 +295,11 @@ fn demo() -> anyhow::Result<()> {
             for (role, email) in &report.users {
                 println!("  {role:<12} {email}");
             }
+            println!(
+                "pages: {}/ (each login opens its own home: the contractor its sites and monthly \
+                 hours, the facilitator the hours to validate)",
+                config.public_url
+            );
             let year = chrono::Datelike::year(&options.last_month);
             println!(
                 "annual report: {}/reports/annual/{year} (log in as the facilitator or the funder)",

@@ -496,17 +496,13 @@ pub async fn annual_page(
     contractor_id: Param<String>,
     clause_kind: Param<String>,
     structure_id: Param<String>,
-    uri: &Origin<'_>,
+    visitor: crate::pages::Visitor,
     db: &State<Db>,
     config: &State<Config>,
-) -> Result<Html, Redirect> {
+) -> Result<Html, crate::pages::Exit> {
     let caller = match caller {
         Ok(c) => c.0,
-        Err(e) if e.status == 401 => {
-            let here = uri.to_string();
-            let next: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
-            return Err(Redirect::to(format!("/login?next={next}")));
-        }
+        Err(e) if e.status == 401 => return Err(visitor.to_login()),
         Err(e) => return Ok(error_page(&db.clock, &e)),
     };
     let raw = RawParams {

@@ -391,7 +391,9 @@ impl Visitor {
         self.require(&[Role::Contractor])
     }
 
-    fn to_login(&self) -> Exit {
+    /// The way to the login page for a visitor without a session (or, arriving from another
+    /// site, the bounce page that comes back here with the cookie).
+    pub fn to_login(&self) -> Exit {
         if self.cross_site {
             let body = render(
                 "bounce.html",
