@@ -1316,8 +1316,9 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "Saved (or nothing to save): back to the grid with its notice",
             )
             .html(
-                422,
-                "The grid again, each refused cell with its error; nothing stored",
+                200,
+                "The grid again, each refused cell with its error beside it, answered with \
+                 status 422: nothing is stored",
             )
         }
         ("GET", "/") => d
