@@ -16,7 +16,7 @@ fn fr_hours(hours: f64) -> String {
     let mut digits = String::new();
     let text = whole.to_string();
     for (i, c) in text.chars().enumerate() {
-        if i > 0 && (text.len() - i) % 3 == 0 {
+        if i > 0 && (text.len() - i).is_multiple_of(3) {
             digits.push('\u{a0}');
         }
         digits.push(c);
