@@ -223,6 +223,8 @@ struct GridLine {
 #[derive(Serialize)]
 struct GridPage {
     month: String,
+    /// "d'octobre 2026".
+    of_month: String,
     previous: String,
     next: String,
     /// The month has begun: its hours may be reported.
@@ -310,6 +312,7 @@ fn grid_page(
         .collect();
     GridPage {
         month: month.to_string(),
+        of_month: of_month(month),
         previous: month.plus(-1).to_string(),
         next: month.plus(1).to_string(),
         open: month <= today_month,
