@@ -176,6 +176,15 @@ on_both!(
         assert_eq!(page.status, 200, "{}", page.text);
         assert!(page.text.contains("Chloé Martin"), "{}", page.text);
         assert!(!page.text.contains("Awa"), "{}", page.text);
+        // Page numbers out of range or not numbers: the first or last page, never a fault.
+        for path in [
+            "/contractor?page=abc",
+            "/contractor?page=-4",
+            "/contractor/hours/2026-03?page=99999999999999999999",
+        ] {
+            let r = app.page_get(path, &sa);
+            assert_eq!(r.status, 200, "{path}: {}", r.text);
+        }
         // A month that is not one: a French error, no grid.
         let bad = app.page_get("/contractor/hours/2026-13", &sa);
         assert_eq!(bad.status, 422, "{}", bad.text);
