@@ -1279,6 +1279,48 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
         }
         ("GET", "/static/clausier.css") => d.file(200, "The stylesheet", &["text/css"]),
         ("GET", "/static/htmx.min.js") => d.file(200, "htmx", &["text/javascript"]),
+        ("GET", "/contractor") => d
+            .query("fait", query_text(), "The change just made, for its notice")
+            .query("page", integer(), "The page of assignments, from 1")
+            .html(200, "The contractor's home page")
+            .redirect(303, "No session: to the login page"),
+        ("GET", "/contractor/hours/<month>") => d
+            .path(
+                "month",
+                string().pattern(Some(format!("^{YEARS}-(0[1-9]|1[0-2])$"))),
+                "The month of the hours, YYYY-MM",
+            )
+            .query("fait", query_text(), "The change just made, for its notice")
+            .query("page", integer(), "The page of people, from 1")
+            .html(200, "The grid of the month's hours")
+            .redirect(303, "No session: to the login page"),
+        ("POST", "/contractor/hours/<month>") => {
+            let mut d = d
+                .path(
+                    "month",
+                    string().pattern(Some(format!("^{YEARS}-(0[1-9]|1[0-2])$"))),
+                    "The month of the hours, YYYY-MM",
+                )
+                .query(
+                    "page",
+                    integer(),
+                    "The page of people the form shows, from 1",
+                );
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "work_{placement_id}": {"type": "string", "description": "Work hours of a placement (French decimal, e.g. 7,5); one field per placement"},
+                "training_{placement_id}": {"type": "string", "description": "Training hours of a placement (French decimal); one field per placement"}
+            })));
+            d.redirect(
+                303,
+                "Saved (or nothing to save): back to the grid with its notice",
+            )
+            .html(
+                200,
+                "The grid again, each refused cell with its error beside it, answered with \
+                 status 422: nothing is stored",
+            )
+        }
         ("GET", "/") => d
             .query("fait", query_text(), "The change just made, for its notice")
             .html(200, "Staff: the home page")

@@ -131,6 +131,9 @@ pub const ROUTES: &[Access] = &[
     a("GET", "/static/clausier.css", PUBLIC, "The pages' stylesheet"),
     a("GET", "/static/htmx.min.js", PUBLIC, "htmx, vendored, for the pages' partial updates"),
     a("GET", "/", ANY, "Home page of the caller's role (staff: work waiting; contractor: its sites; funder: the report); without a session, the login"),
+    a("GET", "/contractor", &[Role::Contractor], "Contractor's home page: its assignments with their progress, the months it owes, the figures refused"),
+    a("GET", "/contractor/hours/<month>", &[Role::Contractor], "Contractor's grid of a month's hours, prefilled with what was sent"),
+    a("POST", "/contractor/hours/<month>", &[Role::Contractor], "Contractor's grid form: saves the month's hours in one batch (all or nothing)"),
     // Routes of later work are added here.
 ];
 

@@ -35,3 +35,4 @@ pub mod progress;
 pub mod referrals;
 
 pub use error::{AppError, AppResult};
+pub mod workspace;

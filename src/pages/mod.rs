@@ -13,6 +13,7 @@
 //! Chosen over `Lax` because `Lax` would also send the cookie on every cross-site top-level
 //! GET, widening what a forged link can trigger, for no gain to the user.
 
+pub mod contractor;
 pub mod home;
 pub mod login;
 pub mod password;
@@ -68,6 +69,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "staff_home.html",
         include_str!("../../templates/pages/staff_home.html"),
+    ),
+    (
+        "contractor_home.html",
+        include_str!("../../templates/pages/contractor_home.html"),
+    ),
+    (
+        "contractor_month.html",
+        include_str!("../../templates/pages/contractor_month.html"),
     ),
 ];
 
@@ -529,6 +538,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(login::routes());
     routes.extend(password::routes());
     routes.extend(home::routes());
+    routes.extend(contractor::routes());
     routes
 }
 

@@ -25,3 +25,4 @@ pub mod timeline;
 pub mod users;
 pub mod vocabulary;
 pub mod withdrawals;
+pub mod workspace;

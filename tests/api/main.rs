@@ -25,6 +25,7 @@ mod matrix;
 mod names;
 mod openapi;
 mod pages;
+mod pages_contractor;
 mod people;
 mod queries;
 mod reference;

@@ -83,6 +83,7 @@ fn kind_of(route: &Access) -> Option<Kind> {
     if path[at..].starts_with("<year>")
         || path[at..].starts_with("<list>")
         || path[at..].starts_with("<token>")
+        || path[at..].starts_with("<month>")
     {
         return None;
     }
@@ -741,6 +742,9 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
         | ("GET", "/api/v1/reports/annual.csv")
         | ("GET", "/api/v1/reports/annual.xlsx") => with_query(get(), "year=2026"),
         ("GET", "/reports/annual/<year>") => get(),
+        ("GET", "/contractor") | ("GET", "/contractor/hours/<month>") => get(),
+        // An empty grid: nothing to store, back to the grid (its saves: pages_contractor.rs).
+        ("POST", "/contractor/hours/<month>") => call(303, Body::None),
         (method, path) => panic!(
             "{method} {path}: no entry in the matrix's success table (tests/api/matrix.rs, fn success)"
         ),
