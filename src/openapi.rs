@@ -1279,6 +1279,37 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
         }
         ("GET", "/static/clausier.css") => d.file(200, "The stylesheet", &["text/css"]),
         ("GET", "/static/htmx.min.js") => d.file(200, "htmx", &["text/javascript"]),
+        ("GET", "/contractor/candidates") | ("GET", "/contractor/contacts") => d
+            .query("fait", query_text(), "The change just made, for its notice")
+            .html(200, "The page")
+            .redirect(303, "No session: to the login page"),
+        ("POST", "/contractor/candidates/<id>") => {
+            let mut d = d.id("proposal");
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "state": {"type": "string", "enum": ["interview", "hired", "declined"]},
+                "reason": {"type": "string", "description": "A decline's reason code (required with `declined`)"},
+                "comment": {"type": "string"},
+                "starts_on": {"type": "string", "description": "A hire's start date, AAAA-MM-JJ (default: the need's)"},
+                "job_title": {"type": "string", "description": "A hire's job title (default: the need's)"},
+                "contract_type": {"type": "string", "description": "A hire's contract type code (default: the need's)"},
+                "weekly_hours": {"type": "string", "description": "A hire's weekly hours, French decimal (default: the need's)"}
+            })));
+            d.redirect(303, "Answered: back to the candidates page with its notice")
+                .html(422, "The page again, with the errors beside the form's fields")
+                .html(409, "The page again: the proposal no longer takes this answer")
+                .html(404, "Not a proposal to the caller's needs")
+        }
+        ("POST", "/contractor/contacts") => {
+            let mut d = d;
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "contacts[0].name": {"type": "string"},
+                "contacts[0].email": {"type": "string"}
+            })));
+            d.redirect(303, "Saved: back to the contacts page with its notice")
+                .html(422, "The page again, with the errors beside their fields; nothing saved")
+        }
         ("GET", "/") => d
             .query("fait", query_text(), "The change just made, for its notice")
             .html(200, "Staff: the home page")

@@ -131,6 +131,10 @@ pub const ROUTES: &[Access] = &[
     a("GET", "/static/clausier.css", PUBLIC, "The pages' stylesheet"),
     a("GET", "/static/htmx.min.js", PUBLIC, "htmx, vendored, for the pages' partial updates"),
     a("GET", "/", ANY, "Home page of the caller's role (staff: work waiting; contractor: its sites; funder: the report); without a session, the login"),
+    a("GET", "/contractor/candidates", &[Role::Contractor], "Candidates page: the people proposed for the contractor's needs, waiting ones first, with the forms to answer"),
+    a("POST", "/contractor/candidates/<id>", &[Role::Contractor], "Answer form of a proposal to the contractor's needs: interview, hired (creates the placement) or declined with a reason"),
+    a("GET", "/contractor/contacts", &[Role::Contractor], "Contacts page: who receives the contractor's reminders, as a form"),
+    a("POST", "/contractor/contacts", &[Role::Contractor], "Contacts form: replaces who receives the contractor's reminders, all rows at once"),
     // Routes of later work are added here.
 ];
 

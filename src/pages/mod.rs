@@ -13,6 +13,7 @@
 //! Chosen over `Lax` because `Lax` would also send the cookie on every cross-site top-level
 //! GET, widening what a forged link can trigger, for no gain to the user.
 
+pub mod candidates;
 pub mod home;
 pub mod login;
 pub mod password;
@@ -68,6 +69,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "staff_home.html",
         include_str!("../../templates/pages/staff_home.html"),
+    ),
+    (
+        "candidates.html",
+        include_str!("../../templates/pages/candidates.html"),
+    ),
+    (
+        "contacts.html",
+        include_str!("../../templates/pages/contacts.html"),
     ),
 ];
 
@@ -483,6 +492,7 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "refusees" => "Les heures choisies sont refusées ; l'entreprise est prévenue.",
         "corrigee" => "Le chiffre validé est corrigé.",
         "reponse-enregistree" => "Votre réponse est enregistrée.",
+        "contacts-enregistres" => "Les contacts sont enregistrés : ils recevront les prochaines relances.",
         "lien-envoye" => "Si un compte actif correspond à cette adresse, un lien pour choisir un nouveau mot de passe lui est envoyé par courriel ; il reste valable 48 heures.",
         _ => return None,
     })
@@ -527,6 +537,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(login::routes());
     routes.extend(password::routes());
     routes.extend(home::routes());
+    routes.extend(candidates::routes());
     routes
 }
 
