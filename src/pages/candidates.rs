@@ -385,6 +385,15 @@ pub async fn answer(
                 })
                 .await;
             match done {
+                // An htmx request gets the list as it now is, swapped in place.
+                Ok(_) if visitor.htmx => {
+                    let board = board(&visitor, &caller, db).await?;
+                    let page = candidates_page(board, db.clock.today());
+                    let view =
+                        PageView::new("candidates.html", CANDIDATES_TITLE, CANDIDATES_PATH, page);
+                    let done = view.notice(notice(Some("reponse-enregistree")));
+                    return Ok(Exit::Page(done.render(&visitor, &caller, Status::Ok)));
+                }
                 Ok(_) => {
                     return Ok(Exit::see_other(format!(
                         "{CANDIDATES_PATH}?fait=reponse-enregistree"
@@ -428,7 +437,12 @@ pub async fn answer(
             page.error = errors.0.values().next().cloned();
         }
     }
-    let status = Status::from_code(refused.status).unwrap_or(Status::UnprocessableEntity);
+    // htmx swaps only successful answers: its request gets the errors with a 200.
+    let status = match Status::from_code(refused.status) {
+        _ if visitor.htmx => Status::Ok,
+        Some(s) => s,
+        None => Status::UnprocessableEntity,
+    };
     let view = PageView::new("candidates.html", CANDIDATES_TITLE, CANDIDATES_PATH, page);
     Ok(Exit::Page(view.render(&visitor, &caller, status)))
 }
@@ -464,6 +478,14 @@ fn contacts_page(mut rows: Vec<ContactLine>, errors: FieldErrors) -> ContactsPag
     }
 }
 
+/// A saved contact as a row of the form.
+fn contact_line(c: Contact) -> ContactLine {
+    ContactLine {
+        name: c.name.unwrap_or_default(),
+        email: c.email,
+    }
+}
+
 const CONTACTS_TITLE: &str = "Contacts pour les relances";
 const CONTACTS_PATH: &str = "/contractor/contacts";
 
@@ -482,13 +504,7 @@ pub async fn contacts(
         .run(move |c| organisations::contacts(c, &reader, org))
         .await
         .map_err(|e| visitor.problem(e.into()))?;
-    let rows = list
-        .into_iter()
-        .map(|c| ContactLine {
-            name: c.name.unwrap_or_default(),
-            email: c.email,
-        })
-        .collect();
+    let rows = list.into_iter().map(contact_line).collect();
     let view = PageView::new(
         "contacts.html",
         CONTACTS_TITLE,
@@ -602,6 +618,18 @@ pub async fn save_contacts(
                 .run(move |c| organisations::replace_contacts(c, &writer, org, list))
                 .await;
             match saved {
+                // An htmx request gets the form as it now is, swapped in place.
+                Ok(saved) if visitor.htmx => {
+                    let rows = saved.into_iter().map(contact_line).collect();
+                    let view = PageView::new(
+                        "contacts.html",
+                        CONTACTS_TITLE,
+                        CONTACTS_PATH,
+                        contacts_page(rows, FieldErrors::default()),
+                    );
+                    let done = view.notice(notice(Some("contacts-enregistres")));
+                    return Ok(Exit::Page(done.render(&visitor, &caller, Status::Ok)));
+                }
                 Ok(_) => {
                     return Ok(Exit::see_other(format!(
                         "{CONTACTS_PATH}?fait=contacts-enregistres"
@@ -618,11 +646,13 @@ pub async fn save_contacts(
         CONTACTS_PATH,
         contacts_page(rows, errors),
     );
-    Ok(Exit::Page(view.render(
-        &visitor,
-        &caller,
-        Status::UnprocessableEntity,
-    )))
+    // htmx swaps only successful answers: its request gets the errors with a 200.
+    let status = if visitor.htmx {
+        Status::Ok
+    } else {
+        Status::UnprocessableEntity
+    };
+    Ok(Exit::Page(view.render(&visitor, &caller, status)))
 }
 
 pub fn routes() -> Vec<rocket::Route> {

@@ -86,6 +86,24 @@ fn answer(app: &TestApp, s: &PageSession, id: i64, fields: &[(&str, &str)]) -> R
     app.page_post(&format!("/contractor/candidates/{id}"), s, fields)
 }
 
+/// A form posted by htmx (`HX-Request`), which swaps the answer in place.
+fn htmx_post(app: &TestApp, path: &str, s: &PageSession, fields: &[(&str, &str)]) -> Resp {
+    let mut form = url::form_urlencoded::Serializer::new(String::new());
+    form.append_pair("csrf_token", &s.csrf);
+    for (k, v) in fields {
+        form.append_pair(k, v);
+    }
+    let cookie = format!("clausier_session={}", s.cookie);
+    app.request_with(
+        "POST",
+        path,
+        None,
+        Some(rocket::http::ContentType::Form),
+        Some(form.finish().into_bytes()),
+        &[("Cookie", &cookie), ("HX-Request", "true")],
+    )
+}
+
 fn assert_done(r: &Resp, to: &str) {
     assert_eq!(r.status, 303, "{}", r.text);
     assert_eq!(r.header("Location"), Some(to), "{}", r.text);
@@ -145,6 +163,17 @@ on_both!(interview_then_hire_through_the_page, |app: &TestApp| {
     assert_done(&r, ANSWERED);
     let got = referral(app, &c, c.awa);
     assert_eq!(got["state"], "interview", "{got}");
+    // With htmx: the list as it now is, in place of the page's content.
+    let r = htmx_post(
+        app,
+        &format!("/contractor/candidates/{}", c.jean),
+        &a,
+        &[("state", "interview")],
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(!r.text.contains("<html"), "{}", r.text);
+    assert!(r.text.contains("Votre réponse est enregistrée."));
+    assert_eq!(referral(app, &c, c.jean)["state"], "interview");
     assert_eq!(got["comment"], "Entretien le 10 décembre");
     let page = app.page_get(ANSWERED, &a);
     assert!(page.text.contains("Votre réponse est enregistrée."));
@@ -358,6 +387,16 @@ on_both!(contacts_are_saved_all_at_once, |app: &TestApp| {
     assert_eq!(r.status, 422, "{}", r.text);
     assert!(r.text.contains("plus de 50"), "{}", r.text);
     assert_eq!(contacts_of_a(app, &c).as_array().map(Vec::len), Some(2));
+
+    // With htmx: the form as it now is, without the frame, in place of the page's content.
+    let path = "/contractor/contacts";
+    let r = htmx_post(app, path, &a, &[("contacts[0].email", "faux")]);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(!r.text.contains("<html") && r.text.contains("id=\"e-email-0\""));
+    let r = htmx_post(app, path, &a, &[("contacts[0].email", "rh@bd.test")]);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.text.contains("Les contacts sont enregistrés"), "{}", r.text);
+    assert_eq!(contacts_of_a(app, &c), json!([{"email": "rh@bd.test", "name": null}]));
 });
 
 on_both!(forged_forms_change_nothing, |app: &TestApp| {
