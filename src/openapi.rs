@@ -1295,11 +1295,12 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "contract_type": {"type": "string", "description": "A hire's contract type code (default: the need's)"},
                 "weekly_hours": {"type": "string", "description": "A hire's weekly hours, French decimal (default: the need's)"}
             })));
-            d.redirect(303, "Answered: back to the candidates page with its notice").html(
-                200,
-                "An htmx request: the candidates as they now are (or with what went wrong), \
+            d.redirect(303, "Answered: back to the candidates page with its notice")
+                .html(
+                    200,
+                    "An htmx request: the candidates as they now are (or with what went wrong), \
                  swapped in place",
-            )
+                )
         }
         ("POST", "/contractor/contacts") => {
             let mut d = d;
@@ -1308,11 +1309,12 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "contacts[0].name": {"type": "string"},
                 "contacts[0].email": {"type": "string"}
             })));
-            d.redirect(303, "Saved: back to the contacts page with its notice").html(
-                200,
-                "An htmx request: the contacts as they now are (or with what went wrong), \
+            d.redirect(303, "Saved: back to the contacts page with its notice")
+                .html(
+                    200,
+                    "An htmx request: the contacts as they now are (or with what went wrong), \
                  swapped in place",
-            )
+                )
         }
         ("GET", "/") => d
             .query("fait", query_text(), "The change just made, for its notice")

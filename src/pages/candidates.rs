@@ -25,11 +25,13 @@ use crate::domain::limits::{
     date_out_of_range, Code, Email, FreeText, Label, Name, TextError, MAX_CONTACTS, MAX_DATE,
     MIN_DATE,
 };
-use crate::domain::referrals::{check_answer, days_since, Answer, State as RefState};
 use crate::domain::referrals::DECLINE_REASONS;
+use crate::domain::referrals::{check_answer, days_since, Answer, State as RefState};
 use crate::domain::rule::Violation;
 use crate::error::ApiError;
-use crate::pages::{hours_input, notice, parse_hours_input, Exit, FieldErrors, Html, PageView, Visitor};
+use crate::pages::{
+    hours_input, notice, parse_hours_input, Exit, FieldErrors, Html, PageView, Visitor,
+};
 use crate::store::contracts::split_codes;
 use crate::store::organisations::Contact;
 
@@ -322,12 +324,7 @@ fn read_answer(f: &AnswerForm) -> Result<(Answer, HireOverrides), Vec<Violation>
     let mut errors = Vec::new();
     let comment = checked::<FreeText>("comment", f.comment.as_deref(), &mut errors);
     let state = f.state.as_deref().unwrap_or("");
-    let answer = check_answer(
-        state,
-        f.reason.as_deref(),
-        comment.as_deref(),
-        false,
-    );
+    let answer = check_answer(state, f.reason.as_deref(), comment.as_deref(), false);
     let hired = answer.as_ref().is_ok_and(|a| a.state() == RefState::Hired);
     let overrides = if hired {
         hire_overrides(f, &mut errors)
@@ -418,13 +415,16 @@ pub async fn answer(
     match page.waiting.iter_mut().find(|r| r.id == id.0) {
         Some(row) => {
             if form.state.as_deref() == Some("hired") {
-                let typed = |v: &Option<String>| v.as_deref().unwrap_or("").to_string();
-                row.hire = HireValues {
-                    starts_on: typed(&form.starts_on),
-                    job_title: typed(&form.job_title),
-                    contract_type: typed(&form.contract_type),
-                    weekly_hours: typed(&form.weekly_hours),
+                // What was typed; an empty field keeps the need's value, as the hire does.
+                let typed = |v: &Option<String>, default: &mut String| {
+                    if let Some(v) = v.as_deref().filter(|v| !v.trim().is_empty()) {
+                        *default = v.to_string();
+                    }
                 };
+                typed(&form.starts_on, &mut row.hire.starts_on);
+                typed(&form.job_title, &mut row.hire.job_title);
+                typed(&form.contract_type, &mut row.hire.contract_type);
+                typed(&form.weekly_hours, &mut row.hire.weekly_hours);
             }
             row.refused = Some(Refused {
                 state: form.state.clone().unwrap_or_default(),
@@ -468,7 +468,7 @@ struct ContactsPage {
 /// The rows of the form: the given ones, then empty ones up to `CONTACT_ROWS` and two more
 /// than the given ones, never more than `MAX_CONTACTS`.
 fn contacts_page(mut rows: Vec<ContactLine>, errors: FieldErrors) -> ContactsPage {
-    let wanted = (rows.len() + 2).max(CONTACT_ROWS).min(MAX_CONTACTS);
+    let wanted = (rows.len() + 2).clamp(CONTACT_ROWS, MAX_CONTACTS);
     rows.truncate(MAX_CONTACTS);
     rows.resize(wanted.max(rows.len()), ContactLine::default());
     ContactsPage {
@@ -492,11 +492,7 @@ const CONTACTS_PATH: &str = "/contractor/contacts";
 /// GET /contractor/contacts — a contractor: who receives its reminders, as a form to change
 /// them (the use case of `GET /api/v1/organisations/{id}/contacts`).
 #[rocket::get("/contractor/contacts?<fait>")]
-pub async fn contacts(
-    visitor: Visitor,
-    fait: Option<&str>,
-    db: &State<Db>,
-) -> Result<Html, Exit> {
+pub async fn contacts(visitor: Visitor, fait: Option<&str>, db: &State<Db>) -> Result<Html, Exit> {
     let caller = visitor.contractor()?;
     let org = own_org(&visitor, &caller)?;
     let reader = caller.clone();
@@ -578,7 +574,10 @@ fn read_contacts(rows: &[ContactLine]) -> Result<Vec<Contact>, FieldErrors> {
             }
             Err(e) => {
                 let problem = ApiError::from(e);
-                errors.0.entry(String::new()).or_insert(problem.detail.clone());
+                errors
+                    .0
+                    .entry(String::new())
+                    .or_insert(problem.detail.clone());
             }
         }
     }

@@ -48,7 +48,13 @@ fn candidates(app: &TestApp) -> Candidates {
     let w = fixtures::world(app, "PLIE");
     let a_user = contractor_user(app, &w.admin, w.contractor_a, "chef@bd.test");
     let b_user = contractor_user(app, &w.admin, w.contractor_b, "chef@pr.test");
-    let need_a = need(app, &w, w.assignment_a, w.contractor_a, "Peintre en bâtiment");
+    let need_a = need(
+        app,
+        &w,
+        w.assignment_a,
+        w.contractor_a,
+        "Peintre en bâtiment",
+    );
     let need_b = need(app, &w, w.assignment_b, w.contractor_b, "Carreleur");
     let awa = proposed(app, &w, need_a, "Awa", "Diallo");
     let jean = proposed(app, &w, need_a, "Jean", "Martin");
@@ -111,45 +117,48 @@ fn assert_done(r: &Resp, to: &str) {
 
 const ANSWERED: &str = "/contractor/candidates?fait=reponse-enregistree";
 
-on_both!(the_list_shows_the_contractors_own_proposals_named, |app: &TestApp| {
-    let c = candidates(app);
-    let a = session(app, &c.a_user);
-    let page = app.page_get("/contractor/candidates", &a);
-    assert_eq!(page.status, 200, "{}", page.text);
-    for shown in [
-        "Awa Diallo",
-        "Jean Martin",
-        "Peintre en bâtiment",
-        "Commune 93066",
-        "Réhabilitation du groupe scolaire",
-        "2 propositions attendent votre réponse.",
-        "Proposition à étudier",
-        "proposée aujourd'hui",
-        "value=\"cddi\" selected",
-    ] {
-        assert!(page.text.contains(shown), "{shown}: {}", page.text);
-    }
-    // Contractor B's proposal and need are not A's to see; nor the person's birth date
-    // or eligibility (what the API hides from a contractor).
-    for hidden in ["Léa", "Petit", "Carreleur", "1990", "rsa", "RSA"] {
-        assert!(!page.text.contains(hidden), "{hidden}: {}", page.text);
-    }
-    // Each answer form, for each proposal.
-    for id in [c.awa, c.jean] {
-        let action = format!("action=\"/contractor/candidates/{id}\"");
-        assert_eq!(page.text.matches(&action).count(), 3, "{}", page.text);
-    }
-    // The hire form starts from the need's values.
-    assert!(page.text.contains(&format!("value=\"{STARTS}\"")));
-    assert!(page.text.contains("value=\"35\""));
+on_both!(
+    the_list_shows_the_contractors_own_proposals_named,
+    |app: &TestApp| {
+        let c = candidates(app);
+        let a = session(app, &c.a_user);
+        let page = app.page_get("/contractor/candidates", &a);
+        assert_eq!(page.status, 200, "{}", page.text);
+        for shown in [
+            "Awa Diallo",
+            "Jean Martin",
+            "Peintre en bâtiment",
+            "Commune 93066",
+            "Réhabilitation du groupe scolaire",
+            "2 propositions attendent votre réponse.",
+            "Proposition à étudier",
+            "proposée aujourd'hui",
+            "value=\"cddi\" selected",
+        ] {
+            assert!(page.text.contains(shown), "{shown}: {}", page.text);
+        }
+        // Contractor B's proposal and need are not A's to see; nor the person's birth date
+        // or eligibility (what the API hides from a contractor).
+        for hidden in ["Léa", "Petit", "Carreleur", "1990", "rsa", "RSA"] {
+            assert!(!page.text.contains(hidden), "{hidden}: {}", page.text);
+        }
+        // Each answer form, for each proposal.
+        for id in [c.awa, c.jean] {
+            let action = format!("action=\"/contractor/candidates/{id}\"");
+            assert_eq!(page.text.matches(&action).count(), 3, "{}", page.text);
+        }
+        // The hire form starts from the need's values.
+        assert!(page.text.contains(&format!("value=\"{STARTS}\"")));
+        assert!(page.text.contains("value=\"35\""));
 
-    // B sees its own proposal only.
-    let b = session(app, &c.b_user);
-    let page = app.page_get("/contractor/candidates", &b);
-    assert!(page.text.contains("Léa Petit"), "{}", page.text);
-    assert!(page.text.contains("1 proposition attend votre réponse."));
-    assert!(!page.text.contains("Awa") && !page.text.contains("Jean"));
-});
+        // B sees its own proposal only.
+        let b = session(app, &c.b_user);
+        let page = app.page_get("/contractor/candidates", &b);
+        assert!(page.text.contains("Léa Petit"), "{}", page.text);
+        assert!(page.text.contains("1 proposition attend votre réponse."));
+        assert!(!page.text.contains("Awa") && !page.text.contains("Jean"));
+    }
+);
 
 on_both!(interview_then_hire_through_the_page, |app: &TestApp| {
     let c = candidates(app);
@@ -158,7 +167,10 @@ on_both!(interview_then_hire_through_the_page, |app: &TestApp| {
         app,
         &a,
         c.awa,
-        &[("state", "interview"), ("comment", "Entretien le 10 décembre")],
+        &[
+            ("state", "interview"),
+            ("comment", "Entretien le 10 décembre"),
+        ],
     );
     assert_done(&r, ANSWERED);
     let got = referral(app, &c, c.awa);
@@ -231,7 +243,12 @@ on_both!(interview_then_hire_through_the_page, |app: &TestApp| {
     assert_eq!(p.body["contract_type"], "cddi");
     assert_eq!(p.body["weekly_hours"].as_f64(), Some(35.0));
     // The need is filled: the page says so and answers nothing more.
-    let r = answer(app, &a, c.awa, &[("state", "declined"), ("reason", "no_show")]);
+    let r = answer(
+        app,
+        &a,
+        c.awa,
+        &[("state", "declined"), ("reason", "no_show")],
+    );
     assert_eq!(r.status, 409, "{}", r.text);
     assert!(r.text.contains("déjà"), "{}", r.text);
 });
@@ -246,7 +263,12 @@ on_both!(a_decline_needs_its_reason, |app: &TestApp| {
     assert!(r.text.contains("Un refus doit être motivé"), "{}", r.text);
     assert_eq!(referral(app, &c, c.jean)["state"], "proposed");
     // `other` needs a comment, beside the comment field.
-    let r = answer(app, &a, c.jean, &[("state", "declined"), ("reason", "other")]);
+    let r = answer(
+        app,
+        &a,
+        c.jean,
+        &[("state", "declined"), ("reason", "other")],
+    );
     assert_eq!(r.status, 422, "{}", r.text);
     let beside = format!("id=\"e-comment-{}-declined\"", c.jean);
     assert!(r.text.contains(&beside), "{}", r.text);
@@ -261,11 +283,18 @@ on_both!(a_decline_needs_its_reason, |app: &TestApp| {
     );
     assert_eq!(r.status, 422, "{}", r.text);
     let long = "x".repeat(3000);
-    let r = answer(app, &a, c.jean, &[("state", "interview"), ("comment", &long)]);
+    let r = answer(
+        app,
+        &a,
+        c.jean,
+        &[("state", "interview"), ("comment", &long)],
+    );
     assert_eq!(r.status, 422, "{}", r.text);
     let beside = format!("id=\"e-comment-{}-interview\"", c.jean);
     assert!(r.text.contains(&beside), "{}", r.text);
-    assert!(r.text.contains("ne doit pas dépasser 2\u{202f}000 caractères"));
+    assert!(r
+        .text
+        .contains("ne doit pas dépasser 2\u{202f}000 caractères"));
     assert_eq!(referral(app, &c, c.jean)["state"], "proposed");
 
     let r = answer(
@@ -285,21 +314,24 @@ on_both!(a_decline_needs_its_reason, |app: &TestApp| {
     assert!(page.text.contains("Profil ne correspondant pas au poste"));
 });
 
-on_both!(another_contractors_proposal_is_not_found, |app: &TestApp| {
-    let c = candidates(app);
-    let a = session(app, &c.a_user);
-    for fields in [
-        vec![("state", "interview")],
-        // Even a refused form says nothing of another's proposal.
-        vec![("state", "declined")],
-    ] {
-        let r = answer(app, &a, c.lea, &fields);
+on_both!(
+    another_contractors_proposal_is_not_found,
+    |app: &TestApp| {
+        let c = candidates(app);
+        let a = session(app, &c.a_user);
+        for fields in [
+            vec![("state", "interview")],
+            // Even a refused form says nothing of another's proposal.
+            vec![("state", "declined")],
+        ] {
+            let r = answer(app, &a, c.lea, &fields);
+            assert_eq!(r.status, 404, "{}", r.text);
+        }
+        let r = answer(app, &a, 999_999, &[("state", "interview")]);
         assert_eq!(r.status, 404, "{}", r.text);
+        assert_eq!(referral(app, &c, c.lea)["state"], "proposed");
     }
-    let r = answer(app, &a, 999_999, &[("state", "interview")]);
-    assert_eq!(r.status, 404, "{}", r.text);
-    assert_eq!(referral(app, &c, c.lea)["state"], "proposed");
-});
+);
 
 /// The reminder contacts of contractor A, as its user reads them through the API.
 fn contacts_of_a(app: &TestApp, c: &Candidates) -> Value {
@@ -316,8 +348,14 @@ on_both!(contacts_are_saved_all_at_once, |app: &TestApp| {
     let a = session(app, &c.a_user);
     let page = app.page_get("/contractor/contacts", &a);
     assert_eq!(page.status, 200, "{}", page.text);
-    assert!(page.text.contains("name=\"contacts[4].email\""), "{}", page.text);
-    assert!(page.text.contains("<label for=\"f-email-0\">Adresse électronique</label>"));
+    assert!(
+        page.text.contains("name=\"contacts[4].email\""),
+        "{}",
+        page.text
+    );
+    assert!(page
+        .text
+        .contains("<label for=\"f-email-0\">Adresse électronique</label>"));
 
     let r = app.page_post(
         "/contractor/contacts",
@@ -339,7 +377,11 @@ on_both!(contacts_are_saved_all_at_once, |app: &TestApp| {
     );
     let page = app.page_get("/contractor/contacts?fait=contacts-enregistres", &a);
     assert!(page.text.contains("Les contacts sont enregistrés"));
-    assert!(page.text.contains("value=\"paie@bd.test\""), "{}", page.text);
+    assert!(
+        page.text.contains("value=\"paie@bd.test\""),
+        "{}",
+        page.text
+    );
 
     // An invalid email: refused beside its field, as typed; nothing saved.
     let r = app.page_post(
@@ -379,10 +421,7 @@ on_both!(contacts_are_saved_all_at_once, |app: &TestApp| {
     let many: Vec<(String, String)> = (0..51)
         .map(|i| (format!("contacts[{i}].email"), format!("c{i}@bd.test")))
         .collect();
-    let fields: Vec<(&str, &str)> = many
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let fields: Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let r = app.page_post("/contractor/contacts", &a, &fields);
     assert_eq!(r.status, 422, "{}", r.text);
     assert!(r.text.contains("plus de 50"), "{}", r.text);
@@ -395,8 +434,15 @@ on_both!(contacts_are_saved_all_at_once, |app: &TestApp| {
     assert!(!r.text.contains("<html") && r.text.contains("id=\"e-email-0\""));
     let r = htmx_post(app, path, &a, &[("contacts[0].email", "rh@bd.test")]);
     assert_eq!(r.status, 200, "{}", r.text);
-    assert!(r.text.contains("Les contacts sont enregistrés"), "{}", r.text);
-    assert_eq!(contacts_of_a(app, &c), json!([{"email": "rh@bd.test", "name": null}]));
+    assert!(
+        r.text.contains("Les contacts sont enregistrés"),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        contacts_of_a(app, &c),
+        json!([{"email": "rh@bd.test", "name": null}])
+    );
 });
 
 on_both!(forged_forms_change_nothing, |app: &TestApp| {
