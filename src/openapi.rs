@@ -1320,6 +1320,42 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "The grid again, each refused cell with its error beside it, answered with \
                  status 422: nothing is stored",
             )
+        ("GET", "/contractor/candidates") | ("GET", "/contractor/contacts") => d
+            .query("fait", query_text(), "The change just made, for its notice")
+            .html(200, "The page")
+            .redirect(303, "No session: to the login page"),
+        ("POST", "/contractor/candidates/<id>") => {
+            let mut d = d.id("proposal");
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "state": {"type": "string", "enum": ["interview", "hired", "declined"]},
+                "reason": {"type": "string", "description": "A decline's reason code (required with `declined`)"},
+                "comment": {"type": "string"},
+                "starts_on": {"type": "string", "description": "A hire's start date, AAAA-MM-JJ (default: the need's)"},
+                "job_title": {"type": "string", "description": "A hire's job title (default: the need's)"},
+                "contract_type": {"type": "string", "description": "A hire's contract type code (default: the need's)"},
+                "weekly_hours": {"type": "string", "description": "A hire's weekly hours, French decimal (default: the need's)"}
+            })));
+            d.redirect(303, "Answered: back to the candidates page with its notice")
+                .html(
+                    200,
+                    "An htmx request: the candidates as they now are (or with what went wrong), \
+                 swapped in place",
+                )
+        }
+        ("POST", "/contractor/contacts") => {
+            let mut d = d;
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "contacts[0].name": {"type": "string"},
+                "contacts[0].email": {"type": "string"}
+            })));
+            d.redirect(303, "Saved: back to the contacts page with its notice")
+                .html(
+                    200,
+                    "An htmx request: the contacts as they now are (or with what went wrong), \
+                 swapped in place",
+                )
         }
         ("GET", "/") => d
             .query("fait", query_text(), "The change just made, for its notice")

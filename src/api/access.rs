@@ -134,6 +134,10 @@ pub const ROUTES: &[Access] = &[
     a("GET", "/contractor", &[Role::Contractor], "Contractor's home page: its assignments with their progress, the months it owes, the figures refused"),
     a("GET", "/contractor/hours/<month>", &[Role::Contractor], "Contractor's grid of a month's hours, prefilled with what was sent"),
     a("POST", "/contractor/hours/<month>", &[Role::Contractor], "Contractor's grid form: saves the month's hours in one batch (all or nothing)"),
+    a("GET", "/contractor/candidates", &[Role::Contractor], "Candidates page: the people proposed for the contractor's needs, waiting ones first, with the forms to answer"),
+    a("POST", "/contractor/candidates/<id>", &[Role::Contractor], "Answer form of a proposal to the contractor's needs: interview, hired (creates the placement) or declined with a reason"),
+    a("GET", "/contractor/contacts", &[Role::Contractor], "Contacts page: who receives the contractor's reminders, as a form"),
+    a("POST", "/contractor/contacts", &[Role::Contractor], "Contacts form: replaces who receives the contractor's reminders, all rows at once"),
     // Routes of later work are added here.
 ];
 

@@ -397,3 +397,104 @@ pub fn answer_referral(
     }
     Ok(Answered::Hired(Box::new(placement.as_seen_by(contractor))))
 }
+
+/// What a contractor's candidates page shows of a need: its job and place, its clause, and
+/// the defaults a hire starts from (those `hire_request` takes when the answer gives none).
+#[derive(Debug, Clone)]
+pub struct CandidateNeed {
+    pub job_title: String,
+    pub commune_code: String,
+    /// The clause's contract reference and title (and lot).
+    pub clause_label: String,
+    pub starts_on: NaiveDate,
+    /// Hundredths.
+    pub weekly_hours: i64,
+    pub contract_type: crate::domain::vocabulary::ContractType,
+}
+
+/// One proposal on a contractor's candidates page: the referral as the contractor sees it
+/// and the need it answers.
+pub struct Candidate {
+    pub details: ReferralDetails,
+    pub need: CandidateNeed,
+}
+
+/// The proposals to a contractor's needs, as its candidates page shows them: those waiting
+/// for its answer (proposed or interview), longest waiting first, then the latest answered
+/// ones, most recent first; at most `limit` of each, with how many there are in all.
+pub struct CandidateBoard {
+    pub waiting: Vec<Candidate>,
+    pub waiting_total: i64,
+    pub answered: Vec<Candidate>,
+    pub answered_total: i64,
+}
+
+/// The candidates page of `contractor`: the proposals of `list_referrals` in its scope (each
+/// person shown is written to the audit log, as the API's list does), with their needs as
+/// `app::needs::need` shows them to the contractor.
+pub fn candidate_board(
+    conn: &mut Conn,
+    by: &Actor,
+    contractor: OrganisationId,
+    limit: i64,
+) -> AppResult<CandidateBoard> {
+    let org = Some(contractor);
+    let in_state = |state: State| ReferralFilter {
+        state: Some(state),
+        ..ReferralFilter::default()
+    };
+    let mut waiting = Vec::new();
+    let mut waiting_total = 0;
+    for state in [State::Proposed, State::Interview] {
+        let (page, total) = list_referrals(conn, by, org, in_state(state), limit, 0)?;
+        waiting.extend(page);
+        waiting_total += total;
+    }
+    waiting.sort_by_key(|d| (d.referral.row.proposed_at, d.referral.row.id));
+    waiting.truncate(usize::try_from(limit).unwrap_or(0));
+    let mut answered = Vec::new();
+    let mut answered_total = 0;
+    for state in [State::Hired, State::Declined] {
+        // The list runs oldest first: its last page holds the latest answers.
+        let (_, total) = list_referrals(conn, by, org, in_state(state), 0, 0)?;
+        let from = (total - limit).max(0);
+        let (page, _) = list_referrals(conn, by, org, in_state(state), limit, from)?;
+        answered.extend(page);
+        answered_total += total;
+    }
+    answered.sort_by_key(|d| std::cmp::Reverse((d.referral.row.updated_at, d.referral.row.id)));
+    answered.truncate(usize::try_from(limit).unwrap_or(0));
+    let mut needs: HashMap<NeedId, CandidateNeed> = HashMap::new();
+    let mut with_need = |list: Vec<ReferralDetails>| -> AppResult<Vec<Candidate>> {
+        let mut out = Vec::with_capacity(list.len());
+        for details in list {
+            let id = details.referral.row.need_id;
+            let need = match needs.get(&id) {
+                Some(n) => n.clone(),
+                None => {
+                    let v = crate::app::needs::need(conn, by.structure_id, id, org)?;
+                    let n = CandidateNeed {
+                        job_title: v.job_title,
+                        commune_code: v.commune_code,
+                        clause_label: v.clause_label,
+                        starts_on: v.starts_on,
+                        weekly_hours: v.weekly_hours,
+                        contract_type: v.contract_type,
+                    };
+                    needs.insert(id, n.clone());
+                    n
+                }
+            };
+            out.push(Candidate { details, need });
+        }
+        Ok(out)
+    };
+    let waiting = with_need(waiting)?;
+    let answered = with_need(answered)?;
+    Ok(CandidateBoard {
+        waiting,
+        waiting_total,
+        answered,
+        answered_total,
+    })
+}

@@ -14,6 +14,7 @@
 //! GET, widening what a forged link can trigger, for no gain to the user.
 
 pub mod contractor;
+pub mod candidates;
 pub mod home;
 pub mod login;
 pub mod password;
@@ -77,6 +78,12 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "contractor_month.html",
         include_str!("../../templates/pages/contractor_month.html"),
+        "candidates.html",
+        include_str!("../../templates/pages/candidates.html"),
+    ),
+    (
+        "contacts.html",
+        include_str!("../../templates/pages/contacts.html"),
     ),
 ];
 
@@ -494,6 +501,7 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "refusees" => "Les heures choisies sont refusées ; l'entreprise est prévenue.",
         "corrigee" => "Le chiffre validé est corrigé.",
         "reponse-enregistree" => "Votre réponse est enregistrée.",
+        "contacts-enregistres" => "Les contacts sont enregistrés : ils recevront les prochaines relances.",
         "lien-envoye" => "Si un compte actif correspond à cette adresse, un lien pour choisir un nouveau mot de passe lui est envoyé par courriel ; il reste valable 48 heures.",
         _ => return None,
     })
@@ -539,6 +547,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(password::routes());
     routes.extend(home::routes());
     routes.extend(contractor::routes());
+    routes.extend(candidates::routes());
     routes
 }
 

@@ -26,6 +26,7 @@ mod names;
 mod openapi;
 mod pages;
 mod pages_contractor;
+mod pages_candidates;
 mod people;
 mod queries;
 mod reference;

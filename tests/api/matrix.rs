@@ -98,6 +98,8 @@ fn kind_of(route: &Access) -> Option<Kind> {
         "hours" => Kind::Hour,
         "needs" => Kind::Need,
         "referrals" => Kind::Referral,
+        // The contractor's answer form of a proposal (`/contractor/candidates/<id>`).
+        "candidates" => Kind::Referral,
         "milestones" => Kind::Milestone,
         "notifications" => Kind::Notification,
         "assignments" => Kind::Assignment,
@@ -432,6 +434,8 @@ enum Body {
     None,
     Json(Value),
     Csv(String),
+    /// A page form, url-encoded.
+    Form(String),
 }
 
 /// How to call a route with success: the record to use instead of the caller's own (for
@@ -687,6 +691,22 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
                 propose(app, &w.facilitator, s.a.need, p),
             )
         }
+        // The contractor's pages (their refusals and errors: tests/api/pages_candidates.rs).
+        ("GET", "/contractor/candidates") | ("GET", "/contractor/contacts") => get(),
+        ("POST", "/contractor/candidates/<id>") => {
+            let p = person(app, &w.facilitator, "Lou", &format!("Page {n}"));
+            eligible(app, &w.facilitator, p, "2026-11-01");
+            with_id(
+                call(303, Body::Form("state=interview".into())),
+                propose(app, &w.facilitator, s.a.need, p),
+            )
+        }
+        ("POST", "/contractor/contacts") => call(
+            303,
+            Body::Form(
+                "contacts%5B0%5D.name=Service+paie&contacts%5B0%5D.email=paie%40bd.test".into(),
+            ),
+        ),
         ("GET", "/api/v1/worklist") => get(),
         ("GET", "/api/v1/reports/referrals") => with_query(get(), "year=2026"),
         ("GET", "/api/v1/clauses/<id>/milestones") => get(),
@@ -776,6 +796,13 @@ fn send(app: &TestApp, method: &str, path: &str, token: Option<&str>, body: &Bod
             path,
             token,
             Some(ContentType::CSV),
+            Some(t.clone().into_bytes()),
+        ),
+        Body::Form(t) => app.request(
+            method,
+            path,
+            token,
+            Some(ContentType::Form),
             Some(t.clone().into_bytes()),
         ),
     }
