@@ -1320,6 +1320,7 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "The grid again, each refused cell with its error beside it, answered with \
                  status 422: nothing is stored",
             )
+        }
         ("GET", "/contractor/candidates") | ("GET", "/contractor/contacts") => d
             .query("fait", query_text(), "The change just made, for its notice")
             .html(200, "The page")

@@ -78,6 +78,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "contractor_month.html",
         include_str!("../../templates/pages/contractor_month.html"),
+    ),
+    (
         "candidates.html",
         include_str!("../../templates/pages/candidates.html"),
     ),
