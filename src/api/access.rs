@@ -131,6 +131,8 @@ pub const ROUTES: &[Access] = &[
     a("GET", "/static/clausier.css", PUBLIC, "The pages' stylesheet"),
     a("GET", "/static/htmx.min.js", PUBLIC, "htmx, vendored, for the pages' partial updates"),
     a("GET", "/", ANY, "Home page of the caller's role (staff: work waiting; contractor: its sites; funder: the report); without a session, the login"),
+    a("GET", "/contractor/import", &[Role::Contractor], "Upload page of the hours file: the form, the month's template links"),
+    a("POST", "/contractor/import", &[Role::Contractor], "Upload form (multipart): check the file (every refused line listed, nothing stored) or import it (all lines or none)"),
     // Routes of later work are added here.
 ];
 

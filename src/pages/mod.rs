@@ -16,6 +16,7 @@
 pub mod home;
 pub mod login;
 pub mod password;
+pub mod upload;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -69,6 +70,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "staff_home.html",
         include_str!("../../templates/pages/staff_home.html"),
     ),
+    ("upload.html", include_str!("../../templates/pages/upload.html")),
 ];
 
 /// The template environment of the pages, built once; `None` with why when a template
@@ -527,6 +529,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(login::routes());
     routes.extend(password::routes());
     routes.extend(home::routes());
+    routes.extend(upload::routes());
     routes
 }
 
