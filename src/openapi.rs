@@ -1284,7 +1284,11 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             .html(200, "Staff: the home page")
             .redirect(303, "Others: to their home; no session: to the login page"),
         ("GET", "/contractor/import") => d
-            .query("month", query_text(), "The month of the template offered (YYYY-MM)")
+            .query(
+                "month",
+                query_text(),
+                "The month of the template offered (YYYY-MM)",
+            )
             .query("fait", query_text(), "The change just made, for its notice")
             .html(200, "The upload form"),
         ("POST", "/contractor/import") => {
@@ -1308,8 +1312,14 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                     )
                     .build(),
             );
-            d.html(200, "The check of the file: its refused lines, or how many would be stored")
-                .redirect(303, "Imported: to the month's hours (or the home) with a notice")
+            d.html(
+                200,
+                "The check of the file: its refused lines, or how many would be stored",
+            )
+            .redirect(
+                303,
+                "Imported: to the month's hours (or the home) with a notice",
+            )
         }
         _ => return None,
     })

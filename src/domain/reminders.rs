@@ -1139,7 +1139,10 @@ mod tests {
             ..r.clone()
         };
         let again = hours_rejected(&again, d(2026, 4, 20)).expect("told");
-        assert_ne!(dedup_key(&again, "paie@bd.test"), dedup_key(&told, "paie@bd.test"));
+        assert_ne!(
+            dedup_key(&again, "paie@bd.test"),
+            dedup_key(&told, "paie@bd.test")
+        );
         assert!(hours_rejected(&r, d(2026, 4, 26)).is_some());
         assert_eq!(hours_rejected(&r, d(2026, 4, 27)), None);
         assert_eq!(figure_fr(3500, 0), "35 h de travail");

@@ -70,7 +70,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "staff_home.html",
         include_str!("../../templates/pages/staff_home.html"),
     ),
-    ("upload.html", include_str!("../../templates/pages/upload.html")),
+    (
+        "upload.html",
+        include_str!("../../templates/pages/upload.html"),
+    ),
 ];
 
 /// The template environment of the pages, built once; `None` with why when a template

@@ -168,7 +168,9 @@ pub async fn submit(
         .unwrap_or_else(|| default_month(&visitor));
     let mut page = UploadPage::new(month);
     let dry_run = form.action.as_deref() != Some("importer");
-    let Some(file) = form.file.filter(|f| f.len() > 0) else {
+    // A browser with no file chosen sends an empty part without a name; an empty file
+    // chosen is the parser's to refuse.
+    let Some(file) = form.file.filter(|f| f.len() > 0 || f.name().is_some()) else {
         page.errors.add("file", &Violation::new("file", "required"));
         return Ok(page.render(&visitor, &caller, Status::UnprocessableEntity));
     };
@@ -325,7 +327,9 @@ async fn refused_lines(
         .iter()
         .map(|e| RefusedLine {
             line: e.line,
-            person: by_line.get(&e.line).and_then(|key| people.get(key).cloned()),
+            person: by_line
+                .get(&e.line)
+                .and_then(|key| people.get(key).cloned()),
             message: sentence(&message(&e.rule)),
         })
         .collect();

@@ -300,7 +300,12 @@ fn rejected_figures(before: Option<&str>) -> (i64, i64) {
     let value: serde_json::Value = before
         .and_then(|b| serde_json::from_str(b).ok())
         .unwrap_or_default();
-    let hours = |k: &str| value.get(k).and_then(serde_json::Value::as_i64).unwrap_or(0);
+    let hours = |k: &str| {
+        value
+            .get(k)
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or(0)
+    };
     (hours("work_hours"), hours("training_hours"))
 }
 
@@ -318,7 +323,11 @@ fn rejection_email(
         return Ok(None);
     };
     let mut ctx = BTreeMap::new();
-    set(&mut ctx, "login_url", format!("{}/login", config.public_url));
+    set(
+        &mut ctx,
+        "login_url",
+        format!("{}/login", config.public_url),
+    );
     set(&mut ctx, "rule", first.rule.as_str());
     set(&mut ctx, "digest_part", "non");
     set(&mut ctx, "optional", "non");
@@ -360,13 +369,12 @@ fn rejection_email(
         .collect();
     let mut part_ctx = ctx.clone();
     set(&mut part_ctx, "digest_part", "oui");
-    let rendered = templates::render_listing("hours_rejected", &ctx, &listed)
-        .and_then(|alone| {
-            Ok((
-                alone,
-                templates::render_listing("hours_rejected", &part_ctx, &listed)?,
-            ))
-        });
+    let rendered = templates::render_listing("hours_rejected", &ctx, &listed).and_then(|alone| {
+        Ok((
+            alone,
+            templates::render_listing("hours_rejected", &part_ctx, &listed)?,
+        ))
+    });
     let (rendered, part) = match rendered {
         Ok(r) => r,
         Err(e) => {

@@ -257,9 +257,7 @@ pub fn rejections_since(
     conn: &mut Conn,
     since: chrono::NaiveDateTime,
 ) -> QueryResult<Vec<RejectionRow>> {
-    use crate::db::schema::{
-        assignments, contracts, hour_entries, hour_entry_changes, placements,
-    };
+    use crate::db::schema::{assignments, contracts, hour_entries, hour_entry_changes, placements};
     use crate::domain::vocabulary::HistoryAction;
     type Row = (
         i64,
@@ -303,7 +301,20 @@ pub fn rejections_since(
     Ok(rows
         .into_iter()
         .map(
-            |(change_id, structure_id, contractor_id, month, at, reason, before, person, first, last, reference, title)| {
+            |(
+                change_id,
+                structure_id,
+                contractor_id,
+                month,
+                at,
+                reason,
+                before,
+                person,
+                first,
+                last,
+                reference,
+                title,
+            )| {
                 RejectionRow {
                     change_id,
                     structure_id,
