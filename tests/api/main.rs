@@ -18,6 +18,7 @@ mod fixtures;
 mod foundation;
 mod hours;
 mod hours_named;
+mod hours_rejected_email;
 mod limits;
 mod log_capture;
 mod logs;
