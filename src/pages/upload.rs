@@ -194,7 +194,7 @@ pub async fn submit(
     let rows = match parsed {
         Ok(rows) => rows,
         Err(errors) => {
-            let refused = refused_lines(&db, &caller, &[], errors).await;
+            let refused = refused_lines(db, &caller, &[], errors).await;
             return Ok(refused.show(page, &visitor, &caller, dry_run));
         }
     };
@@ -221,7 +221,7 @@ pub async fn submit(
         }
         Ok(_) => Err(Exit::see_other(after_import(&lines))),
         Err(AppError::InvalidRows(errors)) => {
-            let refused = refused_lines(&db, &caller, &lines, errors).await;
+            let refused = refused_lines(db, &caller, &lines, errors).await;
             Ok(refused.show(page, &visitor, &caller, dry_run))
         }
         Err(e) => Err(visitor.problem(e.into())),

@@ -252,12 +252,13 @@ fn rejection_notices(
             continue;
         };
         let key = (row.structure_id.0, row.contractor_id.0);
-        if !contacts.contains_key(&key) {
-            let found =
-                recipients::contractor_addressees(conn, row.structure_id, row.contractor_id)?;
-            contacts.insert(key, found);
-        }
-        for to in contacts.get(&key).into_iter().flatten() {
+        let to_all = match contacts.entry(key) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => e.insert(
+                recipients::contractor_addressees(conn, row.structure_id, row.contractor_id)?,
+            ),
+        };
+        for to in to_all.iter() {
             addressed.push((row.clone(), reminder.clone(), to.clone()));
         }
     }
