@@ -1362,6 +1362,44 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             .query("fait", query_text(), "The change just made, for its notice")
             .html(200, "Staff: the home page")
             .redirect(303, "Others: to their home; no session: to the login page"),
+        ("GET", "/contractor/import") => d
+            .query(
+                "month",
+                query_text(),
+                "The month of the template offered (YYYY-MM)",
+            )
+            .query("fait", query_text(), "The change just made, for its notice")
+            .html(200, "The upload form"),
+        ("POST", "/contractor/import") => {
+            let mut d = d;
+            d.body = Some(
+                RequestBodyBuilder::new()
+                    .required(Some(Required::True))
+                    .content(
+                        "multipart/form-data",
+                        ContentBuilder::new()
+                            .schema(Some(raw(json!({
+                                "type": "object",
+                                "properties": {
+                                    "csrf_token": {"type": "string"},
+                                    "action": {"type": "string", "enum": ["verifier", "importer"]},
+                                    "month": {"type": "string"},
+                                    "file": {"type": "string", "contentMediaType": "application/octet-stream"}
+                                }
+                            }))))
+                            .build(),
+                    )
+                    .build(),
+            );
+            d.html(
+                200,
+                "The check of the file: its refused lines, or how many would be stored",
+            )
+            .redirect(
+                303,
+                "Imported: to the month's hours (or the home) with a notice",
+            )
+        }
         _ => return None,
     })
 }

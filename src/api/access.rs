@@ -138,6 +138,8 @@ pub const ROUTES: &[Access] = &[
     a("POST", "/contractor/candidates/<id>", &[Role::Contractor], "Answer form of a proposal to the contractor's needs: interview, hired (creates the placement) or declined with a reason"),
     a("GET", "/contractor/contacts", &[Role::Contractor], "Contacts page: who receives the contractor's reminders, as a form"),
     a("POST", "/contractor/contacts", &[Role::Contractor], "Contacts form: replaces who receives the contractor's reminders, all rows at once"),
+    a("GET", "/contractor/import", &[Role::Contractor], "Upload page of the hours file: the form, the month's template links"),
+    a("POST", "/contractor/import", &[Role::Contractor], "Upload form (multipart): check the file (every refused line listed, nothing stored) or import it (all lines or none)"),
     // Routes of later work are added here.
 ];
 

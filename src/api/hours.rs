@@ -18,7 +18,7 @@ use crate::app::hours::{self as app, HourRules, MonthFigures};
 use crate::auth::{Caller, Staff, StaffOrContractor};
 use crate::config::Config;
 use crate::db::Db;
-use crate::domain::hours::{parse_hours_csv, parse_hours_xlsx, ImportRow};
+use crate::domain::hours::{parse_hours_csv, parse_hours_xlsx, ImportErrors, ImportRow};
 use crate::domain::ids::{AssignmentId, ClauseId, HourEntryId, OrganisationId, PlacementId};
 use crate::domain::limits::{Code, FreeText};
 use crate::domain::period::Month;
@@ -71,19 +71,31 @@ pub struct ImportSummary {
     pub dry_run: bool,
 }
 
+/// The rows of an uploaded file (an XLSX by its signature or content type, else a CSV), or
+/// every problem of its lines; shared by the API and the upload page.
+pub(crate) fn parse_upload_rows(
+    bytes: &[u8],
+    content_type: Option<&ContentType>,
+) -> Result<Vec<ImportRow>, ImportErrors> {
+    let is_xlsx = bytes.starts_with(b"PK\x03\x04")
+        || content_type.is_some_and(|ct| ct.sub().as_str().contains("spreadsheetml"));
+    if is_xlsx {
+        parse_hours_xlsx(bytes)
+    } else {
+        parse_hours_csv(bytes)
+    }
+}
+
 fn parse_upload(
     bytes: &[u8],
     content_type: Option<&ContentType>,
 ) -> Result<Vec<ImportRow>, ApiError> {
-    let is_xlsx = bytes.starts_with(b"PK\x03\x04")
-        || content_type.is_some_and(|ct| ct.sub().as_str().contains("spreadsheetml"));
-    let parsed = if is_xlsx {
-        parse_hours_xlsx(bytes)
-    } else {
-        parse_hours_csv(bytes)
-    };
-    parsed.map_err(rows_problem)
+    parse_upload_rows(bytes, content_type).map_err(rows_problem)
 }
+
+/// The size limit of an import file, for the raw body and (through Rocket's `file` limit,
+/// `Rocket.toml`) the multipart forms of the API and of the upload page.
+pub const UPLOAD_LIMIT_MIB: u64 = 20;
 
 async fn run_import(
     caller: Caller,
@@ -176,7 +188,7 @@ pub async fn import_raw(
 ) -> Answer<ImportSummary> {
     params!(dry_run);
     let capped = data
-        .open(20.mebibytes())
+        .open(UPLOAD_LIMIT_MIB.mebibytes())
         .into_bytes()
         .await
         .map_err(upload_unreadable)?;

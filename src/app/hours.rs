@@ -606,3 +606,41 @@ pub fn template_rows(
         month,
     )?)
 }
+
+/// Most months whose people [`people_of_lines`] looks up: a file naming more months gets
+/// names for its first ones only (a hostile file must not make one query per line).
+pub const MOST_MONTHS_NAMED: usize = 24;
+
+/// The person and job of each placement named by the lines of an import file (placement
+/// id, month), among the placements open in that month that the caller may report on:
+/// what a refused line shows beside its number. Lines naming a placement the caller may
+/// not see, or a month it is not open in, get no name.
+pub fn people_of_lines(
+    conn: &mut Conn,
+    caller: &Caller,
+    lines: &[(i64, String)],
+) -> AppResult<HashMap<(i64, String), String>> {
+    let mut months: Vec<Month> = Vec::new();
+    for (_, m) in lines {
+        if let Some(m) = Month::parse(m) {
+            if !months.contains(&m) && months.len() < MOST_MONTHS_NAMED {
+                months.push(m);
+            }
+        }
+    }
+    let wanted: HashSet<&(i64, String)> = lines.iter().collect();
+    let mut out = HashMap::new();
+    for month in months {
+        for row in template_rows(conn, caller, month)? {
+            let key = (row.placement_id, row.month.clone());
+            if wanted.contains(&key) {
+                let label = match row.job_title.trim() {
+                    "" => row.participant,
+                    job => format!("{} ({job})", row.participant),
+                };
+                out.insert(key, label);
+            }
+        }
+    }
+    Ok(out)
+}

@@ -589,6 +589,65 @@ pub fn referral_waiting(r: &Referral, wait_days: u32, today: NaiveDate) -> Vec<R
     ])
 }
 
+// ---------------------------------------------------------------------------------------
+// Rejected figures
+
+/// How far back the job looks for rejections to tell: a job stopped for a few days still
+/// tells each one; a rejection older than this is no longer news and is not told.
+pub const REJECTION_NOTICE_DAYS: i64 = 14;
+
+/// A monthly figure a facilitator rejected: one line of the entry's history, so that a
+/// figure rejected, corrected, submitted and rejected again is two rejections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// The history line of the rejection.
+    pub change_id: i64,
+    pub contractor_id: i64,
+    /// `YYYY-MM`.
+    pub month: String,
+    /// The figures rejected, in hundredths.
+    pub work: i64,
+    pub training: i64,
+    pub reason: String,
+    pub rejected_on: NaiveDate,
+}
+
+/// The figures of a report in words: "35 h de travail", "35,50 h de travail et 7 h de
+/// formation".
+pub fn figure_fr(work: i64, training: i64) -> String {
+    let work = format!("{} h de travail", format_hours_fr(work));
+    match training {
+        0 => work,
+        t => format!("{work} et {} h de formation", format_hours_fr(t)),
+    }
+}
+
+/// Rule `hours_rejected` (obligation: a rejected figure counts for nothing until it is
+/// corrected): each rejection is told to the contractor's contacts once (subject the
+/// history line, `hour_entry_change` and its id; period the month; stage `rejected`), from
+/// the day it was made and for [`REJECTION_NOTICE_DAYS`] days.
+pub fn hours_rejected(r: &Rejection, today: NaiveDate) -> Option<Reminder> {
+    if today < r.rejected_on || add_days(r.rejected_on, REJECTION_NOTICE_DAYS) < today {
+        return None;
+    }
+    Some(Reminder {
+        rule: ReminderRule::HoursRejected,
+        subject_type: "hour_entry_change",
+        subject_id: r.change_id,
+        period: r.month.clone(),
+        stage: "rejected".to_string(),
+        recipient: Recipient::ContractorContacts(r.contractor_id),
+        due_on: r.rejected_on,
+        obligation: true,
+        facts: vec![
+            fact("period_key", r.month.clone()),
+            fact("period", period_label_fr(&r.month)),
+            fact("figure", figure_fr(r.work, r.training)),
+            fact("reason", r.reason.clone()),
+        ],
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1046,5 +1105,46 @@ mod tests {
         assert!(give_up(8, 8, false));
         assert!(give_up(1, 8, true));
         assert!(give_up(1, 0, false));
+    }
+
+    #[test]
+    fn each_rejection_is_told_once_to_the_contractor_within_its_window() {
+        let r = Rejection {
+            change_id: 40,
+            contractor_id: 7,
+            month: "2026-03".into(),
+            work: 3550,
+            training: 700,
+            reason: "Heures au-delà du contrat".into(),
+            rejected_on: d(2026, 4, 12),
+        };
+        assert_eq!(hours_rejected(&r, d(2026, 4, 11)), None);
+        let told = hours_rejected(&r, d(2026, 4, 12)).expect("told on the day");
+        assert_eq!(told.rule, ReminderRule::HoursRejected);
+        assert_eq!(told.recipient, CONTRACTOR);
+        assert!(told.obligation);
+        assert_eq!(
+            dedup_key(&told, " Paie@BD.test"),
+            "hours_rejected|hour_entry_change:40|2026-03|rejected|paie@bd.test"
+        );
+        assert_eq!(fact_of(&told, "period"), "mars 2026");
+        assert_eq!(
+            fact_of(&told, "figure"),
+            "35,50 h de travail et 7 h de formation"
+        );
+        assert_eq!(fact_of(&told, "reason"), "Heures au-delà du contrat");
+        // Rejected again later: another history line, another reminder.
+        let again = Rejection {
+            change_id: 41,
+            ..r.clone()
+        };
+        let again = hours_rejected(&again, d(2026, 4, 20)).expect("told");
+        assert_ne!(
+            dedup_key(&again, "paie@bd.test"),
+            dedup_key(&told, "paie@bd.test")
+        );
+        assert!(hours_rejected(&r, d(2026, 4, 26)).is_some());
+        assert_eq!(hours_rejected(&r, d(2026, 4, 27)), None);
+        assert_eq!(figure_fr(3500, 0), "35 h de travail");
     }
 }

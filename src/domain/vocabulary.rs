@@ -345,6 +345,8 @@ vocabulary! {
         EligibilityExpiring = "eligibility_expiring",
         ExitMissing = "exit_missing",
         ReferralWaiting = "referral_waiting",
+        /// A figure rejected by the facilitator, told to the contractor once per rejection.
+        HoursRejected = "hours_rejected",
         Digest = "digest",
         /// Not a reminder: an invitation or password-reset link, sent alone, its body erased
         /// from the outbox once sent.

@@ -13,11 +13,12 @@
 //! Chosen over `Lax` because `Lax` would also send the cookie on every cross-site top-level
 //! GET, widening what a forged link can trigger, for no gain to the user.
 
-pub mod contractor;
 pub mod candidates;
+pub mod contractor;
 pub mod home;
 pub mod login;
 pub mod password;
+pub mod upload;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -86,6 +87,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "contacts.html",
         include_str!("../../templates/pages/contacts.html"),
+    ),
+    (
+        "upload.html",
+        include_str!("../../templates/pages/upload.html"),
     ),
 ];
 
@@ -550,6 +555,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(home::routes());
     routes.extend(contractor::routes());
     routes.extend(candidates::routes());
+    routes.extend(upload::routes());
     routes
 }
 

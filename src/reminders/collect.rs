@@ -80,6 +80,16 @@ pub fn queue_due(
             }
         }
     }
+    match rejection_notices(conn, config, mail_domain, now) {
+        Ok(rows) => new.extend(
+            rows.into_iter()
+                .filter(|p| seen.insert(p.row.dedup_key.clone())),
+        ),
+        Err(e) => {
+            out.errors += 1;
+            tracing::error!("reminders of rejected hours: {}", e.detail);
+        }
+    }
     let plan = rules::plan_sending(new, rules::MOST_EMAILS_PER_RUN, |p| {
         (p.row.structure_id, p.row.recipient_email.clone())
     });
@@ -87,6 +97,7 @@ pub fn queue_due(
         let result = match sending {
             Sending::Alone(p) => write_tx(conn, |c| {
                 Ok(if outbox::enqueue(c, &p.row)? {
+                    enqueue_covered(c, &p.covers, &p.row.message_id)?;
                     vec![queued_line(&p.row)]
                 } else {
                     Vec::new()
@@ -113,6 +124,9 @@ pub struct Prepared {
     pub obligation: bool,
     /// The values every message to this recipient shares (greeting, link, day).
     pub context: BTreeMap<String, String>,
+    /// Other reminders this message tells too (the other rejections listed in it): kept as
+    /// `digested` under its Message-ID, so that each goes once.
+    pub covers: Vec<NewOutbox>,
 }
 
 fn queued_line(r: &NewOutbox) -> (String, String, String, String) {
@@ -151,6 +165,7 @@ fn queue_digest(
             let mut row = p.row.clone();
             row.message_id = digest_message_id.clone();
             if outbox::enqueue_as(c, &row, OutboxStatus::Digested)? {
+                enqueue_covered(c, &p.covers, &digest_message_id)?;
                 kept.push(p);
             }
         }
@@ -192,6 +207,218 @@ fn queue_digest(
             Vec::new()
         })
     })
+}
+
+/// Keeps the reminders a message tells besides its own as `digested` under its Message-ID.
+fn enqueue_covered(
+    conn: &mut Conn,
+    covers: &[NewOutbox],
+    message_id: &str,
+) -> Result<(), crate::app::AppError> {
+    for row in covers {
+        let mut row = row.clone();
+        row.message_id = message_id.to_string();
+        outbox::enqueue_as(conn, &row, OutboxStatus::Digested)?;
+    }
+    Ok(())
+}
+
+/// The rejections of figures not told yet (`rules::hours_rejected`), as one email per
+/// recipient of each contractor listing them all: two figures rejected in one decision make
+/// one email. The first rejection's row carries the email; the others are kept beside it
+/// (`Prepared::covers`), so that each rejection is told once and a later one again.
+fn rejection_notices(
+    conn: &mut Conn,
+    config: &Config,
+    mail_domain: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<Prepared>, ApiError> {
+    let today = now.date_naive();
+    let since = now.naive_utc() - chrono::Duration::days(rules::REJECTION_NOTICE_DAYS);
+    let mut addressed: Vec<(recipients::RejectionRow, Reminder, Addressee)> = Vec::new();
+    let mut contacts: BTreeMap<(i64, i64), Vec<Addressee>> = BTreeMap::new();
+    for row in recipients::rejections_since(conn, since)? {
+        let (work, training) = rejected_figures(row.before.as_deref());
+        let rejection = rules::Rejection {
+            change_id: row.change_id,
+            contractor_id: row.contractor_id.0,
+            month: row.month.clone(),
+            work,
+            training,
+            reason: row.reason.clone().unwrap_or_default(),
+            rejected_on: row.at.date(),
+        };
+        let Some(reminder) = rules::hours_rejected(&rejection, today) else {
+            continue;
+        };
+        let key = (row.structure_id.0, row.contractor_id.0);
+        let to_all = match contacts.entry(key) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => e.insert(
+                recipients::contractor_addressees(conn, row.structure_id, row.contractor_id)?,
+            ),
+        };
+        for to in to_all.iter() {
+            addressed.push((row.clone(), reminder.clone(), to.clone()));
+        }
+    }
+    let keys: Vec<String> = addressed
+        .iter()
+        .map(|(_, r, to)| dedup_key(r, &to.email))
+        .collect();
+    let existing = outbox::existing_keys(conn, &keys)?;
+    // The new rejections of each (structure, contractor, recipient), in history order.
+    type Group = (
+        (i64, i64, String),
+        Addressee,
+        Vec<(recipients::RejectionRow, Reminder, String)>,
+    );
+    let mut groups: Vec<Group> = Vec::new();
+    for ((row, reminder, to), key) in addressed.into_iter().zip(keys) {
+        if existing.contains(&key) {
+            continue;
+        }
+        let group = (
+            row.structure_id.0,
+            row.contractor_id.0,
+            to.email.trim().to_lowercase(),
+        );
+        match groups.iter_mut().find(|(g, _, _)| *g == group) {
+            Some((_, _, items)) => items.push((row, reminder, key)),
+            None => groups.push((group, to, vec![(row, reminder, key)])),
+        }
+    }
+    let mut out = Vec::new();
+    for (_, to, items) in groups {
+        out.extend(rejection_email(conn, config, mail_domain, now, &to, items)?);
+    }
+    Ok(out)
+}
+
+/// The figures an entry held when it was rejected (its history's snapshot before the
+/// decision), in hundredths; zeros when the snapshot cannot be read.
+fn rejected_figures(before: Option<&str>) -> (i64, i64) {
+    let value: serde_json::Value = before
+        .and_then(|b| serde_json::from_str(b).ok())
+        .unwrap_or_default();
+    let hours = |k: &str| {
+        value
+            .get(k)
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or(0)
+    };
+    (hours("work_hours"), hours("training_hours"))
+}
+
+/// One email to `to` listing the rejections `items` (row, reminder, outbox key) of one
+/// contractor: its outbox row, and the rows of the rejections it tells besides the first.
+fn rejection_email(
+    conn: &mut Conn,
+    config: &Config,
+    mail_domain: &str,
+    now: DateTime<Utc>,
+    to: &Addressee,
+    items: Vec<(recipients::RejectionRow, Reminder, String)>,
+) -> Result<Option<Prepared>, ApiError> {
+    let Some((first_row, first, first_key)) = items.first().cloned() else {
+        return Ok(None);
+    };
+    let mut ctx = BTreeMap::new();
+    set(
+        &mut ctx,
+        "login_url",
+        format!("{}/login", config.public_url),
+    );
+    set(&mut ctx, "rule", first.rule.as_str());
+    set(&mut ctx, "digest_part", "non");
+    set(&mut ctx, "optional", "non");
+    set(
+        &mut ctx,
+        "greeting",
+        match to.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            Some(name) => format!("Bonjour {name},"),
+            None => "Bonjour,".to_string(),
+        },
+    );
+    set(&mut ctx, "today", format_date_fr(now.date_naive()));
+    set(
+        &mut ctx,
+        "contractor_name",
+        recipients::organisation_name(conn, first_row.contractor_id)?,
+    );
+    set(&mut ctx, "count", items.len().to_string());
+    let listed: Vec<BTreeMap<String, String>> = items
+        .iter()
+        .map(|(row, r, _)| {
+            let mut item: BTreeMap<String, String> = r.facts.iter().cloned().collect();
+            let period = item.get("period").cloned().unwrap_or_default();
+            item.insert(
+                "period_de".into(),
+                crate::domain::french::de_period(&period),
+            );
+            item.insert("participant".into(), row.participant.clone());
+            item.insert(
+                "contract".into(),
+                format!("marché {} — {}", row.contract_reference, row.contract_title),
+            );
+            item.insert(
+                "link".into(),
+                format!("{}/contractor/hours/{}", config.public_url, row.month),
+            );
+            item
+        })
+        .collect();
+    let mut part_ctx = ctx.clone();
+    set(&mut part_ctx, "digest_part", "oui");
+    let rendered = templates::render_listing("hours_rejected", &ctx, &listed).and_then(|alone| {
+        Ok((
+            alone,
+            templates::render_listing("hours_rejected", &part_ctx, &listed)?,
+        ))
+    });
+    let (rendered, part) = match rendered {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!("reminder {first_key}: {e}");
+            return Ok(None);
+        }
+    };
+    let row_of = |row: &recipients::RejectionRow, r: &Reminder, key: &str| NewOutbox {
+        structure_id: row.structure_id,
+        message_id: message_id(&first_key, mail_domain),
+        dedup_key: key.to_string(),
+        rule: r.rule,
+        subject_type: r.subject_type.to_string(),
+        subject_id: r.subject_id,
+        period: r.period.clone(),
+        stage: r.stage.clone(),
+        recipient_email: to.email.trim().to_lowercase(),
+        recipient_user_id: to.user_id.map(i64::from),
+        subject_line: rendered.subject.clone(),
+        body_text: String::new(),
+        body_html: String::new(),
+        next_attempt_at: now.naive_utc(),
+        created_at: now.naive_utc(),
+    };
+    let mut row = row_of(&first_row, &first, &first_key);
+    row.body_text = rendered.text.clone();
+    row.body_html = rendered.html.clone();
+    let covers = items
+        .iter()
+        .skip(1)
+        .map(|(r, reminder, key)| row_of(r, reminder, key))
+        .collect();
+    let shared = ["greeting", "login_url", "today"]
+        .into_iter()
+        .filter_map(|k| ctx.get(k).map(|v| (k.to_string(), v.clone())))
+        .collect();
+    Ok(Some(Prepared {
+        row,
+        part,
+        obligation: true,
+        context: shared,
+        covers,
+    }))
 }
 
 /// One reminder addressed to one email, with the values its template shows.
@@ -622,6 +849,7 @@ fn prepare(
             part,
             obligation: c.reminder.obligation,
             context: shared,
+            covers: Vec::new(),
         });
     }
     Ok(rows)

@@ -32,6 +32,7 @@ const TEMPLATES: &[(&str, &str)] = email_templates!(
     "eligibility_expiring",
     "exit_missing",
     "referral_waiting",
+    "hours_rejected",
 );
 
 fn environment() -> &'static Environment<'static> {
@@ -89,6 +90,21 @@ fn render_with<S: serde::Serialize>(dir: &str, context: &S) -> Result<Rendered, 
         text: one("body.txt")?,
         html: one("body.html")?,
     })
+}
+
+/// Renders the message of `rule` that lists `items` (each a set of values, already in
+/// French) beside the values of `context`: the rejected figures of one contractor.
+pub fn render_listing(
+    rule: &str,
+    context: &BTreeMap<String, String>,
+    items: &[BTreeMap<String, String>],
+) -> Result<Rendered, String> {
+    let mut ctx: BTreeMap<String, minijinja::Value> = context
+        .iter()
+        .map(|(k, v)| (k.clone(), minijinja::Value::from(v.clone())))
+        .collect();
+    ctx.insert("items".into(), minijinja::Value::from_serialize(items));
+    render_with(rule, &ctx)
 }
 
 /// Renders the digest of `parts` (each a reminder rendered with `digest_part` = "oui": its
@@ -184,11 +200,38 @@ mod tests {
         ctx
     }
 
+    /// One item of a listing message, every value marked.
+    fn full_item() -> BTreeMap<String, String> {
+        [
+            "participant",
+            "contract",
+            "period",
+            "period_de",
+            "figure",
+            "reason",
+            "link",
+        ]
+        .iter()
+        .map(|k| (k.to_string(), format!("<{k}>")))
+        .collect()
+    }
+
+    /// A message rendered with every value marked (a listing with one item).
+    fn render_full(rule: &str, ctx: &BTreeMap<String, String>) -> Result<Rendered, String> {
+        if rule == "hours_rejected" {
+            let mut ctx = ctx.clone();
+            ctx.insert("count".into(), "1".into());
+            render_listing(rule, &ctx, &[full_item()])
+        } else {
+            render(rule, ctx)
+        }
+    }
+
     #[test]
     fn every_message_renders_in_french_with_escaped_html() {
-        assert_eq!(rules().len(), 8);
+        assert_eq!(rules().len(), 9);
         for rule in rules() {
-            let r = render(rule, &full_context("late_7d")).unwrap_or_else(|e| panic!("{e}"));
+            let r = render_full(rule, &full_context("late_7d")).unwrap_or_else(|e| panic!("{e}"));
             assert!(!r.subject.is_empty() && !r.subject.contains('\n'), "{rule}");
             assert!(
                 r.text.contains("clausier, suivi des clauses sociales"),
@@ -222,9 +265,10 @@ mod tests {
             "exit_missing",
             "referral_waiting",
             "end_approaching",
+            "hours_rejected",
         ]
         .into_iter()
-        .map(|rule| render(rule, &part_ctx).unwrap_or_else(|e| panic!("{e}")))
+        .map(|rule| render_full(rule, &part_ctx).unwrap_or_else(|e| panic!("{e}")))
         .collect();
         for p in &parts {
             assert!(!p.text.contains("<greeting>"), "{}", p.text);
@@ -240,7 +284,7 @@ mod tests {
             ("login_url", "https://clausier.test/login"),
             ("today", "2 décembre 2026"),
             ("optional", "non"),
-            ("count", "4"),
+            ("count", "5"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -249,7 +293,7 @@ mod tests {
         let d = render_digest(&ctx, &shown).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             d.subject,
-            "Récapitulatif : 4 rappels clausier du 2 décembre 2026"
+            "Récapitulatif : 5 rappels clausier du 2 décembre 2026"
         );
         assert_eq!(d.text.matches("Bonjour Awa,").count(), 1);
         assert_eq!(
@@ -261,7 +305,7 @@ mod tests {
         for p in &parts {
             assert!(d.text.contains(&p.subject), "{}", p.subject);
         }
-        assert!(d.text.contains("4. "), "{}", d.text);
+        assert!(d.text.contains("5. "), "{}", d.text);
         assert!(d.html.starts_with("<!DOCTYPE html>"));
         assert_eq!(d.html.matches("<!DOCTYPE").count(), 1);
         // Escaped once, in the part: never twice, never raw.

@@ -182,7 +182,16 @@ pub fn participant_label(conn: &mut Conn, id: ParticipantId) -> QueryResult<Stri
         .first(conn)
         .optional()?;
     Ok(match row {
-        Some((Some(first), last)) => {
+        Some((first, last)) => label_of(first, last, id),
+        None => format!("personne n° {id}"),
+    })
+}
+
+/// A person as emails name them: the first name and the initial of the last name, or the
+/// number of an anonymised person.
+fn label_of(first: Option<String>, last: Option<String>, id: ParticipantId) -> String {
+    match first {
+        Some(first) => {
             let initial = last
                 .as_deref()
                 .and_then(|l| l.chars().next())
@@ -190,8 +199,8 @@ pub fn participant_label(conn: &mut Conn, id: ParticipantId) -> QueryResult<Stri
                 .unwrap_or_default();
             format!("{first}{initial}")
         }
-        _ => format!("personne n° {id}"),
-    })
+        None => format!("personne n° {id}"),
+    }
 }
 
 /// The last valid day of a person's latest eligibility validation.
@@ -222,4 +231,103 @@ pub fn optional_off(conn: &mut Conn, user_id: UserId) -> QueryResult<bool> {
         .first(conn)
         .optional()?
         .unwrap_or(false))
+}
+
+/// A figure rejected by a facilitator, with what its email shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectionRow {
+    /// The history line of the rejection.
+    pub change_id: i64,
+    pub structure_id: StructureId,
+    pub contractor_id: OrganisationId,
+    pub month: String,
+    pub at: chrono::NaiveDateTime,
+    pub reason: Option<String>,
+    /// The entry's figures before the decision (the history's snapshot, JSON).
+    pub before: Option<String>,
+    /// As emails name people ("Awa D.").
+    pub participant: String,
+    pub contract_reference: String,
+    pub contract_title: String,
+}
+
+/// The rejections of figures made since `since`, across structures, oldest first (each a
+/// line of an entry's history, with the placement's contractor, person and contract).
+pub fn rejections_since(
+    conn: &mut Conn,
+    since: chrono::NaiveDateTime,
+) -> QueryResult<Vec<RejectionRow>> {
+    use crate::db::schema::{assignments, contracts, hour_entries, hour_entry_changes, placements};
+    use crate::domain::vocabulary::HistoryAction;
+    type Row = (
+        i64,
+        StructureId,
+        OrganisationId,
+        String,
+        chrono::NaiveDateTime,
+        Option<String>,
+        Option<String>,
+        ParticipantId,
+        Option<String>,
+        Option<String>,
+        String,
+        String,
+    );
+    let rows: Vec<Row> = hour_entry_changes::table
+        .inner_join(hour_entries::table.on(hour_entries::id.eq(hour_entry_changes::entry_id)))
+        .inner_join(placements::table.on(placements::id.eq(hour_entries::placement_id)))
+        .inner_join(participants::table.on(participants::id.eq(placements::participant_id)))
+        .inner_join(assignments::table.on(assignments::id.eq(placements::assignment_id)))
+        .inner_join(clauses::table.on(clauses::id.eq(assignments::clause_id)))
+        .inner_join(contracts::table.on(contracts::id.eq(clauses::contract_id)))
+        .filter(hour_entry_changes::action.eq(HistoryAction::Reject))
+        .filter(hour_entry_changes::at.ge(since))
+        .order(hour_entry_changes::id)
+        .select((
+            hour_entry_changes::id,
+            hour_entries::structure_id,
+            placements::contractor_id,
+            hour_entries::month,
+            hour_entry_changes::at,
+            hour_entry_changes::reason,
+            hour_entry_changes::before_value,
+            participants::id,
+            participants::first_name,
+            participants::last_name,
+            contracts::reference,
+            contracts::title,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                change_id,
+                structure_id,
+                contractor_id,
+                month,
+                at,
+                reason,
+                before,
+                person,
+                first,
+                last,
+                reference,
+                title,
+            )| {
+                RejectionRow {
+                    change_id,
+                    structure_id,
+                    contractor_id,
+                    month,
+                    at,
+                    reason,
+                    before,
+                    participant: label_of(first, last, person),
+                    contract_reference: reference,
+                    contract_title: title,
+                }
+            },
+        )
+        .collect())
 }

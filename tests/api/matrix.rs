@@ -436,6 +436,8 @@ enum Body {
     Csv(String),
     /// A page form, url-encoded.
     Form(String),
+    /// A page's upload form (multipart): `action=importer` and this CSV as its `file`.
+    Upload(String),
 }
 
 /// How to call a route with success: the record to use instead of the caller's own (for
@@ -765,6 +767,15 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
         ("GET", "/contractor") | ("GET", "/contractor/hours/<month>") => get(),
         // An empty grid: nothing to store, back to the grid (its saves: pages_contractor.rs).
         ("POST", "/contractor/hours/<month>") => call(303, Body::None),
+        ("GET", "/contractor/import") => get(),
+        // A contractor's file of one line, imported: to the month's hours with a notice.
+        ("POST", "/contractor/import") => call(
+            303,
+            Body::Upload(format!(
+                "placement_id,month,work_hours,training_hours\n{},2026-02,5,0\n",
+                s.a.placement
+            )),
+        ),
         (method, path) => panic!(
             "{method} {path}: no entry in the matrix's success table (tests/api/matrix.rs, fn success)"
         ),
@@ -805,6 +816,16 @@ fn send(app: &TestApp, method: &str, path: &str, token: Option<&str>, body: &Bod
             Some(ContentType::Form),
             Some(t.clone().into_bytes()),
         ),
+        Body::Upload(t) => {
+            let b = "matrix-upload";
+            let body = format!(
+                "--{b}\r\nContent-Disposition: form-data; name=\"action\"\r\n\r\nimporter\r\n\
+                 --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"heures.csv\"\r\n\
+                 Content-Type: text/csv\r\n\r\n{t}\r\n--{b}--\r\n"
+            );
+            let ct = ContentType::new("multipart", "form-data").with_params(("boundary", b));
+            app.request(method, path, token, Some(ct), Some(body.into_bytes()))
+        }
     }
 }
 

@@ -1,0 +1,1 @@
+DROP INDEX hour_entry_changes_action_at;
