@@ -131,6 +131,10 @@ pub const ROUTES: &[Access] = &[
     a("GET", "/static/clausier.css", PUBLIC, "The pages' stylesheet"),
     a("GET", "/static/htmx.min.js", PUBLIC, "htmx, vendored, for the pages' partial updates"),
     a("GET", "/", ANY, "Home page of the caller's role (staff: work waiting; contractor: its sites; funder: the report); without a session, the login"),
+    a("GET", "/validation", STAFF, "Validation queue page: entries waiting for validation (or validated, to amend), filtered by clause, contractor and month, with each month's cap and previous figure"),
+    a("POST", "/validation", STAFF, "Validation queue form: validate the checked entries, or reject them with a reason"),
+    a("GET", "/validation/entries/<id>", STAFF, "An hour entry's page: its figures, month context and history; the amendment form once validated"),
+    a("POST", "/validation/entries/<id>", STAFF, "Amendment form: a validated figure corrected with a reason"),
     // Routes of later work are added here.
 ];
 

@@ -16,6 +16,7 @@
 pub mod home;
 pub mod login;
 pub mod password;
+pub mod validation;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -69,6 +70,8 @@ const TEMPLATES: &[(&str, &str)] = &[
         "staff_home.html",
         include_str!("../../templates/pages/staff_home.html"),
     ),
+    ("validation.html", include_str!("../../templates/pages/validation.html")),
+    ("validation_entry.html", include_str!("../../templates/pages/validation_entry.html")),
 ];
 
 /// The template environment of the pages, built once; `None` with why when a template
@@ -527,6 +530,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(login::routes());
     routes.extend(password::routes());
     routes.extend(home::routes());
+    routes.extend(validation::routes());
     routes
 }
 

@@ -216,6 +216,15 @@ impl TestApp {
             req = req.header(ct);
         }
         for (name, value) in headers {
+            // The local client reads cookies from its own jar, not from a raw header.
+            if name.eq_ignore_ascii_case("Cookie") {
+                for pair in value.split("; ") {
+                    if let Some((n, v)) = pair.split_once('=') {
+                        req = req.cookie(rocket::http::Cookie::new(n.to_string(), v.to_string()));
+                    }
+                }
+                continue;
+            }
             req = req.header(Header::new(name.to_string(), value.to_string()));
         }
         if let Some(b) = body {
