@@ -342,7 +342,14 @@ fn entry_ids(texts: &[String]) -> Result<Vec<HourEntryId>, Violation> {
             t.trim()
                 .parse::<i64>()
                 .map(HourEntryId)
-                .map_err(|_| Violation::new("entry", "entry_unknown").with("entry_id", excerpt(t)))
+                .map_err(|_| {
+                    // Quoted as typed, control characters shown as `?`.
+                    let shown: String = excerpt(t)
+                        .chars()
+                        .map(|c| if c.is_control() { '?' } else { c })
+                        .collect();
+                    Violation::new("entry", "entry_unknown").with("entry_id", shown)
+                })
         })
         .collect()
 }
@@ -579,7 +586,7 @@ fn render_entry(
         training_hours: crate::pages::hours_input(row.training),
         amendment_reason: String::new(),
     });
-    let title = format!("Heures de {}, {}", row.person, month_title(&row.month));
+    let title = format!("{}, {}", row.person, month_title(&row.month));
     let page = EntryPage {
         row,
         history: detail.history.into_iter().map(HistoryLine::from).collect(),

@@ -24,6 +24,7 @@ mod logs;
 mod matrix;
 mod names;
 mod openapi;
+mod pages_validation;
 mod people;
 mod queries;
 mod reference;
