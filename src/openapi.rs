@@ -1286,9 +1286,17 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "`submitted` (by default), `validated` (to find a figure to amend) or `rejected`",
             )
             .query("clause_id", query_text(), "Only the entries of this clause")
-            .query("contractor_id", query_text(), "Only the entries of this contractor")
+            .query(
+                "contractor_id",
+                query_text(),
+                "Only the entries of this contractor",
+            )
             .query("month", month_text(), "Only the entries of this month")
-            .query("page", query_text(), "The page of the list, from 1 (50 entries a page)")
+            .query(
+                "page",
+                query_text(),
+                "The page of the list, from 1 (50 entries a page)",
+            )
             .query("fait", query_text(), "The change just made, for its notice")
             .html(200, "The validation queue")
             .redirect(303, "No session: to the login page"),
@@ -1310,7 +1318,6 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                     200,
                     "An htmx request: the list as it is now (or with what went wrong), swapped in place",
                 )
-                .html(422, "The list again, with what went wrong beside its field; nothing decided")
         }
         ("GET", "/validation/entries/<id>") => d
             .path("id", id(), "The hour entry")
@@ -1329,7 +1336,6 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                     200,
                     "An htmx request: the entry as it is now (or with what went wrong), swapped in place",
                 )
-                .html(422, "The entry again, with what went wrong beside its fields; nothing changed")
         }
         ("GET", "/") => d
             .query("fait", query_text(), "The change just made, for its notice")

@@ -95,8 +95,7 @@ pub fn queue(
     };
     let mut page = filter.page.max(1);
     let (f, offset) = list_filter(page);
-    let (mut entries, total) =
-        hours_store::list(conn, caller.structure_id, &f, PAGE_SIZE, offset)?;
+    let (mut entries, total) = hours_store::list(conn, caller.structure_id, &f, PAGE_SIZE, offset)?;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     if page > pages {
         // A page past the end (entries decided meanwhile): the last one.
@@ -124,8 +123,8 @@ pub fn entry_detail(
     monthly_cap: i64,
 ) -> AppResult<EntryDetail> {
     staff_only(caller)?;
-    let entry = hours_store::get(conn, caller.structure_id, id)?
-        .ok_or(AppError::NotFound("hour entry"))?;
+    let entry =
+        hours_store::get(conn, caller.structure_id, id)?.ok_or(AppError::NotFound("hour entry"))?;
     let named = named_entries(conn, caller, vec![entry])?;
     let row = with_context(conn, caller, named, monthly_cap)?
         .pop()

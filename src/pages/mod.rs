@@ -70,8 +70,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         "staff_home.html",
         include_str!("../../templates/pages/staff_home.html"),
     ),
-    ("validation.html", include_str!("../../templates/pages/validation.html")),
-    ("validation_entry.html", include_str!("../../templates/pages/validation_entry.html")),
+    (
+        "validation.html",
+        include_str!("../../templates/pages/validation.html"),
+    ),
+    (
+        "validation_entry.html",
+        include_str!("../../templates/pages/validation_entry.html"),
+    ),
 ];
 
 /// The template environment of the pages, built once; `None` with why when a template

@@ -51,7 +51,10 @@ impl Filters {
         month: Option<&str>,
         page: Option<&str>,
     ) -> Filters {
-        let id = |t: Option<&str>| t.and_then(|t| t.trim().parse::<i64>().ok()).filter(|i| *i > 0);
+        let id = |t: Option<&str>| {
+            t.and_then(|t| t.trim().parse::<i64>().ok())
+                .filter(|i| *i > 0)
+        };
         Filters {
             status: match status.map(str::trim) {
                 Some("validated") => "validated",
@@ -257,12 +260,7 @@ async fn render_queue(
         pages: queue.pages,
         clauses: choices(queue.choices.clauses),
         contractors: choices(queue.choices.contractors),
-        months: queue
-            .choices
-            .months
-            .iter()
-            .map(Month::to_string)
-            .collect(),
+        months: queue.choices.months.iter().map(Month::to_string).collect(),
         checked: sent.0,
         reason: sent.1,
         errors: sent.2,
@@ -297,7 +295,14 @@ pub async fn queue_page(
     let filters = Filters::parse(status, clause_id, contractor_id, month, page);
     let sent = (Vec::new(), String::new(), FieldErrors::default());
     render_queue(
-        &visitor, &caller, db, config, filters, fait, sent, Status::Ok,
+        &visitor,
+        &caller,
+        db,
+        config,
+        filters,
+        fait,
+        sent,
+        Status::Ok,
     )
     .await
 }
@@ -339,17 +344,14 @@ fn entry_ids(texts: &[String]) -> Result<Vec<HourEntryId>, Violation> {
     texts
         .iter()
         .map(|t| {
-            t.trim()
-                .parse::<i64>()
-                .map(HourEntryId)
-                .map_err(|_| {
-                    // Quoted as typed, control characters shown as `?`.
-                    let shown: String = excerpt(t)
-                        .chars()
-                        .map(|c| if c.is_control() { '?' } else { c })
-                        .collect();
-                    Violation::new("entry", "entry_unknown").with("entry_id", shown)
-                })
+            t.trim().parse::<i64>().map(HourEntryId).map_err(|_| {
+                // Quoted as typed, control characters shown as `?`.
+                let shown: String = excerpt(t)
+                    .chars()
+                    .map(|c| if c.is_control() { '?' } else { c })
+                    .collect();
+                Violation::new("entry", "entry_unknown").with("entry_id", shown)
+            })
         })
         .collect()
 }
@@ -619,7 +621,13 @@ pub async fn entry_page(
     let detail = load_entry(&visitor, &caller, db, config, id).await?;
     let errors = FieldErrors::default();
     Ok(render_entry(
-        &visitor, &caller, detail, None, errors, fait, Status::Ok,
+        &visitor,
+        &caller,
+        detail,
+        None,
+        errors,
+        fait,
+        Status::Ok,
     ))
 }
 

@@ -61,7 +61,11 @@ pub fn queue_choices(
     }
     let by_name = |names: HashMap<i64, String>| {
         let mut v: Vec<(i64, String)> = names.into_iter().collect();
-        v.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()).then(a.0.cmp(&b.0)));
+        v.sort_by(|a, b| {
+            a.1.to_lowercase()
+                .cmp(&b.1.to_lowercase())
+                .then(a.0.cmp(&b.0))
+        });
         v
     };
     let months: Vec<Month> = hour_entries::table
