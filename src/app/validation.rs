@@ -133,6 +133,29 @@ pub fn entry_detail(
     Ok(EntryDetail { row, history })
 }
 
+/// The person and month of each of these entries of the structure (another structure's
+/// are absent), to name them in a message.
+pub fn entry_names(
+    conn: &mut Conn,
+    caller: &Caller,
+    ids: &[HourEntryId],
+) -> AppResult<HashMap<HourEntryId, (Option<String>, Month)>> {
+    staff_only(caller)?;
+    let filter = EntryFilter {
+        status: None,
+        clause_id: None,
+        placement_id: None,
+        month: None,
+        contractor: None,
+        entry_ids: Some(ids.to_vec()),
+    };
+    let (views, _) = hours_store::list(conn, caller.structure_id, &filter, ids.len() as i64, 0)?;
+    Ok(views
+        .into_iter()
+        .map(|v| (v.entry.id, (v.participant_name, v.entry.month)))
+        .collect())
+}
+
 /// The month context of entries: the people's placement dates for their caps (one query),
 /// the previous months' figures (one query).
 fn with_context(

@@ -336,6 +336,48 @@ fn errors_on(e: &ApiError, fields: &[&str]) -> FieldErrors {
     out
 }
 
+/// A refused decision's problem with each entry it names (`entry_ids[i]`) named by its
+/// person and month when it is the structure's: "Awa Diallo, mars 2026 : …".
+async fn named_problem(
+    db: &Db,
+    caller: &Caller,
+    mut e: ApiError,
+    asked: &[HourEntryId],
+) -> ApiError {
+    let index = |field: &str| {
+        field
+            .strip_prefix("entry_ids[")
+            .and_then(|rest| rest.strip_suffix(']'))
+            .and_then(|i| i.parse::<usize>().ok())
+    };
+    let named: Vec<HourEntryId> = e
+        .errors
+        .iter()
+        .filter_map(|f| asked.get(index(&f.field)?).copied())
+        .collect();
+    if named.is_empty() {
+        return e;
+    }
+    let reader = caller.clone();
+    let names = reply::call(db, move |c| app::entry_names(c, &reader, &named))
+        .await
+        .unwrap_or_default();
+    for f in e.errors.iter_mut() {
+        let Some(id) = index(&f.field).and_then(|i| asked.get(i)) else {
+            continue;
+        };
+        if let Some((person, month)) = names.get(id) {
+            f.message = format!(
+                "{}, {} : {}",
+                person_label(person.clone()),
+                crate::domain::next_action::period_label_fr(&month.to_string()),
+                f.message
+            );
+        }
+    }
+    e
+}
+
 /// The entry ids of the form, or the error of the first that is not one.
 fn entry_ids(texts: &[String]) -> Result<Vec<HourEntryId>, Violation> {
     if texts.len() > MAX_DECIDED {
@@ -399,6 +441,7 @@ pub async fn decide(
     if errors.is_empty() {
         let now = db.clock.naive();
         let decider = caller.clone();
+        let asked = ids.clone();
         let decided = reply::call(db, move |c| {
             decide_entries(c, &decider, &ids, &decision, reason.as_deref(), now)
         })
@@ -428,7 +471,9 @@ pub async fn decide(
                 .await?;
                 return Ok(Exit::Page(page));
             }
-            Err(e) if matches!(e.status, 409 | 422) => errors = errors_on(&e, &["reason"]),
+            Err(e) if matches!(e.status, 409 | 422) => {
+                errors = errors_on(&named_problem(db, &caller, e, &asked).await, &["reason"])
+            }
             Err(e) => return Err(visitor.problem(e)),
         }
     }

@@ -523,12 +523,12 @@ on_both!(
             ],
         );
         assert_eq!(r.status, 422, "{}", r.text);
-        assert!(
-            r.text
-                .contains("est validée ; seule une déclaration en attente"),
-            "{}",
-            r.text
+        // Named by its person and month.
+        let named = format!(
+            "Awa Diallo, février 2026 : la déclaration n° {} est validée ; seule une déclaration en attente",
+            q.awa_feb
         );
+        assert!(r.text.contains(&named), "{}", r.text);
         assert_eq!(status_of(app, fac, q.awa_march), "submitted");
         // Hostile values: a clear message, never a failure.
         for (entry, reason) in [("abc", ""), ("\0", ""), ("99999999999999999999", "")] {
