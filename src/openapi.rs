@@ -1358,6 +1358,64 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                  swapped in place",
                 )
         }
+        ("GET", "/validation") => d
+            .query(
+                "status",
+                query_text(),
+                "`submitted` (by default), `validated` (to find a figure to amend) or `rejected`",
+            )
+            .query("clause_id", query_text(), "Only the entries of this clause")
+            .query(
+                "contractor_id",
+                query_text(),
+                "Only the entries of this contractor",
+            )
+            .query("month", month_text(), "Only the entries of this month")
+            .query(
+                "page",
+                query_text(),
+                "The page of the list, from 1 (50 entries a page)",
+            )
+            .query("fait", query_text(), "The change just made, for its notice")
+            .html(200, "The validation queue")
+            .redirect(303, "No session: to the login page"),
+        ("POST", "/validation") => {
+            let mut d = d;
+            d.body = Some(form_body(json!({
+                "entry": {"type": "array", "items": {"type": "integer"}},
+                "decision": {"type": "string", "enum": ["validate", "reject"]},
+                "reason": {"type": "string", "maxLength": limits::FREE_TEXT_MAX},
+                "status": {"type": "string"},
+                "clause_id": {"type": "string"},
+                "contractor_id": {"type": "string"},
+                "month": {"type": "string"},
+                "page": {"type": "string"},
+                "csrf_token": {"type": "string"}
+            })));
+            d.redirect(303, "Decided: back to the same list, with its notice")
+                .html(
+                    200,
+                    "An htmx request: the list as it is now (or with what went wrong), swapped in place",
+                )
+        }
+        ("GET", "/validation/entries/<id>") => d
+            .path("id", id(), "The hour entry")
+            .query("fait", query_text(), "The change just made, for its notice")
+            .html(200, "The entry with its month context and history"),
+        ("POST", "/validation/entries/<id>") => {
+            let mut d = d.path("id", id(), "The hour entry");
+            d.body = Some(form_body(json!({
+                "work_hours": {"type": "string", "description": "Hours, French decimals accepted (35,5)"},
+                "training_hours": {"type": "string"},
+                "amendment_reason": {"type": "string", "maxLength": limits::FREE_TEXT_MAX},
+                "csrf_token": {"type": "string"}
+            })));
+            d.redirect(303, "Amended: back to the entry, with its notice")
+                .html(
+                    200,
+                    "An htmx request: the entry as it is now (or with what went wrong), swapped in place",
+                )
+        }
         ("GET", "/") => d
             .query("fait", query_text(), "The change just made, for its notice")
             .html(200, "Staff: the home page")

@@ -140,6 +140,10 @@ pub const ROUTES: &[Access] = &[
     a("POST", "/contractor/contacts", &[Role::Contractor], "Contacts form: replaces who receives the contractor's reminders, all rows at once"),
     a("GET", "/contractor/import", &[Role::Contractor], "Upload page of the hours file: the form, the month's template links"),
     a("POST", "/contractor/import", &[Role::Contractor], "Upload form (multipart): check the file (every refused line listed, nothing stored) or import it (all lines or none)"),
+    a("GET", "/validation", STAFF, "Validation queue page: entries waiting for validation (or validated, to amend), filtered by clause, contractor and month, with each month's cap and previous figure"),
+    a("POST", "/validation", STAFF, "Validation queue form: validate the checked entries, or reject them with a reason"),
+    a("GET", "/validation/entries/<id>", STAFF, "An hour entry's page: its figures, month context and history; the amendment form once validated"),
+    a("POST", "/validation/entries/<id>", STAFF, "Amendment form: a validated figure corrected with a reason"),
     // Routes of later work are added here.
 ];
 

@@ -1024,6 +1024,17 @@ pub static CATALOGUE: &[Entry] = &[
             )
         },
     ),
+    rule(
+        "hours_input_invalid",
+        422,
+        "work_hours, training_hours",
+        &[],
+        |_| {
+            "indiquez un nombre d'heures, par exemple 35 ou 7,5 (deux décimales au plus, \
+         9 999 heures au plus)"
+                .into()
+        },
+    ),
     // --- The hours import's files: headers, cells, the file as a whole ---
     rule(
         "column_missing",

@@ -26,6 +26,7 @@ pub mod reminders;
 pub mod reports;
 pub mod sessions;
 pub mod users;
+pub mod validation;
 pub mod versioned;
 pub mod withdrawals;
 // --- Hours, placements, referrals, clause progress ---

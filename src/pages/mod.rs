@@ -19,6 +19,7 @@ pub mod home;
 pub mod login;
 pub mod password;
 pub mod upload;
+pub mod validation;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -91,6 +92,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "upload.html",
         include_str!("../../templates/pages/upload.html"),
+    ),
+    (
+        "validation.html",
+        include_str!("../../templates/pages/validation.html"),
+    ),
+    (
+        "validation_entry.html",
+        include_str!("../../templates/pages/validation_entry.html"),
     ),
 ];
 
@@ -556,6 +565,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(contractor::routes());
     routes.extend(candidates::routes());
     routes.extend(upload::routes());
+    routes.extend(validation::routes());
     routes
 }
 

@@ -23,6 +23,7 @@ pub mod sessions;
 pub mod settings;
 pub mod timeline;
 pub mod users;
+pub mod validation;
 pub mod vocabulary;
 pub mod withdrawals;
 pub mod workspace;

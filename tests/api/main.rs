@@ -29,6 +29,7 @@ mod pages;
 mod pages_candidates;
 mod pages_contractor;
 mod pages_upload;
+mod pages_validation;
 mod people;
 mod queries;
 mod reference;

@@ -104,6 +104,7 @@ fn kind_of(route: &Access) -> Option<Kind> {
         "notifications" => Kind::Notification,
         "assignments" => Kind::Assignment,
         "users" => Kind::User,
+        "entries" => Kind::Hour,
         other => panic!(
             "{} {}: the matrix does not know which record `{other}` names; add it to kind_of",
             route.method, route.path
@@ -210,6 +211,20 @@ fn hours(app: &TestApp, token: &str, pl: i64, month: &str, work: i64) -> i64 {
     );
     assert_eq!(r.status, 200, "hours: {}", r.text);
     r.body["id"].as_i64().unwrap()
+}
+
+/// An entry of a new person placed with contractor A (February to June), 9 hours in
+/// `month`, validated or not: a record for a page decision or amendment to act on.
+fn fresh_entry(app: &TestApp, s: &Side, month: &str, validated: bool) -> i64 {
+    let fac = &s.w.facilitator;
+    let p = person(app, fac, "Lina", &format!("Fraiche{}", next()));
+    eligible(app, fac, p, "2026-01-10");
+    let pl = placement(app, fac, p, s.w.assignment_a, s.w.contractor_a, "Maçon");
+    let e = hours(app, fac, pl, month, 9);
+    if validated {
+        validate(app, fac, e);
+    }
+    e
 }
 
 fn validate(app: &TestApp, fac: &str, entry: i64) {
@@ -669,6 +684,19 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
             json_call(200, json!({"entry_ids": [e], "decision": "validate"}))
         }
         ("GET", "/api/v1/clauses/<id>/progress") => with_query(get(), "on=2026-11-27"),
+        // The validation queue's pages (their flows: tests/api/pages_validation.rs).
+        ("GET", "/validation") | ("GET", "/validation/entries/<id>") => get(),
+        ("POST", "/validation") => {
+            let e = fresh_entry(app, s, "2026-04", false);
+            call(303, Body::Form(format!("entry={e}&decision=validate")))
+        }
+        ("POST", "/validation/entries/<id>") => with_id(
+            call(
+                303,
+                Body::Form("work_hours=7%2C5&amendment_reason=Erreur+de+saisie".into()),
+            ),
+            fresh_entry(app, s, "2026-04", true),
+        ),
         ("POST", "/api/v1/needs") => json_call(
             201,
             need_body(w.assignment_a, w.contractor_a, &format!("Solier {r}")),
