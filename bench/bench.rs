@@ -5,12 +5,14 @@
 //!   clausier-bench import --base URL --email E --password P --year 2026 [--months 10] [--variant K]
 //!   clausier-bench hostile --base URL --token T --kind far-cell|blanks|huge-string|many-parts|heavy-strings [--parallel 3]
 //!   clausier-bench login-flood --base URL [--n 100]
+//!   clausier-bench pages --base URL --token T --paths "/contractor,/validation" [--n 200] [--clients 4]
 //!
 //! `report` prints p50/p95/max latency of sequential annual-report requests; `import` fills
 //! the contractor's hours template (every open placement, `--months` months) and posts it as
 //! one CSV, printing rows per second. `hostile` builds one of the hostile workbooks of issue 13
 //! and uploads it `--parallel` times at once, printing the answers; `login-flood` sends `--n`
-//! logins with unknown emails at once. bench/run.sh drives it, with wrk for throughput, and
+//! logins with unknown emails at once; `pages` GETs each page `--n` times from `--clients`
+//! threads and prints p50/p95/p99 per page ("page not served" for a 404). bench/run.sh drives it, with wrk for throughput, and
 //! reads the server's peak memory around each case. Instead of `--email` and `--password`,
 //! `--token` gives a token already obtained (so that no password hash runs during a case).
 
@@ -220,6 +222,73 @@ fn hostile(base: &str, token: &str, kind: &str, parallel: usize) -> Result<(), S
     Ok(())
 }
 
+/// Latencies of GETs of pages: `clients` threads share `n` requests to each path, one path
+/// after the other, with the caller's token; prints p50/p95/p99 per page. A page the server
+/// does not serve (404, e.g. before the pages are merged) prints "page not served" and does
+/// not fail the run; any other refusal does.
+fn pages(base: &str, token: &str, paths: &str, n: usize, clients: usize) -> Result<(), String> {
+    let clients = clients.max(1);
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(60))
+        .build();
+    let auth = format!("Bearer {token}");
+    let get = |url: &str| -> (u16, f64) {
+        let t = Instant::now();
+        let (status, _) = answer(
+            agent
+                .get(url)
+                .set("Authorization", &auth)
+                .set("Accept", "text/html")
+                .call(),
+        );
+        (status, t.elapsed().as_secs_f64() * 1000.0)
+    };
+    for path in paths.split(',').filter(|p| !p.is_empty()) {
+        let url = format!("{base}{path}");
+        match get(&url).0 {
+            200 => {}
+            404 => {
+                println!("page {path}: page not served (404)");
+                continue;
+            }
+            other => return Err(format!("page {path}: answered {other}")),
+        }
+        // Warm-up, then the measured requests shared by the clients.
+        for _ in 0..2 {
+            get(&url);
+        }
+        let t = Instant::now();
+        let results: Vec<(u16, f64)> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..clients)
+                .map(|c| {
+                    let (url, get) = (&url, &get);
+                    let share = n / clients + usize::from(c < n % clients);
+                    s.spawn(move || (0..share).map(|_| get(url)).collect::<Vec<_>>())
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_default())
+                .collect()
+        });
+        let seconds = t.elapsed().as_secs_f64();
+        let statuses: Vec<u16> = results.iter().map(|r| r.0).collect();
+        let mut times: Vec<f64> = results.iter().map(|r| r.1).collect();
+        times.sort_by(|a, b| a.total_cmp(b));
+        println!(
+            "page {path}: n={} clients={clients} p50={:.1}ms p95={:.1}ms p99={:.1}ms max={:.1}ms {:.0} req/s answers {}",
+            times.len(),
+            percentile(&times, 50.0),
+            percentile(&times, 95.0),
+            percentile(&times, 99.0),
+            times.last().copied().unwrap_or(0.0),
+            times.len() as f64 / seconds,
+            tally(&statuses)
+        );
+    }
+    Ok(())
+}
+
 fn login_flood(base: &str, n: usize) -> Result<(), String> {
     let n = n.max(1);
     let start = std::sync::Arc::new(std::sync::Barrier::new(n));
@@ -297,8 +366,15 @@ fn main() -> ExitCode {
                 &get("kind", "far-cell"),
                 get("parallel", "3").parse().unwrap_or(3),
             ),
+            Some("pages") => pages(
+                &base,
+                &token,
+                &get("paths", "/contractor"),
+                get("n", "200").parse().unwrap_or(200),
+                get("clients", "4").parse().unwrap_or(4),
+            ),
             _ => Err(
-                "usage: clausier-bench token|report|import|hostile|login-flood --base URL \
+                "usage: clausier-bench token|report|import|hostile|login-flood|pages --base URL \
              --email E --password P ..."
                     .into(),
             ),

@@ -6,7 +6,9 @@
 # server, and measures: generation time, annual report latency (p50/p95, sequential), hours
 # import throughput (a 50,000-line CSV through the HTTP API), clause progress throughput and
 # p99 latency at 32 concurrent authenticated clients (wrk), the same while imports run,
-# and the server's peak memory (VmHWM) for each case. Then the hostile requests of issue 13
+# the p50/p95/p99 of the pages of issue 18 (contractor home, month grid, validation queue;
+# "page not served" where a page does not exist yet), and the server's peak memory
+# (VmHWM) for each case. BIN_DIR=dir measures the server binary of another build (A/B). Then the hostile requests of issue 13
 # (workbooks built by the client, never stored: a cell at XFD1048576, 1 GiB of blanks, a
 # shared string of 1 GiB, 235,000 empty parts, and within every limit 500,000 shared strings
 # of 16 letters; 100 logins with unknown emails at once), each
@@ -36,8 +38,13 @@ if [ -z "$HOSTILE_ONLY" ] && ! command -v wrk >/dev/null; then
 fi
 # SKIP_BUILD=1 measures the binaries already in target/release (e.g. while other cargo commands hold the build lock).
 [ -n "${SKIP_BUILD:-}" ] || cargo build --release --bins -q
-BIN=$PWD/target/release/clausier
-CLIENT=$PWD/target/release/clausier-bench
+# BIN_DIR chooses the server measured (an A/B comparison alternates two copies of
+# target/release); the client comes from CLIENT_DIR, by default this tree's own build, so
+# both servers meet the same requests.
+BIN_DIR=${BIN_DIR:-$PWD/target/release}
+CLIENT_DIR=${CLIENT_DIR:-$PWD/target/release}
+BIN=$BIN_DIR/clausier
+CLIENT=$CLIENT_DIR/clausier-bench
 WORK=$(mktemp -d)
 SERVER_PID=
 
@@ -83,6 +90,24 @@ progress() {
   say "  progress $label: $(grep 'Requests/sec' "$WORK/wrk.txt" | awk '{print $2}') req/s, p50 $(grep ' 50%' "$WORK/wrk.txt" | awk '{print $2}'), p99 $(grep ' 99%' "$WORK/wrk.txt" | awk '{print $2}'), errors: $(grep -E 'Non-2xx|Socket errors' "$WORK/wrk.txt" | tr '\n' ' ' || true)"
 }
 
+# The pages of issue 18, after the imports (the validation queue then holds their pending
+# hours): the contractor's home and month grid as the contractor of the imports, the
+# validation queue as a facilitator of its structure, PAGES_N requests each from
+# PAGES_CLIENTS clients (Bearer tokens, as programs call pages). A page not served (404)
+# is said, not failed.
+pages() {
+  local year=$1 contractor facilitator
+  contractor=$("$CLIENT" token --base "$BASE" --email entreprise@bench.clausier.fr --password $PASSWORD)
+  facilitator=$("$CLIENT" token --base "$BASE" --email facilitateur0@bench.clausier.fr --password $PASSWORD)
+  local n=${PAGES_N:-200} clients=${PAGES_CLIENTS:-4} line
+  while read -r line; do say "  $line"; done < <(
+    "$CLIENT" pages --base "$BASE" --token "$contractor" --n "$n" --clients "$clients" \
+      --paths "/contractor,/contractor/hours/$((year + 1))-10" 2>&1 || true
+    "$CLIENT" pages --base "$BASE" --token "$facilitator" --n "$n" --clients "$clients" \
+      --paths "/validation" 2>&1 || true
+  )
+}
+
 # The requests of issue 13 that took the service down, each alone on a fresh server: the
 # peak memory of the case (VmHWM reset before it), and whether /health answers after it.
 hostile_cases() {
@@ -123,6 +148,7 @@ if [ "${AUTOGROUP:-0}" != keep ] && [ -w "$AUTOGROUP_FILE" ]; then
 fi
 AUTOGROUP=$(cat "$AUTOGROUP_FILE" 2>/dev/null || echo n/a)
 say "== clausier benchmark $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), sched_autogroup_enabled=$AUTOGROUP"
+say "   server $BIN ($(stat -c %y "$BIN" | cut -d. -f1)), client $CLIENT"
 for backend in $BACKENDS; do
   for scale in $SCALES; do
     for years in $YEARS_LIST; do
@@ -158,6 +184,7 @@ for backend in $BACKENDS; do
         touch "$WORK/stop"
         wait $imports_pid
         while read -r line; do say "  (concurrent) $line"; done < "$WORK/import2.txt"
+        pages "$year"
       fi
       stop_server
       [ "$backend" = postgres ] && psql "$PG_SERVER/postgres" -qc "DROP DATABASE IF EXISTS $db"

@@ -375,15 +375,14 @@ pub struct ClauseProgress {
 }
 
 /// The progress of a clause as the route answers it.
-impl From<crate::app::progress::NamedProgress> for ClauseProgress {
-    fn from(named: crate::app::progress::NamedProgress) -> ClauseProgress {
-        let view = named.view;
+impl From<crate::app::progress::ClauseProgressView> for ClauseProgress {
+    fn from(view: crate::app::progress::ClauseProgressView) -> ClauseProgress {
         let p = view.progress;
         let name_of =
-            |id: OrganisationId| named.contractor_names.get(&id).cloned().unwrap_or_default();
+            |id: OrganisationId| view.contractor_names.get(&id).cloned().unwrap_or_default();
         ClauseProgress {
             clause_id: view.clause.id,
-            clause_label: named.clause_label,
+            clause_label: view.clause_label,
             on: p.on,
             required_hours: p.required,
             validated_hours: p.validated,
@@ -425,7 +424,7 @@ pub async fn clause_progress_route(
     let pct = config.on_track_percent;
     let (sid, org) = (caller.structure_id, caller.contractor_org());
     reply::json(db, move |c| {
-        crate::app::progress::clause_progress(c, sid, org, id, on, pct)?.named(c)
+        crate::app::progress::clause_progress(c, sid, org, id, on, pct)
     })
     .await
 }

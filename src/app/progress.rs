@@ -1,6 +1,8 @@
 //! The progress of a clause at a date, from the maintained totals: the one computation the
 //! progress route and the reminders read.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 
 use crate::app::{AppError, AppResult};
@@ -11,13 +13,17 @@ use crate::domain::period::Month;
 use crate::domain::progress::{self, AssignmentHours, ClauseTerms};
 use crate::store::clauses::{Assignment, Clause};
 use crate::store::hours as store;
-use crate::store::names;
 
-/// A clause, the assignments the caller sees, and their progress.
+/// A clause, the assignments the caller sees, and their progress, with the names a person
+/// reads beside the ids (the clause's label, each contractor's name), all from one query.
 pub struct ClauseProgressView {
     pub clause: Clause,
+    /// The clause's contract reference and title (and lot).
+    pub clause_label: String,
     /// The assignments seen, in id order.
     pub assignments: Vec<Assignment>,
+    /// The names of the contractors of the assignments seen.
+    pub contractor_names: HashMap<OrganisationId, String>,
     pub progress: progress::ClauseProgress,
 }
 
@@ -32,26 +38,36 @@ pub fn clause_progress(
     on: NaiveDate,
     on_track_percent: u32,
 ) -> AppResult<ClauseProgressView> {
-    let (clause, totals) = store::clause_with_totals(conn, structure_id, clause_id, Month::of(on))?
+    let found = store::clause_with_totals(conn, structure_id, clause_id, Month::of(on))?
         .ok_or(AppError::NotFound("clause"))?;
-    let contractors: Vec<OrganisationId> = totals.iter().map(|(a, _, _)| a.contractor_id).collect();
+    let contractors: Vec<OrganisationId> = found
+        .assignments
+        .iter()
+        .map(|t| t.assignment.contractor_id)
+        .collect();
     if !contractor_sees_clause(contractor, &contractors) {
         return Err(AppError::NotFound("clause"));
     }
-    let (assignments, hours): (Vec<Assignment>, Vec<AssignmentHours>) = totals
+    let mut assignments = Vec::new();
+    let mut hours = Vec::new();
+    let mut contractor_names = HashMap::new();
+    for seen in found
+        .assignments
         .into_iter()
-        .filter(|(a, _, _)| contractor_sees_assignment(contractor, a.contractor_id))
-        .map(|(a, validated, pending)| {
-            let hours = AssignmentHours {
-                assignment_id: a.id.0,
-                contractor_id: a.contractor_id.0,
-                hours_target: a.hours_target,
-                validated,
-                pending,
-            };
-            (a, hours)
-        })
-        .unzip();
+        .filter(|t| contractor_sees_assignment(contractor, t.assignment.contractor_id))
+    {
+        let a = seen.assignment;
+        hours.push(AssignmentHours {
+            assignment_id: a.id.0,
+            contractor_id: a.contractor_id.0,
+            hours_target: a.hours_target,
+            validated: seen.validated,
+            pending: seen.pending,
+        });
+        contractor_names.insert(a.contractor_id, seen.contractor_name);
+        assignments.push(a);
+    }
+    let clause = found.clause;
     let terms = ClauseTerms {
         required: clause.required_hours,
         starts_on: clause.starts_on,
@@ -62,32 +78,9 @@ pub fn clause_progress(
         progress::clause_progress(&terms, &hours, contractor.is_none(), on, on_track_percent);
     Ok(ClauseProgressView {
         clause,
+        clause_label: found.clause_label,
         assignments,
+        contractor_names,
         progress: figures,
     })
-}
-
-/// A clause's progress as people read it: with the clause's label and each assignment's
-/// contractor named (two more queries; the reminders read `clause_progress` alone).
-pub struct NamedProgress {
-    pub view: ClauseProgressView,
-    pub clause_label: String,
-    pub contractor_names: std::collections::HashMap<OrganisationId, String>,
-}
-
-impl ClauseProgressView {
-    /// The progress with the names a person reads beside the ids.
-    pub fn named(self, conn: &mut Conn) -> AppResult<NamedProgress> {
-        let clause_label = names::clause_labels(conn, &[self.clause.id])?
-            .remove(&self.clause.id)
-            .unwrap_or_default();
-        let contractors: Vec<OrganisationId> =
-            self.assignments.iter().map(|a| a.contractor_id).collect();
-        let contractor_names = names::organisation_names(conn, &contractors)?;
-        Ok(NamedProgress {
-            view: self,
-            clause_label,
-            contractor_names,
-        })
-    }
 }

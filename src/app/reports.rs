@@ -18,6 +18,7 @@ use crate::reports::{
     assemble, AnnualReport, BelowThreshold, Others, Report, ReportRequest, Resolved, ScopeLabel,
     FUNDER_WHOLE_YEARS,
 };
+use crate::store::names::organisation_names_of;
 use crate::store::reports::{self as store, ReportScope};
 
 /// Resolves what the caller may read with these parameters; 404 when a `structure_id`,
@@ -342,7 +343,8 @@ pub async fn annual_report(
     let names = match (&mut report, with_names) {
         (Report::Shown(shown), true) => {
             let ids = named_ids(shown, &req);
-            let names = on(db, move |c| Ok(store::organisation_names(c, &ids)?)).await?;
+            // One query, whatever the number of cells (thousands nationally).
+            let names = on(db, move |c| Ok(organisation_names_of(c, &ids)?)).await?;
             crate::reports::name_organisation_cells(shown, &names);
             names
         }

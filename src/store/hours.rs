@@ -673,23 +673,47 @@ pub fn changes(conn: &mut Conn, entry_id: HourEntryId) -> QueryResult<Vec<Histor
         .collect())
 }
 
-/// An assignment with its validated and pending hours (hundredths).
-pub type AssignmentTotals = (Assignment, i64, i64);
+/// An assignment of a clause with its contractor's name and its validated and pending
+/// hours up to the month asked.
+pub struct AssignmentTotals {
+    pub assignment: Assignment,
+    pub contractor_name: String,
+    pub validated: i64,
+    pub pending: i64,
+}
 
-/// A clause of the structure with its assignments, in id order, each with its validated
-/// and pending hours up to `last_month` included: one query, since progress is
-/// the most polled figure. None when the structure has no such clause.
+/// A clause with what its progress shows: its label, and its assignments in id order.
+pub struct ClauseTotals {
+    pub clause: Clause,
+    /// The clause as people name it (`store::names::clause_label`).
+    pub clause_label: String,
+    pub assignments: Vec<AssignmentTotals>,
+}
+
+/// A clause of the structure with its label, its assignments in id order, each with its
+/// contractor's name and its validated and pending hours up to `last_month` included. One
+/// query, names included, since progress is the most polled figure (a query more a request
+/// cost PostgreSQL a third of its throughput). None when the structure has no such clause.
 pub fn clause_with_totals(
     conn: &mut Conn,
     structure_id: StructureId,
     clause_id: ClauseId,
     last_month: Month,
-) -> QueryResult<Option<(Clause, Vec<AssignmentTotals>)>> {
-    use crate::db::schema::{assignments, clauses};
-    type Row = (Clause, Option<Assignment>, Option<i64>, Option<i64>);
+) -> QueryResult<Option<ClauseTotals>> {
+    use crate::db::schema::{assignments, clauses, contracts, organisations};
+    type Row = (
+        Clause,
+        (String, String),
+        Option<Assignment>,
+        Option<String>,
+        Option<i64>,
+        Option<i64>,
+    );
     // Joins kept flat: SQLite materialises a nested join (every assignment of the base).
     let rows: Vec<Row> = clauses::table
+        .inner_join(contracts::table)
         .left_join(assignments::table)
+        .left_join(organisations::table.on(organisations::id.eq(assignments::contractor_id)))
         .left_join(
             assignment_month_totals::table.on(assignment_month_totals::assignment_id
                 .eq(assignments::id)
@@ -700,26 +724,36 @@ pub fn clause_with_totals(
         .order(assignments::id)
         .select((
             Clause::as_select(),
+            (contracts::reference, contracts::title),
             Option::<Assignment>::as_select(),
+            organisations::name.nullable(),
             assignment_month_totals::validated.nullable(),
             assignment_month_totals::pending.nullable(),
         ))
         .load(conn)?;
-    let mut clause = None;
-    let mut out: Vec<AssignmentTotals> = Vec::new();
-    for (c, a, v, p) in rows {
-        clause.get_or_insert(c);
+    let mut found: Option<ClauseTotals> = None;
+    for (c, (reference, title), a, name, v, p) in rows {
+        let clause = found.get_or_insert_with(|| ClauseTotals {
+            clause_label: clause_label(&reference, &title, c.lot_number),
+            clause: c,
+            assignments: Vec::new(),
+        });
         let Some(a) = a else { continue };
         let (v, p) = (v.unwrap_or(0), p.unwrap_or(0));
-        match out.last_mut() {
-            Some(last) if last.0.id == a.id => {
-                last.1 += v;
-                last.2 += p;
+        match clause.assignments.last_mut() {
+            Some(last) if last.assignment.id == a.id => {
+                last.validated += v;
+                last.pending += p;
             }
-            _ => out.push((a, v, p)),
+            _ => clause.assignments.push(AssignmentTotals {
+                assignment: a,
+                contractor_name: name.unwrap_or_default(),
+                validated: v,
+                pending: p,
+            }),
         }
     }
-    Ok(clause.map(|c| (c, out)))
+    Ok(found)
 }
 
 /// One line of an entry's history.

@@ -46,6 +46,45 @@ pub fn organisation_names(
         .collect())
 }
 
+/// The names of organisations given by plain ids (a report's buyer and contractor cells:
+/// thousands on the national data set), in one query with one parameter whatever their
+/// number: an array on PostgreSQL, a JSON array read by `json_each` on SQLite (whose
+/// statements take at most 32,766 parameters). Unknown ids are simply absent.
+pub fn organisation_names_of(
+    conn: &mut Conn,
+    ids: &[i64],
+) -> QueryResult<std::collections::BTreeMap<i64, String>> {
+    #[derive(QueryableByName)]
+    struct Named {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(i64, String)> = match conn {
+        Conn::Pg(c) => organisations::table
+            .filter(organisations::id.eq_any(ids))
+            .select((organisations::id, organisations::name))
+            .load(c)?,
+        Conn::Sqlite(c) => {
+            let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            diesel::sql_query(
+                "SELECT id, name FROM organisations \
+                 WHERE id IN (SELECT value FROM json_each(?))",
+            )
+            .bind::<diesel::sql_types::Text, _>(format!("[{list}]"))
+            .load::<Named>(c)?
+            .into_iter()
+            .map(|n| (n.id, n.name))
+            .collect()
+        }
+    };
+    Ok(rows.into_iter().collect())
+}
+
 /// The labels of these clauses, in one query.
 pub fn clause_labels(conn: &mut Conn, ids: &[ClauseId]) -> QueryResult<HashMap<ClauseId, String>> {
     let mut ids = ids.to_vec();

@@ -687,19 +687,3 @@ pub fn organisation_structure(
         .first(conn)
         .optional()
 }
-
-/// Names of organisations (buyers and contractors of the breakdowns), by id.
-pub fn organisation_names(conn: &mut Conn, ids: &[i64]) -> QueryResult<BTreeMap<i64, String>> {
-    if ids.is_empty() {
-        return Ok(BTreeMap::new());
-    }
-    let mut out = BTreeMap::new();
-    for chunk in ids.chunks(500) {
-        let rows: Vec<(i64, String)> = organisations::table
-            .filter(organisations::id.eq_any(chunk.to_vec()))
-            .select((organisations::id, organisations::name))
-            .load(conn)?;
-        out.extend(rows);
-    }
-    Ok(out)
-}
