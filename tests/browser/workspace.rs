@@ -320,9 +320,10 @@ fn contractor_and_facilitator_in_the_browser() {
     b.click("button[name=action][value=verifier]");
     let preview = b.main_once_it_shows("trente");
     assert!(
-        preview.contains("Ligne 3") || preview.contains("ligne 3"),
+        preview.contains("1 ligne refusée : rien n'a été enregistré"),
         "{preview}"
     );
+    assert!(preview.contains("elle contient « trente »"), "{preview}");
     check_page(b, "contractor-import-preview");
     assert!(entries(&w.api, "2026-04").is_empty(), "nothing stored");
 
