@@ -125,13 +125,14 @@ pub struct UploadForm<'r> {
 pub async fn submit(
     visitor: Visitor,
     origin: RequestOrigin,
-    form: Result<Form<UploadForm<'_>>, Errors<'_>>,
+    // `None`: not a form at all (another content type), read like a broken form.
+    form: Option<Result<Form<UploadForm<'_>>, Errors<'_>>>,
     limits: &Limits,
     db: &State<Db>,
     config: &State<Config>,
 ) -> Result<Html, Exit> {
     let caller = visitor.contractor()?;
-    let form = match form {
+    let form = match form.ok_or_else(Errors::new).and_then(|f| f) {
         Ok(form) => form.into_inner(),
         // The form could not be read (a file over the limit, a broken multipart): its secret
         // is unknown, so nothing is done; the form comes back with the reason.

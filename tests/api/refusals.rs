@@ -1521,6 +1521,11 @@ fn sessions(c: &Ctx, walk: &mut Walk) {
 /// while a body is read), the command line, a JSON shape no body type has yet. The
 /// comparison is exact: every code of the catalogue is walked or listed here, never both.
 const PRODUCED_ELSEWHERE: &[(&str, &str)] = &[
+    // A page's refusal, shown beside its form field (not a problem of the API).
+    (
+        "hours_input_invalid",
+        "pages_validation::a_validated_figure_is_amended_with_a_reason",
+    ),
     (
         "too_large_to_compute",
         "domain::calibration::tests::very_large_amounts_do_not_overflow",
