@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 
-use crate::app::hours::{list_entries, template_rows};
+use crate::app::hours::list_entries;
 use crate::app::AppResult;
 use crate::auth::Caller;
 use crate::db::Conn;
@@ -16,7 +16,8 @@ use crate::domain::ids::PlacementId;
 use crate::domain::period::Month;
 use crate::domain::progress::{self, AssignmentHours, ClauseTerms, ProgressStatus};
 use crate::domain::vocabulary::AssignmentRole;
-use crate::store::hours::{EntryFilter, HourEntryView};
+use crate::store::hours::{self as hours_store, EntryFilter, HourEntry, HourEntryView};
+use crate::store::placements;
 use crate::store::workspace::{self as store, ContractorReports};
 
 /// How many assignments the home shows a page.
@@ -222,35 +223,61 @@ pub fn months_due(reports: &ContractorReports, today: NaiveDate) -> (Vec<MonthDu
 /// One row of a month's grid: a placement open in the month, and its figure if one was sent.
 pub struct GridRow {
     pub row: TemplateRow,
-    pub entry: Option<HourEntryView>,
+    pub entry: Option<HourEntry>,
 }
 
-/// The grid of a month: every placement open in the month that the caller reports on (the
-/// rows of the hours template), with the figures already sent for it.
-pub fn month_grid(conn: &mut Conn, caller: &Caller, month: Month) -> AppResult<Vec<GridRow>> {
-    let rows = template_rows(conn, caller, month)?;
-    let filter = EntryFilter {
-        status: None,
-        clause_id: None,
-        placement_id: None,
-        month: Some(month),
-        contractor: None,
-        entry_ids: None,
-    };
-    // A month has at most one figure per placement: as many as rows.
-    let limit = i64::try_from(rows.len()).unwrap_or(i64::MAX).max(1);
-    let (entries, _) = list_entries(conn, caller, None, filter, limit, 0)?;
-    let mut by_placement: HashMap<PlacementId, HourEntryView> = entries
-        .into_iter()
-        .map(|e| (e.entry.placement_id, e))
-        .collect();
-    Ok(rows
+/// People a page of the month grid shows (a bigger contractor reports page by page, or
+/// uploads the template).
+pub const GRID_PAGE: i64 = 100;
+
+/// A page of a month's grid.
+pub struct MonthGrid {
+    pub rows: Vec<GridRow>,
+    /// Rows of the month on every page.
+    pub total: i64,
+    /// The page shown (1-based; a page past the end shows the last) and how many there are.
+    pub page: i64,
+    pub pages: i64,
+}
+
+/// Page `page` (1-based) of the grid of a month: the placements open in the month that the
+/// caller reports on (the rows of the hours template), in placement order, with the figures
+/// already sent for them. Reads only the page's rows (three queries), whatever the size of
+/// the contractor.
+pub fn month_grid(
+    conn: &mut Conn,
+    caller: &Caller,
+    month: Month,
+    page: i64,
+) -> AppResult<MonthGrid> {
+    let window = |page: i64| Some((GRID_PAGE, (page - 1).max(0).saturating_mul(GRID_PAGE)));
+    let (org, sid) = (caller.contractor_org(), caller.structure_id);
+    let mut page = page.max(1);
+    let (mut rows, total) = placements::template_rows_window(conn, sid, org, month, window(page))?;
+    let pages = ((total + GRID_PAGE - 1) / GRID_PAGE).max(1);
+    if page > pages {
+        page = pages;
+        rows = placements::template_rows_window(conn, sid, org, month, window(page))?.0;
+    }
+    let ids: Vec<PlacementId> = rows.iter().map(|r| PlacementId(r.placement_id)).collect();
+    let mut by_placement: HashMap<PlacementId, HourEntry> =
+        hours_store::of_placements_in_month(conn, sid, &ids, month)?
+            .into_iter()
+            .map(|e| (e.placement_id, e))
+            .collect();
+    let rows = rows
         .into_iter()
         .map(|row| {
             let entry = by_placement.remove(&PlacementId(row.placement_id));
             GridRow { row, entry }
         })
-        .collect())
+        .collect();
+    Ok(MonthGrid {
+        rows,
+        total,
+        page,
+        pages,
+    })
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::api::messages::{render as message, sentence};
 use crate::app::hours::{import_hours, HourRules};
-use crate::app::workspace::{self, GridRow, MonthDue};
+use crate::app::workspace::{self, GridRow, MonthDue, MonthGrid};
 use crate::app::AppError;
 use crate::auth::csrf::RequestOrigin;
 use crate::auth::Caller;
@@ -28,9 +28,6 @@ use crate::pages::{
     hours_input, notice, parse_hours_input, Exit, FieldErrors, Html, PageView, Visitor,
 };
 
-/// People a page of the month grid shows (a bigger contractor reports page by page, or
-/// uploads the template).
-pub const GRID_PAGE: usize = 100;
 /// The most a grid form may weigh: 2 fields of about 30 bytes for each row of a page, with
 /// room to spare.
 const GRID_FORM_LIMIT_KIB: u64 = 64;
@@ -230,9 +227,9 @@ struct GridPage {
     /// The month has begun: its hours may be reported.
     open: bool,
     rows: Vec<GridLine>,
-    rows_total: usize,
-    page: usize,
-    pages: usize,
+    rows_total: i64,
+    page: i64,
+    pages: i64,
     errors: FieldErrors,
 }
 
@@ -241,8 +238,8 @@ fn row_state(row: &GridRow) -> (&'static str, &'static str, &'static str, bool) 
     let Some(e) = &row.entry else {
         return ("todo", "À saisir", "waiting", false);
     };
-    let locked = e.entry.validated_work.is_some();
-    match e.entry.status {
+    let locked = e.validated_work.is_some();
+    match e.status {
         EntryStatus::Validated => ("validated", "Validé", "ok", true),
         EntryStatus::Submitted if locked => (
             "validated",
@@ -255,22 +252,22 @@ fn row_state(row: &GridRow) -> (&'static str, &'static str, &'static str, bool) 
     }
 }
 
-/// The grid page's rows of `page` (1-based), with what was typed where there is some.
+/// The grid page's rows, with what was typed where there is some.
 fn grid_page(
     month: Month,
     today_month: Month,
-    rows: Vec<GridRow>,
-    page: usize,
+    grid: MonthGrid,
     typed: &HashMap<String, String>,
     errors: FieldErrors,
 ) -> GridPage {
-    let rows_total = rows.len();
-    let pages = rows_total.div_ceil(GRID_PAGE).max(1);
-    let page = page.clamp(1, pages);
+    let MonthGrid {
+        rows,
+        total,
+        page,
+        pages,
+    } = grid;
     let lines = rows
         .into_iter()
-        .skip((page - 1) * GRID_PAGE)
-        .take(GRID_PAGE)
         .map(|r| {
             let (state, state_label, state_class, read_only) = row_state(&r);
             let id = r.row.placement_id;
@@ -281,17 +278,17 @@ fn grid_page(
             };
             let work = shown(
                 format!("work_{id}"),
-                r.entry.as_ref().map(|e| e.entry.work_hours),
+                r.entry.as_ref().map(|e| e.work_hours),
             );
             let training = shown(
                 format!("training_{id}"),
-                r.entry.as_ref().map(|e| e.entry.training_hours),
+                r.entry.as_ref().map(|e| e.training_hours),
             );
             let reason = r
                 .entry
                 .as_ref()
-                .filter(|e| e.entry.status == EntryStatus::Rejected)
-                .and_then(|e| e.entry.rejection_reason.clone());
+                .filter(|e| e.status == EntryStatus::Rejected)
+                .and_then(|e| e.rejection_reason.clone());
             GridLine {
                 placement_id: id,
                 person: if r.row.participant.is_empty() {
@@ -317,7 +314,7 @@ fn grid_page(
         next: month.plus(1).to_string(),
         open: month <= today_month,
         rows: lines,
-        rows_total,
+        rows_total: total,
         page,
         pages,
         errors,
@@ -340,29 +337,29 @@ fn grid_view(
     caller: &Caller,
     month: Month,
     today_month: Month,
-    rows: Vec<GridRow>,
-    page: usize,
+    grid: MonthGrid,
     typed: &HashMap<String, String>,
     errors: FieldErrors,
     fait: Option<&str>,
     status: Status,
 ) -> Html {
-    let data = grid_page(month, today_month, rows, page, typed, errors);
+    let data = grid_page(month, today_month, grid, typed, errors);
     let title = format!("Heures {}", of_month(month));
     PageView::new("contractor_month.html", &title, "/contractor", data)
         .notice(notice(fait))
         .render(visitor, caller, status)
 }
 
-/// The grid of a month the caller reports on.
+/// A page of the grid of a month the caller reports on.
 async fn load_grid(
     visitor: &Visitor,
     db: &Db,
     caller: &Caller,
     month: Month,
-) -> Result<Vec<GridRow>, Exit> {
+    page: i64,
+) -> Result<MonthGrid, Exit> {
     let reader = caller.clone();
-    db.run(move |c| workspace::month_grid(c, &reader, month))
+    db.run(move |c| workspace::month_grid(c, &reader, month, page))
         .await
         .map_err(|e| visitor.problem(e.into()))
 }
@@ -378,16 +375,14 @@ pub async fn month_form(
 ) -> Result<Html, Exit> {
     let caller = visitor.contractor()?;
     let month = month_of(&visitor, month)?;
-    let rows = load_grid(&visitor, db, &caller, month).await?;
-    let page = usize::try_from(page_index(page)).unwrap_or(1);
+    let grid = load_grid(&visitor, db, &caller, month, page_index(page)).await?;
     let today_month = Month::of(db.clock.today());
     Ok(grid_view(
         &visitor,
         &caller,
         month,
         today_month,
-        rows,
-        page,
+        grid,
         &HashMap::new(),
         FieldErrors::default(),
         fait,
@@ -546,17 +541,16 @@ pub async fn month_submit(
         return Err(visitor.problem(ApiError::coded(413, "too-large", v)));
     }
     let month = month_of(&visitor, month)?;
-    let page_number = usize::try_from(page_index(page)).unwrap_or(1);
-    let grid = load_grid(&visitor, db, &caller, month).await?;
+    let grid = load_grid(&visitor, db, &caller, month, page_index(page)).await?;
+    let page_number = grid.page;
     let today = db.clock.today();
-    let refused = |grid: Vec<GridRow>, errors: FieldErrors| {
+    let refused = |grid: MonthGrid, errors: FieldErrors| {
         grid_view(
             &visitor,
             &caller,
             month,
             Month::of(today),
             grid,
-            page_number,
             &form.typed,
             errors,
             None,
@@ -564,14 +558,12 @@ pub async fn month_submit(
         )
     };
     let sent: HashMap<i64, (i64, i64)> = grid
+        .rows
         .iter()
         .filter_map(|r| {
             let e = r.entry.as_ref()?;
             // A refused figure sent again as it was is not a change: it stays refused.
-            Some((
-                r.row.placement_id,
-                (e.entry.work_hours, e.entry.training_hours),
-            ))
+            Some((r.row.placement_id, (e.work_hours, e.training_hours)))
         })
         .collect();
     let (rows, ids) = match grid_rows(&form, month, &sent) {
@@ -594,7 +586,7 @@ pub async fn month_submit(
     {
         Ok(_) => Err(Exit::see_other(back)),
         Err(AppError::InvalidRows(e)) => {
-            let shown: Vec<i64> = grid.iter().map(|r| r.row.placement_id).collect();
+            let shown: Vec<i64> = grid.rows.iter().map(|r| r.row.placement_id).collect();
             let errors = errors_by_cell(&e, &ids, &shown);
             Ok(refused(grid, errors))
         }

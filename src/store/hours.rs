@@ -91,6 +91,28 @@ pub fn find(
         .optional()
 }
 
+/// The entries of a month of these placements of the structure (at most one each): one
+/// query, through the (placement, month) key.
+pub fn of_placements_in_month(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    ids: &[PlacementId],
+    month: Month,
+) -> QueryResult<Vec<HourEntry>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        out.extend(
+            hour_entries::table
+                .filter(hour_entries::placement_id.eq_any(chunk))
+                .filter(hour_entries::month.eq(month))
+                .filter(hour_entries::structure_id.eq(structure_id))
+                .select(HourEntry::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}
+
 /// The entry of the structure, if any.
 pub fn get(
     conn: &mut Conn,

@@ -433,35 +433,51 @@ pub fn template_rows(
     contractor: Option<OrganisationId>,
     month: crate::domain::period::Month,
 ) -> QueryResult<Vec<crate::domain::hours::TemplateRow>> {
+    Ok(template_rows_window(conn, structure_id, contractor, month, None)?.0)
+}
+
+/// The template rows of a month in placement order, `window` = (limit, offset) of them
+/// (all when `None`), and how many there are in all: a page of a big contractor's grid reads
+/// only its own rows (and a count), not the whole month.
+pub fn template_rows_window(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    contractor: Option<OrganisationId>,
+    month: crate::domain::period::Month,
+    window: Option<(i64, i64)>,
+) -> QueryResult<(Vec<crate::domain::hours::TemplateRow>, i64)> {
     use crate::db::schema::{organisations, participants};
     let (Some(first), Some(last)) = (month.first_day(), month.last_day()) else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), 0));
     };
-    let mut q = placements::table
-        .inner_join(participants::table)
-        .inner_join(organisations::table.on(organisations::id.eq(placements::contractor_id)))
-        .filter(placements::structure_id.eq(structure_id))
-        .filter(placements::cancelled_at.is_null())
-        .filter(placements::starts_on.le(last))
-        .filter(
-            placements::ends_on
-                .is_null()
-                .or(placements::ends_on.ge(first)),
-        )
-        .filter(
-            placements::exit_on
-                .is_null()
-                .or(placements::exit_on.ge(first)),
-        )
-        .into_boxed();
-    if let Some(org) = contractor {
-        q = q.filter(
-            placements::contractor_id
-                .eq(org)
-                .or(placements::employer_id.eq(org)),
-        );
-    }
-    let rows: Vec<TemplateSource> = q
+    let base = || {
+        let mut q = placements::table
+            .inner_join(participants::table)
+            .inner_join(organisations::table.on(organisations::id.eq(placements::contractor_id)))
+            .filter(placements::structure_id.eq(structure_id))
+            .filter(placements::cancelled_at.is_null())
+            .filter(placements::starts_on.le(last))
+            .filter(
+                placements::ends_on
+                    .is_null()
+                    .or(placements::ends_on.ge(first)),
+            )
+            .filter(
+                placements::exit_on
+                    .is_null()
+                    .or(placements::exit_on.ge(first)),
+            )
+            .into_boxed();
+        if let Some(org) = contractor {
+            q = q.filter(
+                placements::contractor_id
+                    .eq(org)
+                    .or(placements::employer_id.eq(org)),
+            );
+        }
+        q
+    };
+    let mut q = base()
         .order(placements::id)
         .select((
             placements::id,
@@ -469,11 +485,18 @@ pub fn template_rows(
             participants::last_name,
             placements::job_title,
             organisations::name,
-        ))
-        .load(conn)?;
+        ));
+    if let Some((limit, offset)) = window {
+        q = q.limit(limit).offset(offset);
+    }
+    let rows: Vec<TemplateSource> = q.load(conn)?;
+    let total = match window {
+        None => i64::try_from(rows.len()).unwrap_or(i64::MAX),
+        Some(_) => base().count().get_result(conn)?,
+    };
     // The template is a file: its month cell is text.
     let month_key = month.to_string();
-    Ok(rows
+    let rows = rows
         .into_iter()
         .map(
             |(id, first, last, job, contractor)| crate::domain::hours::TemplateRow {
@@ -486,7 +509,8 @@ pub fn template_rows(
                 contractor,
             },
         )
-        .collect())
+        .collect();
+    Ok((rows, total))
 }
 
 /// Writes a placement's report snapshot again, on the placement and on each of its yearly
