@@ -297,18 +297,21 @@ impl Tables {
 /// Writes the per-assignment month totals, in key order.
 fn write_month_totals(
     conn: &mut Conn,
-    totals: impl IntoIterator<Item = ((i64, String), (i64, i64))>,
+    totals: impl IntoIterator<Item = ((i64, String), (i64, i64, i64))>,
 ) -> Result<(), ApiError> {
     let mut totals_b = Bulk::new(
         "assignment_month_totals",
-        "assignment_id, month, validated, pending",
+        "assignment_id, month, validated, pending, pending_entries",
     );
     let mut keys: Vec<_> = totals.into_iter().collect();
     keys.sort_by(|a, b| a.0.cmp(&b.0));
-    for ((assignment, month), (validated, pending)) in keys {
+    for ((assignment, month), (validated, pending, waiting)) in keys {
         totals_b.push(
             conn,
-            format!("({assignment}, {}, {validated}, {pending})", q(&month)),
+            format!(
+                "({assignment}, {}, {validated}, {pending}, {waiting})",
+                q(&month)
+            ),
         )?;
     }
     totals_b.flush(conn)
@@ -882,7 +885,7 @@ fn fill(
     report.years = years.clone();
 
     let mut tables = Tables::new();
-    let mut month_totals: HashMap<(i64, String), (i64, i64)> = HashMap::new();
+    let mut month_totals: HashMap<(i64, String), (i64, i64, i64)> = HashMap::new();
 
     let (
         mut contract_id,
@@ -1315,6 +1318,7 @@ fn fill(
                         totals.0 += work + training;
                     } else {
                         totals.1 += work + training;
+                        totals.2 += 1;
                     }
                 }
                 if work_year + training_year > 0 {
@@ -1806,7 +1810,7 @@ fn demo_activity(
     let zone = crate::domain::territory::time_zone(territory).name();
 
     let mut tables = Tables::new();
-    let mut month_totals: std::collections::BTreeMap<(i64, String), (i64, i64)> =
+    let mut month_totals: std::collections::BTreeMap<(i64, String), (i64, i64, i64)> =
         std::collections::BTreeMap::new();
     let mut used_names = std::collections::HashSet::new();
     let mut years = std::collections::BTreeSet::new();
@@ -2105,6 +2109,7 @@ fn demo_activity(
                         year.1 += training;
                     } else {
                         totals.1 += work + training;
+                        totals.2 += 1;
                     }
                 }
                 for (year, (work, training)) in by_year {

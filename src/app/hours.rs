@@ -334,12 +334,15 @@ fn write_entries(
             None
         }
     };
-    let mut pending: HashMap<(AssignmentId, Month), i64> = HashMap::new();
+    // (assignment, month) -> (pending hours, waiting entries) added.
+    let mut pending: HashMap<(AssignmentId, Month), (i64, i64)> = HashMap::new();
     let mut creates: Vec<&EntryWrite> = Vec::new();
     let mut replaces: Vec<&EntryWrite> = Vec::new();
     for w in writes {
         let p = &placements[&w.placement_id];
-        *pending.entry((p.assignment_id, w.month)).or_default() += w.pending_delta();
+        let added = pending.entry((p.assignment_id, w.month)).or_default();
+        added.0 += w.pending_delta();
+        added.1 += w.waiting_delta();
         match w.before {
             None => creates.push(w),
             Some(_) => replaces.push(w),
@@ -412,8 +415,8 @@ fn write_entries(
             .collect();
         store::write_history(conn, user_id, at, &history)?;
     }
-    for ((assignment, month), delta) in pending {
-        store::add_to_assignment_month(conn, assignment, month, 0, delta)?;
+    for ((assignment, month), (hours, entries)) in pending {
+        store::add_to_assignment_month(conn, assignment, month, 0, hours, entries)?;
     }
     let people: Vec<ParticipantId> = writes
         .iter()
@@ -499,6 +502,7 @@ pub fn decide_entries(
                         e.month,
                         e.work_hours + e.training_hours - old_w - old_t,
                         -before.pending(),
+                        -before.waiting(),
                     )?;
                     store::add_to_placement_year(
                         c,
@@ -517,6 +521,7 @@ pub fn decide_entries(
                         e.month,
                         0,
                         -before.pending(),
+                        -before.waiting(),
                     )?;
                 }
                 (EntryDecision::Reject, _, _) => {
@@ -527,6 +532,7 @@ pub fn decide_entries(
                         e.month,
                         0,
                         -before.pending(),
+                        -before.waiting(),
                     )?;
                 }
             }

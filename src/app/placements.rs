@@ -621,7 +621,14 @@ pub fn cancel_placement(
         for e in store::submitted_entries(c, id)? {
             let figures = e.figures();
             hours::reject(c, e.id, Some(&reason))?;
-            hours::add_to_assignment_month(c, p.assignment_id, e.month, 0, -figures.pending())?;
+            hours::add_to_assignment_month(
+                c,
+                p.assignment_id,
+                e.month,
+                0,
+                -figures.pending(),
+                -figures.waiting(),
+            )?;
             let after = EntryFigures {
                 status: EntryStatus::Rejected,
                 ..figures

@@ -14,10 +14,13 @@ use crate::domain::ids::{ClauseId, HourEntryId, OrganisationId, ParticipantId, P
 use crate::domain::period::Month;
 use crate::store::history::HistoryEntry;
 use crate::store::hours::{self as hours_store, EntryFilter, HourEntryView};
-use crate::store::validation::{self as store, QueueChoices, StoredFigure};
+use crate::store::validation::{self as store, QueueChoices, QueueQuery, StoredFigure};
 
 /// Entries shown on one page of the queue.
 pub const PAGE_SIZE: i64 = 50;
+/// The most entries the queue counts (40 pages): nobody pages further, and a count over a
+/// national structure's history would cost more than the page itself.
+pub const COUNTED_AT_MOST: i64 = 2_000;
 
 /// What the queue shows: entries of one status, narrowed by clause, contractor and month.
 #[derive(Debug, Clone, Copy)]
@@ -45,8 +48,11 @@ pub struct QueueRow {
 #[derive(Debug, Clone)]
 pub struct Queue {
     pub rows: Vec<QueueRow>,
-    /// Entries matching the filter, on every page.
+    /// Entries matching the filter, on every page, counted up to `COUNTED_AT_MOST`.
     pub total: i64,
+    /// More entries match than `COUNTED_AT_MOST`: the pages show the first ones, and the
+    /// filters reach the others.
+    pub more: bool,
     /// The page shown (1-based) and how many pages there are (at least 1).
     pub page: i64,
     pub pages: i64,
@@ -71,8 +77,9 @@ fn staff_only(caller: &Caller) -> AppResult<()> {
 
 /// A page of the structure's entries of `filter.status`, named, with each entry's month
 /// context, and the filter's choices: a fixed number of queries whatever the page holds
-/// (the list and its count, the people's placement dates, the previous months, the
-/// choices), so the queue stays fast on a national data set.
+/// (the page's ids through an index range, a count bounded by `COUNTED_AT_MOST`, the page's
+/// rows named, the people's placement dates, the previous months, the choices), so the
+/// queue stays fast on a national data set.
 pub fn queue(
     conn: &mut Conn,
     caller: &Caller,
@@ -80,34 +87,39 @@ pub fn queue(
     monthly_cap: i64,
 ) -> AppResult<Queue> {
     staff_only(caller)?;
-    let list_filter = |offset_page: i64| {
-        (
-            EntryFilter {
-                status: Some(filter.status),
-                clause_id: filter.clause_id,
-                placement_id: None,
-                month: filter.month,
-                contractor: filter.contractor_id,
-                entry_ids: None,
-            },
-            (offset_page - 1).max(0) * PAGE_SIZE,
-        )
+    let sid = caller.structure_id;
+    let query = QueueQuery {
+        status: filter.status,
+        month: filter.month,
+        clause_id: filter.clause_id,
+        contractor_id: filter.contractor_id,
     };
-    let mut page = filter.page.max(1);
-    let (f, offset) = list_filter(page);
-    let (mut entries, total) = hours_store::list(conn, caller.structure_id, &f, PAGE_SIZE, offset)?;
+    let counted = store::queue_count(conn, sid, &query, COUNTED_AT_MOST)?;
+    let more = counted > COUNTED_AT_MOST;
+    let total = counted.min(COUNTED_AT_MOST);
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    if page > pages {
-        // A page past the end (entries decided meanwhile): the last one.
-        page = pages;
-        let (f, offset) = list_filter(page);
-        entries = hours_store::list(conn, caller.structure_id, &f, PAGE_SIZE, offset)?.0;
-    }
+    // A page past the end (entries decided meanwhile): the last one.
+    let page = filter.page.clamp(1, pages);
+    let ids = store::queue_ids(conn, sid, &query, PAGE_SIZE, (page - 1) * PAGE_SIZE)?;
+    let entries = if ids.is_empty() {
+        Vec::new()
+    } else {
+        let named = EntryFilter {
+            status: None,
+            clause_id: None,
+            placement_id: None,
+            month: None,
+            contractor: None,
+            entry_ids: Some(ids),
+        };
+        hours_store::list(conn, sid, &named, PAGE_SIZE, 0)?.0
+    };
     let rows = with_context(conn, caller, entries, monthly_cap)?;
-    let choices = store::queue_choices(conn, caller.structure_id, filter.status)?;
+    let choices = store::queue_choices(conn, sid, filter.status)?;
     Ok(Queue {
         rows,
         total,
+        more,
         page,
         pages,
         choices,

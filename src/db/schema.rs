@@ -334,6 +334,7 @@ diesel::table! {
         month -> Text,
         validated -> BigInt,
         pending -> BigInt,
+        pending_entries -> BigInt,
     }
 }
 

@@ -246,6 +246,11 @@ pub struct EntryFigures {
 }
 
 impl EntryFigures {
+    /// 1 for an entry waiting for validation, else 0 (the queue's count).
+    pub fn waiting(&self) -> i64 {
+        i64::from(self.status == EntryStatus::Submitted)
+    }
+
     /// Hours waiting for validation (progress counts them apart).
     pub fn pending(&self) -> i64 {
         if self.status == EntryStatus::Submitted {
@@ -409,6 +414,12 @@ impl EntryWrite {
     /// What the write adds to the hours waiting for validation of its month.
     pub fn pending_delta(&self) -> i64 {
         self.work + self.training - self.before.map_or(0, |e| e.pending())
+    }
+
+    /// What the write adds to the entries waiting for validation of its month: every write
+    /// leaves its entry waiting.
+    pub fn waiting_delta(&self) -> i64 {
+        1 - self.before.map_or(0, |e| e.waiting())
     }
 }
 

@@ -276,10 +276,7 @@ fn grid_page(
                 Some(t) if !read_only => t.clone(),
                 _ => sent(h),
             };
-            let work = shown(
-                format!("work_{id}"),
-                r.entry.as_ref().map(|e| e.work_hours),
-            );
+            let work = shown(format!("work_{id}"), r.entry.as_ref().map(|e| e.work_hours));
             let training = shown(
                 format!("training_{id}"),
                 r.entry.as_ref().map(|e| e.training_hours),

@@ -213,6 +213,8 @@ struct QueuePage {
     /// The filters without the page (hidden fields of the decision form keep them).
     rows: Vec<RowView>,
     total: i64,
+    /// More than `total` entries match: the page says so and points to the filters.
+    more: bool,
     page: i64,
     pages: i64,
     previous_href: Option<String>,
@@ -256,6 +258,7 @@ async fn render_queue(
         next_href: (queue.page < queue.pages).then(|| filters.href(queue.page + 1, None)),
         rows: queue.rows.into_iter().map(RowView::from).collect(),
         total: queue.total,
+        more: queue.more,
         page: queue.page,
         pages: queue.pages,
         clauses: choices(queue.choices.clauses),

@@ -439,15 +439,17 @@ pub fn reject(conn: &mut Conn, id: HourEntryId, reason: Option<&str>) -> QueryRe
     Ok(())
 }
 
-/// Adds deltas to the maintained totals of an assignment and month.
+/// Adds deltas to the maintained totals of an assignment and month: validated hours, hours
+/// waiting for validation, entries waiting for validation.
 pub fn add_to_assignment_month(
     conn: &mut Conn,
     assignment_id: AssignmentId,
     month: Month,
     validated: i64,
     pending: i64,
+    waiting: i64,
 ) -> QueryResult<()> {
-    if validated == 0 && pending == 0 {
+    if validated == 0 && pending == 0 && waiting == 0 {
         return Ok(());
     }
     per_backend!(conn, |c| {
@@ -457,6 +459,7 @@ pub fn add_to_assignment_month(
                 assignment_month_totals::month.eq(month),
                 assignment_month_totals::validated.eq(0i64),
                 assignment_month_totals::pending.eq(0i64),
+                assignment_month_totals::pending_entries.eq(0i64),
             ))
             .on_conflict_do_nothing()
             .execute(c)
@@ -469,6 +472,8 @@ pub fn add_to_assignment_month(
     .set((
         assignment_month_totals::validated.eq(assignment_month_totals::validated + validated),
         assignment_month_totals::pending.eq(assignment_month_totals::pending + pending),
+        assignment_month_totals::pending_entries
+            .eq(assignment_month_totals::pending_entries + waiting),
     ))
     .execute(conn)?;
     Ok(())

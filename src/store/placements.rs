@@ -450,10 +450,10 @@ pub fn template_rows_window(
     let (Some(first), Some(last)) = (month.first_day(), month.last_day()) else {
         return Ok((Vec::new(), 0));
     };
+    // The placements alone decide which rows (the person and contractor are inner joins
+    // on required keys: they never drop one), so the count and a page's ids read no names.
     let base = || {
         let mut q = placements::table
-            .inner_join(participants::table)
-            .inner_join(organisations::table.on(organisations::id.eq(placements::contractor_id)))
             .filter(placements::structure_id.eq(structure_id))
             .filter(placements::cancelled_at.is_null())
             .filter(placements::starts_on.le(last))
@@ -477,23 +477,46 @@ pub fn template_rows_window(
         }
         q
     };
-    let mut q = base()
-        .order(placements::id)
-        .select((
-            placements::id,
-            participants::first_name,
-            participants::last_name,
-            placements::job_title,
-            organisations::name,
-        ));
-    if let Some((limit, offset)) = window {
-        q = q.limit(limit).offset(offset);
-    }
-    let rows: Vec<TemplateSource> = q.load(conn)?;
-    let total = match window {
-        None => i64::try_from(rows.len()).unwrap_or(i64::MAX),
-        Some(_) => base().count().get_result(conn)?,
+    let (ids, total): (Vec<i64>, i64) = match window {
+        None => {
+            let ids: Vec<i64> = base()
+                .select(placements::id)
+                .order(placements::id)
+                .load(conn)?;
+            let total = i64::try_from(ids.len()).unwrap_or(i64::MAX);
+            (ids, total)
+        }
+        Some((limit, offset)) => {
+            let total = base().count().get_result(conn)?;
+            let ids = base()
+                .select(placements::id)
+                .order(placements::id)
+                .limit(limit)
+                .offset(offset)
+                .load(conn)?;
+            (ids, total)
+        }
     };
+    let mut rows: Vec<TemplateSource> = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(crate::store::hours::CHUNK) {
+        rows.extend(
+            placements::table
+                .inner_join(participants::table)
+                .inner_join(
+                    organisations::table.on(organisations::id.eq(placements::contractor_id)),
+                )
+                .filter(placements::id.eq_any(chunk))
+                .order(placements::id)
+                .select((
+                    placements::id,
+                    participants::first_name,
+                    participants::last_name,
+                    placements::job_title,
+                    organisations::name,
+                ))
+                .load::<TemplateSource>(conn)?,
+        );
+    }
     // The template is a file: its month cell is text.
     let month_key = month.to_string();
     let rows = rows

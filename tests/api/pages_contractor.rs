@@ -396,3 +396,66 @@ on_both!(only_contractors_open_these_pages, |app: &TestApp| {
     }
     assert!(entries(app, &g.w.facilitator, "2026-03").is_empty());
 });
+
+on_both!(a_big_grid_is_shown_page_by_page, |app: &TestApp| {
+    let g = grid_world(app);
+    // Awa and Binta, and 99 more people with A in March: 101 rows, two pages of 100.
+    let mut last = 0;
+    for i in 0..99 {
+        let (_, placement) = person_placed_with_a(
+            app,
+            &g.w,
+            ("Nour", &format!("Grille{i:02}"), "1990-05-05"),
+            "2026-01-10",
+            ("2026-03-01", Some("2026-03-31")),
+        );
+        last = placement;
+    }
+    // The last person's figure, sent through the API: it shows on page 2 only.
+    fixtures::report_work(app, &g.a, last, "2026-03", 12.5);
+    let s = session(app, &g.a);
+    let page = app.page_get("/contractor/hours/2026-03", &s);
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert_eq!(page.text.matches("name=\"work_").count(), 100);
+    assert!(
+        page.text.contains("Page 1 sur 2 (101 personnes)"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains(&format!("name=\"work_{}\"", g.awa)));
+    assert!(!page.text.contains(&format!("name=\"work_{last}\"")));
+    assert!(page
+        .text
+        .contains("href=\"/contractor/hours/2026-03?page=2\""));
+    // Page 2: the last person alone, prefilled; a page past the end shows it too.
+    for path in [
+        "/contractor/hours/2026-03?page=2",
+        "/contractor/hours/2026-03?page=9",
+    ] {
+        let page = app.page_get(path, &s);
+        assert_eq!(page.status, 200, "{path}: {}", page.text);
+        assert_eq!(page.text.matches("name=\"work_").count(), 1, "{path}");
+        assert!(page.text.contains("Page 2 sur 2"), "{path}: {}", page.text);
+        assert_eq!(
+            hidden_value(&page.text, &format!("work_{last}")).as_deref(),
+            Some("12,5"),
+            "{path}"
+        );
+    }
+    // Saving page 2 changes its person and comes back to page 2.
+    let cell = format!("work_{last}");
+    let r = app.page_post(
+        "/contractor/hours/2026-03?page=2",
+        &s,
+        &[(cell.as_str(), "14")],
+    );
+    assert_eq!(r.status, 303, "{}", r.text);
+    assert_eq!(
+        r.header("Location"),
+        Some("/contractor/hours/2026-03?fait=heures-enregistrees&page=2")
+    );
+    let items = entries(app, &g.a, "2026-03");
+    let sent = entry_of(&items, last).expect("the last person's entry");
+    assert_eq!(sent["work_hours"].as_f64(), Some(14.0));
+    assert_eq!(items.len(), 1, "{items:?}");
+});

@@ -625,3 +625,40 @@ on_both!(the_queue_is_paginated_in_french, |app: &TestApp| {
     let r = app.page_get("/validation?page=9", &s);
     assert!(r.text.contains("page 2 sur 2"), "{}", r.text);
 });
+
+on_both!(
+    the_contractor_choices_follow_the_entries_waiting,
+    |app: &TestApp| {
+        let q = queue_world(app);
+        let s = session(app, &q);
+        let option = |id: i64, name: &str| format!("<option value=\"{id}\">{name}</option>");
+        let b = option(q.w.contractor_b, "Peintures Réunies");
+        let a = option(q.w.contractor_a, "Bâtiment Durable");
+        let offered = |path: &str, o: &str| {
+            let r = app.page_get(path, &s);
+            assert_eq!(r.status, 200, "{path}: {}", r.text);
+            r.text.contains(o)
+        };
+        assert!(offered("/validation", &a) && offered("/validation", &b));
+        // Léa's March validated: B has nothing waiting any more.
+        fixtures::validate(app, &q.w.facilitator, q.lea_march);
+        assert!(!offered("/validation", &b));
+        assert!(offered("/validation", &a));
+        // A month of 0 h waits too: B is offered again, until it is refused.
+        let lea = entry(app, &q.w.facilitator, q.lea_march)["placement_id"]
+            .as_i64()
+            .expect("Léa's placement");
+        let zero = report_work(app, &q.w.facilitator, lea, "2026-04", 0.0);
+        assert!(offered("/validation", &b));
+        let r = app.post(
+            "/api/v1/hours/validation",
+            &q.w.facilitator,
+            serde_json::json!({"entry_ids": [zero], "decision": "reject", "reason": "Mois non travaillé"}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(!offered("/validation", &b));
+        // The other statuses offer every contractor of the structure.
+        assert!(offered("/validation?status=validated", &b));
+        assert!(offered("/validation?status=rejected", &b));
+    }
+);
