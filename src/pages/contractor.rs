@@ -445,11 +445,8 @@ fn grid_rows(
         ) {
             Ok(h) => h,
             Err(code) => {
-                let typed = kept(text.as_deref().unwrap_or(""));
-                let v = Violation::new(field, code)
-                    .with("got_kind", "text")
-                    .with("got", typed);
-                errors.add(name, &v);
+                // What was typed is shown again in the cell itself.
+                errors.add(name, &Violation::new(field, code));
                 None
             }
         };
