@@ -1591,6 +1591,10 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "csrf_token": {"type": "string"}
             })));
             d.redirect(303, "Done: back to the milestone's clause page with its notice")
+                .html(
+                    200,
+                    "An htmx request: the clause's page as it now is, swapped in place",
+                )
         }
         _ => return None,
     })

@@ -1327,6 +1327,7 @@ pub async fn milestone_done(
     form: Option<Form<DoneForm>>,
     origin: RequestOrigin,
     db: &State<Db>,
+    config: &State<Config>,
 ) -> Result<Exit, Exit> {
     let caller = visitor.staff()?;
     let form = form.map(Form::into_inner).unwrap_or_default();
@@ -1336,6 +1337,13 @@ pub async fn milestone_done(
         .run(move |c| reminders::mark_milestone_done(c, sid, id))
         .await
         .map_err(|e| visitor.problem(e.into()))?;
+    // An htmx request gets the clause's page as it now is, swapped in place.
+    if visitor.htmx {
+        let view = clause_page(&visitor, &caller, db, config, done.clause_id, ClauseForms::default())
+            .await?;
+        let page = view.notice(notice(Some("jalon-fait")));
+        return Ok(Exit::Page(page.render(&visitor, &caller, Status::Ok)));
+    }
     Ok(Exit::see_other(format!(
         "/clauses/{}?fait=jalon-fait",
         done.clause_id.0

@@ -401,6 +401,43 @@ on_both!(
             .cloned()
             .unwrap();
         assert_eq!(ours["state"], "done");
+        // By htmx: the clause's page comes back as it now is, with the notice.
+        let generated = list.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["state"] != "done")
+            .cloned()
+            .expect("a generated milestone");
+        let gid = generated["id"].as_i64().unwrap();
+        let cookie = format!("clausier_session={}", s.cookie);
+        let r = app.request_with(
+            "POST",
+            &format!("/milestones/{gid}/done"),
+            None,
+            Some(rocket::http::ContentType::Form),
+            Some(
+                url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("csrf_token", &s.csrf)
+                    .finish()
+                    .into_bytes(),
+            ),
+            &[("Cookie", &cookie), ("HX-Request", "true")],
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(r.text.contains("Le jalon est marqué comme fait."), "{}", r.text);
+        assert!(!r.text.contains("<html"), "{}", r.text);
+        let list = app.get(
+            &format!("/api/v1/clauses/{id}/milestones?limit=100"),
+            &w.facilitator,
+        );
+        let state = list.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == gid)
+            .map(|m| m["state"].clone());
+        assert_eq!(state, Some(json!("done")));
         // A milestone without its date: refused beside the field.
         let r = app.page_post(
             &format!("/clauses/{id}/milestones"),
