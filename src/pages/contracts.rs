@@ -108,13 +108,22 @@ fn clause_status_words(status: ClauseStatus) -> &'static str {
     }
 }
 
-/// The French words of a milestone's state.
-fn milestone_state_words(state: &str) -> &'static str {
+/// The class of a clause status's badge.
+fn clause_status_class(status: ClauseStatus) -> &'static str {
+    match status {
+        ClauseStatus::Draft => "waiting",
+        ClauseStatus::Active | ClauseStatus::Completed => "ok",
+        ClauseStatus::Cancelled => "late",
+    }
+}
+
+/// The French words of a milestone's state, and the class of its badge.
+fn milestone_state_words(state: &str) -> (&'static str, &'static str) {
     match state {
-        "done" => "Fait",
-        "due" => "À faire bientôt",
-        "overdue" => "En retard",
-        _ => "À venir",
+        "done" => ("Fait", "ok"),
+        "due" => ("À faire bientôt", "waiting"),
+        "overdue" => ("En retard", "late"),
+        _ => ("À venir", ""),
     }
 }
 
@@ -522,6 +531,7 @@ struct ClauseRow {
     kind: &'static str,
     status: &'static str,
     status_code: &'static str,
+    status_class: &'static str,
     lot_number: Option<i32>,
     required_hours: i64,
     assigned_hours: i64,
@@ -535,6 +545,7 @@ fn clause_row(c: &ClauseView) -> ClauseRow {
         kind: label(CLAUSE_KINDS, c.kind.as_str()).unwrap_or(""),
         status: clause_status_words(c.status),
         status_code: c.status.as_str(),
+        status_class: clause_status_class(c.status),
         lot_number: c.lot_number,
         required_hours: c.required_hours,
         assigned_hours: c.assigned_hours.unwrap_or(0),
@@ -951,7 +962,7 @@ struct MilestoneRow {
     label: String,
     due_on: String,
     state: &'static str,
-    state_code: &'static str,
+    state_class: &'static str,
     done: bool,
 }
 
@@ -976,6 +987,7 @@ struct ClausePage {
     kind_description: &'static str,
     status: &'static str,
     status_code: &'static str,
+    status_class: &'static str,
     explanation: String,
     required_hours: i64,
     unassigned_hours: i64,
@@ -1060,6 +1072,7 @@ async fn clause_page(
         kind_description: label(CLAUSE_KIND_DESCRIPTIONS, view.kind.as_str()).unwrap_or(""),
         status: clause_status_words(status),
         status_code: status.as_str(),
+        status_class: clause_status_class(status),
         explanation: view.explanation.clone(),
         required_hours: view.required_hours,
         unassigned_hours: view.unassigned_hours.unwrap_or(0),
@@ -1082,8 +1095,8 @@ async fn clause_page(
                 id: m.id,
                 label: m.label,
                 due_on: date_fr(m.due_on),
-                state: milestone_state_words(m.state),
-                state_code: m.state,
+                state: milestone_state_words(m.state).0,
+                state_class: milestone_state_words(m.state).1,
                 done: m.state == "done",
             })
             .collect(),
