@@ -1596,6 +1596,35 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                     "An htmx request: the clause's page as it now is, swapped in place",
                 )
         }
+        ("GET", "/contracts/import") => d
+            .html(200, "The DECP import form")
+            .redirect(303, "No session: to the login page"),
+        ("POST", "/contracts/import") => {
+            let mut d = d;
+            d.body = Some(
+                RequestBodyBuilder::new()
+                    .required(Some(Required::True))
+                    .content(
+                        "multipart/form-data",
+                        ContentBuilder::new()
+                            .schema(Some(raw(json!({
+                                "type": "object",
+                                "properties": {
+                                    "csrf_token": {"type": "string"},
+                                    "file": {"type": "string", "contentMediaType": "application/json", "description": "A DECP document (JSON)"}
+                                }
+                            }))))
+                            .build(),
+                    )
+                    .build(),
+            );
+            d.html(
+                200,
+                "The import's summary (created, updated, unchanged, records left out with \
+                 their reason), or the form with why the file was refused (422, 400): \
+                 nothing stored then",
+            )
+        }
         _ => return None,
     })
 }

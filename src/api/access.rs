@@ -157,6 +157,8 @@ pub const ROUTES: &[Access] = &[
     a("POST", "/clauses/<id>/status", STAFF, "Status form: activates, completes or cancels the clause"),
     a("POST", "/clauses/<id>/milestones", STAFF, "Milestone form: adds a milestone by hand"),
     a("POST", "/milestones/<id>/done", STAFF, "Marks a milestone done, back to its clause's page"),
+    a("GET", "/contracts/import", STAFF, "DECP import form"),
+    a("POST", "/contracts/import", STAFF, "DECP import form (multipart): applies the file (as POST /api/v1/imports/decp) and shows the import's summary"),
 ];
 
 const fn a(

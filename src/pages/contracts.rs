@@ -1363,6 +1363,156 @@ pub async fn milestone_done(
     )))
 }
 
+// ---------------------------------------------------------------------------------------
+// DECP import
+
+/// One record of a DECP file left out or imported with a warning, in French.
+#[derive(Serialize)]
+struct ImportNote {
+    /// Its position in the file, from 1.
+    number: usize,
+    field: String,
+    message: String,
+}
+
+/// What an import did.
+#[derive(Serialize)]
+struct ImportDone {
+    created: usize,
+    updated: usize,
+    unchanged: usize,
+    skipped: Vec<ImportNote>,
+    warnings: Vec<ImportNote>,
+}
+
+#[derive(Serialize, Default)]
+struct ImportPage {
+    errors: FieldErrors,
+    done: Option<ImportDone>,
+}
+
+fn import_page(visitor: &Visitor, caller: &Caller, page: ImportPage, status: Status) -> Html {
+    PageView::new(
+        "contract_import.html",
+        "Importer des marchés (DECP)",
+        CONTRACTS_PATH,
+        page,
+    )
+    .render(visitor, caller, status)
+}
+
+/// GET /contracts/import — staff: the form to import a DECP file.
+#[rocket::get("/contracts/import")]
+pub fn import_form(visitor: Visitor) -> Result<Html, Exit> {
+    let caller = visitor.staff()?;
+    Ok(import_page(
+        &visitor,
+        &caller,
+        ImportPage::default(),
+        Status::Ok,
+    ))
+}
+
+#[derive(FromForm)]
+pub struct ImportForm<'r> {
+    csrf_token: Option<String>,
+    file: Option<rocket::fs::TempFile<'r>>,
+}
+
+/// POST /contracts/import (multipart) — staff: applies a DECP file (the use case of
+/// `POST /api/v1/imports/decp`: buyers, holders and contracts created or updated in one
+/// transaction) and shows the import's summary; a file that is not a DECP document comes
+/// back with the reason beside the field, nothing stored.
+#[rocket::post("/contracts/import", data = "<form>")]
+pub async fn import(
+    visitor: Visitor,
+    origin: RequestOrigin,
+    form: Option<Result<Form<ImportForm<'_>>, rocket::form::Errors<'_>>>,
+    db: &State<Db>,
+) -> Result<Html, Exit> {
+    use rocket::tokio::io::AsyncReadExt;
+    let caller = visitor.staff()?;
+    let refuse = |v: Violation, status: Status| {
+        let mut page = ImportPage::default();
+        page.errors.add("file", &v);
+        Ok(import_page(&visitor, &caller, page, status))
+    };
+    let form = match form.ok_or_else(rocket::form::Errors::new).and_then(|f| f) {
+        Ok(form) => form.into_inner(),
+        // Unreadable (over the size limit, a broken multipart): its secret is unknown, so
+        // nothing is done.
+        Err(errors) => {
+            tracing::info!("DECP form unreadable: {errors}");
+            return refuse(
+                Violation::new("file", "upload_unreadable"),
+                Status::BadRequest,
+            );
+        }
+    };
+    visitor.check_form(&origin, &caller, form.csrf_token.as_deref())?;
+    let Some(file) = form.file.filter(|f| f.len() > 0 || f.name().is_some()) else {
+        return refuse(
+            Violation::new("file", "required"),
+            Status::UnprocessableEntity,
+        );
+    };
+    let mut bytes = Vec::new();
+    let read = match file.open().await {
+        Ok(mut f) => f.read_to_end(&mut bytes).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = read {
+        tracing::info!("cannot read the DECP upload: {e}");
+        return refuse(
+            Violation::new("file", "upload_unreadable"),
+            Status::BadRequest,
+        );
+    }
+    let parsed = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .map_err(|e| e.to_string())
+        .and_then(|doc| crate::domain::decp::parse_decp(&doc).map_err(|e| e.to_string()));
+    let parsed = match parsed {
+        Ok(p) => p,
+        Err(why) => {
+            tracing::info!("not a DECP file: {why}");
+            return refuse(
+                Violation::new("file", "decp_unreadable"),
+                Status::UnprocessableEntity,
+            );
+        }
+    };
+    let sid = caller.structure_id;
+    let summary = db
+        .run(move |c| contracts::import_decp(c, sid, &parsed))
+        .await
+        .map_err(|e| visitor.problem(e.into()))?;
+    let note = |index: usize, field: &str, rule: &Violation| ImportNote {
+        number: index + 1,
+        field: field.to_string(),
+        message: crate::api::messages::sentence(&crate::api::messages::render(rule)),
+    };
+    let done = ImportDone {
+        created: summary.created,
+        updated: summary.updated,
+        unchanged: summary.unchanged,
+        skipped: summary
+            .skipped
+            .iter()
+            .map(|s| note(s.index, &s.field, &s.rule))
+            .collect(),
+        warnings: summary
+            .warnings
+            .iter()
+            .map(|w| note(w.index, &w.field, &w.rule))
+            .collect(),
+    };
+    let page = ImportPage {
+        errors: FieldErrors::default(),
+        done: Some(done),
+    };
+    Ok(import_page(&visitor, &caller, page, Status::Ok))
+}
+
 pub fn routes() -> Vec<rocket::Route> {
     rocket::routes![
         list,
@@ -1376,7 +1526,9 @@ pub fn routes() -> Vec<rocket::Route> {
         assign,
         change_status,
         add_milestone,
-        milestone_done
+        milestone_done,
+        import_form,
+        import
     ]
 }
 

@@ -126,6 +126,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "clause.html",
         include_str!("../../templates/pages/clause.html"),
     ),
+    (
+        "contract_import.html",
+        include_str!("../../templates/pages/contract_import.html"),
+    ),
 ];
 
 /// The template environment of the pages, built once; `None` with why when a template

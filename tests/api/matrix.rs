@@ -787,6 +787,11 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
             assert_eq!(r.status, 201, "milestone: {}", r.text);
             with_id(call(303, Body::None), r.body["id"].as_i64().unwrap())
         }
+        ("GET", "/contracts/import") => get(),
+        ("POST", "/contracts/import") => call(
+            200,
+            Body::Upload(crate_sample("v2-single-marche.json").to_string()),
+        ),
         ("GET", "/api/v1/worklist") => get(),
         ("GET", "/api/v1/reports/referrals") => with_query(get(), "year=2026"),
         ("GET", "/api/v1/clauses/<id>/milestones") => get(),

@@ -564,3 +564,91 @@ on_both!(
         assert_eq!(r.status, 303, "{}", r.text);
     }
 );
+
+/// A DECP sample of the shared folder, as its bytes.
+fn decp_sample(name: &str) -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let candidates = [
+        dir.join("../shared/samples/decp").join(name),
+        std::path::PathBuf::from("/work/shared/samples/decp").join(name),
+    ];
+    let path = candidates.iter().find(|p| p.exists()).expect("DECP sample");
+    std::fs::read_to_string(path).expect("read sample")
+}
+
+/// The DECP import form posted with `content` as its file (and the form's secret unless
+/// `forged`).
+fn import(app: &TestApp, s: &PageSession, content: &str, forged: bool) -> Resp {
+    let b = "decp-upload";
+    let secret = if forged {
+        String::new()
+    } else {
+        format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{}\r\n",
+            s.csrf
+        )
+    };
+    let body = format!(
+        "{secret}--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"decp.json\"\r\n\
+         Content-Type: application/json\r\n\r\n{content}\r\n--{b}--\r\n"
+    );
+    let ct = rocket::http::ContentType::new("multipart", "form-data").with_params(("boundary", b));
+    let cookie = format!("clausier_session={}", s.cookie);
+    app.request_with(
+        "POST",
+        "/contracts/import",
+        None,
+        Some(ct),
+        Some(body.into_bytes()),
+        &[("Cookie", &cookie)],
+    )
+}
+
+on_both!(
+    a_decp_file_imported_on_the_page_shows_its_summary,
+    |app: &TestApp| {
+        let w = fixtures::world(app, "PLIE");
+        let s = app.page_session(&w.facilitator);
+        let form = app.page_get("/contracts/import", &s);
+        assert_eq!(form.status, 200, "{}", form.text);
+        assert!(form.text.contains("enctype=\"multipart/form-data\""), "{}", form.text);
+        let before = contracts_total(app, &w);
+        let sample = decp_sample("v2-single-marche.json");
+        let r = import(app, &s, &sample, false);
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(r.text.contains("Le fichier est importé"), "{}", r.text);
+        assert!(r.text.contains("1 marché créé"), "{}", r.text);
+        assert!(r.text.contains("aucune fiche écartée."), "{}", r.text);
+        assert_eq!(contracts_total(app, &w), before + 1);
+        // The same file again: nothing new.
+        let r = import(app, &s, &sample, false);
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(r.text.contains("1 marché déjà à jour"), "{}", r.text);
+        assert!(r.text.contains("Aucun marché créé"), "{}", r.text);
+        assert_eq!(contracts_total(app, &w), before + 1);
+        // Not a DECP document: the reason beside the field, nothing stored.
+        let r = import(app, &s, "{\"pas\": \"des marchés\"}", false);
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(r.text.contains("id=\"e-file\""), "{}", r.text);
+        let r = import(app, &s, "ceci n'est pas du JSON", false);
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(r.text.contains("id=\"e-file\""), "{}", r.text);
+        // Without the form's secret: refused.
+        let other = decp_sample("v2-marches-and-concessions.json");
+        let r = import(app, &s, &other, true);
+        assert_eq!(r.status, 403, "{}", r.text);
+        assert_eq!(contracts_total(app, &w), before + 1);
+        // A contractor may not.
+        let contractor =
+            fixtures::contractor_user(app, &w.admin, w.contractor_a, "chef@bd.test");
+        let them = PageSession {
+            cookie: contractor,
+            csrf: s.csrf.clone(),
+        };
+        let r = app.page_get("/contracts/import", &them);
+        assert_eq!(r.status, 403, "{}", r.text);
+        let r = import(app, &them, &other, false);
+        assert_eq!(r.status, 403, "{}", r.text);
+        assert_eq!(contracts_total(app, &w), before + 1);
+    }
+);
