@@ -1459,7 +1459,11 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             )
         }
         ("GET", "/contracts") => d
-            .query("page", query_text(), "The page of the list, from 1 (50 contracts a page)")
+            .query(
+                "page",
+                query_text(),
+                "The page of the list, from 1 (50 contracts a page)",
+            )
             .query("fait", query_text(), "The change just made, for its notice")
             .html(200, "The structure's contracts")
             .redirect(303, "No session: to the login page"),
@@ -1499,12 +1503,29 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
         ("GET", "/contracts/<id>/clauses/preview") => {
             let mut d = d.id("contract");
             for name in [
-                "kind", "method", "amount_eur", "labour_share_percent", "cpv_code",
-                "insertion_rate_percent", "hourly_cost_eur", "euros_per_hour", "hours",
-                "justification", "starts_on", "ends_on", "reporting_frequency",
-                "penalty_per_missing_hour_eur", "territory", "csrf_token", "action",
+                "kind",
+                "method",
+                "amount_eur",
+                "labour_share_percent",
+                "cpv_code",
+                "insertion_rate_percent",
+                "hourly_cost_eur",
+                "euros_per_hour",
+                "hours",
+                "justification",
+                "starts_on",
+                "ends_on",
+                "reporting_frequency",
+                "penalty_per_missing_hour_eur",
+                "territory",
+                "csrf_token",
+                "action",
             ] {
-                d = d.query(name, query_text(), "A field of the new clause form, as typed");
+                d = d.query(
+                    name,
+                    query_text(),
+                    "A field of the new clause form, as typed",
+                );
             }
             d.html(
                 200,
@@ -1543,7 +1564,10 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
         ("GET", "/clauses/<id>") => d
             .id("clause")
             .query("fait", query_text(), "The change just made, for its notice")
-            .html(200, "The clause with its progress, assignments and milestones"),
+            .html(
+                200,
+                "The clause with its progress, assignments and milestones",
+            ),
         ("POST", "/clauses/<id>/assignments") => {
             let mut d = d.id("clause");
             d.body = Some(form_body(json!({
@@ -1590,11 +1614,14 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             d.body = Some(form_body(json!({
                 "csrf_token": {"type": "string"}
             })));
-            d.redirect(303, "Done: back to the milestone's clause page with its notice")
-                .html(
-                    200,
-                    "An htmx request: the clause's page as it now is, swapped in place",
-                )
+            d.redirect(
+                303,
+                "Done: back to the milestone's clause page with its notice",
+            )
+            .html(
+                200,
+                "An htmx request: the clause's page as it now is, swapped in place",
+            )
         }
         ("GET", "/contracts/import") => d
             .html(200, "The DECP import form")

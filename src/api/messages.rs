@@ -1040,9 +1040,7 @@ pub static CATALOGUE: &[Entry] = &[
         422,
         "montants, pourcentages (pages)",
         &[],
-        |_| {
-            "indiquez un nombre, par exemple 1 250 000 ou 12,5 (deux décimales au plus)".into()
-        },
+        |_| "indiquez un nombre, par exemple 1 250 000 ou 12,5 (deux décimales au plus)".into(),
     ),
     // --- The hours import's files: headers, cells, the file as a whole ---
     rule(

@@ -22,8 +22,8 @@ use crate::auth::Caller;
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::calibration::{format_hundredths_fr, CalibrationRequest, CalibrationResult};
-use crate::domain::catalogue::{label, CodeList, CLAUSE_KINDS};
 use crate::domain::catalogue::CLAUSE_KIND_DESCRIPTIONS;
+use crate::domain::catalogue::{label, CodeList, CLAUSE_KINDS};
 use crate::domain::ids::{ClauseId, ContractId, OrganisationId};
 use crate::domain::limits::{date_out_of_range, Code, FreeText, TextError, MAX_DATE, MIN_DATE};
 use crate::domain::rule::Violation;
@@ -31,9 +31,7 @@ use crate::domain::units::{parse_hundredths, Hundredths};
 use crate::domain::vocabulary::{AssignmentRole, ClauseStatus, OrganisationKind};
 use crate::error::ApiError;
 use crate::pages::contractor::{role_words, status_words};
-use crate::pages::{
-    notice, parse_hours_input, render, Exit, FieldErrors, Html, PageView, Visitor,
-};
+use crate::pages::{notice, parse_hours_input, render, Exit, FieldErrors, Html, PageView, Visitor};
 use crate::store::clauses::ClauseView;
 use crate::store::contracts::ContractView;
 
@@ -87,10 +85,7 @@ fn choices(list: &CodeList) -> Vec<Choice> {
 
 /// Cents as euros written the French way: "1 000 000 €", "1 234,50 €".
 pub fn euros(cents: i64) -> String {
-    format!(
-        "{}\u{a0}€",
-        format_hundredths_fr(cents, cents % 100 != 0)
-    )
+    format!("{}\u{a0}€", format_hundredths_fr(cents, cents % 100 != 0))
 }
 
 /// A date in French words ("5 janvier 2026").
@@ -393,7 +388,7 @@ async fn org_choices(
             o.kind.delivers_hours()
         }
     });
-    list.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    list.sort_by_key(|a| a.name.to_lowercase());
     Ok(list
         .into_iter()
         .map(|o| OrgChoice {
@@ -431,7 +426,15 @@ pub async fn new_contract(visitor: Visitor, db: &State<Db>) -> Result<Html, Exit
         clause_sociale: Some("on".into()),
         ..Default::default()
     };
-    new_contract_page(&visitor, &caller, db, form, FieldErrors::default(), Status::Ok).await
+    new_contract_page(
+        &visitor,
+        &caller,
+        db,
+        form,
+        FieldErrors::default(),
+        Status::Ok,
+    )
+    .await
 }
 
 /// The contract of a form, or every broken rule of its fields.
@@ -640,8 +643,12 @@ fn read_calibration(f: &ClauseForm) -> Result<CalibrationRequest, Vec<Violation>
     let request = match method {
         "labour_share" => {
             let amount_eur = number("amount_eur", &f.amount_eur, true, &mut errors);
-            let labour_share_percent =
-                number("labour_share_percent", &f.labour_share_percent, false, &mut errors);
+            let labour_share_percent = number(
+                "labour_share_percent",
+                &f.labour_share_percent,
+                false,
+                &mut errors,
+            );
             let cpv_code = text::<Code>("cpv_code", &f.cpv_code, false, &mut errors);
             let rate = number(
                 "insertion_rate_percent",
@@ -677,7 +684,8 @@ fn read_calibration(f: &ClauseForm) -> Result<CalibrationRequest, Vec<Violation>
         }
         "fixed" => {
             let h = hours("hours", &f.hours, true, &mut errors);
-            let justification = text::<FreeText>("justification", &f.justification, false, &mut errors);
+            let justification =
+                text::<FreeText>("justification", &f.justification, false, &mut errors);
             h.map(|hours| CalibrationRequest::Fixed {
                 hours,
                 justification,
@@ -701,11 +709,18 @@ fn read_calibration(f: &ClauseForm) -> Result<CalibrationRequest, Vec<Violation>
 /// The clause of a form, or every broken rule of its fields.
 fn read_clause(f: &ClauseForm, caller: &Caller) -> Result<ClauseInput, Vec<Violation>> {
     let mut errors = Vec::new();
-    let calibration = read_calibration(f).map_err(|mut e| errors.append(&mut e)).ok();
+    let calibration = read_calibration(f)
+        .map_err(|mut e| errors.append(&mut e))
+        .ok();
     let kind = text::<Code>("kind", &f.kind, true, &mut errors);
     let starts_on = date("starts_on", &f.starts_on, true, &mut errors);
     let ends_on = date("ends_on", &f.ends_on, true, &mut errors);
-    let frequency = text::<Code>("reporting_frequency", &f.reporting_frequency, false, &mut errors);
+    let frequency = text::<Code>(
+        "reporting_frequency",
+        &f.reporting_frequency,
+        false,
+        &mut errors,
+    );
     let penalty = number(
         "penalty_per_missing_hour_eur",
         &f.penalty_per_missing_hour_eur,
@@ -865,7 +880,17 @@ pub async fn new_clause(visitor: Visitor, id: ContractId, db: &State<Db>) -> Res
     };
     let preview = preview_of(&visitor, &caller, db, id, &form).await?;
     let errors = FieldErrors::default();
-    Ok(new_clause_page(&visitor, &caller, db, contract, form, errors, preview, Status::Ok).await)
+    Ok(new_clause_page(
+        &visitor,
+        &caller,
+        db,
+        contract,
+        form,
+        errors,
+        preview,
+        Status::Ok,
+    )
+    .await)
 }
 
 /// GET /contracts/{id}/clauses/preview?method=…&amount_eur=… — staff: the calibration
@@ -908,9 +933,17 @@ pub async fn create_clause(
     let preview = preview_of(&visitor, &caller, db, id, &form).await?;
     if form.action.as_deref() == Some("calculer") {
         let errors = FieldErrors::default();
-        let page =
-            new_clause_page(&visitor, &caller, db, contract, form, errors, preview, Status::Ok)
-                .await;
+        let page = new_clause_page(
+            &visitor,
+            &caller,
+            db,
+            contract,
+            form,
+            errors,
+            preview,
+            Status::Ok,
+        )
+        .await;
         return Ok(Exit::Page(page));
     }
     let refused: ApiError = match read_clause(&form, &caller) {
@@ -936,8 +969,10 @@ pub async fn create_clause(
     }
     let errors = errors_of(&refused, "calibration.");
     let status = refused_status(&refused);
-    let page =
-        new_clause_page(&visitor, &caller, db, contract, form, errors, preview, status).await;
+    let page = new_clause_page(
+        &visitor, &caller, db, contract, form, errors, preview, status,
+    )
+    .await;
     Ok(Exit::Page(page))
 }
 
@@ -1030,8 +1065,7 @@ async fn clause_page(
         .run(move |c| {
             let view = clauses::clause_view(c, sid, id, None)?;
             let progress = progress::clause_progress(c, sid, None, id, today, on_track)?;
-            let milestones =
-                reminders::list_milestones(c, sid, None, id, None, MILESTONES_MAX, 0)?;
+            let milestones = reminders::list_milestones(c, sid, None, id, None, MILESTONES_MAX, 0)?;
             Ok::<_, AppError>((view, progress, milestones))
         })
         .await
@@ -1314,7 +1348,12 @@ pub async fn add_milestone(
         Err(e) => Err(e),
     };
     let refused: ApiError = match outcome {
-        Ok(_) => return Ok(Exit::see_other(format!("/clauses/{}?fait=jalon-ajoute", id.0))),
+        Ok(_) => {
+            return Ok(Exit::see_other(format!(
+                "/clauses/{}?fait=jalon-ajoute",
+                id.0
+            )))
+        }
         Err(e) => e.into(),
     };
     let forms = ClauseForms {
@@ -1352,8 +1391,15 @@ pub async fn milestone_done(
         .map_err(|e| visitor.problem(e.into()))?;
     // An htmx request gets the clause's page as it now is, swapped in place.
     if visitor.htmx {
-        let view = clause_page(&visitor, &caller, db, config, done.clause_id, ClauseForms::default())
-            .await?;
+        let view = clause_page(
+            &visitor,
+            &caller,
+            db,
+            config,
+            done.clause_id,
+            ClauseForms::default(),
+        )
+        .await?;
         let page = view.notice(notice(Some("jalon-fait")));
         return Ok(Exit::Page(page.render(&visitor, &caller, Status::Ok)));
     }
@@ -1548,7 +1594,10 @@ mod tests {
         let n = |s: &str, e: &mut Vec<Violation>| number("x", &Some(s.to_string()), true, e);
         assert_eq!(n("1 250 000", &mut errors), Some(Hundredths(125_000_000)));
         assert_eq!(n("12,5", &mut errors), Some(Hundredths(1250)));
-        assert_eq!(n("1\u{202f}234,50 €", &mut errors), Some(Hundredths(123_450)));
+        assert_eq!(
+            n("1\u{202f}234,50 €", &mut errors),
+            Some(Hundredths(123_450))
+        );
         assert!(errors.is_empty());
         for bad in ["douze", "-5", "1,234", "1e3"] {
             assert_eq!(n(bad, &mut errors), None, "{bad}");

@@ -137,7 +137,9 @@ on_both!(
         // The world's contract lists its clause.
         let first = app.page_get(&format!("/contracts/{}", w.contract), &s);
         assert!(
-            first.text.contains(&format!("href=\"/clauses/{}\"", w.clause)),
+            first
+                .text
+                .contains(&format!("href=\"/clauses/{}\"", w.clause)),
             "{}",
             first.text
         );
@@ -197,12 +199,10 @@ on_both!(
     }
 );
 
-on_both!(
-    the_preview_gives_the_api_s_calibration,
-    |app: &TestApp| {
-        let w = fixtures::world(app, "PLIE");
-        let s = app.page_session(&w.facilitator);
-        let cases = [
+on_both!(the_preview_gives_the_api_s_calibration, |app: &TestApp| {
+    let w = fixtures::world(app, "PLIE");
+    let s = app.page_session(&w.facilitator);
+    let cases = [
             (
                 "method=labour_share&amount_eur=1+000+000&labour_share_percent=50&insertion_rate_percent=5&hourly_cost_eur=30",
                 json!({"method": "labour_share", "amount_eur": 1000000, "labour_share_percent": 50,
@@ -219,82 +219,97 @@ on_both!(
                 json!({"method": "per_amount", "amount_eur": 480000, "euros_per_hour": 1000}),
             ),
         ];
-        for (query, body) in cases {
-            let api = app.post("/api/v1/calibrations", &w.facilitator, body);
-            assert_eq!(api.status, 200, "{}", api.text);
-            let hours = api.body["hours"].as_i64().unwrap();
-            let explanation = api.body["explanation"].as_str().unwrap();
-            let r = app.page_get(
-                &format!("/contracts/{}/clauses/preview?{query}", w.contract),
-                &s,
-            );
-            assert_eq!(r.status, 200, "{}", r.text);
-            // A fragment, not a page.
-            assert!(!r.text.contains("<html"), "{}", r.text);
-            let figure = hours
-                .to_string()
-                .as_bytes()
-                .rchunks(3)
-                .rev()
-                .map(|c| std::str::from_utf8(c).unwrap())
-                .collect::<Vec<_>>()
-                .join("\u{a0}");
-            assert!(
-                r.text.contains(&format!("<strong>{figure} heures</strong>")),
-                "{hours}: {}",
-                r.text
-            );
-            assert!(r.text.contains(&escaped(explanation)), "{explanation}: {}", r.text);
-        }
-        assert_eq!(
-            app.post(
-                "/api/v1/calibrations",
-                &w.facilitator,
-                json!({"method": "labour_share", "amount_eur": 1000000, "labour_share_percent": 50,
-                       "insertion_rate_percent": 5, "hourly_cost_eur": 30})
-            )
-            .body["hours"],
-            833
-        );
-        // A field still missing: what the calculation waits for, in French.
+    for (query, body) in cases {
+        let api = app.post("/api/v1/calibrations", &w.facilitator, body);
+        assert_eq!(api.status, 200, "{}", api.text);
+        let hours = api.body["hours"].as_i64().unwrap();
+        let explanation = api.body["explanation"].as_str().unwrap();
         let r = app.page_get(
-            &format!(
-                "/contracts/{}/clauses/preview?method=per_amount&amount_eur=480000",
-                w.contract
-            ),
+            &format!("/contracts/{}/clauses/preview?{query}", w.contract),
             &s,
         );
         assert_eq!(r.status, 200, "{}", r.text);
-        assert!(r.text.contains("Le calcul attend encore"), "{}", r.text);
-        assert!(r.text.contains("Ce champ est obligatoire."), "{}", r.text);
-        // The form's page shows the preview of its defaults (the contract's amount and CPV
-        // code) and the clause kinds with their explanation; the form asks htmx for the
-        // preview as the user types.
-        let form = app.page_get(&format!("/contracts/{}/clauses/new", w.contract), &s);
-        assert_eq!(form.status, 200, "{}", form.text);
-        assert!(form.text.contains("heures</strong>"), "{}", form.text);
+        // A fragment, not a page.
+        assert!(!r.text.contains("<html"), "{}", r.text);
+        let figure = hours
+            .to_string()
+            .as_bytes()
+            .rchunks(3)
+            .rev()
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect::<Vec<_>>()
+            .join("\u{a0}");
         assert!(
-            form.text.contains(&format!(
-                "hx-get=\"/contracts/{}/clauses/preview\"",
-                w.contract
-            )),
-            "{}",
-            form.text
+            r.text
+                .contains(&format!("<strong>{figure} heures</strong>")),
+            "{hours}: {}",
+            r.text
         );
-        assert!(form.text.contains("hx-trigger=\"input changed delay:300ms, change\""));
-        assert!(form.text.contains(&escaped(
-            "Heures d'insertion imposées au titulaire pendant l'exécution"
-        )));
-        // Without JavaScript: "Calculer" posts the form back with its preview, storing nothing.
-        let mut fields = CLAUSE_FIELDS.to_vec();
-        fields.push(("action", "calculer"));
-        let before = app.get("/api/v1/clauses", &w.facilitator).body["total"].clone();
-        let r = app.page_post(&format!("/contracts/{}/clauses/new", w.contract), &s, &fields);
-        assert_eq!(r.status, 200, "{}", r.text);
-        assert!(r.text.contains("<strong>833 heures</strong>"), "{}", r.text);
-        assert_eq!(app.get("/api/v1/clauses", &w.facilitator).body["total"], before);
+        assert!(
+            r.text.contains(&escaped(explanation)),
+            "{explanation}: {}",
+            r.text
+        );
     }
-);
+    assert_eq!(
+        app.post(
+            "/api/v1/calibrations",
+            &w.facilitator,
+            json!({"method": "labour_share", "amount_eur": 1000000, "labour_share_percent": 50,
+                       "insertion_rate_percent": 5, "hourly_cost_eur": 30})
+        )
+        .body["hours"],
+        833
+    );
+    // A field still missing: what the calculation waits for, in French.
+    let r = app.page_get(
+        &format!(
+            "/contracts/{}/clauses/preview?method=per_amount&amount_eur=480000",
+            w.contract
+        ),
+        &s,
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.text.contains("Le calcul attend encore"), "{}", r.text);
+    assert!(r.text.contains("Ce champ est obligatoire."), "{}", r.text);
+    // The form's page shows the preview of its defaults (the contract's amount and CPV
+    // code) and the clause kinds with their explanation; the form asks htmx for the
+    // preview as the user types.
+    let form = app.page_get(&format!("/contracts/{}/clauses/new", w.contract), &s);
+    assert_eq!(form.status, 200, "{}", form.text);
+    assert!(form.text.contains("heures</strong>"), "{}", form.text);
+    assert!(
+        form.text.contains(&format!(
+            "hx-get=\"/contracts/{}/clauses/preview\"",
+            w.contract
+        )),
+        "{}",
+        form.text
+    );
+    assert!(form
+        .text
+        .contains("hx-trigger=\"input changed delay:300ms, change\""));
+    // The form's secret stays out of the preview's address.
+    assert!(form.text.contains("hx-params=\"not csrf_token,action\""));
+    assert!(form.text.contains(&escaped(
+        "Heures d'insertion imposées au titulaire pendant l'exécution"
+    )));
+    // Without JavaScript: "Calculer" posts the form back with its preview, storing nothing.
+    let mut fields = CLAUSE_FIELDS.to_vec();
+    fields.push(("action", "calculer"));
+    let before = app.get("/api/v1/clauses", &w.facilitator).body["total"].clone();
+    let r = app.page_post(
+        &format!("/contracts/{}/clauses/new", w.contract),
+        &s,
+        &fields,
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.text.contains("<strong>833 heures</strong>"), "{}", r.text);
+    assert_eq!(
+        app.get("/api/v1/clauses", &w.facilitator).body["total"],
+        before
+    );
+});
 
 on_both!(
     a_clause_is_created_assigned_activated_and_followed_on_its_page,
@@ -318,7 +333,12 @@ on_both!(
         assert_eq!(api["referent_id"], w.facilitator_id);
         let page = app.page_get(&format!("/clauses/{id}?fait=clause-creee"), &s);
         assert_eq!(page.status, 200, "{}", page.text);
-        for shown in ["Brouillon", "833 h", "Activer la clause", "Pas encore commencée"] {
+        for shown in [
+            "Brouillon",
+            "833 h",
+            "Activer la clause",
+            "Pas encore commencée",
+        ] {
             assert!(page.text.contains(shown), "{shown}: {}", page.text);
         }
         assert!(page
@@ -330,7 +350,11 @@ on_both!(
         let r = app.page_post(
             &format!("/clauses/{id}/assignments"),
             &s,
-            &[("contractor_id", &a), ("role", "holder"), ("hours_target", "500")],
+            &[
+                ("contractor_id", &a),
+                ("role", "holder"),
+                ("hours_target", "500"),
+            ],
         );
         assert_done(&r, &format!("/clauses/{id}?fait=attribution-enregistree"));
         let api = clause_of_api(app, &w, id);
@@ -344,22 +368,44 @@ on_both!(
         let r = app.page_post(
             &format!("/clauses/{id}/assignments"),
             &s,
-            &[("contractor_id", &b), ("role", "subcontractor"), ("hours_target", "400")],
+            &[
+                ("contractor_id", &b),
+                ("role", "subcontractor"),
+                ("hours_target", "400"),
+            ],
         );
         assert_eq!(r.status, 422, "{}", r.text);
         assert!(r.text.contains("id=\"e-hours_target\""), "{}", r.text);
         assert!(r.text.contains("value=\"400\""), "{}", r.text);
-        assert_eq!(clause_of_api(app, &w, id)["assignments"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            clause_of_api(app, &w, id)["assignments"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
 
         // Activation: the calendar of milestones follows.
-        let r = app.page_post(&format!("/clauses/{id}/status"), &s, &[("change", "activate")]);
+        let r = app.page_post(
+            &format!("/clauses/{id}/status"),
+            &s,
+            &[("change", "activate")],
+        );
         assert_done(&r, &format!("/clauses/{id}?fait=clause-activee"));
         assert_eq!(clause_of_api(app, &w, id)["status"], "active");
         let page = app.page_get(&format!("/clauses/{id}"), &s);
-        assert!(page.text.contains("Marquer la clause terminée"), "{}", page.text);
+        assert!(
+            page.text.contains("Marquer la clause terminée"),
+            "{}",
+            page.text
+        );
         assert!(!page.text.contains("Activer la clause"), "{}", page.text);
         // Activating again: the use case's conflict, in French.
-        let r = app.page_post(&format!("/clauses/{id}/status"), &s, &[("change", "activate")]);
+        let r = app.page_post(
+            &format!("/clauses/{id}/status"),
+            &s,
+            &[("change", "activate")],
+        );
         assert_eq!(r.status, 409, "{}", r.text);
         assert!(r.text.contains("role=\"alert\""), "{}", r.text);
 
@@ -383,7 +429,11 @@ on_both!(
             .cloned()
             .expect("the milestone added");
         assert_ne!(ours["state"], "done");
-        assert!(list.body["total"].as_i64().unwrap() > 1, "the calendar: {}", list.text);
+        assert!(
+            list.body["total"].as_i64().unwrap() > 1,
+            "the calendar: {}",
+            list.text
+        );
         let page = app.page_get(&format!("/clauses/{id}"), &s);
         assert!(page.text.contains("Comité de suivi"), "{}", page.text);
         let mid = ours["id"].as_i64().unwrap();
@@ -425,7 +475,11 @@ on_both!(
             &[("Cookie", &cookie), ("HX-Request", "true")],
         );
         assert_eq!(r.status, 200, "{}", r.text);
-        assert!(r.text.contains("Le jalon est marqué comme fait."), "{}", r.text);
+        assert!(
+            r.text.contains("Le jalon est marqué comme fait."),
+            "{}",
+            r.text
+        );
         assert!(!r.text.contains("<html"), "{}", r.text);
         let list = app.get(
             &format!("/api/v1/clauses/{id}/milestones?limit=100"),
@@ -448,7 +502,11 @@ on_both!(
         assert!(r.text.contains("id=\"e-due_on\""), "{}", r.text);
 
         // Completion, through the page.
-        let r = app.page_post(&format!("/clauses/{id}/status"), &s, &[("change", "complete")]);
+        let r = app.page_post(
+            &format!("/clauses/{id}/status"),
+            &s,
+            &[("change", "complete")],
+        );
         assert_done(&r, &format!("/clauses/{id}?fait=clause-terminee"));
         assert_eq!(clause_of_api(app, &w, id)["status"], "completed");
     }
@@ -468,7 +526,11 @@ on_both!(
                 _ => (k, v),
             })
             .collect();
-        let r = app.page_post(&format!("/contracts/{}/clauses/new", w.contract), &s, &fields);
+        let r = app.page_post(
+            &format!("/contracts/{}/clauses/new", w.contract),
+            &s,
+            &fields,
+        );
         assert_eq!(r.status, 422, "{}", r.text);
         assert_beside(&r, "hourly_cost_eur", "Indiquez un nombre");
         assert_beside(&r, "starts_on", "Ce champ est obligatoire.");
@@ -483,11 +545,22 @@ on_both!(
                 _ => (k, v),
             })
             .collect();
-        let r = app.page_post(&format!("/contracts/{}/clauses/new", w.contract), &s, &fields);
+        let r = app.page_post(
+            &format!("/contracts/{}/clauses/new", w.contract),
+            &s,
+            &fields,
+        );
         assert_eq!(r.status, 422, "{}", r.text);
         assert!(r.text.contains("id=\"e-ends_on\""), "{}", r.text);
-        assert!(r.text.contains("id=\"e-insertion_rate_percent\""), "{}", r.text);
-        assert_eq!(app.get("/api/v1/clauses", &w.facilitator).body["total"], before);
+        assert!(
+            r.text.contains("id=\"e-insertion_rate_percent\""),
+            "{}",
+            r.text
+        );
+        assert_eq!(
+            app.get("/api/v1/clauses", &w.facilitator).body["total"],
+            before
+        );
         // Without the form's secret: refused, nothing stored.
         let r = app.page_post_raw(
             &format!("/contracts/{}/clauses/new", w.contract),
@@ -497,7 +570,10 @@ on_both!(
         );
         assert_eq!(r.status, 403, "{}", r.text);
         for (path, body) in [
-            (format!("/clauses/{}/status", w.clause), "change=cancel".to_string()),
+            (
+                format!("/clauses/{}/status", w.clause),
+                "change=cancel".to_string(),
+            ),
             (
                 format!("/clauses/{}/milestones", w.clause),
                 "label=Bilan&due_on=2026-12-20".to_string(),
@@ -506,7 +582,10 @@ on_both!(
             let r = app.page_post_raw(&path, &s, body);
             assert_eq!(r.status, 403, "{path}: {}", r.text);
         }
-        assert_eq!(app.get("/api/v1/clauses", &w.facilitator).body["total"], before);
+        assert_eq!(
+            app.get("/api/v1/clauses", &w.facilitator).body["total"],
+            before
+        );
         assert_eq!(clause_of_api(app, &w, w.clause)["status"], "active");
     }
 );
@@ -520,7 +599,10 @@ on_both!(
         for path in [
             format!("/contracts/{}", other.contract),
             format!("/contracts/{}/clauses/new", other.contract),
-            format!("/contracts/{}/clauses/preview?method=fixed&hours=10", other.contract),
+            format!(
+                "/contracts/{}/clauses/preview?method=fixed&hours=10",
+                other.contract
+            ),
             format!("/clauses/{}", other.clause),
         ] {
             let r = app.page_get(&path, &s);
@@ -533,8 +615,7 @@ on_both!(
         );
         assert_eq!(r.status, 404, "{}", r.text);
         assert_eq!(clause_of_api(app, &other, other.clause)["status"], "active");
-        let contractor =
-            fixtures::contractor_user(app, &w.admin, w.contractor_a, "chef@bd.test");
+        let contractor = fixtures::contractor_user(app, &w.admin, w.contractor_a, "chef@bd.test");
         let funder = app.api_user(&w.admin, "funder", "financeur@plie.test", None);
         for token in [&contractor, &funder] {
             let them = PageSession {
@@ -551,7 +632,11 @@ on_both!(
                 assert_eq!(r.status, 403, "{path}: {}", r.text);
                 assert!(r.text.contains("Accès refusé"), "{}", r.text);
             }
-            let r = app.page_post(&format!("/clauses/{}/status", w.clause), &them, &[("change", "cancel")]);
+            let r = app.page_post(
+                &format!("/clauses/{}/status", w.clause),
+                &them,
+                &[("change", "cancel")],
+            );
             assert_eq!(r.status, 403, "{}", r.text);
         }
         assert_eq!(clause_of_api(app, &w, w.clause)["status"], "active");
@@ -611,7 +696,11 @@ on_both!(
         let s = app.page_session(&w.facilitator);
         let form = app.page_get("/contracts/import", &s);
         assert_eq!(form.status, 200, "{}", form.text);
-        assert!(form.text.contains("enctype=\"multipart/form-data\""), "{}", form.text);
+        assert!(
+            form.text.contains("enctype=\"multipart/form-data\""),
+            "{}",
+            form.text
+        );
         let before = contracts_total(app, &w);
         let sample = decp_sample("v2-single-marche.json");
         let r = import(app, &s, &sample, false);
@@ -639,8 +728,7 @@ on_both!(
         assert_eq!(r.status, 403, "{}", r.text);
         assert_eq!(contracts_total(app, &w), before + 1);
         // A contractor may not.
-        let contractor =
-            fixtures::contractor_user(app, &w.admin, w.contractor_a, "chef@bd.test");
+        let contractor = fixtures::contractor_user(app, &w.admin, w.contractor_a, "chef@bd.test");
         let them = PageSession {
             cookie: contractor,
             csrf: s.csrf.clone(),
