@@ -1458,6 +1458,19 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "Imported: to the month's hours (or the home) with a notice",
             )
         }
+        ("GET", "/reports/annual") => {
+            let d = d.query(
+                "year",
+                query_text(),
+                "The calendar year chosen (the current year when it is not a year)",
+            );
+            let mut d = report_filters(d).redirect(
+                303,
+                "To the report page of that year with the chosen filters; no session: to the login page",
+            );
+            d.page = true;
+            d
+        }
         _ => return None,
     })
 }

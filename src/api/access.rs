@@ -144,6 +144,7 @@ pub const ROUTES: &[Access] = &[
     a("POST", "/validation", STAFF, "Validation queue form: validate the checked entries, or reject them with a reason"),
     a("GET", "/validation/entries/<id>", STAFF, "An hour entry's page: its figures, month context and history; the amendment form once validated"),
     a("POST", "/validation/entries/<id>", STAFF, "Amendment form: a validated figure corrected with a reason"),
+    a("GET", "/reports/annual", READERS, "Report page's filter form (GET): redirects to /reports/annual/<year> with the chosen filters, an address to share"),
     // Routes of later work are added here.
 ];
 

@@ -441,7 +441,12 @@ impl Visitor {
     }
 
     fn forbidden(&self, caller: &Caller) -> Html {
-        let view = PageView::new("forbidden.html", "Accès refusé", "", ());
+        // A funder reads the annual report only: the page says so and links to it.
+        let page = Forbidden {
+            funder: caller.role == Role::Funder,
+            home: home_of(caller.role, self.year),
+        };
+        let view = PageView::new("forbidden.html", "Accès refusé", "", page);
         let mut page = view.render(self, caller, Status::Forbidden);
         page.set_status(Status::Forbidden);
         page
@@ -472,6 +477,13 @@ impl Visitor {
             Exit::Page(page)
         })
     }
+}
+
+/// What the refusal page says: for a funder, what they can see and where.
+#[derive(Serialize)]
+struct Forbidden {
+    funder: bool,
+    home: String,
 }
 
 /// The errors of a refused form, each beside its field: field name -> French sentence (from

@@ -804,6 +804,8 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
                 s.a.placement
             )),
         ),
+        // The report page's filter form: to the page of the chosen year.
+        ("GET", "/reports/annual") => with_query(call(303, Body::None), "year=2025"),
         (method, path) => panic!(
             "{method} {path}: no entry in the matrix's success table (tests/api/matrix.rs, fn success)"
         ),
