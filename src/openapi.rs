@@ -1471,6 +1471,41 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             d.page = true;
             d
         }
+        ("GET", "/admin/users") => d
+            .query("fait", query_text(), "The change just made, for its notice")
+            .html(200, "The accounts with their forms"),
+        ("POST", "/admin/users") => {
+            let mut d = d;
+            d.body = Some(form_body(json!({
+                "email": {"type": "string"},
+                "role": {"type": "string", "enum": ["admin", "facilitator", "contractor", "funder"]},
+                "organisation_id": {"type": "string", "description": "An organisation of the structure (contractor: required)"},
+                "password": {"type": "string", "description": "Empty: an invitation by email"},
+                "csrf_token": {"type": "string"}
+            })));
+            let mut d = d.redirect(
+                303,
+                "Created: back to the accounts with a notice (a refused form: the accounts again, 422, errors beside the fields)",
+            );
+            d.page = true;
+            d
+        }
+        ("POST", "/admin/users/<id>") => {
+            let mut d = d.path("id", id(), "The account");
+            d.body = Some(form_body(json!({
+                "action": {"type": "string", "enum": ["role", "deactivate", "activate", "invite"]},
+                "role": {"type": "string", "enum": ["admin", "facilitator", "contractor", "funder"]},
+                "organisation_id": {"type": "string"},
+                "csrf_token": {"type": "string"}
+            })));
+            let mut d = d.redirect(
+                303,
+                "Changed: back to the accounts with a notice (refused: the accounts again, 422, the reason beside the account)",
+            );
+            d.page = true;
+            d
+        }
+        ("GET", "/admin/labour-shares") => d.html(200, "The labour-share table"),
         _ => return None,
     })
 }

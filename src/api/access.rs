@@ -145,6 +145,10 @@ pub const ROUTES: &[Access] = &[
     a("GET", "/validation/entries/<id>", STAFF, "An hour entry's page: its figures, month context and history; the amendment form once validated"),
     a("POST", "/validation/entries/<id>", STAFF, "Amendment form: a validated figure corrected with a reason"),
     a("GET", "/reports/annual", READERS, "Report page's filter form (GET): redirects to /reports/annual/<year> with the chosen filters, an address to share"),
+    a("GET", "/admin/users", ADMIN, "Accounts page: the structure's users (email, role in French, active or not) with the forms to create or invite one, change a role, switch one off or on"),
+    a("POST", "/admin/users", ADMIN, "Account creation form: with a password, or without one an invitation by email to choose it"),
+    a("POST", "/admin/users/<id>", ADMIN, "Account change form: its role and organisation, switch it off or on, or send an invitation"),
+    a("GET", "/admin/labour-shares", ADMIN, "Labour-share table page: the share of labour by CPV prefix that calibrates clauses"),
     // Routes of later work are added here.
 ];
 

@@ -20,6 +20,7 @@ pub mod login;
 pub mod password;
 pub mod upload;
 pub mod validation;
+pub mod admin;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -100,6 +101,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "validation_entry.html",
         include_str!("../../templates/pages/validation_entry.html"),
+    ),
+    (
+        "admin_users.html",
+        include_str!("../../templates/pages/admin_users.html"),
+    ),
+    (
+        "admin_labour_shares.html",
+        include_str!("../../templates/pages/admin_labour_shares.html"),
     ),
 ];
 
@@ -218,6 +227,18 @@ pub struct NavLink {
 
 /// The links of the header, by role.
 fn navigation(role: Role, year: i32) -> Vec<NavLink> {
+    let mut links = role_navigation(role, year);
+    if role == Role::Admin {
+        links.push(NavLink {
+            href: "/admin/users".into(),
+            label: "Comptes",
+        });
+    }
+    links
+}
+
+/// The links every account of a role has.
+fn role_navigation(role: Role, year: i32) -> Vec<NavLink> {
     match role {
         Role::Contractor => vec![
             NavLink {
@@ -530,6 +551,11 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "corrigee" => "Le chiffre validé est corrigé.",
         "reponse-enregistree" => "Votre réponse est enregistrée.",
         "contacts-enregistres" => "Les contacts sont enregistrés : ils recevront les prochaines relances.",
+        "compte-cree" => "Le compte est créé : la personne peut se connecter avec le mot de passe choisi.",
+        "compte-invite" => "Le compte est créé ; une invitation à choisir son mot de passe part par courriel, valable 48 heures.",
+        "invitation-envoyee" => "Une invitation à choisir son mot de passe part par courriel ; elle reste valable 48 heures.",
+        "compte-modifie" => "Le compte est modifié.",
+        "compte-desactive" => "Le compte est désactivé : il ne peut plus se connecter et ses sessions sont fermées.",
         "lien-envoye" => "Si un compte actif correspond à cette adresse, un lien pour choisir un nouveau mot de passe lui est envoyé par courriel ; il reste valable 48 heures.",
         _ => return None,
     })
@@ -578,6 +604,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(candidates::routes());
     routes.extend(upload::routes());
     routes.extend(validation::routes());
+    routes.extend(admin::routes());
     routes
 }
 

@@ -44,3 +44,4 @@ mod smtp;
 mod startup;
 mod uploads;
 mod pages_funder;
+mod pages_admin;

@@ -806,6 +806,14 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
         ),
         // The report page's filter form: to the page of the chosen year.
         ("GET", "/reports/annual") => with_query(call(303, Body::None), "year=2025"),
+        ("GET", "/admin/users") | ("GET", "/admin/labour-shares") => get(),
+        // A new account, invited by email to choose its password.
+        ("POST", "/admin/users") => call(
+            303,
+            Body::Form(format!("email=compte-{n}%40matrice.test&role=facilitator")),
+        ),
+        // The funder's role set again as it is: nothing changes (its token stays usable).
+        ("POST", "/admin/users/<id>") => call(303, Body::Form("action=role&role=funder".into())),
         (method, path) => panic!(
             "{method} {path}: no entry in the matrix's success table (tests/api/matrix.rs, fn success)"
         ),
