@@ -1506,6 +1506,19 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             d
         }
         ("GET", "/admin/labour-shares") => d.html(200, "The labour-share table"),
+        ("GET", "/emails/failed") => d
+            .query("fait", query_text(), "The change just made, for its notice")
+            .html(200, "The failed emails with their retry buttons"),
+        ("POST", "/emails/<id>/retry") => {
+            let mut d = d.path("id", id(), "The outbox message");
+            d.body = Some(form_body(json!({"csrf_token": {"type": "string"}})));
+            let mut d = d.redirect(
+                303,
+                "Queued again: back to the failed emails with a notice (no longer failed: the list again, 409)",
+            );
+            d.page = true;
+            d
+        }
         _ => return None,
     })
 }

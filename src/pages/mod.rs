@@ -21,6 +21,7 @@ pub mod password;
 pub mod upload;
 pub mod validation;
 pub mod admin;
+pub mod emails;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -109,6 +110,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "admin_labour_shares.html",
         include_str!("../../templates/pages/admin_labour_shares.html"),
+    ),
+    (
+        "emails_failed.html",
+        include_str!("../../templates/pages/emails_failed.html"),
     ),
 ];
 
@@ -228,6 +233,12 @@ pub struct NavLink {
 /// The links of the header, by role.
 fn navigation(role: Role, year: i32) -> Vec<NavLink> {
     let mut links = role_navigation(role, year);
+    if matches!(role, Role::Admin | Role::Facilitator) {
+        links.push(NavLink {
+            href: "/emails/failed".into(),
+            label: "Courriels non envoyés",
+        });
+    }
     if role == Role::Admin {
         links.push(NavLink {
             href: "/admin/users".into(),
@@ -555,6 +566,7 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "compte-invite" => "Le compte est créé ; une invitation à choisir son mot de passe part par courriel, valable 48 heures.",
         "invitation-envoyee" => "Une invitation à choisir son mot de passe part par courriel ; elle reste valable 48 heures.",
         "compte-modifie" => "Le compte est modifié.",
+        "courriel-renvoye" => "Le courriel repart dans la file d'envoi : il sera envoyé au prochain passage de l'expéditeur.",
         "compte-desactive" => "Le compte est désactivé : il ne peut plus se connecter et ses sessions sont fermées.",
         "lien-envoye" => "Si un compte actif correspond à cette adresse, un lien pour choisir un nouveau mot de passe lui est envoyé par courriel ; il reste valable 48 heures.",
         _ => return None,
@@ -605,6 +617,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(upload::routes());
     routes.extend(validation::routes());
     routes.extend(admin::routes());
+    routes.extend(emails::routes());
     routes
 }
 

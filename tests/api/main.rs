@@ -45,3 +45,4 @@ mod startup;
 mod uploads;
 mod pages_funder;
 mod pages_admin;
+mod pages_emails;

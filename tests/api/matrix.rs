@@ -102,6 +102,8 @@ fn kind_of(route: &Access) -> Option<Kind> {
         "candidates" => Kind::Referral,
         "milestones" => Kind::Milestone,
         "notifications" => Kind::Notification,
+        // The retry form of a failed email (`/emails/<id>/retry`).
+        "emails" => Kind::Notification,
         "assignments" => Kind::Assignment,
         "users" => Kind::User,
         "entries" => Kind::Hour,
@@ -814,6 +816,16 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
         ),
         // The funder's role set again as it is: nothing changes (its token stays usable).
         ("POST", "/admin/users/<id>") => call(303, Body::Form("action=role&role=funder".into())),
+        ("GET", "/emails/failed") => get(),
+        ("POST", "/emails/<id>/retry") => {
+            let structure = app.get("/api/v1/me", &w.admin).body["structure_id"]
+                .as_i64()
+                .unwrap();
+            with_id(
+                call(303, Body::None),
+                failed_notification(app, structure, w.clause),
+            )
+        }
         (method, path) => panic!(
             "{method} {path}: no entry in the matrix's success table (tests/api/matrix.rs, fn success)"
         ),
