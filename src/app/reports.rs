@@ -431,7 +431,12 @@ pub async fn report_choices(db: &Db, resolved: &Resolved) -> AppResult<ReportCho
         let named = |list: &[i64]| {
             let mut out: Vec<(i64, String)> = list
                 .iter()
-                .map(|id| (*id, names.get(id).cloned().unwrap_or_else(|| id.to_string())))
+                .map(|id| {
+                    (
+                        *id,
+                        names.get(id).cloned().unwrap_or_else(|| id.to_string()),
+                    )
+                })
                 .collect();
             out.sort_by(|a, b| {
                 a.1.to_lowercase()

@@ -44,7 +44,12 @@ pub fn role_name(role: Role) -> &'static str {
     }
 }
 
-const ROLES: [Role; 4] = [Role::Admin, Role::Facilitator, Role::Contractor, Role::Funder];
+const ROLES: [Role; 4] = [
+    Role::Admin,
+    Role::Facilitator,
+    Role::Contractor,
+    Role::Funder,
+];
 
 #[derive(Serialize, Clone)]
 struct Choice {
@@ -96,8 +101,7 @@ async fn users_page(
     let (list, orgs) = db
         .run(move |c| {
             let (list, _) = users::list_users(c, sid, MOST_USERS, 0)?;
-            let (orgs, _) =
-                crate::app::organisations::list_organisations(c, sid, None, 1000, 0)?;
+            let (orgs, _) = crate::app::organisations::list_organisations(c, sid, None, 1000, 0)?;
             Ok((list, orgs))
         })
         .await?;
@@ -115,7 +119,10 @@ async fn users_page(
             role: role_name(u.role),
             role_code: u.role.as_str(),
             organisation: u.organisation_id.map(name_of),
-            organisation_id: u.organisation_id.map(|o| o.0.to_string()).unwrap_or_default(),
+            organisation_id: u
+                .organisation_id
+                .map(|o| o.0.to_string())
+                .unwrap_or_default(),
             active: u.active,
             own: u.id == me,
         })
@@ -205,10 +212,7 @@ fn filled(value: &Option<String>) -> Option<&str> {
 
 /// The account typed in the form, checked as the API checks a new one; or the errors
 /// beside their fields.
-fn read_new_account(
-    form: &CreateForm,
-    password: &str,
-) -> Result<CreateUser, FieldErrors> {
+fn read_new_account(form: &CreateForm, password: &str) -> Result<CreateUser, FieldErrors> {
     let mut errors = FieldErrors::default();
     let email = match filled(&form.email).map(|e| Email::new(e.to_string())) {
         Some(Ok(e)) => Some(e),
@@ -329,7 +333,11 @@ pub async fn users_create(
     match created {
         Ok(_) => Ok(Exit::see_other(format!(
             "{USERS_PATH}?fait={}",
-            if invite { "compte-invite" } else { "compte-cree" }
+            if invite {
+                "compte-invite"
+            } else {
+                "compte-cree"
+            }
         ))),
         Err(e @ AppError::Invalid(_)) | Err(e @ AppError::Conflict { .. }) => {
             refused(FieldErrors::of_problem(&e.into())).await
@@ -381,11 +389,15 @@ pub async fn users_change(
             };
             let sent = db.run(move |c| users::invite(c, sid, id, &target)).await;
             return match sent {
-                Ok(()) => Ok(Exit::see_other(format!("{USERS_PATH}?fait=invitation-envoyee"))),
+                Ok(()) => Ok(Exit::see_other(format!(
+                    "{USERS_PATH}?fait=invitation-envoyee"
+                ))),
                 Err(e @ AppError::Conflict { .. }) => {
                     let mut errors = FieldErrors::default();
                     let problem: ApiError = e.into();
-                    errors.0.insert(key, crate::api::messages::sentence(&problem.detail));
+                    errors
+                        .0
+                        .insert(key, crate::api::messages::sentence(&problem.detail));
                     show_users(
                         &visitor,
                         &caller,
@@ -443,8 +455,7 @@ pub async fn users_change(
                     .map(Exit::Page);
                 }
                 (_, Err(())) => {
-                    let errors =
-                        refuse(Violation::new("organisation_id", "organisation_unknown"));
+                    let errors = refuse(Violation::new("organisation_id", "organisation_unknown"));
                     return show_users(
                         &visitor,
                         &caller,
@@ -484,7 +495,9 @@ pub async fn users_change(
                 .first()
                 .map(|f| f.message.clone())
                 .unwrap_or_else(|| problem.detail.clone());
-            errors.0.insert(key, crate::api::messages::sentence(&message));
+            errors
+                .0
+                .insert(key, crate::api::messages::sentence(&message));
             show_users(
                 &visitor,
                 &caller,

@@ -69,11 +69,7 @@ fn line(n: NotificationView) -> Line {
         recipient: n.recipient,
         subject: n.subject,
         rule: rule_label(n.rule),
-        when: format!(
-            "{} à {}",
-            format_date_fr(at.date()),
-            at.format("%H h %M")
-        ),
+        when: format!("{} à {}", format_date_fr(at.date()), at.format("%H h %M")),
         attempts: n.attempts,
         error: n
             .last_error
@@ -142,17 +138,16 @@ pub async fn retry(
     let form = form.map(Form::into_inner).unwrap_or_default();
     visitor.check_form(&origin, &caller, form.csrf_token.as_deref())?;
     let sid = caller.structure_id;
-    let done = db
-        .run(move |c| app::retry_notification(c, sid, id))
-        .await;
+    let done = db.run(move |c| app::retry_notification(c, sid, id)).await;
     match done {
         Ok(_) => Ok(Exit::see_other(format!("{PATH}?fait=courriel-renvoye"))),
         Err(e @ AppError::Conflict { .. }) => {
             let problem: ApiError = e.into();
             let mut errors = FieldErrors::default();
-            errors
-                .0
-                .insert(String::new(), crate::api::messages::sentence(&problem.detail));
+            errors.0.insert(
+                String::new(),
+                crate::api::messages::sentence(&problem.detail),
+            );
             show(&visitor, &caller, db, errors, Status::Conflict, None)
                 .await
                 .map(Exit::Page)

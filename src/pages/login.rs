@@ -612,7 +612,9 @@ pub async fn annual_page(
 /// its address can be shared) sends here; answered with a redirect to the page's own
 /// address, `/reports/annual/{year}` with the chosen filters. A year that is not a year
 /// sends to the current one.
-#[rocket::get("/reports/annual?<year>&<territory>&<buyer_id>&<contractor_id>&<clause_kind>&<structure_id>")]
+#[rocket::get(
+    "/reports/annual?<year>&<territory>&<buyer_id>&<contractor_id>&<clause_kind>&<structure_id>"
+)]
 #[allow(clippy::too_many_arguments)]
 pub fn annual_filter(
     visitor: crate::pages::Visitor,

@@ -13,15 +13,15 @@
 //! Chosen over `Lax` because `Lax` would also send the cookie on every cross-site top-level
 //! GET, widening what a forged link can trigger, for no gain to the user.
 
+pub mod admin;
 pub mod candidates;
 pub mod contractor;
+pub mod emails;
 pub mod home;
 pub mod login;
 pub mod password;
 pub mod upload;
 pub mod validation;
-pub mod admin;
-pub mod emails;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;

@@ -671,7 +671,7 @@ mod tests {
             ["2026", "2025", "2024", "2023", "2022"]
         );
         // Data from 2019: back to 2019.
-        assert_eq!(years(year_choices(Some(2019, ), 2025, 2026)).len(), 8);
+        assert_eq!(years(year_choices(Some(2019,), 2025, 2026)).len(), 8);
         // A page of a year not yet begun never offers it.
         let c = year_choices(Some(2024), 2027, 2026);
         assert_eq!(c.first().unwrap().value, "2026");

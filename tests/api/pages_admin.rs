@@ -45,7 +45,11 @@ on_both!(admin_pages_are_for_admins_only, |app: &TestApp| {
         let r = app.page_post(
             "/admin/users",
             &own,
-            &[("email", "intrus@gestion.test"), ("role", "admin"), ("password", PASSWORD)],
+            &[
+                ("email", "intrus@gestion.test"),
+                ("role", "admin"),
+                ("password", PASSWORD),
+            ],
         );
         assert_eq!(r.status, 403);
     }
@@ -59,19 +63,27 @@ on_both!(admin_pages_are_for_admins_only, |app: &TestApp| {
 on_both!(the_admin_manages_the_accounts, |app: &TestApp| {
     let w = world(app, "PLIE Comptes");
     let s = app.page_session(&w.admin);
-    let me = app.get_ok("/api/v1/me", &w.admin).body["id"].as_i64().unwrap();
+    let me = app.get_ok("/api/v1/me", &w.admin).body["id"]
+        .as_i64()
+        .unwrap();
 
     // The list: emails, roles in French, state; the admin's own line has no switch-off.
     let r = app.page_get("/admin/users", &s);
     assert_eq!(r.status, 200, "{}", r.text);
-    assert!(r.text.contains("<strong>fac@plie-comptes.test</strong>"), "{}", r.text);
+    assert!(
+        r.text.contains("<strong>fac@plie-comptes.test</strong>"),
+        "{}",
+        r.text
+    );
     assert!(r.text.contains(">Facilitateur<"), "{}", r.text);
     assert!(r.text.contains(">Actif<"));
     assert!(r.text.contains("(votre compte)"));
     let own_line = &r.text[r.text.find(&format!("id=\"user-{me}\"")).unwrap()..];
     let own_line = &own_line[..own_line.find("</tr>").unwrap()];
     assert!(!own_line.contains("Désactiver"), "{own_line}");
-    assert!(r.text.contains(r#"<label for="f-email">Adresse électronique</label>"#));
+    assert!(r
+        .text
+        .contains(r#"<label for="f-email">Adresse électronique</label>"#));
     assert!(r.text.contains(r#"href="/admin/users""#) || r.text.contains("&#x2f;admin&#x2f;users"));
 
     // A POST without the form's secret is refused and stores nothing.
@@ -90,30 +102,54 @@ on_both!(the_admin_manages_the_accounts, |app: &TestApp| {
         &[("email", ""), ("role", "facilitator"), ("password", "")],
     );
     assert_eq!(r.status, 422, "{}", r.text);
-    assert!(r.text.contains(r#"aria-describedby="e-email""#), "{}", r.text);
-    assert!(r.text.contains(r#"<p class="field-error" id="e-email">Ce champ est obligatoire"#), "{}", r.text);
+    assert!(
+        r.text.contains(r#"aria-describedby="e-email""#),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.text
+            .contains(r#"<p class="field-error" id="e-email">Ce champ est obligatoire"#),
+        "{}",
+        r.text
+    );
     let r = app.page_post(
         "/admin/users",
         &s,
-        &[("email", "sans-entreprise@comptes.test"), ("role", "contractor"), ("password", PASSWORD)],
+        &[
+            ("email", "sans-entreprise@comptes.test"),
+            ("role", "contractor"),
+            ("password", PASSWORD),
+        ],
     );
     assert_eq!(r.status, 422, "{}", r.text);
     assert!(r.text.contains(r#"id="e-organisation_id""#), "{}", r.text);
     assert!(r.text.contains("numéro de son entreprise"), "{}", r.text);
     // What was typed stays in the form.
-    assert!(r.text.contains(r#"value="sans-entreprise@comptes.test""#), "{}", r.text);
+    assert!(
+        r.text.contains(r#"value="sans-entreprise@comptes.test""#),
+        "{}",
+        r.text
+    );
     assert!(account(app, &w.admin, "sans-entreprise@comptes.test").is_none());
 
     // Created with a password: listed by the API with its role, able to log in.
     let r = app.page_post(
         "/admin/users",
         &s,
-        &[("email", "nouvelle@comptes.test"), ("role", "facilitator"), ("password", PASSWORD)],
+        &[
+            ("email", "nouvelle@comptes.test"),
+            ("role", "facilitator"),
+            ("password", PASSWORD),
+        ],
     );
     assert_eq!(r.status, 303, "{}", r.text);
     assert_eq!(r.header("Location"), Some("/admin/users?fait=compte-cree"));
     let new = account(app, &w.admin, "nouvelle@comptes.test").expect("created");
-    assert_eq!((new["role"].as_str(), new["active"].as_bool()), (Some("facilitator"), Some(true)));
+    assert_eq!(
+        (new["role"].as_str(), new["active"].as_bool()),
+        (Some("facilitator"), Some(true))
+    );
     assert_eq!(app.login("nouvelle@comptes.test", PASSWORD).status, 200);
     // A contractor account with its company.
     let r = app.page_post(
@@ -128,12 +164,17 @@ on_both!(the_admin_manages_the_accounts, |app: &TestApp| {
     );
     assert_eq!(r.status, 303, "{}", r.text);
     // Without a password: an invitation by email.
-    assert_eq!(r.header("Location"), Some("/admin/users?fait=compte-invite"));
+    assert_eq!(
+        r.header("Location"),
+        Some("/admin/users?fait=compte-invite")
+    );
     let paie = account(app, &w.admin, "paie@comptes.test").expect("invited");
     assert_eq!(paie["role"], "contractor");
     assert_eq!(paie["organisation_id"], w.contractor_a);
     let r = app.page_get("/admin/users?fait=compte-invite", &s);
-    assert!(r.text.contains("une invitation à choisir son mot de passe part par courriel"));
+    assert!(r
+        .text
+        .contains("une invitation à choisir son mot de passe part par courriel"));
     assert!(r.text.contains("Bâtiment Durable"), "{}", r.text);
 
     // A role changed: the API reads the new one.
@@ -144,13 +185,26 @@ on_both!(the_admin_manages_the_accounts, |app: &TestApp| {
         &[("action", "role"), ("role", "admin")],
     );
     assert_eq!(r.status, 303, "{}", r.text);
-    assert_eq!(account(app, &w.admin, "nouvelle@comptes.test").unwrap()["role"], "admin");
+    assert_eq!(
+        account(app, &w.admin, "nouvelle@comptes.test").unwrap()["role"],
+        "admin"
+    );
 
     // Switched off: inactive for the API, can no longer log in, shown as such.
-    let r = app.page_post(&format!("/admin/users/{id}"), &s, &[("action", "deactivate")]);
+    let r = app.page_post(
+        &format!("/admin/users/{id}"),
+        &s,
+        &[("action", "deactivate")],
+    );
     assert_eq!(r.status, 303, "{}", r.text);
-    assert_eq!(r.header("Location"), Some("/admin/users?fait=compte-desactive"));
-    assert_eq!(account(app, &w.admin, "nouvelle@comptes.test").unwrap()["active"], false);
+    assert_eq!(
+        r.header("Location"),
+        Some("/admin/users?fait=compte-desactive")
+    );
+    assert_eq!(
+        account(app, &w.admin, "nouvelle@comptes.test").unwrap()["active"],
+        false
+    );
     assert_ne!(app.login("nouvelle@comptes.test", PASSWORD).status, 200);
     let r = app.page_get("/admin/users", &s);
     assert!(r.text.contains("<strong>Désactivé</strong>"));
@@ -163,20 +217,39 @@ on_both!(the_admin_manages_the_accounts, |app: &TestApp| {
         "action=deactivate".into(),
     );
     assert_eq!(r.status, 403);
-    assert_eq!(account(app, &w.admin, "fac@plie-comptes.test").unwrap()["active"], true);
+    assert_eq!(
+        account(app, &w.admin, "fac@plie-comptes.test").unwrap()["active"],
+        true
+    );
 
     // The admin's own account: the use case refuses, the reason beside the account.
-    let r = app.page_post(&format!("/admin/users/{me}"), &s, &[("action", "deactivate")]);
+    let r = app.page_post(
+        &format!("/admin/users/{me}"),
+        &s,
+        &[("action", "deactivate")],
+    );
     assert_eq!(r.status, 422, "{}", r.text);
     let text = unescape(&r.text);
     assert!(text.contains(&format!("id=\"e-u{me}\"")), "{text}");
     assert!(text.contains("ni désactiver votre propre compte"), "{text}");
-    let admin_email = app.get_ok("/api/v1/me", &w.admin).body["email"].as_str().unwrap().to_string();
-    assert_eq!(account(app, &w.admin, &admin_email).unwrap()["active"], true);
+    let admin_email = app.get_ok("/api/v1/me", &w.admin).body["email"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        account(app, &w.admin, &admin_email).unwrap()["active"],
+        true
+    );
     // Another structure's account is not found.
     let other = world(app, "PLIE Voisin");
-    let theirs = app.get_ok("/api/v1/me", &other.facilitator).body["id"].as_i64().unwrap();
-    let r = app.page_post(&format!("/admin/users/{theirs}"), &s, &[("action", "deactivate")]);
+    let theirs = app.get_ok("/api/v1/me", &other.facilitator).body["id"]
+        .as_i64()
+        .unwrap();
+    let r = app.page_post(
+        &format!("/admin/users/{theirs}"),
+        &s,
+        &[("action", "deactivate")],
+    );
     assert_eq!(r.status, 404, "{}", r.text);
     // Still active: its session still answers.
     app.get_ok("/api/v1/me", &other.facilitator);
@@ -191,10 +264,16 @@ on_both!(the_admin_reads_the_labour_shares, |app: &TestApp| {
     let text = unescape(&r.text);
     for row in api.as_array().unwrap() {
         assert!(
-            text.contains(&format!("<td data-label=\"Préfixe CPV\">{}</td>", row["cpv_prefix"].as_str().unwrap())),
+            text.contains(&format!(
+                "<td data-label=\"Préfixe CPV\">{}</td>",
+                row["cpv_prefix"].as_str().unwrap()
+            )),
             "{row} {text}"
         );
-        assert!(text.contains(&unescape(row["label"].as_str().unwrap())), "{row}");
+        assert!(
+            text.contains(&unescape(row["label"].as_str().unwrap())),
+            "{row}"
+        );
     }
     if api.as_array().unwrap().is_empty() {
         assert!(text.contains("Aucune part de main-d'œuvre n'est enregistrée."));

@@ -24,11 +24,15 @@ fn failed_email(app: &TestApp, structure_id: i64, id: i64, recipient: &str) -> i
         Backend::Sqlite => {
             let path = app.database_url.trim_start_matches("sqlite://");
             let mut c = SqliteConnection::establish(path).expect("sqlite");
-            diesel::sql_query(sql).execute(&mut c).expect("insert outbox");
+            diesel::sql_query(sql)
+                .execute(&mut c)
+                .expect("insert outbox");
         }
         Backend::Postgres => {
             let mut c = PgConnection::establish(&app.database_url).expect("postgres");
-            diesel::sql_query(sql).execute(&mut c).expect("insert outbox");
+            diesel::sql_query(sql)
+                .execute(&mut c)
+                .expect("insert outbox");
         }
     }
     id
@@ -62,7 +66,10 @@ on_both!(staff_see_and_retry_failed_emails, |app: &TestApp| {
     let r = app.page_get("/emails/failed", &s);
     assert_eq!(r.status, 200, "{}", r.text);
     let text = r.text.replace("&#x27;", "'").replace("&#x2f;", "/");
-    assert!(text.contains("<strong>paie@courrier.test</strong>"), "{text}");
+    assert!(
+        text.contains("<strong>paie@courrier.test</strong>"),
+        "{text}"
+    );
     assert!(text.contains("Heures d'octobre à déclarer"), "{text}");
     assert!(text.contains(">Heures du mois à déclarer<"), "{text}");
     assert!(text.contains("26 novembre 2026 à 09 h 30"), "{text}");

@@ -97,7 +97,9 @@ on_both!(
         // clock), the current one chosen; never a year not yet begun.
         let r = app.page_get("/reports/annual/2026", &s);
         assert_eq!(r.status, 200, "{}", r.text);
-        assert!(r.text.contains(r#"<form method="get" action="/reports/annual""#));
+        assert!(r
+            .text
+            .contains(r#"<form method="get" action="/reports/annual""#));
         assert!(r.text.contains(r#"<label for="f-year">Année</label>"#));
         assert!(r.text.contains(">Filtrer</button>"));
         let years = options(&r.text, "year");
@@ -108,7 +110,10 @@ on_both!(
         // Buyers, contractors and clause kinds by their names, not ids.
         let contractors = options(&r.text, "contractor_id");
         assert_eq!(
-            contractors.iter().map(|(v, _)| v.clone()).collect::<Vec<_>>(),
+            contractors
+                .iter()
+                .map(|(v, _)| v.clone())
+                .collect::<Vec<_>>(),
             [
                 String::new(),
                 w.contractor_a.to_string(),
@@ -125,7 +130,10 @@ on_both!(
         // The unfiltered figures are the API's.
         let api = app.get_ok("/api/v1/reports/annual?year=2026", &funder).body;
         assert_eq!(api["beneficiaries"], 12);
-        assert_eq!(text_of(&r.text, "headline"), api["headline"].as_str().unwrap());
+        assert_eq!(
+            text_of(&r.text, "headline"),
+            api["headline"].as_str().unwrap()
+        );
 
         // The form sends to the page's own address, with the filters chosen (empty ones
         // left out), so that it can be shared.
@@ -153,7 +161,10 @@ on_both!(
             .body;
         assert_eq!(api["beneficiaries"], 6);
         assert_eq!(api["below_threshold"], false);
-        assert_eq!(text_of(&r.text, "headline"), api["headline"].as_str().unwrap());
+        assert_eq!(
+            text_of(&r.text, "headline"),
+            api["headline"].as_str().unwrap()
+        );
         assert!(text_of(&r.text, "scope").contains("Entreprise : Bâtiment Durable"));
         // The choices made are shown chosen.
         assert!(options(&r.text, "contractor_id").contains(&(a.to_string(), true)));
@@ -161,7 +172,10 @@ on_both!(
 
         // The downloads of the same selection answer the funder's session cookie alone.
         let csv = href_of(&r.text, "Télécharger le CSV");
-        assert!(csv.starts_with("/api/v1/reports/annual.csv?year=2026"), "{csv}");
+        assert!(
+            csv.starts_with("/api/v1/reports/annual.csv?year=2026"),
+            "{csv}"
+        );
         assert!(csv.contains(&format!("contractor_id={a}")), "{csv}");
         let got = app.page_get(&csv, &s);
         assert_eq!(got.status, 200, "{}", got.text);
@@ -172,7 +186,10 @@ on_both!(
         assert!(got.text.contains("Bâtiment Durable"), "{}", got.text);
         assert!(!got.text.contains("Peintures Réunies"), "{}", got.text);
         let xlsx = href_of(&r.text, "Télécharger le classeur XLSX");
-        assert!(xlsx.starts_with("/api/v1/reports/annual.xlsx?year=2026"), "{xlsx}");
+        assert!(
+            xlsx.starts_with("/api/v1/reports/annual.xlsx?year=2026"),
+            "{xlsx}"
+        );
         let got = app.request_with(
             "GET",
             &xlsx,
@@ -208,19 +225,22 @@ on_both!(
     }
 );
 
-on_both!(a_filter_under_the_threshold_keeps_the_form, |app: &TestApp| {
-    let (w, funder) = funded_world(app, "PLIE Seuil Page", "financeur@seuil.test");
-    // No hours in 2025: under the threshold, the sentence and the form to choose again.
-    let r = app.page_get(
-        &format!("/reports/annual/2025?contractor_id={}", w.contractor_b),
-        &cookie(&funder),
-    );
-    assert_eq!(r.status, 200, "{}", r.text);
-    assert!(r.text.contains("Secret statistique"), "{}", r.text);
-    assert!(r.text.contains(">Filtrer</button>"));
-    assert!(options(&r.text, "year").contains(&("2025".to_string(), true)));
-    assert!(options(&r.text, "contractor_id").contains(&(w.contractor_b.to_string(), true)));
-});
+on_both!(
+    a_filter_under_the_threshold_keeps_the_form,
+    |app: &TestApp| {
+        let (w, funder) = funded_world(app, "PLIE Seuil Page", "financeur@seuil.test");
+        // No hours in 2025: under the threshold, the sentence and the form to choose again.
+        let r = app.page_get(
+            &format!("/reports/annual/2025?contractor_id={}", w.contractor_b),
+            &cookie(&funder),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(r.text.contains("Secret statistique"), "{}", r.text);
+        assert!(r.text.contains(">Filtrer</button>"));
+        assert!(options(&r.text, "year").contains(&("2025".to_string(), true)));
+        assert!(options(&r.text, "contractor_id").contains(&(w.contractor_b.to_string(), true)));
+    }
+);
 
 on_both!(a_funder_elsewhere_is_sent_to_the_report, |app: &TestApp| {
     let w = world(app, "PLIE Ailleurs");
@@ -228,7 +248,11 @@ on_both!(a_funder_elsewhere_is_sent_to_the_report, |app: &TestApp| {
     for path in ["/validation", "/contractor", "/contractor/candidates"] {
         let r = app.page_get(path, &cookie(&funder));
         assert_eq!(r.status, 403, "{path}: {}", r.text);
-        assert!(r.text.contains("En tant que financeur"), "{path}: {}", r.text);
+        assert!(
+            r.text.contains("En tant que financeur"),
+            "{path}: {}",
+            r.text
+        );
         assert!(
             unescape(&r.text).contains(
                 r#"<a href="/reports/annual/2026" id="funder-report">Ouvrir le bilan annuel</a>"#
@@ -240,6 +264,8 @@ on_both!(a_funder_elsewhere_is_sent_to_the_report, |app: &TestApp| {
     // Others keep the general sentence.
     let r = app.page_get("/contractor", &cookie(&w.facilitator));
     assert_eq!(r.status, 403);
-    assert!(r.text.contains("Votre compte ne donne pas accès à cette page."));
+    assert!(r
+        .text
+        .contains("Votre compte ne donne pas accès à cette page."));
     assert!(!r.text.contains("En tant que financeur"));
 });
