@@ -1505,7 +1505,24 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             d.page = true;
             d
         }
-        ("GET", "/admin/labour-shares") => d.html(200, "The labour-share table"),
+        ("GET", "/admin/labour-shares") => d
+            .query("fait", query_text(), "The change just made, for its notice")
+            .html(200, "The labour-share table as a form"),
+        ("POST", "/admin/labour-shares") => {
+            let mut d = d;
+            d.body = Some(form_body(json!({
+                "shares[0].cpv_prefix": {"type": "string"},
+                "shares[0].label": {"type": "string"},
+                "shares[0].percent": {"type": "string", "description": "A French decimal (45,5)"},
+                "csrf_token": {"type": "string"}
+            })));
+            let mut d = d.redirect(
+                303,
+                "Saved: back to the table with a notice (a broken row: the form again, 422, errors beside the fields)",
+            );
+            d.page = true;
+            d
+        }
         ("GET", "/emails/failed") => d
             .query("fait", query_text(), "The change just made, for its notice")
             .html(200, "The failed emails with their retry buttons"),

@@ -148,7 +148,8 @@ pub const ROUTES: &[Access] = &[
     a("GET", "/admin/users", ADMIN, "Accounts page: the structure's users (email, role in French, active or not) with the forms to create or invite one, change a role, switch one off or on"),
     a("POST", "/admin/users", ADMIN, "Account creation form: with a password, or without one an invitation by email to choose it"),
     a("POST", "/admin/users/<id>", ADMIN, "Account change form: its role and organisation, switch it off or on, or send an invitation"),
-    a("GET", "/admin/labour-shares", ADMIN, "Labour-share table page: the share of labour by CPV prefix that calibrates clauses"),
+    a("GET", "/admin/labour-shares", ADMIN, "Labour-share table page: the share of labour by CPV prefix that calibrates clauses, as a form"),
+    a("POST", "/admin/labour-shares", ADMIN, "Labour-share form: replaces the structure's table with the filled rows"),
     a("GET", "/emails/failed", STAFF, "Failed emails page: the structure's outbox messages that could not be sent (recipient, subject, reason in French, last attempt, error), each with a retry button"),
     a("POST", "/emails/<id>/retry", STAFF, "Retry form of a failed email: puts it back in the queue"),
     // Routes of later work are added here.

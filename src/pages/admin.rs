@@ -517,49 +517,205 @@ pub async fn users_change(
 // ---------------------------------------------------------------------------------------
 // Labour shares
 
-#[derive(Serialize)]
+const SHARES_TITLE: &str = "Part de main-d'œuvre par famille d'achats";
+const SHARES_PATH: &str = "/admin/labour-shares";
+/// Empty rows the form adds after the table's, to type new prefixes in.
+const EMPTY_SHARE_ROWS: usize = 3;
+
+/// One row of the labour-share form, as typed or as stored.
+#[derive(Serialize, Default, Clone)]
 struct ShareLine {
     cpv_prefix: String,
     label: String,
-    /// Hundredths of a percent.
-    share: i64,
+    /// The share as a French decimal ("45,5").
+    percent: String,
 }
 
 #[derive(Serialize)]
 struct SharesPage {
-    shares: Vec<ShareLine>,
+    rows: Vec<ShareLine>,
+    /// Errors by field: `shares[i].cpv_prefix`, `shares[i].label`, `shares[i].percent`, `""`.
+    errors: FieldErrors,
+}
+
+fn shares_page(mut rows: Vec<ShareLine>, errors: FieldErrors) -> SharesPage {
+    rows.resize(rows.len() + EMPTY_SHARE_ROWS, ShareLine::default());
+    SharesPage { rows, errors }
+}
+
+fn share_lines(rows: Vec<crate::domain::calibration::LabourShareRef>) -> Vec<ShareLine> {
+    rows.into_iter()
+        .map(|r| ShareLine {
+            cpv_prefix: r.cpv_prefix,
+            label: r.label,
+            percent: crate::pages::hours_input(r.share_bp),
+        })
+        .collect()
 }
 
 /// GET /admin/labour-shares — an administrator: the structure's labour-share table (the
 /// share of labour in a contract's amount by CPV prefix, which calibrates a clause's hours),
-/// as `GET /api/v1/reference/labour-shares` answers it.
-#[rocket::get("/admin/labour-shares")]
-pub async fn labour_shares(visitor: Visitor, db: &State<Db>) -> Result<Html, Exit> {
+/// as `GET /api/v1/reference/labour-shares` answers it, as a form to change it.
+#[rocket::get("/admin/labour-shares?<fait>")]
+pub async fn labour_shares(
+    visitor: Visitor,
+    fait: Option<&str>,
+    db: &State<Db>,
+) -> Result<Html, Exit> {
     let caller = visitor.require(&[Role::Admin])?;
     let sid = caller.structure_id;
     let rows = db
         .run(move |c| crate::app::clauses::labour_shares(c, sid))
         .await
         .map_err(|e| visitor.problem(e.into()))?;
-    let page = SharesPage {
-        shares: rows
-            .into_iter()
-            .map(|r| ShareLine {
-                cpv_prefix: r.cpv_prefix,
-                label: r.label,
-                share: r.share_bp,
-            })
-            .collect(),
+    let view = PageView::new(
+        "admin_labour_shares.html",
+        SHARES_TITLE,
+        SHARES_PATH,
+        shares_page(share_lines(rows), FieldErrors::default()),
+    );
+    Ok(view
+        .notice(notice(fait))
+        .render(&visitor, &caller, Status::Ok))
+}
+
+#[derive(FromForm, Default)]
+pub struct ShareRow {
+    cpv_prefix: Option<String>,
+    label: Option<String>,
+    percent: Option<String>,
+}
+
+#[derive(FromForm, Default)]
+pub struct SharesForm {
+    csrf_token: Option<String>,
+    shares: Vec<ShareRow>,
+}
+
+/// The filled rows as the use case's items, with the form's index of each; or the errors
+/// of the texts beside their fields.
+fn read_shares(
+    rows: &[ShareLine],
+) -> Result<(Vec<crate::app::clauses::LabourShareItem>, Vec<usize>), FieldErrors> {
+    use crate::domain::limits::{Code, Label};
+    let mut errors = FieldErrors::default();
+    let mut items = Vec::new();
+    let mut at = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        if r.cpv_prefix.is_empty() && r.label.is_empty() && r.percent.is_empty() {
+            continue;
+        }
+        let field = |name: &str| format!("shares[{i}].{name}");
+        let prefix = Code::new(r.cpv_prefix.clone())
+            .map_err(|e| errors.add(field("cpv_prefix"), &e.violation("cpv_prefix")));
+        let label = Label::new(r.label.clone())
+            .map_err(|e| errors.add(field("label"), &e.violation("label")));
+        let percent = match crate::pages::parse_hours_input(&r.percent) {
+            Ok(Some(p)) => Some(p),
+            _ => {
+                errors.add(
+                    field("percent"),
+                    &Violation::new("labour_share_percent", "percent_out_of_range"),
+                );
+                None
+            }
+        };
+        if let (Ok(cpv_prefix), Ok(label), Some(p)) = (prefix, label, percent) {
+            items.push(crate::app::clauses::LabourShareItem {
+                cpv_prefix,
+                labour_share_percent: crate::domain::units::Hundredths(p),
+                label,
+            });
+            at.push(i);
+        }
+    }
+    if errors.is_empty() {
+        Ok((items, at))
+    } else {
+        Err(errors)
+    }
+}
+
+/// POST /admin/labour-shares — an administrator: replaces the structure's labour-share
+/// table with the filled rows (the use case of `PUT /api/v1/reference/labour-shares`);
+/// empty rows are ignored, a broken row saves nothing and comes back with its error beside
+/// its field (422).
+#[rocket::post("/admin/labour-shares", data = "<form>")]
+pub async fn labour_shares_save(
+    visitor: Visitor,
+    form: Option<Form<SharesForm>>,
+    origin: RequestOrigin,
+    db: &State<Db>,
+) -> Result<Exit, Exit> {
+    let caller = visitor.require(&[Role::Admin])?;
+    let form = form.map(Form::into_inner).unwrap_or_default();
+    visitor.check_form(&origin, &caller, form.csrf_token.as_deref())?;
+    let rows: Vec<ShareLine> = form
+        .shares
+        .iter()
+        .map(|r| ShareLine {
+            cpv_prefix: r.cpv_prefix.as_deref().unwrap_or("").trim().to_string(),
+            label: r.label.as_deref().unwrap_or("").trim().to_string(),
+            percent: r.percent.as_deref().unwrap_or("").trim().to_string(),
+        })
+        .collect();
+    let errors = match read_shares(&rows) {
+        Err(errors) => errors,
+        Ok((items, at)) => {
+            let sid = caller.structure_id;
+            let saved = db
+                .run(move |c| crate::app::clauses::replace_labour_shares(c, sid, items))
+                .await;
+            match saved {
+                Ok(_) => {
+                    return Ok(Exit::see_other(format!(
+                        "{SHARES_PATH}?fait=parts-enregistrees"
+                    )))
+                }
+                Err(AppError::Invalid(broken)) => {
+                    // `[k].field` of the k-th filled row: the form's row and field names.
+                    let mut errors = FieldErrors::default();
+                    for v in &broken {
+                        let (k, name) = v
+                            .field
+                            .trim_start_matches('[')
+                            .split_once("].")
+                            .unwrap_or(("", ""));
+                        let name = match name {
+                            "labour_share_percent" => "percent",
+                            other => other,
+                        };
+                        let key = match k.parse::<usize>().ok().and_then(|k| at.get(k)) {
+                            Some(i) => format!("shares[{i}].{name}"),
+                            None => String::new(),
+                        };
+                        errors.add(key, v);
+                    }
+                    errors
+                }
+                Err(e) => return Err(visitor.problem(e.into())),
+            }
+        }
     };
     let view = PageView::new(
         "admin_labour_shares.html",
-        "Part de main-d'œuvre par famille d'achats",
-        "/admin/labour-shares",
-        page,
+        SHARES_TITLE,
+        SHARES_PATH,
+        SharesPage { rows, errors },
     );
-    Ok(view.render(&visitor, &caller, Status::Ok))
+    Ok(Exit::Page(view.render(
+        &visitor,
+        &caller,
+        Status::UnprocessableEntity,
+    )))
 }
 
 pub fn routes() -> Vec<rocket::Route> {
-    rocket::routes![users_list, users_create, users_change, labour_shares]
+    rocket::routes![
+        users_list,
+        users_create,
+        users_change,
+        labour_shares,
+        labour_shares_save
+    ]
 }

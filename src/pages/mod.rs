@@ -566,6 +566,7 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "compte-invite" => "Le compte est créé ; une invitation à choisir son mot de passe part par courriel, valable 48 heures.",
         "invitation-envoyee" => "Une invitation à choisir son mot de passe part par courriel ; elle reste valable 48 heures.",
         "compte-modifie" => "Le compte est modifié.",
+        "parts-enregistrees" => "Le tableau des parts de main-d'œuvre est enregistré : il sert aux prochains calibrages.",
         "courriel-renvoye" => "Le courriel repart dans la file d'envoi : il sera envoyé au prochain passage de l'expéditeur.",
         "compte-desactive" => "Le compte est désactivé : il ne peut plus se connecter et ses sessions sont fermées.",
         "lien-envoye" => "Si un compte actif correspond à cette adresse, un lien pour choisir un nouveau mot de passe lui est envoyé par courriel ; il reste valable 48 heures.",

@@ -817,6 +817,17 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
         // The funder's role set again as it is: nothing changes (its token stays usable).
         ("POST", "/admin/users/<id>") => call(303, Body::Form("action=role&role=funder".into())),
         ("GET", "/emails/failed") => get(),
+        // The table saved as it is (its rows read from the API).
+        ("POST", "/admin/labour-shares") => {
+            let table = app.get("/api/v1/reference/labour-shares", &w.admin).body;
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            for (i, row) in table.as_array().unwrap().iter().enumerate() {
+                form.append_pair(&format!("shares[{i}].cpv_prefix"), row["cpv_prefix"].as_str().unwrap());
+                form.append_pair(&format!("shares[{i}].label"), row["label"].as_str().unwrap());
+                form.append_pair(&format!("shares[{i}].percent"), &row["labour_share_percent"].to_string().replace('.', ","));
+            }
+            call(303, Body::Form(form.finish()))
+        }
         ("POST", "/emails/<id>/retry") => {
             let structure = app.get("/api/v1/me", &w.admin).body["structure_id"]
                 .as_i64()

@@ -238,7 +238,8 @@ on_both!(
                         || path == "/logout"
                         || path == "/reports/annual"
                         || path.starts_with("/admin/users")
-                        || path == "/emails/{id}/retry",
+                        || path == "/emails/{id}/retry"
+                        || path == "/admin/labour-shares",
                     "{method} {path}: no 2xx answer"
                 );
                 for (status, r) in success {

@@ -255,27 +255,103 @@ on_both!(the_admin_manages_the_accounts, |app: &TestApp| {
     app.get_ok("/api/v1/me", &other.facilitator);
 });
 
-on_both!(the_admin_reads_the_labour_shares, |app: &TestApp| {
-    let w = world(app, "PLIE Parts");
-    let api = app.get_ok("/api/v1/reference/labour-shares", &w.admin).body;
-    let s = app.page_session(&w.admin);
-    let r = app.page_get("/admin/labour-shares", &s);
-    assert_eq!(r.status, 200, "{}", r.text);
-    let text = unescape(&r.text);
-    for row in api.as_array().unwrap() {
+on_both!(
+    the_admin_reads_and_edits_the_labour_shares,
+    |app: &TestApp| {
+        let w = world(app, "PLIE Parts");
+        let api = app.get_ok("/api/v1/reference/labour-shares", &w.admin).body;
+        let table = api.as_array().unwrap().clone();
+        let s = app.page_session(&w.admin);
+        let r = app.page_get("/admin/labour-shares", &s);
+        assert_eq!(r.status, 200, "{}", r.text);
+        let text = unescape(&r.text);
+        for (i, row) in table.iter().enumerate() {
+            let prefix = row["cpv_prefix"].as_str().unwrap();
+            assert!(
+                text.contains(&format!(
+                    "name=\"shares[{i}].cpv_prefix\" type=\"text\" size=\"8\" value=\"{prefix}\""
+                )),
+                "{row} {text}"
+            );
+        }
+        // The form: the table's rows, then empty ones to add a prefix.
+        let n = table.len();
+        let mut fields: Vec<(String, String)> = Vec::new();
+        for (i, row) in table.iter().enumerate() {
+            fields.push((
+                format!("shares[{i}].cpv_prefix"),
+                row["cpv_prefix"].as_str().unwrap().into(),
+            ));
+            fields.push((
+                format!("shares[{i}].label"),
+                row["label"].as_str().unwrap().into(),
+            ));
+            fields.push((
+                format!("shares[{i}].percent"),
+                row["labour_share_percent"].to_string().replace('.', ","),
+            ));
+        }
+        let with = |extra: &[(String, String)]| -> Vec<(String, String)> {
+            fields.iter().chain(extra.iter()).cloned().collect()
+        };
+        let post = |all: Vec<(String, String)>| {
+            let refs: Vec<(&str, &str)> =
+                all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            app.page_post("/admin/labour-shares", &s, &refs)
+        };
+        // A broken row: its error beside its field, nothing stored.
+        let r = post(with(&[
+            (format!("shares[{n}].cpv_prefix"), "4x".into()),
+            (format!("shares[{n}].label"), "Gros œuvre".into()),
+            (format!("shares[{n}].percent"), "45,5".into()),
+            (format!("shares[{}].cpv_prefix", n + 1), String::new()),
+        ]));
+        assert_eq!(r.status, 422, "{}", r.text);
         assert!(
-            text.contains(&format!(
-                "<td data-label=\"Préfixe CPV\">{}</td>",
-                row["cpv_prefix"].as_str().unwrap()
-            )),
-            "{row} {text}"
+            r.text.contains(&format!("id=\"e-{n}-cpv_prefix\"")),
+            "{}",
+            r.text
         );
-        assert!(
-            text.contains(&unescape(row["label"].as_str().unwrap())),
-            "{row}"
+        assert_eq!(
+            app.get_ok("/api/v1/reference/labour-shares", &w.admin).body,
+            api
         );
+        // Without the form's secret: refused.
+        let r = app.page_post_raw(
+        "/admin/labour-shares",
+        &s,
+        format!("shares%5B{n}%5D.cpv_prefix=4521&shares%5B{n}%5D.label=X&shares%5B{n}%5D.percent=45"),
+    );
+        assert_eq!(r.status, 403);
+        assert_eq!(
+            app.get_ok("/api/v1/reference/labour-shares", &w.admin).body,
+            api
+        );
+        // A new prefix saved: the API reads it, with the others unchanged (empty rows ignored).
+        let r = post(with(&[
+            (format!("shares[{n}].cpv_prefix"), "4521".into()),
+            (format!("shares[{n}].label"), "Gros œuvre".into()),
+            (format!("shares[{n}].percent"), "45,5".into()),
+            (format!("shares[{}].cpv_prefix", n + 1), String::new()),
+            (format!("shares[{}].label", n + 1), String::new()),
+            (format!("shares[{}].percent", n + 1), String::new()),
+        ]));
+        assert_eq!(r.status, 303, "{}", r.text);
+        assert_eq!(
+            r.header("Location"),
+            Some("/admin/labour-shares?fait=parts-enregistrees")
+        );
+        let after = app.get_ok("/api/v1/reference/labour-shares", &w.admin).body;
+        let after = after.as_array().unwrap();
+        assert_eq!(after.len(), n + 1, "{after:?}");
+        let added = after
+            .iter()
+            .find(|r| r["cpv_prefix"] == "4521")
+            .expect("added");
+        assert_eq!(added["labour_share_percent"], serde_json::json!(45.5));
+        assert_eq!(added["label"], "Gros œuvre");
+        for row in &table {
+            assert!(after.contains(row), "{row}");
+        }
     }
-    if api.as_array().unwrap().is_empty() {
-        assert!(text.contains("Aucune part de main-d'œuvre n'est enregistrée."));
-    }
-});
+);
