@@ -1652,6 +1652,84 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                  nothing stored then",
             )
         }
+        ("GET", "/reports/annual") => {
+            let d = d.query(
+                "year",
+                query_text(),
+                "The calendar year chosen (the current year when it is not a year)",
+            );
+            let mut d = report_filters(d).redirect(
+                303,
+                "To the report page of that year with the chosen filters; no session: to the login page",
+            );
+            d.page = true;
+            d
+        }
+        ("GET", "/admin/users") => d
+            .query("fait", query_text(), "The change just made, for its notice")
+            .html(200, "The accounts with their forms"),
+        ("POST", "/admin/users") => {
+            let mut d = d;
+            d.body = Some(form_body(json!({
+                "email": {"type": "string"},
+                "role": {"type": "string", "enum": ["admin", "facilitator", "contractor", "funder"]},
+                "organisation_id": {"type": "string", "description": "An organisation of the structure (contractor: required)"},
+                "password": {"type": "string", "description": "Empty: an invitation by email"},
+                "csrf_token": {"type": "string"}
+            })));
+            let mut d = d.redirect(
+                303,
+                "Created: back to the accounts with a notice (a refused form: the accounts again, 422, errors beside the fields)",
+            );
+            d.page = true;
+            d
+        }
+        ("POST", "/admin/users/<id>") => {
+            let mut d = d.path("id", id(), "The account");
+            d.body = Some(form_body(json!({
+                "action": {"type": "string", "enum": ["role", "deactivate", "activate", "invite"]},
+                "role": {"type": "string", "enum": ["admin", "facilitator", "contractor", "funder"]},
+                "organisation_id": {"type": "string"},
+                "csrf_token": {"type": "string"}
+            })));
+            let mut d = d.redirect(
+                303,
+                "Changed: back to the accounts with a notice (refused: the accounts again, 422, the reason beside the account)",
+            );
+            d.page = true;
+            d
+        }
+        ("GET", "/admin/labour-shares") => d
+            .query("fait", query_text(), "The change just made, for its notice")
+            .html(200, "The labour-share table as a form"),
+        ("POST", "/admin/labour-shares") => {
+            let mut d = d;
+            d.body = Some(form_body(json!({
+                "shares[0].cpv_prefix": {"type": "string"},
+                "shares[0].label": {"type": "string"},
+                "shares[0].percent": {"type": "string", "description": "A French decimal (45,5)"},
+                "csrf_token": {"type": "string"}
+            })));
+            let mut d = d.redirect(
+                303,
+                "Saved: back to the table with a notice (a broken row: the form again, 422, errors beside the fields)",
+            );
+            d.page = true;
+            d
+        }
+        ("GET", "/emails/failed") => d
+            .query("fait", query_text(), "The change just made, for its notice")
+            .html(200, "The failed emails with their retry buttons"),
+        ("POST", "/emails/<id>/retry") => {
+            let mut d = d.path("id", id(), "The outbox message");
+            d.body = Some(form_body(json!({"csrf_token": {"type": "string"}})));
+            let mut d = d.redirect(
+                303,
+                "Queued again: back to the failed emails with a notice (no longer failed: the list again, 409)",
+            );
+            d.page = true;
+            d
+        }
         _ => return None,
     })
 }

@@ -394,3 +394,63 @@ pub async fn page_extras(
     })
     .await
 }
+
+/// What the report page's filter form offers the caller: the first year with validated
+/// hours in their scope, and the territories, buyers and contractors with hours there
+/// (organisations by name, sorted as a person reads them). Read over the caller's whole
+/// scope, before the request's filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportChoices {
+    pub first_year: Option<i32>,
+    pub territories: Vec<String>,
+    pub buyers: Vec<(i64, String)>,
+    pub contractors: Vec<(i64, String)>,
+}
+
+pub async fn report_choices(db: &Db, resolved: &Resolved) -> AppResult<ReportChoices> {
+    let scope = match resolved.suppression {
+        // A funder: the scope before the filters.
+        Some(_) => resolved.base.clone(),
+        // Staff: their structure; a territory there is a filter.
+        None => ReportScope {
+            structures: resolved.scope.structures.clone(),
+            ..ReportScope::default()
+        },
+    };
+    on(db, move |c| {
+        let found = store::filter_choices(c, &scope)?;
+        let mut ids: Vec<i64> = found
+            .buyers
+            .iter()
+            .chain(found.contractors.iter())
+            .copied()
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let names = organisation_names_of(c, &ids)?;
+        let named = |list: &[i64]| {
+            let mut out: Vec<(i64, String)> = list
+                .iter()
+                .map(|id| {
+                    (
+                        *id,
+                        names.get(id).cloned().unwrap_or_else(|| id.to_string()),
+                    )
+                })
+                .collect();
+            out.sort_by(|a, b| {
+                a.1.to_lowercase()
+                    .cmp(&b.1.to_lowercase())
+                    .then(a.0.cmp(&b.0))
+            });
+            out
+        };
+        Ok(ReportChoices {
+            first_year: found.first_year,
+            territories: found.territories.clone(),
+            buyers: named(&found.buyers),
+            contractors: named(&found.contractors),
+        })
+    })
+    .await
+}

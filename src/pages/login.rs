@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::api::query::{self, Param};
 use crate::api::report_params::RawParams;
-use crate::app::reports::{annual_report, page_extras};
+use crate::app::reports::{annual_report, page_extras, report_choices};
 use crate::auth::csrf::RequestOrigin;
 use crate::auth::login::{end_session, login_with};
 use crate::auth::password::HashLimiter;
@@ -25,7 +25,7 @@ use crate::db::Db;
 use crate::domain::limits::{Email, Password, TextError};
 use crate::domain::rule::Violation;
 use crate::error::ApiError;
-use crate::reports::html::{page_context, render, PageExtras};
+use crate::reports::html::{filter_form, page_context, render, FilterForm, PageExtras};
 use crate::reports::{Report, ScopeLabel};
 
 use crate::pages::CSP;
@@ -164,6 +164,7 @@ struct BelowThresholdContext<'a> {
     title: String,
     scope: &'static str,
     sentence: &'a str,
+    form: FilterForm,
 }
 
 #[derive(Serialize)]
@@ -527,6 +528,11 @@ pub async fn annual_page(
         Ok(l) => l,
         Err(e) => return Ok(error_page(&db.clock, &e)),
     };
+    let choices = match report_choices(db, &loaded.resolved).await {
+        Ok(c) => c,
+        Err(e) => return Ok(error_page(&db.clock, &e.into())),
+    };
+    let form = filter_form(&choices, &req, current_year(&db.clock));
     let report = match &loaded.report {
         Report::Shown(r) => r,
         Report::BelowThreshold(below) => {
@@ -541,6 +547,7 @@ pub async fn annual_page(
                     ),
                     scope: "secret statistique",
                     sentence: below.sentence(),
+                    form,
                 },
             );
             return Ok(match body {
@@ -592,6 +599,7 @@ pub async fn annual_page(
         current_year: current_year(&db.clock),
         csrf_token,
         edited_on: crate::domain::next_action::format_date_fr(db.clock.today()),
+        form,
     };
     let context = page_context(report, &extras);
     match render("annual.html", context) {
@@ -600,8 +608,52 @@ pub async fn annual_page(
     }
 }
 
+/// GET /reports/annual — staff and funders: the report page's filter form (GET, so that
+/// its address can be shared) sends here; answered with a redirect to the page's own
+/// address, `/reports/annual/{year}` with the chosen filters. A year that is not a year
+/// sends to the current one.
+#[rocket::get(
+    "/reports/annual?<year>&<territory>&<buyer_id>&<contractor_id>&<clause_kind>&<structure_id>"
+)]
+#[allow(clippy::too_many_arguments)]
+pub fn annual_filter(
+    visitor: crate::pages::Visitor,
+    year: Param<String>,
+    territory: Param<String>,
+    buyer_id: Param<String>,
+    contractor_id: Param<String>,
+    clause_kind: Param<String>,
+    structure_id: Param<String>,
+) -> Result<Redirect, crate::pages::Exit> {
+    use crate::domain::period::{FIRST_YEAR, LAST_YEAR};
+    visitor.require(&[
+        crate::auth::Role::Admin,
+        crate::auth::Role::Facilitator,
+        crate::auth::Role::Funder,
+    ])?;
+    let year = year
+        .value()
+        .and_then(|y| y.trim().parse::<i32>().ok())
+        .filter(|y| (FIRST_YEAR..=LAST_YEAR).contains(y))
+        .unwrap_or(visitor.year);
+    let raw = RawParams {
+        territory,
+        buyer_id,
+        contractor_id,
+        clause_kind,
+        structure_id,
+        ..<RawParams as Default>::default()
+    };
+    let query = filter_query(&raw);
+    Ok(Redirect::to(if query.is_empty() {
+        format!("/reports/annual/{year}")
+    } else {
+        format!("/reports/annual/{year}?{query}")
+    }))
+}
+
 pub fn routes() -> Vec<rocket::Route> {
-    rocket::routes![login_form, login_submit, logout, annual_page]
+    rocket::routes![login_form, login_submit, logout, annual_page, annual_filter]
 }
 
 #[cfg(test)]

@@ -13,9 +13,11 @@
 //! Chosen over `Lax` because `Lax` would also send the cookie on every cross-site top-level
 //! GET, widening what a forged link can trigger, for no gain to the user.
 
+pub mod admin;
 pub mod candidates;
 pub mod contractor;
 pub mod contracts;
+pub mod emails;
 pub mod home;
 pub mod login;
 pub mod password;
@@ -129,6 +131,18 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "contract_import.html",
         include_str!("../../templates/pages/contract_import.html"),
+    ),
+    (
+        "admin_users.html",
+        include_str!("../../templates/pages/admin_users.html"),
+    ),
+    (
+        "admin_labour_shares.html",
+        include_str!("../../templates/pages/admin_labour_shares.html"),
+    ),
+    (
+        "emails_failed.html",
+        include_str!("../../templates/pages/emails_failed.html"),
     ),
 ];
 
@@ -247,6 +261,24 @@ pub struct NavLink {
 
 /// The links of the header, by role.
 fn navigation(role: Role, year: i32) -> Vec<NavLink> {
+    let mut links = role_navigation(role, year);
+    if matches!(role, Role::Admin | Role::Facilitator) {
+        links.push(NavLink {
+            href: "/emails/failed".into(),
+            label: "Courriels non envoyés",
+        });
+    }
+    if role == Role::Admin {
+        links.push(NavLink {
+            href: "/admin/users".into(),
+            label: "Comptes",
+        });
+    }
+    links
+}
+
+/// The links every account of a role has.
+fn role_navigation(role: Role, year: i32) -> Vec<NavLink> {
     match role {
         Role::Contractor => vec![
             NavLink {
@@ -474,7 +506,12 @@ impl Visitor {
     }
 
     fn forbidden(&self, caller: &Caller) -> Html {
-        let view = PageView::new("forbidden.html", "Accès refusé", "", ());
+        // A funder reads the annual report only: the page says so and links to it.
+        let page = Forbidden {
+            funder: caller.role == Role::Funder,
+            home: home_of(caller.role, self.year),
+        };
+        let view = PageView::new("forbidden.html", "Accès refusé", "", page);
         let mut page = view.render(self, caller, Status::Forbidden);
         page.set_status(Status::Forbidden);
         page
@@ -505,6 +542,13 @@ impl Visitor {
             Exit::Page(page)
         })
     }
+}
+
+/// What the refusal page says: for a funder, what they can see and where.
+#[derive(Serialize)]
+struct Forbidden {
+    funder: bool,
+    home: String,
 }
 
 /// The errors of a refused form, each beside its field: field name -> French sentence (from
@@ -551,6 +595,13 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "corrigee" => "Le chiffre validé est corrigé.",
         "reponse-enregistree" => "Votre réponse est enregistrée.",
         "contacts-enregistres" => "Les contacts sont enregistrés : ils recevront les prochaines relances.",
+        "compte-cree" => "Le compte est créé : la personne peut se connecter avec le mot de passe choisi.",
+        "compte-invite" => "Le compte est créé ; une invitation à choisir son mot de passe part par courriel, valable 48 heures.",
+        "invitation-envoyee" => "Une invitation à choisir son mot de passe part par courriel ; elle reste valable 48 heures.",
+        "compte-modifie" => "Le compte est modifié.",
+        "parts-enregistrees" => "Le tableau des parts de main-d'œuvre est enregistré : il sert aux prochains calibrages.",
+        "courriel-renvoye" => "Le courriel repart dans la file d'envoi : il sera envoyé au prochain passage de l'expéditeur.",
+        "compte-desactive" => "Le compte est désactivé : il ne peut plus se connecter et ses sessions sont fermées.",
         "lien-envoye" => "Si un compte actif correspond à cette adresse, un lien pour choisir un nouveau mot de passe lui est envoyé par courriel ; il reste valable 48 heures.",
         "contrat-cree" => "Le marché est enregistré.",
         "clause-creee" => "La clause est enregistrée comme brouillon : attribuez ses heures, puis activez-la.",
@@ -608,6 +659,8 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(upload::routes());
     routes.extend(validation::routes());
     routes.extend(contracts::routes());
+    routes.extend(admin::routes());
+    routes.extend(emails::routes());
     routes
 }
 

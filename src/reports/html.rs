@@ -40,6 +40,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "password.html",
         include_str!("../../templates/report/password.html"),
     ),
+    (
+        "_filters.html",
+        include_str!("../../templates/report/_filters.html"),
+    ),
 ];
 
 fn environment() -> &'static Result<Environment<'static>, String> {
@@ -183,7 +187,7 @@ pub struct Figure {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Link {
     pub label: String,
     pub href: String,
@@ -206,6 +210,135 @@ pub struct PageExtras {
     pub csrf_token: String,
     /// The day the page is edited, in French ("27 novembre 2026"): printed with the report.
     pub edited_on: String,
+    /// The filter form (year, territory, buyer, contractor, clause kind).
+    pub form: FilterForm,
+}
+
+/// One option of a select of the filter form.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// The report page's filter form (GET `/reports/annual`, which sends to the page's own
+/// address so that it can be shared): whole years only, up to the current one; the
+/// territories, buyers and contractors that have hours in the caller's scope, by name.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct FilterForm {
+    pub years: Vec<Choice>,
+    pub territories: Vec<Choice>,
+    pub buyers: Vec<Choice>,
+    pub contractors: Vec<Choice>,
+    pub clause_kinds: Vec<Choice>,
+    /// A `structure_id` the page was given (funders with several structures), kept.
+    pub structure_id: Option<i64>,
+    /// The CSV and XLSX downloads of the same selection.
+    pub downloads: Vec<Link>,
+}
+
+/// The years a report can be asked for: from the first year with validated hours (or four
+/// years back, whichever is earlier) to the current year, newest first; the page's year is
+/// selected. A year not yet begun is never offered.
+pub fn year_choices(first_with_data: Option<i32>, year: i32, current_year: i32) -> Vec<Choice> {
+    use crate::domain::period::FIRST_YEAR;
+    let mut from = (current_year - 4).min(first_with_data.unwrap_or(current_year));
+    if year <= current_year {
+        from = from.min(year);
+    }
+    let from = from.max(FIRST_YEAR);
+    (from..=current_year)
+        .rev()
+        .map(|y| Choice {
+            value: y.to_string(),
+            label: y.to_string(),
+            selected: y == year,
+        })
+        .collect()
+}
+
+/// Builds the filter form of a report page for `req`, from what the caller's scope offers.
+pub fn filter_form(
+    choices: &crate::app::reports::ReportChoices,
+    req: &crate::reports::ReportRequest,
+    current_year: i32,
+) -> FilterForm {
+    use crate::domain::vocabulary::ClauseKind;
+    let year = req.period.from.year;
+    let of = |value: String, label: String, selected: bool| Choice {
+        value,
+        label,
+        selected,
+    };
+    let mut territories: Vec<Choice> = choices
+        .territories
+        .iter()
+        .map(|t| {
+            of(
+                t.clone(),
+                format!("Département {t}"),
+                req.territory.as_deref() == Some(t.as_str()),
+            )
+        })
+        .collect();
+    if let Some(t) = &req.territory {
+        if !territories.iter().any(|c| c.selected) {
+            territories.push(of(t.clone(), format!("Département {t}"), true));
+        }
+    }
+    let organisations = |list: &[(i64, String)], chosen: Option<i64>| -> Vec<Choice> {
+        list.iter()
+            .map(|(id, name)| of(id.to_string(), name.clone(), chosen == Some(*id)))
+            .collect()
+    };
+    let clause_kinds = ClauseKind::CODES
+        .iter()
+        .filter_map(|code| ClauseKind::parse(code))
+        .map(|k| {
+            of(
+                k.as_str().to_string(),
+                k.label().to_string(),
+                req.clause_kind == Some(k),
+            )
+        })
+        .collect();
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("year", &year.to_string());
+    if let Some(t) = &req.territory {
+        query.append_pair("territory", t);
+    }
+    for (name, id) in [
+        ("buyer_id", req.buyer_id.map(i64::from)),
+        ("contractor_id", req.contractor_id.map(i64::from)),
+        ("structure_id", req.structure_id.map(|s| s.0)),
+    ] {
+        if let Some(id) = id {
+            query.append_pair(name, &id.to_string());
+        }
+    }
+    if let Some(k) = req.clause_kind {
+        query.append_pair("clause_kind", k.as_str());
+    }
+    let query = query.finish();
+    FilterForm {
+        years: year_choices(choices.first_year, year, current_year),
+        territories,
+        buyers: organisations(&choices.buyers, req.buyer_id.map(i64::from)),
+        contractors: organisations(&choices.contractors, req.contractor_id.map(i64::from)),
+        clause_kinds,
+        structure_id: req.structure_id.map(|s| s.0),
+        downloads: vec![
+            Link {
+                label: "Télécharger le CSV".into(),
+                href: format!("/api/v1/reports/annual.csv?{query}"),
+            },
+            Link {
+                label: "Télécharger le classeur XLSX".into(),
+                href: format!("/api/v1/reports/annual.xlsx?{query}"),
+            },
+        ],
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -230,6 +363,7 @@ pub struct PageContext {
     pub previous_year: Link,
     /// None when the next year has not started (its report would be empty).
     pub next_year: Option<Link>,
+    pub form: FilterForm,
 }
 
 fn hours_fr(h: i64) -> String {
@@ -500,6 +634,7 @@ pub fn page_context(report: &AnnualReport, extras: &PageExtras) -> PageContext {
         downloads,
         previous_year: year_link(year - 1),
         next_year: (year < extras.current_year).then(|| year_link(year + 1)),
+        form: extras.form.clone(),
     }
 }
 
@@ -525,6 +660,26 @@ mod tests {
         assert!(c.bars[2].current && !c.bars[0].current);
         assert!(c.bars.iter().all(|b| b.y + b.height == c.baseline));
         assert!(c.bars.iter().all(|b| b.x >= 0 && b.x + b.width <= c.width));
+    }
+
+    #[test]
+    fn the_year_choices_are_whole_years_up_to_the_current_one() {
+        let years = |c: Vec<Choice>| -> Vec<String> { c.into_iter().map(|c| c.value).collect() };
+        // No data: four years back.
+        assert_eq!(
+            years(year_choices(None, 2026, 2026)),
+            ["2026", "2025", "2024", "2023", "2022"]
+        );
+        // Data from 2019: back to 2019.
+        assert_eq!(years(year_choices(Some(2019,), 2025, 2026)).len(), 8);
+        // A page of a year not yet begun never offers it.
+        let c = year_choices(Some(2024), 2027, 2026);
+        assert_eq!(c.first().unwrap().value, "2026");
+        assert!(c.iter().all(|c| !c.selected));
+        // An older page's year is offered and chosen.
+        let c = year_choices(Some(2024), 2015, 2026);
+        assert_eq!(c.last().unwrap().value, "2015");
+        assert!(c.last().unwrap().selected);
     }
 
     #[test]

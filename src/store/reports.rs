@@ -687,3 +687,79 @@ pub fn organisation_structure(
         .first(conn)
         .optional()
 }
+
+/// What the report page's filter form offers for a scope (the caller's, before any filter):
+/// the first year with validated hours, and the territories, buyers and contractors that
+/// have some, each read from the yearly aggregates in one pass.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FilterChoices {
+    pub first_year: Option<i32>,
+    pub territories: Vec<String>,
+    pub buyers: Vec<i64>,
+    pub contractors: Vec<i64>,
+}
+
+/// The filter choices of `scope` (its structures and territory; its other filters are not
+/// applied, so that a choice already made does not hide the others).
+pub fn filter_choices(conn: &mut Conn, scope: &ReportScope) -> QueryResult<FilterChoices> {
+    let base = ReportScope {
+        structures: scope.structures.clone(),
+        territory: scope.territory.clone(),
+        ..ReportScope::default()
+    };
+    let with_hours = (placement_year_totals::work + placement_year_totals::training).gt(0);
+    let mut q = placement_year_totals::table
+        .filter(with_hours)
+        .select(diesel::dsl::min(placement_year_totals::year))
+        .into_boxed();
+    snapshot_scope!(
+        q,
+        &base,
+        placement_year_totals,
+        placement_year_totals::structure_id
+    );
+    let first_year = q.get_result::<Option<i32>>(conn)?;
+    let mut q = placement_year_totals::table
+        .filter(with_hours)
+        .select(placement_year_totals::territory)
+        .distinct()
+        .into_boxed();
+    snapshot_scope!(
+        q,
+        &base,
+        placement_year_totals,
+        placement_year_totals::structure_id
+    );
+    let mut territories = q.load::<String>(conn)?;
+    territories.sort();
+    let mut q = placement_year_totals::table
+        .filter(with_hours)
+        .select(placement_year_totals::buyer_id)
+        .distinct()
+        .into_boxed();
+    snapshot_scope!(
+        q,
+        &base,
+        placement_year_totals,
+        placement_year_totals::structure_id
+    );
+    let buyers = q.load::<i64>(conn)?;
+    let mut q = placement_year_totals::table
+        .filter(with_hours)
+        .select(placement_year_totals::contractor_id)
+        .distinct()
+        .into_boxed();
+    snapshot_scope!(
+        q,
+        &base,
+        placement_year_totals,
+        placement_year_totals::structure_id
+    );
+    let contractors = q.load::<i64>(conn)?;
+    Ok(FilterChoices {
+        first_year,
+        territories,
+        buyers,
+        contractors,
+    })
+}

@@ -102,6 +102,8 @@ fn kind_of(route: &Access) -> Option<Kind> {
         "candidates" => Kind::Referral,
         "milestones" => Kind::Milestone,
         "notifications" => Kind::Notification,
+        // The retry form of a failed email (`/emails/<id>/retry`).
+        "emails" => Kind::Notification,
         "assignments" => Kind::Assignment,
         "users" => Kind::User,
         "entries" => Kind::Hour,
@@ -859,6 +861,37 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
                 s.a.placement
             )),
         ),
+        // The report page's filter form: to the page of the chosen year.
+        ("GET", "/reports/annual") => with_query(call(303, Body::None), "year=2025"),
+        ("GET", "/admin/users") | ("GET", "/admin/labour-shares") => get(),
+        // A new account, invited by email to choose its password.
+        ("POST", "/admin/users") => call(
+            303,
+            Body::Form(format!("email=compte-{n}%40matrice.test&role=facilitator")),
+        ),
+        // The funder's role set again as it is: nothing changes (its token stays usable).
+        ("POST", "/admin/users/<id>") => call(303, Body::Form("action=role&role=funder".into())),
+        ("GET", "/emails/failed") => get(),
+        // The table saved as it is (its rows read from the API).
+        ("POST", "/admin/labour-shares") => {
+            let table = app.get("/api/v1/reference/labour-shares", &w.admin).body;
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            for (i, row) in table.as_array().unwrap().iter().enumerate() {
+                form.append_pair(&format!("shares[{i}].cpv_prefix"), row["cpv_prefix"].as_str().unwrap());
+                form.append_pair(&format!("shares[{i}].label"), row["label"].as_str().unwrap());
+                form.append_pair(&format!("shares[{i}].percent"), &row["labour_share_percent"].to_string().replace('.', ","));
+            }
+            call(303, Body::Form(form.finish()))
+        }
+        ("POST", "/emails/<id>/retry") => {
+            let structure = app.get("/api/v1/me", &w.admin).body["structure_id"]
+                .as_i64()
+                .unwrap();
+            with_id(
+                call(303, Body::None),
+                failed_notification(app, structure, w.clause),
+            )
+        }
         (method, path) => panic!(
             "{method} {path}: no entry in the matrix's success table (tests/api/matrix.rs, fn success)"
         ),
