@@ -37,3 +37,4 @@ pub mod referrals;
 
 pub use error::{AppError, AppResult};
 pub mod workspace;
+pub mod worklist;

@@ -27,3 +27,4 @@ pub mod validation;
 pub mod vocabulary;
 pub mod withdrawals;
 pub mod workspace;
+pub mod worklist;

@@ -1,0 +1,533 @@
+//! The queries of a structure's work list beyond needs and proposals: late reports, entries
+//! waiting for validation, the totals of active clauses (their progress), eligibility about
+//! to expire, exits without outcome and emails that failed. Each kind is a few indexed
+//! queries over the structure, bounded (`limit` rows, plus a count of all), never one a
+//! clause or a person.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+
+use crate::db::schema::{
+    assignment_month_totals, assignments, clauses, contracts, eligibility_validations,
+    hour_entries, milestones, organisations, outbox, participants, placements,
+};
+use crate::db::Conn;
+use crate::domain::calendar;
+use crate::domain::hours::EntryStatus;
+use crate::domain::ids::{OrganisationId, StructureId};
+use crate::domain::period::Month;
+use crate::domain::vocabulary::{ClauseStatus, OutboxStatus};
+use crate::store::names::{clause_label, organisation_names};
+
+/// How many overdue report milestones are read at most (oldest first) to find the late
+/// reports: the lines come from them, so a structure with more shows the oldest.
+pub const LATE_MILESTONES_READ: i64 = 1000;
+
+/// The late reports of one assignment (a contractor on a clause).
+#[derive(Debug, Clone)]
+pub struct LateReport {
+    pub contractor_id: i64,
+    pub contractor_name: String,
+    pub clause_id: i64,
+    pub clause_label: String,
+    /// The months owed (`YYYY-MM`), oldest first.
+    pub months: Vec<String>,
+    /// The earliest due date of the periods owed.
+    pub since: NaiveDate,
+}
+
+/// milestone's assignment, contractor, contractor's name, clause, lot, reference, title,
+/// period, due date
+type OverdueRow = (
+    i64,
+    i64,
+    String,
+    i64,
+    Option<i32>,
+    String,
+    String,
+    String,
+    NaiveDate,
+);
+
+/// The report periods overdue on `today` (due before it, not marked done) of the active
+/// clauses of the structure, per assignment, whose owed figures are not all in: each
+/// (placement, month) open in the period needs an entry not refused, as the contractor's
+/// pages and the reminders count it. All the late assignments, oldest first (the caller
+/// bounds what it shows).
+pub fn late_reports(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    today: NaiveDate,
+) -> QueryResult<Vec<LateReport>> {
+    let rows: Vec<OverdueRow> = milestones::table
+        .inner_join(assignments::table.on(assignments::clause_id.eq(milestones::clause_id)))
+        .inner_join(clauses::table.on(clauses::id.eq(milestones::clause_id)))
+        .inner_join(contracts::table.on(contracts::id.eq(clauses::contract_id)))
+        .inner_join(organisations::table.on(organisations::id.eq(assignments::contractor_id)))
+        .filter(milestones::structure_id.eq(structure_id))
+        .filter(milestones::kind.eq("report"))
+        .filter(milestones::manual.eq(false))
+        .filter(milestones::done_at.is_null())
+        .filter(milestones::due_on.lt(today))
+        .filter(clauses::status.eq(ClauseStatus::Active))
+        .order((milestones::due_on, assignments::id))
+        .limit(LATE_MILESTONES_READ)
+        .select((
+            assignments::id,
+            assignments::contractor_id,
+            organisations::name,
+            clauses::id,
+            clauses::lot_number,
+            contracts::reference,
+            contracts::title,
+            milestones::period,
+            milestones::due_on,
+        ))
+        .load(conn)?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = rows
+        .iter()
+        .map(|r| r.0)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    type Span = (i64, i64, NaiveDate, Option<NaiveDate>, Option<NaiveDate>);
+    let spans: Vec<Span> = placements::table
+        .filter(placements::assignment_id.eq_any(&ids))
+        .filter(placements::cancelled_at.is_null())
+        .select((
+            placements::id,
+            placements::assignment_id,
+            placements::starts_on,
+            placements::ends_on,
+            placements::exit_on,
+        ))
+        .load(conn)?;
+    let mut by_assignment: HashMap<i64, Vec<(i64, NaiveDate, Option<NaiveDate>)>> =
+        HashMap::new();
+    for (id, a, start, end, exit) in spans {
+        by_assignment
+            .entry(a)
+            .or_default()
+            .push((id, start, exit.or(end)));
+    }
+    let placement_ids: Vec<i64> = by_assignment
+        .values()
+        .flat_map(|v| v.iter().map(|p| p.0))
+        .collect();
+    let first_month = rows
+        .iter()
+        .filter_map(|r| {
+            calendar::months_open(&r.7, NaiveDate::MIN, None)
+                .first()
+                .cloned()
+        })
+        .min()
+        .unwrap_or_default();
+    let entered: HashSet<(i64, String)> = if placement_ids.is_empty() {
+        HashSet::new()
+    } else {
+        hour_entries::table
+            .filter(hour_entries::placement_id.eq_any(&placement_ids))
+            .filter(hour_entries::month.ge(first_month))
+            .filter(hour_entries::status.ne(EntryStatus::Rejected))
+            .select((hour_entries::placement_id, hour_entries::month))
+            .load::<(i64, String)>(conn)?
+            .into_iter()
+            .collect()
+    };
+    let mut out: Vec<LateReport> = Vec::new();
+    let mut index: HashMap<i64, usize> = HashMap::new();
+    for (assignment, contractor, name, clause, lot, reference, title, period, due_on) in rows {
+        let spans = by_assignment
+            .get(&assignment)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let owed: Vec<(i64, String)> = spans
+            .iter()
+            .flat_map(|&(id, start, end)| {
+                calendar::months_open(&period, start, end)
+                    .into_iter()
+                    .map(move |m| (id, m))
+            })
+            .collect();
+        if calendar::period_reported(&owed, &entered) != Some(false) {
+            continue;
+        }
+        let missing: Vec<String> = owed
+            .into_iter()
+            .filter(|pair| !entered.contains(pair))
+            .map(|(_, m)| m)
+            .collect();
+        let at = *index.entry(assignment).or_insert_with(|| {
+            out.push(LateReport {
+                contractor_id: contractor,
+                contractor_name: name,
+                clause_id: clause,
+                clause_label: clause_label(&reference, &title, lot),
+                months: Vec::new(),
+                since: due_on,
+            });
+            out.len() - 1
+        });
+        let line = &mut out[at];
+        line.since = line.since.min(due_on);
+        for m in missing {
+            if !line.months.contains(&m) {
+                line.months.push(m);
+            }
+        }
+    }
+    for line in &mut out {
+        line.months.sort();
+    }
+    out.sort_by(|a, b| a.since.cmp(&b.since).then(a.clause_id.cmp(&b.clause_id)));
+    Ok(out)
+}
+
+/// The entries waiting for validation of one contractor.
+#[derive(Debug, Clone)]
+pub struct WaitingEntries {
+    pub contractor_id: i64,
+    pub contractor_name: String,
+    pub entries: i64,
+    /// The oldest month with an entry waiting (`YYYY-MM`).
+    pub oldest_month: String,
+}
+
+/// Per contractor of the structure, the entries waiting for validation and the oldest month
+/// they are of, from the kept counts per assignment and month (the partial index on
+/// `pending_entries > 0`), oldest first.
+pub fn waiting_entries(
+    conn: &mut Conn,
+    structure_id: StructureId,
+) -> QueryResult<Vec<WaitingEntries>> {
+    let rows: Vec<(i64, i64, String)> = assignment_month_totals::table
+        .inner_join(
+            assignments::table.on(assignments::id.eq(assignment_month_totals::assignment_id)),
+        )
+        .filter(assignments::structure_id.eq(structure_id))
+        .filter(assignment_month_totals::pending_entries.gt(0))
+        .group_by(assignments::contractor_id)
+        .select((
+            assignments::contractor_id,
+            sql::<BigInt>("CAST(SUM(assignment_month_totals.pending_entries) AS BIGINT)"),
+            sql::<Text>("MIN(assignment_month_totals.month)"),
+        ))
+        .load(conn)?;
+    let ids: Vec<OrganisationId> = rows.iter().map(|r| OrganisationId(r.0)).collect();
+    let names = organisation_names(conn, &ids)?;
+    let mut out: Vec<WaitingEntries> = rows
+        .into_iter()
+        .map(|(contractor_id, entries, oldest_month)| WaitingEntries {
+            contractor_id,
+            contractor_name: names
+                .get(&OrganisationId(contractor_id))
+                .cloned()
+                .unwrap_or_default(),
+            entries,
+            oldest_month,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        a.oldest_month
+            .cmp(&b.oldest_month)
+            .then(a.contractor_name.cmp(&b.contractor_name))
+    });
+    Ok(out)
+}
+
+/// An active clause with its validated hours up to a month, for its progress.
+#[derive(Debug, Clone)]
+pub struct ClauseHours {
+    pub clause_id: i64,
+    pub clause_label: String,
+    pub required_hours: i64,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub validated: i64,
+}
+
+/// The active clauses of the structure that have started by `today`, with their validated
+/// hours of the months up to `today`'s month summed over their assignments (the maintained
+/// totals): two queries, whatever the number of clauses.
+pub fn active_clause_hours(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    today: NaiveDate,
+) -> QueryResult<Vec<ClauseHours>> {
+    type Row = (i64, Option<i32>, String, String, i64, NaiveDate, NaiveDate);
+    let rows: Vec<Row> = clauses::table
+        .inner_join(contracts::table)
+        .filter(clauses::structure_id.eq(structure_id))
+        .filter(clauses::status.eq(ClauseStatus::Active))
+        .filter(clauses::starts_on.le(today))
+        .select((
+            clauses::id,
+            clauses::lot_number,
+            contracts::reference,
+            contracts::title,
+            clauses::required_hours,
+            clauses::starts_on,
+            clauses::ends_on,
+        ))
+        .load(conn)?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let validated: HashMap<i64, i64> = assignment_month_totals::table
+        .inner_join(
+            assignments::table.on(assignments::id.eq(assignment_month_totals::assignment_id)),
+        )
+        .filter(assignments::structure_id.eq(structure_id))
+        .filter(assignment_month_totals::month.le(Month::of(today)))
+        .group_by(assignments::clause_id)
+        .select((
+            assignments::clause_id,
+            sql::<BigInt>("CAST(COALESCE(SUM(assignment_month_totals.validated), 0) AS BIGINT)"),
+        ))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(
+            |(clause_id, lot, reference, title, required_hours, starts_on, ends_on)| ClauseHours {
+                clause_id,
+                clause_label: clause_label(&reference, &title, lot),
+                required_hours,
+                starts_on,
+                ends_on,
+                validated: validated.get(&clause_id).copied().unwrap_or(0),
+            },
+        )
+        .collect())
+}
+
+/// An eligibility validation about to end.
+#[derive(Debug, Clone)]
+pub struct Expiring {
+    pub participant_id: i64,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub valid_until: NaiveDate,
+}
+
+/// The people of the structure whose eligibility ends between `today` and `until` (both
+/// included), not withdrawn, and not renewed (no other validation of theirs lasting past
+/// `until`), who are still placed on `today` or waiting for work; soonest first, at most
+/// `limit`, with the number of them all.
+pub fn expiring_eligibility(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    today: NaiveDate,
+    until: NaiveDate,
+    limit: usize,
+) -> QueryResult<(Vec<Expiring>, i64)> {
+    type Row = (i64, Option<String>, Option<String>, bool, NaiveDate);
+    let rows: Vec<Row> = eligibility_validations::table
+        .inner_join(participants::table)
+        .filter(eligibility_validations::structure_id.eq(structure_id))
+        .filter(eligibility_validations::withdrawn_at.is_null())
+        .filter(eligibility_validations::valid_until.ge(today))
+        .filter(eligibility_validations::valid_until.le(until))
+        .filter(participants::anonymised_at.is_null())
+        .order((
+            eligibility_validations::valid_until,
+            eligibility_validations::participant_id,
+        ))
+        .select((
+            participants::id,
+            participants::first_name,
+            participants::last_name,
+            participants::looking_for_work,
+            eligibility_validations::valid_until,
+        ))
+        .load(conn)?;
+    if rows.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
+    let ids: Vec<i64> = rows
+        .iter()
+        .map(|r| r.0)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let renewed: HashSet<i64> = eligibility_validations::table
+        .filter(eligibility_validations::participant_id.eq_any(&ids))
+        .filter(eligibility_validations::withdrawn_at.is_null())
+        .filter(eligibility_validations::valid_until.gt(until))
+        .select(eligibility_validations::participant_id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect();
+    let placed: HashSet<i64> = placements::table
+        .filter(placements::participant_id.eq_any(&ids))
+        .filter(placements::cancelled_at.is_null())
+        .filter(placements::exit_outcome.is_null())
+        .filter(placements::starts_on.le(today))
+        .filter(placements::exit_on.is_null().or(placements::exit_on.ge(today)))
+        .filter(placements::ends_on.is_null().or(placements::ends_on.ge(today)))
+        .select(placements::participant_id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect();
+    let mut seen = HashSet::new();
+    let all: Vec<Expiring> = rows
+        .into_iter()
+        .filter(|r| !renewed.contains(&r.0) && (r.3 || placed.contains(&r.0)))
+        .filter(|r| seen.insert(r.0))
+        .map(|(participant_id, first_name, last_name, _, valid_until)| Expiring {
+            participant_id,
+            first_name,
+            last_name,
+            valid_until,
+        })
+        .collect();
+    let total = i64::try_from(all.len()).unwrap_or(i64::MAX);
+    Ok((all.into_iter().take(limit).collect(), total))
+}
+
+/// A placement that ended without an exit outcome.
+#[derive(Debug, Clone)]
+pub struct MissingExit {
+    pub placement_id: i64,
+    pub participant_id: i64,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub contractor_name: String,
+    /// The exit date, else the planned end.
+    pub ended_on: NaiveDate,
+}
+
+/// The placements of the structure, not cancelled, whose exit date (else planned end) is
+/// before `today` and that have no exit outcome; oldest first, at most `limit`, with the
+/// number of them all.
+pub fn exits_without_outcome(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    today: NaiveDate,
+    limit: i64,
+) -> QueryResult<(Vec<MissingExit>, i64)> {
+    let ended = || {
+        placements::exit_on.lt(today).or(placements::exit_on
+            .is_null()
+            .and(placements::ends_on.lt(today)))
+    };
+    let total: i64 = placements::table
+        .filter(placements::structure_id.eq(structure_id))
+        .filter(placements::cancelled_at.is_null())
+        .filter(placements::exit_outcome.is_null())
+        .filter(ended())
+        .count()
+        .get_result(conn)?;
+    if total == 0 {
+        return Ok((Vec::new(), 0));
+    }
+    type Row = (
+        i64,
+        i64,
+        Option<String>,
+        Option<String>,
+        String,
+        Option<NaiveDate>,
+        Option<NaiveDate>,
+    );
+    let rows: Vec<Row> = placements::table
+        .inner_join(participants::table)
+        .inner_join(organisations::table.on(organisations::id.eq(placements::contractor_id)))
+        .filter(placements::structure_id.eq(structure_id))
+        .filter(placements::cancelled_at.is_null())
+        .filter(placements::exit_outcome.is_null())
+        .filter(ended())
+        .order((
+            placements::exit_on.asc(),
+            placements::ends_on.asc(),
+            placements::id,
+        ))
+        .limit(limit)
+        .select((
+            placements::id,
+            placements::participant_id,
+            participants::first_name,
+            participants::last_name,
+            organisations::name,
+            placements::exit_on,
+            placements::ends_on,
+        ))
+        .load(conn)?;
+    let mut out: Vec<MissingExit> = rows
+        .into_iter()
+        .filter_map(|(placement_id, participant_id, first, last, name, exit, end)| {
+            Some(MissingExit {
+                placement_id,
+                participant_id,
+                first_name: first,
+                last_name: last,
+                contractor_name: name,
+                ended_on: exit.or(end)?,
+            })
+        })
+        .collect();
+    out.sort_by_key(|m| (m.ended_on, m.placement_id));
+    Ok((out, total))
+}
+
+/// An email of the outbox that failed.
+#[derive(Debug, Clone)]
+pub struct FailedEmail {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub attempts: i32,
+    pub created_at: NaiveDateTime,
+}
+
+/// The emails of the structure that failed (the outbox rows in `failed` state), oldest
+/// first, at most `limit`, with the number of them all.
+pub fn failed_emails(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    limit: i64,
+) -> QueryResult<(Vec<FailedEmail>, i64)> {
+    let total: i64 = outbox::table
+        .filter(outbox::structure_id.eq(structure_id))
+        .filter(outbox::status.eq(OutboxStatus::Failed))
+        .count()
+        .get_result(conn)?;
+    if total == 0 {
+        return Ok((Vec::new(), 0));
+    }
+    let rows: Vec<(i64, String, String, i32, NaiveDateTime)> = outbox::table
+        .filter(outbox::structure_id.eq(structure_id))
+        .filter(outbox::status.eq(OutboxStatus::Failed))
+        .order((outbox::created_at, outbox::id))
+        .limit(limit)
+        .select((
+            outbox::id,
+            outbox::recipient_email,
+            outbox::subject_line,
+            outbox::attempts,
+            outbox::created_at,
+        ))
+        .load(conn)?;
+    Ok((
+        rows.into_iter()
+            .map(|(id, recipient, subject, attempts, created_at)| FailedEmail {
+                id,
+                recipient,
+                subject,
+                attempts,
+                created_at,
+            })
+            .collect(),
+        total,
+    ))
+}
