@@ -27,6 +27,9 @@ use crate::store::names::{clause_label, organisation_names};
 /// reports: the lines come from them, so a structure with more shows the oldest.
 pub const LATE_MILESTONES_READ: i64 = 1000;
 
+/// Ids passed at most in one `IN (...)` list (SQLite takes at most 32,766 parameters).
+const CHUNK: usize = 10_000;
+
 /// The late reports of one assignment (a contractor on a clause).
 #[derive(Debug, Clone)]
 pub struct LateReport {
@@ -282,20 +285,32 @@ pub fn active_clause_hours(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let validated: HashMap<i64, i64> = assignment_month_totals::table
-        .inner_join(
-            assignments::table.on(assignments::id.eq(assignment_month_totals::assignment_id)),
-        )
+    // The structure's assignments first, then their totals by primary key: a join lets
+    // PostgreSQL scan every structure's totals.
+    let clause_of: HashMap<i64, i64> = assignments::table
         .filter(assignments::structure_id.eq(structure_id))
-        .filter(assignment_month_totals::month.le(Month::of(today)))
-        .group_by(assignments::clause_id)
-        .select((
-            assignments::clause_id,
-            sql::<BigInt>("CAST(COALESCE(SUM(assignment_month_totals.validated), 0) AS BIGINT)"),
-        ))
+        .select((assignments::id, assignments::clause_id))
         .load::<(i64, i64)>(conn)?
         .into_iter()
         .collect();
+    let ids: Vec<i64> = clause_of.keys().copied().collect();
+    let mut validated: HashMap<i64, i64> = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        let sums: Vec<(i64, i64)> = assignment_month_totals::table
+            .filter(assignment_month_totals::assignment_id.eq_any(chunk))
+            .filter(assignment_month_totals::month.le(Month::of(today)))
+            .group_by(assignment_month_totals::assignment_id)
+            .select((
+                assignment_month_totals::assignment_id,
+                sql::<BigInt>("CAST(COALESCE(SUM(assignment_month_totals.validated), 0) AS BIGINT)"),
+            ))
+            .load(conn)?;
+        for (assignment, hours) in sums {
+            if let Some(clause) = clause_of.get(&assignment) {
+                *validated.entry(*clause).or_insert(0) += hours;
+            }
+        }
+    }
     Ok(rows
         .into_iter()
         .map(
@@ -331,26 +346,55 @@ pub fn expiring_eligibility(
     until: NaiveDate,
     limit: usize,
 ) -> QueryResult<(Vec<Expiring>, i64)> {
-    type Row = (i64, Option<String>, Option<String>, bool, NaiveDate);
-    let rows: Vec<Row> = eligibility_validations::table
-        .inner_join(participants::table)
+    // The validations first (few, through their index), then their people by id: a join
+    // lets PostgreSQL scan every participant.
+    let ending: Vec<(i64, NaiveDate)> = eligibility_validations::table
         .filter(eligibility_validations::structure_id.eq(structure_id))
         .filter(eligibility_validations::withdrawn_at.is_null())
         .filter(eligibility_validations::valid_until.ge(today))
         .filter(eligibility_validations::valid_until.le(until))
-        .filter(participants::anonymised_at.is_null())
         .order((
             eligibility_validations::valid_until,
             eligibility_validations::participant_id,
         ))
         .select((
-            participants::id,
-            participants::first_name,
-            participants::last_name,
-            participants::looking_for_work,
+            eligibility_validations::participant_id,
             eligibility_validations::valid_until,
         ))
         .load(conn)?;
+    if ending.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
+    let people_ids: Vec<i64> = ending
+        .iter()
+        .map(|r| r.0)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    type Person = (i64, Option<String>, Option<String>, bool);
+    let mut people: HashMap<i64, Person> = HashMap::new();
+    for chunk in people_ids.chunks(CHUNK) {
+        let found: Vec<Person> = participants::table
+            .filter(participants::id.eq_any(chunk))
+            .filter(participants::structure_id.eq(structure_id))
+            .filter(participants::anonymised_at.is_null())
+            .select((
+                participants::id,
+                participants::first_name,
+                participants::last_name,
+                participants::looking_for_work,
+            ))
+            .load(conn)?;
+        people.extend(found.into_iter().map(|p| (p.0, p)));
+    }
+    type Row = (i64, Option<String>, Option<String>, bool, NaiveDate);
+    let rows: Vec<Row> = ending
+        .into_iter()
+        .filter_map(|(id, until)| {
+            let (_, first, last, looking) = people.get(&id)?.clone();
+            Some((id, first, last, looking, until))
+        })
+        .collect();
     if rows.is_empty() {
         return Ok((Vec::new(), 0));
     }
