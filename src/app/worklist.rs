@@ -230,8 +230,7 @@ pub fn work_lines(
 
     // Eligibility about to end, for people still placed or waiting for work.
     let until = add_days(today, EXPIRY_WINDOW_DAYS);
-    let (expiring, total) =
-        store::expiring_eligibility(conn, sid, today, until, LINES_PER_KIND)?;
+    let (expiring, total) = store::expiring_eligibility(conn, sid, today, until, LINES_PER_KIND)?;
     let mut named = Vec::new();
     let lines = expiring
         .into_iter()

@@ -26,5 +26,5 @@ pub mod users;
 pub mod validation;
 pub mod vocabulary;
 pub mod withdrawals;
-pub mod workspace;
 pub mod worklist;
+pub mod workspace;

@@ -113,8 +113,7 @@ pub fn late_reports(
             placements::exit_on,
         ))
         .load(conn)?;
-    let mut by_assignment: HashMap<i64, Vec<(i64, NaiveDate, Option<NaiveDate>)>> =
-        HashMap::new();
+    let mut by_assignment: HashMap<i64, Vec<(i64, NaiveDate, Option<NaiveDate>)>> = HashMap::new();
     for (id, a, start, end, exit) in spans {
         by_assignment
             .entry(a)
@@ -302,7 +301,9 @@ pub fn active_clause_hours(
             .group_by(assignment_month_totals::assignment_id)
             .select((
                 assignment_month_totals::assignment_id,
-                sql::<BigInt>("CAST(COALESCE(SUM(assignment_month_totals.validated), 0) AS BIGINT)"),
+                sql::<BigInt>(
+                    "CAST(COALESCE(SUM(assignment_month_totals.validated), 0) AS BIGINT)",
+                ),
             ))
             .load(conn)?;
         for (assignment, hours) in sums {
@@ -417,8 +418,16 @@ pub fn expiring_eligibility(
         .filter(placements::cancelled_at.is_null())
         .filter(placements::exit_outcome.is_null())
         .filter(placements::starts_on.le(today))
-        .filter(placements::exit_on.is_null().or(placements::exit_on.ge(today)))
-        .filter(placements::ends_on.is_null().or(placements::ends_on.ge(today)))
+        .filter(
+            placements::exit_on
+                .is_null()
+                .or(placements::exit_on.ge(today)),
+        )
+        .filter(
+            placements::ends_on
+                .is_null()
+                .or(placements::ends_on.ge(today)),
+        )
         .select(placements::participant_id)
         .load::<i64>(conn)?
         .into_iter()
@@ -428,12 +437,14 @@ pub fn expiring_eligibility(
         .into_iter()
         .filter(|r| !renewed.contains(&r.0) && (r.3 || placed.contains(&r.0)))
         .filter(|r| seen.insert(r.0))
-        .map(|(participant_id, first_name, last_name, _, valid_until)| Expiring {
-            participant_id,
-            first_name,
-            last_name,
-            valid_until,
-        })
+        .map(
+            |(participant_id, first_name, last_name, _, valid_until)| Expiring {
+                participant_id,
+                first_name,
+                last_name,
+                valid_until,
+            },
+        )
         .collect();
     let total = i64::try_from(all.len()).unwrap_or(i64::MAX);
     Ok((all.into_iter().take(limit).collect(), total))
@@ -509,16 +520,18 @@ pub fn exits_without_outcome(
         .load(conn)?;
     let mut out: Vec<MissingExit> = rows
         .into_iter()
-        .filter_map(|(placement_id, participant_id, first, last, name, exit, end)| {
-            Some(MissingExit {
-                placement_id,
-                participant_id,
-                first_name: first,
-                last_name: last,
-                contractor_name: name,
-                ended_on: exit.or(end)?,
-            })
-        })
+        .filter_map(
+            |(placement_id, participant_id, first, last, name, exit, end)| {
+                Some(MissingExit {
+                    placement_id,
+                    participant_id,
+                    first_name: first,
+                    last_name: last,
+                    contractor_name: name,
+                    ended_on: exit.or(end)?,
+                })
+            },
+        )
         .collect();
     out.sort_by_key(|m| (m.ended_on, m.placement_id));
     Ok((out, total))
@@ -564,13 +577,15 @@ pub fn failed_emails(
         .load(conn)?;
     Ok((
         rows.into_iter()
-            .map(|(id, recipient, subject, attempts, created_at)| FailedEmail {
-                id,
-                recipient,
-                subject,
-                attempts,
-                created_at,
-            })
+            .map(
+                |(id, recipient, subject, attempts, created_at)| FailedEmail {
+                    id,
+                    recipient,
+                    subject,
+                    attempts,
+                    created_at,
+                },
+            )
             .collect(),
         total,
     ))

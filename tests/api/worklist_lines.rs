@@ -156,56 +156,53 @@ on_both!(
     }
 );
 
-on_both!(
-    eligibility_and_exits_come_and_go,
-    |app: &TestApp| {
-        let (w, awa_person, awa, _) = scene(app, "PLIE");
-        // Eligible from 10 January for six months: ends 9 July (within 30 days on 20 June).
-        let l = work(app, &w.facilitator, "2026-06-20");
-        let expiring = lines_of(&l, "eligibility_expiring");
-        assert_eq!(expiring.len(), 1, "{l}");
-        let until = expiring[0]["what"].as_str().unwrap().to_string();
-        assert!(
-            until.starts_with("Awa Diallo : éligibilité valable jusqu'au ")
-                && until.ends_with(" juillet 2026, à renouveler."),
-            "{until}"
-        );
-        assert_eq!(expiring[0]["who"], "Awa Diallo");
-        assert_eq!(expiring[0]["href"], format!("/people/{awa_person}"));
-        // Not yet in the window on 1 June.
-        let l = work(app, &w.facilitator, "2026-06-01");
-        assert!(lines_of(&l, "eligibility_expiring").is_empty(), "{l}");
-        // Renewed: gone.
-        fixtures::eligible(app, &w.facilitator, awa_person, "2026-06-20");
-        let l = work(app, &w.facilitator, "2026-06-20");
-        assert!(lines_of(&l, "eligibility_expiring").is_empty(), "{l}");
-        assert_eq!(total_of(&l, "eligibility_expiring"), 0);
+on_both!(eligibility_and_exits_come_and_go, |app: &TestApp| {
+    let (w, awa_person, awa, _) = scene(app, "PLIE");
+    // Eligible from 10 January for six months: ends 9 July (within 30 days on 20 June).
+    let l = work(app, &w.facilitator, "2026-06-20");
+    let expiring = lines_of(&l, "eligibility_expiring");
+    assert_eq!(expiring.len(), 1, "{l}");
+    let until = expiring[0]["what"].as_str().unwrap().to_string();
+    assert!(
+        until.starts_with("Awa Diallo : éligibilité valable jusqu'au ")
+            && until.ends_with(" juillet 2026, à renouveler."),
+        "{until}"
+    );
+    assert_eq!(expiring[0]["who"], "Awa Diallo");
+    assert_eq!(expiring[0]["href"], format!("/people/{awa_person}"));
+    // Not yet in the window on 1 June.
+    let l = work(app, &w.facilitator, "2026-06-01");
+    assert!(lines_of(&l, "eligibility_expiring").is_empty(), "{l}");
+    // Renewed: gone.
+    fixtures::eligible(app, &w.facilitator, awa_person, "2026-06-20");
+    let l = work(app, &w.facilitator, "2026-06-20");
+    assert!(lines_of(&l, "eligibility_expiring").is_empty(), "{l}");
+    assert_eq!(total_of(&l, "eligibility_expiring"), 0);
 
-        // The placement ended on 30 June with no exit outcome: owed from 1 July.
-        let l = work(app, &w.facilitator, "2026-06-30");
-        assert!(lines_of(&l, "exit_without_outcome").is_empty(), "{l}");
-        let l = work(app, &w.facilitator, "2026-07-15");
-        let exits = lines_of(&l, "exit_without_outcome");
-        assert_eq!(exits.len(), 1, "{l}");
-        assert_eq!(
-            exits[0]["what"],
-            "Awa Diallo : mise en situation chez Bâtiment Durable terminée le 30 juin 2026, \
+    // The placement ended on 30 June with no exit outcome: owed from 1 July.
+    let l = work(app, &w.facilitator, "2026-06-30");
+    assert!(lines_of(&l, "exit_without_outcome").is_empty(), "{l}");
+    let l = work(app, &w.facilitator, "2026-07-15");
+    let exits = lines_of(&l, "exit_without_outcome");
+    assert_eq!(exits.len(), 1, "{l}");
+    assert_eq!(
+        exits[0]["what"],
+        "Awa Diallo : mise en situation chez Bâtiment Durable terminée le 30 juin 2026, \
              sans résultat de sortie."
-        );
-        assert_eq!(exits[0]["since"], "2026-06-30");
-        assert_eq!(exits[0]["href"], format!("/people/{awa_person}"));
-        // The exit recorded: gone.
-        let r = app.post(
-            &format!("/api/v1/placements/{awa}/exit"),
-            &w.facilitator,
-            json!({"ended_on": "2026-06-30", "outcome": "durable_employment"}),
-        );
-        assert_eq!(r.status, 200, "{}", r.text);
-        let l = work(app, &w.facilitator, "2026-07-15");
-        assert!(lines_of(&l, "exit_without_outcome").is_empty(), "{l}");
-        assert_eq!(total_of(&l, "exit_without_outcome"), 0);
-    }
-);
+    );
+    assert_eq!(exits[0]["since"], "2026-06-30");
+    assert_eq!(exits[0]["href"], format!("/people/{awa_person}"));
+    // The exit recorded: gone.
+    let r = app.post(
+        &format!("/api/v1/placements/{awa}/exit"),
+        &w.facilitator,
+        json!({"ended_on": "2026-06-30", "outcome": "durable_employment"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let l = work(app, &w.facilitator, "2026-07-15");
+    assert!(lines_of(&l, "exit_without_outcome").is_empty(), "{l}");
+    assert_eq!(total_of(&l, "exit_without_outcome"), 0);
+});
 
 on_both!(
     another_structures_lines_never_show_and_only_staff_have_a_work_list,
@@ -227,7 +224,11 @@ on_both!(
         }
         // Each sees its own person.
         let theirs = work(app, &other.facilitator, "2026-04-15");
-        assert_eq!(lines_of(&theirs, "exit_without_outcome").len(), 1, "{theirs}");
+        assert_eq!(
+            lines_of(&theirs, "exit_without_outcome").len(),
+            1,
+            "{theirs}"
+        );
 
         // A contractor and a funder: no work list, on the API or as a page.
         let funder = app.api_user(&w.admin, "funder", "financeur@plie.test", None);
@@ -345,48 +346,57 @@ on_both!(failed_emails_show_until_retried, |app: &TestApp| {
     assert_eq!(total_of(&l, "email_failed"), n - 1, "{l}");
 });
 
-on_both!(the_staff_home_shows_the_lines_and_their_links, |app: &TestApp| {
-    // A structure with nothing going on: nothing to do.
-    let empty = app.structure_admin("PLIE Calme");
-    let s = app.page_session(&empty);
-    let r = app.page_get("/", &s);
-    assert_eq!(r.status, 200, "{}", r.text);
-    assert!(
-        r.text
-            .replace("&#x27;", "'")
-            .contains("Rien à traiter aujourd'hui"),
-        "{}",
-        r.text
-    );
-    assert!(r.text.contains(r#"href="/validation""#));
-    assert!(r.text.contains(r#"href="/reports/annual/2026""#));
+on_both!(
+    the_staff_home_shows_the_lines_and_their_links,
+    |app: &TestApp| {
+        // A structure with nothing going on: nothing to do.
+        let empty = app.structure_admin("PLIE Calme");
+        let s = app.page_session(&empty);
+        let r = app.page_get("/", &s);
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(
+            r.text
+                .replace("&#x27;", "'")
+                .contains("Rien à traiter aujourd'hui"),
+            "{}",
+            r.text
+        );
+        assert!(r.text.contains(r#"href="/validation""#));
+        assert!(r.text.contains(r#"href="/reports/annual/2026""#));
 
-    // Awa's placement ended on 30 June without an outcome; on the test day (27 November)
-    // her months of February to June were never reported and the clause is behind.
-    let (w, person, _, _) = scene(app, "PLIE");
-    let s = app.page_session(&w.facilitator);
-    let r = app.page_get("/", &s);
-    assert_eq!(r.status, 200, "{}", r.text);
-    // Attribute values come escaped (`/` as `&#x2f;`), as a browser reads them.
-    let page = r.text.replace("&#x27;", "'").replace("&#x2f;", "/");
-    for heading in [
-        "Comptes rendus d'heures en retard",
-        "Clauses en retard sur leur objectif",
-        "Sorties sans résultat",
-    ] {
-        assert!(page.contains(heading), "{heading}: {page}");
-    }
-    assert!(!page.contains("Rien à traiter"), "{page}");
-    assert!(
-        page.contains(
-            "Awa Diallo : mise en situation chez Bâtiment Durable terminée le 30 juin 2026, \
+        // Awa's placement ended on 30 June without an outcome; on the test day (27 November)
+        // her months of February to June were never reported and the clause is behind.
+        let (w, person, _, _) = scene(app, "PLIE");
+        let s = app.page_session(&w.facilitator);
+        let r = app.page_get("/", &s);
+        assert_eq!(r.status, 200, "{}", r.text);
+        // Attribute values come escaped (`/` as `&#x2f;`), as a browser reads them.
+        let page = r.text.replace("&#x27;", "'").replace("&#x2f;", "/");
+        for heading in [
+            "Comptes rendus d'heures en retard",
+            "Clauses en retard sur leur objectif",
+            "Sorties sans résultat",
+        ] {
+            assert!(page.contains(heading), "{heading}: {page}");
+        }
+        assert!(!page.contains("Rien à traiter"), "{page}");
+        assert!(
+            page.contains(
+                "Awa Diallo : mise en situation chez Bâtiment Durable terminée le 30 juin 2026, \
              sans résultat de sortie."
-        ),
-        "{page}"
-    );
-    assert!(page.contains(&format!(r#"href="/people/{person}""#)), "{page}");
-    assert!(page.contains(&format!(r#"href="/clauses/{}""#, w.clause)), "{page}");
-    assert!(page.contains("30 juin 2026"), "{page}");
-    assert!(page.contains(r#"data-label="Depuis le""#), "{page}");
-    assert!(page.contains(r#"class="stack worklist-lines""#), "{page}");
-});
+            ),
+            "{page}"
+        );
+        assert!(
+            page.contains(&format!(r#"href="/people/{person}""#)),
+            "{page}"
+        );
+        assert!(
+            page.contains(&format!(r#"href="/clauses/{}""#, w.clause)),
+            "{page}"
+        );
+        assert!(page.contains("30 juin 2026"), "{page}");
+        assert!(page.contains(r#"data-label="Depuis le""#), "{page}");
+        assert!(page.contains(r#"class="stack worklist-lines""#), "{page}");
+    }
+);
