@@ -11,11 +11,11 @@ use crate::app::AppResult;
 use crate::db::Conn;
 use crate::domain::calendar::add_days;
 use crate::domain::french::de_period;
-use crate::domain::ids::{StructureId, UserId};
+use crate::domain::ids::{ClauseId, StructureId, UserId};
 use crate::domain::next_action::{format_date_fr, format_hours_fr, period_label_fr};
 use crate::domain::progress::{progress, ProgressInput, ProgressStatus};
 use crate::domain::vocabulary::HistoryAction;
-use crate::store::names::person_name;
+use crate::store::names::{clause_labels, person_name};
 use crate::store::{audit, worklist as store};
 
 /// The most lines of one kind shown; the kind's `total` counts them all.
@@ -129,11 +129,9 @@ pub fn work_lines(
     };
 
     // Late reports, per contractor and clause.
-    let late = store::late_reports(conn, sid, today)?;
-    let total = count(late.len());
+    let (late, total) = store::late_reports(conn, sid, today, LINES_PER_KIND)?;
     let lines = late
         .into_iter()
-        .take(LINES_PER_KIND)
         .map(|l| {
             let months: Vec<String> = l
                 .months
@@ -206,9 +204,11 @@ pub fn work_lines(
         .collect();
     at_risk.sort_by_key(|(c, _)| (c.starts_on, c.clause_id));
     let total = count(at_risk.len());
+    at_risk.truncate(LINES_PER_KIND);
+    let ids: Vec<ClauseId> = at_risk.iter().map(|(c, _)| ClauseId(c.clause_id)).collect();
+    let labels = clause_labels(conn, &ids)?;
     let lines = at_risk
         .into_iter()
-        .take(LINES_PER_KIND)
         .map(|(c, expected)| WorkLine {
             kind: "clause_at_risk".into(),
             what: format!(
@@ -221,7 +221,10 @@ pub fn work_lines(
                 format_hours_fr(c.required_hours),
                 agreed(c.required_hours, "requise"),
             ),
-            who: c.clause_label,
+            who: labels
+                .get(&ClauseId(c.clause_id))
+                .cloned()
+                .unwrap_or_default(),
             since: c.starts_on,
             href: format!("/clauses/{}", c.clause_id),
         })

@@ -12,20 +12,20 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
 use crate::db::schema::{
-    assignment_month_totals, assignments, clauses, contracts, eligibility_validations,
-    hour_entries, milestones, organisations, outbox, participants, placements,
+    assignment_month_totals, assignments, clauses, eligibility_validations, hour_entries,
+    milestones, outbox, participants, placements,
 };
 use crate::db::Conn;
 use crate::domain::calendar;
 use crate::domain::hours::EntryStatus;
-use crate::domain::ids::{OrganisationId, StructureId};
+use crate::domain::ids::{ClauseId, OrganisationId, StructureId};
 use crate::domain::period::Month;
 use crate::domain::vocabulary::{ClauseStatus, OutboxStatus};
-use crate::store::names::{clause_label, organisation_names};
+use crate::store::names::{clause_labels, organisation_names};
 
-/// How many overdue report milestones are read at most (oldest first) to find the late
-/// reports: the lines come from them, so a structure with more shows the oldest.
-pub const LATE_MILESTONES_READ: i64 = 1000;
+/// How many overdue report milestones are read at most, the most recent first: a structure
+/// of the national data set has about 7,000 a year.
+pub const LATE_MILESTONES_READ: i64 = 20_000;
 
 /// Ids passed at most in one `IN (...)` list (SQLite takes at most 32,766 parameters).
 const CHUNK: usize = 10_000;
@@ -43,67 +43,73 @@ pub struct LateReport {
     pub since: NaiveDate,
 }
 
-/// milestone's assignment, contractor, contractor's name, clause, lot, reference, title,
-/// period, due date
-type OverdueRow = (
-    i64,
-    i64,
-    String,
-    i64,
-    Option<i32>,
-    String,
-    String,
-    String,
-    NaiveDate,
-);
-
 /// The report periods overdue on `today` (due before it, not marked done) of the active
 /// clauses of the structure, per assignment, whose owed figures are not all in: each
 /// (placement, month) open in the period needs an entry not refused, as the contractor's
-/// pages and the reminders count it. All the late assignments, oldest first (the caller
-/// bounds what it shows).
+/// pages and the reminders count it. The first `limit` late assignments, oldest first, named,
+/// and the number of them all: five queries over the structure, and two for the names of
+/// those shown.
 pub fn late_reports(
     conn: &mut Conn,
     structure_id: StructureId,
     today: NaiveDate,
-) -> QueryResult<Vec<LateReport>> {
-    let rows: Vec<OverdueRow> = milestones::table
-        .inner_join(assignments::table.on(assignments::clause_id.eq(milestones::clause_id)))
-        .inner_join(clauses::table.on(clauses::id.eq(milestones::clause_id)))
-        .inner_join(contracts::table.on(contracts::id.eq(clauses::contract_id)))
-        .inner_join(organisations::table.on(organisations::id.eq(assignments::contractor_id)))
+    limit: usize,
+) -> QueryResult<(Vec<LateReport>, i64)> {
+    // Each read alone over the structure (through its index): a join lets PostgreSQL hash
+    // every structure's clauses or assignments.
+    let active: HashSet<i64> = clauses::table
+        .filter(clauses::structure_id.eq(structure_id))
+        .filter(clauses::status.eq(ClauseStatus::Active))
+        .select(clauses::id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect();
+    if active.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
+    let periods: Vec<(i64, String, NaiveDate)> = milestones::table
         .filter(milestones::structure_id.eq(structure_id))
         .filter(milestones::kind.eq("report"))
         .filter(milestones::manual.eq(false))
         .filter(milestones::done_at.is_null())
         .filter(milestones::due_on.lt(today))
-        .filter(clauses::status.eq(ClauseStatus::Active))
-        .order((milestones::due_on, assignments::id))
+        .order((milestones::due_on.desc(), milestones::clause_id))
         .limit(LATE_MILESTONES_READ)
         .select((
-            assignments::id,
-            assignments::contractor_id,
-            organisations::name,
-            clauses::id,
-            clauses::lot_number,
-            contracts::reference,
-            contracts::title,
+            milestones::clause_id,
             milestones::period,
             milestones::due_on,
         ))
         .load(conn)?;
-    if rows.is_empty() {
-        return Ok(Vec::new());
+    let mut by_clause: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+    for (id, clause, contractor) in assignments::table
+        .filter(assignments::structure_id.eq(structure_id))
+        .select((
+            assignments::id,
+            assignments::clause_id,
+            assignments::contractor_id,
+        ))
+        .load::<(i64, i64, i64)>(conn)?
+    {
+        by_clause.entry(clause).or_default().push((id, contractor));
     }
-    let ids: Vec<i64> = rows
-        .iter()
-        .map(|r| r.0)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
+    // assignment, contractor, clause, period, due date
+    let mut rows: Vec<(i64, i64, i64, String, NaiveDate)> = Vec::new();
+    for (clause, period, due_on) in periods {
+        if !active.contains(&clause) {
+            continue;
+        }
+        for &(assignment, contractor) in by_clause.get(&clause).map(Vec::as_slice).unwrap_or(&[]) {
+            rows.push((assignment, contractor, clause, period.clone(), due_on));
+        }
+    }
+    if rows.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
     type Span = (i64, i64, NaiveDate, Option<NaiveDate>, Option<NaiveDate>);
+    let mut by_assignment: HashMap<i64, Vec<(i64, NaiveDate, Option<NaiveDate>)>> = HashMap::new();
     let spans: Vec<Span> = placements::table
-        .filter(placements::assignment_id.eq_any(&ids))
+        .filter(placements::structure_id.eq(structure_id))
         .filter(placements::cancelled_at.is_null())
         .select((
             placements::id,
@@ -113,41 +119,32 @@ pub fn late_reports(
             placements::exit_on,
         ))
         .load(conn)?;
-    let mut by_assignment: HashMap<i64, Vec<(i64, NaiveDate, Option<NaiveDate>)>> = HashMap::new();
     for (id, a, start, end, exit) in spans {
         by_assignment
             .entry(a)
             .or_default()
             .push((id, start, exit.or(end)));
     }
-    let placement_ids: Vec<i64> = by_assignment
-        .values()
-        .flat_map(|v| v.iter().map(|p| p.0))
-        .collect();
     let first_month = rows
         .iter()
         .filter_map(|r| {
-            calendar::months_open(&r.7, NaiveDate::MIN, None)
+            calendar::months_open(&r.3, NaiveDate::MIN, None)
                 .first()
                 .cloned()
         })
         .min()
         .unwrap_or_default();
-    let entered: HashSet<(i64, String)> = if placement_ids.is_empty() {
-        HashSet::new()
-    } else {
-        hour_entries::table
-            .filter(hour_entries::placement_id.eq_any(&placement_ids))
-            .filter(hour_entries::month.ge(first_month))
-            .filter(hour_entries::status.ne(EntryStatus::Rejected))
-            .select((hour_entries::placement_id, hour_entries::month))
-            .load::<(i64, String)>(conn)?
-            .into_iter()
-            .collect()
-    };
+    let entered: HashSet<(i64, String)> = hour_entries::table
+        .filter(hour_entries::structure_id.eq(structure_id))
+        .filter(hour_entries::month.ge(&first_month))
+        .filter(hour_entries::status.ne(EntryStatus::Rejected))
+        .select((hour_entries::placement_id, hour_entries::month))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
     let mut out: Vec<LateReport> = Vec::new();
     let mut index: HashMap<i64, usize> = HashMap::new();
-    for (assignment, contractor, name, clause, lot, reference, title, period, due_on) in rows {
+    for (assignment, contractor, clause, period, due_on) in rows {
         let spans = by_assignment
             .get(&assignment)
             .map(Vec::as_slice)
@@ -163,17 +160,12 @@ pub fn late_reports(
         if calendar::period_reported(&owed, &entered) != Some(false) {
             continue;
         }
-        let missing: Vec<String> = owed
-            .into_iter()
-            .filter(|pair| !entered.contains(pair))
-            .map(|(_, m)| m)
-            .collect();
         let at = *index.entry(assignment).or_insert_with(|| {
             out.push(LateReport {
                 contractor_id: contractor,
-                contractor_name: name,
+                contractor_name: String::new(),
                 clause_id: clause,
-                clause_label: clause_label(&reference, &title, lot),
+                clause_label: String::new(),
                 months: Vec::new(),
                 since: due_on,
             });
@@ -181,17 +173,34 @@ pub fn late_reports(
         });
         let line = &mut out[at];
         line.since = line.since.min(due_on);
-        for m in missing {
+        for (_, m) in owed.into_iter().filter(|pair| !entered.contains(pair)) {
             if !line.months.contains(&m) {
                 line.months.push(m);
             }
         }
     }
+    let total = i64::try_from(out.len()).unwrap_or(i64::MAX);
+    out.sort_by(|a, b| a.since.cmp(&b.since).then(a.clause_id.cmp(&b.clause_id)));
+    out.truncate(limit);
+    let clause_ids: Vec<ClauseId> = out.iter().map(|l| ClauseId(l.clause_id)).collect();
+    let labels = clause_labels(conn, &clause_ids)?;
+    let org_ids: Vec<OrganisationId> = out
+        .iter()
+        .map(|l| OrganisationId(l.contractor_id))
+        .collect();
+    let names = organisation_names(conn, &org_ids)?;
     for line in &mut out {
         line.months.sort();
+        line.clause_label = labels
+            .get(&ClauseId(line.clause_id))
+            .cloned()
+            .unwrap_or_default();
+        line.contractor_name = names
+            .get(&OrganisationId(line.contractor_id))
+            .cloned()
+            .unwrap_or_default();
     }
-    out.sort_by(|a, b| a.since.cmp(&b.since).then(a.clause_id.cmp(&b.clause_id)));
-    Ok(out)
+    Ok((out, total))
 }
 
 /// The entries waiting for validation of one contractor.
@@ -250,7 +259,6 @@ pub fn waiting_entries(
 #[derive(Debug, Clone)]
 pub struct ClauseHours {
     pub clause_id: i64,
-    pub clause_label: String,
     pub required_hours: i64,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
@@ -259,23 +267,20 @@ pub struct ClauseHours {
 
 /// The active clauses of the structure that have started by `today`, with their validated
 /// hours of the months up to `today`'s month summed over their assignments (the maintained
-/// totals): two queries, whatever the number of clauses.
+/// totals): three queries, whatever the number of clauses (name those shown with
+/// `store::names::clause_labels`).
 pub fn active_clause_hours(
     conn: &mut Conn,
     structure_id: StructureId,
     today: NaiveDate,
 ) -> QueryResult<Vec<ClauseHours>> {
-    type Row = (i64, Option<i32>, String, String, i64, NaiveDate, NaiveDate);
+    type Row = (i64, i64, NaiveDate, NaiveDate);
     let rows: Vec<Row> = clauses::table
-        .inner_join(contracts::table)
         .filter(clauses::structure_id.eq(structure_id))
         .filter(clauses::status.eq(ClauseStatus::Active))
         .filter(clauses::starts_on.le(today))
         .select((
             clauses::id,
-            clauses::lot_number,
-            contracts::reference,
-            contracts::title,
             clauses::required_hours,
             clauses::starts_on,
             clauses::ends_on,
@@ -315,9 +320,8 @@ pub fn active_clause_hours(
     Ok(rows
         .into_iter()
         .map(
-            |(clause_id, lot, reference, title, required_hours, starts_on, ends_on)| ClauseHours {
+            |(clause_id, required_hours, starts_on, ends_on)| ClauseHours {
                 clause_id,
-                clause_label: clause_label(&reference, &title, lot),
                 required_hours,
                 starts_on,
                 ends_on,
@@ -486,18 +490,10 @@ pub fn exits_without_outcome(
     if total == 0 {
         return Ok((Vec::new(), 0));
     }
-    type Row = (
-        i64,
-        i64,
-        Option<String>,
-        Option<String>,
-        String,
-        Option<NaiveDate>,
-        Option<NaiveDate>,
-    );
+    // The placements alone (through the partial index), then their people and contractors
+    // by id: a join lets PostgreSQL hash every participant.
+    type Row = (i64, i64, i64, Option<NaiveDate>, Option<NaiveDate>);
     let rows: Vec<Row> = placements::table
-        .inner_join(participants::table)
-        .inner_join(organisations::table.on(organisations::id.eq(placements::contractor_id)))
         .filter(placements::structure_id.eq(structure_id))
         .filter(placements::cancelled_at.is_null())
         .filter(placements::exit_outcome.is_null())
@@ -511,27 +507,41 @@ pub fn exits_without_outcome(
         .select((
             placements::id,
             placements::participant_id,
-            participants::first_name,
-            participants::last_name,
-            organisations::name,
+            placements::contractor_id,
             placements::exit_on,
             placements::ends_on,
         ))
         .load(conn)?;
+    let people_ids: Vec<i64> = rows.iter().map(|r| r.1).collect();
+    let people: HashMap<i64, (Option<String>, Option<String>)> = participants::table
+        .filter(participants::id.eq_any(&people_ids))
+        .select((
+            participants::id,
+            participants::first_name,
+            participants::last_name,
+        ))
+        .load::<(i64, Option<String>, Option<String>)>(conn)?
+        .into_iter()
+        .map(|(id, first, last)| (id, (first, last)))
+        .collect();
+    let org_ids: Vec<OrganisationId> = rows.iter().map(|r| OrganisationId(r.2)).collect();
+    let names = organisation_names(conn, &org_ids)?;
     let mut out: Vec<MissingExit> = rows
         .into_iter()
-        .filter_map(
-            |(placement_id, participant_id, first, last, name, exit, end)| {
-                Some(MissingExit {
-                    placement_id,
-                    participant_id,
-                    first_name: first,
-                    last_name: last,
-                    contractor_name: name,
-                    ended_on: exit.or(end)?,
-                })
-            },
-        )
+        .filter_map(|(placement_id, participant_id, contractor, exit, end)| {
+            let (first_name, last_name) = people.get(&participant_id).cloned()?;
+            Some(MissingExit {
+                placement_id,
+                participant_id,
+                first_name,
+                last_name,
+                contractor_name: names
+                    .get(&OrganisationId(contractor))
+                    .cloned()
+                    .unwrap_or_default(),
+                ended_on: exit.or(end)?,
+            })
+        })
         .collect();
     out.sort_by_key(|m| (m.ended_on, m.placement_id));
     Ok((out, total))
