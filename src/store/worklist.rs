@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Bool, Text};
 
 use crate::db::schema::{
     assignment_month_totals, assignments, clauses, eligibility_validations, hour_entries,
@@ -20,7 +20,7 @@ use crate::domain::calendar;
 use crate::domain::hours::EntryStatus;
 use crate::domain::ids::{ClauseId, OrganisationId, StructureId};
 use crate::domain::period::Month;
-use crate::domain::vocabulary::{ClauseStatus, OutboxStatus};
+use crate::domain::vocabulary::ClauseStatus;
 use crate::store::names::{clause_labels, organisation_names};
 
 /// How many overdue report milestones are read at most, the most recent first: a structure
@@ -69,9 +69,9 @@ pub fn late_reports(
     }
     let periods: Vec<(i64, String, NaiveDate)> = milestones::table
         .filter(milestones::structure_id.eq(structure_id))
-        .filter(milestones::kind.eq("report"))
-        .filter(milestones::manual.eq(false))
-        .filter(milestones::done_at.is_null())
+        .filter(sql::<Bool>(
+            "milestones.kind = 'report' AND NOT milestones.manual AND milestones.done_at IS NULL",
+        ))
         .filter(milestones::due_on.lt(today))
         .order((milestones::due_on.desc(), milestones::clause_id))
         .limit(LATE_MILESTONES_READ)
@@ -225,7 +225,7 @@ pub fn waiting_entries(
             assignments::table.on(assignments::id.eq(assignment_month_totals::assignment_id)),
         )
         .filter(assignments::structure_id.eq(structure_id))
-        .filter(assignment_month_totals::pending_entries.gt(0))
+        .filter(sql::<Bool>("assignment_month_totals.pending_entries > 0"))
         .group_by(assignments::contractor_id)
         .select((
             assignments::contractor_id,
@@ -547,6 +547,9 @@ pub fn exits_without_outcome(
     Ok((out, total))
 }
 
+/// The failed state as a literal, as the partial index `outbox_failed` states it.
+const FAILED: &str = "outbox.status = 'failed'";
+
 /// An email of the outbox that failed.
 #[derive(Debug, Clone)]
 pub struct FailedEmail {
@@ -566,7 +569,7 @@ pub fn failed_emails(
 ) -> QueryResult<(Vec<FailedEmail>, i64)> {
     let total: i64 = outbox::table
         .filter(outbox::structure_id.eq(structure_id))
-        .filter(outbox::status.eq(OutboxStatus::Failed))
+        .filter(sql::<Bool>(FAILED))
         .count()
         .get_result(conn)?;
     if total == 0 {
@@ -574,7 +577,7 @@ pub fn failed_emails(
     }
     let rows: Vec<(i64, String, String, i32, NaiveDateTime)> = outbox::table
         .filter(outbox::structure_id.eq(structure_id))
-        .filter(outbox::status.eq(OutboxStatus::Failed))
+        .filter(sql::<Bool>(FAILED))
         .order((outbox::created_at, outbox::id))
         .limit(limit)
         .select((
@@ -599,4 +602,17 @@ pub fn failed_emails(
             .collect(),
         total,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::vocabulary::OutboxStatus;
+
+    #[test]
+    fn the_failed_literal_is_the_failed_state() {
+        assert_eq!(
+            super::FAILED,
+            format!("outbox.status = '{}'", OutboxStatus::Failed.as_str())
+        );
+    }
 }
