@@ -39,6 +39,20 @@ struct StaffHome {
     groups: Vec<Group>,
 }
 
+/// A next action's text ("candidatures à proposer ...") as a sentence: capital first, full
+/// stop last.
+fn as_sentence(text: &str) -> String {
+    let mut chars = text.trim().chars();
+    let mut out: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => return String::new(),
+    };
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
+}
+
 /// GET / — anyone: the caller's home (staff: the work list; a contractor: its sites; a
 /// funder: this year's report), or the login page without a session.
 #[rocket::get("/?<fait>")]
@@ -95,7 +109,7 @@ pub async fn home(
                         None => format!("/needs/{}", i.need_id),
                     };
                     Line {
-                        what: i.what,
+                        what: as_sentence(&i.what),
                         who,
                         since: i.since.to_string(),
                         href,
@@ -139,4 +153,17 @@ pub async fn home(
 
 pub fn routes() -> Vec<rocket::Route> {
     rocket::routes![home]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_next_action_reads_as_a_sentence() {
+        assert_eq!(
+            super::as_sentence("éligibilité à renouveler"),
+            "Éligibilité à renouveler."
+        );
+        assert_eq!(super::as_sentence("Fait."), "Fait.");
+        assert_eq!(super::as_sentence(""), "");
+    }
 }
