@@ -339,8 +339,17 @@ pub struct WorkItem {
 pub struct WorkList {
     pub on: NaiveDate,
     pub wait_days: u32,
+    /// Needs short of proposals and proposals waiting for an answer.
     pub items: Vec<WorkItem>,
+    /// The number of `items`.
     pub total: i64,
+    /// The other things to deal with (late reports, entries waiting for validation, clauses
+    /// at risk, eligibility ending within 30 days, exits without outcome, emails that
+    /// failed), grouped by kind in the order of `kinds`, at most 50 of a kind.
+    pub lines: Vec<crate::app::worklist::WorkLine>,
+    /// Every kind of line with its French heading, how many lines are shown and how many
+    /// there are.
+    pub kinds: Vec<crate::app::worklist::WorkKind>,
 }
 
 fn contractor_name(
@@ -454,7 +463,7 @@ pub fn work_list(
 }
 
 /// GET /api/v1/worklist — staff: what is owed on needs and proposals, by whom and since
-/// when. `on` (default today) is the day looked at; `wait_days` (default the configured
+/// when, and the other lines of the work list (`app::worklist`). `on` (default today) is the day looked at; `wait_days` (default the configured
 /// `referral_wait_days`, 7) how long a contractor may take to answer.
 #[rocket::get("/worklist?<on>&<wait_days>")]
 pub async fn worklist(
@@ -474,14 +483,21 @@ pub async fn worklist(
     }
     let wait = wait_days.unwrap_or(config.referral_wait_days);
     let (sid, uid) = (caller.structure_id, caller.user_id);
-    let items = db
-        .write(move |c| work_list(c, sid, uid, today, wait))
+    let pct = config.on_track_percent;
+    let (items, more) = db
+        .write(move |c| {
+            let items = work_list(c, sid, uid, today, wait)?;
+            let more = crate::app::worklist::work_lines(c, sid, uid, today, pct)?;
+            Ok((items, more))
+        })
         .await?;
     Ok(Json(WorkList {
         on: today,
         wait_days: wait,
         total: i64::try_from(items.len()).unwrap_or(i64::MAX),
         items,
+        lines: more.lines,
+        kinds: more.kinds,
     }))
 }
 

@@ -36,4 +36,5 @@ pub mod progress;
 pub mod referrals;
 
 pub use error::{AppError, AppResult};
+pub mod worklist;
 pub mod workspace;

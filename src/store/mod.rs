@@ -26,4 +26,5 @@ pub mod users;
 pub mod validation;
 pub mod vocabulary;
 pub mod withdrawals;
+pub mod worklist;
 pub mod workspace;

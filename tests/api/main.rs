@@ -47,3 +47,4 @@ mod sessions;
 mod smtp;
 mod startup;
 mod uploads;
+mod worklist_lines;
