@@ -33,3 +33,4 @@ pub mod version;
 pub mod vocabulary;
 pub mod withdrawal;
 pub mod xlsx_guard;
+pub mod search;

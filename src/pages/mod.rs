@@ -20,6 +20,7 @@ pub mod login;
 pub mod password;
 pub mod upload;
 pub mod validation;
+pub mod people;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -100,6 +101,20 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "validation_entry.html",
         include_str!("../../templates/pages/validation_entry.html"),
+    ),
+    ("people.html", include_str!("../../templates/pages/people.html")),
+    (
+        "_person.html",
+        include_str!("../../templates/pages/_person.html"),
+    ),
+    (
+        "person_new.html",
+        include_str!("../../templates/pages/person_new.html"),
+    ),
+    ("person.html", include_str!("../../templates/pages/person.html")),
+    (
+        "person_edit.html",
+        include_str!("../../templates/pages/person_edit.html"),
     ),
 ];
 
@@ -245,6 +260,10 @@ fn navigation(role: Role, year: i32) -> Vec<NavLink> {
             NavLink {
                 href: format!("/reports/annual/{year}"),
                 label: "Bilans",
+            },
+            NavLink {
+                href: "/people".into(),
+                label: "Personnes",
             },
         ],
         Role::Funder => vec![NavLink {
@@ -518,6 +537,11 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "corrigee" => "Le chiffre validé est corrigé.",
         "reponse-enregistree" => "Votre réponse est enregistrée.",
         "contacts-enregistres" => "Les contacts sont enregistrés : ils recevront les prochaines relances.",
+        "personne-enregistree" => "La personne est enregistrée.",
+        "personne-corrigee" => "La fiche de la personne est corrigée.",
+        "eligibilite-enregistree" => "La validation d'éligibilité est enregistrée.",
+        "personne-placee" => "La mise en situation est enregistrée.",
+        "sortie-enregistree" => "La sortie est enregistrée.",
         "lien-envoye" => "Si un compte actif correspond à cette adresse, un lien pour choisir un nouveau mot de passe lui est envoyé par courriel ; il reste valable 48 heures.",
         _ => return None,
     })
@@ -566,6 +590,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(candidates::routes());
     routes.extend(upload::routes());
     routes.extend(validation::routes());
+    routes.extend(people::routes());
     routes
 }
 
