@@ -144,6 +144,15 @@ pub const ROUTES: &[Access] = &[
     a("POST", "/validation", STAFF, "Validation queue form: validate the checked entries, or reject them with a reason"),
     a("GET", "/validation/entries/<id>", STAFF, "An hour entry's page: its figures, month context and history; the amendment form once validated"),
     a("POST", "/validation/entries/<id>", STAFF, "Amendment form: a validated figure corrected with a reason"),
+    a("GET", "/people", STAFF, "People page: the structure's people whose first or last name starts with what is typed (case and accents ignored), 50 a page, with their placement in progress"),
+    a("GET", "/people/new", STAFF, "Registration form of a person"),
+    a("POST", "/people/new", STAFF, "Registration form: registers a person (as POST /api/v1/participants), then their page"),
+    a("GET", "/people/<id>", STAFF, "A person's page: details, eligibility validations, placements, timeline and corrections, with the forms to validate eligibility, place and record an exit"),
+    a("POST", "/people/<id>/eligibility", STAFF, "Eligibility form: records a validation (criteria, proof kind, date)"),
+    a("POST", "/people/<id>/placements", STAFF, "Placement form: places the person on a clause's assignment"),
+    a("POST", "/people/placements/<id>/exit", STAFF, "Exit form of a placement: its end date and outcome"),
+    a("GET", "/people/<id>/edit", STAFF, "Correction form of a person, carrying the record's version, with the history of corrections"),
+    a("POST", "/people/<id>/edit", STAFF, "Correction form: corrects the person with the form's version as If-Match; changed meanwhile, 412 with the current values beside what was typed"),
     // Routes of later work are added here.
 ];
 

@@ -358,6 +358,10 @@ impl PersonValues {
     fn input(&self) -> Result<ParticipantInput, Vec<Violation>> {
         let mut errors = Vec::new();
         let name = |field: &str, v: &str, errors: &mut Vec<Violation>| {
+            if v.is_empty() {
+                errors.push(Violation::new(field, "required"));
+                return None;
+            }
             Name::try_from(v.to_string())
                 .map_err(|e| errors.push(e.violation(field)))
                 .ok()
@@ -1225,6 +1229,15 @@ pub async fn place(
     let caller = visitor.staff()?;
     let form = form.map(Form::into_inner).unwrap_or_default();
     visitor.check_form(&origin, &caller, form.csrf_token.as_deref())?;
+    // Another structure's person is unknown here (404), whatever the form holds.
+    let sid = caller.structure_id;
+    db.run(move |c| {
+        crate::store::participants::find_in(c, sid, id)?
+            .map(|_| ())
+            .ok_or(AppError::NotFound("participant"))
+    })
+    .await
+    .map_err(|e| visitor.problem(e.into()))?;
     let refused: ApiError = match read_placement(id, &form) {
         Ok(request) => {
             let by = actor(&caller, db);

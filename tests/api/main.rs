@@ -43,3 +43,4 @@ mod sessions;
 mod smtp;
 mod startup;
 mod uploads;
+mod pages_people;
