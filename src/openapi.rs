@@ -1491,16 +1491,8 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 fields["version"] = json!({"type": "string", "description": "The record's version the form was filled from, sent as If-Match"});
             }
             d.body = Some(form_body(fields));
-            let d = d.redirect(303, "Stored: to the person's page with its notice");
-            if edit {
-                d.html(
-                    412,
-                    "Changed meanwhile by someone else: the record's current values beside what \
-                     was typed, and the form again from the current record; nothing stored",
-                )
-            } else {
-                d
-            }
+            d.redirect(303, "Stored: to the person's page with its notice")
+                .html(200, HTMX_REFUSED)
         }
         ("GET", "/people/<id>") => d
             .id("person")
@@ -1521,6 +1513,7 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "justification": {"type": "string", "maxLength": limits::FREE_TEXT_MAX}
             })));
             d.redirect(303, "Recorded: to the person's page with its notice")
+                .html(200, HTMX_REFUSED)
         }
         ("POST", "/people/<id>/placements") => {
             let mut d = d.id("person");
@@ -1536,6 +1529,7 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "weekly_hours": {"type": "string", "description": "French decimal, e.g. 17,5"}
             })));
             d.redirect(303, "Placed: to the person's page with its notice")
+                .html(200, HTMX_REFUSED)
         }
         ("POST", "/people/placements/<id>/exit") => {
             let mut d = d.id("placement");
@@ -1545,10 +1539,16 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "outcome": {"type": "string"}
             })));
             d.redirect(303, "Recorded: to the person's page with its notice")
+                .html(200, HTMX_REFUSED)
         }
         _ => return None,
     })
 }
+
+/// The 200 of the people pages' forms: what an htmx request gets when the form is refused.
+const HTMX_REFUSED: &str = "An htmx request refused: the page again with what went wrong beside \
+                            the fields (htmx swaps only successful answers; a browser's form gets \
+                            the same page with 409, 412 or 422)";
 
 /// Rules of body fields that the use cases check and the fields' types do not carry, said
 /// in the document so that a body valid by the document is not refused for them. Answers
@@ -1749,6 +1749,11 @@ fn problem_statuses(entry: Option<&access::Access>, method: &str, d: &Described)
     // Every page form (a POST outside the API) checks the page's anti-forgery secret.
     if entry.is_some_and(|a| !a.path.starts_with("/api/")) && method == "POST" {
         statuses.push(403);
+    }
+    // The correction form of a person carries the record's version: changed meanwhile,
+    // 412 (the page shows the current values beside what was typed).
+    if entry.is_some_and(|a| a.path == "/people/<id>/edit") && method == "POST" {
+        statuses.push(412);
     }
     // A forgotten-password request is throttled like the API's.
     if entry.is_some_and(|a| a.path == "/password/forgot") && method == "POST" {

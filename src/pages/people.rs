@@ -114,8 +114,12 @@ fn errors_of_rules(broken: &[Violation], fields: &[&str]) -> FieldErrors {
     out
 }
 
-/// The status of a form answered again with its errors.
-fn refused_status(e: &ApiError) -> Status {
+/// The status of a form answered again with its errors: the refusal's, or 200 for an htmx
+/// request (htmx swaps only successful answers).
+fn refused_status(visitor: &Visitor, e: &ApiError) -> Status {
+    if visitor.htmx {
+        return Status::Ok;
+    }
     Status::from_code(e.status).unwrap_or(Status::UnprocessableEntity)
 }
 
@@ -548,7 +552,7 @@ pub async fn create_person(
     if !matches!(refused.status, 409 | 422) {
         return Err(visitor.problem(refused));
     }
-    let status = refused_status(&refused);
+    let status = refused_status(&visitor, &refused);
     let errors = errors_of(&refused, PERSON_FIELDS);
     Ok(Exit::Page(
         new_person_view(values, errors).render(&visitor, &caller, status),
@@ -1119,7 +1123,7 @@ pub async fn add_eligibility(
         eligibility: Some(values),
         ..Forms::default()
     };
-    let status = refused_status(&refused);
+    let status = refused_status(&visitor, &refused);
     Ok(Exit::Page(
         render_person(&visitor, &caller, db, id, forms, status, None).await?,
     ))
@@ -1275,7 +1279,7 @@ pub async fn place(
         place: Some(values),
         ..Forms::default()
     };
-    let status = refused_status(&refused);
+    let status = refused_status(&visitor, &refused);
     Ok(Exit::Page(
         render_person(&visitor, &caller, db, id, forms, status, None).await?,
     ))
@@ -1351,7 +1355,7 @@ pub async fn exit(
         exit: Some(values),
         ..Forms::default()
     };
-    let status = refused_status(&refused);
+    let status = refused_status(&visitor, &refused);
     Ok(Exit::Page(
         render_person(&visitor, &caller, db, person, forms, status, None).await?,
     ))
@@ -1491,7 +1495,11 @@ pub async fn correct(
                 PageView::new("person_edit.html", EDIT_TITLE, PEOPLE_PATH, page).render(
                     &visitor,
                     &caller,
-                    Status::UnprocessableEntity,
+                    if visitor.htmx {
+                        Status::Ok
+                    } else {
+                        Status::UnprocessableEntity
+                    },
                 ),
             ));
         }
@@ -1500,7 +1508,7 @@ pub async fn correct(
         return Err(visitor.problem(refused));
     }
     let (view, current, history) = edit_data(&visitor, &caller, db, id).await?;
-    let status = refused_status(&refused);
+    let status = refused_status(&visitor, &refused);
     if refused.status == 412 {
         // Someone else changed the person first: the form starts again from the record
         // as it is now, the values typed shown beside it.
