@@ -478,3 +478,70 @@ fn refusals(app: &TestApp) {
 }
 
 on_both!(people_pages_refuse_other_roles_other_structures_and_forged_forms, refusals);
+
+/// Runs `sql` on the application's database (as an operator would, outside the service).
+fn execute(app: &TestApp, sql: &str) {
+    use crate::common::Backend;
+    use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
+    match app.backend {
+        Backend::Sqlite => {
+            let path = app.database_url.trim_start_matches("sqlite://");
+            let mut c = SqliteConnection::establish(path).expect("sqlite");
+            diesel::sql_query(sql).execute(&mut c).expect(sql);
+        }
+        Backend::Postgres => {
+            let mut c = PgConnection::establish(&app.database_url).expect("postgres");
+            diesel::sql_query(sql).execute(&mut c).expect(sql);
+        }
+    }
+}
+
+/// The statement of the migration that keys the people recorded before it.
+fn migration_fill(app: &TestApp) -> String {
+    use crate::common::Backend;
+    let up = match app.backend {
+        Backend::Sqlite => include_str!("../../migrations/sqlite/2026-12-03-000002_people_search/up.sql"),
+        Backend::Postgres => {
+            include_str!("../../migrations/postgres/2026-12-03-000002_people_search/up.sql")
+        }
+    };
+    let at = up.find("UPDATE participants").expect("the migration's update");
+    let end = up[at..].find(";\n").expect("its end");
+    up[at..at + end].to_string()
+}
+
+fn people_recorded_before_the_search(app: &TestApp) {
+    let w = fixtures::world(app, "PLIE");
+    let s = app.page_session(&w.facilitator);
+    let id = participant(app, &w.facilitator, "ÉLODIE", "Œuvray-Núñez", "1990-04-02");
+    let anonymous = participant(app, &w.facilitator, "Jean", "Oubli", "1990-04-02");
+    // As recorded before the keys existed.
+    execute(app, "UPDATE participants SET last_name_key = NULL, first_name_key = NULL");
+    execute(
+        app,
+        &format!(
+            "UPDATE participants SET first_name = NULL, last_name = NULL, \
+             anonymised_at = '2026-01-01 00:00:00' WHERE id = {anonymous}"
+        ),
+    );
+    assert!(linked_people(&search(app, &s, "")).is_empty());
+    // The migration keys them as the service does: found by either name, accents and
+    // capitals ignored; an anonymised person has no name to find.
+    execute(app, &migration_fill(app));
+    for q in ["oeuv", "Œuvray-nú", "elodie", "ÉLO", "élodie oeuvray"] {
+        assert_eq!(linked_people(&search(app, &s, q)), vec![id], "{q}");
+    }
+    assert_eq!(linked_people(&search(app, &s, "")), vec![id]);
+    // A correction keeps the key with the name.
+    let r = app.patch(
+        &format!("/api/v1/participants/{id}"),
+        &w.facilitator,
+        json!({"last_name": "Dupré"}),
+        Some("\"1\""),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(linked_people(&search(app, &s, "oeuv")).is_empty());
+    assert_eq!(linked_people(&search(app, &s, "dupre")), vec![id]);
+}
+
+on_both!(people_recorded_before_the_search_are_keyed_by_its_migration, people_recorded_before_the_search);
