@@ -1459,8 +1459,16 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             )
         }
         ("GET", "/people") => d
-            .query("q", query_text(), "The beginning of a first or last name (case and accents ignored)")
-            .query("page", query_text(), "The page of the list, from 1 (50 people a page)")
+            .query(
+                "q",
+                query_text(),
+                "The beginning of a first or last name (case and accents ignored)",
+            )
+            .query(
+                "page",
+                query_text(),
+                "The page of the list, from 1 (50 people a page)",
+            )
             .query("fait", query_text(), "The change just made, for its notice")
             .html(200, "The people found")
             .redirect(303, "No session: to the login page"),
@@ -1501,7 +1509,10 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             .redirect(303, "No session: to the login page"),
         ("GET", "/people/<id>/edit") => d
             .id("person")
-            .html(200, "The correction form, with the record's version and its history")
+            .html(
+                200,
+                "The correction form, with the record's version and its history",
+            )
             .redirect(303, "No session: to the login page"),
         ("POST", "/people/<id>/eligibility") => {
             let mut d = d.id("person");

@@ -99,10 +99,16 @@ mod tests {
             include_str!("../../migrations/postgres/2026-12-03-000002_people_search/up.sql"),
         ] {
             for (from, to) in FOLDS {
-                assert!(sql.contains(&format!("'{from}', '{}'", to.replace('\'', "''"))), "{from}");
+                assert!(
+                    sql.contains(&format!("'{from}', '{}'", to.replace('\'', "''"))),
+                    "{from}"
+                );
                 let upper: String = from.to_uppercase().collect();
                 if upper.chars().count() == 1 && upper != from.to_string() {
-                    assert!(sql.contains(&format!("'{upper}', '{}'", to.replace('\'', "''"))), "{upper}");
+                    assert!(
+                        sql.contains(&format!("'{upper}', '{}'", to.replace('\'', "''"))),
+                        "{upper}"
+                    );
                 }
             }
         }

@@ -278,7 +278,11 @@ pub(crate) fn checked<T: TryFrom<String, Error = TextError>>(
 }
 
 /// A date typed `AAAA-MM-JJ` (what a date input sends), within the dates a body may carry.
-pub(crate) fn date_field(field: &str, value: Option<&str>, errors: &mut Vec<Violation>) -> Option<NaiveDate> {
+pub(crate) fn date_field(
+    field: &str,
+    value: Option<&str>,
+    errors: &mut Vec<Violation>,
+) -> Option<NaiveDate> {
     let v = filled(value)?;
     match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
         Ok(d) if date_out_of_range(d).is_none() => Some(d),

@@ -18,9 +18,9 @@ pub mod contractor;
 pub mod home;
 pub mod login;
 pub mod password;
+pub mod people;
 pub mod upload;
 pub mod validation;
-pub mod people;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -102,7 +102,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "validation_entry.html",
         include_str!("../../templates/pages/validation_entry.html"),
     ),
-    ("people.html", include_str!("../../templates/pages/people.html")),
+    (
+        "people.html",
+        include_str!("../../templates/pages/people.html"),
+    ),
     (
         "_person.html",
         include_str!("../../templates/pages/_person.html"),
@@ -111,7 +114,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "person_new.html",
         include_str!("../../templates/pages/person_new.html"),
     ),
-    ("person.html", include_str!("../../templates/pages/person.html")),
+    (
+        "person.html",
+        include_str!("../../templates/pages/person.html"),
+    ),
     (
         "person_edit.html",
         include_str!("../../templates/pages/person_edit.html"),

@@ -347,7 +347,10 @@ impl PersonValues {
             ),
             ("Identifiant France Travail", self.jobseeker_id.clone()),
             ("En recherche d'emploi", yes_no(self.looking_for_work)),
-            ("Métiers recherchés (codes ROME)", self.wished_rome_codes.clone()),
+            (
+                "Métiers recherchés (codes ROME)",
+                self.wished_rome_codes.clone(),
+            ),
             ("Permis", self.licences.clone()),
             (
                 "Départements accessibles",
@@ -386,8 +389,11 @@ impl PersonValues {
             date_field("birth_date", Some(&self.birth_date), &mut errors)
         };
         let sex = required("sex", &self.sex, &mut errors);
-        let qualification_level =
-            required("qualification_level", &self.qualification_level, &mut errors);
+        let qualification_level = required(
+            "qualification_level",
+            &self.qualification_level,
+            &mut errors,
+        );
         let postal_code = checked::<Code>("postal_code", Some(&self.postal_code), &mut errors);
         let jobseeker_id = checked::<Code>("jobseeker_id", Some(&self.jobseeker_id), &mut errors);
         let list = |field: &str, v: &str, errors: &mut Vec<Violation>| -> Vec<Code> {
@@ -886,13 +892,15 @@ async fn person_data(
             return Err(AppError::NotFound("participant"));
         };
         let validations = people::eligibility_history(c, &who, id)?;
-        let (placements, _) =
-            placements::list_placements(c, &who, Some(id), None, LIST_MAX, 0)?;
+        let (placements, _) = placements::list_placements(c, &who, Some(id), None, LIST_MAX, 0)?;
         let timeline = people::participant_timeline(c, &who, id)?;
         let history = people::participant_history(c, &who, id)?;
         let assignments = crate::store::assignments::placeable(c, who.structure_id, LIST_MAX)?;
         let mut employers = Vec::new();
-        for kind in [OrganisationKind::Contractor, OrganisationKind::InsertionStructure] {
+        for kind in [
+            OrganisationKind::Contractor,
+            OrganisationKind::InsertionStructure,
+        ] {
             let (orgs, _) = crate::app::organisations::list_organisations(
                 c,
                 who.structure_id,
@@ -931,8 +939,7 @@ fn person_page(data: PersonData, forms: Forms, today: NaiveDate) -> PersonPage {
             withdrawn: v.row.withdrawn_at.is_some(),
         })
         .collect();
-    let mut timeline: Vec<TimelineLine> =
-        data.timeline.events.iter().map(timeline_line).collect();
+    let mut timeline: Vec<TimelineLine> = data.timeline.events.iter().map(timeline_line).collect();
     timeline.reverse();
     let mut history: Vec<HistoryLine> = data
         .history
@@ -1078,7 +1085,8 @@ pub async fn add_eligibility(
             None
         }
     };
-    let justification = checked::<FreeText>("justification", form.justification.as_deref(), &mut broken);
+    let justification =
+        checked::<FreeText>("justification", form.justification.as_deref(), &mut broken);
     let refused: ApiError = match (proof, validated_on, broken.is_empty()) {
         (Some(proof), Some(validated_on), true) => {
             let input = EligibilityInput {
@@ -1087,7 +1095,8 @@ pub async fn add_eligibility(
                 validated_on,
                 justification,
             };
-            let (who, today, months) = (caller.clone(), db.clock.today(), config.eligibility_months);
+            let (who, today, months) =
+                (caller.clone(), db.clock.today(), config.eligibility_months);
             match db
                 .run(move |c| people::validate_eligibility(c, &who, id, input, today, months))
                 .await
@@ -1202,7 +1211,13 @@ fn read_placement(
         }
         None => None,
     };
-    match (assignment, employer, job_title, starts_on, errors.is_empty()) {
+    match (
+        assignment,
+        employer,
+        job_title,
+        starts_on,
+        errors.is_empty(),
+    ) {
         (Some(a), Some(e), Some(job), Some(starts_on), true) => Ok(PlacementRequest {
             participant_id: person,
             assignment_id: crate::domain::ids::AssignmentId(a),
@@ -1312,7 +1327,12 @@ pub async fn exit(
     // The placement of the caller's structure (else not found), for the person's page.
     let who = caller.clone();
     let person = db
-        .run(move |c| Ok(placements::placement_for(c, &who, id)?.record.placement.participant_id))
+        .run(move |c| {
+            Ok(placements::placement_for(c, &who, id)?
+                .record
+                .placement
+                .participant_id)
+        })
         .await
         .map_err(|e| visitor.problem(e.into()))?;
     let mut broken = Vec::new();
@@ -1328,7 +1348,11 @@ pub async fn exit(
         (Some(ended_on), true) => {
             let by = actor(&caller, db);
             match db
-                .run(move |c| write_tx(c, |c| placements::record_exit(c, &by, id, ended_on, &outcome)))
+                .run(move |c| {
+                    write_tx(c, |c| {
+                        placements::record_exit(c, &by, id, ended_on, &outcome)
+                    })
+                })
                 .await
             {
                 Ok(_) => {
@@ -1443,11 +1467,13 @@ pub async fn edit(visitor: Visitor, id: ParticipantId, db: &State<Db>) -> Result
     let (view, version, history) = edit_data(&visitor, &caller, db, id).await?;
     let values = PersonValues::of(&view);
     let page = edit_page(&view, version, history, values, FieldErrors::default());
-    Ok(PageView::new("person_edit.html", EDIT_TITLE, PEOPLE_PATH, page).render(
-        &visitor,
-        &caller,
-        Status::Ok,
-    ))
+    Ok(
+        PageView::new("person_edit.html", EDIT_TITLE, PEOPLE_PATH, page).render(
+            &visitor,
+            &caller,
+            Status::Ok,
+        ),
+    )
 }
 
 /// POST /people/{id}/edit — staff: corrects the person through the use case of
@@ -1545,11 +1571,8 @@ pub async fn correct(
     let mut page = edit_page(&view, current, history, typed, errors);
     page.version = version.parse().unwrap_or(current);
     Ok(Exit::Page(
-        PageView::new("person_edit.html", EDIT_TITLE, PEOPLE_PATH, page).render(
-            &visitor,
-            &caller,
-            status,
-        ),
+        PageView::new("person_edit.html", EDIT_TITLE, PEOPLE_PATH, page)
+            .render(&visitor, &caller, status),
     ))
 }
 

@@ -189,7 +189,12 @@ pub fn placeable(
         .inner_join(organisations::table.on(organisations::id.eq(assignments::contractor_id)))
         .filter(assignments::structure_id.eq(structure_id))
         .filter(clauses::status.eq(ClauseStatus::Active))
-        .order((contracts::reference, clauses::lot_number, organisations::name, assignments::id))
+        .order((
+            contracts::reference,
+            clauses::lot_number,
+            organisations::name,
+            assignments::id,
+        ))
         .limit(limit)
         .select((
             assignments::id,

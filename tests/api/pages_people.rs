@@ -47,7 +47,11 @@ fn people_count(app: &TestApp, w: &World) -> i64 {
 }
 
 /// The fields of a whole person's form.
-fn person_fields<'a>(first: &'a str, last: &'a str, postal_code: &'a str) -> Vec<(&'a str, &'a str)> {
+fn person_fields<'a>(
+    first: &'a str,
+    last: &'a str,
+    postal_code: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![
         ("first_name", first),
         ("last_name", last),
@@ -71,11 +75,28 @@ fn search_finds_by_the_beginning_of_a_name(app: &TestApp) {
     let awa = participant(app, &w.facilitator, "Awa", "Diallo", "1990-04-02");
     let elsewhere = participant(app, &other.facilitator, "Éloïse", "Lefebvre", "1990-04-02");
     eligible(app, &w.facilitator, awa, "2026-01-10");
-    place(app, &w.facilitator, awa, w.assignment_a, w.contractor_a, "2026-02-01", None);
+    place(
+        app,
+        &w.facilitator,
+        awa,
+        w.assignment_a,
+        w.contractor_a,
+        "2026-02-01",
+        None,
+    );
     let s = app.page_session(&w.facilitator);
 
     // A prefix of the last name, of the first name, with or without accents and capitals.
-    for q in ["lef", "LEFÈ", "Lefe", "eloi", "Éloïse", " éLOÏ ", "eloise lef", "lefevre elo"] {
+    for q in [
+        "lef",
+        "LEFÈ",
+        "Lefe",
+        "eloi",
+        "Éloïse",
+        " éLOÏ ",
+        "eloise lef",
+        "lefevre elo",
+    ] {
         let page = search(app, &s, q);
         assert_eq!(linked_people(&page), vec![eloise], "{q}: {}", page.text);
         assert!(page.text.contains("Lefèvre Éloïse"), "{q}");
@@ -84,26 +105,50 @@ fn search_finds_by_the_beginning_of_a_name(app: &TestApp) {
     let page = search(app, &s, "lefeb");
     assert!(linked_people(&page).is_empty(), "{}", page.text);
     assert!(!page.text.contains(&format!("/people/{elsewhere}\"")));
-    assert!(page.text.contains("Aucune personne dont le nom ou le prénom commence par"));
+    assert!(page
+        .text
+        .contains("Aucune personne dont le nom ou le prénom commence par"));
     // The middle of a name is not its beginning.
     assert!(linked_people(&search(app, &s, "tin")).is_empty());
     assert_eq!(linked_people(&search(app, &s, "mar")), vec![jean]);
     // No query: everyone of the structure, by last name; the birth year, postal code and
     // placement in progress shown.
     let page = search(app, &s, "");
-    assert_eq!(linked_people(&page), vec![awa, eloise, jean], "{}", page.text);
+    assert_eq!(
+        linked_people(&page),
+        vec![awa, eloise, jean],
+        "{}",
+        page.text
+    );
     assert!(page.text.contains("1985"));
     assert!(page.text.contains("93200"));
-    assert!(page.text.contains("Peintre en bâtiment chez Bâtiment Durable"), "{}", page.text);
+    assert!(
+        page.text
+            .contains("Peintre en bâtiment chez Bâtiment Durable"),
+        "{}",
+        page.text
+    );
     assert!(page.text.contains("href=\"/people/new\""));
 
     // Pages of 50: the 51st person is on the second page.
     for i in 0..51 {
-        participant(app, &w.facilitator, "Test", &format!("Nombreux {i:02}"), "1990-04-02");
+        participant(
+            app,
+            &w.facilitator,
+            "Test",
+            &format!("Nombreux {i:02}"),
+            "1990-04-02",
+        );
     }
     let first = search(app, &s, "nombreux");
     assert_eq!(linked_people(&first).len(), 50);
-    assert!(first.text.contains("href=\"&#x2f;people?q=nombreux&amp;page=2\""), "{}", first.text);
+    assert!(
+        first
+            .text
+            .contains("href=\"&#x2f;people?q=nombreux&amp;page=2\""),
+        "{}",
+        first.text
+    );
     let second = app.page_get("/people?q=nombreux&page=2", &s);
     assert_eq!(second.status, 200);
     assert_eq!(linked_people(&second).len(), 1);
@@ -111,14 +156,22 @@ fn search_finds_by_the_beginning_of_a_name(app: &TestApp) {
     assert!(!second.text.contains("Page suivante"));
 }
 
-on_both!(the_search_finds_people_of_the_structure_by_the_beginning_of_a_name, search_finds_by_the_beginning_of_a_name);
+on_both!(
+    the_search_finds_people_of_the_structure_by_the_beginning_of_a_name,
+    search_finds_by_the_beginning_of_a_name
+);
 
 fn creation(app: &TestApp) {
     let w = fixtures::world(app, "PLIE");
     let s = app.page_session(&w.facilitator);
     let form = app.page_get("/people/new", &s);
     assert_eq!(form.status, 200);
-    for label in ["Prénom", "Date de naissance", "Niveau de qualification", "Code postal"] {
+    for label in [
+        "Prénom",
+        "Date de naissance",
+        "Niveau de qualification",
+        "Code postal",
+    ] {
         assert!(form.text.contains(&format!(">{label}</label>")), "{label}");
     }
     let r = app.page_post("/people/new", &s, &person_fields("Inès", "Benali", "93200"));
@@ -162,9 +215,15 @@ fn creation(app: &TestApp) {
     let r = app.page_post("/people/new", &s, &bad);
     assert_eq!(r.status, 422, "{}", r.text);
     let date = error_beside(&r, "birth_date").expect("an error beside the birth date");
-    assert!(date.starts_with("La date doit être écrite AAAA-MM-JJ"), "{date}");
+    assert!(
+        date.starts_with("La date doit être écrite AAAA-MM-JJ"),
+        "{date}"
+    );
     assert!(r.text.contains("aria-describedby=\"e-birth_date\""));
-    assert_eq!(error_beside(&r, "sex").as_deref(), Some("Ce champ est obligatoire."));
+    assert_eq!(
+        error_beside(&r, "sex").as_deref(),
+        Some("Ce champ est obligatoire.")
+    );
     assert!(error_beside(&r, "last_name").is_some(), "{}", r.text);
     // What was typed stays in the form.
     assert!(r.text.contains("value=\"14&#x2f;05&#x2f;1992\""));
@@ -183,7 +242,10 @@ fn creation(app: &TestApp) {
     assert_eq!(people_count(app, &w), before);
 }
 
-on_both!(a_person_registered_by_the_form_is_what_the_api_returns, creation);
+on_both!(
+    a_person_registered_by_the_form_is_what_the_api_returns,
+    creation
+);
 
 fn eligibility(app: &TestApp) {
     let w = fixtures::world(app, "PLIE");
@@ -196,7 +258,9 @@ fn eligibility(app: &TestApp) {
     for c in criteria.body.as_array().expect("the criteria") {
         let code = c["code"].as_str().unwrap();
         assert!(
-            page.text.contains(&format!("name=\"criteria\" type=\"checkbox\" value=\"{code}\"")),
+            page.text.contains(&format!(
+                "name=\"criteria\" type=\"checkbox\" value=\"{code}\""
+            )),
             "{code}"
         );
         let label = c["label"]
@@ -206,16 +270,32 @@ fn eligibility(app: &TestApp) {
             .replace('/', "&#x2f;");
         assert!(page.text.contains(&format!(">{label}</label>")), "{label}");
     }
-    assert!(page.text.contains("<option value=\"caf_certificate\">Attestation CAF ou MSA</option>"));
+    assert!(page
+        .text
+        .contains("<option value=\"caf_certificate\">Attestation CAF ou MSA</option>"));
 
     // Refused: no proof kind; the error beside the select, nothing stored.
     let path = format!("/people/{id}/eligibility");
-    let r = app.page_post(&path, &s, &[("criteria", "rsa"), ("criteria", "qpv"), ("validated_on", "2026-11-02")]);
+    let r = app.page_post(
+        &path,
+        &s,
+        &[
+            ("criteria", "rsa"),
+            ("criteria", "qpv"),
+            ("validated_on", "2026-11-02"),
+        ],
+    );
     assert_eq!(r.status, 422, "{}", r.text);
-    assert_eq!(error_beside(&r, "proof").as_deref(), Some("Ce champ est obligatoire."));
+    assert_eq!(
+        error_beside(&r, "proof").as_deref(),
+        Some("Ce champ est obligatoire.")
+    );
     // The boxes checked stay checked.
     assert!(r.text.contains("value=\"rsa\" checked"));
-    let history = app.get(&format!("/api/v1/participants/{id}/eligibility"), &w.facilitator);
+    let history = app.get(
+        &format!("/api/v1/participants/{id}/eligibility"),
+        &w.facilitator,
+    );
     assert_eq!(history.body, json!([]));
 
     let r = app.page_post(
@@ -233,7 +313,10 @@ fn eligibility(app: &TestApp) {
         r.header("Location"),
         Some(format!("/people/{id}?fait=eligibilite-enregistree#eligibilite").as_str())
     );
-    let history = app.get(&format!("/api/v1/participants/{id}/eligibility"), &w.facilitator);
+    let history = app.get(
+        &format!("/api/v1/participants/{id}/eligibility"),
+        &w.facilitator,
+    );
     let rows = history.body.as_array().unwrap();
     assert_eq!(rows.len(), 1, "{}", history.text);
     let mut got: Vec<&str> = rows[0]["criteria"]
@@ -248,12 +331,20 @@ fn eligibility(app: &TestApp) {
     assert_eq!(rows[0]["validated_on"], "2026-11-02");
     assert_eq!(api_person(app, &w, id)["eligibility"]["status"], "valid");
     let page = app.page_get(&format!("/people/{id}?fait=eligibilite-enregistree"), &s);
-    assert!(page.text.contains("La validation d&#x27;éligibilité est enregistrée."), "{}", page.text);
+    assert!(
+        page.text
+            .contains("La validation d&#x27;éligibilité est enregistrée."),
+        "{}",
+        page.text
+    );
     assert!(page.text.contains("Bénéficiaire du RSA"));
     assert!(page.text.contains("Éligible jusqu&#x27;au"));
 }
 
-on_both!(an_eligibility_with_two_criteria_is_recorded_from_the_page, eligibility);
+on_both!(
+    an_eligibility_with_two_criteria_is_recorded_from_the_page,
+    eligibility
+);
 
 fn placing_and_exiting(app: &TestApp) {
     let w = fixtures::world(app, "PLIE");
@@ -261,7 +352,12 @@ fn placing_and_exiting(app: &TestApp) {
     eligible(app, &w.facilitator, id, "2026-01-10");
     let s = app.page_session(&w.facilitator);
     let page = app.page_get(&format!("/people/{id}"), &s);
-    assert!(page.text.contains(&format!("<option value=\"{}\">", w.assignment_a)), "{}", page.text);
+    assert!(
+        page.text
+            .contains(&format!("<option value=\"{}\">", w.assignment_a)),
+        "{}",
+        page.text
+    );
     let (assignment, employer) = (w.assignment_a.to_string(), w.contractor_a.to_string());
     let form = |job: &'static str, hours: &'static str| {
         vec![
@@ -276,8 +372,11 @@ fn placing_and_exiting(app: &TestApp) {
         ]
     };
     let placed = |app: &TestApp| {
-        app.get(&format!("/api/v1/placements?participant_id={id}"), &w.facilitator)
-            .body["items"]
+        app.get(
+            &format!("/api/v1/placements?participant_id={id}"),
+            &w.facilitator,
+        )
+        .body["items"]
             .as_array()
             .unwrap()
             .clone()
@@ -309,33 +408,74 @@ fn placing_and_exiting(app: &TestApp) {
     let exit = format!("/people/placements/{pl_id}/exit");
     let r = app.page_post(&exit, &s, &[("ended_on", "2026-09-30"), ("outcome", "")]);
     assert_eq!(r.status, 422, "{}", r.text);
-    assert!(r.text.contains(&format!("id=\"e-outcome-{pl_id}\"")), "{}", r.text);
-    assert_eq!(app.get(&format!("/api/v1/placements/{pl_id}"), &w.facilitator).body["outcome"], Value::Null);
-    let r = app.page_post(&exit, &s, &[("ended_on", "2026-09-30"), ("outcome", "durable_employment")]);
+    assert!(
+        r.text.contains(&format!("id=\"e-outcome-{pl_id}\"")),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/placements/{pl_id}"), &w.facilitator)
+            .body["outcome"],
+        Value::Null
+    );
+    let r = app.page_post(
+        &exit,
+        &s,
+        &[
+            ("ended_on", "2026-09-30"),
+            ("outcome", "durable_employment"),
+        ],
+    );
     assert_eq!(r.status, 303, "{}", r.text);
     assert_eq!(
         r.header("Location"),
         Some(format!("/people/{id}?fait=sortie-enregistree#placements").as_str())
     );
-    let after = app.get(&format!("/api/v1/placements/{pl_id}"), &w.facilitator).body;
+    let after = app
+        .get(&format!("/api/v1/placements/{pl_id}"), &w.facilitator)
+        .body;
     assert_eq!(after["outcome"], "durable_employment");
     assert_eq!(after["ended_on"], "2026-09-30");
     // A second exit is refused (409), said beside the placement's form.
-    let r = app.page_post(&exit, &s, &[("ended_on", "2026-09-30"), ("outcome", "other")]);
+    let r = app.page_post(
+        &exit,
+        &s,
+        &[("ended_on", "2026-09-30"), ("outcome", "other")],
+    );
     assert_eq!(r.status, 409, "{}", r.text);
-    assert_eq!(app.get(&format!("/api/v1/placements/{pl_id}"), &w.facilitator).body["outcome"], "durable_employment");
+    assert_eq!(
+        app.get(&format!("/api/v1/placements/{pl_id}"), &w.facilitator)
+            .body["outcome"],
+        "durable_employment"
+    );
 
     // The page: the placement, its exit and the timeline, in French.
     let page = app.page_get(&format!("/people/{id}?fait=sortie-enregistree"), &s);
     assert!(page.text.contains("La sortie est enregistrée."));
-    assert!(page.text.contains("Emploi durable le 30 septembre 2026"), "{}", page.text);
+    assert!(
+        page.text.contains("Emploi durable le 30 septembre 2026"),
+        "{}",
+        page.text
+    );
     assert!(page.text.contains("Sortie : Emploi durable"));
-    assert!(page.text.contains("Début de la mise en situation : Maçon coffreur chez Bâtiment Durable"));
-    let timeline = app.get(&format!("/api/v1/participants/{id}/timeline"), &w.facilitator);
-    assert!(timeline.body["events"].as_array().unwrap().iter().any(|e| e["kind"] == "exit"));
+    assert!(page
+        .text
+        .contains("Début de la mise en situation : Maçon coffreur chez Bâtiment Durable"));
+    let timeline = app.get(
+        &format!("/api/v1/participants/{id}/timeline"),
+        &w.facilitator,
+    );
+    assert!(timeline.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "exit"));
 }
 
-on_both!(placing_and_exiting_from_the_page_change_what_the_api_returns, placing_and_exiting);
+on_both!(
+    placing_and_exiting_from_the_page_change_what_the_api_returns,
+    placing_and_exiting
+);
 
 fn stale_correction(app: &TestApp) {
     let w = fixtures::world(app, "PLIE");
@@ -361,19 +501,39 @@ fn stale_correction(app: &TestApp) {
     fields.push(("version", "1"));
     let r = app.page_post(&path, &s, &fields);
     assert_eq!(r.status, 412, "{}", r.text);
-    assert!(r.text.contains("modifiée par quelqu'un d'autre"), "{}", r.text);
+    assert!(
+        r.text.contains("modifiée par quelqu'un d'autre"),
+        "{}",
+        r.text
+    );
     // The record's current value beside what was typed, and the form from the record now.
-    let row = r.text.find(">Code postal <span").expect("the postal code line marked different");
+    let row = r
+        .text
+        .find(">Code postal <span")
+        .expect("the postal code line marked different");
     let line = &r.text[row..row + 300];
     assert!(line.contains("75011") && line.contains("93100"), "{line}");
     assert_eq!(hidden_value(&r.text, "version").as_deref(), Some("2"));
-    assert!(r.text.contains("id=\"f-postal_code\" name=\"postal_code\" type=\"text\" value=\"75011\""), "{}", r.text);
+    assert!(
+        r.text
+            .contains("id=\"f-postal_code\" name=\"postal_code\" type=\"text\" value=\"75011\""),
+        "{}",
+        r.text
+    );
     // Nothing stored.
     let p = api_person(app, &w, id);
     assert_eq!(p["postal_code"], "75011");
     assert_eq!(p["wished_rome_codes"], json!([]));
-    let history = app.get(&format!("/api/v1/participants/{id}/history"), &w.facilitator);
-    assert_eq!(history.body.as_array().unwrap().len(), 1, "{}", history.text);
+    let history = app.get(
+        &format!("/api/v1/participants/{id}/history"),
+        &w.facilitator,
+    );
+    assert_eq!(
+        history.body.as_array().unwrap().len(),
+        1,
+        "{}",
+        history.text
+    );
 
     // Started again from the current record: stored.
     let fields: Vec<(&str, &str)> = fields
@@ -382,17 +542,29 @@ fn stale_correction(app: &TestApp) {
         .collect();
     let r = app.page_post(&path, &s, &fields);
     assert_eq!(r.status, 303, "{}", r.text);
-    assert_eq!(r.header("Location"), Some(format!("/people/{id}?fait=personne-corrigee").as_str()));
+    assert_eq!(
+        r.header("Location"),
+        Some(format!("/people/{id}?fait=personne-corrigee").as_str())
+    );
     let p = api_person(app, &w, id);
     assert_eq!(p["postal_code"], "93100");
     assert_eq!(p["wished_rome_codes"], json!(["F1606", "F1703"]));
-    let history = app.get(&format!("/api/v1/participants/{id}/history"), &w.facilitator);
+    let history = app.get(
+        &format!("/api/v1/participants/{id}/history"),
+        &w.facilitator,
+    );
     assert_eq!(history.body.as_array().unwrap().len(), 2);
     // The history of corrections on the edit page, the latest first.
     let edit = app.page_get(&path, &s);
     assert_eq!(hidden_value(&edit.text, "version").as_deref(), Some("3"));
-    let latest = edit.text.find("Code postal : 75011 → 93100").expect("the latest correction");
-    let earlier = edit.text.find("Code postal : 93200 → 75011").expect("the earlier correction");
+    let latest = edit
+        .text
+        .find("Code postal : 75011 → 93100")
+        .expect("the latest correction");
+    let earlier = edit
+        .text
+        .find("Code postal : 93200 → 75011")
+        .expect("the earlier correction");
     assert!(latest < earlier);
     // A broken rule: beside its field, the version kept, nothing stored.
     let mut bad = fields.clone();
@@ -406,7 +578,10 @@ fn stale_correction(app: &TestApp) {
     assert_eq!(api_person(app, &w, id)["birth_date"], "1990-04-02");
 }
 
-on_both!(a_correction_from_a_stale_form_gets_412_and_stores_nothing, stale_correction);
+on_both!(
+    a_correction_from_a_stale_form_gets_412_and_stores_nothing,
+    stale_correction
+);
 
 fn refusals(app: &TestApp) {
     let w = fixtures::world(app, "PLIE");
@@ -421,7 +596,12 @@ fn refusals(app: &TestApp) {
             cookie: token.clone(),
             csrf: String::new(),
         };
-        for path in ["/people".to_string(), "/people/new".into(), format!("/people/{id}"), format!("/people/{id}/edit")] {
+        for path in [
+            "/people".to_string(),
+            "/people/new".into(),
+            format!("/people/{id}"),
+            format!("/people/{id}/edit"),
+        ] {
             let r = app.page_get(&path, &s);
             assert_eq!(r.status, 403, "{path}: {}", r.text);
             assert!(!r.text.contains("Diallo"), "{path}");
@@ -432,30 +612,51 @@ fn refusals(app: &TestApp) {
     assert_eq!(people_count(app, &w), before);
     // Another structure's person is not found, to read or to change.
     let s = app.page_session(&w.facilitator);
-    for path in [format!("/people/{theirs}"), format!("/people/{theirs}/edit")] {
+    for path in [
+        format!("/people/{theirs}"),
+        format!("/people/{theirs}/edit"),
+    ] {
         assert_eq!(app.page_get(&path, &s).status, 404, "{path}");
     }
     let r = app.page_post(
         &format!("/people/{theirs}/eligibility"),
         &s,
-        &[("criteria", "rsa"), ("proof", "caf_certificate"), ("validated_on", "2026-11-02")],
+        &[
+            ("criteria", "rsa"),
+            ("proof", "caf_certificate"),
+            ("validated_on", "2026-11-02"),
+        ],
     );
     assert_eq!(r.status, 404);
     let r = app.page_post(
         &format!("/people/{theirs}/placements"),
         &s,
-        &[("assignment_id", "1"), ("employer_id", "1"), ("job_title", "Maçon"), ("starts_on", "2026-03-02")],
+        &[
+            ("assignment_id", "1"),
+            ("employer_id", "1"),
+            ("job_title", "Maçon"),
+            ("starts_on", "2026-03-02"),
+        ],
     );
     assert_eq!(r.status, 404);
     let mut fields = person_fields("Jean", "Martin", "75011");
     fields.push(("version", "1"));
-    assert_eq!(app.page_post(&format!("/people/{theirs}/edit"), &s, &fields).status, 404);
     assert_eq!(
-        app.get(&format!("/api/v1/participants/{theirs}"), &other.facilitator).body["postal_code"],
+        app.page_post(&format!("/people/{theirs}/edit"), &s, &fields)
+            .status,
+        404
+    );
+    assert_eq!(
+        app.get(
+            &format!("/api/v1/participants/{theirs}"),
+            &other.facilitator
+        )
+        .body["postal_code"],
         "93200"
     );
     // A form without its secret: 403, nothing done.
-    let body = "first_name=Lina&last_name=Haddad&birth_date=1990-04-02&sex=female&qualification_level=3";
+    let body =
+        "first_name=Lina&last_name=Haddad&birth_date=1990-04-02&sex=female&qualification_level=3";
     let r = app.page_post_raw("/people/new", &s, body.to_string());
     assert_eq!(r.status, 403, "{}", r.text);
     assert_eq!(people_count(app, &w), before);
@@ -477,7 +678,10 @@ fn refusals(app: &TestApp) {
     assert_eq!(p["eligibility"]["status"], "none");
 }
 
-on_both!(people_pages_refuse_other_roles_other_structures_and_forged_forms, refusals);
+on_both!(
+    people_pages_refuse_other_roles_other_structures_and_forged_forms,
+    refusals
+);
 
 /// Runs `sql` on the application's database (as an operator would, outside the service).
 fn execute(app: &TestApp, sql: &str) {
@@ -500,12 +704,16 @@ fn execute(app: &TestApp, sql: &str) {
 fn migration_fill(app: &TestApp) -> String {
     use crate::common::Backend;
     let up = match app.backend {
-        Backend::Sqlite => include_str!("../../migrations/sqlite/2026-12-03-000002_people_search/up.sql"),
+        Backend::Sqlite => {
+            include_str!("../../migrations/sqlite/2026-12-03-000002_people_search/up.sql")
+        }
         Backend::Postgres => {
             include_str!("../../migrations/postgres/2026-12-03-000002_people_search/up.sql")
         }
     };
-    let at = up.find("UPDATE participants").expect("the migration's update");
+    let at = up
+        .find("UPDATE participants")
+        .expect("the migration's update");
     let end = up[at..].find(";\n").expect("its end");
     up[at..at + end].to_string()
 }
@@ -516,7 +724,10 @@ fn people_recorded_before_the_search(app: &TestApp) {
     let id = participant(app, &w.facilitator, "ÉLODIE", "Œuvray-Núñez", "1990-04-02");
     let anonymous = participant(app, &w.facilitator, "Jean", "Oubli", "1990-04-02");
     // As recorded before the keys existed.
-    execute(app, "UPDATE participants SET last_name_key = NULL, first_name_key = NULL");
+    execute(
+        app,
+        "UPDATE participants SET last_name_key = NULL, first_name_key = NULL",
+    );
     execute(
         app,
         &format!(
@@ -544,4 +755,7 @@ fn people_recorded_before_the_search(app: &TestApp) {
     assert_eq!(linked_people(&search(app, &s, "dupre")), vec![id]);
 }
 
-on_both!(people_recorded_before_the_search_are_keyed_by_its_migration, people_recorded_before_the_search);
+on_both!(
+    people_recorded_before_the_search_are_keyed_by_its_migration,
+    people_recorded_before_the_search
+);
