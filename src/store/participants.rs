@@ -281,6 +281,22 @@ pub fn list(
     Ok((items, total))
 }
 
+/// Keys the people written without their name keys (the bulk writers of `seed`), with the
+/// statement of the migration that keyed the people recorded before the keys existed: the
+/// folds of `domain::search`, written in SQL. Returns how many were keyed.
+pub fn key_unkeyed(conn: &mut Conn) -> QueryResult<usize> {
+    let up = if conn.is_sqlite() {
+        include_str!("../../migrations/sqlite/2026-12-03-000002_people_search/up.sql")
+    } else {
+        include_str!("../../migrations/postgres/2026-12-03-000002_people_search/up.sql")
+    };
+    let statement = up
+        .find("UPDATE participants")
+        .and_then(|at| Some(&up[at..at + up[at..].find(';')?]))
+        .ok_or_else(|| diesel::result::Error::QueryBuilderError("no fill statement".into()))?;
+    diesel::sql_query(format!("{statement} AND last_name_key IS NULL")).execute(conn)
+}
+
 /// A person as the people search lists them.
 #[derive(Debug, Clone, Queryable)]
 pub struct Found {

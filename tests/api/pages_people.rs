@@ -759,3 +759,49 @@ on_both!(
     people_recorded_before_the_search_are_keyed_by_its_migration,
     people_recorded_before_the_search
 );
+
+fn demo_people_are_found(app: &TestApp) {
+    use clausier::seed::{generate, Scale, SeedOptions};
+    let pool = clausier::db::build_pool(
+        &clausier::config::DatabaseUrl::parse(&app.database_url).unwrap(),
+        1,
+    )
+    .unwrap();
+    let mut conn = pool.get().unwrap();
+    let options = SeedOptions {
+        scale: Scale::Demo,
+        years: 1,
+        seed: 7,
+        last_month: chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap(),
+        password_hash: clausier::auth::password::hash_password(crate::common::PASSWORD).unwrap(),
+        open_placements: 0,
+    };
+    let report = generate(&mut conn, &options).unwrap();
+    drop(conn);
+    let facilitator = &report
+        .users
+        .iter()
+        .find(|(r, _)| r == "facilitator")
+        .unwrap()
+        .1;
+    let token = app.token(facilitator);
+    // The bulk writer of the data sets keys its people like the service: the first page of
+    // everyone is full, and a person is found by the beginning of their last name.
+    let s = app.page_session(&token);
+    let all = search(app, &s, "");
+    let ids = linked_people(&all);
+    assert_eq!(ids.len(), 50, "{}", all.text);
+    let someone = app
+        .get(&format!("/api/v1/participants/{}", ids[7]), &token)
+        .body;
+    let last = someone["last_name"].as_str().unwrap();
+    let prefix: String = last.chars().take(3).collect();
+    let found = linked_people(&search(app, &s, &prefix.to_uppercase()));
+    assert!(found.contains(&ids[7]), "{prefix}");
+}
+
+on_both!(
+    the_people_of_the_data_sets_are_found_by_the_search,
+    demo_people_are_found
+);
