@@ -282,19 +282,25 @@ pub fn list(
 }
 
 /// Keys the people written without their name keys (the bulk writers of `seed`), with the
-/// statement of the migration that keyed the people recorded before the keys existed: the
-/// folds of `domain::search`, written in SQL. Returns how many were keyed.
-pub fn key_unkeyed(conn: &mut Conn) -> QueryResult<usize> {
+/// statements of the migration that keyed the people recorded before the keys existed (its
+/// `fill` section): the folds of `domain::search`, written in SQL.
+pub fn key_unkeyed(conn: &mut Conn) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
     let up = if conn.is_sqlite() {
         include_str!("../../migrations/sqlite/2026-12-03-000002_people_search/up.sql")
     } else {
         include_str!("../../migrations/postgres/2026-12-03-000002_people_search/up.sql")
     };
-    let statement = up
-        .find("UPDATE participants")
-        .and_then(|at| Some(&up[at..at + up[at..].find(';')?]))
-        .ok_or_else(|| diesel::result::Error::QueryBuilderError("no fill statement".into()))?;
-    diesel::sql_query(format!("{statement} AND last_name_key IS NULL")).execute(conn)
+    let fill = fill_section(up)
+        .ok_or_else(|| diesel::result::Error::QueryBuilderError("no fill section".into()))?;
+    conn.batch_execute(fill)
+}
+
+/// The statements between `-- fill:begin` and `-- fill:end` of a migration.
+pub fn fill_section(up: &str) -> Option<&str> {
+    let begin = up.find("-- fill:begin")?;
+    let end = up[begin..].find("-- fill:end")?;
+    Some(&up[begin..begin + end])
 }
 
 /// A person as the people search lists them.

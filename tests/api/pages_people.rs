@@ -683,24 +683,26 @@ on_both!(
     refusals
 );
 
-/// Runs `sql` on the application's database (as an operator would, outside the service).
+/// Runs `sql` (one or more statements) on the application's database, as an operator
+/// would, outside the service.
 fn execute(app: &TestApp, sql: &str) {
     use crate::common::Backend;
-    use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
+    use diesel::connection::SimpleConnection;
+    use diesel::{Connection, PgConnection, SqliteConnection};
     match app.backend {
         Backend::Sqlite => {
             let path = app.database_url.trim_start_matches("sqlite://");
             let mut c = SqliteConnection::establish(path).expect("sqlite");
-            diesel::sql_query(sql).execute(&mut c).expect(sql);
+            c.batch_execute(sql).expect(sql);
         }
         Backend::Postgres => {
             let mut c = PgConnection::establish(&app.database_url).expect("postgres");
-            diesel::sql_query(sql).execute(&mut c).expect(sql);
+            c.batch_execute(sql).expect(sql);
         }
     }
 }
 
-/// The statement of the migration that keys the people recorded before it.
+/// The statements of the migration that key the people recorded before it.
 fn migration_fill(app: &TestApp) -> String {
     use crate::common::Backend;
     let up = match app.backend {
@@ -712,9 +714,9 @@ fn migration_fill(app: &TestApp) -> String {
         }
     };
     let at = up
-        .find("UPDATE participants")
-        .expect("the migration's update");
-    let end = up[at..].find(";\n").expect("its end");
+        .find("-- fill:begin")
+        .expect("the migration's fill section");
+    let end = up[at..].find("-- fill:end").expect("its end");
     up[at..at + end].to_string()
 }
 
