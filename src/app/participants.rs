@@ -857,7 +857,7 @@ pub fn search_people(
     let sid = caller.structure_id;
     let found = store::search(conn, sid, query, limit, offset)?;
     let ids: Vec<ParticipantId> = found.iter().map(|f| f.id).collect();
-    let mut current = store::current_placements(conn, sid, &ids, today)?;
+    let mut current = store::current_placements(conn, &ids, today)?;
     // The latest start first for each person: the first row of a person is kept.
     current.dedup_by_key(|(id, ..)| *id);
     Ok(found

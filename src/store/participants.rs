@@ -376,17 +376,17 @@ pub fn search(
 }
 
 /// The placements in progress on `day` of these people (not cancelled, no exit recorded,
-/// started, not ended): person, job title, contractor's name, start; one query.
+/// started, not ended): person, job title, contractor's name, start; one query through
+/// the index of placements by person (the people are of one structure: their placements
+/// too).
 pub fn current_placements(
     conn: &mut Conn,
-    structure_id: StructureId,
     ids: &[ParticipantId],
     day: NaiveDate,
 ) -> QueryResult<Vec<(ParticipantId, String, String, NaiveDate)>> {
     use crate::db::schema::organisations;
     placements::table
         .inner_join(organisations::table.on(organisations::id.eq(placements::contractor_id)))
-        .filter(placements::structure_id.eq(structure_id))
         .filter(placements::participant_id.eq_any(ids))
         .filter(placements::cancelled_at.is_null())
         .filter(placements::exit_outcome.is_null())
