@@ -807,3 +807,30 @@ on_both!(
     the_people_of_the_data_sets_are_found_by_the_search,
     demo_people_are_found
 );
+
+fn anonymised_people_are_not_found(app: &TestApp) {
+    use clausier::config::{Config, DatabaseUrl};
+    let w = fixtures::world(app, "PLIE");
+    let gone = participant(app, &w.facilitator, "Awa", "Diallo", "1990-04-02");
+    let s = app.page_session(&w.facilitator);
+    assert_eq!(linked_people(&search(app, &s, "dia")), vec![gone]);
+    let config = Config::for_database(&app.database_url).expect("config");
+    let pool =
+        clausier::db::build_pool(&DatabaseUrl::parse(&app.database_url).unwrap(), 1).expect("pool");
+    let mut conn = pool.get().expect("connection");
+    let far = chrono::NaiveDate::from_ymd_opt(2031, 1, 1).unwrap();
+    let done = app
+        .clock
+        .scope(|| clausier::jobs::anonymise(&mut conn, &config, far))
+        .expect("anonymise");
+    assert_eq!(done.len(), 1);
+    // The name's keys are erased with the name: nobody to find, by name or in the list.
+    for q in ["dia", "awa", ""] {
+        assert!(linked_people(&search(app, &s, q)).is_empty(), "{q}");
+    }
+}
+
+on_both!(
+    anonymised_people_are_not_found_by_the_search,
+    anonymised_people_are_not_found
+);
