@@ -235,6 +235,27 @@ fn creation(app: &TestApp) {
     assert_eq!(r.status, 422, "{}", r.text);
     assert!(error_beside(&r, "postal_code").is_some(), "{}", r.text);
     assert_eq!(people_count(app, &w), before);
+    // An htmx request gets its refused form with 200 (htmx swaps only successful answers),
+    // the errors beside the fields; nothing stored either.
+    let body = format!(
+        "csrf_token={}&first_name=Lina&last_name=&birth_date=1992-05-14&sex=female&qualification_level=3",
+        s.csrf
+    );
+    let cookie = format!("clausier_session={}", s.cookie);
+    let r = app.request_with(
+        "POST",
+        "/people/new",
+        None,
+        Some(rocket::http::ContentType::Form),
+        Some(body.into_bytes()),
+        &[("Cookie", &cookie), ("HX-Request", "true")],
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        error_beside(&r, "last_name").as_deref(),
+        Some("Ce champ est obligatoire.")
+    );
+    assert_eq!(people_count(app, &w), before);
     // The same person twice: 409, said above the form.
     let r = app.page_post("/people/new", &s, &person_fields("Inès", "Benali", "93200"));
     assert_eq!(r.status, 409, "{}", r.text);
