@@ -122,6 +122,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "person_edit.html",
         include_str!("../../templates/pages/person_edit.html"),
     ),
+    (
+        "people_missing.html",
+        include_str!("../../templates/pages/people_missing.html"),
+    ),
 ];
 
 /// The template environment of the pages, built once; `None` with why when a template

@@ -9,6 +9,8 @@
 //! is a 412 page showing the record's current values beside what was typed, and the form
 //! again from the current record.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use rocket::form::{Form, FromForm};
 use rocket::http::Status;
@@ -123,6 +125,27 @@ fn refused_status(visitor: &Visitor, e: &ApiError) -> Status {
     Status::from_code(e.status).unwrap_or(Status::UnprocessableEntity)
 }
 
+/// A failed use case as a page: a record not found (another structure's, or none) gets the
+/// people pages' own words (404); any other problem its words from the catalogue.
+fn problem(visitor: &Visitor, caller: &Caller, e: impl Into<ApiError>) -> Exit {
+    missing_or(
+        visitor,
+        caller,
+        e.into(),
+        "Cette personne n'existe pas ou ne fait pas partie de votre structure.",
+    )
+}
+
+/// `problem`, with the words of a 404.
+fn missing_or(visitor: &Visitor, caller: &Caller, e: ApiError, message: &'static str) -> Exit {
+    if e.status != 404 {
+        return visitor.problem(e);
+    }
+    let page = BTreeMap::from([("message", message)]);
+    let view = PageView::new("people_missing.html", "Introuvable", PEOPLE_PATH, page);
+    Exit::Page(view.render(visitor, caller, Status::NotFound))
+}
+
 // --- The search ------------------------------------------------------------------------
 
 #[derive(Serialize)]
@@ -206,7 +229,7 @@ pub async fn search(
             )
         })
         .await
-        .map_err(|e| visitor.problem(e.into()))?;
+        .map_err(|e| problem(&visitor, &caller, e))?;
     let more = found.len() as i64 > PAGE_SIZE;
     found.truncate(PAGE_SIZE as usize);
     let data = PeoplePage {
@@ -556,7 +579,7 @@ pub async fn create_person(
         Err(e) => e.into(),
     };
     if !matches!(refused.status, 409 | 422) {
-        return Err(visitor.problem(refused));
+        return Err(problem(&visitor, &caller, refused));
     }
     let status = refused_status(&visitor, &refused);
     let errors = errors_of(&refused, PERSON_FIELDS);
@@ -921,7 +944,7 @@ async fn person_data(
         })
     })
     .await
-    .map_err(|e| visitor.problem(e.into()))
+    .map_err(|e| problem(&visitor, &caller, e))
 }
 
 fn person_page(data: PersonData, forms: Forms, today: NaiveDate) -> PersonPage {
@@ -1119,7 +1142,7 @@ pub async fn add_eligibility(
         }
     };
     if !matches!(refused.status, 409 | 422) {
-        return Err(visitor.problem(refused));
+        return Err(problem(&visitor, &caller, refused));
     }
     let values = EligibilityValues {
         criteria: form.criteria.clone(),
@@ -1256,7 +1279,7 @@ pub async fn place(
             .ok_or(AppError::NotFound("participant"))
     })
     .await
-    .map_err(|e| visitor.problem(e.into()))?;
+    .map_err(|e| problem(&visitor, &caller, e))?;
     let refused: ApiError = match read_placement(id, &form) {
         Ok(request) => {
             let by = actor(&caller, db);
@@ -1276,7 +1299,7 @@ pub async fn place(
         Err(broken) => AppError::Invalid(broken).into(),
     };
     if !matches!(refused.status, 409 | 422) {
-        return Err(visitor.problem(refused));
+        return Err(problem(&visitor, &caller, refused));
     }
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let values = PlaceValues {
@@ -1334,7 +1357,14 @@ pub async fn exit(
                 .participant_id)
         })
         .await
-        .map_err(|e| visitor.problem(e.into()))?;
+        .map_err(|e| {
+            missing_or(
+                &visitor,
+                &caller,
+                e.into(),
+                "Cette mise en situation n'existe pas ou ne fait pas partie de votre structure.",
+            )
+        })?;
     let mut broken = Vec::new();
     let ended_on = match filled(form.ended_on.as_deref()) {
         Some(d) => date_field("ended_on", Some(d), &mut broken),
@@ -1367,7 +1397,7 @@ pub async fn exit(
         _ => AppError::Invalid(broken).into(),
     };
     if !matches!(refused.status, 409 | 422) {
-        return Err(visitor.problem(refused));
+        return Err(problem(&visitor, &caller, refused));
     }
     let values = ExitValues {
         placement_id: id.0,
@@ -1428,7 +1458,7 @@ async fn edit_data(
         Ok((*view, read.version.0, history))
     })
     .await
-    .map_err(|e| visitor.problem(e.into()))
+    .map_err(|e| problem(&visitor, &caller, e))
 }
 
 fn edit_page(
@@ -1531,7 +1561,7 @@ pub async fn correct(
         }
     };
     if !matches!(refused.status, 409 | 412 | 422) {
-        return Err(visitor.problem(refused));
+        return Err(problem(&visitor, &caller, refused));
     }
     let (view, current, history) = edit_data(&visitor, &caller, db, id).await?;
     let status = refused_status(&visitor, &refused);

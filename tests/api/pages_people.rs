@@ -637,7 +637,12 @@ fn refusals(app: &TestApp) {
         format!("/people/{theirs}"),
         format!("/people/{theirs}/edit"),
     ] {
-        assert_eq!(app.page_get(&path, &s).status, 404, "{path}");
+        let r = app.page_get(&path, &s);
+        assert_eq!(r.status, 404, "{path}");
+        assert!(r.text.contains(
+            "Cette personne n&#x27;existe pas ou ne fait pas partie de votre structure."
+        ));
+        assert!(!r.text.contains("Martin"));
     }
     let r = app.page_post(
         &format!("/people/{theirs}/eligibility"),
@@ -649,6 +654,7 @@ fn refusals(app: &TestApp) {
         ],
     );
     assert_eq!(r.status, 404);
+    assert!(r.text.contains("Cette personne n&#x27;existe pas"));
     let r = app.page_post(
         &format!("/people/{theirs}/placements"),
         &s,
