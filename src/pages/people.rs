@@ -944,7 +944,7 @@ async fn person_data(
         })
     })
     .await
-    .map_err(|e| problem(&visitor, &caller, e))
+    .map_err(|e| problem(visitor, caller, e))
 }
 
 fn person_page(data: PersonData, forms: Forms, today: NaiveDate) -> PersonPage {
@@ -1458,7 +1458,7 @@ async fn edit_data(
         Ok((*view, read.version.0, history))
     })
     .await
-    .map_err(|e| problem(&visitor, &caller, e))
+    .map_err(|e| problem(visitor, caller, e))
 }
 
 fn edit_page(
