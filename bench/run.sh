@@ -6,7 +6,8 @@
 # server, and measures: generation time, annual report latency (p50/p95, sequential), hours
 # import throughput (a 50,000-line CSV through the HTTP API), clause progress throughput and
 # p99 latency at 32 concurrent authenticated clients (wrk), the same while imports run,
-# the p50/p95/p99 of the pages of issue 18 (contractor home, month grid, validation queue;
+# the p50/p95/p99 of the pages of issues 18 and 19 (contractor home, month grid, validation
+# queue, the facilitator's home with its work list, the people search;
 # "page not served" where a page does not exist yet), and the server's peak memory
 # (VmHWM) for each case. BIN_DIR=dir measures the server binary of another build (A/B). Then the hostile requests of issue 13
 # (workbooks built by the client, never stored: a cell at XFD1048576, 1 GiB of blanks, a
@@ -92,8 +93,9 @@ progress() {
 
 # The pages of issue 18, after the imports (the validation queue then holds their pending
 # hours): the contractor's home and month grid as the contractor of the imports, the
-# validation queue and the people search (everyone, and a name's beginning) as a
-# facilitator of its structure, PAGES_N requests each from
+# validation queue, the work list (`/`) and the people search (everyone, and the beginning
+# of a name: the data set's people are named Banc<n>) as a facilitator of its structure,
+# PAGES_N requests each from
 # PAGES_CLIENTS clients (Bearer tokens, as programs call pages). A page not served (404)
 # is said, not failed.
 pages() {
@@ -105,7 +107,7 @@ pages() {
     "$CLIENT" pages --base "$BASE" --token "$contractor" --n "$n" --clients "$clients" \
       --paths "/contractor,/contractor/hours/$((year + 1))-10" 2>&1 || true
     "$CLIENT" pages --base "$BASE" --token "$facilitator" --n "$n" --clients "$clients" \
-      --paths "/validation,/people,/people?q=n12" 2>&1 || true
+      --paths "/validation,/,/people,/people?q=banc12" 2>&1 || true
   )
 }
 

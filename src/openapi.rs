@@ -1552,6 +1552,200 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             d.redirect(303, "Recorded: to the person's page with its notice")
                 .html(200, HTMX_REFUSED)
         }
+        ("GET", "/contracts") => d
+            .query(
+                "page",
+                query_text(),
+                "The page of the list, from 1 (50 contracts a page)",
+            )
+            .query("fait", query_text(), "The change just made, for its notice")
+            .html(200, "The structure's contracts")
+            .redirect(303, "No session: to the login page"),
+        ("GET", "/contracts/new") => d
+            .html(200, "The new contract form")
+            .redirect(303, "No session: to the login page"),
+        ("POST", "/contracts/new") => {
+            let mut d = d;
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "buyer_id": {"type": "string", "description": "The buyer organisation's id"},
+                "reference": {"type": "string"},
+                "title": {"type": "string"},
+                "kind": {"type": "string", "enum": ["works", "services", "supplies"]},
+                "cpv_code": {"type": "string"},
+                "amount_eur": {"type": "string", "description": "Amount in euros, French decimal (1 250 000 or 84 500,50)"},
+                "notified_on": {"type": "string", "description": "AAAA-MM-JJ"},
+                "starts_on": {"type": "string", "description": "AAAA-MM-JJ"},
+                "ends_on": {"type": "string", "description": "AAAA-MM-JJ"},
+                "holder_id": {"type": "string", "description": "The holder organisation's id (optional)"},
+                "clause_sociale": {"type": "string", "description": "Checked: the contract states a social clause"}
+            })));
+            d.redirect(303, "Recorded: to the contract's page with its notice")
+                .html(
+                    200,
+                    "The form again, each error beside its field, answered with status 422 \
+                     (or 409 for a reference the buyer already has): nothing is stored",
+                )
+        }
+        ("GET", "/contracts/<id>") => d
+            .id("contract")
+            .query("fait", query_text(), "The change just made, for its notice")
+            .html(200, "The contract with its clauses"),
+        ("GET", "/contracts/<id>/clauses/new") => d
+            .id("contract")
+            .html(200, "The new clause form with the preview of its defaults"),
+        ("GET", "/contracts/<id>/clauses/preview") => {
+            let mut d = d.id("contract");
+            for name in [
+                "kind",
+                "method",
+                "amount_eur",
+                "labour_share_percent",
+                "cpv_code",
+                "insertion_rate_percent",
+                "hourly_cost_eur",
+                "euros_per_hour",
+                "hours",
+                "justification",
+                "starts_on",
+                "ends_on",
+                "reporting_frequency",
+                "penalty_per_missing_hour_eur",
+                "territory",
+                "csrf_token",
+                "action",
+            ] {
+                d = d.query(
+                    name,
+                    query_text(),
+                    "A field of the new clause form, as typed",
+                );
+            }
+            d.html(
+                200,
+                "An HTML fragment: the recommended hours and their explanation, or what the \
+                 calculation still needs",
+            )
+        }
+        ("POST", "/contracts/<id>/clauses/new") => {
+            let mut d = d.id("contract");
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "action": {"type": "string", "enum": ["calculer"], "description": "Only the preview: nothing is stored"},
+                "kind": {"type": "string", "description": "Clause kind code (execution_condition, award_criterion, reserved_contract, insertion_purpose)"},
+                "method": {"type": "string", "enum": ["labour_share", "per_amount", "fixed"]},
+                "amount_eur": {"type": "string", "description": "Amount in euros, French decimal (1 250 000 or 84 500,50)"},
+                "labour_share_percent": {"type": "string", "description": "Labour share in %, French decimal; empty: from the reference table by CPV code"},
+                "cpv_code": {"type": "string"},
+                "insertion_rate_percent": {"type": "string"},
+                "hourly_cost_eur": {"type": "string"},
+                "euros_per_hour": {"type": "string"},
+                "hours": {"type": "string", "description": "Fixed hours, French decimal"},
+                "justification": {"type": "string"},
+                "starts_on": {"type": "string", "description": "AAAA-MM-JJ"},
+                "ends_on": {"type": "string", "description": "AAAA-MM-JJ"},
+                "reporting_frequency": {"type": "string", "enum": ["monthly", "quarterly"]},
+                "penalty_per_missing_hour_eur": {"type": "string"},
+                "territory": {"type": "string"}
+            })));
+            d.redirect(303, "Recorded: to the clause's page with its notice")
+                .html(
+                    200,
+                    "The form again with its preview (action=calculer), or with each error \
+                     beside its field, answered with status 422: nothing is stored",
+                )
+        }
+        ("GET", "/clauses/<id>") => d
+            .id("clause")
+            .query("fait", query_text(), "The change just made, for its notice")
+            .html(
+                200,
+                "The clause with its progress, assignments and milestones",
+            ),
+        ("POST", "/clauses/<id>/assignments") => {
+            let mut d = d.id("clause");
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "contractor_id": {"type": "string", "description": "The contractor organisation's id"},
+                "role": {"type": "string", "enum": ["holder", "co_contractor", "subcontractor"]},
+                "hours_target": {"type": "string", "description": "Hours, French decimal (500 or 35,5)"}
+            })));
+            d.redirect(303, "Assigned: back to the clause's page with its notice")
+                .html(
+                    200,
+                    "The clause's page, the error beside its field, answered with status 422 \
+                     or 409: nothing is stored",
+                )
+        }
+        ("POST", "/clauses/<id>/status") => {
+            let mut d = d.id("clause");
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "change": {"type": "string", "enum": ["activate", "complete", "cancel"]}
+            })));
+            d.redirect(303, "Changed: back to the clause's page with its notice")
+                .html(
+                    200,
+                    "The clause's page with why the change is refused, answered with status \
+                     409 (or 422)",
+                )
+        }
+        ("POST", "/clauses/<id>/milestones") => {
+            let mut d = d.id("clause");
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "label": {"type": "string", "maxLength": 200},
+                "due_on": {"type": "string", "description": "AAAA-MM-JJ"}
+            })));
+            d.redirect(303, "Added: back to the clause's page with its notice")
+                .html(
+                    200,
+                    "The clause's page, the error beside its field, answered with status 422",
+                )
+        }
+        ("POST", "/milestones/<id>/done") => {
+            let mut d = d.id("milestone");
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"}
+            })));
+            d.redirect(
+                303,
+                "Done: back to the milestone's clause page with its notice",
+            )
+            .html(
+                200,
+                "An htmx request: the clause's page as it now is, swapped in place",
+            )
+        }
+        ("GET", "/contracts/import") => d
+            .html(200, "The DECP import form")
+            .redirect(303, "No session: to the login page"),
+        ("POST", "/contracts/import") => {
+            let mut d = d;
+            d.body = Some(
+                RequestBodyBuilder::new()
+                    .required(Some(Required::True))
+                    .content(
+                        "multipart/form-data",
+                        ContentBuilder::new()
+                            .schema(Some(raw(json!({
+                                "type": "object",
+                                "properties": {
+                                    "csrf_token": {"type": "string"},
+                                    "file": {"type": "string", "contentMediaType": "application/json", "description": "A DECP document (JSON)"}
+                                }
+                            }))))
+                            .build(),
+                    )
+                    .build(),
+            );
+            d.html(
+                200,
+                "The import's summary (created, updated, unchanged, records left out with \
+                 their reason), or the form with why the file was refused (422, 400): \
+                 nothing stored then",
+            )
+        }
         _ => return None,
     })
 }

@@ -154,6 +154,20 @@ pub const ROUTES: &[Access] = &[
     a("GET", "/people/<id>/edit", STAFF, "Correction form of a person, carrying the record's version, with the history of corrections"),
     a("POST", "/people/<id>/edit", STAFF, "Correction form: corrects the person with the form's version as If-Match; changed meanwhile, 412 with the current values beside what was typed"),
     // Routes of later work are added here.
+    a("GET", "/contracts", STAFF, "Contracts page: the structure's contracts with their buyers and amounts, 50 a page"),
+    a("GET", "/contracts/new", STAFF, "New contract form"),
+    a("POST", "/contracts/new", STAFF, "New contract form: records the contract (as POST /api/v1/contracts)"),
+    a("GET", "/contracts/<id>", STAFF, "A contract's page: its facts and its clauses"),
+    a("GET", "/contracts/<id>/clauses/new", STAFF, "New clause form with its calibration preview"),
+    a("GET", "/contracts/<id>/clauses/preview", STAFF, "Calibration preview of a new clause's form (an HTML fragment for htmx): the recommended hours and their French explanation; stores nothing"),
+    a("POST", "/contracts/<id>/clauses/new", STAFF, "New clause form: the preview again (action=calculer) or records the draft clause (as POST /api/v1/contracts/{id}/clauses)"),
+    a("GET", "/clauses/<id>", STAFF, "A clause's page: its calibration, progress, assignments, status and milestones, with their forms"),
+    a("POST", "/clauses/<id>/assignments", STAFF, "Assignment form: gives part of the clause's hours to a contractor"),
+    a("POST", "/clauses/<id>/status", STAFF, "Status form: activates, completes or cancels the clause"),
+    a("POST", "/clauses/<id>/milestones", STAFF, "Milestone form: adds a milestone by hand"),
+    a("POST", "/milestones/<id>/done", STAFF, "Marks a milestone done, back to its clause's page"),
+    a("GET", "/contracts/import", STAFF, "DECP import form"),
+    a("POST", "/contracts/import", STAFF, "DECP import form (multipart): applies the file (as POST /api/v1/imports/decp) and shows the import's summary"),
 ];
 
 const fn a(

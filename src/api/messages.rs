@@ -1035,6 +1035,13 @@ pub static CATALOGUE: &[Entry] = &[
                 .into()
         },
     ),
+    rule(
+        "number_input_invalid",
+        422,
+        "montants, pourcentages (pages)",
+        &[],
+        |_| "indiquez un nombre, par exemple 1 250 000 ou 12,5 (deux décimales au plus)".into(),
+    ),
     // --- The hours import's files: headers, cells, the file as a whole ---
     rule(
         "column_missing",

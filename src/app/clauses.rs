@@ -771,3 +771,15 @@ pub fn clause_history(
         id.into(),
     )?)
 }
+
+/// The clauses of a contract of the structure (staff), oldest first; another structure's
+/// contract is not found.
+pub fn clauses_of_contract(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    contract_id: ContractId,
+) -> AppResult<Vec<ClauseView>> {
+    let contract = records::visible_contract(conn, structure_id, contract_id, None)?;
+    let rows = store::of_contract(conn, contract.id)?;
+    Ok(store::views_for(conn, rows, None)?)
+}

@@ -107,7 +107,8 @@ struct Row {
     available_from: Option<String>,
     wished_jobs: Vec<String>,
     job_title: String,
-    commune_code: String,
+    /// Where the job is: the département named, the commune's code beside.
+    place: String,
     clause_label: String,
     state: &'static str,
     state_label: &'static str,
@@ -153,7 +154,7 @@ fn row(c: Candidate, today: NaiveDate) -> Row {
             .map(|p| split_codes(&p.wished_rome_codes))
             .unwrap_or_default(),
         job_title: c.need.job_title.clone(),
-        commune_code: c.need.commune_code,
+        place: crate::domain::territory::commune_label(&c.need.commune_code),
         clause_label: c.need.clause_label,
         state: r.state.as_str(),
         state_label: state_label(r.state),

@@ -35,7 +35,7 @@ const GRID_FORM_LIMIT_KIB: u64 = 64;
 const TYPED_KEPT: usize = 40;
 
 /// The words of an assignment's role.
-fn role_words(role: AssignmentRole) -> &'static str {
+pub(crate) fn role_words(role: AssignmentRole) -> &'static str {
     match role {
         AssignmentRole::Holder => "Titulaire",
         AssignmentRole::CoContractor => "Cotraitant",
@@ -44,7 +44,7 @@ fn role_words(role: AssignmentRole) -> &'static str {
 }
 
 /// The words of a progress status, and the class of its badge.
-fn status_words(status: ProgressStatus) -> (&'static str, &'static str) {
+pub(crate) fn status_words(status: ProgressStatus) -> (&'static str, &'static str) {
     match status {
         ProgressStatus::NotStarted => ("Pas encore commencée", "waiting"),
         ProgressStatus::OnTrack => ("En bonne voie", "ok"),

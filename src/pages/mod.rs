@@ -15,6 +15,7 @@
 
 pub mod candidates;
 pub mod contractor;
+pub mod contracts;
 pub mod home;
 pub mod login;
 pub mod password;
@@ -101,6 +102,34 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "validation_entry.html",
         include_str!("../../templates/pages/validation_entry.html"),
+    ),
+    (
+        "contracts.html",
+        include_str!("../../templates/pages/contracts.html"),
+    ),
+    (
+        "contract_new.html",
+        include_str!("../../templates/pages/contract_new.html"),
+    ),
+    (
+        "contract.html",
+        include_str!("../../templates/pages/contract.html"),
+    ),
+    (
+        "clause_new.html",
+        include_str!("../../templates/pages/clause_new.html"),
+    ),
+    (
+        "clause_preview.html",
+        include_str!("../../templates/pages/clause_preview.html"),
+    ),
+    (
+        "clause.html",
+        include_str!("../../templates/pages/clause.html"),
+    ),
+    (
+        "contract_import.html",
+        include_str!("../../templates/pages/contract_import.html"),
     ),
     (
         "people.html",
@@ -270,6 +299,10 @@ fn navigation(role: Role, year: i32) -> Vec<NavLink> {
             NavLink {
                 href: format!("/reports/annual/{year}"),
                 label: "Bilans",
+            },
+            NavLink {
+                href: "/contracts".into(),
+                label: "Marchés",
             },
             NavLink {
                 href: "/people".into(),
@@ -553,6 +586,14 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "personne-placee" => "La mise en situation est enregistrée.",
         "sortie-enregistree" => "La sortie est enregistrée.",
         "lien-envoye" => "Si un compte actif correspond à cette adresse, un lien pour choisir un nouveau mot de passe lui est envoyé par courriel ; il reste valable 48 heures.",
+        "contrat-cree" => "Le marché est enregistré.",
+        "clause-creee" => "La clause est enregistrée comme brouillon : attribuez ses heures, puis activez-la.",
+        "attribution-enregistree" => "Les heures sont attribuées à l'entreprise.",
+        "clause-activee" => "La clause est active : son calendrier de jalons est établi.",
+        "clause-terminee" => "La clause est terminée.",
+        "clause-annulee" => "La clause est annulée.",
+        "jalon-ajoute" => "Le jalon est ajouté.",
+        "jalon-fait" => "Le jalon est marqué comme fait.",
         _ => return None,
     })
 }
@@ -600,6 +641,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(candidates::routes());
     routes.extend(upload::routes());
     routes.extend(validation::routes());
+    routes.extend(contracts::routes());
     routes.extend(people::routes());
     routes
 }

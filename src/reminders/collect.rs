@@ -477,6 +477,7 @@ fn clause_facts(
         "login_url",
         format!("{}/login", config.public_url),
     );
+    set(&mut base, "public_url", config.public_url.clone());
     set(&mut base, "contract_title", contract.title.clone());
     set(&mut base, "contract_reference", contract.reference.clone());
     set(&mut base, "buyer_name", buyer);
@@ -692,6 +693,18 @@ fn addressees(
     }
 }
 
+/// Where a reporting reminder leads: the contractor to the grid of the month owed (the
+/// home, which lists the months owed, for a quarter), the staff to their work list.
+fn report_page(r: &Reminder) -> String {
+    match r.recipient {
+        Recipient::ContractorContacts(_) => match crate::domain::period::Month::parse(&r.period) {
+            Some(month) => format!("/contractor/hours/{month}"),
+            None => "/contractor".to_string(),
+        },
+        _ => "/".to_string(),
+    }
+}
+
 /// The values the template of `r` shows to `to`.
 fn context(
     conn: &mut Conn,
@@ -702,6 +715,14 @@ fn context(
 ) -> Result<BTreeMap<String, String>, ApiError> {
     let mut ctx = facts.base.clone();
     set(&mut ctx, "rule", r.rule.as_str());
+    if r.rule == ReminderRule::ReportingDue {
+        let page = report_page(r);
+        let url = format!(
+            "{}{page}",
+            ctx.get("public_url").cloned().unwrap_or_default()
+        );
+        set(&mut ctx, "page_url", url);
+    }
     set(&mut ctx, "digest_part", "non");
     set(&mut ctx, "stage", r.stage.clone());
     set(

@@ -151,6 +151,8 @@ mod tests {
     fn full_context(stage: &str) -> BTreeMap<String, String> {
         let keys = [
             "login_url",
+            "public_url",
+            "page_url",
             "greeting",
             "optional",
             "rule",

@@ -28,6 +28,7 @@ mod openapi;
 mod pages;
 mod pages_candidates;
 mod pages_contractor;
+mod pages_contracts;
 mod pages_people;
 mod pages_upload;
 mod pages_validation;

@@ -796,6 +796,61 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
             ),
             person(app, &w.facilitator, "Nina", &format!("Corrigee {n}")),
         ),
+        // The contracts and clauses pages (their flows: tests/api/pages_contracts.rs).
+        ("GET", "/contracts")
+        | ("GET", "/contracts/new")
+        | ("GET", "/contracts/<id>")
+        | ("GET", "/contracts/<id>/clauses/new")
+        | ("GET", "/clauses/<id>") => get(),
+        ("GET", "/contracts/<id>/clauses/preview") => {
+            with_query(get(), "method=fixed&hours=120")
+        }
+        ("POST", "/contracts/new") => call(
+            303,
+            Body::Form(format!(
+                "buyer_id={}&reference=P-{r}-{n}&title=Voirie&kind=works&amount_eur=120+000",
+                w.buyer
+            )),
+        ),
+        ("POST", "/contracts/<id>/clauses/new") => call(
+            303,
+            Body::Form(
+                "kind=execution_condition&method=fixed&hours=120&justification=Chantier+court\
+                 &starts_on=2026-12-01&ends_on=2027-03-31"
+                    .into(),
+            ),
+        ),
+        ("POST", "/clauses/<id>/assignments") => with_id(
+            call(
+                303,
+                Body::Form(format!(
+                    "contractor_id={}&role=holder&hours_target=100",
+                    w.contractor_a
+                )),
+            ),
+            draft_clause(app, s),
+        ),
+        ("POST", "/clauses/<id>/status") => {
+            with_id(call(303, Body::Form("change=activate".into())), draft_clause(app, s))
+        }
+        ("POST", "/clauses/<id>/milestones") => call(
+            303,
+            Body::Form("label=Comit%C3%A9+de+suivi&due_on=2026-12-20".into()),
+        ),
+        ("POST", "/milestones/<id>/done") => {
+            let r = app.post(
+                &format!("/api/v1/clauses/{}/milestones", w.clause),
+                &w.facilitator,
+                json!({"label": "Point de page", "due_on": "2026-12-18"}),
+            );
+            assert_eq!(r.status, 201, "milestone: {}", r.text);
+            with_id(call(303, Body::None), r.body["id"].as_i64().unwrap())
+        }
+        ("GET", "/contracts/import") => get(),
+        ("POST", "/contracts/import") => call(
+            200,
+            Body::Upload(crate_sample("v2-single-marche.json").to_string()),
+        ),
         ("GET", "/api/v1/worklist") => get(),
         ("GET", "/api/v1/reports/referrals") => with_query(get(), "year=2026"),
         ("GET", "/api/v1/clauses/<id>/milestones") => get(),

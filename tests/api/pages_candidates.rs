@@ -128,7 +128,7 @@ on_both!(
             "Awa Diallo",
             "Jean Martin",
             "Peintre en bâtiment",
-            "Commune 93066",
+            "Seine-Saint-Denis (commune 93066)",
             "Réhabilitation du groupe scolaire",
             "2 propositions attendent votre réponse.",
             "Proposition à étudier",

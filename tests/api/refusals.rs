@@ -1527,6 +1527,10 @@ const PRODUCED_ELSEWHERE: &[(&str, &str)] = &[
         "pages_validation::a_validated_figure_is_amended_with_a_reason",
     ),
     (
+        "number_input_invalid",
+        "pages_contracts::a_refused_contract_shows_its_errors_beside_the_fields_and_stores_nothing",
+    ),
+    (
         "too_large_to_compute",
         "domain::calibration::tests::very_large_amounts_do_not_overflow",
     ),

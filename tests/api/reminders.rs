@@ -153,6 +153,21 @@ on_both!(a_month_of_reminders_each_once, |app: &TestApp| {
         job.run(&format!("{day}T07:05:00Z"));
         job.run(&format!("{day}T07:05:40Z"));
         for m in smtp.since(before) {
+            // Each reporting email leads to where the report is made or chased.
+            if m.subject().starts_with("Déclaration en retard") {
+                assert!(
+                    m.text().contains("Votre liste de travail : http"),
+                    "{}",
+                    m.text()
+                );
+            } else {
+                assert!(
+                    m.text().contains("Déclarer les heures en ligne : http")
+                        && m.text().contains("/contractor/hours/2026-03"),
+                    "{}",
+                    m.text()
+                );
+            }
             got.push((day.to_string(), m.to.join(","), m.subject()));
         }
         day = day.succ_opt().unwrap();

@@ -99,7 +99,7 @@ fn world(base: &str) -> World {
 
 impl Browser {
     /// Sets the window's width (height 900).
-    fn width(&self, width: u32) {
+    pub(crate) fn width(&self, width: u32) {
         self.call(
             "POST",
             "/window/rect",
@@ -109,7 +109,7 @@ impl Browser {
 
     /// Clicks the element a script returns (a form's own button, found from one of its
     /// fields: robust to the page's layout).
-    fn click_found(&self, script: &str) {
+    pub(crate) fn click_found(&self, script: &str) {
         let found = self.script(script);
         let id = found
             .as_object()
@@ -121,7 +121,7 @@ impl Browser {
     }
 
     /// Clears an input and types `text` into it.
-    fn fill(&self, css: &str, text: &str) {
+    pub(crate) fn fill(&self, css: &str, text: &str) {
         let id = self.find(css);
         self.call("POST", &format!("/element/{id}/clear"), Some(json!({})));
         self.call(
@@ -132,7 +132,7 @@ impl Browser {
     }
 
     /// The text of the whole `main` element, spaces squashed, once it has `expected`.
-    fn main_once_it_shows(&self, expected: &str) -> String {
+    pub(crate) fn main_once_it_shows(&self, expected: &str) -> String {
         let mut text = String::new();
         wait_until(
             &format!("« {expected} » on the page"),
