@@ -93,8 +93,9 @@ progress() {
 
 # The pages of issue 18, after the imports (the validation queue then holds their pending
 # hours): the contractor's home and month grid as the contractor of the imports, the
-# validation queue, the work list (`/`) and a people search (the data set's people are named
-# Banc<n>) as a facilitator of its structure, PAGES_N requests each from
+# validation queue, the work list (`/`) and the people search (everyone, and the beginning
+# of a name: the data set's people are named Banc<n>) as a facilitator of its structure,
+# PAGES_N requests each from
 # PAGES_CLIENTS clients (Bearer tokens, as programs call pages). A page not served (404)
 # is said, not failed.
 pages() {
@@ -106,7 +107,7 @@ pages() {
     "$CLIENT" pages --base "$BASE" --token "$contractor" --n "$n" --clients "$clients" \
       --paths "/contractor,/contractor/hours/$((year + 1))-10" 2>&1 || true
     "$CLIENT" pages --base "$BASE" --token "$facilitator" --n "$n" --clients "$clients" \
-      --paths "/validation,/,/people?q=banc12" 2>&1 || true
+      --paths "/validation,/,/people,/people?q=banc12" 2>&1 || true
   )
 }
 

@@ -1458,6 +1458,100 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "Imported: to the month's hours (or the home) with a notice",
             )
         }
+        ("GET", "/people") => d
+            .query(
+                "q",
+                query_text(),
+                "The beginning of a first or last name (case and accents ignored)",
+            )
+            .query(
+                "page",
+                query_text(),
+                "The page of the list, from 1 (50 people a page)",
+            )
+            .query("fait", query_text(), "The change just made, for its notice")
+            .html(200, "The people found")
+            .redirect(303, "No session: to the login page"),
+        ("GET", "/people/new") => d
+            .html(200, "The registration form")
+            .redirect(303, "No session: to the login page"),
+        ("POST", "/people/new") | ("POST", "/people/<id>/edit") => {
+            let edit = path.ends_with("/edit");
+            let mut d = if edit { d.id("person") } else { d };
+            let mut fields = json!({
+                "csrf_token": {"type": "string"},
+                "first_name": {"type": "string"},
+                "last_name": {"type": "string"},
+                "birth_date": {"type": "string", "description": "AAAA-MM-JJ"},
+                "sex": {"type": "string", "enum": ["female", "male"]},
+                "postal_code": {"type": "string"},
+                "qpv": {"type": "string", "description": "A checkbox: present when checked"},
+                "zrr": {"type": "string", "description": "A checkbox: present when checked"},
+                "qualification_level": {"type": "string"},
+                "jobseeker_id": {"type": "string"},
+                "looking_for_work": {"type": "string", "description": "A checkbox: present when checked"},
+                "wished_rome_codes": {"type": "string", "description": "ROME codes separated by commas"},
+                "licences": {"type": "string", "description": "Licences separated by commas"},
+                "reachable_departements": {"type": "string", "description": "Departement numbers separated by commas"},
+                "available_from": {"type": "string", "description": "AAAA-MM-JJ"}
+            });
+            if edit {
+                fields["version"] = json!({"type": "string", "description": "The record's version the form was filled from, sent as If-Match"});
+            }
+            d.body = Some(form_body(fields));
+            d.redirect(303, "Stored: to the person's page with its notice")
+                .html(200, HTMX_REFUSED)
+        }
+        ("GET", "/people/<id>") => d
+            .id("person")
+            .query("fait", query_text(), "The change just made, for its notice")
+            .html(200, "The person's page")
+            .redirect(303, "No session: to the login page"),
+        ("GET", "/people/<id>/edit") => d
+            .id("person")
+            .html(
+                200,
+                "The correction form, with the record's version and its history",
+            )
+            .redirect(303, "No session: to the login page"),
+        ("POST", "/people/<id>/eligibility") => {
+            let mut d = d.id("person");
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "criteria": {"type": "array", "items": {"type": "string"}, "description": "Criteria codes (checkboxes)"},
+                "proof": {"type": "string"},
+                "validated_on": {"type": "string", "description": "AAAA-MM-JJ"},
+                "justification": {"type": "string", "maxLength": limits::FREE_TEXT_MAX}
+            })));
+            d.redirect(303, "Recorded: to the person's page with its notice")
+                .html(200, HTMX_REFUSED)
+        }
+        ("POST", "/people/<id>/placements") => {
+            let mut d = d.id("person");
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "assignment_id": {"type": "string"},
+                "modality": {"type": "string"},
+                "employer_id": {"type": "string"},
+                "contract_type": {"type": "string"},
+                "job_title": {"type": "string"},
+                "starts_on": {"type": "string", "description": "AAAA-MM-JJ"},
+                "ends_on": {"type": "string", "description": "AAAA-MM-JJ (optional)"},
+                "weekly_hours": {"type": "string", "description": "French decimal, e.g. 17,5"}
+            })));
+            d.redirect(303, "Placed: to the person's page with its notice")
+                .html(200, HTMX_REFUSED)
+        }
+        ("POST", "/people/placements/<id>/exit") => {
+            let mut d = d.id("placement");
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "ended_on": {"type": "string", "description": "AAAA-MM-JJ"},
+                "outcome": {"type": "string"}
+            })));
+            d.redirect(303, "Recorded: to the person's page with its notice")
+                .html(200, HTMX_REFUSED)
+        }
         ("GET", "/contracts") => d
             .query(
                 "page",
@@ -1734,6 +1828,11 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
     })
 }
 
+/// The 200 of the people pages' forms: what an htmx request gets when the form is refused.
+const HTMX_REFUSED: &str = "An htmx request refused: the page again with what went wrong beside \
+                            the fields (htmx swaps only successful answers; a browser's form gets \
+                            the same page with 409, 412 or 422)";
+
 /// Rules of body fields that the use cases check and the fields' types do not carry, said
 /// in the document so that a body valid by the document is not refused for them. Answers
 /// the refinements that found no such field (a test wants none).
@@ -1933,6 +2032,11 @@ fn problem_statuses(entry: Option<&access::Access>, method: &str, d: &Described)
     // Every page form (a POST outside the API) checks the page's anti-forgery secret.
     if entry.is_some_and(|a| !a.path.starts_with("/api/")) && method == "POST" {
         statuses.push(403);
+    }
+    // The correction form of a person carries the record's version: changed meanwhile,
+    // 412 (the page shows the current values beside what was typed).
+    if entry.is_some_and(|a| a.path == "/people/<id>/edit") && method == "POST" {
+        statuses.push(412);
     }
     // A forgotten-password request is throttled like the API's.
     if entry.is_some_and(|a| a.path == "/password/forgot") && method == "POST" {

@@ -290,7 +290,10 @@ impl Tables {
                 &mut self.entries,
                 &mut self.year_totals,
             ],
-        )
+        )?;
+        // The bulk rows carry no name keys: the people search's keys, written at once.
+        crate::store::participants::key_unkeyed(conn)?;
+        Ok(())
     }
 }
 

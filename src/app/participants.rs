@@ -823,3 +823,58 @@ pub fn audit_log(
         offset,
     )?)
 }
+
+/// A person found by the people search, with their placement in progress if any.
+#[derive(Serialize)]
+pub struct PersonFound {
+    pub id: ParticipantId,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub birth_year: i32,
+    pub postal_code: Option<String>,
+    /// The job and the contractor of the placement in progress today.
+    pub placement: Option<CurrentPlacement>,
+}
+
+#[derive(Serialize)]
+pub struct CurrentPlacement {
+    pub job_title: String,
+    pub contractor_name: String,
+    pub starts_on: NaiveDate,
+}
+
+/// One page of the caller's structure's people whose first or last name starts with
+/// `query` (case and accents ignored), by name: at most `limit` rows from `offset`, each
+/// with the placement in progress on `today`.
+pub fn search_people(
+    conn: &mut Conn,
+    caller: &Caller,
+    query: &str,
+    limit: i64,
+    offset: i64,
+    today: NaiveDate,
+) -> AppResult<Vec<PersonFound>> {
+    let sid = caller.structure_id;
+    let found = store::search(conn, sid, query, limit, offset)?;
+    let ids: Vec<ParticipantId> = found.iter().map(|f| f.id).collect();
+    let mut current = store::current_placements(conn, &ids, today)?;
+    // The latest start first for each person: the first row of a person is kept.
+    current.dedup_by_key(|(id, ..)| *id);
+    Ok(found
+        .into_iter()
+        .map(|f| PersonFound {
+            placement: current.iter().find(|(id, ..)| *id == f.id).map(
+                |(_, job_title, contractor_name, starts_on)| CurrentPlacement {
+                    job_title: job_title.clone(),
+                    contractor_name: contractor_name.clone(),
+                    starts_on: *starts_on,
+                },
+            ),
+            id: f.id,
+            first_name: f.first_name,
+            last_name: f.last_name,
+            birth_year: f.birth_year,
+            postal_code: f.postal_code,
+        })
+        .collect())
+}

@@ -224,6 +224,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        last_name_key -> Nullable<Text>,
+        first_name_key -> Nullable<Text>,
     }
 }
 

@@ -24,6 +24,7 @@ pub mod referrals;
 pub mod reminders;
 pub mod report;
 pub mod rule;
+pub mod search;
 pub mod siret;
 pub mod spreadsheet;
 pub mod suppression;

@@ -253,17 +253,17 @@ pub struct AnswerForm {
 }
 
 /// A filled text field, trimmed; `None` when empty.
-fn filled(value: Option<&str>) -> Option<&str> {
+pub(crate) fn filled(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|v| !v.is_empty())
 }
 
 /// What a refused value is shown as in its message: on one line, at most 40 characters.
-fn shown(value: &str) -> String {
+pub(crate) fn shown(value: &str) -> String {
     value.chars().filter(|c| !c.is_control()).take(40).collect()
 }
 
 /// A filled text field in its length class, or the broken rule on `field`.
-fn checked<T: TryFrom<String, Error = TextError>>(
+pub(crate) fn checked<T: TryFrom<String, Error = TextError>>(
     field: &str,
     value: Option<&str>,
     errors: &mut Vec<Violation>,
@@ -279,7 +279,11 @@ fn checked<T: TryFrom<String, Error = TextError>>(
 }
 
 /// A date typed `AAAA-MM-JJ` (what a date input sends), within the dates a body may carry.
-fn date_field(field: &str, value: Option<&str>, errors: &mut Vec<Violation>) -> Option<NaiveDate> {
+pub(crate) fn date_field(
+    field: &str,
+    value: Option<&str>,
+    errors: &mut Vec<Violation>,
+) -> Option<NaiveDate> {
     let v = filled(value)?;
     match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
         Ok(d) if date_out_of_range(d).is_none() => Some(d),

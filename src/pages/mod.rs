@@ -21,6 +21,7 @@ pub mod emails;
 pub mod home;
 pub mod login;
 pub mod password;
+pub mod people;
 pub mod upload;
 pub mod validation;
 
@@ -143,6 +144,30 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "emails_failed.html",
         include_str!("../../templates/pages/emails_failed.html"),
+    ),
+    (
+        "people.html",
+        include_str!("../../templates/pages/people.html"),
+    ),
+    (
+        "_person.html",
+        include_str!("../../templates/pages/_person.html"),
+    ),
+    (
+        "person_new.html",
+        include_str!("../../templates/pages/person_new.html"),
+    ),
+    (
+        "person.html",
+        include_str!("../../templates/pages/person.html"),
+    ),
+    (
+        "person_edit.html",
+        include_str!("../../templates/pages/person_edit.html"),
+    ),
+    (
+        "people_missing.html",
+        include_str!("../../templates/pages/people_missing.html"),
     ),
 ];
 
@@ -310,6 +335,10 @@ fn role_navigation(role: Role, year: i32) -> Vec<NavLink> {
             NavLink {
                 href: "/contracts".into(),
                 label: "Marchés",
+            },
+            NavLink {
+                href: "/people".into(),
+                label: "Personnes",
             },
         ],
         Role::Funder => vec![NavLink {
@@ -602,6 +631,11 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "parts-enregistrees" => "Le tableau des parts de main-d'œuvre est enregistré : il sert aux prochains calibrages.",
         "courriel-renvoye" => "Le courriel repart dans la file d'envoi : il sera envoyé au prochain passage de l'expéditeur.",
         "compte-desactive" => "Le compte est désactivé : il ne peut plus se connecter et ses sessions sont fermées.",
+        "personne-enregistree" => "La personne est enregistrée.",
+        "personne-corrigee" => "La fiche de la personne est corrigée.",
+        "eligibilite-enregistree" => "La validation d'éligibilité est enregistrée.",
+        "personne-placee" => "La mise en situation est enregistrée.",
+        "sortie-enregistree" => "La sortie est enregistrée.",
         "lien-envoye" => "Si un compte actif correspond à cette adresse, un lien pour choisir un nouveau mot de passe lui est envoyé par courriel ; il reste valable 48 heures.",
         "contrat-cree" => "Le marché est enregistré.",
         "clause-creee" => "La clause est enregistrée comme brouillon : attribuez ses heures, puis activez-la.",
@@ -661,6 +695,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(contracts::routes());
     routes.extend(admin::routes());
     routes.extend(emails::routes());
+    routes.extend(people::routes());
     routes
 }
 

@@ -161,3 +161,48 @@ pub fn delete(conn: &mut Conn, id: AssignmentId) -> QueryResult<()> {
         .execute(conn)
         .map(|_| ())
 }
+
+/// An assignment a person may be placed on, as a placement form offers it.
+#[derive(Debug, Clone, Queryable)]
+pub struct Placeable {
+    pub id: AssignmentId,
+    pub contractor_id: OrganisationId,
+    pub contractor_name: String,
+    pub reference: String,
+    pub title: String,
+    pub lot_number: Option<i32>,
+}
+
+/// The structure's assignments of active clauses, by contract reference and contractor:
+/// what a placement form offers (at most `limit`; the placement's rules are the use
+/// case's).
+pub fn placeable(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    limit: i64,
+) -> QueryResult<Vec<Placeable>> {
+    use crate::db::schema::{clauses, contracts};
+    use crate::domain::vocabulary::ClauseStatus;
+    assignments::table
+        .inner_join(clauses::table.on(clauses::id.eq(assignments::clause_id)))
+        .inner_join(contracts::table.on(contracts::id.eq(clauses::contract_id)))
+        .inner_join(organisations::table.on(organisations::id.eq(assignments::contractor_id)))
+        .filter(assignments::structure_id.eq(structure_id))
+        .filter(clauses::status.eq(ClauseStatus::Active))
+        .order((
+            contracts::reference,
+            clauses::lot_number,
+            organisations::name,
+            assignments::id,
+        ))
+        .limit(limit)
+        .select((
+            assignments::id,
+            assignments::contractor_id,
+            organisations::name,
+            contracts::reference,
+            contracts::title,
+            clauses::lot_number,
+        ))
+        .load(conn)
+}

@@ -9,6 +9,7 @@ use crate::db::schema::{eligibility_validations, participants, placements};
 use crate::db::{now, Conn};
 use crate::domain::eligibility::Validation;
 use crate::domain::ids::{OrganisationId, ParticipantId, StructureId, UserId};
+use crate::domain::search::{prefix_range, search_key};
 use crate::domain::vocabulary::{HistoryAction, ProofKind, QualificationLevel, Sex};
 use crate::store::contracts::split_codes;
 use crate::store::history::RecordKind;
@@ -169,6 +170,8 @@ pub fn create(
             participants::structure_id.eq(structure_id),
             participants::first_name.eq(&p.first_name),
             participants::last_name.eq(&p.last_name),
+            participants::last_name_key.eq(search_key(&p.last_name)),
+            participants::first_name_key.eq(search_key(&p.first_name)),
             participants::birth_date.eq(p.birth_date),
             participants::birth_year.eq(p.birth_date.year()),
             participants::sex.eq(&p.sex),
@@ -217,6 +220,10 @@ pub fn update(conn: &mut Conn, id: ParticipantId, p: &NewParticipant) -> QueryRe
                 participants::reachable_departements.eq(p.reachable_departements.join(",")),
                 participants::available_from.eq(p.available_from),
                 participants::updated_at.eq(now()),
+            ),
+            (
+                participants::last_name_key.eq(search_key(&p.last_name)),
+                participants::first_name_key.eq(search_key(&p.first_name)),
             ),
         ))
         .execute(conn)?;
@@ -272,6 +279,131 @@ pub fn list(
         .select(Participant::as_select())
         .load(conn)?;
     Ok((items, total))
+}
+
+/// Keys the people written without their name keys (the bulk writers of `seed`), with the
+/// statements of the migration that keyed the people recorded before the keys existed (its
+/// `fill` section): the folds of `domain::search`, written in SQL.
+pub fn key_unkeyed(conn: &mut Conn) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    let up = if conn.is_sqlite() {
+        include_str!("../../migrations/sqlite/2026-12-03-000003_people_search/up.sql")
+    } else {
+        include_str!("../../migrations/postgres/2026-12-03-000003_people_search/up.sql")
+    };
+    let fill = fill_section(up)
+        .ok_or_else(|| diesel::result::Error::QueryBuilderError("no fill section".into()))?;
+    conn.batch_execute(fill)
+}
+
+/// The statements between `-- fill:begin` and `-- fill:end` of a migration.
+pub fn fill_section(up: &str) -> Option<&str> {
+    let begin = up.find("-- fill:begin")?;
+    let end = up[begin..].find("-- fill:end")?;
+    Some(&up[begin..begin + end])
+}
+
+/// A person as the people search lists them.
+#[derive(Debug, Clone, Queryable)]
+pub struct Found {
+    pub id: ParticipantId,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub birth_year: i32,
+    pub postal_code: Option<String>,
+}
+
+/// One page of the structure's people whose name starts with what was typed (its key:
+/// `domain::search`), by last name then first name: `limit` rows from `offset`. The query
+/// is one or more words: the first name or the last name starting with all of it, or, for
+/// two words or more, one name starting with the first word and the other with the rest.
+/// Empty: every person still named, in the same order. Each condition is a range of one
+/// of the key indexes (`participants_last_name_key`, `participants_first_name_key`); no
+/// count of the whole table.
+pub fn search(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    query: &str,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<Vec<Found>> {
+    let key = search_key(query);
+    let words: Vec<&str> = key.split_whitespace().collect();
+    let mut q = participants::table
+        .filter(participants::structure_id.eq(structure_id))
+        .filter(participants::last_name_key.is_not_null())
+        .into_boxed();
+    if let Some((low, high)) = prefix_range(&words.join(" ")) {
+        let last = |(l, h): (String, String)| {
+            participants::last_name_key
+                .ge(l)
+                .and(participants::last_name_key.lt(h))
+        };
+        let first = |(l, h): (String, String)| {
+            participants::first_name_key
+                .ge(l)
+                .and(participants::first_name_key.lt(h))
+        };
+        let whole = last((low.clone(), high.clone())).or(first((low, high)));
+        let split = match (words.first(), words.len() > 1) {
+            (Some(head), true) => prefix_range(head).zip(prefix_range(&words[1..].join(" "))),
+            _ => None,
+        };
+        q = match split {
+            Some((a, b)) => q.filter(
+                whole.or(last(a.clone())
+                    .and(first(b.clone()))
+                    .or(first(a).and(last(b)))),
+            ),
+            None => q.filter(whole),
+        };
+    }
+    q.order((
+        participants::last_name_key,
+        participants::first_name_key,
+        participants::id,
+    ))
+    .limit(limit)
+    .offset(offset)
+    .select((
+        participants::id,
+        participants::first_name,
+        participants::last_name,
+        participants::birth_year,
+        participants::postal_code,
+    ))
+    .load(conn)
+}
+
+/// The placements in progress on `day` of these people (not cancelled, no exit recorded,
+/// started, not ended): person, job title, contractor's name, start; one query through
+/// the index of placements by person (the people are of one structure: their placements
+/// too).
+pub fn current_placements(
+    conn: &mut Conn,
+    ids: &[ParticipantId],
+    day: NaiveDate,
+) -> QueryResult<Vec<(ParticipantId, String, String, NaiveDate)>> {
+    use crate::db::schema::organisations;
+    placements::table
+        .inner_join(organisations::table.on(organisations::id.eq(placements::contractor_id)))
+        .filter(placements::participant_id.eq_any(ids))
+        .filter(placements::cancelled_at.is_null())
+        .filter(placements::exit_outcome.is_null())
+        .filter(placements::starts_on.le(day))
+        .filter(
+            placements::ends_on
+                .is_null()
+                .or(placements::ends_on.ge(day)),
+        )
+        .order((placements::participant_id, placements::starts_on.desc()))
+        .select((
+            placements::participant_id,
+            placements::job_title,
+            organisations::name,
+            placements::starts_on,
+        ))
+        .load(conn)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
@@ -448,6 +580,8 @@ fn erase_person(
         .set((
             participants::first_name.eq(None::<String>),
             participants::last_name.eq(None::<String>),
+            participants::last_name_key.eq(None::<String>),
+            participants::first_name_key.eq(None::<String>),
             participants::birth_date.eq(None::<NaiveDate>),
             participants::postal_code.eq(None::<String>),
             participants::jobseeker_id.eq(None::<String>),

@@ -107,6 +107,8 @@ fn kind_of(route: &Access) -> Option<Kind> {
         "assignments" => Kind::Assignment,
         "users" => Kind::User,
         "entries" => Kind::Hour,
+        // The people pages (`/people/<id>`, `/people/placements/<id>/exit`).
+        "people" => Kind::Participant,
         other => panic!(
             "{} {}: the matrix does not know which record `{other}` names; add it to kind_of",
             route.method, route.path
@@ -738,6 +740,63 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
             Body::Form(
                 "contacts%5B0%5D.name=Service+paie&contacts%5B0%5D.email=paie%40bd.test".into(),
             ),
+        ),
+        // The people pages (their flows and refusals: tests/api/pages_people.rs).
+        ("GET", "/people")
+        | ("GET", "/people/new")
+        | ("GET", "/people/<id>")
+        | ("GET", "/people/<id>/edit") => get(),
+        ("POST", "/people/new") => call(
+            303,
+            Body::Form(format!(
+                "first_name=Nina&last_name=Page{n}&birth_date=1990-04-02&sex=female&qualification_level=3"
+            )),
+        ),
+        ("POST", "/people/<id>/eligibility") => with_id(
+            call(
+                303,
+                Body::Form(
+                    "criteria=rsa&criteria=qpv&proof=caf_certificate&validated_on=2026-11-01".into(),
+                ),
+            ),
+            person(app, &w.facilitator, "Nina", &format!("Eligible {n}")),
+        ),
+        ("POST", "/people/<id>/placements") => {
+            let p = person(app, &w.facilitator, "Nina", &format!("Placee {n}"));
+            eligible(app, &w.facilitator, p, "2026-01-10");
+            with_id(
+                call(
+                    303,
+                    Body::Form(format!(
+                        "assignment_id={}&modality=direct_hire&employer_id={}&contract_type=cddi\
+                         &job_title=Macon&starts_on=2026-02-01&ends_on=2026-06-30",
+                        w.assignment_a, w.contractor_a
+                    )),
+                ),
+                p,
+            )
+        }
+        ("POST", "/people/placements/<id>/exit") => {
+            let p = person(app, &w.facilitator, "Nina", &format!("Sortie {n}"));
+            eligible(app, &w.facilitator, p, "2026-01-10");
+            let pl = placement(app, &w.facilitator, p, w.assignment_a, w.contractor_a, "Maçon");
+            with_id(
+                call(
+                    303,
+                    Body::Form("ended_on=2026-06-30&outcome=durable_employment".into()),
+                ),
+                pl,
+            )
+        }
+        ("POST", "/people/<id>/edit") => with_id(
+            call(
+                303,
+                Body::Form(format!(
+                    "version=1&first_name=Nina&last_name=Corrigee{n}&birth_date=1990-04-02\
+                     &sex=female&qualification_level=3&postal_code=93200"
+                )),
+            ),
+            person(app, &w.facilitator, "Nina", &format!("Corrigee {n}")),
         ),
         // The contracts and clauses pages (their flows: tests/api/pages_contracts.rs).
         ("GET", "/contracts")
