@@ -228,6 +228,18 @@ fn facilitator_admin_and_funder_in_the_browser() {
         .unwrap_or_else(|| panic!("no placement of {person}: {placements}"))
         .clone();
     assert_eq!(placed["job_title"], "Peintre");
+    // March's hours, reported and validated (through the API: the pages of issue 18 are
+    // driven by the other flow), for the funder's report.
+    let entry = w.api.put(
+        &format!("/api/v1/placements/{}/hours/2026-03", placed["id"]),
+        json!({"work_hours": 120}),
+    )["id"]
+        .as_i64()
+        .expect("entry id");
+    w.api.post(
+        "/api/v1/hours/validation",
+        json!({"entry_ids": [entry], "decision": "validate"}),
+    );
 
     // The postal code corrected, after another tab changed the person first: 412, nothing
     // stored, the other change shown; then corrected from the record as it now is.
@@ -301,16 +313,26 @@ fn facilitator_admin_and_funder_in_the_browser() {
     // The funder: another year and a filter, then the XLSX of that selection.
     stage.login(FUNDER);
     shows(&stage, "");
-    choose(&stage, "select[name=year]", "2026");
+    shows(&stage, "Bilan 2026");
+    choose(&stage, "#f-year", "2025");
     press(&stage, "Filtrer");
-    shows(&stage, "2026");
+    shows(&stage, "Bilan 2025");
+    choose(&stage, "#f-year", "2026");
+    choose(&stage, "#f-contractor", "Bâtiment Durable");
+    press(&stage, "Filtrer");
+    shows(&stage, "Bilan 2026");
+    let url = b.url();
+    assert!(
+        url.contains("/reports/annual/2026") && url.contains("contractor_id="),
+        "{url}"
+    );
     check_page(b, "funder-report");
     let download = b.call(
         "POST",
         "/execute/async",
         Some(json!({"script":
             "const done = arguments[arguments.length - 1];
-             const a = [...document.querySelectorAll('a')].find(a => a.href.includes('xlsx'));
+             const a = [...document.querySelectorAll('a')].find(a => a.href.includes('xlsx') && a.href.includes('2026') && a.href.includes('contractor_id='));
              if (!a) { done('no link'); return; }
              fetch(a.href).then(r => r.arrayBuffer().then(b => done(r.status + ' ' + r.headers.get('content-type') + ' ' + new Uint8Array(b.slice(0, 2)).join(','))));",
             "args": []})),
