@@ -126,6 +126,12 @@ pub fn queue(
     })
 }
 
+/// How many entries of the caller's structure wait for validation (staff only).
+pub fn waiting_count(conn: &mut Conn, caller: &Caller) -> AppResult<i64> {
+    staff_only(caller)?;
+    Ok(store::waiting_count(conn, caller.structure_id)?)
+}
+
 /// One entry of the structure with its month context and history; another structure's is
 /// not found.
 pub fn entry_detail(

@@ -5,12 +5,10 @@ use rocket::State;
 use serde::Serialize;
 
 use crate::api::referrals::work_list;
-use crate::app::hours::list_entries;
 use crate::app::worklist::work_lines;
 use crate::config::Config;
 use crate::db::Db;
 use crate::pages::{home_of, notice, Exit, Html, PageView, Visitor};
-use crate::store::hours::EntryFilter;
 
 /// One line of the work list as the page shows it.
 #[derive(Serialize)]
@@ -76,15 +74,7 @@ pub async fn home(
     let reader = caller.clone();
     let (waiting, items, more) = db
         .write(move |c| {
-            let filter = EntryFilter {
-                status: None,
-                clause_id: None,
-                placement_id: None,
-                month: None,
-                contractor: None,
-                entry_ids: None,
-            };
-            let (_, waiting) = list_entries(c, &reader, Some("submitted"), filter, 1, 0)?;
+            let waiting = crate::app::validation::waiting_count(c, &reader)?;
             let items = work_list(c, sid, uid, today, wait)?;
             let more = work_lines(c, sid, uid, today, pct)?;
             Ok((waiting, items, more))

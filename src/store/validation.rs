@@ -193,6 +193,22 @@ pub fn queue_choices(
     })
 }
 
+/// How many entries of the structure wait for validation: the kept counts of its
+/// assignments that have some (a few rows through the partial index), not a count of entries.
+pub fn waiting_count(conn: &mut Conn, structure_id: StructureId) -> QueryResult<i64> {
+    let counts: Vec<i64> = assignment_month_totals::table
+        .inner_join(
+            assignments::table.on(assignments::id.eq(assignment_month_totals::assignment_id)),
+        )
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "assignment_month_totals.pending_entries > 0",
+        ))
+        .filter(assignments::structure_id.eq(structure_id))
+        .select(assignment_month_totals::pending_entries)
+        .load(conn)?;
+    Ok(counts.iter().sum())
+}
+
 /// The figure an entry held for a placement and month: work, training (hundredths), status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoredFigure {
