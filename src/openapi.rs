@@ -1824,6 +1824,62 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             d.page = true;
             d
         }
+        ("GET", "/organisations") => d
+            .query(
+                "kind",
+                query_text(),
+                "Only organisations of this kind (buyer, contractor, insertion_structure, funder)",
+            )
+            .query(
+                "page",
+                query_text(),
+                "The page of the list, from 1 (50 organisations a page)",
+            )
+            .query("fait", query_text(), "The change just made, for its notice")
+            .html(200, "The structure's organisations")
+            .redirect(303, "No session: to the login page"),
+        ("GET", "/organisations/new") => d
+            .query("kind", query_text(), "The kind chosen in advance")
+            .html(200, "The new organisation form")
+            .redirect(303, "No session: to the login page"),
+        ("POST", "/organisations/new") => {
+            let mut d = d;
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "kind": {"type": "string", "enum": ["buyer", "contractor", "insertion_structure", "funder"]},
+                "name": {"type": "string"},
+                "siret": {"type": "string", "description": "14 digits, spaces ignored (optional)"},
+                "territory": {"type": "string", "description": "A département code (optional)"},
+                "siae_kind": {"type": "string", "description": "An SIAE kind code, for a contractor or an insertion structure (optional)"}
+            })));
+            let mut d = d.redirect(
+                303,
+                "Recorded: to the organisation's page with its notice (refused: the form again, \
+                 422 or 409, errors beside the fields, nothing stored)",
+            );
+            d.page = true;
+            d
+        }
+        ("GET", "/organisations/<id>") => d
+            .id("organisation")
+            .query("fait", query_text(), "The change just made, for its notice")
+            .html(200, "The organisation and its contacts form")
+            .redirect(303, "No session: to the login page"),
+        ("POST", "/organisations/<id>/contacts") => {
+            let mut d = d.id("organisation");
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "contacts[0].name": {"type": "string"},
+                "contacts[0].email": {"type": "string"}
+            })));
+            let mut d = d.redirect(
+                303,
+                "Saved: back to the organisation's page with its notice (an invalid row: the \
+                 page again, 422, the error beside it, nothing stored)",
+            );
+            d.page = true;
+            d
+        }
         _ => return None,
     })
 }

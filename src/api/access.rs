@@ -175,7 +175,11 @@ pub const ROUTES: &[Access] = &[
     a("POST", "/clauses/<id>/milestones", STAFF, "Milestone form: adds a milestone by hand"),
     a("POST", "/milestones/<id>/done", STAFF, "Marks a milestone done, back to its clause's page"),
     a("GET", "/contracts/import", STAFF, "DECP import form"),
-    a("POST", "/contracts/import", STAFF, "DECP import form (multipart): applies the file (as POST /api/v1/imports/decp) and shows the import's summary"),
+    a("POST", "/contracts/import", STAFF, "DECP import form (multipart): applies the file (as POST /api/v1/imports/decp) and shows the import's summary"),    a("GET", "/organisations", STAFF, "Organisations page: the structure's organisations (kind, name, SIRET, territory), filtered by kind, 50 a page"),
+    a("GET", "/organisations/new", STAFF, "New organisation form"),
+    a("POST", "/organisations/new", STAFF, "New organisation form: records the organisation (as POST /api/v1/organisations), then its page"),
+    a("GET", "/organisations/<id>", STAFF, "An organisation's page: its facts and who receives its reminders, as a form"),
+    a("POST", "/organisations/<id>/contacts", STAFF, "Contacts form of an organisation: replaces who receives its reminders (as PUT /api/v1/organisations/{id}/contacts)"),
 ];
 
 const fn a(

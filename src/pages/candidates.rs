@@ -457,13 +457,13 @@ pub async fn answer(
 
 /// One row of the contacts form, as typed.
 #[derive(Serialize, Default, Clone)]
-struct ContactLine {
-    name: String,
-    email: String,
+pub(crate) struct ContactLine {
+    pub(crate) name: String,
+    pub(crate) email: String,
 }
 
 #[derive(Serialize)]
-struct ContactsPage {
+pub(crate) struct ContactsPage {
     rows: Vec<ContactLine>,
     /// Errors by field: `contacts[i].email`, `contacts[i].name`, or `""` for the list.
     errors: FieldErrors,
@@ -472,7 +472,7 @@ struct ContactsPage {
 
 /// The rows of the form: the given ones, then empty ones up to `CONTACT_ROWS` and two more
 /// than the given ones, never more than `MAX_CONTACTS`.
-fn contacts_page(mut rows: Vec<ContactLine>, errors: FieldErrors) -> ContactsPage {
+pub(crate) fn contacts_page(mut rows: Vec<ContactLine>, errors: FieldErrors) -> ContactsPage {
     let wanted = (rows.len() + 2).clamp(CONTACT_ROWS, MAX_CONTACTS);
     rows.truncate(MAX_CONTACTS);
     rows.resize(wanted.max(rows.len()), ContactLine::default());
@@ -484,7 +484,7 @@ fn contacts_page(mut rows: Vec<ContactLine>, errors: FieldErrors) -> ContactsPag
 }
 
 /// A saved contact as a row of the form.
-fn contact_line(c: Contact) -> ContactLine {
+pub(crate) fn contact_line(c: Contact) -> ContactLine {
     ContactLine {
         name: c.name.unwrap_or_default(),
         email: c.email,
@@ -519,20 +519,20 @@ pub async fn contacts(visitor: Visitor, fait: Option<&str>, db: &State<Db>) -> R
 
 #[derive(FromForm, Default)]
 pub struct ContactRow {
-    name: Option<String>,
-    email: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) email: Option<String>,
 }
 
 /// The contacts form: rows `contacts[0].name`, `contacts[0].email`, …
 #[derive(FromForm, Default)]
 pub struct ContactsForm {
-    csrf_token: Option<String>,
-    contacts: Vec<ContactRow>,
+    pub(crate) csrf_token: Option<String>,
+    pub(crate) contacts: Vec<ContactRow>,
 }
 
 /// The contacts of the filled rows, each checked by the API's rule (`check_contacts`), or
 /// the errors beside their fields. Empty rows are ignored.
-fn read_contacts(rows: &[ContactLine]) -> Result<Vec<Contact>, FieldErrors> {
+pub(crate) fn read_contacts(rows: &[ContactLine]) -> Result<Vec<Contact>, FieldErrors> {
     let mut errors = FieldErrors::default();
     let filled_rows = rows
         .iter()

@@ -24,6 +24,7 @@ pub mod password;
 pub mod people;
 pub mod upload;
 pub mod validation;
+pub mod organisations;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -168,6 +169,17 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "people_missing.html",
         include_str!("../../templates/pages/people_missing.html"),
+    ),    (
+        "organisations.html",
+        include_str!("../../templates/pages/organisations.html"),
+    ),
+    (
+        "organisation_new.html",
+        include_str!("../../templates/pages/organisation_new.html"),
+    ),
+    (
+        "organisation.html",
+        include_str!("../../templates/pages/organisation.html"),
     ),
 ];
 
@@ -339,6 +351,10 @@ fn role_navigation(role: Role, year: i32) -> Vec<NavLink> {
             NavLink {
                 href: "/people".into(),
                 label: "Personnes",
+            },
+            NavLink {
+                href: "/organisations".into(),
+                label: "Organisations",
             },
         ],
         Role::Funder => vec![NavLink {
@@ -645,6 +661,7 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "clause-annulee" => "La clause est annulée.",
         "jalon-ajoute" => "Le jalon est ajouté.",
         "jalon-fait" => "Le jalon est marqué comme fait.",
+        "organisation-creee" => "L'organisation est enregistrée.",
         _ => return None,
     })
 }
@@ -696,6 +713,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(admin::routes());
     routes.extend(emails::routes());
     routes.extend(people::routes());
+    routes.extend(organisations::routes());
     routes
 }
 

@@ -951,6 +951,20 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
                 failed_notification(app, structure, w.clause),
             )
         }
+        // The organisations pages (their flows and refusals: tests/api/pages_organisations.rs).
+        ("GET", "/organisations")
+        | ("GET", "/organisations/new")
+        | ("GET", "/organisations/<id>") => get(),
+        ("POST", "/organisations/new") => call(
+            303,
+            Body::Form(format!("kind=buyer&name=Mairie+{r}+{n}&territory=93")),
+        ),
+        ("POST", "/organisations/<id>/contacts") => call(
+            303,
+            Body::Form(
+                "contacts%5B0%5D.name=Service+achats&contacts%5B0%5D.email=achats%40org.test".into(),
+            ),
+        ),
         (method, path) => panic!(
             "{method} {path}: no entry in the matrix's success table (tests/api/matrix.rs, fn success)"
         ),
