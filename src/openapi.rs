@@ -1852,13 +1852,13 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "territory": {"type": "string", "description": "A département code (optional)"},
                 "siae_kind": {"type": "string", "description": "An SIAE kind code, for a contractor or an insertion structure (optional)"}
             })));
-            let mut d = d.redirect(
-                303,
-                "Recorded: to the organisation's page with its notice (refused: the form again, \
-                 422 or 409, errors beside the fields, nothing stored)",
-            );
-            d.page = true;
-            d
+            d.redirect(303, "Recorded: to the organisation's page with its notice")
+                .html(
+                    200,
+                    "The form again, each error beside its field, answered with status 422 \
+                     (or 409 for a SIRET another organisation of the structure holds): nothing \
+                     is stored",
+                )
         }
         ("GET", "/organisations/<id>") => d
             .id("organisation")
@@ -1872,13 +1872,15 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "contacts[0].name": {"type": "string"},
                 "contacts[0].email": {"type": "string"}
             })));
-            let mut d = d.redirect(
+            d.redirect(
                 303,
-                "Saved: back to the organisation's page with its notice (an invalid row: the \
-                 page again, 422, the error beside it, nothing stored)",
-            );
-            d.page = true;
-            d
+                "Saved: back to the organisation's page with its notice",
+            )
+            .html(
+                200,
+                "The page again, each invalid row's error beside it, answered with status \
+                     422: nothing is stored",
+            )
         }
         _ => return None,
     })

@@ -20,11 +20,11 @@ pub mod contracts;
 pub mod emails;
 pub mod home;
 pub mod login;
+pub mod organisations;
 pub mod password;
 pub mod people;
 pub mod upload;
 pub mod validation;
-pub mod organisations;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -169,7 +169,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "people_missing.html",
         include_str!("../../templates/pages/people_missing.html"),
-    ),    (
+    ),
+    (
         "organisations.html",
         include_str!("../../templates/pages/organisations.html"),
     ),
