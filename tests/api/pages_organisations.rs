@@ -341,3 +341,46 @@ on_both!(
         assert_eq!(r.status, 303, "{}", r.text);
     }
 );
+
+on_both!(the_list_is_paginated_within_its_kind, |app: &TestApp| {
+    let w = fixtures::world(app, "PLIE");
+    // 50 more buyers: 51 buyers, 53 organisations.
+    for i in 0..50 {
+        let r = app.post(
+            "/api/v1/organisations",
+            &w.facilitator,
+            json!({"kind": "buyer", "name": format!("Commune {i:02}")}),
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    let s = app.page_session(&w.facilitator);
+    let page = app.page_get("/organisations", &s);
+    assert!(
+        page.text.contains("53 organisations — page 1 sur 2."),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("page=2\" rel=\"next\""), "{}", page.text);
+    let page = app.page_get("/organisations?kind=buyer&page=2", &s);
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(
+        page.text.contains("51 organisations — page 2 sur 2."),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("Commune 49"), "{}", page.text);
+    assert!(!page.text.contains("Commune 48"), "{}", page.text);
+    assert!(
+        page.text.contains("kind=buyer&amp;page=1\" rel=\"prev\""),
+        "{}",
+        page.text
+    );
+    // An unknown kind filters nothing; a page out of range is the first.
+    let page = app.page_get("/organisations?kind=inconnu&page=abc", &s);
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(
+        page.text.contains("53 organisations — page 1 sur 2."),
+        "{}",
+        page.text
+    );
+});
