@@ -1824,6 +1824,36 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             d.page = true;
             d
         }
+        ("GET", "/needs") => d
+            .query(
+                "page",
+                query_text(),
+                "The page of the list, from 1 (50 needs a page)",
+            )
+            .query("fait", query_text(), "The change just made, for its notice")
+            .html(200, "The structure's recruitment needs")
+            .redirect(303, "No session: to the login page"),
+        ("GET", "/needs/<id>") => d
+            .id("need")
+            .query("fait", query_text(), "The change just made, for its notice")
+            .html(
+                200,
+                "The need, its proposals and the matching people with their reasons",
+            )
+            .redirect(303, "No session: to the login page"),
+        ("POST", "/needs/<id>/propose") => {
+            let mut d = d.id("need");
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "participant_id": {"type": "string", "description": "The person proposed"}
+            })));
+            d.redirect(303, "Proposed: back to the need's page with its notice")
+                .html(
+                    200,
+                    "The need's page with why the proposal is refused, answered with status \
+                     409 or 422: nothing is stored",
+                )
+        }
         _ => return None,
     })
 }

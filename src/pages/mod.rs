@@ -24,6 +24,7 @@ pub mod password;
 pub mod people;
 pub mod upload;
 pub mod validation;
+pub mod needs;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -168,6 +169,18 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "people_missing.html",
         include_str!("../../templates/pages/people_missing.html"),
+    ),
+    (
+        "needs.html",
+        include_str!("../../templates/pages/needs.html"),
+    ),
+    (
+        "need.html",
+        include_str!("../../templates/pages/need.html"),
+    ),
+    (
+        "need_missing.html",
+        include_str!("../../templates/pages/need_missing.html"),
     ),
 ];
 
@@ -339,6 +352,10 @@ fn role_navigation(role: Role, year: i32) -> Vec<NavLink> {
             NavLink {
                 href: "/people".into(),
                 label: "Personnes",
+            },
+            NavLink {
+                href: "/needs".into(),
+                label: "Besoins",
             },
         ],
         Role::Funder => vec![NavLink {
@@ -645,6 +662,7 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "clause-annulee" => "La clause est annulée.",
         "jalon-ajoute" => "Le jalon est ajouté.",
         "jalon-fait" => "Le jalon est marqué comme fait.",
+        "personne-proposee" => "La personne est proposée à l'entreprise pour ce besoin.",
         _ => return None,
     })
 }
@@ -696,6 +714,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(admin::routes());
     routes.extend(emails::routes());
     routes.extend(people::routes());
+    routes.extend(needs::routes());
     routes
 }
 

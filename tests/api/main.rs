@@ -49,3 +49,4 @@ mod smtp;
 mod startup;
 mod uploads;
 mod worklist_lines;
+mod pages_needs;

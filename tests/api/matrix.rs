@@ -951,6 +951,13 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
                 failed_notification(app, structure, w.clause),
             )
         }
+        // The needs pages (their flows and refusals: tests/api/pages_needs.rs).
+        ("GET", "/needs") | ("GET", "/needs/<id>") => get(),
+        ("POST", "/needs/<id>/propose") => {
+            let p = person(app, &w.facilitator, "Iris", &format!("Page {n}"));
+            eligible(app, &w.facilitator, p, "2026-11-01");
+            call(303, Body::Form(format!("participant_id={p}")))
+        }
         (method, path) => panic!(
             "{method} {path}: no entry in the matrix's success table (tests/api/matrix.rs, fn success)"
         ),
