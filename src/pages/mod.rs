@@ -20,11 +20,11 @@ pub mod contracts;
 pub mod emails;
 pub mod home;
 pub mod login;
+pub mod needs;
 pub mod password;
 pub mod people;
 pub mod upload;
 pub mod validation;
-pub mod needs;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -174,10 +174,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "needs.html",
         include_str!("../../templates/pages/needs.html"),
     ),
-    (
-        "need.html",
-        include_str!("../../templates/pages/need.html"),
-    ),
+    ("need.html", include_str!("../../templates/pages/need.html")),
     (
         "need_missing.html",
         include_str!("../../templates/pages/need_missing.html"),

@@ -159,7 +159,9 @@ pub async fn list(
         .clamp(1, MAX_PAGE);
     let sid = caller.structure_id;
     let (found, total) = db
-        .run(move |c| needs::list_needs(c, sid, None, None, None, PAGE_SIZE, (page - 1) * PAGE_SIZE))
+        .run(move |c| {
+            needs::list_needs(c, sid, None, None, None, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        })
         .await
         .map_err(|e| problem(&visitor, &caller, e))?;
     let data = NeedsPage {

@@ -53,7 +53,11 @@ fn list_and_proposal(app: &TestApp) {
 
     // The navigation leads to the list.
     let home = app.page_get("/", &s);
-    assert!(home.text.contains("href=\"&#x2f;needs\">Besoins</a>"), "{}", home.text);
+    assert!(
+        home.text.contains("href=\"&#x2f;needs\">Besoins</a>"),
+        "{}",
+        home.text
+    );
     // The list: the structure's need with its names, never the other structure's.
     let list = app.page_get("/needs", &s);
     assert_eq!(list.status, 200, "{}", list.text);
@@ -112,7 +116,11 @@ fn list_and_proposal(app: &TestApp) {
         .contains(&format!("name=\"participant_id\" value=\"{awa}\"")));
     // The list counts the proposal.
     let list = app.page_get("/needs", &s);
-    assert!(list.text.contains("1 en tout : 1 en attente"), "{}", list.text);
+    assert!(
+        list.text.contains("1 en tout : 1 en attente"),
+        "{}",
+        list.text
+    );
 
     // Proposed twice: refused beside the matches (409), nothing more stored.
     let r = app.page_post(
@@ -154,7 +162,10 @@ fn refusals(app: &TestApp) {
         for path in ["/needs".to_string(), format!("/needs/{ours}")] {
             let r = app.page_get(&path, &s);
             assert_eq!(r.status, 403, "{path}: {}", r.text);
-            assert!(!r.text.contains("Diallo") && !r.text.contains("Solier"), "{path}");
+            assert!(
+                !r.text.contains("Diallo") && !r.text.contains("Solier"),
+                "{path}"
+            );
         }
         let r = app.page_post(
             &format!("/needs/{ours}/propose"),
