@@ -1841,6 +1841,34 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "The need, its proposals and the matching people with their reasons",
             )
             .redirect(303, "No session: to the login page"),
+        ("GET", "/needs/new") => d
+            .html(200, "The form of a new recruitment need")
+            .redirect(303, "No session: to the login page"),
+        ("POST", "/needs/new") => {
+            let mut d = d;
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "assignment_id": {"type": "string"},
+                "job_title": {"type": "string"},
+                "rome_code": {"type": "string"},
+                "posts": {"type": "string"},
+                "commune_code": {"type": "string"},
+                "territory": {"type": "string"},
+                "starts_on": {"type": "string", "description": "AAAA-MM-JJ"},
+                "weekly_hours": {"type": "string", "description": "French decimal, e.g. 17,5"},
+                "duration_months": {"type": "string"},
+                "licences": {"type": "string", "description": "Licences separated by commas"},
+                "modality": {"type": "string"},
+                "employer_id": {"type": "string"},
+                "contract_type": {"type": "string"}
+            })));
+            d.redirect(303, "Recorded: to the need's page with its notice")
+                .html(
+                    200,
+                    "The form again with each error beside its field, answered with status \
+                     422 (or 409): nothing is stored",
+                )
+        }
         ("POST", "/needs/<id>/propose") => {
             let mut d = d.id("need");
             d.body = Some(form_body(json!({

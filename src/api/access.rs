@@ -178,6 +178,8 @@ pub const ROUTES: &[Access] = &[
     a("POST", "/contracts/import", STAFF, "DECP import form (multipart): applies the file (as POST /api/v1/imports/decp) and shows the import's summary"),
     a("GET", "/needs", STAFF, "Needs page: the structure's recruitment needs (job, contractor, clause, place, posts, start, proposals by state), 50 a page"),
     a("GET", "/needs/<id>", STAFF, "A need's page: its facts, its proposals (person, state, dates) and the people of the pool that match it with their reasons, each with a button to propose them"),
+    a("GET", "/needs/new", STAFF, "New recruitment need form"),
+    a("POST", "/needs/new", STAFF, "New recruitment need form: records the need (as POST /api/v1/needs), then its page"),
     a("POST", "/needs/<id>/propose", STAFF, "Proposal form: proposes a person to the need (as POST /api/v1/referrals), back to the need with a notice"),
 ];
 

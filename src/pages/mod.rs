@@ -179,6 +179,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "need_missing.html",
         include_str!("../../templates/pages/need_missing.html"),
     ),
+    (
+        "need_new.html",
+        include_str!("../../templates/pages/need_new.html"),
+    ),
 ];
 
 /// The template environment of the pages, built once; `None` with why when a template
@@ -660,6 +664,7 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "jalon-ajoute" => "Le jalon est ajouté.",
         "jalon-fait" => "Le jalon est marqué comme fait.",
         "personne-proposee" => "La personne est proposée à l'entreprise pour ce besoin.",
+        "besoin-enregistre" => "Le besoin de recrutement est enregistré : proposez-lui des personnes.",
         _ => return None,
     })
 }

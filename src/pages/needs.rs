@@ -12,18 +12,28 @@ use rocket::http::Status;
 use rocket::State;
 use serde::Serialize;
 
+use crate::app::needs::NeedInput;
 use crate::app::needs::{self as needs, MatchView, NeedView};
 use crate::app::placements::Actor;
 use crate::app::referrals::{self as referrals, ReferralDetails, ReferralFilter};
+use crate::app::AppError;
 use crate::auth::csrf::RequestOrigin;
 use crate::auth::Caller;
 use crate::db::{write_tx, Db};
+use crate::domain::catalogue::{CodeList, CONTRACT_TYPES, MODALITIES};
+use crate::domain::ids::{AssignmentId, OrganisationId};
 use crate::domain::ids::{NeedId, ParticipantId};
+use crate::domain::limits::{Code, Label};
 use crate::domain::referrals::State as RefState;
+use crate::domain::referrals::{MAX_DURATION_MONTHS, MAX_POSTS};
+use crate::domain::rule::Violation;
+use crate::domain::units::Hundredths;
 use crate::domain::vocabulary::NeedStatus;
+use crate::domain::vocabulary::OrganisationKind;
 use crate::error::ApiError;
-use crate::pages::{notice, Exit, Html, PageView, Visitor};
-use crate::store::names::person_name;
+use crate::pages::candidates::{checked, date_field, filled, shown};
+use crate::pages::{notice, parse_hours_input, Exit, FieldErrors, Html, PageView, Visitor};
+use crate::store::names::{clause_label, person_name};
 
 /// Needs a page of the list shows.
 const PAGE_SIZE: i64 = 50;
@@ -353,6 +363,297 @@ pub async fn propose(
     Ok(Exit::Page(view.render(&visitor, &caller, status)))
 }
 
+// --- A new need ----------------------------------------------------------------------------
+
+/// A choice of a select: its value and its French label.
+#[derive(Serialize, Clone)]
+struct Choice {
+    code: String,
+    label: String,
+}
+
+fn code_choices(list: &CodeList) -> Vec<Choice> {
+    list.iter()
+        .map(|(code, label)| Choice {
+            code: code.to_string(),
+            label: label.to_string(),
+        })
+        .collect()
+}
+
+/// The need's form: every value as typed.
+#[derive(FromForm, Default, Serialize, Clone)]
+pub struct NeedForm {
+    #[serde(skip)]
+    csrf_token: Option<String>,
+    assignment_id: Option<String>,
+    job_title: Option<String>,
+    rome_code: Option<String>,
+    posts: Option<String>,
+    commune_code: Option<String>,
+    territory: Option<String>,
+    starts_on: Option<String>,
+    weekly_hours: Option<String>,
+    duration_months: Option<String>,
+    licences: Option<String>,
+    modality: Option<String>,
+    employer_id: Option<String>,
+    contract_type: Option<String>,
+}
+
+const NEED_FIELDS: &[&str] = &[
+    "assignment_id",
+    "job_title",
+    "rome_code",
+    "posts",
+    "commune_code",
+    "territory",
+    "starts_on",
+    "weekly_hours",
+    "duration_months",
+    "licences",
+    "modality",
+    "employer_id",
+    "contract_type",
+];
+
+#[derive(Serialize)]
+struct NewNeedPage {
+    values: NeedForm,
+    errors: FieldErrors,
+    assignments: Vec<Choice>,
+    employers: Vec<Choice>,
+    modalities: Vec<Choice>,
+    contract_types: Vec<Choice>,
+}
+
+/// The structure's assignments and the employers a need may name, for the form's selects.
+async fn new_need_page(
+    visitor: &Visitor,
+    caller: &Caller,
+    db: &Db,
+    values: NeedForm,
+    errors: FieldErrors,
+) -> Result<NewNeedPage, Exit> {
+    let sid = caller.structure_id;
+    let (assignments, employers) = db
+        .run(move |c| {
+            let assignments = crate::store::assignments::placeable(c, sid, LIST_MAX)?;
+            let mut employers = Vec::new();
+            for kind in [
+                OrganisationKind::Contractor,
+                OrganisationKind::InsertionStructure,
+            ] {
+                let (orgs, _) = crate::app::organisations::list_organisations(
+                    c,
+                    sid,
+                    Some(kind.as_str()),
+                    LIST_MAX,
+                    0,
+                )?;
+                employers.extend(orgs.into_iter().map(|o| Choice {
+                    code: o.id.0.to_string(),
+                    label: o.name,
+                }));
+            }
+            Ok((assignments, employers))
+        })
+        .await
+        .map_err(|e| problem(visitor, caller, e))?;
+    Ok(NewNeedPage {
+        values,
+        errors,
+        assignments: assignments
+            .into_iter()
+            .map(|a| Choice {
+                code: a.id.0.to_string(),
+                label: format!(
+                    "{} · {}",
+                    clause_label(&a.reference, &a.title, a.lot_number),
+                    a.contractor_name
+                ),
+            })
+            .collect(),
+        employers,
+        modalities: code_choices(MODALITIES),
+        contract_types: code_choices(CONTRACT_TYPES),
+    })
+}
+
+const NEW_NEED_TITLE: &str = "Nouveau besoin de recrutement";
+
+/// GET /needs/new — staff: the form of a new recruitment need.
+#[rocket::get("/needs/new")]
+pub async fn new_form(visitor: Visitor, db: &State<Db>) -> Result<Html, Exit> {
+    let caller = visitor.staff()?;
+    let values = NeedForm {
+        posts: Some("1".into()),
+        weekly_hours: Some("35".into()),
+        ..<NeedForm as Default>::default()
+    };
+    let data = new_need_page(&visitor, &caller, db, values, FieldErrors::default()).await?;
+    let view = PageView::new("need_new.html", NEW_NEED_TITLE, NEEDS_PATH, data);
+    Ok(view.render(&visitor, &caller, Status::Ok))
+}
+
+/// A whole number typed in `field`, else the field's rule broken.
+fn whole(
+    field: &str,
+    value: Option<&str>,
+    rule: Violation,
+    errors: &mut Vec<Violation>,
+) -> Option<i64> {
+    let value = filled(value)?;
+    match value.parse::<i64>() {
+        Ok(n) => Some(n),
+        Err(_) => {
+            let mut rule = rule;
+            rule.field = field.to_string();
+            errors.push(rule);
+            None
+        }
+    }
+}
+
+/// The need a form asks for, as the API's body would carry it.
+fn read_need(f: &NeedForm) -> Result<NeedInput, Vec<Violation>> {
+    let mut errors = Vec::new();
+    let id_of = |field: &str, v: Option<&str>, errors: &mut Vec<Violation>| match filled(v)
+        .map(str::parse::<i64>)
+    {
+        Some(Ok(id)) => Some(id),
+        _ => {
+            errors.push(Violation::new(field, "required"));
+            None
+        }
+    };
+    let assignment = id_of("assignment_id", f.assignment_id.as_deref(), &mut errors);
+    let employer = id_of("employer_id", f.employer_id.as_deref(), &mut errors);
+    let job_title = checked::<Label>("job_title", f.job_title.as_deref(), &mut errors);
+    let rome_code = checked::<Code>("rome_code", f.rome_code.as_deref(), &mut errors);
+    let commune_code = checked::<Code>("commune_code", f.commune_code.as_deref(), &mut errors);
+    let territory = checked::<Code>("territory", f.territory.as_deref(), &mut errors);
+    let modality = checked::<Code>("modality", f.modality.as_deref(), &mut errors);
+    let contract_type = checked::<Code>("contract_type", f.contract_type.as_deref(), &mut errors);
+    let posts = whole(
+        "posts",
+        f.posts.as_deref(),
+        Violation::new("posts", "posts_out_of_range").with("max", MAX_POSTS),
+        &mut errors,
+    );
+    let duration_months = whole(
+        "duration_months",
+        f.duration_months.as_deref(),
+        Violation::new("duration_months", "duration_out_of_range").with("max", MAX_DURATION_MONTHS),
+        &mut errors,
+    );
+    let starts_on = match filled(f.starts_on.as_deref()) {
+        Some(d) => date_field("starts_on", Some(d), &mut errors),
+        None => {
+            errors.push(Violation::new("starts_on", "required"));
+            None
+        }
+    };
+    let weekly_hours = match filled(f.weekly_hours.as_deref()).map(parse_hours_input) {
+        Some(Ok(Some(h))) => Some(h),
+        Some(Err(code)) => {
+            let got = shown(f.weekly_hours.as_deref().unwrap_or(""));
+            errors.push(
+                Violation::new("weekly_hours", code)
+                    .with("got_kind", "text")
+                    .with("got", got),
+            );
+            None
+        }
+        _ => {
+            errors.push(Violation::new("weekly_hours", "required"));
+            None
+        }
+    };
+    let mut licences = Vec::new();
+    for l in filled(f.licences.as_deref())
+        .unwrap_or("")
+        .split([',', ' '])
+    {
+        if let Some(code) = checked::<Code>("licences", filled(Some(l)), &mut errors) {
+            licences.push(code);
+        }
+    }
+    let text = |v: Option<Code>| v.unwrap_or_default();
+    match (
+        assignment,
+        employer,
+        job_title,
+        starts_on,
+        weekly_hours,
+        errors.is_empty(),
+    ) {
+        (Some(a), Some(e), Some(job), Some(starts_on), Some(h), true) => Ok(NeedInput {
+            assignment_id: AssignmentId(a),
+            job_title: job,
+            rome_code,
+            posts: posts.unwrap_or(0),
+            commune_code: text(commune_code),
+            territory: text(territory),
+            starts_on,
+            weekly_hours: Hundredths(h),
+            duration_months,
+            licences,
+            modality: text(modality),
+            employer_id: OrganisationId(e),
+            contract_type: text(contract_type),
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// POST /needs/new — staff: records the need (as `POST /api/v1/needs`), then its page with a
+/// notice. Refused: the form again with each error beside its field (422), nothing stored.
+#[rocket::post("/needs/new", data = "<form>")]
+pub async fn create(
+    visitor: Visitor,
+    form: Option<Form<NeedForm>>,
+    origin: RequestOrigin,
+    db: &State<Db>,
+) -> Result<Exit, Exit> {
+    let caller = visitor.staff()?;
+    let form = form.map(Form::into_inner).unwrap_or_default();
+    visitor.check_form(&origin, &caller, form.csrf_token.as_deref())?;
+    let (sid, uid) = (caller.structure_id, caller.user_id);
+    let refused: ApiError = match read_need(&form) {
+        Ok(input) => match db
+            .run(move |c| needs::create_need(c, sid, uid, None, input))
+            .await
+        {
+            Ok(need) => {
+                return Ok(Exit::see_other(format!(
+                    "{NEEDS_PATH}/{}?fait=besoin-enregistre",
+                    need.id.0
+                )))
+            }
+            Err(e) => e.into(),
+        },
+        Err(broken) => AppError::Invalid(broken).into(),
+    };
+    if !matches!(refused.status, 409 | 422) {
+        return Err(visitor.problem(refused));
+    }
+    let mut errors = FieldErrors::default();
+    for (field, message) in FieldErrors::of_problem(&refused).0 {
+        let field = field.split('[').next().unwrap_or("").to_string();
+        let field = if NEED_FIELDS.contains(&field.as_str()) {
+            field
+        } else {
+            String::new()
+        };
+        errors.0.entry(field).or_insert(message);
+    }
+    let data = new_need_page(&visitor, &caller, db, form, errors).await?;
+    let status = Status::from_code(refused.status).unwrap_or(Status::UnprocessableEntity);
+    let view = PageView::new("need_new.html", NEW_NEED_TITLE, NEEDS_PATH, data);
+    Ok(Exit::Page(view.render(&visitor, &caller, status)))
+}
+
 pub fn routes() -> Vec<rocket::Route> {
-    rocket::routes![list, show, propose]
+    rocket::routes![list, new_form, create, show, propose]
 }

@@ -206,3 +206,125 @@ on_both!(
     needs_pages_refuse_other_roles_other_structures_and_forged_forms,
     refusals
 );
+
+/// The French sentence of a page's error beside `field` (its `e-<field>` paragraph).
+fn error_beside(text: &str, field: &str) -> Option<String> {
+    let at = text.find(&format!("id=\"e-{field}\">"))?;
+    let rest = &text[at + field.len() + 8..];
+    Some(rest[..rest.find("</p>")?].to_string())
+}
+
+fn needs_count(app: &TestApp, w: &World) -> i64 {
+    let r = app.get("/api/v1/needs?limit=1", &w.facilitator);
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.body["total"].as_i64().expect("a total")
+}
+
+fn new_need(app: &TestApp) {
+    let w = fixtures::world(app, "PLIE");
+    let s = app.page_session(&w.facilitator);
+    let form = app.page_get("/needs/new", &s);
+    assert_eq!(form.status, 200, "{}", form.text);
+    assert!(form
+        .text
+        .contains("Réhabilitation du groupe scolaire · Bâtiment Durable"));
+    assert!(form.text.contains("<label for=\"f-job_title\">"));
+    assert!(app
+        .page_get("/needs", &s)
+        .text
+        .contains("href=\"/needs/new\""));
+    let assignment = w.assignment_a.to_string();
+    let employer = w.contractor_a.to_string();
+    let fields = vec![
+        ("assignment_id", assignment.as_str()),
+        ("job_title", "Coffreur"),
+        ("rome_code", "f1703"),
+        ("posts", "3"),
+        ("commune_code", "93066"),
+        ("territory", "93"),
+        ("starts_on", "2026-12-14"),
+        ("weekly_hours", "17,5"),
+        ("duration_months", "6"),
+        ("licences", "B, C"),
+        ("modality", "direct_hire"),
+        ("employer_id", employer.as_str()),
+        ("contract_type", "cddi"),
+    ];
+    // Broken values: each error beside its field, the values kept, nothing stored.
+    let mut bad = fields.clone();
+    for (k, v) in bad.iter_mut() {
+        match *k {
+            "posts" => *v = "trois",
+            "weekly_hours" => *v = "beaucoup",
+            "commune_code" => *v = "75056",
+            _ => {}
+        }
+    }
+    let r = app.page_post("/needs/new", &s, &bad);
+    assert_eq!(r.status, 422, "{}", r.text);
+    for field in ["posts", "weekly_hours"] {
+        assert!(
+            error_beside(&r.text, field).is_some(),
+            "{field}: {}",
+            r.text
+        );
+    }
+    assert!(r.text.contains("value=\"Coffreur\""));
+    assert_eq!(needs_count(app, &w), 0);
+    // The use case's own rule: a commune outside the departement, beside its field.
+    let mut bad = fields.clone();
+    for (k, v) in bad.iter_mut() {
+        if *k == "commune_code" {
+            *v = "75056";
+        }
+    }
+    let r = app.page_post("/needs/new", &s, &bad);
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(
+        error_beside(&r.text, "commune_code").is_some(),
+        "{}",
+        r.text
+    );
+    assert_eq!(needs_count(app, &w), 0);
+
+    // Stored as the API stores it, then the need's page with its notice.
+    let r = app.page_post("/needs/new", &s, &fields);
+    assert_eq!(r.status, 303, "{}", r.text);
+    let to = r.header("Location").expect("a location").to_string();
+    let id: i64 = to
+        .strip_prefix("/needs/")
+        .and_then(|t| t.strip_suffix("?fait=besoin-enregistre"))
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("{to}"));
+    let need = app.get(&format!("/api/v1/needs/{id}"), &w.facilitator).body;
+    assert_eq!(need["job_title"], "Coffreur");
+    assert_eq!(need["rome_code"], "F1703");
+    assert_eq!(need["posts"], 3);
+    assert_eq!(need["weekly_hours"], 17.5);
+    assert_eq!(need["licences"], json!(["B", "C"]));
+    assert_eq!(need["assignment_id"], w.assignment_a);
+    let page = app.page_get(&to, &s);
+    assert!(page
+        .text
+        .contains("Le besoin de recrutement est enregistré"));
+    assert!(page.text.contains("Coffreur"));
+
+    // Other roles and forged forms: refused, nothing stored.
+    let contractor = contractor_user(app, &w.admin, w.contractor_a, "chef@bd.test");
+    let funder = app.api_user(&w.admin, "funder", "financeur@plie.test", None);
+    for token in [&contractor, &funder] {
+        let other = PageSession {
+            cookie: token.clone(),
+            csrf: String::new(),
+        };
+        assert_eq!(app.page_get("/needs/new", &other).status, 403);
+        assert_eq!(app.page_post("/needs/new", &other, &fields).status, 403);
+    }
+    let body: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields.iter())
+        .finish();
+    assert_eq!(app.page_post_raw("/needs/new", &s, body).status, 403);
+    assert_eq!(needs_count(app, &w), 1);
+}
+
+on_both!(a_need_made_on_its_form_is_what_the_api_returns, new_need);
