@@ -1882,6 +1882,64 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                      422: nothing is stored",
             )
         }
+        ("GET", "/needs") => d
+            .query(
+                "page",
+                query_text(),
+                "The page of the list, from 1 (50 needs a page)",
+            )
+            .query("fait", query_text(), "The change just made, for its notice")
+            .html(200, "The structure's recruitment needs")
+            .redirect(303, "No session: to the login page"),
+        ("GET", "/needs/<id>") => d
+            .id("need")
+            .query("fait", query_text(), "The change just made, for its notice")
+            .html(
+                200,
+                "The need, its proposals and the matching people with their reasons",
+            )
+            .redirect(303, "No session: to the login page"),
+        ("GET", "/needs/new") => d
+            .html(200, "The form of a new recruitment need")
+            .redirect(303, "No session: to the login page"),
+        ("POST", "/needs/new") => {
+            let mut d = d;
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "assignment_id": {"type": "string"},
+                "job_title": {"type": "string"},
+                "rome_code": {"type": "string"},
+                "posts": {"type": "string"},
+                "commune_code": {"type": "string"},
+                "territory": {"type": "string"},
+                "starts_on": {"type": "string", "description": "AAAA-MM-JJ"},
+                "weekly_hours": {"type": "string", "description": "French decimal, e.g. 17,5"},
+                "duration_months": {"type": "string"},
+                "licences": {"type": "string", "description": "Licences separated by commas"},
+                "modality": {"type": "string"},
+                "employer_id": {"type": "string"},
+                "contract_type": {"type": "string"}
+            })));
+            d.redirect(303, "Recorded: to the need's page with its notice")
+                .html(
+                    200,
+                    "The form again with each error beside its field, answered with status \
+                     422 (or 409): nothing is stored",
+                )
+        }
+        ("POST", "/needs/<id>/propose") => {
+            let mut d = d.id("need");
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "participant_id": {"type": "string", "description": "The person proposed"}
+            })));
+            d.redirect(303, "Proposed: back to the need's page with its notice")
+                .html(
+                    200,
+                    "The need's page with why the proposal is refused, answered with status \
+                     409 or 422: nothing is stored",
+                )
+        }
         _ => return None,
     })
 }

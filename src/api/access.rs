@@ -175,11 +175,17 @@ pub const ROUTES: &[Access] = &[
     a("POST", "/clauses/<id>/milestones", STAFF, "Milestone form: adds a milestone by hand"),
     a("POST", "/milestones/<id>/done", STAFF, "Marks a milestone done, back to its clause's page"),
     a("GET", "/contracts/import", STAFF, "DECP import form"),
-    a("POST", "/contracts/import", STAFF, "DECP import form (multipart): applies the file (as POST /api/v1/imports/decp) and shows the import's summary"),    a("GET", "/organisations", STAFF, "Organisations page: the structure's organisations (kind, name, SIRET, territory), filtered by kind, 50 a page"),
+    a("POST", "/contracts/import", STAFF, "DECP import form (multipart): applies the file (as POST /api/v1/imports/decp) and shows the import's summary"),
+    a("GET", "/organisations", STAFF, "Organisations page: the structure's organisations (kind, name, SIRET, territory), filtered by kind, 50 a page"),
     a("GET", "/organisations/new", STAFF, "New organisation form"),
     a("POST", "/organisations/new", STAFF, "New organisation form: records the organisation (as POST /api/v1/organisations), then its page"),
     a("GET", "/organisations/<id>", STAFF, "An organisation's page: its facts and who receives its reminders, as a form"),
     a("POST", "/organisations/<id>/contacts", STAFF, "Contacts form of an organisation: replaces who receives its reminders (as PUT /api/v1/organisations/{id}/contacts)"),
+    a("GET", "/needs", STAFF, "Needs page: the structure's recruitment needs (job, contractor, clause, place, posts, start, proposals by state), 50 a page"),
+    a("GET", "/needs/<id>", STAFF, "A need's page: its facts, its proposals (person, state, dates) and the people of the pool that match it with their reasons, each with a button to propose them"),
+    a("GET", "/needs/new", STAFF, "New recruitment need form"),
+    a("POST", "/needs/new", STAFF, "New recruitment need form: records the need (as POST /api/v1/needs), then its page"),
+    a("POST", "/needs/<id>/propose", STAFF, "Proposal form: proposes a person to the need (as POST /api/v1/referrals), back to the need with a notice"),
 ];
 
 const fn a(

@@ -20,6 +20,7 @@ pub mod contracts;
 pub mod emails;
 pub mod home;
 pub mod login;
+pub mod needs;
 pub mod organisations;
 pub mod password;
 pub mod people;
@@ -181,6 +182,19 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "organisation.html",
         include_str!("../../templates/pages/organisation.html"),
+    ),
+    (
+        "needs.html",
+        include_str!("../../templates/pages/needs.html"),
+    ),
+    ("need.html", include_str!("../../templates/pages/need.html")),
+    (
+        "need_missing.html",
+        include_str!("../../templates/pages/need_missing.html"),
+    ),
+    (
+        "need_new.html",
+        include_str!("../../templates/pages/need_new.html"),
     ),
 ];
 
@@ -356,6 +370,10 @@ fn role_navigation(role: Role, year: i32) -> Vec<NavLink> {
             NavLink {
                 href: "/organisations".into(),
                 label: "Organisations",
+            },
+            NavLink {
+                href: "/needs".into(),
+                label: "Besoins",
             },
         ],
         Role::Funder => vec![NavLink {
@@ -663,6 +681,8 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "jalon-ajoute" => "Le jalon est ajouté.",
         "jalon-fait" => "Le jalon est marqué comme fait.",
         "organisation-creee" => "L'organisation est enregistrée.",
+        "personne-proposee" => "La personne est proposée à l'entreprise pour ce besoin.",
+        "besoin-enregistre" => "Le besoin de recrutement est enregistré : proposez-lui des personnes.",
         _ => return None,
     })
 }
@@ -715,6 +735,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(emails::routes());
     routes.extend(people::routes());
     routes.extend(organisations::routes());
+    routes.extend(needs::routes());
     routes
 }
 

@@ -32,6 +32,7 @@ mod pages_contractor;
 mod pages_contracts;
 mod pages_emails;
 mod pages_funder;
+mod pages_needs;
 mod pages_organisations;
 mod pages_people;
 mod pages_upload;

@@ -965,6 +965,22 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
                 "contacts%5B0%5D.name=Service+achats&contacts%5B0%5D.email=achats%40org.test".into(),
             ),
         ),
+        // The needs pages (their flows and refusals: tests/api/pages_needs.rs).
+        ("GET", "/needs") | ("GET", "/needs/<id>") | ("GET", "/needs/new") => get(),
+        ("POST", "/needs/new") => call(
+            303,
+            Body::Form(format!(
+                "assignment_id={}&job_title=Solier+{r}&rome_code=F1606&posts=2&commune_code=93066\
+                 &territory=93&starts_on=2026-12-14&weekly_hours=35&modality=direct_hire\
+                 &employer_id={}&contract_type=cddi",
+                w.assignment_a, w.contractor_a
+            )),
+        ),
+        ("POST", "/needs/<id>/propose") => {
+            let p = person(app, &w.facilitator, "Iris", &format!("Page {n}"));
+            eligible(app, &w.facilitator, p, "2026-11-01");
+            call(303, Body::Form(format!("participant_id={p}")))
+        }
         (method, path) => panic!(
             "{method} {path}: no entry in the matrix's success table (tests/api/matrix.rs, fn success)"
         ),
