@@ -303,6 +303,10 @@ fn facilitator_admin_and_funder_in_the_browser() {
         ("/admin/labour-shares", "admin-labour-shares"),
         ("/emails/failed", "emails-failed"),
         ("/contracts", "contracts"),
+        ("/organisations", "organisations"),
+        ("/organisations/new", "organisation-new"),
+        ("/needs", "needs"),
+        ("/needs/new", "need-new"),
     ] {
         b.go(&stage.at(path));
         shows(&stage, "");
