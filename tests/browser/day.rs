@@ -176,7 +176,8 @@ fn facilitator_admin_and_funder_in_the_browser() {
     choose(&stage, "#f-contractor_id", "Bâtiment Durable");
     fill(&stage, "hours_target", "833");
     press(&stage, "Attribuer");
-    shows(&stage, "Activer la clause");
+    // The notice, not a button the page already had: the next click must meet the new page.
+    shows(&stage, "Les heures sont attribuées");
     press(&stage, "Activer la clause");
     shows(&stage, "Marquer la clause terminée");
     check_page(b, "clause");
@@ -208,7 +209,7 @@ fn facilitator_admin_and_funder_in_the_browser() {
     choose(&stage, "#f-proof", "caf_certificate");
     fill(&stage, "validated_on", "2026-01-05");
     press(&stage, "Enregistrer la validation");
-    shows(&stage, "Placer la personne");
+    shows(&stage, "La validation d'éligibilité est enregistrée");
     open_all(&stage);
     choose(&stage, "#f-assignment_id", "2026-777");
     choose(&stage, "#f-modality", "direct_hire");
