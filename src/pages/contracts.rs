@@ -25,11 +25,12 @@ use crate::domain::calibration::{format_hundredths_fr, CalibrationRequest, Calib
 use crate::domain::catalogue::CLAUSE_KIND_DESCRIPTIONS;
 use crate::domain::catalogue::{label, CodeList, CLAUSE_KINDS};
 use crate::domain::ids::{ClauseId, ContractId, OrganisationId};
-use crate::domain::limits::{date_out_of_range, Code, FreeText, TextError, MAX_DATE, MIN_DATE};
+use crate::domain::limits::{Code, FreeText, TextError};
 use crate::domain::rule::Violation;
 use crate::domain::units::{parse_hundredths, Hundredths};
 use crate::domain::vocabulary::{AssignmentRole, ClauseStatus, OrganisationKind};
 use crate::error::ApiError;
+use crate::pages::candidates;
 use crate::pages::contractor::{role_words, status_words};
 use crate::pages::{notice, parse_hours_input, render, Exit, FieldErrors, Html, PageView, Visitor};
 use crate::store::clauses::ClauseView;
@@ -125,14 +126,23 @@ fn milestone_state_words(state: &str) -> (&'static str, &'static str) {
 // ---------------------------------------------------------------------------------------
 // Reading forms
 
-/// A filled text field, trimmed; `None` when empty.
+/// A filled text field, trimmed; `None` when empty (the pages' one rule, `candidates::filled`).
 fn filled(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+    candidates::filled(value.as_deref())
 }
 
-/// What a refused value is shown as in its message: on one line, at most 40 characters.
-fn shown(value: &str) -> String {
-    value.chars().filter(|c| !c.is_control()).take(40).collect()
+/// Whether a required field is empty: the refusal is written then.
+fn missing(
+    field: &str,
+    value: &Option<String>,
+    required: bool,
+    errors: &mut Vec<Violation>,
+) -> bool {
+    let empty = filled(value).is_none();
+    if empty && required {
+        errors.push(Violation::new(field, "required"));
+    }
+    empty
 }
 
 /// A filled text field in its length class (`required`: an empty one is refused).
@@ -142,19 +152,10 @@ fn text<T: TryFrom<String, Error = TextError>>(
     required: bool,
     errors: &mut Vec<Violation>,
 ) -> Option<T> {
-    let Some(v) = filled(value) else {
-        if required {
-            errors.push(Violation::new(field, "required"));
-        }
+    if missing(field, value, required, errors) {
         return None;
-    };
-    match T::try_from(v.to_string()) {
-        Ok(t) => Some(t),
-        Err(e) => {
-            errors.push(e.violation(field));
-            None
-        }
     }
+    candidates::checked(field, value.as_deref(), errors)
 }
 
 /// A date typed `AAAA-MM-JJ` (what a date input sends), within the dates a body may carry.
@@ -164,24 +165,10 @@ fn date(
     required: bool,
     errors: &mut Vec<Violation>,
 ) -> Option<NaiveDate> {
-    let Some(v) = filled(value) else {
-        if required {
-            errors.push(Violation::new(field, "required"));
-        }
+    if missing(field, value, required, errors) {
         return None;
-    };
-    match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-        Ok(d) if date_out_of_range(d).is_none() => Some(d),
-        _ => {
-            errors.push(
-                Violation::new(field, "date_malformed")
-                    .with("got", shown(v))
-                    .with("min", MIN_DATE)
-                    .with("max", MAX_DATE),
-            );
-            None
-        }
     }
+    candidates::date_field(field, value.as_deref(), errors)
 }
 
 /// An amount or a percentage typed the French way ("1 250 000", "12,5", "1 234,50 €"), in
@@ -694,7 +681,7 @@ fn read_calibration(f: &ClauseForm) -> Result<CalibrationRequest, Vec<Violation>
         other => {
             errors.push(
                 Violation::new("method", "value_not_allowed")
-                    .with("got", shown(other))
+                    .with("got", candidates::shown(other))
                     .with("allowed", "labour_share, per_amount, fixed"),
             );
             None
@@ -1285,7 +1272,7 @@ pub async fn change_status(
         other => {
             let refused: ApiError = AppError::invalid(
                 Violation::new("change", "value_not_allowed")
-                    .with("got", shown(other.unwrap_or("")))
+                    .with("got", candidates::shown(other.unwrap_or("")))
                     .with("allowed", "activate, complete, cancel"),
             )
             .into();
