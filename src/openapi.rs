@@ -1940,6 +1940,16 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                      409 or 422: nothing is stored",
                 )
         }
+        ("POST", "/needs/<id>/close") => {
+            let mut d = d.id("need");
+            d.body = Some(form_body(json!({"csrf_token": {"type": "string"}})));
+            d.redirect(303, "Closed: back to the need's page with its notice")
+                .html(
+                    200,
+                    "The need's page saying it was already closed or filled, answered with \
+                     status 409: nothing changed",
+                )
+        }
         _ => return None,
     })
 }

@@ -186,6 +186,7 @@ pub const ROUTES: &[Access] = &[
     a("GET", "/needs/new", STAFF, "New recruitment need form"),
     a("POST", "/needs/new", STAFF, "New recruitment need form: records the need (as POST /api/v1/needs), then its page"),
     a("POST", "/needs/<id>/propose", STAFF, "Proposal form: proposes a person to the need (as POST /api/v1/referrals), back to the need with a notice"),
+    a("POST", "/needs/<id>/close", STAFF, "Close button of a need (as POST /api/v1/needs/{id}/close), back to the need with a notice"),
 ];
 
 const fn a(

@@ -683,6 +683,7 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "organisation-creee" => "L'organisation est enregistrée.",
         "personne-proposee" => "La personne est proposée à l'entreprise pour ce besoin.",
         "besoin-enregistre" => "Le besoin de recrutement est enregistré : proposez-lui des personnes.",
+        "besoin-clos" => "Le besoin est clos : aucune nouvelle personne ne peut lui être proposée.",
         _ => return None,
     })
 }

@@ -363,6 +363,44 @@ pub async fn propose(
     Ok(Exit::Page(view.render(&visitor, &caller, status)))
 }
 
+#[derive(FromForm, Default)]
+pub struct CloseForm {
+    csrf_token: Option<String>,
+}
+
+/// POST /needs/<id>/close — staff: the need is no longer recruited for (as
+/// `POST /api/v1/needs/{id}/close`); back to its page with a notice. A need already closed or
+/// filled: its page with the reason, nothing changed.
+#[rocket::post("/needs/<id>/close", data = "<form>")]
+pub async fn close(
+    visitor: Visitor,
+    id: NeedId,
+    form: Option<Form<CloseForm>>,
+    origin: RequestOrigin,
+    db: &State<Db>,
+) -> Result<Exit, Exit> {
+    let caller = visitor.staff()?;
+    let form = form.map(Form::into_inner).unwrap_or_default();
+    visitor.check_form(&origin, &caller, form.csrf_token.as_deref())?;
+    let sid = caller.structure_id;
+    let refused: ApiError = match db.run(move |c| needs::close_need(c, sid, id, None)).await {
+        Ok(_) => {
+            return Ok(Exit::see_other(format!(
+                "{NEEDS_PATH}/{}?fait=besoin-clos",
+                id.0
+            )))
+        }
+        Err(e) => e.into(),
+    };
+    if refused.status != 409 {
+        return Err(visitor.problem(refused));
+    }
+    let mut data = need_page(&visitor, &caller, db, id).await?;
+    data.error = Some(refused.detail.clone());
+    let view = PageView::new("need.html", "Besoin de recrutement", NEEDS_PATH, data);
+    Ok(Exit::Page(view.render(&visitor, &caller, Status::Conflict)))
+}
+
 // --- A new need ----------------------------------------------------------------------------
 
 /// A choice of a select: its value and its French label.
@@ -655,5 +693,5 @@ pub async fn create(
 }
 
 pub fn routes() -> Vec<rocket::Route> {
-    rocket::routes![list, new_form, create, show, propose]
+    rocket::routes![list, new_form, create, show, propose, close]
 }

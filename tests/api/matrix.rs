@@ -976,6 +976,10 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
                 w.assignment_a, w.contractor_a
             )),
         ),
+        ("POST", "/needs/<id>/close") => with_id(
+            call(303, Body::Form(String::new())),
+            need(app, &w.facilitator, w.assignment_a, w.contractor_a, "Solier"),
+        ),
         ("POST", "/needs/<id>/propose") => {
             let p = person(app, &w.facilitator, "Iris", &format!("Page {n}"));
             eligible(app, &w.facilitator, p, "2026-11-01");

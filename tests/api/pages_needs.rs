@@ -328,3 +328,42 @@ fn new_need(app: &TestApp) {
 }
 
 on_both!(a_need_made_on_its_form_is_what_the_api_returns, new_need);
+
+fn closing(app: &TestApp) {
+    let w = fixtures::world(app, "PLIE");
+    let id = need(app, &w, "Solier");
+    let path = format!("/needs/{id}");
+    let s = app.page_session(&w.facilitator);
+    let page = app.page_get(&path, &s);
+    assert!(page.text.contains("Clore ce besoin"), "{}", page.text);
+
+    let r = app.page_post(&format!("{path}/close"), &s, &[]);
+    assert_eq!(r.status, 303, "{}", r.text);
+    assert_eq!(
+        r.header("Location"),
+        Some(format!("{path}?fait=besoin-clos").as_str())
+    );
+    let api = app.get(&format!("/api/v1/needs/{id}"), &w.facilitator);
+    assert_eq!(api.body["status"], "closed");
+    let page = app.page_get(&format!("{path}?fait=besoin-clos"), &s);
+    assert!(page.text.contains("Le besoin est clos"));
+    assert!(!page.text.contains("Clore ce besoin"));
+
+    // Closed twice (another tab): the page says why, nothing changes.
+    let r = app.page_post(&format!("{path}/close"), &s, &[]);
+    assert_eq!(r.status, 409, "{}", r.text);
+    assert!(r.text.contains("role=\"alert\""), "{}", r.text);
+
+    // Another structure's staff cannot close it; a contractor's session has no page.
+    let other = fixtures::world(app, "Autre PLIE");
+    let theirs = need(app, &other, "Carreleur");
+    assert_eq!(
+        app.page_post(&format!("/needs/{theirs}/close"), &s, &[])
+            .status,
+        404
+    );
+    let api = app.get(&format!("/api/v1/needs/{theirs}"), &other.facilitator);
+    assert_eq!(api.body["status"], "open");
+}
+
+on_both!(a_need_closed_from_its_page_is_closed_once, closing);
