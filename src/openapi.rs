@@ -1662,6 +1662,11 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 200,
                 "The clause with its progress, assignments and milestones",
             ),
+        ("GET", "/clauses/<id>/progress") => d.id("clause").html(
+            200,
+            "The clause month by month since its start: hours validated and waiting, running \
+             total, hours expected by the month's end",
+        ),
         ("POST", "/clauses/<id>/assignments") => {
             let mut d = d.id("clause");
             d.body = Some(form_body(json!({

@@ -170,6 +170,7 @@ pub const ROUTES: &[Access] = &[
     a("GET", "/contracts/<id>/clauses/preview", STAFF, "Calibration preview of a new clause's form (an HTML fragment for htmx): the recommended hours and their French explanation; stores nothing"),
     a("POST", "/contracts/<id>/clauses/new", STAFF, "New clause form: the preview again (action=calculer) or records the draft clause (as POST /api/v1/contracts/{id}/clauses)"),
     a("GET", "/clauses/<id>", STAFF, "A clause's page: its calibration, progress, assignments, status and milestones, with their forms"),
+    a("GET", "/clauses/<id>/progress", STAFF, "A clause's progress over time: each month's validated and waiting hours, the running total and the hours expected by the month's end"),
     a("POST", "/clauses/<id>/assignments", STAFF, "Assignment form: gives part of the clause's hours to a contractor"),
     a("POST", "/clauses/<id>/status", STAFF, "Status form: activates, completes or cancels the clause"),
     a("POST", "/clauses/<id>/milestones", STAFF, "Milestone form: adds a milestone by hand"),

@@ -84,3 +84,32 @@ pub fn clause_progress(
         progress: figures,
     })
 }
+
+/// A clause of the structure month by month: its label and terms, and for each month since
+/// its start the hours of the month, their running total and what was expected by then.
+pub struct ClauseMonthsView {
+    pub clause: Clause,
+    pub clause_label: String,
+    pub months: Vec<progress::MonthProgress>,
+}
+
+/// The months of a clause of the structure, seen at `on` (staff only: the clause's figures are
+/// those of every assignment).
+pub fn clause_months(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    clause_id: ClauseId,
+    on: NaiveDate,
+) -> AppResult<ClauseMonthsView> {
+    let found = store::clause_with_totals(conn, structure_id, clause_id, Month::of(on))?
+        .ok_or(AppError::NotFound("clause"))?;
+    let totals = store::clause_month_totals(conn, clause_id, Month::of(on))?;
+    let c = &found.clause;
+    let months =
+        progress::months_of_progress(c.required_hours, c.starts_on, c.ends_on, on, &totals);
+    Ok(ClauseMonthsView {
+        clause: found.clause,
+        clause_label: found.clause_label,
+        months,
+    })
+}

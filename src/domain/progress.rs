@@ -2,6 +2,8 @@
 
 use chrono::NaiveDate;
 
+use crate::domain::period::Month;
+
 /// Default share of the expected hours, in percent, at or above which a clause is on track.
 pub const DEFAULT_ON_TRACK_PERCENT: u32 = 80;
 
@@ -209,8 +211,108 @@ pub fn clause_progress(
     }
 }
 
+/// One month of a clause's progress over time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthProgress {
+    pub month: Month,
+    /// Hours validated for work done that month.
+    pub validated: i64,
+    /// Hours declared for that month, waiting for validation.
+    pub pending: i64,
+    /// Hours validated from the clause's start to the end of that month.
+    pub cumulative: i64,
+    /// Hours expected by the last day of that month (or by `on` for the current month).
+    pub expected: i64,
+}
+
+/// The clause's months from its start to the month of `on` (at most its last month), each
+/// with the hours of the month, their running total and what was expected by the month's end
+/// (by `on` in the month of `on`). `totals`: (month, validated, pending), months without
+/// figures may be absent; months outside the period are ignored.
+pub fn months_of_progress(
+    required: i64,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    on: NaiveDate,
+    totals: &[(Month, i64, i64)],
+) -> Vec<MonthProgress> {
+    let first = Month::of(starts_on);
+    let last = Month::of(on.min(ends_on));
+    if on < starts_on || last < first {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut cumulative = 0i64;
+    let mut month = first;
+    while month <= last {
+        let (validated, pending) = totals
+            .iter()
+            .filter(|(m, _, _)| *m == month)
+            .fold((0, 0), |(v, p), (_, mv, mp)| (v + mv, p + mp));
+        cumulative += validated;
+        let end = month.last_day().unwrap_or(ends_on).min(on);
+        out.push(MonthProgress {
+            month,
+            validated,
+            pending,
+            cumulative,
+            expected: expected_hours(required, starts_on, ends_on, end),
+        });
+        month = month.plus(1);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn months_of_progress_run_from_the_start_to_today() {
+        // 1,200 h over 2026-01-01..2026-12-31 (365 days), seen on 2026-03-15.
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let m = |s: &str| Month::parse(s).unwrap();
+        let totals = [
+            (m("2026-01"), 8_000, 0),
+            (m("2026-02"), 5_000, 1_000),
+            (m("2026-02"), 2_000, 0),
+            (m("2025-12"), 9_999, 0),
+        ];
+        let rows = months_of_progress(
+            120_000,
+            d("2026-01-01"),
+            d("2026-12-31"),
+            d("2026-03-15"),
+            &totals,
+        );
+        assert_eq!(rows.len(), 3);
+        assert_eq!((rows[0].validated, rows[0].cumulative), (8_000, 8_000));
+        // 31 days of 365: 120,000 × 31 / 365 = 10,191.78 → 10,192.
+        assert_eq!(rows[0].expected, 10_192);
+        assert_eq!(
+            (rows[1].validated, rows[1].pending, rows[1].cumulative),
+            (7_000, 1_000, 15_000)
+        );
+        // 59 days: 19,397.26 → 19,397.
+        assert_eq!(rows[1].expected, 19_397);
+        // The current month counts to the 15th: 74 days, 24,328.77 → 24,329.
+        assert_eq!(
+            (rows[2].validated, rows[2].cumulative, rows[2].expected),
+            (0, 15_000, 24_329)
+        );
+        // Not started yet: nothing.
+        assert!(months_of_progress(
+            100,
+            d("2026-05-01"),
+            d("2026-06-30"),
+            d("2026-04-30"),
+            &totals
+        )
+        .is_empty());
+        // Ended: stops at the last month, which expects everything.
+        let done = months_of_progress(100, d("2026-01-10"), d("2026-02-20"), d("2026-09-01"), &[]);
+        assert_eq!(done.len(), 2);
+        assert_eq!(done[1].expected, 100);
+    }
     use super::*;
 
     fn d(s: &str) -> NaiveDate {

@@ -833,3 +833,26 @@ pub fn write_history(
 
 /// Up to this many history lines are inserted rather than copied (PostgreSQL).
 const FEW_LINES: usize = 8;
+
+/// A clause's validated and waiting hours by month, up to `last_month`, from the totals kept
+/// per assignment and month (one row per assignment and month; the caller adds them up).
+pub fn clause_month_totals(
+    conn: &mut Conn,
+    clause_id: ClauseId,
+    last_month: Month,
+) -> QueryResult<Vec<(Month, i64, i64)>> {
+    use crate::db::schema::assignments;
+    assignment_month_totals::table
+        .inner_join(
+            assignments::table.on(assignments::id.eq(assignment_month_totals::assignment_id)),
+        )
+        .filter(assignments::clause_id.eq(clause_id))
+        .filter(assignment_month_totals::month.le(last_month))
+        .order(assignment_month_totals::month)
+        .select((
+            assignment_month_totals::month,
+            assignment_month_totals::validated,
+            assignment_month_totals::pending,
+        ))
+        .load(conn)
+}

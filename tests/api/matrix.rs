@@ -803,7 +803,8 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
         | ("GET", "/contracts/new")
         | ("GET", "/contracts/<id>")
         | ("GET", "/contracts/<id>/clauses/new")
-        | ("GET", "/clauses/<id>") => get(),
+        | ("GET", "/clauses/<id>")
+        | ("GET", "/clauses/<id>/progress") => get(),
         ("GET", "/contracts/<id>/clauses/preview") => {
             with_query(get(), "method=fixed&hours=120")
         }

@@ -740,3 +740,80 @@ on_both!(
         assert_eq!(contracts_total(app, &w), before + 1);
     }
 );
+
+/// The cells of a month's row on the clause's progress page, as the page writes them.
+fn month_row(text: &str, month: &str) -> String {
+    let start = text
+        .find(&format!(">{month}</th>"))
+        .unwrap_or_else(|| panic!("no row for {month}: {text}"));
+    let end = start + text[start..].find("</tr>").expect("row end");
+    text[start..end].to_string()
+}
+
+/// Hours a person reads: "205,41 h", thousands apart with a no-break space.
+fn hours_fr(hundredths: i64) -> String {
+    let whole = (hundredths / 100).to_string();
+    let mut grouped = String::new();
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push('\u{a0}');
+        }
+        grouped.push(ch);
+    }
+    match hundredths % 100 {
+        0 => format!("{grouped} h"),
+        c => format!("{grouped},{c:02} h"),
+    }
+}
+
+on_both!(
+    a_clause_s_months_add_up_its_validated_hours_against_the_expected,
+    |app: &TestApp| {
+        let w = fixtures::world(app, "PLIE");
+        let (_, placement) = fixtures::placed_feb_to_june(app, &w);
+        let feb = fixtures::report_work(app, &w.facilitator, placement, "2026-02", 70.0);
+        fixtures::validate(app, &w.facilitator, feb);
+        let mar = fixtures::report_work(app, &w.facilitator, placement, "2026-03", 80.5);
+        fixtures::validate(app, &w.facilitator, mar);
+        fixtures::report_work(app, &w.facilitator, placement, "2026-04", 30.0);
+
+        let s = app.page_session(&w.facilitator);
+        let clause_page = app.page_get(&format!("/clauses/{}", w.clause), &s);
+        assert!(clause_page
+            .text
+            .contains(&format!("href=\"/clauses/{}/progress\"", w.clause)));
+        let r = app.page_get(&format!("/clauses/{}/progress", w.clause), &s);
+        assert_eq!(r.status, 200, "{}", r.text);
+        // 833 h from 1 January to 31 December 2026 (365 days), seen on 27 November: one row a
+        // month from January to November, none for December.
+        assert!(r.text.contains(">Janvier 2026</th>"));
+        assert!(r.text.contains(">Novembre 2026</th>"));
+        assert!(!r.text.contains(">Décembre 2026</th>"));
+        let expected_by = |days: i64| (83_300 * days * 2 + 365) / (2 * 365);
+        let march = month_row(&r.text, "Mars 2026");
+        assert!(march.contains(&hours_fr(8_050)), "{march}");
+        assert!(march.contains(&hours_fr(15_050)), "{march}");
+        assert!(
+            march.contains(&hours_fr(expected_by(31 + 28 + 31))),
+            "{march}"
+        );
+        assert!(march.contains("en dessous de l'attendu"), "{march}");
+        // April's figure waits: shown as waiting, not in the total.
+        let april = month_row(&r.text, "Avril 2026");
+        assert!(april.contains(&hours_fr(3_000)), "{april}");
+        assert!(april.contains(&hours_fr(15_050)), "{april}");
+        // November counts to the 27th.
+        let november = month_row(&r.text, "Novembre 2026");
+        assert!(
+            november.contains(&hours_fr(expected_by(304 + 27))),
+            "{november}"
+        );
+
+        // Another structure's staff do not see it; a contractor has no such page.
+        let other = fixtures::world(app, "Autre PLIE");
+        let theirs = app.page_session(&other.facilitator);
+        let r = app.page_get(&format!("/clauses/{}/progress", w.clause), &theirs);
+        assert_eq!(r.status, 404);
+        assert!(!r.text.contains("Janvier 2026"));
+    }
+);
