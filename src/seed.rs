@@ -206,6 +206,7 @@ struct Tables {
     placements: Bulk,
     entries: Bulk,
     year_totals: Bulk,
+    milestones: Bulk,
 }
 
 impl Tables {
@@ -249,6 +250,10 @@ impl Tables {
                     PlacementSnapshot::COLUMNS
                 ),
             ),
+            milestones: Bulk::new(
+                "milestones",
+                "structure_id, clause_id, kind, period, due_on, manual, done_at, created_at",
+            ),
         }
     }
 
@@ -260,6 +265,7 @@ impl Tables {
                 &mut self.contracts,
                 &mut self.clauses,
                 &mut self.assignments,
+                &mut self.milestones,
             ],
         )
     }
@@ -284,6 +290,7 @@ impl Tables {
                 &mut self.contracts,
                 &mut self.clauses,
                 &mut self.assignments,
+                &mut self.milestones,
                 &mut self.participants,
                 &mut self.eligibility,
                 &mut self.placements,
@@ -385,6 +392,46 @@ fn b(v: bool) -> &'static str {
     } else {
         "FALSE"
     }
+}
+
+/// The generated calendar of a bench clause (monthly reports), as activation makes it. What
+/// fell due before `today` is done, but one report in twenty and one final report in ten
+/// (chosen from the ids, not drawn: the rest of the data set stays as it was), so that the work
+/// list has late reports to find among a realistic number of milestones.
+fn push_calendar(
+    conn: &mut Conn,
+    milestones: &mut Bulk,
+    (structure_id, clause_id): (i64, i64),
+    (starts_on, ends_on): (NaiveDate, NaiveDate),
+    today: NaiveDate,
+    created: NaiveDate,
+) -> Result<(), ApiError> {
+    use crate::domain::calendar::{generate, Frequency};
+    let specs = generate(starts_on, ends_on, Frequency::Monthly);
+    for (n, m) in specs.iter().enumerate() {
+        let owed = match m.kind.as_str() {
+            "report" => (clause_id + n as i64) % 20 == 0,
+            "final_report" => clause_id % 10 == 0,
+            _ => false,
+        };
+        let done = m.due_on < today && !owed;
+        milestones.push(
+            conn,
+            format!(
+                "({structure_id}, {clause_id}, {}, {}, {}, FALSE, {}, {})",
+                q(&m.kind),
+                q(&m.period),
+                d(m.due_on),
+                if done {
+                    ts(m.due_on)
+                } else {
+                    "NULL".to_string()
+                },
+                ts(created)
+            ),
+        )?;
+    }
+    Ok(())
 }
 
 /// A valid SIRET (Luhn) made from a number.
@@ -995,6 +1042,14 @@ fn fill(
                         ts(created),
                         ts(created)
                     ),
+                )?;
+                push_calendar(
+                    conn,
+                    &mut tables.milestones,
+                    (structure_ids[s], clause_id),
+                    (start, end),
+                    opts.today,
+                    created,
                 )?;
                 let holder = contractors_of[s][rng.gen_range(0..contractors_of[s].len())];
                 let mut assignments = Vec::new();
