@@ -755,7 +755,7 @@ fn hours_fr(hundredths: i64) -> String {
     let whole = (hundredths / 100).to_string();
     let mut grouped = String::new();
     for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             grouped.push('\u{a0}');
         }
         grouped.push(ch);
