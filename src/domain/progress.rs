@@ -11,6 +11,8 @@ pub enum ProgressStatus {
     OnTrack,
     AtRisk,
     Completed,
+    /// The clause has no target to measure against (a reserved contract).
+    NoTarget,
 }
 
 impl ProgressStatus {
@@ -20,6 +22,7 @@ impl ProgressStatus {
             ProgressStatus::OnTrack => "on_track",
             ProgressStatus::AtRisk => "at_risk",
             ProgressStatus::Completed => "completed",
+            ProgressStatus::NoTarget => "no_target",
         }
     }
 }
