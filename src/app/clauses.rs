@@ -504,7 +504,7 @@ pub fn change_status(
         store::set_status(c, id, to)?;
         let clause = get(c, structure_id, id)?;
         // An activated clause gets its calendar, in the same transaction.
-        if clause.status == ClauseStatus::Active {
+        if clause.status == ClauseStatus::Active && kinds::has_reporting_milestones(clause.kind) {
             milestones::regenerate(c, &clause)?;
         }
         Ok(store::view(c, clause)?)
@@ -922,7 +922,10 @@ pub fn correct_clause(
         let calendar_moved = after_row.starts_on != row.starts_on
             || after_row.ends_on != row.ends_on
             || after_row.reporting_frequency != row.reporting_frequency;
-        if calendar_moved && after_row.status == ClauseStatus::Active {
+        if calendar_moved
+            && after_row.status == ClauseStatus::Active
+            && kinds::has_reporting_milestones(after_row.kind)
+        {
             let now = crate::clock::Clock::current().now();
             let tz = crate::reminders::collect::clause_time_zone(&after_row);
             let today = local_date_time(now, tz).date();

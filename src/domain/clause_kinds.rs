@@ -112,6 +112,12 @@ pub fn has_hour_target(kind: ClauseKind, hours_given: bool) -> bool {
     }
 }
 
+/// Whether a clause of this kind has a calendar of reporting milestones: not a reserved
+/// contract, which has no target to report against.
+pub fn has_reporting_milestones(kind: ClauseKind) -> bool {
+    kind != ClauseKind::ReservedContract
+}
+
 /// The fields of a clause request only some kinds read, and the kind that reads each.
 pub fn field_applies(field: &str, kind: ClauseKind) -> bool {
     match field {

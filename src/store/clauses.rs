@@ -77,8 +77,10 @@ pub struct ClauseView {
     pub lot_number: Option<i32>,
     pub kind: ClauseKind,
     pub status: ClauseStatus,
-    pub method: CalibrationMethod,
-    #[schema(value_type = crate::domain::calibration::CalibrationRequest)]
+    /// Null without a calibration (a reserved contract, an insertion purpose without hours).
+    pub method: Option<CalibrationMethod>,
+    /// Null without a calibration.
+    #[schema(value_type = Option<crate::domain::calibration::CalibrationRequest>)]
     pub calibration: serde_json::Value,
     pub explanation: String,
     #[schema(value_type = f64)]
@@ -406,8 +408,8 @@ pub fn views_for(
             lot_number: c.lot_number,
             kind: c.kind,
             status: c.status,
-            method: c.method,
             calibration: serde_json::from_str(&c.calibration).unwrap_or(serde_json::Value::Null),
+            method: Some(c.method).filter(|_| c.calibration != "null"),
             explanation: c.explanation,
             computed_hours: c.computed_hours,
             hours_override: c.hours_override,

@@ -4,6 +4,7 @@ mod common;
 
 mod accounts;
 mod anonymisation;
+mod clause_kinds;
 mod concurrency;
 mod contractors;
 mod contracts;
