@@ -397,7 +397,6 @@ pub(crate) fn holder_refusal(
     Ok(Some(
         Violation::new(field, "reserved_holder_not_eligible")
             .with("holder", org.name)
-            .with("holder_id", org.id.0)
             .with("legal_basis", basis.as_str()),
     ))
 }
