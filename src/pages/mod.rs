@@ -13,6 +13,7 @@
 //! Chosen over `Lax` because `Lax` would also send the cookie on every cross-site top-level
 //! GET, widening what a forged link can trigger, for no gain to the user.
 
+pub mod account;
 pub mod admin;
 pub mod candidates;
 pub mod contractor;
@@ -195,6 +196,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "need_new.html",
         include_str!("../../templates/pages/need_new.html"),
+    ),
+    (
+        "account.html",
+        include_str!("../../templates/pages/account.html"),
     ),
 ];
 
@@ -736,6 +741,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(people::routes());
     routes.extend(organisations::routes());
     routes.extend(needs::routes());
+    routes.extend(account::routes());
     routes
 }
 

@@ -27,6 +27,7 @@ mod matrix;
 mod names;
 mod openapi;
 mod pages;
+mod pages_account;
 mod pages_admin;
 mod pages_candidates;
 mod pages_contractor;
