@@ -80,7 +80,7 @@ on_both!(
         assert_eq!(r.status, 422, "{}", r.text);
         assert_eq!(
             error_beside(&r.text, "current_password"),
-            "Le mot de passe actuel n'est pas le bon."
+            "Le mot de passe actuel n&#x27;est pas le bon."
         );
         assert_eq!(
             error_beside(&r.text, "new_password"),
