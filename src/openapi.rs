@@ -1612,6 +1612,10 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "reporting_frequency",
                 "penalty_per_missing_hour_eur",
                 "territory",
+                "legal_basis",
+                "weighting_percent",
+                "committed_hours",
+                "target_persons",
                 "csrf_token",
                 "action",
             ] {
@@ -1633,7 +1637,7 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "csrf_token": {"type": "string"},
                 "action": {"type": "string", "enum": ["calculer"], "description": "Only the preview: nothing is stored"},
                 "kind": {"type": "string", "description": "Clause kind code (execution_condition, award_criterion, reserved_contract, insertion_purpose)"},
-                "method": {"type": "string", "enum": ["labour_share", "per_amount", "fixed"]},
+                "method": {"type": "string", "enum": ["labour_share", "per_amount", "fixed", ""], "description": "Empty: no calibration (a reserved contract, an insertion purpose without hours)"},
                 "amount_eur": {"type": "string", "description": "Amount in euros, French decimal (1 250 000 or 84 500,50)"},
                 "labour_share_percent": {"type": "string", "description": "Labour share in %, French decimal; empty: from the reference table by CPV code"},
                 "cpv_code": {"type": "string"},
@@ -1646,7 +1650,11 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "ends_on": {"type": "string", "description": "AAAA-MM-JJ"},
                 "reporting_frequency": {"type": "string", "enum": ["monthly", "quarterly"]},
                 "penalty_per_missing_hour_eur": {"type": "string"},
-                "territory": {"type": "string"}
+                "territory": {"type": "string"},
+                "legal_basis": {"type": "string", "enum": ["", "L2113-12", "L2113-13", "L2113-14", "L2113-15"], "description": "A reserved contract's article"},
+                "weighting_percent": {"type": "string", "description": "An award criterion's weighting, whole percent"},
+                "committed_hours": {"type": "string", "description": "An award criterion's hours committed in the winning offer, French decimal"},
+                "target_persons": {"type": "string", "description": "An insertion purpose's target in persons"}
             })));
             d.redirect(303, "Recorded: to the clause's page with its notice")
                 .html(
@@ -1855,7 +1863,8 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "name": {"type": "string"},
                 "siret": {"type": "string", "description": "14 digits, spaces ignored (optional)"},
                 "territory": {"type": "string", "description": "A département code (optional)"},
-                "siae_kind": {"type": "string", "description": "An SIAE kind code, for a contractor or an insertion structure (optional)"}
+                "siae_kind": {"type": "string", "description": "An SIAE kind code, for a contractor or an insertion structure (optional)"},
+                "ess": {"type": "string", "enum": ["on"], "description": "Ticked: an enterprise of the social and solidarity economy (L2113-15)"}
             })));
             d.redirect(303, "Recorded: to the organisation's page with its notice")
                 .html(
@@ -1954,6 +1963,36 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                     "The need's page saying it was already closed or filled, answered with \
                      status 409: nothing changed",
                 )
+        }
+        ("GET", "/account") => d
+            .query("fait", query_text(), "The change just made, for its notice")
+            .html(200, "The own password form and the reminder preferences")
+            .redirect(303, "No session: to the login page"),
+        ("POST", "/account/password") => {
+            let mut d = d;
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "current_password": {"type": "string"},
+                "new_password": {"type": "string"},
+                "new_password_again": {"type": "string"}
+            })));
+            d.redirect(
+                303,
+                "Changed: back to the account page with its notice; the other sessions end",
+            )
+            .html(
+                200,
+                "The form again, each error beside its field, answered with status 422: \
+                     nothing is changed",
+            )
+        }
+        ("POST", "/account/preferences") => {
+            let mut d = d;
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "optional_reminders_off": {"type": "string", "enum": ["on"], "description": "Ticked: optional reminders off"}
+            })));
+            d.redirect(303, "Recorded: back to the account page with its notice")
         }
         _ => return None,
     })

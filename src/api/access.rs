@@ -188,6 +188,9 @@ pub const ROUTES: &[Access] = &[
     a("POST", "/needs/new", STAFF, "New recruitment need form: records the need (as POST /api/v1/needs), then its page"),
     a("POST", "/needs/<id>/propose", STAFF, "Proposal form: proposes a person to the need (as POST /api/v1/referrals), back to the need with a notice"),
     a("POST", "/needs/<id>/close", STAFF, "Close button of a need (as POST /api/v1/needs/{id}/close), back to the need with a notice"),
+    a("GET", "/account", ANY, "« Mon compte »: the own password change form and the reminder preferences"),
+    a("POST", "/account/password", ANY, "Own password change form (as PUT /api/v1/me/password): the other sessions end"),
+    a("POST", "/account/preferences", ANY, "Reminder preferences form (as PUT /api/v1/me/preferences)"),
 ];
 
 const fn a(

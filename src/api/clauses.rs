@@ -17,6 +17,21 @@ use crate::domain::units::ser_hundredths;
 use crate::store::clauses::ClauseView;
 use crate::store::history::HistoryEntry;
 
+/// A clause with its warnings' French messages written.
+pub fn worded(mut view: ClauseView) -> ClauseView {
+    for w in &mut view.warnings {
+        w.message = crate::api::messages::render(&w.rule);
+    }
+    view
+}
+
+fn worded_versioned(
+    mut v: crate::app::versioned::Versioned<ClauseView>,
+) -> crate::app::versioned::Versioned<ClauseView> {
+    v.record = worded(v.record);
+    v
+}
+
 /// POST /api/v1/calibrations — staff: computes the hours of a clause, stores nothing.
 #[rocket::post("/calibrations", data = "<body>")]
 pub async fn preview(
@@ -79,7 +94,10 @@ pub async fn create(
     db: &State<Db>,
 ) -> Created<ClauseView> {
     let (sid, input) = (caller.structure_id, body.0);
-    reply::created(db, move |c| app::create_clause(c, sid, contract_id, input)).await
+    reply::created(db, move |c| {
+        app::create_clause(c, sid, contract_id, input).map(worded)
+    })
+    .await
 }
 
 /// GET /api/v1/clauses — staff; a contractor sees the clauses it has an assignment on.
@@ -95,6 +113,7 @@ pub async fn list(
     let Page { limit, offset } = paging;
     reply::page(db, move |c| {
         app::list_clauses(c, sid, org, status.as_deref(), limit, offset)
+            .map(|(rows, total)| (rows.into_iter().map(worded).collect(), total))
     })
     .await
 }
@@ -108,7 +127,10 @@ pub async fn get(
     db: &State<Db>,
 ) -> TaggedAnswer<ClauseView> {
     let (sid, org) = (caller.structure_id, caller.contractor_org());
-    reply::tagged(db, move |c| app::clause_versioned(c, sid, id, org)).await
+    reply::tagged(db, move |c| {
+        app::clause_versioned(c, sid, id, org).map(worded_versioned)
+    })
+    .await
 }
 
 /// PATCH /api/v1/clauses/{id} — staff: dates, referent, frequency, penalty, required hours.
@@ -122,7 +144,7 @@ pub async fn correct(
 ) -> TaggedAnswer<ClauseView> {
     let (sid, by, patch) = (caller.structure_id, caller.user_id, body.0);
     reply::tagged(db, move |c| {
-        app::correct_clause(c, sid, by, id, patch, if_match.0)
+        app::correct_clause(c, sid, by, id, patch, if_match.0).map(worded_versioned)
     })
     .await
 }

@@ -353,9 +353,18 @@ pub struct ClauseProgress {
     /// The clause's contract reference and title (and lot).
     pub clause_label: String,
     pub on: NaiveDate,
-    #[schema(value_type = f64)]
-    #[serde(serialize_with = "ser_hundredths")]
-    pub required_hours: i64,
+    /// Null for a clause without an hour target (status `no_target`, or an insertion purpose
+    /// measured in persons only).
+    #[schema(value_type = Option<f64>)]
+    #[serde(serialize_with = "crate::domain::units::ser_opt_hundredths")]
+    pub required_hours: Option<i64>,
+    /// An insertion purpose's target in persons (null for the other kinds).
+    pub required_persons: Option<i64>,
+    /// Distinct persons placed on an insertion purpose by this date (null for the other
+    /// kinds).
+    pub persons_placed: Option<i64>,
+    /// Persons expected by this date, prorated on the days elapsed (insertion purpose).
+    pub expected_persons: Option<i64>,
     #[schema(value_type = f64)]
     #[serde(serialize_with = "ser_hundredths")]
     pub validated_hours: i64,
@@ -384,7 +393,10 @@ impl From<crate::app::progress::ClauseProgressView> for ClauseProgress {
             clause_id: view.clause.id,
             clause_label: view.clause_label,
             on: p.on,
-            required_hours: p.required,
+            required_hours: view.clause.hour_target.then_some(p.required),
+            required_persons: view.persons.map(|n| n.required),
+            persons_placed: view.persons.map(|n| n.placed),
+            expected_persons: view.persons.map(|n| n.expected),
             validated_hours: p.validated,
             pending_hours: p.pending,
             expected_hours: p.progress.expected,

@@ -2460,7 +2460,83 @@ pub static CATALOGUE: &[Entry] = &[
         };
         format!("ce titulaire n'est pas importé : {why}")
     }),
+    // --- Each kind of clause with its own rules (issue 20, part 2) ---
+    rule("legal_basis_unknown", 422, "legal_basis", &[], |_| {
+        "le fondement du marché réservé doit être l'un des articles suivants : L2113-12, \
+         L2113-13, L2113-14 ou L2113-15"
+            .into()
+    }),
+    rule("legal_basis_services_only", 422, "legal_basis", &[], |_| {
+        "un marché ne peut être réservé au titre de l'article L2113-15 que s'il porte sur des \
+         services"
+            .into()
+    }),
+    rule(
+        "reserved_holder_not_eligible",
+        422,
+        "contractor_id, holder_ids, legal_basis",
+        &["holder", "legal_basis"],
+        |a| {
+            format!(
+                "{} ne peut pas être titulaire d'un marché réservé au titre de l'article {} ({})",
+                quoted(a.p("holder")),
+                a.p("legal_basis"),
+                reserved_to(a.p("legal_basis"))
+            )
+        },
+    ),
+    rule("field_not_for_clause_kind", 422, "any", &["kind"], |a| {
+        format!(
+            "ce champ ne s'applique pas à une clause de type « {} »",
+            clause_kind_words(a.p("kind"))
+        )
+    }),
+    rule(
+        "reserved_longer_than_three_years",
+        200,
+        "warnings",
+        &[],
+        |_| {
+            "un marché réservé au titre de l'article L2113-15 ne peut pas durer plus de 3 ans : \
+         vérifiez ses dates"
+                .into()
+        },
+    ),
+    rule(
+        "decp_reserved_holder_kept",
+        200,
+        "warnings",
+        &["holder", "legal_basis"],
+        |a| {
+            format!(
+                "{} est gardé comme titulaire, comme le disent les données, mais ne peut pas \
+                 l'être d'un marché réservé au titre de l'article {} ({}) : à vérifier",
+                quoted(a.p("holder")),
+                a.p("legal_basis"),
+                reserved_to(a.p("legal_basis"))
+            )
+        },
+    ),
 ];
+
+/// Who a contract reserved under an article goes to, in French.
+fn reserved_to(basis: &str) -> &'static str {
+    match basis {
+        "L2113-12" => "réservé aux entreprises adaptées et aux ESAT",
+        "L2113-13" => {
+            "réservé aux structures d'insertion par l'activité économique : EI, ETTI, AI, ACI \
+             ou EITI ; un GEIQ n'en est pas une"
+        }
+        "L2113-14" => "réservé aux entreprises adaptées, aux ESAT et aux SIAE",
+        "L2113-15" => "réservé aux entreprises de l'économie sociale et solidaire",
+        _ => "réservé",
+    }
+}
+
+/// The French name of a clause kind's code (the code itself when unknown).
+fn clause_kind_words(code: &str) -> &str {
+    catalogue::label(catalogue::CLAUSE_KINDS, code).unwrap_or(code)
+}
 
 /// 422 with the first errors of a file (at most `MAX_REPORTED_ERRORS`), each line's broken
 /// rule rendered from its code, and how many errors there are in all.
@@ -2620,8 +2696,10 @@ mod tests {
                     e.code
                 );
             }
-            // The DECP import reports what it skipped or ignored in its 200 summary.
-            let reported = e.code.starts_with("decp_") && e.status == 200;
+            // The DECP import reports what it skipped or ignored in its 200 summary; a
+            // clause its warnings in its answer.
+            let reported =
+                (e.code.starts_with("decp_") || e.fields == "warnings") && e.status == 200;
             assert!(reported || (400..600).contains(&e.status), "{}", e.code);
             assert!(!sentence(&message).is_empty());
         }

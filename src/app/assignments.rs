@@ -11,7 +11,7 @@ use crate::auth::records::contractor_sees_assignment;
 use crate::auth::Caller;
 use crate::db::{now, write_tx, Conn};
 use crate::domain::assignments::{
-    check_end_in_clause, check_target, check_within_assignment, handed_over_targets, open_after,
+    check_end_in_clause, check_within_assignment, handed_over_targets, open_after,
 };
 use crate::domain::ids::{AssignmentId, OrganisationId, StructureId};
 use crate::domain::limits;
@@ -142,7 +142,12 @@ pub fn correct_assignment(
             return Ok(versioned(&row, name));
         };
         let others = store::others_targets(c, row.clause_id, id)?;
-        check_target(target, others, clause.required_hours)?;
+        crate::domain::clause_kinds::check_assignment_target(
+            clause.hour_target,
+            target,
+            others,
+            clause.required_hours,
+        )?;
         claimed(
             crate::claim_version!(c, assignments, id, Version(row.version))?,
             if_match.as_ref(),
@@ -197,8 +202,24 @@ pub fn replace_assignment(
         let (kept, handed) =
             handed_over_targets(row.hours_target, validated, input.hours_target.map(|h| h.0));
         let others = store::others_targets(c, row.clause_id, id)?;
-        if let Err(v) = check_target(handed, others + kept, clause.required_hours) {
+        if let Err(v) = crate::domain::clause_kinds::check_assignment_target(
+            clause.hour_target,
+            handed,
+            others + kept,
+            clause.required_hours,
+        ) {
             errors.push(v);
+        }
+        if let Some(basis) = crate::app::clauses::reservation_of(&clause) {
+            if let Some(v) = crate::app::clauses::holder_refusal(
+                c,
+                sid,
+                basis,
+                input.contractor_id,
+                "contractor_id",
+            )? {
+                errors.push(v);
+            }
         }
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));

@@ -11,6 +11,7 @@ use crate::domain::calibration::{
     calibrate, calibrated_amount, required_hours, with_amended_amount, CalibrationRequest,
     CalibrationResult, LabourShareRef,
 };
+use crate::domain::clause_kinds::{self as kinds, LegalBasis};
 use crate::domain::ids::{ClauseId, ContractId, OrganisationId, StructureId, UserId};
 use crate::domain::limits::check_clause_span;
 use crate::domain::limits::{self, Code, FreeText, Label};
@@ -46,7 +47,10 @@ pub struct ClauseInput {
     #[schema(value_type = ClauseKind)]
     pub kind: Code,
     pub lot_number: Option<i32>,
-    pub calibration: CalibrationRequest,
+    /// Required for an execution condition; the buyer's reference for an award criterion;
+    /// the optional hour target of an insertion purpose; not read for a reserved contract.
+    #[serde(default)]
+    pub calibration: Option<CalibrationRequest>,
     pub hours_override: Option<Hundredths>,
     pub override_justification: Option<FreeText>,
     #[serde(deserialize_with = "limits::date")]
@@ -59,6 +63,20 @@ pub struct ClauseInput {
     pub penalty_per_missing_hour_eur: Option<Hundredths>,
     pub referent_id: Option<UserId>,
     pub territory: Option<Code>,
+    /// A reserved contract's article (required for that kind).
+    #[serde(default)]
+    #[schema(value_type = Option<LegalBasis>)]
+    pub legal_basis: Option<Code>,
+    /// An award criterion's weighting, whole percent from 1 to 100 (required for that kind).
+    #[serde(default)]
+    pub weighting_percent: Option<i32>,
+    /// An award criterion's hours committed in the winning offer: its required hours
+    /// (required for that kind).
+    #[serde(default)]
+    pub committed_hours: Option<Hundredths>,
+    /// An insertion purpose's target in persons (required for that kind).
+    #[serde(default)]
+    pub target_persons: Option<i32>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -186,7 +204,7 @@ fn build_clause(
             errors.push(Violation::new("referent_id", "referent_not_staff"));
         }
     }
-    let territory = match input.territory.map(String::from) {
+    let territory = match input.territory.clone().map(String::from) {
         Some(t) if is_valid_departement(&t) => Some(t),
         Some(t) => {
             errors.push(Violation::new("territory", "territory_unknown").with("territory", t));
@@ -201,47 +219,53 @@ fn build_clause(
         }
     };
     let shares = store::labour_shares(conn, sid)?;
-    let calibration = match calibrate(&input.calibration, &shares, cpv.as_deref()) {
-        Ok(c) => Some(c),
-        Err(list) => {
-            errors.extend(list.into_iter().map(|v| v.under("calibration")));
-            None
-        }
-    };
-    let required = match &calibration {
-        Some(c) if input.hours_override.is_none_or(|h| h.0 >= 0) => {
-            match required_hours(c.hours, input.hours_override) {
-                Ok(r) => Some(r),
-                Err(v) => {
-                    errors.push(v);
-                    None
-                }
+    let calibration = match &input.calibration {
+        Some(request) => match calibrate(request, &shares, cpv.as_deref()) {
+            Ok(c) => Some(c),
+            Err(list) => {
+                errors.extend(list.into_iter().map(|v| v.under("calibration")));
+                None
             }
-        }
-        _ => None,
+        },
+        None => None,
     };
-    let (Some(kind), Some(frequency), Some(calibration), Some(territory), Some(required), true) = (
-        kind,
-        frequency,
-        calibration,
-        territory,
-        required,
-        errors.is_empty(),
-    ) else {
+    let terms = kind.map(|k| {
+        kind_terms(
+            conn,
+            sid,
+            &contract,
+            k,
+            &input,
+            calibration.as_ref(),
+            &mut errors,
+        )
+    });
+    let terms = match terms {
+        Some(t) => Some(t?),
+        None => None,
+    };
+    let (Some(kind), Some(frequency), Some(territory), Some(terms), true) =
+        (kind, frequency, territory, terms, errors.is_empty())
+    else {
         return Err(AppError::Invalid(errors));
     };
-    let computed = calibration.hours * 100;
+    let computed = calibration.as_ref().map_or(0, |c| c.hours * 100);
     Ok(NewClause {
         contract_id,
         lot_number: input.lot_number,
         kind,
-        method: input.calibration.method(),
+        method: input
+            .calibration
+            .as_ref()
+            .map_or(crate::domain::vocabulary::CalibrationMethod::Fixed, |c| {
+                c.method()
+            }),
         calibration: serde_json::to_string(&input.calibration).unwrap_or_default(),
-        explanation: calibration.explanation,
+        explanation: calibration.map(|c| c.explanation).unwrap_or_default(),
         computed_hours: computed,
         hours_override: input.hours_override.map(|h| h.0),
         override_justification: justification,
-        required_hours: required,
+        required_hours: terms.required_hours,
         starts_on: input.starts_on,
         ends_on: input.ends_on,
         reporting_frequency: frequency,
@@ -249,7 +273,139 @@ fn build_clause(
         referent_id: input.referent_id,
         time_zone: time_zone(&territory).name().to_string(),
         territory,
+        legal_basis: terms.legal_basis,
+        weighting_percent: input.weighting_percent,
+        committed_hours: input.committed_hours.map(|h| h.0),
+        target_persons: input.target_persons,
+        hour_target: terms.hour_target,
     })
+}
+
+/// What a clause's kind decides: its required hours (0 without an hour target), whether
+/// it has one, its legal basis.
+struct KindTerms {
+    required_hours: i64,
+    hour_target: bool,
+    legal_basis: Option<LegalBasis>,
+}
+
+/// The rules of each kind of clause (docs/domain.md#each-kind-of-clause): the fields it
+/// reads (another kind's are refused), its target, and for a reserved contract its legal
+/// basis and the contract's holders.
+fn kind_terms(
+    conn: &mut Conn,
+    sid: StructureId,
+    contract: &Contract,
+    kind: ClauseKind,
+    input: &ClauseInput,
+    calibration: Option<&CalibrationResult>,
+    errors: &mut Vec<Violation>,
+) -> AppResult<KindTerms> {
+    let given = [
+        ("legal_basis", input.legal_basis.is_some()),
+        ("weighting_percent", input.weighting_percent.is_some()),
+        ("committed_hours", input.committed_hours.is_some()),
+        ("target_persons", input.target_persons.is_some()),
+        ("hours_override", input.hours_override.is_some()),
+    ];
+    for (field, present) in given {
+        if present && !kinds::field_applies(field, kind) {
+            errors.push(Violation::new(field, "field_not_for_clause_kind").with("kind", kind));
+        }
+    }
+    let mut terms = KindTerms {
+        required_hours: 0,
+        hour_target: kinds::has_hour_target(kind, input.calibration.is_some()),
+        legal_basis: None,
+    };
+    match kind {
+        ClauseKind::ExecutionCondition if input.calibration.is_none() => {
+            errors.push(Violation::new("calibration", "required"));
+        }
+        ClauseKind::AwardCriterion => {
+            match input.weighting_percent {
+                None => errors.push(Violation::new("weighting_percent", "required")),
+                Some(w) if !(1..=100).contains(&w) => {
+                    errors.push(Violation::new("weighting_percent", "percent_out_of_range"));
+                }
+                Some(_) => {}
+            }
+            match input.committed_hours {
+                None => errors.push(Violation::new("committed_hours", "required")),
+                Some(h) if h.0 < 50 => errors.push(Violation::new(
+                    "committed_hours",
+                    crate::domain::calibration::ZERO_HOURS,
+                )),
+                Some(h) => terms.required_hours = h.0,
+            }
+            return Ok(terms);
+        }
+        ClauseKind::InsertionPurpose => match input.target_persons {
+            None => errors.push(Violation::new("target_persons", "required")),
+            Some(n) if n <= 0 => errors.push(Violation::new("target_persons", "not_positive")),
+            Some(_) => {}
+        },
+        ClauseKind::ReservedContract => {
+            match input.legal_basis.as_deref().map(LegalBasis::parse) {
+                None => errors.push(Violation::new("legal_basis", "required")),
+                Some(None) => errors.push(Violation::new("legal_basis", "legal_basis_unknown")),
+                Some(Some(basis)) => {
+                    terms.legal_basis = Some(basis);
+                    if !kinds::purchase_fits(basis, contract.kind) {
+                        errors.push(Violation::new("legal_basis", "legal_basis_services_only"));
+                    }
+                    for holder in contracts::holders(conn, contract.id)? {
+                        if let Some(v) = holder_refusal(conn, sid, basis, holder, "legal_basis")? {
+                            errors.push(v);
+                        }
+                    }
+                }
+            }
+            return Ok(terms);
+        }
+        ClauseKind::ExecutionCondition => {}
+    }
+    if terms.hour_target {
+        if let Some(c) = calibration {
+            let override_ok = input.hours_override.is_none_or(|h| h.0 >= 0);
+            if override_ok {
+                match required_hours(c.hours, input.hours_override) {
+                    Ok(r) => terms.required_hours = r,
+                    Err(v) => errors.push(v),
+                }
+            }
+        }
+    }
+    Ok(terms)
+}
+
+/// The refusal of an organisation as a holder of a contract reserved under `basis`, naming
+/// it (`reserved_holder_not_eligible`), or none when it may hold it.
+pub(crate) fn holder_refusal(
+    conn: &mut Conn,
+    sid: StructureId,
+    basis: LegalBasis,
+    holder: OrganisationId,
+    field: &str,
+) -> AppResult<Option<Violation>> {
+    let Some(org) = organisations::find(conn, sid, holder)? else {
+        return Ok(None);
+    };
+    if kinds::holder_fits(basis, org.siae_kind, org.ess) {
+        return Ok(None);
+    }
+    Ok(Some(
+        Violation::new(field, "reserved_holder_not_eligible")
+            .with("holder", org.name)
+            .with("legal_basis", basis.as_str()),
+    ))
+}
+
+/// The legal basis of a clause's reservation, when it is a reserved contract.
+pub(crate) fn reservation_of(clause: &Clause) -> Option<LegalBasis> {
+    (clause.kind == ClauseKind::ReservedContract)
+        .then(|| clause.legal_basis.as_deref().and_then(LegalBasis::parse))
+        .flatten()
 }
 
 /// The clause of the structure, or not found.
@@ -347,7 +503,7 @@ pub fn change_status(
         store::set_status(c, id, to)?;
         let clause = get(c, structure_id, id)?;
         // An activated clause gets its calendar, in the same transaction.
-        if clause.status == ClauseStatus::Active {
+        if clause.status == ClauseStatus::Active && kinds::has_reporting_milestones(clause.kind) {
             milestones::regenerate(c, &clause)?;
         }
         Ok(store::view(c, clause)?)
@@ -383,9 +539,21 @@ pub fn assign_hours(
         if role.is_none() {
             errors.push(Violation::new("role", "assignment_role_unknown"));
         }
+        if let Some(basis) = reservation_of(&clause) {
+            if let Some(v) =
+                holder_refusal(c, structure_id, basis, input.contractor_id, "contractor_id")?
+            {
+                errors.push(v);
+            }
+        }
         let assignments = store::assignments_of(c, id)?;
         let assigned: i64 = assignments.iter().map(|a| a.hours_target).sum();
-        if input.hours_target.0 <= 0 {
+        if !clause.hour_target {
+            // Without an hour target, a target of hours is the contractor's own (0 allowed).
+            if input.hours_target.0 < 0 {
+                errors.push(Violation::new("hours_target", "negative"));
+            }
+        } else if input.hours_target.0 <= 0 {
             errors.push(Violation::new("hours_target", "not_positive"));
         } else if assigned + input.hours_target.0 > clause.required_hours {
             errors.push(
@@ -531,6 +699,19 @@ pub struct ClausePatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub override_justification: Patch<FreeText>,
+    /// A reserved contract's article (its holders checked again).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<LegalBasis>)]
+    pub legal_basis: Patch<Code>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i32>)]
+    pub weighting_percent: Patch<i32>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<f64>)]
+    pub committed_hours: Patch<Hundredths>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i32>)]
+    pub target_persons: Patch<i32>,
     /// Why the clause is corrected (kept in its history).
     #[schema(value_type = Option<String>)]
     pub reason: Option<FreeText>,
@@ -605,12 +786,12 @@ pub fn correct_clause(
                 "override_justification_required",
             ));
         }
-        let current_calibration: CalibrationRequest =
+        let current_calibration: Option<CalibrationRequest> =
             serde_json::from_str(&row.calibration).map_err(|_| AppError::Internal)?;
         let input = ClauseInput {
             kind: Code::try_from(row.kind.as_str()).unwrap_or_default(),
             lot_number: row.lot_number,
-            calibration: new_calibration.clone().unwrap_or(current_calibration),
+            calibration: new_calibration.clone().or(current_calibration),
             hours_override: apply(row.hours_override.map(Hundredths), patch.hours_override),
             override_justification: apply(
                 row.override_justification
@@ -627,6 +808,13 @@ pub fn correct_clause(
             ),
             referent_id: apply(row.referent_id, patch.referent_id),
             territory: Code::try_from(row.territory.clone()).ok(),
+            legal_basis: apply(
+                row.legal_basis.clone().and_then(|b| Code::try_from(b).ok()),
+                patch.legal_basis,
+            ),
+            weighting_percent: apply(row.weighting_percent, patch.weighting_percent),
+            committed_hours: apply(row.committed_hours.map(Hundredths), patch.committed_hours),
+            target_persons: apply(row.target_persons, patch.target_persons),
         };
         let built = build_clause(c, structure_id, row.contract_id, input);
         let mut new = match built {
@@ -645,13 +833,15 @@ pub fn correct_clause(
             new.calibration = row.calibration.clone();
             new.explanation = row.explanation.clone();
             new.computed_hours = row.computed_hours;
-            new.required_hours = new.hours_override.unwrap_or(row.computed_hours);
+            if new.hour_target && new.kind != ClauseKind::AwardCriterion {
+                new.required_hours = new.hours_override.unwrap_or(row.computed_hours);
+            }
         }
         let assigned: i64 = store::assignments_of(c, id)?
             .iter()
             .map(|a| a.hours_target)
             .sum();
-        if new.required_hours < assigned {
+        if new.hour_target && new.required_hours < assigned {
             let field = if new.hours_override.is_some() {
                 "hours_override"
             } else {
@@ -731,7 +921,10 @@ pub fn correct_clause(
         let calendar_moved = after_row.starts_on != row.starts_on
             || after_row.ends_on != row.ends_on
             || after_row.reporting_frequency != row.reporting_frequency;
-        if calendar_moved && after_row.status == ClauseStatus::Active {
+        if calendar_moved
+            && after_row.status == ClauseStatus::Active
+            && kinds::has_reporting_milestones(after_row.kind)
+        {
             let now = crate::clock::Clock::current().now();
             let tz = crate::reminders::collect::clause_time_zone(&after_row);
             let today = local_date_time(now, tz).date();
@@ -755,6 +948,11 @@ fn unchanged(row: &Clause, new: &NewClause) -> bool {
         && row.reporting_frequency == new.reporting_frequency
         && row.penalty_per_hour_cents == new.penalty_per_hour_cents
         && row.referent_id == new.referent_id
+        && row.legal_basis.as_deref() == new.legal_basis.map(LegalBasis::as_str)
+        && row.weighting_percent == new.weighting_percent
+        && row.committed_hours == new.committed_hours
+        && row.target_persons == new.target_persons
+        && row.hour_target == new.hour_target
 }
 
 /// The history of a clause (corrections and recalibrations), oldest first.

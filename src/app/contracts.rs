@@ -256,7 +256,30 @@ pub fn import_decp(
                     summary.unchanged += 1;
                 }
                 Some(existing) => {
+                    let before = store::holders(c, existing.id)?;
                     store::update_imported(c, existing.id, &new)?;
+                    // The open data is the record: a holder a reserved clause excludes is
+                    // kept, and the summary says so.
+                    let after = store::holders(c, existing.id)?;
+                    for v in holders_refused(c, structure_id, existing.id, &before, &after)? {
+                        let param = |name: &str| {
+                            v.params
+                                .iter()
+                                .find(|(n, _)| *n == name)
+                                .map(|(_, value)| value.clone())
+                                .unwrap_or_default()
+                        };
+                        let rule = Violation::new("holders", "decp_reserved_holder_kept")
+                            .with("holder", param("holder"))
+                            .with("legal_basis", param("legal_basis"));
+                        summary.warnings.push(crate::store::decp::Warning {
+                            index: r.index,
+                            field: rule.field.clone(),
+                            code: "decp_reserved_holder_kept",
+                            message: String::new(),
+                            rule,
+                        });
+                    }
                     // Each modification of the open data is an amendment.
                     decp::record_modifications(c, structure_id, existing.id, r)?;
                     summary.updated += 1;
@@ -267,6 +290,61 @@ pub fn import_decp(
         summary.warnings.sort_by_key(|w| w.index);
         Ok(summary)
     })
+}
+
+/// The holders a contract gains, each checked against the legal basis of the contract's
+/// reserved clauses that are not cancelled: the first that may not hold it, named
+/// (`reserved_holder_not_eligible`).
+fn holders_refused(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    id: ContractId,
+    before: &[OrganisationId],
+    after: &[OrganisationId],
+) -> AppResult<Vec<Violation>> {
+    let mut out = Vec::new();
+    let added: Vec<(usize, OrganisationId)> = after
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| !before.contains(h))
+        .map(|(i, h)| (i, *h))
+        .collect();
+    if added.is_empty() {
+        return Ok(out);
+    }
+    for clause in crate::store::clauses::of_contract(conn, id)? {
+        if clause.status == crate::domain::vocabulary::ClauseStatus::Cancelled {
+            continue;
+        }
+        let Some(basis) = crate::app::clauses::reservation_of(&clause) else {
+            continue;
+        };
+        for (i, holder) in &added {
+            let field = format!("holder_ids[{i}]");
+            if let Some(v) =
+                crate::app::clauses::holder_refusal(conn, structure_id, basis, *holder, &field)?
+            {
+                out.push(v);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A correction's new holders, refused when a reserved clause of the contract excludes them.
+fn reserved_holders_fit(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    id: ContractId,
+    before: &[OrganisationId],
+    after: &[OrganisationId],
+) -> AppResult<()> {
+    let refused = holders_refused(conn, structure_id, id, before, after)?;
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(refused))
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -444,6 +522,7 @@ pub fn correct_contract(
             Some(Err(e)) => return Err(e),
             _ => return Err(AppError::Invalid(errors)),
         };
+        reserved_holders_fit(c, structure_id, id, &before.holder_ids, &new.holder_ids)?;
         if (new.buyer_id, new.reference.as_str()) != (row.buyer_id, row.reference.as_str()) {
             if let Some(other) = store::find_by_key(c, structure_id, new.buyer_id, &new.reference)?
             {

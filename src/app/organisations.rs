@@ -31,6 +31,9 @@ pub struct OrganisationInput {
     pub territory: Option<Code>,
     #[schema(value_type = Option<SiaeKind>)]
     pub siae_kind: Option<Code>,
+    /// An enterprise of the social and solidarity economy (L2113-15); false when absent.
+    #[serde(default)]
+    pub ess: Option<bool>,
 }
 
 /// A correction of an organisation (JSON merge patch): a field absent stays, `null` clears an
@@ -58,6 +61,10 @@ pub struct OrganisationPatch {
     #[serde(default, deserialize_with = "crate::domain::patch::present")]
     #[schema(value_type = Option<SiaeKind>)]
     pub siae_kind: Patch<Code>,
+    /// An enterprise of the social and solidarity economy (`null`: not one).
+    #[serde(default, deserialize_with = "crate::domain::patch::present")]
+    #[schema(value_type = Option<bool>)]
+    pub ess: Patch<bool>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -153,6 +160,7 @@ pub fn validate(input: OrganisationInput) -> AppResult<NewOrganisation> {
         identifier,
         territory: input.territory.map(Into::into),
         siae_kind,
+        ess: input.ess.unwrap_or(false),
     })
 }
 
@@ -282,6 +290,7 @@ fn merged(current: &Organisation, patch: OrganisationPatch) -> AppResult<Organis
             code(current.siae_kind.map(|k| k.as_str().to_string()))?,
             patch.siae_kind,
         ),
+        ess: Some(apply(Some(current.ess), patch.ess).unwrap_or(false)),
     })
 }
 
@@ -315,6 +324,7 @@ pub fn correct_organisation(
         after.identifier.clone_from(&new.identifier);
         after.territory.clone_from(&new.territory);
         after.siae_kind = new.siae_kind;
+        after.ess = new.ess;
         let changes = changes_between(&before_fields, &fields_of(&OrganisationView::from(after)));
         if changes.is_empty() {
             return Ok(Versioned::new(before.clone(), Version(before.version)));

@@ -8,9 +8,11 @@ use chrono::NaiveDate;
 use crate::app::{AppError, AppResult};
 use crate::auth::records::{contractor_sees_assignment, contractor_sees_clause};
 use crate::db::Conn;
+use crate::domain::clause_kinds;
 use crate::domain::ids::{ClauseId, OrganisationId, StructureId};
 use crate::domain::period::Month;
-use crate::domain::progress::{self, AssignmentHours, ClauseTerms};
+use crate::domain::progress::{self, AssignmentHours, ClauseTerms, ProgressStatus};
+use crate::domain::vocabulary::ClauseKind;
 use crate::store::clauses::{Assignment, Clause};
 use crate::store::hours as store;
 
@@ -25,6 +27,19 @@ pub struct ClauseProgressView {
     /// The names of the contractors of the assignments seen.
     pub contractor_names: HashMap<OrganisationId, String>,
     pub progress: progress::ClauseProgress,
+    /// An insertion purpose's target in persons and the persons placed (its status is
+    /// computed on them); none for the other kinds.
+    pub persons: Option<PersonsProgress>,
+}
+
+/// The progress of a target in persons at a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PersonsProgress {
+    pub required: i64,
+    /// Distinct persons placed on the clause (on the caller's assignments) by the date.
+    pub placed: i64,
+    /// Persons expected by the date, prorated on the days elapsed.
+    pub expected: i64,
 }
 
 /// Progress of a clause of the structure at `on`; `contractor` (a contractor's organisation)
@@ -74,14 +89,41 @@ pub fn clause_progress(
         ends_on: clause.ends_on,
         penalty_per_hour_cents: clause.penalty_per_hour_cents,
     };
-    let figures =
+    let mut figures =
         progress::clause_progress(&terms, &hours, contractor.is_none(), on, on_track_percent);
+    if !clause.hour_target {
+        // Nothing to measure hours against: no status of hours (a reserved contract's stays so).
+        figures.progress.status = ProgressStatus::NoTarget;
+        for a in &mut figures.assignments {
+            a.progress.status = ProgressStatus::NoTarget;
+        }
+    }
+    let mut persons = None;
+    if let (ClauseKind::InsertionPurpose, Some(target)) = (clause.kind, clause.target_persons) {
+        let seen: Vec<_> = assignments.iter().map(|a| a.id).collect();
+        let placed = crate::store::clause_kinds::persons_placed(conn, clause.id, &seen, on)?;
+        let (expected, status) = clause_kinds::persons_status(
+            i64::from(target),
+            placed,
+            clause.starts_on,
+            clause.ends_on,
+            on,
+            on_track_percent,
+        );
+        figures.progress.status = status;
+        persons = Some(PersonsProgress {
+            required: i64::from(target),
+            placed,
+            expected,
+        });
+    }
     Ok(ClauseProgressView {
         clause,
         clause_label: found.clause_label,
         assignments,
         contractor_names,
         progress: figures,
+        persons,
     })
 }
 

@@ -21,6 +21,7 @@ diesel::table! {
         siae_kind -> Nullable<Text>,
         created_at -> Timestamp,
         version -> BigInt,
+        ess -> Bool,
     }
 }
 
@@ -182,6 +183,11 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        legal_basis -> Nullable<Text>,
+        weighting_percent -> Nullable<Integer>,
+        committed_hours -> Nullable<BigInt>,
+        target_persons -> Nullable<Integer>,
+        hour_target -> Bool,
     }
 }
 

@@ -8,6 +8,7 @@ pub mod assignments;
 pub mod calendar;
 pub mod calibration;
 pub mod catalogue;
+pub mod clause_kinds;
 pub mod corrections;
 pub mod decp;
 pub mod eligibility;

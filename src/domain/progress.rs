@@ -13,6 +13,8 @@ pub enum ProgressStatus {
     OnTrack,
     AtRisk,
     Completed,
+    /// The clause has no target to measure against (a reserved contract).
+    NoTarget,
 }
 
 impl ProgressStatus {
@@ -22,6 +24,7 @@ impl ProgressStatus {
             ProgressStatus::OnTrack => "on_track",
             ProgressStatus::AtRisk => "at_risk",
             ProgressStatus::Completed => "completed",
+            ProgressStatus::NoTarget => "no_target",
         }
     }
 }

@@ -35,6 +35,9 @@ struct ProgressPage {
     id: i64,
     clause_label: String,
     required_hours: i64,
+    /// A kind without an hour target (reserved contract, insertion purpose without hours):
+    /// no hours expected, only the months' figures.
+    hour_target: bool,
     starts_on: String,
     ends_on: String,
     on: String,
@@ -75,7 +78,7 @@ pub async fn show(visitor: Visitor, id: ClauseId, db: &State<Db>) -> Result<Html
             pending: m.pending,
             cumulative: m.cumulative,
             expected: m.expected,
-            behind: m.cumulative < m.expected,
+            behind: view.clause.hour_target && m.cumulative < m.expected,
         })
         .collect();
     let scale = rows
@@ -88,6 +91,7 @@ pub async fn show(visitor: Visitor, id: ClauseId, db: &State<Db>) -> Result<Html
         id: view.clause.id.0,
         clause_label: view.clause_label,
         required_hours: view.clause.required_hours,
+        hour_target: view.clause.hour_target,
         starts_on: format_date_fr(view.clause.starts_on),
         ends_on: format_date_fr(view.clause.ends_on),
         on: format_date_fr(today),

@@ -50,6 +50,7 @@ pub(crate) fn status_words(status: ProgressStatus) -> (&'static str, &'static st
         ProgressStatus::OnTrack => ("En bonne voie", "ok"),
         ProgressStatus::AtRisk => ("En retard sur l'attendu", "late"),
         ProgressStatus::Completed => ("Objectif atteint", "ok"),
+        ProgressStatus::NoTarget => ("Sans objectif d'heures", "waiting"),
     }
 }
 

@@ -523,7 +523,8 @@ struct ClauseRow {
     status_code: &'static str,
     status_class: &'static str,
     lot_number: Option<i32>,
-    required_hours: i64,
+    /// None without an hour target.
+    required_hours: Option<i64>,
     assigned_hours: i64,
     starts_on: String,
     ends_on: String,
@@ -621,6 +622,13 @@ pub struct ClauseForm {
     reporting_frequency: Option<String>,
     penalty_per_missing_hour_eur: Option<String>,
     territory: Option<String>,
+    /// Reserved contract: its article.
+    legal_basis: Option<String>,
+    /// Award criterion: its weighting (%) and the hours committed in the winning offer.
+    weighting_percent: Option<String>,
+    committed_hours: Option<String>,
+    /// Insertion purpose: its target in persons.
+    target_persons: Option<String>,
 }
 
 /// The calibration of a form, or every broken rule of its fields.
@@ -696,10 +704,19 @@ fn read_calibration(f: &ClauseForm) -> Result<CalibrationRequest, Vec<Violation>
 /// The clause of a form, or every broken rule of its fields.
 fn read_clause(f: &ClauseForm, caller: &Caller) -> Result<ClauseInput, Vec<Violation>> {
     let mut errors = Vec::new();
-    let calibration = read_calibration(f)
-        .map_err(|mut e| errors.append(&mut e))
-        .ok();
+    // No method chosen: no calibration (a reserved contract, a target in persons only).
+    let calibration = match filled(&f.method) {
+        None => Some(None),
+        Some(_) => read_calibration(f)
+            .map_err(|mut e| errors.append(&mut e))
+            .ok()
+            .map(Some),
+    };
     let kind = text::<Code>("kind", &f.kind, true, &mut errors);
+    let legal_basis = text::<Code>("legal_basis", &f.legal_basis, false, &mut errors);
+    let weighting_percent = whole("weighting_percent", &f.weighting_percent, &mut errors);
+    let committed_hours = hours("committed_hours", &f.committed_hours, false, &mut errors);
+    let target_persons = whole("target_persons", &f.target_persons, &mut errors);
     let starts_on = date("starts_on", &f.starts_on, true, &mut errors);
     let ends_on = date("ends_on", &f.ends_on, true, &mut errors);
     let frequency = text::<Code>(
@@ -731,9 +748,28 @@ fn read_clause(f: &ClauseForm, caller: &Caller) -> Result<ClauseInput, Vec<Viola
                 // The person who writes the clause follows it, until the clause is corrected.
                 referent_id: Some(caller.user_id),
                 territory,
+                legal_basis,
+                weighting_percent,
+                committed_hours,
+                target_persons,
             })
         }
         _ => Err(errors),
+    }
+}
+
+/// A whole number typed in a form field (empty: none), or its refusal.
+fn whole(field: &str, value: &Option<String>, errors: &mut Vec<Violation>) -> Option<i32> {
+    let typed = filled(value)?;
+    match typed
+        .replace([' ', '\u{a0}', '\u{202f}'], "")
+        .parse::<i32>()
+    {
+        Ok(n) => Some(n),
+        Err(_) => {
+            errors.push(Violation::new(field, "number_input_invalid"));
+            None
+        }
     }
 }
 
@@ -755,6 +791,9 @@ async fn preview_of(
     f: &ClauseForm,
 ) -> Result<Preview, Exit> {
     let sid = caller.structure_id;
+    if filled(&f.method).is_none() {
+        return Ok(Preview::default());
+    }
     let request = read_calibration(f);
     let result: Result<Option<CalibrationResult>, AppError> = db
         .run(move |c| {
@@ -794,6 +833,7 @@ struct NewClausePage {
     kinds: Vec<Choice>,
     methods: Vec<Choice>,
     frequencies: Vec<Choice>,
+    legal_bases: Vec<Choice>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -826,6 +866,14 @@ async fn new_clause_page(
             .map(|c| Choice {
                 description: None,
                 ..c
+            })
+            .collect(),
+        legal_bases: crate::domain::clause_kinds::LegalBasis::ALL
+            .into_iter()
+            .map(|b| Choice {
+                code: b.as_str().to_string(),
+                label: b.label().to_string(),
+                description: None,
             })
             .collect(),
     };
@@ -1011,8 +1059,18 @@ struct ClausePage {
     status_code: &'static str,
     status_class: &'static str,
     explanation: String,
-    required_hours: i64,
+    /// None without an hour target.
+    required_hours: Option<i64>,
     unassigned_hours: i64,
+    /// What the clause's kind adds: its legal basis, weighting, committed hours, target in
+    /// persons, and the persons placed.
+    legal_basis: Option<&'static str>,
+    weighting_percent: Option<i32>,
+    committed_hours: Option<i64>,
+    required_persons: Option<i64>,
+    persons_placed: Option<i64>,
+    expected_persons: Option<i64>,
+    warnings: Vec<String>,
     starts_on: String,
     ends_on: String,
     frequency: &'static str,
@@ -1097,6 +1155,17 @@ async fn clause_page(
         explanation: view.explanation.clone(),
         required_hours: view.required_hours,
         unassigned_hours: view.unassigned_hours.unwrap_or(0),
+        legal_basis: view.legal_basis.map(|b| b.label()),
+        weighting_percent: view.weighting_percent,
+        committed_hours: view.committed_hours,
+        required_persons: progress.persons.map(|n| n.required),
+        persons_placed: progress.persons.map(|n| n.placed),
+        expected_persons: progress.persons.map(|n| n.expected),
+        warnings: view
+            .warnings
+            .iter()
+            .map(|w| crate::api::messages::render(&w.rule))
+            .collect(),
         starts_on: date_fr(view.starts_on),
         ends_on: date_fr(view.ends_on),
         frequency: label(FREQUENCY_LABELS, view.reporting_frequency.as_str()).unwrap_or(""),

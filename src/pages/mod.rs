@@ -13,6 +13,7 @@
 //! Chosen over `Lax` because `Lax` would also send the cookie on every cross-site top-level
 //! GET, widening what a forged link can trigger, for no gain to the user.
 
+pub mod account;
 pub mod admin;
 pub mod candidates;
 pub mod clause_progress;
@@ -200,6 +201,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "need_new.html",
         include_str!("../../templates/pages/need_new.html"),
+    ),
+    (
+        "account.html",
+        include_str!("../../templates/pages/account.html"),
     ),
 ];
 
@@ -739,6 +744,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(organisations::routes());
     routes.extend(needs::routes());
     routes.extend(clause_progress::routes());
+    routes.extend(account::routes());
     routes
 }
 

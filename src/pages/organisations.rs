@@ -69,6 +69,7 @@ struct OrgRow {
     other_identifier: Option<String>,
     territory: Option<String>,
     siae_kind: Option<&'static str>,
+    ess: bool,
 }
 
 fn org_row(o: &Organisation) -> OrgRow {
@@ -85,6 +86,7 @@ fn org_row(o: &Organisation) -> OrgRow {
         },
         territory: territory_words(o.territory.as_deref()),
         siae_kind: o.siae_kind.map(|k| k.label()),
+        ess: o.ess,
     }
 }
 
@@ -165,6 +167,8 @@ pub struct OrganisationForm {
     siret: Option<String>,
     territory: Option<String>,
     siae_kind: Option<String>,
+    /// The ESS checkbox ("on" when ticked).
+    ess: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -232,6 +236,7 @@ fn read_organisation(f: &OrganisationForm) -> (OrganisationInput, Vec<Violation>
         identifier: None,
         territory: checked::<Code>("territory", f.territory.as_deref(), &mut errors),
         siae_kind: checked::<Code>("siae_kind", f.siae_kind.as_deref(), &mut errors),
+        ess: Some(f.ess.is_some()),
     };
     (input, errors)
 }

@@ -8,6 +8,7 @@ use crate::db::schema::{assignments, clauses, labour_shares, organisations, user
 use crate::db::{now, Conn};
 use crate::domain::calendar::Frequency;
 use crate::domain::calibration::LabourShareRef;
+use crate::domain::clause_kinds::LegalBasis;
 use crate::domain::ids::{AssignmentId, ClauseId, ContractId, OrganisationId, StructureId, UserId};
 use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
 use crate::domain::vocabulary::{
@@ -41,6 +42,16 @@ pub struct Clause {
     pub updated_at: chrono::NaiveDateTime,
     /// Raised by each correction: the `ETag` of the clause.
     pub version: i64,
+    /// A reserved contract's article (`L2113-12` …).
+    pub legal_basis: Option<String>,
+    /// An award criterion's weighting, in whole percent.
+    pub weighting_percent: Option<i32>,
+    /// An award criterion's hours committed in the winning offer (hundredths).
+    pub committed_hours: Option<i64>,
+    /// An insertion purpose's target in persons.
+    pub target_persons: Option<i32>,
+    /// Whether the clause has an hour target (`required_hours` is 0 when not).
+    pub hour_target: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
@@ -66,8 +77,10 @@ pub struct ClauseView {
     pub lot_number: Option<i32>,
     pub kind: ClauseKind,
     pub status: ClauseStatus,
-    pub method: CalibrationMethod,
-    #[schema(value_type = crate::domain::calibration::CalibrationRequest)]
+    /// Null without a calibration (a reserved contract, an insertion purpose without hours).
+    pub method: Option<CalibrationMethod>,
+    /// Null without a calibration.
+    #[schema(value_type = Option<crate::domain::calibration::CalibrationRequest>)]
     pub calibration: serde_json::Value,
     pub explanation: String,
     #[schema(value_type = f64)]
@@ -77,9 +90,21 @@ pub struct ClauseView {
     #[serde(serialize_with = "ser_opt_hundredths")]
     pub hours_override: Option<i64>,
     pub override_justification: Option<String>,
-    #[schema(value_type = f64)]
-    #[serde(serialize_with = "ser_hundredths")]
-    pub required_hours: i64,
+    /// Null for a clause without an hour target (a reserved contract, an insertion purpose
+    /// counted in persons only).
+    #[schema(value_type = Option<f64>)]
+    #[serde(serialize_with = "ser_opt_hundredths")]
+    pub required_hours: Option<i64>,
+    /// A reserved contract's article: `L2113-12`, `L2113-13`, `L2113-14` or `L2113-15`.
+    pub legal_basis: Option<LegalBasis>,
+    /// An award criterion's weighting (whole percent).
+    pub weighting_percent: Option<i32>,
+    /// An award criterion's hours committed in the winning offer: its required hours.
+    #[schema(value_type = Option<f64>)]
+    #[serde(serialize_with = "ser_opt_hundredths")]
+    pub committed_hours: Option<i64>,
+    /// An insertion purpose's target in persons.
+    pub target_persons: Option<i32>,
     /// The split of the hours between contractors: staff only (`None` for a contractor,
     /// which sees its own assignment and not the others' targets).
     #[schema(value_type = Option<f64>)]
@@ -110,6 +135,40 @@ pub struct ClauseView {
     pub buyer_name: String,
     /// The referent's display name, else their email; null without a referent.
     pub referent_name: Option<String>,
+    /// What the record is warned of (`reserved_longer_than_three_years`); empty mostly.
+    pub warnings: Vec<ClauseWarning>,
+}
+
+/// What a clause's record is warned of (its dates beyond what its legal basis allows):
+/// the code for programs, the French message written at the HTTP edge.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ClauseWarning)]
+pub struct ClauseWarning {
+    pub field: String,
+    pub code: &'static str,
+    pub message: String,
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub rule: crate::domain::rule::Violation,
+}
+
+/// The warnings of a clause's record.
+fn warnings_of(c: &Clause) -> Vec<ClauseWarning> {
+    let mut out = Vec::new();
+    let basis = c.legal_basis.as_deref().and_then(LegalBasis::parse);
+    if let Some(basis) = basis.filter(|_| c.kind == ClauseKind::ReservedContract) {
+        if crate::domain::clause_kinds::longer_than_allowed(basis, c.starts_on, c.ends_on) {
+            let rule =
+                crate::domain::rule::Violation::new("ends_on", "reserved_longer_than_three_years");
+            out.push(ClauseWarning {
+                field: rule.field.clone(),
+                code: rule.code,
+                message: String::new(),
+                rule,
+            });
+        }
+    }
+    out
 }
 
 /// An assignment with its contractor named.
@@ -217,6 +276,11 @@ pub struct NewClause {
     pub referent_id: Option<UserId>,
     pub territory: String,
     pub time_zone: String,
+    pub legal_basis: Option<LegalBasis>,
+    pub weighting_percent: Option<i32>,
+    pub committed_hours: Option<i64>,
+    pub target_persons: Option<i32>,
+    pub hour_target: bool,
 }
 
 pub fn create(conn: &mut Conn, structure_id: StructureId, c: &NewClause) -> QueryResult<ClauseId> {
@@ -242,6 +306,11 @@ pub fn create(conn: &mut Conn, structure_id: StructureId, c: &NewClause) -> Quer
             clauses::referent_id.eq(c.referent_id),
             clauses::territory.eq(&c.territory),
             clauses::time_zone.eq(&c.time_zone),
+            clauses::legal_basis.eq(c.legal_basis.map(LegalBasis::as_str)),
+            clauses::weighting_percent.eq(c.weighting_percent),
+            clauses::committed_hours.eq(c.committed_hours),
+            clauses::target_persons.eq(c.target_persons),
+            clauses::hour_target.eq(c.hour_target),
             clauses::created_at.eq(at),
             clauses::updated_at.eq(at),
         ))
@@ -332,21 +401,28 @@ pub fn views_for(
             None => Some(assigned),
         };
         let n = names.remove(&c.id).ok_or(diesel::result::Error::NotFound)?;
+        let warnings = warnings_of(&c);
         out.push(ClauseView {
             id: c.id,
             contract_id: c.contract_id,
             lot_number: c.lot_number,
             kind: c.kind,
             status: c.status,
-            method: c.method,
             calibration: serde_json::from_str(&c.calibration).unwrap_or(serde_json::Value::Null),
+            method: Some(c.method).filter(|_| c.calibration != "null"),
             explanation: c.explanation,
             computed_hours: c.computed_hours,
             hours_override: c.hours_override,
             override_justification: c.override_justification,
-            required_hours: c.required_hours,
+            required_hours: c.hour_target.then_some(c.required_hours),
+            legal_basis: c.legal_basis.as_deref().and_then(LegalBasis::parse),
+            weighting_percent: c.weighting_percent,
+            committed_hours: c.committed_hours,
+            target_persons: c.target_persons,
             assigned_hours: split,
-            unassigned_hours: split.map(|a| (c.required_hours - a).max(0)),
+            unassigned_hours: split
+                .filter(|_| c.hour_target)
+                .map(|a| (c.required_hours - a).max(0)),
             starts_on: c.starts_on,
             ends_on: c.ends_on,
             reporting_frequency: c.reporting_frequency,
@@ -359,6 +435,7 @@ pub fn views_for(
             buyer_id: n.buyer_id,
             buyer_name: n.buyer_name,
             referent_name: n.referent_name,
+            warnings,
         });
     }
     Ok(out)
@@ -525,6 +602,11 @@ pub fn correct(conn: &mut Conn, id: ClauseId, c: &NewClause) -> QueryResult<()> 
             clauses::reporting_frequency.eq(&c.reporting_frequency),
             clauses::penalty_per_hour_cents.eq(c.penalty_per_hour_cents),
             clauses::referent_id.eq(c.referent_id),
+            clauses::legal_basis.eq(c.legal_basis.map(LegalBasis::as_str)),
+            clauses::weighting_percent.eq(c.weighting_percent),
+            clauses::committed_hours.eq(c.committed_hours),
+            clauses::target_persons.eq(c.target_persons),
+            clauses::hour_target.eq(c.hour_target),
             clauses::updated_at.eq(now()),
         ))
         .execute(conn)?;

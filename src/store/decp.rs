@@ -83,6 +83,7 @@ fn organisation_for(
             identifier: Some(identifier.to_string()),
             territory: None,
             siae_kind: None,
+            ess: false,
         },
     )?;
     Ok(org.id)

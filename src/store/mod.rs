@@ -3,6 +3,7 @@
 
 pub mod assignments;
 pub mod audit;
+pub mod clause_kinds;
 pub mod clauses;
 pub mod contracts;
 pub mod decp;

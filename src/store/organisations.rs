@@ -22,6 +22,8 @@ pub struct Organisation {
     pub created_at: chrono::NaiveDateTime,
     /// Raised by each correction: the `ETag` of its GET.
     pub version: i64,
+    /// An enterprise of the social and solidarity economy (L2113-15).
+    pub ess: bool,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -34,6 +36,8 @@ pub struct OrganisationView {
     pub identifier: Option<String>,
     pub territory: Option<String>,
     pub siae_kind: Option<SiaeKind>,
+    /// An enterprise of the social and solidarity economy (ESS, L2113-15).
+    pub ess: bool,
 }
 
 impl From<Organisation> for OrganisationView {
@@ -51,6 +55,7 @@ impl From<Organisation> for OrganisationView {
             identifier: o.identifier,
             territory: o.territory,
             siae_kind: o.siae_kind,
+            ess: o.ess,
         }
     }
 }
@@ -62,6 +67,7 @@ pub struct NewOrganisation {
     pub identifier: Option<String>,
     pub territory: Option<String>,
     pub siae_kind: Option<SiaeKind>,
+    pub ess: bool,
 }
 
 pub fn find(
@@ -108,6 +114,7 @@ pub fn create(
             organisations::identifier.eq(&o.identifier),
             organisations::territory.eq(&o.territory),
             organisations::siae_kind.eq(&o.siae_kind),
+            organisations::ess.eq(o.ess),
             organisations::created_at.eq(now()),
         ))
         .returning(organisations::id)
@@ -125,6 +132,7 @@ pub fn update(conn: &mut Conn, id: OrganisationId, o: &NewOrganisation) -> Query
             organisations::identifier.eq(&o.identifier),
             organisations::territory.eq(&o.territory),
             organisations::siae_kind.eq(&o.siae_kind),
+            organisations::ess.eq(o.ess),
         ))
         .execute(conn)
         .map(|_| ())

@@ -246,7 +246,7 @@ on_both!(clauses_lifecycle_and_assignments, |app: &TestApp| {
     let r = app.post(
         &format!("/api/v1/contracts/{}/clauses", w.contract),
         &w.admin,
-        json!({"kind": "award_criterion", "calibration": {"method": "per_amount", "amount_eur": 100000, "euros_per_hour": 2000},
+        json!({"kind": "insertion_purpose", "target_persons": 2, "calibration": {"method": "per_amount", "amount_eur": 100000, "euros_per_hour": 2000},
                "hours_override": 80, "override_justification": "Accord de l'acheteur", "starts_on": "2026-01-01", "ends_on": "2026-12-31",
                "territory": "976"}),
     );

@@ -4,6 +4,7 @@ mod common;
 
 mod accounts;
 mod anonymisation;
+mod clause_kinds;
 mod concurrency;
 mod contractors;
 mod contracts;
@@ -26,6 +27,7 @@ mod matrix;
 mod names;
 mod openapi;
 mod pages;
+mod pages_account;
 mod pages_admin;
 mod pages_candidates;
 mod pages_contractor;

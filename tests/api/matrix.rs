@@ -986,6 +986,18 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
             eligible(app, &w.facilitator, p, "2026-11-01");
             call(303, Body::Form(format!("participant_id={p}")))
         }
+        // « Mon compte » (its flows and refusals: tests/api/pages_account.rs). The same
+        // password again: the caller's other sessions end, this one goes on.
+        ("GET", "/account") => get(),
+        ("POST", "/account/password") => call(
+            303,
+            Body::Form(format!(
+                "current_password={PASSWORD}&new_password={PASSWORD}&new_password_again={PASSWORD}"
+            )),
+        ),
+        ("POST", "/account/preferences") => {
+            call(303, Body::Form("optional_reminders_off=on".into()))
+        }
         (method, path) => panic!(
             "{method} {path}: no entry in the matrix's success table (tests/api/matrix.rs, fn success)"
         ),

@@ -237,6 +237,7 @@ on_both!(
                     !success.is_empty()
                         || path == "/logout"
                         || path == "/reports/annual"
+                        || path == "/account/preferences"
                         || path.starts_with("/admin/users")
                         || path == "/emails/{id}/retry"
                         || path == "/admin/labour-shares",

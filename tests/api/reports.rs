@@ -158,7 +158,8 @@ fn fixed_clause(
         &format!("/api/v1/contracts/{contract}/clauses"),
         token,
         json!({"kind": kind, "calibration": {"method": "fixed", "hours": hours, "justification": "convention"},
-               "starts_on": starts, "ends_on": ends, "reporting_frequency": "monthly"}),
+               "starts_on": starts, "ends_on": ends, "reporting_frequency": "monthly",
+               "target_persons": (kind == "insertion_purpose").then_some(3)}),
     );
     assert_eq!(r.status, 201, "clause: {}", r.text);
     let id = r.body["id"].as_i64().unwrap();
@@ -219,9 +220,9 @@ fn age_band(birth: NaiveDate, on: NaiveDate) -> &'static str {
     }
 }
 
-/// A second buyer (`name`, in the 75) with a reserved contract of 2026 whose clause of 400 h
-/// is all contractor A's; returns the buyer, the contract, the clause and A's assignment.
-fn reserved_contract_of_a(app: &TestApp, w: &World, name: &str) -> (i64, i64, i64, i64) {
+/// A second buyer (`name`, in the 75) with a contract of 2026 whose insertion-purpose clause
+/// of 400 h (and 3 persons) is all contractor A's; returns the buyer, the contract, the clause and A's assignment.
+fn insertion_contract_of_a(app: &TestApp, w: &World, name: &str) -> (i64, i64, i64, i64) {
     let buyer_2 = org(app, &w.admin, "buyer", name, Some(SIRETS[3]), Some("75"));
     let contract_2 = contract(
         app,
@@ -236,7 +237,7 @@ fn reserved_contract_of_a(app: &TestApp, w: &World, name: &str) -> (i64, i64, i6
         app,
         &w.admin,
         contract_2,
-        "reserved_contract",
+        "insertion_purpose",
         400,
         "2026-01-01",
         "2026-12-31",
@@ -246,12 +247,12 @@ fn reserved_contract_of_a(app: &TestApp, w: &World, name: &str) -> (i64, i64, i6
 }
 
 /// A structure with two contracts (one clause each: 833 h of execution condition split
-/// between contractors A and B, and 400 h of reserved contract for A), 24 persons, about 30
+/// between contractors A and B, and 400 h of insertion purpose for A), 24 persons, about 30
 /// placements and 200 monthly entries in 2026, validated, pending, rejected or amended.
 fn dataset(app: &TestApp) -> Dataset {
     let w = fixtures::world(app, "PLIE Est");
     let t = w.facilitator.clone();
-    let (buyer_2, contract_2, clause_2, a2) = reserved_contract_of_a(app, &w, "Département");
+    let (buyer_2, contract_2, clause_2, a2) = insertion_contract_of_a(app, &w, "Département");
     // (assignment, contractor, buyer, sector, clause kind)
     let slots = [
         (
@@ -268,7 +269,7 @@ fn dataset(app: &TestApp) -> Dataset {
             "45",
             "execution_condition",
         ),
-        (a2, w.contractor_a, buyer_2, "90", "reserved_contract"),
+        (a2, w.contractor_a, buyer_2, "90", "insertion_purpose"),
     ];
     let births = [
         "2003-05-10",
@@ -816,7 +817,7 @@ on_both!(figures_match_an_independent_computation, |app: &TestApp| {
         (r["clauses"].as_i64(), r["contracts"].as_i64()),
         (Some(1), Some(1))
     );
-    let r = report(app, fac, "year=2026&clause_kind=reserved_contract");
+    let r = report(app, fac, "year=2026&clause_kind=insertion_purpose");
     assert_eq!(hundredths(&r["required_hours"]), 40000);
     // Territory: the second clause is in Paris (its buyer's territory).
     let r = report(app, fac, "year=2026&territory=75");
@@ -1359,8 +1360,8 @@ on_both!(
                 Some(("contractor", contractor_b.as_str())),
             ),
             (
-                "year=2026&clause_kind=reserved_contract".to_string(),
-                Some(("clause_kind", "reserved_contract")),
+                "year=2026&clause_kind=insertion_purpose".to_string(),
+                Some(("clause_kind", "insertion_purpose")),
             ),
             ("year=2026&territory=75".to_string(), None),
         ] {
@@ -2029,7 +2030,7 @@ fn same_figures_on_sqlite_and_postgres() {
 
 /// One structure, year 2026: 12 persons with contractor A for the buyer of the 93 on an
 /// execution condition, 3 persons with contractor B on the same clause, and 2 persons with
-/// contractor A for a buyer of the 75 on a reserved contract. One more person with A leaves
+/// contractor A for a buyer of the 75 on an insertion-purpose contract. One more person with A leaves
 /// five placements in 2026, all to a qualifying training. 18 persons in all; every contractor,
 /// buyer, clause kind and territory has one small cell, so every cell of those breakdowns
 /// is hidden (the small one primarily, the large one as its complement).
@@ -2041,7 +2042,7 @@ struct Attack {
 fn attack_world(app: &TestApp) -> Attack {
     let w = fixtures::world(app, "PLIE Cible");
     let t = w.facilitator.clone();
-    let (buyer_2, _, _, a2) = reserved_contract_of_a(app, &w, "Ville de Paris");
+    let (buyer_2, _, _, a2) = insertion_contract_of_a(app, &w, "Ville de Paris");
     let mut entries = Vec::new();
     let groups = [
         (12, w.assignment_a, w.contractor_a),
@@ -2144,7 +2145,7 @@ on_both!(filters_on_hidden_cells_reveal_nothing, |app: &TestApp| {
         ("contractor", "contractor_id", ca.as_str(), 15),
         ("buyer", "buyer_id", b2.as_str(), 2),
         ("buyer", "buyer_id", b1.as_str(), 16),
-        ("clause_kind", "clause_kind", "reserved_contract", 2),
+        ("clause_kind", "clause_kind", "insertion_purpose", 2),
         ("clause_kind", "clause_kind", "execution_condition", 16),
     ];
     for (name, param, key, persons) in cells {
