@@ -284,6 +284,8 @@ const LABELLED_CODES: &CodeList = &[
     ("clause_sociale", "clause sociale"),
     ("critere_social", "critère social"),
     ("marche_reserve", "marché réservé"),
+    ("clause_environnementale", "clause environnementale"),
+    ("critere_environnemental", "critère environnemental"),
     ("draft", "brouillon"),
     ("active", "active"),
     ("suspended", "suspendue"),
@@ -1828,6 +1830,18 @@ pub static CATALOGUE: &[Entry] = &[
             format!(
                 "la considération sociale doit être {}",
                 codes_with_labels("clause_sociale, critere_social, marche_reserve")
+            )
+        },
+    ),
+    rule(
+        "environmental_consideration_unknown",
+        422,
+        "environmental_consideration",
+        &[],
+        |_| {
+            format!(
+                "la considération environnementale doit être {}",
+                codes_with_labels("clause_environnementale, critere_environnemental")
             )
         },
     ),

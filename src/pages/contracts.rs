@@ -338,6 +338,10 @@ pub struct ContractForm {
     holder_id: Option<String>,
     /// The checkbox "clause sociale" (`social_considerations` holds `clause_sociale`).
     clause_sociale: Option<String>,
+    /// The checkbox "clause environnementale" (`environmental_considerations`).
+    clause_environnementale: Option<String>,
+    /// The checkbox "critère environnemental" (`environmental_considerations`).
+    critere_environnemental: Option<String>,
 }
 
 /// An organisation offered in a select.
@@ -446,6 +450,7 @@ fn read_contract(f: &ContractForm) -> Result<ContractInput, Vec<Violation>> {
         Some(_) => vec![Code::try_from("clause_sociale".to_string()).unwrap_or_default()],
         None => Vec::new(),
     };
+    let environmental = environmental_of(f);
     match (buyer_id, reference, title, kind) {
         (Some(buyer_id), Some(reference), Some(title), Some(kind)) if errors.is_empty() => {
             Ok(ContractInput {
@@ -460,6 +465,7 @@ fn read_contract(f: &ContractForm) -> Result<ContractInput, Vec<Violation>> {
                 ends_on,
                 duration_months: None,
                 social_considerations: social,
+                environmental_considerations: environmental,
                 lots: Vec::new(),
                 holder_ids,
             })
@@ -552,6 +558,8 @@ struct ContractPage {
     notified_amount: Option<String>,
     holders: Vec<String>,
     social_clause: bool,
+    /// French labels of the environmental considerations (issue 20).
+    environmental: Vec<&'static str>,
     clauses: Vec<ClauseRow>,
 }
 
@@ -587,6 +595,7 @@ pub async fn show_contract(
             .social_considerations
             .iter()
             .any(|s| s == "clause_sociale"),
+        environmental: environmental_labels(&contract.environmental_considerations),
         clauses: list.iter().map(clause_row).collect(),
     };
     let view = PageView::new("contract.html", &title, CONTRACTS_PATH, data);
@@ -1592,4 +1601,32 @@ mod tests {
         assert_eq!(errors.len(), 4);
         assert!(errors.iter().all(|v| v.code == "number_input_invalid"));
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Environmental considerations (issue 20, part 3): the creation form's checkboxes and the
+// contract page's line.
+
+/// The environmental considerations ticked in the creation form.
+fn environmental_of(f: &ContractForm) -> Vec<Code> {
+    [
+        (&f.clause_environnementale, "clause_environnementale"),
+        (&f.critere_environnemental, "critere_environnemental"),
+    ]
+    .into_iter()
+    .filter(|(ticked, _)| filled(ticked).is_some())
+    .filter_map(|(_, code)| Code::try_from(code.to_string()).ok())
+    .collect()
+}
+
+/// The French labels of a contract's environmental considerations.
+fn environmental_labels(codes: &[String]) -> Vec<&'static str> {
+    codes
+        .iter()
+        .filter_map(|c| match c.as_str() {
+            "clause_environnementale" => Some("clause environnementale"),
+            "critere_environnemental" => Some("critère environnemental"),
+            _ => None,
+        })
+        .collect()
 }
