@@ -173,7 +173,7 @@ fn date(
 
 /// An amount or a percentage typed the French way ("1 250 000", "12,5", "1 234,50 €"), in
 /// hundredths; spaces and the euro sign are ignored.
-fn number(
+pub(crate) fn number(
     field: &str,
     value: &Option<String>,
     required: bool,
@@ -856,8 +856,16 @@ async fn contract_of(
 
 /// GET /contracts/{id}/clauses/new — staff: the form of a new clause, its calibration
 /// filled from the contract (amount, CPV code) and usual rates (5 %, 30 € an hour).
-#[rocket::get("/contracts/<id>/clauses/new")]
-pub async fn new_clause(visitor: Visitor, id: ContractId, db: &State<Db>) -> Result<Html, Exit> {
+/// `insertion_rate_percent` and `hourly_cost_eur` prefill the calibration (the link of the
+/// contracts-to-clause list gives the structure's standard calibration).
+#[rocket::get("/contracts/<id>/clauses/new?<insertion_rate_percent>&<hourly_cost_eur>")]
+pub async fn new_clause(
+    visitor: Visitor,
+    id: ContractId,
+    insertion_rate_percent: Option<&str>,
+    hourly_cost_eur: Option<&str>,
+    db: &State<Db>,
+) -> Result<Html, Exit> {
     let caller = visitor.staff()?;
     let contract = contract_of(&visitor, &caller, db, id).await?;
     let form = ClauseForm {
@@ -867,8 +875,8 @@ pub async fn new_clause(visitor: Visitor, id: ContractId, db: &State<Db>) -> Res
             .current_amount_eur
             .map(|a| format_hundredths_fr(a, a % 100 != 0)),
         cpv_code: contract.cpv_code.clone(),
-        insertion_rate_percent: Some("5".into()),
-        hourly_cost_eur: Some("30".into()),
+        insertion_rate_percent: Some(prefill(insertion_rate_percent, "5")),
+        hourly_cost_eur: Some(prefill(hourly_cost_eur, "30")),
         starts_on: contract.starts_on.map(|d| d.to_string()),
         ends_on: contract.current_ends_on.map(|d| d.to_string()),
         reporting_frequency: Some("monthly".into()),
@@ -1629,4 +1637,19 @@ fn environmental_labels(codes: &[String]) -> Vec<&'static str> {
             _ => None,
         })
         .collect()
+}
+
+/// A prefilled number of the new-clause form from a link (digits and one decimal separator
+/// only, at most 12 characters), else the default.
+fn prefill(given: Option<&str>, default: &str) -> String {
+    given
+        .map(str::trim)
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 12
+                && v.chars()
+                    .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+        })
+        .unwrap_or(default)
+        .replace('.', ",")
 }

@@ -24,6 +24,7 @@ pub mod needs;
 pub mod organisations;
 pub mod password;
 pub mod people;
+pub mod to_clause;
 pub mod upload;
 pub mod validation;
 
@@ -195,6 +196,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "need_new.html",
         include_str!("../../templates/pages/need_new.html"),
+    ),
+    (
+        "to_clause.html",
+        include_str!("../../templates/pages/to_clause.html"),
     ),
 ];
 
@@ -683,6 +688,7 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "organisation-creee" => "L'organisation est enregistrée.",
         "personne-proposee" => "La personne est proposée à l'entreprise pour ce besoin.",
         "besoin-enregistre" => "Le besoin de recrutement est enregistré : proposez-lui des personnes.",
+        "seuil-enregistre" => "Le seuil de l'acheteur est enregistré : la liste des marchés à clauser en tient compte.",
         _ => return None,
     })
 }
@@ -736,6 +742,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(people::routes());
     routes.extend(organisations::routes());
     routes.extend(needs::routes());
+    routes.extend(to_clause::routes());
     routes
 }
 
