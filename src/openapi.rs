@@ -1992,8 +1992,8 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
         ("GET", "/api/v1/contracts/to-clause/thresholds") => {
             d.json(200, ok, s.array::<crate::api::to_clause::Threshold>())
         }
-        ("PUT", "/api/v1/contracts/to-clause/thresholds/<buyer_id>") => d
-            .path("buyer_id", id(), "Identifier of the buyer")
+        ("PUT", "/api/v1/contracts/to-clause/thresholds/<id>") => d
+            .id("buyer")
             .json_body(s.input::<crate::api::to_clause::ThresholdInput>())
             .json(200, ok, s.named::<crate::api::to_clause::Threshold>()),
         ("GET", "/contracts/to-clause") => d

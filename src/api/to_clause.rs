@@ -114,16 +114,16 @@ pub async fn thresholds(caller: Staff, db: &State<Db>) -> Answer<Vec<Threshold>>
     reply::json(db, move |c| app::thresholds(c, sid)).await
 }
 
-/// PUT /api/v1/contracts/to-clause/thresholds/{buyer_id} — staff: sets a buyer's threshold.
-#[rocket::put("/contracts/to-clause/thresholds/<buyer_id>", data = "<body>")]
+/// PUT /api/v1/contracts/to-clause/thresholds/{id} — staff: sets a buyer's threshold.
+#[rocket::put("/contracts/to-clause/thresholds/<id>", data = "<body>")]
 pub async fn set_threshold(
     caller: Staff,
-    buyer_id: OrganisationId,
+    id: OrganisationId,
     body: JsonBody<ThresholdInput>,
     db: &State<Db>,
 ) -> Answer<Threshold> {
     let (sid, input) = (caller.structure_id, body.0);
-    reply::json(db, move |c| app::set_threshold(c, sid, buyer_id, input)).await
+    reply::json(db, move |c| app::set_threshold(c, sid, id, input)).await
 }
 
 pub fn routes() -> Vec<rocket::Route> {

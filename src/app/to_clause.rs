@@ -183,7 +183,7 @@ pub struct Threshold {
     pub is_default: bool,
 }
 
-/// `PUT /api/v1/contracts/to-clause/thresholds/{buyer_id}`.
+/// `PUT /api/v1/contracts/to-clause/thresholds/{id}`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ThresholdInput {

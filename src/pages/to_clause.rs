@@ -2,7 +2,7 @@
 //! `GET /api/v1/contracts/to-clause` sorted by links in its headers and paged (works without
 //! JavaScript), each line with a link to the new-clause page prefilled with the standard
 //! calibration, the CSV download, and a small form to set a buyer's threshold (the use case of
-//! `PUT /api/v1/contracts/to-clause/thresholds/{buyer_id}`).
+//! `PUT /api/v1/contracts/to-clause/thresholds/{id}`).
 
 use rocket::form::{Form, FromForm};
 use rocket::http::Status;
