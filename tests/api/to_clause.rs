@@ -499,3 +499,58 @@ on_both!(
         assert_eq!(app.page_get("/contracts/to-clause", &cs).status, 403);
     }
 );
+
+on_both!(
+    the_demo_shows_contracts_to_clause_and_the_pnad_shares,
+    |app: &TestApp| {
+        use chrono::Datelike;
+        use clausier::seed::{generate, Scale, SeedOptions};
+        let today = app.clock.today();
+        let pool = clausier::db::build_pool(
+            &clausier::config::DatabaseUrl::parse(&app.database_url).unwrap(),
+            1,
+        )
+        .unwrap();
+        let mut conn = pool.get().unwrap();
+        let first = today.with_day(1).unwrap();
+        let options = SeedOptions {
+            scale: Scale::Demo,
+            years: 2,
+            seed: 2026,
+            last_month: first.pred_opt().unwrap().with_day(1).unwrap(),
+            today,
+            password_hash: clausier::auth::password::hash_password(crate::common::PASSWORD)
+                .unwrap(),
+            open_placements: 0,
+        };
+        let report = generate(&mut conn, &options).expect("demo generated");
+        let email = report
+            .users
+            .iter()
+            .find(|(r, _)| r == "facilitator")
+            .unwrap()
+            .1
+            .clone();
+        let staff = app.token(&email);
+        let body = list(app, &staff, "limit=500");
+        let items = body["items"].as_array().unwrap();
+        assert!(!items.is_empty(), "{body}");
+        assert!(items
+            .iter()
+            .any(|i| i["hours"].as_i64().is_some_and(|h| h > 0)));
+        assert!(items
+            .iter()
+            .any(|i| i["note"] == "part de main-d'œuvre inconnue"));
+        for i in items {
+            assert!(i["amount_eur"].as_f64().unwrap() >= 70000.0, "{i}");
+        }
+        // Each year of the demo has environmental considerations among its contracts.
+        let year = today.year();
+        let r = app.get(&format!("/api/v1/reports/annual?year={}", year - 1), &staff);
+        assert_eq!(r.status, 200, "{}", r.text);
+        let p = &r.body["pnad"];
+        let share = p["environmental_share"].as_f64().unwrap_or(0.0);
+        assert!(share > 0.0 && share < 100.0, "{p}");
+        assert!(!p["by_buyer"].as_array().unwrap().is_empty(), "{p}");
+    }
+);
