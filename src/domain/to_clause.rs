@@ -298,7 +298,7 @@ mod tests {
         let a: SortValues = (10, Some(d("2026-01-01")), Some(5), 1);
         let b: SortValues = (20, Some(d("2025-01-01")), None, 2);
         let c: SortValues = (20, Some(d("2026-06-01")), Some(9), 3);
-        let mut v = vec![a, b, c];
+        let mut v = [a, b, c];
         v.sort_by(|x, y| compare(x, y, SortKey::Amount, true));
         assert_eq!(v.iter().map(|x| x.3).collect::<Vec<_>>(), [2, 3, 1]);
         v.sort_by(|x, y| compare(x, y, SortKey::Hours, true));

@@ -1582,35 +1582,6 @@ pub fn routes() -> Vec<rocket::Route> {
     ]
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn euros_the_french_way() {
-        assert_eq!(euros(100_000_000), "1\u{202f}000\u{202f}000\u{a0}€");
-        assert_eq!(euros(123_450), "1\u{202f}234,50\u{a0}€");
-    }
-
-    #[test]
-    fn numbers_typed_the_french_way() {
-        let mut errors = Vec::new();
-        let n = |s: &str, e: &mut Vec<Violation>| number("x", &Some(s.to_string()), true, e);
-        assert_eq!(n("1 250 000", &mut errors), Some(Hundredths(125_000_000)));
-        assert_eq!(n("12,5", &mut errors), Some(Hundredths(1250)));
-        assert_eq!(
-            n("1\u{202f}234,50 €", &mut errors),
-            Some(Hundredths(123_450))
-        );
-        assert!(errors.is_empty());
-        for bad in ["douze", "-5", "1,234", "1e3"] {
-            assert_eq!(n(bad, &mut errors), None, "{bad}");
-        }
-        assert_eq!(errors.len(), 4);
-        assert!(errors.iter().all(|v| v.code == "number_input_invalid"));
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // Environmental considerations (issue 20, part 3): the creation form's checkboxes and the
 // contract page's line.
@@ -1652,4 +1623,33 @@ fn prefill(given: Option<&str>, default: &str) -> String {
         })
         .unwrap_or(default)
         .replace('.', ",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn euros_the_french_way() {
+        assert_eq!(euros(100_000_000), "1\u{202f}000\u{202f}000\u{a0}€");
+        assert_eq!(euros(123_450), "1\u{202f}234,50\u{a0}€");
+    }
+
+    #[test]
+    fn numbers_typed_the_french_way() {
+        let mut errors = Vec::new();
+        let n = |s: &str, e: &mut Vec<Violation>| number("x", &Some(s.to_string()), true, e);
+        assert_eq!(n("1 250 000", &mut errors), Some(Hundredths(125_000_000)));
+        assert_eq!(n("12,5", &mut errors), Some(Hundredths(1250)));
+        assert_eq!(
+            n("1\u{202f}234,50 €", &mut errors),
+            Some(Hundredths(123_450))
+        );
+        assert!(errors.is_empty());
+        for bad in ["douze", "-5", "1,234", "1e3"] {
+            assert_eq!(n(bad, &mut errors), None, "{bad}");
+        }
+        assert_eq!(errors.len(), 4);
+        assert!(errors.iter().all(|v| v.code == "number_input_invalid"));
+    }
 }

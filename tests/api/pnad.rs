@@ -37,7 +37,7 @@ fn contract(
     r.body["id"].as_i64().unwrap()
 }
 
-fn buyer_line<'a>(pnad: &'a Value, buyer: i64) -> &'a Value {
+fn buyer_line(pnad: &Value, buyer: i64) -> &Value {
     pnad["by_buyer"]
         .as_array()
         .unwrap()
