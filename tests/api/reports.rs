@@ -1712,6 +1712,17 @@ on_both!(csv_and_xlsx_carry_the_same_figures, |app: &TestApp| {
                 assert_eq!(row[3], json["hours"].to_string());
             }
             "exits" => assert_eq!(row[2], json["exits"][k].to_string()),
+            // Counts of contracts (issue 20): the totals, then per buyer.
+            "pnad" => assert_eq!(row[2], json["pnad"][k].to_string()),
+            _ if b.starts_with("pnad_") => {
+                let buyer = json["pnad"]["by_buyer"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|x| x["buyer_id"].to_string() == k)
+                    .unwrap();
+                assert_eq!(row[2], buyer[&b["pnad_".len()..]].to_string(), "{b}/{k}");
+            }
             _ => {
                 let cell = json["breakdowns"][b]
                     .as_array()
@@ -1771,7 +1782,9 @@ on_both!(csv_and_xlsx_carry_the_same_figures, |app: &TestApp| {
     use calamine::{Reader, Xlsx};
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
     let names = book.sheet_names();
-    assert_eq!(names.len(), 12, "{names:?}");
+    // The summary, the eleven breakdowns and the PNAD sheet per buyer (issue 20).
+    assert_eq!(names.len(), 13, "{names:?}");
+    assert_eq!(names[12], "PNAD par acheteur");
     assert_eq!(names[0], "Synthèse");
     assert_eq!(names[1], "Sexe");
     let summary = book.worksheet_range("Synthèse").unwrap();
