@@ -1578,7 +1578,9 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "starts_on": {"type": "string", "description": "AAAA-MM-JJ"},
                 "ends_on": {"type": "string", "description": "AAAA-MM-JJ"},
                 "holder_id": {"type": "string", "description": "The holder organisation's id (optional)"},
-                "clause_sociale": {"type": "string", "description": "Checked: the contract states a social clause"}
+                "clause_sociale": {"type": "string", "description": "Checked: the contract states a social clause"},
+                "clause_environnementale": {"type": "string", "description": "Checked: the contract states an environmental clause"},
+                "critere_environnemental": {"type": "string", "description": "Checked: the contract has an environmental award criterion"}
             })));
             d.redirect(303, "Recorded: to the contract's page with its notice")
                 .html(
@@ -1593,6 +1595,16 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             .html(200, "The contract with its clauses"),
         ("GET", "/contracts/<id>/clauses/new") => d
             .id("contract")
+            .query(
+                "insertion_rate_percent",
+                query_text(),
+                "Prefills the insertion rate (5 by default)",
+            )
+            .query(
+                "hourly_cost_eur",
+                query_text(),
+                "Prefills the loaded hourly cost (30 by default)",
+            )
             .html(200, "The new clause form with the preview of its defaults"),
         ("GET", "/contracts/<id>/clauses/preview") => {
             let mut d = d.id("contract");
@@ -1993,6 +2005,82 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "optional_reminders_off": {"type": "string", "enum": ["on"], "description": "Ticked: optional reminders off"}
             })));
             d.redirect(303, "Recorded: back to the account page with its notice")
+        }
+        // Contracts still to clause (issue 20, part 5).
+        ("GET", "/api/v1/contracts/to-clause") => d
+            .query(
+                "sort",
+                string().enum_values(Some(crate::domain::to_clause::SortKey::CODES)),
+                "amount (by default), date (of notification) or hours (of the standard \
+                 calibration; lines without hours last); anything else is refused (422, \
+                 to_clause_sort_unknown)",
+            )
+            .query(
+                "order",
+                string().enum_values(Some(["desc", "asc"])),
+                "desc (by default) or asc; anything else is refused (422, sort_order_unknown)",
+            )
+            .query("buyer_id", id(), "Only contracts of this buyer")
+            .paged()
+            .json(200, ok, s.list::<crate::api::to_clause::ToClauseLine>()),
+        ("GET", "/api/v1/contracts/to-clause.csv") => d
+            .query(
+                "sort",
+                string().enum_values(Some(crate::domain::to_clause::SortKey::CODES)),
+                "As the JSON list",
+            )
+            .query(
+                "order",
+                string().enum_values(Some(["desc", "asc"])),
+                "As the JSON list",
+            )
+            .query("buyer_id", id(), "Only contracts of this buyer")
+            .query(
+                "dialect",
+                csv_dialect(),
+                "The CSV's form: `fr` (by default) for a French spreadsheet: UTF-8 with a \
+                 byte-order mark, `;`, decimal comma, French headers; `standard`: `,`, \
+                 decimal point, English headers",
+            )
+            .file(200, "Every line of the list, in its order", &[CSV]),
+        ("GET", "/api/v1/contracts/to-clause/thresholds") => {
+            d.json(200, ok, s.array::<crate::api::to_clause::Threshold>())
+        }
+        ("PUT", "/api/v1/contracts/to-clause/thresholds/<id>") => d
+            .id("buyer")
+            .json_body(s.input::<crate::api::to_clause::ThresholdInput>())
+            .json(200, ok, s.named::<crate::api::to_clause::Threshold>()),
+        ("GET", "/contracts/to-clause") => d
+            .query(
+                "sort",
+                query_text(),
+                "amount, date or hours (an unknown value: amount)",
+            )
+            .query("order", query_text(), "desc or asc")
+            .query(
+                "page",
+                query_text(),
+                "The page of the list, from 1 (50 contracts a page)",
+            )
+            .query("fait", query_text(), "The change just made, for its notice")
+            .html(
+                200,
+                "The contracts still to clause, with the buyers' thresholds form",
+            )
+            .redirect(303, "No session: to the login page"),
+        ("POST", "/contracts/to-clause/threshold") => {
+            let mut d = d;
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "buyer_id": {"type": "string", "description": "The buyer's id"},
+                "threshold_eur": {"type": "string", "description": "Euros excluding VAT, typed the French way"}
+            })));
+            d.redirect(303, "Saved: back to the list with its notice")
+                .html(
+                    200,
+                    "The list with why the threshold is refused, answered with status 422: \
+                 nothing is stored",
+                )
         }
         _ => return None,
     })

@@ -999,7 +999,7 @@ fn fill(
                 tables.contracts.push(
                     conn,
                     format!(
-                        "({contract_id}, {}, {buyer}, {}, {}, {}, {}, {}, {}, {}, {}, {months}, {}, '', 'generated', NULL, {}, {})",
+                        "({contract_id}, {}, {buyer}, {}, {}, {}, {}, {}, {}, {}, {}, {months}, {}, {}, 'generated', NULL, {}, {})",
                         structure_ids[s],
                         q(&format!("{year}-{i:05}-{extra}")),
                         q(&title),
@@ -1010,6 +1010,13 @@ fn fill(
                         d(start),
                         d(end),
                         q(social),
+                        // About half the contracts with a clause, and some others, state an
+                        // environmental consideration (issue 20).
+                        q(if (with_clause && i % 2 == 0) || (extra == 1 && i % 5 == 0) {
+                            "clause_environnementale"
+                        } else {
+                            ""
+                        }),
                         ts(created),
                         ts(created)
                     ),
@@ -1902,12 +1909,39 @@ fn demo_activity(
             let with_clause = extra == 0;
             let (title, cpv, amount) = if with_clause {
                 (spec.title.to_string(), spec.cpv, amount_eur)
+            } else if extra == 2 && i % 2 == 0 {
+                // Contracts still to clause (issue 20): works above the 70 000 € threshold
+                // without a clause, painting (known labour share) or cleaning (unknown).
+                if i % 4 == 0 {
+                    (
+                        format!("Travaux de peinture des équipements publics, tranche {i}"),
+                        "45442100",
+                        85_000 + 25_000 * i as i64,
+                    )
+                } else {
+                    (
+                        format!("Nettoyage des locaux administratifs, lot {i}"),
+                        "90910000",
+                        95_000 + 15_000 * i as i64,
+                    )
+                }
             } else {
                 (
                     format!("Fournitures de bureau et petit matériel, lot {extra}"),
                     "30190000",
                     40_000 + 5_000 * i as i64,
                 )
+            };
+            // Environmental considerations (issue 20): most clauses' contracts carry an
+            // environmental clause, some supplies an environmental criterion.
+            let environmental = if (with_clause && i % 3 != 2) || (extra == 1 && i % 3 == 0) {
+                if with_clause {
+                    "clause_environnementale"
+                } else {
+                    "critere_environnemental"
+                }
+            } else {
+                ""
             };
             let kind = if cpv.starts_with("45") {
                 ContractKind::Works
@@ -1919,7 +1953,7 @@ fn demo_activity(
             tables.contracts.push(
                 conn,
                 format!(
-                    "({id}, {sid}, {buyer}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, '', 'generated', NULL, {}, {})",
+                    "({id}, {sid}, {buyer}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 'generated', NULL, {}, {})",
                     q(&format!("{}-PC-{:03}", starts_on.year(), 3 * i + extra as usize + 1)),
                     q(&title),
                     q(kind.as_str()),
@@ -1930,6 +1964,7 @@ fn demo_activity(
                     d(ends_on),
                     spec.months,
                     q(if with_clause { "clause_sociale" } else { "" }),
+                    q(environmental),
                     ts(notified),
                     ts(notified)
                 ),

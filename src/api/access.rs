@@ -191,6 +191,12 @@ pub const ROUTES: &[Access] = &[
     a("GET", "/account", ANY, "« Mon compte »: the own password change form and the reminder preferences"),
     a("POST", "/account/password", ANY, "Own password change form (as PUT /api/v1/me/password): the other sessions end"),
     a("POST", "/account/preferences", ANY, "Reminder preferences form (as PUT /api/v1/me/preferences)"),
+    a("GET", "/api/v1/contracts/to-clause", STAFF, "Notified contracts of the structure's buyers still to clause (at or above the buyer's threshold, two months or more, no clause, no declared social consideration), with the standard calibration's hours; sortable, paged"),
+    a("GET", "/api/v1/contracts/to-clause.csv", STAFF, "The contracts still to clause as CSV (French spreadsheet form unless dialect=standard)"),
+    a("GET", "/api/v1/contracts/to-clause/thresholds", STAFF, "Each buyer's threshold of the contracts-to-clause list (70 000 € HT by default)"),
+    a("PUT", "/api/v1/contracts/to-clause/thresholds/<id>", STAFF, "Set a buyer's threshold of the contracts-to-clause list"),
+    a("GET", "/contracts/to-clause", STAFF, "Contracts still to clause page: the list with its hours, sorted, 50 a page, each with a link to create its clause, and the buyers' thresholds form"),
+    a("POST", "/contracts/to-clause/threshold", STAFF, "Threshold form of a buyer (as PUT /api/v1/contracts/to-clause/thresholds/{id}), back to the list with a notice"),
 ];
 
 const fn a(

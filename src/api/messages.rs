@@ -284,6 +284,13 @@ const LABELLED_CODES: &CodeList = &[
     ("clause_sociale", "clause sociale"),
     ("critere_social", "critère social"),
     ("marche_reserve", "marché réservé"),
+    ("amount", "montant"),
+    ("date", "date de notification"),
+    ("hours", "heures"),
+    ("asc", "croissant"),
+    ("desc", "décroissant"),
+    ("clause_environnementale", "clause environnementale"),
+    ("critere_environnemental", "critère environnemental"),
     ("draft", "brouillon"),
     ("active", "active"),
     ("suspended", "suspendue"),
@@ -1831,6 +1838,27 @@ pub static CATALOGUE: &[Entry] = &[
             )
         },
     ),
+    rule(
+        "environmental_consideration_unknown",
+        422,
+        "environmental_consideration",
+        &[],
+        |_| {
+            format!(
+                "la considération environnementale doit être {}",
+                codes_with_labels("clause_environnementale, critere_environnemental")
+            )
+        },
+    ),
+    rule("to_clause_sort_unknown", 422, "sort", &[], |_| {
+        format!(
+            "le tri doit être {}",
+            codes_with_labels("amount, date, hours")
+        )
+    }),
+    rule("sort_order_unknown", 422, "order", &[], |_| {
+        format!("l'ordre doit être {}", codes_with_labels("asc, desc"))
+    }),
     rule("lot_number_invalid", 422, "lots[i].number", &[], |_| {
         "le numéro de lot doit être un nombre entier positif, unique dans le marché".into()
     }),

@@ -21,6 +21,7 @@ pub mod reminders;
 pub mod reply;
 pub mod report_params;
 pub mod reports;
+pub mod to_clause;
 pub mod users;
 
 use rocket::http::Status;
@@ -51,7 +52,7 @@ pub async fn ready(db: &State<Db>) -> Result<Json<Value>, ApiError> {
 
 /// Every API route, mounted under /api/v1.
 pub fn v1_routes() -> Vec<rocket::Route> {
-    let resources: [fn() -> Vec<rocket::Route>; 16] = [
+    let resources: [fn() -> Vec<rocket::Route>; 17] = [
         auth::routes,
         users::routes,
         organisations::routes,
@@ -68,6 +69,7 @@ pub fn v1_routes() -> Vec<rocket::Route> {
         reference::routes,
         assignments::routes,
         eligibility::routes,
+        to_clause::routes,
     ];
     resources.into_iter().flat_map(|routes| routes()).collect()
 }

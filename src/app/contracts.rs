@@ -47,6 +47,9 @@ pub struct ContractInput {
     pub duration_months: Option<i32>,
     #[serde(default)]
     pub social_considerations: Vec<Code>,
+    /// `clause_environnementale`, `critere_environnemental` (as the open data states them).
+    #[serde(default)]
+    pub environmental_considerations: Vec<Code>,
     #[serde(default)]
     pub lots: Vec<LotInput>,
     #[serde(default)]
@@ -55,6 +58,9 @@ pub struct ContractInput {
 
 /// The social considerations a contract may state.
 pub const SOCIAL_CONSIDERATIONS: &[&str] = &["clause_sociale", "critere_social", "marche_reserve"];
+/// The environmental considerations a contract may state (DECP `considerationsEnvironnementales`).
+pub const ENVIRONMENTAL_CONSIDERATIONS: &[&str] =
+    &["clause_environnementale", "critere_environnemental"];
 /// Longest duration accepted, in months.
 const MAX_DURATION_MONTHS: i32 = 600;
 
@@ -119,6 +125,14 @@ fn validate(
             ));
         }
     }
+    for (i, code) in input.environmental_considerations.iter().enumerate() {
+        if !ENVIRONMENTAL_CONSIDERATIONS.contains(&code.as_str()) {
+            errors.push(Violation::new(
+                format!("environmental_considerations[{i}]"),
+                "environmental_consideration_unknown",
+            ));
+        }
+    }
     let mut numbers = std::collections::HashSet::new();
     let mut lots = Vec::new();
     for (i, lot) in input.lots.iter().enumerate() {
@@ -170,6 +184,13 @@ fn validate(
         .collect();
     social.sort();
     social.dedup();
+    let mut environmental: Vec<String> = input
+        .environmental_considerations
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    environmental.sort();
+    environmental.dedup();
     Ok(NewContract {
         buyer_id: input.buyer_id,
         reference,
@@ -182,7 +203,7 @@ fn validate(
         ends_on,
         duration_months: input.duration_months,
         social_considerations: social,
-        environmental_considerations: Vec::new(),
+        environmental_considerations: environmental,
         lots,
         holder_ids: input.holder_ids,
         source: ContractSource::Manual,
@@ -390,6 +411,9 @@ pub struct ContractPatch {
     #[schema(value_type = Option<Vec<String>>)]
     pub social_considerations: Patch<Vec<Code>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub environmental_considerations: Patch<Vec<Code>>,
+    #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Vec<LotInput>>)]
     pub lots: Patch<Vec<LotInput>>,
     #[serde(default, deserialize_with = "present")]
@@ -426,6 +450,11 @@ fn merged(current: &ContractView, patch: ContractPatch) -> Result<ContractInput,
         "social_considerations",
         patch.social_considerations,
     );
+    let environmental = keep(
+        &mut errors,
+        "environmental_considerations",
+        patch.environmental_considerations,
+    );
     let recompute_end = patch.ends_on.is_none()
         && (patch.duration_months.is_some() || patch.starts_on.is_some())
         && current.duration_months.is_some();
@@ -460,6 +489,14 @@ fn merged(current: &ContractView, patch: ContractPatch) -> Result<ContractInput,
         social_considerations: social.unwrap_or_else(|| {
             current
                 .social_considerations
+                .iter()
+                .cloned()
+                .map(code_of)
+                .collect()
+        }),
+        environmental_considerations: environmental.unwrap_or_else(|| {
+            current
+                .environmental_considerations
                 .iter()
                 .cloned()
                 .map(code_of)
@@ -582,6 +619,7 @@ fn new_view_fields(before: &ContractView, new: &NewContract) -> ContractView {
     v.ends_on = new.ends_on;
     v.duration_months = new.duration_months;
     v.social_considerations = new.social_considerations.clone();
+    v.environmental_considerations = new.environmental_considerations.clone();
     v.lots = new
         .lots
         .iter()

@@ -36,5 +36,6 @@ pub mod progress;
 pub mod referrals;
 
 pub use error::{AppError, AppResult};
+pub mod to_clause;
 pub mod worklist;
 pub mod workspace;

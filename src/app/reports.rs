@@ -245,9 +245,22 @@ pub fn load_others(conn: &mut Conn, scope: &ReportScope, period: &Period) -> Que
         clauses: store::clause_figures(conn, scope, period)?,
         employment_contracts: store::employment_contracts(conn, scope, period)?,
         exits: store::exits(conn, scope, period)?,
-        pnad: store::pnad(conn, scope, period)?,
+        pnad: crate::reports::PnadInputs {
+            by_buyer: store::pnad_by_buyer(conn, scope, period)?,
+            targets: pnad_targets(conn, period)?,
+        },
         previous: Some(store::totals(conn, scope, &period.previous())?),
     })
+}
+
+/// The PNAD targets of the period's year (its last year when it spans several), from the
+/// instance's settings, else the plan's 30 % and 100 %.
+pub fn pnad_targets(conn: &mut Conn, period: &Period) -> QueryResult<crate::domain::pnad::Targets> {
+    let key = crate::domain::pnad::targets_setting_key(period.to.year);
+    let setting = crate::store::settings::get(conn, &key)?;
+    Ok(crate::domain::pnad::targets_from_setting(
+        setting.as_deref(),
+    ))
 }
 
 /// Resolves the caller's scope and computes the report on one connection. (The API runs

@@ -478,6 +478,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    buyer_clause_thresholds (buyer_id) {
+        buyer_id -> BigInt,
+        structure_id -> BigInt,
+        threshold_cents -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    structure_calibration_settings (structure_id) {
+        structure_id -> BigInt,
+        insertion_rate_bp -> BigInt,
+        hourly_cost_cents -> BigInt,
+    }
+}
+
 diesel::joinable!(organisations -> structures (structure_id));
 diesel::joinable!(users -> structures (structure_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -524,4 +541,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     needs,
     referrals,
     referral_events,
+    buyer_clause_thresholds,
+    structure_calibration_settings,
 );

@@ -173,7 +173,7 @@ fn date(
 
 /// An amount or a percentage typed the French way ("1 250 000", "12,5", "1 234,50 €"), in
 /// hundredths; spaces and the euro sign are ignored.
-fn number(
+pub(crate) fn number(
     field: &str,
     value: &Option<String>,
     required: bool,
@@ -338,6 +338,10 @@ pub struct ContractForm {
     holder_id: Option<String>,
     /// The checkbox "clause sociale" (`social_considerations` holds `clause_sociale`).
     clause_sociale: Option<String>,
+    /// The checkbox "clause environnementale" (`environmental_considerations`).
+    clause_environnementale: Option<String>,
+    /// The checkbox "critère environnemental" (`environmental_considerations`).
+    critere_environnemental: Option<String>,
 }
 
 /// An organisation offered in a select.
@@ -446,6 +450,7 @@ fn read_contract(f: &ContractForm) -> Result<ContractInput, Vec<Violation>> {
         Some(_) => vec![Code::try_from("clause_sociale".to_string()).unwrap_or_default()],
         None => Vec::new(),
     };
+    let environmental = environmental_of(f);
     match (buyer_id, reference, title, kind) {
         (Some(buyer_id), Some(reference), Some(title), Some(kind)) if errors.is_empty() => {
             Ok(ContractInput {
@@ -460,6 +465,7 @@ fn read_contract(f: &ContractForm) -> Result<ContractInput, Vec<Violation>> {
                 ends_on,
                 duration_months: None,
                 social_considerations: social,
+                environmental_considerations: environmental,
                 lots: Vec::new(),
                 holder_ids,
             })
@@ -553,6 +559,8 @@ struct ContractPage {
     notified_amount: Option<String>,
     holders: Vec<String>,
     social_clause: bool,
+    /// French labels of the environmental considerations (issue 20).
+    environmental: Vec<&'static str>,
     clauses: Vec<ClauseRow>,
 }
 
@@ -588,6 +596,7 @@ pub async fn show_contract(
             .social_considerations
             .iter()
             .any(|s| s == "clause_sociale"),
+        environmental: environmental_labels(&contract.environmental_considerations),
         clauses: list.iter().map(clause_row).collect(),
     };
     let view = PageView::new("contract.html", &title, CONTRACTS_PATH, data);
@@ -895,8 +904,16 @@ async fn contract_of(
 
 /// GET /contracts/{id}/clauses/new — staff: the form of a new clause, its calibration
 /// filled from the contract (amount, CPV code) and usual rates (5 %, 30 € an hour).
-#[rocket::get("/contracts/<id>/clauses/new")]
-pub async fn new_clause(visitor: Visitor, id: ContractId, db: &State<Db>) -> Result<Html, Exit> {
+/// `insertion_rate_percent` and `hourly_cost_eur` prefill the calibration (the link of the
+/// contracts-to-clause list gives the structure's standard calibration).
+#[rocket::get("/contracts/<id>/clauses/new?<insertion_rate_percent>&<hourly_cost_eur>")]
+pub async fn new_clause(
+    visitor: Visitor,
+    id: ContractId,
+    insertion_rate_percent: Option<&str>,
+    hourly_cost_eur: Option<&str>,
+    db: &State<Db>,
+) -> Result<Html, Exit> {
     let caller = visitor.staff()?;
     let contract = contract_of(&visitor, &caller, db, id).await?;
     let form = ClauseForm {
@@ -906,8 +923,8 @@ pub async fn new_clause(visitor: Visitor, id: ContractId, db: &State<Db>) -> Res
             .current_amount_eur
             .map(|a| format_hundredths_fr(a, a % 100 != 0)),
         cpv_code: contract.cpv_code.clone(),
-        insertion_rate_percent: Some("5".into()),
-        hourly_cost_eur: Some("30".into()),
+        insertion_rate_percent: Some(prefill(insertion_rate_percent, "5")),
+        hourly_cost_eur: Some(prefill(hourly_cost_eur, "30")),
         starts_on: contract.starts_on.map(|d| d.to_string()),
         ends_on: contract.current_ends_on.map(|d| d.to_string()),
         reporting_frequency: Some("monthly".into()),
@@ -1632,6 +1649,49 @@ pub fn routes() -> Vec<rocket::Route> {
         import_form,
         import
     ]
+}
+
+// ---------------------------------------------------------------------------------------
+// Environmental considerations (issue 20, part 3): the creation form's checkboxes and the
+// contract page's line.
+
+/// The environmental considerations ticked in the creation form.
+fn environmental_of(f: &ContractForm) -> Vec<Code> {
+    [
+        (&f.clause_environnementale, "clause_environnementale"),
+        (&f.critere_environnemental, "critere_environnemental"),
+    ]
+    .into_iter()
+    .filter(|(ticked, _)| filled(ticked).is_some())
+    .filter_map(|(_, code)| Code::try_from(code.to_string()).ok())
+    .collect()
+}
+
+/// The French labels of a contract's environmental considerations.
+fn environmental_labels(codes: &[String]) -> Vec<&'static str> {
+    codes
+        .iter()
+        .filter_map(|c| match c.as_str() {
+            "clause_environnementale" => Some("clause environnementale"),
+            "critere_environnemental" => Some("critère environnemental"),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A prefilled number of the new-clause form from a link (digits and one decimal separator
+/// only, at most 12 characters), else the default.
+fn prefill(given: Option<&str>, default: &str) -> String {
+    given
+        .map(str::trim)
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 12
+                && v.chars()
+                    .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+        })
+        .unwrap_or(default)
+        .replace('.', ",")
 }
 
 #[cfg(test)]

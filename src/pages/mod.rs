@@ -26,6 +26,7 @@ pub mod needs;
 pub mod organisations;
 pub mod password;
 pub mod people;
+pub mod to_clause;
 pub mod upload;
 pub mod validation;
 
@@ -205,6 +206,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "account.html",
         include_str!("../../templates/pages/account.html"),
+    ),
+    (
+        "to_clause.html",
+        include_str!("../../templates/pages/to_clause.html"),
     ),
 ];
 
@@ -690,6 +695,7 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "personne-proposee" => "La personne est proposée à l'entreprise pour ce besoin.",
         "besoin-enregistre" => "Le besoin de recrutement est enregistré : proposez-lui des personnes.",
         "besoin-clos" => "Le besoin est clos : aucune nouvelle personne ne peut lui être proposée.",
+        "seuil-enregistre" => "Le seuil de l'acheteur est enregistré : la liste des marchés à clauser en tient compte.",
         _ => return None,
     })
 }
@@ -745,6 +751,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(needs::routes());
     routes.extend(clause_progress::routes());
     routes.extend(account::routes());
+    routes.extend(to_clause::routes());
     routes
 }
 

@@ -9,7 +9,9 @@
 //!
 //! Rows: `total,all` (beneficiaries and hours), then every cell of every breakdown in the
 //! API's order (a hidden cell has empty persons and hours and is marked suppressed), then
-//! `exits,<outcome>` with the number of exits in `persons`. Hours have two decimals at most,
+//! `exits,<outcome>` with the number of exits in `persons`, then the PNAD counts of contracts
+//! (not persons) in `persons`: `pnad,<figure>` for the totals and `pnad_<figure>,<buyer id>`
+//! per buyer, with the buyer's name as label. Hours have two decimals at most,
 //! as in the JSON. A funder's selection under the threshold (`reports::BelowThreshold`) is
 //! one line saying so in French, and nothing else.
 
@@ -108,6 +110,12 @@ fn render_figures(
     names: &BTreeMap<i64, String>,
     dialect: CsvDialect,
 ) -> Result<Vec<u8>, csv::Error> {
+    let buyer_keys: Vec<String> = report
+        .pnad
+        .by_buyer
+        .iter()
+        .map(|b| b.buyer_id.to_string())
+        .collect();
     let mut lines = vec![Line {
         breakdown: "total",
         title: "Total",
@@ -143,6 +151,7 @@ fn render_figures(
             suppressed: n.is_none(),
         });
     }
+    pnad_lines(report, &buyer_keys, &mut lines);
     let mut w = writer(dialect);
     w.write_record(match dialect {
         CsvDialect::French => HEADER_FR,
@@ -152,6 +161,60 @@ fn render_figures(
         w.write_record(line.fields(dialect))?;
     }
     finish(w)
+}
+
+/// The PNAD lines (issue 20): counts of contracts, in the persons column as the exits are.
+fn pnad_lines<'a>(report: &'a AnnualReport, keys: &'a [String], lines: &mut Vec<Line<'a>>) {
+    let p = &report.pnad;
+    let figures: [(&'static str, &'static str, &'static str, i64); 3] = [
+        (
+            "contracts_notified",
+            "pnad_contracts_notified",
+            "Marchés notifiés",
+            p.contracts_notified,
+        ),
+        (
+            "with_social_consideration",
+            "pnad_with_social_consideration",
+            "Marchés avec une considération sociale",
+            p.with_social_consideration,
+        ),
+        (
+            "with_environmental_consideration",
+            "pnad_with_environmental_consideration",
+            "Marchés avec une considération environnementale",
+            p.with_environmental_consideration,
+        ),
+    ];
+    for (key, _, label, n) in figures {
+        lines.push(Line {
+            breakdown: "pnad",
+            title: "Plan national des achats durables",
+            key,
+            label: label.to_string(),
+            persons: Some(n),
+            hours: None,
+            suppressed: false,
+        });
+    }
+    for (i, (_, breakdown, label, _)) in figures.into_iter().enumerate() {
+        for (b, key) in p.by_buyer.iter().zip(keys) {
+            let n = match i {
+                0 => b.contracts_notified,
+                1 => b.with_social_consideration,
+                _ => b.with_environmental_consideration,
+            };
+            lines.push(Line {
+                breakdown,
+                title: label,
+                key,
+                label: b.buyer_name.clone(),
+                persons: Some(n),
+                hours: None,
+                suppressed: false,
+            });
+        }
+    }
 }
 
 #[cfg(test)]

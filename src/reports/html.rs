@@ -354,6 +354,8 @@ pub struct PageContext {
     pub figures: Vec<Figure>,
     pub comparison: Vec<Figure>,
     pub pnad: Vec<Figure>,
+    /// The PNAD counts per buyer (issue 20).
+    pub pnad_buyers: Vec<PnadBuyerView>,
     pub exits: Vec<Figure>,
     pub trend: Chart,
     pub breakdowns: Vec<BreakdownView>,
@@ -480,27 +482,8 @@ pub fn page_context(report: &AnnualReport, extras: &PageExtras) -> PageContext {
             note: None,
         },
     ];
-    let pnad = vec![
-        Figure {
-            label: "Marchés notifiés sur la période".into(),
-            value: format_int_fr(report.pnad.contracts_notified),
-            note: None,
-        },
-        Figure {
-            label: "dont avec au moins une considération sociale".into(),
-            value: format_int_fr(report.pnad.with_social_consideration),
-            note: None,
-        },
-        Figure {
-            label: "Part (objectif du PNAD 2022-2025 : 30 %)".into(),
-            value: report
-                .pnad
-                .share
-                .map(format_rate_fr)
-                .unwrap_or_else(|| "sans objet".into()),
-            note: None,
-        },
-    ];
+    let pnad = pnad_figures(&report.pnad);
+    let pnad_buyers = pnad_buyer_rows(&report.pnad);
     let exits = report
         .exits
         .named()
@@ -626,6 +609,7 @@ pub fn page_context(report: &AnnualReport, extras: &PageExtras) -> PageContext {
         figures,
         comparison,
         pnad,
+        pnad_buyers,
         exits,
         trend: vertical_chart(&trend_points, trend_description),
         breakdowns,
@@ -694,3 +678,73 @@ mod tests {
         assert_eq!(change(5, 0), None);
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// PNAD (issue 20, part 3): the shares with their year's targets, and one line per buyer.
+
+/// One buyer's line of the PNAD table.
+#[derive(Debug, Serialize)]
+pub struct PnadBuyerView {
+    pub name: String,
+    pub notified: String,
+    pub social: String,
+    pub social_share: String,
+    pub environmental: String,
+    pub environmental_share: String,
+}
+
+fn share_or_none(v: Option<i64>) -> String {
+    v.map(format_rate_fr).unwrap_or_else(|| "sans objet".into())
+}
+
+fn pnad_figures(p: &crate::reports::Pnad) -> Vec<Figure> {
+    let targets = p.targets.unwrap_or_default();
+    vec![
+        Figure {
+            label: "Marchés notifiés sur la période".into(),
+            value: format_int_fr(p.contracts_notified),
+            note: None,
+        },
+        Figure {
+            label: "dont avec au moins une considération sociale (déclarée ou clause d'insertion)"
+                .into(),
+            value: format_int_fr(p.with_social_consideration),
+            note: None,
+        },
+        Figure {
+            label: format!("Part sociale (objectif{NBSP}: {}{NBSP}%)", targets.social),
+            value: share_or_none(p.share),
+            note: None,
+        },
+        Figure {
+            label: "dont avec au moins une considération environnementale".into(),
+            value: format_int_fr(p.with_environmental_consideration),
+            note: None,
+        },
+        Figure {
+            label: format!(
+                "Part environnementale (objectif{NBSP}: {}{NBSP}%)",
+                targets.environmental
+            ),
+            value: share_or_none(p.environmental_share),
+            note: None,
+        },
+    ]
+}
+
+fn pnad_buyer_rows(p: &crate::reports::Pnad) -> Vec<PnadBuyerView> {
+    p.by_buyer
+        .iter()
+        .map(|b| PnadBuyerView {
+            name: b.buyer_name.clone(),
+            notified: format_int_fr(b.contracts_notified),
+            social: format_int_fr(b.with_social_consideration),
+            social_share: share_or_none(b.share),
+            environmental: format_int_fr(b.with_environmental_consideration),
+            environmental_share: share_or_none(b.environmental_share),
+        })
+        .collect()
+}
+
+/// The no-break space before a French colon or percent sign.
+const NBSP: char = '\u{00A0}';

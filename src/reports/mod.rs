@@ -40,11 +40,12 @@ use serde::Serialize;
 use crate::domain::catalogue::{is_code, CLAUSE_KINDS, OUTCOMES};
 use crate::domain::ids::{OrganisationId, StructureId};
 use crate::domain::period::Period;
+use crate::domain::pnad::{self, Targets};
 use crate::domain::report::{fte, headline, rate_tenths, Figures};
 use crate::domain::suppression::{suppress_breakdowns, without_suppression, SuppressedBreakdowns};
 use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
 use crate::domain::vocabulary::ClauseKind;
-use crate::store::reports::{ClauseFigures, Counted, ReportScope};
+use crate::store::reports::{ClauseFigures, Counted, PnadBuyerRow, ReportScope};
 
 /// The stable code of the 422 refusing a funder a period that is not whole calendar years.
 pub const FUNDER_WHOLE_YEARS: &str = "funder_whole_years";
@@ -132,6 +133,93 @@ pub struct Pnad {
     #[schema(value_type = Option<f64>)]
     #[serde(serialize_with = "ser_opt_tenths")]
     pub share: Option<i64>,
+    pub with_environmental_consideration: i64,
+    /// Tenths of a percent; null when no contract was notified.
+    #[schema(value_type = Option<f64>)]
+    #[serde(serialize_with = "ser_opt_tenths")]
+    pub environmental_share: Option<i64>,
+    /// The year's targets in percent (settings by year; 30 and 100 by default).
+    pub targets: Option<Targets>,
+    /// The same counts per buyer, most contracts first. Counts of contracts, which are
+    /// public records, not of persons: shown to funders without suppression
+    /// (docs/domain.md#figure-pnad-share).
+    pub by_buyer: Vec<PnadBuyer>,
+}
+
+/// One buyer's PNAD figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PnadBuyer {
+    pub buyer_id: i64,
+    pub buyer_name: String,
+    pub contracts_notified: i64,
+    pub with_social_consideration: i64,
+    #[schema(value_type = Option<f64>)]
+    #[serde(serialize_with = "ser_opt_tenths")]
+    pub share: Option<i64>,
+    pub with_environmental_consideration: i64,
+    #[schema(value_type = Option<f64>)]
+    #[serde(serialize_with = "ser_opt_tenths")]
+    pub environmental_share: Option<i64>,
+}
+
+/// What the PNAD figures are made of: the store's rows per buyer and the year's targets.
+#[derive(Debug, Clone, Default)]
+pub struct PnadInputs {
+    pub by_buyer: Vec<PnadBuyerRow>,
+    pub targets: Targets,
+}
+
+impl PnadInputs {
+    /// One buyer (id 0) with these counts, for tests.
+    pub fn counts(notified: i64, social: i64, environmental: i64) -> PnadInputs {
+        PnadInputs {
+            by_buyer: vec![PnadBuyerRow {
+                buyer_id: 0,
+                buyer_name: String::new(),
+                counts: pnad::Counts {
+                    notified,
+                    social,
+                    environmental,
+                },
+            }],
+            targets: Targets::default(),
+        }
+    }
+}
+
+/// The PNAD part of a report from its inputs (pure).
+pub fn pnad_figures(inputs: &PnadInputs) -> Pnad {
+    let rows: Vec<pnad::Counts> = inputs.by_buyer.iter().map(|r| r.counts).collect();
+    let total = pnad::total(&rows);
+    let mut by_buyer: Vec<PnadBuyer> = inputs
+        .by_buyer
+        .iter()
+        .filter(|r| r.counts.notified > 0)
+        .map(|r| PnadBuyer {
+            buyer_id: r.buyer_id,
+            buyer_name: r.buyer_name.clone(),
+            contracts_notified: r.counts.notified,
+            with_social_consideration: r.counts.social,
+            share: r.counts.social_share(),
+            with_environmental_consideration: r.counts.environmental,
+            environmental_share: r.counts.environmental_share(),
+        })
+        .collect();
+    by_buyer.sort_by(|a, b| {
+        b.contracts_notified
+            .cmp(&a.contracts_notified)
+            .then_with(|| a.buyer_name.cmp(&b.buyer_name))
+            .then(a.buyer_id.cmp(&b.buyer_id))
+    });
+    Pnad {
+        contracts_notified: total.notified,
+        with_social_consideration: total.social,
+        share: total.social_share(),
+        with_environmental_consideration: total.environmental,
+        environmental_share: total.environmental_share(),
+        targets: Some(inputs.targets),
+        by_buyer,
+    }
 }
 
 /// The totals of the previous period; null for a funder when that period's selection has
@@ -220,6 +308,10 @@ struct NoPnad {
     contracts_notified: Option<i64>,
     with_social_consideration: Option<i64>,
     share: Option<i64>,
+    with_environmental_consideration: Option<i64>,
+    environmental_share: Option<i64>,
+    targets: Option<Targets>,
+    by_buyer: Vec<PnadBuyer>,
 }
 
 impl BelowThreshold {
@@ -294,8 +386,8 @@ pub struct Others {
     pub clauses: ClauseFigures,
     pub employment_contracts: Counted,
     pub exits: BTreeMap<String, Counted>,
-    /// (contracts notified, with a social consideration)
-    pub pnad: (i64, i64),
+    /// Contracts notified per buyer with their considerations, and the year's targets.
+    pub pnad: PnadInputs,
     /// (hours, beneficiaries) of the previous period; None when withheld from a funder.
     pub previous: Option<(i64, i64)>,
 }
@@ -341,7 +433,6 @@ pub fn assemble(
         (Some((_, persons)), Some(t)) if persons < t => None,
         (p, _) => p,
     };
-    let (notified, with_social) = inputs.pnad;
     AnnualReport {
         year: period.calendar_year(),
         from: period.from.to_string(),
@@ -362,11 +453,7 @@ pub fn assemble(
             positive_exit: shown("positive_exit"),
             other: shown("other"),
         },
-        pnad: Pnad {
-            contracts_notified: notified,
-            with_social_consideration: with_social,
-            share: rate_tenths(with_social, notified),
-        },
+        pnad: pnad_figures(&inputs.pnad),
         previous: Previous {
             from: previous_period.from.to_string(),
             to: previous_period.to.to_string(),
@@ -524,7 +611,7 @@ mod tests {
             ]
             .into_iter()
             .collect(),
-            pnad: (8, 3),
+            pnad: PnadInputs::counts(8, 3, 1),
             previous: Some((160700, 2)),
         };
         let period = Period::year(2025);
@@ -616,7 +703,7 @@ mod tests {
                 persons: 8,
             },
             exits: BTreeMap::new(),
-            pnad: (8, 3),
+            pnad: PnadInputs::counts(8, 3, 1),
             previous: Some((160700, 9)),
         };
         let period = Period::year(2025);

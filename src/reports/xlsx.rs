@@ -157,6 +157,14 @@ fn render_figures(
             Value::Share(report.pnad.share),
         ),
         (
+            "dont avec une considération environnementale".into(),
+            Value::Count(Some(report.pnad.with_environmental_consideration)),
+        ),
+        (
+            "Part des marchés avec une considération environnementale (%)".into(),
+            Value::Share(report.pnad.environmental_share),
+        ),
+        (
             format!(
                 "Heures, période précédente ({} à {})",
                 report.previous.from, report.previous.to
@@ -247,5 +255,54 @@ fn render_figures(
             }
         }
     }
+    pnad_sheet(&mut book, &report.pnad, &bold, &count, &share)?;
     book.save_to_buffer()
+}
+
+/// The PNAD sheet (issue 20): the targets, then one line per buyer.
+fn pnad_sheet(
+    book: &mut Workbook,
+    pnad: &crate::reports::Pnad,
+    bold: &Format,
+    count: &Format,
+    share: &Format,
+) -> Result<(), XlsxError> {
+    let sheet = book.add_worksheet();
+    sheet.set_name("PNAD par acheteur")?;
+    sheet.set_column_width(0, 40)?;
+    for col in 1..=5 {
+        sheet.set_column_width(col, 18)?;
+    }
+    let targets = pnad.targets.unwrap_or_default();
+    sheet.write_string(0, 0, "Objectif de part sociale (%)")?;
+    sheet.write_number_with_format(0, 1, targets.social as f64, count)?;
+    sheet.write_string(1, 0, "Objectif de part environnementale (%)")?;
+    sheet.write_number_with_format(1, 1, targets.environmental as f64, count)?;
+    for (col, head) in [
+        "Acheteur",
+        "Marchés notifiés",
+        "Considération sociale",
+        "Part sociale (%)",
+        "Considération environnementale",
+        "Part environnementale (%)",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        sheet.write_string_with_format(3, col as u16, head, bold)?;
+    }
+    for (i, b) in pnad.by_buyer.iter().enumerate() {
+        let r = i as u32 + 4;
+        sheet.write_string(r, 0, &b.buyer_name)?;
+        sheet.write_number_with_format(r, 1, b.contracts_notified as f64, count)?;
+        sheet.write_number_with_format(r, 2, b.with_social_consideration as f64, count)?;
+        if let Some(t) = b.share {
+            sheet.write_number_with_format(r, 3, tenths(t), share)?;
+        }
+        sheet.write_number_with_format(r, 4, b.with_environmental_consideration as f64, count)?;
+        if let Some(t) = b.environmental_share {
+            sheet.write_number_with_format(r, 5, tenths(t), share)?;
+        }
+    }
+    Ok(())
 }

@@ -475,6 +475,7 @@ pub fn correct(conn: &mut Conn, id: ContractId, c: &NewContract) -> QueryResult<
             contracts::ends_on.eq(c.ends_on),
             contracts::duration_months.eq(c.duration_months),
             contracts::social_considerations.eq(c.social_considerations.join(",")),
+            contracts::environmental_considerations.eq(c.environmental_considerations.join(",")),
             contracts::updated_at.eq(now()),
         ))
         .execute(conn)?;

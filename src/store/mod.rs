@@ -23,6 +23,7 @@ pub mod reports;
 pub mod sessions;
 pub mod settings;
 pub mod timeline;
+pub mod to_clause;
 pub mod users;
 pub mod validation;
 pub mod vocabulary;

@@ -601,22 +601,34 @@ pub fn year_cells(
     })
 }
 
-/// The identity of a contract across structures, in SQL: buyer identifier and reference
-/// (identifiers never contain `:`), or the row id when the buyer has no identifier.
-/// Contracts notified in the period and those with at least one social consideration, for
-/// the national purchasing plan indicator; every contract counts, imported ones included.
-/// Counted in SQL over the covering index on `notified_on`. A contract recorded by two
+/// Per buyer, the contracts notified in the period, those with a social consideration and
+/// those with an environmental one, for the national purchasing plan indicators
+/// (docs/domain.md#figure-pnad-share); every contract counts, imported ones included. The
+/// social rule is `domain::pnad::has_social_consideration` written in SQL: a declared
+/// consideration, or a clause that is not cancelled (indexed by `clauses_contract`).
+/// Grouped in SQL over the covering index `contracts_pnad`. A contract recorded by two
 /// structures (the same buyer's DECP file imported by both) counts once in each: merging
 /// them across structures cost more than the rest of a national report together (a
 /// distinct count over 150,000 keys), for a case that should stay rare.
-pub fn pnad(conn: &mut Conn, scope: &ReportScope, period: &Period) -> QueryResult<(i64, i64)> {
+pub fn pnad_by_buyer(
+    conn: &mut Conn,
+    scope: &ReportScope,
+    period: &Period,
+) -> QueryResult<Vec<PnadBuyerRow>> {
     let mut q = contracts::table
         .filter(contracts::notified_on.ge(period.start()))
         .filter(contracts::notified_on.le(period.end()))
+        .group_by(contracts::buyer_id)
         .select((
+            contracts::buyer_id,
             sql::<BigInt>("CAST(COUNT(*) AS BIGINT)"),
             sql::<BigInt>(
-                "CAST(COALESCE(SUM(CASE WHEN contracts.social_considerations <> '' THEN 1 ELSE 0 END), 0) AS BIGINT)",
+                "CAST(COALESCE(SUM(CASE WHEN contracts.social_considerations <> '' OR EXISTS \
+                 (SELECT 1 FROM clauses WHERE clauses.contract_id = contracts.id AND \
+                 clauses.status <> 'cancelled') THEN 1 ELSE 0 END), 0) AS BIGINT)",
+            ),
+            sql::<BigInt>(
+                "CAST(COALESCE(SUM(CASE WHEN contracts.environmental_considerations <> '' THEN 1 ELSE 0 END), 0) AS BIGINT)",
             ),
         ))
         .into_boxed();
@@ -644,7 +656,32 @@ pub fn pnad(conn: &mut Conn, scope: &ReportScope, period: &Period) -> QueryResul
             ),
         );
     }
-    q.get_result::<(i64, i64)>(conn)
+    let rows: Vec<(i64, i64, i64, i64)> = q.load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let names = crate::store::names::organisation_names_of(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|(buyer_id, notified, social, environmental)| PnadBuyerRow {
+            buyer_id,
+            buyer_name: names
+                .get(&buyer_id)
+                .cloned()
+                .unwrap_or_else(|| buyer_id.to_string()),
+            counts: crate::domain::pnad::Counts {
+                notified,
+                social,
+                environmental,
+            },
+        })
+        .collect())
+}
+
+/// One buyer's PNAD counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PnadBuyerRow {
+    pub buyer_id: i64,
+    pub buyer_name: String,
+    pub counts: crate::domain::pnad::Counts,
 }
 
 /// Whether a structure exists.

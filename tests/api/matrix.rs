@@ -109,6 +109,8 @@ fn kind_of(route: &Access) -> Option<Kind> {
         "entries" => Kind::Hour,
         // The people pages (`/people/<id>`, `/people/placements/<id>/exit`).
         "people" => Kind::Participant,
+        // A buyer's threshold of the contracts-to-clause list.
+        "thresholds" => Kind::Organisation,
         other => panic!(
             "{} {}: the matrix does not know which record `{other}` names; add it to kind_of",
             route.method, route.path
@@ -998,6 +1000,19 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
         ("POST", "/account/preferences") => {
             call(303, Body::Form("optional_reminders_off=on".into()))
         }
+        // Contracts still to clause (their figures and refusals: tests/api/to_clause.rs).
+        ("GET", "/api/v1/contracts/to-clause")
+        | ("GET", "/api/v1/contracts/to-clause.csv")
+        | ("GET", "/api/v1/contracts/to-clause/thresholds")
+        | ("GET", "/contracts/to-clause") => get(),
+        ("PUT", "/api/v1/contracts/to-clause/thresholds/<id>") => with_id(
+            json_call(200, json!({"threshold_eur": 70000})),
+            w.buyer,
+        ),
+        ("POST", "/contracts/to-clause/threshold") => call(
+            303,
+            Body::Form(format!("buyer_id={}&threshold_eur=70+000", w.buyer)),
+        ),
         (method, path) => panic!(
             "{method} {path}: no entry in the matrix's success table (tests/api/matrix.rs, fn success)"
         ),

@@ -694,6 +694,7 @@ fn contracts_and_clauses(c: &Ctx, walk: &mut Walk) {
         json!({"buyer_id": 999999, "reference": "", "title": "T", "kind": "loan",
         "starts_on": "2026-06-01", "ends_on": "2026-01-01",
         "social_considerations": ["charity"],
+        "environmental_considerations": ["green"],
         "lots": [{"number": 0, "amount_eur": 10}],
         "holder_ids": [w.buyer]}),
     );
@@ -707,6 +708,7 @@ fn contracts_and_clauses(c: &Ctx, walk: &mut Walk) {
             "contract_kind_unknown",
             "ends_before_start",
             "social_consideration_unknown",
+            "environmental_consideration_unknown",
             "lot_number_invalid",
             "organisation_not_contractor",
         ],
@@ -716,6 +718,16 @@ fn contracts_and_clauses(c: &Ctx, walk: &mut Walk) {
         "starts_on": "2099-01-01", "duration_months": 600}),
     );
     walk.refused("an end after 2100", &r, 422, "computed_end_too_late");
+    let r = app.get(
+        "/api/v1/contracts/to-clause?sort=price&order=up",
+        &w.facilitator,
+    );
+    walk.refused_each(
+        "a contracts-to-clause order",
+        &r,
+        422,
+        &["to_clause_sort_unknown", "sort_order_unknown"],
+    );
     let r = contract(
         json!({"buyer_id": w.buyer, "reference": "2026-001", "title": "T",
         "kind": "works"}),

@@ -655,6 +655,12 @@ fn sql_totals(app: &TestApp, from: &str, to: &str) -> (i64, i64) {
     (t.hours, t.persons)
 }
 
+/// The PNAD fields the report had before issue 20 (the others are checked in `pnad.rs`).
+fn pnad_core(p: &Value) -> Value {
+    json!({"contracts_notified": p["contracts_notified"],
+           "with_social_consideration": p["with_social_consideration"], "share": p["share"]})
+}
+
 fn report(app: &TestApp, token: &str, query: &str) -> Value {
     let r = app.get(&format!("/api/v1/reports/annual?{query}"), token);
     assert_eq!(r.status, 200, "{query}: {}", r.text);
@@ -1076,18 +1082,18 @@ on_both!(
         assert_eq!(r.body["created"], 2, "{}", r.text);
         let r = report(app, &w.facilitator, "year=2026");
         assert_eq!(
-            r["pnad"],
+            pnad_core(&r["pnad"]),
             json!({"contracts_notified": 5, "with_social_consideration": 3, "share": 60})
         );
         let r = report(app, &w.facilitator, "year=2025");
         assert_eq!(
-            r["pnad"],
+            pnad_core(&r["pnad"]),
             json!({"contracts_notified": 1, "with_social_consideration": 1, "share": 100})
         );
         // Territory: the buyer's territory.
         let r = report(app, &w.facilitator, "year=2026&territory=75");
         assert_eq!(
-            r["pnad"],
+            pnad_core(&r["pnad"]),
             json!({"contracts_notified": 1, "with_social_consideration": 1, "share": 100})
         );
         let r = report(
@@ -1101,12 +1107,12 @@ on_both!(
         assert_eq!(r["pnad"]["contracts_notified"], 4);
         let r = report(app, &w.facilitator, "from=2026-01&to=2026-04");
         assert_eq!(
-            r["pnad"],
+            pnad_core(&r["pnad"]),
             json!({"contracts_notified": 3, "with_social_consideration": 2, "share": 66.7})
         );
         let r = report(app, &w.facilitator, "year=2024");
         assert_eq!(
-            r["pnad"],
+            pnad_core(&r["pnad"]),
             json!({"contracts_notified": 0, "with_social_consideration": 0, "share": null})
         );
         // A contractor filter: the contracts it holds (the fixture's, notified in 2025, and IMP1).
@@ -1707,6 +1713,17 @@ on_both!(csv_and_xlsx_carry_the_same_figures, |app: &TestApp| {
                 assert_eq!(row[3], json["hours"].to_string());
             }
             "exits" => assert_eq!(row[2], json["exits"][k].to_string()),
+            // Counts of contracts (issue 20): the totals, then per buyer.
+            "pnad" => assert_eq!(row[2], json["pnad"][k].to_string()),
+            _ if b.starts_with("pnad_") => {
+                let buyer = json["pnad"]["by_buyer"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|x| x["buyer_id"].to_string() == k)
+                    .unwrap();
+                assert_eq!(row[2], buyer[&b["pnad_".len()..]].to_string(), "{b}/{k}");
+            }
             _ => {
                 let cell = json["breakdowns"][b]
                     .as_array()
@@ -1766,7 +1783,9 @@ on_both!(csv_and_xlsx_carry_the_same_figures, |app: &TestApp| {
     use calamine::{Reader, Xlsx};
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
     let names = book.sheet_names();
-    assert_eq!(names.len(), 12, "{names:?}");
+    // The summary, the eleven breakdowns and the PNAD sheet per buyer (issue 20).
+    assert_eq!(names.len(), 13, "{names:?}");
+    assert_eq!(names[12], "PNAD par acheteur");
     assert_eq!(names[0], "Synthèse");
     assert_eq!(names[1], "Sexe");
     let summary = book.worksheet_range("Synthèse").unwrap();

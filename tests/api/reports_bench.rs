@@ -375,7 +375,8 @@ fn bench(app: &TestApp) {
         },
     );
     time(&format!("{:?}   pnad", app.backend), || {
-        let _ = clausier::store::reports::pnad(&mut conn, &scope, &period.previous()).unwrap();
+        let _ =
+            clausier::store::reports::pnad_by_buyer(&mut conn, &scope, &period.previous()).unwrap();
     });
 }
 
