@@ -17,6 +17,8 @@ pub mod admin;
 pub mod candidates;
 pub mod contractor;
 pub mod contracts;
+pub mod corrections;
+pub mod corrections_records;
 pub mod emails;
 pub mod home;
 pub mod login;
@@ -195,6 +197,18 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "need_new.html",
         include_str!("../../templates/pages/need_new.html"),
+    ),
+    (
+        "_history.html",
+        include_str!("../../templates/pages/_history.html"),
+    ),
+    (
+        "record_form.html",
+        include_str!("../../templates/pages/record_form.html"),
+    ),
+    (
+        "record_missing.html",
+        include_str!("../../templates/pages/record_missing.html"),
     ),
 ];
 
@@ -683,6 +697,15 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "organisation-creee" => "L'organisation est enregistrée.",
         "personne-proposee" => "La personne est proposée à l'entreprise pour ce besoin.",
         "besoin-enregistre" => "Le besoin de recrutement est enregistré : proposez-lui des personnes.",
+        "marche-corrige" => "Le marché est corrigé ; la correction figure dans son historique.",
+        "avenant-enregistre" => "L'avenant est enregistré : le montant et la fin en vigueur du marché le suivent.",
+        "clause-corrigee" => "La clause est corrigée ; la correction figure dans son historique.",
+        "attribution-corrigee" => "Les heures attribuées sont corrigées.",
+        "attribution-remplacee" => "L'entreprise est remplacée : la nouvelle attribution reprend les heures restantes.",
+        "attribution-retiree" => "L'attribution est retirée ; ses heures sont de nouveau à attribuer.",
+        "mise-en-situation-corrigee" => "La mise en situation est corrigée.",
+        "mise-en-situation-annulee" => "La mise en situation est annulée : elle ne compte plus nulle part.",
+        "organisation-corrigee" => "L'organisation est corrigée.",
         _ => return None,
     })
 }
@@ -736,6 +759,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(people::routes());
     routes.extend(organisations::routes());
     routes.extend(needs::routes());
+    routes.extend(corrections_records::routes());
     routes
 }
 
