@@ -202,7 +202,11 @@ pub fn one(values: &Values, name: &str) -> String {
 fn typed_json(f: &Field, typed: &[String]) -> Result<Option<Value>, Violation> {
     let text = typed.first().map(|t| t.trim()).unwrap_or("");
     match f.kind {
-        Kind::Check => return Ok(Some(Value::Bool(!typed.is_empty()))),
+        Kind::Check => {
+            return Ok(Some(Value::Bool(
+                typed.iter().any(|t| !t.trim().is_empty()),
+            )))
+        }
         Kind::Codes => {
             let mut codes: Vec<String> = typed
                 .iter()
@@ -284,6 +288,11 @@ pub fn body_of(
     let mut broken = Vec::new();
     let none = Vec::new();
     for f in fields {
+        // A correction leaves alone a field its form did not send (the forms send every
+        // field, checkboxes with an empty marker, so that unticked ones are sent too).
+        if how == Body::Changes && f.of_record && !typed.contains_key(f.name) {
+            continue;
+        }
         let values = typed.get(f.name).unwrap_or(&none);
         let value = match typed_json(f, values) {
             Ok(v) => v,
@@ -355,7 +364,7 @@ fn field_views(fields: &[Field], values: &Values) -> Vec<FieldView> {
                 required: f.required,
                 hint: f.hint,
                 value: typed.first().cloned().unwrap_or_default(),
-                checked: !typed.is_empty(),
+                checked: typed.iter().any(|t| !t.trim().is_empty()),
                 values: typed,
                 choices: f.choices.clone(),
                 decimal: matches!(f.kind, Kind::Money | Kind::Hours),
