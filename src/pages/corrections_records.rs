@@ -43,6 +43,21 @@ use crate::pages::{Exit, Html, Visitor};
 use crate::store::organisations::OrganisationView;
 use crate::store::users::UserView;
 
+/// The paths of the forms carrying a record's version (a POST of one answers 412 when the
+/// record changed meanwhile; the amendment form does not carry one).
+pub const CORRECTION_FORMS: &[&str] = &[
+    "/contracts/<id>/edit",
+    "/contracts/<id>/amendments",
+    "/clauses/<id>/edit",
+    "/assignments/<id>/edit",
+    "/assignments/<id>/replace",
+    "/assignments/<id>/delete",
+    "/placements/<id>/edit",
+    "/placements/<id>/cancel",
+    "/organisations/<id>/edit",
+    "/admin/users/<id>/edit",
+];
+
 /// Most organisations or accounts a select offers.
 const CHOICES_MAX: i64 = 1000;
 
