@@ -21,6 +21,7 @@ use crate::app::{AppError, AppResult};
 use crate::auth::csrf::RequestOrigin;
 use crate::auth::Caller;
 use crate::db::{Conn, Db};
+use crate::domain::calibration::format_hundredths_fr;
 use crate::domain::catalogue::CodeList;
 use crate::domain::next_action::format_date_fr;
 use crate::domain::rule::Violation;
@@ -167,7 +168,11 @@ fn shown_input(kind: Kind, v: &Value) -> Vec<String> {
         Value::Bool(false) => Vec::new(),
         Value::String(s) => vec![s.clone()],
         Value::Number(n) => match kind {
-            Kind::Money | Kind::Hours => parse_hundredths(&n.to_string())
+            Kind::Money => parse_hundredths(&n.to_string())
+                .map(|h| format_hundredths_fr(h, h % 100 != 0))
+                .into_iter()
+                .collect(),
+            Kind::Hours => parse_hundredths(&n.to_string())
                 .map(hours_input)
                 .into_iter()
                 .collect(),
@@ -396,6 +401,13 @@ fn words(f: &Field, values: &[String]) -> String {
                 Err(_) => d.clone(),
             })
             .unwrap_or_default(),
+        Kind::Money => {
+            let typed = values.first().map(|v| v.trim()).unwrap_or("");
+            match typed_json(f, &[typed.to_string()]) {
+                Ok(Some(v)) => value_words(&v, &|_| None),
+                _ => typed.to_string(),
+            }
+        }
         _ => values
             .first()
             .map(|v| v.trim().to_string())
@@ -458,9 +470,10 @@ fn value_words(v: &Value, label: &dyn Fn(&str) -> Option<String>) -> String {
             Ok(d) => format_date_fr(d),
             Err(_) => label(s).unwrap_or_else(|| s.clone()),
         },
-        Value::Number(n) => match parse_hundredths(&n.to_string()) {
-            Some(h) => hours_input(h),
-            None => n.to_string(),
+        Value::Number(n) => match (label(&n.to_string()), parse_hundredths(&n.to_string())) {
+            (Some(words), _) => words,
+            (None, Some(h)) => format_hundredths_fr(h, h % 100 != 0),
+            (None, None) => n.to_string(),
         },
         Value::Array(items) if items.is_empty() => "(vide)".to_string(),
         Value::Array(items) => items
@@ -833,7 +846,7 @@ mod tests {
             "codes": ["b", "a"], "active": true
         });
         let values = values_of(&fields(), &record);
-        assert_eq!(values["amount_eur"], vec!["1234,5".to_string()]);
+        assert_eq!(values["amount_eur"], vec!["1\u{202f}234,50".to_string()]);
         let form = typed(&[
             ("title", "Voirie"),
             ("amount_eur", "1 234,50 €"),

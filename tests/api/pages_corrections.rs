@@ -81,7 +81,11 @@ fn contract_correction(app: &TestApp) {
     let path = format!("/contracts/{}/edit", w.contract);
     let (_, v1) = api(app, &w.facilitator, &api_path);
     let page = form_page(app, &s, &path, &v1);
-    assert!(page.text.contains("value=\"1000000\""), "{}", page.text);
+    assert!(
+        page.text.contains("value=\"1\u{202f}000\u{202f}000\""),
+        "{}",
+        page.text
+    );
     assert!(page.text.contains("Corriger le marché"));
     // The contract's page links to the form and shows its (empty) history.
     let contract_page = app.page_get(&format!("/contracts/{}", w.contract), &s);
@@ -118,9 +122,9 @@ fn contract_correction(app: &TestApp) {
         .text
         .find(">Montant notifié (€) <span")
         .expect("the amount marked different");
-    let line = &r.text[row..row + 300];
+    let line = &r.text[row..row + r.text[row..].find("</tr>").unwrap()];
     assert!(
-        line.contains("1000000") && line.contains("1 200 000"),
+        line.contains("1\u{202f}000\u{202f}000") && line.contains("1\u{202f}200\u{202f}000"),
         "{line}"
     );
     // The form starts again from the record, the reason kept as typed.
@@ -174,7 +178,7 @@ fn contract_correction(app: &TestApp) {
     assert!(page.text.contains("Le marché est corrigé"));
     assert!(
         page.text
-            .contains("Montant notifié (€) : 1000000 → 1200000"),
+            .contains("Montant notifié (€) : 1\u{202f}000\u{202f}000 → 1\u{202f}200\u{202f}000"),
         "{}",
         page.text
     );
@@ -319,7 +323,7 @@ fn clause_correction(app: &TestApp) {
     let page = app.page_get(&format!("/clauses/{}", w.clause), &s);
     assert!(
         page.text
-            .contains("Pénalité par heure manquante (€) : 60 → 12,5"),
+            .contains("Pénalité par heure manquante (€) : 60 → 12,50"),
         "{}",
         page.text
     );

@@ -136,7 +136,7 @@ fn contract_and_placement_corrected_and_a_placement_cancelled_in_the_browser() {
     press(&stage, "Enregistrer la correction");
     let text = shows(&stage, "Le marché est corrigé");
     assert!(
-        text.contains("Montant notifié (€) : 1000000 → 1200000"),
+        text.contains("Montant notifié (€) : 1 000 000 → 1 200 000"),
         "{text}"
     );
     let contract = w.api.get(&format!("/api/v1/contracts/{}", w.contract));
