@@ -342,6 +342,7 @@ async fn organisation_of(
     .map_err(|e| visitor.problem(e.into()))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn organisation_page(
     visitor: &Visitor,
     caller: &Caller,
