@@ -2082,8 +2082,57 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                  nothing is stored",
                 )
         }
+        // The correction pages (pages::corrections_records): a form carrying the record's
+        // version, its history below.
+        ("GET", "/contracts/<id>/edit")
+        | ("GET", "/contracts/<id>/amendments/new")
+        | ("GET", "/clauses/<id>/edit")
+        | ("GET", "/assignments/<id>/edit")
+        | ("GET", "/assignments/<id>/replace")
+        | ("GET", "/assignments/<id>/delete")
+        | ("GET", "/placements/<id>/edit")
+        | ("GET", "/placements/<id>/cancel")
+        | ("GET", "/organisations/<id>/edit")
+        | ("GET", "/admin/users/<id>/edit") => d
+            .id(correction_record(path))
+            .html(
+                200,
+                "The form, carrying the record's version, with its history for a correction",
+            )
+            .redirect(303, "No session: to the login page"),
+        ("POST", "/contracts/<id>/edit")
+        | ("POST", "/contracts/<id>/amendments")
+        | ("POST", "/clauses/<id>/edit")
+        | ("POST", "/assignments/<id>/edit")
+        | ("POST", "/assignments/<id>/replace")
+        | ("POST", "/assignments/<id>/delete")
+        | ("POST", "/placements/<id>/edit")
+        | ("POST", "/placements/<id>/cancel")
+        | ("POST", "/organisations/<id>/edit")
+        | ("POST", "/admin/users/<id>/edit") => {
+            let mut d = d.id(correction_record(path));
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "version": {"type": "string", "description": "The record's version the form was filled from, sent as If-Match"},
+                "reason": {"type": "string", "description": "Why (kept in the record's history), where the route takes one"}
+            })));
+            d.redirect(303, "Done: to the record's page with its notice")
+                .html(200, HTMX_REFUSED)
+        }
         _ => return None,
     })
+}
+
+/// The record a correction page's `<id>` names.
+fn correction_record(path: &str) -> &'static str {
+    match path.split('/').nth(1) {
+        Some("contracts") => "contract",
+        Some("clauses") => "clause",
+        Some("assignments") => "assignment",
+        Some("placements") => "placement",
+        Some("organisations") => "organisation",
+        _ => "account",
+    }
 }
 
 /// The 200 of the people pages' forms: what an htmx request gets when the form is refused.
@@ -2294,6 +2343,15 @@ fn problem_statuses(entry: Option<&access::Access>, method: &str, d: &Described)
     // The correction form of a person carries the record's version: changed meanwhile,
     // 412 (the page shows the current values beside what was typed).
     if entry.is_some_and(|a| a.path == "/people/<id>/edit") && method == "POST" {
+        statuses.push(412);
+    }
+    // So do the correction pages of the other records (pages::corrections_records).
+    if method == "POST"
+        && entry.is_some_and(|a| {
+            a.path != "/contracts/<id>/amendments"
+                && crate::pages::corrections_records::CORRECTION_FORMS.contains(&a.path)
+        })
+    {
         statuses.push(412);
     }
     // A forgotten-password request is throttled like the API's.

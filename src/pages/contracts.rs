@@ -562,6 +562,8 @@ struct ContractPage {
     /// French labels of the environmental considerations (issue 20).
     environmental: Vec<&'static str>,
     clauses: Vec<ClauseRow>,
+    /// Corrections, amendments and history (`pages::corrections_records`).
+    corrections: crate::pages::corrections_records::ContractSection,
 }
 
 /// GET /contracts/{id} — staff: the contract, its clauses, the link to add one.
@@ -574,11 +576,14 @@ pub async fn show_contract(
 ) -> Result<Html, Exit> {
     let caller = visitor.staff()?;
     let sid = caller.structure_id;
-    let (contract, list) = db
+    let who = caller.clone();
+    let (contract, list, corrections) = db
         .run(move |c| {
             let contract = contracts::contract_view(c, sid, id, None)?;
             let list = clauses::clauses_of_contract(c, sid, id)?;
-            Ok::<_, AppError>((contract, list))
+            let corrections =
+                crate::pages::corrections_records::contract_section(c, &who, &contract)?;
+            Ok::<_, AppError>((contract, list, corrections))
         })
         .await
         .map_err(|e| visitor.problem(e.into()))?;
@@ -598,6 +603,7 @@ pub async fn show_contract(
             .any(|s| s == "clause_sociale"),
         environmental: environmental_labels(&contract.environmental_considerations),
         clauses: list.iter().map(clause_row).collect(),
+        corrections,
     };
     let view = PageView::new("contract.html", &title, CONTRACTS_PATH, data);
     Ok(view
@@ -1110,6 +1116,9 @@ struct ClausePage {
     may_complete: bool,
     may_cancel: bool,
     forms: ClauseForms,
+    /// Corrections, assignments' hand-over and removal, placements, history
+    /// (`pages::corrections_records`).
+    corrections: crate::pages::corrections_records::ClauseSection,
 }
 
 async fn clause_page(
@@ -1123,12 +1132,14 @@ async fn clause_page(
     let sid = caller.structure_id;
     let today = db.clock.today();
     let on_track = config.on_track_percent;
-    let (view, progress, (milestones, milestones_total)) = db
+    let who = caller.clone();
+    let (view, progress, (milestones, milestones_total), corrections) = db
         .run(move |c| {
             let view = clauses::clause_view(c, sid, id, None)?;
             let progress = progress::clause_progress(c, sid, None, id, today, on_track)?;
             let milestones = reminders::list_milestones(c, sid, None, id, None, MILESTONES_MAX, 0)?;
-            Ok::<_, AppError>((view, progress, milestones))
+            let corrections = crate::pages::corrections_records::clause_section(c, &who, &view)?;
+            Ok::<_, AppError>((view, progress, milestones, corrections))
         })
         .await
         .map_err(|e| visitor.problem(e.into()))?;
@@ -1222,6 +1233,7 @@ async fn clause_page(
         may_complete: status == ClauseStatus::Active,
         may_cancel: matches!(status, ClauseStatus::Draft | ClauseStatus::Active),
         forms,
+        corrections,
     };
     let title: &'static str = "Clause d'insertion";
     Ok(PageView::new("clause.html", title, CONTRACTS_PATH, page))

@@ -19,6 +19,8 @@ pub mod candidates;
 pub mod clause_progress;
 pub mod contractor;
 pub mod contracts;
+pub mod corrections;
+pub mod corrections_records;
 pub mod emails;
 pub mod home;
 pub mod login;
@@ -210,6 +212,18 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "to_clause.html",
         include_str!("../../templates/pages/to_clause.html"),
+    ),
+    (
+        "_history.html",
+        include_str!("../../templates/pages/_history.html"),
+    ),
+    (
+        "record_form.html",
+        include_str!("../../templates/pages/record_form.html"),
+    ),
+    (
+        "record_missing.html",
+        include_str!("../../templates/pages/record_missing.html"),
     ),
 ];
 
@@ -696,6 +710,15 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "besoin-enregistre" => "Le besoin de recrutement est enregistré : proposez-lui des personnes.",
         "besoin-clos" => "Le besoin est clos : aucune nouvelle personne ne peut lui être proposée.",
         "seuil-enregistre" => "Le seuil de l'acheteur est enregistré : la liste des marchés à clauser en tient compte.",
+        "marche-corrige" => "Le marché est corrigé ; la correction figure dans son historique.",
+        "avenant-enregistre" => "L'avenant est enregistré : le montant et la fin en vigueur du marché le suivent.",
+        "clause-corrigee" => "La clause est corrigée ; la correction figure dans son historique.",
+        "attribution-corrigee" => "Les heures attribuées sont corrigées.",
+        "attribution-remplacee" => "L'entreprise est remplacée : la nouvelle attribution reprend les heures restantes.",
+        "attribution-retiree" => "L'attribution est retirée ; ses heures sont de nouveau à attribuer.",
+        "mise-en-situation-corrigee" => "La mise en situation est corrigée.",
+        "mise-en-situation-annulee" => "La mise en situation est annulée : elle ne compte plus nulle part.",
+        "organisation-corrigee" => "L'organisation est corrigée.",
         _ => return None,
     })
 }
@@ -752,6 +775,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(clause_progress::routes());
     routes.extend(account::routes());
     routes.extend(to_clause::routes());
+    routes.extend(corrections_records::routes());
     routes
 }
 

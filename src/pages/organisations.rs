@@ -318,6 +318,8 @@ struct OrganisationPage {
     contacts: ContactsPage,
     /// How many contacts are saved (the form shows empty rows too).
     saved: usize,
+    /// Its correction link and history (`pages::corrections_records`).
+    corrections: crate::pages::corrections_records::OrganisationSection,
 }
 
 /// The organisation of the structure and its contacts (another structure's: not found).
@@ -326,17 +328,26 @@ async fn organisation_of(
     caller: &Caller,
     db: &Db,
     id: OrganisationId,
-) -> Result<(Organisation, Vec<Contact>), Exit> {
+) -> Result<
+    (
+        Organisation,
+        Vec<Contact>,
+        crate::pages::corrections_records::OrganisationSection,
+    ),
+    Exit,
+> {
     let reader = caller.clone();
     db.run(move |c| {
         let org = organisations::organisation(c, reader.structure_id, id)?;
         let contacts = organisations::contacts(c, &reader, id)?;
-        Ok::<_, AppError>((org, contacts))
+        let corrections = crate::pages::corrections_records::organisation_section(c, &reader, id)?;
+        Ok::<_, AppError>((org, contacts, corrections))
     })
     .await
     .map_err(|e| visitor.problem(e.into()))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn organisation_page(
     visitor: &Visitor,
     caller: &Caller,
@@ -345,11 +356,13 @@ fn organisation_page(
     saved: usize,
     status: Status,
     fait: Option<&str>,
+    corrections: crate::pages::corrections_records::OrganisationSection,
 ) -> Html {
     let data = OrganisationPage {
         org: org_row(org),
         contacts,
         saved,
+        corrections,
     };
     PageView::new("organisation.html", &org.name, ORGANISATIONS_PATH, data)
         .notice(notice(fait))
@@ -366,7 +379,7 @@ pub async fn show(
     db: &State<Db>,
 ) -> Result<Html, Exit> {
     let caller = visitor.staff()?;
-    let (org, contacts) = organisation_of(&visitor, &caller, db, id).await?;
+    let (org, contacts, corrections) = organisation_of(&visitor, &caller, db, id).await?;
     let saved = contacts.len();
     let rows = contacts.into_iter().map(contact_line).collect();
     Ok(organisation_page(
@@ -377,6 +390,7 @@ pub async fn show(
         saved,
         Status::Ok,
         fait,
+        corrections,
     ))
 }
 
@@ -395,7 +409,7 @@ pub async fn save_contacts(
     let form = form.map(Form::into_inner).unwrap_or_default();
     visitor.check_form(&origin, &caller, form.csrf_token.as_deref())?;
     // Another structure's organisation is unknown, whatever the form holds.
-    let (org, current) = organisation_of(&visitor, &caller, db, id).await?;
+    let (org, current, corrections) = organisation_of(&visitor, &caller, db, id).await?;
     let rows: Vec<ContactLine> = form
         .contacts
         .into_iter()
@@ -428,6 +442,7 @@ pub async fn save_contacts(
         current.len(),
         Status::UnprocessableEntity,
         None,
+        corrections,
     )))
 }
 

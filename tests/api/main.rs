@@ -32,6 +32,7 @@ mod pages_admin;
 mod pages_candidates;
 mod pages_contractor;
 mod pages_contracts;
+mod pages_corrections;
 mod pages_emails;
 mod pages_funder;
 mod pages_needs;

@@ -1013,10 +1013,79 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
             303,
             Body::Form(format!("buyer_id={}&threshold_eur=70+000", w.buyer)),
         ),
+        // The correction pages (their flows and refusals: tests/api/pages_corrections.rs):
+        // a form sent back as read, its version the record's, changes nothing and succeeds.
+        ("GET", "/contracts/<id>/edit")
+        | ("GET", "/contracts/<id>/amendments/new")
+        | ("GET", "/clauses/<id>/edit")
+        | ("GET", "/assignments/<id>/edit")
+        | ("GET", "/assignments/<id>/replace")
+        | ("GET", "/assignments/<id>/delete")
+        | ("GET", "/placements/<id>/edit")
+        | ("GET", "/placements/<id>/cancel")
+        | ("GET", "/organisations/<id>/edit")
+        | ("GET", "/admin/users/<id>/edit") => get(),
+        ("POST", "/contracts/<id>/edit") => {
+            let v = version_of(app, &w.admin, &format!("/api/v1/contracts/{}", s.a.contract));
+            call(303, Body::Form(format!("version={v}&reason=Relecture")))
+        }
+        ("POST", "/contracts/<id>/amendments") => call(
+            303,
+            Body::Form(format!(
+                "number=AV-{r}-{n}&signed_on=2026-06-01&amount_eur=150+000&reason=Travaux+en+plus"
+            )),
+        ),
+        ("POST", "/clauses/<id>/edit") => {
+            let v = version_of(app, &w.admin, &format!("/api/v1/clauses/{}", s.a.clause));
+            call(303, Body::Form(format!("version={v}&reason=Relecture")))
+        }
+        ("POST", "/assignments/<id>/edit") => {
+            let v = version_of(app, &w.admin, &format!("/api/v1/assignments/{}", w.assignment_a));
+            call(303, Body::Form(format!("version={v}")))
+        }
+        ("POST", "/assignments/<id>/replace") => with_id(
+            call(
+                303,
+                Body::Form(format!(
+                    "version=1&contractor_id={}&ends_on=2026-06-30",
+                    w.contractor_b
+                )),
+            ),
+            fixtures::assign(app, &w.admin, draft_clause(app, s), w.contractor_a, "holder", 100),
+        ),
+        ("POST", "/assignments/<id>/delete") => with_id(
+            call(303, Body::Form("version=1".into())),
+            fixtures::assign(app, &w.admin, draft_clause(app, s), w.contractor_a, "holder", 100),
+        ),
+        ("POST", "/placements/<id>/edit") | ("POST", "/placements/<id>/cancel") => {
+            let p = person(app, &w.facilitator, "Rose", &format!("Page corrigee {n}"));
+            eligible(app, &w.facilitator, p, "2026-01-10");
+            let pl = placement(app, &w.facilitator, p, w.assignment_a, w.contractor_a, "Maçon");
+            let body = match route.path {
+                "/placements/<id>/edit" => "version=1&job_title=Ma%C3%A7on+coffreur",
+                _ => "version=1&reason=Saisie+en+double",
+            };
+            with_id(call(303, Body::Form(body.into())), pl)
+        }
+        ("POST", "/organisations/<id>/edit") => {
+            let v = version_of(app, &w.admin, &format!("/api/v1/organisations/{}", w.contractor_a));
+            call(303, Body::Form(format!("version={v}")))
+        }
+        ("POST", "/admin/users/<id>/edit") => {
+            let v = version_of(app, &w.admin, &format!("/api/v1/users/{}", s.funder_id));
+            call(303, Body::Form(format!("version={v}")))
+        }
         (method, path) => panic!(
             "{method} {path}: no entry in the matrix's success table (tests/api/matrix.rs, fn success)"
         ),
     }
+}
+
+/// The version of a record as its `ETag` gives it (without the quotes).
+fn version_of(app: &TestApp, token: &str, path: &str) -> String {
+    let r = app.get(path, token);
+    assert_eq!(r.status, 200, "{path}: {}", r.text);
+    r.header("ETag").unwrap_or("").trim_matches('"').to_string()
 }
 
 fn crate_sample(name: &str) -> Value {

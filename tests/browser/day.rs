@@ -47,7 +47,7 @@ fn world(base: &str) -> World {
 }
 
 /// Chooses `value` in the select `css` (by the option's value or, failing that, its text).
-fn choose(stage: &Stage, css: &str, value: &str) {
+pub(crate) fn choose(stage: &Stage, css: &str, value: &str) {
     let found = stage.browser.script(&format!(
         "const s = document.querySelector({css:?}); if (!s) return 'no select';
          const o = [...s.options].find(o => o.value === {value:?})
@@ -59,7 +59,7 @@ fn choose(stage: &Stage, css: &str, value: &str) {
 }
 
 /// Clicks the button whose text holds `label`.
-fn press(stage: &Stage, label: &str) {
+pub(crate) fn press(stage: &Stage, label: &str) {
     stage.browser.click_found(&format!(
         "return [...document.querySelectorAll('button')].find(b => b.textContent.includes({label:?}));"
     ));
@@ -67,7 +67,7 @@ fn press(stage: &Stage, label: &str) {
 
 /// Fills the field `#f-<name>`: typed for a text field; set as the date picker sets it for a
 /// date field (WebDriver's keys would follow the browser's local date format).
-fn fill(stage: &Stage, name: &str, text: &str) {
+pub(crate) fn fill(stage: &Stage, name: &str, text: &str) {
     let css = format!("#f-{name}");
     let kind = stage.browser.script(&format!(
         "const e = document.querySelector({css:?}); return e ? e.type : 'missing';"
@@ -87,7 +87,7 @@ fn fill(stage: &Stage, name: &str, text: &str) {
 
 /// The text of `main` once it holds `expected` (20 s at most); else a failure that says
 /// where the browser is and what it shows.
-fn shows(stage: &Stage, expected: &str) -> String {
+pub(crate) fn shows(stage: &Stage, expected: &str) -> String {
     let mut text = String::new();
     for _ in 0..100 {
         text = crate::squash(
@@ -106,7 +106,7 @@ fn shows(stage: &Stage, expected: &str) -> String {
 }
 
 /// Opens the page's folded forms (`<details>`), as a user clicking their summary would.
-fn open_all(stage: &Stage) {
+pub(crate) fn open_all(stage: &Stage) {
     stage
         .browser
         .script("document.querySelectorAll('details').forEach(d => d.open = true); return 0;");

@@ -19,6 +19,7 @@ const PASSWORD: &str = "correct-horse-battery";
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVERS: &[&str] = &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"];
 
+mod corrections;
 mod day;
 mod workspace;
 
