@@ -73,6 +73,11 @@ const SOCIAL_CONSIDERATIONS: &CodeList = &[
     ("marche_reserve", "Marché réservé"),
 ];
 
+const ENVIRONMENTAL_CONSIDERATIONS: &CodeList = &[
+    ("clause_environnementale", "Clause environnementale d'exécution"),
+    ("critere_environnemental", "Critère environnemental d'attribution"),
+];
+
 const FREQUENCIES: &CodeList = &[("monthly", "Mensuelle"), ("quarterly", "Trimestrielle")];
 
 /// The organisations of the structure of these kinds, as choices.
@@ -156,6 +161,12 @@ fn contract_fields(buyers: Vec<Choice>) -> Vec<Field> {
             Kind::Codes,
         )
         .choices(choices(SOCIAL_CONSIDERATIONS)),
+        Field::new(
+            "environmental_considerations",
+            "Considérations environnementales",
+            Kind::Codes,
+        )
+        .choices(choices(ENVIRONMENTAL_CONSIDERATIONS)),
         Field::reason(true),
     ]
 }
