@@ -186,6 +186,10 @@ pub const ROUTES: &[Access] = &[
     a("GET", "/needs/new", STAFF, "New recruitment need form"),
     a("POST", "/needs/new", STAFF, "New recruitment need form: records the need (as POST /api/v1/needs), then its page"),
     a("POST", "/needs/<id>/propose", STAFF, "Proposal form: proposes a person to the need (as POST /api/v1/referrals), back to the need with a notice"),
+    a("POST", "/api/v1/placements/<id>/follow-ups", STAFF, "Record what became of the person 6 or 12 months after the placement's exit (once per months)"),
+    a("GET", "/api/v1/follow-ups", STAFF, "Follow-ups after exits: due and not recorded (due=true), else recorded"),
+    a("GET", "/api/v1/follow-ups/settings", STAFF, "Whether the structure asks for a 12-month follow-up too"),
+    a("PUT", "/api/v1/follow-ups/settings", ADMIN, "Turn the structure's 12-month follow-up on or off"),
 ];
 
 const fn a(

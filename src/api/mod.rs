@@ -7,6 +7,7 @@ pub mod body;
 pub mod clauses;
 pub mod contracts;
 pub mod eligibility;
+pub mod follow_ups;
 pub mod hours;
 pub mod imports;
 pub mod messages;
@@ -51,7 +52,7 @@ pub async fn ready(db: &State<Db>) -> Result<Json<Value>, ApiError> {
 
 /// Every API route, mounted under /api/v1.
 pub fn v1_routes() -> Vec<rocket::Route> {
-    let resources: [fn() -> Vec<rocket::Route>; 16] = [
+    let resources: [fn() -> Vec<rocket::Route>; 17] = [
         auth::routes,
         users::routes,
         organisations::routes,
@@ -68,6 +69,7 @@ pub fn v1_routes() -> Vec<rocket::Route> {
         reference::routes,
         assignments::routes,
         eligibility::routes,
+        follow_ups::routes,
     ];
     resources.into_iter().flat_map(|routes| routes()).collect()
 }

@@ -36,5 +36,6 @@ pub mod progress;
 pub mod referrals;
 
 pub use error::{AppError, AppResult};
+pub mod follow_ups;
 pub mod worklist;
 pub mod workspace;

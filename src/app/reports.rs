@@ -245,6 +245,7 @@ pub fn load_others(conn: &mut Conn, scope: &ReportScope, period: &Period) -> Que
         clauses: store::clause_figures(conn, scope, period)?,
         employment_contracts: store::employment_contracts(conn, scope, period)?,
         exits: store::exits(conn, scope, period)?,
+        follow_up_6m: crate::store::follow_ups::six_months_groups(conn, scope, period)?,
         pnad: store::pnad(conn, scope, period)?,
         previous: Some(store::totals(conn, scope, &period.previous())?),
     })

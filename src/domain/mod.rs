@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod corrections;
 pub mod decp;
 pub mod eligibility;
+pub mod follow_ups;
 pub mod french;
 pub mod hours;
 pub mod ids;

@@ -38,12 +38,13 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::domain::catalogue::{is_code, CLAUSE_KINDS, OUTCOMES};
+use crate::domain::follow_ups::{dynamic_exits, six_months, Group};
 use crate::domain::ids::{OrganisationId, StructureId};
 use crate::domain::period::Period;
 use crate::domain::report::{fte, headline, rate_tenths, Figures};
 use crate::domain::suppression::{suppress_breakdowns, without_suppression, SuppressedBreakdowns};
 use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
-use crate::domain::vocabulary::ClauseKind;
+use crate::domain::vocabulary::{ClauseKind, ExitOutcome};
 use crate::store::reports::{ClauseFigures, Counted, ReportScope};
 
 /// The stable code of the 422 refusing a funder a period that is not whole calendar years.
@@ -111,6 +112,12 @@ pub struct Exits {
     pub transitional_employment: Option<i64>,
     pub positive_exit: Option<i64>,
     pub other: Option<i64>,
+    /// Dynamic exits (docs/domain.md#figure-dynamic-exits): durable + transitional +
+    /// positive over all exits, a percentage with one decimal; null without exits, and for a
+    /// funder unless every count above is shown and at least threshold persons left.
+    #[schema(value_type = Option<f64>)]
+    #[serde(serialize_with = "ser_opt_tenths")]
+    pub dynamic_share: Option<i64>,
 }
 
 impl Exits {
@@ -121,6 +128,66 @@ impl Exits {
             ("positive_exit", self.positive_exit),
             ("other", self.other),
         ]
+    }
+}
+
+/// The situation at 6 months ("situation à 6 mois", docs/domain.md#figure-follow-up-6m):
+/// the 6-month follow-ups due in the period, by situation recorded, and the share in
+/// employment or qualifying training among those recorded other than unknown. A funder sees
+/// nothing under threshold persons due, null for a hidden cell, and the share only when no
+/// cell is hidden.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FollowUp6m {
+    pub due: Option<i64>,
+    pub durable_employment: Option<i64>,
+    pub transitional_employment: Option<i64>,
+    pub qualifying_training: Option<i64>,
+    pub job_search: Option<i64>,
+    pub inactive: Option<i64>,
+    pub unknown: Option<i64>,
+    pub not_recorded: Option<i64>,
+    #[schema(value_type = Option<f64>)]
+    #[serde(serialize_with = "ser_opt_tenths")]
+    pub dynamic_share: Option<i64>,
+}
+
+impl FollowUp6m {
+    fn from_figures(f: &crate::domain::follow_ups::SixMonths) -> FollowUp6m {
+        FollowUp6m {
+            due: f.due,
+            durable_employment: f.cell("durable_employment"),
+            transitional_employment: f.cell("transitional_employment"),
+            qualifying_training: f.cell("qualifying_training"),
+            job_search: f.cell("job_search"),
+            inactive: f.cell("inactive"),
+            unknown: f.cell("unknown"),
+            not_recorded: f.cell(crate::domain::follow_ups::NOT_RECORDED),
+            dynamic_share: f.dynamic_share,
+        }
+    }
+
+    /// The counts with their codes, in the API's order (for renderers).
+    pub fn named(&self) -> [(&'static str, Option<i64>); 8] {
+        [
+            ("due", self.due),
+            ("durable_employment", self.durable_employment),
+            ("transitional_employment", self.transitional_employment),
+            ("qualifying_training", self.qualifying_training),
+            ("job_search", self.job_search),
+            ("inactive", self.inactive),
+            ("unknown", self.unknown),
+            ("not_recorded", self.not_recorded),
+        ]
+    }
+}
+
+/// French labels of the situation at 6 months' counts.
+pub fn follow_up_label(code: &str) -> &'static str {
+    match code {
+        "due" => "Suivis à 6 mois dus",
+        "not_recorded" => "Situation non renseignée",
+        c => crate::domain::catalogue::label(crate::domain::follow_ups::SITUATIONS, c)
+            .unwrap_or("Autre situation"),
     }
 }
 
@@ -180,6 +247,7 @@ pub struct AnnualReport {
     /// Always present (a funder's selection under the threshold gets a [`BelowThreshold`]).
     pub breakdowns: Option<SuppressedBreakdowns>,
     pub exits: Exits,
+    pub follow_up_6m: FollowUp6m,
     pub pnad: Pnad,
     pub previous: Previous,
     pub headline: String,
@@ -208,6 +276,7 @@ pub struct BelowThreshold {
     employment_contracts: Option<i64>,
     breakdowns: SuppressedBreakdowns,
     exits: Exits,
+    follow_up_6m: FollowUp6m,
     pnad: NoPnad,
     previous: Previous,
     headline: String,
@@ -240,6 +309,7 @@ impl BelowThreshold {
             employment_contracts: None,
             breakdowns: SuppressedBreakdowns::default(),
             exits: Exits::default(),
+            follow_up_6m: FollowUp6m::default(),
             pnad: NoPnad::default(),
             previous: Previous {
                 from: previous.from.to_string(),
@@ -294,6 +364,8 @@ pub struct Others {
     pub clauses: ClauseFigures,
     pub employment_contracts: Counted,
     pub exits: BTreeMap<String, Counted>,
+    /// The 6-month follow-ups due in the period by situation (None: not recorded).
+    pub follow_up_6m: crate::domain::follow_ups::DueGroups,
     /// (contracts notified, with a social consideration)
     pub pnad: (i64, i64),
     /// (hours, beneficiaries) of the previous period; None when withheld from a funder.
@@ -342,6 +414,17 @@ pub fn assemble(
         (p, _) => p,
     };
     let (notified, with_social) = inputs.pnad;
+    let exit_groups: Vec<(ExitOutcome, Group)> = exit_counts
+        .iter()
+        .filter_map(|(k, n)| {
+            let g = Group {
+                placements: n.placements,
+                persons: n.persons,
+            };
+            ExitOutcome::parse(k).map(|o| (o, g))
+        })
+        .collect();
+    let follow_up_6m = six_months(&inputs.follow_up_6m, suppression);
     AnnualReport {
         year: period.calendar_year(),
         from: period.from.to_string(),
@@ -361,7 +444,9 @@ pub fn assemble(
             transitional_employment: shown("transitional_employment"),
             positive_exit: shown("positive_exit"),
             other: shown("other"),
+            dynamic_share: dynamic_exits(&exit_groups, suppression),
         },
+        follow_up_6m: FollowUp6m::from_figures(&follow_up_6m),
         pnad: Pnad {
             contracts_notified: notified,
             with_social_consideration: with_social,
@@ -524,6 +609,7 @@ mod tests {
             ]
             .into_iter()
             .collect(),
+            follow_up_6m: Default::default(),
             pnad: (8, 3),
             previous: Some((160700, 2)),
         };
@@ -616,6 +702,7 @@ mod tests {
                 persons: 8,
             },
             exits: BTreeMap::new(),
+            follow_up_6m: Default::default(),
             pnad: (8, 3),
             previous: Some((160700, 9)),
         };
@@ -647,7 +734,7 @@ mod tests {
             v.as_object().unwrap().keys().cloned().collect()
         };
         assert_eq!(field_names(&below), field_names(&shown));
-        for part in ["exits", "pnad", "previous", "breakdowns"] {
+        for part in ["exits", "follow_up_6m", "pnad", "previous", "breakdowns"] {
             assert_eq!(
                 field_names(&below[part]),
                 field_names(&shown[part]),

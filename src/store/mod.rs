@@ -6,6 +6,7 @@ pub mod audit;
 pub mod clauses;
 pub mod contracts;
 pub mod decp;
+pub mod follow_ups;
 pub mod history;
 pub mod hours;
 pub mod ids;
