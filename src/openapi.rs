@@ -1940,6 +1940,36 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                      409 or 422: nothing is stored",
                 )
         }
+        ("POST", "/api/v1/placements/<id>/follow-ups") => d
+            .id("placement")
+            .json_body(s.input::<crate::api::follow_ups::FollowUpInput>())
+            .json(
+                201,
+                "The follow-up recorded (a second one for the same months: 409 \
+                 `follow_up_already_recorded` with `existing_id`)",
+                s.named::<crate::app::follow_ups::FollowUpView>(),
+            ),
+        ("GET", "/api/v1/follow-ups") => d
+            .query(
+                "due",
+                raw(json!({"type": "boolean"})),
+                "true: the follow-ups due and not recorded yet, oldest due first; otherwise \
+                 the recorded ones, latest first",
+            )
+            .paged()
+            .json(200, ok, s.list::<crate::api::follow_ups::FollowUpLine>()),
+        ("GET", "/api/v1/follow-ups/settings") => d.json(
+            200,
+            ok,
+            s.named::<crate::app::follow_ups::FollowUpSettings>(),
+        ),
+        ("PUT", "/api/v1/follow-ups/settings") => d
+            .json_body(s.input::<crate::app::follow_ups::FollowUpSettings>())
+            .json(
+                200,
+                ok,
+                s.named::<crate::app::follow_ups::FollowUpSettings>(),
+            ),
         _ => return None,
     })
 }

@@ -115,6 +115,25 @@ pub fn of_participant(
         .load(conn)
 }
 
+/// The months recorded for each of these placements.
+pub fn recorded_months(
+    conn: &mut Conn,
+    placement_ids: &[i64],
+) -> QueryResult<HashMap<i64, Vec<i64>>> {
+    let mut out: HashMap<i64, Vec<i64>> = HashMap::new();
+    if placement_ids.is_empty() {
+        return Ok(out);
+    }
+    let rows: Vec<(i64, i64)> = follow_ups::table
+        .filter(follow_ups::placement_id.eq_any(placement_ids))
+        .select((follow_ups::placement_id, follow_ups::months))
+        .load(conn)?;
+    for (placement, months) in rows {
+        out.entry(placement).or_default().push(months);
+    }
+    Ok(out)
+}
+
 /// The recorded follow-ups of a structure, latest first, a page of them and their number.
 pub fn recorded(
     conn: &mut Conn,
