@@ -1963,6 +1963,30 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             ok,
             s.named::<crate::app::follow_ups::FollowUpSettings>(),
         ),
+        ("POST", "/people/placements/<id>/follow-ups") => {
+            let mut d = d.id("placement");
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "months": {"type": "string", "description": "6 or 12"},
+                "situation": {"type": "string"},
+                "observed_on": {"type": "string", "description": "AAAA-MM-JJ"},
+                "source": {"type": "string"}
+            })));
+            d.redirect(303, "Recorded: to the person's page with its notice")
+                .html(
+                    200,
+                    "The person's page with each error beside its field, answered with status \
+                     409 or 422: nothing is stored",
+                )
+        }
+        ("GET", "/follow-ups") => d
+            .query(
+                "page",
+                query_text(),
+                "The page of the list, from 1 (50 a page)",
+            )
+            .html(200, "The follow-ups due and not recorded")
+            .redirect(303, "No session: to the login page"),
         ("PUT", "/api/v1/follow-ups/settings") => d
             .json_body(s.input::<crate::app::follow_ups::FollowUpSettings>())
             .json(

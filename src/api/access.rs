@@ -190,6 +190,8 @@ pub const ROUTES: &[Access] = &[
     a("GET", "/api/v1/follow-ups", STAFF, "Follow-ups after exits: due and not recorded (due=true), else recorded"),
     a("GET", "/api/v1/follow-ups/settings", STAFF, "Whether the structure asks for a 12-month follow-up too"),
     a("PUT", "/api/v1/follow-ups/settings", ADMIN, "Turn the structure's 12-month follow-up on or off"),
+    a("POST", "/people/placements/<id>/follow-ups", STAFF, "Follow-up form of an exited placement: situation, date and source 6 or 12 months after the exit, back to the person's page"),
+    a("GET", "/follow-ups", STAFF, "Follow-ups page: the follow-ups after exits due and not recorded, oldest first, 50 a page, each linked to the person's page"),
 ];
 
 const fn a(

@@ -18,6 +18,7 @@ pub mod candidates;
 pub mod contractor;
 pub mod contracts;
 pub mod emails;
+pub mod follow_ups;
 pub mod home;
 pub mod login;
 pub mod needs;
@@ -195,6 +196,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "need_new.html",
         include_str!("../../templates/pages/need_new.html"),
+    ),
+    (
+        "_follow_ups.html",
+        include_str!("../../templates/pages/_follow_ups.html"),
+    ),
+    (
+        "follow_ups.html",
+        include_str!("../../templates/pages/follow_ups.html"),
     ),
 ];
 
@@ -683,6 +692,7 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "organisation-creee" => "L'organisation est enregistrée.",
         "personne-proposee" => "La personne est proposée à l'entreprise pour ce besoin.",
         "besoin-enregistre" => "Le besoin de recrutement est enregistré : proposez-lui des personnes.",
+        "suivi-enregistre" => "Le suivi après la sortie est enregistré.",
         _ => return None,
     })
 }
@@ -736,6 +746,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(people::routes());
     routes.extend(organisations::routes());
     routes.extend(needs::routes());
+    routes.extend(follow_ups::routes());
     routes
 }
 

@@ -419,3 +419,117 @@ on_both!(
         assert_eq!(mails.len(), 1);
     }
 );
+
+on_both!(
+    the_person_page_records_a_follow_up_and_the_follow_ups_page_lists_those_due,
+    |app: &TestApp| {
+        let (w, person, awa) = fixtures::placed(app);
+        exit(app, &w.facilitator, awa, "2026-05-15", "durable_employment");
+        let s = app.page_session(&w.facilitator);
+
+        // The list of follow-ups due, linked from the work list on the staff home.
+        let home = app.page_get("/", &s);
+        assert!(home.text.contains("Suivis à faire"), "{}", home.text);
+        assert!(home.text.contains("href=\"/follow-ups\""), "{}", home.text);
+        let list = app.page_get("/follow-ups", &s);
+        assert_eq!(list.status, 200, "{}", list.text);
+        assert!(list.text.contains("Awa Diallo"), "{}", list.text);
+        assert!(list.text.contains("15 novembre 2026"), "{}", list.text);
+        assert!(list
+            .text
+            .contains(&format!("/people/{person}#follow-up-{awa}")));
+
+        // The person page: the exited placement, its follow-up due and the form.
+        let page = app.page_get(&format!("/people/{person}"), &s);
+        assert_eq!(page.status, 200);
+        assert!(page.text.contains("Suivi après la sortie"), "{}", page.text);
+        assert!(page.text.contains(&format!("id=\"follow-up-{awa}\"")));
+        assert!(page.text.contains("France Travail"));
+        assert!(page.text.contains("Formation qualifiante"));
+
+        // Refused: the French message beside the field, nothing stored.
+        let path = format!("/people/placements/{awa}/follow-ups");
+        let r = app.page_post(
+            &path,
+            &s,
+            &[
+                ("months", "6"),
+                ("situation", ""),
+                ("observed_on", "2026-11-20"),
+                ("source", "person"),
+            ],
+        );
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(r.text.contains("id=\"e-situation-"), "{}", r.text);
+        assert!(!r.text.contains("\"type\":"), "no problem JSON: {}", r.text);
+        let r = app.page_post(
+            &path,
+            &s,
+            &[
+                ("months", "6"),
+                ("situation", "inactive"),
+                ("observed_on", "2026-04-01"),
+                ("source", "person"),
+            ],
+        );
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(
+            r.text
+                .contains("ne peut pas précéder la sortie du 15 mai 2026"),
+            "{}",
+            r.text
+        );
+        assert_eq!(
+            app.get_ok("/api/v1/follow-ups", &w.facilitator).body["total"],
+            0
+        );
+
+        let r = app.page_post(
+            &path,
+            &s,
+            &[
+                ("months", "6"),
+                ("situation", "qualifying_training"),
+                ("observed_on", "2026-11-20"),
+                ("source", "employer"),
+            ],
+        );
+        assert_eq!(r.status, 303, "{}", r.text);
+        let to = r.header("Location").unwrap().to_string();
+        assert_eq!(
+            to,
+            format!("/people/{person}?fait=suivi-enregistre#follow-up-{awa}")
+        );
+        let page = app.page_get(&to, &s);
+        assert!(page
+            .text
+            .contains("Le suivi après la sortie est enregistré."));
+        assert!(
+            page.text.contains("Suivi à 6 mois : <strong>Formation qualifiante</strong>, constaté le 20 novembre 2026 (source : L&#x27;employeur)")
+                || page.text.contains("Suivi à 6 mois : <strong>Formation qualifiante</strong>, constaté le 20 novembre 2026 (source : L'employeur)"),
+            "{}",
+            page.text
+        );
+        let list = app.page_get("/follow-ups", &s);
+        assert!(
+            list.text.contains("Aucun suivi à faire aujourd'hui."),
+            "{}",
+            list.text
+        );
+
+        // Another structure's staff: not found.
+        let other = fixtures::world(app, "Autre PLIE");
+        let so = app.page_session(&other.facilitator);
+        let r = app.page_post(
+            &path,
+            &so,
+            &[
+                ("months", "6"),
+                ("situation", "inactive"),
+                ("observed_on", "2026-11-20"),
+                ("source", "person"),
+            ],
+        );
+        assert_eq!(r.status, 404, "{}", r.text);
+    }
+);
