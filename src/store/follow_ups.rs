@@ -215,15 +215,15 @@ pub fn due(
     Ok(out)
 }
 
+/// (first name, last name) of persons by id.
+pub type PersonNames = HashMap<i64, (Option<String>, Option<String>)>;
+
 /// Names of persons (first, last) and organisations by id, for the lines of a list.
 pub fn names(
     conn: &mut Conn,
     people: &[i64],
     organisations_ids: &[i64],
-) -> QueryResult<(
-    HashMap<i64, (Option<String>, Option<String>)>,
-    HashMap<i64, String>,
-)> {
+) -> QueryResult<(PersonNames, HashMap<i64, String>)> {
     let persons = participants::table
         .filter(participants::id.eq_any(people))
         .select((
