@@ -2119,6 +2119,60 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             d.redirect(303, "Done: to the record's page with its notice")
                 .html(200, HTMX_REFUSED)
         }
+        ("POST", "/api/v1/placements/<id>/follow-ups") => d
+            .id("placement")
+            .json_body(s.input::<crate::api::follow_ups::FollowUpInput>())
+            .json(
+                201,
+                "The follow-up recorded (a second one for the same months: 409 \
+                 `follow_up_already_recorded` with `existing_id`)",
+                s.named::<crate::app::follow_ups::FollowUpView>(),
+            ),
+        ("GET", "/api/v1/follow-ups") => d
+            .query(
+                "due",
+                raw(json!({"type": "boolean"})),
+                "true: the follow-ups due and not recorded yet, oldest due first; otherwise \
+                 the recorded ones, latest first",
+            )
+            .paged()
+            .json(200, ok, s.list::<crate::api::follow_ups::FollowUpLine>()),
+        ("GET", "/api/v1/follow-ups/settings") => d.json(
+            200,
+            ok,
+            s.named::<crate::app::follow_ups::FollowUpSettings>(),
+        ),
+        ("POST", "/people/placements/<id>/follow-ups") => {
+            let mut d = d.id("placement");
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "months": {"type": "string", "description": "6 or 12"},
+                "situation": {"type": "string"},
+                "observed_on": {"type": "string", "description": "AAAA-MM-JJ"},
+                "source": {"type": "string"}
+            })));
+            d.redirect(303, "Recorded: to the person's page with its notice")
+                .html(
+                    200,
+                    "The person's page with each error beside its field, answered with status \
+                     409 or 422: nothing is stored",
+                )
+        }
+        ("GET", "/follow-ups") => d
+            .query(
+                "page",
+                query_text(),
+                "The page of the list, from 1 (50 a page)",
+            )
+            .html(200, "The follow-ups due and not recorded")
+            .redirect(303, "No session: to the login page"),
+        ("PUT", "/api/v1/follow-ups/settings") => d
+            .json_body(s.input::<crate::app::follow_ups::FollowUpSettings>())
+            .json(
+                200,
+                ok,
+                s.named::<crate::app::follow_ups::FollowUpSettings>(),
+            ),
         _ => return None,
     })
 }

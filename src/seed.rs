@@ -207,6 +207,8 @@ struct Tables {
     entries: Bulk,
     year_totals: Bulk,
     milestones: Bulk,
+    /// Follow-ups after exits (demo data only); written after the placements.
+    follow_ups: Bulk,
 }
 
 impl Tables {
@@ -254,6 +256,10 @@ impl Tables {
                 "milestones",
                 "structure_id, clause_id, kind, period, due_on, manual, done_at, created_at",
             ),
+            follow_ups: Bulk::new(
+                "follow_ups",
+                "structure_id, placement_id, participant_id, months, situation, observed_on, source, recorded_by, recorded_at",
+            ),
         }
     }
 
@@ -278,6 +284,7 @@ impl Tables {
                 &mut self.participants,
                 &mut self.eligibility,
                 &mut self.placements,
+                &mut self.follow_ups,
             ],
         )
     }
@@ -294,6 +301,7 @@ impl Tables {
                 &mut self.participants,
                 &mut self.eligibility,
                 &mut self.placements,
+                &mut self.follow_ups,
                 &mut self.entries,
                 &mut self.year_totals,
             ],
@@ -2148,6 +2156,61 @@ fn demo_activity(
                         ts(validated_on.max(start.pred_opt().unwrap_or(start)))
                     ),
                 )?;
+                // Its follow-up six months on, recorded for most exits once due (a few left
+                // to do, so that the work list and the report's `not_recorded` show them).
+                let follow_up_due = crate::domain::follow_ups::due_on(end, 6);
+                if outcome.is_some() && follow_up_due <= today && rng.gen_range(0..100) < 80 {
+                    use crate::domain::follow_ups::{Situation, Source};
+                    let dynamic = matches!(
+                        outcome,
+                        Some(ExitOutcome::DurableEmployment | ExitOutcome::TransitionalEmployment)
+                    );
+                    let situation = if dynamic {
+                        *pick(
+                            rng,
+                            &[
+                                (Situation::DurableEmployment, 45),
+                                (Situation::TransitionalEmployment, 25),
+                                (Situation::JobSearch, 20),
+                                (Situation::Unknown, 10),
+                            ],
+                        )
+                    } else {
+                        *pick(
+                            rng,
+                            &[
+                                (Situation::DurableEmployment, 10),
+                                (Situation::TransitionalEmployment, 15),
+                                (Situation::QualifyingTraining, 20),
+                                (Situation::JobSearch, 35),
+                                (Situation::Inactive, 10),
+                                (Situation::Unknown, 10),
+                            ],
+                        )
+                    };
+                    let source = *pick(
+                        rng,
+                        &[
+                            (Source::Person, 50),
+                            (Source::FranceTravail, 25),
+                            (Source::Employer, 20),
+                            (Source::Other, 5),
+                        ],
+                    );
+                    let observed_on =
+                        crate::domain::calendar::add_days(follow_up_due, rng.gen_range(0..20))
+                            .min(today);
+                    tables.follow_ups.push(
+                        conn,
+                        format!(
+                            "({sid}, {placement_id}, {person_id}, 6, {}, {}, {}, {staff}, {})",
+                            q(situation.as_str()),
+                            d(observed_on),
+                            q(source.as_str()),
+                            ts(observed_on)
+                        ),
+                    )?;
+                }
                 report.placements += 1;
 
                 // Its months up to last month, declared after each month's end.

@@ -217,6 +217,12 @@ pub const ROUTES: &[Access] = &[
     a("POST", "/organisations/<id>/edit", STAFF, "Organisation correction form: corrects it (as PATCH /api/v1/organisations/{id} with the form's version as If-Match)"),
     a("GET", "/admin/users/<id>/edit", ADMIN, "An account's form: role, organisation, active, carrying its version, with its history"),
     a("POST", "/admin/users/<id>/edit", ADMIN, "Account form: changes it (as PATCH /api/v1/users/{id} with the form's version as If-Match)"),
+    a("POST", "/api/v1/placements/<id>/follow-ups", STAFF, "Record what became of the person 6 or 12 months after the placement's exit (once per months)"),
+    a("GET", "/api/v1/follow-ups", STAFF, "Follow-ups after exits: due and not recorded (due=true), else recorded"),
+    a("GET", "/api/v1/follow-ups/settings", STAFF, "Whether the structure asks for a 12-month follow-up too"),
+    a("PUT", "/api/v1/follow-ups/settings", ADMIN, "Turn the structure's 12-month follow-up on or off"),
+    a("POST", "/people/placements/<id>/follow-ups", STAFF, "Follow-up form of an exited placement: situation, date and source 6 or 12 months after the exit, back to the person's page"),
+    a("GET", "/follow-ups", STAFF, "Follow-ups page: the follow-ups after exits due and not recorded, oldest first, 50 a page, each linked to the person's page"),
 ];
 
 const fn a(

@@ -2545,6 +2545,66 @@ pub static CATALOGUE: &[Entry] = &[
             )
         },
     ),
+    // --- Follow-ups after an exit ---
+    rule("follow_up_months", 422, "months", &["got"], |a| {
+        format!(
+            "le suivi se fait 6 ou 12 mois après la sortie, pas {}",
+            quoted(a.p("got"))
+        )
+    }),
+    rule("situation_unknown", 422, "situation", &[], |_| {
+        format!(
+            "la situation doit être l'une des suivantes : {}",
+            one_of(crate::domain::follow_ups::SITUATIONS)
+        )
+    }),
+    rule("follow_up_source_unknown", 422, "source", &[], |_| {
+        format!(
+            "la source doit être l'une des suivantes : {}",
+            one_of(crate::domain::follow_ups::SOURCES)
+        )
+    }),
+    rule("placement_not_exited", 409, "", &[], |_| {
+        "cette mise en situation n'a pas de sortie enregistrée : enregistrez d'abord sa sortie"
+            .into()
+    }),
+    rule(
+        "follow_up_already_recorded",
+        409,
+        "months",
+        &["months"],
+        |a| {
+            format!(
+                "le suivi à {} mois de cette mise en situation est déjà enregistré",
+                a.p("months")
+            )
+        },
+    ),
+    rule(
+        "follow_up_not_due",
+        422,
+        "months",
+        &["months", "due_on"],
+        |a| {
+            format!(
+                "le suivi à {} mois ne peut être enregistré qu'à partir du {}",
+                a.p("months"),
+                date(a.p("due_on"))
+            )
+        },
+    ),
+    rule(
+        "observed_before_exit",
+        422,
+        "observed_on",
+        &["exit_on"],
+        |a| {
+            format!(
+                "la date d'observation ne peut pas précéder la sortie du {}",
+                date(a.p("exit_on"))
+            )
+        },
+    ),
 ];
 
 /// Who a contract reserved under an article goes to, in French.

@@ -7,6 +7,7 @@ pub mod body;
 pub mod clauses;
 pub mod contracts;
 pub mod eligibility;
+pub mod follow_ups;
 pub mod hours;
 pub mod imports;
 pub mod messages;
@@ -52,7 +53,7 @@ pub async fn ready(db: &State<Db>) -> Result<Json<Value>, ApiError> {
 
 /// Every API route, mounted under /api/v1.
 pub fn v1_routes() -> Vec<rocket::Route> {
-    let resources: [fn() -> Vec<rocket::Route>; 17] = [
+    let resources: [fn() -> Vec<rocket::Route>; 18] = [
         auth::routes,
         users::routes,
         organisations::routes,
@@ -70,6 +71,7 @@ pub fn v1_routes() -> Vec<rocket::Route> {
         assignments::routes,
         eligibility::routes,
         to_clause::routes,
+        follow_ups::routes,
     ];
     resources.into_iter().flat_map(|routes| routes()).collect()
 }

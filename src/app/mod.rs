@@ -36,6 +36,7 @@ pub mod progress;
 pub mod referrals;
 
 pub use error::{AppError, AppResult};
+pub mod follow_ups;
 pub mod to_clause;
 pub mod worklist;
 pub mod workspace;

@@ -25,7 +25,7 @@ pub struct ReferenceItem {
 }
 
 /// The names of the lists, as in the path `/api/v1/reference/{list}`.
-pub const LIST_NAMES: [&str; 9] = [
+pub const LIST_NAMES: [&str; 11] = [
     "criteria",
     "proof-kinds",
     "modalities",
@@ -35,6 +35,8 @@ pub const LIST_NAMES: [&str; 9] = [
     "qualification-levels",
     "siae-kinds",
     "sectors",
+    "follow-up-situations",
+    "follow-up-sources",
 ];
 
 /// The code list of a list name; `None` for an unknown name.
@@ -49,6 +51,8 @@ fn code_list(name: &str) -> Option<&'static CodeList> {
         "qualification-levels" => catalogue::QUALIFICATION_LEVELS,
         "siae-kinds" => catalogue::SIAE_KINDS,
         "sectors" => &CPV_DIVISIONS,
+        "follow-up-situations" => crate::domain::follow_ups::SITUATIONS,
+        "follow-up-sources" => crate::domain::follow_ups::SOURCES,
         _ => return None,
     })
 }

@@ -249,6 +249,7 @@ pub fn load_others(conn: &mut Conn, scope: &ReportScope, period: &Period) -> Que
             by_buyer: store::pnad_by_buyer(conn, scope, period)?,
             targets: pnad_targets(conn, period)?,
         },
+        follow_up_6m: crate::store::follow_ups::six_months_groups(conn, scope, period)?,
         previous: Some(store::totals(conn, scope, &period.previous())?),
     })
 }

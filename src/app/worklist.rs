@@ -35,13 +35,14 @@ pub const KINDS: &[(&str, &str)] = &[
     ),
     ("exit_without_outcome", "Sorties sans résultat"),
     ("email_failed", "Courriels non envoyés"),
+    ("follow_up_due", "Suivis à faire"),
 ];
 
 /// One thing to deal with.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct WorkLine {
     /// `late_report`, `entries_waiting`, `clause_at_risk`, `eligibility_expiring`,
-    /// `exit_without_outcome` or `email_failed`.
+    /// `exit_without_outcome`, `email_failed` or `follow_up_due`.
     pub kind: String,
     /// What is owed, in French.
     pub what: String,
@@ -50,7 +51,8 @@ pub struct WorkLine {
     pub who: String,
     /// Since when: the first due date missed (late report), the first day of the oldest month
     /// waiting (entries), the clause's start (at risk), the first day of the 30 days before
-    /// the end (eligibility), the exit or planned end (exit), the day queued (email).
+    /// the end (eligibility), the exit or planned end (exit), the day queued (email), the
+    /// day it became due (follow-up).
     pub since: NaiveDate,
     /// The page where it is dealt with.
     pub href: String,
@@ -299,6 +301,43 @@ pub fn work_lines(
         .collect();
     push(&mut out, "email_failed", lines, total);
 
+    // Follow-ups after an exit that are due and not recorded.
+    let months = crate::domain::follow_ups::months_asked(crate::store::follow_ups::twelve_months(
+        conn, sid,
+    )?);
+    let due = crate::store::follow_ups::due(conn, sid, today, months)?;
+    let total = count(due.len());
+    let shown: Vec<_> = due.into_iter().take(LINES_PER_KIND).collect();
+    let people: Vec<i64> = shown.iter().map(|d| d.participant_id).collect();
+    let orgs: Vec<i64> = shown.iter().map(|d| d.contractor_id).collect();
+    let (persons, organisations) = crate::store::follow_ups::names(conn, &people, &orgs)?;
+    let lines = shown
+        .into_iter()
+        .map(|d| {
+            named.push(d.participant_id);
+            let (first, last) = persons.get(&d.participant_id).cloned().unwrap_or_default();
+            let who = name_of(first, last);
+            WorkLine {
+                kind: "follow_up_due".into(),
+                what: format!(
+                    "{who} : suivi à {} mois à faire depuis le {} (mise en situation chez {} \
+                     terminée le {}).",
+                    d.months,
+                    format_date_fr(d.due_on),
+                    organisations
+                        .get(&d.contractor_id)
+                        .map(String::as_str)
+                        .unwrap_or("l'entreprise"),
+                    format_date_fr(d.exit_on)
+                ),
+                who,
+                since: d.due_on,
+                href: format!("/people/{}#follow-up-{}", d.participant_id, d.placement_id),
+            }
+        })
+        .collect();
+    push(&mut out, "follow_up_due", lines, total);
+
     named.sort_unstable();
     named.dedup();
     for id in named {
@@ -335,6 +374,6 @@ mod tests {
         assert_eq!(agreed(200, "validée"), "validées");
         assert_eq!(plural(1, "essai", "essais"), "essai");
         assert_eq!(plural(3, "essai", "essais"), "essais");
-        assert_eq!(KINDS.len(), 6);
+        assert_eq!(KINDS.len(), 7);
     }
 }

@@ -495,6 +495,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    follow_ups (id) {
+        id -> BigInt,
+        structure_id -> BigInt,
+        placement_id -> BigInt,
+        participant_id -> BigInt,
+        months -> BigInt,
+        situation -> Text,
+        observed_on -> Date,
+        source -> Text,
+        recorded_by -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(organisations -> structures (structure_id));
 diesel::joinable!(users -> structures (structure_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -510,6 +525,7 @@ diesel::joinable!(placement_year_totals -> placements (placement_id));
 diesel::joinable!(eligibility_validations -> participants (participant_id));
 diesel::joinable!(referrals -> needs (need_id));
 diesel::joinable!(needs -> assignments (assignment_id));
+diesel::joinable!(follow_ups -> placements (placement_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     structures,
@@ -543,4 +559,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     referral_events,
     buyer_clause_thresholds,
     structure_calibration_settings,
+    follow_ups,
 );

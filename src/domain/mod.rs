@@ -12,6 +12,7 @@ pub mod clause_kinds;
 pub mod corrections;
 pub mod decp;
 pub mod eligibility;
+pub mod follow_ups;
 pub mod french;
 pub mod hours;
 pub mod ids;

@@ -411,6 +411,62 @@ pub fn exit_missing(p: &PlacementExit, today: NaiveDate) -> Vec<Reminder> {
     }]
 }
 
+/// How many days after a follow-up became due its reminder may still go out: a follow-up
+/// due long before (exits recorded before follow-ups existed, a job that did not run) is on
+/// the work list, not in a flood of emails.
+pub const FOLLOW_UP_REMINDER_DAYS: i64 = 30;
+
+/// An exited placement and the follow-ups recorded for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacementFollowUps {
+    pub placement_id: i64,
+    pub participant_id: i64,
+    pub clause_id: i64,
+    pub referent_id: Option<i64>,
+    /// None while the placement has no exit.
+    pub exit_on: Option<NaiveDate>,
+    /// The months asked for (6, and 12 when the structure says so).
+    pub months_asked: Vec<i64>,
+    /// The months already recorded.
+    pub recorded: Vec<i64>,
+}
+
+/// Rule `follow_up_due` (optional): once a follow-up after an exit is due (exit + 6 or 12
+/// months) and not recorded, the clause's referent facilitator (else the structure's staff)
+/// is told once (stage `due`; the period is the months and the exit date, so a corrected
+/// exit date is told again), within [`FOLLOW_UP_REMINDER_DAYS`] of the due day.
+pub fn follow_up_due(p: &PlacementFollowUps, today: NaiveDate) -> Vec<Reminder> {
+    let Some(exit_on) = p.exit_on else {
+        return Vec::new();
+    };
+    p.months_asked
+        .iter()
+        .filter(|m| !p.recorded.contains(m))
+        .filter_map(|&months| {
+            let due_on = crate::domain::follow_ups::due_on(exit_on, months);
+            let late = days_between(due_on, today);
+            (0..=FOLLOW_UP_REMINDER_DAYS)
+                .contains(&late)
+                .then(|| Reminder {
+                    rule: ReminderRule::FollowUpDue,
+                    subject_type: "placement",
+                    subject_id: p.placement_id,
+                    period: format!("{months}m-{exit_on}"),
+                    stage: "due".to_string(),
+                    recipient: facilitator_of(p.clause_id, p.referent_id),
+                    due_on,
+                    obligation: false,
+                    facts: vec![
+                        fact("participant_id", p.participant_id.to_string()),
+                        fact("months", months.to_string()),
+                        fact("ended_on", format_date_fr(exit_on)),
+                        fact("follow_up_due_on", format_date_fr(due_on)),
+                    ],
+                })
+        })
+        .collect()
+}
+
 // ---------------------------------------------------------------------------------------
 // Start of works
 
@@ -941,6 +997,42 @@ mod tests {
             ends_on,
             outcome: outcome.map(|o| o.parse().expect("an exit outcome")),
         }
+    }
+
+    #[test]
+    fn a_follow_up_is_told_once_due_and_not_after_it_is_recorded() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let p = PlacementFollowUps {
+            placement_id: 7,
+            participant_id: 3,
+            clause_id: 1,
+            referent_id: Some(9),
+            exit_on: Some(d(2026, 1, 15)),
+            months_asked: vec![6, 12],
+            recorded: vec![],
+        };
+        assert!(follow_up_due(&p, d(2026, 7, 14)).is_empty());
+        let r = follow_up_due(&p, d(2026, 7, 15));
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].rule, ReminderRule::FollowUpDue);
+        assert_eq!(r[0].recipient, Recipient::Facilitator(9));
+        assert_eq!(
+            (r[0].period.as_str(), r[0].stage.as_str()),
+            ("6m-2026-01-15", "due")
+        );
+        assert_eq!(follow_up_due(&p, d(2026, 8, 14)).len(), 1);
+        assert!(follow_up_due(&p, d(2026, 8, 15)).is_empty());
+        let recorded = PlacementFollowUps {
+            recorded: vec![6],
+            ..p.clone()
+        };
+        assert!(follow_up_due(&recorded, d(2026, 7, 20)).is_empty());
+        assert_eq!(
+            follow_up_due(&recorded, d(2027, 1, 15))[0].period,
+            "12m-2026-01-15"
+        );
+        let no_exit = PlacementFollowUps { exit_on: None, ..p };
+        assert!(follow_up_due(&no_exit, d(2026, 7, 20)).is_empty());
     }
 
     #[test]

@@ -351,6 +351,8 @@ vocabulary! {
         /// Not a reminder: an invitation or password-reset link, sent alone, its body erased
         /// from the outbox once sent.
         PasswordLink = "password_link",
+        /// A follow-up after an exit that has become due, told to the clause's referent.
+        FollowUpDue = "follow_up_due",
     }
 }
 

@@ -74,8 +74,14 @@ const SOCIAL_CONSIDERATIONS: &CodeList = &[
 ];
 
 const ENVIRONMENTAL_CONSIDERATIONS: &CodeList = &[
-    ("clause_environnementale", "Clause environnementale d'exécution"),
-    ("critere_environnemental", "Critère environnemental d'attribution"),
+    (
+        "clause_environnementale",
+        "Clause environnementale d'exécution",
+    ),
+    (
+        "critere_environnemental",
+        "Critère environnemental d'attribution",
+    ),
 ];
 
 const FREQUENCIES: &CodeList = &[("monthly", "Mensuelle"), ("quarterly", "Trimestrielle")];

@@ -39,6 +39,7 @@ pub fn rule_label(rule: ReminderRule) -> &'static str {
         ReminderRule::HoursRejected => "Heures refusées",
         ReminderRule::Digest => "Relances regroupées",
         ReminderRule::PasswordLink => "Lien pour choisir un mot de passe",
+        ReminderRule::FollowUpDue => "Suivi après la sortie à faire",
     }
 }
 

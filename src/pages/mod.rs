@@ -22,6 +22,7 @@ pub mod contracts;
 pub mod corrections;
 pub mod corrections_records;
 pub mod emails;
+pub mod follow_ups;
 pub mod home;
 pub mod login;
 pub mod needs;
@@ -224,6 +225,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "record_missing.html",
         include_str!("../../templates/pages/record_missing.html"),
+    ),
+    (
+        "_follow_ups.html",
+        include_str!("../../templates/pages/_follow_ups.html"),
+    ),
+    (
+        "follow_ups.html",
+        include_str!("../../templates/pages/follow_ups.html"),
     ),
 ];
 
@@ -719,6 +728,7 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "mise-en-situation-corrigee" => "La mise en situation est corrigée.",
         "mise-en-situation-annulee" => "La mise en situation est annulée : elle ne compte plus nulle part.",
         "organisation-corrigee" => "L'organisation est corrigée.",
+        "suivi-enregistre" => "Le suivi après la sortie est enregistré.",
         _ => return None,
     })
 }
@@ -776,6 +786,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(account::routes());
     routes.extend(to_clause::routes());
     routes.extend(corrections_records::routes());
+    routes.extend(follow_ups::routes());
     routes
 }
 

@@ -58,9 +58,9 @@ const SEXES: &CodeList = &[("female", "Femme"), ("male", "Homme")];
 
 /// A choice of a select or a checkbox list: its code and its French label.
 #[derive(Serialize, Clone)]
-struct Choice {
-    code: String,
-    label: String,
+pub(crate) struct Choice {
+    pub(crate) code: String,
+    pub(crate) label: String,
 }
 
 fn choices(list: &CodeList) -> Vec<Choice> {
@@ -99,7 +99,7 @@ fn form_field(field: &str, fields: &[&str]) -> String {
 }
 
 /// A refused use case's errors beside the form's `fields`.
-fn errors_of(e: &ApiError, fields: &[&str]) -> FieldErrors {
+pub(crate) fn errors_of(e: &ApiError, fields: &[&str]) -> FieldErrors {
     let mut out = FieldErrors::default();
     for (field, message) in FieldErrors::of_problem(e).0 {
         out.0.entry(form_field(&field, fields)).or_insert(message);
@@ -118,7 +118,7 @@ fn errors_of_rules(broken: &[Violation], fields: &[&str]) -> FieldErrors {
 
 /// The status of a form answered again with its errors: the refusal's, or 200 for an htmx
 /// request (htmx swaps only successful answers).
-fn refused_status(visitor: &Visitor, e: &ApiError) -> Status {
+pub(crate) fn refused_status(visitor: &Visitor, e: &ApiError) -> Status {
     if visitor.htmx {
         return Status::Ok;
     }
@@ -127,7 +127,7 @@ fn refused_status(visitor: &Visitor, e: &ApiError) -> Status {
 
 /// A failed use case as a page: a record not found (another structure's, or none) gets the
 /// people pages' own words (404); any other problem its words from the catalogue.
-fn problem(visitor: &Visitor, caller: &Caller, e: impl Into<ApiError>) -> Exit {
+pub(crate) fn problem(visitor: &Visitor, caller: &Caller, e: impl Into<ApiError>) -> Exit {
     missing_or(
         visitor,
         caller,
@@ -137,7 +137,12 @@ fn problem(visitor: &Visitor, caller: &Caller, e: impl Into<ApiError>) -> Exit {
 }
 
 /// `problem`, with the words of a 404.
-fn missing_or(visitor: &Visitor, caller: &Caller, e: ApiError, message: &'static str) -> Exit {
+pub(crate) fn missing_or(
+    visitor: &Visitor,
+    caller: &Caller,
+    e: ApiError,
+    message: &'static str,
+) -> Exit {
     if e.status != 404 {
         return visitor.problem(e);
     }
@@ -855,10 +860,11 @@ struct ExitValues {
 
 /// The forms of a person's page as they come back refused (or empty).
 #[derive(Default)]
-struct Forms {
+pub(crate) struct Forms {
     eligibility: Option<EligibilityValues>,
     place: Option<PlaceValues>,
     exit: Option<ExitValues>,
+    pub(crate) follow_up: Option<crate::pages::follow_ups::FollowUpValues>,
 }
 
 #[derive(Serialize)]
@@ -888,6 +894,8 @@ struct PersonPage {
     place: PlaceValues,
     exit: ExitValues,
     today: String,
+    /// Each exited placement's follow-ups, with the form to record one that is due.
+    follow_ups: crate::pages::follow_ups::Section,
 }
 
 /// Everything a person's page reads, through the API's use cases (each read audited as
@@ -900,6 +908,7 @@ struct PersonData {
     history: Vec<HistoryEntry>,
     assignments: Vec<crate::store::assignments::Placeable>,
     employers: Vec<(OrganisationId, String)>,
+    follow_ups: crate::pages::follow_ups::FollowUpData,
 }
 
 async fn person_data(
@@ -933,7 +942,9 @@ async fn person_data(
             )?;
             employers.extend(orgs.into_iter().map(|o| (o.id, o.name)));
         }
+        let follow_ups = crate::pages::follow_ups::load(c, who.structure_id, id)?;
         Ok(PersonData {
+            follow_ups,
             view: *view,
             validations,
             placements,
@@ -971,7 +982,14 @@ fn person_page(data: PersonData, forms: Forms, today: NaiveDate) -> PersonPage {
         .filter(|h| !h.changes.is_empty())
         .collect();
     history.reverse();
+    let follow_ups = crate::pages::follow_ups::section(
+        &data.placements,
+        data.follow_ups,
+        forms.follow_up,
+        today,
+    );
     PersonPage {
+        follow_ups,
         id,
         person: details(&data.view),
         validations,
@@ -1022,7 +1040,7 @@ fn person_page(data: PersonData, forms: Forms, today: NaiveDate) -> PersonPage {
 }
 
 /// A person's page for `caller`, with `forms` as they came back.
-async fn render_person(
+pub(crate) async fn render_person(
     visitor: &Visitor,
     caller: &Caller,
     db: &Db,

@@ -640,6 +640,32 @@ pub fn clause_reminders(
             today,
         ));
     }
+    // Follow-ups after an exit that have become due.
+    let months_asked = crate::domain::follow_ups::months_asked(
+        crate::store::follow_ups::twelve_months(conn, clause.structure_id)?,
+    )
+    .to_vec();
+    let exited: Vec<i64> = facts
+        .placements
+        .iter()
+        .filter(|p| p.exit_on.is_some())
+        .map(|p| p.id.0)
+        .collect();
+    let recorded = crate::store::follow_ups::recorded_months(conn, &exited)?;
+    for p in facts.placements.iter().filter(|p| p.exit_on.is_some()) {
+        due.extend(rules::follow_up_due(
+            &rules::PlacementFollowUps {
+                placement_id: p.id.0,
+                participant_id: p.participant_id.0,
+                clause_id: clause.id.0,
+                referent_id: clause.referent_id.map(i64::from),
+                exit_on: p.exit_on,
+                months_asked: months_asked.clone(),
+                recorded: recorded.get(&p.id.0).cloned().unwrap_or_default(),
+            },
+            today,
+        ));
+    }
     // Proposals to this clause's needs waiting for the contractor's answer.
     for r in crate::store::referrals::waiting_for_reminders(conn, today, config.referral_wait_days)?
         .into_iter()
@@ -720,6 +746,20 @@ fn context(
         let url = format!(
             "{}{page}",
             ctx.get("public_url").cloned().unwrap_or_default()
+        );
+        set(&mut ctx, "page_url", url);
+    }
+    if r.rule == ReminderRule::FollowUpDue {
+        let participant = r
+            .facts
+            .iter()
+            .find(|(k, _)| k == "participant_id")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        let url = format!(
+            "{}/people/{participant}#follow-up-{}",
+            ctx.get("public_url").cloned().unwrap_or_default(),
+            r.subject_id
         );
         set(&mut ctx, "page_url", url);
     }

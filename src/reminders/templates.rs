@@ -33,6 +33,7 @@ const TEMPLATES: &[(&str, &str)] = email_templates!(
     "exit_missing",
     "referral_waiting",
     "hours_rejected",
+    "follow_up_due",
 );
 
 fn environment() -> &'static Environment<'static> {
@@ -192,6 +193,8 @@ mod tests {
             "proposed_on",
             "days_waiting",
             "digest_part",
+            "months",
+            "follow_up_due_on",
         ];
         let mut ctx: BTreeMap<String, String> = keys
             .iter()
@@ -231,7 +234,7 @@ mod tests {
 
     #[test]
     fn every_message_renders_in_french_with_escaped_html() {
-        assert_eq!(rules().len(), 9);
+        assert_eq!(rules().len(), 10);
         for rule in rules() {
             let r = render_full(rule, &full_context("late_7d")).unwrap_or_else(|e| panic!("{e}"));
             assert!(!r.subject.is_empty() && !r.subject.contains('\n'), "{rule}");

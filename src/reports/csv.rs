@@ -9,16 +9,22 @@
 //!
 //! Rows: `total,all` (beneficiaries and hours), then every cell of every breakdown in the
 //! API's order (a hidden cell has empty persons and hours and is marked suppressed), then
-//! `exits,<outcome>` with the number of exits in `persons`, then the PNAD counts of contracts
-//! (not persons) in `persons`: `pnad,<figure>` for the totals and `pnad_<figure>,<buyer id>`
-//! per buyer, with the buyer's name as label. Hours have two decimals at most,
+//! `exits,<outcome>` with the number of exits in `persons`, `exits,dynamic_share`, then
+//! `follow_up_6m,<situation>` (`due`, each situation, `not_recorded`) with the number of
+//! follow-ups in `persons` and `follow_up_6m,dynamic_share` (the two shares are percentages
+//! with one decimal written in the hours column, empty and suppressed when not shown), then
+//! the PNAD counts of contracts (not persons) in `persons`: `pnad,<figure>` for the totals and
+//! `pnad_<figure>,<buyer id>` per buyer, with the buyer's name as label. Hours have two
+//! decimals at most,
 //! as in the JSON. A funder's selection under the threshold (`reports::BelowThreshold`) is
 //! one line saying so in French, and nothing else.
 
 use std::collections::BTreeMap;
 
 use crate::domain::spreadsheet::CsvDialect;
-use crate::reports::{key_label, outcome_label, AnnualReport, Report, BREAKDOWN_TITLES};
+use crate::reports::{
+    follow_up_label, key_label, outcome_label, AnnualReport, Report, BREAKDOWN_TITLES,
+};
 
 const HEADER_FR: [&str; 6] = [
     "Ventilation",
@@ -151,6 +157,35 @@ fn render_figures(
             suppressed: n.is_none(),
         });
     }
+    let share_line = |breakdown: &'static str, title: &'static str, share: Option<i64>| Line {
+        breakdown,
+        title,
+        key: "dynamic_share",
+        label: "Part de sorties dynamiques (%)".to_string(),
+        persons: None,
+        // A percentage with one decimal, written where hours are (hundredths).
+        hours: share.map(|tenths| tenths * 10),
+        suppressed: share.is_none(),
+    };
+    lines.push(share_line("exits", "Sorties", report.exits.dynamic_share));
+    for (code, n) in report.follow_up_6m.named() {
+        lines.push(Line {
+            breakdown: "follow_up_6m",
+            title: "Situation à 6 mois",
+            key: code,
+            label: follow_up_label(code).to_string(),
+            persons: n,
+            hours: None,
+            suppressed: n.is_none(),
+        });
+    }
+    let mut share = share_line(
+        "follow_up_6m",
+        "Situation à 6 mois",
+        report.follow_up_6m.dynamic_share,
+    );
+    share.label = "Part en emploi ou en formation qualifiante (%)".to_string();
+    lines.push(share);
     pnad_lines(report, &buyer_keys, &mut lines);
     let mut w = writer(dialect);
     w.write_record(match dialect {

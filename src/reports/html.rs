@@ -357,6 +357,8 @@ pub struct PageContext {
     /// The PNAD counts per buyer (issue 20).
     pub pnad_buyers: Vec<PnadBuyerView>,
     pub exits: Vec<Figure>,
+    /// The situation at 6 months: the follow-ups due, by situation, and the share.
+    pub follow_up_6m: Vec<Figure>,
     pub trend: Chart,
     pub breakdowns: Vec<BreakdownView>,
     pub withheld: Option<String>,
@@ -484,18 +486,54 @@ pub fn page_context(report: &AnnualReport, extras: &PageExtras) -> PageContext {
     ];
     let pnad = pnad_figures(&report.pnad);
     let pnad_buyers = pnad_buyer_rows(&report.pnad);
-    let exits = report
+    let share_value = |share: Option<i64>, any: bool, shown: bool| match share {
+        Some(tenths) => format_rate_fr(tenths),
+        None if any && !shown => "secret statistique".to_string(),
+        None => "sans objet".to_string(),
+    };
+    let count_value = |n: Option<i64>| {
+        n.map(format_int_fr)
+            .unwrap_or_else(|| "secret statistique".into())
+    };
+    let mut exits: Vec<Figure> = report
         .exits
         .named()
         .into_iter()
         .map(|(code, n)| Figure {
             label: outcome_label(code).to_string(),
-            value: n
-                .map(format_int_fr)
-                .unwrap_or_else(|| "secret statistique".into()),
+            value: count_value(n),
             note: None,
         })
         .collect();
+    let any_exit = report.exits.named().iter().any(|(_, n)| n != &Some(0));
+    exits.push(Figure {
+        label: "Part de sorties dynamiques (emploi durable, de transition, sortie positive)".into(),
+        value: share_value(
+            report.exits.dynamic_share,
+            any_exit,
+            report.suppression_threshold.is_none(),
+        ),
+        note: None,
+    });
+    let six = &report.follow_up_6m;
+    let mut follow_up_6m: Vec<Figure> = six
+        .named()
+        .into_iter()
+        .map(|(code, n)| Figure {
+            label: crate::reports::follow_up_label(code).to_string(),
+            value: count_value(n),
+            note: None,
+        })
+        .collect();
+    follow_up_6m.push(Figure {
+        label: "Part en emploi ou en formation qualifiante (situations connues)".into(),
+        value: share_value(
+            six.dynamic_share,
+            six.due != Some(0),
+            report.suppression_threshold.is_none(),
+        ),
+        note: None,
+    });
     let trend_points: Vec<(String, i64, String)> = extras
         .trend
         .iter()
@@ -611,6 +649,7 @@ pub fn page_context(report: &AnnualReport, extras: &PageExtras) -> PageContext {
         pnad,
         pnad_buyers,
         exits,
+        follow_up_6m,
         trend: vertical_chart(&trend_points, trend_description),
         breakdowns,
         withheld,

@@ -38,13 +38,14 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::domain::catalogue::{is_code, CLAUSE_KINDS, OUTCOMES};
+use crate::domain::follow_ups::{dynamic_exits, six_months, Group};
 use crate::domain::ids::{OrganisationId, StructureId};
 use crate::domain::period::Period;
 use crate::domain::pnad::{self, Targets};
 use crate::domain::report::{fte, headline, rate_tenths, Figures};
 use crate::domain::suppression::{suppress_breakdowns, without_suppression, SuppressedBreakdowns};
 use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
-use crate::domain::vocabulary::ClauseKind;
+use crate::domain::vocabulary::{ClauseKind, ExitOutcome};
 use crate::store::reports::{ClauseFigures, Counted, PnadBuyerRow, ReportScope};
 
 /// The stable code of the 422 refusing a funder a period that is not whole calendar years.
@@ -112,6 +113,12 @@ pub struct Exits {
     pub transitional_employment: Option<i64>,
     pub positive_exit: Option<i64>,
     pub other: Option<i64>,
+    /// Dynamic exits (docs/domain.md#figure-dynamic-exits): durable + transitional +
+    /// positive over all exits, a percentage with one decimal; null without exits, and for a
+    /// funder unless every count above is shown and at least threshold persons left.
+    #[schema(value_type = Option<f64>)]
+    #[serde(serialize_with = "ser_opt_tenths")]
+    pub dynamic_share: Option<i64>,
 }
 
 impl Exits {
@@ -122,6 +129,66 @@ impl Exits {
             ("positive_exit", self.positive_exit),
             ("other", self.other),
         ]
+    }
+}
+
+/// The situation at 6 months ("situation à 6 mois", docs/domain.md#figure-follow-up-6m):
+/// the 6-month follow-ups due in the period, by situation recorded, and the share in
+/// employment or qualifying training among those recorded other than unknown. A funder sees
+/// nothing under threshold persons due, null for a hidden cell, and the share only when no
+/// cell is hidden.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FollowUp6m {
+    pub due: Option<i64>,
+    pub durable_employment: Option<i64>,
+    pub transitional_employment: Option<i64>,
+    pub qualifying_training: Option<i64>,
+    pub job_search: Option<i64>,
+    pub inactive: Option<i64>,
+    pub unknown: Option<i64>,
+    pub not_recorded: Option<i64>,
+    #[schema(value_type = Option<f64>)]
+    #[serde(serialize_with = "ser_opt_tenths")]
+    pub dynamic_share: Option<i64>,
+}
+
+impl FollowUp6m {
+    fn from_figures(f: &crate::domain::follow_ups::SixMonths) -> FollowUp6m {
+        FollowUp6m {
+            due: f.due,
+            durable_employment: f.cell("durable_employment"),
+            transitional_employment: f.cell("transitional_employment"),
+            qualifying_training: f.cell("qualifying_training"),
+            job_search: f.cell("job_search"),
+            inactive: f.cell("inactive"),
+            unknown: f.cell("unknown"),
+            not_recorded: f.cell(crate::domain::follow_ups::NOT_RECORDED),
+            dynamic_share: f.dynamic_share,
+        }
+    }
+
+    /// The counts with their codes, in the API's order (for renderers).
+    pub fn named(&self) -> [(&'static str, Option<i64>); 8] {
+        [
+            ("due", self.due),
+            ("durable_employment", self.durable_employment),
+            ("transitional_employment", self.transitional_employment),
+            ("qualifying_training", self.qualifying_training),
+            ("job_search", self.job_search),
+            ("inactive", self.inactive),
+            ("unknown", self.unknown),
+            ("not_recorded", self.not_recorded),
+        ]
+    }
+}
+
+/// French labels of the situation at 6 months' counts.
+pub fn follow_up_label(code: &str) -> &'static str {
+    match code {
+        "due" => "Suivis à 6 mois dus",
+        "not_recorded" => "Situation non renseignée",
+        c => crate::domain::catalogue::label(crate::domain::follow_ups::SITUATIONS, c)
+            .unwrap_or("Autre situation"),
     }
 }
 
@@ -268,6 +335,7 @@ pub struct AnnualReport {
     /// Always present (a funder's selection under the threshold gets a [`BelowThreshold`]).
     pub breakdowns: Option<SuppressedBreakdowns>,
     pub exits: Exits,
+    pub follow_up_6m: FollowUp6m,
     pub pnad: Pnad,
     pub previous: Previous,
     pub headline: String,
@@ -296,6 +364,7 @@ pub struct BelowThreshold {
     employment_contracts: Option<i64>,
     breakdowns: SuppressedBreakdowns,
     exits: Exits,
+    follow_up_6m: FollowUp6m,
     pnad: NoPnad,
     previous: Previous,
     headline: String,
@@ -332,6 +401,7 @@ impl BelowThreshold {
             employment_contracts: None,
             breakdowns: SuppressedBreakdowns::default(),
             exits: Exits::default(),
+            follow_up_6m: FollowUp6m::default(),
             pnad: NoPnad::default(),
             previous: Previous {
                 from: previous.from.to_string(),
@@ -388,6 +458,8 @@ pub struct Others {
     pub exits: BTreeMap<String, Counted>,
     /// Contracts notified per buyer with their considerations, and the year's targets.
     pub pnad: PnadInputs,
+    /// The 6-month follow-ups due in the period by situation (None: not recorded).
+    pub follow_up_6m: crate::domain::follow_ups::DueGroups,
     /// (hours, beneficiaries) of the previous period; None when withheld from a funder.
     pub previous: Option<(i64, i64)>,
 }
@@ -433,6 +505,17 @@ pub fn assemble(
         (Some((_, persons)), Some(t)) if persons < t => None,
         (p, _) => p,
     };
+    let exit_groups: Vec<(ExitOutcome, Group)> = exit_counts
+        .iter()
+        .filter_map(|(k, n)| {
+            let g = Group {
+                placements: n.placements,
+                persons: n.persons,
+            };
+            ExitOutcome::parse(k).map(|o| (o, g))
+        })
+        .collect();
+    let follow_up_6m = six_months(&inputs.follow_up_6m, suppression);
     AnnualReport {
         year: period.calendar_year(),
         from: period.from.to_string(),
@@ -452,8 +535,10 @@ pub fn assemble(
             transitional_employment: shown("transitional_employment"),
             positive_exit: shown("positive_exit"),
             other: shown("other"),
+            dynamic_share: dynamic_exits(&exit_groups, suppression),
         },
         pnad: pnad_figures(&inputs.pnad),
+        follow_up_6m: FollowUp6m::from_figures(&follow_up_6m),
         previous: Previous {
             from: previous_period.from.to_string(),
             to: previous_period.to.to_string(),
@@ -612,6 +697,7 @@ mod tests {
             .into_iter()
             .collect(),
             pnad: PnadInputs::counts(8, 3, 1),
+            follow_up_6m: Default::default(),
             previous: Some((160700, 2)),
         };
         let period = Period::year(2025);
@@ -704,6 +790,7 @@ mod tests {
             },
             exits: BTreeMap::new(),
             pnad: PnadInputs::counts(8, 3, 1),
+            follow_up_6m: Default::default(),
             previous: Some((160700, 9)),
         };
         let period = Period::year(2025);
@@ -734,7 +821,7 @@ mod tests {
             v.as_object().unwrap().keys().cloned().collect()
         };
         assert_eq!(field_names(&below), field_names(&shown));
-        for part in ["exits", "pnad", "previous", "breakdowns"] {
+        for part in ["exits", "follow_up_6m", "pnad", "previous", "breakdowns"] {
             assert_eq!(
                 field_names(&below[part]),
                 field_names(&shown[part]),

@@ -143,6 +143,23 @@ fn render_figures(
             Value::Count(n),
         ));
     }
+    lines.push((
+        "Part de sorties dynamiques (%)".to_string(),
+        Value::Share(report.exits.dynamic_share),
+    ));
+    for (code, n) in report.follow_up_6m.named() {
+        lines.push((
+            format!(
+                "Situation à 6 mois : {}",
+                crate::reports::follow_up_label(code)
+            ),
+            Value::Count(n),
+        ));
+    }
+    lines.push((
+        "Situation à 6 mois : part en emploi ou en formation qualifiante (%)".to_string(),
+        Value::Share(report.follow_up_6m.dynamic_share),
+    ));
     lines.extend([
         (
             "Marchés notifiés sur la période".to_string(),

@@ -7,6 +7,7 @@ pub mod clause_kinds;
 pub mod clauses;
 pub mod contracts;
 pub mod decp;
+pub mod follow_ups;
 pub mod history;
 pub mod hours;
 pub mod ids;

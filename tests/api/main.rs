@@ -16,6 +16,7 @@ mod demo;
 mod failures;
 mod files_fr;
 mod fixtures;
+mod follow_ups;
 mod foundation;
 mod hours;
 mod hours_named;

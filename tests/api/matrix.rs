@@ -1075,6 +1075,50 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
             let v = version_of(app, &w.admin, &format!("/api/v1/users/{}", s.funder_id));
             call(303, Body::Form(format!("version={v}")))
         }
+        ("POST", "/api/v1/placements/<id>/follow-ups") => {
+            let p = person(app, &w.facilitator, "Lise", &format!("Suivi {n}"));
+            eligible(app, &w.facilitator, p, "2026-01-10");
+            let pl = placement(app, &w.facilitator, p, w.assignment_a, w.contractor_a, "Maçon");
+            let r = app.post(
+                &format!("/api/v1/placements/{pl}/exit"),
+                &w.facilitator,
+                json!({"ended_on": "2026-05-15", "outcome": "durable_employment"}),
+            );
+            assert_eq!(r.status, 200, "exit: {}", r.text);
+            with_id(
+                json_call(
+                    201,
+                    json!({"months": 6, "situation": "job_search", "observed_on": "2026-11-20",
+                           "source": "person"}),
+                ),
+                pl,
+            )
+        }
+        ("GET", "/api/v1/follow-ups") => with_query(get(), "due=true"),
+        ("GET", "/follow-ups") => get(),
+        ("POST", "/people/placements/<id>/follow-ups") => {
+            let p = person(app, &w.facilitator, "Lise", &format!("Suivi page {n}"));
+            eligible(app, &w.facilitator, p, "2026-01-10");
+            let pl = placement(app, &w.facilitator, p, w.assignment_a, w.contractor_a, "Maçon");
+            let r = app.post(
+                &format!("/api/v1/placements/{pl}/exit"),
+                &w.facilitator,
+                json!({"ended_on": "2026-05-15", "outcome": "durable_employment"}),
+            );
+            assert_eq!(r.status, 200, "exit: {}", r.text);
+            with_id(
+                call(
+                    303,
+                    Body::Form(
+                        "months=6&situation=job_search&observed_on=2026-11-20&source=person"
+                            .to_string(),
+                    ),
+                ),
+                pl,
+            )
+        }
+        ("GET", "/api/v1/follow-ups/settings") => get(),
+        ("PUT", "/api/v1/follow-ups/settings") => json_call(200, json!({"twelve_months": false})),
         (method, path) => panic!(
             "{method} {path}: no entry in the matrix's success table (tests/api/matrix.rs, fn success)"
         ),

@@ -9,7 +9,7 @@ use crate::fixtures::{contractor_user, world};
 use crate::on_both;
 
 /// Each list, its length in the domain, and one (code, French label) it must hold.
-const LISTS: [(&str, usize, &str, &str); 9] = [
+const LISTS: [(&str, usize, &str, &str); 11] = [
     (
         "criteria",
         catalogue::CRITERIA.len(),
@@ -54,6 +54,13 @@ const LISTS: [(&str, usize, &str, &str); 9] = [
         "45",
         "Travaux de construction",
     ),
+    (
+        "follow-up-situations",
+        6,
+        "qualifying_training",
+        "Formation qualifiante",
+    ),
+    ("follow-up-sources", 4, "france_travail", "France Travail"),
 ];
 
 /// The label of `code` in a list answer.

@@ -91,7 +91,7 @@ on_both!(
         assert!(lines_of(&l, "entries_waiting").is_empty(), "{l}");
         // The kinds come with their French headings.
         let kinds = l["kinds"].as_array().unwrap();
-        assert_eq!(kinds.len(), 6, "{l}");
+        assert_eq!(kinds.len(), 7, "{l}");
         assert_eq!(kinds[0]["heading"], "Comptes rendus d'heures en retard");
         // Today's items are still there, apart.
         assert!(l["items"].is_array() && l["total"].is_i64(), "{l}");

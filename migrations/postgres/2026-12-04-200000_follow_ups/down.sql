@@ -1,0 +1,3 @@
+DROP INDEX placements_exited;
+DROP INDEX follow_ups_structure;
+DROP TABLE follow_ups;
