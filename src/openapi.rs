@@ -1966,6 +1966,29 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                      409 or 422: nothing is stored",
                 )
         }
+        ("GET", "/people/<pid>/eligibility/<id>/withdraw") => d
+            .path("pid", id(), "Identifier of the person")
+            .id("eligibility validation")
+            .html(
+                200,
+                "The confirmation page asking the reason, with the validation's history",
+            ),
+        ("POST", "/people/<pid>/eligibility/<id>/withdraw") => {
+            let mut d = d
+                .path("pid", id(), "Identifier of the person")
+                .id("eligibility validation");
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "version": {"type": "string", "description": "The validation's version the page was filled from"},
+                "reason": {"type": "string"}
+            })));
+            d.redirect(303, "Withdrawn: back to the person's page with its notice")
+                .html(
+                    200,
+                    "The page again with the refusal (422 or 409), or the other change (412): \
+                     nothing is changed",
+                )
+        }
         ("POST", "/needs/<id>/close") => {
             let mut d = d.id("need");
             d.body = Some(form_body(json!({"csrf_token": {"type": "string"}})));

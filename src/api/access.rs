@@ -187,6 +187,8 @@ pub const ROUTES: &[Access] = &[
     a("GET", "/needs/new", STAFF, "New recruitment need form"),
     a("POST", "/needs/new", STAFF, "New recruitment need form: records the need (as POST /api/v1/needs), then its page"),
     a("POST", "/needs/<id>/propose", STAFF, "Proposal form: proposes a person to the need (as POST /api/v1/referrals), back to the need with a notice"),
+    a("GET", "/people/<pid>/eligibility/<id>/withdraw", STAFF, "Confirmation page of an eligibility validation's withdrawal, asking its reason, with its history"),
+    a("POST", "/people/<pid>/eligibility/<id>/withdraw", STAFF, "Withdraws an eligibility validation entered by mistake (as POST /api/v1/participants/{pid}/eligibility/{id}/withdraw with the form's version as If-Match), back to the person"),
     a("POST", "/needs/<id>/close", STAFF, "Close button of a need (as POST /api/v1/needs/{id}/close), back to the need with a notice"),
     a("GET", "/account", ANY, "« Mon compte »: the own password change form and the reminder preferences"),
     a("POST", "/account/password", ANY, "Own password change form (as PUT /api/v1/me/password): the other sessions end"),

@@ -21,6 +21,7 @@ pub mod contractor;
 pub mod contracts;
 pub mod corrections;
 pub mod corrections_records;
+pub mod eligibility_withdraw;
 pub mod emails;
 pub mod follow_ups;
 pub mod home;
@@ -717,6 +718,7 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "organisation-creee" => "L'organisation est enregistrée.",
         "personne-proposee" => "La personne est proposée à l'entreprise pour ce besoin.",
         "besoin-enregistre" => "Le besoin de recrutement est enregistré : proposez-lui des personnes.",
+        "eligibilite-retiree" => "La validation d'éligibilité est retirée ; le retrait figure dans son historique.",
         "besoin-clos" => "Le besoin est clos : aucune nouvelle personne ne peut lui être proposée.",
         "seuil-enregistre" => "Le seuil de l'acheteur est enregistré : la liste des marchés à clauser en tient compte.",
         "marche-corrige" => "Le marché est corrigé ; la correction figure dans son historique.",
@@ -783,6 +785,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(organisations::routes());
     routes.extend(needs::routes());
     routes.extend(clause_progress::routes());
+    routes.extend(eligibility_withdraw::routes());
     routes.extend(account::routes());
     routes.extend(to_clause::routes());
     routes.extend(corrections_records::routes());

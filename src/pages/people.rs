@@ -626,6 +626,7 @@ fn details(p: &ParticipantView) -> Details {
 
 #[derive(Serialize)]
 struct ValidationRow {
+    id: i64,
     validated_on: String,
     valid_until: String,
     criteria: Vec<String>,
@@ -964,6 +965,7 @@ fn person_page(data: PersonData, forms: Forms, today: NaiveDate) -> PersonPage {
         .validations
         .into_iter()
         .map(|v| ValidationRow {
+            id: v.row.id,
             validated_on: v.row.validated_on.to_string(),
             valid_until: v.row.valid_until.to_string(),
             criteria: v.criteria.iter().map(|c| label_of(CRITERIA, c)).collect(),

@@ -93,6 +93,19 @@ on_both!(
         );
         assert_eq!(r.status, 422, "{}", r.text);
         r.assert_refused_on(&["months", "situation", "source"]);
+        let codes: Vec<&str> = r.body["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["code"].as_str())
+            .collect();
+        for code in [
+            "follow_up_months",
+            "situation_unknown",
+            "follow_up_source_unknown",
+        ] {
+            assert!(codes.contains(&code), "{code}: {}", r.text);
+        }
         assert!(r.text.contains("6 ou 12 mois"), "{}", r.text);
         let mut before = six.clone();
         before["observed_on"] = json!("2026-05-01");

@@ -899,6 +899,23 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
             call(204, Body::None),
             fixtures::assign(app, &w.admin, draft_clause(app, s), w.contractor_a, "holder", 100),
         ),
+        // A fresh validation is at version 1.
+        ("GET", "/people/<pid>/eligibility/<id>/withdraw") => {
+            let p = person(app, &w.facilitator, "Noa", &format!("Retrait page {n}"));
+            remember_validation(p, &eligible(app, &w.facilitator, p, "2026-11-01"));
+            with_id(get(), p)
+        }
+        ("POST", "/people/<pid>/eligibility/<id>/withdraw") => {
+            let p = person(app, &w.facilitator, "Noa", &format!("Retrait page {n}"));
+            remember_validation(p, &eligible(app, &w.facilitator, p, "2026-11-01"));
+            with_id(
+                call(
+                    303,
+                    Body::Form("version=1&reason=Erreur+de+saisie".into()),
+                ),
+                p,
+            )
+        }
         ("POST", "/api/v1/participants/<pid>/eligibility/<id>/withdraw") => {
             let p = person(app, &w.facilitator, "Noa", &format!("Retrait {n}"));
             remember_validation(p, &eligible(app, &w.facilitator, p, "2026-11-01"));

@@ -861,3 +861,90 @@ on_both!(
     anonymised_people_are_not_found_by_the_search,
     anonymised_people_are_not_found
 );
+
+on_both!(
+    an_eligibility_validation_is_withdrawn_from_the_person_s_page,
+    |app: &TestApp| {
+        let w = fixtures::world(app, "PLIE");
+        let p = participant(app, &w.facilitator, "Awa", "Diallo", "1990-04-02");
+        let validation = eligible(app, &w.facilitator, p, "2026-11-01")["id"]
+            .as_i64()
+            .expect("validation id");
+        let s = app.page_session(&w.facilitator);
+        let path = format!("/people/{p}/eligibility/{validation}/withdraw");
+        let person = app.page_get(&format!("/people/{p}"), &s);
+        assert!(
+            person.text.contains(&format!("href=\"{path}\"")),
+            "{}",
+            person.text
+        );
+
+        let form = app.page_get(&path, &s);
+        assert_eq!(form.status, 200, "{}", form.text);
+        assert!(form.text.contains("Retirer la validation"));
+        let version = hidden_value(&form.text, "version").expect("version field");
+        assert_eq!(version, "1");
+
+        // Without a reason: refused beside the field, nothing changed.
+        let r = app.page_post(&path, &s, &[("version", "1"), ("reason", " ")]);
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(error_beside(&r, "reason").is_some(), "{}", r.text);
+        // A version that is no longer the validation's: the page of the other change.
+        let r = app.page_post(
+            &path,
+            &s,
+            &[("version", "7"), ("reason", "Erreur de saisie")],
+        );
+        assert_eq!(r.status, 412, "{}", r.text);
+        let list = app.get(
+            &format!("/api/v1/participants/{p}/eligibility"),
+            &w.facilitator,
+        );
+        assert!(list.body[0]["withdrawn_at"].is_null(), "{}", list.text);
+
+        let r = app.page_post(
+            &path,
+            &s,
+            &[
+                ("version", "1"),
+                ("reason", "Saisie sur la mauvaise personne"),
+            ],
+        );
+        assert_eq!(r.status, 303, "{}", r.text);
+        assert_eq!(
+            r.header("Location"),
+            Some(format!("/people/{p}?fait=eligibilite-retiree#eligibilite").as_str())
+        );
+        let list = app.get(
+            &format!("/api/v1/participants/{p}/eligibility"),
+            &w.facilitator,
+        );
+        assert!(list.body[0]["withdrawn_at"].is_string(), "{}", list.text);
+        let history = app.get(
+            &format!("/api/v1/participants/{p}/eligibility/{validation}/history"),
+            &w.facilitator,
+        );
+        assert_eq!(history.body[0]["action"], "withdraw", "{}", history.text);
+        let person = app.page_get(&format!("/people/{p}?fait=eligibilite-retiree"), &s);
+        assert!(
+            person
+                .text
+                .contains("La validation d&#x27;éligibilité est retirée")
+                || person
+                    .text
+                    .contains("La validation d'éligibilité est retirée")
+        );
+        assert!(!person.text.contains(&format!("href=\"{path}\"")));
+
+        // Other roles and structures: refused, nothing shown.
+        let other = fixtures::world(app, "Autre PLIE");
+        let theirs = app.page_session(&other.facilitator);
+        assert_eq!(app.page_get(&path, &theirs).status, 404);
+        let contractor = contractor_user(app, &w.admin, w.contractor_a, "chef@bd.test");
+        let cs = PageSession {
+            cookie: contractor,
+            csrf: String::new(),
+        };
+        assert_eq!(app.page_get(&path, &cs).status, 403);
+    }
+);

@@ -1533,6 +1533,59 @@ fn sessions(c: &Ctx, walk: &mut Walk) {
 /// while a body is read), the command line, a JSON shape no body type has yet. The
 /// comparison is exact: every code of the catalogue is walked or listed here, never both.
 const PRODUCED_ELSEWHERE: &[(&str, &str)] = &[
+    // Issue 20: follow-ups after an exit and the kinds of clause, checked by their own tests.
+    (
+        "follow_up_months",
+        "follow_ups::a_follow_up_is_recorded_once_after_it_is_due_by_the_structure_s_staff",
+    ),
+    (
+        "situation_unknown",
+        "follow_ups::a_follow_up_is_recorded_once_after_it_is_due_by_the_structure_s_staff",
+    ),
+    (
+        "follow_up_source_unknown",
+        "follow_ups::a_follow_up_is_recorded_once_after_it_is_due_by_the_structure_s_staff",
+    ),
+    (
+        "follow_up_already_recorded",
+        "follow_ups::a_follow_up_is_recorded_once_after_it_is_due_by_the_structure_s_staff",
+    ),
+    (
+        "follow_up_not_due",
+        "follow_ups::a_follow_up_is_recorded_once_after_it_is_due_by_the_structure_s_staff",
+    ),
+    (
+        "observed_before_exit",
+        "follow_ups::a_follow_up_is_recorded_once_after_it_is_due_by_the_structure_s_staff",
+    ),
+    (
+        "placement_not_exited",
+        "follow_ups::a_follow_up_is_recorded_once_after_it_is_due_by_the_structure_s_staff",
+    ),
+    (
+        "reserved_holder_not_eligible",
+        "clause_kinds::reserved_contract_holders_of_its_legal_basis",
+    ),
+    (
+        "legal_basis_unknown",
+        "clause_kinds::reserved_contract_holders_of_its_legal_basis",
+    ),
+    (
+        "legal_basis_services_only",
+        "clause_kinds::reserved_contract_holders_of_its_legal_basis",
+    ),
+    (
+        "reserved_longer_than_three_years",
+        "clause_kinds::reserved_contract_holders_of_its_legal_basis",
+    ),
+    (
+        "field_not_for_clause_kind",
+        "clause_kinds::reserved_contract_holders_of_its_legal_basis",
+    ),
+    (
+        "decp_reserved_holder_kept",
+        "clause_kinds::decp_import_keeps_a_holder_a_reservation_excludes",
+    ),
     // A page's refusal, shown beside its form field (not a problem of the API).
     (
         "hours_input_invalid",
