@@ -1728,7 +1728,7 @@ on_both!(csv_and_xlsx_carry_the_same_figures, |app: &TestApp| {
                     .as_array()
                     .unwrap()
                     .iter()
-                    .find(|x| x["buyer_id"].to_string() == k)
+                    .find(|x| x["buyer_id"].as_i64().map(|id| id.to_string()).as_deref() == Some(k))
                     .unwrap();
                 assert_eq!(row[2], buyer[&b["pnad_".len()..]].to_string(), "{b}/{k}");
             }
