@@ -299,17 +299,28 @@ fn facilitator_admin_and_funder_in_the_browser() {
 
     // The admin's pages.
     stage.login("admin@navigateur.test");
+    let validation = w.api.get(&format!("/api/v1/participants/{person}/eligibility"))[0]["id"]
+        .as_i64()
+        .expect("Awa's validation");
     for (path, name) in [
-        ("/admin/users", "admin-users"),
-        ("/admin/labour-shares", "admin-labour-shares"),
-        ("/emails/failed", "emails-failed"),
-        ("/contracts", "contracts"),
-        ("/organisations", "organisations"),
-        ("/organisations/new", "organisation-new"),
-        ("/needs", "needs"),
-        ("/needs/new", "need-new"),
+        ("/admin/users".to_string(), "admin-users"),
+        ("/admin/labour-shares".to_string(), "admin-labour-shares"),
+        ("/emails/failed".to_string(), "emails-failed"),
+        ("/contracts".to_string(), "contracts"),
+        ("/organisations".to_string(), "organisations"),
+        ("/organisations/new".to_string(), "organisation-new"),
+        ("/needs".to_string(), "needs"),
+        ("/needs/new".to_string(), "need-new"),
+        ("/account".to_string(), "account"),
+        ("/contracts/to-clause".to_string(), "contracts-to-clause"),
+        ("/follow-ups".to_string(), "follow-ups"),
+        (format!("/clauses/{clause}/progress"), "clause-progress"),
+        (
+            format!("/people/{person}/eligibility/{validation}/withdraw"),
+            "eligibility-withdraw",
+        ),
     ] {
-        b.go(&stage.at(path));
+        b.go(&stage.at(&path));
         shows(&stage, "");
         check_page(b, name);
     }
