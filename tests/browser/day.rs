@@ -299,7 +299,9 @@ fn facilitator_admin_and_funder_in_the_browser() {
 
     // The admin's pages.
     stage.login("admin@navigateur.test");
-    let validation = w.api.get(&format!("/api/v1/participants/{person}/eligibility"))[0]["id"]
+    let validation = w
+        .api
+        .get(&format!("/api/v1/participants/{person}/eligibility"))[0]["id"]
         .as_i64()
         .expect("Awa's validation");
     for (path, name) in [
