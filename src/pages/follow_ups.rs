@@ -11,7 +11,7 @@ use rocket::State;
 use serde::Serialize;
 
 use crate::app::follow_ups::{self as app, DueFollowUp, FollowUpRequest, FollowUpView};
-use crate::app::placements::{self as placements, Actor};
+use crate::app::placements::Actor;
 use crate::app::AppError;
 use crate::auth::csrf::RequestOrigin;
 use crate::db::{Conn, Db};
@@ -195,23 +195,7 @@ pub async fn record(
     let caller = visitor.staff()?;
     let form = form.map(Form::into_inner).unwrap_or_default();
     visitor.check_form(&origin, &caller, form.csrf_token.as_deref())?;
-    let who = caller.clone();
-    let person = db
-        .run(move |c| {
-            Ok(placements::placement_for(c, &who, id)?
-                .record
-                .placement
-                .participant_id)
-        })
-        .await
-        .map_err(|e: AppError| {
-            people::missing_or(
-                &visitor,
-                &caller,
-                e.into(),
-                "Cette mise en situation n'existe pas ou ne fait pas partie de votre structure.",
-            )
-        })?;
+    let person = people::person_of_placement(&visitor, &caller, db, id).await?;
     let mut broken = Vec::new();
     let observed_on = match filled(form.observed_on.as_deref()) {
         Some(d) => date_field("observed_on", Some(d), &mut broken),

@@ -137,6 +137,32 @@ pub(crate) fn problem(visitor: &Visitor, caller: &Caller, e: impl Into<ApiError>
 }
 
 /// `problem`, with the words of a 404.
+/// The person of a placement of the caller's structure, for the way back to their page;
+/// another structure's or an unknown placement: the « introuvable » page.
+pub(crate) async fn person_of_placement(
+    visitor: &Visitor,
+    caller: &Caller,
+    db: &Db,
+    id: PlacementId,
+) -> Result<ParticipantId, Exit> {
+    let who = caller.clone();
+    db.run(move |c| {
+        Ok(placements::placement_for(c, &who, id)?
+            .record
+            .placement
+            .participant_id)
+    })
+    .await
+    .map_err(|e: AppError| {
+        missing_or(
+            visitor,
+            caller,
+            e.into(),
+            "Cette mise en situation n'existe pas ou ne fait pas partie de votre structure.",
+        )
+    })
+}
+
 pub(crate) fn missing_or(
     visitor: &Visitor,
     caller: &Caller,
@@ -1367,24 +1393,7 @@ pub async fn exit(
     let caller = visitor.staff()?;
     let form = form.map(Form::into_inner).unwrap_or_default();
     visitor.check_form(&origin, &caller, form.csrf_token.as_deref())?;
-    // The placement of the caller's structure (else not found), for the person's page.
-    let who = caller.clone();
-    let person = db
-        .run(move |c| {
-            Ok(placements::placement_for(c, &who, id)?
-                .record
-                .placement
-                .participant_id)
-        })
-        .await
-        .map_err(|e| {
-            missing_or(
-                &visitor,
-                &caller,
-                e.into(),
-                "Cette mise en situation n'existe pas ou ne fait pas partie de votre structure.",
-            )
-        })?;
+    let person = person_of_placement(&visitor, &caller, db, id).await?;
     let mut broken = Vec::new();
     let ended_on = match filled(form.ended_on.as_deref()) {
         Some(d) => date_field("ended_on", Some(d), &mut broken),
