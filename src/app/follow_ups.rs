@@ -14,7 +14,6 @@ use crate::domain::catalogue::codes;
 use crate::domain::follow_ups::{due_on, Situation, Source, MONTHS, SITUATIONS, SOURCES};
 use crate::domain::ids::{ParticipantId, PlacementId, StructureId, UserId};
 use crate::domain::rule::Violation;
-use crate::domain::vocabulary::HistoryAction;
 use crate::store::follow_ups::{self as store, FollowUpRow, NewFollowUp};
 use crate::store::names::person_name;
 use crate::store::{audit, placements};
@@ -234,17 +233,14 @@ pub fn due_list(
         .collect();
     named.sort_unstable();
     named.dedup();
-    for id in named {
-        audit::record(
-            conn,
-            structure_id,
-            user_id,
-            HistoryAction::Read,
-            "participant",
-            id,
-            "follow-ups due",
-        )?;
-    }
+    audit::record_reads(
+        conn,
+        structure_id,
+        user_id,
+        "participant",
+        &named,
+        "follow-ups due",
+    )?;
     Ok((items, total))
 }
 

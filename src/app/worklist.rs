@@ -14,7 +14,6 @@ use crate::domain::french::de_period;
 use crate::domain::ids::{ClauseId, StructureId, UserId};
 use crate::domain::next_action::{format_date_fr, format_hours_fr, period_label_fr};
 use crate::domain::progress::{progress, ProgressInput, ProgressStatus};
-use crate::domain::vocabulary::HistoryAction;
 use crate::store::names::{clause_labels, person_name};
 use crate::store::{audit, worklist as store};
 
@@ -340,17 +339,7 @@ pub fn work_lines(
 
     named.sort_unstable();
     named.dedup();
-    for id in named {
-        audit::record(
-            conn,
-            sid,
-            Some(user_id),
-            HistoryAction::Read,
-            "participant",
-            id,
-            "work list",
-        )?;
-    }
+    audit::record_reads(conn, sid, Some(user_id), "participant", &named, "work list")?;
     Ok(out)
 }
 

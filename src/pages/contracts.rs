@@ -53,7 +53,7 @@ const CONTRACT_KIND_LABELS: &CodeList = &[
 ];
 
 /// The calibration methods, in French.
-const METHOD_LABELS: &CodeList = &[
+pub(crate) const METHOD_LABELS: &CodeList = &[
     (
         "labour_share",
         "Part de main-d'œuvre : montant × part de main-d'œuvre × taux d'insertion ÷ coût horaire",

@@ -42,6 +42,8 @@ pub enum Kind {
     Date,
     /// Euros typed the French way (a JSON number with two decimals at most).
     Money,
+    /// A percentage typed the French way (a JSON number with two decimals at most).
+    Percent,
     /// Hours typed the French way (a JSON number with two decimals at most).
     Hours,
     /// A whole number.
@@ -62,7 +64,7 @@ impl Kind {
             Kind::Text => "text",
             Kind::Area => "area",
             Kind::Date => "date",
-            Kind::Money | Kind::Hours | Kind::Int => "number",
+            Kind::Money | Kind::Percent | Kind::Hours | Kind::Int => "number",
             Kind::Code | Kind::Id => "select",
             Kind::Check => "check",
             Kind::Codes => "checks",
@@ -90,7 +92,9 @@ pub fn choices(list: &CodeList) -> Vec<Choice> {
 /// A field of a form.
 #[derive(Clone)]
 pub struct Field {
-    /// Its name in the form and in the API's body.
+    /// Its name in the form and in the API's body; `object.key` for a key of an object of
+    /// the body (the clause's `calibration`), which is sent whole when one of its keys
+    /// changed.
     pub name: &'static str,
     pub label: &'static str,
     pub kind: Kind,
@@ -154,10 +158,19 @@ pub fn values_of(fields: &[Field], record: &Value) -> Values {
     fields
         .iter()
         .map(|f| {
-            let v = record.get(f.name).unwrap_or(&Value::Null);
-            (f.name.to_string(), shown_input(f.kind, v))
+            (
+                f.name.to_string(),
+                shown_input(f.kind, at_path(record, f.name)),
+            )
         })
         .collect()
+}
+
+/// The value at a field's name in a record: `a.b` is key `b` of object `a`.
+fn at_path<'a>(record: &'a Value, name: &str) -> &'a Value {
+    name.split('.')
+        .try_fold(record, |v, key| v.get(key))
+        .unwrap_or(&Value::Null)
 }
 
 /// A JSON value as a form's input shows it.
@@ -168,7 +181,7 @@ fn shown_input(kind: Kind, v: &Value) -> Vec<String> {
         Value::Bool(false) => Vec::new(),
         Value::String(s) => vec![s.clone()],
         Value::Number(n) => match kind {
-            Kind::Money => parse_hundredths(&n.to_string())
+            Kind::Money | Kind::Percent => parse_hundredths(&n.to_string())
                 .map(|h| format_hundredths_fr(h, h % 100 != 0))
                 .into_iter()
                 .collect(),
@@ -228,7 +241,7 @@ fn typed_json(f: &Field, typed: &[String]) -> Result<Option<Value>, Violation> {
         return Ok(None);
     }
     Ok(Some(match f.kind {
-        Kind::Money => {
+        Kind::Money | Kind::Percent => {
             let bare: String = text
                 .chars()
                 .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '€'))
@@ -292,6 +305,8 @@ pub fn body_of(
     let mut body = Map::new();
     let mut broken = Vec::new();
     let none = Vec::new();
+    // The objects of `object.key` fields: their keys as typed, and whether one changed.
+    let mut objects: BTreeMap<&str, (Map<String, Value>, bool)> = BTreeMap::new();
     for f in fields {
         // A correction leaves alone a field its form did not send (the forms send every
         // field, checkboxes with an empty marker, so that unticked ones are sent too).
@@ -311,6 +326,16 @@ pub fn body_of(
             continue;
         }
         let value = value.unwrap_or(Value::Null);
+        if let Some((object, key)) = f.name.split_once('.') {
+            let now = at_path(current, f.name);
+            let unchanged = same(now, &value) || (now.is_null() && value.is_null());
+            let entry = objects.entry(object).or_insert((Map::new(), false));
+            if !value.is_null() {
+                entry.0.insert(key.to_string(), value);
+            }
+            entry.1 |= !unchanged || how == Body::Whole;
+            continue;
+        }
         match how {
             Body::Changes if f.of_record => {
                 let now = current.get(f.name).unwrap_or(&Value::Null);
@@ -325,6 +350,11 @@ pub fn body_of(
                     body.insert(f.name.to_string(), value);
                 }
             }
+        }
+    }
+    for (object, (keys, changed)) in objects {
+        if changed {
+            body.insert(object.to_string(), Value::Object(keys));
         }
     }
     if broken.is_empty() {
@@ -372,7 +402,7 @@ fn field_views(fields: &[Field], values: &Values) -> Vec<FieldView> {
                 checked: typed.iter().any(|t| !t.trim().is_empty()),
                 values: typed,
                 choices: f.choices.clone(),
-                decimal: matches!(f.kind, Kind::Money | Kind::Hours),
+                decimal: matches!(f.kind, Kind::Money | Kind::Percent | Kind::Hours),
             }
         })
         .collect()
@@ -401,7 +431,7 @@ fn words(f: &Field, values: &[String]) -> String {
                 Err(_) => d.clone(),
             })
             .unwrap_or_default(),
-        Kind::Money => {
+        Kind::Money | Kind::Percent => {
             let typed = values.first().map(|v| v.trim()).unwrap_or("");
             match typed_json(f, &[typed.to_string()]) {
                 Ok(Some(v)) => value_words(&v, &|_| None),
@@ -688,7 +718,11 @@ pub async fn show(
 fn errors_beside(e: &ApiError, fields: &[Field]) -> FieldErrors {
     let mut out = FieldErrors::default();
     for (field, message) in FieldErrors::of_problem(e).0 {
-        let name = field.split(['.', '[']).next().unwrap_or("");
+        let name = if fields.iter().any(|f| f.name == field) {
+            field.as_str()
+        } else {
+            field.split(['.', '[']).next().unwrap_or("")
+        };
         let key = if fields.iter().any(|f| f.name == name) {
             name.to_string()
         } else {

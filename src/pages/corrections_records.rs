@@ -33,8 +33,10 @@ use crate::auth::login::forget_sessions;
 use crate::auth::{Caller, CallerCache};
 use crate::db::{Conn, Db};
 use crate::domain::catalogue::{CodeList, CONTRACT_TYPES, OUTCOMES, SIAE_KINDS};
+use crate::domain::clause_kinds::LegalBasis;
 use crate::domain::ids::{AssignmentId, ClauseId, ContractId, OrganisationId, PlacementId, UserId};
-use crate::domain::vocabulary::{OrganisationKind, Role};
+use crate::domain::siret::IDENTIFIER_TYPES;
+use crate::domain::vocabulary::{ClauseKind, OrganisationKind, Role};
 use crate::pages::corrections::{
     self as form, choices, history_lines, json_of, writer, Body, Choice, Field, HistoryLine, Kind,
     Loaded, Loader, Spec,
@@ -418,6 +420,84 @@ fn clause_fields(referents: Vec<Choice>) -> Vec<Field> {
     ]
 }
 
+/// The calibration's inputs: a change of one recomputes the clause's hours from them all.
+fn calibration_fields() -> Vec<Field> {
+    vec![
+        Field::new("calibration.method", "Méthode de calibrage", Kind::Code)
+            .choices(choices(crate::pages::contracts::METHOD_LABELS)),
+        Field::new(
+            "calibration.amount_eur",
+            "Montant pris en compte (€)",
+            Kind::Money,
+        )
+        .hint("Part de main-d'œuvre ou tranche de montant."),
+        Field::new(
+            "calibration.labour_share_percent",
+            "Part de main-d'œuvre (%)",
+            Kind::Percent,
+        )
+        .hint("Vide : celle de la table de référence selon le code CPV."),
+        Field::new("calibration.cpv_code", "Code CPV du calibrage", Kind::Text),
+        Field::new(
+            "calibration.insertion_rate_percent",
+            "Taux d'insertion (%)",
+            Kind::Percent,
+        ),
+        Field::new(
+            "calibration.hourly_cost_eur",
+            "Coût horaire chargé (€)",
+            Kind::Money,
+        ),
+        Field::new(
+            "calibration.euros_per_hour",
+            "Une heure par tranche de (€)",
+            Kind::Money,
+        ),
+        Field::new("calibration.hours", "Heures fixées", Kind::Hours),
+        Field::new(
+            "calibration.justification",
+            "Justification des heures fixées",
+            Kind::Area,
+        ),
+    ]
+}
+
+/// The fields of the clause's own kind: its legal basis, its criterion or its persons.
+fn kind_fields(kind: Option<ClauseKind>) -> Vec<Field> {
+    match kind {
+        Some(ClauseKind::ReservedContract) => {
+            vec![
+                Field::new("legal_basis", "Fondement de la réservation", Kind::Code)
+                    .required()
+                    .choices(
+                        LegalBasis::ALL
+                            .iter()
+                            .map(|b| Choice {
+                                code: b.as_str().to_string(),
+                                label: b.label().to_string(),
+                            })
+                            .collect(),
+                    ),
+            ]
+        }
+        Some(ClauseKind::AwardCriterion) => vec![
+            Field::new("weighting_percent", "Pondération du critère (%)", Kind::Int),
+            Field::new(
+                "committed_hours",
+                "Heures promises par le titulaire",
+                Kind::Hours,
+            )
+            .hint("Elles deviennent les heures exigées."),
+        ],
+        Some(ClauseKind::InsertionPurpose) => vec![Field::new(
+            "target_persons",
+            "Personnes à accompagner",
+            Kind::Int,
+        )],
+        _ => Vec::new(),
+    }
+}
+
 fn clause_loader(caller: &Caller, id: ClauseId) -> Loader {
     let sid = caller.structure_id;
     Arc::new(move |c| {
@@ -451,6 +531,17 @@ async fn clause_spec(
 ) -> Result<Spec, Exit> {
     let sid = caller.structure_id;
     let referents = read_choices(visitor, db, move |c| referent_choices(c, sid)).await?;
+    let kind = read_choices(visitor, db, move |c| {
+        Ok(clauses::clause_versioned(c, sid, id, None)
+            .ok()
+            .map(|v| v.record.kind))
+    })
+    .await?;
+    let mut fields = clause_fields(referents);
+    let reason = fields.pop();
+    fields.extend(kind_fields(kind));
+    fields.extend(calibration_fields());
+    fields.extend(reason);
     Ok(Spec {
         title: "Corriger la clause",
         here: "/contracts",
@@ -459,7 +550,7 @@ async fn clause_spec(
         action: format!("/clauses/{}/edit", id.0),
         submit: "Enregistrer la correction",
         intro: "De nouvelles dates ou une nouvelle fréquence refont la partie à venir du calendrier des jalons ; les heures exigées ne peuvent pas descendre sous celles déjà attribuées.",
-        fields: clause_fields(referents),
+        fields,
         body: Body::Changes,
         extra_labels: CLAUSE_EXTRA,
         with_history: true,
@@ -1029,13 +1120,27 @@ fn organisation_fields() -> Vec<Field> {
             .hint("Son numéro, par exemple 93 ou 2A."),
         Field::new("siae_kind", "Type de structure d'insertion", Kind::Code)
             .choices(choices(SIAE_KINDS)),
+        Field::new("identifier_type", "Type d'identifiant", Kind::Code)
+            .choices(
+                IDENTIFIER_TYPES
+                    .iter()
+                    .map(|t| Choice {
+                        code: t.to_string(),
+                        label: t.to_string(),
+                    })
+                    .collect(),
+            )
+            .hint("Pour un titulaire sans SIRET (open data DECP)."),
+        Field::new("identifier", "Identifiant", Kind::Text),
+        Field::new(
+            "ess",
+            "Entreprise de l'économie sociale et solidaire (ESS)",
+            Kind::Check,
+        ),
     ]
 }
 
-const ORGANISATION_EXTRA: &[(&str, &str)] = &[
-    ("identifier_type", "Type d'identifiant"),
-    ("identifier", "Identifiant"),
-];
+const ORGANISATION_EXTRA: &[(&str, &str)] = &[];
 
 fn organisation_loader(caller: &Caller, id: OrganisationId) -> Loader {
     let sid = caller.structure_id;

@@ -32,6 +32,43 @@ pub fn record(
     Ok(())
 }
 
+/// Rows inserted at most by one statement (7 values a row: SQLite takes 32,766 parameters).
+const ROWS_PER_INSERT: usize = 1_000;
+
+/// One read line per person of a list (`detail` says which), in one statement per
+/// thousand: a list page names up to a few hundred people and must not cost a round trip
+/// (and, on SQLite, a write lock) for each.
+pub fn record_reads(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    user_id: Option<UserId>,
+    entity: &str,
+    entity_ids: &[i64],
+    detail: &str,
+) -> QueryResult<()> {
+    let at = now();
+    for chunk in entity_ids.chunks(ROWS_PER_INSERT) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|&id| {
+                (
+                    audit_log::structure_id.eq(structure_id),
+                    audit_log::user_id.eq(user_id),
+                    audit_log::at.eq(at),
+                    audit_log::action.eq(HistoryAction::Read),
+                    audit_log::entity.eq(entity),
+                    audit_log::entity_id.eq(id),
+                    audit_log::detail.eq(detail),
+                )
+            })
+            .collect();
+        crate::per_backend!(conn, |c| diesel::insert_into(audit_log::table)
+            .values(&rows)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
 /// A line of the audit log, in the one history shape (`at`, `by`, `action`, `reason`,
 /// `changes`) with what it concerns. The log keeps who read or wrote which person and why,
 /// not the values: `changes` is empty and `reason` null.

@@ -861,3 +861,112 @@ on_both!(
     correction_pages_refuse_other_roles_other_structures_and_forged_forms,
     refusals
 );
+
+/// The calibration's inputs on the clause's correction form: a new insertion rate
+/// recomputes the required hours from all of them; the form sent unchanged sends nothing.
+fn clause_recalibration(app: &TestApp) {
+    let w = fixtures::world(app, "PLIE");
+    let s = app.page_session(&w.facilitator);
+    let api_path = format!("/api/v1/clauses/{}", w.clause);
+    let path = format!("/clauses/{}/edit", w.clause);
+    let (before, v1) = api(app, &w.facilitator, &api_path);
+    let page = form_page(app, &s, &path, &v1);
+    assert!(
+        page.text
+            .contains("name=\"calibration.insertion_rate_percent\""),
+        "{}",
+        page.text
+    );
+    let fields = |version: &str, rate: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("version", version.to_string()),
+            (
+                "starts_on",
+                before["starts_on"].as_str().unwrap_or("").into(),
+            ),
+            ("ends_on", before["ends_on"].as_str().unwrap_or("").into()),
+            ("reporting_frequency", "monthly".into()),
+            ("penalty_per_missing_hour_eur", "60".into()),
+            ("referent_id", w.facilitator_id.to_string()),
+            ("hours_override", "".into()),
+            ("override_justification", "".into()),
+            ("calibration.method", "labour_share".into()),
+            ("calibration.amount_eur", "1 000 000".into()),
+            ("calibration.labour_share_percent", "50".into()),
+            ("calibration.cpv_code", "".into()),
+            ("calibration.insertion_rate_percent", rate.to_string()),
+            ("calibration.hourly_cost_eur", "30".into()),
+            ("calibration.euros_per_hour", "".into()),
+            ("calibration.hours", "".into()),
+            ("calibration.justification", "".into()),
+            ("reason", "Taux du marché".into()),
+        ]
+    };
+    // Unchanged: nothing to write, no history line.
+    let lines = history(app, &w.facilitator, &api_path).len();
+    let r = post(app, &path, &s, &fields(&v1, "5"));
+    assert_eq!(r.status, 303, "{}", r.text);
+    assert_eq!(history(app, &w.facilitator, &api_path).len(), lines);
+    // 7 %: 1 000 000 € × 50 % × 7 % ÷ 30 €, in hundredths of an hour, rounded half up.
+    let (_, v2) = api(app, &w.facilitator, &api_path);
+    let r = post(app, &path, &s, &fields(&v2, "7"));
+    assert_eq!(r.status, 303, "{}", r.text);
+    let cents: i64 = 100_000_000;
+    let expected = (cents * 5_000 * 700 * 100 * 2 / (100_000_000 * 3_000) + 1) / 2;
+    let (now, _) = api(app, &w.facilitator, &api_path);
+    assert_eq!(
+        now["required_hours"],
+        json!(expected as f64 / 100.0),
+        "{now}"
+    );
+    assert_eq!(now["calibration"]["insertion_rate_percent"], json!(7));
+    // A rate that is not a number: beside its field, nothing stored.
+    let (_, v3) = api(app, &w.facilitator, &api_path);
+    let r = post(app, &path, &s, &fields(&v3, "sept"));
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(
+        error_beside(&r, "calibration.insertion_rate_percent").is_some(),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        api(app, &w.facilitator, &api_path).0["calibration"]["insertion_rate_percent"],
+        json!(7)
+    );
+}
+
+on_both!(a_clause_recalibrated_through_its_page, clause_recalibration);
+
+/// An organisation's identifier for holders without a SIRET and its ESS mark, on its form.
+fn organisation_identifiers(app: &TestApp) {
+    let w = fixtures::world(app, "PLIE");
+    let s = app.page_session(&w.facilitator);
+    let api_path = format!("/api/v1/organisations/{}", w.contractor_b);
+    let (_, v1) = api(app, &w.facilitator, &api_path);
+    let path = format!("/organisations/{}/edit", w.contractor_b);
+    form_page(app, &s, &path, &v1);
+    let r = app.page_post(
+        &path,
+        &s,
+        &[
+            ("version", &v1),
+            ("name", "Peintures Réunies"),
+            ("territory", "93"),
+            ("siae_kind", ""),
+            ("identifier_type", "TVA"),
+            ("identifier", "FR40303265045"),
+            ("ess", ""),
+            ("ess", "on"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text);
+    let (now, _) = api(app, &w.facilitator, &api_path);
+    assert_eq!(now["ess"], json!(true), "{now}");
+    assert_eq!(now["identifier_type"], "TVA", "{now}");
+    assert_eq!(now["identifier"], "FR40303265045", "{now}");
+}
+
+on_both!(
+    an_organisation_s_identifier_and_ess_mark_corrected_through_its_page,
+    organisation_identifiers
+);
