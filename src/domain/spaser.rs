@@ -82,7 +82,9 @@ impl ContractFact {
                 .lot_number
                 .and_then(|n| self.lots.iter().find(|(m, _)| *m == n))
                 .and_then(|(n, a)| a.map(|_| *n));
-            let entry = lots_by_basis.entry(key).or_insert_with(|| Some(BTreeSet::new()));
+            let entry = lots_by_basis
+                .entry(key)
+                .or_insert_with(|| Some(BTreeSet::new()));
             match (entry.as_mut(), lot_amount) {
                 (Some(lots), Some(n)) => {
                     lots.insert(n);
@@ -305,7 +307,10 @@ mod tests {
         );
         assert_eq!(p.without_amount, 0);
         assert_eq!(
-            (p.with_social_consideration, p.with_environmental_consideration),
+            (
+                p.with_social_consideration,
+                p.with_environmental_consideration
+            ),
             (4, 1)
         );
         assert_eq!(

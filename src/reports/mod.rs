@@ -31,6 +31,7 @@
 
 pub mod csv;
 pub mod html;
+pub mod spaser;
 pub mod xlsx;
 
 use std::collections::BTreeMap;
@@ -709,7 +710,10 @@ mod tests {
         assert_eq!((r.hours, r.beneficiaries, r.fte), (67359, 5, 42));
         assert_eq!((r.contracts, r.clauses), (1, 2));
         assert_eq!(r.required_hours, 100000 + 36500);
-        assert_eq!(r.achievement_rate, crate::domain::report::rate_tenths(67359, 136500));
+        assert_eq!(
+            r.achievement_rate,
+            crate::domain::report::rate_tenths(67359, 136500)
+        );
         assert_eq!(r.exits.durable_employment, Some(6));
         assert_eq!(r.exits.other, Some(2));
         assert_eq!(r.exits.positive_exit, Some(0));
