@@ -1235,8 +1235,16 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
         }
         ("GET", "/reports/spaser") => {
             let d = d
-                .query("buyer_id", query_text(), "The buyer chosen (none: the form alone)")
-                .query("year", query_text(), "The calendar year chosen (by default the current year)");
+                .query(
+                    "buyer_id",
+                    query_text(),
+                    "The buyer chosen (none: the form alone)",
+                )
+                .query(
+                    "year",
+                    query_text(),
+                    "The calendar year chosen (by default the current year)",
+                );
             d.html(200, "The evaluation page with the buyer and year form")
                 .redirect(303, "No session: to the login page")
         }

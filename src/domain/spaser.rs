@@ -225,12 +225,12 @@ pub fn basis_label(key: &str) -> &'static str {
     }
 }
 
-/// The French label of a holder group.
+/// The French name of a holder group, as it reads after « titulaires ».
 pub fn holder_group_label(group: &str) -> &'static str {
     match group {
-        "siae" => "Titulaires SIAE (EI, ETTI, AI, ACI, EITI)",
-        "ea" => "Titulaires entreprises adaptées (EA)",
-        _ => "Titulaires ESAT",
+        "siae" => "SIAE (EI, ETTI, AI, ACI, EITI)",
+        "ea" => "entreprises adaptées (EA)",
+        _ => "ESAT",
     }
 }
 

@@ -180,7 +180,7 @@ pub fn year_of(year: i32, p: &Purchasing, report: &Report) -> SpaserYear {
                 let n = p.awarded.get(g).copied().unwrap_or_default();
                 Awarded {
                     holders: g.to_string(),
-                    label: holder_group_label(g).to_string(),
+                    label: format!("Titulaires {}", holder_group_label(g)),
                     contracts: n.contracts,
                     amount_eur: n.amount_cents,
                 }
@@ -311,10 +311,7 @@ pub fn lines(s: &Spaser) -> Vec<Line> {
                 .unwrap_or_default()
         };
         out.push(Line {
-            label: format!(
-                "Montant attribué : {}",
-                holder_group_label(g).to_lowercase()
-            ),
+            label: format!("Montant attribué aux titulaires {}", holder_group_label(g)),
             current: of(c),
             previous: of(p),
             detail: false,
@@ -359,10 +356,10 @@ pub fn lines(s: &Spaser) -> Vec<Line> {
     out
 }
 
-/// `1 marché`, `3 marchés`.
+/// `0 marché`, `1 marché`, `3 marchés` (French keeps the singular below 2).
 fn marches_fr(n: i64) -> String {
-    if n == 1 {
-        "1 marché".to_string()
+    if n < 2 {
+        format!("{n} marché")
     } else {
         format!("{} marchés", crate::domain::report::format_int_fr(n))
     }
@@ -469,7 +466,7 @@ pub fn xlsx(s: &Spaser) -> Result<Vec<u8>, XlsxError> {
             ));
         }
         for (i, g) in HOLDER_GROUPS.iter().enumerate() {
-            let label = holder_group_label(g);
+            let label = format!("Titulaires {}", holder_group_label(g));
             rows.push((
                 format!("{label} : marchés"),
                 Box::new(move |y| V::N(Some(y.awarded.get(i).map(|a| a.contracts).unwrap_or(0)))),

@@ -91,8 +91,20 @@ fn scene(app: &TestApp) -> Scene {
         Some(SIRETS[3]),
         Some("93"),
     );
-    let ei = organisation(app, &w, "insertion_structure", "Régie de quartier", Some("EI"));
-    let ea = organisation(app, &w, "contractor", "Entreprise adaptée du Bois", Some("EA"));
+    let ei = organisation(
+        app,
+        &w,
+        "insertion_structure",
+        "Régie de quartier",
+        Some("EI"),
+    );
+    let ea = organisation(
+        app,
+        &w,
+        "contractor",
+        "Entreprise adaptée du Bois",
+        Some("EA"),
+    );
     let entries = vec![
         Entry {
             buyer: w.buyer,
@@ -188,7 +200,10 @@ on_both!(
         let w = &s.w;
         let r = spaser(app, &w.facilitator, w.buyer, 2026);
         assert_eq!(r["buyer_name"], "Ville de Saint-Denis");
-        assert_eq!((r["year"].as_i64(), r["previous"]["year"].as_i64()), (Some(2026), Some(2025)));
+        assert_eq!(
+            (r["year"].as_i64(), r["previous"]["year"].as_i64()),
+            (Some(2026), Some(2025))
+        );
 
         // Purchasing figures of B1's 2026 contracts, from the entries.
         let mine: Vec<&Entry> = s
@@ -353,13 +368,25 @@ on_both!(
         }
         let c = &f["current"];
         assert_eq!(c["below_threshold"], true);
-        for field in ["hours", "persons", "fte", "achievement_rate", "required_hours"] {
+        for field in [
+            "hours",
+            "persons",
+            "fte",
+            "achievement_rate",
+            "required_hours",
+        ] {
             assert_eq!(c[field], Value::Null, "{field}");
         }
         assert_eq!(c["exits"]["durable_employment"], Value::Null);
         assert_eq!(c["exits"]["dynamic_share"], Value::Null);
         // A funder of another structure does not see this buyer.
-        app.cli_user("PLIE Ailleurs", "funder", "funder@ailleurs.test", None, None);
+        app.cli_user(
+            "PLIE Ailleurs",
+            "funder",
+            "funder@ailleurs.test",
+            None,
+            None,
+        );
         let stranger = app.token("funder@ailleurs.test");
         let r = app.get(
             &format!("/api/v1/reports/spaser?buyer_id={}&year=2026", w.buyer),
@@ -369,79 +396,80 @@ on_both!(
     }
 );
 
-on_both!(
-    the_evaluation_as_a_workbook_and_a_page,
-    |app: &TestApp| {
-        let s = scene(app);
-        let w = &s.w;
-        let bytes = app
-            .client
-            .get(format!(
-                "/api/v1/reports/spaser.xlsx?buyer_id={}&year=2026",
-                w.buyer
-            ))
-            .header(Header::new(
-                "Authorization",
-                format!("Bearer {}", w.facilitator),
-            ))
-            .dispatch()
-            .into_bytes()
-            .unwrap();
-        use calamine::{Data, Reader, Xlsx};
-        let mut book: Xlsx<_> =
-            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
-        assert_eq!(book.sheet_names(), vec!["SPASER".to_string()]);
-        let sheet = book.worksheet_range("SPASER").unwrap();
-        let row_of = |label: &str| -> Vec<Data> {
-            sheet
-                .rows()
-                .find(|r| r.first().map(|c| c.to_string()) == Some(label.to_string()))
-                .unwrap_or_else(|| panic!("{label}"))
-                .to_vec()
-        };
-        let amount: i64 = s
-            .entries
-            .iter()
-            .filter(|e| e.buyer == w.buyer && e.notified_on.starts_with("2026"))
-            .map(|e| e.amount_eur)
-            .sum();
-        let notified = row_of("Montant notifié HT (€)");
-        assert_eq!(notified[1], Data::Float(amount as f64));
-        assert_eq!(notified[2], Data::Float(1_000_000.0));
-        let all: i64 = s.hours.iter().map(|(h, _)| h).sum();
-        assert_eq!(
-            row_of("Heures d'insertion réalisées")[1],
-            Data::Float(all as f64 / 100.0)
-        );
-
-        // The page: the form, the table of both years, the workbook link, the indication.
-        let session = app.page_session(&w.facilitator);
-        let page = app.page_get("/reports/spaser", &session);
-        assert_eq!(page.status, 200, "{}", page.text);
-        assert!(page.text.contains("Ville de Saint-Denis"), "{}", page.text);
-        let page = app.page_get(
-            &format!("/reports/spaser?buyer_id={}&year=2026", w.buyer),
-            &session,
-        );
-        assert_eq!(page.status, 200, "{}", page.text);
-        let html = &page.text;
-        assert!(html.contains("Ville de Saint-Denis : 2026 et 2025"), "{html}");
-        assert!(html.contains(&format!(
-            "/api/v1/reports/spaser.xlsx?buyer_id={}&amp;year=2026",
-            w.buyer
-        )) || html.contains(&format!(
+on_both!(the_evaluation_as_a_workbook_and_a_page, |app: &TestApp| {
+    let s = scene(app);
+    let w = &s.w;
+    let bytes = app
+        .client
+        .get(format!(
             "/api/v1/reports/spaser.xlsx?buyer_id={}&year=2026",
             w.buyer
-        )), "{html}");
-        assert!(html.contains("Marchés réservés"), "{html}");
-        assert!(html.contains(&format!("{}\u{a0}h", all / 100)), "{html}");
-        assert!(html.contains("À titre indicatif"), "{html}");
-        // A bad year is named beside its field.
-        let page = app.page_get(
-            &format!("/reports/spaser?buyer_id={}&year=1800", w.buyer),
-            &session,
-        );
-        assert_eq!(page.status, 422, "{}", page.text);
-        assert!(page.text.contains("e-year"), "{}", page.text);
-    }
-);
+        ))
+        .header(Header::new(
+            "Authorization",
+            format!("Bearer {}", w.facilitator),
+        ))
+        .dispatch()
+        .into_bytes()
+        .unwrap();
+    use calamine::{Data, Reader, Xlsx};
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(book.sheet_names(), vec!["SPASER".to_string()]);
+    let sheet = book.worksheet_range("SPASER").unwrap();
+    let row_of = |label: &str| -> Vec<Data> {
+        sheet
+            .rows()
+            .find(|r| r.first().map(|c| c.to_string()) == Some(label.to_string()))
+            .unwrap_or_else(|| panic!("{label}"))
+            .to_vec()
+    };
+    let amount: i64 = s
+        .entries
+        .iter()
+        .filter(|e| e.buyer == w.buyer && e.notified_on.starts_with("2026"))
+        .map(|e| e.amount_eur)
+        .sum();
+    let notified = row_of("Montant notifié HT (€)");
+    assert_eq!(notified[1], Data::Float(amount as f64));
+    assert_eq!(notified[2], Data::Float(1_000_000.0));
+    let all: i64 = s.hours.iter().map(|(h, _)| h).sum();
+    assert_eq!(
+        row_of("Heures d'insertion réalisées")[1],
+        Data::Float(all as f64 / 100.0)
+    );
+
+    // The page: the form, the table of both years, the workbook link, the indication.
+    let session = app.page_session(&w.facilitator);
+    let page = app.page_get("/reports/spaser", &session);
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(page.text.contains("Ville de Saint-Denis"), "{}", page.text);
+    let page = app.page_get(
+        &format!("/reports/spaser?buyer_id={}&year=2026", w.buyer),
+        &session,
+    );
+    assert_eq!(page.status, 200, "{}", page.text);
+    let html = &page.text;
+    assert!(
+        html.contains("Ville de Saint-Denis : 2026 et 2025"),
+        "{html}"
+    );
+    // The workbook's link (the template escapes its slashes and ampersand).
+    assert!(
+        html.contains(&format!("spaser.xlsx?buyer_id={}&amp;year=2026", w.buyer)),
+        "{html}"
+    );
+    assert!(html.contains("Marchés réservés"), "{html}");
+    assert!(
+        html.contains("Montant attribué aux titulaires SIAE"),
+        "{html}"
+    );
+    assert!(html.contains(&format!("{}\u{a0}h", all / 100)), "{html}");
+    assert!(html.contains("À titre indicatif"), "{html}");
+    // A bad year is named beside its field.
+    let page = app.page_get(
+        &format!("/reports/spaser?buyer_id={}&year=1800", w.buyer),
+        &session,
+    );
+    assert_eq!(page.status, 422, "{}", page.text);
+    assert!(page.text.contains("e-year"), "{}", page.text);
+});
