@@ -370,6 +370,17 @@ pub fn file_name(s: &Spaser) -> String {
     format!("spaser-{}-{}.xlsx", s.buyer_id, s.year)
 }
 
+/// A value of the workbook: a count, euros (cents), hours (hundredths), a share (tenths).
+enum V {
+    N(Option<i64>),
+    Money(i64),
+    Hours(Option<i64>),
+    Share(Option<i64>),
+}
+
+/// A line of the workbook: what it reads of a year.
+type Figure = Box<dyn Fn(&SpaserYear) -> V>;
+
 /// The workbook: one sheet with the buyer, the year, each figure for the year and the year
 /// before (amounts in euros and hours as numbers, shares in percent), and the indication.
 pub fn xlsx(s: &Spaser) -> Result<Vec<u8>, XlsxError> {
@@ -391,14 +402,8 @@ pub fn xlsx(s: &Spaser) -> Result<Vec<u8>, XlsxError> {
     sheet.write_string_with_format(2, 0, "Indicateur", &bold)?;
     sheet.write_string_with_format(2, 1, s.current.year.to_string(), &bold)?;
     sheet.write_string_with_format(2, 2, s.previous.year.to_string(), &bold)?;
-    enum V {
-        N(Option<i64>),
-        Money(i64),
-        Hours(Option<i64>),
-        Share(Option<i64>),
-    }
-    let rows: Vec<(String, Box<dyn Fn(&SpaserYear) -> V>)> = {
-        let mut rows: Vec<(String, Box<dyn Fn(&SpaserYear) -> V>)> = vec![
+    let rows: Vec<(String, Figure)> = {
+        let mut rows: Vec<(String, Figure)> = vec![
             (
                 "Marchés notifiés".into(),
                 Box::new(|y| V::N(Some(y.contracts_notified))),
@@ -479,7 +484,7 @@ pub fn xlsx(s: &Spaser) -> Result<Vec<u8>, XlsxError> {
         rows.extend([
             (
                 "Heures d'insertion réalisées".to_string(),
-                Box::new(|y: &SpaserYear| V::Hours(y.hours)) as Box<dyn Fn(&SpaserYear) -> V>,
+                Box::new(|y: &SpaserYear| V::Hours(y.hours)) as Figure,
             ),
             (
                 "Personnes bénéficiaires".into(),

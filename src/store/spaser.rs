@@ -16,6 +16,9 @@ use crate::domain::spaser::{ClauseFact, ContractFact};
 use crate::domain::vocabulary::{ClauseKind, ClauseStatus, SiaeKind};
 use crate::store::contracts::split_codes;
 
+/// (contract, kind, status, lot number, legal basis) of a clause.
+type ClauseRow = (i64, String, String, Option<i32>, Option<String>);
+
 /// A buyer as the evaluation names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Buyer {
@@ -119,7 +122,7 @@ pub fn contract_facts(
                 facts[i].lots.push((number, amount));
             }
         }
-        let found: Vec<(i64, String, String, Option<i32>, Option<String>)> = clauses::table
+        let found: Vec<ClauseRow> = clauses::table
             .filter(clauses::contract_id.eq_any(chunk.to_vec()))
             .select((
                 clauses::contract_id,
