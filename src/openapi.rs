@@ -1224,6 +1224,30 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
         ("GET", "/api/v1/reports/annual.xlsx") => {
             report_params(d).file(200, "The report as a workbook", &[XLSX])
         }
+        ("GET", "/api/v1/reports/spaser") => spaser_params(d).json(
+            200,
+            "The buyer's evaluation for the year and the year before; for a funder, a year \
+             under the threshold has its person figures null and `below_threshold: true`",
+            s.named::<crate::reports::spaser::Spaser>(),
+        ),
+        ("GET", "/api/v1/reports/spaser.xlsx") => {
+            spaser_params(d).file(200, "The evaluation as a workbook", &[XLSX])
+        }
+        ("GET", "/reports/spaser") => {
+            let d = d
+                .query(
+                    "buyer_id",
+                    query_text(),
+                    "The buyer chosen (none: the form alone)",
+                )
+                .query(
+                    "year",
+                    query_text(),
+                    "The calendar year chosen (by default the current year)",
+                );
+            d.html(200, "The evaluation page with the buyer and year form")
+                .redirect(303, "No session: to the login page")
+        }
         ("GET", "/reports/annual/<year>") => {
             let d = d.path("year", year(), "The calendar year");
             report_filters(d)
@@ -2330,6 +2354,21 @@ fn report_filters(d: Described) -> Described {
 /// The `dialect` of a CSV download (`domain::spreadsheet::CsvDialect`).
 fn csv_dialect() -> ObjectBuilder {
     string().enum_values(Some(crate::domain::spreadsheet::CsvDialect::CODES))
+}
+
+/// The two parameters of the SPASER evaluation, both required.
+fn spaser_params(d: Described) -> Described {
+    d.required_query(
+        "buyer_id",
+        id(),
+        "The buyer (an organisation of kind buyer the caller may read; else 404)",
+    )
+    .required_query(
+        "year",
+        year(),
+        "The calendar year evaluated; the year before is given beside it (422, \
+         period_year_malformed, outside 1991-2100)",
+    )
 }
 
 /// The eight parameters of the annual report.

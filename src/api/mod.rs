@@ -22,6 +22,7 @@ pub mod reminders;
 pub mod reply;
 pub mod report_params;
 pub mod reports;
+pub mod spaser;
 pub mod to_clause;
 pub mod users;
 
@@ -53,7 +54,7 @@ pub async fn ready(db: &State<Db>) -> Result<Json<Value>, ApiError> {
 
 /// Every API route, mounted under /api/v1.
 pub fn v1_routes() -> Vec<rocket::Route> {
-    let resources: [fn() -> Vec<rocket::Route>; 18] = [
+    let resources: [fn() -> Vec<rocket::Route>; 19] = [
         auth::routes,
         users::routes,
         organisations::routes,
@@ -72,6 +73,7 @@ pub fn v1_routes() -> Vec<rocket::Route> {
         eligibility::routes,
         to_clause::routes,
         follow_ups::routes,
+        spaser::routes,
     ];
     resources.into_iter().flat_map(|routes| routes()).collect()
 }

@@ -25,6 +25,7 @@ pub mod reference;
 pub mod reminders;
 pub mod reports;
 pub mod sessions;
+pub mod spaser;
 pub mod users;
 pub mod validation;
 pub mod versioned;

@@ -251,6 +251,7 @@ pub fn load_others(conn: &mut Conn, scope: &ReportScope, period: &Period) -> Que
         },
         follow_up_6m: crate::store::follow_ups::six_months_groups(conn, scope, period)?,
         previous: Some(store::totals(conn, scope, &period.previous())?),
+        hours_without_target: store::hours_without_target(conn, scope, period)?,
     })
 }
 

@@ -29,6 +29,7 @@ pub mod report;
 pub mod rule;
 pub mod search;
 pub mod siret;
+pub mod spaser;
 pub mod spreadsheet;
 pub mod suppression;
 pub mod territory;

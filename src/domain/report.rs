@@ -340,6 +340,16 @@ pub fn rate_tenths(numerator: i64, denominator: i64) -> Option<i64> {
     div_round_half_up(i128::from(numerator) * 1000, i128::from(denominator))
 }
 
+/// The achievement rate (docs/domain.md#figure-achievement-rate): the validated hours of
+/// clauses that have an hour target over the hours those clauses require, in tenths of a
+/// percent. `hours` are all the validated hours of the selection and `without_target` those
+/// of clauses without an hour target (a reserved contract, an insertion purpose counted in
+/// persons), which require nothing and so must not count towards the rate either. None when
+/// nothing is required.
+pub fn achievement_rate(hours: i64, without_target: i64, required: i64) -> Option<i64> {
+    rate_tenths(hours.saturating_sub(without_target).max(0), required)
+}
+
 /// Thousands separator of French numbers: the narrow no-break space (U+202F), as French
 /// typography and CLDR's `fr` locale write it; it never breaks a number across lines.
 pub const THOUSANDS_SEPARATOR: char = '\u{202F}';
@@ -855,6 +865,16 @@ pub(crate) mod tests {
         assert_eq!(rate_tenths(0, 5), Some(0));
         assert_eq!(rate_tenths(5, 0), None);
         assert_eq!(rate_tenths(-1, 16), Some(-63));
+    }
+
+    #[test]
+    fn achievement_rate_leaves_out_hours_of_clauses_without_a_target() {
+        // 300 h on an 833 h clause and 120 h on a reserved contract (no target): 300 ÷ 833
+        // = 36.0 %, not 420 ÷ 833 = 50.4 %.
+        assert_eq!(achievement_rate(42000, 12000, 83300), Some(360));
+        assert_eq!(achievement_rate(42000, 0, 83300), Some(504));
+        // Only no-target hours: nothing required, no rate.
+        assert_eq!(achievement_rate(12000, 12000, 0), None);
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub mod needs;
 pub mod organisations;
 pub mod password;
 pub mod people;
+pub mod spaser;
 pub mod to_clause;
 pub mod upload;
 pub mod validation;
@@ -214,6 +215,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "to_clause.html",
         include_str!("../../templates/pages/to_clause.html"),
+    ),
+    (
+        "spaser.html",
+        include_str!("../../templates/pages/spaser.html"),
     ),
     (
         "_history.html",
@@ -788,6 +793,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(eligibility_withdraw::routes());
     routes.extend(account::routes());
     routes.extend(to_clause::routes());
+    routes.extend(spaser::routes());
     routes.extend(corrections_records::routes());
     routes.extend(follow_ups::routes());
     routes

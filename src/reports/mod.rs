@@ -31,6 +31,7 @@
 
 pub mod csv;
 pub mod html;
+pub mod spaser;
 pub mod xlsx;
 
 use std::collections::BTreeMap;
@@ -42,7 +43,7 @@ use crate::domain::follow_ups::{dynamic_exits, six_months, Group};
 use crate::domain::ids::{OrganisationId, StructureId};
 use crate::domain::period::Period;
 use crate::domain::pnad::{self, Targets};
-use crate::domain::report::{fte, headline, rate_tenths, Figures};
+use crate::domain::report::{achievement_rate, fte, headline, Figures};
 use crate::domain::suppression::{suppress_breakdowns, without_suppression, SuppressedBreakdowns};
 use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
 use crate::domain::vocabulary::{ClauseKind, ExitOutcome};
@@ -462,6 +463,9 @@ pub struct Others {
     pub follow_up_6m: crate::domain::follow_ups::DueGroups,
     /// (hours, beneficiaries) of the previous period; None when withheld from a funder.
     pub previous: Option<(i64, i64)>,
+    /// Validated hours (hundredths) of the period's placements on clauses without an hour
+    /// target: left out of the achievement rate (docs/domain.md#figure-achievement-rate).
+    pub hours_without_target: i64,
 }
 
 /// Puts the report together from the figures of the hours (`domain::report::compute` over
@@ -527,7 +531,7 @@ pub fn assemble(
         contracts: inputs.clauses.contracts,
         clauses: inputs.clauses.clauses,
         required_hours: required,
-        achievement_rate: rate_tenths(figures.hours, required),
+        achievement_rate: achievement_rate(figures.hours, inputs.hours_without_target, required),
         employment_contracts: counted(inputs.employment_contracts),
         breakdowns,
         exits: Exits {
@@ -699,13 +703,17 @@ mod tests {
             pnad: PnadInputs::counts(8, 3, 1),
             follow_up_6m: Default::default(),
             previous: Some((160700, 2)),
+            hours_without_target: 0,
         };
         let period = Period::year(2025);
         let r = assemble(&period, &figures, &inputs, 1607, None);
         assert_eq!((r.hours, r.beneficiaries, r.fte), (67359, 5, 42));
         assert_eq!((r.contracts, r.clauses), (1, 2));
         assert_eq!(r.required_hours, 100000 + 36500);
-        assert_eq!(r.achievement_rate, rate_tenths(67359, 136500));
+        assert_eq!(
+            r.achievement_rate,
+            crate::domain::report::rate_tenths(67359, 136500)
+        );
         assert_eq!(r.exits.durable_employment, Some(6));
         assert_eq!(r.exits.other, Some(2));
         assert_eq!(r.exits.positive_exit, Some(0));
@@ -792,6 +800,7 @@ mod tests {
             pnad: PnadInputs::counts(8, 3, 1),
             follow_up_6m: Default::default(),
             previous: Some((160700, 9)),
+            hours_without_target: 0,
         };
         let period = Period::year(2025);
         let staff = assemble(&period, &figures, &inputs, 1607, None);

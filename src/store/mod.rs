@@ -23,6 +23,7 @@ pub mod reminders;
 pub mod reports;
 pub mod sessions;
 pub mod settings;
+pub mod spaser;
 pub mod timeline;
 pub mod to_clause;
 pub mod users;

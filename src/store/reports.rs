@@ -481,6 +481,59 @@ pub fn clause_figures(
     })
 }
 
+/// Validated hours (hundredths) in the period of the scope's placements on clauses without
+/// an hour target (`clauses.hour_target` false: reserved contracts, insertion purposes
+/// counted in persons), which the achievement rate leaves out
+/// (docs/domain.md#figure-achievement-rate). Those placements are found first (usually none
+/// or a few), then their hours read from the same sources as the fact rows.
+pub fn hours_without_target(
+    conn: &mut Conn,
+    scope: &ReportScope,
+    period: &Period,
+) -> QueryResult<i64> {
+    let mut q = placements::table
+        .filter(placements::cancelled_at.is_null())
+        .filter(
+            placements::clause_id.eq_any(
+                clauses::table
+                    .filter(clauses::hour_target.eq(false))
+                    .select(clauses::id),
+            ),
+        )
+        .select(placements::id)
+        .into_boxed();
+    snapshot_scope!(q, scope, placements, placements::structure_id);
+    let ids: Vec<i64> = q.load(conn)?;
+    let split = period.split();
+    let mut total = 0i64;
+    // Bounded parameter lists, whatever the number of placements.
+    for chunk in ids.chunks(500) {
+        if !split.whole_years.is_empty() {
+            let sum: i64 = placement_year_totals::table
+                .filter(placement_year_totals::placement_id.eq_any(chunk.to_vec()))
+                .filter(placement_year_totals::year.eq_any(split.whole_years.clone()))
+                .select(sql::<BigInt>(
+                    "CAST(COALESCE(SUM(placement_year_totals.work + placement_year_totals.training), 0) AS BIGINT)",
+                ))
+                .get_result(conn)?;
+            total = total.saturating_add(sum);
+        }
+        for (from, to) in &split.partial {
+            let sum: i64 = hour_entries::table
+                .filter(hour_entries::placement_id.eq_any(chunk.to_vec()))
+                .filter(hour_entries::month.ge(*from))
+                .filter(hour_entries::month.le(*to))
+                .filter(hour_entries::validated_work.is_not_null())
+                .select(sql::<BigInt>(
+                    "CAST(COALESCE(SUM(COALESCE(hour_entries.validated_work, 0) + COALESCE(hour_entries.validated_training, 0)), 0) AS BIGINT)",
+                ))
+                .get_result(conn)?;
+            total = total.saturating_add(sum);
+        }
+    }
+    Ok(total)
+}
+
 /// A count of placements and the distinct persons behind them (what a funder's threshold
 /// is measured on).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

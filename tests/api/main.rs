@@ -53,6 +53,7 @@ mod reports_bench;
 mod seed;
 mod sessions;
 mod smtp;
+mod spaser;
 mod startup;
 mod to_clause;
 mod uploads;

@@ -928,6 +928,12 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
         | ("GET", "/api/v1/reports/annual.csv")
         | ("GET", "/api/v1/reports/annual.xlsx") => with_query(get(), "year=2026"),
         ("GET", "/reports/annual/<year>") => get(),
+        // A buyer's SPASER evaluation (figures and refusals: tests/api/spaser.rs).
+        ("GET", "/api/v1/reports/spaser")
+        | ("GET", "/api/v1/reports/spaser.xlsx")
+        | ("GET", "/reports/spaser") => {
+            with_query(get(), &format!("buyer_id={}&year=2026", w.buyer))
+        }
         ("GET", "/contractor") | ("GET", "/contractor/hours/<month>") => get(),
         // An empty grid: nothing to store, back to the grid (its saves: pages_contractor.rs).
         ("POST", "/contractor/hours/<month>") => call(303, Body::None),

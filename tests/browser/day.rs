@@ -326,6 +326,14 @@ fn facilitator_admin_and_funder_in_the_browser() {
         shows(&stage, "");
         check_page(b, name);
     }
+    // The SPASER evaluation: a buyer chosen in the form, the table of both years.
+    b.go(&stage.at("/reports/spaser"));
+    shows(&stage, "Évaluation SPASER");
+    choose(&stage, "#f-buyer_id", "Ville de Saint-Denis");
+    press(&stage, "Afficher l'évaluation");
+    let spaser = shows(&stage, "Ville de Saint-Denis :");
+    assert!(spaser.contains("À titre indicatif"), "{spaser}");
+    check_page(b, "spaser");
     stage.logout();
 
     // The funder: another year and a filter, then the XLSX of that selection.
