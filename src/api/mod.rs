@@ -22,6 +22,7 @@ pub mod reminders;
 pub mod reply;
 pub mod report_params;
 pub mod reports;
+pub mod settings;
 pub mod to_clause;
 pub mod users;
 
@@ -72,6 +73,7 @@ pub fn v1_routes() -> Vec<rocket::Route> {
         eligibility::routes,
         to_clause::routes,
         follow_ups::routes,
+        settings::routes,
     ];
     resources.into_iter().flat_map(|routes| routes()).collect()
 }

@@ -30,6 +30,7 @@ pub mod needs;
 pub mod organisations;
 pub mod password;
 pub mod people;
+pub mod settings;
 pub mod to_clause;
 pub mod upload;
 pub mod validation;
@@ -234,6 +235,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "follow_ups.html",
         include_str!("../../templates/pages/follow_ups.html"),
+    ),
+    (
+        "settings.html",
+        include_str!("../../templates/pages/settings.html"),
     ),
 ];
 
@@ -731,6 +736,10 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "mise-en-situation-annulee" => "La mise en situation est annulée : elle ne compte plus nulle part.",
         "organisation-corrigee" => "L'organisation est corrigée.",
         "suivi-enregistre" => "Le suivi après la sortie est enregistré.",
+        "suivi-corrige" => "Le suivi après la sortie est corrigé ; la correction figure dans son historique.",
+        "objectifs-enregistres" => "Les objectifs du plan national d'achats durables sont enregistrés : le bilan annuel de l'année les affiche.",
+        "calibrage-enregistre" => "Le calibrage standard est enregistré : la liste des marchés à clauser en tient compte.",
+        "suivi-12-mois-enregistre" => "Le réglage du suivi à 12 mois est enregistré.",
         _ => return None,
     })
 }
@@ -790,6 +799,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(to_clause::routes());
     routes.extend(corrections_records::routes());
     routes.extend(follow_ups::routes());
+    routes.extend(settings::routes());
     routes
 }
 
