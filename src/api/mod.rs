@@ -54,7 +54,7 @@ pub async fn ready(db: &State<Db>) -> Result<Json<Value>, ApiError> {
 
 /// Every API route, mounted under /api/v1.
 pub fn v1_routes() -> Vec<rocket::Route> {
-    let resources: [fn() -> Vec<rocket::Route>; 18] = [
+    let resources: [fn() -> Vec<rocket::Route>; 19] = [
         auth::routes,
         users::routes,
         organisations::routes,

@@ -27,6 +27,7 @@ use rocket::request::FromParam;
 
 use crate::api::messages::field_error;
 use crate::domain::ids::{
+    FollowUpId,
     AssignmentId, ClauseId, ContractId, HourEntryId, NeedId, OrganisationId, ParticipantId,
     PlacementId, ReferralId, SessionId, StructureId, UserId,
 };

@@ -8,6 +8,7 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{BigInt, Nullable};
 
 use crate::domain::ids::{
+    FollowUpId,
     AssignmentId, ClauseId, ContractId, HourEntryId, NeedId, OrganisationId, ParticipantId,
     PlacementId, ReferralId, SessionId, StructureId, UserId,
 };
