@@ -16,7 +16,6 @@ use crate::app::AppError;
 use crate::auth::csrf::RequestOrigin;
 use crate::auth::Caller;
 use crate::db::Db;
-use crate::domain::calibration::format_hundredths_fr;
 use crate::domain::rule::Violation;
 use crate::domain::vocabulary::Role;
 use crate::error::ApiError;
@@ -60,9 +59,9 @@ struct Refused {
     status: Status,
 }
 
-/// A number as a form shows it: `5`, `7,5`.
+/// A number as a form shows it: `5`, `7,5`, `7,25`.
 fn typed(hundredths: i64) -> String {
-    format_hundredths_fr(hundredths, hundredths % 100 != 0)
+    crate::pages::hours_input(hundredths)
 }
 
 async fn render_page(

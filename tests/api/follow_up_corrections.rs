@@ -9,11 +9,13 @@ use crate::common::{hidden_value, Resp, TestApp};
 use crate::fixtures::{self, contractor_user};
 use crate::on_both;
 
+/// The problem's code and its fields' codes.
 fn codes(r: &Resp) -> Vec<String> {
     r.body["errors"]
         .as_array()
         .into_iter()
         .flatten()
+        .chain(std::iter::once(&r.body))
         .filter_map(|e| e["code"].as_str().map(String::from))
         .collect()
 }

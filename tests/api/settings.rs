@@ -310,7 +310,7 @@ on_both!(
         assert_eq!(page.status, 200, "{}", page.text);
         assert!(!page.text.contains("action=\"/settings/pnad-targets\""));
         assert!(page.text.contains("Seul un administrateur"), "{}", page.text);
-        assert!(page.text.contains("6,5\u{a0}%"), "{}", page.text);
+        assert!(page.text.contains("6,5&nbsp;%"), "{}", page.text);
         let r = app.page_post(
             "/settings/calibration",
             &f,
