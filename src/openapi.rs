@@ -2189,10 +2189,11 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             )
             .html(200, "The follow-ups due and not recorded")
             .redirect(303, "No session: to the login page"),
-        ("GET", "/api/v1/follow-ups/<id>") => d
-            .id("follow-up")
-            .etag()
-            .json(200, ok, s.named::<crate::app::follow_ups::FollowUpView>()),
+        ("GET", "/api/v1/follow-ups/<id>") => d.id("follow-up").etag().json(
+            200,
+            ok,
+            s.named::<crate::app::follow_ups::FollowUpView>(),
+        ),
         ("PATCH", "/api/v1/follow-ups/<id>") => d
             .id("follow-up")
             .json_body(s.input::<crate::app::follow_ups::FollowUpPatch>())
@@ -2202,9 +2203,10 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
                 "The corrected follow-up",
                 s.named::<crate::app::follow_ups::FollowUpView>(),
             ),
-        ("GET", "/api/v1/follow-ups/<id>/history") => d
-            .id("follow-up")
-            .json(200, ok, s.array::<crate::store::history::HistoryEntry>()),
+        ("GET", "/api/v1/follow-ups/<id>/history") => {
+            d.id("follow-up")
+                .json(200, ok, s.array::<crate::store::history::HistoryEntry>())
+        }
         ("GET", "/follow-ups/<id>/edit") => d
             .id("follow-up")
             .html(
@@ -2247,9 +2249,16 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             .json_body(s.input::<crate::app::settings::CalibrationInput>())
             .json(200, ok, s.named::<crate::app::settings::Calibration>()),
         ("GET", "/settings") => d
-            .query("annee", query_text(), "The year of the PNAD targets shown (this year by default)")
+            .query(
+                "annee",
+                query_text(),
+                "The year of the PNAD targets shown (this year by default)",
+            )
             .query("fait", query_text(), "The change just made, for its notice")
-            .html(200, "The settings: forms for an administrator, read-only for a facilitator")
+            .html(
+                200,
+                "The settings: forms for an administrator, read-only for a facilitator",
+            )
             .redirect(303, "No session: to the login page"),
         ("POST", "/settings/pnad-targets") => {
             let mut d = d;

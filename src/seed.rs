@@ -998,7 +998,11 @@ fn fill(
                 } else {
                     format!("Fournitures et services {year}-{i}-{extra}")
                 };
-                let social = if with_clause { social_consideration(kind) } else { "" };
+                let social = if with_clause {
+                    social_consideration(kind)
+                } else {
+                    ""
+                };
                 let (c_cpv, c_amount) = if with_clause {
                     (cpv, amount_eur)
                 } else {
@@ -1467,7 +1471,7 @@ fn fill(
         tables.clauses.push(
             conn,
             format!(
-                "({clause_id}, {first}, {contract_id}, NULL, 'execution_condition', 'active', 'fixed', '{{\"method\":\"fixed\",\"hours\":10000000,\"justification\":\"banc d''essai\"}}', 'Heures fixées pour le banc d''essai.', 1000000000, NULL, NULL, 1000000000, {}, {}, 'monthly', NULL, NULL, {}, {}, {}, {})",
+                "({clause_id}, {first}, {contract_id}, NULL, 'execution_condition', 'active', 'fixed', '{{\"method\":\"fixed\",\"hours\":10000000,\"justification\":\"banc d''essai\"}}', 'Heures fixées pour le banc d''essai.', 1000000000, NULL, NULL, 1000000000, {}, {}, 'monthly', NULL, NULL, {}, {}, {}, {}, NULL, NULL, NULL, NULL, TRUE)",
                 d(start), d(end), q(structure_territory[0]), q(crate::domain::territory::time_zone(structure_territory[0]).name()), ts(created), ts(created)
             ),
         )?;
@@ -1571,6 +1575,8 @@ struct GeneratedFollowUp {
 /// The follow-up six months after an exit on `exit_on`, for about 60 % of the exits whose
 /// follow-up is due by `today`: a dynamic exit mostly finds the person still employed, the
 /// others more often looking for work; the person, France Travail or the employer says so.
+/// Those due within the last 30 days are mostly recorded (the facilitator was just reminded),
+/// so that the demo's first reminder run stays within its limits by its data alone.
 fn follow_up_of(
     rng: &mut StdRng,
     outcome: Option<ExitOutcome>,
@@ -1579,7 +1585,9 @@ fn follow_up_of(
 ) -> Option<GeneratedFollowUp> {
     use crate::domain::follow_ups::{Situation, Source};
     let due = crate::domain::follow_ups::due_on(exit_on, 6);
-    if outcome.is_none() || due > today || rng.gen_range(0..100) >= 60 {
+    let recent = crate::domain::calendar::add_days(due, 30) > today;
+    let rate = if recent { 90 } else { 60 };
+    if outcome.is_none() || due > today || rng.gen_range(0..100) >= rate {
         return None;
     }
     let dynamic = matches!(
@@ -2337,7 +2345,11 @@ fn demo_activity(
                 if let Some(f) = follow_up_of(rng, outcome, end, today) {
                     tables.follow_ups.push(
                         conn,
-                        format!("({sid}, {placement_id}, {person_id}, {}, {staff}, {})", f.sql, ts(f.observed_on)),
+                        format!(
+                            "({sid}, {placement_id}, {person_id}, {}, {staff}, {})",
+                            f.sql,
+                            ts(f.observed_on)
+                        ),
                     )?;
                 }
                 report.placements += 1;

@@ -12,13 +12,13 @@ pub use crate::app::follow_ups::FollowUpPatch;
 use crate::app::follow_ups::{
     self as app, DueFollowUp, FollowUpRequest, FollowUpSettings, FollowUpView,
 };
-use crate::store::history::HistoryEntry;
 use crate::app::placements::Actor;
 use crate::auth::{AdminOnly, Staff};
 use crate::db::Db;
 use crate::domain::follow_ups::{Situation, Source};
 use crate::domain::ids::{FollowUpId, PlacementId};
 use crate::domain::limits::{self, Code};
+use crate::store::history::HistoryEntry;
 
 #[derive(Deserialize, Clone, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

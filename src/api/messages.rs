@@ -2614,12 +2614,18 @@ pub static CATALOGUE: &[Entry] = &[
         &[],
         |_| "l'objectif doit être un pourcentage entier compris entre 0 et 100".into(),
     ),
-    rule("hourly_cost_above_max", 422, "hourly_cost_eur", &["max"], |a| {
-        format!(
-            "le coût horaire chargé ne peut pas dépasser {}\u{a0}€",
-            thousands(a.p("max"))
-        )
-    }),
+    rule(
+        "hourly_cost_above_max",
+        422,
+        "hourly_cost_eur",
+        &["max"],
+        |a| {
+            format!(
+                "le coût horaire chargé ne peut pas dépasser {}\u{a0}€",
+                thousands(a.p("max"))
+            )
+        },
+    ),
 ];
 
 /// Who a contract reserved under an article goes to, in French.

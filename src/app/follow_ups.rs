@@ -12,18 +12,18 @@ use crate::app::versioned::{check_if_match, claimed, Versioned};
 use crate::app::{AppError, AppResult};
 use crate::db::{write_tx, Conn};
 use crate::domain::catalogue::codes;
-use crate::domain::follow_ups::{due_on, Situation, Source, MONTHS, SITUATIONS, SOURCES};
 use crate::domain::corrections::patch_date;
+use crate::domain::follow_ups::{due_on, Situation, Source, MONTHS, SITUATIONS, SOURCES};
 use crate::domain::ids::{FollowUpId, ParticipantId, PlacementId, StructureId, UserId};
 use crate::domain::limits::Code;
 use crate::domain::patch::{not_null, Patch};
 use crate::domain::rule::Violation;
 use crate::domain::version::{IfMatch, Version};
 use crate::domain::vocabulary::HistoryAction;
+use crate::store::follow_ups::{self as store, FollowUpRow, NewFollowUp};
 use crate::store::history::{
     self, changes_between, fields_of, HistoryEntry, NewHistoryLine, RecordKind,
 };
-use crate::store::follow_ups::{self as store, FollowUpRow, NewFollowUp};
 use crate::store::names::person_name;
 use crate::store::{audit, placements};
 
@@ -103,7 +103,11 @@ pub struct FollowUpPatch {
 }
 
 /// One follow-up of the structure with its version (404 for another structure's).
-pub fn get(conn: &mut Conn, structure_id: StructureId, id: FollowUpId) -> AppResult<Versioned<FollowUpView>> {
+pub fn get(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    id: FollowUpId,
+) -> AppResult<Versioned<FollowUpView>> {
     let row = store::by_id(conn, structure_id, id.0)?.ok_or(AppError::NotFound("follow_up"))?;
     let exit_on = placements::find(conn, structure_id, PlacementId(row.placement_id))?
         .and_then(|p| p.exit_on);
@@ -162,8 +166,8 @@ pub fn correct(
             return Err(AppError::Invalid(broken));
         }
         let (situation, source) = checked_codes?;
-        let exit_on = placements::find(c, sid, PlacementId(row.placement_id))?
-            .and_then(|p| p.exit_on);
+        let exit_on =
+            placements::find(c, sid, PlacementId(row.placement_id))?.and_then(|p| p.exit_on);
         if let Some(exit_on) = exit_on {
             if observed_on < exit_on {
                 return Err(Violation::new("observed_on", "observed_before_exit")

@@ -57,9 +57,11 @@ pub fn pnad_targets(conn: &mut Conn, year: i32) -> AppResult<PnadTargets> {
 /// Whether a stored text reads as targets (and not as the defaults by failing to).
 fn reads(stored: &str) -> bool {
     stored.split_once(',').is_some_and(|(a, b)| {
-        [a, b]
-            .iter()
-            .all(|v| v.trim().parse::<i64>().is_ok_and(|v| (0..=100).contains(&v)))
+        [a, b].iter().all(|v| {
+            v.trim()
+                .parse::<i64>()
+                .is_ok_and(|v| (0..=100).contains(&v))
+        })
     })
 }
 

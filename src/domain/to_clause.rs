@@ -83,10 +83,16 @@ impl Default for Standard {
 /// A standard calibration as an administrator sets it: an insertion rate above 0 and at most
 /// 100 % (basis points), a loaded hourly cost above 0 and at most 1 000 € (cents); every
 /// broken rule beside its field.
-pub fn check_standard(insertion_rate_bp: i64, hourly_cost_cents: i64) -> Result<Standard, Vec<Violation>> {
+pub fn check_standard(
+    insertion_rate_bp: i64,
+    hourly_cost_cents: i64,
+) -> Result<Standard, Vec<Violation>> {
     let mut broken = Vec::new();
     if !(1..=10_000).contains(&insertion_rate_bp) {
-        broken.push(Violation::new("insertion_rate_percent", "percent_out_of_range"));
+        broken.push(Violation::new(
+            "insertion_rate_percent",
+            "percent_out_of_range",
+        ));
     }
     if hourly_cost_cents <= 0 {
         broken.push(Violation::new("hourly_cost_eur", "not_positive"));

@@ -1031,9 +1031,13 @@ fn follow_up_fields() -> Vec<Field> {
         Field::new("situation", "Situation de la personne", Kind::Code)
             .required()
             .choices(choices(SITUATIONS)),
-        Field::new("observed_on", "Date à laquelle la situation est connue", Kind::Date)
-            .required()
-            .hint("Entre la sortie et aujourd'hui."),
+        Field::new(
+            "observed_on",
+            "Date à laquelle la situation est connue",
+            Kind::Date,
+        )
+        .required()
+        .hint("Entre la sortie et aujourd'hui."),
         Field::new("source", "Source de l'information", Kind::Code)
             .required()
             .choices(choices(SOURCES)),

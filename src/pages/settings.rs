@@ -186,7 +186,11 @@ pub async fn set_pnad_targets(
     let year = year_or_this(&visitor, form.year.as_deref());
     let mut errors = Vec::new();
     let social = whole("social_percent", &form.social_percent, &mut errors);
-    let environmental = whole("environmental_percent", &form.environmental_percent, &mut errors);
+    let environmental = whole(
+        "environmental_percent",
+        &form.environmental_percent,
+        &mut errors,
+    );
     let refused: ApiError = match (social, environmental) {
         (Some(social_percent), Some(environmental_percent)) if errors.is_empty() => {
             let (sid, uid) = (caller.structure_id, caller.user_id);
@@ -244,7 +248,10 @@ pub async fn set_calibration(
     let mut errors = Vec::new();
     let rate = number(
         "insertion_rate_percent",
-        &form.insertion_rate_percent.as_ref().map(|t| t.trim_end_matches('%').to_string()),
+        &form
+            .insertion_rate_percent
+            .as_ref()
+            .map(|t| t.trim_end_matches('%').to_string()),
         true,
         &mut errors,
     );

@@ -103,7 +103,11 @@ pub fn find(
 }
 
 /// A follow-up of the structure by its id.
-pub fn by_id(conn: &mut Conn, structure_id: StructureId, id: i64) -> QueryResult<Option<FollowUpRow>> {
+pub fn by_id(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    id: i64,
+) -> QueryResult<Option<FollowUpRow>> {
     follow_ups::table
         .filter(follow_ups::structure_id.eq(structure_id.0))
         .filter(follow_ups::id.eq(id))

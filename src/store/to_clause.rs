@@ -115,7 +115,10 @@ pub fn standard(conn: &mut Conn, structure_id: StructureId) -> QueryResult<Stand
 }
 
 /// The standard calibration the structure set, if it set one.
-pub fn stored_standard(conn: &mut Conn, structure_id: StructureId) -> QueryResult<Option<Standard>> {
+pub fn stored_standard(
+    conn: &mut Conn,
+    structure_id: StructureId,
+) -> QueryResult<Option<Standard>> {
     let row: Option<(i64, i64)> = structure_calibration_settings::table
         .filter(structure_calibration_settings::structure_id.eq(structure_id))
         .select((

@@ -174,30 +174,48 @@ on_both!(
         // Every kind of clause with what its kind needs (issue 20): a reserved contract with
         // its legal basis and no hour target, an award criterion with the hours committed,
         // an insertion purpose with its target in persons.
-        let of_kind = |kind: &str| -> Vec<&Value> {
-            clauses.iter().filter(|c| c["kind"] == kind).collect()
-        };
+        let of_kind =
+            |kind: &str| -> Vec<&Value> { clauses.iter().filter(|c| c["kind"] == kind).collect() };
         let reserved = of_kind("reserved_contract");
         assert_eq!(reserved.len(), 1, "{clauses:?}");
         let reserved = app.get_ok(&format!("/api/v1/clauses/{}", reserved[0]["id"]), &staff);
-        assert!(reserved.body["legal_basis"].is_string(), "{}", reserved.text);
-        assert!(reserved.body["required_hours"].is_null(), "{}", reserved.text);
+        assert!(
+            reserved.body["legal_basis"].is_string(),
+            "{}",
+            reserved.text
+        );
+        assert!(
+            reserved.body["required_hours"].is_null(),
+            "{}",
+            reserved.text
+        );
         for award in of_kind("award_criterion") {
             let a = app.get_ok(&format!("/api/v1/clauses/{}", award["id"]), &staff);
             assert!(hours(&a.body["committed_hours"]) > 0.0, "{}", a.text);
-            assert!(a.body["weighting_percent"].as_i64().unwrap() > 0, "{}", a.text);
+            assert!(
+                a.body["weighting_percent"].as_i64().unwrap() > 0,
+                "{}",
+                a.text
+            );
         }
         assert_eq!(of_kind("award_criterion").len(), 1, "{clauses:?}");
         let purpose = of_kind("insertion_purpose");
         assert_eq!(purpose.len(), 1, "{clauses:?}");
         let purpose = app.get_ok(&format!("/api/v1/clauses/{}", purpose[0]["id"]), &staff);
-        assert!(purpose.body["target_persons"].as_i64().unwrap() > 0, "{}", purpose.text);
+        assert!(
+            purpose.body["target_persons"].as_i64().unwrap() > 0,
+            "{}",
+            purpose.text
+        );
         let reserved_id = reserved.body["id"].as_i64().unwrap();
         let placed_on_reserved = all_items(app, "/api/v1/placements", &staff)
             .into_iter()
             .filter(|p| p["clause_id"] == reserved_id)
             .count();
-        assert_eq!(placed_on_reserved, 0, "no hours are reported on a reserved contract");
+        assert_eq!(
+            placed_on_reserved, 0,
+            "no hours are reported on a reserved contract"
+        );
 
         // The year's report shows the new figures with plausible values: dynamic exits, the
         // situations six months after the exits (most recorded, some left to do), the
@@ -213,7 +231,10 @@ on_both!(
         let not_recorded = f["not_recorded"].as_i64().unwrap_or(0);
         assert!(due > 0, "{f}");
         let recorded_share = 100 * (due - not_recorded) / due;
-        assert!((30..=90).contains(&recorded_share), "{recorded_share} % recorded: {f}");
+        assert!(
+            (30..=90).contains(&recorded_share),
+            "{recorded_share} % recorded: {f}"
+        );
         let p = &r.body["pnad"];
         let social = p["share"].as_f64().unwrap_or(0.0);
         let environmental = p["environmental_share"].as_f64().unwrap_or(0.0);

@@ -52,13 +52,23 @@ on_both!(
         assert_eq!(r.header("etag"), Some("\"1\""), "{}", r.text);
         assert_eq!(r.body["situation"], "job_search");
         let before = six_months(app, &w.facilitator);
-        assert_eq!((before["job_search"].clone(), before["durable_employment"].clone()), (json!(1), json!(0)), "{before}");
+        assert_eq!(
+            (
+                before["job_search"].clone(),
+                before["durable_employment"].clone()
+            ),
+            (json!(1), json!(0)),
+            "{before}"
+        );
 
         // Another structure, a contractor's user, a funder: not theirs.
         let other = fixtures::world(app, "Autre PLIE");
         let fix = json!({"situation": "durable_employment", "source": "employer"});
         assert_eq!(app.get(&path, &other.facilitator).status, 404);
-        assert_eq!(app.patch(&path, &other.admin, fix.clone(), None).status, 404);
+        assert_eq!(
+            app.patch(&path, &other.admin, fix.clone(), None).status,
+            404
+        );
         let chef = contractor_user(app, &w.admin, w.contractor_a, "chef@plie.test");
         let funder = app.api_user(&w.admin, "funder", "f@plie.test", None);
         for token in [&chef, &funder] {
@@ -67,16 +77,31 @@ on_both!(
         }
 
         // The rules of its recording, each beside its field; nothing changes.
-        let r = app.patch(&path, &w.facilitator, json!({"situation": "employed", "source": "voisin"}), None);
+        let r = app.patch(
+            &path,
+            &w.facilitator,
+            json!({"situation": "employed", "source": "voisin"}),
+            None,
+        );
         assert_eq!(r.status, 422, "{}", r.text);
         r.assert_refused_on(&["situation", "source"]);
         refused(
-            &app.patch(&path, &w.facilitator, json!({"observed_on": "2026-05-01"}), None),
+            &app.patch(
+                &path,
+                &w.facilitator,
+                json!({"observed_on": "2026-05-01"}),
+                None,
+            ),
             422,
             "observed_before_exit",
         );
         refused(
-            &app.patch(&path, &w.facilitator, json!({"observed_on": "2026-12-01"}), None),
+            &app.patch(
+                &path,
+                &w.facilitator,
+                json!({"observed_on": "2026-12-01"}),
+                None,
+            ),
             422,
             "date_in_future",
         );
@@ -86,7 +111,8 @@ on_both!(
             "required",
         );
         assert_eq!(
-            app.patch(&path, &w.facilitator, json!({"months": 12}), None).status,
+            app.patch(&path, &w.facilitator, json!({"months": 12}), None)
+                .status,
             422
         );
         let r = app.get_ok(&path, &w.facilitator);
@@ -102,9 +128,17 @@ on_both!(
         assert_eq!(r.body["observed_on"], "2026-11-20");
         assert_eq!(r.body["months"], 6);
         // Stale: 412, nothing written.
-        let r = app.patch(&path, &w.admin, json!({"situation": "inactive"}), Some("\"1\""));
+        let r = app.patch(
+            &path,
+            &w.admin,
+            json!({"situation": "inactive"}),
+            Some("\"1\""),
+        );
         refused(&r, 412, "precondition_failed");
-        assert_eq!(app.get_ok(&path, &w.admin).body["situation"], "durable_employment");
+        assert_eq!(
+            app.get_ok(&path, &w.admin).body["situation"],
+            "durable_employment"
+        );
         // The same values again: nothing changes, not even the version.
         let r = app.patch(&path, &w.facilitator, fix, Some("\"2\""));
         assert_eq!(r.status, 200, "{}", r.text);
@@ -123,18 +157,32 @@ on_both!(
             .collect();
         fields.sort_unstable();
         assert_eq!(fields, ["situation", "source"]);
-        assert_eq!(app.get(&format!("{path}/history"), &other.admin).status, 404);
+        assert_eq!(
+            app.get(&format!("{path}/history"), &other.admin).status,
+            404
+        );
 
         // The report counts the corrected situation.
         let after = six_months(app, &w.facilitator);
-        assert_eq!((after["job_search"].clone(), after["durable_employment"].clone()), (json!(0), json!(1)), "{after}");
+        assert_eq!(
+            (
+                after["job_search"].clone(),
+                after["durable_employment"].clone()
+            ),
+            (json!(0), json!(1)),
+            "{after}"
+        );
         assert_eq!(after["due"], before["due"]);
 
         // The person's page links to its form; the form corrects it as the API does.
         let s = app.page_session(&w.facilitator);
         let page = app.page_get(&format!("/people/{person}"), &s);
         let edit = format!("/follow-ups/{id}/edit");
-        assert!(page.text.contains(&format!("href=\"{edit}\"")), "{}", page.text);
+        assert!(
+            page.text.contains(&format!("href=\"{edit}\"")),
+            "{}",
+            page.text
+        );
         let form = app.page_get(&edit, &s);
         assert_eq!(form.status, 200, "{}", form.text);
         assert_eq!(hidden_value(&form.text, "version").as_deref(), Some("2"));
@@ -148,9 +196,14 @@ on_both!(
         assert_eq!(r.status, 303, "{}", r.text);
         assert_eq!(
             r.header("Location").map(String::from),
-            Some(format!("/people/{person}?fait=suivi-corrige#follow-up-{placement}"))
+            Some(format!(
+                "/people/{person}?fait=suivi-corrige#follow-up-{placement}"
+            ))
         );
-        assert_eq!(app.get_ok(&path, &w.admin).body["situation"], "qualifying_training");
+        assert_eq!(
+            app.get_ok(&path, &w.admin).body["situation"],
+            "qualifying_training"
+        );
         // The same form sent again is stale: 412, the other change shown.
         let r = app.page_post(&edit, &s, &fields);
         assert_eq!(r.status, 412, "{}", r.text);

@@ -167,8 +167,16 @@ on_both!(
         );
         assert_eq!(r.status, 422, "{}", r.text);
         let c = codes(&r);
-        assert!(c.contains(&"percent_out_of_range".to_string()), "{}", r.text);
-        assert!(c.contains(&"hourly_cost_above_max".to_string()), "{}", r.text);
+        assert!(
+            c.contains(&"percent_out_of_range".to_string()),
+            "{}",
+            r.text
+        );
+        assert!(
+            c.contains(&"hourly_cost_above_max".to_string()),
+            "{}",
+            r.text
+        );
         assert!(r.text.contains("1\u{202f}000\u{a0}€"), "{}", r.text);
         let r = app.put(
             path,
@@ -248,7 +256,11 @@ on_both!(
             ],
         );
         assert_eq!(r.status, 422, "{}", r.text);
-        assert!(r.text.contains("id=\"e-environmental_percent\""), "{}", r.text);
+        assert!(
+            r.text.contains("id=\"e-environmental_percent\""),
+            "{}",
+            r.text
+        );
         let targets = "/api/v1/settings/pnad-targets/2026";
         assert_eq!(app.get_ok(targets, &w.admin).body["is_default"], true);
 
@@ -268,14 +280,27 @@ on_both!(
             Some("/settings?annee=2026&fait=objectifs-enregistres#pnad")
         );
         let t = app.get_ok(targets, &w.admin).body;
-        assert_eq!((t["social_percent"].clone(), t["environmental_percent"].clone()), (json!(40), json!(70)));
+        assert_eq!(
+            (
+                t["social_percent"].clone(),
+                t["environmental_percent"].clone()
+            ),
+            (json!(40), json!(70))
+        );
         let page = app.page_get("/settings?annee=2026&fait=objectifs-enregistres", &s);
-        assert!(page.text.contains("Les objectifs du plan national"), "{}", page.text);
+        assert!(
+            page.text.contains("Les objectifs du plan national"),
+            "{}",
+            page.text
+        );
 
         let r = app.page_post(
             "/settings/calibration",
             &s,
-            &[("insertion_rate_percent", "6,5"), ("hourly_cost_eur", "abc")],
+            &[
+                ("insertion_rate_percent", "6,5"),
+                ("hourly_cost_eur", "abc"),
+            ],
         );
         assert_eq!(r.status, 422, "{}", r.text);
         assert!(r.text.contains("id=\"e-hourly_cost_eur\""), "{}", r.text);
@@ -285,7 +310,9 @@ on_both!(
             &[("insertion_rate_percent", "6,5"), ("hourly_cost_eur", "32")],
         );
         assert_eq!(r.status, 303, "{}", r.text);
-        let c = app.get_ok("/api/v1/settings/calibration", &w.facilitator).body;
+        let c = app
+            .get_ok("/api/v1/settings/calibration", &w.facilitator)
+            .body;
         assert_eq!(c["insertion_rate_percent"], 6.5);
         assert_eq!(c["hourly_cost_eur"], 32);
 
@@ -309,7 +336,11 @@ on_both!(
         let page = app.page_get("/settings", &f);
         assert_eq!(page.status, 200, "{}", page.text);
         assert!(!page.text.contains("action=\"/settings/pnad-targets\""));
-        assert!(page.text.contains("Seul un administrateur"), "{}", page.text);
+        assert!(
+            page.text.contains("Seul un administrateur"),
+            "{}",
+            page.text
+        );
         assert!(page.text.contains("6,5&nbsp;%"), "{}", page.text);
         let r = app.page_post(
             "/settings/calibration",
