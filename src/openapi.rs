@@ -2213,6 +2213,106 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             )
             .html(200, "The follow-ups due and not recorded")
             .redirect(303, "No session: to the login page"),
+        ("GET", "/api/v1/follow-ups/<id>") => d.id("follow-up").etag().json(
+            200,
+            ok,
+            s.named::<crate::app::follow_ups::FollowUpView>(),
+        ),
+        ("PATCH", "/api/v1/follow-ups/<id>") => d
+            .id("follow-up")
+            .json_body(s.input::<crate::app::follow_ups::FollowUpPatch>())
+            .if_match()
+            .json(
+                200,
+                "The corrected follow-up",
+                s.named::<crate::app::follow_ups::FollowUpView>(),
+            ),
+        ("GET", "/api/v1/follow-ups/<id>/history") => {
+            d.id("follow-up")
+                .json(200, ok, s.array::<crate::store::history::HistoryEntry>())
+        }
+        ("GET", "/follow-ups/<id>/edit") => d
+            .id("follow-up")
+            .html(
+                200,
+                "The form, carrying the follow-up's version, with its history",
+            )
+            .redirect(303, "No session: to the login page"),
+        ("POST", "/follow-ups/<id>/edit") => {
+            let mut d = d.id("follow-up");
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "version": {"type": "string", "description": "The follow-up's version the form was filled from, sent as If-Match"},
+                "situation": {"type": "string"},
+                "observed_on": {"type": "string", "description": "AAAA-MM-JJ"},
+                "source": {"type": "string"}
+            })));
+            d.redirect(303, "Corrected: to the person's page with its notice")
+                .html(200, HTMX_REFUSED)
+        }
+        // Settings (issue 20).
+        ("GET", "/api/v1/settings/pnad-targets/<year>") => d
+            .path(
+                "year",
+                raw(json!({"type": "integer"})),
+                "The year, YYYY (anything else: 422 year_malformed)",
+            )
+            .json(200, ok, s.named::<crate::app::settings::PnadTargets>()),
+        ("PUT", "/api/v1/settings/pnad-targets/<year>") => d
+            .path(
+                "year",
+                raw(json!({"type": "integer"})),
+                "The year, YYYY (anything else: 422 year_malformed)",
+            )
+            .json_body(s.input::<crate::app::settings::PnadTargetsInput>())
+            .json(200, ok, s.named::<crate::app::settings::PnadTargets>()),
+        ("GET", "/api/v1/settings/calibration") => {
+            d.json(200, ok, s.named::<crate::app::settings::Calibration>())
+        }
+        ("PUT", "/api/v1/settings/calibration") => d
+            .json_body(s.input::<crate::app::settings::CalibrationInput>())
+            .json(200, ok, s.named::<crate::app::settings::Calibration>()),
+        ("GET", "/settings") => d
+            .query(
+                "annee",
+                query_text(),
+                "The year of the PNAD targets shown (this year by default)",
+            )
+            .query("fait", query_text(), "The change just made, for its notice")
+            .html(
+                200,
+                "The settings: forms for an administrator, read-only for a facilitator",
+            )
+            .redirect(303, "No session: to the login page"),
+        ("POST", "/settings/pnad-targets") => {
+            let mut d = d;
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "year": {"type": "string", "description": "AAAA"},
+                "social_percent": {"type": "string", "description": "Whole percent, 0 to 100"},
+                "environmental_percent": {"type": "string", "description": "Whole percent, 0 to 100"}
+            })));
+            d.redirect(303, "Saved: back to the settings page with its notice")
+                .html(200, "The settings page with each error beside its field, answered with status 422: nothing is stored")
+        }
+        ("POST", "/settings/calibration") => {
+            let mut d = d;
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "insertion_rate_percent": {"type": "string", "description": "Percent, typed the French way (5,5)"},
+                "hourly_cost_eur": {"type": "string", "description": "Euros, typed the French way"}
+            })));
+            d.redirect(303, "Saved: back to the settings page with its notice")
+                .html(200, "The settings page with each error beside its field, answered with status 422: nothing is stored")
+        }
+        ("POST", "/settings/follow-ups") => {
+            let mut d = d;
+            d.body = Some(form_body(json!({
+                "csrf_token": {"type": "string"},
+                "twelve_months": {"type": "string", "enum": ["on"], "description": "Ticked: a follow-up 12 months after each exit too"}
+            })));
+            d.redirect(303, "Saved: back to the settings page with its notice")
+        }
         ("PUT", "/api/v1/follow-ups/settings") => d
             .json_body(s.input::<crate::app::follow_ups::FollowUpSettings>())
             .json(

@@ -207,7 +207,7 @@ struct Tables {
     entries: Bulk,
     year_totals: Bulk,
     milestones: Bulk,
-    /// Follow-ups after exits (demo data only); written after the placements.
+    /// Follow-ups after exits; written after the placements.
     follow_ups: Bulk,
 }
 
@@ -220,7 +220,7 @@ impl Tables {
             ),
             clauses: Bulk::new(
                 "clauses",
-                "id, structure_id, contract_id, lot_number, kind, status, method, calibration, explanation, computed_hours, hours_override, override_justification, required_hours, starts_on, ends_on, reporting_frequency, penalty_per_hour_cents, referent_id, territory, time_zone, created_at, updated_at",
+                "id, structure_id, contract_id, lot_number, kind, status, method, calibration, explanation, computed_hours, hours_override, override_justification, required_hours, starts_on, ends_on, reporting_frequency, penalty_per_hour_cents, referent_id, territory, time_zone, created_at, updated_at, legal_basis, weighting_percent, committed_hours, target_persons, hour_target",
             ),
             assignments: Bulk::new(
                 "assignments",
@@ -998,7 +998,11 @@ fn fill(
                 } else {
                     format!("Fournitures et services {year}-{i}-{extra}")
                 };
-                let social = if with_clause { "clause_sociale" } else { "" };
+                let social = if with_clause {
+                    social_consideration(kind)
+                } else {
+                    ""
+                };
                 let (c_cpv, c_amount) = if with_clause {
                     (cpv, amount_eur)
                 } else {
@@ -1019,8 +1023,8 @@ fn fill(
                         d(end),
                         q(social),
                         // About half the contracts with a clause, and some others, state an
-                        // environmental consideration (issue 20).
-                        q(if (with_clause && i % 2 == 0) || (extra == 1 && i % 5 == 0) {
+                        // environmental consideration (issue 20): about 30 % of them all.
+                        q(if (with_clause && i % 2 == 0) || (extra == 1 && i % 5 < 2) {
                             "clause_environnementale"
                         } else {
                             ""
@@ -1042,30 +1046,38 @@ fn fill(
                     share_bp / 100
                 );
                 let territory = structure_territory[s];
+                let terms = kind_terms(&mut rng, kind, required);
+                let required = terms.required;
                 tables.clauses.push(
                     conn,
                     format!(
-                        "({clause_id}, {}, {contract_id}, NULL, {}, 'active', 'labour_share', {}, {}, {required}, NULL, NULL, {required}, {}, {}, 'monthly', 6000, NULL, {}, {}, {}, {})",
+                        "({clause_id}, {}, {contract_id}, NULL, {}, 'active', {}, {}, {}, {}, NULL, NULL, {required}, {}, {}, 'monthly', {}, NULL, {}, {}, {}, {}, {})",
                         structure_ids[s],
                         q(kind.as_str()),
-                        q(&calibration),
-                        q(&explanation),
+                        q(terms.method),
+                        q(if terms.calibrated { &calibration } else { "null" }),
+                        q(if terms.calibrated { &explanation } else { "" }),
+                        terms.computed,
                         d(start),
                         d(end),
+                        if terms.hour_target { "6000" } else { "NULL" },
                         q(territory),
                         q(crate::domain::territory::time_zone(territory).name()),
                         ts(created),
-                        ts(created)
+                        ts(created),
+                        terms.sql,
                     ),
                 )?;
-                push_calendar(
-                    conn,
-                    &mut tables.milestones,
-                    (structure_ids[s], clause_id),
-                    (start, end),
-                    opts.today,
-                    created,
-                )?;
+                if terms.hour_target {
+                    push_calendar(
+                        conn,
+                        &mut tables.milestones,
+                        (structure_ids[s], clause_id),
+                        (start, end),
+                        opts.today,
+                        created,
+                    )?;
+                }
                 let holder = contractors_of[s][rng.gen_range(0..contractors_of[s].len())];
                 let mut assignments = Vec::new();
                 let split = rng.gen_range(0..10) == 0 && contractors_of[s].len() > 1;
@@ -1094,7 +1106,11 @@ fn fill(
                 if tables.contracts.full() || tables.clauses.full() || tables.assignments.full() {
                     tables.flush_contracts(conn)?;
                 }
-                by_structure[s].push(clauses.len());
+                // Nobody is placed on a reserved contract: its holder's own employees do
+                // the work, and no hours are reported on it.
+                if kind != ClauseKind::ReservedContract {
+                    by_structure[s].push(clauses.len());
+                }
                 clauses.push(Clause {
                     id: clause_id,
                     structure: s,
@@ -1339,6 +1355,18 @@ fn fill(
                     ),
                 )?;
                 let _ = clause.contract;
+                if let Some(f) = follow_up_of(&mut rng, outcome, end, opts.today) {
+                    tables.follow_ups.push(
+                        conn,
+                        format!(
+                            "({}, {placement_id}, {}, {}, {staff_user}, {})",
+                            structure_ids[clause.structure],
+                            person.id,
+                            f.sql,
+                            ts(f.observed_on)
+                        ),
+                    )?;
+                }
                 report.placements += 1;
                 let (mut work_year, mut training_year) = (0i64, 0i64);
                 for m in month..=last {
@@ -1406,12 +1434,17 @@ fn fill(
                 }
                 month = last + 1 + rng.gen_range(0..2);
             }
-            if tables.eligibility.full() || tables.placements.full() || tables.entries.full() {
+            if tables.eligibility.full()
+                || tables.placements.full()
+                || tables.follow_ups.full()
+                || tables.entries.full()
+            {
                 flush_in_order(
                     conn,
                     &mut [
                         &mut tables.eligibility,
                         &mut tables.placements,
+                        &mut tables.follow_ups,
                         &mut tables.entries,
                         &mut tables.year_totals,
                     ],
@@ -1438,7 +1471,7 @@ fn fill(
         tables.clauses.push(
             conn,
             format!(
-                "({clause_id}, {first}, {contract_id}, NULL, 'execution_condition', 'active', 'fixed', '{{\"method\":\"fixed\",\"hours\":10000000,\"justification\":\"banc d''essai\"}}', 'Heures fixées pour le banc d''essai.', 1000000000, NULL, NULL, 1000000000, {}, {}, 'monthly', NULL, NULL, {}, {}, {}, {})",
+                "({clause_id}, {first}, {contract_id}, NULL, 'execution_condition', 'active', 'fixed', '{{\"method\":\"fixed\",\"hours\":10000000,\"justification\":\"banc d''essai\"}}', 'Heures fixées pour le banc d''essai.', 1000000000, NULL, NULL, 1000000000, {}, {}, 'monthly', NULL, NULL, {}, {}, {}, {}, NULL, NULL, NULL, NULL, TRUE)",
                 d(start), d(end), q(structure_territory[0]), q(crate::domain::territory::time_zone(structure_territory[0]).name()), ts(created), ts(created)
             ),
         )?;
@@ -1523,6 +1556,147 @@ fn fill(
 /// The days an entry of the month starting `first` was declared and validated: declared in
 /// the first days of the following month, validated one to four days later, never after
 /// `today` (deterministic: `n` spreads the days without drawing from the generator).
+/// The social consideration the open data declares for a contract whose clause is of `kind`.
+fn social_consideration(kind: ClauseKind) -> &'static str {
+    match kind {
+        ClauseKind::ReservedContract => "marche_reserve",
+        ClauseKind::AwardCriterion => "critere_social",
+        ClauseKind::ExecutionCondition | ClauseKind::InsertionPurpose => "clause_sociale",
+    }
+}
+
+/// A generated follow-up six months after an exit.
+struct GeneratedFollowUp {
+    observed_on: NaiveDate,
+    /// The values of `months, situation, observed_on, source`.
+    sql: String,
+}
+
+/// The follow-up six months after an exit on `exit_on`, for about 60 % of the exits whose
+/// follow-up is due by `today`: a dynamic exit mostly finds the person still employed, the
+/// others more often looking for work; the person, France Travail or the employer says so.
+/// Those due within the last 30 days are mostly recorded (the facilitator was just reminded),
+/// so that the demo's first reminder run stays within its limits by its data alone.
+fn follow_up_of(
+    rng: &mut StdRng,
+    outcome: Option<ExitOutcome>,
+    exit_on: NaiveDate,
+    today: NaiveDate,
+) -> Option<GeneratedFollowUp> {
+    use crate::domain::follow_ups::{Situation, Source};
+    let due = crate::domain::follow_ups::due_on(exit_on, 6);
+    let recent = crate::domain::calendar::add_days(due, 30) > today;
+    let rate = if recent { 90 } else { 60 };
+    if outcome.is_none() || due > today || rng.gen_range(0..100) >= rate {
+        return None;
+    }
+    let dynamic = matches!(
+        outcome,
+        Some(ExitOutcome::DurableEmployment | ExitOutcome::TransitionalEmployment)
+    );
+    let situation = if dynamic {
+        *pick(
+            rng,
+            &[
+                (Situation::DurableEmployment, 45),
+                (Situation::TransitionalEmployment, 25),
+                (Situation::JobSearch, 20),
+                (Situation::Unknown, 10),
+            ],
+        )
+    } else {
+        *pick(
+            rng,
+            &[
+                (Situation::DurableEmployment, 10),
+                (Situation::TransitionalEmployment, 15),
+                (Situation::QualifyingTraining, 20),
+                (Situation::JobSearch, 35),
+                (Situation::Inactive, 10),
+                (Situation::Unknown, 10),
+            ],
+        )
+    };
+    let source = *pick(
+        rng,
+        &[
+            (Source::Person, 50),
+            (Source::FranceTravail, 25),
+            (Source::Employer, 20),
+            (Source::Other, 5),
+        ],
+    );
+    let observed_on = crate::domain::calendar::add_days(due, rng.gen_range(0..20)).min(today);
+    Some(GeneratedFollowUp {
+        observed_on,
+        sql: format!(
+            "6, {}, {}, {}",
+            q(situation.as_str()),
+            d(observed_on),
+            q(source.as_str())
+        ),
+    })
+}
+
+/// What a generated clause's kind makes of it (docs/domain.md#each-kind-of-clause).
+struct KindTerms {
+    /// Its required hours (hundredths): the calibration's, the committed hours of an award
+    /// criterion, none for a reserved contract.
+    required: i64,
+    /// The calibration's hours (hundredths), 0 without one.
+    computed: i64,
+    method: &'static str,
+    /// The calibration is stored (a reserved contract has none).
+    calibrated: bool,
+    hour_target: bool,
+    /// The values of `legal_basis, weighting_percent, committed_hours, target_persons,
+    /// hour_target`.
+    sql: String,
+}
+
+/// The terms of a clause of `kind` whose calibration gives `calibrated` hundredths: a
+/// reserved contract has a legal basis and no hour target; an award criterion, the hours
+/// the holder committed to in its offer (often more than the calibration's) and its
+/// weighting; an insertion purpose, its target in persons (about one person for 450 hours)
+/// beside its hours.
+fn kind_terms(rng: &mut StdRng, kind: ClauseKind, calibrated: i64) -> KindTerms {
+    let plain = |sql: String| KindTerms {
+        required: calibrated,
+        computed: calibrated,
+        method: "labour_share",
+        calibrated: true,
+        hour_target: true,
+        sql,
+    };
+    match kind {
+        ClauseKind::ExecutionCondition => plain("NULL, NULL, NULL, NULL, TRUE".into()),
+        ClauseKind::InsertionPurpose => {
+            let persons = (calibrated / 100 / 450).max(1);
+            plain(format!("NULL, NULL, NULL, {persons}, TRUE"))
+        }
+        ClauseKind::AwardCriterion => {
+            let committed = calibrated * rng.gen_range(100..=130) / 100 / 100 * 100;
+            let weighting = *pick(rng, &[(10i64, 3), (15, 4), (20, 3)]);
+            KindTerms {
+                required: committed,
+                sql: format!("NULL, {weighting}, {committed}, NULL, TRUE"),
+                ..plain(String::new())
+            }
+        }
+        ClauseKind::ReservedContract => KindTerms {
+            required: 0,
+            computed: 0,
+            method: "fixed",
+            calibrated: false,
+            hour_target: false,
+            sql: format!(
+                "{}, NULL, NULL, NULL, FALSE",
+                q(crate::domain::clause_kinds::LegalBasis::L2113_13.as_str())
+            ),
+        },
+    }
+}
+
 pub fn declared_on(first: NaiveDate, n: i64, today: NaiveDate) -> (NaiveDate, NaiveDate) {
     let next_month = first.checked_add_months(Months::new(1)).unwrap_or(first);
     let submitted = next_month + chrono::Days::new(n.rem_euclid(5) as u64);
@@ -1691,7 +1865,7 @@ const DEMO_CLAUSES: &[DemoClause] = &[
         share_bp: 4500,
         buyer: 0,
         holder: 8,
-        kind: ClauseKind::ExecutionCondition,
+        kind: ClauseKind::AwardCriterion,
         months_ago: 11,
         months: 18,
         gap: DemoGap::None,
@@ -1910,7 +2084,8 @@ fn demo_activity(
         let amount_eur: i64 = rng.gen_range(15..=45) * 100_000;
         let hours =
             (amount_eur as i128 * spec.share_bp as i128 * 700 / (10_000 * 10_000 * 30)) as i64;
-        let required = hours * 100;
+        let terms = kind_terms(rng, spec.kind, hours * 100);
+        let required = terms.required;
         let sector = &spec.cpv[..2];
         for extra in 0..3 {
             let id = contract_id + extra;
@@ -1971,7 +2146,7 @@ fn demo_activity(
                     d(starts_on),
                     d(ends_on),
                     spec.months,
-                    q(if with_clause { "clause_sociale" } else { "" }),
+                    q(if with_clause { social_consideration(spec.kind) } else { "" }),
                     q(environmental),
                     ts(notified),
                     ts(notified)
@@ -1989,17 +2164,21 @@ fn demo_activity(
         tables.clauses.push(
             conn,
             format!(
-                "({clause_id}, {sid}, {contract_id}, NULL, {}, {}, 'labour_share', {}, {}, {required}, NULL, NULL, {required}, {}, {}, 'monthly', 6000, NULL, {}, {}, {}, {})",
+                "({clause_id}, {sid}, {contract_id}, NULL, {}, {}, {}, {}, {}, {}, NULL, NULL, {required}, {}, {}, 'monthly', {}, NULL, {}, {}, {}, {}, {})",
                 q(spec.kind.as_str()),
                 q(if running { "active" } else { "completed" }),
-                q(&calibration),
-                q(&explanation),
+                q(terms.method),
+                q(if terms.calibrated { &calibration } else { "null" }),
+                q(if terms.calibrated { &explanation } else { "" }),
+                terms.computed,
                 d(starts_on),
                 d(ends_on),
+                if terms.hour_target { "6000" } else { "NULL" },
                 q(territory),
                 q(zone),
                 ts(notified),
-                ts(notified)
+                ts(notified),
+                terms.sql,
             ),
         )?;
         tables.assignments.push(
@@ -2023,7 +2202,12 @@ fn demo_activity(
             rng.gen_range(92..=104)
         };
         let per_month = required * rate_percent / 100 / i64::from(spec.months);
-        let posts = (per_month + 12_499) / 12_500;
+        // No one is placed on a reserved contract (no hour target: nothing is reported).
+        let posts = if terms.hour_target {
+            (per_month + 12_499) / 12_500
+        } else {
+            0
+        };
         let per_post = per_month / posts.max(1);
         let weekly = ((per_post * 115 / 433 + 499) / 500 * 500).clamp(1000, 3500);
         // The last month a placement may cover: the clause's end; running clauses stop
@@ -2156,58 +2340,15 @@ fn demo_activity(
                         ts(validated_on.max(start.pred_opt().unwrap_or(start)))
                     ),
                 )?;
-                // Its follow-up six months on, recorded for most exits once due (a few left
+                // Its follow-up six months on, recorded for most exits once due (some left
                 // to do, so that the work list and the report's `not_recorded` show them).
-                let follow_up_due = crate::domain::follow_ups::due_on(end, 6);
-                if outcome.is_some() && follow_up_due <= today && rng.gen_range(0..100) < 80 {
-                    use crate::domain::follow_ups::{Situation, Source};
-                    let dynamic = matches!(
-                        outcome,
-                        Some(ExitOutcome::DurableEmployment | ExitOutcome::TransitionalEmployment)
-                    );
-                    let situation = if dynamic {
-                        *pick(
-                            rng,
-                            &[
-                                (Situation::DurableEmployment, 45),
-                                (Situation::TransitionalEmployment, 25),
-                                (Situation::JobSearch, 20),
-                                (Situation::Unknown, 10),
-                            ],
-                        )
-                    } else {
-                        *pick(
-                            rng,
-                            &[
-                                (Situation::DurableEmployment, 10),
-                                (Situation::TransitionalEmployment, 15),
-                                (Situation::QualifyingTraining, 20),
-                                (Situation::JobSearch, 35),
-                                (Situation::Inactive, 10),
-                                (Situation::Unknown, 10),
-                            ],
-                        )
-                    };
-                    let source = *pick(
-                        rng,
-                        &[
-                            (Source::Person, 50),
-                            (Source::FranceTravail, 25),
-                            (Source::Employer, 20),
-                            (Source::Other, 5),
-                        ],
-                    );
-                    let observed_on =
-                        crate::domain::calendar::add_days(follow_up_due, rng.gen_range(0..20))
-                            .min(today);
+                if let Some(f) = follow_up_of(rng, outcome, end, today) {
                     tables.follow_ups.push(
                         conn,
                         format!(
-                            "({sid}, {placement_id}, {person_id}, 6, {}, {}, {}, {staff}, {})",
-                            q(situation.as_str()),
-                            d(observed_on),
-                            q(source.as_str()),
-                            ts(observed_on)
+                            "({sid}, {placement_id}, {person_id}, {}, {staff}, {})",
+                            f.sql,
+                            ts(f.observed_on)
                         ),
                     )?;
                 }
@@ -2344,6 +2485,10 @@ fn demo_activity(
             .filter(schema::clauses::id.eq(clause_id))
             .select(crate::store::clauses::Clause::as_select())
             .first(conn)?;
+        // A reserved contract has no target to report against: no calendar.
+        if !crate::domain::clause_kinds::has_reporting_milestones(clause.kind) {
+            continue;
+        }
         crate::store::milestones::regenerate(conn, &clause)?;
         if !running {
             let delivered = clause.ends_on + chrono::Days::new(21);
@@ -2362,7 +2507,10 @@ fn demo_activity(
         "needs",
         "id, structure_id, assignment_id, job_title, rome_code, posts, commune_code, territory, starts_on, weekly_hours, duration_months, licences, modality, employer_id, contract_type, status, created_by, created_at",
     );
-    let running: Vec<&(i64, i64, usize, bool)> = written.iter().filter(|w| w.3).collect();
+    let running: Vec<&(i64, i64, usize, bool)> = written
+        .iter()
+        .filter(|w| w.3 && DEMO_CLAUSES[(w.0 - 1) as usize].kind != ClauseKind::ReservedContract)
+        .collect();
     let with_account = running.iter().find(|w| w.2 == 0);
     for (n, w) in with_account.into_iter().chain(running.last()).enumerate() {
         let spec = &DEMO_CLAUSES[(w.0 - 1) as usize];

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::body::JsonBody;
 use crate::api::query::{params, Page, Paging, Param};
-use crate::api::reply::{self, Answer, Created, Listed};
+use crate::api::reply::{self, Answer, Created, IfMatchHeader, Listed, TaggedAnswer};
+pub use crate::app::follow_ups::FollowUpPatch;
 use crate::app::follow_ups::{
     self as app, DueFollowUp, FollowUpRequest, FollowUpSettings, FollowUpView,
 };
@@ -15,8 +16,9 @@ use crate::app::placements::Actor;
 use crate::auth::{AdminOnly, Staff};
 use crate::db::Db;
 use crate::domain::follow_ups::{Situation, Source};
-use crate::domain::ids::PlacementId;
+use crate::domain::ids::{FollowUpId, PlacementId};
 use crate::domain::limits::{self, Code};
+use crate::store::history::HistoryEntry;
 
 #[derive(Deserialize, Clone, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -138,6 +140,39 @@ pub async fn set_settings(
     reply::json(db, move |c| app::set_settings(c, sid, settings)).await
 }
 
+/// GET /api/v1/follow-ups/{id} — staff, own structure: one follow-up with its `ETag`.
+#[rocket::get("/follow-ups/<id>")]
+pub async fn get(caller: Staff, id: FollowUpId, db: &State<Db>) -> TaggedAnswer<FollowUpView> {
+    let sid = caller.structure_id;
+    reply::tagged(db, move |c| app::get(c, sid, id)).await
+}
+
+/// PATCH /api/v1/follow-ups/{id} — staff: corrects a follow-up's situation, date or source
+/// (merge semantics, `If-Match`), the correction kept in its history.
+#[rocket::patch("/follow-ups/<id>", data = "<body>")]
+pub async fn correct(
+    caller: Staff,
+    id: FollowUpId,
+    body: JsonBody<FollowUpPatch>,
+    if_match: IfMatchHeader,
+    db: &State<Db>,
+) -> TaggedAnswer<FollowUpView> {
+    let by = Actor {
+        structure_id: caller.structure_id,
+        user_id: caller.user_id,
+        today: db.clock.today(),
+    };
+    let patch = body.0;
+    reply::tagged(db, move |c| app::correct(c, &by, id, patch, if_match.0)).await
+}
+
+/// GET /api/v1/follow-ups/{id}/history — staff: the corrections of a follow-up.
+#[rocket::get("/follow-ups/<id>/history")]
+pub async fn history(caller: Staff, id: FollowUpId, db: &State<Db>) -> Answer<Vec<HistoryEntry>> {
+    let sid = caller.structure_id;
+    reply::json(db, move |c| app::follow_up_history(c, sid, id)).await
+}
+
 pub fn routes() -> Vec<rocket::Route> {
-    rocket::routes![record, list, settings, set_settings]
+    rocket::routes![record, list, settings, set_settings, get, correct, history]
 }

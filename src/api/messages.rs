@@ -370,6 +370,7 @@ fn record(what: &str) -> String {
         "clause" => "cette clause".into(),
         "eligibility" => "cette validation d'éligibilité".into(),
         "contract" => "ce marché".into(),
+        "follow_up" => "ce suivi après la sortie".into(),
         "hour entry" => "cette déclaration d'heures".into(),
         "milestone" => "cette échéance".into(),
         "need" => "ce besoin".into(),
@@ -2602,6 +2603,26 @@ pub static CATALOGUE: &[Entry] = &[
             format!(
                 "la date d'observation ne peut pas précéder la sortie du {}",
                 date(a.p("exit_on"))
+            )
+        },
+    ),
+    // Settings of the instance and of the structure.
+    rule(
+        "target_percent_out_of_range",
+        422,
+        "social_percent, environmental_percent",
+        &[],
+        |_| "l'objectif doit être un pourcentage entier compris entre 0 et 100".into(),
+    ),
+    rule(
+        "hourly_cost_above_max",
+        422,
+        "hourly_cost_eur",
+        &["max"],
+        |a| {
+            format!(
+                "le coût horaire chargé ne peut pas dépasser {}\u{a0}€",
+                thousands(a.p("max"))
             )
         },
     ),

@@ -23,6 +23,7 @@ pub mod reply;
 pub mod report_params;
 pub mod reports;
 pub mod spaser;
+pub mod settings;
 pub mod to_clause;
 pub mod users;
 
@@ -54,7 +55,7 @@ pub async fn ready(db: &State<Db>) -> Result<Json<Value>, ApiError> {
 
 /// Every API route, mounted under /api/v1.
 pub fn v1_routes() -> Vec<rocket::Route> {
-    let resources: [fn() -> Vec<rocket::Route>; 19] = [
+    let resources: [fn() -> Vec<rocket::Route>; 20] = [
         auth::routes,
         users::routes,
         organisations::routes,
@@ -74,6 +75,7 @@ pub fn v1_routes() -> Vec<rocket::Route> {
         to_clause::routes,
         follow_ups::routes,
         spaser::routes,
+        settings::routes,
     ];
     resources.into_iter().flat_map(|routes| routes()).collect()
 }

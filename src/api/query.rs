@@ -27,8 +27,8 @@ use rocket::request::FromParam;
 
 use crate::api::messages::field_error;
 use crate::domain::ids::{
-    AssignmentId, ClauseId, ContractId, HourEntryId, NeedId, OrganisationId, ParticipantId,
-    PlacementId, ReferralId, SessionId, StructureId, UserId,
+    AssignmentId, ClauseId, ContractId, FollowUpId, HourEntryId, NeedId, OrganisationId,
+    ParticipantId, PlacementId, ReferralId, SessionId, StructureId, UserId,
 };
 use crate::domain::period::{Month, FIRST_YEAR, LAST_YEAR};
 use crate::domain::rule::Violation;

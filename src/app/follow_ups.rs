@@ -4,17 +4,26 @@
 //! the same functions.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::app::activity::person_changed;
 use crate::app::placements::Actor;
+use crate::app::versioned::{check_if_match, claimed, Versioned};
 use crate::app::{AppError, AppResult};
 use crate::db::{write_tx, Conn};
 use crate::domain::catalogue::codes;
+use crate::domain::corrections::patch_date;
 use crate::domain::follow_ups::{due_on, Situation, Source, MONTHS, SITUATIONS, SOURCES};
-use crate::domain::ids::{ParticipantId, PlacementId, StructureId, UserId};
+use crate::domain::ids::{FollowUpId, ParticipantId, PlacementId, StructureId, UserId};
+use crate::domain::limits::Code;
+use crate::domain::patch::{not_null, Patch};
 use crate::domain::rule::Violation;
+use crate::domain::version::{IfMatch, Version};
+use crate::domain::vocabulary::HistoryAction;
 use crate::store::follow_ups::{self as store, FollowUpRow, NewFollowUp};
+use crate::store::history::{
+    self, changes_between, fields_of, HistoryEntry, NewHistoryLine, RecordKind,
+};
 use crate::store::names::person_name;
 use crate::store::{audit, placements};
 
@@ -66,6 +75,161 @@ fn view(row: FollowUpRow, exit_on: Option<NaiveDate>) -> FollowUpView {
         recorded_by: UserId(row.recorded_by),
         recorded_at: row.recorded_at,
     }
+}
+
+/// The fields a correction compares and its history keeps.
+#[derive(Serialize)]
+struct Corrected<'a> {
+    situation: &'a str,
+    observed_on: NaiveDate,
+    source: &'a str,
+}
+
+/// `PATCH /api/v1/follow-ups/{id}`: the fields a follow-up's correction may change (merge
+/// semantics; none can be cleared). The months after the exit and the placement stay.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUpPatch {
+    #[serde(default, deserialize_with = "crate::domain::patch::present")]
+    #[schema(value_type = Option<Situation>)]
+    pub situation: Patch<Code>,
+    /// The day the situation was known.
+    #[serde(default, deserialize_with = "patch_date")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub observed_on: Patch<NaiveDate>,
+    #[serde(default, deserialize_with = "crate::domain::patch::present")]
+    #[schema(value_type = Option<Source>)]
+    pub source: Patch<Code>,
+}
+
+/// One follow-up of the structure with its version (404 for another structure's).
+pub fn get(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    id: FollowUpId,
+) -> AppResult<Versioned<FollowUpView>> {
+    let row = store::by_id(conn, structure_id, id.0)?.ok_or(AppError::NotFound("follow_up"))?;
+    let exit_on = placements::find(conn, structure_id, PlacementId(row.placement_id))?
+        .and_then(|p| p.exit_on);
+    let version = Version(row.version);
+    Ok(Versioned::new(view(row, exit_on), version))
+}
+
+/// Corrects a follow-up entered wrong: its situation, the day it was known or its source,
+/// with the rules of its recording (codes of the vocabulary, observed from the exit to
+/// today). `If-Match` checked, the version raised, the history written; a person
+/// anonymised since is no longer corrected (409 `person_anonymised`).
+pub fn correct(
+    conn: &mut Conn,
+    by: &Actor,
+    id: FollowUpId,
+    patch: FollowUpPatch,
+    if_match: Option<IfMatch>,
+) -> AppResult<Versioned<FollowUpView>> {
+    let sid = by.structure_id;
+    write_tx(conn, |c| {
+        let row = store::by_id(c, sid, id.0)?.ok_or(AppError::NotFound("follow_up"))?;
+        let version = Version(row.version);
+        check_if_match(if_match.as_ref(), version)?;
+        let person = crate::store::participants::get(c, sid, ParticipantId(row.participant_id))?;
+        if person.anonymised_at.is_some() {
+            return Err(AppError::conflict(Violation::new("", "person_anonymised")));
+        }
+        let mut broken = Vec::new();
+        let mut kept = |field: &str, p: Patch<Code>, current: &str| match not_null(field, p) {
+            Ok(v) => v.map(String::from).unwrap_or_else(|| current.to_string()),
+            Err(e) => {
+                broken.push(e);
+                current.to_string()
+            }
+        };
+        let situation = kept("situation", patch.situation, &row.situation);
+        let source = kept("source", patch.source, &row.source);
+        let observed_on = match not_null("observed_on", patch.observed_on) {
+            Ok(v) => v.unwrap_or(row.observed_on),
+            Err(e) => {
+                broken.push(e);
+                row.observed_on
+            }
+        };
+        let request = FollowUpRequest {
+            months: row.months,
+            situation,
+            observed_on,
+            source,
+        };
+        let checked_codes = checked(&request);
+        if !broken.is_empty() {
+            if let Err(AppError::Invalid(more)) = checked_codes {
+                broken.extend(more);
+            }
+            return Err(AppError::Invalid(broken));
+        }
+        let (situation, source) = checked_codes?;
+        let exit_on =
+            placements::find(c, sid, PlacementId(row.placement_id))?.and_then(|p| p.exit_on);
+        if let Some(exit_on) = exit_on {
+            if observed_on < exit_on {
+                return Err(Violation::new("observed_on", "observed_before_exit")
+                    .with("exit_on", exit_on)
+                    .into());
+            }
+        }
+        if observed_on > by.today {
+            return Err(Violation::new("observed_on", "date_in_future").into());
+        }
+        let before = fields_of(&Corrected {
+            situation: &row.situation,
+            observed_on: row.observed_on,
+            source: &row.source,
+        });
+        let after = fields_of(&Corrected {
+            situation: situation.as_str(),
+            observed_on,
+            source: source.as_str(),
+        });
+        let changes = changes_between(&before, &after);
+        if changes.is_empty() {
+            return Ok(Versioned::new(view(row, exit_on), version));
+        }
+        claimed(
+            crate::claim_version!(c, follow_ups, id, version)?,
+            if_match.as_ref(),
+        )?;
+        store::correct(c, id.0, situation.as_str(), observed_on, source.as_str())?;
+        history::record(
+            c,
+            NewHistoryLine {
+                structure_id: sid,
+                kind: RecordKind::FollowUp,
+                record_id: id.0,
+                at: crate::db::now(),
+                by: Some(by.user_id),
+                action: HistoryAction::Correct,
+                reason: None,
+                changes: &changes,
+            },
+        )?;
+        person_changed(c, by.writer(), person.id, "follow-up corrected")?;
+        let row = store::by_id(c, sid, id.0)?.ok_or(AppError::Internal)?;
+        let version = Version(row.version);
+        Ok(Versioned::new(view(row, exit_on), version))
+    })
+}
+
+/// The corrections of a follow-up (staff of its structure).
+pub fn follow_up_history(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    id: FollowUpId,
+) -> AppResult<Vec<HistoryEntry>> {
+    store::by_id(conn, structure_id, id.0)?.ok_or(AppError::NotFound("follow_up"))?;
+    Ok(history::history_of(
+        conn,
+        structure_id,
+        RecordKind::FollowUp,
+        id.0,
+    )?)
 }
 
 /// Checks a request's codes: every broken rule, not only the first.

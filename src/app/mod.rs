@@ -38,6 +38,7 @@ pub mod referrals;
 
 pub use error::{AppError, AppResult};
 pub mod follow_ups;
+pub mod settings;
 pub mod to_clause;
 pub mod worklist;
 pub mod workspace;

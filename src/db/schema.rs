@@ -507,6 +507,7 @@ diesel::table! {
         source -> Text,
         recorded_by -> BigInt,
         recorded_at -> Timestamp,
+        version -> BigInt,
     }
 }
 

@@ -60,6 +60,8 @@ macro_rules! for_each_id_type {
             NeedId,
             /// A participant proposed for a need.
             ReferralId,
+            /// What became of a person some months after a placement's exit.
+            FollowUpId,
         );
     };
 }

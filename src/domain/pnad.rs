@@ -9,6 +9,7 @@
 use serde::Serialize;
 
 use crate::domain::report::rate_tenths;
+use crate::domain::rule::Violation;
 use crate::domain::vocabulary::ClauseStatus;
 
 /// The PNAD 2022-2025 target of the social share, in percent (used for every year without a
@@ -70,6 +71,27 @@ pub fn targets_from_setting(setting: Option<&str>) -> Targets {
         .unwrap_or_default()
 }
 
+/// A year's targets as an administrator sets them: each a whole percent from 0 to 100
+/// (`target_percent_out_of_range` beside each field that is not).
+pub fn check_targets(social: i64, environmental: i64) -> Result<Targets, Vec<Violation>> {
+    let broken: Vec<Violation> = [
+        ("social_percent", social),
+        ("environmental_percent", environmental),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !(0..=100).contains(v))
+    .map(|(field, _)| Violation::new(field, "target_percent_out_of_range"))
+    .collect();
+    if broken.is_empty() {
+        Ok(Targets {
+            social,
+            environmental,
+        })
+    } else {
+        Err(broken)
+    }
+}
+
 /// The setting's text of targets.
 pub fn targets_to_setting(t: Targets) -> String {
     format!("{},{}", t.social, t.environmental)
@@ -107,6 +129,26 @@ pub fn total(rows: &[Counts]) -> Counts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn targets_are_whole_percents_from_0_to_100() {
+        assert_eq!(
+            check_targets(0, 100),
+            Ok(Targets {
+                social: 0,
+                environmental: 100
+            })
+        );
+        let broken = check_targets(-1, 101).unwrap_err();
+        let fields: Vec<&str> = broken.iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(fields, ["social_percent", "environmental_percent"]);
+        assert!(broken
+            .iter()
+            .all(|v| v.code == "target_percent_out_of_range"));
+        // What is set reads back from the setting's text.
+        let t = check_targets(35, 60).unwrap();
+        assert_eq!(targets_from_setting(Some(&targets_to_setting(t))), t);
+    }
 
     fn codes(c: &[&str]) -> Vec<String> {
         c.iter().map(|s| s.to_string()).collect()

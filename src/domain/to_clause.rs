@@ -10,6 +10,7 @@ use crate::domain::calibration::{
     calibrate, lookup_labour_share, CalibrationRequest, LabourShareRef,
 };
 use crate::domain::pnad::has_social_consideration;
+use crate::domain::rule::Violation;
 use crate::domain::units::Hundredths;
 use crate::domain::vocabulary::ClauseStatus;
 
@@ -20,6 +21,9 @@ pub const DEFAULT_THRESHOLD_CENTS: i64 = 7_000_000;
 pub const DEFAULT_INSERTION_RATE_BP: i64 = 500;
 /// The standard calibration's loaded hourly cost when the structure has none: 30 €, in cents.
 pub const DEFAULT_HOURLY_COST_CENTS: i64 = 3_000;
+/// The highest loaded hourly cost a structure may set: 1 000 €, in cents (beyond it the
+/// figure is surely a typing error).
+pub const MAX_HOURLY_COST_CENTS: i64 = 100_000;
 /// The shortest duration worth a clause, in months.
 pub const MIN_MONTHS: u32 = 2;
 
@@ -73,6 +77,38 @@ impl Default for Standard {
             insertion_rate_bp: DEFAULT_INSERTION_RATE_BP,
             hourly_cost_cents: DEFAULT_HOURLY_COST_CENTS,
         }
+    }
+}
+
+/// A standard calibration as an administrator sets it: an insertion rate above 0 and at most
+/// 100 % (basis points), a loaded hourly cost above 0 and at most 1 000 € (cents); every
+/// broken rule beside its field.
+pub fn check_standard(
+    insertion_rate_bp: i64,
+    hourly_cost_cents: i64,
+) -> Result<Standard, Vec<Violation>> {
+    let mut broken = Vec::new();
+    if !(1..=10_000).contains(&insertion_rate_bp) {
+        broken.push(Violation::new(
+            "insertion_rate_percent",
+            "percent_out_of_range",
+        ));
+    }
+    if hourly_cost_cents <= 0 {
+        broken.push(Violation::new("hourly_cost_eur", "not_positive"));
+    } else if hourly_cost_cents > MAX_HOURLY_COST_CENTS {
+        broken.push(
+            Violation::new("hourly_cost_eur", "hourly_cost_above_max")
+                .with("max", MAX_HOURLY_COST_CENTS / 100),
+        );
+    }
+    if broken.is_empty() {
+        Ok(Standard {
+            insertion_rate_bp,
+            hourly_cost_cents,
+        })
+    } else {
+        Err(broken)
     }
 }
 
@@ -206,6 +242,38 @@ mod tests {
             social_considerations: Vec::new(),
             clauses: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_standard_has_a_rate_up_to_100_percent_and_a_cost_up_to_1000_euros() {
+        assert_eq!(
+            check_standard(550, 2_850),
+            Ok(Standard {
+                insertion_rate_bp: 550,
+                hourly_cost_cents: 2_850
+            })
+        );
+        assert!(check_standard(10_000, MAX_HOURLY_COST_CENTS).is_ok());
+        let codes = |r: Result<Standard, Vec<Violation>>| {
+            r.unwrap_err()
+                .into_iter()
+                .map(|v| (v.field, v.code))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            codes(check_standard(0, 0)),
+            [
+                ("insertion_rate_percent".to_string(), "percent_out_of_range"),
+                ("hourly_cost_eur".to_string(), "not_positive")
+            ]
+        );
+        assert_eq!(
+            codes(check_standard(10_001, MAX_HOURLY_COST_CENTS + 1)),
+            [
+                ("insertion_rate_percent".to_string(), "percent_out_of_range"),
+                ("hourly_cost_eur".to_string(), "hourly_cost_above_max")
+            ]
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! - assignment: `/assignments/{id}/edit` (its target), `/assignments/{id}/replace` (another
 //!   contractor takes over) and `/assignments/{id}/delete` (a confirmation page first);
 //! - placement: `/placements/{id}/edit` and `/placements/{id}/cancel` (with its reason);
+//! - follow-up after an exit: `/follow-ups/{id}/edit` (`PATCH /api/v1/follow-ups/{id}`);
 //! - organisation: `/organisations/{id}/edit`;
 //! - account (administrators): `/admin/users/{id}/edit` (role, organisation, active).
 //!
@@ -34,7 +35,9 @@ use crate::auth::{Caller, CallerCache};
 use crate::db::{Conn, Db};
 use crate::domain::catalogue::{CodeList, CONTRACT_TYPES, OUTCOMES, SIAE_KINDS};
 use crate::domain::clause_kinds::LegalBasis;
-use crate::domain::ids::{AssignmentId, ClauseId, ContractId, OrganisationId, PlacementId, UserId};
+use crate::domain::ids::{
+    AssignmentId, ClauseId, ContractId, FollowUpId, OrganisationId, PlacementId, UserId,
+};
 use crate::domain::siret::IDENTIFIER_TYPES;
 use crate::domain::vocabulary::{ClauseKind, OrganisationKind, Role};
 use crate::pages::corrections::{
@@ -56,6 +59,7 @@ pub const CORRECTION_FORMS: &[&str] = &[
     "/assignments/<id>/delete",
     "/placements/<id>/edit",
     "/placements/<id>/cancel",
+    "/follow-ups/<id>/edit",
     "/organisations/<id>/edit",
     "/admin/users/<id>/edit",
 ];
@@ -1107,6 +1111,122 @@ pub async fn placement_cancel(
     .await
 }
 
+// --- Follow-up after an exit --------------------------------------------------------------
+
+const FOLLOW_UP_MISSING: &str =
+    "Ce suivi après la sortie n'existe pas ou ne fait pas partie de votre structure.";
+
+fn follow_up_fields() -> Vec<Field> {
+    use crate::domain::follow_ups::{SITUATIONS, SOURCES};
+    vec![
+        Field::new("situation", "Situation de la personne", Kind::Code)
+            .required()
+            .choices(choices(SITUATIONS)),
+        Field::new(
+            "observed_on",
+            "Date à laquelle la situation est connue",
+            Kind::Date,
+        )
+        .required()
+        .hint("Entre la sortie et aujourd'hui."),
+        Field::new("source", "Source de l'information", Kind::Code)
+            .required()
+            .choices(choices(SOURCES)),
+    ]
+}
+
+fn follow_up_loader(caller: &Caller, id: FollowUpId) -> Loader {
+    let sid = caller.structure_id;
+    Arc::new(move |c| {
+        let v = crate::app::follow_ups::get(c, sid, id)?;
+        let f = &v.record;
+        let person = crate::store::participants::get(c, sid, f.participant_id)?;
+        let name = crate::store::names::person_name(person.first_name, person.last_name)
+            .unwrap_or_default();
+        Ok(Loaded {
+            record: json_of(f)?,
+            version: v.version.0,
+            history: crate::app::follow_ups::follow_up_history(c, sid, id)?,
+            name: format!("{name}, suivi à {} mois", f.months),
+        })
+    })
+}
+
+async fn follow_up_spec(
+    visitor: &Visitor,
+    caller: &Caller,
+    db: &Db,
+    id: FollowUpId,
+) -> Result<Spec, Exit> {
+    let mut spec = Spec {
+        title: "Corriger le suivi après la sortie",
+        here: "/people",
+        back_href: "/people".into(),
+        back_label: "Retour à la fiche de la personne".into(),
+        action: format!("/follow-ups/{}/edit", id.0),
+        submit: "Enregistrer la correction",
+        intro: "Pour un suivi saisi avec une erreur : la situation corrigée compte dans le bilan annuel, et la correction reste dans l'historique du suivi.",
+        fields: follow_up_fields(),
+        body: Body::Changes,
+        extra_labels: &[],
+        with_history: true,
+        danger: false,
+        facts: Vec::new(),
+        missing: FOLLOW_UP_MISSING,
+    };
+    let sid = caller.structure_id;
+    let (person, placement) = db
+        .run(move |c| {
+            crate::app::follow_ups::get(c, sid, id)
+                .map(|v| (v.record.participant_id.0, v.record.placement_id.0))
+        })
+        .await
+        .map_err(|e| form::failed(visitor, caller, &spec, e.into()))?;
+    spec.back_href = format!("/people/{person}#follow-up-{placement}");
+    Ok(spec)
+}
+
+/// GET /follow-ups/{id}/edit — staff: the correction form of a follow-up, with its history.
+#[rocket::get("/follow-ups/<id>/edit")]
+pub async fn follow_up_edit(
+    visitor: Visitor,
+    id: FollowUpId,
+    db: &State<Db>,
+) -> Result<Html, Exit> {
+    let caller = visitor.staff()?;
+    let spec = follow_up_spec(&visitor, &caller, db, id).await?;
+    form::show(&visitor, &caller, db, spec, follow_up_loader(&caller, id)).await
+}
+
+/// POST /follow-ups/{id}/edit — staff: corrects the follow-up (as `PATCH
+/// /api/v1/follow-ups/{id}`), back to the person's page.
+#[rocket::post("/follow-ups/<id>/edit", data = "<body>")]
+pub async fn follow_up_correct(
+    visitor: Visitor,
+    id: FollowUpId,
+    body: String,
+    origin: RequestOrigin,
+    db: &State<Db>,
+) -> Result<Exit, Exit> {
+    let caller = visitor.staff()?;
+    let spec = follow_up_spec(&visitor, &caller, db, id).await?;
+    let by = actor(&caller, db);
+    let write = writer(move |c, patch: crate::app::follow_ups::FollowUpPatch, im| {
+        crate::app::follow_ups::correct(c, &by, id, patch, Some(im)).map(|_| ())
+    });
+    let (path, anchor) = spec
+        .back_href
+        .split_once('#')
+        .map(|(p, a)| (p.to_string(), a.to_string()))
+        .unwrap_or_default();
+    let done = format!("{path}?fait=suivi-corrige#{anchor}");
+    let loader = follow_up_loader(&caller, id);
+    form::submit(
+        &visitor, &caller, &origin, db, spec, loader, &body, write, done,
+    )
+    .await
+}
+
 // --- Organisation ------------------------------------------------------------------------
 
 const ORGANISATION_MISSING: &str =
@@ -1370,6 +1490,8 @@ pub fn routes() -> Vec<rocket::Route> {
         placement_correct,
         placement_cancel_form,
         placement_cancel,
+        follow_up_edit,
+        follow_up_correct,
         organisation_edit,
         organisation_correct,
         user_edit,

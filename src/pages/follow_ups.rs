@@ -54,6 +54,8 @@ pub struct FollowUpValues {
 
 #[derive(Serialize)]
 struct Recorded {
+    /// The follow-up's id: its correction form.
+    id: i64,
     months: i64,
     situation: &'static str,
     observed_on: String,
@@ -108,6 +110,7 @@ pub fn section(
             let recorded = mine
                 .iter()
                 .map(|f| Recorded {
+                    id: f.id,
                     months: f.months,
                     situation: f.situation_label,
                     observed_on: f.observed_on.to_string(),

@@ -31,6 +31,7 @@ pub mod organisations;
 pub mod password;
 pub mod people;
 pub mod spaser;
+pub mod settings;
 pub mod to_clause;
 pub mod upload;
 pub mod validation;
@@ -239,6 +240,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "follow_ups.html",
         include_str!("../../templates/pages/follow_ups.html"),
+    ),
+    (
+        "settings.html",
+        include_str!("../../templates/pages/settings.html"),
     ),
 ];
 
@@ -736,6 +741,10 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "mise-en-situation-annulee" => "La mise en situation est annulée : elle ne compte plus nulle part.",
         "organisation-corrigee" => "L'organisation est corrigée.",
         "suivi-enregistre" => "Le suivi après la sortie est enregistré.",
+        "suivi-corrige" => "Le suivi après la sortie est corrigé ; la correction figure dans son historique.",
+        "objectifs-enregistres" => "Les objectifs du plan national d'achats durables sont enregistrés : le bilan annuel de l'année les affiche.",
+        "calibrage-enregistre" => "Le calibrage standard est enregistré : la liste des marchés à clauser en tient compte.",
+        "suivi-12-mois-enregistre" => "Le réglage du suivi à 12 mois est enregistré.",
         _ => return None,
     })
 }
@@ -796,6 +805,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(spaser::routes());
     routes.extend(corrections_records::routes());
     routes.extend(follow_ups::routes());
+    routes.extend(settings::routes());
     routes
 }
 

@@ -52,6 +52,7 @@ pub struct FollowUpRow {
     pub source: String,
     pub recorded_by: i64,
     pub recorded_at: NaiveDateTime,
+    pub version: i64,
 }
 
 /// What a new follow-up stores.
@@ -99,6 +100,39 @@ pub fn find(
         .select(FollowUpRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// A follow-up of the structure by its id.
+pub fn by_id(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    id: i64,
+) -> QueryResult<Option<FollowUpRow>> {
+    follow_ups::table
+        .filter(follow_ups::structure_id.eq(structure_id.0))
+        .filter(follow_ups::id.eq(id))
+        .select(FollowUpRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Writes a follow-up's corrected fields (in the caller's transaction; the version is
+/// raised by `claim_version!`).
+pub fn correct(
+    conn: &mut Conn,
+    id: i64,
+    situation: &str,
+    observed_on: NaiveDate,
+    source: &str,
+) -> QueryResult<()> {
+    diesel::update(follow_ups::table.filter(follow_ups::id.eq(id)))
+        .set((
+            follow_ups::situation.eq(situation),
+            follow_ups::observed_on.eq(observed_on),
+            follow_ups::source.eq(source),
+        ))
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// The follow-ups of a person's placements, by placement then months.

@@ -152,6 +152,7 @@ pub enum RecordKind {
     Participant,
     Eligibility,
     Placement,
+    FollowUp,
 }
 
 impl RecordKind {
@@ -165,6 +166,7 @@ impl RecordKind {
             RecordKind::Participant => "participant",
             RecordKind::Eligibility => "eligibility",
             RecordKind::Placement => "placement",
+            RecordKind::FollowUp => "follow_up",
         }
     }
 }

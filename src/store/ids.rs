@@ -8,8 +8,8 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{BigInt, Nullable};
 
 use crate::domain::ids::{
-    AssignmentId, ClauseId, ContractId, HourEntryId, NeedId, OrganisationId, ParticipantId,
-    PlacementId, ReferralId, SessionId, StructureId, UserId,
+    AssignmentId, ClauseId, ContractId, FollowUpId, HourEntryId, NeedId, OrganisationId,
+    ParticipantId, PlacementId, ReferralId, SessionId, StructureId, UserId,
 };
 
 macro_rules! bigint_column {

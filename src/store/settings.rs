@@ -38,3 +38,16 @@ pub fn get_or_init(
         Err(e) => Err(e),
     }
 }
+
+/// Stores `value` under `key`, replacing what was there (in the caller's transaction).
+pub fn set(conn: &mut Conn, key: &str, value: &str) -> QueryResult<()> {
+    let updated = diesel::update(app_settings::table.filter(app_settings::key.eq(key)))
+        .set(app_settings::value.eq(value))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(app_settings::table)
+            .values((app_settings::key.eq(key), app_settings::value.eq(value)))
+            .execute(conn)?;
+    }
+    Ok(())
+}

@@ -111,6 +111,14 @@ pub fn set_threshold(
 
 /// The structure's standard calibration, or the defaults (5 %, 30 €).
 pub fn standard(conn: &mut Conn, structure_id: StructureId) -> QueryResult<Standard> {
+    Ok(stored_standard(conn, structure_id)?.unwrap_or_default())
+}
+
+/// The standard calibration the structure set, if it set one.
+pub fn stored_standard(
+    conn: &mut Conn,
+    structure_id: StructureId,
+) -> QueryResult<Option<Standard>> {
     let row: Option<(i64, i64)> = structure_calibration_settings::table
         .filter(structure_calibration_settings::structure_id.eq(structure_id))
         .select((
@@ -119,12 +127,10 @@ pub fn standard(conn: &mut Conn, structure_id: StructureId) -> QueryResult<Stand
         ))
         .first(conn)
         .optional()?;
-    Ok(row
-        .map(|(insertion_rate_bp, hourly_cost_cents)| Standard {
-            insertion_rate_bp,
-            hourly_cost_cents,
-        })
-        .unwrap_or_default())
+    Ok(row.map(|(insertion_rate_bp, hourly_cost_cents)| Standard {
+        insertion_rate_bp,
+        hourly_cost_cents,
+    }))
 }
 
 /// Sets the structure's standard calibration (in the caller's transaction).

@@ -71,13 +71,18 @@ fn hours(v: &Value) -> f64 {
         .unwrap_or_else(|| panic!("hours expected, got {v}"))
 }
 
-/// Realised ÷ expected hours of every clause on `on`, in percent, by clause id: validated
-/// hours over the hours expected by that day (all the required hours once a clause ended).
+/// Realised ÷ expected hours of every clause with an hour target on `on`, in percent, by
+/// clause id: validated hours over the hours expected by that day (all the required hours
+/// once a clause ended). A reserved contract has no target: it is left out.
 fn achievement_rates(app: &TestApp, token: &str, on: NaiveDate) -> BTreeMap<i64, f64> {
     let mut rates = BTreeMap::new();
     for clause in all_items(app, "/api/v1/clauses", token) {
         let id = clause["id"].as_i64().unwrap();
         let p = app.get_ok(&format!("/api/v1/clauses/{id}/progress?on={on}"), token);
+        if clause["kind"] == "reserved_contract" {
+            assert_eq!(p.body["status"], "no_target", "{}", p.text);
+            continue;
+        }
         let expected = hours(&p.body["expected_hours"]);
         assert!(expected > 0.0, "clause {id} expects nothing: {}", p.text);
         rates.insert(id, 100.0 * hours(&p.body["validated_hours"]) / expected);
@@ -134,7 +139,7 @@ on_both!(
         // Clauses: running ones realise 40 to 130 % of what is expected by today, completed
         // ones 40 to 130 % of what was required; every active clause has its calendar.
         let rates = achievement_rates(app, &staff, today);
-        assert_eq!(rates.len(), 14, "{rates:?}");
+        assert_eq!(rates.len(), 13, "{rates:?}");
         for (id, rate) in &rates {
             assert!((40.0..=130.0).contains(rate), "clause {id}: {rate:.1} %");
         }
@@ -148,6 +153,12 @@ on_both!(
         let mut overdue_reports = 0;
         for id in &active {
             let milestones = all_items(app, &format!("/api/v1/clauses/{id}/milestones"), &staff);
+            let clause = clauses.iter().find(|c| c["id"] == *id).unwrap();
+            if clause["kind"] == "reserved_contract" {
+                // No target, no calendar, no hours reported on it.
+                assert!(milestones.is_empty(), "{milestones:?}");
+                continue;
+            }
             assert!(
                 milestones.iter().any(|m| m["kind"] == "report")
                     && milestones.iter().any(|m| m["kind"] == "final_report"),
@@ -159,6 +170,76 @@ on_both!(
                 .count();
         }
         assert!(overdue_reports >= 1, "a late report shows in a calendar");
+
+        // Every kind of clause with what its kind needs (issue 20): a reserved contract with
+        // its legal basis and no hour target, an award criterion with the hours committed,
+        // an insertion purpose with its target in persons.
+        let of_kind =
+            |kind: &str| -> Vec<&Value> { clauses.iter().filter(|c| c["kind"] == kind).collect() };
+        let reserved = of_kind("reserved_contract");
+        assert_eq!(reserved.len(), 1, "{clauses:?}");
+        let reserved = app.get_ok(&format!("/api/v1/clauses/{}", reserved[0]["id"]), &staff);
+        assert!(
+            reserved.body["legal_basis"].is_string(),
+            "{}",
+            reserved.text
+        );
+        assert!(
+            reserved.body["required_hours"].is_null(),
+            "{}",
+            reserved.text
+        );
+        for award in of_kind("award_criterion") {
+            let a = app.get_ok(&format!("/api/v1/clauses/{}", award["id"]), &staff);
+            assert!(hours(&a.body["committed_hours"]) > 0.0, "{}", a.text);
+            assert!(
+                a.body["weighting_percent"].as_i64().unwrap() > 0,
+                "{}",
+                a.text
+            );
+        }
+        assert_eq!(of_kind("award_criterion").len(), 1, "{clauses:?}");
+        let purpose = of_kind("insertion_purpose");
+        assert_eq!(purpose.len(), 1, "{clauses:?}");
+        let purpose = app.get_ok(&format!("/api/v1/clauses/{}", purpose[0]["id"]), &staff);
+        assert!(
+            purpose.body["target_persons"].as_i64().unwrap() > 0,
+            "{}",
+            purpose.text
+        );
+        let reserved_id = reserved.body["id"].as_i64().unwrap();
+        let placed_on_reserved = all_items(app, "/api/v1/placements", &staff)
+            .into_iter()
+            .filter(|p| p["clause_id"] == reserved_id)
+            .count();
+        assert_eq!(
+            placed_on_reserved, 0,
+            "no hours are reported on a reserved contract"
+        );
+
+        // The year's report shows the new figures with plausible values: dynamic exits, the
+        // situations six months after the exits (most recorded, some left to do), the
+        // purchasing plan's social and environmental shares.
+        let r = app.get_ok(
+            &format!("/api/v1/reports/annual?year={}", today.year()),
+            &staff,
+        );
+        let dynamic = r.body["exits"]["dynamic_share"].as_f64().unwrap_or(0.0);
+        assert!((20.0..=90.0).contains(&dynamic), "{}", r.body["exits"]);
+        let f = &r.body["follow_up_6m"];
+        let due = f["due"].as_i64().unwrap_or(0);
+        let not_recorded = f["not_recorded"].as_i64().unwrap_or(0);
+        assert!(due > 0, "{f}");
+        let recorded_share = 100 * (due - not_recorded) / due;
+        assert!(
+            (30..=90).contains(&recorded_share),
+            "{recorded_share} % recorded: {f}"
+        );
+        let p = &r.body["pnad"];
+        let social = p["share"].as_f64().unwrap_or(0.0);
+        let environmental = p["environmental_share"].as_f64().unwrap_or(0.0);
+        assert!((15.0..=60.0).contains(&social), "{p}");
+        assert!((15.0..=50.0).contains(&environmental), "{p}");
 
         // The work list has something to do.
         let worklist = app.get_ok("/api/v1/worklist", &staff);

@@ -238,6 +238,7 @@ on_both!(
                         || path == "/logout"
                         || path == "/reports/annual"
                         || path == "/account/preferences"
+                        || path == "/settings/follow-ups"
                         || path.starts_with("/admin/users")
                         || path == "/emails/{id}/retry"
                         || path == "/admin/labour-shares",

@@ -125,8 +125,91 @@ on_both!(
         assert_eq!(year_rows.iter().map(|r| r.0 + r.1).sum::<i64>(), validated);
         assert_eq!(month_rows.iter().map(|r| r.0).sum::<i64>(), validated);
         assert_eq!(month_rows.iter().map(|r| r.1).sum::<i64>(), pending);
+        issue_20_figures_are_plausible(&mut conn);
     }
 );
+
+/// The figures of issue 20 in generated data: each kind of clause with what it needs (a
+/// reserved contract with a legal basis, no hour target, no calendar and nobody placed; an
+/// award criterion with committed hours; an insertion purpose with a target in persons),
+/// about 30 % of contracts with an environmental consideration, and a follow-up for about
+/// 60 % of the exits whose six months are past, with a mix of situations.
+fn issue_20_figures_are_plausible(conn: &mut clausier::db::Conn) {
+    use clausier::db::schema::{
+        clauses as cl, contracts as co, follow_ups as fu, milestones as mi, placements as pl,
+    };
+    type KindRow = (String, Option<String>, Option<i64>, Option<i32>, bool, i64);
+    let clauses: Vec<(i64, KindRow)> = cl::table
+        .select((
+            cl::id,
+            (
+                cl::kind,
+                cl::legal_basis,
+                cl::committed_hours,
+                cl::target_persons,
+                cl::hour_target,
+                cl::required_hours,
+            ),
+        ))
+        .load(conn)
+        .unwrap();
+    let reserved: Vec<i64> = clauses
+        .iter()
+        .filter(|(_, k)| k.0 == "reserved_contract")
+        .map(|(id, _)| *id)
+        .collect();
+    assert!(!reserved.is_empty());
+    for (_, k) in &clauses {
+        match k.0.as_str() {
+            "reserved_contract" => {
+                assert!(k.1.is_some() && !k.4 && k.5 == 0, "{k:?}");
+            }
+            "award_criterion" => assert!(k.2.is_some_and(|h| h > 0) && k.5 == k.2.unwrap()),
+            "insertion_purpose" => assert!(k.3.is_some_and(|n| n > 0), "{k:?}"),
+            _ => assert!(k.4 && k.5 > 0, "{k:?}"),
+        }
+    }
+    let calendars: i64 = mi::table
+        .filter(mi::clause_id.eq_any(&reserved))
+        .count()
+        .get_result(conn)
+        .unwrap();
+    let placed: i64 = pl::table
+        .filter(pl::clause_id.eq_any(&reserved))
+        .count()
+        .get_result(conn)
+        .unwrap();
+    assert_eq!((calendars, placed), (0, 0));
+
+    let environmental: Vec<String> = co::table
+        .select(co::environmental_considerations)
+        .load(conn)
+        .unwrap();
+    let with = environmental.iter().filter(|e| !e.is_empty()).count();
+    let share = 100 * with / environmental.len();
+    assert!((25..=35).contains(&share), "{share} % environmental");
+
+    // Exits whose follow-up at six months was due by the generator's today (27 November
+    // 2026): exits up to 27 May 2026.
+    let last_exit = chrono::NaiveDate::from_ymd_opt(2026, 5, 27).unwrap();
+    let exits: Vec<i64> = pl::table
+        .filter(pl::exit_on.le(last_exit))
+        .select(pl::id)
+        .load(conn)
+        .unwrap();
+    let followed: Vec<(i64, String)> = fu::table
+        .filter(fu::months.eq(6))
+        .select((fu::placement_id, fu::situation))
+        .load(conn)
+        .unwrap();
+    assert!(followed.iter().all(|(p, _)| exits.contains(p)));
+    let share = 100 * followed.len() / exits.len().max(1);
+    assert!((50..=75).contains(&share), "{share} % of exits followed");
+    let mut situations: Vec<&str> = followed.iter().map(|(_, s)| s.as_str()).collect();
+    situations.sort_unstable();
+    situations.dedup();
+    assert!(situations.len() >= 5, "{situations:?}");
+}
 
 /// What a seeded database holds, in id order: people and monthly figures.
 type Digest = (
