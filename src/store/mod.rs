@@ -10,6 +10,7 @@ pub mod decp;
 pub mod follow_ups;
 pub mod history;
 pub mod hours;
+pub mod kept_years;
 pub mod ids;
 pub mod milestones;
 pub mod names;
