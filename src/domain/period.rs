@@ -391,11 +391,17 @@ mod tests {
             vec![(2025, 50_411), (2026, 49_589)]
         );
         // Within one year: all of it; three years: the middle year whole days.
-        assert_eq!(year_shares(500, d(2026, 2, 1), d(2026, 3, 1)), vec![(2026, 500)]);
+        assert_eq!(
+            year_shares(500, d(2026, 2, 1), d(2026, 3, 1)),
+            vec![(2026, 500)]
+        );
         let three = year_shares(1_096, d(2024, 12, 31), d(2026, 12, 31));
         // 731 days: 1 in 2024, 365 in 2025, 365 in 2026 (1096 * 1 / 731 = 1.499 -> 1).
         assert_eq!(three, vec![(2024, 1), (2025, 547), (2026, 547)]);
         assert!(year_shares(500, d(2026, 3, 1), d(2026, 2, 1)).is_empty());
-        assert_eq!(year_shares(0, d(2026, 1, 1), d(2027, 1, 1)), vec![(2026, 0), (2027, 0)]);
+        assert_eq!(
+            year_shares(0, d(2026, 1, 1), d(2027, 1, 1)),
+            vec![(2026, 0), (2027, 0)]
+        );
     }
 }

@@ -29,7 +29,16 @@ pub fn refresh_clause(conn: &mut Conn, clause_id: impl Into<i64>) -> QueryResult
     let clause_id: i64 = clause_id.into();
     diesel::delete(clause_years::table.filter(clause_years::clause_id.eq(clause_id)))
         .execute(conn)?;
-    type ClauseRow = (i64, i64, String, String, ClauseStatus, NaiveDate, NaiveDate, i64);
+    type ClauseRow = (
+        i64,
+        i64,
+        String,
+        String,
+        ClauseStatus,
+        NaiveDate,
+        NaiveDate,
+        i64,
+    );
     let Some((structure_id, contract_id, territory, kind, status, starts_on, ends_on, required)) =
         clauses::table
             .filter(clauses::id.eq(clause_id))
@@ -128,9 +137,9 @@ pub fn refresh_contract(conn: &mut Conn, contract_id: impl Into<i64>) -> QueryRe
                 &declared(social),
                 &statuses,
             )),
-            contract_years::environmental.eq(
-                crate::domain::pnad::has_environmental_consideration(&declared(environmental)),
-            ),
+            contract_years::environmental.eq(crate::domain::pnad::has_environmental_consideration(
+                &declared(environmental),
+            )),
         ))
         .execute(conn)?;
     Ok(())

@@ -8,8 +8,8 @@
 use std::collections::BTreeSet;
 
 use chrono::{Datelike, NaiveDate};
-use clausier::db::schema::{assignments, clause_years, clauses, contract_years, contracts};
 use clausier::config::DatabaseUrl;
+use clausier::db::schema::{assignments, clause_years, clauses, contract_years, contracts};
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
@@ -28,7 +28,11 @@ fn hundredths(v: &Value) -> i64 {
 
 /// `hours` spread evenly over the days from `starts` to `ends` (both included), times the
 /// days inside `[from, to]`, rounded half up; all of it when wholly inside.
-fn share(hours: i64, (starts, ends): (NaiveDate, NaiveDate), (from, to): (NaiveDate, NaiveDate)) -> i64 {
+fn share(
+    hours: i64,
+    (starts, ends): (NaiveDate, NaiveDate),
+    (from, to): (NaiveDate, NaiveDate),
+) -> i64 {
     if ends < from || starts > to || hours <= 0 || starts > ends {
         return 0;
     }
@@ -53,7 +57,21 @@ fn year_bounds(y: i32) -> (NaiveDate, NaiveDate) {
 // ---------------------------------------------------------------------------------------
 
 /// A `clause_years` row as loaded (13 columns).
-type ClauseYearRow = (i32, i64, i64, i64, i64, i64, String, String, NaiveDate, NaiveDate, i32, i64, i64);
+type ClauseYearRow = (
+    i32,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    NaiveDate,
+    NaiveDate,
+    i32,
+    i64,
+    i64,
+);
 /// The same, nested so that it compares and prints: (year, assignment, clause, contractor),
 /// (structure, contract, territory, kind), (starts, ends, first year, hours, prorated).
 type ClauseYear = (
@@ -63,7 +81,11 @@ type ClauseYear = (
 );
 
 fn nested(r: ClauseYearRow) -> ClauseYear {
-    ((r.0, r.1, r.2, r.3), (r.4, r.5, r.6, r.7), (r.8, r.9, r.10, r.11, r.12))
+    (
+        (r.0, r.1, r.2, r.3),
+        (r.4, r.5, r.6, r.7),
+        (r.8, r.9, r.10, r.11, r.12),
+    )
 }
 type ContractYear = (i32, i64, i64, i64, NaiveDate, bool, bool);
 
@@ -77,7 +99,17 @@ fn connection(app: &TestApp) -> clausier::db::PooledConn {
 /// Compares the kept rows with a recomputation from clauses, assignments and contracts.
 fn assert_kept_rows_exact(app: &TestApp, step: &str) {
     let mut conn = connection(app);
-    type RawClause = (i64, i64, i64, String, String, String, NaiveDate, NaiveDate, i64);
+    type RawClause = (
+        i64,
+        i64,
+        i64,
+        String,
+        String,
+        String,
+        NaiveDate,
+        NaiveDate,
+        i64,
+    );
     let raw: Vec<RawClause> = clauses::table
         .select((
             clauses::id,
@@ -256,7 +288,11 @@ impl Model {
     }
 
     fn buyer_of(&self, contract: i64) -> i64 {
-        self.contracts.iter().find(|c| c.id == contract).unwrap().buyer
+        self.contracts
+            .iter()
+            .find(|c| c.id == contract)
+            .unwrap()
+            .buyer
     }
 
     fn expected(&self, period: (NaiveDate, NaiveDate), f: Filter) -> Figures {
@@ -301,7 +337,10 @@ impl Model {
                         .any(|c| c.contract == k.id && c.status != "cancelled")
             })
             .count() as i64;
-        let months = (from.format("%Y-%m").to_string(), to.format("%Y-%m").to_string());
+        let months = (
+            from.format("%Y-%m").to_string(),
+            to.format("%Y-%m").to_string(),
+        );
         let hours: Vec<&(i64, String, i64, i64, i64)> = self
             .hours
             .iter()
@@ -409,36 +448,45 @@ fn post_ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
     r.body
 }
 
-on_both!(kept_figures_stay_exact_through_a_mixed_sequence_of_changes, |app: &TestApp| {
-    let w = fixtures::world(app, "PLIE");
-    // Another structure's clauses and contracts: kept too, never in PLIE's figures.
-    let other = fixtures::world(app, "Autre");
-    let _ = other;
-    let mut m = Model::default();
-    m.contracts.push(Contract {
-        id: w.contract,
-        buyer: w.buyer,
-        notified: date("2025-12-01"),
-        declared_social: true,
-        environmental: false,
-        holders: vec![w.contractor_a],
-    });
-    m.clauses.push(Clause {
-        id: w.clause,
-        contract: w.contract,
-        status: "active",
-        dates: (date("2026-01-01"), date("2026-12-31")),
-        required: 83_300,
-        assignments: vec![
-            (w.assignment_a, w.contractor_a, 50_000),
-            (w.assignment_b, w.contractor_b, 33_300),
-        ],
-    });
-    check(app, &w, &m, "the fixture");
+on_both!(
+    kept_figures_stay_exact_through_a_mixed_sequence_of_changes,
+    |app: &TestApp| {
+        let w = fixtures::world(app, "PLIE");
+        // Another structure's clauses and contracts: kept too, never in PLIE's figures.
+        let other = fixtures::world(app, "Autre");
+        let _ = other;
+        let mut m = Model::default();
+        m.contracts.push(Contract {
+            id: w.contract,
+            buyer: w.buyer,
+            notified: date("2025-12-01"),
+            declared_social: true,
+            environmental: false,
+            holders: vec![w.contractor_a],
+        });
+        m.clauses.push(Clause {
+            id: w.clause,
+            contract: w.contract,
+            status: "active",
+            dates: (date("2026-01-01"), date("2026-12-31")),
+            required: 83_300,
+            assignments: vec![
+                (w.assignment_a, w.contractor_a, 50_000),
+                (w.assignment_b, w.contractor_b, 33_300),
+            ],
+        });
+        check(app, &w, &m, "the fixture");
 
-    // A second buyer's contract notified in 2026, environmental only.
-    let buyer2 = org(app, &w.admin, "buyer", "Département de Paris", Some(SIRETS[3]), Some("75"));
-    let c2 = post_ok(
+        // A second buyer's contract notified in 2026, environmental only.
+        let buyer2 = org(
+            app,
+            &w.admin,
+            "buyer",
+            "Département de Paris",
+            Some(SIRETS[3]),
+            Some("75"),
+        );
+        let c2 = post_ok(
         app,
         &w.admin,
         "/api/v1/contracts",
@@ -449,124 +497,143 @@ on_both!(kept_figures_stay_exact_through_a_mixed_sequence_of_changes, |app: &Tes
     )["id"]
         .as_i64()
         .unwrap();
-    m.contracts.push(Contract {
-        id: c2,
-        buyer: buyer2,
-        notified: date("2026-01-10"),
-        declared_social: false,
-        environmental: true,
-        holders: vec![],
-    });
-    check(app, &w, &m, "a contract notified");
+        m.contracts.push(Contract {
+            id: c2,
+            buyer: buyer2,
+            notified: date("2026-01-10"),
+            declared_social: false,
+            environmental: true,
+            holders: vec![],
+        });
+        check(app, &w, &m, "a contract notified");
 
-    // A draft clause across three years: a social consideration, not yet in execution.
-    let k2 = fixtures::clause(app, &w.admin, c2, "2026-02-01", "2027-06-30", None);
-    m.clauses.push(Clause {
-        id: k2,
-        contract: c2,
-        status: "draft",
-        dates: (date("2026-02-01"), date("2027-06-30")),
-        required: 83_300,
-        assignments: vec![],
-    });
-    check(app, &w, &m, "a draft clause");
+        // A draft clause across three years: a social consideration, not yet in execution.
+        let k2 = fixtures::clause(app, &w.admin, c2, "2026-02-01", "2027-06-30", None);
+        m.clauses.push(Clause {
+            id: k2,
+            contract: c2,
+            status: "draft",
+            dates: (date("2026-02-01"), date("2027-06-30")),
+            required: 83_300,
+            assignments: vec![],
+        });
+        check(app, &w, &m, "a draft clause");
 
-    // Assigned and activated.
-    let a2 = fixtures::assign(app, &w.admin, k2, w.contractor_a, "holder", 200);
-    let b2 = fixtures::assign(app, &w.admin, k2, w.contractor_b, "subcontractor", 100);
-    m.clause(k2).assignments = vec![(a2, w.contractor_a, 20_000), (b2, w.contractor_b, 10_000)];
-    check(app, &w, &m, "assignments of a draft");
-    fixtures::activate(app, &w.admin, k2);
-    m.clause(k2).status = "active";
-    check(app, &w, &m, "activation");
+        // Assigned and activated.
+        let a2 = fixtures::assign(app, &w.admin, k2, w.contractor_a, "holder", 200);
+        let b2 = fixtures::assign(app, &w.admin, k2, w.contractor_b, "subcontractor", 100);
+        m.clause(k2).assignments = vec![(a2, w.contractor_a, 20_000), (b2, w.contractor_b, 10_000)];
+        check(app, &w, &m, "assignments of a draft");
+        fixtures::activate(app, &w.admin, k2);
+        m.clause(k2).status = "active";
+        check(app, &w, &m, "activation");
 
-    // The contract's notification moved to 2025 and its buyer corrected; then the clause's
-    // dates moved to start in 2025.
-    correct(
-        app,
-        &w.admin,
-        &format!("/api/v1/contracts/{c2}"),
-        json!({"notified_on": "2025-12-20", "buyer_id": w.buyer, "reason": "Saisie"}),
-    );
-    let c = m.contracts.iter_mut().find(|c| c.id == c2).unwrap();
-    c.notified = date("2025-12-20");
-    c.buyer = w.buyer;
-    check(app, &w, &m, "a contract corrected");
-    correct(
-        app,
-        &w.admin,
-        &format!("/api/v1/clauses/{k2}"),
-        json!({"starts_on": "2025-12-22", "ends_on": "2026-09-30", "reason": "Ordre de service"}),
-    );
-    m.clause(k2).dates = (date("2025-12-22"), date("2026-09-30"));
-    check(app, &w, &m, "a clause's dates corrected");
+        // The contract's notification moved to 2025 and its buyer corrected; then the clause's
+        // dates moved to start in 2025.
+        correct(
+            app,
+            &w.admin,
+            &format!("/api/v1/contracts/{c2}"),
+            json!({"notified_on": "2025-12-20", "buyer_id": w.buyer, "reason": "Saisie"}),
+        );
+        let c = m.contracts.iter_mut().find(|c| c.id == c2).unwrap();
+        c.notified = date("2025-12-20");
+        c.buyer = w.buyer;
+        check(app, &w, &m, "a contract corrected");
+        correct(
+            app,
+            &w.admin,
+            &format!("/api/v1/clauses/{k2}"),
+            json!({"starts_on": "2025-12-22", "ends_on": "2026-09-30", "reason": "Ordre de service"}),
+        );
+        m.clause(k2).dates = (date("2025-12-22"), date("2026-09-30"));
+        check(app, &w, &m, "a clause's dates corrected");
 
-    // A target corrected; an assignment removed.
-    correct(
-        app,
-        &w.facilitator,
-        &format!("/api/v1/assignments/{}", w.assignment_a),
-        json!({"hours_target": 420.5}),
-    );
-    m.clause(w.clause).assignments[0].2 = 42_050;
-    check(app, &w, &m, "a target corrected");
-    let r = app.delete(&format!("/api/v1/assignments/{b2}"), &w.facilitator);
-    assert_eq!(r.status, 204, "{}", r.text);
-    m.clause(k2).assignments.retain(|a| a.0 != b2);
-    check(app, &w, &m, "an assignment removed");
+        // A target corrected; an assignment removed.
+        correct(
+            app,
+            &w.facilitator,
+            &format!("/api/v1/assignments/{}", w.assignment_a),
+            json!({"hours_target": 420.5}),
+        );
+        m.clause(w.clause).assignments[0].2 = 42_050;
+        check(app, &w, &m, "a target corrected");
+        let r = app.delete(&format!("/api/v1/assignments/{b2}"), &w.facilitator);
+        assert_eq!(r.status, 204, "{}", r.text);
+        m.clause(k2).assignments.retain(|a| a.0 != b2);
+        check(app, &w, &m, "an assignment removed");
 
-    // Hours validated, then amended: the amendment counts once validated.
-    let (person, placement) = fixtures::placed_feb_to_june(app, &w);
-    let entry = fixtures::report_work(app, &w.facilitator, placement, "2026-03", 120.5);
-    check(app, &w, &m, "hours reported, not validated");
-    fixtures::validate(app, &w.facilitator, entry);
-    m.hours.push((person, "2026-03".into(), 12_050, w.contractor_a, w.buyer));
-    check(app, &w, &m, "hours validated");
-    let r = app.put(
-        &format!("/api/v1/placements/{placement}/hours/2026-03"),
-        &w.facilitator,
-        json!({"work_hours": 130, "amendment_reason": "Heures du 31 oubliées"}),
-    );
-    assert_eq!(r.status, 200, "{}", r.text);
-    check(app, &w, &m, "an amendment waiting");
-    fixtures::validate(app, &w.facilitator, entry);
-    m.hours[0].2 = 13_000;
-    check(app, &w, &m, "an amendment validated");
+        // Hours validated, then amended: the amendment counts once validated.
+        let (person, placement) = fixtures::placed_feb_to_june(app, &w);
+        let entry = fixtures::report_work(app, &w.facilitator, placement, "2026-03", 120.5);
+        check(app, &w, &m, "hours reported, not validated");
+        fixtures::validate(app, &w.facilitator, entry);
+        m.hours
+            .push((person, "2026-03".into(), 12_050, w.contractor_a, w.buyer));
+        check(app, &w, &m, "hours validated");
+        let r = app.put(
+            &format!("/api/v1/placements/{placement}/hours/2026-03"),
+            &w.facilitator,
+            json!({"work_hours": 130, "amendment_reason": "Heures du 31 oubliées"}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        check(app, &w, &m, "an amendment waiting");
+        fixtures::validate(app, &w.facilitator, entry);
+        m.hours[0].2 = 13_000;
+        check(app, &w, &m, "an amendment validated");
 
-    // B's assignment handed over to a third contractor on 30 June.
-    let c3 = org(app, &w.admin, "contractor", "Menuiseries du Nord", Some(SIRETS[4]), Some("93"));
-    let r = post_ok(
-        app,
-        &w.facilitator,
-        &format!("/api/v1/assignments/{}/replace", w.assignment_b),
-        json!({"contractor_id": c3, "ends_on": "2026-06-30"}),
-    );
-    let ended = hundredths(&r["ended"]["hours_target"]);
-    let replacement = (
-        r["replacement"]["id"].as_i64().expect("replacement id"),
-        c3,
-        hundredths(&r["replacement"]["hours_target"]),
-    );
-    assert_eq!(ended + replacement.2, 33_300, "{r}");
-    let clause = m.clause(w.clause);
-    clause.assignments[1].2 = ended;
-    clause.assignments.push(replacement);
-    check(app, &w, &m, "a hand-over");
+        // B's assignment handed over to a third contractor on 30 June.
+        let c3 = org(
+            app,
+            &w.admin,
+            "contractor",
+            "Menuiseries du Nord",
+            Some(SIRETS[4]),
+            Some("93"),
+        );
+        let r = post_ok(
+            app,
+            &w.facilitator,
+            &format!("/api/v1/assignments/{}/replace", w.assignment_b),
+            json!({"contractor_id": c3, "ends_on": "2026-06-30"}),
+        );
+        let ended = hundredths(&r["ended"]["hours_target"]);
+        let replacement = (
+            r["replacement"]["id"].as_i64().expect("replacement id"),
+            c3,
+            hundredths(&r["replacement"]["hours_target"]),
+        );
+        assert_eq!(ended + replacement.2, 33_300, "{r}");
+        let clause = m.clause(w.clause);
+        clause.assignments[1].2 = ended;
+        clause.assignments.push(replacement);
+        check(app, &w, &m, "a hand-over");
 
-    // A third clause, activated then completed; then the second cancelled.
-    let k3 = fixtures::clause(app, &w.admin, w.contract, "2026-06-01", "2026-12-31", None);
-    fixtures::activate(app, &w.admin, k3);
-    post_ok(app, &w.admin, &format!("/api/v1/clauses/{k3}/complete"), json!({}));
-    m.clauses.push(Clause {
-        id: k3,
-        contract: w.contract,
-        status: "completed",
-        dates: (date("2026-06-01"), date("2026-12-31")),
-        required: 83_300,
-        assignments: vec![],
-    });
-    check(app, &w, &m, "a clause completed");
-    post_ok(app, &w.admin, &format!("/api/v1/clauses/{k2}/cancel"), json!({}));
-    m.clause(k2).status = "cancelled";
-    check(app, &w, &m, "a clause cancelled");
-});
+        // A third clause, activated then completed; then the second cancelled.
+        let k3 = fixtures::clause(app, &w.admin, w.contract, "2026-06-01", "2026-12-31", None);
+        fixtures::activate(app, &w.admin, k3);
+        post_ok(
+            app,
+            &w.admin,
+            &format!("/api/v1/clauses/{k3}/complete"),
+            json!({}),
+        );
+        m.clauses.push(Clause {
+            id: k3,
+            contract: w.contract,
+            status: "completed",
+            dates: (date("2026-06-01"), date("2026-12-31")),
+            required: 83_300,
+            assignments: vec![],
+        });
+        check(app, &w, &m, "a clause completed");
+        post_ok(
+            app,
+            &w.admin,
+            &format!("/api/v1/clauses/{k2}/cancel"),
+            json!({}),
+        );
+        m.clause(k2).status = "cancelled";
+        check(app, &w, &m, "a clause cancelled");
+    }
+);
