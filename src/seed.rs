@@ -633,14 +633,17 @@ pub fn generate(conn: &mut Conn, opts: &SeedOptions) -> Result<SeedReport, ApiEr
     };
     let [mut structure_id, mut org_id, mut user_id] = max_id(conn)?;
     let mut report = write_tx(conn, |conn| {
-        fill(
+        let report = fill(
             conn,
             opts,
             into_structure,
             &mut structure_id,
             &mut org_id,
             &mut user_id,
-        )
+        )?;
+        // The rows were written in bulk, around the store: the kept yearly figures in bulk too.
+        crate::store::kept_years::rebuild_all(conn)?;
+        Ok::<_, ApiError>(report)
     })?;
     if let Conn::Pg(_) = conn {
         // Ids were given explicitly: move every sequence past them.

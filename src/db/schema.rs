@@ -371,6 +371,36 @@ diesel::table! {
 }
 
 diesel::table! {
+    clause_years (year, assignment_id, clause_id) {
+        year -> Integer,
+        assignment_id -> BigInt,
+        clause_id -> BigInt,
+        contractor_id -> BigInt,
+        structure_id -> BigInt,
+        contract_id -> BigInt,
+        territory -> Text,
+        kind -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        first_year -> Integer,
+        hours -> BigInt,
+        prorated -> BigInt,
+    }
+}
+
+diesel::table! {
+    contract_years (year, contract_id) {
+        year -> Integer,
+        contract_id -> BigInt,
+        structure_id -> BigInt,
+        buyer_id -> BigInt,
+        notified_on -> Date,
+        social -> Bool,
+        environmental -> Bool,
+    }
+}
+
+diesel::table! {
     milestones (id) {
         id -> BigInt,
         structure_id -> BigInt,
@@ -553,6 +583,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     hour_entry_changes,
     assignment_month_totals,
     placement_year_totals,
+    clause_years,
+    contract_years,
     milestones,
     outbox,
     needs,

@@ -3,7 +3,7 @@
 //! partial years (read month by month), the period just before it, and the share of a
 //! clause's required hours that falls inside it.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::domain::hours::parse_month;
 
@@ -17,7 +17,6 @@ pub const LAST_YEAR: i32 = 2100;
 
 /// Whether a date lies between 1 January [`FIRST_YEAR`] and 31 December [`LAST_YEAR`].
 pub fn date_in_range(date: NaiveDate) -> bool {
-    use chrono::Datelike;
     (FIRST_YEAR..=LAST_YEAR).contains(&date.year())
 }
 
@@ -40,7 +39,6 @@ impl Month {
     /// `YYYY-MM`, as the API writes months.
     /// The month of a day.
     pub fn of(day: NaiveDate) -> Month {
-        use chrono::Datelike;
         Month {
             year: day.year(),
             month: day.month(),
@@ -249,6 +247,18 @@ pub fn prorate(required: i64, starts_on: NaiveDate, ends_on: NaiveDate, period: 
     i64::try_from((2 * n + d) / (2 * d)).unwrap_or(i64::MAX)
 }
 
+/// A clause's hours spread over the calendar years its dates overlap: for each year, the
+/// hours prorated to it (`prorate`), as the report of that year counts them. What
+/// `clause_years` keeps (docs/domain.md#kept-figures). Nothing when the dates are reversed.
+pub fn year_shares(hours: i64, starts_on: NaiveDate, ends_on: NaiveDate) -> Vec<(i32, i64)> {
+    if starts_on > ends_on {
+        return Vec::new();
+    }
+    (starts_on.year()..=ends_on.year())
+        .map(|y| (y, prorate(hours, starts_on, ends_on, &Period::year(y))))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,5 +380,28 @@ mod tests {
         assert!(!intersects(d(2025, 1, 1), d(2025, 12, 31), &y));
         assert!(intersects(d(2026, 12, 31), d(2027, 5, 1), &y));
         assert!(!intersects(d(2026, 5, 1), d(2026, 4, 1), &y));
+    }
+
+    #[test]
+    fn year_shares_prorate_each_calendar_year() {
+        // 2025-07-01..2026-06-30: 365 days, 184 in 2025 and 181 in 2026. 1,000.00 hours:
+        // 100000 * 184 / 365 = 50410.96 -> 50411; 100000 * 181 / 365 = 49589.04 -> 49589.
+        assert_eq!(
+            year_shares(100_000, d(2025, 7, 1), d(2026, 6, 30)),
+            vec![(2025, 50_411), (2026, 49_589)]
+        );
+        // Within one year: all of it; three years: the middle year whole days.
+        assert_eq!(
+            year_shares(500, d(2026, 2, 1), d(2026, 3, 1)),
+            vec![(2026, 500)]
+        );
+        let three = year_shares(1_096, d(2024, 12, 31), d(2026, 12, 31));
+        // 731 days: 1 in 2024, 365 in 2025, 365 in 2026 (1096 * 1 / 731 = 1.499 -> 1).
+        assert_eq!(three, vec![(2024, 1), (2025, 547), (2026, 547)]);
+        assert!(year_shares(500, d(2026, 3, 1), d(2026, 2, 1)).is_empty());
+        assert_eq!(
+            year_shares(0, d(2026, 1, 1), d(2027, 1, 1)),
+            vec![(2026, 0), (2027, 0)]
+        );
     }
 }

@@ -136,8 +136,21 @@ pub fn need_count(conn: &mut Conn, id: AssignmentId) -> QueryResult<i64> {
 pub fn set_target(conn: &mut Conn, id: AssignmentId, hours_target: i64) -> QueryResult<()> {
     diesel::update(assignments::table.filter(assignments::id.eq(id)))
         .set(assignments::hours_target.eq(hours_target))
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    refresh_kept(conn, id)
+}
+
+/// Rebuilds the kept yearly rows of the assignment's clause (its target is one of them).
+fn refresh_kept(conn: &mut Conn, id: AssignmentId) -> QueryResult<()> {
+    let clause: Option<i64> = assignments::table
+        .filter(assignments::id.eq(id))
+        .select(assignments::clause_id)
+        .first(conn)
+        .optional()?;
+    match clause {
+        Some(c) => crate::store::kept_years::refresh_clause(conn, c),
+        None => Ok(()),
+    }
 }
 
 /// Ends the assignment on `ends_on` with what it keeps as its target.
@@ -152,14 +165,21 @@ pub fn end(
             assignments::ends_on.eq(Some(ends_on)),
             assignments::hours_target.eq(hours_target),
         ))
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    refresh_kept(conn, id)
 }
 
 pub fn delete(conn: &mut Conn, id: AssignmentId) -> QueryResult<()> {
-    diesel::delete(assignments::table.filter(assignments::id.eq(id)))
-        .execute(conn)
-        .map(|_| ())
+    let clause: Option<i64> = assignments::table
+        .filter(assignments::id.eq(id))
+        .select(assignments::clause_id)
+        .first(conn)
+        .optional()?;
+    diesel::delete(assignments::table.filter(assignments::id.eq(id))).execute(conn)?;
+    match clause {
+        Some(c) => crate::store::kept_years::refresh_clause(conn, c),
+        None => Ok(()),
+    }
 }
 
 /// An assignment a person may be placed on, as a placement form offers it.

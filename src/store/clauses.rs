@@ -285,7 +285,7 @@ pub struct NewClause {
 
 pub fn create(conn: &mut Conn, structure_id: StructureId, c: &NewClause) -> QueryResult<ClauseId> {
     let at = now();
-    diesel::insert_into(clauses::table)
+    let id: ClauseId = diesel::insert_into(clauses::table)
         .values((
             clauses::structure_id.eq(structure_id),
             clauses::contract_id.eq(c.contract_id),
@@ -315,7 +315,10 @@ pub fn create(conn: &mut Conn, structure_id: StructureId, c: &NewClause) -> Quer
             clauses::updated_at.eq(at),
         ))
         .returning(clauses::id)
-        .get_result(conn)
+        .get_result(conn)?;
+    // A draft is not in execution, but already a social consideration of its contract.
+    crate::store::kept_years::refresh_clause(conn, id)?;
+    Ok(id)
 }
 
 /// The clause of the structure, if any.
@@ -481,7 +484,7 @@ pub fn set_status(conn: &mut Conn, id: ClauseId, status: ClauseStatus) -> QueryR
     diesel::update(clauses::table.filter(clauses::id.eq(id)))
         .set((clauses::status.eq(status), clauses::updated_at.eq(now())))
         .execute(conn)?;
-    Ok(())
+    crate::store::kept_years::refresh_clause(conn, id)
 }
 
 pub fn add_assignment(
@@ -492,7 +495,7 @@ pub fn add_assignment(
     role: AssignmentRole,
     hours_target: i64,
 ) -> QueryResult<AssignmentId> {
-    diesel::insert_into(assignments::table)
+    let id: AssignmentId = diesel::insert_into(assignments::table)
         .values((
             assignments::structure_id.eq(structure_id),
             assignments::clause_id.eq(clause_id),
@@ -502,7 +505,9 @@ pub fn add_assignment(
             assignments::created_at.eq(now()),
         ))
         .returning(assignments::id)
-        .get_result(conn)
+        .get_result(conn)?;
+    crate::store::kept_years::refresh_clause(conn, clause_id)?;
+    Ok(id)
 }
 
 pub fn find_assignment(
@@ -610,7 +615,7 @@ pub fn correct(conn: &mut Conn, id: ClauseId, c: &NewClause) -> QueryResult<()> 
             clauses::updated_at.eq(now()),
         ))
         .execute(conn)?;
-    Ok(())
+    crate::store::kept_years::refresh_clause(conn, id)
 }
 
 /// The clauses of a contract, in id order.

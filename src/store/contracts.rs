@@ -357,6 +357,7 @@ pub fn create(
         .returning(contracts::id)
         .get_result(conn)?;
     write_children(conn, id, c)?;
+    crate::store::kept_years::refresh_contract(conn, id)?;
     Ok(id)
 }
 
@@ -391,7 +392,7 @@ pub fn update_imported(conn: &mut Conn, id: ContractId, c: &NewContract) -> Quer
             ))
             .execute(conn)?;
     }
-    Ok(())
+    crate::store::kept_years::refresh_contract(conn, id)
 }
 
 /// Contracts the caller may see: all of the structure's for staff; for a contractor, those it
@@ -479,7 +480,8 @@ pub fn correct(conn: &mut Conn, id: ContractId, c: &NewContract) -> QueryResult<
             contracts::updated_at.eq(now()),
         ))
         .execute(conn)?;
-    write_children(conn, id, c)
+    write_children(conn, id, c)?;
+    crate::store::kept_years::refresh_contract(conn, id)
 }
 
 /// An amendment to record.

@@ -11,6 +11,7 @@ pub mod follow_ups;
 pub mod history;
 pub mod hours;
 pub mod ids;
+pub mod kept_years;
 pub mod milestones;
 pub mod names;
 pub mod needs;

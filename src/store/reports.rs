@@ -13,17 +13,17 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::NaiveDate;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{BigInt, Bool, Text};
 
 use crate::db::schema::{
-    assignments, clauses, contract_holders, contracts, hour_entries, organisations,
-    placement_year_totals, placements, structures,
+    clause_years, contract_years, hour_entries, organisations, placement_year_totals, placements,
+    structures,
 };
 use crate::db::Conn;
 use crate::domain::ids::{OrganisationId, StructureId};
 use crate::domain::period::{Month, Period};
 use crate::domain::report::{CodeInterner, FactRow};
-use crate::domain::vocabulary::{ClauseKind, ClauseStatus};
+use crate::domain::vocabulary::ClauseKind;
 
 /// What a report covers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -59,32 +59,6 @@ macro_rules! snapshot_scope {
         }
         if let Some(k) = &s.clause_kind {
             $q = $q.filter($t::clause_kind.eq(*k));
-        }
-    }};
-}
-
-/// Applies the scope's structure, territory, clause-kind and buyer filters to a boxed query
-/// over `clauses` (joined or not).
-macro_rules! clause_scope {
-    ($q:ident, $scope:expr) => {{
-        let s: &ReportScope = $scope;
-        if let Some(ids) = &s.structures {
-            $q = $q.filter(clauses::structure_id.eq_any(ids.clone()));
-        }
-        if let Some(t) = &s.territory {
-            $q = $q.filter(clauses::territory.eq(t.clone()));
-        }
-        if let Some(k) = &s.clause_kind {
-            $q = $q.filter(clauses::kind.eq(*k));
-        }
-        if let Some(b) = s.buyer_id {
-            $q = $q.filter(
-                clauses::contract_id.eq_any(
-                    contracts::table
-                        .filter(contracts::buyer_id.eq(b))
-                        .select(contracts::id),
-                ),
-            );
         }
     }};
 }
@@ -399,35 +373,36 @@ pub struct ClauseFigures {
     pub required: i64,
 }
 
-/// SQL for `domain::period::prorate` of one row: `required` spread evenly over the
-/// clause's days (both ends included) times its days inside the period, rounded half up to
-/// the hundredth, all of it when the clause lies inside the period. Dates are literals
-/// formatted here from `NaiveDate`s (never from input text).
-fn prorated_sql(conn: &Conn, required: &str, period: &Period) -> String {
+/// SQL for `domain::period::prorate` of one kept row of `clause_years`: its `hours` spread
+/// evenly over the clause's days (both ends included) times its days inside the period,
+/// rounded half up to the hundredth, all of it when the clause lies inside the period.
+/// Dates are literals formatted here from `NaiveDate`s (never from input text).
+fn prorated_sql(conn: &Conn, period: &Period) -> String {
     let (start, end) = (
         period.start().format("%Y-%m-%d"),
         period.end().format("%Y-%m-%d"),
     );
+    let required = "clause_years.hours";
     let (inside, total) = if conn.is_sqlite() {
         (
             format!(
-                "(CAST(julianday(MIN(clauses.ends_on, '{end}')) - julianday(MAX(clauses.starts_on, '{start}')) AS INTEGER) + 1)"
+                "(CAST(julianday(MIN(clause_years.ends_on, '{end}')) - julianday(MAX(clause_years.starts_on, '{start}')) AS INTEGER) + 1)"
             ),
-            "(CAST(julianday(clauses.ends_on) - julianday(clauses.starts_on) AS INTEGER) + 1)"
+            "(CAST(julianday(clause_years.ends_on) - julianday(clause_years.starts_on) AS INTEGER) + 1)"
                 .to_string(),
         )
     } else {
         (
             format!(
-                "((LEAST(clauses.ends_on, DATE '{end}') - GREATEST(clauses.starts_on, DATE '{start}')) + 1)"
+                "((LEAST(clause_years.ends_on, DATE '{end}') - GREATEST(clause_years.starts_on, DATE '{start}')) + 1)"
             ),
-            "((clauses.ends_on - clauses.starts_on) + 1)".to_string(),
+            "((clause_years.ends_on - clause_years.starts_on) + 1)".to_string(),
         )
     };
     // A clause wholly inside the period (the common case) is decided on its dates alone.
     format!(
         "CAST(COALESCE(SUM(CASE WHEN {required} <= 0 THEN 0 \
-                                WHEN clauses.starts_on >= '{start}' AND clauses.ends_on <= '{end}' THEN {required} \
+                                WHEN clause_years.starts_on >= '{start}' AND clause_years.ends_on <= '{end}' THEN {required} \
                                 WHEN {inside} >= {total} THEN {required} \
                                 ELSE (2 * {required} * {inside} + {total}) / (2 * {total}) END), 0) AS BIGINT)"
     )
@@ -435,45 +410,75 @@ fn prorated_sql(conn: &Conn, required: &str, period: &Period) -> String {
 
 /// Clauses in execution in the period (active or completed, their dates intersecting it;
 /// draft and cancelled clauses are not in execution), their distinct contracts, and the
-/// hours they require: each clause's required hours, or a contractor's assignment target
+/// hours they require: each clause's required hours, or a contractor's assignment targets
 /// when the scope names a contractor, prorated per clause (`domain::period::prorate`) and
 /// summed in SQL: one row out, whatever the number of clauses.
+///
+/// Read from the rows kept per year (`store::kept_years`), through the key: a calendar year
+/// sums the prorated hours kept for it; any other period reads the rows of its years, one
+/// per clause (the row of the clause's first year inside the period), and prorates them
+/// here. Either way the cost is that of the period's years, not of the history.
 pub fn clause_figures(
     conn: &mut Conn,
     scope: &ReportScope,
     period: &Period,
 ) -> QueryResult<ClauseFigures> {
-    let statuses = [ClauseStatus::Active, ClauseStatus::Completed];
-    let count = || sql::<BigInt>("CAST(COUNT(*) AS BIGINT)");
-    let contracts = || sql::<BigInt>("CAST(COUNT(DISTINCT clauses.contract_id) AS BIGINT)");
-    let (clauses_n, contracts_n, required) = match scope.contractor_id {
-        None => {
-            let prorated = prorated_sql(conn, "clauses.required_hours", period);
-            let mut q = clauses::table
-                .filter(clauses::status.eq_any(statuses))
-                .filter(clauses::starts_on.le(period.end()))
-                .filter(clauses::ends_on.ge(period.start()))
-                .filter(clauses::starts_on.le(clauses::ends_on))
-                .select((count(), contracts(), sql::<BigInt>(&prorated)))
-                .into_boxed();
-            clause_scope!(q, scope);
-            q.get_result::<(i64, i64, i64)>(conn)?
-        }
-        Some(contractor) => {
-            let prorated = prorated_sql(conn, "assignments.hours_target", period);
-            let mut q = assignments::table
-                .inner_join(clauses::table)
-                .filter(assignments::contractor_id.eq(contractor))
-                .filter(clauses::status.eq_any(statuses))
-                .filter(clauses::starts_on.le(period.end()))
-                .filter(clauses::ends_on.ge(period.start()))
-                .filter(clauses::starts_on.le(clauses::ends_on))
-                .select((count(), contracts(), sql::<BigInt>(&prorated)))
-                .into_boxed();
-            clause_scope!(q, scope);
-            q.get_result::<(i64, i64, i64)>(conn)?
-        }
+    use chrono::Datelike;
+    use clause_years as k;
+    let (y0, y1) = (period.start().year(), period.end().year());
+    let one_year = period.is_whole_years() && y0 == y1;
+    let required = if one_year {
+        "CAST(COALESCE(SUM(clause_years.prorated), 0) AS BIGINT)".to_string()
+    } else {
+        prorated_sql(conn, period)
     };
+    let mut q = k::table
+        .select((
+            sql::<BigInt>("CAST(COUNT(*) AS BIGINT)"),
+            sql::<BigInt>("CAST(COUNT(DISTINCT clause_years.contract_id) AS BIGINT)"),
+            sql::<BigInt>(&required),
+        ))
+        .into_boxed();
+    if one_year {
+        q = q.filter(k::year.eq(y0));
+    } else {
+        q = q
+            .filter(k::year.between(y0, y1))
+            .filter(
+                k::year
+                    .eq(y0)
+                    .and(k::first_year.le(y0))
+                    .or(k::year.gt(y0).and(k::year.eq(k::first_year))),
+            )
+            .filter(k::starts_on.le(period.end()))
+            .filter(k::ends_on.ge(period.start()));
+    }
+    // The clause's own rows, or those of the contractor's assignments.
+    q = match scope.contractor_id {
+        None => q.filter(k::assignment_id.eq(0)),
+        Some(c) => q
+            .filter(k::assignment_id.gt(0))
+            .filter(k::contractor_id.eq(c)),
+    };
+    if let Some(ids) = &scope.structures {
+        q = q.filter(k::structure_id.eq_any(ids.clone()));
+    }
+    if let Some(t) = &scope.territory {
+        q = q.filter(k::territory.eq(t.clone()));
+    }
+    if let Some(kind) = &scope.clause_kind {
+        q = q.filter(k::kind.eq(*kind));
+    }
+    if let Some(b) = scope.buyer_id {
+        // Looked up by the contract's key for each row of the period: the buyer is the
+        // contract's, whatever corrections it had.
+        q = q.filter(sql::<Bool>(&format!(
+            "EXISTS (SELECT 1 FROM contracts WHERE contracts.id = clause_years.contract_id \
+             AND contracts.buyer_id = {})",
+            i64::from(b)
+        )));
+    }
+    let (clauses_n, contracts_n, required) = q.get_result::<(i64, i64, i64)>(conn)?;
     Ok(ClauseFigures {
         clauses: clauses_n,
         contracts: contracts_n,
@@ -656,58 +661,61 @@ pub fn year_cells(
 
 /// Per buyer, the contracts notified in the period, those with a social consideration and
 /// those with an environmental one, for the national purchasing plan indicators
-/// (docs/domain.md#figure-pnad-share); every contract counts, imported ones included. The
-/// social rule is `domain::pnad::has_social_consideration` written in SQL: a declared
-/// consideration, or a clause that is not cancelled (indexed by `clauses_contract`).
-/// Grouped in SQL over the covering index `contracts_pnad`. A contract recorded by two
-/// structures (the same buyer's DECP file imported by both) counts once in each: merging
-/// them across structures cost more than the rest of a national report together (a
-/// distinct count over 150,000 keys), for a case that should stay rare.
+/// (docs/domain.md#figure-pnad-share); every contract counts, imported ones included. Read
+/// from the rows kept per notification year (`store::kept_years`), whose flags are
+/// `domain::pnad::has_social_consideration` and `has_environmental_consideration`, kept
+/// with every write of the contract and its clauses; grouped in SQL over the period's years
+/// of the key. A contract recorded by two structures (the same buyer's DECP file imported
+/// by both) counts once in each: merging them across structures cost more than the rest of
+/// a national report together (a distinct count over 150,000 keys), for a case that should
+/// stay rare.
 pub fn pnad_by_buyer(
     conn: &mut Conn,
     scope: &ReportScope,
     period: &Period,
 ) -> QueryResult<Vec<PnadBuyerRow>> {
-    let mut q = contracts::table
-        .filter(contracts::notified_on.ge(period.start()))
-        .filter(contracts::notified_on.le(period.end()))
-        .group_by(contracts::buyer_id)
+    use chrono::Datelike;
+    use contract_years as k;
+    let mut q = k::table
+        .filter(k::year.between(period.start().year(), period.end().year()))
+        .filter(k::notified_on.ge(period.start()))
+        .filter(k::notified_on.le(period.end()))
+        .group_by(k::buyer_id)
         .select((
-            contracts::buyer_id,
+            k::buyer_id,
             sql::<BigInt>("CAST(COUNT(*) AS BIGINT)"),
             sql::<BigInt>(
-                "CAST(COALESCE(SUM(CASE WHEN contracts.social_considerations <> '' OR EXISTS \
-                 (SELECT 1 FROM clauses WHERE clauses.contract_id = contracts.id AND \
-                 clauses.status <> 'cancelled') THEN 1 ELSE 0 END), 0) AS BIGINT)",
+                "CAST(COALESCE(SUM(CASE WHEN contract_years.social THEN 1 ELSE 0 END), 0) AS BIGINT)",
             ),
             sql::<BigInt>(
-                "CAST(COALESCE(SUM(CASE WHEN contracts.environmental_considerations <> '' THEN 1 ELSE 0 END), 0) AS BIGINT)",
+                "CAST(COALESCE(SUM(CASE WHEN contract_years.environmental THEN 1 ELSE 0 END), 0) AS BIGINT)",
             ),
         ))
         .into_boxed();
     if let Some(ids) = &scope.structures {
-        q = q.filter(contracts::structure_id.eq_any(ids.clone()));
+        q = q.filter(k::structure_id.eq_any(ids.clone()));
     }
+    // The buyer's territory and the contract's holders, looked up by key for each row of the
+    // period (not a list of every contract or organisation of the history).
     if let Some(t) = &scope.territory {
         q = q.filter(
-            contracts::buyer_id.eq_any(
-                organisations::table
-                    .filter(organisations::territory.eq(t.clone()))
-                    .select(organisations::id),
-            ),
+            sql::<Bool>(
+                "EXISTS (SELECT 1 FROM organisations WHERE organisations.id = \
+                 contract_years.buyer_id AND organisations.territory = ",
+            )
+            .bind::<Text, _>(t.clone())
+            .sql(")"),
         );
     }
     if let Some(b) = scope.buyer_id {
-        q = q.filter(contracts::buyer_id.eq(b));
+        q = q.filter(k::buyer_id.eq(b));
     }
     if let Some(c) = scope.contractor_id {
-        q = q.filter(
-            contracts::id.eq_any(
-                contract_holders::table
-                    .filter(contract_holders::organisation_id.eq(c))
-                    .select(contract_holders::contract_id),
-            ),
-        );
+        q = q.filter(sql::<Bool>(&format!(
+            "EXISTS (SELECT 1 FROM contract_holders WHERE contract_holders.contract_id = \
+             contract_years.contract_id AND contract_holders.organisation_id = {})",
+            i64::from(c)
+        )));
     }
     let rows: Vec<(i64, i64, i64, i64)> = q.load(conn)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();

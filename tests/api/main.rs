@@ -22,6 +22,7 @@ mod foundation;
 mod hours;
 mod hours_named;
 mod hours_rejected_email;
+mod kept_figures;
 mod limits;
 mod log_capture;
 mod logs;
