@@ -102,7 +102,13 @@ fn report(base: &str, token: &str, query: &str, n: usize) -> Result<(), String> 
 
 /// The report cold: `n` times, one submitted entry validated by `writer` (the data version
 /// moves), then the report timed (its first request after the validation).
-fn report_cold(base: &str, reader: &str, writer: &str, query: &str, n: usize) -> Result<(), String> {
+fn report_cold(
+    base: &str,
+    reader: &str,
+    writer: &str,
+    query: &str,
+    n: usize,
+) -> Result<(), String> {
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(120))
         .build();
@@ -118,7 +124,10 @@ fn report_cold(base: &str, reader: &str, writer: &str, query: &str, n: usize) ->
         .map(|a| a.iter().filter_map(|e| e["id"].as_i64()).collect())
         .unwrap_or_default();
     if ids.len() < n {
-        return Err(format!("report-cold: {} submitted entries, {n} needed", ids.len()));
+        return Err(format!(
+            "report-cold: {} submitted entries, {n} needed",
+            ids.len()
+        ));
     }
     let url = format!("{base}/api/v1/reports/annual?{query}");
     let mut times = Vec::with_capacity(n);
@@ -166,13 +175,14 @@ fn raw_report(url: &str, year: i32, n: usize) -> Result<(), String> {
                AND validated_work IS NOT NULL GROUP BY placement_id) e \
          JOIN placements p ON p.id = e.placement_id"
     );
-    let mut run: Box<dyn FnMut() -> Result<(), String>> = if let Some(path) = url.strip_prefix("sqlite://") {
-        let mut c = diesel::SqliteConnection::establish(path).map_err(|e| e.to_string())?;
-        Box::new(move || c.batch_execute(&sql).map_err(|e| e.to_string()))
-    } else {
-        let mut c = diesel::PgConnection::establish(url).map_err(|e| e.to_string())?;
-        Box::new(move || c.batch_execute(&sql).map_err(|e| e.to_string()))
-    };
+    let mut run: Box<dyn FnMut() -> Result<(), String>> =
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            let mut c = diesel::SqliteConnection::establish(path).map_err(|e| e.to_string())?;
+            Box::new(move || c.batch_execute(&sql).map_err(|e| e.to_string()))
+        } else {
+            let mut c = diesel::PgConnection::establish(url).map_err(|e| e.to_string())?;
+            Box::new(move || c.batch_execute(&sql).map_err(|e| e.to_string()))
+        };
     run()?;
     let mut times = Vec::with_capacity(n);
     for _ in 0..n {
@@ -278,7 +288,10 @@ fn raw_copy(base: &str, token: &str, url: &str, year: i32, months: u32) -> Resul
                 he::submitted_by,
                 he::submitted_at,
             ),
-            |w| w.write_all(data.as_bytes()),
+            |w| {
+                w.write_all(data.as_bytes())
+                    .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
+            },
         )
         .execute(&mut c)
         .map_err(|e| format!("copy: {e}"))?;

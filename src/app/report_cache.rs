@@ -166,7 +166,13 @@ fn estimated_bytes(loaded: &Loaded) -> usize {
 
 /// What the report depends on besides the data: who reads (their scope, not their
 /// identity: two facilitators of a structure share an entry) and how.
-fn key(caller: &Caller, req: &ReportRequest, fte_hours: u32, threshold: i64, names: bool) -> String {
+fn key(
+    caller: &Caller,
+    req: &ReportRequest,
+    fte_hours: u32,
+    threshold: i64,
+    names: bool,
+) -> String {
     format!(
         "{:?}|{:?}|{:?}|{req:?}|{fte_hours}|{threshold}|{names}",
         caller.role, caller.structure_id, caller.funder_scope
@@ -194,4 +200,64 @@ pub async fn annual_report_cached(
     let loaded = Arc::new(annual_report(db, caller, req, fte_hours, threshold, with_names).await?);
     cache.put(key, version, loaded.clone());
     Ok((loaded, CacheStatus::Miss))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::period::Period;
+    use crate::reports::{BelowThreshold, Resolved, ScopeLabel};
+    use crate::store::reports::ReportScope;
+
+    fn loaded() -> Arc<Loaded> {
+        Arc::new(Loaded {
+            report: Report::BelowThreshold(BelowThreshold::new(&Period::year(2026), 5)),
+            resolved: Resolved {
+                scope: ReportScope::default(),
+                base: ReportScope::default(),
+                suppression: Some(5),
+                scope_label: ScopeLabel::All,
+            },
+            names: Default::default(),
+        })
+    }
+
+    #[test]
+    fn an_entry_serves_its_own_version_only() {
+        let cache = ReportCache::new(4, 1 << 20);
+        cache.put("a".into(), 7, loaded());
+        assert!(cache.get("a", 7).is_some());
+        assert!(cache.get("a", 8).is_none(), "a later write: computed again");
+        assert!(cache.get("b", 7).is_none());
+        // A slow request of an older version does not replace the newer entry.
+        cache.put("a".into(), 9, loaded());
+        cache.put("a".into(), 8, loaded());
+        assert!(cache.get("a", 9).is_some());
+    }
+
+    #[test]
+    fn it_is_bounded_in_entries_and_bytes_least_recently_used_first() {
+        let cache = ReportCache::new(3, 1 << 20);
+        for k in ["a", "b", "c"] {
+            cache.put(k.into(), 1, loaded());
+        }
+        assert!(cache.get("a", 1).is_some());
+        cache.put("d".into(), 1, loaded());
+        assert_eq!(cache.size().0, 3);
+        assert!(
+            cache.get("b", 1).is_none(),
+            "the least recently used went first"
+        );
+        assert!(cache.get("a", 1).is_some());
+        // Bytes: each entry weighs about 1.3 kB here, so 12 kB hold fewer than ten.
+        let small = ReportCache::new(100, 3000 * 4);
+        for k in ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"] {
+            small.put(k.into(), 1, loaded());
+        }
+        assert!(small.size().1 <= 3000 * 4);
+        assert!(small.size().0 < 10);
+        // Entries of an older version go when a newer one is kept.
+        small.put("z".into(), 2, loaded());
+        assert_eq!(small.size().0, 1);
+    }
 }

@@ -524,13 +524,14 @@ pub async fn annual_page(
     let csrf_token = caller.csrf_token.clone();
     let threshold = i64::from(config.suppression_threshold);
     let fte_hours = config.fte_hours;
-    let loaded = match annual_report_cached(db, cache, caller, req.clone(), fte_hours, threshold, true)
-        .await
-        .map_err(ApiError::from)
-    {
-        Ok((l, _)) => l,
-        Err(e) => return Ok(error_page(&db.clock, &e)),
-    };
+    let loaded =
+        match annual_report_cached(db, cache, caller, req.clone(), fte_hours, threshold, true)
+            .await
+            .map_err(ApiError::from)
+        {
+            Ok((l, _)) => l,
+            Err(e) => return Ok(error_page(&db.clock, &e)),
+        };
     let choices = match report_choices(db, &loaded.resolved).await {
         Ok(c) => c,
         Err(e) => return Ok(error_page(&db.clock, &e.into())),

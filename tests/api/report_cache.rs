@@ -79,7 +79,10 @@ on_both!(a_report_is_kept_until_a_write_moves_it, |app: &TestApp| {
     assert_eq!(cache, "miss");
     let csv = app.get("/api/v1/reports/annual.csv?year=2026", t);
     assert_eq!(csv.header("X-Cache"), Some("hit"));
-    let hours = format!("Total;all;Ensemble des personnes;6;{};non", small_world_hours(6) / 100);
+    let hours = format!(
+        "Total;all;Ensemble des personnes;6;{};non",
+        small_world_hours(6) / 100
+    );
     assert!(csv.text.contains(&hours), "{}", csv.text);
     // A submitted figure: the data moved (a miss), the validated figures did not.
     let entry = new_entry(app, &w, "Nouvelle", 4250);
@@ -121,7 +124,11 @@ fn report_on(client: &Client, token: &str) -> (Value, String) {
         ))
         .dispatch();
     assert_eq!(r.status().code, 200);
-    let cache = r.headers().get_one("X-Cache").unwrap_or_default().to_string();
+    let cache = r
+        .headers()
+        .get_one("X-Cache")
+        .unwrap_or_default()
+        .to_string();
     let body: Value = serde_json::from_str(&r.into_string().unwrap_or_default()).expect("json");
     (body, cache)
 }
@@ -144,7 +151,10 @@ fn another_instance_sees_a_write_at_once() {
     let entry = new_entry(&app, &w, "Ailleurs", 3700);
     decide(&app, t, &[entry], true);
     let (after, cache) = report_on(&b, t);
-    assert_eq!(cache, "miss", "the other instance's write moved the data version");
+    assert_eq!(
+        cache, "miss",
+        "the other instance's write moved the data version"
+    );
     assert_eq!(hundredths(&after), small_world_hours(6) + 3700);
     let (_, cache) = report_on(&b, t);
     assert_eq!(cache, "hit");
