@@ -24,7 +24,6 @@
 //! `--token` gives a token already obtained (so that no password hash runs during a case).
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -206,7 +205,7 @@ fn raw_report(url: &str, year: i32, n: usize) -> Result<(), String> {
 fn raw_copy(base: &str, token: &str, url: &str, year: i32, months: u32) -> Result<(), String> {
     use clausier::db::schema::hour_entries as he;
     use diesel::connection::SimpleConnection;
-    use diesel::{Connection, RunQueryDsl};
+    use diesel::{Connection, ExecuteCopyFromDsl, ExpressionMethods, RunQueryDsl};
     let template = ureq::get(&format!(
         "{base}/api/v1/hours/template?month={year}-01&format=csv&dialect=standard"
     ))
@@ -246,22 +245,29 @@ fn raw_copy(base: &str, token: &str, url: &str, year: i32, months: u32) -> Resul
     .into_iter()
     .map(|o| (o.id, (o.structure_id, o.participant_id)))
     .collect();
-    let mut data = String::new();
-    let mut rows = 0usize;
-    let at = "2026-12-05 00:00:00";
+    let mut rows_of = Vec::new();
+    let at = chrono::NaiveDate::from_ymd_opt(2026, 12, 5)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .ok_or("date")?;
     for (i, id) in ids.iter().enumerate() {
         let Some((structure, participant)) = of.get(id) else {
             continue;
         };
         for m in 1..=months {
-            data.push_str(&format!(
-                "{structure}\t{id}\t{participant}\t{year}-{m:02}\t{}\t{}\tsubmitted\t{user}\t{at}\n",
-                (100 + i % 50) * 100,
-                i % 100
+            rows_of.push((
+                he::structure_id.eq(*structure),
+                he::placement_id.eq(*id),
+                he::participant_id.eq(*participant),
+                he::month.eq(format!("{year}-{m:02}")),
+                he::work_hours.eq(((100 + i % 50) * 100) as i64),
+                he::training_hours.eq((i % 100) as i64),
+                he::status.eq("submitted"),
+                he::submitted_by.eq(user),
+                he::submitted_at.eq(at),
             ));
-            rows += 1;
         }
     }
+    let rows = rows_of.len();
     c.batch_execute("BEGIN").map_err(|e| e.to_string())?;
     let t = Instant::now();
     let before: i64 = {
@@ -276,23 +282,7 @@ fn raw_copy(base: &str, token: &str, url: &str, year: i32, months: u32) -> Resul
             .id
     };
     diesel::copy_from(he::table)
-        .from_raw_data(
-            (
-                he::structure_id,
-                he::placement_id,
-                he::participant_id,
-                he::month,
-                he::work_hours,
-                he::training_hours,
-                he::status,
-                he::submitted_by,
-                he::submitted_at,
-            ),
-            |w| {
-                w.write_all(data.as_bytes())
-                    .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
-            },
-        )
+        .from_insertable(rows_of)
         .execute(&mut c)
         .map_err(|e| format!("copy: {e}"))?;
     let history = diesel::sql_query(
