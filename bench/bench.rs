@@ -5,6 +5,9 @@
 //!   clausier-bench import --base URL --email E --password P --year 2026 [--months 10] [--variant K]
 //!   clausier-bench hostile --base URL --token T --kind far-cell|blanks|huge-string|many-parts|heavy-strings [--parallel 3]
 //!   clausier-bench login-flood --base URL [--n 100]
+//!   clausier-bench report-cold --base URL --token T --writer W --query "year=2025" [--n 10]
+//!   clausier-bench raw-report --url DB --year 2025 [--n 10]
+//!   clausier-bench raw-copy --base URL --email E --password P --url PG --year 2026 [--months 10]
 //!   clausier-bench pages --base URL --token T --paths "/contractor,/validation" [--n 200] [--clients 4]
 //!
 //! `report` prints p50/p95/max latency of sequential annual-report requests; `import` fills
@@ -13,7 +16,11 @@
 //! and uploads it `--parallel` times at once, printing the answers; `login-flood` sends `--n`
 //! logins with unknown emails at once; `pages` GETs each page `--n` times from `--clients`
 //! threads and prints p50/p95/p99 per page ("page not served" for a 404). bench/run.sh drives it, with wrk for throughput, and
-//! reads the server's peak memory around each case. Instead of `--email` and `--password`,
+//! reads the server's peak memory around each case. `report` says how many answers came
+//! from the report cache (`X-Cache: hit`); `report-cold` validates one entry (as `--writer`)
+//! before each timed report, so each is computed; `raw-report` times the raw one-pass SQL
+//! over a year (the yardstick of issue 21); `raw-copy` times a raw `COPY` of the rows
+//! `import` would send plus their history, rolled back (the database's own rate). Instead of `--email` and `--password`,
 //! `--token` gives a token already obtained (so that no password hash runs during a case).
 
 use std::collections::HashMap;
@@ -56,33 +63,242 @@ fn report(base: &str, token: &str, query: &str, n: usize) -> Result<(), String> 
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(60))
         .build();
+    let hits = std::cell::Cell::new(0usize);
     let get = || -> Result<(f64, serde_json::Value), String> {
         let t = Instant::now();
-        let body: serde_json::Value = agent
+        let resp = agent
             .get(&url)
             .set("Authorization", &format!("Bearer {token}"))
             .call()
-            .map_err(|e| format!("report: {e}"))?
-            .into_json()
             .map_err(|e| format!("report: {e}"))?;
+        if resp.header("X-Cache") == Some("hit") {
+            hits.set(hits.get() + 1);
+        }
+        let body: serde_json::Value = resp.into_json().map_err(|e| format!("report: {e}"))?;
         Ok((t.elapsed().as_secs_f64() * 1000.0, body))
     };
-    let (_, body) = get()?;
+    let (first, body) = get()?;
     for _ in 0..2 {
         get()?;
     }
+    hits.set(0);
     let mut times = Vec::with_capacity(n);
     for _ in 0..n {
         times.push(get()?.0);
     }
     times.sort_by(|a, b| a.total_cmp(b));
     println!(
-        "report {query}: n={n} p50={:.1}ms p95={:.1}ms max={:.1}ms hours={} beneficiaries={}",
+        "report {query}: first={first:.1}ms, then n={n} p50={:.1}ms p95={:.1}ms max={:.1}ms (X-Cache hit {}/{n}) hours={} beneficiaries={}",
         percentile(&times, 50.0),
         percentile(&times, 95.0),
         times.last().copied().unwrap_or(0.0),
+        hits.get(),
         body["hours"],
         body["beneficiaries"]
+    );
+    Ok(())
+}
+
+/// The report cold: `n` times, one submitted entry validated by `writer` (the data version
+/// moves), then the report timed (its first request after the validation).
+fn report_cold(
+    base: &str,
+    reader: &str,
+    writer: &str,
+    query: &str,
+    n: usize,
+) -> Result<(), String> {
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(120))
+        .build();
+    let waiting: serde_json::Value = agent
+        .get(&format!("{base}/api/v1/hours?status=submitted&limit={n}"))
+        .set("Authorization", &format!("Bearer {writer}"))
+        .call()
+        .map_err(|e| format!("submitted entries: {e}"))?
+        .into_json()
+        .map_err(|e| format!("submitted entries: {e}"))?;
+    let ids: Vec<i64> = waiting["items"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["id"].as_i64()).collect())
+        .unwrap_or_default();
+    if ids.len() < n {
+        return Err(format!(
+            "report-cold: {} submitted entries, {n} needed",
+            ids.len()
+        ));
+    }
+    let url = format!("{base}/api/v1/reports/annual?{query}");
+    let mut times = Vec::with_capacity(n);
+    let mut misses = 0;
+    for id in ids {
+        agent
+            .post(&format!("{base}/api/v1/hours/validation"))
+            .set("Authorization", &format!("Bearer {writer}"))
+            .send_json(serde_json::json!({"entry_ids": [id], "decision": "validate"}))
+            .map_err(|e| format!("validation: {e}"))?;
+        let t = Instant::now();
+        let resp = agent
+            .get(&url)
+            .set("Authorization", &format!("Bearer {reader}"))
+            .call()
+            .map_err(|e| format!("report: {e}"))?;
+        if resp.header("X-Cache") == Some("miss") {
+            misses += 1;
+        }
+        resp.into_string().map_err(|e| format!("report: {e}"))?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "report cold {query} (each after a validation): n={n} p50={:.1}ms p95={:.1}ms max={:.1}ms (X-Cache miss {misses}/{n})",
+        percentile(&times, 50.0),
+        percentile(&times, 95.0),
+        times.last().copied().unwrap_or(0.0),
+    );
+    Ok(())
+}
+
+/// The raw one-pass query of issue 21 over the database at `url` (sqlite://… or
+/// postgres://…): the validated figures of `year` summed per placement, joined to the
+/// placement's attributes, output discarded; `n` runs after one warm-up, p50 printed.
+fn raw_report(url: &str, year: i32, n: usize) -> Result<(), String> {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let sql = format!(
+        "SELECT p.id, p.structure_id, p.participant_id, p.contractor_id, p.buyer_id, \
+         p.clause_kind, p.sector, p.territory, p.modality, p.contract_type, p.age_band, p.sex, \
+         p.qualification_level, p.qpv, p.criteria, p.exit_outcome, e.work, e.training \
+         FROM (SELECT placement_id, SUM(validated_work) AS work, SUM(validated_training) AS training \
+               FROM hour_entries WHERE month >= '{year}-01' AND month <= '{year}-12' \
+               AND validated_work IS NOT NULL GROUP BY placement_id) e \
+         JOIN placements p ON p.id = e.placement_id"
+    );
+    let mut run: Box<dyn FnMut() -> Result<(), String>> =
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            let mut c = diesel::SqliteConnection::establish(path).map_err(|e| e.to_string())?;
+            Box::new(move || c.batch_execute(&sql).map_err(|e| e.to_string()))
+        } else {
+            let mut c = diesel::PgConnection::establish(url).map_err(|e| e.to_string())?;
+            Box::new(move || c.batch_execute(&sql).map_err(|e| e.to_string()))
+        };
+    run()?;
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        run()?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "raw one-pass query {year}: n={n} p50={:.1}ms p95={:.1}ms",
+        percentile(&times, 50.0),
+        percentile(&times, 95.0)
+    );
+    Ok(())
+}
+
+/// The database's own rate for the import's rows (PostgreSQL): in one transaction, a raw
+/// `COPY` of the entries `import` would send (same placements, months and figures) and one
+/// `INSERT … SELECT` of their history rows; timed, then rolled back. Run it before the
+/// first import (the entries must not exist yet).
+fn raw_copy(base: &str, token: &str, url: &str, year: i32, months: u32) -> Result<(), String> {
+    use clausier::db::schema::hour_entries as he;
+    use diesel::connection::SimpleConnection;
+    use diesel::{Connection, ExecuteCopyFromDsl, ExpressionMethods, RunQueryDsl};
+    let template = ureq::get(&format!(
+        "{base}/api/v1/hours/template?month={year}-01&format=csv&dialect=standard"
+    ))
+    .set("Authorization", &format!("Bearer {token}"))
+    .call()
+    .map_err(|e| format!("template: {e}"))?
+    .into_string()
+    .map_err(|e| format!("template: {e}"))?;
+    let me: serde_json::Value = ureq::get(&format!("{base}/api/v1/me"))
+        .set("Authorization", &format!("Bearer {token}"))
+        .call()
+        .map_err(|e| format!("me: {e}"))?
+        .into_json()
+        .map_err(|e| format!("me: {e}"))?;
+    let user = me["id"].as_i64().ok_or("me: no id")?;
+    let ids: Vec<i64> = template
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next()?.parse().ok())
+        .collect();
+    let mut c = diesel::PgConnection::establish(url).map_err(|e| e.to_string())?;
+    #[derive(diesel::QueryableByName)]
+    struct Of {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        structure_id: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        participant_id: i64,
+    }
+    let of: HashMap<i64, (i64, i64)> = diesel::sql_query(
+        "SELECT id, structure_id, participant_id FROM placements WHERE id = ANY($1)",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&ids)
+    .load::<Of>(&mut c)
+    .map_err(|e| e.to_string())?
+    .into_iter()
+    .map(|o| (o.id, (o.structure_id, o.participant_id)))
+    .collect();
+    let mut rows_of = Vec::new();
+    let at = chrono::NaiveDate::from_ymd_opt(2026, 12, 5)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .ok_or("date")?;
+    for (i, id) in ids.iter().enumerate() {
+        let Some((structure, participant)) = of.get(id) else {
+            continue;
+        };
+        for m in 1..=months {
+            rows_of.push((
+                he::structure_id.eq(*structure),
+                he::placement_id.eq(*id),
+                he::participant_id.eq(*participant),
+                he::month.eq(format!("{year}-{m:02}")),
+                he::work_hours.eq(((100 + i % 50) * 100) as i64),
+                he::training_hours.eq((i % 100) as i64),
+                he::status.eq("submitted"),
+                he::submitted_by.eq(user),
+                he::submitted_at.eq(at),
+            ));
+        }
+    }
+    let rows = rows_of.len();
+    c.batch_execute("BEGIN").map_err(|e| e.to_string())?;
+    let t = Instant::now();
+    let before: i64 = {
+        #[derive(diesel::QueryableByName)]
+        struct Max {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            id: i64,
+        }
+        diesel::sql_query("SELECT COALESCE(MAX(id), 0) AS id FROM hour_entries")
+            .get_result::<Max>(&mut c)
+            .map_err(|e| e.to_string())?
+            .id
+    };
+    diesel::copy_from(he::table)
+        .from_insertable(rows_of)
+        .execute(&mut c)
+        .map_err(|e| format!("copy: {e}"))?;
+    let history = diesel::sql_query(
+        "INSERT INTO hour_entry_changes (entry_id, at, user_id, action, after_value) \
+         SELECT id, submitted_at, submitted_by, 'submit', \
+         '{\"id\":' || id || ',\"work_hours\":' || work_hours || ',\"training_hours\":' \
+         || training_hours || ',\"status\":\"submitted\"}' FROM hour_entries WHERE id > $1",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(before)
+    .execute(&mut c)
+    .map_err(|e| format!("history: {e}"))?;
+    let secs = t.elapsed().as_secs_f64();
+    c.batch_execute("ROLLBACK").map_err(|e| e.to_string())?;
+    println!(
+        "raw-copy: rows={rows} history={history} seconds={secs:.2} rows_per_second={:.0} (COPY + INSERT … SELECT in one transaction, rolled back)",
+        rows as f64 / secs
     );
     Ok(())
 }
@@ -341,6 +557,12 @@ fn main() -> ExitCode {
     };
     let result = if command == Some("login-flood") {
         login_flood(&base, get("n", "100").parse().unwrap_or(100))
+    } else if command == Some("raw-report") {
+        raw_report(
+            &get("url", ""),
+            get("year", "2025").parse().unwrap_or(2025),
+            get("n", "10").parse().unwrap_or(10),
+        )
     } else {
         token().and_then(|token| match command {
             Some("token") => {
@@ -352,6 +574,20 @@ fn main() -> ExitCode {
                 &token,
                 &get("query", "year=2025"),
                 get("n", "40").parse().unwrap_or(40),
+            ),
+            Some("report-cold") => report_cold(
+                &base,
+                &token,
+                &get("writer", ""),
+                &get("query", "year=2025"),
+                get("n", "10").parse().unwrap_or(10),
+            ),
+            Some("raw-copy") => raw_copy(
+                &base,
+                &token,
+                &get("url", ""),
+                get("year", "2026").parse().unwrap_or(2026),
+                get("months", "10").parse().unwrap_or(10),
             ),
             Some("import") => import(
                 &base,

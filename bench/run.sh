@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The benchmark of docs/PERFORMANCE.md. Rerun it with:
-#   bench/run.sh [sqlite|postgres|both] [departement|national|all] [1|5|all]
+#   bench/run.sh [sqlite|postgres|both] [departement|national|all] [1|5|10|all]
 #   bench/run.sh hostile        (only the hostile requests of issue 13, on SQLite)
 # It builds the release binaries, generates each data set into a fresh database, starts the
-# server, and measures: generation time, annual report latency (p50/p95, sequential), hours
-# import throughput (a 50,000-line CSV through the HTTP API), clause progress throughput and
+# server, and measures: generation time, annual report latency (p50/p95, sequential; warm:
+# served from memory while nothing changes, and cold: each the first request after a
+# validation), beside the raw one-pass SQL over the same year's entries (as a ratio), hours
+# import throughput (a 50,000-line CSV through the HTTP API; on PostgreSQL beside a raw COPY of
+# the same rows and their history in one transaction, as a ratio), clause progress throughput and
 # p99 latency at 32 concurrent authenticated clients (wrk), the same while imports run,
 # the p50/p95/p99 of the pages of issues 18 and 19 (contractor home, month grid, validation
 # queue, the facilitator's home with its work list, the people search;
@@ -61,6 +64,20 @@ start_server() {
     sleep 0.2
   done
   echo "server did not start" >&2; cat "$WORK/server.log" >&2; exit 1
+}
+
+# The p50 (ms) or the rows per second of a client's line, and a ratio of two numbers.
+p50_of() { sed -n 's/.*p50=\([0-9.]*\)ms.*/\1/p' <<< "$1"; }
+rate_of() { sed -n 's/.*rows_per_second=\([0-9.]*\).*/\1/p' <<< "$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2f", a / b }'; }
+
+# Cold: each report is the first request after a validation (the data version moved),
+# beside the raw one-pass query; uses $funder, $facilitator, $year, $raw, $warm.
+cold_case() {
+  local cold
+  cold=$("$CLIENT" report-cold --base "$BASE" --token "$funder" --writer "$facilitator" --query "year=$year" --n 10)
+  say "  $cold"
+  say "  report ÷ raw one-pass query (p50): cold $(ratio "$(p50_of "$cold")" "$(p50_of "$raw")"), warm $(ratio "$(p50_of "$warm")" "$(p50_of "$raw")")"
 }
 
 # The server's resident memory now (VmRSS) or at its peak (VmHWM), in MB.
@@ -170,11 +187,34 @@ for backend in $BACKENDS; do
       [ "$backend" = postgres ] && psql "$url" -qc "VACUUM ANALYZE" -c "CHECKPOINT"
       start_server "$url"
       year=$(( $(date -u +%Y) - 1 ))
-      say "  $("$CLIENT" report --base "$BASE" --email financeur@bench.clausier.fr --password $PASSWORD --query "year=$year" --n 40)"
+      funder=$("$CLIENT" token --base "$BASE" --email financeur@bench.clausier.fr --password $PASSWORD)
+      facilitator=$("$CLIENT" token --base "$BASE" --email facilitateur0@bench.clausier.fr --password $PASSWORD)
+      # Warm: the same report again and again (served from memory while nothing changes).
+      warm=$("$CLIENT" report --base "$BASE" --token "$funder" --query "year=$year" --n 40)
+      say "  $warm"
+      # The yardstick: the raw one-pass SQL over the same year's entries, in this run.
+      raw=$("$CLIENT" raw-report --url "$url" --year "$year" --n 10)
+      say "  $raw"
       if [ "$years" = 1 ]; then
         token=$("$CLIENT" token --base "$BASE" --email admin0@bench.clausier.fr --password $PASSWORD)
         progress "$token" "alone"
-        say "  $("$CLIENT" import --base "$BASE" --email entreprise@bench.clausier.fr --password $PASSWORD --year $((year + 1)) --months 10)"
+        # The database's own rate for the same rows, before the import writes them.
+        if [ "$backend" = postgres ]; then
+          rawcopy=$("$CLIENT" raw-copy --base "$BASE" --email entreprise@bench.clausier.fr --password $PASSWORD --url "$url" --year $((year + 1)) --months 10)
+          say "  $rawcopy"
+        fi
+        imported=$("$CLIENT" import --base "$BASE" --email entreprise@bench.clausier.fr --password $PASSWORD --year $((year + 1)) --months 10)
+        say "  $imported"
+        if [ "$backend" = postgres ]; then
+          say "  import ÷ raw COPY: $(ratio "$(rate_of "$imported")" "$(rate_of "$rawcopy")")"
+        fi
+      else
+        # Submitted entries for the cold case to validate (one month of the contractor's).
+        say "  $("$CLIENT" import --base "$BASE" --email entreprise@bench.clausier.fr --password $PASSWORD --year $((year + 1)) --months 1)"
+      fi
+      # (1 year: after the concurrent imports, which replace these entries without a reason.)
+      [ "$years" = 1 ] || cold_case
+      if [ "$years" = 1 ]; then
         # Imports back to back for the whole wrk run (each replaces the figures of the one
         # before), so every request of the window meets an import in progress.
         rm -f "$WORK/stop" "$WORK/import2.txt"
@@ -187,6 +227,7 @@ for backend in $BACKENDS; do
         touch "$WORK/stop"
         wait $imports_pid
         while read -r line; do say "  (concurrent) $line"; done < "$WORK/import2.txt"
+        cold_case
         pages "$year"
       fi
       stop_server

@@ -105,6 +105,7 @@ pub fn build_rocket_with(
         .manage(keys)
         .manage(hash_limiter)
         .manage(auth::CallerCache::default())
+        .manage(app::report_cache::ReportCache::default())
         .manage(config)
         .manage(mailer)
         .manage(reminders::scheduler::SchedulerHandle::default())

@@ -1206,7 +1206,9 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
         ),
         ("GET", "/api/v1/reports/annual") => report_params(d).json(
             200,
-            "The report, or for a funder under the threshold its suppressed form",
+            "The report, or for a funder under the threshold its suppressed form; header \
+             `X-Cache`: `hit` when served from memory (nothing the report reads has changed \
+             since it was computed), `miss` when computed",
             s.named::<crate::reports::Report>(),
         ),
         ("GET", "/api/v1/reports/annual.csv") => report_params(d)

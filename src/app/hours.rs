@@ -348,7 +348,8 @@ fn write_entries(
             Some(_) => replaces.push(w),
         }
     }
-    for chunk in replaces.chunks(store::CHUNK) {
+    let chunk_size = store::chunk_for(conn);
+    for chunk in replaces.chunks(chunk_size) {
         let figures: Vec<Replacement<'_>> = chunk
             .iter()
             .filter_map(|w| {
@@ -380,7 +381,7 @@ fn write_entries(
             .collect();
         store::write_history(conn, user_id, at, &history)?;
     }
-    for chunk in creates.chunks(store::CHUNK) {
+    for chunk in creates.chunks(chunk_size) {
         let news: Vec<NewEntry> = chunk
             .iter()
             .map(|w| {
@@ -415,9 +416,11 @@ fn write_entries(
             .collect();
         store::write_history(conn, user_id, at, &history)?;
     }
-    for ((assignment, month), (hours, entries)) in pending {
-        store::add_to_assignment_month(conn, assignment, month, 0, hours, entries)?;
-    }
+    let totals: Vec<_> = pending
+        .into_iter()
+        .map(|((assignment, month), (hours, entries))| (assignment, month, 0, hours, entries))
+        .collect();
+    store::add_to_assignment_months(conn, &totals)?;
     let people: Vec<ParticipantId> = writes
         .iter()
         .map(|w| placements[&w.placement_id].participant_id)

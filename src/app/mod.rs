@@ -23,6 +23,7 @@ pub mod organisations;
 pub mod participants;
 pub mod reference;
 pub mod reminders;
+pub mod report_cache;
 pub mod reports;
 pub mod sessions;
 pub mod spaser;

@@ -1,6 +1,14 @@
 // Hand-written to match both migrations/sqlite and migrations/postgres.
 
 diesel::table! {
+    /// Bumped by triggers on every write to a table the report reads (app::report_cache).
+    data_version (slot) {
+        slot -> Integer,
+        changes -> BigInt,
+    }
+}
+
+diesel::table! {
     structures (id) {
         id -> BigInt,
         name -> Text,

@@ -13,7 +13,8 @@ use serde::Serialize;
 
 use crate::api::query::{self, Param};
 use crate::api::report_params::RawParams;
-use crate::app::reports::{annual_report, page_extras, report_choices};
+use crate::app::report_cache::{annual_report_cached, ReportCache};
+use crate::app::reports::{page_extras, report_choices};
 use crate::auth::csrf::RequestOrigin;
 use crate::auth::login::{end_session, login_with};
 use crate::auth::password::HashLimiter;
@@ -499,6 +500,7 @@ pub async fn annual_page(
     structure_id: Param<String>,
     visitor: crate::pages::Visitor,
     db: &State<Db>,
+    cache: &State<ReportCache>,
     config: &State<Config>,
 ) -> Result<Html, crate::pages::Exit> {
     let caller = match caller {
@@ -521,13 +523,15 @@ pub async fn annual_page(
     };
     let csrf_token = caller.csrf_token.clone();
     let threshold = i64::from(config.suppression_threshold);
-    let loaded = match annual_report(db, caller, req.clone(), config.fte_hours, threshold, true)
-        .await
-        .map_err(ApiError::from)
-    {
-        Ok(l) => l,
-        Err(e) => return Ok(error_page(&db.clock, &e)),
-    };
+    let fte_hours = config.fte_hours;
+    let loaded =
+        match annual_report_cached(db, cache, caller, req.clone(), fte_hours, threshold, true)
+            .await
+            .map_err(ApiError::from)
+        {
+            Ok((l, _)) => l,
+            Err(e) => return Ok(error_page(&db.clock, &e)),
+        };
     let choices = match report_choices(db, &loaded.resolved).await {
         Ok(c) => c,
         Err(e) => return Ok(error_page(&db.clock, &e.into())),

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod clause_kinds;
 pub mod clauses;
 pub mod contracts;
+pub mod data_version;
 pub mod decp;
 pub mod follow_ups;
 pub mod history;

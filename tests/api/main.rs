@@ -50,6 +50,7 @@ mod reference;
 mod referrals;
 mod refusals;
 mod reminders;
+mod report_cache;
 mod reports;
 mod reports_bench;
 mod seed;

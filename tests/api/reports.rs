@@ -23,7 +23,7 @@ fn date(s: &str) -> NaiveDate {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn person(
+pub(crate) fn person(
     app: &TestApp,
     token: &str,
     name: &str,
@@ -52,7 +52,7 @@ fn person(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn placement(
+pub(crate) fn placement(
     app: &TestApp,
     token: &str,
     participant: i64,
@@ -75,7 +75,7 @@ fn placement(
 }
 
 /// Reports hours (hundredths) for a placement and month; returns the entry id.
-fn report_hours(
+pub(crate) fn report_hours(
     app: &TestApp,
     token: &str,
     placement: i64,
@@ -92,7 +92,7 @@ fn report_hours(
     r.body["id"].as_i64().unwrap()
 }
 
-fn decide(app: &TestApp, token: &str, ids: &[i64], validate: bool) {
+pub(crate) fn decide(app: &TestApp, token: &str, ids: &[i64], validate: bool) {
     if ids.is_empty() {
         return;
     }
@@ -1438,7 +1438,7 @@ on_both!(
 );
 
 /// Ten persons in one structure: 8 women and 2 men, all in one age band.
-fn small_world(app: &TestApp, structure: &str, persons: usize, men: usize) -> World {
+pub(crate) fn small_world(app: &TestApp, structure: &str, persons: usize, men: usize) -> World {
     let w = fixtures::world(app, structure);
     let t = w.facilitator.clone();
     let mut entries = Vec::new();

@@ -1,0 +1,74 @@
+-- The data version (issue 21): `changes` grows with every write to a table the annual report
+-- reads, in the writer's transaction, so a report computed after reading it is cached under it
+-- (app::report_cache). SQLite has one writer at a time: one slot, row-level triggers.
+CREATE TABLE data_version (
+    slot INTEGER PRIMARY KEY,
+    changes BIGINT NOT NULL DEFAULT 0
+);
+INSERT INTO data_version (slot, changes) VALUES (0, 0);
+CREATE TRIGGER data_version_structures_insert AFTER INSERT ON structures BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_structures_update AFTER UPDATE ON structures BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_structures_delete AFTER DELETE ON structures BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_organisations_insert AFTER INSERT ON organisations BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_organisations_update AFTER UPDATE ON organisations BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_organisations_delete AFTER DELETE ON organisations BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_app_settings_insert AFTER INSERT ON app_settings BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_app_settings_update AFTER UPDATE ON app_settings BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_app_settings_delete AFTER DELETE ON app_settings BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_labour_shares_insert AFTER INSERT ON labour_shares BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_labour_shares_update AFTER UPDATE ON labour_shares BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_labour_shares_delete AFTER DELETE ON labour_shares BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_contracts_insert AFTER INSERT ON contracts BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_contracts_update AFTER UPDATE ON contracts BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_contracts_delete AFTER DELETE ON contracts BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_contract_amendments_insert AFTER INSERT ON contract_amendments BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_contract_amendments_update AFTER UPDATE ON contract_amendments BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_contract_amendments_delete AFTER DELETE ON contract_amendments BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_contract_lots_insert AFTER INSERT ON contract_lots BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_contract_lots_update AFTER UPDATE ON contract_lots BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_contract_lots_delete AFTER DELETE ON contract_lots BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_contract_holders_insert AFTER INSERT ON contract_holders BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_contract_holders_update AFTER UPDATE ON contract_holders BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_contract_holders_delete AFTER DELETE ON contract_holders BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_clauses_insert AFTER INSERT ON clauses BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_clauses_update AFTER UPDATE ON clauses BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_clauses_delete AFTER DELETE ON clauses BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_assignments_insert AFTER INSERT ON assignments BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_assignments_update AFTER UPDATE ON assignments BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_assignments_delete AFTER DELETE ON assignments BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_participants_insert AFTER INSERT ON participants BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_participants_update AFTER UPDATE ON participants BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_participants_delete AFTER DELETE ON participants BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_eligibility_validations_insert AFTER INSERT ON eligibility_validations BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_eligibility_validations_update AFTER UPDATE ON eligibility_validations BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_eligibility_validations_delete AFTER DELETE ON eligibility_validations BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_placements_insert AFTER INSERT ON placements BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_placements_update AFTER UPDATE ON placements BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_placements_delete AFTER DELETE ON placements BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_hour_entries_insert AFTER INSERT ON hour_entries BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_hour_entries_update AFTER UPDATE ON hour_entries BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_hour_entries_delete AFTER DELETE ON hour_entries BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_assignment_month_totals_insert AFTER INSERT ON assignment_month_totals BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_assignment_month_totals_update AFTER UPDATE ON assignment_month_totals BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_assignment_month_totals_delete AFTER DELETE ON assignment_month_totals BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_placement_year_totals_insert AFTER INSERT ON placement_year_totals BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_placement_year_totals_update AFTER UPDATE ON placement_year_totals BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_placement_year_totals_delete AFTER DELETE ON placement_year_totals BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_needs_insert AFTER INSERT ON needs BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_needs_update AFTER UPDATE ON needs BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_needs_delete AFTER DELETE ON needs BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_referrals_insert AFTER INSERT ON referrals BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_referrals_update AFTER UPDATE ON referrals BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_referrals_delete AFTER DELETE ON referrals BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_referral_events_insert AFTER INSERT ON referral_events BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_referral_events_update AFTER UPDATE ON referral_events BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_referral_events_delete AFTER DELETE ON referral_events BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_buyer_clause_thresholds_insert AFTER INSERT ON buyer_clause_thresholds BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_buyer_clause_thresholds_update AFTER UPDATE ON buyer_clause_thresholds BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_buyer_clause_thresholds_delete AFTER DELETE ON buyer_clause_thresholds BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_structure_calibration_settings_insert AFTER INSERT ON structure_calibration_settings BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_structure_calibration_settings_update AFTER UPDATE ON structure_calibration_settings BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_structure_calibration_settings_delete AFTER DELETE ON structure_calibration_settings BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_follow_ups_insert AFTER INSERT ON follow_ups BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_follow_ups_update AFTER UPDATE ON follow_ups BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
+CREATE TRIGGER data_version_follow_ups_delete AFTER DELETE ON follow_ups BEGIN UPDATE data_version SET changes = changes + 1 WHERE slot = 0; END;
