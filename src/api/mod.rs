@@ -22,8 +22,8 @@ pub mod reminders;
 pub mod reply;
 pub mod report_params;
 pub mod reports;
-pub mod spaser;
 pub mod settings;
+pub mod spaser;
 pub mod to_clause;
 pub mod users;
 

@@ -16,8 +16,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text};
 
 use crate::db::schema::{
-    clause_years, contract_years, hour_entries, organisations, placement_year_totals, placements,
-    structures,
+    clause_years, clauses, contract_years, hour_entries, organisations, placement_year_totals,
+    placements, structures,
 };
 use crate::db::Conn;
 use crate::domain::ids::{OrganisationId, StructureId};

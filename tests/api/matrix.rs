@@ -74,6 +74,7 @@ enum Kind {
     Notification,
     Assignment,
     User,
+    FollowUp,
 }
 
 /// The kind of record a route's `<id>` names: the path segment before the first placeholder.
@@ -111,6 +112,9 @@ fn kind_of(route: &Access) -> Option<Kind> {
         "people" => Kind::Participant,
         // A buyer's threshold of the contracts-to-clause list.
         "thresholds" => Kind::Organisation,
+        // A follow-up after an exit (its refusals across structures:
+        // tests/api/follow_up_corrections.rs).
+        "follow-ups" => Kind::FollowUp,
         other => panic!(
             "{} {}: the matrix does not know which record `{other}` names; add it to kind_of",
             route.method, route.path
@@ -134,7 +138,7 @@ fn id_of(side: &Side, kind: Kind, of_b: bool) -> Option<i64> {
         Kind::Milestone if !of_b => side.milestone,
         Kind::Notification if !of_b => side.notification,
         Kind::User if !of_b => side.funder_id,
-        Kind::Milestone | Kind::Notification | Kind::User => return None,
+        Kind::Milestone | Kind::Notification | Kind::User | Kind::FollowUp => return None,
         Kind::Assignment if of_b => side.w.assignment_b,
         Kind::Assignment => side.w.assignment_a,
     })
@@ -1140,12 +1144,74 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
                 pl,
             )
         }
+        // The settings (their rules: tests/api/settings.rs).
+        ("GET", "/api/v1/settings/pnad-targets/<year>")
+        | ("GET", "/api/v1/settings/calibration")
+        | ("GET", "/settings") => get(),
+        ("PUT", "/api/v1/settings/pnad-targets/<year>") => json_call(
+            200,
+            json!({"social_percent": 30, "environmental_percent": 100}),
+        ),
+        ("PUT", "/api/v1/settings/calibration") => json_call(
+            200,
+            json!({"insertion_rate_percent": 5, "hourly_cost_eur": 30}),
+        ),
+        ("POST", "/settings/pnad-targets") => call(
+            303,
+            Body::Form("year=2026&social_percent=30&environmental_percent=100".into()),
+        ),
+        ("POST", "/settings/calibration") => call(
+            303,
+            Body::Form("insertion_rate_percent=5&hourly_cost_eur=30".into()),
+        ),
+        ("POST", "/settings/follow-ups") => call(303, Body::Form("twelve_months=".into())),
+        // A recorded follow-up (its corrections: tests/api/follow_up_corrections.rs).
+        ("GET", "/api/v1/follow-ups/<id>")
+        | ("GET", "/api/v1/follow-ups/<id>/history")
+        | ("GET", "/follow-ups/<id>/edit") => with_id(get(), recorded_follow_up(app, s, n)),
+        ("PATCH", "/api/v1/follow-ups/<id>") => {
+            with_id(json_call(200, json!({})), recorded_follow_up(app, s, n))
+        }
+        ("POST", "/follow-ups/<id>/edit") => {
+            let id = recorded_follow_up(app, s, n);
+            let v = version_of(app, &w.admin, &format!("/api/v1/follow-ups/{id}"));
+            with_id(call(303, Body::Form(format!("version={v}"))), id)
+        }
         ("GET", "/api/v1/follow-ups/settings") => get(),
         ("PUT", "/api/v1/follow-ups/settings") => json_call(200, json!({"twelve_months": false})),
         (method, path) => panic!(
             "{method} {path}: no entry in the matrix's success table (tests/api/matrix.rs, fn success)"
         ),
     }
+}
+
+/// A follow-up recorded 6 months after the exit of a new person's placement: its id.
+fn recorded_follow_up(app: &TestApp, s: &Side, n: i64) -> i64 {
+    let w = &s.w;
+    let p = person(app, &w.facilitator, "Lise", &format!("Suivi fiche {n}"));
+    eligible(app, &w.facilitator, p, "2026-01-10");
+    let pl = placement(
+        app,
+        &w.facilitator,
+        p,
+        w.assignment_a,
+        w.contractor_a,
+        "Maçon",
+    );
+    let r = app.post(
+        &format!("/api/v1/placements/{pl}/exit"),
+        &w.facilitator,
+        json!({"ended_on": "2026-05-15", "outcome": "durable_employment"}),
+    );
+    assert_eq!(r.status, 200, "exit: {}", r.text);
+    let r = app.post(
+        &format!("/api/v1/placements/{pl}/follow-ups"),
+        &w.facilitator,
+        json!({"months": 6, "situation": "job_search", "observed_on": "2026-11-20",
+               "source": "person"}),
+    );
+    assert_eq!(r.status, 201, "follow-up: {}", r.text);
+    r.body["id"].as_i64().unwrap_or_default()
 }
 
 /// The version of a record as its `ETag` gives it (without the quotes).

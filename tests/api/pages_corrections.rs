@@ -907,18 +907,14 @@ fn clause_recalibration(app: &TestApp) {
     let r = post(app, &path, &s, &fields(&v1, "5"));
     assert_eq!(r.status, 303, "{}", r.text);
     assert_eq!(history(app, &w.facilitator, &api_path).len(), lines);
-    // 7 %: 1 000 000 € × 50 % × 7 % ÷ 30 €, in hundredths of an hour, rounded half up.
+    // 7 %: 1 000 000 € × 50 % × 7 % ÷ 30 € = 1 166,67 h, rounded half up to whole hours.
     let (_, v2) = api(app, &w.facilitator, &api_path);
     let r = post(app, &path, &s, &fields(&v2, "7"));
     assert_eq!(r.status, 303, "{}", r.text);
-    let cents: i64 = 100_000_000;
-    let expected = (cents * 5_000 * 700 * 100 * 2 / (100_000_000 * 3_000) + 1) / 2;
+    let (numerator, denominator): (i64, i64) = (1_000_000 * 50 * 7, 30 * 100 * 100);
+    let expected = (2 * numerator / denominator + 1) / 2;
     let (now, _) = api(app, &w.facilitator, &api_path);
-    assert_eq!(
-        now["required_hours"],
-        json!(expected as f64 / 100.0),
-        "{now}"
-    );
+    assert_eq!(now["required_hours"], json!(expected), "{now}");
     assert_eq!(now["calibration"]["insertion_rate_percent"], json!(7));
     // A rate that is not a number: beside its field, nothing stored.
     let (_, v3) = api(app, &w.facilitator, &api_path);
