@@ -106,6 +106,7 @@ pub fn build_rocket_with(
         .manage(hash_limiter)
         .manage(auth::CallerCache::default())
         .manage(app::report_cache::ReportCache::default())
+        .manage(app::read_log::RecentReads::default())
         .manage(config)
         .manage(mailer)
         .manage(reminders::scheduler::SchedulerHandle::default())

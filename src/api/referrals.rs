@@ -32,7 +32,7 @@ use crate::domain::referrals::{
 };
 use crate::domain::rule::Violation;
 use crate::domain::units::Hundredths;
-use crate::domain::vocabulary::{ContractType, HistoryAction, Modality};
+use crate::domain::vocabulary::{ContractType, Modality};
 use crate::error::{ApiError, ApiResult};
 use crate::store::contracts::split_codes;
 use crate::store::history::HistoryEntry;
@@ -40,7 +40,7 @@ use crate::store::needs as needs_store;
 use crate::store::placements::Placement;
 use crate::store::referrals as store;
 use crate::store::timeline::NextActionOut;
-use crate::store::{audit, organisations, participants};
+use crate::store::{organisations, participants};
 
 /// What anyone allowed to see a proposal sees of the person: name, wished jobs and
 /// availability. Never the eligibility, its criteria or the birth date.
@@ -374,9 +374,9 @@ fn contractor_name(
 pub fn work_list(
     conn: &mut Conn,
     sid: StructureId,
-    user_id: UserId,
     today: NaiveDate,
     wait_days: u32,
+    named: &mut Vec<i64>,
 ) -> crate::app::AppResult<Vec<WorkItem>> {
     let mut names = HashMap::new();
     let mut items = Vec::new();
@@ -416,15 +416,7 @@ pub fn work_list(
         let name = contractor_name(conn, sid, &mut names, w.contractor_id)?;
         let action = next_action::referral_answer(w.contractor_id.0, &name, w.since);
         let p = participants::get(conn, sid, w.participant_id)?;
-        audit::record(
-            conn,
-            sid,
-            Some(user_id),
-            HistoryAction::Read,
-            "participant",
-            p.id,
-            "work list",
-        )?;
+        named.push(p.id.into());
         items.push(WorkItem {
             code: action.code.clone(),
             what: action.what.clone(),
@@ -471,6 +463,7 @@ pub async fn worklist(
     on: Param<NaiveDate>,
     wait_days: Param<u32>,
     db: &State<Db>,
+    reads: &State<crate::app::read_log::RecentReads>,
     config: &State<Config>,
 ) -> Answer<WorkList> {
     params!(on, wait_days);
@@ -484,11 +477,14 @@ pub async fn worklist(
     let wait = wait_days.unwrap_or(config.referral_wait_days);
     let (sid, uid) = (caller.structure_id, caller.user_id);
     let pct = config.on_track_percent;
+    let reads = reads.inner().clone();
     let (items, more) = db
-        .write(move |c| {
-            let items = work_list(c, sid, uid, today, wait)?;
-            let more = crate::app::worklist::work_lines(c, sid, uid, today, pct)?;
-            Ok((items, more))
+        .run(move |c| {
+            crate::app::worklist::read_and_log(c, &reads, sid, uid, |c, named| {
+                let items = work_list(c, sid, today, wait, named)?;
+                let more = crate::app::worklist::work_lines(c, sid, today, pct, named)?;
+                Ok((items, more))
+            })
         })
         .await?;
     Ok(Json(WorkList {

@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::domain::spreadsheet::CsvDialect;
 use crate::error::{ApiError, ApiResult};
-use crate::reports::{self, Report, ReportRequest};
+use crate::reports::{self, ReportRequest};
 
 /// Authorises and computes the report (`app::reports::annual_report`) with the figures of
 /// the configuration, from memory while the data has not changed (`app::report_cache`).
@@ -40,11 +40,33 @@ fn cache_header(status: CacheStatus) -> Header<'static> {
     Header::new("X-Cache", status.as_str())
 }
 
-/// The report as JSON, written from the kept report (no copy of it), with `X-Cache`.
-#[derive(rocket::Responder)]
+/// The report's JSON as kept with it (`Loaded::json`): served without writing or copying it.
+struct SharedJson(Arc<str>);
+
+impl AsRef<[u8]> for SharedJson {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+/// The report as JSON, the bytes kept with the report, with `X-Cache`.
 pub struct ReportJson {
-    body: (ContentType, String),
+    body: Arc<str>,
     cache: Header<'static>,
+}
+
+impl<'r> rocket::response::Responder<'r, 'static> for ReportJson {
+    fn respond_to(self, _: &'r rocket::Request<'_>) -> rocket::response::Result<'static> {
+        let len = self.body.len();
+        rocket::Response::build()
+            .header(ContentType::JSON)
+            .header(self.cache)
+            .sized_body(len, std::io::Cursor::new(SharedJson(self.body)))
+            // Rocket writes bodies in 4 KiB chunks by default: a 2 MB report would take
+            // 500 writes.
+            .max_chunk_size(256 << 10)
+            .ok()
+    }
 }
 
 /// A download (CSV, XLSX) of the report, with `X-Cache`.
@@ -65,12 +87,12 @@ pub async fn annual(
 ) -> ApiResult<ReportJson> {
     let req = params.parse()?;
     let (loaded, status) = load(caller.0, req, db, cache, config, true).await?;
-    let body = serde_json::to_string::<Report>(&loaded.report).map_err(|e| {
+    let body = loaded.json().map_err(|e| {
         tracing::error!("report json: {e}");
         ApiError::internal()
     })?;
     Ok(ReportJson {
-        body: (ContentType::JSON, body),
+        body,
         cache: cache_header(status),
     })
 }

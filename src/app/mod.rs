@@ -21,6 +21,7 @@ pub mod error;
 pub mod needs;
 pub mod organisations;
 pub mod participants;
+pub mod read_log;
 pub mod reference;
 pub mod reminders;
 pub mod report_cache;

@@ -157,7 +157,8 @@ fn remove(inner: &mut Inner, key: &str) {
 /// The memory a report holds, roughly: its JSON and its names.
 fn estimated_bytes(loaded: &Loaded) -> usize {
     let report = match &loaded.report {
-        Report::Shown(_) => serde_json::to_vec(&loaded.report).map_or(1 << 20, |v| v.len()),
+        // Written here once; the JSON route then serves these very bytes.
+        Report::Shown(_) => loaded.json().map_or(1 << 20, |j| j.len()),
         Report::BelowThreshold(_) => 256,
     };
     let names: usize = loaded.names.values().map(|n| n.len() + 48).sum();
@@ -210,16 +211,16 @@ mod tests {
     use crate::store::reports::ReportScope;
 
     fn loaded() -> Arc<Loaded> {
-        Arc::new(Loaded {
-            report: Report::BelowThreshold(BelowThreshold::new(&Period::year(2026), 5)),
-            resolved: Resolved {
+        Arc::new(Loaded::new(
+            Report::BelowThreshold(BelowThreshold::new(&Period::year(2026), 5)),
+            Resolved {
                 scope: ReportScope::default(),
                 base: ReportScope::default(),
                 suppression: Some(5),
                 scope_label: ScopeLabel::All,
             },
-            names: Default::default(),
-        })
+            Default::default(),
+        ))
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! (pure) and rendered by `reports::{csv, xlsx, html}`.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 use diesel::QueryResult;
 
@@ -300,6 +301,29 @@ pub struct Loaded {
     pub resolved: Resolved,
     /// Names of the buyers and contractors of the breakdowns and filters.
     pub names: BTreeMap<i64, String>,
+    /// The report as JSON, written on first use: a kept national report is about 1 MB, and
+    /// writing it again for every request served from memory would be most of its cost.
+    pub json: OnceLock<Arc<str>>,
+}
+
+impl Loaded {
+    pub fn new(report: Report, resolved: Resolved, names: BTreeMap<i64, String>) -> Loaded {
+        Loaded {
+            report,
+            resolved,
+            names,
+            json: OnceLock::new(),
+        }
+    }
+
+    /// The report as JSON, written once.
+    pub fn json(&self) -> serde_json::Result<Arc<str>> {
+        if let Some(json) = self.json.get() {
+            return Ok(json.clone());
+        }
+        let written: Arc<str> = serde_json::to_string(&self.report)?.into();
+        Ok(self.json.get_or_init(|| written).clone())
+    }
 }
 
 /// Organisation ids a rendering names: breakdown keys and filters.
@@ -334,13 +358,24 @@ pub async fn annual_report(
     threshold: i64,
     with_names: bool,
 ) -> AppResult<Loaded> {
+    let started = std::time::Instant::now();
     let request = req.clone();
     let resolved = on(db, move |c| resolve(c, &caller, &request, threshold)).await?;
     let (scope, period) = (resolved.scope.clone(), req.period);
-    let figures = on(db, move |c| Ok(load_figures(c, &scope, &period)?));
+    let figures = on(db, move |c| {
+        let t = std::time::Instant::now();
+        let figures = load_figures(c, &scope, &period)?;
+        Ok((figures, t.elapsed()))
+    });
     let scope = resolved.scope.clone();
-    let others = on(db, move |c| Ok(load_others(c, &scope, &period)?));
-    let (figures, others) = rocket::tokio::try_join!(figures, others)?;
+    let others = on(db, move |c| {
+        let t = std::time::Instant::now();
+        let others = load_others(c, &scope, &period)?;
+        Ok((others, t.elapsed()))
+    });
+    let ((figures, figures_took), (others, others_took)) =
+        rocket::tokio::try_join!(figures, others)?;
+    let computed = started.elapsed();
     let report = match resolved.suppression {
         None => Report::Shown(assemble(&req.period, &figures, &others, fte_hours, None)),
         // A funder: judged against the threshold and the unfiltered report's hidden cells.
@@ -365,11 +400,15 @@ pub async fn annual_report(
         }
         _ => Default::default(),
     };
-    Ok(Loaded {
-        report,
-        resolved,
-        names,
-    })
+    // Where a report's time goes, for the benchmark of issue 21 (`RUST_LOG=clausier=debug`).
+    tracing::debug!(
+        figures_ms = figures_took.as_millis() as u64,
+        others_ms = others_took.as_millis() as u64,
+        computed_ms = computed.as_millis() as u64,
+        total_ms = started.elapsed().as_millis() as u64,
+        "annual report computed"
+    );
+    Ok(Loaded::new(report, resolved, names))
 }
 
 /// What the report page adds to a shown report: the totals of the five years up to the

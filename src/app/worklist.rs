@@ -7,8 +7,9 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::app::AppResult;
-use crate::db::Conn;
+use crate::app::read_log::RecentReads;
+use crate::app::{AppError, AppResult};
+use crate::db::{read_tx, write_tx, Conn};
 use crate::domain::calendar::add_days;
 use crate::domain::french::de_period;
 use crate::domain::ids::{ClauseId, StructureId, UserId};
@@ -104,14 +105,14 @@ fn name_of(first: Option<String>, last: Option<String>) -> String {
 }
 
 /// The work list's lines of the structure on `today` (`on_track_percent`: the share of the
-/// expected hours at or above which a clause is on track); each person named is written to
-/// the audit log of `user_id`.
+/// expected hours at or above which a clause is on track); each person named is added to
+/// `named`, for the audit log (`read_and_log`).
 pub fn work_lines(
     conn: &mut Conn,
     sid: StructureId,
-    user_id: UserId,
     today: NaiveDate,
     on_track_percent: u32,
+    named: &mut Vec<i64>,
 ) -> AppResult<WorkLines> {
     let mut out = WorkLines::default();
     let push = |out: &mut WorkLines, kind: &str, lines: Vec<WorkLine>, total: i64| {
@@ -235,7 +236,6 @@ pub fn work_lines(
     // Eligibility about to end, for people still placed or waiting for work.
     let until = add_days(today, EXPIRY_WINDOW_DAYS);
     let (expiring, total) = store::expiring_eligibility(conn, sid, today, until, LINES_PER_KIND)?;
-    let mut named = Vec::new();
     let lines = expiring
         .into_iter()
         .map(|e| {
@@ -337,10 +337,43 @@ pub fn work_lines(
         .collect();
     push(&mut out, "follow_up_due", lines, total);
 
+    Ok(out)
+}
+
+/// Reads the work list with `read` in one read transaction, then writes the persons it named
+/// to the audit log of `user_id` (those not logged for them in the last minutes, `reads`) in
+/// a short write transaction of its own. (Computed inside the write transaction, the list
+/// held SQLite's only write lock while it was read, and concurrent views queued on it.)
+pub fn read_and_log<T>(
+    conn: &mut Conn,
+    reads: &RecentReads,
+    sid: StructureId,
+    user_id: UserId,
+    read: impl FnOnce(&mut Conn, &mut Vec<i64>) -> AppResult<T>,
+) -> AppResult<T> {
+    let mut named = Vec::new();
+    let value = read_tx(conn, |c| read(c, &mut named))?;
     named.sort_unstable();
     named.dedup();
-    audit::record_reads(conn, sid, Some(user_id), "participant", &named, "work list")?;
-    Ok(out)
+    let to_log = reads.to_log(user_id, &named, crate::db::now());
+    if to_log.is_empty() {
+        return Ok(value);
+    }
+    let logged = write_tx(conn, |c| {
+        Ok::<_, AppError>(audit::record_reads(
+            c,
+            sid,
+            Some(user_id),
+            "participant",
+            &to_log,
+            "work list",
+        )?)
+    });
+    if logged.is_err() {
+        reads.forget(user_id, &to_log);
+    }
+    logged?;
+    Ok(value)
 }
 
 #[cfg(test)]

@@ -88,16 +88,48 @@ pub fn run_migrations(conn: &mut Conn) -> anyhow::Result<Vec<String>> {
 }
 
 /// A write transaction. On SQLite it starts with `BEGIN IMMEDIATE` so that a transaction
-/// that reads before it writes waits for the write lock instead of failing with SQLITE_BUSY.
+/// that reads before it writes waits for the write lock instead of failing with SQLITE_BUSY,
+/// and the writers of this process wait for it in turn (`WriterQueue`).
 pub fn write_tx<T, E, F>(conn: &mut Conn, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut Conn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
+    let _turn = match conn {
+        Conn::Sqlite(c) => {
+            let turn = SQLITE_WRITERS.wait_turn();
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+            turn
+        }
+        Conn::Pg(c) => {
+            AnsiTransactionManager::begin_transaction(c)?;
+            None
+        }
+    };
+    finish_tx(conn, f)
+}
+
+/// A read transaction: the statements of `f` see one snapshot of the database. On SQLite it
+/// takes no lock until something is written, so readers run beside the writer (WAL), and a
+/// connection checks its page cache once rather than once per statement.
+pub fn read_tx<T, E, F>(conn: &mut Conn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut Conn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
     match conn {
-        Conn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        Conn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN DEFERRED")?,
         Conn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
     }
+    finish_tx(conn, f)
+}
+
+/// Runs `f` in the transaction just begun: committed when it succeeds, else rolled back.
+fn finish_tx<T, E, F>(conn: &mut Conn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut Conn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
     match f(conn) {
         Ok(value) => {
             <Conn as Connection>::TransactionManager::commit_transaction(conn)?;
@@ -107,6 +139,67 @@ where
             <Conn as Connection>::TransactionManager::rollback_transaction(conn)?;
             Err(e)
         }
+    }
+}
+
+/// SQLite has one writer at a time, and its busy handler lets waiting writers poll in
+/// growing sleeps: under contention one of them waited about a second while later ones went
+/// first (the work list's p99, docs/PERFORMANCE.md). The write transactions of this process
+/// therefore queue here first, in arrival order, each woken as soon as the one before ends.
+/// One queue for the process: a deployment has one database (tests with several SQLite
+/// files only wait a little longer).
+static SQLITE_WRITERS: WriterQueue = WriterQueue::new();
+
+/// A ticket lock: first come, first served.
+struct WriterQueue {
+    /// The next ticket to hand out, and the ticket whose turn it is.
+    tickets: std::sync::Mutex<(u64, u64)>,
+    turn_ended: std::sync::Condvar,
+}
+
+std::thread_local! {
+    /// Whether this thread holds the turn (a nested write transaction must not wait for
+    /// itself; diesel then refuses the nested `BEGIN` as it always did).
+    static HOLDS_TURN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// This thread's turn; the next ticket is served when it is dropped (on unwinding too).
+struct Turn(&'static WriterQueue);
+
+impl WriterQueue {
+    const fn new() -> WriterQueue {
+        WriterQueue {
+            tickets: std::sync::Mutex::new((0, 0)),
+            turn_ended: std::sync::Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (u64, u64)> {
+        // The counters stay consistent whatever panicked while they were held.
+        self.tickets.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits for this thread's turn; None when it already holds it.
+    fn wait_turn(&'static self) -> Option<Turn> {
+        if HOLDS_TURN.with(|h| h.get()) {
+            return None;
+        }
+        let mut t = self.lock();
+        let ticket = t.0;
+        t.0 += 1;
+        while t.1 != ticket {
+            t = self.turn_ended.wait(t).unwrap_or_else(|p| p.into_inner());
+        }
+        HOLDS_TURN.with(|h| h.set(true));
+        Some(Turn(self))
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        HOLDS_TURN.with(|h| h.set(false));
+        self.0.lock().1 += 1;
+        self.0.turn_ended.notify_all();
     }
 }
 

@@ -5,7 +5,8 @@ use rocket::State;
 use serde::Serialize;
 
 use crate::api::referrals::work_list;
-use crate::app::worklist::work_lines;
+use crate::app::read_log::RecentReads;
+use crate::app::worklist::{read_and_log, work_lines};
 use crate::config::Config;
 use crate::db::Db;
 use crate::pages::{home_of, notice, Exit, Html, PageView, Visitor};
@@ -58,6 +59,7 @@ pub async fn home(
     visitor: Visitor,
     fait: Option<&str>,
     db: &State<Db>,
+    reads: &State<RecentReads>,
     config: &State<Config>,
 ) -> Result<Html, Exit> {
     let caller = match visitor.any() {
@@ -72,12 +74,15 @@ pub async fn home(
     let today = db.clock.today();
     let (wait, pct) = (config.referral_wait_days, config.on_track_percent);
     let reader = caller.clone();
+    let reads = reads.inner().clone();
     let (waiting, items, more) = db
-        .write(move |c| {
-            let waiting = crate::app::validation::waiting_count(c, &reader)?;
-            let items = work_list(c, sid, uid, today, wait)?;
-            let more = work_lines(c, sid, uid, today, pct)?;
-            Ok((waiting, items, more))
+        .run(move |c| {
+            read_and_log(c, &reads, sid, uid, |c, named| {
+                let waiting = crate::app::validation::waiting_count(c, &reader)?;
+                let items = work_list(c, sid, today, wait, named)?;
+                let more = work_lines(c, sid, today, pct, named)?;
+                Ok((waiting, items, more))
+            })
         })
         .await
         .map_err(|e| visitor.problem(e.into()))?;

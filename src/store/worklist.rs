@@ -108,17 +108,27 @@ pub fn late_reports(
     }
     type Span = (i64, i64, NaiveDate, Option<NaiveDate>, Option<NaiveDate>);
     let mut by_assignment: HashMap<i64, Vec<(i64, NaiveDate, Option<NaiveDate>)>> = HashMap::new();
-    let spans: Vec<Span> = placements::table
-        .filter(placements::structure_id.eq(structure_id))
-        .filter(placements::cancelled_at.is_null())
-        .select((
-            placements::id,
-            placements::assignment_id,
-            placements::starts_on,
-            placements::ends_on,
-            placements::exit_on,
-        ))
-        .load(conn)?;
+    // Only the placements of the assignments that owe a period (not every placement of the
+    // structure: a large contractor's thousands of current placements owe nothing yet).
+    let mut owing: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    owing.sort_unstable();
+    owing.dedup();
+    let mut spans: Vec<Span> = Vec::new();
+    for chunk in owing.chunks(CHUNK) {
+        spans.extend(
+            placements::table
+                .filter(placements::assignment_id.eq_any(chunk))
+                .filter(placements::cancelled_at.is_null())
+                .select((
+                    placements::id,
+                    placements::assignment_id,
+                    placements::starts_on,
+                    placements::ends_on,
+                    placements::exit_on,
+                ))
+                .load::<Span>(conn)?,
+        );
+    }
     for (id, a, start, end, exit) in spans {
         by_assignment
             .entry(a)
