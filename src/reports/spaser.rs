@@ -685,6 +685,103 @@ pub fn csv(s: &Spaser, dialect: CsvDialect) -> Result<Vec<u8>, ::csv::Error> {
 mod tests {
     use super::*;
 
+    fn year(year: i32, exits: Exits, below_threshold: bool) -> SpaserYear {
+        SpaserYear {
+            year,
+            contracts_notified: 2,
+            amount_notified_eur: 123_456,
+            contracts_without_amount: 0,
+            with_social_consideration: 1,
+            social_share: Some(500),
+            with_environmental_consideration: 0,
+            environmental_share: Some(0),
+            reserved: Reserved::default(),
+            awarded: Vec::new(),
+            hours: (!below_threshold).then_some(5_050),
+            fte: (!below_threshold).then_some(3),
+            persons: (!below_threshold).then_some(6),
+            clauses: (!below_threshold).then_some(1),
+            required_hours: (!below_threshold).then_some(83_300),
+            achievement_rate: None,
+            exits,
+            below_threshold,
+            above_spaser_threshold: false,
+        }
+    }
+
+    /// The lines of a figure in a French CSV: (year, value, suppressed).
+    fn cells(text: &str, code: &str) -> Vec<(String, String, String)> {
+        text.lines()
+            .map(|l| l.split(';').map(str::to_string).collect::<Vec<_>>())
+            .filter(|f| f.get(1).map(String::as_str) == Some(code))
+            .map(|f| (f[0].clone(), f[3].clone(), f[4].clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_funders_csv_hides_what_the_report_hides_and_nothing_else() {
+        let zero = Exits {
+            durable_employment: Some(0),
+            transitional_employment: Some(0),
+            positive_exit: Some(0),
+            other: Some(0),
+            dynamic_share: None,
+        };
+        let hidden = Exits {
+            durable_employment: None,
+            other: Some(5),
+            ..zero.clone()
+        };
+        let s = Spaser {
+            buyer_id: 3,
+            buyer_name: "Ville".into(),
+            year: 2026,
+            // 2026: shown, with an exit count the report hides; 2025: no exit at all.
+            current: year(2026, hidden, false),
+            previous: year(2025, zero, false),
+            spaser_threshold_eur: SPASER_THRESHOLD_CENTS,
+            above_spaser_threshold: false,
+            indication: String::new(),
+            suppression_threshold: Some(5),
+        };
+        let text = String::from_utf8(csv(&s, CsvDialect::French).unwrap()).unwrap();
+        let cell = |y: &str, v: &str, h: &str| (y.to_string(), v.to_string(), h.to_string());
+        assert_eq!(
+            cells(&text, "exits.dynamic_share"),
+            vec![cell("2026", "", "oui"), cell("2025", "", "non")]
+        );
+        assert_eq!(
+            cells(&text, "exits.durable_employment"),
+            vec![cell("2026", "", "oui"), cell("2025", "0", "non")]
+        );
+        // No target: an empty rate that hides nothing.
+        assert_eq!(
+            cells(&text, "achievement_rate"),
+            vec![cell("2026", "", "non"), cell("2025", "", "non")]
+        );
+        assert_eq!(
+            cells(&text, "hours"),
+            vec![cell("2026", "50,5", "non"), cell("2025", "50,5", "non")]
+        );
+        assert_eq!(
+            cells(&text, "amount_notified_eur"),
+            vec![
+                cell("2026", "1234,56", "non"),
+                cell("2025", "1234,56", "non")
+            ]
+        );
+        // A year under the threshold: every insertion figure hidden, the contracts shown.
+        let below = Spaser {
+            previous: year(2025, Exits::default(), true),
+            ..s
+        };
+        let text = String::from_utf8(csv(&below, CsvDialect::French).unwrap()).unwrap();
+        for code in ["hours", "persons", "fte", "clauses", "exits.other"] {
+            assert_eq!(cells(&text, code)[1], cell("2025", "", "oui"), "{code}");
+        }
+        assert_eq!(cells(&text, "social_share")[1], cell("2025", "50", "non"));
+    }
+
     #[test]
     fn the_indication_is_worded_as_one() {
         let above = indication(2026, SPASER_THRESHOLD_CENTS + 100);
