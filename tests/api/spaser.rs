@@ -639,6 +639,21 @@ on_both!(
         assert_insertion(&f["previous"], None);
         assert_eq!(staff["previous"]["persons"], 0);
         assert_same_purchasing(&f, &staff);
+        // The CSV says the same: the year's figures shown, the year before's empty and
+        // marked « secret statistique ».
+        let r = app.get(
+            &format!("/api/v1/reports/spaser.csv?buyer_id={}&year=2026", w.buyer),
+            &f93,
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        let rows = csv_rows(r.text.strip_prefix('\u{feff}').unwrap(), b';');
+        same_as_json(&rows[1..], &f, (0, 1, 3, 4), ',', "oui");
+        let hidden = |year: &str| {
+            rows.iter()
+                .filter(|r| r[0] == year && r[4] == "oui")
+                .count()
+        };
+        assert_eq!((hidden("2026"), hidden("2025")), (0, 11), "{rows:?}");
         assert_eq!(f["current"]["contracts_notified"], 0);
         assert_eq!(f["previous"]["amount_notified_eur"], 1_000_000);
 
