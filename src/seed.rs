@@ -1075,7 +1075,8 @@ fn fill(
                     ),
                 )?;
                 if !with_clause {
-                    // Contracts without a clause are held by an ordinary contractor or not.
+                    // A contract without a clause is held by one of the structure's
+                    // contractors in turn, whatever its kind.
                     let held_by = contractors_of[s][(i + extra) % contractors_of[s].len()];
                     tables
                         .holders
