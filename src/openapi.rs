@@ -1232,6 +1232,20 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
              under the threshold has its person figures null and `below_threshold: true`",
             s.named::<crate::reports::spaser::Spaser>(),
         ),
+        ("GET", "/api/v1/reports/spaser.csv") => spaser_params(d)
+            .query(
+                "dialect",
+                csv_dialect(),
+                "The CSV's form: `fr` (by default) for a French spreadsheet: UTF-8 with a \
+                 byte-order mark, `;`, decimal comma, the columns `Année;Code;Indicateur;\
+                 Valeur;Secret statistique`; `standard`: `,`, decimal point, \
+                 `year,code,value,suppressed,label`. Each figure (its code as in the JSON: \
+                 `amount_notified_eur`, `reserved_amount_eur.L2113-13`, `awarded_amount_eur.siae`, \
+                 `hours`, `exits.dynamic_share`…) for the year, then the year before; a figure \
+                 hidden from a funder has an empty value and is marked suppressed. Any other \
+                 value is refused (422, csv_dialect_unknown)",
+            )
+            .file(200, "The evaluation as one long table", &[CSV]),
         ("GET", "/api/v1/reports/spaser.xlsx") => {
             spaser_params(d).file(200, "The evaluation as a workbook", &[XLSX])
         }

@@ -19,11 +19,12 @@ use rand::{Rng, SeedableRng};
 
 use crate::db::schema;
 use crate::db::{write_tx, Conn};
+use crate::domain::clause_kinds::{holder_fits, LegalBasis};
 use crate::domain::eligibility::{age_band, valid_until};
 use crate::domain::hours::EntryStatus;
 use crate::domain::vocabulary::{
     ClauseKind, ContractKind, ContractType, ExitOutcome, Modality, OrganisationKind,
-    QualificationLevel, Role, Sex,
+    QualificationLevel, Role, Sex, SiaeKind,
 };
 use crate::error::ApiError;
 use crate::store::placements::PlacementSnapshot;
@@ -199,6 +200,8 @@ impl Bulk {
 /// their column lists; `flush_all` writes what is pending, parents first.
 struct Tables {
     contracts: Bulk,
+    /// Each contract's holder (what the SPASER figures read).
+    holders: Bulk,
     clauses: Bulk,
     assignments: Bulk,
     participants: Bulk,
@@ -218,6 +221,7 @@ impl Tables {
                 "contracts",
                 "id, structure_id, buyer_id, reference, title, kind, cpv_code, amount_cents, notified_on, starts_on, ends_on, duration_months, social_considerations, environmental_considerations, source, fingerprint, created_at, updated_at",
             ),
+            holders: Bulk::new("contract_holders", "contract_id, organisation_id"),
             clauses: Bulk::new(
                 "clauses",
                 "id, structure_id, contract_id, lot_number, kind, status, method, calibration, explanation, computed_hours, hours_override, override_justification, required_hours, starts_on, ends_on, reporting_frequency, penalty_per_hour_cents, referent_id, territory, time_zone, created_at, updated_at, legal_basis, weighting_percent, committed_hours, target_persons, hour_target",
@@ -269,6 +273,7 @@ impl Tables {
             conn,
             &mut [
                 &mut self.contracts,
+                &mut self.holders,
                 &mut self.clauses,
                 &mut self.assignments,
                 &mut self.milestones,
@@ -295,6 +300,7 @@ impl Tables {
             conn,
             &mut [
                 &mut self.contracts,
+                &mut self.holders,
                 &mut self.clauses,
                 &mut self.assignments,
                 &mut self.milestones,
@@ -839,6 +845,10 @@ fn fill(
     ];
     let mut buyers_of: Vec<Vec<i64>> = vec![Vec::new(); structure_ids.len()];
     let mut contractors_of: Vec<Vec<i64>> = vec![Vec::new(); structure_ids.len()];
+    // Per structure, the contractors that may hold a reserved contract under L2113-13
+    // (SIAE) and under L2113-12 (EA, ESAT).
+    let mut siae_of: Vec<Vec<i64>> = vec![Vec::new(); structure_ids.len()];
+    let mut ea_of: Vec<Vec<i64>> = vec![Vec::new(); structure_ids.len()];
     for i in 0..size.buyers {
         *org_id += 1;
         let s = i % structure_ids.len();
@@ -869,14 +879,20 @@ fn fill(
         } else {
             format!("Entreprise {i}")
         };
-        let siae = match i % 10 {
+        // The kind follows the contractor's rank in its structure (not its global index,
+        // which would give every contractor of a structure the same kind when there are
+        // ten structures or more), so each structure has SIAE to hold its reserved
+        // contracts; the benchmark's structures also have an EA and an ESAT in ten.
+        let siae = match (i / structure_ids.len()) % 10 {
             5 => "'ETTI'",
             6 => "'GEIQ'",
             7 => "'ACI'",
             9 => "'AI'",
+            3 if !demo => "'EA'",
+            8 if !demo => "'ESAT'",
             _ => "NULL",
         };
-        let kind = if siae == "NULL" {
+        let kind = if siae == "NULL" || siae == "'EA'" || siae == "'ESAT'" {
             OrganisationKind::Contractor
         } else {
             OrganisationKind::InsertionStructure
@@ -896,6 +912,15 @@ fn fill(
             ),
         )?;
         contractors_of[s].push(*org_id);
+        let siae_kind = SiaeKind::parse(siae.trim_matches('\''));
+        for (basis, fit) in [
+            (LegalBasis::L2113_13, &mut siae_of[s]),
+            (LegalBasis::L2113_12, &mut ea_of[s]),
+        ] {
+            if holder_fits(basis, siae_kind, false) {
+                fit.push(*org_id);
+            }
+        }
     }
     orgs.flush(conn)?;
     users.flush(conn)?;
@@ -993,6 +1018,19 @@ fn fill(
                     (ClauseKind::AwardCriterion, 5),
                 ],
             );
+            // A reserved contract is held by an organisation its legal basis admits: one in
+            // four under L2113-12 (EA, ESAT), the others under L2113-13 (SIAE); a structure
+            // without any such organisation has no reserved contract.
+            let (basis, eligible) = if i % 4 == 0 && !ea_of[s].is_empty() {
+                (LegalBasis::L2113_12, &ea_of[s])
+            } else {
+                (LegalBasis::L2113_13, &siae_of[s])
+            };
+            let kind = if kind == ClauseKind::ReservedContract && eligible.is_empty() {
+                ClauseKind::ExecutionCondition
+            } else {
+                kind
+            };
             for extra in 0..3 {
                 contract_id += 1;
                 let with_clause = extra == 0;
@@ -1037,6 +1075,12 @@ fn fill(
                     ),
                 )?;
                 if !with_clause {
+                    // A contract without a clause is held by one of the structure's
+                    // contractors in turn, whatever its kind.
+                    let held_by = contractors_of[s][(i + extra) % contractors_of[s].len()];
+                    tables
+                        .holders
+                        .push(conn, format!("({contract_id}, {held_by})"))?;
                     continue;
                 }
                 clause_id += 1;
@@ -1049,7 +1093,7 @@ fn fill(
                     share_bp / 100
                 );
                 let territory = structure_territory[s];
-                let terms = kind_terms(&mut rng, kind, required);
+                let terms = kind_terms(&mut rng, kind, required, basis);
                 let required = terms.required;
                 tables.clauses.push(
                     conn,
@@ -1081,7 +1125,14 @@ fn fill(
                         created,
                     )?;
                 }
-                let holder = contractors_of[s][rng.gen_range(0..contractors_of[s].len())];
+                let holder = if kind == ClauseKind::ReservedContract {
+                    eligible[rng.gen_range(0..eligible.len())]
+                } else {
+                    contractors_of[s][rng.gen_range(0..contractors_of[s].len())]
+                };
+                tables
+                    .holders
+                    .push(conn, format!("({contract_id}, {holder})"))?;
                 let mut assignments = Vec::new();
                 let split = rng.gen_range(0..10) == 0 && contractors_of[s].len() > 1;
                 let holder_target = if split { required * 7 / 10 } else { required };
@@ -1106,7 +1157,11 @@ fn fill(
                     )?;
                     assignments.push((assignment_id, sub));
                 }
-                if tables.contracts.full() || tables.clauses.full() || tables.assignments.full() {
+                if tables.contracts.full()
+                    || tables.holders.full()
+                    || tables.clauses.full()
+                    || tables.assignments.full()
+                {
                     tables.flush_contracts(conn)?;
                 }
                 // Nobody is placed on a reserved contract: its holder's own employees do
@@ -1470,6 +1525,9 @@ fn fill(
                 buyers_of[0][0], d(start), d(start), d(end), ts(created), ts(created)
             ),
         )?;
+        tables
+            .holders
+            .push(conn, format!("({contract_id}, {contractor})"))?;
         clause_id += 1;
         tables.clauses.push(
             conn,
@@ -1662,7 +1720,7 @@ struct KindTerms {
 /// the holder committed to in its offer (often more than the calibration's) and its
 /// weighting; an insertion purpose, its target in persons (about one person for 450 hours)
 /// beside its hours.
-fn kind_terms(rng: &mut StdRng, kind: ClauseKind, calibrated: i64) -> KindTerms {
+fn kind_terms(rng: &mut StdRng, kind: ClauseKind, calibrated: i64, basis: LegalBasis) -> KindTerms {
     let plain = |sql: String| KindTerms {
         required: calibrated,
         computed: calibrated,
@@ -1692,10 +1750,7 @@ fn kind_terms(rng: &mut StdRng, kind: ClauseKind, calibrated: i64) -> KindTerms 
             method: "fixed",
             calibrated: false,
             hour_target: false,
-            sql: format!(
-                "{}, NULL, NULL, NULL, FALSE",
-                q(crate::domain::clause_kinds::LegalBasis::L2113_13.as_str())
-            ),
+            sql: format!("{}, NULL, NULL, NULL, FALSE", q(basis.as_str())),
         },
     }
 }
@@ -2087,7 +2142,8 @@ fn demo_activity(
         let amount_eur: i64 = rng.gen_range(15..=45) * 100_000;
         let hours =
             (amount_eur as i128 * spec.share_bp as i128 * 700 / (10_000 * 10_000 * 30)) as i64;
-        let terms = kind_terms(rng, spec.kind, hours * 100);
+        // The demo's reserved contract is held by its AI, an SIAE.
+        let terms = kind_terms(rng, spec.kind, hours * 100, LegalBasis::L2113_13);
         let required = terms.required;
         let sector = &spec.cpv[..2];
         for extra in 0..3 {
@@ -2155,6 +2211,14 @@ fn demo_activity(
                     ts(notified)
                 ),
             )?;
+            // The clause's holder holds its contract; the other contracts are held by one
+            // of the five ordinary companies (0 to 4).
+            let held_by = if with_clause {
+                holder
+            } else {
+                orgs.contractors[(i + extra as usize) % 5 % orgs.contractors.len()]
+            };
+            tables.holders.push(conn, format!("({id}, {held_by})"))?;
         }
         let calibration = format!(
             r#"{{"method":"labour_share","amount_eur":{amount_eur},"labour_share_percent":{},"insertion_rate_percent":7,"hourly_cost_eur":30}}"#,

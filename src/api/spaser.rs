@@ -1,4 +1,4 @@
-//! A buyer's SPASER evaluation for a year, as JSON and XLSX (`app::spaser`): staff for their
+//! A buyer's SPASER evaluation for a year, as JSON, CSV and XLSX (`app::spaser`): staff for their
 //! structure's buyers, funders for the buyers of their scope with the annual report's
 //! suppression; contractors are refused by the guard.
 
@@ -17,8 +17,9 @@ use crate::db::Db;
 use crate::domain::ids::OrganisationId;
 use crate::domain::period::{FIRST_YEAR, LAST_YEAR};
 use crate::domain::rule::Violation;
-use crate::error::{ApiError, ApiResult};
-use crate::reports::spaser::{file_name, xlsx, Spaser};
+use crate::domain::spreadsheet::CsvDialect;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::reports::spaser::{csv, file_name, xlsx, Spaser};
 
 /// The query of the evaluation: `buyer_id` and `year`, both required.
 #[derive(Debug, Clone, Default, rocket::FromForm)]
@@ -30,11 +31,26 @@ pub struct SpaserParams {
 impl SpaserParams {
     /// Checks both parameters; every bad one named in one 422.
     pub fn parse(self) -> Result<SpaserRequest, ApiError> {
+        self.parse_after(Vec::new())
+    }
+
+    /// Checks the CSV's `dialect` with both parameters: all the bad ones in one 422.
+    pub fn parse_with_dialect(
+        self,
+        dialect: Param<CsvDialect>,
+    ) -> Result<(SpaserRequest, CsvDialect), ApiError> {
         let mut errors = Vec::new();
+        let dialect = dialect.take("dialect", &mut errors);
+        Ok((self.parse_after(errors)?, dialect.unwrap_or_default()))
+    }
+
+    /// Checks both parameters after the ones already refused in `errors`.
+    fn parse_after(self, mut errors: Vec<FieldError>) -> Result<SpaserRequest, ApiError> {
         let buyer = self.buyer_id.take("buyer_id", &mut errors);
         let year_text = self.year.take("year", &mut errors);
-        let refused_before = errors.len();
-        if buyer.is_none() && refused_before == 0 {
+        // A buyer_id refused as malformed is not also called missing.
+        let buyer_refused = errors.iter().any(|e| e.field == "buyer_id");
+        if buyer.is_none() && !buyer_refused {
             errors.push(field_error(&Violation::new("buyer_id", "param_required")));
         }
         let year = match year_text.as_deref().map(str::trim) {
@@ -108,10 +124,33 @@ pub async fn spaser_xlsx(
             "application",
             "vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ),
-        &file_name(&s),
+        &file_name(&s, "xlsx"),
+    ))
+}
+
+/// GET /api/v1/reports/spaser.csv?buyer_id=&year=&dialect= — the same as one long table,
+/// in the French spreadsheet form unless `dialect=standard`.
+#[rocket::get("/reports/spaser.csv?<dialect>&<params..>")]
+pub async fn spaser_csv(
+    caller: ReportReader,
+    dialect: Param<CsvDialect>,
+    params: SpaserParams,
+    db: &State<Db>,
+    config: &State<Config>,
+) -> ApiResult<Download> {
+    let (req, dialect) = params.parse_with_dialect(dialect)?;
+    let s = load(caller.0, req, db, config).await?;
+    let body = csv(&s, dialect).map_err(|e| {
+        tracing::error!("spaser csv: {e}");
+        ApiError::internal()
+    })?;
+    Ok(Download::new(
+        body,
+        ContentType::new("text", "csv").with_params(("charset", "utf-8")),
+        &file_name(&s, "csv"),
     ))
 }
 
 pub fn routes() -> Vec<rocket::Route> {
-    rocket::routes![spaser, spaser_xlsx]
+    rocket::routes![spaser, spaser_csv, spaser_xlsx]
 }

@@ -1,6 +1,6 @@
 //! The SPASER evaluation page (`/reports/spaser`, issue 20 part 4): a form choosing a buyer
 //! and a whole year (GET, so the address can be shared), then the table of
-//! `GET /api/v1/reports/spaser` for that year and the year before, the workbook link, and
+//! `GET /api/v1/reports/spaser` for that year and the year before, the workbook and CSV links, and
 //! the 50 M€ line worded as an indication. Staff and funders, as the API.
 
 use rocket::http::Status;
@@ -52,6 +52,7 @@ struct Evaluation {
     below_threshold: bool,
     threshold: Option<i64>,
     xlsx_href: String,
+    csv_href: String,
     json_href: String,
 }
 
@@ -84,6 +85,7 @@ fn evaluation_view(s: &Spaser) -> Evaluation {
         below_threshold: s.current.below_threshold || s.previous.below_threshold,
         threshold: s.suppression_threshold,
         xlsx_href: format!("/api/v1/reports/spaser.xlsx?{query}"),
+        csv_href: format!("/api/v1/reports/spaser.csv?{query}"),
         json_href: format!("/api/v1/reports/spaser?{query}"),
     }
 }

@@ -10,12 +10,13 @@
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use serde::Serialize;
 
-use super::{ser_opt_tenths, Exits, Report};
+use super::{outcome_label, ser_opt_tenths, Exits, Report};
 use crate::domain::calibration::format_hundredths_fr;
 use crate::domain::report::rate_tenths;
 use crate::domain::spaser::{
     basis_label, holder_group_label, Purchasing, HOLDER_GROUPS, SPASER_THRESHOLD_CENTS,
 };
+use crate::domain::spreadsheet::CsvDialect;
 use crate::domain::units::{ser_hundredths, ser_opt_hundredths};
 
 /// Contracts reserved under one legal basis.
@@ -365,21 +366,211 @@ fn marches_fr(n: i64) -> String {
     }
 }
 
-/// The file name of the workbook: `spaser-<buyer>-<year>.xlsx`.
-pub fn file_name(s: &Spaser) -> String {
-    format!("spaser-{}-{}.xlsx", s.buyer_id, s.year)
+/// The file name of a download: `spaser-<buyer>-<year>.<extension>`.
+pub fn file_name(s: &Spaser, extension: &str) -> String {
+    format!("spaser-{}-{}.{extension}", s.buyer_id, s.year)
 }
 
-/// A value of the workbook: a count, euros (cents), hours (hundredths), a share (tenths).
+/// A value of the downloads: a count, euros (cents), hours (hundredths), a share (tenths),
+/// or a figure hidden from a funder (statistical confidentiality).
 enum V {
     N(Option<i64>),
     Money(i64),
     Hours(Option<i64>),
     Share(Option<i64>),
+    Hidden,
 }
 
-/// A line of the workbook: what it reads of a year.
-type Figure = Box<dyn Fn(&SpaserYear) -> V>;
+/// What a figure reads of a year.
+type Read = Box<dyn Fn(&SpaserYear) -> V>;
+
+/// One figure of the downloads: its stable code, its French label, what it reads.
+struct Figure {
+    code: String,
+    label: String,
+    read: Read,
+}
+
+fn figure(code: impl Into<String>, label: impl Into<String>, read: Read) -> Figure {
+    Figure {
+        code: code.into(),
+        label: label.into(),
+        read,
+    }
+}
+
+/// An insertion figure: hidden in a year a funder is shown none of them.
+fn insertion(read: impl Fn(&SpaserYear) -> V + 'static) -> Read {
+    Box::new(move |y| {
+        if y.below_threshold {
+            V::Hidden
+        } else {
+            read(y)
+        }
+    })
+}
+
+/// The figures of both downloads, in the order of the page: purchasing figures (public
+/// records, never hidden), the reserved amounts per legal basis found in either year, the
+/// amounts per holder group, then the insertion figures, which a funder may not be shown.
+fn figures(s: &Spaser) -> Vec<Figure> {
+    let mut rows = vec![
+        figure(
+            "contracts_notified",
+            "Marchés notifiés",
+            Box::new(|y| V::N(Some(y.contracts_notified))),
+        ),
+        figure(
+            "amount_notified_eur",
+            "Montant notifié HT (€)",
+            Box::new(|y| V::Money(y.amount_notified_eur)),
+        ),
+        figure(
+            "contracts_without_amount",
+            "Marchés au montant inconnu",
+            Box::new(|y| V::N(Some(y.contracts_without_amount))),
+        ),
+        figure(
+            "with_social_consideration",
+            "Marchés avec une considération sociale",
+            Box::new(|y| V::N(Some(y.with_social_consideration))),
+        ),
+        figure(
+            "social_share",
+            "Part avec une considération sociale (%)",
+            Box::new(|y| V::Share(y.social_share)),
+        ),
+        figure(
+            "with_environmental_consideration",
+            "Marchés avec une considération environnementale",
+            Box::new(|y| V::N(Some(y.with_environmental_consideration))),
+        ),
+        figure(
+            "environmental_share",
+            "Part avec une considération environnementale (%)",
+            Box::new(|y| V::Share(y.environmental_share)),
+        ),
+        figure(
+            "reserved_contracts",
+            "Marchés réservés",
+            Box::new(|y| V::N(Some(y.reserved.contracts))),
+        ),
+        figure(
+            "reserved_amount_eur",
+            "Montant réservé HT (€)",
+            Box::new(|y| V::Money(y.reserved.amount_eur)),
+        ),
+    ];
+    let mut bases: Vec<(String, String)> = s
+        .current
+        .reserved
+        .by_legal_basis
+        .iter()
+        .chain(s.previous.reserved.by_legal_basis.iter())
+        .map(|b| (b.legal_basis.clone(), b.label.clone()))
+        .collect();
+    bases.sort();
+    bases.dedup();
+    for (basis, label) in bases {
+        let code = basis.clone();
+        let find = move |y: &SpaserYear| {
+            y.reserved
+                .by_legal_basis
+                .iter()
+                .find(|b| b.legal_basis == basis)
+                .map(|b| (b.contracts, b.amount_eur))
+                .unwrap_or((0, 0))
+        };
+        let find_amount = find.clone();
+        rows.push(figure(
+            format!("reserved_contracts.{code}"),
+            format!("Marchés réservés, {label}"),
+            Box::new(move |y| V::N(Some(find(y).0))),
+        ));
+        rows.push(figure(
+            format!("reserved_amount_eur.{code}"),
+            format!("Montant réservé HT (€), {label}"),
+            Box::new(move |y| V::Money(find_amount(y).1)),
+        ));
+    }
+    for (i, g) in HOLDER_GROUPS.iter().enumerate() {
+        let label = format!("Titulaires {}", holder_group_label(g));
+        rows.push(figure(
+            format!("awarded_contracts.{g}"),
+            format!("{label} : marchés"),
+            Box::new(move |y| V::N(Some(y.awarded.get(i).map(|a| a.contracts).unwrap_or(0)))),
+        ));
+        rows.push(figure(
+            format!("awarded_amount_eur.{g}"),
+            format!("{label} : montant HT (€)"),
+            Box::new(move |y| V::Money(y.awarded.get(i).map(|a| a.amount_eur).unwrap_or(0))),
+        ));
+    }
+    rows.extend([
+        figure(
+            "hours",
+            "Heures d'insertion réalisées",
+            insertion(|y| V::Hours(y.hours)),
+        ),
+        figure(
+            "persons",
+            "Personnes bénéficiaires",
+            insertion(|y| V::N(y.persons)),
+        ),
+        figure(
+            "fte",
+            "Équivalents temps plein (ETP)",
+            insertion(|y| V::Hours(y.fte)),
+        ),
+        figure(
+            "clauses",
+            "Clauses en exécution",
+            insertion(|y| V::N(y.clauses)),
+        ),
+        figure(
+            "required_hours",
+            "Heures exigées des clauses",
+            insertion(|y| V::Hours(y.required_hours)),
+        ),
+        figure(
+            "achievement_rate",
+            "Taux de réalisation (%)",
+            insertion(|y| V::Share(y.achievement_rate)),
+        ),
+    ]);
+    let funder = s.suppression_threshold.is_some();
+    for (outcome, _) in Exits::default().named() {
+        rows.push(figure(
+            format!("exits.{outcome}"),
+            format!("Sorties : {}", outcome_label(outcome).to_lowercase()),
+            insertion(move |y| {
+                let n = y.exits.named().into_iter().find(|(o, _)| *o == outcome);
+                match n.and_then(|(_, n)| n) {
+                    Some(n) => V::N(Some(n)),
+                    // A count is null only where the report hides it.
+                    None => V::Hidden,
+                }
+            }),
+        ));
+    }
+    rows.push(figure(
+        "exits.dynamic_share",
+        "Part de sorties dynamiques (%)",
+        insertion(move |y| match y.exits.dynamic_share {
+            Some(t) => V::Share(Some(t)),
+            // Null without any exit; for a funder also where the report hides it.
+            None if funder && !no_exit(&y.exits) => V::Hidden,
+            None => V::Share(None),
+        }),
+    ));
+    rows
+}
+
+/// Whether every exit count is shown and zero: a null share then means no exit, not a
+/// hidden one.
+fn no_exit(e: &Exits) -> bool {
+    e.named().iter().all(|(_, n)| *n == Some(0))
+}
 
 /// The workbook: one sheet with the buyer, the year, each figure for the year and the year
 /// before (amounts in euros and hours as numbers, shares in percent), and the indication.
@@ -402,119 +593,11 @@ pub fn xlsx(s: &Spaser) -> Result<Vec<u8>, XlsxError> {
     sheet.write_string_with_format(2, 0, "Indicateur", &bold)?;
     sheet.write_string_with_format(2, 1, s.current.year.to_string(), &bold)?;
     sheet.write_string_with_format(2, 2, s.previous.year.to_string(), &bold)?;
-    let rows: Vec<(String, Figure)> = {
-        let mut rows: Vec<(String, Figure)> = vec![
-            (
-                "Marchés notifiés".into(),
-                Box::new(|y| V::N(Some(y.contracts_notified))),
-            ),
-            (
-                "Montant notifié HT (€)".into(),
-                Box::new(|y| V::Money(y.amount_notified_eur)),
-            ),
-            (
-                "Marchés au montant inconnu".into(),
-                Box::new(|y| V::N(Some(y.contracts_without_amount))),
-            ),
-            (
-                "Marchés avec une considération sociale".into(),
-                Box::new(|y| V::N(Some(y.with_social_consideration))),
-            ),
-            (
-                "Part avec une considération sociale (%)".into(),
-                Box::new(|y| V::Share(y.social_share)),
-            ),
-            (
-                "Marchés avec une considération environnementale".into(),
-                Box::new(|y| V::N(Some(y.with_environmental_consideration))),
-            ),
-            (
-                "Part avec une considération environnementale (%)".into(),
-                Box::new(|y| V::Share(y.environmental_share)),
-            ),
-            (
-                "Marchés réservés".into(),
-                Box::new(|y| V::N(Some(y.reserved.contracts))),
-            ),
-            (
-                "Montant réservé HT (€)".into(),
-                Box::new(|y| V::Money(y.reserved.amount_eur)),
-            ),
-        ];
-        let mut bases: Vec<(String, String)> = s
-            .current
-            .reserved
-            .by_legal_basis
-            .iter()
-            .chain(s.previous.reserved.by_legal_basis.iter())
-            .map(|b| (b.legal_basis.clone(), b.label.clone()))
-            .collect();
-        bases.sort();
-        bases.dedup();
-        for (basis, label) in bases {
-            let find = move |y: &SpaserYear| {
-                y.reserved
-                    .by_legal_basis
-                    .iter()
-                    .find(|b| b.legal_basis == basis)
-                    .map(|b| (b.contracts, b.amount_eur))
-                    .unwrap_or((0, 0))
-            };
-            let find2 = find.clone();
-            rows.push((
-                format!("Marchés réservés, {label}"),
-                Box::new(move |y| V::N(Some(find(y).0))),
-            ));
-            rows.push((
-                format!("Montant réservé HT (€), {label}"),
-                Box::new(move |y| V::Money(find2(y).1)),
-            ));
-        }
-        for (i, g) in HOLDER_GROUPS.iter().enumerate() {
-            let label = format!("Titulaires {}", holder_group_label(g));
-            rows.push((
-                format!("{label} : marchés"),
-                Box::new(move |y| V::N(Some(y.awarded.get(i).map(|a| a.contracts).unwrap_or(0)))),
-            ));
-            rows.push((
-                format!("{label} : montant HT (€)"),
-                Box::new(move |y| V::Money(y.awarded.get(i).map(|a| a.amount_eur).unwrap_or(0))),
-            ));
-        }
-        rows.extend([
-            (
-                "Heures d'insertion réalisées".to_string(),
-                Box::new(|y: &SpaserYear| V::Hours(y.hours)) as Figure,
-            ),
-            (
-                "Personnes bénéficiaires".into(),
-                Box::new(|y| V::N(y.persons)),
-            ),
-            (
-                "Équivalents temps plein (ETP)".into(),
-                Box::new(|y| V::Hours(y.fte)),
-            ),
-            ("Clauses en exécution".into(), Box::new(|y| V::N(y.clauses))),
-            (
-                "Heures exigées des clauses".into(),
-                Box::new(|y| V::Hours(y.required_hours)),
-            ),
-            (
-                "Taux de réalisation (%)".into(),
-                Box::new(|y| V::Share(y.achievement_rate)),
-            ),
-            (
-                "Part de sorties dynamiques (%)".into(),
-                Box::new(|y| V::Share(y.exits.dynamic_share)),
-            ),
-        ]);
-        rows
-    };
     let mut row = 3u32;
-    for (label, value) in &rows {
-        sheet.write_string(row, 0, label)?;
+    for f in figures(s) {
+        sheet.write_string(row, 0, &f.label)?;
         for (col, y) in [(1u16, &s.current), (2u16, &s.previous)] {
-            match value(y) {
+            match (f.read)(y) {
                 V::N(Some(n)) => {
                     sheet.write_number(row, col, n as f64)?;
                 }
@@ -527,7 +610,7 @@ pub fn xlsx(s: &Spaser) -> Result<Vec<u8>, XlsxError> {
                 V::Share(Some(t)) => {
                     sheet.write_number_with_format(row, col, t as f64 / 10.0, &share)?;
                 }
-                V::N(None) | V::Hours(None) if y.below_threshold => {
+                V::Hidden => {
                     sheet.write_string(row, col, HIDDEN)?;
                 }
                 V::N(None) | V::Hours(None) | V::Share(None) => {}
@@ -548,9 +631,156 @@ pub fn xlsx(s: &Spaser) -> Result<Vec<u8>, XlsxError> {
     book.save_to_buffer()
 }
 
+const CSV_HEADER_FR: [&str; 5] = [
+    "Année",
+    "Code",
+    "Indicateur",
+    "Valeur",
+    "Secret statistique",
+];
+const CSV_HEADER_STANDARD: [&str; 5] = ["year", "code", "value", "suppressed", "label"];
+
+/// The evaluation as one long CSV table, each figure for the year then the year before, in
+/// the form the annual report's CSV uses (`reports::csv`): French by default (byte-order
+/// mark, `;`, decimal comma, `Année;Code;Indicateur;Valeur;Secret statistique`), or
+/// `standard` (`year,code,value,suppressed,label`, decimal point). Euros and hours carry at
+/// most two decimals and shares one, as in the JSON; a figure hidden from a funder has an
+/// empty value and is marked suppressed, as the annual report's hidden cells are.
+pub fn csv(s: &Spaser, dialect: CsvDialect) -> Result<Vec<u8>, ::csv::Error> {
+    let mut out = Vec::new();
+    out.extend_from_slice(dialect.preamble().as_bytes());
+    let mut w = ::csv::WriterBuilder::new()
+        .delimiter(dialect.delimiter())
+        .from_writer(out);
+    w.write_record(match dialect {
+        CsvDialect::French => CSV_HEADER_FR,
+        CsvDialect::Standard => CSV_HEADER_STANDARD,
+    })?;
+    for f in figures(s) {
+        for y in [&s.current, &s.previous] {
+            let (value, hidden) = match (f.read)(y) {
+                V::N(n) => (n.map(|n| n.to_string()).unwrap_or_default(), false),
+                // Hundredths (cents, hours) and tenths, with the JSON's decimals.
+                V::Money(c) => (dialect.hours(c), false),
+                V::Hours(h) => (h.map(|h| dialect.hours(h)).unwrap_or_default(), false),
+                V::Share(t) => (t.map(|t| dialect.hours(t * 10)).unwrap_or_default(), false),
+                V::Hidden => (String::new(), true),
+            };
+            let year = y.year.to_string();
+            let suppressed = dialect.yes_no(hidden).to_string();
+            match dialect {
+                CsvDialect::French => {
+                    w.write_record([year, f.code.clone(), f.label.clone(), value, suppressed])?
+                }
+                CsvDialect::Standard => {
+                    w.write_record([year, f.code.clone(), value, suppressed, f.label.clone()])?
+                }
+            }
+        }
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn year(year: i32, exits: Exits, below_threshold: bool) -> SpaserYear {
+        SpaserYear {
+            year,
+            contracts_notified: 2,
+            amount_notified_eur: 123_456,
+            contracts_without_amount: 0,
+            with_social_consideration: 1,
+            social_share: Some(500),
+            with_environmental_consideration: 0,
+            environmental_share: Some(0),
+            reserved: Reserved::default(),
+            awarded: Vec::new(),
+            hours: (!below_threshold).then_some(5_050),
+            fte: (!below_threshold).then_some(3),
+            persons: (!below_threshold).then_some(6),
+            clauses: (!below_threshold).then_some(1),
+            required_hours: (!below_threshold).then_some(83_300),
+            achievement_rate: None,
+            exits,
+            below_threshold,
+            above_spaser_threshold: false,
+        }
+    }
+
+    /// The lines of a figure in a French CSV: (year, value, suppressed).
+    fn cells(text: &str, code: &str) -> Vec<(String, String, String)> {
+        text.lines()
+            .map(|l| l.split(';').map(str::to_string).collect::<Vec<_>>())
+            .filter(|f| f.get(1).map(String::as_str) == Some(code))
+            .map(|f| (f[0].clone(), f[3].clone(), f[4].clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_funders_csv_hides_what_the_report_hides_and_nothing_else() {
+        let zero = Exits {
+            durable_employment: Some(0),
+            transitional_employment: Some(0),
+            positive_exit: Some(0),
+            other: Some(0),
+            dynamic_share: None,
+        };
+        let hidden = Exits {
+            durable_employment: None,
+            other: Some(5),
+            ..zero.clone()
+        };
+        let s = Spaser {
+            buyer_id: 3,
+            buyer_name: "Ville".into(),
+            year: 2026,
+            // 2026: shown, with an exit count the report hides; 2025: no exit at all.
+            current: year(2026, hidden, false),
+            previous: year(2025, zero, false),
+            spaser_threshold_eur: SPASER_THRESHOLD_CENTS,
+            above_spaser_threshold: false,
+            indication: String::new(),
+            suppression_threshold: Some(5),
+        };
+        let text = String::from_utf8(csv(&s, CsvDialect::French).unwrap()).unwrap();
+        let cell = |y: &str, v: &str, h: &str| (y.to_string(), v.to_string(), h.to_string());
+        assert_eq!(
+            cells(&text, "exits.dynamic_share"),
+            vec![cell("2026", "", "oui"), cell("2025", "", "non")]
+        );
+        assert_eq!(
+            cells(&text, "exits.durable_employment"),
+            vec![cell("2026", "", "oui"), cell("2025", "0", "non")]
+        );
+        // No target: an empty rate that hides nothing.
+        assert_eq!(
+            cells(&text, "achievement_rate"),
+            vec![cell("2026", "", "non"), cell("2025", "", "non")]
+        );
+        assert_eq!(
+            cells(&text, "hours"),
+            vec![cell("2026", "50,5", "non"), cell("2025", "50,5", "non")]
+        );
+        assert_eq!(
+            cells(&text, "amount_notified_eur"),
+            vec![
+                cell("2026", "1234,56", "non"),
+                cell("2025", "1234,56", "non")
+            ]
+        );
+        // A year under the threshold: every insertion figure hidden, the contracts shown.
+        let below = Spaser {
+            previous: year(2025, Exits::default(), true),
+            ..s
+        };
+        let text = String::from_utf8(csv(&below, CsvDialect::French).unwrap()).unwrap();
+        for code in ["hours", "persons", "fte", "clauses", "exits.other"] {
+            assert_eq!(cells(&text, code)[1], cell("2025", "", "oui"), "{code}");
+        }
+        assert_eq!(cells(&text, "social_share")[1], cell("2025", "50", "non"));
+    }
 
     #[test]
     fn the_indication_is_worded_as_one() {

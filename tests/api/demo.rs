@@ -217,6 +217,65 @@ on_both!(
             "no hours are reported on a reserved contract"
         );
 
+        // Reserved contracts are held by organisations their legal basis admits (SIAE under
+        // L2113-13, EA or ESAT under L2113-12, either under L2113-14), read as a client
+        // reads them: the clause, its contract's holders, each holder's kind; the buyer's
+        // SPASER evaluation counts the contract among those awarded to SIAE.
+        let siae = ["EI", "ETTI", "AI", "ACI", "EITI"];
+        let disabled = ["EA", "ESAT"];
+        for clause in of_kind("reserved_contract") {
+            let c = app.get_ok(&format!("/api/v1/clauses/{}", clause["id"]), &staff);
+            let basis = c.body["legal_basis"].as_str().unwrap().to_string();
+            let admitted: Vec<&str> = match basis.as_str() {
+                "L2113-13" => siae.to_vec(),
+                "L2113-12" => disabled.to_vec(),
+                "L2113-14" => siae.iter().chain(disabled.iter()).copied().collect(),
+                other => panic!("a demo reserved contract under {other}"),
+            };
+            let contract = app.get_ok(
+                &format!("/api/v1/contracts/{}", c.body["contract_id"]),
+                &staff,
+            );
+            let holders = contract.body["holder_ids"].as_array().unwrap().clone();
+            assert!(!holders.is_empty(), "no holder: {}", contract.text);
+            let assigned: Vec<Value> = c.body["assignments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|a| a["role"] == "holder")
+                .map(|a| a["contractor_id"].clone())
+                .collect();
+            for holder in holders.iter().chain(assigned.iter()) {
+                let org = app.get_ok(&format!("/api/v1/organisations/{holder}"), &staff);
+                let kind = org.body["siae_kind"].as_str().unwrap_or("none");
+                assert!(
+                    admitted.contains(&kind),
+                    "{} ({kind}) holds a contract reserved under {basis}",
+                    org.body["name"]
+                );
+            }
+            let year = &contract.body["notified_on"].as_str().unwrap()[..4];
+            let spaser = app.get_ok(
+                &format!(
+                    "/api/v1/reports/spaser?buyer_id={}&year={year}",
+                    contract.body["buyer_id"]
+                ),
+                &staff,
+            );
+            let awarded = spaser.body["current"]["awarded"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["holders"] == "siae")
+                .unwrap()
+                .clone();
+            assert!(
+                awarded["contracts"].as_i64().unwrap() >= 1,
+                "{}",
+                spaser.text
+            );
+        }
+
         // The year's report shows the new figures with plausible values: dynamic exits, the
         // situations six months after the exits (most recorded, some left to do), the
         // purchasing plan's social and environmental shares.

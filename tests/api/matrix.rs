@@ -934,6 +934,7 @@ fn success(app: &TestApp, m: &Matrix, route: &Access, role: Option<Role>) -> Cal
         ("GET", "/reports/annual/<year>") => get(),
         // A buyer's SPASER evaluation (figures and refusals: tests/api/spaser.rs).
         ("GET", "/api/v1/reports/spaser")
+        | ("GET", "/api/v1/reports/spaser.csv")
         | ("GET", "/api/v1/reports/spaser.xlsx")
         | ("GET", "/reports/spaser") => {
             with_query(get(), &format!("buyer_id={}&year=2026", w.buyer))

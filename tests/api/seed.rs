@@ -181,6 +181,58 @@ fn issue_20_figures_are_plausible(conn: &mut clausier::db::Conn) {
         .unwrap();
     assert_eq!((calendars, placed), (0, 0));
 
+    // Every contract has a holder, and a reserved contract's holders (of the contract and
+    // of the clause) are organisations its legal basis admits: SIAE under L2113-13, EA or
+    // ESAT under L2113-12; both bases occur.
+    use clausier::db::schema::{assignments as asg, contract_holders as ch, organisations as org};
+    let contracts: i64 = co::table.count().get_result(conn).unwrap();
+    let held: Vec<i64> = ch::table.select(ch::contract_id).load(conn).unwrap();
+    let held: std::collections::BTreeSet<i64> = held.into_iter().collect();
+    assert_eq!(held.len() as i64, contracts, "contracts without a holder");
+    let kinds: std::collections::HashMap<i64, Option<String>> = org::table
+        .select((org::id, org::siae_kind))
+        .load::<(i64, Option<String>)>(conn)
+        .unwrap()
+        .into_iter()
+        .collect();
+    let reserved_rows: Vec<(i64, i64, Option<String>)> = cl::table
+        .filter(cl::kind.eq("reserved_contract"))
+        .select((cl::id, cl::contract_id, cl::legal_basis))
+        .load(conn)
+        .unwrap();
+    let mut bases = std::collections::BTreeSet::new();
+    for (clause, contract, basis) in reserved_rows {
+        let basis = basis.unwrap();
+        let admitted: &[&str] = match basis.as_str() {
+            "L2113-13" => &["EI", "ETTI", "AI", "ACI", "EITI"],
+            "L2113-12" => &["EA", "ESAT"],
+            other => panic!("generated basis {other}"),
+        };
+        bases.insert(basis.clone());
+        let mut holders: Vec<i64> = ch::table
+            .filter(ch::contract_id.eq(contract))
+            .select(ch::organisation_id)
+            .load(conn)
+            .unwrap();
+        assert!(!holders.is_empty());
+        holders.extend(
+            asg::table
+                .filter(asg::clause_id.eq(clause))
+                .filter(asg::role.eq("holder"))
+                .select(asg::contractor_id)
+                .load::<i64>(conn)
+                .unwrap(),
+        );
+        for h in holders {
+            let kind = kinds[&h].clone().unwrap_or_default();
+            assert!(
+                admitted.contains(&kind.as_str()),
+                "organisation {h} ({kind}) holds contract {contract}, reserved under {basis}"
+            );
+        }
+    }
+    assert_eq!(bases.len(), 2, "{bases:?}");
+
     let environmental: Vec<String> = co::table
         .select(co::environmental_considerations)
         .load(conn)
