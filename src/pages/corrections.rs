@@ -149,12 +149,13 @@ pub fn filter_typed(posted: &str, field: &str) -> String {
     one(&values_posted(posted), &format!("{field}_q"))
 }
 
-/// Whether a posted form asks for its select to be narrowed rather than written: its
-/// « Filtrer » button, or a filter changed since the page was drawn (Enter pressed in it).
-fn filtering(fields: &[Field], typed: &Values) -> bool {
+/// Whether a posted form asks for one of its selects (`names`) to be narrowed rather than
+/// written: its « Filtrer » button, or a filter changed since the page was drawn (Enter
+/// pressed in it sends the form's first button, its main one).
+pub fn filtering<'a>(names: impl IntoIterator<Item = &'a str>, typed: &Values) -> bool {
     !one(typed, "filtrer").is_empty()
-        || fields.iter().any(|f| {
-            let q = format!("{}_q", f.name);
+        || names.into_iter().any(|name| {
+            let q = format!("{name}_q");
             typed.contains_key(&q) && one(typed, &q) != one(typed, &format!("{q}_shown"))
         })
 }
@@ -290,7 +291,7 @@ fn rows_sent(f: &Field, typed: &Values) -> Result<usize, Violation> {
 /// The lines of a list field as typed: each one kept (neither emptied nor taken out) with
 /// its line in the form and its JSON object; or the rules they break, each named by its
 /// line in the form (`lots[2].amount_eur`).
-fn rows_typed(f: &Field, typed: &Values) -> Result<Vec<(usize, Value)>, Vec<Violation>> {
+pub fn rows_typed(f: &Field, typed: &Values) -> Result<Vec<(usize, Value)>, Vec<Violation>> {
     let Some(rows) = &f.rows else {
         return Ok(Vec::new());
     };
@@ -657,7 +658,8 @@ pub fn blank_fields(fields: &[Field]) -> Vec<FieldView> {
     field_views(fields, &Values::new())
 }
 
-fn field_views(fields: &[Field], values: &Values) -> Vec<FieldView> {
+/// The fields of a form as typed (`values`).
+pub fn field_views(fields: &[Field], values: &Values) -> Vec<FieldView> {
     fields
         .iter()
         .map(|f| {
@@ -1005,7 +1007,7 @@ pub async fn show(
 /// the others above the form. A list's line is named by its place in the body (`lines`:
 /// the form's line of each, the lines emptied or taken out being left out of the body):
 /// its error goes beside the form's line.
-fn errors_beside(
+pub fn errors_beside(
     e: &ApiError,
     fields: &[Field],
     lines: &BTreeMap<&str, Vec<usize>>,
@@ -1034,7 +1036,7 @@ fn errors_beside(
 /// The form's key of an error on a list's line (`lots[1].amount_eur` of the body is
 /// `lots[2].amount_eur` of the form when its line 1 was emptied); the list's own key for an
 /// error on the list or a whole line.
-fn row_error_key(
+pub fn row_error_key(
     field: &str,
     fields: &[Field],
     lines: &BTreeMap<&str, Vec<usize>>,
@@ -1096,7 +1098,7 @@ pub async fn submit(
     let loaded = load(visitor, caller, db, &spec, &loader).await?;
     // A version that is not one matches no record: refused as a change made meanwhile.
     let version = one(&typed, "version");
-    if filtering(&spec.fields, &typed) {
+    if filtering(spec.fields.iter().map(|f| f.name), &typed) {
         // The select narrowed, everything else as typed; nothing written.
         let mut page = page_of(&spec, loaded, &typed, FieldErrors::default());
         if let Ok(v) = version.parse() {
