@@ -129,8 +129,8 @@ fn lots_corrected(app: &TestApp) {
     assert_eq!(now["lots"][1]["amount_eur"].to_string(), "3000", "{now}");
     assert_eq!(now["lots"].as_array().unwrap().len(), 2);
     let h = history(app, &w.facilitator, &api_path);
-    assert_eq!(h.len(), 2, "{h:?}");
-    assert_eq!(changed_fields(&h[1]), vec!["lots".to_string()], "{:?}", h[1]);
+    assert_eq!(h.len(), 1, "{h:?}");
+    assert_eq!(changed_fields(&h[0]), vec!["lots".to_string()], "{:?}", h[0]);
     // The contract's history says it in words.
     let contract_page = app.page_get(&format!("/contracts/{id}"), &s);
     assert!(
@@ -148,12 +148,17 @@ fn lots_corrected(app: &TestApp) {
     assert_eq!(r.status, 303, "{}", r.text);
     let (_, v3) = api(app, &w.facilitator, &api_path);
     let h = history(app, &w.facilitator, &api_path);
-    assert_eq!(h.len(), 3);
-    assert_eq!(changed_fields(&h[2]), vec!["amount_eur".to_string()], "{:?}", h[2]);
+    assert_eq!(h.len(), 2);
+    assert_eq!(
+        changed_fields(&h[1]),
+        vec!["amount_eur".to_string(), "current_amount_eur".to_string()],
+        "{:?}",
+        h[1]
+    );
     // Sent again unchanged: nothing written at all.
     let r = post(app, &path, &s, &lines("12 600,75", &v3));
     assert_eq!(r.status, 303, "{}", r.text);
-    assert_eq!(history(app, &w.facilitator, &api_path).len(), 3);
+    assert_eq!(history(app, &w.facilitator, &api_path).len(), 2);
 
     // Lot 2 taken out, lot 3 added in a blank line.
     let mut fields = lines("12 600,75", &v3);
@@ -336,7 +341,7 @@ fn buyer_beyond_a_thousand(app: &TestApp) {
     assert!(option_of(&r.text, zebre));
     let (_, still) = api(app, &w.facilitator, &api_path);
     assert_eq!(still, v1);
-    assert_eq!(history(app, &w.facilitator, &api_path).len(), 1);
+    assert!(history(app, &w.facilitator, &api_path).is_empty());
 
     // Chosen, then saved.
     let r = post(app, &path, &s, &form(zebre, "zèbre", "zèbre"));
@@ -366,10 +371,69 @@ fn buyer_beyond_a_thousand(app: &TestApp) {
     assert!(option_of(&r.text, zebre), "{}", r.text);
     assert!(r.text.contains("value=\"2026-900\""));
     let (list, _) = api(app, &w.facilitator, "/api/v1/contracts");
-    assert_eq!(list["total"], json!(2), "nothing created: {list}");
+    assert_eq!(list["total"], json!(1), "nothing created: {list}");
 }
 
 on_both!(
     a_buyer_beyond_the_first_thousand_reached_through_the_select_s_filter,
     buyer_beyond_a_thousand
+);
+
+fn new_contract_with_lots(app: &TestApp) {
+    let w = fixtures::world(app, "PLIE");
+    let s = app.page_session(&w.facilitator);
+    let page = app.page_get("/contracts/new", &s);
+    assert_eq!(page.status, 200);
+    assert_eq!(input_value(&page.text, "lots[1].number").as_deref(), Some(""));
+    assert!(!page.text.contains("Filtrer la liste"), "no filter below 1 000");
+    let buyer = w.buyer.to_string();
+    let form = |lot2_number: &str, lot2_amount: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("buyer_id", buyer.clone()),
+            ("reference", "2026-077".into()),
+            ("title", "Entretien des espaces verts".into()),
+            ("kind", "services".into()),
+            ("lots", String::new()),
+            ("lots[0].number", String::new()),
+            ("lots[0].amount_eur", String::new()),
+            ("lots[1].number", "1".into()),
+            ("lots[1].title", "Tonte".into()),
+            ("lots[1].amount_eur", "5 000,25".into()),
+            ("lots[2].number", lot2_number.to_string()),
+            ("lots[2].amount_eur", lot2_amount.to_string()),
+        ]
+    };
+    // The page's rule, then the API's (its lots[1] is the form's line 2: line 0 is blank).
+    let r = post(app, "/contracts/new", &s, &form("2", "beaucoup"));
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(error_beside(&r, "lots[2].amount_eur").is_some(), "{}", r.text);
+    assert_eq!(
+        input_value(&r.text, "lots[1].amount_eur").as_deref(),
+        Some("5 000,25")
+    );
+    let r = post(app, "/contracts/new", &s, &form("1", "800"));
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(error_beside(&r, "lots[2].number").is_some(), "{}", r.text);
+    assert!(error_beside(&r, "lots[1].number").is_none(), "{}", r.text);
+    let (list, _) = api(app, &w.facilitator, "/api/v1/contracts");
+    assert_eq!(list["total"], json!(1), "nothing created: {list}");
+
+    let r = post(app, "/contracts/new", &s, &form("2", "800"));
+    assert_eq!(r.status, 303, "{}", r.text);
+    let id = r
+        .header("Location")
+        .and_then(|l| l.strip_prefix("/contracts/"))
+        .and_then(|l| l.split('?').next())
+        .and_then(|l| l.parse::<i64>().ok())
+        .expect("the new contract's page");
+    let (now, _) = api(app, &w.facilitator, &format!("/api/v1/contracts/{id}"));
+    assert_eq!(now["lots"][0]["amount_eur"].to_string(), "5000.25", "{now}");
+    assert_eq!(now["lots"][0]["title"], "Tonte");
+    assert_eq!(now["lots"][1]["amount_eur"].to_string(), "800");
+    assert_eq!(now["lots"][1]["title"], "Lot 2");
+}
+
+on_both!(
+    a_new_contract_with_its_lots_through_its_page,
+    new_contract_with_lots
 );
