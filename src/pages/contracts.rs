@@ -1177,6 +1177,8 @@ struct MilestoneRow {
 /// What the forms of a clause's page held when refused, with their errors.
 #[derive(Serialize, Default)]
 struct ClauseForms {
+    /// What narrows the contractors' select (`?org_q=`), past 1 000 of them.
+    org_q: Option<String>,
     assignment: AssignmentForm,
     assignment_errors: FieldErrors,
     milestone: MilestoneForm,
@@ -1225,6 +1227,7 @@ struct ClausePage {
     milestones: Vec<MilestoneRow>,
     milestones_total: i64,
     contractors: Vec<OrgChoice>,
+    contractor_filter: Option<Filter>,
     roles: Vec<Choice>,
     may_assign: bool,
     may_activate: bool,
@@ -1258,7 +1261,15 @@ async fn clause_page(
         })
         .await
         .map_err(|e| visitor.problem(e.into()))?;
-    let (contractors, _) = org_choices(visitor, caller, db, false, None, None).await?;
+    let (contractors, contractor_filter) = org_choices(
+        visitor,
+        caller,
+        db,
+        false,
+        forms.org_q.as_deref(),
+        forms.assignment.contractor_id.as_deref(),
+    )
+    .await?;
     let figures = &progress.progress;
     let (words, class) = status_words(figures.progress.status);
     let assignments = view
@@ -1335,6 +1346,7 @@ async fn clause_page(
             .collect(),
         milestones_total,
         contractors,
+        contractor_filter,
         roles: AssignmentRole::ALL
             .iter()
             .map(|r| Choice {
@@ -1354,18 +1366,24 @@ async fn clause_page(
     Ok(PageView::new("clause.html", title, CONTRACTS_PATH, page))
 }
 
-/// GET /clauses/{id} — staff: the clause, its progress today, its assignments, the forms to
-/// assign hours, change its status and add milestones.
-#[rocket::get("/clauses/<id>?<fait>")]
+/// GET /clauses/{id}?org_q= — staff: the clause, its progress today, its assignments, the
+/// forms to assign hours, change its status and add milestones; past 1 000 contractors,
+/// `org_q` narrows the assignment's select by name.
+#[rocket::get("/clauses/<id>?<fait>&<org_q>")]
 pub async fn show_clause(
     visitor: Visitor,
     id: ClauseId,
     fait: Option<&str>,
+    org_q: Option<&str>,
     db: &State<Db>,
     config: &State<Config>,
 ) -> Result<Html, Exit> {
     let caller = visitor.staff()?;
-    let view = clause_page(&visitor, &caller, db, config, id, ClauseForms::default()).await?;
+    let forms = ClauseForms {
+        org_q: org_q.map(|q| q.chars().take(200).collect()),
+        ..ClauseForms::default()
+    };
+    let view = clause_page(&visitor, &caller, db, config, id, forms).await?;
     Ok(view
         .notice(notice(fait))
         .render(&visitor, &caller, Status::Ok))
