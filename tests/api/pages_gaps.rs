@@ -437,3 +437,60 @@ on_both!(
     a_new_contract_with_its_lots_through_its_page,
     new_contract_with_lots
 );
+
+fn contractor_beyond_a_thousand(app: &TestApp) {
+    let w = fixtures::world(app, "PLIE");
+    for i in 1..=1001 {
+        let name = format!("Entreprise {i:04}");
+        fixtures::org(app, &w.admin, "contractor", &name, None, None);
+    }
+    let zebre = fixtures::org(app, &w.admin, "contractor", "Zèbre Bâtiment", None, None);
+    let admin = app.page_session(&w.admin);
+
+    // The clause's assignment form: a GET filter above it.
+    let path = format!("/clauses/{}", w.clause);
+    let page = app.page_get(&path, &admin);
+    assert_eq!(page.status, 200);
+    assert!(!option_of(&page.text, zebre));
+    assert!(page.text.contains("name=\"org_q\""), "{}", page.text);
+    let page = app.page_get(&format!("{path}?org_q=B%C3%A2timent%20z%C3%A8bre"), &admin);
+    assert_eq!(page.status, 200);
+    assert!(option_of(&page.text, zebre), "{}", page.text);
+    assert!(!page.text.contains(">Entreprise 0001</option>"));
+    // Sent after filtering: refused here (the clause's hours are all assigned), the form
+    // comes back with the chosen contractor still offered and selected.
+    let r = app.page_post(
+        &format!("/clauses/{}/assignments", w.clause),
+        &admin,
+        &[
+            ("contractor_id", &zebre.to_string()),
+            ("role", "subcontractor"),
+            ("hours_target", "10"),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(r.text.contains(&format!("<option value=\"{zebre}\" selected>")));
+
+    // The accounts page: an account of Zèbre Bâtiment keeps it offered on its line.
+    let r = app.post(
+        "/api/v1/users",
+        &w.admin,
+        json!({"email": "zebre@plie.test", "password": crate::common::PASSWORD,
+               "role": "contractor", "organisation_id": zebre}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let page = app.page_get("/admin/users", &admin);
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains(&format!("<option value=\"{zebre}\" selected>")));
+    assert!(page
+        .text
+        .contains("Plus de 1\u{202f}000 organisations : tapez une partie du nom pour filtrer."));
+    let page = app.page_get("/admin/users?org_q=entreprise%201001", &admin);
+    assert!(page.text.contains(">Entreprise 1001 ("), "{}", page.text);
+    assert!(!page.text.contains(">Entreprise 0001 ("));
+}
+
+on_both!(
+    a_contractor_beyond_the_first_thousand_reached_on_the_clause_and_accounts_pages,
+    contractor_beyond_a_thousand
+);
