@@ -91,7 +91,10 @@ mod tests {
     fn a_name_holds_the_words_typed_in_any_order() {
         let q = search_key("  paris VILLE ");
         assert!(holds_words("Ville de Paris", &q));
-        assert!(holds_words("Société d'économie mixte", &search_key("ECONOMIE soci")));
+        assert!(holds_words(
+            "Société d'économie mixte",
+            &search_key("ECONOMIE soci")
+        ));
         assert!(!holds_words("Ville de Lyon", &q));
         assert!(holds_words("N'importe laquelle", ""));
     }

@@ -24,8 +24,8 @@ use crate::db::Db;
 use crate::domain::ids::{OrganisationId, UserId};
 use crate::domain::limits::{Email, Password};
 use crate::domain::rule::Violation;
-use crate::pages::corrections_records::{ACCOUNT_ORGANISATIONS, ORG_CHOICES_MAX};
 use crate::error::ApiError;
+use crate::pages::corrections_records::{ACCOUNT_ORGANISATIONS, ORG_CHOICES_MAX};
 use crate::pages::{notice, Exit, FieldErrors, Html, PageView, Visitor};
 use crate::reminders::Mailer;
 

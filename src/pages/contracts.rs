@@ -542,7 +542,8 @@ fn read_contract(
     };
     let environmental = environmental_of(f);
     let lots = lots.map(|kept| {
-        let body = serde_json::json!({"lots": kept.into_iter().map(|(_, v)| v).collect::<Vec<_>>()});
+        let body =
+            serde_json::json!({"lots": kept.into_iter().map(|(_, v)| v).collect::<Vec<_>>()});
         crate::api::body::parse_json::<LotsBody>(body.to_string().as_bytes())
     });
     let input = match (buyer_id, reference, title, kind, lots) {
@@ -589,9 +590,16 @@ pub async fn create_contract(
     let form = ContractForm::of(&values);
     if filtering(["buyer_id", "holder_id"], &values) {
         // A select narrowed, everything else as typed; nothing written.
-        let page =
-            new_contract_page(&visitor, &caller, db, form, &values, FieldErrors::default(), Status::Ok)
-                .await?;
+        let page = new_contract_page(
+            &visitor,
+            &caller,
+            db,
+            form,
+            &values,
+            FieldErrors::default(),
+            Status::Ok,
+        )
+        .await?;
         return Ok(Exit::Page(page));
     }
     let (input, lines) = read_contract(&form, &values);

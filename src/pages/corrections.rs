@@ -502,8 +502,7 @@ pub fn body_of(
                     // were are not sent, and write no history line.
                     let now = rows_typed(f, &values_of(std::slice::from_ref(f), current))
                         .map(|k| Value::Array(k.into_iter().map(|(_, v)| v).collect()));
-                    let unchanged =
-                        how == Body::Changes && now.is_ok_and(|now| same(&now, &value));
+                    let unchanged = how == Body::Changes && now.is_ok_and(|now| same(&now, &value));
                     if !unchanged {
                         body.insert(f.name.to_string(), value);
                     }
@@ -617,7 +616,11 @@ fn row_views(f: &Field, values: &Values) -> Vec<RowView> {
             .cloned()
             .unwrap_or_default()
     };
-    let filled = |i: usize| rows.columns.iter().any(|c| !value(i, c.name).trim().is_empty());
+    let filled = |i: usize| {
+        rows.columns
+            .iter()
+            .any(|c| !value(i, c.name).trim().is_empty())
+    };
     let sent = rows_sent(f, values).unwrap_or(ROWS_MAX);
     let last = (0..sent).rev().find(|i| filled(*i)).map_or(0, |i| i + 1);
     (0..(last + BLANK_ROWS).min(ROWS_MAX))
@@ -819,9 +822,7 @@ pub fn history_lines(
                     };
                     // A list field's lines in its own words.
                     let words = |v: &Value| match (field.and_then(|f| f.rows.as_ref()), v) {
-                        (Some(_), Value::Array(items)) if items.is_empty() => {
-                            "(aucun)".to_string()
-                        }
+                        (Some(_), Value::Array(items)) if items.is_empty() => "(aucun)".to_string(),
                         (Some(rows), Value::Array(items)) => items
                             .iter()
                             .map(|i| (rows.words)(i))

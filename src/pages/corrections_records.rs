@@ -119,14 +119,8 @@ fn org_choices(
     query: &str,
     keep: &[OrganisationId],
 ) -> AppResult<OrgSelect> {
-    let found = organisations::org_choices(
-        c,
-        caller.structure_id,
-        kinds,
-        query,
-        keep,
-        ORG_CHOICES_MAX,
-    )?;
+    let found =
+        organisations::org_choices(c, caller.structure_id, kinds, query, keep, ORG_CHOICES_MAX)?;
     let list = found
         .list
         .into_iter()

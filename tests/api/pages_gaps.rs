@@ -61,11 +61,11 @@ fn contract_with_lots(app: &TestApp, w: &World) -> i64 {
         "/api/v1/contracts",
         &w.admin,
         json!({"buyer_id": w.buyer, "reference": "2026-LOTS", "title": "Voirie en lots",
-               "kind": "works", "amount_eur": 20000,
-               "lots": [
-                   {"number": 1, "title": "Terrassement", "amount_eur": 12500.5, "cpv_code": "45112000"},
-                   {"number": 2, "amount_eur": 3000}
-               ]}),
+        "kind": "works", "amount_eur": 20000,
+        "lots": [
+            {"number": 1, "title": "Terrassement", "amount_eur": 12500.5, "cpv_code": "45112000"},
+            {"number": 2, "amount_eur": 3000}
+        ]}),
     );
     assert_eq!(r.status, 201, "{}", r.text);
     r.body["id"].as_i64().unwrap()
@@ -96,8 +96,15 @@ fn lots_corrected(app: &TestApp) {
         input_value(&page.text, "lots[1].amount_eur").as_deref(),
         Some("3\u{202f}000")
     );
-    assert_eq!(input_value(&page.text, "lots[2].number").as_deref(), Some(""));
-    assert!(page.text.contains("<legend>Lot 2</legend>"), "{}", page.text);
+    assert_eq!(
+        input_value(&page.text, "lots[2].number").as_deref(),
+        Some("")
+    );
+    assert!(
+        page.text.contains("<legend>Lot 2</legend>"),
+        "{}",
+        page.text
+    );
     assert!(page.text.contains("<legend>Nouveau lot</legend>"));
     assert!(page.text.contains("name=\"lots[0].remove\""));
 
@@ -125,12 +132,21 @@ fn lots_corrected(app: &TestApp) {
     let r = post(app, &path, &s, &lines("12 600,75 €", &v1));
     assert_eq!(r.status, 303, "{}", r.text);
     let (now, v2) = api(app, &w.facilitator, &api_path);
-    assert_eq!(now["lots"][0]["amount_eur"].to_string(), "12600.75", "{now}");
+    assert_eq!(
+        now["lots"][0]["amount_eur"].to_string(),
+        "12600.75",
+        "{now}"
+    );
     assert_eq!(now["lots"][1]["amount_eur"].to_string(), "3000", "{now}");
     assert_eq!(now["lots"].as_array().unwrap().len(), 2);
     let h = history(app, &w.facilitator, &api_path);
     assert_eq!(h.len(), 1, "{h:?}");
-    assert_eq!(changed_fields(&h[0]), vec!["lots".to_string()], "{:?}", h[0]);
+    assert_eq!(
+        changed_fields(&h[0]),
+        vec!["lots".to_string()],
+        "{:?}",
+        h[0]
+    );
     // The contract's history says it in words.
     let contract_page = app.page_get(&format!("/contracts/{id}"), &s);
     assert!(
@@ -249,7 +265,10 @@ fn lots_corrected(app: &TestApp) {
     fields[7].1 = "2 000".into();
     let r = post(app, &path, &s, &fields);
     assert_eq!(r.status, 412, "{}", r.text);
-    let row = r.text.find(">Lots <span").expect("the lots marked different");
+    let row = r
+        .text
+        .find(">Lots <span")
+        .expect("the lots marked different");
     let line = &r.text[row..row + r.text[row..].find("</tr>").unwrap()];
     assert!(
         line.contains("lot 1 « Terrassement », 99,99\u{a0}€")
@@ -258,7 +277,10 @@ fn lots_corrected(app: &TestApp) {
     );
     let (now, v6) = api(app, &w.facilitator, &api_path);
     assert_eq!(now["lots"].as_array().unwrap().len(), 1);
-    assert_eq!(hidden_value(&r.text, "version").as_deref(), Some(v6.as_str()));
+    assert_eq!(
+        hidden_value(&r.text, "version").as_deref(),
+        Some(v6.as_str())
+    );
     assert_eq!(
         input_value(&r.text, "lots[0].amount_eur").as_deref(),
         Some("99,99")
@@ -304,12 +326,13 @@ fn buyer_beyond_a_thousand(app: &TestApp) {
     assert_eq!(page.status, 200);
     assert!(!option_of(&page.text, zebre), "{}", page.text);
     assert!(option_of(&page.text, w.buyer));
-    assert!(page.text.contains(&format!("<option value=\"{}\" selected>", w.buyer)));
+    assert!(page
+        .text
+        .contains(&format!("<option value=\"{}\" selected>", w.buyer)));
     assert_eq!(page.text.matches(">Acheteur ").count(), 1000);
     assert!(
-        page.text.contains(
-            "Plus de 1\u{202f}000 organisations : tapez une partie du nom pour filtrer."
-        ),
+        page.text
+            .contains("Plus de 1\u{202f}000 organisations : tapez une partie du nom pour filtrer."),
         "{}",
         page.text
     );
@@ -330,11 +353,17 @@ fn buyer_beyond_a_thousand(app: &TestApp) {
     let r = post(app, &path, &s, &fields);
     assert_eq!(r.status, 200, "{}", r.text);
     assert!(option_of(&r.text, zebre), "{}", r.text);
-    assert!(option_of(&r.text, w.buyer), "the chosen buyer stays offered");
+    assert!(
+        option_of(&r.text, w.buyer),
+        "the chosen buyer stays offered"
+    );
     assert!(!r.text.contains(">Acheteur 0001</option>"));
     assert!(r.text.contains("value=\"Titre tapé avant de filtrer\""));
     assert!(r.text.contains("value=\"METROPOLE zebre\""));
-    assert_eq!(hidden_value(&r.text, "version").as_deref(), Some(v1.as_str()));
+    assert_eq!(
+        hidden_value(&r.text, "version").as_deref(),
+        Some(v1.as_str())
+    );
     // Enter in the filter (the page's hidden first button, the filter changed): the same.
     let r = post(app, &path, &s, &form(w.buyer, "zèbre", "METROPOLE zebre"));
     assert_eq!(r.status, 200, "{}", r.text);
@@ -351,7 +380,9 @@ fn buyer_beyond_a_thousand(app: &TestApp) {
     assert_eq!(now["title"], "Titre tapé avant de filtrer");
     // Its form now keeps it among the first thousand.
     let page = app.page_get(&path, &s);
-    assert!(page.text.contains(&format!("<option value=\"{zebre}\" selected>")));
+    assert!(page
+        .text
+        .contains(&format!("<option value=\"{zebre}\" selected>")));
 
     // The new contract form reaches it too.
     let page = app.page_get("/contracts/new", &s);
@@ -384,8 +415,14 @@ fn new_contract_with_lots(app: &TestApp) {
     let s = app.page_session(&w.facilitator);
     let page = app.page_get("/contracts/new", &s);
     assert_eq!(page.status, 200);
-    assert_eq!(input_value(&page.text, "lots[1].number").as_deref(), Some(""));
-    assert!(!page.text.contains("Filtrer la liste"), "no filter below 1 000");
+    assert_eq!(
+        input_value(&page.text, "lots[1].number").as_deref(),
+        Some("")
+    );
+    assert!(
+        !page.text.contains("Filtrer la liste"),
+        "no filter below 1 000"
+    );
     let buyer = w.buyer.to_string();
     let form = |lot2_number: &str, lot2_amount: &str| -> Vec<(&'static str, String)> {
         vec![
@@ -406,7 +443,11 @@ fn new_contract_with_lots(app: &TestApp) {
     // The page's rule, then the API's (its lots[1] is the form's line 2: line 0 is blank).
     let r = post(app, "/contracts/new", &s, &form("2", "beaucoup"));
     assert_eq!(r.status, 422, "{}", r.text);
-    assert!(error_beside(&r, "lots[2].amount_eur").is_some(), "{}", r.text);
+    assert!(
+        error_beside(&r, "lots[2].amount_eur").is_some(),
+        "{}",
+        r.text
+    );
     assert_eq!(
         input_value(&r.text, "lots[1].amount_eur").as_deref(),
         Some("5 000,25")
@@ -469,7 +510,9 @@ fn contractor_beyond_a_thousand(app: &TestApp) {
         ],
     );
     assert_eq!(r.status, 422, "{}", r.text);
-    assert!(r.text.contains(&format!("<option value=\"{zebre}\" selected>")));
+    assert!(r
+        .text
+        .contains(&format!("<option value=\"{zebre}\" selected>")));
 
     // The accounts page: an account of Zèbre Bâtiment keeps it offered on its line.
     let r = app.post(
@@ -481,7 +524,9 @@ fn contractor_beyond_a_thousand(app: &TestApp) {
     assert_eq!(r.status, 201, "{}", r.text);
     let page = app.page_get("/admin/users", &admin);
     assert_eq!(page.status, 200);
-    assert!(page.text.contains(&format!("<option value=\"{zebre}\" selected>")));
+    assert!(page
+        .text
+        .contains(&format!("<option value=\"{zebre}\" selected>")));
     assert!(page
         .text
         .contains("Plus de 1\u{202f}000 organisations : tapez une partie du nom pour filtrer."));
