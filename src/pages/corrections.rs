@@ -586,16 +586,18 @@ pub struct FieldView {
 #[derive(Serialize)]
 pub struct RowView {
     legend: String,
-    /// The checkbox taking the line out (a filled line only), its name and label.
-    remove: Option<(String, &'static str)>,
+    /// The checkbox taking the line out (a filled line only), its name, id and label.
+    remove: Option<(String, String, &'static str)>,
     removed: bool,
     cells: Vec<CellView>,
 }
 
-/// An input of a line: `key` is its form name (`lots[0].amount_eur`), that of its errors.
+/// An input of a line: `key` is its form name (`lots[0].amount_eur`), that of its errors;
+/// `id` the same without brackets nor dots (`lots-0-amount_eur`), for CSS and ARIA.
 #[derive(Serialize)]
 pub struct CellView {
     key: String,
+    id: String,
     label: &'static str,
     hint: &'static str,
     required: bool,
@@ -636,13 +638,17 @@ fn row_views(f: &Field, values: &Values) -> Vec<RowView> {
                 } else {
                     rows.blank.to_string()
                 },
-                remove: filled(i).then(|| (row_key(f.name, i, "remove"), rows.remove)),
+                remove: filled(i).then(|| {
+                    let key = row_key(f.name, i, "remove");
+                    (key, format!("{}-{i}-remove", f.name), rows.remove)
+                }),
                 removed: !value(i, "remove").trim().is_empty(),
                 cells: rows
                     .columns
                     .iter()
                     .map(|c| CellView {
                         key: row_key(f.name, i, c.name),
+                        id: format!("{}-{i}-{}", f.name, c.name),
                         label: c.label,
                         hint: c.hint,
                         required: c.required,

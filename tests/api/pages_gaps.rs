@@ -222,7 +222,7 @@ fn lots_corrected(app: &TestApp) {
     let r = post(app, &path, &s, &fields);
     assert_eq!(r.status, 422, "{}", r.text);
     assert!(
-        error_beside(&r, "lots[0].amount_eur").is_some(),
+        error_beside(&r, "lots-0-amount_eur").is_some(),
         "{}",
         r.text
     );
@@ -236,17 +236,17 @@ fn lots_corrected(app: &TestApp) {
     let r = post(app, &path, &s, &fields);
     assert_eq!(r.status, 422, "{}", r.text);
     assert!(
-        error_beside(&r, "lots[1].amount_eur").is_some(),
+        error_beside(&r, "lots-1-amount_eur").is_some(),
         "{}",
         r.text
     );
-    assert!(error_beside(&r, "lots[0].amount_eur").is_none());
+    assert!(error_beside(&r, "lots-0-amount_eur").is_none());
     // Two lines with one number: the API's rule beside the second.
     let mut fields = base(&v4);
     fields[5].1 = "1".into();
     let r = post(app, &path, &s, &fields);
     assert_eq!(r.status, 422, "{}", r.text);
-    assert!(error_beside(&r, "lots[1].number").is_some(), "{}", r.text);
+    assert!(error_beside(&r, "lots-1-number").is_some(), "{}", r.text);
     let (still, v5) = api(app, &w.facilitator, &api_path);
     assert_eq!(v5, v4);
     assert_eq!(still["lots"], now["lots"]);
@@ -444,7 +444,7 @@ fn new_contract_with_lots(app: &TestApp) {
     let r = post(app, "/contracts/new", &s, &form("2", "beaucoup"));
     assert_eq!(r.status, 422, "{}", r.text);
     assert!(
-        error_beside(&r, "lots[2].amount_eur").is_some(),
+        error_beside(&r, "lots-2-amount_eur").is_some(),
         "{}",
         r.text
     );
@@ -454,8 +454,8 @@ fn new_contract_with_lots(app: &TestApp) {
     );
     let r = post(app, "/contracts/new", &s, &form("1", "800"));
     assert_eq!(r.status, 422, "{}", r.text);
-    assert!(error_beside(&r, "lots[2].number").is_some(), "{}", r.text);
-    assert!(error_beside(&r, "lots[1].number").is_none(), "{}", r.text);
+    assert!(error_beside(&r, "lots-2-number").is_some(), "{}", r.text);
+    assert!(error_beside(&r, "lots-1-number").is_none(), "{}", r.text);
     let (list, _) = api(app, &w.facilitator, "/api/v1/contracts");
     assert_eq!(list["total"], json!(1), "nothing created: {list}");
 
