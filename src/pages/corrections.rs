@@ -131,13 +131,13 @@ impl Filter {
         let hint = match (query.is_empty(), more) {
             (true, false) => return None,
             (true, true) => {
-                format!("Plus de {max} organisations : tapez une partie du nom pour filtrer.")
+                format!("Plus de {max} organisations\u{a0}: tapez une partie du nom pour filtrer.")
             }
             (false, true) => format!(
-                "Plus de {max} organisations contiennent « {query} » : précisez le nom."
+                "Plus de {max} organisations ont «\u{a0}{query}\u{a0}» dans leur nom\u{a0}: précisez-le."
             ),
             (false, false) => format!(
-                "La liste ne montre que les noms contenant « {query} » ; videz le filtre pour les revoir toutes."
+                "La liste ne montre que les organisations dont le nom contient «\u{a0}{query}\u{a0}»\u{a0}; videz le filtre pour les revoir toutes."
             ),
         };
         Some(Filter { query, hint })

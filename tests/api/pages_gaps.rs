@@ -332,7 +332,7 @@ fn buyer_beyond_a_thousand(app: &TestApp) {
     assert_eq!(page.text.matches(">Acheteur ").count(), 1000);
     assert!(
         page.text
-            .contains("Plus de 1\u{202f}000 organisations : tapez une partie du nom pour filtrer."),
+            .contains("Plus de 1\u{202f}000 organisations\u{a0}: tapez une partie du nom pour filtrer."),
         "{}",
         page.text
     );
@@ -529,7 +529,7 @@ fn contractor_beyond_a_thousand(app: &TestApp) {
         .contains(&format!("<option value=\"{zebre}\" selected>")));
     assert!(page
         .text
-        .contains("Plus de 1\u{202f}000 organisations : tapez une partie du nom pour filtrer."));
+        .contains("Plus de 1\u{202f}000 organisations\u{a0}: tapez une partie du nom pour filtrer."));
     let page = app.page_get("/admin/users?org_q=entreprise%201001", &admin);
     assert!(page.text.contains(">Entreprise 1001 ("), "{}", page.text);
     assert!(!page.text.contains(">Entreprise 0001 ("));

@@ -239,11 +239,13 @@ fn lots_and_a_buyer_beyond_the_first_thousand_in_the_browser() {
     b.go(&stage.at(&path));
     shows(&stage, "tapez une partie du nom pour filtrer");
     check_page(b, "correction-contract-lots-filter");
+    b.script("document.querySelector('fieldset.line').scrollIntoView(); return 0;");
+    check_page(b, "correction-contract-lots");
 
     // Enter in the filter: the list narrowed, nothing written.
     fill(&stage, "reason", "Mauvais acheteur");
     b.type_into("#q-buyer_id", "zèbre\u{E007}");
-    let text = shows(&stage, "La liste ne montre que les noms contenant « zèbre »");
+    let text = shows(&stage, "videz le filtre pour les revoir toutes");
     assert!(!text.contains("est corrigé"), "{text}");
     check_page(b, "correction-contract-filtered");
     let contract = w.api.get(&format!("/api/v1/contracts/{}", w.contract));
@@ -271,10 +273,13 @@ fn lots_and_a_buyer_beyond_the_first_thousand_in_the_browser() {
     fill(&stage, "reason", "Lot en double");
     b.click("button.primary");
     shows(&stage, "Rien n'est enregistré");
+    b.script("document.querySelector('.field-error').scrollIntoView(); return 0;");
     check_page(b, "correction-contract-lots-refused");
 
     // The new contract form: its lots and its filters.
     b.go(&stage.at("/contracts/new"));
     shows(&stage, "Nouveau lot");
     check_page(b, "contract-new-lots-filter");
+    b.script("document.querySelector('fieldset.line').scrollIntoView(); return 0;");
+    check_page(b, "contract-new-lots");
 }
