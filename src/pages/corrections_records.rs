@@ -218,7 +218,7 @@ pub fn lots_field() -> Field {
             words: lot_words,
         },
     )
-    .hint("Montants en euros, par exemple 12\u{202f}500,50. Pour enlever un lot, cochez «\u{a0}Retirer ce lot\u{a0}»\u{a0}; pour en ajouter, remplissez une ligne «\u{a0}Nouveau lot\u{a0}». Sans intitulé, un lot s'appelle «\u{a0}Lot\u{a0}» suivi de son numéro.")
+    .hint("Seul le numéro est obligatoire\u{a0}; montants en euros, par exemple 12\u{202f}500,50. Pour enlever un lot, cochez «\u{a0}Retirer ce lot\u{a0}»\u{a0}; pour en ajouter, remplissez une ligne «\u{a0}Nouveau lot\u{a0}». Sans intitulé, un lot s'appelle «\u{a0}Lot\u{a0}» suivi de son numéro.")
 }
 
 fn contract_fields(buyers: OrgSelect) -> Vec<Field> {

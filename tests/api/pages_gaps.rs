@@ -331,8 +331,9 @@ fn buyer_beyond_a_thousand(app: &TestApp) {
         .contains(&format!("<option value=\"{}\" selected>", w.buyer)));
     assert_eq!(page.text.matches(">Acheteur ").count(), 1000);
     assert!(
-        page.text
-            .contains("Plus de 1\u{202f}000 organisations\u{a0}: tapez une partie du nom pour filtrer."),
+        page.text.contains(
+            "Plus de 1\u{202f}000 organisations\u{a0}: tapez une partie du nom pour filtrer."
+        ),
         "{}",
         page.text
     );
@@ -527,9 +528,9 @@ fn contractor_beyond_a_thousand(app: &TestApp) {
     assert!(page
         .text
         .contains(&format!("<option value=\"{zebre}\" selected>")));
-    assert!(page
-        .text
-        .contains("Plus de 1\u{202f}000 organisations\u{a0}: tapez une partie du nom pour filtrer."));
+    assert!(page.text.contains(
+        "Plus de 1\u{202f}000 organisations\u{a0}: tapez une partie du nom pour filtrer."
+    ));
     let page = app.page_get("/admin/users?org_q=entreprise%201001", &admin);
     assert!(page.text.contains(">Entreprise 1001 ("), "{}", page.text);
     assert!(!page.text.contains(">Entreprise 0001 ("));

@@ -224,12 +224,10 @@ fn lots_and_a_buyer_beyond_the_first_thousand_in_the_browser() {
             json!({"kind": "buyer", "name": format!("Acheteur {i:04}")}),
         );
     }
-    let zebre = w
-        .api
-        .post(
-            "/api/v1/organisations",
-            json!({"kind": "buyer", "name": "Zèbre Métropole"}),
-        )["id"]
+    let zebre = w.api.post(
+        "/api/v1/organisations",
+        json!({"kind": "buyer", "name": "Zèbre Métropole"}),
+    )["id"]
         .as_i64()
         .unwrap();
     let b = &stage.browser;
