@@ -230,6 +230,12 @@ fn lots_and_a_buyer_beyond_the_first_thousand_in_the_browser() {
     )["id"]
         .as_i64()
         .unwrap();
+    for i in 1..=1001 {
+        w.api.post(
+            "/api/v1/organisations",
+            json!({"kind": "contractor", "name": format!("Entreprise {i:04}")}),
+        );
+    }
     let b = &stage.browser;
     stage.login(FACILITATOR);
     shows(&stage, "");
@@ -280,4 +286,21 @@ fn lots_and_a_buyer_beyond_the_first_thousand_in_the_browser() {
     check_page(b, "contract-new-lots-filter");
     b.script("document.querySelector('fieldset.line').scrollIntoView(); return 0;");
     check_page(b, "contract-new-lots");
+
+    // The clause's assignment form: its GET filter.
+    b.go(&stage.at(&format!("/clauses/{}", w.clause)));
+    shows(&stage, "Trouver l'entreprise par son nom");
+    b.type_into("#q-contractor", "entreprise 1001\u{E007}");
+    shows(&stage, "ne montre que les organisations");
+    let options = b.script("return document.querySelectorAll('#f-contractor_id option').length;");
+    assert_eq!(options, json!(2), "the placeholder and Entreprise 1001");
+    b.script("document.querySelector('#q-contractor').scrollIntoView(); return 0;");
+    check_page(b, "clause-assign-filter");
+
+    // The accounts page, for an administrator.
+    stage.logout();
+    stage.login("admin@navigateur.test");
+    b.go(&stage.at("/admin/users"));
+    shows(&stage, "Filtrer les organisations proposées");
+    check_page(b, "admin-users-filter");
 }
