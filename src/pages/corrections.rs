@@ -1280,6 +1280,62 @@ mod tests {
         );
     }
 
+    fn lots() -> Field {
+        Field::rows(
+            "lots",
+            "Lots",
+            Rows {
+                columns: vec![
+                    Field::new("number", "Numéro", Kind::Int).required(),
+                    Field::new("amount_eur", "Montant", Kind::Money),
+                ],
+                item: "Lot",
+                blank: "Nouveau lot",
+                remove: "Retirer ce lot",
+                words: |v| v.to_string(),
+            },
+        )
+    }
+
+    #[test]
+    fn lines_left_as_they_were_are_not_sent_and_errors_find_their_line() {
+        let record = serde_json::json!({"lots": [
+            {"number": 1, "amount_eur": 12500.5}, {"number": 2, "amount_eur": null}
+        ]});
+        let fields = vec![lots()];
+        let mut form = values_of(&fields, &record);
+        assert_eq!(
+            form["lots[0].amount_eur"],
+            vec!["12\u{202f}500,50".to_string()]
+        );
+        assert!(body_of(&fields, &form, &record, Body::Changes)
+            .unwrap()
+            .is_empty());
+        // Line 0 taken out, a blank line 2 filled: the body's line 1 is the form's line 2.
+        form.insert("lots[0].remove".into(), vec!["on".into()]);
+        form.insert("lots[2].number".into(), vec!["3".into()]);
+        form.insert("lots[2].amount_eur".into(), vec!["0,5".into()]);
+        let body = body_of(&fields, &form, &record, Body::Changes).unwrap();
+        assert_eq!(
+            Value::Object(body),
+            serde_json::json!({"lots": [{"number": 2}, {"number": 3, "amount_eur": 0.5}]})
+        );
+        let kept = rows_typed(&fields[0], &form).unwrap();
+        let lines = BTreeMap::from([("lots", kept.iter().map(|(i, _)| *i).collect())]);
+        assert_eq!(
+            row_error_key("lots[1].amount_eur", &fields, &lines).as_deref(),
+            Some("lots[2].amount_eur")
+        );
+        assert_eq!(
+            row_error_key("lots", &fields, &lines).as_deref(),
+            Some("lots")
+        );
+        // A line beyond the limit is refused, not read.
+        form.insert(format!("lots[{ROWS_MAX}].number"), vec!["9".into()]);
+        let broken = body_of(&fields, &form, &record, Body::Changes).unwrap_err();
+        assert_eq!(broken[0].code, "list_too_long");
+    }
+
     #[test]
     fn an_action_sends_what_is_filled() {
         let form = typed(&[("title", "Avenant"), ("amount_eur", ""), ("reason", "Prix")]);
