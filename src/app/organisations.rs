@@ -210,6 +210,69 @@ pub fn list_organisations(
     Ok(store::list(conn, structure_id, kind, limit, offset)?)
 }
 
+/// An organisation a form's select offers.
+#[derive(Debug, Clone)]
+pub struct OrgChoice {
+    pub id: OrganisationId,
+    pub kind: OrganisationKind,
+    pub name: String,
+}
+
+/// What a form's select of organisations offers: at most `max` of them, and whether others
+/// match too (then the form asks for a part of the name).
+#[derive(Debug, Clone, Default)]
+pub struct OrgChoices {
+    pub list: Vec<OrgChoice>,
+    pub more: bool,
+}
+
+/// The organisations of the structure of these kinds whose name holds every word of `query`
+/// (case and accents ignored; empty: all), by name, the first `max`. Those of `keep` (the
+/// one the record has, the one chosen in the form) are always offered, whatever their rank
+/// or name: a filter never drops what a form holds. A structure may hold tens of thousands
+/// of organisations; their names are read whole (id, kind, name), none is sent beyond `max`.
+pub fn org_choices(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    kinds: &[OrganisationKind],
+    query: &str,
+    keep: &[OrganisationId],
+    max: usize,
+) -> AppResult<OrgChoices> {
+    let key = crate::domain::search::search_key(query);
+    let all = store::names(conn, structure_id)?;
+    let mut matching: Vec<(String, &(OrganisationId, OrganisationKind, String))> = all
+        .iter()
+        .filter(|(_, kind, name)| {
+            kinds.contains(kind) && crate::domain::search::holds_words(name, &key)
+        })
+        .map(|o| (crate::domain::search::search_key(&o.2), o))
+        .collect();
+    matching.sort_by(|a, b| (&a.0, a.1 .0).cmp(&(&b.0, b.1 .0)));
+    let more = matching.len() > max;
+    matching.truncate(max);
+    let mut list: Vec<&(OrganisationId, OrganisationKind, String)> =
+        matching.into_iter().map(|(_, o)| o).collect();
+    for id in keep {
+        if !list.iter().any(|o| o.0 == *id) {
+            if let Some(o) = all.iter().find(|o| o.0 == *id) {
+                list.insert(0, o);
+            }
+        }
+    }
+    Ok(OrgChoices {
+        list: list
+            .into_iter()
+            .map(|(id, kind, name)| OrgChoice {
+                id: *id,
+                kind: *kind,
+                name: name.clone(),
+            })
+            .collect(),
+        more,
+    })
+}
+
 /// One organisation of the structure, or not found.
 pub fn organisation(
     conn: &mut Conn,

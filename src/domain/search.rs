@@ -52,6 +52,14 @@ pub fn search_key(text: &str) -> String {
     out
 }
 
+/// Whether a name holds every word typed (`query_key`, already a `search_key`) anywhere in
+/// it, case and accents ignored: how a long list of organisations is narrowed on a form
+/// ("ville paris" finds « Ville de Paris »). Nothing typed: every name.
+pub fn holds_words(name: &str, query_key: &str) -> bool {
+    let key = search_key(name);
+    query_key.split_whitespace().all(|w| key.contains(w))
+}
+
 /// The bounds of the keys that start with `prefix`, for an index range: `key >= low AND
 /// key < high` (byte order: SQLite's, and PostgreSQL's "C" collation of the key columns).
 /// `None` for an empty prefix.
@@ -77,6 +85,18 @@ mod tests {
         assert_eq!(search_key("LŒUVRE-Müller"), "loeuvre-muller");
         assert_eq!(search_key("N’Diaye"), "n'diaye");
         assert_eq!(search_key("Ça"), "ca");
+    }
+
+    #[test]
+    fn a_name_holds_the_words_typed_in_any_order() {
+        let q = search_key("  paris VILLE ");
+        assert!(holds_words("Ville de Paris", &q));
+        assert!(holds_words(
+            "Société d'économie mixte",
+            &search_key("ECONOMIE soci")
+        ));
+        assert!(!holds_words("Ville de Lyon", &q));
+        assert!(holds_words("N'importe laquelle", ""));
     }
 
     #[test]

@@ -24,8 +24,8 @@ use crate::db::Db;
 use crate::domain::ids::{OrganisationId, UserId};
 use crate::domain::limits::{Email, Password};
 use crate::domain::rule::Violation;
-use crate::domain::vocabulary::OrganisationKind;
 use crate::error::ApiError;
+use crate::pages::corrections_records::{ACCOUNT_ORGANISATIONS, ORG_CHOICES_MAX};
 use crate::pages::{notice, Exit, FieldErrors, Html, PageView, Visitor};
 use crate::reminders::Mailer;
 
@@ -84,6 +84,8 @@ struct UsersPage {
     users: Vec<UserLine>,
     roles: Vec<Choice>,
     organisations: Vec<Choice>,
+    /// The filter of the organisations' selects (`?org_q=`), past 1 000 of them.
+    org_filter: Option<crate::pages::corrections::Filter>,
     form: NewAccount,
     /// Errors by field: `email`, `role`, `organisation_id`, `password`, `""`; those of an
     /// account's line under `u{id}`.
@@ -91,20 +93,40 @@ struct UsersPage {
 }
 
 /// The accounts and the choices of the forms.
+/// The accounts and the choices of the forms; `org_q`: what narrows the organisations'
+/// selects (each account's own organisation, and the one typed, always offered).
 async fn users_page(
     db: &Db,
     caller: &Caller,
     form: NewAccount,
     errors: FieldErrors,
+    org_q: &str,
 ) -> Result<UsersPage, ApiError> {
     let (sid, me) = (caller.structure_id, caller.user_id);
-    let (list, orgs) = db
+    let query = org_q.trim().to_string();
+    let typed = form.organisation_id.trim().parse().ok().map(OrganisationId);
+    let q = query.clone();
+    let (list, found) = db
         .run(move |c| {
             let (list, _) = users::list_users(c, sid, MOST_USERS, 0)?;
-            let (orgs, _) = crate::app::organisations::list_organisations(c, sid, None, 1000, 0)?;
-            Ok((list, orgs))
+            let keep: Vec<OrganisationId> = list
+                .iter()
+                .filter_map(|u| u.organisation_id)
+                .chain(typed)
+                .collect();
+            let found = crate::app::organisations::org_choices(
+                c,
+                sid,
+                ACCOUNT_ORGANISATIONS,
+                &q,
+                &keep,
+                ORG_CHOICES_MAX,
+            )?;
+            Ok::<_, crate::app::AppError>((list, found))
         })
         .await?;
+    let org_filter = crate::pages::corrections::Filter::of(&query, found.more, ORG_CHOICES_MAX);
+    let orgs = found.list;
     let name_of = |id: OrganisationId| {
         orgs.iter()
             .find(|o| o.id == id)
@@ -129,14 +151,6 @@ async fn users_page(
         .collect();
     let organisations = orgs
         .iter()
-        .filter(|o| {
-            matches!(
-                o.kind,
-                OrganisationKind::Contractor
-                    | OrganisationKind::InsertionStructure
-                    | OrganisationKind::Funder
-            )
-        })
         .map(|o| Choice {
             value: o.id.0.to_string(),
             label: format!("{} ({})", o.name, o.kind.label()),
@@ -153,6 +167,7 @@ async fn users_page(
         users,
         roles,
         organisations,
+        org_filter,
         form,
         errors,
     })
@@ -168,23 +183,42 @@ async fn show_users(
     status: Status,
     done: Option<&str>,
 ) -> Result<Html, Exit> {
-    let page = users_page(db, caller, form, errors)
+    show_users_filtered(visitor, caller, db, form, errors, status, done, "").await
+}
+
+/// The users page, its organisations' selects narrowed by `org_q`.
+#[allow(clippy::too_many_arguments)]
+async fn show_users_filtered(
+    visitor: &Visitor,
+    caller: &Caller,
+    db: &Db,
+    form: NewAccount,
+    errors: FieldErrors,
+    status: Status,
+    done: Option<&str>,
+    org_q: &str,
+) -> Result<Html, Exit> {
+    let page = users_page(db, caller, form, errors, org_q)
         .await
         .map_err(|e| visitor.problem(e))?;
     let view = PageView::new("admin_users.html", USERS_TITLE, USERS_PATH, page);
     Ok(view.notice(notice(done)).render(visitor, caller, status))
 }
 
-/// GET /admin/users — an administrator: the structure's accounts with the forms to create
-/// one (or invite it to choose its password), change a role, switch it off or on.
-#[rocket::get("/admin/users?<fait>")]
+/// GET /admin/users?org_q= — an administrator: the structure's accounts with the forms to
+/// create one (or invite it to choose its password), change a role, switch it off or on;
+/// past 1 000 organisations, `org_q` narrows their selects by name.
+#[rocket::get("/admin/users?<fait>&<org_q>")]
 pub async fn users_list(
     visitor: Visitor,
     fait: Option<&str>,
+    org_q: Option<&str>,
     db: &State<Db>,
 ) -> Result<Html, Exit> {
     let caller = visitor.require(&[Role::Admin])?;
-    show_users(
+    // A filter longer than any name finds nothing: cut, not refused.
+    let org_q: String = org_q.unwrap_or("").chars().take(200).collect();
+    show_users_filtered(
         &visitor,
         &caller,
         db,
@@ -192,6 +226,7 @@ pub async fn users_list(
         FieldErrors::default(),
         Status::Ok,
         fait,
+        &org_q,
     )
     .await
 }

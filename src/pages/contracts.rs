@@ -32,14 +32,18 @@ use crate::domain::vocabulary::{AssignmentRole, ClauseStatus, OrganisationKind};
 use crate::error::ApiError;
 use crate::pages::candidates;
 use crate::pages::contractor::{role_words, status_words};
+use crate::pages::corrections::{
+    field_views, filtering, row_error_key, rows_typed, values_posted, FieldView, Filter, Values,
+};
+use crate::pages::corrections_records::lots_field;
 use crate::pages::{notice, parse_hours_input, render, Exit, FieldErrors, Html, PageView, Visitor};
 use crate::store::clauses::ClauseView;
 use crate::store::contracts::ContractView;
 
 /// Contracts shown on a page of the list.
 const PAGE_SIZE: i64 = 50;
-/// Most organisations offered in a choice (buyers, contractors).
-const CHOICES_MAX: i64 = 1000;
+/// Most organisations offered in a choice (buyers, contractors); past them, a filter.
+const CHOICES_MAX: usize = crate::pages::corrections_records::ORG_CHOICES_MAX;
 /// Most milestones shown on a clause's page.
 const MILESTONES_MAX: i64 = 200;
 
@@ -321,11 +325,9 @@ pub async fn list(
         .render(&visitor, &caller, Status::Ok))
 }
 
-/// The new contract form, as typed.
-#[derive(FromForm, Default, Serialize, Clone)]
+/// The new contract form, as typed (its lots are read from the posted values).
+#[derive(Default, Serialize, Clone)]
 pub struct ContractForm {
-    #[serde(skip)]
-    csrf_token: Option<String>,
     buyer_id: Option<String>,
     reference: Option<String>,
     title: Option<String>,
@@ -342,6 +344,39 @@ pub struct ContractForm {
     clause_environnementale: Option<String>,
     /// The checkbox "critère environnemental" (`environmental_considerations`).
     critere_environnemental: Option<String>,
+    /// What the filters of the buyer's and the holder's selects hold.
+    buyer_id_q: Option<String>,
+    holder_id_q: Option<String>,
+}
+
+impl ContractForm {
+    /// The form as posted.
+    fn of(values: &Values) -> ContractForm {
+        let get = |name: &str| values.get(name).and_then(|v| v.first()).cloned();
+        ContractForm {
+            buyer_id: get("buyer_id"),
+            reference: get("reference"),
+            title: get("title"),
+            kind: get("kind"),
+            cpv_code: get("cpv_code"),
+            amount_eur: get("amount_eur"),
+            notified_on: get("notified_on"),
+            starts_on: get("starts_on"),
+            ends_on: get("ends_on"),
+            holder_id: get("holder_id"),
+            clause_sociale: get("clause_sociale"),
+            clause_environnementale: get("clause_environnementale"),
+            critere_environnemental: get("critere_environnemental"),
+            buyer_id_q: get("buyer_id_q"),
+            holder_id_q: get("holder_id_q"),
+        }
+    }
+}
+
+/// The lots of a new contract, as the API reads them.
+#[derive(serde::Deserialize)]
+struct LotsBody {
+    lots: Vec<crate::app::contracts::LotInput>,
 }
 
 /// An organisation offered in a select.
@@ -356,37 +391,56 @@ struct NewContractPage {
     form: ContractForm,
     errors: FieldErrors,
     buyers: Vec<OrgChoice>,
+    buyer_filter: Option<Filter>,
     contractors: Vec<OrgChoice>,
+    holder_filter: Option<Filter>,
     kinds: Vec<Choice>,
+    /// The lots' lines (one field: `record_fields` draws it).
+    lots: Vec<FieldView>,
+    /// A select has a filter: the form's first button is its main one (hidden).
+    filtered: bool,
 }
 
-/// The structure's organisations of these kinds, by name, for a select.
+/// The structure's buyers (else contractors and insertion structures), by name, for a
+/// select: at most `CHOICES_MAX`, narrowed by what its filter holds, `keep` (the one
+/// chosen) always among them; and the filter to show.
 async fn org_choices(
     visitor: &Visitor,
     caller: &Caller,
     db: &Db,
     buyers: bool,
-) -> Result<Vec<OrgChoice>, Exit> {
+    query: Option<&str>,
+    keep: Option<&str>,
+) -> Result<(Vec<OrgChoice>, Option<Filter>), Exit> {
     let sid = caller.structure_id;
-    let (mut list, _) = db
-        .run(move |c| organisations::list_organisations(c, sid, None, CHOICES_MAX, 0))
+    let kinds: &'static [OrganisationKind] = if buyers {
+        &[OrganisationKind::Buyer]
+    } else {
+        &[
+            OrganisationKind::Contractor,
+            OrganisationKind::InsertionStructure,
+        ]
+    };
+    let query = query.unwrap_or("").trim().to_string();
+    let keep: Vec<OrganisationId> = keep
+        .and_then(|k| k.trim().parse().ok())
+        .map(OrganisationId)
+        .into_iter()
+        .collect();
+    let q = query.clone();
+    let found = db
+        .run(move |c| organisations::org_choices(c, sid, kinds, &q, &keep, CHOICES_MAX))
         .await
         .map_err(|e| visitor.problem(e.into()))?;
-    list.retain(|o| {
-        if buyers {
-            o.kind == OrganisationKind::Buyer
-        } else {
-            o.kind.delivers_hours()
-        }
-    });
-    list.sort_by_key(|a| a.name.to_lowercase());
-    Ok(list
+    let list = found
+        .list
         .into_iter()
         .map(|o| OrgChoice {
             id: o.id.0,
             name: o.name,
         })
-        .collect())
+        .collect();
+    Ok((list, Filter::of(&query, found.more, CHOICES_MAX)))
 }
 
 async fn new_contract_page(
@@ -394,15 +448,38 @@ async fn new_contract_page(
     caller: &Caller,
     db: &Db,
     form: ContractForm,
+    values: &Values,
     errors: FieldErrors,
     status: Status,
 ) -> Result<Html, Exit> {
+    let (buyers, buyer_filter) = org_choices(
+        visitor,
+        caller,
+        db,
+        true,
+        form.buyer_id_q.as_deref(),
+        form.buyer_id.as_deref(),
+    )
+    .await?;
+    let (contractors, holder_filter) = org_choices(
+        visitor,
+        caller,
+        db,
+        false,
+        form.holder_id_q.as_deref(),
+        form.holder_id.as_deref(),
+    )
+    .await?;
     let data = NewContractPage {
         form,
         errors,
-        buyers: org_choices(visitor, caller, db, true).await?,
-        contractors: org_choices(visitor, caller, db, false).await?,
+        filtered: buyer_filter.is_some() || holder_filter.is_some(),
+        buyers,
+        buyer_filter,
+        contractors,
+        holder_filter,
         kinds: choices(CONTRACT_KIND_LABELS),
+        lots: field_views(&[lots_field()], values),
     };
     let view = PageView::new("contract_new.html", "Nouveau marché", CONTRACTS_PATH, data);
     Ok(view.render(visitor, caller, status))
@@ -422,15 +499,28 @@ pub async fn new_contract(visitor: Visitor, db: &State<Db>) -> Result<Html, Exit
         &caller,
         db,
         form,
+        &Values::new(),
         FieldErrors::default(),
         Status::Ok,
     )
     .await
 }
 
-/// The contract of a form, or every broken rule of its fields.
-fn read_contract(f: &ContractForm) -> Result<ContractInput, Vec<Violation>> {
+/// The contract of a form, or every broken rule of its fields; with the form's line of each
+/// lot sent (the API names a lot by its place in the list sent: `lots[0]`).
+fn read_contract(
+    f: &ContractForm,
+    values: &Values,
+) -> (Result<ContractInput, ApiError>, Vec<usize>) {
     let mut errors = Vec::new();
+    let lots = match rows_typed(&lots_field(), values) {
+        Ok(kept) => Some(kept),
+        Err(list) => {
+            errors.extend(list);
+            None
+        }
+    };
+    let lines: Vec<usize> = lots.iter().flatten().map(|(i, _)| *i).collect();
     let buyer_id = chosen_org("buyer_id", &f.buyer_id, &mut errors);
     let reference = text::<Code>("reference", &f.reference, true, &mut errors);
     let title = text("title", &f.title, true, &mut errors);
@@ -451,8 +541,16 @@ fn read_contract(f: &ContractForm) -> Result<ContractInput, Vec<Violation>> {
         None => Vec::new(),
     };
     let environmental = environmental_of(f);
-    match (buyer_id, reference, title, kind) {
-        (Some(buyer_id), Some(reference), Some(title), Some(kind)) if errors.is_empty() => {
+    let lots = lots.map(|kept| {
+        let body =
+            serde_json::json!({"lots": kept.into_iter().map(|(_, v)| v).collect::<Vec<_>>()});
+        crate::api::body::parse_json::<LotsBody>(body.to_string().as_bytes())
+    });
+    let input = match (buyer_id, reference, title, kind, lots) {
+        (_, _, _, _, Some(Err(e))) => Err(e),
+        (Some(buyer_id), Some(reference), Some(title), Some(kind), Some(Ok(lots)))
+            if errors.is_empty() =>
+        {
             Ok(ContractInput {
                 buyer_id,
                 reference,
@@ -466,28 +564,46 @@ fn read_contract(f: &ContractForm) -> Result<ContractInput, Vec<Violation>> {
                 duration_months: None,
                 social_considerations: social,
                 environmental_considerations: environmental,
-                lots: Vec::new(),
+                lots: lots.lots,
                 holder_ids,
             })
         }
-        _ => Err(errors),
-    }
+        _ => Err(AppError::Invalid(errors).into()),
+    };
+    (input, lines)
 }
 
 /// POST /contracts/new — staff: records the contract (the use case of
 /// `POST /api/v1/contracts`), then its page; refused, the form again with each error beside
 /// its field (422, or 409 for a reference the buyer already has), nothing stored.
-#[rocket::post("/contracts/new", data = "<form>")]
+#[rocket::post("/contracts/new", data = "<body>")]
 pub async fn create_contract(
     visitor: Visitor,
-    form: Option<Form<ContractForm>>,
+    body: String,
     origin: RequestOrigin,
     db: &State<Db>,
 ) -> Result<Exit, Exit> {
     let caller = visitor.staff()?;
-    let form = form.map(Form::into_inner).unwrap_or_default();
-    visitor.check_form(&origin, &caller, form.csrf_token.as_deref())?;
-    let refused: ApiError = match read_contract(&form) {
+    let values = values_posted(&body);
+    let token = values.get("csrf_token").and_then(|t| t.first());
+    visitor.check_form(&origin, &caller, token.map(String::as_str))?;
+    let form = ContractForm::of(&values);
+    if filtering(["buyer_id", "holder_id"], &values) {
+        // A select narrowed, everything else as typed; nothing written.
+        let page = new_contract_page(
+            &visitor,
+            &caller,
+            db,
+            form,
+            &values,
+            FieldErrors::default(),
+            Status::Ok,
+        )
+        .await?;
+        return Ok(Exit::Page(page));
+    }
+    let (input, lines) = read_contract(&form, &values);
+    let refused: ApiError = match input {
         Ok(input) => {
             let sid = caller.structure_id;
             match db
@@ -503,12 +619,19 @@ pub async fn create_contract(
                 Err(e) => e.into(),
             }
         }
-        Err(broken) => AppError::Invalid(broken).into(),
+        Err(e) => e,
     };
     if !matches!(refused.status, 409 | 422) {
         return Err(visitor.problem(refused));
     }
-    let mut errors = errors_of(&refused, "");
+    // A lot's error beside its line of the form.
+    let lots = [lots_field()];
+    let lines = std::collections::BTreeMap::from([("lots", lines)]);
+    let mut errors = FieldErrors::default();
+    for (field, message) in errors_of(&refused, "").0 {
+        let key = row_error_key(&field, &lots, &lines).unwrap_or(field);
+        errors.0.entry(key).or_insert(message);
+    }
     // The holder is one select in the form, the first of the API's list.
     if let Some(m) = errors.0.remove("holder_ids[0]") {
         errors.0.insert("holder_id".into(), m);
@@ -517,7 +640,7 @@ pub async fn create_contract(
         errors.0.insert("clause_sociale".into(), m);
     }
     let status = refused_status(&refused);
-    let page = new_contract_page(&visitor, &caller, db, form, errors, status).await?;
+    let page = new_contract_page(&visitor, &caller, db, form, &values, errors, status).await?;
     Ok(Exit::Page(page))
 }
 
@@ -1062,6 +1185,8 @@ struct MilestoneRow {
 /// What the forms of a clause's page held when refused, with their errors.
 #[derive(Serialize, Default)]
 struct ClauseForms {
+    /// What narrows the contractors' select (`?org_q=`), past 1 000 of them.
+    org_q: Option<String>,
     assignment: AssignmentForm,
     assignment_errors: FieldErrors,
     milestone: MilestoneForm,
@@ -1110,6 +1235,7 @@ struct ClausePage {
     milestones: Vec<MilestoneRow>,
     milestones_total: i64,
     contractors: Vec<OrgChoice>,
+    contractor_filter: Option<Filter>,
     roles: Vec<Choice>,
     may_assign: bool,
     may_activate: bool,
@@ -1143,7 +1269,15 @@ async fn clause_page(
         })
         .await
         .map_err(|e| visitor.problem(e.into()))?;
-    let contractors = org_choices(visitor, caller, db, false).await?;
+    let (contractors, contractor_filter) = org_choices(
+        visitor,
+        caller,
+        db,
+        false,
+        forms.org_q.as_deref(),
+        forms.assignment.contractor_id.as_deref(),
+    )
+    .await?;
     let figures = &progress.progress;
     let (words, class) = status_words(figures.progress.status);
     let assignments = view
@@ -1220,6 +1354,7 @@ async fn clause_page(
             .collect(),
         milestones_total,
         contractors,
+        contractor_filter,
         roles: AssignmentRole::ALL
             .iter()
             .map(|r| Choice {
@@ -1239,18 +1374,24 @@ async fn clause_page(
     Ok(PageView::new("clause.html", title, CONTRACTS_PATH, page))
 }
 
-/// GET /clauses/{id} — staff: the clause, its progress today, its assignments, the forms to
-/// assign hours, change its status and add milestones.
-#[rocket::get("/clauses/<id>?<fait>")]
+/// GET /clauses/{id}?org_q= — staff: the clause, its progress today, its assignments, the
+/// forms to assign hours, change its status and add milestones; past 1 000 contractors,
+/// `org_q` narrows the assignment's select by name.
+#[rocket::get("/clauses/<id>?<fait>&<org_q>")]
 pub async fn show_clause(
     visitor: Visitor,
     id: ClauseId,
     fait: Option<&str>,
+    org_q: Option<&str>,
     db: &State<Db>,
     config: &State<Config>,
 ) -> Result<Html, Exit> {
     let caller = visitor.staff()?;
-    let view = clause_page(&visitor, &caller, db, config, id, ClauseForms::default()).await?;
+    let forms = ClauseForms {
+        org_q: org_q.map(|q| q.chars().take(200).collect()),
+        ..ClauseForms::default()
+    };
+    let view = clause_page(&visitor, &caller, db, config, id, forms).await?;
     Ok(view
         .notice(notice(fait))
         .render(&visitor, &caller, Status::Ok))

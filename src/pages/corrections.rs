@@ -56,6 +56,9 @@ pub enum Kind {
     Check,
     /// Codes of a list, as checkboxes (a JSON array of strings).
     Codes,
+    /// A list of objects, one line of inputs each (a contract's lots): `Field::rows` says
+    /// its columns. Sent whole when one line changed.
+    Rows,
 }
 
 impl Kind {
@@ -68,6 +71,7 @@ impl Kind {
             Kind::Code | Kind::Id => "select",
             Kind::Check => "check",
             Kind::Codes => "checks",
+            Kind::Rows => "rows",
         }
     }
 }
@@ -89,6 +93,73 @@ pub fn choices(list: &CodeList) -> Vec<Choice> {
         .collect()
 }
 
+/// Most lines a list field takes from a form (the lots of a contract).
+pub const ROWS_MAX: usize = 100;
+/// Blank lines a list field offers after its last filled one: lines are added this way,
+/// without JavaScript.
+const BLANK_ROWS: usize = 2;
+
+/// The columns of a list field, and how its lines are named.
+#[derive(Clone)]
+pub struct Rows {
+    /// One input each on every line: `name` is the key of the line's object.
+    pub columns: Vec<Field>,
+    /// The legend of a filled line, followed by its first column ("Lot" → « Lot 2 »).
+    pub item: &'static str,
+    /// The legend of a blank line.
+    pub blank: &'static str,
+    /// The label of the checkbox taking a line out.
+    pub remove: &'static str,
+    /// A line (its JSON object) in French words, for the history and the 412 page.
+    pub words: fn(&Value) -> String,
+}
+
+/// The filter of a long select (organisations): what was typed to narrow it (sent as
+/// `<field>_q`) and the sentence saying how the list is narrowed.
+#[derive(Clone, Serialize, Debug)]
+pub struct Filter {
+    pub query: String,
+    pub hint: String,
+}
+
+impl Filter {
+    /// The filter of a select of `max` choices at most: `None` when every choice fits and
+    /// nothing was typed (no filter shown).
+    pub fn of(query: &str, more: bool, max: usize) -> Option<Filter> {
+        let query = query.trim().to_string();
+        let max = format_hundredths_fr(max as i64 * 100, false);
+        let hint = match (query.is_empty(), more) {
+            (true, false) => return None,
+            (true, true) => {
+                format!("Plus de {max} organisations\u{a0}: tapez une partie du nom pour filtrer.")
+            }
+            (false, true) => format!(
+                "Plus de {max} organisations ont «\u{a0}{query}\u{a0}» dans leur nom\u{a0}: précisez-le."
+            ),
+            (false, false) => format!(
+                "La liste ne montre que les organisations dont le nom contient «\u{a0}{query}\u{a0}»\u{a0}; videz le filtre pour les revoir toutes."
+            ),
+        };
+        Some(Filter { query, hint })
+    }
+}
+
+/// What a form's filter of `field` holds (`<field>_q`), trimmed.
+pub fn filter_typed(posted: &str, field: &str) -> String {
+    one(&values_posted(posted), &format!("{field}_q"))
+}
+
+/// Whether a posted form asks for one of its selects (`names`) to be narrowed rather than
+/// written: its « Filtrer » button, or a filter changed since the page was drawn (Enter
+/// pressed in it sends the form's first button, its main one).
+pub fn filtering<'a>(names: impl IntoIterator<Item = &'a str>, typed: &Values) -> bool {
+    !one(typed, "filtrer").is_empty()
+        || names.into_iter().any(|name| {
+            let q = format!("{name}_q");
+            typed.contains_key(&q) && one(typed, &q) != one(typed, &format!("{q}_shown"))
+        })
+}
+
 /// A field of a form.
 #[derive(Clone)]
 pub struct Field {
@@ -104,6 +175,10 @@ pub struct Field {
     /// A field of the record (false: what the action asks besides, such as its reason,
     /// which a 412 keeps as typed).
     pub of_record: bool,
+    /// The columns of a `Kind::Rows` field.
+    pub rows: Option<Rows>,
+    /// The filter of a select whose choices are narrowed (organisations).
+    pub filter: Option<Filter>,
 }
 
 impl Field {
@@ -116,7 +191,22 @@ impl Field {
             hint: "",
             choices: Vec::new(),
             of_record: true,
+            rows: None,
+            filter: None,
         }
+    }
+
+    /// A list of objects, one line of inputs each.
+    pub fn rows(name: &'static str, label: &'static str, rows: Rows) -> Field {
+        let mut f = Field::new(name, label, Kind::Rows);
+        f.rows = Some(rows);
+        f
+    }
+
+    /// A select narrowed by a filter (`None`: every choice shown, no filter).
+    pub fn filter(mut self, filter: Option<Filter>) -> Field {
+        self.filter = filter;
+        self
     }
 
     pub fn required(mut self) -> Field {
@@ -153,17 +243,107 @@ impl Field {
 /// What a form holds: each field's values as typed (several for checkboxes).
 pub type Values = BTreeMap<String, Vec<String>>;
 
-/// The values of a record's JSON as its form shows them.
+/// The values of a record's JSON as its form shows them (a list field: its marker, sent
+/// by the form as the checkboxes' one, and each line's cells).
 pub fn values_of(fields: &[Field], record: &Value) -> Values {
-    fields
-        .iter()
-        .map(|f| {
-            (
-                f.name.to_string(),
-                shown_input(f.kind, at_path(record, f.name)),
-            )
-        })
-        .collect()
+    let mut out = Values::new();
+    for f in fields {
+        let value = at_path(record, f.name);
+        let Some(rows) = &f.rows else {
+            out.insert(f.name.to_string(), shown_input(f.kind, value));
+            continue;
+        };
+        out.insert(f.name.to_string(), vec![String::new()]);
+        for (i, item) in value.as_array().into_iter().flatten().enumerate() {
+            for c in &rows.columns {
+                let cell = item.get(c.name).unwrap_or(&Value::Null);
+                out.insert(row_key(f.name, i, c.name), shown_input(c.kind, cell));
+            }
+        }
+    }
+    out
+}
+
+/// The form name of a cell of a list field: `lots[2].amount_eur`, as the API names it.
+fn row_key(name: &str, line: usize, column: &str) -> String {
+    format!("{name}[{line}].{column}")
+}
+
+/// How many lines of a list field a form sent (its highest line, plus one).
+fn rows_sent(f: &Field, typed: &Values) -> Result<usize, Violation> {
+    let prefix = format!("{}[", f.name);
+    let mut n = 0;
+    for key in typed.keys() {
+        let Some(rest) = key.strip_prefix(&prefix) else {
+            continue;
+        };
+        match rest.split(']').next().map(str::parse::<usize>) {
+            Some(Ok(i)) if i < ROWS_MAX => n = n.max(i + 1),
+            Some(Ok(_)) => {
+                return Err(Violation::new(f.name, "list_too_long").with("max", ROWS_MAX))
+            }
+            _ => {}
+        }
+    }
+    Ok(n)
+}
+
+/// The lines of a list field as typed: each one kept (neither emptied nor taken out) with
+/// its line in the form and its JSON object; or the rules they break, each named by its
+/// line in the form (`lots[2].amount_eur`).
+pub fn rows_typed(f: &Field, typed: &Values) -> Result<Vec<(usize, Value)>, Vec<Violation>> {
+    let Some(rows) = &f.rows else {
+        return Ok(Vec::new());
+    };
+    let n = rows_sent(f, typed).map_err(|v| vec![v])?;
+    let none = Vec::new();
+    let mut kept = Vec::new();
+    let mut broken = Vec::new();
+    for i in 0..n {
+        let cell = |c: &str| typed.get(&row_key(f.name, i, c)).unwrap_or(&none);
+        let filled = |c: &str| cell(c).iter().any(|v| !v.trim().is_empty());
+        if filled("remove") || !rows.columns.iter().any(|c| filled(c.name)) {
+            continue;
+        }
+        let mut object = Map::new();
+        for c in &rows.columns {
+            match typed_json(c, cell(c.name)) {
+                Ok(Some(v)) => {
+                    object.insert(c.name.to_string(), v);
+                }
+                Ok(None) if c.required => {
+                    broken.push(Violation::new(row_key(f.name, i, c.name), "required"))
+                }
+                Ok(None) => {}
+                Err(mut v) => {
+                    v.field = row_key(f.name, i, c.name);
+                    broken.push(v);
+                }
+            }
+        }
+        kept.push((i, Value::Object(object)));
+    }
+    if broken.is_empty() {
+        Ok(kept)
+    } else {
+        Err(broken)
+    }
+}
+
+/// A list field's lines in French words (the 412 page).
+fn rows_words(f: &Field, typed: &Values) -> String {
+    let Some(rows) = &f.rows else {
+        return String::new();
+    };
+    match rows_typed(f, typed) {
+        Ok(kept) if kept.is_empty() => "(aucun)".to_string(),
+        Ok(kept) => kept
+            .iter()
+            .map(|(_, v)| (rows.words)(v))
+            .collect::<Vec<_>>()
+            .join(" ; "),
+        Err(_) => "(saisie à corriger)".to_string(),
+    }
 }
 
 /// The value at a field's name in a record: `a.b` is key `b` of object `a`.
@@ -313,6 +493,23 @@ pub fn body_of(
         if how == Body::Changes && f.of_record && !typed.contains_key(f.name) {
             continue;
         }
+        if f.rows.is_some() {
+            match rows_typed(f, typed) {
+                Err(list) => broken.extend(list),
+                Ok(kept) => {
+                    let value = Value::Array(kept.into_iter().map(|(_, v)| v).collect());
+                    // Lines compared with the record's read the same way: lots left as they
+                    // were are not sent, and write no history line.
+                    let now = rows_typed(f, &values_of(std::slice::from_ref(f), current))
+                        .map(|k| Value::Array(k.into_iter().map(|(_, v)| v).collect()));
+                    let unchanged = how == Body::Changes && now.is_ok_and(|now| same(&now, &value));
+                    if !unchanged {
+                        body.insert(f.name.to_string(), value);
+                    }
+                }
+            }
+            continue;
+        }
         let values = typed.get(f.name).unwrap_or(&none);
         let value = match typed_json(f, values) {
             Ok(v) => v,
@@ -380,6 +577,89 @@ pub struct FieldView {
     choices: Vec<Choice>,
     /// A number typed: the keyboard to show.
     decimal: bool,
+    /// The lines of a list field, as typed, then blank ones.
+    rows: Vec<RowView>,
+    filter: Option<Filter>,
+}
+
+/// A line of a list field as the form draws it.
+#[derive(Serialize)]
+pub struct RowView {
+    legend: String,
+    /// The checkbox taking the line out (a filled line only), its name, id and label.
+    remove: Option<(String, String, &'static str)>,
+    removed: bool,
+    cells: Vec<CellView>,
+}
+
+/// An input of a line: `key` is its form name (`lots[0].amount_eur`), that of its errors;
+/// `id` the same without brackets nor dots (`lots-0-amount_eur`), for CSS and ARIA.
+#[derive(Serialize)]
+pub struct CellView {
+    key: String,
+    id: String,
+    label: &'static str,
+    hint: &'static str,
+    required: bool,
+    value: String,
+    decimal: bool,
+    numeric: bool,
+}
+
+/// The lines a list field shows: those typed up to the last filled one, then blank ones.
+fn row_views(f: &Field, values: &Values) -> Vec<RowView> {
+    let Some(rows) = &f.rows else {
+        return Vec::new();
+    };
+    let value = |i: usize, c: &str| {
+        values
+            .get(&row_key(f.name, i, c))
+            .and_then(|v| v.first())
+            .cloned()
+            .unwrap_or_default()
+    };
+    let filled = |i: usize| {
+        rows.columns
+            .iter()
+            .any(|c| !value(i, c.name).trim().is_empty())
+    };
+    let sent = rows_sent(f, values).unwrap_or(ROWS_MAX);
+    let last = (0..sent).rev().find(|i| filled(*i)).map_or(0, |i| i + 1);
+    (0..(last + BLANK_ROWS).min(ROWS_MAX))
+        .map(|i| {
+            let first = rows
+                .columns
+                .first()
+                .map(|c| value(i, c.name))
+                .unwrap_or_default();
+            RowView {
+                legend: if filled(i) && !first.trim().is_empty() {
+                    format!("{} {}", rows.item, first.trim())
+                } else {
+                    rows.blank.to_string()
+                },
+                remove: filled(i).then(|| {
+                    let key = row_key(f.name, i, "remove");
+                    (key, format!("{}-{i}-remove", f.name), rows.remove)
+                }),
+                removed: !value(i, "remove").trim().is_empty(),
+                cells: rows
+                    .columns
+                    .iter()
+                    .map(|c| CellView {
+                        key: row_key(f.name, i, c.name),
+                        id: format!("{}-{i}-{}", f.name, c.name),
+                        label: c.label,
+                        hint: c.hint,
+                        required: c.required,
+                        value: value(i, c.name),
+                        decimal: matches!(c.kind, Kind::Money | Kind::Percent | Kind::Hours),
+                        numeric: c.kind == Kind::Int,
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 /// The fields of a form that starts empty (an action's form shown on a record's page).
@@ -387,7 +667,8 @@ pub fn blank_fields(fields: &[Field]) -> Vec<FieldView> {
     field_views(fields, &Values::new())
 }
 
-fn field_views(fields: &[Field], values: &Values) -> Vec<FieldView> {
+/// The fields of a form as typed (`values`).
+pub fn field_views(fields: &[Field], values: &Values) -> Vec<FieldView> {
     fields
         .iter()
         .map(|f| {
@@ -403,6 +684,8 @@ fn field_views(fields: &[Field], values: &Values) -> Vec<FieldView> {
                 values: typed,
                 choices: f.choices.clone(),
                 decimal: matches!(f.kind, Kind::Money | Kind::Percent | Kind::Hours),
+                rows: row_views(f, values),
+                filter: f.filter.clone(),
             }
         })
         .collect()
@@ -543,9 +826,19 @@ pub fn history_lines(
                                 .map(|x| x.label.clone())
                         })
                     };
+                    // A list field's lines in its own words.
+                    let words = |v: &Value| match (field.and_then(|f| f.rows.as_ref()), v) {
+                        (Some(_), Value::Array(items)) if items.is_empty() => "(aucun)".to_string(),
+                        (Some(rows), Value::Array(items)) => items
+                            .iter()
+                            .map(|i| (rows.words)(i))
+                            .collect::<Vec<_>>()
+                            .join(" ; "),
+                        _ => value_words(v, &label),
+                    };
                     ChangeLine {
-                        before: value_words(&c.before, &label),
-                        after: value_words(&c.after, &label),
+                        before: words(&c.before),
+                        after: words(&c.after),
                         field: field
                             .map(|f| f.label.to_string())
                             .or_else(|| {
@@ -624,6 +917,9 @@ struct FormPage {
     history: Option<Vec<HistoryLine>>,
     danger: bool,
     facts: Vec<(String, String)>,
+    /// A select has a filter: the form's first button is then its main one (hidden), so
+    /// that Enter in a field sends the form rather than the filter.
+    filtered: bool,
 }
 
 #[derive(Serialize)]
@@ -689,6 +985,7 @@ fn page_of(spec: &Spec, loaded: Loaded, values: &Values, errors: FieldErrors) ->
             .then(|| history_lines(loaded.history, &spec.fields, spec.extra_labels)),
         danger: spec.danger,
         facts: spec.facts.clone(),
+        filtered: spec.fields.iter().any(|f| f.filter.is_some()),
     }
 }
 
@@ -714,10 +1011,20 @@ pub async fn show(
 }
 
 /// A refused use case's errors beside the form's fields (`calibration.x` is `calibration`'s);
-/// the others above the form.
-fn errors_beside(e: &ApiError, fields: &[Field]) -> FieldErrors {
+/// the others above the form. A list's line is named by its place in the body (`lines`:
+/// the form's line of each, the lines emptied or taken out being left out of the body):
+/// its error goes beside the form's line.
+pub fn errors_beside(
+    e: &ApiError,
+    fields: &[Field],
+    lines: &BTreeMap<&str, Vec<usize>>,
+) -> FieldErrors {
     let mut out = FieldErrors::default();
     for (field, message) in FieldErrors::of_problem(e).0 {
+        if let Some(key) = row_error_key(&field, fields, lines) {
+            out.0.entry(key).or_insert(message);
+            continue;
+        }
         let name = if fields.iter().any(|f| f.name == field) {
             field.as_str()
         } else {
@@ -731,6 +1038,43 @@ fn errors_beside(e: &ApiError, fields: &[Field]) -> FieldErrors {
         out.0.entry(key).or_insert(message);
     }
     out
+}
+
+/// The form's key of an error on a list's line (`lots[1].amount_eur` of the body is
+/// `lots[2].amount_eur` of the form when its line 1 was emptied); the list's own key for an
+/// error on the list or a whole line.
+pub fn row_error_key(
+    field: &str,
+    fields: &[Field],
+    lines: &BTreeMap<&str, Vec<usize>>,
+) -> Option<String> {
+    let f = fields.iter().find(|f| {
+        f.rows.is_some()
+            && field
+                .strip_prefix(f.name)
+                .is_some_and(|r| r.is_empty() || r.starts_with('['))
+    })?;
+    let rest = &field[f.name.len()..];
+    let Some((index, column)) = rest
+        .strip_prefix('[')
+        .and_then(|r| r.split_once(']'))
+        .and_then(|(i, c)| Some((i.parse::<usize>().ok()?, c.strip_prefix('.')?)))
+    else {
+        return Some(f.name.to_string());
+    };
+    let known = f
+        .rows
+        .as_ref()
+        .is_some_and(|r| r.columns.iter().any(|c| c.name == column));
+    if !known {
+        return Some(f.name.to_string());
+    }
+    let line = lines
+        .get(f.name)
+        .and_then(|l| l.get(index))
+        .copied()
+        .unwrap_or(index);
+    Some(row_key(f.name, line, column))
 }
 
 /// POST — the form's body written by `write` with the form's version as `If-Match`, then
@@ -761,10 +1105,25 @@ pub async fn submit(
     let loaded = load(visitor, caller, db, &spec, &loader).await?;
     // A version that is not one matches no record: refused as a change made meanwhile.
     let version = one(&typed, "version");
+    if filtering(spec.fields.iter().map(|f| f.name), &typed) {
+        // The select narrowed, everything else as typed; nothing written.
+        let mut page = page_of(&spec, loaded, &typed, FieldErrors::default());
+        if let Ok(v) = version.parse() {
+            page.version = v;
+        }
+        return Ok(Exit::Page(render(visitor, caller, &spec, page, Status::Ok)));
+    }
     let if_match = IfMatch::Tags(vec![format!("\"{version}\"")]);
+    // The form's line of each line of a list sent (its errors go beside it).
+    let mut lines: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     let refused: ApiError = match body_of(&spec.fields, &typed, &loaded.record, spec.body) {
         Err(broken) => AppError::Invalid(broken).into(),
         Ok(body) => {
+            for f in spec.fields.iter().filter(|f| f.rows.is_some()) {
+                if let Ok(kept) = rows_typed(f, &typed) {
+                    lines.insert(f.name, kept.into_iter().map(|(i, _)| i).collect());
+                }
+            }
             let bytes = serde_json::to_vec(&Value::Object(body)).unwrap_or_default();
             let written = db
                 .run(move |c| Ok(write(c, &bytes, if_match)))
@@ -795,8 +1154,17 @@ pub async fn submit(
             .iter()
             .filter(|f| f.of_record)
             .map(|f| {
-                let current = words(f, now.get(f.name).unwrap_or(&none));
-                let typed = words(f, typed.get(f.name).unwrap_or(&none));
+                let (current, typed) = if f.rows.is_none() {
+                    (
+                        words(f, now.get(f.name).unwrap_or(&none)),
+                        words(f, typed.get(f.name).unwrap_or(&none)),
+                    )
+                } else if typed.contains_key(f.name) {
+                    (rows_words(f, &now), rows_words(f, &typed))
+                } else {
+                    // Not sent: the form left the lines as they were.
+                    (rows_words(f, &now), rows_words(f, &now))
+                };
                 ConflictLine {
                     label: f.label,
                     differs: current != typed,
@@ -821,7 +1189,7 @@ pub async fn submit(
         page.changed_by = last;
         return Ok(Exit::Page(render(visitor, caller, &spec, page, status)));
     }
-    let errors = errors_beside(&refused, &spec.fields);
+    let errors = errors_beside(&refused, &spec.fields, &lines);
     let mut page = page_of(&spec, loaded, &typed, errors);
     // The version the form was filled from stays: the next try is checked against it.
     if let Ok(v) = version.parse() {
@@ -910,6 +1278,62 @@ mod tests {
                 ("amount_eur", "number_input_invalid")
             ]
         );
+    }
+
+    fn lots() -> Field {
+        Field::rows(
+            "lots",
+            "Lots",
+            Rows {
+                columns: vec![
+                    Field::new("number", "Numéro", Kind::Int).required(),
+                    Field::new("amount_eur", "Montant", Kind::Money),
+                ],
+                item: "Lot",
+                blank: "Nouveau lot",
+                remove: "Retirer ce lot",
+                words: |v| v.to_string(),
+            },
+        )
+    }
+
+    #[test]
+    fn lines_left_as_they_were_are_not_sent_and_errors_find_their_line() {
+        let record = serde_json::json!({"lots": [
+            {"number": 1, "amount_eur": 12500.5}, {"number": 2, "amount_eur": null}
+        ]});
+        let fields = vec![lots()];
+        let mut form = values_of(&fields, &record);
+        assert_eq!(
+            form["lots[0].amount_eur"],
+            vec!["12\u{202f}500,50".to_string()]
+        );
+        assert!(body_of(&fields, &form, &record, Body::Changes)
+            .unwrap()
+            .is_empty());
+        // Line 0 taken out, a blank line 2 filled: the body's line 1 is the form's line 2.
+        form.insert("lots[0].remove".into(), vec!["on".into()]);
+        form.insert("lots[2].number".into(), vec!["3".into()]);
+        form.insert("lots[2].amount_eur".into(), vec!["0,5".into()]);
+        let body = body_of(&fields, &form, &record, Body::Changes).unwrap();
+        assert_eq!(
+            Value::Object(body),
+            serde_json::json!({"lots": [{"number": 2}, {"number": 3, "amount_eur": 0.5}]})
+        );
+        let kept = rows_typed(&fields[0], &form).unwrap();
+        let lines = BTreeMap::from([("lots", kept.iter().map(|(i, _)| *i).collect())]);
+        assert_eq!(
+            row_error_key("lots[1].amount_eur", &fields, &lines).as_deref(),
+            Some("lots[2].amount_eur")
+        );
+        assert_eq!(
+            row_error_key("lots", &fields, &lines).as_deref(),
+            Some("lots")
+        );
+        // A line beyond the limit is refused, not read.
+        form.insert(format!("lots[{ROWS_MAX}].number"), vec!["9".into()]);
+        let broken = body_of(&fields, &form, &record, Body::Changes).unwrap_err();
+        assert_eq!(broken[0].code, "list_too_long");
     }
 
     #[test]

@@ -64,8 +64,10 @@ pub const CORRECTION_FORMS: &[&str] = &[
     "/admin/users/<id>/edit",
 ];
 
-/// Most organisations or accounts a select offers.
+/// Most accounts (or placements of a clause) a list offers.
 const CHOICES_MAX: i64 = 1000;
+/// Most organisations a select offers; past them, its filter narrows the list.
+pub const ORG_CHOICES_MAX: usize = 1000;
 
 const CONTRACT_KINDS: &CodeList = &[
     ("works", "Travaux"),
@@ -92,27 +94,54 @@ const ENVIRONMENTAL_CONSIDERATIONS: &CodeList = &[
 
 const FREQUENCIES: &CodeList = &[("monthly", "Mensuelle"), ("quarterly", "Trimestrielle")];
 
-/// The organisations of the structure of these kinds, as choices.
+/// The organisations of these kinds an `Id` select offers, narrowed by its filter, with
+/// the filter to show.
+type OrgSelect = (Vec<Choice>, Option<form::Filter>);
+
+/// What a posted form typed in the select `field` and in its filter: the organisation
+/// chosen (kept among the choices whatever the filter) and the filter. Nothing posted (the
+/// form first drawn): neither.
+fn typed_org(posted: Option<&str>, field: &str) -> (Option<OrganisationId>, String) {
+    let Some(body) = posted else {
+        return (None, String::new());
+    };
+    let values = form::values_posted(body);
+    let chosen = form::one(&values, field).parse().ok().map(OrganisationId);
+    (chosen, form::filter_typed(body, field))
+}
+
+/// The organisations of the structure of these kinds matching `query`, those of `keep`
+/// always among them, as choices, with the filter to show.
 fn org_choices(
     c: &mut Conn,
     caller: &Caller,
     kinds: &[OrganisationKind],
-) -> AppResult<Vec<Choice>> {
-    let (orgs, _) =
-        organisations::list_organisations(c, caller.structure_id, None, CHOICES_MAX, 0)?;
-    Ok(orgs
+    query: &str,
+    keep: &[OrganisationId],
+) -> AppResult<OrgSelect> {
+    let found =
+        organisations::org_choices(c, caller.structure_id, kinds, query, keep, ORG_CHOICES_MAX)?;
+    let list = found
+        .list
         .into_iter()
-        .filter(|o| kinds.contains(&o.kind))
         .map(|o| Choice {
             code: o.id.0.to_string(),
             label: o.name,
         })
-        .collect())
+        .collect();
+    Ok((list, form::Filter::of(query, found.more, ORG_CHOICES_MAX)))
 }
 
 const DELIVERERS: &[OrganisationKind] = &[
     OrganisationKind::Contractor,
     OrganisationKind::InsertionStructure,
+];
+
+/// The organisations an account may belong to.
+pub const ACCOUNT_ORGANISATIONS: &[OrganisationKind] = &[
+    OrganisationKind::Contractor,
+    OrganisationKind::InsertionStructure,
+    OrganisationKind::Funder,
 ];
 
 /// Choices read from the database before a form is drawn (another structure's record is
@@ -142,7 +171,6 @@ const CONTRACT_EXTRA: &[(&str, &str)] = &[
     ("current_amount_eur", "Montant en vigueur (€)"),
     ("current_ends_on", "Fin en vigueur"),
     ("amendment", "Avenant"),
-    ("lots", "Lots"),
     ("holder_ids", "Titulaires"),
     (
         "environmental_considerations",
@@ -150,13 +178,57 @@ const CONTRACT_EXTRA: &[(&str, &str)] = &[
     ),
 ];
 
-fn contract_fields(buyers: Vec<Choice>) -> Vec<Field> {
+/// A lot in words: « lot 2 « Voirie », 12 500,50 €, CPV 45233140 ».
+pub fn lot_words(lot: &serde_json::Value) -> String {
+    let mut out = format!(
+        "lot {}",
+        lot.get("number").map(|n| n.to_string()).unwrap_or_default()
+    );
+    if let Some(title) = lot.get("title").and_then(|t| t.as_str()) {
+        out.push_str(&format!(" « {title} »"));
+    }
+    let cents = lot
+        .get("amount_eur")
+        .filter(|a| a.is_number())
+        .and_then(|a| crate::domain::units::parse_hundredths(&a.to_string()));
+    if let Some(cents) = cents {
+        out.push_str(&format!(", {}", crate::pages::contracts::euros(cents)));
+    }
+    if let Some(cpv) = lot.get("cpv_code").and_then(|c| c.as_str()) {
+        out.push_str(&format!(", CPV {cpv}"));
+    }
+    out
+}
+
+/// The lots of a contract as lines of a form (its correction, its creation).
+pub fn lots_field() -> Field {
+    Field::rows(
+        "lots",
+        "Lots",
+        form::Rows {
+            columns: vec![
+                Field::new("number", "Numéro", Kind::Int).required(),
+                Field::new("title", "Intitulé", Kind::Text),
+                Field::new("amount_eur", "Montant (€)", Kind::Money),
+                Field::new("cpv_code", "Code CPV", Kind::Text),
+            ],
+            item: "Lot",
+            blank: "Nouveau lot",
+            remove: "Retirer ce lot",
+            words: lot_words,
+        },
+    )
+    .hint("Seul le numéro est obligatoire\u{a0}; montants en euros, par exemple 12\u{202f}500,50. Pour enlever un lot, cochez «\u{a0}Retirer ce lot\u{a0}»\u{a0}; pour en ajouter, remplissez une ligne «\u{a0}Nouveau lot\u{a0}». Sans intitulé, un lot s'appelle «\u{a0}Lot\u{a0}» suivi de son numéro.")
+}
+
+fn contract_fields(buyers: OrgSelect) -> Vec<Field> {
     vec![
         Field::new("reference", "Référence", Kind::Text).required(),
         Field::new("title", "Objet", Kind::Text).required(),
         Field::new("buyer_id", "Acheteur", Kind::Id)
             .required()
-            .choices(buyers),
+            .choices(buyers.0)
+            .filter(buyers.1),
         Field::new("kind", "Nature", Kind::Code)
             .required()
             .choices(choices(CONTRACT_KINDS)),
@@ -179,6 +251,7 @@ fn contract_fields(buyers: Vec<Choice>) -> Vec<Field> {
             Kind::Codes,
         )
         .choices(choices(ENVIRONMENTAL_CONSIDERATIONS)),
+        lots_field(),
         Field::reason(true),
     ]
 }
@@ -196,15 +269,22 @@ fn contract_loader(caller: &Caller, id: ContractId) -> Loader {
     })
 }
 
+/// The correction form of a contract; `posted`: the form as sent (its buyer and filter).
 async fn contract_spec(
     visitor: &Visitor,
     caller: &Caller,
     db: &Db,
     id: ContractId,
+    posted: Option<&str>,
 ) -> Result<Spec, Exit> {
     let who = caller.clone();
+    let (chosen, query) = typed_org(posted, "buyer_id");
     let buyers = read_choices(visitor, db, move |c| {
-        org_choices(c, &who, &[OrganisationKind::Buyer])
+        let now = contracts::contract_versioned(c, who.structure_id, id, None)
+            .ok()
+            .map(|v| v.record.buyer_id);
+        let keep: Vec<OrganisationId> = chosen.into_iter().chain(now).collect();
+        org_choices(c, &who, &[OrganisationKind::Buyer], &query, &keep)
     })
     .await?;
     Ok(Spec {
@@ -229,7 +309,7 @@ async fn contract_spec(
 #[rocket::get("/contracts/<id>/edit")]
 pub async fn contract_edit(visitor: Visitor, id: ContractId, db: &State<Db>) -> Result<Html, Exit> {
     let caller = visitor.staff()?;
-    let spec = contract_spec(&visitor, &caller, db, id).await?;
+    let spec = contract_spec(&visitor, &caller, db, id, None).await?;
     form::show(&visitor, &caller, db, spec, contract_loader(&caller, id)).await
 }
 
@@ -244,7 +324,7 @@ pub async fn contract_correct(
     db: &State<Db>,
 ) -> Result<Exit, Exit> {
     let caller = visitor.staff()?;
-    let spec = contract_spec(&visitor, &caller, db, id).await?;
+    let spec = contract_spec(&visitor, &caller, db, id, Some(&body)).await?;
     let (sid, by) = (caller.structure_id, caller.user_id);
     let write = writer(move |c, patch: ContractPatch, im| {
         contracts::correct_contract(c, sid, by, id, patch, Some(im)).map(|_| ())
@@ -379,7 +459,11 @@ pub fn contract_section(
             })
             .collect(),
         amendment_fields: form::blank_fields(&amendment_fields()),
-        history: history_lines(history, &contract_fields(Vec::new()), CONTRACT_EXTRA),
+        history: history_lines(
+            history,
+            &contract_fields((Vec::new(), None)),
+            CONTRACT_EXTRA,
+        ),
     })
 }
 
@@ -703,7 +787,7 @@ async fn clause_of_assignment(
     .map_err(|e| form::failed(visitor, caller, spec, e.into()))
 }
 
-fn assignment_spec(id: AssignmentId, what: &str, contractors: Vec<Choice>) -> Spec {
+fn assignment_spec(id: AssignmentId, what: &str, contractors: OrgSelect) -> Spec {
     let mut spec = Spec {
         title: "Corriger l'attribution",
         here: "/contracts",
@@ -728,7 +812,8 @@ fn assignment_spec(id: AssignmentId, what: &str, contractors: Vec<Choice>) -> Sp
             spec.fields = vec![
                 Field::new("contractor_id", "Entreprise qui reprend", Kind::Id)
                     .required()
-                    .choices(contractors),
+                    .choices(contractors.0)
+                    .filter(contractors.1),
                 Field::new(
                     "ends_on",
                     "Dernier jour de l'entreprise actuelle",
@@ -760,19 +845,25 @@ fn assignment_spec(id: AssignmentId, what: &str, contractors: Vec<Choice>) -> Sp
 }
 
 /// The form of an assignment (`what`: `edit`, `replace`, `delete`) with its clause's link
-/// and its facts.
+/// and its facts; `posted`: the form as sent (the contractor chosen and its filter).
 async fn assignment_form(
     visitor: &Visitor,
     caller: &Caller,
     db: &Db,
     id: AssignmentId,
     what: &str,
+    posted: Option<&str>,
 ) -> Result<Spec, Exit> {
     let contractors = if what == "replace" {
         let who = caller.clone();
-        read_choices(visitor, db, move |c| org_choices(c, &who, DELIVERERS)).await?
+        let (chosen, query) = typed_org(posted, "contractor_id");
+        let keep: Vec<OrganisationId> = chosen.into_iter().collect();
+        read_choices(visitor, db, move |c| {
+            org_choices(c, &who, DELIVERERS, &query, &keep)
+        })
+        .await?
     } else {
-        Vec::new()
+        (Vec::new(), None)
     };
     let mut spec = assignment_spec(id, what, contractors);
     let (clause, contractor, target) = clause_of_assignment(visitor, caller, db, id, &spec).await?;
@@ -795,7 +886,7 @@ async fn assignment_page(
     db: &Db,
 ) -> Result<Html, Exit> {
     let caller = visitor.staff()?;
-    let spec = assignment_form(&visitor, &caller, db, id, what).await?;
+    let spec = assignment_form(&visitor, &caller, db, id, what, None).await?;
     let loader = assignment_loader(&caller, id);
     form::show(&visitor, &caller, db, spec, loader).await
 }
@@ -812,7 +903,7 @@ async fn assignment_change(
     db: &Db,
 ) -> Result<Exit, Exit> {
     let caller = visitor.staff()?;
-    let spec = assignment_form(&visitor, &caller, db, id, what).await?;
+    let spec = assignment_form(&visitor, &caller, db, id, what, Some(&body)).await?;
     let who = caller.clone();
     let (write, notice) = match what {
         "replace" => (
@@ -915,7 +1006,7 @@ pub async fn assignment_delete(
 const PLACEMENT_MISSING: &str =
     "Cette mise en situation n'existe pas ou ne fait pas partie de votre structure.";
 
-fn placement_fields(employers: Vec<Choice>) -> Vec<Field> {
+fn placement_fields(employers: OrgSelect) -> Vec<Field> {
     vec![
         Field::new("job_title", "Poste", Kind::Text).required(),
         Field::new("contract_type", "Type de contrat", Kind::Code)
@@ -923,7 +1014,8 @@ fn placement_fields(employers: Vec<Choice>) -> Vec<Field> {
             .choices(choices(CONTRACT_TYPES)),
         Field::new("employer_id", "Employeur", Kind::Id)
             .required()
-            .choices(employers),
+            .choices(employers.0)
+            .filter(employers.1),
         Field::new("starts_on", "Début", Kind::Date).required(),
         Field::new("ends_on", "Fin prévue", Kind::Date),
         Field::new("weekly_hours", "Heures par semaine", Kind::Hours).required(),
@@ -978,26 +1070,27 @@ async fn person_of(
     .map_err(|e| form::failed(visitor, caller, spec, e.into()))
 }
 
+/// A placement's correction (or cancellation) form; `posted`: the form as sent (the
+/// employer chosen and its filter).
 async fn placement_spec(
     visitor: &Visitor,
     caller: &Caller,
     db: &Db,
     id: PlacementId,
     cancel: bool,
+    posted: Option<&str>,
 ) -> Result<Spec, Exit> {
     let who = caller.clone();
     let employers = if cancel {
-        Vec::new()
+        (Vec::new(), None)
     } else {
+        let (chosen, query) = typed_org(posted, "employer_id");
         read_choices(visitor, db, move |c| {
-            org_choices(
-                c,
-                &who,
-                &[
-                    OrganisationKind::Contractor,
-                    OrganisationKind::InsertionStructure,
-                ],
-            )
+            let now = placements::placement_for(c, &who, id)
+                .ok()
+                .map(|v| v.record.placement.employer_id);
+            let keep: Vec<OrganisationId> = chosen.into_iter().chain(now).collect();
+            org_choices(c, &who, DELIVERERS, &query, &keep)
         })
         .await?
     };
@@ -1040,7 +1133,7 @@ pub async fn placement_edit(
     db: &State<Db>,
 ) -> Result<Html, Exit> {
     let caller = visitor.staff()?;
-    let spec = placement_spec(&visitor, &caller, db, id, false).await?;
+    let spec = placement_spec(&visitor, &caller, db, id, false, None).await?;
     form::show(&visitor, &caller, db, spec, placement_loader(&caller, id)).await
 }
 
@@ -1055,7 +1148,7 @@ pub async fn placement_correct(
     db: &State<Db>,
 ) -> Result<Exit, Exit> {
     let caller = visitor.staff()?;
-    let spec = placement_spec(&visitor, &caller, db, id, false).await?;
+    let spec = placement_spec(&visitor, &caller, db, id, false, Some(&body)).await?;
     let by = actor(&caller, db);
     let write = writer(move |c, patch: PlacementPatch, im| {
         placements::correct_placement(c, &by, id, patch, Some(im)).map(|_| ())
@@ -1080,7 +1173,7 @@ pub async fn placement_cancel_form(
     db: &State<Db>,
 ) -> Result<Html, Exit> {
     let caller = visitor.staff()?;
-    let spec = placement_spec(&visitor, &caller, db, id, true).await?;
+    let spec = placement_spec(&visitor, &caller, db, id, true, None).await?;
     form::show(&visitor, &caller, db, spec, placement_loader(&caller, id)).await
 }
 
@@ -1095,7 +1188,7 @@ pub async fn placement_cancel(
     db: &State<Db>,
 ) -> Result<Exit, Exit> {
     let caller = visitor.staff()?;
-    let spec = placement_spec(&visitor, &caller, db, id, true).await?;
+    let spec = placement_spec(&visitor, &caller, db, id, true, None).await?;
     let by = actor(&caller, db);
     let write = writer(move |c, input: CancelInput, im| {
         placements::cancel_placement(c, &by, id, &input.reason, Some(im)).map(|_| ())
@@ -1355,7 +1448,7 @@ pub fn organisation_section(
 
 const USER_MISSING: &str = "Ce compte n'existe pas ou ne fait pas partie de votre structure.";
 
-fn user_fields(organisations: Vec<Choice>) -> Vec<Field> {
+fn user_fields(organisations: OrgSelect) -> Vec<Field> {
     let roles = [
         Role::Admin,
         Role::Facilitator,
@@ -1374,7 +1467,8 @@ fn user_fields(organisations: Vec<Choice>) -> Vec<Field> {
             .choices(roles),
         Field::new("organisation_id", "Organisation", Kind::Id)
             .hint("Obligatoire pour un compte d'entreprise, possible pour un financeur.")
-            .choices(organisations),
+            .choices(organisations.0)
+            .filter(organisations.1),
         Field::new("active", "Compte actif (il peut se connecter)", Kind::Check),
     ]
 }
@@ -1393,18 +1487,22 @@ fn user_loader(caller: &Caller, id: UserId) -> Loader {
     })
 }
 
-async fn user_spec(visitor: &Visitor, caller: &Caller, db: &Db, id: UserId) -> Result<Spec, Exit> {
+/// An account's form; `posted`: the form as sent (the organisation chosen and its filter).
+async fn user_spec(
+    visitor: &Visitor,
+    caller: &Caller,
+    db: &Db,
+    id: UserId,
+    posted: Option<&str>,
+) -> Result<Spec, Exit> {
     let who = caller.clone();
+    let (chosen, query) = typed_org(posted, "organisation_id");
     let orgs = read_choices(visitor, db, move |c| {
-        org_choices(
-            c,
-            &who,
-            &[
-                OrganisationKind::Contractor,
-                OrganisationKind::InsertionStructure,
-                OrganisationKind::Funder,
-            ],
-        )
+        let now = users::get_user(c, who.structure_id, id)
+            .ok()
+            .and_then(|v| v.record.organisation_id);
+        let keep: Vec<OrganisationId> = chosen.into_iter().chain(now).collect();
+        org_choices(c, &who, ACCOUNT_ORGANISATIONS, &query, &keep)
     })
     .await?;
     Ok(Spec {
@@ -1430,7 +1528,7 @@ async fn user_spec(visitor: &Visitor, caller: &Caller, db: &Db, id: UserId) -> R
 #[rocket::get("/admin/users/<id>/edit")]
 pub async fn user_edit(visitor: Visitor, id: UserId, db: &State<Db>) -> Result<Html, Exit> {
     let caller = visitor.require(&[Role::Admin])?;
-    let spec = user_spec(&visitor, &caller, db, id).await?;
+    let spec = user_spec(&visitor, &caller, db, id, None).await?;
     form::show(&visitor, &caller, db, spec, user_loader(&caller, id)).await
 }
 
@@ -1447,7 +1545,7 @@ pub async fn user_change(
     cache: &State<CallerCache>,
 ) -> Result<Exit, Exit> {
     let caller = visitor.require(&[Role::Admin])?;
-    let spec = user_spec(&visitor, &caller, db, id).await?;
+    let spec = user_spec(&visitor, &caller, db, id, Some(&body)).await?;
     let (me, sid) = (caller.user_id, caller.structure_id);
     let ended = Arc::new(Mutex::new(Vec::new()));
     let sessions = ended.clone();

@@ -165,6 +165,20 @@ pub fn list(
     Ok((items, total))
 }
 
+/// Every organisation of the structure as a select names it: id, kind and name, by id. A
+/// form narrows them itself (`app::organisations::org_choices`): names are matched without
+/// case or accents, which neither backend's `LIKE` does the same way.
+pub fn names(
+    conn: &mut Conn,
+    structure_id: StructureId,
+) -> QueryResult<Vec<(OrganisationId, OrganisationKind, String)>> {
+    organisations::table
+        .filter(organisations::structure_id.eq(structure_id))
+        .order(organisations::id)
+        .select((organisations::id, organisations::kind, organisations::name))
+        .load(conn)
+}
+
 #[derive(Debug, Clone, Serialize, Queryable, utoipa::ToSchema)]
 pub struct Contact {
     pub email: String,

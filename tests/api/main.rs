@@ -38,6 +38,7 @@ mod pages_contracts;
 mod pages_corrections;
 mod pages_emails;
 mod pages_funder;
+mod pages_gaps;
 mod pages_needs;
 mod pages_organisations;
 mod pages_people;

@@ -203,3 +203,104 @@ fn contract_and_placement_corrected_and_a_placement_cancelled_in_the_browser() {
     assert_eq!(last["action"], "cancel");
     assert_eq!(last["reason"], "Saisie en double");
 }
+
+/// Sets the input named `name` (a lot's cell: its name has brackets) as typing would.
+fn set_named(stage: &Stage, name: &str, text: &str) {
+    stage.browser.script(&format!(
+        "const e = document.querySelector('[name=\"{name}\"]'); e.value = {text:?};
+         e.dispatchEvent(new Event('input', {{bubbles: true}})); return 0;"
+    ));
+}
+
+#[test]
+fn lots_and_a_buyer_beyond_the_first_thousand_in_the_browser() {
+    let Some(stage) = Stage::start("lots_and_a_buyer_beyond_the_first_thousand") else {
+        return;
+    };
+    let w = world(&stage.base);
+    for i in 1..=1001 {
+        w.api.post(
+            "/api/v1/organisations",
+            json!({"kind": "buyer", "name": format!("Acheteur {i:04}")}),
+        );
+    }
+    let zebre = w.api.post(
+        "/api/v1/organisations",
+        json!({"kind": "buyer", "name": "Zèbre Métropole"}),
+    )["id"]
+        .as_i64()
+        .unwrap();
+    for i in 1..=1001 {
+        w.api.post(
+            "/api/v1/organisations",
+            json!({"kind": "contractor", "name": format!("Entreprise {i:04}")}),
+        );
+    }
+    let b = &stage.browser;
+    stage.login(FACILITATOR);
+    shows(&stage, "");
+    let path = format!("/contracts/{}/edit", w.contract);
+    b.go(&stage.at(&path));
+    shows(&stage, "tapez une partie du nom pour filtrer");
+    check_page(b, "correction-contract-lots-filter");
+    b.script("document.querySelector('fieldset.line').scrollIntoView(); return 0;");
+    check_page(b, "correction-contract-lots");
+
+    // Enter in the filter: the list narrowed, nothing written.
+    fill(&stage, "reason", "Mauvais acheteur");
+    b.type_into("#q-buyer_id", "zèbre\u{E007}");
+    let text = shows(&stage, "videz le filtre pour les revoir toutes");
+    assert!(!text.contains("est corrigé"), "{text}");
+    check_page(b, "correction-contract-filtered");
+    let contract = w.api.get(&format!("/api/v1/contracts/{}", w.contract));
+    assert_ne!(contract["buyer_id"], json!(zebre));
+    // Chosen, a lot added in a blank line, then Enter in a field: saved.
+    b.script(&format!(
+        "document.querySelector('#f-buyer_id').value = '{zebre}'; return 0;"
+    ));
+    set_named(&stage, "lots[0].number", "1");
+    set_named(&stage, "lots[0].amount_eur", "12 500,50");
+    b.type_into("#f-lots-0-cpv_code", "45112000\u{E007}");
+    shows(&stage, "Le marché est corrigé");
+    let contract = w.api.get(&format!("/api/v1/contracts/{}", w.contract));
+    assert_eq!(contract["buyer_id"], json!(zebre), "{contract}");
+    assert_eq!(
+        contract["lots"][0]["amount_eur"].to_string(),
+        "12500.5",
+        "{contract}"
+    );
+
+    // A refused line, beside it.
+    b.go(&stage.at(&path));
+    shows(&stage, "Lot 1");
+    set_named(&stage, "lots[1].number", "1");
+    fill(&stage, "reason", "Lot en double");
+    b.click("button.primary");
+    shows(&stage, "Rien n'est enregistré");
+    b.script("document.querySelector('.field-error').scrollIntoView(); return 0;");
+    check_page(b, "correction-contract-lots-refused");
+
+    // The new contract form: its lots and its filters.
+    b.go(&stage.at("/contracts/new"));
+    shows(&stage, "Nouveau lot");
+    check_page(b, "contract-new-lots-filter");
+    b.script("document.querySelector('fieldset.line').scrollIntoView(); return 0;");
+    check_page(b, "contract-new-lots");
+
+    // The clause's assignment form: its GET filter.
+    b.go(&stage.at(&format!("/clauses/{}", w.clause)));
+    shows(&stage, "Trouver l'entreprise par son nom");
+    b.type_into("#q-contractor", "entreprise 1001\u{E007}");
+    shows(&stage, "ne montre que les organisations");
+    let options = b.script("return document.querySelectorAll('#f-contractor_id option').length;");
+    assert_eq!(options, json!(2), "the placeholder and Entreprise 1001");
+    b.script("document.querySelector('#q-contractor').scrollIntoView(); return 0;");
+    check_page(b, "clause-assign-filter");
+
+    // The accounts page, for an administrator.
+    stage.logout();
+    stage.login("admin@navigateur.test");
+    b.go(&stage.at("/admin/users"));
+    shows(&stage, "Filtrer les organisations proposées");
+    check_page(b, "admin-users-filter");
+}
