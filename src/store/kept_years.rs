@@ -27,6 +27,10 @@ use crate::domain::vocabulary::ClauseStatus;
 /// clauses). Called after every write of the clause or of one of its assignments.
 pub fn refresh_clause(conn: &mut Conn, clause_id: impl Into<i64>) -> QueryResult<()> {
     let clause_id: i64 = clause_id.into();
+    // Writers of the clause and of its assignments rebuild its rows in turn (PostgreSQL): two
+    // deleting then inserting them side by side made the second insert collide. The clause
+    // before its contract, as every writer takes them.
+    crate::lock_rows!(conn, clauses, [clause_id])?;
     diesel::delete(clause_years::table.filter(clause_years::clause_id.eq(clause_id)))
         .execute(conn)?;
     type ClauseRow = (
@@ -100,6 +104,9 @@ pub fn refresh_clause(conn: &mut Conn, clause_id: impl Into<i64>) -> QueryResult
 /// `refresh_clause`, of its clauses.
 pub fn refresh_contract(conn: &mut Conn, contract_id: impl Into<i64>) -> QueryResult<()> {
     let contract_id: i64 = contract_id.into();
+    // The same for the contract's row, which its own corrections and its clauses' writes
+    // both rebuild (a 500 seen in two corrections at once).
+    crate::lock_rows!(conn, contracts, [contract_id])?;
     diesel::delete(contract_years::table.filter(contract_years::contract_id.eq(contract_id)))
         .execute(conn)?;
     let Some((structure_id, buyer_id, notified_on, social, environmental)) = contracts::table
