@@ -287,6 +287,7 @@ fn write_batch(
         &periods,
         stored,
     );
+    planner.reserve(lines.len());
     drop(people);
     let mut counts = ImportCounts::default();
     let mut writes: Vec<EntryWrite> = Vec::new();
