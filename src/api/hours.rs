@@ -114,7 +114,10 @@ async fn run_import(
             tracing::error!("import parsing task failed: {e}");
             ApiError::internal()
         })??;
-    tracing::debug!("hours import: parsed in {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    tracing::debug!(
+        "hours import: parsed in {:.1} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
     let rules = HourRules {
         today: db.clock.today(),
         monthly_cap: cap,
@@ -124,7 +127,10 @@ async fn run_import(
         app::import_hours(c, &caller, &rows, dry_run, &rules, now)
     })
     .await?;
-    tracing::debug!("hours import: done in {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    tracing::debug!(
+        "hours import: done in {:.1} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
     Ok(Json(ImportSummary {
         accepted: counts.accepted,
         unchanged: counts.unchanged,

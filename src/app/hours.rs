@@ -52,7 +52,10 @@ pub struct ImportCounts {
 /// import's time goes (issue 21), with `RUST_LOG=clausier::app::hours=debug`.
 fn lap(since: &mut std::time::Instant, phase: &str) {
     let now = std::time::Instant::now();
-    tracing::debug!("hours batch: {phase} {:.1} ms", (now - *since).as_secs_f64() * 1e3);
+    tracing::debug!(
+        "hours batch: {phase} {:.1} ms",
+        (now - *since).as_secs_f64() * 1e3
+    );
     *since = now;
 }
 

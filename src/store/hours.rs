@@ -338,7 +338,10 @@ fn copy_entries(
     )
     .bind::<diesel::sql_types::BigInt, _>(entries.len() as i64)
     .load(c)?;
-    tracing::debug!("hours batch: ids drawn {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    tracing::debug!(
+        "hours batch: ids drawn {:.1} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
     let ids: Vec<HourEntryId> = ids.into_iter().map(|d| HourEntryId(d.id)).collect();
     let rows: Vec<_> = entries
         .iter()
@@ -358,11 +361,17 @@ fn copy_entries(
             )
         })
         .collect();
-    tracing::debug!("hours batch: rows built {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    tracing::debug!(
+        "hours batch: rows built {:.1} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
     diesel::copy_from(hour_entries::table)
         .from_insertable(rows)
         .execute(c)?;
-    tracing::debug!("hours batch: copied {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    tracing::debug!(
+        "hours batch: copied {:.1} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
     Ok(entries
         .iter()
         .zip(ids)
