@@ -107,12 +107,17 @@ async fn run_import(
 ) -> Answer<ImportSummary> {
     // Parsing 50,000 lines (or unzipping a workbook) takes tens of milliseconds: off the
     // async workers, which would otherwise hold every request queued behind them.
+    let t = std::time::Instant::now();
     let rows = rocket::tokio::task::spawn_blocking(move || parse_upload(&bytes, ct.as_ref()))
         .await
         .map_err(|e| {
             tracing::error!("import parsing task failed: {e}");
             ApiError::internal()
         })??;
+    tracing::debug!(
+        "hours import: parsed in {:.1} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
     let rules = HourRules {
         today: db.clock.today(),
         monthly_cap: cap,
@@ -122,6 +127,10 @@ async fn run_import(
         app::import_hours(c, &caller, &rows, dry_run, &rules, now)
     })
     .await?;
+    tracing::debug!(
+        "hours import: done in {:.1} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
     Ok(Json(ImportSummary {
         accepted: counts.accepted,
         unchanged: counts.unchanged,

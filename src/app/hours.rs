@@ -48,6 +48,17 @@ pub struct ImportCounts {
     pub unchanged: usize,
 }
 
+/// Logs at debug level the time since `since` under `phase` and restarts it: where an
+/// import's time goes (issue 21), with `RUST_LOG=clausier::app::hours=debug`.
+fn lap(since: &mut std::time::Instant, phase: &str) {
+    let now = std::time::Instant::now();
+    tracing::debug!(
+        "hours batch: {phase} {:.1} ms",
+        (now - *since).as_secs_f64() * 1e3
+    );
+    *since = now;
+}
+
 /// A placement the caller may see, or "not found".
 fn visible_placement(conn: &mut Conn, caller: &Caller, id: PlacementId) -> AppResult<Placement> {
     placements::find(conn, caller.structure_id, id)?
@@ -161,6 +172,7 @@ pub fn import_hours(
     rules: &HourRules,
     now: NaiveDateTime,
 ) -> AppResult<ImportCounts> {
+    let mut t = std::time::Instant::now();
     let outcome = write_tx(conn, |c| {
         let ids: Vec<PlacementId> = rows
             .iter()
@@ -173,6 +185,7 @@ pub fn import_hours(
                 .into_iter()
                 .map(|p| (p.id.0, p))
                 .collect();
+        lap(&mut t, "placements");
         let lines: Vec<LineInput<'_>> = rows
             .iter()
             .map(|r| LineInput {
@@ -204,8 +217,10 @@ pub fn import_hours(
         if dry_run {
             return Err(ImportAbort::DryRun(counts));
         }
+        t = std::time::Instant::now();
         Ok(counts)
     });
+    lap(&mut t, "commit");
     match outcome {
         Ok(counts) | Err(ImportAbort::DryRun(counts)) => Ok(counts),
         Err(ImportAbort::Failed(e)) => Err(e),
@@ -247,9 +262,13 @@ fn write_batch(
         .collect();
     // The person's reports take turns: the monthly cap over all of its placements and the
     // entries of the month are read and written by one writer at a time.
+    let mut t = std::time::Instant::now();
     crate::lock_rows!(conn, participants, &people)?;
+    lap(&mut t, "lock people");
     let periods = store::periods_of_people(conn, &people)?;
+    lap(&mut t, "periods");
     let stored = store::entries_of_people(conn, &people, month)?;
+    lap(&mut t, "stored entries");
     let dates: HashMap<i64, PlacementDates> = placements
         .values()
         .map(|p| {
@@ -271,6 +290,7 @@ fn write_batch(
         &periods,
         stored,
     );
+    planner.reserve(lines.len());
     drop(people);
     let mut counts = ImportCounts::default();
     let mut writes: Vec<EntryWrite> = Vec::new();
@@ -301,6 +321,7 @@ fn write_batch(
         }
     }
     drop(planner);
+    lap(&mut t, "decisions");
     if any_refused {
         return Ok(counts);
     }
@@ -348,6 +369,7 @@ fn write_entries(
             Some(_) => replaces.push(w),
         }
     }
+    let mut t = std::time::Instant::now();
     let chunk_size = store::chunk_for(conn);
     for chunk in replaces.chunks(chunk_size) {
         let figures: Vec<Replacement<'_>> = chunk
@@ -381,6 +403,7 @@ fn write_entries(
             .collect();
         store::write_history(conn, user_id, at, &history)?;
     }
+    lap(&mut t, "replacements");
     for chunk in creates.chunks(chunk_size) {
         let news: Vec<NewEntry> = chunk
             .iter()
@@ -401,6 +424,7 @@ fn write_entries(
                 .into_iter()
                 .map(|(id, placement, month)| ((placement, month), id))
                 .collect();
+        lap(&mut t, "new entries");
         let history: Vec<NewChange<'_>> = news
             .iter()
             .filter_map(|n| {
@@ -414,13 +438,16 @@ fn write_entries(
                 })
             })
             .collect();
+        lap(&mut t, "new entries' history built");
         store::write_history(conn, user_id, at, &history)?;
+        lap(&mut t, "new entries' history");
     }
     let totals: Vec<_> = pending
         .into_iter()
         .map(|((assignment, month), (hours, entries))| (assignment, month, 0, hours, entries))
         .collect();
     store::add_to_assignment_months(conn, &totals)?;
+    lap(&mut t, "assignment totals");
     let people: Vec<ParticipantId> = writes
         .iter()
         .map(|w| placements[&w.placement_id].participant_id)
@@ -428,6 +455,7 @@ fn write_entries(
         .into_iter()
         .collect();
     store::touch_people(conn, &people, today)?;
+    lap(&mut t, "people's activity");
     Ok(())
 }
 
