@@ -144,14 +144,23 @@ pub fn late_reports(
         })
         .min()
         .unwrap_or_default();
-    let entered: HashSet<(i64, String)> = hour_entries::table
-        .filter(hour_entries::structure_id.eq(structure_id))
-        .filter(hour_entries::month.ge(&first_month))
-        .filter(hour_entries::status.ne(EntryStatus::Rejected))
-        .select((hour_entries::placement_id, hour_entries::month))
-        .load::<(i64, String)>(conn)?
-        .into_iter()
+    // The entries of those placements only (not the structure's: a contractor's import of
+    // 50,000 current entries is no late report's business).
+    let owing_placements: Vec<i64> = by_assignment
+        .values()
+        .flat_map(|spans| spans.iter().map(|s| s.0))
         .collect();
+    let mut entered: HashSet<(i64, String)> = HashSet::new();
+    for chunk in owing_placements.chunks(CHUNK) {
+        entered.extend(
+            hour_entries::table
+                .filter(hour_entries::placement_id.eq_any(chunk))
+                .filter(hour_entries::month.ge(&first_month))
+                .filter(hour_entries::status.ne(EntryStatus::Rejected))
+                .select((hour_entries::placement_id, hour_entries::month))
+                .load::<(i64, String)>(conn)?,
+        );
+    }
     let mut out: Vec<LateReport> = Vec::new();
     let mut index: HashMap<i64, usize> = HashMap::new();
     for (assignment, contractor, clause, period, due_on) in rows {
@@ -299,8 +308,55 @@ pub fn active_clause_hours(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    // The structure's assignments first, then their totals by primary key: a join lets
-    // PostgreSQL scan every structure's totals.
+    let validated = if conn.is_sqlite() {
+        validated_by_clause_joined(conn, structure_id, today)?
+    } else {
+        validated_by_clause_listed(conn, structure_id, today)?
+    };
+    Ok(rows
+        .into_iter()
+        .map(
+            |(clause_id, required_hours, starts_on, ends_on)| ClauseHours {
+                clause_id,
+                required_hours,
+                starts_on,
+                ends_on,
+                validated: validated.get(&clause_id).copied().unwrap_or(0),
+            },
+        )
+        .collect())
+}
+
+/// Validated hours per clause of the structure up to `today`'s month, in one joined query
+/// (SQLite walks the structure's assignments by index, then each one's months by key).
+fn validated_by_clause_joined(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    today: NaiveDate,
+) -> QueryResult<HashMap<i64, i64>> {
+    Ok(assignment_month_totals::table
+        .inner_join(
+            assignments::table.on(assignments::id.eq(assignment_month_totals::assignment_id)),
+        )
+        .filter(assignments::structure_id.eq(structure_id))
+        .filter(assignment_month_totals::month.le(Month::of(today)))
+        .group_by(assignments::clause_id)
+        .select((
+            assignments::clause_id,
+            sql::<BigInt>("CAST(COALESCE(SUM(assignment_month_totals.validated), 0) AS BIGINT)"),
+        ))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// The same, the structure's assignments first, then their totals by primary key: a join
+/// lets PostgreSQL scan every structure's totals.
+fn validated_by_clause_listed(
+    conn: &mut Conn,
+    structure_id: StructureId,
+    today: NaiveDate,
+) -> QueryResult<HashMap<i64, i64>> {
     let clause_of: HashMap<i64, i64> = assignments::table
         .filter(assignments::structure_id.eq(structure_id))
         .select((assignments::id, assignments::clause_id))
@@ -327,18 +383,7 @@ pub fn active_clause_hours(
             }
         }
     }
-    Ok(rows
-        .into_iter()
-        .map(
-            |(clause_id, required_hours, starts_on, ends_on)| ClauseHours {
-                clause_id,
-                required_hours,
-                starts_on,
-                ends_on,
-                validated: validated.get(&clause_id).copied().unwrap_or(0),
-            },
-        )
-        .collect())
+    Ok(validated)
 }
 
 /// An eligibility validation about to end.
