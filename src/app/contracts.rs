@@ -29,6 +29,11 @@ pub struct LotInput {
     pub cpv_code: Option<Code>,
 }
 
+/// Most lots of a contract (the pages offer as many).
+pub const MAX_LOTS: usize = 100;
+/// Most holders of a contract (a joint bid rarely has more than a handful).
+pub const MAX_HOLDERS: usize = 50;
+
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ContractInput {
     pub buyer_id: OrganisationId,
@@ -132,6 +137,15 @@ fn validate(
                 "environmental_consideration_unknown",
             ));
         }
+    }
+    // Bounded before anything is checked one by one (each holder is a lookup).
+    let too_long = |field: &str, len: usize, max: usize| {
+        (len > max).then(|| Violation::new(field, "list_too_long").with("max", max))
+    };
+    if let Some(v) = too_long("lots", input.lots.len(), MAX_LOTS)
+        .or_else(|| too_long("holder_ids", input.holder_ids.len(), MAX_HOLDERS))
+    {
+        return Err(AppError::Invalid(vec![v]));
     }
     let mut numbers = std::collections::HashSet::new();
     let mut lots = Vec::new();

@@ -581,3 +581,37 @@ on_both!(
         );
     }
 );
+
+on_both!(a_contract_s_lists_are_bounded, |app: &TestApp| {
+    let admin = app.structure_admin("PLIE");
+    let buyer = org(app, &admin, "buyer", "Ville", Some(SIRETS[0]), Some("93"));
+    let lots: Vec<_> = (1..=101).map(|n| json!({"number": n})).collect();
+    let r = app.post(
+        "/api/v1/contracts",
+        &admin,
+        json!({"buyer_id": buyer, "reference": "R1", "title": "Groupe scolaire", "kind": "works",
+               "starts_on": "2026-01-01", "duration_months": 12, "lots": lots}),
+    );
+    r.assert_refused_on(&["lots"]);
+    assert!(r.text.contains("list_too_long"), "{}", r.text);
+    // A hundred thousand holders are refused before any is looked up.
+    let holders: Vec<i64> = (1..=100_000).collect();
+    let r = app.post(
+        "/api/v1/contracts",
+        &admin,
+        json!({"buyer_id": buyer, "reference": "R1", "title": "Groupe scolaire", "kind": "works",
+               "starts_on": "2026-01-01", "duration_months": 12, "holder_ids": holders}),
+    );
+    assert!(matches!(r.status, 413 | 422), "{} {}", r.status, r.text);
+    assert_eq!(app.get("/api/v1/contracts", &admin).body["total"], 0);
+    // At the bounds: accepted.
+    let lots: Vec<_> = (1..=100).map(|n| json!({"number": n})).collect();
+    let r = app.post(
+        "/api/v1/contracts",
+        &admin,
+        json!({"buyer_id": buyer, "reference": "R1", "title": "Groupe scolaire", "kind": "works",
+               "starts_on": "2026-01-01", "duration_months": 12, "lots": lots}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["lots"].as_array().unwrap().len(), 100);
+});
