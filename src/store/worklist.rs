@@ -150,27 +150,15 @@ pub fn late_reports(
         .values()
         .flat_map(|spans| spans.iter().map(|s| s.0))
         .collect();
-    // Their (placement, month) pairs from the unique index alone, less the refused entries
-    // (few, through the status index): filtering on the status here made PostgreSQL fetch
-    // every entry's row.
-    let refused: HashSet<(i64, String)> = hour_entries::table
-        .filter(hour_entries::structure_id.eq(structure_id))
-        .filter(hour_entries::status.eq(EntryStatus::Rejected))
-        .filter(hour_entries::month.ge(&first_month))
-        .select((hour_entries::placement_id, hour_entries::month))
-        .load::<(i64, String)>(conn)?
-        .into_iter()
-        .collect();
     let mut entered: HashSet<(i64, String)> = HashSet::new();
     for chunk in owing_placements.chunks(CHUNK) {
         entered.extend(
             hour_entries::table
                 .filter(hour_entries::placement_id.eq_any(chunk))
                 .filter(hour_entries::month.ge(&first_month))
+                .filter(hour_entries::status.ne(EntryStatus::Rejected))
                 .select((hour_entries::placement_id, hour_entries::month))
-                .load::<(i64, String)>(conn)?
-                .into_iter()
-                .filter(|pair| !refused.contains(pair)),
+                .load::<(i64, String)>(conn)?,
         );
     }
     let mut out: Vec<LateReport> = Vec::new();
