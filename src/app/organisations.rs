@@ -226,6 +226,9 @@ pub struct OrgChoices {
     pub more: bool,
 }
 
+/// Most characters of an organisation filter that are read.
+const ORG_FILTER_MAX_CHARS: usize = 200;
+
 /// The organisations of the structure of these kinds whose name holds every word of `query`
 /// (case and accents ignored; empty: all), by name, the first `max`. Those of `keep` (the
 /// one the record has, the one chosen in the form) are always offered, whatever their rank
@@ -239,7 +242,10 @@ pub fn org_choices(
     keep: &[OrganisationId],
     max: usize,
 ) -> AppResult<OrgChoices> {
-    let key = crate::domain::search::search_key(query);
+    // The filter is typed by the visitor: every name is matched against its words, so it is
+    // bounded (a name is never longer).
+    let query: String = query.chars().take(ORG_FILTER_MAX_CHARS).collect();
+    let key = crate::domain::search::search_key(&query);
     let all = store::names(conn, structure_id)?;
     let mut matching: Vec<(String, &(OrganisationId, OrganisationKind, String))> = all
         .iter()
