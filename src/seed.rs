@@ -321,19 +321,19 @@ impl Tables {
 /// Writes the per-assignment month totals, in key order.
 fn write_month_totals(
     conn: &mut Conn,
-    totals: impl IntoIterator<Item = ((i64, String), (i64, i64, i64))>,
+    totals: impl IntoIterator<Item = ((i64, String), (i64, i64, i64, i64))>,
 ) -> Result<(), ApiError> {
     let mut totals_b = Bulk::new(
         "assignment_month_totals",
-        "assignment_id, month, validated, pending, pending_entries",
+        "assignment_id, month, validated, pending, pending_entries, reported_entries",
     );
     let mut keys: Vec<_> = totals.into_iter().collect();
     keys.sort_by(|a, b| a.0.cmp(&b.0));
-    for ((assignment, month), (validated, pending, waiting)) in keys {
+    for ((assignment, month), (validated, pending, waiting, reported)) in keys {
         totals_b.push(
             conn,
             format!(
-                "({assignment}, {}, {validated}, {pending}, {waiting})",
+                "({assignment}, {}, {validated}, {pending}, {waiting}, {reported})",
                 q(&month)
             ),
         )?;
@@ -971,7 +971,7 @@ fn fill(
     report.years = years.clone();
 
     let mut tables = Tables::new();
-    let mut month_totals: HashMap<(i64, String), (i64, i64, i64)> = HashMap::new();
+    let mut month_totals: HashMap<(i64, String), (i64, i64, i64, i64)> = HashMap::new();
 
     let (
         mut contract_id,
@@ -1479,6 +1479,7 @@ fn fill(
                         totals.1 += work + training;
                         totals.2 += 1;
                     }
+                    totals.3 += i64::from(status != EntryStatus::Rejected);
                 }
                 if work_year + training_year > 0 {
                     tables.year_totals.push(
@@ -2115,7 +2116,7 @@ fn demo_activity(
     let zone = crate::domain::territory::time_zone(territory).name();
 
     let mut tables = Tables::new();
-    let mut month_totals: std::collections::BTreeMap<(i64, String), (i64, i64, i64)> =
+    let mut month_totals: std::collections::BTreeMap<(i64, String), (i64, i64, i64, i64)> =
         std::collections::BTreeMap::new();
     let mut used_names = std::collections::HashSet::new();
     let mut years = std::collections::BTreeSet::new();
@@ -2475,6 +2476,7 @@ fn demo_activity(
                         totals.1 += work + training;
                         totals.2 += 1;
                     }
+                    totals.3 += i64::from(status != EntryStatus::Rejected);
                 }
                 for (year, (work, training)) in by_year {
                     tables.year_totals.push(

@@ -355,15 +355,16 @@ fn write_entries(
             None
         }
     };
-    // (assignment, month) -> (pending hours, waiting entries) added.
-    let mut pending: HashMap<(AssignmentId, Month), (i64, i64)> = HashMap::new();
+    // What the batch adds to each assignment and month's kept totals.
+    let mut pending: HashMap<(AssignmentId, Month), store::MonthDelta> = HashMap::new();
     let mut creates: Vec<&EntryWrite> = Vec::new();
     let mut replaces: Vec<&EntryWrite> = Vec::new();
     for w in writes {
         let p = &placements[&w.placement_id];
         let added = pending.entry((p.assignment_id, w.month)).or_default();
-        added.0 += w.pending_delta();
-        added.1 += w.waiting_delta();
+        added.pending += w.pending_delta();
+        added.waiting += w.waiting_delta();
+        added.reported += w.reported_delta();
         match w.before {
             None => creates.push(w),
             Some(_) => replaces.push(w),
@@ -444,7 +445,7 @@ fn write_entries(
     }
     let totals: Vec<_> = pending
         .into_iter()
-        .map(|((assignment, month), (hours, entries))| (assignment, month, 0, hours, entries))
+        .map(|((assignment, month), delta)| (assignment, month, delta))
         .collect();
     store::add_to_assignment_months(conn, &totals)?;
     lap(&mut t, "assignment totals");
@@ -531,9 +532,12 @@ pub fn decide_entries(
                         c,
                         p.assignment_id,
                         e.month,
-                        e.work_hours + e.training_hours - old_w - old_t,
-                        -before.pending(),
-                        -before.waiting(),
+                        store::MonthDelta {
+                            validated: e.work_hours + e.training_hours - old_w - old_t,
+                            pending: -before.pending(),
+                            waiting: -before.waiting(),
+                            reported: 0,
+                        },
                     )?;
                     store::add_to_placement_year(
                         c,
@@ -550,9 +554,11 @@ pub fn decide_entries(
                         c,
                         p.assignment_id,
                         e.month,
-                        0,
-                        -before.pending(),
-                        -before.waiting(),
+                        store::MonthDelta {
+                            pending: -before.pending(),
+                            waiting: -before.waiting(),
+                            ..Default::default()
+                        },
                     )?;
                 }
                 (EntryDecision::Reject, _, _) => {
@@ -561,9 +567,12 @@ pub fn decide_entries(
                         c,
                         p.assignment_id,
                         e.month,
-                        0,
-                        -before.pending(),
-                        -before.waiting(),
+                        store::MonthDelta {
+                            pending: -before.pending(),
+                            waiting: -before.waiting(),
+                            reported: -before.reported(),
+                            ..Default::default()
+                        },
                     )?;
                 }
             }

@@ -625,9 +625,12 @@ pub fn cancel_placement(
                 c,
                 p.assignment_id,
                 e.month,
-                0,
-                -figures.pending(),
-                -figures.waiting(),
+                hours::MonthDelta {
+                    pending: -figures.pending(),
+                    waiting: -figures.waiting(),
+                    reported: -figures.reported(),
+                    ..Default::default()
+                },
             )?;
             let after = EntryFigures {
                 status: EntryStatus::Rejected,

@@ -351,6 +351,7 @@ diesel::table! {
         validated -> BigInt,
         pending -> BigInt,
         pending_entries -> BigInt,
+        reported_entries -> BigInt,
     }
 }
 

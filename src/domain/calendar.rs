@@ -237,6 +237,24 @@ pub fn period_reported(
     Some(owed.iter().all(|pair| entered.contains(pair)))
 }
 
+/// The months of a period still owed by one assignment, from counts: `open`, each month of
+/// the period with the number of its placements open then; `reported`, the entries not
+/// refused of a month. Every such entry is of an open placement of the month (a
+/// cancellation refuses the waiting ones, a date correction may not leave hours outside), so
+/// a month is in when the two counts meet. None when nobody was placed in the period (it owes
+/// nothing); otherwise the months short, in the order of `open`.
+pub fn months_short(open: &[(String, i64)], reported: impl Fn(&str) -> i64) -> Option<Vec<String>> {
+    if open.iter().all(|(_, n)| *n == 0) {
+        return None;
+    }
+    Some(
+        open.iter()
+            .filter(|(month, n)| reported(month) < *n)
+            .map(|(month, _)| month.clone())
+            .collect(),
+    )
+}
+
 /// Whether a milestone is done on `today`:
 /// - marked done by hand (`marked_done`): always;
 /// - a manual milestone: only when marked;
@@ -708,6 +726,28 @@ mod tests {
             let got = is_done(kind, visit, marked, due, today, reported);
             assert_eq!(got, done, "{kind} {visit} {marked} {today} {reported:?}");
         }
+    }
+
+    #[test]
+    fn a_month_is_short_while_fewer_entries_than_open_placements_are_in() {
+        let open = vec![("2026-01".to_string(), 2), ("2026-02".to_string(), 1)];
+        let counts =
+            |in_jan: i64, in_feb: i64| move |m: &str| if m == "2026-01" { in_jan } else { in_feb };
+        assert_eq!(
+            months_short(&open, counts(1, 1)),
+            Some(vec!["2026-01".to_string()])
+        );
+        assert_eq!(
+            months_short(&open, counts(0, 0)),
+            Some(vec!["2026-01".to_string(), "2026-02".to_string()])
+        );
+        assert_eq!(months_short(&open, counts(2, 1)), Some(vec![]));
+        // Nobody placed: nothing owed.
+        assert_eq!(
+            months_short(&[("2026-03".to_string(), 0)], counts(0, 0)),
+            None
+        );
+        assert_eq!(months_short(&[], counts(0, 0)), None);
     }
 
     #[test]

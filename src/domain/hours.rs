@@ -263,6 +263,11 @@ impl EntryFigures {
         i64::from(self.status == EntryStatus::Submitted)
     }
 
+    /// One while the entry is not refused: the month's report is in for its placement.
+    pub fn reported(&self) -> i64 {
+        i64::from(self.status != EntryStatus::Rejected)
+    }
+
     /// Hours waiting for validation (progress counts them apart).
     pub fn pending(&self) -> i64 {
         if self.status == EntryStatus::Submitted {
@@ -442,6 +447,12 @@ impl EntryWrite {
     /// leaves its entry waiting.
     pub fn waiting_delta(&self) -> i64 {
         1 - self.before.map_or(0, |e| e.waiting())
+    }
+
+    /// What the write adds to the entries not refused of its month (a refused entry sent
+    /// again counts once more).
+    pub fn reported_delta(&self) -> i64 {
+        1 - self.before.map_or(0, |e| e.reported())
     }
 }
 

@@ -528,60 +528,74 @@ pub fn reject(conn: &mut Conn, id: HourEntryId, reason: Option<&str>) -> QueryRe
     Ok(())
 }
 
+/// What a change adds to the kept totals of an assignment and month.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MonthDelta {
+    /// Validated hours (hundredths).
+    pub validated: i64,
+    /// Hours waiting for validation.
+    pub pending: i64,
+    /// Entries waiting for validation (a 0 h entry waits too).
+    pub waiting: i64,
+    /// Entries not refused: the placements whose report of the month is in.
+    pub reported: i64,
+}
+
+impl MonthDelta {
+    fn is_zero(&self) -> bool {
+        *self == MonthDelta::default()
+    }
+}
+
 /// Adds deltas to the maintained totals of many assignments and months: one statement on
 /// PostgreSQL (an import touches thousands), one pair per row on SQLite.
 pub fn add_to_assignment_months(
     conn: &mut Conn,
-    rows: &[(AssignmentId, Month, i64, i64, i64)],
+    rows: &[(AssignmentId, Month, MonthDelta)],
 ) -> QueryResult<()> {
     use diesel::sql_types::{Array, BigInt, Text};
-    let rows: Vec<_> = rows
-        .iter()
-        .filter(|r| r.2 != 0 || r.3 != 0 || r.4 != 0)
-        .collect();
+    let rows: Vec<_> = rows.iter().filter(|r| !r.2.is_zero()).collect();
     match &mut *conn {
         Conn::Pg(c) if rows.len() > FEW_LINES => {
-            let column = |f: fn(&(AssignmentId, Month, i64, i64, i64)) -> i64| {
-                rows.iter().map(|r| f(r)).collect::<Vec<_>>()
-            };
+            let column =
+                |f: fn(&MonthDelta) -> i64| rows.iter().map(|r| f(&r.2)).collect::<Vec<_>>();
             let months: Vec<String> = rows.iter().map(|r| r.1.to_string()).collect();
             diesel::sql_query(
                 "INSERT INTO assignment_month_totals \
-                 (assignment_id, month, validated, pending, pending_entries) \
-                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) \
+                 (assignment_id, month, validated, pending, pending_entries, reported_entries) \
+                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) \
                  ON CONFLICT (assignment_id, month) DO UPDATE SET \
                  validated = assignment_month_totals.validated + excluded.validated, \
                  pending = assignment_month_totals.pending + excluded.pending, \
-                 pending_entries = assignment_month_totals.pending_entries + excluded.pending_entries",
+                 pending_entries = assignment_month_totals.pending_entries + excluded.pending_entries, \
+                 reported_entries = assignment_month_totals.reported_entries + excluded.reported_entries",
             )
-            .bind::<Array<BigInt>, _>(column(|r| r.0 .0))
+            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.0 .0).collect::<Vec<_>>())
             .bind::<Array<Text>, _>(months)
-            .bind::<Array<BigInt>, _>(column(|r| r.2))
-            .bind::<Array<BigInt>, _>(column(|r| r.3))
-            .bind::<Array<BigInt>, _>(column(|r| r.4))
+            .bind::<Array<BigInt>, _>(column(|d| d.validated))
+            .bind::<Array<BigInt>, _>(column(|d| d.pending))
+            .bind::<Array<BigInt>, _>(column(|d| d.waiting))
+            .bind::<Array<BigInt>, _>(column(|d| d.reported))
             .execute(c)?;
             Ok(())
         }
         _ => {
             for r in rows {
-                add_to_assignment_month(conn, r.0, r.1, r.2, r.3, r.4)?;
+                add_to_assignment_month(conn, r.0, r.1, r.2)?;
             }
             Ok(())
         }
     }
 }
 
-/// Adds deltas to the maintained totals of an assignment and month: validated hours, hours
-/// waiting for validation, entries waiting for validation.
+/// Adds deltas to the maintained totals of an assignment and month.
 pub fn add_to_assignment_month(
     conn: &mut Conn,
     assignment_id: AssignmentId,
     month: Month,
-    validated: i64,
-    pending: i64,
-    waiting: i64,
+    delta: MonthDelta,
 ) -> QueryResult<()> {
-    if validated == 0 && pending == 0 && waiting == 0 {
+    if delta.is_zero() {
         return Ok(());
     }
     per_backend!(conn, |c| {
@@ -592,6 +606,7 @@ pub fn add_to_assignment_month(
                 assignment_month_totals::validated.eq(0i64),
                 assignment_month_totals::pending.eq(0i64),
                 assignment_month_totals::pending_entries.eq(0i64),
+                assignment_month_totals::reported_entries.eq(0i64),
             ))
             .on_conflict_do_nothing()
             .execute(c)
@@ -602,10 +617,12 @@ pub fn add_to_assignment_month(
             .filter(assignment_month_totals::month.eq(month)),
     )
     .set((
-        assignment_month_totals::validated.eq(assignment_month_totals::validated + validated),
-        assignment_month_totals::pending.eq(assignment_month_totals::pending + pending),
+        assignment_month_totals::validated.eq(assignment_month_totals::validated + delta.validated),
+        assignment_month_totals::pending.eq(assignment_month_totals::pending + delta.pending),
         assignment_month_totals::pending_entries
-            .eq(assignment_month_totals::pending_entries + waiting),
+            .eq(assignment_month_totals::pending_entries + delta.waiting),
+        assignment_month_totals::reported_entries
+            .eq(assignment_month_totals::reported_entries + delta.reported),
     ))
     .execute(conn)?;
     Ok(())

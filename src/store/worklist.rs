@@ -12,12 +12,11 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text};
 
 use crate::db::schema::{
-    assignment_month_totals, assignments, clauses, eligibility_validations, hour_entries,
-    milestones, outbox, participants, placements,
+    assignment_month_totals, assignments, clauses, eligibility_validations, milestones, outbox,
+    participants, placements,
 };
 use crate::db::Conn;
 use crate::domain::calendar;
-use crate::domain::hours::EntryStatus;
 use crate::domain::ids::{ClauseId, OrganisationId, StructureId};
 use crate::domain::period::Month;
 use crate::domain::vocabulary::ClauseStatus;
@@ -144,21 +143,23 @@ pub fn late_reports(
         })
         .min()
         .unwrap_or_default();
-    // The entries of those placements only (not the structure's: a contractor's import of
-    // 50,000 current entries is no late report's business).
-    let owing_placements: Vec<i64> = by_assignment
-        .values()
-        .flat_map(|spans| spans.iter().map(|s| s.0))
-        .collect();
-    let mut entered: HashSet<(i64, String)> = HashSet::new();
-    for chunk in owing_placements.chunks(CHUNK) {
-        entered.extend(
-            hour_entries::table
-                .filter(hour_entries::placement_id.eq_any(chunk))
-                .filter(hour_entries::month.ge(&first_month))
-                .filter(hour_entries::status.ne(EntryStatus::Rejected))
-                .select((hour_entries::placement_id, hour_entries::month))
-                .load::<(i64, String)>(conn)?,
+    // The reports in per assignment and month, from the kept counts (not the entries: a
+    // contractor's import of 50,000 current entries is no late report's business).
+    let mut reported: HashMap<(i64, String), i64> = HashMap::new();
+    for chunk in owing.chunks(CHUNK) {
+        reported.extend(
+            assignment_month_totals::table
+                .filter(assignment_month_totals::assignment_id.eq_any(chunk))
+                .filter(assignment_month_totals::month.ge(&first_month))
+                .filter(assignment_month_totals::reported_entries.gt(0))
+                .select((
+                    assignment_month_totals::assignment_id,
+                    assignment_month_totals::month,
+                    assignment_month_totals::reported_entries,
+                ))
+                .load::<(i64, String, i64)>(conn)?
+                .into_iter()
+                .map(|(a, m, n)| ((a, m), n)),
         );
     }
     let mut out: Vec<LateReport> = Vec::new();
@@ -168,17 +169,25 @@ pub fn late_reports(
             .get(&assignment)
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        let owed: Vec<(i64, String)> = spans
-            .iter()
-            .flat_map(|&(id, start, end)| {
-                calendar::months_open(&period, start, end)
-                    .into_iter()
-                    .map(move |m| (id, m))
+        let open: Vec<(String, i64)> = calendar::months_open(&period, NaiveDate::MIN, None)
+            .into_iter()
+            .map(|m| {
+                let placed = spans
+                    .iter()
+                    .filter(|&&(_, start, end)| !calendar::months_open(&m, start, end).is_empty())
+                    .count();
+                (m, i64::try_from(placed).unwrap_or(i64::MAX))
             })
             .collect();
-        if calendar::period_reported(&owed, &entered) != Some(false) {
+        let short = calendar::months_short(&open, |m| {
+            reported
+                .get(&(assignment, m.to_string()))
+                .copied()
+                .unwrap_or(0)
+        });
+        let Some(short) = short.filter(|s| !s.is_empty()) else {
             continue;
-        }
+        };
         let at = *index.entry(assignment).or_insert_with(|| {
             out.push(LateReport {
                 contractor_id: contractor,
@@ -192,7 +201,7 @@ pub fn late_reports(
         });
         let line = &mut out[at];
         line.since = line.since.min(due_on);
-        for (_, m) in owed.into_iter().filter(|pair| !entered.contains(pair)) {
+        for m in short {
             if !line.months.contains(&m) {
                 line.months.push(m);
             }

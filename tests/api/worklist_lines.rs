@@ -400,3 +400,99 @@ on_both!(
         assert!(page.contains(r#"class="stack worklist-lines""#), "{page}");
     }
 );
+
+/// The kept count of entries not refused per assignment and month, beside the same count
+/// taken from the entries themselves.
+fn reported_counts(app: &TestApp) -> (Vec<(i64, String, i64)>, Vec<(i64, String, i64)>) {
+    use clausier::db::schema::{
+        assignment_month_totals as amt, hour_entries as he, placements as pl,
+    };
+    use diesel::prelude::*;
+    let pool =
+        clausier::db::build_pool(&DatabaseUrl::parse(&app.database_url).unwrap(), 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    let mut kept: Vec<(i64, String, i64)> = amt::table
+        .filter(amt::reported_entries.ne(0))
+        .select((amt::assignment_id, amt::month, amt::reported_entries))
+        .load(&mut *conn)
+        .unwrap();
+    let entries: Vec<(i64, String, String)> = he::table
+        .inner_join(pl::table)
+        .select((pl::assignment_id, he::month, he::status))
+        .load(&mut *conn)
+        .unwrap();
+    let mut counted: std::collections::BTreeMap<(i64, String), i64> = Default::default();
+    for (a, m, status) in entries {
+        if status != "rejected" {
+            *counted.entry((a, m)).or_default() += 1;
+        }
+    }
+    kept.sort();
+    let counted = counted.into_iter().map(|((a, m), n)| (a, m, n)).collect();
+    (kept, counted)
+}
+
+on_both!(
+    a_month_is_in_when_every_placement_open_in_it_has_a_figure_not_refused,
+    |app: &TestApp| {
+        let (w, _, awa, chef) = scene(app, "PLIE");
+        // A second person with the same contractor and clause, from February to June.
+        let (_, marc) = fixtures::person_placed_with_a(
+            app,
+            &w,
+            ("Marc", "Petit", "1972-06-30"),
+            "2026-01-10",
+            ("2026-02-01", Some("2026-06-30")),
+        );
+        let late_months = |on: &str| -> Vec<String> {
+            let l = work(app, &w.facilitator, on);
+            lines_of(&l, "late_report")
+                .iter()
+                .map(|line| line["what"].as_str().unwrap().to_string())
+                .collect()
+        };
+        // February: Awa's figure in, Marc's not: still owed on 15 March.
+        report_work(app, &chef, awa, "2026-02", 120.0);
+        let late = late_months("2026-03-15");
+        assert_eq!(late.len(), 1, "{late:?}");
+        assert!(
+            late[0].starts_with("Heures de février 2026 non rendues"),
+            "{late:?}"
+        );
+        // Marc's figure in: nothing owed.
+        let marc_feb = report_work(app, &chef, marc, "2026-02", 0.0);
+        assert!(late_months("2026-03-15").is_empty());
+        // Refused: owed again; sent again: in.
+        let r = app.post(
+            "/api/v1/hours/validation",
+            &w.facilitator,
+            json!({"entry_ids": [marc_feb], "decision": "reject", "reason": "Chiffre à revoir"}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(late_months("2026-03-15").len(), 1);
+        report_work(app, &chef, marc, "2026-02", 35.0);
+        assert!(late_months("2026-03-15").is_empty());
+        // March: only Marc's figure, then his placement cancelled (his waiting figures are
+        // refused with it): Awa alone owes March, and once hers is in, nothing is owed.
+        report_work(app, &chef, marc, "2026-03", 35.0);
+        assert_eq!(late_months("2026-04-15").len(), 1);
+        let r = app.post(
+            &format!("/api/v1/placements/{marc}/cancel"),
+            &w.facilitator,
+            json!({"reason": "Saisie en double"}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        let late = late_months("2026-04-15");
+        assert_eq!(late.len(), 1, "{late:?}");
+        assert!(
+            late[0].starts_with("Heures de mars 2026 non rendues"),
+            "{late:?}"
+        );
+        report_work(app, &chef, awa, "2026-03", 120.0);
+        assert!(late_months("2026-04-15").is_empty());
+        // The kept counts equal the entries' own after every kind of write.
+        let (kept, counted) = reported_counts(app);
+        assert_eq!(kept, counted);
+        assert!(!kept.is_empty());
+    }
+);

@@ -1,0 +1,1 @@
+ALTER TABLE assignment_month_totals DROP COLUMN reported_entries;
