@@ -16,11 +16,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::app::reports::{annual_report, Loaded};
+use crate::app::reports::{annual_report_keeping, Loaded};
 use crate::app::AppResult;
 use crate::auth::Caller;
 use crate::db::Db;
-use crate::reports::{Report, ReportRequest};
+use crate::reports::{Others, Report, ReportRequest};
 
 /// Whether a report was served from memory (the `X-Cache` header of the report routes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,11 +53,17 @@ struct Inner {
     tick: u64,
 }
 
-/// Reports kept in memory, bounded in entries and in (estimated) bytes.
+/// The figures without hours kept at most, per scope and period (a national one holds a
+/// row per buyer for PNAD: a few hundred kilobytes).
+const HOURLESS_KEPT: usize = 64;
+
+/// Reports kept in memory, bounded in entries and in (estimated) bytes; and apart, the
+/// figures of reports that read no hours, valid while nothing but hours changes.
 pub struct ReportCache {
     inner: Mutex<Inner>,
     max_entries: usize,
     max_bytes: usize,
+    hourless: Mutex<HashMap<String, (i64, Arc<Others>)>>,
 }
 
 impl Default for ReportCache {
@@ -73,7 +79,33 @@ impl ReportCache {
             inner: Mutex::new(Inner::default()),
             max_entries,
             max_bytes,
+            hourless: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The figures without hours of a scope and period, if computed under `version` (the
+    /// data version without the hours).
+    pub fn hourless(&self, key: &str, version: i64) -> Option<Arc<Others>> {
+        let kept = self.hourless.lock().unwrap_or_else(|p| p.into_inner());
+        kept.get(key)
+            .filter(|(v, _)| *v == version)
+            .map(|(_, others)| others.clone())
+    }
+
+    /// Keeps figures without hours computed under `version`; older versions go, and when
+    /// full, any one other entry (they are cheap to compute again).
+    pub fn keep_hourless(&self, key: String, version: i64, others: Arc<Others>) {
+        let mut kept = self.hourless.lock().unwrap_or_else(|p| p.into_inner());
+        if kept.get(&key).is_some_and(|(v, _)| *v > version) {
+            return;
+        }
+        kept.retain(|_, (v, _)| *v >= version);
+        if kept.len() >= HOURLESS_KEPT && !kept.contains_key(&key) {
+            if let Some(any) = kept.keys().next().cloned() {
+                kept.remove(&any);
+            }
+        }
+        kept.insert(key, (version, others));
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -195,11 +227,14 @@ pub async fn annual_report_cached(
         .run(|c| Ok(crate::store::data_version::current(c)?))
         .await?;
     let key = key(&caller, &req, fte_hours, threshold, with_names);
-    if let Some(loaded) = cache.get(&key, version) {
+    if let Some(loaded) = cache.get(&key, version.all) {
         return Ok((loaded, CacheStatus::Hit));
     }
-    let loaded = Arc::new(annual_report(db, caller, req, fte_hours, threshold, with_names).await?);
-    cache.put(key, version, loaded.clone());
+    let kept = Some((cache, version.without_hours));
+    let loaded = Arc::new(
+        annual_report_keeping(db, caller, req, fte_hours, threshold, with_names, kept).await?,
+    );
+    cache.put(key, version.all, loaded.clone());
     Ok((loaded, CacheStatus::Miss))
 }
 

@@ -237,11 +237,33 @@ pub fn disclose(
 
 /// The figures of the hours: one indexed pass for the fact rows, computed here.
 pub fn load_figures(conn: &mut Conn, scope: &ReportScope, period: &Period) -> QueryResult<Figures> {
-    Ok(compute(&store::fact_rows(conn, scope, period)?))
+    let started = std::time::Instant::now();
+    let rows = store::fact_rows(conn, scope, period)?;
+    let read = started.elapsed();
+    let figures = compute(&rows);
+    tracing::debug!(
+        rows = rows.len(),
+        read_ms = read.as_millis() as u64,
+        compute_ms = (started.elapsed() - read).as_millis() as u64,
+        "report fact rows"
+    );
+    Ok(figures)
 }
 
 /// The other figures: one query each, aggregated in SQL.
 pub fn load_others(conn: &mut Conn, scope: &ReportScope, period: &Period) -> QueryResult<Others> {
+    let hourless = load_hourless_others(conn, scope, period)?;
+    with_hours(conn, scope, period, hourless)
+}
+
+/// The other figures that read no table of hours (clauses, contracts, exits, follow-ups,
+/// PNAD): a validation moves none of them, so they are kept under the data version without
+/// the hours (`app::report_cache`). The two figures of hours are left at zero.
+pub fn load_hourless_others(
+    conn: &mut Conn,
+    scope: &ReportScope,
+    period: &Period,
+) -> QueryResult<Others> {
     Ok(Others {
         clauses: store::clause_figures(conn, scope, period)?,
         employment_contracts: store::employment_contracts(conn, scope, period)?,
@@ -251,8 +273,23 @@ pub fn load_others(conn: &mut Conn, scope: &ReportScope, period: &Period) -> Que
             targets: pnad_targets(conn, period)?,
         },
         follow_up_6m: crate::store::follow_ups::six_months_groups(conn, scope, period)?,
+        previous: None,
+        hours_without_target: 0,
+    })
+}
+
+/// The hourless figures completed with the two that read the hours: the previous period's
+/// totals and the hours of clauses without a target.
+pub fn with_hours(
+    conn: &mut Conn,
+    scope: &ReportScope,
+    period: &Period,
+    hourless: Others,
+) -> QueryResult<Others> {
+    Ok(Others {
         previous: Some(store::totals(conn, scope, &period.previous())?),
         hours_without_target: store::hours_without_target(conn, scope, period)?,
+        ..hourless
     })
 }
 
@@ -358,6 +395,25 @@ pub async fn annual_report(
     threshold: i64,
     with_names: bool,
 ) -> AppResult<Loaded> {
+    annual_report_keeping(db, caller, req, fte_hours, threshold, with_names, None).await
+}
+
+/// Where the figures without hours may be kept: the cache and the data version without the
+/// hours, read before anything is computed.
+pub type HourlessKept<'a> = (&'a crate::app::report_cache::ReportCache, i64);
+
+/// [`annual_report`], taking the figures without hours from `kept` when they were computed
+/// for the same scope and period under the same version without hours, and keeping them
+/// there otherwise.
+pub async fn annual_report_keeping(
+    db: &Db,
+    caller: Caller,
+    req: ReportRequest,
+    fte_hours: u32,
+    threshold: i64,
+    with_names: bool,
+    kept: Option<HourlessKept<'_>>,
+) -> AppResult<Loaded> {
     let started = std::time::Instant::now();
     let request = req.clone();
     let resolved = on(db, move |c| resolve(c, &caller, &request, threshold)).await?;
@@ -368,13 +424,27 @@ pub async fn annual_report(
         Ok((figures, t.elapsed()))
     });
     let scope = resolved.scope.clone();
+    let hourless_key = format!("{scope:?}|{period:?}");
+    let known = kept.and_then(|(cache, version)| cache.hourless(&hourless_key, version));
     let others = on(db, move |c| {
         let t = std::time::Instant::now();
-        let others = load_others(c, &scope, &period)?;
-        Ok((others, t.elapsed()))
+        let (others, fresh) = match known {
+            Some(hourless) => (with_hours(c, &scope, &period, (*hourless).clone())?, None),
+            None => {
+                let hourless = load_hourless_others(c, &scope, &period)?;
+                (
+                    with_hours(c, &scope, &period, hourless.clone())?,
+                    Some(hourless),
+                )
+            }
+        };
+        Ok((others, fresh, t.elapsed()))
     });
-    let ((figures, figures_took), (others, others_took)) =
+    let ((figures, figures_took), (others, fresh, others_took)) =
         rocket::tokio::try_join!(figures, others)?;
+    if let (Some((cache, version)), Some(hourless)) = (kept, fresh) {
+        cache.keep_hourless(hourless_key, version, Arc::new(hourless));
+    }
     let computed = started.elapsed();
     let report = match resolved.suppression {
         None => Report::Shown(assemble(&req.period, &figures, &others, fte_hours, None)),

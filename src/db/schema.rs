@@ -5,6 +5,7 @@ diesel::table! {
     data_version (slot) {
         slot -> Integer,
         changes -> BigInt,
+        hours_people_changes -> BigInt,
     }
 }
 

@@ -217,8 +217,11 @@ pub fn due(
             .filter(placements::cancelled_at.is_null())
             .filter(placements::exit_on.is_not_null())
             .filter(placements::exit_on.le(last))
+            // The structure named in the subquery too (a follow-up is of its placement's
+            // structure): PostgreSQL then hashes this structure's follow-ups, not everyone's.
             .filter(not(exists(
                 follow_ups::table
+                    .filter(follow_ups::structure_id.eq(structure_id.0))
                     .filter(follow_ups::placement_id.eq(placements::id))
                     .filter(follow_ups::months.eq(m)),
             )))

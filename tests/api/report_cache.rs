@@ -100,6 +100,16 @@ on_both!(a_report_is_kept_until_a_write_moves_it, |app: &TestApp| {
     );
     let (_, cache) = report(app, YEAR_2026, t);
     assert_eq!(cache, "hit");
+    // A new placement, a write the figures without hours read (those were kept across the
+    // validation, which moved hours only): counted at once.
+    let contracts = validated["employment_contracts"]
+        .as_i64()
+        .expect("contracts");
+    new_entry(app, &w, "Suivante", 1000);
+    let (placed, cache) = report(app, YEAR_2026, t);
+    assert_eq!(cache, "miss");
+    assert_eq!(placed["employment_contracts"].as_i64(), Some(contracts + 1));
+    assert_eq!(hundredths(&placed), small_world_hours(6) + 4250);
     // The other structure's kept report was not moved by figures it does not hold, and
     // still says its own.
     let (theirs_again, _) = report(app, YEAR_2026, &other.facilitator);

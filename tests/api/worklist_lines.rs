@@ -401,9 +401,12 @@ on_both!(
     }
 );
 
+/// (assignment, month, entries not refused), in key order.
+type ReportedCounts = Vec<(i64, String, i64)>;
+
 /// The kept count of entries not refused per assignment and month, beside the same count
 /// taken from the entries themselves.
-fn reported_counts(app: &TestApp) -> (Vec<(i64, String, i64)>, Vec<(i64, String, i64)>) {
+fn reported_counts(app: &TestApp) -> (ReportedCounts, ReportedCounts) {
     use clausier::db::schema::{
         assignment_month_totals as amt, hour_entries as he, placements as pl,
     };

@@ -1,0 +1,10 @@
+DROP TRIGGER data_version_hour_entries ON hour_entries;
+DROP TRIGGER data_version_assignment_month_totals ON assignment_month_totals;
+DROP TRIGGER data_version_placement_year_totals ON placement_year_totals;
+CREATE TRIGGER data_version_hour_entries AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON hour_entries FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version();
+CREATE TRIGGER data_version_assignment_month_totals AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON assignment_month_totals FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version();
+CREATE TRIGGER data_version_placement_year_totals AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON placement_year_totals FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version();
+DROP TRIGGER data_version_participants ON participants;
+CREATE TRIGGER data_version_participants AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON participants FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version();
+DROP FUNCTION bump_hours_version();
+ALTER TABLE data_version DROP COLUMN hours_people_changes;
