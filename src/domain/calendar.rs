@@ -209,6 +209,30 @@ pub fn months_open(period: &str, starts_on: NaiveDate, ends_on: Option<NaiveDate
         .collect()
 }
 
+/// The months of a period (`YYYY-MM` or `YYYY-Qn`) with their first and last days, in
+/// order; empty for a bad key.
+pub fn period_month_spans(period: &str) -> Vec<(String, NaiveDate, NaiveDate)> {
+    period_months(period)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|m| {
+            let (first, last) = month_bounds(&m)?;
+            Some((m, first, last))
+        })
+        .collect()
+}
+
+/// Whether a placement running from `starts_on` to `ends_on` (None: open-ended) was open
+/// on some day from `first` to `last` (as `months_open` counts a month).
+pub fn open_between(
+    starts_on: NaiveDate,
+    ends_on: Option<NaiveDate>,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> bool {
+    starts_on <= last && ends_on.is_none_or(|e| e >= first)
+}
+
 /// First and last day of a month written `YYYY-MM`.
 fn month_bounds(month: &str) -> Option<(NaiveDate, NaiveDate)> {
     let (y, m) = crate::domain::hours::parse_month(month)?;

@@ -134,54 +134,59 @@ pub fn late_reports(
             .or_default()
             .push((id, start, exit.or(end)));
     }
-    let first_month = rows
+    let mut periods_owed: Vec<&str> = rows.iter().map(|r| r.3.as_str()).collect();
+    periods_owed.sort_unstable();
+    periods_owed.dedup();
+    let first_month = periods_owed
         .iter()
-        .filter_map(|r| {
-            calendar::months_open(&r.3, NaiveDate::MIN, None)
-                .first()
-                .cloned()
-        })
+        .filter_map(|p| calendar::period_months(p)?.into_iter().next())
         .min()
         .unwrap_or_default();
     // The reports in per assignment and month, from the kept counts (not the entries: a
     // contractor's import of 50,000 current entries is no late report's business).
-    let mut reported: HashMap<(i64, String), i64> = HashMap::new();
+    let mut reported: HashMap<i64, HashMap<String, i64>> = HashMap::new();
     for chunk in owing.chunks(CHUNK) {
-        reported.extend(
-            assignment_month_totals::table
-                .filter(assignment_month_totals::assignment_id.eq_any(chunk))
-                .filter(assignment_month_totals::month.ge(&first_month))
-                .filter(assignment_month_totals::reported_entries.gt(0))
-                .select((
-                    assignment_month_totals::assignment_id,
-                    assignment_month_totals::month,
-                    assignment_month_totals::reported_entries,
-                ))
-                .load::<(i64, String, i64)>(conn)?
-                .into_iter()
-                .map(|(a, m, n)| ((a, m), n)),
-        );
+        for (a, m, n) in assignment_month_totals::table
+            .filter(assignment_month_totals::assignment_id.eq_any(chunk))
+            .filter(assignment_month_totals::month.ge(&first_month))
+            .filter(assignment_month_totals::reported_entries.gt(0))
+            .select((
+                assignment_month_totals::assignment_id,
+                assignment_month_totals::month,
+                assignment_month_totals::reported_entries,
+            ))
+            .load::<(i64, String, i64)>(conn)?
+        {
+            reported.entry(a).or_default().insert(m, n);
+        }
     }
     let mut out: Vec<LateReport> = Vec::new();
     let mut index: HashMap<i64, usize> = HashMap::new();
+    let mut month_spans: HashMap<String, Vec<(String, NaiveDate, NaiveDate)>> = HashMap::new();
     for (assignment, contractor, clause, period, due_on) in rows {
         let spans = by_assignment
             .get(&assignment)
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        let open: Vec<(String, i64)> = calendar::months_open(&period, NaiveDate::MIN, None)
-            .into_iter()
-            .map(|m| {
+        // The period's months and their days, worked out once per period (thousands of
+        // assignments owe the same few periods).
+        let months = month_spans
+            .entry(period.clone())
+            .or_insert_with(|| calendar::period_month_spans(&period));
+        let open: Vec<(String, i64)> = months
+            .iter()
+            .map(|(m, first, last)| {
                 let placed = spans
                     .iter()
-                    .filter(|&&(_, start, end)| !calendar::months_open(&m, start, end).is_empty())
+                    .filter(|&&(_, start, end)| calendar::open_between(start, end, *first, *last))
                     .count();
-                (m, i64::try_from(placed).unwrap_or(i64::MAX))
+                (m.clone(), i64::try_from(placed).unwrap_or(i64::MAX))
             })
             .collect();
         let short = calendar::months_short(&open, |m| {
             reported
-                .get(&(assignment, m.to_string()))
+                .get(&assignment)
+                .and_then(|months| months.get(m))
                 .copied()
                 .unwrap_or(0)
         });
