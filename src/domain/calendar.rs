@@ -201,10 +201,8 @@ pub fn months_open(period: &str, starts_on: NaiveDate, ends_on: Option<NaiveDate
     months
         .into_iter()
         .filter(|m| {
-            let Some((first, last)) = month_bounds(m) else {
-                return false;
-            };
-            starts_on <= last && ends_on.is_none_or(|e| e >= first)
+            month_bounds(m)
+                .is_some_and(|(first, last)| open_between(starts_on, ends_on, first, last))
         })
         .collect()
 }

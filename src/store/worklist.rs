@@ -105,8 +105,9 @@ pub fn late_reports(
     if rows.is_empty() {
         return Ok((Vec::new(), 0));
     }
-    type Span = (i64, i64, NaiveDate, Option<NaiveDate>, Option<NaiveDate>);
-    let mut by_assignment: HashMap<i64, Vec<(i64, NaiveDate, Option<NaiveDate>)>> = HashMap::new();
+    type Span = (i64, NaiveDate, Option<NaiveDate>, Option<NaiveDate>);
+    // Per assignment, the (start, last day) of each of its placements.
+    let mut by_assignment: HashMap<i64, Vec<(NaiveDate, Option<NaiveDate>)>> = HashMap::new();
     // Only the placements of the assignments that owe a period (not every placement of the
     // structure: a large contractor's thousands of current placements owe nothing yet).
     let mut owing: Vec<i64> = rows.iter().map(|r| r.0).collect();
@@ -119,7 +120,6 @@ pub fn late_reports(
                 .filter(placements::assignment_id.eq_any(chunk))
                 .filter(placements::cancelled_at.is_null())
                 .select((
-                    placements::id,
                     placements::assignment_id,
                     placements::starts_on,
                     placements::ends_on,
@@ -128,18 +128,23 @@ pub fn late_reports(
                 .load::<Span>(conn)?,
         );
     }
-    for (id, a, start, end, exit) in spans {
+    for (a, start, end, exit) in spans {
         by_assignment
             .entry(a)
             .or_default()
-            .push((id, start, exit.or(end)));
+            .push((start, exit.or(end)));
     }
-    let mut periods_owed: Vec<&str> = rows.iter().map(|r| r.3.as_str()).collect();
-    periods_owed.sort_unstable();
-    periods_owed.dedup();
-    let first_month = periods_owed
-        .iter()
-        .filter_map(|p| calendar::period_months(p)?.into_iter().next())
+    // Each owed period's months and their days, worked out once (thousands of assignments
+    // owe the same few periods).
+    let mut month_spans: HashMap<String, Vec<(String, NaiveDate, NaiveDate)>> = HashMap::new();
+    for r in &rows {
+        month_spans
+            .entry(r.3.clone())
+            .or_insert_with(|| calendar::period_month_spans(&r.3));
+    }
+    let first_month = month_spans
+        .values()
+        .filter_map(|months| months.first().map(|m| m.0.clone()))
         .min()
         .unwrap_or_default();
     // The reports in per assignment and month, from the kept counts (not the entries: a
@@ -162,23 +167,18 @@ pub fn late_reports(
     }
     let mut out: Vec<LateReport> = Vec::new();
     let mut index: HashMap<i64, usize> = HashMap::new();
-    let mut month_spans: HashMap<String, Vec<(String, NaiveDate, NaiveDate)>> = HashMap::new();
     for (assignment, contractor, clause, period, due_on) in rows {
         let spans = by_assignment
             .get(&assignment)
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        // The period's months and their days, worked out once per period (thousands of
-        // assignments owe the same few periods).
-        let months = month_spans
-            .entry(period.clone())
-            .or_insert_with(|| calendar::period_month_spans(&period));
+        let months = month_spans.get(&period).map(Vec::as_slice).unwrap_or(&[]);
         let open: Vec<(String, i64)> = months
             .iter()
             .map(|(m, first, last)| {
                 let placed = spans
                     .iter()
-                    .filter(|&&(_, start, end)| calendar::open_between(start, end, *first, *last))
+                    .filter(|&&(start, end)| calendar::open_between(start, end, *first, *last))
                     .count();
                 (m.clone(), i64::try_from(placed).unwrap_or(i64::MAX))
             })
