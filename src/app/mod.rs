@@ -32,6 +32,7 @@ pub mod users;
 pub mod validation;
 pub mod versioned;
 pub mod withdrawals;
+pub mod year_facts;
 // --- Hours, placements, referrals, clause progress ---
 pub mod hours;
 pub mod placements;

@@ -64,6 +64,8 @@ pub struct ReportCache {
     max_entries: usize,
     max_bytes: usize,
     hourless: Mutex<HashMap<String, (i64, Arc<Others>)>>,
+    /// The yearly totals of recent years, kept up to date at each report computed.
+    year_facts: Arc<crate::app::year_facts::YearFactsCache>,
 }
 
 impl Default for ReportCache {
@@ -80,7 +82,13 @@ impl ReportCache {
             max_entries,
             max_bytes,
             hourless: Mutex::new(HashMap::new()),
+            year_facts: Arc::default(),
         }
+    }
+
+    /// The kept copies of yearly totals (`app::year_facts`).
+    pub fn year_facts(&self) -> Arc<crate::app::year_facts::YearFactsCache> {
+        self.year_facts.clone()
     }
 
     /// The figures without hours of a scope and period, if computed under `version` (the

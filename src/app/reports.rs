@@ -250,6 +250,49 @@ pub fn load_figures(conn: &mut Conn, scope: &ReportScope, period: &Period) -> Qu
     Ok(figures)
 }
 
+/// The calendar year a period is, if it is exactly one.
+fn single_year(period: &Period) -> Option<i32> {
+    let split = period.split();
+    match (split.whole_years.as_slice(), split.partial.is_empty()) {
+        ([year], true) => Some(*year),
+        _ => None,
+    }
+}
+
+/// The two figures of `Others` that read hours, for one whole year.
+struct KeptYearHours {
+    /// Hours and persons of the year before.
+    previous: (i64, i64),
+    without_target: i64,
+}
+
+/// The figures of one whole year from the kept copies of its totals and of the year
+/// before's (`app::year_facts`), brought up to date first: what `load_figures` and
+/// `with_hours` compute in SQL, equal to them.
+fn kept_year_figures(
+    conn: &mut Conn,
+    facts: &crate::app::year_facts::YearFactsCache,
+    year: i32,
+    scope: &ReportScope,
+) -> QueryResult<(Figures, KeptYearHours)> {
+    let started = std::time::Instant::now();
+    let this_year = facts.year(conn, year)?;
+    let year_before = facts.year(conn, year - 1)?;
+    let read = started.elapsed();
+    let figures = compute(this_year.in_scope(scope));
+    let without_target = this_year.hours_of(&store::placements_without_target(conn, scope)?);
+    let hours = KeptYearHours {
+        previous: year_before.totals(scope),
+        without_target,
+    };
+    tracing::debug!(
+        read_ms = read.as_millis() as u64,
+        compute_ms = (started.elapsed() - read).as_millis() as u64,
+        "report fact rows kept"
+    );
+    Ok((figures, hours))
+}
+
 /// The other figures: one query each, aggregated in SQL.
 pub fn load_others(conn: &mut Conn, scope: &ReportScope, period: &Period) -> QueryResult<Others> {
     let hourless = load_hourless_others(conn, scope, period)?;
@@ -418,30 +461,53 @@ pub async fn annual_report_keeping(
     let request = req.clone();
     let resolved = on(db, move |c| resolve(c, &caller, &request, threshold)).await?;
     let (scope, period) = (resolved.scope.clone(), req.period);
+    // One whole year, with a cache: its figures from the kept copy of its totals.
+    let kept_year = kept
+        .zip(single_year(&period))
+        .map(|((cache, _), year)| (cache.year_facts(), year));
+    let from_kept_year = kept_year.is_some();
     let figures = on(db, move |c| {
         let t = std::time::Instant::now();
-        let figures = load_figures(c, &scope, &period)?;
-        Ok((figures, t.elapsed()))
+        let read = match kept_year {
+            Some((facts, year)) => {
+                let (figures, hours) = kept_year_figures(c, &facts, year, &scope)?;
+                (figures, Some(hours))
+            }
+            None => (load_figures(c, &scope, &period)?, None),
+        };
+        Ok((read, t.elapsed()))
     });
     let scope = resolved.scope.clone();
     let hourless_key = format!("{scope:?}|{period:?}");
     let known = kept.and_then(|(cache, version)| cache.hourless(&hourless_key, version));
     let others = on(db, move |c| {
         let t = std::time::Instant::now();
-        let (others, fresh) = match known {
-            Some(hourless) => (with_hours(c, &scope, &period, (*hourless).clone())?, None),
+        let (hourless, fresh) = match known {
+            Some(hourless) => ((*hourless).clone(), None),
             None => {
                 let hourless = load_hourless_others(c, &scope, &period)?;
-                (
-                    with_hours(c, &scope, &period, hourless.clone())?,
-                    Some(hourless),
-                )
+                (hourless.clone(), Some(hourless))
             }
+        };
+        let others = match from_kept_year {
+            true => hourless,
+            false => with_hours(c, &scope, &period, hourless)?,
         };
         Ok((others, fresh, t.elapsed()))
     });
-    let ((figures, figures_took), (others, fresh, others_took)) =
+    let (((figures, hours), figures_took), (others, fresh, others_took)) =
         rocket::tokio::try_join!(figures, others)?;
+    let others = match hours {
+        Some(KeptYearHours {
+            previous,
+            without_target,
+        }) => Others {
+            previous: Some(previous),
+            hours_without_target: without_target,
+            ..others
+        },
+        None => others,
+    };
     if let (Some((cache, version)), Some(hourless)) = (kept, fresh) {
         cache.keep_hourless(hourless_key, version, Arc::new(hourless));
     }

@@ -377,6 +377,7 @@ diesel::table! {
         contractor_id -> BigInt,
         clause_kind -> Text,
         territory -> Text,
+        written_by -> BigInt,
     }
 }
 

@@ -236,8 +236,8 @@ impl<K: Copy + Eq + Hash + Ord + ToString> Tally<K> {
 ///
 /// One pass over the rows sorted by person (a national year is 75 000 rows): keys are
 /// borrowed from the rows, each cell counts a person the first time it meets them.
-pub fn compute(rows: &[FactRow]) -> Figures {
-    let mut counted: Vec<&FactRow> = rows.iter().filter(|r| r.hours() > 0).collect();
+pub fn compute<'a>(rows: impl IntoIterator<Item = &'a FactRow>) -> Figures {
+    let mut counted: Vec<&FactRow> = rows.into_iter().filter(|r| r.hours() > 0).collect();
     counted.sort_unstable_by_key(|r| (r.participant_id, r.start_order()));
     let mut persons: Vec<Person<'_>> = Vec::new();
     for &row in &counted {

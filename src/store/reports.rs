@@ -113,8 +113,20 @@ impl FactSink {
             }
             index.insert(f.placement_id, self.rows.len());
         }
-        let i = &mut self.interner;
-        self.rows.push(FactRow {
+        self.rows.push(f.into_row(&mut self.interner));
+    }
+
+    /// The rows with hours (zero-hour rows dropped).
+    fn into_rows(mut self) -> Vec<FactRow> {
+        self.rows.retain(|r| r.work.saturating_add(r.training) > 0);
+        self.rows
+    }
+}
+
+impl FactDb {
+    fn into_row(self, i: &mut CodeInterner) -> FactRow {
+        let f = self;
+        FactRow {
             participant_id: f.participant_id,
             placement_id: f.placement_id,
             placement_start: f.starts_on,
@@ -131,13 +143,7 @@ impl FactSink {
             clause_kind: i.code(&f.clause_kind),
             work: f.work,
             training: f.training,
-        });
-    }
-
-    /// The rows with hours (zero-hour rows dropped).
-    fn into_rows(mut self) -> Vec<FactRow> {
-        self.rows.retain(|r| r.work.saturating_add(r.training) > 0);
-        self.rows
+        }
     }
 }
 
@@ -206,6 +212,107 @@ fn year_facts(
         }
         Ok(())
     })
+}
+
+/// Where a copy of yearly totals read from now on stands: a row written at or after this
+/// mark may be unseen by it, a row written before it is seen (migration
+/// `2026-12-08-100000_year_totals_written`). PostgreSQL: the `xmin` of a snapshot taken now
+/// (every transaction below it had ended); SQLite: the data version (one writer at a time).
+/// Taken before the rows are read, so a write committed in between is read again later.
+pub fn year_totals_mark(conn: &mut Conn) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Mark {
+        #[diesel(sql_type = BigInt)]
+        mark: i64,
+    }
+    let row: Mark = match conn {
+        Conn::Pg(c) => diesel::sql_query(
+            "SELECT CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS BIGINT) AS mark",
+        )
+        .get_result(c)?,
+        Conn::Sqlite(c) => diesel::sql_query(
+            "SELECT CAST(changes + hours_people_changes AS BIGINT) AS mark FROM data_version WHERE slot = 0",
+        )
+        .get_result(c)?,
+    };
+    Ok(row.mark)
+}
+
+/// One yearly total as a kept copy holds it: its fact row, and the structure and territory
+/// a scope filters on.
+pub struct KeptFact {
+    pub structure_id: i64,
+    pub territory: crate::domain::report::Code,
+    pub row: FactRow,
+}
+
+/// Every yearly total of `year` (whatever its hours or scope), or those written at or after
+/// `since` (a [`year_totals_mark`]), streamed to `each` with codes interned in `interner`.
+pub fn kept_year_facts(
+    conn: &mut Conn,
+    year: i32,
+    since: Option<i64>,
+    interner: &mut CodeInterner,
+    mut each: impl FnMut(KeptFact),
+) -> QueryResult<()> {
+    crate::per_backend!(conn, |c, Streamed| {
+        use placement_year_totals as t;
+        let mut q = t::table
+            .filter(t::year.eq(year))
+            .select((
+                t::structure_id,
+                t::territory,
+                (
+                    t::placement_id,
+                    t::participant_id,
+                    t::starts_on,
+                    t::sex,
+                    t::age_band,
+                    t::criteria,
+                    t::qualification_level,
+                    t::qpv,
+                    t::modality,
+                    t::contract_type,
+                    t::sector,
+                    t::buyer_id,
+                    t::contractor_id,
+                    t::clause_kind,
+                    t::work,
+                    t::training,
+                ),
+            ))
+            .into_boxed();
+        if let Some(mark) = since {
+            q = q.filter(t::written_by.ge(mark));
+        }
+        for read in q.load_iter::<(i64, String, FactDb), Streamed>(c)? {
+            let (structure_id, territory, fact) = read?;
+            each(KeptFact {
+                structure_id,
+                territory: interner.code(&territory),
+                row: fact.into_row(interner),
+            });
+        }
+        Ok(())
+    })
+}
+
+/// The placements of clauses without an hour target in the scope, over the whole history
+/// (the first half of [`hours_without_target`], for a kept copy of the year's totals).
+pub fn placements_without_target(conn: &mut Conn, scope: &ReportScope) -> QueryResult<Vec<i64>> {
+    let mut q = placements::table
+        .filter(placements::cancelled_at.is_null())
+        .filter(
+            placements::clause_id.eq_any(
+                clauses::table
+                    .filter(clauses::hour_target.eq(false))
+                    .select(clauses::id),
+            ),
+        )
+        .select(placements::id)
+        .into_boxed();
+    snapshot_scope!(q, scope, placements, placements::structure_id);
+    q.load(conn)
 }
 
 /// Validated hours of each placement in a run of months, summed in SQL, with the snapshot.
@@ -496,19 +603,7 @@ pub fn hours_without_target(
     scope: &ReportScope,
     period: &Period,
 ) -> QueryResult<i64> {
-    let mut q = placements::table
-        .filter(placements::cancelled_at.is_null())
-        .filter(
-            placements::clause_id.eq_any(
-                clauses::table
-                    .filter(clauses::hour_target.eq(false))
-                    .select(clauses::id),
-            ),
-        )
-        .select(placements::id)
-        .into_boxed();
-    snapshot_scope!(q, scope, placements, placements::structure_id);
-    let ids: Vec<i64> = q.load(conn)?;
+    let ids = placements_without_target(conn, scope)?;
     let split = period.split();
     let mut total = 0i64;
     // Bounded parameter lists, whatever the number of placements.

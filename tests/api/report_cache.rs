@@ -169,3 +169,84 @@ fn another_instance_sees_a_write_at_once() {
     let (_, cache) = report_on(&b, t);
     assert_eq!(cache, "hit");
 }
+
+/// Adds `work` hundredths to the 2026 total of the structure's first placement, by a
+/// statement run on `conn` (another writer than the service: a second instance).
+const ADD_TO_A_TOTAL: &str = "UPDATE placement_year_totals SET work = work + 1000 \
+     WHERE year = 2026 AND placement_id = (SELECT MIN(placement_id) FROM placement_year_totals WHERE year = 2026)";
+
+// The year's totals are kept in memory after the first report (`app::year_facts`) and
+// brought up to date from the rows written since: a total written by another writer is in
+// the next report.
+on_both!(
+    a_total_written_elsewhere_is_in_the_next_report,
+    |app: &TestApp| {
+        use diesel::{Connection, RunQueryDsl};
+        let w = small_world(app, "PLIE Ailleurs", 6, 1);
+        let t = &w.facilitator;
+        let (first, _) = report(app, YEAR_2026, t);
+        assert_eq!(hundredths(&first), small_world_hours(6));
+        match app.backend {
+            crate::common::Backend::Sqlite => {
+                let path = app.database_url.trim_start_matches("sqlite://");
+                let mut c = diesel::SqliteConnection::establish(path).expect("sqlite");
+                diesel::sql_query(ADD_TO_A_TOTAL)
+                    .execute(&mut c)
+                    .expect("update");
+            }
+            crate::common::Backend::Postgres => {
+                let mut c = diesel::PgConnection::establish(&app.database_url).expect("postgres");
+                diesel::sql_query(ADD_TO_A_TOTAL)
+                    .execute(&mut c)
+                    .expect("update");
+            }
+        }
+        let (after, cache) = report(app, YEAR_2026, t);
+        assert_eq!(cache, "miss");
+        assert_eq!(hundredths(&after), small_world_hours(6) + 1000);
+        // A validation through the service after it: both counted.
+        let entry = new_entry(app, &w, "Ensuite", 2500);
+        decide(app, t, &[entry], true);
+        let (last, _) = report(app, YEAR_2026, t);
+        assert_eq!(hundredths(&last), small_world_hours(6) + 1000 + 2500);
+        assert_eq!(
+            last["beneficiaries"].as_i64(),
+            first["beneficiaries"].as_i64().map(|b| b + 1)
+        );
+    }
+);
+
+/// On PostgreSQL, writers commit in any order: a transaction that wrote a total before a
+/// report and committed after it, while a later transaction committed before the report,
+/// is still read by the next report (the kept copy rereads every total written by a
+/// transaction that had not ended when it was read).
+#[test]
+#[cfg_attr(not(postgres_tests), ignore = "CLAUSIER_TEST_POSTGRES_URL is not set")]
+fn a_total_committed_late_by_an_older_transaction_is_in_the_next_report() {
+    use diesel::{Connection, RunQueryDsl};
+    let app = TestApp::postgres_required(|_| {});
+    let w = small_world(&app, "PLIE Lent", 6, 1);
+    let t = &w.facilitator;
+    let (first, _) = report(&app, YEAR_2026, t);
+    assert_eq!(hundredths(&first), small_world_hours(6));
+    // The slow writer takes its transaction id first and keeps the transaction open.
+    let mut slow = diesel::PgConnection::establish(&app.database_url).expect("postgres");
+    diesel::sql_query("BEGIN")
+        .execute(&mut slow)
+        .expect("begin");
+    diesel::sql_query(ADD_TO_A_TOTAL)
+        .execute(&mut slow)
+        .expect("update");
+    // A later transaction (a validation through the service) commits first.
+    let entry = new_entry(&app, &w, "Rapide", 3700);
+    decide(&app, t, &[entry], true);
+    let (between, cache) = report(&app, YEAR_2026, t);
+    assert_eq!(cache, "miss");
+    assert_eq!(hundredths(&between), small_world_hours(6) + 3700);
+    diesel::sql_query("COMMIT")
+        .execute(&mut slow)
+        .expect("commit");
+    let (after, cache) = report(&app, YEAR_2026, t);
+    assert_eq!(cache, "miss");
+    assert_eq!(hundredths(&after), small_world_hours(6) + 3700 + 1000);
+}

@@ -1,0 +1,4 @@
+DROP INDEX placement_year_totals_written;
+DROP TRIGGER placement_year_totals_written_update;
+DROP TRIGGER placement_year_totals_written_insert;
+ALTER TABLE placement_year_totals DROP COLUMN written_by;
