@@ -259,16 +259,17 @@ fn single_year(period: &Period) -> Option<i32> {
     }
 }
 
-/// The two figures of `Others` that read hours, for one whole year.
+/// What a kept year gives beside its figures: the totals of the year before, and the
+/// year itself, for the hours of clauses without a target.
 struct KeptYearHours {
     /// Hours and persons of the year before.
     previous: (i64, i64),
-    without_target: i64,
+    this_year: Arc<crate::app::year_facts::YearFacts>,
 }
 
 /// The figures of one whole year from the kept copies of its totals and of the year
-/// before's (`app::year_facts`), brought up to date first: what `load_figures` and
-/// `with_hours` compute in SQL, equal to them.
+/// before's (`app::year_facts`), brought up to date first: what `load_figures` and the
+/// previous period's `store::totals` compute in SQL, equal to them.
 fn kept_year_figures(
     conn: &mut Conn,
     facts: &crate::app::year_facts::YearFactsCache,
@@ -280,10 +281,9 @@ fn kept_year_figures(
     let year_before = facts.year(conn, year - 1)?;
     let read = started.elapsed();
     let figures = compute(this_year.in_scope(scope));
-    let without_target = this_year.hours_of(&store::placements_without_target(conn, scope)?);
     let hours = KeptYearHours {
         previous: year_before.totals(scope),
-        without_target,
+        this_year,
     };
     tracing::debug!(
         read_ms = read.as_millis() as u64,
@@ -318,6 +318,7 @@ pub fn load_hourless_others(
         follow_up_6m: crate::store::follow_ups::six_months_groups(conn, scope, period)?,
         previous: None,
         hours_without_target: 0,
+        placements_without_target: store::placements_without_target(conn, scope)?.into(),
     })
 }
 
@@ -500,10 +501,10 @@ pub async fn annual_report_keeping(
     let others = match hours {
         Some(KeptYearHours {
             previous,
-            without_target,
+            this_year,
         }) => Others {
             previous: Some(previous),
-            hours_without_target: without_target,
+            hours_without_target: this_year.hours_of(&others.placements_without_target),
             ..others
         },
         None => others,

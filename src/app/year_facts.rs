@@ -9,6 +9,8 @@
 //! A scope is applied here, to the copy, as `store::reports` applies it in SQL.
 
 use std::collections::HashMap;
+
+use foldhash::HashMap as FastMap;
 use std::sync::{Arc, Mutex};
 
 use crate::db::Conn;
@@ -27,7 +29,7 @@ pub struct YearFacts {
     /// Structure and territory of each row, in the order of `rows`.
     places: Vec<(i64, Code)>,
     /// Position of each placement's row.
-    index: HashMap<i64, usize>,
+    index: FastMap<i64, usize>,
     interner: Arc<Mutex<CodeInterner>>,
 }
 

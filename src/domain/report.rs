@@ -15,8 +15,9 @@
 //!   distinct persons with hours in the cell, and a person may be in several cells, so
 //!   persons do not add up to the beneficiaries.
 
-use std::collections::HashMap;
 use std::hash::Hash;
+
+use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
 use chrono::NaiveDate;

@@ -466,6 +466,10 @@ pub struct Others {
     /// Validated hours (hundredths) of the period's placements on clauses without an hour
     /// target: left out of the achievement rate (docs/domain.md#figure-achievement-rate).
     pub hours_without_target: i64,
+    /// The placements in the scope on clauses without an hour target, over the whole
+    /// history: read with the figures without hours (a validation moves neither), so that
+    /// a kept year's totals give `hours_without_target` without reading them again.
+    pub placements_without_target: std::sync::Arc<[i64]>,
 }
 
 /// Puts the report together from the figures of the hours (`domain::report::compute` over
@@ -704,6 +708,7 @@ mod tests {
             follow_up_6m: Default::default(),
             previous: Some((160700, 2)),
             hours_without_target: 0,
+            placements_without_target: Default::default(),
         };
         let period = Period::year(2025);
         let r = assemble(&period, &figures, &inputs, 1607, None);
@@ -801,6 +806,7 @@ mod tests {
             follow_up_6m: Default::default(),
             previous: Some((160700, 9)),
             hours_without_target: 0,
+            placements_without_target: Default::default(),
         };
         let period = Period::year(2025);
         let staff = assemble(&period, &figures, &inputs, 1607, None);
