@@ -296,15 +296,6 @@ fn two_decimals(v: i64, dialect: crate::domain::spreadsheet::CsvDialect) -> Stri
     }
 }
 
-/// A text a spreadsheet must not take for a formula.
-fn defused(value: &str) -> String {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    }
-}
-
 /// The list as CSV: the French spreadsheet form (byte-order mark, `;`, decimal comma, French
 /// headers) or `standard`.
 pub fn render_csv(
@@ -324,9 +315,9 @@ pub fn render_csv(
     let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     for l in lines {
         w.write_record([
-            defused(&l.reference),
-            defused(&l.title),
-            defused(&l.buyer_name),
+            crate::domain::spreadsheet::defused(&l.reference),
+            crate::domain::spreadsheet::defused(&l.title),
+            crate::domain::spreadsheet::defused(&l.buyer_name),
             l.cpv_code.clone().unwrap_or_default(),
             two_decimals(l.amount_eur, dialect),
             date(l.notified_on),

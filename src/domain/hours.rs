@@ -1403,7 +1403,7 @@ impl TemplateRow {
 
 /// A CSV template, ids, names and months filled, hours empty: in the French form (`;`,
 /// byte-order mark, French headers) or the standard one (`,`, English headers, `label`
-/// last). Names are defused (`defuse_formula`): the import ignores those columns.
+/// last). Names are defused (`spreadsheet::defused`): the import ignores those columns.
 pub fn template_csv(rows: &[TemplateRow], dialect: CsvDialect) -> String {
     let separator = char::from(dialect.delimiter()).to_string();
     let mut out = dialect.preamble().to_string();
@@ -1414,7 +1414,7 @@ pub fn template_csv(rows: &[TemplateRow], dialect: CsvDialect) -> String {
     out.push_str(&header.join(&separator));
     out.push('\n');
     for row in rows {
-        let text = |value: &str| csv_field(&defuse_formula(value));
+        let text = |value: &str| csv_field(&crate::domain::spreadsheet::defused(value));
         let fields = match dialect {
             CsvDialect::French => vec![
                 row.placement_id.to_string(),
@@ -1447,16 +1447,6 @@ fn csv_field(value: &str) -> String {
         || value.ends_with(' ');
     if needs_quotes {
         format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_string()
-    }
-}
-
-/// A spreadsheet opening the CSV would run text starting with = + - @ as a formula; a leading
-/// apostrophe keeps it text. Only informative columns get this, and the import ignores them.
-fn defuse_formula(value: &str) -> String {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
     } else {
         value.to_string()
     }

@@ -95,6 +95,17 @@ pub fn header_key(header: &str) -> String {
     key
 }
 
+/// A text people typed (a name, a title) as a spreadsheet must show it: one starting with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return would be run as a formula when the file is
+/// opened, so a leading apostrophe keeps it text. Never for figures.
+pub fn defused(value: &str) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -62,11 +62,13 @@ impl Line<'_> {
         let persons = self.persons.map(|p| p.to_string()).unwrap_or_default();
         let hours = self.hours.map(|h| dialect.hours(h)).unwrap_or_default();
         let suppressed = dialect.yes_no(self.suppressed).to_string();
+        // Labels name organisations as people typed them.
+        let label = crate::domain::spreadsheet::defused(&self.label);
         match dialect {
             CsvDialect::French => [
                 self.title.to_string(),
                 self.key.to_string(),
-                self.label.clone(),
+                label,
                 persons,
                 hours,
                 suppressed,
@@ -77,7 +79,7 @@ impl Line<'_> {
                 persons,
                 hours,
                 suppressed,
-                self.label.clone(),
+                label,
             ],
         }
     }
@@ -306,5 +308,28 @@ mod tests {
         );
         assert!(text.contains("\nsex,female,"), "{text}");
         assert!(text.contains(",false,Femmes\n"), "{text}");
+    }
+
+    #[test]
+    fn an_organisation_named_like_a_formula_stays_text() {
+        let mut names = BTreeMap::new();
+        for row in example_rows() {
+            names.insert(row.buyer_id, "=1+2".to_string());
+            names.insert(row.contractor_id, "@SOMME(A1)".to_string());
+        }
+        for dialect in [CsvDialect::French, CsvDialect::Standard] {
+            let bytes = render(&example(), &names, dialect).unwrap();
+            let text = String::from_utf8(bytes).unwrap();
+            assert!(text.contains("'=1+2"), "{text}");
+            assert!(text.contains("'@SOMME(A1)"), "{text}");
+            let separator = if dialect == CsvDialect::French {
+                ';'
+            } else {
+                ','
+            };
+            for field in text.lines().flat_map(|l| l.split(separator)) {
+                assert!(!field.starts_with(['=', '@']), "{field} in {text}");
+            }
+        }
     }
 }
