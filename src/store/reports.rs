@@ -169,6 +169,31 @@ macro_rules! snapshot_columns {
     };
 }
 
+/// The columns of a `placement_year_totals` row in `FactDb` order (inside a `use
+/// placement_year_totals as t`).
+macro_rules! year_total_columns {
+    () => {
+        (
+            t::placement_id,
+            t::participant_id,
+            t::starts_on,
+            t::sex,
+            t::age_band,
+            t::criteria,
+            t::qualification_level,
+            t::qpv,
+            t::modality,
+            t::contract_type,
+            t::sector,
+            t::buyer_id,
+            t::contractor_id,
+            t::clause_kind,
+            t::work,
+            t::training,
+        )
+    };
+}
+
 /// Validated hours of each placement of whole calendar years, with the snapshot.
 fn year_facts(
     conn: &mut Conn,
@@ -182,24 +207,7 @@ fn year_facts(
         use placement_year_totals as t;
         let mut q = t::table
             .filter(t::year.eq_any(years.to_vec()))
-            .select((
-                t::placement_id,
-                t::participant_id,
-                t::starts_on,
-                t::sex,
-                t::age_band,
-                t::criteria,
-                t::qualification_level,
-                t::qpv,
-                t::modality,
-                t::contract_type,
-                t::sector,
-                t::buyer_id,
-                t::contractor_id,
-                t::clause_kind,
-                t::work,
-                t::training,
-            ))
+            .select(year_total_columns!())
             .into_boxed();
         snapshot_scope!(
             q,
@@ -259,28 +267,7 @@ pub fn kept_year_facts(
         use placement_year_totals as t;
         let mut q = t::table
             .filter(t::year.eq(year))
-            .select((
-                t::structure_id,
-                t::territory,
-                (
-                    t::placement_id,
-                    t::participant_id,
-                    t::starts_on,
-                    t::sex,
-                    t::age_band,
-                    t::criteria,
-                    t::qualification_level,
-                    t::qpv,
-                    t::modality,
-                    t::contract_type,
-                    t::sector,
-                    t::buyer_id,
-                    t::contractor_id,
-                    t::clause_kind,
-                    t::work,
-                    t::training,
-                ),
-            ))
+            .select((t::structure_id, t::territory, year_total_columns!()))
             .into_boxed();
         if let Some(mark) = since {
             q = q.filter(t::written_by.ge(mark));
