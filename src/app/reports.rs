@@ -332,7 +332,11 @@ pub fn with_hours(
 ) -> QueryResult<Others> {
     Ok(Others {
         previous: Some(store::totals(conn, scope, &period.previous())?),
-        hours_without_target: store::hours_without_target(conn, scope, period)?,
+        hours_without_target: store::hours_without_target(
+            conn,
+            &hourless.placements_without_target,
+            period,
+        )?,
         ..hourless
     })
 }

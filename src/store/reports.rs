@@ -583,14 +583,10 @@ pub fn clause_figures(
 /// Validated hours (hundredths) in the period of the scope's placements on clauses without
 /// an hour target (`clauses.hour_target` false: reserved contracts, insertion purposes
 /// counted in persons), which the achievement rate leaves out
-/// (docs/domain.md#figure-achievement-rate). Those placements are found first (usually none
-/// or a few), then their hours read from the same sources as the fact rows.
-pub fn hours_without_target(
-    conn: &mut Conn,
-    scope: &ReportScope,
-    period: &Period,
-) -> QueryResult<i64> {
-    let ids = placements_without_target(conn, scope)?;
+/// (docs/domain.md#figure-achievement-rate). Those placements (`ids`, from
+/// [`placements_without_target`]: usually none or a few) have their hours read from the same
+/// sources as the fact rows.
+pub fn hours_without_target(conn: &mut Conn, ids: &[i64], period: &Period) -> QueryResult<i64> {
     let split = period.split();
     let mut total = 0i64;
     // Bounded parameter lists, whatever the number of placements.
