@@ -250,15 +250,6 @@ pub fn load_figures(conn: &mut Conn, scope: &ReportScope, period: &Period) -> Qu
     Ok(figures)
 }
 
-/// The calendar year a period is, if it is exactly one.
-fn single_year(period: &Period) -> Option<i32> {
-    let split = period.split();
-    match (split.whole_years.as_slice(), split.partial.is_empty()) {
-        ([year], true) => Some(*year),
-        _ => None,
-    }
-}
-
 /// What a kept year gives beside its figures: the totals of the year before, and the
 /// year itself, for the hours of clauses without a target.
 struct KeptYearHours {
@@ -468,7 +459,7 @@ pub async fn annual_report_keeping(
     let (scope, period) = (resolved.scope.clone(), req.period);
     // One whole year, with a cache: its figures from the kept copy of its totals.
     let kept_year = kept
-        .zip(single_year(&period))
+        .zip(period.calendar_year())
         .map(|((cache, _), year)| (cache.year_facts(), year));
     let from_kept_year = kept_year.is_some();
     let figures = on(db, move |c| {

@@ -16,11 +16,10 @@
 //!   persons do not add up to the beneficiaries.
 
 use std::hash::Hash;
-
-use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use foldhash::{HashMap, HashMapExt};
 use serde::Serialize;
 
 use crate::domain::units::ser_hundredths;
