@@ -2,7 +2,7 @@
 //!
 //!   clausier-bench token  --base URL --email E --password P
 //!   clausier-bench report --base URL --email E --password P --query "year=2025" [--n 40]
-//!   clausier-bench import --base URL --email E --password P --year 2026 [--months 10] [--variant K]
+//!   clausier-bench import --base URL --email E --password P --year 2026 [--months 10] [--variant K] [--dry-run yes]
 //!   clausier-bench hostile --base URL --token T --kind far-cell|blanks|huge-string|many-parts|heavy-strings [--parallel 3]
 //!   clausier-bench login-flood --base URL [--n 100]
 //!   clausier-bench report-cold --base URL --token T --writer W --query "year=2025" [--n 10]
@@ -12,7 +12,8 @@
 //!
 //! `report` prints p50/p95/max latency of sequential annual-report requests; `import` fills
 //! the contractor's hours template (every open placement, `--months` months) and posts it as
-//! one CSV, printing rows per second. `hostile` builds one of the hostile workbooks of issue 13
+//! one CSV, printing rows per second (with `--dry-run yes`, the same import rolled back: the
+//! import's whole work, stored nothing, as `raw-copy` rolls back). `hostile` builds one of the hostile workbooks of issue 13
 //! and uploads it `--parallel` times at once, printing the answers; `login-flood` sends `--n`
 //! logins with unknown emails at once; `pages` GETs each page `--n` times from `--clients`
 //! threads and prints p50/p95/p99 per page ("page not served" for a 404). bench/run.sh drives it, with wrk for throughput, and
@@ -290,6 +291,7 @@ fn raw_copy(base: &str, token: &str, url: &str, year: i32, months: u32) -> Resul
         .from_insertable(rows_of)
         .execute(&mut c)
         .map_err(|e| format!("copy: {e}"))?;
+    let copied = t.elapsed().as_secs_f64();
     let history = diesel::sql_query(
         "INSERT INTO hour_entry_changes (entry_id, at, user_id, action, after_value) \
          SELECT id, submitted_at, submitted_by, 'submit', \
@@ -302,13 +304,21 @@ fn raw_copy(base: &str, token: &str, url: &str, year: i32, months: u32) -> Resul
     let secs = t.elapsed().as_secs_f64();
     c.batch_execute("ROLLBACK").map_err(|e| e.to_string())?;
     println!(
-        "raw-copy: rows={rows} history={history} seconds={secs:.2} rows_per_second={:.0} (COPY + INSERT … SELECT in one transaction, rolled back)",
-        rows as f64 / secs
+        "raw-copy: rows={rows} history={history} seconds={secs:.2} rows_per_second={:.0} copy_seconds={copied:.2} history_seconds={:.2} (COPY + INSERT … SELECT in one transaction, rolled back)",
+        rows as f64 / secs,
+        secs - copied
     );
     Ok(())
 }
 
-fn import(base: &str, token: &str, year: i32, months: u32, variant: usize) -> Result<(), String> {
+fn import(
+    base: &str,
+    token: &str,
+    year: i32,
+    months: u32,
+    variant: usize,
+    dry_run: bool,
+) -> Result<(), String> {
     let template = ureq::get(&format!(
         "{base}/api/v1/hours/template?month={year}-01&format=csv&dialect=standard"
     ))
@@ -335,7 +345,7 @@ fn import(base: &str, token: &str, year: i32, months: u32, variant: usize) -> Re
         }
     }
     let t = Instant::now();
-    let resp = ureq::post(&format!("{base}/api/v1/hours/import"))
+    let resp = ureq::post(&format!("{base}/api/v1/hours/import?dry_run={dry_run}"))
         .set("Authorization", &format!("Bearer {token}"))
         .set("Content-Type", "text/csv")
         .timeout(Duration::from_secs(600))
@@ -356,7 +366,12 @@ fn import(base: &str, token: &str, year: i32, months: u32, variant: usize) -> Re
         Err(e) => return Err(format!("import: {e}")),
     };
     println!(
-        "import: rows={rows} seconds={secs:.2} rows_per_second={:.0} accepted={} unchanged={}",
+        "import{}: rows={rows} seconds={secs:.2} rows_per_second={:.0} accepted={} unchanged={}",
+        if dry_run {
+            " (dry run, rolled back)"
+        } else {
+            ""
+        },
         rows as f64 / secs,
         body["accepted"],
         body["unchanged"]
@@ -600,6 +615,7 @@ fn main() -> ExitCode {
                 get("year", "2026").parse().unwrap_or(2026),
                 get("months", "10").parse().unwrap_or(10),
                 get("variant", "0").parse().unwrap_or(0),
+                get("dry-run", "no") == "yes",
             ),
             Some("hostile") => hostile(
                 &base,

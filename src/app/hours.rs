@@ -4,6 +4,9 @@
 
 use std::collections::{HashMap, HashSet};
 
+// The batch path hashes a few hundred thousand small keys per import file: foldhash, not SipHash.
+use foldhash::{HashMap as FastMap, HashMapExt, HashSet as FastSet};
+
 use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::app::{AppError, AppResult};
@@ -94,7 +97,7 @@ pub fn report_month(
             reason,
         };
         let mut refused = Vec::new();
-        let placements = HashMap::from([(p.id.0, p)]);
+        let placements: FastMap<i64, Placement> = [(p.id.0, p)].into_iter().collect();
         write_batch(
             c,
             caller,
@@ -102,7 +105,6 @@ pub fn report_month(
             &[line],
             rules,
             now,
-            Some(parsed_month),
             |_, violations| refused = violations,
         )?;
         if !refused.is_empty() {
@@ -177,10 +179,10 @@ pub fn import_hours(
         let ids: Vec<PlacementId> = rows
             .iter()
             .map(|r| PlacementId(r.placement_id))
-            .collect::<HashSet<_>>()
+            .collect::<FastSet<_>>()
             .into_iter()
             .collect();
-        let placements: HashMap<i64, Placement> =
+        let placements: FastMap<i64, Placement> =
             store::visible_placements(c, caller.structure_id, &ids, caller.contractor_org())?
                 .into_iter()
                 .map(|p| (p.id.0, p))
@@ -204,7 +206,6 @@ pub fn import_hours(
             &lines,
             rules,
             now,
-            None,
             |i, violations| {
                 if let Some(v) = violations.into_iter().next() {
                     errors.push(ImportError::new(rows[i].line, v));
@@ -241,23 +242,20 @@ struct LineInput<'a> {
 /// Decides every line of a batch and, when none is refused, writes them: new entries in
 /// multi-row inserts, replaced figures in one update a chunk, the history in batches, the
 /// totals once per assignment and month, the people's last activity. A refused line is
-/// given to `refused` (its index and its broken rules) and nothing is written. `month`
-/// narrows the entries read to one month (a single report).
-#[allow(clippy::too_many_arguments)]
+/// given to `refused` (its index and its broken rules) and nothing is written.
 fn write_batch(
     conn: &mut Conn,
     caller: &Caller,
-    placements: &HashMap<i64, Placement>,
+    placements: &FastMap<i64, Placement>,
     lines: &[LineInput<'_>],
     rules: &HourRules,
     now: NaiveDateTime,
-    month: Option<Month>,
     mut refused: impl FnMut(usize, Vec<Violation>),
 ) -> AppResult<ImportCounts> {
     let people: Vec<ParticipantId> = placements
         .values()
         .map(|p| p.participant_id)
-        .collect::<HashSet<_>>()
+        .collect::<FastSet<_>>()
         .into_iter()
         .collect();
     // The person's reports take turns: the monthly cap over all of its placements and the
@@ -267,9 +265,16 @@ fn write_batch(
     lap(&mut t, "lock people");
     let periods = store::periods_of_people(conn, &people)?;
     lap(&mut t, "periods");
-    let stored = store::entries_of_people(conn, &people, month)?;
+    // Only the months the lines name matter: the cap is monthly and an entry is one month's.
+    let months: Vec<Month> = lines
+        .iter()
+        .filter_map(|l| Month::parse(l.month))
+        .collect::<FastSet<_>>()
+        .into_iter()
+        .collect();
+    let stored = store::entries_of_people(conn, &people, &months)?;
     lap(&mut t, "stored entries");
-    let dates: HashMap<i64, PlacementDates> = placements
+    let dates: FastMap<i64, PlacementDates> = placements
         .values()
         .map(|p| {
             let d = PlacementDates {
@@ -294,7 +299,7 @@ fn write_batch(
     drop(people);
     let mut counts = ImportCounts::default();
     let mut writes: Vec<EntryWrite> = Vec::new();
-    let mut reasons: HashMap<(i64, Month), &str> = HashMap::new();
+    let mut reasons: FastMap<(i64, Month), &str> = FastMap::new();
     let mut any_refused = false;
     for (i, l) in lines.iter().enumerate() {
         let line = BatchLine {
@@ -342,9 +347,9 @@ fn write_batch(
 fn write_entries(
     conn: &mut Conn,
     user_id: UserId,
-    placements: &HashMap<i64, Placement>,
+    placements: &FastMap<i64, Placement>,
     writes: &[EntryWrite],
-    reasons: &HashMap<(i64, Month), &str>,
+    reasons: &FastMap<(i64, Month), &str>,
     today: NaiveDate,
     at: NaiveDateTime,
 ) -> AppResult<()> {
@@ -356,7 +361,7 @@ fn write_entries(
         }
     };
     // What the batch adds to each assignment and month's kept totals.
-    let mut pending: HashMap<(AssignmentId, Month), store::MonthDelta> = HashMap::new();
+    let mut pending: FastMap<(AssignmentId, Month), store::MonthDelta> = FastMap::new();
     let mut creates: Vec<&EntryWrite> = Vec::new();
     let mut replaces: Vec<&EntryWrite> = Vec::new();
     for w in writes {
@@ -420,7 +425,7 @@ fn write_entries(
                 }
             })
             .collect();
-        let ids: HashMap<(PlacementId, Month), HourEntryId> =
+        let ids: FastMap<(PlacementId, Month), HourEntryId> =
             store::insert_entries(conn, &news, user_id, at)?
                 .into_iter()
                 .map(|(id, placement, month)| ((placement, month), id))
@@ -452,7 +457,7 @@ fn write_entries(
     let people: Vec<ParticipantId> = writes
         .iter()
         .map(|w| placements[&w.placement_id].participant_id)
-        .collect::<HashSet<_>>()
+        .collect::<FastSet<_>>()
         .into_iter()
         .collect();
     store::touch_people(conn, &people, today)?;

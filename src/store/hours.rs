@@ -3,7 +3,7 @@
 //! progress, per placement and year for reports). The rules live in `domain::hours`, the use
 //! cases in `app::hours`.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -169,7 +169,7 @@ pub fn periods_of_people(
     conn: &mut Conn,
     people: &[ParticipantId],
 ) -> QueryResult<HashMap<i64, Vec<OpenPeriod>>> {
-    let mut periods: HashMap<i64, Vec<OpenPeriod>> = HashMap::new();
+    let mut periods: HashMap<i64, Vec<OpenPeriod>> = HashMap::default();
     for chunk in people.chunks(id_chunk(conn)) {
         let rows: Vec<(i64, NaiveDate, Option<NaiveDate>, Option<NaiveDate>)> = placements::table
             .filter(placements::participant_id.eq_any(chunk))
@@ -204,20 +204,29 @@ type StoredFigures = (
     Option<i64>,
 );
 
-/// Every entry of these people (of one month only when `month` is given): the existing
-/// figures and the monthly cap's sums.
+/// Months a batch may name and still be read month by month; a file naming more (a hostile
+/// one) reads the people's every entry instead of binding that many parameters.
+const MONTHS_NAMED: usize = 240;
+
+/// The entries of these people in these months (every month when more than
+/// [`MONTHS_NAMED`] are given): the existing figures and the monthly cap's sums. A batch
+/// only ever meets the entries of its own months, whatever the history.
 pub fn entries_of_people(
     conn: &mut Conn,
     people: &[ParticipantId],
-    month: Option<Month>,
+    months: &[Month],
 ) -> QueryResult<Vec<StoredEntry>> {
     let mut out = Vec::new();
+    if months.is_empty() {
+        return Ok(out);
+    }
+    let named: Vec<String> = months.iter().map(Month::to_string).collect();
     for chunk in people.chunks(id_chunk(conn)) {
         let mut q = hour_entries::table
             .filter(hour_entries::participant_id.eq_any(chunk))
             .into_boxed();
-        if let Some(m) = month {
-            q = q.filter(hour_entries::month.eq(m));
+        if named.len() <= MONTHS_NAMED {
+            q = q.filter(hour_entries::month.eq_any(&named));
         }
         let stored: Vec<StoredFigures> = q
             .select((

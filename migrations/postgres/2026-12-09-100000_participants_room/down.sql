@@ -1,0 +1,1 @@
+ALTER TABLE participants RESET (fillfactor);
