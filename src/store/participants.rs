@@ -507,8 +507,7 @@ pub fn add_eligibility(
 
 /// Removes what identifies people whose last activity is before `cutoff`; keeps what
 /// statistics need (sex, birth year, territory, QPV, qualification, criteria, placements
-/// with their stored age band, hours, outcomes). Returns the ids anonymised.
-/// Anonymises the people inactive since before `cutoff`; returns their ids and the
+/// with their stored age band, hours, outcomes). Returns the ids anonymised and the
 /// Message-IDs of the emails about them that were rewritten.
 pub fn anonymise_inactive(
     conn: &mut Conn,
