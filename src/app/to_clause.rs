@@ -10,6 +10,7 @@ use crate::domain::calibration::LabourShareRef;
 use crate::domain::hours::format_hours;
 use crate::domain::ids::{OrganisationId, StructureId};
 use crate::domain::rule::Violation;
+use crate::domain::spreadsheet::defused;
 use crate::domain::to_clause::{
     compare, estimate, is_to_clause, Candidate, SortKey, SortValues, Standard,
     DEFAULT_THRESHOLD_CENTS,
@@ -315,9 +316,9 @@ pub fn render_csv(
     let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     for l in lines {
         w.write_record([
-            crate::domain::spreadsheet::defused(&l.reference),
-            crate::domain::spreadsheet::defused(&l.title),
-            crate::domain::spreadsheet::defused(&l.buyer_name),
+            defused(&l.reference),
+            defused(&l.title),
+            defused(&l.buyer_name),
             l.cpv_code.clone().unwrap_or_default(),
             two_decimals(l.amount_eur, dialect),
             date(l.notified_on),

@@ -3,16 +3,16 @@
 //! in.
 
 use std::collections::hash_map::Entry;
+use std::io::Cursor;
 
 use foldhash::{HashMap, HashMapExt};
-use std::io::Cursor;
 
 use chrono::{Datelike, Months, NaiveDate};
 use serde::Serialize;
 
 use crate::domain::period::Month;
 use crate::domain::rule::Violation;
-use crate::domain::spreadsheet::{header_key, CsvDialect};
+use crate::domain::spreadsheet::{defused, header_key, CsvDialect};
 use crate::domain::units::parse_hundredths;
 use crate::domain::xlsx_guard::{self, Refusal, XlsxLimits};
 
@@ -478,7 +478,7 @@ pub struct BatchPlanner<'a> {
 }
 
 /// A placement and month's entry in a batch.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct PlannedEntry {
     /// As the lines decided so far left it.
     current: Option<EntryFigures>,
@@ -487,7 +487,7 @@ struct PlannedEntry {
 }
 
 /// A person's month in a batch.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct PersonMonth {
     /// The cap figure over all of the person's placements.
     total: i64,
@@ -504,13 +504,7 @@ impl<'a> BatchPlanner<'a> {
         let mut entries = HashMap::new();
         let mut people: HashMap<(i64, Month), PersonMonth> = HashMap::new();
         for e in stored {
-            people
-                .entry((e.participant_id, e.month))
-                .or_insert(PersonMonth {
-                    total: 0,
-                    cap: None,
-                })
-                .total += e.figures.cap_figure();
+            people.entry((e.participant_id, e.month)).or_default().total += e.figures.cap_figure();
             entries.insert(
                 (e.placement_id, e.month),
                 PlannedEntry {
@@ -553,17 +547,8 @@ impl<'a> BatchPlanner<'a> {
         let month = Month::parse(line.month);
         let (entry, person) = match month {
             Some(m) => {
-                let entry = self.entries.entry((p.id, m)).or_insert(PlannedEntry {
-                    current: None,
-                    before_batch: None,
-                });
-                let person = self
-                    .people
-                    .entry((p.participant_id, m))
-                    .or_insert(PersonMonth {
-                        total: 0,
-                        cap: None,
-                    });
+                let entry = self.entries.entry((p.id, m)).or_default();
+                let person = self.people.entry((p.participant_id, m)).or_default();
                 if person.cap.is_none() {
                     let (year, number) = m.tuple();
                     let dates = self
@@ -1480,7 +1465,7 @@ pub fn template_csv(rows: &[TemplateRow], dialect: CsvDialect) -> String {
     out.push_str(&header.join(&separator));
     out.push('\n');
     for row in rows {
-        let text = |value: &str| csv_field(&crate::domain::spreadsheet::defused(value));
+        let text = |value: &str| csv_field(&defused(value));
         let fields = match dialect {
             CsvDialect::French => vec![
                 row.placement_id.to_string(),
