@@ -15,8 +15,8 @@ use crate::auth::Caller;
 use crate::db::{write_tx, Conn};
 use crate::domain::hours::EntryStatus;
 use crate::domain::hours::{
-    last_writes, BatchLine, BatchPlanner, BatchRules, EntryFigures, EntryWrite, ImportError,
-    ImportErrors, ImportRow, LineDecision, PlacementDates, TemplateRow,
+    last_writes, BatchLine, BatchPlanner, BatchRules, EntryWrite, ImportError, ImportErrors,
+    ImportRow, LineDecision, PlacementDates, TemplateRow,
 };
 use crate::domain::ids::{AssignmentId, HourEntryId, ParticipantId, PlacementId, UserId};
 use crate::domain::period::Month;
@@ -24,7 +24,8 @@ use crate::domain::rule::Violation;
 use crate::domain::vocabulary::HistoryAction;
 use crate::store::history::HistoryEntry;
 use crate::store::hours::{
-    self as store, EntryFilter, HourEntry, HourEntryView, NewChange, NewEntry, Replacement,
+    self as store, BatchPlacement, EntryFilter, HourEntry, HourEntryView, NewChange, NewEntry,
+    Replacement,
 };
 use crate::store::placements::{self as placements, Placement};
 
@@ -97,7 +98,8 @@ pub fn report_month(
             reason,
         };
         let mut refused = Vec::new();
-        let placements: FastMap<i64, Placement> = [(p.id.0, p)].into_iter().collect();
+        let placements: FastMap<i64, BatchPlacement> =
+            [(p.id.0, BatchPlacement::of(&p))].into_iter().collect();
         write_batch(
             c,
             caller,
@@ -182,7 +184,7 @@ pub fn import_hours(
             .collect::<FastSet<_>>()
             .into_iter()
             .collect();
-        let placements: FastMap<i64, Placement> =
+        let placements: FastMap<i64, BatchPlacement> =
             store::visible_placements(c, caller.structure_id, &ids, caller.contractor_org())?
                 .into_iter()
                 .map(|p| (p.id.0, p))
@@ -241,12 +243,13 @@ struct LineInput<'a> {
 
 /// Decides every line of a batch and, when none is refused, writes them: new entries in
 /// multi-row inserts, replaced figures in one update a chunk, the history in batches, the
-/// totals once per assignment and month, the people's last activity. A refused line is
+/// totals once per assignment and month (the entries' `submitted_at` is the people's activity
+/// the anonymisation reads). A refused line is
 /// given to `refused` (its index and its broken rules) and nothing is written.
 fn write_batch(
     conn: &mut Conn,
     caller: &Caller,
-    placements: &FastMap<i64, Placement>,
+    placements: &FastMap<i64, BatchPlacement>,
     lines: &[LineInput<'_>],
     rules: &HourRules,
     now: NaiveDateTime,
@@ -281,7 +284,7 @@ fn write_batch(
                 id: p.id.0,
                 participant_id: p.participant_id.0,
                 starts_on: p.starts_on,
-                ends_on: p.effective_end(),
+                ends_on: p.ends_on,
             };
             (p.id.0, d)
         })
@@ -297,6 +300,60 @@ fn write_batch(
     );
     planner.reserve(lines.len());
     drop(people);
+    // A large batch's new entries (lines of a month without one yet) get their ids drawn by
+    // the database while this thread decides the lines: two cores, one for each (a refused
+    // file leaves a gap in the ids, as any rolled-back insert does).
+    let new_entries = lines
+        .iter()
+        .filter(|l| {
+            Month::parse(l.month).is_some_and(|m| planner.current(l.placement_id.0, m).is_none())
+        })
+        .count();
+    let (drawn, (counts, writes, reasons, any_refused)) =
+        if store::draws_entry_ids(conn, new_entries) {
+            let (drawn, decided) = std::thread::scope(|scope| {
+                let drawing = scope.spawn(|| store::draw_entry_ids(conn, new_entries));
+                let decided = decide_lines(&mut planner, lines, &dates, &mut refused);
+                (drawing.join(), decided)
+            });
+            let drawn = drawn.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+            (drawn, decided)
+        } else {
+            let decided = decide_lines(&mut planner, lines, &dates, &mut refused);
+            (Vec::new(), decided)
+        };
+    drop(planner);
+    lap(&mut t, "decisions");
+    if any_refused {
+        return Ok(counts);
+    }
+    write_entries(
+        conn,
+        caller.user_id,
+        placements,
+        &last_writes(&writes),
+        &reasons,
+        &drawn,
+        now,
+    )?;
+    Ok(counts)
+}
+
+/// What the lines of a batch come to, decided in file order: the counts, the figures to
+/// write, the amendments' reasons, and whether a line was refused (given to `refused`).
+type Decided<'a> = (
+    ImportCounts,
+    Vec<EntryWrite>,
+    FastMap<(i64, Month), &'a str>,
+    bool,
+);
+
+fn decide_lines<'a>(
+    planner: &mut BatchPlanner<'_>,
+    lines: &[LineInput<'a>],
+    dates: &FastMap<i64, PlacementDates>,
+    refused: &mut impl FnMut(usize, Vec<Violation>),
+) -> Decided<'a> {
     let mut counts = ImportCounts::default();
     let mut writes: Vec<EntryWrite> = Vec::new();
     let mut reasons: FastMap<(i64, Month), &str> = FastMap::new();
@@ -325,21 +382,7 @@ fn write_batch(
             }
         }
     }
-    drop(planner);
-    lap(&mut t, "decisions");
-    if any_refused {
-        return Ok(counts);
-    }
-    write_entries(
-        conn,
-        caller.user_id,
-        placements,
-        &last_writes(&writes),
-        &reasons,
-        rules.today,
-        now,
-    )?;
-    Ok(counts)
+    (counts, writes, reasons, any_refused)
 }
 
 /// Writes decided figures (the last of each placement and month) with their history and
@@ -347,10 +390,10 @@ fn write_batch(
 fn write_entries(
     conn: &mut Conn,
     user_id: UserId,
-    placements: &FastMap<i64, Placement>,
+    placements: &FastMap<i64, BatchPlacement>,
     writes: &[EntryWrite],
     reasons: &FastMap<(i64, Month), &str>,
-    today: NaiveDate,
+    drawn: &[HourEntryId],
     at: NaiveDateTime,
 ) -> AppResult<()> {
     let reason_of = |w: &EntryWrite| {
@@ -410,7 +453,7 @@ fn write_entries(
         store::write_history(conn, user_id, at, &history)?;
     }
     lap(&mut t, "replacements");
-    for chunk in creates.chunks(chunk_size) {
+    for (k, chunk) in creates.chunks(chunk_size).enumerate() {
         let news: Vec<NewEntry> = chunk
             .iter()
             .map(|w| {
@@ -425,28 +468,11 @@ fn write_entries(
                 }
             })
             .collect();
-        let ids: FastMap<(PlacementId, Month), HourEntryId> =
-            store::insert_entries(conn, &news, user_id, at)?
-                .into_iter()
-                .map(|(id, placement, month)| ((placement, month), id))
-                .collect();
-        lap(&mut t, "new entries");
-        let history: Vec<NewChange<'_>> = news
-            .iter()
-            .filter_map(|n| {
-                let id = *ids.get(&(n.placement_id, n.month))?;
-                Some(NewChange {
-                    entry_id: id,
-                    before: None,
-                    after: EntryFigures::new_entry(id.0, n.work, n.training).snapshot(),
-                    action: HistoryAction::Submit,
-                    reason: None,
-                })
-            })
-            .collect();
-        lap(&mut t, "new entries' history built");
-        store::write_history(conn, user_id, at, &history)?;
-        lap(&mut t, "new entries' history");
+        let ids = drawn
+            .get(k.saturating_mul(chunk_size)..)
+            .unwrap_or_default();
+        store::insert_submitted(conn, &news, ids, user_id, at)?;
+        lap(&mut t, "new entries with their history");
     }
     let totals: Vec<_> = pending
         .into_iter()
@@ -454,14 +480,6 @@ fn write_entries(
         .collect();
     store::add_to_assignment_months(conn, &totals)?;
     lap(&mut t, "assignment totals");
-    let people: Vec<ParticipantId> = writes
-        .iter()
-        .map(|w| placements[&w.placement_id].participant_id)
-        .collect::<FastSet<_>>()
-        .into_iter()
-        .collect();
-    store::touch_people(conn, &people, today)?;
-    lap(&mut t, "people's activity");
     Ok(())
 }
 

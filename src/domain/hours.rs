@@ -1091,11 +1091,11 @@ fn hours_of(cell: &Cell, required: bool) -> Result<i64, Violation> {
     let text = match cell {
         Cell::Empty if required => return Err(cell_rule("cell_required")),
         Cell::Empty => return Ok(0),
-        Cell::Text(s) => s.clone(),
-        Cell::Int(i) => i.to_string(),
+        Cell::Text(s) => std::borrow::Cow::Borrowed(s.as_str()),
+        Cell::Int(i) => std::borrow::Cow::Owned(i.to_string()),
         // Rust prints the shortest text that reads back as the same float, which is the
         // decimal the person typed: 7.1 prints "7.1", 0.1 + 0.2 prints "0.30000000000000004".
-        Cell::Float(f) if f.is_finite() => format!("{f}"),
+        Cell::Float(f) if f.is_finite() => std::borrow::Cow::Owned(format!("{f}")),
         _ => return Err(cell.describe(cell_rule("hours_not_a_number"))),
     };
     match parse_hundredths(&text) {

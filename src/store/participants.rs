@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::schema::{eligibility_validations, participants, placements};
+use crate::db::schema::{eligibility_validations, hour_entries, participants, placements};
 use crate::db::{now, Conn};
 use crate::domain::eligibility::Validation;
 use crate::domain::ids::{OrganisationId, ParticipantId, StructureId, UserId};
@@ -513,9 +513,18 @@ pub fn anonymise_inactive(
     conn: &mut Conn,
     cutoff: NaiveDate,
 ) -> QueryResult<(Vec<ParticipantId>, Vec<String>)> {
+    // An hours report is activity too: its day is the entry's own `submitted_at` (kept
+    // there rather than written on the person, which an import of 50,000 lines did for
+    // thousands of people).
+    let reported_since = cutoff.and_time(chrono::NaiveTime::MIN);
     let ids: Vec<(ParticipantId, StructureId)> = participants::table
         .filter(participants::anonymised_at.is_null())
         .filter(participants::last_activity_on.lt(cutoff))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            hour_entries::table
+                .filter(hour_entries::participant_id.eq(participants::id))
+                .filter(hour_entries::submitted_at.ge(reported_since)),
+        )))
         .select((participants::id, participants::structure_id))
         .load(conn)?;
     let at = now();

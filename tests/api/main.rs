@@ -20,6 +20,7 @@ mod follow_up_corrections;
 mod follow_ups;
 mod foundation;
 mod hours;
+mod hours_history_text;
 mod hours_named;
 mod hours_rejected_email;
 mod kept_figures;
