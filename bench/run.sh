@@ -50,6 +50,10 @@ CLIENT_DIR=${CLIENT_DIR:-$PWD/target/release}
 BIN=$BIN_DIR/clausier
 CLIENT=$CLIENT_DIR/clausier-bench
 WORK=$(mktemp -d)
+# SERVER_RUST_LOG=clausier::app::hours=debug,warn SERVER_LOG=/tmp/server.log keeps the server's
+# own timings (the import's phases) beside the results.
+SERVER_RUST_LOG=${SERVER_RUST_LOG:-warn}
+SERVER_LOG=${SERVER_LOG:-$WORK/server.log}
 SERVER_PID=
 
 say() { echo "$*" | tee -a "$OUT"; }
@@ -57,13 +61,13 @@ say() { echo "$*" | tee -a "$OUT"; }
 start_server() {
   # exec: the subshell becomes the server, so $SERVER_PID is the server's own id.
   (cd "$WORK" && ROCKET_PORT=$PORT CLAUSIER_DATABASE_URL="$1" CLAUSIER_REMINDERS_CRON="" \
-    CLAUSIER_ANONYMISE_CRON="" CLAUSIER_DATABASE_POOL_SIZE=8 RUST_LOG=warn exec "$BIN" >"$WORK/server.log" 2>&1) &
+    CLAUSIER_ANONYMISE_CRON="" CLAUSIER_DATABASE_POOL_SIZE=8 RUST_LOG="$SERVER_RUST_LOG" exec "$BIN" >>"$SERVER_LOG" 2>&1) &
   SERVER_PID=$!
   for _ in $(seq 1 100); do
     curl -sf "$BASE/health" >/dev/null && return 0
     sleep 0.2
   done
-  echo "server did not start" >&2; cat "$WORK/server.log" >&2; exit 1
+  echo "server did not start" >&2; cat "$SERVER_LOG" >&2; exit 1
 }
 
 # The p50 (ms) or the rows per second of a client's line, and a ratio of two numbers.

@@ -14,12 +14,6 @@ use clausier::domain::ids::OrganisationId;
 use clausier::store::users::{self, NewUser};
 use clausier::{build_rocket, db};
 
-// mimalloc keeps freed memory for the next request: with glibc's allocator an import's large
-// vectors went back to the system and were faulted in again each time (perf: about a tenth of
-// the import's CPU in page faults, malloc and free).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Social insertion clauses in French public contracts: the server and its operator commands.
 #[derive(Debug, Parser)]
 #[command(
