@@ -289,6 +289,9 @@ fn write_batch(
             (p.id.0, d)
         })
         .collect();
+    // The months that already have an entry: a line of any other month makes a new one.
+    let stored_months: FastSet<(i64, Month)> =
+        stored.iter().map(|e| (e.placement_id, e.month)).collect();
     let mut planner = BatchPlanner::new(
         BatchRules {
             today: rules.today,
@@ -300,19 +303,16 @@ fn write_batch(
     );
     planner.reserve(lines.len());
     drop(people);
-    // A large batch's new entries (lines of a month without one yet) get their ids drawn by
-    // the database while this thread decides the lines: two cores, one for each (a refused
-    // file leaves a gap in the ids, as any rolled-back insert does).
-    let new_entries = lines
-        .iter()
-        .filter(|l| {
-            Month::parse(l.month).is_some_and(|m| planner.current(l.placement_id.0, m).is_none())
-        })
-        .count();
+    // A large batch's new entries get their ids drawn by the database while this thread
+    // decides the lines: two cores, one for each (a refused file leaves a gap in the ids, as
+    // any rolled-back insert does). At most one id a line; the exact count is taken beside.
     let (drawn, (counts, writes, reasons, any_refused)) =
-        if store::draws_entry_ids(conn, new_entries) {
+        if store::draws_entry_ids(conn, lines.len()) {
             let (drawn, decided) = std::thread::scope(|scope| {
-                let drawing = scope.spawn(|| store::draw_entry_ids(conn, new_entries));
+                let drawing = scope.spawn(|| {
+                    let new_entries = count_new_entries(lines, &stored_months);
+                    store::draw_entry_ids(conn, new_entries)
+                });
                 let decided = decide_lines(&mut planner, lines, &dates, &mut refused);
                 (drawing.join(), decided)
             });
@@ -337,6 +337,20 @@ fn write_batch(
         now,
     )?;
     Ok(counts)
+}
+
+/// The lines of a month with no entry yet for their placement: the entries a batch creates
+/// when none is refused.
+fn count_new_entries(lines: &[LineInput<'_>], stored_months: &FastSet<(i64, Month)>) -> usize {
+    if stored_months.is_empty() {
+        return lines.len();
+    }
+    lines
+        .iter()
+        .filter(|l| {
+            Month::parse(l.month).is_some_and(|m| !stored_months.contains(&(l.placement_id.0, m)))
+        })
+        .count()
 }
 
 /// What the lines of a batch come to, decided in file order: the counts, the figures to

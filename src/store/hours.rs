@@ -430,8 +430,8 @@ pub fn draws_entry_ids(conn: &Conn, n: usize) -> bool {
 pub fn draw_entry_ids(conn: &mut Conn, n: usize) -> QueryResult<Vec<HourEntryId>> {
     #[derive(diesel::QueryableByName)]
     struct Drawn {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        id: i64,
+        #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::BigInt>)]
+        ids: Vec<i64>,
     }
     let Conn::Pg(c) = conn else {
         return Ok(Vec::new());
@@ -440,17 +440,18 @@ pub fn draw_entry_ids(conn: &mut Conn, n: usize) -> QueryResult<Vec<HourEntryId>
         return Ok(Vec::new());
     }
     let t = std::time::Instant::now();
-    let ids: Vec<Drawn> = diesel::sql_query(
-        "SELECT nextval((SELECT pg_get_serial_sequence('hour_entries', 'id')::regclass)) AS id \
-         FROM generate_series(1, $1)",
+    // One array rather than 50,000 rows: one message to read instead of a row each.
+    let drawn: Drawn = diesel::sql_query(
+        "SELECT array_agg(nextval((SELECT pg_get_serial_sequence('hour_entries', 'id')::regclass))) \
+         AS ids FROM generate_series(1, $1)",
     )
     .bind::<diesel::sql_types::BigInt, _>(n as i64)
-    .load(c)?;
+    .get_result(c)?;
     tracing::debug!(
         "hours batch: {n} ids drawn {:.1} ms",
         t.elapsed().as_secs_f64() * 1e3
     );
-    Ok(ids.into_iter().map(|d| HourEntryId(d.id)).collect())
+    Ok(drawn.ids.into_iter().map(HourEntryId).collect())
 }
 
 /// The snapshot [`EntryFigures::snapshot`] writes for a new entry, as PostgreSQL builds it
