@@ -362,13 +362,16 @@ pub fn insert_submitted(
 ) -> QueryResult<()> {
     if draws_entry_ids(conn, entries.len()) {
         // Ids drawn beforehand (`draw_entry_ids`), else now.
-        let ids = if drawn.len() >= entries.len() {
-            drawn[..entries.len()].to_vec()
-        } else {
-            draw_entry_ids(conn, entries.len())?
+        let drawn_now;
+        let ids = match drawn.get(..entries.len()) {
+            Some(ids) => ids,
+            None => {
+                drawn_now = draw_entry_ids(conn, entries.len())?;
+                &drawn_now
+            }
         };
         if let Conn::Pg(c) = &mut *conn {
-            return copy_submitted(c, entries, &ids, user_id, at);
+            return copy_submitted(c, entries, ids, user_id, at);
         }
     }
     let mut stored: HashMap<(PlacementId, Month), HourEntryId> = HashMap::default();
@@ -433,12 +436,12 @@ pub fn draw_entry_ids(conn: &mut Conn, n: usize) -> QueryResult<Vec<HourEntryId>
         #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::BigInt>)]
         ids: Vec<i64>,
     }
+    if !draws_entry_ids(conn, n) {
+        return Ok(Vec::new());
+    }
     let Conn::Pg(c) = conn else {
         return Ok(Vec::new());
     };
-    if n <= FEW_LINES {
-        return Ok(Vec::new());
-    }
     let t = std::time::Instant::now();
     // One array rather than 50,000 rows: one message to read instead of a row each.
     let drawn: Drawn = diesel::sql_query(
