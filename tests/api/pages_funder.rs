@@ -106,7 +106,10 @@ on_both!(
         let values: Vec<&str> = years.iter().map(|(v, _)| v.as_str()).collect();
         assert_eq!(values, ["2026", "2025", "2024", "2023", "2022"]);
         assert_eq!(years[0], ("2026".to_string(), true));
-        assert!(!r.text.contains("2027"), "a year not yet begun is offered");
+        assert!(
+            !crate::common::without_tokens(&r.text).contains("2027"),
+            "a year not yet begun is offered"
+        );
         // Buyers, contractors and clause kinds by their names, not ids.
         let contractors = options(&r.text, "contractor_id");
         assert_eq!(
