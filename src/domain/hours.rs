@@ -313,28 +313,25 @@ impl EntryFigures {
         }
     }
 
-    /// The entry's figures as the history records them.
+    /// The entry's figures as the history records them: a JSON object, its fields in key
+    /// order, the validated figures left out while there are none. The history reads a
+    /// missing field as null (`store::history::changes_between`), like the explicit null of
+    /// the lines written before, so the shorter text shows the same changes; half of all history lines are the
+    /// submissions of new entries, which have no validated figure.
     pub fn snapshot(&self) -> String {
         use std::fmt::Write;
-        // The text of the sorted JSON object the history has always held (fields in key
-        // order), written straight into one string: an import writes 50,000 and a status
-        // is one of three plain words, so nothing needs escaping.
-        fn number_or_null(out: &mut String, value: Option<i64>) {
-            match value {
-                Some(v) => {
-                    let _ = write!(out, "{v}");
-                }
-                None => out.push_str("null"),
-            }
-        }
+        // Written straight into one string: an import writes 50,000 and a status is one of
+        // three plain words, so nothing needs escaping.
         let mut out = String::with_capacity(112);
         out.push_str("{\"status\":\"");
         out.push_str(self.status.as_str());
         let _ = write!(out, "\",\"training_hours\":{}", self.training);
-        out.push_str(",\"validated_training\":");
-        number_or_null(&mut out, self.validated_training);
-        out.push_str(",\"validated_work\":");
-        number_or_null(&mut out, self.validated_work);
+        if let Some(v) = self.validated_training {
+            let _ = write!(out, ",\"validated_training\":{v}");
+        }
+        if let Some(v) = self.validated_work {
+            let _ = write!(out, ",\"validated_work\":{v}");
+        }
         let _ = write!(out, ",\"work_hours\":{}}}", self.work);
         out
     }
@@ -717,6 +714,13 @@ impl ImportErrors {
         self.count == 0
     }
 
+    /// Adds the errors of another part of the file (those it did not keep still counted).
+    pub fn append(&mut self, other: ImportErrors) {
+        let unkept = other.count - other.kept.len();
+        self.extend(other.kept);
+        self.count += unkept;
+    }
+
     /// Every error found, kept or not.
     pub fn count(&self) -> usize {
         self.count
@@ -814,6 +818,7 @@ impl Cell {
 }
 
 /// Positions of the four columns in a row.
+#[derive(Clone)]
 struct Columns {
     placement_id: usize,
     month: usize,
@@ -889,64 +894,134 @@ fn is_blank_row(cells: &[Cell]) -> bool {
 
 /// Reads the rows of either format: the first non-blank row is the header, blank rows are
 /// skipped, every error is collected, and a (placement, month) pair may appear only once.
-fn parse_rows<I>(rows: I) -> Result<Vec<ImportRow>, ImportErrors>
+fn parse_rows<I>(mut rows: I) -> Result<Vec<ImportRow>, ImportErrors>
 where
     I: Iterator<Item = Result<(usize, Vec<Cell>), ImportError>>,
 {
-    let mut errors = ImportErrors::new();
-    let mut columns: Option<Columns> = None;
-    let mut parsed = Vec::new();
-    let mut seen: HashMap<(i64, String), usize> = HashMap::new();
-    for row in rows {
-        let (line, cells) = match row {
-            Ok(row) => row,
-            Err(e) => {
-                errors.push(e);
+    let mut read = RowsRead::default();
+    read.read_header(&mut rows);
+    read.read(rows);
+    read.finish()
+}
+
+/// Rows read from a file, or from one part of it.
+#[derive(Default)]
+struct RowsRead {
+    /// Found in the header; given for a part that follows it.
+    columns: Option<Columns>,
+    /// The number of cells of the header row.
+    header_width: Option<usize>,
+    /// The header names no usable column set: its errors are all there is to say.
+    header_refused: bool,
+    parsed: Vec<ImportRow>,
+    errors: ImportErrors,
+}
+
+impl RowsRead {
+    /// Reads rows until the header (the first non-blank row) is found or refused.
+    fn read_header<I>(&mut self, rows: &mut I)
+    where
+        I: Iterator<Item = Result<(usize, Vec<Cell>), ImportError>>,
+    {
+        for row in rows {
+            let (line, cells) = match row {
+                Ok(row) => row,
+                Err(e) => {
+                    self.errors.push(e);
+                    continue;
+                }
+            };
+            if is_blank_row(&cells) {
                 continue;
             }
-        };
-        if is_blank_row(&cells) {
-            continue;
-        }
-        let Some(cols) = &columns else {
             match find_columns(&cells, line) {
-                Ok(found) => columns = Some(found),
+                Ok(found) => {
+                    self.columns = Some(found);
+                    self.header_width = Some(cells.len());
+                }
                 Err(header) => {
-                    errors.extend(header);
-                    return Err(errors);
+                    self.errors.extend(header);
+                    self.header_refused = true;
                 }
             }
-            continue;
+            return;
+        }
+    }
+
+    /// Reads the data rows after the header (none when it was not found or refused).
+    fn read<I>(&mut self, rows: I)
+    where
+        I: Iterator<Item = Result<(usize, Vec<Cell>), ImportError>>,
+    {
+        let Some(cols) = &self.columns else {
+            return;
         };
-        match parse_row(line, &cells, cols) {
-            Ok(row) => match seen.entry((row.placement_id, row.month.clone())) {
+        for row in rows {
+            let (line, cells) = match row {
+                Ok(row) => row,
+                Err(e) => {
+                    self.errors.push(e);
+                    continue;
+                }
+            };
+            if is_blank_row(&cells) {
+                continue;
+            }
+            match parse_row(line, &cells, cols) {
+                Ok(row) => self.parsed.push(row),
+                Err(row_errors) => self.errors.extend(row_errors),
+            }
+        }
+    }
+
+    /// The rows of the part of the file that follows this one.
+    fn append(&mut self, next: RowsRead) {
+        self.parsed.extend(next.parsed);
+        self.errors.append(next.errors);
+    }
+
+    /// The rows, or every error including a (placement, month) pair named twice.
+    fn finish(self) -> Result<Vec<ImportRow>, ImportErrors> {
+        let RowsRead {
+            columns,
+            header_refused,
+            parsed,
+            mut errors,
+            ..
+        } = self;
+        if header_refused {
+            return Err(errors);
+        }
+        // Rows come in line order, so the first of a pair is the one named.
+        let mut seen: HashMap<(i64, &str), usize> = HashMap::with_capacity(parsed.len());
+        for row in &parsed {
+            match seen.entry((row.placement_id, row.month.as_str())) {
                 Entry::Occupied(first) => errors.push(ImportError::new(
-                    line,
+                    row.line,
                     Violation::new(COL_MONTH, "row_duplicated")
                         .with("placement_id", row.placement_id)
                         .with("month", &row.month)
                         .with("first_line", *first.get()),
                 )),
                 Entry::Vacant(slot) => {
-                    slot.insert(line);
-                    parsed.push(row);
+                    slot.insert(row.line);
                 }
-            },
-            Err(row_errors) => errors.extend(row_errors),
+            }
         }
-    }
-    if columns.is_none() && errors.is_empty() {
-        errors.push(ImportError::new(1, Violation::new("file", "file_empty")));
-    } else if parsed.is_empty() && errors.is_empty() {
-        errors.push(ImportError::new(
-            1,
-            Violation::new("file", "file_no_data_rows"),
-        ));
-    }
-    if errors.is_empty() {
-        Ok(parsed)
-    } else {
-        Err(errors)
+        drop(seen);
+        if columns.is_none() && errors.is_empty() {
+            errors.push(ImportError::new(1, Violation::new("file", "file_empty")));
+        } else if parsed.is_empty() && errors.is_empty() {
+            errors.push(ImportError::new(
+                1,
+                Violation::new("file", "file_no_data_rows"),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(parsed)
+        } else {
+            Err(errors)
+        }
     }
 }
 
@@ -1128,35 +1203,100 @@ pub fn parse_hours_csv(bytes: &[u8]) -> Result<Vec<ImportRow>, ImportErrors> {
         )));
     }
     let delimiter = detect_delimiter(text);
+    // A large file is read in two halves on two cores. Only when it holds no quote: a quoted
+    // value may hold a line break, and then a line break is not always a row's end.
+    let Some((head, tail)) = halves_of(text) else {
+        return parse_rows(csv_rows(text, delimiter, 1, None));
+    };
+    let mut read = RowsRead::default();
+    let mut head_rows = csv_rows(head, delimiter, 1, None);
+    read.read_header(&mut head_rows);
+    if read.columns.is_none() && !read.header_refused {
+        // A first half of blank lines: the header is further on.
+        return parse_rows(csv_rows(text, delimiter, 1, None));
+    }
+    let mut tail_read = RowsRead {
+        columns: read.columns.clone(),
+        header_width: read.header_width,
+        ..RowsRead::default()
+    };
+    let tail_line = 1 + line_breaks(head.as_bytes());
+    std::thread::scope(|scope| {
+        let reading_tail = scope.spawn(|| {
+            let width = tail_read.header_width;
+            tail_read.read(csv_rows(tail, delimiter, tail_line, width));
+            tail_read
+        });
+        read.read(head_rows);
+        let tail_read = reading_tail
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        read.append(tail_read);
+    });
+    read.finish()
+}
+
+/// Files from this size on are read in two halves.
+const SPLIT_FROM_BYTES: usize = 64 * 1024;
+
+/// A large text without quotes cut after the line break nearest its middle.
+fn halves_of(text: &str) -> Option<(&str, &str)> {
+    let bytes = text.as_bytes();
+    if bytes.len() < SPLIT_FROM_BYTES || bytes.contains(&b'"') {
+        return None;
+    }
+    let middle = bytes.len() / 2;
+    let cut = middle + bytes[middle..].iter().position(|&b| b == b'\n')? + 1;
+    // After an ASCII line break: a character boundary.
+    let (head, tail) = text.split_at(cut);
+    (!tail.is_empty()).then_some((head, tail))
+}
+
+/// The line breaks of a text as [`LineCounter`] counts them (LF, CRLF once, a lone CR).
+fn line_breaks(text: &[u8]) -> usize {
+    text.iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && text.get(i + 1) != Some(&b'\n')))
+        .count()
+}
+
+/// The rows of a CSV text as cells with their line (the text's first being `first_line`);
+/// `header_width` is the header's number of cells when the text follows it.
+fn csv_rows(
+    text: &str,
+    delimiter: u8,
+    first_line: usize,
+    mut header_width: Option<usize>,
+) -> impl Iterator<Item = Result<(usize, Vec<Cell>), ImportError>> + '_ {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
-    let mut header_width: Option<usize> = None;
-    let mut lines = LineCounter::new(text.as_bytes());
+    let mut lines = LineCounter::starting_at(text.as_bytes(), first_line);
     // One record read into again and again, not one allocated for each of 50,000 lines.
     let mut record = csv::StringRecord::new();
-    let rows = std::iter::from_fn(move || {
+    std::iter::from_fn(move || {
         // A flexible reader over a text already checked as UTF-8 has nothing left to fail on
         // (no I/O, no width rule); its one error kind on a slice is an invalid UTF-8 field.
         match reader.read_record(&mut record) {
             Ok(false) => None,
             Err(e) => {
-                let line = e.position().map_or(1, |p| lines.line_at(p.byte()));
+                let line = e.position().map_or(first_line, |p| lines.line_at(p.byte()));
                 Some(Err(ImportError::new(
                     line,
                     Violation::new("file", "file_not_utf8"),
                 )))
             }
             Ok(true) => {
-                let line = record.position().map_or(1, |p| lines.line_at(p.byte()));
+                let line = record
+                    .position()
+                    .map_or(first_line, |p| lines.line_at(p.byte()));
                 let cells: Vec<Cell> = record.iter().map(Cell::text).collect();
                 Some(checked_width(line, cells, &mut header_width))
             }
         }
-    });
-    parse_rows(rows)
+    })
 }
 
 /// A CSV row's cells, refused when it holds more values than the header has columns: that
@@ -1195,12 +1335,9 @@ struct LineCounter<'a> {
 }
 
 impl<'a> LineCounter<'a> {
-    fn new(text: &'a [u8]) -> Self {
-        LineCounter {
-            text,
-            pos: 0,
-            line: 1,
-        }
+    /// Counts from `line`, the text's first.
+    fn starting_at(text: &'a [u8], line: usize) -> Self {
+        LineCounter { text, pos: 0, line }
     }
 
     /// The line of the record read from byte `resumed_at`; calls come in increasing order.
@@ -2596,6 +2733,74 @@ mod counted_days_tests {
         assert_eq!(open_days_in_month(2028, 13, &[(at(0), None)]), 0);
     }
 
+    /// The CSV read as one part, as files too small or quoted to cut are.
+    fn read_in_one_part(text: &str) -> Result<Vec<ImportRow>, ImportErrors> {
+        parse_rows(csv_rows(text, detect_delimiter(text), 1, None))
+    }
+
+    /// A file of `n` rows, 12 months of a placement after another, with blank lines.
+    fn large_csv(sep: &str, eol: &str, n: usize) -> String {
+        let mut text = format!("placement_id{sep}month{sep}work_hours{sep}training_hours{eol}");
+        for i in 0..n {
+            text.push_str(&format!(
+                "{}{sep}2026-{:02}{sep}{}{sep}{eol}",
+                1 + i / 12,
+                1 + i % 12,
+                100 + i % 50
+            ));
+            if i % 700 == 0 {
+                text.push_str(eol);
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn a_large_file_reads_the_same_in_two_halves() {
+        for (sep, eol) in [(",", "\n"), (";", "\r\n"), (",", "\r")] {
+            let good = large_csv(sep, eol, 4_000);
+            assert!(good.len() > SPLIT_FROM_BYTES);
+            let read = parse_hours_csv(good.as_bytes()).expect("a valid file");
+            assert_eq!(read.len(), 4_000);
+            assert_eq!(Ok(read.clone()), read_in_one_part(&good));
+            // The last row's line: the header, the rows, and the blank lines among them.
+            let last = read.last().expect("rows");
+            assert_eq!(last.line, 1 + 4_000 + 4_000_usize.div_ceil(700));
+            assert_eq!((last.placement_id, last.month.as_str()), (334, "2026-04"));
+            // Errors in both halves, a pair named in the first half and again in the
+            // second, a row too wide, a blank line on the cut.
+            let mut lines: Vec<String> = good.split(eol).map(str::to_string).collect();
+            lines[5] = format!("abc{sep}2026-13{sep}-1{sep}");
+            let middle = lines.len() / 2;
+            lines[middle] = String::new();
+            lines[middle + 3] = format!("1{sep}2026-02{sep}7{sep}");
+            lines[middle + 9] = format!("9{sep}2026-01{sep}7{sep}1{sep}surplus");
+            lines.push(format!("2{sep}2026-05{sep}1,5{sep}"));
+            let bad = lines.join(eol);
+            let errors = parse_hours_csv(bad.as_bytes()).expect_err("errors");
+            assert_eq!(Err(errors.clone()), read_in_one_part(&bad));
+            let codes: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.code)).collect();
+            assert!(codes.contains(&(6, "placement_id_malformed")), "{codes:?}");
+            assert!(codes.contains(&(middle + 4, "row_duplicated")), "{codes:?}");
+            assert!(
+                codes.contains(&(middle + 10, "row_too_many_values")),
+                "{codes:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_file_is_cut_only_when_large_and_without_quotes() {
+        let large = large_csv(",", "\n", 4_000);
+        let (head, tail) = halves_of(&large).expect("cut");
+        assert!(head.ends_with('\n') && !tail.is_empty());
+        assert_eq!(format!("{head}{tail}"), large);
+        assert!(halves_of(&large_csv(",", "\n", 100)).is_none());
+        let quoted = large.replacen("2026-03", "\"2026-03\"", 1);
+        assert!(halves_of(&quoted).is_none());
+        assert_eq!(line_breaks(b"a\nb\r\nc\rd\n"), 4);
+    }
+
     #[test]
     fn a_snapshot_is_the_sorted_object_the_history_holds() {
         let e = EntryFigures {
@@ -2611,13 +2816,16 @@ mod counted_days_tests {
             "training_hours": 0,
             "status": "validated",
             "validated_work": 10_000,
-            "validated_training": null,
         })
         .to_string();
         assert_eq!(e.snapshot(), sorted);
         assert_eq!(
             e.snapshot(),
-            r#"{"status":"validated","training_hours":0,"validated_training":null,"validated_work":10000,"work_hours":12550}"#
+            r#"{"status":"validated","training_hours":0,"validated_work":10000,"work_hours":12550}"#
+        );
+        assert_eq!(
+            EntryFigures::new_entry(3, 10_000, 250).snapshot(),
+            r#"{"status":"submitted","training_hours":250,"work_hours":10000}"#
         );
         for e in [
             EntryFigures::new_entry(3, 10_000, 250),
@@ -2628,15 +2836,18 @@ mod counted_days_tests {
                 ..e
             },
         ] {
-            let serialised = serde_json::json!({
-                "status": e.status.as_str(),
-                "training_hours": e.training,
-                "validated_training": e.validated_training,
-                "validated_work": e.validated_work,
-                "work_hours": e.work,
-            })
-            .to_string();
-            assert_eq!(e.snapshot(), serialised);
+            // serde_json's objects keep their keys sorted; the absent figures left out.
+            let mut object = serde_json::Map::new();
+            object.insert("status".into(), e.status.as_str().into());
+            object.insert("training_hours".into(), e.training.into());
+            if let Some(v) = e.validated_training {
+                object.insert("validated_training".into(), v.into());
+            }
+            if let Some(v) = e.validated_work {
+                object.insert("validated_work".into(), v.into());
+            }
+            object.insert("work_hours".into(), e.work.into());
+            assert_eq!(e.snapshot(), serde_json::Value::Object(object).to_string());
         }
     }
 }

@@ -367,6 +367,52 @@ mod tests {
     }
 
     #[test]
+    fn a_figure_left_out_of_a_snapshot_reads_as_its_explicit_null() {
+        // Entry snapshots once wrote the figures not yet validated as null; they now leave
+        // them out. A validation reads the same from either.
+        let fields = [
+            "work_hours",
+            "training_hours",
+            "validated_work",
+            "validated_training",
+        ];
+        let validated = object_in_hours(
+            Some(
+                r#"{"status":"validated","training_hours":0,"validated_training":0,"validated_work":5650,"work_hours":5650}"#,
+            ),
+            &fields,
+        );
+        let with_nulls = object_in_hours(
+            Some(
+                r#"{"status":"submitted","training_hours":0,"validated_training":null,"validated_work":null,"work_hours":5650}"#,
+            ),
+            &fields,
+        );
+        let without = object_in_hours(
+            Some(r#"{"status":"submitted","training_hours":0,"work_hours":5650}"#),
+            &fields,
+        );
+        let changes = changes_between(&without, &validated);
+        assert_eq!(changes, changes_between(&with_nulls, &validated));
+        assert_eq!(
+            changes
+                .iter()
+                .map(|c| (c.field.as_str(), c.before.clone(), c.after.clone()))
+                .collect::<Vec<_>>(),
+            [
+                ("status", json!("submitted"), json!("validated")),
+                ("validated_training", Value::Null, json!(0)),
+                ("validated_work", Value::Null, json!(56.5)),
+            ]
+        );
+        // And a submission shows only the figures it sets.
+        assert_eq!(
+            changes_between(&Map::new(), &without),
+            changes_between(&Map::new(), &with_nulls)
+        );
+    }
+
+    #[test]
     fn stored_hundredths_read_as_hours() {
         let o = object_in_hours(
             Some(

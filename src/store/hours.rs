@@ -462,7 +462,7 @@ pub fn draw_entry_ids(conn: &mut Conn, n: usize) -> QueryResult<Vec<HourEntryId>
 /// two texts equal).
 const SUBMITTED_SNAPSHOT_SQL: &str =
     "'{\"status\":\"submitted\",\"training_hours\":' || v.training \
-     || ',\"validated_training\":null,\"validated_work\":null,\"work_hours\":' || v.work || '}'";
+     || ',\"work_hours\":' || v.work || '}'";
 
 /// PostgreSQL: one `COPY` of the entries with their ids, then one `INSERT … SELECT` of their
 /// history lines from three arrays (ids, work, training).
