@@ -211,12 +211,13 @@ for backend in $BACKENDS; do
         progress "$token" "alone"
         # The database's own rate for the same rows, before the import writes them.
         if [ "$backend" = postgres ]; then
-          # One pair moves by about ±0.1 from run to run on a shared two-core machine: five
-          # pairs, each a raw COPY then the same import rolled back (a dry run does all of the
-          # import's work, as the raw COPY is rolled back), and their median.
+          # One pair moves by ±0.1 to ±0.15 from pair to pair on a shared two-core machine
+          # (the raw load alone by ±30 % when neighbours steal the CPU): nine pairs, each a
+          # raw COPY then the same import rolled back (a dry run does all of the import's
+          # work, as the raw COPY is rolled back), and their median.
           ratios=""
           clear_dead_rows "$url"
-          for k in 1 2 3 4 5; do
+          for k in 1 2 3 4 5 6 7 8 9; do
             rawcopy=$("$CLIENT" raw-copy --base "$BASE" --email entreprise@bench.clausier.fr --password $PASSWORD --url "$url" --year $((year + 1)) --months 10)
             clear_dead_rows "$url"
             dry=$("$CLIENT" import --base "$BASE" --email entreprise@bench.clausier.fr --password $PASSWORD --year $((year + 1)) --months 10 --dry-run yes)
@@ -227,7 +228,7 @@ for backend in $BACKENDS; do
             say "          import ÷ raw COPY: $r"
             ratios="$ratios $r"
           done
-          say "  import ÷ raw COPY, median of the five pairs: $(median $ratios) (pairs:$ratios)"
+          say "  import ÷ raw COPY, median of the nine pairs: $(median $ratios) (pairs:$ratios)"
           rawcopy=$("$CLIENT" raw-copy --base "$BASE" --email entreprise@bench.clausier.fr --password $PASSWORD --url "$url" --year $((year + 1)) --months 10)
           say "  $rawcopy"
           clear_dead_rows "$url"

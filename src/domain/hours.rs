@@ -904,6 +904,21 @@ where
     read.finish()
 }
 
+/// The next row that is not blank, the unreadable ones met before it added to `errors`.
+fn next_filled_row<I>(rows: &mut I, errors: &mut ImportErrors) -> Option<(usize, Vec<Cell>)>
+where
+    I: Iterator<Item = Result<(usize, Vec<Cell>), ImportError>>,
+{
+    for row in rows {
+        match row {
+            Ok((_, cells)) if is_blank_row(&cells) => {}
+            Ok(row) => return Some(row),
+            Err(e) => errors.push(e),
+        }
+    }
+    None
+}
+
 /// Rows read from a file, or from one part of it.
 #[derive(Default)]
 struct RowsRead {
@@ -923,50 +938,30 @@ impl RowsRead {
     where
         I: Iterator<Item = Result<(usize, Vec<Cell>), ImportError>>,
     {
-        for row in rows {
-            let (line, cells) = match row {
-                Ok(row) => row,
-                Err(e) => {
-                    self.errors.push(e);
-                    continue;
-                }
-            };
-            if is_blank_row(&cells) {
-                continue;
-            }
-            match find_columns(&cells, line) {
-                Ok(found) => {
-                    self.columns = Some(found);
-                    self.header_width = Some(cells.len());
-                }
-                Err(header) => {
-                    self.errors.extend(header);
-                    self.header_refused = true;
-                }
-            }
+        let Some((line, cells)) = next_filled_row(rows, &mut self.errors) else {
             return;
+        };
+        match find_columns(&cells, line) {
+            Ok(found) => {
+                self.columns = Some(found);
+                self.header_width = Some(cells.len());
+            }
+            Err(header) => {
+                self.errors.extend(header);
+                self.header_refused = true;
+            }
         }
     }
 
     /// Reads the data rows after the header (none when it was not found or refused).
-    fn read<I>(&mut self, rows: I)
+    fn read<I>(&mut self, mut rows: I)
     where
         I: Iterator<Item = Result<(usize, Vec<Cell>), ImportError>>,
     {
         let Some(cols) = &self.columns else {
             return;
         };
-        for row in rows {
-            let (line, cells) = match row {
-                Ok(row) => row,
-                Err(e) => {
-                    self.errors.push(e);
-                    continue;
-                }
-            };
-            if is_blank_row(&cells) {
-                continue;
-            }
+        while let Some((line, cells)) = next_filled_row(&mut rows, &mut self.errors) {
             match parse_row(line, &cells, cols) {
                 Ok(row) => self.parsed.push(row),
                 Err(row_errors) => self.errors.extend(row_errors),
