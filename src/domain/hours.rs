@@ -316,8 +316,8 @@ impl EntryFigures {
     /// The entry's figures as the history records them: a JSON object, its fields in key
     /// order, the validated figures left out while there are none. The history reads a
     /// missing field as null (`store::history::changes_between`), like the explicit null of
-    /// the lines written before, so the shorter text shows the same changes; half of all history lines are the
-    /// submissions of new entries, which have no validated figure.
+    /// the lines written before, so the shorter text shows the same changes; half of all
+    /// history lines are the submissions of new entries, which have no validated figure.
     pub fn snapshot(&self) -> String {
         use std::fmt::Write;
         // Written straight into one string: an import writes 50,000 and a status is one of
@@ -1206,7 +1206,10 @@ pub fn parse_hours_csv(bytes: &[u8]) -> Result<Vec<ImportRow>, ImportErrors> {
     let mut read = RowsRead::default();
     let mut head_rows = csv_rows(head, delimiter, 1, None);
     read.read_header(&mut head_rows);
-    if read.columns.is_none() && !read.header_refused {
+    if read.columns.is_none() {
+        if read.header_refused {
+            return read.finish();
+        }
         // A first half of blank lines: the header is further on.
         return parse_rows(csv_rows(text, delimiter, 1, None));
     }
@@ -2667,6 +2670,79 @@ mod tests {
             "{errors:?}"
         );
     }
+
+    /// The CSV read as one part, as files too small or quoted to cut are.
+    fn read_in_one_part(text: &str) -> Result<Vec<ImportRow>, ImportErrors> {
+        parse_rows(csv_rows(text, detect_delimiter(text), 1, None))
+    }
+
+    /// A file of `n` rows, 12 months of a placement after another, with blank lines.
+    fn large_csv(sep: &str, eol: &str, n: usize) -> String {
+        let mut text = format!("placement_id{sep}month{sep}work_hours{sep}training_hours{eol}");
+        for i in 0..n {
+            text.push_str(&format!(
+                "{}{sep}2026-{:02}{sep}{}{sep}{eol}",
+                1 + i / 12,
+                1 + i % 12,
+                100 + i % 50
+            ));
+            if i % 700 == 0 {
+                text.push_str(eol);
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn a_large_file_reads_the_same_in_two_halves() {
+        for (sep, eol) in [(",", "\n"), (";", "\r\n"), (",", "\r")] {
+            let good = large_csv(sep, eol, 4_000);
+            assert!(good.len() > SPLIT_FROM_BYTES);
+            let read = parse_hours_csv(good.as_bytes()).expect("a valid file");
+            assert_eq!(read.len(), 4_000);
+            assert_eq!(Ok(read.clone()), read_in_one_part(&good));
+            // The last row's line: the header, the rows, and the blank lines among them.
+            let last = read.last().expect("rows");
+            assert_eq!(last.line, 1 + 4_000 + 4_000_usize.div_ceil(700));
+            assert_eq!((last.placement_id, last.month.as_str()), (334, "2026-04"));
+            // Errors in both halves, a pair named in the first half and again in the
+            // second, a row too wide, a blank line on the cut.
+            let mut lines: Vec<String> = good.split(eol).map(str::to_string).collect();
+            lines[5] = format!("abc{sep}2026-13{sep}-1{sep}");
+            let middle = lines.len() / 2;
+            lines[middle] = String::new();
+            lines[middle + 3] = format!("1{sep}2026-02{sep}7{sep}");
+            lines[middle + 9] = format!("9{sep}2026-01{sep}7{sep}1{sep}surplus");
+            lines.push(format!("2{sep}2026-05{sep}1,5{sep}"));
+            let bad = lines.join(eol);
+            let errors = parse_hours_csv(bad.as_bytes()).expect_err("errors");
+            assert_eq!(Err(errors.clone()), read_in_one_part(&bad));
+            let codes: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.code)).collect();
+            assert!(codes.contains(&(6, "placement_id_malformed")), "{codes:?}");
+            assert!(codes.contains(&(middle + 4, "row_duplicated")), "{codes:?}");
+            assert!(
+                codes.contains(&(middle + 10, "row_too_many_values")),
+                "{codes:?}"
+            );
+            // A header that names no column: its errors alone, as in one piece.
+            let unnamed = good.replacen("placement_id", "identifiant", 1);
+            let errors = parse_hours_csv(unnamed.as_bytes()).expect_err("no column");
+            assert!(errors.iter().all(|e| e.line == 1), "{errors:?}");
+            assert_eq!(Err(errors), read_in_one_part(&unnamed));
+        }
+    }
+
+    #[test]
+    fn a_file_is_cut_only_when_large_and_without_quotes() {
+        let large = large_csv(",", "\n", 4_000);
+        let (head, tail) = halves_of(&large).expect("cut");
+        assert!(head.ends_with('\n') && !tail.is_empty());
+        assert_eq!(format!("{head}{tail}"), large);
+        assert!(halves_of(&large_csv(",", "\n", 100)).is_none());
+        let quoted = large.replacen("2026-03", "\"2026-03\"", 1);
+        assert!(halves_of(&quoted).is_none());
+        assert_eq!(line_breaks(b"a\nb\r\nc\rd\n"), 4);
+    }
 }
 
 #[cfg(test)]
@@ -2726,74 +2802,6 @@ mod counted_days_tests {
         assert!(checked > 10_000, "{checked}");
         assert_eq!(open_days_in_month(2028, 2, &[]), 0);
         assert_eq!(open_days_in_month(2028, 13, &[(at(0), None)]), 0);
-    }
-
-    /// The CSV read as one part, as files too small or quoted to cut are.
-    fn read_in_one_part(text: &str) -> Result<Vec<ImportRow>, ImportErrors> {
-        parse_rows(csv_rows(text, detect_delimiter(text), 1, None))
-    }
-
-    /// A file of `n` rows, 12 months of a placement after another, with blank lines.
-    fn large_csv(sep: &str, eol: &str, n: usize) -> String {
-        let mut text = format!("placement_id{sep}month{sep}work_hours{sep}training_hours{eol}");
-        for i in 0..n {
-            text.push_str(&format!(
-                "{}{sep}2026-{:02}{sep}{}{sep}{eol}",
-                1 + i / 12,
-                1 + i % 12,
-                100 + i % 50
-            ));
-            if i % 700 == 0 {
-                text.push_str(eol);
-            }
-        }
-        text
-    }
-
-    #[test]
-    fn a_large_file_reads_the_same_in_two_halves() {
-        for (sep, eol) in [(",", "\n"), (";", "\r\n"), (",", "\r")] {
-            let good = large_csv(sep, eol, 4_000);
-            assert!(good.len() > SPLIT_FROM_BYTES);
-            let read = parse_hours_csv(good.as_bytes()).expect("a valid file");
-            assert_eq!(read.len(), 4_000);
-            assert_eq!(Ok(read.clone()), read_in_one_part(&good));
-            // The last row's line: the header, the rows, and the blank lines among them.
-            let last = read.last().expect("rows");
-            assert_eq!(last.line, 1 + 4_000 + 4_000_usize.div_ceil(700));
-            assert_eq!((last.placement_id, last.month.as_str()), (334, "2026-04"));
-            // Errors in both halves, a pair named in the first half and again in the
-            // second, a row too wide, a blank line on the cut.
-            let mut lines: Vec<String> = good.split(eol).map(str::to_string).collect();
-            lines[5] = format!("abc{sep}2026-13{sep}-1{sep}");
-            let middle = lines.len() / 2;
-            lines[middle] = String::new();
-            lines[middle + 3] = format!("1{sep}2026-02{sep}7{sep}");
-            lines[middle + 9] = format!("9{sep}2026-01{sep}7{sep}1{sep}surplus");
-            lines.push(format!("2{sep}2026-05{sep}1,5{sep}"));
-            let bad = lines.join(eol);
-            let errors = parse_hours_csv(bad.as_bytes()).expect_err("errors");
-            assert_eq!(Err(errors.clone()), read_in_one_part(&bad));
-            let codes: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.code)).collect();
-            assert!(codes.contains(&(6, "placement_id_malformed")), "{codes:?}");
-            assert!(codes.contains(&(middle + 4, "row_duplicated")), "{codes:?}");
-            assert!(
-                codes.contains(&(middle + 10, "row_too_many_values")),
-                "{codes:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_file_is_cut_only_when_large_and_without_quotes() {
-        let large = large_csv(",", "\n", 4_000);
-        let (head, tail) = halves_of(&large).expect("cut");
-        assert!(head.ends_with('\n') && !tail.is_empty());
-        assert_eq!(format!("{head}{tail}"), large);
-        assert!(halves_of(&large_csv(",", "\n", 100)).is_none());
-        let quoted = large.replacen("2026-03", "\"2026-03\"", 1);
-        assert!(halves_of(&quoted).is_none());
-        assert_eq!(line_breaks(b"a\nb\r\nc\rd\n"), 4);
     }
 
     #[test]

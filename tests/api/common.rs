@@ -759,7 +759,6 @@ impl TestApp {
     }
 }
 
-/// The value of the first hidden input named `name` in an HTML page.
 /// The page without the values of its CSRF tokens: random hex, which may hold any short run
 /// of digits a test looks for (a token once held "1990").
 pub fn without_tokens(html: &str) -> String {
@@ -775,6 +774,7 @@ pub fn without_tokens(html: &str) -> String {
     out
 }
 
+/// The value of the first hidden input named `name` in an HTML page.
 pub fn hidden_value(html: &str, name: &str) -> Option<String> {
     let at = html.find(&format!("name=\"{name}\" value=\""))?;
     let rest = &html[at + name.len() + 15..];
