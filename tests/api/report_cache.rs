@@ -250,3 +250,87 @@ fn a_total_committed_late_by_an_older_transaction_is_in_the_next_report() {
     assert_eq!(cache, "miss");
     assert_eq!(hundredths(&after), small_world_hours(6) + 3700 + 1000);
 }
+
+/// A report request with these `Accept-Encoding` values: its status, headers and raw bytes.
+fn report_encoded(
+    app: &TestApp,
+    token: &str,
+    accept: &str,
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let r = app
+        .client
+        .get(YEAR_2026)
+        .header(rocket::http::Header::new(
+            "Authorization",
+            format!("Bearer {token}"),
+        ))
+        .header(rocket::http::Header::new(
+            "Accept-Encoding",
+            accept.to_string(),
+        ))
+        .dispatch();
+    let headers = r
+        .headers()
+        .iter()
+        .map(|h| (h.name().to_string(), h.value().to_string()))
+        .collect();
+    (r.status().code, headers, r.into_bytes().unwrap_or_default())
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+on_both!(
+    a_client_that_accepts_gzip_gets_the_same_report_compressed,
+    |app: &TestApp| {
+        use std::io::Read;
+        let w = small_world(app, "PLIE Compressé", 6, 1);
+        let t = &w.facilitator;
+        let plain = app.get(YEAR_2026, t);
+        assert_eq!(plain.status, 200, "{}", plain.text);
+        assert_eq!(plain.header("Content-Encoding"), None);
+        assert_eq!(plain.header("Vary"), Some("Accept-Encoding"));
+        // From memory and compressed: the very JSON of the plain answer.
+        let (status, headers, bytes) = report_encoded(app, t, "br;q=1.0, gzip;q=0.8");
+        assert_eq!(status, 200);
+        assert_eq!(header(&headers, "Content-Encoding"), Some("gzip"));
+        assert_eq!(header(&headers, "Vary"), Some("Accept-Encoding"));
+        assert_eq!(header(&headers, "X-Cache"), Some("hit"));
+        assert_eq!(header(&headers, "Content-Type"), Some("application/json"));
+        assert_eq!(&bytes[..2], &[0x1f, 0x8b], "a gzip stream");
+        let mut json = String::new();
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_string(&mut json)
+            .expect("gzip");
+        assert_eq!(json, plain.text);
+        assert!(
+            bytes.len() < plain.text.len(),
+            "{} bytes for {}",
+            bytes.len(),
+            plain.text.len()
+        );
+        // Refused by weight, or not named: the plain JSON.
+        for accept in ["gzip;q=0", "identity", "*, gzip;q=0"] {
+            let (status, headers, bytes) = report_encoded(app, t, accept);
+            assert_eq!(status, 200);
+            assert_eq!(header(&headers, "Content-Encoding"), None, "{accept}");
+            assert_eq!(
+                String::from_utf8(bytes).expect("utf-8"),
+                plain.text,
+                "{accept}"
+            );
+        }
+        // After a write: computed again, and compressed again from the new figures.
+        let entry = new_entry(app, &w, "Après", 1500);
+        decide(app, t, &[entry], true);
+        let (_, headers, bytes) = report_encoded(app, t, "gzip");
+        assert_eq!(header(&headers, "X-Cache"), Some("miss"));
+        let body: Value =
+            serde_json::from_reader(flate2::read::GzDecoder::new(&bytes[..])).expect("json");
+        assert_eq!(hundredths(&body), small_world_hours(6) + 1500);
+    }
+);
