@@ -1,7 +1,7 @@
 //! The benchmark client: logs in against a running clausier and measures one thing.
 //!
 //!   clausier-bench token  --base URL --email E --password P
-//!   clausier-bench report --base URL --email E --password P --query "year=2025" [--n 40]
+//!   clausier-bench report --base URL --email E --password P --query "year=2025" [--n 40] [--gzip yes]
 //!   clausier-bench import --base URL --email E --password P --year 2026 [--months 10] [--variant K] [--dry-run yes]
 //!   clausier-bench hostile --base URL --token T --kind far-cell|blanks|huge-string|many-parts|heavy-strings [--parallel 3]
 //!   clausier-bench login-flood --base URL [--n 100]
@@ -10,7 +10,8 @@
 //!   clausier-bench raw-copy --base URL --email E --password P --url PG --year 2026 [--months 10]
 //!   clausier-bench pages --base URL --token T --paths "/contractor,/validation" [--n 200] [--clients 4]
 //!
-//! `report` prints p50/p95/max latency of sequential annual-report requests; `import` fills
+//! `report` prints p50/p95/max latency of sequential annual-report requests (with `--gzip
+//! yes`, asking for a gzip answer and inflating it within the time, as a browser does); `import` fills
 //! the contractor's hours template (every open placement, `--months` months) and posts it as
 //! one CSV, printing rows per second (with `--dry-run yes`, the same import rolled back: the
 //! import's whole work, stored nothing, as `raw-copy` rolls back). `hostile` builds one of the hostile workbooks of issue 13
@@ -25,6 +26,7 @@
 //! `--token` gives a token already obtained (so that no password hash runs during a case).
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -59,7 +61,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[rank.min(sorted.len() - 1)]
 }
 
-fn report(base: &str, token: &str, query: &str, n: usize) -> Result<(), String> {
+fn report(base: &str, token: &str, query: &str, n: usize, gzip: bool) -> Result<(), String> {
     let url = format!("{base}/api/v1/reports/annual?{query}");
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(60))
@@ -67,17 +69,34 @@ fn report(base: &str, token: &str, query: &str, n: usize) -> Result<(), String> 
     let hits = std::cell::Cell::new(0usize);
     let get = || -> Result<(f64, serde_json::Value), String> {
         let t = Instant::now();
-        let resp = agent
+        let mut req = agent
             .get(&url)
-            .set("Authorization", &format!("Bearer {token}"))
-            .call()
-            .map_err(|e| format!("report: {e}"))?;
+            .set("Authorization", &format!("Bearer {token}"));
+        if gzip {
+            req = req.set("Accept-Encoding", "gzip");
+        }
+        let resp = req.call().map_err(|e| format!("report: {e}"))?;
         if resp.header("X-Cache") == Some("hit") {
             hits.set(hits.get() + 1);
         }
-        // The endpoint's time is until the whole body is received; reading the JSON into a
-        // tree afterwards is the client's own work (a national report is about 2 MB).
-        let text = resp.into_string().map_err(|e| format!("report: {e}"))?;
+        let compressed = resp.header("Content-Encoding") == Some("gzip");
+        if compressed != gzip {
+            return Err(format!(
+                "report: asked gzip={gzip}, answered gzip={compressed}"
+            ));
+        }
+        // The endpoint's time is until the whole body is received (and inflated, when
+        // compressed); reading the JSON into a tree afterwards is the client's own work (a
+        // national report is about 2 MB).
+        let text = if gzip {
+            let mut text = String::new();
+            flate2::read::GzDecoder::new(resp.into_reader())
+                .read_to_string(&mut text)
+                .map_err(|e| format!("report: {e}"))?;
+            text
+        } else {
+            resp.into_string().map_err(|e| format!("report: {e}"))?
+        };
         let took = t.elapsed().as_secs_f64() * 1000.0;
         let body: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| format!("report: {e}"))?;
@@ -94,7 +113,8 @@ fn report(base: &str, token: &str, query: &str, n: usize) -> Result<(), String> 
     }
     times.sort_by(|a, b| a.total_cmp(b));
     println!(
-        "report {query}: first={first:.1}ms, then n={n} p50={:.1}ms p95={:.1}ms max={:.1}ms (X-Cache hit {}/{n}) hours={} beneficiaries={}",
+        "report {query}{}: first={first:.1}ms, then n={n} p50={:.1}ms p95={:.1}ms max={:.1}ms (X-Cache hit {}/{n}) hours={} beneficiaries={}",
+        if gzip { " (gzip)" } else { "" },
         percentile(&times, 50.0),
         percentile(&times, 95.0),
         times.last().copied().unwrap_or(0.0),
@@ -594,6 +614,7 @@ fn main() -> ExitCode {
                 &token,
                 &get("query", "year=2025"),
                 get("n", "40").parse().unwrap_or(40),
+                get("gzip", "no") == "yes",
             ),
             Some("report-cold") => report_cold(
                 &base,

@@ -4,7 +4,7 @@
 #   bench/run.sh hostile        (only the hostile requests of issue 13, on SQLite)
 # It builds the release binaries, generates each data set into a fresh database, starts the
 # server, and measures: generation time, annual report latency (p50/p95, sequential; warm:
-# served from memory while nothing changes, and cold: each the first request after a
+# served from memory while nothing changes, also asking for gzip; and cold: each the first request after a
 # validation), beside the raw one-pass SQL over the same year's entries (as a ratio), hours
 # import throughput (a 50,000-line CSV through the HTTP API; on PostgreSQL beside a raw COPY of
 # the same rows and their history in one transaction, as a ratio), clause progress throughput and
@@ -203,6 +203,8 @@ for backend in $BACKENDS; do
       # Warm: the same report again and again (served from memory while nothing changes).
       warm=$("$CLIENT" report --base "$BASE" --token "$funder" --query "year=$year" --n 40)
       say "  $warm"
+      # The same asking for gzip (as browsers and most HTTP libraries do), inflated in the time.
+      say "  $("$CLIENT" report --base "$BASE" --token "$funder" --query "year=$year" --n 40 --gzip yes)"
       # The yardstick: the raw one-pass SQL over the same year's entries, in this run.
       raw=$("$CLIENT" raw-report --url "$url" --year "$year" --n 10)
       say "  $raw"
