@@ -194,11 +194,12 @@ fn remove(inner: &mut Inner, key: &str) {
     }
 }
 
-/// The memory a report holds, roughly: its JSON and its names.
+/// The memory a report holds, roughly: its JSON, its gzip copy if a client asks for one
+/// (about a seventh of the JSON, counted ahead) and its names.
 fn estimated_bytes(loaded: &Loaded) -> usize {
     let report = match &loaded.report {
         // Written here once; the JSON route then serves these very bytes.
-        Report::Shown(_) => loaded.json().map_or(1 << 20, |j| j.len()),
+        Report::Shown(_) => loaded.json().map_or(1 << 20, |j| j.len() + j.len() / 6),
         Report::BelowThreshold(_) => 256,
     };
     let names: usize = loaded.names.values().map(|n| n.len() + 48).sum();

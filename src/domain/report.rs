@@ -169,14 +169,19 @@ struct Person<'a> {
     hours: i64,
 }
 
-/// The cells of one breakdown while they are counted: one hash lookup per row, sorted by
-/// key at the end. Rows are visited grouped by person, so a cell counts a person when it
-/// meets them for the first time in a row (`last`).
+/// The cells of one breakdown while they are counted, sorted by key at the end. Rows are
+/// visited grouped by person, so a cell counts a person when it meets them for the first
+/// time in a row (`last`).
 struct Tally<K> {
+    /// Filled once there are more than [`SCANNED`] cells: until then a row's cell is found
+    /// by comparing keys in turn, faster than hashing for the few codes of a reference list.
     index: HashMap<K, usize>,
     /// (key, last person counted, persons, hours)
     cells: Vec<(K, Option<i64>, i64, i64)>,
 }
+
+/// Cells a [`Tally`] finds by comparing keys in turn; beyond, by hash (buyers, contractors).
+const SCANNED: usize = 16;
 
 impl<K: Copy + Eq + Hash + Ord + ToString> Tally<K> {
     fn new() -> Self {
@@ -188,10 +193,24 @@ impl<K: Copy + Eq + Hash + Ord + ToString> Tally<K> {
 
     fn cell(&mut self, key: K) -> &mut (K, Option<i64>, i64, i64) {
         let cells = &mut self.cells;
-        let i = *self.index.entry(key).or_insert_with(|| {
-            cells.push((key, None, 0, 0));
-            cells.len() - 1
-        });
+        let i = if self.index.is_empty() {
+            match cells.iter().position(|c| c.0 == key) {
+                Some(i) => i,
+                None => {
+                    cells.push((key, None, 0, 0));
+                    if cells.len() > SCANNED {
+                        self.index
+                            .extend(cells.iter().enumerate().map(|(i, c)| (c.0, i)));
+                    }
+                    cells.len() - 1
+                }
+            }
+        } else {
+            *self.index.entry(key).or_insert_with(|| {
+                cells.push((key, None, 0, 0));
+                cells.len() - 1
+            })
+        };
         &mut self.cells[i]
     }
 
