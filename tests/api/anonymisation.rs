@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clausier::config::{Config, DatabaseUrl, SmtpConfig, SmtpTls};
 use clausier::reminders::{self, Mailer};
 use diesel::sql_types::{Nullable, Text};
-use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl, SqliteConnection};
+use diesel::{QueryableByName, RunQueryDsl};
 use serde_json::{json, Value};
 
 use crate::common::{Backend, TestApp};
@@ -45,70 +45,53 @@ struct Cell {
 
 /// Every (table, column, value) of the database, each value read as text.
 fn dump(app: &TestApp) -> Vec<(String, String, String)> {
-    fn read<C>(conn: &mut C, columns: Vec<(String, String)>) -> Vec<(String, String, String)>
-    where
-        C: diesel::connection::LoadConnection,
-        C::Backend: 'static,
-        Cell: QueryableByName<C::Backend>,
-        diesel::query_builder::SqlQuery: diesel::query_builder::QueryFragment<C::Backend>,
-    {
-        let mut out = Vec::new();
-        for (table, column) in columns {
-            let sql = format!("SELECT CAST(\"{column}\" AS TEXT) AS v FROM \"{table}\"");
-            let cells: Vec<Cell> = diesel::sql_query(&sql)
-                .load(conn)
-                .unwrap_or_else(|e| panic!("{sql}: {e}"));
-            out.extend(
-                cells
-                    .into_iter()
-                    .filter_map(|c| c.v)
-                    .map(|v| (table.clone(), column.clone(), v)),
-            );
-        }
-        out
-    }
-    match app.backend {
+    let mut conn = app.database();
+    let columns: Vec<(String, String)> = match app.backend {
         Backend::Sqlite => {
-            let path = app.database_url.trim_start_matches("sqlite://");
-            let mut conn = SqliteConnection::establish(path).expect("sqlite");
             let tables: Vec<Name> = diesel::sql_query(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
             )
-            .load(&mut conn)
+            .load(&mut *conn)
             .expect("tables");
             let mut columns = Vec::new();
             for t in tables {
                 let cols: Vec<Name> =
                     diesel::sql_query(format!("SELECT name FROM pragma_table_info('{}')", t.name))
-                        .load(&mut conn)
+                        .load(&mut *conn)
                         .expect("columns");
                 columns.extend(cols.into_iter().map(|c| (t.name.clone(), c.name)));
             }
-            assert!(columns.len() > 100, "{} columns", columns.len());
-            read(&mut conn, columns)
+            columns
         }
-        Backend::Postgres => {
-            let mut conn = PgConnection::establish(&app.database_url).expect("postgres");
-            let columns: Vec<TableColumn> = diesel::sql_query(
-                "SELECT CAST(c.table_name AS TEXT) AS table_name, \
-                        CAST(c.column_name AS TEXT) AS column_name \
-                 FROM information_schema.columns c \
-                 JOIN information_schema.tables t \
-                   ON t.table_schema = c.table_schema AND t.table_name = c.table_name \
-                 WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'",
-            )
-            .load(&mut conn)
-            .expect("columns");
-            assert!(columns.len() > 100, "{} columns", columns.len());
-            read(
-                &mut conn,
-                columns
-                    .into_iter()
-                    .map(|c| (c.table_name, c.column_name))
-                    .collect(),
-            )
-        }
+        Backend::Postgres => diesel::sql_query(
+            "SELECT CAST(c.table_name AS TEXT) AS table_name, \
+                    CAST(c.column_name AS TEXT) AS column_name \
+             FROM information_schema.columns c \
+             JOIN information_schema.tables t \
+               ON t.table_schema = c.table_schema AND t.table_name = c.table_name \
+             WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'",
+        )
+        .load::<TableColumn>(&mut *conn)
+        .expect("columns")
+        .into_iter()
+        .map(|c| (c.table_name, c.column_name))
+        .collect(),
+    };
+    assert!(columns.len() > 100, "{} columns", columns.len());
+    let mut out = Vec::new();
+    for (table, column) in columns {
+        let sql = format!("SELECT CAST(\"{column}\" AS TEXT) AS v FROM \"{table}\"");
+        let cells: Vec<Cell> = diesel::sql_query(&sql)
+            .load(&mut *conn)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        out.extend(
+            cells
+                .into_iter()
+                .filter_map(|c| c.v)
+                .map(|v| (table.clone(), column.clone(), v)),
+        );
     }
+    out
 }
 
 /// The cells that contain one of `needles` (case-insensitive).

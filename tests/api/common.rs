@@ -128,6 +128,17 @@ impl TestApp {
         Self::sqlite_with(|_| {})
     }
 
+    /// The application's database opened directly, with the service's own kind of
+    /// connection whichever the backend: for what a client cannot reach through the API
+    /// (rows as stored, a row the API would never write).
+    pub fn database(&self) -> clausier::db::PooledConn {
+        let url = clausier::config::DatabaseUrl::parse(&self.database_url).expect("database url");
+        clausier::db::build_pool(&url, 1)
+            .expect("database pool")
+            .get()
+            .expect("database connection")
+    }
+
     pub fn sqlite_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("test.db").display());

@@ -8,10 +8,10 @@ use chrono::NaiveDate;
 use clausier::config::{Config, DatabaseUrl};
 use clausier::store::participants::PERSONAL_FIELDS;
 use diesel::sql_types::{Nullable, Text};
-use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl, SqliteConnection};
+use diesel::{QueryableByName, RunQueryDsl};
 use serde_json::{json, Value};
 
-use crate::common::{Backend, TestApp};
+use crate::common::TestApp;
 use crate::fixtures::{self, eligible, participant, place, placed_with_b_ten_hours_a_week};
 use crate::on_both;
 
@@ -47,17 +47,9 @@ struct Line {
 /// Every line of `record_changes`, as stored.
 fn stored_lines(app: &TestApp) -> Vec<Line> {
     const SQL: &str = "SELECT entity, reason, changes FROM record_changes ORDER BY id";
-    match app.backend {
-        Backend::Sqlite => {
-            let path = app.database_url.trim_start_matches("sqlite://");
-            let mut conn = SqliteConnection::establish(path).expect("sqlite");
-            diesel::sql_query(SQL).load(&mut conn).expect("lines")
-        }
-        Backend::Postgres => {
-            let mut conn = PgConnection::establish(&app.database_url).expect("postgres");
-            diesel::sql_query(SQL).load(&mut conn).expect("lines")
-        }
-    }
+    diesel::sql_query(SQL)
+        .load(&mut *app.database())
+        .expect("lines")
 }
 
 /// The personal data found in `text` (case-insensitive).

@@ -5,9 +5,9 @@
 use chrono::Utc;
 use clausier::domain::hours::EntryFigures;
 use diesel::sql_types::{BigInt, Nullable, Text};
-use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl, SqliteConnection};
+use diesel::{QueryableByName, RunQueryDsl};
 
-use crate::common::{Backend, TestApp};
+use crate::common::TestApp;
 use crate::fixtures::{self, contractor_user, eligible, participant, place};
 use crate::on_both;
 
@@ -34,17 +34,9 @@ fn history_of(app: &TestApp, placement: i64) -> Vec<Line> {
          FROM hour_entry_changes c JOIN hour_entries e ON e.id = c.entry_id \
          WHERE e.placement_id = {placement} ORDER BY e.month"
     );
-    match app.backend {
-        Backend::Sqlite => {
-            let path = app.database_url.trim_start_matches("sqlite://");
-            let mut conn = SqliteConnection::establish(path).expect("sqlite");
-            diesel::sql_query(sql).load(&mut conn).expect("history")
-        }
-        Backend::Postgres => {
-            let mut conn = PgConnection::establish(&app.database_url).expect("postgres");
-            diesel::sql_query(sql).load(&mut conn).expect("history")
-        }
-    }
+    diesel::sql_query(sql)
+        .load(&mut *app.database())
+        .expect("history")
 }
 
 on_both!(

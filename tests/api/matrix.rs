@@ -13,11 +13,11 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use clausier::api::access::{Access, ROUTES};
 use clausier::auth::Role;
-use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
+use diesel::RunQueryDsl;
 use rocket::http::ContentType;
 use serde_json::{json, Value};
 
-use crate::common::{Backend, Resp, TestApp, PASSWORD};
+use crate::common::{Resp, TestApp, PASSWORD};
 use crate::fixtures::{self, contractor_user, eligible, propose, World};
 use crate::on_both;
 
@@ -295,21 +295,9 @@ fn failed_notification(app: &TestApp, structure_id: i64, clause: i64) -> i64 {
          'Relance', '<p>Relance</p>', '<matrix-{id}@clausier>', 'failed', 2, \
          '2026-11-27 10:00:00', '451 refusé', '2026-11-27 10:00:00')"
     );
-    match app.backend {
-        Backend::Sqlite => {
-            let path = app.database_url.trim_start_matches("sqlite://");
-            let mut c = SqliteConnection::establish(path).expect("sqlite");
-            diesel::sql_query(sql)
-                .execute(&mut c)
-                .expect("insert outbox");
-        }
-        Backend::Postgres => {
-            let mut c = PgConnection::establish(&app.database_url).expect("postgres");
-            diesel::sql_query(sql)
-                .execute(&mut c)
-                .expect("insert outbox");
-        }
-    }
+    diesel::sql_query(sql)
+        .execute(&mut *app.database())
+        .expect("insert outbox");
     id
 }
 

@@ -3,9 +3,9 @@
 //! error, and a "Renvoyer" button that puts a message back in the queue (the use case of
 //! `POST /api/v1/notifications/{id}/retry`), read back through `GET /api/v1/notifications`.
 
-use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
+use diesel::RunQueryDsl;
 
-use crate::common::{Backend, PageSession, TestApp};
+use crate::common::{PageSession, TestApp};
 use crate::fixtures::{contractor_user, world};
 use crate::on_both;
 
@@ -20,21 +20,9 @@ fn failed_email(app: &TestApp, structure_id: i64, id: i64, recipient: &str) -> i
          'Relance', '<p>Relance</p>', '<echec-{id}@clausier>', 'failed', 3, \
          '2026-11-26 09:30:00', '550 boîte inconnue', '2026-11-20 10:00:00')"
     );
-    match app.backend {
-        Backend::Sqlite => {
-            let path = app.database_url.trim_start_matches("sqlite://");
-            let mut c = SqliteConnection::establish(path).expect("sqlite");
-            diesel::sql_query(sql)
-                .execute(&mut c)
-                .expect("insert outbox");
-        }
-        Backend::Postgres => {
-            let mut c = PgConnection::establish(&app.database_url).expect("postgres");
-            diesel::sql_query(sql)
-                .execute(&mut c)
-                .expect("insert outbox");
-        }
-    }
+    diesel::sql_query(sql)
+        .execute(&mut *app.database())
+        .expect("insert outbox");
     id
 }
 

@@ -713,20 +713,8 @@ on_both!(
 /// Runs `sql` (one or more statements) on the application's database, as an operator
 /// would, outside the service.
 fn execute(app: &TestApp, sql: &str) {
-    use crate::common::Backend;
     use diesel::connection::SimpleConnection;
-    use diesel::{Connection, PgConnection, SqliteConnection};
-    match app.backend {
-        Backend::Sqlite => {
-            let path = app.database_url.trim_start_matches("sqlite://");
-            let mut c = SqliteConnection::establish(path).expect("sqlite");
-            c.batch_execute(sql).expect(sql);
-        }
-        Backend::Postgres => {
-            let mut c = PgConnection::establish(&app.database_url).expect("postgres");
-            c.batch_execute(sql).expect(sql);
-        }
-    }
+    app.database().batch_execute(sql).expect(sql);
 }
 
 /// The statements of the migration that key the people recorded before it.

@@ -181,26 +181,14 @@ const ADD_TO_A_TOTAL: &str = "UPDATE placement_year_totals SET work = work + 100
 on_both!(
     a_total_written_elsewhere_is_in_the_next_report,
     |app: &TestApp| {
-        use diesel::{Connection, RunQueryDsl};
+        use diesel::RunQueryDsl;
         let w = small_world(app, "PLIE Ailleurs", 6, 1);
         let t = &w.facilitator;
         let (first, _) = report(app, YEAR_2026, t);
         assert_eq!(hundredths(&first), small_world_hours(6));
-        match app.backend {
-            crate::common::Backend::Sqlite => {
-                let path = app.database_url.trim_start_matches("sqlite://");
-                let mut c = diesel::SqliteConnection::establish(path).expect("sqlite");
-                diesel::sql_query(ADD_TO_A_TOTAL)
-                    .execute(&mut c)
-                    .expect("update");
-            }
-            crate::common::Backend::Postgres => {
-                let mut c = diesel::PgConnection::establish(&app.database_url).expect("postgres");
-                diesel::sql_query(ADD_TO_A_TOTAL)
-                    .execute(&mut c)
-                    .expect("update");
-            }
-        }
+        diesel::sql_query(ADD_TO_A_TOTAL)
+            .execute(&mut *app.database())
+            .expect("update");
         let (after, cache) = report(app, YEAR_2026, t);
         assert_eq!(cache, "miss");
         assert_eq!(hundredths(&after), small_world_hours(6) + 1000);

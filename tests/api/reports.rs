@@ -637,12 +637,6 @@ fn sql_totals(app: &TestApp, from: &str, to: &str) -> (i64, i64) {
         #[diesel(sql_type = BigInt)]
         persons: i64,
     }
-    let pool = clausier::db::build_pool(
-        &clausier::config::DatabaseUrl::parse(&app.database_url).unwrap(),
-        1,
-    )
-    .unwrap();
-    let mut conn = pool.get().unwrap();
     let t: Totals = diesel::sql_query(format!(
         "SELECT CAST(COALESCE(SUM(validated_work + validated_training), 0) AS BIGINT) AS hours, \
                 CAST(COUNT(DISTINCT participant_id) AS BIGINT) AS persons \
@@ -650,7 +644,7 @@ fn sql_totals(app: &TestApp, from: &str, to: &str) -> (i64, i64) {
          WHERE validated_work IS NOT NULL AND validated_work + validated_training > 0 \
            AND month >= '{from}' AND month <= '{to}'"
     ))
-    .get_result(&mut *conn)
+    .get_result(&mut *app.database())
     .unwrap();
     (t.hours, t.persons)
 }
