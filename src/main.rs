@@ -109,6 +109,15 @@ fn parse_scope(s: &str) -> Result<FunderScope, String> {
     FunderScope::parse(s)
 }
 
+/// Writes one line of a command's report on stdout, as `println!` does, but as an error
+/// the command returns rather than a panic when nobody reads any more (`| head -1`).
+macro_rules! say {
+    ($($line:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($line)*)
+    }};
+}
+
 fn main() -> ExitCode {
     limit_malloc_arenas();
     clausier::init_logging();
@@ -126,6 +135,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away: the work is done and what was left to print is for nobody.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("clausier: {e:#}");
             ExitCode::FAILURE
@@ -152,10 +163,10 @@ fn migrate() -> anyhow::Result<()> {
     let mut conn = pool.get()?;
     let applied = db::run_migrations(&mut conn)?;
     if applied.is_empty() {
-        println!("{}: up to date", config.database.redacted());
+        say!("{}: up to date", config.database.redacted())?;
     } else {
         for m in applied {
-            println!("applied {m}");
+            say!("applied {m}")?;
         }
     }
     Ok(())
@@ -216,12 +227,15 @@ fn create_user(args: CreateUserArgs) -> anyhow::Result<()> {
             users::CreateUserError::Database(e) => e.into(),
         })
     })?;
-    println!(
+    say!(
         "created {} {} in structure {} (id {})",
-        user.role, user.email, structure, user.structure_id
-    );
+        user.role,
+        user.email,
+        structure,
+        user.structure_id
+    )?;
     if generated {
-        println!("password (shown once): {password}");
+        say!("password (shown once): {password}")?;
     }
     Ok(())
 }
@@ -234,7 +248,7 @@ fn anonymise() -> anyhow::Result<()> {
     db::run_migrations(&mut conn)?;
     let ids = clausier::jobs::anonymise(&mut conn, &config, Clock::system().today())
         .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
-    println!("{} person(s) anonymised", ids.len());
+    say!("{} person(s) anonymised", ids.len())?;
     Ok(())
 }
 
@@ -278,11 +292,11 @@ fn demo() -> anyhow::Result<()> {
         open_placements: 0,
     };
     if let Existing::OneEmptyStructure(id) = state {
-        println!("the demo goes into the database's only structure (id {id}): its accounts see it");
+        say!("the demo goes into the database's only structure (id {id}): its accounts see it")?;
     }
     match generate(&mut conn, &options) {
         Ok(report) => {
-            println!(
+            say!(
                 "demo data: {} contracts, {} clauses, {} people, {} placements, {} monthly reports ({} hours validated)",
                 report.contracts,
                 report.clauses,
@@ -290,30 +304,35 @@ fn demo() -> anyhow::Result<()> {
                 report.placements,
                 report.entries,
                 report.validated_hours / 100
-            );
-            println!("logins (password for all: {password}):");
+            )?;
+            say!("logins (password for all: {password}):")?;
             for (role, email) in &report.users {
-                println!("  {role:<12} {email}");
+                say!("  {role:<12} {email}")?;
             }
-            println!(
+            say!(
                 "pages: {}/ (each login opens its own home: the contractor its sites and monthly \
                  hours, the facilitator the hours to validate)",
                 config.public_url
-            );
+            )?;
             let year = chrono::Datelike::year(&options.last_month);
-            println!(
+            say!(
                 "annual report: {}/reports/annual/{year} (log in as the facilitator or the funder)",
                 config.public_url
-            );
+            )?;
         }
-        Err(e) if e.status == 409 => {
-            println!("the database already holds data: serving it as it is")
-        }
+        Err(e) if e.status == 409 => say!("the database already holds data: serving it as it is")?,
         Err(e) => anyhow::bail!("{}", e.detail),
     }
     drop(conn);
     drop(pool);
     serve()
+}
+
+/// Whether `error` is a write to a pipe whose reader has closed it.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<std::io::Error>()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 /// Generates the benchmark data sets.
@@ -343,18 +362,18 @@ fn bench_data(args: BenchDataArgs) -> anyhow::Result<()> {
         open_placements: 5000,
     };
     let r = generate(&mut conn, &options).map_err(|e| anyhow::anyhow!("{}", e.detail))?;
-    println!(
+    say!(
         "{scale_text}, years {:?}, seed {seed}: {} structures, {} organisations, {} contracts, {} clauses, {} people, {} placements, {} monthly entries, {} validated hours, in {:.1} s",
         r.years, r.structures, r.organisations, r.contracts, r.clauses, r.persons, r.placements, r.entries, r.validated_hours / 100, r.seconds
-    );
-    println!(
+    )?;
+    say!(
         "accounts (password `{BENCH_PASSWORD}`): {}",
         r.users
             .iter()
             .map(|(_, e)| e.as_str())
             .collect::<Vec<_>>()
             .join(", ")
-    );
+    )?;
     Ok(())
 }
 
@@ -371,25 +390,25 @@ fn reminders_run(now: Option<chrono::DateTime<chrono::Utc>>) -> anyhow::Result<(
         db::run_migrations(&mut conn)?;
     }
     let mailer = clausier::reminders::Mailer::from_config(&config)?;
-    println!("{}", mailer.describe());
+    say!("{}", mailer.describe())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     let report = runtime.block_on(clausier::reminders::run(&pool, &mailer, &config, now))?;
-    println!("reminders at {}", now.to_rfc3339());
+    say!("reminders at {}", now.to_rfc3339())?;
     for (rule, stage, to, subject) in &report.queued {
-        println!("queued {rule}/{stage} to {to}: {subject}");
+        say!("queued {rule}/{stage} to {to}: {subject}")?;
     }
     for (id, to, subject) in &report.sent {
-        println!("sent #{id} to {to}: {subject}");
+        say!("sent #{id} to {to}: {subject}")?;
     }
-    println!(
+    say!(
         "{} queued, {} sent, {} to retry, {} failed",
         report.queued.len(),
         report.sent.len(),
         report.retrying,
         report.failed
-    );
+    )?;
     if report.errors > 0 {
         anyhow::bail!(
             "{} clause(s) could not be processed (see the log)",

@@ -97,6 +97,32 @@ fn migrations_on_postgres() {
     });
 }
 
+/// `clausier migrate | head -0`: the reader gone before the first line, the migrations are
+/// still applied and the command ends quietly, without a panic.
+#[test]
+fn a_command_whose_reader_has_gone_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = clausier(dir.path())
+        .arg("migrate")
+        .env("CLAUSIER_DATABASE_URL", "sqlite://c.db")
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let again = clausier(dir.path())
+        .arg("migrate")
+        .env("CLAUSIER_DATABASE_URL", "sqlite://c.db")
+        .output()
+        .unwrap();
+    let again = String::from_utf8_lossy(&again.stdout);
+    assert!(again.contains("up to date"), "{again}");
+}
+
 /// create-user, then serve on a real port, log in, and read /me.
 fn serve_and_login(database_url: Option<&str>) {
     let dir = tempfile::tempdir().unwrap();
