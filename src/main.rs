@@ -227,15 +227,18 @@ fn create_user(args: CreateUserArgs) -> anyhow::Result<()> {
             users::CreateUserError::Database(e) => e.into(),
         })
     })?;
-    say!(
+    let created = say!(
         "created {} {} in structure {} (id {})",
         user.role,
         user.email,
         structure,
         user.structure_id
-    )?;
+    );
     if generated {
-        say!("password (shown once): {password}")?;
+        let shown = created.and_then(|()| say!("password (shown once): {password}"));
+        needed(shown, "the account was created but its generated password")?;
+    } else {
+        created?;
     }
     Ok(())
 }
@@ -292,33 +295,16 @@ fn demo() -> anyhow::Result<()> {
         open_placements: 0,
     };
     if let Existing::OneEmptyStructure(id) = state {
-        say!("the demo goes into the database's only structure (id {id}): its accounts see it")?;
+        needed(
+            say!("the demo goes into the database's only structure (id {id}): its accounts see it"),
+            "the demo's logins",
+        )?;
     }
     match generate(&mut conn, &options) {
         Ok(report) => {
-            say!(
-                "demo data: {} contracts, {} clauses, {} people, {} placements, {} monthly reports ({} hours validated)",
-                report.contracts,
-                report.clauses,
-                report.persons,
-                report.placements,
-                report.entries,
-                report.validated_hours / 100
-            )?;
-            say!("logins (password for all: {password}):")?;
-            for (role, email) in &report.users {
-                say!("  {role:<12} {email}")?;
-            }
-            say!(
-                "pages: {}/ (each login opens its own home: the contractor its sites and monthly \
-                 hours, the facilitator the hours to validate)",
-                config.public_url
-            )?;
             let year = chrono::Datelike::year(&options.last_month);
-            say!(
-                "annual report: {}/reports/annual/{year} (log in as the facilitator or the funder)",
-                config.public_url
-            )?;
+            let shown = show_demo(&report, &password, &config.public_url, year);
+            needed(shown, "the demo's logins")?
         }
         Err(e) if e.status == 409 => say!("the database already holds data: serving it as it is")?,
         Err(e) => anyhow::bail!("{}", e.detail),
@@ -326,6 +312,39 @@ fn demo() -> anyhow::Result<()> {
     drop(conn);
     drop(pool);
     serve()
+}
+
+/// What the demo made and how to log in: its figures, the logins and the pages to open.
+fn show_demo(
+    report: &clausier::seed::SeedReport,
+    password: &str,
+    public_url: &str,
+    year: i32,
+) -> std::io::Result<()> {
+    say!(
+        "demo data: {} contracts, {} clauses, {} people, {} placements, {} monthly reports ({} hours validated)",
+        report.contracts,
+        report.clauses,
+        report.persons,
+        report.placements,
+        report.entries,
+        report.validated_hours / 100
+    )?;
+    say!("logins (password for all: {password}):")?;
+    for (role, email) in &report.users {
+        say!("  {role:<12} {email}")?;
+    }
+    say!(
+        "pages: {public_url}/ (each login opens its own home: the contractor its sites and \
+         monthly hours, the facilitator the hours to validate)"
+    )?;
+    say!("annual report: {public_url}/reports/annual/{year} (log in as the facilitator or the funder)")
+}
+
+/// A line nobody can do without (a password shown once): failing to write it is an error
+/// to report, never the quiet end of a report nobody reads any more.
+fn needed(written: std::io::Result<()>, what: &str) -> anyhow::Result<()> {
+    written.map_err(|e| anyhow::anyhow!("{what} could not be written on stdout: {e}"))
 }
 
 /// Whether `error` is a write to a pipe whose reader has closed it.

@@ -97,23 +97,30 @@ fn migrations_on_postgres() {
     });
 }
 
-/// `clausier migrate | head -0`: the reader gone before the first line, the migrations are
-/// still applied and the command ends quietly, without a panic.
-#[test]
-fn a_command_whose_reader_has_gone_ends_quietly() {
-    let dir = tempfile::tempdir().unwrap();
+/// Runs `clausier ARGS` on `dir/c.db` with its stdout a pipe whose reader has already gone
+/// (`| head -0`); returns whether it succeeded and what it printed on stderr.
+fn run_unread(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
-    let out = clausier(dir.path())
-        .arg("migrate")
+    let out = clausier(dir)
+        .args(args)
         .env("CLAUSIER_DATABASE_URL", "sqlite://c.db")
         .stdout(writer)
         .stderr(Stdio::piped())
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(!stderr.contains("panicked"), "{stderr}");
+    (out.status.success(), stderr)
+}
+
+/// `clausier migrate | head -0`: the reader gone before the first line, the migrations are
+/// still applied and the command ends quietly, without a panic.
+#[test]
+fn a_command_whose_reader_has_gone_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (succeeded, stderr) = run_unread(dir.path(), &["migrate"]);
+    assert!(succeeded, "{stderr}");
     let again = clausier(dir.path())
         .arg("migrate")
         .env("CLAUSIER_DATABASE_URL", "sqlite://c.db")
@@ -121,6 +128,28 @@ fn a_command_whose_reader_has_gone_ends_quietly() {
         .unwrap();
     let again = String::from_utf8_lossy(&again.stdout);
     assert!(again.contains("up to date"), "{again}");
+}
+
+/// `clausier create-user … | head -0` without --password: the password generated and shown
+/// once could not be shown, which is said and fails the command (the account exists: its
+/// email is taken).
+#[test]
+fn a_generated_password_nobody_reads_fails_the_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = create_admin_args("PLIE Tuyau", "tuyau@example.org");
+    let (succeeded, stderr) = run_unread(dir.path(), &args);
+    assert!(!succeeded, "{stderr}");
+    assert!(
+        stderr.contains("generated password could not be written"),
+        "{stderr}"
+    );
+    let again = clausier(dir.path())
+        .args(args)
+        .env("CLAUSIER_DATABASE_URL", "sqlite://c.db")
+        .output()
+        .unwrap();
+    let again = String::from_utf8_lossy(&again.stderr);
+    assert!(again.contains("already taken"), "{again}");
 }
 
 /// create-user, then serve on a real port, log in, and read /me.
